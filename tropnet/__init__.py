@@ -1,0 +1,45 @@
+"""tropnet: the tropical geometry of neural networks.
+
+Every feed-forward network built from affine maps and max-type activations is a tropical
+rational map.  tropnet provides the max-plus algebra, a compiler from networks to tropical
+rational maps, and an exact enumerator of linear regions.
+
+>>> import tropnet
+>>> net = tropnet.random_mlp([2, 4, 1], seed=0)
+>>> net.input_dim
+2
+"""
+
+# Each section re-exports one subpackage; nothing is defined here.
+
+# --- numbers and domains
+from .geometry.domains import Box, Polyhedron
+
+# --- networks (IR)
+from .networks.layers import (
+    GroupMax,
+    Identity,
+    LeakyReLU,
+    Linear,
+    Maxout,
+    MaxPool1d,
+    ReLU,
+    Threshold,
+)
+from .networks.network import Network, random_mlp
+
+# --- algebra
+
+# --- compiler
+
+# --- regions
+
+# --- algebranets
+
+# --- symmetry (input space)
+
+# --- symmetry (parameter space)
+
+# --- studies / parallel
+
+__version__ = "0.1.0"

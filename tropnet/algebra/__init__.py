@@ -1,0 +1,1 @@
+"""The tropical semiring: polynomials and rational functions (thin classes over kernels/)."""

@@ -1,0 +1,1 @@
+"""Sets in R^n: domains, Hoffman constants, symmetry groups."""

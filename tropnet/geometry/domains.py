@@ -1,0 +1,199 @@
+"""Domains in R^n: boxes and H-polyhedra.
+
+``None`` as a domain means all of R^n.  Both domain types are immutable, exact when built
+from exact numbers, and give their halfspaces ``A x <= b`` for a known dimension.
+
+>>> Box(-1, 1).halfspaces(2)[1].tolist()
+[Fraction(1, 1), Fraction(1, 1), Fraction(1, 1), Fraction(1, 1)]
+>>> Polyhedron([[1, 1]], [1]).dim
+2
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._numbers import as_number_array
+
+__all__ = ["Box", "Polyhedron", "Domain", "domain_halfspaces"]
+
+
+class Domain:
+    """Base class of domains."""
+
+    __slots__ = ()
+
+    def halfspaces(self, n: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+        raise NotImplementedError
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+
+class Box(Domain):
+    """The axis-parallel box ``{x : lo <= x <= hi}``; ``lo``/``hi`` scalars or vectors.
+
+    Raises ``ValueError`` when ``lo > hi`` or ``lo == hi`` in some coordinate (the box
+    would be empty or lower-dimensional), on NaN/inf, or when the vectors disagree in length.
+
+    >>> b = Box(-5, 5)
+    >>> b.bounds(3)[0].tolist()
+    [-5.0, -5.0, -5.0]
+    >>> Box([0, 0], [1, 2]).dim
+    2
+    """
+
+    __slots__ = ("lo", "hi", "exact")
+
+    def __init__(self, lo: Any, hi: Any) -> None:
+        lo_a = as_number_array(lo, name="Box lo")
+        hi_a = as_number_array(hi, name="Box hi")
+        exact = lo_a.dtype == object and hi_a.dtype == object
+        if not exact:
+            lo_a = lo_a.astype(np.float64) if lo_a.dtype == object else lo_a
+            hi_a = hi_a.astype(np.float64) if hi_a.dtype == object else hi_a
+        if lo_a.ndim > 1 or hi_a.ndim > 1:
+            raise ValueError(f"Box lo and hi must be scalars or vectors, got {lo_a.shape}, {hi_a.shape}")
+        if lo_a.ndim == 1 and hi_a.ndim == 1 and lo_a.shape != hi_a.shape:
+            raise ValueError(f"Box lo has {lo_a.shape[0]} coordinates but hi has {hi_a.shape[0]}")
+        if lo_a.ndim == 1 and lo_a.size == 0:
+            raise ValueError("Box lo is empty")
+        lo_b, hi_b = np.broadcast_arrays(lo_a, hi_a)
+        bad = ~(lo_b < hi_b)
+        if np.any(bad):
+            i = int(np.argwhere(np.atleast_1d(bad))[0][0])
+            lo_i, hi_i = np.atleast_1d(lo_b)[i], np.atleast_1d(hi_b)[i]
+            what = "empty (lo > hi)" if lo_i > hi_i else "lower-dimensional (lo == hi)"
+            raise ValueError(f"Box is {what} in coordinate {i}: lo={lo_i}, hi={hi_i}")
+        object.__setattr__(self, "lo", lo_a)
+        object.__setattr__(self, "hi", hi_a)
+        object.__setattr__(self, "exact", exact)
+
+    @property
+    def dim(self) -> int | None:
+        """The dimension when ``lo`` or ``hi`` is a vector, else ``None`` (any dimension)."""
+        for a in (self.lo, self.hi):
+            if a.ndim == 1:
+                return int(a.shape[0])
+        return None
+
+    def bounds(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(lo, hi)`` as float64 vectors of length ``n``."""
+        lo, hi = self.exact_bounds(n)
+        return lo.astype(np.float64), hi.astype(np.float64)
+
+    def exact_bounds(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(lo, hi)`` as vectors of length ``n`` in the box's own number type."""
+        d = self.dim
+        if d is not None and d != n:
+            raise ValueError(f"Box has dimension {d}, but the object has {n} inputs")
+        lo = np.broadcast_to(self.lo, (n,)).copy()
+        hi = np.broadcast_to(self.hi, (n,)).copy()
+        return lo, hi
+
+    def halfspaces(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(A, b)`` with rows ``x_i <= hi_i`` then ``-x_i <= -lo_i``."""
+        lo, hi = self.exact_bounds(n)
+        eye = np.eye(n, dtype=np.int64)
+        A = np.vstack([eye, -eye])
+        b = np.concatenate([hi, -lo])
+        if self.exact:
+            A = A.astype(object)
+            from fractions import Fraction
+
+            A = np.vectorize(Fraction, otypes=[object])(A)
+        return A, b
+
+    def __repr__(self) -> str:
+        def fmt(a: np.ndarray) -> str:
+            return str(a.tolist()) if a.ndim else str(a.item() if a.dtype != object else a.item())
+
+        return f"Box({fmt(self.lo)}, {fmt(self.hi)})"
+
+
+class Polyhedron(Domain):
+    """The H-polyhedron ``{x : A x <= b}``.
+
+    Raises ``ValueError`` on NaN, shape mismatches, and (when checked with :meth:`check`)
+    when the set is empty or not full-dimensional.
+
+    >>> P = Polyhedron([[1, 0], [0, 1], [-1, -1]], [1, 1, 1])
+    >>> P.dim, P.A.shape
+    (2, (3, 2))
+    """
+
+    __slots__ = ("A", "b", "exact")
+
+    def __init__(self, A: Any, b: Any) -> None:
+        A_a = as_number_array(A, name="Polyhedron A", ndim=2)
+        b_a = as_number_array(b, name="Polyhedron b", ndim=1)
+        if A_a.shape[0] != b_a.shape[0]:
+            raise ValueError(f"Polyhedron A has {A_a.shape[0]} rows but b has {b_a.shape[0]} entries")
+        if A_a.shape[1] == 0:
+            raise ValueError("Polyhedron A has no columns")
+        exact = A_a.dtype == object and b_a.dtype == object
+        if not exact:
+            A_a = A_a.astype(np.float64)
+            b_a = b_a.astype(np.float64)
+        object.__setattr__(self, "A", A_a)
+        object.__setattr__(self, "b", b_a)
+        object.__setattr__(self, "exact", exact)
+
+    @property
+    def dim(self) -> int:
+        return int(self.A.shape[1])
+
+    def halfspaces(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if n != self.dim:
+            raise ValueError(f"Polyhedron has dimension {self.dim}, but the object has {n} inputs")
+        return self.A.copy(), self.b.copy()
+
+    def check(self) -> float:
+        """Raise ``ValueError`` if the polyhedron is empty or lower-dimensional; return its
+        Chebyshev radius (``inf`` when unbounded in a way that contains arbitrarily large balls).
+        """
+        from scipy.optimize import linprog
+
+        A = self.A.astype(np.float64)
+        b = self.b.astype(np.float64)
+        if A.shape[0] == 0:
+            return float("inf")
+        norms = np.linalg.norm(A, axis=1)
+        zero = norms == 0
+        if np.any(zero & (b < 0)):
+            raise ValueError("Polyhedron is empty: a row 0 <= b_i has b_i < 0")
+        A, b, norms = A[~zero], b[~zero], norms[~zero]
+        n = self.dim
+        c = np.zeros(n + 1)
+        c[-1] = -1.0
+        res = linprog(
+            c,
+            A_ub=np.hstack([A, norms[:, None]]),
+            b_ub=b,
+            bounds=[(None, None)] * n + [(0, 1e6)],
+            method="highs",
+        )
+        if res.status == 2:
+            raise ValueError("Polyhedron is empty (its inequalities are infeasible)")
+        r = -res.fun if res.status == 0 else 0.0
+        if r <= 1e-12 * (1 + np.abs(b).max()):
+            raise ValueError("Polyhedron is lower-dimensional or empty (no interior point)")
+        return float("inf") if r >= 1e6 else float(r)
+
+    def __repr__(self) -> str:
+        return f"Polyhedron({self.A.shape[0]} inequalities in R^{self.dim})"
+
+
+def domain_halfspaces(domain: Domain | None, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Halfspaces of a domain in R^n, or ``None`` for all of R^n.
+
+    >>> domain_halfspaces(None, 3) is None
+    True
+    """
+    if domain is None:
+        return None
+    if not isinstance(domain, Domain):
+        raise TypeError(f"domain must be None, a Box or a Polyhedron, got {type(domain).__name__}")
+    return domain.halfspaces(n)

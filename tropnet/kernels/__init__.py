@@ -1,0 +1,1 @@
+"""Plain functions over arrays (hulls, LPs, exact certificates); no user classes."""

@@ -1,0 +1,1 @@
+"""What users bring: layers, networks and their bridges (torch)."""

@@ -1,0 +1,423 @@
+"""Piecewise-linear layers: the network IR.
+
+Every layer is an immutable object with three duties:
+
+* ``out_features(n)`` — the output width for ``n`` inputs (raises a clear ``ValueError``
+  when ``n`` does not fit);
+* ``forward(z)`` — the numpy forward pass on a batch ``z`` of shape ``(k, n)``, exact
+  (object arrays of ``Fraction``) when both the layer and ``z`` are exact;
+* ``lower(n)`` — the same map as a tuple of *primitive* layers, the only ones the
+  compiler and the region enumerator need to know:
+
+  - :class:`Linear` ``z -> W z + b``;
+  - :class:`Threshold` ``z -> max(z, t)`` per unit (:class:`ReLU` is ``t = 0``);
+  - :class:`LeakyReLU` ``z -> max(z, alpha z)`` per unit, ``0 <= alpha < 1``;
+  - :class:`GroupMax` ``z -> (max_j z[groups[i, j]])_i``, the common form of
+    :class:`Maxout`, :class:`MaxPool1d` and the 2D max-pool.
+
+Examples
+--------
+>>> import numpy as np
+>>> lin = Linear([[1, -1]], [0])
+>>> lin.forward(as_batch([3, 1], 2, exact=True)[0]).tolist()
+[[Fraction(2, 1)]]
+>>> Maxout(2).forward(np.array([[1.0, 5.0, -2.0, -3.0]]))
+array([[ 5., -2.]])
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .._numbers import as_exact_array, as_float_array, is_exact_array, is_exact_scalar, to_exact, to_float
+
+__all__ = [
+    "Layer",
+    "Linear",
+    "Threshold",
+    "ReLU",
+    "LeakyReLU",
+    "Identity",
+    "GroupMax",
+    "Maxout",
+    "MaxPool1d",
+    "as_batch",
+]
+
+
+def as_batch(x: Any, n: int, *, exact: bool) -> tuple[np.ndarray, bool]:
+    """Validate an input point or batch of width ``n``; return ``(batch (k, n), was_single)``.
+
+    The batch is exact (object array of Fraction) when ``exact`` is true and every entry
+    of ``x`` is exact; otherwise float64.
+
+    >>> as_batch([1.0, 2.0], 2, exact=False)[0].shape
+    (1, 2)
+    """
+    if isinstance(x, np.ndarray) and x.dtype.kind in "fiu" and x.dtype.kind != "b":
+        arr = x
+    else:
+        try:
+            arr = np.array(x, dtype=object)
+        except ValueError as err:
+            raise ValueError(f"input is ragged: {err}") from err
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"input must have shape ({n},) or (k, {n}), got shape {arr.shape}")
+    single = arr.ndim == 1
+    if single:
+        arr = arr[None, :]
+    if arr.shape[1] != n:
+        raise ValueError(f"input has {arr.shape[1]} features, the network expects {n}")
+    if exact and is_exact_array(arr):
+        return as_exact_array(arr, name="input"), single
+    return as_float_array(arr, name="input"), single
+
+
+def _is_exact_batch(z: np.ndarray) -> bool:
+    return z.dtype == object
+
+
+class Layer:
+    """Base class of all layers. Layers are immutable."""
+
+    __slots__ = ()
+
+    #: True when every parameter of the layer is an exact rational.
+    exact: bool = True
+
+    def out_features(self, in_features: int) -> int:
+        return in_features
+
+    def forward(self, z: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def lower(self, in_features: int) -> tuple[Layer, ...]:
+        return (self,)
+
+    @property
+    def num_parameters(self) -> int:
+        return 0
+
+    def to_exact(self) -> Layer:
+        return self
+
+    def to_float(self) -> Layer:
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def _set(self, **kw: Any) -> None:
+        for k, v in kw.items():
+            object.__setattr__(self, k, v)
+
+    def __eq__(self, other: object) -> bool:
+        if type(self) is not type(other):
+            return NotImplemented
+        return all(_param_equal(getattr(self, s), getattr(other, s)) for s in self.__slots__)
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+    def __reduce__(self):  # pickle support despite __setattr__
+        return (_rebuild, (type(self), {s: getattr(self, s) for s in self.__slots__}))
+
+
+def _rebuild(cls: type, state: dict) -> Layer:
+    obj = cls.__new__(cls)
+    for k, v in state.items():
+        object.__setattr__(obj, k, v)
+    return obj
+
+
+def _param_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and bool(np.all(a == b))
+    return a == b
+
+
+class Linear(Layer):
+    """Affine layer ``y = W x + b`` with ``W`` of shape (out, in).
+
+    Exact when every entry of ``weight`` and ``bias`` is an int or ``Fraction`` (stored as
+    object arrays of ``Fraction``); otherwise float64.  ``bias=None`` means zero.
+
+    >>> Linear([[1.0, 2.0]], [0.5]).forward(np.array([[1.0, 1.0]]))
+    array([[3.5]])
+    >>> Linear([[1, 2]]).exact
+    True
+    """
+
+    __slots__ = ("weight", "bias", "exact")
+
+    def __init__(self, weight: Any, bias: Any = None) -> None:
+        try:
+            w_obj = weight if isinstance(weight, np.ndarray) else np.array(weight, dtype=object)
+        except ValueError as err:
+            raise ValueError(f"Linear weight is ragged: {err}") from err
+        if w_obj.ndim != 2:
+            raise ValueError(f"Linear weight must be 2-D (out, in), got shape {w_obj.shape}")
+        if w_obj.shape[0] == 0 or w_obj.shape[1] == 0:
+            raise ValueError(f"Linear weight has an empty dimension: shape {w_obj.shape}")
+        if bias is None:
+            b_obj = np.zeros(w_obj.shape[0], dtype=np.int64)
+        else:
+            b_obj = bias if isinstance(bias, np.ndarray) else np.array(bias, dtype=object)
+        if b_obj.ndim != 1 or b_obj.shape[0] != w_obj.shape[0]:
+            raise ValueError(
+                f"Linear bias must have shape ({w_obj.shape[0]},) to match weight {w_obj.shape}, "
+                f"got shape {b_obj.shape}"
+            )
+        exact = is_exact_array(w_obj) and is_exact_array(b_obj)
+        if exact:
+            w = as_exact_array(w_obj, name="Linear weight")
+            b = as_exact_array(b_obj, name="Linear bias")
+        else:
+            w = as_float_array(w_obj, name="Linear weight")
+            b = as_float_array(b_obj, name="Linear bias")
+        w.flags.writeable = False
+        b.flags.writeable = False
+        self._set(weight=w, bias=b, exact=exact)
+
+    @property
+    def in_features(self) -> int:
+        return int(self.weight.shape[1])
+
+    @property
+    def num_parameters(self) -> int:
+        return int(self.weight.size + self.bias.size)
+
+    def out_features(self, in_features: int) -> int:
+        if in_features != self.weight.shape[1]:
+            raise ValueError(
+                f"Linear expects {self.weight.shape[1]} inputs (weight shape {self.weight.shape}), "
+                f"but receives {in_features}"
+            )
+        return int(self.weight.shape[0])
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        if self.exact and _is_exact_batch(z):
+            return z.dot(self.weight.T) + self.bias
+        w = self.weight if not self.exact else self.float_weight
+        b = self.bias if not self.exact else self.float_bias
+        zf = z if z.dtype != object else z.astype(np.float64)
+        return zf @ w.T + b
+
+    @property
+    def float_weight(self) -> np.ndarray:
+        return self.weight.astype(np.float64) if self.exact else self.weight
+
+    @property
+    def float_bias(self) -> np.ndarray:
+        return self.bias.astype(np.float64) if self.exact else self.bias
+
+    def to_exact(self) -> Linear:
+        return self if self.exact else Linear(as_exact_array(self.weight), as_exact_array(self.bias))
+
+    def to_float(self) -> Linear:
+        return Linear(self.float_weight.copy(), self.float_bias.copy()) if self.exact else self
+
+    def __repr__(self) -> str:
+        kind = "exact" if self.exact else "float"
+        return f"Linear({self.weight.shape[1]} -> {self.weight.shape[0]}, {kind})"
+
+
+def _param(x: Any, name: str) -> Fraction | float:
+    return to_exact(x, name=name) if is_exact_scalar(x) else to_float(x, name=name)
+
+
+class Threshold(Layer):
+    """``z -> max(z, t)`` per unit; ``Threshold(0)`` is the ReLU.
+
+    >>> Threshold(1).forward(np.array([[0.5, 2.0]]))
+    array([[1., 2.]])
+    """
+
+    __slots__ = ("t", "exact")
+
+    def __init__(self, t: Any = 0) -> None:
+        tv = _param(t, "Threshold t")
+        self._set(t=tv, exact=isinstance(tv, Fraction))
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        if _is_exact_batch(z) and self.exact:
+            t = self.t
+            return np.frompyfunc(lambda v: v if v > t else t, 1, 1)(z).astype(object)
+        zf = z.astype(np.float64) if z.dtype == object else z
+        return np.maximum(zf, float(self.t))
+
+    def to_float(self) -> Threshold:
+        return type(self)(float(self.t)) if type(self) is Threshold else self
+
+    def __repr__(self) -> str:
+        return f"Threshold({self.t})"
+
+
+class ReLU(Threshold):
+    """The rectifier ``max(z, 0)``.
+
+    >>> ReLU().forward(np.array([[-1.0, 2.0]]))
+    array([[0., 2.]])
+    """
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(0)
+
+    def __repr__(self) -> str:
+        return "ReLU()"
+
+
+class LeakyReLU(Layer):
+    """``z -> max(z, alpha z)`` per unit, with ``0 <= alpha < 1``.
+
+    >>> LeakyReLU(0.5).forward(np.array([[-2.0, 2.0]]))
+    array([[-1.,  2.]])
+    """
+
+    __slots__ = ("alpha", "exact")
+
+    def __init__(self, alpha: Any = 0.01) -> None:
+        a = _param(alpha, "LeakyReLU alpha")
+        if not (0 <= a < 1):
+            raise ValueError(f"LeakyReLU alpha must satisfy 0 <= alpha < 1, got {alpha}")
+        self._set(alpha=a, exact=isinstance(a, Fraction))
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        if _is_exact_batch(z) and self.exact:
+            a = self.alpha
+            return np.frompyfunc(lambda v: v if v > 0 else a * v, 1, 1)(z).astype(object)
+        zf = z.astype(np.float64) if z.dtype == object else z
+        return np.maximum(zf, float(self.alpha) * zf)
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU({self.alpha})"
+
+
+class Identity(Layer):
+    """The identity map (lowers to nothing).
+
+    >>> Identity().lower(3)
+    ()
+    """
+
+    __slots__ = ()
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        return z
+
+    def lower(self, in_features: int) -> tuple[Layer, ...]:
+        return ()
+
+    def __repr__(self) -> str:
+        return "Identity()"
+
+
+class GroupMax(Layer):
+    """Max over index groups: output ``i`` is ``max_j z[groups[i, j]]``.
+
+    The primitive behind :class:`Maxout`, :class:`MaxPool1d` and 2D max-pooling.
+
+    >>> GroupMax([[0, 2], [1, 2]]).forward(np.array([[1.0, 4.0, 3.0]]))
+    array([[3., 4.]])
+    """
+
+    __slots__ = ("groups", "in_features")
+
+    def __init__(self, groups: Any, in_features: int | None = None) -> None:
+        g = np.asarray(groups)
+        if g.ndim != 2 or g.shape[0] == 0 or g.shape[1] == 0 or g.dtype.kind not in "iu":
+            raise ValueError(f"GroupMax groups must be a non-empty 2-D integer array, got {g!r}")
+        if g.min() < 0:
+            raise ValueError("GroupMax groups contain a negative index")
+        n = int(g.max()) + 1 if in_features is None else int(in_features)
+        if g.max() >= n:
+            raise ValueError(f"GroupMax group index {int(g.max())} out of range for {n} inputs")
+        g = g.astype(np.int64)
+        g.flags.writeable = False
+        self._set(groups=g, in_features=n)
+
+    def out_features(self, in_features: int) -> int:
+        if in_features != self.in_features:
+            raise ValueError(f"GroupMax expects {self.in_features} inputs, receives {in_features}")
+        return int(self.groups.shape[0])
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        return z[:, self.groups].max(axis=2)
+
+    def __repr__(self) -> str:
+        return f"GroupMax({self.groups.shape[0]} groups of {self.groups.shape[1]})"
+
+
+class Maxout(Layer):
+    """Max over consecutive groups of ``k`` units (``n`` inputs give ``n // k`` outputs).
+
+    >>> Maxout(3).out_features(6)
+    2
+    """
+
+    __slots__ = ("k",)
+
+    def __init__(self, k: int) -> None:
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"Maxout group size k must be a positive integer, got {k!r}")
+        self._set(k=int(k))
+
+    def out_features(self, in_features: int) -> int:
+        if in_features % self.k:
+            raise ValueError(f"Maxout({self.k}) needs a multiple of {self.k} inputs, receives {in_features}")
+        return in_features // self.k
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        n = z.shape[1]
+        self.out_features(n)
+        return z.reshape(z.shape[0], n // self.k, self.k).max(axis=2)
+
+    def lower(self, in_features: int) -> tuple[Layer, ...]:
+        m = self.out_features(in_features)
+        return (GroupMax(np.arange(in_features).reshape(m, self.k), in_features),)
+
+    def __repr__(self) -> str:
+        return f"Maxout({self.k})"
+
+
+class MaxPool1d(Layer):
+    """Max-pool over the feature axis: windows of ``kernel_size`` taken every ``stride``.
+
+    Output width is ``(n - kernel_size) // stride + 1`` (no padding), as in torch.
+
+    >>> MaxPool1d(2, 1).forward(np.array([[1.0, 3.0, 2.0]]))
+    array([[3., 3.]])
+    """
+
+    __slots__ = ("kernel_size", "stride")
+
+    def __init__(self, kernel_size: int, stride: int | None = None) -> None:
+        stride = kernel_size if stride is None else stride
+        for nm, v in (("kernel_size", kernel_size), ("stride", stride)):
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"MaxPool1d {nm} must be a positive integer, got {v!r}")
+        self._set(kernel_size=int(kernel_size), stride=int(stride))
+
+    def out_features(self, in_features: int) -> int:
+        if in_features < self.kernel_size:
+            raise ValueError(f"MaxPool1d kernel {self.kernel_size} is wider than its {in_features} inputs")
+        return (in_features - self.kernel_size) // self.stride + 1
+
+    def _groups(self, in_features: int) -> np.ndarray:
+        m = self.out_features(in_features)
+        return np.arange(m)[:, None] * self.stride + np.arange(self.kernel_size)[None, :]
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        return z[:, self._groups(z.shape[1])].max(axis=2)
+
+    def lower(self, in_features: int) -> tuple[Layer, ...]:
+        return (GroupMax(self._groups(in_features), in_features),)
+
+    def __repr__(self) -> str:
+        return f"MaxPool1d({self.kernel_size}, stride={self.stride})"

@@ -1,0 +1,244 @@
+"""The :class:`Network` container, the usual MLP constructors and the forward pass.
+
+A network is an immutable sequence of layers (:mod:`tropnet.networks.layers`) acting on
+flat real vectors.  ``net.lowered()`` rewrites it into primitive layers only
+(:class:`Linear`, :class:`Threshold`, :class:`LeakyReLU`, :class:`GroupMax`), which is
+what the compiler and the region enumerator consume.
+
+Examples
+--------
+>>> net = Network.from_arrays([[[1, -1], [1, 1]], [[1, 1]]], [[0, 0], [0]])
+>>> net.input_dim, net.output_dim, net.num_parameters
+(2, 1, 9)
+>>> net([3, 1]).tolist()
+[Fraction(6, 1)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .layers import GroupMax, Layer, LeakyReLU, Linear, ReLU, Threshold, as_batch
+
+__all__ = ["Network", "random_mlp"]
+
+PRIMITIVES = (Linear, Threshold, LeakyReLU, GroupMax)
+
+
+class Network:
+    """A feed-forward network: a sequence of piecewise-linear layers.
+
+    Parameters
+    ----------
+    layers
+        The layers, applied in order.
+    input_dim
+        Width of the input; needed only when the first layer does not fix it (an
+        activation first).
+
+    Raises ``ValueError`` naming the layer index for shape mismatches and empty networks.
+
+    >>> from tropnet import Linear, ReLU
+    >>> net = Network([Linear([[1.0], [-1.0]], [0.0, 0.0]), ReLU(), Linear([[1.0, 1.0]], [0.0])])
+    >>> float(net([-2.0])[0])  # |x|
+    2.0
+    """
+
+    __slots__ = ("_layers", "_input_dim", "_widths", "_lowered", "__weakref__")
+
+    def __init__(self, layers: Iterable[Layer], input_dim: int | None = None) -> None:
+        layers = tuple(layers)
+        if not layers:
+            raise ValueError("a Network needs at least one layer (got an empty list)")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"layer {i} is {type(layer).__name__}, not a tropnet layer")
+        if input_dim is None:
+            first = layers[0]
+            n = getattr(first, "in_features", None)
+            if n is None:
+                raise ValueError(
+                    f"layer 0 ({first!r}) does not fix the input width; pass input_dim=... to Network"
+                )
+            input_dim = int(n)
+        widths = [int(input_dim)]
+        for i, layer in enumerate(layers):
+            try:
+                widths.append(int(layer.out_features(widths[-1])))
+            except ValueError as err:
+                raise ValueError(f"layer {i} ({type(layer).__name__}): {err}") from None
+        object.__setattr__(self, "_layers", layers)
+        object.__setattr__(self, "_input_dim", widths[0])
+        object.__setattr__(self, "_widths", tuple(widths))
+        object.__setattr__(self, "_lowered", None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Network is immutable")
+
+    def __reduce__(self):
+        return (Network, (self._layers, self._input_dim))
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_arrays(cls, weights: Sequence[Any], biases: Sequence[Any] | None = None) -> Network:
+        """The usual MLP: ``Linear`` layers with ``ReLU`` between them, last layer affine.
+
+        >>> Network.from_arrays([np.eye(2), np.ones((1, 2))]).widths
+        (2, 2, 2, 1)
+        """
+        weights = list(weights)
+        if not weights:
+            raise ValueError("from_arrays needs at least one weight matrix")
+        if biases is None:
+            biases = [None] * len(weights)
+        biases = list(biases)
+        if len(biases) != len(weights):
+            raise ValueError(f"got {len(weights)} weight matrices but {len(biases)} bias vectors")
+        layers: list[Layer] = []
+        for i, (w, b) in enumerate(zip(weights, biases)):
+            try:
+                layers.append(Linear(w, b))
+            except (ValueError, TypeError) as err:
+                raise type(err)(f"layer {i}: {err}") from None
+            if i < len(weights) - 1:
+                layers.append(ReLU())
+        return cls(layers)
+
+    @classmethod
+    def from_torch(cls, module: Any, input_shape: tuple[int, ...] | None = None) -> Network:
+        """Convert a ``torch.nn.Sequential`` (see :mod:`tropnet.networks.torch_bridge`)."""
+        from .torch_bridge import network_from_torch
+
+        return network_from_torch(module, input_shape=input_shape)
+
+    def to_torch(self) -> Any:
+        """A ``torch.nn.Sequential`` computing the same function (float64 parameters)."""
+        from .torch_bridge import network_to_torch
+
+        return network_to_torch(self)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        return self._layers
+
+    @property
+    def input_dim(self) -> int:
+        return self._input_dim
+
+    @property
+    def output_dim(self) -> int:
+        return self._widths[-1]
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Width after each layer, input first (activations repeat the width)."""
+        return self._widths
+
+    @property
+    def num_parameters(self) -> int:
+        return int(sum(layer.num_parameters for layer in self._layers))
+
+    @property
+    def exact(self) -> bool:
+        """True when every parameter is an exact rational (ints or Fractions)."""
+        return all(layer.exact for layer in self._layers)
+
+    def to_exact(self) -> Network:
+        """The same network with every float parameter replaced by the dyadic rational it stores."""
+        return Network([layer.to_exact() for layer in self._layers], self._input_dim)
+
+    def to_float(self) -> Network:
+        """The same network with float64 parameters."""
+        return Network([layer.to_float() for layer in self._layers], self._input_dim)
+
+    def lowered(self) -> Network:
+        """The same function written with primitive layers only (Linear, Threshold/ReLU,
+        LeakyReLU, GroupMax); identities dropped, consecutive Linear layers kept apart.
+
+        >>> from tropnet import Maxout
+        >>> Network([Linear(np.eye(4)), Maxout(2)]).lowered().layers[1]
+        GroupMax(2 groups of 2)
+        """
+        if self._lowered is None:
+            out: list[Layer] = []
+            for i, layer in enumerate(self._layers):
+                parts = layer.lower(self._widths[i])
+                for p in parts:
+                    if not isinstance(p, PRIMITIVES):
+                        raise TypeError(f"layer {i} lowered to a non-primitive {p!r}")
+                out.extend(parts)
+            if not out:
+                n = self._input_dim
+                out = [Linear(np.eye(n, dtype=np.int64), np.zeros(n, dtype=np.int64))]
+            object.__setattr__(self, "_lowered", Network(out, self._input_dim))
+        return self._lowered
+
+    # ------------------------------------------------------------------ evaluation
+    def __call__(self, x: Any) -> np.ndarray:
+        """Forward pass on one point (shape (n,)) or a batch (shape (k, n)).
+
+        Exact (Fractions) when the network and the points are exact; float64 otherwise.
+        """
+        z, single = as_batch(x, self._input_dim, exact=self.exact)
+        for layer in self._layers:
+            z = layer.forward(z)
+        return z[0] if single else z
+
+    def forward_all(self, x: Any) -> list[np.ndarray]:
+        """The values after every layer, input first (a list of (k, width) arrays)."""
+        z, _ = as_batch(x, self._input_dim, exact=self.exact)
+        out = [z]
+        for layer in self._layers:
+            z = layer.forward(z)
+            out.append(z)
+        return out
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __getitem__(self, i: int) -> Layer:
+        return self._layers[i]
+
+    def __iter__(self):
+        return iter(self._layers)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Network):
+            return NotImplemented
+        return self._input_dim == other._input_dim and self._layers == other._layers
+
+    def __hash__(self) -> int:
+        return hash((self._input_dim, len(self._layers)))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self._layers)
+        return f"Network([{inner}], widths={list(self._widths)})"
+
+
+def random_mlp(widths: Sequence[int], seed: int = 0) -> Network:
+    """A He-normal random ReLU MLP: per layer, ``W ~ N(0, 2/fan_in)`` of shape (out, in), then
+    ``b ~ N(0, 2/fan_in)``, drawn in that order from ``numpy.random.default_rng(seed)``;
+    ReLU between layers, last layer affine.  Reproducible across machines.
+
+    >>> net = random_mlp([2, 16, 16, 1], seed=0)
+    >>> net.widths
+    (2, 16, 16, 16, 16, 1)
+    >>> net.num_parameters
+    337
+    """
+    widths = [int(w) for w in widths]
+    if len(widths) < 2:
+        raise ValueError(f"random_mlp needs at least an input and an output width, got {widths}")
+    if min(widths) < 1:
+        raise ValueError(f"random_mlp widths must be positive, got {widths}")
+    rng = np.random.default_rng(seed)
+    weights, biases = [], []
+    for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+        std = np.sqrt(2.0 / fan_in)
+        weights.append(rng.normal(0.0, std, size=(fan_out, fan_in)))
+        biases.append(rng.normal(0.0, std, size=fan_out))
+    return Network.from_arrays(weights, biases)
