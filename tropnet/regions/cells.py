@@ -1,0 +1,67 @@
+"""The interchange format between the enumeration engines and :class:`RegionSet`.
+
+Every engine (the n-D layer-wise refinement, the 2D polygon path, the parallel driver)
+returns a :class:`Cells`: the full-dimensional activation cells it found, as plain shared
+arrays.  Nothing here computes geometry.
+
+*Pattern.*  For a lowered network (primitive layers only), the activation pattern of a
+cell lists, for every unit of every activation layer in order, which affine piece is
+active on the cell's interior:
+
+* ``Threshold``/``ReLU``/``LeakyReLU`` unit: ``1`` when the pre-activation is ``> t``
+  (resp. ``> 0``) on the cell, ``0`` otherwise (a unit identically at ``t`` on the cell
+  counts as inactive, ``0``);
+* ``GroupMax`` unit: the position ``j`` (within the group) of the first input that attains
+  the maximum on the cell's interior.
+
+For a tropical object compiled to a network of ``GroupMax`` layers, the pattern is the
+tuple of winning monomials.
+
+>>> import numpy as np
+>>> c = Cells(patterns=np.array([[0], [1]], dtype=np.int32), points=np.array([[-1.0], [1.0]]))
+>>> len(c)
+2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Cells"]
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Full-dimensional activation cells as shared arrays.
+
+    Attributes
+    ----------
+    patterns : (C, U) int32 array
+        The activation pattern of each cell (see the module docstring).
+    points : (C, d) float64 array
+        A point strictly inside each cell.
+    vertex_coords : (V, d) float64 array or None
+        A shared pool of vertices (bounded cells of a vertex-representation engine).
+    vertex_offsets : (C + 1,) int64 array or None
+        Cell ``i`` has the vertices ``vertex_ids[vertex_offsets[i]:vertex_offsets[i + 1]]``;
+        for 2D engines they are in counter-clockwise order.
+    vertex_ids : (nnz,) int64 array or None
+    """
+
+    patterns: np.ndarray
+    points: np.ndarray
+    vertex_coords: np.ndarray | None = None
+    vertex_offsets: np.ndarray | None = None
+    vertex_ids: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return int(self.patterns.shape[0])
+
+    def cell_vertices(self, i: int) -> np.ndarray | None:
+        """The vertex coordinates of cell ``i`` (None when the engine kept no vertices)."""
+        if self.vertex_coords is None or self.vertex_offsets is None or self.vertex_ids is None:
+            return None
+        ids = self.vertex_ids[self.vertex_offsets[i] : self.vertex_offsets[i + 1]]
+        return self.vertex_coords[ids]
