@@ -1,0 +1,229 @@
+"""The ``tropnet`` command line: model files, errors as one line, the three commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tropnet
+from tropnet import Network
+from tropnet.cli import CLIError, demo_network, load_network, main, network_from_spec, network_to_spec
+
+HAS_COMPILER = hasattr(tropnet, "tropicalize")
+HAS_REGIONS = hasattr(tropnet, "linear_regions") and hasattr(tropnet, "count_linear_regions")
+needs_compiler = pytest.mark.skipif(not HAS_COMPILER, reason="tropnet.tropicalize (issue 3) not landed")
+needs_regions = pytest.mark.skipif(not HAS_REGIONS, reason="tropnet.linear_regions (issue 11) not landed")
+
+# The network W1 = [[0, 1], [1, 0]], b1 = [1, 1], ReLU, W2 = [[1, -1]]: f = ReLU(y+1) - ReLU(x+1),
+# known to have 4 linear regions on R^2 (both kinks are full lines x = -1 and y = -1).
+FOUR = {
+    "W0": np.array([[0, 1], [1, 0]]),
+    "b0": np.array([1, 1]),
+    "W1": np.array([[1, -1]]),
+    "b1": np.array([0]),
+}
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("tropnet: error: ")
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# ----------------------------------------------------------------------------- model files
+def test_npz_integer_arrays_give_an_exact_network(tmp_path: Path) -> None:
+    path = tmp_path / "four.npz"
+    np.savez(path, **FOUR)
+    net = load_network(path)
+    assert net.exact and net.widths == (2, 2, 2, 1)
+    assert net([Fraction(-3), Fraction(1, 2)]).tolist() == [Fraction(3, 2)]  # ReLU(3/2) - ReLU(-2)
+
+
+def test_demo_network_is_the_shipped_file() -> None:
+    net = demo_network()
+    assert net.widths == (2, 8, 8, 8, 8, 1)
+    # trained to separate two moons: the logit has both signs on [-2, 2]^2
+    grid = np.stack(np.meshgrid(np.linspace(-2, 2, 21), np.linspace(-2, 2, 21)), -1).reshape(-1, 2)
+    out = net(grid)[:, 0]
+    assert out.min() < 0 < out.max()
+
+
+def test_json_spec_covers_every_layer_type_and_round_trips() -> None:
+    spec = {
+        "input_dim": 2,
+        "layers": [
+            {"type": "linear", "weight": [[1, 0], [0, 1], [1, 1], ["1/2", -1]], "bias": [0, 1, "-1/3", 2]},
+            {"type": "relu"},
+            {"type": "threshold", "t": "1/4"},
+            {"type": "leaky_relu", "alpha": "1/10"},
+            {"type": "identity"},
+            {"type": "maxpool1d", "kernel_size": 2, "stride": 1},
+            {"type": "group_max", "groups": [[0, 1], [1, 2]], "in_features": 3},
+            {"type": "linear", "weight": [[1, -1], [2, 1]]},
+            {"type": "maxout", "k": 2},
+        ],
+    }
+    net = network_from_spec(spec)
+    assert net.exact and net.widths == (2, 4, 4, 4, 4, 4, 3, 2, 2, 1)
+    again = network_from_spec(json.loads(json.dumps(network_to_spec(net))))
+    assert again == net
+    x = np.array([[Fraction(1, 3), Fraction(-2)]], dtype=object)
+    assert again(x).tolist() == net(x).tolist()
+
+
+def test_json_float_entries_give_a_float_layer() -> None:
+    net = network_from_spec({"layers": [{"type": "linear", "weight": [[0.5, 1]], "bias": [0]}]})
+    assert not net.exact
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "malformed JSON"),
+        ('{"layers": []}', "non-empty \"layers\""),
+        ('{"layers": [{"type": "sigmoid"}]}', "unknown layer type 'sigmoid'"),
+        ('{"layers": [{"type": "linear"}]}', "lacks the field(s) weight"),
+        ('{"layers": [{"type": "linear", "weight": [[1, 2], [3]]}]}', "ragged"),
+        ('{"layers": [{"type": "linear", "weight": [[1, "x"]]}]}', "cannot read 'x'"),
+        ('{"layers": [{"type": "linear", "weight": [[1, 2]], "bias": [1, 2]}]}', "bias"),
+        ('{"layers": [{"type": "linear", "weight": [[1, 2]]}, {"type": "relu"}, {"type": "linear", '
+         '"weight": [[1, 2]]}]}', "layer 2"),
+        ('{"layers": [{"type": "leaky_relu", "alpha": 2}], "input_dim": 2}', "alpha"),
+        ('{"layers": [{"type": "linear", "weight": [[1, NaN]]}]}', "NaN"),
+        ('{"layers": [{"type": "relu", "k": 1}], "input_dim": 1}', "unknown field(s) k"),
+    ],
+)
+def test_malformed_json_is_one_clear_line(tmp_path: Path, capsys, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(CLIError, match="bad.json"):
+        load_network(path)
+    assert main(["regions", str(path), "--count-only"]) == 1
+    line = _one_error_line(capsys)
+    assert message in line, line
+
+
+def test_npz_errors_are_one_clear_line(tmp_path: Path, capsys) -> None:
+    cases = {}
+    np.savez(tmp_path / "shape.npz", W0=np.ones((3, 2)), b0=np.ones(3), W1=np.ones((1, 4)), b1=np.ones(1))
+    cases["shape.npz"] = "layer 2"
+    np.savez(tmp_path / "missing.npz", W0=np.ones((3, 2)), b0=np.ones(3), W1=np.ones((1, 3)))
+    cases["missing.npz"] = "missing b1"
+    np.savez(tmp_path / "extra.npz", W0=np.ones((1, 2)), b0=np.ones(1), mean=np.zeros(2))
+    cases["extra.npz"] = "unexpected mean"
+    np.savez(tmp_path / "pickled.npz", W0=np.array([{"a": 1}], dtype=object), b0=np.ones(1))
+    cases["pickled.npz"] = "pickled"
+    np.savez(tmp_path / "nan.npz", W0=np.array([[np.nan, 1.0]]), b0=np.ones(1))
+    cases["nan.npz"] = "NaN"
+    (tmp_path / "garbage.npz").write_bytes(b"PK\x03\x04 this is not a zip archive")
+    cases["garbage.npz"] = "not a readable .npz"
+    (tmp_path / "model.pt").write_bytes(b"\x80\x04 pickled torch")
+    cases["model.pt"] = "never loaded"
+    cases["nowhere.npz"] = "no such file"
+    for name, message in cases.items():
+        assert main(["tropicalize", str(tmp_path / name)]) == 1, name
+        line = _one_error_line(capsys)
+        assert message in line, (name, line)
+
+
+def test_usage_errors_exit_2_with_one_line(capsys) -> None:
+    assert main(["regions"]) == 2
+    assert "MODEL" in _one_error_line(capsys)
+    assert main(["regions", "m.npz", "--kind", "volume"]) == 2
+    assert "--kind" in _one_error_line(capsys)
+    assert main(["frobnicate"]) == 2
+    _one_error_line(capsys)
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["tropicalize"], ["regions"]])
+def test_every_command_has_help_with_an_example(capsys, command: list[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([*command, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: tropnet" in out and "example" in out
+
+
+def test_plot_needs_a_domain(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "four.npz"
+    np.savez(path, **FOUR)
+    assert main(["regions", str(path), "--plot", str(tmp_path / "x.png")]) == 1
+    assert "--domain" in _one_error_line(capsys)
+
+
+# ----------------------------------------------------------------------------- commands
+@needs_regions
+def test_regions_counts_the_known_answer(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "four.npz"
+    np.savez(path, **FOUR)
+    assert main(["regions", str(path), "--count-only"]) == 0
+    assert capsys.readouterr().out.strip() == "4 linear regions on R^2"
+    assert main(["regions", str(path), "--count-only", "--exact", "--domain", "-2", "2"]) == 0
+    assert capsys.readouterr().out.strip() == "4 linear regions on [-2, 2]^2"
+
+
+@needs_regions
+def test_regions_json_and_plot(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "four.json"
+    net = Network.from_arrays([FOUR["W0"], FOUR["W1"]], [FOUR["b0"], FOUR["b1"]])
+    path.write_text(json.dumps(network_to_spec(net)))
+    out_json, out_png = tmp_path / "r.json", tmp_path / "r.png"
+    argv = ["regions", str(path), "--domain", "-3", "3", "--exact"]
+    argv += ["--json", str(out_json), "--plot", str(out_png)]
+    code = main(argv)
+    assert code == 0, capsys.readouterr().err
+    data = json.loads(out_json.read_text())
+    assert data["count"] == len(data["regions"]) == 4
+    for rec in data["regions"]:
+        W = np.array([[Fraction(v) for v in row] for row in rec["affine_map"]["W"]], dtype=object)
+        c = np.array([Fraction(v) for v in rec["affine_map"]["c"]], dtype=object)
+        x = np.array([Fraction(v) for v in rec["interior_point"]], dtype=object)
+        assert (W.dot(x) + c).tolist() == net(x).tolist()  # the map is the network's, exactly
+    assert out_png.stat().st_size > 5000
+
+
+@needs_compiler
+def test_tropicalize_prints_every_format(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "four.npz"
+    np.savez(path, **FOUR)
+    for fmt in ("text", "latex", "sympy"):
+        assert main(["tropicalize", str(path), "--simplify", "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        assert "monomials" in out and "f0" in out or fmt == "latex"
+    assert main(["tropicalize", str(path), "--format", "sympy"]) == 0
+    text = capsys.readouterr().out
+    assert "Max" in text
+
+
+@needs_compiler
+@needs_regions
+def test_demo_subprocess_writes_the_picture(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tropnet.cli", "demo", "--out", str(tmp_path / "demo.png")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "activation regions" in proc.stdout and "linear regions" in proc.stdout
+    assert (tmp_path / "demo.png").stat().st_size > 20000
+
+
+def test_console_script_reports_a_missing_file_without_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tropnet.cli", "regions", str(tmp_path / "absent.npz")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"tropnet: error: {tmp_path / 'absent.npz'}: no such file"

@@ -1,0 +1,642 @@
+"""The ``tropnet`` command line: the demo, a network's tropical form, its linear regions.
+
+Commands (``tropnet COMMAND --help`` shows each one's options and an example):
+
+* ``tropnet demo`` — the embedded two-moons network (``tropnet/data/demo.npz``): its
+  architecture, the monomial counts of its tropical form, its activation and linear regions
+  on ``[-2, 2]^2``, and a picture ``tropnet-demo.png`` (regions, tropical curves, graph).
+* ``tropnet tropicalize MODEL [--simplify] [--format text|latex|sympy]``.
+* ``tropnet regions MODEL [--domain LO HI] [--kind linear|activation] [--count-only]
+  [--exact] [--plot OUT.png] [--json OUT.json]``.
+
+MODEL files
+-----------
+``.npz``: arrays ``W0, b0, W1, b1, ...`` (``W_i`` of shape (out, in), ``b_i`` of shape
+(out,)), read with ``allow_pickle=False``; the network is ``Linear, ReLU, Linear, ...,
+Linear`` (the last layer affine).  Integer arrays give an exact network.
+
+``.json``: a network spec, an object ``{"input_dim": n, "layers": [...]}`` (``input_dim``
+may be omitted when the first layer is ``linear``) whose layers are objects with a
+``"type"`` and that type's fields:
+
+=================  ==============================================================
+``linear``         ``weight`` (list of rows, shape (out, in)), ``bias`` (optional)
+``relu``           (no fields)
+``threshold``      ``t``: ``max(z, t)`` per unit
+``leaky_relu``     ``alpha`` in ``[0, 1)``
+``maxout``         ``k``: max over consecutive groups of ``k`` units
+``maxpool1d``      ``kernel_size``, ``stride`` (optional, default ``kernel_size``)
+``group_max``      ``groups`` (list of index lists), ``in_features`` (optional)
+``identity``       (no fields)
+=================  ==============================================================
+
+Numbers are JSON numbers or strings such as ``"-3/4"``; a layer whose numbers are all
+integers or rational strings is exact, a layer with a JSON float is float64.  Files are
+never unpickled: torch checkpoints are refused (export the weights with ``numpy.savez``).
+
+Errors (a missing file, a malformed file, a shape mismatch, an unknown option) print one
+line ``tropnet: error: ...`` on stderr and exit with status 2 (usage) or 1 (everything
+else); set ``TROPNET_DEBUG=1`` to see the traceback instead.
+
+>>> spec = {"layers": [{"type": "linear", "weight": [[1, -1]], "bias": ["1/2"]}, {"type": "relu"}]}
+>>> net = network_from_spec(spec)
+>>> net.widths, net.exact
+((2, 1, 1), True)
+>>> network_from_spec(network_to_spec(net)) == net
+True
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import zipfile
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .networks.layers import GroupMax, Identity, LeakyReLU, Linear, Maxout, MaxPool1d, ReLU, Threshold
+from .networks.network import Network
+
+__all__ = [
+    "main",
+    "load_network",
+    "network_from_spec",
+    "network_to_spec",
+    "demo_network",
+    "demo_path",
+    "describe_network",
+    "DEMO_DOMAIN",
+    "CLIError",
+]
+
+#: The box ``[-2, 2]^2`` on which ``tropnet demo`` enumerates and draws the demo network.
+DEMO_DOMAIN = (-2, 2)
+
+
+class CLIError(Exception):
+    """An error the command line reports as one line (bad file, bad option, ...)."""
+
+
+# ---------------------------------------------------------------------------- model files
+def _json_number(x: Any, where: str) -> Any:
+    if isinstance(x, bool) or not isinstance(x, (int, float, str)):
+        raise CLIError(f"{where}: {x!r} is not a number (use a JSON number or a string like \"3/4\")")
+    if isinstance(x, str):
+        try:
+            return Fraction(x.strip())
+        except (ValueError, ZeroDivisionError):
+            raise CLIError(f"{where}: cannot read {x!r} as a rational number") from None
+    return x
+
+
+def _json_array(x: Any, ndim: int, where: str) -> np.ndarray:
+    if ndim == 1:
+        if not isinstance(x, list):
+            raise CLIError(f"{where} must be a list of numbers")
+        return np.array([_json_number(v, where) for v in x], dtype=object)
+    if not isinstance(x, list) or not all(isinstance(r, list) for r in x):
+        raise CLIError(f"{where} must be a list of rows (lists of numbers)")
+    if len({len(r) for r in x}) > 1:
+        raise CLIError(f"{where} is ragged: its rows have lengths {sorted({len(r) for r in x})}")
+    rows = [[_json_number(v, where) for v in r] for r in x]
+    arr = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=object)
+    for i, r in enumerate(rows):
+        arr[i, :] = r
+    return arr
+
+
+def _json_int(x: Any, where: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise CLIError(f"{where} must be an integer, got {x!r}")
+    return x
+
+
+_LAYER_FIELDS = {
+    "linear": ({"weight"}, {"bias"}),
+    "relu": (set(), set()),
+    "threshold": ({"t"}, set()),
+    "leaky_relu": ({"alpha"}, set()),
+    "maxout": ({"k"}, set()),
+    "maxpool1d": ({"kernel_size"}, {"stride"}),
+    "group_max": ({"groups"}, {"in_features"}),
+    "identity": (set(), set()),
+}
+
+
+def _layer_from_spec(d: Any, i: int) -> Any:
+    where = f"layer {i}"
+    if not isinstance(d, dict) or "type" not in d:
+        raise CLIError(f"{where} must be an object with a \"type\" field, got {d!r:.80}")
+    kind = d["type"]
+    if kind not in _LAYER_FIELDS:
+        raise CLIError(f"{where}: unknown layer type {kind!r} (known: {', '.join(_LAYER_FIELDS)})")
+    required, optional = _LAYER_FIELDS[kind]
+    keys = set(d) - {"type"}
+    if required - keys:
+        raise CLIError(f"{where} ({kind}) lacks the field(s) {', '.join(sorted(required - keys))}")
+    if keys - required - optional:
+        unknown = ", ".join(sorted(keys - required - optional))
+        raise CLIError(f"{where} ({kind}) has unknown field(s) {unknown}")
+    if kind == "linear":
+        w = _json_array(d["weight"], 2, f"{where} weight")
+        b = _json_array(d["bias"], 1, f"{where} bias") if "bias" in d else None
+        return Linear(w, b)
+    if kind == "relu":
+        return ReLU()
+    if kind == "threshold":
+        return Threshold(_json_number(d["t"], f"{where} t"))
+    if kind == "leaky_relu":
+        return LeakyReLU(_json_number(d["alpha"], f"{where} alpha"))
+    if kind == "maxout":
+        return Maxout(_json_int(d["k"], f"{where} k"))
+    if kind == "maxpool1d":
+        stride = _json_int(d["stride"], f"{where} stride") if "stride" in d else None
+        return MaxPool1d(_json_int(d["kernel_size"], f"{where} kernel_size"), stride)
+    if kind == "group_max":
+        g = d["groups"]
+        if not isinstance(g, list) or not g or not all(isinstance(r, list) for r in g):
+            raise CLIError(f"{where} groups must be a non-empty list of index lists")
+        if len({len(r) for r in g}) > 1:
+            raise CLIError(f"{where} groups must all have the same length")
+        idx = [[_json_int(v, f"{where} groups entry") for v in r] for r in g]
+        n = _json_int(d["in_features"], f"{where} in_features") if "in_features" in d else None
+        return GroupMax(np.array(idx, dtype=np.int64), n)
+    return Identity()
+
+
+def network_from_spec(spec: dict[str, Any]) -> Network:
+    """Build a :class:`~tropnet.Network` from a JSON network spec (see the module docstring).
+
+    Raises :class:`CLIError` (a ``ValueError``-like one-line message) naming the layer and
+    field at fault, and ``ValueError`` for shape mismatches between layers.
+
+    >>> network_from_spec({"input_dim": 4, "layers": [{"type": "maxout", "k": 2}]}).widths
+    (4, 2)
+    """
+    if not isinstance(spec, dict):
+        raise CLIError("a network spec must be a JSON object with a \"layers\" list")
+    unknown = set(spec) - {"layers", "input_dim", "format", "version"}
+    if unknown:
+        raise CLIError(f"network spec has unknown top-level field(s) {', '.join(sorted(unknown))}")
+    layers = spec.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise CLIError("network spec needs a non-empty \"layers\" list")
+    n = spec.get("input_dim")
+    if n is not None:
+        n = _json_int(n, "input_dim")
+        if n < 1:
+            raise CLIError(f"input_dim must be positive, got {n}")
+    built = []
+    for i, d in enumerate(layers):
+        try:
+            built.append(_layer_from_spec(d, i))
+        except (ValueError, TypeError) as err:
+            raise CLIError(f"layer {i}: {err}") from None
+    return Network(built, n)
+
+
+def _num_to_json(v: Any) -> Any:
+    if isinstance(v, Fraction):
+        return v.numerator if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+    if isinstance(v, (np.integer, int)):
+        return int(v)
+    return float(v)
+
+
+def network_to_spec(net: Network) -> dict[str, Any]:
+    """The JSON network spec of ``net`` (exact values as integers or ``"p/q"`` strings).
+
+    >>> network_to_spec(Network([Linear([[1, 2]]), ReLU()]))["layers"][1]
+    {'type': 'relu'}
+    """
+    out: list[dict[str, Any]] = []
+    for i, layer in enumerate(net.layers):
+        if isinstance(layer, Linear):
+            out.append(
+                {
+                    "type": "linear",
+                    "weight": [[_num_to_json(v) for v in row] for row in layer.weight],
+                    "bias": [_num_to_json(v) for v in layer.bias],
+                }
+            )
+        elif isinstance(layer, ReLU):
+            out.append({"type": "relu"})
+        elif isinstance(layer, Threshold):
+            out.append({"type": "threshold", "t": _num_to_json(layer.t)})
+        elif isinstance(layer, LeakyReLU):
+            out.append({"type": "leaky_relu", "alpha": _num_to_json(layer.alpha)})
+        elif isinstance(layer, Maxout):
+            out.append({"type": "maxout", "k": layer.k})
+        elif isinstance(layer, MaxPool1d):
+            out.append({"type": "maxpool1d", "kernel_size": layer.kernel_size, "stride": layer.stride})
+        elif isinstance(layer, GroupMax):
+            groups = layer.groups.tolist()
+            out.append({"type": "group_max", "groups": groups, "in_features": layer.in_features})
+        elif isinstance(layer, Identity):
+            out.append({"type": "identity"})
+        else:
+            lowered = Network(layer.lower(net.widths[i]), net.widths[i])
+            out.extend(network_to_spec(lowered)["layers"])
+    return {"format": "tropnet-network", "version": 1, "input_dim": net.input_dim, "layers": out}
+
+
+def _network_from_npz(path: Path) -> Network:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except ValueError as err:
+        if "pickle" in str(err).lower():
+            raise CLIError(f"{path}: holds pickled (object) arrays, which tropnet never loads") from None
+        raise CLIError(f"{path}: not a readable .npz file ({err})") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise CLIError(f"{path}: not a readable .npz file ({err})") from None
+    if not isinstance(arrays, dict) or not arrays:
+        raise CLIError(f"{path}: holds no arrays (expected W0, b0, W1, b1, ...)")
+    L = sum(1 for k in arrays if k.startswith("W"))
+    expected = {f"{p}{i}" for i in range(L) for p in "Wb"}
+    if set(arrays) != expected:
+        missing, extra = sorted(expected - set(arrays)), sorted(set(arrays) - expected)
+        parts = []
+        if missing:
+            parts.append(f"missing {', '.join(missing)}")
+        if extra:
+            parts.append(f"unexpected {', '.join(extra)}")
+        raise CLIError(f"{path}: expected arrays W0, b0, ..., W{L - 1}, b{L - 1}; {'; '.join(parts)}")
+    weights, biases = [], []
+    for i in range(L):
+        for name in (f"W{i}", f"b{i}"):
+            a = arrays[name]
+            if a.dtype.kind not in "iuf":
+                raise CLIError(f"{path}: array {name} has dtype {a.dtype}, expected integers or floats")
+        weights.append(arrays[f"W{i}"])
+        biases.append(arrays[f"b{i}"])
+    try:
+        return Network.from_arrays(weights, biases)
+    except (ValueError, TypeError) as err:
+        raise CLIError(f"{path}: {err}") from None
+
+
+def load_network(path: str | os.PathLike[str]) -> Network:
+    """Read a MODEL file (``.npz`` with ``W0, b0, ...`` or a ``.json`` network spec).
+
+    Never unpickles.  Raises :class:`CLIError` with a one-line message naming the file and
+    what is wrong with it.
+
+    >>> net = load_network(demo_path())
+    >>> net.widths
+    (2, 8, 8, 8, 8, 1)
+    """
+    p = Path(path)
+    if not p.exists():
+        raise CLIError(f"{p}: no such file")
+    if p.is_dir():
+        raise CLIError(f"{p}: is a directory, not a model file")
+    suffix = p.suffix.lower()
+    if suffix in (".pt", ".pth", ".pkl", ".pickle", ".ckpt"):
+        raise CLIError(
+            f"{p}: pickled checkpoints are never loaded (unsafe); save the weights with "
+            "numpy.savez(path, W0=..., b0=..., ...) or write a JSON network spec"
+        )
+    if suffix not in (".npz", ".json"):
+        with open(p, "rb") as fh:
+            head = fh.read(2)
+        suffix = ".npz" if head == b"PK" else ".json"
+    if suffix == ".npz":
+        return _network_from_npz(p)
+    try:
+        spec = json.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise CLIError(f"{p}: not a text file (expected a .npz archive or a JSON network spec)") from None
+    except json.JSONDecodeError as err:
+        raise CLIError(f"{p}: malformed JSON ({err.msg} at line {err.lineno}, column {err.colno})") from None
+    try:
+        return network_from_spec(spec)
+    except CLIError as err:
+        raise CLIError(f"{p}: {err}") from None
+    except (ValueError, TypeError) as err:
+        raise CLIError(f"{p}: {err}") from None
+
+
+def demo_path() -> Path:
+    """Path of the embedded demo network ``tropnet/data/demo.npz``."""
+    return Path(__file__).resolve().parent / "data" / "demo.npz"
+
+
+def demo_network() -> Network:
+    """The demo network: a ReLU MLP [2, 8, 8, 1] trained on two moons (``scripts/train_demo.py``).
+
+    Its output is a logit: class 1 where it is positive.
+
+    >>> demo_network().input_dim
+    2
+    """
+    return load_network(demo_path())
+
+
+# ---------------------------------------------------------------------------- printing
+def describe_network(net: Network) -> str:
+    """One line: the layers with their widths and the parameter count.
+
+    >>> describe_network(Network.from_arrays([np.ones((3, 2)), np.ones((1, 3))]))
+    'Linear(2->3), ReLU, Linear(3->1)  [13 parameters, float]'
+    """
+    parts = []
+    for i, layer in enumerate(net.layers):
+        if isinstance(layer, Linear):
+            parts.append(f"Linear({net.widths[i]}->{net.widths[i + 1]})")
+        elif isinstance(layer, ReLU):
+            parts.append("ReLU")
+        else:
+            parts.append(repr(layer))
+    kind = "exact" if net.exact else "float"
+    return f"{', '.join(parts)}  [{net.num_parameters} parameters, {kind}]"
+
+
+def _api(name: str) -> Any:
+    import tropnet
+
+    obj = getattr(tropnet, name, None)
+    if obj is None:
+        raise CLIError(f"tropnet.{name} is not available in this build of tropnet")
+    return obj
+
+
+def _rational_parts(r: Any) -> tuple[Any, Any]:
+    return r.numerator, r.denominator
+
+
+def _monomial_line(k: int, r: Any) -> str:
+    num, den = _rational_parts(r)
+    return f"output {k}: numerator {len(num)} monomials, denominator {len(den)} monomials"
+
+
+def _box(lo: float, hi: float) -> Any:
+    from .geometry.domains import Box
+
+    return Box(_cli_number(lo), _cli_number(hi))
+
+
+def _cli_number(s: Any) -> Any:
+    if isinstance(s, (int, float, Fraction)):
+        return s
+    try:
+        return int(s)
+    except ValueError:
+        pass
+    try:
+        return Fraction(s) if "/" in s else float(s)
+    except (ValueError, ZeroDivisionError):
+        raise CLIError(f"cannot read {s!r} as a number") from None
+
+
+# ---------------------------------------------------------------------------- commands
+def _cmd_demo(args: argparse.Namespace) -> int:
+    net = demo_network()
+    tropicalize = _api("tropicalize")
+    count = _api("count_linear_regions")
+    print("tropnet demo: a ReLU network trained to separate two moons (tropnet/data/demo.npz)")
+    print(f"architecture:  {describe_network(net)}")
+    tmap = tropicalize(net)
+    print("tropical form: f = g - h, a difference of two max-plus polynomials")
+    for r in tmap:
+        num, den = _rational_parts(r)
+        print(f"  g: {len(num)} monomials, h: {len(den)} monomials (after simplification)")
+    dom = _box(*DEMO_DOMAIN)
+    lo, hi = DEMO_DOMAIN
+    n_act = count(net, dom, kind="activation")
+    n_lin = count(net, dom, kind="linear")
+    print(f"regions on [{lo}, {hi}]^2: {n_act} activation regions, {n_lin} linear regions")
+    if not args.no_plot:
+        from .plot.figures import demo_figure
+
+        fig = demo_figure(net, dom, tmap)
+        fig.savefig(args.out, dpi=args.dpi)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_tropicalize(args: argparse.Namespace) -> int:
+    net = load_network(args.model)
+    tmap = _api("tropicalize")(net, simplify=args.simplify)
+    print(f"# {describe_network(net)}")
+    for k, r in enumerate(tmap):
+        print(f"# {_monomial_line(k, r)}")
+        if args.format == "text":
+            text = str(r)
+        elif args.format == "latex":
+            text = r.to_latex()
+        else:
+            text = str(r.to_sympy())
+        print(f"f{k} = {text}" if tmap.__len__() > 1 or args.format != "latex" else text)
+    return 0
+
+
+def _region_record(reg: Any, exact: bool) -> dict[str, Any]:
+    def arr(a: Any) -> Any:
+        a = np.asarray(a)
+        if a.dtype == object:
+            return np.vectorize(_num_to_json, otypes=[object])(a).tolist() if a.size else a.tolist()
+        return a.astype(float).tolist()
+
+    W, c = reg.affine_map
+    rec = {
+        "pattern": np.asarray(reg.pattern).astype(int).tolist(),
+        "interior_point": arr(reg.interior_point),
+        "bounded": bool(reg.bounded),
+        "affine_map": {"W": arr(W), "c": arr(c)},
+    }
+    cells = getattr(reg, "cells", None)
+    if cells is not None and len(cells) > 1:
+        rec["cells"] = [{"A": arr(cell.A), "b": arr(cell.b)} for cell in cells]
+    else:
+        rec["A"], rec["b"] = arr(reg.A), arr(reg.b)
+    return rec
+
+
+def _fmt_point(p: Any) -> str:
+    return "(" + ", ".join(f"{float(v):.4g}" for v in np.asarray(p).ravel()) + ")"
+
+
+def _cmd_regions(args: argparse.Namespace) -> int:
+    net = load_network(args.model)
+    dom = _box(*args.domain) if args.domain else None
+    where = f"[{args.domain[0]}, {args.domain[1]}]^{net.input_dim}" if args.domain else f"R^{net.input_dim}"
+    if args.plot and dom is None:
+        raise CLIError("--plot needs a bounded domain: add --domain LO HI")
+    if args.plot and net.input_dim != 2:
+        raise CLIError(f"--plot draws 2-input networks only; this one has {net.input_dim} inputs")
+    extra: dict[str, Any] = {}
+    if args.parallel:
+        extra["parallel"] = args.parallel
+    if args.count_only and not (args.plot or args.json):
+        n = _api("count_linear_regions")(net, dom, kind=args.kind, exact=args.exact, **extra)
+        print(f"{n} {args.kind} regions on {where}")
+        return 0
+    regs = _api("linear_regions")(net, dom, kind=args.kind, exact=args.exact, **extra)
+    print(f"{len(regs)} {args.kind} regions on {where}")
+    if not args.count_only:
+        shown = min(len(regs), args.max_print)
+        for i in range(shown):
+            reg = regs[i]
+            kind = "bounded" if reg.bounded else "unbounded"
+            print(f"  region {i}: {kind}, interior point {_fmt_point(reg.interior_point)}")
+        if shown < len(regs):
+            print(f"  ... {len(regs) - shown} more (all of them with --json OUT.json)")
+    if args.json:
+        records = [_region_record(r, args.exact) for r in regs]
+        payload = {
+            "network": network_to_spec(net),
+            "domain": None if dom is None else [_num_to_json(_cli_number(v)) for v in args.domain],
+            "kind": args.kind,
+            "exact": bool(args.exact),
+            "count": len(regs),
+            "regions": records,
+        }
+        try:
+            Path(args.json).write_text(json.dumps(payload, indent=1), encoding="utf-8")
+        except OSError as err:
+            raise CLIError(f"cannot write {args.json}: {err.strerror}") from None
+        print(f"wrote {args.json}")
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from .plot import regions as plot_regions
+
+        fig, ax = plt.subplots(figsize=(5, 5))
+        plot_regions(regs, dom, ax=ax)
+        ax.set_title(f"{len(regs)} {args.kind} regions")
+        try:
+            fig.savefig(args.plot, dpi=150, bbox_inches="tight")
+        except OSError as err:
+            raise CLIError(f"cannot write {args.plot}: {err.strerror}") from None
+        finally:
+            plt.close(fig)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- parser
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        raise CLIError(f"{message} (see '{self.prog} --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = _Parser(
+        prog="tropnet",
+        description="The tropical geometry of neural networks: tropical forms and exact linear regions.",
+        epilog="examples:\n  tropnet demo\n  tropnet tropicalize model.npz --simplify\n"
+        "  tropnet regions model.json --domain -5 5 --plot regions.png",
+        formatter_class=fmt,
+    )
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"tropnet {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    d = sub.add_parser(
+        "demo",
+        help="run the embedded demo network and write tropnet-demo.png",
+        description="Show the tropical form and the linear regions of a small trained network shipped "
+        "with tropnet (a [2, 8, 8, 1] ReLU MLP separating two moons) and draw them.",
+        epilog="example:\n  tropnet demo --out demo.png",
+        formatter_class=fmt,
+    )
+    d.add_argument("--out", default="tropnet-demo.png", help="picture to write (default: %(default)s)")
+    d.add_argument("--dpi", type=int, default=120, help="resolution of the picture (default: %(default)s)")
+    d.add_argument("--no-plot", action="store_true", help="print only, write no picture")
+    d.set_defaults(func=_cmd_demo)
+
+    model_help = "an .npz file with arrays W0, b0, W1, b1, ... or a JSON network spec"
+    t = sub.add_parser(
+        "tropicalize",
+        help="print a network's tropical form (one tropical rational function per output)",
+        description="Compile MODEL to its tropical form: each output is g - h for two max-plus "
+        "polynomials g, h.  " + model_help.capitalize() + ".",
+        epilog="examples:\n  tropnet tropicalize model.npz --simplify\n"
+        "  tropnet tropicalize model.json --format latex",
+        formatter_class=fmt,
+    )
+    t.add_argument("model", metavar="MODEL", help=model_help)
+    t.add_argument(
+        "--simplify", action="store_true", help="keep only monomials that win somewhere (upper-hull vertices)"
+    )
+    t.add_argument("--format", choices=("text", "latex", "sympy"), default="text", help="output format")
+    t.set_defaults(func=_cmd_tropicalize)
+
+    r = sub.add_parser(
+        "regions",
+        help="count or list a network's linear (or activation) regions",
+        description="Enumerate the regions of MODEL on a box [LO, HI]^n (default: all of R^n).  "
+        + model_help.capitalize()
+        + ".  'linear' regions are maximal facet-connected sets where the network is one affine map; "
+        "'activation' regions are cells of constant activation pattern.",
+        epilog="examples:\n  tropnet regions model.npz --domain -5 5 --count-only\n"
+        "  tropnet regions model.json --domain -1 1 --kind activation --plot cells.png --json cells.json",
+        formatter_class=fmt,
+    )
+    r.add_argument("model", metavar="MODEL", help=model_help)
+    r.add_argument("--domain", nargs=2, metavar=("LO", "HI"), help="the box [LO, HI]^n (numbers or p/q)")
+    r.add_argument("--kind", choices=("linear", "activation"), default="linear", help="region kind")
+    r.add_argument("--count-only", action="store_true", help="print only the number of regions")
+    r.add_argument("--exact", action="store_true", help="certify the answer in rational arithmetic")
+    r.add_argument("--plot", metavar="OUT.png", help="draw the regions (2 inputs, needs --domain)")
+    r.add_argument("--json", metavar="OUT.json", help="write every region (halfspaces, map, pattern)")
+    r.add_argument("--max-print", type=int, default=20, help="regions listed (default: %(default)s)")
+    r.add_argument(
+        "--parallel", choices=("local",), default=None, help="run on a local Dask cluster (tropnet[dask])"
+    )
+    r.set_defaults(func=_cmd_regions)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tropnet`` console script; returns the exit status.
+
+    >>> main(["--version"])  # doctest: +SKIP
+    tropnet 0.1.0
+    """
+    parser = _parser()
+    debug = bool(os.environ.get("TROPNET_DEBUG"))
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return int(args.func(args))
+    except CLIError as err:
+        if debug:
+            raise
+        print(f"tropnet: error: {err}", file=sys.stderr)
+        return 2 if "--help" in str(err) else 1
+    except (ValueError, TypeError, OSError, ImportError, MemoryError) as err:
+        if debug:
+            raise
+        msg = str(err).splitlines()[0] if str(err) else type(err).__name__
+        print(f"tropnet: error: {msg}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("tropnet: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # never a traceback on the command line
+        if debug:
+            raise
+        print(
+            f"tropnet: internal error: {type(err).__name__}: {err} (set TROPNET_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
