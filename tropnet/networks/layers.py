@@ -81,7 +81,20 @@ def _is_exact_batch(z: np.ndarray) -> bool:
 
 
 class Layer:
-    """Base class of all layers. Layers are immutable."""
+    """Base class of all layers; layers are immutable.
+
+    A new layer type (a convolution, an equivariant or algebra-valued layer) subclasses
+    ``Layer``, stores its parameters in ``__slots__`` through ``self._set(...)``, and
+    implements ``out_features`` and ``lower``; ``forward`` then defaults to running the
+    lowered primitives, and the compiler and the region enumerator accept it unchanged.
+
+    >>> class Double(Layer):
+    ...     __slots__ = ()
+    ...     def lower(self, in_features):
+    ...         return (Linear(2 * np.eye(in_features, dtype=np.int64)),)
+    >>> Double().forward(np.array([[1.0, -3.0]]))
+    array([[ 2., -6.]])
+    """
 
     __slots__ = ()
 
@@ -89,12 +102,20 @@ class Layer:
     exact: bool = True
 
     def out_features(self, in_features: int) -> int:
+        """The output width for ``in_features`` inputs (``ValueError`` when they do not fit)."""
         return in_features
 
-    def forward(self, z: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        """The forward pass on a batch ``z`` of shape (k, n); by default through :meth:`lower`."""
+        parts = self.lower(z.shape[1])
+        if len(parts) == 1 and parts[0] is self:
+            raise NotImplementedError(f"{type(self).__name__} implements neither forward nor lower")
+        for p in parts:
+            z = p.forward(z)
+        return z
 
     def lower(self, in_features: int) -> tuple[Layer, ...]:
+        """The same map on ``in_features`` inputs as a tuple of primitive layers."""
         return (self,)
 
     @property
@@ -102,9 +123,11 @@ class Layer:
         return 0
 
     def to_exact(self) -> Layer:
+        """The layer with float parameters replaced by the dyadic rationals they store."""
         return self
 
     def to_float(self) -> Layer:
+        """The layer with float64 parameters."""
         return self
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -114,16 +137,30 @@ class Layer:
         for k, v in kw.items():
             object.__setattr__(self, k, v)
 
+    def _state(self) -> dict[str, Any]:
+        return {s: getattr(self, s) for s in _all_slots(type(self)) if hasattr(self, s)}
+
     def __eq__(self, other: object) -> bool:
         if type(self) is not type(other):
             return NotImplemented
-        return all(_param_equal(getattr(self, s), getattr(other, s)) for s in self.__slots__)
+        a, b = self._state(), other._state()
+        return a.keys() == b.keys() and all(_param_equal(a[k], b[k]) for k in a)
 
     def __hash__(self) -> int:
         return hash(type(self).__name__)
 
     def __reduce__(self):  # pickle support despite __setattr__
-        return (_rebuild, (type(self), {s: getattr(self, s) for s in self.__slots__}))
+        return (_rebuild, (type(self), self._state()))
+
+
+def _all_slots(cls: type) -> tuple[str, ...]:
+    """The slot names of ``cls`` and its bases (``__slots__`` of one class lists only its own)."""
+    names: list[str] = []
+    for klass in reversed(cls.__mro__):
+        for s in getattr(klass, "__slots__", ()):
+            if s not in names and not s.startswith("__"):
+                names.append(s)
+    return tuple(names)
 
 
 def _rebuild(cls: type, state: dict) -> Layer:
@@ -159,6 +196,8 @@ class Linear(Layer):
             w_obj = weight if isinstance(weight, np.ndarray) else np.array(weight, dtype=object)
         except ValueError as err:
             raise ValueError(f"Linear weight is ragged: {err}") from err
+        if w_obj.dtype == object and any(isinstance(v, (list, tuple, np.ndarray)) for v in w_obj.ravel()):
+            raise ValueError("Linear weight is ragged (rows of different lengths)")
         if w_obj.ndim != 2:
             raise ValueError(f"Linear weight must be 2-D (out, in), got shape {w_obj.shape}")
         if w_obj.shape[0] == 0 or w_obj.shape[1] == 0:
@@ -250,8 +289,11 @@ class Threshold(Layer):
         zf = z.astype(np.float64) if z.dtype == object else z
         return np.maximum(zf, float(self.t))
 
+    def to_exact(self) -> Threshold:
+        return self if self.exact else Threshold(to_exact(self.t))
+
     def to_float(self) -> Threshold:
-        return type(self)(float(self.t)) if type(self) is Threshold else self
+        return Threshold(float(self.t)) if self.exact and type(self) is Threshold else self
 
     def __repr__(self) -> str:
         return f"Threshold({self.t})"
@@ -294,6 +336,12 @@ class LeakyReLU(Layer):
             return np.frompyfunc(lambda v: v if v > 0 else a * v, 1, 1)(z).astype(object)
         zf = z.astype(np.float64) if z.dtype == object else z
         return np.maximum(zf, float(self.alpha) * zf)
+
+    def to_exact(self) -> LeakyReLU:
+        return self if self.exact else LeakyReLU(to_exact(self.alpha))
+
+    def to_float(self) -> LeakyReLU:
+        return LeakyReLU(float(self.alpha)) if self.exact else self
 
     def __repr__(self) -> str:
         return f"LeakyReLU({self.alpha})"

@@ -230,6 +230,8 @@ def random_mlp(widths: Sequence[int], seed: int = 0) -> Network:
     >>> net.num_parameters
     337
     """
+    if any(isinstance(w, bool) or not isinstance(w, (int, np.integer)) for w in widths):
+        raise TypeError(f"random_mlp widths must be integers, got {list(widths)}")
     widths = [int(w) for w in widths]
     if len(widths) < 2:
         raise ValueError(f"random_mlp needs at least an input and an output width, got {widths}")
