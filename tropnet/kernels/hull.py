@@ -1,0 +1,334 @@
+"""Upper-hull vertices of lifted points: which monomials of a tropical polynomial matter.
+
+A monomial ``c_i + <a_i, x>`` of ``max_i (c_i + <a_i, x>)`` attains the maximum on a
+full-dimensional set iff its lifted point ``(a_i, c_i)`` is a vertex of the *upper hull*
+``P = conv{(a_i, c_i)} + cone{(0, ..., 0, -1)}`` (Maclagan-Sturmfels, Prop. 3.1.6).  The
+exponent rows ``a_i`` must be distinct (merge equal exponents by max first, see
+:func:`tropnet.kernels.poly.normalize`).
+
+Float input (float64 arrays)
+    Qhull (``scipy.spatial.ConvexHull``, default options, never ``QJ``) on the lifted points in
+    coordinates of their affine hull, each coordinate scaled to unit range.  Tolerances: the
+    affine rank uses singular values above ``1e-10`` times the largest; a lift is treated as
+    flat when every coefficient is within ``1e-10 * max(1, max|c|)`` of an affine function of
+    the exponents; a facet is upper when its unit normal has last component above ``1e-10``.
+
+Exact input (object arrays of :class:`~fractions.Fraction`)
+    Qhull only *proposes*; nothing float decides.  Values are scaled to integers, the affine
+    hull is found with exact integer rank (python-flint), and every proposed facet's hyperplane
+    is recomputed exactly from its vertices and checked against *all* points.  A point is a
+    certified vertex when the valid facets through it meet in no other point (their summed
+    normal exposes it alone); a point is a certified non-vertex when its exponent lies in the
+    projection of an upper facet simplex not containing it (exact barycentric coordinates).
+    Points neither certificate settles (near-degenerate input where Qhull's rounding misled)
+    are decided by ``cdd.gmp.redundant_rows`` on the certified vertices plus the undecided
+    points and the ray, which is exact because every other point is a certified non-vertex.
+
+>>> import numpy as np
+>>> from fractions import Fraction as F
+>>> A = np.array([[0], [1], [2]], dtype=object); c = np.array([F(0), F(0), F(-1)], dtype=object)
+>>> upper_hull_vertices(A, c).tolist()          # max(0, x, 2x-1): all three matter
+[0, 1, 2]
+>>> upper_hull_vertices(np.array([[0.], [1.], [2.]]), np.array([0., 0., 0.])).tolist()
+[0, 2]
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+from scipy.spatial import ConvexHull, QhullError
+
+from .scaled import as_int_array, fits_int64, to_scaled
+
+__all__ = ["upper_hull_vertices", "upper_hull_mask", "RANK_RTOL", "FLAT_RTOL", "UPPER_TOL"]
+
+RANK_RTOL = 1e-10
+"""Float mode: singular values below ``RANK_RTOL * s_max`` count as zero."""
+FLAT_RTOL = 1e-10
+"""Float mode: a lift within ``FLAT_RTOL * max(1, max|c|)`` of an affine function is flat."""
+UPPER_TOL = 1e-10
+"""Float mode: a facet is upper when its unit normal's last component exceeds this."""
+
+
+def upper_hull_mask(A: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Boolean mask of the points ``(A[i], c[i])`` that are vertices of the upper hull.
+
+    ``A`` has shape (m, n) with distinct rows, ``c`` shape (m,); both float64 (Qhull with the
+    documented tolerances) or both object arrays of Fractions (exact, no tolerance).
+
+    >>> upper_hull_mask(np.array([[0.], [1.], [2.]]), np.array([0., 1., 0.])).tolist()
+    [True, True, True]
+    """
+    mask = np.zeros(len(c), dtype=bool)
+    mask[upper_hull_vertices(A, c)] = True
+    return mask
+
+
+def upper_hull_vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Sorted indices of the points ``(A[i], c[i])`` that are vertices of the upper hull.
+
+    See the module docstring for the float tolerances and the exact certificates.
+
+    >>> A = np.array([[0, 0], [2, 0], [0, 2], [1, 1]], dtype=object)
+    >>> upper_hull_vertices(A, np.array([0, 0, 0, -1], dtype=object)).tolist()
+    [0, 1, 2]
+    >>> upper_hull_vertices(A, np.array([0, 0, 0, 1], dtype=object)).tolist()
+    [0, 1, 2, 3]
+    """
+    A = np.asarray(A)
+    c = np.asarray(c)
+    if A.ndim != 2 or c.ndim != 1 or A.shape[0] != c.shape[0]:
+        raise ValueError(f"exponents must be (m, n) and coefficients (m,); got {A.shape} and {c.shape}")
+    m = len(c)
+    if m <= 1:
+        return np.arange(m)
+    if c.dtype == object or A.dtype == object:
+        Az, _ = to_scaled(A)
+        cz, _ = to_scaled(c)
+        return np.sort(_exact_int_vertices(Az, cz))
+    return np.sort(_float_vertices(A.astype(np.float64), c.astype(np.float64)))
+
+
+# ----------------------------------------------------------------------------------------------
+# float mode
+
+
+def _float_vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
+    m = len(c)
+    if m <= 1:
+        return np.arange(m)
+    D = A - A.mean(axis=0)
+    if D.shape[1] == 0 or not np.any(D):
+        return np.array([int(np.argmax(c))])
+    _, s, Vt = np.linalg.svd(D, full_matrices=False)
+    r = int(np.sum(s > RANK_RTOL * s[0]))
+    if r == 0:
+        return np.array([int(np.argmax(c))])
+    Y = D @ Vt[:r].T
+    Y = Y / np.abs(Y).max(axis=0)
+    design = np.hstack([Y, np.ones((m, 1))])
+    coef, *_ = np.linalg.lstsq(design, c, rcond=None)
+    resid = c - design @ coef
+    if np.abs(resid).max() <= FLAT_RTOL * max(1.0, float(np.abs(c).max())):
+        return _float_polytope_vertices(Y)
+    # the residual has the same upper hull as c (an affine change of the lift) and is better scaled
+    L = np.hstack([Y, (resid / np.abs(resid).max())[:, None]])
+    try:
+        hull = ConvexHull(L)
+    except QhullError as err:  # pragma: no cover - Qhull precision failure on wild input
+        raise ValueError(f"Qhull failed on the lifted points of a float polynomial: {err}") from err
+    upper = hull.equations[:, -2] > UPPER_TOL
+    return np.unique(hull.simplices[upper])
+
+
+def _float_polytope_vertices(Y: np.ndarray) -> np.ndarray:
+    if Y.shape[1] == 1:
+        return np.unique([int(np.argmin(Y[:, 0])), int(np.argmax(Y[:, 0]))])
+    return np.asarray(ConvexHull(Y).vertices)
+
+
+# ----------------------------------------------------------------------------------------------
+# exact mode: integer points, Qhull proposes, integer certificates decide
+
+
+def _flint():
+    import flint
+
+    return flint
+
+
+def _rank_and_pivots(D: np.ndarray) -> tuple[int, list[int]]:
+    """Exact rank of an integer matrix and pivot columns of its row echelon form."""
+    flint = _flint()
+    if D.shape[0] == 0 or D.shape[1] == 0:
+        return 0, []
+    R, _, rank = flint.fmpz_mat(D.tolist()).rref()
+    pivots = []
+    for k in range(rank):
+        for j in range(D.shape[1]):
+            if R[k, j] != 0:
+                pivots.append(j)
+                break
+    return int(rank), pivots
+
+
+def _matmul_int(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Exact integer product: int64 when the entries cannot overflow, else Python ints."""
+    if X.size == 0 or Y.size == 0:
+        return np.zeros((X.shape[0], Y.shape[1]), dtype=np.int64)
+    if X.dtype != object and Y.dtype != object:
+        bound = int(np.abs(X).max()) * int(np.abs(Y).max()) * max(1, X.shape[1])
+        if fits_int64(bound):
+            return X.astype(np.int64) @ Y.astype(np.int64)
+    return as_int_array(X.astype(object) @ Y.astype(object))
+
+
+def _merge_max_int(Az: np.ndarray, cz: np.ndarray) -> np.ndarray:
+    """Indices of one row per distinct exponent row, the one with the largest value."""
+    order = sorted(range(len(cz)), key=lambda i: (tuple(Az[i].tolist()), cz[i]))
+    keep = []
+    for pos, i in enumerate(order):
+        nxt = order[pos + 1] if pos + 1 < len(order) else None
+        if nxt is None or tuple(Az[nxt].tolist()) != tuple(Az[i].tolist()):
+            keep.append(i)
+    return np.array(keep, dtype=np.int64)
+
+
+def _exact_int_vertices(Az: np.ndarray, cz: np.ndarray) -> np.ndarray:
+    """Upper-hull vertices of integer points with distinct exponent rows (exact)."""
+    m = len(cz)
+    if m <= 1:
+        return np.arange(m)
+    D = Az - Az[0]
+    r, cols = _rank_and_pivots(D)
+    if r == 0:
+        return np.array([int(np.argmax(cz))])
+    Y = as_int_array(Az[:, cols])
+    lifted_rank, _ = _rank_and_pivots(np.hstack([D[:, cols], (cz - cz[0])[:, None]]))
+    if lifted_rank == r + 1:
+        if Y.dtype == object or cz.dtype == object:
+            return _exact_fulldim(as_int_array(np.hstack([Y.astype(object), cz.astype(object)[:, None]])))
+        return _exact_fulldim(np.hstack([Y, cz[:, None]]))
+    return _exact_polytope_vertices(Y)
+
+
+def _exact_polytope_vertices(Y: np.ndarray) -> np.ndarray:
+    """Vertices of a full-dimensional integer point set: upper and lower hull in the last axis."""
+    if Y.shape[1] == 1:
+        col = [int(v) for v in Y[:, 0]]
+        return np.unique([int(np.argmin(col)), int(np.argmax(col))])
+    base, last = Y[:, :-1], Y[:, -1]
+    found = []
+    for sign in (1, -1):
+        reps = _merge_max_int(base, sign * last)
+        found.append(reps[_exact_int_vertices(as_int_array(base[reps]), as_int_array(sign * last[reps]))])
+    return np.unique(np.concatenate(found))
+
+
+def _exact_fulldim(L: np.ndarray) -> np.ndarray:
+    """Upper-hull vertices of integer points L (m, d) whose lift is full-dimensional."""
+    flint = _flint()
+    m, d = L.shape
+    Lf = L.astype(np.float64)
+    mu = Lf.mean(axis=0)
+    scale = np.abs(Lf - mu).max(axis=0)
+    scale[scale == 0] = 1.0
+    try:
+        hull = ConvexHull((Lf - mu) / scale)
+        simplices, equations = hull.simplices, hull.equations
+    except QhullError:
+        return _decide_with_cdd(L, np.zeros(0, dtype=np.int64), np.arange(m))
+    ones = np.ones((m, 1), dtype=np.int64)
+    planes: dict[tuple, int] = {}
+    normals, offsets, plane_simplices = [], [], []
+    for simplex, eq in zip(simplices, equations):
+        rows = np.hstack([L[simplex].astype(object), ones[: d].astype(object)])
+        basis, nullity = flint.fmpz_mat(rows.tolist()).nullspace()
+        if nullity != 1:
+            continue
+        v = [int(basis[k, 0]) for k in range(d + 1)]
+        g = math.gcd(*v)
+        v = [x // g for x in v]
+        if sum(float(v[k]) * eq[k] / scale[k] for k in range(d)) < 0:
+            v = [-x for x in v]
+        key = tuple(v)
+        if key not in planes:
+            planes[key] = len(normals)
+            normals.append(v[:d])
+            offsets.append(-v[d])
+            plane_simplices.append([])
+        plane_simplices[planes[key]].append(simplex)
+    if not normals:
+        return _decide_with_cdd(L, np.zeros(0, dtype=np.int64), np.arange(m))
+    N = as_int_array(np.array(normals, dtype=object))
+    b = as_int_array(np.array(offsets, dtype=object))
+    S = _subtract(b[None, :], _matmul_int(L, N.T))  # slack of every point at every plane
+    valid = np.all(S >= 0, axis=0)
+    tight = (S == 0)[:, valid]
+    N, b = N[valid], b[valid]
+    plane_simplices = [s for s, ok in zip(plane_simplices, valid) if ok]
+    upper = np.array([int(x) > 0 for x in N[:, d - 1]], dtype=bool) if len(N) else np.zeros(0, bool)
+
+    # vertex certificates: i lies on a valid upper plane, and the valid planes through i (upper,
+    # vertical or lower) meet in no other point; a positive combination weighted towards the
+    # upper planes then has last component > 0 and exposes i alone in P.
+    is_vertex = np.zeros(m, dtype=bool)
+    cand = np.flatnonzero(tight[:, upper].any(axis=1)) if upper.any() else np.zeros(0, dtype=np.int64)
+    if len(cand):
+        T = tight.astype(np.int32)
+        common = T @ T[cand].T
+        deg = T[cand].sum(axis=1)
+        alone = (common == deg[None, :]).sum(axis=0) == 1
+        is_vertex[cand[alone]] = True
+
+    # non-vertex certificates: exponent inside an upper facet simplex that does not contain it
+    non_vertex = np.zeros(m, dtype=bool)
+    rest = np.flatnonzero(~is_vertex)
+    up_idx = np.flatnonzero(upper)
+    if len(rest) and len(up_idx):
+        Nu = N[up_idx].astype(np.float64)
+        bu = b[up_idx].astype(np.float64)
+        heights = (bu[None, :] - Lf[rest, : d - 1] @ Nu[:, : d - 1].T) / Nu[:, d - 1][None, :]
+        best = np.argmin(heights, axis=1)
+        for p in np.unique(best):
+            pts = rest[best == p]
+            for simplex in plane_simplices[up_idx[p]]:
+                todo = pts[~non_vertex[pts] & ~np.isin(pts, simplex)]
+                if not len(todo):
+                    break
+                inside = _inside_simplex(L[simplex, : d - 1], L[todo, : d - 1])
+                non_vertex[todo[inside]] = True
+    undecided = np.flatnonzero(~is_vertex & ~non_vertex)
+    if len(undecided):
+        return _decide_with_cdd(L, np.flatnonzero(is_vertex), undecided)
+    return np.flatnonzero(is_vertex)
+
+
+def _subtract(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    if X.dtype == object or Y.dtype == object:
+        return as_int_array(X.astype(object) - Y.astype(object))
+    bound = int(np.abs(X).max(initial=0)) + int(np.abs(Y).max(initial=0))
+    if fits_int64(bound):
+        return X - Y
+    return as_int_array(X.astype(object) - Y.astype(object))
+
+
+def _inside_simplex(V: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """Exactly: which rows of P lie in conv(rows of V)?  V is (k+1, k), affinely independent."""
+    flint = _flint()
+    k1 = V.shape[0]
+    M = flint.fmpz_mat(np.hstack([V.astype(object), np.ones((k1, 1), dtype=object)]).tolist())
+    det = int(M.det())
+    if det == 0:
+        return np.zeros(len(P), dtype=bool)
+    inv = M.inv()  # fmpq_mat; adj = det * inv is integral
+    adj = np.array([[int(inv[i, j] * det) for j in range(k1)] for i in range(k1)], dtype=object)
+    Ph = np.hstack([P.astype(object), np.ones((len(P), 1), dtype=object)])
+    lam = _matmul_int(as_int_array(Ph), as_int_array(adj))  # barycentric coordinates times det
+    if det < 0:
+        lam = -lam
+    return np.all(lam >= 0, axis=1)
+
+
+def _decide_with_cdd(L: np.ndarray, known: np.ndarray, undecided: np.ndarray) -> np.ndarray:
+    """Exact redundancy of the undecided points among known vertices + undecided + the ray."""
+    try:
+        import cdd
+        import cdd.gmp
+    except ImportError as err:  # pragma: no cover - depends on the installation
+        raise ImportError(
+            "the exact upper hull met a near-degenerate configuration that needs the exact "
+            "polyhedral oracle cdd.gmp; install it with `pip install tropnet[exact]` "
+            "(needs `apt-get install libcdd-dev libgmp-dev`)"
+        ) from err
+    idx = np.concatenate([known, undecided]).astype(np.int64)
+    d = L.shape[1]
+    rows = [[1, *(Fraction(int(v)) for v in L[i])] for i in idx]
+    rows.append([0] * d + [-1])
+    G = cdd.gmp.matrix_from_array(rows, rep_type=cdd.RepType.GENERATOR)
+    redundant = cdd.gmp.redundant_rows(G)
+    keep = [int(idx[k]) for k in range(len(idx)) if k not in redundant]
+    return np.array(sorted(keep), dtype=np.int64)

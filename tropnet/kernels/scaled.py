@@ -1,0 +1,104 @@
+"""Exact rational arrays as integer numerators over one common denominator.
+
+An object array of :class:`~fractions.Fraction` ``q`` is stored as ``(z, d)`` with
+``q == z / d``, ``d`` a positive Python int and ``z`` an integer array: numpy ``int64`` while
+every entry fits comfortably (``|z| < 2**62``), otherwise an object array of Python ints.
+Integer numpy arithmetic on ``int64`` is about 100x faster than ``Fraction`` arithmetic, so the
+exact kernels convert at their boundary, compute on integers, and convert back.
+
+>>> from fractions import Fraction as F
+>>> z, d = to_scaled(np.array([F(1, 2), F(1, 3), F(2)], dtype=object))
+>>> z, d
+(array([ 3,  2, 12]), 6)
+>>> from_scaled(z, d).tolist()
+[Fraction(1, 2), Fraction(1, 3), Fraction(2, 1)]
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["INT64_SAFE", "to_scaled", "from_scaled", "fits_int64", "as_int_array", "rescale"]
+
+INT64_SAFE = 1 << 62
+"""Entries below this bound in absolute value are kept as ``int64``."""
+
+
+def fits_int64(bound: int) -> bool:
+    """True when an integer bound is small enough for ``int64`` arithmetic without overflow.
+
+    >>> fits_int64(2**40), fits_int64(2**70)
+    (True, False)
+    """
+    return bound < INT64_SAFE
+
+
+def as_int_array(values: np.ndarray) -> np.ndarray:
+    """``int64`` when every entry fits, else an object array of Python ints (same shape).
+
+    >>> as_int_array(np.array([2**70, 1], dtype=object)).dtype
+    dtype('O')
+    """
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64, copy=False)
+    if values.size == 0:
+        return np.zeros(values.shape, dtype=np.int64)
+    flat = values.ravel()
+    big = max(abs(int(v)) for v in flat)
+    if fits_int64(big):
+        return np.array([int(v) for v in flat], dtype=np.int64).reshape(values.shape)
+    out = np.empty(values.shape, dtype=object)
+    out.ravel()[:] = [int(v) for v in flat]
+    return out
+
+
+def to_scaled(q: np.ndarray) -> tuple[np.ndarray, int]:
+    """Split an exact array into integer numerators ``z`` and one common denominator ``d``.
+
+    >>> to_scaled(np.array([[1, 2]], dtype=object))
+    (array([[1, 2]]), 1)
+    """
+    q = np.asarray(q)
+    if q.dtype.kind in "iu":
+        return q.astype(np.int64), 1
+    flat = q.ravel()
+    dens = [v.denominator if isinstance(v, Fraction) else 1 for v in flat]
+    d = math.lcm(*dens) if dens else 1
+    nums = np.empty(q.shape, dtype=object)
+    nums.ravel()[:] = [int(v.numerator) * (d // den) for v, den in zip(flat, dens)]
+    return as_int_array(nums), d
+
+
+def rescale(z: np.ndarray, d: int, new_d: int) -> np.ndarray:
+    """Numerators over ``new_d`` (a multiple of ``d``) for the values ``z / d``.
+
+    >>> rescale(np.array([1, 3]), 2, 6)
+    array([3, 9])
+    """
+    factor = new_d // d
+    if factor == 1:
+        return z
+    if z.dtype != object and z.size:
+        bound = int(np.abs(z).max()) * factor
+        if fits_int64(bound):
+            return z * np.int64(factor)
+    elif z.size == 0:
+        return z
+    return as_int_array(z.astype(object) * factor)
+
+
+def from_scaled(z: np.ndarray, d: int) -> np.ndarray:
+    """The object array of Fractions ``z / d`` (reduced).
+
+    >>> from_scaled(np.array([2, 3]), 4).tolist()
+    [Fraction(1, 2), Fraction(3, 4)]
+    """
+    out = np.empty(z.shape, dtype=object)
+    flat = out.ravel()
+    d = int(d)
+    for i, v in enumerate(z.ravel().tolist()):
+        flat[i] = Fraction(int(v), d)
+    return out
