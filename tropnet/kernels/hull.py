@@ -43,7 +43,15 @@ from scipy.spatial import ConvexHull, QhullError
 
 from .scaled import as_int_array, fits_int64, to_scaled
 
-__all__ = ["upper_hull_vertices", "upper_hull_mask", "RANK_RTOL", "FLAT_RTOL", "UPPER_TOL"]
+__all__ = [
+    "upper_hull_vertices",
+    "upper_hull_mask",
+    "upper_facets",
+    "polytope_vertices",
+    "RANK_RTOL",
+    "FLAT_RTOL",
+    "UPPER_TOL",
+]
 
 RANK_RTOL = 1e-10
 """Float mode: singular values below ``RANK_RTOL * s_max`` count as zero."""
@@ -90,6 +98,146 @@ def upper_hull_vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
         cz, _ = to_scaled(c)
         return np.sort(_exact_int_vertices(Az, cz))
     return np.sort(_float_vertices(A.astype(np.float64), c.astype(np.float64)))
+
+
+def polytope_vertices(A: np.ndarray) -> np.ndarray:
+    """Sorted indices of rows of ``A`` that are vertices of ``conv(rows)`` (first of equal rows).
+
+    Exact for object (Fraction) input; float input uses Qhull with the module's tolerances.
+
+    >>> polytope_vertices(np.array([[0, 0], [1, 0], [0, 1], [1, 1], [1, 1]], dtype=object)).tolist()
+    [0, 1, 2, 3]
+    """
+    A = np.asarray(A)
+    if A.ndim != 2:
+        raise ValueError(f"points must have shape (m, n); got {A.shape}")
+    if len(A) <= 1:
+        return np.arange(len(A))
+    if A.dtype == object:
+        Az, _ = to_scaled(A)
+        first = _first_of_equal_rows(Az)
+        Az = Az[first]
+        r, cols = _rank_and_pivots(Az - Az[0])
+        if r == 0:
+            return first[:1]
+        return np.sort(first[_exact_polytope_vertices(as_int_array(Az[:, cols]))])
+    Af = A.astype(np.float64)
+    first = _first_of_equal_rows(Af)
+    Af = Af[first]
+    D = Af - Af.mean(axis=0)
+    if D.shape[1] == 0 or not np.any(D):
+        return first[:1]
+    _, sv, Vt = np.linalg.svd(D, full_matrices=False)
+    r = int(np.sum(sv > RANK_RTOL * sv[0]))
+    return np.sort(first[_float_polytope_vertices(D @ Vt[:r].T)])
+
+
+def _first_of_equal_rows(A: np.ndarray) -> np.ndarray:
+    seen: dict[tuple, int] = {}
+    for i, row in enumerate(A.tolist()):
+        seen.setdefault(tuple(row), i)
+    return np.array(sorted(seen.values()), dtype=np.int64)
+
+
+def upper_facets(A: np.ndarray, c: np.ndarray) -> list[tuple[int, ...]]:
+    """The maximal cells of the regular subdivision of the exponents induced by the lift ``c``.
+
+    Each cell is the sorted tuple of indices ``i`` whose lifted point ``(A[i], c[i])`` lies on
+    one facet of the upper hull (so non-vertex points lying on a face are included).  ``A``
+    must have distinct rows.  Exact input: every facet plane is recomputed exactly and checked
+    against all points, and the cells' volumes are checked to add up to the Newton polytope's
+    (else the facets come from ``cdd.gmp``); float input: Qhull with the module's tolerances.
+
+    >>> A = np.array([[0], [1], [2]], dtype=object)
+    >>> upper_facets(A, np.array([0, 0, -1], dtype=object))   # max(0, x, 2x-1): two cells
+    [(0, 1), (1, 2)]
+    >>> upper_facets(A, np.array([0, 1, 2], dtype=object))    # an affine lift: one cell
+    [(0, 1, 2)]
+    """
+    A = np.asarray(A)
+    c = np.asarray(c)
+    if A.ndim != 2 or c.ndim != 1 or A.shape[0] != c.shape[0]:
+        raise ValueError(f"exponents must be (m, n) and coefficients (m,); got {A.shape} and {c.shape}")
+    m = len(c)
+    if m <= 1:
+        return [tuple(range(m))] if m else []
+    if A.dtype == object or c.dtype == object:
+        Az, _ = to_scaled(A)
+        cz, _ = to_scaled(c)
+        D = Az - Az[0]
+        r, cols = _rank_and_pivots(D)
+        lifted_rank, _ = _rank_and_pivots(np.hstack([D[:, cols], (cz - cz[0])[:, None]]))
+        if r == 0 or lifted_rank == r:
+            return [tuple(range(m))]
+        L = as_int_array(np.hstack([Az[:, cols].astype(object), cz.astype(object)[:, None]]))
+        return _exact_cells(L)
+    Af, cf = A.astype(np.float64), c.astype(np.float64)
+    D = Af - Af.mean(axis=0)
+    if D.shape[1] == 0 or not np.any(D):
+        return [tuple(range(m))]
+    _, sv, Vt = np.linalg.svd(D, full_matrices=False)
+    r = int(np.sum(sv > RANK_RTOL * sv[0]))
+    Y = D @ Vt[:r].T
+    Y = Y / np.abs(Y).max(axis=0)
+    design = np.hstack([Y, np.ones((m, 1))])
+    coef, *_ = np.linalg.lstsq(design, cf, rcond=None)
+    resid = cf - design @ coef
+    if np.abs(resid).max() <= FLAT_RTOL * max(1.0, float(np.abs(cf).max())):
+        return [tuple(range(m))]
+    L = np.hstack([Y, (resid / np.abs(resid).max())[:, None]])
+    hull = ConvexHull(L)
+    eq = hull.equations[hull.equations[:, -2] > UPPER_TOL]
+    slack = L @ eq[:, :-1].T + eq[:, -1]
+    tight = np.abs(slack) <= 1e-9
+    cells = {tuple(np.flatnonzero(tight[:, h]).tolist()) for h in range(len(eq))}
+    return sorted(cells)
+
+
+def _exact_cells(L: np.ndarray) -> list[tuple[int, ...]]:
+    flint = _flint()
+    d = L.shape[1]
+    found = _exact_planes(L)
+    if found is not None:
+        N, b, tight, plane_simplices, upper = found
+
+        def projected_volume(planes) -> int:
+            total = 0
+            for h in planes:
+                for simplex in plane_simplices[h]:
+                    rows = [[*(int(x) for x in L[i, : d - 1]), 1] for i in simplex]
+                    total += abs(int(flint.fmpz_mat(rows).det()))
+            return total
+
+        up = np.flatnonzero(upper)
+        low = np.flatnonzero(np.array([int(x) < 0 for x in N[:, d - 1]], dtype=bool))
+        vol_up = projected_volume(up)
+        if vol_up > 0 and vol_up == projected_volume(low):
+            return sorted(tuple(np.flatnonzero(tight[:, h]).tolist()) for h in up)
+    return _cells_with_cdd(L)
+
+
+def _cells_with_cdd(L: np.ndarray) -> list[tuple[int, ...]]:
+    try:
+        import cdd
+        import cdd.gmp
+    except ImportError as err:  # pragma: no cover - depends on the installation
+        raise ImportError(
+            "this exact dual subdivision needs the exact polyhedral oracle cdd.gmp; install it with "
+            "`pip install tropnet[exact]` (needs `apt-get install libcdd-dev libgmp-dev`)"
+        ) from err
+    d = L.shape[1]
+    rows = [[1, *(Fraction(int(v)) for v in row)] for row in L]
+    rows.append([0] * d + [-1])
+    P = cdd.gmp.polyhedron_from_matrix(cdd.gmp.matrix_from_array(rows, rep_type=cdd.RepType.GENERATOR))
+    H = cdd.gmp.copy_inequalities(P)
+    cells = []
+    for row in H.array:
+        b0, w = Fraction(row[0]), [Fraction(x) for x in row[1:]]
+        if w[-1] >= 0:
+            continue  # not an upper facet (b0 + w.p >= 0 with w_c < 0 bounds c from above)
+        on = tuple(i for i in range(len(L)) if b0 + sum(wk * int(x) for wk, x in zip(w, L[i])) == 0)
+        cells.append(on)
+    return sorted(set(cells))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -208,8 +356,12 @@ def _exact_polytope_vertices(Y: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate(found))
 
 
-def _exact_fulldim(L: np.ndarray) -> np.ndarray:
-    """Upper-hull vertices of integer points L (m, d) whose lift is full-dimensional."""
+def _exact_planes(L: np.ndarray):
+    """Qhull's facets of the integer points L (m, d), recomputed exactly and checked on all points.
+
+    Returns ``(N, b, tight, simplices_per_plane, upper)`` for the distinct valid planes
+    ``N @ p <= b`` (``tight[j, h]``: point j lies on plane h), or ``None`` when Qhull fails.
+    """
     flint = _flint()
     m, d = L.shape
     Lf = L.astype(np.float64)
@@ -218,15 +370,13 @@ def _exact_fulldim(L: np.ndarray) -> np.ndarray:
     scale[scale == 0] = 1.0
     try:
         hull = ConvexHull((Lf - mu) / scale)
-        simplices, equations = hull.simplices, hull.equations
     except QhullError:
-        return _decide_with_cdd(L, np.zeros(0, dtype=np.int64), np.arange(m))
-    ones = np.ones((m, 1), dtype=np.int64)
+        return None
     planes: dict[tuple, int] = {}
     normals, offsets, plane_simplices = [], [], []
-    for simplex, eq in zip(simplices, equations):
-        rows = np.hstack([L[simplex].astype(object), ones[: d].astype(object)])
-        basis, nullity = flint.fmpz_mat(rows.tolist()).nullspace()
+    for simplex, eq in zip(hull.simplices, hull.equations):
+        rows = [[*(int(x) for x in L[i]), 1] for i in simplex]
+        basis, nullity = flint.fmpz_mat(rows).nullspace()
         if nullity != 1:
             continue
         v = [int(basis[k, 0]) for k in range(d + 1)]
@@ -242,7 +392,7 @@ def _exact_fulldim(L: np.ndarray) -> np.ndarray:
             plane_simplices.append([])
         plane_simplices[planes[key]].append(simplex)
     if not normals:
-        return _decide_with_cdd(L, np.zeros(0, dtype=np.int64), np.arange(m))
+        return None
     N = as_int_array(np.array(normals, dtype=object))
     b = as_int_array(np.array(offsets, dtype=object))
     S = _subtract(b[None, :], _matmul_int(L, N.T))  # slack of every point at every plane
@@ -251,18 +401,31 @@ def _exact_fulldim(L: np.ndarray) -> np.ndarray:
     N, b = N[valid], b[valid]
     plane_simplices = [s for s, ok in zip(plane_simplices, valid) if ok]
     upper = np.array([int(x) > 0 for x in N[:, d - 1]], dtype=bool) if len(N) else np.zeros(0, bool)
+    return N, b, tight, plane_simplices, upper
+
+
+def _exact_fulldim(L: np.ndarray) -> np.ndarray:
+    """Upper-hull vertices of integer points L (m, d) whose lift is full-dimensional."""
+    m, d = L.shape
+    found = _exact_planes(L)
+    if found is None:
+        return _decide_with_cdd(L, np.zeros(0, dtype=np.int64), np.arange(m))
+    N, b, tight, plane_simplices, upper = found
+    Lf = L.astype(np.float64)
 
     # vertex certificates: i lies on a valid upper plane, and the valid planes through i (upper,
     # vertical or lower) meet in no other point; a positive combination weighted towards the
     # upper planes then has last component > 0 and exposes i alone in P.
     is_vertex = np.zeros(m, dtype=bool)
     cand = np.flatnonzero(tight[:, upper].any(axis=1)) if upper.any() else np.zeros(0, dtype=np.int64)
-    if len(cand):
-        T = tight.astype(np.int32)
-        common = T @ T[cand].T
-        deg = T[cand].sum(axis=1)
+    T = tight.astype(np.int32)
+    step = max(1, (1 << 22) // max(1, m))
+    for s0 in range(0, len(cand), step):
+        block = cand[s0 : s0 + step]
+        common = T @ T[block].T
+        deg = T[block].sum(axis=1)
         alone = (common == deg[None, :]).sum(axis=0) == 1
-        is_vertex[cand[alone]] = True
+        is_vertex[block[alone]] = True
 
     # non-vertex certificates: exponent inside an upper facet simplex that does not contain it
     non_vertex = np.zeros(m, dtype=bool)
