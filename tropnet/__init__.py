@@ -42,4 +42,19 @@ from .networks.network import Network, random_mlp
 
 # --- studies / parallel
 
+from .networks.conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
+from .networks.symmetry import (
+    FunctionComparison,
+    ParameterCount,
+    RegionPath,
+    align,
+    canonical_form,
+    equivalent,
+    equivalent_parameter_count,
+    interpolate,
+    permute_hidden,
+    random_equivalent,
+    region_path,
+    same_function,
+)
 __version__ = "0.1.0"

@@ -1,0 +1,330 @@
+"""Parameter-space symmetry: known counts, orbit invariants, canonical forms, alignment."""
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tropnet import (
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    Flatten,
+    GroupMax,
+    LeakyReLU,
+    Linear,
+    Maxout,
+    MaxPool1d,
+    MaxPool2d,
+    Network,
+    ReLU,
+    Threshold,
+    align,
+    canonical_form,
+    equivalent,
+    equivalent_parameter_count,
+    interpolate,
+    permute_hidden,
+    random_equivalent,
+    random_mlp,
+)
+from tropnet.networks.symmetry import hidden_layers
+
+
+# ------------------------------------------------------------------ networks of every kind
+def dense(seed=0):
+    return random_mlp([3, 5, 4, 2], seed=seed)
+
+
+def leaky(seed=0):
+    rng = np.random.default_rng(seed)
+    return Network(
+        [
+            Linear(rng.normal(size=(5, 3)), rng.normal(size=5)),
+            LeakyReLU(0.1),
+            Linear(rng.normal(size=(4, 5)), rng.normal(size=4)),
+            LeakyReLU(0.25),
+            Linear(rng.normal(size=(2, 4)), rng.normal(size=2)),
+        ]
+    )
+
+
+def maxout(seed=0):
+    rng = np.random.default_rng(seed)
+    return Network(
+        [
+            Linear(rng.normal(size=(6, 3)), rng.normal(size=6)),
+            Maxout(2),
+            Linear(rng.normal(size=(6, 3)), rng.normal(size=6)),
+            Maxout(3),
+            Linear(rng.normal(size=(1, 2)), rng.normal(size=1)),
+        ]
+    )
+
+
+def conv(seed=0):
+    rng = np.random.default_rng(seed)
+    return Network(
+        [
+            Conv2d(rng.normal(size=(4, 1, 2, 2)), rng.normal(size=4), input_shape=(1, 4, 4), padding=1),
+            ReLU(),
+            MaxPool2d(2, input_shape=(4, 5, 5)),
+            Conv2d(rng.normal(size=(6, 2, 2, 2)), rng.normal(size=6), input_shape=(4, 2, 2), groups=2),
+            ReLU(),
+            Flatten(),
+            Linear(rng.normal(size=(2, 6)), rng.normal(size=2)),
+        ]
+    )
+
+
+def conv1d(seed=0):
+    rng = np.random.default_rng(seed)
+    return Network(
+        [
+            Conv1d(rng.normal(size=(3, 2, 3)), rng.normal(size=3), input_shape=(2, 6), stride=2, padding=1),
+            LeakyReLU(0.2),
+            Conv1d(rng.normal(size=(4, 3, 2)), rng.normal(size=4), input_shape=(3, 3)),
+            ReLU(),
+            AvgPool2d((1, 2), input_shape=(4, 1, 2)),
+            Linear(rng.normal(size=(1, 4)), rng.normal(size=1)),
+        ]
+    )
+
+
+KINDS = {"dense": dense, "leaky": leaky, "maxout": maxout, "conv": conv, "conv1d": conv1d}
+
+
+def params(net):
+    return [(layer.weight, layer.bias) for layer in net.layers if hasattr(layer, "weight")]
+
+
+def same_params(a, b, tol=1e-12):
+    return all(
+        np.allclose(np.asarray(wa, float), np.asarray(wb, float), atol=tol, rtol=0)
+        and np.allclose(np.asarray(ba, float), np.asarray(bb, float), atol=tol, rtol=0)
+        for (wa, ba), (wb, bb) in zip(params(a), params(b))
+    )
+
+
+def points(net, k=20, seed=9):
+    return np.random.default_rng(seed).normal(size=(k, net.input_dim)) * 3
+
+
+# ------------------------------------------------------------------ known answers
+def test_michelucci_count_10_10_10():
+    count = equivalent_parameter_count(random_mlp([4, 10, 10, 10, 1]))
+    assert count.architecture == math.factorial(10) ** 3 == 47784725839872000000
+    assert count.orbit == count.architecture  # generic weights: trivial stabiliser
+    assert isinstance(count.architecture, int)
+
+
+def test_count_2_3():
+    assert equivalent_parameter_count(random_mlp([2, 2, 3, 1])) == (12, 12)
+
+
+def test_two_identical_neurons_of_three():
+    w1 = [[1, 2], [1, 2], [3, -1]]
+    net = Network.from_arrays([w1, [[5, 5, 1]]], [[1, 1, 0], [0]])
+    assert equivalent_parameter_count(net) == (6, 3)
+    # identical incoming but different outgoing weights: no stabiliser
+    net2 = Network.from_arrays([w1, [[5, 4, 1]]], [[1, 1, 0], [0]])
+    assert equivalent_parameter_count(net2) == (6, 6)
+
+
+def test_maxout_and_grouped_conv_counts():
+    # Maxout(2) over 6 units: 3! * (2!)^3; Maxout(3) over 6: 2! * (3!)^2
+    assert equivalent_parameter_count(maxout()).architecture == 48 * 72
+    # conv(): 4 channels, consumer has groups=2 (blocks of 2): 2! 2!; 6 filters of groups 2: 3! 3!
+    assert equivalent_parameter_count(conv()).architecture == 4 * 36
+    assert [h["kind"] for h in hidden_layers(conv())] == ["conv", "conv"]
+
+
+def test_maxout_identical_rows_in_a_group():
+    w = [[1, 0], [1, 0], [0, 1], [2, 1]]
+    net = Network([Linear(w, [0, 0, 0, 0]), Maxout(2), Linear([[1, 1]], [0])])
+    # within group 0 the two rows are equal: |Stab| = 2
+    assert equivalent_parameter_count(net) == (8, 4)
+
+
+# ------------------------------------------------------------------ orbit invariants
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@given(seed=st.integers(0, 10**6))
+def test_orbit_preserves_function_and_canonical_form(kind, seed):
+    net = KINDS[kind](seed % 7)
+    x = points(net)
+    for rescale in (False, True):
+        other = random_equivalent(net, seed=seed, rescale=rescale)
+        assert np.allclose(other(x), net(x), rtol=1e-10, atol=1e-10)
+        assert same_params(canonical_form(other), canonical_form(net), tol=1e-9)
+        assert equivalent(net, other)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_perturbed_copy_is_not_equivalent(kind):
+    net = KINDS[kind](1)
+    layer = next(i for i, layer in enumerate(net.layers) if hasattr(layer, "weight"))
+    w = np.array(net.layers[layer].weight, dtype=float)
+    w.flat[0] += 1e-4
+    layers = list(net.layers)
+    old = layers[layer]
+    layers[layer] = Linear(w, old.bias) if type(old) is Linear else old._replace(w, old.bias)
+    pert = Network(layers, net.input_dim)
+    assert not equivalent(net, random_equivalent(pert, seed=3, rescale=True))
+
+
+def test_rescale_false_rejects_rescaled_copy():
+    net = dense()
+    other = random_equivalent(net, seed=2, rescale=True)
+    assert equivalent(net, other) and not equivalent(net, other, rescale=False)
+
+
+def test_exact_orbit_is_exact():
+    net = dense().to_exact()
+    other = random_equivalent(net, seed=4, rescale=True)
+    assert other.exact
+    x = np.array([[Fraction(1, 3), Fraction(-2), Fraction(5, 7)]], dtype=object)
+    assert (other(x) == net(x)).all()
+    assert canonical_form(other) == canonical_form(net)
+    assert equivalent(net, other)
+    w = net.layers[2].weight.copy()
+    w[0, 0] += Fraction(1, 10**30)
+    near = Network([net.layers[0], net.layers[1], Linear(w, net.layers[2].bias), *net.layers[3:]])
+    assert not equivalent(net, near)  # exact: a 1e-30 change is a different point
+
+
+def test_permute_hidden_explicit():
+    net = dense()
+    p = [np.array([4, 0, 1, 3, 2]), np.array([3, 2, 1, 0])]
+    out = permute_hidden(net, p)
+    assert np.array_equal(out.layers[0].weight, net.layers[0].weight[p[0]])
+    assert np.array_equal(out.layers[2].weight, net.layers[2].weight[p[1]][:, p[0]])
+    assert np.array_equal(out.layers[4].weight, net.layers[4].weight[:, p[1]])
+    assert np.allclose(out(points(net)), net(points(net)))
+    assert permute_hidden(net, [None, None]) == net
+
+
+def test_conv_channel_permutation_moves_filters():
+    net = conv()
+    p0 = np.array([1, 0, 3, 2])  # inside the consumer's channel groups
+    out = permute_hidden(net, [p0, None])
+    assert np.array_equal(out.layers[0].weight, net.layers[0].weight[p0])
+    assert np.allclose(out(points(net)), net(points(net)))
+
+
+# ------------------------------------------------------------------ alignment
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_align_recovers_permuted_copy(kind, seed):
+    net = KINDS[kind](seed)
+    back, perms = align(net, random_equivalent(net, seed=seed + 10))
+    assert same_params(back, net)
+    back, perms = align(net, random_equivalent(net, seed=seed + 10, rescale=True), rescale=True)
+    assert same_params(back, net, tol=1e-9)
+
+
+def test_align_wide_mlp():
+    net = random_mlp([20, 64, 64, 5], seed=3)
+    other = random_equivalent(net, seed=1)
+    back, perms = align(net, other)
+    assert same_params(back, net)
+    assert permute_hidden(other, perms) == back
+
+
+def test_align_activations():
+    net = random_mlp([3, 12, 10, 1], seed=5)
+    other = random_equivalent(net, seed=6)
+    data = np.random.default_rng(0).normal(size=(500, 3))
+    back, _ = align(net, other, method="activations", data=data)
+    assert same_params(back, net)
+    x = points(net)
+    assert np.allclose(back(x), other(x))
+
+
+def test_align_reduces_weight_distance_of_independent_nets():
+    a, b = random_mlp([4, 32, 32, 1], seed=1), random_mlp([4, 32, 32, 1], seed=2)
+    back, _ = align(a, b)
+
+    def dist(u, v):
+        pairs = zip(params(u), params(v))
+        return sum(np.sum((wu - wv) ** 2) + np.sum((bu - bv) ** 2) for (wu, bu), (wv, bv) in pairs)
+
+    assert dist(a, back) < dist(a, b)
+    assert np.allclose(back(points(a)), b(points(a)))
+
+
+# ------------------------------------------------------------------ interpolation
+def test_interpolate_endpoints_and_exactness():
+    a, b = dense(1).to_exact(), dense(2).to_exact()
+    assert interpolate(a, b, 0) == a and interpolate(a, b, 1) == b
+    mid = interpolate(a, b, Fraction(1, 2))
+    assert mid.exact
+    assert mid.layers[0].weight[0, 0] == (a.layers[0].weight[0, 0] + b.layers[0].weight[0, 0]) / 2
+    assert not interpolate(a, b, 0.5).exact
+
+
+def test_interpolate_along_orbit_endpoints_same_function():
+    net = conv(3)
+    other = random_equivalent(net, seed=1)
+    x = points(net)
+    assert np.allclose(interpolate(net, other, 1.0)(x), net(x))
+
+
+# ------------------------------------------------------------------ bad input
+def test_bad_permutations():
+    net = dense()
+    with pytest.raises(ValueError, match="2 hidden layers"):
+        permute_hidden(net, [np.arange(5)])
+    with pytest.raises(ValueError, match="length 5"):
+        permute_hidden(net, [np.arange(4), np.arange(4)])
+    with pytest.raises(ValueError, match="not a permutation"):
+        permute_hidden(net, [np.array([0, 0, 1, 2, 3]), np.arange(4)])
+    with pytest.raises(TypeError, match="integers"):
+        permute_hidden(net, [np.arange(5.0), np.arange(4)])
+    with pytest.raises(TypeError, match="sequence"):
+        permute_hidden(net, "01234")
+    with pytest.raises(ValueError, match="Maxout"):
+        permute_hidden(maxout(), [np.array([0, 2, 1, 3, 4, 5]), None])
+    with pytest.raises(ValueError, match="groups"):
+        permute_hidden(conv(), [np.array([2, 1, 0, 3]), None])
+
+
+def test_different_architectures():
+    a, b = random_mlp([3, 5, 1]), random_mlp([3, 6, 1])
+    for fn in (equivalent, align, lambda u, v: interpolate(u, v, 0.5)):
+        with pytest.raises(ValueError, match="layer 0"):
+            fn(a, b)
+    with pytest.raises(ValueError, match="same architecture"):
+        equivalent(a, random_mlp([3, 5, 5, 1]))
+    c = Network([Linear(np.ones((5, 3))), LeakyReLU(0.1), Linear(np.ones((1, 5)))])
+    with pytest.raises(ValueError, match="layer 1"):
+        interpolate(a, c, 0.5)
+    with pytest.raises(TypeError, match="not a tropnet Network"):
+        equivalent(a, "net")
+
+
+def test_unknown_symmetry_names_the_layer():
+    net = Network([Linear(np.ones((4, 2))), MaxPool1d(2), Linear(np.ones((1, 2)))])
+    with pytest.raises(TypeError, match=r"layer 1 \(MaxPool1d\)"):
+        equivalent_parameter_count(net)
+    net = Network([Linear(np.ones((4, 2))), GroupMax([[0, 1], [2, 3]]), Linear(np.ones((1, 2)))])
+    with pytest.raises(TypeError, match="GroupMax"):
+        random_equivalent(net)
+
+
+def test_threshold_blocks_rescaling_only():
+    net = Network([Linear(np.eye(2) * 2.0, [1.0, -1.0]), Threshold(0.5), Linear([[1.0, -3.0]])])
+    assert hidden_layers(net)[0]["rescalable"] is False
+    other = random_equivalent(net, seed=1, rescale=True)
+    assert np.allclose(other(points(net)), net(points(net)))
+
+
+def test_bad_t():
+    a, b = dense(1), dense(2)
+    for t in ("0.5", None, [0.5], True):
+        with pytest.raises(TypeError, match="t must be a real number"):
+            interpolate(a, b, t)
+    with pytest.raises(ValueError, match="NaN"):
+        interpolate(a, b, float("nan"))

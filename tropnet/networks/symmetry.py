@@ -1,0 +1,779 @@
+"""Parameter-space symmetry: equivalent networks, canonical forms, alignment.
+
+Permuting the hidden units of a layer — the rows of its weight and bias and the matching
+columns of the next layer's weight — changes the parameters but not the function
+(Michelucci, *On the High Symmetry of Neural Network Functions*, 2022).  So a generic
+parameter point has ``prod_l n_l!`` equivalent copies, ``n_l`` the width (or number of
+filters) of hidden layer ``l``.  For ReLU and leaky-ReLU units there is also the positive
+rescaling symmetry: incoming weights and bias times ``lam > 0``, outgoing weights divided
+by ``lam``.
+
+*Hidden slots.*  A network is read as affine layers (:class:`~tropnet.networks.layers.Linear`,
+:class:`~tropnet.networks.conv.Conv1d`, :class:`~tropnet.networks.conv.Conv2d`) separated by
+layers that commute with the permutation of their units:
+
+* pointwise activations (``ReLU``, ``Threshold``, ``LeakyReLU``, ``Identity``) and
+  ``Flatten``: any permutation of the units (of the channels after a convolution);
+* :class:`~tropnet.networks.layers.Maxout` ``(k)`` after a ``Linear``: permutations of whole
+  groups of ``k`` units and within a group (the wreath product ``S_k wr S_m``, of order
+  ``m! (k!)^m``);
+* ``MaxPool2d``/``AvgPool2d`` after a convolution: permutations of the channels.
+
+A convolution with ``groups > 1`` (as producer or consumer of a slot) only allows channel
+permutations inside the blocks its groups define.  Any other layer between two affine
+layers (``GroupMax``, ``MaxPool1d``, algebra-valued layers, ...) raises a ``TypeError``
+naming it: it has no known parameter symmetry here.  Rescaling applies to slots whose
+activations are positively homogeneous (``ReLU``, ``Threshold(0)``, ``LeakyReLU``,
+``Identity``, ``Maxout`` (per group), pools); a ``Threshold(t)`` with ``t != 0`` stops it.
+
+*Permutation convention.*  ``perm[i] = j`` means that new unit ``i`` is old unit ``j``:
+``W_new = W[perm]``, ``b_new = b[perm]``, ``W_next_new = W_next[:, perm]``.
+
+Examples
+--------
+>>> from tropnet import random_mlp
+>>> net = random_mlp([2, 3, 2, 1], seed=0)
+>>> equivalent_parameter_count(net)
+ParameterCount(architecture=12, orbit=12)
+>>> other = random_equivalent(net, seed=1, rescale=True)
+>>> equivalent(net, other)
+True
+>>> bool(np.allclose(net([[0.3, -1.2]]), other([[0.3, -1.2]])))
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import numbers
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .._numbers import to_float
+from .conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d, _ConvNd
+from .layers import Identity, Layer, LeakyReLU, Linear, Maxout, Threshold, _param_equal
+from .network import Network
+
+__all__ = [
+    "ParameterCount",
+    "FunctionComparison",
+    "RegionPath",
+    "hidden_layers",
+    "permute_hidden",
+    "equivalent_parameter_count",
+    "random_equivalent",
+    "canonical_form",
+    "equivalent",
+    "same_function",
+    "align",
+    "interpolate",
+    "region_path",
+]
+
+_CONV = (Conv1d, Conv2d)
+_POINTWISE = (Threshold, LeakyReLU, Identity, Flatten)
+_POOLS = (MaxPool2d, AvgPool2d)
+
+
+# ---------------------------------------------------------------------------- hidden slots
+@dataclass(frozen=True)
+class _Slot:
+    """One hidden layer: the units that ``producer``'s rows (or output channels) create and
+    ``consumer``'s columns (or input channels) read."""
+
+    producer: int  # index in net.layers of the affine layer making the units
+    consumer: int  # index of the next affine layer
+    n: int  # units (rows of a Linear, output channels of a convolution)
+    k: int  # Maxout group size (1 without Maxout)
+    cells: np.ndarray  # label of each unit; permutations stay inside a label
+    homogeneous: bool  # positive rescaling is a symmetry
+    conv: bool
+
+
+def _is_affine(layer: Layer) -> bool:
+    return type(layer) is Linear or type(layer) in _CONV
+
+
+def _slots(net: Network) -> list[_Slot]:
+    if not isinstance(net, Network):
+        raise TypeError(f"expected a tropnet Network, got {type(net).__name__}")
+    layers = net.layers
+    affine = [i for i, layer in enumerate(layers) if _is_affine(layer)]
+    slots = []
+    for p, c in zip(affine[:-1], affine[1:]):
+        prod, cons = layers[p], layers[c]
+        conv = type(prod) in _CONV
+        n = int(prod.weight.shape[0])
+        k, homogeneous = 1, True
+        for i in range(p + 1, c):
+            layer = layers[i]
+            name = type(layer).__name__
+            if isinstance(layer, Maxout) and not conv and k == 1:
+                k = layer.k
+            elif isinstance(layer, _POOLS) and conv:
+                pass
+            elif isinstance(layer, _POINTWISE):
+                if isinstance(layer, Threshold) and layer.t != 0:
+                    homogeneous = False
+            else:
+                where = "after a convolution" if conv else "after a Linear layer"
+                raise TypeError(
+                    f"layer {i} ({name}) {where} has no known parameter symmetry: between two affine "
+                    "layers tropnet permutes units only across pointwise activations, Flatten, Maxout "
+                    "(after Linear) and 2D pools (after a convolution)"
+                )
+        cells = np.zeros(n, dtype=np.int64)
+        if conv and prod.groups > 1:
+            cells = cells + np.arange(n) // (n // prod.groups)
+        if type(cons) in _CONV:
+            if cons.input_shape[0] != n // k:
+                raise TypeError(
+                    f"layer {c} ({type(cons).__name__}) reads {cons.input_shape[0]} channels, but "
+                    f"hidden layer {p} makes {n // k} units: no channel symmetry"
+                )
+            if cons.groups > 1:
+                cells = cells * cons.groups + np.arange(n) // (n // cons.groups)
+        elif conv and cons.in_features % n:
+            raise TypeError(f"layer {c} reads {cons.in_features} features, not a multiple of {n} channels")
+        cells.flags.writeable = False
+        slots.append(_Slot(p, c, n, k, cells, homogeneous, conv))
+    return slots
+
+
+def hidden_layers(net: Network) -> list[dict[str, Any]]:
+    """The hidden layers the symmetry functions act on, one dict per hidden layer:
+    ``layer`` (index of the affine layer making the units), ``units``, ``group_size``
+    (``k`` of a Maxout, else 1), ``kind`` (``"dense"``, ``"maxout"`` or ``"conv"``) and
+    ``rescalable``.
+
+    >>> from tropnet import random_mlp
+    >>> [h["units"] for h in hidden_layers(random_mlp([3, 5, 4, 1]))]
+    [5, 4]
+    """
+    return [
+        {
+            "layer": s.producer,
+            "units": s.n,
+            "group_size": s.k,
+            "kind": "conv" if s.conv else ("maxout" if s.k > 1 else "dense"),
+            "rescalable": s.homogeneous,
+        }
+        for s in _slots(net)
+    ]
+
+
+# ---------------------------------------------------------------------------- unit views
+def _incoming(layer: Layer) -> np.ndarray:
+    """(units, d): each unit's incoming weights followed by its bias."""
+    w = layer.weight.reshape(layer.weight.shape[0], -1)
+    return np.concatenate([w, layer.bias[:, None]], axis=1)
+
+
+def _with_incoming(layer: Layer, m: np.ndarray) -> Layer:
+    w, b = m[:, :-1].reshape(layer.weight.shape), m[:, -1]
+    return Linear(w, b) if type(layer) is Linear else layer._replace(w, b)
+
+
+def _expanded(layer: _ConvNd) -> np.ndarray:
+    """Weight of a grouped convolution as (C_out, C_in, *kernel), zero across groups."""
+    w = layer.weight
+    c_out, cg = w.shape[:2]
+    g = layer.groups
+    if g == 1:
+        return w
+    full = np.zeros((c_out, cg * g, *w.shape[2:]), dtype=w.dtype)
+    if w.dtype == object:
+        full[...] = Fraction(0)
+    og = c_out // g
+    for j in range(g):
+        full[j * og : (j + 1) * og, j * cg : (j + 1) * cg] = w[j * og : (j + 1) * og]
+    return full
+
+
+def _outgoing(layer: Layer, m: int) -> np.ndarray:
+    """(m, e): the weights of ``layer`` that read each of the ``m`` hidden units."""
+    if type(layer) is Linear:
+        r, cols = layer.weight.shape
+        return layer.weight.reshape(r, m, cols // m).transpose(1, 0, 2).reshape(m, -1)
+    full = _expanded(layer)
+    return np.moveaxis(full, 1, 0).reshape(m, -1)
+
+
+def _with_outgoing(layer: Layer, m: int, out: np.ndarray) -> Layer:
+    if type(layer) is Linear:
+        r, cols = layer.weight.shape
+        w = out.reshape(m, r, cols // m).transpose(1, 0, 2).reshape(r, cols)
+        return Linear(w, layer.bias)
+    full = np.moveaxis(out.reshape(m, layer.weight.shape[0], *layer.weight.shape[2:]), 0, 1)
+    g = layer.groups
+    if g > 1:
+        c_out, cg = layer.weight.shape[:2]
+        og = c_out // g
+        full = np.concatenate([full[j * og : (j + 1) * og, j * cg : (j + 1) * cg] for j in range(g)])
+    return layer._replace(full, layer.bias)
+
+
+def _transform(
+    net: Network, slots: list[_Slot], perms: Sequence[np.ndarray | None], scales: Sequence[np.ndarray | None]
+) -> Network:
+    """Rescale unit ``u`` of each slot by ``scales[s][u // k]`` (incoming times, outgoing
+    divided), then permute the units by ``perms[s]``."""
+    layers = list(net.layers)
+    for s, perm, lam in zip(slots, perms, scales):
+        if perm is None and lam is None:
+            continue
+        m = s.n // s.k
+        inc = _incoming(layers[s.producer])
+        out = _outgoing(layers[s.consumer], m)
+        if lam is not None:
+            inc = inc * np.repeat(lam, s.k)[:, None]
+            out = out / lam[:, None]
+        if perm is not None:
+            inc = inc[perm]
+            out = out[perm[:: s.k] // s.k]
+        layers[s.producer] = _with_incoming(layers[s.producer], inc)
+        layers[s.consumer] = _with_outgoing(layers[s.consumer], m, out)
+    return Network(layers, net.input_dim)
+
+
+def _check_perm(perm: Any, s: _Slot, i: int) -> np.ndarray | None:
+    if perm is None:
+        return None
+    p = np.asarray(perm)
+    if p.ndim != 1 or p.shape[0] != s.n:
+        raise ValueError(
+            f"permutation {i} must have length {s.n} (units of layer {s.producer}), got shape {p.shape}"
+        )
+    if p.dtype.kind not in "iu":
+        raise TypeError(f"permutation {i} must hold integers, got dtype {p.dtype}")
+    if not np.array_equal(np.sort(p), np.arange(s.n)):
+        raise ValueError(f"permutation {i} is not a permutation of 0..{s.n - 1}: {p.tolist()}")
+    if not np.array_equal(s.cells[p], s.cells):
+        raise ValueError(
+            f"permutation {i} moves a channel across the groups of a grouped convolution (layer "
+            f"{s.producer} or {s.consumer}); only permutations inside a group keep the architecture"
+        )
+    if s.k > 1:
+        blocks = p.reshape(-1, s.k) // s.k
+        if not (blocks == blocks[:, :1]).all():
+            raise ValueError(
+                f"permutation {i} splits a Maxout({s.k}) group: it must map whole groups of {s.k} "
+                "consecutive units onto groups"
+            )
+    return p.astype(np.int64)
+
+
+def permute_hidden(net: Network, perms: Sequence[Any]) -> Network:
+    """Apply one permutation per hidden layer (the group action; the function is unchanged).
+
+    ``perms[l][i] = j`` makes new unit ``i`` of hidden layer ``l`` the old unit ``j``
+    (``None`` leaves a layer as it is).  For a ``Maxout(k)`` layer the permutation acts on
+    the ``n`` units before the max and must map whole groups onto groups; for a convolution
+    it permutes output channels.
+
+    >>> net = Network.from_arrays([[[1, 0], [0, 2]], [[3, 4]]])
+    >>> permute_hidden(net, [[1, 0]]).layers[2].weight.tolist()
+    [[Fraction(4, 1), Fraction(3, 1)]]
+    """
+    slots = _slots(net)
+    if isinstance(perms, (str, bytes)) or not isinstance(perms, Sequence):
+        raise TypeError(
+            f"perms must be a sequence of permutations (one per hidden layer), got {type(perms).__name__}"
+        )
+    if len(perms) != len(slots):
+        raise ValueError(f"the network has {len(slots)} hidden layers, got {len(perms)} permutations")
+    ps = [_check_perm(p, s, i) for i, (p, s) in enumerate(zip(perms, slots))]
+    return _transform(net, slots, ps, [None] * len(slots))
+
+
+# ---------------------------------------------------------------------------- counting
+class ParameterCount(NamedTuple):
+    """``architecture``: the order of the permutation group (Michelucci's count);
+    ``orbit``: the number of distinct parameter points it makes from these parameters."""
+
+    architecture: int
+    orbit: int
+
+
+def _row_keys(rows: np.ndarray) -> list[bytes | tuple]:
+    if rows.dtype == object:
+        return [tuple(r) for r in rows]
+    return [(r + 0.0).tobytes() for r in rows]  # + 0.0 turns -0.0 into 0.0
+
+
+def _multiplicity_factorials(keys: list) -> int:
+    return math.prod(math.factorial(c) for c in Counter(keys).values())
+
+
+def equivalent_parameter_count(net: Network) -> ParameterCount:
+    """Michelucci's count and the exact orbit size, as Python ints.
+
+    ``architecture`` is ``prod_l n_l!`` over hidden layers (``m! (k!)^m`` for a ``Maxout(k)``
+    layer of ``m`` groups; a product of factorials of block sizes for grouped convolutions).
+    ``orbit`` is ``architecture / |Stab|``, where the stabiliser is generated by swapping
+    units with identical incoming weights, bias and outgoing weights (for Maxout: rows inside
+    a group, and groups with the same rows and outgoing weights).  This is the whole
+    stabiliser unless ties in two adjacent layers can compensate each other (a doubly
+    degenerate point); there ``orbit`` is an upper bound.
+
+    >>> from tropnet import random_mlp
+    >>> equivalent_parameter_count(random_mlp([4, 10, 10, 10, 1])).architecture
+    47784725839872000000
+    >>> net = Network.from_arrays([[[1, 0], [1, 0], [0, 1]], [[1, 1, 2]]])
+    >>> equivalent_parameter_count(net)
+    ParameterCount(architecture=6, orbit=3)
+    """
+    arch, stab = 1, 1
+    for s in _slots(net):
+        inc = _incoming(net.layers[s.producer])
+        out = _outgoing(net.layers[s.consumer], s.n // s.k)
+        if s.k == 1:
+            arch *= math.prod(math.factorial(c) for c in Counter(s.cells.tolist()).values())
+            stab *= _multiplicity_factorials(
+                [(int(c), a, b) for c, a, b in zip(s.cells, _row_keys(inc), _row_keys(out))]
+            )
+        else:
+            m = s.n // s.k
+            arch *= math.factorial(m) * math.factorial(s.k) ** m
+            keys = _row_keys(inc)
+            group_keys = []
+            for j in range(m):
+                block = keys[j * s.k : (j + 1) * s.k]
+                stab *= _multiplicity_factorials(block)
+                group_keys.append(tuple(sorted(block)))
+            stab *= _multiplicity_factorials([(g, o) for g, o in zip(group_keys, _row_keys(out))])
+    return ParameterCount(arch, arch // stab)
+
+
+# ---------------------------------------------------------------------------- orbit points
+def _random_perm(s: _Slot, rng: np.random.Generator) -> np.ndarray:
+    if s.k > 1:
+        m = s.n // s.k
+        groups = rng.permutation(m)
+        return np.concatenate([g * s.k + rng.permutation(s.k) for g in groups])
+    perm = np.arange(s.n)
+    for c in np.unique(s.cells):
+        idx = np.flatnonzero(s.cells == c)
+        perm[idx] = rng.permutation(idx)
+    return perm
+
+
+def random_equivalent(net: Network, seed: int = 0, rescale: bool = False) -> Network:
+    """A random point of the orbit of ``net``: a random permutation of every hidden layer
+    and, with ``rescale``, a random positive rescaling of every rescalable unit (a factor
+    ``e^u``, ``u`` uniform in [-1, 1]; for exact networks a ratio of integers in [1, 8]).
+
+    >>> from tropnet import random_mlp
+    >>> net = random_mlp([2, 4, 1])
+    >>> x = np.array([[0.5, -1.0]])
+    >>> bool(np.allclose(random_equivalent(net, seed=3, rescale=True)(x), net(x)))
+    True
+    """
+    slots = _slots(net)
+    rng = np.random.default_rng(seed)
+    perms, scales = [], []
+    for s in slots:
+        perms.append(_random_perm(s, rng))
+        m = s.n // s.k
+        if rescale and s.homogeneous:
+            if net.exact:
+                num, den = rng.integers(1, 9, size=m), rng.integers(1, 9, size=m)
+                scales.append(np.array([Fraction(int(a), int(b)) for a, b in zip(num, den)], dtype=object))
+            else:
+                scales.append(np.exp(rng.uniform(-1.0, 1.0, size=m)))
+        else:
+            scales.append(None)
+    return _transform(net, slots, perms, scales)
+
+
+# ---------------------------------------------------------------------------- canonical form
+def _lex_order(keys: np.ndarray, tol: float) -> np.ndarray:
+    """Indices sorting the rows of ``keys`` lexicographically; float entries closer than
+    ``tol`` count as equal (so rounding noise does not decide the order)."""
+    n = keys.shape[0]
+    if keys.dtype == object:
+        return np.array(sorted(range(n), key=lambda i: tuple(keys[i])), dtype=np.int64)
+
+    def cmp(i: int, j: int) -> int:
+        d = keys[i] - keys[j]
+        big = np.flatnonzero(np.abs(d) > tol)
+        return 0 if big.size == 0 else (1 if d[big[0]] > 0 else -1)
+
+    return np.array(sorted(range(n), key=functools.cmp_to_key(cmp)), dtype=np.int64)
+
+
+def _unit_norms(inc: np.ndarray, k: int) -> np.ndarray:
+    """Max-abs norm of each group of ``k`` consecutive incoming rows (exact for Fractions)."""
+    m = inc.shape[0] // k
+    if inc.dtype == object:
+        norms = [max(abs(v) for v in inc[j * k : (j + 1) * k].ravel()) for j in range(m)]
+        return np.array([v if v != 0 else Fraction(1) for v in norms], dtype=object)
+    norms = np.abs(inc).reshape(m, -1).max(axis=1)
+    return np.where(norms > 0, norms, 1.0)
+
+
+def _normalize(net: Network, slots: list[_Slot]) -> tuple[Network, list[np.ndarray | None]]:
+    """Rescale every rescalable unit to incoming max-abs norm 1, layer by layer; return the
+    network and the factors used."""
+    scales: list[np.ndarray | None] = []
+    for s in slots:
+        if not s.homogeneous:
+            scales.append(None)
+            continue
+        lam = 1 / _unit_norms(_incoming(net.layers[s.producer]), s.k)
+        net = _transform(net, [s], [None], [lam])
+        scales.append(lam)
+    return net, scales
+
+
+def _scale_tol(rows: np.ndarray, rtol: float) -> float:
+    if rows.dtype == object or rows.size == 0:
+        return 0.0
+    return rtol * float(np.abs(rows).max())
+
+
+def _canonical_perm(net: Network, s: _Slot, rtol: float) -> np.ndarray:
+    inc = _incoming(net.layers[s.producer])
+    out = _outgoing(net.layers[s.consumer], s.n // s.k)
+    out_sorted = np.sort(out, axis=1)
+    if s.k == 1:
+        keys = np.concatenate([inc, out_sorted], axis=1)
+        tol = _scale_tol(keys, rtol)
+        perm = np.arange(s.n)
+        for c in np.unique(s.cells):
+            idx = np.flatnonzero(s.cells == c)
+            perm[idx] = idx[_lex_order(keys[idx], tol)]
+        return perm
+    m, k = s.n // s.k, s.k
+    tol = _scale_tol(np.concatenate([inc.ravel(), out.ravel()]), rtol)
+    within = [j * k + _lex_order(inc[j * k : (j + 1) * k], tol) for j in range(m)]
+    gkeys = np.concatenate([np.stack([inc[w].ravel() for w in within]), out_sorted], axis=1)
+    return np.concatenate([within[g] for g in _lex_order(gkeys, tol)])
+
+
+def canonical_form(net: Network, rescale: bool = True, rtol: float = 1e-9) -> Network:
+    """The canonical representative of the orbit of ``net``.
+
+    Hidden layer by hidden layer (so the columns are already in canonical order): when
+    ``rescale``, every rescalable unit is scaled to an incoming vector (weights and bias)
+    of max-abs norm 1 — the max-abs norm keeps exact networks exact — and the outgoing
+    weights are scaled back; then the units are sorted lexicographically by their incoming
+    vector, ties broken by the sorted outgoing weights (Maxout: rows inside each group
+    first, then the groups).  Two networks are equivalent under permutations (and
+    rescalings) iff their canonical forms are equal.
+
+    Exact networks: exactly.  Float networks: entries closer than ``rtol`` times the largest
+    entry of the layer count as equal when sorting (scale-invariant), so rounding noise
+    does not change the order.  Not decided: points where units with the same incoming
+    vector also have the same multiset, but a different arrangement, of outgoing weights
+    (the general case is a graph-isomorphism problem); their forms may differ.
+
+    >>> a = Network.from_arrays([[[2, 0], [0, 1]], [[1, 1]]])
+    >>> b = Network.from_arrays([[[0, 3], [1, 0]], [[Fraction(1, 3), 2]]])
+    >>> canonical_form(a) == canonical_form(b)
+    True
+    """
+    slots = _slots(net)
+    for s in slots:
+        if rescale and s.homogeneous:
+            lam = 1 / _unit_norms(_incoming(net.layers[s.producer]), s.k)
+            net = _transform(net, [s], [None], [lam])
+        net = _transform(net, [s], [_canonical_perm(net, s, rtol)], [None])
+    return net
+
+
+# ---------------------------------------------------------------------------- comparisons
+def _params(layer: Layer) -> list[np.ndarray]:
+    if _is_affine(layer):
+        return [layer.weight, layer.bias]
+    return []
+
+
+def _hyper(layer: Layer) -> dict[str, Any]:
+    """Everything of a layer but its weight and bias."""
+    state = layer._state() if hasattr(layer, "_state") else {s: getattr(layer, s) for s in layer.__slots__}
+    drop = {"weight", "bias", "exact", "_idx", "_groups", "_divisor"}
+    return {k: v for k, v in state.items() if k not in drop}
+
+
+def _check_same_architecture(a: Any, b: Any, what: str) -> None:
+    for name, net in (("first", a), ("second", b)):
+        if not isinstance(net, Network):
+            raise TypeError(f"{what}: the {name} argument is {type(net).__name__}, not a tropnet Network")
+    if a.input_dim != b.input_dim or len(a) != len(b):
+        raise ValueError(
+            f"{what} needs two networks of the same architecture; got {len(a)} layers on {a.input_dim} "
+            f"inputs and {len(b)} layers on {b.input_dim} inputs"
+        )
+    for i, (la, lb) in enumerate(zip(a.layers, b.layers)):
+        if type(la) is not type(lb):
+            raise ValueError(
+                f"{what}: layer {i} is {type(la).__name__} in one network, {type(lb).__name__} in the other"
+            )
+        pa, pb = _params(la), _params(lb)
+        if _is_affine(la):
+            if any(x.shape != y.shape for x, y in zip(pa, pb)):
+                raise ValueError(
+                    f"{what}: layer {i} ({type(la).__name__}) has weight shape {la.weight.shape} in one "
+                    f"network and {lb.weight.shape} in the other"
+                )
+            ha, hb = _hyper(la), _hyper(lb)
+            if ha.keys() != hb.keys() or any(not _param_equal(ha[k], hb[k]) for k in ha):
+                raise ValueError(
+                    f"{what}: layer {i} ({type(la).__name__}) differs in its settings: {la!r} vs {lb!r}"
+                )
+        elif la.num_parameters or lb.num_parameters:
+            raise TypeError(
+                f"{what}: layer {i} ({type(la).__name__}) has parameters tropnet's symmetry functions do not "
+                "know how to read"
+            )
+        elif la != lb:
+            raise ValueError(f"{what}: layer {i} differs: {la!r} vs {lb!r}")
+
+
+def _close(x: np.ndarray, y: np.ndarray, tol: float) -> bool:
+    if x.dtype == object and y.dtype == object:
+        return bool(np.all(x == y))
+    xf, yf = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return bool(np.all(np.abs(xf - yf) <= tol))
+
+
+def equivalent(net_a: Network, net_b: Network, rescale: bool = True, rtol: float = 1e-9) -> bool:
+    """Whether two networks of the same architecture are related by hidden-unit
+    permutations (and, when ``rescale``, positive rescalings of rescalable units).
+
+    Decided by comparing canonical forms (:func:`canonical_form`): exactly for exact
+    networks; for float networks each layer's parameters may differ by ``rtol`` times the
+    largest parameter of that layer (scale-invariant).  ``ValueError`` for different
+    architectures.
+
+    >>> from tropnet import random_mlp
+    >>> net = random_mlp([3, 6, 1], seed=2)
+    >>> equivalent(net, random_equivalent(net, seed=5)), equivalent(net, random_mlp([3, 6, 1], seed=3))
+    (True, False)
+    """
+    _check_same_architecture(net_a, net_b, "equivalent")
+    ca, cb = canonical_form(net_a, rescale, rtol), canonical_form(net_b, rescale, rtol)
+    for la, lb in zip(ca.layers, cb.layers):
+        pa, pb = _params(la), _params(lb)
+        if not pa:
+            continue
+        scale = max(float(np.max(np.abs(np.asarray(p, dtype=np.float64)))) for p in pa + pb)
+        if not all(_close(x, y, rtol * scale) for x, y in zip(pa, pb)):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------- interpolation
+def _check_t(t: Any) -> Fraction | float:
+    if isinstance(t, (bool, np.bool_)) or not isinstance(t, numbers.Real):
+        raise TypeError(f"t must be a real number, got {t!r} ({type(t).__name__})")
+    if isinstance(t, numbers.Rational):
+        return Fraction(int(t.numerator), int(t.denominator))
+    return to_float(t, name="t")
+
+
+def interpolate(net_a: Network, net_b: Network, t: Any) -> Network:
+    """The network with parameters ``(1 - t) theta_a + t theta_b`` (same architecture).
+
+    Exact when both networks and ``t`` (an int or ``Fraction``) are exact.  ``TypeError``
+    when ``t`` is not a real number, ``ValueError`` for NaN/inf or different architectures.
+
+    >>> a = Network.from_arrays([[[1, 0]], [[2]]])
+    >>> b = Network.from_arrays([[[3, 4]], [[0]]])
+    >>> interpolate(a, b, Fraction(1, 2)).layers[0].weight.tolist()
+    [[Fraction(2, 1), Fraction(2, 1)]]
+    """
+    tt = _check_t(t)
+    _check_same_architecture(net_a, net_b, "interpolate")
+    exact = isinstance(tt, Fraction) and net_a.exact and net_b.exact
+    layers = []
+    for la, lb in zip(net_a.layers, net_b.layers):
+        if not _is_affine(la):
+            layers.append(la)
+            continue
+        if exact:
+            w = (1 - tt) * la.weight + tt * lb.weight
+            b = (1 - tt) * la.bias + tt * lb.bias
+        else:
+            tf = float(tt)
+            w = (1 - tf) * la.to_float().weight + tf * lb.to_float().weight
+            b = (1 - tf) * la.to_float().bias + tf * lb.to_float().bias
+        layers.append(Linear(w, b) if type(la) is Linear else la._replace(w, b))
+    return Network(layers, net_a.input_dim)
+
+
+# ---------------------------------------------------------------------------- alignment
+def _match_groups(sim: np.ndarray, extra: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best assignment of ``m`` groups of ``k`` units: unit similarities ``sim`` (n x n),
+    group similarities ``extra`` (m x m).  Returns (group assignment, unit permutation)."""
+    from scipy.optimize import linear_sum_assignment
+
+    m = sim.shape[0] // k
+    if k == 1:
+        _, col = linear_sum_assignment(sim + extra, maximize=True)
+        return col, col
+    s4 = sim.reshape(m, k, m, k)
+    perms = np.array(list(itertools.permutations(range(k))))
+    # score[i, j, q] = sum_r sim[i*k + r, j*k + perms[q, r]]
+    score = s4[:, np.arange(k)[None, :], :, perms].sum(axis=1).transpose(1, 2, 0)
+    best = score.argmax(axis=2)
+    _, col = linear_sum_assignment(score.max(axis=2) + extra, maximize=True)
+    unit = np.concatenate([col[i] * k + perms[best[i, col[i]]] for i in range(m)])
+    return col, unit
+
+
+def _assign(s: _Slot, unit_sim: np.ndarray, group_sim: np.ndarray) -> np.ndarray:
+    """A permutation of B's units (inside each cell) maximising the similarity."""
+    if s.k > 1:
+        return _match_groups(unit_sim, group_sim, s.k)[1]
+    total = unit_sim + group_sim
+    perm = np.arange(s.n)
+    for c in np.unique(s.cells):
+        idx = np.flatnonzero(s.cells == c)
+        perm[idx] = idx[_match_groups(total[np.ix_(idx, idx)], np.zeros((idx.size, idx.size)), 1)[1]]
+    return perm
+
+
+def _as_float(a: np.ndarray) -> np.ndarray:
+    return np.asarray(a, dtype=np.float64)
+
+
+def align(
+    net_a: Network,
+    net_b: Network,
+    method: str = "weights",
+    data: Any = None,
+    rescale: bool = False,
+    max_iter: int = 100,
+) -> tuple[Network, list[np.ndarray]]:
+    """Permute the hidden units of ``net_b`` to match ``net_a``; returns ``(b_aligned, perms)``
+    with ``b_aligned = permute_hidden(net_b, perms)`` (same function as ``net_b``).
+
+    ``method="weights"``: weight matching (Ainsworth, Hayase & Srinivasa, *Git Re-Basin*,
+    2023): for each hidden layer, the permutation maximising ``<W_a, P W_b P_prev^T>`` of the
+    layer plus the same for the next layer, solved with scipy's ``linear_sum_assignment``,
+    one hidden layer at a time and repeated until no permutation changes (at most
+    ``max_iter`` sweeps); the first sweep matches incoming weights only, which recovers the
+    permutation exactly when ``net_b`` is a permuted copy with distinct units.
+    ``method="activations"``: match the correlations of the units' pre-activations on the
+    batch ``data`` (shape (N, n_in)).  With ``rescale``, units are first normalised (as in
+    :func:`canonical_form`) and ``b_aligned`` gets ``net_a``'s unit scales, so that a
+    permuted and rescaled copy is recovered exactly.  Maxout groups are matched as wholes,
+    with the best permutation inside each group.
+
+    >>> from tropnet import random_mlp
+    >>> net = random_mlp([3, 8, 8, 1], seed=1)
+    >>> back, perms = align(net, random_equivalent(net, seed=4))
+    >>> all(np.allclose(x.weight, y.weight) for x, y in zip(back.layers[::2], net.layers[::2]))
+    True
+    """
+    _check_same_architecture(net_a, net_b, "align")
+    if method not in ("weights", "activations"):
+        raise ValueError(f"method must be 'weights' or 'activations', got {method!r}")
+    slots = _slots(net_a)
+    if rescale:
+        a_n, scales_a = _normalize(net_a, slots)
+        b_n, scales_b = _normalize(net_b, slots)
+    else:
+        a_n, b_n = net_a, net_b
+    if method == "activations":
+        perms = _align_activations(a_n, b_n, slots, data)
+    else:
+        perms = _align_weights(a_n, b_n, slots, max_iter)
+    if not rescale:
+        return _transform(net_b, slots, perms, [None] * len(slots)), perms
+    # b_aligned = (normalised b, permuted) with a's unit scales undone
+    out = _transform(b_n, slots, perms, [None] * len(slots))
+    for s, lam in reversed(list(zip(slots, scales_a))):
+        if lam is not None:
+            out = _transform(out, [s], [None], [1 / lam])
+    return out, perms
+
+
+def _align_weights(a: Network, b: Network, slots: list[_Slot], max_iter: int) -> list[np.ndarray]:
+    perms = [np.arange(s.n) for s in slots]
+
+    def sims(i: int, current: Network, with_next: bool) -> tuple[np.ndarray, np.ndarray]:
+        s = slots[i]
+        m = s.n // s.k
+        ia, ib = _as_float(_incoming(a.layers[s.producer])), _as_float(_incoming(current.layers[s.producer]))
+        unit = ia @ ib.T
+        if not with_next:
+            return unit, np.zeros((m, m))
+        oa = _as_float(_outgoing(a.layers[s.consumer], m))
+        ob = _as_float(_outgoing(current.layers[s.consumer], m))
+        return unit, oa @ ob.T
+
+    for sweep in range(max_iter):
+        changed = False
+        for i, s in enumerate(slots):
+            current = _transform(b, slots, perms, [None] * len(slots))
+            new = _assign(s, *sims(i, current, with_next=sweep > 0))
+            if not np.array_equal(new, np.arange(s.n)):
+                perms[i] = perms[i][new]
+                changed = True
+        if not changed and sweep > 0:
+            break
+    return perms
+
+
+def _align_activations(a: Network, b: Network, slots: list[_Slot], data: Any) -> list[np.ndarray]:
+    if data is None:
+        raise ValueError("align(method='activations') needs data=..., a batch of inputs of shape (N, n_in)")
+    xa = a.to_float().forward_all(data)
+    xb = b.to_float().forward_all(data)
+    perms = []
+    for s in slots:
+        za, zb = xa[s.producer + 1], xb[s.producer + 1]  # pre-activations (N, n * P)
+        za = za.reshape(za.shape[0], s.n, -1).transpose(0, 2, 1).reshape(-1, s.n)
+        zb = zb.reshape(zb.shape[0], s.n, -1).transpose(0, 2, 1).reshape(-1, s.n)
+        za = (za - za.mean(0)) / np.maximum(za.std(0), 1e-12)
+        zb = (zb - zb.mean(0)) / np.maximum(zb.std(0), 1e-12)
+        corr = za.T @ zb / za.shape[0]
+        perms.append(_assign(s, corr, np.zeros((s.n // s.k, s.n // s.k))))
+    return perms
+
+
+# ---------------------------------------------------------------------------- same function
+@dataclass(frozen=True)
+class FunctionComparison:
+    """The verdict of :func:`same_function`; true in a boolean context iff the functions agree.
+
+    ``witness`` is a point where they differ (``None`` when they agree), ``values`` the two
+    outputs there."""
+
+    equal: bool
+    witness: np.ndarray | None = None
+    values: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __bool__(self) -> bool:
+        return self.equal
+
+
+def same_function(a: Any, b: Any, domain: Any = None) -> FunctionComparison:  # pragma: no cover - stub
+    """Whether two networks compute the same function (see the module docstring)."""
+    raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class RegionPath:
+    """Region counts (and losses) along the straight path between two networks."""
+
+    t: np.ndarray
+    regions: np.ndarray
+    loss: np.ndarray | None = None
+    regions_aligned: np.ndarray | None = None
+    loss_aligned: np.ndarray | None = None
+
+
+def region_path(*args: Any, **kw: Any) -> RegionPath:  # pragma: no cover - stub
+    """Region counts along the path between two networks."""
+    raise NotImplementedError
