@@ -39,9 +39,6 @@ from .networks.network import Network, random_mlp
 # --- symmetry (input space)
 
 # --- symmetry (parameter space)
-
-# --- studies / parallel
-
 from .networks.conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
 from .networks.symmetry import (
     FunctionComparison,
@@ -57,4 +54,7 @@ from .networks.symmetry import (
     region_path,
     same_function,
 )
+
+# --- studies / parallel
+
 __version__ = "0.1.0"
