@@ -35,6 +35,9 @@ from .networks.network import Network, random_mlp
 # --- regions
 
 # --- algebranets
+from . import algebras
+from .algebras import Algebra
+from .networks.algebra_layers import AlgebraLinear, algebranet
 
 # --- symmetry (input space)
 
