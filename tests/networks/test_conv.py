@@ -77,6 +77,7 @@ def test_conv1d_matches_torch(stride, padding, dilation, groups, kernel, seed):
     _check(m, layer, (3, 7), seed)
 
 
+@pytest.mark.filterwarnings("ignore:Using padding=.same.")
 def test_conv_same_padding_and_asymmetric_per_axis():
     torch.manual_seed(0)
     m = torch.nn.Conv2d(2, 3, (2, 3), padding="same", dilation=(1, 2)).double()
@@ -217,3 +218,96 @@ def test_bad_input():
         Network([Conv2d(w, input_shape=(1, 4, 4))], input_dim=15)
     with pytest.raises(ValueError, match="bias"):
         Conv2d(w, [1, 2, 3], input_shape=(1, 4, 4))
+
+
+# ------------------------------------------------------------------ torch bridge
+def _cnn():
+    torch.manual_seed(3)
+    seq = torch.nn.Sequential(
+        torch.nn.Conv2d(2, 4, 3, padding=1, bias=False),
+        torch.nn.BatchNorm2d(4),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2, padding=1),
+        torch.nn.BatchNorm2d(4),
+        torch.nn.Conv2d(4, 6, 2, stride=2, groups=2),
+        torch.nn.LeakyReLU(0.1),
+        torch.nn.AvgPool2d(2, stride=1, padding=1, count_include_pad=False),
+        torch.nn.Flatten(),
+        torch.nn.Linear(6 * 3 * 3, 2),
+    ).double()
+    for bn in (seq[1], seq[4]):  # non-trivial running statistics
+        bn.running_mean.uniform_(-1, 1)
+        bn.running_var.uniform_(0.5, 2)
+        bn.weight.data.uniform_(0.5, 1.5)
+        bn.bias.data.uniform_(-1, 1)
+    return seq.eval()
+
+
+def test_from_torch_cnn_with_batchnorm2d():
+    from tropnet import Network
+
+    seq = _cnn()
+    net = Network.from_torch(seq, input_shape=(2, 6, 6))
+    # the first BatchNorm2d folds into the convolution; the second stays a depthwise 1x1 conv
+    assert [type(layer).__name__ for layer in net.layers][:5] == [
+        "Conv2d",
+        "ReLU",
+        "MaxPool2d",
+        "Conv2d",
+        "Conv2d",
+    ]
+    assert net.layers[3].groups == 4 and net.layers[3].kernel_size == (1, 1)
+    x = torch.randn(7, 2, 6, 6, dtype=torch.float64)
+    want = seq(x).detach().numpy()
+    np.testing.assert_allclose(net(x.numpy().reshape(7, -1)), want, atol=1e-12)
+    np.testing.assert_allclose(net.lowered()(x.numpy().reshape(7, -1)), want, atol=1e-12)
+
+
+def test_to_torch_gives_convolutions_back():
+    from tropnet import Network
+
+    net = Network.from_torch(_cnn(), input_shape=(2, 6, 6))
+    back = net.to_torch()
+    kinds = {type(m).__name__ for m in back.modules()}
+    assert {"Conv2d", "MaxPool2d", "AvgPool2d"} <= kinds
+    assert "Linear" in kinds and sum(isinstance(m, torch.nn.Linear) for m in back.modules()) == 1
+    x = torch.randn(5, 2 * 6 * 6, dtype=torch.float64)
+    np.testing.assert_allclose(back(x).detach().numpy(), net(x.numpy()), atol=1e-12)
+    again = Network.from_torch(back, input_shape=(2 * 6 * 6,))
+    assert again == net
+
+
+def test_to_torch_asymmetric_padding_and_conv1d():
+    from tropnet import Network
+
+    rng = np.random.default_rng(0)
+    net = Network(
+        [
+            Conv1d(rng.normal(size=(2, 1, 2)), input_shape=(1, 5), padding="same"),
+            ReLU(),
+            Conv1d(rng.normal(size=(1, 2, 3)), input_shape=(2, 5), padding=((2, 0),)),
+        ]
+    )
+    x = rng.normal(size=(3, 5))
+    np.testing.assert_allclose(net.to_torch()(torch.from_numpy(x)).detach().numpy(), net(x), atol=1e-12)
+
+
+def test_from_torch_conv_errors():
+    from tropnet import Network
+
+    seq = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 2), torch.nn.ReLU())
+    with pytest.raises(ValueError, match="input_shape"):
+        Network.from_torch(seq)
+    with pytest.raises(ValueError, match=r"\(C, H, W\)"):
+        Network.from_torch(seq, input_shape=(16,))
+    with pytest.raises(ValueError, match="padding_mode"):
+        Network.from_torch(
+            torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, padding=1, padding_mode="circular")),
+            input_shape=(1, 4, 4),
+        )
+    with pytest.raises(ValueError, match="ceil_mode"):
+        Network.from_torch(torch.nn.Sequential(torch.nn.MaxPool2d(2, ceil_mode=True)), input_shape=(1, 5, 5))
+    with pytest.raises(ValueError, match="training mode"):
+        Network.from_torch(
+            torch.nn.Sequential(torch.nn.Conv2d(1, 2, 2), torch.nn.BatchNorm2d(2)), input_shape=(1, 4, 4)
+        )

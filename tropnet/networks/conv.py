@@ -46,7 +46,20 @@ import numpy as np
 from .._numbers import as_exact_array, as_float_array, is_exact_array
 from .layers import GroupMax, Layer, Linear
 
-__all__ = ["Conv1d", "Conv2d", "AvgPool2d", "MaxPool2d", "Flatten", "window_index"]
+__all__ = [
+    "Conv1d",
+    "Conv2d",
+    "AvgPool2d",
+    "MaxPool2d",
+    "Flatten",
+    "window_index",
+    "conv_from_torch",
+    "pool2d_from_torch",
+    "unflatten_from_torch",
+    "batchnorm2d_from_affine",
+    "fold_channel_affine",
+    "conv_to_torch",
+]
 
 
 # ---------------------------------------------------------------------------- index helpers
@@ -550,3 +563,158 @@ class Flatten(Layer):
 
     def __repr__(self) -> str:
         return f"Flatten({self.input_shape})" if self.input_shape is not None else "Flatten()"
+
+
+# ---------------------------------------------------------------------------- torch conversion
+# The converters below are registered in :mod:`tropnet.networks.torch_bridge` (FROM_TORCH,
+# TO_TORCH); they read torch modules through their attributes and receive the ``torch``
+# module from the bridge, so that torch is imported there only.
+
+
+def _tensor(t: Any) -> np.ndarray:
+    return t.detach().cpu().double().numpy().copy()
+
+
+def _need_shape(shape: tuple[int, ...], d: int, path: str, name: str) -> None:
+    if len(shape) != d + 1:
+        want = "(C, L)" if d == 1 else "(C, H, W)"
+        raise ValueError(
+            f"{path} ({name}) needs inputs of shape {want}, but receives features of shape {shape}; "
+            f"pass input_shape={want} to from_torch when the network starts with a convolution"
+        )
+
+
+def conv_from_torch(m: Any, shape: tuple[int, ...], path: str) -> tuple[list[Layer], tuple[int, ...]]:
+    """``torch.nn.Conv1d``/``Conv2d`` -> :class:`Conv1d`/:class:`Conv2d` (zero padding only)."""
+    name = type(m).__name__
+    d = 1 if name == "Conv1d" else 2
+    _need_shape(shape, d, path, name)
+    if m.padding_mode != "zeros":
+        raise ValueError(f"{path} ({name}) has padding_mode={m.padding_mode!r}; only zero padding converts")
+    cls = Conv1d if d == 1 else Conv2d
+    layer = cls(
+        _tensor(m.weight),
+        None if m.bias is None else _tensor(m.bias),
+        input_shape=shape,
+        stride=m.stride,
+        padding=m.padding,
+        dilation=m.dilation,
+        groups=m.groups,
+    )
+    return [layer], layer.output_shape
+
+
+def pool2d_from_torch(m: Any, shape: tuple[int, ...], path: str) -> tuple[list[Layer], tuple[int, ...]]:
+    """``torch.nn.MaxPool2d``/``AvgPool2d`` -> :class:`MaxPool2d`/:class:`AvgPool2d`."""
+    name = type(m).__name__
+    _need_shape(shape, 2, path, name)
+    if m.ceil_mode:
+        raise ValueError(f"{path} ({name}) has ceil_mode=True; only the default floor mode converts")
+    if name == "MaxPool2d":
+        if m.return_indices:
+            raise ValueError(f"{path} (MaxPool2d) has return_indices=True; a network returns values only")
+        layer: Layer = MaxPool2d(m.kernel_size, m.stride, m.padding, m.dilation, input_shape=shape)
+    else:
+        if m.divisor_override is not None:
+            raise ValueError(f"{path} (AvgPool2d) sets divisor_override; only the default divisor converts")
+        layer = AvgPool2d(m.kernel_size, m.stride, m.padding, m.count_include_pad, input_shape=shape)
+    return [layer], layer.output_shape
+
+
+def unflatten_from_torch(m: Any, shape: tuple[int, ...], path: str) -> tuple[list[Layer], tuple[int, ...]]:
+    """``torch.nn.Unflatten(1, shape)`` of flat features: a change of the recorded shape only."""
+    new = tuple(int(s) for s in m.unflattened_size)
+    if len(shape) != 1 or m.dim not in (1, -1) or math.prod(new) != shape[0]:
+        raise ValueError(
+            f"{path} (Unflatten) turns dim {m.dim} into {new}, but receives features of shape {shape}; "
+            "only the unflattening of flat features converts"
+        )
+    return [], new
+
+
+class _ChannelAffine(Conv2d):
+    """An eval-mode ``BatchNorm2d``, ``y = s_c x + t_c`` per channel, as a depthwise 1x1
+    convolution; :func:`fold_channel_affine` merges it into the convolution before it."""
+
+    __slots__ = ()
+
+
+def batchnorm2d_from_affine(
+    scale: np.ndarray, shift: np.ndarray, shape: tuple[int, ...], path: str
+) -> tuple[list[Layer], tuple[int, ...]]:
+    """An eval-mode ``BatchNorm2d`` given as per-channel ``scale``, ``shift``."""
+    _need_shape(shape, 2, path, "BatchNorm2d")
+    c = scale.shape[0]
+    if shape[0] != c:
+        raise ValueError(f"{path} (BatchNorm2d) has {c} channels but receives features of shape {shape}")
+    return [_ChannelAffine(scale.reshape(c, 1, 1, 1), shift, input_shape=shape, groups=c)], shape
+
+
+def fold_channel_affine(layers: list[Layer]) -> list[Layer]:
+    """Fold every batch-norm channel affine map into the convolution just before it
+    (``s (W * x + b) + t``); one without a convolution before it stays a depthwise 1x1
+    :class:`Conv2d`.
+
+    >>> conv = Conv2d(np.ones((2, 1, 1, 1)), [0.0, 1.0], input_shape=(1, 2, 2))
+    >>> s = np.array([2.0, 3.0]).reshape(2, 1, 1, 1)
+    >>> bn = _ChannelAffine(s, [1.0, 0.0], input_shape=(2, 2, 2), groups=2)
+    >>> fold_channel_affine([conv, bn])[0].bias.tolist()
+    [1.0, 3.0]
+    """
+    out: list[Layer] = []
+    for layer in layers:
+        if type(layer) is not _ChannelAffine:
+            out.append(layer)
+            continue
+        s = layer.weight.reshape(-1).astype(np.float64)
+        t = layer.bias.astype(np.float64)
+        prev = out[-1] if out else None
+        if type(prev) in (Conv1d, Conv2d):
+            w = prev.weight.astype(np.float64) * s.reshape(-1, *([1] * (prev.weight.ndim - 1)))
+            out[-1] = prev._replace(w, s * prev.bias.astype(np.float64) + t)
+        else:
+            out.append(Conv2d(layer.weight, layer.bias, input_shape=layer.input_shape, groups=layer.groups))
+    return out
+
+
+def _torch_padding(layer: _ConvNd | _Pool2d, nn: Any) -> tuple[Any, Any]:
+    """(padding argument, explicit zero-pad module or None) for a torch conv or pool."""
+    pad = layer.padding
+    if all(lo == hi for lo, hi in pad):
+        return tuple(lo for lo, _ in pad), None
+    if isinstance(layer, _Pool2d):
+        raise ValueError(f"{layer!r} has asymmetric padding, which torch's pools do not take")
+    flat = tuple(x for lo_hi in reversed(pad) for x in lo_hi)  # torch pads the last axis first
+    pad_cls = nn.ConstantPad1d if len(pad) == 1 else nn.ConstantPad2d
+    return 0, pad_cls(flat, 0.0)
+
+
+def conv_to_torch(layer: Layer, torch: Any) -> Any:
+    """The torch module of a conv or 2D-pool layer, reading and writing flat features:
+    ``Sequential(Unflatten(1, input_shape), <module>, Flatten())`` (float64)."""
+    nn = torch.nn
+    if isinstance(layer, Flatten):
+        return nn.Flatten()
+    pad, pad_module = _torch_padding(layer, nn)
+    if isinstance(layer, _ConvNd):
+        cls = nn.Conv1d if isinstance(layer, Conv1d) else nn.Conv2d
+        c_out, c_in_g = layer.weight.shape[:2]
+        mod = cls(
+            c_in_g * layer.groups,
+            c_out,
+            layer.kernel_size,
+            stride=layer.stride,
+            padding=pad,
+            dilation=layer.dilation,
+            groups=layer.groups,
+            dtype=torch.float64,
+        )
+        with torch.no_grad():
+            mod.weight.copy_(torch.from_numpy(np.array(layer.weight, dtype=np.float64)))
+            mod.bias.copy_(torch.from_numpy(np.array(layer.bias, dtype=np.float64)))
+    elif isinstance(layer, MaxPool2d):
+        mod = nn.MaxPool2d(layer.kernel_size, layer.stride, pad, layer.dilation)
+    else:
+        mod = nn.AvgPool2d(layer.kernel_size, layer.stride, pad, count_include_pad=layer.count_include_pad)
+    parts = [nn.Unflatten(1, layer.input_shape)] + ([pad_module] if pad_module is not None else [])
+    return nn.Sequential(*parts, mod, nn.Flatten())
