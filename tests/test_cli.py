@@ -89,14 +89,17 @@ def test_json_float_entries_give_a_float_layer() -> None:
     ("content", "message"),
     [
         ("{not json", "malformed JSON"),
-        ('{"layers": []}', "non-empty \"layers\""),
+        ('{"layers": []}', 'non-empty "layers"'),
         ('{"layers": [{"type": "sigmoid"}]}', "unknown layer type 'sigmoid'"),
         ('{"layers": [{"type": "linear"}]}', "lacks the field(s) weight"),
         ('{"layers": [{"type": "linear", "weight": [[1, 2], [3]]}]}', "ragged"),
         ('{"layers": [{"type": "linear", "weight": [[1, "x"]]}]}', "cannot read 'x'"),
         ('{"layers": [{"type": "linear", "weight": [[1, 2]], "bias": [1, 2]}]}', "bias"),
-        ('{"layers": [{"type": "linear", "weight": [[1, 2]]}, {"type": "relu"}, {"type": "linear", '
-         '"weight": [[1, 2]]}]}', "layer 2"),
+        (
+            '{"layers": [{"type": "linear", "weight": [[1, 2]]}, {"type": "relu"}, {"type": "linear", '
+            '"weight": [[1, 2]]}]}',
+            "layer 2",
+        ),
         ('{"layers": [{"type": "leaky_relu", "alpha": 2}], "input_dim": 2}', "alpha"),
         ('{"layers": [{"type": "linear", "weight": [[1, NaN]]}]}', "NaN"),
         ('{"layers": [{"type": "relu", "k": 1}], "input_dim": 1}', "unknown field(s) k"),
@@ -227,3 +230,37 @@ def test_console_script_reports_a_missing_file_without_traceback(tmp_path: Path)
     )
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"tropnet: error: {tmp_path / 'absent.npz'}: no such file"
+
+
+def test_json_spec_convolutions_pools_and_algebra_layers_round_trip() -> None:
+    from tropnet.networks.conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
+
+    conv2 = Conv2d(np.arange(8).reshape(2, 1, 2, 2) - 3, [1, Fraction(1, 2)], input_shape=(1, 3, 3), padding=1)
+    net = Network(
+        [
+            Flatten((1, 3, 3)),
+            conv2,
+            MaxPool2d(2, input_shape=(2, 4, 4)),
+            AvgPool2d(2, input_shape=(2, 2, 2), count_include_pad=False),
+            Conv1d([[[1, -1]]], [0], input_shape=(1, 2)),
+        ]
+    )
+    spec = json.loads(json.dumps(network_to_spec(net)))
+    assert [d["type"] for d in spec["layers"]] == ["flatten", "conv2d", "maxpool2d", "avgpool2d", "conv1d"]
+    again = network_from_spec(spec)
+    x = np.array([[Fraction(i, 3) - 1 for i in range(9)]], dtype=object)
+    assert again(x).tolist() == net(x).tolist()
+
+
+def test_json_spec_algebra_linear() -> None:
+    from tropnet import algebranet
+
+    net = algebranet(tropnet.algebras.C, [2, 3, 1], seed=0)
+    spec = json.loads(json.dumps(network_to_spec(net)))
+    assert {d["type"] for d in spec["layers"]} >= {"algebra_linear"}
+    again = network_from_spec(spec)
+    x = np.random.default_rng(0).normal(size=(5, net.input_dim))
+    assert np.allclose(again(x), net(x), rtol=0, atol=1e-12)
+    bad = dict(spec["layers"][0], algebra="Q")
+    with pytest.raises(CLIError, match="algebra must be one of"):
+        network_from_spec({"layers": [bad]})

@@ -28,7 +28,21 @@ may be omitted when the first layer is ``linear``) whose layers are objects with
 ``maxpool1d``      ``kernel_size``, ``stride`` (optional, default ``kernel_size``)
 ``group_max``      ``groups`` (list of index lists), ``in_features`` (optional)
 ``identity``       (no fields)
+``flatten``        ``input_shape`` (optional; the identity on flat vectors)
+``conv1d``         ``weight`` (C_out, C_in/groups, k), ``input_shape`` (C, L), optional
+                   ``bias``, ``stride``, ``padding``, ``dilation``, ``groups``
+``conv2d``         as ``conv1d`` with ``weight`` (C_out, C_in/groups, kh, kw) and
+                   ``input_shape`` (C, H, W)
+``maxpool2d``      ``kernel_size``, ``input_shape``, optional ``stride``, ``padding``,
+                   ``dilation``
+``avgpool2d``      ``kernel_size``, ``input_shape``, optional ``stride``, ``padding``,
+                   ``count_include_pad``
+``algebra_linear`` ``algebra`` (a name in ``tropnet.algebras.ALGEBRAS``), ``in_features``,
+                   ``out_features``, ``weight`` (out, in, dim), optional ``bias`` (out, dim),
+                   ``real_input``, ``real_output``
 =================  ==============================================================
+
+Convolutions and pools read flat vectors in torch's channel-first row-major order.
 
 Numbers are JSON numbers or strings such as ``"-3/4"``; a layer whose numbers are all
 integers or rational strings is exact, a layer with a JSON float is float64.  Files are
@@ -60,6 +74,7 @@ from typing import Any
 
 import numpy as np
 
+from .networks.conv import Flatten
 from .networks.layers import GroupMax, Identity, LeakyReLU, Linear, Maxout, MaxPool1d, ReLU, Threshold
 from .networks.network import Network
 
@@ -86,13 +101,25 @@ class CLIError(Exception):
 # ---------------------------------------------------------------------------- model files
 def _json_number(x: Any, where: str) -> Any:
     if isinstance(x, bool) or not isinstance(x, (int, float, str)):
-        raise CLIError(f"{where}: {x!r} is not a number (use a JSON number or a string like \"3/4\")")
+        raise CLIError(f'{where}: {x!r} is not a number (use a JSON number or a string like "3/4")')
     if isinstance(x, str):
         try:
             return Fraction(x.strip())
         except (ValueError, ZeroDivisionError):
             raise CLIError(f"{where}: cannot read {x!r} as a rational number") from None
     return x
+
+
+def _json_nd(x: Any, ndim: int, where: str) -> np.ndarray:
+    """A nested JSON list of exactly ``ndim`` levels as an object array of numbers."""
+    if ndim <= 2:
+        return _json_array(x, ndim, where)
+    if not isinstance(x, list) or not x:
+        raise CLIError(f"{where} must be a non-empty nested list with {ndim} levels")
+    parts = [_json_nd(v, ndim - 1, where) for v in x]
+    if len({p.shape for p in parts}) > 1:
+        raise CLIError(f"{where} is ragged: its entries have shapes {sorted({p.shape for p in parts})}")
+    return np.stack(parts)
 
 
 def _json_array(x: Any, ndim: int, where: str) -> np.ndarray:
@@ -126,13 +153,72 @@ _LAYER_FIELDS = {
     "maxpool1d": ({"kernel_size"}, {"stride"}),
     "group_max": ({"groups"}, {"in_features"}),
     "identity": (set(), set()),
+    "flatten": (set(), {"input_shape"}),
+    "conv1d": ({"weight", "input_shape"}, {"bias", "stride", "padding", "dilation", "groups"}),
+    "conv2d": ({"weight", "input_shape"}, {"bias", "stride", "padding", "dilation", "groups"}),
+    "maxpool2d": ({"kernel_size", "input_shape"}, {"stride", "padding", "dilation"}),
+    "avgpool2d": ({"kernel_size", "input_shape"}, {"stride", "padding", "count_include_pad"}),
+    "algebra_linear": (
+        {"algebra", "in_features", "out_features", "weight"},
+        {"bias", "real_input", "real_output"},
+    ),
 }
+
+
+def _json_shape(x: Any, where: str) -> Any:
+    """An int, or a (nested) list of ints, as an int or nested tuples; strings pass through."""
+    if isinstance(x, str):
+        return x
+    if isinstance(x, list):
+        return tuple(_json_shape(v, where) for v in x)
+    return _json_int(x, where)
+
+
+def _conv_layer(kind: str, d: dict[str, Any], where: str) -> Any:
+    from .networks.conv import AvgPool2d, Conv1d, Conv2d, MaxPool2d
+
+    kw: dict[str, Any] = {"input_shape": _json_shape(d["input_shape"], f"{where} input_shape")}
+    for key in ("stride", "padding", "dilation", "groups"):
+        if key in d:
+            kw[key] = _json_shape(d[key], f"{where} {key}")
+    if kind in ("conv1d", "conv2d"):
+        w = _json_nd(d["weight"], 3 if kind == "conv1d" else 4, f"{where} weight")
+        b = _json_array(d["bias"], 1, f"{where} bias") if "bias" in d else None
+        return (Conv1d if kind == "conv1d" else Conv2d)(w, b, **kw)
+    ks = _json_shape(d["kernel_size"], f"{where} kernel_size")
+    if kind == "maxpool2d":
+        return MaxPool2d(ks, **kw)
+    if "count_include_pad" in d:
+        if not isinstance(d["count_include_pad"], bool):
+            raise CLIError(f"{where} count_include_pad must be true or false")
+        kw["count_include_pad"] = d["count_include_pad"]
+    return AvgPool2d(ks, **kw)
+
+
+def _algebra_layer(d: dict[str, Any], where: str) -> Any:
+    from . import algebras
+    from .networks.algebra_layers import AlgebraLinear
+
+    name = d["algebra"]
+    if not isinstance(name, str) or name not in algebras.ALGEBRAS:
+        raise CLIError(f"{where} algebra must be one of {', '.join(algebras.ALGEBRAS)}, got {name!r}")
+    flags = {}
+    for key in ("real_input", "real_output"):
+        if key in d:
+            if not isinstance(d[key], bool):
+                raise CLIError(f"{where} {key} must be true or false")
+            flags[key] = d[key]
+    w = _json_nd(d["weight"], 3, f"{where} weight")
+    b = _json_array(d["bias"], 2, f"{where} bias") if "bias" in d else None
+    n_in = _json_int(d["in_features"], f"{where} in_features")
+    n_out = _json_int(d["out_features"], f"{where} out_features")
+    return AlgebraLinear(algebras.ALGEBRAS[name], n_in, n_out, w, b, **flags)
 
 
 def _layer_from_spec(d: Any, i: int) -> Any:
     where = f"layer {i}"
     if not isinstance(d, dict) or "type" not in d:
-        raise CLIError(f"{where} must be an object with a \"type\" field, got {d!r:.80}")
+        raise CLIError(f'{where} must be an object with a "type" field, got {d!r:.80}')
     kind = d["type"]
     if kind not in _LAYER_FIELDS:
         raise CLIError(f"{where}: unknown layer type {kind!r} (known: {', '.join(_LAYER_FIELDS)})")
@@ -167,6 +253,12 @@ def _layer_from_spec(d: Any, i: int) -> Any:
         idx = [[_json_int(v, f"{where} groups entry") for v in r] for r in g]
         n = _json_int(d["in_features"], f"{where} in_features") if "in_features" in d else None
         return GroupMax(np.array(idx, dtype=np.int64), n)
+    if kind == "flatten":
+        return Flatten(_json_shape(d["input_shape"], f"{where} input_shape") if "input_shape" in d else None)
+    if kind in ("conv1d", "conv2d", "maxpool2d", "avgpool2d"):
+        return _conv_layer(kind, d, where)
+    if kind == "algebra_linear":
+        return _algebra_layer(d, where)
     return Identity()
 
 
@@ -180,13 +272,13 @@ def network_from_spec(spec: dict[str, Any]) -> Network:
     (4, 2)
     """
     if not isinstance(spec, dict):
-        raise CLIError("a network spec must be a JSON object with a \"layers\" list")
+        raise CLIError('a network spec must be a JSON object with a "layers" list')
     unknown = set(spec) - {"layers", "input_dim", "format", "version"}
     if unknown:
         raise CLIError(f"network spec has unknown top-level field(s) {', '.join(sorted(unknown))}")
     layers = spec.get("layers")
     if not isinstance(layers, list) or not layers:
-        raise CLIError("network spec needs a non-empty \"layers\" list")
+        raise CLIError('network spec needs a non-empty "layers" list')
     n = spec.get("input_dim")
     if n is not None:
         n = _json_int(n, "input_dim")
@@ -207,6 +299,36 @@ def _num_to_json(v: Any) -> Any:
     if isinstance(v, (np.integer, int)):
         return int(v)
     return float(v)
+
+
+_CONV_TYPES = {"Conv1d": "conv1d", "Conv2d": "conv2d", "MaxPool2d": "maxpool2d", "AvgPool2d": "avgpool2d"}
+
+
+def _nested_json(a: Any) -> Any:
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return _num_to_json(a.item())
+    return [_nested_json(v) for v in a]
+
+
+def _tuple_json(v: Any) -> Any:
+    return [_tuple_json(x) for x in v] if isinstance(v, (tuple, list)) else int(v)
+
+
+def _conv_spec(layer: Any) -> dict[str, Any]:
+    kind = _CONV_TYPES[type(layer).__name__]
+    d: dict[str, Any] = {"type": kind, "input_shape": _tuple_json(layer.input_shape)}
+    if kind in ("conv1d", "conv2d"):
+        d["weight"] = _nested_json(layer.weight)
+        d["bias"] = _nested_json(layer.bias)
+        d["groups"] = int(layer.groups)
+    else:
+        d["kernel_size"] = _tuple_json(layer.kernel_size)
+    for key in ("stride", "padding", "dilation", "count_include_pad"):
+        if hasattr(layer, key):
+            v = getattr(layer, key)
+            d[key] = v if isinstance(v, bool) else _tuple_json(v)
+    return d
 
 
 def network_to_spec(net: Network) -> dict[str, Any]:
@@ -240,6 +362,24 @@ def network_to_spec(net: Network) -> dict[str, Any]:
             out.append({"type": "group_max", "groups": groups, "in_features": layer.in_features})
         elif isinstance(layer, Identity):
             out.append({"type": "identity"})
+        elif isinstance(layer, Flatten):
+            shape = None if layer.input_shape is None else list(layer.input_shape)
+            out.append({"type": "flatten"} if shape is None else {"type": "flatten", "input_shape": shape})
+        elif type(layer).__name__ in _CONV_TYPES and type(layer).__module__ == "tropnet.networks.conv":
+            out.append(_conv_spec(layer))
+        elif type(layer).__name__ == "AlgebraLinear":
+            out.append(
+                {
+                    "type": "algebra_linear",
+                    "algebra": layer.algebra.name,
+                    "in_features": layer.n_in,
+                    "out_features": layer.n_out,
+                    "weight": _nested_json(layer.weight),
+                    "bias": _nested_json(layer.bias),
+                    "real_input": bool(layer.real_input),
+                    "real_output": bool(layer.real_output),
+                }
+            )
         else:
             lowered = Network(layer.lower(net.widths[i]), net.widths[i])
             out.extend(network_to_spec(lowered)["layers"])
