@@ -1,1 +1,14 @@
 """The tropical semiring: polynomials and rational functions (thin classes over kernels/)."""
+
+from .polynomial import TropicalPolynomial, variables
+from .rational import TropicalRational, TropicalRationalMap
+from .sympy_bridge import from_sympy, to_sympy
+
+__all__ = [
+    "TropicalPolynomial",
+    "TropicalRational",
+    "TropicalRationalMap",
+    "variables",
+    "from_sympy",
+    "to_sympy",
+]

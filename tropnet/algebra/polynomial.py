@@ -1,0 +1,518 @@
+"""Tropical (max-plus) polynomials with real exponents: the immutable user class.
+
+``TropicalPolynomial(E, c)`` is the function ``x -> max_i (c_i + <E_i, x>)`` on R^n.  Operators
+follow the tropical semiring: ``+`` is max, ``*`` is ordinary addition of functions (Minkowski
+sum of monomials), ``p ** a`` is ``a * p``.  A plain number ``c`` is the tropical constant ``c``.
+Exact mode (all exponents and coefficients exact: ints, Fractions, sympy Rationals) never rounds;
+anything with a float is float mode.  The work is done by :mod:`tropnet.kernels.poly`.
+
+>>> import tropnet
+>>> x, y = tropnet.variables("x y")
+>>> p = x * y + x**2 + 3          # max(x + y, 2x, 3)
+>>> print(p)
+max(3, 2*x, x + y)
+>>> p([1, 2])
+Fraction(3, 1)
+>>> (x + x**2 + 0).simplify() == x**2 + 0   # max(0, x, 2x) = max(0, 2x)
+True
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._numbers import (
+    as_exact_array,
+    as_float_array,
+    is_exact_array,
+    is_exact_scalar,
+    to_exact,
+    to_float,
+)
+from ..kernels import poly as K
+from . import display
+from .newton import dual_subdivision, newton_polytope, num_linear_regions
+
+if TYPE_CHECKING:
+    from .rational import TropicalRational
+
+__all__ = ["TropicalPolynomial", "variables", "default_variable_names"]
+
+
+def default_variable_names(n: int) -> tuple[str, ...]:
+    """``("x0", ..., "x{n-1}")``.
+
+    >>> default_variable_names(2)
+    ('x0', 'x1')
+    """
+    return tuple(f"x{i}" for i in range(n))
+
+
+def _check_names(names: Any, n: int) -> tuple[str, ...]:
+    if names is None:
+        return default_variable_names(n)
+    if isinstance(names, str):
+        names = names.replace(",", " ").split()
+    names = tuple(names)
+    if not all(isinstance(v, str) and v for v in names):
+        raise TypeError(f"variable names must be non-empty strings, got {names!r}")
+    if len(names) != n:
+        raise ValueError(f"{len(names)} variable names given for {n} variables: {names!r}")
+    if len(set(names)) != n:
+        raise ValueError(f"variable names must be distinct, got {names!r}")
+    return names
+
+
+def _is_neg_inf(v: Any) -> bool:
+    if isinstance(v, (float, np.floating)):
+        return math.isinf(v) and v < 0
+    if type(v).__module__.startswith("sympy"):
+        return bool(getattr(v, "is_infinite", False)) and bool(getattr(v, "is_extended_negative", False))
+    return False
+
+
+def _as_exponents(exponents: Any) -> np.ndarray:
+    if isinstance(exponents, np.ndarray) and exponents.dtype.kind in "fiu":
+        arr = exponents
+    else:
+        try:
+            arr = np.array(exponents, dtype=object)
+        except ValueError as err:
+            raise ValueError(f"exponents are ragged (rows of different lengths): {err}") from err
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)  # univariate shorthand: one exponent per monomial
+    if arr.ndim != 2:
+        raise ValueError(f"exponents must have shape (m, n); got shape {arr.shape}")
+    if arr.dtype == object and any(isinstance(v, (list, tuple, np.ndarray)) for v in arr.ravel()):
+        raise ValueError("exponents are ragged (rows of different lengths)")
+    return arr
+
+
+def _as_coefficients(coefficients: Any, m: int) -> np.ndarray:
+    if isinstance(coefficients, np.ndarray) and coefficients.dtype.kind in "fiu":
+        arr = coefficients
+    else:
+        arr = np.array(coefficients, dtype=object)
+    if arr.ndim != 1:
+        raise ValueError(f"coefficients must be one-dimensional (length m); got shape {arr.shape}")
+    if arr.shape[0] != m:
+        raise ValueError(f"{m} exponent rows but {arr.shape[0]} coefficients")
+    return arr
+
+
+class TropicalPolynomial:
+    """The max-plus polynomial ``x -> max_i (c_i + <a_i, x>)`` (immutable).
+
+    Parameters
+    ----------
+    exponents : array-like, shape (m, n)
+        Rows ``a_i``: ints, Fractions, sympy Rationals or floats; negative and fractional
+        (Puiseux) exponents are allowed.  A 1-D array is read as m univariate exponents.
+    coefficients : array-like, shape (m,)
+        The ``c_i``; ``-inf`` is the tropical zero and drops its monomial.
+    variables : str or sequence of str, optional
+        Variable names (default ``x0 .. x{n-1}``).
+
+    Repeated exponents are merged by max; monomials are stored sorted by exponent.
+
+    >>> p = TropicalPolynomial([[0], [1], [1]], [0, 2, 5], variables="t")
+    >>> len(p), p.coefficients.tolist()
+    (2, [Fraction(0, 1), Fraction(5, 1)])
+    """
+
+    __slots__ = ("_E", "_c", "_names", "_simplified", "__weakref__")
+
+    def __init__(self, exponents: Any, coefficients: Any, variables: Any = None) -> None:
+        Eraw = _as_exponents(exponents)
+        craw = _as_coefficients(coefficients, Eraw.shape[0])
+        live = np.array([not _is_neg_inf(v) for v in craw.ravel()], dtype=bool)
+        exact = is_exact_array(Eraw) and is_exact_array(craw[live]) if craw.dtype == object else (
+            is_exact_array(Eraw) and craw.dtype.kind in "iu"
+        )
+        if exact:
+            E = as_exact_array(Eraw[live], name="exponents", ndim=2)
+            c = as_exact_array(craw[live], name="coefficients", ndim=1)
+        else:
+            E = as_float_array(Eraw, name="exponents", ndim=2)
+            c = as_float_array(craw, name="coefficients", ndim=1, allow_neg_inf=True)
+        E, c = K.normalize(E, c)
+        self._init(E, c, _check_names(variables, E.shape[1]))
+
+    def _init(self, E: np.ndarray, c: np.ndarray, names: tuple[str, ...]) -> None:
+        E.flags.writeable = False
+        c.flags.writeable = False
+        object.__setattr__(self, "_E", E)
+        object.__setattr__(self, "_c", c)
+        object.__setattr__(self, "_names", names)
+        object.__setattr__(self, "_simplified", None)
+
+    @classmethod
+    def _from_arrays(cls, E: np.ndarray, c: np.ndarray, names: tuple[str, ...]) -> TropicalPolynomial:
+        """Wrap an already normalized kernel pair (no validation)."""
+        p = cls.__new__(cls)
+        p._init(E, c, names)
+        return p
+
+    @classmethod
+    def constant(cls, value: Any, nvars: int, variables: Any = None) -> TropicalPolynomial:
+        """The tropical constant ``value`` in ``nvars`` variables (``-inf`` gives the zero).
+
+        >>> print(TropicalPolynomial.constant(Fraction(1, 2), 2))
+        1/2
+        """
+        return cls(np.zeros((1, nvars), dtype=np.int64), [value], variables)
+
+    @classmethod
+    def zero(cls, nvars: int, variables: Any = None) -> TropicalPolynomial:
+        """The tropical zero (``-inf`` everywhere), with no monomials.
+
+        >>> TropicalPolynomial.zero(1)(0)
+        -inf
+        """
+        E, c = K.zero(nvars, exact=True)
+        return cls._from_arrays(E, c, _check_names(variables, nvars))
+
+    @classmethod
+    def from_min_plus(cls, exponents: Any, coefficients: Any, variables: Any = None) -> TropicalPolynomial:
+        """The max-plus polynomial ``p(x) = -q(-x)`` of the min-plus ``q = min_i (c_i + <a_i, x>)``.
+
+        >>> print(TropicalPolynomial.from_min_plus([[0], [1]], [0, 1], "x"))
+        max(0, x - 1)
+        """
+        craw = _as_coefficients(coefficients, _as_exponents(exponents).shape[0])
+        neg = [(-v if not (isinstance(v, float) and math.isinf(v) and v > 0) else -math.inf) for v in craw]
+        return cls(exponents, neg, variables)
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def exponents(self) -> np.ndarray:
+        """The (m, n) exponent rows (read-only; Fractions in exact mode, float64 otherwise)."""
+        return self._E
+
+    @property
+    def coefficients(self) -> np.ndarray:
+        """The (m,) coefficients (read-only)."""
+        return self._c
+
+    @property
+    def nvars(self) -> int:
+        """Number of variables n."""
+        return self._E.shape[1]
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Variable names."""
+        return self._names
+
+    @property
+    def is_exact(self) -> bool:
+        """True in exact mode (Fraction exponents and coefficients)."""
+        return K.is_exact(self._E, self._c)
+
+    @property
+    def num_monomials(self) -> int:
+        """Number of stored monomials (same as ``len(p)``)."""
+        return len(self._c)
+
+    def __len__(self) -> int:
+        return len(self._c)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("TropicalPolynomial is immutable")
+
+    def __reduce__(self):
+        return (TropicalPolynomial, (self._E.copy(), self._c.copy(), self._names))
+
+    # ------------------------------------------------------------------ coercion
+    def _coerce(self, other: Any) -> TropicalPolynomial | None:
+        if isinstance(other, TropicalPolynomial):
+            if other.nvars != self.nvars:
+                raise ValueError(
+                    f"cannot combine polynomials in {self.nvars} and {other.nvars} variables"
+                )
+            return other
+        if isinstance(other, (bool, np.bool_)):
+            raise TypeError("booleans are not tropical constants")
+        if isinstance(other, (numbers.Number, np.number)) or type(other).__module__.startswith("sympy"):
+            if _is_neg_inf(other):
+                return TropicalPolynomial.zero(self.nvars, self._names)
+            value = to_exact(other, name="constant") if is_exact_scalar(other) else to_float(
+                other, name="constant"
+            )
+            return TropicalPolynomial.constant(value, self.nvars, self._names)
+        return None
+
+    def _wrap(self, pair: K.Poly) -> TropicalPolynomial:
+        return TropicalPolynomial._from_arrays(pair[0], pair[1], self._names)
+
+    # ------------------------------------------------------------------ semiring
+    def __add__(self, other: Any) -> TropicalPolynomial:
+        from .rational import TropicalRational
+
+        if isinstance(other, TropicalRational):
+            return NotImplemented
+        q = self._coerce(other)
+        if q is None:
+            return NotImplemented
+        return self._wrap(K.tropical_sum((self._E, self._c), (q._E, q._c)))
+
+    __radd__ = __add__
+
+    def __mul__(self, other: Any) -> TropicalPolynomial:
+        from .rational import TropicalRational
+
+        if isinstance(other, TropicalRational):
+            return NotImplemented
+        q = self._coerce(other)
+        if q is None:
+            return NotImplemented
+        return self._wrap(K.tropical_product((self._E, self._c), (q._E, q._c)))
+
+    __rmul__ = __mul__
+
+    def __pow__(self, a: Any) -> TropicalPolynomial | TropicalRational:
+        if isinstance(a, (bool, np.bool_)) or not (
+            isinstance(a, (numbers.Number, np.number)) or type(a).__module__.startswith("sympy")
+        ):
+            raise TypeError(f"tropical power needs a real exponent, got {a!r}")
+        value = to_exact(a, name="power") if is_exact_scalar(a) else to_float(a, name="power")
+        if value < 0:
+            from .rational import TropicalRational
+
+            one = TropicalPolynomial.constant(0 if self.is_exact else 0.0, self.nvars, self._names)
+            return TropicalRational(one, self ** (-value))
+        return self._wrap(K.tropical_power(self._E, self._c, value))
+
+    def __truediv__(self, other: Any) -> TropicalRational:
+        from .rational import TropicalRational
+
+        return TropicalRational(self, 0) / other
+
+    def __rtruediv__(self, other: Any) -> TropicalRational:
+        from .rational import TropicalRational
+
+        q = self._coerce(other)
+        if q is None:
+            return NotImplemented
+        return TropicalRational(q, self)
+
+    # ------------------------------------------------------------------ evaluation
+    def __call__(self, x: Any) -> Any:
+        """Value at one point (shape (n,), or a scalar when n = 1) or at many (shape (k, n)).
+
+        >>> x, = variables("x")
+        >>> (x * 1)(2), (x * 1.5)(np.array([[0.0], [1.0]])).tolist()      # x + 1, x + 1.5
+        (Fraction(3, 1), [1.5, 2.5])
+        """
+        return _evaluate(self._E, self._c, x, self.nvars)
+
+    def evaluate(self, points: Any) -> np.ndarray:
+        """Values at the rows of ``points`` (k, n) -> (k,): exact iff polynomial and points are.
+
+        >>> x, y = variables("x y")
+        >>> (x + y).evaluate(np.array([[1.0, 2.0], [3.0, 0.0]])).tolist()
+        [2.0, 3.0]
+        """
+        pts = _as_points(points, self.nvars)
+        return K.evaluate(self._E, self._c, pts)
+
+    # ------------------------------------------------------------------ simplification
+    def simplify(self) -> TropicalPolynomial:
+        """The same function with only the monomials that attain the max on an open set.
+
+        These are the vertices of the upper hull of the lifted points ``(a_i, c_i)``; exact in
+        exact mode, Qhull with documented tolerances (:mod:`tropnet.kernels.hull`) in float mode.
+
+        >>> x, = variables("x")
+        >>> print((x**2 + x + 0).simplify())
+        max(0, 2*x)
+        """
+        if self._simplified is None:
+            E, c = K.prune(self._E, self._c)
+            s = self if len(c) == len(self._c) else self._wrap((E, c))
+            object.__setattr__(self, "_simplified", s)
+            if s is not self:
+                object.__setattr__(s, "_simplified", s)
+        return self._simplified
+
+    def __eq__(self, other: Any) -> bool:
+        """Equality as functions on R^n (compares simplified forms; names are ignored)."""
+        from .rational import TropicalRational
+
+        if isinstance(other, TropicalRational):
+            return NotImplemented
+        try:
+            q = self._coerce(other)
+        except ValueError:
+            return False
+        if q is None:
+            return NotImplemented
+        a, b = self.simplify(), q.simplify()
+        if len(a) != len(b):
+            return False
+        if a.is_exact != b.is_exact:
+            (Ea, ca), (Eb, cb) = K.to_float_poly(a._E, a._c), K.to_float_poly(b._E, b._c)
+            return bool(np.array_equal(Ea, Eb) and np.array_equal(ca, cb))
+        return bool(np.array_equal(a._E, b._E) and np.array_equal(a._c, b._c))
+
+    def __ne__(self, other: Any) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self) -> int:
+        s = self.simplify()
+        return hash((self.nvars, tuple(map(tuple, s._E.tolist())), tuple(s._c.tolist())))
+
+    # ------------------------------------------------------------------ geometry
+    def newton_polytope(self) -> np.ndarray:
+        """Vertices of the Newton polytope conv{a_i} (rows, sorted).
+
+        >>> x, y = variables("x y")
+        >>> (x + y + 0 + x * y).newton_polytope().tolist()
+        [[Fraction(0, 1), Fraction(0, 1)], [Fraction(0, 1), Fraction(1, 1)], \
+[Fraction(1, 1), Fraction(0, 1)], [Fraction(1, 1), Fraction(1, 1)]]
+        """
+        return newton_polytope(self)
+
+    def dual_subdivision(self) -> list[tuple[int, ...]]:
+        """Maximal cells of the regular subdivision induced by the lift (monomial index tuples).
+
+        >>> x, = variables("x")
+        >>> (x**2 + x + 0).dual_subdivision()
+        [(0, 1, 2)]
+        """
+        return dual_subdivision(self)
+
+    def num_linear_regions(self) -> int:
+        """Number of full-dimensional regions of R^n on which one monomial wins.
+
+        >>> x, y = variables("x y")
+        >>> (x + y + 0).num_linear_regions()
+        3
+        """
+        return num_linear_regions(self)
+
+    # ------------------------------------------------------------------ conversion / display
+    def to_float(self) -> TropicalPolynomial:
+        """The float-mode copy (each exact value rounded to the nearest double).
+
+        >>> variables("x")[0].to_float().is_exact
+        False
+        """
+        if not self.is_exact:
+            return self
+        return self._wrap(K.normalize(*K.to_float_poly(self._E, self._c)))
+
+    def to_exact(self) -> TropicalPolynomial:
+        """The exact copy (each float becomes the dyadic rational it stores).
+
+        >>> (variables("x")[0] + 0.5).to_exact().coefficients.tolist()
+        [Fraction(1, 2), Fraction(0, 1)]
+        """
+        if self.is_exact:
+            return self
+        return self._wrap(K.normalize(as_exact_array(self._E), as_exact_array(self._c)))
+
+    def to_min_plus(self) -> tuple[np.ndarray, np.ndarray]:
+        """Exponents and coefficients of the min-plus ``q(x) = min_i(-c_i + <a_i, x>) = -p(-x)``.
+
+        >>> x, = variables("x")
+        >>> [a.ravel().tolist() for a in (x + 1).to_min_plus()]     # max(1, x) -> min(-1, x)
+        [[Fraction(0, 1), Fraction(1, 1)], [Fraction(-1, 1), Fraction(0, 1)]]
+        """
+        return self._E.copy(), -self._c
+
+    def to_sympy(self) -> Any:
+        """A sympy expression built from ``Max``, ``+`` and rational multiples of Symbols.
+
+        >>> x, y = variables("x y")
+        >>> (x + y * 2).to_sympy()
+        Max(x, y + 2)
+        """
+        from .sympy_bridge import to_sympy
+
+        return to_sympy(self)
+
+    def to_str(self, convention: str = "max") -> str:
+        """Text form; ``convention="min"`` shows the min-plus polynomial ``-p(-x)``.
+
+        >>> x, = variables("x")
+        >>> (x + 1).to_str("min")
+        'min(-1, x)'
+        """
+        return display.poly_str(self._E, self._c, self._names, convention)
+
+    def to_latex(self, convention: str = "max") -> str:
+        """LaTeX in tropical notation (``\\oplus``, ``\\odot``); see :mod:`.display`.
+
+        >>> x, = variables("x")
+        >>> (x**2 + 1).to_latex()
+        '1 \\\\oplus x^{2}'
+        """
+        return display.poly_latex(self._E, self._c, self._names, convention)
+
+    def _repr_latex_(self) -> str:
+        return f"${self.to_latex()}$"
+
+    def __str__(self) -> str:
+        return self.to_str()
+
+    def __repr__(self) -> str:
+        mode = "exact" if self.is_exact else "float"
+        return f"TropicalPolynomial({self}, nvars={self.nvars}, {mode})"
+
+
+def _as_points(x: Any, n: int) -> np.ndarray:
+    arr = x if isinstance(x, np.ndarray) else np.array(x, dtype=object)
+    if arr.dtype == object and not is_exact_array(arr):
+        arr = as_float_array(arr, name="evaluation points")
+    if arr.ndim != 2 or arr.shape[1] != n:
+        raise ValueError(f"evaluation points must have shape (k, {n}); got {arr.shape}")
+    return arr
+
+
+def _evaluate(E: np.ndarray, c: np.ndarray, x: Any, n: int) -> Any:
+    arr = x if isinstance(x, np.ndarray) else np.array(x, dtype=object)
+    if arr.ndim == 0 and n == 1:
+        return _evaluate(E, c, arr.reshape(1), n)
+    if arr.ndim == 1:
+        if arr.shape[0] != n:
+            raise ValueError(f"a point must have {n} coordinates; got shape {arr.shape}")
+        return K.evaluate(E, c, _as_points(arr.reshape(1, n), n))[0]
+    return K.evaluate(E, c, _as_points(arr, n))
+
+
+def variables(names: str | int | Sequence[str]) -> tuple[TropicalPolynomial, ...]:
+    """The monomial generators ``x_1, ..., x_n`` (exact), for writing polynomials by hand.
+
+    ``names`` is a string such as ``"x y z"`` (spaces or commas), a sequence of names, or an
+    int n (names ``x0 .. x{n-1}``).
+
+    >>> x, y = variables("x y")
+    >>> print(x * y**2 + 1)
+    max(1, x + 2*y)
+    """
+    if isinstance(names, (bool, np.bool_)):
+        raise TypeError("variables() needs names or a count, not a boolean")
+    if isinstance(names, (int, np.integer)):
+        if names < 0:
+            raise ValueError(f"number of variables must be >= 0, got {names}")
+        tnames = default_variable_names(int(names))
+    else:
+        tnames = _check_names(names, len(names.replace(",", " ").split()) if isinstance(names, str) else len(
+            tuple(names)
+        ))
+    n = len(tnames)
+    out = []
+    for k in range(n):
+        E = np.empty((1, n), dtype=object)
+        E[...] = Fraction(0)
+        E[0, k] = Fraction(1)
+        out.append(TropicalPolynomial._from_arrays(E, np.array([Fraction(0)], dtype=object), tnames))
+    return tuple(out)

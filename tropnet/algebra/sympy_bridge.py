@@ -1,0 +1,211 @@
+"""Conversion between tropical functions and sympy expressions built from ``Max``, ``Min``, ``+``.
+
+``to_sympy`` writes ``max_i (c_i + <a_i, x>)`` as ``Max(c_1 + a_11*x + ..., ...)`` with
+sympy Rationals (exact mode) or Floats, and a rational function as ``num - den``.
+``from_sympy`` reads any expression made of Symbols, numbers, ``+``, ``-``, multiplication
+by a number, ``Max``, ``Min`` and ``Abs``, i.e. every piecewise-linear expression of that shape,
+by rewriting it as ``F - G`` with ``F``, ``G`` tropical polynomials:
+``max_i (F_i - G_i) = max_i (F_i + sum_{j != i} G_j) - sum_j G_j`` and ``min(u, v) = -max(-u, -v)``.
+Rational and Integer constants stay exact; a Float makes the result float mode.
+
+>>> import sympy
+>>> x, y = sympy.symbols("x y")
+>>> p = from_sympy(sympy.Max(0, x + 1, 2*y - sympy.Rational(3, 2)))
+>>> print(p)
+max(0, x + 1, 2*y - 3/2)
+>>> print(from_sympy(sympy.Min(x, y)))
+x + y - max(x, y)
+>>> from_sympy(p.to_sympy()) == p
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .._numbers import to_exact, to_float
+from .polynomial import TropicalPolynomial, _check_names
+from .rational import TropicalRational
+
+__all__ = ["to_sympy", "from_sympy"]
+
+
+def _sympy():
+    import sympy
+
+    return sympy
+
+
+def _number(v: Any) -> Any:
+    sympy = _sympy()
+    if hasattr(v, "denominator") and not isinstance(v, float):
+        return sympy.Rational(int(v.numerator), int(v.denominator))
+    return sympy.Float(float(v))
+
+
+def _poly_to_sympy(p: TropicalPolynomial) -> Any:
+    sympy = _sympy()
+    if len(p) == 0:
+        return sympy.S.NegativeInfinity
+    syms = [sympy.Symbol(name) for name in p.variables]
+    terms = []
+    for a, c in zip(p.exponents, p.coefficients):
+        expr = _number(c)
+        for ak, s in zip(a, syms):
+            if ak != 0:
+                expr = expr + _number(ak) * s
+        terms.append(expr)
+    return terms[0] if len(terms) == 1 else sympy.Max(*terms)
+
+
+def to_sympy(f: TropicalPolynomial | TropicalRational) -> Any:
+    """The sympy expression of a TropicalPolynomial or TropicalRational.
+
+    >>> import tropnet
+    >>> x, = tropnet.variables("x")
+    >>> to_sympy(x**2 + 1)
+    Max(1, 2*x)
+    """
+    if isinstance(f, TropicalPolynomial):
+        return _poly_to_sympy(f)
+    if isinstance(f, TropicalRational):
+        if f._den_is_one():
+            return _poly_to_sympy(f.numerator)
+        return _poly_to_sympy(f.numerator) - _poly_to_sympy(f.denominator)
+    raise TypeError(f"to_sympy needs a TropicalPolynomial or TropicalRational, got {type(f).__name__}")
+
+
+def _natural_key(name: str) -> tuple:
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
+
+
+class _Parser:
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self.index = {name: k for k, name in enumerate(names)}
+        self.n = len(names)
+
+    def const(self, value: Any) -> TropicalPolynomial:
+        return TropicalPolynomial.constant(value, self.n, self.names)
+
+    def one(self) -> TropicalPolynomial:
+        return self.const(0)
+
+    @staticmethod
+    def reduce(F: TropicalPolynomial, G: TropicalPolynomial) -> tuple[TropicalPolynomial, TropicalPolynomial]:
+        """Absorb a one-monomial denominator into the numerator (``F - (c + <a, x>)``)."""
+        if len(G) == 1:
+            a, c = G.exponents[0], G.coefficients[0]
+            shift = TropicalPolynomial(-a.reshape(1, -1), [-c], G.variables)
+            zero = 0 if G.is_exact else 0.0
+            return F * shift, TropicalPolynomial.constant(zero, G.nvars, G.variables)
+        return F, G
+
+    def parse(self, e: Any) -> tuple[TropicalPolynomial, TropicalPolynomial]:
+        sympy = _sympy()
+        if e.is_Symbol:
+            k = self.index[e.name]
+            E = np.zeros((1, self.n), dtype=np.int64)
+            E[0, k] = 1
+            return TropicalPolynomial(E, [0], self.names), self.one()
+        if e.is_Number:
+            if e is sympy.S.NegativeInfinity:
+                return TropicalPolynomial.zero(self.n, self.names), self.one()
+            if e.is_Rational:
+                return self.const(to_exact(e)), self.one()
+            if e.is_Float:
+                return self.const(to_float(e, name=f"constant {e}")), self.one()
+            raise ValueError(f"from_sympy: the number {e} is not a finite real constant")
+        if e.is_Add:
+            F, G = self.one(), self.one()
+            for arg in e.args:
+                f, g = self.parse(arg)
+                F, G = F * f, G * g
+            return self.reduce(F, G)
+        if e.is_Mul:
+            numbers = [a for a in e.args if a.is_Number]
+            rest = [a for a in e.args if not a.is_Number]
+            if len(rest) != 1:
+                raise ValueError(
+                    f"from_sympy: {e} is a product of non-constant factors, which is not piecewise-linear"
+                )
+            k = sympy.Mul(*numbers)
+            if not (k.is_Rational or k.is_Float):
+                raise ValueError(f"from_sympy: the factor {k} in {e} is not a real number")
+            scale = to_exact(k) if k.is_Rational else to_float(k, name=f"factor {k}")
+            F, G = self.parse(rest[0])
+            if scale < 0:
+                F, G = G, F
+                scale = -scale
+            return self.reduce(F**scale, G**scale)
+        if isinstance(e, sympy.Abs):
+            return self.parse(sympy.Max(e.args[0], -e.args[0], evaluate=False))
+        if isinstance(e, (sympy.Max, sympy.Min)):
+            parts = [self.parse(a) for a in e.args]
+            if isinstance(e, sympy.Min):
+                parts = [(g, f) for f, g in parts]
+            den = self.one()
+            for _, g in parts:
+                den = den * g
+            num = TropicalPolynomial.zero(self.n, self.names)
+            for i, (f, _) in enumerate(parts):
+                term = f
+                for j, (_, g) in enumerate(parts):
+                    if j != i:
+                        term = term * g
+                num = num + term
+            if isinstance(e, sympy.Min):
+                num, den = den, num
+            return self.reduce(num, den)
+        raise ValueError(
+            f"from_sympy: {e} (a sympy {type(e).__name__}) is not a piecewise-linear expression of "
+            "Symbols, numbers, +, -, number * expr, Max, Min and Abs"
+        )
+
+
+def from_sympy(
+    expr: Any, variables: Sequence[str] | str | None = None
+) -> TropicalPolynomial | TropicalRational:
+    """Read a piecewise-linear sympy expression as a TropicalPolynomial or TropicalRational.
+
+    Parameters
+    ----------
+    expr : sympy expression (or anything ``sympy.sympify`` accepts)
+    variables : names, optional
+        The variables and their order (default: the expression's symbols in natural order,
+        ``x2`` before ``x10``).  Must include every symbol of ``expr``.
+
+    A TropicalPolynomial comes back when the expression is convex piecewise-linear in the form
+    found (the difference ``F - G`` has a one-monomial ``G``); otherwise a TropicalRational.
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x")
+    >>> print(from_sympy(2 * sympy.Max(x, 0) - x))
+    max(-x, x)
+    >>> from_sympy(x * x)
+    Traceback (most recent call last):
+    ...
+    ValueError: from_sympy: x**2 (a sympy Pow) is not a piecewise-linear expression of ...
+    """
+    sympy = _sympy()
+    try:
+        e = sympy.sympify(expr)
+    except (sympy.SympifyError, TypeError) as err:
+        raise ValueError(f"from_sympy: cannot read {expr!r} as a sympy expression") from err
+    found = sorted((s.name for s in e.free_symbols), key=_natural_key)
+    if variables is None:
+        names = tuple(found)
+    else:
+        names = _check_names(variables, len(variables.replace(",", " ").split()) if isinstance(variables, str)
+                             else len(tuple(variables)))
+        missing = [s for s in found if s not in names]
+        if missing:
+            raise ValueError(f"from_sympy: symbols {missing} are not among the variables {names}")
+    F, G = _Parser(names).parse(e)
+    if len(G) == 1:  # reduce() made it the constant 0
+        return F
+    return TropicalRational(F, G)
