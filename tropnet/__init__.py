@@ -29,6 +29,13 @@ from .networks.layers import (
 from .networks.network import Network, random_mlp
 
 # --- algebra
+from .algebra import (
+    TropicalPolynomial,
+    TropicalRational,
+    TropicalRationalMap,
+    from_sympy,
+    variables,
+)
 
 # --- compiler
 
