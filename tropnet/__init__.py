@@ -45,6 +45,7 @@ from .algebra import (
 from . import algebras
 from .algebras import Algebra
 from .networks.algebra_layers import AlgebraLinear, algebranet
+from .studies.compare import compare_algebras
 
 # --- symmetry (input space)
 
