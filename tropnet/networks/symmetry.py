@@ -698,6 +698,9 @@ def align(
     return out, perms
 
 
+_align_networks = align  # region_path's `align` flag shadows the function there
+
+
 def _align_weights(a: Network, b: Network, slots: list[_Slot], max_iter: int) -> list[np.ndarray]:
     perms = [np.arange(s.n) for s in slots]
 
@@ -758,14 +761,218 @@ class FunctionComparison:
         return self.equal
 
 
-def same_function(a: Any, b: Any, domain: Any = None) -> FunctionComparison:  # pragma: no cover - stub
-    """Whether two networks compute the same function (see the module docstring)."""
-    raise NotImplementedError
+def _rational_pairs(obj: Any, what: str) -> tuple[list[tuple[Any, Any]], int]:
+    """(numerator, denominator) per output of a network or tropical object, and the input
+    dimension.  Networks are compiled exactly (float weights as the dyadic rationals they
+    store), so that rounding in the compiler cannot decide the verdict."""
+    from ..algebra.polynomial import TropicalPolynomial
+
+    if isinstance(obj, Network):
+        from ..compiler import tropicalize
+
+        obj = tropicalize(obj.to_exact())
+    if isinstance(obj, TropicalPolynomial):
+        one = TropicalPolynomial.constant(0 if obj.is_exact else 0.0, obj.nvars)
+        return [(obj, one)], obj.nvars
+    if hasattr(obj, "numerator") and hasattr(obj, "denominator"):
+        return [(obj.numerator, obj.denominator)], obj.numerator.nvars
+    try:
+        pairs = [(r.numerator, r.denominator) for r in obj]
+    except (TypeError, AttributeError):
+        raise TypeError(
+            f"same_function: the {what} argument is {type(obj).__name__}; expected a Network, a "
+            "TropicalPolynomial, a TropicalRational or a TropicalRationalMap"
+        ) from None
+    if not pairs:
+        raise ValueError(f"same_function: the {what} argument has no outputs")
+    return pairs, pairs[0][0].nvars
+
+
+def _values(obj: Any, pairs: list[tuple[Any, Any]], x: np.ndarray) -> np.ndarray:
+    """Outputs of ``obj`` at the exact point ``x``: the network's own forward pass for a
+    network (an independent check of the compiler), else numerator minus denominator."""
+    if isinstance(obj, Network):
+        return obj.to_exact()(x)
+    return np.array([num(x) - den(x) for num, den in pairs], dtype=object)
+
+
+def _interior_point(E: np.ndarray, c: np.ndarray, i: int, bound: float = 1e6) -> np.ndarray | None:
+    """A point where monomial ``i`` of ``max_j (c_j + <E_j, x>)`` beats every other one by
+    the largest margin (an LP, solved with HiGHS), or None when it wins nowhere."""
+    import highspy
+
+    E = np.asarray(E, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
+    n = E.shape[1]
+    others = np.delete(np.arange(E.shape[0]), i)
+    if others.size == 0:
+        return np.zeros(n)
+    # (E_j - E_i) x + t <= c_i - c_j,  maximise t <= 1
+    A = np.hstack([E[others] - E[i], np.ones((others.size, 1))])
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n + 1, int(others.size)
+    lp.col_cost_ = np.r_[np.zeros(n), -1.0]
+    lp.col_lower_ = np.r_[np.full(n, -bound), -inf]
+    lp.col_upper_ = np.r_[np.full(n, bound), 1.0]
+    lp.row_lower_ = np.full(others.size, -inf)
+    lp.row_upper_ = c[i] - c[others]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.arange(0, A.size + 1, A.shape[1])
+    lp.a_matrix_.index_ = np.tile(np.arange(n + 1), others.size)
+    lp.a_matrix_.value_ = A.ravel()
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    sol = np.array(h.getSolution().col_value)
+    return sol[:n] if sol[n] > 0 else None
+
+
+def _monomial_keys(p: Any) -> set:
+    s = p.simplify()
+    return {(tuple(e), c) for e, c in zip(s.exponents.tolist(), s.coefficients.tolist())}
+
+
+def _witness_candidates(p: Any, q: Any, rng: np.random.Generator) -> Any:
+    """Points where ``p`` and ``q`` (max-plus polynomials, different as functions) may
+    differ: inside the region of each monomial that one has and the other has not.  On such
+    a region the other polynomial equals this monomial on no open set, so a random point
+    near the most interior one differs with probability one."""
+    kp, kq = _monomial_keys(p), _monomial_keys(q)
+    for poly, theirs in ((p, kq), (q, kp)):
+        s = poly.simplify()
+        for i, (e, c) in enumerate(zip(s.exponents.tolist(), s.coefficients.tolist())):
+            if (tuple(e), c) in theirs:
+                continue
+            for bound in (10.0, 1e3, 1e6):  # prefer a small witness
+                x = _interior_point(s.exponents, s.coefficients, i, bound)
+                if x is not None:
+                    break
+            if x is None:
+                continue
+            yield x
+            for scale in (1e-3, 1e-6):
+                yield x + scale * max(1.0, float(np.abs(x).max())) * rng.uniform(-1, 1, size=x.shape)
+
+
+def _in_domain(domain: Any, x: np.ndarray) -> bool:
+    if domain is None:
+        return True
+    A, b = domain.halfspaces(x.shape[0])
+    return bool(np.all(np.asarray(A, dtype=np.float64) @ x <= np.asarray(b, dtype=np.float64)))
+
+
+def _differ(va: np.ndarray, vb: np.ndarray) -> bool:
+    return bool(np.any(np.asarray(va != vb)))
+
+
+def same_function(a: Any, b: Any, domain: Any = None) -> FunctionComparison:
+    """Whether ``a`` and ``b`` (networks or tropical objects with the same numbers of inputs
+    and outputs) compute the same function, on R^n or on ``domain``.
+
+    Decided exactly from the tropical forms: ``f_a - f_b`` is zero iff, for every output,
+    ``num_a * den_b == num_b * den_a`` as max-plus polynomials (equality of their pruned
+    monomials).  Networks are compiled with :func:`tropnet.tropicalize` in exact arithmetic
+    — a float weight counts as the dyadic rational it stores, so a float rescaling
+    ``w * lam, v / lam``, which rounds, is generally *not* the same function, while a
+    permutation is.  This sees equalities no permutation explains (dead units, zero output
+    weights, mergeable units).
+
+    With a ``domain`` (``Box``/``Polyhedron``), the linear regions of the rational function
+    ``(num_a * den_b) / (num_b * den_a)`` on the domain are enumerated
+    (:func:`tropnet.linear_regions`) and the affine pieces of both products compared on each.
+
+    When the functions differ, ``witness`` is a point (in the domain) where they do, checked
+    by exact evaluation of both (the networks' own forward pass), and ``values`` holds
+    the two outputs there.
+
+    >>> from tropnet import Network
+    >>> a = Network.from_arrays([[[1], [-1]], [[1, 1]]])          # |x|
+    >>> b = Network.from_arrays([[[-1], [1], [2]], [[1, 1, 0]]])  # |x|, plus a unit read with weight 0
+    >>> bool(same_function(a, b))
+    True
+    >>> c = Network.from_arrays([[[1], [-1]], [[1, 2]]])
+    >>> r = same_function(a, c)
+    >>> r.equal, bool(r.values[0] != r.values[1])
+    (False, True)
+    """
+    pa, na = _rational_pairs(a, "first")
+    pb, nb = _rational_pairs(b, "second")
+    if na != nb or len(pa) != len(pb):
+        raise ValueError(
+            f"same_function: the first object maps R^{na} to R^{len(pa)}, the second R^{nb} to R^{len(pb)}"
+        )
+    prods = [(num_a * den_b, num_b * den_a) for (num_a, den_a), (num_b, den_b) in zip(pa, pb)]
+    if domain is None:
+        unequal = [i for i, (p, q) in enumerate(prods) if p != q]
+        if not unequal:
+            return FunctionComparison(True)
+        rng = np.random.default_rng(0)
+        for i in unequal:
+            for x in _witness_candidates(*prods[i], rng):
+                w = _check_witness(a, b, pa, pb, x, domain)
+                if w is not None:
+                    return w
+        raise RuntimeError(  # pragma: no cover - would be a bug in the monomial argument
+            "same_function: the tropical forms differ but no witness point was found"
+        )
+    return _same_on_domain(a, b, pa, pb, prods, domain)
+
+
+def _check_witness(
+    a: Any, b: Any, pa: list, pb: list, x: np.ndarray, domain: Any
+) -> FunctionComparison | None:
+    if not _in_domain(domain, x):
+        return None
+    xe = np.array([Fraction(float(v)) for v in x], dtype=object)
+    va, vb = _values(a, pa, xe), _values(b, pb, xe)
+    if _differ(va, vb):
+        return FunctionComparison(False, np.asarray(x, dtype=np.float64), (va, vb))
+    return None
+
+
+def _same_on_domain(a: Any, b: Any, pa: list, pb: list, prods: list, domain: Any) -> FunctionComparison:
+    from ..regions import linear_regions
+
+    rng = np.random.default_rng(0)
+    for p, q in prods:
+        regions = linear_regions(p / q, domain, kind="activation")
+        pts = np.asarray(regions.points, dtype=np.float64)
+        xe = np.array([[Fraction(float(v)) for v in row] for row in pts], dtype=object).reshape(pts.shape)
+        ip = np.argmax(np.asarray(_affine_values(p, xe), dtype=object), axis=1) if len(pts) else []
+        iq = np.argmax(np.asarray(_affine_values(q, xe), dtype=object), axis=1) if len(pts) else []
+        ps, qs = p.simplify(), q.simplify()
+        for k, (i, j) in enumerate(zip(ip, iq)):
+            if np.array_equal(ps.exponents[i], qs.exponents[j]) and ps.coefficients[i] == qs.coefficients[j]:
+                continue
+            x = pts[k]
+            for cand in (x, *(x + s * rng.uniform(-1, 1, size=x.shape) for s in (1e-6, 1e-4, 1e-2))):
+                w = _check_witness(a, b, pa, pb, cand, domain)
+                if w is not None:
+                    return w
+    return FunctionComparison(True)
+
+
+def _affine_values(p: Any, xe: np.ndarray) -> np.ndarray:
+    """Every pruned monomial of ``p`` at the points ``xe``: shape (points, monomials)."""
+    s = p.simplify()
+    E = np.asarray(s.exponents, dtype=object)
+    c = np.asarray(s.coefficients, dtype=object)
+    return xe.dot(E.T) + c
 
 
 @dataclass(frozen=True)
 class RegionPath:
-    """Region counts (and losses) along the straight path between two networks."""
+    """Region counts (and losses) along the straight path between two networks.
+
+    ``t`` the path parameters; ``regions[i]`` the number of linear regions of
+    ``interpolate(a, b, t[i])`` on the domain; ``loss`` the mean squared error on the data
+    (None without data); ``*_aligned`` the same on the path to ``b`` aligned to ``a``
+    (None when ``align=False``).
+    """
 
     t: np.ndarray
     regions: np.ndarray
@@ -774,6 +981,55 @@ class RegionPath:
     loss_aligned: np.ndarray | None = None
 
 
-def region_path(*args: Any, **kw: Any) -> RegionPath:  # pragma: no cover - stub
-    """Region counts along the path between two networks."""
-    raise NotImplementedError
+def _mse(net: Network, data: tuple[Any, Any]) -> float:
+    x, y = data
+    out = net.to_float()(np.asarray(x, dtype=np.float64))
+    y = np.asarray(y, dtype=np.float64).reshape(out.shape)
+    return float(np.mean((out - y) ** 2))
+
+
+def region_path(
+    net_a: Network,
+    net_b: Network,
+    domain: Any,
+    steps: int = 11,
+    align: bool = True,
+    data: Any = None,
+    kind: str = "linear",
+) -> RegionPath:
+    """Linear-region counts (and loss, when ``data=(X, Y)`` is given) along the straight
+    path ``interpolate(net_a, net_b, t)``, ``t`` in ``[0, 1]`` (``steps`` points), and, when
+    ``align``, along the path to ``net_b`` weight-matched to ``net_a`` (:func:`align`).
+
+    The tropical view of linear mode connectivity: the two ends compute the functions of
+    ``net_a`` and ``net_b``; in between the parameters, and so the pieces, change.  Exact
+    networks give exact interpolants (``t = i / (steps - 1)`` as Fractions).  The loss is
+    the mean squared error ``mean((net(X) - Y)^2)``.
+
+    >>> from tropnet import Box, random_mlp
+    >>> a = random_mlp([2, 4, 1], seed=0)
+    >>> path = region_path(a, random_equivalent(a, seed=1), Box(-3, 3), steps=3)
+    >>> path.regions_aligned.tolist() == [path.regions[0]] * 3
+    True
+    """
+    from ..regions import count_linear_regions
+
+    _check_same_architecture(net_a, net_b, "region_path")
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 2:
+        raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
+    if data is not None and (not isinstance(data, (tuple, list)) or len(data) != 2):
+        raise TypeError("data must be a pair (X, Y) of inputs and targets")
+    exact = net_a.exact and net_b.exact
+    ts = [Fraction(i, steps - 1) if exact else i / (steps - 1) for i in range(steps)]
+
+    def walk(b: Network) -> tuple[np.ndarray, np.ndarray | None]:
+        nets = [interpolate(net_a, b, t) for t in ts]
+        counts = np.array([count_linear_regions(n, domain, kind=kind) for n in nets], dtype=np.int64)
+        loss = None if data is None else np.array([_mse(n, data) for n in nets])
+        return counts, loss
+
+    regions, loss = walk(net_b)
+    regions_al = loss_al = None
+    if align:
+        regions_al, loss_al = walk(_align_networks(net_a, net_b)[0])
+    return RegionPath(np.array([float(t) for t in ts]), regions, loss, regions_al, loss_al)
