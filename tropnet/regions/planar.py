@@ -1,0 +1,681 @@
+"""The 2D fast path: the activation cells of a two-input network as convex polygons.
+
+Every cell is a convex polygon kept as a row of vertex ids into one shared vertex table
+(rows are padded by repeating their first id, so row-wise max/min need no mask), with its
+vertices in counter-clockwise order.  The domain polygon (a box cut by optional halfspaces)
+is refined one activation layer at a time:
+
+* at the start of a layer, one forward pass at all vertices gives the layer's
+  pre-activations there (exact on every closed cell: the network is continuous); a unit is
+  a *candidate* of a polygon when its pre-activation is strictly positive at one vertex and
+  strictly negative at another, and its affine function on the polygon is fitted from three
+  well-spread vertices;
+* the layer is then split in *rounds*: every polygon with candidates left is cut by its own
+  next candidate, vectorised over all polygons; the vertices created on the crossing edges
+  are shared by both children, and the remaining candidates are re-tested on both children
+  at once.
+
+A ``GroupMax`` group with inputs ``0..k-1`` is ``k - 1`` sequential splits by
+``z_j - z_w`` (``w`` the cell's current winner); ties on an open set keep the earlier
+index.  A unit identically at its threshold on a cell is inactive and makes no boundary;
+coincident lines are cut once.  Patterns follow :mod:`tropnet.regions.cells`.
+
+When only the number of cells is wanted (:func:`count_cells`), the last activation layer
+builds no polygons: a convex polygon cut by lines has
+``1 + L + sum_x (m_x - 1)`` pieces, where ``L`` counts the distinct lines crossing it and
+``m_x`` the distinct lines through each crossing point ``x`` inside it (for lines in
+general position, ``1 + L + (number of crossing points)``).
+
+*Tolerance* (float mode).  A vertex counts as on the line of unit ``j`` when
+``|z_j - t| <= 1e-10 * scale_j``, where ``scale_j = sum_k |W_jk| max|a_k| + |b_j|`` (``a``
+the layer's inputs, maxima over the vertices) is the size of the terms that make up
+``z_j``: it is invariant under rescaling the inputs, a unit or the whole network, and far
+above the rounding error of the forward pass.  Cells thinner than this relative to the
+network's scale (about ``1e-10`` of the domain) can be merged and near-coincident lines
+identified; ``exact=True`` in the public API certifies the answer in rational arithmetic.
+
+>>> from tropnet import random_mlp
+>>> cells = enumerate_cells(random_mlp([2, 8, 8, 1], seed=0), [-10, -10], [10, 10])
+>>> len(cells), count_cells(random_mlp([2, 8, 8, 1], seed=0), [-10, -10], [10, 10])
+(105, 105)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..networks.layers import GroupMax, LeakyReLU, Linear, Threshold
+from ..networks.network import Network
+from .cells import Cells
+
+__all__ = ["enumerate_cells", "count_cells", "RELATIVE_TOLERANCE"]
+
+#: ``|s| <= RELATIVE_TOLERANCE * scale`` counts as zero (see the module docstring).
+RELATIVE_TOLERANCE = 1e-10
+
+
+# --------------------------------------------------------------------------- public API
+def enumerate_cells(
+    net: Network,
+    lo: Any,
+    hi: Any,
+    *,
+    halfspaces: tuple[Any, Any] | None = None,
+    max_cells: int | None = None,
+    progress: bool = False,
+) -> Cells:
+    """Every full-dimensional activation cell of a two-input network on a 2D domain.
+
+    Parameters
+    ----------
+    net
+        A :class:`~tropnet.Network` with 2 inputs (lowered to primitive layers here).
+    lo, hi
+        The box ``[lo, hi]`` (length-2 vectors or scalars).
+    halfspaces
+        Optional ``(A, b)``: the domain is the box intersected with ``{x : A x <= b}``.
+    max_cells
+        Raise ``RegionLimitError`` (a ``ValueError``) as soon as more cells than this exist.
+    progress
+        Show a progress bar over the activation layers (needs ``tqdm``).
+
+    Returns
+    -------
+    Cells
+        Patterns, a strictly interior point (the vertex average) and the vertices of each
+        cell, counter-clockwise, in one shared vertex table.
+
+    >>> from tropnet import Network
+    >>> net = Network.from_arrays([[[1, 0], [2, 0], [1, -1], [-1, 1]], [[1, 1, 1, 1]]])
+    >>> c = enumerate_cells(net, [-1, -1], [1, 1])
+    >>> sorted(map(tuple, c.patterns.tolist()))
+    [(0, 0, 0, 1), (0, 0, 1, 0), (1, 1, 0, 1), (1, 1, 1, 0)]
+    """
+    return _run(net, lo, hi, halfspaces, max_cells, progress, count_only=False)
+
+
+def count_cells(
+    net: Network,
+    lo: Any,
+    hi: Any,
+    *,
+    halfspaces: tuple[Any, Any] | None = None,
+    max_cells: int | None = None,
+    progress: bool = False,
+) -> int:
+    """The number of cells :func:`enumerate_cells` returns, without building the polygons
+    of the last activation layer (same arguments).
+
+    >>> from tropnet import Network
+    >>> net = Network.from_arrays([[[1, 0], [0, 1], [1, 1]], [[1, -1, 0]], [[1]]])
+    >>> count_cells(net, [-1, -1], [1, 1])  # units x, y, x + y, then relu(x) - relu(y)
+    7
+    """
+    return _run(net, lo, hi, halfspaces, max_cells, progress, count_only=True)
+
+
+# --------------------------------------------------------------------------- validation
+def _check_inputs(net: Any, lo: Any, hi: Any, halfspaces: Any) -> tuple:
+    if not isinstance(net, Network):
+        raise TypeError(f"the 2D engine needs a tropnet Network, got {type(net).__name__}")
+    if net.input_dim != 2:
+        raise ValueError(f"the 2D engine needs a network with 2 inputs, this one has {net.input_dim}")
+    box = []
+    for name, v in (("lo", lo), ("hi", hi)):
+        try:
+            a = np.broadcast_to(np.asarray(v, dtype=np.float64), (2,)).copy()
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"{name} must be a scalar or a length-2 vector, got {v!r}") from err
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{name} must be finite, got {a.tolist()}")
+        box.append(a)
+    lo_a, hi_a = box
+    if np.any(lo_a >= hi_a):
+        raise ValueError(f"the box is empty or lower-dimensional: lo={lo_a.tolist()}, hi={hi_a.tolist()}")
+    if halfspaces is not None:
+        A, b = halfspaces
+        A = np.asarray(A, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+        if A.ndim != 2 or A.shape[1] != 2 or b.shape != (A.shape[0],):
+            raise ValueError(
+                f"halfspaces must be A of shape (k, 2) and b of shape (k,), got {A.shape}, {b.shape}"
+            )
+        if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b))):
+            raise ValueError("halfspaces contain NaN or infinite entries")
+        halfspaces = (A, b)
+    return lo_a, hi_a, halfspaces
+
+
+# --------------------------------------------------------------------------- storage
+class _Vertices:
+    """An append-only table of vertex coordinates with doubling capacity."""
+
+    def __init__(self, coords: np.ndarray) -> None:
+        self.x = np.empty((max(64, 2 * len(coords)), 2))
+        self.x[: len(coords)] = coords
+        self.n = len(coords)
+
+    def add(self, coords: np.ndarray) -> np.ndarray:
+        k = len(coords)
+        if self.n + k > len(self.x):
+            grown = np.empty((2 * (self.n + k), 2))
+            grown[: self.n] = self.x[: self.n]
+            self.x = grown
+        self.x[self.n : self.n + k] = coords
+        ids = np.arange(self.n, self.n + k)
+        self.n += k
+        return ids
+
+    @property
+    def coords(self) -> np.ndarray:
+        return self.x[: self.n]
+
+
+class _Polygons:
+    """Padded vertex-id rows and per-polygon state, with doubling capacity."""
+
+    FIELDS = ("cnt", "root", "ptr", "end", "step")
+
+    def __init__(self, rows: np.ndarray, cnt: np.ndarray, n_units: int) -> None:
+        p, m = rows.shape
+        cap = max(16, 2 * p)
+        self.rows = np.empty((cap, m), dtype=np.int64)
+        self.rows[:p] = rows
+        self.pat = np.zeros((cap, n_units), dtype=np.int32)
+        for f in self.FIELDS:
+            setattr(self, f, np.zeros(cap, dtype=np.int64))
+        self.cnt[:p] = cnt
+        self.root[:p] = np.arange(p)
+        self.step[:] = 1
+        self.n = p
+
+    def _grow(self, need: int) -> None:
+        cap = len(self.cnt)
+        if need <= cap:
+            return
+        cap = 2 * need
+        for f in (*self.FIELDS, "rows", "pat"):
+            old = getattr(self, f)
+            new = np.empty((cap, *old.shape[1:]), dtype=old.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, f, new)
+        self.step[self.n :] = 1
+
+    def widen(self, m: int) -> None:
+        if m > self.rows.shape[1]:
+            extra = np.repeat(self.rows[:, :1], m - self.rows.shape[1], axis=1)
+            self.rows = np.hstack([self.rows, extra])
+
+    def put_rows(self, idx: np.ndarray, rows: np.ndarray) -> None:
+        self.widen(rows.shape[1])
+        m = self.rows.shape[1]
+        if rows.shape[1] < m:
+            rows = _pad(rows, m)
+        self.rows[idx] = rows
+
+    def append_copies(self, src: np.ndarray) -> np.ndarray:
+        """Append copies of polygons ``src`` (all state); return their new indices."""
+        k = len(src)
+        self._grow(self.n + k)
+        new = np.arange(self.n, self.n + k)
+        for f in (*self.FIELDS, "rows", "pat"):
+            arr = getattr(self, f)
+            arr[new] = arr[src]
+        self.n += k
+        return new
+
+
+def _pad(rows: np.ndarray, m: int) -> np.ndarray:
+    if rows.shape[1] >= m:
+        return rows
+    return np.hstack([rows, np.repeat(rows[:, :1], m - rows.shape[1], axis=1)])
+
+
+def _compact_rows(ids: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the marked entries of each row, in order; pad rows by their first id."""
+    cnt = keep.sum(axis=1)
+    m = int(cnt.max()) if len(cnt) else 0
+    r, k = np.nonzero(keep)
+    pos = (np.cumsum(keep, axis=1) - 1)[r, k]
+    out = np.empty((ids.shape[0], m), dtype=np.int64)
+    out[r, pos] = ids[r, k]
+    pad = np.arange(m)[None, :] >= cnt[:, None]
+    out = np.where(pad, out[:, :1], out)
+    return out, cnt
+
+
+def _successor(cnt: np.ndarray, m: int) -> np.ndarray:
+    nxt = np.broadcast_to(np.arange(1, m + 1), (len(cnt), m))
+    return np.where(nxt >= cnt[:, None], 0, nxt)
+
+
+def _signs(s: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    t = tol[:, None]
+    return (s > t).astype(np.int8) - (s < -t).astype(np.int8)
+
+
+def _split(
+    verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, s: np.ndarray, tol: np.ndarray
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Cut convex polygons (rows) by lines with values ``s`` at their slots.
+
+    Returns ``((rows_plus, cnt_plus), (rows_minus, cnt_minus))``; the new vertices on the
+    crossing edges are appended to ``verts`` and shared by both children.
+    """
+    S, m = rows.shape
+    sig = _signs(s, tol)
+    nxt = _successor(cnt, m)
+    sig_n = np.take_along_axis(sig, nxt, axis=1)
+    valid = np.arange(m)[None, :] < cnt[:, None]
+    cross = valid & (sig.astype(np.int16) * sig_n < 0)
+    r, k = np.nonzero(cross)
+    kn = nxt[r, k]
+    sa, sb = s[r, k], s[r, kn]
+    t = sa / (sa - sb)
+    xa = verts.x[rows[r, k]]
+    xb = verts.x[rows[r, kn]]
+    new_ids = verts.add(xa + t[:, None] * (xb - xa))
+    ids = np.empty((S, 2 * m), dtype=np.int64)
+    ids[:, 0::2] = rows
+    ids[:, 1::2] = -1
+    ids[r, 2 * k + 1] = new_ids
+    keep = np.empty((S, 2 * m), dtype=bool)
+    keep[:, 1::2] = cross
+    keep[:, 0::2] = valid & (sig >= 0)
+    plus = _compact_rows(ids, keep)
+    keep[:, 0::2] = valid & (sig <= 0)
+    minus = _compact_rows(ids, keep)
+    return plus, minus
+
+
+def _eval(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Affine functions ``coef (k, 3)`` at points ``x (k, m, 2)`` -> ``(k, m)``."""
+    return coef[:, 0:1] * x[..., 0] + coef[:, 1:2] * x[..., 1] + coef[:, 2:3]
+
+
+# --------------------------------------------------------------------------- domain
+def _domain_polygon(lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> tuple:
+    corners = np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]])
+    verts = _Vertices(corners)
+    rows = np.arange(4, dtype=np.int64)[None, :]
+    cnt = np.array([4])
+    if halfspaces is not None:
+        A, b = halfspaces
+        R = np.abs(np.vstack([lo, hi])).max(axis=0)
+        for a_i, b_i in zip(A, b):
+            tol = np.array([RELATIVE_TOLERANCE * (np.abs(a_i) @ R + abs(b_i))])
+            s = verts.x[rows] @ a_i - b_i
+            sig = _signs(s, tol)
+            if not np.any(sig < 0):
+                raise ValueError("the domain (box and halfspaces) is empty or lower-dimensional")
+            if np.any(sig > 0):
+                _, (rows, cnt) = _split(verts, rows, cnt, s, tol)
+    c = verts.x[rows[0, : cnt[0]]]
+    area = 0.5 * abs(np.sum(c[:, 0] * np.roll(c[:, 1], -1) - np.roll(c[:, 0], -1) * c[:, 1]))
+    if cnt[0] < 3 or area <= RELATIVE_TOLERANCE * np.prod(hi - lo):
+        raise ValueError("the domain (box and halfspaces) is empty or lower-dimensional")
+    return verts, rows, cnt
+
+
+# --------------------------------------------------------------------------- layers
+def _layer_inputs(layers: tuple, stop: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values entering ``layers[stop]`` at points ``x`` and the scale of their terms."""
+    z = x
+    scale = np.abs(x).max(axis=0)
+    for layer in layers[:stop]:
+        if isinstance(layer, Linear):
+            w, b = layer.float_weight, layer.float_bias
+            scale = np.abs(w) @ np.abs(z).max(axis=0) + np.abs(b)
+        elif isinstance(layer, Threshold):
+            scale = np.maximum(scale, abs(float(layer.t)))
+        elif isinstance(layer, GroupMax):
+            scale = scale[layer.groups].max(axis=1)
+        z = layer.forward(z)
+    return z, scale
+
+
+def _fit_frames(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Three well-spread vertex slots per polygon and the inverse of their 2x2 frame."""
+    P, m = rows.shape
+    pts = x[rows]
+    a = pts[:, 0]
+    d = np.linalg.norm(pts - a[:, None], axis=2)
+    kb = d.argmax(axis=1)
+    e1 = pts[np.arange(P), kb] - a
+    e = pts - a[:, None]
+    kc = np.abs(e1[:, None, 0] * e[..., 1] - e1[:, None, 1] * e[..., 0]).argmax(axis=1)
+    e2 = pts[np.arange(P), kc] - a
+    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    inv = np.empty((P, 2, 2))
+    inv[:, 0, 0], inv[:, 0, 1] = e2[:, 1], -e1[:, 1]
+    inv[:, 1, 0], inv[:, 1, 1] = -e2[:, 0], e1[:, 0]
+    inv /= det[:, None, None]
+    slots = np.stack([np.zeros(P, dtype=np.int64), kb, kc], axis=1)
+    return np.take_along_axis(rows, slots, axis=1), inv
+
+
+def _fit(x: np.ndarray, frame_ids: np.ndarray, inv: np.ndarray, zf: np.ndarray) -> np.ndarray:
+    """Affine functions ``(gx, gy, h)`` through values ``zf (k, 3)`` at the frame vertices."""
+    dz = zf[:, 1:] - zf[:, :1]
+    # g solves [e1; e2] g = dz (rows e1, e2); inv is the inverse of that matrix.
+    g = np.einsum("kij,kj->ki", inv, dz)
+    h = zf[:, 0] - np.einsum("ki,ki->k", g, x[frame_ids[:, 0]])
+    return np.column_stack([g, h])
+
+
+def _any_per_row(flags: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``flags (V, n)`` OR-ed over the vertices of each row -> ``(P, n)`` (on packed bits)."""
+    n = flags.shape[1]
+    packed = np.packbits(flags, axis=1)
+    acc = packed[rows[:, 0]]
+    for k in range(1, rows.shape[1]):
+        acc |= packed[rows[:, k]]
+    return np.unpackbits(acc, axis=1, count=n).astype(bool)
+
+
+class _Layer:
+    """One activation layer at its start: candidates of the root polygons and their fits."""
+
+    def __init__(self, layer: Any, z: np.ndarray, scale: np.ndarray, x: np.ndarray, rows: np.ndarray,
+                 cnt: np.ndarray) -> None:
+        self.group = isinstance(layer, GroupMax)
+        P = rows.shape[0]
+        frame, inv = _fit_frames(x, rows, cnt)
+        if self.group:
+            g = layer.groups
+            self.n_units, self.k = g.shape
+            zg = z[:, g]  # (V, G, k)
+            tol_g = RELATIVE_TOLERANCE * 2 * scale[g].max(axis=1)
+            srt = np.sort(zg, axis=2)
+            top = zg.argmax(axis=2)
+            clear = (srt[..., -1] - srt[..., -2]) > tol_g if self.k > 1 else np.ones(top.shape, bool)
+            top_r = top[rows]  # (P, m, G)
+            fixed = (top_r == top_r[:, :1]).all(axis=1) & clear[rows].all(axis=1)
+            self.start_pat = np.where(fixed, top_r[:, 0], 0).astype(np.int32)
+            pr, pu = np.nonzero(~fixed)
+            zf = z[frame[pr][:, :, None], g[pu][:, None, :]]  # (Q, 3, k)
+            self.fits = np.stack([_fit(x, frame[pr], inv[pr], zf[:, :, q]) for q in range(self.k)], axis=1)
+            self.tol = tol_g[pu]
+        else:
+            t = float(layer.t) if isinstance(layer, Threshold) else 0.0
+            self.n_units, self.k = z.shape[1], 1
+            s = z - t
+            tol_u = RELATIVE_TOLERANCE * np.maximum(scale, abs(t))
+            pos = _any_per_row(s > tol_u, rows)
+            neg = _any_per_row(s < -tol_u, rows)
+            self.start_pat = (pos & ~neg).astype(np.int32)  # candidates start inactive
+            pr, pu = np.nonzero(pos & neg)
+            self.fits = _fit(x, frame[pr], inv[pr], s[frame[pr], pu[:, None]])
+            self.tol = tol_u[pu]
+        self.pair_root, self.pair_unit = pr, pu
+        counts = np.bincount(pr, minlength=P)
+        self.end = np.cumsum(counts)
+        self.ptr = self.end - counts
+
+
+def _prune(polys: _Polygons, verts: _Vertices, lay: _Layer, cpool: list, children: np.ndarray) -> None:
+    """Re-test the remaining candidates of ``children``; keep those that still cross."""
+    r = polys.end[children] - polys.ptr[children]
+    total = int(r.sum())
+    if total == 0:
+        return
+    owner = np.repeat(np.arange(len(children)), r)
+    first = np.cumsum(r) - r
+    pos = np.repeat(polys.ptr[children] - first, r) + np.arange(total)
+    q = cpool[0][pos]
+    child = children[owner]
+    s = _eval(lay.fits[q], verts.x[polys.rows[child]])
+    t = lay.tol[q][:, None]
+    plus = (s > t).any(axis=1)
+    keep = plus & (s < -t).any(axis=1)
+    gone = ~keep
+    polys.pat[child[gone], lay.pair_unit[q[gone]]] = plus[gone]
+    kept = q[keep]
+    n_keep = np.bincount(owner[keep], minlength=len(children))
+    base = len(cpool[0])
+    cpool[0] = np.concatenate([cpool[0], kept])
+    polys.ptr[children] = base + np.cumsum(n_keep) - n_keep
+    polys.end[children] = polys.ptr[children] + n_keep
+
+
+def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | None) -> None:
+    """Cut every polygon by all its candidates, in rounds."""
+    cpool = [np.arange(len(lay.pair_root), dtype=np.int64)]
+    while True:
+        act = np.nonzero(polys.ptr[: polys.n] < polys.end[: polys.n])[0]
+        if len(act) == 0:
+            return
+        q = cpool[0][polys.ptr[act]]
+        unit = lay.pair_unit[q]
+        if lay.group:
+            j = polys.step[act]
+            w = polys.pat[act, unit]
+            coef = lay.fits[q, j] - lay.fits[q, w]
+        else:
+            coef = lay.fits[q]
+        rows = polys.rows[act]
+        s = _eval(coef, verts.x[rows])
+        tol = lay.tol[q]
+        plus = (s > tol[:, None]).any(axis=1)
+        minus = (s < -tol[:, None]).any(axis=1)
+        split = plus & minus
+        label = j if lay.group else np.ones(len(act), dtype=np.int64)
+        # the whole polygon on the + side takes the new label; on the - side it keeps the old
+        on_plus = plus & ~split
+        polys.pat[act[on_plus], unit[on_plus]] = label[on_plus]
+        if lay.group:
+            polys.step[act] += 1
+            done = polys.step[act] >= lay.k
+            polys.ptr[act[done]] += 1
+            polys.step[act[done]] = 1
+        else:
+            polys.ptr[act] += 1
+        sp = act[split]
+        if len(sp) == 0:
+            continue
+        (rows_p, cnt_p), (rows_m, cnt_m) = _split(verts, rows[split], polys.cnt[sp], s[split], tol[split])
+        new = polys.append_copies(sp)  # the - children keep the old label
+        polys.put_rows(sp, rows_p)
+        polys.cnt[sp] = cnt_p
+        polys.put_rows(new, rows_m)
+        polys.cnt[new] = cnt_m
+        polys.pat[sp, unit[split]] = label[split]
+        if max_cells is not None and polys.n > max_cells:
+            raise _limit_error(f"more than max_cells={max_cells} cells; raise max_cells or shrink the domain")
+        if not lay.group:
+            _prune(polys, verts, lay, cpool, np.concatenate([sp, new]))
+
+
+def _count_pieces(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, lay: _Layer) -> int:
+    """Cells after cutting every root polygon by its candidate lines, without polygons.
+
+    Each root with ``L`` distinct crossing lines has ``1 + L + sum_x (m_x - 1)`` pieces:
+    adding the lines in order, line ``j`` adds one piece plus one per distinct point where
+    it crosses earlier lines inside the polygon.  Decisions (crossing, coincidence, common
+    points) are the ones the polygon path makes at the vertices it would create.
+    """
+    P, m = rows.shape
+    pr, F, tol = lay.pair_root, lay.fits, lay.tol
+    if len(pr) == 0:
+        return P
+    rr = rows[pr]
+    s = _eval(F, x[rr])
+    sig = _signs(s, tol)
+    crossing = (sig > 0).any(axis=1) & (sig < 0).any(axis=1)
+    pr, F, tol, rr = pr[crossing], F[crossing], tol[crossing], rr[crossing]
+    s, sig = s[crossing], sig[crossing]
+    Q = len(pr)
+    if Q == 0:
+        return P
+    c = cnt[pr]
+    nxt = _successor(c, m)
+    sig_n = np.take_along_axis(sig, nxt, axis=1)
+    valid = np.arange(m)[None, :] < c[:, None]
+    ar = np.arange(Q)
+    ends = []
+    for side in (1, -1):  # where the run of vertices on one side ends: one chord endpoint
+        k = (valid & (sig == side) & (sig_n != side)).argmax(axis=1)
+        kn = nxt[ar, k]
+        sa, sb = s[ar, k], s[ar, kn]
+        xa, xb = x[rr[ar, k]], x[rr[ar, kn]]
+        t = np.where(sig_n[ar, k] == 0, 1.0, sa / np.where(sa == sb, 1.0, sa - sb))
+        ends.append(xa + t[:, None] * (xb - xa))
+    e1, e2 = ends
+    # all pairs i < j of lines of the same root
+    counts = np.bincount(pr, minlength=P)
+    start = np.cumsum(counts) - counts
+    later = counts[pr] - 1 - (ar - start[pr])
+    n_pairs = int(later.sum())
+    L = Q
+    if n_pairs == 0:
+        return P + L
+    I = np.repeat(ar, later)
+    J = I + 1 + np.arange(n_pairs) - np.repeat(np.cumsum(later) - later, later)
+
+    def at(lines: np.ndarray, pts: np.ndarray) -> np.ndarray:
+        return F[lines, 0] * pts[:, 0] + F[lines, 1] * pts[:, 1] + F[lines, 2]
+
+    v1, v2 = at(J, e1[I]), at(J, e2[I])
+    tJ = tol[J]
+    dup = (np.abs(v1) <= tJ) & (np.abs(v2) <= tJ)
+    kept = np.bincount(J[dup], minlength=Q) == 0
+    L = int(kept.sum())
+    cross = kept[I] & kept[J] & (((v1 > tJ) & (v2 < -tJ)) | ((v1 < -tJ) & (v2 > tJ)))
+    I, J, v1, v2 = I[cross], J[cross], v1[cross], v2[cross]
+    if len(I) == 0:
+        return P + L
+    pt = e1[I] + (v1 / (v1 - v2))[:, None] * (e2[I] - e1[I])
+    tau = np.einsum("ki,ki->k", pt - e1[J], e2[J] - e1[J])
+    order = np.lexsort((tau, J))
+    I, J = I[order], J[order]
+    same_line = J[1:] == J[:-1]
+    a, b, jj = I[:-1][same_line], I[1:][same_line], J[1:][same_line]
+    # consecutive crossings on line j are one point when lines a, b meet on line j
+    w1, w2 = at(b, e1[a]), at(b, e2[a])
+    par = w1 == w2
+    y = e1[a] + (w1 / np.where(par, 1.0, w1 - w2))[:, None] * (e2[a] - e1[a])
+    same = ~par & (np.abs(at(jj, y)) <= tol[jj])
+    return P + L + len(I) - int(same.sum())
+
+
+def _merge_pieces(
+    x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, root: np.ndarray, pat: np.ndarray
+) -> tuple:
+    """Merge the pieces of one root polygon that ended with the same ``GroupMax`` winners.
+
+    Sequential splits by ``z_j - z_w`` reach one winner along several histories (``z_1``
+    beat ``z_0`` or not), so a cell can come in pieces cut by lines that bound nothing.
+    The cell (within its root polygon) is convex and tiled by its pieces: it is the
+    convex hull of their vertices.
+    """
+    key = np.column_stack([root, pat])
+    _, inv, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    multi = counts[inv] > 1
+    if not np.any(multi):
+        return rows, cnt, root, pat
+    from scipy.spatial import ConvexHull
+
+    keep = np.nonzero(~multi)[0]
+    pieces = np.nonzero(multi)[0]
+    order = pieces[np.argsort(inv[pieces], kind="stable")]
+    bounds = np.flatnonzero(np.diff(inv[order])) + 1
+    merged_rows, merged_first = [], []
+    for grp in np.split(order, bounds):
+        ids = np.unique(np.concatenate([rows[i, : cnt[i]] for i in grp]))
+        hull = ConvexHull(x[ids])
+        merged_rows.append(ids[hull.vertices])  # counter-clockwise in 2D
+        merged_first.append(grp[0])
+    merged_first = np.array(merged_first)
+    m = max(rows.shape[1], max(len(r) for r in merged_rows))
+    new_rows = np.array([np.concatenate([r, np.full(m - len(r), r[0])]) for r in merged_rows])
+    rows_out = np.vstack([_pad(rows[keep], m), new_rows])
+    cnt_out = np.concatenate([cnt[keep], [len(r) for r in merged_rows]])
+    sel = np.concatenate([keep, merged_first])
+    return rows_out, cnt_out, root[sel], pat[sel]
+
+
+# --------------------------------------------------------------------------- driver
+def _run(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | None, progress: bool,
+         count_only: bool) -> Any:
+    lo_a, hi_a, halfspaces = _check_inputs(net, lo, hi, halfspaces)
+    if max_cells is not None and (not isinstance(max_cells, (int, np.integer)) or max_cells < 1):
+        raise ValueError(f"max_cells must be a positive integer or None, got {max_cells!r}")
+    layers = net.lowered().layers
+    acts = [i for i, layer in enumerate(layers) if isinstance(layer, (Threshold, LeakyReLU, GroupMax))]
+    verts, rows, cnt = _domain_polygon(lo_a, hi_a, halfspaces)
+    prev_pat = np.zeros((1, 0), dtype=np.int32)
+    bar = _progress(len(acts)) if progress else None
+    # every vertex created by a split is used by both children; only the domain clipping
+    # leaves unused vertices behind
+    used, inverse = np.unique(rows, return_inverse=True)
+    rows = inverse.reshape(rows.shape)
+    verts = _Vertices(verts.x[used])
+    for n_done, li in enumerate(acts):
+        z, scale = _layer_inputs(layers, li, verts.coords)
+        lay = _Layer(layers[li], z, scale, verts.coords, rows, cnt)
+        if count_only and n_done == len(acts) - 1 and not lay.group:
+            total = _count_pieces(verts.coords, rows, cnt, lay)
+            if bar is not None:
+                bar.close()
+            if max_cells is not None and total > max_cells:
+                raise _limit_error(f"{total} cells exceed max_cells={max_cells}")
+            return total
+        polys = _Polygons(rows, cnt, lay.n_units)
+        polys.pat[: polys.n] = lay.start_pat
+        polys.ptr[: polys.n] = lay.ptr
+        polys.end[: polys.n] = lay.end
+        _refine(polys, verts, lay, max_cells)
+        n = polys.n
+        rows, cnt, root, cur = polys.rows[:n], polys.cnt[:n], polys.root[:n], polys.pat[:n]
+        if lay.group:
+            rows, cnt, root, cur = _merge_pieces(verts.coords, rows, cnt, root, cur)
+        rows, cnt = rows.copy(), cnt.copy()
+        n = len(rows)
+        pat = np.empty((n, prev_pat.shape[1] + lay.n_units), dtype=np.int32)
+        pat[:, : prev_pat.shape[1]] = prev_pat[root]
+        pat[:, prev_pat.shape[1] :] = cur
+        prev_pat = pat
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(cells=n)
+    if bar is not None:
+        bar.close()
+    if max_cells is not None and len(rows) > max_cells:
+        raise _limit_error(f"{len(rows)} cells exceed max_cells={max_cells}")
+    if count_only:
+        return int(len(rows))
+    return _to_cells(verts, rows, cnt, prev_pat)
+
+
+def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarray) -> Cells:
+    valid = np.arange(rows.shape[1])[None, :] < cnt[:, None]
+    coords = verts.coords.copy()
+    pts = coords[rows]
+    points = (pts * valid[..., None]).sum(axis=1) / cnt[:, None]
+    offsets = np.concatenate([[0], np.cumsum(cnt)]).astype(np.int64)
+    return Cells(
+        patterns=np.ascontiguousarray(pat, dtype=np.int32),
+        points=points,
+        vertex_coords=coords,
+        vertex_offsets=offsets,
+        vertex_ids=rows[valid].astype(np.int64),
+    )
+
+
+def _limit_error(msg: str) -> ValueError:
+    try:  # the engines share one error type (a ValueError)
+        from .refine import RegionLimitError
+    except ImportError:  # pragma: no cover - refine.py is always present in a release
+        return ValueError(msg)
+    return RegionLimitError(msg)
+
+
+def _progress(total: int) -> Any:
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # the bar is optional
+        return None
+    return tqdm(total=total, desc="2D cells", unit="layer")
