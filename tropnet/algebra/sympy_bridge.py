@@ -127,15 +127,17 @@ class _Parser:
                 F, G = F * f, G * g
             return self.reduce(F, G)
         if e.is_Mul:
-            numbers = [a for a in e.args if a.is_Number]
-            rest = [a for a in e.args if not a.is_Number]
+            numbers = [a for a in e.args if a.is_number]
+            rest = [a for a in e.args if not a.is_number]
             if len(rest) != 1:
                 raise ValueError(
                     f"from_sympy: {e} is a product of non-constant factors, which is not piecewise-linear"
                 )
             k = sympy.Mul(*numbers)
             if not (k.is_Rational or k.is_Float):
-                raise ValueError(f"from_sympy: the factor {k} in {e} is not a real number")
+                raise ValueError(
+                    f"from_sympy: the factor {k} in {e} is not a rational or floating-point number"
+                )
             scale = to_exact(k) if k.is_Rational else to_float(k, name=f"factor {k}")
             F, G = self.parse(rest[0])
             if scale < 0:
