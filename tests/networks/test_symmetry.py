@@ -1,5 +1,6 @@
 """Parameter-space symmetry: known counts, orbit invariants, canonical forms, alignment."""
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -132,6 +133,29 @@ def test_two_identical_neurons_of_three():
     # identical incoming but different outgoing weights: no stabiliser
     net2 = Network.from_arrays([w1, [[5, 4, 1]]], [[1, 1, 0], [0]])
     assert equivalent_parameter_count(net2) == (6, 6)
+
+
+def test_coupled_ties_known_answer():
+    # the two first-layer units are twins on the input side only; swapping them together with
+    # the two second-layer units maps [[1, 2], [2, 1]] to itself: |Stab| = 2, not 1
+    net = Network.from_arrays([[[1, 0], [1, 0]], [[1, 2], [2, 1]], [[1, 1]]])
+    assert equivalent_parameter_count(net) == (4, 2)
+
+
+def _brute_stabiliser(net, widths):
+    perms = itertools.product(*[itertools.permutations(range(w)) for w in widths])
+    return sum(permute_hidden(net, [np.array(p) for p in ps]) == net for ps in perms)
+
+
+@given(seed=st.integers(0, 10**6))
+def test_orbit_size_against_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    w = [rng.integers(0, 2, (3, 2)), rng.integers(-1, 2, (3, 3)), rng.integers(0, 2, (1, 3))]
+    b = [rng.integers(0, 2, 3), rng.integers(0, 2, 3), [0]]
+    net = Network.from_arrays(w, b)
+    count = equivalent_parameter_count(net)
+    assert count.architecture == 36
+    assert count.architecture == count.orbit * _brute_stabiliser(net, [3, 3])
 
 
 def test_maxout_and_grouped_conv_counts():

@@ -312,16 +312,149 @@ def _multiplicity_factorials(keys: list) -> int:
     return math.prod(math.factorial(c) for c in Counter(keys).values())
 
 
+class _UnitGraph:
+    """The hidden units of a network without Maxout as a layered, edge-labelled graph with
+    fixed inputs and outputs: ``unit[s]`` labels each unit of hidden layer ``s`` by what
+    does not depend on the order of other hidden units (its cell, bias, its weights from
+    the inputs for ``s = 0``, its weights to the outputs for the last layer), ``edge[s]``
+    (``s >= 1``) labels the weight block between unit ``u`` of layer ``s`` and unit ``v`` of
+    layer ``s - 1``.  Its automorphisms are exactly the stabiliser of the parameters."""
+
+    def __init__(self, net: Network, slots: list[_Slot]) -> None:
+        ids: dict[Any, int] = {}
+
+        def label(keys: list) -> np.ndarray:
+            return np.array([ids.setdefault(k, len(ids)) for k in keys], dtype=np.int64)
+
+        self.unit, self.edge = [], []
+        last = len(slots) - 1
+        for i, s in enumerate(slots):
+            prod = net.layers[s.producer]
+            inc = _incoming(prod)
+            own = _row_keys(inc) if i == 0 else _row_keys(prod.bias[:, None])
+            keys = [("u", int(c), k) for c, k in zip(s.cells, own)]
+            if i == last:
+                out = _row_keys(_outgoing(net.layers[s.consumer], s.n))
+                keys = [k + (o,) for k, o in zip(keys, out)]
+            self.unit.append(label(keys))
+            if i > 0:
+                prev = slots[i - 1]
+                blocks = _outgoing(prod, prev.n).reshape(prev.n, s.n, -1)  # [v, u, :]
+                flat = _row_keys(blocks.transpose(1, 0, 2).reshape(s.n * prev.n, -1))
+                self.edge.append(label([("e", k) for k in flat]).reshape(s.n, prev.n))
+            else:
+                self.edge.append(None)
+
+    def refine(self, colors: list[np.ndarray]) -> list[np.ndarray]:
+        """Colour refinement (1-WL) until stable; colours are canonical ranks of signatures."""
+        while True:
+            new = []
+            for s, col in enumerate(colors):
+                parts = [col[:, None]]
+                if s > 0:
+                    codes = self.edge[s] * (colors[s - 1].max() + 1) + colors[s - 1][None, :]
+                    parts.append(np.sort(codes, axis=1))
+                if s + 1 < len(colors):
+                    codes = self.edge[s + 1].T * (colors[s + 1].max() + 1) + colors[s + 1][None, :]
+                    parts.append(np.sort(codes, axis=1))
+                new.append(np.unique(np.hstack(parts), axis=0, return_inverse=True)[1].ravel())
+            if all(len(np.unique(a)) == len(np.unique(b)) for a, b in zip(new, colors)):
+                return new
+            colors = new
+
+    def is_automorphism(self, sigma: list[np.ndarray]) -> bool:
+        for s, sg in enumerate(sigma):
+            if not np.array_equal(self.unit[s][sg], self.unit[s]):
+                return False
+            if s > 0 and not np.array_equal(self.edge[s][np.ix_(sg, sigma[s - 1])], self.edge[s]):
+                return False
+        return True
+
+    @staticmethod
+    def _split(colors: list[np.ndarray]) -> tuple[int, np.ndarray] | None:
+        """The first colour class with more than one unit, as (layer, members)."""
+        for s, col in enumerate(colors):
+            vals, counts = np.unique(col, return_counts=True)
+            if (counts > 1).any():
+                return s, np.flatnonzero(col == vals[np.argmax(counts > 1)])
+        return None
+
+    @staticmethod
+    def _individualize(colors: list[np.ndarray], s: int, v: int) -> list[np.ndarray]:
+        out = [c.copy() for c in colors]
+        out[s][v] = out[s].max() + 1
+        return out
+
+    def _twins_only(self, colors: list[np.ndarray]) -> bool:
+        """Whether every colour class consists of units with identical labels and weight
+        blocks (then every permutation inside the classes is an automorphism)."""
+        for s, col in enumerate(colors):
+            for c in np.unique(col):
+                idx = np.flatnonzero(col == c)
+                if idx.size < 2:
+                    continue
+                if s > 0 and not (self.edge[s][idx] == self.edge[s][idx[0]]).all():
+                    return False
+                nxt = self.edge[s + 1] if s + 1 < len(colors) else None
+                if nxt is not None and not (nxt[:, idx] == nxt[:, idx[:1]]).all():
+                    return False
+        return True
+
+    def _first_leaf(self, colors: list[np.ndarray]) -> list[np.ndarray]:
+        colors = self.refine(colors)
+        split = self._split(colors)
+        if split is None:
+            return colors
+        s, members = split
+        return self._first_leaf(self._individualize(colors, s, int(members[0])))
+
+    def _maps_onto(self, ref: list[np.ndarray], colors: list[np.ndarray]) -> bool:
+        """Whether some leaf below ``colors`` is the image of the leaf ``ref`` under an
+        automorphism (backtracking over individualisations)."""
+        colors = self.refine(colors)
+        split = self._split(colors)
+        if split is None:
+            sigma = []
+            for r, c in zip(ref, colors):
+                where = np.empty_like(c)
+                where[c] = np.arange(c.size)  # colour -> unit in this leaf
+                sigma.append(where[r])  # unit of ref -> unit of this leaf with its colour
+            return self.is_automorphism(sigma)
+        s, members = split
+        return any(self._maps_onto(ref, self._individualize(colors, s, int(w))) for w in members)
+
+    def count(self, colors: list[np.ndarray]) -> int:
+        """The number of automorphisms preserving ``colors`` (orbit-stabiliser recursion)."""
+        colors = self.refine(colors)
+        split = self._split(colors)
+        if split is None:
+            return 1
+        if self._twins_only(colors):
+            return math.prod(
+                math.factorial(int(n)) for col in colors for n in np.unique(col, return_counts=True)[1]
+            )
+        s, members = split
+        v = int(members[0])
+        fixed = self._individualize(colors, s, v)
+        ref = self._first_leaf(fixed)
+        orbit = 1 + sum(self._maps_onto(ref, self._individualize(colors, s, int(w))) for w in members[1:])
+        return orbit * self.count(fixed)
+
+
 def equivalent_parameter_count(net: Network) -> ParameterCount:
     """Michelucci's count and the exact orbit size, as Python ints.
 
     ``architecture`` is ``prod_l n_l!`` over hidden layers (``m! (k!)^m`` for a ``Maxout(k)``
     layer of ``m`` groups; a product of factorials of block sizes for grouped convolutions).
-    ``orbit`` is ``architecture / |Stab|``, where the stabiliser is generated by swapping
-    units with identical incoming weights, bias and outgoing weights (for Maxout: rows inside
-    a group, and groups with the same rows and outgoing weights).  This is the whole
-    stabiliser unless ties in two adjacent layers can compensate each other (a doubly
-    degenerate point); there ``orbit`` is an upper bound.
+    ``orbit`` is ``architecture / |Stab|``, ``Stab`` the permutations that leave the
+    parameters unchanged.  Generic parameters have ``Stab = 1``; swapping units with
+    identical incoming weights, bias and outgoing weights is in ``Stab``; so are joint
+    permutations of two layers whose ties compensate each other.  Without Maxout, ``|Stab|``
+    is computed exactly as the automorphism group of the weighted layered graph of hidden
+    units (colour refinement, then individualisation with orbit-stabiliser counting; fast
+    unless the point is highly degenerate).  With Maxout, only the swaps of identical
+    units (rows inside a group, and groups with the same rows and outgoing weights) are
+    counted, so there ``orbit`` is an upper bound at doubly degenerate points.
 
     >>> from tropnet import random_mlp
     >>> equivalent_parameter_count(random_mlp([4, 10, 10, 10, 1])).architecture
@@ -330,8 +463,9 @@ def equivalent_parameter_count(net: Network) -> ParameterCount:
     >>> equivalent_parameter_count(net)
     ParameterCount(architecture=6, orbit=3)
     """
+    slots = _slots(net)
     arch, stab = 1, 1
-    for s in _slots(net):
+    for s in slots:
         inc = _incoming(net.layers[s.producer])
         out = _outgoing(net.layers[s.consumer], s.n // s.k)
         if s.k == 1:
@@ -349,6 +483,9 @@ def equivalent_parameter_count(net: Network) -> ParameterCount:
                 stab *= _multiplicity_factorials(block)
                 group_keys.append(tuple(sorted(block)))
             stab *= _multiplicity_factorials([(g, o) for g, o in zip(group_keys, _row_keys(out))])
+    if slots and all(s.k == 1 for s in slots):
+        graph = _UnitGraph(net, slots)
+        stab = graph.count(graph.unit)
     return ParameterCount(arch, arch // stab)
 
 
@@ -981,11 +1118,13 @@ class RegionPath:
     loss_aligned: np.ndarray | None = None
 
 
-def _mse(net: Network, data: tuple[Any, Any]) -> float:
+def _loss(net: Network, data: tuple[Any, Any], loss: Any) -> float:
     x, y = data
     out = net.to_float()(np.asarray(x, dtype=np.float64))
     y = np.asarray(y, dtype=np.float64).reshape(out.shape)
-    return float(np.mean((out - y) ** 2))
+    if loss is None:
+        return float(np.mean((out - y) ** 2))
+    return float(loss(out, y))
 
 
 def region_path(
@@ -996,6 +1135,7 @@ def region_path(
     align: bool = True,
     data: Any = None,
     kind: str = "linear",
+    loss: Any = None,
 ) -> RegionPath:
     """Linear-region counts (and loss, when ``data=(X, Y)`` is given) along the straight
     path ``interpolate(net_a, net_b, t)``, ``t`` in ``[0, 1]`` (``steps`` points), and, when
@@ -1004,7 +1144,8 @@ def region_path(
     The tropical view of linear mode connectivity: the two ends compute the functions of
     ``net_a`` and ``net_b``; in between the parameters, and so the pieces, change.  Exact
     networks give exact interpolants (``t = i / (steps - 1)`` as Fractions).  The loss is
-    the mean squared error ``mean((net(X) - Y)^2)``.
+    ``loss(outputs, Y)`` (outputs of shape (N, n_out), ``Y`` reshaped alike), by default the
+    mean squared error.  ``kind`` is passed to :func:`tropnet.count_linear_regions`.
 
     >>> from tropnet import Box, random_mlp
     >>> a = random_mlp([2, 4, 1], seed=0)
@@ -1019,17 +1160,19 @@ def region_path(
         raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
     if data is not None and (not isinstance(data, (tuple, list)) or len(data) != 2):
         raise TypeError("data must be a pair (X, Y) of inputs and targets")
+    if loss is not None and not callable(loss):
+        raise TypeError(f"loss must be a callable loss(outputs, targets), got {type(loss).__name__}")
     exact = net_a.exact and net_b.exact
     ts = [Fraction(i, steps - 1) if exact else i / (steps - 1) for i in range(steps)]
 
     def walk(b: Network) -> tuple[np.ndarray, np.ndarray | None]:
         nets = [interpolate(net_a, b, t) for t in ts]
         counts = np.array([count_linear_regions(n, domain, kind=kind) for n in nets], dtype=np.int64)
-        loss = None if data is None else np.array([_mse(n, data) for n in nets])
-        return counts, loss
+        losses = None if data is None else np.array([_loss(n, data, loss) for n in nets])
+        return counts, losses
 
-    regions, loss = walk(net_b)
+    regions, losses = walk(net_b)
     regions_al = loss_al = None
     if align:
         regions_al, loss_al = walk(_align_networks(net_a, net_b)[0])
-    return RegionPath(np.array([float(t) for t in ts]), regions, loss, regions_al, loss_al)
+    return RegionPath(np.array([float(t) for t in ts]), regions, losses, regions_al, loss_al)
