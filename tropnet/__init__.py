@@ -40,6 +40,8 @@ from .algebra import (
 # --- compiler
 
 # --- regions
+from .regions.api import count_linear_regions, linear_regions
+from .regions.regionset import Region, RegionSet
 
 # --- algebranets
 from . import algebras

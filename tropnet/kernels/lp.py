@@ -1,0 +1,140 @@
+"""Linear programs on one reused HiGHS model: Chebyshev centres and bounding boxes.
+
+All functions take a polyhedron ``{x : A x <= b}`` as float arrays and solve with
+``highspy`` (presolve off, output silenced); one ``Highs`` object per process is reused.
+
+>>> A = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+>>> x, r = chebyshev_center(A, np.ones(4))
+>>> round(r, 9), np.allclose(x, 0)
+(1.0, True)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["chebyshev_center", "chebyshev_centers", "bounding_box", "solve_lp"]
+
+_HIGHS = None
+
+
+def _highs():
+    global _HIGHS
+    if _HIGHS is None:
+        import highspy
+
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")
+        _HIGHS = h
+    return _HIGHS
+
+
+def solve_lp(
+    c: np.ndarray, A: np.ndarray, b: np.ndarray, lb: np.ndarray, ub: np.ndarray
+) -> tuple[str, np.ndarray]:
+    """Minimise ``c x`` subject to ``A x <= b`` and ``lb <= x <= ub`` (``inf`` allowed).
+
+    Returns ``(status, x)`` with status ``"optimal"``, ``"infeasible"`` or ``"unbounded"``.
+
+    >>> inf = np.array([np.inf])
+    >>> solve_lp(np.array([1.0]), np.array([[-1.0]]), np.array([-2.0]), -inf, inf)[0]
+    'optimal'
+    """
+    import highspy
+
+    h = _highs()
+    m, n = A.shape
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = m
+    lp.col_cost_ = np.asarray(c, dtype=np.float64)
+    lp.col_lower_ = np.asarray(lb, dtype=np.float64)
+    lp.col_upper_ = np.asarray(ub, dtype=np.float64)
+    lp.row_lower_ = np.full(m, -highspy.kHighsInf)
+    lp.row_upper_ = np.asarray(b, dtype=np.float64)
+    Acsc = np.asarray(A, dtype=np.float64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(np.full(n, m))]).astype(np.int32)
+    lp.a_matrix_.index_ = np.tile(np.arange(m, dtype=np.int32), n)
+    lp.a_matrix_.value_ = Acsc.T.ravel()
+    lp.col_lower_ = np.where(np.isinf(lp.col_lower_), -highspy.kHighsInf, lp.col_lower_)
+    lp.col_upper_ = np.where(np.isinf(lp.col_upper_), highspy.kHighsInf, lp.col_upper_)
+    h.clearModel()
+    h.passModel(lp)
+    h.run()
+    st = h.getModelStatus()
+    if st == highspy.HighsModelStatus.kOptimal:
+        return "optimal", np.array(h.getSolution().col_value)
+    if st == highspy.HighsModelStatus.kInfeasible:
+        return "infeasible", np.zeros(n)
+    return "unbounded", np.zeros(n)
+
+
+def chebyshev_center(A: np.ndarray, b: np.ndarray, *, rmax: float = np.inf) -> tuple[np.ndarray, float]:
+    """Centre and radius of the largest ball in ``{x : A x <= b}`` (radius capped at ``rmax``;
+    ``inf`` when unbounded balls fit).  Radius ``0`` or less means no interior.
+
+    >>> chebyshev_center(np.array([[1.0], [-1.0]]), np.array([3.0, -1.0]))[1]
+    1.0
+    """
+    A = np.asarray(A, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    n = A.shape[1]
+    norms = np.linalg.norm(A, axis=1)
+    c = np.zeros(n + 1)
+    c[-1] = -1.0
+    ub = np.full(n + 1, np.inf)
+    ub[-1] = rmax
+    lb = np.full(n + 1, -np.inf)
+    lb[-1] = -1.0
+    st, x = solve_lp(c, np.hstack([A, norms[:, None]]), b, lb, ub)
+    if st == "infeasible":
+        return np.zeros(n), -1.0
+    if st == "unbounded":
+        return np.zeros(n), float("inf")
+    return x[:n], float(x[-1])
+
+
+def chebyshev_centers(
+    A: np.ndarray, b: np.ndarray, offsets: np.ndarray, *, rmax: float = np.inf
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chebyshev centres of many polyhedra stored as CSR rows: polyhedron ``i`` has the rows
+    ``offsets[i]:offsets[i+1]`` of ``A``/``b``.  Returns ``(centres (k, n), radii (k,))``.
+
+    >>> A = np.array([[1.0], [-1.0], [1.0], [-1.0]]); b = np.array([1.0, 1.0, 3.0, -1.0])
+    >>> chebyshev_centers(A, b, np.array([0, 2, 4]))[1].tolist()
+    [1.0, 1.0]
+    """
+    k = len(offsets) - 1
+    n = A.shape[1]
+    X = np.zeros((k, n))
+    r = np.zeros(k)
+    for i in range(k):
+        X[i], r[i] = chebyshev_center(
+            A[offsets[i] : offsets[i + 1]], b[offsets[i] : offsets[i + 1]], rmax=rmax
+        )
+    return X, r
+
+
+def bounding_box(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(lo, hi)`` of the polyhedron ``{x : A x <= b}``, or ``None`` when it is unbounded
+    (2n LPs).
+
+    >>> bounding_box(np.array([[1.0, 0], [-1, 0], [0, 1], [0, -1]]), np.array([1.0, 0, 2, 0]))
+    (array([0., 0.]), array([1., 2.]))
+    """
+    A = np.asarray(A, dtype=np.float64)
+    n = A.shape[1]
+    lo = np.zeros(n)
+    hi = np.zeros(n)
+    free = np.full(n, np.inf)
+    for i in range(n):
+        for sign, out in ((1.0, lo), (-1.0, hi)):
+            c = np.zeros(n)
+            c[i] = sign
+            st, x = solve_lp(c, A, b, -free, free)
+            if st != "optimal":
+                return None
+            out[i] = x[i]
+    return lo, hi

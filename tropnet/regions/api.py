@@ -1,0 +1,584 @@
+"""``linear_regions`` and ``count_linear_regions``: every region of a network or tropical
+function on a box, a polyhedron or all of R^n.
+
+*Activation regions* (``kind="activation"``) are the full-dimensional cells of constant
+activation pattern (for a tropical object: constant tuple of winning monomials).  A unit
+whose pre-activation is identically at its threshold on an open set counts as inactive and
+makes no boundary; coincident hyperplanes count once.  *Linear regions*
+(``kind="linear"``) are the maximal facet-connected unions of activation cells on which the
+function, all outputs jointly, has one affine map; two cells with the same map that share
+no facet stay apart.
+
+Example: ``f(x) = max(0, x, 2x - 2) - max(0, 2x - 2)`` has 4 activation cells
+(``x < 0``, ``0 < x < 1``, ``1 < x < 2``, ``x > 2``) with maps ``0, x, 2 - x, 0``; the two
+cells with map ``0`` do not touch, so there are 4 linear regions.  ``ReLU(y - ReLU(x))``
+has 4 activation cells on R^2 but 3 linear regions: the two cells where the output unit
+is off both carry the map ``0`` and share a facet.
+
+*All of R^n* (``domain=None``) is handled exactly, without a guessed radius: the input is
+homogenised (``t f(x / t)`` on ``(x, t)``, ``t >= 0``), and the engine runs on each of the
+``2n + 1`` facets of the cube's upper half (the top ``t = 1`` is a box of the input space;
+a side ``x_i = +-R`` reaches infinity at ``t = 0``).  The pieces of one cell are joined by
+pattern (an activation cell is convex, so one pattern is one cell).
+
+*Exactness.*  ``exact=True`` runs the same algorithm in rational arithmetic on the exact
+weights (a float weight is the dyadic rational it stores): every sign decision is exact, the
+vertices, halfspaces and affine maps are ``Fraction`` arrays, and maps are compared exactly.
+Float mode decides ties with the relative tolerance documented in
+:mod:`tropnet.regions.refine`; it can miss cells thinner than about ``1e-9`` times a unit's
+range (and then merge regions), which ``exact=True`` cannot.
+
+>>> import tropnet
+>>> net = tropnet.Network.from_arrays([[[0, 1], [1, 0]], [[1, -1]]], [[1, 1], [0]])
+>>> tropnet.count_linear_regions(net)
+4
+>>> mlp = tropnet.random_mlp([2, 8, 8, 1], seed=0)
+>>> tropnet.count_linear_regions(mlp, tropnet.Box(-10, 10), kind="activation")
+105
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..geometry.domains import Box, Domain, Polyhedron
+from ..networks.layers import GroupMax, Linear
+from ..networks.network import Network
+from .cells import Cells
+from .merge import cell_facets, merge_linear, output_maps, patterns_at, unit_rows
+from .refine import RegionLimitError, Stage, refine, stages_from_network
+from .regionset import RegionSet
+
+__all__ = ["linear_regions", "count_linear_regions", "as_network", "find_cells", "RegionLimitError"]
+
+_KINDS = ("linear", "activation")
+
+
+# --------------------------------------------------------------------------- inputs
+def _polys(obj: Any) -> list[tuple[Any, int]] | None:
+    """Tropical objects as a list of (polynomial, sign) or None when obj is not one."""
+    try:
+        from ..algebra.polynomial import TropicalPolynomial
+        from ..algebra.rational import TropicalRational, TropicalRationalMap
+    except ImportError:  # pragma: no cover - algebra package missing
+        return None
+    if isinstance(obj, TropicalPolynomial):
+        return [[(obj, 1)]]
+    if isinstance(obj, TropicalRational):
+        return [[(obj.numerator, 1), (obj.denominator, -1)]]
+    if isinstance(obj, TropicalRationalMap):
+        return [[(r.numerator, 1), (r.denominator, -1)] for r in obj]
+    return None
+
+
+def as_network(obj: Any) -> Network:
+    """The network whose activation cells are the regions of ``obj``: a :class:`Network`
+    itself, or for a tropical polynomial / rational function / rational map
+    ``Linear(E, c) -> GroupMax -> Linear`` with one group per polynomial (the pattern is the
+    tuple of winning monomials; groups of unequal size are padded by repeating a member).
+
+    >>> from tropnet.algebra.polynomial import variables
+    >>> x, y = variables("x y")
+    >>> [type(l).__name__ for l in as_network(x + y + 0).layers]
+    ['Linear', 'GroupMax', 'Linear']
+    """
+    if isinstance(obj, Network):
+        return obj
+    outs = _polys(obj)
+    if outs is None:
+        raise TypeError(
+            "linear_regions needs a Network, TropicalPolynomial, TropicalRational or TropicalRationalMap, "
+            f"got {type(obj).__name__}"
+        )
+    polys = [pq for out in outs for pq in out]
+    n = polys[0][0].nvars
+    exact = all(p.is_exact for p, _ in polys)
+    k = max(len(p) for p, _ in polys)
+    if k == 0:
+        raise ValueError("a tropical polynomial with no monomials (the tropical zero) has no regions")
+    E_rows, c_rows, groups = [], [], []
+    for p, _ in polys:
+        m = len(p)
+        if m == 0:
+            raise ValueError("a tropical polynomial with no monomials (the tropical zero) has no regions")
+        start = len(c_rows)
+        E_rows.extend(list(p.exponents))
+        c_rows.extend(list(p.coefficients))
+        g = list(range(start, start + m)) + [start + m - 1] * (k - m)
+        groups.append(g)
+    Wout = np.zeros((len(outs), len(polys)), dtype=np.int64)
+    j = 0
+    for o, out in enumerate(outs):
+        for _, sign in out:
+            Wout[o, j] = sign
+            j += 1
+    if exact:
+        E = np.array([[Fraction(v) for v in row] for row in E_rows], dtype=object)
+        c = np.array([Fraction(v) for v in c_rows], dtype=object)
+    else:
+        E = np.array([[float(v) for v in row] for row in E_rows], dtype=np.float64).reshape(len(E_rows), n)
+        c = np.array([float(v) for v in c_rows], dtype=np.float64)
+    return Network(
+        [
+            Linear(E, c),
+            GroupMax(np.array(groups, dtype=np.int64), len(c_rows)),
+            Linear(Wout, np.zeros(len(outs), dtype=np.int64)),
+        ],
+        input_dim=n,
+    )
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be 'linear' or 'activation', got {kind!r}")
+
+
+def _domain(domain: Any, n: int, exact: bool):
+    """("box", lo, hi) or ("poly", A, b) or ("all",), validated."""
+    if domain is None:
+        return ("all",)
+    if not isinstance(domain, Domain):
+        raise TypeError(
+            f"domain must be None, a tropnet.Box or a tropnet.Polyhedron, got {type(domain).__name__}"
+        )
+    if isinstance(domain, Box):
+        lo, hi = domain.exact_bounds(n)
+        if exact:
+            lo = np.array([Fraction(v) for v in lo], dtype=object)
+            hi = np.array([Fraction(v) for v in hi], dtype=object)
+        else:
+            lo = np.asarray(lo, dtype=np.float64)
+            hi = np.asarray(hi, dtype=np.float64)
+        return ("box", lo, hi)
+    if isinstance(domain, Polyhedron):
+        A, b = domain.halfspaces(n)
+        domain.check()  # empty / lower-dimensional -> ValueError
+        if exact:
+            A = np.array([[Fraction(v) for v in row] for row in A], dtype=object).reshape(A.shape)
+            b = np.array([Fraction(v) for v in b], dtype=object)
+        else:
+            A = np.asarray(A, dtype=np.float64)
+            b = np.asarray(b, dtype=np.float64)
+        return ("poly", A, b)
+    raise TypeError(f"unsupported domain type {type(domain).__name__}")
+
+
+# --------------------------------------------------------------------------- engine runs
+@dataclass
+class FoundCells:
+    """Activation cells on a domain, in homogeneous vertex form (what RegionSet needs)."""
+
+    stages: list[Stage]
+    d: int
+    exact: bool
+    patterns: np.ndarray
+    points: np.ndarray
+    bounded: np.ndarray
+    vert_off: np.ndarray
+    vert_ids: np.ndarray
+    vert_X: np.ndarray
+    vert_t: np.ndarray
+    dom_A: np.ndarray
+    dom_b: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.patterns)
+
+
+def _planar():
+    if os.environ.get("TROPNET_NO_PLANAR"):
+        return None
+    try:
+        from . import planar
+    except ImportError:
+        return None
+    return getattr(planar, "enumerate_cells", None)
+
+
+def _run_box(net, stages, d, lo, hi, halfspaces, exact, max_regions, progress, engine) -> Cells:
+    if engine == "auto" and d == 2 and not exact:
+        planar = _planar()
+        if planar is not None:
+            return planar(
+                net.lowered(), lo, hi, halfspaces=halfspaces, max_cells=max_regions, progress=progress
+            )
+    return refine(
+        stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_regions, progress=progress, exact=exact
+    )
+
+
+def _radius(net: Network, dom) -> float:
+    """A radius for the top facet of the homogenised cube: twice the largest distance from
+    the origin of a first-layer hyperplane (affects speed, never correctness)."""
+    first = net.lowered().layers[0]
+    r = 1.0
+    if isinstance(first, Linear):
+        W = first.float_weight
+        b = first.float_bias
+        nr = np.linalg.norm(W, axis=1)
+        ok = nr > 0
+        if ok.any():
+            r = max(r, 2.0 * float(np.max(np.abs(b[ok]) / nr[ok])))
+    if dom[0] == "poly":
+        A = np.asarray(dom[1], dtype=np.float64)
+        b = np.asarray(dom[2], dtype=np.float64)
+        nr = np.linalg.norm(A, axis=1)
+        ok = nr > 0
+        if ok.any():
+            r = max(r, 2.0 * float(np.max(np.abs(b[ok]) / nr[ok])))
+    # a power of two keeps the embedding exact
+    return float(2.0 ** np.ceil(np.log2(r)))
+
+
+def find_cells(
+    obj: Any,
+    domain: Any = None,
+    *,
+    exact: bool = False,
+    max_regions: int | None = None,
+    progress: bool = False,
+    engine: str = "auto",
+) -> FoundCells:
+    """Run the enumeration engine(s) for ``obj`` on ``domain`` and collect the activation cells.
+
+    ``engine="auto"`` uses the 2D polygon engine for float runs on a bounded 2D domain when it
+    is installed, else the n-D vertex engine (``engine="refine"`` forces the latter).
+
+    >>> import tropnet
+    >>> len(find_cells(tropnet.random_mlp([2, 4, 1], seed=1)))
+    11
+    """
+    net = as_network(obj)
+    n = net.input_dim
+    dom = _domain(domain, n, exact)
+    stages = stages_from_network(net, exact=exact)
+    dt = object if exact else np.float64
+    if dom[0] == "poly":
+        from ..kernels.lp import bounding_box
+
+        bb = bounding_box(np.asarray(dom[1], dtype=np.float64), np.asarray(dom[2], dtype=np.float64))
+        if bb is not None:
+            lo, hi = bb
+            pad = 1.0 + 0.01 * float(np.max(hi - lo))
+            lo, hi = np.floor(lo - pad), np.ceil(hi + pad)
+            if exact:
+                lo = np.array([Fraction(v) for v in lo], dtype=object)
+                hi = np.array([Fraction(v) for v in hi], dtype=object)
+            cells = _run_box(net, stages, n, lo, hi, (dom[1], dom[2]), exact, max_regions, progress, engine)
+            if len(cells) == 0:
+                raise ValueError("the domain polyhedron has no interior")
+            return _from_bounded(cells, stages, n, exact, dom[1], dom[2])
+        return _homogeneous(net, stages, n, dom, exact, max_regions, progress)
+    if dom[0] == "box":
+        lo, hi = dom[1], dom[2]
+        cells = _run_box(net, stages, n, lo, hi, None, exact, max_regions, progress, engine)
+        eye = np.eye(n, dtype=np.int64)
+        A = np.vstack([eye, -eye]).astype(dt)
+        if exact:
+            A = np.vectorize(Fraction, otypes=[object])(A)
+        b = np.concatenate([hi, -lo]).astype(dt)
+        return _from_bounded(cells, stages, n, exact, A, b)
+    return _homogeneous(net, stages, n, dom, exact, max_regions, progress)
+
+
+def _from_bounded(cells: Cells, stages, n, exact, A, b) -> FoundCells:
+    X = cells.vertex_coords
+    dt = object if exact else np.float64
+    one = Fraction(1) if exact else 1.0
+    t = np.empty(len(X), dtype=dt)
+    t[:] = one
+    return FoundCells(
+        stages,
+        n,
+        exact,
+        cells.patterns,
+        cells.points,
+        np.ones(len(cells), dtype=bool),
+        cells.vertex_offsets,
+        cells.vertex_ids,
+        X,
+        t,
+        A,
+        b,
+    )
+
+
+def _homogeneous(net, stages, n, dom, exact, max_regions, progress) -> FoundCells:
+    """All of R^n (or an unbounded polyhedron) through the homogenised network on the
+    2n + 1 upper facets of the cube [-R, R]^n x [0, 1]."""
+    R = _radius(net, dom)
+    hstages = stages_from_network(net, exact=exact, homogeneous=True)
+    dt = object if exact else np.float64
+    num = (lambda v: Fraction(v)) if exact else float
+    facets = [None] + [(i, s) for i in range(n) for s in (1, -1)]
+    pieces = []
+    total = 0
+    for f in facets:
+        # embedding (x, t) = M y + m0 of the facet box coordinates y
+        M = np.zeros((n + 1, n), dtype=dt)
+        M[:] = num(0)
+        m0 = np.zeros(n + 1, dtype=dt)
+        m0[:] = num(0)
+        lo = np.full(n, num(-R), dtype=dt)
+        hi = np.full(n, num(R), dtype=dt)
+        if f is None:
+            for j in range(n):
+                M[j, j] = num(1)
+            m0[n] = num(1)
+        else:
+            i, s = f
+            others = [j for j in range(n) if j != i]
+            for col, j in enumerate(others):
+                M[j, col] = num(1)
+            M[n, n - 1] = num(1)
+            m0[i] = num(s * R)
+            lo[n - 1] = num(0)
+            hi[n - 1] = num(1)
+        emb = Stage("affine", W=M, b=m0)
+        halfspaces = None
+        if dom[0] == "poly":
+            A, b = dom[1], dom[2]
+            Ah = np.hstack([A, -b[:, None]])  # A x - b t <= 0
+            halfspaces = (Ah.dot(M), -Ah.dot(m0))
+        left = None if max_regions is None else max_regions
+        cells = refine(
+            [emb] + hstages, n, lo, hi, halfspaces=halfspaces, max_cells=left, progress=progress, exact=exact
+        )
+        if len(cells) == 0:
+            continue
+        Y = cells.vertex_coords
+        XH = Y.dot(M.T) + m0
+        pts = cells.points.dot(M.T) + m0
+        pieces.append((cells, XH, pts))
+        total += len(cells)
+    if not pieces:
+        raise ValueError("the domain has no interior")
+    pats = np.vstack([p[0].patterns for p in pieces])
+    uniq, first, inv = np.unique(pats, axis=0, return_index=True, return_inverse=True)
+    inv = inv.ravel()
+    # order cells by first appearance (top facet first)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    gid = rank[inv]
+    C = len(order)
+    if max_regions is not None and C > max_regions:
+        raise RegionLimitError(f"more than max_regions={max_regions} cells ({C})")
+    # vertex pool: concatenated pieces
+    Xs, offs, idss, piece_cell = [], [], [], []
+    base = 0
+    k = 0
+    for cells, XH, _ in pieces:
+        Xs.append(XH)
+        offs.append(cells.vertex_offsets)
+        idss.append(cells.vertex_ids + base)
+        base += len(XH)
+        piece_cell.append(gid[k : k + len(cells)])
+        k += len(cells)
+    XH = np.vstack(Xs)
+    piece_cell = np.concatenate(piece_cell)
+    ent_piece = np.concatenate(
+        [
+            np.repeat(np.arange(len(o) - 1), np.diff(o)) + sum(len(q) - 1 for q in offs[:j])
+            for j, o in enumerate(offs)
+        ]
+    )
+    ent_ids = np.concatenate(idss)
+    ent_cell = piece_cell[ent_piece]
+    o = np.argsort(ent_cell, kind="stable")
+    vert_ids = ent_ids[o]
+    vert_off = np.concatenate([[0], np.cumsum(np.bincount(ent_cell, minlength=C))]).astype(np.int64)
+    vert_X = XH[:, :n]
+    vert_t = XH[:, n]
+    zero_t = vert_t == 0
+    bounded = ~np.logical_or.reduceat(zero_t[vert_ids], vert_off[:-1]) if len(vert_ids) else np.ones(C, bool)
+    # interior points: the first piece of each cell, mapped back by x / t
+    allpts = np.vstack([p[2] for p in pieces])
+    P = allpts[first[order]]
+    points = P[:, :n] / P[:, n][:, None]
+    if exact:
+        A_dom = dom[1] if dom[0] == "poly" else np.zeros((0, n), dtype=object)
+        b_dom = dom[2] if dom[0] == "poly" else np.zeros(0, dtype=object)
+    else:
+        A_dom = dom[1] if dom[0] == "poly" else np.zeros((0, n))
+        b_dom = dom[2] if dom[0] == "poly" else np.zeros(0)
+    return FoundCells(
+        stages,
+        n,
+        exact,
+        uniq[order].astype(np.int32),
+        points,
+        bounded,
+        vert_off,
+        vert_ids,
+        vert_X,
+        vert_t,
+        A_dom,
+        b_dom,
+    )
+
+
+# --------------------------------------------------------------------------- regions
+def _pattern_hash(P: np.ndarray, R: np.ndarray) -> np.ndarray:
+    return (P.astype(np.uint64) * R[None, :]).sum(axis=1)
+
+
+def build_region_set(found: FoundCells, kind: str) -> RegionSet:
+    """Facets, neighbours, affine maps and (for ``kind="linear"``) the merge of ``found``."""
+    st, d, exact = found.stages, found.d, found.exact
+    C = len(found)
+    pats = found.patterns
+    Au, bu, flip = unit_rows(st, pats, d, exact=exact)
+    Rd = found.dom_A.shape[0]
+    Ad = np.broadcast_to(found.dom_A[None, :, :], (C, Rd, d))
+    bd = np.broadcast_to(found.dom_b[None, :], (C, Rd))
+    A_all = np.concatenate([Ad, Au], axis=1)
+    b_all = np.concatenate([bd, bu], axis=1)
+    fl_all = np.concatenate([np.full((C, Rd), -2, dtype=np.int64), flip], axis=1)
+    facet, coinc, centre = cell_facets(
+        A_all, b_all, found.vert_off, found.vert_ids, found.vert_X, found.vert_t, d, exact=exact
+    )
+    fc, fr = np.nonzero(facet)
+    facet_off = np.concatenate([[0], np.cumsum(np.bincount(fc, minlength=C))]).astype(np.int64)
+    facet_A = A_all[fc, fr]
+    facet_b = b_all[fc, fr]
+    code = fl_all[fc, fr]
+    nbr = np.full(len(fc), -1, dtype=np.int64)
+    # neighbours by flipping the pattern entry of the facet's unit
+    rng = np.random.default_rng(7)
+    Rh = rng.integers(0, np.iinfo(np.uint64).max, size=pats.shape[1], dtype=np.uint64)
+    h = _pattern_hash(pats, Rh) if pats.shape[1] else np.zeros(C, dtype=np.uint64)
+    order = np.argsort(h)
+    hs = h[order]
+    simple = (code >= 0) & ~coinc[fc, fr]
+    if simple.any():
+        col = code[simple] >> 20
+        val = code[simple] & ((1 << 20) - 1)
+        cells = fc[simple]
+        old = pats[cells, col].astype(np.int64)
+        hn = h[cells] + (val - old).astype(np.uint64) * Rh[col]
+        pos = np.minimum(np.searchsorted(hs, hn), C - 1)
+        cand = order[pos]
+        newpat = pats[cells].copy()
+        newpat[np.arange(len(cells)), col] = val
+        ok = (hs[pos] == hn) & (pats[cand] == newpat).all(axis=1)
+        nb = np.where(ok, cand, -1)
+        nbr[np.nonzero(simple)[0]] = nb
+    # coincident facets (several units vanish on them): read the pattern just across
+    lookup = None
+    for j in np.nonzero((code >= 0) & coinc[fc, fr])[0]:
+        if lookup is None:
+            lookup = {pats[i].tobytes(): i for i in range(C)}
+        c, r = int(fc[j]), int(fr[j])
+        sx, stt = centre[(c, r)]
+        p = sx / stt
+        x0 = found.points[c]
+        for k in (10, 20, 30, 40):
+            delta = Fraction(1, 2**k) if exact else 2.0**-k
+            q = (p + delta * (p - x0))[None, :]
+            pat = patterns_at(st, q)[0].astype(np.int32)
+            hit = lookup.get(pat.tobytes())
+            if hit is not None and hit != c:
+                nbr[j] = hit
+                break
+    W, cmap = output_maps(st, pats, d, exact=exact)
+    labels = None
+    if kind == "linear":
+        has = nbr >= 0
+        e = np.stack([fc[has], nbr[has]], axis=1)
+        if exact:
+            same = np.array(
+                [bool((W[a] == W[b]).all() and (cmap[a] == cmap[b]).all()) for a, b in e], dtype=bool
+            )
+        else:
+            scale = max(
+                float(np.abs(W).max()) if W.size else 0.0, float(np.abs(cmap).max()) if cmap.size else 0.0
+            )
+            tol = 1e-9 * max(scale, 1e-300)
+            same = (
+                (np.abs(W[e[:, 0]] - W[e[:, 1]]).max(axis=(1, 2)) <= tol)
+                & (np.abs(cmap[e[:, 0]] - cmap[e[:, 1]]).max(axis=1) <= tol)
+                if len(e)
+                else np.zeros(0, dtype=bool)
+            )
+        labels = merge_linear(C, e, same)
+    return RegionSet(
+        kind=kind,
+        exact=exact,
+        dim=d,
+        patterns=pats,
+        points=found.points,
+        bounded=found.bounded,
+        vert_off=found.vert_off,
+        vert_ids=found.vert_ids,
+        vert_X=found.vert_X,
+        vert_t=found.vert_t,
+        facet_off=facet_off,
+        facet_A=facet_A,
+        facet_b=facet_b,
+        facet_nbr=nbr,
+        maps_W=W,
+        maps_c=cmap,
+        labels=labels,
+    )
+
+
+def linear_regions(
+    obj: Any,
+    domain: Domain | None = None,
+    *,
+    kind: str = "linear",
+    exact: bool = False,
+    max_regions: int | None = None,
+    progress: bool = False,
+) -> RegionSet:
+    """Every region of ``obj`` on ``domain`` as a :class:`~tropnet.RegionSet`.
+
+    Parameters
+    ----------
+    obj : Network, TropicalPolynomial, TropicalRational or TropicalRationalMap
+    domain : None (all of R^n), tropnet.Box or tropnet.Polyhedron
+    kind : "linear" (maximal facet-connected unions of cells with one affine map) or
+        "activation" (cells of constant activation pattern); see the module docstring.
+    exact : certify every decision in rational arithmetic (``Fraction`` results).
+    max_regions : raise :class:`RegionLimitError` once more cells than this appear.
+    progress : show a tqdm progress bar over the units (when tqdm is installed).
+
+    >>> import tropnet
+    >>> from tropnet.algebra.polynomial import variables
+    >>> x, y = variables("x y")
+    >>> rs = tropnet.linear_regions((x + y + 0) / (x + 0))
+    >>> len(rs), rs.num_cells
+    (3, 4)
+    """
+    _check_kind(kind)
+    found = find_cells(obj, domain, exact=exact, max_regions=max_regions, progress=progress)
+    return build_region_set(found, kind)
+
+
+def count_linear_regions(
+    obj: Any,
+    domain: Domain | None = None,
+    *,
+    kind: str = "linear",
+    exact: bool = False,
+    max_regions: int | None = None,
+    progress: bool = False,
+) -> int:
+    """The number of regions of ``obj`` on ``domain`` (see :func:`linear_regions`); for
+    ``kind="activation"`` no halfspaces, maps or adjacency are computed.
+
+    >>> import tropnet
+    >>> tropnet.count_linear_regions(tropnet.random_mlp([2, 8, 8, 1], seed=0), kind="activation")
+    113
+    """
+    _check_kind(kind)
+    found = find_cells(obj, domain, exact=exact, max_regions=max_regions, progress=progress)
+    if kind == "activation":
+        return len(found)
+    return len(build_region_set(found, kind))

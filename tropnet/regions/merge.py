@@ -1,0 +1,284 @@
+"""From activation cells to linear regions: local affine maps, facets, facet adjacency, and
+the union of facet-adjacent cells with one affine map.
+
+Each cell's candidate halfspaces are the domain's rows and one row per unit (the sign the
+cell's pattern gives the unit's pre-activation, an affine function on the cell).  A row is
+a *facet* when the set of the cell's vertices tight at it is maximal by inclusion among
+those sets and contains a finite point; this needs no rank computation and is exact when
+the incidences are exact.  For an unbounded cell the vertices are the homogeneous points
+``(x, t)`` of the cone over the cell (``t = 0``: directions), and the same test applies.
+
+The neighbour across a unit facet has the cell's pattern with that unit flipped, unless
+another unit vanishes on the whole facet; then the pattern is read at a point just across
+the facet.  Linear regions are the connected components of the graph of facet-adjacent
+cells with equal affine maps (exactly equal in exact mode).
+
+>>> from tropnet import Network
+>>> from tropnet.regions.refine import stages_from_network
+>>> st = stages_from_network(Network.from_arrays([[[1.0]], [[2.0]]], [[0.0], [1.0]]))
+>>> W, c = output_maps(st, np.array([[1], [0]], dtype=np.int32), 1)
+>>> W[:, 0, 0].tolist(), c[:, 0].tolist()
+([2.0, 0.0], [1.0, 1.0])
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from .refine import Stage
+
+__all__ = ["unit_rows", "output_maps", "cell_facets", "merge_linear", "patterns_at"]
+
+
+def _walk(stages: list[Stage], patterns: np.ndarray, d: int, exact: bool, collect: bool):
+    C = patterns.shape[0]
+    dt = object if exact else np.float64
+    one = Fraction(1) if exact else 1.0
+    zero = Fraction(0) if exact else 0.0
+    J = np.zeros((C, d, d), dtype=dt)
+    J[:] = zero
+    for i in range(d):
+        J[:, i, i] = one
+    c = np.zeros((C, d), dtype=dt)
+    c[:] = zero
+    col = 0
+    rows = []
+    for st in stages:
+        if st.kind == "affine":
+            J = np.matmul(st.W, J)
+            c = c.dot(st.W.T) + st.b
+        elif st.kind in ("threshold", "leaky"):
+            m = len(st.idx)
+            act = patterns[:, col : col + m].astype(bool)
+            if collect:
+                level = st.param if st.kind == "threshold" else zero
+                rows.append(("unit", col, J[:, st.idx, :].copy(), c[:, st.idx] - level, act))
+            J = J.copy()
+            c = c.copy()
+            if st.kind == "threshold":
+                Ji = J[:, st.idx, :]
+                J[:, st.idx, :] = np.where(act[:, :, None], Ji, zero)
+                c[:, st.idx] = np.where(act, c[:, st.idx], st.param)
+            else:
+                J[:, st.idx, :] = np.where(act[:, :, None], J[:, st.idx, :], st.param * J[:, st.idx, :])
+                c[:, st.idx] = np.where(act, c[:, st.idx], st.param * c[:, st.idx])
+            col += m
+        else:
+            G, k = st.groups.shape
+            win = patterns[:, col : col + G].astype(np.int64)
+            mem = st.groups[np.arange(G)[None, :], win]  # (C, G) index of the winner
+            if collect:
+                rows.append(("group", col, J, c, win, st.groups))
+            Jg = J[np.arange(C)[:, None], mem, :]
+            cg = c[np.arange(C)[:, None], mem]
+            if len(st.idx):
+                Jg = np.concatenate([Jg, J[:, st.idx, :]], axis=1)
+                cg = np.concatenate([cg, c[:, st.idx]], axis=1)
+            J, c = Jg, cg
+            col += G
+    return J, c, rows
+
+
+def output_maps(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool = False):
+    """The affine map ``x -> W x + c`` of the network on each cell: ``(W (C, out, d), c (C, out))``."""
+    J, c, _ = _walk(stages, patterns, d, exact, False)
+    return J, c
+
+
+def unit_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool = False):
+    """Halfspaces ``a x <= b`` given by the units on each cell.
+
+    Returns ``(A (C, R, d), b (C, R), flip (C, R))``: ``flip[c, r]`` is ``(column, value)``
+    packed as ``column * 2**20 + value`` (the pattern entry of the neighbour across the row),
+    or ``-1`` for a row that is identically zero (a group member equal to the winner).
+    """
+    _, _, rows = _walk(stages, patterns, d, exact, True)
+    C = patterns.shape[0]
+    As, bs, fl = [], [], []
+    for r in rows:
+        if r[0] == "unit":
+            _, col, Ju, cu, act = r
+            # active: z - level >= 0  ->  -J x <= c - level ; inactive: J x <= level - c
+            sgn = np.where(act, -1, 1)
+            As.append(Ju * sgn[:, :, None])
+            bs.append(-cu * sgn)
+            m = act.shape[1]
+            fl.append((col + np.arange(m))[None, :] * (1 << 20) + (1 - act.astype(np.int64)))
+        else:
+            _, col, J, c, win, groups = r
+            G, k = groups.shape
+            ar = np.arange(C)[:, None]
+            for g in range(G):
+                wmem = groups[g][win[:, g]]  # (C,)
+                for i in range(k):
+                    Ji = J[:, groups[g, i], :] - J[np.arange(C), wmem, :]
+                    ci = c[:, groups[g, i]] - c[np.arange(C), wmem]
+                    As.append(Ji[:, None, :])
+                    bs.append(-ci[:, None])
+                    same = (groups[g, i] == wmem)[:, None]
+                    fl.append(np.where(same, -1, (col + g) * (1 << 20) + i))
+            del ar
+    if not As:
+        dt = object if exact else np.float64
+        return np.zeros((C, 0, d), dtype=dt), np.zeros((C, 0), dtype=dt), np.zeros((C, 0), dtype=np.int64)
+    return np.concatenate(As, axis=1), np.concatenate(bs, axis=1), np.concatenate(fl, axis=1).astype(np.int64)
+
+
+def _maximal(inc: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """``inc`` (R, V) bool incidences of one cell; True for rows whose tight set is maximal."""
+    res = np.zeros(inc.shape[0], dtype=bool)
+    idx = np.nonzero(cand)[0]
+    if len(idx) == 0:
+        return res
+    S = inc[idx]
+    # sub[i, j]: S_i subset of S_j
+    sub = ~(S[:, None, :] & ~S[None, :, :]).any(axis=2)
+    strict = sub & ~sub.T
+    res[idx] = ~strict.any(axis=1)
+    return res
+
+
+def cell_facets(
+    A: np.ndarray,
+    b: np.ndarray,
+    vert_off: np.ndarray,
+    vert_ids: np.ndarray,
+    X: np.ndarray,
+    tvals: np.ndarray,
+    d: int,
+    *,
+    exact: bool,
+    rtol: float = 1e-9,
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Facets of the candidate rows ``A[c] x <= b[c]`` of every cell, given the cell's
+    (homogeneous) vertices ``X[vert_ids[vert_off[c]:vert_off[c+1]]]`` with scale ``tvals``
+    (1 for points, 0 for directions).
+
+    Returns ``(facet (C, R) bool, coincident (C, R) bool, centre)``: rows with equal tight
+    sets define one facet and only the first is kept; ``coincident`` marks kept rows that had
+    such twins, and ``centre[(c, r)]`` is then a homogeneous point in the facet's relative
+    interior (the mean of its tight vertices)."""
+    C, R = b.shape
+    out = np.zeros((C, R), dtype=bool)
+    coinc = np.zeros((C, R), dtype=bool)
+    centre: dict = {}
+    if R == 0 or C == 0:
+        return out, coinc, centre
+    if not exact:
+        scale = float(np.abs(X).max()) if X.size else 1.0
+        norms = np.linalg.norm(A, axis=2)
+    step = max(1, 2_000_000 // max(1, R * max(1, int(np.diff(vert_off).max()))))
+    for c0 in range(0, C, step):
+        c1 = min(C, c0 + step)
+        counts = np.diff(vert_off[c0 : c1 + 1])
+        ent = vert_ids[vert_off[c0] : vert_off[c1]]
+        ecell = np.repeat(np.arange(c1 - c0), counts)
+        P = X[ent]
+        tt = tvals[ent]
+        # slack of every row of the entry's cell at the entry
+        sl = (
+            np.einsum("erd,ed->er", A[c0:c1][ecell], P) - b[c0:c1][ecell] * tt[:, None]
+            if not exact
+            else (np.matmul(A[c0:c1][ecell], P[:, :, None])[:, :, 0] - b[c0:c1][ecell] * tt[:, None])
+        )
+        if exact:
+            tight = sl == 0
+        else:
+            tol = rtol * (norms[c0:c1][ecell] * scale + np.abs(b[c0:c1][ecell]))
+            tight = np.abs(sl) <= tol
+        finite = tt != 0
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        for i in range(c1 - c0):
+            inc = tight[starts[i] : starts[i + 1]].T  # (R, V)
+            nz = inc.any(axis=1)
+            full = inc.all(axis=1)
+            has_point = (inc & finite[starts[i] : starts[i + 1]][None, :]).any(axis=1)
+            cand = nz & ~full & has_point
+            fm = _maximal(inc, cand)
+            if fm.any():
+                # keep the first of equal tight sets (coincident hyperplanes)
+                idx = np.nonzero(fm)[0]
+                _, first, cnt = np.unique(
+                    np.packbits(inc[idx], axis=1), axis=0, return_index=True, return_counts=True
+                )
+                out[c0 + i, idx[first]] = True
+                for r in idx[first[cnt > 1]]:
+                    coinc[c0 + i, r] = True
+                    sel = inc[r]
+                    Pi = P[starts[i] : starts[i + 1]][sel]
+                    ti = tt[starts[i] : starts[i + 1]][sel]
+                    centre[(c0 + i, int(r))] = (Pi.sum(axis=0), ti.sum())
+    return out, coinc, centre
+
+
+def patterns_at(stages: list[Stage], X: np.ndarray) -> np.ndarray:
+    """Activation patterns at points ``X`` (float or exact), in the convention of
+    :mod:`tropnet.regions.cells`.
+
+    >>> from tropnet import Network
+    >>> from tropnet.regions.refine import stages_from_network
+    >>> st = stages_from_network(Network.from_arrays([[[1.0]], [[1.0]]]))
+    >>> patterns_at(st, np.array([[2.0], [-1.0]])).tolist()
+    [[1], [0]]
+    """
+    from .refine import _apply
+
+    z = X
+    cols = []
+    for st in stages:
+        if st.kind in ("threshold", "leaky"):
+            level = st.param if st.kind == "threshold" else 0
+            cols.append((z[:, st.idx] > level).astype(np.int32))
+        elif st.kind == "group":
+            vals = z[:, st.groups]  # (n, G, k)
+            mx = vals.max(axis=2)
+            cols.append(np.argmax(vals == mx[:, :, None], axis=2).astype(np.int32))
+        z = _apply(st, z)
+    if not cols:
+        return np.zeros((X.shape[0], 0), dtype=np.int32)
+    return np.concatenate(cols, axis=1)
+
+
+class _UnionFind:
+    def __init__(self, n: int):
+        self.parent = np.arange(n)
+
+    def roots(self) -> np.ndarray:
+        p = self.parent
+        while True:
+            q = p[p]
+            if np.array_equal(q, p):
+                return p
+            p = q
+
+    def union_all(self, a: np.ndarray, b: np.ndarray) -> None:
+        # repeated hooking of larger roots onto smaller ones until stable (vectorised)
+        while len(a):
+            self.parent = self.roots()
+            ra, rb = self.parent[a], self.parent[b]
+            diff = ra != rb
+            if not diff.any():
+                return
+            ra, rb = ra[diff], rb[diff]
+            lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
+            np.minimum.at(self.parent, hi, lo)
+            a, b = a[diff], b[diff]
+
+
+def merge_linear(n: int, edges: np.ndarray, same_map: np.ndarray) -> np.ndarray:
+    """Component label (0..k-1, in order of first cell) of each of ``n`` cells, joining the
+    facet-adjacent pairs ``edges (E, 2)`` where ``same_map`` is True.
+
+    >>> merge_linear(4, np.array([[0, 1], [1, 2], [2, 3]]), np.array([True, False, True])).tolist()
+    [0, 0, 1, 1]
+    """
+    uf = _UnionFind(n)
+    e = edges[same_map]
+    if len(e):
+        uf.union_all(e[:, 0].astype(np.int64), e[:, 1].astype(np.int64))
+    roots = uf.roots()
+    _, first, inv = np.unique(roots, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))
+    return order[inv]

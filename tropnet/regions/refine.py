@@ -1,0 +1,748 @@
+"""Layer-wise refinement of a box into activation cells, in the vertex representation.
+
+Every cell is a convex polytope kept as a list of ids into one shared, append-only pool of
+vertices.  Each vertex carries its coordinates, the ids of the constraints tight at it
+(sorted, padded) and the current layer's pre-activations.  One unit splits *all* cells at
+once: a cell splits iff its vertices lie strictly on both sides of the unit's hyperplane
+(per-cell max/min with ``reduceat``); the crossing edges are the pairs of vertices on
+opposite sides that share all but one tight constraint (found for all cells at once by
+sorting hashed keys); each new vertex is shared by both children.  No LP is solved.
+
+*Degenerate input.*  The key test is exact for a *simple* vertex (exactly ``d`` tight
+constraints).  A cell with a vertex on the cutting side that has more (several hyperplanes
+through one point, duplicate or parallel rows, a unit identically zero on a face) is split
+with the combinatorial adjacency test instead (Fukuda: ``u, v`` are adjacent iff no third
+vertex is tight at every constraint tight at both), which needs no genericity at all.
+
+*GroupMax.*  A group ``max(z_0, .., z_{k-1})`` replicates each cell once per distinct member
+``w`` (the candidate winner) and clips copy ``w`` by ``z_i - z_w <= 0`` for every other
+member ``i``; a copy that loses everywhere is dropped.  Ties on an open set go to the
+earlier member.
+
+*Tolerance (float mode).*  A vertex counts as on the hyperplane of a unit when
+``|z(v)| <= rtol * max_v |z(v)|`` over the vertices of all current cells, ``rtol = 1e-9`` by
+default.  Both sides scale alike when the weights or the domain are scaled, so the test is
+scale-invariant.  It can merge a real cell thinner than about ``rtol`` times the range of a
+unit into its neighbour (counts too low) or miss a sliver; ``exact=True`` runs the same
+algorithm in rational arithmetic with exact zero tests, which decides every tie exactly.
+
+>>> from tropnet import random_mlp
+>>> import numpy as np
+>>> len(enumerate_cells(random_mlp([2, 8, 8, 1], seed=0), -10 * np.ones(2), 10 * np.ones(2)))
+105
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..networks.layers import GroupMax, LeakyReLU, Linear, Threshold
+from ..networks.network import Network
+from .cells import Cells
+
+__all__ = ["enumerate_cells", "RegionLimitError", "Stage", "stages_from_network"]
+
+_PAD = np.iinfo(np.int32).max
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+class RegionLimitError(ValueError):
+    """Raised when an enumeration would exceed its ``max_regions``/``max_cells`` limit."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the internal program: ``affine`` (``z -> W z + b``) or an activation on
+    the entries ``idx`` of the current vector (``threshold`` with level ``param``,
+    ``leaky`` with slope ``param``) or ``group`` (outputs ``max`` over each row of ``groups``,
+    then the entries ``idx`` passed through unchanged)."""
+
+    kind: str
+    W: Any = None
+    b: Any = None
+    idx: Any = None
+    param: Any = None
+    groups: Any = None
+
+
+def stages_from_network(net: Network, *, exact: bool = False, homogeneous: bool = False) -> list[Stage]:
+    """The internal program of a lowered network.
+
+    With ``homogeneous=True`` the program acts on ``(x, t)`` and computes ``t f(x / t)``
+    (every bias and threshold multiplied by ``t``, which is carried through unchanged).
+
+    >>> from tropnet import random_mlp
+    >>> [s.kind for s in stages_from_network(random_mlp([2, 3, 1]))]
+    ['affine', 'threshold', 'affine']
+    """
+    net = net.lowered()
+    if exact:
+        net = net.to_exact()
+    n = net.input_dim
+    width = n
+    out: list[Stage] = []
+    zero = Fraction(0) if exact else 0.0
+    one = Fraction(1) if exact else 1.0
+
+    def arr(a):
+        if exact:
+            return np.array(a, dtype=object)
+        return np.asarray(a, dtype=np.float64)
+
+    for layer in net.layers:
+        if isinstance(layer, Linear):
+            W = layer.weight if exact else layer.float_weight
+            b = layer.bias if exact else layer.float_bias
+            if homogeneous:
+                m, k = W.shape
+                Wh = np.empty((m + 1, k + 1), dtype=object if exact else np.float64)
+                Wh[:] = zero
+                Wh[:m, :k] = W
+                Wh[:m, k] = b
+                Wh[m, k] = one
+                out.append(Stage("affine", W=Wh, b=arr([zero] * (m + 1))))
+            else:
+                out.append(Stage("affine", W=arr(W), b=arr(b)))
+            width = W.shape[0]
+        elif isinstance(layer, Threshold):
+            t = layer.t if exact else float(layer.t)
+            idx = np.arange(width)
+            if homogeneous and t != 0:
+                # max(z, t c) = t c + max(z - t c, 0)
+                shift = np.zeros((width + 1, width + 1), dtype=object if exact else np.float64)
+                shift[:] = zero
+                for i in range(width + 1):
+                    shift[i, i] = one
+                shift[:width, width] = -t
+                out.append(Stage("affine", W=shift, b=arr([zero] * (width + 1))))
+                out.append(Stage("threshold", idx=idx, param=zero))
+                back = shift.copy()
+                back[:width, width] = t
+                out.append(Stage("affine", W=back, b=arr([zero] * (width + 1))))
+            else:
+                out.append(Stage("threshold", idx=idx, param=zero if homogeneous else t))
+        elif isinstance(layer, LeakyReLU):
+            a = layer.alpha if exact else float(layer.alpha)
+            out.append(Stage("leaky", idx=np.arange(width), param=a))
+        elif isinstance(layer, GroupMax):
+            g = np.asarray(layer.groups, dtype=np.int64)
+            out.append(Stage("group", groups=g, idx=np.array([width]) if homogeneous else np.zeros(0, int)))
+            width = g.shape[0]
+        else:  # pragma: no cover - lowered() guarantees primitives
+            raise TypeError(f"unsupported layer {layer!r}")
+    return out
+
+
+def _apply(st: Stage, z: np.ndarray) -> np.ndarray:
+    if st.kind == "affine":
+        return z.dot(st.W.T) + st.b
+    if st.kind == "threshold":
+        z = z.copy()
+        sub = z[:, st.idx]
+        z[:, st.idx] = np.where(sub > st.param, sub, st.param)
+        return z
+    if st.kind == "leaky":
+        z = z.copy()
+        sub = z[:, st.idx]
+        z[:, st.idx] = np.where(sub > 0, sub, st.param * sub)
+        return z
+    g = z[:, st.groups].max(axis=2)
+    return np.concatenate([g, z[:, st.idx]], axis=1) if len(st.idx) else g
+
+
+def forward_stages(stages: list[Stage], X: np.ndarray) -> np.ndarray:
+    """Run an internal program on a batch of points.
+
+    >>> from tropnet import Network
+    >>> net = Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]])
+    >>> forward_stages(stages_from_network(net), np.array([[-2.0]])).tolist()
+    [[2.0]]
+    """
+    z = X
+    for st in stages:
+        z = _apply(st, z)
+    return z
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+class _Pool:
+    """Append-only vertex pool plus cells as CSR lists of vertex ids."""
+
+    def __init__(self, X, T, off, ids, pat):
+        self.X = X  # (V, d) coordinates
+        self.T = T  # (V, w) int32 tight constraint ids, sorted, padded with _PAD
+        self.Z = None  # (V, m) current pre-activations
+        self.off = off  # (C + 1,) int64
+        self.ids = ids  # (nnz,) int64
+        self.pat = pat  # (C, U) int32
+
+    @property
+    def ncells(self) -> int:
+        return len(self.off) - 1
+
+    def entry_cell(self) -> np.ndarray:
+        return np.repeat(np.arange(self.ncells), np.diff(self.off))
+
+    def compact(self) -> None:
+        used, inv = np.unique(self.ids, return_inverse=True)
+        self.X = self.X[used]
+        self.T = self.T[used]
+        if self.Z is not None:
+            self.Z = self.Z[used]
+        self.ids = inv.astype(np.int64)
+
+    def add_tight(self, vids: np.ndarray, cid: np.ndarray) -> None:
+        """Record constraint ``cid[i]`` as tight at vertex ``vids[i]`` (ids grow over time,
+        so appending keeps rows sorted)."""
+        if len(vids) == 0:
+            return
+        key = vids.astype(np.int64) * (1 << 31) + cid
+        key = np.unique(key)
+        vids, cid = key >> 31, (key & ((1 << 31) - 1)).astype(np.int32)
+        # skip ids already present
+        present = (self.T[vids] == cid[:, None]).any(axis=1)
+        vids, cid = vids[~present], cid[~present]
+        if len(vids) == 0:
+            return
+        order = np.argsort(vids, kind="stable")
+        vids, cid = vids[order], cid[order]
+        first = np.r_[True, vids[1:] != vids[:-1]]
+        rank = np.arange(len(vids)) - np.maximum.accumulate(np.where(first, np.arange(len(vids)), 0))
+        cnt = (self.T[vids] != _PAD).sum(axis=1)
+        pos = cnt + rank
+        need = int(pos.max()) + 1
+        if need > self.T.shape[1]:
+            extra = np.full((self.T.shape[0], need - self.T.shape[1]), _PAD, dtype=np.int32)
+            self.T = np.hstack([self.T, extra])
+        self.T[vids, pos] = cid
+        self.T[np.unique(vids)] = np.sort(self.T[np.unique(vids)], axis=1)
+
+
+class _Program:
+    """Constraint ids, pattern columns and hash values for one enumeration."""
+
+    def __init__(self, d: int, nclip: int, stages: list[Stage]):
+        self.d = d
+        n_ids = 2 * d + nclip
+        self.unit_base: list[int] = []
+        self.col_base: list[int] = []
+        ncol = 0
+        id_group: list[np.ndarray] = [np.full(n_ids, -1, dtype=np.int64)]
+        id_a: list[np.ndarray] = [np.zeros(n_ids, dtype=np.int64)]
+        id_b: list[np.ndarray] = [np.zeros(n_ids, dtype=np.int64)]
+        for st in stages:
+            if st.kind in ("threshold", "leaky"):
+                m = len(st.idx)
+                self.unit_base.append(n_ids)
+                self.col_base.append(ncol)
+                id_group.append(np.full(m, -1, dtype=np.int64))
+                id_a.append(np.zeros(m, dtype=np.int64))
+                id_b.append(np.zeros(m, dtype=np.int64))
+                n_ids += m
+                ncol += m
+            elif st.kind == "group":
+                G, k = st.groups.shape
+                self.unit_base.append(n_ids)
+                self.col_base.append(ncol)
+                a, b = np.divmod(np.arange(k * k), k)
+                id_group.append(np.repeat(ncol + np.arange(G), k * k))
+                id_a.append(np.tile(a, G))
+                id_b.append(np.tile(b, G))
+                n_ids += G * k * k
+                ncol += G
+            else:
+                self.unit_base.append(-1)
+                self.col_base.append(-1)
+        if n_ids >= (1 << 31) - 1:
+            raise ValueError(f"too many constraints for the vertex engine ({n_ids})")
+        self.ncols = ncol
+        self.id_col = np.concatenate(id_group)  # pattern column of a pair id, -1 otherwise
+        self.id_a = np.concatenate(id_a)
+        self.id_b = np.concatenate(id_b)
+        self.has_pairs = bool((self.id_col >= 0).any())
+        rng = np.random.default_rng(12345)
+        self.R = rng.integers(0, np.iinfo(np.uint64).max, size=n_ids + 1, dtype=np.uint64, endpoint=False)
+        self.R[-1] = 0  # hash of the padding (index -1 after masking)
+
+
+def enumerate_cells(
+    net: Network,
+    lo: Any,
+    hi: Any,
+    *,
+    halfspaces: tuple[Any, Any] | None = None,
+    max_cells: int | None = None,
+    progress: bool = False,
+    exact: bool = False,
+    rtol: float = 1e-9,
+) -> Cells:
+    """All full-dimensional activation cells of ``net`` on the box ``[lo, hi]`` (intersected
+    with ``{x : A x <= b}`` when ``halfspaces=(A, b)``), with their vertices.
+
+    ``exact=True`` computes in rational arithmetic (exact zero tests, ``Fraction`` vertices).
+    The pattern convention is that of :mod:`tropnet.regions.cells`.  Raises
+    :class:`RegionLimitError` when more than ``max_cells`` cells appear.
+
+    >>> from tropnet import Network
+    >>> net = Network.from_arrays([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0]]])
+    >>> c = enumerate_cells(net, np.array([-1.0, -1.0]), np.array([1.0, 1.0]))
+    >>> sorted(map(tuple, c.patterns.tolist()))
+    [(0, 0), (0, 1), (1, 0), (1, 1)]
+    """
+    if not isinstance(net, Network):
+        raise TypeError(f"enumerate_cells needs a Network, got {type(net).__name__}")
+    stages = stages_from_network(net, exact=exact)
+    d = net.input_dim
+    return refine(
+        stages,
+        d,
+        lo,
+        hi,
+        halfspaces=halfspaces,
+        max_cells=max_cells,
+        progress=progress,
+        exact=exact,
+        rtol=rtol,
+    )
+
+
+def _box_vertices(lo, hi, d, exact):
+    bits = ((np.arange(1 << d)[:, None] >> np.arange(d)[None, :]) & 1).astype(bool)
+    dtype = object if exact else np.float64
+    X = np.where(bits, np.asarray(hi, dtype=dtype)[None, :], np.asarray(lo, dtype=dtype)[None, :])
+    X = X.astype(dtype)
+    T = np.where(bits, np.arange(d)[None, :], d + np.arange(d)[None, :]).astype(np.int32)
+    T.sort(axis=1)
+    return X, T
+
+
+def refine(
+    stages: list[Stage],
+    d: int,
+    lo: Any,
+    hi: Any,
+    *,
+    halfspaces: tuple[Any, Any] | None = None,
+    max_cells: int | None = None,
+    progress: bool = False,
+    exact: bool = False,
+    rtol: float = 1e-9,
+) -> Cells:
+    """The engine behind :func:`enumerate_cells`, on an internal program (see
+    :func:`stages_from_network`); the input is ``d``-dimensional."""
+    if d > 20:
+        raise ValueError(f"the vertex engine needs 2^d box vertices; d = {d} is too large")
+    if exact:
+        lo = np.array([Fraction(v) for v in np.asarray(lo, dtype=object).ravel()], dtype=object)
+        hi = np.array([Fraction(v) for v in np.asarray(hi, dtype=object).ravel()], dtype=object)
+    else:
+        lo = np.asarray(lo, dtype=np.float64).ravel()
+        hi = np.asarray(hi, dtype=np.float64).ravel()
+    if lo.shape != (d,) or hi.shape != (d,):
+        raise ValueError(f"box bounds must have {d} entries, got {lo.shape} and {hi.shape}")
+    if not np.all(hi > lo):
+        raise ValueError("the box is empty or lower-dimensional (need lo < hi in every coordinate)")
+    clipA = clipb = None
+    nclip = 0
+    if halfspaces is not None:
+        clipA, clipb = halfspaces
+        dtype = object if exact else np.float64
+        if exact:
+            clipA = np.array(
+                [[Fraction(v) for v in row] for row in np.asarray(clipA, dtype=object)], dtype=object
+            )
+            clipb = np.array([Fraction(v) for v in np.asarray(clipb, dtype=object).ravel()], dtype=object)
+        else:
+            clipA = np.asarray(clipA, dtype=dtype)
+            clipb = np.asarray(clipb, dtype=dtype).ravel()
+        if clipA.ndim != 2 or clipA.shape[1] != d or clipb.shape != (clipA.shape[0],):
+            raise ValueError(f"halfspaces must be (A, b) with A of shape (m, {d}) and b of shape (m,)")
+        nclip = clipA.shape[0]
+    prog = _Program(d, nclip, stages)
+    X, T = _box_vertices(lo, hi, d, exact)
+    pool = _Pool(
+        X,
+        T,
+        np.array([0, 1 << d], dtype=np.int64),
+        np.arange(1 << d, dtype=np.int64),
+        np.zeros((1, prog.ncols), dtype=np.int32),
+    )
+    eng = _Engine(pool, prog, exact, rtol, max_cells)
+
+    n_steps = nclip + sum(
+        len(st.idx) if st.kind in ("threshold", "leaky") else int(st.groups.shape[0] * st.groups.shape[1])
+        for st in stages
+        if st.kind != "affine"
+    )
+    bar = _progress_bar(n_steps, progress)
+    try:
+        for r in range(nclip):
+            s = (pool.X.dot(clipA[r]) - clipb[r])[pool.ids]
+            eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None)
+            if pool.ncells == 0:
+                break
+            _tick(bar)
+        for si, st in enumerate(stages):
+            if pool.ncells == 0:
+                break
+            if st.kind == "affine":
+                continue
+            pool.compact()
+            pool.Z = forward_stages(stages[:si], pool.X)
+            base, col = prog.unit_base[si], prog.col_base[si]
+            if st.kind in ("threshold", "leaky"):
+                for j, u in enumerate(st.idx):
+                    level = st.param if st.kind == "threshold" else 0
+                    s = pool.Z[pool.ids, u] - level
+                    eng.step(s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j)
+                    _tick(bar)
+            else:
+                G, k = st.groups.shape
+                for g in range(G):
+                    eng.group(st.groups[g], col + g, base + g * k * k, k)
+                    _tick(bar, k)
+            pool.Z = None
+    finally:
+        if bar is not None:
+            bar.close()
+    return eng.result()
+
+
+def _progress_bar(total: int, progress: bool):
+    if not progress:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is optional
+        return None
+    return tqdm(total=total, desc="regions", unit="unit")
+
+
+def _tick(bar, n: int = 1) -> None:
+    if bar is not None:
+        bar.update(n)
+        bar.set_postfix(refresh=False)
+
+
+class _Engine:
+    def __init__(self, pool: _Pool, prog: _Program, exact: bool, rtol: float, max_cells: int | None):
+        self.p = pool
+        self.prog = prog
+        self.exact = exact
+        self.rtol = rtol
+        self.max_cells = max_cells
+
+    # ------------------------------------------------------------------ helpers
+    def _signs(self, s: np.ndarray) -> np.ndarray:
+        if self.exact:
+            eps = 0
+        else:
+            scale = float(np.abs(s).max()) if len(s) else 0.0
+            eps = self.rtol * scale
+        return (s > eps).astype(np.int8) - (s < -eps).astype(np.int8)
+
+    def _valid(self, Tg: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """Which recorded tight ids are constraints of the entry's cell."""
+        valid = Tg != _PAD
+        if self.prog.has_pairs:
+            safe = np.where(valid, Tg, 0)
+            col = self.prog.id_col[safe]
+            pair = valid & (col >= 0)
+            if pair.any():
+                win = self.p.pat[np.broadcast_to(cells[:, None], Tg.shape)[pair], col[pair]]
+                ok = (self.prog.id_a[safe[pair]] == win) | (self.prog.id_b[safe[pair]] == win)
+                valid[pair] = ok
+        return valid
+
+    # ------------------------------------------------------------------ groups
+    def group(self, members: np.ndarray, col: int, base: int, k: int) -> None:
+        p = self.p
+        firsts = [j for j in range(k) if members[j] not in members[:j]]
+        C = p.ncells
+        counts = np.diff(p.off)
+        reps = len(firsts)
+        # replicate every cell once per distinct member (candidate winner)
+        starts = p.off[:-1]
+        new_counts = np.tile(counts, reps)
+        off = np.concatenate([[0], np.cumsum(new_counts)])
+        ids = np.tile(p.ids, reps)
+        pat = np.tile(p.pat, (reps, 1))
+        pat[:, col] = np.repeat(np.array(firsts, dtype=np.int32), C)
+        del starts
+        p.off, p.ids, p.pat = off, ids.astype(np.int64), pat
+        self._check_limit()
+        for i in firsts:
+            if p.ncells == 0:
+                return
+            ecell = p.entry_cell()
+            win = p.pat[ecell, col]
+            s = p.Z[p.ids, members[i]] - p.Z[p.ids, members[win]]
+            w_cell = p.pat[:, col].astype(np.int64)
+            a = np.minimum(w_cell, i)
+            b = np.maximum(w_cell, i)
+            cid = base + a * k + b
+            skip = w_cell == i
+            self.step(s, cid, clip=True, on_tie_keep=w_cell < i, skip=skip)
+
+    # ------------------------------------------------------------------ one unit
+    def step(self, s, cid, *, clip: bool, col: int | None = None, on_tie_keep=None, skip=None) -> None:
+        """Cut every cell by the sign of ``s`` (one value per entry).  ``cid[c]`` is the
+        constraint id used in cell ``c``.  ``clip`` keeps only the side ``s <= 0`` (cells
+        entirely on ``s > 0`` vanish; cells with ``s == 0`` throughout are kept where
+        ``on_tie_keep`` says so); otherwise both sides are kept and pattern column ``col``
+        becomes 1 on the side ``s > 0``."""
+        p = self.p
+        sg = self._signs(s)
+        ecell = p.entry_cell()
+        if skip is not None:
+            sk = skip[ecell]
+            sg = np.where(sk, np.int8(0), sg)
+        starts = p.off[:-1]
+        smax = np.maximum.reduceat(sg, starts)
+        smin = np.minimum.reduceat(sg, starts)
+        # tight marks (all cells where the constraint applies)
+        on = sg == 0
+        if skip is not None:
+            on &= ~sk
+        if on.any():
+            # a constraint identically zero in every cell is no constraint at all
+            allzero = (smax == 0) & (smin == 0)
+            if skip is not None:
+                allzero |= skip
+            if not allzero.all():
+                p.add_tight(p.ids[on], cid[ecell[on]].astype(np.int32))
+        split = (smax > 0) & (smin < 0)
+        if clip:
+            zero = (smax == 0) & (smin == 0)
+            keep = smin < 0
+            if on_tie_keep is not None:
+                keep |= zero & on_tie_keep
+            else:
+                keep |= zero
+            if skip is not None:
+                keep |= skip
+            unchanged = keep & ~split
+        else:
+            unchanged = ~split
+            if col is not None:
+                p.pat[:, col] = np.where(smax > 0, 1, 0).astype(np.int32) * (~split) + p.pat[:, col] * split
+        if not split.any():
+            if clip and not unchanged.all():
+                self._select(unchanged)
+            return
+        self._split(sg, s, split, unchanged, cid, clip, col, ecell)
+        self._check_limit()
+
+    def _check_limit(self) -> None:
+        if self.max_cells is not None and self.p.ncells > self.max_cells:
+            raise RegionLimitError(
+                f"more than max_regions={self.max_cells} cells (the enumeration stopped at {self.p.ncells})"
+            )
+
+    def _select(self, keep: np.ndarray) -> None:
+        p = self.p
+        counts = np.diff(p.off)
+        ecell = p.entry_cell()
+        p.ids = p.ids[keep[ecell]]
+        p.off = np.concatenate([[0], np.cumsum(counts[keep])])
+        p.pat = p.pat[keep]
+
+    # ------------------------------------------------------------------ crossing edges
+    def _edges(self, sg, split, ecell):
+        """Crossing edges of the split cells: arrays (entry_pos, entry_neg, common_T)."""
+        p = self.p
+        d = self.prog.d
+        ent = np.nonzero(split[ecell] & (sg != 0))[0]
+        vids = p.ids[ent]
+        cells = ecell[ent]
+        Tg = p.T[vids]
+        valid = self._valid(Tg, cells)
+        cnt = valid.sum(axis=1)
+        bad_cell = np.zeros(p.ncells, dtype=bool)
+        bad_cell[cells[cnt != d]] = True
+        gen = ~bad_cell[cells]
+        e_pos, e_neg, common = [], [], []
+        if gen.any():
+            ge = ent[gen]
+            Tgg, vg, cg = Tg[gen], valid[gen], cells[gen]
+            R = self.prog.R
+            idx = np.where(vg, Tgg, -1)
+            hs = R[idx].sum(axis=1)  # uint64 wrap-around
+            rows, cols = np.nonzero(vg)
+            keys = (hs[rows] - R[idx[rows, cols]]) ^ (cg[rows].astype(np.uint64) * _MIX)
+            order = np.argsort(keys, kind="stable")
+            ks = keys[order]
+            eq = np.nonzero(ks[1:] == ks[:-1])[0]
+            r1, r2 = rows[order[eq]], rows[order[eq + 1]]
+            c1, c2 = cols[order[eq]], cols[order[eq + 1]]
+            ok = (cg[r1] == cg[r2]) & (sg[ge[r1]] != sg[ge[r2]])
+            r1, r2, c1, c2 = r1[ok], r2[ok], c1[ok], c2[ok]
+            w = Tgg.shape[1]
+            ar = np.arange(w)[None, :]
+            A1 = np.sort(np.where(vg[r1] & (ar != c1[:, None]), Tgg[r1], _PAD), axis=1)
+            A2 = np.sort(np.where(vg[r2] & (ar != c2[:, None]), Tgg[r2], _PAD), axis=1)
+            same = (A1 == A2).all(axis=1)
+            r1, r2, A1 = r1[same], r2[same], A1[same]
+            pos_first = sg[ge[r1]] > 0
+            ep = np.where(pos_first, ge[r1], ge[r2])
+            en = np.where(pos_first, ge[r2], ge[r1])
+            e_pos.append(ep)
+            e_neg.append(en)
+            common.append(A1[:, : d - 1] if d > 1 else np.zeros((len(ep), 0), dtype=np.int32))
+        if bad_cell.any():
+            ep, en, cm = self._edges_degenerate(sg, np.nonzero(bad_cell)[0], ent, Tg, valid, cells)
+            e_pos.append(ep)
+            e_neg.append(en)
+            common.append(cm)
+        width = max([c.shape[1] for c in common] + [0])
+        common = [
+            np.hstack([c, np.full((c.shape[0], width - c.shape[1]), _PAD, dtype=np.int32)]) for c in common
+        ]
+        return (
+            np.concatenate(e_pos).astype(np.int64),
+            np.concatenate(e_neg).astype(np.int64),
+            np.vstack(common).astype(np.int32) if common else np.zeros((0, 0), dtype=np.int32),
+        )
+
+    def _edges_degenerate(self, sg, bad_cells, ent, Tg, valid, cells):
+        """Combinatorial adjacency test in each degenerate cell (Fukuda & Prodon)."""
+        p = self.p
+        e_pos, e_neg, common = [], [], []
+        for c in bad_cells:
+            lo, hi = p.off[c], p.off[c + 1]
+            vids = p.ids[lo:hi]
+            Tc = p.T[vids]
+            vc = self._valid(Tc, np.full(len(vids), c))
+            ids = np.unique(Tc[vc])
+            M = np.zeros((len(vids), len(ids)), dtype=bool)
+            r, q = np.nonzero(vc)
+            M[r, np.searchsorted(ids, Tc[r, q])] = True
+            sgc = sg[lo:hi]
+            P = np.nonzero(sgc > 0)[0]
+            N = np.nonzero(sgc < 0)[0]
+            if len(P) == 0 or len(N) == 0:
+                continue
+            common_mask = M[P][:, None, :] & M[N][None, :, :]  # (|P|, |N|, K)
+            # number of vertices containing the common set
+            contains = ~(common_mask[:, :, None, :] & ~M[None, None, :, :]).any(axis=3)  # (|P|,|N|,V)
+            adj = contains.sum(axis=2) == 2
+            pi, ni = np.nonzero(adj)
+            for a, b in zip(pi, ni):
+                e_pos.append(lo + P[a])
+                e_neg.append(lo + N[b])
+                common.append(ids[common_mask[a, b]])
+        w = max([len(c) for c in common] + [0])
+        cm = np.full((len(common), w), _PAD, dtype=np.int32)
+        for i, c in enumerate(common):
+            cm[i, : len(c)] = c
+        return np.array(e_pos, dtype=np.int64), np.array(e_neg, dtype=np.int64), cm
+
+    # ------------------------------------------------------------------ splitting
+    def _split(self, sg, s, split, unchanged, cid, clip, col, ecell) -> None:
+        p = self.p
+        ep, en, common = self._edges(sg, split, ecell)
+        vp, vn = p.ids[ep], p.ids[en]
+        sp, sn = s[ep], s[en]
+        t = sp / (sp - sn)
+        if not self.exact:
+            t = t.astype(np.float64)
+        Xn = p.X[vp] + t[:, None] * (p.X[vn] - p.X[vp])
+        newZ = None
+        if p.Z is not None:
+            newZ = p.Z[vp] + t[:, None] * (p.Z[vn] - p.Z[vp])
+        ecells = ecell[ep]
+        k_new = cid[ecells].astype(np.int32)
+        Tn = np.hstack([common, k_new[:, None]]) if common.size else k_new[:, None]
+        Tn = np.sort(Tn, axis=1)
+        V0 = len(p.X)
+        nv = len(Xn)
+        # pad the tight tables to a common width
+        w = max(p.T.shape[1], Tn.shape[1])
+        if p.T.shape[1] < w:
+            p.T = np.hstack([p.T, np.full((len(p.T), w - p.T.shape[1]), _PAD, dtype=np.int32)])
+        if Tn.shape[1] < w:
+            Tn = np.hstack([Tn, np.full((nv, w - Tn.shape[1]), _PAD, dtype=np.int32)])
+        p.X = np.concatenate([p.X, Xn]) if nv else p.X
+        p.T = np.concatenate([p.T, Tn]) if nv else p.T
+        if p.Z is not None and nv:
+            p.Z = np.concatenate([p.Z, newZ])
+        new_vid = np.arange(V0, V0 + nv, dtype=np.int64)
+
+        # children: unchanged cells first, then the negative children, then the positive ones
+        split_ids = np.nonzero(split)[0]
+        ns = len(split_ids)
+        nk = int(unchanged.sum())
+        rank = np.full(p.ncells, -1, dtype=np.int64)
+        rank[split_ids] = np.arange(ns)
+        ent_split = split[ecell]
+        e_idx = np.nonzero(ent_split)[0]
+        er = rank[ecell[e_idx]]
+        parts_child, parts_vid = [], []
+        negm = sg[e_idx] <= 0
+        parts_child.append(nk + er[negm])
+        parts_vid.append(p.ids[e_idx[negm]])
+        parts_child.append(nk + rank[ecells])
+        parts_vid.append(new_vid)
+        if not clip:
+            posm = sg[e_idx] >= 0
+            parts_child.append(nk + ns + er[posm])
+            parts_vid.append(p.ids[e_idx[posm]])
+            parts_child.append(nk + ns + rank[ecells])
+            parts_vid.append(new_vid)
+        child = np.concatenate(parts_child)
+        cv = np.concatenate(parts_vid)
+        order = np.argsort(child, kind="stable")
+        child, cv = child[order], cv[order]
+        nchild = ns if clip else 2 * ns
+        ccount = np.bincount(child - nk, minlength=nchild)
+        counts = np.diff(p.off)
+        keep_ent = unchanged[ecell]
+        ids = np.concatenate([p.ids[keep_ent], cv])
+        allcounts = np.concatenate([counts[unchanged], ccount])
+        off = np.concatenate([[0], np.cumsum(allcounts)]).astype(np.int64)
+        pat_keep = p.pat[unchanged]
+        pat_neg = p.pat[split_ids].copy()
+        if clip:
+            pat = np.vstack([pat_keep, pat_neg])
+        else:
+            pat_pos = pat_neg.copy()
+            if col is not None:
+                pat_neg[:, col] = 0
+                pat_pos[:, col] = 1
+            pat = np.vstack([pat_keep, pat_neg, pat_pos])
+        p.ids, p.off, p.pat = ids, off, pat
+
+    # ------------------------------------------------------------------ output
+    def result(self) -> Cells:
+        p = self.p
+        if p.ncells == 0:
+            d = self.prog.d
+            dt = object if self.exact else np.float64
+            return Cells(
+                patterns=np.zeros((0, self.prog.ncols), dtype=np.int32),
+                points=np.zeros((0, d), dtype=dt),
+                vertex_coords=np.zeros((0, d), dtype=dt),
+                vertex_offsets=np.zeros(1, dtype=np.int64),
+                vertex_ids=np.zeros(0, dtype=np.int64),
+            )
+        p.compact()
+        counts = np.diff(p.off)
+        sums = np.add.reduceat(p.X[p.ids], p.off[:-1], axis=0)
+        if self.exact:
+            pts = sums / counts[:, None].astype(object)
+            pts = np.vectorize(lambda v: Fraction(v), otypes=[object])(pts)
+        else:
+            pts = sums / counts[:, None]
+        return Cells(
+            patterns=p.pat.astype(np.int32),
+            points=pts,
+            vertex_coords=p.X,
+            vertex_offsets=p.off.astype(np.int64),
+            vertex_ids=p.ids.astype(np.int64),
+        )

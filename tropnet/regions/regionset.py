@@ -1,0 +1,394 @@
+"""``Region`` and ``RegionSet``: the cells and linear regions of a piecewise-linear function.
+
+A :class:`RegionSet` keeps everything in shared arrays (patterns, interior points,
+irredundant halfspaces in CSR form, vertices, affine maps); a :class:`Region` is a light
+view built on indexing.
+
+*Activation regions* are the full-dimensional cells on which every unit keeps one affine
+piece (one activation pattern; for a tropical object, one winning monomial per
+polynomial).  *Linear regions* are the maximal facet-connected unions of activation cells
+on which the function (all outputs jointly) has one affine map.  Example: for
+``f(x) = max(0, x, 2x - 2) - max(0, 2x - 2)`` on R the activation cells are ``x < 0``,
+``0 < x < 1``, ``1 < x < 2`` and ``x > 2``, with the maps ``0``, ``x``, ``2 - x`` and ``0``;
+no two adjacent cells share a map, so there are 4 linear regions, two of them (the outer
+ones) with the same map ``0`` but not adjacent.  For ``|x| = max(0, x) + max(0, -x)``
+there are 2 cells and 2 linear regions; for ``max(0, x) - max(0, x)`` (identically 0)
+there are 2 cells and 1 linear region.
+
+>>> import tropnet
+>>> absx = tropnet.Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]])
+>>> rs = tropnet.linear_regions(absx, kind="activation")
+>>> len(rs), rs[0].bounded
+(2, False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Region", "RegionSet"]
+
+
+class Region:
+    """One activation cell or linear region of a :class:`RegionSet` (a view; immutable).
+
+    Attributes
+    ----------
+    A, b : the irredundant halfspaces ``A x <= b`` of the cell (single-cell regions only;
+        a linear region that is a union of several cells lists them in :attr:`cells`).
+    interior_point : a point strictly inside (of the first cell for a union).
+    affine_map : ``(W, c)`` with ``f(x) = W x + c`` on the region.
+    pattern : the activation pattern (single-cell regions).
+    bounded : True when the region is bounded.
+    """
+
+    __slots__ = ("_rs", "_i")
+
+    def __init__(self, rs: RegionSet, i: int) -> None:
+        object.__setattr__(self, "_rs", rs)
+        object.__setattr__(self, "_i", int(i))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Region is immutable")
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def cell_indices(self) -> np.ndarray:
+        """Indices of the activation cells making up this region."""
+        return self._rs._cells_of(self._i)
+
+    @property
+    def cells(self) -> tuple[Region, ...]:
+        """The convex activation cells of this region (one for an activation region)."""
+        rs = self._rs
+        if rs.kind == "activation":
+            return (self,)
+        cell_set = rs._activation_view()
+        return tuple(Region(cell_set, c) for c in self.cell_indices)
+
+    def _single(self, what: str) -> int:
+        cs = self.cell_indices
+        if len(cs) != 1:
+            raise ValueError(f"this linear region is a union of {len(cs)} cells; use .cells[i].{what}")
+        return int(cs[0])
+
+    @property
+    def A(self) -> np.ndarray:
+        c = self._single("A")
+        rs = self._rs
+        return rs._facet_A[rs._facet_off[c] : rs._facet_off[c + 1]]
+
+    @property
+    def b(self) -> np.ndarray:
+        c = self._single("b")
+        rs = self._rs
+        return rs._facet_b[rs._facet_off[c] : rs._facet_off[c + 1]]
+
+    @property
+    def pattern(self) -> tuple[int, ...]:
+        c = self._single("pattern")
+        return tuple(int(v) for v in self._rs._patterns[c])
+
+    @property
+    def interior_point(self) -> np.ndarray:
+        return self._rs._points[self.cell_indices[0]]
+
+    @property
+    def affine_map(self) -> tuple[np.ndarray, np.ndarray]:
+        c = self.cell_indices[0]
+        return self._rs._maps_W[c], self._rs._maps_c[c]
+
+    @property
+    def bounded(self) -> bool:
+        return bool(self._rs._bounded[self.cell_indices].all())
+
+    @property
+    def inradius(self) -> float:
+        """Radius of the largest ball inside the cell (the largest over the cells of a union;
+        ``inf`` for cells containing arbitrarily large balls)."""
+        from ..kernels.lp import chebyshev_center
+
+        best = 0.0
+        rs = self._rs
+        for c in self.cell_indices:
+            A = np.asarray(rs._facet_A[rs._facet_off[c] : rs._facet_off[c + 1]], dtype=np.float64)
+            b = np.asarray(rs._facet_b[rs._facet_off[c] : rs._facet_off[c + 1]], dtype=np.float64)
+            if len(b) == 0:
+                return float("inf")
+            best = max(best, chebyshev_center(A, b)[1])
+        return best
+
+    # ------------------------------------------------------------------ geometry
+    def vertices(self) -> np.ndarray:
+        """The vertices of the cell (input dimension at most 3), float or exact.
+
+        A union of cells returns the vertices of its cells stacked (shared ones repeated)."""
+        rs = self._rs
+        if rs.dim > 3:
+            raise ValueError(
+                f"vertices() is offered for input dimension <= 3, this region lives in R^{rs.dim}"
+            )
+        out = [rs._cell_vertices(c) for c in self.cell_indices]
+        return np.vstack(out) if out else np.zeros((0, rs.dim))
+
+    def volume(self) -> float | Fraction:
+        """The volume of a bounded region (exact ``Fraction`` in exact mode)."""
+        if not self.bounded:
+            raise ValueError("volume() needs a bounded region (this one is unbounded)")
+        return sum(
+            (self._rs._cell_volume(c) for c in self.cell_indices), Fraction(0) if self._rs.exact else 0.0
+        )
+
+    def to_polytope(self) -> Any:
+        """The cell as a ``polytope.Polytope`` (needs the optional ``polytope`` package)."""
+        try:
+            import polytope
+        except ImportError as err:  # pragma: no cover - optional
+            raise ImportError("to_polytope() needs the polytope package: pip install tropnet[exact]") from err
+        return polytope.Polytope(np.asarray(self.A, dtype=np.float64), np.asarray(self.b, dtype=np.float64))
+
+    def __repr__(self) -> str:
+        rs = self._rs
+        k = len(self.cell_indices)
+        what = "cell" if rs.kind == "activation" else f"linear region of {k} cell{'s' if k > 1 else ''}"
+        return f"Region({what} #{self._i} in R^{rs.dim}, {'bounded' if self.bounded else 'unbounded'})"
+
+
+class RegionSet(Sequence):
+    """The regions of a piecewise-linear function on a domain, as a sequence of
+    :class:`Region` backed by shared arrays.
+
+    ``kind`` is ``"activation"`` or ``"linear"``; ``exact`` says whether every array holds
+    exact ``Fraction`` entries.  :meth:`adjacency` gives the facet-adjacency edges.
+    """
+
+    def __init__(
+        self,
+        *,
+        kind: str,
+        exact: bool,
+        dim: int,
+        patterns,
+        points,
+        bounded,
+        vert_off,
+        vert_ids,
+        vert_X,
+        vert_t,
+        facet_off,
+        facet_A,
+        facet_b,
+        facet_nbr,
+        maps_W,
+        maps_c,
+        labels=None,
+    ) -> None:
+        self.kind = kind
+        self.exact = exact
+        self.dim = dim
+        self._patterns = patterns
+        self._points = points
+        self._bounded = bounded
+        self._vert_off = vert_off
+        self._vert_ids = vert_ids
+        self._vert_X = vert_X
+        self._vert_t = vert_t
+        self._facet_off = facet_off
+        self._facet_A = facet_A
+        self._facet_b = facet_b
+        self._facet_nbr = facet_nbr
+        self._maps_W = maps_W
+        self._maps_c = maps_c
+        ncell = len(patterns)
+        if labels is None:
+            labels = np.arange(ncell)
+        self._labels = labels
+        order = np.argsort(labels, kind="stable")
+        self._region_cells = order
+        self._region_off = np.concatenate(
+            [[0], np.cumsum(np.bincount(labels, minlength=int(labels.max()) + 1 if ncell else 0))]
+        ).astype(np.int64)
+        self._act = None
+
+    # ------------------------------------------------------------------ sequence
+    def __len__(self) -> int:
+        return len(self._region_off) - 1
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [Region(self, j) for j in range(*i.indices(len(self)))]
+        n = len(self)
+        j = int(i)
+        if j < 0:
+            j += n
+        if not 0 <= j < n:
+            raise IndexError(f"region index {i} out of range for {n} regions")
+        return Region(self, j)
+
+    def _cells_of(self, i: int) -> np.ndarray:
+        return self._region_cells[self._region_off[i] : self._region_off[i + 1]]
+
+    def _activation_view(self) -> RegionSet:
+        if self.kind == "activation":
+            return self
+        if self._act is None:
+            rs = RegionSet.__new__(RegionSet)
+            rs.__dict__.update(self.__dict__)
+            rs.kind = "activation"
+            n = len(self._patterns)
+            rs._labels = np.arange(n)
+            rs._region_cells = np.arange(n)
+            rs._region_off = np.arange(n + 1)
+            rs._act = None
+            self._act = rs
+        return self._act
+
+    @property
+    def num_cells(self) -> int:
+        """Number of activation cells underlying the regions."""
+        return len(self._patterns)
+
+    @property
+    def patterns(self) -> np.ndarray:
+        """(cells, units) activation patterns of the underlying cells."""
+        return self._patterns
+
+    @property
+    def interior_points(self) -> np.ndarray:
+        """(regions, d) one interior point per region."""
+        return self._points[self._region_cells[self._region_off[:-1]]]
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Region index of each activation cell."""
+        return self._labels
+
+    def adjacency(self) -> np.ndarray:
+        """Facet-adjacency of the regions: an (E, 2) int array of index pairs ``i < j``.
+
+        :meth:`adjacency_graph` gives the same as a ``networkx.Graph``."""
+        nc = np.repeat(np.arange(len(self._patterns)), np.diff(self._facet_off))
+        nb = self._facet_nbr
+        ok = nb >= 0
+        a, b = self._labels[nc[ok]], self._labels[nb[ok]]
+        keep = a != b
+        e = np.stack([np.minimum(a, b)[keep], np.maximum(a, b)[keep]], axis=1)
+        if len(e) == 0:
+            return np.zeros((0, 2), dtype=np.int64)
+        return np.unique(e, axis=0).astype(np.int64)
+
+    def adjacency_graph(self) -> Any:
+        """The facet-adjacency graph as a ``networkx.Graph`` (nodes = region indices)."""
+        try:
+            import networkx as nx
+        except ImportError as err:  # pragma: no cover - optional
+            raise ImportError("adjacency_graph() needs networkx: pip install tropnet[graph]") from err
+        g = nx.Graph()
+        g.add_nodes_from(range(len(self)))
+        g.add_edges_from(map(tuple, self.adjacency().tolist()))
+        return g
+
+    # ------------------------------------------------------------------ geometry helpers
+    def _cell_vertices(self, c: int) -> np.ndarray:
+        ids = self._vert_ids[self._vert_off[c] : self._vert_off[c + 1]]
+        if self._bounded[c]:
+            P = self._vert_X[ids] / self._vert_t[ids][:, None]
+            return _unique_rows(P)
+        A = self._facet_A[self._facet_off[c] : self._facet_off[c + 1]]
+        b = self._facet_b[self._facet_off[c] : self._facet_off[c + 1]]
+        return _vertices_from_h(A, b, self.exact)
+
+    def _cell_volume(self, c: int) -> float | Fraction:
+        P = self._cell_vertices(c) if self.dim <= 3 else None
+        if P is None:
+            ids = self._vert_ids[self._vert_off[c] : self._vert_off[c + 1]]
+            P = _unique_rows(self._vert_X[ids] / self._vert_t[ids][:, None])
+        d = self.dim
+        if d == 1:
+            return P.max() - P.min()
+        from scipy.spatial import ConvexHull
+
+        Pf = np.asarray(P, dtype=np.float64)
+        hull = ConvexHull(Pf)
+        if not self.exact:
+            return float(hull.volume)
+        # exact: cone from the centroid over each hull simplex (triangulated facets)
+        cen = P.mean(axis=0)
+        vol = Fraction(0)
+        import math
+
+        for s in hull.simplices:
+            M = [[P[j][k] - cen[k] for k in range(d)] for j in s]
+            vol += abs(_det(M))
+        return vol / math.factorial(d)
+
+    def __repr__(self) -> str:
+        return (
+            f"RegionSet({len(self)} {self.kind} regions of {self.num_cells} cells in R^{self.dim}, "
+            f"{'exact' if self.exact else 'float'})"
+        )
+
+
+def _det(M: list[list[Any]]) -> Any:
+    n = len(M)
+    M = [row[:] for row in M]
+    det = Fraction(1)
+    for i in range(n):
+        p = next((r for r in range(i, n) if M[r][i] != 0), None)
+        if p is None:
+            return Fraction(0)
+        if p != i:
+            M[i], M[p] = M[p], M[i]
+            det = -det
+        det *= M[i][i]
+        for r in range(i + 1, n):
+            f = M[r][i] / M[i][i]
+            for k in range(i, n):
+                M[r][k] -= f * M[i][k]
+    return det
+
+
+def _unique_rows(P: np.ndarray) -> np.ndarray:
+    if P.dtype == object:
+        seen = {}
+        for row in P:
+            seen.setdefault(tuple(row), row)
+        return np.array(list(seen.values()), dtype=object).reshape(-1, P.shape[1])
+    return np.unique(P, axis=0)
+
+
+def _vertices_from_h(A: np.ndarray, b: np.ndarray, exact: bool) -> np.ndarray:
+    """Vertices of ``{A x <= b}`` by trying every d-subset of rows (small d, few rows)."""
+    m, d = A.shape
+    out = []
+    for S in combinations(range(m), d):
+        M = A[list(S)]
+        if exact:
+            import flint
+
+            Mq = flint.fmpq_mat([[flint.fmpq(v.numerator, v.denominator) for v in row] for row in M])
+            if Mq.rank() < d:
+                continue
+            rhs = flint.fmpq_mat([[flint.fmpq(b[s].numerator, b[s].denominator)] for s in S])
+            sol = Mq.solve(rhs)
+            x = np.array([Fraction(int(sol[i, 0].p), int(sol[i, 0].q)) for i in range(d)], dtype=object)
+            if all(A[r].dot(x) <= b[r] for r in range(m)):
+                out.append(x)
+        else:
+            Mf = np.asarray(M, dtype=np.float64)
+            if abs(np.linalg.det(Mf)) < 1e-12 * max(1.0, np.abs(Mf).max() ** d):
+                continue
+            x = np.linalg.solve(Mf, np.asarray(b[list(S)], dtype=np.float64))
+            if np.all(
+                np.asarray(A, dtype=np.float64) @ x
+                <= np.asarray(b, dtype=np.float64) + 1e-9 * (1 + np.abs(b))
+            ):
+                out.append(x)
+    if not out:
+        return np.zeros((0, d), dtype=object if exact else np.float64)
+    return _unique_rows(np.array(out, dtype=object if exact else np.float64))
