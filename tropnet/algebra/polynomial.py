@@ -36,6 +36,7 @@ from .._numbers import (
     to_float,
 )
 from ..kernels import poly as K
+from ..kernels.scaled import plain_exact
 from . import display
 from .newton import dual_subdivision, newton_polytope, num_linear_regions
 
@@ -106,6 +107,19 @@ def _as_coefficients(coefficients: Any, m: int) -> np.ndarray:
     return arr
 
 
+def _exact_pair(E: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Object arrays of Fractions (ints become Fractions; other exact types are converted)."""
+
+    def conv(a: np.ndarray, name: str, ndim: int) -> np.ndarray:
+        if plain_exact(a):
+            out = np.empty(a.shape, dtype=object)
+            out.ravel()[:] = [v if type(v) is Fraction else Fraction(v) for v in a.ravel().tolist()]
+            return out
+        return as_exact_array(a, name=name, ndim=ndim)
+
+    return conv(E, "exponents", 2), conv(c, "coefficients", 1)
+
+
 class TropicalPolynomial:
     """The max-plus polynomial ``x -> max_i (c_i + <a_i, x>)`` (immutable).
 
@@ -136,8 +150,7 @@ class TropicalPolynomial:
             is_exact_array(Eraw) and craw.dtype.kind in "iu"
         )
         if exact:
-            E = as_exact_array(Eraw[live], name="exponents", ndim=2)
-            c = as_exact_array(craw[live], name="coefficients", ndim=1)
+            E, c = _exact_pair(Eraw[live], craw[live])
         else:
             E = as_float_array(Eraw, name="exponents", ndim=2)
             c = as_float_array(craw, name="coefficients", ndim=1, allow_neg_inf=True)
@@ -470,7 +483,7 @@ class TropicalPolynomial:
 
 def _as_points(x: Any, n: int) -> np.ndarray:
     arr = x if isinstance(x, np.ndarray) else np.array(x, dtype=object)
-    if arr.dtype == object and not is_exact_array(arr):
+    if arr.dtype == object and not plain_exact(arr) and not is_exact_array(arr):
         arr = as_float_array(arr, name="evaluation points")
     if arr.ndim != 2 or arr.shape[1] != n:
         raise ValueError(f"evaluation points must have shape (k, {n}); got {arr.shape}")

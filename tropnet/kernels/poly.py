@@ -41,7 +41,7 @@ from .._numbers import (
     to_float,
 )
 from .hull import upper_hull_vertices
-from .scaled import as_int_array, fits_int64, from_scaled, rescale, to_scaled
+from .scaled import as_int_array, fits_int64, from_scaled, plain_exact, rescale, to_scaled
 
 __all__ = [
     "Poly",
@@ -63,7 +63,8 @@ __all__ = [
 Poly = tuple[np.ndarray, np.ndarray]
 """A polynomial in array form: ``(exponents (m, n), coefficients (m,))``."""
 
-_CHUNK = 1 << 22  # entries of the (points x monomials) block evaluated at once
+_CHUNK = 1 << 22  # entries of the (points x monomials) block evaluated at once (exact mode)
+_BLOCK = 1 << 18  # the same for float mode (cache-sized)
 
 
 def is_exact(E: np.ndarray, c: np.ndarray) -> bool:
@@ -274,7 +275,7 @@ def evaluate(E: np.ndarray, c: np.ndarray, X: Any) -> np.ndarray:
     """Values ``max_i (c_i + <E_i, x>)`` at the rows of ``X`` (shape (k, n)) -> shape (k,).
 
     Exact (object array of Fractions) when the polynomial and ``X`` are exact; float64
-    otherwise, evaluated in chunks of about 4 million (point, monomial) pairs.  The empty
+    otherwise, evaluated in cache-sized blocks of (monomial, point) pairs.  The empty
     polynomial gives ``-inf``.
 
     >>> E = np.array([[Fraction(1), Fraction(0)], [Fraction(0), Fraction(2)]], dtype=object)
@@ -288,8 +289,9 @@ def evaluate(E: np.ndarray, c: np.ndarray, X: Any) -> np.ndarray:
     if X.ndim != 2 or X.shape[1] != n:
         raise ValueError(f"evaluation points must have shape (k, {n}); got {X.shape}")
     k = X.shape[0]
-    exact_x = X.dtype.kind in "iu" or (X.dtype == object and is_exact_array(X))
-    if is_exact(E, c) and exact_x:
+    if is_exact(E, c) and plain_exact(X):
+        return _evaluate_exact(E, c, X)
+    if is_exact(E, c) and X.dtype == object and is_exact_array(X):
         return _evaluate_exact(E, c, as_exact_array(X, name="evaluation points"))
     if is_exact(E, c):
         E, c = to_float_poly(E, c)
@@ -297,13 +299,15 @@ def evaluate(E: np.ndarray, c: np.ndarray, X: Any) -> np.ndarray:
     if len(c) == 0:
         return np.full(k, -np.inf)
     out = np.empty(k)
-    step = max(1, _CHUNK // max(1, len(c)))
-    Et = np.ascontiguousarray(np.asarray(E, dtype=np.float64).T)
-    c = np.asarray(c, dtype=np.float64)
+    # blocks of (monomials x points) small enough to stay in cache; points along the fast axis
+    step = max(256, _BLOCK // len(c))
+    XT = np.ascontiguousarray(Xf.T)
+    E = np.asarray(E, dtype=np.float64)
+    cc = np.asarray(c, dtype=np.float64)[:, None]
     for s in range(0, k, step):
-        block = Xf[s : s + step] @ Et
-        block += c
-        out[s : s + step] = block.max(axis=1)
+        block = E @ XT[:, s : s + step]
+        block += cc
+        block.max(axis=0, out=out[s : s + step])
     return out
 
 

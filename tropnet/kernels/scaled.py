@@ -21,7 +21,15 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["INT64_SAFE", "to_scaled", "from_scaled", "fits_int64", "as_int_array", "rescale"]
+__all__ = [
+    "INT64_SAFE",
+    "to_scaled",
+    "from_scaled",
+    "fits_int64",
+    "as_int_array",
+    "rescale",
+    "plain_exact",
+]
 
 INT64_SAFE = 1 << 62
 """Entries below this bound in absolute value are kept as ``int64``."""
@@ -53,6 +61,22 @@ def as_int_array(values: np.ndarray) -> np.ndarray:
     out = np.empty(values.shape, dtype=object)
     out.ravel()[:] = [int(v) for v in flat]
     return out
+
+
+def plain_exact(a: np.ndarray) -> bool:
+    """True when every entry is a Python ``int`` or ``Fraction`` (no conversion needed).
+
+    A fast check by type only: arrays of other exact types (numpy or sympy integers) answer
+    False and go through :func:`tropnet._numbers.as_exact_array`.
+
+    >>> plain_exact(np.array([1, Fraction(1, 2)], dtype=object)), plain_exact(np.array([0.5], dtype=object))
+    (True, False)
+    """
+    if a.dtype.kind in "iu":
+        return True
+    if a.dtype != object:
+        return False
+    return set(map(type, a.ravel().tolist())) <= {int, Fraction}
 
 
 def to_scaled(q: np.ndarray) -> tuple[np.ndarray, int]:
