@@ -173,6 +173,25 @@ class _Vertices:
         return self.x[: self.n]
 
 
+class _CandidatePool:
+    """An append-only array of candidate (pair) ids; each polygon owns a range of it."""
+
+    def __init__(self, n: int) -> None:
+        self.buf = np.empty(max(64, 4 * n), dtype=np.int64)
+        self.buf[:n] = np.arange(n)
+        self.n = n
+
+    def add(self, ids: np.ndarray) -> int:
+        k = len(ids)
+        if self.n + k > len(self.buf):
+            grown = np.empty(2 * (self.n + k), dtype=np.int64)
+            grown[: self.n] = self.buf[: self.n]
+            self.buf = grown
+        self.buf[self.n : self.n + k] = ids
+        self.n += k
+        return self.n - k
+
+
 class _Polygons:
     """Padded vertex-id rows and per-polygon state, with doubling capacity."""
 
@@ -266,28 +285,29 @@ def _split(
     """
     S, m = rows.shape
     sig = _signs(s, tol)
-    nxt = _successor(cnt, m)
-    sig_n = np.take_along_axis(sig, nxt, axis=1)
-    valid = np.arange(m)[None, :] < cnt[:, None]
-    cross = valid & (sig.astype(np.int16) * sig_n < 0)
-    r, k = np.nonzero(cross)
-    kn = nxt[r, k]
+    # the slot after the last vertex is padding, a copy of the first: rolling by one gives
+    # every slot its successor, and padding slots never see a sign change
+    sig_n = np.roll(sig, -1, axis=1)
+    r, k = np.nonzero(sig * sig_n < 0)
+    kn = k + 1
+    kn[kn == m] = 0
     sa, sb = s[r, k], s[r, kn]
     t = sa / (sa - sb)
     xa = verts.x[rows[r, k]]
     xb = verts.x[rows[r, kn]]
     new_ids = verts.add(xa + t[:, None] * (xb - xa))
-    ids = np.empty((S, 2 * m), dtype=np.int64)
-    ids[:, 0::2] = rows
-    ids[:, 1::2] = -1
+    ids = np.empty((2 * S, 2 * m), dtype=np.int64)
+    ids[:S, 0::2] = rows
     ids[r, 2 * k + 1] = new_ids
-    keep = np.empty((S, 2 * m), dtype=bool)
-    keep[:, 1::2] = cross
-    keep[:, 0::2] = valid & (sig >= 0)
-    plus = _compact_rows(ids, keep)
-    keep[:, 0::2] = valid & (sig <= 0)
-    minus = _compact_rows(ids, keep)
-    return plus, minus
+    ids[S:] = ids[:S]
+    valid = np.arange(m)[None, :] < cnt[:, None]
+    keep = np.zeros((2 * S, 2 * m), dtype=bool)
+    keep[:S, 0::2] = valid & (sig >= 0)
+    keep[S:, 0::2] = valid & (sig <= 0)
+    keep[r, 2 * k + 1] = True
+    keep[r + S, 2 * k + 1] = True
+    out, c = _compact_rows(ids, keep)
+    return (out[:S], c[:S]), (out[S:], c[S:])
 
 
 def _eval(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -415,7 +435,9 @@ class _Layer:
         self.ptr = self.end - counts
 
 
-def _prune(polys: _Polygons, verts: _Vertices, lay: _Layer, cpool: list, children: np.ndarray) -> None:
+def _prune(
+    polys: _Polygons, verts: _Vertices, lay: _Layer, cpool: _CandidatePool, children: np.ndarray
+) -> None:
     """Re-test the remaining candidates of ``children``; keep those that still cross."""
     r = polys.end[children] - polys.ptr[children]
     total = int(r.sum())
@@ -424,7 +446,7 @@ def _prune(polys: _Polygons, verts: _Vertices, lay: _Layer, cpool: list, childre
     owner = np.repeat(np.arange(len(children)), r)
     first = np.cumsum(r) - r
     pos = np.repeat(polys.ptr[children] - first, r) + np.arange(total)
-    q = cpool[0][pos]
+    q = cpool.buf[pos]
     child = children[owner]
     s = _eval(lay.fits[q], verts.x[polys.rows[child]])
     t = lay.tol[q][:, None]
@@ -434,20 +456,19 @@ def _prune(polys: _Polygons, verts: _Vertices, lay: _Layer, cpool: list, childre
     polys.pat[child[gone], lay.pair_unit[q[gone]]] = plus[gone]
     kept = q[keep]
     n_keep = np.bincount(owner[keep], minlength=len(children))
-    base = len(cpool[0])
-    cpool[0] = np.concatenate([cpool[0], kept])
+    base = cpool.add(kept)
     polys.ptr[children] = base + np.cumsum(n_keep) - n_keep
     polys.end[children] = polys.ptr[children] + n_keep
 
 
 def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | None) -> None:
     """Cut every polygon by all its candidates, in rounds."""
-    cpool = [np.arange(len(lay.pair_root), dtype=np.int64)]
+    cpool = _CandidatePool(len(lay.pair_root))
     while True:
         act = np.nonzero(polys.ptr[: polys.n] < polys.end[: polys.n])[0]
         if len(act) == 0:
             return
-        q = cpool[0][polys.ptr[act]]
+        q = cpool.buf[polys.ptr[act]]
         unit = lay.pair_unit[q]
         if lay.group:
             j = polys.step[act]
