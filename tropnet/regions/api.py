@@ -201,15 +201,18 @@ def _planar():
 
 
 def _run_box(net, stages, d, lo, hi, halfspaces, exact, max_regions, progress, engine) -> Cells:
-    if engine == "auto" and d == 2 and not exact:
-        planar = _planar()
-        if planar is not None:
-            return planar(
-                net.lowered(), lo, hi, halfspaces=halfspaces, max_cells=max_regions, progress=progress
-            )
-    return refine(
-        stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_regions, progress=progress, exact=exact
-    )
+    try:
+        if engine == "auto" and d == 2 and not exact:
+            planar = _planar()
+            if planar is not None:
+                return planar(
+                    net.lowered(), lo, hi, halfspaces=halfspaces, max_cells=max_regions, progress=progress
+                )
+        return refine(
+            stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_regions, progress=progress, exact=exact
+        )
+    except RegionLimitError as err:
+        raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})") from None
 
 
 def _radius(net: Network, dom) -> float:

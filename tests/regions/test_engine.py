@@ -1,0 +1,100 @@
+"""The n-D engine: agreement with the 2D engine, limits, bad input."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+import tropnet
+from tropnet import Box, Network, Polyhedron, count_linear_regions, random_mlp
+from tropnet.regions.api import RegionLimitError, find_cells
+from tropnet.regions.refine import enumerate_cells
+
+HAS_PLANAR = importlib.util.find_spec("tropnet.regions.planar") is not None
+
+
+def cell_set(cells):
+    return sorted(map(tuple, cells.patterns.tolist()))
+
+
+@pytest.mark.skipif(not HAS_PLANAR, reason="2D engine not built yet")
+@pytest.mark.parametrize("seed", range(4))
+def test_planar_and_nd_engines_give_the_same_cells(seed):
+    from tropnet.regions import planar
+
+    net = random_mlp([2, 6, 5, 1], seed=seed)
+    lo, hi = -4 * np.ones(2), 4 * np.ones(2)
+    a = planar.enumerate_cells(net, lo, hi)
+    b = enumerate_cells(net, lo, hi)
+    assert cell_set(a) == cell_set(b)
+    # and the same vertex sets, cell by cell
+    ia = {tuple(p): i for i, p in enumerate(a.patterns.tolist())}
+    for j, p in enumerate(b.patterns.tolist()):
+        va = np.unique(np.round(a.cell_vertices(ia[tuple(p)]), 9), axis=0)
+        vb = np.unique(np.round(b.cell_vertices(j), 9), axis=0)
+        assert va.shape == vb.shape and np.allclose(va, vb)
+
+
+@pytest.mark.skipif(not HAS_PLANAR, reason="2D engine not built yet")
+def test_planar_and_nd_engines_agree_on_degenerate_input():
+    from tropnet.regions import planar
+
+    net = Network.from_arrays([[[1, 0], [0, 1], [1, 1], [2, 2]], [[1, -1, 0, 1]], [[1]]])
+    lo, hi = -np.ones(2), np.ones(2)
+    assert cell_set(planar.enumerate_cells(net, lo, hi)) == cell_set(enumerate_cells(net, lo, hi))
+
+
+def test_engine_choice_does_not_change_counts():
+    net = random_mlp([2, 8, 8, 1], seed=0)
+    auto = find_cells(net, Box(-10, 10))
+    nd = find_cells(net, Box(-10, 10), engine="refine")
+    assert sorted(map(tuple, auto.patterns.tolist())) == sorted(map(tuple, nd.patterns.tolist()))
+
+
+def test_cells_have_interior_points_and_vertices():
+    net = random_mlp([3, 5, 1], seed=1)
+    c = enumerate_cells(net, -np.ones(3), np.ones(3))
+    assert len(c) == c.points.shape[0]
+    for i in range(len(c)):
+        V = c.cell_vertices(i)
+        assert V.shape[0] >= 4  # a 3-polytope
+        assert np.all(V >= -1 - 1e-12) and np.all(V <= 1 + 1e-12)
+
+
+def test_max_regions():
+    net = random_mlp([2, 16, 16, 1], seed=0)
+    with pytest.raises(RegionLimitError, match="max_regions"):
+        count_linear_regions(net, Box(-10, 10), kind="activation", max_regions=50)
+    with pytest.raises(ValueError):
+        count_linear_regions(net, kind="activation", max_regions=50)
+    assert count_linear_regions(net, Box(-10, 10), kind="activation", max_regions=1000) == 414
+
+
+def test_bad_domains():
+    net = random_mlp([2, 3, 1], seed=0)
+    with pytest.raises(ValueError, match="dimension"):
+        count_linear_regions(net, Box([0, 0, 0], [1, 1, 1]))
+    with pytest.raises(ValueError):
+        count_linear_regions(net, Polyhedron([[1, 0], [-1, 0]], [0, -1]))  # empty
+    with pytest.raises(ValueError):
+        count_linear_regions(net, Polyhedron([[1, 0], [-1, 0]], [0, 0]))  # a line
+    with pytest.raises(ValueError, match="NaN"):
+        Polyhedron([[np.nan, 0]], [1])
+    with pytest.raises(ValueError):
+        Box(1, 0)
+    with pytest.raises(TypeError, match="domain"):
+        count_linear_regions(net, [(-1, 1), (-1, 1)])
+    with pytest.raises(ValueError, match="dimension"):
+        count_linear_regions(net, Polyhedron([[1, 0, 0]], [1]))
+
+
+def test_bad_objects_and_kinds():
+    with pytest.raises(TypeError, match="Network"):
+        count_linear_regions(np.eye(2))
+    with pytest.raises(ValueError, match="kind"):
+        count_linear_regions(random_mlp([2, 3, 1]), kind="affine")
+
+
+def test_progress_bar_runs():
+    net = random_mlp([2, 4, 1], seed=0)
+    assert tropnet.count_linear_regions(net, kind="activation", progress=True) == 11
