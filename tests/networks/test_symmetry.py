@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from tropnet import (
     AvgPool2d,
+    Box,
     Conv1d,
     Conv2d,
     Flatten,
@@ -25,12 +26,15 @@ from tropnet import (
     Threshold,
     align,
     canonical_form,
+    count_linear_regions,
     equivalent,
     equivalent_parameter_count,
     interpolate,
     permute_hidden,
     random_equivalent,
     random_mlp,
+    region_path,
+    same_function,
 )
 from tropnet.networks.symmetry import hidden_layers
 
@@ -156,6 +160,10 @@ def test_orbit_size_against_brute_force(seed):
     count = equivalent_parameter_count(net)
     assert count.architecture == 36
     assert count.architecture == count.orbit * _brute_stabiliser(net, [3, 3])
+    # canonical forms are exact at degenerate points too
+    other = random_equivalent(net, seed=seed, rescale=True)
+    assert canonical_form(other) == canonical_form(net)
+    assert equivalent(net, other)
 
 
 def test_maxout_and_grouped_conv_counts():
@@ -352,3 +360,123 @@ def test_bad_t():
             interpolate(a, b, t)
     with pytest.raises(ValueError, match="NaN"):
         interpolate(a, b, float("nan"))
+
+
+# ------------------------------------------------------------------ same function (exact)
+def small(kind, seed=0):
+    """Small networks of every kind, cheap to compile exactly."""
+    rng = np.random.default_rng(seed)
+    if kind == "dense":
+        return random_mlp([2, 3, 3, 1], seed=seed)
+    if kind == "leaky":
+        return Network(
+            [
+                Linear(rng.normal(size=(3, 2)), rng.normal(size=3)),
+                LeakyReLU(0.25),
+                Linear(rng.normal(size=(1, 3)), rng.normal(size=1)),
+            ]
+        )
+    if kind == "maxout":
+        return Network(
+            [
+                Linear(rng.normal(size=(4, 2)), rng.normal(size=4)),
+                Maxout(2),
+                Linear(rng.normal(size=(1, 2)), rng.normal(size=1)),
+            ]
+        )
+    return Network(
+        [
+            Conv1d(rng.normal(size=(3, 1, 2)), rng.normal(size=3), input_shape=(1, 3)),
+            ReLU(),
+            MaxPool2d((1, 2), input_shape=(3, 1, 2)),
+            Flatten(),
+            Linear(rng.normal(size=(1, 3))),
+        ]
+    )
+
+
+@pytest.mark.parametrize("kind", ["dense", "leaky", "maxout", "conv"])
+def test_same_function_on_orbit_and_witness_off_it(kind):
+    net = small(kind)
+    assert same_function(net, random_equivalent(net, seed=1))
+    exact = net.to_exact()
+    assert same_function(exact, random_equivalent(exact, seed=2, rescale=True))
+    last = net.layers[-1]
+    pert = Network(
+        [*net.layers[:-1], Linear(last.weight, np.asarray(last.bias, float) + 1e-3)], net.input_dim
+    )
+    r = same_function(net, pert)
+    assert not r and r.witness is not None
+    xe = np.array([Fraction(v) for v in r.witness], dtype=object)
+    assert (net.to_exact()(xe) != pert.to_exact()(xe)).any()  # the witness is real
+
+
+def test_same_function_beyond_permutations():
+    absx = Network.from_arrays([[[1], [-1]], [[1, 1]]])
+    # an extra unit read with weight 0; a dead unit (never positive); a unit split in two halves
+    zero_out = Network.from_arrays([[[1], [-1], [3]], [[1, 1, 0]]])
+    dead = Network.from_arrays([[[1], [-1], [0]], [[1, 1, 5]]], [[0, 0, -1], [0]])
+    split = Network.from_arrays([[[1], [1], [-1]], [[Fraction(1, 2), Fraction(1, 2), 1]]])
+    for other in (zero_out, dead, split):
+        assert same_function(absx, other)
+    assert not same_function(absx, Network.from_arrays([[[1], [-1]], [[1, 1]]], [[0, 0], [1]]))
+
+
+def test_same_function_on_a_domain():
+    a = Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]])  # relu(x) + relu(y)
+    b = Network.from_arrays([[[1, 0], [0, 1], [1, 1]], [[1, 1, 2]]], [[0, 0, -5], [0]])  # + 2 relu(x + y - 5)
+    assert same_function(a, b, domain=Box(-2, 2))
+    r = same_function(a, b)
+    assert not r and r.witness.sum() > 5
+    r = same_function(a, b, domain=Box(0, 4))
+    assert not r and Box(0, 4).bounds(2)[0][0] <= r.witness.min() and r.witness.max() <= 4
+
+
+def test_same_function_tropical_objects():
+    from tropnet.algebra.polynomial import variables
+
+    x, y = variables("x y")
+    assert same_function(x + y + 0 + x * y, (x + 0) * (y + 0))
+    r = same_function(x * y + x + 0, x * y + 0)
+    assert not r and r.values[0] != r.values[1]
+
+
+def test_same_function_bad_input():
+    with pytest.raises(ValueError, match="R\\^2"):
+        same_function(random_mlp([2, 3, 1]), random_mlp([3, 3, 1]))
+    with pytest.raises(TypeError, match="expected a Network"):
+        same_function(random_mlp([2, 3, 1]), "f")
+
+
+# ------------------------------------------------------------------ region path
+def test_region_path_orbit_and_endpoints():
+    a = random_mlp([2, 6, 6, 1], seed=0)
+    b = random_equivalent(a, seed=3)
+    x = np.random.default_rng(0).normal(size=(50, 2))
+    path = region_path(a, b, Box(-3, 3), steps=5, data=(x, a(x)))
+    n_a = count_linear_regions(a, Box(-3, 3))
+    assert path.t.tolist() == [0, 0.25, 0.5, 0.75, 1]
+    assert path.regions[0] == path.regions[-1] == n_a
+    assert (path.regions_aligned == n_a).all()  # aligned: the path stays at a
+    assert path.loss[0] == 0 and np.allclose(path.loss_aligned, 0)
+    assert path.loss[2] > 0  # the midpoint of the unaligned path is another function
+
+
+def test_region_path_exact_and_custom_loss():
+    a, b = random_mlp([2, 3, 1], seed=1).to_exact(), random_mlp([2, 3, 1], seed=2).to_exact()
+    x = np.random.default_rng(0).normal(size=(10, 2))
+    path = region_path(
+        a,
+        b,
+        Box(-2, 2),
+        steps=3,
+        align=False,
+        data=(x, np.zeros(10)),
+        loss=lambda out, y: np.abs(out - y).max(),
+    )
+    assert path.regions_aligned is None and path.loss.shape == (3,)
+    assert path.regions[1] == count_linear_regions(interpolate(a, b, Fraction(1, 2)), Box(-2, 2))
+    with pytest.raises(ValueError, match="steps"):
+        region_path(a, b, Box(-2, 2), steps=1)
+    with pytest.raises(TypeError, match="loss"):
+        region_path(a, b, Box(-2, 2), data=(x, x), loss="mse")

@@ -546,27 +546,53 @@ def _lex_order(keys: np.ndarray, tol: float) -> np.ndarray:
     return np.array(sorted(range(n), key=functools.cmp_to_key(cmp)), dtype=np.int64)
 
 
-def _unit_norms(inc: np.ndarray, k: int) -> np.ndarray:
-    """Max-abs norm of each group of ``k`` consecutive incoming rows (exact for Fractions)."""
-    m = inc.shape[0] // k
-    if inc.dtype == object:
-        norms = [max(abs(v) for v in inc[j * k : (j + 1) * k].ravel()) for j in range(m)]
-        return np.array([v if v != 0 else Fraction(1) for v in norms], dtype=object)
-    norms = np.abs(inc).reshape(m, -1).max(axis=1)
-    return np.where(norms > 0, norms, 1.0)
+def _absmax(a: np.ndarray, axis: Any) -> np.ndarray:
+    """Max of ``|a|`` over ``axis`` (0 for empty), exact for object arrays of Fractions."""
+    zero = Fraction(0) if a.dtype == object else 0.0
+    return np.maximum.reduce(np.abs(a), axis=axis, initial=zero)
 
 
 def _normalize(net: Network, slots: list[_Slot]) -> tuple[Network, list[np.ndarray | None]]:
-    """Rescale every rescalable unit to incoming max-abs norm 1, layer by layer; return the
-    network and the factors used."""
-    scales: list[np.ndarray | None] = []
-    for s in slots:
+    """Rescale every unit of every rescalable hidden layer to norm 1; return the network
+    and the factors ``lam`` used (per unit, per group for Maxout).
+
+    Forward, layer by layer: a unit's incoming vector (weights and bias) gets max-abs
+    norm 1, where weights from *dead* units of the previous layer are left out — a dead
+    unit has a zero incoming vector (so left out) and outputs the constant 0, and its
+    outgoing weights are not fixed yet.  Backward: each dead unit gets outgoing weights of
+    max-abs norm 1, read in rows that are all normalised by then.  Every step is
+    equivariant under permutations, so the result is a function of the orbit up to the
+    order of the units."""
+    scales: list[np.ndarray | None] = [None] * len(slots)
+    dead: list[np.ndarray | None] = [None] * len(slots)
+    for i, s in enumerate(slots):
         if not s.homogeneous:
-            scales.append(None)
             continue
-        lam = 1 / _unit_norms(_incoming(net.layers[s.producer]), s.k)
+        m = s.n // s.k
+        prod = net.layers[s.producer]
+        prev_dead = dead[i - 1] if i > 0 else None
+        if prev_dead is None or not prev_dead.any():
+            norms = _absmax(_incoming(prod).reshape(m, -1), axis=1)
+        else:
+            prev = slots[i - 1]
+            blocks = _outgoing(prod, prev.n // prev.k).reshape(prev.n // prev.k, s.n, -1)[~prev_dead]
+            per_unit = np.maximum(_absmax(blocks, axis=(0, 2)), np.abs(prod.bias))
+            norms = _absmax(per_unit.reshape(m, -1), axis=1)
+        dead[i] = np.array([v == 0 for v in norms], dtype=bool)
+        one = Fraction(1) if norms.dtype == object else 1.0
+        lam = np.array([one / v if v != 0 else one for v in norms], dtype=norms.dtype)
         net = _transform(net, [s], [None], [lam])
-        scales.append(lam)
+        scales[i] = lam
+    for i in reversed(range(len(slots))):
+        s = slots[i]
+        if dead[i] is None or not dead[i].any():
+            continue
+        m = s.n // s.k
+        out = _absmax(_outgoing(net.layers[s.consumer], m), axis=1)
+        one = Fraction(1) if out.dtype == object else 1.0
+        lam = np.array([o if d and o != 0 else one for d, o in zip(dead[i], out)], dtype=out.dtype)
+        net = _transform(net, [s], [None], [lam])
+        scales[i] = scales[i] * lam
     return net, scales
 
 
@@ -595,22 +621,99 @@ def _canonical_perm(net: Network, s: _Slot, rtol: float) -> np.ndarray:
     return np.concatenate([within[g] for g in _lex_order(gkeys, tol)])
 
 
+_MAX_TIE_CANDIDATES = 5040
+
+
+def _tie_perms(net: Network, s: _Slot, rtol: float) -> list[np.ndarray]:
+    """After sorting slot ``s``: the rearrangements of runs of units with equal sort keys
+    that are not twins (identical outgoing weights too), one permutation per distinct
+    arrangement; ``[identity]`` when there is nothing to decide."""
+    from sympy.utilities.iterables import multiset_permutations
+
+    inc = _incoming(net.layers[s.producer])
+    out = _outgoing(net.layers[s.consumer], s.n)
+    keys = np.concatenate([inc, np.sort(out, axis=1)], axis=1)
+    tol = _scale_tol(keys, rtol)
+    twin = {k: i for i, k in enumerate(dict.fromkeys(_row_keys(out)))}
+    labels = np.array([twin[k] for k in _row_keys(out)])
+
+    def same(i: int, j: int) -> bool:
+        if s.cells[i] != s.cells[j]:
+            return False
+        if keys.dtype == object:
+            return bool(np.all(keys[i] == keys[j]))
+        return bool(np.all(np.abs(keys[i] - keys[j]) <= tol))
+
+    runs, start = [], 0
+    for i in range(1, s.n + 1):
+        if i == s.n or not same(start, i):
+            if len(set(labels[start:i].tolist())) > 1:
+                runs.append(np.arange(start, i))
+            start = i
+    if not runs:
+        return [np.arange(s.n)]
+    choices = [list(multiset_permutations(labels[r].tolist())) for r in runs]
+    if math.prod(len(c) for c in choices) > _MAX_TIE_CANDIDATES:
+        import warnings
+
+        warnings.warn(
+            f"canonical_form: hidden layer at layer {s.producer} has too many tied, non-identical units "
+            "to resolve; its canonical form may not be unique",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return [np.arange(s.n)]
+    perms = []
+    for combo in itertools.product(*choices):
+        perm = np.arange(s.n)
+        for r, arrangement in zip(runs, combo):
+            pool = {lab: [int(u) for u in r if labels[u] == lab] for lab in set(arrangement)}
+            perm[r] = [pool[lab].pop(0) for lab in arrangement]
+        perms.append(perm)
+    return perms
+
+
+def _param_key(net: Network) -> tuple:
+    return tuple(v for layer in net.layers for p in _params(layer) for v in p.ravel().tolist())
+
+
+def _canonical_candidates(net: Network, slots: list[_Slot], i: int, rtol: float) -> list[Network]:
+    if i == len(slots):
+        return [net]
+    s = slots[i]
+    net = _transform(net, [s], [_canonical_perm(net, s, rtol)], [None])
+    ties = _tie_perms(net, s, rtol) if s.k == 1 else [np.arange(s.n)]
+    out: list[Network] = []
+    for p in ties:
+        nxt = net if np.array_equal(p, np.arange(s.n)) else _transform(net, [s], [p], [None])
+        out.extend(_canonical_candidates(nxt, slots, i + 1, rtol))
+        if len(out) > _MAX_TIE_CANDIDATES:
+            break
+    return out
+
+
 def canonical_form(net: Network, rescale: bool = True, rtol: float = 1e-9) -> Network:
     """The canonical representative of the orbit of ``net``.
 
-    Hidden layer by hidden layer (so the columns are already in canonical order): when
-    ``rescale``, every rescalable unit is scaled to an incoming vector (weights and bias)
-    of max-abs norm 1 — the max-abs norm keeps exact networks exact — and the outgoing
-    weights are scaled back; then the units are sorted lexicographically by their incoming
+    When ``rescale``, every rescalable unit is first scaled to an incoming vector (weights
+    and bias) of max-abs norm 1 — the max-abs norm keeps exact networks exact — and its
+    outgoing weights are scaled back (a dead unit, with zero incoming vector, gets outgoing
+    weights of norm 1 instead).  Then, hidden layer by hidden layer (so the columns are
+    already in canonical order), the units are sorted lexicographically by their incoming
     vector, ties broken by the sorted outgoing weights (Maxout: rows inside each group
     first, then the groups).  Two networks are equivalent under permutations (and
     rescalings) iff their canonical forms are equal.
 
+    Units with equal sort keys but different outgoing weights (possible at degenerate
+    points only) are not ordered by their keys: every arrangement of such ties is followed
+    through the later layers and the candidate with the lexicographically smallest
+    parameters is returned (exponential in the ties; beyond 5040 candidates a
+    ``RuntimeWarning`` says the form may not be unique).  Units that are identical
+    (twins) need no choice.
+
     Exact networks: exactly.  Float networks: entries closer than ``rtol`` times the largest
     entry of the layer count as equal when sorting (scale-invariant), so rounding noise
-    does not change the order.  Not decided: points where units with the same incoming
-    vector also have the same multiset, but a different arrangement, of outgoing weights
-    (the general case is a graph-isomorphism problem); their forms may differ.
+    does not change the order.  Maxout layers: ties between groups are not resolved.
 
     >>> a = Network.from_arrays([[[2, 0], [0, 1]], [[1, 1]]])
     >>> b = Network.from_arrays([[[0, 3], [1, 0]], [[Fraction(1, 3), 2]]])
@@ -618,12 +721,10 @@ def canonical_form(net: Network, rescale: bool = True, rtol: float = 1e-9) -> Ne
     True
     """
     slots = _slots(net)
-    for s in slots:
-        if rescale and s.homogeneous:
-            lam = 1 / _unit_norms(_incoming(net.layers[s.producer]), s.k)
-            net = _transform(net, [s], [None], [lam])
-        net = _transform(net, [s], [_canonical_perm(net, s, rtol)], [None])
-    return net
+    if rescale:
+        net = _normalize(net, slots)[0]
+    candidates = _canonical_candidates(net, slots, 0, rtol)
+    return candidates[0] if len(candidates) == 1 else min(candidates, key=_param_key)
 
 
 # ---------------------------------------------------------------------------- comparisons
@@ -1072,12 +1173,13 @@ def _check_witness(
 
 
 def _same_on_domain(a: Any, b: Any, pa: list, pb: list, prods: list, domain: Any) -> FunctionComparison:
-    from ..regions import linear_regions
+    from .. import linear_regions
+    from ..algebra.rational import TropicalRational
 
     rng = np.random.default_rng(0)
     for p, q in prods:
-        regions = linear_regions(p / q, domain, kind="activation")
-        pts = np.asarray(regions.points, dtype=np.float64)
+        regions = linear_regions(TropicalRational(p, q), domain, kind="activation")
+        pts = np.asarray(regions.interior_points, dtype=np.float64)
         xe = np.array([[Fraction(float(v)) for v in row] for row in pts], dtype=object).reshape(pts.shape)
         ip = np.argmax(np.asarray(_affine_values(p, xe), dtype=object), axis=1) if len(pts) else []
         iq = np.argmax(np.asarray(_affine_values(q, xe), dtype=object), axis=1) if len(pts) else []
@@ -1153,7 +1255,7 @@ def region_path(
     >>> path.regions_aligned.tolist() == [path.regions[0]] * 3
     True
     """
-    from ..regions import count_linear_regions
+    from .. import count_linear_regions
 
     _check_same_architecture(net_a, net_b, "region_path")
     if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 2:
