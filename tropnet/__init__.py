@@ -41,6 +41,7 @@ from .algebra import (
 
 # --- regions
 from .regions.api import count_linear_regions, linear_regions
+from .regions.estimate import estimate_linear_regions
 from .regions.regionset import Region, RegionSet
 
 # --- algebranets
