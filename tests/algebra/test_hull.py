@@ -123,3 +123,25 @@ def test_polytope_vertices():
     assert hull.polytope_vertices(A.astype(float)).tolist() == [0, 1, 2, 3]
     line = np.array([[0, 0, 0], [1, 1, 1], [3, 3, 3], [2, 2, 2]], dtype=object)
     assert hull.polytope_vertices(line).tolist() == [0, 2]
+
+
+@pytest.mark.parametrize("n", [6, 7])
+def test_high_dimensional_lp_path_matches_cdd(n):
+    # lifted dimension n + 1 > QHULL_MAX_DIM: random directions + HiGHS LPs propose, exact
+    # witnesses and convex combinations decide
+    assert n + 1 > hull.QHULL_MAX_DIM
+    rng = np.random.default_rng(n)
+    non_vertices = 0
+    for kind in range(3):
+        A = np.unique(rng.integers(0, 3, size=(70, n)), axis=0)
+        if kind == 0:
+            c = rng.integers(-8, 1, size=len(A))
+        elif kind == 1:
+            c = A @ rng.integers(-1, 2, size=n) - (A.sum(axis=1) > 5)
+        else:
+            c = -(A.sum(axis=1)) ** 2
+        want = cdd_vertices(A, c)
+        non_vertices += len(A) - len(want)
+        assert hull.upper_hull_vertices(A.astype(object), c.astype(object)).tolist() == want
+        assert hull.upper_hull_vertices(A.astype(float), c.astype(float)).tolist() == want
+    assert non_vertices > 10  # the non-vertex certificates were exercised

@@ -51,6 +51,8 @@ __all__ = [
     "RANK_RTOL",
     "FLAT_RTOL",
     "UPPER_TOL",
+    "QHULL_MAX_DIM",
+    "LP_TOL",
 ]
 
 RANK_RTOL = 1e-10
@@ -59,6 +61,10 @@ FLAT_RTOL = 1e-10
 """Float mode: a lift within ``FLAT_RTOL * max(1, max|c|)`` of an affine function is flat."""
 UPPER_TOL = 1e-10
 """Float mode: a facet is upper when its unit normal's last component exceeds this."""
+QHULL_MAX_DIM = 6
+"""Lifted dimension up to which Qhull proposes the hull; above it (Qhull's cost explodes in 7D)
+each point not found by random directions gets one HiGHS LP (``LP_TOL``: margin for a vertex)."""
+LP_TOL = 1e-9
 
 
 def upper_hull_mask(A: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -264,6 +270,8 @@ def _float_vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
         return _float_polytope_vertices(Y)
     # the residual has the same upper hull as c (an affine change of the lift) and is better scaled
     L = np.hstack([Y, (resid / np.abs(resid).max())[:, None]])
+    if L.shape[1] > QHULL_MAX_DIM:
+        return np.flatnonzero(_lp_vertices(L)[0])
     try:
         hull = ConvexHull(L)
     except QhullError as err:  # pragma: no cover - Qhull precision failure on wild input
@@ -275,7 +283,84 @@ def _float_vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
 def _float_polytope_vertices(Y: np.ndarray) -> np.ndarray:
     if Y.shape[1] == 1:
         return np.unique([int(np.argmin(Y[:, 0])), int(np.argmax(Y[:, 0]))])
-    return np.asarray(ConvexHull(Y).vertices)
+    if Y.shape[1] < QHULL_MAX_DIM:
+        return np.asarray(ConvexHull(Y).vertices)
+    # vertices of conv(Y) = upper-hull vertices in the last axis, and lower-hull ones
+    found = []
+    for sign in (1.0, -1.0):
+        reps = _first_of_equal_rows_max(Y[:, :-1], sign * Y[:, -1])
+        found.append(reps[_float_vertices(Y[reps, :-1], sign * Y[reps, -1])])
+    return np.unique(np.concatenate(found))
+
+
+def _first_of_equal_rows_max(A: np.ndarray, c: np.ndarray) -> np.ndarray:
+    best: dict[tuple, int] = {}
+    for i, row in enumerate(map(tuple, A.tolist())):
+        if row not in best or c[i] > c[best[row]]:
+            best[row] = i
+    return np.array(sorted(best.values()), dtype=np.int64)
+
+
+def _lp_vertices(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Upper-hull vertices of float points L (m, d) (last column the lift), by LPs.
+
+    Random directions x first: the unique winner of ``max_i (c_i + <a_i, x>)`` by a margin is a
+    vertex.  Each remaining point j gets an LP, ``max t`` s.t. ``(c_j - c_i) + <a_j - a_i, x>
+    >= t``, ``t <= 1``, over the vertices found so far; j is a non-vertex when ``t <= LP_TOL``
+    and a vertex when the optimal x also beats all points.  Only otherwise a second LP runs over
+    all points still in play (known non-vertices are dropped: removing a point that is in the
+    hull of the others changes no hull).  Returns ``(is_vertex mask, witnesses (m, d-1))``.
+    """
+    from .lp import solve_lp
+
+    m, d = L.shape
+    r = d - 1
+    A, c = L[:, :r], L[:, r]
+    is_v = np.zeros(m, dtype=bool)
+    witness = np.zeros((m, r))
+    rng = np.random.default_rng(20240611)
+    K = int(min(4096, max(64, 8 * m)))
+    X = rng.standard_normal((r, K)) * 10.0 ** rng.uniform(-1, 1, size=K)
+    step = max(1, (1 << 22) // m)
+    for s0 in range(0, K, step):
+        Xs = X[:, s0 : s0 + step]
+        vals = A @ Xs + c[:, None]
+        top2 = np.partition(vals, m - 2, axis=0)[m - 2 :] if m >= 2 else vals
+        win = np.argmax(vals, axis=0)
+        margin = vals[win, np.arange(vals.shape[1])] - top2[0]
+        ok = margin > LP_TOL * (1.0 + np.abs(vals).max(axis=0))
+        is_v[win[ok]] = True
+        witness[win[ok]] = Xs[:, ok].T
+    active = np.ones(m, dtype=bool)
+    cost = np.zeros(r + 1)
+    cost[-1] = -1.0
+    lb = np.full(r + 1, -np.inf)
+    ub = np.full(r + 1, np.inf)
+    ub[-1] = 1.0
+
+    def lp(j: int, rows: np.ndarray) -> tuple[bool, np.ndarray]:
+        G = np.hstack([A[rows] - A[j], np.ones((len(rows), 1))])
+        status, z = solve_lp(cost, G, c[j] - c[rows], lb, ub)
+        return status == "optimal" and z[-1] > LP_TOL, z[:r]
+
+    for j in np.flatnonzero(~is_v):
+        # first against the vertices found so far: a point inside their hull is inside the hull
+        known = np.flatnonzero(is_v)
+        found, x = lp(j, known)
+        if found:
+            # a witness against the known vertices that also beats every other point settles it
+            vals = A @ x + c
+            gap = vals[j] - np.delete(vals, j)
+            found = bool(np.all(gap > LP_TOL * (1.0 + np.abs(vals).max())))
+            if not found:
+                rows = np.flatnonzero(active)
+                found, x = lp(j, rows[rows != j])
+        if found:
+            is_v[j] = True
+            witness[j] = x
+        else:
+            active[j] = False
+    return is_v, witness
 
 
 # ----------------------------------------------------------------------------------------------
@@ -407,6 +492,8 @@ def _exact_planes(L: np.ndarray):
 def _exact_fulldim(L: np.ndarray) -> np.ndarray:
     """Upper-hull vertices of integer points L (m, d) whose lift is full-dimensional."""
     m, d = L.shape
+    if d > QHULL_MAX_DIM:
+        return _exact_lp(L)
     found = _exact_planes(L)
     if found is None:
         return _decide_with_cdd(L, np.zeros(0, dtype=np.int64), np.arange(m))
@@ -474,6 +561,71 @@ def _inside_simplex(V: np.ndarray, P: np.ndarray) -> np.ndarray:
     if det < 0:
         lam = -lam
     return np.all(lam >= 0, axis=1)
+
+
+def _exact_lp(L: np.ndarray) -> np.ndarray:
+    """High-dimensional exact path: LPs propose, exact witnesses and convex combinations decide.
+
+    A proposed vertex j is certified by its LP witness x (rounded to a dyadic grid): exactly,
+    ``c_j + <a_j, x> > c_i + <a_i, x>`` for every other i.  A proposed non-vertex j is certified
+    by a convex combination: an LP finds weights ``lambda`` on other points with
+    ``sum lambda_i a_i = a_j`` and ``sum lambda_i c_i >= c_j``; they are recomputed exactly on
+    their support (flint) and checked.  Anything left goes to cdd.gmp.
+    """
+    from .lp import solve_lp
+
+    flint = _flint()
+    m, d = L.shape
+    r = d - 1
+    Lf = L.astype(np.float64)
+    mu = Lf.mean(axis=0)
+    scale = np.abs(Lf - mu).max(axis=0)
+    scale[scale == 0] = 1.0
+    is_v, witness = _lp_vertices((Lf - mu) / scale)
+    Az, cz = L[:, :r], L[:, r]
+    vertex = np.zeros(m, dtype=bool)
+    # witnesses in integer coordinates (x_k * s_c / s_k), rounded to the grid 2**-40
+    Aobj, cobj = Az.astype(object), cz.astype(object) * (1 << 40)
+    for j in np.flatnonzero(is_v):
+        x = witness[j] * scale[r] / scale[:r]
+        if not np.all(np.isfinite(x)):
+            continue
+        xz = np.array([int(v) for v in np.round(x * 2.0**40)], dtype=object)
+        vals = Aobj @ xz + cobj
+        vertex[j] = bool(np.all(np.delete(vals, j) < vals[j]))
+    non_vertex = np.zeros(m, dtype=bool)
+    Ln = (Lf - mu) / scale
+    for j in np.flatnonzero(~is_v):
+        pool = np.flatnonzero(~non_vertex)
+        others = pool[pool != j]
+        M = np.vstack([Ln[others, :r].T, np.ones(len(others))])
+        rhs = np.concatenate([Ln[j, :r], [1.0]])
+        status, lam = solve_lp(
+            -Ln[others, r], np.vstack([M, -M]), np.concatenate([rhs, -rhs]) + 1e-12,
+            np.zeros(len(others)), np.full(len(others), np.inf),
+        )
+        if status != "optimal":
+            continue
+        S = others[lam > 1e-10]
+        if len(S) == 0 or len(S) > r + 1:
+            continue
+        MS = flint.fmpq_mat([[int(v) for v in Az[S, k]] for k in range(r)] + [[1] * len(S)])
+        b = flint.fmpq_mat([[int(v)] for v in Az[j]] + [[1]])
+        G = MS.transpose() * MS
+        if G.rank() < len(S):
+            continue
+        sol = G.solve(MS.transpose() * b)
+        if MS * sol != b:
+            continue
+        weights = [sol[i, 0] for i in range(len(S))]
+        if min(weights) < 0:
+            continue
+        if sum(w * int(cz[i]) for w, i in zip(weights, S)) >= int(cz[j]):
+            non_vertex[j] = True
+    undecided = np.flatnonzero(~vertex & ~non_vertex)
+    if len(undecided):
+        return _decide_with_cdd(L, np.flatnonzero(vertex), undecided)
+    return np.flatnonzero(vertex)
 
 
 def _decide_with_cdd(L: np.ndarray, known: np.ndarray, undecided: np.ndarray) -> np.ndarray:
