@@ -51,6 +51,16 @@ from .networks.algebra_layers import AlgebraLinear, algebranet
 from .studies.compare import compare_algebras
 
 # --- symmetry (input space)
+from .geometry.groups import SymmetryGroup, cyclic_group, symmetric_group
+from .geometry.hoffman import effective_radius, hoffman_constant
+from .networks.equivariant import EquivariantLinear, SumPool, deepsets
+from .regions.symmetric import (
+    SymmetricRegionSet,
+    check_invariance,
+    count_linear_regions_symmetric,
+    estimate_linear_regions_symmetric,
+    linear_regions_symmetric,
+)
 
 # --- symmetry (parameter space)
 from .networks.conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
