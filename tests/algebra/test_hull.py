@@ -144,4 +144,4 @@ def test_high_dimensional_lp_path_matches_cdd(n):
         non_vertices += len(A) - len(want)
         assert hull.upper_hull_vertices(A.astype(object), c.astype(object)).tolist() == want
         assert hull.upper_hull_vertices(A.astype(float), c.astype(float)).tolist() == want
-    assert non_vertices > 10  # the non-vertex certificates were exercised
+    assert non_vertices > 5  # the non-vertex certificates were exercised
