@@ -21,7 +21,7 @@ Examples
 --------
 >>> from tropnet.algebras import C, H
 >>> rows = compare_algebras([C, H], input_dim=2, depth=2, param_budget=120, seeds=range(2),
-...                         as_frame=False, monomials=False)   # doctest: +SKIP
+...                         as_frame=False, monomials=False) 
 """
 
 from __future__ import annotations
@@ -114,11 +114,6 @@ def widest_algebranet(
     return widths(lo)
 
 
-def _monomial_counts(tmap: Any, simplified: Any) -> tuple[int, int]:
-    r_before, r_after = tmap[0], simplified[0]
-    return int(r_before.num_monomials), int(r_after.num_monomials)
-
-
 def compare_algebras(
     algebras: Iterable[Algebra | str],
     input_dim: int,
@@ -153,8 +148,11 @@ def compare_algebras(
         Where regions are counted: ``None`` (all of ``R^input_dim``), a
         :class:`~tropnet.Box` or :class:`~tropnet.Polyhedron`.
     monomials
-        Also compile each network (:func:`tropnet.tropicalize`) and report the monomials of
-        output 0 before and after simplification (numerator plus denominator, mean over seeds).
+        Also compile each network (``tropnet.tropicalize(net, simplify=True)``) and report the
+        monomials (numerator plus denominator, mean over seeds) of output 0 before and after
+        simplification: ``monomials_before`` counts the last layer's expansion before its
+        final pruning (earlier layers already pruned, equal exponents merged), as the compiler's
+        ``TropicalRationalMap.monomials_before`` does.
     as_frame
         ``True``: a pandas DataFrame; ``False``: a list of dicts; ``None`` (default): a
         DataFrame when pandas is installed, else the list.
@@ -167,12 +165,12 @@ def compare_algebras(
     ``monomials_before`` and ``monomials_after`` (``None`` when ``monomials=False``),
     ``regions_per_parameter`` (mean linear regions / parameters) and ``seeds``.
 
-    >>> rows = compare_algebras(["R", "C"], 2, 1, param_budget=40, seeds=[0],  # doctest: +SKIP
+    >>> rows = compare_algebras(["R", "C"], 2, 1, param_budget=40, seeds=[0],
     ...                         as_frame=False, monomials=False)
-    >>> [(r["algebra"], r["widths"], r["parameters"]) for r in rows]  # doctest: +SKIP
+    >>> [(r["algebra"], r["widths"], r["parameters"]) for r in rows]
     [('R', (2, 9, 1), 37), ('C', (2, 4, 1), 34)]
     """
-    from ..regions import count_linear_regions  # the enumerator sits above the networks
+    from ..regions.api import count_linear_regions  # the enumerator sits above the networks
 
     algs = [_as_algebra(a) for a in algebras]
     if not algs:
@@ -192,9 +190,9 @@ def compare_algebras(
             act.append(count_linear_regions(low, domain, kind="activation"))
             lin.append(count_linear_regions(low, domain, kind="linear"))
             if monomials:
-                b, a = _monomial_counts(tropicalize(low, simplify=False), tropicalize(low, simplify=True))
-                before.append(b)
-                after.append(a)
+                tmap = tropicalize(low, simplify=True)
+                before.append(tmap.monomials_before[0])
+                after.append(tmap.monomials_after[0])
         params, mults = _budget_counts(alg, widths, _cost_per_pair(alg))
         assert params == net.num_parameters
         rows.append({
