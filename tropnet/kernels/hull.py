@@ -12,17 +12,24 @@ Float input (float64 arrays)
     affine rank uses singular values above ``1e-10`` times the largest; a lift is treated as
     flat when every coefficient is within ``1e-10 * max(1, max|c|)`` of an affine function of
     the exponents; a facet is upper when its unit normal has last component above ``1e-10``.
+    Above lifted dimension ``QHULL_MAX_DIM`` (6), where Qhull's cost explodes, random
+    directions find most vertices and one HiGHS LP per remaining point decides (margin
+    ``LP_TOL``).
 
 Exact input (object arrays of :class:`~fractions.Fraction`)
-    Qhull only *proposes*; nothing float decides.  Values are scaled to integers, the affine
-    hull is found with exact integer rank (python-flint), and every proposed facet's hyperplane
-    is recomputed exactly from its vertices and checked against *all* points.  A point is a
-    certified vertex when the valid facets through it meet in no other point (their summed
-    normal exposes it alone); a point is a certified non-vertex when its exponent lies in the
-    projection of an upper facet simplex not containing it (exact barycentric coordinates).
-    Points neither certificate settles (near-degenerate input where Qhull's rounding misled)
-    are decided by ``cdd.gmp.redundant_rows`` on the certified vertices plus the undecided
-    points and the ray, which is exact because every other point is a certified non-vertex.
+    Qhull or the LPs only *propose*; nothing float decides.  Values are scaled to integers, the
+    affine hull is found with exact integer rank (python-flint), and every proposed facet's
+    hyperplane is recomputed exactly from its vertices and checked against *all* points.  A
+    point is a certified vertex when the valid facets through it meet in no other point (a
+    positive combination of their normals exposes it alone), or, on the LP path, when its LP
+    witness ``x`` makes its monomial the strict exact winner.  A point is a certified
+    non-vertex when its exponent lies in the projection of an upper facet simplex not
+    containing it (exact barycentric coordinates), or, on the LP path, when LP weights
+    recomputed exactly on their support write it as a convex combination of others lying
+    above it.  Points no certificate settles (near-degenerate input where rounding misled
+    Qhull) are decided by ``cdd.gmp.redundant_rows`` on the certified vertices plus the
+    undecided points and the ray -- exact because every other point is a certified
+    non-vertex -- or, without pycddlib, by an exact phase-1 simplex in Fractions.
 
 >>> import numpy as np
 >>> from fractions import Fraction as F
@@ -629,21 +636,86 @@ def _exact_lp(L: np.ndarray) -> np.ndarray:
 
 
 def _decide_with_cdd(L: np.ndarray, known: np.ndarray, undecided: np.ndarray) -> np.ndarray:
-    """Exact redundancy of the undecided points among known vertices + undecided + the ray."""
+    """Exact redundancy of the undecided points among known vertices + undecided + the ray.
+
+    Uses ``cdd.gmp.redundant_rows`` when pycddlib is installed, else one exact phase-1 simplex
+    (Fractions, Bland's rule) per undecided point.  Both are exact; cdd is faster.
+    """
+    idx = np.concatenate([known, undecided]).astype(np.int64)
+    d = L.shape[1]
     try:
         import cdd
         import cdd.gmp
-    except ImportError as err:  # pragma: no cover - depends on the installation
-        raise ImportError(
-            "the exact upper hull met a near-degenerate configuration that needs the exact "
-            "polyhedral oracle cdd.gmp; install it with `pip install tropnet[exact]` "
-            "(needs `apt-get install libcdd-dev libgmp-dev`)"
-        ) from err
-    idx = np.concatenate([known, undecided]).astype(np.int64)
-    d = L.shape[1]
+    except ImportError:
+        keep = list(known)
+        for pos in range(len(known), len(idx)):
+            others = np.delete(idx, pos)
+            if not _in_hull_exact(L[others], L[idx[pos]]):
+                keep.append(int(idx[pos]))
+        return np.array(sorted(int(i) for i in keep), dtype=np.int64)
     rows = [[1, *(Fraction(int(v)) for v in L[i])] for i in idx]
     rows.append([0] * d + [-1])
     G = cdd.gmp.matrix_from_array(rows, rep_type=cdd.RepType.GENERATOR)
     redundant = cdd.gmp.redundant_rows(G)
     keep = [int(idx[k]) for k in range(len(idx)) if k not in redundant]
     return np.array(sorted(keep), dtype=np.int64)
+
+
+def _in_hull_exact(P: np.ndarray, q: np.ndarray) -> bool:
+    """Exactly: is the integer point q in conv(rows of P) + cone{(0, ..., 0, -1)}?
+
+    Feasibility of ``lambda >= 0, s >= 0``: ``sum lambda_i p_i[:-1] = q[:-1]``,
+    ``sum lambda_i = 1``, ``sum lambda_i p_i[-1] - s = q[-1]``.
+    """
+    k = len(P)
+    d = P.shape[1]
+    M = [[Fraction(int(P[i, r])) for i in range(k)] + [Fraction(0)] for r in range(d - 1)]
+    M.append([Fraction(1)] * k + [Fraction(0)])
+    M.append([Fraction(int(P[i, d - 1])) for i in range(k)] + [Fraction(-1)])
+    b = [Fraction(int(v)) for v in q[: d - 1]] + [Fraction(1), Fraction(int(q[d - 1]))]
+    return _exact_feasible(M, b)
+
+
+def _exact_feasible(M: list[list[Fraction]], b: list[Fraction]) -> bool:
+    """Is ``{y >= 0 : M y = b}`` non-empty?  Phase-1 simplex in exact arithmetic, Bland's rule.
+
+    >>> F = Fraction
+    >>> _exact_feasible([[F(1), F(1)]], [F(1)]), _exact_feasible([[F(1), F(1)]], [F(-1)])
+    (True, False)
+    """
+    rows, cols = len(M), len(M[0])
+    T = []
+    for i in range(rows):
+        sign = -1 if b[i] < 0 else 1
+        T.append([sign * v for v in M[i]] + [Fraction(int(k == i)) for k in range(rows)] + [sign * b[i]])
+    basis = [cols + i for i in range(rows)]
+    ncol = cols + rows
+    while True:
+        cb = [1 if basis[i] >= cols else 0 for i in range(rows)]
+        enter = None
+        for j in range(ncol):
+            if j in basis:
+                continue
+            reduced = (1 if j >= cols else 0) - sum(T[i][j] for i in range(rows) if cb[i])
+            if reduced < 0:
+                enter = j
+                break
+        if enter is None:
+            break
+        leave = None
+        for i in range(rows):
+            if T[i][enter] > 0:
+                ratio = T[i][-1] / T[i][enter]
+                if leave is None or ratio < leave[0] or (ratio == leave[0] and basis[i] < basis[leave[1]]):
+                    leave = (ratio, i)
+        if leave is None:  # pragma: no cover - phase 1 is bounded below by 0
+            break
+        p = leave[1]
+        piv = T[p][enter]
+        T[p] = [v / piv for v in T[p]]
+        for i in range(rows):
+            if i != p and T[i][enter] != 0:
+                f = T[i][enter]
+                T[i] = [a - f * bb for a, bb in zip(T[i], T[p])]
+        basis[p] = enter
+    return sum(T[i][-1] for i in range(rows) if basis[i] >= cols) == 0
