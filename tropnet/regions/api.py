@@ -539,6 +539,7 @@ def linear_regions(
     exact: bool = False,
     max_regions: int | None = None,
     progress: bool = False,
+    symmetry: Any = None,
 ) -> RegionSet:
     """Every region of ``obj`` on ``domain`` as a :class:`~tropnet.RegionSet`.
 
@@ -551,6 +552,10 @@ def linear_regions(
     exact : certify every decision in rational arithmetic (``Fraction`` results).
     max_regions : raise :class:`RegionLimitError` once more cells than this appear.
     progress : show a tqdm progress bar over the units (when tqdm is installed).
+    symmetry : a :class:`~tropnet.SymmetryGroup` under which ``obj`` and ``domain`` are
+        invariant: enumerate its fundamental domain only and return a
+        :class:`~tropnet.regions.symmetric.SymmetricRegionSet` (one representative per orbit,
+        with exact orbit sizes; ``len`` is the full count).
 
     >>> import tropnet
     >>> from tropnet.algebra.polynomial import variables
@@ -559,6 +564,12 @@ def linear_regions(
     >>> len(rs), rs.num_cells
     (3, 4)
     """
+    if symmetry is not None:  # enumerate a fundamental domain only (tropnet.regions.symmetric)
+        from .symmetric import linear_regions_symmetric
+
+        return linear_regions_symmetric(
+            obj, domain, symmetry, kind=kind, exact=exact, max_regions=max_regions, progress=progress
+        )
     _check_kind(kind)
     found = find_cells(obj, domain, exact=exact, max_regions=max_regions, progress=progress)
     return build_region_set(found, kind)
@@ -572,6 +583,7 @@ def count_linear_regions(
     exact: bool = False,
     max_regions: int | None = None,
     progress: bool = False,
+    symmetry: Any = None,
 ) -> int:
     """The number of regions of ``obj`` on ``domain`` (see :func:`linear_regions`); for
     ``kind="activation"`` no halfspaces, maps or adjacency are computed.
@@ -580,6 +592,12 @@ def count_linear_regions(
     >>> tropnet.count_linear_regions(tropnet.random_mlp([2, 8, 8, 1], seed=0), kind="activation")
     113
     """
+    if symmetry is not None:  # enumerate a fundamental domain only (tropnet.regions.symmetric)
+        from .symmetric import count_linear_regions_symmetric
+
+        return count_linear_regions_symmetric(
+            obj, domain, symmetry, kind=kind, exact=exact, max_regions=max_regions, progress=progress
+        )
     _check_kind(kind)
     found = find_cells(obj, domain, exact=exact, max_regions=max_regions, progress=progress)
     if kind == "activation":

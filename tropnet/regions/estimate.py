@@ -34,7 +34,13 @@ PATTERN_RTOL = 1e-12
 
 
 def estimate_linear_regions(
-    obj: Any, domain: Box | Polyhedron, n_samples: int, seed: int = 0, *, kind: str = "activation"
+    obj: Any,
+    domain: Box | Polyhedron | str,
+    n_samples: int,
+    seed: int = 0,
+    *,
+    kind: str = "activation",
+    symmetry: Any = None,
 ) -> int:
     """A lower bound on the number of regions: distinct activation patterns (or affine maps)
     among ``n_samples`` uniform samples of ``domain``.
@@ -44,8 +50,10 @@ def estimate_linear_regions(
     obj : Network, TropicalPolynomial, TropicalRational or TropicalRationalMap
         For tropical objects the pattern is the tuple of winning monomials (the first one
         on ties).
-    domain : Box or Polyhedron
+    domain : Box, Polyhedron or "auto"
         A bounded domain; a polyhedron is sampled by rejection from its bounding box.
+        ``"auto"``: the box of :func:`tropnet.effective_radius` (Hoffman bound, slightly
+        enlarged) around the origin, which every region meets.
     n_samples : int
         Number of uniform samples.
     seed : int
@@ -53,6 +61,12 @@ def estimate_linear_regions(
     kind : "activation" or "linear"
         Count distinct activation patterns, or distinct affine maps ``x -> W x + c`` of the
         whole output (maps equal to relative precision ``1e-9`` count as one).
+    symmetry : SymmetryGroup, optional
+        Sample only the fundamental domain of this group (``obj`` and ``domain`` must be
+        invariant) and weigh each distinct pattern by the exact size of its orbit
+        (``kind="activation"``, equivariant layers), or each distinct map by the paper's
+        gradient weight (``kind="linear"``, may undercount); see
+        :func:`tropnet.regions.symmetric.estimate_linear_regions_symmetric`.
 
     Returns
     -------
@@ -71,6 +85,18 @@ def estimate_linear_regions(
     """
     if kind not in ("activation", "linear"):
         raise ValueError(f"kind must be 'activation' or 'linear', got {kind!r}")
+    if isinstance(domain, str) and domain == "auto":  # a box every region meets (Hoffman bound)
+        from ..geometry.hoffman import effective_radius
+
+        r = 1.01 * float(effective_radius(obj, kind=kind)) + 1e-3
+        domain = Box(-r, r)
+    if symmetry is not None:  # sample a fundamental domain, weigh by exact orbit sizes
+        from .symmetric import estimate_linear_regions_symmetric
+
+        weight = "orbit" if kind == "activation" else "gradient"
+        return estimate_linear_regions_symmetric(
+            obj, domain, n_samples, symmetry, seed, kind=kind, weight=weight
+        )
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
     net = _as_network(obj).lowered()

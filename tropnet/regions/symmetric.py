@@ -679,6 +679,8 @@ def estimate_linear_regions_symmetric(
 
     _check_kind(kind)
     n = _check_group(obj, group)
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
     if weight not in ("orbit", "gradient"):
         raise ValueError(f"weight must be 'orbit' or 'gradient', got {weight!r}")
     if not isinstance(domain, (Box, Polyhedron)):
