@@ -235,7 +235,8 @@ def test_console_script_reports_a_missing_file_without_traceback(tmp_path: Path)
 def test_json_spec_convolutions_pools_and_algebra_layers_round_trip() -> None:
     from tropnet.networks.conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
 
-    conv2 = Conv2d(np.arange(8).reshape(2, 1, 2, 2) - 3, [1, Fraction(1, 2)], input_shape=(1, 3, 3), padding=1)
+    w = np.arange(8).reshape(2, 1, 2, 2) - 3
+    conv2 = Conv2d(w, [1, Fraction(1, 2)], input_shape=(1, 3, 3), padding=1)
     net = Network(
         [
             Flatten((1, 3, 3)),

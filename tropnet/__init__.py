@@ -80,5 +80,6 @@ from .networks.symmetry import (
 )
 
 # --- studies / parallel
+from . import plot
 
 __version__ = "0.1.0"

@@ -511,9 +511,10 @@ def _rational_parts(r: Any) -> tuple[Any, Any]:
     return r.numerator, r.denominator
 
 
-def _monomial_line(k: int, r: Any) -> str:
+def _monomial_line(k: int, r: Any, before: Any = None) -> str:
     num, den = _rational_parts(r)
-    return f"output {k}: numerator {len(num)} monomials, denominator {len(den)} monomials"
+    note = f" ({before[k]} before simplification)" if before is not None else ""
+    return f"output {k}: numerator {len(num)} monomials, denominator {len(den)} monomials{note}"
 
 
 def _box(lo: float, hi: float) -> Any:
@@ -544,9 +545,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"architecture:  {describe_network(net)}")
     tmap = tropicalize(net)
     print("tropical form: f = g - h, a difference of two max-plus polynomials")
-    for r in tmap:
+    before = getattr(tmap, "monomials_before", None)
+    for k, r in enumerate(tmap):
         num, den = _rational_parts(r)
-        print(f"  g: {len(num)} monomials, h: {len(den)} monomials (after simplification)")
+        note = f"; {before[k]} before simplification" if before is not None else ""
+        print(f"  g: {len(num)} monomials, h: {len(den)} monomials (simplified{note})")
     dom = _box(*DEMO_DOMAIN)
     lo, hi = DEMO_DOMAIN
     n_act = count(net, dom, kind="activation")
@@ -556,7 +559,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         from .plot.figures import demo_figure
 
         fig = demo_figure(net, dom, tmap)
-        fig.savefig(args.out, dpi=args.dpi)
+        try:
+            fig.savefig(args.out, dpi=args.dpi, bbox_inches="tight", pad_inches=0.15)
+        except OSError as err:
+            raise CLIError(f"cannot write {args.out}: {err.strerror}") from None
         print(f"wrote {args.out}")
     return 0
 
@@ -565,38 +571,39 @@ def _cmd_tropicalize(args: argparse.Namespace) -> int:
     net = load_network(args.model)
     tmap = _api("tropicalize")(net, simplify=args.simplify)
     print(f"# {describe_network(net)}")
+    before = getattr(tmap, "monomials_before", None) if args.simplify else None
     for k, r in enumerate(tmap):
-        print(f"# {_monomial_line(k, r)}")
+        print(f"# {_monomial_line(k, r, before)}")
         if args.format == "text":
             text = str(r)
         elif args.format == "latex":
             text = r.to_latex()
         else:
             text = str(r.to_sympy())
-        print(f"f{k} = {text}" if tmap.__len__() > 1 or args.format != "latex" else text)
+        print(f"f{k} = {text}")
     return 0
 
 
-def _region_record(reg: Any, exact: bool) -> dict[str, Any]:
+def _region_record(reg: Any) -> dict[str, Any]:
+    """One region as JSON: its map, an interior point, and its convex cells (halfspaces, pattern)."""
+
     def arr(a: Any) -> Any:
         a = np.asarray(a)
         if a.dtype == object:
-            return np.vectorize(_num_to_json, otypes=[object])(a).tolist() if a.size else a.tolist()
+            return [arr(v) for v in a] if a.ndim else _num_to_json(a.item())
         return a.astype(float).tolist()
 
     W, c = reg.affine_map
-    rec = {
-        "pattern": np.asarray(reg.pattern).astype(int).tolist(),
+    cells = list(getattr(reg, "cells", None) or [reg])
+    return {
+        "affine_map": {"W": arr(W), "c": arr(c)},
         "interior_point": arr(reg.interior_point),
         "bounded": bool(reg.bounded),
-        "affine_map": {"W": arr(W), "c": arr(c)},
+        "cells": [
+            {"A": arr(cell.A), "b": arr(cell.b), "pattern": [int(v) for v in np.ravel(cell.pattern)]}
+            for cell in cells
+        ],
     }
-    cells = getattr(reg, "cells", None)
-    if cells is not None and len(cells) > 1:
-        rec["cells"] = [{"A": arr(cell.A), "b": arr(cell.b)} for cell in cells]
-    else:
-        rec["A"], rec["b"] = arr(reg.A), arr(reg.b)
-    return rec
 
 
 def _fmt_point(p: Any) -> str:
@@ -629,7 +636,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         if shown < len(regs):
             print(f"  ... {len(regs) - shown} more (all of them with --json OUT.json)")
     if args.json:
-        records = [_region_record(r, args.exact) for r in regs]
+        records = [_region_record(r) for r in regs]
         payload = {
             "network": network_to_spec(net),
             "domain": None if dom is None else [_num_to_json(_cli_number(v)) for v in args.domain],

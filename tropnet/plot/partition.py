@@ -1,0 +1,462 @@
+"""Pictures of a planar partition: the regions, the graph over them, a decision boundary.
+
+Every picture is drawn from the exact polygons of the region enumerator
+(:func:`tropnet.linear_regions`), never from a pixel grid: one filled patch per region, its
+outline where the affine map changes, the graph as flat 3D facets.  For objects with more
+than two inputs, ``plane=(origin, u, v)`` draws the slice ``(s, t) -> origin + s u + t v``
+(the network is composed with that affine map as a first ``Linear`` layer; a tropical
+polynomial gets the substituted exponents and coefficients).
+
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> from tropnet import Box, Network
+>>> net = Network.from_arrays([[[0, 1], [1, 0]], [[1, -1]]], [[1, 1], [0]])
+>>> ax = regions(net, Box(-3, 3))
+>>> len(ax.collections[0].get_paths())  # one patch per linear region
+4
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._numbers import as_number_array
+from ..geometry.domains import Box, Domain, Polyhedron
+from ..networks.layers import Linear
+from ..networks.network import Network
+from .style import ccw_order, clip_halfplane, finish_planar_axes, new_axes, polygons_to_path, spread_levels
+
+__all__ = ["regions", "graph3d", "decision_boundary", "planar_partition", "PlanarPartition"]
+
+
+@dataclass(frozen=True)
+class PlanarPartition:
+    """Float copies, ready to draw, of a 2D region set.
+
+    Attributes
+    ----------
+    polygons : list of list of (k, 2) arrays
+        For each region, its convex cells as counter-clockwise polygons.
+    halfspaces : list of list of (A, b)
+        For each region, the halfspaces ``A x <= b`` of each cell (float).
+    maps : list of (W, c)
+        The affine map ``x -> W x + c`` of each region (float).
+    patterns : list of 1-D int arrays
+        The activation pattern (or winning monomials) of each region's first cell.
+    points : (R, 2) array
+        A point strictly inside each region.
+    lo, hi : (2,) arrays
+        The bounding box of the drawn domain.
+    """
+
+    polygons: list[list[np.ndarray]]
+    halfspaces: list[list[tuple[np.ndarray, np.ndarray]]]
+    maps: list[tuple[np.ndarray, np.ndarray]]
+    patterns: list[np.ndarray]
+    points: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    domain_halfspaces: tuple[np.ndarray, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.polygons)
+
+    def outline_segments(self, *, include_domain: bool = True) -> np.ndarray:
+        """The boundary segments between regions, shape (k, 2, 2), each drawn once.
+
+        A cell edge is internal (not drawn) when the point just across its midpoint lies in
+        another cell of the same region; edges on the domain's boundary are kept only when
+        ``include_domain`` is true.
+        """
+        A_dom, b_dom = self.domain_halfspaces
+        scale = float(np.max(self.hi - self.lo))
+        eps = 1e-7 * scale
+        tol = 1e-9 * scale
+        segs = []
+        for cells, hs in zip(self.polygons, self.halfspaces):
+            for ci, poly in enumerate(cells):
+                if len(poly) < 3:
+                    continue
+                p0 = poly
+                p1 = np.roll(poly, -1, axis=0)
+                d = p1 - p0
+                length = np.hypot(d[:, 0], d[:, 1])
+                keep = length > tol
+                p0, p1, d, length = p0[keep], p1[keep], d[keep], length[keep]
+                normal = np.column_stack([d[:, 1], -d[:, 0]]) / length[:, None]  # outward for CCW
+                mid = 0.5 * (p0 + p1)
+                probe = mid + eps * normal
+                internal = np.zeros(len(mid), dtype=bool)
+                for cj, (A, b) in enumerate(hs):
+                    if cj != ci:
+                        internal |= np.all(probe @ A.T <= b + tol, axis=1)
+                on_domain = np.zeros(len(mid), dtype=bool)
+                if len(A_dom):
+                    r0 = np.abs(p0 @ A_dom.T - b_dom) <= tol * (1 + np.abs(b_dom))
+                    r1 = np.abs(p1 @ A_dom.T - b_dom) <= tol * (1 + np.abs(b_dom))
+                    on_domain = np.any(r0 & r1, axis=1)
+                sel = ~internal & (include_domain | ~on_domain)
+                segs.append(np.stack([p0[sel], p1[sel]], axis=1))
+        if not segs:
+            return np.zeros((0, 2, 2))
+        allsegs = np.concatenate(segs)
+        if len(allsegs) == 0:
+            return allsegs
+        # each shared edge appears once from each side: keep one copy (endpoints unordered)
+        key_pts = np.round(allsegs / (1e3 * tol), 0)
+        a, b = key_pts[:, 0], key_pts[:, 1]
+        first = (a[:, 0] < b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] <= b[:, 1]))
+        keys = np.where(first[:, None], np.hstack([a, b]), np.hstack([b, a]))
+        _, idx = np.unique(keys, axis=0, return_index=True)
+        return allsegs[np.sort(idx)]
+
+
+def _to_float(a: Any) -> np.ndarray:
+    a = np.asarray(a)
+    return a.astype(np.float64) if a.dtype == object else np.asarray(a, dtype=np.float64)
+
+
+def _is_region_set(obj: Any) -> bool:
+    if isinstance(obj, PlanarPartition):
+        return False
+    try:
+        first = obj[0]
+    except (TypeError, IndexError, KeyError):
+        return False
+    return hasattr(first, "interior_point") and hasattr(first, "affine_map")
+
+
+def _cells_of(region: Any) -> list[Any]:
+    cells = getattr(region, "cells", None)
+    if cells is None:
+        return [region]
+    cells = list(cells)
+    return cells if cells else [region]
+
+
+def _domain_box(domain: Any, n: int = 2) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    if domain is None:
+        raise ValueError("a picture needs a bounded domain: pass domain=Box(lo, hi)")
+    if isinstance(domain, Box):
+        lo, hi = domain.bounds(n)
+        A, b = domain.halfspaces(n)
+        return lo, hi, (_to_float(A), _to_float(b))
+    if isinstance(domain, Polyhedron):
+        raise ValueError(
+            "plots are drawn on a Box domain; for a polyhedron, draw its bounding box "
+            "(the region enumerator accepts both)"
+        )
+    raise TypeError(f"domain must be a tropnet.Box, got {type(domain).__name__}")
+
+
+def _compose_plane(obj: Any, plane: Sequence[Any]) -> Any:
+    """``obj`` restricted to the plane ``(s, t) -> origin + s u + t v``."""
+    if len(plane) != 3:
+        raise ValueError("plane must be a triple (origin, u, v) of vectors")
+    names = ("origin", "u", "v")
+    origin, u, v = (as_number_array(p, name=f"plane {nm}", ndim=1) for p, nm in zip(plane, names))
+    n = origin.shape[0]
+    if u.shape[0] != n or v.shape[0] != n:
+        raise ValueError(f"plane origin, u, v must have the same length, got {n}, {u.shape[0]}, {v.shape[0]}")
+    U = np.empty((n, 2), dtype=object if (u.dtype == object and v.dtype == object) else np.float64)
+    U[:, 0], U[:, 1] = u, v
+    if isinstance(obj, Network):
+        if obj.input_dim != n:
+            raise ValueError(f"plane vectors have length {n}, but the network has {obj.input_dim} inputs")
+        return Network([Linear(U, origin), *obj.layers])
+    import tropnet
+
+    poly_t = getattr(tropnet, "TropicalPolynomial", None)
+    rat_t = getattr(tropnet, "TropicalRational", None)
+    if poly_t is not None and isinstance(obj, poly_t):
+        E = obj.exponents
+        if E.shape[1] != n:
+            raise ValueError(f"plane vectors have length {n}, but the polynomial has {E.shape[1]} variables")
+        coef = np.asarray(obj.coefficients)
+        return poly_t(E.dot(U), coef + E.dot(origin))
+    if rat_t is not None and isinstance(obj, rat_t):
+        return rat_t(_compose_plane(obj.numerator, plane), _compose_plane(obj.denominator, plane))
+    raise TypeError(f"plane= slices a Network or a tropical polynomial/rational, not {type(obj).__name__}")
+
+
+def _input_dim(obj: Any) -> int | None:
+    for attr in ("input_dim", "nvars"):
+        n = getattr(obj, attr, None)
+        if isinstance(n, (int, np.integer)):
+            return int(n)
+    return None
+
+
+def planar_partition(
+    obj: Any,
+    domain: Domain | None,
+    *,
+    kind: str = "linear",
+    plane: Sequence[Any] | None = None,
+    exact: bool = False,
+) -> PlanarPartition:
+    """The regions of ``obj`` on a 2D box, as float polygons ready to draw.
+
+    ``obj`` is anything :func:`tropnet.linear_regions` accepts, or a region set it returned
+    (then ``kind`` and ``plane`` are ignored).
+
+    >>> from tropnet import Box, Network
+    >>> part = planar_partition(Network.from_arrays([[[1, 0]], [[1]]], [[0], [0]]), Box(-1, 1))
+    >>> len(part), [len(c) for c in part.polygons]
+    (2, [1, 1])
+    """
+    if _is_region_set(obj):
+        regset = obj
+    else:
+        if plane is not None:
+            obj = _compose_plane(obj, plane)
+        n = _input_dim(obj)
+        if n is not None and n != 2:
+            raise ValueError(
+                f"the object has {n} inputs; draw a 2D slice with plane=(origin, u, v), vectors of length {n}"
+            )
+        import tropnet
+
+        regset = tropnet.linear_regions(obj, domain, kind=kind, exact=exact)
+    lo, hi, dom_hs = _domain_box(domain)
+    polygons, halfspaces, maps, patterns, points = [], [], [], [], []
+    for reg in regset:
+        cells = _cells_of(reg)
+        polys, hs = [], []
+        for cell in cells:
+            if not getattr(cell, "bounded", True):
+                raise ValueError("a region is unbounded: enumerate on a bounded domain (a Box) to draw it")
+            polys.append(ccw_order(_to_float(cell.vertices())))
+            hs.append((_to_float(cell.A), _to_float(cell.b)))
+        polygons.append(polys)
+        halfspaces.append(hs)
+        W, c = reg.affine_map
+        maps.append((_to_float(W), _to_float(c)))
+        patterns.append(np.asarray(cells[0].pattern).astype(np.int64).ravel())
+        points.append(_to_float(reg.interior_point))
+    pts = np.array(points).reshape(-1, 2)
+    return PlanarPartition(polygons, halfspaces, maps, patterns, pts, lo, hi, dom_hs)
+
+
+def _region_colors(part: PlanarPartition, color_by: str, cmap: Any) -> tuple[np.ndarray, Any]:
+    import matplotlib
+
+    R = len(part)
+    if color_by == "region":
+        levels = spread_levels(R)
+        name = "cividis"
+    elif color_by == "map":
+        keys: dict[tuple, int] = {}
+        ids = []
+        for W, c in part.maps:
+            key = tuple(np.round(np.concatenate([W.ravel(), c.ravel()]), 9).tolist())
+            ids.append(keys.setdefault(key, len(keys)))
+        levels = spread_levels(len(keys))[np.array(ids, dtype=np.int64)] if R else np.zeros(0)
+        name = "cividis"
+    elif color_by == "pattern":
+        active = np.array([int(np.count_nonzero(p)) for p in part.patterns], dtype=np.float64)
+        span = active.max() - active.min() if R else 0.0
+        levels = (active - active.min()) / span if span > 0 else np.full(R, 0.5)
+        name = "viridis"
+    else:
+        raise ValueError(f"color_by must be 'region', 'map' or 'pattern', got {color_by!r}")
+    cm = matplotlib.colormaps[cmap or name]
+    rgba = cm(0.1 + 0.85 * levels)
+    rgba[:, :3] = 0.7 * rgba[:, :3] + 0.3  # lighter fills keep outlines and labels readable
+    return rgba, cm
+
+
+def regions(
+    obj: Any,
+    domain: Domain | None = None,
+    ax: Any = None,
+    *,
+    kind: str = "linear",
+    color_by: str = "region",
+    edges: bool = True,
+    labels: bool = False,
+    plane: Sequence[Any] | None = None,
+    exact: bool = False,
+    cmap: str | None = None,
+    alpha: float = 0.9,
+) -> Any:
+    """Draw the regions of ``obj`` on a 2D box as exact polygons; return the axes.
+
+    Parameters
+    ----------
+    obj
+        A ``Network``, tropical polynomial/rational function/map with 2 inputs (or more, with
+        ``plane``), or a region set returned by :func:`tropnet.linear_regions`.
+    domain
+        A :class:`tropnet.Box` (the drawing is clipped to it).
+    kind
+        ``"linear"`` (facet-connected pieces of one affine map) or ``"activation"`` (cells of
+        one activation pattern).
+    color_by
+        ``"region"`` (each region its own shade of cividis), ``"map"`` (regions with the same
+        affine map share a shade) or ``"pattern"`` (viridis by the number of active units).
+    edges
+        Outline each region where the map changes (internal cell edges are not drawn).
+    labels
+        Write each region's index at its interior point.
+    plane
+        ``(origin, u, v)``: draw the slice ``(s, t) -> origin + s u + t v`` of an object with
+        more inputs; ``domain`` is then the box of ``(s, t)``.
+
+    The first collection on the axes holds one patch per region.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from tropnet import Box, random_mlp
+    >>> ax = regions(random_mlp([3, 4, 1], seed=1), Box(-1, 1), plane=([0, 0, 0], [1, 0, 0], [0, 1, 0]))
+    >>> ax.get_xlabel()
+    '$s$'
+    """
+    from matplotlib.collections import LineCollection, PatchCollection
+    from matplotlib.patches import PathPatch
+
+    part = planar_partition(obj, domain, kind=kind, plane=plane, exact=exact)
+    ax = new_axes(ax)
+    colors, _ = _region_colors(part, color_by, cmap)
+    patches = [PathPatch(polygons_to_path(polys)) for polys in part.polygons]
+    coll = PatchCollection(patches, facecolors=colors, edgecolors="none", alpha=alpha, zorder=1)
+    coll.set_label(f"{len(part)} {kind} regions")
+    ax.add_collection(coll)
+    if edges:
+        segs = part.outline_segments(include_domain=True)
+        ax.add_collection(LineCollection(segs, colors="0.15", linewidths=0.6, zorder=2))
+    if labels:
+        for i, p in enumerate(part.points):
+            ax.annotate(str(i), p, ha="center", va="center", fontsize=7, zorder=3)
+    names = ("$s$", "$t$") if plane is not None else ("$x_1$", "$x_2$")
+    finish_planar_axes(ax, part.lo, part.hi, names)
+    return ax
+
+
+def graph3d(
+    obj: Any,
+    domain: Domain | None = None,
+    ax: Any = None,
+    *,
+    output: int = 0,
+    kind: str = "activation",
+    plane: Sequence[Any] | None = None,
+    cmap: str = "viridis",
+    edges: bool = True,
+) -> Any:
+    """Draw the graph of a piecewise-linear function of two inputs as exact flat facets.
+
+    Each convex cell becomes one planar polygon ``(x, y, W x + c)``; facets are shaded by
+    height.  ``output`` picks the output of a multi-output object.  Returns the 3D axes; the
+    facets, as ``(k, 3)`` vertex arrays, are kept on the collection as ``.facets``.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from tropnet import Box, Network
+    >>> ax = graph3d(Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]]), Box(-1, 1))
+    >>> len(ax.collections[0].facets)  # the 4 quadrants, one facet each
+    4
+    """
+    from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+
+    part = planar_partition(obj, domain, kind=kind, plane=plane)
+    ax = new_axes(ax, projection="3d", figsize=(5.0, 4.2))
+    facets, heights = [], []
+    for polys, (W, c) in zip(part.polygons, part.maps):
+        if not 0 <= output < W.shape[0]:
+            raise ValueError(f"output {output} does not exist: the object has {W.shape[0]} output(s)")
+        for poly in polys:
+            z = poly @ W[output] + c[output]
+            facets.append(np.column_stack([poly, z]))
+            heights.append(z.mean())
+    import matplotlib
+
+    h = np.array(heights)
+    span = (h.max() - h.min()) if len(h) else 0.0
+    levels = (h - h.min()) / span if span > 0 else np.full(len(h), 0.5)
+    coll = Poly3DCollection(
+        facets,
+        facecolors=matplotlib.colormaps[cmap](0.1 + 0.85 * levels),
+        edgecolors="0.2" if edges else "none",
+        linewidths=0.25,
+    )
+    coll.facets = facets  # the exact facets as (k, 3) arrays, for whoever wants the numbers
+    ax.add_collection3d(coll)
+    zs = np.concatenate([f[:, 2] for f in facets]) if facets else np.zeros(1)
+    ax.set_xlim(part.lo[0], part.hi[0])
+    ax.set_ylim(part.lo[1], part.hi[1])
+    zlo, zhi = float(zs.min()), float(zs.max())
+    ax.set_zlim(zlo, zhi if zhi > zlo else zlo + 1.0)
+    names = ("$s$", "$t$") if plane is not None else ("$x_1$", "$x_2$")
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.set_zlabel("$f$")
+    ax.view_init(elev=28, azim=-58)
+    return ax
+
+
+def decision_boundary(
+    net: Any,
+    domain: Domain | None = None,
+    ax: Any = None,
+    *,
+    threshold: float = 0.0,
+    classes: tuple[int, int] = (0, 1),
+    show_regions: bool = True,
+    plane: Sequence[Any] | None = None,
+    colors: tuple[str, str] = ("#56B4E9", "#E69F00"),
+) -> Any:
+    """Draw the decision boundary of a 2D classifier exactly, with the two classes shaded.
+
+    For two (or more) outputs the boundary is ``f_i = f_j`` for ``classes=(i, j)``; for one
+    output it is ``f = threshold``.  On each convex cell the score difference is affine, so
+    the boundary is one exact segment per cell it crosses.  The last line collection on the
+    axes holds the boundary segments.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from tropnet import Box, Network
+    >>> ax = decision_boundary(Network.from_arrays([[[1, 1]]], [[0]]), Box(-1, 1))
+    >>> ax.collections[-1].get_segments()[0].round(6).tolist()  # the line x + y = 0
+    [[1.0, -1.0], [-1.0, 1.0]]
+    """
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    part = planar_partition(net, domain, kind="activation", plane=plane)
+    ax = new_axes(ax)
+    pos, neg, segs = [], [], []
+    for polys, (W, c) in zip(part.polygons, part.maps):
+        if W.shape[0] == 1:
+            a, b0 = W[0], c[0] - float(threshold)
+        else:
+            i, j = classes
+            if not (0 <= i < W.shape[0] and 0 <= j < W.shape[0]) or i == j:
+                raise ValueError(f"classes must be two distinct outputs of {W.shape[0]}, got {classes}")
+            a, b0 = W[j] - W[i], c[j] - c[i]
+        for poly in polys:
+            p_hi = clip_halfplane(poly, a, b0)
+            p_lo = clip_halfplane(poly, -a, -b0)
+            if len(p_hi) >= 3:
+                pos.append(p_hi)
+            if len(p_lo) >= 3:
+                neg.append(p_lo)
+            val = poly @ a + b0
+            if val.max() > 0 > val.min():
+                cut = []
+                nxt = np.roll(np.arange(len(poly)), -1)
+                for k, m in enumerate(nxt):
+                    if (val[k] > 0) != (val[m] > 0) and val[k] != val[m]:
+                        t = val[k] / (val[k] - val[m])
+                        cut.append(poly[k] + t * (poly[m] - poly[k]))
+                if len(cut) >= 2:
+                    segs.append(np.array(cut[:2]))
+    ax.add_collection(PolyCollection(neg, facecolors=colors[0], edgecolors="none", alpha=0.35, zorder=1))
+    ax.add_collection(PolyCollection(pos, facecolors=colors[1], edgecolors="none", alpha=0.35, zorder=1))
+    if show_regions:
+        ax.add_collection(LineCollection(part.outline_segments(), colors="0.55", linewidths=0.4, zorder=2))
+    boundary = LineCollection(segs, colors="black", linewidths=1.6, zorder=3, label="decision boundary")
+    ax.add_collection(boundary)
+    names = ("$s$", "$t$") if plane is not None else ("$x_1$", "$x_2$")
+    finish_planar_axes(ax, part.lo, part.hi, names)
+    return ax
