@@ -38,6 +38,7 @@ from .algebra import (
 )
 
 # --- compiler
+from .compiler import tropicalize
 
 # --- regions
 from .regions.api import count_linear_regions, linear_regions

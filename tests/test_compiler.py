@@ -1,0 +1,225 @@
+"""The network-to-tropical compiler: agreement with the forward pass and known monomial counts."""
+
+from fractions import Fraction as F
+from math import comb
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tropnet import (
+    GroupMax,
+    Identity,
+    LeakyReLU,
+    Linear,
+    Maxout,
+    MaxPool1d,
+    Network,
+    ReLU,
+    Threshold,
+    TropicalRationalMap,
+    random_mlp,
+    tropicalize,
+)
+from tropnet.networks.layers import Layer
+
+
+# ------------------------------------------------------------------ random networks of every layer type
+def random_network(seed: int, exact: bool) -> Network:
+    """A random stack mixing every layer type; exact: small rationals, float: normal weights."""
+    rng = np.random.default_rng(seed)
+
+    def weights(shape):
+        if exact:
+            num = rng.integers(-6, 7, size=shape)
+            den = rng.choice([1, 2, 3], size=shape)
+            values = [F(int(a), int(b)) for a, b in zip(num.ravel(), den.ravel())]
+            return np.array(values, dtype=object).reshape(shape)
+        return rng.normal(size=shape)
+
+    def scalar(lo, hi):
+        return F(int(rng.integers(lo * 4, hi * 4)), 4) if exact else float(rng.uniform(lo, hi))
+
+    n = int(rng.integers(1, 4))
+    layers: list[Layer] = []
+    width = n
+    for _ in range(int(rng.integers(1, 4))):
+        kind = rng.choice(["relu", "threshold", "leaky", "maxout", "maxpool", "groupmax", "identity"])
+        out = int(rng.integers(1, 4))
+        if kind == "maxout":
+            out = 2 * out
+        if kind == "maxpool":
+            out = max(out, 2)
+        layers.append(Linear(weights((out, width)), weights((out,))))
+        width = out
+        if kind == "relu":
+            layers.append(ReLU())
+        elif kind == "threshold":
+            layers.append(Threshold(scalar(-1, 1)))
+        elif kind == "leaky":
+            layers.append(LeakyReLU(F(int(rng.integers(0, 4)), 4) if exact else float(rng.uniform(0, 0.9))))
+        elif kind == "maxout":
+            layers.append(Maxout(2))
+            width //= 2
+        elif kind == "maxpool":
+            layers.append(MaxPool1d(2, 1))
+            width -= 1
+        elif kind == "groupmax":
+            k = int(rng.integers(1, 4))
+            groups = rng.integers(0, width, size=(k, int(rng.integers(1, 3))))
+            layers.append(GroupMax(groups, width))
+            width = k
+        else:
+            layers.append(Identity())
+    out = int(rng.integers(1, 3))
+    layers.append(Linear(weights((out, width)), weights((out,))))
+    return Network(layers)
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_float_compile_agrees_with_forward(seed):
+    net = random_network(seed, exact=False)
+    X = np.random.default_rng(seed).normal(scale=2.0, size=(30, net.input_dim))
+    want = net(X)
+    for simplify in (True, False):
+        try:
+            f = tropicalize(net, simplify=simplify, max_monomials=100_000)
+        except MemoryError:  # the unsimplified expansion of float weights can explode
+            assert not simplify
+            continue
+        assert isinstance(f, TropicalRationalMap) and len(f) == net.output_dim
+        got = f.evaluate(X)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * (1 + np.abs(want).max()))
+
+
+@settings(max_examples=15)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_exact_compile_agrees_exactly(seed):
+    net = random_network(seed, exact=True)
+    assert net.exact
+    rng = np.random.default_rng(seed)
+    X = np.array([[F(int(a), int(b)) for a, b in zip(rng.integers(-20, 21, net.input_dim),
+                                                     rng.integers(1, 7, net.input_dim))] for _ in range(8)],
+                 dtype=object)
+    want = net(X)
+    for simplify in (True, False):
+        try:
+            f = tropicalize(net, simplify=simplify, max_monomials=100_000)
+        except MemoryError:
+            assert not simplify
+            continue
+        assert f.is_exact
+        got = f.evaluate(X)
+        assert got.tolist() == want.tolist()
+
+
+@settings(max_examples=10)
+@given(seed=st.integers(0, 2**32 - 1), widths=st.lists(st.integers(1, 4), min_size=2, max_size=4))
+def test_exact_compile_of_float_mlp(seed, widths):
+    # exact=True on a float network compiles the dyadic rationals its floats store
+    net = random_mlp(widths, seed=seed)
+    f = tropicalize(net, exact=True)
+    rng = np.random.default_rng(seed)
+    X = np.array([[F(int(v), 8) for v in rng.integers(-40, 41, widths[0])] for _ in range(5)], dtype=object)
+    assert f.evaluate(X).tolist() == net.to_exact()(X).tolist()
+
+
+def test_simplified_and_unsimplified_are_the_same_function():
+    net = random_mlp([2, 4, 3, 1], seed=11)
+    a, b = tropicalize(net), tropicalize(net, simplify=False)
+    X = np.random.default_rng(0).normal(scale=5, size=(200, 2))
+    np.testing.assert_allclose(a.evaluate(X), b.evaluate(X), rtol=1e-12, atol=1e-12)
+    assert a.num_monomials[0] <= b.num_monomials[0]
+    assert b.monomials_before == b.num_monomials
+
+
+# ------------------------------------------------------------------ known answers
+@pytest.mark.parametrize("d, n", [(2, 4), (2, 5), (3, 6)])
+@pytest.mark.parametrize("exact", [False, True])
+def test_zonotope_counts(d, n, exact):
+    """One hidden layer of n ReLUs, positive output weights: the denominator is one monomial and
+    the numerator keeps sum_{i<=d} C(n, i) of its 2^n monomials (reference notes C.2)."""
+    rng = np.random.default_rng(100 * d + n)
+    W, b, v = rng.normal(size=(n, d)), rng.normal(size=n), rng.uniform(0.5, 2.0, size=(1, n))
+    if exact:  # generic rationals
+        W, b, v = (np.vectorize(lambda x: F(round(x * 1000), 997), otypes=[object])(a) for a in (W, b, v))
+    net = Network.from_arrays([W, v], [b, np.zeros(1, dtype=np.int64) if exact else np.zeros(1)])
+    assert net.exact == exact
+    f = tropicalize(net)
+    num, den = f[0].numerator, f[0].denominator
+    assert len(den) == 1
+    assert len(num) == sum(comb(n, i) for i in range(d + 1))
+    full = tropicalize(net, simplify=False)[0]
+    assert len(full.numerator) == 2**n and len(full.denominator) == 1
+
+
+def test_section_c7_counts():
+    """Reference notes C.7: the final H has 16 monomials, 8 of them vertices; G has 4, all vertices;
+    with output weights [1, -1], H has 7 vertices."""
+    W = [[[2, 2], [-1, 1]], [[1, 2], [-3, -1]]]
+    b = [[1, 3], [-1, 1]]
+    net = Network.from_arrays(W + [[[1, 1]]], b + [[0]])
+    full = tropicalize(net, simplify=False)[0]
+    assert (len(full.numerator), len(full.denominator)) == (16, 4)
+    simple = tropicalize(net)[0]
+    assert (len(simple.numerator), len(simple.denominator)) == (8, 4)
+    other = tropicalize(Network.from_arrays(W + [[[1, -1]]], b + [[0]]))[0]
+    assert len(other.numerator) == 7
+
+
+def test_abs_value_form():
+    net = Network.from_arrays([[[1], [-1]], [[1, 1]]], [[0, 0], [0]])
+    r = tropicalize(net)[0]
+    # |x| = max(0, 2x) - x
+    assert r.numerator.exponents.tolist() == [[0], [2]] and r.numerator.coefficients.tolist() == [0, 0]
+    assert r.denominator.exponents.tolist() == [[1]]
+
+
+def test_leaky_relu_gives_puiseux_exponents():
+    net = Network([Linear([[1, -1]], [F(1, 3)]), LeakyReLU(F(1, 3)), Linear([[2]], [0])])
+    r = tropicalize(net)[0]
+    exps = set(r.numerator.exponents.ravel().tolist()) | set(r.denominator.exponents.ravel().tolist())
+    assert any(e.denominator == 3 for e in exps)
+    X = np.array([[F(1), F(2)], [F(-5, 2), F(-7)]], dtype=object)
+    assert r.evaluate(X).tolist() == net(X)[:, 0].tolist()
+
+
+def test_max_layers_closed_forms():
+    # maxout over (x, -x, 2x - 1) pairs: max(x, -x) and max(2x - 1, 0)
+    net = Network([Linear([[1], [-1], [2], [0]], [0, 0, -1, 0]), Maxout(2)])
+    f = tropicalize(net)
+    for x in (F(-3), F(1, 3), F(2)):
+        assert f([x]).tolist() == [abs(x), max(2 * x - 1, 0)]
+
+
+def test_custom_layer_compiles_through_lowering():
+    class Swap(Layer):
+        __slots__ = ()
+
+        def lower(self, n):
+            return (Linear(np.eye(n, dtype=np.int64)[::-1]),)
+
+    net = Network([Linear([[1, 0], [1, 1]]), Swap(), ReLU(), Linear([[1, -1]])])
+    f = tropicalize(net)
+    X = np.array([[F(1), F(-2)], [F(3), F(5)]], dtype=object)
+    assert f.evaluate(X).tolist() == net(X).tolist()
+
+
+def test_variable_names_and_repr():
+    f = tropicalize(Network.from_arrays([[[1, -1]]], [[0]]), variables=["u", "v"])
+    assert f.variables == ("u", "v")
+    assert "u" in str(f[0])
+
+
+# ------------------------------------------------------------------ bad input
+def test_bad_input():
+    with pytest.raises(TypeError, match="Network"):
+        tropicalize([[1.0]])
+    net = random_mlp([2, 3, 1])
+    with pytest.raises(TypeError, match="simplify"):
+        tropicalize(net, simplify="yes")
+    with pytest.raises(ValueError, match="max_monomials"):
+        tropicalize(net, max_monomials=0)
+    with pytest.raises(MemoryError, match="max_monomials=4.*simplify=True"):
+        tropicalize(random_mlp([2, 5, 5, 1]), simplify=False, max_monomials=4)
