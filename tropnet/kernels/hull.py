@@ -308,18 +308,9 @@ def _first_of_equal_rows_max(A: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.array(sorted(best.values()), dtype=np.int64)
 
 
-def _lp_vertices(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Upper-hull vertices of float points L (m, d) (last column the lift), by LPs.
-
-    Random directions x first: the unique winner of ``max_i (c_i + <a_i, x>)`` by a margin is a
-    vertex.  Each remaining point j gets an LP, ``max t`` s.t. ``(c_j - c_i) + <a_j - a_i, x>
-    >= t``, ``t <= 1``, over the vertices found so far; j is a non-vertex when ``t <= LP_TOL``
-    and a vertex when the optimal x also beats all points.  Only otherwise a second LP runs over
-    all points still in play (known non-vertices are dropped: removing a point that is in the
-    hull of the others changes no hull).  Returns ``(is_vertex mask, witnesses (m, d-1))``.
-    """
-    from .lp import solve_lp
-
+def _direction_vertices(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices found by random directions x: the winner of ``max_i (c_i + <a_i, x>)`` by a
+    margin.  Returns ``(is_vertex mask, witnesses (m, d-1))`` for float points L (m, d)."""
     m, d = L.shape
     r = d - 1
     A, c = L[:, :r], L[:, r]
@@ -332,28 +323,45 @@ def _lp_vertices(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for s0 in range(0, K, step):
         Xs = X[:, s0 : s0 + step]
         vals = A @ Xs + c[:, None]
-        top2 = np.partition(vals, m - 2, axis=0)[m - 2 :] if m >= 2 else vals
+        second = np.partition(vals, m - 2, axis=0)[m - 2]
         win = np.argmax(vals, axis=0)
-        margin = vals[win, np.arange(vals.shape[1])] - top2[0]
+        margin = vals[win, np.arange(vals.shape[1])] - second
         ok = margin > LP_TOL * (1.0 + np.abs(vals).max(axis=0))
         is_v[win[ok]] = True
         witness[win[ok]] = Xs[:, ok].T
-    active = np.ones(m, dtype=bool)
+    return is_v, witness
+
+
+def _witness_lp(L: np.ndarray, j: int, rows: np.ndarray) -> tuple[bool, np.ndarray]:
+    """``max t`` s.t. ``(c_j - c_i) + <a_j - a_i, x> >= t`` (i in rows), ``t <= 1``: is
+    ``t > LP_TOL``, and the optimal x."""
+    from .lp import solve_lp
+
+    r = L.shape[1] - 1
     cost = np.zeros(r + 1)
     cost[-1] = -1.0
-    lb = np.full(r + 1, -np.inf)
     ub = np.full(r + 1, np.inf)
     ub[-1] = 1.0
+    G = np.hstack([L[rows, :r] - L[j, :r], np.ones((len(rows), 1))])
+    status, z = solve_lp(cost, G, L[j, r] - L[rows, r], np.full(r + 1, -np.inf), ub)
+    return status == "optimal" and z[-1] > LP_TOL, z[:r]
 
-    def lp(j: int, rows: np.ndarray) -> tuple[bool, np.ndarray]:
-        G = np.hstack([A[rows] - A[j], np.ones((len(rows), 1))])
-        status, z = solve_lp(cost, G, c[j] - c[rows], lb, ub)
-        return status == "optimal" and z[-1] > LP_TOL, z[:r]
 
+def _lp_vertices(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Upper-hull vertices of float points L (m, d) (last column the lift), by LPs.
+
+    Random directions first (:func:`_direction_vertices`).  Each remaining point j gets the
+    witness LP over the vertices found so far: j is a non-vertex when ``t <= LP_TOL``, and a
+    vertex when the optimal x also beats all points.  Only otherwise a second LP runs over all
+    points still in play (known non-vertices are dropped: removing a point that is in the hull
+    of the others changes no hull).  Returns ``(is_vertex mask, witnesses (m, d-1))``.
+    """
+    m, d = L.shape
+    A, c = L[:, : d - 1], L[:, d - 1]
+    is_v, witness = _direction_vertices(L)
+    active = np.ones(m, dtype=bool)
     for j in np.flatnonzero(~is_v):
-        # first against the vertices found so far: a point inside their hull is inside the hull
-        known = np.flatnonzero(is_v)
-        found, x = lp(j, known)
+        found, x = _witness_lp(L, j, np.flatnonzero(is_v))
         if found:
             # a witness against the known vertices that also beats every other point settles it
             vals = A @ x + c
@@ -361,7 +369,7 @@ def _lp_vertices(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             found = bool(np.all(gap > LP_TOL * (1.0 + np.abs(vals).max())))
             if not found:
                 rows = np.flatnonzero(active)
-                found, x = lp(j, rows[rows != j])
+                found, x = _witness_lp(L, j, rows[rows != j])
         if found:
             is_v[j] = True
             witness[j] = x
@@ -573,66 +581,103 @@ def _inside_simplex(V: np.ndarray, P: np.ndarray) -> np.ndarray:
 def _exact_lp(L: np.ndarray) -> np.ndarray:
     """High-dimensional exact path: LPs propose, exact witnesses and convex combinations decide.
 
-    A proposed vertex j is certified by its LP witness x (rounded to a dyadic grid): exactly,
-    ``c_j + <a_j, x> > c_i + <a_i, x>`` for every other i.  A proposed non-vertex j is certified
-    by a convex combination: an LP finds weights ``lambda`` on other points with
-    ``sum lambda_i a_i = a_j`` and ``sum lambda_i c_i >= c_j``; they are recomputed exactly on
-    their support (flint) and checked.  Anything left goes to cdd.gmp.
+    Random directions propose vertices with witnesses x.  Every other point j first gets the
+    convex-combination LP (weights ``lambda >= 0`` on the other points with ``sum lambda_i a_i =
+    a_j``, ``sum lambda_i = 1``, maximal ``sum lambda_i c_i``); the weights are recomputed
+    exactly on their support (flint) and, when ``sum lambda_i c_i >= c_j`` holds exactly, j is a
+    certified non-vertex.  Otherwise the witness LP proposes an x.  A witness (rounded to the
+    grid 2**-40) certifies j when exactly ``c_j + <a_j, x> > c_i + <a_i, x>`` for every other i.
+    Anything left goes to :func:`_decide_with_cdd`.
     """
-    from .lp import solve_lp
-
-    flint = _flint()
     m, d = L.shape
     r = d - 1
     Lf = L.astype(np.float64)
     mu = Lf.mean(axis=0)
     scale = np.abs(Lf - mu).max(axis=0)
     scale[scale == 0] = 1.0
-    is_v, witness = _lp_vertices((Lf - mu) / scale)
-    Az, cz = L[:, :r], L[:, r]
-    vertex = np.zeros(m, dtype=bool)
-    # witnesses in integer coordinates (x_k * s_c / s_k), rounded to the grid 2**-40
-    Aobj, cobj = Az.astype(object), cz.astype(object) * (1 << 40)
-    for j in np.flatnonzero(is_v):
-        x = witness[j] * scale[r] / scale[:r]
-        if not np.all(np.isfinite(x)):
-            continue
-        xz = np.array([int(v) for v in np.round(x * 2.0**40)], dtype=object)
-        vals = Aobj @ xz + cobj
-        vertex[j] = bool(np.all(np.delete(vals, j) < vals[j]))
-    non_vertex = np.zeros(m, dtype=bool)
     Ln = (Lf - mu) / scale
-    for j in np.flatnonzero(~is_v):
+    is_v, witness = _direction_vertices(Ln)
+    vertex = np.zeros(m, dtype=bool)
+    non_vertex = np.zeros(m, dtype=bool)
+    for j in np.flatnonzero(is_v):
+        vertex[j] = _exact_witness(L, j, witness[j] * scale[r] / scale[:r])
+    for j in np.flatnonzero(~vertex):
+        # weights on the known vertices first (a small LP), then on every point still in play
+        known = np.flatnonzero(vertex)
         pool = np.flatnonzero(~non_vertex)
-        others = pool[pool != j]
-        M = np.vstack([Ln[others, :r].T, np.ones(len(others))])
-        rhs = np.concatenate([Ln[j, :r], [1.0]])
-        status, lam = solve_lp(
-            -Ln[others, r], np.vstack([M, -M]), np.concatenate([rhs, -rhs]) + 1e-12,
-            np.zeros(len(others)), np.full(len(others), np.inf),
-        )
-        if status != "optimal":
-            continue
-        S = others[lam > 1e-10]
-        if len(S) == 0 or len(S) > r + 1:
-            continue
-        MS = flint.fmpq_mat([[int(v) for v in Az[S, k]] for k in range(r)] + [[1] * len(S)])
-        b = flint.fmpq_mat([[int(v)] for v in Az[j]] + [[1]])
-        G = MS.transpose() * MS
-        if G.rank() < len(S):
-            continue
-        sol = G.solve(MS.transpose() * b)
-        if MS * sol != b:
-            continue
-        weights = [sol[i, 0] for i in range(len(S))]
-        if min(weights) < 0:
-            continue
-        if sum(w * int(cz[i]) for w, i in zip(weights, S)) >= int(cz[j]):
+        if _exact_combination(L, Ln, j, known) or _exact_combination(L, Ln, j, pool[pool != j]):
             non_vertex[j] = True
+            continue
+        rows = np.flatnonzero(~non_vertex)
+        found, x = _witness_lp(Ln, j, rows[rows != j])
+        if found:
+            vertex[j] = _exact_witness(L, j, x * scale[r] / scale[:r])
     undecided = np.flatnonzero(~vertex & ~non_vertex)
     if len(undecided):
         return _decide_with_cdd(L, np.flatnonzero(vertex), undecided)
     return np.flatnonzero(vertex)
+
+
+_U = 2.0**-52
+
+
+def _exact_witness(L: np.ndarray, j: int, x: np.ndarray) -> bool:
+    """Exactly: does monomial j strictly win at x (rounded to the grid 2**-40)?  A float
+    filter with a rigorous error bound decides clear gaps; close ones are redone in integers."""
+    m, d = L.shape
+    r = d - 1
+    if not np.all(np.isfinite(x)) or np.abs(x).max(initial=0) >= 2.0**12:
+        return False
+    xz = np.round(x * 2.0**40)  # integers below 2**52: exact as floats
+    Af = L[:, :r].astype(np.float64)
+    cf = L[:, r].astype(np.float64) * 2.0**40
+    vals = Af @ xz + cf
+    err = (r + 4) * _U * (np.abs(Af) @ np.abs(xz) + np.abs(cf)) * (1.0 + 1e-6)
+    gap = vals[j] - vals
+    clear = gap > err + err[j]
+    clear[j] = True
+    if clear.all():
+        return True
+    close = np.flatnonzero(~clear)
+    if np.any(gap[close] < -(err[close] + err[j])):
+        return False
+    xi = [int(v) for v in xz]
+    val = [sum(int(L[i, k]) * xi[k] for k in range(r)) + (int(L[i, r]) << 40) for i in (j, *close)]
+    return all(v < val[0] for v in val[1:])
+
+
+def _exact_combination(L: np.ndarray, Ln: np.ndarray, j: int, others: np.ndarray) -> bool:
+    """Exactly certify that point j lies in conv(others) + ray, from LP weights on their support."""
+    from .lp import solve_lp
+
+    flint = _flint()
+    r = L.shape[1] - 1
+    if len(others) == 0:
+        return False
+    M = np.vstack([Ln[others, :r].T, np.ones(len(others))])
+    rhs = np.concatenate([Ln[j, :r], [1.0]])
+    status, lam = solve_lp(
+        -Ln[others, r],
+        np.vstack([M, -M]),
+        np.concatenate([rhs + 1e-12, -rhs + 1e-12]),
+        np.zeros(len(others)),
+        np.full(len(others), np.inf),
+    )
+    if status != "optimal":
+        return False
+    S = others[lam > 1e-10]
+    if len(S) == 0 or len(S) > r + 1:
+        return False
+    MS = flint.fmpq_mat([[int(v) for v in L[S, k]] for k in range(r)] + [[1] * len(S)])
+    b = flint.fmpq_mat([[int(v)] for v in L[j, :r]] + [[1]])
+    G = MS.transpose() * MS
+    if G.rank() < len(S):
+        return False
+    sol = G.solve(MS.transpose() * b)
+    if MS * sol != b:
+        return False
+    weights = [sol[i, 0] for i in range(len(S))]
+    return min(weights) >= 0 and sum(w * int(L[i, r]) for w, i in zip(weights, S)) >= int(L[j, r])
 
 
 def _decide_with_cdd(L: np.ndarray, known: np.ndarray, undecided: np.ndarray) -> np.ndarray:
