@@ -186,3 +186,17 @@ def test_operations_with_constants_and_modes():
     assert (x * 0.5).is_exact is False and (x * F(1, 2)).is_exact
     assert (x + (-math.inf)) == x                      # -inf is the tropical zero
     assert 3 + x == x + 3 and 2 * x == x * 2
+
+
+def test_huge_denominators_take_the_python_int_path():
+    # common denominators beyond int64, also when one factor's array is all zeros
+    big = F(1, 2**70)
+    p = TropicalPolynomial([[0]], [0])
+    q = TropicalPolynomial([[big]], [F(1, 3**50)])
+    assert (p * q).exponents[0, 0] == big and (p * q).coefficients[0] == F(1, 3**50)
+    assert TropicalPolynomial([[0]], [big])([F(1, 3**45)]) == big
+    assert q([F(1, 3**45)]) == big * F(1, 3**45) + F(1, 3**50)
+    r = (q + p) * (q + F(1, 7**30))
+    X = np.array([[F(k, 3**41)] for k in range(-3, 4)], dtype=object)
+    want = [max(a, b) + max(a, F(1, 7**30)) for a, b in zip(q(X), p(X))]
+    assert r(X).tolist() == want

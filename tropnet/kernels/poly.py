@@ -326,7 +326,7 @@ def _evaluate_exact(E: np.ndarray, c: np.ndarray, X: np.ndarray) -> np.ndarray:
             int(np.abs(Ez).max(initial=0)) * int(np.abs(Xz).max(initial=0)) * max(n, 1) * dc
             + int(np.abs(cz).max(initial=0)) * dE * dx
         )
-        fast = fits_int64(bound)
+        fast = fits_int64(max(bound, dc, dE * dx))
     best = np.empty(k, dtype=object)
     if fast:
         step = max(1, _CHUNK // len(c))

@@ -106,7 +106,7 @@ def rescale(z: np.ndarray, d: int, new_d: int) -> np.ndarray:
     if factor == 1:
         return z
     if z.dtype != object and z.size:
-        bound = int(np.abs(z).max()) * factor
+        bound = max(int(np.abs(z).max()) * factor, factor)  # the factor itself must fit too
         if fits_int64(bound):
             return z * np.int64(factor)
     elif z.size == 0:
