@@ -63,6 +63,7 @@ def region_counts(
         Non-numeric ``x`` values (such as width lists) are placed in order of appearance.
     by
         A column whose values split the rows into separately coloured series (e.g. ``"algebra"``).
+        Calling again on the same axes adds series in the next colour and marker.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> rows = [{"w": 2, "n": 4, "alg": "R"}, {"w": 4, "n": 11, "alg": "R"}, {"w": 2, "n": 3, "alg": "C"}]
@@ -77,6 +78,7 @@ def region_counts(
         if col not in rows[0]:
             raise KeyError(f"region_counts: the table has no column {col!r} (columns: {', '.join(rows[0])})")
     ax = new_axes(ax, figsize=(5.0, 3.6))
+    n_before = len(ax.containers)
     series: dict[Any, list[dict[str, Any]]] = {}
     for r in rows:
         series.setdefault(_key(r[by]) if by else None, []).append(r)
@@ -102,14 +104,15 @@ def region_counts(
             err = np.array([np.mean([float(r[yerr]) for r in groups[v]]) for v in xv])
         else:
             err = np.array([np.std([float(r[y]) for r in groups[v]]) for v in xv])
-        color = OKABE_ITO[1 + k % (len(OKABE_ITO) - 1)] if by else "black"
+        j = k + n_before  # series already on the axes (earlier calls) keep their style
+        color = OKABE_ITO[j % len(OKABE_ITO)]
         markers = "osD^v<>p"
         ax.errorbar(
             pos,
             mean,
             yerr=err,
             color=color,
-            marker=markers[k % len(markers)],
+            marker=markers[j % len(markers)],
             markersize=4,
             capsize=3,
             linewidth=1.2,
@@ -128,6 +131,6 @@ def region_counts(
     ax.set_ylabel(y.replace("_", " "))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    if by or label:
+    if by or label or n_before:
         ax.legend(frameon=False)
     return ax

@@ -405,6 +405,7 @@ def decision_boundary(
     threshold: float = 0.0,
     classes: tuple[int, int] = (0, 1),
     show_regions: bool = True,
+    shade: bool = True,
     plane: Sequence[Any] | None = None,
     colors: tuple[str, str] = ("#56B4E9", "#E69F00"),
 ) -> Any:
@@ -412,7 +413,8 @@ def decision_boundary(
 
     For two (or more) outputs the boundary is ``f_i = f_j`` for ``classes=(i, j)``; for one
     output it is ``f = threshold``.  On each convex cell the score difference is affine, so
-    the boundary is one exact segment per cell it crosses.  The last line collection on the
+    the boundary is one exact segment per cell it crosses.  ``shade`` fills the two classes
+    (exact polygons), ``show_regions`` outlines the linear regions.  The last line collection on the
     axes holds the boundary segments.
 
     >>> import matplotlib; matplotlib.use("Agg")
@@ -451,8 +453,9 @@ def decision_boundary(
                         cut.append(poly[k] + t * (poly[m] - poly[k]))
                 if len(cut) >= 2:
                     segs.append(np.array(cut[:2]))
-    ax.add_collection(PolyCollection(neg, facecolors=colors[0], edgecolors="none", alpha=0.35, zorder=1))
-    ax.add_collection(PolyCollection(pos, facecolors=colors[1], edgecolors="none", alpha=0.35, zorder=1))
+    if shade:
+        ax.add_collection(PolyCollection(neg, facecolors=colors[0], edgecolors="none", alpha=0.35, zorder=1))
+        ax.add_collection(PolyCollection(pos, facecolors=colors[1], edgecolors="none", alpha=0.35, zorder=1))
     if show_regions:
         ax.add_collection(LineCollection(part.outline_segments(), colors="0.55", linewidths=0.4, zorder=2))
     boundary = LineCollection(segs, colors="black", linewidths=1.6, zorder=3, label="decision boundary")
