@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .._numbers import to_exact, to_float
+from ..kernels import poly as K
 from .polynomial import TropicalPolynomial, _check_names
 from .rational import TropicalRational
 
@@ -59,7 +60,9 @@ def _poly_to_sympy(p: TropicalPolynomial) -> Any:
             if ak != 0:
                 expr = expr + _number(ak) * s
         terms.append(expr)
-    return terms[0] if len(terms) == 1 else sympy.Max(*terms)
+    # evaluate=False: sympy's pairwise simplification of Max is quadratic and slow (minutes for
+    # a few hundred terms); the terms are already distinct monomials
+    return terms[0] if len(terms) == 1 else sympy.Max(*terms, evaluate=False)
 
 
 def to_sympy(f: TropicalPolynomial | TropicalRational) -> Any:
@@ -77,6 +80,19 @@ def to_sympy(f: TropicalPolynomial | TropicalRational) -> Any:
             return _poly_to_sympy(f.numerator)
         return _poly_to_sympy(f.numerator) - _poly_to_sympy(f.denominator)
     raise TypeError(f"to_sympy needs a TropicalPolynomial or TropicalRational, got {type(f).__name__}")
+
+
+def _is_one(p: TropicalPolynomial) -> bool:
+    return len(p) == 1 and not np.any(p.exponents != 0) and p.coefficients[0] == 0
+
+
+def _sum_many(polys: list[TropicalPolynomial], names: tuple[str, ...]) -> TropicalPolynomial:
+    """The tropical sum of many polynomials with one merge (float if any of them is float)."""
+    exact = all(p.is_exact for p in polys)
+    pairs = [(p.exponents, p.coefficients) if exact or not p.is_exact else K.to_float_poly(p.exponents,
+             p.coefficients) for p in polys]
+    E, c = K.normalize(np.concatenate([e for e, _ in pairs]), np.concatenate([c for _, c in pairs]))
+    return TropicalPolynomial._from_arrays(E, c, names)
 
 
 def _natural_key(name: str) -> tuple:
@@ -105,8 +121,31 @@ class _Parser:
             return F * shift, TropicalPolynomial.constant(zero, G.nvars, G.variables)
         return F, G
 
+    def linear(self, e: Any) -> TropicalPolynomial | None:
+        """The monomial ``c + <a, x>`` when ``e`` is an affine expression, else None."""
+        sympy = _sympy()
+        if not (e.is_Add or e.is_Mul or e.is_Symbol):
+            return None
+        terms = e.as_coefficients_dict()
+        a = [0] * self.n
+        const: Any = 0
+        for key, coef in terms.items():
+            if not (coef.is_Rational or coef.is_Float):
+                return None
+            value = to_exact(coef) if coef.is_Rational else to_float(coef, name=f"coefficient {coef}")
+            if key is sympy.S.One:
+                const = value
+            elif key.is_Symbol:
+                a[self.index[key.name]] = value
+            else:
+                return None
+        return TropicalPolynomial([a], [const], self.names)
+
     def parse(self, e: Any) -> tuple[TropicalPolynomial, TropicalPolynomial]:
         sympy = _sympy()
+        mono = self.linear(e)
+        if mono is not None:
+            return mono, self.one()
         if e.is_Symbol:
             k = self.index[e.name]
             E = np.zeros((1, self.n), dtype=np.int64)
@@ -150,6 +189,8 @@ class _Parser:
             parts = [self.parse(a) for a in e.args]
             if isinstance(e, sympy.Min):
                 parts = [(g, f) for f, g in parts]
+            elif all(_is_one(g) for _, g in parts):  # a plain max of polynomials: one merge
+                return _sum_many([f for f, _ in parts], self.names), self.one()
             den = self.one()
             for _, g in parts:
                 den = den * g
