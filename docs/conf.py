@@ -11,6 +11,7 @@ Build (warnings are errors): ``sphinx-build -W -b html docs docs/_build/html``.
 from __future__ import annotations
 
 import inspect
+import re
 import shutil
 import sys
 import types
@@ -51,7 +52,8 @@ myst_heading_anchors = 3
 nb_execution_mode = "off"
 nb_merge_streams = True
 # notebooks written by several people: a skipped heading level or an unknown widget output is not an error
-suppress_warnings = ["myst.header", "mystnb.unknown_mime_type"]
+# and a name documented on two classes (``n`` of two layers) is an ambiguous but harmless reference
+suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "ref.python"]
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
@@ -213,12 +215,30 @@ def _prose_out_of_sections(app, what, name, obj, options, lines: list[str]) -> N
         lines[:] = out[:k] + moved + out[k:]
 
 
+_BARS = re.compile(r"(?<![\\|`])\|([^|\s`][^|`]*?)\|(?![|_`])")
+_LITERAL = re.compile(r"(``.*?``|`[^`]*`)")
+
+
+def _escape_bars(app, what, name, obj, options, lines: list[str]) -> None:
+    """``|G|`` (a cardinality, an absolute value) is not an rST substitution: escape the bars
+    outside inline literals and roles."""
+    for i, line in enumerate(lines):
+        if "|" not in line or line.lstrip().startswith(("|", "+")):
+            continue
+        parts = _LITERAL.split(line)
+        lines[i] = "".join(p if k % 2 else _BARS.sub(r"\\|\1\\|", p) for k, p in enumerate(parts))
+
+
 def _fill_api(app, docname: str, source: list[str]) -> None:
     if docname == "api":
         source[0] = source[0].replace(".. tropnet-api-reference::", api_reference_text())
+    if docname == "benchmarks" and not (ROOT / "benchmarks" / "RESULTS.md").exists():
+        start = source[0].index("```{include}")
+        source[0] = source[0][:start] + "*No benchmark has been recorded in `benchmarks/RESULTS.md` yet.*\n"
 
 
 def setup(app):  # noqa: ANN001, ANN201
     app.connect("source-read", _fill_api)
     app.connect("autodoc-process-docstring", _prose_out_of_sections, priority=400)
+    app.connect("autodoc-process-docstring", _escape_bars, priority=600)
     return {"parallel_read_safe": True}

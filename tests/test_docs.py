@@ -1,0 +1,97 @@
+"""The documentation builds warning-free, documents every public name, and the repo is ruff-clean."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import tropnet
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _load_conf() -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location("tropnet_docs_conf", DOCS / "conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    return conf
+
+
+@pytest.mark.skipif(
+    not (_has("sphinx") and _has("myst_nb") and _has("furo")), reason="sphinx, myst-nb or furo missing"
+)
+def test_sphinx_build_is_warning_free(tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(DOCS), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert (out / "api.html").exists() and (out / "mathematics.html").exists()
+    api = (out / "api.html").read_text(encoding="utf-8")
+    for name in ("tropicalize", "linear_regions", "TropicalPolynomial", "Network"):
+        if hasattr(tropnet, name):
+            assert f'id="tropnet.{name}"' in api, name
+    tutorials = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+    for stem in tutorials:
+        assert (out / "tutorials" / f"{stem}.html").exists(), stem
+
+
+@pytest.mark.skipif(not _has("sphinx"), reason="sphinx missing")
+def test_api_reference_lists_every_public_name() -> None:
+    text = _load_conf().api_reference_text()
+    public = [
+        n
+        for n in vars(tropnet)
+        if not n.startswith("_")
+        and not isinstance(getattr(tropnet, n), types.ModuleType)
+        and n != "annotations"
+    ]
+    missing = [n for n in public if f"tropnet.{n}\n" not in text]
+    assert not missing, missing
+    assert "tropnet.plot.regions" in text and "tropnet.plot.tropical_curve" in text
+
+
+def test_cli_page_json_example_is_a_valid_network() -> None:
+    from tropnet.cli import network_from_spec
+
+    page = (DOCS / "cli.md").read_text(encoding="utf-8")
+    block = re.search(r"```json\n(.*?)```", page, re.S).group(1)
+    net = network_from_spec(json.loads(block))
+    assert net.exact and net.input_dim == 2 and net.output_dim == 1
+
+
+def test_readme_keeps_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = [ln for ln in ci.splitlines() if ln.startswith("apt-get")][0]
+    assert test_command in readme
+    assert (
+        "python3 -m venv .venv && .venv/bin/pip install -c constraints.txt -e . && .venv/bin/tropnet demo"
+        in readme
+    )
+    assert (ROOT / "docs" / "_static" / "demo.png").stat().st_size > 20000
+
+
+def test_ruff_is_clean() -> None:
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    if not Path(ruff).exists():
+        pytest.skip("ruff is not installed")
+    proc = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout[-4000:]
