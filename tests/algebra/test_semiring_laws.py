@@ -76,3 +76,15 @@ def test_power_by_a_fraction_is_exact():
     assert h.exponents.tolist() == [[0, Fraction(3, 2)], [Fraction(1, 2), 0]]
     assert h.coefficients.tolist() == [1, Fraction(1, 6)]
     assert h**2 == p
+
+
+def test_float_laws_hold_as_functions_with_rounding():
+    # non-dyadic floats: sums round differently by order, == tolerates EQ_RTOL
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        p, q, r = (TropicalPolynomial(rng.integers(0, 3, size=(4, 2)).astype(float), rng.normal(size=4))
+                   for _ in range(3))
+        assert (p * q) * r == p * (q * r)
+        assert p * (q + r) == p * q + p * r
+        assert hash((p * q) * r) == hash(p * (q * r))
+        assert p * q != (p * q) * 1e-9  # shifted by 1e-9: a different function

@@ -43,7 +43,10 @@ from .newton import dual_subdivision, newton_polytope, num_linear_regions
 if TYPE_CHECKING:
     from .rational import TropicalRational
 
-__all__ = ["TropicalPolynomial", "variables", "default_variable_names"]
+__all__ = ["TropicalPolynomial", "variables", "default_variable_names", "EQ_RTOL"]
+
+EQ_RTOL = 1e-12
+"""Float mode: relative tolerance of ``==`` between simplified forms."""
 
 
 def default_variable_names(n: int) -> tuple[str, ...]:
@@ -355,7 +358,11 @@ class TropicalPolynomial:
         return self._simplified
 
     def __eq__(self, other: Any) -> bool:
-        """Equality as functions on R^n (compares simplified forms; names are ignored)."""
+        """Equality as functions on R^n: the simplified forms coincide (names are ignored).
+
+        Exact when both are exact; when a float polynomial is involved, exponents and
+        coefficients of the simplified forms may differ by ``EQ_RTOL`` times the largest entry.
+        """
         from .rational import TropicalRational
 
         if isinstance(other, TropicalRational):
@@ -369,18 +376,30 @@ class TropicalPolynomial:
         a, b = self.simplify(), q.simplify()
         if len(a) != len(b):
             return False
-        if a.is_exact != b.is_exact:
-            (Ea, ca), (Eb, cb) = K.to_float_poly(a._E, a._c), K.to_float_poly(b._E, b._c)
-            return bool(np.array_equal(Ea, Eb) and np.array_equal(ca, cb))
-        return bool(np.array_equal(a._E, b._E) and np.array_equal(a._c, b._c))
+        if a.is_exact and b.is_exact:
+            return bool(np.array_equal(a._E, b._E) and np.array_equal(a._c, b._c))
+        # float mode: the simplified forms agree up to EQ_RTOL (relative to the largest entry)
+        (Ea, ca), (Eb, cb) = K.to_float_poly(a._E, a._c), K.to_float_poly(b._E, b._c)
+        if Ea.shape != Eb.shape:
+            return False
+        if not len(ca):
+            return True
+        # the sorted order can differ when exponents differ by rounding: match rows by sorting
+        # on rounded exponents
+        key_a = np.lexsort(np.round(Ea, 9).T[::-1])
+        key_b = np.lexsort(np.round(Eb, 9).T[::-1])
+        Ea, ca, Eb, cb = Ea[key_a], ca[key_a], Eb[key_b], cb[key_b]
+        scale = max(1.0, float(np.abs(Ea).max(initial=0)), float(np.abs(ca).max()))
+        tol = EQ_RTOL * scale
+        return bool(np.all(np.abs(Ea - Eb) <= tol) and np.all(np.abs(ca - cb) <= tol))
 
     def __ne__(self, other: Any) -> bool:
         eq = self.__eq__(other)
         return eq if eq is NotImplemented else not eq
 
     def __hash__(self) -> int:
-        s = self.simplify()
-        return hash((self.nvars, tuple(map(tuple, s._E.tolist())), tuple(s._c.tolist())))
+        # consistent with the tolerant float equality: only what equal functions share exactly
+        return hash((self.nvars, len(self.simplify())))
 
     # ------------------------------------------------------------------ geometry
     def newton_polytope(self) -> np.ndarray:

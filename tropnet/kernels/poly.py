@@ -40,7 +40,7 @@ from .._numbers import (
     to_exact,
     to_float,
 )
-from .hull import upper_hull_vertices
+from . import hull
 from .scaled import as_int_array, fits_int64, from_scaled, plain_exact, rescale, to_scaled
 
 __all__ = [
@@ -375,9 +375,18 @@ def upper_hull_mask(E: np.ndarray, c: np.ndarray) -> np.ndarray:
         keys_E = Ef
         E, c = Ef, cf
     reps = live[reps]
-    verts = upper_hull_vertices(keys_E[reps], c[reps])
+    verts = hull.upper_hull_vertices(keys_E[reps], c[reps])
     mask[reps[verts]] = True
     return mask
+
+
+def upper_hull_vertices(E: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Sorted indices of the monomials that matter (see :func:`upper_hull_mask`).
+
+    >>> upper_hull_vertices(np.array([[2.0], [1.0], [0.0], [2.0]]), np.array([0.0, 0.0, 0.0, -1.0])).tolist()
+    [0, 2]
+    """
+    return np.flatnonzero(upper_hull_mask(E, c))
 
 
 def prune(E: np.ndarray, c: np.ndarray) -> Poly:
@@ -390,7 +399,7 @@ def prune(E: np.ndarray, c: np.ndarray) -> Poly:
     E, c = normalize(E, c)
     if len(c) <= 1:
         return E, c
-    keep = upper_hull_vertices(E, c)
+    keep = hull.upper_hull_vertices(E, c)
     return E[keep], c[keep]
 
 
