@@ -175,12 +175,56 @@ class _Pool:
     """Append-only vertex pool plus cells as CSR lists of vertex ids."""
 
     def __init__(self, X, T, off, ids, pat):
-        self.X = X  # (V, d) coordinates
-        self.T = T  # (V, w) int32 tight constraint ids, sorted, padded with _PAD
-        self.Z = None  # (V, m) current pre-activations
+        self._set_vertices(X, T, None)
         self.off = off  # (C + 1,) int64
         self.ids = ids  # (nnz,) int64
         self.pat = pat  # (C, U) int32
+
+    # X (V, d) coordinates, T (V, w) int32 tight ids (sorted, padded with _PAD), Z (V, m)
+    # current pre-activations: views of growable buffers (capacity doubles on append).
+    def _set_vertices(self, X, T, Z) -> None:
+        self._X, self._T, self._Z = X, T, Z
+        self.nV = len(X)
+        self._views()
+
+    def _views(self) -> None:
+        n = self.nV
+        self.X = self._X[:n]
+        self.T = self._T[:n]
+        self.Z = None if self._Z is None else self._Z[:n]
+
+    def set_Z(self, Z) -> None:
+        self._Z = None if Z is None else np.concatenate([Z, np.zeros((len(self._X) - self.nV,) + Z.shape[1:],
+                                                                     dtype=Z.dtype)])
+        self._views()
+
+    def widen(self, w: int) -> None:
+        if w > self._T.shape[1]:
+            extra = np.full((len(self._T), w - self._T.shape[1]), _PAD, dtype=np.int32)
+            self._T = np.hstack([self._T, extra])
+            self._views()
+
+    def append(self, Xn, Tn, Zn) -> None:
+        nv = len(Xn)
+        need = self.nV + nv
+        if need > len(self._X):
+            cap = max(need, 2 * len(self._X))
+
+            def grow(a):
+                out = np.empty((cap,) + a.shape[1:], dtype=a.dtype)
+                out[: self.nV] = a[: self.nV]
+                return out
+
+            self._X = grow(self._X)
+            self._T = grow(self._T)
+            if self._Z is not None:
+                self._Z = grow(self._Z)
+        self._X[self.nV : need] = Xn
+        self._T[self.nV : need] = Tn
+        if self._Z is not None:
+            self._Z[self.nV : need] = Zn
+        self.nV = need
+        self._views()
 
     @property
     def ncells(self) -> int:
@@ -191,10 +235,7 @@ class _Pool:
 
     def compact(self) -> None:
         used, inv = np.unique(self.ids, return_inverse=True)
-        self.X = self.X[used]
-        self.T = self.T[used]
-        if self.Z is not None:
-            self.Z = self.Z[used]
+        self._set_vertices(self.X[used], self.T[used], None if self.Z is None else self.Z[used])
         self.ids = inv.astype(np.int64)
 
     def add_tight(self, vids: np.ndarray, cid: np.ndarray) -> None:
@@ -217,9 +258,7 @@ class _Pool:
         cnt = (self.T[vids] != _PAD).sum(axis=1)
         pos = cnt + rank
         need = int(pos.max()) + 1
-        if need > self.T.shape[1]:
-            extra = np.full((self.T.shape[0], need - self.T.shape[1]), _PAD, dtype=np.int32)
-            self.T = np.hstack([self.T, extra])
+        self.widen(need)
         self.T[vids, pos] = cid
         self.T[np.unique(vids)] = np.sort(self.T[np.unique(vids)], axis=1)
 
@@ -394,7 +433,7 @@ def refine(
             if st.kind == "affine":
                 continue
             pool.compact()
-            pool.Z = forward_stages(stages[:si], pool.X)
+            pool.set_Z(forward_stages(stages[:si], pool.X))
             base, col = prog.unit_base[si], prog.col_base[si]
             if st.kind in ("threshold", "leaky"):
                 for j, u in enumerate(st.idx):
@@ -407,7 +446,7 @@ def refine(
                 for g in range(G):
                     eng.group(st.groups[g], col + g, base + g * k * k, k)
                     _tick(bar, k)
-            pool.Z = None
+            pool.set_Z(None)
     finally:
         if bar is not None:
             bar.close()
@@ -571,30 +610,16 @@ class _Engine:
         if gen.any():
             ge = ent[gen]
             Tgg, vg, cg = Tg[gen], valid[gen], cells[gen]
-            R = self.prog.R
-            idx = np.where(vg, Tgg, -1)
-            hs = R[idx].sum(axis=1)  # uint64 wrap-around
-            rows, cols = np.nonzero(vg)
-            keys = (hs[rows] - R[idx[rows, cols]]) ^ (cg[rows].astype(np.uint64) * _MIX)
-            order = np.argsort(keys, kind="stable")
-            ks = keys[order]
-            eq = np.nonzero(ks[1:] == ks[:-1])[0]
-            r1, r2 = rows[order[eq]], rows[order[eq + 1]]
-            c1, c2 = cols[order[eq]], cols[order[eq + 1]]
-            ok = (cg[r1] == cg[r2]) & (sg[ge[r1]] != sg[ge[r2]])
-            r1, r2, c1, c2 = r1[ok], r2[ok], c1[ok], c2[ok]
-            w = Tgg.shape[1]
-            ar = np.arange(w)[None, :]
-            A1 = np.sort(np.where(vg[r1] & (ar != c1[:, None]), Tgg[r1], _PAD), axis=1)
-            A2 = np.sort(np.where(vg[r2] & (ar != c2[:, None]), Tgg[r2], _PAD), axis=1)
-            same = (A1 == A2).all(axis=1)
-            r1, r2, A1 = r1[same], r2[same], A1[same]
-            pos_first = sg[ge[r1]] > 0
-            ep = np.where(pos_first, ge[r1], ge[r2])
-            en = np.where(pos_first, ge[r2], ge[r1])
-            e_pos.append(ep)
-            e_neg.append(en)
-            common.append(A1[:, : d - 1] if d > 1 else np.zeros((len(ep), 0), dtype=np.int32))
+            # cells are independent: process them in chunks of about 2^20 keys (cache-sized)
+            bounds = np.flatnonzero(np.r_[True, cg[1:] != cg[:-1]])
+            per = max(1, (1 << 20) // max(1, Tgg.shape[1]))
+            cuts = bounds[np.searchsorted(bounds, np.arange(0, len(cg), per))]
+            cuts = np.unique(np.r_[cuts, len(cg)])
+            for a, b in zip(cuts[:-1], cuts[1:]):
+                ep, en, cm = self._edges_generic(sg, ge[a:b], Tgg[a:b], vg[a:b], cg[a:b])
+                e_pos.append(ep)
+                e_neg.append(en)
+                common.append(cm)
         if bad_cell.any():
             ep, en, cm = self._edges_degenerate(sg, np.nonzero(bad_cell)[0], ent, Tg, valid, cells)
             e_pos.append(ep)
@@ -609,6 +634,69 @@ class _Engine:
             np.concatenate(e_neg).astype(np.int64),
             np.vstack(common).astype(np.int32) if common else np.zeros((0, 0), dtype=np.int32),
         )
+
+    def _edges_generic(self, sg, ge, Tgg, vg, cg):
+        """Key matching for cells whose cutting vertices are simple: every vertex emits, for each
+        of its ``d`` tight ids, the hash of the other ``d - 1`` (mixed with its cell); an edge is
+        a pair of equal keys with one vertex on each side.  Keys carry the emitting
+        (entry, column) in their low bits, so one ``np.sort`` of int64 finds all pairs; equal
+        hashes are re-checked on the actual id sets."""
+        d = self.prog.d
+        R = self.prog.R
+        n, w = Tgg.shape
+        full = bool(vg.all())
+        RT = R[Tgg] if full else R[np.where(vg, Tgg, -1)]
+        hs = RT.sum(axis=1)  # uint64, wraps around
+        K = (hs[:, None] - RT) ^ (cg.astype(np.uint64) * _MIX)[:, None]
+        if full:
+            code = np.arange(n * w, dtype=np.int64)
+            K = K.ravel()
+        else:
+            code = np.flatnonzero(vg.ravel()).astype(np.int64)
+            K = K.ravel()[code]
+        B = max(1, int(n * w).bit_length())
+        packed = ((K >> np.uint64(B + 1)) << np.uint64(B)).view(np.int64) | code
+        packed.sort()
+        hi = packed >> B
+        same = hi[1:] == hi[:-1]
+        cand1, cand2 = [], []
+        if same.any():
+            run_start = np.flatnonzero(np.r_[True, ~same])
+            run_len = np.diff(np.r_[run_start, len(packed)])
+            two = run_start[run_len == 2]
+            cand1.append(two)
+            cand2.append(two + 1)
+            for st, ln in zip(run_start[run_len > 2], run_len[run_len > 2]):
+                a, b = np.triu_indices(int(ln), 1)
+                cand1.append(st + a)
+                cand2.append(st + b)
+        if cand1:
+            i1 = np.concatenate(cand1)
+            i2 = np.concatenate(cand2)
+        else:
+            i1 = i2 = np.zeros(0, dtype=np.int64)
+        mask = (1 << B) - 1
+        k1, k2 = packed[i1] & mask, packed[i2] & mask
+        r1, c1 = np.divmod(k1, w)
+        r2, c2 = np.divmod(k2, w)
+        ok = (cg[r1] == cg[r2]) & (sg[ge[r1]] != sg[ge[r2]])
+        r1, r2, c1, c2 = r1[ok], r2[ok], c1[ok], c2[ok]
+        if full:
+            # rows are sorted and fully valid: dropping one column keeps them sorted
+            ar = np.arange(w - 1)[None, :]
+            A1 = np.take_along_axis(Tgg[r1], ar + (ar >= c1[:, None]), axis=1)
+            A2 = np.take_along_axis(Tgg[r2], ar + (ar >= c2[:, None]), axis=1)
+        else:
+            ar = np.arange(w)[None, :]
+            A1 = np.sort(np.where(vg[r1] & (ar != c1[:, None]), Tgg[r1], _PAD), axis=1)
+            A2 = np.sort(np.where(vg[r2] & (ar != c2[:, None]), Tgg[r2], _PAD), axis=1)
+        eq = (A1 == A2).all(axis=1)
+        r1, r2, A1 = r1[eq], r2[eq], A1[eq]
+        pos_first = sg[ge[r1]] > 0
+        ep = np.where(pos_first, ge[r1], ge[r2])
+        en = np.where(pos_first, ge[r2], ge[r1])
+        cm = A1[:, : d - 1] if d > 1 else np.zeros((len(ep), 0), dtype=np.int32)
+        return ep, en, cm
 
     def _edges_degenerate(self, sg, bad_cells, ent, Tg, valid, cells):
         """Combinatorial adjacency test in each degenerate cell (Fukuda & Prodon)."""
@@ -659,19 +747,17 @@ class _Engine:
         ecells = ecell[ep]
         k_new = cid[ecells].astype(np.int32)
         Tn = np.hstack([common, k_new[:, None]]) if common.size else k_new[:, None]
-        Tn = np.sort(Tn, axis=1)
-        V0 = len(p.X)
+        if self.prog.has_pairs or common.shape[1] != self.prog.d - 1 or (common == _PAD).any():
+            Tn = np.sort(Tn, axis=1)
+        V0 = p.nV
         nv = len(Xn)
         # pad the tight tables to a common width
         w = max(p.T.shape[1], Tn.shape[1])
-        if p.T.shape[1] < w:
-            p.T = np.hstack([p.T, np.full((len(p.T), w - p.T.shape[1]), _PAD, dtype=np.int32)])
+        p.widen(w)
         if Tn.shape[1] < w:
             Tn = np.hstack([Tn, np.full((nv, w - Tn.shape[1]), _PAD, dtype=np.int32)])
-        p.X = np.concatenate([p.X, Xn]) if nv else p.X
-        p.T = np.concatenate([p.T, Tn]) if nv else p.T
-        if p.Z is not None and nv:
-            p.Z = np.concatenate([p.Z, newZ])
+        if nv:
+            p.append(Xn, Tn, newZ)
         new_vid = np.arange(V0, V0 + nv, dtype=np.int64)
 
         # children: unchanged cells first, then the negative children, then the positive ones
@@ -697,8 +783,11 @@ class _Engine:
             parts_vid.append(new_vid)
         child = np.concatenate(parts_child)
         cv = np.concatenate(parts_vid)
-        order = np.argsort(child, kind="stable")
-        child, cv = child[order], cv[order]
+        # group by child with one int64 sort of (child, position) keys
+        packed = (child << 40) | np.arange(len(child), dtype=np.int64)
+        packed.sort()
+        order = packed & ((1 << 40) - 1)
+        child, cv = packed >> 40, cv[order]
         nchild = ns if clip else 2 * ns
         ccount = np.bincount(child - nk, minlength=nchild)
         counts = np.diff(p.off)

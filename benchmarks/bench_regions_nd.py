@@ -1,0 +1,62 @@
+# ruff: noqa: B023
+"""Timings of the n-D vertex engine (tropnet.regions.refine) and of the exact mode.
+
+Run: ``python benchmarks/bench_regions_nd.py``.  Warm timings (one untimed call), medians.
+The peers' times are in ``benchmarks/bench_regions.py`` (same networks, same seed).
+"""
+
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, ".")
+
+from tropnet import Box, count_linear_regions, linear_regions, random_mlp  # noqa: E402
+from tropnet.regions.refine import enumerate_cells  # noqa: E402
+
+
+def median_time(fn, reps):
+    fn()
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        out = fn()
+        ts.append(time.perf_counter() - t)
+    return out, float(np.median(ts))
+
+
+def main(which="all"):
+    rows = []
+    cases = [([2, 64, 64, 1], 10, 5), ([4, 16, 16, 1], 5, 5), ([6, 12, 12, 1], 5, 3)]
+    if which != "all":
+        cases = [c for c in cases if str(c[0][0]) in which.split(",")]
+    for widths, r, reps in cases:
+        net = random_mlp(widths, seed=0)
+        d = widths[0]
+        lo, hi = -r * np.ones(d), r * np.ones(d)
+        c, t_engine = median_time(lambda: enumerate_cells(net, lo, hi), reps)
+        rows.append((widths, f"[-{r},{r}]^{d}", "engine (float)", len(c), t_engine))
+        if d <= 4:
+            n, t = median_time(lambda: count_linear_regions(net, kind="activation"), 1)
+            rows.append((widths, "R^d", "count activation (float)", n, t))
+            rs, t = median_time(lambda: linear_regions(net, Box(-r, r), kind="activation"), 1)
+            rows.append((widths, f"[-{r},{r}]^{d}", "linear_regions activation (float)", len(rs), t))
+        print(*rows[-1], flush=True)
+    for widths, r in [([2, 16, 16, 1], 10), ([3, 8, 8, 1], 5)]:
+        net = random_mlp(widths, seed=0)
+        d = widths[0]
+        nf, tf = median_time(lambda: count_linear_regions(net, Box(-r, r), kind="activation"), 3)
+        ne, te = median_time(lambda: count_linear_regions(net, Box(-r, r), kind="activation", exact=True), 1)
+        dom = f"[-{r},{r}]^{d}"
+        rows.append((widths, dom, "count float / exact", f"{nf} / {ne}", f"{tf:.3f} / {te:.3f}"))
+        print(*rows[-1], flush=True)
+    print()
+    print("| network | domain | what | regions | seconds |")
+    print("|---|---|---|---|---|")
+    for w, dom, what, n, t in rows:
+        print(f"| {w} | {dom} | {what} | {n} | {t if isinstance(t, str) else f'{t:.3f}'} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "all")
