@@ -456,13 +456,50 @@ def _exact_polytope_vertices(Y: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate(found))
 
 
+def _simplex_planes(L: np.ndarray, simplices: np.ndarray) -> np.ndarray:
+    """Integer vectors ``v`` (S, d+1), gcd-reduced, with ``v[:d] . p + v[d] = 0`` on the points of
+    each simplex (rows of L); zero rows for degenerate simplices.
+
+    ``v_k = (-1)^k det(M without column k)`` for ``M = [points, 1]``.  The minors are computed
+    in float64 in one batch when Hadamard's bound keeps them below 2**40 (then rounding is
+    exact), else with python-flint.  Callers check the planes exactly anyway.
+    """
+    S, d = simplices.shape
+    out = np.zeros((S, d + 1), dtype=object)
+    slow = np.ones(S, dtype=bool)
+    if L.dtype != object and S:
+        M = np.concatenate([L[simplices].astype(np.float64), np.ones((S, d, 1))], axis=2)
+        ok = np.prod(np.linalg.norm(M, axis=2), axis=1) < 2.0**40
+        if ok.any():
+            Mo = M[ok]
+            minors = np.empty((len(Mo), d + 1))
+            for k in range(d + 1):
+                minors[:, k] = (-1) ** k * np.linalg.det(np.delete(Mo, k, axis=2))
+            v = np.round(minors).astype(np.int64)
+            g = np.gcd.reduce(np.abs(v), axis=1)
+            g[g == 0] = 1
+            out[ok] = (v // g[:, None]).astype(object)
+            slow = ~ok
+    if slow.any():
+        flint = _flint()
+        for i in np.flatnonzero(slow):
+            rows = [[*(int(x) for x in L[j]), 1] for j in simplices[i]]
+            basis, nullity = flint.fmpz_mat(rows).nullspace()
+            if nullity != 1:
+                continue
+            v = [int(basis[k, 0]) for k in range(d + 1)]
+            g = math.gcd(*v)
+            out[i] = [x // g for x in v]
+    return as_int_array(out)
+
+
 def _exact_planes(L: np.ndarray):
     """Qhull's facets of the integer points L (m, d), recomputed exactly and checked on all points.
 
     Returns ``(N, b, tight, simplices_per_plane, upper)`` for the distinct valid planes
-    ``N @ p <= b`` (``tight[j, h]``: point j lies on plane h), or ``None`` when Qhull fails.
+    ``N @ p <= b`` (``tight[j, h]``: point j lies on plane h; each listed simplex lies on its
+    plane), or ``None`` when Qhull fails.
     """
-    flint = _flint()
     m, d = L.shape
     Lf = L.astype(np.float64)
     mu = Lf.mean(axis=0)
@@ -472,34 +509,35 @@ def _exact_planes(L: np.ndarray):
         hull = ConvexHull((Lf - mu) / scale)
     except QhullError:
         return None
-    planes: dict[tuple, int] = {}
-    normals, offsets, plane_simplices = [], [], []
-    for simplex, eq in zip(hull.simplices, hull.equations):
-        rows = [[*(int(x) for x in L[i]), 1] for i in simplex]
-        basis, nullity = flint.fmpz_mat(rows).nullspace()
-        if nullity != 1:
-            continue
-        v = [int(basis[k, 0]) for k in range(d + 1)]
-        g = math.gcd(*v)
-        v = [x // g for x in v]
-        if sum(float(v[k]) * eq[k] / scale[k] for k in range(d)) < 0:
-            v = [-x for x in v]
-        key = tuple(v)
-        if key not in planes:
-            planes[key] = len(normals)
-            normals.append(v[:d])
-            offsets.append(-v[d])
-            plane_simplices.append([])
-        plane_simplices[planes[key]].append(simplex)
-    if not normals:
+    simplices = np.asarray(hull.simplices)
+    V = _simplex_planes(L, simplices)
+    # orient like Qhull's outward normals (eq is for the scaled coordinates)
+    direction = np.einsum("ij,ij->i", V[:, :d].astype(np.float64), hull.equations[:, :d] / scale)
+    flip = direction < 0
+    V = as_int_array(np.where(flip[:, None], -V, V))
+    nonzero = np.any(V != 0, axis=1)
+    simplices, V = simplices[nonzero], V[nonzero]
+    if not len(V):
         return None
-    N = as_int_array(np.array(normals, dtype=object))
-    b = as_int_array(np.array(offsets, dtype=object))
+    if V.dtype == object:
+        index: dict[tuple, int] = {}
+        inverse = np.array([index.setdefault(tuple(row), len(index)) for row in V.tolist()], dtype=np.int64)
+        planes = as_int_array(np.array(list(index), dtype=object).reshape(len(index), d + 1))
+    else:
+        planes, inverse = np.unique(V, axis=0, return_inverse=True)
+        inverse = np.asarray(inverse).ravel()
+    N = as_int_array(planes[:, :d])
+    b = as_int_array(-planes[:, d])
     S = _subtract(b[None, :], _matmul_int(L, N.T))  # slack of every point at every plane
     valid = np.all(S >= 0, axis=0)
-    tight = (S == 0)[:, valid]
+    tight_all = S == 0
+    plane_simplices: list[list[np.ndarray]] = [[] for _ in range(len(planes))]
+    for simplex, h in zip(simplices, inverse):
+        if tight_all[simplex, h].all():
+            plane_simplices[h].append(simplex)
+    tight = tight_all[:, valid]
     N, b = N[valid], b[valid]
-    plane_simplices = [s for s, ok in zip(plane_simplices, valid) if ok]
+    plane_simplices = [sl for sl, ok in zip(plane_simplices, valid) if ok]
     upper = np.array([int(x) > 0 for x in N[:, d - 1]], dtype=bool) if len(N) else np.zeros(0, bool)
     return N, b, tight, plane_simplices, upper
 
