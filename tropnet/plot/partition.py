@@ -41,8 +41,9 @@ class PlanarPartition:
     ----------
     polygons : list of list of (k, 2) arrays
         For each region, its convex cells as counter-clockwise polygons.
-    halfspaces : list of list of (A, b)
-        For each region, the halfspaces ``A x <= b`` of each cell (float).
+    halfspaces : list of list of (A, b) or None
+        For each region, the halfspaces ``A x <= b`` of each cell (float); ``None`` for a
+        region made of one cell (they serve only to find edges inside a region).
     maps : list of (W, c)
         The affine map ``x -> W x + c`` of each region (float).
     patterns : list of 1-D int arrays
@@ -54,7 +55,7 @@ class PlanarPartition:
     """
 
     polygons: list[list[np.ndarray]]
-    halfspaces: list[list[tuple[np.ndarray, np.ndarray]]]
+    halfspaces: list[list[tuple[np.ndarray, np.ndarray] | None]]
     maps: list[tuple[np.ndarray, np.ndarray]]
     patterns: list[np.ndarray]
     points: np.ndarray
@@ -76,34 +77,47 @@ class PlanarPartition:
         scale = float(np.max(self.hi - self.lo))
         eps = 1e-7 * scale
         tol = 1e-9 * scale
-        segs = []
-        for cells, hs in zip(self.polygons, self.halfspaces):
+        polys, region_of, cell_of = [], [], []
+        for r, cells in enumerate(self.polygons):
             for ci, poly in enumerate(cells):
-                if len(poly) < 3:
-                    continue
-                p0 = poly
-                p1 = np.roll(poly, -1, axis=0)
-                d = p1 - p0
-                length = np.hypot(d[:, 0], d[:, 1])
-                keep = length > tol
-                p0, p1, d, length = p0[keep], p1[keep], d[keep], length[keep]
-                normal = np.column_stack([d[:, 1], -d[:, 0]]) / length[:, None]  # outward for CCW
-                mid = 0.5 * (p0 + p1)
-                probe = mid + eps * normal
-                internal = np.zeros(len(mid), dtype=bool)
-                for cj, (A, b) in enumerate(hs):
-                    if cj != ci:
-                        internal |= np.all(probe @ A.T <= b + tol, axis=1)
-                on_domain = np.zeros(len(mid), dtype=bool)
-                if len(A_dom):
-                    r0 = np.abs(p0 @ A_dom.T - b_dom) <= tol * (1 + np.abs(b_dom))
-                    r1 = np.abs(p1 @ A_dom.T - b_dom) <= tol * (1 + np.abs(b_dom))
-                    on_domain = np.any(r0 & r1, axis=1)
-                sel = ~internal & (include_domain | ~on_domain)
-                segs.append(np.stack([p0[sel], p1[sel]], axis=1))
-        if not segs:
+                if len(poly) >= 3:
+                    polys.append(poly)
+                    region_of.append(r)
+                    cell_of.append(ci)
+        if not polys:
             return np.zeros((0, 2, 2))
-        allsegs = np.concatenate(segs)
+        sizes = np.array([len(p) for p in polys])
+        P0 = np.concatenate(polys)
+        ends = np.cumsum(sizes)
+        nxt = np.arange(len(P0)) + 1
+        nxt[ends - 1] = ends - sizes  # each polygon's last vertex joins its first
+        P1 = P0[nxt]
+        edge_region = np.repeat(region_of, sizes)
+        edge_cell = np.repeat(cell_of, sizes)
+        d = P1 - P0
+        length = np.hypot(d[:, 0], d[:, 1])
+        keep = length > tol
+        P0, P1, d, length = P0[keep], P1[keep], d[keep], length[keep]
+        edge_region, edge_cell = edge_region[keep], edge_cell[keep]
+        normal = np.column_stack([d[:, 1], -d[:, 0]]) / length[:, None]  # outward for CCW polygons
+        probe = 0.5 * (P0 + P1) + eps * normal
+        internal = np.zeros(len(P0), dtype=bool)
+        order = np.argsort(edge_region, kind="stable")
+        bounds = np.searchsorted(edge_region[order], np.arange(len(self.polygons) + 1))
+        for r, hs in enumerate(self.halfspaces):
+            if len(hs) < 2:
+                continue
+            idx = order[bounds[r] : bounds[r + 1]]
+            for cj, other in enumerate(hs):
+                sel = idx[edge_cell[idx] != cj]
+                internal[sel] |= np.all(probe[sel] @ other[0].T <= other[1] + tol, axis=1)
+        on_domain = np.zeros(len(P0), dtype=bool)
+        if len(A_dom):
+            r0 = np.abs(P0 @ A_dom.T - b_dom) <= tol * (1 + np.abs(b_dom))
+            r1 = np.abs(P1 @ A_dom.T - b_dom) <= tol * (1 + np.abs(b_dom))
+            on_domain = np.any(r0 & r1, axis=1)
+        sel = ~internal & (include_domain | ~on_domain)
+        allsegs = np.stack([P0[sel], P1[sel]], axis=1)
         if len(allsegs) == 0:
             return allsegs
         # each shared edge appears once from each side: keep one copy (endpoints unordered)
@@ -223,23 +237,39 @@ def planar_partition(
 
         regset = tropnet.linear_regions(obj, domain, kind=kind, exact=exact)
     lo, hi, dom_hs = _domain_box(domain)
+    first_patterns = _first_cell_patterns(regset)
     polygons, halfspaces, maps, patterns, points = [], [], [], [], []
-    for reg in regset:
+    for i, reg in enumerate(regset):
         cells = _cells_of(reg)
         polys, hs = [], []
         for cell in cells:
             if not getattr(cell, "bounded", True):
                 raise ValueError("a region is unbounded: enumerate on a bounded domain (a Box) to draw it")
             polys.append(ccw_order(_to_float(cell.vertices())))
-            hs.append((_to_float(cell.A), _to_float(cell.b)))
+            # halfspaces serve only to find edges shared by two cells of one region
+            hs.append((_to_float(cell.A), _to_float(cell.b)) if len(cells) > 1 else None)
         polygons.append(polys)
         halfspaces.append(hs)
         W, c = reg.affine_map
         maps.append((_to_float(W), _to_float(c)))
-        patterns.append(np.asarray(cells[0].pattern).astype(np.int64).ravel())
+        pat = first_patterns[i] if first_patterns is not None else cells[0].pattern
+        patterns.append(np.asarray(pat).astype(np.int64).ravel())
         points.append(_to_float(reg.interior_point))
     pts = np.array(points).reshape(-1, 2)
     return PlanarPartition(polygons, halfspaces, maps, patterns, pts, lo, hi, dom_hs)
+
+
+def _first_cell_patterns(regset: Any) -> np.ndarray | None:
+    """The pattern of the first cell of every region, from a RegionSet's shared arrays."""
+    labels = getattr(regset, "labels", None)
+    pats = getattr(regset, "patterns", None)
+    if labels is None or pats is None:
+        return None
+    labels = np.asarray(labels)
+    uniq, first = np.unique(labels, return_index=True)
+    if len(uniq) != len(regset) or not np.array_equal(uniq, np.arange(len(regset))):
+        return None
+    return np.asarray(pats)[first]
 
 
 def _region_colors(part: PlanarPartition, color_by: str, cmap: Any) -> tuple[np.ndarray, Any]:
@@ -315,19 +345,19 @@ def regions(
     >>> ax.get_xlabel()
     '$s$'
     """
-    from matplotlib.collections import LineCollection, PatchCollection
-    from matplotlib.patches import PathPatch
+    from matplotlib.collections import LineCollection, PathCollection
 
     part = planar_partition(obj, domain, kind=kind, plane=plane, exact=exact)
     ax = new_axes(ax)
     colors, _ = _region_colors(part, color_by, cmap)
-    patches = [PathPatch(polygons_to_path(polys)) for polys in part.polygons]
-    coll = PatchCollection(patches, facecolors=colors, edgecolors="none", alpha=alpha, zorder=1)
+    paths = [polygons_to_path(polys) for polys in part.polygons]
+    coll = PathCollection(paths, facecolors=colors, edgecolors="none", alpha=alpha, zorder=1)
     coll.set_label(f"{len(part)} {kind} regions")
     ax.add_collection(coll)
     if edges:
         segs = part.outline_segments(include_domain=True)
-        ax.add_collection(LineCollection(segs, colors="0.15", linewidths=0.6, zorder=2))
+        lw = 0.6 if len(part) < 300 else 0.25  # thinner outlines when the picture is crowded
+        ax.add_collection(LineCollection(segs, colors="0.15", linewidths=lw, zorder=2))
     if labels:
         for i, p in enumerate(part.points):
             ax.annotate(str(i), p, ha="center", va="center", fontsize=7, zorder=3)
