@@ -71,3 +71,44 @@ def test_newton_polytope_of_a_square_with_interior_points():
     # the lifted centre point splits the square into four triangles, (1,0) lies on a cell edge
     assert p.num_linear_regions() == 5
     assert len(p.dual_subdivision()) == 4
+
+
+def tropical_curve_vertices(p):
+    """Brute force: points of R^2 where three monomials with non-collinear exponents tie at the max."""
+    from fractions import Fraction
+    from itertools import combinations
+
+    E = [tuple(Fraction(v) for v in row) for row in p.exponents]
+    c = [Fraction(v) for v in p.coefficients]
+    found = set()
+    for i, j, k in combinations(range(len(c)), 3):
+        (a1, a2), (b1, b2), (d1, d2) = E[i], E[j], E[k]
+        # (a - b) . x = c_j - c_i,  (a - d) . x = c_k - c_i
+        m11, m12, m21, m22 = a1 - b1, a2 - b2, a1 - d1, a2 - d2
+        det = m11 * m22 - m12 * m21
+        if det == 0:
+            continue
+        r1, r2 = c[j] - c[i], c[k] - c[i]
+        x = ((r1 * m22 - m12 * r2) / det, (m11 * r2 - r1 * m21) / det)
+        value = c[i] + a1 * x[0] + a2 * x[1]
+        if p(list(x)) == value:
+            found.add(x)
+    return found
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 4])
+def test_curve_vertices_by_brute_force_match_the_subdivision(d):
+    for coef in (lambda i, j: -(i * i + i * j + j * j), lambda i, j: -(i * i + j * j)):
+        p = full_lattice(d, coef)
+        assert len(tropical_curve_vertices(p)) == len(p.dual_subdivision())
+    assert len(tropical_curve_vertices(full_lattice(d, lambda i, j: -(i * i + i * j + j * j)))) == d * d
+
+
+def test_random_bivariate_subdivisions_match_brute_force():
+    rng = np.random.default_rng(4)
+    for _ in range(15):
+        E = rng.integers(0, 4, size=(8, 2))
+        p = TropicalPolynomial(E, rng.integers(-6, 7, size=8))
+        cells = [cell for cell in p.dual_subdivision() if len(cell) >= 3]
+        if len(p.newton_polytope()) >= 3:
+            assert len(tropical_curve_vertices(p)) == len(cells)
