@@ -47,6 +47,7 @@ __all__ = ["TropicalPolynomial", "variables", "default_variable_names", "EQ_RTOL
 
 EQ_RTOL = 1e-12
 """Float mode: relative tolerance of ``==`` between simplified forms."""
+_DISPLAY_TERMS = 40  # monomials shown by _repr_latex_
 
 
 def default_variable_names(n: int) -> tuple[str, ...]:
@@ -490,6 +491,9 @@ class TropicalPolynomial:
         return display.poly_latex(self._E, self._c, self._names, convention)
 
     def _repr_latex_(self) -> str:
+        if len(self) > _DISPLAY_TERMS:  # keep notebooks responsive: the first terms only
+            head = self._wrap((self._E[:_DISPLAY_TERMS], self._c[:_DISPLAY_TERMS]))
+            return f"${head.to_latex()} \\oplus \\cdots$ ({len(self)} monomials)"
         return f"${self.to_latex()}$"
 
     def __str__(self) -> str:
@@ -497,7 +501,10 @@ class TropicalPolynomial:
 
     def __repr__(self) -> str:
         mode = "exact" if self.is_exact else "float"
-        return f"TropicalPolynomial({self}, nvars={self.nvars}, {mode})"
+        text = str(self)
+        if len(text) > 200:
+            text = f"{text[:150]}... ({len(self)} monomials)"
+        return f"TropicalPolynomial({text}, nvars={self.nvars}, {mode})"
 
 
 def _as_points(x: Any, n: int) -> np.ndarray:

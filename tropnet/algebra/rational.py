@@ -250,13 +250,20 @@ class TropicalRational:
         )
 
     def _repr_latex_(self) -> str:
+        if self.num_monomials > 40:
+            return (f"$\\left({self._num._repr_latex_()[1:].split('$')[0]}\\right) \\oslash "
+                    f"\\left({self._den._repr_latex_()[1:].split('$')[0]}\\right)$ "
+                    f"({self.num_monomials} monomials)")
         return f"${self.to_latex()}$"
 
     def __str__(self) -> str:
         return self.to_str()
 
     def __repr__(self) -> str:
-        return f"TropicalRational({self}, nvars={self.nvars})"
+        text = str(self)
+        if len(text) > 200:
+            text = f"{text[:150]}... ({self.num_monomials} monomials)"
+        return f"TropicalRational({text}, nvars={self.nvars})"
 
 
 def _as_rational(r: Any) -> TropicalRational:

@@ -281,8 +281,8 @@ def _float_vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
         return np.flatnonzero(_lp_vertices(L)[0])
     try:
         hull = ConvexHull(L)
-    except QhullError as err:  # pragma: no cover - Qhull precision failure on wild input
-        raise ValueError(f"Qhull failed on the lifted points of a float polynomial: {err}") from err
+    except QhullError:  # precision trouble on near-degenerate input: the LP path decides
+        return np.flatnonzero(_lp_vertices(L)[0])
     upper = hull.equations[:, -2] > UPPER_TOL
     return np.unique(hull.simplices[upper])
 
@@ -291,7 +291,10 @@ def _float_polytope_vertices(Y: np.ndarray) -> np.ndarray:
     if Y.shape[1] == 1:
         return np.unique([int(np.argmin(Y[:, 0])), int(np.argmax(Y[:, 0]))])
     if Y.shape[1] < QHULL_MAX_DIM:
-        return np.asarray(ConvexHull(Y).vertices)
+        try:
+            return np.asarray(ConvexHull(Y).vertices)
+        except QhullError:
+            pass
     # vertices of conv(Y) = upper-hull vertices in the last axis, and lower-hull ones
     found = []
     for sign in (1.0, -1.0):
