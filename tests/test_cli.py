@@ -265,3 +265,18 @@ def test_json_spec_algebra_linear() -> None:
     bad = dict(spec["layers"][0], algebra="Q")
     with pytest.raises(CLIError, match="algebra must be one of"):
         network_from_spec({"layers": [bad]})
+
+
+@needs_regions
+def test_parallel_flag_gives_the_serial_count_or_a_clear_error(tmp_path: Path, capsys) -> None:
+    import inspect
+
+    path = tmp_path / "four.npz"
+    np.savez(path, **FOUR)
+    code = main(["regions", str(path), "--count-only", "--parallel", "local"])
+    if "parallel" in inspect.signature(tropnet.count_linear_regions).parameters:
+        assert code == 0, capsys.readouterr().err
+        assert capsys.readouterr().out.strip() == "4 linear regions on R^2"
+    else:
+        assert code == 1
+        assert "Dask" in _one_error_line(capsys)

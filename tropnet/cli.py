@@ -580,7 +580,7 @@ def _cmd_tropicalize(args: argparse.Namespace) -> int:
             text = r.to_latex()
         else:
             text = str(r.to_sympy())
-        print(f"f{k} = {text}")
+        print(f"f_{{{k}}} = {text}" if args.format == "latex" else f"f{k} = {text}")
     return 0
 
 
@@ -620,6 +620,10 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         raise CLIError(f"--plot draws 2-input networks only; this one has {net.input_dim} inputs")
     extra: dict[str, Any] = {}
     if args.parallel:
+        import inspect
+
+        if "parallel" not in inspect.signature(_api("count_linear_regions")).parameters:
+            raise CLIError("--parallel needs the Dask support of tropnet, which this build does not have")
         extra["parallel"] = args.parallel
     if args.count_only and not (args.plot or args.json):
         n = _api("count_linear_regions")(net, dom, kind=args.kind, exact=args.exact, **extra)
@@ -646,7 +650,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
             "regions": records,
         }
         try:
-            Path(args.json).write_text(json.dumps(payload, indent=1), encoding="utf-8")
+            Path(args.json).write_text(json.dumps(payload, separators=(",", ":")) + "\n", encoding="utf-8")
         except OSError as err:
             raise CLIError(f"cannot write {args.json}: {err.strerror}") from None
         print(f"wrote {args.json}")
