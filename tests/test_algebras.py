@@ -331,3 +331,15 @@ def test_bad_operands():
         matrix_algebra(0)
     with pytest.raises(ValueError, match="over"):
         matrix_algebra(2, over="H")
+
+
+def test_float_products_match_independent_formulas():
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(2, 50, 2))
+    z = (x[:, 0] + 1j * x[:, 1]) * (y[:, 0] + 1j * y[:, 1])
+    assert np.allclose(C.mul(x, y), np.c_[z.real, z.imag])
+    p, q = rng.normal(size=(2, 50, 4))
+    assert np.allclose(H.mul(p, q), np.array(hamilton(p.T, q.T)).T)
+    X, Y = rng.normal(size=(2, 50, 3, 3))
+    assert np.allclose(M3R.mul(X.reshape(50, 9), Y.reshape(50, 9)), (X @ Y).reshape(50, 9))
+    assert np.allclose(D.mul(x, y), np.c_[x[:, 0] * y[:, 0], x[:, 0] * y[:, 1] + x[:, 1] * y[:, 0]])

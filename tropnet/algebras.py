@@ -398,9 +398,8 @@ class Algebra:
         (3, 4)
         """
         (a, b), exact = self._operands(a, b, what="mul")
-        if exact:
-            return np.matmul(self.left_matrix(a), b[..., None])[..., 0]
-        return np.einsum("...a,...b,abc->...c", a, b, self._T_float)
+        La = np.tensordot(a, self._T_object if exact else self._T_float, axes=([-1], [0]))  # (..., b, c)
+        return np.matmul(b[..., None, :], La)[..., 0, :]
 
     def real_part(self, x: Any) -> np.ndarray:
         """The normalised trace ``tr(left_matrix(x)) / dim``: a linear functional with ``1 -> 1``.
