@@ -50,7 +50,7 @@ from ..geometry.domains import Box, Domain, Polyhedron
 from ..networks.layers import GroupMax, Linear
 from ..networks.network import Network
 from .cells import Cells
-from .merge import cell_facets, merge_linear, output_maps, patterns_at, unit_rows
+from .merge import cell_facets, maps_and_rows, merge_linear, patterns_at
 from .refine import RegionLimitError, Stage, refine, stages_from_network
 from .regionset import RegionSet
 
@@ -436,7 +436,7 @@ def build_region_set(found: FoundCells, kind: str) -> RegionSet:
     st, d, exact = found.stages, found.d, found.exact
     C = len(found)
     pats = found.patterns
-    Au, bu, flip = unit_rows(st, pats, d, exact=exact)
+    W, cmap, Au, bu, flip = maps_and_rows(st, pats, d, exact=exact)
     Rd = found.dom_A.shape[0]
     Ad = np.broadcast_to(found.dom_A[None, :, :], (C, Rd, d))
     bd = np.broadcast_to(found.dom_b[None, :], (C, Rd))
@@ -489,7 +489,6 @@ def build_region_set(found: FoundCells, kind: str) -> RegionSet:
             if hit is not None and hit != c:
                 nbr[j] = hit
                 break
-    W, cmap = output_maps(st, pats, d, exact=exact)
     labels = None
     if kind == "linear":
         has = nbr >= 0

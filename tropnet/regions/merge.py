@@ -29,7 +29,7 @@ import numpy as np
 
 from .refine import Stage
 
-__all__ = ["unit_rows", "output_maps", "cell_facets", "merge_linear", "patterns_at"]
+__all__ = ["unit_rows", "output_maps", "maps_and_rows", "cell_facets", "merge_linear", "patterns_at"]
 
 
 def _walk(stages: list[Stage], patterns: np.ndarray, d: int, exact: bool, collect: bool):
@@ -94,7 +94,12 @@ def unit_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool 
     packed as ``column * 2**20 + value`` (the pattern entry of the neighbour across the row),
     or ``-1`` for a row that is identically zero (a group member equal to the winner).
     """
-    _, _, rows = _walk(stages, patterns, d, exact, True)
+    return maps_and_rows(stages, patterns, d, exact=exact)[2:]
+
+
+def maps_and_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool = False):
+    """:func:`output_maps` and :func:`unit_rows` from one pass: ``(W, c, A, b, flip)``."""
+    Wout, cout, rows = _walk(stages, patterns, d, exact, True)
     C = patterns.shape[0]
     As, bs, fl = [], [], []
     for r in rows:
@@ -122,22 +127,20 @@ def unit_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool 
             del ar
     if not As:
         dt = object if exact else np.float64
-        return np.zeros((C, 0, d), dtype=dt), np.zeros((C, 0), dtype=dt), np.zeros((C, 0), dtype=np.int64)
-    return np.concatenate(As, axis=1), np.concatenate(bs, axis=1), np.concatenate(fl, axis=1).astype(np.int64)
-
-
-def _maximal(inc: np.ndarray, cand: np.ndarray) -> np.ndarray:
-    """``inc`` (R, V) bool incidences of one cell; True for rows whose tight set is maximal."""
-    res = np.zeros(inc.shape[0], dtype=bool)
-    idx = np.nonzero(cand)[0]
-    if len(idx) == 0:
-        return res
-    S = inc[idx]
-    # sub[i, j]: S_i subset of S_j
-    sub = ~(S[:, None, :] & ~S[None, :, :]).any(axis=2)
-    strict = sub & ~sub.T
-    res[idx] = ~strict.any(axis=1)
-    return res
+        return (
+            Wout,
+            cout,
+            np.zeros((C, 0, d), dtype=dt),
+            np.zeros((C, 0), dtype=dt),
+            np.zeros((C, 0), dtype=np.int64),
+        )
+    return (
+        Wout,
+        cout,
+        np.concatenate(As, axis=1),
+        np.concatenate(bs, axis=1),
+        np.concatenate(fl, axis=1).astype(np.int64),
+    )
 
 
 def cell_facets(
@@ -169,47 +172,55 @@ def cell_facets(
     if not exact:
         scale = float(np.abs(X).max()) if X.size else 1.0
         norms = np.linalg.norm(A, axis=2)
-    step = max(1, 2_000_000 // max(1, R * max(1, int(np.diff(vert_off).max()))))
-    for c0 in range(0, C, step):
-        c1 = min(C, c0 + step)
-        counts = np.diff(vert_off[c0 : c1 + 1])
-        ent = vert_ids[vert_off[c0] : vert_off[c1]]
-        ecell = np.repeat(np.arange(c1 - c0), counts)
-        P = X[ent]
-        tt = tvals[ent]
-        # slack of every row of the entry's cell at the entry
-        sl = (
-            np.einsum("erd,ed->er", A[c0:c1][ecell], P) - b[c0:c1][ecell] * tt[:, None]
-            if not exact
-            else (np.matmul(A[c0:c1][ecell], P[:, :, None])[:, :, 0] - b[c0:c1][ecell] * tt[:, None])
-        )
+    counts = np.diff(vert_off)
+    order = np.argsort(counts, kind="stable")  # similar sizes share one padded block
+    lower = np.tril(np.ones((R, R), dtype=bool), -1)
+    offdiag = ~np.eye(R, dtype=bool)
+    pos = 0
+    while pos < C:
+        vm = int(counts[order[min(C - 1, pos + 63)]])
+        k = max(1, min(C - pos, 4_000_000 // (R * vm * (d + 3))))
+        cs = order[pos : pos + k]
+        vm = int(counts[cs].max())
+        pos += k
+        ar = np.arange(vm)
+        valid = ar[None, :] < counts[cs][:, None]
+        gidx = np.minimum(vert_off[cs][:, None] + ar[None, :], vert_off[cs + 1][:, None] - 1)
+        ids = vert_ids[gidx]
+        P = X[ids]  # (k, vm, d)
+        tt = tvals[ids]  # (k, vm)
+        sl = np.matmul(A[cs], np.swapaxes(P, 1, 2)) - b[cs][:, :, None] * tt[:, None, :]
         if exact:
             tight = sl == 0
         else:
-            tol = rtol * (norms[c0:c1][ecell] * scale + np.abs(b[c0:c1][ecell]))
-            tight = np.abs(sl) <= tol
-        finite = tt != 0
-        starts = np.concatenate([[0], np.cumsum(counts)])
-        for i in range(c1 - c0):
-            inc = tight[starts[i] : starts[i + 1]].T  # (R, V)
-            nz = inc.any(axis=1)
-            full = inc.all(axis=1)
-            has_point = (inc & finite[starts[i] : starts[i + 1]][None, :]).any(axis=1)
-            cand = nz & ~full & has_point
-            fm = _maximal(inc, cand)
-            if fm.any():
-                # keep the first of equal tight sets (coincident hyperplanes)
-                idx = np.nonzero(fm)[0]
-                _, first, cnt = np.unique(
-                    np.packbits(inc[idx], axis=1), axis=0, return_index=True, return_counts=True
-                )
-                out[c0 + i, idx[first]] = True
-                for r in idx[first[cnt > 1]]:
-                    coinc[c0 + i, r] = True
-                    sel = inc[r]
-                    Pi = P[starts[i] : starts[i + 1]][sel]
-                    ti = tt[starts[i] : starts[i + 1]][sel]
-                    centre[(c0 + i, int(r))] = (Pi.sum(axis=0), ti.sum())
+            tol = rtol * (norms[cs] * scale + np.abs(b[cs]))
+            tight = np.abs(sl) <= tol[:, :, None]
+        tight &= valid[:, None, :]
+        nz = tight.any(axis=2)
+        full = (tight | ~valid[:, None, :]).all(axis=2)
+        has_point = (tight & (tt != 0)[:, None, :]).any(axis=2)
+        cand = nz & ~full & has_point
+        # compare only the candidate rows of each cell (gathered to the front, in row order)
+        rc = max(1, int(cand.sum(axis=1).max()))
+        crow = np.argsort(~cand, axis=1, kind="stable")[:, :rc]  # (k, rc) row indices
+        cv = np.take_along_axis(cand, crow, axis=1)
+        bits = np.packbits(np.take_along_axis(tight, crow[:, :, None], axis=1), axis=2)  # (k, rc, nb)
+        sub = ~((bits[:, :, None, :] & ~bits[:, None, :, :]) != 0).any(axis=3)  # S_i within S_j
+        sub &= cv[:, :, None] & cv[:, None, :]
+        eq = sub & np.swapaxes(sub, 1, 2)
+        strict = sub & ~eq
+        maximal = cv & ~strict.any(axis=2)
+        keep_c = maximal & ~(eq & lower[None, :rc, :rc]).any(axis=2)
+        twin_c = keep_c & (eq & offdiag[None, :rc, :rc]).any(axis=2)
+        keep = np.zeros((len(cs), R), dtype=bool)
+        twin = np.zeros((len(cs), R), dtype=bool)
+        np.put_along_axis(keep, crow, keep_c, axis=1)
+        np.put_along_axis(twin, crow, twin_c, axis=1)
+        out[cs] = keep
+        coinc[cs] = twin
+        for ci, r in zip(*np.nonzero(twin)):
+            sel = tight[ci, r]
+            centre[(int(cs[ci]), int(r))] = (P[ci][sel].sum(axis=0), tt[ci][sel].sum())
     return out, coinc, centre
 
 

@@ -489,7 +489,8 @@ def _from_q(a: np.ndarray) -> np.ndarray:
 
 def _stage_to_q(st: Stage) -> Stage:
     if st.kind == "affine":
-        return Stage("affine", W=_to_q(np.asarray(st.W, dtype=object)), b=_to_q(np.asarray(st.b, dtype=object)))
+        W = _to_q(np.asarray(st.W, dtype=object))
+        return Stage("affine", W=W, b=_to_q(np.asarray(st.b, dtype=object)))
     if st.kind in ("threshold", "leaky"):
         return Stage(st.kind, idx=st.idx, param=_fmpq(st.param))
     return st
