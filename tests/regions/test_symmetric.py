@@ -170,3 +170,31 @@ def test_orbit_weighted_estimate_is_a_lower_bound():
     exact = tropnet.count_linear_regions(net, dom, kind="activation")
     est = estimate_linear_regions_symmetric(net, dom, 3000, symmetric_group(4))
     assert 0 < est <= exact
+
+
+def test_block_action_and_trivial_group():
+    # two features per set element: S_3 permutes blocks; activation kind through unit permutations
+    net = deepsets(3, (2, 2, 1), seed=6)
+    G = symmetric_group(3, block=2)
+    dom = Box(-20, 20)
+    assert count_linear_regions_symmetric(net, dom, G, kind="activation") == tropnet.count_linear_regions(
+        net, dom, kind="activation"
+    )
+    with pytest.raises(NotImplementedError, match="reflections"):
+        count_linear_regions_symmetric(net, dom, G, kind="linear")
+    trivial = SymmetryGroup.from_generators([], n=3)
+    small = deepsets(3, (1, 2, 1), seed=0)
+    for kind in ("linear", "activation"):
+        S = linear_regions_symmetric(small, dom, trivial, kind=kind)
+        assert len(S) == tropnet.count_linear_regions(small, dom, kind=kind) == len(S.expand())
+
+
+def test_dispatch_from_the_public_functions():
+    net = deepsets(3, (1, 3, 1), seed=1)
+    G = symmetric_group(3)
+    dom = Box(-20, 20)
+    assert tropnet.count_linear_regions(net, dom, symmetry=G) == tropnet.count_linear_regions(net, dom)
+    S = tropnet.linear_regions(net, dom, symmetry=G, kind="activation")
+    assert len(S) == tropnet.count_linear_regions(net, dom, kind="activation")
+    est = tropnet.estimate_linear_regions(net, dom, 2000, symmetry=G)
+    assert 0 < est <= len(S)

@@ -485,7 +485,7 @@ def _cell_systems(obj: Any, exact: bool) -> list[tuple[np.ndarray, np.ndarray]]:
             keep = np.arange(len(c)) != i
             own.append((E[keep] - E[i], c[i] - c[keep]))
         if len(own) == 1 and own[0][0].shape[0] == 0:  # a single monomial: no constraint
-            own = [(E[:0] - E[:0].sum(0), c[:0])]
+            own = [(E[:0], c[:0])]
         if cells is None:
             cells = own
             continue

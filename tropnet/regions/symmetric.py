@@ -310,19 +310,14 @@ def check_invariance(obj: Any, group: SymmetryGroup, domain: Domain | None = Non
 
 
 # ---------------------------------------------------------------------------- the domain
-def _restricted_domain(group: SymmetryGroup, domain: Domain | None, n: int, exact: bool) -> Polyhedron:
+def _restricted_domain(group: SymmetryGroup, domain: Domain | None, n: int) -> Polyhedron:
+    """The fundamental domain intersected with ``domain`` (exact when the domain is)."""
     F = group.fundamental_domain()
     A, b = F.A, F.b
     if domain is not None:
         dA, db = domain.halfspaces(n)
-        A = np.vstack([A, dA])
-        b = np.concatenate([b, db])
-    if not exact and (A.dtype == object or b.dtype == object):
-        try:
-            A = np.asarray(A, dtype=object)
-            A, b = as_exact_array(A), as_exact_array(b)
-        except (TypeError, ValueError):  # pragma: no cover
-            pass
+        A = np.vstack([A, np.asarray(dA, dtype=object)])
+        b = np.concatenate([b, np.asarray(db, dtype=object)])
     return Polyhedron(A, b)
 
 
@@ -511,7 +506,7 @@ def linear_regions_symmetric(
     if check:
         check_invariant_domain(domain, group)
         check_invariance(obj, group, domain)
-    restricted = _restricted_domain(group, domain, n, exact)
+    restricted = _restricted_domain(group, domain, n)
     if kind == "activation":
         if not isinstance(obj, Network):
             raise ValueError(
@@ -533,12 +528,13 @@ def linear_regions_symmetric(
         stabs: list[list[np.ndarray]] = []
         counted: set[bytes] = set()
         elements = group.elements()
-        perm_all = _pattern_action(group, perms)
+        perm_all = np.array(_pattern_action(group, perms, P.shape[1]), dtype=np.int64).reshape(-1, P.shape[1])
         for i in range(len(rs)):
             orbit = _orbit_of_pattern(P[i], perms)
             key = min(orbit)
-            p0 = np.ascontiguousarray(P[i], dtype=np.int32)
-            stabs.append([g for g, q in zip(elements, perm_all) if np.array_equal(p0[q], p0)])
+            p0 = np.asarray(P[i])
+            fixed = np.all(p0[perm_all] == p0[None, :], axis=1)  # Stab(C) = {g : pattern(g x) = pattern(x)}
+            stabs.append([elements[j] for j in np.flatnonzero(fixed)])
             if key in counted:
                 continue
             counted.add(key)
@@ -573,12 +569,11 @@ def linear_regions_symmetric(
     return SymmetricRegionSet(rs, sizes, stabs, group, kind)
 
 
-def _pattern_action(group: SymmetryGroup, gen_perms: list[np.ndarray]) -> list[np.ndarray]:
+def _pattern_action(group: SymmetryGroup, gen_perms: list[np.ndarray], units: int) -> list[np.ndarray]:
     """The unit permutation of every element (in ``group.elements()`` order)."""
     perms, signs = group.permutations()
     n = group.n
-    U = len(gen_perms[0]) if gen_perms else 0
-    ident = np.arange(U)
+    ident = np.arange(units)
     # BFS over words in the generators, keyed by the element's (perm, signs)
     table = {(tuple(range(n)), (1,) * n): ident}
     frontier = [(np.arange(n), np.ones(n, dtype=np.int64), ident)]
