@@ -95,3 +95,29 @@ def test_ruff_is_clean() -> None:
         pytest.skip("ruff is not installed")
     proc = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-4000:]
+
+
+def _code_and_output(text: str) -> tuple[str, str]:
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    out = re.search(r"prints\n\n```text\n(.*?)```", text, re.S).group(1)
+    return code, out
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/getting_started.md"])
+def test_examples_print_what_the_page_says(page: str, tmp_path: Path) -> None:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    if page == "README.md":
+        text = text[text.index("<!-- example-start -->") : text.index("<!-- example-end -->")]
+    else:
+        text = text[text.index("## A first example") :]
+    code, expected = _code_and_output(text)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import matplotlib\nmatplotlib.use('Agg')\n" + code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout == expected
+    assert (tmp_path / "regions.png").stat().st_size > 5000
