@@ -87,3 +87,31 @@ def test_compare_table():
     net1 = algebranet(ALGEBRAS["R"], widths, seed=1).lowered()
     got1 = tropnet.count_linear_regions(net1, tropnet.Box(-5, 5), kind="activation")
     assert rows[0]["activation_regions"] == pytest.approx((got + got1) / 2)
+
+
+def test_compare_exact_counts_agree_with_float_and_frame():
+    pd = pytest.importorskip("pandas")
+    kw = dict(input_dim=2, depth=2, param_budget=60, seeds=[0], domain=tropnet.Box(-3, 3))
+    fl = compare_algebras(["C", "M2R"], monomials=False, **kw)
+    ex = compare_algebras(["C", "M2R"], monomials=False, exact=True, as_frame=False, **kw)
+    assert isinstance(fl, pd.DataFrame) and list(fl["algebra"]) == ["C", "M2R"]
+    assert list(fl["linear_regions"]) == [r["linear_regions"] for r in ex]
+    assert list(fl["activation_regions"]) == [r["activation_regions"] for r in ex]
+
+
+def test_compare_monomials_match_the_compiler():
+    tropicalize = pytest.importorskip("tropnet.compiler").tropicalize
+    rows = compare_algebras(["H"], 2, 1, param_budget=50, seeds=[0, 1], domain=tropnet.Box(-3, 3),
+                            as_frame=False)
+    widths = rows[0]["widths"]
+    maps = [tropicalize(algebranet(ALGEBRAS["H"], widths, seed=s).lowered()) for s in (0, 1)]
+    assert rows[0]["monomials_after"] == np.mean([m.num_monomials[0] for m in maps])
+    assert rows[0]["monomials_before"] == np.mean([m.monomials_before[0] for m in maps])
+    assert rows[0]["monomials_before"] >= rows[0]["monomials_after"]
+
+
+def test_compare_bad_input():
+    with pytest.raises(ValueError, match="at least one algebra"):
+        compare_algebras([], 2, 1, param_budget=50)
+    with pytest.raises(ValueError, match="at least one seed"):
+        compare_algebras(["C"], 2, 1, param_budget=50, seeds=[])

@@ -110,6 +110,8 @@ def widest_algebranet(
     lo, hi = 1, 2
     while fits(hi):  # counts grow with c, so double then bisect
         lo, hi = hi, 2 * hi
+        if hi > 2**40:
+            raise ValueError(f"the budget does not bound the width of {algebra.name}'s network")
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if fits(mid) else (lo, mid)
@@ -126,6 +128,7 @@ def compare_algebras(
     domain: Any = None,
     *,
     monomials: bool = True,
+    exact: bool = False,
     as_frame: bool | None = None,
 ) -> Any:
     """Regions and monomials of the widest AlgebraNet per algebra within a budget, at random init.
@@ -145,7 +148,8 @@ def compare_algebras(
     param_budget, flop_budget
         Upper bounds on real parameters / real mults per forward pass (at least one).
     seeds
-        Random seeds; region counts are reported as mean and standard deviation over them.
+        Random seeds; region counts are reported as mean and (population) standard deviation
+        over them.
     domain
         Where regions are counted: ``None`` (all of ``R^input_dim``), a
         :class:`~tropnet.Box` or :class:`~tropnet.Polyhedron`.
@@ -155,6 +159,8 @@ def compare_algebras(
         simplification: ``monomials_before`` counts the last layer's expansion before its
         final pruning (earlier layers already pruned, equal exponents merged), as the compiler's
         ``TropicalRationalMap.monomials_before`` does.
+    exact
+        Count regions in exact arithmetic (``count_linear_regions(..., exact=True)``).
     as_frame
         ``True``: a pandas DataFrame; ``False``: a list of dicts; ``None`` (default): a
         DataFrame when pandas is installed, else the list.
@@ -189,8 +195,8 @@ def compare_algebras(
         for seed in seeds:
             net = algebranet(alg, widths, seed=seed)
             low = net.lowered()
-            act.append(count_linear_regions(low, domain, kind="activation"))
-            lin.append(count_linear_regions(low, domain, kind="linear"))
+            act.append(count_linear_regions(low, domain, kind="activation", exact=exact))
+            lin.append(count_linear_regions(low, domain, kind="linear", exact=exact))
             if monomials:
                 tmap = tropicalize(low, simplify=True)
                 before.append(tmap.monomials_before[0])
