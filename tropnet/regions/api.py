@@ -200,6 +200,16 @@ def _planar():
     return getattr(planar, "enumerate_cells", None)
 
 
+def _planar_count():
+    if os.environ.get("TROPNET_NO_PLANAR"):
+        return None
+    try:
+        from . import planar
+    except ImportError:
+        return None
+    return getattr(planar, "count_cells", None)
+
+
 def _run_box(net, stages, d, lo, hi, halfspaces, exact, max_regions, progress, engine) -> Cells:
     try:
         if engine == "auto" and d == 2 and not exact:
@@ -598,6 +608,15 @@ def count_linear_regions(
             obj, domain, symmetry, kind=kind, exact=exact, max_regions=max_regions, progress=progress
         )
     _check_kind(kind)
+    if kind == "activation" and not exact and isinstance(domain, Box):
+        net = as_network(obj)
+        planar = _planar_count() if net.input_dim == 2 else None
+        if planar is not None:
+            lo, hi = domain.bounds(2)
+            try:
+                return int(planar(net.lowered(), lo, hi, max_cells=max_regions, progress=progress))
+            except RegionLimitError as err:
+                raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})") from None
     found = find_cells(obj, domain, exact=exact, max_regions=max_regions, progress=progress)
     if kind == "activation":
         return len(found)

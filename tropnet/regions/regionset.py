@@ -249,6 +249,29 @@ class RegionSet(Sequence):
         return self._act
 
     @property
+    def nbytes(self) -> int:
+        """Bytes held by the shared arrays (object arrays count their pointers only)."""
+        arrays = (
+            self._patterns,
+            self._points,
+            self._bounded,
+            self._vert_off,
+            self._vert_ids,
+            self._vert_X,
+            self._vert_t,
+            self._facet_off,
+            self._facet_A,
+            self._facet_b,
+            self._facet_nbr,
+            self._maps_W,
+            self._maps_c,
+            self._labels,
+            self._region_cells,
+            self._region_off,
+        )
+        return int(sum(a.nbytes for a in arrays))
+
+    @property
     def num_cells(self) -> int:
         """Number of activation cells underlying the regions."""
         return len(self._patterns)
