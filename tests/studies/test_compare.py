@@ -115,3 +115,14 @@ def test_compare_bad_input():
         compare_algebras([], 2, 1, param_budget=50)
     with pytest.raises(ValueError, match="at least one seed"):
         compare_algebras(["C"], 2, 1, param_budget=50, seeds=[])
+
+
+def test_compare_real_baseline():
+    rows = compare_algebras(["R", "H"], 2, 1, param_budget=50, seeds=[0, 1], domain=tropnet.Box(-3, 3),
+                            as_frame=False, monomials=False, baseline=True)
+    r, h = rows
+    assert r["real_baseline_regions"] == r["linear_regions"]  # R's baseline is itself
+    assert h["real_widths"] == (2, 4 * h["widths"][1], 1)
+    want = np.mean([tropnet.count_linear_regions(algebranet(ALGEBRAS["R"], list(h["real_widths"]), seed=s)
+                                                 .lowered(), tropnet.Box(-3, 3)) for s in (0, 1)])
+    assert h["real_baseline_regions"] == want

@@ -118,6 +118,11 @@ def widest_algebranet(
     return widths(lo)
 
 
+def _real_widths(low: Any) -> list[int]:
+    """Input, Linear outputs: the real widths of a lowered Linear/ReLU stack."""
+    return [w for i, w in enumerate(low.widths) if i == 0 or i % 2 == 1]
+
+
 def compare_algebras(
     algebras: Iterable[Algebra | str],
     input_dim: int,
@@ -128,6 +133,7 @@ def compare_algebras(
     domain: Any = None,
     *,
     monomials: bool = True,
+    baseline: bool = False,
     exact: bool = False,
     as_frame: bool | None = None,
 ) -> Any:
@@ -159,6 +165,10 @@ def compare_algebras(
         simplification: ``monomials_before`` counts the last layer's expansion before its
         final pruning (earlier layers already pruned, equal exponents merged), as the compiler's
         ``TropicalRationalMap.monomials_before`` does.
+    baseline
+        Also count the linear regions of the unconstrained real network (``R``) with the same
+        real widths and seeds, column ``real_baseline_regions``: it separates what the algebra
+        structure does from what the wider real layers bought by weight sharing do.
     exact
         Count regions in exact arithmetic (``count_linear_regions(..., exact=True)``).
     as_frame
@@ -171,7 +181,8 @@ def compare_algebras(
     ``real_widths``, ``parameters``, ``real_mults``, ``activation_regions`` and
     ``activation_regions_std``, ``linear_regions`` and ``linear_regions_std``,
     ``monomials_before`` and ``monomials_after`` (``None`` when ``monomials=False``),
-    ``regions_per_parameter`` (mean linear regions / parameters) and ``seeds``.
+    ``regions_per_parameter`` (mean linear regions / parameters), ``real_baseline_regions``
+    (``None`` unless ``baseline``) and ``seeds``.
 
     >>> rows = compare_algebras(["R", "C"], 2, 1, param_budget=40, seeds=[0],
     ...                         as_frame=False, monomials=False)
@@ -191,12 +202,15 @@ def compare_algebras(
     rows = []
     for alg in algs:
         widths = widest_algebranet(alg, input_dim, depth, param_budget, flop_budget)
-        act, lin, before, after = [], [], [], []
+        act, lin, before, after, base = [], [], [], [], []
         for seed in seeds:
             net = algebranet(alg, widths, seed=seed)
             low = net.lowered()
             act.append(count_linear_regions(low, domain, kind="activation", exact=exact))
             lin.append(count_linear_regions(low, domain, kind="linear", exact=exact))
+            if baseline:
+                real = algebranet(ALGEBRAS["R"], _real_widths(low), seed=seed).lowered()
+                base.append(count_linear_regions(real, domain, kind="linear", exact=exact))
             if monomials:
                 tmap = tropicalize(low, simplify=True)
                 before.append(tmap.monomials_before[0])
@@ -207,7 +221,7 @@ def compare_algebras(
             "algebra": alg.name,
             "dim": alg.dim,
             "widths": tuple(widths),
-            "real_widths": tuple(w for i, w in enumerate(low.widths) if i == 0 or i % 2 == 1),
+            "real_widths": tuple(_real_widths(low)),
             "parameters": params,
             "real_mults": mults,
             "activation_regions": float(np.mean(act)),
@@ -217,6 +231,7 @@ def compare_algebras(
             "monomials_before": float(np.mean(before)) if monomials else None,
             "monomials_after": float(np.mean(after)) if monomials else None,
             "regions_per_parameter": float(np.mean(lin)) / params,
+            "real_baseline_regions": float(np.mean(base)) if baseline else None,
             "seeds": len(seeds),
         })
     if as_frame is False:
