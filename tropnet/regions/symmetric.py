@@ -179,6 +179,10 @@ def unit_permutations(net: Network, group: SymmetryGroup) -> list[np.ndarray]:
                 )
             else:  # pragma: no cover - lowered networks hold primitives only
                 raise NotEquivariantError(f"unsupported lowered layer {layer!r}")
+        if not isinstance(layers[-1], Linear) and not (
+            np.array_equal(perm, np.arange(len(perm))) and np.all(sign == 1)
+        ):
+            raise NotEquivariantError(f"generator {k} of the group permutes the outputs of the network")
         out.append(np.concatenate(pattern_perm) if pattern_perm else np.zeros(0, dtype=np.int64))
     return out
 
@@ -549,7 +553,8 @@ def linear_regions_symmetric(
     rs = linear_regions(
         obj, restricted, kind="linear", exact=exact, max_regions=max_regions, progress=progress
     )
-    walls = [(u, group.elements()[k]) for u, k, _ in group.walls()]
+    elements = group.elements()
+    walls = [(u, elements[k]) for u, k, _ in group.walls()]
     sizes = np.zeros(len(rs), dtype=np.int64)
     stabs = []
     cache: dict[tuple[int, ...], list[np.ndarray]] = {}
