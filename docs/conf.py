@@ -222,8 +222,21 @@ _LITERAL = re.compile(r"(``.*?``|`[^`]*`)")
 def _escape_bars(app, what, name, obj, options, lines: list[str]) -> None:
     """``|G|`` (a cardinality, an absolute value) is not an rST substitution: escape the bars
     outside inline literals and roles."""
+    literal_indent = None  # inside a ``::`` literal block: its introducing line's indentation
+    in_doctest = False
     for i, line in enumerate(lines):
-        if "|" not in line or line.lstrip().startswith(("|", "+")):
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if literal_indent is not None and stripped and indent <= literal_indent:
+            literal_indent = None
+        if stripped.startswith(">>>"):
+            in_doctest = True
+        elif not stripped:
+            in_doctest = False
+        skip = in_doctest or (literal_indent is not None and stripped != "")
+        if stripped.endswith("::"):
+            literal_indent = indent
+        if skip or "|" not in line or stripped.startswith(("|", "+")):
             continue
         parts = _LITERAL.split(line)
         lines[i] = "".join(p if k % 2 else _BARS.sub(r"\\|\1\\|", p) for k, p in enumerate(parts))

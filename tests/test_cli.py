@@ -10,9 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tropnet
-from tropnet import Network
+from tropnet import Identity, LeakyReLU, Linear, Maxout, MaxPool1d, Network, ReLU, Threshold
 from tropnet.cli import CLIError, demo_network, load_network, main, network_from_spec, network_to_spec
 
 HAS_COMPILER = hasattr(tropnet, "tropicalize")
@@ -280,3 +282,44 @@ def test_parallel_flag_gives_the_serial_count_or_a_clear_error(tmp_path: Path, c
     else:
         assert code == 1
         assert "Dask" in _one_error_line(capsys)
+
+
+_layer_kinds = ["relu", "threshold", "leaky_relu", "identity", "maxout", "maxpool1d", "linear"]
+
+
+@given(
+    kinds=st.lists(st.sampled_from(_layer_kinds), min_size=1, max_size=5),
+    seed=st.integers(0, 10_000),
+    exact=st.booleans(),
+)
+def test_spec_round_trip_property(kinds: list[str], seed: int, exact: bool) -> None:
+    rng = np.random.default_rng(seed)
+
+    def num(shape):
+        a = rng.integers(-6, 7, size=shape)
+        return np.vectorize(lambda v: Fraction(int(v), 3), otypes=[object])(a) if exact else a / 3.0
+
+    width = 4
+    layers = [Linear(num((width, 2)), num(width))]
+    for kind in kinds:
+        if kind == "relu":
+            layers.append(ReLU())
+        elif kind == "threshold":
+            layers.append(Threshold(num(())[()] if exact else float(num(()))))
+        elif kind == "leaky_relu":
+            layers.append(LeakyReLU(Fraction(1, 4) if exact else 0.25))
+        elif kind == "identity":
+            layers.append(Identity())
+        elif kind == "maxout" and width % 2 == 0:
+            layers.append(Maxout(2))
+            width //= 2
+        elif kind == "maxpool1d" and width >= 2:
+            layers.append(MaxPool1d(2, 1))
+            width -= 1
+        else:
+            new = int(rng.integers(1, 5))
+            layers.append(Linear(num((new, width)), num(new)))
+            width = new
+    net = Network(layers)
+    again = network_from_spec(json.loads(json.dumps(network_to_spec(net))))
+    assert again == net and again.exact == net.exact

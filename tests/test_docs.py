@@ -121,3 +121,26 @@ def test_examples_print_what_the_page_says(page: str, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout == expected
     assert (tmp_path / "regions.png").stat().st_size > 5000
+
+
+@pytest.mark.skipif(not _has("sphinx"), reason="sphinx missing")
+def test_lenient_docstring_passes() -> None:
+    conf = _load_conf()
+    lines = [
+        "Summary.",
+        "",
+        "Parameters",
+        "----------",
+        "n",
+        "    Size.",
+        "",
+        "Raises ``ValueError`` when the order |G| is zero.",
+        "",
+        ">>> abs(-2)  # |x|",
+        "2",
+    ]
+    conf._prose_out_of_sections(None, "function", "f", None, {}, lines)
+    conf._escape_bars(None, "function", "f", None, {}, lines)
+    assert lines[2] == "Raises ``ValueError`` when the order \\|G\\| is zero."  # moved before the sections
+    assert lines[4:6] == ["Parameters", "----------"]
+    assert ">>> abs(-2)  # |x|" in lines  # doctests untouched

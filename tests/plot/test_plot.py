@@ -194,3 +194,27 @@ def test_pngs_render_non_blank() -> None:
     for draw in (plot.regions, plot.graph3d, plot.decision_boundary):
         ax = draw(net, box)
         _assert_not_blank(_png(ax.figure))
+
+
+@needs_algebra
+def test_curve_of_a_rational_function_skips_edges_inside_a_linear_region() -> None:
+    # ReLU(y - ReLU(x)) = max(0, x, y) - max(0, x): 4 cells, 3 linear regions; the cell edge
+    # {x = 0, y < 0} lies inside the region where f = 0 and is not part of the curve
+    x, y = tropnet.variables("x y")
+    segs = np.array(plot.tropical_curve((x + y + 0) / (x + 0), Box(-2, 2)).collections[-1].get_segments())
+    assert len(segs) == 3
+    ends = segs[~np.isclose(segs, 0, atol=1e-12).all(axis=2)]
+    dirs = {tuple(np.round(e / np.abs(e).max(), 9)) for e in ends}
+    assert dirs == {(-1.0, 0.0), (0.0, 1.0), (1.0, 1.0)}
+
+
+@needs_algebra
+def test_newton_subdivision_marks_lattice_points_and_unused_monomials() -> None:
+    # max(0, 2x, 2y, x + y - 5): the monomial x + y lies below the lift and is not a vertex
+    p = tropnet.TropicalPolynomial([[0, 0], [2, 0], [0, 2], [1, 1]], [0, 0, 0, -5])
+    ax = plot.newton_subdivision(p)
+    lattice, used, unused = ax.lines
+    assert len(lattice.get_xdata()) == 6  # every lattice point of the triangle of size 2
+    assert sorted(zip(used.get_xdata(), used.get_ydata())) == [(0, 0), (0, 2), (2, 0)]
+    assert list(zip(unused.get_xdata(), unused.get_ydata())) == [(1, 1)]
+    assert len(ax.collections[0].get_paths()) == 1
