@@ -193,9 +193,11 @@ class _CandidatePool:
 
 
 class _Polygons:
-    """Padded vertex-id rows and per-polygon state, with doubling capacity."""
+    """Padded vertex-id rows and per-polygon state, with doubling capacity.
 
-    FIELDS = ("cnt", "root", "ptr", "end", "step")
+    The integer state lives in one array (one copy per appended polygon); ``cnt``, ``root``,
+    ``ptr``, ``end`` and ``step`` are views of its columns.
+    """
 
     def __init__(self, rows: np.ndarray, cnt: np.ndarray, n_units: int) -> None:
         p, m = rows.shape
@@ -203,45 +205,44 @@ class _Polygons:
         self.rows = np.empty((cap, m), dtype=np.int64)
         self.rows[:p] = rows
         self.pat = np.zeros((cap, n_units), dtype=np.int32)
-        for f in self.FIELDS:
-            setattr(self, f, np.zeros(cap, dtype=np.int64))
-        self.cnt[:p] = cnt
-        self.root[:p] = np.arange(p)
-        self.step[:] = 1
+        self.st = np.zeros((cap, 5), dtype=np.int64)
+        self.st[:p, 0] = cnt
+        self.st[:p, 1] = np.arange(p)
+        self.st[:, 4] = 1
         self.n = p
 
+    cnt = property(lambda self: self.st[:, 0])
+    root = property(lambda self: self.st[:, 1])
+    ptr = property(lambda self: self.st[:, 2])
+    end = property(lambda self: self.st[:, 3])
+    step = property(lambda self: self.st[:, 4])
+
     def _grow(self, need: int) -> None:
-        cap = len(self.cnt)
+        cap = len(self.st)
         if need <= cap:
             return
         cap = 2 * need
-        for f in (*self.FIELDS, "rows", "pat"):
+        for f in ("st", "rows", "pat"):
             old = getattr(self, f)
             new = np.empty((cap, *old.shape[1:]), dtype=old.dtype)
             new[: self.n] = old[: self.n]
             setattr(self, f, new)
-        self.step[self.n :] = 1
-
-    def widen(self, m: int) -> None:
-        if m > self.rows.shape[1]:
-            extra = np.repeat(self.rows[:, :1], m - self.rows.shape[1], axis=1)
-            self.rows = np.hstack([self.rows, extra])
 
     def put_rows(self, idx: np.ndarray, rows: np.ndarray) -> None:
-        self.widen(rows.shape[1])
         m = self.rows.shape[1]
-        if rows.shape[1] < m:
+        if rows.shape[1] > m:
+            self.rows = _pad(self.rows, rows.shape[1])
+        elif rows.shape[1] < m:
             rows = _pad(rows, m)
         self.rows[idx] = rows
 
     def append_copies(self, src: np.ndarray) -> np.ndarray:
-        """Append copies of polygons ``src`` (all state); return their new indices."""
+        """Append copies of polygons ``src`` (state and pattern, not rows); return their indices."""
         k = len(src)
         self._grow(self.n + k)
         new = np.arange(self.n, self.n + k)
-        for f in (*self.FIELDS, "rows", "pat"):
-            arr = getattr(self, f)
-            arr[new] = arr[src]
+        self.st[new] = self.st[src]
+        self.pat[new] = self.pat[src]
         self.n += k
         return new
 
@@ -277,11 +278,12 @@ def _signs(s: np.ndarray, tol: np.ndarray) -> np.ndarray:
 
 def _split(
     verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, s: np.ndarray, tol: np.ndarray
-) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Cut convex polygons (rows) by lines with values ``s`` at their slots.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut ``S`` convex polygons (rows) by lines with values ``s`` at their slots.
 
-    Returns ``((rows_plus, cnt_plus), (rows_minus, cnt_minus))``; the new vertices on the
-    crossing edges are appended to ``verts`` and shared by both children.
+    Returns ``(rows, cnt)`` of the ``2 S`` children: the ``+`` sides, then the ``-`` sides.
+    The new vertices on the crossing edges are appended to ``verts``, shared by both
+    children.
     """
     S, m = rows.shape
     sig = _signs(s, tol)
@@ -306,8 +308,7 @@ def _split(
     keep[S:, 0::2] = valid & (sig <= 0)
     keep[r, 2 * k + 1] = True
     keep[r + S, 2 * k + 1] = True
-    out, c = _compact_rows(ids, keep)
-    return (out[:S], c[:S]), (out[S:], c[S:])
+    return _compact_rows(ids, keep)
 
 
 def _eval(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -331,7 +332,7 @@ def _domain_polygon(lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> tuple:
             if not np.any(sig < 0):
                 raise ValueError("the domain (box and halfspaces) is empty or lower-dimensional")
             if np.any(sig > 0):
-                _, (rows, cnt) = _split(verts, rows, cnt, s, tol)
+                rows, cnt = (a[1:] for a in _split(verts, rows, cnt, s, tol))
     c = verts.x[rows[0, : cnt[0]]]
     area = 0.5 * abs(np.sum(c[:, 0] * np.roll(c[:, 1], -1) - np.roll(c[:, 0], -1) * c[:, 1]))
     if cnt[0] < 3 or area <= RELATIVE_TOLERANCE * np.prod(hi - lo):
@@ -496,17 +497,16 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         sp = act[split]
         if len(sp) == 0:
             continue
-        (rows_p, cnt_p), (rows_m, cnt_m) = _split(verts, rows[split], polys.cnt[sp], s[split], tol[split])
+        rows_c, cnt_c = _split(verts, rows[split], polys.cnt[sp], s[split], tol[split])
         new = polys.append_copies(sp)  # the - children keep the old label
-        polys.put_rows(sp, rows_p)
-        polys.cnt[sp] = cnt_p
-        polys.put_rows(new, rows_m)
-        polys.cnt[new] = cnt_m
+        children = np.concatenate([sp, new])
+        polys.put_rows(children, rows_c)
+        polys.cnt[children] = cnt_c
         polys.pat[sp, unit[split]] = label[split]
         if max_cells is not None and polys.n > max_cells:
             raise _limit_error(f"more than max_cells={max_cells} cells; raise max_cells or shrink the domain")
         if not lay.group:
-            _prune(polys, verts, lay, cpool, np.concatenate([sp, new]))
+            _prune(polys, verts, lay, cpool, children)
 
 
 def _count_pieces(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, lay: _Layer) -> int:
