@@ -200,3 +200,44 @@ def test_huge_denominators_take_the_python_int_path():
     X = np.array([[F(k, 3**41)] for k in range(-3, 4)], dtype=object)
     want = [max(a, b) + max(a, F(1, 7**30)) for a, b in zip(q(X), p(X))]
     assert r(X).tolist() == want
+
+
+@given(
+    st.integers(0, 3).flatmap(
+        lambda n: st.lists(
+            st.tuples(
+                st.lists(st.sampled_from([-2, -1, 0, 1, 2.5, 2**45]), min_size=n, max_size=n),
+                st.sampled_from([-math.inf, -1.5, 0.0, 1.0, 3.0]),
+            ),
+            max_size=30,
+        ).map(lambda rows: (n, rows))
+    )
+)
+def test_normalize_merges_by_max_like_a_dictionary(case):
+    from tropnet.kernels import poly as K
+
+    n, rows = case
+    E = np.array([r for r, _ in rows], dtype=np.float64).reshape(len(rows), n)
+    c = np.array([v for _, v in rows], dtype=np.float64)
+    best = {}
+    for row, v in zip(map(tuple, E.tolist()), c.tolist()):
+        if v > -math.inf:
+            best[row] = max(best.get(row, -math.inf), v)
+    E2, c2 = K.normalize(E, c)
+    assert [tuple(r) for r in E2.tolist()] == sorted(best)
+    assert c2.tolist() == [best[k] for k in sorted(best)]
+    # the exact path agrees (integers and dyadic floats are exact)
+    live = c > -math.inf
+    Eq = np.array([[F(v) for v in r] for r in E[live]], dtype=object).reshape(int(live.sum()), n)
+    cq = np.array([F(v) for v in c[live]], dtype=object)
+    E3, c3 = K.normalize(Eq, cq)
+    assert [tuple(map(float, r)) for r in E3.tolist()] == sorted(best)
+    assert [float(v) for v in c3] == [best[k] for k in sorted(best)]
+
+
+def test_float_tolerance_versus_exact():
+    # documented float tolerance: a coefficient 1e-13 off an affine lift counts as on it
+    x, = tropnet.variables("x")
+    tiny = 1e-13
+    assert len((0 + x * tiny + x**2).to_float().simplify()) == 2
+    assert len((0 + x * F(tiny) + x**2).simplify()) == 3      # exact: the middle monomial wins
