@@ -209,32 +209,56 @@ class TropicalPolynomial:
     # ------------------------------------------------------------------ attributes
     @property
     def exponents(self) -> np.ndarray:
-        """The (m, n) exponent rows (read-only; Fractions in exact mode, float64 otherwise)."""
+        """The (m, n) exponent rows (read-only; Fractions in exact mode, float64 otherwise).
+
+        >>> TropicalPolynomial([[1, 0]], [2]).exponents.tolist()
+        [[Fraction(1, 1), Fraction(0, 1)]]
+        """
         return self._E
 
     @property
     def coefficients(self) -> np.ndarray:
-        """The (m,) coefficients (read-only)."""
+        """The (m,) coefficients (read-only).
+
+        >>> TropicalPolynomial([[1.0]], [2]).coefficients
+        array([2.])
+        """
         return self._c
 
     @property
     def nvars(self) -> int:
-        """Number of variables n."""
+        """Number of variables n.
+
+        >>> variables("x y")[0].nvars
+        2
+        """
         return self._E.shape[1]
 
     @property
     def variables(self) -> tuple[str, ...]:
-        """Variable names."""
+        """Variable names.
+
+        >>> TropicalPolynomial([[0, 1]], [0]).variables
+        ('x0', 'x1')
+        """
         return self._names
 
     @property
     def is_exact(self) -> bool:
-        """True in exact mode (Fraction exponents and coefficients)."""
+        """True in exact mode (Fraction exponents and coefficients).
+
+        >>> TropicalPolynomial([[1]], [0.5]).is_exact
+        False
+        """
         return K.is_exact(self._E, self._c)
 
     @property
     def num_monomials(self) -> int:
-        """Number of stored monomials (same as ``len(p)``)."""
+        """Number of stored monomials (same as ``len(p)``).
+
+        >>> (variables("x")[0] + 0).num_monomials
+        2
+        """
         return len(self._c)
 
     def __len__(self) -> int:
@@ -363,6 +387,10 @@ class TropicalPolynomial:
 
         Exact when both are exact; when a float polynomial is involved, exponents and
         coefficients of the simplified forms may differ by ``EQ_RTOL`` times the largest entry.
+
+        >>> x, = variables("x")
+        >>> x**2 + x + 0 == x**2 + 0, x + 0 == x + 0.5
+        (True, False)
         """
         from .rational import TropicalRational
 

@@ -80,33 +80,61 @@ class TropicalRational:
     # ------------------------------------------------------------------ attributes
     @property
     def numerator(self) -> TropicalPolynomial:
-        """The polynomial p of ``p - q``."""
+        """The polynomial p of ``p - q``.
+
+        >>> x, = variables("x")
+        >>> print((x / (x + 0)).numerator)
+        x
+        """
         return self._num
 
     @property
     def denominator(self) -> TropicalPolynomial:
-        """The polynomial q of ``p - q``."""
+        """The polynomial q of ``p - q``.
+
+        >>> x, = variables("x")
+        >>> print((x / (x + 0)).denominator)
+        max(0, x)
+        """
         return self._den
 
     @property
     def nvars(self) -> int:
-        """Number of variables."""
+        """Number of variables.
+
+        >>> (variables("x y")[0] / 1).nvars
+        2
+        """
         return self._num.nvars
 
     @property
     def variables(self) -> tuple[str, ...]:
-        """Variable names (those of the numerator)."""
+        """Variable names (those of the numerator).
+
+        >>> (variables("x y")[0] / 1).variables
+        ('x', 'y')
+        """
         return self._num.variables
 
     @property
     def is_exact(self) -> bool:
-        """True when numerator and denominator are both exact."""
+        """True when numerator and denominator are both exact.
+
+        >>> x, = variables("x")
+        >>> (x / (x + 0.5)).is_exact
+        False
+        """
         return self._num.is_exact and self._den.is_exact
 
     @property
     def num_monomials(self) -> int:
         """Monomials of the numerator plus those of the denominator (a denominator equal to the
-        constant 0, i.e. a polynomial, counts as none)."""
+        constant 0, i.e. a polynomial, counts as none).
+
+        >>> x, = variables("x")
+        >>> (x / (x + 0)).num_monomials, TropicalRational(x + 0, 0).num_monomials
+        (3, 2)
+        """
         return len(self._num) + (0 if self._den_is_one() else len(self._den))
 
     # ------------------------------------------------------------------ arithmetic
@@ -196,7 +224,12 @@ class TropicalRational:
         return TropicalRational(self._num.simplify(), self._den.simplify())
 
     def __eq__(self, other: Any) -> bool:
-        """Equality as functions: ``p1 - q1 == p2 - q2`` iff ``p1 + q2 == p2 + q1``."""
+        """Equality as functions: ``p1 - q1 == p2 - q2`` iff ``p1 + q2 == p2 + q1``.
+
+        >>> x, = variables("x")
+        >>> (x**2 + 0) / x == TropicalPolynomial([[1], [-1]], [0, 0], "x")    # max(x, -x)
+        True
+        """
         try:
             o = self._coerce(other)
         except ValueError:
@@ -331,32 +364,57 @@ class TropicalRationalMap(Sequence):
 
     @property
     def nvars(self) -> int:
-        """Number of input variables."""
+        """Number of input variables.
+
+        >>> TropicalRationalMap(variables("x y")).nvars
+        2
+        """
         return self._items[0].nvars
 
     @property
     def variables(self) -> tuple[str, ...]:
-        """Input variable names."""
+        """Input variable names.
+
+        >>> TropicalRationalMap(variables("x y")).variables
+        ('x', 'y')
+        """
         return self._items[0].variables
 
     @property
     def is_exact(self) -> bool:
-        """True when every output is exact."""
+        """True when every output is exact.
+
+        >>> TropicalRationalMap(variables("x y")).is_exact
+        True
+        """
         return all(r.is_exact for r in self._items)
 
     @property
     def num_monomials(self) -> tuple[int, ...]:
-        """Monomials (numerator + denominator) of each output."""
+        """Monomials (numerator + denominator) of each output.
+
+        >>> x, y = variables("x y")
+        >>> TropicalRationalMap([x + y + 0, x / (y + 0)]).num_monomials
+        (3, 3)
+        """
         return tuple(r.num_monomials for r in self._items)
 
     @property
     def monomials_before(self) -> tuple[int, ...] | None:
-        """Per output, the monomial count before simplification (as given at construction)."""
+        """Per output, the monomial count before simplification (as given at construction).
+
+        >>> TropicalRationalMap(variables("x y"), monomials_before=[4, 1]).monomials_before
+        (4, 1)
+        """
         return self._before
 
     @property
     def monomials_after(self) -> tuple[int, ...]:
-        """Per output, the monomial count now (same as :attr:`num_monomials`)."""
+        """Per output, the monomial count now (same as :attr:`num_monomials`).
+
+        >>> TropicalRationalMap(variables("x y"), monomials_before=[4, 1]).monomials_after
+        (1, 1)
+        """
         return self.num_monomials
 
     def evaluate(self, points: Any) -> np.ndarray:
@@ -372,7 +430,11 @@ class TropicalRationalMap(Sequence):
         return np.stack([col.astype(dtype) for col in cols], axis=1)
 
     def __call__(self, x: Any) -> np.ndarray:
-        """One point (n,) -> (m,); many points (k, n) -> (k, m)."""
+        """One point (n,) -> (m,); many points (k, n) -> (k, m).
+
+        >>> TropicalRationalMap(variables("x y"))([3, 4]).tolist()
+        [Fraction(3, 1), Fraction(4, 1)]
+        """
         arr = x if isinstance(x, np.ndarray) else np.array(x, dtype=object)
         if arr.ndim == 1:
             return self.evaluate(arr.reshape(1, -1))[0]
@@ -401,6 +463,11 @@ class TropicalRationalMap(Sequence):
         return sympy.Matrix([r.to_sympy() for r in self._items])
 
     def __eq__(self, other: Any) -> bool:
+        """Outputs equal as functions, one by one.
+
+        >>> TropicalRationalMap(variables("x y")) == TropicalRationalMap(variables("x y")[::-1])
+        False
+        """
         if not isinstance(other, TropicalRationalMap):
             return NotImplemented
         return len(self) == len(other) and all(a == b for a, b in zip(self._items, other._items))
