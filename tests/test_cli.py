@@ -323,3 +323,21 @@ def test_spec_round_trip_property(kinds: list[str], seed: int, exact: bool) -> N
     net = Network(layers)
     again = network_from_spec(json.loads(json.dumps(network_to_spec(net))))
     assert again == net and again.exact == net.exact
+
+
+@needs_compiler
+@needs_regions
+def test_demo_reports_the_numbers_of_the_api(capsys) -> None:
+    import re
+
+    assert main(["demo", "--no-plot"]) == 0
+    out = capsys.readouterr().out
+    net = demo_network()
+    box = tropnet.Box(-2, 2)
+    act = tropnet.count_linear_regions(net, box, kind="activation")
+    lin = tropnet.count_linear_regions(net, box, kind="linear")
+    assert f"{act} activation regions, {lin} linear regions" in out
+    f = tropnet.tropicalize(net)[0]
+    g, h = map(int, re.search(r"g: (\d+) monomials, h: (\d+) monomials", out).groups())
+    assert (g, h) == (len(f.numerator), len(f.denominator))
+    assert "105 parameters" in out and "wrote" not in out
