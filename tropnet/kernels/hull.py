@@ -104,7 +104,7 @@ def upper_hull_vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
     if A.ndim != 2 or c.ndim != 1 or A.shape[0] != c.shape[0]:
         raise ValueError(f"exponents must be (m, n) and coefficients (m,); got {A.shape} and {c.shape}")
     m = len(c)
-    if m <= 1:
+    if m <= 2:  # two distinct exponents: each monomial wins far out in its own direction
         return np.arange(m)
     if c.dtype == object or A.dtype == object:
         Az, _ = to_scaled(A)
