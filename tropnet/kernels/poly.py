@@ -9,6 +9,8 @@ A polynomial in array form is a pair ``(E, c)`` meaning ``x -> max_i (c[i] + <E[
   kernels compute on integer numerators over a common denominator (``int64`` while it fits,
   Python ints after, see :mod:`tropnet.kernels.scaled`); nothing is ever rounded.
 * A function given one exact and one float polynomial works in float mode.
+* The kernels check shapes but not values (NaN, +inf): the user classes in
+  :mod:`tropnet.algebra` validate input once, so inner loops (the compiler) pay nothing.
 
 Every function returns a new pair; no input is modified.  Functions that produce a polynomial
 return it *normalized*: equal exponent rows merged by max, ``-inf`` terms dropped, rows sorted
