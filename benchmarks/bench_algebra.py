@@ -2,9 +2,9 @@
 
 Two random bivariate polynomials with 1000 monomials each (integer exponents in [0, 40)^2,
 coefficients k/7 with |k| <= 1000): their product, the simplification of the product, and the
-evaluation of the simplified product on 10^6 points (float) or 10^5 points (exact; Fraction
-results).  Also the simplification of 1500 monomials in 6 variables, which takes the LP path of
-:mod:`tropnet.kernels.hull`.  Medians of ``--repeat`` runs.
+evaluation of the simplified product on 10^6 points (exact mode: Fraction points and
+results).  Also the simplification of 1500 monomials in 6 variables, which takes the LP path
+of :mod:`tropnet.kernels.hull`.  Medians of ``--repeat`` runs.
 
     .venv/bin/python benchmarks/bench_algebra.py [--repeat 3] [--seed 0]
 """
@@ -46,7 +46,7 @@ def bench_mode(exact: bool, seed: int, repeat: int) -> list[tuple]:
     fresh = iter([TropicalPolynomial._from_arrays(prod.exponents, prod.coefficients, prod.variables)
                   for _ in range(repeat)])
     t_simp, simp = timed(lambda: next(fresh).simplify(), repeat)
-    k = 10**6 if not exact else 10**5
+    k = 10**6
     if exact:
         ints = rng.integers(-60, 60, size=(k, 2)).tolist()
         X = np.array([[Fraction(a, 3), Fraction(b, 3)] for a, b in ints], dtype=object)
