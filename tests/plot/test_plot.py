@@ -218,3 +218,13 @@ def test_newton_subdivision_marks_lattice_points_and_unused_monomials() -> None:
     assert sorted(zip(used.get_xdata(), used.get_ydata())) == [(0, 0), (0, 2), (2, 0)]
     assert list(zip(unused.get_xdata(), unused.get_ydata())) == [(1, 1)]
     assert len(ax.collections[0].get_paths()) == 1
+
+
+def test_neighbouring_regions_get_different_colours() -> None:
+    net = random_mlp([2, 8, 8, 1], seed=0)
+    box = Box(-3, 3)
+    regs = tropnet.linear_regions(net, box)
+    colors = plot.regions(regs, box).collections[0].get_facecolors()
+    edges = regs.adjacency()
+    assert len(edges) > 0
+    assert not np.any(np.all(np.isclose(colors[edges[:, 0]], colors[edges[:, 1]]), axis=1))

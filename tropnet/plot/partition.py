@@ -52,6 +52,10 @@ class PlanarPartition:
         A point strictly inside each region.
     lo, hi : (2,) arrays
         The bounding box of the drawn domain.
+    domain_halfspaces : (A, b)
+        The domain's halfspaces (float).
+    adjacency : (E, 2) int array or None
+        Pairs of regions sharing a facet, when the region set provides them.
     """
 
     polygons: list[list[np.ndarray]]
@@ -62,6 +66,7 @@ class PlanarPartition:
     lo: np.ndarray
     hi: np.ndarray
     domain_halfspaces: tuple[np.ndarray, np.ndarray]
+    adjacency: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.polygons)
@@ -256,7 +261,8 @@ def planar_partition(
         patterns.append(np.asarray(pat).astype(np.int64).ravel())
         points.append(_to_float(reg.interior_point))
     pts = np.array(points).reshape(-1, 2)
-    return PlanarPartition(polygons, halfspaces, maps, patterns, pts, lo, hi, dom_hs)
+    adjacency = regset.adjacency() if hasattr(regset, "adjacency") else None
+    return PlanarPartition(polygons, halfspaces, maps, patterns, pts, lo, hi, dom_hs, adjacency)
 
 
 def _first_cell_patterns(regset: Any) -> np.ndarray | None:
@@ -272,12 +278,32 @@ def _first_cell_patterns(regset: Any) -> np.ndarray | None:
     return np.asarray(pats)[first]
 
 
+def _greedy_colouring(n: int, edges: np.ndarray) -> np.ndarray:
+    """Colour ids so that regions sharing a facet differ (greedy, largest degree first)."""
+    nbrs: list[list[int]] = [[] for _ in range(n)]
+    for a, b in np.asarray(edges, dtype=np.int64).reshape(-1, 2):
+        nbrs[a].append(int(b))
+        nbrs[b].append(int(a))
+    colour = np.full(n, -1, dtype=np.int64)
+    for v in sorted(range(n), key=lambda v: -len(nbrs[v])):
+        used = {int(colour[u]) for u in nbrs[v]}
+        c = 0
+        while c in used:
+            c += 1
+        colour[v] = c
+    return colour
+
+
 def _region_colors(part: PlanarPartition, color_by: str, cmap: Any) -> tuple[np.ndarray, Any]:
     import matplotlib
 
     R = len(part)
     if color_by == "region":
-        levels = spread_levels(R)
+        if part.adjacency is not None:
+            ids = _greedy_colouring(R, part.adjacency)
+            levels = spread_levels(int(ids.max()) + 1 if R else 0)[ids]
+        else:
+            levels = spread_levels(R)
         name = "cividis"
     elif color_by == "map":
         keys: dict[tuple, int] = {}
@@ -327,8 +353,9 @@ def regions(
         ``"linear"`` (facet-connected pieces of one affine map) or ``"activation"`` (cells of
         one activation pattern).
     color_by
-        ``"region"`` (each region its own shade of cividis), ``"map"`` (regions with the same
-        affine map share a shade) or ``"pattern"`` (viridis by the number of active units).
+        ``"region"`` (shades of cividis, different for regions sharing a facet), ``"map"``
+        (regions with the same affine map share a shade) or ``"pattern"`` (viridis by the
+        number of active units).
     edges
         Outline each region where the map changes (internal cell edges are not drawn).
     labels
