@@ -123,3 +123,22 @@ def test_index_list_acts_by_indexing(perm):
     G = SymmetryGroup.from_generators([perm])
     x = np.arange(10, 15)
     assert np.array_equal(G.generator_matrix(0) @ x, x[list(perm)])
+
+
+@pytest.mark.parametrize(
+    "G",
+    [
+        symmetric_group(4),
+        cyclic_group(6),
+        symmetric_group(2) * symmetric_group(3),
+        symmetric_group(3, block=2),
+    ],
+)
+def test_walls_without_cdd_agree_with_cdd(G):
+    from tropnet.geometry import groups
+
+    perms, signs = G.permutations()
+    p = np.arange(1, G.n + 1)
+    rows = (signs * p[perms] - p)[1:]
+    rows = np.unique(rows // np.gcd.reduce(np.abs(rows), axis=1)[:, None], axis=0)
+    assert np.array_equal(groups._irredundant_cone_rows(rows), groups._irredundant_rows_certified(rows))

@@ -317,7 +317,7 @@ def _irredundant_cone_rows(rows: np.ndarray) -> np.ndarray:
     row it violates, and repeat until no row is violated; the cone of the chosen rows is then
     the full cone, and its redundant rows are dropped.  Each double description runs on a few
     rows only (a direct redundancy test on all |G| - 1 rows takes seconds at |G| = 720).
-    Without pycddlib every row is kept (a redundant row never changes the cone).
+    Without pycddlib, :func:`_irredundant_rows_certified` (HiGHS proposals, exact certificates).
     """
     k = rows.shape[0]
     if k <= 1:
@@ -326,7 +326,7 @@ def _irredundant_cone_rows(rows: np.ndarray) -> np.ndarray:
         import cdd
         import cdd.gmp
     except ImportError:  # pragma: no cover - depends on the environment
-        return np.ones(k, dtype=bool)
+        return _irredundant_rows_certified(rows)
     R = rows.astype(object)
     chosen = [int(np.argmin(np.abs(rows).sum(axis=1)))]
     while True:
@@ -355,6 +355,56 @@ def _irredundant_cone_rows(rows: np.ndarray) -> np.ndarray:
     for pos, i in enumerate(chosen):
         if pos not in red:
             keep[i] = True
+    return keep
+
+
+def _irredundant_rows_certified(rows: np.ndarray) -> np.ndarray:
+    """Drop rows r of {x : rows x <= 0} that are non-negative combinations of the kept rows.
+
+    A row is dropped only with an exact certificate: HiGHS proposes lambda >= 0 with
+    ``r = sum_j lambda_j r_j``; on its support the system is re-solved in rational arithmetic
+    (python-flint) and checked exactly.  Rows are tested one at a time against the rows kept so
+    far, so every dropped row is implied by the final ones.
+    """
+    import flint
+    import highspy
+
+    k, n = rows.shape
+    keep = np.ones(k, dtype=bool)
+    order = np.argsort(-np.abs(rows).sum(axis=1), kind="stable")  # long rows are the likely redundant ones
+    for i in order:
+        others = np.flatnonzero(keep & (np.arange(k) != i))
+        if len(others) == 0:
+            continue
+        R = rows[others].astype(np.float64)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        inf = highspy.kHighsInf
+        m = len(others)
+        h.addVars(m, np.zeros(m), np.full(m, inf))
+        for j in range(n):  # sum_l lambda_l R[l, j] = rows[i, j]
+            nz = np.flatnonzero(R[:, j])
+            h.addRow(float(rows[i, j]), float(rows[i, j]), len(nz), nz.astype(np.int32), R[nz, j])
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            continue
+        lam = np.asarray(h.getSolution().col_value)
+        S = np.flatnonzero(lam > 1e-12)
+        if len(S) == 0:
+            continue
+        B = rows[others[S]]  # |S| x n, exact integers
+        # normal equations (B B^T) mu = B r, exact; B has independent rows at a basic solution
+        BBt = flint.fmpq_mat([[int(v) for v in row] for row in (B @ B.T)])
+        rhs = flint.fmpq_mat([[int(v)] for v in (B @ rows[i])])
+        try:
+            mu = BBt.solve(rhs)
+        except ZeroDivisionError:
+            continue
+        mu = [mu[j, 0] for j in range(len(S))]
+        if all(v >= 0 for v in mu) and all(
+            sum(mu[j] * int(B[j, c]) for j in range(len(S))) == int(rows[i, c]) for c in range(n)
+        ):
+            keep[i] = False
     return keep
 
 
