@@ -16,8 +16,8 @@ MODEL files
 Linear`` (the last layer affine).  Integer arrays give an exact network.
 
 ``.json``: a network spec, an object ``{"input_dim": n, "layers": [...]}`` (``input_dim``
-may be omitted when the first layer is ``linear``) whose layers are objects with a
-``"type"`` and that type's fields:
+may be omitted when the first layer is ``linear``; optional ``"format"`` and ``"version"``
+fields are ignored) whose layers are objects with a ``"type"`` and that type's fields:
 
 =================  ==============================================================
 ``linear``         ``weight`` (list of rows, shape (out, in)), ``bias`` (optional)
