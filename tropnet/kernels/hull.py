@@ -126,23 +126,16 @@ def polytope_vertices(A: np.ndarray) -> np.ndarray:
         raise ValueError(f"points must have shape (m, n); got {A.shape}")
     if len(A) <= 1:
         return np.arange(len(A))
-    if A.dtype == object:
-        Az, _ = to_scaled(A)
-        first = _first_of_equal_rows(Az)
-        Az = Az[first]
-        r, cols = _rank_and_pivots(Az - Az[0])
-        if r == 0:
-            return first[:1]
-        return np.sort(first[_exact_polytope_vertices(as_int_array(Az[:, cols]))])
-    Af = A.astype(np.float64)
-    first = _first_of_equal_rows(Af)
-    Af = Af[first]
-    D = Af - Af.mean(axis=0)
-    if D.shape[1] == 0 or not np.any(D):
+    exact = A.dtype == object
+    P = to_scaled(A)[0] if exact else A.astype(np.float64)
+    first = _first_of_equal_rows(P)
+    P = P[first]
+    flat = np.zeros(len(P), dtype=P.dtype)  # a constant lift: only the projection Y is used
+    kind, Y, _ = _exact_lift(P, flat) if exact else _float_lift(P, flat)
+    if kind == "point":
         return first[:1]
-    _, sv, Vt = np.linalg.svd(D, full_matrices=False)
-    r = int(np.sum(sv > RANK_RTOL * sv[0]))
-    return np.sort(first[_float_polytope_vertices(D @ Vt[:r].T)])
+    found = _exact_polytope_vertices(Y) if exact else _float_polytope_vertices(Y)
+    return np.sort(first[found])
 
 
 def _first_of_equal_rows(A: np.ndarray) -> np.ndarray:
@@ -175,29 +168,11 @@ def upper_facets(A: np.ndarray, c: np.ndarray) -> list[tuple[int, ...]]:
     if m <= 1:
         return [tuple(range(m))] if m else []
     if A.dtype == object or c.dtype == object:
-        Az, _ = to_scaled(A)
-        cz, _ = to_scaled(c)
-        D = Az - Az[0]
-        r, cols = _rank_and_pivots(D)
-        lifted_rank, _ = _rank_and_pivots(np.hstack([D[:, cols], (cz - cz[0])[:, None]]))
-        if r == 0 or lifted_rank == r:
-            return [tuple(range(m))]
-        L = as_int_array(np.hstack([Az[:, cols].astype(object), cz.astype(object)[:, None]]))
-        return _exact_cells(L)
-    Af, cf = A.astype(np.float64), c.astype(np.float64)
-    D = Af - Af.mean(axis=0)
-    if D.shape[1] == 0 or not np.any(D):
+        kind, _, L = _exact_lift(to_scaled(A)[0], to_scaled(c)[0])
+        return _exact_cells(L) if kind == "full" else [tuple(range(m))]
+    kind, _, L = _float_lift(A.astype(np.float64), c.astype(np.float64))
+    if kind != "full":
         return [tuple(range(m))]
-    _, sv, Vt = np.linalg.svd(D, full_matrices=False)
-    r = int(np.sum(sv > RANK_RTOL * sv[0]))
-    Y = D @ Vt[:r].T
-    Y = Y / np.abs(Y).max(axis=0)
-    design = np.hstack([Y, np.ones((m, 1))])
-    coef, *_ = np.linalg.lstsq(design, cf, rcond=None)
-    resid = cf - design @ coef
-    if np.abs(resid).max() <= FLAT_RTOL * max(1.0, float(np.abs(cf).max())):
-        return [tuple(range(m))]
-    L = np.hstack([Y, (resid / np.abs(resid).max())[:, None]])
     hull = ConvexHull(L)
     eq = hull.equations[hull.equations[:, -2] > UPPER_TOL]
     slack = L @ eq[:, :-1].T + eq[:, -1]
@@ -257,26 +232,38 @@ def _cells_with_cdd(L: np.ndarray) -> list[tuple[int, ...]]:
 # float mode
 
 
-def _float_vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
+def _float_lift(A: np.ndarray, c: np.ndarray) -> tuple[str, np.ndarray | None, np.ndarray | None]:
+    """The lifted points in coordinates of the exponents' affine hull (float, with tolerances).
+
+    Returns ``("point", None, None)`` when all exponents coincide, ``("flat", Y, None)`` when the
+    lift is affine (Y: exponents in r coordinates scaled to unit range), else
+    ``("full", Y, L)`` with ``L = [Y, lift]``, the lift replaced by its residual from the best
+    affine fit: the same upper hull (an affine change of the lift), better scaled.
+    """
     m = len(c)
-    if m <= 1:
-        return np.arange(m)
     D = A - A.mean(axis=0)
     if D.shape[1] == 0 or not np.any(D):
-        return np.array([int(np.argmax(c))])
-    _, s, Vt = np.linalg.svd(D, full_matrices=False)
-    r = int(np.sum(s > RANK_RTOL * s[0]))
-    if r == 0:
-        return np.array([int(np.argmax(c))])
+        return "point", None, None
+    _, sv, Vt = np.linalg.svd(D, full_matrices=False)
+    r = int(np.sum(sv > RANK_RTOL * sv[0]))
     Y = D @ Vt[:r].T
     Y = Y / np.abs(Y).max(axis=0)
     design = np.hstack([Y, np.ones((m, 1))])
     coef, *_ = np.linalg.lstsq(design, c, rcond=None)
     resid = c - design @ coef
     if np.abs(resid).max() <= FLAT_RTOL * max(1.0, float(np.abs(c).max())):
+        return "flat", Y, None
+    return "full", Y, np.hstack([Y, (resid / np.abs(resid).max())[:, None]])
+
+
+def _float_vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
+    if len(c) <= 1:
+        return np.arange(len(c))
+    kind, Y, L = _float_lift(A, c)
+    if kind == "point":
+        return np.array([int(np.argmax(c))])
+    if kind == "flat":
         return _float_polytope_vertices(Y)
-    # the residual has the same upper hull as c (an affine change of the lift) and is better scaled
-    L = np.hstack([Y, (resid / np.abs(resid).max())[:, None]])
     if L.shape[1] > QHULL_MAX_DIM:
         return np.flatnonzero(_lp_vertices(L)[0])
     try:
@@ -428,22 +415,33 @@ def _merge_max_int(Az: np.ndarray, cz: np.ndarray) -> np.ndarray:
     return np.array(keep, dtype=np.int64)
 
 
-def _exact_int_vertices(Az: np.ndarray, cz: np.ndarray) -> np.ndarray:
-    """Upper-hull vertices of integer points with distinct exponent rows (exact)."""
-    m = len(cz)
-    if m <= 1:
-        return np.arange(m)
+def _exact_lift(Az: np.ndarray, cz: np.ndarray) -> tuple[str, np.ndarray | None, np.ndarray | None]:
+    """Integer version of :func:`_float_lift` (exact ranks): ``("point" | "flat" | "full", Y, L)``
+    with Y the exponents restricted to pivot coordinates of their affine hull (an injective
+    projection on it) and ``L = [Y, cz]``."""
     D = Az - Az[0]
     r, cols = _rank_and_pivots(D)
     if r == 0:
-        return np.array([int(np.argmax(cz))])
+        return "point", None, None
     Y = as_int_array(Az[:, cols])
     lifted_rank, _ = _rank_and_pivots(np.hstack([D[:, cols], (cz - cz[0])[:, None]]))
-    if lifted_rank == r + 1:
-        if Y.dtype == object or cz.dtype == object:
-            return _exact_fulldim(as_int_array(np.hstack([Y.astype(object), cz.astype(object)[:, None]])))
-        return _exact_fulldim(np.hstack([Y, cz[:, None]]))
-    return _exact_polytope_vertices(Y)
+    if lifted_rank == r:
+        return "flat", Y, None
+    if Y.dtype == object or cz.dtype == object:
+        return "full", Y, as_int_array(np.hstack([Y.astype(object), cz.astype(object)[:, None]]))
+    return "full", Y, np.hstack([Y, cz[:, None]])
+
+
+def _exact_int_vertices(Az: np.ndarray, cz: np.ndarray) -> np.ndarray:
+    """Upper-hull vertices of integer points with distinct exponent rows (exact)."""
+    if len(cz) <= 1:
+        return np.arange(len(cz))
+    kind, Y, L = _exact_lift(Az, cz)
+    if kind == "point":
+        return np.array([int(np.argmax(cz))])
+    if kind == "flat":
+        return _exact_polytope_vertices(Y)
+    return _exact_fulldim(L)
 
 
 def _exact_polytope_vertices(Y: np.ndarray) -> np.ndarray:
