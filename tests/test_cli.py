@@ -341,3 +341,14 @@ def test_demo_reports_the_numbers_of_the_api(capsys) -> None:
     g, h = map(int, re.search(r"g: (\d+) monomials, h: (\d+) monomials", out).groups())
     assert (g, h) == (len(f.numerator), len(f.denominator))
     assert "105 parameters" in out and "wrote" not in out
+
+
+@needs_regions
+def test_domain_accepts_negative_fractions_and_exponents(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "four.npz"
+    np.savez(path, **FOUR)
+    # f = ReLU(y + 1) - ReLU(x + 1): both kinks cross [-3/2, 1/2]^2, neither crosses [-1/2, 1e1]^2
+    assert main(["regions", str(path), "--domain", "-3/2", "1/2", "--count-only", "--exact"]) == 0
+    assert capsys.readouterr().out.strip() == "4 linear regions on [-3/2, 1/2]^2"
+    assert main(["regions", str(path), "--domain", "-5e-1", "1e1", "--count-only"]) == 0
+    assert capsys.readouterr().out.strip() == "1 linear region on [-5e-1, 1e1]^2"

@@ -65,6 +65,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import zipfile
 from collections.abc import Sequence
@@ -627,10 +628,10 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         extra["parallel"] = args.parallel
     if args.count_only and not (args.plot or args.json):
         n = _api("count_linear_regions")(net, dom, kind=args.kind, exact=args.exact, **extra)
-        print(f"{n} {args.kind} regions on {where}")
+        print(f"{n} {args.kind} region{'s' if n != 1 else ''} on {where}")
         return 0
     regs = _api("linear_regions")(net, dom, kind=args.kind, exact=args.exact, **extra)
-    print(f"{len(regs)} {args.kind} regions on {where}")
+    print(f"{len(regs)} {args.kind} region{'s' if len(regs) != 1 else ''} on {where}")
     if not args.count_only:
         shown = min(len(regs), args.max_print)
         for i in range(shown):
@@ -677,6 +678,11 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------- parser
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "--domain -1/2 1/2" and "-1e1": negative fractions and exponents are values, not options
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(/\d+)?$")
+
     def error(self, message: str) -> None:  # one line, exit 2, no usage dump
         raise CLIError(f"{message} (see '{self.prog} --help')")
 
