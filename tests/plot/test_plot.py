@@ -8,6 +8,8 @@ from fractions import Fraction
 import matplotlib
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
@@ -228,3 +230,19 @@ def test_neighbouring_regions_get_different_colours() -> None:
     edges = regs.adjacency()
     assert len(edges) > 0
     assert not np.any(np.all(np.isclose(colors[edges[:, 0]], colors[edges[:, 1]]), axis=1))
+
+
+def _area(poly: np.ndarray) -> float:
+    x, y = poly[:, 0], poly[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), width=st.integers(1, 6), kind=st.sampled_from(["linear", "activation"]))
+def test_drawn_polygons_tile_the_box(seed: int, width: int, kind: str) -> None:
+    net = random_mlp([2, width, width, 1], seed=seed)
+    part = plot.planar_partition(net, Box(-2, 3), kind=kind)
+    areas = [_area(p) for cells in part.polygons for p in cells]
+    assert min(areas) > 0  # every polygon counter-clockwise and full-dimensional
+    assert np.isclose(sum(areas), 25.0, rtol=1e-9)
+    plt.close("all")
