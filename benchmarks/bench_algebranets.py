@@ -19,7 +19,7 @@ from tropnet.algebras import ALGEBRAS
 
 def table(rows: list[dict], monomials: bool) -> str:
     head = ["algebra", "widths", "real widths", "params", "mults", "act. regions", "lin. regions",
-            "regions/param"]
+            "R net, same real widths", "regions/param"]
     if monomials:
         head += ["monomials before", "after"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -28,6 +28,7 @@ def table(rows: list[dict], monomials: bool) -> str:
                  str(r["real_mults"]),
                  f"{r['activation_regions']:.1f} ± {r['activation_regions_std']:.1f}",
                  f"{r['linear_regions']:.1f} ± {r['linear_regions_std']:.1f}",
+                 f"{r['real_baseline_regions']:.1f}",
                  f"{r['regions_per_parameter']:.2f}"]
         if monomials:
             cells += [f"{r['monomials_before']:.0f}", f"{r['monomials_after']:.0f}"]
@@ -62,7 +63,7 @@ def main() -> None:
     for title, budget, mono in runs:
         t = time.perf_counter()
         rows = compare_algebras(algs, 2, 2, seeds=seeds, domain=domain, monomials=mono, as_frame=False,
-                                **budget)
+                                baseline=True, **budget)
         dt = time.perf_counter() - t
         print(f"## depth 2, input 2, {title}, [-10,10]^2, {len(seeds)} seeds ({dt:.1f} s)\n")
         print(table(rows, mono) + "\n")
