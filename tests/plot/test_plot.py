@@ -246,3 +246,18 @@ def test_drawn_polygons_tile_the_box(seed: int, width: int, kind: str) -> None:
     assert min(areas) > 0  # every polygon counter-clockwise and full-dimensional
     assert np.isclose(sum(areas), 25.0, rtol=1e-9)
     plt.close("all")
+
+
+@needs_algebra
+def test_plane_slice_of_tropical_objects() -> None:
+    x, y, z = tropnet.variables("x y z")
+    p = x + y + z + 0
+    # the slice z = 0 of max(0, x, y, z) is max(0, x, y): 3 regions; z = 1 adds max(.., 1): still 3
+    plane = ([0, 0, 0], [1, 0, 0], [0, 1, 0])
+    assert len(plot.regions(p, Box(-2, 2), plane=plane).collections[0].get_paths()) == 3
+    r = p / (x + 0)
+    low = ([0, 0, -1], [1, 0, 0], [0, 1, 0])  # z = -1 never wins: the map of max(0, x, y) and its quotient
+    ax = plot.regions(tropnet.TropicalRationalMap([r, p]), Box(-2, 2), plane=low)
+    assert len(ax.collections[0].get_paths()) == tropnet.count_linear_regions(
+        tropnet.TropicalRationalMap([(x + y + 0) / (x + 0), x + y + 0]), Box(-2, 2)
+    )

@@ -199,7 +199,11 @@ def _compose_plane(obj: Any, plane: Sequence[Any]) -> Any:
         return poly_t(E.dot(U), coef + E.dot(origin))
     if rat_t is not None and isinstance(obj, rat_t):
         return rat_t(_compose_plane(obj.numerator, plane), _compose_plane(obj.denominator, plane))
-    raise TypeError(f"plane= slices a Network or a tropical polynomial/rational, not {type(obj).__name__}")
+    map_t = getattr(tropnet, "TropicalRationalMap", None)
+    if map_t is not None and isinstance(obj, map_t):
+        return map_t([_compose_plane(r, plane) for r in obj])
+    kind = type(obj).__name__
+    raise TypeError(f"plane= slices a Network or a tropical polynomial/rational/map, not a {kind}")
 
 
 def _input_dim(obj: Any) -> int | None:
