@@ -343,3 +343,28 @@ def test_float_products_match_independent_formulas():
     X, Y = rng.normal(size=(2, 50, 3, 3))
     assert np.allclose(M3R.mul(X.reshape(50, 9), Y.reshape(50, 9)), (X @ Y).reshape(50, 9))
     assert np.allclose(D.mul(x, y), np.c_[x[:, 0] * y[:, 0], x[:, 0] * y[:, 1] + x[:, 1] * y[:, 0]])
+
+
+@given(st.integers(1, 4), st.integers(0, 2**16))
+def test_random_algebra_mul_is_the_structure_constant_sum(dim, seed):
+    """mul agrees with the definition sum_ab a_a b_b T[a, b, c], written as explicit loops."""
+    rng = np.random.default_rng(seed)
+    T = rng.integers(-3, 4, size=(dim, dim, dim))
+    A = Algebra("random", T)
+    a, b = rng.integers(-9, 10, size=(2, dim))
+    want = [sum(int(a[i]) * int(b[j]) * int(T[i, j, k]) for i in range(dim) for j in range(dim))
+            for k in range(dim)]
+    assert A.mul(a, b).tolist() == want
+    assert np.allclose(A.mul(a.astype(float), b.astype(float)), want)
+    assert A.left_matrix(a).dot(b).tolist() == want
+    assert A.mults_per_product == int(np.count_nonzero(T))
+    assert Algebra.from_function("random", dim, A.mul) == A
+    # associativity decided by the definition on basis triples
+    E = np.eye(dim, dtype=int)
+    assoc = all(A.mul(A.mul(E[i], E[j]), E[k]).tolist() == A.mul(E[i], A.mul(E[j], E[k])).tolist()
+                for i in range(dim) for j in range(dim) for k in range(dim))
+    assert A.is_associative() == assoc
+    # a unit, when found, is one
+    if A.one is not None:
+        assert all(A.mul(A.one, E[i]).tolist() == E[i].tolist() == A.mul(E[i], A.one).tolist()
+                   for i in range(dim))
