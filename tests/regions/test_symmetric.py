@@ -206,3 +206,42 @@ def test_output_permuting_network_is_not_invariant():
     net = Network([Linear([[1, 0], [0, 1]]), ReLU()])
     with pytest.raises(ValueError, match="generator 0"):
         check_invariance(net, symmetric_group(2))
+
+
+def _symmetrized_polynomial(G, seed, m=3):
+    # a G-invariant tropical polynomial: the orbit of each random monomial with one coefficient
+    rng = np.random.default_rng(seed)
+    E, c = [], []
+    for _ in range(m):
+        a = rng.integers(-2, 3, size=G.n)
+        ci = Fraction(int(rng.integers(-4, 5)), 2)
+        for g in G.elements():
+            E.append(g.T @ a)  # a . (g x) = (g^T a) . x
+            c.append(ci)
+    return tropnet.TropicalPolynomial(np.array(E), c)
+
+
+B2 = SymmetryGroup.from_generators([[1, 0], [[-1, 0], [0, 1]]])
+B3 = SymmetryGroup.from_generators([[1, 0, 2], [0, 2, 1], [[-1, 0, 0], [0, 1, 0], [0, 0, 1]]])
+
+
+@pytest.mark.parametrize(
+    "G, seed, exact",
+    [
+        (B2, 0, True),
+        (B2, 1, False),
+        (B3, 0, False),
+        (symmetric_group(2) * symmetric_group(2), 2, False),
+        (symmetric_group(3), 1, False),
+    ],
+)
+def test_reflection_groups_with_signs_on_tropical_polynomials(G, seed, exact):
+    p = _symmetrized_polynomial(G, seed, m=2 if G.n == 3 else 3).simplify()
+    assert count_linear_regions_symmetric(p, None, G) == tropnet.count_linear_regions(p, None)
+    if exact is None:  # keep the test fast: the full count of the rational takes seconds
+        return
+    q = _symmetrized_polynomial(G, seed + 100, m=1).simplify()
+    r = tropnet.TropicalRational(p, q)
+    assert count_linear_regions_symmetric(r, None, G, exact=exact) == tropnet.count_linear_regions(
+        r, None, exact=exact
+    )
