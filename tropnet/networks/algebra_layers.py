@@ -133,7 +133,7 @@ class AlgebraLinear(Layer):
         if weight is None:
             rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
             B = self.basis_tensor.astype(np.float64)
-            s = float((B**2).sum()) / B.shape[1]
+            s = float((B**2).sum()) / B.shape[1] or 1.0  # 0 only for the zero product
             std = np.sqrt(2.0 / (n_in * s))
             w = rng.normal(0.0, std, size=(n_out, n_in, dim))
             b = rng.normal(0.0, std, size=(n_out, dim)) if bias is None else bias
