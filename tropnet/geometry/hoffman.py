@@ -572,7 +572,10 @@ def effective_radius(
     the tropical cells are coarser).  ``method="exact"`` enumerates the regions on R^n and
     returns the smallest such R: the largest, over regions, infinity-norm distance from the
     centre (one LP per cell, solved as block-diagonal batches).  Always ``"hoffman" >= "exact"``;
-    ``benchmarks/bench_hoffman.py`` measures by how much.
+    ``benchmarks/bench_hoffman.py`` measures by how much: on small random ReLU networks the
+    median overshoot was 1.5-9x with the activation cells and 5-130x with the tropical form
+    (worst case 1.7e4x for [2, 3, 3, 1]), and 1.7-6x on random tropical rationals; the exact
+    radius was also faster to compute on every case measured.
 
     Every region of the activation kind is convex, so for every R' > R,
     ``count_linear_regions(obj, Box(c - R', c + R'), kind="activation")`` equals the count on
