@@ -215,8 +215,8 @@ def as_number_array(
 def exact_to_float_array(a: np.ndarray) -> np.ndarray:
     """Round an exact array to float64 (nearest double for each entry).
 
-    >>> exact_to_float_array(np.array([Fraction(1, 3)], dtype=object))
-    array([0.33333333])
+    >>> exact_to_float_array(np.array([Fraction(1, 4)], dtype=object)).tolist()
+    [0.25]
     """
     if a.dtype == object:
         return np.array([float(v) for v in a.ravel()], dtype=np.float64).reshape(a.shape)
