@@ -139,3 +139,14 @@ def test_bad_options():
         hoffman_constant(I3, method="bounds", exact=True)
     with pytest.raises(ValueError, match="pvz"):
         hoffman_constant(np.ones((30, 2)), method="brute_force")
+
+
+def test_network_and_its_tropical_form():
+    net = tropnet.random_mlp([2, 2, 1], seed=3)
+    f = tropnet.tropicalize(net)
+    h = hoffman_constant(net)
+    assert h == pytest.approx(hoffman_constant(f))
+    assert h == pytest.approx(hoffman_constant(f, method="brute_force"))
+    lo, hi = hoffman_constant(f, method="bounds")
+    assert lo <= h * (1 + 1e-9) <= hi * (1 + 1e-9)
+    assert float(hoffman_constant(f, exact=True)) == pytest.approx(h)

@@ -95,3 +95,12 @@ def test_bad_arguments():
         Network([EquivariantLinear(2, 2, 1)], input_dim=5)
     with pytest.raises(ValueError, match="two channel"):
         deepsets(3, (1,))
+
+
+def test_compiler_accepts_deepsets():
+    import tropnet
+
+    net = deepsets(3, (1, 2, 1), seed=3)
+    f = tropnet.tropicalize(net)
+    x = np.random.default_rng(2).normal(size=(10, 3))
+    assert np.allclose(np.asarray(f(x), dtype=float).reshape(10, -1), net(x))
