@@ -67,11 +67,6 @@ def test_dual_numbers_net_is_the_real_net_of_its_real_parts():
     assert np.allclose(net(x), real(x))
 
 
-def _regions_ready():
-    return hasattr(tropnet, "count_linear_regions")
-
-
-@pytest.mark.skipif(not _regions_ready(), reason="tropnet.count_linear_regions has not landed yet")
 def test_compare_table():
     rows = compare_algebras(["R", C, M2R], 2, 2, param_budget=150, seeds=range(2), as_frame=False,
                             monomials=False, domain=tropnet.Box(-5, 5))
@@ -100,7 +95,7 @@ def test_compare_exact_counts_agree_with_float_and_frame():
 
 
 def test_compare_monomials_match_the_compiler():
-    tropicalize = pytest.importorskip("tropnet.compiler").tropicalize
+    from tropnet import tropicalize
     rows = compare_algebras(["H"], 2, 1, param_budget=50, seeds=[0, 1], domain=tropnet.Box(-3, 3),
                             as_frame=False)
     widths = rows[0]["widths"]
