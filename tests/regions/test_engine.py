@@ -98,3 +98,41 @@ def test_bad_objects_and_kinds():
 def test_progress_bar_runs():
     net = random_mlp([2, 4, 1], seed=0)
     assert tropnet.count_linear_regions(net, kind="activation", progress=True) == 11
+
+
+def test_exact_mode_decides_a_sliver_float_mode_merges():
+    # units x and x - 2^-40: a sliver of width 2^-40, thinner than the float tolerance
+    from fractions import Fraction
+
+    eps = Fraction(1, 2**40)
+    net = Network.from_arrays([[[1, 0], [1, 0]], [[1, 1]]], [[0, -eps], [0]])
+    assert count_linear_regions(net, Box(-1, 1), kind="activation", exact=True) == 3
+    rs = tropnet.linear_regions(net, Box(-1, 1), kind="activation", exact=True)
+    assert len(rs) == 3
+    assert min(r.volume() for r in rs) == 2 * eps  # the sliver, exactly
+    # float mode documents that it merges cells thinner than its tolerance
+    assert count_linear_regions(net.to_float(), Box(-1, 1), kind="activation") == 2
+
+
+def test_certified_float_pass_agrees_with_the_rational_pass():
+    from tropnet.regions.refine import refine, stages_from_network
+
+    for widths, box in (([2, 6, 6, 1], 4), ([3, 5, 4, 1], 2)):
+        net = random_mlp(widths, seed=1)
+        d = widths[0]
+        st = stages_from_network(net, exact=True)
+        lo, hi = [-box] * d, [box] * d
+        certified = refine(st, d, lo, hi, exact=True, certify=True)
+        rational = refine(st, d, lo, hi, exact=True)
+        assert certified.points.dtype == np.float64  # the float pass was certified
+        assert rational.points.dtype == object
+        assert cell_set(certified) == cell_set(rational)
+
+
+def test_certified_pass_falls_back_on_ties():
+    from tropnet.regions.refine import refine, stages_from_network
+
+    # three lines through the origin: the float pass cannot certify the vertex signs there
+    net = Network.from_arrays([[[1, 0], [0, 1], [1, 1]], [[1, 1, 1]]])
+    out = refine(stages_from_network(net, exact=True), 2, [-1, -1], [1, 1], exact=True, certify=True)
+    assert out.points.dtype == object and len(out) == 6

@@ -21,12 +21,19 @@ homogenised (``t f(x / t)`` on ``(x, t)``, ``t >= 0``), and the engine runs on e
 a side ``x_i = +-R`` reaches infinity at ``t = 0``).  The pieces of one cell are joined by
 pattern (an activation cell is convex, so one pattern is one cell).
 
-*Exactness.*  ``exact=True`` runs the same algorithm in rational arithmetic on the exact
-weights (a float weight is the dyadic rational it stores): every sign decision is exact, the
-vertices, halfspaces and affine maps are ``Fraction`` arrays, and maps are compared exactly.
-Float mode decides ties with the relative tolerance documented in
-:mod:`tropnet.regions.refine`; it can miss cells thinner than about ``1e-9`` times a unit's
-range (and then merge regions), which ``exact=True`` cannot.
+*Exactness.*  ``exact=True`` decides every sign exactly on the exact weights (a float weight
+is the dyadic rational it stores).  An exact *activation count* first runs the float pass
+with a rigorous bound on the rounding error of every vertex coordinate and pre-activation
+(:mod:`tropnet.regions.refine`); when every sign decision clears its bound, the float pass
+provably made the same decisions as the rational pass, so its cells are the exact cells
+(this costs about 1.1-1.5x the float time).  Any decision too close to call (a tie, a sliver,
+a non-dyadic input) sends the computation to the rational pass, which runs the same algorithm
+in python-flint rationals with exact zero tests (30-100x the float time).  Regions, halfspaces,
+maps and linear counts with ``exact=True`` always come from the rational pass and hold
+``Fraction`` entries; maps are compared exactly.  Float mode decides ties with the relative
+tolerance documented in :mod:`tropnet.regions.refine`: it can merge cells thinner than about
+``1e-9`` times a unit's range into a neighbour (so counts can be too low, and linear regions
+merged wrongly), which ``exact=True`` never does.
 
 >>> import tropnet
 >>> net = tropnet.Network.from_arrays([[[0, 1], [1, 0]], [[1, -1]]], [[1, 1], [0]])
@@ -210,7 +217,9 @@ def _planar_count():
     return getattr(planar, "count_cells", None)
 
 
-def _run_box(net, stages, d, lo, hi, halfspaces, exact, max_regions, progress, engine) -> Cells:
+def _run_box(
+    net, stages, d, lo, hi, halfspaces, exact, max_regions, progress, engine, certify=False
+) -> Cells:
     try:
         if engine == "auto" and d == 2 and not exact:
             planar = _planar()
@@ -219,7 +228,15 @@ def _run_box(net, stages, d, lo, hi, halfspaces, exact, max_regions, progress, e
                     net.lowered(), lo, hi, halfspaces=halfspaces, max_cells=max_regions, progress=progress
                 )
         return refine(
-            stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_regions, progress=progress, exact=exact
+            stages,
+            d,
+            lo,
+            hi,
+            halfspaces=halfspaces,
+            max_cells=max_regions,
+            progress=progress,
+            exact=exact,
+            certify=certify,
         )
     except RegionLimitError as err:
         raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})") from None
@@ -256,6 +273,7 @@ def find_cells(
     max_regions: int | None = None,
     progress: bool = False,
     engine: str = "auto",
+    certify: bool = False,
 ) -> FoundCells:
     """Run the enumeration engine(s) for ``obj`` on ``domain`` and collect the activation cells.
 
@@ -282,21 +300,23 @@ def find_cells(
             if exact:
                 lo = np.array([Fraction(v) for v in lo], dtype=object)
                 hi = np.array([Fraction(v) for v in hi], dtype=object)
-            cells = _run_box(net, stages, n, lo, hi, (dom[1], dom[2]), exact, max_regions, progress, engine)
+            cells = _run_box(
+                net, stages, n, lo, hi, (dom[1], dom[2]), exact, max_regions, progress, engine, certify
+            )
             if len(cells) == 0:
                 raise ValueError("the domain polyhedron has no interior")
             return _from_bounded(cells, stages, n, exact, dom[1], dom[2])
-        return _homogeneous(net, stages, n, dom, exact, max_regions, progress)
+        return _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify)
     if dom[0] == "box":
         lo, hi = dom[1], dom[2]
-        cells = _run_box(net, stages, n, lo, hi, None, exact, max_regions, progress, engine)
+        cells = _run_box(net, stages, n, lo, hi, None, exact, max_regions, progress, engine, certify)
         eye = np.eye(n, dtype=np.int64)
         A = np.vstack([eye, -eye]).astype(dt)
         if exact:
             A = np.vectorize(Fraction, otypes=[object])(A)
         b = np.concatenate([hi, -lo]).astype(dt)
         return _from_bounded(cells, stages, n, exact, A, b)
-    return _homogeneous(net, stages, n, dom, exact, max_regions, progress)
+    return _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify)
 
 
 def _from_bounded(cells: Cells, stages, n, exact, A, b) -> FoundCells:
@@ -321,7 +341,7 @@ def _from_bounded(cells: Cells, stages, n, exact, A, b) -> FoundCells:
     )
 
 
-def _homogeneous(net, stages, n, dom, exact, max_regions, progress) -> FoundCells:
+def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=False) -> FoundCells:
     """All of R^n (or an unbounded polyhedron) through the homogenised network on the
     2n + 1 upper facets of the cube [-R, R]^n x [0, 1]."""
     R = _radius(net, dom)
@@ -360,13 +380,22 @@ def _homogeneous(net, stages, n, dom, exact, max_regions, progress) -> FoundCell
             halfspaces = (Ah.dot(M), -Ah.dot(m0))
         left = None if max_regions is None else max_regions
         cells = refine(
-            [emb] + hstages, n, lo, hi, halfspaces=halfspaces, max_cells=left, progress=progress, exact=exact
+            [emb] + hstages,
+            n,
+            lo,
+            hi,
+            halfspaces=halfspaces,
+            max_cells=left,
+            progress=progress,
+            exact=exact,
+            certify=certify,
         )
         if len(cells) == 0:
             continue
         Y = cells.vertex_coords
-        XH = Y.dot(M.T) + m0
-        pts = cells.points.dot(M.T) + m0
+        Mc, mc = (M, m0) if Y.dtype == object else (M.astype(np.float64), m0.astype(np.float64))
+        XH = Y.dot(Mc.T) + mc
+        pts = cells.points.dot(Mc.T) + mc
         pieces.append((cells, XH, pts))
         total += len(cells)
     if not pieces:
@@ -617,7 +646,16 @@ def count_linear_regions(
                 return int(planar(net.lowered(), lo, hi, max_cells=max_regions, progress=progress))
             except RegionLimitError as err:
                 raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})") from None
-    found = find_cells(obj, domain, exact=exact, max_regions=max_regions, progress=progress)
+    # an exact activation count needs no exact geometry: the certified float pass decides it
+    # (falling back to the rational pass when some sign is too close to call)
+    found = find_cells(
+        obj,
+        domain,
+        exact=exact,
+        max_regions=max_regions,
+        progress=progress,
+        certify=exact and kind == "activation",
+    )
     if kind == "activation":
         return len(found)
     return len(build_region_set(found, kind))

@@ -26,6 +26,14 @@ scale-invariant.  It can merge a real cell thinner than about ``rtol`` times the
 unit into its neighbour (counts too low) or miss a sliver; ``exact=True`` runs the same
 algorithm in rational arithmetic with exact zero tests, which decides every tie exactly.
 
+*Certified float pass* (``certify=True``).  The float pass can also carry, per vertex, a
+rigorous bound on the distance of its coordinates and pre-activations to the exact values
+(standard ``gamma_n`` bounds for every affine map, Lipschitz propagation through the
+activations, interval bounds for the interpolation parameter of every new vertex).  When
+every sign it uses is farther from zero than its bound, it took the same branch as the
+rational pass everywhere, so its cells and patterns are exact; otherwise the rational pass
+runs.
+
 >>> from tropnet import random_mlp
 >>> import numpy as np
 >>> len(enumerate_cells(random_mlp([2, 8, 8, 1], seed=0), -10 * np.ones(2), 10 * np.ones(2)))
@@ -182,8 +190,9 @@ class _Pool:
 
     # X (V, d) coordinates, T (V, w) int32 tight ids (sorted, padded with _PAD), Z (V, m)
     # current pre-activations: views of growable buffers (capacity doubles on append).
-    def _set_vertices(self, X, T, Z) -> None:
+    def _set_vertices(self, X, T, Z, E=None) -> None:
         self._X, self._T, self._Z = X, T, Z
+        self._E = E  # (V, 2) rigorous error bounds of X and Z (certified mode), or None
         self.nV = len(X)
         self._views()
 
@@ -192,10 +201,14 @@ class _Pool:
         self.X = self._X[:n]
         self.T = self._T[:n]
         self.Z = None if self._Z is None else self._Z[:n]
+        self.E = None if self._E is None else self._E[:n]
 
     def set_Z(self, Z) -> None:
-        self._Z = None if Z is None else np.concatenate([Z, np.zeros((len(self._X) - self.nV,) + Z.shape[1:],
-                                                                     dtype=Z.dtype)])
+        self._Z = (
+            None
+            if Z is None
+            else np.concatenate([Z, np.zeros((len(self._X) - self.nV,) + Z.shape[1:], dtype=Z.dtype)])
+        )
         self._views()
 
     def widen(self, w: int) -> None:
@@ -204,7 +217,7 @@ class _Pool:
             self._T = np.hstack([self._T, extra])
             self._views()
 
-    def append(self, Xn, Tn, Zn) -> None:
+    def append(self, Xn, Tn, Zn, En=None) -> None:
         nv = len(Xn)
         need = self.nV + nv
         if need > len(self._X):
@@ -219,7 +232,11 @@ class _Pool:
             self._T = grow(self._T)
             if self._Z is not None:
                 self._Z = grow(self._Z)
+            if self._E is not None:
+                self._E = grow(self._E)
         self._X[self.nV : need] = Xn
+        if self._E is not None:
+            self._E[self.nV : need] = En
         self._T[self.nV : need] = Tn
         if self._Z is not None:
             self._Z[self.nV : need] = Zn
@@ -235,7 +252,12 @@ class _Pool:
 
     def compact(self) -> None:
         used, inv = np.unique(self.ids, return_inverse=True)
-        self._set_vertices(self.X[used], self.T[used], None if self.Z is None else self.Z[used])
+        self._set_vertices(
+            self.X[used],
+            self.T[used],
+            None if self.Z is None else self.Z[used],
+            None if self.E is None else self.E[used],
+        )
         self.ids = inv.astype(np.int64)
 
     def add_tight(self, vids: np.ndarray, cid: np.ndarray) -> None:
@@ -372,9 +394,34 @@ def refine(
     progress: bool = False,
     exact: bool = False,
     rtol: float = 1e-9,
+    certify: bool = False,
 ) -> Cells:
     """The engine behind :func:`enumerate_cells`, on an internal program (see
-    :func:`stages_from_network`); the input is ``d``-dimensional."""
+    :func:`stages_from_network`); the input is ``d``-dimensional.
+
+    ``certify=True`` (with ``exact=True``) first runs the float pass with a rigorous bound
+    on the rounding error of every vertex coordinate and pre-activation; when every sign
+    decision clears its bound, the cells (patterns) are exactly those of the rational pass,
+    and the float cells are returned.  Otherwise the rational pass runs."""
+    if certify and exact:
+        try:
+            return refine(
+                [_stage_to_float(st) for st in stages],
+                d,
+                _as_float(lo),
+                _as_float(hi),
+                halfspaces=None
+                if halfspaces is None
+                else (_as_float(halfspaces[0]), _as_float(halfspaces[1])),
+                max_cells=max_cells,
+                progress=progress,
+                exact=False,
+                certify=True,
+            )
+        except _Uncertain:
+            certify = False
+        except _NotDyadic:
+            certify = False
     if d > 20:
         raise ValueError(f"the vertex engine needs 2^d box vertices; d = {d} is too large")
     if exact:
@@ -418,7 +465,10 @@ def refine(
         np.arange(1 << d, dtype=np.int64),
         np.zeros((1, prog.ncols), dtype=np.int32),
     )
-    eng = _Engine(pool, prog, exact, rtol, max_cells)
+    if certify:
+        pool._set_vertices(pool.X, pool.T, None, np.zeros((len(pool.X), 2)))
+        stages_f = stages
+    eng = _Engine(pool, prog, exact, rtol, max_cells, certify=certify)
 
     n_steps = nclip + sum(
         len(st.idx) if st.kind in ("threshold", "leaky") else int(st.groups.shape[0] * st.groups.shape[1])
@@ -429,7 +479,12 @@ def refine(
     try:
         for r in range(nclip):
             s = (pool.X.dot(clipA[r]) - clipb[r])[pool.ids]
-            eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None)
+            err = None
+            if certify:
+                a1 = float(np.abs(clipA[r]).sum())
+                mag = (np.abs(pool.X).dot(np.abs(clipA[r])) + abs(clipb[r]))[pool.ids]
+                err = _SAFE * (a1 * pool.E[pool.ids, 0] + _gamma(d + 1) * mag)
+            eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None, err=err)
             if pool.ncells == 0:
                 break
             _tick(bar)
@@ -439,13 +494,21 @@ def refine(
             if st.kind == "affine":
                 continue
             pool.compact()
-            pool.set_Z(forward_stages(stages[:si], pool.X))
+            if certify:
+                Z, ez = _forward_with_error(stages_f[:si], pool.X, pool.E[:, 0])
+                pool.set_Z(Z)
+                pool.E[:, 1] = ez
+            else:
+                pool.set_Z(forward_stages(stages[:si], pool.X))
             base, col = prog.unit_base[si], prog.col_base[si]
             if st.kind in ("threshold", "leaky"):
                 for j, u in enumerate(st.idx):
                     level = st.param if st.kind == "threshold" else 0
                     s = pool.Z[pool.ids, u] - level
-                    eng.step(s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j)
+                    err = _SAFE * (pool.E[pool.ids, 1] + _U * np.abs(s)) if certify else None
+                    eng.step(
+                        s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err
+                    )
                     _tick(bar)
             else:
                 G, k = st.groups.shape
@@ -457,6 +520,83 @@ def refine(
         if bar is not None:
             bar.close()
     return eng.result()
+
+
+_U = 2.0**-53
+_SAFE = 1.0 + 1e-6  # covers the rounding of the bound computations themselves
+
+
+class _NotDyadic(Exception):
+    """An exact input that is not a float (the certified float pass cannot represent it)."""
+
+
+def _as_float(a):
+    arr = np.asarray(a, dtype=object) if not isinstance(a, np.ndarray) or a.dtype == object else a
+    if arr.dtype == object:
+        out = np.array([float(v) for v in arr.ravel()], dtype=np.float64).reshape(arr.shape)
+        if any(Fraction(f) != Fraction(v) for f, v in zip(out.ravel(), arr.ravel())):
+            raise _NotDyadic
+        return out
+    return np.asarray(arr, dtype=np.float64)
+
+
+def _stage_to_float(st: Stage) -> Stage:
+    if st.kind == "affine":
+        return Stage("affine", W=_as_float(st.W), b=_as_float(st.b))
+    if st.kind in ("threshold", "leaky"):
+        return Stage(st.kind, idx=st.idx, param=float(_as_float(np.array([st.param], dtype=object))[0]))
+    return st
+
+
+def _gamma(n: int) -> float:
+    return n * _U / (1 - n * _U)
+
+
+def _forward_with_error(stages: list[Stage], X: np.ndarray, ex: np.ndarray):
+    """Float forward pass and a rigorous bound (max-norm, per point) on its distance to the
+    exact values at the exact points within ``ex`` of ``X``: every layer here is
+    Lipschitz-1 in the max-norm except ``affine`` (``||W||_inf``), and each affine map adds
+    at most ``gamma_{n+1} (|W| |z| + |b|)`` of rounding."""
+    z = X
+    err = ex.copy()
+    for st in stages:
+        if st.kind == "affine":
+            W = np.asarray(st.W, dtype=np.float64)
+            b = np.asarray(st.b, dtype=np.float64)
+            mag = (np.abs(z).dot(np.abs(W).T) + np.abs(b)).max(axis=1) if W.size else 0.0
+            err = np.abs(W).sum(axis=1).max() * err + _gamma(W.shape[1] + 1) * mag
+        elif st.kind == "leaky":
+            err = err + _U * np.abs(z).max(axis=1)
+        z = _apply(st, z)
+    return z, _SAFE * err
+
+
+def _interpolation_error(sp, sn, fp, fn, Xp, Xn, Ep, En, Zp, Zn, t):
+    """Error bounds of new vertices ``a + t (b - a)``, ``t = s_a / (s_a - s_b)``, from the
+    bounds on the endpoints (``E[:, 0]`` coordinates, ``E[:, 1]`` pre-activations) and on
+    the signed values (``fp``, ``fn``).  ``t`` is monotone in both values, so its range is
+    attained at the ends of their intervals."""
+    ap, an = np.abs(sp), np.abs(sn)
+    tlo = (ap - fp) / ((ap - fp) + (an + fn))
+    thi = (ap + fp) / ((ap + fp) + np.maximum(an - fn, 0.0))
+    dt = np.maximum(np.abs(t - tlo), np.abs(thi - t)) + 16 * _U
+    out = np.empty((len(t), 2))
+    dX = np.abs(Xn - Xp).max(axis=1)
+    out[:, 0] = (
+        np.maximum(Ep[:, 0], En[:, 0])
+        + dt * (dX + Ep[:, 0] + En[:, 0])
+        + 3 * _U * (np.abs(Xp).max(axis=1) + dX)
+    )
+    if Zp is not None:
+        dZ = np.abs(Zn - Zp).max(axis=1)
+        out[:, 1] = (
+            np.maximum(Ep[:, 1], En[:, 1])
+            + dt * (dZ + Ep[:, 1] + En[:, 1])
+            + 3 * _U * (np.abs(Zp).max(axis=1) + dZ)
+        )
+    else:
+        out[:, 1] = 0.0
+    return _SAFE * out
 
 
 def _fmpq(v):
@@ -512,8 +652,21 @@ def _tick(bar, n: int = 1) -> None:
         bar.set_postfix(refresh=False)
 
 
+class _Uncertain(Exception):
+    """A sign the certified float pass cannot decide (the exact pass takes over)."""
+
+
 class _Engine:
-    def __init__(self, pool: _Pool, prog: _Program, exact: bool, rtol: float, max_cells: int | None):
+    def __init__(
+        self,
+        pool: _Pool,
+        prog: _Program,
+        exact: bool,
+        rtol: float,
+        max_cells: int | None,
+        certify: bool = False,
+    ):
+        self.certify = certify
         self.p = pool
         self.prog = prog
         self.exact = exact
@@ -570,18 +723,32 @@ class _Engine:
             b = np.maximum(w_cell, i)
             cid = base + a * k + b
             skip = w_cell == i
-            self.step(s, cid, clip=True, on_tie_keep=w_cell < i, skip=skip)
+            err = None
+            if self.certify:
+                err = _SAFE * (2 * p.E[p.ids, 1] + _U * np.abs(s))
+            self.step(s, cid, clip=True, on_tie_keep=w_cell < i, skip=skip, err=err)
 
     # ------------------------------------------------------------------ one unit
-    def step(self, s, cid, *, clip: bool, col: int | None = None, on_tie_keep=None, skip=None) -> None:
+    def step(
+        self, s, cid, *, clip: bool, col: int | None = None, on_tie_keep=None, skip=None, err=None
+    ) -> None:
         """Cut every cell by the sign of ``s`` (one value per entry).  ``cid[c]`` is the
         constraint id used in cell ``c``.  ``clip`` keeps only the side ``s <= 0`` (cells
         entirely on ``s > 0`` vanish; cells with ``s == 0`` throughout are kept where
         ``on_tie_keep`` says so); otherwise both sides are kept and pattern column ``col``
         becomes 1 on the side ``s > 0``."""
         p = self.p
-        sg = self._signs(s)
         ecell = p.entry_cell()
+        if self.certify:
+            unc = np.abs(s) <= err
+            if skip is not None:
+                unc &= ~skip[ecell]
+            if unc.any():
+                raise _Uncertain
+            self.err = err
+            sg = (s > 0).astype(np.int8) - (s < 0).astype(np.int8)
+        else:
+            sg = self._signs(s)
         if skip is not None:
             sk = skip[ecell]
             sg = np.where(sk, np.int8(0), sg)
@@ -787,6 +954,21 @@ class _Engine:
         newZ = None
         if p.Z is not None:
             newZ = p.Z[vp] + t[:, None] * (p.Z[vn] - p.Z[vp])
+        En = None
+        if self.certify:
+            En = _interpolation_error(
+                sp,
+                sn,
+                self.err[ep],
+                self.err[en],
+                p.X[vp],
+                p.X[vn],
+                p.E[vp],
+                p.E[vn],
+                None if p.Z is None else p.Z[vp],
+                None if p.Z is None else p.Z[vn],
+                t,
+            )
         ecells = ecell[ep]
         k_new = cid[ecells].astype(np.int32)
         Tn = np.hstack([common, k_new[:, None]]) if common.size else k_new[:, None]
@@ -800,7 +982,7 @@ class _Engine:
         if Tn.shape[1] < w:
             Tn = np.hstack([Tn, np.full((nv, w - Tn.shape[1]), _PAD, dtype=np.int32)])
         if nv:
-            p.append(Xn, Tn, newZ)
+            p.append(Xn, Tn, newZ, En)
         new_vid = np.arange(V0, V0 + nv, dtype=np.int64)
 
         # children: unchanged cells first, then the negative children, then the positive ones
