@@ -368,3 +368,14 @@ def test_random_algebra_mul_is_the_structure_constant_sum(dim, seed):
     if A.one is not None:
         assert all(A.mul(A.one, E[i]).tolist() == E[i].tolist() == A.mul(E[i], A.one).tolist()
                    for i in range(dim))
+
+
+def test_associativity_with_huge_integer_constants_does_not_overflow():
+    big = 2**40  # (big e)(big e) products exceed int64 when multiplied naively
+    A = Algebra("scaled R", [[[big]]])
+    assert A.is_associative()
+    B = Algebra("almost", [[[big, 0], [0, 1]], [[0, 1], [1, 0]]])
+    E = np.eye(2, dtype=int)
+    assoc = all(B.mul(B.mul(E[i], E[j]), E[k]).tolist() == B.mul(E[i], B.mul(E[j], E[k])).tolist()
+                for i in range(2) for j in range(2) for k in range(2))
+    assert B.is_associative() == assoc

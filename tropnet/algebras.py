@@ -317,6 +317,8 @@ class Algebra:
 
     def _associativity_failure(self) -> tuple[int, int, int] | None:
         T = self._T
+        if T.dtype == object or np.abs(T).max() ** 2 * self.dim >= 2**62:  # int64 products could overflow
+            T = self._T_object
         left = np.tensordot(T, T, axes=([2], [0]))  # (a, b, c, e): (e_a e_b) e_c
         right = np.tensordot(T, T, axes=([2], [1])).transpose(2, 0, 1, 3)  # e_a (e_b e_c)
         bad = np.argwhere(left != right)
