@@ -381,6 +381,7 @@ class SymmetricRegionSet(Sequence):
         self._stabilizers = stabilizers
         self.group = group
         self.kind = kind
+        self._expanded: list[OrbitRegion] | None = None
 
     @property
     def stabilizer_orders(self) -> np.ndarray:
@@ -398,6 +399,8 @@ class SymmetricRegionSet(Sequence):
 
         For representative R with stabiliser H, the images g R for g in a transversal of G/H.
         """
+        if self._expanded is not None:
+            return list(self._expanded)
         M = self.group.elements()
         out: list[OrbitRegion] = []
         for i, size in enumerate(self.orbit_sizes):
@@ -417,7 +420,8 @@ class SymmetricRegionSet(Sequence):
                 out.append(OrbitRegion(g, i, gx, (Wg, c)))
             if len(images) != size:  # pragma: no cover - consistency of the stabiliser
                 raise RuntimeError("internal error: orbit size and coset count disagree")
-        return out
+        self._expanded = out
+        return list(out)
 
     def _region_key(self, i: int, g: np.ndarray) -> bytes:
         # g R = g' R  <=>  g^{-1} g' in Stab(R): key the coset g H by the sorted set {g h}
