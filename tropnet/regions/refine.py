@@ -251,7 +251,11 @@ class _Pool:
         return np.repeat(np.arange(self.ncells), np.diff(self.off))
 
     def compact(self) -> None:
-        used, inv = np.unique(self.ids, return_inverse=True)
+        mark = np.zeros(self.nV, dtype=bool)
+        mark[self.ids] = True
+        used = np.flatnonzero(mark)
+        remap = np.cumsum(mark) - 1
+        inv = remap[self.ids]
         self._set_vertices(
             self.X[used],
             self.T[used],
