@@ -281,7 +281,7 @@ class Algebra:
         >>> C.mults_per_product, M2C.mults_per_product
         (4, 32)
         """
-        return int(np.count_nonzero(self._T_float))
+        return int(np.count_nonzero(self._T))
 
     @property
     def one(self) -> np.ndarray | None:

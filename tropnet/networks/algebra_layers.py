@@ -196,7 +196,7 @@ class AlgebraLinear(Layer):
         ``nnz(B)`` is ``algebra.mults_per_product`` for a plain layer, ``dim`` with
         ``real_input`` (a real times an algebra element).  Bias additions cost none.
         """
-        return self.n_out * self.n_in * int(np.count_nonzero(self.basis_tensor.astype(np.float64)))
+        return self.n_out * self.n_in * int(np.count_nonzero(self.basis_tensor))
 
     # ------------------------------------------------------------------ maps
     def forward(self, z: np.ndarray) -> np.ndarray:
