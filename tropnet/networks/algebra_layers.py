@@ -261,8 +261,20 @@ class AlgebraLinear(Layer):
         return self._with(self.weight.astype(np.float64), self.bias.astype(np.float64))
 
     def to_torch(self) -> Any:
-        """A ``torch.nn.Linear`` whose weight is parametrised by the algebra weights
-        (see :mod:`tropnet.networks.torch_algebra`; needs ``pip install tropnet[torch]``)."""
+        """The torch counterpart: a ``TorchAlgebraLinear`` (:mod:`tropnet.networks.torch_algebra`,
+        needs ``pip install tropnet[torch]``).
+
+        It is an ``nn.Linear`` whose trainable parameters are the algebra weights ``(K, C, dim)``
+        and biases ``(K, dim)``; its ``weight``/``bias`` are computed from them on every forward
+        pass, so training stays inside the algebra.  ``Network.from_torch`` brings a trained
+        ``Sequential`` of them back as :class:`AlgebraLinear` layers, and
+        ``torch_algebra.to_plain_torch`` exports plain ``nn.Linear`` modules.
+
+        >>> from tropnet.algebras import C
+        >>> m = AlgebraLinear(C, 2, 1, seed=0).to_torch()
+        >>> tuple(m.algebra_weight.shape), tuple(m.weight.shape)
+        ((1, 2, 2), (2, 4))
+        """
         from .torch_algebra import algebra_linear_to_torch
 
         return algebra_linear_to_torch(self)
@@ -289,7 +301,8 @@ def algebranet(
     ``real_output=False`` all ``dim`` components of each feature are inputs / outputs.
     Componentwise ReLU is the only activation that keeps the lowered network a ReLU network.
     Weights and biases are He-normal (see :class:`AlgebraLinear`), drawn layer by layer from
-    ``numpy.random.default_rng(seed)``.
+    ``numpy.random.default_rng(seed)``.  To train one in torch:
+    ``tropnet.networks.torch_algebra.algebranet_to_torch(net)``, then ``Network.from_torch``.
 
     >>> from tropnet.algebras import C
     >>> net = algebranet(C, [2, 4, 4, 1], seed=0)
