@@ -200,7 +200,7 @@ def _exact_cells(L: np.ndarray) -> list[tuple[int, ...]]:
         low = np.flatnonzero(np.array([int(x) < 0 for x in N[:, d - 1]], dtype=bool))
         vol_up = projected_volume(up)
         if vol_up > 0 and vol_up == projected_volume(low):
-            return sorted(tuple(np.flatnonzero(tight[:, h]).tolist()) for h in up)
+            return sorted(tuple(sorted(tight[:, [h]].nonzero()[0].tolist())) for h in up)
     return _cells_with_cdd(L)
 
 
@@ -461,22 +461,28 @@ def _simplex_planes(L: np.ndarray, simplices: np.ndarray) -> np.ndarray:
     """Integer vectors ``v`` (S, d+1), gcd-reduced, with ``v[:d] . p + v[d] = 0`` on the points of
     each simplex (rows of L); zero rows for degenerate simplices.
 
-    ``v_k = (-1)^k det(M without column k)`` for ``M = [points, 1]``.  The minors are computed
-    in float64 in one batch when Hadamard's bound keeps them below 2**40 (then rounding is
-    exact), else with python-flint.  Callers check the planes exactly anyway.
+    The normal is the generalized cross product of the edge vectors ``p_j - p_0``; its
+    (d-1)x(d-1) minors are computed in float64 in one batch when Hadamard's bound keeps them
+    below 2**40 (then rounding is exact), else with python-flint.  Callers check the planes
+    exactly anyway.
     """
     S, d = simplices.shape
     out = np.zeros((S, d + 1), dtype=object)
     slow = np.ones(S, dtype=bool)
     if L.dtype != object and S:
-        M = np.concatenate([L[simplices].astype(np.float64), np.ones((S, d, 1))], axis=2)
-        ok = np.prod(np.linalg.norm(M, axis=2), axis=1) < 2.0**40
+        # normal w: generalized cross product of the edge vectors p_j - p_0 (small within a
+        # facet), then the offset -w.p_0 in integers
+        P = L[simplices]
+        delta = (P[:, 1:, :] - P[:, :1, :]).astype(np.float64)
+        ok = np.prod(np.linalg.norm(delta, axis=2), axis=1) < 2.0**40
+        ok &= np.abs(P).max(axis=(1, 2)) < 2**19  # |w.p_0| < d * 2**59 < 2**62 for d <= 6
         if ok.any():
-            Mo = M[ok]
-            minors = np.empty((len(Mo), d + 1))
-            for k in range(d + 1):
-                minors[:, k] = (-1) ** k * np.linalg.det(np.delete(Mo, k, axis=2))
-            v = np.round(minors).astype(np.int64)
+            Do = delta[ok]
+            w = np.empty((len(Do), d))
+            for k in range(d):
+                w[:, k] = (-1) ** k * (np.linalg.det(np.delete(Do, k, axis=2)) if d > 1 else 1.0)
+            w = np.round(w).astype(np.int64)
+            v = np.concatenate([w, -np.einsum("sk,sk->s", w, P[ok, 0, :])[:, None]], axis=1)
             g = np.gcd.reduce(np.abs(v), axis=1)
             g[g == 0] = 1
             out[ok] = (v // g[:, None]).astype(object)
@@ -529,18 +535,81 @@ def _exact_planes(L: np.ndarray):
         inverse = np.asarray(inverse).ravel()
     N = as_int_array(planes[:, :d])
     b = as_int_array(-planes[:, d])
-    S = _subtract(b[None, :], _matmul_int(L, N.T))  # slack of every point at every plane
-    valid = np.all(S >= 0, axis=0)
-    tight_all = S == 0
+    valid, tight_all = _slack_scan(L, N, b)
+    on_plane = _simplices_on_planes(L, simplices, planes[inverse])
     plane_simplices: list[list[np.ndarray]] = [[] for _ in range(len(planes))]
-    for simplex, h in zip(simplices, inverse):
-        if tight_all[simplex, h].all():
+    for simplex, h, ok in zip(simplices, inverse, on_plane):
+        if ok:
             plane_simplices[h].append(simplex)
-    tight = tight_all[:, valid]
+    tight = tight_all[:, np.flatnonzero(valid)].tocsc()
     N, b = N[valid], b[valid]
     plane_simplices = [sl for sl, ok in zip(plane_simplices, valid) if ok]
     upper = np.array([int(x) > 0 for x in N[:, d - 1]], dtype=bool) if len(N) else np.zeros(0, bool)
     return N, b, tight, plane_simplices, upper
+
+
+def _slack_scan(L: np.ndarray, N: np.ndarray, b: np.ndarray):
+    """Exact slacks ``b - N p`` of all points at all planes, in chunks of points: which planes
+    are valid (no negative slack), and the sparse (points x planes) matrix of zero slacks.
+
+    A float filter decides the sign of most slacks: with every input exactly representable in
+    float64, ``|fl(s) - s| <= 2 (d + 2) u (|b| + |N| |p|)`` (u = 2**-53), so only slacks within
+    that bound of zero are recomputed in integers.
+    """
+    from scipy import sparse
+
+    m, h = len(L), len(N)
+    d = L.shape[1]
+    valid = np.ones(h, dtype=bool)
+    rows, cols = [], []
+    exact_floats = all(
+        a.dtype != object and int(np.abs(a).max(initial=0)) < (1 << 53) for a in (L, N, b)
+    )
+    if exact_floats:
+        Lf, Nf, bf = L.astype(np.float64), N.astype(np.float64).T, b.astype(np.float64)
+        absN, absb = np.abs(Nf), np.abs(bf)
+        gamma = 2.0 * (d + 2) * 2.0**-53 * (1.0 + 1e-9)
+    step = max(1, (1 << (16 if exact_floats else 22)) // max(1, h))  # float: cache-sized blocks
+    for s0 in range(0, m, step):
+        if exact_floats:
+            Pf = Lf[s0 : s0 + step]
+            S = Pf @ Nf
+            np.subtract(bf, S, out=S)
+            err = np.abs(Pf) @ absN
+            err += absb
+            err *= gamma
+            valid &= (S >= -err).all(axis=0)
+            np.abs(S, out=S)
+            r, c = np.nonzero(S <= err)
+            if len(r):  # undecided signs: exact integers for these entries only
+                dots = (L[s0 + r].astype(object) * N[c].astype(object)).sum(axis=1)
+                exact = b[c].astype(object) - dots
+                valid[np.unique(c[exact < 0])] = False
+                zero = (exact == 0).astype(bool)
+                r, c = r[zero], c[zero]
+        else:
+            S = _subtract(b[None, :], _matmul_int(L[s0 : s0 + step], N.T))
+            valid &= np.all(S >= 0, axis=0)
+            r, c = np.nonzero(S == 0)
+        rows.append(r + s0)
+        cols.append(c)
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    return valid, sparse.csr_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(m, h))
+
+
+def _simplices_on_planes(L: np.ndarray, simplices: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """Exactly: do all points of simplex s satisfy ``V[s, :d] . p + V[s, d] == 0``?"""
+    d = L.shape[1]
+    P = L[simplices]  # (S, d, d)
+    if P.dtype != object and V.dtype != object:
+        bound = int(np.abs(P).max(initial=0)) * int(np.abs(V).max(initial=0)) * (d + 1)
+        if fits_int64(bound):
+            return np.all(np.einsum("sk,sjk->sj", V[:, :d], P) + V[:, d : d + 1] == 0, axis=1)
+    out = np.empty(len(simplices), dtype=bool)
+    for i in range(len(simplices)):
+        v = [int(x) for x in V[i]]
+        out[i] = all(sum(v[k] * int(P[i, j, k]) for k in range(d)) + v[d] == 0 for j in range(d))
+    return out
 
 
 def _exact_fulldim(L: np.ndarray) -> np.ndarray:
@@ -558,25 +627,31 @@ def _exact_fulldim(L: np.ndarray) -> np.ndarray:
     # vertical or lower) meet in no other point; a positive combination weighted towards the
     # upper planes then has last component > 0 and exposes i alone in P.
     is_vertex = np.zeros(m, dtype=bool)
-    cand = np.flatnonzero(tight[:, upper].any(axis=1)) if upper.any() else np.zeros(0, dtype=np.int64)
-    T = tight.astype(np.int32)
-    step = max(1, (1 << 22) // max(1, m))
-    for s0 in range(0, len(cand), step):
-        block = cand[s0 : s0 + step]
-        common = T @ T[block].T
-        deg = T[block].sum(axis=1)
-        alone = (common == deg[None, :]).sum(axis=0) == 1
-        is_vertex[block[alone]] = True
+    T = tight.tocsr()
+    on_upper = np.asarray(T[:, np.flatnonzero(upper)].sum(axis=1)).ravel() > 0
+    cand = np.flatnonzero(on_upper)
+    if len(cand):
+        deg = np.asarray(T[cand].sum(axis=1)).ravel()
+        common = (T @ T[cand].T).tocoo()  # common[j, k]: planes shared by point j and cand[k]
+        full = common.data == deg[common.col]
+        counts = np.bincount(common.col[full], minlength=len(cand))
+        is_vertex[cand[counts == 1]] = True
 
     # non-vertex certificates: exponent inside an upper facet simplex that does not contain it
     non_vertex = np.zeros(m, dtype=bool)
     rest = np.flatnonzero(~is_vertex)
     up_idx = np.flatnonzero(upper)
     if len(rest) and len(up_idx):
+        # the upper plane lowest above a point's exponent is the facet over it (float guess;
+        # the barycentric check below is exact)
         Nu = N[up_idx].astype(np.float64)
         bu = b[up_idx].astype(np.float64)
-        heights = (bu[None, :] - Lf[rest, : d - 1] @ Nu[:, : d - 1].T) / Nu[:, d - 1][None, :]
-        best = np.argmin(heights, axis=1)
+        best = np.empty(len(rest), dtype=np.int64)
+        step = max(1, (1 << 22) // len(up_idx))
+        for s0 in range(0, len(rest), step):
+            pts = Lf[rest[s0 : s0 + step], : d - 1]
+            heights = (bu[None, :] - pts @ Nu[:, : d - 1].T) / Nu[:, d - 1][None, :]
+            best[s0 : s0 + step] = np.argmin(heights, axis=1)
         for p in np.unique(best):
             pts = rest[best == p]
             for simplex in plane_simplices[up_idx[p]]:
