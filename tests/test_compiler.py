@@ -223,3 +223,26 @@ def test_bad_input():
         tropicalize(net, max_monomials=0)
     with pytest.raises(MemoryError, match="max_monomials=4.*simplify=True"):
         tropicalize(random_mlp([2, 5, 5, 1]), simplify=False, max_monomials=4)
+
+
+def test_qhull_failure_falls_back_to_pruning_halves(monkeypatch):
+    """Qhull can fail on the degenerate point sets of Minkowski sums; the compiler then prunes
+    halves separately, which keeps the function (and still removes monomials)."""
+    from tropnet.kernels import poly as K
+
+    real_prune = K.prune
+    calls = {"failed": 0}
+
+    def flaky_prune(E, c):
+        if len(c) > 70:
+            calls["failed"] += 1
+            raise ValueError("Qhull failed on the lifted points of a float polynomial: QH6271")
+        return real_prune(E, c)
+
+    monkeypatch.setattr(K, "prune", flaky_prune)
+    net = random_mlp([2, 8, 8, 1], seed=3)
+    f = tropicalize(net)
+    assert calls["failed"] > 0
+    X = np.random.default_rng(0).normal(scale=3, size=(100, 2))
+    np.testing.assert_allclose(f.evaluate(X), net(X), rtol=1e-9, atol=1e-9)
+    assert f.num_monomials[0] < f.monomials_before[0]

@@ -62,10 +62,34 @@ class _Recursion:
         self.max_monomials = max_monomials
         self.one = K.one(n, exact=exact)
         self.layer = -1
+        self.hull_fallbacks = 0
 
     def clean(self, p: Poly) -> Poly:
         """Pruned (``simplify``) or merged: what every layer's output goes through."""
-        return K.prune(*p) if self.simplify and len(p[1]) > 2 else K.normalize(*p)
+        return self.prune(p) if self.simplify and len(p[1]) > 2 else K.normalize(*p)
+
+    def prune(self, p: Poly) -> Poly:
+        """``K.prune``; where Qhull fails on a degenerate point set (Minkowski sums have many
+        coplanar points), the halves are pruned separately first: a monomial that is not an
+        upper-hull vertex among some of the monomials is not one among all of them."""
+        try:
+            return K.prune(*p)
+        except ValueError as err:
+            if "Qhull" not in str(err):
+                raise
+        self.hull_fallbacks += 1
+        E, c = K.normalize(*p)
+        if len(c) <= 64:
+            return E, c
+        half = len(c) // 2
+        parts = [self.prune((E[:half], c[:half])), self.prune((E[half:], c[half:]))]
+        union = (np.concatenate([q[0] for q in parts]), np.concatenate([q[1] for q in parts]))
+        try:
+            return K.prune(*union)
+        except ValueError as err:
+            if "Qhull" not in str(err):
+                raise
+            return K.normalize(*union)
 
     def number(self, v: Any) -> Any:
         return (v if isinstance(v, Fraction) else Fraction(v)) if self.exact else float(v)
@@ -79,15 +103,20 @@ class _Recursion:
         return p[0], p[1] + b
 
     def product(self, factors: Sequence[Poly]) -> Poly:
-        """The tropical product of ``factors``, smallest first; with ``simplify`` the partial
-        products are pruned (the final one is left to the caller)."""
-        factors = sorted((f for f in factors if not _is_one(f)), key=lambda f: len(f[1]))
+        """The tropical product of ``factors`` in the given order; with ``simplify`` the partial
+        products are pruned (the final one is left to the caller).
+
+        The order is kept on purpose: in float mode a monomial that two products share (``H``
+        and ``G'`` of a unit share those inherited from ``G`` through ``F = max(H, G + t)``)
+        then gets bitwise the same exponent in both, so merging finds it; summing in another
+        order would leave near-duplicate points that make the hulls degenerate."""
+        factors = [f for f in factors if not _is_one(f)]
         if not factors:
             return self.one
         acc = factors[0]
         for pos, f in enumerate(factors[1:]):
             if self.simplify and pos > 0 and len(acc[1]) > 2:
-                acc = K.prune(*acc)
+                acc = self.prune(acc)
             size = len(acc[1]) * len(f[1])
             if size > self.max_monomials:
                 hint = "" if self.simplify else "; compile with simplify=True"
