@@ -379,7 +379,7 @@ def enumerate_cells(
 
 def _box_vertices(lo, hi, d, exact):
     bits = ((np.arange(1 << d)[:, None] >> np.arange(d)[None, :]) & 1).astype(bool)
-    dtype = object if exact else np.float64
+    dtype = object if exact else np.asarray(lo).dtype
     X = np.where(bits, np.asarray(hi, dtype=dtype)[None, :], np.asarray(lo, dtype=dtype)[None, :])
     X = X.astype(dtype)
     T = np.where(bits, np.arange(d)[None, :], d + np.arange(d)[None, :]).astype(np.int32)
@@ -412,11 +412,11 @@ def refine(
             return refine(
                 [_stage_to_float(st) for st in stages],
                 d,
-                _as_float(lo),
-                _as_float(hi),
+                _as_float(lo).astype(_CERT),
+                _as_float(hi).astype(_CERT),
                 halfspaces=None
                 if halfspaces is None
-                else (_as_float(halfspaces[0]), _as_float(halfspaces[1])),
+                else (_as_float(halfspaces[0]).astype(_CERT), _as_float(halfspaces[1]).astype(_CERT)),
                 max_cells=max_cells,
                 progress=progress,
                 exact=False,
@@ -432,8 +432,8 @@ def refine(
         lo = np.array([Fraction(v) for v in np.asarray(lo, dtype=object).ravel()], dtype=object)
         hi = np.array([Fraction(v) for v in np.asarray(hi, dtype=object).ravel()], dtype=object)
     else:
-        lo = np.asarray(lo, dtype=np.float64).ravel()
-        hi = np.asarray(hi, dtype=np.float64).ravel()
+        lo = np.asarray(lo, dtype=_CERT if certify else np.float64).ravel()
+        hi = np.asarray(hi, dtype=_CERT if certify else np.float64).ravel()
     if lo.shape != (d,) or hi.shape != (d,):
         raise ValueError(f"box bounds must have {d} entries, got {lo.shape} and {hi.shape}")
     if not np.all(hi > lo):
@@ -442,7 +442,7 @@ def refine(
     nclip = 0
     if halfspaces is not None:
         clipA, clipb = halfspaces
-        dtype = object if exact else np.float64
+        dtype = object if exact else (_CERT if certify else np.float64)
         if exact:
             clipA = np.array(
                 [[Fraction(v) for v in row] for row in np.asarray(clipA, dtype=object)], dtype=object
@@ -470,7 +470,7 @@ def refine(
         np.zeros((1, prog.ncols), dtype=np.int32),
     )
     if certify:
-        pool._set_vertices(pool.X, pool.T, None, np.zeros((len(pool.X), 2)))
+        pool._set_vertices(pool.X, pool.T, None, np.zeros((len(pool.X), 2), dtype=_CERT))
         stages_f = stages
     eng = _Engine(pool, prog, exact, rtol, max_cells, certify=certify)
 
@@ -526,7 +526,10 @@ def refine(
     return eng.result()
 
 
-_U = 2.0**-53
+# the certified pass computes in extended precision where the platform has it (x86: 64-bit
+# mantissa), which makes its error bounds 2^11 times tighter than in double precision
+_CERT = np.longdouble if np.finfo(np.longdouble).nmant >= 63 else np.float64
+_U = float(np.finfo(_CERT).eps) / 2
 _SAFE = 1.0 + 1e-6  # covers the rounding of the bound computations themselves
 
 
@@ -546,9 +549,11 @@ def _as_float(a):
 
 def _stage_to_float(st: Stage) -> Stage:
     if st.kind == "affine":
-        return Stage("affine", W=_as_float(st.W), b=_as_float(st.b))
+        return Stage("affine", W=_as_float(st.W).astype(_CERT), b=_as_float(st.b).astype(_CERT))
     if st.kind in ("threshold", "leaky"):
-        return Stage(st.kind, idx=st.idx, param=float(_as_float(np.array([st.param], dtype=object))[0]))
+        return Stage(
+            st.kind, idx=st.idx, param=_as_float(np.array([st.param], dtype=object)).astype(_CERT)[0]
+        )
     return st
 
 
@@ -565,8 +570,8 @@ def _forward_with_error(stages: list[Stage], X: np.ndarray, ex: np.ndarray):
     err = ex.copy()
     for st in stages:
         if st.kind == "affine":
-            W = np.asarray(st.W, dtype=np.float64)
-            b = np.asarray(st.b, dtype=np.float64)
+            W = np.asarray(st.W, dtype=_CERT)
+            b = np.asarray(st.b, dtype=_CERT)
             mag = (np.abs(z).dot(np.abs(W).T) + np.abs(b)).max(axis=1) if W.size else 0.0
             err = np.abs(W).sum(axis=1).max() * err + _gamma(W.shape[1] + 1) * mag
         elif st.kind == "leaky":
@@ -584,7 +589,7 @@ def _interpolation_error(sp, sn, fp, fn, Xp, Xn, Ep, En, Zp, Zn, t):
     tlo = (ap - fp) / ((ap - fp) + (an + fn))
     thi = (ap + fp) / ((ap + fp) + np.maximum(an - fn, 0.0))
     dt = np.maximum(np.abs(t - tlo), np.abs(thi - t)) + 16 * _U
-    out = np.empty((len(t), 2))
+    out = np.empty((len(t), 2), dtype=_CERT)
     dX = np.abs(Xn - Xp).max(axis=1)
     out[:, 0] = (
         np.maximum(Ep[:, 0], En[:, 0])
@@ -604,9 +609,11 @@ def _interpolation_error(sp, sn, fp, fn, Xp, Xn, Ep, En, Zp, Zn, t):
 
 
 def _fmpq(v):
-    import flint
-
     v = Fraction(v)
+    try:
+        import flint
+    except ImportError:  # pragma: no cover - python-flint is a core dependency
+        return v
     return flint.fmpq(v.numerator, v.denominator)
 
 
@@ -952,7 +959,7 @@ class _Engine:
         vp, vn = p.ids[ep], p.ids[en]
         sp, sn = s[ep], s[en]
         t = sp / (sp - sn)
-        if not self.exact:
+        if not self.exact and not self.certify:
             t = t.astype(np.float64)
         Xn = p.X[vp] + t[:, None] * (p.X[vn] - p.X[vp])
         newZ = None
@@ -1062,11 +1069,11 @@ class _Engine:
                 vertex_ids=p.ids.astype(np.int64),
             )
         else:
-            pts = sums / counts[:, None]
+            pts = (sums / counts[:, None]).astype(np.float64)
         return Cells(
             patterns=p.pat.astype(np.int32),
             points=pts,
-            vertex_coords=p.X,
+            vertex_coords=p.X.astype(np.float64, copy=False),
             vertex_offsets=p.off.astype(np.int64),
             vertex_ids=p.ids.astype(np.int64),
         )
