@@ -151,19 +151,31 @@ def _brute_stabiliser(net, widths):
     return sum(permute_hidden(net, [np.array(p) for p in ps]) == net for ps in perms)
 
 
+def _degenerate_net(seed, out_low):
+    rng = np.random.default_rng(seed)
+    w = [rng.integers(0, 2, (3, 2)), rng.integers(-1, 2, (3, 3)), rng.integers(out_low, 3, (1, 3))]
+    b = [rng.integers(0, 2, 3), rng.integers(0, 2, 3), [0]]
+    return Network.from_arrays(w, b)
+
+
 @given(seed=st.integers(0, 10**6))
 def test_orbit_size_against_brute_force(seed):
-    rng = np.random.default_rng(seed)
-    w = [rng.integers(0, 2, (3, 2)), rng.integers(-1, 2, (3, 3)), rng.integers(0, 2, (1, 3))]
-    b = [rng.integers(0, 2, 3), rng.integers(0, 2, 3), [0]]
-    net = Network.from_arrays(w, b)
+    net = _degenerate_net(seed, 0)  # 0/±1 weights: twins, dead units, coupled ties
     count = equivalent_parameter_count(net)
     assert count.architecture == 36
     assert count.architecture == count.orbit * _brute_stabiliser(net, [3, 3])
-    # canonical forms are exact at degenerate points too
+
+
+@given(seed=st.integers(0, 10**6))
+def test_canonical_form_exact_at_degenerate_points(seed):
+    # output weights nonzero, so no "inert chain" (see canonical_form)
+    net = _degenerate_net(seed, 1)
     other = random_equivalent(net, seed=seed, rescale=True)
     assert canonical_form(other) == canonical_form(net)
     assert equivalent(net, other)
+    assert canonical_form(permute_hidden(net, [np.array([2, 0, 1]), np.array([1, 2, 0])]), rescale=False) == (
+        canonical_form(net, rescale=False)
+    )
 
 
 def test_maxout_and_grouped_conv_counts():

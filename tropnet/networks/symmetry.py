@@ -713,7 +713,10 @@ def canonical_form(net: Network, rescale: bool = True, rtol: float = 1e-9) -> Ne
 
     Exact networks: exactly.  Float networks: entries closer than ``rtol`` times the largest
     entry of the layer count as equal when sorting (scale-invariant), so rounding noise
-    does not change the order.  Maxout layers: ties between groups are not resolved.
+    does not change the order.  Not resolved: ties between Maxout groups, and, with
+    ``rescale``, *inert chains* — a dead unit whose outgoing weights reach only units that
+    are themselves dead and have zero outgoing weights (the scales along such a chain are
+    a matrix-scaling problem); there two equivalent networks may get different forms.
 
     >>> a = Network.from_arrays([[[2, 0], [0, 1]], [[1, 1]]])
     >>> b = Network.from_arrays([[[0, 3], [1, 0]], [[Fraction(1, 3), 2]]])
@@ -1026,7 +1029,7 @@ def _rational_pairs(obj: Any, what: str) -> tuple[list[tuple[Any, Any]], int]:
     return pairs, pairs[0][0].nvars
 
 
-def _values(obj: Any, pairs: list[tuple[Any, Any]], x: np.ndarray) -> np.ndarray:
+def _values(obj: Any, pairs: list[tuple[Any, Any]] | None, x: np.ndarray) -> np.ndarray:
     """Outputs of ``obj`` at the exact point ``x``: the network's own forward pass for a
     network (an independent check of the compiler), else numerator minus denominator."""
     if isinstance(obj, Network):
@@ -1123,9 +1126,14 @@ def same_function(a: Any, b: Any, domain: Any = None) -> FunctionComparison:
     ``(num_a * den_b) / (num_b * den_a)`` on the domain are enumerated
     (:func:`tropnet.linear_regions`) and the affine pieces of both products compared on each.
 
+    Networks of one architecture whose parameters are related by a permutation of hidden
+    units (and, for exact networks, a positive rescaling) are recognised from their
+    canonical forms (:func:`equivalent` with no tolerance) without compiling.
+
     When the functions differ, ``witness`` is a point (in the domain) where they do, checked
     by exact evaluation of both (the networks' own forward pass), and ``values`` holds
-    the two outputs there.
+    the two outputs there.  Random points (Gaussian, or uniform in a box) are tried first,
+    so most different functions are told apart before anything is compiled.
 
     >>> from tropnet import Network
     >>> a = Network.from_arrays([[[1], [-1]], [[1, 1]]])          # |x|
@@ -1137,12 +1145,21 @@ def same_function(a: Any, b: Any, domain: Any = None) -> FunctionComparison:
     >>> r.equal, bool(r.values[0] != r.values[1])
     (False, True)
     """
-    pa, na = _rational_pairs(a, "first")
-    pb, nb = _rational_pairs(b, "second")
-    if na != nb or len(pa) != len(pb):
+    (na, ma), (nb, mb) = _shape_of(a, "first"), _shape_of(b, "second")
+    if na != nb or ma != mb:
         raise ValueError(
-            f"same_function: the first object maps R^{na} to R^{len(pa)}, the second R^{nb} to R^{len(pb)}"
+            f"same_function: the first object maps R^{na} to R^{ma}, the second R^{nb} to R^{mb}"
         )
+    if _provably_equivalent(a, b):
+        return FunctionComparison(True)
+    # cheap first: exact values at random points (most different functions differ there)
+    pa = None if isinstance(a, Network) else _rational_pairs(a, "first")[0]
+    pb = None if isinstance(b, Network) else _rational_pairs(b, "second")[0]
+    for x in _sample_points(domain, na, np.random.default_rng(0)):
+        w = _check_witness(a, b, pa, pb, x, domain)
+        if w is not None:
+            return w
+    pa, pb = _rational_pairs(a, "first")[0], _rational_pairs(b, "second")[0]
     prods = [(num_a * den_b, num_b * den_a) for (num_a, den_a), (num_b, den_b) in zip(pa, pb)]
     if domain is None:
         unequal = [i for i, (p, q) in enumerate(prods) if p != q]
@@ -1158,6 +1175,39 @@ def same_function(a: Any, b: Any, domain: Any = None) -> FunctionComparison:
             "same_function: the tropical forms differ but no witness point was found"
         )
     return _same_on_domain(a, b, pa, pb, prods, domain)
+
+
+def _provably_equivalent(a: Any, b: Any) -> bool:
+    """True when ``b`` is a hidden-unit permutation of ``a`` (exactly equal canonical forms
+    without rescaling: no arithmetic involved), or an exact rescaling too (exact networks)."""
+    if not (isinstance(a, Network) and isinstance(b, Network)):
+        return False
+    try:
+        _check_same_architecture(a, b, "same_function")
+        if a.exact and b.exact:
+            return equivalent(a, b, rescale=True, rtol=0.0)
+        return equivalent(a, b, rescale=False, rtol=0.0)
+    except (TypeError, ValueError):
+        return False
+
+
+def _shape_of(obj: Any, what: str) -> tuple[int, int]:
+    if isinstance(obj, Network):
+        return obj.input_dim, obj.output_dim
+    pairs, n = _rational_pairs(obj, what)
+    return n, len(pairs)
+
+
+def _sample_points(domain: Any, n: int, rng: np.random.Generator, k: int = 16) -> list[np.ndarray]:
+    """Random points (in the domain): Gaussian at scales 1 and 10 for R^n, uniform in a box."""
+    if domain is None:
+        return list(np.vstack([rng.normal(size=(k, n)), 10 * rng.normal(size=(k, n))]))
+    lo_hi = getattr(domain, "bounds", None)
+    if lo_hi is not None:
+        lo, hi = domain.bounds(n)
+        return list(rng.uniform(lo, hi, size=(2 * k, n)))
+    pts = np.vstack([rng.normal(size=(k, n)), 10 * rng.normal(size=(k, n))])
+    return [x for x in pts if _in_domain(domain, x)]
 
 
 def _check_witness(
