@@ -48,6 +48,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
+from .merge import group_max
 from .scaled import as_int_array, fits_int64, to_scaled
 
 __all__ = [
@@ -128,7 +129,7 @@ def polytope_vertices(A: np.ndarray) -> np.ndarray:
         return np.arange(len(A))
     exact = A.dtype == object
     P = to_scaled(A)[0] if exact else A.astype(np.float64)
-    first = _first_of_equal_rows(P)
+    first = np.sort(group_max(P, -np.arange(len(P))))  # the first of equal rows
     P = P[first]
     flat = np.zeros(len(P), dtype=P.dtype)  # a constant lift: only the projection Y is used
     kind, Y, _ = _exact_lift(P, flat) if exact else _float_lift(P, flat)
@@ -138,11 +139,6 @@ def polytope_vertices(A: np.ndarray) -> np.ndarray:
     return np.sort(first[found])
 
 
-def _first_of_equal_rows(A: np.ndarray) -> np.ndarray:
-    seen: dict[tuple, int] = {}
-    for i, row in enumerate(A.tolist()):
-        seen.setdefault(tuple(row), i)
-    return np.array(sorted(seen.values()), dtype=np.int64)
 
 
 def upper_facets(A: np.ndarray, c: np.ndarray) -> list[tuple[int, ...]]:
@@ -285,17 +281,11 @@ def _float_polytope_vertices(Y: np.ndarray) -> np.ndarray:
     # vertices of conv(Y) = upper-hull vertices in the last axis, and lower-hull ones
     found = []
     for sign in (1.0, -1.0):
-        reps = _first_of_equal_rows_max(Y[:, :-1], sign * Y[:, -1])
+        reps = group_max(Y[:, :-1], sign * Y[:, -1])
         found.append(reps[_float_vertices(Y[reps, :-1], sign * Y[reps, -1])])
     return np.unique(np.concatenate(found))
 
 
-def _first_of_equal_rows_max(A: np.ndarray, c: np.ndarray) -> np.ndarray:
-    best: dict[tuple, int] = {}
-    for i, row in enumerate(map(tuple, A.tolist())):
-        if row not in best or c[i] > c[best[row]]:
-            best[row] = i
-    return np.array(sorted(best.values()), dtype=np.int64)
 
 
 def _direction_vertices(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -404,15 +394,6 @@ def _matmul_int(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return as_int_array(X.astype(object) @ Y.astype(object))
 
 
-def _merge_max_int(Az: np.ndarray, cz: np.ndarray) -> np.ndarray:
-    """Indices of one row per distinct exponent row, the one with the largest value."""
-    order = sorted(range(len(cz)), key=lambda i: (tuple(Az[i].tolist()), cz[i]))
-    keep = []
-    for pos, i in enumerate(order):
-        nxt = order[pos + 1] if pos + 1 < len(order) else None
-        if nxt is None or tuple(Az[nxt].tolist()) != tuple(Az[i].tolist()):
-            keep.append(i)
-    return np.array(keep, dtype=np.int64)
 
 
 def _exact_lift(Az: np.ndarray, cz: np.ndarray) -> tuple[str, np.ndarray | None, np.ndarray | None]:
@@ -452,7 +433,7 @@ def _exact_polytope_vertices(Y: np.ndarray) -> np.ndarray:
     base, last = Y[:, :-1], Y[:, -1]
     found = []
     for sign in (1, -1):
-        reps = _merge_max_int(base, sign * last)
+        reps = group_max(base, as_int_array(sign * last))
         found.append(reps[_exact_int_vertices(as_int_array(base[reps]), as_int_array(sign * last[reps]))])
     return np.unique(np.concatenate(found))
 

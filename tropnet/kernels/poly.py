@@ -43,6 +43,7 @@ from .._numbers import (
     to_float,
 )
 from . import hull
+from .merge import group_max
 from .scaled import as_int_array, fits_int64, from_scaled, plain_exact, rescale, to_scaled
 
 __all__ = [
@@ -135,77 +136,6 @@ def _common(p: Poly, q: Poly) -> tuple[Poly, Poly, bool]:
 # merging equal exponents
 
 
-def _group_max(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Indices of one row per distinct key row (the one with the largest value), sorted by key.
-
-    ``keys`` (m, n) and ``values`` (m,) are int64 or float64 (object ints fall back to Python).
-    """
-    m = len(values)
-    if m == 0:
-        return np.zeros(0, dtype=np.int64)
-    if keys.dtype == object or values.dtype == object:
-        order = sorted(range(m), key=lambda i: (tuple(keys[i].tolist()), values[i]))
-        order = np.array(order, dtype=np.int64)
-        same_next = np.array(
-            [tuple(keys[order[k]].tolist()) == tuple(keys[order[k + 1]].tolist()) for k in range(m - 1)]
-            + [False],
-            dtype=bool,
-        )
-        return order[~same_next]
-    packed = _packed_rows(keys)
-    if packed is not None:
-        key, total = packed
-        order = None
-        if values.dtype.kind in "iu" and m:
-            vmin = int(values.min())
-            vspan = int(values.max()) - vmin + 1
-            if total * vspan < (1 << 62):  # one int64 sort key: (row, value)
-                order = np.argsort(key * np.int64(vspan) + (values - vmin))
-        if order is None:
-            # sort by row only, then the position of each group's maximum (the last one)
-            order = np.argsort(key, kind="stable")
-            sk, sv = key[order], values[order]
-            starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
-            counts = np.diff(np.r_[starts, m])
-            is_max = sv == np.repeat(np.maximum.reduceat(sv, starts), counts)
-            hits = np.flatnonzero(is_max)
-            group = np.repeat(np.arange(len(starts)), counts)[hits]
-            last_hit = np.r_[group[1:] != group[:-1], True]
-            return order[hits[last_hit]]
-        sk = key[order]
-        last = np.ones(m, dtype=bool)
-        last[:-1] = sk[1:] != sk[:-1]
-        return order[last]
-    order = np.lexsort((values, *keys.T[::-1]))
-    sk = keys[order]
-    last = np.ones(m, dtype=bool)
-    if m > 1:
-        last[:-1] = np.any(sk[1:] != sk[:-1], axis=1) if keys.shape[1] else False
-    return order[last]
-
-
-def _packed_rows(keys: np.ndarray) -> tuple[np.ndarray, int] | None:
-    """One int64 per row, ordered like the rows lexicographically (mixed radix), or None when
-    the rows are not small integers.  Returns ``(packed, number of possible values)``."""
-    if keys.shape[1] == 0:
-        return np.zeros(len(keys), dtype=np.int64), 1
-    if keys.dtype.kind == "f":
-        if np.abs(keys).max() > 2.0**40 or not np.all(keys == np.round(keys)):
-            return None
-        keys = keys.astype(np.int64)
-    lo = keys.min(axis=0)
-    span = keys.max(axis=0) - lo + 1
-    total = 1
-    for s in span.tolist():
-        total *= int(s)
-    if total >= (1 << 62):
-        return None
-    packed = np.zeros(len(keys), dtype=np.int64)
-    for k in range(keys.shape[1]):
-        packed = packed * span[k] + (keys[:, k] - lo[k])
-    return packed, total
-
-
 def normalize(E: np.ndarray, c: np.ndarray) -> Poly:
     """Merge equal exponent rows by max, drop ``-inf`` terms, sort rows by exponent.
 
@@ -221,13 +151,13 @@ def normalize(E: np.ndarray, c: np.ndarray) -> Poly:
     if is_exact(E, c):
         Ez, _ = to_scaled(E)
         cz, _ = to_scaled(c)
-        idx = _group_max(Ez, cz)
+        idx = group_max(Ez, cz)
         return E[idx], c[idx]
     E = np.asarray(E, dtype=np.float64)
     c = np.asarray(c, dtype=np.float64)
     live = c > -np.inf
     E, c = E[live], c[live]
-    idx = _group_max(E, c)
+    idx = group_max(E, c)
     return E[idx], c[idx]
 
 
@@ -270,7 +200,7 @@ def tropical_product(p: Poly, q: Poly) -> Poly:
     c1, c2 = rescale(c1, k1, dc), rescale(c2, k2, dc)
     Ez = _safe_pairwise(E1, E2)
     cz = _safe_pairwise(c1, c2)
-    idx = _group_max(Ez, cz)
+    idx = group_max(Ez, cz)
     return from_scaled(Ez[idx], dE), from_scaled(cz[idx], dc)
 
 
@@ -413,13 +343,13 @@ def upper_hull_mask(E: np.ndarray, c: np.ndarray) -> np.ndarray:
         Ez, _ = to_scaled(E)
         cz, _ = to_scaled(c)
         live = np.arange(m)
-        reps = _group_max(Ez, cz)
+        reps = group_max(Ez, cz)
         keys_E = E
     else:
         Ef = np.asarray(E, dtype=np.float64)
         cf = np.asarray(c, dtype=np.float64)
         live = np.flatnonzero(cf > -np.inf)
-        reps = _group_max(Ef[live], cf[live])
+        reps = group_max(Ef[live], cf[live])
         keys_E = Ef
         E, c = Ef, cf
     reps = live[reps]
