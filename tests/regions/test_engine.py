@@ -132,7 +132,16 @@ def test_certified_float_pass_agrees_with_the_rational_pass():
 def test_certified_pass_falls_back_on_ties():
     from tropnet.regions.refine import refine, stages_from_network
 
-    # three lines through the origin: the float pass cannot certify the vertex signs there
+    # three lines through the origin: the signs at the origin cannot be certified in floats;
+    # those cells go to the rational pass (or the whole run does) and the answer stays exact
     net = Network.from_arrays([[[1, 0], [0, 1], [1, 1]], [[1, 1, 1]]])
-    out = refine(stages_from_network(net, exact=True), 2, [-1, -1], [1, 1], exact=True, certify=True)
-    assert out.points.dtype == object and len(out) == 6
+    st = stages_from_network(net, exact=True)
+    out = refine(st, 2, [-1, -1], [1, 1], exact=True, certify=True)
+    assert len(out) == 6
+    assert cell_set(out) == cell_set(refine(st, 2, [-1, -1], [1, 1], exact=True))
+    # and a deeper degenerate net: ties only inside some cells
+    net2 = Network.from_arrays([[[1, 0], [0, 1], [1, 1], [2, -1]], [[1, -1, 0, 1], [0, 1, 1, -1]], [[1, 1]]])
+    st2 = stages_from_network(net2, exact=True)
+    a = refine(st2, 2, [-2, -2], [2, 2], exact=True, certify=True)
+    b = refine(st2, 2, [-2, -2], [2, 2], exact=True)
+    assert cell_set(a) == cell_set(b)

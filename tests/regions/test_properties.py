@@ -105,3 +105,14 @@ def test_rational_linear_regions_float_equals_exact(p, q):
     rf = TropicalRational(to_float(p), to_float(q))
     assert not rf.is_exact
     assert tropnet.count_linear_regions(rf) == e
+
+
+@settings(max_examples=20, deadline=None)
+@given(integer_nets(), st.sampled_from([None, (-3, 3)]))
+def test_certified_count_equals_rational_pass(net, box):
+    # exact activation counts go through the certified float pass (cells with close calls are
+    # handed to the rational pass); exact regions always come from the rational pass
+    dom = None if box is None else Box(*box)
+    certified = tropnet.count_linear_regions(net, dom, kind="activation", exact=True)
+    rational = tropnet.linear_regions(net, dom, kind="activation", exact=True)
+    assert certified == len(rational)

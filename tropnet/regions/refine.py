@@ -399,6 +399,7 @@ def refine(
     exact: bool = False,
     rtol: float = 1e-9,
     certify: bool = False,
+    _exact_input: tuple | None = None,
 ) -> Cells:
     """The engine behind :func:`enumerate_cells`, on an internal program (see
     :func:`stages_from_network`); the input is ``d``-dimensional.
@@ -421,6 +422,7 @@ def refine(
                 progress=progress,
                 exact=False,
                 certify=True,
+                _exact_input=(stages, lo, hi, halfspaces),
             )
         except _Uncertain:
             certify = False
@@ -428,6 +430,7 @@ def refine(
             certify = False
     if d > 20:
         raise ValueError(f"the vertex engine needs 2^d box vertices; d = {d} is too large")
+    exact_stages, lo_exact, hi_exact, halfspaces_exact = _exact_input or (None, None, None, None)
     if exact:
         lo = np.array([Fraction(v) for v in np.asarray(lo, dtype=object).ravel()], dtype=object)
         hi = np.array([Fraction(v) for v in np.asarray(hi, dtype=object).ravel()], dtype=object)
@@ -523,7 +526,12 @@ def refine(
     finally:
         if bar is not None:
             bar.close()
-    return eng.result()
+    out = eng.result()
+    if certify and eng.deferred:
+        out = _resolve_deferred(
+            out, eng.deferred, exact_stages, d, lo_exact, hi_exact, halfspaces_exact, max_cells, progress
+        )
+    return out
 
 
 # the certified pass computes in extended precision where the platform has it (x86: 64-bit
@@ -545,6 +553,55 @@ def _as_float(a):
             raise _NotDyadic
         return out
     return np.asarray(arr, dtype=np.float64)
+
+
+def _resolve_deferred(out: Cells, deferred, stages, d, lo, hi, halfspaces, max_cells, progress) -> Cells:
+    """Cells the certified pass set aside, enumerated by the rational pass inside the exact
+    polytope their pattern defines so far (the rows of the units decided before the call)."""
+    from .merge import maps_and_rows
+
+    pats = [out.patterns]
+    pts = [out.points]
+    Xs = [out.vertex_coords]
+    ids = [out.vertex_ids]
+    counts = [np.diff(out.vertex_offsets)]
+    base = len(out.vertex_coords)
+    for pat, col in deferred:
+        _, _, A, b, flip = maps_and_rows(stages, pat, d, exact=True)
+        for i in range(len(pat)):
+            use = (flip[i] >= 0) & ((flip[i] >> 20) < col)
+            rows_A, rows_b = A[i][use], b[i][use]
+            if halfspaces is not None:
+                rows_A = np.vstack([np.asarray(halfspaces[0], dtype=object), rows_A])
+                rows_b = np.concatenate([np.asarray(halfspaces[1], dtype=object).ravel(), rows_b])
+            sub = refine(
+                stages,
+                d,
+                lo,
+                hi,
+                halfspaces=(rows_A, rows_b) if len(rows_b) else None,
+                max_cells=max_cells,
+                progress=False,
+                exact=True,
+            )
+            # the sub-run's cells inside this polytope carry its decided pattern entries
+            same = (sub.patterns[:, :col] == pat[i, :col]).all(axis=1)
+            pats.append(sub.patterns[same])
+            pts.append(np.asarray(sub.points[same], dtype=np.float64).reshape(-1, d))
+            Xs.append(np.asarray(sub.vertex_coords, dtype=np.float64).reshape(-1, d))
+            cnt = np.diff(sub.vertex_offsets)
+            keep_e = np.repeat(same, cnt)
+            ids.append(sub.vertex_ids[keep_e] + base)
+            counts.append(cnt[same])
+            base += len(sub.vertex_coords)
+    off = np.concatenate([[0], np.cumsum(np.concatenate(counts))]).astype(np.int64)
+    return Cells(
+        patterns=np.vstack(pats),
+        points=np.vstack(pts),
+        vertex_coords=np.vstack(Xs),
+        vertex_offsets=off,
+        vertex_ids=np.concatenate(ids).astype(np.int64),
+    )
 
 
 def _stage_to_float(st: Stage) -> Stage:
@@ -678,6 +735,7 @@ class _Engine:
         certify: bool = False,
     ):
         self.certify = certify
+        self.deferred: list = []  # (patterns, column) of cells set aside by the certified pass
         self.p = pool
         self.prog = prog
         self.exact = exact
@@ -755,7 +813,20 @@ class _Engine:
             if skip is not None:
                 unc &= ~skip[ecell]
             if unc.any():
-                raise _Uncertain
+                if clip or col is None:
+                    raise _Uncertain
+                # cells with a sign too close to call are set aside for the rational pass
+                bad = np.zeros(p.ncells, dtype=bool)
+                bad[ecell[unc]] = True
+                self.deferred.append((p.pat[bad].copy(), col))
+                if len(self.deferred) > 64 or sum(len(a) for a, _ in self.deferred) > 256:
+                    raise _Uncertain
+                keep_e = ~bad[ecell]
+                self._select(~bad)
+                if p.ncells == 0:
+                    return
+                s, err = s[keep_e], err[keep_e]
+                ecell = p.entry_cell()
             self.err = err
             sg = (s > 0).astype(np.int8) - (s < 0).astype(np.int8)
         else:
