@@ -277,6 +277,22 @@ def test_align_wide_mlp():
     assert permute_hidden(other, perms) == back
 
 
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_align_activations_every_kind(kind):
+    net = KINDS[kind](1)
+    data = np.random.default_rng(0).normal(size=(400, net.input_dim))
+    back, _ = align(net, random_equivalent(net, seed=5), method="activations", data=data)
+    assert same_params(back, net)
+
+
+def test_align_bad_method_and_missing_data():
+    net = dense()
+    with pytest.raises(ValueError, match="method"):
+        align(net, net, method="graph")
+    with pytest.raises(ValueError, match="data="):
+        align(net, net, method="activations")
+
+
 def test_align_activations():
     net = random_mlp([3, 12, 10, 1], seed=5)
     other = random_equivalent(net, seed=6)
