@@ -241,3 +241,15 @@ def test_float_tolerance_versus_exact():
     tiny = 1e-13
     assert len((0 + x * tiny + x**2).to_float().simplify()) == 2
     assert len((0 + x * F(tiny) + x**2).simplify()) == 3      # exact: the middle monomial wins
+
+
+@pytest.mark.parametrize("scale", [1, 2**20, 2**35, 2**70])
+def test_exact_evaluation_paths_agree_with_brute_force(scale):
+    # small values: float64 BLAS (exact below 2**53); larger: int64; huge: Python ints
+    rng = np.random.default_rng(scale % 97)
+    E = [[F(int(a), 3) for a in row] for row in rng.integers(-5, 6, size=(7, 2))]
+    c = [F(int(v) * scale, 7) for v in rng.integers(-50, 50, size=7)]
+    p = TropicalPolynomial(E, c)
+    pts = rng.integers(-9, 10, size=(40, 2))
+    X = np.array([[F(int(a) * scale, 5) for a in row] for row in pts], dtype=object)
+    assert p(X).tolist() == brute_force(p, X)

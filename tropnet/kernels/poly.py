@@ -305,19 +305,34 @@ def _evaluate_exact(E: np.ndarray, c: np.ndarray, X: np.ndarray) -> np.ndarray:
             + int(np.abs(cz).max(initial=0)) * dE * dx
         )
         fast = fits_int64(max(bound, dc, dE * dx))
-    best = np.empty(k, dtype=object)
-    if fast:
+    if fast and bound < 2**52 and int(np.abs(Ez).max(initial=0)) * dc < 2**52:
+        # every partial sum is an integer below 2**53: float64 (BLAS) computes it exactly
+        best_f = np.empty(k)
+        step = max(256, _BLOCK // len(c))
+        Ef = (Ez * np.int64(dc)).astype(np.float64)
+        XT = np.ascontiguousarray(Xz.T.astype(np.float64))
+        shift = (cz * np.int64(dE * dx)).astype(np.float64)[:, None]
+        for s in range(0, k, step):
+            block = Ef @ XT[:, s : s + step]
+            block += shift
+            block.max(axis=0, out=best_f[s : s + step])
+        values = best_f.astype(np.int64).tolist()
+    elif fast:
+        best = np.empty(k, dtype=np.int64)
         step = max(1, _CHUNK // len(c))
         Et = np.ascontiguousarray(Ez.T)
         shift = cz * np.int64(dE * dx)
         for s in range(0, k, step):
             block = (Xz[s : s + step] @ Et) * np.int64(dc) + shift
-            best[s : s + step] = block.max(axis=1).tolist()
+            block.max(axis=1, out=best[s : s + step])
+        values = best.tolist()
     else:
         block = (Xz.astype(object) @ Ez.T.astype(object)) * dc + cz.astype(object) * (dE * dx)
-        best[:] = [max(row) for row in block]
+        values = [max(row) for row in block]
     D = dE * dx * dc
-    return np.array([Fraction(int(v), D) for v in best], dtype=object) if k else np.zeros(0, dtype=object)
+    out = np.empty(k, dtype=object)
+    out[:] = [Fraction(v, D) for v in values]
+    return out
 
 
 # ----------------------------------------------------------------------------------------------

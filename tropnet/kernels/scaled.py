@@ -54,12 +54,14 @@ def as_int_array(values: np.ndarray) -> np.ndarray:
         return values.astype(np.int64, copy=False)
     if values.size == 0:
         return np.zeros(values.shape, dtype=np.int64)
-    flat = values.ravel()
-    big = max(abs(int(v)) for v in flat)
-    if fits_int64(big):
-        return np.array([int(v) for v in flat], dtype=np.int64).reshape(values.shape)
-    out = np.empty(values.shape, dtype=object)
-    out.ravel()[:] = [int(v) for v in flat]
+    return _ints_to_array(list(map(int, values.ravel().tolist())), values.shape)
+
+
+def _ints_to_array(ints: list[int], shape: tuple[int, ...]) -> np.ndarray:
+    if not ints or fits_int64(max(max(ints), -min(ints))):
+        return np.array(ints, dtype=np.int64).reshape(shape)
+    out = np.empty(shape, dtype=object)
+    out.ravel()[:] = ints
     return out
 
 
@@ -88,12 +90,14 @@ def to_scaled(q: np.ndarray) -> tuple[np.ndarray, int]:
     q = np.asarray(q)
     if q.dtype.kind in "iu":
         return q.astype(np.int64), 1
-    flat = q.ravel()
-    dens = [v.denominator if isinstance(v, Fraction) else 1 for v in flat]
+    flat = q.ravel().tolist()
+    dens = [v.denominator if type(v) is Fraction else 1 for v in flat]
     d = math.lcm(*dens) if dens else 1
-    nums = np.empty(q.shape, dtype=object)
-    nums.ravel()[:] = [int(v.numerator) * (d // den) for v, den in zip(flat, dens)]
-    return as_int_array(nums), d
+    if d == 1:
+        nums = [int(v.numerator) for v in flat]
+    else:
+        nums = [int(v.numerator) * (d // den) for v, den in zip(flat, dens)]
+    return _ints_to_array(nums, q.shape), d
 
 
 def rescale(z: np.ndarray, d: int, new_d: int) -> np.ndarray:
