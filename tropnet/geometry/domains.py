@@ -71,6 +71,9 @@ class Box(Domain):
         object.__setattr__(self, "hi", hi_a)
         object.__setattr__(self, "exact", exact)
 
+    def __reduce__(self):
+        return (Box, (self.lo, self.hi))
+
     @property
     def dim(self) -> int | None:
         """The dimension when ``lo`` or ``hi`` is a vector, else ``None`` (any dimension)."""
@@ -108,7 +111,9 @@ class Box(Domain):
 
     def __repr__(self) -> str:
         def fmt(a: np.ndarray) -> str:
-            return str(a.tolist()) if a.ndim else str(a.item() if a.dtype != object else a.item())
+            if a.ndim:
+                return "[" + ", ".join(str(v) for v in a.tolist()) + "]"
+            return str(a.item())
 
         return f"Box({fmt(self.lo)}, {fmt(self.hi)})"
 
@@ -140,6 +145,9 @@ class Polyhedron(Domain):
         object.__setattr__(self, "A", A_a)
         object.__setattr__(self, "b", b_a)
         object.__setattr__(self, "exact", exact)
+
+    def __reduce__(self):
+        return (Polyhedron, (self.A, self.b))
 
     @property
     def dim(self) -> int:

@@ -1,0 +1,163 @@
+"""Dask execution: the same answers as serial (issue 10)."""
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+import tropnet
+from tropnet.parallel import connect, count_parallel, dask_client, partition_pieces, regions_parallel, sweep
+
+dd = pytest.importorskip("dask.distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    c = dd.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def _patterns(rs):
+    return {bytes(np.asarray(r.pattern, dtype=np.int32)) for r in rs}
+
+
+CASES = [
+    ([2, 6, 6, 1], tropnet.Box(-4, 4), 0),
+    ([2, 5, 5, 1], None, 1),
+    ([3, 5, 5, 1], tropnet.Box(-3, 3), 2),
+    ([4, 5, 4, 1], tropnet.Box(-2, 2), 3),
+    ([3, 4, 4, 1], None, 4),
+]
+
+
+@pytest.mark.parametrize("widths,domain,seed", CASES)
+@pytest.mark.parametrize("kind", ["activation", "linear"])
+def test_counts_equal_serial(client, widths, domain, seed, kind):
+    net = tropnet.random_mlp(widths, seed=seed)
+    serial = tropnet.count_linear_regions(net, domain, kind=kind)
+    assert count_parallel(net, domain, kind=kind, parallel="dask", client=client) == serial
+    # more pieces than workers, and the in-process partition
+    assert count_parallel(net, domain, kind=kind, parallel="dask", client=client, pieces_per_worker=4) == serial
+    assert count_parallel(net, domain, kind=kind, parallel=None) == serial
+
+
+@pytest.mark.parametrize("kind", ["activation", "linear"])
+def test_exact_counts_and_region_sets_equal_serial(client, kind):
+    net = tropnet.random_mlp([2, 4, 4, 1], seed=5).to_exact()
+    dom = tropnet.Box(-3, 3)
+    serial = tropnet.linear_regions(net, dom, kind=kind, exact=True)
+    par = regions_parallel(net, dom, kind=kind, exact=True, parallel="dask", client=client)
+    assert len(par) == len(serial)
+    assert count_parallel(net, dom, kind=kind, exact=True, parallel="dask", client=client) == len(serial)
+    if kind == "activation":
+        assert _patterns(par) == _patterns(serial)
+
+
+def test_region_sets_equal_serial_3d(client):
+    net = tropnet.random_mlp([3, 6, 5, 1], seed=7)
+    serial = tropnet.linear_regions(net, kind="activation")
+    par = regions_parallel(net, kind="activation", parallel="dask", client=client, pieces_per_worker=4)
+    assert _patterns(par) == _patterns(serial)
+
+
+def test_linear_region_spanning_all_pieces(client):
+    # f = ReLU(x) - ReLU(x) + ReLU(y) - ReLU(y) = 0: four activation cells, one linear region,
+    # and the bisection cuts run along x = 0 and y = 0, so the region spans four pieces.
+    W1 = [[1, 0], [1, 0], [0, 1], [0, 1]]
+    W2 = [[1, -1, 1, -1]]
+    net = tropnet.Network.from_arrays([W1, W2], [[0, 0, 0, 0], [0]])
+    dom = tropnet.Box(-4, 4)
+    pieces = partition_pieces(net, dom, 4)
+    assert len(pieces) == 4
+    for kind, expected in (("activation", 4), ("linear", 1)):
+        assert tropnet.count_linear_regions(net, dom, kind=kind) == expected
+        assert count_parallel(net, dom, kind=kind, parallel="dask", client=client, pieces_per_worker=2) == expected
+    # a linear region made of many cells across pieces: ReLU(x + 1) + ReLU(-x - 1) - |x + 1|
+    W1 = [[1, 0], [-1, 0], [0, 1]]
+    W2 = [[1, 1, 0]]
+    net = tropnet.Network.from_arrays([W1, W2], [[1, -1, 0], [0]])
+    serial = tropnet.count_linear_regions(net, dom, kind="linear")
+    assert serial == 2  # |x + 1| has two pieces; the unit on y splits nothing of the map
+    assert count_parallel(net, dom, kind="linear", parallel="dask", client=client, pieces_per_worker=4) == serial
+
+
+def test_sweep_grid_order_and_failures(client):
+    def work(width, seed):
+        if width == 3 and seed == 1:
+            raise RuntimeError("boom at width 3")
+        return {"regions": tropnet.count_linear_regions(tropnet.random_mlp([2, width, 1], seed=seed))}
+
+    grid = {"width": [2, 3, 4], "seed": [0, 1]}
+    serial = sweep(work, grid, progress=False, as_frame=False)
+    par = sweep(work, grid, parallel="dask", client=client, progress=False, as_frame=False)
+    assert [(r["width"], r["seed"]) for r in par] == [(w, s) for w in (2, 3, 4) for s in (0, 1)]
+    assert par == serial
+    failed = [r for r in par if r["error"] is not None]
+    assert len(failed) == 1 and failed[0]["width"] == 3 and "boom" in failed[0]["error"]
+    assert all(r["regions"] == 1 + r["width"] + r["width"] * (r["width"] - 1) // 2 for r in par if not r["error"])
+
+
+def test_sweep_returns_a_dataframe_with_pandas():
+    pd = pytest.importorskip("pandas")
+    df = sweep(lambda a: a + 1, [{"a": 1}, {"a": 2}], progress=False)
+    assert isinstance(df, pd.DataFrame) and df["result"].tolist() == [2, 3]
+
+
+def test_killed_worker_does_not_change_the_answer():
+    import signal
+    import threading
+
+    net = tropnet.random_mlp([4, 10, 10, 1], seed=0)
+    dom = tropnet.Box(-5, 5)
+    serial = tropnet.count_linear_regions(net, dom, kind="activation")
+    cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    c = dd.Client(cluster)
+    try:
+        pids = c.run(os.getpid)
+        victim = sorted(pids)[0]
+        killed_at = []
+
+        def kill():
+            os.kill(pids[victim], signal.SIGKILL)  # the nanny restarts it; Dask re-runs its tasks
+            killed_at.append(time.monotonic())
+
+        timer = threading.Timer(0.5, kill)
+        timer.start()
+        got = count_parallel(net, dom, kind="activation", parallel="dask", client=c, pieces_per_worker=16)
+        done_at = time.monotonic()
+        timer.join()
+        assert got == serial
+        assert killed_at and killed_at[0] < done_at, "the worker was not killed during the run"
+    finally:
+        c.close()
+        cluster.close()
+
+
+def test_unreachable_scheduler_fails_fast():
+    t = time.monotonic()
+    with pytest.raises(ConnectionError, match="127.0.0.1:1"):
+        connect("tcp://127.0.0.1:1", timeout=2)
+    assert time.monotonic() - t < 20
+
+
+def test_bad_parallel_arguments():
+    with pytest.raises(ValueError, match="parallel must be"):
+        with dask_client("threads"):
+            pass
+    with pytest.raises(ValueError, match="client was given"):
+        with dask_client(None, client=object()):
+            pass
+    with pytest.raises(TypeError, match="list of values"):
+        sweep(lambda a: a, {"a": 3})
+    with pytest.raises(TypeError, match="callable"):
+        sweep(3, {"a": [1]})
+
+
+def test_max_regions_in_parallel(client):
+    net = tropnet.random_mlp([2, 8, 8, 1], seed=0)
+    with pytest.raises(ValueError, match="max_regions"):
+        count_parallel(net, tropnet.Box(-10, 10), kind="activation", max_regions=50, parallel="dask", client=client)
