@@ -105,3 +105,17 @@ def test_bad_arguments():
         effective_radius(net, center=[0, 0, 0])
     with pytest.raises(TypeError, match="Network"):
         effective_radius(np.eye(2))
+
+
+def test_rational_map():
+    from tropnet.geometry.hoffman import hoffman_constant
+
+    x, y = tropnet.variables("x y")
+    f = tropnet.TropicalRationalMap([(x * 2 + y + 1) / (y + 0), x + y * 2 + (-1)])
+    h = hoffman_constant(f)
+    # a joint cell's system contains each output's block, so H(map) >= H(each output)
+    assert h >= hoffman_constant(f[0]) - 1e-9 and h >= hoffman_constant(f[1]) - 1e-9
+    r_exact = effective_radius(f, method="exact")
+    assert effective_radius(f) >= r_exact - 1e-9
+    for reg in tropnet.linear_regions(f):
+        assert min(_dist(c.A, c.b, np.zeros(2)) for c in reg.cells) <= r_exact + 1e-7

@@ -245,7 +245,11 @@ class SymmetryGroup:
         return SymmetryGroup(n + m, gens)
 
     def generator_matrix(self, k: int) -> np.ndarray:
-        """Generator ``k`` as an n x n integer matrix."""
+        """Generator ``k`` as an n x n integer matrix.
+
+        >>> SymmetryGroup.from_generators([[1, 0]]).generator_matrix(0).tolist()
+        [[0, 1], [1, 0]]
+        """
         p, s = self.generators[k]
         M = np.zeros((self.n, self.n), dtype=np.int64)
         M[np.arange(self.n), p] = s
@@ -288,6 +292,9 @@ class SymmetryGroup:
 
         The facet ``{u . x = 0}`` separates Delta from ``g Delta`` (g the element at that
         index); ``is_reflection`` is true when g is the orthogonal reflection in that hyperplane.
+
+        >>> [(u.tolist(), r) for u, _, r in symmetric_group(3).walls()]
+        [([1, -1, 0], True), ([0, 1, -1], True)]
         """
         rows, idx = self._dirichlet()
         perms, signs = self._closure()
@@ -302,7 +309,11 @@ class SymmetryGroup:
         return out
 
     def is_reflection_chamber(self) -> bool:
-        """True when every wall of the fundamental domain is the mirror of a reflection in G."""
+        """True when every wall of the fundamental domain is the mirror of a reflection in G.
+
+        >>> symmetric_group(4).is_reflection_chamber(), cyclic_group(4).is_reflection_chamber()
+        (True, False)
+        """
         return all(r for _, _, r in self.walls())
 
     def __repr__(self) -> str:

@@ -129,7 +129,11 @@ class EquivariantLinear(Layer):
         return self.n * self.out_channels
 
     def weight_matrix(self) -> np.ndarray:
-        """``I_n ⊗ Lambda + 1 1^T ⊗ Gamma`` (element-major), shape (n c_out, n c_in)."""
+        """``I_n ⊗ Lambda + 1 1^T ⊗ Gamma`` (element-major), shape (n c_out, n c_in).
+
+        >>> EquivariantLinear(2, 1, 1, lam=[[1]], gamma=[[2]]).weight_matrix().tolist()
+        [[Fraction(3, 1), Fraction(2, 1)], [Fraction(2, 1), Fraction(3, 1)]]
+        """
         eye = np.eye(self.n, dtype=np.int64)
         ones = np.ones((self.n, self.n), dtype=np.int64)
         if self.exact:

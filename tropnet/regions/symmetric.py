@@ -366,6 +366,15 @@ class SymmetricRegionSet(Sequence):
     domain and ``S.orbit_sizes[i]`` the size of the orbit of the region through piece i (0 for a
     piece whose orbit was already counted through an earlier piece);
     ``S.stabilizer_orders[i] = |G| / orbit_sizes[i]``.  ``S.expand()`` lists every region.
+
+    >>> import tropnet
+    >>> from tropnet.geometry.groups import symmetric_group
+    >>> x, y = tropnet.variables("x y")
+    >>> S = linear_regions_symmetric(x + y + 0, None, symmetric_group(2))
+    >>> len(S), len(S.representatives), sorted(S.stabilizer_orders.tolist())
+    (3, 2, [1, 2])
+    >>> sorted(tuple(int(v) for v in e.affine_map[0].ravel()) for e in S.expand())
+    [(0, 0), (0, 1), (1, 0)]
     """
 
     def __init__(
