@@ -161,3 +161,10 @@ def test_max_regions_in_parallel(client):
     net = tropnet.random_mlp([2, 8, 8, 1], seed=0)
     with pytest.raises(ValueError, match="max_regions"):
         count_parallel(net, tropnet.Box(-10, 10), kind="activation", max_regions=50, parallel="dask", client=client)
+
+
+def test_compare_algebras_parallel_equals_serial(client):
+    kw = dict(param_budget=60, seeds=[0, 1], domain=tropnet.Box(-3, 3), as_frame=False)
+    serial = tropnet.compare_algebras(["R", "C", "H"], 2, 1, **kw)
+    par = tropnet.compare_algebras(["R", "C", "H"], 2, 1, parallel="dask", client=client, **kw)
+    assert par == serial

@@ -123,6 +123,30 @@ def _real_widths(low: Any) -> list[int]:
     return [w for i, w in enumerate(low.widths) if i == 0 or i % 2 == 1]
 
 
+def _measure(alg: Algebra, widths, seed: int, domain, exact: bool, baseline: bool, monomials: bool) -> dict:
+    """The measurements of one (algebra, widths, seed) network: one task of the comparison."""
+    from ..regions.api import count_linear_regions  # the enumerator sits above the networks
+
+    net = algebranet(alg, widths, seed=seed)
+    low = net.lowered()
+    out = {
+        "parameters": net.num_parameters,
+        "real_widths": tuple(_real_widths(low)),
+        "act": count_linear_regions(low, domain, kind="activation", exact=exact),
+        "lin": count_linear_regions(low, domain, kind="linear", exact=exact),
+    }
+    if baseline:
+        real = algebranet(ALGEBRAS["R"], _real_widths(low), seed=seed).lowered()
+        out["base"] = count_linear_regions(real, domain, kind="linear", exact=exact)
+    if monomials:
+        from ..compiler import tropicalize
+
+        tmap = tropicalize(low, simplify=True)
+        out["before"] = tmap.monomials_before[0]
+        out["after"] = tmap.monomials_after[0]
+    return out
+
+
 def compare_algebras(
     algebras: Iterable[Algebra | str],
     input_dim: int,
@@ -136,6 +160,8 @@ def compare_algebras(
     baseline: bool = False,
     exact: bool = False,
     as_frame: bool | None = None,
+    parallel: str | None = None,
+    client: Any = None,
 ) -> Any:
     """Regions and monomials of the widest AlgebraNet per algebra within a budget, at random init.
 
@@ -174,6 +200,10 @@ def compare_algebras(
     as_frame
         ``True``: a pandas DataFrame; ``False``: a list of dicts; ``None`` (default): a
         DataFrame when pandas is installed, else the list.
+    parallel, client
+        ``None`` (serial), ``"local"`` (a local Dask cluster for this call) or ``"dask"``
+        (``client`` or the default client): one task per (algebra, seed) network; the table
+        is the same as serial (see :mod:`tropnet.parallel`).
 
     Returns
     -------
@@ -189,49 +219,47 @@ def compare_algebras(
     >>> [(r["algebra"], r["widths"], r["parameters"]) for r in rows]
     [('R', (2, 9, 1), 37), ('C', (2, 4, 1), 34)]
     """
-    from ..regions.api import count_linear_regions  # the enumerator sits above the networks
-
     algs = [_as_algebra(a) for a in algebras]
     if not algs:
         raise ValueError("compare_algebras needs at least one algebra")
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("compare_algebras needs at least one seed")
-    if monomials:
-        from ..compiler import tropicalize
+    plan = [(alg, widest_algebranet(alg, input_dim, depth, param_budget, flop_budget)) for alg in algs]
+    jobs = [(alg, widths, seed) for alg, widths in plan for seed in seeds]
+    args = (domain, exact, baseline, monomials)
+    if parallel is None and client is None:
+        results = [_measure(alg, widths, seed, *args) for alg, widths, seed in jobs]
+    else:
+        from ..parallel import dask_client
+
+        with dask_client(parallel, client) as c:
+            futures = c.map(
+                _measure, *zip(*jobs), *[[a] * len(jobs) for a in args], pure=False, retries=2
+            )
+            results = c.gather(futures)
     rows = []
-    for alg in algs:
-        widths = widest_algebranet(alg, input_dim, depth, param_budget, flop_budget)
-        act, lin, before, after, base = [], [], [], [], []
-        for seed in seeds:
-            net = algebranet(alg, widths, seed=seed)
-            low = net.lowered()
-            act.append(count_linear_regions(low, domain, kind="activation", exact=exact))
-            lin.append(count_linear_regions(low, domain, kind="linear", exact=exact))
-            if baseline:
-                real = algebranet(ALGEBRAS["R"], _real_widths(low), seed=seed).lowered()
-                base.append(count_linear_regions(real, domain, kind="linear", exact=exact))
-            if monomials:
-                tmap = tropicalize(low, simplify=True)
-                before.append(tmap.monomials_before[0])
-                after.append(tmap.monomials_after[0])
+    for i, (alg, widths) in enumerate(plan):
+        res = results[i * len(seeds) : (i + 1) * len(seeds)]
+        act = [r["act"] for r in res]
+        lin = [r["lin"] for r in res]
         params, mults = _budget_counts(alg, widths, _cost_per_pair(alg))
-        assert params == net.num_parameters
+        assert params == res[0]["parameters"]
         rows.append({
             "algebra": alg.name,
             "dim": alg.dim,
             "widths": tuple(widths),
-            "real_widths": tuple(_real_widths(low)),
+            "real_widths": res[0]["real_widths"],
             "parameters": params,
             "real_mults": mults,
             "activation_regions": float(np.mean(act)),
             "activation_regions_std": float(np.std(act)),
             "linear_regions": float(np.mean(lin)),
             "linear_regions_std": float(np.std(lin)),
-            "monomials_before": float(np.mean(before)) if monomials else None,
-            "monomials_after": float(np.mean(after)) if monomials else None,
+            "monomials_before": float(np.mean([r["before"] for r in res])) if monomials else None,
+            "monomials_after": float(np.mean([r["after"] for r in res])) if monomials else None,
             "regions_per_parameter": float(np.mean(lin)) / params,
-            "real_baseline_regions": float(np.mean(base)) if baseline else None,
+            "real_baseline_regions": float(np.mean([r["base"] for r in res])) if baseline else None,
             "seeds": len(seeds),
         })
     if as_frame is False:
