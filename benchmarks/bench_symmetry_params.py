@@ -69,21 +69,36 @@ def weight_space(widths, repeat):
         )
 
 
+def with_unused_unit(net):
+    """The same function with one more first-layer unit whose outgoing weights are zero
+    (another architecture: only the tropical forms can tell it is the same function)."""
+    first, nxt = net.layers[0], net.layers[2]
+    w0 = np.vstack([np.array(first.weight), np.ones((1, first.weight.shape[1]))])
+    layers = [tropnet.Linear(w0, np.r_[np.array(first.bias), 0.5]), net.layers[1]]
+    w1 = np.hstack([np.array(nxt.weight), np.zeros((nxt.weight.shape[0], 1))])
+    layers.append(tropnet.Linear(w1, nxt.bias))
+    return tropnet.Network(layers + list(net.layers[3:]))
+
+
 def exact_functions(archs, repeat):
-    print("\n### same_function (exact tropical forms) on small MLPs\n")
-    print("| widths | permuted copy (s) | verdict | perturbed copy (s) | verdict | witness found |")
+    print("\n### same_function on small MLPs\n")
+    print(
+        "| widths | permuted copy (s) | perturbed copy (s) | witness | one unused extra unit: exact "
+        "tropical decision (s) | verdict |"
+    )
     print("|---|---|---|---|---|---|")
     for widths in archs:
         net = random_mlp(widths, seed=0)
         perm = random_equivalent(net, seed=1)
-        w = np.array(net.layers[0].weight)
-        w[0, 0] += 1e-3
-        pert = tropnet.Network([tropnet.Linear(w, net.layers[0].bias), *net.layers[1:]])
+        last = net.layers[-1]
+        pert = tropnet.Network([*net.layers[:-1], tropnet.Linear(last.weight, np.array(last.bias) + 1e-3)])
+        wider = with_unused_unit(net)
         t_eq, r_eq = timed(lambda net=net, perm=perm: same_function(net, perm), repeat)
         t_ne, r_ne = timed(lambda net=net, pert=pert: same_function(net, pert), repeat)
+        t_tr, r_tr = timed(lambda net=net, wider=wider: same_function(net, wider), 1)
+        assert r_eq.equal and not r_ne.equal and r_tr.equal
         print(
-            f"| {widths} | {t_eq:.3f} | {r_eq.equal} | {t_ne:.3f} | {r_ne.equal} | "
-            f"{r_ne.witness is not None} |"
+            f"| {widths} | {t_eq:.4f} | {t_ne:.4f} | {r_ne.witness is not None} | {t_tr:.2f} | {r_tr.equal} |"
         )
 
 
