@@ -43,11 +43,11 @@ def main(which="all"):
             rs, t = median_time(lambda: linear_regions(net, Box(-r, r), kind="activation"), 1)
             rows.append((widths, f"[-{r},{r}]^{d}", "linear_regions activation (float)", len(rs), t))
         print(*rows[-1], flush=True)
-    for widths, r in [([2, 16, 16, 1], 10), ([3, 8, 8, 1], 5)]:
+    for widths, r in [([2, 16, 16, 1], 10), ([3, 8, 8, 1], 5), ([4, 16, 16, 1], 5), ([6, 12, 12, 1], 5)]:
         net = random_mlp(widths, seed=0)
         d = widths[0]
         nf, tf = median_time(lambda: count_linear_regions(net, Box(-r, r), kind="activation"), 3)
-        ne, te = median_time(lambda: count_linear_regions(net, Box(-r, r), kind="activation", exact=True), 1)
+        ne, te = median_time(lambda: count_linear_regions(net, Box(-r, r), kind="activation", exact=True), 3)
         dom = f"[-{r},{r}]^{d}"
         rows.append((widths, dom, "count float / exact", f"{nf} / {ne}", f"{tf:.3f} / {te:.3f}"))
         print(*rows[-1], flush=True)
