@@ -245,3 +245,15 @@ def test_reflection_groups_with_signs_on_tropical_polynomials(G, seed, exact):
     assert count_linear_regions_symmetric(r, None, G, exact=exact) == tropnet.count_linear_regions(
         r, None, exact=exact
     )
+
+
+def test_maxout_network_invariance_by_exact_enumeration():
+    from tropnet import Maxout
+
+    # max(x1, x2, x3) + max(-x1, -x2, -x3) written with a GroupMax (no unit permutation is searched)
+    net = Network(
+        [Linear(np.vstack([np.eye(3, dtype=int), -np.eye(3, dtype=int)])), Maxout(3), Linear([[1, 1]])]
+    )
+    G = symmetric_group(3)
+    assert check_invariance(net, G) == "exact enumeration"
+    assert count_linear_regions_symmetric(net, None, G) == tropnet.count_linear_regions(net, None) == 6
