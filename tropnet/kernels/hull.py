@@ -522,7 +522,7 @@ def _exact_planes(L: np.ndarray):
     for simplex, h, ok in zip(simplices, inverse, on_plane):
         if ok:
             plane_simplices[h].append(simplex)
-    tight = tight_all[:, np.flatnonzero(valid)].tocsc()
+    tight = tight_all[:, np.flatnonzero(valid)]
     N, b = N[valid], b[valid]
     plane_simplices = [sl for sl, ok in zip(plane_simplices, valid) if ok]
     upper = np.array([int(x) > 0 for x in N[:, d - 1]], dtype=bool) if len(N) else np.zeros(0, bool)
@@ -531,7 +531,8 @@ def _exact_planes(L: np.ndarray):
 
 def _slack_scan(L: np.ndarray, N: np.ndarray, b: np.ndarray):
     """Exact slacks ``b - N p`` of all points at all planes, in chunks of points: which planes
-    are valid (no negative slack), and the sparse (points x planes) matrix of zero slacks.
+    are valid (no negative slack), and the (points x planes) 0/1 matrix of zero slacks (dense
+    int32 when small, else scipy.sparse CSR).
 
     A float filter decides the sign of most slacks: with every input exactly representable in
     float64, ``|fl(s) - s| <= 2 (d + 2) u (|b| + |N| |p|)`` (u = 2**-53), so only slacks within
@@ -575,7 +576,14 @@ def _slack_scan(L: np.ndarray, N: np.ndarray, b: np.ndarray):
         rows.append(r + s0)
         cols.append(c)
     r, c = np.concatenate(rows), np.concatenate(cols)
+    if m * h <= _DENSE_TIGHT:  # small: a dense matrix avoids scipy.sparse's per-call overhead
+        dense = np.zeros((m, h), dtype=np.int32)
+        dense[r, c] = 1
+        return valid, dense
     return valid, sparse.csr_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(m, h))
+
+
+_DENSE_TIGHT = 1 << 20
 
 
 def _simplices_on_planes(L: np.ndarray, simplices: np.ndarray, V: np.ndarray) -> np.ndarray:
@@ -608,14 +616,18 @@ def _exact_fulldim(L: np.ndarray) -> np.ndarray:
     # vertical or lower) meet in no other point; a positive combination weighted towards the
     # upper planes then has last component > 0 and exposes i alone in P.
     is_vertex = np.zeros(m, dtype=bool)
-    T = tight.tocsr()
+    T = tight if isinstance(tight, np.ndarray) else tight.tocsr()
     on_upper = np.asarray(T[:, np.flatnonzero(upper)].sum(axis=1)).ravel() > 0
     cand = np.flatnonzero(on_upper)
     if len(cand):
         deg = np.asarray(T[cand].sum(axis=1)).ravel()
-        common = (T @ T[cand].T).tocoo()  # common[j, k]: planes shared by point j and cand[k]
-        full = common.data == deg[common.col]
-        counts = np.bincount(common.col[full], minlength=len(cand))
+        common = T @ T[cand].T  # common[j, k]: planes shared by point j and cand[k]
+        if isinstance(common, np.ndarray):
+            counts = (common == deg[None, :]).sum(axis=0)
+        else:
+            common = common.tocoo()
+            full = common.data == deg[common.col]
+            counts = np.bincount(common.col[full], minlength=len(cand))
         is_vertex[cand[counts == 1]] = True
 
     # non-vertex certificates: exponent inside an upper facet simplex that does not contain it
