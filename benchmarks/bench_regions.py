@@ -14,6 +14,8 @@ alone (marked ``*``).  Columns:
 * ``count`` -- ``tropnet.count_linear_regions(net, Box, kind="activation")``;
 * ``engine`` -- the enumeration engine alone (``tropnet.regions.planar.count_cells`` in 2D,
   ``tropnet.regions.refine.refine`` otherwise), without the API's bookkeeping;
+* ``cells-engine`` (2D) -- ``tropnet.regions.planar.enumerate_cells``: every cell's polygon,
+  what regioncam builds;
 * ``regions`` -- ``tropnet.linear_regions(net, Box, kind="activation")`` (builds the
   :class:`RegionSet`: halfspaces, vertices, maps);
 * ``exact`` -- ``count_linear_regions(..., exact=True)`` (one call; only the rows listed
@@ -100,12 +102,13 @@ def run_affinitree(net, R):
     return int(n)
 
 
-def run_engine(net, R):
+def run_engine(net, R, *, cells):
+    """The engine alone: in 2D ``count_cells`` or (``cells=True``) ``enumerate_cells``."""
     d = net.input_dim
     if d == 2:
-        from tropnet.regions.planar import count_cells
+        from tropnet.regions.planar import count_cells, enumerate_cells
 
-        return count_cells(net, [-R, -R], [R, R])
+        return len(enumerate_cells(net, [-R, -R], [R, R])) if cells else count_cells(net, [-R, -R], [R, R])
     from tropnet.regions.refine import refine, stages_from_network
 
     return len(refine(stages_from_network(net.lowered()), d, np.full(d, -R), np.full(d, R)))
@@ -116,9 +119,11 @@ def contenders(net, widths, args):
     box = Box(-R, R)
     out = {
         "count": lambda: tropnet.count_linear_regions(net, box, kind="activation"),
-        "engine": lambda: run_engine(net, R),
+        "engine": lambda: run_engine(net, R, cells=False),
         "regions": lambda: len(tropnet.linear_regions(net, box, kind="activation")),
     }
+    if widths[0] == 2:  # in n-D the engine builds the cells either way
+        out["cells"] = lambda: run_engine(net, R, cells=True)
     if widths[0] == 2:
         out["regioncam"] = lambda: run_regioncam(net, R)
     skip = tuple(widths) in AFFINITREE_SKIP or (args.quick and widths == [2, 64, 64, 1])
@@ -187,6 +192,7 @@ def main():
     ap.add_argument("--slow-peers", action="store_true", help="run affinitree on every row")
     ap.add_argument("--exact-rows", nargs="*", default=["[2, 16, 16, 1]", "[2, 32, 32, 1]"])
     ap.add_argument("--exact-all", action="store_true")
+    ap.add_argument("--only-2d", action="store_true", help="the 2D rows only")
     ap.add_argument("--memory", default="[4, 20, 20, 1]", help="RegionSet memory line ('' = off)")
     args = ap.parse_args()
     if args.quick:
@@ -200,15 +206,16 @@ def main():
     print(f"# repeats={args.repeats}, slow threshold {args.slow} s; relucent needs gurobipy and parx "
           "needs Julia: neither is installed")
     print()
-    head = ["network", "cells", "count", "engine", "regions", "regioncam", "affinitree", "count/rc",
-            "engine/rc", "regions/rc", "count/at", "engine/at", "regions/at", "exact", "exact/count"]
+    head = ["network", "cells", "count", "engine", "cells-engine", "regions", "regioncam", "affinitree",
+            "count/rc", "engine/rc", "cells-engine/rc", "regions/rc", "count/at", "engine/at", "regions/at",
+            "exact", "exact/count"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     tiny = tropnet.random_mlp([2, 4, 1], seed=1)  # first calls load code: not part of any row
-    run_regioncam(tiny, 1.0), run_affinitree(tiny, 1.0), run_engine(tiny, 1.0)
+    run_regioncam(tiny, 1.0), run_affinitree(tiny, 1.0), run_engine(tiny, 1.0, cells=True)
     tropnet.linear_regions(tiny, Box(-1, 1), kind="activation")
     agree_all = True
-    for widths in ROWS_2D + ROWS_HD:
+    for widths in ROWS_2D + ([] if args.only_2d else ROWS_HD):
         if args.quick and tuple(widths) in QUICK_SKIP:
             continue
         counts, times, slow = time_row(widths, args)
@@ -223,14 +230,14 @@ def main():
             return f"{times[a] / times[b]:.2f}" if a in times and b in times else "n/a"
 
         cells = str(n) + ("" if not disagree else f" (DISAGREE: {disagree})")
-        row = [str(widths), cells, col("count"), col("engine"), col("regions"), col("regioncam"),
-               col("affinitree"), ratio("count", "regioncam"), ratio("engine", "regioncam"),
-               ratio("regions", "regioncam"), ratio("count", "affinitree"), ratio("engine", "affinitree"),
-               ratio("regions", "affinitree"), col("exact"), ratio("exact", "count")]
+        row = [str(widths), cells] + [col(k) for k in ("count", "engine", "cells", "regions", "regioncam")]
+        row += [col("affinitree")] + [ratio(k, "regioncam") for k in ("count", "engine", "cells", "regions")]
+        row += [ratio(k, "affinitree") for k in ("count", "engine", "regions")]
+        row += [col("exact"), ratio("exact", "count")]
         print("| " + " | ".join(row) + " |", flush=True)
     print()
     print("counts: " + ("every contender agrees on every row" if agree_all else "DISAGREEMENT (see rows)"))
-    if args.memory and not args.quick:
+    if args.memory and not args.quick and not args.only_2d:
         widths = [int(v) for v in args.memory.strip("[]").split(",")]
         ncell, held, peak, secs = memory_4d(widths)
         print(f"memory: linear_regions({widths}, [-5,5]^4, kind='activation'): {ncell} cells in "
