@@ -145,3 +145,16 @@ def test_high_dimensional_lp_path_matches_cdd(n):
         assert hull.upper_hull_vertices(A.astype(object), c.astype(object)).tolist() == want
         assert hull.upper_hull_vertices(A.astype(float), c.astype(float)).tolist() == want
     assert non_vertices > 5  # the non-vertex certificates were exercised
+
+
+def test_sparse_tight_path_matches_cdd(monkeypatch):
+    # large hulls keep the point-plane incidences in scipy.sparse; force that path on small ones
+    monkeypatch.setattr(hull, "_DENSE_TIGHT", 0)
+    rng = np.random.default_rng(21)
+    for kind in ("random", "ties", "concave", "coplanar"):
+        for _ in range(8):
+            A, c = random_case(rng, kind)
+            assert hull.upper_hull_vertices(A.astype(object), c).tolist() == cdd_vertices(A, c)
+    A = np.array([(i, j) for i in range(4) for j in range(4 - i)], dtype=object)
+    c = np.array([-(i * i + j * j) for i, j in A.tolist()], dtype=object)
+    assert len(hull.upper_facets(A, c)) == 6
