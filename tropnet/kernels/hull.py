@@ -169,7 +169,12 @@ def upper_facets(A: np.ndarray, c: np.ndarray) -> list[tuple[int, ...]]:
     kind, _, L = _float_lift(A.astype(np.float64), c.astype(np.float64))
     if kind != "full":
         return [tuple(range(m))]
-    hull = ConvexHull(L)
+    try:
+        hull = ConvexHull(L)
+    except QhullError:  # near-degenerate floats: decide on the dyadic rationals they store
+        Aq = np.array([Fraction(float(v)) for v in A.ravel()], dtype=object).reshape(A.shape)
+        cq = np.array([Fraction(float(v)) for v in c], dtype=object)
+        return upper_facets(Aq, cq)
     eq = hull.equations[hull.equations[:, -2] > UPPER_TOL]
     slack = L @ eq[:, :-1].T + eq[:, -1]
     tight = np.abs(slack) <= 1e-9
