@@ -99,18 +99,59 @@ def conv1d(seed=0):
     )
 
 
-KINDS = {"dense": dense, "leaky": leaky, "maxout": maxout, "conv": conv, "conv1d": conv1d}
+def deepsets_net(seed=0):
+    from tropnet.networks.equivariant import EquivariantLinear, SumPool
+
+    rng = np.random.default_rng(seed)
+    return Network(
+        [
+            EquivariantLinear(4, 1, 3, seed=seed),
+            ReLU(),
+            EquivariantLinear(4, 3, 2, seed=seed + 1),
+            ReLU(),
+            SumPool(2),
+            Linear(rng.normal(size=(2, 2)), rng.normal(size=2)),
+        ]
+    )
+
+
+def deepsets_flat(seed=0):
+    """A DeepSets layer read by a Linear without pooling (element-major columns)."""
+    from tropnet.networks.equivariant import EquivariantLinear
+
+    rng = np.random.default_rng(seed)
+    return Network([EquivariantLinear(3, 2, 3, seed=seed), LeakyReLU(0.1), Linear(rng.normal(size=(2, 9)))])
+
+
+KINDS = {
+    "dense": dense,
+    "leaky": leaky,
+    "maxout": maxout,
+    "conv": conv,
+    "conv1d": conv1d,
+    "deepsets": deepsets_net,
+    "deepsets_flat": deepsets_flat,
+}
 
 
 def params(net):
-    return [(layer.weight, layer.bias) for layer in net.layers if hasattr(layer, "weight")]
+    """(weights, bias) of every affine layer; a DeepSets layer's weights are its dense matrix."""
+    out = []
+    for layer in net.layers:
+        if hasattr(layer, "weight_matrix"):
+            out.append((layer.weight_matrix(), layer.bias))
+        elif hasattr(layer, "weight"):
+            out.append((layer.weight, layer.bias))
+    return out
 
 
 def same_params(a, b, tol=1e-12):
+    pa, pb = params(a), params(b)
+    assert len(pa) == len(pb) and len(pa) == sum(1 for layer in a.layers if layer.num_parameters)
     return all(
         np.allclose(np.asarray(wa, float), np.asarray(wb, float), atol=tol, rtol=0)
         and np.allclose(np.asarray(ba, float), np.asarray(bb, float), atol=tol, rtol=0)
-        for (wa, ba), (wb, bb) in zip(params(a), params(b))
+        for (wa, ba), (wb, bb) in zip(pa, pb)
     )
 
 
@@ -176,6 +217,12 @@ def test_canonical_form_exact_at_degenerate_points(seed):
     assert canonical_form(permute_hidden(net, [np.array([2, 0, 1]), np.array([1, 2, 0])]), rescale=False) == (
         canonical_form(net, rescale=False)
     )
+
+
+def test_deepsets_counts_channels():
+    # hidden channels 3 and 2 of the DeepSets layers: 3! 2!, whatever the number of elements
+    assert equivalent_parameter_count(deepsets_net()).architecture == 12
+    assert [h["units"] for h in hidden_layers(deepsets_net())] == [3, 2]
 
 
 def test_maxout_and_grouped_conv_counts():
@@ -404,6 +451,10 @@ def small(kind, seed=0):
                 Linear(rng.normal(size=(1, 3)), rng.normal(size=1)),
             ]
         )
+    if kind == "deepsets":
+        from tropnet.networks.equivariant import EquivariantLinear, SumPool
+
+        return Network([EquivariantLinear(3, 1, 2, seed=seed), ReLU(), SumPool(2), Linear(rng.normal(size=(1, 2)))])
     if kind == "maxout":
         return Network(
             [
@@ -423,7 +474,7 @@ def small(kind, seed=0):
     )
 
 
-@pytest.mark.parametrize("kind", ["dense", "leaky", "maxout", "conv"])
+@pytest.mark.parametrize("kind", ["dense", "leaky", "maxout", "conv", "deepsets"])
 def test_same_function_on_orbit_and_witness_off_it(kind):
     net = small(kind)
     assert same_function(net, random_equivalent(net, seed=1))

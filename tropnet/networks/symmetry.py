@@ -9,15 +9,17 @@ rescaling symmetry: incoming weights and bias times ``lam > 0``, outgoing weight
 by ``lam``.
 
 *Hidden slots.*  A network is read as affine layers (:class:`~tropnet.networks.layers.Linear`,
-:class:`~tropnet.networks.conv.Conv1d`, :class:`~tropnet.networks.conv.Conv2d`) separated by
-layers that commute with the permutation of their units:
+:class:`~tropnet.networks.conv.Conv1d`, :class:`~tropnet.networks.conv.Conv2d`, and the
+DeepSets layer :class:`~tropnet.networks.equivariant.EquivariantLinear`, whose units are its
+output channels) separated by layers that commute with the permutation of their units:
 
 * pointwise activations (``ReLU``, ``Threshold``, ``LeakyReLU``, ``Identity``) and
   ``Flatten``: any permutation of the units (of the channels after a convolution);
 * :class:`~tropnet.networks.layers.Maxout` ``(k)`` after a ``Linear``: permutations of whole
   groups of ``k`` units and within a group (the wreath product ``S_k wr S_m``, of order
   ``m! (k!)^m``);
-* ``MaxPool2d``/``AvgPool2d`` after a convolution: permutations of the channels.
+* ``MaxPool2d``/``AvgPool2d`` after a convolution, ``SumPool`` after a DeepSets layer:
+  permutations of the channels.
 
 A convolution with ``groups > 1`` (as producer or consumer of a slot) only allows channel
 permutations inside the blocks its groups define.  Any other layer between two affine
@@ -58,6 +60,7 @@ import numpy as np
 
 from .._numbers import to_float
 from .conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d, _ConvNd
+from .equivariant import EquivariantLinear, SumPool
 from .layers import Identity, Layer, LeakyReLU, Linear, Maxout, Threshold, _param_equal
 from .network import Network
 
@@ -94,11 +97,12 @@ class _Slot:
     k: int  # Maxout group size (1 without Maxout)
     cells: np.ndarray  # label of each unit; permutations stay inside a label
     homogeneous: bool  # positive rescaling is a symmetry
-    conv: bool
+    conv: bool  # units are channels (convolution or DeepSets layer)
+    interleaved: bool = False  # a Linear consumer reads the units element-major (after DeepSets)
 
 
 def _is_affine(layer: Layer) -> bool:
-    return type(layer) is Linear or type(layer) in _CONV
+    return type(layer) is Linear or type(layer) in _CONV or type(layer) is EquivariantLinear
 
 
 def _slots(net: Network) -> list[_Slot]:
@@ -109,16 +113,24 @@ def _slots(net: Network) -> list[_Slot]:
     slots = []
     for p, c in zip(affine[:-1], affine[1:]):
         prod, cons = layers[p], layers[c]
-        conv = type(prod) in _CONV
-        n = int(prod.weight.shape[0])
-        k, homogeneous = 1, True
+        deepsets = type(prod) is EquivariantLinear
+        conv = type(prod) in _CONV or deepsets
+        n = int(prod.out_channels if deepsets else prod.weight.shape[0])
+        k, homogeneous, pooled = 1, True, False
+        if type(cons) is EquivariantLinear and not deepsets:
+            raise TypeError(
+                f"layer {c} (EquivariantLinear) after layer {p} ({type(prod).__name__}): no known "
+                "parameter symmetry (permuting the units would break the equivariant structure)"
+            )
         for i in range(p + 1, c):
             layer = layers[i]
             name = type(layer).__name__
             if isinstance(layer, Maxout) and not conv and k == 1:
                 k = layer.k
-            elif isinstance(layer, _POOLS) and conv:
+            elif isinstance(layer, _POOLS) and type(prod) in _CONV:
                 pass
+            elif isinstance(layer, SumPool) and deepsets and layer.channels == n:
+                pooled = True
             elif isinstance(layer, _POINTWISE):
                 if isinstance(layer, Threshold) and layer.t != 0:
                     homogeneous = False
@@ -127,12 +139,15 @@ def _slots(net: Network) -> list[_Slot]:
                 raise TypeError(
                     f"layer {i} ({name}) {where} has no known parameter symmetry: between two affine "
                     "layers tropnet permutes units only across pointwise activations, Flatten, Maxout "
-                    "(after Linear) and 2D pools (after a convolution)"
+                    "(after Linear), 2D pools (after a convolution) and SumPool (after EquivariantLinear)"
                 )
         cells = np.zeros(n, dtype=np.int64)
-        if conv and prod.groups > 1:
+        if type(prod) in _CONV and prod.groups > 1:
             cells = cells + np.arange(n) // (n // prod.groups)
-        if type(cons) in _CONV:
+        if type(cons) is EquivariantLinear:
+            if cons.in_channels != n:
+                raise TypeError(f"layer {c} reads {cons.in_channels} channels, layer {p} makes {n}")
+        elif type(cons) in _CONV:
             if cons.input_shape[0] != n // k:
                 raise TypeError(
                     f"layer {c} ({type(cons).__name__}) reads {cons.input_shape[0]} channels, but "
@@ -143,7 +158,8 @@ def _slots(net: Network) -> list[_Slot]:
         elif conv and cons.in_features % n:
             raise TypeError(f"layer {c} reads {cons.in_features} features, not a multiple of {n} channels")
         cells.flags.writeable = False
-        slots.append(_Slot(p, c, n, k, cells, homogeneous, conv))
+        interleaved = deepsets and not pooled and type(cons) is Linear
+        slots.append(_Slot(p, c, n, k, cells, homogeneous, conv, interleaved))
     return slots
 
 
@@ -171,14 +187,37 @@ def hidden_layers(net: Network) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------------------- unit views
 def _incoming(layer: Layer) -> np.ndarray:
-    """(units, d): each unit's incoming weights followed by its bias."""
+    """(units, d): each unit's incoming weights followed by its bias (DeepSets: Lambda and
+    Gamma rows, then beta)."""
+    if type(layer) is EquivariantLinear:
+        return np.concatenate([layer.lam, layer.gamma, layer.bias[:, None]], axis=1)
     w = layer.weight.reshape(layer.weight.shape[0], -1)
     return np.concatenate([w, layer.bias[:, None]], axis=1)
 
 
 def _with_incoming(layer: Layer, m: np.ndarray) -> Layer:
-    w, b = m[:, :-1].reshape(layer.weight.shape), m[:, -1]
-    return Linear(w, b) if type(layer) is Linear else layer._replace(w, b)
+    if type(layer) is EquivariantLinear:
+        ci = layer.in_channels
+        return _with_params(layer, [m[:, :ci], m[:, ci : 2 * ci], m[:, -1]])
+    return _with_params(layer, [m[:, :-1].reshape(layer.weight.shape), m[:, -1]])
+
+
+def _params(layer: Layer) -> list[np.ndarray]:
+    """The parameter arrays of an affine layer (none for the others)."""
+    if type(layer) is EquivariantLinear:
+        return [layer.lam, layer.gamma, layer.bias]
+    if _is_affine(layer):
+        return [layer.weight, layer.bias]
+    return []
+
+
+def _with_params(layer: Layer, params: list[np.ndarray]) -> Layer:
+    """The same affine layer with other parameter arrays (as :func:`_params` lists them)."""
+    if type(layer) is Linear:
+        return Linear(*params)
+    if type(layer) is EquivariantLinear:
+        return EquivariantLinear(layer.n, layer.in_channels, layer.out_channels, *params)
+    return layer._replace(*params)
 
 
 def _expanded(layer: _ConvNd) -> np.ndarray:
@@ -197,20 +236,33 @@ def _expanded(layer: _ConvNd) -> np.ndarray:
     return full
 
 
-def _outgoing(layer: Layer, m: int) -> np.ndarray:
-    """(m, e): the weights of ``layer`` that read each of the ``m`` hidden units."""
+def _outgoing(layer: Layer, m: int, interleaved: bool = False) -> np.ndarray:
+    """(m, e): the weights of ``layer`` that read each of the ``m`` hidden units, grouped by
+    the units of ``layer`` (``e = rows * block``).  A Linear reads unit ``u`` in the block of
+    columns ``u * S .. (u + 1) * S - 1`` (channel-major), or, ``interleaved``, in the columns
+    ``i * m + u`` (element-major, after a DeepSets layer)."""
     if type(layer) is Linear:
         r, cols = layer.weight.shape
+        if interleaved:
+            return layer.weight.reshape(r, cols // m, m).transpose(2, 0, 1).reshape(m, -1)
         return layer.weight.reshape(r, m, cols // m).transpose(1, 0, 2).reshape(m, -1)
+    if type(layer) is EquivariantLinear:
+        return np.stack([layer.lam.T, layer.gamma.T], axis=2).reshape(m, -1)
     full = _expanded(layer)
     return np.moveaxis(full, 1, 0).reshape(m, -1)
 
 
-def _with_outgoing(layer: Layer, m: int, out: np.ndarray) -> Layer:
+def _with_outgoing(layer: Layer, m: int, out: np.ndarray, interleaved: bool = False) -> Layer:
     if type(layer) is Linear:
         r, cols = layer.weight.shape
-        w = out.reshape(m, r, cols // m).transpose(1, 0, 2).reshape(r, cols)
+        if interleaved:
+            w = out.reshape(m, r, cols // m).transpose(1, 2, 0).reshape(r, cols)
+        else:
+            w = out.reshape(m, r, cols // m).transpose(1, 0, 2).reshape(r, cols)
         return Linear(w, layer.bias)
+    if type(layer) is EquivariantLinear:
+        pair = out.reshape(m, layer.out_channels, 2)
+        return _with_params(layer, [pair[:, :, 0].T, pair[:, :, 1].T, layer.bias])
     full = np.moveaxis(out.reshape(m, layer.weight.shape[0], *layer.weight.shape[2:]), 0, 1)
     g = layer.groups
     if g > 1:
@@ -231,7 +283,7 @@ def _transform(
             continue
         m = s.n // s.k
         inc = _incoming(layers[s.producer])
-        out = _outgoing(layers[s.consumer], m)
+        out = _outgoing(layers[s.consumer], m, s.interleaved)
         if lam is not None:
             inc = inc * np.repeat(lam, s.k)[:, None]
             out = out / lam[:, None]
@@ -239,7 +291,7 @@ def _transform(
             inc = inc[perm]
             out = out[perm[:: s.k] // s.k]
         layers[s.producer] = _with_incoming(layers[s.producer], inc)
-        layers[s.consumer] = _with_outgoing(layers[s.consumer], m, out)
+        layers[s.consumer] = _with_outgoing(layers[s.consumer], m, out, s.interleaved)
     return Network(layers, net.input_dim)
 
 
@@ -334,12 +386,12 @@ class _UnitGraph:
             own = _row_keys(inc) if i == 0 else _row_keys(prod.bias[:, None])
             keys = [("u", int(c), k) for c, k in zip(s.cells, own)]
             if i == last:
-                out = _row_keys(_outgoing(net.layers[s.consumer], s.n))
+                out = _row_keys(_outgoing(net.layers[s.consumer], s.n, s.interleaved))
                 keys = [k + (o,) for k, o in zip(keys, out)]
             self.unit.append(label(keys))
             if i > 0:
                 prev = slots[i - 1]
-                blocks = _outgoing(prod, prev.n).reshape(prev.n, s.n, -1)  # [v, u, :]
+                blocks = _outgoing(prod, prev.n, prev.interleaved).reshape(prev.n, s.n, -1)  # [v, u, :]
                 flat = _row_keys(blocks.transpose(1, 0, 2).reshape(s.n * prev.n, -1))
                 self.edge.append(label([("e", k) for k in flat]).reshape(s.n, prev.n))
             else:
@@ -467,7 +519,7 @@ def equivalent_parameter_count(net: Network) -> ParameterCount:
     arch, stab = 1, 1
     for s in slots:
         inc = _incoming(net.layers[s.producer])
-        out = _outgoing(net.layers[s.consumer], s.n // s.k)
+        out = _outgoing(net.layers[s.consumer], s.n // s.k, s.interleaved)
         if s.k == 1:
             arch *= math.prod(math.factorial(c) for c in Counter(s.cells.tolist()).values())
             stab *= _multiplicity_factorials(
@@ -575,7 +627,8 @@ def _normalize(net: Network, slots: list[_Slot]) -> tuple[Network, list[np.ndarr
             norms = _absmax(_incoming(prod).reshape(m, -1), axis=1)
         else:
             prev = slots[i - 1]
-            blocks = _outgoing(prod, prev.n // prev.k).reshape(prev.n // prev.k, s.n, -1)[~prev_dead]
+            m_prev = prev.n // prev.k
+            blocks = _outgoing(prod, m_prev, prev.interleaved).reshape(m_prev, s.n, -1)[~prev_dead]
             per_unit = np.maximum(_absmax(blocks, axis=(0, 2)), np.abs(prod.bias))
             norms = _absmax(per_unit.reshape(m, -1), axis=1)
         dead[i] = np.array([v == 0 for v in norms], dtype=bool)
@@ -588,7 +641,7 @@ def _normalize(net: Network, slots: list[_Slot]) -> tuple[Network, list[np.ndarr
         if dead[i] is None or not dead[i].any():
             continue
         m = s.n // s.k
-        out = _absmax(_outgoing(net.layers[s.consumer], m), axis=1)
+        out = _absmax(_outgoing(net.layers[s.consumer], m, s.interleaved), axis=1)
         one = Fraction(1) if out.dtype == object else 1.0
         lam = np.array([o if d and o != 0 else one for d, o in zip(dead[i], out)], dtype=out.dtype)
         net = _transform(net, [s], [None], [lam])
@@ -604,7 +657,7 @@ def _scale_tol(rows: np.ndarray, rtol: float) -> float:
 
 def _canonical_perm(net: Network, s: _Slot, rtol: float) -> np.ndarray:
     inc = _incoming(net.layers[s.producer])
-    out = _outgoing(net.layers[s.consumer], s.n // s.k)
+    out = _outgoing(net.layers[s.consumer], s.n // s.k, s.interleaved)
     out_sorted = np.sort(out, axis=1)
     if s.k == 1:
         keys = np.concatenate([inc, out_sorted], axis=1)
@@ -631,7 +684,7 @@ def _tie_perms(net: Network, s: _Slot, rtol: float) -> list[np.ndarray]:
     from sympy.utilities.iterables import multiset_permutations
 
     inc = _incoming(net.layers[s.producer])
-    out = _outgoing(net.layers[s.consumer], s.n)
+    out = _outgoing(net.layers[s.consumer], s.n, s.interleaved)
     keys = np.concatenate([inc, np.sort(out, axis=1)], axis=1)
     tol = _scale_tol(keys, rtol)
     twin = {k: i for i, k in enumerate(dict.fromkeys(_row_keys(out)))}
@@ -731,16 +784,10 @@ def canonical_form(net: Network, rescale: bool = True, rtol: float = 1e-9) -> Ne
 
 
 # ---------------------------------------------------------------------------- comparisons
-def _params(layer: Layer) -> list[np.ndarray]:
-    if _is_affine(layer):
-        return [layer.weight, layer.bias]
-    return []
-
-
 def _hyper(layer: Layer) -> dict[str, Any]:
     """Everything of a layer but its weight and bias."""
     state = layer._state() if hasattr(layer, "_state") else {s: getattr(layer, s) for s in layer.__slots__}
-    drop = {"weight", "bias", "exact", "_idx", "_groups", "_divisor"}
+    drop = {"weight", "bias", "lam", "gamma", "exact", "_idx", "_groups", "_divisor"}
     return {k: v for k, v in state.items() if k not in drop}
 
 
@@ -762,8 +809,8 @@ def _check_same_architecture(a: Any, b: Any, what: str) -> None:
         if _is_affine(la):
             if any(x.shape != y.shape for x, y in zip(pa, pb)):
                 raise ValueError(
-                    f"{what}: layer {i} ({type(la).__name__}) has weight shape {la.weight.shape} in one "
-                    f"network and {lb.weight.shape} in the other"
+                    f"{what}: layer {i} ({type(la).__name__}) has parameter shapes "
+                    f"{[x.shape for x in pa]} in one network and {[y.shape for y in pb]} in the other"
                 )
             ha, hb = _hyper(la), _hyper(lb)
             if ha.keys() != hb.keys() or any(not _param_equal(ha[k], hb[k]) for k in ha):
@@ -841,13 +888,12 @@ def interpolate(net_a: Network, net_b: Network, t: Any) -> Network:
             layers.append(la)
             continue
         if exact:
-            w = (1 - tt) * la.weight + tt * lb.weight
-            b = (1 - tt) * la.bias + tt * lb.bias
+            params = [(1 - tt) * x + tt * y for x, y in zip(_params(la), _params(lb))]
         else:
             tf = float(tt)
-            w = (1 - tf) * la.to_float().weight + tf * lb.to_float().weight
-            b = (1 - tf) * la.to_float().bias + tf * lb.to_float().bias
-        layers.append(Linear(w, b) if type(la) is Linear else la._replace(w, b))
+            pairs = zip(_params(la.to_float()), _params(lb.to_float()))
+            params = [(1 - tf) * x + tf * y for x, y in pairs]
+        layers.append(_with_params(la, params))
     return Network(layers, net_a.input_dim)
 
 
@@ -952,8 +998,8 @@ def _align_weights(a: Network, b: Network, slots: list[_Slot], max_iter: int) ->
         unit = ia @ ib.T
         if not with_next:
             return unit, np.zeros((m, m))
-        oa = _as_float(_outgoing(a.layers[s.consumer], m))
-        ob = _as_float(_outgoing(current.layers[s.consumer], m))
+        oa = _as_float(_outgoing(a.layers[s.consumer], m, s.interleaved))
+        ob = _as_float(_outgoing(current.layers[s.consumer], m, s.interleaved))
         return unit, oa @ ob.T
 
     for sweep in range(max_iter):
@@ -977,8 +1023,11 @@ def _align_activations(a: Network, b: Network, slots: list[_Slot], data: Any) ->
     perms = []
     for s in slots:
         za, zb = xa[s.producer + 1], xb[s.producer + 1]  # pre-activations (N, n * P)
-        za = za.reshape(za.shape[0], s.n, -1).transpose(0, 2, 1).reshape(-1, s.n)
-        zb = zb.reshape(zb.shape[0], s.n, -1).transpose(0, 2, 1).reshape(-1, s.n)
+        if type(a.layers[s.producer]) is EquivariantLinear:  # element-major: (N, elements, n)
+            za, zb = za.reshape(-1, s.n), zb.reshape(-1, s.n)
+        else:
+            za = za.reshape(za.shape[0], s.n, -1).transpose(0, 2, 1).reshape(-1, s.n)
+            zb = zb.reshape(zb.shape[0], s.n, -1).transpose(0, 2, 1).reshape(-1, s.n)
         za = (za - za.mean(0)) / np.maximum(za.std(0), 1e-12)
         zb = (zb - zb.mean(0)) / np.maximum(zb.std(0), 1e-12)
         corr = za.T @ zb / za.shape[0]
