@@ -644,6 +644,8 @@ def _run(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | None, pro
     rows = inverse.reshape(rows.shape)
     verts = _Vertices(verts.coords[used])
     for n_done, li in enumerate(acts):
+        if n_done:
+            verts, rows = _merge_copies(verts, rows)
         z, scale = _layer_inputs(layers, li, verts.coords)
         lay = _Layer(layers[li], z, scale, verts.coords, rows, cnt)
         if count_only and n_done == len(acts) - 1 and not lay.group:
@@ -680,7 +682,19 @@ def _run(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | None, pro
     return _to_cells(verts, rows, cnt, prev_pat)
 
 
+def _merge_copies(verts: _Vertices, rows: np.ndarray) -> tuple[_Vertices, np.ndarray]:
+    """One vertex per distinct point: neighbours cut by the same line create the same new
+    vertex on their common edge twice (bitwise equal when they share their root)."""
+    X, Y = verts.xy[:, : verts.n]
+    key = X + 1j * Y
+    uniq, inverse = np.unique(key, return_inverse=True)
+    if len(uniq) == verts.n:
+        return verts, rows
+    return _Vertices(np.column_stack([uniq.real, uniq.imag])), inverse.ravel()[rows]
+
+
 def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarray) -> Cells:
+    verts, rows = _merge_copies(verts, rows)
     valid = np.arange(rows.shape[1])[None, :] < cnt[:, None]
     coords = verts.coords.copy()
     pts = coords[rows]
