@@ -23,14 +23,22 @@ alone (marked ``*``).  Columns:
 * ``regioncam`` (0.5.x, float32, 2D only) and ``affinitree`` (box precondition; its
   decision-tree leaves).  relucent (needs gurobipy) and parx (needs Julia) are not installed.
 
+Every contender runs on one thread: the peers are single-threaded, and this script sets
+``OPENBLAS_NUM_THREADS=1`` (unless already set) before numpy loads -- on a shared 2-core
+machine a multi-threaded BLAS call waits for a busy core and inflates tropnet's wall times
+several-fold.
+
 Run ``python benchmarks/bench_regions.py`` (``--quick`` skips the slowest rows and peers).
 """
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads: see the docstring
+
 import argparse
 import contextlib
-import os
 import platform
 import statistics
 import sys
@@ -203,8 +211,9 @@ def main():
           f"{os.cpu_count()} CPUs, {platform.platform()}")
     print("# versions: " + ", ".join(f"{p}=={pkg(p)}" for p in
                                      ("numpy", "tropnet", "regioncam", "affinitree", "relucent", "parx")))
-    print(f"# repeats={args.repeats}, slow threshold {args.slow} s; relucent needs gurobipy and parx "
-          "needs Julia: neither is installed")
+    print(f"# repeats={args.repeats}, slow threshold {args.slow} s, OPENBLAS_NUM_THREADS="
+          f"{os.environ.get('OPENBLAS_NUM_THREADS')}; relucent needs gurobipy and parx needs Julia: "
+          "neither is installed")
     print()
     head = ["network", "cells", "count", "engine", "cells-engine", "regions", "regioncam", "affinitree",
             "count/rc", "engine/rc", "cells-engine/rc", "regions/rc", "count/at", "engine/at", "regions/at",
