@@ -311,3 +311,24 @@ def test_from_torch_conv_errors():
         Network.from_torch(
             torch.nn.Sequential(torch.nn.Conv2d(1, 2, 2), torch.nn.BatchNorm2d(2)), input_shape=(1, 4, 4)
         )
+
+
+def test_conv_network_through_compiler_and_enumerator():
+    from tropnet import Box, count_linear_regions, estimate_linear_regions
+    from tropnet.compiler import tropicalize
+
+    rng = np.random.default_rng(4)
+    net = Network(
+        [
+            Conv1d(rng.normal(size=(3, 1, 2)), rng.normal(size=3), input_shape=(1, 2), padding=1),
+            ReLU(),
+            MaxPool2d((1, 2), stride=1, input_shape=(3, 1, 3)),
+            Flatten(),
+            Linear(rng.normal(size=(1, 6)), rng.normal(size=1)),
+        ]
+    )
+    x = rng.normal(size=(30, 2)) * 3
+    np.testing.assert_allclose(tropicalize(net).evaluate(x).reshape(-1), net(x).reshape(-1), atol=1e-9)
+    count = count_linear_regions(net, Box(-3, 3), kind="activation")
+    # the sampling estimate (distinct activation patterns of sampled points) is a lower bound
+    assert 1 < estimate_linear_regions(net, Box(-3, 3), 20_000) <= count
