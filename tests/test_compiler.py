@@ -246,3 +246,20 @@ def test_qhull_failure_falls_back_to_pruning_halves(monkeypatch):
     X = np.random.default_rng(0).normal(scale=3, size=(100, 2))
     np.testing.assert_allclose(f.evaluate(X), net(X), rtol=1e-9, atol=1e-9)
     assert f.num_monomials[0] < f.monomials_before[0]
+
+
+def test_activation_first_and_mode_switches():
+    net = Network([ReLU(), Linear([[1, -1]], [F(1, 2)]), LeakyReLU(0.25), Linear([[3]])], input_dim=2)
+    assert not net.exact  # the float alpha
+    X = np.array([[F(-1), F(2)], [F(3), F(1, 3)], [F(5, 2), F(-4)]], dtype=object)
+    exact = tropicalize(net, exact=True)
+    assert exact.is_exact
+    assert exact.evaluate(X).tolist() == net.to_exact()(X).tolist()
+    flt = tropicalize(net.to_exact(), exact=False)
+    assert not flt.is_exact
+    np.testing.assert_allclose(flt.evaluate(X.astype(float)), net(X.astype(float)), rtol=1e-12)
+
+
+def test_identity_network():
+    f = tropicalize(Network([Identity()], input_dim=2))
+    assert f([F(1, 2), F(-3)]).tolist() == [F(1, 2), F(-3)]

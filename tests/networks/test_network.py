@@ -178,3 +178,14 @@ def test_bad_points():
         net([1.0, 2.0])
     with pytest.raises(ValueError, match="NaN"):
         net([np.nan])
+
+
+def test_torch_missing_says_how_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
+    monkeypatch.delitem(sys.modules, "tropnet.networks.torch_bridge", raising=False)
+    with pytest.raises(ImportError, match=r"pip install tropnet\[torch\]"):
+        Network.from_torch(object())
+    with pytest.raises(ImportError, match=r"pip install tropnet\[torch\]"):
+        abs_net().to_torch()

@@ -109,13 +109,30 @@ class Network:
 
     @classmethod
     def from_torch(cls, module: Any, input_shape: tuple[int, ...] | None = None) -> Network:
-        """Convert a ``torch.nn.Sequential`` (see :mod:`tropnet.networks.torch_bridge`)."""
+        """Convert a ``torch.nn.Sequential`` (see :func:`tropnet.networks.torch_bridge.network_from_torch`).
+
+        Needs the optional extra torch (``pip install tropnet[torch]``).
+
+        >>> import torch
+        >>> Network.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())).widths
+        (2, 3, 3)
+        """
         from .torch_bridge import network_from_torch
 
         return network_from_torch(module, input_shape=input_shape)
 
     def to_torch(self) -> Any:
-        """A ``torch.nn.Sequential`` computing the same function (float64 parameters)."""
+        """A ``torch.nn.Sequential`` computing the same function on batches (float64 parameters).
+
+        Needs the optional extra torch (``pip install tropnet[torch]``).
+
+        >>> random_mlp([2, 3, 1]).to_torch()
+        Sequential(
+          (0): Linear(in_features=2, out_features=3, bias=True)
+          (1): ReLU()
+          (2): Linear(in_features=3, out_features=1, bias=True)
+        )
+        """
         from .torch_bridge import network_to_torch
 
         return network_to_torch(self)
