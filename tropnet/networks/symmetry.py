@@ -335,6 +335,8 @@ def permute_hidden(net: Network, perms: Sequence[Any]) -> Network:
     [[Fraction(4, 1), Fraction(3, 1)]]
     """
     slots = _slots(net)
+    if isinstance(perms, np.ndarray) and perms.ndim == 2:
+        perms = list(perms)
     if isinstance(perms, (str, bytes)) or not isinstance(perms, Sequence):
         raise TypeError(
             f"perms must be a sequence of permutations (one per hidden layer), got {type(perms).__name__}"
