@@ -476,10 +476,16 @@ def small(kind, seed=0):
 
 @pytest.mark.parametrize("kind", ["dense", "leaky", "maxout", "conv", "deepsets"])
 def test_same_function_on_orbit_and_witness_off_it(kind):
+    from tropnet.compiler import tropicalize
+
     net = small(kind)
-    assert same_function(net, random_equivalent(net, seed=1))
+    perm = random_equivalent(net, seed=1)
+    assert same_function(net, perm)  # recognised from canonical forms
+    assert same_function(tropicalize(net.to_exact()), perm)  # decided on the tropical forms
     exact = net.to_exact()
-    assert same_function(exact, random_equivalent(exact, seed=2, rescale=True))
+    rescaled = random_equivalent(exact, seed=2, rescale=True)
+    assert same_function(exact, rescaled)
+    assert same_function(tropicalize(exact), rescaled)
     last = net.layers[-1]
     pert = Network(
         [*net.layers[:-1], Linear(last.weight, np.asarray(last.bias, float) + 1e-3)], net.input_dim
@@ -496,7 +502,9 @@ def test_same_function_beyond_permutations():
     zero_out = Network.from_arrays([[[1], [-1], [3]], [[1, 1, 0]]])
     dead = Network.from_arrays([[[1], [-1], [0]], [[1, 1, 5]]], [[0, 0, -1], [0]])
     split = Network.from_arrays([[[1], [1], [-1]], [[Fraction(1, 2), Fraction(1, 2), 1]]])
-    for other in (zero_out, dead, split):
+    # a deeper network: relu(relu(h)) = relu(h) for h >= 0
+    deeper = Network([absx.layers[0], ReLU(), Linear(np.eye(2, dtype=np.int64)), ReLU(), absx.layers[2]])
+    for other in (zero_out, dead, split, deeper):
         assert same_function(absx, other)
     assert not same_function(absx, Network.from_arrays([[[1], [-1]], [[1, 1]]], [[0, 0], [1]]))
 
