@@ -513,12 +513,14 @@ def refine(
                     level = st.param if st.kind == "threshold" else 0
                     s = pool.Z[pool.ids, u] - level
                     err = _SAFE * (pool.E[pool.ids, 1] + _U * np.abs(s)) if certify else None
+                    eng.zcols = np.asarray(st.idx[j + 1 :], dtype=np.int64)
                     eng.step(
                         s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err
                     )
                     _tick(bar)
             else:
                 G, k = st.groups.shape
+                eng.zcols = None
                 for g in range(G):
                     eng.group(st.groups[g], col + g, base + g * k * k, k)
                     _tick(bar, k)
@@ -653,7 +655,7 @@ def _interpolation_error(sp, sn, fp, fn, Xp, Xn, Ep, En, Zp, Zn, t):
         + dt * (dX + Ep[:, 0] + En[:, 0])
         + 3 * _U * (np.abs(Xp).max(axis=1) + dX)
     )
-    if Zp is not None:
+    if Zp is not None and Zp.shape[1]:
         dZ = np.abs(Zn - Zp).max(axis=1)
         out[:, 1] = (
             np.maximum(Ep[:, 1], En[:, 1])
@@ -736,6 +738,7 @@ class _Engine:
     ):
         self.certify = certify
         self.deferred: list = []  # (patterns, column) of cells set aside by the certified pass
+        self.zcols: np.ndarray | None = None  # pre-activation columns still needed (None: all)
         self.p = pool
         self.prog = prog
         self.exact = exact
@@ -937,22 +940,29 @@ class _Engine:
         R = self.prog.R
         n, w = Tgg.shape
         full = bool(vg.all())
-        RT = R[Tgg] if full else R[np.where(vg, Tgg, -1)]
-        hs = RT.sum(axis=1)  # uint64, wraps around
-        K = (hs[:, None] - RT) ^ (cg.astype(np.uint64) * _MIX)[:, None]
+        K = R[Tgg] if full else R[np.where(vg, Tgg, -1)]
+        hs = K.sum(axis=1)  # uint64, wraps around
+        np.subtract(hs[:, None], K, out=K)
+        K ^= (cg.astype(np.uint64) * _MIX)[:, None]
+        B = max(1, int(n * w).bit_length())
+        K >>= np.uint64(B + 1)
+        K <<= np.uint64(B)
         if full:
-            code = np.arange(n * w, dtype=np.int64)
-            K = K.ravel()
+            packed = K.view(np.int64).ravel()
+            packed |= np.arange(n * w, dtype=np.int64)
         else:
             code = np.flatnonzero(vg.ravel()).astype(np.int64)
-            K = K.ravel()[code]
-        B = max(1, int(n * w).bit_length())
-        packed = ((K >> np.uint64(B + 1)) << np.uint64(B)).view(np.int64) | code
+            packed = K.view(np.int64).ravel()[code]
+            packed |= code
         packed.sort()
         hi = packed >> B
         same = hi[1:] == hi[:-1]
-        cand1, cand2 = [], []
-        if same.any():
+        del hi
+        if not (same[1:] & same[:-1]).any():  # no run longer than 2: pairs of neighbours
+            i1 = np.flatnonzero(same)
+            i2 = i1 + 1
+        else:
+            cand1, cand2 = [], []
             run_start = np.flatnonzero(np.r_[True, ~same])
             run_len = np.diff(np.r_[run_start, len(packed)])
             two = run_start[run_len == 2]
@@ -962,11 +972,8 @@ class _Engine:
                 a, b = np.triu_indices(int(ln), 1)
                 cand1.append(st + a)
                 cand2.append(st + b)
-        if cand1:
             i1 = np.concatenate(cand1)
             i2 = np.concatenate(cand2)
-        else:
-            i1 = i2 = np.zeros(0, dtype=np.int64)
         mask = (1 << B) - 1
         k1, k2 = packed[i1] & mask, packed[i2] & mask
         r1, c1 = np.divmod(k1, w)
@@ -1033,23 +1040,21 @@ class _Engine:
         if not self.exact and not self.certify:
             t = t.astype(np.float64)
         Xn = p.X[vp] + t[:, None] * (p.X[vn] - p.X[vp])
-        newZ = None
+        newZ = Zp = Zn = None
         if p.Z is not None:
-            newZ = p.Z[vp] + t[:, None] * (p.Z[vn] - p.Z[vp])
+            # only the pre-activations still to be read in this layer are interpolated
+            zc = self.zcols
+            if zc is None:
+                Zp, Zn = p.Z[vp], p.Z[vn]
+                newZ = Zp + t[:, None] * (Zn - Zp)
+            else:
+                newZ = np.empty((len(vp), p.Z.shape[1]), dtype=p.Z.dtype)
+                Zp, Zn = p.Z[vp[:, None], zc[None, :]], p.Z[vn[:, None], zc[None, :]]
+                newZ[:, zc] = Zp + t[:, None] * (Zn - Zp)
         En = None
         if self.certify:
             En = _interpolation_error(
-                sp,
-                sn,
-                self.err[ep],
-                self.err[en],
-                p.X[vp],
-                p.X[vn],
-                p.E[vp],
-                p.E[vn],
-                None if p.Z is None else p.Z[vp],
-                None if p.Z is None else p.Z[vn],
-                t,
+                sp, sn, self.err[ep], self.err[en], p.X[vp], p.X[vn], p.E[vp], p.E[vn], Zp, Zn, t
             )
         ecells = ecell[ep]
         k_new = cid[ecells].astype(np.int32)
