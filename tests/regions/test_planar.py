@@ -200,6 +200,14 @@ def test_same_cells_as_the_general_path():
         assert general(net, r) == mine
 
 
+def test_exact_inputs_and_progress_bar(capsys):
+    net = random_mlp([2, 8, 8, 1], seed=0).to_exact()
+    lo, hi = [Fraction(-10), Fraction(-10)], [Fraction(10), Fraction(10)]
+    A, b = np.array([[Fraction(1), Fraction(1)]], dtype=object), np.array([Fraction(100)], dtype=object)
+    assert count_cells(net, lo, hi, halfspaces=(A, b), progress=True) == 105
+    assert len(enumerate_cells(net, lo, hi, progress=True)) == 105
+
+
 def test_no_activation_layer_is_one_cell():
     net = Network([Linear([[1, 2]])])
     assert count_cells(net, *UNIT) == 1
