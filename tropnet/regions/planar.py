@@ -13,12 +13,15 @@ is refined one activation layer at a time:
 * the layer is then split in *rounds*: every polygon with candidates left is cut by its own
   next candidate, vectorised over all polygons; the vertices created on the crossing edges
   are shared by both children, and the remaining candidates are re-tested on both children
-  at once.
+  at once.  Neighbours cut by one line create one new point twice; the copies are merged at
+  the next layer start.
 
 A ``GroupMax`` group with inputs ``0..k-1`` is ``k - 1`` sequential splits by
 ``z_j - z_w`` (``w`` the cell's current winner); ties on an open set keep the earlier
-index.  A unit identically at its threshold on a cell is inactive and makes no boundary;
-coincident lines are cut once.  Patterns follow :mod:`tropnet.regions.cells`.
+index.  One winner can be reached along several histories, so the pieces of one root
+polygon that end with the same winners are merged (their union is convex: the hull of
+their vertices).  A unit identically at its threshold on a cell is inactive and makes no
+boundary; coincident lines are cut once.  Patterns follow :mod:`tropnet.regions.cells`.
 
 When only the number of cells is wanted (:func:`count_cells`), the last activation layer
 builds no polygons: a convex polygon cut by lines has
@@ -33,6 +36,9 @@ the layer's inputs, maxima over the vertices) is the size of the terms that make
 above the rounding error of the forward pass.  Cells thinner than this relative to the
 network's scale (about ``1e-10`` of the domain) can be merged and near-coincident lines
 identified; ``exact=True`` in the public API certifies the answer in rational arithmetic.
+(Measured: the counts of ``random_mlp([2, 64, 64, 1])`` and ``[2, 128, 128, 1]`` on
+[-10, 10]^2 are the same for tolerances 0 to 1e-10; at 1e-8 two real slivers of the second
+merge.)
 
 >>> from tropnet import random_mlp
 >>> cells = enumerate_cells(random_mlp([2, 8, 8, 1], seed=0), [-10, -10], [10, 10])
