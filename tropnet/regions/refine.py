@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF, affine_error, gamma, interpolation_error
 from ..networks.layers import GroupMax, LeakyReLU, Linear, Threshold
 from ..networks.network import Network
 from .cells import Cells
@@ -490,7 +491,7 @@ def refine(
             if certify:
                 a1 = float(np.abs(clipA[r]).sum())
                 mag = (np.abs(pool.X).dot(np.abs(clipA[r])) + abs(clipb[r]))[pool.ids]
-                err = _SAFE * (a1 * pool.E[pool.ids, 0] + _gamma(d + 1) * mag)
+                err = _SAFE * (a1 * pool.E[pool.ids, 0] + gamma(d + 1) * mag)
             eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None, err=err)
             if pool.ncells == 0:
                 break
@@ -536,11 +537,9 @@ def refine(
     return out
 
 
-# the certified pass computes in extended precision where the platform has it (x86: 64-bit
-# mantissa), which makes its error bounds 2^11 times tighter than in double precision
-_CERT = np.longdouble if np.finfo(np.longdouble).nmant >= 63 else np.float64
-_U = float(np.finfo(_CERT).eps) / 2
-_SAFE = 1.0 + 1e-6  # covers the rounding of the bound computations themselves
+_CERT = CERT_DTYPE
+_U = UNIT_ROUNDOFF
+_SAFE = SAFETY
 
 
 class _NotDyadic(Exception):
@@ -616,10 +615,6 @@ def _stage_to_float(st: Stage) -> Stage:
     return st
 
 
-def _gamma(n: int) -> float:
-    return n * _U / (1 - n * _U)
-
-
 def _forward_with_error(stages: list[Stage], X: np.ndarray, ex: np.ndarray):
     """Float forward pass and a rigorous bound (max-norm, per point) on its distance to the
     exact values at the exact points within ``ex`` of ``X``: every layer here is
@@ -629,42 +624,14 @@ def _forward_with_error(stages: list[Stage], X: np.ndarray, ex: np.ndarray):
     err = ex.copy()
     for st in stages:
         if st.kind == "affine":
-            W = np.asarray(st.W, dtype=_CERT)
-            b = np.asarray(st.b, dtype=_CERT)
-            mag = (np.abs(z).dot(np.abs(W).T) + np.abs(b)).max(axis=1) if W.size else 0.0
-            err = np.abs(W).sum(axis=1).max() * err + _gamma(W.shape[1] + 1) * mag
+            err = affine_error(np.asarray(st.W, dtype=_CERT), np.asarray(st.b, dtype=_CERT), z, err)
         elif st.kind == "leaky":
             err = err + _U * np.abs(z).max(axis=1)
         z = _apply(st, z)
     return z, _SAFE * err
 
 
-def _interpolation_error(sp, sn, fp, fn, Xp, Xn, Ep, En, Zp, Zn, t):
-    """Error bounds of new vertices ``a + t (b - a)``, ``t = s_a / (s_a - s_b)``, from the
-    bounds on the endpoints (``E[:, 0]`` coordinates, ``E[:, 1]`` pre-activations) and on
-    the signed values (``fp``, ``fn``).  ``t`` is monotone in both values, so its range is
-    attained at the ends of their intervals."""
-    ap, an = np.abs(sp), np.abs(sn)
-    tlo = (ap - fp) / ((ap - fp) + (an + fn))
-    thi = (ap + fp) / ((ap + fp) + np.maximum(an - fn, 0.0))
-    dt = np.maximum(np.abs(t - tlo), np.abs(thi - t)) + 16 * _U
-    out = np.empty((len(t), 2), dtype=_CERT)
-    dX = np.abs(Xn - Xp).max(axis=1)
-    out[:, 0] = (
-        np.maximum(Ep[:, 0], En[:, 0])
-        + dt * (dX + Ep[:, 0] + En[:, 0])
-        + 3 * _U * (np.abs(Xp).max(axis=1) + dX)
-    )
-    if Zp is not None and Zp.shape[1]:
-        dZ = np.abs(Zn - Zp).max(axis=1)
-        out[:, 1] = (
-            np.maximum(Ep[:, 1], En[:, 1])
-            + dt * (dZ + Ep[:, 1] + En[:, 1])
-            + 3 * _U * (np.abs(Zp).max(axis=1) + dZ)
-        )
-    else:
-        out[:, 1] = 0.0
-    return _SAFE * out
+_interpolation_error = interpolation_error
 
 
 def _fmpq(v):
