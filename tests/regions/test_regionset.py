@@ -177,3 +177,38 @@ def test_regionset_stays_light():
     rs = linear_regions(random_mlp([4, 8, 8, 1], seed=0), Box(-5, 5), kind="activation")
     assert len(rs) > 500
     assert rs.nbytes / len(rs) * 1e5 < 200e6
+
+
+def test_vertices_of_unbounded_cells():
+    # quadrants of relu(x) + relu(y): each cell has the single vertex (0, 0)
+    net = Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]])
+    for exact in (False, True):
+        rs = linear_regions(net, kind="activation", exact=exact)
+        assert len(rs) == 4
+        for r in rs:
+            V = r.vertices()
+            assert V.shape == (1, 2) and np.all(np.asarray(V, dtype=float) == 0)
+            assert len(r.b) == 2 and not r.bounded
+
+
+def test_rational_map_common_refinement():
+    from tropnet.algebra.rational import TropicalRationalMap
+
+    x, y = variables("x y")
+    # (max(0, x), max(0, y)): four quadrants, four different joint maps
+    f = TropicalRationalMap([x + 0, y + 0])
+    assert tropnet.count_linear_regions(f) == 4
+    assert tropnet.count_linear_regions(f, exact=True) == 4
+    # (max(0, x), max(0, x)): the same line twice, two regions
+    g = TropicalRationalMap([x + 0, x + 0])
+    assert tropnet.count_linear_regions(g) == 2
+    rs = tropnet.linear_regions(f)
+    W, c = rs[0].affine_map
+    assert W.shape == (2, 2) and c.shape == (2,)
+
+
+def test_region_repr_and_inradius():
+    rs = linear_regions(Network.from_arrays([[[1.0, 0.0]], [[1.0]]]), Box(-1, 1), kind="activation")
+    assert len(rs) == 2
+    assert "Region" in repr(rs[0]) and "RegionSet" in repr(rs)
+    assert [round(r.inradius, 9) for r in rs] == [0.5, 0.5]

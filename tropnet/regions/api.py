@@ -225,7 +225,12 @@ def _run_box(
             planar = _planar()
             if planar is not None:
                 return planar(
-                    net.lowered(), lo, hi, halfspaces=halfspaces, max_cells=max_regions, progress=progress
+                    net.lowered(),
+                    lo,
+                    hi,
+                    halfspaces=halfspaces,
+                    max_cells=max_regions,
+                    progress=bool(progress),
                 )
         return refine(
             stages,
@@ -271,7 +276,7 @@ def find_cells(
     *,
     exact: bool = False,
     max_regions: int | None = None,
-    progress: bool = False,
+    progress: bool | None = False,
     engine: str = "auto",
     certify: bool = False,
 ) -> FoundCells:
@@ -576,7 +581,7 @@ def linear_regions(
     kind: str = "linear",
     exact: bool = False,
     max_regions: int | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     symmetry: Any = None,
 ) -> RegionSet:
     """Every region of ``obj`` on ``domain`` as a :class:`~tropnet.RegionSet`.
@@ -589,7 +594,8 @@ def linear_regions(
         "activation" (cells of constant activation pattern); see the module docstring.
     exact : certify every decision in rational arithmetic (``Fraction`` results).
     max_regions : raise :class:`RegionLimitError` once more cells than this appear.
-    progress : show a tqdm progress bar over the units (when tqdm is installed).
+    progress : a tqdm progress bar over the units (when tqdm is installed): ``None`` shows it
+        for runs longer than 2 s, ``False`` never.
     symmetry : a :class:`~tropnet.SymmetryGroup` under which ``obj`` and ``domain`` are
         invariant: enumerate its fundamental domain only and return a
         :class:`~tropnet.regions.symmetric.SymmetricRegionSet` (one representative per orbit,
@@ -620,7 +626,7 @@ def count_linear_regions(
     kind: str = "linear",
     exact: bool = False,
     max_regions: int | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     symmetry: Any = None,
 ) -> int:
     """The number of regions of ``obj`` on ``domain`` (see :func:`linear_regions`); for
@@ -643,7 +649,7 @@ def count_linear_regions(
         if planar is not None:
             lo, hi = domain.bounds(2)
             try:
-                return int(planar(net.lowered(), lo, hi, max_cells=max_regions, progress=progress))
+                return int(planar(net.lowered(), lo, hi, max_cells=max_regions, progress=bool(progress)))
             except RegionLimitError as err:
                 raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})") from None
     # an exact activation count needs no exact geometry: the certified float pass decides it

@@ -344,7 +344,7 @@ def enumerate_cells(
     *,
     halfspaces: tuple[Any, Any] | None = None,
     max_cells: int | None = None,
-    progress: bool = False,
+    progress: bool | None = False,
     exact: bool = False,
     rtol: float = 1e-9,
 ) -> Cells:
@@ -396,7 +396,7 @@ def refine(
     *,
     halfspaces: tuple[Any, Any] | None = None,
     max_cells: int | None = None,
-    progress: bool = False,
+    progress: bool | None = False,
     exact: bool = False,
     rtol: float = 1e-9,
     certify: bool = False,
@@ -673,14 +673,15 @@ def _stage_to_q(st: Stage) -> Stage:
     return st
 
 
-def _progress_bar(total: int, progress: bool):
-    if not progress:
+def _progress_bar(total: int, progress: bool | None):
+    """A tqdm bar: ``True`` at once, ``None`` after 2 s (long runs only), ``False`` never."""
+    if progress is False:
         return None
     try:
         from tqdm.auto import tqdm
     except ImportError:  # pragma: no cover - tqdm is optional
         return None
-    return tqdm(total=total, desc="regions", unit="unit")
+    return tqdm(total=total, desc="regions", unit="unit", delay=0.0 if progress else 2.0, leave=False)
 
 
 def _tick(bar, n: int = 1) -> None:
