@@ -612,8 +612,6 @@ def _merge_pieces(
     multi = counts[inv] > 1
     if not np.any(multi):
         return rows, cnt, root, pat
-    from scipy.spatial import ConvexHull
-
     keep = np.nonzero(~multi)[0]
     pieces = np.nonzero(multi)[0]
     order = pieces[np.argsort(inv[pieces], kind="stable")]
@@ -621,8 +619,7 @@ def _merge_pieces(
     merged_rows, merged_first = [], []
     for grp in np.split(order, bounds):
         ids = np.unique(np.concatenate([rows[i, : cnt[i]] for i in grp]))
-        hull = ConvexHull(x[ids])
-        merged_rows.append(ids[hull.vertices])  # counter-clockwise in 2D
+        merged_rows.append(_hull_ccw(x, ids))
         merged_first.append(grp[0])
     merged_first = np.array(merged_first)
     m = max(rows.shape[1], max(len(r) for r in merged_rows))
@@ -631,6 +628,31 @@ def _merge_pieces(
     cnt_out = np.concatenate([cnt[keep], [len(r) for r in merged_rows]])
     sel = np.concatenate([keep, merged_first])
     return rows_out, cnt_out, root[sel], pat[sel]
+
+
+def _hull_ccw(x: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Corners of the convex hull of the points ``x[ids]``, counter-clockwise (Andrew's
+    monotone chain; points on the hull's edges are dropped).  The sets are small: the
+    vertices of the few pieces of one cell."""
+    pts = x[ids]
+    order = np.lexsort((pts[:, 1], pts[:, 0]))
+    P = pts[order].tolist()
+    idx = ids[order].tolist()
+
+    def chain(seq):
+        out: list[int] = []
+        for k in seq:
+            while len(out) >= 2:
+                (ax, ay), (bx, by), (cx, cy) = P[out[-2]], P[out[-1]], P[k]
+                if (bx - ax) * (cy - ay) - (by - ay) * (cx - ax) > 0:
+                    break
+                out.pop()
+            out.append(k)
+        return out
+
+    lower = chain(range(len(P)))
+    upper = chain(range(len(P) - 1, -1, -1))
+    return np.array([idx[k] for k in lower[:-1] + upper[:-1]], dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- driver
