@@ -476,7 +476,54 @@ def _pattern_hash(P: np.ndarray, R: np.ndarray) -> np.ndarray:
 
 
 def build_region_set(found: FoundCells, kind: str) -> RegionSet:
-    """Facets, neighbours, affine maps and (for ``kind="linear"``) the merge of ``found``."""
+    """The :class:`RegionSet` of ``found``: for ``kind="activation"`` the halfspaces,
+    neighbours and maps are computed on first use; ``kind="linear"`` needs them for the merge."""
+    common = dict(
+        exact=found.exact,
+        dim=found.d,
+        patterns=found.patterns,
+        points=found.points,
+        bounded=found.bounded,
+        vert_off=found.vert_off,
+        vert_ids=found.vert_ids,
+        vert_X=found.vert_X,
+        vert_t=found.vert_t,
+    )
+    if kind == "activation":
+        return RegionSet(kind=kind, geometry=lambda: _geometry(found)[:6], **common)
+    facet_off, facet_A, facet_b, nbr, W, cmap, fc = _geometry(found)
+    C = len(found)
+    has = nbr >= 0
+    e = np.stack([fc[has], nbr[has]], axis=1)
+    if found.exact:
+        same = np.array([bool((W[a] == W[b]).all() and (cmap[a] == cmap[b]).all()) for a, b in e], dtype=bool)
+    else:
+        scale = max(
+            float(np.abs(W).max()) if W.size else 0.0, float(np.abs(cmap).max()) if cmap.size else 0.0
+        )
+        tol = 1e-9 * max(scale, 1e-300)
+        same = (
+            (np.abs(W[e[:, 0]] - W[e[:, 1]]).max(axis=(1, 2)) <= tol)
+            & (np.abs(cmap[e[:, 0]] - cmap[e[:, 1]]).max(axis=1) <= tol)
+            if len(e)
+            else np.zeros(0, dtype=bool)
+        )
+    labels = merge_linear(C, e, same)
+    return RegionSet(
+        kind=kind,
+        facet_off=facet_off,
+        facet_A=facet_A,
+        facet_b=facet_b,
+        facet_nbr=nbr,
+        maps_W=W,
+        maps_c=cmap,
+        labels=labels,
+        **common,
+    )
+
+
+def _geometry(found: FoundCells) -> tuple:
+    """Irredundant halfspaces (CSR), facet neighbours and affine maps of every cell."""
     st, d, exact = found.stages, found.d, found.exact
     C = len(found)
     pats = found.patterns
@@ -533,45 +580,7 @@ def build_region_set(found: FoundCells, kind: str) -> RegionSet:
             if hit is not None and hit != c:
                 nbr[j] = hit
                 break
-    labels = None
-    if kind == "linear":
-        has = nbr >= 0
-        e = np.stack([fc[has], nbr[has]], axis=1)
-        if exact:
-            same = np.array(
-                [bool((W[a] == W[b]).all() and (cmap[a] == cmap[b]).all()) for a, b in e], dtype=bool
-            )
-        else:
-            scale = max(
-                float(np.abs(W).max()) if W.size else 0.0, float(np.abs(cmap).max()) if cmap.size else 0.0
-            )
-            tol = 1e-9 * max(scale, 1e-300)
-            same = (
-                (np.abs(W[e[:, 0]] - W[e[:, 1]]).max(axis=(1, 2)) <= tol)
-                & (np.abs(cmap[e[:, 0]] - cmap[e[:, 1]]).max(axis=1) <= tol)
-                if len(e)
-                else np.zeros(0, dtype=bool)
-            )
-        labels = merge_linear(C, e, same)
-    return RegionSet(
-        kind=kind,
-        exact=exact,
-        dim=d,
-        patterns=pats,
-        points=found.points,
-        bounded=found.bounded,
-        vert_off=found.vert_off,
-        vert_ids=found.vert_ids,
-        vert_X=found.vert_X,
-        vert_t=found.vert_t,
-        facet_off=facet_off,
-        facet_A=facet_A,
-        facet_b=facet_b,
-        facet_nbr=nbr,
-        maps_W=W,
-        maps_c=cmap,
-        labels=labels,
-    )
+    return facet_off, facet_A, facet_b, nbr, W, cmap, fc
 
 
 def linear_regions(

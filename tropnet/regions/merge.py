@@ -47,7 +47,10 @@ def _walk(stages: list[Stage], patterns: np.ndarray, d: int, exact: bool, collec
     rows = []
     for st in stages:
         if st.kind == "affine":
-            J = np.matmul(st.W, J)
+            # one GEMM for all cells: (m, k) @ (k, C * d)
+            k = J.shape[1]
+            Jt = np.ascontiguousarray(J.transpose(1, 0, 2)).reshape(k, C * d)
+            J = st.W.dot(Jt).reshape(st.W.shape[0], C, d).transpose(1, 0, 2)
             c = c.dot(st.W.T) + st.b
         elif st.kind in ("threshold", "leaky"):
             m = len(st.idx)

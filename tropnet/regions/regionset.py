@@ -180,13 +180,14 @@ class RegionSet(Sequence):
         vert_ids,
         vert_X,
         vert_t,
-        facet_off,
-        facet_A,
-        facet_b,
-        facet_nbr,
-        maps_W,
-        maps_c,
+        facet_off=None,
+        facet_A=None,
+        facet_b=None,
+        facet_nbr=None,
+        maps_W=None,
+        maps_c=None,
         labels=None,
+        geometry=None,
     ) -> None:
         self.kind = kind
         self.exact = exact
@@ -198,12 +199,11 @@ class RegionSet(Sequence):
         self._vert_ids = vert_ids
         self._vert_X = vert_X
         self._vert_t = vert_t
-        self._facet_off = facet_off
-        self._facet_A = facet_A
-        self._facet_b = facet_b
-        self._facet_nbr = facet_nbr
-        self._maps_W = maps_W
-        self._maps_c = maps_c
+        # halfspaces, neighbours and maps: given, or computed on first use by ``geometry()``
+        self._geometry = geometry
+        self._geom = (
+            None if geometry is not None else (facet_off, facet_A, facet_b, facet_nbr, maps_W, maps_c)
+        )
         ncell = len(patterns)
         if labels is None:
             labels = np.arange(ncell)
@@ -214,6 +214,19 @@ class RegionSet(Sequence):
             [[0], np.cumsum(np.bincount(labels, minlength=int(labels.max()) + 1 if ncell else 0))]
         ).astype(np.int64)
         self._act = None
+
+    def _g(self) -> tuple:
+        if self._geom is None:
+            self._geom = self._geometry()
+            self._geometry = None
+        return self._geom
+
+    _facet_off = property(lambda self: self._g()[0])
+    _facet_A = property(lambda self: self._g()[1])
+    _facet_b = property(lambda self: self._g()[2])
+    _facet_nbr = property(lambda self: self._g()[3])
+    _maps_W = property(lambda self: self._g()[4])
+    _maps_c = property(lambda self: self._g()[5])
 
     # ------------------------------------------------------------------ sequence
     def __len__(self) -> int:
@@ -237,6 +250,7 @@ class RegionSet(Sequence):
         if self.kind == "activation":
             return self
         if self._act is None:
+            self._g()
             rs = RegionSet.__new__(RegionSet)
             rs.__dict__.update(self.__dict__)
             rs.kind = "activation"
