@@ -88,6 +88,16 @@ def test_random_mlp_counts_agree_with_the_peers(widths, n):
     assert polygon_areas(cells).sum() == pytest.approx(400.0, rel=1e-12)
 
 
+def test_thinnest_cells_are_real():
+    # the slivers of [2, 64, 64, 1] (areas down to ~1e-10 of the box) have interior points
+    # whose exact pattern is the cell's
+    net = random_mlp([2, 64, 64, 1], seed=0)
+    cells = enumerate_cells(net, *BOX10)
+    thin = np.argsort(polygon_areas(cells))[:4]
+    assert polygon_areas(cells)[thin[0]] < 1e-8
+    assert exact_patterns(net, cells.points[thin]) == [tuple(cells.patterns[i]) for i in thin]
+
+
 def test_random_mlp_cells_are_exactly_right():
     assert check_cells(random_mlp([2, 6, 5, 1], seed=3), *BOX10, 400.0) > 20
 
