@@ -196,9 +196,8 @@ def test_scale_invariance():
 def test_same_cells_as_the_general_path():
     refine = pytest.importorskip("tropnet.regions.refine")
 
-    def general(net, r):
-        stages = refine.stages_from_network(net.lowered())
-        return set(map(tuple, refine.refine(stages, 2, np.full(2, -r), np.full(2, r)).patterns.tolist()))
+    def general(net, r):  # the n-D engine, called directly (the public API sends d = 2 here)
+        return set(map(tuple, refine.enumerate_cells(net, np.full(2, -r), np.full(2, r)).patterns.tolist()))
 
     rng = np.random.default_rng(0)
     maxout = Network([Linear(rng.normal(size=(8, 2)), rng.normal(size=8)), Maxout(2),
