@@ -477,7 +477,13 @@ def _pattern_hash(P: np.ndarray, R: np.ndarray) -> np.ndarray:
 
 def build_region_set(found: FoundCells, kind: str) -> RegionSet:
     """The :class:`RegionSet` of ``found``: for ``kind="activation"`` the halfspaces,
-    neighbours and maps are computed on first use; ``kind="linear"`` needs them for the merge."""
+    neighbours and maps are computed on first use; ``kind="linear"`` needs them for the merge.
+
+    >>> import tropnet
+    >>> found = find_cells(tropnet.Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]]))
+    >>> len(build_region_set(found, "activation")), len(build_region_set(found, "linear"))
+    (2, 2)
+    """
     common = dict(
         exact=found.exact,
         dim=found.d,

@@ -85,7 +85,14 @@ def _walk(stages: list[Stage], patterns: np.ndarray, d: int, exact: bool, collec
 
 
 def output_maps(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool = False):
-    """The affine map ``x -> W x + c`` of the network on each cell: ``(W (C, out, d), c (C, out))``."""
+    """The affine map ``x -> W x + c`` of the network on each cell: ``(W (C, out, d), c (C, out))``.
+
+    >>> from tropnet import Network
+    >>> from tropnet.regions.refine import stages_from_network
+    >>> st = stages_from_network(Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]]))
+    >>> output_maps(st, np.array([[1, 0], [0, 1]], dtype=np.int32), 1)[0][:, 0, 0].tolist()  # |x|
+    [1.0, -1.0]
+    """
     J, c, _ = _walk(stages, patterns, d, exact, False)
     return J, c
 
@@ -96,12 +103,26 @@ def unit_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool 
     Returns ``(A (C, R, d), b (C, R), flip (C, R))``: ``flip[c, r]`` is ``(column, value)``
     packed as ``column * 2**20 + value`` (the pattern entry of the neighbour across the row),
     or ``-1`` for a row that is identically zero (a group member equal to the winner).
+
+    >>> from tropnet import Network
+    >>> from tropnet.regions.refine import stages_from_network
+    >>> st = stages_from_network(Network.from_arrays([[[1.0]], [[1.0]]]))
+    >>> A, b, flip = unit_rows(st, np.array([[1]], dtype=np.int32), 1)
+    >>> A[0].tolist(), b[0].tolist()  # active: x >= 0, i.e. -x <= 0
+    ([[-1.0]], [0.0])
     """
     return maps_and_rows(stages, patterns, d, exact=exact)[2:]
 
 
 def maps_and_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool = False):
-    """:func:`output_maps` and :func:`unit_rows` from one pass: ``(W, c, A, b, flip)``."""
+    """:func:`output_maps` and :func:`unit_rows` from one pass: ``(W, c, A, b, flip)``.
+
+    >>> from tropnet import Network
+    >>> from tropnet.regions.refine import stages_from_network
+    >>> st = stages_from_network(Network.from_arrays([[[1.0]], [[2.0]]]))
+    >>> [a.shape for a in maps_and_rows(st, np.array([[1]], dtype=np.int32), 1)]
+    [(1, 1, 1), (1, 1), (1, 1, 1), (1, 1), (1, 1)]
+    """
     Wout, cout, rows = _walk(stages, patterns, d, exact, True)
     C = patterns.shape[0]
     As, bs, fl = [], [], []
@@ -165,7 +186,16 @@ def cell_facets(
     Returns ``(facet (C, R) bool, coincident (C, R) bool, centre)``: rows with equal tight
     sets define one facet and only the first is kept; ``coincident`` marks kept rows that had
     such twins, and ``centre[(c, r)]`` is then a homogeneous point in the facet's relative
-    interior (the mean of its tight vertices)."""
+    interior (the mean of its tight vertices).
+
+    >>> # the square [0, 1]^2 with a redundant row x <= 2 and a duplicate of y <= 1
+    >>> A = np.array([[[1.0, 0], [-1, 0], [0, 1], [0, -1], [1, 0], [0, 2]]])
+    >>> b = np.array([[1.0, 0, 1, 0, 2, 2]])
+    >>> X = np.array([[0.0, 0], [1, 0], [1, 1], [0, 1]])
+    >>> f, twin, _ = cell_facets(A, b, np.array([0, 4]), np.arange(4), X, np.ones(4), 2, exact=False)
+    >>> f[0].tolist(), twin[0].tolist()
+    ([True, True, True, True, False, False], [False, False, True, False, False, False])
+    """
     C, R = b.shape
     out = np.zeros((C, R), dtype=bool)
     coinc = np.zeros((C, R), dtype=bool)

@@ -60,7 +60,11 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 class RegionLimitError(ValueError):
-    """Raised when an enumeration would exceed its ``max_regions``/``max_cells`` limit."""
+    """Raised when an enumeration would exceed its ``max_regions``/``max_cells`` limit.
+
+    >>> issubclass(RegionLimitError, ValueError)
+    True
+    """
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,11 @@ class Stage:
     """One step of the internal program: ``affine`` (``z -> W z + b``) or an activation on
     the entries ``idx`` of the current vector (``threshold`` with level ``param``,
     ``leaky`` with slope ``param``) or ``group`` (outputs ``max`` over each row of ``groups``,
-    then the entries ``idx`` passed through unchanged)."""
+    then the entries ``idx`` passed through unchanged).
+
+    >>> Stage("threshold", idx=np.arange(3), param=0.0).kind
+    'threshold'
+    """
 
     kind: str
     W: Any = None

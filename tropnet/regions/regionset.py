@@ -45,6 +45,14 @@ class Region:
     affine_map : ``(W, c)`` with ``f(x) = W x + c`` on the region.
     pattern : the activation pattern (single-cell regions).
     bounded : True when the region is bounded.
+
+    >>> import tropnet
+    >>> net = tropnet.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]])  # relu(x) + relu(y)
+    >>> r = tropnet.linear_regions(net, tropnet.Box(-1, 1), exact=True)[0]
+    >>> r.pattern, r.bounded, r.volume()
+    ((0, 0), True, Fraction(1, 1))
+    >>> [[int(v) for v in row] for row in r.A], [int(v) for v in r.b]  # x >= -1, y >= -1, x <= 0, y <= 0
+    ([[-1, 0], [0, -1], [1, 0], [0, 1]], [1, 1, 0, 0])
     """
 
     __slots__ = ("_rs", "_i")
@@ -165,6 +173,11 @@ class RegionSet(Sequence):
 
     ``kind`` is ``"activation"`` or ``"linear"``; ``exact`` says whether every array holds
     exact ``Fraction`` entries.  :meth:`adjacency` gives the facet-adjacency edges.
+
+    >>> import tropnet
+    >>> rs = tropnet.linear_regions(tropnet.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]]))
+    >>> len(rs), rs.adjacency().tolist()
+    (4, [[0, 1], [0, 2], [1, 3], [2, 3]])
     """
 
     def __init__(
