@@ -454,7 +454,9 @@ def small(kind, seed=0):
     if kind == "deepsets":
         from tropnet.networks.equivariant import EquivariantLinear, SumPool
 
-        return Network([EquivariantLinear(3, 1, 2, seed=seed), ReLU(), SumPool(2), Linear(rng.normal(size=(1, 2)))])
+        return Network(
+            [EquivariantLinear(3, 1, 2, seed=seed), ReLU(), SumPool(2), Linear(rng.normal(size=(1, 2)))]
+        )
     if kind == "maxout":
         return Network(
             [
@@ -496,6 +498,36 @@ def test_same_function_on_orbit_and_witness_off_it(kind):
     assert (net.to_exact()(xe) != pert.to_exact()(xe)).any()  # the witness is real
 
 
+@pytest.mark.parametrize("kind", ["dense", "leaky", "maxout", "conv", "deepsets"])
+def test_same_function_by_region_enumeration(kind):
+    from tropnet.networks.symmetry import _difference_network, _params, _same_by_regions, _with_params
+
+    def eighths(net):  # exact weights with small denominators keep the certified enumeration cheap
+        layers = [
+            _with_params(
+                layer,
+                [
+                    np.vectorize(lambda v: Fraction(round(8 * float(v)), 8), otypes=[object])(p)
+                    for p in _params(layer)
+                ],
+            )
+            if _params(layer)
+            else layer.to_exact()
+            for layer in net.layers
+        ]
+        return Network(layers, net.input_dim)
+
+    net = eighths(small(kind))
+    third = eighths(small(kind, seed=5))
+    x = points(net)
+    diff = _difference_network(net, third)
+    assert np.allclose(diff.to_float()(x), net(x) - third(x))
+    assert _same_by_regions(net, random_equivalent(net, seed=1), Box(-3, 3))
+    assert _same_by_regions(net, random_equivalent(net, seed=1, rescale=True), Box(-2, 2))
+    r = _same_by_regions(net, third, None)
+    assert not r and (r.values[0] != r.values[1]).any()
+
+
 def test_same_function_beyond_permutations():
     absx = Network.from_arrays([[[1], [-1]], [[1, 1]]])
     # an extra unit read with weight 0; a dead unit (never positive); a unit split in two halves
@@ -506,6 +538,7 @@ def test_same_function_beyond_permutations():
     deeper = Network([absx.layers[0], ReLU(), Linear(np.eye(2, dtype=np.int64)), ReLU(), absx.layers[2]])
     for other in (zero_out, dead, split, deeper):
         assert same_function(absx, other)
+        assert same_function(absx, other, method="regions")
     assert not same_function(absx, Network.from_arrays([[[1], [-1]], [[1, 1]]], [[0, 0], [1]]))
 
 
@@ -529,6 +562,10 @@ def test_same_function_tropical_objects():
 
 
 def test_same_function_bad_input():
+    with pytest.raises(ValueError, match="method"):
+        same_function(random_mlp([2, 3, 1]), random_mlp([2, 3, 1]), method="sampling")
+    with pytest.raises(ValueError, match="regions"):
+        same_function(random_mlp([2, 3, 1]), random_mlp([2, 3, 1]), Box(-1, 1), method="tropical")
     with pytest.raises(ValueError, match="R\\^2"):
         same_function(random_mlp([2, 3, 1]), random_mlp([3, 3, 1]))
     with pytest.raises(TypeError, match="expected a Network"):

@@ -61,7 +61,7 @@ import numpy as np
 from .._numbers import to_float
 from .conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d, _ConvNd
 from .equivariant import EquivariantLinear, SumPool
-from .layers import Identity, Layer, LeakyReLU, Linear, Maxout, Threshold, _param_equal
+from .layers import GroupMax, Identity, Layer, LeakyReLU, Linear, Maxout, Threshold, _param_equal
 from .network import Network
 
 __all__ = [
@@ -1161,7 +1161,7 @@ def _differ(va: np.ndarray, vb: np.ndarray) -> bool:
     return bool(np.any(np.asarray(va != vb)))
 
 
-def same_function(a: Any, b: Any, domain: Any = None) -> FunctionComparison:
+def same_function(a: Any, b: Any, domain: Any = None, method: str = "auto") -> FunctionComparison:
     """Whether ``a`` and ``b`` (networks or tropical objects with the same numbers of inputs
     and outputs) compute the same function, on R^n or on ``domain``.
 
@@ -1173,9 +1173,13 @@ def same_function(a: Any, b: Any, domain: Any = None) -> FunctionComparison:
     permutation is.  This sees equalities no permutation explains (dead units, zero output
     weights, mergeable units).
 
-    With a ``domain`` (``Box``/``Polyhedron``), the linear regions of the rational function
-    ``(num_a * den_b) / (num_b * den_a)`` on the domain are enumerated
-    (:func:`tropnet.linear_regions`) and the affine pieces of both products compared on each.
+    ``method="regions"`` decides by region enumeration instead: for two networks, the
+    exact activation cells (:func:`tropnet.linear_regions` with ``exact=True``) of one
+    network computing ``a - b`` (both side by side, in Linear and GroupMax layers) on the
+    domain (R^n when ``domain`` is None), and its affine map on each cell must be zero; for
+    tropical objects, the cells of ``(num_a * den_b) / (num_b * den_a)``, comparing the
+    winning monomials of both products.  ``method="auto"`` uses the tropical forms on R^n
+    and region enumeration on a ``domain`` (``Box``/``Polyhedron``).
 
     Networks of one architecture whose parameters are related by a permutation of hidden
     units (and, for exact networks, a positive rescaling) are recognised from their
@@ -1196,6 +1200,10 @@ def same_function(a: Any, b: Any, domain: Any = None) -> FunctionComparison:
     >>> r.equal, bool(r.values[0] != r.values[1])
     (False, True)
     """
+    if method not in ("auto", "tropical", "regions"):
+        raise ValueError(f"method must be 'auto', 'tropical' or 'regions', got {method!r}")
+    if method == "tropical" and domain is not None:
+        raise ValueError("method='tropical' decides on all of R^n; use method='regions' with a domain")
     (na, ma), (nb, mb) = _shape_of(a, "first"), _shape_of(b, "second")
     if na != nb or ma != mb:
         raise ValueError(
@@ -1210,9 +1218,12 @@ def same_function(a: Any, b: Any, domain: Any = None) -> FunctionComparison:
         w = _check_witness(a, b, pa, pb, x, domain)
         if w is not None:
             return w
+    networks = isinstance(a, Network) and isinstance(b, Network)
+    if networks and (method == "regions" or (method == "auto" and domain is not None)):
+        return _same_by_regions(a, b, domain)
     pa, pb = _rational_pairs(a, "first")[0], _rational_pairs(b, "second")[0]
     prods = [(num_a * den_b, num_b * den_a) for (num_a, den_a), (num_b, den_b) in zip(pa, pb)]
-    if domain is None:
+    if domain is None and method != "regions":
         unequal = [i for i, (p, q) in enumerate(prods) if p != q]
         if not unequal:
             return FunctionComparison(True)
@@ -1291,6 +1302,93 @@ def _same_on_domain(a: Any, b: Any, pa: list, pb: list, prods: list, domain: Any
             x = pts[k]
             for cand in (x, *(x + s * rng.uniform(-1, 1, size=x.shape) for s in (1e-6, 1e-4, 1e-2))):
                 w = _check_witness(a, b, pa, pb, cand, domain)
+                if w is not None:
+                    return w
+    return FunctionComparison(True)
+
+
+def _eye(n: int) -> np.ndarray:
+    out = np.full((n, n), Fraction(0), dtype=object)
+    np.fill_diagonal(out, Fraction(1))
+    return out
+
+
+_Block = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _max_blocks(net: Network) -> tuple[list[_Block], tuple[np.ndarray, np.ndarray]]:
+    """``net`` (exact, lowered) as blocks ``h -> GroupMax(groups)(W h + b)`` and a final
+    affine map: ``max(z, t)`` is the max of ``z`` and a constant unit ``t``, ``max(z, a z)``
+    the max of ``z`` and a unit ``a z``; consecutive affine maps are composed."""
+    W, b = _eye(net.input_dim), np.full(net.input_dim, Fraction(0), dtype=object)
+    blocks = []
+    for layer in net.to_exact().lowered().layers:
+        w = W.shape[0]
+        pairs = np.stack([np.arange(w), np.arange(w, 2 * w)], axis=1)
+        if isinstance(layer, Linear):
+            W, b = layer.weight.dot(W), layer.weight.dot(b) + layer.bias
+            continue
+        if isinstance(layer, Threshold):
+            zero = np.full(W.shape, Fraction(0), dtype=object)
+            t = np.full(w, layer.t, dtype=object)
+            blocks.append((np.vstack([W, zero]), np.concatenate([b, t]), pairs))
+        elif isinstance(layer, LeakyReLU):
+            blocks.append((np.vstack([W, layer.alpha * W]), np.concatenate([b, layer.alpha * b]), pairs))
+        else:  # GroupMax
+            blocks.append((W, b, np.asarray(layer.groups)))
+        width = blocks[-1][2].shape[0]
+        W, b = _eye(width), np.full(width, Fraction(0), dtype=object)
+    return blocks, (W, b)
+
+
+def _difference_network(a: Network, b: Network) -> Network:
+    """An exact network of Linear and GroupMax layers computing ``a(x) - b(x)``: both run
+    side by side (block-diagonal weights, the shorter padded with identity blocks)."""
+    (ba, (wa, ca)), (bb, (wb, cb)) = _max_blocks(a), _max_blocks(b)
+    n = a.input_dim
+
+    def width(blocks: list) -> int:
+        return blocks[-1][2].shape[0] if blocks else n
+
+    for blocks in (ba, bb):
+        while len(blocks) < max(len(ba), len(bb)):
+            k = width(blocks)
+            blocks.append((_eye(k), np.full(k, Fraction(0), dtype=object), np.arange(k)[:, None]))
+    layers: list[Layer] = []
+    for i, ((w1, b1, g1), (w2, b2, g2)) in enumerate(zip(ba, bb)):
+        if i == 0:
+            w = np.vstack([w1, w2])
+        else:
+            w = np.full((w1.shape[0] + w2.shape[0], w1.shape[1] + w2.shape[1]), Fraction(0), dtype=object)
+            w[: w1.shape[0], : w1.shape[1]] = w1
+            w[w1.shape[0] :, w1.shape[1] :] = w2
+        k = max(g1.shape[1], g2.shape[1])
+        g1 = np.hstack([g1, np.repeat(g1[:, :1], k - g1.shape[1], axis=1)])  # max(z, z) = z
+        g2 = np.hstack([g2, np.repeat(g2[:, :1], k - g2.shape[1], axis=1)]) + w1.shape[0]
+        layers += [Linear(w, np.concatenate([b1, b2])), GroupMax(np.vstack([g1, g2]), w.shape[0])]
+    final = np.hstack([wa, -wb]) if layers else wa - wb
+    layers.append(Linear(final, ca - cb))
+    return Network(layers, n)
+
+
+def _same_by_regions(a: Network, b: Network, domain: Any) -> FunctionComparison:
+    """Decide ``a == b`` on the domain from the exact activation cells of ``a - b``."""
+    from .. import linear_regions
+
+    rng = np.random.default_rng(0)
+    diff = _difference_network(a, b)
+    # float cells first: a cell with a clearly nonzero map gives a witness cheaply; the exact
+    # (certified) enumeration then proves equality, or finds the witness float missed
+    for exact in (False, True):
+        for region in linear_regions(diff, domain, kind="activation", exact=exact):
+            W, c = region.affine_map
+            entries = np.concatenate([np.ravel(W), np.ravel(c)])
+            if all(v == 0 for v in entries) if exact else np.abs(entries.astype(np.float64)).max() < 1e-9:
+                continue
+            x = np.asarray(region.interior_point, dtype=np.float64)
+            scale = max(1.0, float(np.abs(x).max()))
+            for step in (0.0, 1e-9, 1e-6, 1e-3):
+                w = _check_witness(a, b, None, None, x + step * scale * rng.uniform(-1, 1, x.shape), domain)
                 if w is not None:
                     return w
     return FunctionComparison(True)
