@@ -270,14 +270,13 @@ def _pad(rows: np.ndarray, m: int) -> np.ndarray:
 
 def _compact_rows(ids: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Keep the marked entries of each row, in order; pad rows by their first id."""
-    cnt = keep.sum(axis=1)
+    cnt = np.add.reduce(keep, axis=1, dtype=np.int64)
     m = int(cnt.max()) if len(cnt) else 0
-    r, k = np.nonzero(keep)
-    pos = (np.cumsum(keep, axis=1) - 1)[r, k]
-    out = np.empty((ids.shape[0], m), dtype=np.int64)
-    out[r, pos] = ids[r, k]
-    pad = np.arange(m)[None, :] >= cnt[:, None]
-    out = np.where(pad, out[:, :1], out)
+    r, k = np.nonzero(keep)  # row by row, in order
+    start = np.cumsum(cnt) - cnt
+    vals = ids[r, k]
+    out = np.repeat(vals[start][:, None], m, axis=1)  # padding: the first id
+    out[r, np.arange(len(r)) - start[r]] = vals
     return out, cnt
 
 
@@ -304,10 +303,11 @@ def _split(
     sig = _signs(s, tol)
     # the slot after the last vertex is padding, a copy of the first: rolling by one gives
     # every slot its successor, and padding slots never see a sign change
-    sig_n = np.roll(sig, -1, axis=1)
+    sig_n = np.empty_like(sig)
+    sig_n[:, :-1] = sig[:, 1:]
+    sig_n[:, -1] = sig[:, 0]
     r, k = np.nonzero(sig * sig_n < 0)
-    kn = k + 1
-    kn[kn == m] = 0
+    kn = (k + 1) % m
     sa, sb = s[r, k], s[r, kn]
     t = sa / (sa - sb)
     X, Y = verts.xy
@@ -465,9 +465,9 @@ def _prune(
     q = cpool.buf[pos]
     child = children[owner]
     s = verts.eval(lay.fits[q], polys.rows[child])
-    t = lay.tol[q][:, None]
-    plus = (s > t).any(axis=1)
-    keep = plus & (s < -t).any(axis=1)
+    t = lay.tol[q]
+    plus = np.maximum.reduce(s, axis=1) > t
+    keep = plus & (np.minimum.reduce(s, axis=1) < -t)
     gone = ~keep
     polys.pat[child[gone], lay.pair_unit[q[gone]]] = plus[gone]
     kept = q[keep]
@@ -495,8 +495,8 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         rows = polys.rows[act]
         s = verts.eval(coef, rows)
         tol = lay.tol[q]
-        plus = (s > tol[:, None]).any(axis=1)
-        minus = (s < -tol[:, None]).any(axis=1)
+        plus = np.maximum.reduce(s, axis=1) > tol
+        minus = np.minimum.reduce(s, axis=1) < -tol
         split = plus & minus
         label = j if lay.group else np.ones(len(act), dtype=np.int64)
         # the whole polygon on the + side takes the new label; on the - side it keeps the old
