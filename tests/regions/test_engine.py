@@ -145,3 +145,21 @@ def test_certified_pass_falls_back_on_ties():
     a = refine(st2, 2, [-2, -2], [2, 2], exact=True, certify=True)
     b = refine(st2, 2, [-2, -2], [2, 2], exact=True)
     assert cell_set(a) == cell_set(b)
+
+
+def test_hrep_engine_agrees_with_the_vertex_engine():
+    from tropnet.regions.refine import refine, refine_hrep, stages_from_network
+
+    # [4,6,6,1] seed 2 on [-5,5]^4 has 258 cells (regions_prototypes.md, equal to affinitree)
+    st = stages_from_network(random_mlp([4, 6, 6, 1], seed=2))
+    lo, hi = -5 * np.ones(4), 5 * np.ones(4)
+    a, b = refine_hrep(st, 4, lo, hi), refine(st, 4, lo, hi)
+    assert len(a) == 258 and cell_set(a) == cell_set(b)
+
+
+def test_high_dimension_counts_use_the_hrep_engine():
+    net = random_mlp([13, 3, 1], seed=0)
+    # one hidden layer of 3 generic units in R^13: 2^3 cells on a large enough box
+    assert count_linear_regions(net, Box(-100, 100), kind="activation") == 8
+    with pytest.raises(NotImplementedError, match="count_linear_regions"):
+        _ = tropnet.linear_regions(net, Box(-100, 100), kind="activation")[0].A

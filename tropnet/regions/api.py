@@ -58,7 +58,7 @@ from ..networks.layers import GroupMax, Linear
 from ..networks.network import Network
 from .cells import Cells
 from .merge import cell_facets, maps_and_rows, merge_linear, patterns_at
-from .refine import RegionLimitError, Stage, refine, stages_from_network
+from .refine import HREP_DIM, RegionLimitError, Stage, refine, stages_from_network
 from .regionset import RegionSet
 
 __all__ = ["linear_regions", "count_linear_regions", "as_network", "find_cells", "RegionLimitError"]
@@ -324,7 +324,21 @@ def find_cells(
     return _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify)
 
 
+def _no_vertices(cells: Cells, n: int) -> Cells:
+    """High-dimensional runs (H-representation engine) give no vertices: counts only."""
+    if cells.vertex_coords is not None:
+        return cells
+    return Cells(
+        cells.patterns,
+        cells.points,
+        np.zeros((0, n)),
+        np.zeros(len(cells) + 1, dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
+    )
+
+
 def _from_bounded(cells: Cells, stages, n, exact, A, b) -> FoundCells:
+    cells = _no_vertices(cells, n)
     X = cells.vertex_coords
     dt = object if exact else np.float64
     one = Fraction(1) if exact else 1.0
@@ -397,6 +411,7 @@ def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=Fals
         )
         if len(cells) == 0:
             continue
+        cells = _no_vertices(cells, n)
         Y = cells.vertex_coords
         Mc, mc = (M, m0) if Y.dtype == object else (M.astype(np.float64), m0.astype(np.float64))
         XH = Y.dot(Mc.T) + mc
@@ -531,6 +546,11 @@ def build_region_set(found: FoundCells, kind: str) -> RegionSet:
 def _geometry(found: FoundCells) -> tuple:
     """Irredundant halfspaces (CSR), facet neighbours and affine maps of every cell."""
     st, d, exact = found.stages, found.d, found.exact
+    if len(found) and len(found.vert_ids) == 0:
+        raise NotImplementedError(
+            f"regions in input dimension {d} > {HREP_DIM} come from the H-representation engine, which "
+            "gives counts and interior points only: use count_linear_regions(..., kind='activation')"
+        )
     C = len(found)
     pats = found.patterns
     W, cmap, Au, bu, flip = maps_and_rows(st, pats, d, exact=exact)

@@ -437,8 +437,13 @@ def refine(
             certify = False
         except _NotDyadic:
             certify = False
-    if d > 20:
-        raise ValueError(f"the vertex engine needs 2^d box vertices; d = {d} is too large")
+    if d > HREP_DIM:
+        if exact:
+            raise ValueError(
+                f"exact enumeration in dimension {d} > {HREP_DIM} is not supported (the vertex engine needs "
+                f"2^d box vertices); use exact=False"
+            )
+        return refine_hrep(stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_cells, rtol=rtol)
     exact_stages, lo_exact, hi_exact, halfspaces_exact = _exact_input or (None, None, None, None)
     if exact:
         lo = np.array([Fraction(v) for v in np.asarray(lo, dtype=object).ravel()], dtype=object)
@@ -679,6 +684,120 @@ def _stage_to_q(st: Stage) -> Stage:
     if st.kind in ("threshold", "leaky"):
         return Stage(st.kind, idx=st.idx, param=_fmpq(st.param))
     return st
+
+
+#: Above this input dimension the H-representation engine (one LP per cell and unit) runs.
+HREP_DIM = 12
+
+
+def refine_hrep(
+    stages: list[Stage],
+    d: int,
+    lo: Any,
+    hi: Any,
+    *,
+    halfspaces: tuple[Any, Any] | None = None,
+    max_cells: int | None = None,
+    rtol: float = 1e-9,
+) -> Cells:
+    """Layer-wise refinement in the H-representation, for high input dimension (float only).
+
+    Each cell is its list of halfspaces; a unit splits a cell when both children have a
+    Chebyshev ball of radius above ``rtol`` times the box size (one HiGHS LP per child, on one
+    reused model).  A unit's pre-activation is affine on a cell, so its gradient comes from
+    the program evaluated at the cell's centre and ``d`` nearby points.  Returns cells with
+    interior points (the Chebyshev centres) and no vertices.
+
+    >>> from tropnet import random_mlp
+    >>> st = stages_from_network(random_mlp([3, 4, 1], seed=1))
+    >>> len(refine_hrep(st, 3, -np.ones(3), np.ones(3))) == len(refine(st, 3, -np.ones(3), np.ones(3)))
+    True
+    """
+    from ..kernels.lp import chebyshev_center
+
+    lo = np.asarray(lo, dtype=np.float64).ravel()
+    hi = np.asarray(hi, dtype=np.float64).ravel()
+    eye = np.eye(d)
+    A0 = np.vstack([eye, -eye])
+    b0 = np.concatenate([hi, -lo])
+    if halfspaces is not None:
+        A0 = np.vstack([A0, np.asarray(halfspaces[0], dtype=np.float64)])
+        b0 = np.concatenate([b0, np.asarray(halfspaces[1], dtype=np.float64).ravel()])
+    tol = rtol * float(np.max(hi - lo))
+    x0, r0 = chebyshev_center(A0, b0)
+    prog = _Program(d, 0, stages)
+    cells = [] if r0 <= tol else [(A0, b0, np.zeros(prog.ncols, dtype=np.int32), x0)]
+    from .merge import _walk
+
+    def affine_of(si, pat):
+        # the pre-activations of stage si on the cell: the earlier units' pattern fixes them
+        J, c, _ = _walk(stages[:si], pat[None, :], d, False, False)
+        return J[0], c[0]
+
+    def child(A, b, w, beta):  # cell intersected with w x + beta <= 0
+        A1 = np.vstack([A, w[None, :]])
+        b1 = np.concatenate([b, [-beta]])
+        x, r = chebyshev_center(A1, b1)
+        return (A1, b1, x) if r > tol else None
+
+    for si, st in enumerate(stages):
+        if st.kind == "affine" or not cells:
+            continue
+        col0 = prog.col_base[si]
+        if st.kind in ("threshold", "leaky"):
+            for j, u in enumerate(st.idx):
+                level = st.param if st.kind == "threshold" else 0.0
+                out = []
+                for A, b, pat, x in cells:
+                    Wz, cz = affine_of(si, pat)
+                    w, beta = Wz[u], cz[u] - level
+                    if np.abs(w).max() * float(np.max(np.abs(np.r_[lo, hi]))) + abs(beta) <= tol:
+                        out.append((A, b, pat, x))  # identically at the threshold: inactive
+                        continue
+                    for side, c in ((1, child(A, b, -w, -beta)), (0, child(A, b, w, beta))):
+                        if c is not None:
+                            p2 = pat.copy()
+                            p2[col0 + j] = side
+                            out.append((c[0], c[1], p2, c[2]))
+                cells = out
+                if max_cells is not None and len(cells) > max_cells:
+                    raise RegionLimitError(f"more than max_cells={max_cells} cells")
+        else:
+            for g, members in enumerate(st.groups):
+                out = []
+                for A, b, pat, _x in cells:
+                    Wz, cz = affine_of(si, pat)
+                    firsts = [j for j in range(len(members)) if members[j] not in members[:j]]
+                    for j in firsts:
+                        Aj, bj = A, b
+                        ok = True
+                        for i in firsts:
+                            if i == j:
+                                continue
+                            w = Wz[members[i]] - Wz[members[j]]
+                            beta = cz[members[i]] - cz[members[j]]
+                            if np.abs(w).max() <= tol and abs(beta) <= tol:  # tie everywhere
+                                if i < j:
+                                    ok = False
+                                    break
+                                continue
+                            Aj = np.vstack([Aj, w[None, :]])
+                            bj = np.concatenate([bj, [-beta]])
+                        if not ok:
+                            continue
+                        xj, rj = chebyshev_center(Aj, bj)
+                        if rj > tol:
+                            p2 = pat.copy()
+                            p2[col0 + g] = j
+                            out.append((Aj, bj, p2, xj))
+                cells = out
+                if max_cells is not None and len(cells) > max_cells:
+                    raise RegionLimitError(f"more than max_cells={max_cells} cells")
+    if not cells:
+        return Cells(patterns=np.zeros((0, prog.ncols), dtype=np.int32), points=np.zeros((0, d)))
+    return Cells(
+        patterns=np.array([c[2] for c in cells], dtype=np.int32), points=np.array([c[3] for c in cells])
+    )
 
 
 def _progress_bar(total: int, progress: bool | None):
