@@ -88,8 +88,12 @@ def test_cyclic_group_activation_kind():
         assert count_linear_regions_symmetric(net, Box(-20, 20), G, kind="activation") == (
             tropnet.count_linear_regions(net, Box(-20, 20), kind="activation")
         )
-    with pytest.raises(NotImplementedError, match="reflections"):
-        count_linear_regions_symmetric(net, None, cyclic_group(4), kind="linear")
+    # the linear kind under groups without reflections: pieces glued across the walls (voltage graph)
+    small = deepsets(3, (1, 2, 1), seed=3)
+    for dom in (None, Box(-20, 20)):
+        for kind in ("linear", "activation"):
+            S = linear_regions_symmetric(small, dom, cyclic_group(3), kind=kind)
+            assert len(S) == tropnet.count_linear_regions(small, dom, kind=kind) == len(S.expand())
 
 
 def test_tropical_objects():
@@ -181,8 +185,7 @@ def test_block_action_and_trivial_group():
     assert count_linear_regions_symmetric(net, dom, G, kind="activation") == tropnet.count_linear_regions(
         net, dom, kind="activation"
     )
-    with pytest.raises(NotImplementedError, match="reflections"):
-        count_linear_regions_symmetric(net, dom, G, kind="linear")
+    assert not G.is_reflection_chamber()
     trivial = SymmetryGroup.from_generators([], n=3)
     small = deepsets(3, (1, 2, 1), seed=0)
     for kind in ("linear", "activation"):
@@ -257,3 +260,18 @@ def test_maxout_network_invariance_by_exact_enumeration():
     G = symmetric_group(3)
     assert check_invariance(net, G) == "exact enumeration"
     assert count_linear_regions_symmetric(net, None, G) == tropnet.count_linear_regions(net, None) == 6
+
+
+def test_glued_regions_of_an_invariant_network_without_reflections():
+    # invariant under the cyclic shift of 3 coordinates only (not under S_3), not layer-wise equivariant
+    x, y, z = tropnet.variables("x y z")
+    p = (x * 2 + y + 0) * (y * 2 + z + 0) * (z * 2 + x + 0)  # tropical product: a sum of maxima
+    G = cyclic_group(3)
+    assert not G.is_reflection_chamber()
+    with pytest.raises(ValueError, match="generator"):
+        check_invariance(p, symmetric_group(3))
+    assert count_linear_regions_symmetric(p, None, G) == tropnet.count_linear_regions(p, None)
+    r = tropnet.TropicalRational(p, x + y + z + 1)
+    assert count_linear_regions_symmetric(r, None, G, exact=True) == tropnet.count_linear_regions(
+        r, None, exact=True
+    )
