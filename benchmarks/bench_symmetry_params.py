@@ -84,9 +84,9 @@ def exact_functions(archs, repeat):
     print("\n### same_function on small MLPs\n")
     print(
         "| widths | permuted copy (s) | perturbed copy (s) | witness | one unused extra unit: exact "
-        "tropical decision (s) | verdict |"
+        "tropical decision (s) | same, method='regions' (s) | verdicts |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for widths in archs:
         net = random_mlp(widths, seed=0)
         perm = random_equivalent(net, seed=1)
@@ -96,9 +96,11 @@ def exact_functions(archs, repeat):
         t_eq, r_eq = timed(lambda net=net, perm=perm: same_function(net, perm), repeat)
         t_ne, r_ne = timed(lambda net=net, pert=pert: same_function(net, pert), repeat)
         t_tr, r_tr = timed(lambda net=net, wider=wider: same_function(net, wider), 1)
-        assert r_eq.equal and not r_ne.equal and r_tr.equal
+        t_rg, r_rg = timed(lambda net=net, wider=wider: same_function(net, wider, method="regions"), 1)
+        assert r_eq.equal and not r_ne.equal and r_tr.equal and r_rg.equal
         print(
-            f"| {widths} | {t_eq:.4f} | {t_ne:.4f} | {r_ne.witness is not None} | {t_tr:.2f} | {r_tr.equal} |"
+            f"| {widths} | {t_eq:.4f} | {t_ne:.4f} | {r_ne.witness is not None} | {t_tr:.2f} | {t_rg:.2f} "
+            f"| {r_tr.equal}, {r_rg.equal} |"
         )
 
 
