@@ -275,3 +275,14 @@ def test_glued_regions_of_an_invariant_network_without_reflections():
     assert count_linear_regions_symmetric(r, None, G, exact=True) == tropnet.count_linear_regions(
         r, None, exact=True
     )
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_glue_path_agrees_with_the_reflection_path(exact):
+    from tropnet.regions.symmetric import _glue_across_walls
+
+    net = deepsets(3, (1, 3, 1), seed=5)
+    G = symmetric_group(3)
+    S = linear_regions_symmetric(net, Box(-20, 20), G, exact=exact)
+    sizes, _ = _glue_across_walls(S.representatives, G, exact)
+    assert np.array_equal(sizes, S.orbit_sizes)
