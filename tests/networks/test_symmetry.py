@@ -604,3 +604,23 @@ def test_region_path_exact_and_custom_loss():
         region_path(a, b, Box(-2, 2), steps=1)
     with pytest.raises(TypeError, match="loss"):
         region_path(a, b, Box(-2, 2), data=(x, x), loss="mse")
+
+
+# ------------------------------------------------------------------ algebraic laws
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@given(seed=st.integers(0, 10**6))
+def test_group_action_law_and_idempotent_canonical_form(kind, seed):
+    net = KINDS[kind](seed % 3).to_exact()
+    slots = hidden_layers(net)
+    rng = np.random.default_rng(seed)
+
+    def random_perms():
+        # permutations inside the allowed group: read them off random orbit points
+        return [np.asarray(p) for p in align(net, random_equivalent(net, seed=int(rng.integers(10**6))))[1]]
+
+    p, q = random_perms(), random_perms()
+    assert len(p) == len(slots)
+    once = permute_hidden(permute_hidden(net, p), q)
+    assert once == permute_hidden(net, [pp[qq] for pp, qq in zip(p, q)])  # (x.p).q = x.(p o q)
+    canon = canonical_form(once)
+    assert canonical_form(canon) == canon == canonical_form(net)
