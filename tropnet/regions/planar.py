@@ -214,12 +214,13 @@ class _Polygons:
     ``ptr``, ``end`` and ``step`` are views of its columns.
     """
 
-    def __init__(self, rows: np.ndarray, cnt: np.ndarray, n_units: int) -> None:
+    def __init__(self, rows: np.ndarray, cnt: np.ndarray, n_units: int, pat_max: int = 1) -> None:
         p, m = rows.shape
         cap = max(16, 2 * p)
         self.rows = np.empty((cap, m), dtype=np.int64)
         self.rows[:p] = rows
-        self.pat = np.zeros((cap, n_units), dtype=np.int32)
+        # patterns of the current layer only: ReLU bits or positions in a group
+        self.pat = np.zeros((cap, n_units), dtype=np.int8 if pat_max < 128 else np.int32)
         self.st = np.zeros((cap, 5), dtype=np.int64)
         self.st[:p, 0] = cnt
         self.st[:p, 1] = np.arange(p)
@@ -683,7 +684,7 @@ def _run(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | None, pro
             if max_cells is not None and total > max_cells:
                 raise _limit_error(f"{total} cells exceed max_cells={max_cells}")
             return total
-        polys = _Polygons(rows, cnt, lay.n_units)
+        polys = _Polygons(rows, cnt, lay.n_units, lay.k)
         polys.pat[: polys.n] = lay.start_pat
         polys.ptr[: polys.n] = lay.ptr
         polys.end[: polys.n] = lay.end
