@@ -163,3 +163,9 @@ def test_high_dimension_counts_use_the_hrep_engine():
     assert count_linear_regions(net, Box(-100, 100), kind="activation") == 8
     with pytest.raises(NotImplementedError, match="count_linear_regions"):
         _ = tropnet.linear_regions(net, Box(-100, 100), kind="activation")[0].A
+
+
+def test_high_dimension_exact_is_refused_not_approximated():
+    net = random_mlp([13, 3, 1], seed=0)
+    with pytest.raises(ValueError, match="exact"):
+        count_linear_regions(net, Box(-100, 100), kind="activation", exact=True)

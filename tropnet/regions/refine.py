@@ -438,7 +438,7 @@ def refine(
         except _NotDyadic:
             certify = False
     if d > HREP_DIM:
-        if exact:
+        if exact or certify:
             raise ValueError(
                 f"exact enumeration in dimension {d} > {HREP_DIM} is not supported (the vertex engine needs "
                 f"2^d box vertices); use exact=False"
