@@ -624,3 +624,20 @@ def test_group_action_law_and_idempotent_canonical_form(kind, seed):
     assert once == permute_hidden(net, [pp[qq] for pp, qq in zip(p, q)])  # (x.p).q = x.(p o q)
     canon = canonical_form(once)
     assert canonical_form(canon) == canon == canonical_form(net)
+
+
+@given(seed=st.integers(0, 10**6))
+def test_canonical_form_exact_for_degenerate_maxout(seed):
+    rng = np.random.default_rng(seed)
+    net = Network(
+        [
+            Linear(rng.integers(0, 2, (6, 2)), rng.integers(0, 2, 6)),
+            Maxout(2),
+            Linear(rng.integers(-1, 2, (2, 3)), rng.integers(0, 2, 2)),
+            ReLU(),
+            Linear(rng.integers(1, 3, (1, 2))),
+        ]
+    )
+    other = random_equivalent(net, seed=seed, rescale=True)
+    assert canonical_form(other) == canonical_form(net)
+    assert equivalent(net, other)

@@ -680,33 +680,36 @@ _MAX_TIE_CANDIDATES = 5040
 
 
 def _tie_perms(net: Network, s: _Slot, rtol: float) -> list[np.ndarray]:
-    """After sorting slot ``s``: the rearrangements of runs of units with equal sort keys
-    that are not twins (identical outgoing weights too), one permutation per distinct
-    arrangement; ``[identity]`` when there is nothing to decide."""
+    """After sorting slot ``s``: the rearrangements of runs of units (Maxout: groups) with
+    equal sort keys that are not twins (identical outgoing weights too), one permutation
+    per distinct arrangement; ``[identity]`` when there is nothing to decide."""
     from sympy.utilities.iterables import multiset_permutations
 
-    inc = _incoming(net.layers[s.producer])
-    out = _outgoing(net.layers[s.consumer], s.n, s.interleaved)
+    m, k = s.n // s.k, s.k
+    inc = _incoming(net.layers[s.producer]).reshape(m, -1)  # a Maxout group's rows, in sorted order
+    out = _outgoing(net.layers[s.consumer], m, s.interleaved)
     keys = np.concatenate([inc, np.sort(out, axis=1)], axis=1)
     tol = _scale_tol(keys, rtol)
-    twin = {k: i for i, k in enumerate(dict.fromkeys(_row_keys(out)))}
-    labels = np.array([twin[k] for k in _row_keys(out)])
+    twin = {key: i for i, key in enumerate(dict.fromkeys(_row_keys(out)))}
+    labels = np.array([twin[key] for key in _row_keys(out)])
+    cells = s.cells[::k]
 
     def same(i: int, j: int) -> bool:
-        if s.cells[i] != s.cells[j]:
+        if cells[i] != cells[j]:
             return False
         if keys.dtype == object:
             return bool(np.all(keys[i] == keys[j]))
         return bool(np.all(np.abs(keys[i] - keys[j]) <= tol))
 
+    identity = np.arange(s.n)
     runs, start = [], 0
-    for i in range(1, s.n + 1):
-        if i == s.n or not same(start, i):
+    for i in range(1, m + 1):
+        if i == m or not same(start, i):
             if len(set(labels[start:i].tolist())) > 1:
                 runs.append(np.arange(start, i))
             start = i
     if not runs:
-        return [np.arange(s.n)]
+        return [identity]
     choices = [list(multiset_permutations(labels[r].tolist())) for r in runs]
     if math.prod(len(c) for c in choices) > _MAX_TIE_CANDIDATES:
         import warnings
@@ -717,14 +720,14 @@ def _tie_perms(net: Network, s: _Slot, rtol: float) -> list[np.ndarray]:
             RuntimeWarning,
             stacklevel=3,
         )
-        return [np.arange(s.n)]
+        return [identity]
     perms = []
     for combo in itertools.product(*choices):
-        perm = np.arange(s.n)
+        gperm = np.arange(m)
         for r, arrangement in zip(runs, combo):
             pool = {lab: [int(u) for u in r if labels[u] == lab] for lab in set(arrangement)}
-            perm[r] = [pool[lab].pop(0) for lab in arrangement]
-        perms.append(perm)
+            gperm[r] = [pool[lab].pop(0) for lab in arrangement]
+        perms.append((gperm[:, None] * k + np.arange(k)[None, :]).ravel())
     return perms
 
 
@@ -737,7 +740,7 @@ def _canonical_candidates(net: Network, slots: list[_Slot], i: int, rtol: float)
         return [net]
     s = slots[i]
     net = _transform(net, [s], [_canonical_perm(net, s, rtol)], [None])
-    ties = _tie_perms(net, s, rtol) if s.k == 1 else [np.arange(s.n)]
+    ties = _tie_perms(net, s, rtol)
     out: list[Network] = []
     for p in ties:
         nxt = net if np.array_equal(p, np.arange(s.n)) else _transform(net, [s], [p], [None])
@@ -759,8 +762,8 @@ def canonical_form(net: Network, rescale: bool = True, rtol: float = 1e-9) -> Ne
     first, then the groups).  Two networks are equivalent under permutations (and
     rescalings) iff their canonical forms are equal.
 
-    Units with equal sort keys but different outgoing weights (possible at degenerate
-    points only) are not ordered by their keys: every arrangement of such ties is followed
+    Units (Maxout groups) with equal sort keys but different outgoing weights (possible at
+    degenerate points only) are not ordered by their keys: every arrangement of such ties is followed
     through the later layers and the candidate with the lexicographically smallest
     parameters is returned (exponential in the ties; beyond 5040 candidates a
     ``RuntimeWarning`` says the form may not be unique).  Units that are identical
@@ -768,10 +771,10 @@ def canonical_form(net: Network, rescale: bool = True, rtol: float = 1e-9) -> Ne
 
     Exact networks: exactly.  Float networks: entries closer than ``rtol`` times the largest
     entry of the layer count as equal when sorting (scale-invariant), so rounding noise
-    does not change the order.  Not resolved: ties between Maxout groups, and, with
-    ``rescale``, *inert chains* — a dead unit whose outgoing weights reach only units that
-    are themselves dead and have zero outgoing weights (the scales along such a chain are
-    a matrix-scaling problem); there two equivalent networks may get different forms.
+    does not change the order.  Not resolved: with ``rescale``, *inert chains* — a dead
+    unit whose outgoing weights reach only units that are themselves dead and have zero
+    outgoing weights (the scales along such a chain are a matrix-scaling problem); there
+    two equivalent networks may get different forms.
 
     >>> a = Network.from_arrays([[[2, 0], [0, 1]], [[1, 1]]])
     >>> b = Network.from_arrays([[[0, 3], [1, 0]], [[Fraction(1, 3), 2]]])
