@@ -611,6 +611,40 @@ def _fmt_point(p: Any) -> str:
     return "(" + ", ".join(f"{float(v):.4g}" for v in np.asarray(p).ravel()) + ")"
 
 
+def _region_functions(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """``(count, enumerate, client)``: the serial API, or its Dask counterparts for
+    ``--parallel local`` / ``--scheduler ADDRESS`` (the client, if any, is closed by the caller)."""
+    import functools
+    import inspect
+
+    count, enumerate_regions = _api("count_linear_regions"), _api("linear_regions")
+    if not (args.parallel or args.scheduler):
+        return count, enumerate_regions, None
+    if args.parallel and args.scheduler:
+        raise CLIError("give either --parallel local or --scheduler ADDRESS, not both")
+    if "parallel" not in inspect.signature(count).parameters:
+        try:
+            from .parallel import count_parallel, regions_parallel
+        except ImportError:
+            raise CLIError(
+                "--parallel and --scheduler need the Dask support of tropnet (tropnet.parallel)"
+            ) from None
+        count, enumerate_regions = count_parallel, regions_parallel
+    client = None
+    mode = args.parallel
+    if args.scheduler:
+        from .parallel import connect
+
+        client = connect(args.scheduler)  # ConnectionError (one line) within a few seconds
+        mode = "dask"
+    bind = functools.partial
+    return (
+        bind(count, parallel=mode, client=client),
+        bind(enumerate_regions, parallel=mode, client=client),
+        client,
+    )
+
+
 def _cmd_regions(args: argparse.Namespace) -> int:
     net = load_network(args.model)
     dom = _box(*args.domain) if args.domain else None
@@ -619,18 +653,16 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         raise CLIError("--plot needs a bounded domain: add --domain LO HI")
     if args.plot and net.input_dim != 2:
         raise CLIError(f"--plot draws 2-input networks only; this one has {net.input_dim} inputs")
-    extra: dict[str, Any] = {}
-    if args.parallel:
-        import inspect
-
-        if "parallel" not in inspect.signature(_api("count_linear_regions")).parameters:
-            raise CLIError("--parallel needs the Dask support of tropnet, which this build does not have")
-        extra["parallel"] = args.parallel
-    if args.count_only and not (args.plot or args.json):
-        n = _api("count_linear_regions")(net, dom, kind=args.kind, exact=args.exact, **extra)
-        print(f"{n} {args.kind} region{'s' if n != 1 else ''} on {where}")
-        return 0
-    regs = _api("linear_regions")(net, dom, kind=args.kind, exact=args.exact, **extra)
+    count, enumerate_regions, client = _region_functions(args)
+    try:
+        if args.count_only and not (args.plot or args.json):
+            n = count(net, dom, kind=args.kind, exact=args.exact)
+            print(f"{n} {args.kind} region{'s' if n != 1 else ''} on {where}")
+            return 0
+        regs = enumerate_regions(net, dom, kind=args.kind, exact=args.exact)
+    finally:
+        if client is not None:
+            client.close()
     print(f"{len(regs)} {args.kind} region{'s' if len(regs) != 1 else ''} on {where}")
     if not args.count_only:
         shown = min(len(regs), args.max_print)
@@ -752,6 +784,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--max-print", type=int, default=20, help="regions listed (default: %(default)s)")
     r.add_argument(
         "--parallel", choices=("local",), default=None, help="run on a local Dask cluster (tropnet[dask])"
+    )
+    r.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS (tcp://host:8786)"
     )
     r.set_defaults(func=_cmd_regions)
     return p
