@@ -174,3 +174,15 @@ def test_peer_counts_on_box(widths, expected):
 def test_peer_count_3d():
     # [3,8,8,1] seed 1 on [-5,5]^3: 580 cells (regions_prototypes.md, equal to affinitree)
     assert count_linear_regions(random_mlp([3, 8, 8, 1], seed=1), Box(-5, 5), kind="activation") == 580
+
+
+@pytest.mark.parametrize("widths", [[2, 16, 16, 1], [3, 10, 10, 1]])
+def test_zero_bias_network_cells_are_cones(widths):
+    # without biases the network is positively homogeneous: every cell is a cone with apex 0,
+    # so every cell meets [-1, 1]^d and the box count equals the R^d count; all hyperplanes of
+    # the first layer pass through the origin (a maximally degenerate vertex)
+    Ws = [layer.weight for layer in random_mlp(widths, seed=0).layers if hasattr(layer, "weight")]
+    net = Network.from_arrays(Ws, [np.zeros(W.shape[0]) for W in Ws])
+    on_box = count_linear_regions(net, Box(-1, 1), kind="activation")
+    assert on_box == count_linear_regions(net, kind="activation")
+    assert on_box == count_linear_regions(net.to_exact(), Box(-1, 1), kind="activation", exact=True)
