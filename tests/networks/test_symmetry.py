@@ -641,3 +641,31 @@ def test_canonical_form_exact_for_degenerate_maxout(seed):
     other = random_equivalent(net, seed=seed, rescale=True)
     assert canonical_form(other) == canonical_form(net)
     assert equivalent(net, other)
+
+
+def _maxout_group(m, k):
+    """All permutations of m groups of k units that keep the groups (the wreath product)."""
+    out = []
+    for groups in itertools.permutations(range(m)):
+        for inner in itertools.product(*[list(itertools.permutations(range(k)))] * m):
+            out.append(np.concatenate([g * k + np.array(p) for g, p in zip(groups, inner)]))
+    return out
+
+
+@given(seed=st.integers(0, 10**6))
+def test_maxout_orbit_size_against_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    net = Network(
+        [
+            Linear(rng.integers(0, 2, (4, 2)), rng.integers(0, 2, 4)),
+            Maxout(2),
+            Linear(rng.integers(-1, 2, (3, 2)), rng.integers(0, 2, 3)),
+            ReLU(),
+            Linear(rng.integers(0, 2, (1, 3))),
+        ]
+    )
+    group = list(itertools.product(_maxout_group(2, 2), itertools.permutations(range(3))))
+    stab = sum(permute_hidden(net, [p, np.array(q)]) == net for p, q in group)
+    count = equivalent_parameter_count(net)
+    assert count.architecture == len(group) == 48
+    assert count.architecture == count.orbit * stab

@@ -367,12 +367,15 @@ def _multiplicity_factorials(keys: list) -> int:
 
 
 class _UnitGraph:
-    """The hidden units of a network without Maxout as a layered, edge-labelled graph with
-    fixed inputs and outputs: ``unit[s]`` labels each unit of hidden layer ``s`` by what
-    does not depend on the order of other hidden units (its cell, bias, its weights from
-    the inputs for ``s = 0``, its weights to the outputs for the last layer), ``edge[s]``
-    (``s >= 1``) labels the weight block between unit ``u`` of layer ``s`` and unit ``v`` of
-    layer ``s - 1``.  Its automorphisms are exactly the stabiliser of the parameters."""
+    """The hidden units of a network as a layered, edge-labelled graph with fixed inputs
+    and outputs; a Maxout group is one node.  ``unit[s]`` labels each node of hidden layer
+    ``s`` by what does not depend on the order of other hidden units (cell, biases, weights
+    from the inputs for ``s = 0``, weights to the outputs for the last layer; for a group,
+    the multisets of these over its rows), ``edge[s]`` (``s >= 1``) labels the weights
+    between node ``u`` of layer ``s`` and node ``v`` of layer ``s - 1`` (for a group, the
+    multiset over its rows).  A group's rows must also match as whole vectors, which
+    :meth:`is_automorphism` checks.  The stabiliser of the parameters is the automorphism
+    group times, for every group, the permutations of its identical rows (:attr:`within`)."""
 
     def __init__(self, net: Network, slots: list[_Slot]) -> None:
         ids: dict[Any, int] = {}
@@ -380,24 +383,52 @@ class _UnitGraph:
         def label(keys: list) -> np.ndarray:
             return np.array([ids.setdefault(k, len(ids)) for k in keys], dtype=np.int64)
 
-        self.unit, self.edge = [], []
+        def grouped(keys: list, k: int) -> list:
+            return [tuple(sorted(keys[j : j + k])) for j in range(0, len(keys), k)]
+
+        self.unit, self.edge, self.rows, self.k = [], [], [], [s.k for s in slots]
+        self.within = 1
         last = len(slots) - 1
         for i, s in enumerate(slots):
-            prod = net.layers[s.producer]
+            prod, m = net.layers[s.producer], s.n // s.k
             inc = _incoming(prod)
-            own = _row_keys(inc) if i == 0 else _row_keys(prod.bias[:, None])
-            keys = [("u", int(c), k) for c, k in zip(s.cells, own)]
+            if i == 0:
+                row_ids = label([("r", key) for key in _row_keys(inc)])[:, None]
+            else:
+                prev = slots[i - 1]
+                m_prev = prev.n // prev.k
+                blocks = _outgoing(prod, m_prev, prev.interleaved).reshape(m_prev, s.n, -1)  # [v, row, :]
+                flat = _row_keys(blocks.transpose(1, 0, 2).reshape(s.n * m_prev, -1))
+                row_ids = label([("e", key) for key in flat]).reshape(s.n, m_prev)
+                bias = label([("b", key) for key in _row_keys(prod.bias[:, None])])
+                row_ids = np.hstack([row_ids, bias[:, None]])  # last column: the bias
+            self.rows.append(row_ids)  # (rows, m_prev + 1) or (rows, 1) for s = 0
+            row_keys = [tuple(r) for r in row_ids.tolist()]
+            for j in range(m):
+                self.within *= _multiplicity_factorials(row_keys[j * s.k : (j + 1) * s.k])
+            own = grouped([tuple(r[-1:]) if i > 0 else tuple(r) for r in row_ids.tolist()], s.k)
+            keys = [("u", int(c), key) for c, key in zip(s.cells[:: s.k], own)]
             if i == last:
-                out = _row_keys(_outgoing(net.layers[s.consumer], s.n, s.interleaved))
-                keys = [k + (o,) for k, o in zip(keys, out)]
+                out = _row_keys(_outgoing(net.layers[s.consumer], m, s.interleaved))
+                keys = [key + (o,) for key, o in zip(keys, out)]
             self.unit.append(label(keys))
             if i > 0:
-                prev = slots[i - 1]
-                blocks = _outgoing(prod, prev.n, prev.interleaved).reshape(prev.n, s.n, -1)  # [v, u, :]
-                flat = _row_keys(blocks.transpose(1, 0, 2).reshape(s.n * prev.n, -1))
-                self.edge.append(label([("e", k) for k in flat]).reshape(s.n, prev.n))
+                cols = [grouped(row_ids[:, v].tolist(), s.k) for v in range(row_ids.shape[1] - 1)]
+                self.edge.append(label([("g", c) for col in cols for c in col]).reshape(-1, m).T)
             else:
                 self.edge.append(None)
+
+    def _rows_match(self, s: int, sigma: list[np.ndarray]) -> bool:
+        """Maxout layer ``s``: every group ``g`` has the rows of group ``sigma(g)`` (as a
+        multiset of whole rows, read through the previous layer's permutation)."""
+        k, rows = self.k[s], self.rows[s]
+        cols = np.r_[sigma[s - 1], rows.shape[1] - 1] if s > 0 else np.arange(rows.shape[1])
+        moved = rows[:, cols]
+        for g, h in enumerate(sigma[s]):
+            mine = sorted(map(tuple, rows[g * k : (g + 1) * k].tolist()))
+            if mine != sorted(map(tuple, moved[h * k : (h + 1) * k].tolist())):
+                return False
+        return True
 
     def refine(self, colors: list[np.ndarray]) -> list[np.ndarray]:
         """Colour refinement (1-WL) until stable; colours are canonical ranks of signatures."""
@@ -421,6 +452,8 @@ class _UnitGraph:
             if not np.array_equal(self.unit[s][sg], self.unit[s]):
                 return False
             if s > 0 and not np.array_equal(self.edge[s][np.ix_(sg, sigma[s - 1])], self.edge[s]):
+                return False
+            if self.k[s] > 1 and not self._rows_match(s, sigma):
                 return False
         return True
 
@@ -449,6 +482,11 @@ class _UnitGraph:
                     continue
                 if s > 0 and not (self.edge[s][idx] == self.edge[s][idx[0]]).all():
                     return False
+                if self.k[s] > 1:  # whole rows too, position by position
+                    k, rows = self.k[s], self.rows[s]
+                    first = sorted(map(tuple, rows[idx[0] * k : (idx[0] + 1) * k].tolist()))
+                    if any(sorted(map(tuple, rows[g * k : (g + 1) * k].tolist())) != first for g in idx[1:]):
+                        return False
                 nxt = self.edge[s + 1] if s + 1 < len(colors) else None
                 if nxt is not None and not (nxt[:, idx] == nxt[:, idx[:1]]).all():
                     return False
@@ -503,12 +541,11 @@ def equivalent_parameter_count(net: Network) -> ParameterCount:
     ``orbit`` is ``architecture / |Stab|``, ``Stab`` the permutations that leave the
     parameters unchanged.  Generic parameters have ``Stab = 1``; swapping units with
     identical incoming weights, bias and outgoing weights is in ``Stab``; so are joint
-    permutations of two layers whose ties compensate each other.  Without Maxout, ``|Stab|``
-    is computed exactly as the automorphism group of the weighted layered graph of hidden
-    units (colour refinement, then individualisation with orbit-stabiliser counting; fast
-    unless the point is highly degenerate).  With Maxout, only the swaps of identical
-    units (rows inside a group, and groups with the same rows and outgoing weights) are
-    counted, so there ``orbit`` is an upper bound at doubly degenerate points.
+    permutations of two layers whose ties compensate each other.  ``|Stab|`` is computed
+    exactly, as the automorphism group of the weighted layered graph of hidden units
+    (Maxout groups as nodes, times the permutations of identical rows inside each group):
+    colour refinement, then individualisation with orbit-stabiliser counting — fast unless
+    the point is highly degenerate.
 
     >>> from tropnet import random_mlp
     >>> equivalent_parameter_count(random_mlp([4, 10, 10, 10, 1])).architecture
@@ -520,26 +557,14 @@ def equivalent_parameter_count(net: Network) -> ParameterCount:
     slots = _slots(net)
     arch, stab = 1, 1
     for s in slots:
-        inc = _incoming(net.layers[s.producer])
-        out = _outgoing(net.layers[s.consumer], s.n // s.k, s.interleaved)
         if s.k == 1:
             arch *= math.prod(math.factorial(c) for c in Counter(s.cells.tolist()).values())
-            stab *= _multiplicity_factorials(
-                [(int(c), a, b) for c, a, b in zip(s.cells, _row_keys(inc), _row_keys(out))]
-            )
         else:
             m = s.n // s.k
             arch *= math.factorial(m) * math.factorial(s.k) ** m
-            keys = _row_keys(inc)
-            group_keys = []
-            for j in range(m):
-                block = keys[j * s.k : (j + 1) * s.k]
-                stab *= _multiplicity_factorials(block)
-                group_keys.append(tuple(sorted(block)))
-            stab *= _multiplicity_factorials([(g, o) for g, o in zip(group_keys, _row_keys(out))])
-    if slots and all(s.k == 1 for s in slots):
+    if slots:
         graph = _UnitGraph(net, slots)
-        stab = graph.count(graph.unit)
+        stab = graph.count(graph.unit) * graph.within
     return ParameterCount(arch, arch // stab)
 
 
