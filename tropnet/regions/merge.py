@@ -37,6 +37,11 @@ def _walk(stages: list[Stage], patterns: np.ndarray, d: int, exact: bool, collec
     dt = object if exact else np.float64
     one = Fraction(1) if exact else 1.0
     zero = Fraction(0) if exact else 0.0
+    if exact:  # python-flint rationals inside (about 5x faster than Fraction); callers convert back
+        from .refine import _fmpq, _stage_to_q
+
+        stages = [_stage_to_q(st) for st in stages]
+        one, zero = _fmpq(1), _fmpq(0)
     J = np.zeros((C, d, d), dtype=dt)
     J[:] = zero
     for i in range(d):
@@ -85,7 +90,8 @@ def _walk(stages: list[Stage], patterns: np.ndarray, d: int, exact: bool, collec
 
 
 def output_maps(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool = False):
-    """The affine map ``x -> W x + c`` of the network on each cell: ``(W (C, out, d), c (C, out))``.
+    """The affine map ``x -> W x + c`` of the network on each cell: ``(W (C, out, d), c (C, out))``
+    (``Fraction`` entries when ``exact``).
 
     >>> from tropnet import Network
     >>> from tropnet.regions.refine import stages_from_network
@@ -94,6 +100,10 @@ def output_maps(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: boo
     [1.0, -1.0]
     """
     J, c, _ = _walk(stages, patterns, d, exact, False)
+    if exact:
+        from .refine import _from_q
+
+        return _from_q(J), _from_q(c)
     return J, c
 
 
@@ -149,6 +159,12 @@ def maps_and_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: b
                     same = (groups[g, i] == wmem)[:, None]
                     fl.append(np.where(same, -1, (col + g) * (1 << 20) + i))
             del ar
+    if exact:
+        from .refine import _from_q
+
+        Wout, cout = _from_q(Wout), _from_q(cout)
+        As = [_from_q(a) for a in As]
+        bs = [_from_q(b) for b in bs]
     if not As:
         dt = object if exact else np.float64
         return (
@@ -222,10 +238,10 @@ def cell_facets(
         ids = vert_ids[gidx]
         P = X[ids]  # (k, vm, d)
         tt = tvals[ids]  # (k, vm)
-        sl = np.matmul(A[cs], np.swapaxes(P, 1, 2)) - b[cs][:, :, None] * tt[:, None, :]
         if exact:
-            tight = sl == 0
+            tight = _exact_zero_slacks(A[cs], b[cs], P, tt, valid)
         else:
+            sl = np.matmul(A[cs], np.swapaxes(P, 1, 2)) - b[cs][:, :, None] * tt[:, None, :]
             tol = rtol * (norms[cs] * scale + np.abs(b[cs]))
             tight = np.abs(sl) <= tol[:, :, None]
         tight &= valid[:, None, :]
@@ -255,6 +271,27 @@ def cell_facets(
             sel = tight[ci, r]
             centre[(int(cs[ci]), int(r))] = (P[ci][sel].sum(axis=0), tt[ci][sel].sum())
     return out, coinc, centre
+
+
+def _exact_zero_slacks(A, b, P, tt, valid) -> np.ndarray:
+    """``A P^T - b t == 0`` for exact (Fraction) blocks, deciding most entries in floats: a
+    float slack farther from zero than a rigorous bound on its error is not zero, and only the
+    rest is evaluated exactly."""
+    Af, bf = A.astype(np.float64), b.astype(np.float64)
+    Pf, tf = P.astype(np.float64), tt.astype(np.float64)
+    d = A.shape[2]
+    sl = np.matmul(Af, np.swapaxes(Pf, 1, 2)) - bf[:, :, None] * tf[:, None, :]
+    mag = (
+        np.matmul(np.abs(Af), np.swapaxes(np.abs(Pf), 1, 2)) + np.abs(bf)[:, :, None] * np.abs(tf)[:, None, :]
+    )
+    # inputs rounded to nearest (relative u each), then a (d+1)-term dot product: a generous 4(d+3) u
+    maybe = (np.abs(sl) <= 4 * (d + 3) * 2.0**-53 * mag * (1 + 1e-6) + 1e-300) & valid[:, None, :]
+    ci, r, v = np.nonzero(maybe)
+    tight = np.zeros(sl.shape, dtype=bool)
+    if len(ci):
+        ex = (A[ci, r, :] * P[ci, v, :]).sum(axis=1) - b[ci, r] * tt[ci, v]
+        tight[ci, r, v] = ex == 0
+    return tight
 
 
 def patterns_at(stages: list[Stage], X: np.ndarray) -> np.ndarray:
