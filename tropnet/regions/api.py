@@ -32,8 +32,9 @@ in python-flint rationals with exact zero tests.  Regions, halfspaces,
 maps and linear counts with ``exact=True`` always come from the rational pass and hold
 ``Fraction`` entries (their facets are decided by a rigorous float filter, near-zero slacks
 exactly); maps are compared exactly.  Measured: 20-35x the float time for exact
-``linear_regions`` of small networks ([2,16,16,1], [3,8,8,1], [4,8,8,1]).  Float mode decides ties with the relative
-tolerance documented in :mod:`tropnet.regions.refine`: it can merge cells thinner than about
+``linear_regions`` of small networks ([2,16,16,1], [3,8,8,1], [4,8,8,1]).  Float mode decides
+ties with the relative tolerance documented in :mod:`tropnet.regions.refine`: it can merge cells
+thinner than about
 ``1e-9`` times a unit's range into a neighbour (so counts can be too low, and linear regions
 merged wrongly), which ``exact=True`` never does.
 
