@@ -604,6 +604,14 @@ def test_region_path_exact_and_custom_loss():
         region_path(a, b, Box(-2, 2), steps=1)
     with pytest.raises(TypeError, match="loss"):
         region_path(a, b, Box(-2, 2), data=(x, x), loss="mse")
+    with pytest.raises(ValueError, match="align"):
+        region_path(a, b, Box(-2, 2), align="graph")
+    with pytest.raises(ValueError, match="data"):
+        region_path(a, b, Box(-2, 2), align="activations")
+    path = region_path(
+        a, random_equivalent(a, seed=3), Box(-2, 2), steps=3, align="activations", data=(x, np.zeros(10))
+    )
+    assert len(set(path.regions_aligned.tolist())) == 1  # matched back onto a: a constant path
 
 
 # ------------------------------------------------------------------ algebraic laws

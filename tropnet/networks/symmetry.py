@@ -1461,14 +1461,16 @@ def region_path(
     net_b: Network,
     domain: Any,
     steps: int = 11,
-    align: bool = True,
+    align: bool | str = True,
     data: Any = None,
     kind: str = "linear",
     loss: Any = None,
 ) -> RegionPath:
     """Linear-region counts (and loss, when ``data=(X, Y)`` is given) along the straight
     path ``interpolate(net_a, net_b, t)``, ``t`` in ``[0, 1]`` (``steps`` points), and, when
-    ``align``, along the path to ``net_b`` weight-matched to ``net_a`` (:func:`align`).
+    ``align``, along the path to ``net_b`` matched to ``net_a`` by :func:`align` (``True`` or
+    ``"weights"``: weight matching; ``"activations"``: activation matching on ``data``'s
+    inputs).
 
     The tropical view of linear mode connectivity: the two ends compute the functions of
     ``net_a`` and ``net_b``; in between the parameters, and so the pieces, change.  Exact
@@ -1489,6 +1491,10 @@ def region_path(
         raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
     if data is not None and (not isinstance(data, (tuple, list)) or len(data) != 2):
         raise TypeError("data must be a pair (X, Y) of inputs and targets")
+    if align not in (True, False, "weights", "activations"):
+        raise ValueError(f"align must be True, False, 'weights' or 'activations', got {align!r}")
+    if align == "activations" and data is None:
+        raise ValueError("region_path(align='activations') needs data=(X, Y)")
     if loss is not None and not callable(loss):
         raise TypeError(f"loss must be a callable loss(outputs, targets), got {type(loss).__name__}")
     exact = net_a.exact and net_b.exact
@@ -1503,5 +1509,7 @@ def region_path(
     regions, losses = walk(net_b)
     regions_al = loss_al = None
     if align:
-        regions_al, loss_al = walk(_align_networks(net_a, net_b)[0])
+        method = "activations" if align == "activations" else "weights"
+        x = None if data is None else data[0]
+        regions_al, loss_al = walk(_align_networks(net_a, net_b, method=method, data=x)[0])
     return RegionPath(np.array([float(t) for t in ts]), regions, losses, regions_al, loss_al)
