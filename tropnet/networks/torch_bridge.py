@@ -46,6 +46,7 @@ except ImportError as err:  # pragma: no cover - depends on the environment
         "the PyTorch bridge needs torch; install it with `pip install tropnet[torch]`"
     ) from err
 
+from . import conv as _conv
 from .layers import GroupMax, Identity, Layer, LeakyReLU, Linear, Maxout, MaxPool1d, ReLU, Threshold
 from .network import Network
 
@@ -297,6 +298,20 @@ FROM_TORCH: dict[str | type, FromTorch] = {
     TorchGroupMax: _from_group_max,
 }
 
+# convolutions, 2D pools and BatchNorm2d (tropnet.networks.conv)
+FROM_TORCH.update(
+    {
+        "Conv1d": _conv.conv_from_torch,
+        "Conv2d": _conv.conv_from_torch,
+        "MaxPool2d": _conv.pool2d_from_torch,
+        "AvgPool2d": _conv.pool2d_from_torch,
+        "Unflatten": _conv.unflatten_from_torch,
+        "BatchNorm2d": lambda m, shape, path: _conv.batchnorm2d_from_affine(
+            *_batchnorm_affine(m, path), shape, path
+        ),
+    }
+)
+
 #: Modules that are not piecewise linear (or not continuous), with the reason given to users.
 _NOT_PIECEWISE_LINEAR = {
     "Sigmoid": "the logistic function is smooth and curved",
@@ -441,7 +456,7 @@ def network_from_torch(module: Any, input_shape: Shape | int | None = None) -> N
             msg = f"layer {msg}" if msg.startswith(f"{path} (") else f"{prefix}: {msg}"
             raise type(err)(msg) from None
         layers.extend(new)
-    return Network(_fold_scales(layers, input_dim), input_dim)
+    return Network(_fold_scales(_conv.fold_channel_affine(layers), input_dim), input_dim)
 
 
 class _FoldableScale(Linear):
@@ -514,6 +529,14 @@ TO_TORCH: dict[type, ToTorch] = {
     GroupMax: lambda layer, n: TorchGroupMax(layer.groups, layer.in_features),
 }
 
+# convolutions and 2D pools come back as torch convolutions (tropnet.networks.conv)
+TO_TORCH.update(
+    {
+        cls: lambda layer, n: _conv.conv_to_torch(layer, torch)
+        for cls in (_conv.Conv1d, _conv.Conv2d, _conv.MaxPool2d, _conv.AvgPool2d, _conv.Flatten)
+    }
+)
+
 
 def network_to_torch(net: Network) -> nn.Sequential:
     """A float64 ``torch.nn.Sequential`` computing ``net`` on batches of shape (k, n).
@@ -541,3 +564,6 @@ def network_to_torch(net: Network) -> nn.Sequential:
             modules.append(TO_TORCH[type(p)](p, n))
             n = p.out_features(n)
     return nn.Sequential(*modules)
+
+# algebra-valued layers come back as AlgebraLinear (registers itself in the tables above)
+from . import torch_algebra as _torch_algebra  # noqa: E402,F401
