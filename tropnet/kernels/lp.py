@@ -13,20 +13,51 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["chebyshev_center", "chebyshev_centers", "bounding_box", "solve_lp"]
+__all__ = ["new_highs", "chebyshev_center", "chebyshev_centers", "bounding_box", "solve_lp"]
 
 _HIGHS = None
+
+
+def new_highs(presolve: bool = False):
+    """A silent ``highspy.Highs`` model (presolve off by default).
+
+    HiGHS prints a banner to the process's standard output when its first model is created,
+    before any option can be set; it is sent to ``/dev/null`` here so that command-line output
+    and notebooks stay clean.
+
+    >>> new_highs().getOptionValue("output_flag")[1]
+    False
+    """
+    import os
+    import sys
+
+    import highspy
+
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (some embedded interpreters)
+        saved = None
+    if saved is not None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    try:
+        h = highspy.Highs()
+    finally:
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+    h.setOptionValue("output_flag", False)
+    if not presolve:
+        h.setOptionValue("presolve", "off")
+    return h
 
 
 def _highs():
     global _HIGHS
     if _HIGHS is None:
-        import highspy
-
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("presolve", "off")
-        _HIGHS = h
+        _HIGHS = new_highs()
     return _HIGHS
 
 

@@ -1129,8 +1129,9 @@ def _interior_point(E: np.ndarray, c: np.ndarray, i: int, bound: float = 1e6) ->
         return np.zeros(n)
     # (E_j - E_i) x + t <= c_i - c_j,  maximise t <= 1
     A = np.hstack([E[others] - E[i], np.ones((others.size, 1))])
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    from ..kernels.lp import new_highs
+
+    h = new_highs(presolve=True)
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n + 1, int(others.size)
