@@ -168,3 +168,19 @@ def test_compare_algebras_parallel_equals_serial(client):
     serial = tropnet.compare_algebras(["R", "C", "H"], 2, 1, **kw)
     par = tropnet.compare_algebras(["R", "C", "H"], 2, 1, parallel="dask", client=client, **kw)
     assert par == serial
+
+
+def test_public_api_takes_parallel(client):
+    net = tropnet.random_mlp([3, 6, 6, 1], seed=11)
+    dom = tropnet.Box(-4, 4)
+    for kind in ("activation", "linear"):
+        serial = tropnet.count_linear_regions(net, dom, kind=kind)
+        assert tropnet.count_linear_regions(net, dom, kind=kind, parallel="dask", client=client) == serial
+        assert len(tropnet.linear_regions(net, dom, kind=kind, parallel="dask", client=client)) == serial
+    with pytest.raises(ValueError, match="cannot be combined"):
+        tropnet.count_linear_regions(net, dom, parallel="dask", client=client, symmetry=tropnet.symmetric_group(3))
+
+
+def test_parallel_local_starts_and_closes_its_cluster():
+    net = tropnet.random_mlp([2, 5, 5, 1], seed=2)
+    assert tropnet.count_linear_regions(net, parallel="local") == tropnet.count_linear_regions(net)

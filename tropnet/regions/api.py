@@ -621,6 +621,8 @@ def linear_regions(
     max_regions: int | None = None,
     progress: bool | None = None,
     symmetry: Any = None,
+    parallel: str | None = None,
+    client: Any = None,
 ) -> RegionSet:
     """Every region of ``obj`` on ``domain`` as a :class:`~tropnet.RegionSet`.
 
@@ -638,6 +640,9 @@ def linear_regions(
         invariant: enumerate its fundamental domain only and return a
         :class:`~tropnet.regions.symmetric.SymmetricRegionSet` (one representative per orbit,
         with exact orbit sizes; ``len`` is the full count).
+    parallel, client : ``None`` (serial, the default), ``"local"`` (a local Dask cluster for
+        this call) or ``"dask"`` (``client``, or the current default client): the same regions
+        as serial, see :mod:`tropnet.parallel` (requires ``pip install tropnet[dask]``).
 
     >>> import tropnet
     >>> from tropnet.algebra.polynomial import variables
@@ -646,6 +651,15 @@ def linear_regions(
     >>> len(rs), rs.num_cells
     (3, 4)
     """
+    if parallel is not None or client is not None:
+        if symmetry is not None:
+            raise ValueError("symmetry= and parallel= cannot be combined yet; use one of them")
+        from ..parallel import regions_parallel
+
+        return regions_parallel(
+            obj, domain, kind=kind, exact=exact, max_regions=max_regions, progress=progress,
+            parallel=parallel or "dask", client=client,
+        )
     if symmetry is not None:  # enumerate a fundamental domain only (tropnet.regions.symmetric)
         from .symmetric import linear_regions_symmetric
 
@@ -666,6 +680,8 @@ def count_linear_regions(
     max_regions: int | None = None,
     progress: bool | None = None,
     symmetry: Any = None,
+    parallel: str | None = None,
+    client: Any = None,
 ) -> int:
     """The number of regions of ``obj`` on ``domain`` (see :func:`linear_regions`); for
     ``kind="activation"`` no halfspaces, maps or adjacency are computed.
@@ -674,6 +690,15 @@ def count_linear_regions(
     >>> tropnet.count_linear_regions(tropnet.random_mlp([2, 8, 8, 1], seed=0), kind="activation")
     113
     """
+    if parallel is not None or client is not None:  # Dask, same answer (tropnet.parallel)
+        if symmetry is not None:
+            raise ValueError("symmetry= and parallel= cannot be combined yet; use one of them")
+        from ..parallel import count_parallel
+
+        return count_parallel(
+            obj, domain, kind=kind, exact=exact, max_regions=max_regions, progress=progress,
+            parallel=parallel or "dask", client=client,
+        )
     if symmetry is not None:  # enumerate a fundamental domain only (tropnet.regions.symmetric)
         from .symmetric import count_linear_regions_symmetric
 
