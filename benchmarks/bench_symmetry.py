@@ -94,5 +94,40 @@ def main() -> None:
     )
 
 
+def cyclic() -> None:
+    """Groups without reflections: the cyclic shift C_n (pieces glued across the walls)."""
+    from tropnet import cyclic_group
+
+    print(
+        "| model | group | n | models | full count (mean) | symmetric == full | representatives (mean) "
+        "| full s | symmetric s | speed-up |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    dom = Box(-20, 20)
+    for n in (3, 4, 5):
+        G = cyclic_group(n)
+        full, sym, reps, tf, ts = [], [], [], [], []
+        for seed in range(MODELS):
+            net = deepsets(n, (1, 2, 1), seed=seed)
+            a, t1 = _timed(count_linear_regions, net, dom)
+            S, t2 = _timed(linear_regions_symmetric, net, dom, G)
+            full.append(a)
+            sym.append(len(S))
+            reps.append(len(S.representatives))
+            tf.append(t1)
+            ts.append(t2)
+        eq = sum(int(x == y) for x, y in zip(full, sym))
+        print(
+            f"| (1, 2, 1) | C_{n} | {n} | {MODELS} | {np.mean(full):.1f} | {eq}/{MODELS} "
+            f"| {np.mean(reps):.1f} "
+            f"| {np.median(tf):.3f} | {np.median(ts):.3f} | {np.median(np.array(tf) / np.array(ts)):.2f} |"
+        )
+
+
 if __name__ == "__main__":
-    main()
+    if "--cyclic" in sys.argv:
+        cyclic()
+    else:
+        main()
+        print()
+        cyclic()

@@ -626,6 +626,9 @@ def _glue_across_walls(rs: Any, group: SymmetryGroup, exact: bool) -> tuple[np.n
                 if _touches(A, b, u, exact):
                     touching[w].append((i, A, b))
     edges: list[tuple[int, int, int]] = []  # (piece, element index, piece)
+    Wx = [np.asarray(reg.affine_map[0]) for reg in rs]
+    Wf = [np.asarray(W, dtype=np.float64) for W in Wx]
+    Wscale = max(1.0, max((float(np.abs(W).max(initial=0)) for W in Wf), default=1.0))
     for w, (u, k, _) in enumerate(walls):
         g = elements[k]
         w_inv = wall_of_element.get(index[g.T.tobytes()])
@@ -636,16 +639,28 @@ def _glue_across_walls(rs: Any, group: SymmetryGroup, exact: bool) -> tuple[np.n
             B = B.astype(object)
         gT = g.T.astype(object) if exact else g.T.astype(np.float64)
         systems, pairs = [], []
-        for i, A, b in touching[w]:
-            for j, A2, b2 in touching[w_inv]:
-                M = np.vstack([A, A2.dot(gT)])
-                h = np.concatenate([b, b2])
-                MB = M.dot(B)
-                zero = np.all(MB == 0, axis=1) if exact else np.all(np.abs(MB) <= 1e-12, axis=1)
-                if np.any(zero & (h < 0)):
-                    continue
-                systems.append((MB[~zero], h[~zero]))
-                pairs.append((i, j))
+        left, right = touching[w], touching[w_inv]
+        if not left or not right:
+            continue
+        # the maps must agree (W_i = W_j g^T) before any LP: a vectorised float prefilter, then
+        # the exact (or relative-tolerance) comparison on the survivors
+        WL = np.array([Wf[i] for i, _, _ in left])
+        WR = np.array([Wf[j] for j, _, _ in right]) @ g.T.astype(np.float64)
+        gap = np.abs(WL[:, None, :, :] - WR[None, :, :, :]).max(axis=(2, 3))
+        for a, c in zip(*np.nonzero(gap <= 1e-6 * Wscale)):
+            i, A, b = left[a]
+            j, A2, b2 = right[c]
+            Wi, Wjg = Wx[i], Wx[j].dot(gT)
+            if not (bool(np.all(Wi == Wjg)) if exact else bool(np.allclose(Wi, Wjg, rtol=1e-9, atol=1e-9))):
+                continue
+            M = np.vstack([A, A2.dot(gT)])
+            h = np.concatenate([b, b2])
+            MB = M.dot(B)
+            zero = np.all(MB == 0, axis=1) if exact else np.all(np.abs(MB) <= 1e-12, axis=1)
+            if np.any(zero & (h < 0)):
+                continue
+            systems.append((MB[~zero], h[~zero]))
+            pairs.append((i, j))
         if not systems:
             continue
         slack = _slacks(
@@ -655,12 +670,7 @@ def _glue_across_walls(rs: Any, group: SymmetryGroup, exact: bool) -> tuple[np.n
             tol = (
                 0 if exact else 1e-9 * max(1.0, float(np.max(np.abs(np.asarray(t, dtype=float)), initial=0)))
             )
-            if r <= tol:
-                continue
-            Wi, Wj = np.asarray(rs[i].affine_map[0]), np.asarray(rs[j].affine_map[0])
-            Wjg = Wj.dot(gT)
-            same = bool(np.all(Wi == Wjg)) if exact else bool(np.allclose(Wi, Wjg, rtol=1e-9, atol=1e-9))
-            if same:
+            if r > tol:
                 edges.append((i, k, j))
     adj: list[list[tuple[int, int]]] = [[] for _ in range(len(rs))]
     for i, k, j in edges:
