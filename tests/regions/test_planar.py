@@ -177,6 +177,21 @@ def test_maxout_and_group_max():
                              Maxout(2), Linear(np.ones((1, 3)))]), [-2, -2], [2, 2], 16.0)
 
 
+def test_tropical_polynomial_dominance_cells():
+    # one GroupMax group of hundreds of monomials: the cells are the upper-hull monomials'
+    # dominance regions (all of them meet the box)
+    api = pytest.importorskip("tropnet.regions.api")
+    from tropnet import TropicalPolynomial
+
+    rng = np.random.default_rng(0)
+    p = TropicalPolynomial(rng.integers(0, 30, size=(300, 2)).tolist(), rng.integers(-50, 50, size=300).tolist())
+    net = api.as_network(p)
+    assert count_cells(net, -1e4, 1e4) == p.num_linear_regions()
+    cells = enumerate_cells(net, -1e4, 1e4)
+    assert len(cells) == p.num_linear_regions()
+    assert exact_patterns(net, cells.points) == [tuple(r) for r in cells.patterns.tolist()]
+
+
 def test_polyhedral_domain():
     # the triangle x >= -1, y >= -1, x + y <= 1 inside the box [-5, 5]^2
     A, b = [[-1, 0], [0, -1], [1, 1]], [1, 1, 1]

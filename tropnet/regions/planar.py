@@ -478,6 +478,42 @@ def _prune(
     polys.end[children] = polys.ptr[children] + n_keep
 
 
+def _next_group_step(
+    polys: _Polygons, verts: _Vertices, lay: _Layer, act: np.ndarray, q: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The next cut of a ``GroupMax`` group on each active polygon, or the end of the group.
+
+    With ``w`` the polygon's current winner and ``d_j = z_j - z_w`` on it: an earlier input
+    identical to ``w`` (``|d_j| <= tol`` at every vertex) takes over at once (ties on an open
+    set go to the earlier index); the group is done when no input exceeds ``w`` by more
+    than ``tol`` at some vertex; otherwise the polygon is cut by the strongest challenger
+    (largest ``max d_j``), whose side ``d_j > 0`` it wins.  Any order of challengers gives
+    the cells of constant first-argmax, and the strongest first keeps the rounds few for
+    wide groups (tropical polynomials with many monomials).
+    Returns the polygons to cut, their pairs, the challengers and ``d_j``'s coefficients.
+    """
+    A = len(act)
+    ar = np.arange(A)
+    w = polys.pat[act, lay.pair_unit[q]].astype(np.int64)
+    F = lay.fits[q]  # (A, k, 3)
+    rows = polys.rows[act]
+    X, Y = verts.xy[0][rows], verts.xy[1][rows]  # (A, m)
+    lin = F[:, :, 0:1] * X[:, None, :] + F[:, :, 1:2] * Y[:, None, :]  # (A, k, m), without h
+    d = lin - lin[ar, w][:, None, :] + (F[:, :, 2] - F[ar, w, 2][:, None])[:, :, None]
+    top = np.maximum.reduce(d, axis=2)
+    bot = np.minimum.reduce(d, axis=2)
+    tol = lay.tol[q][:, None]
+    idx = np.arange(lay.k)[None, :]
+    tie = (top <= tol) & (bot >= -tol) & (idx < w[:, None])
+    w = np.where(tie.any(axis=1), tie.argmax(axis=1), w)  # identical earlier input: same d
+    polys.pat[act, lay.pair_unit[q]] = w
+    beat = top > tol
+    has = beat.any(axis=1)
+    polys.ptr[act[~has]] += 1
+    j = np.where(beat, top, -np.inf).argmax(axis=1)[has]
+    return act[has], q[has], j, (F[ar[has], j] - F[ar[has], w[has]])
+
+
 def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | None) -> None:
     """Cut every polygon by all its candidates, in rounds."""
     cpool = _CandidatePool(len(lay.pair_root))
@@ -486,13 +522,13 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         if len(act) == 0:
             return
         q = cpool.buf[polys.ptr[act]]
-        unit = lay.pair_unit[q]
         if lay.group:
-            j = polys.step[act]
-            w = polys.pat[act, unit]
-            coef = lay.fits[q, j] - lay.fits[q, w]
+            act, q, j, coef = _next_group_step(polys, verts, lay, act, q)
+            if len(act) == 0:
+                continue
         else:
             coef = lay.fits[q]
+        unit = lay.pair_unit[q]
         rows = polys.rows[act]
         s = verts.eval(coef, rows)
         tol = lay.tol[q]
@@ -503,12 +539,7 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         # the whole polygon on the + side takes the new label; on the - side it keeps the old
         on_plus = plus & ~split
         polys.pat[act[on_plus], unit[on_plus]] = label[on_plus]
-        if lay.group:
-            polys.step[act] += 1
-            done = polys.step[act] >= lay.k
-            polys.ptr[act[done]] += 1
-            polys.step[act[done]] = 1
-        else:
+        if not lay.group:  # a group ends in _next_group_step
             polys.ptr[act] += 1
         sp = act[split]
         if len(sp) == 0:
