@@ -546,6 +546,20 @@ def build_region_set(found: FoundCells, kind: str) -> RegionSet:
     )
 
 
+def _facet_centre(found: FoundCells, c: int, a: np.ndarray, b: Any) -> tuple:
+    """A homogeneous point ``(sum of x, sum of t)`` in the relative interior of the facet
+    ``a x <= b`` of cell ``c``: the sum of the cell's vertices tight on it."""
+    ids = found.vert_ids[found.vert_off[c] : found.vert_off[c + 1]]
+    X, t = found.vert_X[ids], found.vert_t[ids]
+    slack = X.dot(a) - b * t
+    if found.exact:
+        tight = np.array([v == 0 for v in slack], dtype=bool)
+    else:
+        scale = float(np.abs(a).sum() * max(1.0, np.abs(X).max()) + abs(b))
+        tight = np.abs(slack) <= 1e-9 * scale
+    return X[tight].sum(axis=0), t[tight].sum()
+
+
 def _geometry(found: FoundCells) -> tuple:
     """Irredundant halfspaces (CSR), facet neighbours and affine maps of every cell."""
     st, d, exact = found.stages, found.d, found.exact
@@ -592,23 +606,43 @@ def _geometry(found: FoundCells) -> tuple:
         ok = (hs[pos] == hn) & (pats[cand] == newpat).all(axis=1)
         nb = np.where(ok, cand, -1)
         nbr[np.nonzero(simple)[0]] = nb
-    # coincident facets (several units vanish on them): read the pattern just across
+    # facets where the one-unit flip found nothing: several units vanish on them (coincident
+    # hyperplanes, possibly of different layers), or the facet lies on the domain's boundary.
+    # Read the pattern just across the facet's centre.  In exact mode this also certifies
+    # completeness: a point across a facet, inside the domain, whose pattern is not a reported
+    # cell would prove a missed cell, and raises instead of returning a wrong answer.
     lookup = None
-    for j in np.nonzero((code >= 0) & coinc[fc, fr])[0]:
+    A_dom, b_dom = found.dom_A, found.dom_b
+    for j in np.nonzero((code >= 0) & (nbr < 0))[0]:
         if lookup is None:
             lookup = {pats[i].tobytes(): i for i in range(C)}
         c, r = int(fc[j]), int(fr[j])
-        sx, stt = centre[(c, r)]
+        sx, stt = centre[(c, r)] if (c, r) in centre else _facet_centre(found, c, facet_A[j], facet_b[j])
+        if stt == 0:
+            continue  # a facet at infinity
         p = sx / stt
         x0 = found.points[c]
+        unresolved = None
         for k in (10, 20, 30, 40):
             delta = Fraction(1, 2**k) if exact else 2.0**-k
-            q = (p + delta * (p - x0))[None, :]
-            pat = patterns_at(st, q)[0].astype(np.int32)
+            q = p + delta * (p - x0)
+            if len(b_dom) and not bool(np.all(A_dom.dot(q) <= b_dom)):
+                unresolved = None
+                break  # across is outside the domain: a boundary facet
+            pat = patterns_at(st, q[None, :])[0].astype(np.int32)
             hit = lookup.get(pat.tobytes())
             if hit is not None and hit != c:
                 nbr[j] = hit
+                unresolved = None
                 break
+            if hit is None:
+                unresolved = q
+        if exact and unresolved is not None:
+            raise RuntimeError(
+                "exact enumeration could not certify completeness: the point "
+                f"{[str(v) for v in unresolved]} lies across a facet of cell {c} inside the domain, "
+                "but its activation pattern is not among the reported cells (please report this bug)"
+            )
     return facet_off, facet_A, facet_b, nbr, W, cmap, fc
 
 
