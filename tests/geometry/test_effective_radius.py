@@ -119,3 +119,13 @@ def test_rational_map():
     assert effective_radius(f) >= r_exact - 1e-9
     for reg in tropnet.linear_regions(f):
         assert min(_dist(c.A, c.b, np.zeros(2)) for c in reg.cells) <= r_exact + 1e-7
+
+
+def test_estimate_on_the_auto_domain():
+    # the "auto" box meets every region, so the estimate is a lower bound of the count on R^n
+    net = tropnet.random_mlp([2, 4, 1], seed=1)
+    total = tropnet.count_linear_regions(net, kind="activation")
+    est = tropnet.estimate_linear_regions(net, "auto", 20000)
+    assert 0 < est <= total
+    r = (tropnet.variables("x y")[0] + 0) / (tropnet.variables("x y")[1] + 1)
+    assert 0 < tropnet.estimate_linear_regions(r, "auto", 5000, kind="linear") <= tropnet.count_linear_regions(r)
