@@ -16,11 +16,11 @@ is refined one activation layer at a time:
   at once.  Neighbours cut by one line create one new point twice; the copies are merged at
   the next layer start.
 
-A ``GroupMax`` group with inputs ``0..k-1`` is ``k - 1`` sequential splits by
-``z_j - z_w`` (``w`` the cell's current winner); ties on an open set keep the earlier
-index.  One winner can be reached along several histories, so the pieces of one root
-polygon that end with the same winners are merged (their union is convex: the hull of
-their vertices).  A unit identically at its threshold on a cell is inactive and makes no
+A ``GroupMax`` group is split by ``z_j - z_w`` (``w`` the cell's current winner), the
+strongest challenger ``j`` first, until no input beats the winner; ties on an open set go
+to the earlier index.  One winner can be reached along several histories, so the pieces of
+one root polygon that end with the same winners are merged (their union is convex: the
+hull of their vertices).  A unit identically at its threshold on a cell is inactive and makes no
 boundary; coincident lines are cut once.  Patterns follow :mod:`tropnet.regions.cells`.
 
 When only the number of cells is wanted (:func:`count_cells`), the last activation layer
@@ -211,7 +211,7 @@ class _Polygons:
     """Padded vertex-id rows and per-polygon state, with doubling capacity.
 
     The integer state lives in one array (one copy per appended polygon); ``cnt``, ``root``,
-    ``ptr``, ``end`` and ``step`` are views of its columns.
+    ``ptr`` and ``end`` are views of its columns.
     """
 
     def __init__(self, rows: np.ndarray, cnt: np.ndarray, n_units: int, pat_max: int = 1) -> None:
@@ -221,17 +221,15 @@ class _Polygons:
         self.rows[:p] = rows
         # patterns of the current layer only: ReLU bits or positions in a group
         self.pat = np.zeros((cap, n_units), dtype=np.int8 if pat_max < 128 else np.int32)
-        self.st = np.zeros((cap, 5), dtype=np.int64)
+        self.st = np.zeros((cap, 4), dtype=np.int64)
         self.st[:p, 0] = cnt
         self.st[:p, 1] = np.arange(p)
-        self.st[:, 4] = 1
         self.n = p
 
     cnt = property(lambda self: self.st[:, 0])
     root = property(lambda self: self.st[:, 1])
     ptr = property(lambda self: self.st[:, 2])
     end = property(lambda self: self.st[:, 3])
-    step = property(lambda self: self.st[:, 4])
 
     def _grow(self, need: int) -> None:
         cap = len(self.st)
