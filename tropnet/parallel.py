@@ -232,54 +232,6 @@ def _count_task(net, piece, exact, max_regions, certify) -> np.ndarray:
     return np.unique(found.patterns, axis=0) if len(found) else found.patterns
 
 
-def _merge_found(parts: list, stages, n: int, exact: bool, dom_A, dom_b):
-    """One FoundCells from the cells of several pieces; pieces of one cell (same pattern)
-    are joined: their vertex lists are concatenated, the first piece's point is kept."""
-    from .regions.api import FoundCells
-
-    parts = [p for p in parts if p is not None and len(p)]
-    if not parts:
-        raise ValueError("the domain has no interior")
-    pats = np.vstack([p.patterns for p in parts])
-    uniq, first, inv = np.unique(pats, axis=0, return_index=True, return_inverse=True)
-    inv = inv.ravel()
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    gid = rank[inv]
-    C = len(order)
-    base = 0
-    ent_cell, ent_ids, k = [], [], 0
-    for p in parts:
-        counts = np.diff(p.vert_off)
-        ent_cell.append(np.repeat(gid[k : k + len(p)], counts))
-        ent_ids.append(p.vert_ids + base)
-        base += len(p.vert_X)
-        k += len(p)
-    ent_cell = np.concatenate(ent_cell)
-    ent_ids = np.concatenate(ent_ids)
-    o = np.argsort(ent_cell, kind="stable")
-    vert_off = np.concatenate([[0], np.cumsum(np.bincount(ent_cell, minlength=C))]).astype(np.int64)
-    bounded_piece = np.concatenate([p.bounded for p in parts])
-    bounded = np.ones(C, dtype=bool)
-    np.logical_and.at(bounded, gid, bounded_piece)
-    points = np.vstack([p.points for p in parts])[first[order]]
-    return FoundCells(
-        stages,
-        n,
-        exact,
-        uniq[order].astype(np.int32),
-        points,
-        bounded,
-        vert_off,
-        ent_ids[o].astype(np.int64),
-        np.vstack([p.vert_X for p in parts]),
-        np.concatenate([p.vert_t for p in parts]),
-        dom_A,
-        dom_b,
-    )
-
-
 def _map_pieces(fn: Callable, net, pieces, exact, max_regions, certify, client, progress) -> list:
     """``fn(net, piece, ...)`` for every piece, serially (``client=None``) or on Dask, in
     piece order."""
@@ -405,7 +357,7 @@ def _found_parallel(net, domain, exact, max_regions, progress, parallel, client,
         A, b = dom[1], dom[2]
     else:
         A, b = np.zeros((0, n), dtype=dt), np.zeros(0, dtype=dt)
-    found = _merge_found(parts, stages_from_network(net, exact=exact), n, exact, A, b)
+    found = api.join_pieces(parts, stages_from_network(net, exact=exact), n, exact, A, b)
     _check_limit(len(found), max_regions)
     return found
 

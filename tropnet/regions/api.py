@@ -423,68 +423,78 @@ def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=Fals
         total += len(cells)
     if not pieces:
         raise ValueError("the domain has no interior")
-    pats = np.vstack([p[0].patterns for p in pieces])
-    uniq, first, inv = np.unique(pats, axis=0, return_index=True, return_inverse=True)
-    inv = inv.ravel()
-    # order cells by first appearance (top facet first)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    gid = rank[inv]
-    C = len(order)
-    if max_regions is not None and C > max_regions:
-        raise RegionLimitError(f"more than max_regions={max_regions} cells ({C})")
-    # vertex pool: concatenated pieces
-    Xs, offs, idss, piece_cell = [], [], [], []
-    base = 0
-    k = 0
-    for cells, XH, _ in pieces:
-        Xs.append(XH)
-        offs.append(cells.vertex_offsets)
-        idss.append(cells.vertex_ids + base)
-        base += len(XH)
-        piece_cell.append(gid[k : k + len(cells)])
-        k += len(cells)
-    XH = np.vstack(Xs)
-    piece_cell = np.concatenate(piece_cell)
-    ent_piece = np.concatenate(
-        [
-            np.repeat(np.arange(len(o) - 1), np.diff(o)) + sum(len(q) - 1 for q in offs[:j])
-            for j, o in enumerate(offs)
-        ]
-    )
-    ent_ids = np.concatenate(idss)
-    ent_cell = piece_cell[ent_piece]
-    o = np.argsort(ent_cell, kind="stable")
-    vert_ids = ent_ids[o]
-    vert_off = np.concatenate([[0], np.cumsum(np.bincount(ent_cell, minlength=C))]).astype(np.int64)
-    vert_X = XH[:, :n]
-    vert_t = XH[:, n]
-    zero_t = vert_t == 0
-    bounded = ~np.logical_or.reduceat(zero_t[vert_ids], vert_off[:-1]) if len(vert_ids) else np.ones(C, bool)
-    # interior points: the first piece of each cell, mapped back by x / t
-    allpts = np.vstack([p[2] for p in pieces])
-    P = allpts[first[order]]
-    points = P[:, :n] / P[:, n][:, None]
     if exact:
         A_dom = dom[1] if dom[0] == "poly" else np.zeros((0, n), dtype=object)
         b_dom = dom[2] if dom[0] == "poly" else np.zeros(0, dtype=object)
     else:
         A_dom = dom[1] if dom[0] == "poly" else np.zeros((0, n))
         b_dom = dom[2] if dom[0] == "poly" else np.zeros(0)
+    parts = []
+    for cells, XH, pts in pieces:
+        vt = XH[:, n]
+        zero_t = vt == 0
+        ids, off = cells.vertex_ids, cells.vertex_offsets
+        reaches_infinity = (
+            np.logical_or.reduceat(zero_t[ids], off[:-1]) if len(ids) else np.zeros(len(cells), bool)
+        )
+        parts.append(
+            FoundCells(
+                stages, n, exact, cells.patterns, pts[:, :n] / pts[:, n][:, None], ~reaches_infinity,
+                off, ids, XH[:, :n], vt, A_dom, b_dom,
+            )
+        )
+    found = join_pieces(parts, stages, n, exact, A_dom, b_dom)
+    if max_regions is not None and len(found) > max_regions:
+        raise RegionLimitError(f"more than max_regions={max_regions} cells ({len(found)})")
+    return found
+
+
+def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom_b) -> FoundCells:
+    """One :class:`FoundCells` from the cells found on several pieces of a domain.
+
+    The pieces of one activation cell carry one pattern (a cell is convex, so one pattern is
+    one cell): they are joined, their vertex lists concatenated (points that only cut the
+    cell, not its vertices, lie in the cell and do not change its hull or facets), the cell is
+    bounded when every piece is, and the first piece's interior point is kept.  Cells come out
+    in order of first appearance.
+    """
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        raise ValueError("the domain has no interior")
+    pats = np.vstack([p.patterns for p in parts])
+    uniq, first, inv = np.unique(pats, axis=0, return_index=True, return_inverse=True)
+    inv = inv.ravel()
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    gid = rank[inv]
+    C = len(order)
+    base = 0
+    ent_cell, ent_ids, k = [], [], 0
+    for p in parts:
+        ent_cell.append(np.repeat(gid[k : k + len(p)], np.diff(p.vert_off)))
+        ent_ids.append(p.vert_ids + base)
+        base += len(p.vert_X)
+        k += len(p)
+    ent_cell = np.concatenate(ent_cell)
+    ent_ids = np.concatenate(ent_ids)
+    o = np.argsort(ent_cell, kind="stable")
+    vert_off = np.concatenate([[0], np.cumsum(np.bincount(ent_cell, minlength=C))]).astype(np.int64)
+    bounded = np.ones(C, dtype=bool)
+    np.logical_and.at(bounded, gid, np.concatenate([p.bounded for p in parts]))
     return FoundCells(
         stages,
         n,
         exact,
         uniq[order].astype(np.int32),
-        points,
+        np.vstack([p.points for p in parts])[first[order]],
         bounded,
         vert_off,
-        vert_ids,
-        vert_X,
-        vert_t,
-        A_dom,
-        b_dom,
+        ent_ids[o].astype(np.int64),
+        np.vstack([p.vert_X for p in parts]),
+        np.concatenate([p.vert_t for p in parts]),
+        dom_A,
+        dom_b,
     )
 
 
