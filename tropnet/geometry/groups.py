@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ..kernels.lp import new_highs
 from .domains import Box, Domain, Polyhedron
 
 __all__ = [
@@ -388,8 +389,7 @@ def _irredundant_rows_certified(rows: np.ndarray) -> np.ndarray:
         if len(others) == 0:
             continue
         R = rows[others].astype(np.float64)
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = new_highs(presolve=True)
         inf = highspy.kHighsInf
         m = len(others)
         h.addVars(m, np.zeros(m), np.full(m, inf))

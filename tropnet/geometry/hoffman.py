@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from .._numbers import as_exact_array, as_float_array, is_exact_array
+from ..kernels.lp import new_highs
 
 __all__ = ["hoffman_constant", "effective_radius"]
 
@@ -103,8 +104,7 @@ class _FloatSimplexLP:
         lp.a_matrix_.index_ = C.indices
         lp.a_matrix_.value_ = C.data
         lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = m + n, 2 * n + 1
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = new_highs(presolve=True)
         h.passModel(lp)
         self._h = h
         self._idx = np.arange(m, dtype=np.int32)
@@ -380,8 +380,7 @@ def _block_lps(blocks: list[tuple], exact: bool) -> list[Any]:
         lp.a_matrix_.index_ = G.indices
         lp.a_matrix_.value_ = G.data
         lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = G.shape[1], G.shape[0]
-        hs = highspy.Highs()
-        hs.setOptionValue("output_flag", False)
+        hs = new_highs(presolve=True)
         hs.passModel(lp)
         hs.run()
         if hs.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # pragma: no cover
