@@ -197,10 +197,13 @@ class _Pool:
         self.ids = ids  # (nnz,) int64
         self.pat = pat  # (C, U) int32
 
-    # X (V, d) coordinates, T (V, w) int32 tight ids (sorted, padded with _PAD), Z (V, m)
-    # current pre-activations: views of growable buffers (capacity doubles on append).
+    # X (V, d) coordinates, T (V, w) int32 tight ids (sorted, padded with _PAD), Z (m, V)
+    # current pre-activations, one row per unit: views of growable buffers (capacity doubles
+    # on append).  Z is stored by rows so that a grow copies only the rows still to be read
+    # (``zlive``) and the rows of units already cut are never touched again.
     def _set_vertices(self, X, T, Z, E=None) -> None:
         self._X, self._T, self._Z = X, T, Z
+        self.zlive = None  # rows of Z still needed (None: all)
         self._E = E  # (V, 2) rigorous error bounds of X and Z (certified mode), or None
         self.nV = len(X)
         self._views()
@@ -209,15 +212,16 @@ class _Pool:
         n = self.nV
         self.X = self._X[:n]
         self.T = self._T[:n]
-        self.Z = None if self._Z is None else self._Z[:n]
+        self.Z = None if self._Z is None else self._Z[:, :n]
         self.E = None if self._E is None else self._E[:n]
 
     def set_Z(self, Z) -> None:
-        self._Z = (
-            None
-            if Z is None
-            else np.concatenate([Z, np.zeros((len(self._X) - self.nV,) + Z.shape[1:], dtype=Z.dtype)])
-        )
+        """Store the pre-activations ``Z`` (V, m) of all vertices (``None`` drops them)."""
+        self._Z = None
+        self.zlive = None
+        if Z is not None:
+            self._Z = np.empty((Z.shape[1], len(self._X)), dtype=Z.dtype)
+            self._Z[:, : self.nV] = Z.T
         self._views()
 
     def widen(self, w: int) -> None:
@@ -240,7 +244,10 @@ class _Pool:
             self._X = grow(self._X)
             self._T = grow(self._T)
             if self._Z is not None:
-                self._Z = grow(self._Z)
+                Zb = np.empty((self._Z.shape[0], cap), dtype=self._Z.dtype)
+                rows = slice(None) if self.zlive is None else self.zlive
+                Zb[rows, : self.nV] = self._Z[rows, : self.nV]
+                self._Z = Zb
             if self._E is not None:
                 self._E = grow(self._E)
         self._X[self.nV : need] = Xn
@@ -248,7 +255,8 @@ class _Pool:
             self._E[self.nV : need] = En
         self._T[self.nV : need] = Tn
         if self._Z is not None:
-            self._Z[self.nV : need] = Zn
+            rows = slice(None) if self.zlive is None else self.zlive
+            self._Z[rows, self.nV : need] = Zn
         self.nV = need
         self._views()
 
@@ -268,7 +276,7 @@ class _Pool:
         self._set_vertices(
             self.X[used],
             self.T[used],
-            None if self.Z is None else self.Z[used],
+            None if self.Z is None else self.Z[:, used],
             None if self.E is None else self.E[used],
         )
         self.ids = inv.astype(np.int64)
@@ -525,16 +533,16 @@ def refine(
             if st.kind in ("threshold", "leaky"):
                 for j, u in enumerate(st.idx):
                     level = st.param if st.kind == "threshold" else 0
-                    s = pool.Z[pool.ids, u] - level
+                    s = pool.Z[u][pool.ids] - level
                     err = _SAFE * (pool.E[pool.ids, 1] + _U * np.abs(s)) if certify else None
-                    eng.zcols = np.asarray(st.idx[j + 1 :], dtype=np.int64)
+                    eng.zcols = pool.zlive = np.asarray(st.idx[j + 1 :], dtype=np.int64)
                     eng.step(
                         s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err
                     )
                     _tick(bar)
             else:
                 G, k = st.groups.shape
-                eng.zcols = None
+                eng.zcols = pool.zlive = None
                 for g in range(G):
                     eng.group(st.groups[g], col + g, base + g * k * k, k)
                     _tick(bar, k)
@@ -884,7 +892,7 @@ class _Engine:
                 return
             ecell = p.entry_cell()
             win = p.pat[ecell, col]
-            s = p.Z[p.ids, members[i]] - p.Z[p.ids, members[win]]
+            s = p.Z[members[i]][p.ids] - p.Z[members[win], p.ids]
             w_cell = p.pat[:, col].astype(np.int64)
             a = np.minimum(w_cell, i)
             b = np.maximum(w_cell, i)
@@ -1138,14 +1146,14 @@ class _Engine:
         newZ = Zp = Zn = None
         if p.Z is not None:
             # only the pre-activations still to be read in this layer are interpolated
+            # (rows of Z: the pool stores them unit by unit)
             zc = self.zcols
             if zc is None:
-                Zp, Zn = p.Z[vp], p.Z[vn]
-                newZ = Zp + t[:, None] * (Zn - Zp)
+                Zp, Zn = p.Z[:, vp], p.Z[:, vn]
             else:
-                newZ = np.empty((len(vp), p.Z.shape[1]), dtype=p.Z.dtype)
-                Zp, Zn = p.Z[vp[:, None], zc[None, :]], p.Z[vn[:, None], zc[None, :]]
-                newZ[:, zc] = Zp + t[:, None] * (Zn - Zp)
+                Zp, Zn = p.Z[zc[:, None], vp[None, :]], p.Z[zc[:, None], vn[None, :]]
+            newZ = Zp + t[None, :] * (Zn - Zp)
+            Zp, Zn = Zp.T, Zn.T
         En = None
         if self.certify:
             En = _interpolation_error(
