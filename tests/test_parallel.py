@@ -184,3 +184,13 @@ def test_public_api_takes_parallel(client):
 def test_parallel_local_starts_and_closes_its_cluster():
     net = tropnet.random_mlp([2, 5, 5, 1], seed=2)
     assert tropnet.count_linear_regions(net, parallel="local") == tropnet.count_linear_regions(net)
+
+
+def test_estimate_parallel_equals_serial(client):
+    net = tropnet.random_mlp([3, 8, 8, 1], seed=1)
+    for dom in (tropnet.Box(-4, 4), tropnet.Polyhedron([[1, 0, 0], [0, 1, 0], [0, 0, 1], [-1, -1, -1]], [2, 2, 2, 2])):
+        for kind in ("activation", "linear"):
+            serial = tropnet.estimate_linear_regions(net, dom, 100_000, seed=3, kind=kind)
+            par = tropnet.estimate_linear_regions(net, dom, 100_000, seed=3, kind=kind, parallel="dask", client=client)
+            assert par == serial
+            assert serial <= tropnet.count_linear_regions(net, dom, kind=kind)
