@@ -82,5 +82,6 @@ from .networks.symmetry import (
 
 # --- studies / parallel
 from . import plot
+from .parallel import sweep
 
 __version__ = "0.1.0"
