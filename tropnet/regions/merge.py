@@ -24,6 +24,7 @@ cells with equal affine maps (exactly equal in exact mode).
 from __future__ import annotations
 
 from fractions import Fraction
+from math import lcm
 
 import numpy as np
 
@@ -221,6 +222,8 @@ def cell_facets(
     if not exact:
         scale = float(np.abs(X).max()) if X.size else 1.0
         norms = np.linalg.norm(A, axis=2)
+    else:  # float copies of the vertex pool, once (cells share vertices)
+        Xf, tf = X.astype(np.float64), tvals.astype(np.float64)
     counts = np.diff(vert_off)
     order = np.argsort(counts, kind="stable")  # similar sizes share one padded block
     lower = np.tril(np.ones((R, R), dtype=bool), -1)
@@ -239,7 +242,7 @@ def cell_facets(
         P = X[ids]  # (k, vm, d)
         tt = tvals[ids]  # (k, vm)
         if exact:
-            tight = _exact_zero_slacks(A[cs], b[cs], P, tt, valid)
+            tight = _exact_zero_slacks(A[cs], b[cs], X, tvals, ids, valid, Xf[ids], tf[ids])
         else:
             sl = np.matmul(A[cs], np.swapaxes(P, 1, 2)) - b[cs][:, :, None] * tt[:, None, :]
             tol = rtol * (norms[cs] * scale + np.abs(b[cs]))
@@ -273,12 +276,12 @@ def cell_facets(
     return out, coinc, centre
 
 
-def _exact_zero_slacks(A, b, P, tt, valid) -> np.ndarray:
-    """``A P^T - b t == 0`` for exact (Fraction) blocks, deciding most entries in floats: a
-    float slack farther from zero than a rigorous bound on its error is not zero, and only the
-    rest is evaluated exactly."""
+def _exact_zero_slacks(A, b, X, tvals, ids, valid, Pf, tf) -> np.ndarray:
+    """``A P^T - b t == 0`` for exact (Fraction) blocks (``P = X[ids]``, ``t = tvals[ids]``;
+    ``Pf``, ``tf`` their float roundings), deciding most entries in floats: a float slack
+    farther from zero than a rigorous bound on its error is not zero, and only the rest is
+    evaluated exactly, in python-flint rationals (each row and vertex converted once)."""
     Af, bf = A.astype(np.float64), b.astype(np.float64)
-    Pf, tf = P.astype(np.float64), tt.astype(np.float64)
     d = A.shape[2]
     sl = np.matmul(Af, np.swapaxes(Pf, 1, 2)) - bf[:, :, None] * tf[:, None, :]
     mag = (
@@ -289,9 +292,39 @@ def _exact_zero_slacks(A, b, P, tt, valid) -> np.ndarray:
     ci, r, v = np.nonzero(maybe)
     tight = np.zeros(sl.shape, dtype=bool)
     if len(ci):
-        ex = (A[ci, r, :] * P[ci, v, :]).sum(axis=1) - b[ci, r] * tt[ci, v]
+        R = A.shape[1]
+        rows, ri = np.unique(ci * R + r, return_inverse=True)
+        verts, vi = np.unique(ids[ci, v], return_inverse=True)
+        # (a, -b) and (x, t) scaled by positive integers to integer vectors: the slack is zero
+        # iff their integer dot product is (no gcd in the loop, unlike rational arithmetic)
+        ra, rb = rows // R, rows % R
+        Ai = _integer_rows(np.concatenate([A[ra, rb, :], -b[ra, rb][:, None]], axis=1))
+        Xi = _integer_rows(np.concatenate([X[verts], tvals[verts][:, None]], axis=1))
+        Ar, Xv = Ai[ri], Xi[vi]
+        ex = Ar[:, d] * Xv[:, d]
+        for j in range(d):  # column by column: numpy reduces short object axes slowly
+            ex += Ar[:, j] * Xv[:, j]
         tight[ci, r, v] = ex == 0
     return tight
+
+
+def _ratio(v) -> tuple[int, int]:
+    if isinstance(v, (int, Fraction)):
+        return v.as_integer_ratio()
+    if hasattr(v, "p") and hasattr(v, "q"):  # a python-flint rational
+        return int(v.p), int(v.q)
+    return Fraction(v).as_integer_ratio()
+
+
+def _integer_rows(M: np.ndarray) -> np.ndarray:
+    """Each row of exact numbers times the least common multiple of its denominators: an
+    object array of Python integers, each row a positive multiple of the original."""
+    out = np.empty(M.shape, dtype=object)
+    for i, row in enumerate(M.tolist()):
+        fr = [_ratio(v) for v in row]
+        D = lcm(*[q for _, q in fr])
+        out[i] = [p * (D // q) for p, q in fr]
+    return out
 
 
 def patterns_at(stages: list[Stage], X: np.ndarray) -> np.ndarray:
