@@ -842,6 +842,7 @@ class _Engine:
         self.certify = certify
         self.deferred: list = []  # (patterns, column) of cells set aside by the certified pass
         self.zcols: np.ndarray | None = None  # pre-activation columns still needed (None: all)
+        self.group_step: tuple[int, int] | None = None  # (column, member) of the group step running
         self.p = pool
         self.prog = prog
         self.exact = exact
@@ -866,7 +867,17 @@ class _Engine:
             pair = valid & (col >= 0)
             if pair.any():
                 win = self.p.pat[np.broadcast_to(cells[:, None], Tg.shape)[pair], col[pair]]
-                ok = (self.prog.id_a[safe[pair]] == win) | (self.prog.id_b[safe[pair]] == win)
+                ida, idb = self.prog.id_a[safe[pair]], self.prog.id_b[safe[pair]]
+                ok = (ida == win) | (idb == win)
+                if self.group_step is not None:
+                    # Inside the group being cut, the copy with winner w has so far been clipped
+                    # only by z_o - z_w <= 0 for the members o <= i of the current step i.  The
+                    # copies share vertex ids, so a tie z_o = z_w recorded while cutting copy o
+                    # is seen in copy w before that constraint is one of its facets; counting it
+                    # there made the adjacency tests pair non-adjacent vertices (e.g. two
+                    # opposite box corners on z_0 = z_2) and lose or duplicate vertices.
+                    gcol, gi = self.group_step
+                    ok &= (col[pair] != gcol) | (ida + idb - win <= gi)
                 valid[pair] = ok
         return valid
 
@@ -889,7 +900,8 @@ class _Engine:
         self._check_limit()
         for i in firsts:
             if p.ncells == 0:
-                return
+                break
+            self.group_step = (col, i)  # see _valid
             ecell = p.entry_cell()
             win = p.pat[ecell, col]
             s = p.Z[members[i]][p.ids] - p.Z[members[win], p.ids]
@@ -902,6 +914,7 @@ class _Engine:
             if self.certify:
                 err = _SAFE * (2 * p.E[p.ids, 1] + _U * np.abs(s))
             self.step(s, cid, clip=True, on_tie_keep=w_cell < i, skip=skip, err=err)
+        self.group_step = None
 
     # ------------------------------------------------------------------ one unit
     def step(
@@ -1006,15 +1019,18 @@ class _Engine:
         gen = ~bad_cell[cells]
         e_pos, e_neg, common = [], [], []
         if gen.any():
-            ge = ent[gen]
-            Tgg, vg, cg = Tg[gen], valid[gen], cells[gen]
+            if gen.all():  # the usual case: no copies
+                ge, Tgg, vg, cg = ent, Tg, valid, cells
+            else:
+                ge, Tgg, vg, cg = ent[gen], Tg[gen], valid[gen], cells[gen]
             # cells are independent: process them in chunks of about 2^20 keys (cache-sized)
             bounds = np.flatnonzero(np.r_[True, cg[1:] != cg[:-1]])
             per = max(1, (1 << 20) // max(1, Tgg.shape[1]))
             cuts = bounds[np.searchsorted(bounds, np.arange(0, len(cg), per))]
             cuts = np.unique(np.r_[cuts, len(cg)])
+            sgg = sg[ge]
             for a, b in zip(cuts[:-1], cuts[1:]):
-                ep, en, cm = self._edges_generic(sg, ge[a:b], Tgg[a:b], vg[a:b], cg[a:b])
+                ep, en, cm = self._edges_generic(sgg[a:b], ge[a:b], Tgg[a:b], vg[a:b], cg[a:b])
                 e_pos.append(ep)
                 e_neg.append(en)
                 common.append(cm)
@@ -1033,7 +1049,7 @@ class _Engine:
             np.vstack(common).astype(np.int32) if common else np.zeros((0, 0), dtype=np.int32),
         )
 
-    def _edges_generic(self, sg, ge, Tgg, vg, cg):
+    def _edges_generic(self, sgg, ge, Tgg, vg, cg):
         """Key matching for cells whose cutting vertices are simple: every vertex emits, for each
         of its ``d`` tight ids, the hash of the other ``d - 1`` (mixed with its cell); an edge is
         a pair of equal keys with one vertex on each side.  Keys carry the emitting
@@ -1081,8 +1097,12 @@ class _Engine:
         k1, k2 = packed[i1] & mask, packed[i2] & mask
         r1, c1 = np.divmod(k1, w)
         r2, c2 = np.divmod(k2, w)
-        ok = (cg[r1] == cg[r2]) & (sg[ge[r1]] != sg[ge[r2]])
+        # opposite sides first (about half the pairs), then the cells (hash collisions only)
+        ok = sgg[r1] != sgg[r2]
         r1, r2, c1, c2 = r1[ok], r2[ok], c1[ok], c2[ok]
+        ok = cg[r1] == cg[r2]
+        if not ok.all():
+            r1, r2, c1, c2 = r1[ok], r2[ok], c1[ok], c2[ok]
         if full:
             # rows are sorted and fully valid: dropping one column keeps them sorted
             ar = np.arange(w - 1)[None, :]
@@ -1094,7 +1114,7 @@ class _Engine:
             A2 = np.sort(np.where(vg[r2] & (ar != c2[:, None]), Tgg[r2], _PAD), axis=1)
         eq = (A1 == A2).all(axis=1)
         r1, r2, A1 = r1[eq], r2[eq], A1[eq]
-        pos_first = sg[ge[r1]] > 0
+        pos_first = sgg[r1] > 0
         ep = np.where(pos_first, ge[r1], ge[r2])
         en = np.where(pos_first, ge[r2], ge[r1])
         cm = A1[:, : d - 1] if d > 1 else np.zeros((len(ep), 0), dtype=np.int32)
