@@ -1162,7 +1162,11 @@ class _Engine:
         t = sp / (sp - sn)
         if not self.exact and not self.certify:
             t = t.astype(np.float64)
-        Xn = p.X[vp] + t[:, None] * (p.X[vn] - p.X[vp])
+        Xp = p.X[vp]
+        Xn = p.X[vn]  # becomes Xp + t (Xn - Xp), in place
+        Xn -= Xp
+        Xn *= t[:, None]
+        Xn += Xp
         newZ = Zp = Zn = None
         if p.Z is not None:
             # only the pre-activations still to be read in this layer are interpolated
@@ -1172,12 +1176,14 @@ class _Engine:
                 Zp, Zn = p.Z[:, vp], p.Z[:, vn]
             else:
                 Zp, Zn = p.Z[zc[:, None], vp[None, :]], p.Z[zc[:, None], vn[None, :]]
-            newZ = Zp + t[None, :] * (Zn - Zp)
+            newZ = Zn - Zp
+            newZ *= t[None, :]
+            newZ += Zp
             Zp, Zn = Zp.T, Zn.T
         En = None
         if self.certify:
             En = _interpolation_error(
-                sp, sn, self.err[ep], self.err[en], p.X[vp], p.X[vn], p.E[vp], p.E[vn], Zp, Zn, t
+                sp, sn, self.err[ep], self.err[en], Xp, p.X[vn], p.E[vp], p.E[vn], Zp, Zn, t
             )
         ecells = ecell[ep]
         k_new = cid[ecells].astype(np.int32)
