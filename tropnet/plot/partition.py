@@ -244,7 +244,7 @@ def planar_partition(
             )
         import tropnet
 
-        regset = tropnet.linear_regions(obj, domain, kind=kind, exact=exact)
+        regset = tropnet.linear_regions(obj, domain, kind=kind, exact=exact, progress=False)
     lo, hi, dom_hs = _domain_box(domain)
     first_patterns = _first_cell_patterns(regset)
     polygons, halfspaces, maps, patterns, points = [], [], [], [], []
