@@ -197,8 +197,8 @@ _w = st.integers(-2, 2)
 
 @st.composite
 def _groupmax_nets(draw, d=2):
-    k = draw(st.integers(2, 3))
-    m = draw(st.integers(1, 2))
+    k = draw(st.integers(2, 4))
+    m = draw(st.integers(1, 3))
     n1 = k * m
     W1 = draw(st.lists(st.lists(_w, min_size=d, max_size=d), min_size=n1, max_size=n1))
     b1 = draw(st.lists(_w, min_size=n1, max_size=n1))
@@ -207,7 +207,7 @@ def _groupmax_nets(draw, d=2):
         layers.append(Maxout(k))
         width = m
     else:  # overlapping groups, repeated members allowed
-        g = draw(st.integers(1, 2))
+        g = draw(st.integers(1, 3))
         groups = draw(st.lists(st.lists(st.integers(0, n1 - 1), min_size=k, max_size=k), min_size=g, max_size=g))
         layers.append(GroupMax(np.array(groups, dtype=np.int64), n1))
         width = g
@@ -224,7 +224,7 @@ def _groupmax_nets(draw, d=2):
     return Network(layers)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(_groupmax_nets(), st.booleans())
 def test_refine_matches_planar_on_degenerate_groupmax_nets(net, exact):
     cr = refine.enumerate_cells(net.lowered(), LO, HI, exact=exact)
@@ -232,6 +232,36 @@ def test_refine_matches_planar_on_degenerate_groupmax_nets(net, exact):
     assert _patterns(cr) == _patterns(cp)
     assert len(cr) == len(_patterns(cr))
     _check_cells_2d(net, cr, exact)
+
+
+def test_seed_sweep_maxout4():
+    # one Maxout(4) layer: a tie line through two box corners (which tripped the old engine in
+    # 7 of these 200 nets) is common with weights in -2..2 on [-2, 2]^2
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        net = Network([Linear(rng.integers(-2, 3, (8, 2)), rng.integers(-2, 3, 8)), Maxout(4), Linear([[1, -1]])])
+        cr = refine.enumerate_cells(net.lowered(), LO, HI)
+        assert _patterns(cr) == _patterns(planar.enumerate_cells(net.lowered(), LO, HI)), seed
+        _check_cells_2d(net, cr, False)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_seed_sweep_maxout4_three_inputs(exact):
+    # the old engine failed on 22 of the first 150 of these nets (float mode)
+    from scipy.spatial import ConvexHull
+
+    lo, hi = -2 * np.ones(3), 2 * np.ones(3)
+    for seed in range(12 if exact else 60):
+        rng = np.random.default_rng(seed)
+        net = Network([Linear(rng.integers(-2, 3, (8, 3)), rng.integers(-2, 3, 8)), Maxout(4), Linear([[1, -1]])])
+        cr = refine.enumerate_cells(net.lowered(), lo, hi, exact=exact)
+        vol = sum(ConvexHull(np.asarray(cr.cell_vertices(c), float)).volume for c in range(len(cr)))
+        assert abs(vol - 64) < 1e-9, seed
+        for c in range(len(cr)):
+            pattern = tuple(cr.patterns[c].tolist())
+            assert _exact_forward(net, cr.points[c])[0] == pattern, seed
+            if exact:
+                assert all(_closed_cell_contains(net, pattern, v) for v in cr.cell_vertices(c)), seed
 
 
 @settings(max_examples=12, deadline=None)
