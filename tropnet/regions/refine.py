@@ -1210,32 +1210,30 @@ class _Engine:
         ent_split = split[ecell]
         e_idx = np.nonzero(ent_split)[0]
         er = rank[ecell[e_idx]]
-        parts_child, parts_vid = [], []
-        negm = sg[e_idx] <= 0
-        parts_child.append(nk + er[negm])
-        parts_vid.append(p.ids[e_idx[negm]])
-        parts_child.append(nk + rank[ecells])
-        parts_vid.append(new_vid)
-        if not clip:
-            posm = sg[e_idx] >= 0
-            parts_child.append(nk + ns + er[posm])
-            parts_vid.append(p.ids[e_idx[posm]])
-            parts_child.append(nk + ns + rank[ecells])
-            parts_vid.append(new_vid)
-        child = np.concatenate(parts_child)
-        cv = np.concatenate(parts_vid)
-        # group by child with one int64 sort of (child, position) keys
-        packed = (child << 40) | np.arange(len(child), dtype=np.int64)
-        packed.sort()
-        order = packed & ((1 << 40) - 1)
-        child, cv = packed >> 40, cv[order]
-        nchild = ns if clip else 2 * ns
-        ccount = np.bincount(child - nk, minlength=nchild)
+        # children placed by offset arithmetic (no sort of all entries): a child holds its
+        # parent's entries on its side, in order, then the new vertices of its parent
+        redge = rank[ecells]
+        order = np.argsort(redge, kind="stable")  # new vertices grouped by parent
+        r_new = redge[order]
+        vid_new = new_vid[order]
+        cnt_new = np.bincount(redge, minlength=ns)
+        sge = sg[e_idx]
+        sides = [sge <= 0] if clip else [sge <= 0, sge >= 0]
+        cnts = [np.bincount(er[m], minlength=ns) for m in sides]
         counts = np.diff(p.off)
+        allcounts = np.concatenate([counts[unchanged]] + [c + cnt_new for c in cnts])
+        off = np.zeros(len(allcounts) + 1, dtype=np.int64)
+        np.cumsum(allcounts, out=off[1:])
+        ids = np.empty(int(off[-1]), dtype=np.int64)
         keep_ent = unchanged[ecell]
-        ids = np.concatenate([p.ids[keep_ent], cv])
-        allcounts = np.concatenate([counts[unchanged], ccount])
-        off = np.concatenate([[0], np.cumsum(allcounts)]).astype(np.int64)
+        ids[: off[nk]] = p.ids[keep_ent]
+        excl_new = np.cumsum(cnt_new) - cnt_new
+        for k, (m, c) in enumerate(zip(sides, cnts)):
+            start = off[nk + k * ns : nk + (k + 1) * ns]
+            rs = er[m]
+            excl = np.cumsum(c) - c
+            ids[start[rs] + np.arange(len(rs)) - excl[rs]] = p.ids[e_idx[m]]
+            ids[start[r_new] + c[r_new] + np.arange(len(r_new)) - excl_new[r_new]] = vid_new
         pat_keep = p.pat[unchanged]
         pat_neg = p.pat[split_ids].copy()
         if clip:
