@@ -1,8 +1,9 @@
 # ruff: noqa: B023
 """Timings of the n-D vertex engine (tropnet.regions.refine) and of the exact mode.
 
-Run: ``python benchmarks/bench_regions_nd.py``.  Warm timings (one untimed call), medians.
-The peers' times are in ``benchmarks/bench_regions.py`` (same networks, same seed).
+Run: ``python benchmarks/bench_regions_nd.py [2,4,6] [--cpu]``.  Warm timings (one untimed
+call), medians; ``--cpu`` reports process CPU time instead of wall time (steadier on a shared
+machine).  The peers' times are in ``benchmarks/bench_regions.py`` (same networks, same seed).
 """
 
 import sys
@@ -15,14 +16,16 @@ sys.path.insert(0, ".")
 from tropnet import Box, count_linear_regions, linear_regions, random_mlp  # noqa: E402
 from tropnet.regions.refine import enumerate_cells  # noqa: E402
 
+CLOCK = time.process_time if "--cpu" in sys.argv else time.perf_counter
+
 
 def median_time(fn, reps):
     fn()
     ts = []
     for _ in range(reps):
-        t = time.perf_counter()
+        t = CLOCK()
         out = fn()
-        ts.append(time.perf_counter() - t)
+        ts.append(CLOCK() - t)
     return out, float(np.median(ts))
 
 
@@ -51,6 +54,20 @@ def main(which="all"):
         dom = f"[-{r},{r}]^{d}"
         rows.append((widths, dom, "count float / exact", f"{nf} / {ne}", f"{tf:.3f} / {te:.3f}"))
         print(*rows[-1], flush=True)
+    # exact regions (issue 11 target: exact <= 10x float)
+    for widths, r in [([2, 16, 16, 1], 10), ([3, 8, 8, 1], 5), ([4, 8, 8, 1], 5)]:
+        if which != "all" and str(widths[0]) not in which.split(","):
+            continue
+        net = random_mlp(widths, seed=0)
+        dom = f"[-{r},{r}]^{widths[0]}"
+        for what, fn in (
+            ("linear_regions float / exact", lambda ex: len(linear_regions(net, Box(-r, r), exact=ex))),
+            ("count kind=linear float / exact", lambda ex: count_linear_regions(net, Box(-r, r), exact=ex)),
+        ):
+            nf, tf = median_time(lambda: fn(False), 3)
+            ne, te = median_time(lambda: fn(True), 3)
+            rows.append((widths, dom, what, f"{nf} / {ne}", f"{tf:.3f} / {te:.3f} ({te / tf:.0f}x)"))
+            print(*rows[-1], flush=True)
     print()
     print("| network | domain | what | regions | seconds |")
     print("|---|---|---|---|---|")
@@ -59,4 +76,5 @@ def main(which="all"):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "all")
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(args[0] if args else "all")
