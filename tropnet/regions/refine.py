@@ -1026,7 +1026,9 @@ class _Engine:
             # cells are independent: process them in chunks of about 2^20 keys (cache-sized)
             bounds = np.flatnonzero(np.r_[True, cg[1:] != cg[:-1]])
             per = max(1, (1 << 20) // max(1, Tgg.shape[1]))
-            cuts = bounds[np.searchsorted(bounds, np.arange(0, len(cg), per))]
+            # chunk starts at cell starts (a target past the last cell's start maps to it)
+            at = np.searchsorted(bounds, np.arange(0, len(cg), per))
+            cuts = bounds[np.minimum(at, len(bounds) - 1)]
             cuts = np.unique(np.r_[cuts, len(cg)])
             sgg = sg[ge]
             for a, b in zip(cuts[:-1], cuts[1:]):
