@@ -194,3 +194,16 @@ def test_estimate_parallel_equals_serial(client):
             par = tropnet.estimate_linear_regions(net, dom, 100_000, seed=3, kind=kind, parallel="dask", client=client)
             assert par == serial
             assert serial <= tropnet.count_linear_regions(net, dom, kind=kind)
+
+
+def test_affine_network_has_one_region_serial_and_in_pieces():
+    net = tropnet.Network([tropnet.Linear(np.eye(2))])
+    for dom in (None, tropnet.Box(-1, 1)):
+        assert tropnet.count_linear_regions(net, dom) == 1
+        assert count_parallel(net, dom, kind="activation", parallel=None, pieces_per_worker=4) == 1
+
+
+def test_bisection_is_balanced():
+    pieces = partition_pieces(tropnet.random_mlp([4, 4, 1]), tropnet.Box(-5, 5), 4)
+    vols = [float(np.prod((p.hi - p.lo).astype(float))) for p in pieces]
+    assert len(vols) == 4 and max(vols) == min(vols)

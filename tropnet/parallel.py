@@ -8,20 +8,22 @@ Every long-running entry point takes ``parallel=None | "local" | "dask"`` and ``
 * ``"dask"`` — the given ``client``, or the current default client, so a user who connected
   with ``Client("tcp://host:8786")`` runs on that cluster.
 
-*How the enumeration is partitioned.*  Pick ``k`` units of the first activation layer whose
-hyperplanes pass closest to the centre of the domain.  Their ``2^k`` sign patterns cut the
-domain into polyhedral *pieces*; every activation cell has one constant sign for each of
-these units, so it lies in exactly one piece, and the pieces' cell sets are disjoint.  Each
-piece is one task: the worker runs the serial enumerator on ``domain ∩ piece`` (the network
-is scattered to the workers once; a task carries only the piece's ``k`` halfspaces).  For an
-activation count the workers return integers and the counts add up exactly.  For regions,
-the workers return the cells in the shared-array form; the driver concatenates them and runs
-the serial facet/neighbour/merge step over all cells at once, so linear regions that span
-several pieces are joined exactly as in a serial run (neighbours are found by pattern, which
-does not care which piece a cell came from).  ``k`` is chosen so that there are about four
-times as many pieces as workers (empty pieces cost one quick task each).  Networks whose first
-activation is not a unit-wise ``Threshold``/``ReLU``/``LeakyReLU`` (maxout first, tropical
-objects) run as a single task.
+*How the enumeration is partitioned.*  The domain is cut into pieces by a k-d bisection
+(the piece of largest volume is halved across its longest side; all of R^n is cut by the
+signs of the first coordinates).  Each piece is one task: the worker runs the serial
+enumerator on it (the network travels once, as the result of a task; a task carries only its
+piece).  A cell cut by a piece boundary is found in every piece it meets, with one pattern;
+the driver joins the pieces by pattern (an activation cell is convex, so one pattern is one
+cell), so the answer is exactly the serial one.  For counts the workers return their distinct
+patterns; for regions, the cells in the shared-array form, and the driver runs the serial
+facet/neighbour/merge step over all cells at once, so a linear region spanning several pieces
+is joined exactly as in a serial run.
+
+*What it buys.*  Measured (``benchmarks/bench_parallel.py``, ``docs/cluster.md``): the cuts
+duplicate work (cells met by a cut are enumerated twice: x1.2-1.5 for 4 pieces in 4-6
+inputs, growing with the number of pieces and the input dimension) and pieces are uneven,
+so on two cores one count is *not* faster than serial; the mode pays off for sweeps over
+many networks (one task per network) and on clusters with many workers.
 
 *Faults.*  Tasks are pure and are submitted with ``retries``: a worker that dies mid-run has
 its tasks re-run elsewhere by Dask, so the answer is unchanged; if they fail repeatedly the
@@ -47,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from .geometry.domains import Box, Polyhedron
+from .regions.api import row_keys
 
 __all__ = [
     "PARALLEL_MODES",
@@ -122,7 +125,7 @@ def dask_client(parallel: str | None, client: Any = None) -> Iterator[Any]:
         return
     workers = os.cpu_count() or 1
     cluster = dd.LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     local = dd.Client(cluster)
     try:
@@ -143,8 +146,8 @@ def _n_workers(client: Any) -> int:
 def _bisect(lo: np.ndarray, hi: np.ndarray, n_pieces: int) -> list[tuple[np.ndarray, np.ndarray]]:
     boxes = [(lo.copy(), hi.copy())]
     while len(boxes) < n_pieces:
-        # split the largest box across its longest side (a k-d tree)
-        i = max(range(len(boxes)), key=lambda j: float(np.max(boxes[j][1] - boxes[j][0])))
+        # halve the box of largest volume across its longest side (a balanced k-d tree)
+        i = max(range(len(boxes)), key=lambda j: float(np.prod((boxes[j][1] - boxes[j][0]).astype(float))))
         a, b = boxes.pop(i)
         ax = int(np.argmax(b - a))
         mid = (a[ax] + b[ax]) / 2
@@ -229,7 +232,9 @@ def _piece_found(net, piece, exact, max_regions, certify):
 def _count_task(net, piece, exact, max_regions, certify) -> np.ndarray:
     """The distinct activation patterns of one piece."""
     found = _piece_found(net, piece, exact, max_regions, certify)
-    return np.unique(found.patterns, axis=0) if len(found) else found.patterns
+    if not len(found):
+        return found.patterns
+    return found.patterns[np.unique(row_keys(found.patterns), return_index=True)[1]]
 
 
 def _map_pieces(fn: Callable, net, pieces, exact, max_regions, certify, client, progress) -> list:
@@ -332,7 +337,7 @@ def count_parallel(
     parts = [p for p in parts if len(p)]
     if not parts:
         raise ValueError("the domain has no interior")
-    total = len(np.unique(np.vstack(parts), axis=0))
+    total = len(np.unique(row_keys(np.vstack(parts))))
     _check_limit(total, max_regions)
     return int(total)
 

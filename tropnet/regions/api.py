@@ -449,6 +449,19 @@ def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=Fals
     return found
 
 
+def row_keys(a: np.ndarray) -> np.ndarray:
+    """One opaque key per row of a 2-D array: the rows viewed as byte strings (``np.unique`` on
+    them is about ten times faster than ``np.unique(a, axis=0)``); rows of width 0 are equal.
+
+    >>> len(np.unique(row_keys(np.array([[1, 2], [1, 2], [2, 1]], dtype=np.int32))))
+    2
+    """
+    a = np.ascontiguousarray(a)
+    if a.shape[1] == 0:
+        return np.zeros(a.shape[0], dtype=np.int8)
+    return a.view(np.dtype((np.void, a.itemsize * a.shape[1]))).ravel()
+
+
 def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom_b) -> FoundCells:
     """One :class:`FoundCells` from the cells found on several pieces of a domain.
 
@@ -462,8 +475,9 @@ def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom
     if not parts:
         raise ValueError("the domain has no interior")
     pats = np.vstack([p.patterns for p in parts])
-    uniq, first, inv = np.unique(pats, axis=0, return_index=True, return_inverse=True)
+    _, first, inv = np.unique(row_keys(pats), return_index=True, return_inverse=True)
     inv = inv.ravel()
+    uniq = pats[first]
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
