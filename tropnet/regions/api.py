@@ -670,6 +670,25 @@ def _geometry(found: FoundCells) -> tuple:
     return facet_off, facet_A, facet_b, nbr, W, cmap, fc
 
 
+def _route(*, count: bool, obj, domain, kind, exact, max_regions, progress, symmetry, parallel, client):
+    """Send a call to the Dask driver (``parallel=``/``client=``) or to the fundamental-domain
+    enumeration (``symmetry=``); ``None`` when neither is asked for."""
+    kw = dict(kind=kind, exact=exact, max_regions=max_regions, progress=progress)
+    if parallel is not None or client is not None:
+        if symmetry is not None:
+            raise ValueError("symmetry= and parallel= cannot be combined yet; use one of them")
+        from .. import parallel as dask_driver
+
+        fn = dask_driver.count_parallel if count else dask_driver.regions_parallel
+        return fn(obj, domain, parallel=parallel or "dask", client=client, **kw)
+    if symmetry is not None:
+        from . import symmetric
+
+        fn = symmetric.count_linear_regions_symmetric if count else symmetric.linear_regions_symmetric
+        return fn(obj, domain, symmetry, **kw)
+    return None
+
+
 def linear_regions(
     obj: Any,
     domain: Domain | None = None,
@@ -709,21 +728,10 @@ def linear_regions(
     >>> len(rs), rs.num_cells
     (3, 4)
     """
-    if parallel is not None or client is not None:
-        if symmetry is not None:
-            raise ValueError("symmetry= and parallel= cannot be combined yet; use one of them")
-        from ..parallel import regions_parallel
-
-        return regions_parallel(
-            obj, domain, kind=kind, exact=exact, max_regions=max_regions, progress=progress,
-            parallel=parallel or "dask", client=client,
-        )
-    if symmetry is not None:  # enumerate a fundamental domain only (tropnet.regions.symmetric)
-        from .symmetric import linear_regions_symmetric
-
-        return linear_regions_symmetric(
-            obj, domain, symmetry, kind=kind, exact=exact, max_regions=max_regions, progress=progress
-        )
+    routed = _route(count=False, obj=obj, domain=domain, kind=kind, exact=exact, max_regions=max_regions,
+                    progress=progress, symmetry=symmetry, parallel=parallel, client=client)
+    if routed is not None:
+        return routed
     _check_kind(kind)
     found = find_cells(obj, domain, exact=exact, max_regions=max_regions, progress=progress)
     return build_region_set(found, kind)
@@ -748,21 +756,10 @@ def count_linear_regions(
     >>> tropnet.count_linear_regions(tropnet.random_mlp([2, 8, 8, 1], seed=0), kind="activation")
     113
     """
-    if parallel is not None or client is not None:  # Dask, same answer (tropnet.parallel)
-        if symmetry is not None:
-            raise ValueError("symmetry= and parallel= cannot be combined yet; use one of them")
-        from ..parallel import count_parallel
-
-        return count_parallel(
-            obj, domain, kind=kind, exact=exact, max_regions=max_regions, progress=progress,
-            parallel=parallel or "dask", client=client,
-        )
-    if symmetry is not None:  # enumerate a fundamental domain only (tropnet.regions.symmetric)
-        from .symmetric import count_linear_regions_symmetric
-
-        return count_linear_regions_symmetric(
-            obj, domain, symmetry, kind=kind, exact=exact, max_regions=max_regions, progress=progress
-        )
+    routed = _route(count=True, obj=obj, domain=domain, kind=kind, exact=exact, max_regions=max_regions,
+                    progress=progress, symmetry=symmetry, parallel=parallel, client=client)
+    if routed is not None:
+        return routed
     _check_kind(kind)
     if kind == "activation" and not exact and isinstance(domain, Box):
         net = as_network(obj)
