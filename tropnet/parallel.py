@@ -59,6 +59,7 @@ __all__ = [
     "count_parallel",
     "regions_parallel",
     "sweep",
+    "map_tasks",
 ]
 
 PARALLEL_MODES = (None, "local", "dask")
@@ -201,14 +202,11 @@ def partition_pieces(net, domain: Any, n_pieces: int) -> list[Any]:
         lo, hi = np.floor(bb[0]) - 1, np.ceil(bb[1]) + 1
         pieces = []
         for a, b in _bisect(lo, hi, k):
-            rows = [domain.A]
-            rhs = [domain.b]
-            eye = np.eye(n, dtype=np.int64)
-            if domain.exact:
-                eye = np.vectorize(Fraction, otypes=[object])(eye)
+            if domain.exact:  # integer bounds: the sub-box is exact
                 a = np.array([Fraction(v) for v in a], dtype=object)
                 b = np.array([Fraction(v) for v in b], dtype=object)
-            pieces.append(Polyhedron(np.vstack(rows + [eye, -eye]), np.concatenate(rhs + [b, -a])))
+            A_box, b_box = Box(a, b).halfspaces(n)
+            pieces.append(Polyhedron(np.vstack([domain.A, A_box]), np.concatenate([domain.b, b_box])))
         out = []
         for p in pieces:
             try:
@@ -237,42 +235,54 @@ def _count_task(net, piece, exact, max_regions, certify) -> np.ndarray:
     return found.patterns[np.unique(row_keys(found.patterns), return_index=True)[1]]
 
 
-def _map_pieces(fn: Callable, net, pieces, exact, max_regions, certify, client, progress) -> list:
-    """``fn(net, piece, ...)`` for every piece, serially (``client=None``) or on Dask, in
-    piece order."""
-    if client is None:
-        bar = _bar(len(pieces), progress)
-        out = []
-        for p in pieces:
-            out.append(fn(net, p, exact, max_regions, certify))
-            if bar is not None:
-                bar.update(1)
-        if bar is not None:
-            bar.close()
-        return out
-    dd = _distributed()
-    # the network travels once, as the result of a task (not scattered data): if the worker
-    # holding it dies, the scheduler recomputes it instead of losing it
-    net_f = client.submit(_identity, net, pure=False)
-    m = len(pieces)
-    futures = client.map(
-        fn, [net_f] * m, pieces, [exact] * m, [max_regions] * m, [certify] * m, pure=False, retries=3
-    )
+def map_tasks(
+    fn: Callable,
+    jobs: list[tuple],
+    *,
+    parallel: str | None = None,
+    client: Any = None,
+    progress: bool = False,
+    shared: tuple = (),
+) -> list:
+    """``[fn(*shared, *job) for job in jobs]``, serially (``parallel=None`` and no client) or
+    as Dask tasks, always in job order; the one mapping loop behind every parallel entry point.
+
+    ``shared`` values (a network, a sampler) travel once, each as the result of a task rather
+    than as scattered data: if the worker holding one dies, the scheduler recomputes it
+    instead of losing it.  Tasks are retried (a killed worker changes nothing); an error in
+    a task cancels the rest and is raised.
+
+    >>> map_tasks(pow, [(2,), (3,)], shared=(10,))
+    [100, 1000]
+    """
+    m = len(jobs)
     bar = _bar(m, progress)
-    index = {f.key: i for i, f in enumerate(futures)}
-    results: list[Any] = [None] * m
     try:
-        for fut in dd.as_completed(futures):
-            results[index[fut.key]] = fut.result()
-            if bar is not None:
-                bar.update(1)
-    except BaseException:
-        client.cancel(futures)
-        raise
+        if parallel is None and client is None:
+            out = []
+            for job in jobs:
+                out.append(fn(*shared, *job))
+                if bar is not None:
+                    bar.update(1)
+            return out
+        with dask_client(parallel or "dask", client) as c:
+            shared_f = [c.submit(_identity, v, pure=False) for v in shared]
+            columns = [[v] * m for v in shared_f] + [list(col) for col in zip(*jobs)]
+            futures = c.map(fn, *columns, pure=False, retries=3) if m else []
+            index = {f.key: i for i, f in enumerate(futures)}
+            results: list[Any] = [None] * m
+            try:
+                for fut in _distributed().as_completed(futures):
+                    results[index[fut.key]] = fut.result()
+                    if bar is not None:
+                        bar.update(1)
+            except BaseException:
+                c.cancel(futures)
+                raise
+            return results
     finally:
         if bar is not None:
             bar.close()
-    return results
 
 
 def _identity(x: Any) -> Any:
@@ -333,7 +343,8 @@ def count_parallel(
         return len(build_region_set(found, kind))
     with dask_client(parallel, client) as c:
         pieces = _pieces_for(net, domain, c, pieces_per_worker if c is not None else 2)
-        parts = _map_pieces(_count_task, net, pieces, exact, max_regions, exact, c, progress)
+        jobs = [(p, exact, max_regions, exact) for p in pieces]
+        parts = map_tasks(_count_task, jobs, client=c, progress=progress, shared=(net,))
     parts = [p for p in parts if len(p)]
     if not parts:
         raise ValueError("the domain has no interior")
@@ -349,19 +360,10 @@ def _found_parallel(net, domain, exact, max_regions, progress, parallel, client,
     n = net.input_dim
     with dask_client(parallel, client) as c:
         pieces = _pieces_for(net, domain, c, pieces_per_worker if c is not None else 2)
-        parts = _map_pieces(_piece_found, net, pieces, exact, max_regions, False, c, progress)
+        jobs = [(p, exact, max_regions, False) for p in pieces]
+        parts = map_tasks(_piece_found, jobs, client=c, progress=progress, shared=(net,))
     dom = api._domain(domain, n, exact)
-    dt = object if exact else np.float64
-    if dom[0] == "box":
-        lo, hi = dom[1], dom[2]
-        eye = np.eye(n, dtype=np.int64)
-        A = np.vectorize(Fraction, otypes=[object])(eye) if exact else eye.astype(dt)
-        A = np.vstack([A, -A])
-        b = np.concatenate([hi, -lo]).astype(dt)
-    elif dom[0] == "poly":
-        A, b = dom[1], dom[2]
-    else:
-        A, b = np.zeros((0, n), dtype=dt), np.zeros(0, dtype=dt)
+    A, b = api.domain_rows(dom, n, exact)
     found = api.join_pieces(parts, stages_from_network(net, exact=exact), n, exact, A, b)
     _check_limit(len(found), max_regions)
     return found
@@ -462,27 +464,8 @@ def sweep(
     if not callable(fn):
         raise TypeError(f"sweep needs a callable, got {type(fn).__name__}")
     points = _grid_points(grid)
-    if parallel is None:
-        bar = _bar(len(points), progress)
-        out = []
-        for p in points:
-            out.append(_call_point(fn, p))
-            if bar is not None:
-                bar.update(1)
-        if bar is not None:
-            bar.close()
-    else:
-        with dask_client(parallel, client) as c:
-            futures = c.map(_call_point, [fn] * len(points), points, pure=False, retries=2)
-            bar = _bar(len(futures), progress)
-            index = {f.key: i for i, f in enumerate(futures)}
-            out = [None] * len(points)
-            for fut in _distributed().as_completed(futures):
-                out[index[fut.key]] = fut.result()
-                if bar is not None:
-                    bar.update(1)
-            if bar is not None:
-                bar.close()
+    jobs = [(fn, p) for p in points]
+    out = map_tasks(_call_point, jobs, parallel=parallel, client=client, progress=progress)
     rows = [_row(p, ok, v) for p, (ok, v) in zip(points, out)]
     if as_frame is False:
         return rows

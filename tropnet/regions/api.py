@@ -178,6 +178,25 @@ def _domain(domain: Any, n: int, exact: bool):
     raise TypeError(f"unsupported domain type {type(domain).__name__}")
 
 
+def domain_rows(dom: tuple, n: int, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The rows ``A x <= b`` of a validated domain (``_domain``'s tuple): the box's ``2n``
+    rows, the polyhedron's own, or none for all of R^n; ``Fraction`` entries when exact.
+
+    >>> domain_rows(("box", np.array([0.0]), np.array([1.0])), 1, False)[1].tolist()
+    [1.0, -0.0]
+    """
+    dt = object if exact else np.float64
+    if dom[0] == "poly":
+        return dom[1], dom[2]
+    if dom[0] == "all":
+        return np.zeros((0, n), dtype=dt), np.zeros(0, dtype=dt)
+    lo, hi = dom[1], dom[2]
+    eye = np.eye(n, dtype=np.int64)
+    A = np.vstack([eye, -eye])
+    A = np.vectorize(Fraction, otypes=[object])(A) if exact else A.astype(dt)
+    return A, np.concatenate([hi, -lo]).astype(dt)
+
+
 # --------------------------------------------------------------------------- engine runs
 @dataclass
 class FoundCells:
@@ -296,7 +315,6 @@ def find_cells(
     n = net.input_dim
     dom = _domain(domain, n, exact)
     stages = stages_from_network(net, exact=exact)
-    dt = object if exact else np.float64
     if dom[0] == "poly":
         from ..kernels.lp import bounding_box
 
@@ -318,12 +336,7 @@ def find_cells(
     if dom[0] == "box":
         lo, hi = dom[1], dom[2]
         cells = _run_box(net, stages, n, lo, hi, None, exact, max_regions, progress, engine, certify)
-        eye = np.eye(n, dtype=np.int64)
-        A = np.vstack([eye, -eye]).astype(dt)
-        if exact:
-            A = np.vectorize(Fraction, otypes=[object])(A)
-        b = np.concatenate([hi, -lo]).astype(dt)
-        return _from_bounded(cells, stages, n, exact, A, b)
+        return _from_bounded(cells, stages, n, exact, *domain_rows(dom, n, exact))
     return _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify)
 
 
@@ -423,12 +436,7 @@ def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=Fals
         total += len(cells)
     if not pieces:
         raise ValueError("the domain has no interior")
-    if exact:
-        A_dom = dom[1] if dom[0] == "poly" else np.zeros((0, n), dtype=object)
-        b_dom = dom[2] if dom[0] == "poly" else np.zeros(0, dtype=object)
-    else:
-        A_dom = dom[1] if dom[0] == "poly" else np.zeros((0, n))
-        b_dom = dom[2] if dom[0] == "poly" else np.zeros(0)
+    A_dom, b_dom = domain_rows(dom, n, exact)
     parts = []
     for cells, XH, pts in pieces:
         vt = XH[:, n]

@@ -111,17 +111,10 @@ def estimate_linear_regions(
     sampler = _sampler(domain, net.input_dim)
     sizes = [min(_CHUNK, n_samples - i) for i in range(0, n_samples, _CHUNK)]
     streams = np.random.SeedSequence(seed).spawn(len(sizes))
-    if parallel is None and client is None:
-        parts = [_distinct_in_chunk(net, sampler, st, k) for st, k in zip(streams, sizes)]
-    else:
-        from ..parallel import dask_client
+    from ..parallel import map_tasks  # serial unless parallel=/client= ask for Dask
 
-        with dask_client(parallel or "dask", client) as c:
-            net_f = c.submit(lambda v: v, net, pure=False)
-            m = len(sizes)
-            parts = c.gather(
-                c.map(_distinct_in_chunk, [net_f] * m, [sampler] * m, streams, sizes, pure=False, retries=2)
-            )
+    jobs = list(zip(streams, sizes))
+    parts = map_tasks(_distinct_in_chunk, jobs, parallel=parallel, client=client, shared=(net, sampler))
     keys_all = np.concatenate([k for k, _ in parts])
     _, first = np.unique(keys_all, return_index=True)
     if kind == "activation":

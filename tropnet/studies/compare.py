@@ -228,16 +228,9 @@ def compare_algebras(
     plan = [(alg, widest_algebranet(alg, input_dim, depth, param_budget, flop_budget)) for alg in algs]
     jobs = [(alg, widths, seed) for alg, widths in plan for seed in seeds]
     args = (domain, exact, baseline, monomials)
-    if parallel is None and client is None:
-        results = [_measure(alg, widths, seed, *args) for alg, widths, seed in jobs]
-    else:
-        from ..parallel import dask_client
+    from ..parallel import map_tasks  # serial unless parallel=/client= ask for Dask
 
-        with dask_client(parallel, client) as c:
-            futures = c.map(
-                _measure, *zip(*jobs), *[[a] * len(jobs) for a in args], pure=False, retries=2
-            )
-            results = c.gather(futures)
+    results = map_tasks(_measure, [(*job, *args) for job in jobs], parallel=parallel, client=client)
     rows = []
     for i, (alg, widths) in enumerate(plan):
         res = results[i * len(seeds) : (i + 1) * len(seeds)]
