@@ -63,6 +63,11 @@ __all__ = [
 ]
 
 PARALLEL_MODES = (None, "local", "dask")
+"""The values of ``parallel=``: serial, a local cluster for the call, an existing client.
+
+>>> "local" in PARALLEL_MODES
+True
+"""
 
 _INSTALL = "parallel execution needs dask.distributed: pip install 'tropnet[dask]'"
 

@@ -350,7 +350,12 @@ def permute_hidden(net: Network, perms: Sequence[Any]) -> Network:
 # ---------------------------------------------------------------------------- counting
 class ParameterCount(NamedTuple):
     """``architecture``: the order of the permutation group (Michelucci's count);
-    ``orbit``: the number of distinct parameter points it makes from these parameters."""
+    ``orbit``: the number of distinct parameter points it makes from these parameters.
+
+    >>> from tropnet import random_mlp
+    >>> equivalent_parameter_count(random_mlp([2, 2, 3, 1]))
+    ParameterCount(architecture=12, orbit=12)
+    """
 
     architecture: int
     orbit: int
@@ -1071,7 +1076,13 @@ class FunctionComparison:
     """The verdict of :func:`same_function`; true in a boolean context iff the functions agree.
 
     ``witness`` is a point where they differ (``None`` when they agree), ``values`` the two
-    outputs there."""
+    outputs there.
+
+    >>> from tropnet import random_mlp
+    >>> r = same_function(random_mlp([2, 3, 1], seed=0), random_mlp([2, 3, 1], seed=1))
+    >>> bool(r), r.witness is not None
+    (False, True)
+    """
 
     equal: bool
     witness: np.ndarray | None = None
@@ -1439,6 +1450,11 @@ class RegionPath:
     ``interpolate(a, b, t[i])`` on the domain; ``loss`` the mean squared error on the data
     (None without data); ``*_aligned`` the same on the path to ``b`` aligned to ``a``
     (None when ``align=False``).
+
+    >>> from tropnet import Box, random_mlp
+    >>> path = region_path(random_mlp([2, 3, 1], seed=0), random_mlp([2, 3, 1], seed=1), Box(-2, 2), steps=3)
+    >>> len(path.t), len(path.regions)
+    (3, 3)
     """
 
     t: np.ndarray
