@@ -354,53 +354,22 @@ class RegionSet(Sequence):
         return _vertices_from_h(A, b, self.exact)
 
     def _cell_volume(self, c: int) -> float | Fraction:
-        P = self._cell_vertices(c) if self.dim <= 3 else None
-        if P is None:
-            ids = self._vert_ids[self._vert_off[c] : self._vert_off[c + 1]]
-            P = _unique_rows(self._vert_X[ids] / self._vert_t[ids][:, None])
-        d = self.dim
-        if d == 1:
-            return P.max() - P.min()
-        from scipy.spatial import ConvexHull
+        """Volume of bounded cell ``c``: exact from the cell's exact facets, Qhull for floats."""
+        from ..kernels.volume import polytope_volume
 
-        Pf = np.asarray(P, dtype=np.float64)
-        hull = ConvexHull(Pf)
+        ids = self._vert_ids[self._vert_off[c] : self._vert_off[c + 1]]
+        P = self._vert_X[ids] / self._vert_t[ids][:, None]
         if not self.exact:
-            return float(hull.volume)
-        # exact: cone from the centroid over each hull simplex (triangulated facets)
-        cen = P.mean(axis=0)
-        vol = Fraction(0)
-        import math
-
-        for s in hull.simplices:
-            M = [[P[j][k] - cen[k] for k in range(d)] for j in s]
-            vol += abs(_det(M))
-        return vol / math.factorial(d)
+            return polytope_volume(np.asarray(P, dtype=np.float64), exact=False)
+        # the cell's irredundant facets, domain rows included: no float decision
+        lo, hi = self._facet_off[c], self._facet_off[c + 1]
+        return polytope_volume(P, self._facet_A[lo:hi], self._facet_b[lo:hi], exact=True)
 
     def __repr__(self) -> str:
         return (
             f"RegionSet({len(self)} {self.kind} regions of {self.num_cells} cells in R^{self.dim}, "
             f"{'exact' if self.exact else 'float'})"
         )
-
-
-def _det(M: list[list[Any]]) -> Any:
-    n = len(M)
-    M = [row[:] for row in M]
-    det = Fraction(1)
-    for i in range(n):
-        p = next((r for r in range(i, n) if M[r][i] != 0), None)
-        if p is None:
-            return Fraction(0)
-        if p != i:
-            M[i], M[p] = M[p], M[i]
-            det = -det
-        det *= M[i][i]
-        for r in range(i + 1, n):
-            f = M[r][i] / M[i][i]
-            for k in range(i, n):
-                M[r][k] -= f * M[i][k]
-    return det
 
 
 def _unique_rows(P: np.ndarray) -> np.ndarray:
