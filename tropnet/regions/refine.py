@@ -314,6 +314,7 @@ class _Program:
         n_ids = 2 * d + nclip
         self.unit_base: list[int] = []
         self.col_base: list[int] = []
+        self.unit_ranges: list[tuple[int, int, int]] = []  # (first id, first column, units)
         ncol = 0
         id_group: list[np.ndarray] = [np.full(n_ids, -1, dtype=np.int64)]
         id_a: list[np.ndarray] = [np.zeros(n_ids, dtype=np.int64)]
@@ -321,6 +322,7 @@ class _Program:
         for st in stages:
             if st.kind in ("threshold", "leaky"):
                 m = len(st.idx)
+                self.unit_ranges.append((n_ids, ncol, m))
                 self.unit_base.append(n_ids)
                 self.col_base.append(ncol)
                 id_group.append(np.full(m, -1, dtype=np.int64))
@@ -416,6 +418,7 @@ def refine(
     exact: bool = False,
     rtol: float = 1e-9,
     certify: bool = False,
+    tight_codes: bool = False,
     _exact_input: tuple | None = None,
 ) -> Cells:
     """The engine behind :func:`enumerate_cells`, on an internal program (see
@@ -424,7 +427,12 @@ def refine(
     ``certify=True`` (with ``exact=True``) first runs the float pass with a rigorous bound
     on the rounding error of every vertex coordinate and pre-activation; when every sign
     decision clears its bound, the cells (patterns) are exactly those of the rational pass,
-    and the float cells are returned.  Otherwise the rational pass runs."""
+    and the float cells are returned.  Otherwise the rational pass runs.
+
+    ``tight_codes=True`` (with ``certify=True``) also returns, for every (cell, vertex) entry,
+    the ``d`` constraints tight there as ``Cells.vertex_codes`` (see :func:`_codes`), and sends
+    *any* undecided sign to the rational pass (whose cells carry no codes) instead of setting
+    single cells aside."""
     if certify and exact:
         try:
             return refine(
@@ -439,6 +447,7 @@ def refine(
                 progress=progress,
                 exact=False,
                 certify=True,
+                tight_codes=tight_codes,
                 _exact_input=(stages, lo, hi, halfspaces),
             )
         except _Uncertain:
@@ -498,6 +507,7 @@ def refine(
         pool._set_vertices(pool.X, pool.T, None, np.zeros((len(pool.X), 2), dtype=_CERT))
         stages_f = stages
     eng = _Engine(pool, prog, exact, rtol, max_cells, certify=certify)
+    eng.defer = not tight_codes
 
     n_steps = nclip + sum(
         len(st.idx) if st.kind in ("threshold", "leaky") else int(st.groups.shape[0] * st.groups.shape[1])
@@ -551,6 +561,8 @@ def refine(
         if bar is not None:
             bar.close()
     out = eng.result()
+    if certify and tight_codes:
+        out = _codes(eng, out)
     if certify and eng.deferred:
         out = _resolve_deferred(
             out, eng.deferred, exact_stages, d, lo_exact, hi_exact, halfspaces_exact, max_cells, progress
@@ -623,6 +635,48 @@ def _resolve_deferred(out: Cells, deferred, stages, d, lo, hi, halfspaces, max_c
         vertex_coords=np.vstack(Xs),
         vertex_offsets=off,
         vertex_ids=np.concatenate(ids).astype(np.int64),
+    )
+
+
+def _codes(eng: _Engine, out: Cells) -> Cells:
+    """``out`` with ``vertex_codes (nnz, d)``: the constraints tight at each (cell, vertex) entry
+    of a run whose every sign was certified (so every vertex is simple: exactly ``d`` of the
+    cell's constraints are tight there, and each is a facet of the cell).  A unit or group
+    constraint is coded as in :func:`tropnet.regions.merge.unit_rows` (``column * 2**20`` plus
+    the pattern entry across it), box side ``i`` as ``-2 - i`` and clipping row ``r`` as
+    ``-2 - (2 d + r)``.  Raises :class:`_Uncertain` (the rational pass takes over) if some entry
+    is not simple after all."""
+    p, prog = eng.p, eng.prog
+    d = prog.d
+    ecell = p.entry_cell()
+    T = p.T[p.ids]
+    valid = eng._valid(T, ecell)
+    if not (valid.sum(axis=1) == d).all():
+        raise _Uncertain
+    ids = T[valid].reshape(-1, d).astype(np.int64)
+    cells = np.repeat(ecell, d)
+    flat = ids.ravel()
+    code = -2 - flat  # box sides and clipping rows
+    # unit ids -> pattern column; pair ids (group members a, b) -> the group's column
+    col_of = np.full(len(prog.id_col), -1, dtype=np.int64)
+    for base, cb, n in prog.unit_ranges:
+        col_of[base : base + n] = cb + np.arange(n)
+    unit = col_of[flat] >= 0
+    col = col_of[flat[unit]]
+    code[unit] = col * (1 << 20) + (1 - p.pat[cells[unit], col])
+    pair = prog.id_col[flat] >= 0
+    if pair.any():
+        gcol = prog.id_col[flat[pair]]
+        a, b = prog.id_a[flat[pair]], prog.id_b[flat[pair]]
+        win = p.pat[cells[pair], gcol]
+        code[pair] = gcol * (1 << 20) + np.where(a == win, b, a)
+    return Cells(
+        patterns=out.patterns,
+        points=out.points,
+        vertex_coords=out.vertex_coords,
+        vertex_offsets=out.vertex_offsets,
+        vertex_ids=out.vertex_ids,
+        vertex_codes=code.reshape(-1, d),
     )
 
 
@@ -739,8 +793,8 @@ def refine_hrep(
 
     def affine_of(si, pat):
         # the pre-activations of stage si on the cell: the earlier units' pattern fixes them
-        J, c, _ = _walk(stages[:si], pat[None, :], d, False, False)
-        return J[0], c[0]
+        J, inv, _, _ = _walk(stages[:si], pat[None, :], d, False)  # float: denominator 1
+        return J[inv[0], :, :d], J[inv[0], :, d]
 
     def child(A, b, w, beta):  # cell intersected with w x + beta <= 0
         A1 = np.vstack([A, w[None, :]])
@@ -840,6 +894,7 @@ class _Engine:
         certify: bool = False,
     ):
         self.certify = certify
+        self.defer = True  # set undecided cells aside (else the whole run goes to the rational pass)
         self.deferred: list = []  # (patterns, column) of cells set aside by the certified pass
         self.zcols: np.ndarray | None = None  # pre-activation columns still needed (None: all)
         self.group_step: tuple[int, int] | None = None  # (column, member) of the group step running
@@ -932,7 +987,7 @@ class _Engine:
             if skip is not None:
                 unc &= ~skip[ecell]
             if unc.any():
-                if clip or col is None:
+                if clip or col is None or not self.defer:
                     raise _Uncertain
                 # cells with a sign too close to call are set aside for the rational pass
                 bad = np.zeros(p.ncells, dtype=bool)
