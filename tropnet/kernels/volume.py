@@ -228,8 +228,7 @@ def _face_volume(S: int, facets: list, coords: tuple[int, ...], pts: list[tuple]
         memo[key] = vol
         return vol
     # apex: the point on most facets (those facets have height 0)
-    cand = _bits(S)
-    apex = max(cand, key=lambda i: sum((U >> i) & 1 for U, _, _ in facets))
+    apex = max(_bits(S), key=lambda i: sum((U >> i) & 1 for U, _, _ in facets))
     x0 = [pts[apex][c] for c in coords]
     total = 0
     for U, a, beta in facets:
@@ -238,7 +237,11 @@ def _face_volume(S: int, facets: list, coords: tuple[int, ...], pts: list[tuple]
         height = beta - sum(ai * xi for ai, xi in zip(a, x0))
         j = max(i for i in range(k) if a[i] != 0)  # a fixed rule, so shared faces meet the memo
         sub_coords = coords[:j] + coords[j + 1 :]
-        sub = memo.get((U, sub_coords))
+        if k == 2:  # the facet is an edge: its projection is a segment, no rows needed
+            xs = [pts[i][sub_coords[0]] for i in _bits(U)]
+            sub = max(xs) - min(xs)
+        else:
+            sub = memo.get((U, sub_coords))
         if sub is None:
             ridges = _maximal_faces(U, [f for f in facets if f[0] != U])
             aj = a[j]

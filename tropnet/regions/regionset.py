@@ -368,15 +368,24 @@ class RegionSet(Sequence):
         """Volume of bounded cell ``c``: exact from the cell's exact facets, Qhull for floats."""
         from ..kernels.volume import polytope_volume
 
+        if len(self._vert_ids) == 0:
+            raise NotImplementedError(
+                f"volume() needs the cells' vertices, which the H-representation engine (input "
+                f"dimension {self.dim} > 12) does not compute"
+            )
         ids = self._vert_ids[self._vert_off[c] : self._vert_off[c + 1]]
-        P = self._vert_X[ids] / self._vert_t[ids][:, None]
         if not self.exact:
+            P = self._vert_X[ids] / self._vert_t[ids][:, None]
             return polytope_volume(np.asarray(P, dtype=np.float64), exact=False)
-        # the cell's irredundant facets, domain rows included: no float decision (a certified
-        # set keeps float vertices in its pool: its exact vertices are solved from the facets)
-        lo, hi = self._facet_off[c], self._facet_off[c + 1]
+        # the cell's irredundant facets, domain rows included: no float decision.  A certified
+        # set keeps float vertices in its pool: its exact vertices are solved from the facets;
+        # otherwise the exact pool points of the cell serve (points on its boundary that are not
+        # vertices do no harm to polytope_volume)
         if self._vert_facets is not None:
             P = self._cell_vertices(c)
+        else:
+            P = self._vert_X[ids] / self._vert_t[ids][:, None]
+        lo, hi = self._facet_off[c], self._facet_off[c + 1]
         return polytope_volume(P, self._facet_A[lo:hi], self._facet_b[lo:hi], exact=True)
 
     def __repr__(self) -> str:
