@@ -136,6 +136,25 @@ def test_moved_vertex_below_float_resolution():
     assert polytope_volume(V, A, b) - 1 == eps / 3
 
 
+def test_coordinates_beyond_float_range():
+    # 10^400 overflows a float and 10^-400 underflows to 0: only exact arithmetic sees them
+    for s in (F(10) ** 400, F(1, 10**400)):
+        V = np.vstack([np.zeros((1, 3), dtype=int), np.eye(3, dtype=int)]).astype(object) * s
+        assert polytope_volume(V) == s**3 / 6
+        A = obj([[-1, 0, 0], [0, -1, 0], [0, 0, -1], [1, 1, 1]])
+        assert polytope_volume(V, A, obj([0, 0, 0, s])) == s**3 / 6
+
+
+def test_exact_flag_converts_between_modes():
+    V = [[0.0, 0.0], [0.1, 0.0], [0.0, 0.3]]
+    got = polytope_volume(V, exact=True)  # floats read as the dyadic rationals they store
+    assert got == F(0.1) * F(0.3) / 2 and type(got) is F
+    assert polytope_volume(obj([[0, 0], [F(1, 10), 0], [0, F(3, 10)]]), exact=False) == pytest.approx(0.015)
+    seg = obj([[F(1, 3)], [F(-2, 5)], [0]])
+    assert polytope_volume(seg) == F(11, 15)
+    assert polytope_volume(seg, obj([[1], [-1]]), obj([F(1, 3), F(2, 5)])) == F(11, 15)
+
+
 def test_lower_dimensional_input_has_volume_zero():
     flat = obj([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0]])
     assert polytope_volume(flat) == 0
