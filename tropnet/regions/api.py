@@ -68,8 +68,18 @@ from ..kernels.merge import row_keys
 from ..networks.layers import GroupMax, Linear
 from ..networks.network import Network
 from .cells import Cells
-from .merge import _divide, _integer_rows, cell_affine, cell_facets, maps_and_rows, merge_linear, patterns_at
-from .refine import HREP_DIM, RegionLimitError, Stage, refine, stages_from_network
+from .merge import (
+    _divide,
+    _integer_rows,
+    cell_affine,
+    cell_facets,
+    facet_point,
+    hrep_facets,
+    maps_and_rows,
+    merge_linear,
+    patterns_at,
+)
+from .refine import RegionLimitError, Stage, refine, stages_from_network
 from .regionset import RegionSet
 
 __all__ = ["linear_regions", "count_linear_regions", "as_network", "find_cells", "RegionLimitError"]
@@ -357,7 +367,7 @@ def find_cells(
 
 
 def _no_vertices(cells: Cells, n: int) -> Cells:
-    """High-dimensional runs (H-representation engine) give no vertices: counts only."""
+    """High-dimensional runs (H-representation engine) give no vertices: an empty vertex pool."""
     if cells.vertex_coords is not None:
         return cells
     return Cells(
@@ -487,6 +497,9 @@ def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=Fals
             )
         )
     found = join_pieces(parts, stages, n, exact, A_dom, b_dom)
+    if len(found) and len(found.vert_ids) == 0:
+        # H-representation cells carry no vertices at t = 0: ask their halfspaces instead
+        found.bounded[:] = _hrep_bounded(found)
     if max_regions is not None and len(found) > max_regions:
         raise RegionLimitError(f"more than max_regions={max_regions} cells ({len(found)})")
     return found
@@ -733,14 +746,21 @@ def _certified_points(found, Hf, fc, facet_off, facet_A, facet_b, local) -> np.n
     return points
 
 
+def _hrep_bounded(found: FoundCells) -> np.ndarray:
+    """Which cells without a vertex list are bounded (one LP each, see ``hrep_facets``)."""
+    C, d = len(found), found.d
+    W, cmap, Au, bu, _ = maps_and_rows(found.stages, found.patterns, d)
+    Rd = found.dom_A.shape[0]
+    Ad = np.broadcast_to(np.asarray(found.dom_A, dtype=np.float64), (C, Rd, d))
+    bd = np.broadcast_to(np.asarray(found.dom_b, dtype=np.float64), (C, Rd))
+    A_all, b_all = np.concatenate([Ad, Au], axis=1), np.concatenate([bd, bu], axis=1)
+    return hrep_facets(A_all, b_all)[2]
+
+
 def _geometry(found: FoundCells) -> tuple:
     """Irredundant halfspaces (CSR), facet neighbours and affine maps of every cell."""
     st, d, exact = found.stages, found.d, found.exact
-    if len(found) and len(found.vert_ids) == 0:
-        raise NotImplementedError(
-            f"regions in input dimension {d} > {HREP_DIM} come from the H-representation engine, which "
-            "gives counts and interior points only: use count_linear_regions(..., kind='activation')"
-        )
+    hrep = len(found) > 0 and len(found.vert_ids) == 0  # H-representation engine: no vertices
     C = len(found)
     pats = found.patterns
     if found.vert_codes is not None:
@@ -759,9 +779,13 @@ def _geometry(found: FoundCells) -> tuple:
         A_all = np.concatenate([Ad, Au], axis=1)
         b_all = np.concatenate([bd, bu], axis=1)
         fl_all = np.concatenate([np.full((C, Rd), -2, dtype=np.int64), flip], axis=1)
-        facet, coinc, centre = cell_facets(
-            A_all, b_all, found.vert_off, found.vert_ids, found.vert_X, found.vert_t, d, exact=exact
-        )
+        if hrep:
+            facet, coinc, _ = hrep_facets(A_all, b_all)
+            centre = {}
+        else:
+            facet, coinc, centre = cell_facets(
+                A_all, b_all, found.vert_off, found.vert_ids, found.vert_X, found.vert_t, d, exact=exact
+            )
         fc, fr = np.nonzero(facet)
         facet_off = np.concatenate([[0], np.cumsum(np.bincount(fc, minlength=C))]).astype(np.int64)
         facet_A = A_all[fc, fr]
@@ -805,7 +829,13 @@ def _geometry(found: FoundCells) -> tuple:
         if lookup is None:
             lookup = {pats[i].tobytes(): i for i in range(C)}
         c, r = int(fc[j]), int(fr[j])
-        sx, stt = centre[(c, r)] if (c, r) in centre else _facet_centre(found, c, facet_A[j], facet_b[j])
+        if hrep:
+            y = facet_point(A_all[c], b_all[c], r)
+            if y is None:
+                continue
+            sx, stt = y, 1.0
+        else:
+            sx, stt = centre[(c, r)] if (c, r) in centre else _facet_centre(found, c, facet_A[j], facet_b[j])
         if stt == 0:
             continue  # a facet at infinity
         p = sx / stt

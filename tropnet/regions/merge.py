@@ -40,6 +40,8 @@ __all__ = [
     "output_maps",
     "maps_and_rows",
     "cell_facets",
+    "hrep_facets",
+    "facet_point",
     "merge_linear",
     "patterns_at",
 ]
@@ -439,6 +441,57 @@ def cell_facets(
             sel = tight[ci, r]
             centre[(int(cs[ci]), int(r))] = (P[ci][sel].sum(axis=0), tt[ci][sel].sum())
     return out, coinc, centre
+
+
+def hrep_facets(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Facets of the float polyhedra ``{x : A[c] x <= b[c]}`` of cells without a vertex list
+    (the H-representation engine): one reused LP model per cell
+    (:func:`tropnet.kernels.lp.irredundant_rows`); rows with the same hyperplane count once, the
+    first kept.  Returns ``(facet (C, R), coincident (C, R), bounded (C,))``.
+
+    (Qhull on the polar points, the other textbook route, computes every vertex of the cell on
+    the way: a cube of dimension 13 already has 8192, and it took 0.8 s per cell here.)
+
+    >>> A = np.array([[[1.0, 0], [-1, 0], [0, 1], [0, -1], [1, 0], [0, 2]]])
+    >>> b = np.array([[1.0, 0, 1, 0, 2, 2]])
+    >>> f, twin, bounded = hrep_facets(A, b)
+    >>> f[0].tolist(), twin[0].tolist(), bounded.tolist()
+    ([True, True, True, True, False, False], [False, False, True, False, False, False], [True])
+    """
+    from ..kernels.lp import irredundant_rows, is_bounded
+
+    C, R = b.shape
+    out = np.zeros((C, R), dtype=bool)
+    coinc = np.zeros((C, R), dtype=bool)
+    bounded = np.zeros(C, dtype=bool)
+    for c in range(C):
+        Ac, bc = np.asarray(A[c], dtype=np.float64), np.asarray(b[c], dtype=np.float64)
+        out[c] = irredundant_rows(Ac, bc)
+        norms = np.linalg.norm(Ac, axis=1)
+        rows = np.round(np.c_[Ac, bc] / np.where(norms > 0, norms, 1.0)[:, None], 12)
+        for r in np.flatnonzero(out[c]):
+            coinc[c, r] = int((rows == rows[r]).all(axis=1).sum()) > 1
+        bounded[c] = is_bounded(Ac[out[c]])
+    return out, coinc, bounded
+
+
+def facet_point(A: np.ndarray, b: np.ndarray, r: int) -> np.ndarray | None:
+    """A point in the relative interior of facet ``r`` of the float polyhedron ``{A x <= b}``
+    (the Chebyshev centre of the facet inside its hyperplane; one LP), ``None`` if it has none.
+
+    >>> facet_point(np.array([[1.0, 0], [-1, 0], [0, 1], [0, -1]]), np.array([1.0, 0, 1, 0]), 0).tolist()
+    [1.0, 0.5]
+    """
+    from ..kernels.lp import chebyshev_center
+
+    a = np.asarray(A[r], dtype=np.float64)
+    x_p = a * float(b[r]) / float(a.dot(a))
+    N = np.linalg.svd(a[None, :])[2][1:].T  # (d, d - 1) basis of the hyperplane's directions
+    others = np.arange(len(b)) != r
+    Ao = np.asarray(A, dtype=np.float64)[others]
+    bo = np.asarray(b, dtype=np.float64)[others]
+    z, rad = chebyshev_center(Ao.dot(N), bo - Ao.dot(x_p), rmax=1e6)
+    return None if rad <= 0 else x_p + N.dot(z)
 
 
 def _exact_zero_slacks(A, b, X, tvals, ids, valid, Pf, tf) -> np.ndarray:
