@@ -145,7 +145,9 @@ class Region:
         return np.vstack(out) if out else np.zeros((0, rs.dim))
 
     def volume(self) -> float | Fraction:
-        """The volume of a bounded region (exact ``Fraction`` in exact mode)."""
+        """The volume of a bounded region: an exact ``Fraction`` in exact mode, computed from the
+        cells' exact vertices and facets with no float decision
+        (:func:`tropnet.kernels.volume.polytope_volume`); Qhull's float volume otherwise."""
         if not self.bounded:
             raise ValueError("volume() needs a bounded region (this one is unbounded)")
         return sum(
