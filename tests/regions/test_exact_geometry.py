@@ -5,6 +5,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tropnet
 from tropnet import Box, LeakyReLU, Linear, Maxout, Network, Polyhedron, Threshold, random_mlp
@@ -81,6 +83,30 @@ def test_certified_geometry_equals_the_rational_pass(net, dom):
         return {frozenset((tuple(cells.patterns[a]), tuple(cells.patterns[b]))) for a, b in e.tolist()}
 
     assert adj(fast) == adj(slow)
+
+
+@settings(max_examples=12)
+@given(
+    seed=st.integers(0, 10**6),
+    d=st.integers(1, 3),
+    w1=st.integers(1, 5),
+    w2=st.integers(1, 4),
+    out=st.integers(1, 2),
+    rn=st.booleans(),
+)
+def test_certified_equals_rational_on_random_networks(seed, d, w1, w2, out, rn):
+    net = random_mlp([d, w1, w2, out], seed=seed)
+    dom = None if rn else Box(-2, 3)
+    found = find_cells(net, dom, exact=True, codes=True)
+    slow = build_region_set(find_cells(net, dom, exact=True), "linear")
+    fast = build_region_set(found, "linear") if found.vert_codes is not None else slow
+    where = {tuple(p): i for i, p in enumerate(slow.patterns.tolist())}
+    assert sorted(where) == sorted(map(tuple, fast.patterns.tolist()))
+    fa, sa = fast._activation_view(), slow._activation_view()
+    for j, p in enumerate(fast.patterns.tolist()):
+        assert _facet_set(fa[j]) == _facet_set(sa[where[tuple(p)]])
+    pairs = {(fast.labels[j], slow.labels[where[tuple(p)]]) for j, p in enumerate(fast.patterns.tolist())}
+    assert len(pairs) == len(fast) == len(slow)
 
 
 def test_certified_vertices_match_cdd():
