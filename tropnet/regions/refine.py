@@ -42,6 +42,8 @@ runs.
 
 from __future__ import annotations
 
+import pickle
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -53,7 +55,19 @@ from ..networks.layers import GroupMax, LeakyReLU, Linear, Threshold
 from ..networks.network import Network
 from .cells import Cells
 
-__all__ = ["enumerate_cells", "RegionLimitError", "Stage", "stages_from_network"]
+__all__ = [
+    "enumerate_cells",
+    "RegionLimitError",
+    "Stage",
+    "stages_from_network",
+    "RefineProblem",
+    "RefineState",
+    "refine_start",
+    "refine_advance",
+    "refine_split",
+    "refine_finish",
+    "refine_task",
+]
 
 _PAD = np.iinfo(np.int32).max
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -196,6 +210,18 @@ class _Pool:
         self.off = off  # (C + 1,) int64
         self.ids = ids  # (nnz,) int64
         self.pat = pat  # (C, U) int32
+
+    def __getstate__(self) -> dict:
+        # the filled part of the buffers only (a pickled view would carry the whole buffer)
+        return {"X": self.X, "T": self.T, "Z": self.Z, "E": self.E, "off": self.off, "ids": self.ids,
+                "pat": self.pat}
+
+    def __setstate__(self, s: dict) -> None:
+        def own(a):  # Dask may hand back read-only arrays; the pool writes in place
+            return a if a is None or a.flags.writeable else a.copy()
+
+        self._set_vertices(own(s["X"]), own(s["T"]), own(s["Z"]), own(s["E"]))
+        self.off, self.ids, self.pat = own(s["off"]), own(s["ids"]), own(s["pat"])
 
     # X (V, d) coordinates, T (V, w) int32 tight ids (sorted, padded with _PAD), Z (m, V)
     # current pre-activations, one row per unit: views of growable buffers (capacity doubles
@@ -416,7 +442,6 @@ def refine(
     exact: bool = False,
     rtol: float = 1e-9,
     certify: bool = False,
-    _exact_input: tuple | None = None,
 ) -> Cells:
     """The engine behind :func:`enumerate_cells`, on an internal program (see
     :func:`stages_from_network`); the input is ``d``-dimensional.
@@ -424,27 +449,10 @@ def refine(
     ``certify=True`` (with ``exact=True``) first runs the float pass with a rigorous bound
     on the rounding error of every vertex coordinate and pre-activation; when every sign
     decision clears its bound, the cells (patterns) are exactly those of the rational pass,
-    and the float cells are returned.  Otherwise the rational pass runs."""
-    if certify and exact:
-        try:
-            return refine(
-                [_stage_to_float(st) for st in stages],
-                d,
-                _as_float(lo).astype(_CERT),
-                _as_float(hi).astype(_CERT),
-                halfspaces=None
-                if halfspaces is None
-                else (_as_float(halfspaces[0]).astype(_CERT), _as_float(halfspaces[1]).astype(_CERT)),
-                max_cells=max_cells,
-                progress=progress,
-                exact=False,
-                certify=True,
-                _exact_input=(stages, lo, hi, halfspaces),
-            )
-        except _Uncertain:
-            certify = False
-        except _NotDyadic:
-            certify = False
+    and the float cells are returned.  Otherwise the rational pass runs.
+
+    This is :func:`refine_start`, :func:`refine_advance` to the end and :func:`refine_finish`
+    (the resumable form of the same loop, used by :mod:`tropnet.parallel`)."""
     if d > HREP_DIM:
         if exact or certify:
             raise ValueError(
@@ -452,7 +460,144 @@ def refine(
                 f"2^d box vertices); use exact=False"
             )
         return refine_hrep(stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_cells, rtol=rtol)
-    exact_stages, lo_exact, hi_exact, halfspaces_exact = _exact_input or (None, None, None, None)
+    kw = dict(halfspaces=halfspaces, max_cells=max_cells, exact=exact, rtol=rtol)
+    problem, state = refine_start(stages, d, lo, hi, certify=certify, **kw)
+    try:
+        return _run_to_end(problem, state, progress)
+    except _Uncertain:  # a sign too close to call: the rational pass decides everything
+        problem, state = refine_start(stages, d, lo, hi, certify=False, **kw)
+        return _run_to_end(problem, state, progress)
+
+
+def _run_to_end(problem: RefineProblem, state: RefineState, progress: bool | None) -> Cells:
+    bar = _progress_bar(problem.n_steps, progress)
+    try:
+        refine_advance(problem, state, bar=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return refine_finish(problem, state)
+
+
+# --------------------------------------------------------------------------- resumable runs
+class RefineProblem:
+    """The fixed part of one enumeration (the program in the engine's number type, its
+    constraint ids, the clipping rows, the flags): what every piece of a split run shares,
+    and what :mod:`tropnet.parallel` sends to each worker once.  Made by :func:`refine_start`.
+
+    >>> from tropnet import random_mlp
+    >>> problem, state = refine_start(stages_from_network(random_mlp([2, 3, 1])), 2, -np.ones(2), np.ones(2))
+    >>> problem.d, problem.n_steps
+    (2, 3)
+    """
+
+    def __init__(self, stages, prog, d, clipA, clipb, exact, certify, rtol, max_cells, exact_input):
+        self.stages = stages
+        self.prog = prog
+        self.d = d
+        self.clipA, self.clipb = clipA, clipb
+        self.nclip = 0 if clipA is None else len(clipA)
+        self.exact = exact
+        self.certify = certify
+        self.rtol = rtol
+        self.max_cells = max_cells
+        self.exact_input = exact_input  # (stages, lo, hi, halfspaces) for the certified pass's fallback
+        self.n_steps = self.nclip + sum(_units(st) * (st.groups.shape[1] if st.kind == "group" else 1)
+                                        for st in stages)
+
+
+class RefineState:
+    """Where one run of the engine stands: the vertex pool with its cells and patterns, the
+    position (``si``: the stage, ``-1`` while the clipping rows run; ``j``: the next unit or
+    group in it) and the cells the certified pass set aside.  Split with :func:`refine_split`
+    into states holding disjoint sets of cells; pickles (numpy arrays, python-flint rationals
+    in exact mode, ``longdouble`` arrays in certified mode).
+
+    >>> from tropnet import random_mlp
+    >>> problem, state = refine_start(stages_from_network(random_mlp([2, 3, 1])), 2, -np.ones(2), np.ones(2))
+    >>> state.ncells, state.position
+    (1, (-1, 0))
+    """
+
+    def __init__(self, pool: _Pool, si: int = -1, j: int = 0, deferred: list | None = None):
+        self.pool = pool
+        self.si = si
+        self.j = j
+        self.deferred = [] if deferred is None else deferred
+
+    @property
+    def ncells(self) -> int:
+        """The number of cells the state holds."""
+        return self.pool.ncells
+
+    @property
+    def entries(self) -> int:
+        """The total length of its cells' vertex lists (the measure of its size and work)."""
+        return int(self.pool.off[-1])
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """``(stage index, unit index)`` of the next unit (``(-1, r)``: clipping row ``r``)."""
+        return self.si, self.j
+
+
+def _units(st: Stage) -> int:
+    if st.kind in ("threshold", "leaky"):
+        return len(st.idx)
+    if st.kind == "group":
+        return int(st.groups.shape[0])
+    return 0
+
+
+def refine_start(
+    stages: list[Stage],
+    d: int,
+    lo: Any,
+    hi: Any,
+    *,
+    halfspaces: tuple[Any, Any] | None = None,
+    max_cells: int | None = None,
+    exact: bool = False,
+    rtol: float = 1e-9,
+    certify: bool = False,
+) -> tuple[RefineProblem, RefineState]:
+    """The problem and the initial state (one cell: the box) of a run of :func:`refine`.
+
+    ``certify=True`` with ``exact=True`` starts the certified float pass when every input is
+    a float (else the rational pass); :func:`refine_advance` then raises ``_Uncertain`` on a
+    decision too close to call, and the caller falls back to the rational pass.
+
+    >>> from tropnet import random_mlp
+    >>> problem, state = refine_start(stages_from_network(random_mlp([2, 3, 1])), 2, -np.ones(2), np.ones(2))
+    >>> refine_advance(problem, state)
+    True
+    >>> len(refine_finish(problem, state))
+    2
+    """
+    if d > HREP_DIM:
+        raise ValueError(f"the vertex engine runs in input dimension <= {HREP_DIM}, got {d}")
+    if certify and exact:
+        try:
+            return _start(
+                [_stage_to_float(st) for st in stages],
+                d,
+                _as_float(lo).astype(_CERT),
+                _as_float(hi).astype(_CERT),
+                None
+                if halfspaces is None
+                else (_as_float(halfspaces[0]).astype(_CERT), _as_float(halfspaces[1]).astype(_CERT)),
+                max_cells,
+                False,
+                rtol,
+                True,
+                (stages, lo, hi, halfspaces),
+            )
+        except _NotDyadic:
+            pass
+    return _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, False, None)
+
+
+def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact_input):
     if exact:
         lo = np.array([Fraction(v) for v in np.asarray(lo, dtype=object).ravel()], dtype=object)
         hi = np.array([Fraction(v) for v in np.asarray(hi, dtype=object).ravel()], dtype=object)
@@ -496,66 +641,223 @@ def refine(
     )
     if certify:
         pool._set_vertices(pool.X, pool.T, None, np.zeros((len(pool.X), 2), dtype=_CERT))
-        stages_f = stages
-    eng = _Engine(pool, prog, exact, rtol, max_cells, certify=certify)
+    problem = RefineProblem(stages, prog, d, clipA, clipb, exact, certify, rtol, max_cells, exact_input)
+    return problem, RefineState(pool)
 
-    n_steps = nclip + sum(
-        len(st.idx) if st.kind in ("threshold", "leaky") else int(st.groups.shape[0] * st.groups.shape[1])
-        for st in stages
-        if st.kind != "affine"
-    )
-    bar = _progress_bar(n_steps, progress)
-    try:
-        for r in range(nclip):
-            s = (pool.X.dot(clipA[r]) - clipb[r])[pool.ids]
-            err = None
-            if certify:
-                a1 = float(np.abs(clipA[r]).sum())
-                mag = (np.abs(pool.X).dot(np.abs(clipA[r])) + abs(clipb[r]))[pool.ids]
-                err = _SAFE * (a1 * pool.E[pool.ids, 0] + gamma(d + 1) * mag)
-            eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None, err=err)
-            if pool.ncells == 0:
-                break
+
+def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
+    p = problem
+    eng = _Engine(state.pool, p.prog, p.exact, p.rtol, p.max_cells, certify=p.certify)
+    eng.deferred = state.deferred
+    return eng
+
+
+def _settle(problem: RefineProblem, state: RefineState) -> bool:
+    """Move the position past finished layers and affine stages; ``True`` when no unit is left."""
+    pool = state.pool
+    if pool.ncells == 0:
+        state.si, state.j = len(problem.stages), 0
+        return True
+    if state.si < 0:
+        if state.j < problem.nclip:
+            return False
+        state.si, state.j = 0, 0
+    while state.si < len(problem.stages):
+        st = problem.stages[state.si]
+        if state.j < _units(st):
+            return False
+        if pool.Z is not None:
+            pool.set_Z(None)  # the layer is done
+        state.si, state.j = state.si + 1, 0
+    return True
+
+
+def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None:
+    """Cut every cell of ``state`` by its next unit (or clipping row, or group)."""
+    pool, prog, d = state.pool, problem.prog, problem.d
+    certify = problem.certify
+    if state.si < 0:
+        r = state.j
+        clipA, clipb = problem.clipA, problem.clipb
+        s = (pool.X.dot(clipA[r]) - clipb[r])[pool.ids]
+        err = None
+        if certify:
+            a1 = float(np.abs(clipA[r]).sum())
+            mag = (np.abs(pool.X).dot(np.abs(clipA[r])) + abs(clipb[r]))[pool.ids]
+            err = _SAFE * (a1 * pool.E[pool.ids, 0] + gamma(d + 1) * mag)
+        eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None, err=err)
+        state.j += 1
+        if pool.ncells:
             _tick(bar)
-        for si, st in enumerate(stages):
-            if pool.ncells == 0:
-                break
-            if st.kind == "affine":
-                continue
-            pool.compact()
-            if certify:
-                Z, ez = _forward_with_error(stages_f[:si], pool.X, pool.E[:, 0])
-                pool.set_Z(Z)
-                pool.E[:, 1] = ez
-            else:
-                pool.set_Z(forward_stages(stages[:si], pool.X))
-            base, col = prog.unit_base[si], prog.col_base[si]
-            if st.kind in ("threshold", "leaky"):
-                for j, u in enumerate(st.idx):
-                    level = st.param if st.kind == "threshold" else 0
-                    s = pool.Z[u][pool.ids] - level
-                    err = _SAFE * (pool.E[pool.ids, 1] + _U * np.abs(s)) if certify else None
-                    eng.zcols = pool.zlive = np.asarray(st.idx[j + 1 :], dtype=np.int64)
-                    eng.step(
-                        s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err
-                    )
-                    _tick(bar)
-            else:
-                G, k = st.groups.shape
-                eng.zcols = pool.zlive = None
-                for g in range(G):
-                    eng.group(st.groups[g], col + g, base + g * k * k, k)
-                    _tick(bar, k)
-            pool.set_Z(None)
-    finally:
-        if bar is not None:
-            bar.close()
-    out = eng.result()
-    if certify and eng.deferred:
-        out = _resolve_deferred(
-            out, eng.deferred, exact_stages, d, lo_exact, hi_exact, halfspaces_exact, max_cells, progress
-        )
+        return
+    si, j = state.si, state.j
+    st = problem.stages[si]
+    if pool.Z is None:  # a new layer: the pre-activations of the current vertices
+        pool.compact()
+        if certify:
+            Z, ez = _forward_with_error(problem.stages[:si], pool.X, pool.E[:, 0])
+            pool.set_Z(Z)
+            pool.E[:, 1] = ez
+        else:
+            pool.set_Z(forward_stages(problem.stages[:si], pool.X))
+    base, col = prog.unit_base[si], prog.col_base[si]
+    if st.kind in ("threshold", "leaky"):
+        u = st.idx[j]
+        level = st.param if st.kind == "threshold" else 0
+        s = pool.Z[u][pool.ids] - level
+        err = _SAFE * (pool.E[pool.ids, 1] + _U * np.abs(s)) if certify else None
+        eng.zcols = pool.zlive = np.asarray(st.idx[j + 1 :], dtype=np.int64)
+        eng.step(s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err)
+        _tick(bar)
+    else:
+        k = st.groups.shape[1]
+        eng.zcols = pool.zlive = None
+        eng.group(st.groups[j], col + j, base + j * k * k, k)
+        _tick(bar, k)
+    state.j += 1
+
+
+def refine_advance(
+    problem: RefineProblem,
+    state: RefineState,
+    *,
+    max_cells: int | None = None,
+    seconds: float | None = None,
+    bar: Any = None,
+) -> bool:
+    """Run units on ``state`` until none is left (``True``) or, at a unit boundary after the
+    clipping rows and after at least one unit, the state holds more than ``max_cells`` cells or
+    this call has run longer than ``seconds`` (``False``: continue it, or split it).
+
+    >>> from tropnet import random_mlp
+    >>> problem, state = refine_start(stages_from_network(random_mlp([2, 8, 1])), 2, -np.ones(2), np.ones(2))
+    >>> refine_advance(problem, state, max_cells=4), state.ncells > 4
+    (False, True)
+    """
+    eng = _engine(problem, state)
+    start = time.perf_counter()
+    ran = False
+    while not _settle(problem, state):
+        if ran and state.si >= 0:
+            if max_cells is not None and state.ncells > max_cells:
+                return False
+            if seconds is not None and time.perf_counter() - start > seconds:
+                return False
+        _unit(problem, state, eng, bar)
+        ran = True
+    return True
+
+
+def refine_split(state: RefineState, parts: int) -> list[RefineState]:
+    """``state`` as up to ``parts`` states holding disjoint runs of its cells, balanced by the
+    total length of their vertex lists; each keeps only its own cells' vertices.  Advancing
+    every part to the end gives, together, the cells of the unsplit run (the units act on every
+    cell separately).  Cells the certified pass set aside go with the first part.
+
+    >>> from tropnet import random_mlp
+    >>> problem, state = refine_start(stages_from_network(random_mlp([2, 8, 1])), 2, -np.ones(2), np.ones(2))
+    >>> _ = refine_advance(problem, state, max_cells=4)
+    >>> parts = refine_split(state, 2)
+    >>> sum(p.ncells for p in parts) == state.ncells
+    True
+    """
+    pool = state.pool
+    C = pool.ncells
+    k = max(1, min(int(parts), C))
+    total = int(pool.off[-1])
+    cuts = np.searchsorted(pool.off[1:], total * np.arange(1, k) / k) + 1
+    bounds = np.unique(np.r_[0, np.minimum(cuts, C), C])
+    out = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        e0, e1 = pool.off[a], pool.off[b]
+        used, inv = np.unique(pool.ids[e0:e1], return_inverse=True)  # sorted: vertex order kept
+        sub = _Pool(pool.X[used], pool.T[used], pool.off[a : b + 1] - e0, inv.ravel().astype(np.int64),
+                    pool.pat[a:b].copy())
+        sub._set_vertices(sub.X, sub.T, None if pool.Z is None else pool.Z[:, used],
+                          None if pool.E is None else pool.E[used])
+        out.append(RefineState(sub, state.si, state.j, list(state.deferred) if not out else []))
     return out
+
+
+def refine_finish(problem: RefineProblem, state: RefineState) -> Cells:
+    """The cells of a finished state (see :func:`refine_advance`), as :func:`refine` returns
+    them; the certified pass's deferred cells are enumerated by the rational pass.
+
+    >>> from tropnet import random_mlp
+    >>> st = stages_from_network(random_mlp([2, 8, 1], seed=2))
+    >>> problem, state = refine_start(st, 2, -np.ones(2), np.ones(2))
+    >>> _ = refine_advance(problem, state, max_cells=4)
+    >>> parts = refine_split(state, 3)
+    >>> [refine_advance(problem, p) for p in parts]
+    [True, True, True]
+    >>> sum(len(refine_finish(problem, p)) for p in parts) == len(refine(st, 2, -np.ones(2), np.ones(2)))
+    True
+    """
+    out = _engine(problem, state).result()
+    if problem.certify and state.deferred:
+        stages, lo, hi, halfspaces = problem.exact_input
+        d, limit = problem.d, problem.max_cells
+        out = _resolve_deferred(out, state.deferred, stages, d, lo, hi, halfspaces, limit, False)
+    return out
+
+
+def refine_task(
+    problem: RefineProblem,
+    state: RefineState,
+    *,
+    max_cells: int | None = None,
+    seconds: float | None = None,
+    parts: int = 2,
+) -> list[RefineState] | Cells:
+    """One task of a split run: advance ``state`` (see :func:`refine_advance`); when it stops
+    early, return it split into ``parts`` states (:func:`refine_split`), else its cells
+    (:func:`refine_finish`).
+
+    A certified pass that meets a decision too close to call retries the task's cells in two
+    halves (returned as states), and a single cell goes to the rational pass inside the
+    exact polytope its decided units define: exact, whatever happens.
+
+    >>> from tropnet import random_mlp
+    >>> st = stages_from_network(random_mlp([2, 8, 1], seed=2))
+    >>> problem, state = refine_start(st, 2, -np.ones(2), np.ones(2))
+    >>> len(refine_task(problem, state, max_cells=4, parts=3))
+    3
+    """
+    backup = None
+    if problem.certify:
+        _settle(problem, state)
+        backup = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        done = refine_advance(problem, state, max_cells=max_cells, seconds=seconds)
+    except _Uncertain:
+        state = pickle.loads(backup)
+        if state.ncells > 1:
+            return refine_split(state, 2)
+        stages, lo, hi, halfspaces = problem.exact_input
+        pending = list(state.deferred) + [(state.pool.pat.copy(), _decided_columns(problem, state))]
+        empty = Cells(
+            patterns=np.zeros((0, problem.prog.ncols), dtype=np.int32),
+            points=np.zeros((0, problem.d)),
+            vertex_coords=np.zeros((0, problem.d)),
+            vertex_offsets=np.zeros(1, dtype=np.int64),
+            vertex_ids=np.zeros(0, dtype=np.int64),
+        )
+        d, limit = problem.d, problem.max_cells
+        return _resolve_deferred(empty, pending, stages, d, lo, hi, halfspaces, limit, False)
+    if done:
+        return refine_finish(problem, state)
+    return refine_split(state, parts)
+
+
+def _decided_columns(problem: RefineProblem, state: RefineState) -> int:
+    """The number of leading pattern columns a (settled) state has decided."""
+    if state.si < 0:
+        if state.j:
+            raise ValueError("a state inside the clipping rows has no pattern polytope")
+        return 0
+    if state.si >= len(problem.stages):
+        return problem.prog.ncols
+    return problem.prog.col_base[state.si] + state.j
 
 
 _CERT = CERT_DTYPE
