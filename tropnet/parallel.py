@@ -48,14 +48,13 @@ from typing import Any
 
 import numpy as np
 
-from .geometry.domains import Box, Polyhedron
 from .regions.api import row_keys
 
 __all__ = [
     "PARALLEL_MODES",
     "dask_client",
     "connect",
-    "partition_pieces",
+    "Spawn",
     "count_parallel",
     "regions_parallel",
     "sweep",
@@ -148,96 +147,21 @@ def _n_workers(client: Any) -> int:
         return 1
 
 
-# --------------------------------------------------------------------------- partition
-def _bisect(lo: np.ndarray, hi: np.ndarray, n_pieces: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    boxes = [(lo.copy(), hi.copy())]
-    while len(boxes) < n_pieces:
-        # halve the box of largest volume across its longest side (a balanced k-d tree)
-        i = max(range(len(boxes)), key=lambda j: float(np.prod((boxes[j][1] - boxes[j][0]).astype(float))))
-        a, b = boxes.pop(i)
-        ax = int(np.argmax(b - a))
-        mid = (a[ax] + b[ax]) / 2
-        b1, a2 = b.copy(), a.copy()
-        b1[ax] = mid
-        a2[ax] = mid
-        boxes[i:i] = [(a, b1), (a2, b)]
-    return boxes
+# --------------------------------------------------------------------------- the mapping loop
+class Spawn:
+    """What a task returns when its answer is more tasks: :func:`map_tasks` runs ``jobs``
+    (argument tuples for the same function and ``shared`` values) in its place; ``info`` is
+    passed to ``on_result`` only.
 
-
-def partition_pieces(net, domain: Any, n_pieces: int) -> list[Any]:
-    """Split ``domain`` into about ``n_pieces`` full-dimensional pieces (domains of the same
-    kind) that cover it: a box is bisected across its longest side (a k-d tree), a bounded
-    polyhedron is cut by the bisection of its bounding box, and all of R^n by the signs of the
-    first coordinates (unbounded polyhedra).  Exact when the domain is exact.
-
-    A cut through a cell leaves a piece of the cell on each side; the pieces are identified
-    afterwards by activation pattern (an activation cell is convex, so one pattern is one
-    cell), so the union over pieces is exactly the serial answer.
-
-    >>> import tropnet
-    >>> [str(p) for p in partition_pieces(tropnet.random_mlp([2, 4, 1]), tropnet.Box(0, 4), 2)]
-    ['Box([0, 0], [2, 4])', 'Box([2, 0], [4, 4])']
+    >>> def halve(n):
+    ...     return Spawn([(n // 2,), (n - n // 2,)]) if n > 1 else n
+    >>> map_tasks(halve, [(5,)])
+    [1, 1, 1, 1, 1]
     """
-    n = net.input_dim
-    k = max(1, int(n_pieces))
-    if domain is None:
-        m = min(n, max(0, math.ceil(math.log2(k))))
-        if m == 0:
-            return [None]
-        pieces = []
-        for signs in itertools.product((1, -1), repeat=m):
-            A = np.zeros((m, n), dtype=np.int64)
-            for j, s in enumerate(signs):
-                A[j, j] = -s  # s x_j >= 0
-            pieces.append(Polyhedron(A, np.zeros(m, dtype=np.int64)))
-        return pieces
-    if isinstance(domain, Box):
-        lo, hi = domain.exact_bounds(n)
-        if domain.exact:
-            lo = np.array([Fraction(v) for v in lo], dtype=object)
-            hi = np.array([Fraction(v) for v in hi], dtype=object)
-        return [Box(a, b) for a, b in _bisect(lo, hi, k)]
-    if isinstance(domain, Polyhedron):
-        from .kernels.lp import bounding_box
 
-        bb = bounding_box(domain.A.astype(np.float64), domain.b.astype(np.float64))
-        if bb is None or k == 1:
-            return [domain]
-        # dyadic midpoints keep exact domains exact
-        lo, hi = np.floor(bb[0]) - 1, np.ceil(bb[1]) + 1
-        pieces = []
-        for a, b in _bisect(lo, hi, k):
-            if domain.exact:  # integer bounds: the sub-box is exact
-                a = np.array([Fraction(v) for v in a], dtype=object)
-                b = np.array([Fraction(v) for v in b], dtype=object)
-            A_box, b_box = Box(a, b).halfspaces(n)
-            pieces.append(Polyhedron(np.vstack([domain.A, A_box]), np.concatenate([domain.b, b_box])))
-        out = []
-        for p in pieces:
-            try:
-                p.check()
-            except ValueError:
-                continue  # the bounding-box cell misses the domain's interior
-            out.append(p)
-        return out
-    raise TypeError(f"domain must be None, a Box or a Polyhedron, got {type(domain).__name__}")
-
-
-def _piece_found(net, piece, exact, max_regions, certify):
-    """The activation cells of ``net`` on one piece (FoundCells without stages)."""
-    from .regions.api import find_cells
-
-    found = find_cells(net, piece, exact=exact, max_regions=max_regions, certify=certify)
-    found.stages = None
-    return found
-
-
-def _count_task(net, piece, exact, max_regions, certify) -> np.ndarray:
-    """The distinct activation patterns of one piece."""
-    found = _piece_found(net, piece, exact, max_regions, certify)
-    if not len(found):
-        return found.patterns
-    return found.patterns[np.unique(row_keys(found.patterns), return_index=True)[1]]
+    def __init__(self, jobs: list[tuple], info: Any = None):
+        self.jobs = list(jobs)
+        self.info = info
 
 
 def map_tasks(
@@ -248,46 +172,91 @@ def map_tasks(
     client: Any = None,
     progress: bool = False,
     shared: tuple = (),
+    on_result: Callable[[Any], None] | None = None,
 ) -> list:
     """``[fn(*shared, *job) for job in jobs]``, serially (``parallel=None`` and no client) or
     as Dask tasks, always in job order; the one mapping loop behind every parallel entry point.
 
+    A task that returns a :class:`Spawn` is replaced by its jobs, submitted as soon as it
+    returns (dynamic load balancing; they run before older tasks still waiting): the result
+    list holds, in its place, their results in order (depth first).  ``on_result(value)`` sees
+    every task's return value as it arrives (for limits, statistics); an exception raised there
+    or in a task cancels the rest and is raised.
+
     ``shared`` values (a network, a sampler) travel once, each as the result of a task rather
     than as scattered data: if the worker holding one dies, the scheduler recomputes it
-    instead of losing it.  Tasks are retried (a killed worker changes nothing); an error in
-    a task cancels the rest and is raised.
+    instead of losing it.  Tasks are retried (a killed worker changes nothing).
 
     >>> map_tasks(pow, [(2,), (3,)], shared=(10,))
     [100, 1000]
     """
-    m = len(jobs)
-    bar = _bar(m, progress)
+    nodes = list(jobs)
+    depth = [0] * len(nodes)
+    results: dict[int, Any] = {}
+    children: dict[int, list[int]] = {}
+    bar = _bar(len(nodes), progress)
+
+    def handle(i: int, value: Any) -> list[int]:
+        if on_result is not None:
+            on_result(value)
+        if isinstance(value, Spawn):
+            new = list(range(len(nodes), len(nodes) + len(value.jobs)))
+            nodes.extend(value.jobs)
+            depth.extend([depth[i] + 1] * len(new))
+            children[i] = new
+            if bar is not None:
+                bar.total += len(new)
+            return new
+        results[i] = value
+        return []
+
     try:
         if parallel is None and client is None:
-            out = []
-            for job in jobs:
-                out.append(fn(*shared, *job))
+            queue = list(range(len(nodes)))[::-1]  # a stack: spawned jobs run next
+            while queue:
+                i = queue.pop()
+                queue.extend(handle(i, fn(*shared, *nodes[i]))[::-1])
                 if bar is not None:
                     bar.update(1)
-            return out
-        with dask_client(parallel or "dask", client) as c:
-            shared_f = [c.submit(_identity, v, pure=False) for v in shared]
-            columns = [[v] * m for v in shared_f] + [list(col) for col in zip(*jobs)]
-            futures = c.map(fn, *columns, pure=False, retries=3) if m else []
-            index = {f.key: i for i, f in enumerate(futures)}
-            results: list[Any] = [None] * m
-            try:
-                for fut in _distributed().as_completed(futures):
-                    results[index[fut.key]] = fut.result()
-                    if bar is not None:
-                        bar.update(1)
-            except BaseException:
-                c.cancel(futures)
-                raise
-            return results
+        else:
+            dd = _distributed()
+            with dask_client(parallel or "dask", client) as c:
+                shared_f = [c.submit(_identity, v, pure=False) for v in shared]
+
+                def submit(ids: list[int]) -> list:
+                    return [
+                        c.submit(fn, *shared_f, *nodes[i], pure=False, retries=3, priority=depth[i])
+                        for i in ids
+                    ]
+
+                pending = {f.key: (i, f) for i, f in zip(range(len(nodes)), submit(list(range(len(nodes)))))}
+                done = dd.as_completed([f for _, f in pending.values()])
+                try:
+                    for fut in done:
+                        i, _ = pending.pop(fut.key)
+                        new = handle(i, fut.result())
+                        del fut
+                        if new:
+                            fs = submit(new)
+                            pending.update({f.key: (j, f) for j, f in zip(new, fs)})
+                            done.update(fs)
+                        if bar is not None:
+                            bar.update(1)
+                except BaseException:
+                    c.cancel([f for _, f in pending.values()])
+                    raise
     finally:
         if bar is not None:
             bar.close()
+    out: list[Any] = []
+    stack = list(range(len(jobs)))[::-1]
+    while stack:
+        i = stack.pop()
+        if i in children:
+            stack.extend(children[i][::-1])
+        else:
+            out.append(results[i])
+    return out
 
 
 def _identity(x: Any) -> Any:
@@ -301,19 +270,204 @@ def _bar(total: int, progress: bool):
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, unit="piece")
+    return tqdm(total=total, unit="task")
 
 
-def _check_limit(total: int, max_regions: int | None) -> None:
+# --------------------------------------------------------------------------- enumeration tasks
+class _Piece:
+    """One run of the engine that covers (part of) the domain: its problem and what turns its
+    cells into :class:`~tropnet.regions.api.FoundCells` (``to_found``: ``("bounded", A, b)``
+    or ``("facet", M, m0, A, b)`` for a facet of the homogenised cube)."""
+
+    def __init__(self, problem, to_found: tuple):
+        self.problem = problem
+        self.to_found = to_found
+
+
+def _pieces(net, domain: Any, exact: bool, certify: bool, max_regions: int | None):
+    """``(pieces, join, stages, A_dom, b_dom)``: the engine runs of a domain, as in
+    :func:`tropnet.regions.api.find_cells` (a box: one run; a bounded polyhedron: its padded
+    bounding box clipped by its rows; all of R^n or an unbounded polyhedron: the 2n + 1 facets
+    of the homogenised cube, whose cells must be joined by pattern, ``join=True``)."""
+    from .regions import api
+    from .regions.refine import Stage, refine_start, stages_from_network
+
+    n = net.input_dim
+    dom = api._domain(domain, n, exact)
+    stages = stages_from_network(net, exact=exact)
+    A_dom, b_dom = api.domain_rows(dom, n, exact)
+    kw = dict(max_cells=max_regions, exact=exact, certify=certify)
+
+    def bounded(lo, hi, halfspaces):
+        problem, state = refine_start(stages, n, lo, hi, halfspaces=halfspaces, **kw)
+        return [(_Piece(problem, ("bounded", A_dom, b_dom)), state)], False
+
+    if dom[0] == "box":
+        runs, join = bounded(dom[1], dom[2], None)
+        return runs, join, stages, A_dom, b_dom
+    if dom[0] == "poly":
+        from .kernels.lp import bounding_box
+
+        bb = bounding_box(np.asarray(dom[1], dtype=np.float64), np.asarray(dom[2], dtype=np.float64))
+        if bb is not None:  # the padding of find_cells
+            lo, hi = bb
+            pad = 1.0 + 0.01 * float(np.max(hi - lo))
+            lo, hi = np.floor(lo - pad), np.ceil(hi + pad)
+            if exact:
+                lo = np.array([Fraction(v) for v in lo], dtype=object)
+                hi = np.array([Fraction(v) for v in hi], dtype=object)
+            runs, join = bounded(lo, hi, (dom[1], dom[2]))
+            return runs, join, stages, A_dom, b_dom
+    # the facets of the homogenised cube, as in api._homogeneous
+    R = api._radius(net, dom)
+    hstages = stages_from_network(net, exact=exact, homogeneous=True)
+    dt = object if exact else np.float64
+    num = Fraction if exact else float
+    runs = []
+    for f in [None] + [(i, s) for i in range(n) for s in (1, -1)]:
+        M = np.zeros((n + 1, n), dtype=dt)
+        M[:] = num(0)
+        m0 = np.zeros(n + 1, dtype=dt)
+        m0[:] = num(0)
+        lo = np.full(n, num(-R), dtype=dt)
+        hi = np.full(n, num(R), dtype=dt)
+        if f is None:
+            for j in range(n):
+                M[j, j] = num(1)
+            m0[n] = num(1)
+        else:
+            i, s = f
+            for col, j in enumerate(j for j in range(n) if j != i):
+                M[j, col] = num(1)
+            M[n, n - 1] = num(1)
+            m0[i] = num(s * R)
+            lo[n - 1] = num(0)
+            hi[n - 1] = num(1)
+        halfspaces = None
+        if dom[0] == "poly":
+            Ah = np.hstack([dom[1], -dom[2][:, None]])  # A x - b t <= 0
+            halfspaces = (Ah.dot(M), -Ah.dot(m0))
+        emb = Stage("affine", W=M, b=m0)
+        problem, state = refine_start([emb] + hstages, n, lo, hi, halfspaces=halfspaces, **kw)
+        runs.append((_Piece(problem, ("facet", M, m0, A_dom, b_dom)), state))
+    return runs, True, stages, A_dom, b_dom
+
+
+def _found(cells, piece: _Piece, exact: bool):
+    """The cells of one task as FoundCells (without stages; the driver joins them)."""
+    from .regions.api import FoundCells, _from_bounded
+
+    n = piece.problem.d
+    if piece.to_found[0] == "bounded":
+        return _from_bounded(cells, None, n, exact, *piece.to_found[1:])
+    _, M, m0, A_dom, b_dom = piece.to_found
+    Y = cells.vertex_coords
+    Mc, mc = (M, m0) if Y.dtype == object else (M.astype(np.float64), m0.astype(np.float64))
+    XH = Y.dot(Mc.T) + mc
+    pts = cells.points.dot(Mc.T) + mc
+    vt = XH[:, n]
+    ids, off = cells.vertex_ids, cells.vertex_offsets
+    infinite = np.logical_or.reduceat(vt[ids] == 0, off[:-1]) if len(ids) else np.zeros(len(cells), bool)
+    return FoundCells(
+        None, n, exact, cells.patterns, pts[:, :n] / pts[:, n][:, None], ~infinite,
+        off, ids, XH[:, :n], vt, A_dom, b_dom,
+    )
+
+
+class _Leaf:
+    """A finished task: ``value`` (a count, distinct patterns, or FoundCells) and its cells."""
+
+    def __init__(self, piece: int, value: Any, cells: int, info: dict):
+        self.piece = piece
+        self.value = value
+        self.cells = cells
+        self.info = info
+
+
+def _engine_task(pieces, index, state, want, exact, split_cells, split_seconds, parts):
+    """Advance one state: a :class:`Spawn` of its parts when it passes ``split_cells`` cells
+    or runs longer than ``split_seconds``, else its cells as ``want`` says."""
+    import time
+
+    from .regions.refine import refine_task
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    cells_in, entries_in = state.ncells, state.entries
+    piece = pieces[index]
+    out = refine_task(piece.problem, state, max_cells=split_cells, seconds=split_seconds, parts=parts)
+    info = dict(cells_in=cells_in, entries_in=entries_in)
+    if isinstance(out, list):
+        info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=len(out))
+        return Spawn([(index, s, want, exact, split_cells, split_seconds, parts) for s in out], info)
+    if want == "count" and piece.to_found[0] == "bounded":
+        value = len(out)
+    elif want == "count":  # a facet of R^n: its patterns, for the join
+        value = out.patterns[np.unique(row_keys(out.patterns), return_index=True)[1]]
+    else:
+        value = _found(out, piece, exact)
+    info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=0, cells_out=len(out))
+    return _Leaf(index, value, len(out), info)
+
+
+def _check_limit(total: int, max_regions: int | None, what: str = "cells") -> None:
     if max_regions is not None and total > max_regions:
         from .regions.refine import RegionLimitError
 
-        raise RegionLimitError(f"more than max_regions={max_regions} regions ({total} cells)")
+        raise RegionLimitError(f"more than max_regions={max_regions} regions ({total} {what})")
 
 
-def _pieces_for(net, domain, client, pieces_per_worker: int) -> list:
-    workers = 1 if client is None else _n_workers(client)
-    return partition_pieces(net, domain, pieces_per_worker * workers)
+def _enumerate(net, domain, *, exact, certify, want, max_regions, progress, parallel, client,
+               tasks_per_worker, split_cells, split_seconds, parts, stats):
+    """Run the engine on the domain as a tree of tasks; ``(leaves, join, stages, A, b)``."""
+    from .regions.refine import RegionLimitError, _Uncertain, refine_advance, refine_split, refine_start
+
+    runs, join, stages, A_dom, b_dom = _pieces(net, domain, exact, certify, max_regions)
+    pieces = [p for p, _ in runs]
+    with dask_client(parallel, client) as c:
+        workers = 1 if c is None else _n_workers(c)
+        n_tasks = max(1, tasks_per_worker * workers)
+        # the master: the serial engine, until there are a few cells per task (inside layer 1)
+        jobs = []
+        per_piece = math.ceil(n_tasks / len(runs))
+        for k, (piece, state) in enumerate(runs):
+            try:
+                refine_advance(piece.problem, state, max_cells=2 * per_piece - 1)
+            except _Uncertain:  # a decision too close to call: this piece runs in rationals
+                d = piece.problem.d
+                x_stages, lo, hi, halfspaces = piece.problem.exact_input
+                problem, state = refine_start(x_stages, d, lo, hi, halfspaces=halfspaces,
+                                              max_cells=max_regions, exact=True)
+                pieces[k] = piece = _Piece(problem, piece.to_found)
+                refine_advance(problem, state, max_cells=2 * per_piece - 1)
+            for s in refine_split(state, per_piece):
+                jobs.append((k, s, want, exact, split_cells, split_seconds, parts))
+        running = [0] * len(pieces)  # cells found so far per piece (disjoint within a piece)
+        log = {"master_tasks": len(jobs), "tasks": 0, "splits": 0, "cpu": [], "wall": [], "cells": []}
+
+        def on_result(value):
+            log["tasks"] += 1
+            log["cpu"].append(value.info["cpu"])
+            log["wall"].append(value.info["wall"])
+            if isinstance(value, Spawn):
+                log["splits"] += 1
+                log["cells"].append(0)
+                return
+            log["cells"].append(value.cells)
+            running[value.piece] += value.cells
+            if max_regions is not None and running[value.piece] > max_regions:
+                raise RegionLimitError(
+                    f"more than max_regions={max_regions} regions ({running[value.piece]} cells so far)"
+                )
+
+        leaves = map_tasks(
+            _engine_task, jobs, client=c, progress=progress, shared=(pieces,), on_result=on_result
+        )
+    if stats is not None:
+        stats.update(log, workers=workers)
+    return leaves, join, stages, A_dom, b_dom
+
+
+_SPLIT_SECONDS = 0.5
 
 
 def count_parallel(
@@ -326,12 +480,20 @@ def count_parallel(
     progress: bool = False,
     parallel: str | None = "local",
     client: Any = None,
-    pieces_per_worker: int = 2,
+    tasks_per_worker: int = 4,
+    split_cells: int | None = None,
+    split_seconds: float | None = _SPLIT_SECONDS,
+    parts: int = 2,
+    stats: dict | None = None,
 ) -> int:
     """:func:`~tropnet.count_linear_regions` on Dask; the same number as the serial call.
 
-    ``parallel=None`` runs the pieces one after another in this process (to check the
-    partition; no dask needed).
+    The serial engine runs until there are ``2 x tasks_per_worker`` cells per worker, which
+    are split into ``tasks_per_worker`` tasks per worker; a task that passes ``split_cells``
+    cells or runs longer than ``split_seconds`` returns its state split into ``parts`` new
+    tasks.  ``parallel=None`` runs the tasks one after another in this process (no dask
+    needed).  ``stats``, a dict, receives the number of tasks and splits and each task's CPU
+    and wall time.
 
     >>> import tropnet
     >>> count_parallel(tropnet.random_mlp([2, 6, 1], seed=3), kind="activation", parallel=None)
@@ -341,36 +503,56 @@ def count_parallel(
 
     _check_kind(kind)
     net = as_network(obj)
+    kw = dict(max_regions=max_regions, progress=progress, parallel=parallel, client=client,
+              tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_seconds=split_seconds,
+              parts=parts, stats=stats)
     if kind == "linear":
-        found = _found_parallel(
-            net, domain, exact, max_regions, progress, parallel, client, pieces_per_worker
-        )
-        return len(build_region_set(found, kind))
-    with dask_client(parallel, client) as c:
-        pieces = _pieces_for(net, domain, c, pieces_per_worker if c is not None else 2)
-        jobs = [(p, exact, max_regions, exact) for p in pieces]
-        parts = map_tasks(_count_task, jobs, client=c, progress=progress, shared=(net,))
-    parts = [p for p in parts if len(p)]
-    if not parts:
+        return len(build_region_set(_found_parallel(net, domain, exact, **kw), kind))
+    if net.input_dim > _hrep_dim():
+        return len(_found_parallel(net, domain, exact, **kw))
+    # an exact count needs no exact geometry: the certified float pass decides it
+    leaves, join, *_ = _enumerate(net, domain, exact=exact, certify=exact, want="count", **kw)
+    if join:  # pieces of R^n: a cell met by several facets is one pattern
+        rows = [leaf.value for leaf in leaves if len(leaf.value)]
+        total = len(np.unique(row_keys(np.vstack(rows)))) if rows else 0
+    else:  # the tasks' cells are disjoint
+        total = sum(leaf.value for leaf in leaves)
+    if total == 0:
         raise ValueError("the domain has no interior")
-    total = len(np.unique(row_keys(np.vstack(parts))))
     _check_limit(total, max_regions)
     return int(total)
 
 
-def _found_parallel(net, domain, exact, max_regions, progress, parallel, client, pieces_per_worker=2):
-    from .regions import api
-    from .regions.refine import stages_from_network
+def _hrep_dim() -> int:
+    from .regions.refine import HREP_DIM
 
-    n = net.input_dim
-    with dask_client(parallel, client) as c:
-        pieces = _pieces_for(net, domain, c, pieces_per_worker if c is not None else 2)
-        jobs = [(p, exact, max_regions, False) for p in pieces]
-        parts = map_tasks(_piece_found, jobs, client=c, progress=progress, shared=(net,))
-    dom = api._domain(domain, n, exact)
-    A, b = api.domain_rows(dom, n, exact)
-    found = api.join_pieces(parts, stages_from_network(net, exact=exact), n, exact, A, b)
+    return HREP_DIM
+
+
+def _found_parallel(net, domain, exact, *, max_regions, progress, parallel, client, tasks_per_worker,
+                    split_cells, split_seconds, parts, stats):
+    from .regions import api
+
+    if net.input_dim > api.HREP_DIM:  # the H-representation engine: one task, not split
+        found = map_tasks(_whole_found, [(domain, exact, max_regions)], parallel=parallel, client=client,
+                          shared=(net,))[0]
+        found.stages = api.stages_from_network(net, exact=exact)
+        return found
+    leaves, _, stages, A_dom, b_dom = _enumerate(
+        net, domain, exact=exact, certify=False, want="found", max_regions=max_regions, progress=progress,
+        parallel=parallel, client=client, tasks_per_worker=tasks_per_worker, split_cells=split_cells,
+        split_seconds=split_seconds, parts=parts, stats=stats,
+    )
+    found = api.join_pieces([leaf.value for leaf in leaves], stages, net.input_dim, exact, A_dom, b_dom)
     _check_limit(len(found), max_regions)
+    return found
+
+
+def _whole_found(net, domain, exact, max_regions):
+    from .regions.api import find_cells
+
+    found = find_cells(net, domain, exact=exact, max_regions=max_regions)
+    found.stages = None
     return found
 
 
@@ -384,10 +566,16 @@ def regions_parallel(
     progress: bool = False,
     parallel: str | None = "local",
     client: Any = None,
-    pieces_per_worker: int = 2,
+    tasks_per_worker: int = 4,
+    split_cells: int | None = None,
+    split_seconds: float | None = _SPLIT_SECONDS,
+    parts: int = 2,
+    stats: dict | None = None,
 ):
     """:func:`~tropnet.linear_regions` on Dask: the same regions as the serial call (in
-    another order; compare them as sets of patterns).
+    another order; compare them as sets of patterns).  The tasks are those of
+    :func:`count_parallel`; they return their cells in the shared-array form, and the driver
+    runs the serial facet/neighbour/merge step over all of them.
 
     >>> import tropnet
     >>> len(regions_parallel(tropnet.random_mlp([2, 6, 1], seed=3), parallel=None))
@@ -397,7 +585,11 @@ def regions_parallel(
 
     _check_kind(kind)
     net = as_network(obj)
-    found = _found_parallel(net, domain, exact, max_regions, progress, parallel, client, pieces_per_worker)
+    found = _found_parallel(
+        net, domain, exact, max_regions=max_regions, progress=progress, parallel=parallel, client=client,
+        tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_seconds=split_seconds, parts=parts,
+        stats=stats,
+    )
     return build_region_set(found, kind)
 
 
