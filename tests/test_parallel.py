@@ -44,7 +44,7 @@ def test_counts_equal_serial(client, widths, domain, seed, kind):
     stats = {}
     got = count_parallel(net, domain, kind=kind, parallel="dask", client=client, split_cells=6, stats=stats)
     assert got == serial and stats["splits"] > 0 and stats["tasks"] > stats["master_tasks"]
-    assert count_parallel(net, domain, kind=kind, parallel=None, split_cells=6, split_seconds=None) == serial
+    assert count_parallel(net, domain, kind=kind, parallel=None, split_cells=6, split_work=None) == serial
 
 
 @pytest.mark.parametrize("kind", ["activation", "linear"])

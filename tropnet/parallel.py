@@ -38,6 +38,7 @@ call raises, never returns a partial count.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import math
 import os
@@ -128,10 +129,16 @@ def dask_client(parallel: str | None, client: Any = None) -> Iterator[Any]:
                 ) from None
         yield client
         return
+    import dask
+
     workers = os.cpu_count() or 1
-    cluster = dd.LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
+    # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which also pins glibc's
+    # mmap threshold: every large numpy temporary is then a fresh mmap, and the engine runs
+    # 1.3-1.5x slower (measured, benchmarks/RESULTS.md); our workers keep glibc's defaults.
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        cluster = dd.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+        )
     local = dd.Client(cluster)
     try:
         yield local
@@ -222,28 +229,33 @@ def map_tasks(
             dd = _distributed()
             with dask_client(parallel or "dask", client) as c:
                 shared_f = [c.submit(_identity, v, pure=False) for v in shared]
+                sub = functools.partial(c.submit, pure=False, retries=3)
+                # A task's value stays on its worker; the driver reads a summary (_peek: a leaf
+                # itself, a Spawn without its jobs).  Spawned jobs are cut out of the value on
+                # that worker (_job_at) and run from there, so states never pass through the
+                # driver.  Tasks are deterministic, so a recomputed value equals the lost one.
+                pending: dict = {}
+                done = dd.as_completed()
 
-                def submit(ids: list[int]) -> list:
-                    return [
-                        c.submit(fn, *shared_f, *nodes[i], pure=False, retries=3, priority=depth[i])
-                        for i in ids
-                    ]
+                def submit(i: int, job: Any) -> None:
+                    task = sub(_call, fn, *shared_f, job, priority=depth[i])
+                    peek = sub(_peek, task, priority=depth[i] + 1)
+                    pending[peek.key] = (i, task)
+                    done.add(peek)
 
-                pending = {f.key: (i, f) for i, f in zip(range(len(nodes)), submit(list(range(len(nodes)))))}
-                done = dd.as_completed([f for _, f in pending.values()])
+                for i, job in enumerate(nodes):
+                    submit(i, job)
                 try:
-                    for fut in done:
-                        i, _ = pending.pop(fut.key)
-                        new = handle(i, fut.result())
-                        del fut
-                        if new:
-                            fs = submit(new)
-                            pending.update({f.key: (j, f) for j, f in zip(new, fs)})
-                            done.update(fs)
+                    for peek in done:
+                        i, task = pending.pop(peek.key)
+                        new = handle(i, peek.result())
+                        for k, j in enumerate(new):
+                            submit(j, sub(_job_at, task, k, priority=depth[j]))
+                        del peek, task
                         if bar is not None:
                             bar.update(1)
                 except BaseException:
-                    c.cancel([f for _, f in pending.values()])
+                    c.cancel([t for _, t in pending.values()])
                     raise
     finally:
         if bar is not None:
@@ -261,6 +273,19 @@ def map_tasks(
 
 def _identity(x: Any) -> Any:
     return x
+
+
+def _call(fn: Callable, *args: Any) -> Any:
+    *shared, job = args
+    return fn(*shared, *job)
+
+
+def _peek(value: Any) -> Any:
+    return Spawn([None] * len(value.jobs), value.info) if isinstance(value, Spawn) else value
+
+
+def _job_at(value: Spawn, k: int) -> tuple:
+    return value.jobs[k]
 
 
 def _bar(total: int, progress: bool):
@@ -384,9 +409,9 @@ class _Leaf:
         self.info = info
 
 
-def _engine_task(pieces, index, state, want, exact, split_cells, split_seconds, parts):
+def _engine_task(pieces, index, state, want, exact, split_cells, split_work, parts):
     """Advance one state: a :class:`Spawn` of its parts when it passes ``split_cells`` cells
-    or runs longer than ``split_seconds``, else its cells as ``want`` says."""
+    or has cut more than ``split_work`` vertex-list entries, else its cells as ``want`` says."""
     import time
 
     from .regions.refine import refine_task
@@ -394,11 +419,14 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_seconds, 
     cpu, wall = time.process_time(), time.perf_counter()
     cells_in, entries_in = state.ncells, state.entries
     piece = pieces[index]
-    out = refine_task(piece.problem, state, max_cells=split_cells, seconds=split_seconds, parts=parts)
+    budget = split_work
+    if budget is not None and piece.problem.exact:
+        budget = max(1, budget // 16)  # the rational pass costs 16-50x more per entry
+    out = refine_task(piece.problem, state, max_cells=split_cells, max_work=budget, parts=parts)
     info = dict(cells_in=cells_in, entries_in=entries_in)
     if isinstance(out, list):
         info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=len(out))
-        return Spawn([(index, s, want, exact, split_cells, split_seconds, parts) for s in out], info)
+        return Spawn([(index, s, want, exact, split_cells, split_work, parts) for s in out], info)
     if want == "count" and piece.to_found[0] == "bounded":
         value = len(out)
     elif want == "count":  # a facet of R^n: its patterns, for the join
@@ -417,7 +445,7 @@ def _check_limit(total: int, max_regions: int | None, what: str = "cells") -> No
 
 
 def _enumerate(net, domain, *, exact, certify, want, max_regions, progress, parallel, client,
-               tasks_per_worker, split_cells, split_seconds, parts, stats):
+               tasks_per_worker, split_cells, split_work, parts, stats):
     """Run the engine on the domain as a tree of tasks; ``(leaves, join, stages, A, b)``."""
     from .regions.refine import RegionLimitError, _Uncertain, refine_advance, refine_split, refine_start
 
@@ -440,7 +468,7 @@ def _enumerate(net, domain, *, exact, certify, want, max_regions, progress, para
                 pieces[k] = piece = _Piece(problem, piece.to_found)
                 refine_advance(problem, state, max_cells=2 * per_piece - 1)
             for s in refine_split(state, per_piece):
-                jobs.append((k, s, want, exact, split_cells, split_seconds, parts))
+                jobs.append((k, s, want, exact, split_cells, split_work, parts))
         running = [0] * len(pieces)  # cells found so far per piece (disjoint within a piece)
         log = {"master_tasks": len(jobs), "tasks": 0, "splits": 0, "cpu": [], "wall": [], "cells": []}
 
@@ -467,7 +495,9 @@ def _enumerate(net, domain, *, exact, certify, want, max_regions, progress, para
     return leaves, join, stages, A_dom, b_dom
 
 
-_SPLIT_SECONDS = 0.5
+#: default ``split_work`` (vertex-list entries cut by a task before it splits): about 0.4 s of
+#: float work on one core in 6-D, 0.15 s in 4-D; exact tasks get 1/16 of it
+_SPLIT_WORK = 1 << 20
 
 
 def count_parallel(
@@ -482,7 +512,7 @@ def count_parallel(
     client: Any = None,
     tasks_per_worker: int = 4,
     split_cells: int | None = None,
-    split_seconds: float | None = _SPLIT_SECONDS,
+    split_work: int | None = _SPLIT_WORK,
     parts: int = 2,
     stats: dict | None = None,
 ) -> int:
@@ -490,7 +520,8 @@ def count_parallel(
 
     The serial engine runs until there are ``2 x tasks_per_worker`` cells per worker, which
     are split into ``tasks_per_worker`` tasks per worker; a task that passes ``split_cells``
-    cells or runs longer than ``split_seconds`` returns its state split into ``parts`` new
+    cells or has cut more than ``split_work`` vertex-list entries (summed over its units, a
+    deterministic measure of its cost) returns its state split into ``parts`` new
     tasks.  ``parallel=None`` runs the tasks one after another in this process (no dask
     needed).  ``stats``, a dict, receives the number of tasks and splits and each task's CPU
     and wall time.
@@ -504,7 +535,7 @@ def count_parallel(
     _check_kind(kind)
     net = as_network(obj)
     kw = dict(max_regions=max_regions, progress=progress, parallel=parallel, client=client,
-              tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_seconds=split_seconds,
+              tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_work=split_work,
               parts=parts, stats=stats)
     if kind == "linear":
         return len(build_region_set(_found_parallel(net, domain, exact, **kw), kind))
@@ -530,7 +561,7 @@ def _hrep_dim() -> int:
 
 
 def _found_parallel(net, domain, exact, *, max_regions, progress, parallel, client, tasks_per_worker,
-                    split_cells, split_seconds, parts, stats):
+                    split_cells, split_work, parts, stats):
     from .regions import api
 
     if net.input_dim > api.HREP_DIM:  # the H-representation engine: one task, not split
@@ -541,7 +572,7 @@ def _found_parallel(net, domain, exact, *, max_regions, progress, parallel, clie
     leaves, _, stages, A_dom, b_dom = _enumerate(
         net, domain, exact=exact, certify=False, want="found", max_regions=max_regions, progress=progress,
         parallel=parallel, client=client, tasks_per_worker=tasks_per_worker, split_cells=split_cells,
-        split_seconds=split_seconds, parts=parts, stats=stats,
+        split_work=split_work, parts=parts, stats=stats,
     )
     found = api.join_pieces([leaf.value for leaf in leaves], stages, net.input_dim, exact, A_dom, b_dom)
     _check_limit(len(found), max_regions)
@@ -568,7 +599,7 @@ def regions_parallel(
     client: Any = None,
     tasks_per_worker: int = 4,
     split_cells: int | None = None,
-    split_seconds: float | None = _SPLIT_SECONDS,
+    split_work: int | None = _SPLIT_WORK,
     parts: int = 2,
     stats: dict | None = None,
 ):
@@ -587,7 +618,7 @@ def regions_parallel(
     net = as_network(obj)
     found = _found_parallel(
         net, domain, exact, max_regions=max_regions, progress=progress, parallel=parallel, client=client,
-        tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_seconds=split_seconds, parts=parts,
+        tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_work=split_work, parts=parts,
         stats=stats,
     )
     return build_region_set(found, kind)

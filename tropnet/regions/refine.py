@@ -43,7 +43,6 @@ runs.
 from __future__ import annotations
 
 import pickle
-import time
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -722,12 +721,14 @@ def refine_advance(
     state: RefineState,
     *,
     max_cells: int | None = None,
-    seconds: float | None = None,
+    max_work: int | None = None,
     bar: Any = None,
 ) -> bool:
     """Run units on ``state`` until none is left (``True``) or, at a unit boundary after the
     clipping rows and after at least one unit, the state holds more than ``max_cells`` cells or
-    this call has run longer than ``seconds`` (``False``: continue it, or split it).
+    this call has done more than ``max_work`` work (``False``: continue it, or split it).  The
+    work of a unit is the length of the vertex lists it cuts (:attr:`RefineState.entries`), a
+    deterministic measure of its cost: a stopped state is the same on every run and machine.
 
     >>> from tropnet import random_mlp
     >>> problem, state = refine_start(stages_from_network(random_mlp([2, 8, 1])), 2, -np.ones(2), np.ones(2))
@@ -735,16 +736,15 @@ def refine_advance(
     (False, True)
     """
     eng = _engine(problem, state)
-    start = time.perf_counter()
-    ran = False
+    work = 0
     while not _settle(problem, state):
-        if ran and state.si >= 0:
+        if work and state.si >= 0:
             if max_cells is not None and state.ncells > max_cells:
                 return False
-            if seconds is not None and time.perf_counter() - start > seconds:
+            if max_work is not None and work > max_work:
                 return False
+        work += max(1, state.entries)
         _unit(problem, state, eng, bar)
-        ran = True
     return True
 
 
@@ -806,7 +806,7 @@ def refine_task(
     state: RefineState,
     *,
     max_cells: int | None = None,
-    seconds: float | None = None,
+    max_work: int | None = None,
     parts: int = 2,
 ) -> list[RefineState] | Cells:
     """One task of a split run: advance ``state`` (see :func:`refine_advance`); when it stops
@@ -828,7 +828,7 @@ def refine_task(
         _settle(problem, state)
         backup = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        done = refine_advance(problem, state, max_cells=max_cells, seconds=seconds)
+        done = refine_advance(problem, state, max_cells=max_cells, max_work=max_work)
     except _Uncertain:
         state = pickle.loads(backup)
         if state.ncells > 1:
