@@ -765,8 +765,12 @@ def refine_split(state: RefineState, parts: int) -> list[RefineState]:
     C = pool.ncells
     k = max(1, min(int(parts), C))
     total = int(pool.off[-1])
-    cuts = np.searchsorted(pool.off[1:], total * np.arange(1, k) / k) + 1
-    bounds = np.unique(np.r_[0, np.minimum(cuts, C), C])
+    # the cell boundary nearest to each equal share of the entries, inside (0, C): two parts at least
+    target = total * np.arange(1, k) / k
+    cuts = np.clip(np.searchsorted(pool.off, target), 1, C - 1)
+    nearer = np.abs(pool.off[cuts - 1] - target) < np.abs(pool.off[cuts] - target)
+    cuts = np.clip(cuts - nearer, 1, C - 1)
+    bounds = np.unique(np.r_[0, cuts, C])
     out = []
     for a, b in zip(bounds[:-1], bounds[1:]):
         e0, e1 = pool.off[a], pool.off[b]
