@@ -19,10 +19,11 @@ Sections:
    work budget and splits): the number of tasks and splits, the CPU time of the master and of
    every task (distribution), the bytes of the states that travel;
 5. the simulated wall time on W workers: list scheduling of that task tree (a split's parts
-   become ready when it returns; deeper tasks first, as the driver's priorities say), each
-   task charged the measured per-task overhead three times (the task, the driver's summary
-   of it, and the part it is cut from), bounded below by the scheduler's throughput, plus the
-   master's CPU time and the transfer of the split states at an assumed bandwidth.  The W = 2
+   become ready when it returns, plus the transfer of its state at an assumed bandwidth;
+   deeper tasks first, as the driver's priorities say), each task charged the measured per-task
+   overhead once per Dask task behind it (the task; for a split also the driver's summary of it
+   and the cutting out of each part), bounded below by the scheduler's throughput (all Dask
+   tasks times the overhead), plus the master's CPU time.  The W = 2
    row is compared with the measured 2-worker run of section 2.
 
 Timings on a machine shared with other jobs are noisy (the load average is printed; CPU times
@@ -210,6 +211,12 @@ def _quantiles(c: np.ndarray) -> str:
 
 
 # --------------------------------------------------------------------------- 5. simulation
+def _sched_tasks(task: dict) -> int:
+    """Dask tasks behind one engine task: the task; for a split also the driver's summary of it
+    and the cutting out of each part."""
+    return 1 + (1 + task["kids"] if task["kids"] else 0)
+
+
 def simulate(tree: dict, workers: int, per_task: float) -> dict:
     """Makespan of list scheduling of the task tree on ``workers`` workers (see the module
     docstring); the parts of a split are ready when it returns, plus their transfer."""
@@ -237,11 +244,11 @@ def simulate(tree: dict, workers: int, per_task: float) -> dict:
             continue
         _, _, t_ready, i = heapq.heappop(ready)
         start = max(heapq.heappop(free), t_ready)
-        done = start + tasks[i]["cpu"] + 3 * per_task
+        done = start + tasks[i]["cpu"] + _sched_tasks(tasks[i]) * per_task
         heapq.heappush(free, done)
         heapq.heappush(events, (done, i))
         end = max(end, done)
-    sched = 3 * len(tasks) * per_task  # the one scheduler hands out every task
+    sched = sum(_sched_tasks(t) for t in tasks) * per_task  # the one scheduler hands out every task
     return {"makespan": end, "sched": sched, "wall": tree["master"] + max(end, sched)}
 
 
@@ -387,7 +394,7 @@ def main() -> None:
                   "sum / serial", "task s: median / 90% / 99% / max", "depth", "states MiB"], rows) + "\n")
 
     # ---- 5. simulation
-    print(f"## 5. Simulated wall time on W workers (per-task overhead {per_task * 1e3:.2f} ms x 3, "
+    print(f"## 5. Simulated wall time on W workers (per-task overhead {per_task * 1e3:.2f} ms per Dask task, "
           f"state transfers at {BANDWIDTH / 1e6:.0f} MB/s)\n")
     rows = []
     for (widths, workers), tree in trees.items():

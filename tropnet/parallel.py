@@ -8,26 +8,47 @@ Every long-running entry point takes ``parallel=None | "local" | "dask"`` and ``
 * ``"dask"`` — the given ``client``, or the current default client, so a user who connected
   with ``Client("tcp://host:8786")`` runs on that cluster.
 
-*How the enumeration is partitioned.*  The domain is cut into pieces by a k-d bisection
-(the piece of largest volume is halved across its longest side; all of R^n is cut by the
-signs of the first coordinates).  Each piece is one task: the worker runs the serial
-enumerator on it (the network travels once, as the result of a task; a task carries only its
-piece).  A cell cut by a piece boundary is found in every piece it meets, with one pattern;
-the driver joins the pieces by pattern (an activation cell is convex, so one pattern is one
-cell), so the answer is exactly the serial one.  For counts the workers return their distinct
-patterns; for regions, the cells in the shared-array form, and the driver runs the serial
-facet/neighbour/merge step over all cells at once, so a linear region spanning several pieces
-is joined exactly as in a serial run.
+*How the enumeration is partitioned.*  By the cells of the engine itself
+(:mod:`tropnet.regions.refine`): the driver runs the serial engine until it holds
+``2 x tasks_per_worker`` cells per worker (at a unit boundary, usually inside the first layer),
+and splits its state — the vertex pool, the cells as vertex lists, their patterns, the position
+in the program — into ``tasks_per_worker`` states per worker, balanced by the length of their
+vertex lists.  Each state is one task: a worker advances it through the remaining units.  The
+units act on every cell separately, so the leaf cells of different tasks are disjoint and their
+union is exactly the serial answer: counts add up, no join is needed (all of R^n and unbounded
+polyhedra run the engine on the 2n + 1 facets of the homogenised cube, as serially, and those
+pieces are joined by pattern as :func:`tropnet.regions.api.join_pieces` does).  Load balance is
+dynamic: a task that has cut more than ``split_work`` vertex-list entries (or passes
+``split_cells`` cells) stops at the next unit boundary and returns its state split into
+``parts`` new tasks, which run before older waiting ones.  The criterion counts work, not
+seconds, so a task recomputed after a fault splits the same way.
 
-*What it buys.*  Measured (``benchmarks/bench_parallel.py``, ``docs/cluster.md``): the cuts
-duplicate work (cells met by a cut are enumerated twice: x1.2-1.5 for 4 pieces in 4-6
-inputs, growing with the number of pieces and the input dimension) and pieces are uneven,
-so on two cores one count is *not* faster than serial; the mode pays off for sweeps over
-many networks (one task per network) and on clusters with many workers.
+*What travels.*  The programs (network weights), once, as the result of a task; then states:
+a few kB for a first task, up to some MiB for a split of a big task.  A task's value stays on
+its worker: the driver reads a summary (a count, or "split into k"), and the parts of a split
+are cut out on that worker and moved only when another worker runs them.  Back come counts
+(box domains), distinct patterns (pieces of R^n), or for regions the cells in the shared-array
+form; the driver then runs the serial facet/neighbour/merge step over all cells at once, so a
+linear region spanning several tasks is joined exactly as in a serial run.
 
-*Faults.*  Tasks are pure and are submitted with ``retries``: a worker that dies mid-run has
-its tasks re-run elsewhere by Dask, so the answer is unchanged; if they fail repeatedly the
-call raises, never returns a partial count.
+*Exactness.*  Exact tasks run the rational pass; exact activation counts run the certified
+float pass, and a task that meets a decision too close to call retries its cells in halves,
+down to single cells that are enumerated by the rational pass inside their exact polytope —
+never a wrong count.  Float tasks decide near-ties with the relative tolerance of the engine,
+whose scale is the largest value of the unit over the *task's* cells (at most the serial
+scale): a task can separate a sliver thinner than ``1e-9`` times the unit's range that the
+serial run merges, so float counts can differ from serial in such near-degenerate cases
+(never in exact mode).
+
+*What it buys.*  Measured (``benchmarks/bench_parallel.py``, ``docs/cluster.md``): the tasks
+together take no more CPU than the serial run (their smaller working sets even save 10-30 %
+on [6, 12, 12, 1]), so one count scales with the workers once it takes well over a second;
+below ~0.3 s of work the cluster's start-up and the per-task overhead dominate.  Linear
+regions are limited by the driver's serial facet/merge step.
+
+*Faults.*  Tasks are pure and deterministic and are submitted with ``retries``: a worker that
+dies mid-run has its tasks (and the splits they came from) recomputed elsewhere by Dask, so the
+answer is unchanged; if they fail repeatedly the call raises, never returns a partial count.
 
 >>> import tropnet
 >>> from tropnet.parallel import count_parallel
@@ -230,28 +251,34 @@ def map_tasks(
             with dask_client(parallel or "dask", client) as c:
                 shared_f = [c.submit(_identity, v, pure=False) for v in shared]
                 sub = functools.partial(c.submit, pure=False, retries=3)
-                # A task's value stays on its worker; the driver reads a summary (_peek: a leaf
-                # itself, a Spawn without its jobs).  Spawned jobs are cut out of the value on
-                # that worker (_job_at) and run from there, so states never pass through the
-                # driver.  Tasks are deterministic, so a recomputed value equals the lost one.
+                # A task's value stays on its worker until the driver knows its type (Dask
+                # reports it): a leaf is fetched; of a Spawn only a summary (_peek), and its
+                # jobs are cut out on that worker (_job_at) and run from there, so states never
+                # pass through the driver.  Tasks are deterministic, so a value recomputed after
+                # a fault equals the lost one.
                 pending: dict = {}
                 done = dd.as_completed()
 
+                def watch(fut: Any, i: int, task: Any) -> None:
+                    pending[fut.key] = (i, task)
+                    done.add(fut)
+
                 def submit(i: int, job: Any) -> None:
                     task = sub(_call, fn, *shared_f, job, priority=depth[i])
-                    peek = sub(_peek, task, priority=depth[i] + 1)
-                    pending[peek.key] = (i, task)
-                    done.add(peek)
+                    watch(task, i, task)
 
                 for i, job in enumerate(nodes):
                     submit(i, job)
                 try:
-                    for peek in done:
-                        i, task = pending.pop(peek.key)
-                        new = handle(i, peek.result())
+                    for fut in done:
+                        i, task = pending.pop(fut.key)
+                        if fut is task and fut.type is Spawn:
+                            watch(sub(_peek, task, priority=depth[i] + 1), i, task)
+                            continue
+                        new = handle(i, fut.result())
                         for k, j in enumerate(new):
                             submit(j, sub(_job_at, task, k, priority=depth[j]))
-                        del peek, task
+                        del fut, task
                         if bar is not None:
                             bar.update(1)
                 except BaseException:

@@ -211,15 +211,25 @@ class _Pool:
         self.pat = pat  # (C, U) int32
 
     def __getstate__(self) -> dict:
-        # the filled part of the buffers only (a pickled view would carry the whole buffer)
-        return {"X": self.X, "T": self.T, "Z": self.Z, "E": self.E, "off": self.off, "ids": self.ids,
+        # the filled part of the buffers only (a pickled view would carry the whole buffer), and
+        # of Z only the rows still to be read
+        Z = self.Z
+        rows = None if Z is None or self.zlive is None else np.asarray(self.zlive, dtype=np.int64)
+        return {"X": self.X, "T": self.T, "Z": Z if rows is None else Z[rows], "zrows": rows,
+                "zdim": None if Z is None else Z.shape[0], "E": self.E, "off": self.off, "ids": self.ids,
                 "pat": self.pat}
 
     def __setstate__(self, s: dict) -> None:
         def own(a):  # Dask may hand back read-only arrays; the pool writes in place
             return a if a is None or a.flags.writeable else a.copy()
 
-        self._set_vertices(own(s["X"]), own(s["T"]), own(s["Z"]), own(s["E"]))
+        Z, rows = s["Z"], s.get("zrows")
+        if rows is not None:
+            full = np.zeros((s["zdim"], Z.shape[1]), dtype=Z.dtype)  # rows already cut: never read
+            full[rows] = Z
+            Z = full
+        self._set_vertices(own(s["X"]), own(s["T"]), own(Z), own(s["E"]))
+        self.zlive = rows
         self.off, self.ids, self.pat = own(s["off"]), own(s["ids"]), own(s["pat"])
 
     # X (V, d) coordinates, T (V, w) int32 tight ids (sorted, padded with _PAD), Z (m, V)
@@ -779,6 +789,7 @@ def refine_split(state: RefineState, parts: int) -> list[RefineState]:
                     pool.pat[a:b].copy())
         sub._set_vertices(sub.X, sub.T, None if pool.Z is None else pool.Z[:, used],
                           None if pool.E is None else pool.E[used])
+        sub.zlive = pool.zlive
         out.append(RefineState(sub, state.si, state.j, list(state.deferred) if not out else []))
     return out
 
