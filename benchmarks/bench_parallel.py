@@ -46,8 +46,8 @@ import numpy as np
 
 import tropnet
 from tropnet import Box
-from tropnet.parallel import _pieces, count_parallel, sweep
-from tropnet.regions.refine import refine_advance, refine_split, refine_task
+from tropnet.parallel import _master, _pieces, count_parallel, sweep
+from tropnet.regions.refine import refine_split, refine_task
 
 DOMAIN = Box(-5, 5)
 #: assumed driver <-> worker bandwidth for the state transfers in the simulation (1 Gbit/s Ethernet)
@@ -179,7 +179,7 @@ def task_tree(net, workers: int) -> dict:
     piece, state = runs[0]
     problem = piece.problem
     n_tasks = TASKS_PER_WORKER * workers
-    refine_advance(problem, state, max_cells=2 * n_tasks - 1)
+    _master(problem, state, 2 * n_tasks)  # the driver's rule
     first = refine_split(state, n_tasks)
     master = time.process_time() - t0
     first_bytes = sum(len(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)) for p in first)
@@ -367,8 +367,9 @@ def main() -> None:
     # ---- 4. task trees
     print("## 4. The cell partition: task trees and task costs (run in this process, CPU time)\n")
     print("W = workers the tree is made for (4 W first tasks); master = the serial engine until "
-          "8 W cells plus the first split; tasks = all tasks run (a split task counts once and its "
-          "parts again); sum = CPU of all tasks, against the serial CPU time of the whole count; "
+          "8 W cells or the end of the first layer, plus the first split; tasks = all tasks run "
+          "(a split task counts once and its parts again); "
+          "sum = CPU of all tasks, against the serial CPU time of the whole count; "
           "task s = median / 90% / 99% / max; depth = the longest chain of splits; "
           "states MiB = pickled states sent (first tasks + every split's parts).\n")
     trees = {}

@@ -464,36 +464,48 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_work, par
     return _Leaf(index, value, len(out), info)
 
 
-def _check_limit(total: int, max_regions: int | None, what: str = "cells") -> None:
+def _check_limit(total: int, max_regions: int | None) -> None:
     if max_regions is not None and total > max_regions:
         from .regions.refine import RegionLimitError
 
-        raise RegionLimitError(f"more than max_regions={max_regions} regions ({total} {what})")
+        raise RegionLimitError(f"more than max_regions={max_regions} regions ({total} cells)")
+
+
+def _master(problem, state, target: int) -> None:
+    """Advance ``state`` unit by unit until it holds ``target`` cells, its first layer is done,
+    or nothing is left."""
+    from .regions.refine import refine_advance
+
+    first = next((i for i, st in enumerate(problem.stages) if st.kind != "affine"), -1)
+    while not refine_advance(problem, state, max_work=0):
+        if state.ncells >= target or state.si > first:
+            return
 
 
 def _enumerate(net, domain, *, exact, certify, want, max_regions, progress, parallel, client,
                tasks_per_worker, split_cells, split_work, parts, stats):
     """Run the engine on the domain as a tree of tasks; ``(leaves, join, stages, A, b)``."""
-    from .regions.refine import RegionLimitError, _Uncertain, refine_advance, refine_split, refine_start
+    from .regions.refine import RegionLimitError, _Uncertain, refine_split, refine_start
 
     runs, join, stages, A_dom, b_dom = _pieces(net, domain, exact, certify, max_regions)
     pieces = [p for p, _ in runs]
     with dask_client(parallel, client) as c:
         workers = 1 if c is None else _n_workers(c)
         n_tasks = max(1, tasks_per_worker * workers)
-        # the master: the serial engine, until there are a few cells per task (inside layer 1)
+        # the master: the serial engine, until there are two cells per first task or the first
+        # layer is done (later layers cost more per cell; the tasks' own splits take over)
         jobs = []
         per_piece = math.ceil(n_tasks / len(runs))
         for k, (piece, state) in enumerate(runs):
             try:
-                refine_advance(piece.problem, state, max_cells=2 * per_piece - 1)
+                _master(piece.problem, state, 2 * per_piece)
             except _Uncertain:  # a decision too close to call: this piece runs in rationals
                 d = piece.problem.d
                 x_stages, lo, hi, halfspaces = piece.problem.exact_input
                 problem, state = refine_start(x_stages, d, lo, hi, halfspaces=halfspaces,
                                               max_cells=max_regions, exact=True)
                 pieces[k] = piece = _Piece(problem, piece.to_found)
-                refine_advance(problem, state, max_cells=2 * per_piece - 1)
+                _master(problem, state, 2 * per_piece)
             for s in refine_split(state, per_piece):
                 jobs.append((k, s, want, exact, split_cells, split_work, parts))
         running = [0] * len(pieces)  # cells found so far per piece (disjoint within a piece)
@@ -545,8 +557,9 @@ def count_parallel(
 ) -> int:
     """:func:`~tropnet.count_linear_regions` on Dask; the same number as the serial call.
 
-    The serial engine runs until there are ``2 x tasks_per_worker`` cells per worker, which
-    are split into ``tasks_per_worker`` tasks per worker; a task that passes ``split_cells``
+    The serial engine runs until there are ``2 x tasks_per_worker`` cells per worker (or its
+    first layer is done), which are split into ``tasks_per_worker`` tasks per worker (at most
+    fewer when there are fewer cells); a task that passes ``split_cells``
     cells or has cut more than ``split_work`` vertex-list entries (summed over its units, a
     deterministic measure of its cost) returns its state split into ``parts`` new
     tasks.  ``parallel=None`` runs the tasks one after another in this process (no dask
