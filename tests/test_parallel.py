@@ -219,3 +219,28 @@ def test_affine_network_has_one_region_serial_and_in_tasks():
         assert tropnet.count_linear_regions(net, dom) == 1
         assert count_parallel(net, dom, kind="activation", parallel=None, split_cells=1) == 1
         assert len(regions_parallel(net, dom, parallel=None, split_cells=1)) == 1
+
+
+@pytest.mark.parametrize("widths,seed", [([2, 4, 4, 1], 6), ([3, 4, 3, 1], 7)])
+def test_exact_on_all_of_rn_equals_serial(client, widths, seed):
+    # the 2n + 1 facets of the homogenised cube, split into tasks and joined by pattern; the
+    # exact activation count runs the certified pass in the tasks
+    net = tropnet.random_mlp(widths, seed=seed).to_exact()
+    for kind in ("activation", "linear"):
+        serial = tropnet.count_linear_regions(net, kind=kind, exact=True)
+        assert count_parallel(net, kind=kind, exact=True, parallel="dask", client=client, split_cells=3) == serial
+    par = regions_parallel(net, kind="activation", exact=True, parallel="dask", client=client, split_cells=3)
+    assert _patterns(par) == _patterns(tropnet.linear_regions(net, kind="activation", exact=True))
+
+
+def test_progress_bar_and_limits_in_tasks(client, capsys):
+    net = tropnet.random_mlp([3, 6, 6, 1], seed=8)
+    serial = tropnet.count_linear_regions(net, kind="activation")
+    assert count_parallel(net, kind="activation", parallel="dask", client=client, progress=True,
+                          split_cells=10) == serial
+    assert "task" in capsys.readouterr().err  # tqdm writes to stderr
+    with pytest.raises(ValueError, match="max_regions"):
+        count_parallel(net, kind="activation", parallel="dask", client=client, split_cells=10,
+                       max_regions=serial // 3)
+    with pytest.raises(ValueError, match="max_regions"):
+        regions_parallel(net, tropnet.Box(-3, 3), parallel=None, split_cells=10, max_regions=5)
