@@ -34,6 +34,18 @@ every sign it uses is farther from zero than its bound, it took the same branch 
 rational pass everywhere, so its cells and patterns are exact; otherwise the rational pass
 runs.
 
+*Resumable runs.*  :func:`refine` is :func:`refine_start`, :func:`refine_advance` to the end
+and :func:`refine_finish`.  A run can stop at any unit boundary (after a number of cells or an
+amount of work), and its :class:`RefineState` can be split (:func:`refine_split`) into states
+holding disjoint sets of cells, each with only its own vertices; advancing every part to the end
+gives together exactly the cells of the unsplit run, because every unit acts on each cell
+separately.  Two things are global to a step and are then taken per part: the float tolerance's
+scale (the largest value of the unit over the part's cells, at most the serial scale, so a part
+can separate a sliver thinner than ``rtol`` times the unit's range that one run merges; exact
+and certified runs decide every sign exactly and are unaffected), and the rule that a unit
+identically zero on every cell marks no tight constraints (a bookkeeping choice that changes
+which edge search runs, not the cells).  :mod:`tropnet.parallel` runs the parts as Dask tasks.
+
 >>> from tropnet import random_mlp
 >>> import numpy as np
 >>> len(enumerate_cells(random_mlp([2, 8, 8, 1], seed=0), -10 * np.ones(2), 10 * np.ones(2)))
