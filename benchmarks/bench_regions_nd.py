@@ -54,19 +54,27 @@ def main(which="all"):
         dom = f"[-{r},{r}]^{d}"
         rows.append((widths, dom, "count float / exact", f"{nf} / {ne}", f"{tf:.3f} / {te:.3f}"))
         print(*rows[-1], flush=True)
-    # exact regions (issue 11 target: exact <= 10x float)
-    for widths, r in [([2, 16, 16, 1], 10), ([3, 8, 8, 1], 5), ([4, 8, 8, 1], 5)]:
+    # exact regions (issue 11 target: exact <= 10x float); "path" says whether the certified
+    # float pass decided every sign (fast exact geometry) or the rational pass ran
+    from tropnet.regions.api import find_cells
+
+    for widths, r in [([2, 16, 16, 1], 10), ([2, 32, 32, 1], 10), ([3, 8, 8, 1], 5), ([4, 8, 8, 1], 5),
+                      ([4, 12, 12, 1], 5), ([2, 16, 16, 1], None), ([3, 8, 8, 1], None)]:
         if which != "all" and str(widths[0]) not in which.split(","):
             continue
         net = random_mlp(widths, seed=0)
-        dom = f"[-{r},{r}]^{widths[0]}"
+        box = None if r is None else Box(-r, r)
+        dom = f"R^{widths[0]}" if r is None else f"[-{r},{r}]^{widths[0]}"
+        certified = find_cells(net, box, exact=True, codes=True).vert_codes is not None
+        path = "certified" if certified else "rational"
         for what, fn in (
-            ("linear_regions float / exact", lambda ex: len(linear_regions(net, Box(-r, r), exact=ex))),
-            ("count kind=linear float / exact", lambda ex: count_linear_regions(net, Box(-r, r), exact=ex)),
+            ("linear_regions float / exact", lambda ex: len(linear_regions(net, box, exact=ex))),
+            ("count kind=linear float / exact", lambda ex: count_linear_regions(net, box, exact=ex)),
         ):
             nf, tf = median_time(lambda: fn(False), 3)
             ne, te = median_time(lambda: fn(True), 3)
-            rows.append((widths, dom, what, f"{nf} / {ne}", f"{tf:.3f} / {te:.3f} ({te / tf:.0f}x)"))
+            times = f"{tf:.3f} / {te:.3f} ({te / tf:.1f}x)"
+            rows.append((widths, dom, f"{what} ({path})", f"{nf} / {ne}", times))
             print(*rows[-1], flush=True)
     print()
     print("| network | domain | what | regions | seconds |")

@@ -70,7 +70,7 @@ from typing import Any
 
 import numpy as np
 
-from .regions.api import row_keys
+from .kernels.merge import row_keys
 
 __all__ = [
     "PARALLEL_MODES",
@@ -329,7 +329,8 @@ def _bar(total: int, progress: bool):
 class _Piece:
     """One run of the engine that covers (part of) the domain: its problem and what turns its
     cells into :class:`~tropnet.regions.api.FoundCells` (``to_found``: ``("bounded", A, b)``
-    or ``("facet", M, m0, A, b)`` for a facet of the homogenised cube)."""
+    (``A x <= b`` the domain's rows; the last flag says whether the run's box is the domain) or
+    ``("facet", M, m0, A, b)`` for a facet of the homogenised cube)."""
 
     def __init__(self, problem, to_found: tuple):
         self.problem = problem
@@ -352,7 +353,7 @@ def _pieces(net, domain: Any, exact: bool, certify: bool, max_regions: int | Non
 
     def bounded(lo, hi, halfspaces):
         problem, state = refine_start(stages, n, lo, hi, halfspaces=halfspaces, **kw)
-        return [(_Piece(problem, ("bounded", A_dom, b_dom)), state)], False
+        return [(_Piece(problem, ("bounded", A_dom, b_dom, halfspaces is None)), state)], False
 
     if dom[0] == "box":
         runs, join = bounded(dom[1], dom[2], None)
@@ -603,11 +604,12 @@ def _hrep_dim() -> int:
 def _found_parallel(net, domain, exact, *, max_regions, progress, parallel, client, tasks_per_worker,
                     split_cells, split_work, parts, stats):
     from .regions import api
+    from .regions.refine import stages_from_network
 
-    if net.input_dim > api.HREP_DIM:  # the H-representation engine: one task, not split
+    if net.input_dim > _hrep_dim():  # the H-representation engine: one task, not split
         found = map_tasks(_whole_found, [(domain, exact, max_regions)], parallel=parallel, client=client,
                           shared=(net,))[0]
-        found.stages = api.stages_from_network(net, exact=exact)
+        found.stages = stages_from_network(net, exact=exact)
         return found
     leaves, _, stages, A_dom, b_dom = _enumerate(
         net, domain, exact=exact, certify=False, want="found", max_regions=max_regions, progress=progress,

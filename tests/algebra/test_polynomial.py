@@ -253,3 +253,14 @@ def test_exact_evaluation_paths_agree_with_brute_force(scale):
     pts = rng.integers(-9, 10, size=(40, 2))
     X = np.array([[F(int(a) * scale, 5) for a in row] for row in pts], dtype=object)
     assert p(X).tolist() == brute_force(p, X)
+
+
+def test_float_simplify_drops_points_on_edges_of_the_upper_hull():
+    # hypothesis found this: Qhull's triangulation kept 2*x1 + 2.5, the midpoint of an edge
+    # (max(a, b) + max(a, b) = 2 max(a, b)), so p * p != p ** 2 in float mode
+    p = TropicalPolynomial([[0, 0], [0, 2], [3, 1], [2, 2]], [2.5, 0.0, 0.25, -0.625])
+    assert len((p * p).simplify()) == len((p**2).simplify()) == 4
+    assert p * p == p**2
+    # (1, 1) lies on the edge between (2, 0) and (0, 2) at the same height: never the max alone
+    q = TropicalPolynomial([[0, 0], [2, 0], [0, 2], [1, 1]], [0.0, 0.0, 0.0, 0.0])
+    assert sorted(map(tuple, q.simplify().exponents.tolist())) == [(0, 0), (0, 2), (2, 0)]

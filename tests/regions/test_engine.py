@@ -161,8 +161,9 @@ def test_high_dimension_counts_use_the_hrep_engine():
     net = random_mlp([13, 3, 1], seed=0)
     # one hidden layer of 3 generic units in R^13: 2^3 cells on a large enough box
     assert count_linear_regions(net, Box(-100, 100), kind="activation") == 8
-    with pytest.raises(NotImplementedError, match="count_linear_regions"):
-        _ = tropnet.linear_regions(net, Box(-100, 100), kind="activation")[0].A
+    # regions come with their facets (LPs), here the box's 26 sides and the cell's units
+    rs = tropnet.linear_regions(net, Box(-100, 100), kind="activation")
+    assert len(rs) == 8 and all(len(r.b) >= 26 + 1 for r in rs)
 
 
 def test_high_dimension_exact_is_refused_not_approximated():

@@ -280,7 +280,31 @@ def _float_vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
     except QhullError:  # precision trouble on near-degenerate input: the LP path decides
         return np.flatnonzero(_lp_vertices(L)[0])
     upper = hull.equations[:, -2] > UPPER_TOL
-    return np.unique(hull.simplices[upper])
+    return _true_vertices(L, hull.equations, np.unique(hull.simplices[upper]))
+
+
+def _true_vertices(L: np.ndarray, equations: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """The candidates (corners of Qhull's triangulated facets) that are vertices: those whose
+    tight facet normals span the space.  Qhull's triangulation can make a point in the middle
+    of an edge or a facet the corner of a sliver triangle (its own arithmetic is not exact),
+    which would keep a monomial that never attains the max on an open set."""
+    if len(cand) == 0:
+        return cand
+    D = L.shape[1]
+    scale = max(1.0, float(np.abs(L).max()))
+    dist = L[cand].dot(equations[:, :-1].T) + equations[:, -1]  # (K, F), unit normals
+    tight = np.abs(dist) <= FLAT_RTOL * scale
+    counts = tight.sum(axis=1)
+    keep = counts >= D
+    k = int(counts.max())
+    if k:
+        # singular values of each candidate's tight normals (padded with zero rows)
+        order = np.argsort(~tight, axis=1, kind="stable")[:, :k]
+        rows = equations[order, :-1] * np.take_along_axis(tight, order, axis=1)[:, :, None]
+        sv = np.linalg.svd(rows, compute_uv=False)  # (K, min(k, D))
+        rank = (sv > RANK_RTOL * np.maximum(sv[:, :1], 1e-300)).sum(axis=1)
+        keep &= rank >= D
+    return cand[keep]
 
 
 def _float_polytope_vertices(Y: np.ndarray) -> np.ndarray:
@@ -548,8 +572,10 @@ def _slack_scan(L: np.ndarray, N: np.ndarray, b: np.ndarray):
     int32 when small, else scipy.sparse CSR).
 
     A float filter decides the sign of most slacks: with every input exactly representable in
-    float64, ``|fl(s) - s| <= 2 (d + 2) u (|b| + |N| |p|)`` (u = 2**-53), so only slacks within
-    that bound of zero are recomputed in integers.
+    float64, ``|fl(s) - s| <= 2 (d + 2) u (|b| + |N| |p|)`` (u = 2**-53); larger integers are
+    rounded to float64 first (relative error ``u`` each, so ``2 (d + 4) u`` bounds the error,
+    as long as no product nears float64's range), and only slacks within the bound of zero
+    are recomputed in integers.
     """
     from scipy import sparse
 
@@ -557,13 +583,13 @@ def _slack_scan(L: np.ndarray, N: np.ndarray, b: np.ndarray):
     d = L.shape[1]
     valid = np.ones(h, dtype=bool)
     rows, cols = [], []
-    exact_floats = all(
-        a.dtype != object and int(np.abs(a).max(initial=0)) < (1 << 53) for a in (L, N, b)
-    )
+    bits = [max((int(v).bit_length() for v in np.abs(a).ravel().tolist()), default=0) for a in (L, N, b)]
+    representable = max(bits) <= 53
+    exact_floats = bits[0] + bits[1] + d.bit_length() < 1000 and bits[2] < 1000
     if exact_floats:
         Lf, Nf, bf = L.astype(np.float64), N.astype(np.float64).T, b.astype(np.float64)
         absN, absb = np.abs(Nf), np.abs(bf)
-        gamma = 2.0 * (d + 2) * 2.0**-53 * (1.0 + 1e-9)
+        gamma = 2.0 * (d + (2 if representable else 4)) * 2.0**-53 * (1.0 + 1e-9)
     step = max(1, (1 << (16 if exact_floats else 22)) // max(1, h))  # float: cache-sized blocks
     for s0 in range(0, m, step):
         if exact_floats:

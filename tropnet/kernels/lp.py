@@ -13,7 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["new_highs", "chebyshev_center", "chebyshev_centers", "bounding_box", "solve_lp"]
+__all__ = [
+    "new_highs",
+    "chebyshev_center",
+    "chebyshev_centers",
+    "bounding_box",
+    "solve_lp",
+    "irredundant_rows",
+    "is_bounded",
+]
 
 _HIGHS = None
 
@@ -169,3 +177,77 @@ def bounding_box(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] 
                 return None
             out[i] = x[i]
     return lo, hi
+
+
+def irredundant_rows(A: np.ndarray, b: np.ndarray, *, rtol: float = 1e-9) -> np.ndarray:
+    """Which rows of a full-dimensional ``{x : A x <= b}`` are facets: row ``i`` is when
+    ``max a_i x`` over the other rows (and ``a_i x <= b_i + 1``) exceeds ``b_i``.  One HiGHS
+    model for all the rows (only the objective and one row bound change between solves, so
+    each solve starts from the previous basis); rows are scaled to unit norm, zero rows are
+    never facets, and of several equal rows only the first is tested (and may be a facet).
+
+    >>> A = np.array([[1.0, 0], [-1, 0], [0, 1], [0, -1], [1, 0], [1, 1]])
+    >>> irredundant_rows(A, np.array([1.0, 0, 1, 0, 2, 5])).tolist()
+    [True, True, True, True, False, False]
+    """
+    import highspy
+
+    A = np.asarray(A, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    m, n = A.shape
+    norms = np.linalg.norm(A, axis=1)
+    live = norms > 0
+    out = np.zeros(m, dtype=bool)
+    if not live.any():
+        return out
+    An = A[live] / norms[live, None]
+    bn = b[live] / norms[live]
+    key = np.round(np.c_[An, bn], 12)
+    _, first = np.unique(key, axis=0, return_index=True)
+    first = np.sort(first)
+    An, bn = An[first], bn[first]
+    k = len(bn)
+    h = new_highs()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, k
+    lp.col_cost_ = np.zeros(n)
+    lp.col_lower_ = np.full(n, -highspy.kHighsInf)
+    lp.col_upper_ = np.full(n, highspy.kHighsInf)
+    lp.row_lower_ = np.full(k, -highspy.kHighsInf)
+    lp.row_upper_ = bn.copy()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.arange(0, (n + 1) * k, k, dtype=np.int32)
+    lp.a_matrix_.index_ = np.tile(np.arange(k, dtype=np.int32), n)
+    lp.a_matrix_.value_ = An.T.ravel()
+    h.passModel(lp)
+    tol = rtol * max(1.0, float(np.abs(bn).max()))
+    cols = np.arange(n, dtype=np.int32)
+    facet = np.zeros(k, dtype=bool)
+    for i in range(k):
+        h.changeColsCost(n, cols, -An[i])
+        h.changeRowBounds(i, -highspy.kHighsInf, bn[i] + 1.0)
+        h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            facet[i] = -h.getInfo().objective_function_value > bn[i] + tol
+        else:  # pragma: no cover - a relaxed row keeps the LP bounded and feasible
+            facet[i] = True
+        h.changeRowBounds(i, -highspy.kHighsInf, bn[i])
+    out[np.flatnonzero(live)[first[facet]]] = True
+    return out
+
+
+def is_bounded(A: np.ndarray) -> bool:
+    """Whether a non-empty ``{x : A x <= b}`` is bounded: ``A`` has rank ``n`` and some
+    ``y >= 1`` has ``A^T y = 0`` (Stiemke's alternative to a direction ``d != 0`` with
+    ``A d <= 0``); one LP.
+
+    >>> is_bounded(np.array([[1.0], [-1.0]])), is_bounded(np.array([[1.0, 0.0], [-1.0, 0.0]]))
+    (True, False)
+    """
+    A = np.asarray(A, dtype=np.float64)
+    m, n = A.shape
+    if m == 0 or np.linalg.matrix_rank(A) < n:
+        return False
+    At = A.T / max(1e-300, float(np.abs(A).max()))
+    st, _ = solve_lp(np.zeros(m), np.vstack([At, -At]), np.zeros(2 * n), np.ones(m), np.full(m, np.inf))
+    return st == "optimal"

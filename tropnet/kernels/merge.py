@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["group_max"]
+__all__ = ["group_max", "row_keys"]
 
 
 def group_max(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -86,3 +86,16 @@ def _packed_rows(keys: np.ndarray) -> tuple[np.ndarray, int] | None:
     for k in range(keys.shape[1]):
         packed = packed * span[k] + (keys[:, k] - lo[k])
     return packed, total
+
+
+def row_keys(a: np.ndarray) -> np.ndarray:
+    """One opaque key per row of a 2-D array: the rows viewed as byte strings (``np.unique`` on
+    them is about ten times faster than ``np.unique(a, axis=0)``); rows of width 0 are equal.
+
+    >>> len(np.unique(row_keys(np.array([[1, 2], [1, 2], [2, 1]], dtype=np.int32))))
+    2
+    """
+    a = np.ascontiguousarray(a)
+    if a.shape[1] == 0:
+        return np.zeros(a.shape[0], dtype=np.int8)
+    return a.view(np.dtype((np.void, a.itemsize * a.shape[1]))).ravel()

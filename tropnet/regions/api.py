@@ -22,21 +22,28 @@ a side ``x_i = +-R`` reaches infinity at ``t = 0``).  The pieces of one cell are
 pattern (an activation cell is convex, so one pattern is one cell).
 
 *Exactness.*  ``exact=True`` decides every sign exactly on the exact weights (a float weight
-is the dyadic rational it stores).  An exact *activation count* first runs the float pass
-with a rigorous bound on the rounding error of every vertex coordinate and pre-activation
-(:mod:`tropnet.regions.refine`); when every sign decision clears its bound, the float pass
-provably made the same decisions as the rational pass, so its cells are the exact cells
-(this costs about 1.1-1.5x the float time).  Any decision too close to call (a tie, a sliver,
-a non-dyadic input) sends the computation to the rational pass, which runs the same algorithm
-in python-flint rationals with exact zero tests.  Regions, halfspaces,
-maps and linear counts with ``exact=True`` always come from the rational pass and hold
-``Fraction`` entries (their facets are decided by a rigorous float filter, near-zero slacks
-exactly); maps are compared exactly.  Measured: 20-35x the float time for exact
-``linear_regions`` of small networks ([2,16,16,1], [3,8,8,1], [4,8,8,1]).  Float mode decides
-ties with the relative tolerance documented in :mod:`tropnet.regions.refine`: it can merge cells
-thinner than about
-``1e-9`` times a unit's range into a neighbour (so counts can be too low, and linear regions
-merged wrongly), which ``exact=True`` never does.
+is the dyadic rational it stores).  The float pass runs first with a rigorous bound on the
+rounding error of every vertex coordinate and pre-activation (:mod:`tropnet.regions.refine`);
+when every sign decision clears its bound, it provably made the same decisions as the
+rational pass, so its cells are the exact cells, and every vertex is simple.  Then:
+
+* an exact *activation count* is the number of those cells (about 1.5-5x the float time);
+* exact *regions* and *linear counts* need no exact vertex coordinates: the constraints tight
+  at each vertex are known combinatorially, so each cell's facets are exactly the constraints
+  tight at one of its vertices; their rows and the cells' affine maps come from one walk
+  through the network in Python integers (every layer's rationals over their common
+  denominator, one class of cells per pattern prefix); maps are compared exactly; each float
+  interior point is checked strictly inside every facet in exact arithmetic (else the exact
+  centroid is used), and exact vertices are solved from their tight facets on demand
+  (``Region.vertices()``, ``volume()``).  Measured: 2.6-5x the float time.
+
+Any decision too close to call (a tie, a sliver, a vertex on several hyperplanes, a
+non-dyadic input) sends the computation to the rational pass, which runs the same algorithm
+in python-flint rationals with exact zero tests and decides facets from exact vertex
+incidences (20-50x the float time).  Float mode decides ties with the relative tolerance
+documented in :mod:`tropnet.regions.refine`: it can merge cells thinner than about ``1e-9``
+times a unit's range into a neighbour (so counts can be too low, and linear regions merged
+wrongly), which ``exact=True`` never does.
 
 >>> import tropnet
 >>> net = tropnet.Network.from_arrays([[[0, 1], [1, 0]], [[1, -1]]], [[1, 1], [0]])
@@ -50,18 +57,29 @@ merged wrongly), which ``exact=True`` never does.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from ..geometry.domains import Box, Domain, Polyhedron
+from ..kernels.merge import row_keys
 from ..networks.layers import GroupMax, Linear
 from ..networks.network import Network
 from .cells import Cells
-from .merge import cell_facets, maps_and_rows, merge_linear, patterns_at
-from .refine import HREP_DIM, RegionLimitError, Stage, refine, stages_from_network
+from .merge import (
+    _divide,
+    _integer_rows,
+    cell_affine,
+    cell_facets,
+    facet_point,
+    hrep_facets,
+    maps_and_rows,
+    merge_linear,
+    patterns_at,
+)
+from .refine import RegionLimitError, Stage, refine, stages_from_network
 from .regionset import RegionSet
 
 __all__ = ["linear_regions", "count_linear_regions", "as_network", "find_cells", "RegionLimitError"]
@@ -214,6 +232,8 @@ class FoundCells:
     vert_t: np.ndarray
     dom_A: np.ndarray
     dom_b: np.ndarray
+    vert_codes: np.ndarray | None = None  # (nnz, d) certified tight codes (see _code_facets)
+    cache: dict = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.patterns)
@@ -240,7 +260,7 @@ def _planar_count():
 
 
 def _run_box(
-    net, stages, d, lo, hi, halfspaces, exact, max_regions, progress, engine, certify=False
+    net, stages, d, lo, hi, halfspaces, exact, max_regions, progress, engine, certify=False, codes=False
 ) -> Cells:
     try:
         if engine == "auto" and d == 2 and not exact:
@@ -263,7 +283,8 @@ def _run_box(
             max_cells=max_regions,
             progress=progress,
             exact=exact,
-            certify=certify,
+            certify=certify or codes,
+            tight_codes=codes,
         )
     except RegionLimitError as err:
         raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})") from None
@@ -301,11 +322,16 @@ def find_cells(
     progress: bool | None = False,
     engine: str = "auto",
     certify: bool = False,
+    codes: bool = False,
 ) -> FoundCells:
     """Run the enumeration engine(s) for ``obj`` on ``domain`` and collect the activation cells.
 
     ``engine="auto"`` uses the 2D polygon engine for float runs on a bounded 2D domain when it
     is installed, else the n-D vertex engine (``engine="refine"`` forces the latter).
+    With ``exact=True``, ``certify=True`` lets the certified float pass decide the cells (for
+    counts), and ``codes=True`` also keeps the tight constraints of every vertex when it
+    decided everything (``vert_codes``: the fast exact geometry of :func:`build_region_set`);
+    otherwise the cells come from the rational pass.
 
     >>> import tropnet
     >>> len(find_cells(tropnet.random_mlp([2, 4, 1], seed=1)))
@@ -327,21 +353,21 @@ def find_cells(
                 lo = np.array([Fraction(v) for v in lo], dtype=object)
                 hi = np.array([Fraction(v) for v in hi], dtype=object)
             cells = _run_box(
-                net, stages, n, lo, hi, (dom[1], dom[2]), exact, max_regions, progress, engine, certify
+                net, stages, n, lo, hi, (dom[1], dom[2]), exact, max_regions, progress, engine, certify, codes
             )
             if len(cells) == 0:
                 raise ValueError("the domain polyhedron has no interior")
-            return _from_bounded(cells, stages, n, exact, dom[1], dom[2])
-        return _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify)
+            return _from_bounded(cells, stages, n, exact, dom[1], dom[2], box_is_domain=False)
+        return _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify, codes)
     if dom[0] == "box":
         lo, hi = dom[1], dom[2]
-        cells = _run_box(net, stages, n, lo, hi, None, exact, max_regions, progress, engine, certify)
-        return _from_bounded(cells, stages, n, exact, *domain_rows(dom, n, exact))
-    return _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify)
+        cells = _run_box(net, stages, n, lo, hi, None, exact, max_regions, progress, engine, certify, codes)
+        return _from_bounded(cells, stages, n, exact, *domain_rows(dom, n, exact), box_is_domain=True)
+    return _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify, codes)
 
 
 def _no_vertices(cells: Cells, n: int) -> Cells:
-    """High-dimensional runs (H-representation engine) give no vertices: counts only."""
+    """High-dimensional runs (H-representation engine) give no vertices: an empty vertex pool."""
     if cells.vertex_coords is not None:
         return cells
     return Cells(
@@ -353,11 +379,28 @@ def _no_vertices(cells: Cells, n: int) -> Cells:
     )
 
 
-def _from_bounded(cells: Cells, stages, n, exact, A, b) -> FoundCells:
+def _domain_codes(codes: np.ndarray | None, n: int, box_is_domain: bool) -> np.ndarray | None:
+    """Engine tight codes in terms of the domain's rows: box side ``i`` (code ``-2 - i``) is
+    domain row ``i`` when the run's box is the domain, else an artificial bound (``-1``);
+    clipping row ``r`` (code ``-2 - (2n + r)``) is domain row ``r`` (code ``-2 - r``)."""
+    if codes is None:
+        return None
+    out = codes.copy()
+    eng_id = -2 - codes
+    side = (codes < -1) & (eng_id < 2 * n)
+    clip = (codes < -1) & (eng_id >= 2 * n)
+    if not box_is_domain:
+        out[side] = -1
+    out[clip] = -2 - (eng_id[clip] - 2 * n)
+    return out
+
+
+def _from_bounded(cells: Cells, stages, n, exact, A, b, box_is_domain: bool = True) -> FoundCells:
     cells = _no_vertices(cells, n)
     X = cells.vertex_coords
-    dt = object if exact else np.float64
-    one = Fraction(1) if exact else 1.0
+    rational = X.dtype == object  # certified exact runs keep float vertices
+    dt = object if rational else np.float64
+    one = Fraction(1) if rational else 1.0
     t = np.empty(len(X), dtype=dt)
     t[:] = one
     return FoundCells(
@@ -373,10 +416,11 @@ def _from_bounded(cells: Cells, stages, n, exact, A, b) -> FoundCells:
         t,
         A,
         b,
+        _domain_codes(cells.vertex_codes, n, box_is_domain),
     )
 
 
-def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=False) -> FoundCells:
+def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=False, codes=False) -> FoundCells:
     """All of R^n (or an unbounded polyhedron) through the homogenised network on the
     2n + 1 upper facets of the cube [-R, R]^n x [0, 1]."""
     R = _radius(net, dom)
@@ -423,7 +467,8 @@ def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=Fals
             max_cells=left,
             progress=progress,
             exact=exact,
-            certify=certify,
+            certify=certify or codes,
+            tight_codes=codes,
         )
         if len(cells) == 0:
             continue
@@ -448,26 +493,16 @@ def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=Fals
         parts.append(
             FoundCells(
                 stages, n, exact, cells.patterns, pts[:, :n] / pts[:, n][:, None], ~reaches_infinity,
-                off, ids, XH[:, :n], vt, A_dom, b_dom,
+                off, ids, XH[:, :n], vt, A_dom, b_dom, _domain_codes(cells.vertex_codes, n, False),
             )
         )
     found = join_pieces(parts, stages, n, exact, A_dom, b_dom)
+    if len(found) and len(found.vert_ids) == 0:
+        # H-representation cells carry no vertices at t = 0: ask their halfspaces instead
+        found.bounded[:] = _hrep_bounded(found)
     if max_regions is not None and len(found) > max_regions:
         raise RegionLimitError(f"more than max_regions={max_regions} cells ({len(found)})")
     return found
-
-
-def row_keys(a: np.ndarray) -> np.ndarray:
-    """One opaque key per row of a 2-D array: the rows viewed as byte strings (``np.unique`` on
-    them is about ten times faster than ``np.unique(a, axis=0)``); rows of width 0 are equal.
-
-    >>> len(np.unique(row_keys(np.array([[1, 2], [1, 2], [2, 1]], dtype=np.int32))))
-    2
-    """
-    a = np.ascontiguousarray(a)
-    if a.shape[1] == 0:
-        return np.zeros(a.shape[0], dtype=np.int8)
-    return a.view(np.dtype((np.void, a.itemsize * a.shape[1]))).ravel()
 
 
 def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom_b) -> FoundCells:
@@ -501,6 +536,9 @@ def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom
     ent_cell = np.concatenate(ent_cell)
     ent_ids = np.concatenate(ent_ids)
     o = np.argsort(ent_cell, kind="stable")
+    codes = None
+    if all(p.vert_codes is not None for p in parts):
+        codes = np.vstack([p.vert_codes for p in parts])[o]
     vert_off = np.concatenate([[0], np.cumsum(np.bincount(ent_cell, minlength=C))]).astype(np.int64)
     bounded = np.ones(C, dtype=bool)
     np.logical_and.at(bounded, gid, np.concatenate([p.bounded for p in parts]))
@@ -517,6 +555,7 @@ def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom
         np.concatenate([p.vert_t for p in parts]),
         dom_A,
         dom_b,
+        codes,
     )
 
 
@@ -545,13 +584,21 @@ def build_region_set(found: FoundCells, kind: str) -> RegionSet:
         vert_X=found.vert_X,
         vert_t=found.vert_t,
     )
+    if found.vert_codes is not None:
+        # certified cells: exact points and the facets tight at each vertex (for exact
+        # vertices on demand); the float vertex pool is kept for plotting only
+        cf = _code_facets(found)
+        common.update(points=cf["points"], vert_facets=cf["vert_facets"])
     if kind == "activation":
         return RegionSet(kind=kind, geometry=lambda: _geometry(found)[:6], **common)
     facet_off, facet_A, facet_b, nbr, W, cmap, fc = _geometry(found)
     C = len(found)
     has = nbr >= 0
     e = np.stack([fc[has], nbr[has]], axis=1)
-    if found.exact:
+    if found.vert_codes is not None:  # integer numerators over one denominator
+        Wi = found.cache["facets"]["ca"].map_numerators()
+        same = (Wi[e[:, 0]] == Wi[e[:, 1]]).reshape(len(e), Wi[0].size).all(axis=1).astype(bool)
+    elif found.exact:
         same = np.array([bool((W[a] == W[b]).all() and (cmap[a] == cmap[b]).all()) for a, b in e], dtype=bool)
     else:
         scale = max(
@@ -592,31 +639,159 @@ def _facet_centre(found: FoundCells, c: int, a: np.ndarray, b: Any) -> tuple:
     return X[tight].sum(axis=0), t[tight].sum()
 
 
+class _Inconsistent(Exception):
+    """The certified cells contradict themselves (a bug): the rational pass takes over."""
+
+
+def _code_facets(found: FoundCells) -> dict:
+    """Exact facets of certified cells from their tight codes, without any vertex coordinates.
+
+    Every vertex of a certified run is simple, so each constraint tight at one of a cell's
+    vertices is a facet of the cell and the facets are exactly the codes met at its vertices
+    (artificial bounds of the run, code ``-1``, excepted).  The rows come from the exact affine
+    walk (:func:`tropnet.regions.merge.cell_affine`, integers); the float interior points are
+    checked strictly inside every facet in exact integer arithmetic, and a cell whose point
+    fails gets the exact centroid of its vertices instead.  Cached on ``found``."""
+    if "facets" in found.cache:
+        return found.cache["facets"]
+    st, d, C = found.stages, found.d, len(found)
+    ca = cell_affine(st, found.patterns, d, exact=True)
+    Rd = found.dom_A.shape[0]
+    R = Rd + ca.nrows
+    ncols = found.patterns.shape[1]
+    unit_row = np.full(max(ncols, 1), -1, dtype=np.int64)
+    group_row = np.full(max(ncols, 1), -1, dtype=np.int64)
+    is_unit = ca.row_member < 0
+    unit_row[ca.row_col[is_unit]] = np.flatnonzero(is_unit)
+    first = ca.row_member == 0
+    group_row[ca.row_col[first]] = np.flatnonzero(first)
+    # one (cell, row) key per tight code of every (cell, vertex) entry
+    codes = found.vert_codes.ravel()
+    ecell = np.repeat(np.repeat(np.arange(C), np.diff(found.vert_off)), d)
+    real = codes != -1
+    row = np.full(len(codes), -1, dtype=np.int64)
+    dom = codes < -1
+    row[dom] = -2 - codes[dom]
+    unit = codes >= 0
+    col, low = codes[unit] >> 20, codes[unit] & ((1 << 20) - 1)
+    row[unit] = Rd + np.where(group_row[col] >= 0, group_row[col] + low, unit_row[col])
+    key = ecell[real] * R + row[real]
+    ukey, inv = np.unique(key, return_inverse=True)
+    fc, fr = ukey // R, ukey % R
+    facet_off = np.concatenate([[0], np.cumsum(np.bincount(fc, minlength=C))]).astype(np.int64)
+    local = np.full(len(codes), -1, dtype=np.int64)
+    local[real] = inv.ravel() - facet_off[ecell[real]]
+    # exact rows, as integer homogeneous vectors h with h . (x, 1) <= 0, and as values
+    on_dom = fr < Rd
+    Hf = np.empty((len(fc), d + 1), dtype=object)
+    if on_dom.any():
+        Hd = _integer_rows(np.concatenate([found.dom_A, -found.dom_b[:, None]], axis=1))
+        Hf[on_dom] = Hd[fr[on_dom]]
+    facet_A = np.empty((len(fc), d), dtype=object)
+    facet_b = np.empty(len(fc), dtype=object)
+    facet_A[on_dom] = found.dom_A[fr[on_dom]]
+    facet_b[on_dom] = found.dom_b[fr[on_dom]]
+    code = np.where(on_dom, -2, 0).astype(np.int64)
+    if (~on_dom).any():
+        cu, ru = fc[~on_dom], fr[~on_dom] - Rd
+        h, den = ca.numerators(cu, ru)
+        Hf[~on_dom] = h
+        vals = _divide(h, den[:, None])
+        facet_A[~on_dom], facet_b[~on_dom] = vals[:, :d], -vals[:, d]
+        code[~on_dom] = ca.flips(cu, ru)
+    points = _certified_points(found, Hf, fc, facet_off, facet_A, facet_b, local)
+    out = dict(
+        ca=ca, facet_off=facet_off, fc=fc, code=code, facet_A=facet_A, facet_b=facet_b,
+        vert_facets=local.reshape(-1, d).astype(np.int32), points=points,
+    )
+    found.cache["facets"] = out
+    return out
+
+
+def _certified_points(found, Hf, fc, facet_off, facet_A, facet_b, local) -> np.ndarray:
+    """Exact (``Fraction``) interior points: the float candidates when they lie strictly inside
+    every facet (decided exactly: a float is a dyadic rational), else the exact centroid."""
+    from .regionset import solve_cell_vertices
+
+    d, C = found.d, len(found)
+    P = np.asarray(found.points, dtype=np.float64)
+    if not np.isfinite(P).all():
+        raise _Inconsistent
+    mant, ex = np.frexp(P)
+    m = (mant * 2.0**53).astype(np.int64)
+    e = ex.astype(np.int64) - 53
+    E = int(e.min()) if e.size else 0
+    Xi = np.empty(P.shape, dtype=object)
+    Xi.ravel()[:] = [int(a) << int(s) for a, s in zip(m.ravel(), (e - E).ravel())]
+    scale = 1 << -E if E < 0 else 1
+    if E > 0:
+        Xi = Xi * (1 << E)
+    slack = Hf[:, d] * scale
+    for j in range(d):
+        slack = slack + Hf[:, j] * Xi[fc, j]
+    inside = np.ones(C, dtype=bool)
+    np.logical_and.at(inside, fc, (slack < 0).astype(bool))
+    points = np.empty((C, d), dtype=object)
+    for c in np.flatnonzero(inside):
+        points[c] = [Fraction(int(v), scale) for v in Xi[c]]
+    for c in np.flatnonzero(~inside):
+        lo, hi = found.vert_off[c], found.vert_off[c + 1]
+        V = solve_cell_vertices(
+            facet_A[facet_off[c] : facet_off[c + 1]], facet_b[facet_off[c] : facet_off[c + 1]],
+            local.reshape(-1, d)[lo:hi],
+        )
+        if len(V) == 0:
+            raise _Inconsistent
+        points[c] = V.sum(axis=0) / len(V)
+    return points
+
+
+def _hrep_bounded(found: FoundCells) -> np.ndarray:
+    """Which cells without a vertex list are bounded (one LP each, see ``hrep_facets``)."""
+    C, d = len(found), found.d
+    W, cmap, Au, bu, _ = maps_and_rows(found.stages, found.patterns, d)
+    Rd = found.dom_A.shape[0]
+    Ad = np.broadcast_to(np.asarray(found.dom_A, dtype=np.float64), (C, Rd, d))
+    bd = np.broadcast_to(np.asarray(found.dom_b, dtype=np.float64), (C, Rd))
+    A_all, b_all = np.concatenate([Ad, Au], axis=1), np.concatenate([bd, bu], axis=1)
+    return hrep_facets(A_all, b_all)[2]
+
+
 def _geometry(found: FoundCells) -> tuple:
     """Irredundant halfspaces (CSR), facet neighbours and affine maps of every cell."""
     st, d, exact = found.stages, found.d, found.exact
-    if len(found) and len(found.vert_ids) == 0:
-        raise NotImplementedError(
-            f"regions in input dimension {d} > {HREP_DIM} come from the H-representation engine, which "
-            "gives counts and interior points only: use count_linear_regions(..., kind='activation')"
-        )
+    hrep = len(found) > 0 and len(found.vert_ids) == 0  # H-representation engine: no vertices
     C = len(found)
     pats = found.patterns
-    W, cmap, Au, bu, flip = maps_and_rows(st, pats, d, exact=exact)
-    Rd = found.dom_A.shape[0]
-    Ad = np.broadcast_to(found.dom_A[None, :, :], (C, Rd, d))
-    bd = np.broadcast_to(found.dom_b[None, :], (C, Rd))
-    A_all = np.concatenate([Ad, Au], axis=1)
-    b_all = np.concatenate([bd, bu], axis=1)
-    fl_all = np.concatenate([np.full((C, Rd), -2, dtype=np.int64), flip], axis=1)
-    facet, coinc, centre = cell_facets(
-        A_all, b_all, found.vert_off, found.vert_ids, found.vert_X, found.vert_t, d, exact=exact
-    )
-    fc, fr = np.nonzero(facet)
-    facet_off = np.concatenate([[0], np.cumsum(np.bincount(fc, minlength=C))]).astype(np.int64)
-    facet_A = A_all[fc, fr]
-    facet_b = b_all[fc, fr]
-    code = fl_all[fc, fr]
+    if found.vert_codes is not None:
+        cf = _code_facets(found)
+        W, cmap = cf["ca"].maps()
+        fc, facet_off, facet_A, facet_b, code = (
+            cf["fc"], cf["facet_off"], cf["facet_A"], cf["facet_b"], cf["code"]
+        )
+        coinc_f = np.zeros(len(fc), dtype=bool)
+        centre: dict = {}
+    else:
+        W, cmap, Au, bu, flip = maps_and_rows(st, pats, d, exact=exact)
+        Rd = found.dom_A.shape[0]
+        Ad = np.broadcast_to(found.dom_A[None, :, :], (C, Rd, d))
+        bd = np.broadcast_to(found.dom_b[None, :], (C, Rd))
+        A_all = np.concatenate([Ad, Au], axis=1)
+        b_all = np.concatenate([bd, bu], axis=1)
+        fl_all = np.concatenate([np.full((C, Rd), -2, dtype=np.int64), flip], axis=1)
+        if hrep:
+            facet, coinc, _ = hrep_facets(A_all, b_all)
+            centre = {}
+        else:
+            facet, coinc, centre = cell_facets(
+                A_all, b_all, found.vert_off, found.vert_ids, found.vert_X, found.vert_t, d, exact=exact
+            )
+        fc, fr = np.nonzero(facet)
+        facet_off = np.concatenate([[0], np.cumsum(np.bincount(fc, minlength=C))]).astype(np.int64)
+        facet_A = A_all[fc, fr]
+        facet_b = b_all[fc, fr]
+        code = fl_all[fc, fr]
+        coinc_f = coinc[fc, fr]
     nbr = np.full(len(fc), -1, dtype=np.int64)
     # neighbours by flipping the pattern entry of the facet's unit
     rng = np.random.default_rng(7)
@@ -624,7 +799,7 @@ def _geometry(found: FoundCells) -> tuple:
     h = _pattern_hash(pats, Rh) if pats.shape[1] else np.zeros(C, dtype=np.uint64)
     order = np.argsort(h)
     hs = h[order]
-    simple = (code >= 0) & ~coinc[fc, fr]
+    simple = (code >= 0) & ~coinc_f
     if simple.any():
         col = code[simple] >> 20
         val = code[simple] & ((1 << 20) - 1)
@@ -645,11 +820,22 @@ def _geometry(found: FoundCells) -> tuple:
     # cell would prove a missed cell, and raises instead of returning a wrong answer.
     lookup = None
     A_dom, b_dom = found.dom_A, found.dom_b
-    for j in np.nonzero((code >= 0) & (nbr < 0))[0]:
+    missing = np.nonzero((code >= 0) & (nbr < 0))[0]
+    if found.vert_codes is not None and len(missing):
+        # in a certified run every unit facet is crossed by a single unit: its neighbour must
+        # be the cell with that unit flipped
+        raise _Inconsistent
+    for j in missing:
         if lookup is None:
             lookup = {pats[i].tobytes(): i for i in range(C)}
         c, r = int(fc[j]), int(fr[j])
-        sx, stt = centre[(c, r)] if (c, r) in centre else _facet_centre(found, c, facet_A[j], facet_b[j])
+        if hrep:
+            y = facet_point(A_all[c], b_all[c], r)
+            if y is None:
+                continue
+            sx, stt = y, 1.0
+        else:
+            sx, stt = centre[(c, r)] if (c, r) in centre else _facet_centre(found, c, facet_A[j], facet_b[j])
         if stt == 0:
             continue  # a facet at infinity
         p = sx / stt
@@ -741,8 +927,24 @@ def linear_regions(
     if routed is not None:
         return routed
     _check_kind(kind)
-    found = find_cells(obj, domain, exact=exact, max_regions=max_regions, progress=progress)
-    return build_region_set(found, kind)
+    return _exact_or_float_regions(obj, domain, kind, exact, max_regions, progress)
+
+
+def _exact_or_float_regions(obj, domain, kind, exact, max_regions, progress) -> RegionSet:
+    """Float: one engine run.  Exact: the certified float pass with its tight codes (exact
+    facets, maps and points from integer arithmetic; exact vertices on demand) when it decides
+    every sign, else the rational pass."""
+    found = find_cells(obj, domain, exact=exact, max_regions=max_regions, progress=progress, codes=exact)
+    if found.vert_codes is None:
+        return build_region_set(found, kind)
+    try:
+        rs = build_region_set(found, kind)
+        if kind == "activation":
+            rs._g()  # the geometry is lazy elsewhere; here it is the certificate
+        return rs
+    except _Inconsistent:
+        found = find_cells(obj, domain, exact=True, max_regions=max_regions, progress=progress)
+        return build_region_set(found, kind)
 
 
 def count_linear_regions(
@@ -778,16 +980,9 @@ def count_linear_regions(
                 return int(planar(net.lowered(), lo, hi, max_cells=max_regions, progress=bool(progress)))
             except RegionLimitError as err:
                 raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})") from None
-    # an exact activation count needs no exact geometry: the certified float pass decides it
-    # (falling back to the rational pass when some sign is too close to call)
-    found = find_cells(
-        obj,
-        domain,
-        exact=exact,
-        max_regions=max_regions,
-        progress=progress,
-        certify=exact and kind == "activation",
-    )
     if kind == "activation":
-        return len(found)
-    return len(build_region_set(found, kind))
+        # an exact activation count needs no exact geometry: the certified float pass decides
+        # it (falling back to the rational pass when some sign is too close to call)
+        return len(find_cells(obj, domain, exact=exact, max_regions=max_regions, progress=progress,
+                              certify=exact))
+    return len(_exact_or_float_regions(obj, domain, kind, exact, max_regions, progress))

@@ -48,6 +48,9 @@ class Cells:
         Cell ``i`` has the vertices ``vertex_ids[vertex_offsets[i]:vertex_offsets[i + 1]]``;
         for 2D engines they are in counter-clockwise order.
     vertex_ids : (nnz,) int64 array or None
+    vertex_codes : (nnz, d) int64 array or None
+        For runs whose every sign was certified (every vertex simple): the ``d`` constraints
+        tight at each (cell, vertex) entry, coded as in :func:`tropnet.regions.refine._codes`.
     """
 
     patterns: np.ndarray
@@ -55,6 +58,7 @@ class Cells:
     vertex_coords: np.ndarray | None = None
     vertex_offsets: np.ndarray | None = None
     vertex_ids: np.ndarray | None = None
+    vertex_codes: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.patterns.shape[0])

@@ -23,71 +23,284 @@ cells with equal affine maps (exactly equal in exact mode).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
-from math import lcm
+from math import gcd, lcm
+from typing import Any
 
 import numpy as np
 
+from ..kernels.merge import row_keys
 from .refine import Stage
 
-__all__ = ["unit_rows", "output_maps", "maps_and_rows", "cell_facets", "merge_linear", "patterns_at"]
+__all__ = [
+    "CellAffine",
+    "cell_affine",
+    "unit_rows",
+    "output_maps",
+    "maps_and_rows",
+    "cell_facets",
+    "hrep_facets",
+    "facet_point",
+    "merge_linear",
+    "patterns_at",
+]
 
 
-def _walk(stages: list[Stage], patterns: np.ndarray, d: int, exact: bool, collect: bool):
+def _affine_parts(st: Stage, exact: bool):
+    """``(W, b, q)`` with the stage's map ``z -> (W z + b) / q``: integers over their least
+    common denominator when exact, the float arrays and ``q = 1`` otherwise."""
+    if not exact:
+        return np.asarray(st.W, dtype=np.float64), np.asarray(st.b, dtype=np.float64), 1.0
+    W = np.asarray(st.W, dtype=object)
+    b = np.asarray(st.b, dtype=object).ravel()
+    fr = [_ratio(v) for v in W.ravel().tolist() + b.tolist()]
+    q = lcm(*[den for _, den in fr]) if fr else 1
+    M = np.array([num * (q // den) for num, den in fr], dtype=object)
+    return M[: W.size].reshape(W.shape), M[W.size :], q
+
+
+def _ratio_parts(v: Any, exact: bool):
+    """``(p, q)`` with ``v = p / q`` (integers when exact; ``(v, 1)`` in floats)."""
+    return _ratio(v) if exact else (float(v), 1.0)
+
+
+def _walk(stages: list[Stage], patterns: np.ndarray, d: int, exact: bool):
+    """The affine map of every stage on every cell, in homogeneous form: numerators
+    ``J (U, k, d + 1)`` over one common denominator ``D`` (``z = J (x, 1) / D``), one per
+    *class* of cells with equal pattern so far (``inv (C,)`` gives each cell's class), since a
+    stage's map depends only on the pattern entries of the stages before it.  Exact mode
+    computes in Python integers — every stage's rationals scaled once by their common
+    denominator, so no gcd is ever taken in the loop — and float mode in float64 with
+    ``D = 1``.  Returns ``(J, inv, D, blocks)``: ``blocks`` holds, per activation stage, the
+    pre-activations its halfspaces need (:class:`_Block`)."""
     C = patterns.shape[0]
     dt = object if exact else np.float64
-    one = Fraction(1) if exact else 1.0
-    zero = Fraction(0) if exact else 0.0
-    if exact:  # python-flint rationals inside (about 5x faster than Fraction); callers convert back
-        from .refine import _fmpq, _stage_to_q
-
-        stages = [_stage_to_q(st) for st in stages]
-        one, zero = _fmpq(1), _fmpq(0)
-    J = np.zeros((C, d, d), dtype=dt)
-    J[:] = zero
+    J = np.zeros((1, d, d + 1), dtype=dt)
+    J[:] = 0 if exact else 0.0
     for i in range(d):
-        J[:, i, i] = one
-    c = np.zeros((C, d), dtype=dt)
-    c[:] = zero
+        J[:, i, i] = 1 if exact else 1.0
+    inv = np.zeros(C, dtype=np.int64)
+    D = 1 if exact else 1.0
     col = 0
-    rows = []
+    blocks = []
     for st in stages:
         if st.kind == "affine":
-            # one GEMM for all cells: (m, k) @ (k, C * d)
-            k = J.shape[1]
-            Jt = np.ascontiguousarray(J.transpose(1, 0, 2)).reshape(k, C * d)
-            J = st.W.dot(Jt).reshape(st.W.shape[0], C, d).transpose(1, 0, 2)
-            c = c.dot(st.W.T) + st.b
-        elif st.kind in ("threshold", "leaky"):
-            m = len(st.idx)
-            act = patterns[:, col : col + m].astype(bool)
-            if collect:
-                level = st.param if st.kind == "threshold" else zero
-                rows.append(("unit", col, J[:, st.idx, :].copy(), c[:, st.idx] - level, act))
-            J = J.copy()
-            c = c.copy()
+            W, b, q = _affine_parts(st, exact)
+            U, k = J.shape[0], J.shape[1]
+            # one GEMM for all classes: (m, k) @ (k, U * (d + 1))
+            Jt = np.ascontiguousarray(J.transpose(1, 0, 2)).reshape(k, U * (d + 1))
+            J = W.dot(Jt).reshape(W.shape[0], U, d + 1).transpose(1, 0, 2)
+            J[:, :, d] += b * D
+            D = D * q
+            continue
+        ncol = len(st.idx) if st.kind in ("threshold", "leaky") else st.groups.shape[0]
+        cols = patterns[:, col : col + ncol]
+        # split the classes by this stage's pattern entries
+        key = np.concatenate([inv[:, None].astype(np.int64), cols.astype(np.int64)], axis=1)
+        _, rep, inv_new = np.unique(row_keys(key), return_index=True, return_inverse=True)
+        inv_new = inv_new.ravel()
+        parent = inv[rep]
+        sub = cols[rep]
+        if st.kind in ("threshold", "leaky"):
+            act = sub.astype(bool)
+            p, q = _ratio_parts(st.param, exact)
             if st.kind == "threshold":
-                Ji = J[:, st.idx, :]
-                J[:, st.idx, :] = np.where(act[:, :, None], Ji, zero)
-                c[:, st.idx] = np.where(act, c[:, st.idx], st.param)
+                if exact and D % q:  # bring the level to the common denominator
+                    s = q // gcd(D, q)
+                    J = J * s
+                    D = D * s
+                level = p * (D // q) if exact else p
+                Z = J[:, st.idx, :].copy()
+                Z[:, :, d] -= level
+                blocks.append(_Block("unit", col, Z, inv, D, None))
+                J = J[parent]
+                const = np.zeros(d + 1, dtype=dt)
+                const[:] = 0 if exact else 0.0
+                const[d] = level
+                J[:, st.idx, :] = np.where(act[:, :, None], J[:, st.idx, :], const)
             else:
-                J[:, st.idx, :] = np.where(act[:, :, None], J[:, st.idx, :], st.param * J[:, st.idx, :])
-                c[:, st.idx] = np.where(act, c[:, st.idx], st.param * c[:, st.idx])
-            col += m
+                blocks.append(_Block("unit", col, J[:, st.idx, :].copy(), inv, D, None))
+                J = J[parent]
+                Ji = J[:, st.idx, :]
+                if q != 1:  # slope p / q: every row times q, the inactive ones times p instead
+                    J = J * q
+                    D = D * q
+                J[:, st.idx, :] = np.where(act[:, :, None], J[:, st.idx, :], p * Ji)
         else:
-            G, k = st.groups.shape
-            win = patterns[:, col : col + G].astype(np.int64)
-            mem = st.groups[np.arange(G)[None, :], win]  # (C, G) index of the winner
-            if collect:
-                rows.append(("group", col, J, c, win, st.groups))
-            Jg = J[np.arange(C)[:, None], mem, :]
-            cg = c[np.arange(C)[:, None], mem]
+            blocks.append(_Block("group", col, J, inv, D, st.groups))
+            G = st.groups.shape[0]
+            mem = st.groups[np.arange(G)[None, :], sub.astype(np.int64)]  # (U, G) the winners
+            Jg = J[parent[:, None], mem, :]
             if len(st.idx):
-                Jg = np.concatenate([Jg, J[:, st.idx, :]], axis=1)
-                cg = np.concatenate([cg, c[:, st.idx]], axis=1)
-            J, c = Jg, cg
-            col += G
-    return J, c, rows
+                Jg = np.concatenate([Jg, J[parent][:, st.idx, :]], axis=1)
+            J = Jg
+        inv = inv_new
+        col += ncol
+    return J, inv, D, blocks
+
+
+@dataclass(frozen=True)
+class _Block:
+    """The pre-activations of one activation stage: ``Z[inv[c]]`` on cell ``c`` over ``D``
+    (unit stages: minus the threshold; group stages: the members' inputs, ``groups``)."""
+
+    kind: str
+    col: int
+    Z: np.ndarray
+    inv: np.ndarray
+    D: Any
+    groups: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class CellAffine:
+    """The affine data of every cell, as numerators over shared denominators (exact: Python
+    integers, no gcd taken; float: denominator 1), computed once per class of cells with equal
+    pattern so far and read per cell on demand.
+
+    Rows ``r = 0 .. R-1`` are the unit halfspaces in the order of :func:`unit_rows`: one per
+    threshold/leaky unit, ``k`` per group of ``k`` members (member ``i`` against the winner);
+    ``row_col[r]`` is the row's pattern column.
+
+    >>> from tropnet import Network
+    >>> from tropnet.regions.refine import stages_from_network
+    >>> st = stages_from_network(Network.from_arrays([[[0.5]], [[3.0]]], [[0.25], [1.0]]), exact=True)
+    >>> ca = cell_affine(st, np.array([[1]], dtype=np.int32), 1, exact=True)
+    >>> [str(v) for v in ca.maps()[0].ravel()], [str(v) for v in ca.maps()[1].ravel()]  # 1.5 x + 1.75
+    (['3/2'], ['7/4'])
+    >>> [[str(v) for v in row] for row in ca.rows(np.array([0]), np.array([0]))[0]]  # x >= -1/2
+    [['-1/2']]
+    """
+
+    patterns: np.ndarray
+    J: np.ndarray
+    inv: np.ndarray
+    D: Any
+    blocks: tuple
+    row_block: np.ndarray
+    row_unit: np.ndarray
+    row_col: np.ndarray
+    row_member: np.ndarray
+
+    @property
+    def nrows(self) -> int:
+        return len(self.row_col)
+
+    def map_numerators(self, cells: Any = slice(None)) -> np.ndarray:
+        """``(n, out, d + 1)`` numerators of the output maps over ``D``."""
+        return self.J[self.inv[cells]]
+
+    def maps(self, cells: Any = slice(None)) -> tuple[np.ndarray, np.ndarray]:
+        """``(W (n, out, d), c (n, out))`` values (``Fraction`` when exact)."""
+        N = self.map_numerators(cells)
+        d = N.shape[2] - 1
+        vals = _divide(N, self.D)
+        return vals[:, :, :d], vals[:, :, d]
+
+    def numerators(self, cells: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For pairs ``(cells[i], rows[i])``: ``(h (n, d + 1), den (n,))`` with the halfspace
+        ``h . (x, 1) <= 0`` and its values ``h / den``."""
+        d = self.J.shape[2] - 1
+        n = len(cells)
+        out = np.empty((n, d + 1), dtype=self.J.dtype)
+        den = np.empty(n, dtype=object if self.J.dtype == object else np.float64)
+        for bi, blk in enumerate(self.blocks):
+            sel = np.flatnonzero(self.row_block[rows] == bi)
+            if len(sel) == 0:
+                continue
+            c, r = cells[sel], rows[sel]
+            cls = blk.inv[c]
+            den[sel] = blk.D
+            if blk.kind == "unit":
+                z = blk.Z[cls, self.row_unit[r]]
+                act = self.patterns[c, self.row_col[r]].astype(bool)
+                # active: z >= 0, i.e. -z <= 0; inactive: z <= 0
+                out[sel] = np.where(act[:, None], -z, z)
+            else:
+                g = self.row_col[r] - blk.col
+                win = self.patterns[c, self.row_col[r]].astype(np.int64)
+                out[sel] = blk.Z[cls, blk.groups[g, self.row_member[r]]] - blk.Z[cls, blk.groups[g, win]]
+        return out, den
+
+    def rows(self, cells: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(A (n, d), b (n,))`` values of the halfspaces ``A x <= b`` of the pairs."""
+        h, den = self.numerators(cells, rows)
+        d = h.shape[1] - 1
+        vals = _divide(h, den[:, None])
+        return vals[:, :d], -vals[:, d]
+
+    def flips(self, cells: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The flip code of each pair (see :func:`unit_rows`)."""
+        col = self.row_col[rows]
+        val = self.patterns[cells, col].astype(np.int64)
+        grp = self.row_member[rows] >= 0
+        out = col * (1 << 20) + np.where(grp, self.row_member[rows], 1 - val)
+        for bi, blk in enumerate(self.blocks):
+            if blk.kind != "group":
+                continue
+            sel = np.flatnonzero(grp & (self.row_block[rows] == bi))
+            g = col[sel] - blk.col
+            # a member equal to the winner gives the zero row: no halfspace, no neighbour
+            same = blk.groups[g, self.row_member[rows[sel]]] == blk.groups[g, val[sel]]
+            out[sel[same]] = -1
+        return out
+
+
+def _divide(N: np.ndarray, D: Any) -> np.ndarray:
+    """``N / D`` entrywise (``D`` broadcast): ``Fraction`` in lowest terms for integer
+    arrays, floats otherwise."""
+    if N.dtype != object:
+        return N / np.asarray(D, dtype=np.float64)
+    Dn = np.broadcast_to(np.asarray(D, dtype=object), N.shape)
+    g = np.gcd(N, Dn)
+    num, den = (N // g).ravel().tolist(), (Dn // g).ravel().tolist()
+    out = np.empty(N.shape, dtype=object)
+    out.ravel()[:] = [_coprime_fraction(a, b) for a, b in zip(num, den)]
+    return out
+
+
+def _coprime_fraction(p: int, q: int) -> Fraction:
+    """``Fraction(p, q)`` for coprime ``p`` and ``q > 0`` without a second gcd."""
+    try:
+        return Fraction(p, q, _normalize=False)
+    except TypeError:  # pragma: no cover - Python >= 3.12 dropped _normalize
+        return Fraction._from_coprime_ints(p, q)
+
+
+def cell_affine(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool = False) -> CellAffine:
+    """The output maps and unit rows of every cell as :class:`CellAffine` (exact mode in
+    Python integers).
+
+    >>> from tropnet import Network
+    >>> from tropnet.regions.refine import stages_from_network
+    >>> st = stages_from_network(Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]]), exact=True)
+    >>> ca = cell_affine(st, np.array([[1, 0], [0, 1]], dtype=np.int32), 1, exact=True)
+    >>> [str(w) for w in ca.maps()[0].ravel()]  # |x|
+    ['1', '-1']
+    """
+    J, inv, D, blocks = _walk(stages, patterns, d, exact)
+    rb, ru, rc, rm = [], [], [], []
+    for bi, blk in enumerate(blocks):
+        if blk.kind == "unit":
+            m = blk.Z.shape[1]
+            rb.append(np.full(m, bi))
+            ru.append(np.arange(m))
+            rc.append(blk.col + np.arange(m))
+            rm.append(np.full(m, -1))
+        else:
+            G, k = blk.groups.shape
+            rb.append(np.full(G * k, bi))
+            ru.append(np.zeros(G * k, dtype=np.int64))
+            rc.append(np.repeat(blk.col + np.arange(G), k))
+            rm.append(np.tile(np.arange(k), G))
+
+    def cat(parts):
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+
+    return CellAffine(
+        patterns, J, inv, D, tuple(blocks), cat(rb), cat(ru), cat(rc), cat(rm)
+    )
 
 
 def output_maps(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool = False):
@@ -100,12 +313,8 @@ def output_maps(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: boo
     >>> output_maps(st, np.array([[1, 0], [0, 1]], dtype=np.int32), 1)[0][:, 0, 0].tolist()  # |x|
     [1.0, -1.0]
     """
-    J, c, _ = _walk(stages, patterns, d, exact, False)
-    if exact:
-        from .refine import _from_q
-
-        return _from_q(J), _from_q(c)
-    return J, c
+    ca = cell_affine(stages, patterns, d, exact=exact)
+    return ca.maps()
 
 
 def unit_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool = False):
@@ -134,54 +343,12 @@ def maps_and_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: b
     >>> [a.shape for a in maps_and_rows(st, np.array([[1]], dtype=np.int32), 1)]
     [(1, 1, 1), (1, 1), (1, 1, 1), (1, 1), (1, 1)]
     """
-    Wout, cout, rows = _walk(stages, patterns, d, exact, True)
-    C = patterns.shape[0]
-    As, bs, fl = [], [], []
-    for r in rows:
-        if r[0] == "unit":
-            _, col, Ju, cu, act = r
-            # active: z - level >= 0  ->  -J x <= c - level ; inactive: J x <= level - c
-            sgn = np.where(act, -1, 1)
-            As.append(Ju * sgn[:, :, None])
-            bs.append(-cu * sgn)
-            m = act.shape[1]
-            fl.append((col + np.arange(m))[None, :] * (1 << 20) + (1 - act.astype(np.int64)))
-        else:
-            _, col, J, c, win, groups = r
-            G, k = groups.shape
-            ar = np.arange(C)[:, None]
-            for g in range(G):
-                wmem = groups[g][win[:, g]]  # (C,)
-                for i in range(k):
-                    Ji = J[:, groups[g, i], :] - J[np.arange(C), wmem, :]
-                    ci = c[:, groups[g, i]] - c[np.arange(C), wmem]
-                    As.append(Ji[:, None, :])
-                    bs.append(-ci[:, None])
-                    same = (groups[g, i] == wmem)[:, None]
-                    fl.append(np.where(same, -1, (col + g) * (1 << 20) + i))
-            del ar
-    if exact:
-        from .refine import _from_q
-
-        Wout, cout = _from_q(Wout), _from_q(cout)
-        As = [_from_q(a) for a in As]
-        bs = [_from_q(b) for b in bs]
-    if not As:
-        dt = object if exact else np.float64
-        return (
-            Wout,
-            cout,
-            np.zeros((C, 0, d), dtype=dt),
-            np.zeros((C, 0), dtype=dt),
-            np.zeros((C, 0), dtype=np.int64),
-        )
-    return (
-        Wout,
-        cout,
-        np.concatenate(As, axis=1),
-        np.concatenate(bs, axis=1),
-        np.concatenate(fl, axis=1).astype(np.int64),
-    )
+    ca = cell_affine(stages, patterns, d, exact=exact)
+    W, c = ca.maps()
+    C, R = patterns.shape[0], ca.nrows
+    cells, rows = np.repeat(np.arange(C), R), np.tile(np.arange(R), C)
+    A, b = ca.rows(cells, rows)
+    return W, c, A.reshape(C, R, d), b.reshape(C, R), ca.flips(cells, rows).reshape(C, R)
 
 
 def cell_facets(
@@ -274,6 +441,57 @@ def cell_facets(
             sel = tight[ci, r]
             centre[(int(cs[ci]), int(r))] = (P[ci][sel].sum(axis=0), tt[ci][sel].sum())
     return out, coinc, centre
+
+
+def hrep_facets(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Facets of the float polyhedra ``{x : A[c] x <= b[c]}`` of cells without a vertex list
+    (the H-representation engine): one reused LP model per cell
+    (:func:`tropnet.kernels.lp.irredundant_rows`); rows with the same hyperplane count once, the
+    first kept.  Returns ``(facet (C, R), coincident (C, R), bounded (C,))``.
+
+    (Qhull on the polar points, the other textbook route, computes every vertex of the cell on
+    the way: a cube of dimension 13 already has 8192, and it took 0.8 s per cell here.)
+
+    >>> A = np.array([[[1.0, 0], [-1, 0], [0, 1], [0, -1], [1, 0], [0, 2]]])
+    >>> b = np.array([[1.0, 0, 1, 0, 2, 2]])
+    >>> f, twin, bounded = hrep_facets(A, b)
+    >>> f[0].tolist(), twin[0].tolist(), bounded.tolist()
+    ([True, True, True, True, False, False], [False, False, True, False, False, False], [True])
+    """
+    from ..kernels.lp import irredundant_rows, is_bounded
+
+    C, R = b.shape
+    out = np.zeros((C, R), dtype=bool)
+    coinc = np.zeros((C, R), dtype=bool)
+    bounded = np.zeros(C, dtype=bool)
+    for c in range(C):
+        Ac, bc = np.asarray(A[c], dtype=np.float64), np.asarray(b[c], dtype=np.float64)
+        out[c] = irredundant_rows(Ac, bc)
+        norms = np.linalg.norm(Ac, axis=1)
+        rows = np.round(np.c_[Ac, bc] / np.where(norms > 0, norms, 1.0)[:, None], 12)
+        for r in np.flatnonzero(out[c]):
+            coinc[c, r] = int((rows == rows[r]).all(axis=1).sum()) > 1
+        bounded[c] = is_bounded(Ac[out[c]])
+    return out, coinc, bounded
+
+
+def facet_point(A: np.ndarray, b: np.ndarray, r: int) -> np.ndarray | None:
+    """A point in the relative interior of facet ``r`` of the float polyhedron ``{A x <= b}``
+    (the Chebyshev centre of the facet inside its hyperplane; one LP), ``None`` if it has none.
+
+    >>> facet_point(np.array([[1.0, 0], [-1, 0], [0, 1], [0, -1]]), np.array([1.0, 0, 1, 0]), 0).tolist()
+    [1.0, 0.5]
+    """
+    from ..kernels.lp import chebyshev_center
+
+    a = np.asarray(A[r], dtype=np.float64)
+    x_p = a * float(b[r]) / float(a.dot(a))
+    N = np.linalg.svd(a[None, :])[2][1:].T  # (d, d - 1) basis of the hyperplane's directions
+    others = np.arange(len(b)) != r
+    Ao = np.asarray(A, dtype=np.float64)[others]
+    bo = np.asarray(b, dtype=np.float64)[others]
+    z, rad = chebyshev_center(Ao.dot(N), bo - Ao.dot(x_p), rmax=1e6)
+    return None if rad <= 0 else x_p + N.dot(z)
 
 
 def _exact_zero_slacks(A, b, X, tvals, ids, valid, Pf, tf) -> np.ndarray:

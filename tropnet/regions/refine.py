@@ -361,6 +361,7 @@ class _Program:
         n_ids = 2 * d + nclip
         self.unit_base: list[int] = []
         self.col_base: list[int] = []
+        self.unit_ranges: list[tuple[int, int, int]] = []  # (first id, first column, units)
         ncol = 0
         id_group: list[np.ndarray] = [np.full(n_ids, -1, dtype=np.int64)]
         id_a: list[np.ndarray] = [np.zeros(n_ids, dtype=np.int64)]
@@ -368,6 +369,7 @@ class _Program:
         for st in stages:
             if st.kind in ("threshold", "leaky"):
                 m = len(st.idx)
+                self.unit_ranges.append((n_ids, ncol, m))
                 self.unit_base.append(n_ids)
                 self.col_base.append(ncol)
                 id_group.append(np.full(m, -1, dtype=np.int64))
@@ -463,6 +465,7 @@ def refine(
     exact: bool = False,
     rtol: float = 1e-9,
     certify: bool = False,
+    tight_codes: bool = False,
 ) -> Cells:
     """The engine behind :func:`enumerate_cells`, on an internal program (see
     :func:`stages_from_network`); the input is ``d``-dimensional.
@@ -471,6 +474,11 @@ def refine(
     on the rounding error of every vertex coordinate and pre-activation; when every sign
     decision clears its bound, the cells (patterns) are exactly those of the rational pass,
     and the float cells are returned.  Otherwise the rational pass runs.
+
+    ``tight_codes=True`` (with ``certify=True``) also returns, for every (cell, vertex) entry,
+    the ``d`` constraints tight there as ``Cells.vertex_codes`` (see :func:`_codes`), and sends
+    *any* undecided sign to the rational pass (whose cells carry no codes) instead of setting
+    single cells aside.
 
     This is :func:`refine_start`, :func:`refine_advance` to the end and :func:`refine_finish`
     (the resumable form of the same loop, used by :mod:`tropnet.parallel`)."""
@@ -481,7 +489,7 @@ def refine(
                 f"2^d box vertices); use exact=False"
             )
         return refine_hrep(stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_cells, rtol=rtol)
-    kw = dict(halfspaces=halfspaces, max_cells=max_cells, exact=exact, rtol=rtol)
+    kw = dict(halfspaces=halfspaces, max_cells=max_cells, exact=exact, rtol=rtol, tight_codes=tight_codes)
     problem, state = refine_start(stages, d, lo, hi, certify=certify, **kw)
     try:
         return _run_to_end(problem, state, progress)
@@ -512,7 +520,8 @@ class RefineProblem:
     (2, 3)
     """
 
-    def __init__(self, stages, prog, d, clipA, clipb, exact, certify, rtol, max_cells, exact_input):
+    def __init__(self, stages, prog, d, clipA, clipb, exact, certify, rtol, max_cells, exact_input,
+                 tight_codes=False):
         self.stages = stages
         self.prog = prog
         self.d = d
@@ -523,6 +532,7 @@ class RefineProblem:
         self.rtol = rtol
         self.max_cells = max_cells
         self.exact_input = exact_input  # (stages, lo, hi, halfspaces) for the certified pass's fallback
+        self.tight_codes = tight_codes  # certified: return Cells.vertex_codes, defer nothing
         self.n_steps = self.nclip + sum(_units(st) * (st.groups.shape[1] if st.kind == "group" else 1)
                                         for st in stages)
 
@@ -581,12 +591,14 @@ def refine_start(
     exact: bool = False,
     rtol: float = 1e-9,
     certify: bool = False,
+    tight_codes: bool = False,
 ) -> tuple[RefineProblem, RefineState]:
     """The problem and the initial state (one cell: the box) of a run of :func:`refine`.
 
     ``certify=True`` with ``exact=True`` starts the certified float pass when every input is
     a float (else the rational pass); :func:`refine_advance` then raises ``_Uncertain`` on a
     decision too close to call, and the caller falls back to the rational pass.
+    ``tight_codes`` is that of :func:`refine`.
 
     >>> from tropnet import random_mlp
     >>> problem, state = refine_start(stages_from_network(random_mlp([2, 3, 1])), 2, -np.ones(2), np.ones(2))
@@ -612,13 +624,14 @@ def refine_start(
                 rtol,
                 True,
                 (stages, lo, hi, halfspaces),
+                tight_codes,
             )
         except _NotDyadic:
             pass
     return _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, False, None)
 
 
-def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact_input):
+def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact_input, tight_codes=False):
     if exact:
         lo = np.array([Fraction(v) for v in np.asarray(lo, dtype=object).ravel()], dtype=object)
         hi = np.array([Fraction(v) for v in np.asarray(hi, dtype=object).ravel()], dtype=object)
@@ -662,7 +675,8 @@ def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact
     )
     if certify:
         pool._set_vertices(pool.X, pool.T, None, np.zeros((len(pool.X), 2), dtype=_CERT))
-    problem = RefineProblem(stages, prog, d, clipA, clipb, exact, certify, rtol, max_cells, exact_input)
+    problem = RefineProblem(stages, prog, d, clipA, clipb, exact, certify, rtol, max_cells, exact_input,
+                            tight_codes)
     return problem, RefineState(pool)
 
 
@@ -670,6 +684,7 @@ def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
     p = problem
     eng = _Engine(state.pool, p.prog, p.exact, p.rtol, p.max_cells, certify=p.certify)
     eng.deferred = state.deferred
+    eng.defer = not p.tight_codes
     return eng
 
 
@@ -820,7 +835,10 @@ def refine_finish(problem: RefineProblem, state: RefineState) -> Cells:
     >>> sum(len(refine_finish(problem, p)) for p in parts) == len(refine(st, 2, -np.ones(2), np.ones(2)))
     True
     """
-    out = _engine(problem, state).result()
+    eng = _engine(problem, state)
+    out = eng.result()
+    if problem.certify and problem.tight_codes:
+        out = _codes(eng, out)  # _Uncertain when some entry is not simple
     if problem.certify and state.deferred:
         stages, lo, hi, halfspaces = problem.exact_input
         d, limit = problem.d, problem.max_cells
@@ -955,6 +973,48 @@ def _resolve_deferred(out: Cells, deferred, stages, d, lo, hi, halfspaces, max_c
     )
 
 
+def _codes(eng: _Engine, out: Cells) -> Cells:
+    """``out`` with ``vertex_codes (nnz, d)``: the constraints tight at each (cell, vertex) entry
+    of a run whose every sign was certified (so every vertex is simple: exactly ``d`` of the
+    cell's constraints are tight there, and each is a facet of the cell).  A unit or group
+    constraint is coded as in :func:`tropnet.regions.merge.unit_rows` (``column * 2**20`` plus
+    the pattern entry across it), box side ``i`` as ``-2 - i`` and clipping row ``r`` as
+    ``-2 - (2 d + r)``.  Raises :class:`_Uncertain` (the rational pass takes over) if some entry
+    is not simple after all."""
+    p, prog = eng.p, eng.prog
+    d = prog.d
+    ecell = p.entry_cell()
+    T = p.T[p.ids]
+    valid = eng._valid(T, ecell)
+    if not (valid.sum(axis=1) == d).all():
+        raise _Uncertain
+    ids = T[valid].reshape(-1, d).astype(np.int64)
+    cells = np.repeat(ecell, d)
+    flat = ids.ravel()
+    code = -2 - flat  # box sides and clipping rows
+    # unit ids -> pattern column; pair ids (group members a, b) -> the group's column
+    col_of = np.full(len(prog.id_col), -1, dtype=np.int64)
+    for base, cb, n in prog.unit_ranges:
+        col_of[base : base + n] = cb + np.arange(n)
+    unit = col_of[flat] >= 0
+    col = col_of[flat[unit]]
+    code[unit] = col * (1 << 20) + (1 - p.pat[cells[unit], col])
+    pair = prog.id_col[flat] >= 0
+    if pair.any():
+        gcol = prog.id_col[flat[pair]]
+        a, b = prog.id_a[flat[pair]], prog.id_b[flat[pair]]
+        win = p.pat[cells[pair], gcol]
+        code[pair] = gcol * (1 << 20) + np.where(a == win, b, a)
+    return Cells(
+        patterns=out.patterns,
+        points=out.points,
+        vertex_coords=out.vertex_coords,
+        vertex_offsets=out.vertex_offsets,
+        vertex_ids=out.vertex_ids,
+        vertex_codes=code.reshape(-1, d),
+    )
+
+
 def _stage_to_float(st: Stage) -> Stage:
     if st.kind == "affine":
         return Stage("affine", W=_as_float(st.W).astype(_CERT), b=_as_float(st.b).astype(_CERT))
@@ -1068,8 +1128,8 @@ def refine_hrep(
 
     def affine_of(si, pat):
         # the pre-activations of stage si on the cell: the earlier units' pattern fixes them
-        J, c, _ = _walk(stages[:si], pat[None, :], d, False, False)
-        return J[0], c[0]
+        J, inv, _, _ = _walk(stages[:si], pat[None, :], d, False)  # float: denominator 1
+        return J[inv[0], :, :d], J[inv[0], :, d]
 
     def child(A, b, w, beta):  # cell intersected with w x + beta <= 0
         A1 = np.vstack([A, w[None, :]])
@@ -1169,6 +1229,7 @@ class _Engine:
         certify: bool = False,
     ):
         self.certify = certify
+        self.defer = True  # set undecided cells aside (else the whole run goes to the rational pass)
         self.deferred: list = []  # (patterns, column) of cells set aside by the certified pass
         self.zcols: np.ndarray | None = None  # pre-activation columns still needed (None: all)
         self.group_step: tuple[int, int] | None = None  # (column, member) of the group step running
@@ -1261,7 +1322,7 @@ class _Engine:
             if skip is not None:
                 unc &= ~skip[ecell]
             if unc.any():
-                if clip or col is None:
+                if clip or col is None or not self.defer:
                     raise _Uncertain
                 # cells with a sign too close to call are set aside for the rational pass
                 bad = np.zeros(p.ncells, dtype=bool)

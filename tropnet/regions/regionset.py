@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Region", "RegionSet"]
+__all__ = ["Region", "RegionSet", "solve_cell_vertices"]
 
 
 class Region:
@@ -145,7 +145,9 @@ class Region:
         return np.vstack(out) if out else np.zeros((0, rs.dim))
 
     def volume(self) -> float | Fraction:
-        """The volume of a bounded region (exact ``Fraction`` in exact mode)."""
+        """The volume of a bounded region: an exact ``Fraction`` in exact mode, computed from the
+        cells' exact vertices and facets with no float decision
+        (:func:`tropnet.kernels.volume.polytope_volume`); Qhull's float volume otherwise."""
         if not self.bounded:
             raise ValueError("volume() needs a bounded region (this one is unbounded)")
         return sum(
@@ -201,6 +203,7 @@ class RegionSet(Sequence):
         maps_c=None,
         labels=None,
         geometry=None,
+        vert_facets=None,
     ) -> None:
         self.kind = kind
         self.exact = exact
@@ -212,6 +215,9 @@ class RegionSet(Sequence):
         self._vert_ids = vert_ids
         self._vert_X = vert_X
         self._vert_t = vert_t
+        # certified exact sets: for each (cell, vertex) entry the positions of the d facets of
+        # the cell tight there (-1: an artificial bound); exact vertices are solved on demand
+        self._vert_facets = vert_facets
         # halfspaces, neighbours and maps: given, or computed on first use by ``geometry()``
         self._geometry = geometry
         self._geom = (
@@ -286,6 +292,7 @@ class RegionSet(Sequence):
             self._vert_ids,
             self._vert_X,
             self._vert_t,
+            self._vert_facets if self._vert_facets is not None else np.zeros(0),
             self._facet_off,
             self._facet_A,
             self._facet_b,
@@ -345,37 +352,43 @@ class RegionSet(Sequence):
 
     # ------------------------------------------------------------------ geometry helpers
     def _cell_vertices(self, c: int) -> np.ndarray:
+        if self._vert_facets is not None:
+            A = self._facet_A[self._facet_off[c] : self._facet_off[c + 1]]
+            b = self._facet_b[self._facet_off[c] : self._facet_off[c + 1]]
+            return solve_cell_vertices(A, b, self._vert_facets[self._vert_off[c] : self._vert_off[c + 1]])
         ids = self._vert_ids[self._vert_off[c] : self._vert_off[c + 1]]
-        if self._bounded[c]:
-            P = self._vert_X[ids] / self._vert_t[ids][:, None]
-            return _unique_rows(P)
         A = self._facet_A[self._facet_off[c] : self._facet_off[c + 1]]
         b = self._facet_b[self._facet_off[c] : self._facet_off[c + 1]]
+        if self._bounded[c]:
+            P = _unique_rows(self._vert_X[ids] / self._vert_t[ids][:, None])
+            # the pool can also hold points that only cut the cell (where an engine piece ended,
+            # e.g. the cube of the homogenised run on R^n): a vertex has d independent tight facets
+            return P[_is_vertex(A, b, P, self.exact)]
         return _vertices_from_h(A, b, self.exact)
 
     def _cell_volume(self, c: int) -> float | Fraction:
-        P = self._cell_vertices(c) if self.dim <= 3 else None
-        if P is None:
-            ids = self._vert_ids[self._vert_off[c] : self._vert_off[c + 1]]
-            P = _unique_rows(self._vert_X[ids] / self._vert_t[ids][:, None])
-        d = self.dim
-        if d == 1:
-            return P.max() - P.min()
-        from scipy.spatial import ConvexHull
+        """Volume of bounded cell ``c``: exact from the cell's exact facets, Qhull for floats."""
+        from ..kernels.volume import polytope_volume
 
-        Pf = np.asarray(P, dtype=np.float64)
-        hull = ConvexHull(Pf)
+        if len(self._vert_ids) == 0:
+            raise NotImplementedError(
+                f"volume() needs the cells' vertices, which the H-representation engine (input "
+                f"dimension {self.dim} > 12) does not compute"
+            )
+        ids = self._vert_ids[self._vert_off[c] : self._vert_off[c + 1]]
         if not self.exact:
-            return float(hull.volume)
-        # exact: cone from the centroid over each hull simplex (triangulated facets)
-        cen = P.mean(axis=0)
-        vol = Fraction(0)
-        import math
-
-        for s in hull.simplices:
-            M = [[P[j][k] - cen[k] for k in range(d)] for j in s]
-            vol += abs(_det(M))
-        return vol / math.factorial(d)
+            P = self._vert_X[ids] / self._vert_t[ids][:, None]
+            return polytope_volume(np.asarray(P, dtype=np.float64), exact=False)
+        # the cell's irredundant facets, domain rows included: no float decision.  A certified
+        # set keeps float vertices in its pool: its exact vertices are solved from the facets;
+        # otherwise the exact pool points of the cell serve (points on its boundary that are not
+        # vertices do no harm to polytope_volume)
+        if self._vert_facets is not None:
+            P = self._cell_vertices(c)
+        else:
+            P = self._vert_X[ids] / self._vert_t[ids][:, None]
+        lo, hi = self._facet_off[c], self._facet_off[c + 1]
+        return polytope_volume(P, self._facet_A[lo:hi], self._facet_b[lo:hi], exact=True)
 
     def __repr__(self) -> str:
         return (
@@ -384,23 +397,30 @@ class RegionSet(Sequence):
         )
 
 
-def _det(M: list[list[Any]]) -> Any:
-    n = len(M)
-    M = [row[:] for row in M]
-    det = Fraction(1)
-    for i in range(n):
-        p = next((r for r in range(i, n) if M[r][i] != 0), None)
-        if p is None:
-            return Fraction(0)
-        if p != i:
-            M[i], M[p] = M[p], M[i]
-            det = -det
-        det *= M[i][i]
-        for r in range(i + 1, n):
-            f = M[r][i] / M[i][i]
-            for k in range(i, n):
-                M[r][k] -= f * M[i][k]
-    return det
+def solve_cell_vertices(A: np.ndarray, b: np.ndarray, tight: np.ndarray) -> np.ndarray:
+    """The exact vertices of ``{A x <= b}`` (``Fraction`` rows) given, per candidate, the ``d``
+    rows tight there (``tight (k, d)`` row positions; a candidate with a ``-1`` is skipped): each
+    is the solution of its ``d`` equations, in python-flint rationals.
+
+    >>> from fractions import Fraction as F
+    >>> A = np.array([[F(1), F(0)], [F(0), F(1)], [F(-1), F(-1)]], dtype=object)
+    >>> b = np.array([F(1), F(1), F(0)], dtype=object)
+    >>> [[str(v) for v in row] for row in solve_cell_vertices(A, b, np.array([[0, 1], [0, 2], [1, 2]]))]
+    [['1', '1'], ['1', '-1'], ['-1', '1']]
+    """
+    import flint
+
+    d = A.shape[1]
+    out: dict = {}
+    for r in np.asarray(tight).tolist():
+        key = tuple(sorted(r))
+        if key in out or key[0] < 0:
+            continue
+        M = flint.fmpq_mat([[flint.fmpq(v.numerator, v.denominator) for v in A[i]] for i in key])
+        rhs = flint.fmpq_mat([[flint.fmpq(b[i].numerator, b[i].denominator)] for i in key])
+        x = M.solve(rhs)
+        out[key] = [Fraction(int(x[i, 0].p), int(x[i, 0].q)) for i in range(d)]
+    return np.array(list(out.values()), dtype=object).reshape(-1, d)
 
 
 def _unique_rows(P: np.ndarray) -> np.ndarray:
@@ -410,6 +430,31 @@ def _unique_rows(P: np.ndarray) -> np.ndarray:
             seen.setdefault(tuple(row), row)
         return np.array(list(seen.values()), dtype=object).reshape(-1, P.shape[1])
     return np.unique(P, axis=0)
+
+
+def _is_vertex(A: np.ndarray, b: np.ndarray, P: np.ndarray, exact: bool) -> np.ndarray:
+    """Which points of ``P`` (all in ``{A x <= b}``) are vertices: tight at facets of rank ``d``."""
+    d = A.shape[1]
+    if exact:
+        tight = np.array([[A[i].dot(p) == b[i] for i in range(len(b))] for p in P], dtype=bool).reshape(
+            len(P), len(b)
+        )
+    else:
+        Af, bf = np.asarray(A, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        scale = np.abs(Af).sum(axis=1) * max(1.0, float(np.abs(P).max()) if P.size else 1.0) + np.abs(bf)
+        tight = np.abs(P.dot(Af.T) - bf) <= 1e-9 * scale
+    out = tight.sum(axis=1) >= d
+    for k in np.flatnonzero(out):
+        M = A[tight[k]]
+        if exact:
+            import flint
+
+            rank = flint.fmpq_mat([[flint.fmpq(v.numerator, v.denominator) for v in row] for row in M]).rank()
+        else:
+            Mf = np.asarray(M, dtype=np.float64)
+            rank = np.linalg.matrix_rank(Mf, tol=1e-9 * max(1.0, float(np.abs(Mf).max())))
+        out[k] = rank == d
+    return out
 
 
 def _vertices_from_h(A: np.ndarray, b: np.ndarray, exact: bool) -> np.ndarray:

@@ -1,0 +1,70 @@
+"""Regions from the H-representation engine (input dimension above ``HREP_DIM``): facets by
+LP, neighbours, maps and the linear merge, against the vertex engine and independent LPs."""
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+import tropnet
+from tropnet import Box, random_mlp
+from tropnet.regions import refine
+
+
+def _normalised_facets(r):
+    A = np.asarray(r.A, dtype=np.float64)
+    b = np.asarray(r.b, dtype=np.float64)
+    n = np.linalg.norm(A, axis=1)
+    return sorted(map(tuple, np.round(np.c_[A / n[:, None], b / n], 8).tolist()))
+
+
+def _adjacent_patterns(rs):
+    cells = rs._activation_view()
+    return {frozenset((tuple(cells.patterns[a]), tuple(cells.patterns[b]))) for a, b in cells.adjacency().tolist()}
+
+
+@pytest.mark.parametrize(
+    "widths, dom", [([2, 6, 6, 1], None), ([3, 5, 5, 1], Box(-2, 2)), ([4, 4, 4, 2], Box(-1, 1))]
+)
+def test_hrep_regions_equal_the_vertex_engine(monkeypatch, widths, dom):
+    net = random_mlp(widths, seed=3)
+    ref = tropnet.linear_regions(net, dom)
+    monkeypatch.setattr(refine, "HREP_DIM", 1)  # force the H-representation engine
+    got = tropnet.linear_regions(net, dom)
+    assert len(got._vert_ids) == 0  # it really ran
+    assert (len(got), got.num_cells) == (len(ref), ref.num_cells)
+    where = {tuple(p): i for i, p in enumerate(ref.patterns.tolist())}
+    ra, ga = ref._activation_view(), got._activation_view()
+    for j, p in enumerate(got.patterns.tolist()):
+        i = where[tuple(p)]
+        assert _normalised_facets(ga[j]) == _normalised_facets(ra[i])
+        assert ga[j].bounded == ra[i].bounded
+    assert _adjacent_patterns(got) == _adjacent_patterns(ref)
+    pairs = {(got.labels[j], ref.labels[where[tuple(p)]]) for j, p in enumerate(got.patterns.tolist())}
+    assert len(pairs) == len(ref)
+
+
+@pytest.mark.parametrize("dom", [Box(-1, 1), None])
+def test_thirteen_inputs(dom):
+    # one hidden layer of 6 generic units in R^13: all 2^6 patterns (Zaslavsky), one map each
+    net = random_mlp([13, 6, 1], seed=0)
+    rs = tropnet.linear_regions(net, dom)
+    assert len(rs) == rs.num_cells == 64 == tropnet.count_linear_regions(net, dom, kind="activation")
+    for r in list(rs)[::9]:
+        A, b = np.asarray(r.A, dtype=np.float64), np.asarray(r.b, dtype=np.float64)
+        x = np.asarray(r.interior_point, dtype=np.float64)
+        assert (A.dot(x) < b).all()
+        W, c = r.affine_map
+        assert np.allclose(W.dot(x) + c, net(x))
+        # every reported row is a facet: dropping it lets a_i x exceed b_i (independent LP)
+        for i in range(len(b)):
+            others = np.arange(len(b)) != i
+            res = linprog(-A[i], A_ub=np.vstack([A[others], A[i]]), b_ub=np.r_[b[others], b[i] + 1],
+                          bounds=[(None, None)] * 13, method="highs")
+            assert -res.fun > b[i] + 1e-7
+        assert r.bounded == (dom is not None)
+    if dom is None:
+        with pytest.raises(ValueError, match="bounded"):
+            rs[0].volume()
+    else:
+        with pytest.raises(NotImplementedError, match="H-representation"):
+            rs[0].volume()
