@@ -247,3 +247,23 @@ def test_progress_bar_and_limits_in_tasks(client, capsys):
                        max_regions=serial // 3)
     with pytest.raises(ValueError, match="max_regions"):
         regions_parallel(net, tropnet.Box(-3, 3), parallel=None, split_cells=10, max_regions=5)
+
+
+def test_degenerate_networks_in_tasks():
+    # hyperplanes through one point, duplicate rows, zero biases, a Maxout layer: split into
+    # one- and two-cell tasks, run in this process
+    W1 = [[1, 0], [1, 0], [0, 1], [1, 1], [1, -1], [2, 2]]
+    relu = tropnet.Network.from_arrays([W1, [[1, -1, 1, 0, 1, -1], [0, 1, 1, 1, 0, 1]], [[1, 1]]])
+    layers = [tropnet.Linear(np.array([[1, 0], [0, 1], [1, 1], [1, -1], [2, -1], [-1, 3]]), np.array([0, 1, 0, -1, 0, 2])),
+              tropnet.GroupMax(np.array([[0, 1, 2], [3, 4, 5]]), 6),
+              tropnet.Linear(np.array([[1, 2], [-1, 1]]), np.array([0, 1])), tropnet.ReLU(),
+              tropnet.Linear(np.array([[1, 1]]), np.zeros(1, dtype=int))]
+    maxout = tropnet.Network(layers, input_dim=2)
+    for net in (relu, maxout):
+        for dom in (tropnet.Box(-3, 3), None):
+            for exact in (False, True):
+                for kind in ("activation", "linear"):
+                    serial = tropnet.count_linear_regions(net, dom, kind=kind, exact=exact)
+                    for split in (1, 2):
+                        got = count_parallel(net, dom, kind=kind, exact=exact, parallel=None, split_cells=split)
+                        assert got == serial, (kind, exact, dom, split)

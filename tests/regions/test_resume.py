@@ -156,3 +156,18 @@ def test_work_budget_is_deterministic():
     assert runs[0] == runs[1]
     with pytest.raises(ValueError, match="vertex engine"):
         R.refine_start(stages, 13, -np.ones(13), np.ones(13))
+
+
+def test_split_keeps_cells_set_aside():
+    # zero biases and a duplicate unit: the certified pass sets every cell aside (ties at the
+    # vertices the first unit made), leaving a state with no cells but deferred ones
+    W1 = [[1, 0], [1, 0], [0, 1], [1, 1], [1, -1], [2, 2]]
+    net = tropnet.Network.from_arrays([W1, [[1, -1, 1, 0, 1, -1], [0, 1, 1, 1, 0, 1]], [[1, 1]]])
+    stages = R.stages_from_network(net, exact=True)
+    lo, hi = _box(2, 3, True)
+    problem, state = R.refine_start(stages, 2, lo, hi, exact=True, certify=True)
+    R.refine_advance(problem, state, max_cells=8)
+    assert state.ncells == 0 and state.deferred
+    parts = R.refine_split(state, 3)
+    assert parts == [state]
+    assert len(R.refine_finish(problem, parts[0])) == len(R.refine(stages, 2, lo, hi, exact=True)) == 10

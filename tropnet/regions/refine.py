@@ -800,6 +800,8 @@ def refine_split(state: RefineState, parts: int) -> list[RefineState]:
     """
     pool = state.pool
     C = pool.ncells
+    if C == 0:  # nothing to share out (cells set aside by the certified pass stay with it)
+        return [state]
     k = max(1, min(int(parts), C))
     total = int(pool.off[-1])
     # the cell boundary nearest to each equal share of the entries, inside (0, C): two parts at least
