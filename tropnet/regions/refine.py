@@ -555,6 +555,13 @@ class RefineState:
         self.si = si
         self.j = j
         self.deferred = [] if deferred is None else deferred
+        # A part of a split run (float mode) sees only its own cells, so the scale of its
+        # tolerance (the largest |value| of the unit over its cells) can be far below the whole
+        # run's, down to rounding noise where a unit vanishes on all its cells.  Parts therefore
+        # floor the scale by the magnitude of the terms that make up each unit's value (``floor``,
+        # per unit of the current layer, over the part's vertices): noise stays below it.
+        self.local = False
+        self.floor: np.ndarray | None = None
 
     @property
     def ncells(self) -> int:
@@ -704,6 +711,7 @@ def _settle(problem: RefineProblem, state: RefineState) -> bool:
             return False
         if pool.Z is not None:
             pool.set_Z(None)  # the layer is done
+        state.floor = None
         state.si, state.j = state.si + 1, 0
     return True
 
@@ -737,9 +745,14 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
         else:
             pool.set_Z(forward_stages(problem.stages[:si], pool.X))
     base, col = prog.unit_base[si], prog.col_base[si]
+    local = state.local and not (problem.exact or certify)
+    if local and state.floor is None:
+        state.floor = _magnitudes(problem.stages[:si], pool.X)
     if st.kind in ("threshold", "leaky"):
         u = st.idx[j]
         level = st.param if st.kind == "threshold" else 0
+        if local:
+            eng.scale_floor = float(state.floor[u]) + abs(float(level))
         s = pool.Z[u][pool.ids] - level
         err = _SAFE * (pool.E[pool.ids, 1] + _U * np.abs(s)) if certify else None
         eng.zcols = pool.zlive = np.asarray(st.idx[j + 1 :], dtype=np.int64)
@@ -748,9 +761,31 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
     else:
         k = st.groups.shape[1]
         eng.zcols = pool.zlive = None
+        if local:
+            eng.scale_floor = 2 * float(state.floor[st.groups[j]].max())
         eng.group(st.groups[j], col + j, base + j * k * k, k)
         _tick(bar, k)
     state.j += 1
+
+
+def _magnitudes(stages: list[Stage], X: np.ndarray) -> np.ndarray:
+    """Per entry of the program's current vector, the largest magnitude of the terms summed to
+    compute it (``|W| |z| + |b|`` through the affine maps) over the points ``X``: the scale of
+    the rounding error in the float pre-activations."""
+    m = np.abs(X)
+    for st in stages:
+        if st.kind == "affine":
+            m = m.dot(np.abs(st.W).T) + np.abs(st.b)
+        elif st.kind == "threshold":
+            m = m.copy()
+            m[:, st.idx] = np.maximum(m[:, st.idx], abs(st.param))
+        elif st.kind == "leaky":
+            m = m.copy()
+            m[:, st.idx] *= max(1.0, abs(st.param))
+        else:
+            g = m[:, st.groups].max(axis=2)
+            m = np.concatenate([g, m[:, st.idx]], axis=1) if len(st.idx) else g
+    return m.max(axis=0) if len(m) else np.zeros(m.shape[1])
 
 
 def refine_advance(
@@ -819,7 +854,9 @@ def refine_split(state: RefineState, parts: int) -> list[RefineState]:
         sub._set_vertices(sub.X, sub.T, None if pool.Z is None else pool.Z[:, used],
                           None if pool.E is None else pool.E[used])
         sub.zlive = pool.zlive
-        out.append(RefineState(sub, state.si, state.j, list(state.deferred) if not out else []))
+        part = RefineState(sub, state.si, state.j, list(state.deferred) if not out else [])
+        part.local = True
+        out.append(part)
     return out
 
 
@@ -1235,6 +1272,7 @@ class _Engine:
         self.deferred: list = []  # (patterns, column) of cells set aside by the certified pass
         self.zcols: np.ndarray | None = None  # pre-activation columns still needed (None: all)
         self.group_step: tuple[int, int] | None = None  # (column, member) of the group step running
+        self.scale_floor = 0.0  # float mode: least scale of the tolerance (split runs, see RefineState)
         self.p = pool
         self.prog = prog
         self.exact = exact
@@ -1247,7 +1285,7 @@ class _Engine:
             eps = 0
         else:
             scale = float(np.abs(s).max()) if len(s) else 0.0
-            eps = self.rtol * scale
+            eps = self.rtol * max(scale, self.scale_floor)
         return (s > eps).astype(np.int8) - (s < -eps).astype(np.int8)
 
     def _valid(self, Tg: np.ndarray, cells: np.ndarray) -> np.ndarray:
