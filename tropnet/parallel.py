@@ -35,10 +35,10 @@ linear region spanning several tasks is joined exactly as in a serial run.
 float pass, and a task that meets a decision too close to call retries its cells in halves,
 down to single cells that are enumerated by the rational pass inside their exact polytope —
 never a wrong count.  Float tasks decide near-ties with the relative tolerance of the engine,
-whose scale is the largest value of the unit over the *task's* cells (at most the serial
-scale): a task can separate a sliver thinner than ``1e-9`` times the unit's range that the
-serial run merges, so float counts can differ from serial in such near-degenerate cases
-(never in exact mode).
+whose scale in a task is the largest value of the unit over the *task's* cells, floored by
+the magnitude of the terms that make up the unit's value (so rounding noise never splits a
+cell): not the serial scale, so in near-degenerate cases (a sliver thinner than ``1e-9``
+times the unit's range) a float count can differ from serial; exact mode never does.
 
 *What it buys.*  Measured (``benchmarks/bench_parallel.py``, ``docs/cluster.md``): the tasks
 together take no more CPU than the serial run (their smaller working sets even save 10-30 %

@@ -40,11 +40,13 @@ amount of work), and its :class:`RefineState` can be split (:func:`refine_split`
 holding disjoint sets of cells, each with only its own vertices; advancing every part to the end
 gives together exactly the cells of the unsplit run, because every unit acts on each cell
 separately.  Two things are global to a step and are then taken per part: the float tolerance's
-scale (the largest value of the unit over the part's cells, at most the serial scale, so a part
-can separate a sliver thinner than ``rtol`` times the unit's range that one run merges; exact
-and certified runs decide every sign exactly and are unaffected), and the rule that a unit
-identically zero on every cell marks no tight constraints (a bookkeeping choice that changes
-which edge search runs, not the cells).  :mod:`tropnet.parallel` runs the parts as Dask tasks.
+scale (the largest value of the unit over the part's cells, floored by the magnitude of the
+terms of the unit's value over the part's vertices, see :class:`RefineState`; it is not the
+whole run's scale, so a part can decide a sliver thinner than ``rtol`` times the unit's range
+differently; exact and certified runs decide every sign exactly and are unaffected), and the
+rule that a unit identically zero on every cell marks no tight constraints (a bookkeeping
+choice that changes which edge search runs, not the cells).  :mod:`tropnet.parallel` runs the
+parts as Dask tasks.
 
 >>> from tropnet import random_mlp
 >>> import numpy as np
