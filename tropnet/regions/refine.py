@@ -560,8 +560,9 @@ class RefineState:
         # A part of a split run (float mode) sees only its own cells, so the scale of its
         # tolerance (the largest |value| of the unit over its cells) can be far below the whole
         # run's, down to rounding noise where a unit vanishes on all its cells.  Parts therefore
-        # floor the scale by the magnitude of the terms that make up each unit's value (``floor``,
-        # per unit of the current layer, over the part's vertices): noise stays below it.
+        # floor the scale by a bound on the magnitude of the terms that make up each unit's
+        # value over the part's vertices (``floor``, per unit of the current layer, from
+        # _magnitudes): rounding noise stays far below it.
         self.local = False
         self.floor: np.ndarray | None = None
 
@@ -771,23 +772,24 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
 
 
 def _magnitudes(stages: list[Stage], X: np.ndarray) -> np.ndarray:
-    """Per entry of the program's current vector, the largest magnitude of the terms summed to
-    compute it (``|W| |z| + |b|`` through the affine maps) over the points ``X``: the scale of
-    the rounding error in the float pre-activations."""
-    m = np.abs(X)
+    """Per entry of the program's current vector, a bound on the magnitude of the terms summed
+    to compute it at the points ``X`` (``|W| m + |b|`` through the affine maps, from the largest
+    ``|x_i|``): the scale of the rounding error in the float pre-activations.  Vector
+    arithmetic only, so it costs nothing next to a layer."""
+    m = np.abs(X).max(axis=0).astype(np.float64) if len(X) else np.zeros(X.shape[1])
     for st in stages:
         if st.kind == "affine":
-            m = m.dot(np.abs(st.W).T) + np.abs(st.b)
+            m = np.abs(np.asarray(st.W, dtype=np.float64)).dot(m) + np.abs(np.asarray(st.b, dtype=np.float64))
         elif st.kind == "threshold":
             m = m.copy()
-            m[:, st.idx] = np.maximum(m[:, st.idx], abs(st.param))
+            m[st.idx] = np.maximum(m[st.idx], abs(float(st.param)))
         elif st.kind == "leaky":
             m = m.copy()
-            m[:, st.idx] *= max(1.0, abs(st.param))
+            m[st.idx] *= max(1.0, abs(float(st.param)))
         else:
-            g = m[:, st.groups].max(axis=2)
-            m = np.concatenate([g, m[:, st.idx]], axis=1) if len(st.idx) else g
-    return m.max(axis=0) if len(m) else np.zeros(m.shape[1])
+            g = m[st.groups].max(axis=1)
+            m = np.concatenate([g, m[st.idx]]) if len(st.idx) else g
+    return m
 
 
 def refine_advance(
