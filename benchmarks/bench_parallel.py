@@ -1,29 +1,34 @@
 """Dask scale-out benchmark (issue 10): serial vs ``tropnet.parallel`` on this machine, the
-cost of the partition, and a simulation of 8, 64 and 512 workers from measured task costs.
-A script, not a test: prints Markdown tables.
+distribution of task costs of the cell partition, and a simulation of 8, 64 and 512 workers
+from measured task costs.  A script, not a test: prints Markdown tables.
 
-    .venv/bin/python benchmarks/bench_parallel.py            # full run: ~8 min on 2 quiet cores, ~20 loaded
-    .venv/bin/python benchmarks/bench_parallel.py --quick    # small nets only (~1-2 min)
+    .venv/bin/python benchmarks/bench_parallel.py            # full run: ~5 min on 2 quiet cores
+    .venv/bin/python benchmarks/bench_parallel.py --quick    # small nets only (~1 min)
 
 Sections:
 
 1. cluster start-up and the scheduling overhead per task (a trivial function mapped over N tasks);
 2. region counts, serial ``count_linear_regions`` vs ``count_parallel(parallel="local")``
    (start-up included) and vs a persistent client (start-up excluded), counts checked equal,
-   with the workers' peak memory;
+   with the tasks run, the CPU time of the serial process, of the tasks, of the workers and of
+   the driver, and the workers' peak memory;
 3. an AlgebraNets sweep through ``tropnet.parallel.sweep``, serial vs Dask, rows checked equal;
-4. the duplicate work of the k-d partition: sum over pieces of the cells each piece finds,
-   divided by the number of distinct cells, for 2 ... 512 pieces (every piece timed serially
-   with ``tropnet.parallel._count_task``, in this process, after a warm-up);
-5. the simulated wall time on W workers for P pieces: greedy list scheduling of the measured
-   task costs in submission order (each task charged the measured per-task overhead), bounded
-   below by the scheduler's throughput (P times the per-task overhead), plus the driver's
-   measured merge (``np.unique`` over the returned patterns, as ``count_parallel`` does) and
-   the transfer of the patterns at an assumed network bandwidth.  The W = 2 row is checked
-   against the measured 2-worker run of section 2.
+4. the task tree of the cell partition for W = 2, 8, 64, 512 workers, run in this process
+   exactly as the driver runs it (``tasks_per_worker x W`` first tasks cut from the serial
+   engine's state, every task advanced with ``refine_task`` until it finishes or passes the
+   work budget and splits): the number of tasks and splits, the CPU time of the master and of
+   every task (distribution), the bytes of the states that travel;
+5. the simulated wall time on W workers: list scheduling of that task tree (a split's parts
+   become ready when it returns, plus the transfer of its state at an assumed bandwidth;
+   deeper tasks first, as the driver's priorities say), each task charged the measured per-task
+   overhead once per Dask task behind it (the task; for a split also the driver's summary of it
+   and the cutting out of each part), bounded below by the scheduler's throughput (all Dask
+   tasks times the overhead), plus the master's CPU time.  The W = 2
+   row is compared with the measured 2-worker run of section 2.
 
-Timings on a machine shared with other jobs are noisy (the load average is printed); the counts
-are exact and deterministic.
+Timings on a machine shared with other jobs are noisy (the load average is printed; CPU times
+are given beside wall times); the counts are exact and deterministic, and so is the task tree
+(the split criterion counts work, not seconds).
 """
 
 from __future__ import annotations
@@ -41,11 +46,13 @@ import numpy as np
 
 import tropnet
 from tropnet import Box
-from tropnet.parallel import _count_task, count_parallel, partition_pieces, sweep
+from tropnet.parallel import _master, _pieces, count_parallel, sweep
+from tropnet.regions.refine import refine_split, refine_task
 
 DOMAIN = Box(-5, 5)
-#: assumed driver <-> worker bandwidth for the pattern transfer in the simulation (1 Gbit/s Ethernet)
+#: assumed driver <-> worker bandwidth for the state transfers in the simulation (1 Gbit/s Ethernet)
 BANDWIDTH = 100e6
+TASKS_PER_WORKER = 4
 
 
 # --------------------------------------------------------------------------- helpers
@@ -86,6 +93,10 @@ def _load() -> str:
         return "load average n/a"
 
 
+def _worker_cpu(client) -> float:
+    return float(sum(client.run(time.process_time).values()))
+
+
 def _clock(fn):
     t = time.perf_counter()
     out = fn()
@@ -120,11 +131,22 @@ def algebra_point(algebra: str, seed: int) -> dict:
 
 
 def _cluster(workers: int):
+    import dask
     import dask.distributed as dd
 
-    # ":0": a free port for the scheduler's HTTP server (None still binds 8787 in distributed 2026.8)
-    cluster = dd.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+    # ":0": a free port for the scheduler's HTTP server (None still binds 8787 in distributed 2026.8);
+    # glibc's malloc defaults in the workers, as parallel="local" does (see tropnet.parallel.dask_client)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        cluster = dd.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0")
     return cluster, dd.Client(cluster)
+
+
+def _cpu(fn):
+    """``fn()``, its wall time and this process's CPU time."""
+    t, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - t, time.process_time() - c
 
 
 # --------------------------------------------------------------------------- 1. overhead
@@ -147,39 +169,40 @@ def overhead(client, n_tasks: list[int]) -> tuple[float, list[list]]:
     return min(per), rows
 
 
-# --------------------------------------------------------------------------- 4. pieces
-def measure_pieces(net, n_pieces: int) -> dict:
-    """Every piece of the k-d partition counted serially: cost, cells per piece, merge time."""
-    pieces = partition_pieces(net, DOMAIN, n_pieces)
-    costs, parts = [], []
-    for p in pieces:
-        part, t = _clock(lambda p=p: _count_task(net, p, False, None, False))
-        costs.append(t)
-        parts.append(part)
-    nonempty = [p for p in parts if len(p)]
-    distinct, t_merge = _clock(lambda: len(np.unique(np.vstack(nonempty), axis=0)))
-    fast, t_fast = _clock(lambda: len(np.unique(_row_bytes(np.vstack(nonempty)))))
-    assert fast == distinct
-    found = np.array([len(p) for p in parts])
-    big = pieces[int(np.argmax(costs))]
-    peak = _traced_peak(lambda: _count_task(net, big, False, None, False))
-    return {
-        "peak": peak,
-        "pieces": len(pieces),
-        "costs": np.array(costs),
-        "found": found,
-        "distinct": distinct,
-        "merge": t_merge,
-        "merge_bytes": t_fast,
-        "bytes": int(sum(p.nbytes for p in parts)),
-    }
+# --------------------------------------------------------------------------- 4. task tree
+def task_tree(net, workers: int) -> dict:
+    """The tasks of ``count_parallel`` on ``workers`` workers, run here one after another as the
+    driver runs them: CPU time of the master and of each task, the tree, the states' bytes."""
+    t0 = time.process_time()
+    runs, join, *_ = _pieces(net, DOMAIN, False, False, None)
+    assert not join and len(runs) == 1
+    piece, state = runs[0]
+    problem = piece.problem
+    n_tasks = TASKS_PER_WORKER * workers
+    _master(problem, state, 2 * n_tasks)  # the driver's rule
+    first = refine_split(state, n_tasks)
+    master = time.process_time() - t0
+    first_bytes = sum(len(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)) for p in first)
+    from tropnet.parallel import _SPLIT_WORK
 
-
-def _row_bytes(a: np.ndarray) -> np.ndarray:
-    """Each row as one opaque byte string: ``np.unique`` then sorts with memcmp instead of
-    comparing a structured dtype field by field (what ``np.unique(a, axis=0)`` does)."""
-    a = np.ascontiguousarray(a)
-    return a.view(np.dtype((np.void, a.itemsize * a.shape[1]))).ravel()
+    # (state, parent, depth); a task's record: cpu, parent, depth, children, bytes of its parts
+    todo = [(s, -1, 0) for s in first][::-1]
+    tasks = []
+    cells = 0
+    while todo:
+        s, parent, depth = todo.pop()
+        t = time.process_time()
+        out = refine_task(problem, s, max_work=_SPLIT_WORK, parts=2)
+        cpu = time.process_time() - t
+        i = len(tasks)
+        if isinstance(out, list):
+            nbytes = [len(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)) for p in out]
+            tasks.append({"cpu": cpu, "parent": parent, "depth": depth, "kids": len(out), "bytes": nbytes})
+            todo.extend((p, i, depth + 1) for p in out[::-1])
+        else:
+            cells += len(out)
+            tasks.append({"cpu": cpu, "parent": parent, "depth": depth, "kids": 0, "bytes": []})
+    return {"master": master, "tasks": tasks, "cells": cells, "first": len(first), "first_bytes": first_bytes}
 
 
 def _quantiles(c: np.ndarray) -> str:
@@ -188,40 +211,51 @@ def _quantiles(c: np.ndarray) -> str:
 
 
 # --------------------------------------------------------------------------- 5. simulation
-def list_schedule(costs: np.ndarray, workers: int, per_task: float, order: str = "fifo") -> float:
-    """Makespan of greedy list scheduling: each task (in submission order, or longest first)
-    goes to the worker that is free first; every task also pays ``per_task``."""
-    seq = costs if order == "fifo" else np.sort(costs)[::-1]
-    free = [0.0] * min(workers, len(seq))
+def _sched_tasks(task: dict) -> int:
+    """Dask tasks behind one engine task: the task; for a split also the driver's summary of it
+    and the cutting out of each part."""
+    return 1 + (1 + task["kids"] if task["kids"] else 0)
+
+
+def simulate(tree: dict, workers: int, per_task: float) -> dict:
+    """Makespan of list scheduling of the task tree on ``workers`` workers (see the module
+    docstring); the parts of a split are ready when it returns, plus their transfer."""
+    tasks = tree["tasks"]
+    kids: dict[int, list[int]] = {}
+    for i, t in enumerate(tasks):
+        kids.setdefault(t["parent"], []).append(i)
+    ready = []  # (-depth, order, ready time, task)
+    for k, i in enumerate(kids.get(-1, [])):
+        heapq.heappush(ready, (0, k, tree["first_bytes"] / tree["first"] / BANDWIDTH, i))
+    free = [0.0] * workers
     heapq.heapify(free)
-    for c in seq:
-        heapq.heappush(free, heapq.heappop(free) + float(c) + per_task)
-    return max(free)
-
-
-def simulate(m: dict, workers: int, per_task: float, serial: float) -> dict:
-    costs = m["costs"]
-    fifo = list_schedule(costs, workers, per_task)
-    lpt = list_schedule(costs, workers, per_task, "lpt")
-    sched = len(costs) * per_task  # the one scheduler hands out every task
-    transfer = m["bytes"] / BANDWIDTH
-    run = max(fifo, sched)
-    wall = run + m["merge"] + transfer
-    wall_bytes = run + m["merge_bytes"] + transfer
-    parts = {
-        "duplicate work": (costs.sum() - serial) / workers if costs.sum() > serial else 0.0,
-        "load imbalance (largest task)": fifo - costs.sum() / workers,
-        "scheduler": sched,
-        "merge + transfer": m["merge"] + transfer,
-    }
-    limit = max(parts, key=parts.get) if wall > 1.5 * serial / workers else "none (near ideal)"
-    return {"fifo": fifo, "lpt": lpt, "sched": sched, "wall": wall, "wall_bytes": wall_bytes, "limit": limit}
+    end = 0.0
+    order = len(ready)
+    events = []  # (finish time, task) not yet released
+    while ready or events:
+        # release the children of tasks finished before the next worker is free
+        t_free = free[0]
+        while events and (not ready or events[0][0] <= t_free):
+            t_done, i = heapq.heappop(events)
+            for j, b in zip(kids.get(i, []), tasks[i]["bytes"]):
+                order += 1
+                heapq.heappush(ready, (-tasks[j]["depth"], order, t_done + b / BANDWIDTH, j))
+        if not ready:
+            continue
+        _, _, t_ready, i = heapq.heappop(ready)
+        start = max(heapq.heappop(free), t_ready)
+        done = start + tasks[i]["cpu"] + _sched_tasks(tasks[i]) * per_task
+        heapq.heappush(free, done)
+        heapq.heappush(events, (done, i))
+        end = max(end, done)
+    sched = sum(_sched_tasks(t) for t in tasks) * per_task  # the one scheduler hands out every task
+    return {"makespan": end, "sched": sched, "wall": tree["master"] + max(end, sched)}
 
 
 # --------------------------------------------------------------------------- main
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="small nets and piece counts only (~1-2 min)")
+    ap.add_argument("--quick", action="store_true", help="small nets only (~1 min)")
     ap.add_argument("--workers", type=int, default=2, help="workers of the local cluster")
     ap.add_argument("--no-scaling", action="store_true", help="skip sections 4 and 5")
     args = ap.parse_args()
@@ -229,13 +263,9 @@ def main() -> None:
     import distributed
 
     nets = [[4, 16, 16, 1]] if args.quick else [[4, 16, 16, 1], [6, 12, 12, 1]]
-    # net -> piece counts of sections 4-5.  [8, 16, 16, 1] does not finish in a few minutes here
-    # (and [8, 12, 12, 1] passed 12 GB of memory serially), so [8, 8, 8, 1] stands in for 8 inputs
-    if args.quick:
-        study = {(4, 16, 16, 1): [2, 4, 8, 16, 64]}
-    else:
-        study = {(4, 16, 16, 1): [2, 4, 8, 16], (6, 12, 12, 1): [2, 4, 8, 16, 64, 512],
-                 (8, 8, 8, 1): [8, 64, 512]}
+    # [8, 16, 16, 1] does not finish in a few minutes here (and [8, 12, 12, 1] passed 12 GB of
+    # memory serially), so [8, 8, 8, 1] stands in for 8 inputs in sections 4-5
+    study = [[4, 16, 16, 1]] if args.quick else [[4, 16, 16, 1], [6, 12, 12, 1], [8, 8, 8, 1]]
     seeds = [0, 1] if args.quick else [0, 1, 2, 3]
     W = args.workers
 
@@ -264,24 +294,47 @@ def main() -> None:
     print(f"## 2. Region counts on [-5,5]^d: serial vs {W} Dask workers (best of up to 3 runs)\n")
     print("`parallel=\"local\"` starts and closes a LocalCluster inside the call (one worker per core: "
           f"{os.cpu_count()} here); \"persistent\" reuses the client of section 1 (start-up excluded). "
-          f"Both use `pieces_per_worker=2`, i.e. {2 * W} pieces on {W} workers.\n")
+          f"Default settings: {TASKS_PER_WORKER} first tasks per worker, split budget 2^20 entries, "
+          "2 parts per split. CPU s: the serial process; for the persistent run, the sum over its tasks "
+          "(engine only), all worker processes (tasks + Dask) and the driver (master, scheduler, client).\n")
     rows = []
     measured_2w = {}
     cases = [(w, "activation") for w in nets] + [([4, 16, 16, 1], "linear")]
     for widths, kind in cases:
         net = tropnet.random_mlp(widths, seed=0)
-        serial, t_ser = _best(lambda: tropnet.count_linear_regions(net, DOMAIN, kind=kind))  # noqa: B023
+
+        def serial_run():
+            return _cpu(lambda: tropnet.count_linear_regions(net, DOMAIN, kind=kind, progress=False))  # noqa: B023
+
+        runs = [serial_run() for _ in range(2)]
+        serial, t_ser, c_ser = min(runs, key=lambda r: r[1])
         local, t_loc = _clock(lambda: count_parallel(net, DOMAIN, kind=kind, parallel="local"))  # noqa: B023
-        pers, t_per = _best(
-            lambda: count_parallel(net, DOMAIN, kind=kind, parallel="dask", client=client)  # noqa: B023
-        )
+        best = None
+        for _ in range(3):
+            st: dict = {}
+            w0 = _worker_cpu(client)
+            pers, t_per, c_drv = _cpu(
+                lambda st=st: count_parallel(net, DOMAIN, kind=kind, parallel="dask", client=client,  # noqa: B023
+                                             stats=st)
+            )
+            c_wrk = _worker_cpu(client) - w0
+            if best is None or t_per < best[0]:
+                best = (t_per, c_drv, c_wrk, st)
+            if t_per > 6:
+                break
+        t_per, c_drv, c_wrk, st = best
         assert serial == local == pers, (widths, kind, serial, local, pers)
         if kind == "activation":
             measured_2w[tuple(widths)] = t_per
-        rows.append([str(widths), kind, serial, "yes", f"{t_ser:.2f}", f"{t_loc:.2f}", f"{t_per:.2f}",
-                     f"{t_ser / t_loc:.2f}", f"{t_ser / t_per:.2f}"])
-    print(_table(["net", "kind", "regions", "identical", "serial s", "local s (incl. start)",
-                  "persistent s", "speed-up local", "speed-up persistent"], rows) + "\n")
+        c_tasks = sum(st["cpu"])
+        rows.append([str(widths), kind, serial, "yes", f"{t_ser:.2f}", f"{c_ser:.2f}", f"{t_loc:.2f}",
+                     f"{t_per:.2f}", f"{t_ser / t_per:.2f}", st["tasks"], st["splits"], f"{c_tasks:.2f}",
+                     f"{c_wrk:.2f}", f"{c_drv:.2f}", f"{(c_wrk + c_drv - c_tasks) / st['tasks'] * 1e3:.1f}"])
+        print(f"  ... {widths} {kind} done ({_load()})", flush=True)
+    print()
+    print(_table(["net", "kind", "regions", "identical", "serial s", "serial CPU s", "local s (incl. start)",
+                  "persistent s", "speed-up persistent", "tasks", "splits", "tasks CPU s", "workers CPU s",
+                  "driver CPU s", "overhead CPU ms/task"], rows) + "\n")
     peak = client.run(_peak_rss)
     net_bytes = len(pickle.dumps(tropnet.random_mlp(nets[-1], seed=0)))
     print(f"Worker memory: {', '.join(_mib(v) for v in base_rss.values())} MiB resident when idle "
@@ -311,67 +364,53 @@ def main() -> None:
     if args.no_scaling:
         return
 
-    # ---- 4. duplicate work and task costs
-    print("## 4. The k-d partition: duplicate work and task costs (every piece counted serially)\n")
-    print("dup = (sum over pieces of the cells each finds) / distinct cells; task cost quantiles "
-          "(median / 90% / 99% / max, seconds); largest task MiB = peak memory allocated (tracemalloc) "
-          "while the costliest piece runs (the pieces = 1 row: the whole domain); "
-          "merge = `np.unique(patterns, axis=0)` over the returned patterns as "
-          "`count_parallel` does it; bytes merge = `np.unique` of the rows viewed as byte "
-          "strings (same answer, checked).\n")
-    measured = {}
+    # ---- 4. task trees
+    print("## 4. The cell partition: task trees and task costs (run in this process, CPU time)\n")
+    print("W = workers the tree is made for (4 W first tasks); master = the serial engine until "
+          "8 W cells or the end of the first layer, plus the first split; tasks = all tasks run "
+          "(a split task counts once and its parts again); "
+          "sum = CPU of all tasks, against the serial CPU time of the whole count; "
+          "task s = median / 90% / 99% / max; depth = the longest chain of splits; "
+          "states MiB = pickled states sent (first tasks + every split's parts).\n")
+    trees = {}
     rows = []
-    for widths, counts in study.items():
-        net = tropnet.random_mlp(list(widths), seed=0)
-        serial, t_ser = _clock(lambda: tropnet.count_linear_regions(net, DOMAIN, kind="activation"))  # noqa: B023
-        mem_serial = _traced_peak(lambda: _count_task(net, DOMAIN, False, None, False))  # noqa: B023
-        rows.append([str(list(widths)), serial, f"{t_ser:.2f}", 1, serial, "1.00", f"{t_ser:.2f}", "", "1",
-                     "", "", "", _mib(mem_serial)])
-        for P in counts:
-            try:
-                m = measure_pieces(net, P)
-            except Exception as err:  # a failing piece is a finding to report, not a reason to stop
-                rows.append([str(list(widths)), serial, f"{t_ser:.2f}", P,
-                             f"failed: {type(err).__name__}: {err}"] + [""] * 8)
-                print(f"  ... {list(widths)} at {P} pieces FAILED: {err!r}", flush=True)
-                continue
-            assert m["distinct"] == serial, (widths, P, m["distinct"], serial)
-            m["serial"] = t_ser
-            measured[widths, P] = m
-            c = m["costs"]
-            rows.append([str(list(widths)), serial, f"{t_ser:.2f}", m["pieces"], int(m["found"].sum()),
-                         f"{m['found'].sum() / serial:.2f}", f"{c.sum():.2f}", _quantiles(c),
-                         f"{c.max() / c.sum():.3f}", f"{m['merge']:.2f}", f"{m['merge_bytes']:.2f}",
-                         _mib(m["bytes"]), _mib(m["peak"])])
-            print(f"  ... {list(widths)} at {P} pieces done ({_load()})", flush=True)
+    for widths in study:
+        net = tropnet.random_mlp(widths, seed=0)
+        serial, _, c_ser = _cpu(lambda: tropnet.count_linear_regions(net, DOMAIN, kind="activation",  # noqa: B023
+                                                                     progress=False))
+        for workers in (W, 8, 64, 512):
+            tree = task_tree(net, workers)
+            assert tree["cells"] == serial, (widths, workers, tree["cells"], serial)
+            tree["serial"] = c_ser
+            trees[tuple(widths), workers] = tree
+            c = np.array([t["cpu"] for t in tree["tasks"]])
+            sent = tree["first_bytes"] + sum(sum(t["bytes"]) for t in tree["tasks"])
+            rows.append([str(widths), serial, f"{c_ser:.2f}", workers, f"{tree['master']:.3f}", len(c),
+                         sum(1 for t in tree["tasks"] if t["kids"]), f"{c.sum():.2f}",
+                         f"{c.sum() / c_ser:.2f}", _quantiles(c), max(t["depth"] for t in tree["tasks"]),
+                         _mib(sent)])
+            print(f"  ... {widths} W={workers} done ({_load()})", flush=True)
     print()
-    print(_table(["net", "cells", "serial s", "pieces", "found", "dup", "sum of tasks s",
-                  "task s: median / 90% / 99% / max", "max / sum", "merge s", "bytes merge s",
-                  "patterns MiB", "largest task MiB"], rows) + "\n")
+    print(_table(["net", "cells", "serial CPU s", "W", "master s", "tasks", "splits", "sum of tasks s",
+                  "sum / serial", "task s: median / 90% / 99% / max", "depth", "states MiB"], rows) + "\n")
 
     # ---- 5. simulation
-    print(f"## 5. Simulated wall time on W workers (per-task overhead {per_task * 1e3:.2f} ms, "
-          f"transfer at {BANDWIDTH / 1e6:.0f} MB/s)\n")
-    print("fifo = greedy list scheduling in submission order (what Dask does without stealing), "
-          "lpt = longest task first (the best order), sched = P x overhead (one scheduler), "
-          "wall = max(fifo, sched) + merge + transfer; speed-up against the serial single-piece run; "
-          "the last two columns with the bytes merge instead.\n")
+    print(f"## 5. Simulated wall time on W workers (per-task overhead {per_task * 1e3:.2f} ms per Dask task, "
+          f"state transfers at {BANDWIDTH / 1e6:.0f} MB/s)\n")
     rows = []
-    for (widths, P), m in measured.items():
-        for workers in [W, 8, 64, 512]:
-            if workers > m["pieces"] or (workers == W and P != 2 * W):
-                continue
-            s = simulate(m, workers, per_task, m["serial"])
-            check = ""
-            if workers == W and widths in measured_2w:
-                check = f"measured {measured_2w[widths]:.2f}"
-            rows.append([str(list(widths)), P, workers, f"{m['serial']:.2f}", f"{m['serial'] / workers:.2f}",
-                         f"{s['fifo']:.2f}", f"{s['lpt']:.2f}", f"{s['sched']:.2f}", f"{m['merge']:.2f}",
-                         f"{s['wall']:.2f}", f"{m['serial'] / s['wall']:.1f}", s["limit"], check,
-                         f"{s['wall_bytes']:.2f}", f"{m['serial'] / s['wall_bytes']:.1f}"])
-    print(_table(["net", "pieces", "workers", "serial s", "ideal s", "fifo s", "lpt s", "sched s", "merge s",
-                  "wall s", "speed-up", "limit", "check", "wall s, bytes merge", "speed-up, bytes merge"],
-                 rows) + "\n")
+    for (widths, workers), tree in trees.items():
+        sim = simulate(tree, workers, per_task)
+        c = np.array([t["cpu"] for t in tree["tasks"]])
+        ideal = tree["serial"] / workers
+        parts = {"master (serial part)": tree["master"], "scheduler": sim["sched"],
+                 "largest task": float(c.max()), "split overhead": (c.sum() - tree["serial"]) / workers}
+        limit = max(parts, key=parts.get) if sim["wall"] > 1.5 * ideal else "none (near ideal)"
+        check = f"measured {measured_2w[widths]:.2f}" if workers == W and widths in measured_2w else ""
+        rows.append([str(list(widths)), workers, f"{tree['serial']:.2f}", f"{ideal:.3f}",
+                     f"{sim['makespan']:.3f}", f"{sim['sched']:.3f}", f"{sim['wall']:.3f}",
+                     f"{tree['serial'] / sim['wall']:.1f}", limit, check])
+    print(_table(["net", "workers", "serial CPU s", "ideal s", "makespan s", "sched s", "wall s", "speed-up",
+                  "limit", "check"], rows) + "\n")
     print(f"({_load()} at the end)")
 
 

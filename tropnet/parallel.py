@@ -8,26 +8,47 @@ Every long-running entry point takes ``parallel=None | "local" | "dask"`` and ``
 * ``"dask"`` — the given ``client``, or the current default client, so a user who connected
   with ``Client("tcp://host:8786")`` runs on that cluster.
 
-*How the enumeration is partitioned.*  The domain is cut into pieces by a k-d bisection
-(the piece of largest volume is halved across its longest side; all of R^n is cut by the
-signs of the first coordinates).  Each piece is one task: the worker runs the serial
-enumerator on it (the network travels once, as the result of a task; a task carries only its
-piece).  A cell cut by a piece boundary is found in every piece it meets, with one pattern;
-the driver joins the pieces by pattern (an activation cell is convex, so one pattern is one
-cell), so the answer is exactly the serial one.  For counts the workers return their distinct
-patterns; for regions, the cells in the shared-array form, and the driver runs the serial
-facet/neighbour/merge step over all cells at once, so a linear region spanning several pieces
-is joined exactly as in a serial run.
+*How the enumeration is partitioned.*  By the cells of the engine itself
+(:mod:`tropnet.regions.refine`): the driver runs the serial engine until it holds
+``2 x tasks_per_worker`` cells per worker (at a unit boundary, usually inside the first layer),
+and splits its state — the vertex pool, the cells as vertex lists, their patterns, the position
+in the program — into ``tasks_per_worker`` states per worker, balanced by the length of their
+vertex lists.  Each state is one task: a worker advances it through the remaining units.  The
+units act on every cell separately, so the leaf cells of different tasks are disjoint and their
+union is exactly the serial answer: counts add up, no join is needed (all of R^n and unbounded
+polyhedra run the engine on the 2n + 1 facets of the homogenised cube, as serially, and those
+pieces are joined by pattern as :func:`tropnet.regions.api.join_pieces` does).  Load balance is
+dynamic: a task that has cut more than ``split_work`` vertex-list entries (or passes
+``split_cells`` cells) stops at the next unit boundary and returns its state split into
+``parts`` new tasks, which run before older waiting ones.  The criterion counts work, not
+seconds, so a task recomputed after a fault splits the same way.
 
-*What it buys.*  Measured (``benchmarks/bench_parallel.py``, ``docs/cluster.md``): the cuts
-duplicate work (cells met by a cut are enumerated twice: x1.2-1.5 for 4 pieces in 4-6
-inputs, growing with the number of pieces and the input dimension) and pieces are uneven,
-so on two cores one count is *not* faster than serial; the mode pays off for sweeps over
-many networks (one task per network) and on clusters with many workers.
+*What travels.*  The programs (network weights), once, as the result of a task; then states:
+a few kB for a first task, up to some MiB for a split of a big task.  A task's value stays on
+its worker: the driver reads a summary (a count, or "split into k"), and the parts of a split
+are cut out on that worker and moved only when another worker runs them.  Back come counts
+(box domains), distinct patterns (pieces of R^n), or for regions the cells in the shared-array
+form; the driver then runs the serial facet/neighbour/merge step over all cells at once, so a
+linear region spanning several tasks is joined exactly as in a serial run.
 
-*Faults.*  Tasks are pure and are submitted with ``retries``: a worker that dies mid-run has
-its tasks re-run elsewhere by Dask, so the answer is unchanged; if they fail repeatedly the
-call raises, never returns a partial count.
+*Exactness.*  Exact tasks run the rational pass; exact activation counts run the certified
+float pass, and a task that meets a decision too close to call retries its cells in halves,
+down to single cells that are enumerated by the rational pass inside their exact polytope —
+never a wrong count.  Float tasks decide near-ties with the relative tolerance of the engine,
+whose scale in a task is the largest value of the unit over the *task's* cells, floored by
+the magnitude of the terms that make up the unit's value (so rounding noise never splits a
+cell): not the serial scale, so in near-degenerate cases (a sliver thinner than ``1e-9``
+times the unit's range) a float count can differ from serial; exact mode never does.
+
+*What it buys.*  Measured (``benchmarks/bench_parallel.py``, ``docs/cluster.md``): the tasks
+together take no more CPU than the serial run (their smaller working sets even save 10-30 %
+on [6, 12, 12, 1]), so one count scales with the workers once it takes well over a second;
+below ~0.3 s of work the cluster's start-up and the per-task overhead dominate.  Linear
+regions are limited by the driver's serial facet/merge step.
+
+*Faults.*  Tasks are pure and deterministic and are submitted with ``retries``: a worker that
+dies mid-run has its tasks (and the splits they came from) recomputed elsewhere by Dask, so the
+answer is unchanged; if they fail repeatedly the call raises, never returns a partial count.
 
 >>> import tropnet
 >>> from tropnet.parallel import count_parallel
@@ -38,6 +59,7 @@ call raises, never returns a partial count.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import math
 import os
@@ -48,14 +70,13 @@ from typing import Any
 
 import numpy as np
 
-from .geometry.domains import Box, Polyhedron
-from .regions.api import row_keys
+from .kernels.merge import row_keys
 
 __all__ = [
     "PARALLEL_MODES",
     "dask_client",
     "connect",
-    "partition_pieces",
+    "Spawn",
     "count_parallel",
     "regions_parallel",
     "sweep",
@@ -129,10 +150,16 @@ def dask_client(parallel: str | None, client: Any = None) -> Iterator[Any]:
                 ) from None
         yield client
         return
+    import dask
+
     workers = os.cpu_count() or 1
-    cluster = dd.LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
+    # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which also pins glibc's
+    # mmap threshold: every large numpy temporary is then a fresh mmap, and the engine runs
+    # 1.3-1.5x slower (measured, benchmarks/RESULTS.md); our workers keep glibc's defaults.
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        cluster = dd.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+        )
     local = dd.Client(cluster)
     try:
         yield local
@@ -148,96 +175,21 @@ def _n_workers(client: Any) -> int:
         return 1
 
 
-# --------------------------------------------------------------------------- partition
-def _bisect(lo: np.ndarray, hi: np.ndarray, n_pieces: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    boxes = [(lo.copy(), hi.copy())]
-    while len(boxes) < n_pieces:
-        # halve the box of largest volume across its longest side (a balanced k-d tree)
-        i = max(range(len(boxes)), key=lambda j: float(np.prod((boxes[j][1] - boxes[j][0]).astype(float))))
-        a, b = boxes.pop(i)
-        ax = int(np.argmax(b - a))
-        mid = (a[ax] + b[ax]) / 2
-        b1, a2 = b.copy(), a.copy()
-        b1[ax] = mid
-        a2[ax] = mid
-        boxes[i:i] = [(a, b1), (a2, b)]
-    return boxes
+# --------------------------------------------------------------------------- the mapping loop
+class Spawn:
+    """What a task returns when its answer is more tasks: :func:`map_tasks` runs ``jobs``
+    (argument tuples for the same function and ``shared`` values) in its place; ``info`` is
+    passed to ``on_result`` only.
 
-
-def partition_pieces(net, domain: Any, n_pieces: int) -> list[Any]:
-    """Split ``domain`` into about ``n_pieces`` full-dimensional pieces (domains of the same
-    kind) that cover it: a box is bisected across its longest side (a k-d tree), a bounded
-    polyhedron is cut by the bisection of its bounding box, and all of R^n by the signs of the
-    first coordinates (unbounded polyhedra).  Exact when the domain is exact.
-
-    A cut through a cell leaves a piece of the cell on each side; the pieces are identified
-    afterwards by activation pattern (an activation cell is convex, so one pattern is one
-    cell), so the union over pieces is exactly the serial answer.
-
-    >>> import tropnet
-    >>> [str(p) for p in partition_pieces(tropnet.random_mlp([2, 4, 1]), tropnet.Box(0, 4), 2)]
-    ['Box([0, 0], [2, 4])', 'Box([2, 0], [4, 4])']
+    >>> def halve(n):
+    ...     return Spawn([(n // 2,), (n - n // 2,)]) if n > 1 else n
+    >>> map_tasks(halve, [(5,)])
+    [1, 1, 1, 1, 1]
     """
-    n = net.input_dim
-    k = max(1, int(n_pieces))
-    if domain is None:
-        m = min(n, max(0, math.ceil(math.log2(k))))
-        if m == 0:
-            return [None]
-        pieces = []
-        for signs in itertools.product((1, -1), repeat=m):
-            A = np.zeros((m, n), dtype=np.int64)
-            for j, s in enumerate(signs):
-                A[j, j] = -s  # s x_j >= 0
-            pieces.append(Polyhedron(A, np.zeros(m, dtype=np.int64)))
-        return pieces
-    if isinstance(domain, Box):
-        lo, hi = domain.exact_bounds(n)
-        if domain.exact:
-            lo = np.array([Fraction(v) for v in lo], dtype=object)
-            hi = np.array([Fraction(v) for v in hi], dtype=object)
-        return [Box(a, b) for a, b in _bisect(lo, hi, k)]
-    if isinstance(domain, Polyhedron):
-        from .kernels.lp import bounding_box
 
-        bb = bounding_box(domain.A.astype(np.float64), domain.b.astype(np.float64))
-        if bb is None or k == 1:
-            return [domain]
-        # dyadic midpoints keep exact domains exact
-        lo, hi = np.floor(bb[0]) - 1, np.ceil(bb[1]) + 1
-        pieces = []
-        for a, b in _bisect(lo, hi, k):
-            if domain.exact:  # integer bounds: the sub-box is exact
-                a = np.array([Fraction(v) for v in a], dtype=object)
-                b = np.array([Fraction(v) for v in b], dtype=object)
-            A_box, b_box = Box(a, b).halfspaces(n)
-            pieces.append(Polyhedron(np.vstack([domain.A, A_box]), np.concatenate([domain.b, b_box])))
-        out = []
-        for p in pieces:
-            try:
-                p.check()
-            except ValueError:
-                continue  # the bounding-box cell misses the domain's interior
-            out.append(p)
-        return out
-    raise TypeError(f"domain must be None, a Box or a Polyhedron, got {type(domain).__name__}")
-
-
-def _piece_found(net, piece, exact, max_regions, certify):
-    """The activation cells of ``net`` on one piece (FoundCells without stages)."""
-    from .regions.api import find_cells
-
-    found = find_cells(net, piece, exact=exact, max_regions=max_regions, certify=certify)
-    found.stages = None
-    return found
-
-
-def _count_task(net, piece, exact, max_regions, certify) -> np.ndarray:
-    """The distinct activation patterns of one piece."""
-    found = _piece_found(net, piece, exact, max_regions, certify)
-    if not len(found):
-        return found.patterns
-    return found.patterns[np.unique(row_keys(found.patterns), return_index=True)[1]]
+    def __init__(self, jobs: list[tuple], info: Any = None):
+        self.jobs = list(jobs)
+        self.info = info
 
 
 def map_tasks(
@@ -248,50 +200,119 @@ def map_tasks(
     client: Any = None,
     progress: bool = False,
     shared: tuple = (),
+    on_result: Callable[[Any], None] | None = None,
 ) -> list:
     """``[fn(*shared, *job) for job in jobs]``, serially (``parallel=None`` and no client) or
     as Dask tasks, always in job order; the one mapping loop behind every parallel entry point.
 
+    A task that returns a :class:`Spawn` is replaced by its jobs, submitted as soon as it
+    returns (dynamic load balancing; they run before older tasks still waiting): the result
+    list holds, in its place, their results in order (depth first).  ``on_result(value)`` sees
+    every task's return value as it arrives (for limits, statistics); an exception raised there
+    or in a task cancels the rest and is raised.
+
     ``shared`` values (a network, a sampler) travel once, each as the result of a task rather
     than as scattered data: if the worker holding one dies, the scheduler recomputes it
-    instead of losing it.  Tasks are retried (a killed worker changes nothing); an error in
-    a task cancels the rest and is raised.
+    instead of losing it.  Tasks are retried (a killed worker changes nothing).
 
     >>> map_tasks(pow, [(2,), (3,)], shared=(10,))
     [100, 1000]
     """
-    m = len(jobs)
-    bar = _bar(m, progress)
+    nodes = list(jobs)
+    depth = [0] * len(nodes)
+    results: dict[int, Any] = {}
+    children: dict[int, list[int]] = {}
+    bar = _bar(len(nodes), progress)
+
+    def handle(i: int, value: Any) -> list[int]:
+        if on_result is not None:
+            on_result(value)
+        if isinstance(value, Spawn):
+            new = list(range(len(nodes), len(nodes) + len(value.jobs)))
+            nodes.extend(value.jobs)
+            depth.extend([depth[i] + 1] * len(new))
+            children[i] = new
+            if bar is not None:
+                bar.total += len(new)
+            return new
+        results[i] = value
+        return []
+
     try:
         if parallel is None and client is None:
-            out = []
-            for job in jobs:
-                out.append(fn(*shared, *job))
+            queue = list(range(len(nodes)))[::-1]  # a stack: spawned jobs run next
+            while queue:
+                i = queue.pop()
+                queue.extend(handle(i, fn(*shared, *nodes[i]))[::-1])
                 if bar is not None:
                     bar.update(1)
-            return out
-        with dask_client(parallel or "dask", client) as c:
-            shared_f = [c.submit(_identity, v, pure=False) for v in shared]
-            columns = [[v] * m for v in shared_f] + [list(col) for col in zip(*jobs)]
-            futures = c.map(fn, *columns, pure=False, retries=3) if m else []
-            index = {f.key: i for i, f in enumerate(futures)}
-            results: list[Any] = [None] * m
-            try:
-                for fut in _distributed().as_completed(futures):
-                    results[index[fut.key]] = fut.result()
-                    if bar is not None:
-                        bar.update(1)
-            except BaseException:
-                c.cancel(futures)
-                raise
-            return results
+        else:
+            dd = _distributed()
+            with dask_client(parallel or "dask", client) as c:
+                shared_f = [c.submit(_identity, v, pure=False) for v in shared]
+                sub = functools.partial(c.submit, pure=False, retries=3)
+                # A task's value stays on its worker until the driver knows its type (Dask
+                # reports it): a leaf is fetched; of a Spawn only a summary (_peek), and its
+                # jobs are cut out on that worker (_job_at) and run from there, so states never
+                # pass through the driver.  Tasks are deterministic, so a value recomputed after
+                # a fault equals the lost one.
+                pending: dict = {}
+                done = dd.as_completed()
+
+                def watch(fut: Any, i: int, task: Any) -> None:
+                    pending[fut.key] = (i, task)
+                    done.add(fut)
+
+                def submit(i: int, job: Any) -> None:
+                    task = sub(_call, fn, *shared_f, job, priority=depth[i])
+                    watch(task, i, task)
+
+                for i, job in enumerate(nodes):
+                    submit(i, job)
+                try:
+                    for fut in done:
+                        i, task = pending.pop(fut.key)
+                        if fut is task and fut.type is Spawn:
+                            watch(sub(_peek, task, priority=depth[i] + 1), i, task)
+                            continue
+                        new = handle(i, fut.result())
+                        for k, j in enumerate(new):
+                            submit(j, sub(_job_at, task, k, priority=depth[j]))
+                        del fut, task
+                        if bar is not None:
+                            bar.update(1)
+                except BaseException:
+                    c.cancel([t for _, t in pending.values()])
+                    raise
     finally:
         if bar is not None:
             bar.close()
+    out: list[Any] = []
+    stack = list(range(len(jobs)))[::-1]
+    while stack:
+        i = stack.pop()
+        if i in children:
+            stack.extend(children[i][::-1])
+        else:
+            out.append(results[i])
+    return out
 
 
 def _identity(x: Any) -> Any:
     return x
+
+
+def _call(fn: Callable, *args: Any) -> Any:
+    *shared, job = args
+    return fn(*shared, *job)
+
+
+def _peek(value: Any) -> Any:
+    return Spawn([None] * len(value.jobs), value.info) if isinstance(value, Spawn) else value
+
+
+def _job_at(value: Spawn, k: int) -> tuple:
+    return value.jobs[k]
 
 
 def _bar(total: int, progress: bool):
@@ -301,7 +322,147 @@ def _bar(total: int, progress: bool):
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, unit="piece")
+    return tqdm(total=total, unit="task")
+
+
+# --------------------------------------------------------------------------- enumeration tasks
+class _Piece:
+    """One run of the engine that covers (part of) the domain: its problem and what turns its
+    cells into :class:`~tropnet.regions.api.FoundCells` (``to_found``: ``("bounded", A, b)``
+    (``A x <= b`` the domain's rows; the last flag says whether the run's box is the domain) or
+    ``("facet", M, m0, A, b)`` for a facet of the homogenised cube)."""
+
+    def __init__(self, problem, to_found: tuple):
+        self.problem = problem
+        self.to_found = to_found
+
+
+def _pieces(net, domain: Any, exact: bool, certify: bool, max_regions: int | None):
+    """``(pieces, join, stages, A_dom, b_dom)``: the engine runs of a domain, as in
+    :func:`tropnet.regions.api.find_cells` (a box: one run; a bounded polyhedron: its padded
+    bounding box clipped by its rows; all of R^n or an unbounded polyhedron: the 2n + 1 facets
+    of the homogenised cube, whose cells must be joined by pattern, ``join=True``)."""
+    from .regions import api
+    from .regions.refine import Stage, refine_start, stages_from_network
+
+    n = net.input_dim
+    dom = api._domain(domain, n, exact)
+    stages = stages_from_network(net, exact=exact)
+    A_dom, b_dom = api.domain_rows(dom, n, exact)
+    kw = dict(max_cells=max_regions, exact=exact, certify=certify)
+
+    def bounded(lo, hi, halfspaces):
+        problem, state = refine_start(stages, n, lo, hi, halfspaces=halfspaces, **kw)
+        return [(_Piece(problem, ("bounded", A_dom, b_dom, halfspaces is None)), state)], False
+
+    if dom[0] == "box":
+        runs, join = bounded(dom[1], dom[2], None)
+        return runs, join, stages, A_dom, b_dom
+    if dom[0] == "poly":
+        from .kernels.lp import bounding_box
+
+        bb = bounding_box(np.asarray(dom[1], dtype=np.float64), np.asarray(dom[2], dtype=np.float64))
+        if bb is not None:  # the padding of find_cells
+            lo, hi = bb
+            pad = 1.0 + 0.01 * float(np.max(hi - lo))
+            lo, hi = np.floor(lo - pad), np.ceil(hi + pad)
+            if exact:
+                lo = np.array([Fraction(v) for v in lo], dtype=object)
+                hi = np.array([Fraction(v) for v in hi], dtype=object)
+            runs, join = bounded(lo, hi, (dom[1], dom[2]))
+            return runs, join, stages, A_dom, b_dom
+    # the facets of the homogenised cube, as in api._homogeneous
+    R = api._radius(net, dom)
+    hstages = stages_from_network(net, exact=exact, homogeneous=True)
+    dt = object if exact else np.float64
+    num = Fraction if exact else float
+    runs = []
+    for f in [None] + [(i, s) for i in range(n) for s in (1, -1)]:
+        M = np.zeros((n + 1, n), dtype=dt)
+        M[:] = num(0)
+        m0 = np.zeros(n + 1, dtype=dt)
+        m0[:] = num(0)
+        lo = np.full(n, num(-R), dtype=dt)
+        hi = np.full(n, num(R), dtype=dt)
+        if f is None:
+            for j in range(n):
+                M[j, j] = num(1)
+            m0[n] = num(1)
+        else:
+            i, s = f
+            for col, j in enumerate(j for j in range(n) if j != i):
+                M[j, col] = num(1)
+            M[n, n - 1] = num(1)
+            m0[i] = num(s * R)
+            lo[n - 1] = num(0)
+            hi[n - 1] = num(1)
+        halfspaces = None
+        if dom[0] == "poly":
+            Ah = np.hstack([dom[1], -dom[2][:, None]])  # A x - b t <= 0
+            halfspaces = (Ah.dot(M), -Ah.dot(m0))
+        emb = Stage("affine", W=M, b=m0)
+        problem, state = refine_start([emb] + hstages, n, lo, hi, halfspaces=halfspaces, **kw)
+        runs.append((_Piece(problem, ("facet", M, m0, A_dom, b_dom)), state))
+    return runs, True, stages, A_dom, b_dom
+
+
+def _found(cells, piece: _Piece, exact: bool):
+    """The cells of one task as FoundCells (without stages; the driver joins them)."""
+    from .regions.api import FoundCells, _from_bounded
+
+    n = piece.problem.d
+    if piece.to_found[0] == "bounded":
+        return _from_bounded(cells, None, n, exact, *piece.to_found[1:])
+    _, M, m0, A_dom, b_dom = piece.to_found
+    Y = cells.vertex_coords
+    Mc, mc = (M, m0) if Y.dtype == object else (M.astype(np.float64), m0.astype(np.float64))
+    XH = Y.dot(Mc.T) + mc
+    pts = cells.points.dot(Mc.T) + mc
+    vt = XH[:, n]
+    ids, off = cells.vertex_ids, cells.vertex_offsets
+    infinite = np.logical_or.reduceat(vt[ids] == 0, off[:-1]) if len(ids) else np.zeros(len(cells), bool)
+    return FoundCells(
+        None, n, exact, cells.patterns, pts[:, :n] / pts[:, n][:, None], ~infinite,
+        off, ids, XH[:, :n], vt, A_dom, b_dom,
+    )
+
+
+class _Leaf:
+    """A finished task: ``value`` (a count, distinct patterns, or FoundCells) and its cells."""
+
+    def __init__(self, piece: int, value: Any, cells: int, info: dict):
+        self.piece = piece
+        self.value = value
+        self.cells = cells
+        self.info = info
+
+
+def _engine_task(pieces, index, state, want, exact, split_cells, split_work, parts):
+    """Advance one state: a :class:`Spawn` of its parts when it passes ``split_cells`` cells
+    or has cut more than ``split_work`` vertex-list entries, else its cells as ``want`` says."""
+    import time
+
+    from .regions.refine import refine_task
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    cells_in, entries_in = state.ncells, state.entries
+    piece = pieces[index]
+    budget = split_work
+    if budget is not None and piece.problem.exact:
+        budget = max(1, budget // 16)  # the rational pass costs 16-50x more per entry
+    out = refine_task(piece.problem, state, max_cells=split_cells, max_work=budget, parts=parts)
+    info = dict(cells_in=cells_in, entries_in=entries_in)
+    if isinstance(out, list):
+        info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=len(out))
+        return Spawn([(index, s, want, exact, split_cells, split_work, parts) for s in out], info)
+    if want == "count" and piece.to_found[0] == "bounded":
+        value = len(out)
+    elif want == "count":  # a facet of R^n: its patterns, for the join
+        value = out.patterns[np.unique(row_keys(out.patterns), return_index=True)[1]]
+    else:
+        value = _found(out, piece, exact)
+    info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=0, cells_out=len(out))
+    return _Leaf(index, value, len(out), info)
 
 
 def _check_limit(total: int, max_regions: int | None) -> None:
@@ -311,9 +472,72 @@ def _check_limit(total: int, max_regions: int | None) -> None:
         raise RegionLimitError(f"more than max_regions={max_regions} regions ({total} cells)")
 
 
-def _pieces_for(net, domain, client, pieces_per_worker: int) -> list:
-    workers = 1 if client is None else _n_workers(client)
-    return partition_pieces(net, domain, pieces_per_worker * workers)
+def _master(problem, state, target: int) -> None:
+    """Advance ``state`` unit by unit until it holds ``target`` cells, its first layer is done,
+    or nothing is left."""
+    from .regions.refine import refine_advance
+
+    first = next((i for i, st in enumerate(problem.stages) if st.kind != "affine"), -1)
+    while not refine_advance(problem, state, max_work=0):
+        if state.ncells >= target or state.si > first:
+            return
+
+
+def _enumerate(net, domain, *, exact, certify, want, max_regions, progress, parallel, client,
+               tasks_per_worker, split_cells, split_work, parts, stats):
+    """Run the engine on the domain as a tree of tasks; ``(leaves, join, stages, A, b)``."""
+    from .regions.refine import RegionLimitError, _Uncertain, refine_split, refine_start
+
+    runs, join, stages, A_dom, b_dom = _pieces(net, domain, exact, certify, max_regions)
+    pieces = [p for p, _ in runs]
+    with dask_client(parallel, client) as c:
+        workers = 1 if c is None else _n_workers(c)
+        n_tasks = max(1, tasks_per_worker * workers)
+        # the master: the serial engine, until there are two cells per first task or the first
+        # layer is done (later layers cost more per cell; the tasks' own splits take over)
+        jobs = []
+        per_piece = math.ceil(n_tasks / len(runs))
+        for k, (piece, state) in enumerate(runs):
+            try:
+                _master(piece.problem, state, 2 * per_piece)
+            except _Uncertain:  # a decision too close to call: this piece runs in rationals
+                d = piece.problem.d
+                x_stages, lo, hi, halfspaces = piece.problem.exact_input
+                problem, state = refine_start(x_stages, d, lo, hi, halfspaces=halfspaces,
+                                              max_cells=max_regions, exact=True)
+                pieces[k] = piece = _Piece(problem, piece.to_found)
+                _master(problem, state, 2 * per_piece)
+            for s in refine_split(state, per_piece):
+                jobs.append((k, s, want, exact, split_cells, split_work, parts))
+        running = [0] * len(pieces)  # cells found so far per piece (disjoint within a piece)
+        log = {"master_tasks": len(jobs), "tasks": 0, "splits": 0, "cpu": [], "wall": [], "cells": []}
+
+        def on_result(value):
+            log["tasks"] += 1
+            log["cpu"].append(value.info["cpu"])
+            log["wall"].append(value.info["wall"])
+            if isinstance(value, Spawn):
+                log["splits"] += 1
+                log["cells"].append(0)
+                return
+            log["cells"].append(value.cells)
+            running[value.piece] += value.cells
+            if max_regions is not None and running[value.piece] > max_regions:
+                raise RegionLimitError(
+                    f"more than max_regions={max_regions} regions ({running[value.piece]} cells so far)"
+                )
+
+        leaves = map_tasks(
+            _engine_task, jobs, client=c, progress=progress, shared=(pieces,), on_result=on_result
+        )
+    if stats is not None:
+        stats.update(log, workers=workers)
+    return leaves, join, stages, A_dom, b_dom
+
+
+#: default ``split_work`` (vertex-list entries cut by a task before it splits): about 0.4 s of
+#: float work on one core in 6-D, 0.15 s in 4-D; exact tasks get 1/16 of it
+_SPLIT_WORK = 1 << 20
 
 
 def count_parallel(
@@ -326,12 +550,22 @@ def count_parallel(
     progress: bool = False,
     parallel: str | None = "local",
     client: Any = None,
-    pieces_per_worker: int = 2,
+    tasks_per_worker: int = 4,
+    split_cells: int | None = None,
+    split_work: int | None = _SPLIT_WORK,
+    parts: int = 2,
+    stats: dict | None = None,
 ) -> int:
     """:func:`~tropnet.count_linear_regions` on Dask; the same number as the serial call.
 
-    ``parallel=None`` runs the pieces one after another in this process (to check the
-    partition; no dask needed).
+    The serial engine runs until there are ``2 x tasks_per_worker`` cells per worker (or its
+    first layer is done), which are split into ``tasks_per_worker`` tasks per worker (at most
+    fewer when there are fewer cells); a task that passes ``split_cells``
+    cells or has cut more than ``split_work`` vertex-list entries (summed over its units, a
+    deterministic measure of its cost) returns its state split into ``parts`` new
+    tasks.  ``parallel=None`` runs the tasks one after another in this process (no dask
+    needed).  ``stats``, a dict, receives the number of tasks and splits and each task's CPU
+    and wall time.
 
     >>> import tropnet
     >>> count_parallel(tropnet.random_mlp([2, 6, 1], seed=3), kind="activation", parallel=None)
@@ -341,36 +575,57 @@ def count_parallel(
 
     _check_kind(kind)
     net = as_network(obj)
+    kw = dict(max_regions=max_regions, progress=progress, parallel=parallel, client=client,
+              tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_work=split_work,
+              parts=parts, stats=stats)
     if kind == "linear":
-        found = _found_parallel(
-            net, domain, exact, max_regions, progress, parallel, client, pieces_per_worker
-        )
-        return len(build_region_set(found, kind))
-    with dask_client(parallel, client) as c:
-        pieces = _pieces_for(net, domain, c, pieces_per_worker if c is not None else 2)
-        jobs = [(p, exact, max_regions, exact) for p in pieces]
-        parts = map_tasks(_count_task, jobs, client=c, progress=progress, shared=(net,))
-    parts = [p for p in parts if len(p)]
-    if not parts:
+        return len(build_region_set(_found_parallel(net, domain, exact, **kw), kind))
+    if net.input_dim > _hrep_dim():
+        return len(_found_parallel(net, domain, exact, **kw))
+    # an exact count needs no exact geometry: the certified float pass decides it
+    leaves, join, *_ = _enumerate(net, domain, exact=exact, certify=exact, want="count", **kw)
+    if join:  # pieces of R^n: a cell met by several facets is one pattern
+        rows = [leaf.value for leaf in leaves if len(leaf.value)]
+        total = len(np.unique(row_keys(np.vstack(rows)))) if rows else 0
+    else:  # the tasks' cells are disjoint
+        total = sum(leaf.value for leaf in leaves)
+    if total == 0:
         raise ValueError("the domain has no interior")
-    total = len(np.unique(row_keys(np.vstack(parts))))
     _check_limit(total, max_regions)
     return int(total)
 
 
-def _found_parallel(net, domain, exact, max_regions, progress, parallel, client, pieces_per_worker=2):
+def _hrep_dim() -> int:
+    from .regions.refine import HREP_DIM
+
+    return HREP_DIM
+
+
+def _found_parallel(net, domain, exact, *, max_regions, progress, parallel, client, tasks_per_worker,
+                    split_cells, split_work, parts, stats):
     from .regions import api
     from .regions.refine import stages_from_network
 
-    n = net.input_dim
-    with dask_client(parallel, client) as c:
-        pieces = _pieces_for(net, domain, c, pieces_per_worker if c is not None else 2)
-        jobs = [(p, exact, max_regions, False) for p in pieces]
-        parts = map_tasks(_piece_found, jobs, client=c, progress=progress, shared=(net,))
-    dom = api._domain(domain, n, exact)
-    A, b = api.domain_rows(dom, n, exact)
-    found = api.join_pieces(parts, stages_from_network(net, exact=exact), n, exact, A, b)
+    if net.input_dim > _hrep_dim():  # the H-representation engine: one task, not split
+        found = map_tasks(_whole_found, [(domain, exact, max_regions)], parallel=parallel, client=client,
+                          shared=(net,))[0]
+        found.stages = stages_from_network(net, exact=exact)
+        return found
+    leaves, _, stages, A_dom, b_dom = _enumerate(
+        net, domain, exact=exact, certify=False, want="found", max_regions=max_regions, progress=progress,
+        parallel=parallel, client=client, tasks_per_worker=tasks_per_worker, split_cells=split_cells,
+        split_work=split_work, parts=parts, stats=stats,
+    )
+    found = api.join_pieces([leaf.value for leaf in leaves], stages, net.input_dim, exact, A_dom, b_dom)
     _check_limit(len(found), max_regions)
+    return found
+
+
+def _whole_found(net, domain, exact, max_regions):
+    from .regions.api import find_cells
+
+    found = find_cells(net, domain, exact=exact, max_regions=max_regions)
+    found.stages = None
     return found
 
 
@@ -384,10 +639,16 @@ def regions_parallel(
     progress: bool = False,
     parallel: str | None = "local",
     client: Any = None,
-    pieces_per_worker: int = 2,
+    tasks_per_worker: int = 4,
+    split_cells: int | None = None,
+    split_work: int | None = _SPLIT_WORK,
+    parts: int = 2,
+    stats: dict | None = None,
 ):
     """:func:`~tropnet.linear_regions` on Dask: the same regions as the serial call (in
-    another order; compare them as sets of patterns).
+    another order; compare them as sets of patterns).  The tasks are those of
+    :func:`count_parallel`; they return their cells in the shared-array form, and the driver
+    runs the serial facet/neighbour/merge step over all of them.
 
     >>> import tropnet
     >>> len(regions_parallel(tropnet.random_mlp([2, 6, 1], seed=3), parallel=None))
@@ -397,7 +658,11 @@ def regions_parallel(
 
     _check_kind(kind)
     net = as_network(obj)
-    found = _found_parallel(net, domain, exact, max_regions, progress, parallel, client, pieces_per_worker)
+    found = _found_parallel(
+        net, domain, exact, max_regions=max_regions, progress=progress, parallel=parallel, client=client,
+        tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_work=split_work, parts=parts,
+        stats=stats,
+    )
     return build_region_set(found, kind)
 
 

@@ -34,6 +34,20 @@ every sign it uses is farther from zero than its bound, it took the same branch 
 rational pass everywhere, so its cells and patterns are exact; otherwise the rational pass
 runs.
 
+*Resumable runs.*  :func:`refine` is :func:`refine_start`, :func:`refine_advance` to the end
+and :func:`refine_finish`.  A run can stop at any unit boundary (after a number of cells or an
+amount of work), and its :class:`RefineState` can be split (:func:`refine_split`) into states
+holding disjoint sets of cells, each with only its own vertices; advancing every part to the end
+gives together exactly the cells of the unsplit run, because every unit acts on each cell
+separately.  Two things are global to a step and are then taken per part: the float tolerance's
+scale (the largest value of the unit over the part's cells, floored by the magnitude of the
+terms of the unit's value over the part's vertices, see :class:`RefineState`; it is not the
+whole run's scale, so a part can decide a sliver thinner than ``rtol`` times the unit's range
+differently; exact and certified runs decide every sign exactly and are unaffected), and the
+rule that a unit identically zero on every cell marks no tight constraints (a bookkeeping
+choice that changes which edge search runs, not the cells).  :mod:`tropnet.parallel` runs the
+parts as Dask tasks.
+
 >>> from tropnet import random_mlp
 >>> import numpy as np
 >>> len(enumerate_cells(random_mlp([2, 8, 8, 1], seed=0), -10 * np.ones(2), 10 * np.ones(2)))
@@ -42,6 +56,7 @@ runs.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -53,7 +68,19 @@ from ..networks.layers import GroupMax, LeakyReLU, Linear, Threshold
 from ..networks.network import Network
 from .cells import Cells
 
-__all__ = ["enumerate_cells", "RegionLimitError", "Stage", "stages_from_network"]
+__all__ = [
+    "enumerate_cells",
+    "RegionLimitError",
+    "Stage",
+    "stages_from_network",
+    "RefineProblem",
+    "RefineState",
+    "refine_start",
+    "refine_advance",
+    "refine_split",
+    "refine_finish",
+    "refine_task",
+]
 
 _PAD = np.iinfo(np.int32).max
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -196,6 +223,28 @@ class _Pool:
         self.off = off  # (C + 1,) int64
         self.ids = ids  # (nnz,) int64
         self.pat = pat  # (C, U) int32
+
+    def __getstate__(self) -> dict:
+        # the filled part of the buffers only (a pickled view would carry the whole buffer), and
+        # of Z only the rows still to be read
+        Z = self.Z
+        rows = None if Z is None or self.zlive is None else np.asarray(self.zlive, dtype=np.int64)
+        return {"X": self.X, "T": self.T, "Z": Z if rows is None else Z[rows], "zrows": rows,
+                "zdim": None if Z is None else Z.shape[0], "E": self.E, "off": self.off, "ids": self.ids,
+                "pat": self.pat}
+
+    def __setstate__(self, s: dict) -> None:
+        def own(a):  # Dask may hand back read-only arrays; the pool writes in place
+            return a if a is None or a.flags.writeable else a.copy()
+
+        Z, rows = s["Z"], s.get("zrows")
+        if rows is not None:
+            full = np.zeros((s["zdim"], Z.shape[1]), dtype=Z.dtype)  # rows already cut: never read
+            full[rows] = Z
+            Z = full
+        self._set_vertices(own(s["X"]), own(s["T"]), own(Z), own(s["E"]))
+        self.zlive = rows
+        self.off, self.ids, self.pat = own(s["off"]), own(s["ids"]), own(s["pat"])
 
     # X (V, d) coordinates, T (V, w) int32 tight ids (sorted, padded with _PAD), Z (m, V)
     # current pre-activations, one row per unit: views of growable buffers (capacity doubles
@@ -419,7 +468,6 @@ def refine(
     rtol: float = 1e-9,
     certify: bool = False,
     tight_codes: bool = False,
-    _exact_input: tuple | None = None,
 ) -> Cells:
     """The engine behind :func:`enumerate_cells`, on an internal program (see
     :func:`stages_from_network`); the input is ``d``-dimensional.
@@ -432,28 +480,10 @@ def refine(
     ``tight_codes=True`` (with ``certify=True``) also returns, for every (cell, vertex) entry,
     the ``d`` constraints tight there as ``Cells.vertex_codes`` (see :func:`_codes`), and sends
     *any* undecided sign to the rational pass (whose cells carry no codes) instead of setting
-    single cells aside."""
-    if certify and exact:
-        try:
-            return refine(
-                [_stage_to_float(st) for st in stages],
-                d,
-                _as_float(lo).astype(_CERT),
-                _as_float(hi).astype(_CERT),
-                halfspaces=None
-                if halfspaces is None
-                else (_as_float(halfspaces[0]).astype(_CERT), _as_float(halfspaces[1]).astype(_CERT)),
-                max_cells=max_cells,
-                progress=progress,
-                exact=False,
-                certify=True,
-                tight_codes=tight_codes,
-                _exact_input=(stages, lo, hi, halfspaces),
-            )
-        except _Uncertain:
-            certify = False
-        except _NotDyadic:
-            certify = False
+    single cells aside.
+
+    This is :func:`refine_start`, :func:`refine_advance` to the end and :func:`refine_finish`
+    (the resumable form of the same loop, used by :mod:`tropnet.parallel`)."""
     if d > HREP_DIM:
         if exact or certify:
             raise ValueError(
@@ -461,7 +491,157 @@ def refine(
                 f"2^d box vertices); use exact=False"
             )
         return refine_hrep(stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_cells, rtol=rtol)
-    exact_stages, lo_exact, hi_exact, halfspaces_exact = _exact_input or (None, None, None, None)
+    kw = dict(halfspaces=halfspaces, max_cells=max_cells, exact=exact, rtol=rtol, tight_codes=tight_codes)
+    problem, state = refine_start(stages, d, lo, hi, certify=certify, **kw)
+    try:
+        return _run_to_end(problem, state, progress)
+    except _Uncertain:  # a sign too close to call: the rational pass decides everything
+        problem, state = refine_start(stages, d, lo, hi, certify=False, **kw)
+        return _run_to_end(problem, state, progress)
+
+
+def _run_to_end(problem: RefineProblem, state: RefineState, progress: bool | None) -> Cells:
+    bar = _progress_bar(problem.n_steps, progress)
+    try:
+        refine_advance(problem, state, bar=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return refine_finish(problem, state)
+
+
+# --------------------------------------------------------------------------- resumable runs
+class RefineProblem:
+    """The fixed part of one enumeration (the program in the engine's number type, its
+    constraint ids, the clipping rows, the flags): what every piece of a split run shares,
+    and what :mod:`tropnet.parallel` sends to each worker once.  Made by :func:`refine_start`.
+
+    >>> from tropnet import random_mlp
+    >>> problem, state = refine_start(stages_from_network(random_mlp([2, 3, 1])), 2, -np.ones(2), np.ones(2))
+    >>> problem.d, problem.n_steps
+    (2, 3)
+    """
+
+    def __init__(self, stages, prog, d, clipA, clipb, exact, certify, rtol, max_cells, exact_input,
+                 tight_codes=False):
+        self.stages = stages
+        self.prog = prog
+        self.d = d
+        self.clipA, self.clipb = clipA, clipb
+        self.nclip = 0 if clipA is None else len(clipA)
+        self.exact = exact
+        self.certify = certify
+        self.rtol = rtol
+        self.max_cells = max_cells
+        self.exact_input = exact_input  # (stages, lo, hi, halfspaces) for the certified pass's fallback
+        self.tight_codes = tight_codes  # certified: return Cells.vertex_codes, defer nothing
+        self.n_steps = self.nclip + sum(_units(st) * (st.groups.shape[1] if st.kind == "group" else 1)
+                                        for st in stages)
+
+
+class RefineState:
+    """Where one run of the engine stands: the vertex pool with its cells and patterns, the
+    position (``si``: the stage, ``-1`` while the clipping rows run; ``j``: the next unit or
+    group in it) and the cells the certified pass set aside.  Split with :func:`refine_split`
+    into states holding disjoint sets of cells; pickles (numpy arrays, python-flint rationals
+    in exact mode, ``longdouble`` arrays in certified mode).
+
+    >>> from tropnet import random_mlp
+    >>> problem, state = refine_start(stages_from_network(random_mlp([2, 3, 1])), 2, -np.ones(2), np.ones(2))
+    >>> state.ncells, state.position
+    (1, (-1, 0))
+    """
+
+    def __init__(self, pool: _Pool, si: int = -1, j: int = 0, deferred: list | None = None):
+        self.pool = pool
+        self.si = si
+        self.j = j
+        self.deferred = [] if deferred is None else deferred
+        # A part of a split run (float mode) sees only its own cells, so the scale of its
+        # tolerance (the largest |value| of the unit over its cells) can be far below the whole
+        # run's, down to rounding noise where a unit vanishes on all its cells.  Parts therefore
+        # floor the scale by a bound on the magnitude of the terms that make up each unit's
+        # value over the part's vertices (``floor``, per unit of the current layer, from
+        # _magnitudes): rounding noise stays far below it.
+        self.local = False
+        self.floor: np.ndarray | None = None
+
+    @property
+    def ncells(self) -> int:
+        """The number of cells the state holds."""
+        return self.pool.ncells
+
+    @property
+    def entries(self) -> int:
+        """The total length of its cells' vertex lists (the measure of its size and work)."""
+        return int(self.pool.off[-1])
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """``(stage index, unit index)`` of the next unit (``(-1, r)``: clipping row ``r``)."""
+        return self.si, self.j
+
+
+def _units(st: Stage) -> int:
+    if st.kind in ("threshold", "leaky"):
+        return len(st.idx)
+    if st.kind == "group":
+        return int(st.groups.shape[0])
+    return 0
+
+
+def refine_start(
+    stages: list[Stage],
+    d: int,
+    lo: Any,
+    hi: Any,
+    *,
+    halfspaces: tuple[Any, Any] | None = None,
+    max_cells: int | None = None,
+    exact: bool = False,
+    rtol: float = 1e-9,
+    certify: bool = False,
+    tight_codes: bool = False,
+) -> tuple[RefineProblem, RefineState]:
+    """The problem and the initial state (one cell: the box) of a run of :func:`refine`.
+
+    ``certify=True`` with ``exact=True`` starts the certified float pass when every input is
+    a float (else the rational pass); :func:`refine_advance` then raises ``_Uncertain`` on a
+    decision too close to call, and the caller falls back to the rational pass.
+    ``tight_codes`` is that of :func:`refine`.
+
+    >>> from tropnet import random_mlp
+    >>> problem, state = refine_start(stages_from_network(random_mlp([2, 3, 1])), 2, -np.ones(2), np.ones(2))
+    >>> refine_advance(problem, state)
+    True
+    >>> len(refine_finish(problem, state))
+    2
+    """
+    if d > HREP_DIM:
+        raise ValueError(f"the vertex engine runs in input dimension <= {HREP_DIM}, got {d}")
+    if certify and exact:
+        try:
+            return _start(
+                [_stage_to_float(st) for st in stages],
+                d,
+                _as_float(lo).astype(_CERT),
+                _as_float(hi).astype(_CERT),
+                None
+                if halfspaces is None
+                else (_as_float(halfspaces[0]).astype(_CERT), _as_float(halfspaces[1]).astype(_CERT)),
+                max_cells,
+                False,
+                rtol,
+                True,
+                (stages, lo, hi, halfspaces),
+                tight_codes,
+            )
+        except _NotDyadic:
+            pass
+    return _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, False, None)
+
+
+def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact_input, tight_codes=False):
     if exact:
         lo = np.array([Fraction(v) for v in np.asarray(lo, dtype=object).ravel()], dtype=object)
         hi = np.array([Fraction(v) for v in np.asarray(hi, dtype=object).ravel()], dtype=object)
@@ -505,69 +685,267 @@ def refine(
     )
     if certify:
         pool._set_vertices(pool.X, pool.T, None, np.zeros((len(pool.X), 2), dtype=_CERT))
-        stages_f = stages
-    eng = _Engine(pool, prog, exact, rtol, max_cells, certify=certify)
-    eng.defer = not tight_codes
+    problem = RefineProblem(stages, prog, d, clipA, clipb, exact, certify, rtol, max_cells, exact_input,
+                            tight_codes)
+    return problem, RefineState(pool)
 
-    n_steps = nclip + sum(
-        len(st.idx) if st.kind in ("threshold", "leaky") else int(st.groups.shape[0] * st.groups.shape[1])
-        for st in stages
-        if st.kind != "affine"
-    )
-    bar = _progress_bar(n_steps, progress)
-    try:
-        for r in range(nclip):
-            s = (pool.X.dot(clipA[r]) - clipb[r])[pool.ids]
-            err = None
-            if certify:
-                a1 = float(np.abs(clipA[r]).sum())
-                mag = (np.abs(pool.X).dot(np.abs(clipA[r])) + abs(clipb[r]))[pool.ids]
-                err = _SAFE * (a1 * pool.E[pool.ids, 0] + gamma(d + 1) * mag)
-            eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None, err=err)
-            if pool.ncells == 0:
-                break
+
+def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
+    p = problem
+    eng = _Engine(state.pool, p.prog, p.exact, p.rtol, p.max_cells, certify=p.certify)
+    eng.deferred = state.deferred
+    eng.defer = not p.tight_codes
+    return eng
+
+
+def _settle(problem: RefineProblem, state: RefineState) -> bool:
+    """Move the position past finished layers and affine stages; ``True`` when no unit is left."""
+    pool = state.pool
+    if pool.ncells == 0:
+        state.si, state.j = len(problem.stages), 0
+        return True
+    if state.si < 0:
+        if state.j < problem.nclip:
+            return False
+        state.si, state.j = 0, 0
+    while state.si < len(problem.stages):
+        st = problem.stages[state.si]
+        if state.j < _units(st):
+            return False
+        if pool.Z is not None:
+            pool.set_Z(None)  # the layer is done
+        state.floor = None
+        state.si, state.j = state.si + 1, 0
+    return True
+
+
+def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None:
+    """Cut every cell of ``state`` by its next unit (or clipping row, or group)."""
+    pool, prog, d = state.pool, problem.prog, problem.d
+    certify = problem.certify
+    if state.si < 0:
+        r = state.j
+        clipA, clipb = problem.clipA, problem.clipb
+        s = (pool.X.dot(clipA[r]) - clipb[r])[pool.ids]
+        err = None
+        if certify:
+            a1 = float(np.abs(clipA[r]).sum())
+            mag = (np.abs(pool.X).dot(np.abs(clipA[r])) + abs(clipb[r]))[pool.ids]
+            err = _SAFE * (a1 * pool.E[pool.ids, 0] + gamma(d + 1) * mag)
+        eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None, err=err)
+        state.j += 1
+        if pool.ncells:
             _tick(bar)
-        for si, st in enumerate(stages):
-            if pool.ncells == 0:
-                break
-            if st.kind == "affine":
-                continue
-            pool.compact()
-            if certify:
-                Z, ez = _forward_with_error(stages_f[:si], pool.X, pool.E[:, 0])
-                pool.set_Z(Z)
-                pool.E[:, 1] = ez
-            else:
-                pool.set_Z(forward_stages(stages[:si], pool.X))
-            base, col = prog.unit_base[si], prog.col_base[si]
-            if st.kind in ("threshold", "leaky"):
-                for j, u in enumerate(st.idx):
-                    level = st.param if st.kind == "threshold" else 0
-                    s = pool.Z[u][pool.ids] - level
-                    err = _SAFE * (pool.E[pool.ids, 1] + _U * np.abs(s)) if certify else None
-                    eng.zcols = pool.zlive = np.asarray(st.idx[j + 1 :], dtype=np.int64)
-                    eng.step(
-                        s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err
-                    )
-                    _tick(bar)
-            else:
-                G, k = st.groups.shape
-                eng.zcols = pool.zlive = None
-                for g in range(G):
-                    eng.group(st.groups[g], col + g, base + g * k * k, k)
-                    _tick(bar, k)
-            pool.set_Z(None)
-    finally:
-        if bar is not None:
-            bar.close()
-    out = eng.result()
-    if certify and tight_codes:
-        out = _codes(eng, out)
-    if certify and eng.deferred:
-        out = _resolve_deferred(
-            out, eng.deferred, exact_stages, d, lo_exact, hi_exact, halfspaces_exact, max_cells, progress
-        )
+        return
+    si, j = state.si, state.j
+    st = problem.stages[si]
+    if pool.Z is None:  # a new layer: the pre-activations of the current vertices
+        pool.compact()
+        if certify:
+            Z, ez = _forward_with_error(problem.stages[:si], pool.X, pool.E[:, 0])
+            pool.set_Z(Z)
+            pool.E[:, 1] = ez
+        else:
+            pool.set_Z(forward_stages(problem.stages[:si], pool.X))
+    base, col = prog.unit_base[si], prog.col_base[si]
+    local = state.local and not (problem.exact or certify)
+    if local and state.floor is None:
+        state.floor = _magnitudes(problem.stages[:si], pool.X)
+    if st.kind in ("threshold", "leaky"):
+        u = st.idx[j]
+        level = st.param if st.kind == "threshold" else 0
+        if local:
+            eng.scale_floor = float(state.floor[u]) + abs(float(level))
+        s = pool.Z[u][pool.ids] - level
+        err = _SAFE * (pool.E[pool.ids, 1] + _U * np.abs(s)) if certify else None
+        eng.zcols = pool.zlive = np.asarray(st.idx[j + 1 :], dtype=np.int64)
+        eng.step(s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err)
+        _tick(bar)
+    else:
+        k = st.groups.shape[1]
+        eng.zcols = pool.zlive = None
+        if local:
+            eng.scale_floor = 2 * float(state.floor[st.groups[j]].max())
+        eng.group(st.groups[j], col + j, base + j * k * k, k)
+        _tick(bar, k)
+    state.j += 1
+
+
+def _magnitudes(stages: list[Stage], X: np.ndarray) -> np.ndarray:
+    """Per entry of the program's current vector, a bound on the magnitude of the terms summed
+    to compute it at the points ``X`` (``|W| m + |b|`` through the affine maps, from the largest
+    ``|x_i|``): the scale of the rounding error in the float pre-activations.  Vector
+    arithmetic only, so it costs nothing next to a layer."""
+    m = np.abs(X).max(axis=0).astype(np.float64) if len(X) else np.zeros(X.shape[1])
+    for st in stages:
+        if st.kind == "affine":
+            m = np.abs(np.asarray(st.W, dtype=np.float64)).dot(m) + np.abs(np.asarray(st.b, dtype=np.float64))
+        elif st.kind == "threshold":
+            m = m.copy()
+            m[st.idx] = np.maximum(m[st.idx], abs(float(st.param)))
+        elif st.kind == "leaky":
+            m = m.copy()
+            m[st.idx] *= max(1.0, abs(float(st.param)))
+        else:
+            g = m[st.groups].max(axis=1)
+            m = np.concatenate([g, m[st.idx]]) if len(st.idx) else g
+    return m
+
+
+def refine_advance(
+    problem: RefineProblem,
+    state: RefineState,
+    *,
+    max_cells: int | None = None,
+    max_work: int | None = None,
+    bar: Any = None,
+) -> bool:
+    """Run units on ``state`` until none is left (``True``) or, at a unit boundary after the
+    clipping rows and after at least one unit, the state holds more than ``max_cells`` cells or
+    this call has done more than ``max_work`` work (``False``: continue it, or split it).  The
+    work of a unit is the length of the vertex lists it cuts (:attr:`RefineState.entries`), a
+    deterministic measure of its cost: a stopped state is the same on every run and machine.
+
+    >>> from tropnet import random_mlp
+    >>> problem, state = refine_start(stages_from_network(random_mlp([2, 8, 1])), 2, -np.ones(2), np.ones(2))
+    >>> refine_advance(problem, state, max_cells=4), state.ncells > 4
+    (False, True)
+    """
+    eng = _engine(problem, state)
+    work = 0
+    while not _settle(problem, state):
+        if work and state.si >= 0:
+            if max_cells is not None and state.ncells > max_cells:
+                return False
+            if max_work is not None and work > max_work:
+                return False
+        work += max(1, state.entries)
+        _unit(problem, state, eng, bar)
+    return True
+
+
+def refine_split(state: RefineState, parts: int) -> list[RefineState]:
+    """``state`` as up to ``parts`` states holding disjoint runs of its cells, balanced by the
+    total length of their vertex lists; each keeps only its own cells' vertices.  Advancing
+    every part to the end gives, together, the cells of the unsplit run (the units act on every
+    cell separately).  Cells the certified pass set aside go with the first part.
+
+    >>> from tropnet import random_mlp
+    >>> problem, state = refine_start(stages_from_network(random_mlp([2, 8, 1])), 2, -np.ones(2), np.ones(2))
+    >>> _ = refine_advance(problem, state, max_cells=4)
+    >>> parts = refine_split(state, 2)
+    >>> sum(p.ncells for p in parts) == state.ncells
+    True
+    """
+    pool = state.pool
+    C = pool.ncells
+    if C == 0:  # nothing to share out (cells set aside by the certified pass stay with it)
+        return [state]
+    k = max(1, min(int(parts), C))
+    total = int(pool.off[-1])
+    # the cell boundary nearest to each equal share of the entries, inside (0, C): two parts at least
+    target = total * np.arange(1, k) / k
+    cuts = np.clip(np.searchsorted(pool.off, target), 1, C - 1)
+    nearer = np.abs(pool.off[cuts - 1] - target) < np.abs(pool.off[cuts] - target)
+    cuts = np.clip(cuts - nearer, 1, C - 1)
+    bounds = np.unique(np.r_[0, cuts, C])
+    out = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        e0, e1 = pool.off[a], pool.off[b]
+        used, inv = np.unique(pool.ids[e0:e1], return_inverse=True)  # sorted: vertex order kept
+        sub = _Pool(pool.X[used], pool.T[used], pool.off[a : b + 1] - e0, inv.ravel().astype(np.int64),
+                    pool.pat[a:b].copy())
+        sub._set_vertices(sub.X, sub.T, None if pool.Z is None else pool.Z[:, used],
+                          None if pool.E is None else pool.E[used])
+        sub.zlive = pool.zlive
+        part = RefineState(sub, state.si, state.j, list(state.deferred) if not out else [])
+        part.local = True
+        out.append(part)
     return out
+
+
+def refine_finish(problem: RefineProblem, state: RefineState) -> Cells:
+    """The cells of a finished state (see :func:`refine_advance`), as :func:`refine` returns
+    them; the certified pass's deferred cells are enumerated by the rational pass.
+
+    >>> from tropnet import random_mlp
+    >>> st = stages_from_network(random_mlp([2, 8, 1], seed=2))
+    >>> problem, state = refine_start(st, 2, -np.ones(2), np.ones(2))
+    >>> _ = refine_advance(problem, state, max_cells=4)
+    >>> parts = refine_split(state, 3)
+    >>> [refine_advance(problem, p) for p in parts]
+    [True, True, True]
+    >>> sum(len(refine_finish(problem, p)) for p in parts) == len(refine(st, 2, -np.ones(2), np.ones(2)))
+    True
+    """
+    eng = _engine(problem, state)
+    out = eng.result()
+    if problem.certify and problem.tight_codes:
+        out = _codes(eng, out)  # _Uncertain when some entry is not simple
+    if problem.certify and state.deferred:
+        stages, lo, hi, halfspaces = problem.exact_input
+        d, limit = problem.d, problem.max_cells
+        out = _resolve_deferred(out, state.deferred, stages, d, lo, hi, halfspaces, limit, False)
+    return out
+
+
+def refine_task(
+    problem: RefineProblem,
+    state: RefineState,
+    *,
+    max_cells: int | None = None,
+    max_work: int | None = None,
+    parts: int = 2,
+) -> list[RefineState] | Cells:
+    """One task of a split run: advance ``state`` (see :func:`refine_advance`); when it stops
+    early, return it split into ``parts`` states (:func:`refine_split`), else its cells
+    (:func:`refine_finish`).
+
+    A certified pass that meets a decision too close to call retries the task's cells in two
+    halves (returned as states), and a single cell goes to the rational pass inside the
+    exact polytope its decided units define: exact, whatever happens.
+
+    >>> from tropnet import random_mlp
+    >>> st = stages_from_network(random_mlp([2, 8, 1], seed=2))
+    >>> problem, state = refine_start(st, 2, -np.ones(2), np.ones(2))
+    >>> len(refine_task(problem, state, max_cells=4, parts=3))
+    3
+    """
+    backup = None
+    if problem.certify:
+        _settle(problem, state)
+        backup = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        done = refine_advance(problem, state, max_cells=max_cells, max_work=max_work)
+    except _Uncertain:
+        state = pickle.loads(backup)
+        if state.ncells > 1:
+            return refine_split(state, 2)
+        stages, lo, hi, halfspaces = problem.exact_input
+        pending = list(state.deferred) + [(state.pool.pat.copy(), _decided_columns(problem, state))]
+        empty = Cells(
+            patterns=np.zeros((0, problem.prog.ncols), dtype=np.int32),
+            points=np.zeros((0, problem.d)),
+            vertex_coords=np.zeros((0, problem.d)),
+            vertex_offsets=np.zeros(1, dtype=np.int64),
+            vertex_ids=np.zeros(0, dtype=np.int64),
+        )
+        d, limit = problem.d, problem.max_cells
+        return _resolve_deferred(empty, pending, stages, d, lo, hi, halfspaces, limit, False)
+    if done:
+        return refine_finish(problem, state)
+    return refine_split(state, parts)
+
+
+def _decided_columns(problem: RefineProblem, state: RefineState) -> int:
+    """The number of leading pattern columns a (settled) state has decided."""
+    if state.si < 0:
+        if state.j:
+            raise ValueError("a state inside the clipping rows has no pattern polytope")
+        return 0
+    if state.si >= len(problem.stages):
+        return problem.prog.ncols
+    return problem.prog.col_base[state.si] + state.j
 
 
 _CERT = CERT_DTYPE
@@ -898,6 +1276,7 @@ class _Engine:
         self.deferred: list = []  # (patterns, column) of cells set aside by the certified pass
         self.zcols: np.ndarray | None = None  # pre-activation columns still needed (None: all)
         self.group_step: tuple[int, int] | None = None  # (column, member) of the group step running
+        self.scale_floor = 0.0  # float mode: least scale of the tolerance (split runs, see RefineState)
         self.p = pool
         self.prog = prog
         self.exact = exact
@@ -910,7 +1289,7 @@ class _Engine:
             eps = 0
         else:
             scale = float(np.abs(s).max()) if len(s) else 0.0
-            eps = self.rtol * scale
+            eps = self.rtol * max(scale, self.scale_floor)
         return (s > eps).astype(np.int8) - (s < -eps).astype(np.int8)
 
     def _valid(self, Tg: np.ndarray, cells: np.ndarray) -> np.ndarray:
