@@ -1,6 +1,7 @@
 """The n-D engine: agreement with the 2D engine, limits, bad input."""
 
 import importlib.util
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -166,7 +167,15 @@ def test_high_dimension_counts_use_the_hrep_engine():
     assert len(rs) == 8 and all(len(r.b) >= 26 + 1 for r in rs)
 
 
-def test_high_dimension_exact_is_refused_not_approximated():
+def test_exact_above_the_hrep_dimension_uses_the_exact_vertex_engine():
+    # 13 inputs: float runs take the H-representation engine, exact ones the vertex engine
     net = random_mlp([13, 3, 1], seed=0)
+    assert count_linear_regions(net, Box(-100, 100), kind="activation", exact=True) == 8
+    rs = tropnet.linear_regions(net, Box(-100, 100), exact=True)
+    assert len(rs) == 8 and all(isinstance(v, Fraction) for v in rs[0].b)
+
+
+def test_very_high_dimension_exact_is_refused_not_approximated():
+    net = random_mlp([17, 2, 1], seed=0)
     with pytest.raises(ValueError, match="exact"):
-        count_linear_regions(net, Box(-100, 100), kind="activation", exact=True)
+        count_linear_regions(net, Box(-1, 1), kind="activation", exact=True)

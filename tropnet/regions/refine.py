@@ -468,6 +468,7 @@ def refine(
     rtol: float = 1e-9,
     certify: bool = False,
     tight_codes: bool = False,
+    _preset: dict | None = None,
 ) -> Cells:
     """The engine behind :func:`enumerate_cells`, on an internal program (see
     :func:`stages_from_network`); the input is ``d``-dimensional.
@@ -477,21 +478,18 @@ def refine(
     decision clears its bound, the cells (patterns) are exactly those of the rational pass,
     and the float cells are returned.  Otherwise the rational pass runs.
 
-    ``tight_codes=True`` (with ``certify=True``) also returns, for every (cell, vertex) entry,
-    the ``d`` constraints tight there as ``Cells.vertex_codes`` (see :func:`_codes`), and sends
-    *any* undecided sign to the rational pass (whose cells carry no codes) instead of setting
-    single cells aside.
+    ``tight_codes=True`` (with ``exact=True``) also returns, for every (cell, vertex) entry,
+    the ``d`` constraints tight there as ``Cells.vertex_codes`` (see :func:`_codes`) when every
+    vertex is simple: always after the certified pass (the cells it sets aside are enumerated
+    by the rational pass with their decided units fixed, so that every hyperplane stays one
+    constraint), and after the rational pass when its vertices are.
 
     This is :func:`refine_start`, :func:`refine_advance` to the end and :func:`refine_finish`
     (the resumable form of the same loop, used by :mod:`tropnet.parallel`)."""
-    if d > HREP_DIM:
-        if exact or certify:
-            raise ValueError(
-                f"exact enumeration in dimension {d} > {HREP_DIM} is not supported (the vertex engine needs "
-                f"2^d box vertices); use exact=False"
-            )
+    if d > HREP_DIM and not (exact or certify):
         return refine_hrep(stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_cells, rtol=rtol)
-    kw = dict(halfspaces=halfspaces, max_cells=max_cells, exact=exact, rtol=rtol, tight_codes=tight_codes)
+    kw = dict(halfspaces=halfspaces, max_cells=max_cells, exact=exact, rtol=rtol, tight_codes=tight_codes,
+              preset=_preset)
     problem, state = refine_start(stages, d, lo, hi, certify=certify, **kw)
     try:
         return _run_to_end(problem, state, progress)
@@ -534,7 +532,8 @@ class RefineProblem:
         self.rtol = rtol
         self.max_cells = max_cells
         self.exact_input = exact_input  # (stages, lo, hi, halfspaces) for the certified pass's fallback
-        self.tight_codes = tight_codes  # certified: return Cells.vertex_codes, defer nothing
+        self.tight_codes = tight_codes  # exact runs: return Cells.vertex_codes (vertices simple)
+        self.preset: dict = {}  # pattern column -> value of units fixed in advance (not cut)
         self.n_steps = self.nclip + sum(_units(st) * (st.groups.shape[1] if st.kind == "group" else 1)
                                         for st in stages)
 
@@ -602,13 +601,15 @@ def refine_start(
     rtol: float = 1e-9,
     certify: bool = False,
     tight_codes: bool = False,
+    preset: dict | None = None,
 ) -> tuple[RefineProblem, RefineState]:
     """The problem and the initial state (one cell: the box) of a run of :func:`refine`.
 
     ``certify=True`` with ``exact=True`` starts the certified float pass when every input is
     a float (else the rational pass); :func:`refine_advance` then raises ``_Uncertain`` on a
     decision too close to call, and the caller falls back to the rational pass.
-    ``tight_codes`` is that of :func:`refine`.
+    ``tight_codes`` is that of :func:`refine`; ``preset`` maps pattern columns to fixed values:
+    those units are not cut (the caller's ``halfspaces`` confine the box to their sides).
 
     >>> from tropnet import random_mlp
     >>> problem, state = refine_start(stages_from_network(random_mlp([2, 3, 1])), 2, -np.ones(2), np.ones(2))
@@ -617,8 +618,12 @@ def refine_start(
     >>> len(refine_finish(problem, state))
     2
     """
-    if d > HREP_DIM:
-        raise ValueError(f"the vertex engine runs in input dimension <= {HREP_DIM}, got {d}")
+    if d > EXACT_MAX_DIM or (d > HREP_DIM and not (exact or certify)):
+        raise ValueError(
+            f"the vertex engine runs in input dimension <= {HREP_DIM} (exact: <= {EXACT_MAX_DIM}; it "
+            f"starts from the 2^d corners of the box), got {d}; above that, float runs use the "
+            "H-representation engine (exact=False)"
+        )
     if certify and exact:
         try:
             return _start(
@@ -635,13 +640,14 @@ def refine_start(
                 True,
                 (stages, lo, hi, halfspaces),
                 tight_codes,
+                preset,
             )
         except _NotDyadic:
             pass
-    return _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, False, None)
+    return _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, False, None, tight_codes, preset)
 
 
-def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact_input, tight_codes=False):
+def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact_input, tight_codes, preset):
     if exact:
         lo = np.array([Fraction(v) for v in np.asarray(lo, dtype=object).ravel()], dtype=object)
         hi = np.array([Fraction(v) for v in np.asarray(hi, dtype=object).ravel()], dtype=object)
@@ -686,7 +692,10 @@ def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact
     if certify:
         pool._set_vertices(pool.X, pool.T, None, np.zeros((len(pool.X), 2), dtype=_CERT))
     problem = RefineProblem(stages, prog, d, clipA, clipb, exact, certify, rtol, max_cells, exact_input,
-                            tight_codes)
+                            tight_codes and (certify or exact))
+    problem.preset = dict(preset or {})
+    for col, value in problem.preset.items():
+        pool.pat[:, col] = value
     return problem, RefineState(pool)
 
 
@@ -694,7 +703,6 @@ def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
     p = problem
     eng = _Engine(state.pool, p.prog, p.exact, p.rtol, p.max_cells, certify=p.certify)
     eng.deferred = state.deferred
-    eng.defer = not p.tight_codes
     return eng
 
 
@@ -739,6 +747,10 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
         return
     si, j = state.si, state.j
     st = problem.stages[si]
+    if prog.col_base[si] + j in problem.preset:  # decided in advance: every cell is on its side
+        state.j += 1
+        _tick(bar, 1 if st.kind != "group" else st.groups.shape[1])
+        return
     if pool.Z is None:  # a new layer: the pre-activations of the current vertices
         pool.compact()
         if certify:
@@ -880,12 +892,17 @@ def refine_finish(problem: RefineProblem, state: RefineState) -> Cells:
     """
     eng = _engine(problem, state)
     out = eng.result()
-    if problem.certify and problem.tight_codes:
-        out = _codes(eng, out)  # _Uncertain when some entry is not simple
+    if problem.tight_codes:
+        try:
+            out = _codes(eng, out)
+        except _Uncertain:  # a non-simple vertex
+            if problem.certify:  # cannot happen after certified decisions: the rational pass decides
+                raise
     if problem.certify and state.deferred:
         stages, lo, hi, halfspaces = problem.exact_input
         d, limit = problem.d, problem.max_cells
-        out = _resolve_deferred(out, state.deferred, stages, d, lo, hi, halfspaces, limit, False)
+        out = _resolve_deferred(out, state.deferred, stages, d, lo, hi, halfspaces, limit, False,
+                                codes=problem.tight_codes)
     return out
 
 
@@ -967,9 +984,16 @@ def _as_float(a):
     return np.asarray(arr, dtype=np.float64)
 
 
-def _resolve_deferred(out: Cells, deferred, stages, d, lo, hi, halfspaces, max_cells, progress) -> Cells:
+def _resolve_deferred(
+    out: Cells, deferred, stages, d, lo, hi, halfspaces, max_cells, progress, codes: bool = False
+) -> Cells:
     """Cells the certified pass set aside, enumerated by the rational pass inside the exact
-    polytope their pattern defines so far (the rows of the units decided before the call)."""
+    polytope their pattern defines so far (the rows of the units decided before the call;
+    those units are not cut again, so that each hyperplane is one constraint).
+
+    With ``codes`` the sub-runs' tight codes are translated back (their clipping rows are the
+    domain's rows, then the decided units'); a sub-run without codes (a non-simple vertex)
+    raises :class:`_Uncertain`, and the caller runs the rational pass on everything."""
     from .merge import maps_and_rows
 
     pats = [out.patterns]
@@ -977,6 +1001,8 @@ def _resolve_deferred(out: Cells, deferred, stages, d, lo, hi, halfspaces, max_c
     Xs = [out.vertex_coords]
     ids = [out.vertex_ids]
     counts = [np.diff(out.vertex_offsets)]
+    vcodes = [out.vertex_codes] if codes else None
+    n0 = 0 if halfspaces is None else len(np.asarray(halfspaces[1], dtype=object).ravel())
     base = len(out.vertex_coords)
     for pat, col in deferred:
         _, _, A, b, flip = maps_and_rows(stages, pat, d, exact=True)
@@ -995,6 +1021,8 @@ def _resolve_deferred(out: Cells, deferred, stages, d, lo, hi, halfspaces, max_c
                 max_cells=max_cells,
                 progress=False,
                 exact=True,
+                tight_codes=codes,
+                _preset={c: int(v) for c, v in enumerate(pat[i, :col])},
             )
             # the sub-run's cells inside this polytope carry its decided pattern entries
             same = (sub.patterns[:, :col] == pat[i, :col]).all(axis=1)
@@ -1005,6 +1033,14 @@ def _resolve_deferred(out: Cells, deferred, stages, d, lo, hi, halfspaces, max_c
             keep_e = np.repeat(same, cnt)
             ids.append(sub.vertex_ids[keep_e] + base)
             counts.append(cnt[same])
+            if codes:
+                if sub.vertex_codes is None:
+                    raise _Uncertain
+                c = sub.vertex_codes[keep_e].copy()
+                r = -2 - c - 2 * d  # the sub-run's clipping row
+                unit = (c < -1) & (r >= n0)
+                c[unit] = flip[i][use][r[unit] - n0]
+                vcodes.append(c)
             base += len(sub.vertex_coords)
     off = np.concatenate([[0], np.cumsum(np.concatenate(counts))]).astype(np.int64)
     return Cells(
@@ -1013,6 +1049,7 @@ def _resolve_deferred(out: Cells, deferred, stages, d, lo, hi, halfspaces, max_c
         vertex_coords=np.vstack(Xs),
         vertex_offsets=off,
         vertex_ids=np.concatenate(ids).astype(np.int64),
+        vertex_codes=np.vstack(vcodes) if codes else None,
     )
 
 
@@ -1128,6 +1165,9 @@ def _stage_to_q(st: Stage) -> Stage:
 
 #: Above this input dimension the H-representation engine (one LP per cell and unit) runs.
 HREP_DIM = 12
+#: Exact runs use the vertex engine (exact decisions) up to this input dimension and are
+#: refused above it (the engine starts from the 2^d corners of the box).
+EXACT_MAX_DIM = 16
 
 
 def refine_hrep(
@@ -1272,7 +1312,6 @@ class _Engine:
         certify: bool = False,
     ):
         self.certify = certify
-        self.defer = True  # set undecided cells aside (else the whole run goes to the rational pass)
         self.deferred: list = []  # (patterns, column) of cells set aside by the certified pass
         self.zcols: np.ndarray | None = None  # pre-activation columns still needed (None: all)
         self.group_step: tuple[int, int] | None = None  # (column, member) of the group step running
@@ -1366,7 +1405,7 @@ class _Engine:
             if skip is not None:
                 unc &= ~skip[ecell]
             if unc.any():
-                if clip or col is None or not self.defer:
+                if clip or col is None:
                     raise _Uncertain
                 # cells with a sign too close to call are set aside for the rational pass
                 bad = np.zeros(p.ncells, dtype=bool)
