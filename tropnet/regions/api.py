@@ -37,10 +37,13 @@ rational pass, so its cells are the exact cells, and every vertex is simple.  Th
   centroid is used), and exact vertices are solved from their tight facets on demand
   (``Region.vertices()``, ``volume()``).  Measured: 2.6-5x the float time.
 
-Any decision too close to call (a tie, a sliver, a vertex on several hyperplanes, a
-non-dyadic input) sends the computation to the rational pass, which runs the same algorithm
-in python-flint rationals with exact zero tests and decides facets from exact vertex
-incidences (20-50x the float time).  Float mode decides ties with the relative tolerance
+A decision too close to call sets its cell aside: the rational pass enumerates it inside its
+exact polytope, with the units decided so far fixed, so its vertices keep their tight
+constraints too.  A non-dyadic input, or a vertex on more than ``d`` hyperplanes (ties,
+coincident or parallel rows), sends the whole computation to the rational pass, which runs
+the same algorithm in python-flint rationals with exact zero tests; when its vertices are
+simple the facets still come from their tight constraints, else from exact vertex incidences
+(20-50x the float time).  Float mode decides ties with the relative tolerance
 documented in :mod:`tropnet.regions.refine`: it can merge cells thinner than about ``1e-9``
 times a unit's range into a neighbour (so counts can be too low, and linear regions merged
 wrongly), which ``exact=True`` never does.
