@@ -343,7 +343,7 @@ def _pieces(net, domain: Any, exact: bool, certify: bool, max_regions: int | Non
     bounding box clipped by its rows; all of R^n or an unbounded polyhedron: the 2n + 1 facets
     of the homogenised cube, whose cells must be joined by pattern, ``join=True``)."""
     from .regions import api
-    from .regions.refine import Stage, refine_start, stages_from_network
+    from .regions.refine import refine_start, stages_from_network
 
     n = net.input_dim
     dom = api._domain(domain, n, exact)
@@ -372,36 +372,9 @@ def _pieces(net, domain: Any, exact: bool, certify: bool, max_regions: int | Non
             runs, join = bounded(lo, hi, (dom[1], dom[2]))
             return runs, join, stages, A_dom, b_dom
     # the facets of the homogenised cube, as in api._homogeneous
-    R = api._radius(net, dom)
-    hstages = stages_from_network(net, exact=exact, homogeneous=True)
-    dt = object if exact else np.float64
-    num = Fraction if exact else float
     runs = []
-    for f in [None] + [(i, s) for i in range(n) for s in (1, -1)]:
-        M = np.zeros((n + 1, n), dtype=dt)
-        M[:] = num(0)
-        m0 = np.zeros(n + 1, dtype=dt)
-        m0[:] = num(0)
-        lo = np.full(n, num(-R), dtype=dt)
-        hi = np.full(n, num(R), dtype=dt)
-        if f is None:
-            for j in range(n):
-                M[j, j] = num(1)
-            m0[n] = num(1)
-        else:
-            i, s = f
-            for col, j in enumerate(j for j in range(n) if j != i):
-                M[j, col] = num(1)
-            M[n, n - 1] = num(1)
-            m0[i] = num(s * R)
-            lo[n - 1] = num(0)
-            hi[n - 1] = num(1)
-        halfspaces = None
-        if dom[0] == "poly":
-            Ah = np.hstack([dom[1], -dom[2][:, None]])  # A x - b t <= 0
-            halfspaces = (Ah.dot(M), -Ah.dot(m0))
-        emb = Stage("affine", W=M, b=m0)
-        problem, state = refine_start([emb] + hstages, n, lo, hi, halfspaces=halfspaces, **kw)
+    for program, lo, hi, halfspaces, M, m0 in api.cube_facets(net, dom, exact):
+        problem, state = refine_start(program, n, lo, hi, halfspaces=halfspaces, **kw)
         runs.append((_Piece(problem, ("facet", M, m0, A_dom, b_dom)), state))
     return runs, True, stages, A_dom, b_dom
 

@@ -85,7 +85,14 @@ from .merge import (
 from .refine import RegionLimitError, Stage, refine, stages_from_network
 from .regionset import RegionSet
 
-__all__ = ["linear_regions", "count_linear_regions", "as_network", "find_cells", "RegionLimitError"]
+__all__ = [
+    "linear_regions",
+    "count_linear_regions",
+    "as_network",
+    "find_cells",
+    "cube_facets",
+    "RegionLimitError",
+]
 
 _KINDS = ("linear", "activation")
 
@@ -423,18 +430,25 @@ def _from_bounded(cells: Cells, stages, n, exact, A, b, box_is_domain: bool = Tr
     )
 
 
-def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=False, codes=False) -> FoundCells:
-    """All of R^n (or an unbounded polyhedron) through the homogenised network on the
-    2n + 1 upper facets of the cube [-R, R]^n x [0, 1]."""
+def cube_facets(net: Network, dom: tuple, exact: bool) -> list[tuple]:
+    """The pieces of a run on all of R^n (or an unbounded polyhedron): the network homogenised
+    (``t f(x / t)`` on ``(x, t)``, ``t >= 0``) on each of the ``2n + 1`` upper facets of the
+    cube ``[-R, R]^n x [0, 1]`` (the top ``t = 1`` is a box of the input space; a side
+    ``x_i = +-R`` reaches infinity at ``t = 0``).  Each is ``(program, lo, hi, halfspaces, M, m0)``:
+    the internal program on the facet's box coordinates ``y`` (``(x, t) = M y + m0``), its box,
+    and the polyhedron's rows in ``y`` (``None`` for all of R^n).
+
+    >>> import tropnet
+    >>> len(cube_facets(tropnet.random_mlp([2, 3, 1]), ("all",), False))
+    5
+    """
+    n = net.input_dim
     R = _radius(net, dom)
     hstages = stages_from_network(net, exact=exact, homogeneous=True)
     dt = object if exact else np.float64
-    num = (lambda v: Fraction(v)) if exact else float
-    facets = [None] + [(i, s) for i in range(n) for s in (1, -1)]
-    pieces, runs = [], []
-    total = 0
-    for f in facets:
-        # embedding (x, t) = M y + m0 of the facet box coordinates y
+    num = Fraction if exact else float
+    out = []
+    for f in [None] + [(i, s) for i in range(n) for s in (1, -1)]:
         M = np.zeros((n + 1, n), dtype=dt)
         M[:] = num(0)
         m0 = np.zeros(n + 1, dtype=dt)
@@ -447,20 +461,27 @@ def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=Fals
             m0[n] = num(1)
         else:
             i, s = f
-            others = [j for j in range(n) if j != i]
-            for col, j in enumerate(others):
+            for col, j in enumerate(j for j in range(n) if j != i):
                 M[j, col] = num(1)
             M[n, n - 1] = num(1)
             m0[i] = num(s * R)
             lo[n - 1] = num(0)
             hi[n - 1] = num(1)
-        emb = Stage("affine", W=M, b=m0)
         halfspaces = None
         if dom[0] == "poly":
-            A, b = dom[1], dom[2]
-            Ah = np.hstack([A, -b[:, None]])  # A x - b t <= 0
+            Ah = np.hstack([dom[1], -dom[2][:, None]])  # A x - b t <= 0
             halfspaces = (Ah.dot(M), -Ah.dot(m0))
-        args = ([emb] + hstages, n, lo, hi)
+        out.append(([Stage("affine", W=M, b=m0)] + hstages, lo, hi, halfspaces, M, m0))
+    return out
+
+
+def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=False, codes=False) -> FoundCells:
+    """All of R^n (or an unbounded polyhedron) through the homogenised network on the
+    2n + 1 upper facets of the cube [-R, R]^n x [0, 1]."""
+    pieces, runs = [], []
+    total = 0
+    for program, lo, hi, halfspaces, M, m0 in cube_facets(net, dom, exact):
+        args = (program, n, lo, hi)
         kw = dict(halfspaces=halfspaces, max_cells=max_regions, progress=progress, exact=exact)
         cells = refine(*args, **kw, certify=certify or codes, tight_codes=codes)
         if len(cells):
