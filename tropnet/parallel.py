@@ -65,7 +65,6 @@ import math
 import os
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -359,17 +358,9 @@ def _pieces(net, domain: Any, exact: bool, certify: bool, max_regions: int | Non
         runs, join = bounded(dom[1], dom[2], None)
         return runs, join, stages, A_dom, b_dom
     if dom[0] == "poly":
-        from .kernels.lp import bounding_box
-
-        bb = bounding_box(np.asarray(dom[1], dtype=np.float64), np.asarray(dom[2], dtype=np.float64))
-        if bb is not None:  # the padding of find_cells
-            lo, hi = bb
-            pad = 1.0 + 0.01 * float(np.max(hi - lo))
-            lo, hi = np.floor(lo - pad), np.ceil(hi + pad)
-            if exact:
-                lo = np.array([Fraction(v) for v in lo], dtype=object)
-                hi = np.array([Fraction(v) for v in hi], dtype=object)
-            runs, join = bounded(lo, hi, (dom[1], dom[2]))
+        box = api.enclosing_box(dom, exact)
+        if box is not None:  # as find_cells
+            runs, join = bounded(box[0], box[1], (dom[1], dom[2]))
             return runs, join, stages, A_dom, b_dom
     # the facets of the homogenised cube, as in api._homogeneous
     runs = []

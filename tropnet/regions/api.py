@@ -91,6 +91,7 @@ __all__ = [
     "as_network",
     "find_cells",
     "cube_facets",
+    "enclosing_box",
     "RegionLimitError",
 ]
 
@@ -323,6 +324,27 @@ def _radius(net: Network, dom) -> float:
     return float(2.0 ** np.ceil(np.log2(r)))
 
 
+def enclosing_box(dom: tuple, exact: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """An integer box strictly containing a bounded polyhedron domain (its bounding box, 2n LPs,
+    padded), or ``None`` when it is unbounded; ``Fraction`` bounds when exact.
+
+    >>> [v.tolist() for v in enclosing_box(("poly", np.array([[1.0], [-1.0]]), np.array([1.0, 0.0])), False)]
+    [[-2.0], [3.0]]
+    """
+    from ..kernels.lp import bounding_box
+
+    bb = bounding_box(np.asarray(dom[1], dtype=np.float64), np.asarray(dom[2], dtype=np.float64))
+    if bb is None:
+        return None
+    lo, hi = bb
+    pad = 1.0 + 0.01 * float(np.max(hi - lo))
+    lo, hi = np.floor(lo - pad), np.ceil(hi + pad)
+    if exact:
+        lo = np.array([Fraction(v) for v in lo], dtype=object)
+        hi = np.array([Fraction(v) for v in hi], dtype=object)
+    return lo, hi
+
+
 def find_cells(
     obj: Any,
     domain: Any = None,
@@ -352,16 +374,9 @@ def find_cells(
     dom = _domain(domain, n, exact)
     stages = stages_from_network(net, exact=exact)
     if dom[0] == "poly":
-        from ..kernels.lp import bounding_box
-
-        bb = bounding_box(np.asarray(dom[1], dtype=np.float64), np.asarray(dom[2], dtype=np.float64))
-        if bb is not None:
-            lo, hi = bb
-            pad = 1.0 + 0.01 * float(np.max(hi - lo))
-            lo, hi = np.floor(lo - pad), np.ceil(hi + pad)
-            if exact:
-                lo = np.array([Fraction(v) for v in lo], dtype=object)
-                hi = np.array([Fraction(v) for v in hi], dtype=object)
+        box = enclosing_box(dom, exact)
+        if box is not None:
+            lo, hi = box
             cells = _run_box(
                 net, stages, n, lo, hi, (dom[1], dom[2]), exact, max_regions, progress, engine, certify, codes
             )
