@@ -20,6 +20,9 @@ alone (marked ``*``).  Columns:
   :class:`RegionSet`: halfspaces, vertices, maps);
 * ``exact`` -- ``count_linear_regions(..., exact=True)`` (one call; only the rows listed
   by ``--exact-rows`` or all with ``--exact-all``);
+* ``linear`` / ``exact-linear`` (the same rows) -- ``linear_regions(net, Box)`` with the
+  default ``kind="linear"`` (halfspaces, maps, adjacency and the merge are all built), float
+  and ``exact=True``, warm medians of 3; the issue's target is exact <= 10x float;
 * ``regioncam`` (0.5.x, float32, 2D only) and ``affinitree`` (box precondition; its
   decision-tree leaves).  relucent (needs gurobipy) and parx (needs Julia) are not installed.
 
@@ -144,6 +147,7 @@ def time_row(widths, args):
     net = tropnet.random_mlp(widths, seed=0)
     fns = contenders(net, widths, args)
     counts, first, samples = {}, {}, {k: [] for k in fns}
+    linear_counts = {}
     for name, fn in fns.items():
         t = time.perf_counter()
         counts[name] = fn()
@@ -163,6 +167,18 @@ def time_row(widths, args):
         counts["exact"] = tropnet.count_linear_regions(net, Box(-R, R), kind="activation", exact=True)
         times["exact"] = time.perf_counter() - t
         slow.add("exact")
+        for name, ex in (("linear", False), ("exact-linear", True)):
+            fn = lambda ex=ex: tropnet.linear_regions(net, Box(-R, R), exact=ex, progress=False)  # noqa: E731
+            fn()
+            ts = []
+            for _ in range(3):
+                t = time.perf_counter()
+                rs = fn()
+                ts.append(time.perf_counter() - t)
+            times[name] = statistics.median(ts)
+            linear_counts[name] = len(rs)
+    if len(set(linear_counts.values())) > 1:
+        raise AssertionError(f"float and exact linear region counts differ: {linear_counts}")
     return counts, times, slow
 
 
@@ -217,7 +233,7 @@ def main():
     print()
     head = ["network", "cells", "count", "engine", "cells-engine", "regions", "regioncam", "affinitree",
             "count/rc", "engine/rc", "cells-engine/rc", "regions/rc", "count/at", "engine/at", "regions/at",
-            "exact", "exact/count"]
+            "exact", "exact/count", "linear", "exact-linear", "exact-linear/linear"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     tiny = tropnet.random_mlp([2, 4, 1], seed=1)  # first calls load code: not part of any row
@@ -243,6 +259,7 @@ def main():
         row += [col("affinitree")] + [ratio(k, "regioncam") for k in ("count", "engine", "cells", "regions")]
         row += [ratio(k, "affinitree") for k in ("count", "engine", "regions")]
         row += [col("exact"), ratio("exact", "count")]
+        row += [col("linear"), col("exact-linear"), ratio("exact-linear", "linear")]
         print("| " + " | ".join(row) + " |", flush=True)
     print()
     print("counts: " + ("every contender agrees on every row" if agree_all else "DISAGREEMENT (see rows)"))

@@ -56,6 +56,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
+from .._quiet import silenced_fd
 from .merge import group_max
 from .scaled import as_int_array, fits_int64, to_scaled
 
@@ -847,7 +848,10 @@ def _decide_with_cdd(L: np.ndarray, known: np.ndarray, undecided: np.ndarray) ->
     rows = [[1, *(Fraction(int(v)) for v in L[i])] for i in idx]
     rows.append([0] * d + [-1])
     G = cdd.gmp.matrix_from_array(rows, rep_type=cdd.RepType.GENERATOR)
-    redundant = cdd.gmp.redundant_rows(G)
+    # cddlib's exact LPs start from a floating-point basis search, which can report cycling on
+    # stderr before the exact pivots take over; the answer is exact either way
+    with silenced_fd(2):
+        redundant = cdd.gmp.redundant_rows(G)
     keep = [int(idx[k]) for k in range(len(idx)) if k not in redundant]
     return np.array(sorted(keep), dtype=np.int64)
 

@@ -36,26 +36,12 @@ def new_highs(presolve: bool = False):
     >>> new_highs().getOptionValue("output_flag")[1]
     False
     """
-    import os
-    import sys
-
     import highspy
 
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no file descriptor 1 (some embedded interpreters)
-        saved = None
-    if saved is not None:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.close(devnull)
-    try:
+    from .._quiet import silenced_fd
+
+    with silenced_fd(1):
         h = highspy.Highs()
-    finally:
-        if saved is not None:
-            os.dup2(saved, 1)
-            os.close(saved)
     h.setOptionValue("output_flag", False)
     if not presolve:
         h.setOptionValue("presolve", "off")

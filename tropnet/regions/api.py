@@ -428,7 +428,7 @@ def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=Fals
     dt = object if exact else np.float64
     num = (lambda v: Fraction(v)) if exact else float
     facets = [None] + [(i, s) for i in range(n) for s in (1, -1)]
-    pieces = []
+    pieces, runs = [], []
     total = 0
     for f in facets:
         # embedding (x, t) = M y + m0 of the facet box coordinates y
@@ -457,21 +457,15 @@ def _homogeneous(net, stages, n, dom, exact, max_regions, progress, certify=Fals
             A, b = dom[1], dom[2]
             Ah = np.hstack([A, -b[:, None]])  # A x - b t <= 0
             halfspaces = (Ah.dot(M), -Ah.dot(m0))
-        left = None if max_regions is None else max_regions
-        cells = refine(
-            [emb] + hstages,
-            n,
-            lo,
-            hi,
-            halfspaces=halfspaces,
-            max_cells=left,
-            progress=progress,
-            exact=exact,
-            certify=certify or codes,
-            tight_codes=codes,
-        )
-        if len(cells) == 0:
-            continue
+        args = ([emb] + hstages, n, lo, hi)
+        kw = dict(halfspaces=halfspaces, max_cells=max_regions, progress=progress, exact=exact)
+        cells = refine(*args, **kw, certify=certify or codes, tight_codes=codes)
+        if len(cells):
+            runs.append((args, kw, M, m0, cells))
+    if codes and any(r[4].vertex_codes is None for r in runs):
+        # one piece needed the rational pass: the joined cells must all have exact vertices
+        runs = [r if r[4].vertex_codes is None else r[:4] + (refine(*r[0], **r[1]),) for r in runs]
+    for _, _, M, m0, cells in runs:
         cells = _no_vertices(cells, n)
         Y = cells.vertex_coords
         Mc, mc = (M, m0) if Y.dtype == object else (M.astype(np.float64), m0.astype(np.float64))
