@@ -5,6 +5,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tropnet
 from tropnet.parallel import Spawn, connect, count_parallel, dask_client, map_tasks, regions_parallel, sweep
@@ -227,10 +229,7 @@ def test_exact_on_all_of_rn_equals_serial(client, widths, seed):
     # exact activation count runs the certified pass in the tasks
     net = tropnet.random_mlp(widths, seed=seed).to_exact()
     for kind in ("activation", "linear"):
-        # the float count as reference for "linear": at main 4051067 the serial exact linear count
-        # of the [3, 4, 3, 1] net is 22 (certified geometry), against 19 from the float count,
-        # the rational-pass geometry and this driver (reported to the lead)
-        serial = tropnet.count_linear_regions(net, kind=kind, exact=kind == "activation")
+        serial = tropnet.count_linear_regions(net, kind=kind, exact=True)  # [3, 4, 3, 1]: 31 and 19
         assert count_parallel(net, kind=kind, exact=True, parallel="dask", client=client, split_cells=3) == serial
     par = regions_parallel(net, kind="activation", exact=True, parallel="dask", client=client, split_cells=3)
     assert _patterns(par) == _patterns(tropnet.linear_regions(net, kind="activation", exact=True))
@@ -267,3 +266,23 @@ def test_degenerate_networks_in_tasks():
                     for split in (1, 2):
                         got = count_parallel(net, dom, kind=kind, exact=exact, parallel=None, split_cells=split)
                         assert got == serial, (kind, exact, dom, split)
+
+
+@settings(max_examples=30)
+@given(data=st.data())
+def test_random_integer_networks_in_tasks_equal_serial(data):
+    # integer weights: many exact ties, the hard case for the float tolerance of a task
+    d = data.draw(st.integers(2, 4))
+    w1, w2 = data.draw(st.integers(2, 5)), data.draw(st.integers(1, 4))
+    ints = st.integers(-2, 2)
+    W1 = data.draw(st.lists(st.lists(ints, min_size=d, max_size=d), min_size=w1, max_size=w1))
+    W2 = data.draw(st.lists(st.lists(ints, min_size=w1, max_size=w1), min_size=w2, max_size=w2))
+    b1 = data.draw(st.lists(st.integers(-1, 1), min_size=w1, max_size=w1))
+    b2 = data.draw(st.lists(st.integers(-1, 1), min_size=w2, max_size=w2))
+    net = tropnet.Network.from_arrays([W1, W2, [[1] * w2]], [b1, b2, [0]])
+    dom = data.draw(st.sampled_from([tropnet.Box(-2, 2), None]))
+    exact = data.draw(st.booleans())
+    kind = data.draw(st.sampled_from(["activation", "linear"]))
+    split = data.draw(st.integers(1, 4))
+    serial = tropnet.count_linear_regions(net, dom, kind=kind, exact=exact)
+    assert count_parallel(net, dom, kind=kind, exact=exact, parallel=None, split_cells=split) == serial
