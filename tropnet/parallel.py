@@ -31,10 +31,12 @@ are cut out on that worker and moved only when another worker runs them.  Back c
 form; the driver then runs the serial facet/neighbour/merge step over all cells at once, so a
 linear region spanning several tasks is joined exactly as in a serial run.
 
-*Exactness.*  Exact tasks run the rational pass; exact activation counts run the certified
-float pass, and a task that meets a decision too close to call retries its cells in halves,
-down to single cells that are enumerated by the rational pass inside their exact polytope —
-never a wrong count.  Float tasks decide near-ties with the relative tolerance of the engine,
+*Exactness.*  Exact activation counts run the certified float pass, and a task that meets a
+decision too close to call retries its cells in halves, down to single cells that are
+enumerated by the rational pass inside their exact polytope — never a wrong count.  Exact
+regions run the certified pass with tight constraint codes (the exact geometry of
+:func:`tropnet.regions.api.build_region_set`); one decision too close to call in any task
+reruns the whole enumeration in the rational pass.  Float tasks decide near-ties with the relative tolerance of the engine,
 whose scale in a task is the largest value of the unit over the *task's* cells, floored by
 the magnitude of the terms that make up the unit's value (so rounding noise never splits a
 cell): not the serial scale, so in near-degenerate cases (a sliver thinner than ``1e-9``
