@@ -36,11 +36,12 @@ decision too close to call retries its cells in halves, down to single cells tha
 enumerated by the rational pass inside their exact polytope — never a wrong count.  Exact
 regions run the certified pass with tight constraint codes (the exact geometry of
 :func:`tropnet.regions.api.build_region_set`); one decision too close to call in any task
-reruns the whole enumeration in the rational pass.  Float tasks decide near-ties with the relative tolerance of the engine,
-whose scale in a task is the largest value of the unit over the *task's* cells, floored by
-the magnitude of the terms that make up the unit's value (so rounding noise never splits a
-cell): not the serial scale, so in near-degenerate cases (a sliver thinner than ``1e-9``
-times the unit's range) a float count can differ from serial; exact mode never does.
+reruns the whole enumeration in the rational pass.  Float tasks decide near-ties with the
+relative tolerance of the engine, whose scale in a task is the largest value of the unit over
+the *task's* cells, floored by the magnitude of the terms that make up the unit's value (so
+rounding noise never splits a cell): not the serial scale, so in near-degenerate cases (a
+sliver thinner than ``1e-9`` times the unit's range) a float count can differ from serial;
+exact mode never does.
 
 *What it buys.*  Measured (``benchmarks/bench_parallel.py``, ``docs/cluster.md``): the tasks
 together take no more CPU than the serial run (their smaller working sets even save 10-30 %
