@@ -286,3 +286,24 @@ def test_random_integer_networks_in_tasks_equal_serial(data):
     split = data.draw(st.integers(1, 4))
     serial = tropnet.count_linear_regions(net, dom, kind=kind, exact=exact)
     assert count_parallel(net, dom, kind=kind, exact=exact, parallel=None, split_cells=split) == serial
+
+
+def test_exact_regions_in_tasks_use_the_certified_geometry():
+    from tropnet.parallel import _found_parallel
+
+    kw = dict(max_regions=None, progress=False, parallel=None, client=None, tasks_per_worker=4,
+              split_cells=5, split_work=None, parts=2, stats=None)
+    net = tropnet.random_mlp([3, 5, 4, 1], seed=9)
+    for dom in (tropnet.Box(-2, 2), None):
+        found = _found_parallel(net, dom, True, **kw)
+        assert found.vert_codes is not None  # every task certified: tight codes, no rational pass
+        kw_act = dict(kind="activation", exact=True)
+        assert _patterns(regions_parallel(net, dom, parallel=None, split_cells=5, **kw_act)) == _patterns(
+            tropnet.linear_regions(net, dom, **kw_act))
+        assert len(regions_parallel(net, dom, exact=True, parallel=None, split_cells=5)) == len(
+            tropnet.linear_regions(net, dom, exact=True))
+    # ties at vertices: the certified pass cannot decide, the whole run goes rational
+    W1 = [[1, 0], [1, 0], [0, 1], [1, 1], [1, -1], [2, 2]]
+    net = tropnet.Network.from_arrays([W1, [[1, -1, 1, 0, 1, -1], [0, 1, 1, 1, 0, 1]], [[1, 1]]])
+    found = _found_parallel(net, tropnet.Box(-3, 3), True, **kw)
+    assert found.vert_codes is None and len(found) == 10

@@ -31,14 +31,17 @@ are cut out on that worker and moved only when another worker runs them.  Back c
 form; the driver then runs the serial facet/neighbour/merge step over all cells at once, so a
 linear region spanning several tasks is joined exactly as in a serial run.
 
-*Exactness.*  Exact tasks run the rational pass; exact activation counts run the certified
-float pass, and a task that meets a decision too close to call retries its cells in halves,
-down to single cells that are enumerated by the rational pass inside their exact polytope —
-never a wrong count.  Float tasks decide near-ties with the relative tolerance of the engine,
-whose scale in a task is the largest value of the unit over the *task's* cells, floored by
-the magnitude of the terms that make up the unit's value (so rounding noise never splits a
-cell): not the serial scale, so in near-degenerate cases (a sliver thinner than ``1e-9``
-times the unit's range) a float count can differ from serial; exact mode never does.
+*Exactness.*  Exact activation counts run the certified float pass, and a task that meets a
+decision too close to call retries its cells in halves, down to single cells that are
+enumerated by the rational pass inside their exact polytope — never a wrong count.  Exact
+regions run the certified pass with tight constraint codes (the exact geometry of
+:func:`tropnet.regions.api.build_region_set`); one decision too close to call in any task
+reruns the whole enumeration in the rational pass.  Float tasks decide near-ties with the
+relative tolerance of the engine, whose scale in a task is the largest value of the unit over
+the *task's* cells, floored by the magnitude of the terms that make up the unit's value (so
+rounding noise never splits a cell): not the serial scale, so in near-degenerate cases (a
+sliver thinner than ``1e-9`` times the unit's range) a float count can differ from serial;
+exact mode never does.
 
 *What it buys.*  Measured (``benchmarks/bench_parallel.py``, ``docs/cluster.md``): the tasks
 together take no more CPU than the serial run (their smaller working sets even save 10-30 %
@@ -336,11 +339,13 @@ class _Piece:
         self.to_found = to_found
 
 
-def _pieces(net, domain: Any, exact: bool, certify: bool, max_regions: int | None):
+def _pieces(net, domain: Any, exact: bool, certify: bool, max_regions: int | None, codes: bool = False):
     """``(pieces, join, stages, A_dom, b_dom)``: the engine runs of a domain, as in
     :func:`tropnet.regions.api.find_cells` (a box: one run; a bounded polyhedron: its padded
     bounding box clipped by its rows; all of R^n or an unbounded polyhedron: the 2n + 1 facets
-    of the homogenised cube, whose cells must be joined by pattern, ``join=True``)."""
+    of the homogenised cube, whose cells must be joined by pattern, ``join=True``).  ``codes``:
+    the certified pass keeping every vertex's tight constraints (exact geometry, see
+    ``find_cells(codes=True)``)."""
     from .regions import api
     from .regions.refine import refine_start, stages_from_network
 
@@ -348,7 +353,7 @@ def _pieces(net, domain: Any, exact: bool, certify: bool, max_regions: int | Non
     dom = api._domain(domain, n, exact)
     stages = stages_from_network(net, exact=exact)
     A_dom, b_dom = api.domain_rows(dom, n, exact)
-    kw = dict(max_cells=max_regions, exact=exact, certify=certify)
+    kw = dict(max_cells=max_regions, exact=exact, certify=certify or codes, tight_codes=codes)
 
     def bounded(lo, hi, halfspaces):
         problem, state = refine_start(stages, n, lo, hi, halfspaces=halfspaces, **kw)
@@ -372,7 +377,7 @@ def _pieces(net, domain: Any, exact: bool, certify: bool, max_regions: int | Non
 
 def _found(cells, piece: _Piece, exact: bool):
     """The cells of one task as FoundCells (without stages; the driver joins them)."""
-    from .regions.api import FoundCells, _from_bounded
+    from .regions.api import FoundCells, _domain_codes, _from_bounded
 
     n = piece.problem.d
     if piece.to_found[0] == "bounded":
@@ -387,7 +392,7 @@ def _found(cells, piece: _Piece, exact: bool):
     infinite = np.logical_or.reduceat(vt[ids] == 0, off[:-1]) if len(ids) else np.zeros(len(cells), bool)
     return FoundCells(
         None, n, exact, cells.patterns, pts[:, :n] / pts[:, n][:, None], ~infinite,
-        off, ids, XH[:, :n], vt, A_dom, b_dom,
+        off, ids, XH[:, :n], vt, A_dom, b_dom, _domain_codes(cells.vertex_codes, n, False),
     )
 
 
@@ -406,16 +411,30 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_work, par
     or has cut more than ``split_work`` vertex-list entries, else its cells as ``want`` says."""
     import time
 
-    from .regions.refine import refine_task
+    from .regions.refine import _Uncertain, refine_advance, refine_finish, refine_split, refine_task
 
     cpu, wall = time.process_time(), time.perf_counter()
     cells_in, entries_in = state.ncells, state.entries
     piece = pieces[index]
+    problem = piece.problem
     budget = split_work
-    if budget is not None and piece.problem.exact:
+    if budget is not None and problem.exact:
         budget = max(1, budget // 16)  # the rational pass costs 16-50x more per entry
-    out = refine_task(piece.problem, state, max_cells=split_cells, max_work=budget, parts=parts)
     info = dict(cells_in=cells_in, entries_in=entries_in)
+    if problem.tight_codes:
+        # certified cells with their tight codes; a decision too close to call sends the whole
+        # run to the rational pass (the driver reruns it: cells of both kinds cannot be joined)
+        try:
+            if refine_advance(problem, state, max_cells=split_cells, max_work=budget):
+                out = refine_finish(problem, state)
+            else:
+                out = refine_split(state, parts)
+        except _Uncertain:
+            info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=0,
+                        uncertain=True)
+            return _Leaf(index, None, 0, info)
+    else:
+        out = refine_task(problem, state, max_cells=split_cells, max_work=budget, parts=parts)
     if isinstance(out, list):
         info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=len(out))
         return Spawn([(index, s, want, exact, split_cells, split_work, parts) for s in out], info)
@@ -448,11 +467,12 @@ def _master(problem, state, target: int) -> None:
 
 
 def _enumerate(net, domain, *, exact, certify, want, max_regions, progress, parallel, client,
-               tasks_per_worker, split_cells, split_work, parts, stats):
-    """Run the engine on the domain as a tree of tasks; ``(leaves, join, stages, A, b)``."""
+               tasks_per_worker, split_cells, split_work, parts, stats, codes=False):
+    """Run the engine on the domain as a tree of tasks; ``(leaves, join, stages, A, b)``, or
+    ``None`` when ``codes`` and some decision was too close to call for the certified pass."""
     from .regions.refine import RegionLimitError, _Uncertain, refine_split, refine_start
 
-    runs, join, stages, A_dom, b_dom = _pieces(net, domain, exact, certify, max_regions)
+    runs, join, stages, A_dom, b_dom = _pieces(net, domain, exact, certify, max_regions, codes)
     pieces = [p for p, _ in runs]
     with dask_client(parallel, client) as c:
         workers = 1 if c is None else _n_workers(c)
@@ -465,6 +485,8 @@ def _enumerate(net, domain, *, exact, certify, want, max_regions, progress, para
             try:
                 _master(piece.problem, state, 2 * per_piece)
             except _Uncertain:  # a decision too close to call: this piece runs in rationals
+                if codes:
+                    return None
                 d = piece.problem.d
                 x_stages, lo, hi, halfspaces = piece.problem.exact_input
                 problem, state = refine_start(x_stages, d, lo, hi, halfspaces=halfspaces,
@@ -575,11 +597,17 @@ def _found_parallel(net, domain, exact, *, max_regions, progress, parallel, clie
                           shared=(net,))[0]
         found.stages = stages_from_network(net, exact=exact)
         return found
-    leaves, _, stages, A_dom, b_dom = _enumerate(
-        net, domain, exact=exact, certify=False, want="found", max_regions=max_regions, progress=progress,
-        parallel=parallel, client=client, tasks_per_worker=tasks_per_worker, split_cells=split_cells,
-        split_work=split_work, parts=parts, stats=stats,
-    )
+    kw = dict(exact=exact, certify=False, want="found", max_regions=max_regions, progress=progress,
+              parallel=parallel, client=client, tasks_per_worker=tasks_per_worker, split_cells=split_cells,
+              split_work=split_work, parts=parts, stats=stats)
+    # exact regions: the certified pass with tight codes (the fast exact geometry), as serially;
+    # the rational pass when some decision is too close to call anywhere
+    out = _enumerate(net, domain, codes=True, **kw) if exact else None
+    if out is not None and any(leaf.value is None for leaf in out[0]):
+        out = None
+    if out is None:
+        out = _enumerate(net, domain, **kw)
+    leaves, _, stages, A_dom, b_dom = out
     found = api.join_pieces([leaf.value for leaf in leaves], stages, net.input_dim, exact, A_dom, b_dom)
     _check_limit(len(found), max_regions)
     return found
