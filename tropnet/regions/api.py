@@ -1013,6 +1013,15 @@ def count_linear_regions(
                 return int(planar(net.lowered(), lo, hi, max_cells=max_regions, progress=bool(progress)))
             except RegionLimitError as err:
                 raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})") from None
+    if kind == "activation" and exact and isinstance(domain, Box):
+        net = as_network(obj)
+        if net.input_dim == 2:
+            # the last layer counted, not cut, when every decision certifies (planar_count)
+            from .planar_count import count_last_layer_2d
+
+            n = count_last_layer_2d(net, domain, max_regions=max_regions)
+            if n is not None:
+                return n
     if kind == "activation":
         # an exact activation count needs no exact geometry: the certified float pass decides
         # it (falling back to the rational pass when some sign is too close to call)

@@ -811,10 +811,12 @@ def refine_advance(
     max_cells: int | None = None,
     max_work: int | None = None,
     bar: Any = None,
+    stop_stage: int | None = None,
 ) -> bool:
     """Run units on ``state`` until none is left (``True``) or, at a unit boundary after the
     clipping rows and after at least one unit, the state holds more than ``max_cells`` cells or
-    this call has done more than ``max_work`` work (``False``: continue it, or split it).  The
+    this call has done more than ``max_work`` work, or the next unit belongs to stage
+    ``stop_stage`` or a later one (``False``: continue it, or split it).  The
     work of a unit is the length of the vertex lists it cuts (:attr:`RefineState.entries`), a
     deterministic measure of its cost: a stopped state is the same on every run and machine.
 
@@ -826,6 +828,8 @@ def refine_advance(
     eng = _engine(problem, state)
     work = 0
     while not _settle(problem, state):
+        if stop_stage is not None and state.si >= stop_stage:
+            return False
         if work and state.si >= 0:
             if max_cells is not None and state.ncells > max_cells:
                 return False

@@ -1,0 +1,190 @@
+"""Exact activation counts in two input dimensions, the last hidden layer counted, not cut.
+
+Inside a convex polygon, ``k`` lines that each cross its interior, none through a vertex, no
+two meeting on the boundary and no three through one point, make ``1 + k + I`` regions, where
+``I`` is the number of pairs meeting inside; two chords of a convex polygon meet inside iff
+their endpoints alternate around the boundary.  So the last layer needs no polygons: the
+certified engine (:mod:`tropnet.regions.refine`) runs up to it, and for each of its cells the
+signs of the last units at the vertices, taken in cyclic order, give each chord's two boundary
+edges, and the interpolation parameters order chords that share an edge.  Every sign and every
+comparison is certified by a rigorous error bound (the engine's own bounds on the
+pre-activations, interval arithmetic for the parameters); three chords that pairwise meet are
+checked not to be concurrent in exact integer arithmetic.  Whatever cannot be certified
+returns ``None``, and the caller runs the engine through the last layer instead.
+
+>>> import tropnet
+>>> count_last_layer_2d(tropnet.random_mlp([2, 8, 8, 1], seed=0), tropnet.Box(-10, 10))
+105
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..kernels.certify import SAFETY, UNIT_ROUNDOFF
+from .refine import (
+    RegionLimitError,
+    _engine,
+    _forward_with_error,
+    _Uncertain,
+    refine_advance,
+    refine_start,
+    stages_from_network,
+)
+
+__all__ = ["count_last_layer_2d"]
+
+
+def count_last_layer_2d(net: Any, domain: Any, *, max_regions: int | None = None) -> int | None:
+    """The exact number of activation cells of a two-input network on a box, or ``None`` when
+    the shortcut does not apply or cannot certify a decision (see the module docstring).
+
+    >>> import tropnet
+    >>> count_last_layer_2d(tropnet.random_mlp([2, 4, 1], seed=1), tropnet.Box(-100, 100))
+    11
+    """
+    from ..geometry.domains import Box
+
+    if net.input_dim != 2 or not isinstance(domain, Box):
+        return None
+    # a float network's weights are dyadic rationals already: its float program is exact input
+    stages = stages_from_network(net, exact=bool(net.exact))
+    acts = [i for i, st in enumerate(stages) if st.kind != "affine"]
+    if not acts or stages[acts[-1]].kind not in ("threshold", "leaky"):
+        return None
+    lo, hi = domain.exact_bounds(2)
+    lo = np.array([Fraction(v) for v in lo], dtype=object)
+    hi = np.array([Fraction(v) for v in hi], dtype=object)
+    problem, state = refine_start(stages, 2, lo, hi, exact=True, certify=True, max_cells=max_regions)
+    if not problem.certify:
+        return None  # not every input is a float
+    try:
+        refine_advance(problem, state, stop_stage=acts[-1])
+        if state.si != acts[-1]:
+            return None
+        if state.deferred:  # cells set aside by the certified pass: the engine decides them
+            return None
+        total = _count(problem, state, stages) if state.ncells else 0
+    except _Uncertain:
+        return None
+    if max_regions is not None and total > max_regions:
+        raise RegionLimitError(f"more than max_regions={max_regions} regions ({total})")
+    return total
+
+
+def _count(problem, state, exact_stages) -> int | None:
+    pool, si = state.pool, state.si
+    st = problem.stages[si]
+    pool.compact()
+    C = pool.ncells
+    off, ids = pool.off, pool.ids
+    counts = np.diff(off)
+    ecell = pool.entry_cell()
+    # cyclic vertex order: by angle around the cell's centroid, then checked combinatorially
+    # (consecutive vertices share one of their two tight constraints: an edge)
+    T = pool.T[ids]
+    valid = _engine(problem, state)._valid(T, ecell)
+    if not (valid.sum(axis=1) == 2).all():
+        raise _Uncertain
+    tid = T[valid].reshape(-1, 2).astype(np.int64)
+    X = pool.X[ids].astype(np.float64)
+    cen = np.add.reduceat(X, off[:-1], axis=0) / counts[:, None]
+    ang = np.arctan2(X[:, 1] - cen[ecell, 1], X[:, 0] - cen[ecell, 0])
+    order = np.lexsort((ang, ecell))
+    tid = tid[order]
+    nxt = np.arange(len(order)) + 1
+    nxt[off[1:] - 1] = off[:-1]  # the last vertex of a cell is followed by its first
+    shared = (tid[:, :, None] == tid[nxt][:, None, :]).sum(axis=(1, 2))
+    if not (shared == 1).all():
+        raise _Uncertain
+    # the last layer's values at the ordered vertices, with the engine's rigorous bounds
+    Z, ez = _forward_with_error(problem.stages[:si], pool.X, pool.E[:, 0])
+    level = st.param if st.kind == "threshold" else 0
+    vid = ids[order]
+    S = Z[vid][:, st.idx] - level  # (nnz, m)
+    E = SAFETY * (ez[vid][:, None] + UNIT_ROUNDOFF * np.abs(S))
+    if (np.abs(S) <= E).any():
+        raise _Uncertain
+    pos = S > 0
+    change = pos != pos[nxt]  # (nnz, m): the unit's line crosses the edge (vertex, next vertex)
+    k_cross = np.add.reduceat(change, off[:-1], axis=0) // 2  # 2 changes per crossing line
+    crossing = k_cross > 0
+    # interpolation parameter t = s0 / (s0 - s1) on each crossed edge, as an interval
+    e, u = np.nonzero(change)
+    s0, s1, e0, e1 = S[e, u], S[nxt[e], u], E[e, u], E[nxt[e], u]
+    # widen the bounds for the rounding of the sums and quotients below (a few ulps each)
+    e0 = e0 * (1 + 1e-9) + 8 * UNIT_ROUNDOFF * np.abs(s0)
+    e1 = e1 * (1 + 1e-9) + 8 * UNIT_ROUNDOFF * np.abs(s1)
+    if (np.abs(s0) <= e0).any() or (np.abs(s1) <= e1).any():
+        raise _Uncertain
+    num_lo, num_hi = np.abs(s0) - e0, np.abs(s0) + e0
+    den_lo = np.abs(s0) + np.abs(s1) - e0 - e1
+    den_hi = np.abs(s0) + np.abs(s1) + e0 + e1
+    widen = 1 + 8 * UNIT_ROUNDOFF
+    t_lo, t_hi = num_lo / den_hi / widen, num_hi / den_lo * widen
+    cell_e = ecell[order][e]
+    local = e - off[cell_e]  # edge index within the cell's cycle
+    # endpoints on one edge must be ordered with certainty
+    o = np.lexsort(((t_lo + t_hi) / 2, e))
+    same_edge = e[o][1:] == e[o][:-1]
+    if (t_hi[o][:-1][same_edge] >= t_lo[o][1:][same_edge]).any():
+        raise _Uncertain
+    position = local + (t_lo + t_hi) / 4  # in (edge, edge + 1/2): orders the endpoints
+    # chords: the two endpoints of each (cell, unit)
+    key = cell_e * S.shape[1] + u
+    o = np.argsort(key, kind="stable")
+    key, position = key[o], position[o]
+    p1, p2 = position[0::2], position[1::2]
+    ccell, cunit = key[0::2] // S.shape[1], key[0::2] % S.shape[1]
+    lo_p, hi_p = np.minimum(p1, p2), np.maximum(p1, p2)
+    # chords of each cell in padded rows; i, j meet inside iff exactly one endpoint of j lies
+    # strictly between those of i (all positions are distinct, certified above)
+    n_ch = np.bincount(ccell, minlength=C)
+    kmax = int(n_ch.max()) if len(n_ch) else 0
+    slot = np.arange(len(ccell)) - np.repeat(np.cumsum(n_ch) - n_ch, n_ch)
+    A1 = np.full((C, max(kmax, 1)), np.nan)
+    A2 = np.full((C, max(kmax, 1)), np.nan)
+    A1[ccell, slot], A2[ccell, slot] = lo_p, hi_p
+    x = (A1[:, :, None] < A1[:, None, :]) & (A1[:, None, :] < A2[:, :, None])
+    x &= A2[:, :, None] < A2[:, None, :]
+    inside = int(x.sum())
+    # three chords that pairwise meet could meet in one point: decide those exactly
+    meet = (x | np.swapaxes(x, 1, 2)).astype(np.float64)
+    tri = np.einsum("cij,cjk,cki->c", meet, meet, meet)
+    triples = []
+    units = np.full((C, max(kmax, 1)), -1, dtype=np.int64)
+    units[ccell, slot] = cunit
+    for c in np.flatnonzero(tri > 0):
+        mc = meet[c] > 0
+        i, j, k = np.nonzero(mc[:, :, None] & mc[:, None, :] & mc[None, :, :])
+        keep = (i < j) & (j < k)
+        triples.append((int(c), units[c][i[keep]], units[c][j[keep]], units[c][k[keep]]))
+    if triples:
+        _check_not_concurrent(triples, exact_stages, si, pool.pat, exact_stages[si])
+    return int(C + crossing.sum() + inside)
+
+
+def _check_not_concurrent(triples, stages, si, patterns, st) -> None:
+    """Exactly: no three of the given lines (units of stage ``si`` on their cell) pass through
+    one point (a zero determinant of their integer homogeneous rows)."""
+    from .merge import cell_affine
+
+    cells = np.array([t[0] for t in triples])
+    ca = cell_affine(stages[:si], patterns[cells], 2, exact=True)
+    J = ca.map_numerators()  # (n, width, 3) over ca.D
+    lv = Fraction(st.param if st.kind == "threshold" else 0)
+    for r, (_, i, j, k) in enumerate(triples):
+        rows = J[r][st.idx] * lv.denominator
+        rows[:, 2] = rows[:, 2] - lv.numerator * ca.D
+        for a, b, c in zip(i, j, k):
+            M = [[int(v) for v in rows[a]], [int(v) for v in rows[b]], [int(v) for v in rows[c]]]
+            det = (
+                M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1])
+                - M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0])
+                + M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0])
+            )
+            if det == 0:
+                raise _Uncertain
