@@ -27,7 +27,10 @@ rounding error of every vertex coordinate and pre-activation (:mod:`tropnet.regi
 when every sign decision clears its bound, it provably made the same decisions as the
 rational pass, so its cells are the exact cells, and every vertex is simple.  Then:
 
-* an exact *activation count* is the number of those cells (about 1.5-5x the float time);
+* an exact *activation count* is the number of those cells (about 1.5-5x the float time); in
+  two dimensions on a box the engine stops before the last layer, whose lines are counted in
+  each cell as ``1 + k + (pairs meeting inside)`` with every decision certified
+  (:mod:`tropnet.regions.planar_count`);
 * exact *regions* and *linear counts* need no exact vertex coordinates: the constraints tight
   at each vertex are known combinatorially, so each cell's facets are exactly the constraints
   tight at one of its vertices; their rows and the cells' affine maps come from one walk
