@@ -584,7 +584,7 @@ def _slack_scan(L: np.ndarray, N: np.ndarray, b: np.ndarray):
     d = L.shape[1]
     valid = np.ones(h, dtype=bool)
     rows, cols = [], []
-    bits = [max((int(v).bit_length() for v in np.abs(a).ravel().tolist()), default=0) for a in (L, N, b)]
+    bits = [int(np.abs(a).max(initial=0)).bit_length() for a in (L, N, b)]
     representable = max(bits) <= 53
     exact_floats = bits[0] + bits[1] + d.bit_length() < 1000 and bits[2] < 1000
     if exact_floats:

@@ -784,13 +784,20 @@ def _certified_points(found, Hf, fc, facet_off, facet_A, facet_b, local) -> np.n
 
 def _hrep_bounded(found: FoundCells) -> np.ndarray:
     """Which cells without a vertex list are bounded (one LP each, see ``hrep_facets``)."""
-    C, d = len(found), found.d
-    W, cmap, Au, bu, _ = maps_and_rows(found.stages, found.patterns, d)
-    Rd = found.dom_A.shape[0]
-    Ad = np.broadcast_to(np.asarray(found.dom_A, dtype=np.float64), (C, Rd, d))
-    bd = np.broadcast_to(np.asarray(found.dom_b, dtype=np.float64), (C, Rd))
-    A_all, b_all = np.concatenate([Ad, Au], axis=1), np.concatenate([bd, bu], axis=1)
-    return hrep_facets(A_all, b_all)[2]
+    return _hrep_facets(found)[2]
+
+
+def _hrep_facets(found: FoundCells) -> tuple:
+    """``hrep_facets`` of the cells of an H-representation run over the domain's rows and the
+    unit rows (computed once: boundedness and the geometry both need them)."""
+    if "hrep" not in found.cache:
+        C, d = len(found), found.d
+        Au, bu = maps_and_rows(found.stages, found.patterns, d)[2:4]
+        Rd = found.dom_A.shape[0]
+        Ad = np.broadcast_to(np.asarray(found.dom_A, dtype=np.float64), (C, Rd, d))
+        bd = np.broadcast_to(np.asarray(found.dom_b, dtype=np.float64), (C, Rd))
+        found.cache["hrep"] = hrep_facets(np.concatenate([Ad, Au], axis=1), np.concatenate([bd, bu], axis=1))
+    return found.cache["hrep"]
 
 
 def _geometry(found: FoundCells) -> tuple:
@@ -816,7 +823,7 @@ def _geometry(found: FoundCells) -> tuple:
         b_all = np.concatenate([bd, bu], axis=1)
         fl_all = np.concatenate([np.full((C, Rd), -2, dtype=np.int64), flip], axis=1)
         if hrep:
-            facet, coinc, _ = hrep_facets(A_all, b_all)
+            facet, coinc, _ = _hrep_facets(found)
             centre = {}
         else:
             facet, coinc, centre = cell_facets(
