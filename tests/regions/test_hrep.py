@@ -68,3 +68,14 @@ def test_thirteen_inputs(dom):
     else:
         with pytest.raises(NotImplementedError, match="H-representation"):
             rs[0].volume()
+
+
+def test_lp_kernels_refuse_bad_rows():
+    from tropnet.kernels.lp import irredundant_rows, is_bounded
+
+    with pytest.raises(ValueError, match="shape"):
+        irredundant_rows(np.ones((3, 2)), np.ones(2))
+    with pytest.raises(ValueError, match="NaN"):
+        irredundant_rows(np.array([[1.0, np.nan]]), np.ones(1))
+    with pytest.raises(ValueError, match="NaN"):
+        is_bounded(np.array([[np.inf, 0.0]]))

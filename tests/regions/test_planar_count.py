@@ -64,3 +64,9 @@ def test_not_applicable():
     assert count_last_layer_2d(maxout, Box(-1, 1)) is None
     assert count_last_layer_2d(random_mlp([3, 4, 1], seed=0), Box(-1, 1)) is None
     assert count_last_layer_2d(random_mlp([2, 4, 1], seed=0), None) is None
+
+
+def test_exact_2d_counts_refuse_a_box_of_the_wrong_dimension():
+    with pytest.raises(ValueError, match="dimension 3"):
+        tropnet.count_linear_regions(random_mlp([2, 4, 1]), Box([0, 0, 0], [1, 1, 1]), kind="activation",
+                                     exact=True)

@@ -178,8 +178,7 @@ def irredundant_rows(A: np.ndarray, b: np.ndarray, *, rtol: float = 1e-9) -> np.
     """
     import highspy
 
-    A = np.asarray(A, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    A, b = _checked_rows(A, b)
     m, n = A.shape
     norms = np.linalg.norm(A, axis=1)
     live = norms > 0
@@ -230,10 +229,21 @@ def is_bounded(A: np.ndarray) -> bool:
     >>> is_bounded(np.array([[1.0], [-1.0]])), is_bounded(np.array([[1.0, 0.0], [-1.0, 0.0]]))
     (True, False)
     """
-    A = np.asarray(A, dtype=np.float64)
+    A = _checked_rows(A, np.zeros(len(np.asarray(A))))[0]
     m, n = A.shape
     if m == 0 or np.linalg.matrix_rank(A) < n:
         return False
     At = A.T / max(1e-300, float(np.abs(A).max()))
     st, _ = solve_lp(np.zeros(m), np.vstack([At, -At]), np.zeros(2 * n), np.ones(m), np.full(m, np.inf))
     return st == "optimal"
+
+
+def _checked_rows(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``A`` (m, n) and ``b`` (m,) as float arrays, or a ``ValueError`` naming the problem."""
+    A = np.asarray(A, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if A.ndim != 2 or b.shape != (A.shape[0],):
+        raise ValueError(f"need A of shape (m, n) and b of shape (m,), got {A.shape} and {b.shape}")
+    if not (np.isfinite(A).all() and np.isfinite(b).all()):
+        raise ValueError("A and b must be finite (no NaN or infinity)")
+    return A, b
