@@ -172,27 +172,51 @@ class Network:
         """The same network with float64 parameters."""
         return Network([layer.to_float() for layer in self._layers], self._input_dim)
 
-    def lowered(self) -> Network:
+    @property
+    def is_graph(self) -> bool:
+        """True when the network needs activations on a subset of its units (skip connections,
+        concatenations: see :class:`tropnet.Graph`) or per-unit leaky slopes.
+
+        >>> random_mlp([2, 3, 1]).is_graph
+        False
+        """
+        try:
+            self.lowered()
+        except NotImplementedError:
+            return True
+        return False
+
+    def lowered(self, passthrough: bool = False) -> Network:
         """The same function written with primitive layers only (Linear, Threshold/ReLU,
         LeakyReLU, GroupMax); identities dropped, consecutive Linear layers kept apart.
+
+        With ``passthrough=False`` (what the region engines read today) every activation acts
+        on all its units with one shared parameter: a per-unit threshold ``max(z, t)`` is
+        written ``t + max(z - t, 0)``, and a network that needs activations on a subset of
+        units (a graph network: skip connections, concatenations) or per-unit leaky slopes
+        raises ``NotImplementedError``.  With ``passthrough=True`` (the compiler, the forward
+        program) activations may carry ``units`` and per-unit parameters.
 
         >>> from tropnet import Maxout
         >>> Network([Linear(np.eye(4)), Maxout(2)]).lowered().layers[1]
         GroupMax(2 groups of 2)
         """
+        key = bool(passthrough)
         if self._lowered is None:
+            object.__setattr__(self, "_lowered", {})
+        if key not in self._lowered:
             out: list[Layer] = []
             for i, layer in enumerate(self._layers):
                 parts = layer.lower(self._widths[i])
                 for p in parts:
                     if not isinstance(p, PRIMITIVES):
                         raise TypeError(f"layer {i} lowered to a non-primitive {p!r}")
-                out.extend(parts)
+                    out.extend((p,) if key else _full_units(p, i, layer))
             if not out:
                 n = self._input_dim
                 out = [Linear(np.eye(n, dtype=np.int64), np.zeros(n, dtype=np.int64))]
-            object.__setattr__(self, "_lowered", Network(out, self._input_dim))
-        return self._lowered
+            self._lowered[key] = Network(out, self._input_dim)
+        return self._lowered[key]
 
     # ------------------------------------------------------------------ evaluation
     def __call__(self, x: Any) -> np.ndarray:
@@ -234,6 +258,30 @@ class Network:
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self._layers)
         return f"Network([{inner}], widths={list(self._widths)})"
+
+
+def _full_units(p: Layer, i: int, layer: Layer) -> tuple[Layer, ...]:
+    """``p`` as primitives acting on all units with one shared parameter (``lowered()``)."""
+    if not isinstance(p, (Threshold, LeakyReLU)):
+        return (p,)
+    if p.units is not None:
+        raise NotImplementedError(
+            f"layer {i} ({type(layer).__name__}) is a graph layer: it lowers to activations on a subset "
+            "of units (a skip connection or a concatenation carries the other units unchanged), which "
+            "this region engine does not read yet; tropicalize and the forward pass support it"
+        )
+    if isinstance(p, Threshold) and isinstance(p.t, np.ndarray):  # max(z, t) = t + max(z - t, 0)
+        n = p.t.size
+        eye = np.eye(n, dtype=np.int64)
+        return (Linear(eye, -p.t), ReLU(), Linear(eye, p.t))
+    if isinstance(p, LeakyReLU) and isinstance(p.alpha, np.ndarray):
+        if all(a == p.alpha[0] for a in p.alpha):
+            return (LeakyReLU(p.alpha[0]),)
+        raise NotImplementedError(
+            f"layer {i} ({type(layer).__name__}) has per-unit leaky slopes, which this region engine "
+            "does not read yet; tropicalize and the forward pass support them"
+        )
+    return (p,)
 
 
 def random_mlp(widths: Sequence[int], seed: int = 0) -> Network:
