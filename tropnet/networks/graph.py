@@ -236,8 +236,10 @@ class Graph(Layer):
         return int(sum(op.num_parameters for _, op, _ in self.nodes if isinstance(op, Layer)))
 
     def _map_ops(self, fn) -> Graph:
-        nodes = [(name, fn(op) if isinstance(op, Layer) else _convert_add(op, fn), ins)
-                 for name, op, ins in self.nodes]
+        nodes = [
+            (name, fn(op) if isinstance(op, Layer) else _convert_add(op, fn), ins)
+            for name, op, ins in self.nodes
+        ]
         return Graph(nodes, self.output, self.in_features)
 
     def to_exact(self) -> Graph:
@@ -504,4 +506,3 @@ class _Lowering:
                     del self.expr[u]
         self.materialise([], self.expr[self.g.output])
         return tuple(self.out)
-

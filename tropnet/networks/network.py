@@ -47,9 +47,11 @@ class Network:
     2.0
     """
 
-    __slots__ = ("_layers", "_input_dim", "_widths", "_lowered", "__weakref__")
+    __slots__ = ("_layers", "_input_dim", "_widths", "_lowered", "_final", "__weakref__")
 
-    def __init__(self, layers: Iterable[Layer], input_dim: int | None = None) -> None:
+    def __init__(
+        self, layers: Iterable[Layer], input_dim: int | None = None, *, final: str | None = None
+    ) -> None:
         layers = tuple(layers)
         if not layers:
             raise ValueError("a Network needs at least one layer (got an empty list)")
@@ -74,11 +76,16 @@ class Network:
         object.__setattr__(self, "_input_dim", widths[0])
         object.__setattr__(self, "_widths", tuple(widths))
         object.__setattr__(self, "_lowered", None)
+        if final is not None and not isinstance(final, str):
+            raise TypeError(f"final must be a note (str) or None, got {type(final).__name__}")
+        object.__setattr__(self, "_final", final)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Network is immutable")
 
     def __reduce__(self):
+        if self._final is not None:
+            return (_rebuild_network, (self._layers, self._input_dim, self._final))
         return (Network, (self._layers, self._input_dim))
 
     # ------------------------------------------------------------------ constructors
@@ -108,8 +115,15 @@ class Network:
         return cls(layers)
 
     @classmethod
-    def from_torch(cls, module: Any, input_shape: tuple[int, ...] | None = None) -> Network:
-        """Convert a ``torch.nn.Sequential`` (see :func:`tropnet.networks.torch_bridge.network_from_torch`).
+    def from_torch(
+        cls, module: Any, input_shape: tuple[int, ...] | None = None, final: str | None = None
+    ) -> Network:
+        """Convert a torch module: a ``Sequential`` tree layer by layer, anything else by
+        tracing its ``forward`` with torch.fx (residual blocks, concatenations, subclasses with
+        their own ``forward``); see :func:`tropnet.networks.torch_fx.from_torch`.  Hooks,
+        dynamic control flow and non-piecewise-linear operations are refused, naming the
+        node; the two forward passes are compared at a few points.  ``final="drop"``
+        converts a classifier's logits, dropping a final Sigmoid/Softmax/LogSoftmax.
 
         Needs the optional extra torch (``pip install tropnet[torch]``).
 
@@ -117,9 +131,9 @@ class Network:
         >>> Network.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())).widths
         (2, 3, 3)
         """
-        from .torch_bridge import network_from_torch
+        from .torch_fx import from_torch
 
-        return network_from_torch(module, input_shape=input_shape)
+        return from_torch(module, input_shape=input_shape, final=final)
 
     def to_torch(self) -> Any:
         """A ``torch.nn.Sequential`` computing the same function on batches (float64 parameters).
@@ -141,6 +155,15 @@ class Network:
     @property
     def layers(self) -> tuple[Layer, ...]:
         return self._layers
+
+    @property
+    def final(self) -> str | None:
+        """A note when a final monotone map (Softmax, Sigmoid) of the source model was dropped.
+
+        >>> Network([Linear([[1, 2]])], final="Softmax dropped").final
+        'Softmax dropped'
+        """
+        return self._final
 
     @property
     def input_dim(self) -> int:
@@ -166,11 +189,11 @@ class Network:
 
     def to_exact(self) -> Network:
         """The same network with every float parameter replaced by the dyadic rational it stores."""
-        return Network([layer.to_exact() for layer in self._layers], self._input_dim)
+        return Network([layer.to_exact() for layer in self._layers], self._input_dim, final=self._final)
 
     def to_float(self) -> Network:
         """The same network with float64 parameters."""
-        return Network([layer.to_float() for layer in self._layers], self._input_dim)
+        return Network([layer.to_float() for layer in self._layers], self._input_dim, final=self._final)
 
     @property
     def is_graph(self) -> bool:
@@ -250,14 +273,20 @@ class Network:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Network):
             return NotImplemented
-        return self._input_dim == other._input_dim and self._layers == other._layers
+        same = self._input_dim == other._input_dim and self._final == other._final
+        return same and self._layers == other._layers
 
     def __hash__(self) -> int:
         return hash((self._input_dim, len(self._layers)))
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self._layers)
-        return f"Network([{inner}], widths={list(self._widths)})"
+        note = "" if self._final is None else f", final={self._final!r}"
+        return f"Network([{inner}], widths={list(self._widths)}{note})"
+
+
+def _rebuild_network(layers: tuple[Layer, ...], input_dim: int, final: str) -> Network:
+    return Network(layers, input_dim, final=final)
 
 
 def _full_units(p: Layer, i: int, layer: Layer) -> tuple[Layer, ...]:
