@@ -42,7 +42,6 @@ Examples
 from __future__ import annotations
 
 import copy
-import math
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -58,16 +57,14 @@ except ImportError as err:  # pragma: no cover - depends on the environment
     raise ImportError("the PyTorch bridge needs torch; install it with `pip install tropnet[torch]`") from err
 
 from . import torch_bridge as TB
-from .graph import INPUT, Add, Concat, Graph
+from .graph_builder import FINAL_NAMES, Batch, GraphBuilder, Refused, Value
 from .layers import Layer, Linear, ReLU, Threshold
 from .network import Network
 
-__all__ = ["from_torch", "FX_FUNCTIONS", "FINAL_MODULES", "check_forward"]
+__all__ = ["from_torch", "FX_FUNCTIONS", "FX_METHODS", "check_forward", "clamp_layers"]
 
 Shape = tuple[int, ...]
 
-#: Monotone final maps that ``final="drop"`` removes (torch class or function names).
-FINAL_MODULES = ("Sigmoid", "Softmax", "LogSoftmax")
 
 _NOT_PL_FUNCTIONS = {
     torch.tanh: "tanh is smooth and curved",
@@ -79,10 +76,6 @@ _NOT_PL_FUNCTIONS = {
     F.elu: "ELU is exponential for negative inputs",
     torch.abs: "abs is piecewise linear but not supported as a function (write relu(x) + relu(-x))",
 }
-
-
-class _Refused(TypeError):
-    pass
 
 
 # ---------------------------------------------------------------------- hooks
@@ -113,21 +106,7 @@ def _plain_sequential(module: nn.Module) -> bool:
     return all(type(m) is nn.Sequential for m in module.modules() if list(m.children()))
 
 
-# ---------------------------------------------------------------------- values
-class _T:
-    """A tensor value of the traced graph: the node name in the tropnet graph and its
-    per-sample shape."""
-
-    __slots__ = ("name", "shape")
-
-    def __init__(self, name: str, shape: Shape) -> None:
-        self.name, self.shape = name, shape
-
-
-class _Batch:
-    """The batch size (``x.size(0)``, ``x.shape[0]``)."""
-
-
+# ---------------------------------------------------------------------- builder
 class _ShapeOf:
     __slots__ = ("shape",)
 
@@ -135,37 +114,17 @@ class _ShapeOf:
         self.shape = shape
 
 
-def _flat(shape: Shape) -> int:
-    return int(math.prod(shape))
+def _numpy(v: Any) -> Any:
+    return v.detach().cpu().to(torch.float64).numpy() if isinstance(v, torch.Tensor) else v
 
 
-class _Builder:
+class _Builder(GraphBuilder):
     def __init__(self, gm: torch.fx.GraphModule, shape: Shape, final: str | None) -> None:
+        super().__init__(shape, final)
         self.gm = gm
         self.modules = dict(gm.named_modules())
         self.table = TB._resolve_table()
-        self.nodes: list[tuple[str, Any, Any]] = []
         self.env: dict[str, Any] = {}
-        self.input_shape = shape
-        self.final = final
-        self.dropped: str | None = None
-
-    # helpers ---------------------------------------------------------------
-    def emit(self, base: str, op: Any, ins: Any) -> str:
-        name = base
-        k = 0
-        taken = {n for n, _, _ in self.nodes}
-        while name in taken or name == INPUT:
-            k += 1
-            name = f"{base}_{k}"
-        self.nodes.append((name, op, ins))
-        return name
-
-    def chain(self, node: torch.fx.Node, layers: list[Layer], x: _T, shape: Shape) -> _T:
-        prev = x.name
-        for layer in layers:
-            prev = self.emit(node.name, layer, prev)
-        return _T(prev, shape)
 
     def where(self, node: torch.fx.Node) -> str:
         stack = node.meta.get("nn_module_stack") or {}
@@ -176,98 +135,58 @@ class _Builder:
         loc = f" in module {path}" if path else ""
         return f"node {node.name} ({node.op} {target}){loc}"
 
-    def refuse(self, node: torch.fx.Node, why: str) -> _Refused:
-        return _Refused(f"{self.where(node)}: {why}")
-
-    def tensor(self, node: torch.fx.Node, v: Any) -> _T:
-        if not isinstance(v, _T):
-            raise self.refuse(node, f"expects a tensor computed from the input, got {type(v).__name__}")
+    def tensor(self, node: torch.fx.Node, v: Any) -> Value:
+        if not isinstance(v, Value):
+            raise Refused(
+                f"{self.where(node)}: expects a tensor computed from the input, got {type(v).__name__}"
+            )
         return v
 
-    def const(self, node: torch.fx.Node, v: Any, shape: Shape) -> np.ndarray:
-        """A constant (number or tensor) broadcast to one sample of ``shape``, flattened."""
-        if isinstance(v, torch.Tensor):
-            a = v.detach().cpu().to(torch.float64).numpy()
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            a = np.array(float(v))
-        else:
-            raise self.refuse(node, f"operand {v!r} is not a constant number or tensor")
-        if a.ndim > len(shape) + 1:
-            raise self.refuse(
-                node, f"a constant of shape {a.shape} does not broadcast to samples of shape {shape}"
-            )
-        if a.ndim == len(shape) + 1:
-            if a.shape[0] != 1:
-                raise self.refuse(node, f"a constant of shape {a.shape} varies over the batch")
-            a = a[0]
-        try:
-            return np.broadcast_to(a, shape).reshape(-1).astype(np.float64)
-        except ValueError:
-            raise self.refuse(node, f"a constant of shape {a.shape} does not broadcast to {shape}") from None
-
-    def affine(self, node: torch.fx.Node, x: _T, scale: np.ndarray | float, shift: np.ndarray | float) -> _T:
-        n = _flat(x.shape)
-        s = np.broadcast_to(np.asarray(scale, dtype=np.float64), (n,))
-        c = np.broadcast_to(np.asarray(shift, dtype=np.float64), (n,))
-        return self.chain(node, [Linear(np.diag(s), c.copy())], x, x.shape)
-
-    # nodes -----------------------------------------------------------------
-    def run(self) -> tuple[Graph, str]:
+    def run(self) -> Network:
         out_node = None
         for node in self.gm.graph.nodes:
             if node.op == "output":
                 out_node = node
                 break
             self.env[node.name] = self.visit(node)
-        val = self.env_of(out_node.args[0]) if out_node is not None else None
-        if not isinstance(val, _T):
-            raise _Refused("the module's forward() must return one tensor computed from its input")
-        if val.name == INPUT:
-            return Graph([("out", Linear(np.eye(_flat(val.shape), dtype=np.int64)), INPUT)]), "out"
-        return Graph(self.nodes, val.name, _flat(self.input_shape)), val.name
+        return self.network(self.env_of(out_node.args[0]) if out_node is not None else None)
 
     def env_of(self, a: Any) -> Any:
         if isinstance(a, torch.fx.Node):
             return self.env[a.name]
         if isinstance(a, (list, tuple)):
             return type(a)(self.env_of(v) for v in a)
-        return a
+        return _numpy(a)
 
     def visit(self, node: torch.fx.Node) -> Any:
         if node.op == "placeholder":
-            if any(isinstance(v, _T) for v in self.env.values()):
-                raise self.refuse(
-                    node, "forward() takes more than one tensor input; tropnet networks take one"
+            if any(isinstance(v, Value) for v in self.env.values()):
+                raise Refused(
+                    f"{self.where(node)}: forward() takes more than one tensor; tropnet networks take one"
                 )
-            return _T(INPUT, self.input_shape)
+            return self.input()
         if node.op == "get_attr":
             obj: Any = self.gm
             for part in str(node.target).split("."):
                 obj = getattr(obj, part)
-            return obj
+            return _numpy(obj)
         args = self.env_of(node.args)
         kwargs = self.env_of(node.kwargs)
         if node.op == "call_module":
             return self.call_module(node, args, kwargs)
-        if node.op == "call_function":
-            fn = FX_FUNCTIONS.get(node.target)
-            if fn is None:
-                return self.unsupported(node, node.target)
-            return fn(self, node, *args, **kwargs)
-        if node.op == "call_method":
-            fn = FX_METHODS.get(node.target)
-            if fn is None:
-                return self.unsupported(node, node.target)
-            return fn(self, node, *args, **kwargs)
-        raise self.refuse(node, "unsupported fx node kind")  # pragma: no cover
+        table = FX_FUNCTIONS if node.op == "call_function" else FX_METHODS
+        fn = table.get(node.target)
+        if fn is None:
+            return self.unsupported(node, node.target)
+        return fn(self, node, *args, **kwargs)
 
     def unsupported(self, node: torch.fx.Node, target: Any) -> Any:
         if target in _NOT_PL_FUNCTIONS:
-            raise self.refuse(node, f"has no tropical form: {_NOT_PL_FUNCTIONS[target]}")
-        raise self.refuse(
-            node,
-            "is not supported by from_torch (supported functions: +, -, * and / by constants, cat, "
-            "flatten/view/reshape, relu, leaky_relu, hardtanh, relu6, clamp, max_pool2d, avg_pool2d)",
+            raise Refused(f"{self.where(node)}: has no tropical form: {_NOT_PL_FUNCTIONS[target]}")
+        raise Refused(
+            f"{self.where(node)}: is not supported by from_torch (supported functions: +, -, * and / by "
+            "constants, cat, flatten/view/reshape, relu, leaky_relu, hardtanh, relu6, clamp, max_pool2d, "
+            "avg_pool2d)"
         )
 
     def call_module(self, node: torch.fx.Node, args: Any, kwargs: Any) -> Any:
@@ -275,9 +194,9 @@ class _Builder:
         m = self.modules[path]
         x = self.tensor(node, args[0])
         if len(args) != 1 or kwargs:
-            raise self.refuse(node, "a module call with more than one argument")
+            raise Refused(f"{self.where(node)}: a module call with more than one argument")
         name = type(m).__name__
-        if name in _FINAL_NAMES and getattr(nn, name, None) is type(m):
+        if name in FINAL_NAMES and getattr(nn, name, None) is type(m):
             return self.final_op(node, x, name)
         fn = TB._converter(self.table, m, path)
         try:
@@ -285,200 +204,153 @@ class _Builder:
         except (ValueError, TypeError) as err:
             msg = str(err)
             raise type(err)(msg if msg.startswith(path) else f"layer {path} ({name}): {msg}") from None
-        return self.chain(node, layers, x, shape)
+        return self.chain(node.name, layers, x, shape)
 
-    def final_op(self, node: torch.fx.Node, x: _T, name: str) -> _T:
-        if self.final != "drop":
-            raise self.refuse(
-                node,
-                f"{name} has no tropical form; it is monotone, so if it is the network's last operation "
-                "pass final='drop' to convert the logits before it",
-            )
+    def final_op(self, node: torch.fx.Node, x: Value, name: str) -> Value:
         users = list(node.users)
-        if len(users) != 1 or users[0].op != "output":
-            raise self.refuse(node, f"{name} is not the last operation, so final='drop' cannot remove it")
-        self.dropped = name
-        return x
-
-
-_FINAL_NAMES = set(FINAL_MODULES)
+        return self.drop_final(self.where(node), x, name, len(users) == 1 and users[0].op == "output")
 
 
 # ---------------------------------------------------------------------- functions
-def _binary(b: _Builder, node: torch.fx.Node, x: Any, y: Any, sign: float) -> _T:
-    if isinstance(x, _T) and isinstance(y, _T):
-        if x.shape != y.shape:
-            raise b.refuse(
-                node, f"adds tensors of shapes {x.shape} and {y.shape} (broadcasting is not supported)"
-            )
-        return _T(b.emit(node.name, Add((1, -1) if sign < 0 else None), (x.name, y.name)), x.shape)
-    if isinstance(x, _T):
-        return b.affine(node, x, 1.0, sign * b.const(node, y, x.shape))
-    t = b.tensor(node, y)
-    return b.affine(node, t, sign, b.const(node, x, t.shape))
+Fn = Callable[..., Any]
 
 
-def _add(b: _Builder, node: torch.fx.Node, x: Any, y: Any, alpha: Any = 1) -> _T:
+def _add(b: _Builder, node: torch.fx.Node, x: Any, y: Any, alpha: Any = 1) -> Value:
     if alpha != 1:
-        if not isinstance(y, _T):
-            y = y * alpha
-        else:
-            y = b.affine(node, y, float(alpha), 0.0)
-    return _binary(b, node, x, y, 1.0)
+        y = b.affine(node.name, y, float(alpha), 0.0) if isinstance(y, Value) else y * alpha
+    return _named(b, node, b.binary, x, y, 1.0)
 
 
-def _sub(b: _Builder, node: torch.fx.Node, x: Any, y: Any, alpha: Any = 1) -> _T:
+def _sub(b: _Builder, node: torch.fx.Node, x: Any, y: Any, alpha: Any = 1) -> Value:
     if alpha != 1:
-        y = b.affine(node, y, float(alpha), 0.0) if isinstance(y, _T) else y * alpha
-    return _binary(b, node, x, y, -1.0)
+        y = b.affine(node.name, y, float(alpha), 0.0) if isinstance(y, Value) else y * alpha
+    return _named(b, node, b.binary, x, y, -1.0)
 
 
-def _mul(b: _Builder, node: torch.fx.Node, x: Any, y: Any) -> _T:
-    if isinstance(x, _T) and isinstance(y, _T):
-        raise b.refuse(node, "multiplies two tensors that depend on the input (not piecewise linear)")
-    t, c = (x, y) if isinstance(x, _T) else (y, x)
-    return b.affine(node, t, b.const(node, c, t.shape), 0.0)
+def _named(b: _Builder, node: torch.fx.Node, method: Fn, *args: Any) -> Any:
+    """Run a builder method under the node's name; its refusals name the node's place."""
+    try:
+        return method(node.name, *args)
+    except Refused as err:
+        raise Refused(str(err).replace(f"{node.name}:", f"{b.where(node)}:", 1)) from None
 
 
-def _div(b: _Builder, node: torch.fx.Node, x: Any, y: Any) -> _T:
-    if isinstance(y, _T):
-        raise b.refuse(node, "divides by a tensor that depends on the input (not piecewise linear)")
-    t = b.tensor(node, x)
-    c = b.const(node, y, t.shape)
-    if np.any(c == 0):
-        raise b.refuse(node, "divides by zero")
-    return b.affine(node, t, 1.0 / c, 0.0)
+def _mul(b: _Builder, node: torch.fx.Node, x: Any, y: Any) -> Value:
+    return _named(b, node, b.scale, x, y, False)
 
 
-def _neg(b: _Builder, node: torch.fx.Node, x: Any) -> _T:
-    return b.affine(node, b.tensor(node, x), -1.0, 0.0)
+def _div(b: _Builder, node: torch.fx.Node, x: Any, y: Any) -> Value:
+    return _named(b, node, b.scale, x, y, True)
 
 
-def _same(b: _Builder, node: torch.fx.Node, x: Any, *args: Any, **kwargs: Any) -> _T:
+def _neg(b: _Builder, node: torch.fx.Node, x: Any) -> Value:
+    return b.affine(node.name, b.tensor(node, x), -1.0, 0.0)
+
+
+def _same(b: _Builder, node: torch.fx.Node, x: Any, *args: Any, **kwargs: Any) -> Value:
     return b.tensor(node, x)
 
 
-def _cat(b: _Builder, node: torch.fx.Node, tensors: Any, dim: int = 0, **kw: Any) -> _T:
-    dim = kw.get("axis", dim)
-    ts = [b.tensor(node, t) for t in tensors]
-    nd = len(ts[0].shape) + 1
-    d = dim + nd if dim < 0 else dim
-    if d != 1:
-        raise b.refuse(node, f"concatenates along dim {dim}; only dim=1 (features / channels) is supported")
-    rest = {t.shape[1:] for t in ts}
-    if len(rest) != 1:
-        raise b.refuse(node, f"concatenates tensors of shapes {[t.shape for t in ts]}")
-    shape = (sum(t.shape[0] for t in ts), *ts[0].shape[1:])
-    if len(ts) == 1:
-        return ts[0]
-    return _T(b.emit(node.name, Concat(), tuple(t.name for t in ts)), shape)
+def _cat(b: _Builder, node: torch.fx.Node, tensors: Any, dim: int = 0, **kw: Any) -> Value:
+    return _named(b, node, b.concat, [b.tensor(node, t) for t in tensors], kw.get("axis", dim))
 
 
-def _flatten(b: _Builder, node: torch.fx.Node, x: Any, start_dim: int = 0, end_dim: int = -1) -> _T:
+def _flatten(b: _Builder, node: torch.fx.Node, x: Any, start_dim: int = 0, end_dim: int = -1) -> Value:
     t = b.tensor(node, x)
     if start_dim != 1 or end_dim != -1:
-        raise b.refuse(
-            node, f"flatten({start_dim}, {end_dim}); only flatten(x, 1) of whole samples is supported"
-        )
-    return _T(t.name, (_flat(t.shape),))
+        raise Refused(f"{b.where(node)}: flatten({start_dim}, {end_dim}); only flatten(x, 1) is supported")
+    return Value(t.name, (t.size,))
 
 
-def _reshape(b: _Builder, node: torch.fx.Node, x: Any, *shape: Any) -> _T:
-    t = b.tensor(node, x)
+def _reshape(b: _Builder, node: torch.fx.Node, x: Any, *shape: Any) -> Value:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    if not shape or not (isinstance(shape[0], _Batch) or shape[0] == -1):
-        raise b.refuse(node, f"reshape to {shape}: the first dimension must stay the batch (x.size(0) or -1)")
-    rest = list(shape[1:])
-    if any(not isinstance(v, int) for v in rest):
-        raise b.refuse(node, f"reshape to {shape}: per-sample sizes must be constants")
-    total = _flat(t.shape)
-    if shape[0] == -1 and -1 in rest:
-        raise b.refuse(node, f"reshape to {shape}: two unknown sizes")
-    if -1 in rest:
-        known = _flat(tuple(v for v in rest if v != -1))
-        rest[rest.index(-1)] = total // known if known else 0
-    if _flat(tuple(rest)) != total:
-        raise b.refuse(node, f"reshape of samples of shape {t.shape} ({total} values) to {tuple(rest)}")
-    return _T(t.name, tuple(rest) if rest else (1,))
+    if shape and shape[0] in (0, 1) and not isinstance(shape[0], Batch):
+        raise Refused(f"{b.where(node)}: reshape to {shape}: the first dimension must stay the batch")
+    return _named(b, node, b.reshape, b.tensor(node, x), shape)
 
 
 def _size(b: _Builder, node: torch.fx.Node, x: Any, dim: Any = None) -> Any:
     t = b.tensor(node, x)
     if dim is None:
         return _ShapeOf(t.shape)
-    return _Batch() if dim == 0 else t.shape[dim - 1 if dim > 0 else dim]
+    return Batch() if dim == 0 else t.shape[dim - 1 if dim > 0 else dim]
 
 
 def _getattr(b: _Builder, node: torch.fx.Node, x: Any, name: str) -> Any:
-    if name == "shape" and isinstance(x, _T):
+    if name == "shape" and isinstance(x, Value):
         return _ShapeOf(x.shape)
-    raise b.refuse(node, f"reads the attribute {name!r} of a traced value")
+    raise Refused(f"{b.where(node)}: reads the attribute {name!r} of a traced value")
 
 
 def _getitem(b: _Builder, node: torch.fx.Node, x: Any, key: Any) -> Any:
     if isinstance(x, _ShapeOf) and isinstance(key, int):
-        return _Batch() if key == 0 else x.shape[key - 1 if key > 0 else key]
-    raise b.refuse(node, "indexes or slices a tensor (not supported; use nn.Linear to select features)")
+        return Batch() if key == 0 else x.shape[key - 1 if key > 0 else key]
+    raise Refused(f"{b.where(node)}: indexes or slices a tensor (not supported; use nn.Linear to select)")
 
 
-def _module_fn(make: Callable[..., nn.Module]) -> Callable[..., _T]:
+def _module_fn(make: Fn) -> Fn:
     """A functional form through the converter of the equivalent ``torch.nn`` module."""
 
-    def convert(b: _Builder, node: torch.fx.Node, x: Any, *args: Any, **kwargs: Any) -> _T:
+    def convert(b: _Builder, node: torch.fx.Node, x: Any, *args: Any, **kwargs: Any) -> Value:
         t = b.tensor(node, x)
         try:
             m = make(*args, **kwargs)
         except TypeError as err:
-            raise b.refuse(node, f"unsupported arguments: {err}") from None
-        fn = TB._converter(b.table, m, node.name)
-        layers, shape = fn(m, t.shape, node.name)
-        return b.chain(node, layers, t, shape)
+            raise Refused(f"{b.where(node)}: unsupported arguments: {err}") from None
+        layers, shape = TB._converter(b.table, m, node.name)(m, t.shape, node.name)
+        return b.chain(node.name, layers, t, shape)
 
     return convert
 
 
-def _clamp(b: _Builder, node: torch.fx.Node, x: Any, min: Any = None, max: Any = None) -> _T:  # noqa: A002
+def _clamp(b: _Builder, node: torch.fx.Node, x: Any, min: Any = None, max: Any = None) -> Value:  # noqa: A002
     t = b.tensor(node, x)
-    if isinstance(min, _T) or isinstance(max, _T):
-        raise b.refuse(node, "clamps to bounds that depend on the input")
-    if min is not None and max is not None:
-        return b.chain(node, TB._two_relu(t.shape, float(min), float(max), inner=True), t, t.shape)
-    if min is not None:
-        return b.chain(node, [Threshold(float(min))], t, t.shape)
-    if max is not None:  # min(z, M) = -max(-z, -M)
-        n = _flat(t.shape)
+    if isinstance(min, Value) or isinstance(max, Value):
+        raise Refused(f"{b.where(node)}: clamps to bounds that depend on the input")
+    return b.chain(node.name, clamp_layers(t.size, min, max), t, t.shape)
+
+
+def clamp_layers(n: int, lo: Any, hi: Any) -> list[Layer]:
+    """``clamp(z, lo, hi)`` on ``n`` units as layers (either bound may be ``None``).
+
+    >>> [type(x).__name__ for x in clamp_layers(2, None, 1.0)]
+    ['Linear', 'Threshold', 'Linear']
+    """
+    if lo is not None and hi is not None:
+        return TB._two_relu((n,), float(lo), float(hi), inner=True)
+    if lo is not None:
+        return [Threshold(float(lo))]
+    if hi is not None:  # min(z, M) = -max(-z, -M)
         neg = Linear(-np.eye(n), np.zeros(n))
-        return b.chain(node, [neg, Threshold(-float(max)), neg], t, t.shape)
-    return t
+        return [neg, Threshold(-float(hi)), neg]
+    return []
 
 
-def _relu(b: _Builder, node: torch.fx.Node, x: Any, inplace: bool = False) -> _T:
+def _relu(b: _Builder, node: torch.fx.Node, x: Any, inplace: bool = False) -> Value:
     t = b.tensor(node, x)
-    return b.chain(node, [ReLU()], t, t.shape)
+    return b.chain(node.name, [ReLU()], t, t.shape)
 
 
 def _leaky(
     b: _Builder, node: torch.fx.Node, x: Any, negative_slope: float = 0.01, inplace: bool = False
-) -> _T:
+) -> Value:
     return _module_fn(lambda: nn.LeakyReLU(negative_slope))(b, node, x)
 
 
-def _final_fn(name: str) -> Callable[..., _T]:
-    def convert(b: _Builder, node: torch.fx.Node, x: Any, *args: Any, **kwargs: Any) -> _T:
+def _final_fn(name: str) -> Fn:
+    def convert(b: _Builder, node: torch.fx.Node, x: Any, *args: Any, **kwargs: Any) -> Value:
         return b.final_op(node, b.tensor(node, x), name)
 
     return convert
 
 
-def _dropout(
-    b: _Builder, node: torch.fx.Node, x: Any, p: float = 0.5, training: bool = True, **kw: Any
-) -> _T:
+def _dropout(b: _Builder, node: torch.fx.Node, x: Any, *args: Any, **kw: Any) -> Value:
     return b.tensor(node, x)
 
 
 #: ``torch.fx`` call_function targets -> converter ``(builder, node, *args, **kwargs)``.
-FX_FUNCTIONS: dict[Any, Callable[..., Any]] = {
+FX_FUNCTIONS: dict[Any, Fn] = {
     operator.add: _add,
     operator.iadd: _add,
     torch.add: _add,
@@ -516,7 +388,7 @@ FX_FUNCTIONS: dict[Any, Callable[..., Any]] = {
 }
 
 #: ``torch.fx`` call_method names -> converter.
-FX_METHODS: dict[str, Callable[..., Any]] = {
+FX_METHODS: dict[str, Fn] = {
     "add": _add,
     "add_": _add,
     "sub": _sub,
@@ -629,7 +501,7 @@ def from_torch(
         last_path, last = leaves[-1] if leaves else ("", None)
         kept = module
         last_name = type(last).__name__
-        if last is not None and last_name in _FINAL_NAMES and getattr(nn, last_name) is type(last):
+        if last is not None and last_name in FINAL_NAMES and getattr(nn, last_name) is type(last):
             if final != "drop":
                 raise TypeError(
                     f"layer {last_path} ({type(last).__name__}) has no tropical form; it is monotone, so "
@@ -644,28 +516,18 @@ def from_torch(
         shape = shape or _infer_fx_shape(gm)
         builder = _Builder(gm, shape, final)
         try:
-            graph, _ = builder.run()
-        except _Refused as err:
+            net = builder.run()
+        except Refused as err:
             raise TypeError(str(err)) from None
         dropped = builder.dropped
-        net = Network(_chain_or_graph(graph), _flat(shape))
         reference = _without_final(gm) if dropped else gm
-    note = f"{dropped} dropped: the network returns its input (the logits)" if dropped else None
-    if note:
-        net = Network(net.layers, net.input_dim, final=note)
+    if dropped and net.final is None:
+        net = Network(
+            net.layers, net.input_dim, final=f"{dropped} dropped: the network returns its input (the logits)"
+        )
     if check:
         check_forward(net, reference, shape or (net.input_dim,), original=module)
     return net
-
-
-def _chain_or_graph(graph: Graph) -> list[Layer]:
-    """The graph's layers in order when it is a chain (a sequential network), else ``[graph]``."""
-    prev = INPUT
-    for name, op, ins in graph.nodes:
-        if not isinstance(op, Layer) or ins != (prev,):
-            return [graph]
-        prev = name
-    return [op for _, op, _ in graph.nodes] if prev == graph.output else [graph]
 
 
 def _without_final(gm: torch.fx.GraphModule) -> torch.fx.GraphModule:
