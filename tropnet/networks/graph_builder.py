@@ -24,10 +24,19 @@ from typing import Any
 import numpy as np
 
 from .graph import INPUT, Add, Concat, Graph
-from .layers import Layer, Linear
+from .layers import Layer, Linear, ReLU, Threshold
 from .network import Network
 
-__all__ = ["Value", "Batch", "GraphBuilder", "Refused", "chain_or_graph", "FINAL_NAMES"]
+__all__ = [
+    "Value",
+    "Batch",
+    "GraphBuilder",
+    "Refused",
+    "chain_or_graph",
+    "clamp_layers",
+    "two_relu",
+    "FINAL_NAMES",
+]
 
 Shape = tuple[int, ...]
 
@@ -233,3 +242,39 @@ def chain_or_graph(graph: Graph) -> list[Layer]:
                 continue
         out.append(op)
     return out or [graph.nodes[0][1]]
+
+
+def two_relu(shape: Shape, lo: float, hi: float, inner: bool) -> list[Layer]:
+    """Hardtanh-type maps through two ReLUs per unit.
+
+    ``inner=True``: clamp(z, lo, hi) = lo + relu(z - lo) - relu(z - hi);
+    ``inner=False`` (Softshrink with lo = -hi): relu(z - hi) - relu(-z - hi).
+
+    >>> Network(two_relu((1,), -1.0, 1.0, inner=True))([[-3.0], [0.5], [2.0]]).ravel().tolist()
+    [-1.0, 0.5, 1.0]
+    """
+    n = int(math.prod(shape))
+    eye = np.eye(n)
+    if inner:
+        first = Linear(np.vstack([eye, eye]), np.concatenate([np.full(n, -lo), np.full(n, -hi)]))
+        second = Linear(np.hstack([eye, -eye]), np.full(n, lo))
+    else:
+        first = Linear(np.vstack([eye, -eye]), np.full(2 * n, -hi))
+        second = Linear(np.hstack([eye, -eye]), np.zeros(n))
+    return [first, ReLU(), second]
+
+
+def clamp_layers(n: int, lo: Any, hi: Any) -> list[Layer]:
+    """``clamp(z, lo, hi)`` on ``n`` units as layers (either bound may be ``None``).
+
+    >>> [type(x).__name__ for x in clamp_layers(2, None, 1.0)]
+    ['Linear', 'Threshold', 'Linear']
+    """
+    if lo is not None and hi is not None:
+        return two_relu((n,), float(lo), float(hi), inner=True)
+    if lo is not None:
+        return [Threshold(float(lo))]
+    if hi is not None:  # min(z, M) = -max(-z, -M)
+        neg = Linear(-np.eye(n), np.zeros(n))
+        return [neg, Threshold(-float(hi)), neg]
+    return []

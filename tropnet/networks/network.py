@@ -135,6 +135,32 @@ class Network:
 
         return from_torch(module, input_shape=input_shape, final=final)
 
+    @classmethod
+    def from_onnx(cls, path_or_model: Any, final: str | None = None) -> Network:
+        """Convert an ONNX model (a path, bytes or ``onnx.ModelProto``) of piecewise-linear
+        operators; see :func:`tropnet.networks.onnx_bridge.network_from_onnx`.
+
+        Needs the optional extra onnx (``pip install tropnet[onnx]``).
+
+        >>> net = random_mlp([2, 3, 1], seed=0)
+        >>> Network.from_onnx(net.to_onnx()).widths
+        (2, 3, 3, 1)
+        """
+        from .onnx_bridge import network_from_onnx
+
+        return network_from_onnx(path_or_model, final=final)
+
+    def to_onnx(self, path: Any = None) -> Any:
+        """An ``onnx.ModelProto`` computing the network on float64 batches (saved to ``path``
+        when given).  Needs the optional extra onnx.
+
+        >>> random_mlp([2, 3, 1]).to_onnx().graph.node[0].op_type
+        'MatMul'
+        """
+        from .onnx_bridge import network_to_onnx
+
+        return network_to_onnx(self, path)
+
     def to_torch(self) -> Any:
         """A ``torch.nn.Sequential`` computing the same function on batches (float64 parameters).
 

@@ -47,6 +47,7 @@ except ImportError as err:  # pragma: no cover - depends on the environment
     ) from err
 
 from . import conv as _conv
+from .graph_builder import two_relu as _two_relu
 from .layers import GroupMax, Identity, Layer, LeakyReLU, Linear, Maxout, MaxPool1d, ReLU, Threshold
 from .network import Network
 
@@ -184,23 +185,6 @@ def _from_threshold(m: nn.Threshold, shape: Shape, path: str) -> tuple[list[Laye
             "i.e. max(z, t), converts)"
         )
     return [Threshold(float(m.threshold))], shape
-
-
-def _two_relu(shape: Shape, lo: float, hi: float, inner: bool) -> list[Layer]:
-    """Hardtanh-type maps through two ReLUs per unit.
-
-    ``inner=True``: clamp(z, lo, hi) = lo + relu(z - lo) - relu(z - hi);
-    ``inner=False`` (Softshrink with lo = -hi): relu(z - hi) - relu(-z - hi).
-    """
-    n = _flat(shape)
-    eye = np.eye(n)
-    if inner:
-        first = Linear(np.vstack([eye, eye]), np.concatenate([np.full(n, -lo), np.full(n, -hi)]))
-        second = Linear(np.hstack([eye, -eye]), np.full(n, lo))
-    else:
-        first = Linear(np.vstack([eye, -eye]), np.full(2 * n, -hi))
-        second = Linear(np.hstack([eye, -eye]), np.zeros(n))
-    return [first, ReLU(), second]
 
 
 def _from_hardtanh(m: nn.Hardtanh, shape: Shape, path: str) -> tuple[list[Layer], Shape]:

@@ -57,11 +57,11 @@ except ImportError as err:  # pragma: no cover - depends on the environment
     raise ImportError("the PyTorch bridge needs torch; install it with `pip install tropnet[torch]`") from err
 
 from . import torch_bridge as TB
-from .graph_builder import FINAL_NAMES, Batch, GraphBuilder, Refused, Value
-from .layers import Layer, Linear, ReLU, Threshold
+from .graph_builder import FINAL_NAMES, Batch, GraphBuilder, Refused, Value, clamp_layers
+from .layers import ReLU
 from .network import Network
 
-__all__ = ["from_torch", "FX_FUNCTIONS", "FX_METHODS", "check_forward", "clamp_layers"]
+__all__ = ["from_torch", "FX_FUNCTIONS", "FX_METHODS", "check_forward"]
 
 Shape = tuple[int, ...]
 
@@ -309,22 +309,6 @@ def _clamp(b: _Builder, node: torch.fx.Node, x: Any, min: Any = None, max: Any =
     if isinstance(min, Value) or isinstance(max, Value):
         raise Refused(f"{b.where(node)}: clamps to bounds that depend on the input")
     return b.chain(node.name, clamp_layers(t.size, min, max), t, t.shape)
-
-
-def clamp_layers(n: int, lo: Any, hi: Any) -> list[Layer]:
-    """``clamp(z, lo, hi)`` on ``n`` units as layers (either bound may be ``None``).
-
-    >>> [type(x).__name__ for x in clamp_layers(2, None, 1.0)]
-    ['Linear', 'Threshold', 'Linear']
-    """
-    if lo is not None and hi is not None:
-        return TB._two_relu((n,), float(lo), float(hi), inner=True)
-    if lo is not None:
-        return [Threshold(float(lo))]
-    if hi is not None:  # min(z, M) = -max(-z, -M)
-        neg = Linear(-np.eye(n), np.zeros(n))
-        return [neg, Threshold(-float(hi)), neg]
-    return []
 
 
 def _relu(b: _Builder, node: torch.fx.Node, x: Any, inplace: bool = False) -> Value:
