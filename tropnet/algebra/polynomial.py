@@ -512,6 +512,43 @@ class TropicalPolynomial:
         """
         return num_linear_regions(self)
 
+    # ------------------------------------------------------------------ univariate (see .univariate)
+    def roots(self) -> list[tuple[Any, Any]]:
+        """Tropical roots ``[(root, multiplicity), ...]`` of a univariate polynomial: the
+        breakpoints of its graph and the changes of slope there (:func:`.univariate.roots`).
+
+        >>> x, = variables("x")
+        >>> (x**3 + x * 4 + 1).roots()      # max(3x, x + 4, 1)
+        [(Fraction(-3, 1), Fraction(1, 1)), (Fraction(2, 1), Fraction(2, 1))]
+        """
+        from .univariate import roots
+
+        return roots(self)
+
+    def factor(self) -> Any:
+        """The split form ``lead ⊙ ⊙_j (x ⊕ r_j)^m_j`` (:func:`.univariate.factor`).
+
+        >>> x, = variables("x")
+        >>> print((x**3 + x * 4 + 1).factor())
+        max(x, -3) + 2*max(x, 2)
+        """
+        from .univariate import factor
+
+        return factor(self)
+
+    @staticmethod
+    def interpolate(points: Any, degree: int | None = None, variable: str = "x",
+                    convention: str = "max") -> TropicalPolynomial:
+        """The greatest univariate polynomial of a degree through ``(x, y)`` points
+        (:func:`.univariate.interpolate`).
+
+        >>> print(TropicalPolynomial.interpolate([(-1, 0), (0, 1), (2, 5)]))
+        max(0, x + 1, 2*x + 1)
+        """
+        from .univariate import interpolate
+
+        return interpolate(points, degree, variable, convention)
+
     # ------------------------------------------------------------------ conversion / display
     def to_float(self) -> TropicalPolynomial:
         """The float-mode copy (each exact value rounded to the nearest double).
