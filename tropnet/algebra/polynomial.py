@@ -395,14 +395,49 @@ class TropicalPolynomial:
         return TropicalRational(q, self)
 
     # ------------------------------------------------------------------ evaluation
-    def __call__(self, x: Any) -> Any:
-        """Value at one point (shape (n,), or a scalar when n = 1) or at many (shape (k, n)).
+    def __call__(self, *args: Any) -> Any:
+        """Value at one point (shape (n,), or a scalar when n = 1) or at many (shape (k, n));
+        with tropical polynomials or rationals as the n arguments, the composition
+        (:meth:`compose`).
 
         >>> x, = variables("x")
         >>> (x * 1)(2), (x * 1.5)(np.array([[0.0], [1.0]])).tolist()      # x + 1, x + 1.5
         (Fraction(3, 1), [1.5, 2.5])
+        >>> s, t = variables("s t")
+        >>> print((x**2 + 0)(s + t))
+        max(0, 2*s, 2*t)
         """
-        return _evaluate(self._E, self._c, x, self.nvars, self._conv)
+        if any(_is_tropical(a) for a in args):
+            return self.compose(*args)
+        if len(args) != 1:
+            raise TypeError(f"evaluate at one point: pass its {self.nvars} coordinates as one sequence "
+                            f"(got {len(args)} arguments)")
+        return _evaluate(self._E, self._c, args[0], self.nvars, self._conv)
+
+    def compose(self, *args: Any) -> Any:
+        """``p(q_1, ..., q_n)`` for tropical polynomials, rationals or numbers ``q_k`` sharing
+        their variables: exact and simplified; a polynomial when every exponent of ``p`` is
+        ``>= 0`` and the ``q_k`` are polynomials, else a rational (:func:`.compose.compose`).
+
+        >>> x, y = variables("x y")
+        >>> s, = variables("s")
+        >>> print((x + y).compose(s * 2, s ** 3 + 0))
+        max(0, s + 2, 3*s)
+        """
+        from .compose import compose
+
+        return compose(self, *args)
+
+    def partial(self, **values: Any) -> Any:
+        """Fix some variables by name: ``p.partial(x=3)`` is a function of the others.
+
+        >>> x, y = variables("x y")
+        >>> print((x * y + 0).partial(x=2))
+        max(0, y + 2)
+        """
+        from .compose import partial
+
+        return partial(self, **values)
 
     def evaluate(self, points: Any) -> np.ndarray:
         """Values at the rows of ``points`` (k, n) -> (k,): exact iff polynomial and points are.
@@ -639,6 +674,12 @@ class TropicalPolynomial:
         if len(text) > 200:
             text = f"{text[:150]}... ({len(self)} monomials)"
         return f"TropicalPolynomial({text}, nvars={self.nvars}, {mode})"
+
+
+def _is_tropical(a: Any) -> bool:
+    from .rational import TropicalRational
+
+    return isinstance(a, (TropicalPolynomial, TropicalRational))
 
 
 def _as_points(x: Any, n: int) -> np.ndarray:

@@ -28,7 +28,7 @@ import numpy as np
 
 from .._numbers import is_exact_scalar, to_exact, to_float
 from . import display
-from .polynomial import TropicalPolynomial, _as_points, variables  # noqa: F401 (doctests)
+from .polynomial import TropicalPolynomial, _as_points, _is_tropical, variables  # noqa: F401 (doctests)
 
 __all__ = ["TropicalRational", "TropicalRationalMap"]
 
@@ -228,14 +228,44 @@ class TropicalRational:
         return TropicalRational(self._num**value, self._den**value)
 
     # ------------------------------------------------------------------ evaluation
-    def __call__(self, x: Any) -> Any:
-        """Value at one point (shape (n,)) or at many (shape (k, n)).
+    def __call__(self, *args: Any) -> Any:
+        """Value at one point (shape (n,)) or at many (shape (k, n)); with tropical arguments,
+        the composition (:meth:`compose`).
 
         >>> x, y = variables("x y")
         >>> ((x + y) / (x + 0))(np.array([[1.0, 2.0]])).tolist()
         [1.0]
         """
-        return self._num(x) - self._den(x)
+        if any(_is_tropical(a) for a in args):
+            return self.compose(*args)
+        if len(args) != 1:
+            raise TypeError(f"evaluate at one point: pass its {self.nvars} coordinates as one sequence "
+                            f"(got {len(args)} arguments)")
+        return self._num(args[0]) - self._den(args[0])
+
+    def compose(self, *args: Any) -> Any:
+        """``r(q_1, ..., q_n)``: substitution of tropical polynomials, rationals or numbers
+        (:func:`.compose.compose`).
+
+        >>> x, = variables("x")
+        >>> s, = variables("s")
+        >>> print((x / (x + 0)).compose(s * -1))          # x - max(x, 0) at x = s - 1
+        s - 1 - max(0, s - 1)
+        """
+        from .compose import compose
+
+        return compose(self, *args)
+
+    def partial(self, **values: Any) -> Any:
+        """Fix some variables by name (:func:`.compose.partial`).
+
+        >>> x, y = variables("x y")
+        >>> print(((x + 0) / (y + 0)).partial(y=1))
+        max(-1, x - 1)
+        """
+        from .compose import partial
+
+        return partial(self, **values)
 
     def evaluate(self, points: Any) -> np.ndarray:
         """Values at the rows of ``points`` (k, n) -> (k,).
