@@ -423,7 +423,7 @@ def _npz_names(path: Path, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     if not infos:
         raise CLIError(f"{path}: holds no arrays (expected W0, b0, W1, b1, ...)")
     if len(infos) > 20_000:
-        raise InputRefused(f"{path}: holds {len(infos)} members, more than a network of arrays W0, b0, ... has")
+        raise InputRefused(f"{path}: holds {len(infos)} members, more than any network of arrays W0, b0, ...")
     names = {}
     for info in infos:
         m = _NPZ_MEMBER.match(info.filename)
@@ -467,7 +467,8 @@ def _npz_array(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: l
         if dtype.kind not in "iuf" or dtype.fields is not None or dtype.subdtype is not None:
             raise CLIError(f"{path}: array {name} has dtype {dtype}, expected integers or floats")
         if len(shape) > 2:
-            raise CLIError(f"{path}: array {name} has shape {shape}, expected {'(out, in)' if name[0] == 'W' else '(out,)'}")
+            want = "(out, in)" if name[0] == "W" else "(out,)"
+            raise CLIError(f"{path}: array {name} has shape {shape}, expected {want}")
         count = 1
         for d in shape:
             count *= int(d)
@@ -554,7 +555,9 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     except UnicodeDecodeError:
         raise CLIError(f"{p}: not a text file (expected a .npz archive or a JSON network spec)") from None
     if _json_depth(text) > MAX_JSON_DEPTH:
-        raise InputRefused(f"{p}: JSON nested more than {MAX_JSON_DEPTH} levels deep (tropnet.cli.MAX_JSON_DEPTH)")
+        raise InputRefused(
+            f"{p}: JSON nested more than {MAX_JSON_DEPTH} levels deep (tropnet.cli.MAX_JSON_DEPTH)"
+        )
     try:
         spec = json.loads(text)
     except RecursionError:
