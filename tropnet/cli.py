@@ -429,7 +429,8 @@ def _npz_names(path: Path, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
         m = _NPZ_MEMBER.match(info.filename)
         if m is None:
             raise CLIError(
-                f"{path}: unexpected {ascii(info.filename[:60])[1:-1]} member (expected only arrays W0, b0, W1, b1, ...)"
+                f"{path}: unexpected {ascii(info.filename[:60])[1:-1]} member "
+                "(expected only arrays W0, b0, W1, b1, ...)"
             )
         names[m.group(1) + str(int(m.group(2)))] = info
     L = sum(1 for k in names if k.startswith("W"))
