@@ -47,6 +47,9 @@ from .regions.estimate import estimate_linear_regions
 from .regions.at_point import region_at
 from .regions.regionset import Region, RegionSet
 
+# --- the polyhedral complex and its topology
+from .complex.polyhedral import PolyhedralComplex
+
 # --- algebranets
 from . import algebras
 from .algebras import Algebra
@@ -68,9 +71,7 @@ from .regions.symmetric import (
 # --- symmetry (parameter space)
 from .networks.conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
 from .networks.symmetry import (
-    FunctionComparison,
     ParameterCount,
-    RegionPath,
     align,
     canonical_form,
     equivalent,
@@ -78,9 +79,8 @@ from .networks.symmetry import (
     interpolate,
     permute_hidden,
     random_equivalent,
-    region_path,
-    same_function,
 )
+from .studies.same_function import FunctionComparison, RegionPath, region_path, same_function
 
 # --- studies / parallel
 from . import plot
