@@ -49,6 +49,7 @@ from .regions.regionset import Region, RegionSet
 
 # --- the polyhedral complex and its topology
 from .complex.polyhedral import PolyhedralComplex
+from .complex.homology import betti_numbers
 
 # --- algebranets
 from . import algebras
