@@ -45,6 +45,9 @@ from .regions.api import count_linear_regions, linear_regions
 from .regions.estimate import estimate_linear_regions
 from .regions.regionset import Region, RegionSet
 
+# --- the polyhedral complex and its topology
+from .complex.polyhedral import PolyhedralComplex
+
 # --- algebranets
 from . import algebras
 from .algebras import Algebra
