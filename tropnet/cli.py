@@ -635,7 +635,9 @@ def _box(lo: float, hi: float) -> Any:
 
     a, b = _cli_number(lo), _cli_number(hi)
     if any(isinstance(v, float) and not math.isfinite(v) for v in (a, b)):
-        raise CLIError(f"--domain {lo} {hi}: the bounds must be finite numbers (omit --domain for all of R^n)")
+        raise CLIError(
+            f"--domain {lo} {hi}: the bounds must be finite numbers (omit --domain for all of R^n)"
+        )
     if not a < b:
         raise CLIError(f"--domain {lo} {hi}: LO must be smaller than HI")
     return Box(a, b)
@@ -925,7 +927,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("model", metavar="MODEL", help=model_help)
     r.add_argument("--domain", nargs=2, metavar=("LO", "HI"), help="the box [LO, HI]^n (numbers or p/q)")
     r.add_argument("--kind", choices=("linear", "activation"), default="linear", help="region kind")
-    r.add_argument("--count-only", action="store_true", help="print only the number of regions (a bare integer)")
+    r.add_argument(
+        "--count-only", action="store_true", help="print only the number of regions (a bare integer)"
+    )
     r.add_argument("--exact", action="store_true", help="certify the answer in rational arithmetic")
     r.add_argument("--plot", metavar="OUT.png", help="draw the regions (2 inputs, needs --domain)")
     r.add_argument("--json", metavar="OUT.json", help="write every region (halfspaces, map, pattern)")
