@@ -131,6 +131,10 @@ class Network:
         >>> Network.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())).widths
         (2, 3, 3)
         """
+        try:
+            import torch  # noqa: F401
+        except ImportError as err:
+            raise ImportError("from_torch needs torch; install it with `pip install tropnet[torch]`") from err
         from .torch_fx import from_torch
 
         return from_torch(module, input_shape=input_shape, final=final)

@@ -480,7 +480,7 @@ def from_torch(
     _check_hooks(module)
     shape = _shape_arg(input_shape)
     dropped = None
-    if _plain_sequential(module):
+    if _plain_sequential(module) or type(module) in TB._resolve_table():
         leaves = TB._leaves(module, "")
         last_path, last = leaves[-1] if leaves else ("", None)
         kept = module
