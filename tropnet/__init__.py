@@ -14,6 +14,7 @@ rational maps, and an exact enumerator of linear regions.
 
 # --- numbers and domains
 from .geometry.domains import Box, Polyhedron
+from .geometry.slices import AffineSlice, Plane, Segment
 
 # --- networks (IR)
 from .networks.layers import (
@@ -30,6 +31,7 @@ from .networks.network import Network, random_mlp
 
 # --- algebra
 from .algebra import (
+    TropicalMatrix,
     TropicalPolynomial,
     TropicalRational,
     TropicalRationalMap,
@@ -43,6 +45,7 @@ from .compiler import tropicalize
 # --- regions
 from .regions.api import count_linear_regions, linear_regions
 from .regions.estimate import estimate_linear_regions
+from .regions.at_point import region_at
 from .regions.regionset import Region, RegionSet
 
 # --- the polyhedral complex and its topology
