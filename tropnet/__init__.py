@@ -52,6 +52,7 @@ from .regions.regionset import Region, RegionSet
 # --- the polyhedral complex and its topology
 from .complex.polyhedral import PolyhedralComplex
 from .complex.homology import betti_numbers
+from .complex.boundary import DecisionBoundary, decision_boundary
 
 # --- algebranets
 from . import algebras
