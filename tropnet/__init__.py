@@ -86,6 +86,9 @@ from .networks.symmetry import (
 )
 from .studies.same_function import FunctionComparison, RegionPath, region_path, same_function
 
+# --- verification properties
+from .vnnlib import VnnlibProperty, parse_vnnlib, read_vnnlib
+
 # --- studies / parallel
 from . import plot
 from .parallel import sweep
