@@ -177,6 +177,8 @@ def test_bad_input_is_named():
         TropicalMatrix(np.array([[np.inf]]))
     with pytest.raises(TypeError, match="numbers"):
         TropicalMatrix([["a"]])
+    with pytest.raises(ValueError, match="ragged"):
+        TropicalMatrix([[1, 2], [3]])
     with pytest.raises(ValueError, match="two-dimensional"):
         TropicalMatrix([1, 2])
     with pytest.raises(ValueError, match="acyclic"):
