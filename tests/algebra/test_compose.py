@@ -43,7 +43,7 @@ def setups(draw):
     return f, qs, nonneg
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(setups())
 def test_composition_by_evaluation(setup):
     f, qs, nonneg = setup
