@@ -167,6 +167,10 @@ def test_bad_input_is_named():
         TropicalMatrix([[1]]) @ TropicalMatrix([[1]], convention="min")
     with pytest.raises(ValueError, match="do not match"):
         TropicalMatrix([[1, 2]]) @ TropicalMatrix([[1, 2]])
+    F = TropicalMatrix(np.array([[0.5, -np.inf], [1.0, 2.0]]))
+    assert not F.is_exact and F.det() == 2.5 and F.eigenvalue() == 2.0
+    assert TropicalMatrix(np.array([[0.5, np.inf]]), convention="min").entries.tolist() == [[0.5, np.inf]]
+    assert TropicalMatrix(np.array([[1, 2]])).is_exact
     with pytest.raises(ValueError, match="NaN"):
         TropicalMatrix(np.array([[np.nan]]))
     with pytest.raises(ValueError, match="tropical zero"):

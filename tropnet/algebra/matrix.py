@@ -63,7 +63,7 @@ def _as_entries(A: Any, conv: str, name: str = "matrix") -> np.ndarray:
         out.ravel()[:] = [Fraction(int(v) * sign) for v in arr.ravel().tolist()]
         return out
     if arr.dtype.kind == "f":
-        bad = np.isnan(arr) | (np.isinf(arr) & ((arr > 0) == (zero_sign > 0)) == False)  # noqa: E712
+        bad = np.isnan(arr) | (np.isinf(arr) & ((arr > 0) != (zero_sign > 0)))
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             raise ValueError(f"{name} entry {idx} is {arr[idx]}: NaN, or the infinity that is not the "
@@ -366,7 +366,12 @@ class TropicalMatrix:
             P, _ = MP.plus_closure(Z - num / length)
             return P, None, num / length
         # exact: work in units of 1/(d * length) so that A - λ has integer entries
-        (Zs,), _ = MP.scale(MP.unscale(Z, 1) * length - num, growth=n)
+        fin = MP.finite_mask(Z)
+        bound = (int(np.abs(Z[fin]).max()) if fin.any() else 0) * length + abs(num)
+        if Z.dtype != object and MP.safe_float(bound, n):
+            Zs = Z * length - num  # -inf stays -inf
+        else:
+            (Zs,), _ = MP.scale(MP.unscale(Z, 1) * length - num, growth=n)
         P, ok = MP.plus_closure(Zs)
         assert ok, "A - λ has a positive cycle"  # λ is the maximum cycle mean
         return P, d * length, Fraction(num, length * d)
