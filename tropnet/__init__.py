@@ -28,6 +28,7 @@ from .networks.layers import (
     Threshold,
 )
 from .networks.network import Network, random_mlp
+from .networks.graph import Add, Concat, Graph, Residual
 
 # --- algebra
 from .algebra import (
