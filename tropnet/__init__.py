@@ -53,6 +53,7 @@ from .regions.regionset import Region, RegionSet
 from .complex.polyhedral import PolyhedralComplex
 from .complex.homology import betti_numbers
 from .complex.boundary import DecisionBoundary, decision_boundary
+from .complex.persistence import persistence
 
 # --- algebranets
 from . import algebras
