@@ -28,9 +28,11 @@ from .networks.layers import (
     Threshold,
 )
 from .networks.network import Network, random_mlp
+from .networks.graph import Add, Concat, Graph, Residual
 
 # --- algebra
 from .algebra import (
+    TropicalMatrix,
     TropicalPolynomial,
     TropicalRational,
     TropicalRationalMap,
@@ -51,6 +53,7 @@ from .regions.regionset import Region, RegionSet
 # --- the polyhedral complex and its topology
 from .complex.polyhedral import PolyhedralComplex
 from .complex.homology import betti_numbers
+from .complex.boundary import DecisionBoundary, decision_boundary
 
 # --- algebranets
 from . import algebras

@@ -3,7 +3,8 @@
 * :mod:`~tropnet.complex.lattice` — the faces of every dimension of the activation cells;
 * :mod:`~tropnet.complex.polyhedral` — :class:`PolyhedralComplex`, :class:`Faces`;
 * :mod:`~tropnet.complex.orient` — orientations and incidence numbers;
-* :mod:`~tropnet.complex.homology` — :func:`betti_numbers` over GF(2) and Q.
+* :mod:`~tropnet.complex.homology` — :func:`betti_numbers` over GF(2) and Q;
+* :mod:`~tropnet.complex.boundary` — :func:`decision_boundary`, :class:`DecisionBoundary`.
 
 Imports run one way: this package reads :class:`~tropnet.RegionSet` (regions) and is read by
 studies and plot.
