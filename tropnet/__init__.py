@@ -47,6 +47,7 @@ from .compiler import tropicalize
 from .regions.api import count_linear_regions, linear_regions
 from .regions.estimate import estimate_linear_regions
 from .regions.at_point import region_at
+from .regions.local import local_complexity
 from .regions.regionset import Region, RegionSet
 
 # --- the polyhedral complex and its topology
