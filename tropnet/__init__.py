@@ -47,12 +47,14 @@ from .compiler import tropicalize
 from .regions.api import count_linear_regions, linear_regions
 from .regions.estimate import estimate_linear_regions
 from .regions.at_point import region_at
+from .regions.local import local_complexity
 from .regions.regionset import Region, RegionSet
 
 # --- the polyhedral complex and its topology
 from .complex.polyhedral import PolyhedralComplex
 from .complex.homology import betti_numbers
 from .complex.boundary import DecisionBoundary, decision_boundary
+from .complex.persistence import persistence
 
 # --- algebranets
 from . import algebras
