@@ -582,7 +582,7 @@ def count_parallel(
 
 
 def _hrep_dim() -> int:
-    from .regions.refine import HREP_DIM
+    from .regions.hrep import HREP_DIM
 
     return HREP_DIM
 

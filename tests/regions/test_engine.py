@@ -149,7 +149,8 @@ def test_certified_pass_falls_back_on_ties():
 
 
 def test_hrep_engine_agrees_with_the_vertex_engine():
-    from tropnet.regions.refine import refine, refine_hrep, stages_from_network
+    from tropnet.regions.hrep import refine_hrep
+    from tropnet.regions.refine import refine, stages_from_network
 
     # [4,6,6,1] seed 2 on [-5,5]^4 has 258 cells (regions_prototypes.md, equal to affinitree)
     st = stages_from_network(random_mlp([4, 6, 6, 1], seed=2))

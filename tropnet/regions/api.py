@@ -73,8 +73,7 @@ from ..geometry.domains import Box, Domain, Polyhedron
 from ..kernels.merge import row_keys
 from ..networks.layers import GroupMax, Linear
 from ..networks.network import Network
-from .cells import Cells
-from .merge import (
+from .affine import (
     _divide,
     _integer_rows,
     cell_affine,
@@ -85,7 +84,9 @@ from .merge import (
     merge_linear,
     patterns_at,
 )
-from .refine import RegionLimitError, Stage, refine, stages_from_network
+from .cells import Cells, RegionLimitError
+from .program import Stage, stages_from_network
+from .refine import refine
 from .regionset import RegionSet
 
 __all__ = [
@@ -685,7 +686,7 @@ def _code_facets(found: FoundCells) -> dict:
     Every vertex of a certified run is simple, so each constraint tight at one of a cell's
     vertices is a facet of the cell and the facets are exactly the codes met at its vertices
     (artificial bounds of the run, code ``-1``, excepted).  The rows come from the exact affine
-    walk (:func:`tropnet.regions.merge.cell_affine`, integers); the float interior points are
+    walk (:func:`tropnet.regions.affine.cell_affine`, integers); the float interior points are
     checked strictly inside every facet in exact integer arithmetic, and a cell whose point
     fails gets the exact centroid of its vertices instead.  Cached on ``found``."""
     if "facets" in found.cache:

@@ -50,7 +50,7 @@ class Cells:
     vertex_ids : (nnz,) int64 array or None
     vertex_codes : (nnz, d) int64 array or None
         For runs whose every sign was certified (every vertex simple): the ``d`` constraints
-        tight at each (cell, vertex) entry, coded as in :func:`tropnet.regions.refine._codes`.
+        tight at each (cell, vertex) entry, coded as in :func:`tropnet.regions.vertex._codes`.
     """
 
     patterns: np.ndarray
@@ -69,3 +69,11 @@ class Cells:
             return None
         ids = self.vertex_ids[self.vertex_offsets[i] : self.vertex_offsets[i + 1]]
         return self.vertex_coords[ids]
+
+
+class RegionLimitError(ValueError):
+    """Raised when an enumeration would exceed its ``max_regions``/``max_cells`` limit.
+
+    >>> issubclass(RegionLimitError, ValueError)
+    True
+    """

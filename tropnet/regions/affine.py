@@ -14,7 +14,7 @@ the facet.  Linear regions are the connected components of the graph of facet-ad
 cells with equal affine maps (exactly equal in exact mode).
 
 >>> from tropnet import Network
->>> from tropnet.regions.refine import stages_from_network
+>>> from tropnet.regions.program import stages_from_network
 >>> st = stages_from_network(Network.from_arrays([[[1.0]], [[2.0]]], [[0.0], [1.0]]))
 >>> W, c = output_maps(st, np.array([[1], [0]], dtype=np.int32), 1)
 >>> W[:, 0, 0].tolist(), c[:, 0].tolist()
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..kernels.merge import row_keys
-from .refine import Stage
+from .program import Stage
 
 __all__ = [
     "CellAffine",
@@ -178,7 +178,7 @@ class CellAffine:
     ``row_col[r]`` is the row's pattern column.
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> st = stages_from_network(Network.from_arrays([[[0.5]], [[3.0]]], [[0.25], [1.0]]), exact=True)
     >>> ca = cell_affine(st, np.array([[1]], dtype=np.int32), 1, exact=True)
     >>> [str(v) for v in ca.maps()[0].ravel()], [str(v) for v in ca.maps()[1].ravel()]  # 1.5 x + 1.75
@@ -287,7 +287,7 @@ def cell_affine(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: boo
     Python integers).
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> st = stages_from_network(Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]]), exact=True)
     >>> ca = cell_affine(st, np.array([[1, 0], [0, 1]], dtype=np.int32), 1, exact=True)
     >>> [str(w) for w in ca.maps()[0].ravel()]  # |x|
@@ -322,7 +322,7 @@ def output_maps(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: boo
     (``Fraction`` entries when ``exact``).
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> st = stages_from_network(Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]]))
     >>> output_maps(st, np.array([[1, 0], [0, 1]], dtype=np.int32), 1)[0][:, 0, 0].tolist()  # |x|
     [1.0, -1.0]
@@ -339,7 +339,7 @@ def unit_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool 
     or ``-1`` for a row that is identically zero (a group member equal to the winner).
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> st = stages_from_network(Network.from_arrays([[[1.0]], [[1.0]]]))
     >>> A, b, flip = unit_rows(st, np.array([[1]], dtype=np.int32), 1)
     >>> A[0].tolist(), b[0].tolist()  # active: x >= 0, i.e. -x <= 0
@@ -352,7 +352,7 @@ def maps_and_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: b
     """:func:`output_maps` and :func:`unit_rows` from one pass: ``(W, c, A, b, flip)``.
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> st = stages_from_network(Network.from_arrays([[[1.0]], [[2.0]]]))
     >>> [a.shape for a in maps_and_rows(st, np.array([[1]], dtype=np.int32), 1)]
     [(1, 1, 1), (1, 1), (1, 1, 1), (1, 1), (1, 1)]
@@ -564,12 +564,12 @@ def patterns_at(stages: list[Stage], X: np.ndarray) -> np.ndarray:
     :mod:`tropnet.regions.cells`.
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> st = stages_from_network(Network.from_arrays([[[1.0]], [[1.0]]]))
     >>> patterns_at(st, np.array([[2.0], [-1.0]])).tolist()
     [[1], [0]]
     """
-    from .refine import _apply
+    from .program import _apply
 
     z = X
     cols = []
