@@ -66,9 +66,7 @@ from .regions.symmetric import (
 # --- symmetry (parameter space)
 from .networks.conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
 from .networks.symmetry import (
-    FunctionComparison,
     ParameterCount,
-    RegionPath,
     align,
     canonical_form,
     equivalent,
@@ -76,9 +74,8 @@ from .networks.symmetry import (
     interpolate,
     permute_hidden,
     random_equivalent,
-    region_path,
-    same_function,
 )
+from .studies.same_function import FunctionComparison, RegionPath, region_path, same_function
 
 # --- studies / parallel
 from . import plot
