@@ -8,7 +8,8 @@ import pytest
 
 import tropnet
 from tropnet import Box, Network, Polyhedron, count_linear_regions, random_mlp
-from tropnet.regions.api import RegionLimitError, find_cells
+from tropnet.regions.cells import RegionLimitError
+from tropnet.regions.plan import find_cells
 from tropnet.regions.refine import enumerate_cells
 
 HAS_PLANAR = importlib.util.find_spec("tropnet.regions.planar") is not None

@@ -62,6 +62,8 @@ from ..geometry.domains import Box, Domain, Polyhedron
 from ..geometry.groups import SymmetryGroup, check_invariant_domain
 from ..networks.layers import GroupMax, LeakyReLU, Linear, Threshold
 from ..networks.network import Network
+from .domains import _sampler, as_network
+from .plan import check_kind, make_plan
 
 __all__ = [
     "check_invariance",
@@ -305,11 +307,9 @@ def check_invariance(obj: Any, group: SymmetryGroup, domain: Domain | None = Non
             raise ValueError(
                 f"the network is not invariant under generator {k} of the group: f(g x) != f(x) at x = {x}"
             )
-    from .api import linear_regions
-
     for k, M in enumerate(gens):
         diff = _difference_network(exact_net, M)
-        rs = linear_regions(diff, domain, kind="linear", exact=True)
+        rs = make_plan(diff, domain, kind="linear", exact=True).run()
         for r in rs:
             W, c = r.affine_map
             if any(v != 0 for v in np.ravel(W)) or any(v != 0 for v in np.ravel(c)):
@@ -524,9 +524,7 @@ def linear_regions_symmetric(
     >>> len(S), sorted(S.orbit_sizes.tolist())
     (3, [1, 2])
     """
-    from .api import _check_kind, linear_regions
-
-    _check_kind(kind)
+    check_kind(kind)
     n = _check_group(obj, group)
     if check:
         check_invariant_domain(domain, group)
@@ -545,9 +543,9 @@ def linear_regions_symmetric(
                 f"symmetry= with kind='activation' needs every layer to be equivariant: {err}; "
                 "use kind='linear', which only needs invariance"
             ) from None
-        rs = linear_regions(
+        rs = make_plan(
             obj, restricted, kind="activation", exact=exact, max_regions=max_regions, progress=progress
-        )
+        ).run()
         P = rs.patterns
         sizes = np.zeros(len(rs), dtype=np.int64)
         stabs: list[list[np.ndarray]] = []
@@ -565,9 +563,9 @@ def linear_regions_symmetric(
             counted.add(key)
             sizes[i] = len(orbit)
         return SymmetricRegionSet(rs, sizes, stabs, group, kind)
-    rs = linear_regions(
+    rs = make_plan(
         obj, restricted, kind="linear", exact=exact, max_regions=max_regions, progress=progress
-    )
+    ).run()
     if not group.is_reflection_chamber():
         sizes, stabs = _glue_across_walls(rs, group, exact)
         return SymmetricRegionSet(rs, sizes, stabs, group, kind)
@@ -769,6 +767,22 @@ def count_linear_regions_symmetric(
     )
 
 
+def run_plan(plan: Any) -> Any:
+    """Run a symmetric :class:`~tropnet.regions.plan.Plan` (``symmetry=``): its regions
+    (:func:`linear_regions_symmetric`) or its count, on the plan's object, domain and group.
+
+    >>> import tropnet
+    >>> from tropnet.geometry.groups import symmetric_group
+    >>> from tropnet.regions.plan import make_plan
+    >>> x, y = tropnet.variables("x y")
+    >>> run_plan(make_plan(x + y + 0, want="count", symmetry=symmetric_group(2)))
+    3
+    """
+    fn = count_linear_regions_symmetric if plan.want == "count" else linear_regions_symmetric
+    return fn(plan.obj, plan.user_domain, plan.options["symmetry"], kind=plan.kind, exact=plan.exact,
+              max_regions=plan.max_regions, progress=plan.progress)
+
+
 # ------------------------------------------------------------------------------ sampling
 def _into_domain(group: SymmetryGroup, X: np.ndarray) -> np.ndarray:
     """Map each point to its image in the fundamental domain (argmax of (g^{-1} p) . x)."""
@@ -811,9 +825,7 @@ def estimate_linear_regions_symmetric(
     >>> estimate_linear_regions_symmetric(net, tropnet.Box(-10, 10), 2000, G, weight="gradient")
     3
     """
-    from .api import _check_kind, as_network
-
-    _check_kind(kind)
+    check_kind(kind)
     n = _check_group(obj, group)
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
@@ -824,7 +836,6 @@ def estimate_linear_regions_symmetric(
     if check:
         check_invariant_domain(domain, group)
         check_invariance(obj, group, domain)
-    from .estimate import _sampler
 
     X = _into_domain(group, _sampler(domain, n)(np.random.default_rng(seed), int(n_samples)))
     net = as_network(obj)
