@@ -51,6 +51,11 @@ documented in :mod:`tropnet.regions.refine`: it can merge cells thinner than abo
 times a unit's range into a neighbour (so counts can be too low, and linear regions merged
 wrongly), which ``exact=True`` never does.
 
+*How a call runs.*  Each call is a :class:`~tropnet.regions.plan.Plan` (which engine, which
+passes, which domain pieces, serial / parallel / symmetric), printable and testable, made by
+:func:`~tropnet.regions.plan.make_plan` and run by :func:`run_plan`; ``docs/architecture.md``
+draws the modules and the way data flows through them.
+
 >>> import tropnet
 >>> net = tropnet.Network.from_arrays([[[0, 1], [1, 0]], [[1, -1]]], [[1, 1], [0]])
 >>> tropnet.count_linear_regions(net)

@@ -1,8 +1,9 @@
 """The interchange format between the enumeration engines and :class:`RegionSet`.
 
-Every engine (the n-D layer-wise refinement, the 2D polygon path, the parallel driver)
-returns a :class:`Cells`: the full-dimensional activation cells it found, as plain shared
-arrays.  Nothing here computes geometry.
+Every engine (the n-D layer-wise refinement, the H-representation engine, the 2D polygon
+path, the parallel driver) returns a :class:`Cells`: the full-dimensional activation cells it
+found, as plain shared arrays, and raises :class:`RegionLimitError` past its cell limit.
+Nothing here computes geometry.
 
 *Pattern.*  For a lowered network (primitive layers only), the activation pattern of a
 cell lists, for every unit of every activation layer in order, which affine piece is

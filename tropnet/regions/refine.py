@@ -1,4 +1,7 @@
-"""Layer-wise refinement of a box into activation cells, in the vertex representation.
+"""Layer-wise refinement of a box into activation cells, in the vertex representation: the
+runs of the vertex engine (start / advance / split / finish, :func:`refine`,
+:func:`enumerate_cells`) and the cells the certified pass sets aside.  The cutting step itself
+is :mod:`tropnet.regions.vertex`, the number types and fallback :mod:`tropnet.regions.exactness`.
 
 Every cell is a convex polytope kept as a list of ids into one shared, append-only pool of
 vertices.  Each vertex carries its coordinates, the ids of the constraints tight at it
@@ -65,7 +68,7 @@ import numpy as np
 from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF, gamma
 from ..networks.network import Network
 from . import hrep as _hrep
-from .cells import Cells, RegionLimitError
+from .cells import Cells
 from .exactness import (
     Exactness,
     _as_float,
@@ -87,9 +90,7 @@ _SAFE = SAFETY
 
 __all__ = [
     "enumerate_cells",
-    "RegionLimitError",
-    "Stage",
-    "stages_from_network",
+    "refine",
     "RefineProblem",
     "RefineState",
     "refine_start",
