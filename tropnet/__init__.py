@@ -38,12 +38,14 @@ from .algebra import (
 )
 
 # --- compiler
-from .compiler import tropicalize
+from .compiler import CompileLimitError, tropicalize
 
 # --- regions
 from .regions.api import count_linear_regions, linear_regions
 from .regions.estimate import estimate_linear_regions
 from .regions.regionset import Region, RegionSet
+from .compiler import set_cell_engine as _set_cell_engine
+from .regions.for_compiler import activation_patterns as _activation_patterns
 
 # --- algebranets
 from . import algebras
@@ -85,3 +87,6 @@ from . import plot
 from .parallel import sweep
 
 __version__ = "0.1.0"
+
+# the compiler sits below the region enumerator: its simplified forms are read off these cells
+_set_cell_engine(_activation_patterns)
