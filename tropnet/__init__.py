@@ -47,6 +47,9 @@ from .regions.regionset import Region, RegionSet
 from .compiler import set_cell_engine as _set_cell_engine
 from .regions.for_compiler import activation_patterns as _activation_patterns
 
+# --- the polyhedral complex and its topology
+from .complex.polyhedral import PolyhedralComplex
+
 # --- algebranets
 from . import algebras
 from .algebras import Algebra
@@ -68,9 +71,7 @@ from .regions.symmetric import (
 # --- symmetry (parameter space)
 from .networks.conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
 from .networks.symmetry import (
-    FunctionComparison,
     ParameterCount,
-    RegionPath,
     align,
     canonical_form,
     equivalent,
@@ -78,9 +79,8 @@ from .networks.symmetry import (
     interpolate,
     permute_hidden,
     random_equivalent,
-    region_path,
-    same_function,
 )
+from .studies.same_function import FunctionComparison, RegionPath, region_path, same_function
 
 # --- studies / parallel
 from . import plot

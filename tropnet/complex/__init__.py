@@ -1,0 +1,18 @@
+"""The polyhedral complex of a region set and its topology.
+
+* :mod:`~tropnet.complex.lattice` — the faces of every dimension of the activation cells;
+* :mod:`~tropnet.complex.polyhedral` — :class:`PolyhedralComplex`, :class:`Faces`;
+* :mod:`~tropnet.complex.orient` — orientations and incidence numbers.
+
+Imports run one way: this package reads :class:`~tropnet.RegionSet` (regions) and is read by
+studies and plot.
+
+>>> from tropnet.complex import PolyhedralComplex
+>>> PolyhedralComplex.__name__
+'PolyhedralComplex'
+"""
+
+from .lattice import build_complex
+from .polyhedral import Faces, PolyhedralComplex
+
+__all__ = ["PolyhedralComplex", "Faces", "build_complex"]
