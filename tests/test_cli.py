@@ -172,9 +172,9 @@ def test_regions_counts_the_known_answer(tmp_path: Path, capsys) -> None:
     path = tmp_path / "four.npz"
     np.savez(path, **FOUR)
     assert main(["regions", str(path), "--count-only"]) == 0
-    assert capsys.readouterr().out.strip() == "4 linear regions on R^2"
+    assert capsys.readouterr().out.strip() == "4"
     assert main(["regions", str(path), "--count-only", "--exact", "--domain", "-2", "2"]) == 0
-    assert capsys.readouterr().out.strip() == "4 linear regions on [-2, 2]^2"
+    assert capsys.readouterr().out.strip() == "4"
 
 
 @needs_regions
@@ -282,7 +282,7 @@ def test_parallel_flag_gives_the_serial_count(tmp_path: Path, capsys) -> None:
     np.savez(path, **FOUR)
     code = main(["regions", str(path), "--count-only", "--parallel", "local"])
     assert code == 0, capsys.readouterr().err
-    assert capsys.readouterr().out.strip().splitlines()[-1] == "4 linear regions on R^2"
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "4"
 
 
 @needs_regions
@@ -367,9 +367,9 @@ def test_domain_accepts_negative_fractions_and_exponents(tmp_path: Path, capsys)
     np.savez(path, **FOUR)
     # f = ReLU(y + 1) - ReLU(x + 1): both kinks cross [-3/2, 1/2]^2, neither crosses [-1/2, 1e1]^2
     assert main(["regions", str(path), "--domain", "-3/2", "1/2", "--count-only", "--exact"]) == 0
-    assert capsys.readouterr().out.strip() == "4 linear regions on [-3/2, 1/2]^2"
+    assert capsys.readouterr().out.strip() == "4"
     assert main(["regions", str(path), "--domain", "-5e-1", "1e1", "--count-only"]) == 0
-    assert capsys.readouterr().out.strip() == "1 linear region on [-5e-1, 1e1]^2"
+    assert capsys.readouterr().out.strip() == "1"
 
 
 # ----------------------------------------------------------------------------- untrusted files (issue 18)
@@ -486,3 +486,57 @@ def test_deeply_nested_json_is_refused(tmp_path: Path, capsys):
         for _ in range(5000):
             shape = [shape]
         network_from_spec({"input_dim": 2, "layers": [{"type": "flatten", "input_shape": shape}]})
+
+
+def test_cli_smaller_defects(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "four.npz"
+    np.savez(path, **FOUR)
+    # --help names the arrays as the loader needs them (W0, not w0)
+    for cmd in ("regions", "tropicalize"):
+        with pytest.raises(SystemExit):
+            main([cmd, "--help"])
+        out = capsys.readouterr().out
+        assert "W0, b0" in out and "w0" not in out
+    # --max-print and --max-regions refuse negative values as usage errors
+    assert main(["regions", str(path), "--max-print", "-1"]) == 2
+    assert "--max-print" in _one_error_line(capsys)
+    assert main(["regions", str(path), "--max-regions", "-5"]) == 2
+    _one_error_line(capsys)
+    # an infinite domain is a clear error, not a parse failure
+    assert main(["regions", str(path), "--domain", "-inf", "inf"]) == 1
+    assert "finite" in _one_error_line(capsys)
+    assert main(["regions", str(path), "--domain", "2", "1"]) == 1
+    assert "smaller" in _one_error_line(capsys)
+
+
+@needs_regions
+def test_max_regions_stops_with_one_line(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "four.npz"
+    np.savez(path, **FOUR)
+    assert main(["regions", str(path), "--max-regions", "2"]) == 1
+    assert "--max-regions" in _one_error_line(capsys)
+    assert main(["regions", str(path), "--max-regions", "0", "--count-only"]) == 0
+    assert capsys.readouterr().out.strip() == "4"
+
+
+@needs_compiler
+def test_tropicalize_simplifies_by_default_like_the_api(capsys) -> None:
+    from tropnet.cli import demo_path
+
+    assert main(["tropicalize", str(demo_path())]) == 0
+    out = capsys.readouterr()
+    assert "f0 = " in out.out and out.err == ""
+
+
+def test_numpy_runtime_warnings_do_not_leak(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "huge.npz"
+    np.savez(path, W0=np.array([[1e300, -1e300], [1e-300, 2]]), b0=np.array([1e300, 0]),
+             W1=np.array([[1e300, 1e300]]), b1=np.zeros(1))
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        main(["regions", str(path), "--domain", "-1", "1", "--count-only"])
+    assert not [w for w in seen if issubclass(w.category, RuntimeWarning)]
+    err = capsys.readouterr().err
+    assert "RuntimeWarning" not in err

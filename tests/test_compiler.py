@@ -269,6 +269,22 @@ def test_cell_forms_equal_pruned_expansion(seed):
         assert [[_monomials(r.numerator), _monomials(r.denominator)] for r in got] == want
 
 
+def test_per_unit_and_partial_activations():
+    """Per-unit thresholds go through the cell route (as ``t + max(z - t, 0)``); activations on
+    some units (graph networks) through the pruned expansion: both give the pruned expansion's
+    monomials and the network's values."""
+    rng = np.random.default_rng(5)
+    W1 = rng.integers(-3, 4, size=(4, 2))
+    W2 = rng.integers(-3, 4, size=(2, 4))
+    X = np.array([[F(int(a), 3), F(int(b), 5)] for a, b in rng.integers(-20, 21, size=(12, 2))], dtype=object)
+    for act in (Threshold([F(1, 2), 0, -1, F(3, 2)]), ReLU(), Threshold(0, units=[1, 3]),
+                LeakyReLU([F(1, 4), F(1, 2)], units=[0, 2])):
+        net = Network([Linear(W1, [1, -1, 0, 2]), act, Linear(W2, [0, 1]), ReLU(), Linear([[1, -2]], [0])])
+        got = tropicalize(net, exact=True)
+        assert got.evaluate(X).tolist() == net(X).tolist()
+        assert [[_monomials(r.numerator), _monomials(r.denominator)] for r in got] == _pruned_expansion(net)
+
+
 def test_limits_name_what_was_reached():
     from tropnet.compiler import CompileLimitError
 

@@ -14,6 +14,7 @@ rational maps, and an exact enumerator of linear regions.
 
 # --- numbers and domains
 from .geometry.domains import Box, Polyhedron
+from .geometry.slices import AffineSlice, Plane, Segment
 
 # --- networks (IR)
 from .networks.layers import (
@@ -27,9 +28,11 @@ from .networks.layers import (
     Threshold,
 )
 from .networks.network import Network, random_mlp
+from .networks.graph import Add, Concat, Graph, Residual
 
 # --- algebra
 from .algebra import (
+    TropicalMatrix,
     TropicalPolynomial,
     TropicalRational,
     TropicalRationalMap,
@@ -43,12 +46,16 @@ from .compiler import CompileLimitError, tropicalize
 # --- regions
 from .regions.api import count_linear_regions, linear_regions
 from .regions.estimate import estimate_linear_regions
+from .regions.at_point import region_at
+from .regions.local import local_complexity
 from .regions.regionset import Region, RegionSet
 from .compiler import set_cell_engine as _set_cell_engine
 from .regions.for_compiler import activation_patterns as _activation_patterns
 
 # --- the polyhedral complex and its topology
 from .complex.polyhedral import PolyhedralComplex
+from .complex.homology import betti_numbers
+from .complex.boundary import DecisionBoundary, decision_boundary
 
 # --- algebranets
 from . import algebras

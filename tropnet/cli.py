@@ -5,7 +5,7 @@ Commands (``tropnet COMMAND --help`` shows each one's options and an example):
 * ``tropnet demo`` — the embedded two-moons network (``tropnet/data/demo.npz``): its
   architecture, the monomial counts of its tropical form, its activation and linear regions
   on ``[-2, 2]^2``, and a picture ``tropnet-demo.png`` (regions, tropical curves, graph).
-* ``tropnet tropicalize MODEL [--simplify] [--format text|latex|sympy]``.
+* ``tropnet tropicalize MODEL [--no-simplify] [--format text|latex|sympy]``.
 * ``tropnet regions MODEL [--domain LO HI] [--kind linear|activation] [--count-only]
   [--exact] [--plot OUT.png] [--json OUT.json]``.
 
@@ -76,6 +76,7 @@ import os
 import re
 import stat
 import sys
+import warnings
 import zipfile
 from collections.abc import Sequence
 from fractions import Fraction
@@ -628,9 +629,18 @@ def _monomial_line(k: int, r: Any, before: Any = None) -> str:
 
 
 def _box(lo: float, hi: float) -> Any:
+    import math
+
     from .geometry.domains import Box
 
-    return Box(_cli_number(lo), _cli_number(hi))
+    a, b = _cli_number(lo), _cli_number(hi)
+    if any(isinstance(v, float) and not math.isfinite(v) for v in (a, b)):
+        raise CLIError(
+            f"--domain {lo} {hi}: the bounds must be finite numbers (omit --domain for all of R^n)"
+        )
+    if not a < b:
+        raise CLIError(f"--domain {lo} {hi}: LO must be smaller than HI")
+    return Box(a, b)
 
 
 def _cli_number(s: Any) -> Any:
@@ -679,7 +689,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_tropicalize(args: argparse.Namespace) -> int:
     net = load_network(args.model)
-    tmap = _api("tropicalize")(net, simplify=args.simplify)
+    try:
+        tmap = _api("tropicalize")(net, simplify=args.simplify)
+    except ValueError as err:
+        msg = str(err).splitlines()[0] if str(err) else ""
+        if "simplify=True" in msg:  # the Python keyword, in command-line words
+            raise CLIError(msg.replace("compile with simplify=True", "drop --no-simplify")) from None
+        raise
     print(f"# {describe_network(net)}")
     before = getattr(tmap, "monomials_before", None) if args.simplify else None
     for k, r in enumerate(tmap):
@@ -763,12 +779,17 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     if args.plot and net.input_dim != 2:
         raise CLIError(f"--plot draws 2-input networks only; this one has {net.input_dim} inputs")
     count, enumerate_regions, client = _region_functions(args)
+    limits = {"max_regions": args.max_regions} if args.max_regions else {}
     try:
         if args.count_only and not (args.plot or args.json):
-            n = count(net, dom, kind=args.kind, exact=args.exact)
-            print(f"{n} {args.kind} region{'s' if n != 1 else ''} on {where}")
+            n = count(net, dom, kind=args.kind, exact=args.exact, **limits)
+            print(n)
             return 0
-        regs = enumerate_regions(net, dom, kind=args.kind, exact=args.exact)
+        regs = enumerate_regions(net, dom, kind=args.kind, exact=args.exact, **limits)
+    except ValueError as err:
+        if type(err).__name__ == "RegionLimitError":
+            raise CLIError(f"{str(err).splitlines()[0]} (raise --max-regions, or 0 for no limit)") from None
+        raise
     finally:
         if client is not None:
             client.close()
@@ -818,11 +839,27 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- parser
+#: Default of ``tropnet regions --max-regions`` (the enumeration stops with one line beyond it).
+DEFAULT_MAX_REGIONS = 1_000_000
+
+
+def _nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; give 0 or more")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # "--domain -1/2 1/2" and "-1e1": negative fractions and exponents are values, not options
-        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(/\d+)?$")
+        self._negative_number_matcher = re.compile(
+            r"^-((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(/\d+)?|inf|infinity|nan)$", re.IGNORECASE
+        )
 
     def error(self, message: str) -> None:  # one line, exit 2, no usage dump
         raise CLIError(f"{message} (see '{self.prog} --help')")
@@ -833,7 +870,7 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="tropnet",
         description="The tropical geometry of neural networks: tropical forms and exact linear regions.",
-        epilog="examples:\n  tropnet demo\n  tropnet tropicalize model.npz --simplify\n"
+        epilog="examples:\n  tropnet demo\n  tropnet tropicalize model.npz\n"
         "  tropnet regions model.json --domain -5 5 --plot regions.png",
         formatter_class=fmt,
     )
@@ -860,14 +897,18 @@ def _parser() -> argparse.ArgumentParser:
         "tropicalize",
         help="print a network's tropical form (one tropical rational function per output)",
         description="Compile MODEL to its tropical form: each output is g - h for two max-plus "
-        "polynomials g, h.  " + model_help.capitalize() + ".",
-        epilog="examples:\n  tropnet tropicalize model.npz --simplify\n"
+        "polynomials g, h.  " + model_help[0].upper() + model_help[1:] + ".",
+        epilog="examples:\n  tropnet tropicalize model.npz\n"
         "  tropnet tropicalize model.json --format latex",
         formatter_class=fmt,
     )
     t.add_argument("model", metavar="MODEL", help=model_help)
     t.add_argument(
-        "--simplify", action="store_true", help="keep only monomials that win somewhere (upper-hull vertices)"
+        "--simplify",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep only monomials that win somewhere (upper-hull vertices), as tropnet.tropicalize does "
+        "(default); --no-simplify keeps every monomial the compiler forms",
     )
     t.add_argument("--format", choices=("text", "latex", "sympy"), default="text", help="output format")
     t.set_defaults(func=_cmd_tropicalize)
@@ -876,7 +917,7 @@ def _parser() -> argparse.ArgumentParser:
         "regions",
         help="count or list a network's linear (or activation) regions",
         description="Enumerate the regions of MODEL on a box [LO, HI]^n (default: all of R^n).  "
-        + model_help.capitalize()
+        + model_help[0].upper() + model_help[1:]
         + ".  'linear' regions are maximal facet-connected sets where the network is one affine map; "
         "'activation' regions are cells of constant activation pattern.",
         epilog="examples:\n  tropnet regions model.npz --domain -5 5 --count-only\n"
@@ -886,11 +927,21 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("model", metavar="MODEL", help=model_help)
     r.add_argument("--domain", nargs=2, metavar=("LO", "HI"), help="the box [LO, HI]^n (numbers or p/q)")
     r.add_argument("--kind", choices=("linear", "activation"), default="linear", help="region kind")
-    r.add_argument("--count-only", action="store_true", help="print only the number of regions")
+    r.add_argument(
+        "--count-only", action="store_true", help="print only the number of regions (a bare integer)"
+    )
     r.add_argument("--exact", action="store_true", help="certify the answer in rational arithmetic")
     r.add_argument("--plot", metavar="OUT.png", help="draw the regions (2 inputs, needs --domain)")
     r.add_argument("--json", metavar="OUT.json", help="write every region (halfspaces, map, pattern)")
-    r.add_argument("--max-print", type=int, default=20, help="regions listed (default: %(default)s)")
+    r.add_argument(
+        "--max-print", type=_nonnegative_int, default=20, help="regions listed (default: %(default)s)"
+    )
+    r.add_argument(
+        "--max-regions",
+        type=_nonnegative_int,
+        default=DEFAULT_MAX_REGIONS,
+        help="stop with an error once more regions than this appear; 0 for no limit (default: %(default)s)",
+    )
     r.add_argument(
         "--parallel", choices=("local",), default=None, help="run on a local Dask cluster (tropnet[dask])"
     )
@@ -899,6 +950,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.set_defaults(func=_cmd_regions)
     return p
+
+
+def _one_line_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    text = str(message).splitlines()[0] if str(message) else category.__name__
+    print(f"tropnet: warning: {text}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -914,7 +970,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        return int(args.func(args))
+        if debug:
+            return int(args.func(args))
+        # numpy's floating-point RuntimeWarnings are internal noise here (a result is checked, not
+        # guessed from them); any other warning is one line "tropnet: warning: ..."
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.showwarning = _one_line_warning
+            return int(args.func(args))
     except CLIError as err:
         if debug:
             raise

@@ -11,6 +11,8 @@ unit a pair of tropical polynomials ``(F, G)`` with ``unit value = F - G``.  It 
 * ``Threshold(t)`` (ReLU: ``t = 0``): ``F' = max(F, G + t)``, ``G' = G``.
 * ``LeakyReLU(a)``: ``max(F - G, a F - a G) = max(F + a G, a F + G) - (1 + a) G``; the
   exponents become real (Puiseux) numbers.
+* An activation with ``units`` (a graph network's skip connections) acts on those units only;
+  the others keep their pair ``(F, G)``.
 * ``GroupMax`` (maxout, max-pools): ``max_k (F_k - G_k) = max_k (F_k + sum_{m != k} G_m) - sum_m G_m``.
 
 Equal exponents are merged after every operation.  With ``simplify=True`` every product of
@@ -107,18 +109,41 @@ class _Limits:
 
 
 class _Recursion:
-    """The numbers of one unsimplified compilation (exact or float): products expanded in full."""
+    """The numbers and pruning policy of one expanded compilation (exact or float)."""
 
-    def __init__(self, n: int, exact: bool, limits: _Limits) -> None:
+    def __init__(self, n: int, exact: bool, limits: _Limits, prune: bool = False) -> None:
         self.n = n
         self.exact = exact
         self.limits = limits
+        self.simplify = prune
         self.one = K.one(n, exact=exact)
         self.held = 0  # monomials of the layer being built
 
     def clean(self, p: Poly) -> Poly:
-        """Equal exponents merged: what every layer's output goes through."""
-        return K.normalize(*p)
+        """Pruned (``prune``) or merged: what every layer's output goes through."""
+        return self.prune(p) if self.simplify and len(p[1]) > 2 else K.normalize(*p)
+
+    def prune(self, p: Poly) -> Poly:
+        """``K.prune``; where Qhull fails on a degenerate point set (Minkowski sums have many
+        coplanar points), the halves are pruned separately first: a monomial that is not an
+        upper-hull vertex among some of the monomials is not one among all of them."""
+        try:
+            return K.prune(*p)
+        except ValueError as err:
+            if "Qhull" not in str(err):
+                raise
+        E, c = K.normalize(*p)
+        if len(c) <= 64:
+            return E, c
+        half = len(c) // 2
+        parts = [self.prune((E[:half], c[:half])), self.prune((E[half:], c[half:]))]
+        union = (np.concatenate([q[0] for q in parts]), np.concatenate([q[1] for q in parts]))
+        try:
+            return K.prune(*union)
+        except ValueError as err:
+            if "Qhull" not in str(err):
+                raise
+            return K.normalize(*union)
 
     def number(self, v: Any) -> Any:
         return (v if isinstance(v, Fraction) else Fraction(v)) if self.exact else float(v)
@@ -132,7 +157,8 @@ class _Recursion:
         return p[0], p[1] + b
 
     def product(self, factors: Sequence[Poly]) -> Poly:
-        """The tropical product of ``factors`` in the given order, each partial product merged.
+        """The tropical product of ``factors`` in the given order, each partial product merged
+        (and, with ``prune``, pruned; the final one is left to the caller).
 
         The order is kept on purpose: in float mode a monomial that two products share (``H``
         and ``G'`` of a unit share those inherited from ``G`` through ``F = max(H, G + t)``)
@@ -141,7 +167,9 @@ class _Recursion:
         if not factors:
             return self.one
         acc = factors[0]
-        for f in factors[1:]:
+        for pos, f in enumerate(factors[1:]):
+            if self.simplify and pos > 0 and len(acc[1]) > 2:
+                acc = self.prune(acc)
             size = len(acc[1]) * len(f[1])
             self.limits.check(monomials=self.held + size, nbytes=(self.held + size) * 8 * (self.n + 1))
             acc = _product2(acc, f)
@@ -192,20 +220,32 @@ def _linear(rec: _Recursion, layer: Linear, F: Units, G: Units) -> tuple[Units, 
     return H, G2
 
 
+def _unit_rule(layer: Threshold | LeakyReLU, F: Units, G: Units, param: Any, fn) -> tuple[Units, Units]:
+    """Apply ``fn(F_j, G_j, param_j) -> (F'_j, G'_j)`` to the units the activation acts on
+    (``layer.units``, default all); the others pass through unchanged."""
+    units = range(len(F)) if layer.units is None else [int(u) for u in layer.units]
+    F2, G2 = list(F), list(G)
+    for k, j in enumerate(units):
+        F2[j], G2[j] = fn(F[j], G[j], param[k] if isinstance(param, np.ndarray) else param)
+    return F2, G2
+
+
 def _threshold(rec: _Recursion, layer: Threshold, F: Units, G: Units) -> tuple[Units, Units]:
-    t = rec.number(layer.t)
-    return [rec.sum([f, rec.shift(g, t)]) for f, g in zip(F, G)], G
+    def one(f: Poly, g: Poly, t: Any) -> tuple[Poly, Poly]:
+        return rec.sum([f, rec.shift(g, rec.number(t))]), g
+
+    return _unit_rule(layer, F, G, layer.t, one)
 
 
 def _leaky_relu(rec: _Recursion, layer: LeakyReLU, F: Units, G: Units) -> tuple[Units, Units]:
-    a = rec.number(layer.alpha)
-    if a == 0:
-        return [rec.sum([f, g]) for f, g in zip(F, G)], G
-    F2 = [
-        rec.sum([rec.product([f, rec.power(g, a)]), rec.product([rec.power(f, a), g])]) for f, g in zip(F, G)
-    ]
-    G2 = [rec.power(g, 1 + a) for g in G]
-    return F2, G2
+    def one(f: Poly, g: Poly, alpha: Any) -> tuple[Poly, Poly]:
+        a = rec.number(alpha)
+        if a == 0:
+            return rec.sum([f, g]), g
+        mixed = [rec.product([f, rec.power(g, a)]), rec.product([rec.power(f, a), g])]
+        return rec.sum(mixed), rec.power(g, 1 + a)
+
+    return _unit_rule(layer, F, G, layer.alpha, one)
 
 
 def _group_max(rec: _Recursion, layer: GroupMax, F: Units, G: Units) -> tuple[Units, Units]:
@@ -537,17 +577,17 @@ def tropicalize(
             raise ValueError(f"{name} must be a positive number or None, got {v!r}")
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be True, False or None, got {progress!r}")
-    low = net.lowered()
+    low = net.lowered(passthrough=True)
     exact = low.exact if exact is None else bool(exact)
     if exact and not low.exact:
         low = low.to_exact()
     limits = _Limits(int(max_monomials), max_seconds, max_memory)
-    if simplify:
-        F, G, cells = _cell_forms(low, exact, limits, progress)
+    cell_low = _full_units(net, exact) if simplify else None
+    if cell_low is not None:
+        F, G, cells = _cell_forms(cell_low, exact, limits, progress)
         before = [cells + (0 if _is_one(g) else cells) for g in G]
     else:
-        F, G = _expanded_forms(low, exact, limits, progress)
-        before = [len(f[1]) + (0 if _is_one(g) else len(g[1])) for f, g in zip(F, G)]
+        F, G, before = _expanded_forms(low, exact, limits, progress, prune=bool(simplify))
     rationals = [
         TropicalRational(TropicalPolynomial(f[0], f[1], variables), TropicalPolynomial(g[0], g[1], variables))
         for f, g in zip(F, G)
@@ -555,11 +595,17 @@ def tropicalize(
     return TropicalRationalMap(rationals, monomials_before=before)
 
 
-def _expanded_forms(low: Network, exact: bool, limits: _Limits, progress: bool | None) -> tuple[Units, Units]:
-    """``(F, G)`` of the unsimplified compile: the layer recursion with every product expanded."""
+def _expanded_forms(
+    low: Network, exact: bool, limits: _Limits, progress: bool | None, prune: bool = False
+) -> tuple[Units, Units, list[int]]:
+    """``(F, G, monomials before the last merging)`` of the layer recursion with every product
+    expanded; with ``prune`` (networks the cell engine does not take: activations on some
+    units, per-unit leaky slopes) every partial product and layer is pruned to its upper-hull
+    vertices (exact for exact weights; the old simplified compile)."""
     n = low.input_dim
-    rec = _Recursion(n, exact, limits)
-    limits.hint = "; compile with simplify=True (only the monomials that matter)"
+    rec = _Recursion(n, exact, limits, prune)
+    if not prune:
+        limits.hint = "; compile with simplify=True (only the monomials that matter)"
     eye = np.eye(n, dtype=np.int64)
     if exact:
         F = [(K.normalize(np.array([[Fraction(int(v)) for v in eye[j]]], dtype=object),
@@ -567,12 +613,15 @@ def _expanded_forms(low: Network, exact: bool, limits: _Limits, progress: bool |
     else:
         F = [(eye[j : j + 1].astype(np.float64), np.zeros(1)) for j in range(n)]
     G = [rec.one] * n
+    before: list[int] = []
     bar = _progress(len(low.layers), progress)
     try:
         for index, layer in enumerate(low.layers):
             limits.layer = index
             rec.held = 0
             F, G = _rule(layer)(rec, layer, F, G)
+            if index == len(low.layers) - 1:
+                before = [len(f[1]) + (0 if _is_one(g) else len(g[1])) for f, g in zip(F, G)]
             F = [rec.clean(f) for f in F]
             G = [rec.clean(g) for g in G]
             if bar is not None:
@@ -580,4 +629,16 @@ def _expanded_forms(low: Network, exact: bool, limits: _Limits, progress: bool |
     finally:
         if bar is not None:
             bar.close()
-    return F, G
+    if not low.layers:
+        before = [len(f[1]) + (0 if _is_one(g) else len(g[1])) for f, g in zip(F, G)]
+    return F, G, before
+
+
+def _full_units(net: Network, exact: bool) -> Network | None:
+    """The lowered network the cell engine reads (activations on all units, one shared
+    parameter), or ``None`` for a graph network it does not take."""
+    try:
+        low = net.lowered()
+    except NotImplementedError:
+        return None
+    return low.to_exact() if exact and not low.exact else low

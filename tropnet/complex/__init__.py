@@ -2,7 +2,9 @@
 
 * :mod:`~tropnet.complex.lattice` — the faces of every dimension of the activation cells;
 * :mod:`~tropnet.complex.polyhedral` — :class:`PolyhedralComplex`, :class:`Faces`;
-* :mod:`~tropnet.complex.orient` — orientations and incidence numbers.
+* :mod:`~tropnet.complex.orient` — orientations and incidence numbers;
+* :mod:`~tropnet.complex.homology` — :func:`betti_numbers` over GF(2) and Q;
+* :mod:`~tropnet.complex.boundary` — :func:`decision_boundary`, :class:`DecisionBoundary`.
 
 Imports run one way: this package reads :class:`~tropnet.RegionSet` (regions) and is read by
 studies and plot.
@@ -12,7 +14,8 @@ studies and plot.
 'PolyhedralComplex'
 """
 
+from .homology import betti_numbers
 from .lattice import build_complex
 from .polyhedral import Faces, PolyhedralComplex
 
-__all__ = ["PolyhedralComplex", "Faces", "build_complex"]
+__all__ = ["PolyhedralComplex", "Faces", "build_complex", "betti_numbers"]

@@ -118,7 +118,11 @@ class PolyhedralComplex:
     ) -> PolyhedralComplex:
         n = dim
         klist = [list(d) for d in keys]  # keys in id order (dicts keep insertion order)
-        genuine = [np.array([not vinf[list(key)].all() for key in kl], dtype=bool) for kl in klist]
+        vinf = np.asarray(vinf, dtype=np.int64)
+        # at infinity: every vertex on one common facet of the clipping box
+        genuine = [
+            np.array([np.bitwise_and.reduce(vinf[list(key)]) == 0 for key in kl], dtype=bool) for kl in klist
+        ]
         perm = [np.argsort(~g, kind="stable") for g in genuine]  # genuine faces first
         inv = [np.empty_like(p) for p in perm]
         for p, q in zip(perm, inv):
@@ -245,6 +249,73 @@ class PolyhedralComplex:
             _patterns=self._patterns,
             _maps=None,
         )
+
+    def vertex_values(self, output: int = 0) -> np.ndarray:
+        """The value of output ``output`` at every vertex, including the points where a clipping
+        box cuts unbounded faces (exact in exact mode; from the affine map of a cell around it)."""
+        if self._maps is None:
+            raise ValueError("this complex carries no affine maps (it was not built from a region set)")
+        W, c = self._maps
+        if not 0 <= int(output) < W.shape[1]:
+            raise ValueError(f"output {output} is out of range: the function has {W.shape[1]} output(s)")
+        off, ids = self._cells[0]
+        cell = ids[off[:-1]]
+        out = [W[cc][output].dot(p) + c[cc][output] for cc, p in zip(cell.tolist(), self._coords)]
+        return np.array(out, dtype=self._coords.dtype)
+
+    def _face_extreme(self, vals: np.ndarray, fn) -> list[np.ndarray]:
+        out = []
+        for k in range(self.ambient_dim + 1):
+            off, ids = self._fv[k]
+            out.append(
+                np.array([fn(vals[ids[off[i] : off[i + 1]]]) for i in range(len(off) - 1)], dtype=vals.dtype)
+            )
+        return out
+
+    def sublevel(self, t: Any, output: int = 0) -> PolyhedralComplex:
+        """The subcomplex of faces on which ``f <= t`` (homotopy equivalent to the sublevel set
+        ``{f <= t}``, f affine on every cell; see :mod:`tropnet.complex.homology`).
+
+        >>> import tropnet
+        >>> net = tropnet.Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]])   # |x| on [-2, 2]
+        >>> K = tropnet.complex.build_complex(
+        ...     tropnet.linear_regions(net, tropnet.Box(-2, 2), kind="activation"))
+        >>> K.sublevel(1).f_vector(), K.superlevel(1).f_vector()   # {0}; the two end points
+        ((1,), (2,))
+        """
+        return self._level(t, output, below=True)
+
+    def superlevel(self, t: Any, output: int = 0) -> PolyhedralComplex:
+        """The subcomplex of faces on which ``f >= t`` (see :meth:`sublevel`)."""
+        return self._level(t, output, below=False)
+
+    def _level(self, t: Any, output: int, below: bool) -> PolyhedralComplex:
+        from .._numbers import to_exact, to_float
+
+        t = to_exact(t, name="level t") if self.exact else to_float(t, name="level t")
+        vals = self.vertex_values(output)
+        ext = self._face_extreme(vals, np.max if below else np.min)
+        return self._restrict([(e <= t) if below else (e >= t) for e in ext])
+
+    def union(self, cells: Any) -> PolyhedralComplex:
+        """The closed union of the given activation cells (indices into the region set's cells).
+
+        >>> import tropnet
+        >>> net = tropnet.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]])
+        >>> K = tropnet.complex.build_complex(tropnet.linear_regions(net, tropnet.Box(-1, 1)))
+        >>> K.union([0, 1]).f_vector()
+        (6, 7, 2)
+        """
+        n = self.ambient_dim
+        sel = np.asarray(cells, dtype=np.int64).ravel()
+        off, ids = self._cells[n]
+        top = ids[off[:-1]] if len(ids) else np.zeros(0, dtype=np.int64)
+        ncell = int(top.max()) + 1 if len(top) else 0
+        if sel.size and (sel.min() < 0 or sel.max() >= ncell):
+            raise ValueError(f"cell index out of range 0..{ncell - 1}")
+        keep = [np.zeros(self._nfaces(k), dtype=bool) for k in range(n + 1)]
+        keep[n] = np.isin(top, sel)
+        return self._restrict(keep)
 
     def subcomplex(self, faces: dict) -> PolyhedralComplex:
         """The closed subcomplex made of the given faces and all their faces.
