@@ -34,13 +34,13 @@ max(0, 2*x0) - x0
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from ._limits import Limits, check_limit_value
 from .algebra.polynomial import TropicalPolynomial
 from .algebra.rational import TropicalRational, TropicalRationalMap
 from .kernels import poly as K
@@ -78,34 +78,24 @@ class CompileLimitError(MemoryError):
         self.reached = dict(reached)
 
 
-class _Limits:
-    """The three limits of one compile and the clock; :meth:`check` raises on the first one passed."""
+class _Limits(Limits):
+    """The three limits of one compile (:class:`tropnet._limits.Limits`) and where it stands;
+    :meth:`check` raises :class:`CompileLimitError` on the first one passed."""
 
     def __init__(self, max_monomials: int, max_seconds: float | None, max_memory: int | None) -> None:
+        super().__init__(max_monomials, max_seconds, max_memory, count_name="max_monomials")
         self.max_monomials = max_monomials
-        self.max_seconds = max_seconds
-        self.max_memory = max_memory
-        self.start = time.perf_counter()
         self.layer = -1
         self.hint = ""  # appended to a max_monomials message
 
     def check(self, *, monomials: int = 0, nbytes: int = 0, what: str = "monomials") -> None:
-        reached = dict(layer=self.layer, seconds=round(time.perf_counter() - self.start, 3))
-        reached[what] = monomials
-        if nbytes:
-            reached["bytes"] = int(nbytes)
-        if monomials > self.max_monomials:
-            raise CompileLimitError(
-                f"layer {self.layer}: the compile would hold {monomials} {what} > max_monomials="
-                f"{self.max_monomials}{self.hint}", "max_monomials", reached)
-        if self.max_seconds is not None and reached["seconds"] > self.max_seconds:
-            raise CompileLimitError(
-                f"layer {self.layer}: the compile ran {reached['seconds']} s > max_seconds="
-                f"{self.max_seconds} (holding {monomials} {what})", "max_seconds", reached)
-        if self.max_memory is not None and nbytes > self.max_memory:
-            raise CompileLimitError(
-                f"layer {self.layer}: the compile would hold {int(nbytes)} bytes of arrays > max_memory="
-                f"{self.max_memory}", "max_memory", reached)
+        hit = self.passed(count=monomials, nbytes=nbytes, what=what)
+        if hit is not None:
+            name, message, reached = hit
+            reached["layer"] = self.layer
+            hint = self.hint if name == "max_monomials" else ""
+            message = f"tropicalize stopped at layer {self.layer}: {message}{hint}"
+            raise CompileLimitError(message, name, reached)
 
 
 class _Recursion:
@@ -571,10 +561,8 @@ def tropicalize(
     bad_limit = isinstance(max_monomials, bool) or not isinstance(max_monomials, (int, np.integer))
     if bad_limit or max_monomials < 1:
         raise ValueError(f"max_monomials must be a positive integer, got {max_monomials!r}")
-    for name, v in (("max_seconds", max_seconds), ("max_memory", max_memory)):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
-                              or not v > 0):
-            raise ValueError(f"{name} must be a positive number or None, got {v!r}")
+    check_limit_value("max_seconds", max_seconds)
+    check_limit_value("max_memory", max_memory, integer=True)
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be True, False or None, got {progress!r}")
     low = net.lowered(passthrough=True)
