@@ -56,6 +56,7 @@ from .regions.for_compiler import activation_patterns as _activation_patterns
 from .complex.polyhedral import PolyhedralComplex
 from .complex.homology import betti_numbers
 from .complex.boundary import DecisionBoundary, decision_boundary
+from .complex.persistence import persistence
 
 # --- algebranets
 from . import algebras
@@ -88,6 +89,9 @@ from .networks.symmetry import (
     random_equivalent,
 )
 from .studies.same_function import FunctionComparison, RegionPath, region_path, same_function
+
+# --- verification properties
+from .vnnlib import VnnlibProperty, parse_vnnlib, read_vnnlib
 
 # --- studies / parallel
 from . import plot
