@@ -644,7 +644,7 @@ def _rational_parts(r: Any) -> tuple[Any, Any]:
 
 def _monomial_line(k: int, r: Any, before: Any = None) -> str:
     num, den = _rational_parts(r)
-    note = f" ({before[k]} before the last pruning)" if before is not None else ""
+    note = f" ({before[k]} candidates from the activation cells)" if before is not None else ""
     return f"output {k}: numerator {len(num)} monomials, denominator {len(den)} monomials{note}"
 
 
@@ -688,7 +688,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     before = getattr(tmap, "monomials_before", None)
     for k, r in enumerate(tmap):
         num, den = _rational_parts(r)
-        note = f"; {before[k]} before the last pruning" if before is not None else ""
+        note = f"; from {before[k]} candidates on the activation cells" if before is not None else ""
         print(f"  g: {len(num)} monomials, h: {len(den)} monomials (simplified{note})")
     dom = _box(*DEMO_DOMAIN)
     lo, hi = DEMO_DOMAIN
