@@ -33,7 +33,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = next(
-    (p for p in (HERE.parent / ".." / "shared" / "data" / "acasxu", Path("/work/shared/data/acasxu")) if p.is_dir()),
+    (
+        p
+        for p in (HERE.parent / ".." / "shared" / "data" / "acasxu", Path("/work/shared/data/acasxu"))
+        if p.is_dir()
+    ),
     HERE.parent / ".." / "shared" / "data" / "acasxu",
 )
 

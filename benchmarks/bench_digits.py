@@ -62,7 +62,7 @@ class ResCNN(nn.Module):
         return self.out(torch.flatten(self.pool(y), 1))
 
 
-def train(model: nn.Module, X: torch.Tensor, y: torch.Tensor, epochs: int = 150) -> nn.Module:
+def train(model: nn.Module, X: torch.Tensor, y: torch.Tensor, epochs: int = 100) -> nn.Module:
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(epochs):
         opt.zero_grad()
@@ -111,7 +111,7 @@ def main() -> None:
         sub = slice_network(net, plane)
         try:
             t = time.perf_counter()
-            f0 = tropnet.tropicalize(sub, max_monomials=2_000_000)[0]
+            f0 = tropnet.tropicalize(sub, max_monomials=100_000)[0]
             mono = f"{len(f0.numerator)} + {len(f0.denominator)} ({time.perf_counter() - t:.1f} s)"
         except (MemoryError, ValueError) as err:
             mono = f"not feasible ({type(err).__name__})"

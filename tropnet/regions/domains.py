@@ -164,7 +164,7 @@ def domain_rows(dom: tuple, n: int, exact: bool) -> tuple[np.ndarray, np.ndarray
 def _radius(net: Network, dom) -> float:
     """A radius for the top facet of the homogenised cube: twice the largest distance from
     the origin of a first-layer hyperplane (affects speed, never correctness)."""
-    first = net.lowered().layers[0]
+    first = net.lowered(passthrough=True).layers[0]
     r = 1.0
     if isinstance(first, Linear):
         W = first.float_weight

@@ -215,7 +215,9 @@ def _engine(net, dp: DomainPieces, want: str, kind: str, exact: bool, mode: str,
         return "hrep"
     if mode != "serial" or engine == "refine":
         return "vertex"
-    planar = n == 2 and _planar_module() is not None
+    # the planar engines read the layers themselves; graph networks (activations on some units) go
+    # through the program of the vertex engine
+    planar = n == 2 and _planar_module() is not None and not net.is_graph
     if planar and want == "count" and kind == "activation" and dp.kind == "box":
         return "planar last layer" if exact else "planar count"
     if planar and not exact and not dp.join:
