@@ -806,13 +806,6 @@ def _vnnlib_domain(args: argparse.Namespace, net: Network) -> tuple[Any, str]:
     return dom, f"the input set of {name} ({type(dom).__name__.lower()} in R^{net.input_dim})"
 
 
-def _api_takes_slices() -> bool:
-    """Whether tropnet.count_linear_regions accepts an AffineSlice domain itself."""
-    import inspect
-
-    return "AffineSlice" in (inspect.getdoc(_api("count_linear_regions")) or "")
-
-
 def _cmd_regions(args: argparse.Namespace) -> int:
     net = load_network(args.model)
     dom = _box(*args.domain) if args.domain else None
@@ -823,7 +816,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         raise CLIError("--plot needs a bounded domain: add --domain LO HI")
     if args.plot and net.input_dim != 2:
         raise CLIError(f"--plot draws 2-input networks only; this one has {net.input_dim} inputs")
-    on_slice = type(dom).__name__ == "AffineSlice" and not _api_takes_slices()
+    on_slice = type(dom).__name__ == "AffineSlice"  # a property that fixes inputs: its slice
     if on_slice and (args.parallel or args.scheduler):
         raise CLIError("--parallel and --scheduler do not run on a slice (a property that fixes inputs) yet")
     count, enumerate_regions, client = _region_functions(args)
