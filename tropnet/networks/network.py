@@ -340,7 +340,7 @@ def _full_units(p: Layer, i: int, layer: Layer) -> tuple[Layer, ...]:
             return (LeakyReLU(p.alpha[0]),)
         raise NotImplementedError(
             f"layer {i} ({type(layer).__name__}) has per-unit leaky slopes, which Network.lowered(), read "
-            "by this tool, cannot express; tropicalize, the forward pass and the region functions support them"
+            "by this tool, cannot express; tropicalize, the forward pass and the region functions read them"
         )
     return (p,)
 
