@@ -107,3 +107,10 @@ def test_graph_network_linear_regions_on_all_of_the_plane():
     # pieces: kinks x = 0 and y = 1, two lines crossing: 4 activation cells, each its own map
     assert tropnet.count_linear_regions(net, None, kind="activation", exact=True) == 4
     assert tropnet.count_linear_regions(net, None, exact=True) == 4
+
+
+def test_graph_network_on_a_polyhedron():
+    net = Network([Residual([Linear([[1, 0], [0, 1]], [0, -1]), ReLU(), Linear([[1, 1], [1, -1]])])])
+    tri = tropnet.Polyhedron([[1, 0], [0, 1], [-1, -1]], [3, 3, 3])  # the kinks x = 0, y = 1 cross inside
+    assert tropnet.count_linear_regions(net, tri, kind="activation", exact=True) == 4
+    assert len(tropnet.linear_regions(net, tri, exact=True)) == 4

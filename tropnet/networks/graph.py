@@ -476,7 +476,7 @@ class _Lowering:
             if prefix:
                 keep = np.repeat(np.arange(prefix)[:, None], groups.shape[1], axis=1)
                 groups = np.concatenate([groups, keep])
-            self.out.append(GroupMax(groups, prefix + width))
+            self.out.append(GroupMax(groups, prefix + width, carried=prefix + p.carried))
             return int(p.groups.shape[0])
         raise TypeError(f"graph lowering met a non-primitive layer {p!r}")  # pragma: no cover
 

@@ -123,11 +123,8 @@ def stages_from_network(net: Network, *, exact: bool = False, homogeneous: bool 
                 out.append(Stage("leaky", idx=idx, param=num(layer.alpha)))
         elif isinstance(layer, GroupMax):
             g = np.asarray(layer.groups, dtype=np.int64)
-            # trailing one-element rows (a graph network's carried entries) pass through
-            const = np.all(g == g[:, :1], axis=1)
-            keep = len(g)
-            while keep > 1 and const[keep - 1]:
-                keep -= 1
+            # the trailing rows a graph network carries past the max-pool pass through
+            keep = len(g) - layer.carried
             passed = g[keep:, 0]
             idx = np.concatenate([passed, [width]]) if homogeneous else passed
             out.append(Stage("group", groups=g[:keep], idx=np.asarray(idx, dtype=np.int64)))
