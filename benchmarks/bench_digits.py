@@ -72,6 +72,14 @@ def train(model: nn.Module, X: torch.Tensor, y: torch.Tensor, epochs: int = 100)
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--models", default="mlp,cnn")
+    ap.add_argument("--exact", default="mlp", help="models whose exact activation count is also run")
+    args = ap.parse_args()
+    short = {"residual MLP": "mlp", "residual CNN": "cnn"}
+    exact_for = {k for k, v in short.items() if v in args.exact.split(",")}
     torch.manual_seed(0)
     d = load_digits()
     X = (d.data / 16.0).astype(np.float64)
@@ -91,6 +99,8 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for name, model, shape in (("residual MLP", ResMLP(), (64,)), ("residual CNN", ResCNN(), (1, 8, 8))):
+        if short[name] not in args.models.split(","):
+            continue
         model = model.double()
         Xt = torch.tensor(X[tr]).reshape(-1, *shape)
         train(model, Xt, torch.tensor(d.target[tr]))
@@ -111,14 +121,18 @@ def main() -> None:
         sub = slice_network(net, plane)
         try:
             t = time.perf_counter()
-            f0 = tropnet.tropicalize(sub, max_monomials=100_000)[0]
+            f0 = tropnet.tropicalize(sub, max_monomials=100_000, max_seconds=120)[0]
             mono = f"{len(f0.numerator)} + {len(f0.denominator)} ({time.perf_counter() - t:.1f} s)"
-        except (MemoryError, ValueError) as err:
+        except (MemoryError, ValueError, TimeoutError) as err:
             mono = f"not feasible ({type(err).__name__})"
         try:
             t = time.perf_counter()
             act = tropnet.count_linear_regions(sub, Box(-4, 4), kind="activation")
-            act_exact = tropnet.count_linear_regions(sub, Box(-4, 4), kind="activation", exact=True)
+            act_exact = (
+                tropnet.count_linear_regions(sub, Box(-4, 4), kind="activation", exact=True)
+                if name in exact_for
+                else "-"
+            )
             lin = tropnet.count_linear_regions(sub, Box(-4, 4))
             regs = f"{act} / {act_exact} | {lin} | {time.perf_counter() - t:.1f}"
         except NotImplementedError as err:
