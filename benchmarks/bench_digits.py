@@ -94,7 +94,7 @@ def main() -> None:
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n"
     )
     print(
-        "| model | test acc | from_torch (s) | max |torch - tropnet| | lowered stages / act. units | "
+        "| model | test acc | from_torch (s) | max abs diff to torch | lowered stages / act. units | "
         "monomials f0 on plane | act. regions (float / exact) | linear regions | regions time (s) |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
