@@ -35,7 +35,7 @@ from typing import Any
 from . import hrep as _hrep
 from .cells import Cells, RegionLimitError
 from .domains import DomainPieces, Piece, as_network, domain_pieces
-from .exactness import Exactness, with_fallback
+from .exactness import Exactness, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces
 from .geometry import _hrep_bounded, build_region_set
 from .refine import refine
@@ -121,13 +121,18 @@ class Plan:
         net, dp = self.net, self.domain
         if self.engine == "planar count":
             piece = dp.pieces[0]
+            stats: dict = {}
             try:
-                return int(_planar_module().count_cells(
+                n = int(_planar_module().count_cells(
                     net.lowered(), piece.lo, piece.hi, max_cells=self.max_regions,
-                    progress=bool(self.progress),
+                    progress=bool(self.progress), stats=stats,
                 ))
             except RegionLimitError as err:
                 raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})") from None
+            if not stats["ambiguous"]:
+                return n
+            # a decision the polygons' global tolerance could not make: the vertex engine, whose
+            # tolerance is local to each vertex, decides (or warns)
         if self.engine == "planar last layer":
             # the last layer counted, not cut, when every decision certifies (planar_count)
             from .planar_count import count_last_layer_2d
@@ -161,20 +166,26 @@ class Plan:
         dp, n, exact = self.domain, self.domain.n, self.exact
         certify, codes = passes.certify, passes.codes
         if dp.join:
-            return self._find_joined(passes)
-        piece = dp.pieces[0]
-        cells = self._run_piece(piece, certify, codes)
-        if dp.kind == "bounded polyhedron" and len(cells) == 0:
-            raise ValueError("the domain polyhedron has no interior")
-        return _from_piece(cells, piece, dp.stages, n, exact, dp.A, dp.b)
+            found = self._find_joined(passes)
+        else:
+            piece = dp.pieces[0]
+            cells = self._run_piece(piece, certify, codes)
+            if dp.kind == "bounded polyhedron" and len(cells) == 0:
+                raise ValueError("the domain polyhedron has no interior")
+            found = _from_piece(cells, piece, dp.stages, n, exact, dp.A, dp.b)
+        warn_ambiguous(found.ambiguous, stacklevel=3)
+        return found
 
     def _run_piece(self, piece: Piece, certify: bool, codes: bool) -> Cells:
         try:
             if self.engine == "planar" and not piece.on_facet:
-                return _planar_module().enumerate_cells(
+                cells = _planar_module().enumerate_cells(
                     self.net.lowered(), piece.lo, piece.hi, halfspaces=piece.halfspaces,
                     max_cells=self.max_regions, progress=bool(self.progress),
                 )
+                if not cells.ambiguous:
+                    return cells
+                # an ambiguous decision of the polygons: the vertex engine's local tolerance decides
             return refine(
                 piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
                 max_cells=self.max_regions, progress=self.progress, exact=self.exact,

@@ -59,6 +59,7 @@ parts as Dask tasks.
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from fractions import Fraction
 from typing import Any
@@ -81,7 +82,7 @@ from .exactness import (
     with_fallback,
 )
 from .hrep import refine_hrep
-from .program import Stage, _magnitudes, forward_stages, stages_from_network
+from .program import Stage, _magnitude_bounds, _magnitudes, forward_stages, stages_from_network
 from .vertex import _box_vertices, _codes, _Engine, _Pool, _Program, _progress_bar, _tick
 
 _CERT = CERT_DTYPE
@@ -255,6 +256,8 @@ class RefineState:
         # _magnitudes): rounding noise stays far below it.
         self.local = False
         self.floor: np.ndarray | None = None
+        self.counts = {"ambiguous": 0}  # float decisions left inside their tolerance band
+        self.coef: tuple | None = None  # float mode: _magnitude_bounds of the current layer
 
     @property
     def ncells(self) -> int:
@@ -395,6 +398,7 @@ def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
     p = problem
     eng = _Engine(state.pool, p.prog, p.exact, p.rtol, p.max_cells, certify=p.certify)
     eng.deferred = state.deferred
+    eng.counts = state.counts
     return eng
 
 
@@ -415,6 +419,7 @@ def _settle(problem: RefineProblem, state: RefineState) -> bool:
         if pool.Z is not None:
             pool.set_Z(None)  # the layer is done
         state.floor = None
+        state.coef = None
         state.si, state.j = state.si + 1, 0
     return True
 
@@ -432,7 +437,11 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
             a1 = float(np.abs(clipA[r]).sum())
             mag = (np.abs(pool.X).dot(np.abs(clipA[r])) + abs(clipb[r]))[pool.ids]
             err = _SAFE * (a1 * pool.E[pool.ids, 0] + gamma(d + 1) * mag)
+        if not (certify or problem.exact):
+            a = np.abs(np.asarray(clipA[r], dtype=np.float64))
+            eng.mag_of = lambda e: np.abs(pool.X[pool.ids[e]]).dot(a) + abs(float(clipb[r]))
         eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None, err=err)
+        eng.mag_of = None
         state.j += 1
         if pool.ncells:
             _tick(bar)
@@ -455,6 +464,9 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
     local = state.local and not (problem.exact or certify)
     if local and state.floor is None:
         state.floor = _magnitudes(problem.stages[:si], pool.X)
+    if not (problem.exact or certify) and state.coef is None:
+        state.coef = _magnitude_bounds(problem.stages[:si], d)
+    eng.coef = state.coef
     if st.kind in ("threshold", "leaky"):
         u = st.idx[j]
         level = st.param if st.kind == "threshold" else 0
@@ -463,7 +475,11 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
         s = pool.Z[u][pool.ids] - level
         err = _SAFE * (pool.E[pool.ids, 1] + _U * np.abs(s)) if certify else None
         eng.zcols = pool.zlive = np.asarray(st.idx[j + 1 :], dtype=np.int64)
+        if eng.coef is not None:
+            A, B = eng.coef
+            eng.mag_of = lambda e: A[u] * eng.entry_norms(e) + B[u] + abs(float(level))
         eng.step(s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err)
+        eng.mag_of = None
         _tick(bar)
     else:
         k = st.groups.shape[1]
@@ -547,6 +563,8 @@ def refine_split(state: RefineState, parts: int) -> list[RefineState]:
         sub.zlive = pool.zlive
         part = RefineState(sub, state.si, state.j, list(state.deferred) if not out else [])
         part.local = True
+        if not out:
+            part.counts = dict(state.counts)
         out.append(part)
     return out
 
@@ -567,6 +585,8 @@ def refine_finish(problem: RefineProblem, state: RefineState) -> Cells:
     """
     eng = _engine(problem, state)
     out = eng.result()
+    if state.counts["ambiguous"]:
+        out = dataclasses.replace(out, ambiguous=state.counts["ambiguous"])
     if problem.tight_codes:
         try:
             out = _codes(eng, out)
