@@ -60,3 +60,24 @@ def test_parallel_tasks_report_their_ambiguous_decisions():
     net = Network.from_arrays([[[1.0, 0, 0], [1.0, 0, 0]], [[1.0, 1.0]]], [[0.0, -1e-10], [0.0]])
     with pytest.warns(tropnet.AmbiguousGeometryWarning):
         assert count_parallel(net, Box(-1, 1), kind="activation", parallel=None) == 2
+
+
+@pytest.mark.parametrize("widths", [[2, 6, 6, 1], [3, 6, 6, 1]])
+@pytest.mark.parametrize("dom", [Box(-1e300, 1e300), Box(-1e150, 1e150), Box(0, 1e-300)])
+def test_extreme_boxes_are_refused_in_float_and_counted_exactly(widths, dom):
+    # issue 18 item 8: 2-D huge/tiny boxes were refused as "empty or lower-dimensional", 3-D huge
+    # boxes gave wrong counts; float mode cannot resolve them, exact mode can
+    net = random_mlp(widths, seed=1)
+    with pytest.raises(ValueError, match=r"float mode cannot resolve this domain: its coordinates reach"):
+        tropnet.count_linear_regions(net, dom, kind="activation")
+    if widths[0] == 2:
+        expected = 1 if dom.exact_bounds(2)[0][0] == 0 else tropnet.count_linear_regions(net, kind="activation")
+        assert tropnet.count_linear_regions(net, dom, kind="activation", exact=True) == expected
+
+
+def test_huge_weights_are_refused_in_float():
+    net = random_mlp([3, 4, 1], seed=0)
+    big = Network([tropnet.Linear(net.layers[0].float_weight * 1e300, net.layers[0].float_bias * 1e300)]
+                  + list(net.layers[1:]), input_dim=3)
+    with pytest.raises(ValueError, match="cannot resolve this network"):
+        tropnet.count_linear_regions(big, Box(-1, 1), kind="activation")

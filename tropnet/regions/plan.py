@@ -32,6 +32,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from . import hrep as _hrep
 from .cells import Cells, RegionLimitError
 from .domains import DomainPieces, Piece, as_network, domain_pieces
@@ -220,6 +222,59 @@ class Plan:
         return found
 
 
+#: float mode's numeric range: box coordinates and the values of the units on the domain below
+#: ``FLOAT_MAX``, box widths above ``FLOAT_MIN``, and the box no larger than ``FLOAT_RESOLUTION``
+#: times the network's own scale (the cube radius of R^n: beyond it a float vertex near the
+#: network's features carries a rounding error as large as the features)
+FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION = 1e100, 1e-100, 1e12
+
+
+def check_float_range(net, dp: DomainPieces) -> None:
+    """Refuse, with a message naming the numeric range, a float run whose domain or network
+    float mode cannot resolve (it would return a wrong count, not an error); ``exact=True``
+    handles every such input.
+
+    >>> import tropnet
+    >>> from tropnet.regions.domains import domain_pieces
+    >>> net = tropnet.random_mlp([2, 3, 1])
+    >>> check_float_range(net, domain_pieces(net, tropnet.Box(-1e300, 1e300), False))
+    Traceback (most recent call last):
+    ...
+    ValueError: float mode cannot resolve this domain: ...
+    """
+    from ..networks.layers import Linear
+    from .domains import _radius
+    from .program import _magnitude_bounds
+
+    weights = [np.abs(layer.float_weight).max(initial=0.0) for layer in net.lowered().layers
+               if isinstance(layer, Linear)]
+    biases = [np.abs(layer.float_bias).max(initial=0.0) for layer in net.lowered().layers
+              if isinstance(layer, Linear)]
+    big = max(weights + biases, default=0.0)
+    if not np.isfinite(big) or big > FLOAT_MAX:
+        raise ValueError(
+            f"float mode cannot resolve this network: a weight or bias of magnitude {big:.3g} exceeds "
+            f"{FLOAT_MAX:.0e} (products overflow); use exact=True"
+        )
+    if dp.kind == "cube facets":
+        return
+    piece = dp.pieces[0]
+    lo, hi = np.asarray(piece.lo, dtype=np.float64), np.asarray(piece.hi, dtype=np.float64)
+    scale = float(np.max(np.abs(np.concatenate([lo, hi]))))
+    width = float(np.min(hi - lo))
+    values = _magnitude_bounds(piece.stages, dp.n)
+    top = float(np.max(values[0] * scale + values[1], initial=0.0))
+    own = _radius(net, ("all",))
+    if scale > FLOAT_MAX or width < FLOAT_MIN or top > FLOAT_MAX or scale > FLOAT_RESOLUTION * own:
+        raise ValueError(
+            "float mode cannot resolve this domain: its coordinates reach "
+            f"{scale:.3g} (at most {FLOAT_MAX:.0e}, and at most {FLOAT_RESOLUTION:.0e} times the "
+            f"network's scale {own:.3g}), its narrowest width is {width:.3g} (at least {FLOAT_MIN:.0e}), "
+            f"and the units reach {top:.3g} on it (at most {FLOAT_MAX:.0e}); use exact=True, or "
+            "domain=None for all of R^n"
+        )
+
+
 def _engine(net, dp: DomainPieces, want: str, kind: str, exact: bool, mode: str, engine: str) -> str:
     n = net.input_dim
     if _hrep.uses_hrep(n, exact):
@@ -283,6 +338,8 @@ def make_plan(
         return Plan(want, kind, "by the symmetric driver", passes, None, mode, **common)
     net = as_network(obj)
     dp = domain_pieces(net, domain, exact)
+    if not exact:
+        check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)
     return Plan(want, kind, chosen, passes, dp, mode, net=net, **common)
 
