@@ -27,6 +27,7 @@ from .networks.layers import (
     Threshold,
 )
 from .networks.network import Network, random_mlp
+from .networks.zonotopes import Zonotope, layer_zonotopes
 
 # --- algebra
 from .algebra import (
@@ -36,6 +37,9 @@ from .algebra import (
     from_sympy,
     variables,
 )
+from .algebra.export import export
+from .algebra.hypersurface import HypersurfaceCell, TropicalHypersurface
+from .algebra.intersection import mixed_area, stable_intersection
 
 # --- compiler
 from .compiler import tropicalize

@@ -450,6 +450,18 @@ class TropicalPolynomial:
         """
         return dual_subdivision(self)
 
+    def hypersurface(self) -> Any:
+        """The tropical hypersurface (corner locus) with its weights; see :mod:`.hypersurface`.
+
+        >>> x, y = variables("x y")
+        >>> H = (x + y + 0).hypersurface()
+        >>> len(H.vertices()), H.weights(), H.is_balanced()
+        (1, [1, 1, 1], True)
+        """
+        from .hypersurface import TropicalHypersurface
+
+        return TropicalHypersurface(self)
+
     def num_linear_regions(self) -> int:
         """Number of full-dimensional regions of R^n on which one monomial wins.
 
