@@ -72,8 +72,8 @@ class HypersurfaceCell:
     >>> import tropnet
     >>> x, y = tropnet.variables("x y")
     >>> cell = (x + y + 0).hypersurface().cells(1)[0]
-    >>> cell.dim, cell.vertices, cell.rays, cell.dual, cell.weight    # the ray x <= 0, y = 0
-    (1, (0,), (0,), ((0, 0), (1, 0)), 1)
+    >>> cell.dim, cell.vertices, cell.rays, cell.dual, cell.weight    # 0 = x >= y: the ray x = 0, y <= 0
+    (1, (0,), (1,), ((0, 0), (1, 0)), 1)
     """
 
     dim: int

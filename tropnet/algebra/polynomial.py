@@ -436,8 +436,8 @@ class TropicalPolynomial:
 
         >>> x, y = variables("x y")
         >>> (x + y + 0 + x * y).newton_polytope().tolist()
-        [[Fraction(0, 1), Fraction(0, 1)], [Fraction(0, 1), Fraction(1, 1)], \
-[Fraction(1, 1), Fraction(0, 1)], [Fraction(1, 1), Fraction(1, 1)]]
+        [[Fraction(0, 1), Fraction(0, 1)], [Fraction(1, 1), Fraction(0, 1)], \
+[Fraction(0, 1), Fraction(1, 1)], [Fraction(1, 1), Fraction(1, 1)]]
         """
         return newton_polytope(self)
 

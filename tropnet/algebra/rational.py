@@ -222,7 +222,7 @@ class TropicalRational:
         the hypersurface of ``g + h`` (the tropical sum, Zhang, Naitzat & Lim 2018, Sect. 6).
 
         >>> x, y = variables("x y")
-        >>> Hg, Hh = ((x + y + 0) / (x * y + 1)).hypersurfaces()
+        >>> Hg, Hh = ((x + y + 0) / (x * y + x + 1)).hypersurfaces()
         >>> len(Hg.vertices()), len(Hh.vertices())
         (1, 1)
         """
