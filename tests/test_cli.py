@@ -172,9 +172,9 @@ def test_regions_counts_the_known_answer(tmp_path: Path, capsys) -> None:
     path = tmp_path / "four.npz"
     np.savez(path, **FOUR)
     assert main(["regions", str(path), "--count-only"]) == 0
-    assert capsys.readouterr().out.strip() == "4 linear regions on R^2"
+    assert capsys.readouterr().out.strip() == "4"
     assert main(["regions", str(path), "--count-only", "--exact", "--domain", "-2", "2"]) == 0
-    assert capsys.readouterr().out.strip() == "4 linear regions on [-2, 2]^2"
+    assert capsys.readouterr().out.strip() == "4"
 
 
 @needs_regions
@@ -282,7 +282,7 @@ def test_parallel_flag_gives_the_serial_count(tmp_path: Path, capsys) -> None:
     np.savez(path, **FOUR)
     code = main(["regions", str(path), "--count-only", "--parallel", "local"])
     assert code == 0, capsys.readouterr().err
-    assert capsys.readouterr().out.strip().splitlines()[-1] == "4 linear regions on R^2"
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "4"
 
 
 @needs_regions
@@ -367,6 +367,176 @@ def test_domain_accepts_negative_fractions_and_exponents(tmp_path: Path, capsys)
     np.savez(path, **FOUR)
     # f = ReLU(y + 1) - ReLU(x + 1): both kinks cross [-3/2, 1/2]^2, neither crosses [-1/2, 1e1]^2
     assert main(["regions", str(path), "--domain", "-3/2", "1/2", "--count-only", "--exact"]) == 0
-    assert capsys.readouterr().out.strip() == "4 linear regions on [-3/2, 1/2]^2"
+    assert capsys.readouterr().out.strip() == "4"
     assert main(["regions", str(path), "--domain", "-5e-1", "1e1", "--count-only"]) == 0
-    assert capsys.readouterr().out.strip() == "1 linear region on [-5e-1, 1e1]^2"
+    assert capsys.readouterr().out.strip() == "1"
+
+
+# ----------------------------------------------------------------------------- untrusted files (issue 18)
+def test_npz_member_names_are_checked_before_any_data_is_decompressed(tmp_path: Path, monkeypatch, capsys):
+    import zipfile
+
+    path = tmp_path / "bomb.npz"
+    np.savez(path, W0=np.ones((1, 2)), b0=np.ones(1))
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("junk.npy", b"\0" * (8 * 2**20))  # compresses to a few KB
+    opened = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *a, **k: opened.append(name) or real_open(
+        self, name, *a, **k))
+    assert main(["regions", str(path), "--count-only"]) == 1
+    assert "unexpected junk.npy" in _one_error_line(capsys)
+    assert opened == []
+
+
+def _npz_with_header(path: Path, name: str, header: dict, data: bytes = b"") -> None:
+    import io
+    import zipfile
+
+    from numpy.lib import format as npformat
+
+    buf = io.BytesIO()
+    npformat.write_array_header_1_0(buf, header)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(name, buf.getvalue() + data)
+        zf.writestr("b0.npy", _npy_bytes(np.ones(1)))
+
+
+def _npy_bytes(a: np.ndarray) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, a)
+    return buf.getvalue()
+
+
+def test_npy_headers_are_checked_before_data(tmp_path: Path, capsys):
+    huge = tmp_path / "huge.npz"
+    _npz_with_header(huge, "W0.npy", {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)})
+    assert main(["regions", str(huge), "--count-only"]) == 2
+    assert "above the cap" in _one_error_line(capsys)
+    cplx = tmp_path / "complex.npz"
+    np.savez(cplx, W0=np.ones((1, 2), dtype=complex), b0=np.ones(1))
+    assert main(["regions", str(cplx), "--count-only"]) == 1
+    assert "complex128" in _one_error_line(capsys)
+    cube = tmp_path / "cube.npz"
+    np.savez(cube, W0=np.ones((1, 2, 2)), b0=np.ones(1))
+    assert main(["regions", str(cube), "--count-only"]) == 1
+    assert "shape (1, 2, 2)" in _one_error_line(capsys)
+    short = tmp_path / "short.npz"
+    _npz_with_header(short, "W0.npy", {"descr": "<f8", "fortran_order": False, "shape": (1, 2)}, b"\0" * 8)
+    assert main(["regions", str(short), "--count-only"]) == 1
+    assert "truncated" in _one_error_line(capsys)
+
+
+def test_zip_member_without_npy_header_is_one_clear_line(tmp_path: Path, capsys):
+    import zipfile
+
+    path = tmp_path / "noheader.npz"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("W0.npy", b"just some bytes")
+        zf.writestr("b0.npy", _npy_bytes(np.ones(1)))
+    assert main(["tropicalize", str(path)]) == 1
+    assert "W0 is not a .npy array" in _one_error_line(capsys)
+
+
+def test_npz_byte_orders_and_fortran_order_load_as_saved(tmp_path: Path):
+    W0 = np.asfortranarray(np.arange(6, dtype=">f8").reshape(3, 2))
+    path = tmp_path / "orders.npz"
+    np.savez(path, W0=W0, b0=np.array([1, -2, 3], dtype=">i4"), W1=np.ones((1, 3), dtype="<f4"), b1=np.zeros(1))
+    net = load_network(path)
+    assert net.layers[0].weight.astype(float).tolist() == W0.astype(float).tolist()
+    assert net.layers[0].bias.astype(float).tolist() == [1.0, -2.0, 3.0]
+
+
+def test_non_regular_files_are_refused_without_reading(tmp_path: Path, capsys):
+    import os
+
+    fifo = tmp_path / "model.fifo"
+    os.mkfifo(fifo)  # opening it for reading would block forever
+    assert main(["regions", str(fifo)]) == 2
+    assert "not a regular file" in _one_error_line(capsys)
+    for dev in ("/dev/zero", "/dev/urandom"):
+        if Path(dev).exists():
+            assert main(["tropicalize", dev]) == 2
+            assert "not a regular file" in _one_error_line(capsys)
+
+
+def test_files_above_the_size_cap_are_refused(tmp_path: Path, monkeypatch, capsys):
+    import tropnet.cli as cli
+
+    path = tmp_path / "four.npz"
+    np.savez(path, **FOUR)
+    monkeypatch.setattr(cli, "MAX_FILE_BYTES", 100)
+    assert main(["regions", str(path), "--count-only"]) == 2
+    assert "MAX_FILE_BYTES" in _one_error_line(capsys)
+
+
+def test_deeply_nested_json_is_refused(tmp_path: Path, capsys):
+    path = tmp_path / "deep.json"
+    path.write_text('{"layers": ' + "[" * 1000 + "]" * 1000 + "}")
+    assert main(["regions", str(path)]) == 2
+    assert "nested more than" in _one_error_line(capsys)
+    # brackets inside strings do not count
+    ok = tmp_path / "ok.json"
+    ok.write_text('{"input_dim": 2, "format": "' + "[" * 200 + '", "layers": [{"type": "relu"}]}')
+    assert load_network(ok).input_dim == 2
+    with pytest.raises(CLIError, match="nested too deeply"):
+        shape = 1
+        for _ in range(5000):
+            shape = [shape]
+        network_from_spec({"input_dim": 2, "layers": [{"type": "flatten", "input_shape": shape}]})
+
+
+def test_cli_smaller_defects(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "four.npz"
+    np.savez(path, **FOUR)
+    # --help names the arrays as the loader needs them (W0, not w0)
+    for cmd in ("regions", "tropicalize"):
+        with pytest.raises(SystemExit):
+            main([cmd, "--help"])
+        out = capsys.readouterr().out
+        assert "W0, b0" in out and "w0" not in out
+    # --max-print and --max-regions refuse negative values as usage errors
+    assert main(["regions", str(path), "--max-print", "-1"]) == 2
+    assert "--max-print" in _one_error_line(capsys)
+    assert main(["regions", str(path), "--max-regions", "-5"]) == 2
+    _one_error_line(capsys)
+    # an infinite domain is a clear error, not a parse failure
+    assert main(["regions", str(path), "--domain", "-inf", "inf"]) == 1
+    assert "finite" in _one_error_line(capsys)
+    assert main(["regions", str(path), "--domain", "2", "1"]) == 1
+    assert "smaller" in _one_error_line(capsys)
+
+
+@needs_regions
+def test_max_regions_stops_with_one_line(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "four.npz"
+    np.savez(path, **FOUR)
+    assert main(["regions", str(path), "--max-regions", "2"]) == 1
+    assert "--max-regions" in _one_error_line(capsys)
+    assert main(["regions", str(path), "--max-regions", "0", "--count-only"]) == 0
+    assert capsys.readouterr().out.strip() == "4"
+
+
+@needs_compiler
+def test_tropicalize_simplifies_by_default_like_the_api(capsys) -> None:
+    from tropnet.cli import demo_path
+
+    assert main(["tropicalize", str(demo_path())]) == 0
+    out = capsys.readouterr()
+    assert "f0 = " in out.out and out.err == ""
+
+
+def test_numpy_runtime_warnings_do_not_leak(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "huge.npz"
+    np.savez(path, W0=np.array([[1e300, -1e300], [1e-300, 2]]), b0=np.array([1e300, 0]),
+             W1=np.array([[1e300, 1e300]]), b1=np.zeros(1))
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        main(["regions", str(path), "--domain", "-1", "1", "--count-only"])
+    assert not [w for w in seen if issubclass(w.category, RuntimeWarning)]
+    err = capsys.readouterr().err
+    assert "RuntimeWarning" not in err

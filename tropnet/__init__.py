@@ -14,6 +14,7 @@ rational maps, and an exact enumerator of linear regions.
 
 # --- numbers and domains
 from .geometry.domains import Box, Polyhedron
+from .geometry.slices import AffineSlice, Plane, Segment
 
 # --- networks (IR)
 from .networks.layers import (
@@ -27,10 +28,12 @@ from .networks.layers import (
     Threshold,
 )
 from .networks.network import Network, random_mlp
+from .networks.graph import Add, Concat, Graph, Residual
 from .networks.zonotopes import Zonotope, layer_zonotopes
 
 # --- algebra
 from .algebra import (
+    TropicalMatrix,
     TropicalPolynomial,
     TropicalRational,
     TropicalRationalMap,
@@ -47,7 +50,15 @@ from .compiler import tropicalize
 # --- regions
 from .regions.api import count_linear_regions, linear_regions
 from .regions.estimate import estimate_linear_regions
+from .regions.at_point import region_at
+from .regions.local import local_complexity
 from .regions.regionset import Region, RegionSet
+
+# --- the polyhedral complex and its topology
+from .complex.polyhedral import PolyhedralComplex
+from .complex.homology import betti_numbers
+from .complex.boundary import DecisionBoundary, decision_boundary
+from .complex.persistence import persistence
 
 # --- algebranets
 from . import algebras
@@ -70,9 +81,7 @@ from .regions.symmetric import (
 # --- symmetry (parameter space)
 from .networks.conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
 from .networks.symmetry import (
-    FunctionComparison,
     ParameterCount,
-    RegionPath,
     align,
     canonical_form,
     equivalent,
@@ -80,9 +89,8 @@ from .networks.symmetry import (
     interpolate,
     permute_hidden,
     random_equivalent,
-    region_path,
-    same_function,
 )
+from .studies.same_function import FunctionComparison, RegionPath, region_path, same_function
 
 # --- studies / parallel
 from . import plot

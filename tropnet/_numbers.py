@@ -159,10 +159,24 @@ def as_exact_array(a: Any, *, name: str = "array", ndim: int | None = None) -> n
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}")
     out = np.empty(arr.shape, dtype=object)
+    if arr.dtype.kind in "fiu" and arr.size:
+        # the fast path: numbers of one numpy type (a float is its dyadic rational)
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+            raise ValueError(f"{name} entry {idx} is NaN or infinite; exact values must be finite")
+        out.ravel()[:] = [Fraction(v) for v in arr.ravel().tolist()]
+        return out
     flat_in = arr.ravel()
     flat_out = out.ravel()
-    for i, v in enumerate(flat_in):
-        flat_out[i] = to_exact(v, name=f"{name} entry {np.unravel_index(i, arr.shape) if arr.ndim else ()}")
+    for i, v in enumerate(flat_in.tolist()):
+        if type(v) is Fraction:
+            flat_out[i] = v
+            continue
+        try:
+            flat_out[i] = to_exact(v, name=name)
+        except (TypeError, ValueError):  # again, naming the entry
+            where = np.unravel_index(i, arr.shape) if arr.ndim else ()
+            flat_out[i] = to_exact(v, name=f"{name} entry {where}")
     return out
 
 

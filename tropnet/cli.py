@@ -5,7 +5,7 @@ Commands (``tropnet COMMAND --help`` shows each one's options and an example):
 * ``tropnet demo`` — the embedded two-moons network (``tropnet/data/demo.npz``): its
   architecture, the monomial counts of its tropical form, its activation and linear regions
   on ``[-2, 2]^2``, and a picture ``tropnet-demo.png`` (regions, tropical curves, graph).
-* ``tropnet tropicalize MODEL [--simplify] [--format text|latex|sympy]``.
+* ``tropnet tropicalize MODEL [--no-simplify] [--format text|latex|sympy]``.
 * ``tropnet regions MODEL [--domain LO HI] [--kind linear|activation] [--count-only]
   [--exact] [--plot OUT.png] [--json OUT.json]``.
 
@@ -48,9 +48,17 @@ Numbers are JSON numbers or strings such as ``"-3/4"``; a layer whose numbers ar
 integers or rational strings is exact, a layer with a JSON float is float64.  Files are
 never unpickled: torch checkpoints are refused (export the weights with ``numpy.savez``).
 
+Untrusted files are read within bounds: MODEL must be a regular file (a FIFO, ``/dev/zero`` or
+another device is refused before it is opened) of at most :data:`MAX_FILE_BYTES` bytes; an
+``.npz`` is checked member by member -- names first (only ``W<i>.npy``, ``b<i>.npy``), then each
+``.npy`` header (dtype integer or float, at most 2 dimensions, at most
+:data:`MAX_ARRAY_ENTRIES` entries per array and in all together) -- before any data is
+decompressed; a JSON spec may nest at most :data:`MAX_JSON_DEPTH` levels.
+
 Errors (a missing file, a malformed file, a shape mismatch, an unknown option) print one
-line ``tropnet: error: ...`` on stderr and exit with status 2 (usage) or 1 (everything
-else); set ``TROPNET_DEBUG=1`` to see the traceback instead.
+line ``tropnet: error: ...`` on stderr and exit with status 2 (usage, or a MODEL refused by
+the bounds above: :class:`InputRefused`) or 1 (everything else); set ``TROPNET_DEBUG=1`` to
+see the traceback instead.
 
 >>> spec = {"layers": [{"type": "linear", "weight": [[1, -1]], "bias": ["1/2"]}, {"type": "relu"}]}
 >>> net = network_from_spec(spec)
@@ -66,7 +74,9 @@ import argparse
 import json
 import os
 import re
+import stat
 import sys
+import warnings
 import zipfile
 from collections.abc import Sequence
 from fractions import Fraction
@@ -89,6 +99,10 @@ __all__ = [
     "describe_network",
     "DEMO_DOMAIN",
     "CLIError",
+    "InputRefused",
+    "MAX_FILE_BYTES",
+    "MAX_ARRAY_ENTRIES",
+    "MAX_JSON_DEPTH",
 ]
 
 #: The box ``[-2, 2]^2`` on which ``tropnet demo`` enumerates and draws the demo network.
@@ -291,6 +305,8 @@ def network_from_spec(spec: dict[str, Any]) -> Network:
             built.append(_layer_from_spec(d, i))
         except (ValueError, TypeError) as err:
             raise CLIError(f"layer {i}: {err}") from None
+        except RecursionError:
+            raise CLIError(f"layer {i}: nested too deeply") from None
     return Network(built, n)
 
 
@@ -387,40 +403,116 @@ def network_to_spec(net: Network) -> dict[str, Any]:
     return {"format": "tropnet-network", "version": 1, "input_dim": net.input_dim, "layers": out}
 
 
-def _network_from_npz(path: Path) -> Network:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except ValueError as err:
-        if "pickle" in str(err).lower():
-            raise CLIError(f"{path}: holds pickled (object) arrays, which tropnet never loads") from None
-        raise CLIError(f"{path}: not a readable .npz file ({err})") from None
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
-        raise CLIError(f"{path}: not a readable .npz file ({err})") from None
-    if not isinstance(arrays, dict) or not arrays:
+#: Largest MODEL file read (bytes); a larger one is refused before any of it is read.
+MAX_FILE_BYTES = 256 * 2**20
+#: Most entries in one array of an ``.npz`` MODEL, and in all of its arrays together.
+MAX_ARRAY_ENTRIES = 2**25
+#: Deepest nesting of lists and objects in a JSON MODEL.
+MAX_JSON_DEPTH = 64
+_NPZ_MEMBER = re.compile(r"^([Wb])(\d{1,6})\.npy$")
+
+
+class InputRefused(CLIError):
+    """A MODEL refused before it is read: not a regular file, or above a size/nesting cap (exit 2)."""
+
+    status = 2
+
+
+def _npz_names(path: Path, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The members ``W0.npy, b0.npy, ...`` of an ``.npz`` in layer order, checked by name only."""
+    infos = zf.infolist()
+    if not infos:
         raise CLIError(f"{path}: holds no arrays (expected W0, b0, W1, b1, ...)")
-    L = sum(1 for k in arrays if k.startswith("W"))
+    if len(infos) > 20_000:
+        raise InputRefused(f"{path}: holds {len(infos)} members, more than any network of arrays W0, b0, ...")
+    names = {}
+    for info in infos:
+        m = _NPZ_MEMBER.match(info.filename)
+        if m is None:
+            raise CLIError(
+                f"{path}: unexpected {ascii(info.filename[:60])[1:-1]} member "
+                "(expected only arrays W0, b0, W1, b1, ...)"
+            )
+        names[m.group(1) + str(int(m.group(2)))] = info
+    L = sum(1 for k in names if k.startswith("W"))
     expected = {f"{p}{i}" for i in range(L) for p in "Wb"}
-    if set(arrays) != expected:
-        missing, extra = sorted(expected - set(arrays)), sorted(set(arrays) - expected)
+    if set(names) != expected:
+        missing, extra = sorted(expected - set(names)), sorted(set(names) - expected)
         parts = []
         if missing:
             parts.append(f"missing {', '.join(missing)}")
         if extra:
             parts.append(f"unexpected {', '.join(extra)}")
         raise CLIError(f"{path}: expected arrays W0, b0, ..., W{L - 1}, b{L - 1}; {'; '.join(parts)}")
-    weights, biases = [], []
-    for i in range(L):
-        for name in (f"W{i}", f"b{i}"):
-            a = arrays[name]
-            if a.dtype.kind not in "iuf":
-                raise CLIError(f"{path}: array {name} has dtype {a.dtype}, expected integers or floats")
-        weights.append(arrays[f"W{i}"])
-        biases.append(arrays[f"b{i}"])
+    return [names[f"{p}{i}"] for i in range(L) for p in "Wb"]
+
+
+def _npz_array(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> np.ndarray:
+    """One ``.npy`` member: header (version, dtype, shape) checked before its data is read."""
+    from numpy.lib import format as npformat
+
+    name = info.filename[:-4]
+    with zf.open(info) as fh:
+        try:
+            version = npformat.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = npformat.read_array_header_1_0(fh)
+            elif version == (2, 0):
+                shape, fortran, dtype = npformat.read_array_header_2_0(fh)
+            else:
+                raise ValueError(f"unsupported .npy format version {version}")
+        except (ValueError, EOFError, OSError) as err:
+            msg = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise CLIError(f"{path}: member {name} is not a .npy array ({msg[:120]})") from None
+        if dtype.hasobject:
+            raise CLIError(f"{path}: holds pickled (object) arrays, which tropnet never loads")
+        if dtype.kind not in "iuf" or dtype.fields is not None or dtype.subdtype is not None:
+            raise CLIError(f"{path}: array {name} has dtype {dtype}, expected integers or floats")
+        if len(shape) > 2:
+            want = "(out, in)" if name[0] == "W" else "(out,)"
+            raise CLIError(f"{path}: array {name} has shape {shape}, expected {want}")
+        count = 1
+        for d in shape:
+            count *= int(d)
+        budget[0] -= count
+        if count > MAX_ARRAY_ENTRIES or budget[0] < 0:
+            raise InputRefused(
+                f"{path}: array {name} of shape {shape} is above the cap of {MAX_ARRAY_ENTRIES} entries "
+                "(tropnet.cli.MAX_ARRAY_ENTRIES) for one array and for all of them together"
+            )
+        nbytes = count * dtype.itemsize
+        data = fh.read(nbytes)
+        if len(data) != nbytes:
+            raise CLIError(f"{path}: array {name} is truncated ({len(data)} of {nbytes} bytes)")
+    arr = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+    return arr.astype(dtype.newbyteorder("="), copy=True)
+
+
+def _network_from_npz(path: Path) -> Network:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = _npz_names(path, zf)
+            budget = [MAX_ARRAY_ENTRIES]
+            arrays = [_npz_array(path, zf, info, budget) for info in infos]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as err:
+        raise CLIError(f"{path}: not a readable .npz file ({err})") from None
+    except RuntimeError as err:  # an encrypted member
+        raise CLIError(f"{path}: not a readable .npz file ({err})") from None
+    weights, biases = arrays[0::2], arrays[1::2]
     try:
         return Network.from_arrays(weights, biases)
     except (ValueError, TypeError) as err:
         raise CLIError(f"{path}: {err}") from None
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of ``[``/``{`` in a JSON text (string contents ignored)."""
+    bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+    codes = np.frombuffer(bare.encode("utf-8", "replace"), dtype=np.uint8)
+    step = np.zeros(len(codes), dtype=np.int64)
+    step[(codes == ord("[")) | (codes == ord("{"))] = 1
+    step[(codes == ord("]")) | (codes == ord("}"))] = -1
+    return int(np.cumsum(step).max(initial=0))
 
 
 def load_network(path: str | os.PathLike[str]) -> Network:
@@ -434,10 +526,20 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     (2, 8, 8, 8, 8, 1)
     """
     p = Path(path)
-    if not p.exists():
-        raise CLIError(f"{p}: no such file")
-    if p.is_dir():
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise CLIError(f"{p}: no such file") from None
+    except OSError as err:
+        raise CLIError(f"{p}: cannot read ({err.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
         raise CLIError(f"{p}: is a directory, not a model file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputRefused(f"{p}: is not a regular file (a FIFO, a device or a socket); give a model file")
+    if st.st_size > MAX_FILE_BYTES:
+        raise InputRefused(
+            f"{p}: {st.st_size} bytes is above the cap of {MAX_FILE_BYTES} bytes (tropnet.cli.MAX_FILE_BYTES)"
+        )
     suffix = p.suffix.lower()
     if suffix in (".pt", ".pth", ".pkl", ".pickle", ".ckpt"):
         raise CLIError(
@@ -451,9 +553,17 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     if suffix == ".npz":
         return _network_from_npz(p)
     try:
-        spec = json.loads(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise CLIError(f"{p}: not a text file (expected a .npz archive or a JSON network spec)") from None
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        raise InputRefused(
+            f"{p}: JSON nested more than {MAX_JSON_DEPTH} levels deep (tropnet.cli.MAX_JSON_DEPTH)"
+        )
+    try:
+        spec = json.loads(text)
+    except RecursionError:
+        raise InputRefused(f"{p}: JSON nested too deeply") from None
     except json.JSONDecodeError as err:
         raise CLIError(f"{p}: malformed JSON ({err.msg} at line {err.lineno}, column {err.colno})") from None
     try:
@@ -519,9 +629,18 @@ def _monomial_line(k: int, r: Any, before: Any = None) -> str:
 
 
 def _box(lo: float, hi: float) -> Any:
+    import math
+
     from .geometry.domains import Box
 
-    return Box(_cli_number(lo), _cli_number(hi))
+    a, b = _cli_number(lo), _cli_number(hi)
+    if any(isinstance(v, float) and not math.isfinite(v) for v in (a, b)):
+        raise CLIError(
+            f"--domain {lo} {hi}: the bounds must be finite numbers (omit --domain for all of R^n)"
+        )
+    if not a < b:
+        raise CLIError(f"--domain {lo} {hi}: LO must be smaller than HI")
+    return Box(a, b)
 
 
 def _cli_number(s: Any) -> Any:
@@ -570,7 +689,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_tropicalize(args: argparse.Namespace) -> int:
     net = load_network(args.model)
-    tmap = _api("tropicalize")(net, simplify=args.simplify)
+    try:
+        tmap = _api("tropicalize")(net, simplify=args.simplify)
+    except ValueError as err:
+        msg = str(err).splitlines()[0] if str(err) else ""
+        if "simplify=True" in msg:  # the Python keyword, in command-line words
+            raise CLIError(msg.replace("compile with simplify=True", "drop --no-simplify")) from None
+        raise
     print(f"# {describe_network(net)}")
     before = getattr(tmap, "monomials_before", None) if args.simplify else None
     for k, r in enumerate(tmap):
@@ -654,12 +779,17 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     if args.plot and net.input_dim != 2:
         raise CLIError(f"--plot draws 2-input networks only; this one has {net.input_dim} inputs")
     count, enumerate_regions, client = _region_functions(args)
+    limits = {"max_regions": args.max_regions} if args.max_regions else {}
     try:
         if args.count_only and not (args.plot or args.json):
-            n = count(net, dom, kind=args.kind, exact=args.exact)
-            print(f"{n} {args.kind} region{'s' if n != 1 else ''} on {where}")
+            n = count(net, dom, kind=args.kind, exact=args.exact, **limits)
+            print(n)
             return 0
-        regs = enumerate_regions(net, dom, kind=args.kind, exact=args.exact)
+        regs = enumerate_regions(net, dom, kind=args.kind, exact=args.exact, **limits)
+    except ValueError as err:
+        if type(err).__name__ == "RegionLimitError":
+            raise CLIError(f"{str(err).splitlines()[0]} (raise --max-regions, or 0 for no limit)") from None
+        raise
     finally:
         if client is not None:
             client.close()
@@ -709,11 +839,27 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- parser
+#: Default of ``tropnet regions --max-regions`` (the enumeration stops with one line beyond it).
+DEFAULT_MAX_REGIONS = 1_000_000
+
+
+def _nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; give 0 or more")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # "--domain -1/2 1/2" and "-1e1": negative fractions and exponents are values, not options
-        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(/\d+)?$")
+        self._negative_number_matcher = re.compile(
+            r"^-((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(/\d+)?|inf|infinity|nan)$", re.IGNORECASE
+        )
 
     def error(self, message: str) -> None:  # one line, exit 2, no usage dump
         raise CLIError(f"{message} (see '{self.prog} --help')")
@@ -724,7 +870,7 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="tropnet",
         description="The tropical geometry of neural networks: tropical forms and exact linear regions.",
-        epilog="examples:\n  tropnet demo\n  tropnet tropicalize model.npz --simplify\n"
+        epilog="examples:\n  tropnet demo\n  tropnet tropicalize model.npz\n"
         "  tropnet regions model.json --domain -5 5 --plot regions.png",
         formatter_class=fmt,
     )
@@ -751,14 +897,18 @@ def _parser() -> argparse.ArgumentParser:
         "tropicalize",
         help="print a network's tropical form (one tropical rational function per output)",
         description="Compile MODEL to its tropical form: each output is g - h for two max-plus "
-        "polynomials g, h.  " + model_help.capitalize() + ".",
-        epilog="examples:\n  tropnet tropicalize model.npz --simplify\n"
+        "polynomials g, h.  " + model_help[0].upper() + model_help[1:] + ".",
+        epilog="examples:\n  tropnet tropicalize model.npz\n"
         "  tropnet tropicalize model.json --format latex",
         formatter_class=fmt,
     )
     t.add_argument("model", metavar="MODEL", help=model_help)
     t.add_argument(
-        "--simplify", action="store_true", help="keep only monomials that win somewhere (upper-hull vertices)"
+        "--simplify",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep only monomials that win somewhere (upper-hull vertices), as tropnet.tropicalize does "
+        "(default); --no-simplify keeps every monomial the compiler forms",
     )
     t.add_argument("--format", choices=("text", "latex", "sympy"), default="text", help="output format")
     t.set_defaults(func=_cmd_tropicalize)
@@ -767,7 +917,7 @@ def _parser() -> argparse.ArgumentParser:
         "regions",
         help="count or list a network's linear (or activation) regions",
         description="Enumerate the regions of MODEL on a box [LO, HI]^n (default: all of R^n).  "
-        + model_help.capitalize()
+        + model_help[0].upper() + model_help[1:]
         + ".  'linear' regions are maximal facet-connected sets where the network is one affine map; "
         "'activation' regions are cells of constant activation pattern.",
         epilog="examples:\n  tropnet regions model.npz --domain -5 5 --count-only\n"
@@ -777,11 +927,21 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("model", metavar="MODEL", help=model_help)
     r.add_argument("--domain", nargs=2, metavar=("LO", "HI"), help="the box [LO, HI]^n (numbers or p/q)")
     r.add_argument("--kind", choices=("linear", "activation"), default="linear", help="region kind")
-    r.add_argument("--count-only", action="store_true", help="print only the number of regions")
+    r.add_argument(
+        "--count-only", action="store_true", help="print only the number of regions (a bare integer)"
+    )
     r.add_argument("--exact", action="store_true", help="certify the answer in rational arithmetic")
     r.add_argument("--plot", metavar="OUT.png", help="draw the regions (2 inputs, needs --domain)")
     r.add_argument("--json", metavar="OUT.json", help="write every region (halfspaces, map, pattern)")
-    r.add_argument("--max-print", type=int, default=20, help="regions listed (default: %(default)s)")
+    r.add_argument(
+        "--max-print", type=_nonnegative_int, default=20, help="regions listed (default: %(default)s)"
+    )
+    r.add_argument(
+        "--max-regions",
+        type=_nonnegative_int,
+        default=DEFAULT_MAX_REGIONS,
+        help="stop with an error once more regions than this appear; 0 for no limit (default: %(default)s)",
+    )
     r.add_argument(
         "--parallel", choices=("local",), default=None, help="run on a local Dask cluster (tropnet[dask])"
     )
@@ -790,6 +950,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.set_defaults(func=_cmd_regions)
     return p
+
+
+def _one_line_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    text = str(message).splitlines()[0] if str(message) else category.__name__
+    print(f"tropnet: warning: {text}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -805,12 +970,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        return int(args.func(args))
+        if debug:
+            return int(args.func(args))
+        # numpy's floating-point RuntimeWarnings are internal noise here (a result is checked, not
+        # guessed from them); any other warning is one line "tropnet: warning: ..."
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.showwarning = _one_line_warning
+            return int(args.func(args))
     except CLIError as err:
         if debug:
             raise
         print(f"tropnet: error: {err}", file=sys.stderr)
-        return 2 if "--help" in str(err) else 1
+        return 2 if "--help" in str(err) or isinstance(err, InputRefused) else 1
     except (ValueError, TypeError, OSError, ImportError, MemoryError) as err:
         if debug:
             raise

@@ -11,6 +11,8 @@ unit a pair of tropical polynomials ``(F, G)`` with ``unit value = F - G``.  It 
 * ``Threshold(t)`` (ReLU: ``t = 0``): ``F' = max(F, G + t)``, ``G' = G``.
 * ``LeakyReLU(a)``: ``max(F - G, a F - a G) = max(F + a G, a F + G) - (1 + a) G``; the
   exponents become real (Puiseux) numbers.
+* An activation with ``units`` (a graph network's skip connections) acts on those units only;
+  the others keep their pair ``(F, G)``.
 * ``GroupMax`` (maxout, max-pools): ``max_k (F_k - G_k) = max_k (F_k + sum_{m != k} G_m) - sum_m G_m``.
 
 Equal exponents are merged after every operation.  With ``simplify=True`` every product of
@@ -172,20 +174,32 @@ def _linear(rec: _Recursion, layer: Linear, F: Units, G: Units) -> tuple[Units, 
     return H, G2
 
 
+def _unit_rule(layer: Threshold | LeakyReLU, F: Units, G: Units, param: Any, fn) -> tuple[Units, Units]:
+    """Apply ``fn(F_j, G_j, param_j) -> (F'_j, G'_j)`` to the units the activation acts on
+    (``layer.units``, default all); the others pass through unchanged."""
+    units = range(len(F)) if layer.units is None else [int(u) for u in layer.units]
+    F2, G2 = list(F), list(G)
+    for k, j in enumerate(units):
+        F2[j], G2[j] = fn(F[j], G[j], param[k] if isinstance(param, np.ndarray) else param)
+    return F2, G2
+
+
 def _threshold(rec: _Recursion, layer: Threshold, F: Units, G: Units) -> tuple[Units, Units]:
-    t = rec.number(layer.t)
-    return [rec.sum([f, rec.shift(g, t)]) for f, g in zip(F, G)], G
+    def one(f: Poly, g: Poly, t: Any) -> tuple[Poly, Poly]:
+        return rec.sum([f, rec.shift(g, rec.number(t))]), g
+
+    return _unit_rule(layer, F, G, layer.t, one)
 
 
 def _leaky_relu(rec: _Recursion, layer: LeakyReLU, F: Units, G: Units) -> tuple[Units, Units]:
-    a = rec.number(layer.alpha)
-    if a == 0:
-        return [rec.sum([f, g]) for f, g in zip(F, G)], G
-    F2 = [
-        rec.sum([rec.product([f, rec.power(g, a)]), rec.product([rec.power(f, a), g])]) for f, g in zip(F, G)
-    ]
-    G2 = [rec.power(g, 1 + a) for g in G]
-    return F2, G2
+    def one(f: Poly, g: Poly, alpha: Any) -> tuple[Poly, Poly]:
+        a = rec.number(alpha)
+        if a == 0:
+            return rec.sum([f, g]), g
+        mixed = [rec.product([f, rec.power(g, a)]), rec.product([rec.power(f, a), g])]
+        return rec.sum(mixed), rec.power(g, 1 + a)
+
+    return _unit_rule(layer, F, G, layer.alpha, one)
 
 
 def _group_max(rec: _Recursion, layer: GroupMax, F: Units, G: Units) -> tuple[Units, Units]:
@@ -266,7 +280,7 @@ def tropicalize(
     bad_limit = isinstance(max_monomials, bool) or not isinstance(max_monomials, (int, np.integer))
     if bad_limit or max_monomials < 1:
         raise ValueError(f"max_monomials must be a positive integer, got {max_monomials!r}")
-    low = net.lowered()
+    low = net.lowered(passthrough=True)
     exact = low.exact if exact is None else bool(exact)
     if exact and not low.exact:
         low = low.to_exact()

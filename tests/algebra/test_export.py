@@ -61,6 +61,17 @@ def test_sage_text_runs_without_the_preparser():
     assert lines[-2].startswith("g = ") and lines[-1] == "h = R(T(0)) + T(2)*y"
 
 
+def test_min_plus_objects_keep_their_convention():
+    q = (x**2 + y * 1 + 0).to_min_plus()  # min(0, y - 1, 2x)
+    assert export(q, "oscar").splitlines()[0] == "T = tropical_semiring(min)"
+    assert "f = T(0) + T(-1)*y + T(0)*x^2" in export(q, "oscar")
+    assert "use_min=True" in export(q, "sage")
+    assert "Hypersurface<Min>" in export(q, "polymake")
+    H = export(q.hypersurface(), "polymake")
+    assert "Cycle<Min>" in H and "[1, 0, 0, 1]" in H  # the vertex (0, 1) = -(0, -1)
+    assert export(q.hypersurface(), "oscar").endswith("ZZ.([1, 2, 1]), min)")
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="one of"):
         export(x + 0, "maple")
@@ -139,13 +150,13 @@ def _theirs(res):
     return sorted(out, key=repr)
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_sage_round_trip(seed):
+@pytest.mark.parametrize(("seed", "convention"), [(0, "max"), (1, "max"), (2, "min")])
+def test_sage_round_trip(seed, convention):
     rng = np.random.default_rng(seed)
     deg = 2 + seed
     terms = [(i, j) for i in range(deg + 1) for j in range(deg + 1 - i)]
     p = TropicalPolynomial(np.array(terms, dtype=object), [F(int(v), 2) for v in rng.integers(-6, 6, len(terms))],
-                           "x y")
+                           "x y", convention=convention)
     H = p.hypersurface()
     res = _sage(export(H, "sage"))
     assert _theirs(res) == _ours(H)

@@ -78,10 +78,10 @@ def test_conic_with_lattice_length_two_edges():
 
 def test_oscar_documentation_example_in_min_convention():
     # OSCAR docs: g = 1 + 2*x1^2 + 2*x2^2 + 1*x1*x2 over the min-plus semiring has vertices
-    # (-1/2, 1/2), (1/2, -1/2) and rays (-1, -1), (1, 0), (0, 1).  Its max-plus form -g(-x) is
-    # max(-1, 2x - 2, 2y - 2, x + y - 1).
-    p = TropicalPolynomial.from_min_plus([[0, 0], [2, 0], [0, 2], [1, 1]], [1, 2, 2, 1], "x y")
-    H = TropicalHypersurface(p, convention="min")
+    # (-1/2, 1/2), (1/2, -1/2) and rays (-1, -1), (1, 0), (0, 1).
+    g = TropicalPolynomial([[0, 0], [2, 0], [0, 2], [1, 1]], [1, 2, 2, 1], "x y", convention="min")
+    H = g.hypersurface()
+    assert H.convention == "min"
     assert sorted(map(tuple, H.vertices().tolist())) == [(F(-1, 2), F(1, 2)), (F(1, 2), F(-1, 2))]
     assert sorted(map(tuple, H.rays().tolist())) == [(-1, -1), (0, 1), (1, 0)]
     edges = _edges(H)
@@ -89,8 +89,11 @@ def test_oscar_documentation_example_in_min_convention():
     assert edges[((F(-1, 2), F(1, 2)), (0, 1))] == 2  # dual to the edge (0,0)-(0,2)
     assert edges[((F(1, 2), F(-1, 2)), (1, 0))] == 2
     assert edges[frozenset({(F(-1, 2), F(1, 2)), (F(1, 2), F(-1, 2))})] == 1
-    # the max-plus hypersurface of p is the same set negated
+    # the max-plus form -g(-x) = max(-1, 2x - 2, 2y - 2, x + y - 1) has the negated hypersurface
+    p = TropicalPolynomial.from_min_plus([[0, 0], [2, 0], [0, 2], [1, 1]], [1, 2, 2, 1], "x y")
+    assert p == g.to_max_plus()
     Hmax = p.hypersurface()
+    assert Hmax.weights() == H.weights()
     assert sorted(map(tuple, (-Hmax.vertices()).tolist())) == sorted(map(tuple, H.vertices().tolist()))
 
 

@@ -85,6 +85,14 @@ def test_non_transverse_cases_agree_with_the_perturbation_limit():
             assert sum(mm for pp, mm in moved if max(abs(pp - pt)) < F(1, 10**4)) == m
 
 
+def test_min_plus_curves_meet_in_the_negated_points():
+    pts = stable_intersection(LINE, CONIC * F(1, 3))
+    mins = stable_intersection(LINE.to_min_plus(), (CONIC * F(1, 3)).to_min_plus())
+    assert sorted((tuple(-p), m) for p, m in pts) == sorted((tuple(p), m) for p, m in mins)
+    with pytest.raises(ValueError, match="max-plus and a min-plus"):
+        stable_intersection(LINE, CONIC.to_min_plus())
+
+
 def test_float_input_gives_float_points():
     pts = stable_intersection(LINE.to_float(), x + y * 1.0 + 2)
     assert pts[0][0].dtype == np.float64 and pts[0][0].tolist() == [1.0, 1.0]

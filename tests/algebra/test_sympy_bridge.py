@@ -86,5 +86,5 @@ def test_unknown_symbols_and_garbage():
     x, y = sympy.symbols("x y")
     with pytest.raises(ValueError, match="not among the variables"):
         from_sympy(x + y, variables=["x"])
-    with pytest.raises(ValueError, match="cannot read"):
+    with pytest.raises(TypeError, match="needs a sympy expression"):
         from_sympy(object())

@@ -500,7 +500,8 @@ def test_same_function_on_orbit_and_witness_off_it(kind):
 
 @pytest.mark.parametrize("kind", ["dense", "leaky", "maxout", "conv", "deepsets"])
 def test_same_function_by_region_enumeration(kind):
-    from tropnet.networks.symmetry import _difference_network, _params, _same_by_regions, _with_params
+    from tropnet.networks.symmetry.slots import _params, _with_params
+    from tropnet.studies.same_function import _difference_network, _same_by_regions
 
     def eighths(net):  # exact weights with small denominators keep the certified enumeration cheap
         layers = [

@@ -3,7 +3,9 @@
 ``export(obj, target)`` returns a program in the target's own language (Julia for OSCAR, the
 polymake shell's Perl, Python for Sage) that evaluates to the same tropical polynomial,
 rational function (two polynomials ``g`` and ``h``) or hypersurface, in the same convention
-(max-plus: ``max`` semirings, ``Max`` templates, ``use_min=False``).  Coefficients are
+(max-plus: ``max`` semirings, ``Max`` templates, ``use_min=False``; a min-plus object,
+``convention="min"``, is written with ``min``, ``Min`` and ``use_min=True`` and its own
+min-plus coefficients).  Coefficients are
 written exactly (``3//2`` in Julia, the string ``"3/2"`` that polymake parses into a
 Rational, ``QQ((3, 2))`` in Sage); nothing is rounded.  The targets' polynomial rings need
 non-negative integer exponents: Laurent or Puiseux exponents are refused with a clear error
@@ -194,8 +196,6 @@ def export(obj: Any, target: str) -> str:
             "export takes a TropicalPolynomial, TropicalRational or TropicalHypersurface, "
             f"got {type(obj).__name__}"
         )
-    if convention == "min":  # pragma: no cover - min-plus objects arrive with the convention option
-        raise NotImplementedError("exporting min-plus objects is not supported yet")
     lines = _header(polys[0][1], target, convention)
     for var, p in polys:
         lines.append(_polymake_poly(p, var, addition) if target == "polymake" else _poly_line(p, target, var))
@@ -204,9 +204,9 @@ def export(obj: Any, target: str) -> str:
 
 def _export_hypersurface(H: TropicalHypersurface, target: str) -> str:
     p = H.polynomial
-    if H.convention != "max":  # pragma: no cover - see export
-        raise NotImplementedError("exporting min-plus hypersurfaces is not supported yet")
-    lines = _header(p, target, "max")
+    conv = H.convention
+    addition = "Max" if conv == "max" else "Min"
+    lines = _header(p, target, conv)
     V, R, cells = _complex(H)
     if target == "sage":
         lines += [_poly_line(p, "sage", "f"), "H = f.tropical_variety()"]
@@ -225,7 +225,7 @@ def _export_hypersurface(H: TropicalHypersurface, target: str) -> str:
             f"IM = incidence_matrix([{im}])",
             f"far_vertices = Int[{far}]",
             "Sigma = polyhedral_complex(IM, VR, far_vertices)",
-            f"V = tropical_variety(Sigma, ZZ.([{weights}]), max)",
+            f"V = tropical_variety(Sigma, ZZ.([{weights}]), {conv})",
         ]
         return "\n".join(lines)
     # polymake: vertices [1, 0, x], rays [0, 0, r] in tropical projective coordinates
@@ -233,8 +233,8 @@ def _export_hypersurface(H: TropicalHypersurface, target: str) -> str:
     maxpol = "[" + ", ".join("[" + ", ".join(str(i) for i in idx) + "]" for idx, _ in cells) + "]"
     weights = ", ".join(_num(w, "polymake") for _, w in cells)
     lines += [
-        _polymake_poly(p, "f", "Max"),
-        f"$C = new Cycle<Max>(VERTICES=>{_polymake_rows(rows)}, MAXIMAL_POLYTOPES=>{maxpol}, "
+        _polymake_poly(p, "f", addition),
+        f"$C = new Cycle<{addition}>(VERTICES=>{_polymake_rows(rows)}, MAXIMAL_POLYTOPES=>{maxpol}, "
         f"WEIGHTS=>[{weights}]);",
     ]
     return "\n".join(lines)

@@ -21,8 +21,9 @@ subdivision is unimodular, and :meth:`~TropicalHypersurface.degree` is the mixed
 Newton polygon with the standard triangle (the number of points, with multiplicity, in which
 a generic tropical line meets the curve; ``d`` for a curve of degree ``d``).
 
-Min-plus: ``q(x) = -p(-x)`` (the min-plus form of ``p``, see :mod:`tropnet.algebra.display`)
-has the hypersurface ``-T(p)``: the same weights, every coordinate negated.
+Min-plus: a min-plus polynomial ``q`` (``convention="min"``) is the corner locus of its min;
+since ``q(x) = -p(-x)`` for the max-plus ``p = q.to_max_plus()``, its hypersurface is ``-T(p)``:
+the same cells and weights, every coordinate negated (rays included).
 
 >>> import tropnet
 >>> x, y = tropnet.variables("x y")
@@ -168,22 +169,21 @@ class TropicalHypersurface:
 
     __slots__ = ("_poly", "_exact", "_V", "_R", "_cells0", "_cells1", "_smooth", "_convention")
 
-    def __init__(self, polynomial: Any, *, convention: str = "max") -> None:
+    def __init__(self, polynomial: Any) -> None:
         from .polynomial import TropicalPolynomial
 
         if not isinstance(polynomial, TropicalPolynomial):
             raise TypeError(
                 f"TropicalHypersurface needs a TropicalPolynomial, got {type(polynomial).__name__}"
             )
-        if convention not in ("max", "min"):
-            raise ValueError(f"convention must be 'max' or 'min', got {convention!r}")
+        convention = getattr(polynomial, "convention", "max")
         n = polynomial.nvars
         if n not in (1, 2):
             raise NotImplementedError(
                 f"hypersurface() is implemented for polynomials in 1 or 2 variables (points and plane "
                 f"curves); this one has {n} variables"
             )
-        q = polynomial.to_exact()
+        q = polynomial.to_max_plus().to_exact()  # a min-plus q(x) is -p(-x): same arrays, sign flip
         E, c = q.exponents, q.coefficients
         if len(c) == 0:
             raise ValueError("the tropical zero polynomial (-inf) has no hypersurface")
@@ -227,12 +227,12 @@ class TropicalHypersurface:
 
     @property
     def convention(self) -> str:
-        """``"max"``, or ``"min"`` for the hypersurface of the min-plus form ``-p(-x)`` (negated).
+        """The polynomial's convention, ``"max"`` or ``"min"``.
 
         >>> import tropnet
         >>> x, = tropnet.variables("x")
-        >>> (x + 1).hypersurface().convention
-        'max'
+        >>> (x + 1).hypersurface().convention, (x + 1).to_min_plus().hypersurface().convention
+        ('max', 'min')
         """
         return self._convention
 

@@ -13,6 +13,8 @@ small translate of ``T(q)``.  The multiplicities add up to the mixed area of the
 polygons (the tropical Bernstein--Bézout theorem): a line and a curve of degree d meet in d
 points, two conics in 4.
 
+Min-plus curves (``convention="min"``) meet in the negated points of their max-plus forms, with
+the same multiplicities; a max-plus and a min-plus curve are not intersected (a ValueError).
 Everything is exact (rational coordinates; a float polynomial is read as the dyadic rationals
 it stores and the points are reported as floats).  Candidates are the pairwise crossings of
 the curves' edges (found by a vectorised float filter with a generous margin, then confirmed
@@ -62,7 +64,9 @@ def _check_pair(p: Any, q: Any) -> None:
         )
     cp, cq = getattr(p, "convention", "max"), getattr(q, "convention", "max")
     if cp != cq:
-        raise ValueError(f"cannot intersect a {cp}-plus curve with a {cq}-plus curve; convert one first")
+        from .display import mixed_conventions
+
+        raise mixed_conventions(cp, cq)
 
 
 def _area(points: list[tuple[Fraction, Fraction]]) -> Fraction:
@@ -154,7 +158,8 @@ def stable_intersection(p: Any, q: Any) -> list[tuple[np.ndarray, Any]]:
     """
     _check_pair(p, q)
     exact_out = p.is_exact and q.is_exact
-    pe, qe = p.to_exact(), q.to_exact()
+    sign = -1 if getattr(p, "convention", "max") == "min" else 1  # min-plus: -p(-x), points negated
+    pe, qe = p.to_max_plus().to_exact(), q.to_max_plus().to_exact()
     Hp, Hq = TropicalHypersurface(pe), TropicalHypersurface(qe)
     Ep = [tuple(Fraction(v) for v in r) for r in pe.exponents.tolist()]
     Eq = [tuple(Fraction(v) for v in r) for r in qe.exponents.tolist()]
@@ -188,12 +193,13 @@ def stable_intersection(p: Any, q: Any) -> list[tuple[np.ndarray, Any]]:
             if pt is not None:
                 candidates.add(pt)
     out = []
-    for x in sorted(candidates):
+    for x in sorted(candidates, key=lambda v: (sign * v[0], sign * v[1])):
         P = [Ep[i] for i in _active(Ep, cp, x)]
         Q = [Eq[i] for i in _active(Eq, cq, x)]
         m = _mixed(P, Q)
         if m > 0:
-            point = np.array(x, dtype=object) if exact_out else np.array([float(v) for v in x])
+            pt = (sign * x[0], sign * x[1])
+            point = np.array(pt, dtype=object) if exact_out else np.array([float(v) for v in pt])
             out.append((point, int(m) if m.denominator == 1 else m))
     return out
 

@@ -6,15 +6,19 @@ sympy Rationals (exact mode) or Floats, and a rational function as ``num - den``
 by a number, ``Max``, ``Min`` and ``Abs``, i.e. every piecewise-linear expression of that shape,
 by rewriting it as ``F - G`` with ``F``, ``G`` tropical polynomials:
 ``max_i (F_i - G_i) = max_i (F_i + sum_{j != i} G_j) - sum_j G_j`` and ``min(u, v) = -max(-u, -v)``.
+A ``Min`` of terms ``f_i - m_i`` with monomials ``m_i`` becomes ``0 - max_i (m_i - f_i)``, which
+subtracts no large equal terms (float ``Min(x, 1e16)`` stays accurate at ``x = -0.4``).
 Rational and Integer constants stay exact; a Float makes the result float mode.
+Strings are read by the strict parser :mod:`tropnet.algebra.text_parser`, never by sympy's
+``sympify``/``parse_expr`` (which run code).
 
 >>> import sympy
 >>> x, y = sympy.symbols("x y")
 >>> p = from_sympy(sympy.Max(0, x + 1, 2*y - sympy.Rational(3, 2)))
 >>> print(p)
 max(0, x + 1, 2*y - 3/2)
->>> print(from_sympy(sympy.Min(x, y)))
-x + y - max(x, y)
+>>> print(from_sympy(sympy.Min(x, y)))      # min of monomials: -max(-x, -y), no cancellation
+0 - max(-y, -x)
 >>> from_sympy(p.to_sympy()) == p
 True
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -51,7 +56,7 @@ def _number(v: Any) -> Any:
 def _poly_to_sympy(p: TropicalPolynomial) -> Any:
     sympy = _sympy()
     if len(p) == 0:
-        return sympy.S.NegativeInfinity
+        return sympy.S.NegativeInfinity if p.convention == "max" else sympy.S.Infinity
     syms = [sympy.Symbol(name) for name in p.variables]
     terms = []
     for a, c in zip(p.exponents, p.coefficients):
@@ -62,7 +67,8 @@ def _poly_to_sympy(p: TropicalPolynomial) -> Any:
         terms.append(expr)
     # evaluate=False: sympy's pairwise simplification of Max is quadratic and slow (minutes for
     # a few hundred terms); the terms are already distinct monomials
-    return terms[0] if len(terms) == 1 else sympy.Max(*terms, evaluate=False)
+    op = sympy.Max if p.convention == "max" else sympy.Min
+    return terms[0] if len(terms) == 1 else op(*terms, evaluate=False)
 
 
 def to_sympy(f: TropicalPolynomial | TropicalRational) -> Any:
@@ -110,6 +116,9 @@ class _Parser:
 
     def one(self) -> TropicalPolynomial:
         return self.const(0)
+
+    def one_like(self, p: TropicalPolynomial) -> TropicalPolynomial:
+        return self.const(0 if p.is_exact else 0.0)
 
     @staticmethod
     def reduce(F: TropicalPolynomial, G: TropicalPolynomial) -> tuple[TropicalPolynomial, TropicalPolynomial]:
@@ -189,6 +198,11 @@ class _Parser:
             parts = [self.parse(a) for a in e.args]
             if isinstance(e, sympy.Min):
                 parts = [(g, f) for f, g in parts]
+                if all(len(g) == 1 for _, g in parts):
+                    # min_i (f_i - m_i) with monomials m_i is -max_i (g_i - m_i): one polynomial
+                    # denominator, no subtraction of large equal terms (min(x, 1e16) stays accurate)
+                    den = _sum_many([self.reduce(f, g)[0] for f, g in parts], self.names)
+                    return self.one_like(den), den
             elif all(_is_one(g) for _, g in parts):  # a plain max of polynomials: one merge
                 return _sum_many([f for f, _ in parts], self.names), self.one()
             den = self.one()
@@ -210,14 +224,41 @@ class _Parser:
         )
 
 
+def _as_expression(expr: Any) -> Any:
+    """A sympy expression for ``expr`` without evaluating any text (no ``sympify``)."""
+    sympy = _sympy()
+    if isinstance(expr, sympy.Basic):
+        return expr
+    if isinstance(expr, str):
+        from .text_parser import parse_text
+
+        return parse_text(expr)
+    if isinstance(expr, (bool, np.bool_)) or expr is None:
+        raise TypeError(f"from_sympy needs a sympy expression, a number or a string, got {expr!r}")
+    if isinstance(expr, (int, np.integer)):
+        return sympy.Integer(int(expr))
+    if isinstance(expr, (float, np.floating)):
+        return sympy.Float(float(expr))
+    if isinstance(expr, Fraction):
+        return sympy.Rational(expr.numerator, expr.denominator)
+    raise TypeError(
+        f"from_sympy needs a sympy expression, a number or a string, got a {type(expr).__name__}"
+    )
+
+
 def from_sympy(
     expr: Any, variables: Sequence[str] | str | None = None
 ) -> TropicalPolynomial | TropicalRational:
     """Read a piecewise-linear sympy expression as a TropicalPolynomial or TropicalRational.
 
+    Text is never evaluated: ``expr`` is a sympy expression, a number, or a string read by the
+    strict parser :func:`tropnet.algebra.text_parser.parse_text` (``Max``, ``Min``, ``Abs``,
+    ``+``, ``-``, ``*``, ``/`` by a number, numbers and names; nothing is run, unlike
+    ``sympy.sympify`` and ``sympy.parse_expr``, which execute Python code).
+
     Parameters
     ----------
-    expr : sympy expression (or anything ``sympy.sympify`` accepts)
+    expr : sympy expression, int, Fraction, float or str
     variables : names, optional
         The variables and their order (default: the expression's symbols in natural order,
         ``x2`` before ``x10``).  Must include every symbol of ``expr``.
@@ -229,17 +270,22 @@ def from_sympy(
     >>> x = sympy.Symbol("x")
     >>> print(from_sympy(2 * sympy.Max(x, 0) - x))
     max(-x, x)
+    >>> print(from_sympy("Min(x, 1/2) + Abs(y)"))
+    max(-y, y) - max(-x, -1/2)
+    >>> from_sympy("__import__('os').system('echo PWNED')")
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot read text at column 12: unexpected character "'" ...
     >>> from_sympy(x * x)
     Traceback (most recent call last):
     ...
     ValueError: from_sympy: x**2 (a sympy Pow) is not a piecewise-linear expression of ...
     """
-    sympy = _sympy()
+    e = _as_expression(expr)
     try:
-        e = sympy.sympify(expr)
-    except (sympy.SympifyError, TypeError) as err:
-        raise ValueError(f"from_sympy: cannot read {expr!r} as a sympy expression") from err
-    found = sorted((s.name for s in e.free_symbols), key=_natural_key)
+        found = sorted((s.name for s in e.free_symbols), key=_natural_key)
+    except RecursionError:
+        raise ValueError("from_sympy: the expression is nested too deeply") from None
     if variables is None:
         names = tuple(found)
     else:
@@ -248,7 +294,10 @@ def from_sympy(
         missing = [s for s in found if s not in names]
         if missing:
             raise ValueError(f"from_sympy: symbols {missing} are not among the variables {names}")
-    F, G = _Parser(names).parse(e)
+    try:
+        F, G = _Parser(names).parse(e)
+    except RecursionError:
+        raise ValueError("from_sympy: the expression is nested too deeply") from None
     if len(G) == 1:  # reduce() made it the constant 0
         return F
     return TropicalRational(F, G)

@@ -29,6 +29,8 @@ __all__ = [
     "as_int_array",
     "rescale",
     "plain_exact",
+    "int_matmul",
+    "exact_matmul",
 ]
 
 INT64_SAFE = 1 << 62
@@ -130,3 +132,39 @@ def from_scaled(z: np.ndarray, d: int) -> np.ndarray:
     for i, v in enumerate(z.ravel().tolist()):
         flat[i] = Fraction(int(v), d)
     return out
+
+
+def int_matmul(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """The exact product of two integer arrays (``int64`` or objects holding Python ints):
+    ``int64`` when no entry can overflow, FLINT's multimodular product (python-flint
+    ``fmpz_mat``) for large object products, numpy's object loop for small ones.
+
+    >>> int_matmul(np.array([[2**70, 1]], dtype=object), np.array([[1], [2]])).tolist()
+    [[1180591620717411303426]]
+    """
+    if X.size == 0 or Y.size == 0:
+        return np.zeros((X.shape[0], Y.shape[1]), dtype=np.int64)
+    if X.dtype != object and Y.dtype != object:
+        bound = int(np.abs(X).max()) * int(np.abs(Y).max()) * max(1, X.shape[1])
+        if fits_int64(bound):
+            return X.astype(np.int64) @ Y.astype(np.int64)
+    if X.shape[0] * X.shape[1] * Y.shape[1] < 20_000:
+        return as_int_array(X.astype(object).dot(Y.astype(object)))
+    import flint
+
+    P = flint.fmpz_mat(X.astype(object).tolist()) * flint.fmpz_mat(Y.astype(object).tolist())
+    return _ints_to_array([int(v) for v in P.entries()], (X.shape[0], Y.shape[1]))
+
+
+def exact_matmul(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, int]:
+    """``A @ B`` for exact arrays (Fractions or ints) as ``(numerators, denominator)``: each
+    factor over its common denominator, one integer product (:func:`int_matmul`).
+
+    >>> A = np.array([[Fraction(1, 2), 1]], dtype=object)
+    >>> z, d = exact_matmul(A, np.array([[1], [Fraction(1, 3)]], dtype=object))
+    >>> from_scaled(z, d).tolist()
+    [[Fraction(5, 6)]]
+    """
+    za, da = to_scaled(np.asarray(A))
+    zb, db = to_scaled(np.asarray(B))
+    return int_matmul(za, zb), da * db

@@ -1,0 +1,263 @@
+"""Regions on slice domains (:class:`~tropnet.Segment`, :class:`~tropnet.Plane`,
+:class:`~tropnet.AffineSlice`).
+
+The network composed with the slice's affine embedding is again a network
+(:func:`tropnet.networks.embed.slice_network`, exact when asked), so the regions on a slice are
+the regions of that network on the slice's domain: the n-D engines run on ``k`` inputs.  A
+1-D slice with a bounded interval takes the fast 1-D path (:mod:`tropnet.regions.line`),
+which also reports the breakpoints.  The result is a :class:`SliceRegionSet`: a
+:class:`~tropnet.RegionSet` in slice coordinates (halfspaces, maps, vertices in ``y``) that also
+reports each region's point and affine map in the network's input coordinates
+(:meth:`SliceRegion.input_map`; for a linear region that is a union of several cells, the
+map of its first cell: every cell of the union has the same map *on the slice*).
+
+>>> import tropnet
+>>> net = tropnet.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]])   # relu(x) + relu(y)
+>>> rs = slice_regions(net, tropnet.Segment([-1, -2], [3, 2]), exact=True)
+>>> [str(t) for t in rs.breakpoints], len(rs)
+(['1/4', '1/2'], 3)
+>>> rs[2].input_map()[0].tolist(), rs[2].affine_map[0].tolist()   # d/dx in R^2 and d/dt on the line
+([[Fraction(1, 1), Fraction(1, 1)]], [[Fraction(8, 1)]])
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..geometry.domains import Box, Polyhedron
+from ..geometry.slices import AffineSlice
+from ..networks.embed import slice_network
+from .api import as_network
+from .line import LineCells, line_cells, linear_runs
+from .refine import stages_from_network
+from .regionset import Region, RegionSet
+
+__all__ = ["SliceRegion", "SliceRegionSet", "slice_regions", "count_slice_regions", "line_interval"]
+
+
+class SliceRegion(Region):
+    """A region of a :class:`SliceRegionSet`: a :class:`~tropnet.Region` in slice coordinates
+    that also knows its point and map in the network's input coordinates."""
+
+    __slots__ = ()
+
+    def input_point(self) -> np.ndarray:
+        """The interior point, in input coordinates (``origin + y @ basis``)."""
+        return self._rs.slice.to_input(self.interior_point)
+
+    def input_map(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(W, c)`` with ``f(x) = W x + c`` for ``x`` in the input space, on the (first) cell
+        of the region: the network's Jacobian and offset there."""
+        c = int(self.cell_indices[0])
+        W, b = self._rs.input_maps(np.array([c]))
+        return W[0], b[0]
+
+
+class SliceRegionSet(RegionSet):
+    """The regions of a network on an :class:`~tropnet.AffineSlice`, in slice coordinates.
+
+    Extra attributes: ``slice`` (the slice), ``breakpoints`` (for 1-D slices: the interior
+    points ``t_1 < ... < t_k`` of the slice's interval where the map changes, ``None``
+    otherwise), :attr:`input_points` and :meth:`input_maps` (input coordinates).
+    """
+
+    slice: AffineSlice
+    breakpoints: np.ndarray | None
+
+    @classmethod
+    def wrap(cls, rs: RegionSet, slc: AffineSlice, net: Any, breakpoints: np.ndarray | None = None):
+        out = cls.__new__(cls)
+        out.__dict__.update(rs.__dict__)
+        out.slice = slc
+        out.breakpoints = breakpoints
+        out._net = net
+        return out
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [SliceRegion(self, j) for j in range(*i.indices(len(self)))]
+        n = len(self)
+        j = int(i)
+        if j < 0:
+            j += n
+        if not 0 <= j < n:
+            raise IndexError(f"region index {i} out of range for {n} regions")
+        return SliceRegion(self, j)
+
+    @property
+    def input_points(self) -> np.ndarray:
+        """(regions, n) one interior point per region, in input coordinates."""
+        return self.slice.to_input(self.interior_points)
+
+    def input_maps(self, cells: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """The maps ``(W (C, m, n), c (C, m))`` of the activation cells (all, or the given
+        cell indices) in input coordinates (``Fraction`` entries when exact)."""
+        from .at_point import pattern_maps
+
+        P = self._patterns if cells is None else self._patterns[np.asarray(cells, dtype=np.int64)]
+        return pattern_maps(self._net, P, exact=self.exact)
+
+    def __repr__(self) -> str:
+        return super().__repr__().replace("RegionSet(", "SliceRegionSet(", 1)
+
+
+def line_interval(slc: AffineSlice, exact: bool) -> tuple[Any, Any] | None:
+    """The interval ``[lo, hi]`` of a 1-D slice's domain, or ``None`` when it is unbounded.
+
+    >>> from tropnet import Segment
+    >>> line_interval(Segment([0.0], [1.0]), False)
+    (0.0, 1.0)
+    """
+    dom = slc.domain
+    conv = Fraction if exact else float
+    if isinstance(dom, Box):
+        lo, hi = dom.exact_bounds(1)
+        return conv(lo[0]), conv(hi[0])
+    assert isinstance(dom, Polyhedron)
+    dom.check()
+    lo = hi = None
+    for a, b in zip(dom.A[:, 0], dom.b):
+        a, b = conv(a), conv(b)
+        if a > 0:
+            hi = b / a if hi is None else min(hi, b / a)
+        elif a < 0:
+            lo = b / a if lo is None else max(lo, b / a)
+    if lo is None or hi is None:
+        return None
+    return lo, hi
+
+
+def _line_region_set(cells: LineCells, kind: str) -> RegionSet:
+    """A :class:`RegionSet` of the intervals of a 1-D run (cells and, for ``kind="linear"``,
+    runs of consecutive cells with one map)."""
+    K, exact = len(cells), cells.exact
+    T = cells.breaks
+    dt = object if exact else np.float64
+    one = Fraction(1) if exact else 1.0
+    mids = np.empty((K, 1), dtype=dt)
+    mids[:, 0] = [(a + b) / 2 for a, b in zip(T[:-1], T[1:])]
+    A = np.empty((2 * K, 1), dtype=dt)
+    A[0::2, 0] = -one
+    A[1::2, 0] = one
+    b = np.empty(2 * K, dtype=dt)
+    b[0::2] = -T[:-1]
+    b[1::2] = T[1:]
+    nbr = np.empty(2 * K, dtype=np.int64)
+    nbr[0::2] = np.arange(K) - 1
+    nbr[1::2] = np.arange(K) + 1
+    nbr[-1] = -1
+    X = np.empty((K + 1, 1), dtype=dt)
+    X[:, 0] = T
+    t = np.empty(K + 1, dtype=dt)
+    t[:] = one
+    W, c = cells.maps()
+    labels = linear_runs(cells) if kind == "linear" else np.arange(K)
+    return RegionSet(
+        kind=kind,
+        exact=exact,
+        dim=1,
+        patterns=cells.patterns,
+        points=mids,
+        bounded=np.ones(K, dtype=bool),
+        vert_off=np.arange(0, 2 * K + 1, 2, dtype=np.int64),
+        vert_ids=np.stack([np.arange(K), np.arange(1, K + 1)], axis=1).ravel().astype(np.int64),
+        vert_X=X,
+        vert_t=t,
+        facet_off=np.arange(0, 2 * K + 1, 2, dtype=np.int64),
+        facet_A=A,
+        facet_b=b,
+        facet_nbr=nbr,
+        maps_W=W,
+        maps_c=c,
+        labels=labels,
+    )
+
+
+def _run_line(net, slc, kind, exact, max_regions):
+    """The 1-D path, or ``None`` when the slice is not a bounded 1-D interval."""
+    if slc.k != 1:
+        return None
+    iv = line_interval(slc, exact)
+    if iv is None:
+        return None
+    sub = slice_network(net, slc, exact=exact)
+    stages = stages_from_network(sub, exact=exact)
+    cells = line_cells(stages, iv[0], iv[1], exact=exact, max_cells=max_regions)
+    rs = _line_region_set(cells, kind)
+    labels = rs.labels
+    if kind == "linear":
+        first = np.flatnonzero(np.concatenate([[True], labels[1:] != labels[:-1]]))
+        bp = cells.breaks[first[1:]]
+    else:
+        bp = cells.breaks[1:-1]
+    return rs, bp
+
+
+def _check(obj: Any, slc: AffineSlice):
+    net = as_network(obj)
+    slc.check_input_dim(net.input_dim)
+    return net
+
+
+def slice_regions(
+    obj: Any,
+    slc: AffineSlice,
+    *,
+    kind: str = "linear",
+    exact: bool = False,
+    max_regions: int | None = None,
+    progress: bool | None = None,
+) -> SliceRegionSet:
+    """The regions of ``obj`` on the slice ``slc`` (what :func:`tropnet.linear_regions` returns
+    for a slice domain).
+
+    >>> import tropnet
+    >>> net = tropnet.random_mlp([5, 8, 8, 1], seed=0)
+    >>> rs = slice_regions(net, tropnet.Plane.through([0] * 5, [1] * 5, [1, -1, 0, 0, 0]), kind="activation")
+    >>> rs.dim, rs.input_points.shape[1]
+    (2, 5)
+    """
+    from .api import linear_regions
+
+    net = _check(obj, slc)
+    line = _run_line(net, slc, kind, exact, max_regions)
+    if line is not None:
+        return SliceRegionSet.wrap(line[0], slc, net, line[1])
+    sub = slice_network(net, slc, exact=exact)
+    rs = linear_regions(sub, slc.domain, kind=kind, exact=exact, max_regions=max_regions, progress=progress)
+    return SliceRegionSet.wrap(rs, slc, net)
+
+
+def count_slice_regions(
+    obj: Any,
+    slc: AffineSlice,
+    *,
+    kind: str = "linear",
+    exact: bool = False,
+    max_regions: int | None = None,
+    progress: bool | None = None,
+    parallel: str | None = None,
+    client: Any = None,
+) -> int:
+    """The number of regions of ``obj`` on the slice ``slc`` (see :func:`slice_regions`).
+
+    >>> import tropnet
+    >>> net = tropnet.random_mlp([3, 6, 1], seed=2)
+    >>> count_slice_regions(net, tropnet.Segment([-5, 0, 0], [5, 1, 1]), kind="activation", exact=True)
+    6
+    """
+    from .api import count_linear_regions
+
+    net = _check(obj, slc)
+    if parallel is None and client is None:
+        line = _run_line(net, slc, kind, exact, max_regions)
+        if line is not None:
+            return len(line[0])
+    sub = slice_network(net, slc, exact=exact)
+    return count_linear_regions(
+        sub, slc.domain, kind=kind, exact=exact, max_regions=max_regions, progress=progress,
+        parallel=parallel, client=client,
+    )
