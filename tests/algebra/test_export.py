@@ -14,6 +14,8 @@ import pytest
 import tropnet
 from tropnet import TropicalPolynomial, export
 
+from .strategies import plane_curve
+
 x, y = tropnet.variables("x y")
 CONIC = x**2 + y**2 + 0 + (x * y) * 1 + x * F(-1, 2) + y * 1
 
@@ -152,11 +154,7 @@ def _theirs(res):
 
 @pytest.mark.parametrize(("seed", "convention"), [(0, "max"), (1, "max"), (2, "min")])
 def test_sage_round_trip(seed, convention):
-    rng = np.random.default_rng(seed)
-    deg = 2 + seed
-    terms = [(i, j) for i in range(deg + 1) for j in range(deg + 1 - i)]
-    p = TropicalPolynomial(np.array(terms, dtype=object), [F(int(v), 2) for v in rng.integers(-6, 6, len(terms))],
-                           "x y", convention=convention)
+    p = plane_curve(np.random.default_rng(seed), 2 + seed, 2, 6, convention)
     H = p.hypersurface()
     res = _sage(export(H, "sage"))
     assert _theirs(res) == _ours(H)

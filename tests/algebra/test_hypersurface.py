@@ -11,6 +11,8 @@ import pytest
 import tropnet
 from tropnet import TropicalHypersurface, TropicalPolynomial
 
+from .strategies import plane_curve
+
 x, y = tropnet.variables("x y")
 
 
@@ -111,18 +113,12 @@ def test_float_polynomial_is_read_as_its_dyadic_rationals():
     assert H.vertices().tolist() == [[-0.25, 0.25]]
 
 
-def _random_poly(rng, degree):
-    terms = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
-    c = [F(int(v), 4) for v in rng.integers(-12, 12, len(terms))]
-    return TropicalPolynomial(np.array(terms, dtype=object), c, "x y")
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_geometry_agrees_with_evaluation(seed):
     """At every vertex exactly the dual cell's monomials tie for the max; on every edge (midpoint,
     or a point on the ray) exactly the dual edge's monomials do; and the curve is balanced."""
     rng = np.random.default_rng(seed)
-    p = _random_poly(rng, int(rng.integers(1, 5)))
+    p = plane_curve(rng, int(rng.integers(1, 5)), 4, 12)
     H = p.hypersurface()
     E, c = p.exponents, p.coefficients
     V = H.vertices()

@@ -11,6 +11,8 @@ import pytest
 import tropnet
 from tropnet import TropicalPolynomial, mixed_area, stable_intersection
 
+from .strategies import plane_curve
+
 x, y = tropnet.variables("x y")
 LINE = x + y + 0
 CONIC = x**2 + y**2 + 0 + (x * y) * 1 + x * 1 + y * 1
@@ -53,18 +55,12 @@ def test_line_with_itself_is_its_vertex():
     assert [(p.tolist(), m) for p, m in stable_intersection(LINE, LINE)] == [([0, 0], 1)]
 
 
-def _random_curve(rng, degree):
-    terms = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
-    c = [F(int(v), 3) for v in rng.integers(-9, 9, len(terms))]
-    return TropicalPolynomial(np.array(terms, dtype=object), c, "x y")
-
-
 @pytest.mark.parametrize("seed", range(5))
 def test_bernstein_count_and_perturbation_limit(seed):
     """Total multiplicity = mixed area; and each stable point is the limit of the transverse points
     of p and a small generic translate of q, with the multiplicities adding up."""
     rng = np.random.default_rng(seed)
-    p, q = _random_curve(rng, int(rng.integers(1, 4))), _random_curve(rng, int(rng.integers(1, 4)))
+    p, q = plane_curve(rng, int(rng.integers(1, 4)), 3, 9), plane_curve(rng, int(rng.integers(1, 4)), 3, 9)
     pts = stable_intersection(p, q)
     assert _total(pts) == mixed_area(p, q)
     eps = F(1, 10**6)

@@ -159,6 +159,18 @@ def monomial_order(E: np.ndarray) -> np.ndarray:
     return np.lexsort((*(-E[:, k] for k in range(E.shape[1] - 1, -1, -1)), E.sum(axis=1)))
 
 
+def _in_monomial_order(idx: np.ndarray, E: np.ndarray) -> np.ndarray:
+    """``idx`` (rows of ``E`` in lexicographic order, as group_max returns them) reordered into
+    the monomial order: reversed, then stably sorted by degree (no copy of the rows)."""
+    if len(idx) <= 1 or E.shape[1] <= 1:
+        return idx
+    rev = idx[::-1]
+    deg = E[rev, 0].copy()
+    for k in range(1, E.shape[1]):  # column by column: much faster than sum(axis=1) on short rows
+        deg += E[rev, k]
+    return rev[np.argsort(deg, kind="stable")]
+
+
 def normalize(E: np.ndarray, c: np.ndarray) -> Poly:
     """Merge equal exponent rows by max, drop ``-inf`` terms, sort rows in the monomial order.
 
@@ -174,15 +186,13 @@ def normalize(E: np.ndarray, c: np.ndarray) -> Poly:
     if is_exact(E, c):
         Ez, _ = to_scaled(E)
         cz, _ = to_scaled(c)
-        idx = group_max(Ez, cz)
-        idx = idx[monomial_order(Ez[idx])]
+        idx = _in_monomial_order(group_max(Ez, cz), Ez)
         return E[idx], c[idx]
     E = np.asarray(E, dtype=np.float64)
     c = np.asarray(c, dtype=np.float64)
     live = c > -np.inf
     E, c = E[live], c[live]
-    idx = group_max(E, c)
-    idx = idx[monomial_order(E[idx])]
+    idx = _in_monomial_order(group_max(E, c), E)
     return E[idx], c[idx]
 
 
@@ -225,8 +235,7 @@ def tropical_product(p: Poly, q: Poly) -> Poly:
     c1, c2 = rescale(c1, k1, dc), rescale(c2, k2, dc)
     Ez = _safe_pairwise(E1, E2)
     cz = _safe_pairwise(c1, c2)
-    idx = group_max(Ez, cz)
-    idx = idx[monomial_order(Ez[idx])]
+    idx = _in_monomial_order(group_max(Ez, cz), Ez)
     return from_scaled(Ez[idx], dE), from_scaled(cz[idx], dc)
 
 
