@@ -66,7 +66,8 @@ from .studies.compare import compare_algebras
 
 # --- symmetry (input space)
 from .geometry.groups import SymmetryGroup, cyclic_group, symmetric_group
-from .geometry.hoffman import effective_radius, hoffman_constant
+from .geometry.hoffman import hoffman_constant
+from .regions.radius import effective_radius
 from .networks.equivariant import EquivariantLinear, SumPool, deepsets
 from .regions.symmetric import (
     SymmetricRegionSet,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..networks.network import Network
-from .api import find_cells
+from .plan import find_cells
 
 __all__ = ["activation_patterns"]
 
@@ -24,7 +24,7 @@ def activation_patterns(
     """The activation patterns of the full-dimensional cells of ``net`` on all of R^n.
 
     Exact runs are decided exactly (the certified float pass, the rational pass where it cannot
-    decide); more than ``max_cells`` cells raise :class:`~tropnet.regions.refine.RegionLimitError`.
+    decide); more than ``max_cells`` cells raise :class:`~tropnet.regions.cells.RegionLimitError`.
 
     >>> from tropnet import Network
     >>> activation_patterns(Network.from_arrays([[[1.0]], [[1.0]]]).lowered(), exact=True).tolist()
