@@ -1,3 +1,4 @@
+# ruff: noqa: B023
 """Issue 21 (scale): activation counts against the peers, a million cells streamed, and the time
 of linear regions against the activation count of the same call.
 
@@ -33,8 +34,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import tropnet  # noqa: E402
 from bench_regions import quiet_stdout, run_affinitree, run_regioncam  # noqa: E402, F401
+
+import tropnet  # noqa: E402
 from tropnet import Box, count_linear_regions, random_mlp  # noqa: E402
 
 PEERS = [([2, 64, 64, 1], 10.0, "regioncam", 0.3), ([2, 128, 128, 1], 10.0, "regioncam", 0.15),
@@ -63,7 +65,8 @@ def peers(repeats: int) -> None:
         n, t = cpu(ours, reps)
         m, tp = cpu(theirs, 1 if peer == "affinitree" else reps)
         agree = "" if n == m else f" (peer: {m})"
-        print(f"| {widths} | {n}{agree} | {t:.3f} | {peer} | {tp:.3f} | {t / tp:.3f} | {target} |", flush=True)
+        cols = [str(widths), f"{n}{agree}", f"{t:.3f}", peer, f"{tp:.3f}", f"{t / tp:.3f}", str(target)]
+        print("| " + " | ".join(cols) + " |", flush=True)
 
 
 MILLION_CODE = """
@@ -81,16 +84,15 @@ print(n, round(time.perf_counter() - t, 2), round(time.process_time() - c, 2),
 
 def million(widths: str) -> None:
     env = dict(os.environ, PYTHONPATH=os.getcwd())
-    out = subprocess.run([sys.executable, "-c", MILLION_CODE, widths], capture_output=True, text=True, env=env,
-                         check=True).stdout.split()
+    out = subprocess.run([sys.executable, "-c", MILLION_CODE, widths], capture_output=True, text=True,
+                         env=env, check=True).stdout.split()
     n, wall, cpu_s, rss = out
     print(f"| [{widths}] on [-5,5]^{widths.split(',')[0]} | {n} | {wall} | {cpu_s} | {rss} |")
 
 
 def linear(repeats: int) -> None:
-    from tropnet.geometry.slices import plane_slice  # noqa: F401 - present once slices exist
-
-    rows = [("box", [4, 16, 16, 1], Box(-5, 5)), ("R^n", [3, 16, 16, 1], None), ("box", [2, 64, 64, 1], Box(-10, 10))]
+    rows = [("box", [4, 16, 16, 1], Box(-5, 5)), ("R^n", [3, 16, 16, 1], None),
+            ("box", [2, 64, 64, 1], Box(-10, 10))]
     print("| network | domain | exact | activation (CPU s) | linear (CPU s) | linear / activation |")
     print("|---|---|---|---|---|---|")
     for name, widths, dom in rows:
@@ -99,7 +101,8 @@ def linear(repeats: int) -> None:
             kw = dict(exact=exact, progress=False)
             na, ta = cpu(lambda: count_linear_regions(net, dom, kind="activation", **kw), repeats)  # noqa: B023
             nl, tl = cpu(lambda: count_linear_regions(net, dom, kind="linear", **kw), repeats)  # noqa: B023
-            print(f"| {widths} | {name} | {exact} | {ta:.3f} ({na}) | {tl:.3f} ({nl}) | {tl / ta:.2f} |", flush=True)
+            cols = [str(widths), name, str(exact), f"{ta:.3f} ({na})", f"{tl:.3f} ({nl})", f"{tl / ta:.2f}"]
+            print("| " + " | ".join(cols) + " |", flush=True)
 
 
 def main() -> None:
