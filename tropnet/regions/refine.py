@@ -579,11 +579,20 @@ def refine_split(state: RefineState, parts: int) -> list[RefineState]:
     out = []
     for a, b in zip(bounds[:-1], bounds[1:]):
         e0, e1 = pool.off[a], pool.off[b]
-        used, inv = np.unique(pool.ids[e0:e1], return_inverse=True)  # sorted: vertex order kept
+        # the part's vertices in pool order, renumbered (a mark array: no sort)
+        mark = np.zeros(pool.nV, dtype=bool)
+        mark[pool.ids[e0:e1]] = True
+        used = np.flatnonzero(mark)
+        remap = np.cumsum(mark) - 1
+        inv = remap[pool.ids[e0:e1]]
         sub = _Pool(pool.X[used], pool.T[used], pool.off[a : b + 1] - e0, inv.ravel().astype(np.int64),
                     pool.pat[a:b].copy())
-        sub._set_vertices(sub.X, sub.T, None if pool.Z is None else pool.Z[:, used],
-                          None if pool.E is None else pool.E[used])
+        Z = None
+        if pool.Z is not None:  # only the rows still to be read (the others are never touched)
+            rows = pool._zrows()
+            Z = np.empty((pool.Z.shape[0], len(used)), dtype=pool.Z.dtype)
+            Z[rows] = pool.Z[rows][:, used]
+        sub._set_vertices(sub.X, sub.T, Z, None if pool.E is None else pool.E[used])
         sub.zlive = pool.zlive
         part = RefineState(sub, state.si, state.j, list(state.deferred) if not out else [])
         part.local = True
@@ -697,15 +706,21 @@ def refine_count(
         while stack:
             part = stack.pop()
             problem.counted = total + sum(x.ncells for x in stack)
-            out = refine_task(problem, part, max_cells=budget, parts=2)
+            if problem.certify:  # refine_task hands uncertain cells to the rational pass
+                out = refine_task(problem, part, max_cells=budget, parts=2)
+            elif refine_advance(problem, part, max_cells=budget):
+                out = part.ncells  # float and rational runs set nothing aside: their cells are final
+            else:
+                out = refine_split(part, 2)
             if isinstance(out, list):
                 if bar is not None and bar.postfix is None:
                     bar.set_postfix_str(_prediction(problem, part), refresh=False)
                 stack.extend(reversed(out))
             else:
-                total += len(out)
+                n = out if isinstance(out, int) else len(out)
+                total += n
                 if bar is not None:
-                    bar.update(len(out))
+                    bar.update(n)
     finally:
         problem.counted = 0
         if bar is not None:
