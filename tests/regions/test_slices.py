@@ -233,3 +233,25 @@ def test_stable_units_are_stable_and_pruning_keeps_the_count():
     assert stable == s.num_stable
     assert n == tropnet.count_linear_regions(net, dom, kind="activation")
     assert count_pruned(stages_from_network(net, exact=True), dom, 5, exact=True)[0] == n
+
+
+def test_complexity_curve_table_and_bad_checkpoints():
+    from tropnet.studies import complexity_curve
+
+    nets = [tropnet.random_mlp([4, 8, 8, 3], seed=s) for s in range(3)]
+    X = np.random.default_rng(5).normal(size=(6, 4))
+    t = complexity_curve(nets, X, radius=0.5, as_frame=False)
+    for i, net in enumerate(nets):
+        lc = tropnet.local_complexity(net, X, 0.5)
+        assert t["lc_mean"][i] == lc.mean() and t["lc_max"][i] == lc.max()
+        segs = [count_slice_regions(net, Segment(X[a], X[a + 1]), kind="activation") for a in (0, 2, 4)]
+        assert t["segment_mean"][i] == np.mean(segs)
+        pl = Plane.through(X[0], X[1], X[2])
+        assert t["plane_regions"][i] == count_slice_regions(net, pl, kind="activation")
+    with pytest.raises(ValueError, match="different architectures"):
+        complexity_curve([nets[0], tropnet.random_mlp([4, 9, 8, 3])], X)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = tropnet.plot.complexity_curve(t)
+    assert len(ax.get_lines()) == 2 and ax.right is not None
