@@ -19,7 +19,7 @@ printing and colour-blind readers.  matplotlib is imported only when a function 
 
 >>> from tropnet import plot
 >>> sorted(plot.__all__)[:3]
-['curve_and_subdivision', 'decision_boundary', 'decision_boundary_3d']
+['complexity_curve', 'curve_and_subdivision', 'decision_boundary']
 """
 
 from .complexity import complexity_curve
