@@ -31,8 +31,7 @@ from ..geometry.domains import Box, Polyhedron
 from ..geometry.slices import AffineSlice
 from ..networks.embed import slice_network
 from .api import as_network
-from .line import LineCells, line_cells, linear_runs
-from .refine import stages_from_network
+from .line import LineCells, line_cells, line_stages, linear_runs
 from .regionset import Region, RegionSet
 
 __all__ = ["SliceRegion", "SliceRegionSet", "slice_regions", "count_slice_regions", "line_interval"]
@@ -184,8 +183,7 @@ def _run_line(net, slc, kind, exact, max_regions):
     if iv is None:
         return None
     sub = slice_network(net, slc, exact=exact)
-    stages = stages_from_network(sub, exact=exact)
-    cells = line_cells(stages, iv[0], iv[1], exact=exact, max_cells=max_regions)
+    cells = line_cells(line_stages(sub, exact), iv[0], iv[1], exact=exact, max_cells=max_regions)
     rs = _line_region_set(cells, kind)
     labels = rs.labels
     if kind == "linear":
