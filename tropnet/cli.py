@@ -592,6 +592,34 @@ def demo_network() -> Network:
     return load_network(demo_path())
 
 
+def two_moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points of two interleaved half circles with Gaussian noise, scaled to about
+    ``[-2, 2]^2``; labels 0/1 (the demo network's task, ``scripts/train_demo.py``).
+
+    >>> two_moons(4, 0.0, np.random.default_rng(0))[0].shape
+    (4, 2)
+    """
+    m = n // 2
+    t0 = rng.uniform(0.0, np.pi, m)
+    t1 = rng.uniform(0.0, np.pi, n - m)
+    upper = np.column_stack([np.cos(t0), np.sin(t0)])
+    lower = np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)])
+    x = np.vstack([upper, lower]) + rng.normal(0.0, noise, (n, 2))
+    y = np.concatenate([np.zeros(m), np.ones(n - m)])
+    x = (x - np.array([0.5, 0.25])) / np.array([0.87, 0.5]) * 0.8  # centre, scale to about [-2, 2]
+    return x, y
+
+
+def demo_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The 400 training points of the demo network (the first draw of ``scripts/train_demo.py``).
+
+    >>> x, y = demo_data()
+    >>> x.shape, int(y.sum())
+    ((400, 2), 200)
+    """
+    return two_moons(400, 0.12, np.random.default_rng(seed))
+
+
 # ---------------------------------------------------------------------------- printing
 def describe_network(net: Network) -> str:
     """One line: the layers with their widths and the parameter count.
@@ -680,7 +708,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if not args.no_plot:
         from .plot.figures import demo_figure
 
-        fig = demo_figure(net, dom, tmap)
+        fig = demo_figure(net, dom, tmap, data=demo_data())
         try:
             fig.savefig(args.out, dpi=args.dpi, bbox_inches="tight", pad_inches=0.15)
         except OSError as err:

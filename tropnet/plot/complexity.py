@@ -48,7 +48,9 @@ def complexity_curve(table: Any, ax: Any = None, *, x: str = "checkpoint") -> An
         right.set_ylabel("regions on the plane")
         handles.append(pl)
         labels.append(pl.get_label())
-    ax.legend(handles, labels, loc="upper left", fontsize=8, frameon=False)
+    # below the axes: a legend inside would hide the curves
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(handles),
+              fontsize=8, frameon=False)
     ax.right = right
     for side in ("top",):
         ax.spines[side].set_visible(False)

@@ -435,8 +435,9 @@ def regions(
         coll.set_label(f"{len(part)} {kind} regions")
         ax.add_collection(coll)
         pieces = _class_pieces(part)
+        palette = _class_palette(max(n_out, 2))
         for cls in sorted(pieces):
-            col = OKABE_ITO[1:][cls % (len(OKABE_ITO) - 1)]
+            col = palette[cls % len(palette)]
             pc = PolyCollection(pieces[cls], facecolors=col, edgecolors="none", alpha=0.45 * alpha, zorder=1)
             pc.set_label(f"class {cls}")
             ax.add_collection(pc)
@@ -467,6 +468,16 @@ def regions(
     names = ("$s$", "$t$") if sliced else ("$x_1$", "$x_2$")
     finish_planar_axes(ax, part.lo, part.hi, names)
     return ax
+
+
+def _class_palette(n: int) -> list:
+    """Distinct colours for ``n`` classes: Okabe--Ito (colour-blind safe) up to 7, else tab10/tab20."""
+    if n <= len(OKABE_ITO) - 1:
+        return list(OKABE_ITO[1:])
+    import matplotlib
+
+    cm = matplotlib.colormaps["tab10" if n <= 10 else "tab20"]
+    return [cm(i) for i in range(cm.N)]
 
 
 def _class_polygons(poly: np.ndarray, W: np.ndarray, c: np.ndarray) -> list[tuple[int, np.ndarray]]:
