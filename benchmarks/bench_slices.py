@@ -38,6 +38,9 @@ from tropnet import AffineSlice, Box, Network, Segment
 from tropnet.regions.local import local_complexity
 from tropnet.regions.slices import count_slice_regions, slice_regions
 
+#: linear regions (the merge, issue 21's) only below this many activation cells: beyond, minutes
+LINEAR_CAP = 60_000
+
 
 def timed(fn, *a, **kw):
     t = time.perf_counter()
@@ -103,13 +106,17 @@ def plane_row(name, net, P, exact=False):
     faces, rc_s, slc = regioncam_plane(net, P)
     n32 = net32(net)
     act, t_act = timed(count_slice_regions, n32, slc, kind="activation")
-    lin, t_lin = timed(count_slice_regions, n32, slc, kind="linear")
+    if act > LINEAR_CAP:
+        lin = None
+    else:
+        lin, t_lin = timed(count_slice_regions, n32, slc, kind="linear")
     ex = t_ex = None
     if exact:
         ex, t_ex = timed(count_slice_regions, n32, slc, kind="activation", exact=True)
     cells = f"{act}" + ("" if act == faces else f" (regioncam {faces})")
     exs = f"{ex} / {t_ex:.2f}" if ex is not None else "-"
-    print(f"| {name} | {cells} | {t_act:.2f} | {lin} / {t_lin:.2f} ({t_lin / t_act:.1f}x) | {exs} | "
+    lins = f"{lin} / {t_lin:.2f} ({t_lin / t_act:.1f}x)" if lin is not None else f"skipped (> {LINEAR_CAP} cells)"
+    print(f"| {name} | {cells} | {t_act:.2f} | {lins} | {exs} | "
           f"{rc_s:.2f} | {t_act / rc_s:.2f} |", flush=True)
 
 
