@@ -115,7 +115,9 @@ def plane_row(name, net, P, exact=False):
         ex, t_ex = timed(count_slice_regions, n32, slc, kind="activation", exact=True)
     cells = f"{act}" + ("" if act == faces else f" (regioncam {faces})")
     exs = f"{ex} / {t_ex:.2f}" if ex is not None else "-"
-    lins = f"{lin} / {t_lin:.2f} ({t_lin / t_act:.1f}x)" if lin is not None else f"skipped (> {LINEAR_CAP} cells)"
+    lins = f"skipped (> {LINEAR_CAP} cells)"
+    if lin is not None:
+        lins = f"{lin} / {t_lin:.2f} ({t_lin / t_act:.1f}x)"
     print(f"| {name} | {cells} | {t_act:.2f} | {lins} | {exs} | "
           f"{rc_s:.2f} | {t_act / rc_s:.2f} |", flush=True)
 
