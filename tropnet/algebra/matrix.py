@@ -26,34 +26,19 @@ from typing import Any
 
 import numpy as np
 
-from .._numbers import is_exact_scalar, to_exact, to_float
+from .._numbers import _as_object_array, is_exact_scalar, to_exact, to_float
 from ..kernels import maxplus as MP
 from .display import check_convention, format_number, mixed_conventions
+from .polynomial import _is_neg_inf, _is_pos_inf
 
 __all__ = ["TropicalMatrix"]
 
 _FLOAT_TOL = 64 * np.finfo(np.float64).eps
 
 
-def _is_inf(v: Any, sign: int) -> bool:
-    if isinstance(v, (float, np.floating)):
-        return math.isinf(v) and (v > 0) == (sign > 0)
-    if type(v).__module__.startswith("sympy"):
-        return bool(getattr(v, "is_infinite", False)) and (
-            bool(v.is_extended_positive) == (sign > 0)
-        )
-    return False
-
-
 def _as_entries(A: Any, conv: str, name: str = "matrix") -> np.ndarray:
     """Max-plus internal array (object Fractions with -inf floats, or float64) of a user array."""
-    if isinstance(A, np.ndarray) and A.dtype.kind in "fiu":
-        arr = A
-    else:
-        try:
-            arr = np.array(A, dtype=object)
-        except ValueError as err:
-            raise ValueError(f"{name} is ragged (rows of different lengths): {err}") from err
+    arr = A if isinstance(A, np.ndarray) and A.dtype.kind in "fiu" else _as_object_array(A, name)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be two-dimensional; got shape {arr.shape}")
     sign = 1 if conv == "max" else -1
@@ -75,7 +60,8 @@ def _as_entries(A: Any, conv: str, name: str = "matrix") -> np.ndarray:
             isinstance(v, (numbers.Number, np.number)) or type(v).__module__.startswith("sympy")
         ):
             raise TypeError(f"{name} entries must be numbers, got {v!r}")
-    live = [not _is_inf(v, zero_sign) for v in flat]
+    is_zero = _is_neg_inf if conv == "max" else _is_pos_inf
+    live = [not is_zero(v) for v in flat]
     exact = all(is_exact_scalar(v) for v, ok in zip(flat, live) if ok)
     out = np.empty(arr.shape, dtype=object if exact else np.float64)
     vals = []

@@ -199,6 +199,8 @@ def _positive_cycle(W: np.ndarray) -> list[int] | None:
     update in round n proves a positive cycle, found on the predecessor chain.
     """
     n = len(W)
+    if n == 0:
+        return None
     d = np.zeros(n, dtype=W.dtype)
     pred = np.full(n, -1)
     cols = np.arange(n)

@@ -35,8 +35,10 @@ from ..geometry.domains import Box
 from ..geometry.slices import AffineSlice
 from ..kernels.certify import gamma
 from ..networks.embed import slice_network
-from .api import as_network, enclosing_box
-from .refine import RegionLimitError, Stage, refine, stages_from_network
+from .cells import RegionLimitError
+from .domains import as_network, enclosing_box
+from .program import Stage, stages_from_network
+from .refine import refine
 
 __all__ = ["stable_units", "prune_stages", "StableUnits", "count_pruned", "local_complexity", "local_slices"]
 

@@ -30,7 +30,7 @@ import numpy as np
 from ..geometry.domains import Box, Polyhedron
 from ..geometry.slices import AffineSlice
 from ..networks.embed import slice_network
-from .api import as_network
+from .domains import as_network
 from .line import LineCells, line_cells, line_stages, linear_runs
 from .regionset import Region, RegionSet
 
