@@ -36,7 +36,6 @@ import numpy as np
 import tropnet
 from tropnet import AffineSlice, Box, Network, Segment
 from tropnet.regions.local import local_complexity
-from tropnet.regions.slices import count_slice_regions, slice_regions
 
 #: linear regions (the merge, issue 21's) only below this many activation cells: beyond, minutes
 LINEAR_CAP = 60_000
@@ -105,14 +104,14 @@ def net32(net: Network) -> Network:
 def plane_row(name, net, P, exact=False):
     faces, rc_s, slc = regioncam_plane(net, P)
     n32 = net32(net)
-    act, t_act = timed(count_slice_regions, n32, slc, kind="activation")
+    act, t_act = timed(tropnet.count_linear_regions, n32, slc, kind="activation")
     if act > LINEAR_CAP:
         lin = None
     else:
-        lin, t_lin = timed(count_slice_regions, n32, slc, kind="linear")
+        lin, t_lin = timed(tropnet.count_linear_regions, n32, slc, kind="linear")
     ex = t_ex = None
     if exact:
-        ex, t_ex = timed(count_slice_regions, n32, slc, kind="activation", exact=True)
+        ex, t_ex = timed(tropnet.count_linear_regions, n32, slc, kind="activation", exact=True)
     cells = f"{act}" + ("" if act == faces else f" (regioncam {faces})")
     exs = f"{ex} / {t_ex:.2f}" if ex is not None else "-"
     lins = f"skipped (> {LINEAR_CAP} cells)"
@@ -129,9 +128,9 @@ def segment_rows(name, net, pairs):
     tot = {"f": 0.0, "e": 0.0, "rc": 0.0}
     counts, agree = [], 0
     for a, b in pairs:
-        rs, t = timed(slice_regions, net, Segment(a, b), kind="activation")
+        rs, t = timed(tropnet.linear_regions, net, Segment(a, b), kind="activation")
         tot["f"] += t
-        rse, t = timed(slice_regions, net, Segment(a, b), kind="activation", exact=True)
+        rse, t = timed(tropnet.linear_regions, net, Segment(a, b), kind="activation", exact=True)
         tot["e"] += t
         t0 = time.perf_counter()
         rc = regioncam.Regioncam1D.through_points(np.stack([a, b]).astype(np.float32))

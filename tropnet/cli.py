@@ -896,13 +896,6 @@ def _vnnlib_domain(args: argparse.Namespace, net: Network) -> tuple[Any, str]:
     return dom, f"the input set of {name} ({type(dom).__name__.lower()} in R^{net.input_dim})"
 
 
-def _api_takes_slices() -> bool:
-    """Whether tropnet.count_linear_regions accepts an AffineSlice domain itself."""
-    import inspect
-
-    return "AffineSlice" in (inspect.getdoc(_api("count_linear_regions")) or "")
-
-
 def _cmd_regions(args: argparse.Namespace) -> int:
     net = load_network(args.model)
     sl = _slice_domain(args, net.input_dim)
@@ -920,14 +913,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     if args.plot and not planar:
         raise CLIError(f"--plot draws 2-D pictures only; this domain has {getattr(dom, 'k', net.input_dim)} "
                        "dimensions (use --plane A B C for a slice)")
-    on_slice = isinstance(getattr(dom, "k", None), int) and not _api_takes_slices()
-    if on_slice and (args.parallel or args.scheduler):
-        raise CLIError("--parallel and --scheduler do not run on a slice (a property that fixes inputs) yet")
     count, enumerate_regions, client = _region_functions(args)
-    if on_slice:
-        from .regions.slices import count_slice_regions, slice_regions
-
-        count, enumerate_regions = count_slice_regions, slice_regions
     limits = {"max_regions": args.max_regions} if args.max_regions else {}
     try:
         if args.count_only and not (args.plot or args.json):
@@ -1014,9 +1000,9 @@ def _nonnegative_int(text: str) -> int:
 class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # "--domain -1/2 1/2" and "-1e1": negative fractions and exponents are values, not options
+        # "--domain -1/2 1/2", "-1e1" and "--box -1,1,...": negative numbers are values, not options
         self._negative_number_matcher = re.compile(
-            r"^-((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(/\d+)?|inf|infinity|nan)$", re.IGNORECASE
+            r"^-((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(/\d+)?|inf|infinity|nan)(,[-+.\w/]*)*$", re.IGNORECASE
         )
 
     def error(self, message: str) -> None:  # one line, exit 2, no usage dump

@@ -262,9 +262,9 @@ def planar_partition(
     if _is_region_set(obj):
         regset = obj
     elif slc is not None:
-        from ..regions.slices import slice_regions
+        from ..regions.api import linear_regions
 
-        regset = slice_regions(obj, slc, kind=kind, exact=exact, progress=False)
+        regset = linear_regions(obj, slc, kind=kind, exact=exact, progress=False)
     else:
         if plane is not None:
             obj = _compose_plane(obj, plane)

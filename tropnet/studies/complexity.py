@@ -28,7 +28,6 @@ from ..geometry.slices import Plane, Segment
 from ..networks.network import Network
 from ..regions.api import count_linear_regions
 from ..regions.local import local_complexity
-from ..regions.slices import count_slice_regions
 
 __all__ = ["complexity_curve", "load_checkpoints"]
 
@@ -128,7 +127,7 @@ def complexity_curve(
     for i, net in enumerate(nets):
         lc = local_complexity(net, Xa, radius, k=k, shape=shape, seed=seed, kind=kind, exact=exact,
                               parallel=parallel)
-        seg = [count_slice_regions(net, s, kind=kind, exact=exact) for s in segments]
+        seg = [count_linear_regions(net, s, kind=kind, exact=exact) for s in segments]
         cols["checkpoint"].append(i)
         cols["lc_mean"].append(float(lc.mean()))
         cols["lc_median"].append(float(np.median(lc)))
