@@ -63,6 +63,7 @@ class SliceRegionSet(RegionSet):
 
     slice: AffineSlice
     breakpoints: np.ndarray | None
+    region_class = SliceRegion
 
     @classmethod
     def wrap(cls, rs: RegionSet, slc: AffineSlice, net: Any, breakpoints: np.ndarray | None = None):
@@ -72,17 +73,6 @@ class SliceRegionSet(RegionSet):
         out.breakpoints = breakpoints
         out._net = net
         return out
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return [SliceRegion(self, j) for j in range(*i.indices(len(self)))]
-        n = len(self)
-        j = int(i)
-        if j < 0:
-            j += n
-        if not 0 <= j < n:
-            raise IndexError(f"region index {i} out of range for {n} regions")
-        return SliceRegion(self, j)
 
     @property
     def input_points(self) -> np.ndarray:
