@@ -251,16 +251,20 @@ class RegionSet(Sequence):
     def __len__(self) -> int:
         return len(self._region_off) - 1
 
+    #: the view class of one region (a subclass may give its regions more to say)
+    region_class = Region
+
     def __getitem__(self, i: Any) -> Any:
+        view = self.region_class
         if isinstance(i, slice):
-            return [Region(self, j) for j in range(*i.indices(len(self)))]
+            return [view(self, j) for j in range(*i.indices(len(self)))]
         n = len(self)
         j = int(i)
         if j < 0:
             j += n
         if not 0 <= j < n:
             raise IndexError(f"region index {i} out of range for {n} regions")
-        return Region(self, j)
+        return view(self, j)
 
     def _cells_of(self, i: int) -> np.ndarray:
         return self._region_cells[self._region_off[i] : self._region_off[i + 1]]
