@@ -75,7 +75,7 @@ import numpy as np
 
 from .kernels.merge import row_keys
 from .regions.cells import RegionLimitError
-from .regions.exactness import _Uncertain, with_fallback
+from .regions.exactness import _Uncertain, warn_ambiguous, with_fallback
 from .regions.found import _from_piece, join_pieces
 from .regions.geometry import build_region_set
 from .regions.plan import make_plan
@@ -357,6 +357,7 @@ def _pieces(plan, certify: bool, codes: bool = False):
     for piece in dp.pieces:
         problem, state = refine_start(piece.stages, dp.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
                                       **kw)
+        problem.limits = plan.limits  # seconds and bytes, checked by every task before every unit
         runs.append((_Piece(problem, piece, dp.A, dp.b), state))
     return runs
 
@@ -412,7 +413,8 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_work, par
         value = out.patterns[np.unique(row_keys(out.patterns), return_index=True)[1]]
     else:
         value = _found(out, piece, exact)
-    info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=0, cells_out=len(out))
+    info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=0, cells_out=len(out),
+                ambiguous=out.ambiguous)
     return _Leaf(index, value, len(out), info)
 
 
@@ -473,8 +475,12 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
             running[value.piece] += value.cells
             if max_regions is not None and running[value.piece] > max_regions:
                 raise RegionLimitError(
-                    f"more than max_regions={max_regions} regions ({running[value.piece]} cells so far)"
+                    f"more than max_regions={max_regions} regions ({running[value.piece]} cells so far)",
+                    "max_regions", {"cells": running[value.piece]},
                 )
+            hit = None if plan.limits is None else plan.limits.passed(count=sum(running), what="cells")
+            if hit is not None:
+                raise RegionLimitError(f"the parallel enumeration stopped: {hit[1]}", hit[0], hit[2])
 
         leaves = map_tasks(
             _engine_task, jobs, client=c, progress=plan.progress, shared=(pieces,), on_result=on_result
@@ -515,8 +521,10 @@ def run_plan(plan) -> Any:
         if total == 0:
             raise ValueError("the domain has no interior")
         _check_limit(total, plan.max_regions)
+        warn_ambiguous(sum(leaf.info.get("ambiguous", 0) for leaf in leaves))
         return int(total)
     found = _found_parallel(plan, **kw)
+    warn_ambiguous(found.ambiguous)
     if plan.want == "count" and plan.kind == "activation":
         return len(found)
     rs = build_region_set(found, plan.kind)
@@ -570,6 +578,8 @@ def count_parallel(
     split_work: int | None = _SPLIT_WORK,
     parts: int = 2,
     stats: dict | None = None,
+    max_seconds: float | None = None,
+    max_memory: int | None = None,
 ) -> int:
     """:func:`~tropnet.count_linear_regions` on Dask; the same number as the serial call.
 
@@ -580,14 +590,15 @@ def count_parallel(
     deterministic measure of its cost) returns its state split into ``parts`` new
     tasks.  ``parallel=None`` runs the tasks one after another in this process (no dask
     needed).  ``stats``, a dict, receives the number of tasks and splits and each task's CPU
-    and wall time.
+    and wall time.  ``max_seconds`` and ``max_memory`` are those of the serial call, checked by
+    every task before every unit (memory per task) and by the driver as results arrive.
 
     >>> import tropnet
     >>> count_parallel(tropnet.random_mlp([2, 6, 1], seed=3), kind="activation", parallel=None)
     22
     """
     options = dict(tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_work=split_work,
-                   parts=parts, stats=stats)
+                   parts=parts, stats=stats, max_seconds=max_seconds, max_memory=max_memory)
     return run_plan(_driver_plan(obj, domain, "count", kind, exact, max_regions, progress, parallel, client,
                                  options))
 
@@ -607,6 +618,8 @@ def regions_parallel(
     split_work: int | None = _SPLIT_WORK,
     parts: int = 2,
     stats: dict | None = None,
+    max_seconds: float | None = None,
+    max_memory: int | None = None,
 ):
     """:func:`~tropnet.linear_regions` on Dask: the same regions as the serial call (in
     another order; compare them as sets of patterns).  The tasks are those of
@@ -618,7 +631,7 @@ def regions_parallel(
     22
     """
     options = dict(tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_work=split_work,
-                   parts=parts, stats=stats)
+                   parts=parts, stats=stats, max_seconds=max_seconds, max_memory=max_memory)
     return run_plan(_driver_plan(obj, domain, "regions", kind, exact, max_regions, progress, parallel, client,
                                  options))
 

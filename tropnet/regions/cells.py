@@ -52,6 +52,10 @@ class Cells:
     vertex_codes : (nnz, d) int64 array or None
         For runs whose every sign was certified (every vertex simple): the ``d`` constraints
         tight at each (cell, vertex) entry, coded as in :func:`tropnet.regions.vertex._codes`.
+    ambiguous : int
+        Float runs: the number of sign decisions left inside the tolerance band although above
+        rounding noise (a sliver may have been merged; see
+        :class:`~tropnet.regions.exactness.AmbiguousGeometryWarning`).
     """
 
     patterns: np.ndarray
@@ -60,6 +64,7 @@ class Cells:
     vertex_offsets: np.ndarray | None = None
     vertex_ids: np.ndarray | None = None
     vertex_codes: np.ndarray | None = None
+    ambiguous: int = 0
 
     def __len__(self) -> int:
         return int(self.patterns.shape[0])
@@ -73,8 +78,17 @@ class Cells:
 
 
 class RegionLimitError(ValueError):
-    """Raised when an enumeration would exceed its ``max_regions``/``max_cells`` limit.
+    """Raised when an enumeration would exceed one of its limits (``max_regions``/``max_cells``,
+    ``max_seconds``, ``max_memory``); ``limit`` names it and ``reached`` records how far the run
+    got (cells counted or held, seconds, bytes of the engine's arrays) when it stopped.
 
     >>> issubclass(RegionLimitError, ValueError)
     True
+    >>> RegionLimitError("stopped", "max_seconds", {"cells": 10}).reached
+    {'cells': 10}
     """
+
+    def __init__(self, message: str, limit: str = "max_regions", reached: dict | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.reached = dict(reached or {})
