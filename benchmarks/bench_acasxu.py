@@ -45,19 +45,15 @@ DEFAULT_DATA = next(
 def one(data: Path, net_name: str, prop: int, exact: bool) -> None:
     """Child process: count and print one JSON line."""
     import tropnet
-    from tropnet.regions.slices import count_slice_regions
 
     net = tropnet.Network.from_onnx(data / f"ACASXU_run2a_{net_name}_batch_2000.onnx")
     p = tropnet.read_vnnlib(data / f"prop_{prop}.vnnlib")
     p.check_network(net)
     dom = p.domain
     t = time.perf_counter()
-    if type(dom).__name__ == "AffineSlice":
-        n = count_slice_regions(net, dom, kind="activation", exact=exact, max_regions=None, progress=True)
-    else:
-        n = tropnet.count_linear_regions(
-            net, dom, kind="activation", exact=exact, max_regions=None, progress=True
-        )
+    n = tropnet.count_linear_regions(
+        net, dom, kind="activation", exact=exact, max_regions=None, progress=True
+    )
     dt = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"count": int(n), "seconds": dt, "peak_mb": rss}))
