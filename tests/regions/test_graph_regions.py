@@ -114,3 +114,10 @@ def test_graph_network_on_a_polyhedron():
     tri = tropnet.Polyhedron([[1, 0], [0, 1], [-1, -1]], [3, 3, 3])  # the kinks x = 0, y = 1 cross inside
     assert tropnet.count_linear_regions(net, tri, kind="activation", exact=True) == 4
     assert len(tropnet.linear_regions(net, tri, exact=True)) == 4
+
+
+def test_graph_network_on_a_segment():
+    net = Network([Residual([Linear([[1, 0], [0, 1]], [0, -1]), ReLU(), Linear([[1, 1], [1, -1]])])])
+    seg = tropnet.Segment([-2, -2], [2, 3])  # crosses x = 0 at t = 1/2 and y = 1 at t = 3/5
+    assert tropnet.count_linear_regions(net, seg, kind="activation", exact=True) == 3
+    assert tropnet.count_linear_regions(net, seg, kind="activation") == 3

@@ -284,10 +284,9 @@ def check_float_range(net, dp: DomainPieces) -> None:
     from .domains import _radius
     from .program import _magnitude_bounds
 
-    weights = [np.abs(layer.float_weight).max(initial=0.0) for layer in net.lowered().layers
-               if isinstance(layer, Linear)]
-    biases = [np.abs(layer.float_bias).max(initial=0.0) for layer in net.lowered().layers
-              if isinstance(layer, Linear)]
+    layers = net.lowered(passthrough=True).layers  # graph networks included
+    weights = [np.abs(layer.float_weight).max(initial=0.0) for layer in layers if isinstance(layer, Linear)]
+    biases = [np.abs(layer.float_bias).max(initial=0.0) for layer in layers if isinstance(layer, Linear)]
     big = max(weights + biases, default=0.0)
     if not np.isfinite(big) or big > FLOAT_MAX:
         raise ValueError(
