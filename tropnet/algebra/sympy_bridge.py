@@ -25,7 +25,6 @@ True
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -34,7 +33,7 @@ import numpy as np
 
 from .._numbers import to_exact, to_float
 from ..kernels import poly as K
-from .polynomial import TropicalPolynomial, _check_names
+from .polynomial import TropicalPolynomial, _check_names, _natural_key
 from .rational import TropicalRational
 
 __all__ = ["to_sympy", "from_sympy"]
@@ -98,10 +97,6 @@ def _sum_many(polys: list[TropicalPolynomial], names: tuple[str, ...]) -> Tropic
              p.coefficients) for p in polys]
     E, c = K.normalize(np.concatenate([e for e, _ in pairs]), np.concatenate([c for _, c in pairs]))
     return TropicalPolynomial._from_arrays(E, c, names)
-
-
-def _natural_key(name: str) -> tuple:
-    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
 
 
 class _Parser:
