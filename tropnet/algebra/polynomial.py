@@ -6,6 +6,11 @@ sum of monomials), ``p ** a`` is ``a * p``.  A plain number ``c`` is the tropica
 Exact mode (all exponents and coefficients exact: ints, Fractions, sympy Rationals) never rounds;
 anything with a float is float mode.  The work is done by :mod:`tropnet.kernels.poly`.
 
+Variables are matched by NAME, as in sympy: an operation on polynomials in different variables
+works in the union of their names (:func:`union_names`), so ``x + y`` is ``max(x, y)`` in
+``(x, y)`` and ``x == y`` is False; :meth:`TropicalPolynomial.with_variables` rewrites a
+polynomial in more variables.  Default names are ``x0, x1, ...``.
+
 >>> import tropnet
 >>> x, y = tropnet.variables("x y")
 >>> p = x * y + x**2 + 3          # max(x + y, 2x, 3)
