@@ -31,6 +31,7 @@ from .networks.network import Network, random_mlp
 
 # --- algebra
 from .algebra import (
+    TropicalMatrix,
     TropicalPolynomial,
     TropicalRational,
     TropicalRationalMap,

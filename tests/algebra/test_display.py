@@ -34,7 +34,8 @@ def test_min_plus_convention():
     x, y = tropnet.variables("x y")
     p = 0 + x * 1 + y**2 * Fraction(-3, 2)
     assert p.to_str("min") == "min(0, x - 1, 2*y + 3/2)"
-    E, c = p.to_min_plus()
+    m = p.to_min_plus()
+    E, c = m.exponents, m.coefficients
     q = TropicalPolynomial.from_min_plus(E, c, p.variables)
     assert q == p
     # q(x) = min_i(c_i + <a_i, x>) equals -p(-x)

@@ -26,12 +26,39 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["format_number", "linear_form", "poly_str", "poly_latex", "rational_str", "rational_latex"]
+__all__ = [
+    "check_convention",
+    "mixed_conventions",
+    "format_number",
+    "linear_form",
+    "poly_str",
+    "poly_latex",
+    "rational_str",
+    "rational_latex",
+]
 
 
-def _check_convention(convention: str) -> None:
+def check_convention(convention: Any) -> str:
+    """``"max"`` or ``"min"``, or a ValueError naming the bad value.
+
+    >>> check_convention("min")
+    'min'
+    """
     if convention not in ("max", "min"):
         raise ValueError(f"convention must be 'max' or 'min', got {convention!r}")
+    return convention
+
+
+def mixed_conventions(a: str, b: str) -> ValueError:
+    """The error for an operation between a max-plus and a min-plus object.
+
+    >>> str(mixed_conventions("max", "min")).startswith("cannot combine a max-plus and a min-plus")
+    True
+    """
+    return ValueError(
+        f"cannot combine a {a}-plus and a {b}-plus object in one operation; convert one with "
+        "to_max_plus() or to_min_plus() (the sign flip t -> -t)"
+    )
 
 
 def format_number(v: Any) -> str:
@@ -80,7 +107,7 @@ def poly_str(E: np.ndarray, c: np.ndarray, names: Sequence[str], convention: str
     >>> poly_str(np.array([[1.0]]), np.array([0.5]), ("x",))
     'x + 0.5'
     """
-    _check_convention(convention)
+    check_convention(convention)
     if len(c) == 0:
         return "-inf" if convention == "max" else "inf"
     sgn = 1 if convention == "max" else -1
@@ -132,7 +159,7 @@ def poly_latex(E: np.ndarray, c: np.ndarray, names: Sequence[str], convention: s
     >>> poly_latex(np.array([[0.0], [1.0]]), np.array([0.0, 0.0]), ("x0",))
     '0 \\\\oplus x_{0}'
     """
-    _check_convention(convention)
+    check_convention(convention)
     if len(c) == 0:
         return "-\\infty" if convention == "max" else "\\infty"
     sgn = 1 if convention == "max" else -1

@@ -5,7 +5,8 @@ induces a regular subdivision of it whose maximal cells are the projections of t
 facets of ``conv{(a_i, c_i)}``.  The subdivision is dual to the tropical hypersurface of ``p``
 (Maclagan-Sturmfels, Prop. 3.1.6): each vertex of the subdivision (an upper-hull vertex) is a
 full-dimensional linear region, each maximal cell a vertex of the tropical hypersurface.
-The functions take any object with ``.exponents`` and ``.coefficients`` (a TropicalPolynomial).
+The functions take any object with ``.exponents`` and ``.coefficients`` (a TropicalPolynomial);
+for a min-plus polynomial the subdivision is induced by the lower hull (that of ``-c``).
 
 >>> import tropnet
 >>> x, y = tropnet.variables("x y")
@@ -23,6 +24,12 @@ import numpy as np
 from ..kernels import hull
 
 __all__ = ["newton_polytope", "dual_subdivision", "num_linear_regions"]
+
+
+def _max_plus_coefficients(p: Any) -> np.ndarray:
+    """The coefficients of the max-plus form (negated for a min-plus polynomial)."""
+    c = p.coefficients
+    return -c if getattr(p, "convention", "max") == "min" else c
 
 
 def newton_polytope(p: Any) -> np.ndarray:
@@ -54,7 +61,7 @@ def dual_subdivision(p: Any) -> list[tuple[int, ...]]:
     >>> dual_subdivision(0 + x + y + x * y * 1)    # lift (1,1) up: fold along the diagonal
     [(0, 1, 3), (0, 2, 3)]
     """
-    return hull.upper_facets(p.exponents, p.coefficients)
+    return hull.upper_facets(p.exponents, _max_plus_coefficients(p))
 
 
 def num_linear_regions(p: Any) -> int:
@@ -68,7 +75,7 @@ def num_linear_regions(p: Any) -> int:
     >>> num_linear_regions(x + x**2 + x**3)        # max(x, 2x, 3x): two regions
     2
     """
-    E, c = p.exponents, p.coefficients
+    E, c = p.exponents, _max_plus_coefficients(p)
     if len(c) <= 1:
         return len(c)
     return len(hull.upper_hull_vertices(E, c))

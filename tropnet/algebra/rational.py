@@ -3,7 +3,9 @@
 ``TropicalRational(p, q)`` is the function ``x -> p(x) - q(x)`` (tropical quotient ``p ⊘ q``)
 of two tropical polynomials.  Operators: ``+`` is max, ``*`` ordinary addition, ``/``
 subtraction, ``** a`` multiplication by any real ``a`` (a negative power swaps numerator and
-denominator).  ``TropicalRationalMap`` is an immutable sequence of them, one per output.
+denominator).  Numerator and denominator share one convention (max-plus, or min-plus, where
+``p ⊘ q`` is still ``p(x) - q(x)`` of the two min-plus polynomials).
+``TropicalRationalMap`` is an immutable sequence of them, one per output.
 
 >>> import tropnet
 >>> x, y = tropnet.variables("x y")
@@ -25,9 +27,14 @@ from typing import Any
 import numpy as np
 
 from .._numbers import is_exact_scalar, to_exact, to_float
-from ..kernels import poly as K
 from . import display
-from .polynomial import TropicalPolynomial, _as_points, _evaluate, union_names, variables  # noqa: F401 (doctests)
+from .polynomial import (  # noqa: F401 (doctests)
+    TropicalPolynomial,
+    _as_points,
+    _is_tropical,
+    union_names,
+    variables,
+)
 
 __all__ = ["TropicalRational", "TropicalRationalMap"]
 
@@ -117,6 +124,39 @@ class TropicalRational:
         return self._num.variables
 
     @property
+    def convention(self) -> str:
+        """``"max"`` or ``"min"`` (that of numerator and denominator).
+
+        >>> x, = variables("x", convention="min")
+        >>> (x / (x + 0)).convention
+        'min'
+        """
+        return self._num.convention
+
+    def to_max_plus(self) -> TropicalRational:
+        """The max-plus ``r'(x) = -r(-x)`` of a min-plus ``r`` (``self`` if max-plus).
+
+        >>> x, = variables("x", convention="min")
+        >>> print((x / (x + 0)).to_max_plus())
+        x - max(0, x)
+        """
+        if self.convention == "max":
+            return self
+        return TropicalRational(self._num.to_max_plus(), self._den.to_max_plus())
+
+    def to_min_plus(self) -> TropicalRational:
+        """The min-plus ``r'(x) = -r(-x)`` of a max-plus ``r`` (``self`` if min-plus).
+
+        >>> x, = variables("x")
+        >>> r = (x + 1) / x
+        >>> r.to_min_plus()(2) == -r(-2)
+        True
+        """
+        if self.convention == "min":
+            return self
+        return TropicalRational(self._num.to_min_plus(), self._den.to_min_plus())
+
+    @property
     def is_exact(self) -> bool:
         """True when numerator and denominator are both exact.
 
@@ -150,6 +190,8 @@ class TropicalRational:
     def _pair(self, other: Any) -> tuple[TropicalRational, TropicalRational] | None:
         """``(self, other)`` in the same variables, aligned by NAME (see ``union_names``)."""
         if isinstance(other, TropicalRational):
+            if other.convention != self.convention:
+                raise display.mixed_conventions(self.convention, other.convention)
             names = union_names(self.variables, other.variables)
             return self.with_variables(names), other.with_variables(names)
         pair = self._num._pair(other)
@@ -208,16 +250,44 @@ class TropicalRational:
         return TropicalRational(self._num**value, self._den**value)
 
     # ------------------------------------------------------------------ evaluation
-    def __call__(self, x: Any) -> Any:
-        """Value at one point (shape (n,)) or at many (shape (k, n)).
+    def __call__(self, *args: Any) -> Any:
+        """Value at one point (shape (n,)) or at many (shape (k, n)); with tropical arguments,
+        the composition (:meth:`compose`).
 
         >>> x, y = variables("x y")
         >>> ((x + y) / (x + 0))(np.array([[1.0, 2.0]])).tolist()
         [1.0]
         """
-        return _evaluate(self._num._E, self._num._c, x, self.nvars) - _evaluate(
-            self._den._E, self._den._c, x, self.nvars
-        )
+        if any(_is_tropical(a) for a in args):
+            return self.compose(*args)
+        if len(args) != 1:
+            raise TypeError(f"evaluate at one point: pass its {self.nvars} coordinates as one sequence "
+                            f"(got {len(args)} arguments)")
+        return self._num(args[0]) - self._den(args[0])
+
+    def compose(self, *args: Any) -> Any:
+        """``r(q_1, ..., q_n)``: substitution of tropical polynomials, rationals or numbers
+        (:func:`.compose.compose`).
+
+        >>> x, = variables("x")
+        >>> s, = variables("s")
+        >>> print((x / (x + 0)).compose(s * -1))          # x - max(x, 0) at x = s - 1
+        s - 1 - max(0, s - 1)
+        """
+        from .compose import compose
+
+        return compose(self, *args)
+
+    def partial(self, **values: Any) -> Any:
+        """Fix some variables by name (:func:`.compose.partial`).
+
+        >>> x, y = variables("x y")
+        >>> print(((x + 0) / (y + 0)).partial(y=1))
+        max(-1, x - 1)
+        """
+        from .compose import partial
+
+        return partial(self, **values)
 
     def evaluate(self, points: Any) -> np.ndarray:
         """Values at the rows of ``points`` (k, n) -> (k,).
@@ -227,7 +297,7 @@ class TropicalRational:
         [Fraction(0, 1), Fraction(-1, 1)]
         """
         pts = _as_points(points, self.nvars)
-        return K.evaluate(self._num._E, self._num._c, pts) - K.evaluate(self._den._E, self._den._c, pts)
+        return self._num.evaluate(pts) - self._den.evaluate(pts)
 
     # ------------------------------------------------------------------ simplification, equality
     def simplify(self) -> TropicalRational:
@@ -246,7 +316,10 @@ class TropicalRational:
         >>> (x**2 + 0) / x == TropicalPolynomial([[1], [-1]], [0, 0], "x")    # max(x, -x)
         True
         """
-        pair = self._pair(other)
+        try:
+            pair = self._pair(other)
+        except ValueError:  # mixed conventions
+            return False
         if pair is None:
             return NotImplemented
         a, o = pair
@@ -274,8 +347,8 @@ class TropicalRational:
         d = self._den
         return len(d) == 1 and not np.any(d.exponents != 0) and d.coefficients[0] == 0
 
-    def to_str(self, convention: str = "max") -> str:
-        """Text ``num - den`` (``convention="min"`` shows ``-r(-x)`` in min-plus form).
+    def to_str(self, convention: str | None = None) -> str:
+        """Text ``num - den`` (``convention="min"`` on a max-plus ``r`` shows ``-r(-x)`` in min-plus form).
 
         >>> x, = variables("x")
         >>> (x / (x + 0)).to_str("min")
@@ -285,7 +358,7 @@ class TropicalRational:
             self._num.to_str(convention), self._den.to_str(convention), self._den_is_one(), len(self._den)
         )
 
-    def to_latex(self, convention: str = "max") -> str:
+    def to_latex(self, convention: str | None = None) -> str:
         """LaTeX ``(num) \\oslash (den)`` in tropical notation.
 
         >>> x, = variables("x")
@@ -310,7 +383,8 @@ class TropicalRational:
         text = str(self)
         if len(text) > 200:
             text = f"{text[:150]}... ({self.num_monomials} monomials)"
-        return f"TropicalRational({text}, nvars={self.nvars})"
+        conv = ", min-plus" if self.convention == "min" else ""
+        return f"TropicalRational({text}, nvars={self.nvars}{conv})"
 
 
 def _as_rational(r: Any) -> TropicalRational:

@@ -55,7 +55,7 @@ def _number(v: Any) -> Any:
 def _poly_to_sympy(p: TropicalPolynomial) -> Any:
     sympy = _sympy()
     if len(p) == 0:
-        return sympy.S.NegativeInfinity
+        return sympy.S.NegativeInfinity if p.convention == "max" else sympy.S.Infinity
     syms = [sympy.Symbol(name) for name in p.variables]
     terms = []
     for a, c in zip(p.exponents, p.coefficients):
@@ -66,7 +66,8 @@ def _poly_to_sympy(p: TropicalPolynomial) -> Any:
         terms.append(expr)
     # evaluate=False: sympy's pairwise simplification of Max is quadratic and slow (minutes for
     # a few hundred terms); the terms are already distinct monomials
-    return terms[0] if len(terms) == 1 else sympy.Max(*terms, evaluate=False)
+    op = sympy.Max if p.convention == "max" else sympy.Min
+    return terms[0] if len(terms) == 1 else op(*terms, evaluate=False)
 
 
 def to_sympy(f: TropicalPolynomial | TropicalRational) -> Any:
