@@ -540,3 +540,15 @@ def test_numpy_runtime_warnings_do_not_leak(tmp_path: Path, capsys) -> None:
     assert not [w for w in seen if issubclass(w.category, RuntimeWarning)]
     err = capsys.readouterr().err
     assert "RuntimeWarning" not in err
+
+
+def test_npz_with_one_array_under_two_names_is_refused(tmp_path: Path, capsys):
+    import zipfile
+
+    path = tmp_path / "twice.npz"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("W0.npy", _npy_bytes(np.ones((1, 2))))
+        zf.writestr("W00.npy", _npy_bytes(np.zeros((1, 2))))
+        zf.writestr("b0.npy", _npy_bytes(np.ones(1)))
+    assert main(["regions", str(path), "--count-only"]) == 1
+    assert "twice" in _one_error_line(capsys)

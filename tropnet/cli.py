@@ -433,7 +433,10 @@ def _npz_names(path: Path, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
                 f"{path}: unexpected {ascii(info.filename[:60])[1:-1]} member "
                 "(expected only arrays W0, b0, W1, b1, ...)"
             )
-        names[m.group(1) + str(int(m.group(2)))] = info
+        key = m.group(1) + str(int(m.group(2)))
+        if key in names:
+            raise CLIError(f"{path}: holds array {key} twice ({names[key].filename}, {info.filename})")
+        names[key] = info
     L = sum(1 for k in names if k.startswith("W"))
     expected = {f"{p}{i}" for i in range(L) for p in "Wb"}
     if set(names) != expected:

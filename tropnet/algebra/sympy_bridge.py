@@ -147,6 +147,8 @@ class _Parser:
 
     def parse(self, e: Any) -> tuple[TropicalPolynomial, TropicalPolynomial]:
         sympy = _sympy()
+        if e.is_number and not e.is_Number and not e.free_symbols:
+            e = e.doit()  # an unevaluated Max/Min/Abs of numbers: its exact value
         mono = self.linear(e)
         if mono is not None:
             return mono, self.one()
