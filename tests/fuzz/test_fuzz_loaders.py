@@ -5,7 +5,6 @@ internal error (3), a traceback, a hang or a large allocation."""
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from pathlib import Path
 
