@@ -13,7 +13,7 @@ Float input (float64 arrays)
     flat when every coefficient is within ``1e-10 * max(1, max|c|)`` of an affine function of
     the exponents; a facet is upper when its unit normal has last component above ``1e-10``.
     Exponent columns are scaled to unit range one by one.  Quantities within the tolerances
-    are ties; a decision that falls between its tolerance and ``AMBIGUOUS_RTOL`` (1e-6,
+    are ties; a decision that falls between its tolerance and ``AMBIGUOUS_RTOL`` (1e-8,
     relative) -- an affine rank, a flat lift, a point near a facet, a nearly vertical facet --
     and two exponents closer than ``AMBIGUOUS_RTOL`` (relative to the exponents' range) are
     ill-conditioned: the whole hull is then computed exactly on the dyadic rationals the floats
@@ -85,7 +85,7 @@ FLAT_RTOL = 1e-10
 """Float mode: a lift within ``FLAT_RTOL * max(1, max|c|)`` of an affine function is flat."""
 UPPER_TOL = 1e-10
 """Float mode: a facet is upper when its unit normal's last component exceeds this."""
-AMBIGUOUS_RTOL = 1e-6
+AMBIGUOUS_RTOL = 1e-8
 """Float mode: a decision (affine rank, flatness, coincidence, facet incidence, upper facet)
 whose quantity is neither within its tolerance nor above ``AMBIGUOUS_RTOL`` (relative) is
 ill-conditioned and is made exactly on the dyadic rationals the floats store."""
