@@ -4,21 +4,25 @@ Two random bivariate polynomials with 1000 monomials each (integer exponents in 
 coefficients k/7 with |k| <= 1000): their product, the simplification of the product, and the
 evaluation of the simplified product on 10^6 points (exact mode: Fraction points and
 results).  Also the simplification of 1500 monomials in 6 variables, which takes the LP path
-of :mod:`tropnet.kernels.hull`.  Medians of ``--repeat`` runs.
+of :mod:`tropnet.kernels.hull`.  Tropical matrices: ``det`` and ``eigenvalue`` of a random
+200 x 200 matrix (float, and exact with entries k/7) and their product; on 8 x 8 matrices the
+same two against brute force (all 8! permutations, all 16072 elementary cycles), values
+compared.  Medians of ``--repeat`` runs.
 
-    .venv/bin/python benchmarks/bench_algebra.py [--repeat 3] [--seed 0]
+    .venv/bin/python benchmarks/bench_algebra.py [--repeat 3] [--seed 0] [--only matrices]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 from fractions import Fraction
 
 import numpy as np
 
-from tropnet import TropicalPolynomial
+from tropnet import TropicalMatrix, TropicalPolynomial
 
 
 def random_polynomial(rng: np.random.Generator, m: int, exact: bool) -> TropicalPolynomial:
@@ -75,19 +79,74 @@ def bench_high_dimension(exact: bool, seed: int, repeat: int) -> list[tuple]:
     return [(mode, "simplify 6 variables (LP path)", f"{len(p)} -> {len(s)} monomials", t)]
 
 
+def random_matrix(rng: np.random.Generator, n: int, exact: bool) -> TropicalMatrix:
+    k = rng.integers(-1000, 1001, size=(n, n))
+    if exact:
+        return TropicalMatrix(np.array([[Fraction(int(v), 7) for v in row] for row in k], dtype=object))
+    return TropicalMatrix(k / 7.0)
+
+
+def brute_det(A: np.ndarray) -> object:
+    n = len(A)
+    return max(sum(A[i, s[i]] for i in range(n)) for s in itertools.permutations(range(n)))
+
+
+def brute_cycle_mean(A: np.ndarray) -> object:
+    n, best = len(A), None
+    for k in range(1, n + 1):
+        for cyc in itertools.permutations(range(n), k):
+            if cyc[0] == min(cyc):
+                mean = Fraction(sum(A[cyc[t], cyc[(t + 1) % k]] for t in range(k))) / k
+                best = mean if best is None or mean > best else best
+    return best
+
+
+def bench_matrices(seed: int, repeat: int) -> list[tuple]:
+    rows = []
+    for exact in (False, True):
+        rng = np.random.default_rng(seed)
+        mode = "exact" if exact else "float"
+        A = random_matrix(rng, 200, exact)
+        t_prod, _ = timed(lambda A=A: A @ A, repeat)
+        t_det, det = timed(A.det, repeat)
+        t_eig, lam = timed(A.eigenvalue, repeat)
+        t_vec, V = timed(A.eigenvectors, repeat)
+        ok = bool(np.all((A @ V[:, 0]) == lam + V[:, 0])) if exact else bool(
+            np.allclose((A @ V[:, 0]).astype(float), float(lam) + V[:, 0].astype(float)))
+        rows += [(mode, "product 200 x 200", "", t_prod), (mode, "det 200 x 200", f"{float(det):.4f}", t_det),
+                 (mode, "eigenvalue 200 x 200", f"{float(lam):.4f}", t_eig),
+                 (mode, "eigenvectors 200 x 200", f"{V.shape[1]} generator(s), A v = λ v: {ok}", t_vec)]
+        B = random_matrix(rng, 8, True)
+        entries = B.entries if exact else B.to_float().entries
+        Bm = B if exact else B.to_float()
+        t_d8, d8 = timed(Bm.det, repeat)
+        t_bd8, bd8 = timed(lambda e=entries: brute_det(e), 1)
+        t_e8, e8 = timed(Bm.eigenvalue, repeat)
+        t_be8, be8 = timed(lambda e=entries: brute_cycle_mean(e), 1)
+        rows += [(mode, "det 8 x 8 (assignment)", f"= brute force: {d8 == bd8}", t_d8),
+                 (mode, "det 8 x 8 (8! permutations)", f"{float(bd8):.4f}", t_bd8),
+                 (mode, "eigenvalue 8 x 8 (Karp)", f"= brute force: {abs(e8 - be8) < 1e-9}", t_e8),
+                 (mode, "eigenvalue 8 x 8 (all cycles)", f"{float(be8):.4f}", t_be8)]
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", choices=["polynomials", "matrices"], default=None)
     args = parser.parse_args()
     rows = []
-    for exact in (False, True):
-        rows += bench_mode(exact, args.seed, args.repeat)
-    for exact in (False, True):
-        rows += bench_high_dimension(exact, args.seed, args.repeat)
-    print(f"{'mode':6} {'operation':28} {'result':34} {'median s':>9}")
+    if args.only in (None, "polynomials"):
+        for exact in (False, True):
+            rows += bench_mode(exact, args.seed, args.repeat)
+        for exact in (False, True):
+            rows += bench_high_dimension(exact, args.seed, args.repeat)
+    if args.only in (None, "matrices"):
+        rows += bench_matrices(args.seed, args.repeat)
+    print(f"{'mode':6} {'operation':30} {'result':42} {'median s':>9}")
     for mode, op, result, t in rows:
-        print(f"{mode:6} {op:28} {result:34} {t:9.3f}")
+        print(f"{mode:6} {op:30} {result:42} {t:9.3f}")
 
 
 if __name__ == "__main__":

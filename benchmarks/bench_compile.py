@@ -7,8 +7,9 @@ dyadic rationals the float weights store).  Columns, means over the networks (ou
 * ``full``   monomials (numerator + denominator) of the unsimplified form
   (``simplify=False``: equal exponents merged, nothing pruned); ``>limit`` when one product
   would exceed ``--max-monomials`` monomials;
-* ``last``   monomials of the simplified compile before its final pruning
-  (``TropicalRationalMap.monomials_before``);
+* ``last``   ``TropicalRationalMap.monomials_before`` of the simplified compile: the
+  candidates it held (one per activation cell of R^n for the numerator and for the
+  denominator; before 2026-12-05 the last layer's Minkowski expansion before its final pruning);
 * ``after``  monomials after simplification (upper-hull vertices only);
 * ``t_simpl``, ``t_full``  mean compile times in seconds with and without simplification.
 
@@ -21,6 +22,12 @@ Usage::
     python benchmarks/bench_compile.py                  # everything (long: exact mode is slow)
     python benchmarks/bench_compile.py --quick          # 5 networks, 120 s budgets
     python benchmarks/bench_compile.py --archs 2,16,16,1 --modes float
+    python benchmarks/bench_compile.py --targets        # the issue-21 targets only (see below)
+
+``--targets`` times the float compile of ``random_mlp(widths, seed=0)`` for [3,16,16,1],
+[2,32,32,1] and [4,16,16,1] (targets: 5 s, 5 s, 60 s), and the exact compile against the float
+one on [2,16,16,1], [3,8,8,1] and [2,8,8,8,1] (seeds 0-4, alternating in one process; target:
+exact within 10x float).
 """
 
 from __future__ import annotations
@@ -86,6 +93,36 @@ def _mean(values, fmt):
     return text if len(vals) == len(values) else f"{text} ({len(vals)}/{len(values)})"
 
 
+TARGET_FLOAT = [([3, 16, 16, 1], 5.0), ([2, 32, 32, 1], 5.0), ([4, 16, 16, 1], 60.0)]
+TARGET_RATIO = [[2, 16, 16, 1], [3, 8, 8, 1], [2, 8, 8, 8, 1]]
+
+
+def targets(seeds: int = 5) -> None:
+    import os
+
+    print(f"load average: {os.getloadavg()[0]:.1f}")
+    print()
+    print("| network (seed 0) | float compile (s) | target (s) | monomials (num + den) |")
+    print("|---|---|---|---|")
+    for widths, goal in TARGET_FLOAT:
+        f, t = _timed(tropicalize, random_mlp(widths, seed=0))
+        print(f"| {widths} | {t:.2f} | {goal:.0f} | {f.num_monomials[0]} |", flush=True)
+    print()
+    print(f"| network | float (s, mean of seeds 0-{seeds - 1}) | exact (s) | exact / float |")
+    print("|---|---|---|---|")
+    for widths in TARGET_RATIO:
+        tf, te = [], []
+        for seed in range(seeds):
+            net = random_mlp(widths, seed=seed)
+            f, t = _timed(tropicalize, net)
+            tf.append(t)
+            g, t = _timed(tropicalize, net, exact=True)
+            te.append(t)
+            assert f.num_monomials[0] >= g.num_monomials[0]
+        a, b = statistics.fmean(tf), statistics.fmean(te)
+        print(f"| {widths} | {a:.3f} | {b:.3f} | {b / a:.1f} |", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nets", type=int, default=25)
@@ -94,7 +131,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--modes", default="float,exact")
     ap.add_argument("--archs", nargs="*", help="e.g. 2,6,1 3,3,2,1 (default: paper + large)")
     ap.add_argument("--quick", action="store_true", help="5 networks, 120 s budgets")
+    ap.add_argument("--targets", action="store_true", help="only the issue-21 speed targets")
     args = ap.parse_args(argv)
+    if args.targets:
+        targets()
+        return
     if args.quick:
         args.nets, args.budget = 5, 120.0
     archs = [[int(w) for w in a.split(",")] for a in args.archs] if args.archs else PAPER + LARGE

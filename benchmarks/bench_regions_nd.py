@@ -56,7 +56,7 @@ def main(which="all"):
         print(*rows[-1], flush=True)
     # exact regions (issue 11 target: exact <= 10x float); "path" says whether the certified
     # float pass decided every sign (fast exact geometry) or the rational pass ran
-    from tropnet.regions.api import find_cells
+    from tropnet.regions.plan import find_cells
 
     for widths, r in [([2, 16, 16, 1], 10), ([2, 32, 32, 1], 10), ([3, 8, 8, 1], 5), ([4, 8, 8, 1], 5),
                       ([4, 12, 12, 1], 5), ([2, 16, 16, 1], None), ([3, 8, 8, 1], None)]:

@@ -87,7 +87,7 @@ _copy_notebooks()
 
 # ---------------------------------------------------------------------------- API reference
 #: Subpackages whose own ``__all__`` is documented in addition to the top-level names.
-API_MODULES = ("tropnet.plot", "tropnet.algebras", "tropnet.parallel", "tropnet.cli")
+API_MODULES = ("tropnet.plot", "tropnet.algebras", "tropnet.studies", "tropnet.parallel", "tropnet.cli")
 
 
 def _public_top_level() -> dict[str, list[str]]:

@@ -225,27 +225,86 @@ def test_bad_input():
         tropicalize(random_mlp([2, 5, 5, 1]), simplify=False, max_monomials=4)
 
 
-def test_qhull_failure_falls_back_to_pruning_halves(monkeypatch):
-    """Qhull can fail on the degenerate point sets of Minkowski sums; the compiler then prunes
-    halves separately, which keeps the function (and still removes monomials)."""
+def _monomials(p):
+    return sorted(zip(map(tuple, p.exponents.tolist()), p.coefficients.tolist()))
+
+
+def _pruned_expansion(net):
+    """The simplified forms by the other algorithm: the full expansion, pruned to its exact
+    upper-hull vertices (what the compiler returned before it read the forms off the cells)."""
     from tropnet.kernels import poly as K
 
-    real_prune = K.prune
-    calls = {"failed": 0}
+    full = tropicalize(net, simplify=False, exact=True, max_monomials=20_000)
+    out = []
+    for r in full:
+        pair = []
+        for p in (r.numerator, r.denominator):
+            E, c = K.prune(p.exponents, p.coefficients)
+            pair.append(sorted(zip(map(tuple, E.tolist()), c.tolist())))
+        out.append(pair)
+    return out
 
-    def flaky_prune(E, c):
-        if len(c) > 70:
-            calls["failed"] += 1
-            raise ValueError("Qhull failed on the lifted points of a float polynomial: QH6271")
-        return real_prune(E, c)
 
-    monkeypatch.setattr(K, "prune", flaky_prune)
-    net = random_mlp([2, 8, 8, 1], seed=3)
-    f = tropicalize(net)
-    assert calls["failed"] > 0
-    X = np.random.default_rng(0).normal(scale=3, size=(100, 2))
-    np.testing.assert_allclose(f.evaluate(X), net(X), rtol=1e-9, atol=1e-9)
-    assert f.num_monomials[0] < f.monomials_before[0]
+def _degenerate_network(seed):
+    """Repeated and zero units, a unit through the origin of another: non-generic cells."""
+    rng = np.random.default_rng(seed)
+    W = rng.integers(-2, 3, size=(3, 2))
+    W = np.vstack([W, W[:1], 2 * W[1:2], np.zeros((1, 2), dtype=np.int64)])
+    b = np.concatenate([rng.integers(-1, 2, 3), [0, 0, 0]])
+    V = rng.integers(-2, 3, size=(2, 6))
+    return Network.from_arrays([W, V, rng.integers(-2, 3, size=(1, 2))], [b, rng.integers(-1, 2, 2), [0]])
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_cell_forms_equal_pruned_expansion(seed):
+    """The simplified forms (read off the activation cells) have exactly the monomials of the
+    pruned full expansion, on random networks of every layer type and on degenerate ones."""
+    for net in (random_network(seed, exact=True), _degenerate_network(seed), random_mlp([2, 3, 3, 1], seed=seed)):
+        try:
+            want = _pruned_expansion(net)
+        except MemoryError:
+            continue
+        got = tropicalize(net, exact=True)
+        assert [[_monomials(r.numerator), _monomials(r.denominator)] for r in got] == want
+
+
+def test_per_unit_and_partial_activations():
+    """Per-unit thresholds go through the cell route (as ``t + max(z - t, 0)``); activations on
+    some units (graph networks) through the pruned expansion: both give the pruned expansion's
+    monomials and the network's values."""
+    rng = np.random.default_rng(5)
+    W1 = rng.integers(-3, 4, size=(4, 2))
+    W2 = rng.integers(-3, 4, size=(2, 4))
+    X = np.array([[F(int(a), 3), F(int(b), 5)] for a, b in rng.integers(-20, 21, size=(12, 2))], dtype=object)
+    for act in (Threshold([F(1, 2), 0, -1, F(3, 2)]), ReLU(), Threshold(0, units=[1, 3]),
+                LeakyReLU([F(1, 4), F(1, 2)], units=[0, 2])):
+        net = Network([Linear(W1, [1, -1, 0, 2]), act, Linear(W2, [0, 1]), ReLU(), Linear([[1, -2]], [0])])
+        got = tropicalize(net, exact=True)
+        assert got.evaluate(X).tolist() == net(X).tolist()
+        assert [[_monomials(r.numerator), _monomials(r.denominator)] for r in got] == _pruned_expansion(net)
+
+
+def test_limits_name_what_was_reached():
+    from tropnet.compiler import CompileLimitError
+
+    net = random_mlp([3, 8, 8, 1], seed=0)
+    with pytest.raises(CompileLimitError, match="max_monomials=50") as err:
+        tropicalize(net, max_monomials=50)
+    assert err.value.limit == "max_monomials" and isinstance(err.value, MemoryError)
+    with pytest.raises(CompileLimitError, match="max_memory=1000") as err:
+        tropicalize(net, max_memory=1000)
+    assert err.value.limit == "max_memory" and err.value.reached["bytes"] > 1000
+    with pytest.raises(CompileLimitError, match="max_seconds") as err:
+        tropicalize(net, simplify=False, max_seconds=1e-9)
+    assert err.value.reached["seconds"] > 0
+    for bad in (0, -1.0, "1", True):
+        with pytest.raises(ValueError, match="max_seconds"):
+            tropicalize(net, max_seconds=bad)
+        with pytest.raises(ValueError, match="max_memory"):
+            tropicalize(net, max_memory=bad)
+    with pytest.raises(TypeError, match="progress"):
+        tropicalize(net, progress="yes")
 
 
 def test_activation_first_and_mode_switches():

@@ -289,7 +289,13 @@ def test_random_integer_networks_in_tasks_equal_serial(data):
 
 
 def test_exact_regions_in_tasks_use_the_certified_geometry():
-    from tropnet.parallel import _found_parallel
+    from tropnet.parallel import _found_parallel as _found_plan
+    from tropnet.regions.plan import make_plan
+
+    def _found_parallel(net, dom, exact, *, max_regions, progress, parallel, client, **kw):
+        plan = make_plan(net, dom, exact=exact, max_regions=max_regions, progress=progress, mode="parallel",
+                         parallel=parallel, client=client)
+        return _found_plan(plan, **kw)
 
     kw = dict(max_regions=None, progress=False, parallel=None, client=None, tasks_per_worker=4,
               split_cells=5, split_work=None, parts=2, stats=None)

@@ -28,6 +28,7 @@ from .networks.layers import (
     Threshold,
 )
 from .networks.network import Network, random_mlp
+from .networks.graph import Add, Concat, Graph, Residual
 
 # --- algebra
 from .algebra import (
@@ -40,17 +41,22 @@ from .algebra import (
 )
 
 # --- compiler
-from .compiler import tropicalize
+from .compiler import CompileLimitError, tropicalize
 
 # --- regions
 from .regions.api import count_linear_regions, linear_regions
 from .regions.estimate import estimate_linear_regions
 from .regions.at_point import region_at
+from .regions.local import local_complexity
 from .regions.regionset import Region, RegionSet
+from .compiler import set_cell_engine as _set_cell_engine
+from .regions.for_compiler import activation_patterns as _activation_patterns
 
 # --- the polyhedral complex and its topology
 from .complex.polyhedral import PolyhedralComplex
 from .complex.homology import betti_numbers
+from .complex.boundary import DecisionBoundary, decision_boundary
+from .complex.persistence import persistence
 
 # --- algebranets
 from . import algebras
@@ -60,7 +66,8 @@ from .studies.compare import compare_algebras
 
 # --- symmetry (input space)
 from .geometry.groups import SymmetryGroup, cyclic_group, symmetric_group
-from .geometry.hoffman import effective_radius, hoffman_constant
+from .geometry.hoffman import hoffman_constant
+from .regions.radius import effective_radius
 from .networks.equivariant import EquivariantLinear, SumPool, deepsets
 from .regions.symmetric import (
     SymmetricRegionSet,
@@ -84,8 +91,14 @@ from .networks.symmetry import (
 )
 from .studies.same_function import FunctionComparison, RegionPath, region_path, same_function
 
+# --- verification properties
+from .vnnlib import VnnlibProperty, parse_vnnlib, read_vnnlib
+
 # --- studies / parallel
 from . import plot
 from .parallel import sweep
 
 __version__ = "0.1.0"
+
+# the compiler sits below the region enumerator: its simplified forms are read off these cells
+_set_cell_engine(_activation_patterns)

@@ -162,8 +162,8 @@ def _json_int(x: Any, where: str) -> int:
 _LAYER_FIELDS = {
     "linear": ({"weight"}, {"bias"}),
     "relu": (set(), set()),
-    "threshold": ({"t"}, set()),
-    "leaky_relu": ({"alpha"}, set()),
+    "threshold": ({"t"}, {"units"}),
+    "leaky_relu": ({"alpha"}, {"units"}),
     "maxout": ({"k"}, set()),
     "maxpool1d": ({"kernel_size"}, {"stride"}),
     "group_max": ({"groups"}, {"in_features"}),
@@ -250,10 +250,17 @@ def _layer_from_spec(d: Any, i: int) -> Any:
         return Linear(w, b)
     if kind == "relu":
         return ReLU()
-    if kind == "threshold":
-        return Threshold(_json_number(d["t"], f"{where} t"))
-    if kind == "leaky_relu":
-        return LeakyReLU(_json_number(d["alpha"], f"{where} alpha"))
+    if kind in ("threshold", "leaky_relu"):
+        key = "t" if kind == "threshold" else "alpha"
+        v = d[key]
+        name = f"{where} {key}"
+        param = _json_array(v, 1, name) if isinstance(v, list) else _json_number(v, name)
+        units = None
+        if "units" in d:
+            if not isinstance(d["units"], list):
+                raise CLIError(f"{where} units must be a list of unit indices")
+            units = np.array([_json_int(u, f"{where} units entry") for u in d["units"]], dtype=np.int64)
+        return (Threshold if kind == "threshold" else LeakyReLU)(param, units)
     if kind == "maxout":
         return Maxout(_json_int(d["k"], f"{where} k"))
     if kind == "maxpool1d":
@@ -366,10 +373,14 @@ def network_to_spec(net: Network) -> dict[str, Any]:
             )
         elif isinstance(layer, ReLU):
             out.append({"type": "relu"})
-        elif isinstance(layer, Threshold):
-            out.append({"type": "threshold", "t": _num_to_json(layer.t)})
-        elif isinstance(layer, LeakyReLU):
-            out.append({"type": "leaky_relu", "alpha": _num_to_json(layer.alpha)})
+        elif isinstance(layer, (Threshold, LeakyReLU)):
+            key = "t" if isinstance(layer, Threshold) else "alpha"
+            kind = "threshold" if key == "t" else "leaky_relu"
+            v = getattr(layer, key)
+            entry = {"type": kind, key: _nested_json(v) if isinstance(v, np.ndarray) else _num_to_json(v)}
+            if layer.units is not None:
+                entry["units"] = [int(u) for u in layer.units]
+            out.append(entry)
         elif isinstance(layer, Maxout):
             out.append({"type": "maxout", "k": layer.k})
         elif isinstance(layer, MaxPool1d):
@@ -397,7 +408,7 @@ def network_to_spec(net: Network) -> dict[str, Any]:
                     "real_output": bool(layer.real_output),
                 }
             )
-        else:
+        else:  # graph layers and others: their primitive program (partial activations keep "units")
             lowered = Network(layer.lower(net.widths[i]), net.widths[i])
             out.extend(network_to_spec(lowered)["layers"])
     return {"format": "tropnet-network", "version": 1, "input_dim": net.input_dim, "layers": out}
@@ -519,7 +530,8 @@ def _json_depth(text: str) -> int:
 
 
 def load_network(path: str | os.PathLike[str]) -> Network:
-    """Read a MODEL file (``.npz`` with ``W0, b0, ...`` or a ``.json`` network spec).
+    """Read a MODEL file (``.npz`` with ``W0, b0, ...``, a ``.json`` network spec, or an
+    ``.onnx`` model of piecewise-linear operators, which needs the onnx extra).
 
     Never unpickles.  Raises :class:`CLIError` with a one-line message naming the file and
     what is wrong with it.
@@ -549,6 +561,14 @@ def load_network(path: str | os.PathLike[str]) -> Network:
             f"{p}: pickled checkpoints are never loaded (unsafe); save the weights with "
             "numpy.savez(path, W0=..., b0=..., ...) or write a JSON network spec"
         )
+    if suffix == ".onnx":
+        try:
+            return Network.from_onnx(p)
+        except ImportError:
+            raise CLIError(f"{p}: reading ONNX models needs onnx: pip install tropnet[onnx]") from None
+        except (ValueError, TypeError) as err:
+            msg = str(err).splitlines()[0]
+            raise CLIError(msg if msg.startswith(str(p)) else f"{p}: {msg}") from None
     if suffix not in (".npz", ".json"):
         with open(p, "rb") as fh:
             head = fh.read(2)
@@ -627,7 +647,7 @@ def _rational_parts(r: Any) -> tuple[Any, Any]:
 
 def _monomial_line(k: int, r: Any, before: Any = None) -> str:
     num, den = _rational_parts(r)
-    note = f" ({before[k]} before the last pruning)" if before is not None else ""
+    note = f" ({before[k]} candidates from the activation cells)" if before is not None else ""
     return f"output {k}: numerator {len(num)} monomials, denominator {len(den)} monomials{note}"
 
 
@@ -671,7 +691,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     before = getattr(tmap, "monomials_before", None)
     for k, r in enumerate(tmap):
         num, den = _rational_parts(r)
-        note = f"; {before[k]} before the last pruning" if before is not None else ""
+        note = f"; from {before[k]} candidates on the activation cells" if before is not None else ""
         print(f"  g: {len(num)} monomials, h: {len(den)} monomials (simplified{note})")
     dom = _box(*DEMO_DOMAIN)
     lo, hi = DEMO_DOMAIN
@@ -773,15 +793,47 @@ def _region_functions(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     )
 
 
+def _vnnlib_domain(args: argparse.Namespace, net: Network) -> tuple[Any, str]:
+    """The input set of ``--vnnlib PROP`` and its description."""
+    from .vnnlib import read_vnnlib
+
+    if args.domain:
+        raise CLIError("give either --domain or --vnnlib, not both")
+    prop = read_vnnlib(args.vnnlib)
+    prop.check_network(net)
+    dom = prop.domain
+    name = Path(args.vnnlib).name
+    if prop.fixed:
+        fixed = ", ".join(f"X_{j} = {prop.lower[j]}" for j in prop.fixed)
+        return dom, f"the input set of {name} (a {dom.k}-dimensional slice: {fixed})"
+    return dom, f"the input set of {name} ({type(dom).__name__.lower()} in R^{net.input_dim})"
+
+
+def _api_takes_slices() -> bool:
+    """Whether tropnet.count_linear_regions accepts an AffineSlice domain itself."""
+    import inspect
+
+    return "AffineSlice" in (inspect.getdoc(_api("count_linear_regions")) or "")
+
+
 def _cmd_regions(args: argparse.Namespace) -> int:
     net = load_network(args.model)
     dom = _box(*args.domain) if args.domain else None
     where = f"[{args.domain[0]}, {args.domain[1]}]^{net.input_dim}" if args.domain else f"R^{net.input_dim}"
+    if args.vnnlib:
+        dom, where = _vnnlib_domain(args, net)
     if args.plot and dom is None:
         raise CLIError("--plot needs a bounded domain: add --domain LO HI")
     if args.plot and net.input_dim != 2:
         raise CLIError(f"--plot draws 2-input networks only; this one has {net.input_dim} inputs")
+    on_slice = type(dom).__name__ == "AffineSlice" and not _api_takes_slices()
+    if on_slice and (args.parallel or args.scheduler):
+        raise CLIError("--parallel and --scheduler do not run on a slice (a property that fixes inputs) yet")
     count, enumerate_regions, client = _region_functions(args)
+    if on_slice:
+        from .regions.slices import count_slice_regions, slice_regions
+
+        count, enumerate_regions = count_slice_regions, slice_regions
     limits = {"max_regions": args.max_regions} if args.max_regions else {}
     try:
         if args.count_only and not (args.plot or args.json):
@@ -793,6 +845,8 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         if type(err).__name__ == "RegionLimitError":
             raise CLIError(f"{str(err).splitlines()[0]} (raise --max-regions, or 0 for no limit)") from None
         raise
+    except NotImplementedError as err:
+        raise CLIError(str(err).splitlines()[0]) from None
     finally:
         if client is not None:
             client.close()
@@ -809,7 +863,8 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         records = [_region_record(r) for r in regs]
         payload = {
             "network": network_to_spec(net),
-            "domain": None if dom is None else [_num_to_json(_cli_number(v)) for v in args.domain],
+            "domain": None if not args.domain else [_num_to_json(_cli_number(v)) for v in args.domain],
+            "vnnlib": args.vnnlib,
             "kind": args.kind,
             "exact": bool(args.exact),
             "count": len(regs),
@@ -895,7 +950,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--no-plot", action="store_true", help="print only, write no picture")
     d.set_defaults(func=_cmd_demo)
 
-    model_help = "an .npz file with arrays W0, b0, W1, b1, ... or a JSON network spec"
+    model_help = "an .npz file with arrays W0, b0, W1, b1, ..., a JSON network spec or an .onnx model"
     t = sub.add_parser(
         "tropicalize",
         help="print a network's tropical form (one tropical rational function per output)",
@@ -924,11 +979,18 @@ def _parser() -> argparse.ArgumentParser:
         + ".  'linear' regions are maximal facet-connected sets where the network is one affine map; "
         "'activation' regions are cells of constant activation pattern.",
         epilog="examples:\n  tropnet regions model.npz --domain -5 5 --count-only\n"
+        "  tropnet regions model.onnx --vnnlib prop_1.vnnlib --count-only\n"
         "  tropnet regions model.json --domain -1 1 --kind activation --plot cells.png --json cells.json",
         formatter_class=fmt,
     )
     r.add_argument("model", metavar="MODEL", help=model_help)
     r.add_argument("--domain", nargs=2, metavar=("LO", "HI"), help="the box [LO, HI]^n (numbers or p/q)")
+    r.add_argument(
+        "--vnnlib",
+        metavar="PROP.vnnlib",
+        help="use the input set of a VNN-LIB property as the domain (a box, a polyhedron, or the slice of "
+        "the free inputs when it fixes some)",
+    )
     r.add_argument("--kind", choices=("linear", "activation"), default="linear", help="region kind")
     r.add_argument(
         "--count-only", action="store_true", help="print only the number of regions (a bare integer)"

@@ -17,7 +17,7 @@ vertex lists.  Each state is one task: a worker advances it through the remainin
 units act on every cell separately, so the leaf cells of different tasks are disjoint and their
 union is exactly the serial answer: counts add up, no join is needed (all of R^n and unbounded
 polyhedra run the engine on the 2n + 1 facets of the homogenised cube, as serially, and those
-pieces are joined by pattern as :func:`tropnet.regions.api.join_pieces` does).  Load balance is
+pieces are joined by pattern as :func:`tropnet.regions.found.join_pieces` does).  Load balance is
 dynamic: a task that has cut more than ``split_work`` vertex-list entries (or passes
 ``split_cells`` cells) stops at the next unit boundary and returns its state split into
 ``parts`` new tasks, which run before older waiting ones.  The criterion counts work, not
@@ -35,7 +35,7 @@ linear region spanning several tasks is joined exactly as in a serial run.
 decision too close to call retries its cells in halves, down to single cells that are
 enumerated by the rational pass inside their exact polytope — never a wrong count.  Exact
 regions run the certified pass with tight constraint codes (the exact geometry of
-:func:`tropnet.regions.api.build_region_set`); one decision too close to call in any task
+:func:`tropnet.regions.geometry.build_region_set`); one decision too close to call in any task
 reruns the whole enumeration in the rational pass.  Float tasks decide near-ties with the
 relative tolerance of the engine, whose scale in a task is the largest value of the unit over
 the *task's* cells, floored by the magnitude of the terms that make up the unit's value (so
@@ -62,6 +62,7 @@ answer is unchanged; if they fail repeatedly the call raises, never returns a pa
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import itertools
 import math
@@ -73,6 +74,12 @@ from typing import Any
 import numpy as np
 
 from .kernels.merge import row_keys
+from .regions.cells import RegionLimitError
+from .regions.exactness import _Uncertain, with_fallback
+from .regions.found import _from_piece, join_pieces
+from .regions.geometry import build_region_set
+from .regions.plan import make_plan
+from .regions.refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
 
 __all__ = [
     "PARALLEL_MODES",
@@ -329,71 +336,34 @@ def _bar(total: int, progress: bool):
 
 # --------------------------------------------------------------------------- enumeration tasks
 class _Piece:
-    """One run of the engine that covers (part of) the domain: its problem and what turns its
-    cells into :class:`~tropnet.regions.api.FoundCells` (``to_found``: ``("bounded", A, b)``
-    (``A x <= b`` the domain's rows; the last flag says whether the run's box is the domain) or
-    ``("facet", M, m0, A, b)`` for a facet of the homogenised cube)."""
+    """One engine run that covers (part of) the domain: its problem, the plan's
+    :class:`~tropnet.regions.domains.Piece` it runs (which says how its cells become
+    :class:`~tropnet.regions.found.FoundCells`), and the domain's rows ``A x <= b``."""
 
-    def __init__(self, problem, to_found: tuple):
+    def __init__(self, problem, piece, A, b):
         self.problem = problem
-        self.to_found = to_found
+        self.piece = piece
+        self.A, self.b = A, b
 
 
-def _pieces(net, domain: Any, exact: bool, certify: bool, max_regions: int | None, codes: bool = False):
-    """``(pieces, join, stages, A_dom, b_dom)``: the engine runs of a domain, as in
-    :func:`tropnet.regions.api.find_cells` (a box: one run; a bounded polyhedron: its padded
-    bounding box clipped by its rows; all of R^n or an unbounded polyhedron: the 2n + 1 facets
-    of the homogenised cube, whose cells must be joined by pattern, ``join=True``).  ``codes``:
-    the certified pass keeping every vertex's tight constraints (exact geometry, see
-    ``find_cells(codes=True)``)."""
-    from .regions import api
-    from .regions.refine import refine_start, stages_from_network
-
-    n = net.input_dim
-    dom = api._domain(domain, n, exact)
-    stages = stages_from_network(net, exact=exact)
-    A_dom, b_dom = api.domain_rows(dom, n, exact)
-    kw = dict(max_cells=max_regions, exact=exact, certify=certify or codes, tight_codes=codes)
-
-    def bounded(lo, hi, halfspaces):
-        problem, state = refine_start(stages, n, lo, hi, halfspaces=halfspaces, **kw)
-        return [(_Piece(problem, ("bounded", A_dom, b_dom, halfspaces is None)), state)], False
-
-    if dom[0] == "box":
-        runs, join = bounded(dom[1], dom[2], None)
-        return runs, join, stages, A_dom, b_dom
-    if dom[0] == "poly":
-        box = api.enclosing_box(dom, exact)
-        if box is not None:  # as find_cells
-            runs, join = bounded(box[0], box[1], (dom[1], dom[2]))
-            return runs, join, stages, A_dom, b_dom
-    # the facets of the homogenised cube, as in api._homogeneous
+def _pieces(plan, certify: bool, codes: bool = False):
+    """The engine runs of the plan's domain pieces, as ``[(_Piece, state)]``: a box or a
+    bounded polyhedron is one run, all of R^n or an unbounded polyhedron the 2n + 1 facets of
+    the homogenised cube (joined by pattern afterwards).  ``codes``: the certified pass keeping
+    every vertex's tight constraints (exact geometry, see ``find_cells(codes=True)``)."""
+    dp = plan.domain
+    kw = dict(max_cells=plan.max_regions, exact=plan.exact, certify=certify or codes, tight_codes=codes)
     runs = []
-    for program, lo, hi, halfspaces, M, m0 in api.cube_facets(net, dom, exact):
-        problem, state = refine_start(program, n, lo, hi, halfspaces=halfspaces, **kw)
-        runs.append((_Piece(problem, ("facet", M, m0, A_dom, b_dom)), state))
-    return runs, True, stages, A_dom, b_dom
+    for piece in dp.pieces:
+        problem, state = refine_start(piece.stages, dp.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
+                                      **kw)
+        runs.append((_Piece(problem, piece, dp.A, dp.b), state))
+    return runs
 
 
 def _found(cells, piece: _Piece, exact: bool):
     """The cells of one task as FoundCells (without stages; the driver joins them)."""
-    from .regions.api import FoundCells, _domain_codes, _from_bounded
-
-    n = piece.problem.d
-    if piece.to_found[0] == "bounded":
-        return _from_bounded(cells, None, n, exact, *piece.to_found[1:])
-    _, M, m0, A_dom, b_dom = piece.to_found
-    Y = cells.vertex_coords
-    Mc, mc = (M, m0) if Y.dtype == object else (M.astype(np.float64), m0.astype(np.float64))
-    XH = Y.dot(Mc.T) + mc
-    pts = cells.points.dot(Mc.T) + mc
-    vt = XH[:, n]
-    ids, off = cells.vertex_ids, cells.vertex_offsets
-    infinite = np.logical_or.reduceat(vt[ids] == 0, off[:-1]) if len(ids) else np.zeros(len(cells), bool)
-    return FoundCells(
-        None, n, exact, cells.patterns, pts[:, :n] / pts[:, n][:, None], ~infinite,
-        off, ids, XH[:, :n], vt, A_dom, b_dom, _domain_codes(cells.vertex_codes, n, False),
-    )
+    return _from_piece(cells, piece.piece, None, piece.problem.d, exact, piece.A, piece.b)
 
 
 class _Leaf:
@@ -410,8 +380,6 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_work, par
     """Advance one state: a :class:`Spawn` of its parts when it passes ``split_cells`` cells
     or has cut more than ``split_work`` vertex-list entries, else its cells as ``want`` says."""
     import time
-
-    from .regions.refine import _Uncertain, refine_advance, refine_finish, refine_split, refine_task
 
     cpu, wall = time.process_time(), time.perf_counter()
     cells_in, entries_in = state.ncells, state.entries
@@ -438,7 +406,7 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_work, par
     if isinstance(out, list):
         info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=len(out))
         return Spawn([(index, s, want, exact, split_cells, split_work, parts) for s in out], info)
-    if want == "count" and piece.to_found[0] == "bounded":
+    if want == "count" and not piece.piece.on_facet:
         value = len(out)
     elif want == "count":  # a facet of R^n: its patterns, for the join
         value = out.patterns[np.unique(row_keys(out.patterns), return_index=True)[1]]
@@ -450,31 +418,26 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_work, par
 
 def _check_limit(total: int, max_regions: int | None) -> None:
     if max_regions is not None and total > max_regions:
-        from .regions.refine import RegionLimitError
-
         raise RegionLimitError(f"more than max_regions={max_regions} regions ({total} cells)")
 
 
 def _master(problem, state, target: int) -> None:
     """Advance ``state`` unit by unit until it holds ``target`` cells, its first layer is done,
     or nothing is left."""
-    from .regions.refine import refine_advance
-
     first = next((i for i, st in enumerate(problem.stages) if st.kind != "affine"), -1)
     while not refine_advance(problem, state, max_work=0):
         if state.ncells >= target or state.si > first:
             return
 
 
-def _enumerate(net, domain, *, exact, certify, want, max_regions, progress, parallel, client,
-               tasks_per_worker, split_cells, split_work, parts, stats, codes=False):
-    """Run the engine on the domain as a tree of tasks; ``(leaves, join, stages, A, b)``, or
-    ``None`` when ``codes`` and some decision was too close to call for the certified pass."""
-    from .regions.refine import RegionLimitError, _Uncertain, refine_split, refine_start
-
-    runs, join, stages, A_dom, b_dom = _pieces(net, domain, exact, certify, max_regions, codes)
+def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work, parts, stats):
+    """Run the engine on the plan's domain pieces as a tree of tasks with the passes ``passes``;
+    the leaves.  With tight codes, a decision too close to call anywhere raises ``_Uncertain``
+    (the caller's :func:`~tropnet.regions.exactness.with_fallback` reruns it in rationals)."""
+    exact, max_regions, codes = plan.exact, plan.max_regions, passes.codes
+    runs = _pieces(plan, passes.certify, codes)
     pieces = [p for p, _ in runs]
-    with dask_client(parallel, client) as c:
+    with dask_client(plan.options.get("parallel"), plan.options.get("client")) as c:
         workers = 1 if c is None else _n_workers(c)
         n_tasks = max(1, tasks_per_worker * workers)
         # the master: the serial engine, until there are two cells per first task or the first
@@ -486,12 +449,12 @@ def _enumerate(net, domain, *, exact, certify, want, max_regions, progress, para
                 _master(piece.problem, state, 2 * per_piece)
             except _Uncertain:  # a decision too close to call: this piece runs in rationals
                 if codes:
-                    return None
+                    raise
                 d = piece.problem.d
                 x_stages, lo, hi, halfspaces = piece.problem.exact_input
                 problem, state = refine_start(x_stages, d, lo, hi, halfspaces=halfspaces,
                                               max_cells=max_regions, exact=True)
-                pieces[k] = piece = _Piece(problem, piece.to_found)
+                pieces[k] = piece = _Piece(problem, piece.piece, piece.A, piece.b)
                 _master(problem, state, 2 * per_piece)
             for s in refine_split(state, per_piece):
                 jobs.append((k, s, want, exact, split_cells, split_work, parts))
@@ -514,16 +477,82 @@ def _enumerate(net, domain, *, exact, certify, want, max_regions, progress, para
                 )
 
         leaves = map_tasks(
-            _engine_task, jobs, client=c, progress=progress, shared=(pieces,), on_result=on_result
+            _engine_task, jobs, client=c, progress=plan.progress, shared=(pieces,), on_result=on_result
         )
     if stats is not None:
         stats.update(log, workers=workers)
-    return leaves, join, stages, A_dom, b_dom
+    if codes and any(leaf.value is None for leaf in leaves):
+        raise _Uncertain
+    return leaves
 
 
 #: default ``split_work`` (vertex-list entries cut by a task before it splits): about 0.4 s of
 #: float work on one core in 6-D, 0.15 s in 4-D; exact tasks get 1/16 of it
 _SPLIT_WORK = 1 << 20
+
+_TASK_OPTIONS = dict(tasks_per_worker=4, split_cells=None, split_work=_SPLIT_WORK, parts=2, stats=None)
+
+
+def run_plan(plan) -> Any:
+    """Run a parallel :class:`~tropnet.regions.plan.Plan` (``mode="parallel"``): its count or
+    its regions, the same as the serial plan's.  The task options (``tasks_per_worker``,
+    ``split_cells``, ``split_work``, ``parts``, ``stats``) are read from ``plan.options``.
+
+    >>> import tropnet
+    >>> from tropnet.regions.plan import make_plan
+    >>> run_plan(make_plan(tropnet.random_mlp([2, 6, 1], seed=3), want="count", mode="parallel"))
+    22
+    """
+    kw = {k: plan.options.get(k, v) for k, v in _TASK_OPTIONS.items()}
+    if plan.want == "count" and plan.kind == "activation" and plan.engine != "hrep":
+        # an exact count needs no exact geometry: the certified float pass decides it
+        leaves = _enumerate(plan, plan.exactness, want="count", **kw)
+        if plan.domain.join:  # pieces of R^n: a cell met by several facets is one pattern
+            rows = [leaf.value for leaf in leaves if len(leaf.value)]
+            total = len(np.unique(row_keys(np.vstack(rows)))) if rows else 0
+        else:  # the tasks' cells are disjoint
+            total = sum(leaf.value for leaf in leaves)
+        if total == 0:
+            raise ValueError("the domain has no interior")
+        _check_limit(total, plan.max_regions)
+        return int(total)
+    found = _found_parallel(plan, **kw)
+    if plan.want == "count" and plan.kind == "activation":
+        return len(found)
+    rs = build_region_set(found, plan.kind)
+    return len(rs) if plan.want == "count" else rs
+
+
+def _found_parallel(plan, **kw):
+    dp = plan.domain
+    if plan.engine == "hrep":  # the H-representation engine: one task, not split
+        whole = dataclasses.replace(plan, obj=None, user_domain=None, options={})
+        o = plan.options
+        found = map_tasks(_whole_found, [()], parallel=o.get("parallel"), client=o.get("client"),
+                          shared=(whole,))[0]
+        found.stages = dp.stages
+        return found
+
+    # exact regions: the certified pass with tight codes (the fast exact geometry), as serially;
+    # the rational pass when some decision is too close to call anywhere
+    def attempt(passes):
+        return _enumerate(plan, passes, want="found", **kw)
+
+    leaves = with_fallback(attempt, plan.exactness)
+    found = join_pieces([leaf.value for leaf in leaves], dp.stages, dp.n, plan.exact, dp.A, dp.b)
+    _check_limit(len(found), plan.max_regions)
+    return found
+
+
+def _whole_found(plan):
+    found = plan.find()
+    found.stages = None
+    return found
+
+
+def _driver_plan(obj, domain, want, kind, exact, max_regions, progress, parallel, client, options):
+    return make_plan(obj, domain, want=want, kind=kind, exact=exact, max_regions=max_regions,
+                     progress=progress, parallel=parallel, client=client, mode="parallel", **options)
 
 
 def count_parallel(
@@ -557,68 +586,10 @@ def count_parallel(
     >>> count_parallel(tropnet.random_mlp([2, 6, 1], seed=3), kind="activation", parallel=None)
     22
     """
-    from .regions.api import _check_kind, as_network, build_region_set
-
-    _check_kind(kind)
-    net = as_network(obj)
-    kw = dict(max_regions=max_regions, progress=progress, parallel=parallel, client=client,
-              tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_work=split_work,
-              parts=parts, stats=stats)
-    if kind == "linear":
-        return len(build_region_set(_found_parallel(net, domain, exact, **kw), kind))
-    if net.input_dim > _hrep_dim():
-        return len(_found_parallel(net, domain, exact, **kw))
-    # an exact count needs no exact geometry: the certified float pass decides it
-    leaves, join, *_ = _enumerate(net, domain, exact=exact, certify=exact, want="count", **kw)
-    if join:  # pieces of R^n: a cell met by several facets is one pattern
-        rows = [leaf.value for leaf in leaves if len(leaf.value)]
-        total = len(np.unique(row_keys(np.vstack(rows)))) if rows else 0
-    else:  # the tasks' cells are disjoint
-        total = sum(leaf.value for leaf in leaves)
-    if total == 0:
-        raise ValueError("the domain has no interior")
-    _check_limit(total, max_regions)
-    return int(total)
-
-
-def _hrep_dim() -> int:
-    from .regions.refine import HREP_DIM
-
-    return HREP_DIM
-
-
-def _found_parallel(net, domain, exact, *, max_regions, progress, parallel, client, tasks_per_worker,
-                    split_cells, split_work, parts, stats):
-    from .regions import api
-    from .regions.refine import stages_from_network
-
-    if net.input_dim > _hrep_dim():  # the H-representation engine: one task, not split
-        found = map_tasks(_whole_found, [(domain, exact, max_regions)], parallel=parallel, client=client,
-                          shared=(net,))[0]
-        found.stages = stages_from_network(net, exact=exact)
-        return found
-    kw = dict(exact=exact, certify=False, want="found", max_regions=max_regions, progress=progress,
-              parallel=parallel, client=client, tasks_per_worker=tasks_per_worker, split_cells=split_cells,
-              split_work=split_work, parts=parts, stats=stats)
-    # exact regions: the certified pass with tight codes (the fast exact geometry), as serially;
-    # the rational pass when some decision is too close to call anywhere
-    out = _enumerate(net, domain, codes=True, **kw) if exact else None
-    if out is not None and any(leaf.value is None for leaf in out[0]):
-        out = None
-    if out is None:
-        out = _enumerate(net, domain, **kw)
-    leaves, _, stages, A_dom, b_dom = out
-    found = api.join_pieces([leaf.value for leaf in leaves], stages, net.input_dim, exact, A_dom, b_dom)
-    _check_limit(len(found), max_regions)
-    return found
-
-
-def _whole_found(net, domain, exact, max_regions):
-    from .regions.api import find_cells
-
-    found = find_cells(net, domain, exact=exact, max_regions=max_regions)
-    found.stages = None
-    return found
+    options = dict(tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_work=split_work,
+                   parts=parts, stats=stats)
+    return run_plan(_driver_plan(obj, domain, "count", kind, exact, max_regions, progress, parallel, client,
+                                 options))
 
 
 def regions_parallel(
@@ -646,19 +617,12 @@ def regions_parallel(
     >>> len(regions_parallel(tropnet.random_mlp([2, 6, 1], seed=3), parallel=None))
     22
     """
-    from .regions.api import _check_kind, as_network, build_region_set
-
-    _check_kind(kind)
-    net = as_network(obj)
-    found = _found_parallel(
-        net, domain, exact, max_regions=max_regions, progress=progress, parallel=parallel, client=client,
-        tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_work=split_work, parts=parts,
-        stats=stats,
-    )
-    return build_region_set(found, kind)
+    options = dict(tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_work=split_work,
+                   parts=parts, stats=stats)
+    return run_plan(_driver_plan(obj, domain, "regions", kind, exact, max_regions, progress, parallel, client,
+                                 options))
 
 
-# --------------------------------------------------------------------------- sweeps
 def _grid_points(grid: Any) -> list[dict]:
     if isinstance(grid, Mapping):
         keys = list(grid)

@@ -43,7 +43,7 @@ def setups(draw):
     return f, qs, nonneg
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(setups())
 def test_composition_by_evaluation(setup):
     f, qs, nonneg = setup
@@ -55,6 +55,12 @@ def test_composition_by_evaluation(setup):
     Y = points(qs[0].nvars, k=5, seed=len(qs))
     inner = np.stack([q.evaluate(Y) for q in qs], axis=1)
     assert h.evaluate(Y).tolist() == f.evaluate(inner).tolist()
+    # partial evaluation of the first variable at a rational value
+    v = Fraction(len(qs[0].variables) * 7 - 3, 4)
+    g = f.partial(**{f.variables[0]: v})
+    X = points(f.nvars, k=4, seed=3)
+    for x in X:
+        assert g(x[1:]) == f(np.concatenate([[v], x[1:]]))
 
 
 def test_known_compositions():

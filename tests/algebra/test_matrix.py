@@ -63,6 +63,27 @@ def test_known_answers():
     assert str(TropicalMatrix([[0, NEG]])) == "[[0, -inf]]"
 
 
+def test_min_plus_known_answers_and_empty():
+    A = TropicalMatrix([[0, 3], [1, -1]], convention="min")
+    assert A.det() == -1 and A.eigenvalue() == -1          # min(0 - 1, 3 + 1); the loop at node 2
+    v = A.eigenvectors()[:, 0]
+    assert v.tolist() == [4, 0] and (A @ v).tolist() == [3, -1]   # A ⊗min v = -1 ⊙ v
+    assert A.solve([5, 2]).tolist() == [5, 3]             # min(0 + 5, 3 + 3) = 5, min(1 + 5, -1 + 3) = 2
+    assert (A @ A).to_max_plus() == A.to_max_plus() @ A.to_max_plus()
+    with pytest.raises(ValueError, match="negative weight.*minimum cycle mean is -1"):
+        A.kleene_star()
+    S = TropicalMatrix([[1, -2], [3, 5]], convention="min").kleene_star()
+    assert S.entries.tolist() == [[0, -2], [3, 0]]             # min(0, ...) on the diagonal
+    assert A**0 == TropicalMatrix.identity(2, convention="min") and A**3 == A @ A @ A
+    assert (A * 2).entries.tolist() == [[2, 5], [3, 1]]
+    assert str(TropicalMatrix.identity(2, convention="min")) == "[[0, inf], [inf, 0]]"
+    E = TropicalMatrix(np.zeros((0, 0), dtype=object))
+    assert E.det() == 0 and E.eigenvalue() == NEG
+    F = TropicalMatrix(np.random.default_rng(0).normal(size=(30, 30)))
+    lam, V = F.eigenvalue(), F.eigenvectors()
+    assert np.allclose((F @ V[:, 0]).astype(float), lam + V[:, 0].astype(float), atol=1e-12)
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_det_and_eigenvalue_against_brute_force(seed):
     n = 2 + seed % 5
@@ -167,12 +188,18 @@ def test_bad_input_is_named():
         TropicalMatrix([[1]]) @ TropicalMatrix([[1]], convention="min")
     with pytest.raises(ValueError, match="do not match"):
         TropicalMatrix([[1, 2]]) @ TropicalMatrix([[1, 2]])
+    F = TropicalMatrix(np.array([[0.5, -np.inf], [1.0, 2.0]]))
+    assert not F.is_exact and F.det() == 2.5 and F.eigenvalue() == 2.0
+    assert TropicalMatrix(np.array([[0.5, np.inf]]), convention="min").entries.tolist() == [[0.5, np.inf]]
+    assert TropicalMatrix(np.array([[1, 2]])).is_exact
     with pytest.raises(ValueError, match="NaN"):
         TropicalMatrix(np.array([[np.nan]]))
     with pytest.raises(ValueError, match="tropical zero"):
         TropicalMatrix(np.array([[np.inf]]))
     with pytest.raises(TypeError, match="numbers"):
         TropicalMatrix([["a"]])
+    with pytest.raises(ValueError, match="ragged"):
+        TropicalMatrix([[1, 2], [3]])
     with pytest.raises(ValueError, match="two-dimensional"):
         TropicalMatrix([1, 2])
     with pytest.raises(ValueError, match="acyclic"):

@@ -45,7 +45,7 @@ def univariate(draw, exact=True):
     return TropicalPolynomial(np.array(E).reshape(-1, 1), c, "x", conv)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(univariate())
 def test_factored_form_equals_the_function(p):
     f = p.factor()

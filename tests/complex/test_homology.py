@@ -101,3 +101,33 @@ def test_signed_boundaries_square_to_zero(exact: bool) -> None:
     ranks = [0] + [_rank(D[k].tolist(), *D[k].shape, "Q") for k in (1, 2, 3)] + [0]
     f = [K._nfaces(k) for k in range(4)]
     assert [f[k] - ranks[k] - ranks[k + 1] for k in range(4)] == [1, 0, 0, 0]
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_persistence_agrees_with_sublevel_betti_numbers(exact: bool) -> None:
+    """GUDHI's bars alive at t count the flint ranks' Betti numbers of {f <= t}, at every vertex value."""
+    from tropnet.complex.persistence import persistence
+
+    net = tropnet.random_mlp([2, 6, 6, 1], seed=7)
+    rs = tropnet.linear_regions(net, tropnet.Box(-2, 2), kind="activation", exact=exact)
+    K = build_complex(rs)
+    bars = persistence(K)
+    for t in sorted(set(K.vertex_values().tolist())):
+        S = K.sublevel(t)
+        want = betti_numbers(S) if S.dim >= 0 else ()
+        alive = [sum(1 for d, b, e in bars if d == k and b <= t < e) for k in range(3)]
+        assert tuple(alive[: len(want)]) == want and not any(alive[len(want) :])
+
+
+def test_persistence_of_a_convex_function_is_one_bar() -> None:
+    from tropnet.complex.persistence import persistence
+
+    rng = np.random.default_rng(1)
+    net = tropnet.Network.from_arrays(
+        [rng.integers(-4, 5, size=(6, 3)), np.ones((1, 6), dtype=int)], [rng.integers(-4, 5, size=6), [0]]
+    )
+    K = build_complex(tropnet.linear_regions(net, tropnet.Box(-1, 1), kind="activation", exact=True))
+    bars = persistence(K)
+    assert bars == [(0, min(K.vertex_values()), np.inf)]
+    with pytest.raises(ValueError, match="prime"):
+        persistence(K, field=4)

@@ -7,7 +7,7 @@ import pytest
 
 import tropnet
 from tropnet import Box
-from tropnet.geometry.hoffman import effective_radius
+from tropnet.regions.radius import effective_radius
 
 
 def _nets():

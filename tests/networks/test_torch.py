@@ -165,11 +165,14 @@ class Branchy(nn.Module):
         return self.a(x) + self.b(x)
 
 
-def test_not_sequential_refused():
-    with pytest.raises(TypeError, match=r"module \(Branchy\) is not a torch.nn.Sequential"):
-        Network.from_torch(Branchy())
-    with pytest.raises(TypeError, match=r"layer 1|1 \(Branchy\)"):
-        Network.from_torch(nn.Sequential(nn.Linear(2, 2), Branchy()))
+def test_modules_with_their_own_forward_are_traced_not_refused():
+    # issue 16: a module with branches is converted by tracing its forward (was refused)
+    torch.manual_seed(0)
+    for m in (Branchy(), nn.Sequential(nn.Linear(2, 2), Branchy())):
+        m = m.double()
+        net = Network.from_torch(m)
+        x = torch.randn(6, 2, dtype=torch.float64)
+        assert np.allclose(net(x.numpy()), m(x).detach().numpy(), rtol=1e-12, atol=1e-12)
     with pytest.raises(TypeError, match="ModuleList"):
         Network.from_torch(nn.ModuleList([nn.Linear(2, 2)]))
     with pytest.raises(TypeError, match="torch.nn.Module"):

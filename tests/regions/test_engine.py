@@ -8,7 +8,8 @@ import pytest
 
 import tropnet
 from tropnet import Box, Network, Polyhedron, count_linear_regions, random_mlp
-from tropnet.regions.api import RegionLimitError, find_cells
+from tropnet.regions.cells import RegionLimitError
+from tropnet.regions.plan import find_cells
 from tropnet.regions.refine import enumerate_cells
 
 HAS_PLANAR = importlib.util.find_spec("tropnet.regions.planar") is not None
@@ -149,7 +150,8 @@ def test_certified_pass_falls_back_on_ties():
 
 
 def test_hrep_engine_agrees_with_the_vertex_engine():
-    from tropnet.regions.refine import refine, refine_hrep, stages_from_network
+    from tropnet.regions.hrep import refine_hrep
+    from tropnet.regions.refine import refine, stages_from_network
 
     # [4,6,6,1] seed 2 on [-5,5]^4 has 258 cells (regions_prototypes.md, equal to affinitree)
     st = stages_from_network(random_mlp([4, 6, 6, 1], seed=2))

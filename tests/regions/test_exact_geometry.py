@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 import tropnet
 from tropnet import Box, LeakyReLU, Linear, Maxout, Network, Polyhedron, Threshold, random_mlp
-from tropnet.regions import api
-from tropnet.regions.api import build_region_set, find_cells
+from tropnet.regions import geometry
+from tropnet.regions.exactness import _Inconsistent
+from tropnet.regions.geometry import build_region_set
+from tropnet.regions.plan import find_cells
 
 
 def _mixed_net(seed: int) -> Network:
@@ -173,8 +175,8 @@ def test_an_inconsistent_certificate_reruns_the_rational_pass(monkeypatch):
     ref = tropnet.linear_regions(net, Box(-3, 3), exact=True)
 
     def broken(found):
-        raise api._Inconsistent
+        raise _Inconsistent
 
-    monkeypatch.setattr(api, "_code_facets", broken)
+    monkeypatch.setattr(geometry, "_code_facets", broken)
     rs = tropnet.linear_regions(net, Box(-3, 3), exact=True)
     assert rs._vert_facets is None and len(rs) == len(ref)

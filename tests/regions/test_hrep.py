@@ -7,7 +7,7 @@ from scipy.optimize import linprog
 
 import tropnet
 from tropnet import Box, random_mlp
-from tropnet.regions import refine
+from tropnet.regions import hrep
 
 
 def _normalised_facets(r):
@@ -28,7 +28,7 @@ def _adjacent_patterns(rs):
 def test_hrep_regions_equal_the_vertex_engine(monkeypatch, widths, dom):
     net = random_mlp(widths, seed=3)
     ref = tropnet.linear_regions(net, dom)
-    monkeypatch.setattr(refine, "HREP_DIM", 1)  # force the H-representation engine
+    monkeypatch.setattr(hrep, "HREP_DIM", 1)  # force the H-representation engine
     got = tropnet.linear_regions(net, dom)
     assert len(got._vert_ids) == 0  # it really ran
     assert (len(got), got.num_cells) == (len(ref), ref.num_cells)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import tropnet
 from tropnet import Box, LeakyReLU, Linear, Network, Threshold, random_mlp
-from tropnet.regions.api import find_cells
+from tropnet.regions.plan import find_cells
 from tropnet.regions.planar_count import count_last_layer_2d
 
 

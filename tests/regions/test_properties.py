@@ -27,8 +27,8 @@ def sampled_patterns(net, lo, hi, n=20000, seed=0, exact=False):
     """Patterns at random points (dyadic, so exact arithmetic can evaluate them)."""
     from fractions import Fraction
 
-    from tropnet.regions.merge import patterns_at
-    from tropnet.regions.refine import stages_from_network
+    from tropnet.regions.affine import patterns_at
+    from tropnet.regions.program import stages_from_network
 
     X = np.random.default_rng(seed).uniform(lo, hi, size=(n, net.input_dim))
     if exact:

@@ -27,8 +27,8 @@ def test_regionset_is_a_sequence_of_regions():
 def test_interior_points_satisfy_halfspaces_and_patterns():
     net = small_net(1)
     rs = linear_regions(net, Box(-3, 3), kind="activation")
-    from tropnet.regions.merge import patterns_at
-    from tropnet.regions.refine import stages_from_network
+    from tropnet.regions.affine import patterns_at
+    from tropnet.regions.program import stages_from_network
 
     st = stages_from_network(net)
     pts = np.array([r.interior_point for r in rs])

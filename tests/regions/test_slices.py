@@ -191,3 +191,45 @@ def test_region_at_known_answers_and_batch():
     ex = tropnet.region_at(net, X[0], exact=True)
     assert ex.pattern == r.pattern and ex.contains(X[0])
     assert all(isinstance(v, Fraction) for v in ex.jacobian.ravel())
+
+
+def test_local_complexity_equals_the_count_on_each_slice():
+    from tropnet.regions.local import local_slices
+
+    net = tropnet.random_mlp([6, 12, 12, 2], seed=4)
+    X = np.random.default_rng(1).normal(size=(6, 6))
+    for k, shape, r in ((2, "cross", 0.7), (3, "box", 0.3), (1, "cross", 1.0)):
+        lc = tropnet.local_complexity(net, X, r, k=k, shape=shape, seed=2)
+        for s, c in zip(local_slices(X, r, k=k, shape=shape, seed=2), lc):
+            sub = compose_affine(net, s.origin, s.basis)
+            assert c == tropnet.count_linear_regions(sub, s.domain, kind="activation")
+    exact = tropnet.local_complexity(net, X[:3], 0.7, exact=True)
+    assert exact.tolist() == tropnet.local_complexity(net, X[:3], 0.7).tolist()
+    lin = tropnet.local_complexity(net, X[:3], 0.7, kind="linear")
+    for s, c in zip(local_slices(X[:3], 0.7), lin):
+        assert c == count_slice_regions(net, s, kind="linear")
+    with pytest.raises(ValueError, match="radius"):
+        tropnet.local_complexity(net, X, -1.0)
+    with pytest.raises(ValueError, match="larger than the input dimension"):
+        tropnet.local_complexity(net, X, 1.0, k=7)
+
+
+def test_stable_units_are_stable_and_pruning_keeps_the_count():
+    from tropnet.regions.local import count_pruned, stable_units
+    from tropnet.regions.refine import stages_from_network
+
+    net = tropnet.random_mlp([5, 16, 16, 1], seed=8)
+    x = np.random.default_rng(2).normal(size=5)
+    st = stages_from_network(net)
+    dom = Box(x - 0.2, x + 0.2)
+    s = stable_units(st, dom, 5)
+    # sampled pre-activations agree with the stable signs
+    Y = x + np.random.default_rng(3).uniform(-0.2, 0.2, size=(2000, 5))
+    pre = [v for i, v in enumerate(net.forward_all(Y)[1:]) if isinstance(net.layers[i], tropnet.Linear)][:2]
+    for z, on, off in zip(pre, s.on, s.off):
+        assert np.all(z[:, on] > 0) and np.all(z[:, off] < 0)
+    assert 0 < s.num_stable < s.num_units
+    n, stable = count_pruned(st, dom, 5)
+    assert stable == s.num_stable
+    assert n == tropnet.count_linear_regions(net, dom, kind="activation")
+    assert count_pruned(stages_from_network(net, exact=True), dom, 5, exact=True)[0] == n

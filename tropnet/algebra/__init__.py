@@ -1,9 +1,11 @@
-"""The tropical semiring: polynomials and rational functions (thin classes over kernels/)."""
+"""The tropical semiring: polynomials, rational functions and matrices (thin classes over kernels/)."""
 
+from .compose import compose, partial
 from .matrix import TropicalMatrix
 from .polynomial import TropicalPolynomial, variables
 from .rational import TropicalRational, TropicalRationalMap
 from .sympy_bridge import from_sympy, to_sympy
+from .univariate import TropicalFactorization, factor, roots
 
 __all__ = [
     "TropicalMatrix",
@@ -13,4 +15,9 @@ __all__ = [
     "variables",
     "from_sympy",
     "to_sympy",
+    "compose",
+    "partial",
+    "roots",
+    "factor",
+    "TropicalFactorization",
 ]

@@ -26,34 +26,19 @@ from typing import Any
 
 import numpy as np
 
-from .._numbers import is_exact_scalar, to_exact, to_float
+from .._numbers import _as_object_array, is_exact_scalar, to_exact, to_float
 from ..kernels import maxplus as MP
 from .display import check_convention, format_number, mixed_conventions
+from .polynomial import _is_neg_inf, _is_pos_inf
 
 __all__ = ["TropicalMatrix"]
 
 _FLOAT_TOL = 64 * np.finfo(np.float64).eps
 
 
-def _is_inf(v: Any, sign: int) -> bool:
-    if isinstance(v, (float, np.floating)):
-        return math.isinf(v) and (v > 0) == (sign > 0)
-    if type(v).__module__.startswith("sympy"):
-        return bool(getattr(v, "is_infinite", False)) and (
-            bool(v.is_extended_positive) == (sign > 0)
-        )
-    return False
-
-
 def _as_entries(A: Any, conv: str, name: str = "matrix") -> np.ndarray:
     """Max-plus internal array (object Fractions with -inf floats, or float64) of a user array."""
-    if isinstance(A, np.ndarray) and A.dtype.kind in "fiu":
-        arr = A
-    else:
-        try:
-            arr = np.array(A, dtype=object)
-        except ValueError as err:
-            raise ValueError(f"{name} is ragged (rows of different lengths): {err}") from err
+    arr = A if isinstance(A, np.ndarray) and A.dtype.kind in "fiu" else _as_object_array(A, name)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be two-dimensional; got shape {arr.shape}")
     sign = 1 if conv == "max" else -1
@@ -63,7 +48,7 @@ def _as_entries(A: Any, conv: str, name: str = "matrix") -> np.ndarray:
         out.ravel()[:] = [Fraction(int(v) * sign) for v in arr.ravel().tolist()]
         return out
     if arr.dtype.kind == "f":
-        bad = np.isnan(arr) | (np.isinf(arr) & ((arr > 0) == (zero_sign > 0)) == False)  # noqa: E712
+        bad = np.isnan(arr) | (np.isinf(arr) & ((arr > 0) != (zero_sign > 0)))
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             raise ValueError(f"{name} entry {idx} is {arr[idx]}: NaN, or the infinity that is not the "
@@ -75,7 +60,8 @@ def _as_entries(A: Any, conv: str, name: str = "matrix") -> np.ndarray:
             isinstance(v, (numbers.Number, np.number)) or type(v).__module__.startswith("sympy")
         ):
             raise TypeError(f"{name} entries must be numbers, got {v!r}")
-    live = [not _is_inf(v, zero_sign) for v in flat]
+    is_zero = _is_neg_inf if conv == "max" else _is_pos_inf
+    live = [not is_zero(v) for v in flat]
     exact = all(is_exact_scalar(v) for v, ok in zip(flat, live) if ok)
     out = np.empty(arr.shape, dtype=object if exact else np.float64)
     vals = []
@@ -366,7 +352,12 @@ class TropicalMatrix:
             P, _ = MP.plus_closure(Z - num / length)
             return P, None, num / length
         # exact: work in units of 1/(d * length) so that A - λ has integer entries
-        (Zs,), _ = MP.scale(MP.unscale(Z, 1) * length - num, growth=n)
+        fin = MP.finite_mask(Z)
+        bound = (int(np.abs(Z[fin]).max()) if fin.any() else 0) * length + abs(num)
+        if Z.dtype != object and MP.safe_float(bound, n):
+            Zs = Z * length - num  # -inf stays -inf
+        else:
+            (Zs,), _ = MP.scale(MP.unscale(Z, 1) * length - num, growth=n)
         P, ok = MP.plus_closure(Zs)
         assert ok, "A - λ has a positive cycle"  # λ is the maximum cycle mean
         return P, d * length, Fraction(num, length * d)

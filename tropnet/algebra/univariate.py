@@ -51,7 +51,8 @@ def _univariate(p: TropicalPolynomial, what: str) -> TropicalPolynomial:
 def _hull(p: TropicalPolynomial) -> tuple[list[Any], list[Any]]:
     """Exponents (ascending) and coefficients of the simplified max-plus form."""
     s = p.to_max_plus().simplify()
-    return list(s.exponents[:, 0]), list(s.coefficients)
+    order = sorted(range(len(s)), key=lambda i: s.exponents[i, 0])
+    return [s.exponents[i, 0] for i in order], [s.coefficients[i] for i in order]
 
 
 def roots(p: TropicalPolynomial) -> list[tuple[Any, Any]]:

@@ -12,13 +12,14 @@ anything: vertices are solved in rationals, incidences are exact zero tests.
 
 *Unbounded cells* (a domain that is all of R^n or an unbounded polyhedron) are clipped by
 the box ``[-R, R]^n``, ``R`` an integer larger than twice every vertex coordinate and every
-interior point, so every vertex of the complex lies strictly inside.  Each face ``F`` of the
-complex on the unbounded domain meets the box in a face ``F n B`` of the clipped complex
-that has a vertex strictly inside; the other faces of the clipped complex lie on the box's
-boundary (*faces at infinity*: kept for topology, hidden from counts).  A face is
-*unbounded* when ``F n B`` has a vertex on the box's boundary.  This needs every cell to be
-pointed (to have a vertex); cells with a lineality space are refused with a clear error.
-Clipped vertices come from cddlib's double description (``cdd.gmp`` in exact mode).
+interior point, so every vertex of the complex (for cells containing lines: a point of every
+minimal face) lies strictly inside.  Each face ``F`` of the complex on the unbounded domain
+meets the box's interior, in a face ``F n B`` of the clipped complex that does not lie in the
+box's boundary; the other faces of the clipped complex lie in one facet of the box (*faces at
+infinity*: kept for topology, hidden from counts; a convex set in the boundary of a box lies
+in one of its facets).  A face is *unbounded* when ``F n B`` has a vertex on the box's
+boundary.  Clipped vertices come from cddlib's exact double description (``cdd.gmp``; the
+rows of a float region set enter as the dyadic rationals they store).
 
 >>> import tropnet
 >>> net = tropnet.Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]])  # |x| on R
@@ -55,10 +56,13 @@ def _well_posed(A: np.ndarray, b: np.ndarray, V: np.ndarray) -> np.ndarray:
     below ``1e8``).  Nearly parallel rows (exactly parallel ones rounded apart) meet far away; such
     a vertex is an artefact of rounding, so it does not size the clipping box (it lies outside)."""
     Af, bf = np.asarray(A, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    sa = np.linalg.svd(Af, compute_uv=False)
+    rank = int((sa > 1e-9 * sa.max()).sum()) if sa.size else 0  # n minus the lineality dimension
     ok = np.ones(len(V), dtype=bool)
     for j, v in enumerate(np.asarray(V, dtype=np.float64)):
         r = np.abs(Af @ v - bf) <= _TOL * (np.abs(Af).sum(axis=1) * max(1.0, np.abs(v).max()) + np.abs(bf))
-        ok[j] = r.sum() >= A.shape[1] and np.linalg.cond(Af[r]) < 1e8
+        s = np.linalg.svd(Af[r], compute_uv=False) if r.any() else np.zeros(0)
+        ok[j] = rank == 0 or (len(s) >= rank and s[rank - 1] >= 1e-8 * s[0])
     return ok
 
 
@@ -88,13 +92,9 @@ def _cdd_clip(A: np.ndarray, b: np.ndarray, R: int | None, exact: bool) -> tuple
     H = lib.matrix_from_array(rows, rep_type=cdd.RepType.INEQUALITY)
     P = lib.polyhedron_from_matrix(H)
     G = lib.copy_generators(P)
-    if len(G.lin_set):
-        raise ValueError(
-            "a cell contains a whole line (its halfspaces have rank < the input dimension); the face "
-            "complex on an unbounded domain needs pointed cells: use a Box domain"
-        )
     gens = G.array
-    keep = [k for k, g in enumerate(gens) if g[0] != 0]
+    lines = set(G.lin_set)
+    keep = [k for k, g in enumerate(gens) if g[0] != 0 and k not in lines]
     V = np.array([[x / gens[k][0] for x in gens[k][1:]] for k in keep], dtype=object).reshape(-1, n)
     if not exact:
         V = V.astype(np.float64)
@@ -164,11 +164,6 @@ def build_complex(rs: Any):
         for c in np.flatnonzero(~bounded):
             lo, hi = off[c], off[c + 1]
             V, _ = _cdd_clip(A_all[lo:hi], b_all[lo:hi], None, exact)
-            if len(V) == 0:
-                raise ValueError(
-                    f"cell {c} has no vertex (it contains a whole line); the face complex on an unbounded "
-                    "domain needs pointed cells: use a Box domain"
-                )
             if not exact:
                 V = V[_well_posed(A_all[lo:hi], b_all[lo:hi], V)]
             if len(V):
@@ -198,12 +193,17 @@ def build_complex(rs: Any):
         coords = np.array(list(index), dtype=object).reshape(-1, n)
     else:
         coords, lab = _merge_float(np.asarray(allV, dtype=np.float64))
+    # per vertex, the bitmask of the box facets x_i = R (bit 2i) and x_i = -R (bit 2i + 1) it is on
     if R is None:
-        vinf = np.zeros(len(coords), dtype=bool)
-    elif exact:
-        vinf = np.array([any(abs(x) == R for x in p) for p in coords.tolist()], dtype=bool)
+        vinf = np.zeros(len(coords), dtype=np.int64)
     else:
-        vinf = (np.abs(coords) >= R * (1 - _TOL)).any(axis=1)
+        if exact:
+            hi = np.array([[x == R for x in p] for p in coords.tolist()], dtype=bool).reshape(-1, n)
+            lo = np.array([[x == -R for x in p] for p in coords.tolist()], dtype=bool).reshape(-1, n)
+        else:
+            hi, lo = coords >= R * (1 - _TOL), coords <= -R * (1 - _TOL)
+        w = 1 << (2 * np.arange(n, dtype=np.int64))
+        vinf = hi.astype(np.int64) @ w + lo.astype(np.int64) @ (2 * w)
     # ---- 3. the lattice of every cell, faces keyed by their global vertex sets
     keys: list[dict] = [{} for _ in range(n + 1)]
     facet_pairs: list[set] = [set() for _ in range(n + 1)]

@@ -118,7 +118,11 @@ class PolyhedralComplex:
     ) -> PolyhedralComplex:
         n = dim
         klist = [list(d) for d in keys]  # keys in id order (dicts keep insertion order)
-        genuine = [np.array([not vinf[list(key)].all() for key in kl], dtype=bool) for kl in klist]
+        vinf = np.asarray(vinf, dtype=np.int64)
+        # at infinity: every vertex on one common facet of the clipping box
+        genuine = [
+            np.array([np.bitwise_and.reduce(vinf[list(key)]) == 0 for key in kl], dtype=bool) for kl in klist
+        ]
         perm = [np.argsort(~g, kind="stable") for g in genuine]  # genuine faces first
         inv = [np.empty_like(p) for p in perm]
         for p, q in zip(perm, inv):

@@ -1,4 +1,5 @@
-"""Hoffman constants of linear systems and the effective radius of tropical objects.
+"""Hoffman constants of linear systems (the effective radius of tropical objects built on them,
+which enumerates regions, is :mod:`tropnet.regions.radius`).
 
 *Convention* (Peña, Vera and Zuluaga 2018, as in TropicalNN.jl): the infinity norm on x and on
 the residual.  For ``A`` of shape (m, n),
@@ -39,7 +40,7 @@ import numpy as np
 from .._numbers import as_exact_array, as_float_array, is_exact_array
 from ..kernels.lp import new_highs
 
-__all__ = ["hoffman_constant", "effective_radius"]
+__all__ = ["hoffman_constant"]
 
 _METHODS = ("pvz", "brute_force", "bounds")
 #: relative tolerance of the float decision t(J) > 0 (t is compared with tol * max row 1-norm)
@@ -522,117 +523,5 @@ def _tropical_hoffman(obj: Any, *, method: str, exact: bool, n_samples: int, see
     return max(values, default=Fraction(0) if exact else 0.0)
 
 
-# ----------------------------------------------------------------------------- effective radius
-def _center(center: Any, n: int, exact: bool) -> np.ndarray:
-    if center is None:
-        return np.array([Fraction(0)] * n, dtype=object) if exact else np.zeros(n)
-    c = as_exact_array(center, name="center") if exact else as_float_array(center, name="center")
-    if c.shape != (n,):
-        raise ValueError(f"center must have shape ({n},), got {c.shape}")
-    return c
 
 
-def _input_dim(obj: Any) -> int:
-    if _is_tropical(obj):
-        return int(obj.nvars)
-    if type(obj).__name__ == "Network":
-        return int(obj.input_dim)
-    raise TypeError(
-        "effective_radius needs a Network, TropicalPolynomial, TropicalRational or TropicalRationalMap, "
-        f"got {type(obj).__name__}"
-    )
-
-
-def _residual(A: np.ndarray, b: np.ndarray, x: np.ndarray, exact: bool) -> Any:
-    if A.shape[0] == 0:
-        return Fraction(0) if exact else 0.0
-    r = (A.dot(x) if exact else A @ x) - b
-    return max(max(r), 0) if exact else float(max(np.max(r), 0.0))
-
-
-def effective_radius(
-    obj: Any,
-    *,
-    center: Any = None,
-    method: str = "hoffman",
-    kind: str = "linear",
-    exact: bool = False,
-) -> float | Fraction:
-    """A radius R such that every region of ``obj`` meets the closed box of radius R
-    (infinity norm) around ``center`` (default the origin).
-
-    ``method="hoffman"`` (Lezeau et al. 2024): for every full-dimensional cell
-    ``{x : A x <= b}`` of the tropical form (tilde matrices, see :func:`hoffman_constant`),
-    ``dist_inf(center, cell) <= H(A) ||(A center - b)_+||_inf``; R is the largest such bound.
-    At the origin the residual of a polynomial cell i is the coefficient gap
-    ``max_j c_j - c_i``, so this is the paper's "H times the largest coefficient gap", taken cell
-    by cell (never larger than the global H times the global gap).  For a network and
-    ``kind="activation"`` the cells are the network's activation cells (enumerated on R^n, since
-    the tropical cells are coarser).  ``method="exact"`` enumerates the regions on R^n and
-    returns the smallest such R: the largest, over regions, infinity-norm distance from the
-    centre (one LP per cell, solved as block-diagonal batches).  Always ``"hoffman" >= "exact"``;
-    ``benchmarks/bench_hoffman.py`` measures by how much: on small random ReLU networks the
-    median overshoot was 1.5-9x with the activation cells and 5-130x with the tropical form
-    (worst case 1.7e4x for [2, 3, 3, 1]), and 1.7-6x on random tropical rationals; the exact
-    radius was also faster to compute on every case measured.
-
-    Every region of the activation kind is convex, so for every R' > R,
-    ``count_linear_regions(obj, Box(c - R', c + R'), kind="activation")`` equals the count on
-    all of R^n.  ``exact=True`` returns a ``Fraction`` decided in rational arithmetic.
-
-    >>> import tropnet
-    >>> p = tropnet.TropicalPolynomial([[0], [1], [2]], [0, -1, 0])   # max(0, x - 1, 2x)
-    >>> effective_radius(p, method="exact", exact=True), effective_radius(p, exact=True)
-    (Fraction(0, 1), Fraction(0, 1))
-    >>> effective_radius(p, center=[3], exact=True)
-    Fraction(6, 1)
-    """
-    if method not in ("hoffman", "exact"):
-        raise ValueError(f"effective_radius: method must be 'hoffman' or 'exact', got {method!r}")
-    if kind not in ("linear", "activation"):
-        raise ValueError(f"effective_radius: kind must be 'linear' or 'activation', got {kind!r}")
-    n = _input_dim(obj)
-    x0 = _center(center, n, exact)
-    zero = Fraction(0) if exact else 0.0
-    if method == "hoffman":
-        if _is_tropical(obj) or kind == "linear":
-            systems = _cell_systems(_as_tropical(obj), exact)
-        else:
-            systems = [
-                (np.asarray(r.A), np.asarray(r.b)) for r in _regions(obj, kind="activation", exact=exact)
-            ]
-        best = zero
-        for A, b in systems:
-            if A.shape[0] == 0:
-                continue
-            A = as_exact_array(A) if exact else as_float_array(A)
-            b = as_exact_array(b) if exact else as_float_array(b)
-            res = _residual(A, b, x0, exact)
-            if res > 0:
-                best = max(best, _matrix_hoffman(A, "pvz", exact, 0, 0) * res)
-        return best
-    rs = _regions(obj, kind=kind, exact=exact)
-    systems, owner = [], []
-    for i, reg in enumerate(rs):
-        for c in reg.cells:
-            A = as_exact_array(c.A) if exact else as_float_array(c.A)
-            b = as_exact_array(c.b) if exact else as_float_array(c.b)
-            if A.shape[0] == 0:
-                A, b = (
-                    np.zeros((1, n), dtype=object if exact else np.float64),
-                    np.array([Fraction(1) if exact else 1.0], dtype=object if exact else np.float64),
-                )
-            systems.append((A, b))
-            owner.append(i)
-    dist = _distances(systems, x0, exact)
-    per_region: dict[int, Any] = {}
-    for i, d in zip(owner, dist):
-        d = max(d, zero)
-        per_region[i] = min(per_region.get(i, d), d)
-    return max(per_region.values(), default=zero)
-
-
-def _regions(obj: Any, *, kind: str, exact: bool) -> Any:
-    from ..regions.api import linear_regions
-
-    return linear_regions(obj, None, kind=kind, exact=exact)

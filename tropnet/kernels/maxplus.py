@@ -29,6 +29,7 @@ from .scaled import to_scaled
 
 __all__ = [
     "finite_mask",
+    "safe_float",
     "scale",
     "unscale",
     "matmul",
@@ -55,15 +56,19 @@ def finite_mask(A: np.ndarray) -> np.ndarray:
     return np.array(flat, dtype=bool).reshape(A.shape)
 
 
-def _safe_float(bound: int, n: int) -> bool:
-    """Integers up to ``bound`` summed along walks of up to 4(n+1) steps stay exact in float64."""
+def safe_float(bound: int, n: int) -> bool:
+    """Integers up to ``bound`` summed along walks of up to 4(n+1) steps stay exact in float64.
+
+    >>> safe_float(2**40, 100), safe_float(2**52, 1)
+    (True, False)
+    """
     return bound * 4 * (n + 1) < _FLOAT_EXACT
 
 
 def scale(*mats: np.ndarray, growth: int | None = None) -> tuple[list[np.ndarray], int]:
     """Exact arrays (Fractions/ints with ``±inf`` floats) as integers over one denominator ``d``.
 
-    Returns the scaled arrays (float64 when ``_safe_float`` holds for ``growth`` = the largest
+    Returns the scaled arrays (float64 when :func:`safe_float` holds for ``growth`` = the largest
     dimension, else object arrays of Python ints; infinities kept) and ``d``.
 
     >>> Z, d = scale(np.array([Fraction(1, 2), float("-inf")], dtype=object))
@@ -75,7 +80,7 @@ def scale(*mats: np.ndarray, growth: int | None = None) -> tuple[list[np.ndarray
     z, d = to_scaled(flat) if flat.size else (np.zeros(0, dtype=np.int64), 1)
     bound = int(np.abs(z).max()) if z.size else 0
     n = growth if growth is not None else max((max(M.shape) if M.size else 0) for M in mats)
-    as_float = _safe_float(bound, n)
+    as_float = safe_float(bound, n)
     out, pos = [], 0
     for M, m in zip(mats, masks):
         k = int(m.sum())
@@ -194,6 +199,8 @@ def _positive_cycle(W: np.ndarray) -> list[int] | None:
     update in round n proves a positive cycle, found on the predecessor chain.
     """
     n = len(W)
+    if n == 0:
+        return None
     d = np.zeros(n, dtype=W.dtype)
     pred = np.full(n, -1)
     cols = np.arange(n)

@@ -12,6 +12,9 @@ Every layer is an immutable object with three duties:
   - :class:`Linear` ``z -> W z + b``;
   - :class:`Threshold` ``z -> max(z, t)`` per unit (:class:`ReLU` is ``t = 0``);
   - :class:`LeakyReLU` ``z -> max(z, alpha z)`` per unit, ``0 <= alpha < 1``;
+
+  (both take one parameter or one per unit, and may act on a subset ``units`` of the units,
+  passing the others through unchanged: that is how graph networks carry skip connections)
   - :class:`GroupMax` ``z -> (max_j z[groups[i, j]])_i``, the common form of
     :class:`Maxout`, :class:`MaxPool1d` and the 2D max-pool.
 
@@ -280,34 +283,128 @@ def _param(x: Any, name: str) -> Fraction | float:
     return to_exact(x, name=name) if is_exact_scalar(x) else to_float(x, name=name)
 
 
-class Threshold(Layer):
+def _unit_params(x: Any, name: str) -> tuple[Any, bool]:
+    """A scalar parameter, or a 1-D array of per-unit parameters (exact when every entry is)."""
+    if isinstance(x, (list, tuple, np.ndarray)):
+        arr = np.array(x, dtype=object) if not isinstance(x, np.ndarray) else x
+        if arr.ndim != 1 or arr.size == 0:
+            raise ValueError(f"{name} must be a number or a non-empty 1-D array, got shape {arr.shape}")
+        exact = is_exact_array(arr)
+        arr = as_exact_array(arr, name=name) if exact else as_float_array(arr, name=name)
+        arr.flags.writeable = False
+        return arr, exact
+    v = _param(x, name)
+    return v, isinstance(v, Fraction)
+
+
+def _units(units: Any, count: int | None, name: str) -> np.ndarray | None:
+    """``None`` (every unit) or a sorted array of distinct unit indices (the rest pass through)."""
+    if units is None:
+        return None
+    u = np.asarray(units)
+    if u.ndim != 1 or (u.size and u.dtype.kind not in "iu"):
+        raise ValueError(f"{name} units must be a 1-D array of unit indices, got {units!r}")
+    u = u.astype(np.int64)
+    if u.size and (u.min() < 0 or np.any(np.diff(u) <= 0)):
+        raise ValueError(f"{name} units must be distinct non-negative indices in increasing order")
+    if count is not None and count != u.size:
+        raise ValueError(f"{name} has {count} per-unit parameters but acts on {u.size} units")
+    u.flags.writeable = False
+    return u
+
+
+class _UnitActivation(Layer):
+    """An activation acting on some units (``units``, default all) with one parameter per unit
+    or one shared parameter; the other units pass through unchanged (no region boundary)."""
+
+    __slots__ = ()
+
+    def out_features(self, in_features: int) -> int:
+        if self.units is not None and self.units.size and self.units[-1] >= in_features:
+            raise ValueError(
+                f"{type(self).__name__} acts on unit {int(self.units[-1])} but receives {in_features} inputs"
+            )
+        p = self._p()
+        if self.units is None and isinstance(p, np.ndarray) and p.size != in_features:
+            raise ValueError(
+                f"{type(self).__name__} has {p.size} per-unit parameters but receives {in_features} inputs"
+            )
+        return in_features
+
+    @property
+    def per_unit(self) -> bool:
+        """True when the parameter is an array (one value per unit acted on)."""
+        return isinstance(self._p(), np.ndarray)
+
+    @property
+    def partial(self) -> bool:
+        """True when some units pass through unchanged (``units`` is set)."""
+        return self.units is not None
+
+    def _apply(self, z: np.ndarray, fn_exact, fn_float) -> np.ndarray:
+        self.out_features(z.shape[1])
+        p = self._p()
+        exact = _is_exact_batch(z) and self.exact
+        if not exact:
+            z = z.astype(np.float64) if z.dtype == object else z
+            p = p.astype(np.float64) if isinstance(p, np.ndarray) else float(p)
+        if self.units is None:
+            return fn_exact(z, p) if exact else fn_float(z, p)
+        out = z.copy()
+        sub = z[:, self.units]
+        out[:, self.units] = fn_exact(sub, p) if exact else fn_float(sub, p)
+        return out
+
+    def _rep(self, name: str, value: Any) -> str:
+        v = f"{name}=[{value.size} values]" if isinstance(value, np.ndarray) else str(value)
+        return v if self.units is None else f"{v}, units=[{self.units.size} of them]"
+
+
+class Threshold(_UnitActivation):
     """``z -> max(z, t)`` per unit; ``Threshold(0)`` is the ReLU.
+
+    ``t`` is one number or one number per unit (the layers ``max(W x + b, t)`` of
+    TropicalNN.jl); ``units`` (optional, increasing indices) restricts the map to those units,
+    the others pass through unchanged (graph networks use it to carry skip connections).
 
     >>> Threshold(1).forward(np.array([[0.5, 2.0]]))
     array([[1., 2.]])
+    >>> Threshold([0, 3]).forward(np.array([[-1.0, 2.0]]))
+    array([[0., 3.]])
+    >>> Threshold(0, units=[1]).forward(np.array([[-1.0, -2.0]]))
+    array([[-1.,  0.]])
     """
 
-    __slots__ = ("t", "exact")
+    __slots__ = ("t", "exact", "units")
 
-    def __init__(self, t: Any = 0) -> None:
-        tv = _param(t, "Threshold t")
-        self._set(t=tv, exact=isinstance(tv, Fraction))
+    def __init__(self, t: Any = 0, units: Any = None) -> None:
+        tv, exact = _unit_params(t, "Threshold t")
+        u = _units(units, tv.size if isinstance(tv, np.ndarray) else None, "Threshold")
+        self._set(t=tv, exact=exact, units=u)
+
+    def _p(self) -> Any:
+        return self.t
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        if _is_exact_batch(z) and self.exact:
-            t = self.t
-            return np.frompyfunc(lambda v: v if v > t else t, 1, 1)(z).astype(object)
-        zf = z.astype(np.float64) if z.dtype == object else z
-        return np.maximum(zf, float(self.t))
+        def exact_fn(v, t):
+            return np.frompyfunc(lambda a, b: a if a > b else b, 2, 1)(v, t).astype(object)
+
+        return self._apply(z, exact_fn, np.maximum)
 
     def to_exact(self) -> Threshold:
-        return self if self.exact else Threshold(to_exact(self.t))
+        if self.exact:
+            return self
+        t = as_exact_array(self.t) if isinstance(self.t, np.ndarray) else to_exact(self.t)
+        return Threshold(t, self.units)
 
     def to_float(self) -> Threshold:
-        return Threshold(float(self.t)) if self.exact and type(self) is Threshold else self
+        if not self.exact or (type(self) is not Threshold):
+            return self
+        t = self.t.astype(np.float64) if isinstance(self.t, np.ndarray) else float(self.t)
+        return Threshold(t, self.units)
 
     def __repr__(self) -> str:
-        return f"Threshold({self.t})"
+        return f"Threshold({self._rep('t', self.t)})"
 
 
 class ReLU(Threshold):
@@ -326,36 +423,54 @@ class ReLU(Threshold):
         return "ReLU()"
 
 
-class LeakyReLU(Layer):
+class LeakyReLU(_UnitActivation):
     """``z -> max(z, alpha z)`` per unit, with ``0 <= alpha < 1``.
+
+    ``alpha`` is one slope or one slope per unit (a PReLU with fixed slopes); ``units``
+    (optional) restricts the map to those units, the others pass through unchanged.
 
     >>> LeakyReLU(0.5).forward(np.array([[-2.0, 2.0]]))
     array([[-1.,  2.]])
+    >>> LeakyReLU([0.5, 0.25]).forward(np.array([[-2.0, -2.0]]))
+    array([[-1. , -0.5]])
     """
 
-    __slots__ = ("alpha", "exact")
+    __slots__ = ("alpha", "exact", "units")
 
-    def __init__(self, alpha: Any = 0.01) -> None:
-        a = _param(alpha, "LeakyReLU alpha")
-        if not (0 <= a < 1):
+    def __init__(self, alpha: Any = 0.01, units: Any = None) -> None:
+        a, exact = _unit_params(alpha, "LeakyReLU alpha")
+        vals = a if isinstance(a, np.ndarray) else [a]
+        if not all(0 <= v < 1 for v in vals):
             raise ValueError(f"LeakyReLU alpha must satisfy 0 <= alpha < 1, got {alpha}")
-        self._set(alpha=a, exact=isinstance(a, Fraction))
+        u = _units(units, a.size if isinstance(a, np.ndarray) else None, "LeakyReLU")
+        self._set(alpha=a, exact=exact, units=u)
+
+    def _p(self) -> Any:
+        return self.alpha
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        if _is_exact_batch(z) and self.exact:
-            a = self.alpha
-            return np.frompyfunc(lambda v: v if v > 0 else a * v, 1, 1)(z).astype(object)
-        zf = z.astype(np.float64) if z.dtype == object else z
-        return np.maximum(zf, float(self.alpha) * zf)
+        def exact_fn(v, a):
+            return np.frompyfunc(lambda x, s: x if x > 0 else s * x, 2, 1)(v, a).astype(object)
+
+        def float_fn(v, a):
+            return np.maximum(v, a * v)
+
+        return self._apply(z, exact_fn, float_fn)
 
     def to_exact(self) -> LeakyReLU:
-        return self if self.exact else LeakyReLU(to_exact(self.alpha))
+        if self.exact:
+            return self
+        a = as_exact_array(self.alpha) if isinstance(self.alpha, np.ndarray) else to_exact(self.alpha)
+        return LeakyReLU(a, self.units)
 
     def to_float(self) -> LeakyReLU:
-        return LeakyReLU(float(self.alpha)) if self.exact else self
+        if not self.exact:
+            return self
+        a = self.alpha.astype(np.float64) if isinstance(self.alpha, np.ndarray) else float(self.alpha)
+        return LeakyReLU(a, self.units)
 
     def __repr__(self) -> str:
-        return f"LeakyReLU({self.alpha})"
+        return f"LeakyReLU({self._rep('alpha', self.alpha)})"
 
 
 class Identity(Layer):

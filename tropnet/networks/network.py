@@ -47,9 +47,11 @@ class Network:
     2.0
     """
 
-    __slots__ = ("_layers", "_input_dim", "_widths", "_lowered", "__weakref__")
+    __slots__ = ("_layers", "_input_dim", "_widths", "_lowered", "_final", "__weakref__")
 
-    def __init__(self, layers: Iterable[Layer], input_dim: int | None = None) -> None:
+    def __init__(
+        self, layers: Iterable[Layer], input_dim: int | None = None, *, final: str | None = None
+    ) -> None:
         layers = tuple(layers)
         if not layers:
             raise ValueError("a Network needs at least one layer (got an empty list)")
@@ -80,11 +82,16 @@ class Network:
         object.__setattr__(self, "_input_dim", widths[0])
         object.__setattr__(self, "_widths", tuple(widths))
         object.__setattr__(self, "_lowered", None)
+        if final is not None and not isinstance(final, str):
+            raise TypeError(f"final must be a note (str) or None, got {type(final).__name__}")
+        object.__setattr__(self, "_final", final)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Network is immutable")
 
     def __reduce__(self):
+        if self._final is not None:
+            return (_rebuild_network, (self._layers, self._input_dim, self._final))
         return (Network, (self._layers, self._input_dim))
 
     # ------------------------------------------------------------------ constructors
@@ -114,8 +121,15 @@ class Network:
         return cls(layers)
 
     @classmethod
-    def from_torch(cls, module: Any, input_shape: tuple[int, ...] | None = None) -> Network:
-        """Convert a ``torch.nn.Sequential`` (see :func:`tropnet.networks.torch_bridge.network_from_torch`).
+    def from_torch(
+        cls, module: Any, input_shape: tuple[int, ...] | None = None, final: str | None = None
+    ) -> Network:
+        """Convert a torch module: a ``Sequential`` tree layer by layer, anything else by
+        tracing its ``forward`` with torch.fx (residual blocks, concatenations, subclasses with
+        their own ``forward``); see :func:`tropnet.networks.torch_fx.from_torch`.  Hooks,
+        dynamic control flow and non-piecewise-linear operations are refused, naming the
+        node; the two forward passes are compared at a few points.  ``final="drop"``
+        converts a classifier's logits, dropping a final Sigmoid/Softmax/LogSoftmax.
 
         Needs the optional extra torch (``pip install tropnet[torch]``).
 
@@ -123,9 +137,39 @@ class Network:
         >>> Network.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())).widths
         (2, 3, 3)
         """
-        from .torch_bridge import network_from_torch
+        try:
+            import torch  # noqa: F401
+        except ImportError as err:
+            raise ImportError("from_torch needs torch; install it with `pip install tropnet[torch]`") from err
+        from .torch_fx import from_torch
 
-        return network_from_torch(module, input_shape=input_shape)
+        return from_torch(module, input_shape=input_shape, final=final)
+
+    @classmethod
+    def from_onnx(cls, path_or_model: Any, final: str | None = None) -> Network:
+        """Convert an ONNX model (a path, bytes or ``onnx.ModelProto``) of piecewise-linear
+        operators; see :func:`tropnet.networks.onnx_bridge.network_from_onnx`.
+
+        Needs the optional extra onnx (``pip install tropnet[onnx]``).
+
+        >>> net = random_mlp([2, 3, 1], seed=0)
+        >>> Network.from_onnx(net.to_onnx()).widths
+        (2, 3, 3, 1)
+        """
+        from .onnx_bridge import network_from_onnx
+
+        return network_from_onnx(path_or_model, final=final)
+
+    def to_onnx(self, path: Any = None) -> Any:
+        """An ``onnx.ModelProto`` computing the network on float64 batches (saved to ``path``
+        when given).  Needs the optional extra onnx.
+
+        >>> random_mlp([2, 3, 1]).to_onnx().graph.node[0].op_type
+        'MatMul'
+        """
+        from .onnx_bridge import network_to_onnx
+
+        return network_to_onnx(self, path)
 
     def to_torch(self) -> Any:
         """A ``torch.nn.Sequential`` computing the same function on batches (float64 parameters).
@@ -147,6 +191,15 @@ class Network:
     @property
     def layers(self) -> tuple[Layer, ...]:
         return self._layers
+
+    @property
+    def final(self) -> str | None:
+        """A note when a final monotone map (Softmax, Sigmoid) of the source model was dropped.
+
+        >>> Network([Linear([[1, 2]])], final="Softmax dropped").final
+        'Softmax dropped'
+        """
+        return self._final
 
     @property
     def input_dim(self) -> int:
@@ -179,33 +232,57 @@ class Network:
 
     def to_exact(self) -> Network:
         """The same network with every float parameter replaced by the dyadic rational it stores."""
-        return Network([layer.to_exact() for layer in self._layers], self._input_dim)
+        return Network([layer.to_exact() for layer in self._layers], self._input_dim, final=self._final)
 
     def to_float(self) -> Network:
         """The same network with float64 parameters."""
-        return Network([layer.to_float() for layer in self._layers], self._input_dim)
+        return Network([layer.to_float() for layer in self._layers], self._input_dim, final=self._final)
 
-    def lowered(self) -> Network:
+    @property
+    def is_graph(self) -> bool:
+        """True when the network needs activations on a subset of its units (skip connections,
+        concatenations: see :class:`tropnet.Graph`) or per-unit leaky slopes.
+
+        >>> random_mlp([2, 3, 1]).is_graph
+        False
+        """
+        try:
+            self.lowered()
+        except NotImplementedError:
+            return True
+        return False
+
+    def lowered(self, passthrough: bool = False) -> Network:
         """The same function written with primitive layers only (Linear, Threshold/ReLU,
         LeakyReLU, GroupMax); identities dropped, consecutive Linear layers kept apart.
+
+        With ``passthrough=False`` (what the region engines read today) every activation acts
+        on all its units with one shared parameter: a per-unit threshold ``max(z, t)`` is
+        written ``t + max(z - t, 0)``, and a network that needs activations on a subset of
+        units (a graph network: skip connections, concatenations) or per-unit leaky slopes
+        raises ``NotImplementedError``.  With ``passthrough=True`` (the compiler, the forward
+        program) activations may carry ``units`` and per-unit parameters.
 
         >>> from tropnet import Maxout
         >>> Network([Linear(np.eye(4)), Maxout(2)]).lowered().layers[1]
         GroupMax(2 groups of 2)
         """
+        key = bool(passthrough)
         if self._lowered is None:
+            object.__setattr__(self, "_lowered", {})
+        if key not in self._lowered:
             out: list[Layer] = []
             for i, layer in enumerate(self._layers):
                 parts = layer.lower(self._widths[i])
                 for p in parts:
                     if not isinstance(p, PRIMITIVES):
                         raise TypeError(f"layer {i} lowered to a non-primitive {p!r}")
-                out.extend(parts)
+                    out.extend((p,) if key else _full_units(p, i, layer))
             if not out:
                 n = self._input_dim
                 out = [Linear(np.eye(n, dtype=np.int64), np.zeros(n, dtype=np.int64))]
-            object.__setattr__(self, "_lowered", Network(out, self._input_dim))
-        return self._lowered
+            self._lowered[key] = Network(out, self._input_dim)
+        return self._lowered[key]
 
     # ------------------------------------------------------------------ evaluation
     def __call__(self, x: Any) -> np.ndarray:
@@ -239,14 +316,44 @@ class Network:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Network):
             return NotImplemented
-        return self._input_dim == other._input_dim and self._layers == other._layers
+        same = self._input_dim == other._input_dim and self._final == other._final
+        return same and self._layers == other._layers
 
     def __hash__(self) -> int:
         return hash((self._input_dim, len(self._layers)))
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self._layers)
-        return f"Network([{inner}], widths={list(self._widths)})"
+        note = "" if self._final is None else f", final={self._final!r}"
+        return f"Network([{inner}], widths={list(self._widths)}{note})"
+
+
+def _rebuild_network(layers: tuple[Layer, ...], input_dim: int, final: str) -> Network:
+    return Network(layers, input_dim, final=final)
+
+
+def _full_units(p: Layer, i: int, layer: Layer) -> tuple[Layer, ...]:
+    """``p`` as primitives acting on all units with one shared parameter (``lowered()``)."""
+    if not isinstance(p, (Threshold, LeakyReLU)):
+        return (p,)
+    if p.units is not None:
+        raise NotImplementedError(
+            f"layer {i} ({type(layer).__name__}) is a graph layer: it lowers to activations on a subset "
+            "of units (a skip connection or a concatenation carries the other units unchanged), which "
+            "this region engine does not read yet; tropicalize and the forward pass support it"
+        )
+    if isinstance(p, Threshold) and isinstance(p.t, np.ndarray):  # max(z, t) = t + max(z - t, 0)
+        n = p.t.size
+        eye = np.eye(n, dtype=np.int64)
+        return (Linear(eye, -p.t), ReLU(), Linear(eye, p.t))
+    if isinstance(p, LeakyReLU) and isinstance(p.alpha, np.ndarray):
+        if all(a == p.alpha[0] for a in p.alpha):
+            return (LeakyReLU(p.alpha[0]),)
+        raise NotImplementedError(
+            f"layer {i} ({type(layer).__name__}) has per-unit leaky slopes, which this region engine "
+            "does not read yet; tropicalize and the forward pass support them"
+        )
+    return (p,)
 
 
 def random_mlp(widths: Sequence[int], seed: int = 0) -> Network:

@@ -47,6 +47,7 @@ except ImportError as err:  # pragma: no cover - depends on the environment
     ) from err
 
 from . import conv as _conv
+from .graph_builder import two_relu as _two_relu
 from .layers import GroupMax, Identity, Layer, LeakyReLU, Linear, Maxout, MaxPool1d, ReLU, Threshold
 from .network import Network
 
@@ -54,6 +55,7 @@ __all__ = [
     "network_from_torch",
     "network_to_torch",
     "TorchGroupMax",
+    "TorchUnitActivation",
     "FROM_TORCH",
     "TO_TORCH",
 ]
@@ -86,6 +88,34 @@ class TorchGroupMax(nn.Module):
 
 
 # ---------------------------------------------------------------- torch -> tropnet
+
+
+class TorchUnitActivation(nn.Module):
+    """``max(z, t)`` (``kind="threshold"``) or ``max(z, a z)`` (``kind="leaky"``) on the units
+    ``units`` (all when ``None``) with one parameter or one per unit; the rest pass through.
+
+    >>> TorchUnitActivation("threshold", [1.0], [1])(torch.tensor([[-1.0, -2.0]]))
+    tensor([[-1.,  1.]])
+    """
+
+    def __init__(self, kind: str, param: Any, units: Any = None) -> None:
+        super().__init__()
+        self.kind = kind
+        self.register_buffer("param", torch.tensor(np.asarray(param, dtype=np.float64)))
+        self.register_buffer("units", None if units is None else torch.as_tensor(np.asarray(units, np.int64)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        sub = x if self.units is None else x[:, self.units]
+        p = self.param.to(x.dtype)
+        y = torch.maximum(sub, p.expand_as(sub)) if self.kind == "threshold" else torch.maximum(sub, p * sub)
+        if self.units is None:
+            return y
+        out = x.clone()
+        out[:, self.units] = y
+        return out
+
+    def extra_repr(self) -> str:
+        return f"{self.kind}, units={'all' if self.units is None else len(self.units)}"
 
 
 class _ConversionError(Exception):
@@ -155,23 +185,6 @@ def _from_threshold(m: nn.Threshold, shape: Shape, path: str) -> tuple[list[Laye
             "i.e. max(z, t), converts)"
         )
     return [Threshold(float(m.threshold))], shape
-
-
-def _two_relu(shape: Shape, lo: float, hi: float, inner: bool) -> list[Layer]:
-    """Hardtanh-type maps through two ReLUs per unit.
-
-    ``inner=True``: clamp(z, lo, hi) = lo + relu(z - lo) - relu(z - hi);
-    ``inner=False`` (Softshrink with lo = -hi): relu(z - hi) - relu(-z - hi).
-    """
-    n = _flat(shape)
-    eye = np.eye(n)
-    if inner:
-        first = Linear(np.vstack([eye, eye]), np.concatenate([np.full(n, -lo), np.full(n, -hi)]))
-        second = Linear(np.hstack([eye, -eye]), np.full(n, lo))
-    else:
-        first = Linear(np.vstack([eye, -eye]), np.full(2 * n, -hi))
-        second = Linear(np.hstack([eye, -eye]), np.zeros(n))
-    return [first, ReLU(), second]
 
 
 def _from_hardtanh(m: nn.Hardtanh, shape: Shape, path: str) -> tuple[list[Layer], Shape]:
@@ -510,6 +523,8 @@ def _linear_to_torch(layer: Linear, n: int) -> nn.Module:
 
 
 def _threshold_to_torch(layer: Threshold, n: int) -> nn.Module:
+    if layer.partial or layer.per_unit:
+        return TorchUnitActivation("threshold", layer.to_float().t, layer.units)
     if type(layer) is ReLU or layer.t == 0:
         return nn.ReLU()
     t = float(layer.t)
@@ -522,7 +537,11 @@ TO_TORCH: dict[type, ToTorch] = {
     Linear: _linear_to_torch,
     Threshold: _threshold_to_torch,
     ReLU: _threshold_to_torch,
-    LeakyReLU: lambda layer, n: nn.LeakyReLU(float(layer.alpha)),
+    LeakyReLU: lambda layer, n: (
+        TorchUnitActivation("leaky", layer.to_float().alpha, layer.units)
+        if layer.partial or layer.per_unit
+        else nn.LeakyReLU(float(layer.alpha))
+    ),
     Identity: lambda layer, n: nn.Identity(),
     Maxout: lambda layer, n: nn.MaxPool1d(layer.k, layer.k),
     MaxPool1d: lambda layer, n: nn.MaxPool1d(layer.kernel_size, layer.stride),

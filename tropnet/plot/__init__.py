@@ -11,18 +11,21 @@ printing and colour-blind readers.  matplotlib is imported only when a function 
 * :func:`graph3d` — the graph of the function as flat facets;
 * :func:`tropical_curve`, :func:`newton_subdivision`, :func:`curve_and_subdivision` — a
   tropical curve, the dual subdivision of its Newton polygon, and both side by side;
-* :func:`decision_boundary` — the exact decision boundary of a 2D classifier;
+* :func:`decision_boundary` — the exact decision boundary of a 2D classifier (3D for 3 inputs,
+  :func:`decision_boundary_3d`);
+* :func:`degree_histogram` — the degree distribution of the region graph;
 * :func:`region_counts` — region counts against width, depth or parameters.
 
 >>> from tropnet import plot
 >>> sorted(plot.__all__)[:3]
-['curve_and_subdivision', 'decision_boundary', 'demo_figure']
+['curve_and_subdivision', 'decision_boundary', 'decision_boundary_3d']
 """
 
 from .counts import region_counts
 from .curves import curve_and_subdivision, newton_subdivision, tropical_curve
 from .figures import demo_figure
 from .partition import decision_boundary, graph3d, planar_partition, regions
+from .topology import decision_boundary_3d, degree_histogram
 
 __all__ = [
     "regions",
@@ -31,6 +34,8 @@ __all__ = [
     "newton_subdivision",
     "curve_and_subdivision",
     "decision_boundary",
+    "decision_boundary_3d",
+    "degree_histogram",
     "region_counts",
     "demo_figure",
     "planar_partition",

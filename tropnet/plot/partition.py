@@ -474,7 +474,8 @@ def decision_boundary(
 
     For two (or more) outputs the boundary is ``f_i = f_j`` for ``classes=(i, j)``; for one
     output it is ``f = threshold``.  On each convex cell the score difference is affine, so
-    the boundary is one exact segment per cell it crosses.  ``shade`` fills the two classes
+    the boundary is one exact segment per cell it crosses (for 3 inputs, a 3-D picture of the
+    boundary's faces: :func:`decision_boundary_3d`).  ``shade`` fills the two classes
     (exact polygons), ``show_regions`` outlines the linear regions.  The last line collection on the
     axes holds the boundary segments.
 
@@ -486,6 +487,10 @@ def decision_boundary(
     """
     from matplotlib.collections import LineCollection, PolyCollection
 
+    if plane is None and _input_dim(net) == 3:
+        from .topology import decision_boundary_3d
+
+        return decision_boundary_3d(net, domain, ax, threshold=threshold, classes=classes)
     part = planar_partition(net, domain, kind="activation", plane=plane)
     ax = new_axes(ax)
     pos, neg, segs = [], [], []

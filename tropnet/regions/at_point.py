@@ -2,7 +2,7 @@
 
 :func:`region_at` evaluates the network at a point (or a batch of points), reads the
 activation pattern, and walks the network once with that pattern fixed
-(:func:`tropnet.regions.merge.cell_affine`): the output map ``f(x) = W x + c`` on the
+(:func:`tropnet.regions.affine.cell_affine`): the output map ``f(x) = W x + c`` on the
 activation cell containing the point, and the cell's halfspaces ``A x <= b`` (one row per unit:
 the sign its pattern gives the unit's pre-activation; rows of units that never cut the cell are
 included, so they need not all be facets).  No linear program: for a 784-input network this
@@ -29,9 +29,9 @@ import numpy as np
 
 from .._numbers import as_number_array
 from ..kernels.scaled import from_scaled, int_matmul, to_scaled
-from .api import as_network
-from .merge import cell_affine
-from .refine import stages_from_network
+from .affine import cell_affine
+from .domains import as_network
+from .program import stages_from_network
 
 __all__ = ["region_at", "PointRegion", "PointRegions", "pattern_maps"]
 

@@ -1,8 +1,9 @@
 """The interchange format between the enumeration engines and :class:`RegionSet`.
 
-Every engine (the n-D layer-wise refinement, the 2D polygon path, the parallel driver)
-returns a :class:`Cells`: the full-dimensional activation cells it found, as plain shared
-arrays.  Nothing here computes geometry.
+Every engine (the n-D layer-wise refinement, the H-representation engine, the 2D polygon
+path, the parallel driver) returns a :class:`Cells`: the full-dimensional activation cells it
+found, as plain shared arrays, and raises :class:`RegionLimitError` past its cell limit.
+Nothing here computes geometry.
 
 *Pattern.*  For a lowered network (primitive layers only), the activation pattern of a
 cell lists, for every unit of every activation layer in order, which affine piece is
@@ -50,7 +51,7 @@ class Cells:
     vertex_ids : (nnz,) int64 array or None
     vertex_codes : (nnz, d) int64 array or None
         For runs whose every sign was certified (every vertex simple): the ``d`` constraints
-        tight at each (cell, vertex) entry, coded as in :func:`tropnet.regions.refine._codes`.
+        tight at each (cell, vertex) entry, coded as in :func:`tropnet.regions.vertex._codes`.
     """
 
     patterns: np.ndarray
@@ -69,3 +70,11 @@ class Cells:
             return None
         ids = self.vertex_ids[self.vertex_offsets[i] : self.vertex_offsets[i + 1]]
         return self.vertex_coords[ids]
+
+
+class RegionLimitError(ValueError):
+    """Raised when an enumeration would exceed its ``max_regions``/``max_cells`` limit.
+
+    >>> issubclass(RegionLimitError, ValueError)
+    True
+    """

@@ -23,6 +23,7 @@ import numpy as np
 from ..geometry.domains import Box, Polyhedron
 from ..networks.layers import GroupMax, LeakyReLU, Linear, Threshold
 from ..networks.network import Network
+from .domains import _sampler
 
 __all__ = ["estimate_linear_regions"]
 
@@ -92,7 +93,7 @@ def estimate_linear_regions(
     if kind not in ("activation", "linear"):
         raise ValueError(f"kind must be 'activation' or 'linear', got {kind!r}")
     if isinstance(domain, str) and domain == "auto":  # a box every region meets (Hoffman bound)
-        from ..geometry.hoffman import effective_radius
+        from .radius import effective_radius
 
         r = 1.01 * float(effective_radius(obj, kind=kind)) + 1e-3
         domain = Box(-r, r)
@@ -134,47 +135,12 @@ def _distinct_in_chunk(net: Network, sampler, stream: np.random.SeedSequence, k:
 def _as_network(obj: Any) -> Network:
     if isinstance(obj, Network):
         return obj
-    from .api import as_network  # tropical objects: Linear -> GroupMax -> Linear
+    from .domains import as_network  # tropical objects: Linear -> GroupMax -> Linear
 
     return as_network(obj)
 
 
 # --------------------------------------------------------------------------- sampling
-def _sampler(domain: Any, n: int):
-    if domain is None:
-        raise ValueError("sampling needs a bounded domain (a Box or a bounded Polyhedron), got None")
-    if isinstance(domain, Box):
-        lo, hi = domain.bounds(n)
-        return lambda rng, k: rng.uniform(lo, hi, size=(k, n))
-    if isinstance(domain, Polyhedron):
-        A, b = domain.halfspaces(n)
-        A = np.asarray(A, dtype=np.float64)
-        b = np.asarray(b, dtype=np.float64)
-        if A.shape[0] == 0:
-            raise ValueError("the polyhedron is unbounded (no inequalities); sampling needs a bounded domain")
-        from ..kernels.lp import bounding_box
-
-        box = bounding_box(A, b)
-        if box is None:
-            raise ValueError("the polyhedron is unbounded or empty; sampling needs a bounded domain")
-        lo, hi = box
-        if np.any(hi <= lo):
-            raise ValueError("the polyhedron is lower-dimensional; it has no uniform samples")
-
-        def draw(rng: np.random.Generator, k: int) -> np.ndarray:
-            out, tries = [], 0
-            while k > 0:
-                x = rng.uniform(lo, hi, size=(max(k, 1024), n))
-                x = x[np.all(x @ A.T <= b, axis=1)][:k]
-                out.append(x)
-                k -= len(x)
-                tries += 1
-                if tries > 1000 and sum(len(o) for o in out) == 0:
-                    raise ValueError("the polyhedron is too thin to sample from its bounding box")
-            return np.concatenate(out)
-
-        return draw
-    raise TypeError(f"domain must be a tropnet Box or Polyhedron, got {type(domain).__name__}")
 
 
 # --------------------------------------------------------------------------- patterns

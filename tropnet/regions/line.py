@@ -11,7 +11,7 @@ mode computes the same in float64 and drops a crossing closer than ``1e-12`` (re
 end of its interval.
 
 >>> from tropnet import Network
->>> from tropnet.regions.refine import stages_from_network
+>>> from tropnet.regions.program import stages_from_network
 >>> net = Network.from_arrays([[[1], [1]], [[1, -1]]], [[0, -1], [0]])   # relu(t) - relu(t - 1)
 >>> cells = line_cells(stages_from_network(net, exact=True), -2, 2, exact=True)
 >>> [str(t) for t in cells.breaks], cells.patterns.tolist()
@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from ..kernels.scaled import int_matmul, to_scaled
-from .refine import RegionLimitError, Stage
+from .cells import RegionLimitError
+from .program import Stage
 
 __all__ = ["LineCells", "line_cells", "linear_runs"]
 
@@ -177,7 +178,7 @@ def line_cells(
     """The activation cells of an internal program on one input on the interval ``[lo, hi]``.
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> net = Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]])      # |t|
     >>> c = line_cells(stages_from_network(net), -1.0, 3.0)
     >>> c.breaks.tolist(), c.maps()[0][:, 0, 0].tolist()
@@ -263,7 +264,7 @@ def linear_runs(cells: LineCells) -> np.ndarray:
     a label.
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> net = Network.from_arrays([[[1.0], [1.0]], [[0.0, 0.0]]], [[0.0, -1.0], [0.0]])  # constant
     >>> linear_runs(line_cells(stages_from_network(net), -2.0, 2.0)).tolist()
     [0, 0, 0]

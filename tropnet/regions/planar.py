@@ -769,7 +769,7 @@ def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarr
 
 def _limit_error(msg: str) -> ValueError:
     try:  # the engines share one error type (a ValueError)
-        from .refine import RegionLimitError
+        from .cells import RegionLimitError
     except ImportError:  # pragma: no cover - refine.py is always present in a release
         return ValueError(msg)
     return RegionLimitError(msg)

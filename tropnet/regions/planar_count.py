@@ -25,15 +25,10 @@ from typing import Any
 import numpy as np
 
 from ..kernels.certify import SAFETY, UNIT_ROUNDOFF
-from .refine import (
-    RegionLimitError,
-    _engine,
-    _forward_with_error,
-    _Uncertain,
-    refine_advance,
-    refine_start,
-    stages_from_network,
-)
+from .cells import RegionLimitError
+from .exactness import _forward_with_error, _Uncertain
+from .program import stages_from_network
+from .refine import _engine, refine_advance, refine_start
 
 __all__ = ["count_last_layer_2d"]
 
@@ -170,7 +165,7 @@ def _count(problem, state, exact_stages) -> int | None:
 def _check_not_concurrent(triples, stages, si, patterns, st) -> None:
     """Exactly: no three of the given lines (units of stage ``si`` on their cell) pass through
     one point (a zero determinant of their integer homogeneous rows)."""
-    from .merge import cell_affine
+    from .affine import cell_affine
 
     cells = np.array([t[0] for t in triples])
     ca = cell_affine(stages[:si], patterns[cells], 2, exact=True)

@@ -30,9 +30,9 @@ import numpy as np
 from ..geometry.domains import Box, Polyhedron
 from ..geometry.slices import AffineSlice
 from ..networks.embed import slice_network
-from .api import as_network
+from .domains import as_network
 from .line import LineCells, line_cells, linear_runs
-from .refine import stages_from_network
+from .program import stages_from_network
 from .regionset import Region, RegionSet
 
 __all__ = ["SliceRegion", "SliceRegionSet", "slice_regions", "count_slice_regions", "line_interval"]

@@ -60,8 +60,11 @@ import numpy as np
 from .._numbers import as_exact_array
 from ..geometry.domains import Box, Domain, Polyhedron
 from ..geometry.groups import SymmetryGroup, check_invariant_domain
-from ..networks.layers import GroupMax, LeakyReLU, Linear, Threshold
+from ..networks.layers import LeakyReLU, Linear, Threshold
 from ..networks.network import Network
+from .domains import _sampler, as_network
+from .invariance import NotEquivariantError, _check_group, check_invariance, unit_permutations
+from .plan import check_kind, make_plan
 
 __all__ = [
     "check_invariance",
@@ -74,251 +77,13 @@ __all__ = [
 ]
 
 
-class NotEquivariantError(ValueError):
-    """A generator does not permute the units of some layer."""
-
-
 # ------------------------------------------------------------------------------- input checks
-def _is_tropical(obj: Any) -> bool:
-    from ..algebra.polynomial import TropicalPolynomial
-    from ..algebra.rational import TropicalRational, TropicalRationalMap
-
-    return isinstance(obj, (TropicalPolynomial, TropicalRational, TropicalRationalMap))
-
-
-def _input_dim(obj: Any) -> int:
-    if isinstance(obj, Network):
-        return obj.input_dim
-    if _is_tropical(obj):
-        return obj.nvars
-    raise TypeError(
-        "symmetry= needs a Network, TropicalPolynomial, TropicalRational or TropicalRationalMap, "
-        f"got {type(obj).__name__}"
-    )
-
-
-def _check_group(obj: Any, group: Any) -> int:
-    if not isinstance(group, SymmetryGroup):
-        raise TypeError(f"symmetry must be a tropnet SymmetryGroup, got {type(group).__name__}")
-    n = _input_dim(obj)
-    if group.n != n:
-        raise ValueError(f"the group acts on R^{group.n}, but the object has {n} inputs")
-    return n
 
 
 # ------------------------------------------------------------------ unit permutations (networks)
-def _match_rows(
-    W: np.ndarray, b: np.ndarray, WP: np.ndarray, signed: bool
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """(q, sigma) with ``WP[i] = sigma_i W[q_i]`` and ``b[i] = sigma_i b[q_i]``, a bijection, or None."""
-    table: dict[tuple, list[int]] = {}
-    for j in range(W.shape[0]):
-        table.setdefault((tuple(W[j].tolist()), b[j]), []).append(j)
-    q = np.empty(W.shape[0], dtype=np.int64)
-    sig = np.ones(W.shape[0], dtype=np.int64)
-    for i in range(W.shape[0]):
-        key = (tuple(WP[i].tolist()), b[i])
-        hit = table.get(key)
-        if hit:
-            q[i] = hit.pop()
-            continue
-        if signed:
-            key = (tuple((-WP[i]).tolist()), -b[i])
-            hit = table.get(key)
-            if hit:
-                q[i] = hit.pop()
-                sig[i] = -1
-                continue
-        return None
-    return q, sig
-
-
-def unit_permutations(net: Network, group: SymmetryGroup) -> list[np.ndarray]:
-    """For each generator g, the permutation ``q`` of activation units with
-    ``pattern(g x) = pattern(x)[q]`` for every x; it proves ``f(g x) = f(x)`` exactly.
-
-    Works on the lowered network: every ``Linear`` layer must satisfy ``W P = Q W``, ``Q b = b``
-    for the signed permutation P acting on its input and some permutation Q of its outputs
-    (unsigned when an activation follows; Q = identity at the output).  Raises
-    :class:`NotEquivariantError` naming the generator and the layer otherwise; ``GroupMax``
-    layers are not supported.
-
-    >>> from tropnet.networks.equivariant import deepsets
-    >>> from tropnet.geometry.groups import symmetric_group
-    >>> [q.shape for q in unit_permutations(deepsets(3, (1, 2, 1)), symmetric_group(3))]
-    [(6,), (6,)]
-    """
-    layers = net.lowered().layers
-    out = []
-    for k, (p, s) in enumerate(group.generators):
-        perm, sign = p.copy(), s.copy()  # current action on the layer input: (P z)_i = s_i z_{p_i}
-        pattern_perm: list[np.ndarray] = []
-        offset = 0
-        for li, layer in enumerate(layers):
-            if isinstance(layer, Linear):
-                W = layer.weight
-                # (W P)[:, p_i] = s_i W[:, i]
-                WP = np.empty_like(W)
-                WP[:, perm] = W * sign[None, :]
-                nxt = layers[li + 1] if li + 1 < len(layers) else None
-                last = nxt is None
-                match = _match_rows(W, np.asarray(layer.bias), WP, signed=isinstance(nxt, Linear) or last)
-                if match is None or (
-                    last
-                    and not (np.array_equal(match[0], np.arange(len(match[0]))) and np.all(match[1] == 1))
-                ):
-                    where = "the output" if last else f"lowered layer {li}"
-                    raise NotEquivariantError(
-                        f"generator {k} of the group does not permute the units of {where} "
-                        f"({layer!r}); the network is not layer-wise equivariant under it"
-                    )
-                perm, sign = match
-            elif isinstance(layer, (Threshold, LeakyReLU)):
-                if np.any(sign != 1):
-                    raise NotEquivariantError(
-                        f"generator {k} flips the sign of units entering lowered layer {li} ({layer!r})"
-                    )
-                pattern_perm.append(perm + offset)
-                offset += len(perm)
-            elif isinstance(layer, GroupMax):
-                raise NotEquivariantError(
-                    f"lowered layer {li} is a GroupMax; unit permutations are only found for "
-                    "Linear/ReLU/Threshold/LeakyReLU networks"
-                )
-            else:  # pragma: no cover - lowered networks hold primitives only
-                raise NotEquivariantError(f"unsupported lowered layer {layer!r}")
-        if not isinstance(layers[-1], Linear) and not (
-            np.array_equal(perm, np.arange(len(perm))) and np.all(sign == 1)
-        ):
-            raise NotEquivariantError(f"generator {k} of the group permutes the outputs of the network")
-        out.append(np.concatenate(pattern_perm) if pattern_perm else np.zeros(0, dtype=np.int64))
-    return out
 
 
 # ------------------------------------------------------------------------------ invariance
-def _compose_poly(p: Any, M: np.ndarray) -> Any:
-    from ..algebra.polynomial import TropicalPolynomial
-
-    E = p.exponents
-    E = E.dot(M.astype(object)) if E.dtype == object else E @ M
-    return TropicalPolynomial(E, p.coefficients, p.variables)
-
-
-def _tropical_invariant(obj: Any, M: np.ndarray) -> bool:
-    from ..algebra.polynomial import TropicalPolynomial
-    from ..algebra.rational import TropicalRational
-
-    if isinstance(obj, TropicalPolynomial):
-        return _compose_poly(obj, M) == obj
-    items = [obj] if isinstance(obj, TropicalRational) else list(obj)
-    for r in items:
-        p, q = r.numerator, r.denominator
-        # p(gx) - q(gx) = p(x) - q(x)  <=>  p(gx) + q(x) = p(x) + q(gx) (tropical products)
-        if not (_compose_poly(p, M) * q == p * _compose_poly(q, M)):
-            return False
-    return True
-
-
-def _random_rational_points(n: int, domain: Domain | None, k: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    if isinstance(domain, Box):
-        lo, hi = domain.bounds(n)
-        X = lo + (hi - lo) * rng.random((k, n))
-    else:
-        X = rng.normal(size=(k, n)) * 4
-    return as_exact_array(np.round(X * 64) / 64)
-
-
-def _difference_network(net: Network, M: np.ndarray) -> Network:
-    """The network ``x -> f(x) - f(M x)`` built from two parallel copies of ``net``."""
-    layers = net.lowered().layers
-    out: list[Any] = []
-    first = True
-    for li, layer in enumerate(layers):
-        last = li == len(layers) - 1
-        if isinstance(layer, Linear):
-            W, b = layer.weight, layer.bias
-            obj = W.dtype == object
-            if first:
-                WM = W.dot(M.astype(object)) if obj else W @ M
-                top, bottom = W, WM
-                if last:
-                    Wn, bn = top - bottom, b - b
-                else:
-                    Wn, bn = np.vstack([top, bottom]), np.concatenate([b, b])
-            else:
-                Z = np.zeros_like(W)
-                if last:
-                    Wn, bn = np.hstack([W, -W]), b - b
-                else:
-                    Wn, bn = np.block([[W, Z], [Z, W]]), np.concatenate([b, b])
-            first = False
-            out.append(Linear(Wn, bn))
-        elif isinstance(layer, GroupMax):
-            out.append(
-                GroupMax(np.vstack([layer.groups, layer.groups + layer.in_features]), 2 * layer.in_features)
-            )
-        else:
-            out.append(layer)
-    if not isinstance(layers[-1], Linear):
-        w = net.output_dim
-        eye = np.eye(w, dtype=np.int64)
-        out.append(Linear(np.hstack([eye, -eye])))
-    return Network(out, net.input_dim)
-
-
-def check_invariance(obj: Any, group: SymmetryGroup, domain: Domain | None = None, *, seed: int = 0) -> str:
-    """Decide exactly that ``obj(g x) = obj(x)`` for every generator g (on ``domain``).
-
-    Returns how it was decided (``"equivariant layers"``, ``"tropical form"`` or
-    ``"exact enumeration"``); raises ``ValueError`` naming the first generator that breaks
-    invariance (with an exact rational witness point when one is found).
-
-    >>> from tropnet.geometry.groups import symmetric_group
-    >>> from tropnet.networks.equivariant import deepsets
-    >>> check_invariance(deepsets(3), symmetric_group(3))
-    'equivariant layers'
-    """
-    _check_group(obj, group)
-    n = group.n
-    gens = [group.generator_matrix(k) for k in range(len(group.generators))]
-    if _is_tropical(obj):
-        for k, M in enumerate(gens):
-            if not _tropical_invariant(obj, M):
-                raise ValueError(
-                    f"the object is not invariant under generator {k} of the group: f(g x) != f(x)"
-                )
-        return "tropical form"
-    try:
-        unit_permutations(obj, group)
-        return "equivariant layers"
-    except NotEquivariantError:
-        pass
-    exact_net = obj.to_exact()
-    X = _random_rational_points(n, domain, 32, seed)
-    fx = exact_net(X)
-    for k, M in enumerate(gens):
-        gX = X.dot(M.T.astype(object))
-        bad = np.flatnonzero(np.any(exact_net(gX) != fx, axis=1))
-        if len(bad):
-            x = [str(v) for v in X[bad[0]]]
-            raise ValueError(
-                f"the network is not invariant under generator {k} of the group: f(g x) != f(x) at x = {x}"
-            )
-    from .api import linear_regions
-
-    for k, M in enumerate(gens):
-        diff = _difference_network(exact_net, M)
-        rs = linear_regions(diff, domain, kind="linear", exact=True)
-        for r in rs:
-            W, c = r.affine_map
-            if any(v != 0 for v in np.ravel(W)) or any(v != 0 for v in np.ravel(c)):
-                x = [str(v) for v in np.ravel(r.interior_point)]
-                raise ValueError(
-                    f"the network is not invariant under generator {k} of the group: "
-                    f"f(g x) != f(x) near x = {x}"
-                )
-    return "exact enumeration"
 
 
 # ---------------------------------------------------------------------------- the domain
@@ -524,9 +289,7 @@ def linear_regions_symmetric(
     >>> len(S), sorted(S.orbit_sizes.tolist())
     (3, [1, 2])
     """
-    from .api import _check_kind, linear_regions
-
-    _check_kind(kind)
+    check_kind(kind)
     n = _check_group(obj, group)
     if check:
         check_invariant_domain(domain, group)
@@ -545,9 +308,9 @@ def linear_regions_symmetric(
                 f"symmetry= with kind='activation' needs every layer to be equivariant: {err}; "
                 "use kind='linear', which only needs invariance"
             ) from None
-        rs = linear_regions(
+        rs = make_plan(
             obj, restricted, kind="activation", exact=exact, max_regions=max_regions, progress=progress
-        )
+        ).run()
         P = rs.patterns
         sizes = np.zeros(len(rs), dtype=np.int64)
         stabs: list[list[np.ndarray]] = []
@@ -565,9 +328,9 @@ def linear_regions_symmetric(
             counted.add(key)
             sizes[i] = len(orbit)
         return SymmetricRegionSet(rs, sizes, stabs, group, kind)
-    rs = linear_regions(
+    rs = make_plan(
         obj, restricted, kind="linear", exact=exact, max_regions=max_regions, progress=progress
-    )
+    ).run()
     if not group.is_reflection_chamber():
         sizes, stabs = _glue_across_walls(rs, group, exact)
         return SymmetricRegionSet(rs, sizes, stabs, group, kind)
@@ -769,6 +532,22 @@ def count_linear_regions_symmetric(
     )
 
 
+def run_plan(plan: Any) -> Any:
+    """Run a symmetric :class:`~tropnet.regions.plan.Plan` (``symmetry=``): its regions
+    (:func:`linear_regions_symmetric`) or its count, on the plan's object, domain and group.
+
+    >>> import tropnet
+    >>> from tropnet.geometry.groups import symmetric_group
+    >>> from tropnet.regions.plan import make_plan
+    >>> x, y = tropnet.variables("x y")
+    >>> run_plan(make_plan(x + y + 0, want="count", symmetry=symmetric_group(2)))
+    3
+    """
+    fn = count_linear_regions_symmetric if plan.want == "count" else linear_regions_symmetric
+    return fn(plan.obj, plan.user_domain, plan.options["symmetry"], kind=plan.kind, exact=plan.exact,
+              max_regions=plan.max_regions, progress=plan.progress)
+
+
 # ------------------------------------------------------------------------------ sampling
 def _into_domain(group: SymmetryGroup, X: np.ndarray) -> np.ndarray:
     """Map each point to its image in the fundamental domain (argmax of (g^{-1} p) . x)."""
@@ -811,9 +590,7 @@ def estimate_linear_regions_symmetric(
     >>> estimate_linear_regions_symmetric(net, tropnet.Box(-10, 10), 2000, G, weight="gradient")
     3
     """
-    from .api import _check_kind, as_network
-
-    _check_kind(kind)
+    check_kind(kind)
     n = _check_group(obj, group)
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
@@ -824,7 +601,6 @@ def estimate_linear_regions_symmetric(
     if check:
         check_invariant_domain(domain, group)
         check_invariance(obj, group, domain)
-    from .estimate import _sampler
 
     X = _into_domain(group, _sampler(domain, n)(np.random.default_rng(seed), int(n_samples)))
     net = as_network(obj)

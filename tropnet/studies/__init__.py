@@ -1,5 +1,6 @@
 """Comparisons built from the layers below: networks, the compiler and the region enumerator."""
 
 from .compare import compare_algebras, widest_algebranet
+from .region_graph import RegionGraphStatistics, region_graph_statistics
 
-__all__ = ["compare_algebras", "widest_algebranet"]
+__all__ = ["compare_algebras", "widest_algebranet", "region_graph_statistics", "RegionGraphStatistics"]

@@ -188,9 +188,9 @@ def compare_algebras(
     monomials
         Also compile each network (``tropnet.tropicalize(net, simplify=True)``) and report the
         monomials (numerator plus denominator, mean over seeds) of output 0 before and after
-        simplification: ``monomials_before`` counts the last layer's expansion before its
-        final pruning (earlier layers already pruned, equal exponents merged), as the compiler's
-        ``TropicalRationalMap.monomials_before`` does.
+        simplification: ``monomials_before`` counts the candidates the compile held (one per
+        activation cell of R^n for the numerator and for the denominator, before equal ones
+        merge), as the compiler's ``TropicalRationalMap.monomials_before`` does.
     baseline
         Also count the linear regions of the unconstrained real network (``R``) with the same
         real widths and seeds, column ``real_baseline_regions``: it separates what the algebra

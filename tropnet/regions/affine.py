@@ -14,7 +14,7 @@ the facet.  Linear regions are the connected components of the graph of facet-ad
 cells with equal affine maps (exactly equal in exact mode).
 
 >>> from tropnet import Network
->>> from tropnet.regions.refine import stages_from_network
+>>> from tropnet.regions.program import stages_from_network
 >>> st = stages_from_network(Network.from_arrays([[[1.0]], [[2.0]]], [[0.0], [1.0]]))
 >>> W, c = output_maps(st, np.array([[1], [0]], dtype=np.int32), 1)
 >>> W[:, 0, 0].tolist(), c[:, 0].tolist()
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..kernels.merge import row_keys
-from .refine import Stage
+from .program import Stage
 
 __all__ = [
     "CellAffine",
@@ -39,10 +39,6 @@ __all__ = [
     "unit_rows",
     "output_maps",
     "maps_and_rows",
-    "cell_facets",
-    "hrep_facets",
-    "facet_point",
-    "merge_linear",
     "patterns_at",
 ]
 
@@ -178,7 +174,7 @@ class CellAffine:
     ``row_col[r]`` is the row's pattern column.
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> st = stages_from_network(Network.from_arrays([[[0.5]], [[3.0]]], [[0.25], [1.0]]), exact=True)
     >>> ca = cell_affine(st, np.array([[1]], dtype=np.int32), 1, exact=True)
     >>> [str(v) for v in ca.maps()[0].ravel()], [str(v) for v in ca.maps()[1].ravel()]  # 1.5 x + 1.75
@@ -287,7 +283,7 @@ def cell_affine(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: boo
     Python integers).
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> st = stages_from_network(Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]]), exact=True)
     >>> ca = cell_affine(st, np.array([[1, 0], [0, 1]], dtype=np.int32), 1, exact=True)
     >>> [str(w) for w in ca.maps()[0].ravel()]  # |x|
@@ -322,7 +318,7 @@ def output_maps(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: boo
     (``Fraction`` entries when ``exact``).
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> st = stages_from_network(Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]]))
     >>> output_maps(st, np.array([[1, 0], [0, 1]], dtype=np.int32), 1)[0][:, 0, 0].tolist()  # |x|
     [1.0, -1.0]
@@ -339,7 +335,7 @@ def unit_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: bool 
     or ``-1`` for a row that is identically zero (a group member equal to the winner).
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> st = stages_from_network(Network.from_arrays([[[1.0]], [[1.0]]]))
     >>> A, b, flip = unit_rows(st, np.array([[1]], dtype=np.int32), 1)
     >>> A[0].tolist(), b[0].tolist()  # active: x >= 0, i.e. -x <= 0
@@ -352,7 +348,7 @@ def maps_and_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: b
     """:func:`output_maps` and :func:`unit_rows` from one pass: ``(W, c, A, b, flip)``.
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> st = stages_from_network(Network.from_arrays([[[1.0]], [[2.0]]]))
     >>> [a.shape for a in maps_and_rows(st, np.array([[1]], dtype=np.int32), 1)]
     [(1, 1, 1), (1, 1), (1, 1, 1), (1, 1), (1, 1)]
@@ -363,181 +359,6 @@ def maps_and_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: b
     cells, rows = np.repeat(np.arange(C), R), np.tile(np.arange(R), C)
     A, b = ca.rows(cells, rows)
     return W, c, A.reshape(C, R, d), b.reshape(C, R), ca.flips(cells, rows).reshape(C, R)
-
-
-def cell_facets(
-    A: np.ndarray,
-    b: np.ndarray,
-    vert_off: np.ndarray,
-    vert_ids: np.ndarray,
-    X: np.ndarray,
-    tvals: np.ndarray,
-    d: int,
-    *,
-    exact: bool,
-    rtol: float = 1e-9,
-) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Facets of the candidate rows ``A[c] x <= b[c]`` of every cell, given the cell's
-    (homogeneous) vertices ``X[vert_ids[vert_off[c]:vert_off[c+1]]]`` with scale ``tvals``
-    (1 for points, 0 for directions).
-
-    Returns ``(facet (C, R) bool, coincident (C, R) bool, centre)``: rows with equal tight
-    sets define one facet and only the first is kept; ``coincident`` marks kept rows that had
-    such twins, and ``centre[(c, r)]`` is then a homogeneous point in the facet's relative
-    interior (the mean of its tight vertices).
-
-    >>> # the square [0, 1]^2 with a redundant row x <= 2 and a duplicate of y <= 1
-    >>> A = np.array([[[1.0, 0], [-1, 0], [0, 1], [0, -1], [1, 0], [0, 2]]])
-    >>> b = np.array([[1.0, 0, 1, 0, 2, 2]])
-    >>> X = np.array([[0.0, 0], [1, 0], [1, 1], [0, 1]])
-    >>> f, twin, _ = cell_facets(A, b, np.array([0, 4]), np.arange(4), X, np.ones(4), 2, exact=False)
-    >>> f[0].tolist(), twin[0].tolist()
-    ([True, True, True, True, False, False], [False, False, True, False, False, False])
-    """
-    C, R = b.shape
-    out = np.zeros((C, R), dtype=bool)
-    coinc = np.zeros((C, R), dtype=bool)
-    centre: dict = {}
-    if R == 0 or C == 0:
-        return out, coinc, centre
-    if not exact:
-        scale = float(np.abs(X).max()) if X.size else 1.0
-        norms = np.linalg.norm(A, axis=2)
-    else:  # float copies of the vertex pool, once (cells share vertices)
-        Xf, tf = X.astype(np.float64), tvals.astype(np.float64)
-    counts = np.diff(vert_off)
-    order = np.argsort(counts, kind="stable")  # similar sizes share one padded block
-    lower = np.tril(np.ones((R, R), dtype=bool), -1)
-    offdiag = ~np.eye(R, dtype=bool)
-    pos = 0
-    while pos < C:
-        vm = int(counts[order[min(C - 1, pos + 63)]])
-        k = max(1, min(C - pos, 4_000_000 // (R * vm * (d + 3))))
-        cs = order[pos : pos + k]
-        vm = int(counts[cs].max())
-        pos += k
-        ar = np.arange(vm)
-        valid = ar[None, :] < counts[cs][:, None]
-        gidx = np.minimum(vert_off[cs][:, None] + ar[None, :], vert_off[cs + 1][:, None] - 1)
-        ids = vert_ids[gidx]
-        P = X[ids]  # (k, vm, d)
-        tt = tvals[ids]  # (k, vm)
-        if exact:
-            tight = _exact_zero_slacks(A[cs], b[cs], X, tvals, ids, valid, Xf[ids], tf[ids])
-        else:
-            sl = np.matmul(A[cs], np.swapaxes(P, 1, 2)) - b[cs][:, :, None] * tt[:, None, :]
-            tol = rtol * (norms[cs] * scale + np.abs(b[cs]))
-            tight = np.abs(sl) <= tol[:, :, None]
-        tight &= valid[:, None, :]
-        nz = tight.any(axis=2)
-        full = (tight | ~valid[:, None, :]).all(axis=2)
-        has_point = (tight & (tt != 0)[:, None, :]).any(axis=2)
-        cand = nz & ~full & has_point
-        # compare only the candidate rows of each cell (gathered to the front, in row order)
-        rc = max(1, int(cand.sum(axis=1).max()))
-        crow = np.argsort(~cand, axis=1, kind="stable")[:, :rc]  # (k, rc) row indices
-        cv = np.take_along_axis(cand, crow, axis=1)
-        bits = np.packbits(np.take_along_axis(tight, crow[:, :, None], axis=1), axis=2)  # (k, rc, nb)
-        sub = ~((bits[:, :, None, :] & ~bits[:, None, :, :]) != 0).any(axis=3)  # S_i within S_j
-        sub &= cv[:, :, None] & cv[:, None, :]
-        eq = sub & np.swapaxes(sub, 1, 2)
-        strict = sub & ~eq
-        maximal = cv & ~strict.any(axis=2)
-        keep_c = maximal & ~(eq & lower[None, :rc, :rc]).any(axis=2)
-        twin_c = keep_c & (eq & offdiag[None, :rc, :rc]).any(axis=2)
-        keep = np.zeros((len(cs), R), dtype=bool)
-        twin = np.zeros((len(cs), R), dtype=bool)
-        np.put_along_axis(keep, crow, keep_c, axis=1)
-        np.put_along_axis(twin, crow, twin_c, axis=1)
-        out[cs] = keep
-        coinc[cs] = twin
-        for ci, r in zip(*np.nonzero(twin)):
-            sel = tight[ci, r]
-            centre[(int(cs[ci]), int(r))] = (P[ci][sel].sum(axis=0), tt[ci][sel].sum())
-    return out, coinc, centre
-
-
-def hrep_facets(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Facets of the float polyhedra ``{x : A[c] x <= b[c]}`` of cells without a vertex list
-    (the H-representation engine): one reused LP model per cell
-    (:func:`tropnet.kernels.lp.irredundant_rows`); rows with the same hyperplane count once, the
-    first kept.  Returns ``(facet (C, R), coincident (C, R), bounded (C,))``.
-
-    (Qhull on the polar points, the other textbook route, computes every vertex of the cell on
-    the way: a cube of dimension 13 already has 8192, and it took 0.8 s per cell here.)
-
-    >>> A = np.array([[[1.0, 0], [-1, 0], [0, 1], [0, -1], [1, 0], [0, 2]]])
-    >>> b = np.array([[1.0, 0, 1, 0, 2, 2]])
-    >>> f, twin, bounded = hrep_facets(A, b)
-    >>> f[0].tolist(), twin[0].tolist(), bounded.tolist()
-    ([True, True, True, True, False, False], [False, False, True, False, False, False], [True])
-    """
-    from ..kernels.lp import irredundant_rows, is_bounded
-
-    C, R = b.shape
-    out = np.zeros((C, R), dtype=bool)
-    coinc = np.zeros((C, R), dtype=bool)
-    bounded = np.zeros(C, dtype=bool)
-    for c in range(C):
-        Ac, bc = np.asarray(A[c], dtype=np.float64), np.asarray(b[c], dtype=np.float64)
-        out[c] = irredundant_rows(Ac, bc)
-        norms = np.linalg.norm(Ac, axis=1)
-        rows = np.round(np.c_[Ac, bc] / np.where(norms > 0, norms, 1.0)[:, None], 12)
-        for r in np.flatnonzero(out[c]):
-            coinc[c, r] = int((rows == rows[r]).all(axis=1).sum()) > 1
-        bounded[c] = is_bounded(Ac[out[c]])
-    return out, coinc, bounded
-
-
-def facet_point(A: np.ndarray, b: np.ndarray, r: int) -> np.ndarray | None:
-    """A point in the relative interior of facet ``r`` of the float polyhedron ``{A x <= b}``
-    (the Chebyshev centre of the facet inside its hyperplane; one LP), ``None`` if it has none.
-
-    >>> facet_point(np.array([[1.0, 0], [-1, 0], [0, 1], [0, -1]]), np.array([1.0, 0, 1, 0]), 0).tolist()
-    [1.0, 0.5]
-    """
-    from ..kernels.lp import chebyshev_center
-
-    a = np.asarray(A[r], dtype=np.float64)
-    x_p = a * float(b[r]) / float(a.dot(a))
-    N = np.linalg.svd(a[None, :])[2][1:].T  # (d, d - 1) basis of the hyperplane's directions
-    others = np.arange(len(b)) != r
-    Ao = np.asarray(A, dtype=np.float64)[others]
-    bo = np.asarray(b, dtype=np.float64)[others]
-    z, rad = chebyshev_center(Ao.dot(N), bo - Ao.dot(x_p), rmax=1e6)
-    return None if rad <= 0 else x_p + N.dot(z)
-
-
-def _exact_zero_slacks(A, b, X, tvals, ids, valid, Pf, tf) -> np.ndarray:
-    """``A P^T - b t == 0`` for exact (Fraction) blocks (``P = X[ids]``, ``t = tvals[ids]``;
-    ``Pf``, ``tf`` their float roundings), deciding most entries in floats: a float slack
-    farther from zero than a rigorous bound on its error is not zero, and only the rest is
-    evaluated exactly, in python-flint rationals (each row and vertex converted once)."""
-    Af, bf = A.astype(np.float64), b.astype(np.float64)
-    d = A.shape[2]
-    sl = np.matmul(Af, np.swapaxes(Pf, 1, 2)) - bf[:, :, None] * tf[:, None, :]
-    mag = (
-        np.matmul(np.abs(Af), np.swapaxes(np.abs(Pf), 1, 2)) + np.abs(bf)[:, :, None] * np.abs(tf)[:, None, :]
-    )
-    # inputs rounded to nearest (relative u each), then a (d+1)-term dot product: a generous 4(d+3) u
-    maybe = (np.abs(sl) <= 4 * (d + 3) * 2.0**-53 * mag * (1 + 1e-6) + 1e-300) & valid[:, None, :]
-    ci, r, v = np.nonzero(maybe)
-    tight = np.zeros(sl.shape, dtype=bool)
-    if len(ci):
-        R = A.shape[1]
-        rows, ri = np.unique(ci * R + r, return_inverse=True)
-        verts, vi = np.unique(ids[ci, v], return_inverse=True)
-        # (a, -b) and (x, t) scaled by positive integers to integer vectors: the slack is zero
-        # iff their integer dot product is (no gcd in the loop, unlike rational arithmetic)
-        ra, rb = rows // R, rows % R
-        Ai = _integer_rows(np.concatenate([A[ra, rb, :], -b[ra, rb][:, None]], axis=1))
-        Xi = _integer_rows(np.concatenate([X[verts], tvals[verts][:, None]], axis=1))
-        Ar, Xv = Ai[ri], Xi[vi]
-        ex = Ar[:, d] * Xv[:, d]
-        for j in range(d):  # column by column: numpy reduces short object axes slowly
-            ex += Ar[:, j] * Xv[:, j]
-        tight[ci, r, v] = ex == 0
-    return tight
 
 
 def _ratio(v) -> tuple[int, int]:
@@ -564,12 +385,12 @@ def patterns_at(stages: list[Stage], X: np.ndarray) -> np.ndarray:
     :mod:`tropnet.regions.cells`.
 
     >>> from tropnet import Network
-    >>> from tropnet.regions.refine import stages_from_network
+    >>> from tropnet.regions.program import stages_from_network
     >>> st = stages_from_network(Network.from_arrays([[[1.0]], [[1.0]]]))
     >>> patterns_at(st, np.array([[2.0], [-1.0]])).tolist()
     [[1], [0]]
     """
-    from .refine import _apply
+    from .program import _apply
 
     z = X
     cols = []
@@ -587,44 +408,3 @@ def patterns_at(stages: list[Stage], X: np.ndarray) -> np.ndarray:
     return np.concatenate(cols, axis=1)
 
 
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = np.arange(n)
-
-    def roots(self) -> np.ndarray:
-        p = self.parent
-        while True:
-            q = p[p]
-            if np.array_equal(q, p):
-                return p
-            p = q
-
-    def union_all(self, a: np.ndarray, b: np.ndarray) -> None:
-        # repeated hooking of larger roots onto smaller ones until stable (vectorised)
-        while len(a):
-            self.parent = self.roots()
-            ra, rb = self.parent[a], self.parent[b]
-            diff = ra != rb
-            if not diff.any():
-                return
-            ra, rb = ra[diff], rb[diff]
-            lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
-            np.minimum.at(self.parent, hi, lo)
-            a, b = a[diff], b[diff]
-
-
-def merge_linear(n: int, edges: np.ndarray, same_map: np.ndarray) -> np.ndarray:
-    """Component label (0..k-1, in order of first cell) of each of ``n`` cells, joining the
-    facet-adjacent pairs ``edges (E, 2)`` where ``same_map`` is True.
-
-    >>> merge_linear(4, np.array([[0, 1], [1, 2], [2, 3]]), np.array([True, False, True])).tolist()
-    [0, 0, 1, 1]
-    """
-    uf = _UnionFind(n)
-    e = edges[same_map]
-    if len(e):
-        uf.union_all(e[:, 0].astype(np.int64), e[:, 1].astype(np.int64))
-    roots = uf.roots()
-    _, first, inv = np.unique(roots, return_index=True, return_inverse=True)
-    order = np.argsort(np.argsort(first))
-    return order[inv]

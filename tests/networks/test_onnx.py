@@ -1,0 +1,178 @@
+"""from_onnx / to_onnx: forward equality against onnxruntime (the reference), refusals."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+from tropnet import Network, Residual, random_mlp, tropicalize  # noqa: E402
+from tropnet.networks.layers import Linear, ReLU  # noqa: E402
+
+ACAS = next(
+    (p for p in (Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "acasxu",
+                 Path("/work/shared/data/acasxu")) if p.is_dir()),
+    None,
+)
+
+rng = np.random.default_rng(0)
+
+
+def _w(*shape):
+    return rng.normal(size=shape).astype(np.float32)
+
+
+def _model(nodes, inits, in_shape, out_shape, opset=13):
+    g = helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)],
+        [numpy_helper.from_array(v, k) for k, v in inits.items()],
+    )
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    return m
+
+
+def _ort(model, x):
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return sess.run(None, {sess.get_inputs()[0].name: x})[0]
+
+
+def _residual_mlp():
+    nodes = [
+        helper.make_node("Gemm", ["x", "W1", "b1"], ["h"], transB=1),
+        helper.make_node("Relu", ["h"], ["r"]),
+        helper.make_node("MatMul", ["r", "W2"], ["f"]),
+        helper.make_node("Add", ["f", "x"], ["s"]),
+        helper.make_node("LeakyRelu", ["s"], ["l"], alpha=0.1),
+        helper.make_node("Sub", ["l", "c"], ["d"]),
+        helper.make_node("Mul", ["d", "k"], ["e"]),
+        helper.make_node("Gemm", ["e", "W3", "b3"], ["y"], alpha=0.5, beta=2.0),
+    ]
+    inits = {"W1": _w(6, 3), "b1": _w(6), "W2": _w(6, 3), "c": _w(3), "k": _w(1, 3), "W3": _w(3, 2), "b3": _w(2)}
+    return _model(nodes, inits, [None, 3], [None, 2]), (3,)
+
+
+def _concat_net():
+    nodes = [
+        helper.make_node("Gemm", ["x", "A", "a"], ["p"]),
+        helper.make_node("PRelu", ["p", "slope"], ["q"]),
+        helper.make_node("Gemm", ["x", "B", "bb"], ["r"]),
+        helper.make_node("Clip", ["r", "lo", "hi"], ["s"]),
+        helper.make_node("Concat", ["q", "s", "x"], ["t"], axis=1),
+        helper.make_node("Div", ["t", "two"], ["u"]),
+        helper.make_node("Gemm", ["u", "C", "cc"], ["y"]),
+    ]
+    inits = {"A": _w(3, 4), "a": _w(4), "slope": np.array([0.1, 0.2, 0.0, 0.5], np.float32),
+             "B": _w(3, 2), "bb": _w(2), "lo": np.array(-0.3, np.float32), "hi": np.array(0.4, np.float32),
+             "two": np.array(2.0, np.float32), "C": _w(9, 2), "cc": _w(2)}
+    return _model(nodes, inits, [None, 3], [None, 2]), (3,)
+
+
+def _cnn():
+    nodes = [
+        helper.make_node("Conv", ["x", "K1", "k1"], ["c1"], pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["c1", "g", "be", "mu", "var"], ["n1"], epsilon=1e-3),
+        helper.make_node("Relu", ["n1"], ["r1"]),
+        helper.make_node("Conv", ["r1", "K2"], ["c2"], pads=[1, 1, 1, 1]),
+        helper.make_node("Add", ["c2", "r1"], ["s"]),
+        helper.make_node("Relu", ["s"], ["r2"]),
+        helper.make_node("MaxPool", ["r2"], ["m"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("AveragePool", ["m"], ["a"], kernel_shape=[2, 2], strides=[1, 1], pads=[1, 1, 0, 0]),
+        helper.make_node("GlobalAveragePool", ["m"], ["gap"]),
+        helper.make_node("Flatten", ["a"], ["fa"], axis=1),
+        helper.make_node("Reshape", ["gap", "shape"], ["fg"]),
+        helper.make_node("Concat", ["fa", "fg"], ["f"], axis=1),
+        helper.make_node("Gemm", ["f", "W", "b"], ["y"], transB=1),
+    ]
+    inits = {"K1": _w(3, 1, 3, 3), "k1": _w(3), "g": _w(3), "be": _w(3), "mu": _w(3),
+             "var": np.abs(_w(3)) + 0.5, "K2": _w(3, 3, 3, 3), "shape": np.array([-1, 3], np.int64),
+             "W": _w(2, 3 * 3 * 3 + 3), "b": _w(2)}
+    return _model(nodes, inits, [None, 1, 6, 6], [None, 2]), (1, 6, 6)
+
+
+@pytest.mark.parametrize("make", [_residual_mlp, _concat_net, _cnn])
+def test_forward_equals_onnxruntime(make):
+    model, shape = make()
+    net = Network.from_onnx(model)
+    x = np.random.default_rng(1).normal(size=(10, *shape)).astype(np.float32)
+    want = _ort(model, x)
+    got = net(x.reshape(10, -1).astype(np.float64))
+    assert np.allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_float32_weights_become_their_exact_dyadic_values():
+    model, _ = _residual_mlp()
+    net = Network.from_onnx(model).to_exact()
+    w1 = numpy_helper.to_array(model.graph.initializer[0])
+    lin = net.layers[0].nodes[0][1]  # the first Gemm (transB=1: weight B as stored)
+    assert lin.weight[0, 0] == Fraction(float(w1[0, 0]))  # float32 -> its dyadic rational, no rounding
+    x = [Fraction(1, 3), Fraction(-2), Fraction(5, 7)]
+    assert tropicalize(net)(x).tolist() == net(x).tolist()
+
+
+@pytest.mark.skipif(ACAS is None, reason="ACAS Xu data not present")
+@pytest.mark.parametrize("name", ["1_1", "2_1", "4_6"])
+def test_acasxu_network_against_onnxruntime(name):
+    path = ACAS / f"ACASXU_run2a_{name}_batch_2000.onnx"
+    net = Network.from_onnx(path)
+    assert net.widths == (5,) + (50,) * 12 + (5,)
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, size=(20, 5)).astype(np.float32)
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    want = np.array([sess.run(None, {"input": xi.reshape(1, 1, 1, 5)})[0][0] for xi in x])
+    assert np.allclose(net(x.astype(np.float64)), want, atol=1e-5)
+
+
+def test_to_onnx_round_trip_runs_in_onnxruntime(tmp_path):
+    for net in (random_mlp([3, 5, 2], seed=1),
+                Network([Residual([Linear(np.ones((4, 3)), [0.5, -1, 0, 1]), ReLU(), Linear(np.eye(3, 4))]),
+                         Linear([[1.0, -1.0, 2.0]])])):
+        model = net.to_onnx(tmp_path / "m.onnx")
+        x = np.random.default_rng(2).normal(size=(6, 3))
+        assert np.allclose(_ort(model, x), net(x), rtol=1e-12, atol=1e-12)
+        back = Network.from_onnx(tmp_path / "m.onnx")
+        assert np.allclose(back(x), net(x), rtol=1e-12, atol=1e-12)
+
+
+def test_bad_files_and_nodes_are_refused_naming_the_place(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"this is not protobuf \xff\xfe")
+    with pytest.raises(ValueError, match="not an ONNX model"):
+        Network.from_onnx(bad)
+    with pytest.raises(ValueError, match="cannot read"):
+        Network.from_onnx(tmp_path / "missing.onnx")
+    tanh = _model([helper.make_node("Tanh", ["x"], ["y"], name="act")], {}, [None, 2], [None, 2])
+    with pytest.raises(TypeError, match=r"ONNX node act \(Tanh\).*not supported"):
+        Network.from_onnx(tanh)
+    no_w = helper.make_model(helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 2])]))
+    with pytest.raises(TypeError, match=r"mm \(MatMul\): input 'W' is not produced"):
+        Network.from_onnx(no_w)
+    soft = _model([helper.make_node("Softmax", ["x"], ["y"], axis=1)], {}, [None, 2], [None, 2])
+    with pytest.raises(TypeError, match="final='drop'"):
+        Network.from_onnx(soft)
+    assert "Softmax dropped" in repr(Network.from_onnx(soft, final="drop"))
+
+
+def test_to_onnx_of_partial_activations_and_max_pools(tmp_path):
+    from tropnet import Graph, LeakyReLU, Maxout, Threshold
+
+    g = Graph([("a", Linear(np.arange(12.0).reshape(4, 3) / 7 - 0.5), "input"),
+               ("b", LeakyReLU([0.5, 0.0, 0.25, 0.125]), "a"), ("c", Maxout(2), "b"),
+               ("d", Threshold([0.5, -1.0, 0.0]), "input"),
+               ("out", __import__("tropnet").Concat(), ("c", "d"))])
+    net = Network([g])
+    x = np.random.default_rng(3).normal(size=(8, 3))
+    model = net.to_onnx()
+    assert np.allclose(_ort(model, x), net(x), rtol=1e-12, atol=1e-12)
+    assert np.allclose(Network.from_onnx(model)(x), net(x), rtol=1e-12, atol=1e-12)

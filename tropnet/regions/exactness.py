@@ -1,0 +1,199 @@
+"""Exactness: the three passes (float, certified float, rational) and the fallback between them.
+
+* *float*: numpy float64, ties decided with a relative tolerance (:mod:`tropnet.regions.vertex`);
+* *certified float*: the float pass in ``longdouble`` carrying a rigorous bound on the rounding
+  error of every vertex coordinate and pre-activation; a sign within its bound raises
+  :class:`_Uncertain` (or sets its cell aside);
+* *rational*: python-flint rationals with exact zero tests.
+
+The passes convert the program and the box into their number type here (``_stage_to_float``,
+``_stage_to_q``; a float is its dyadic rational, a non-dyadic input raises
+:class:`_NotDyadic` and goes to the rational pass).  :class:`Exactness` says which passes a
+call runs and in which order; :func:`with_fallback` runs them, falling back to the rational
+pass when the certified one cannot decide (:class:`_Uncertain`) or its geometry contradicts
+itself (:class:`_Inconsistent`).  Every fallback of the package goes through it.
+
+>>> Exactness.for_call(exact=True, want="count")
+Exactness('certified float -> rational')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF, affine_error, interpolation_error
+from .program import Stage, _apply
+
+_CERT = CERT_DTYPE
+_U = UNIT_ROUNDOFF
+_SAFE = SAFETY
+
+
+class _NotDyadic(Exception):
+    """An exact input that is not a float (the certified float pass cannot represent it)."""
+
+
+def _as_float(a):
+    arr = np.asarray(a, dtype=object) if not isinstance(a, np.ndarray) or a.dtype == object else a
+    if arr.dtype == object:
+        out = np.array([float(v) for v in arr.ravel()], dtype=np.float64).reshape(arr.shape)
+        if any(Fraction(f) != Fraction(v) for f, v in zip(out.ravel(), arr.ravel())):
+            raise _NotDyadic
+        return out
+    return np.asarray(arr, dtype=np.float64)
+
+
+def _stage_to_float(st: Stage) -> Stage:
+    if st.kind == "affine":
+        return Stage("affine", W=_as_float(st.W).astype(_CERT), b=_as_float(st.b).astype(_CERT))
+    if st.kind in ("threshold", "leaky"):
+        return Stage(
+            st.kind, idx=st.idx, param=_as_float(np.array([st.param], dtype=object)).astype(_CERT)[0]
+        )
+    return st
+
+
+def _forward_with_error(stages: list[Stage], X: np.ndarray, ex: np.ndarray):
+    """Float forward pass and a rigorous bound (max-norm, per point) on its distance to the
+    exact values at the exact points within ``ex`` of ``X``: every layer here is
+    Lipschitz-1 in the max-norm except ``affine`` (``||W||_inf``), and each affine map adds
+    at most ``gamma_{n+1} (|W| |z| + |b|)`` of rounding."""
+    z = X
+    err = ex.copy()
+    for st in stages:
+        if st.kind == "affine":
+            err = affine_error(np.asarray(st.W, dtype=_CERT), np.asarray(st.b, dtype=_CERT), z, err)
+        elif st.kind == "leaky":
+            err = err + _U * np.abs(z).max(axis=1)
+        z = _apply(st, z)
+    return z, _SAFE * err
+
+
+_interpolation_error = interpolation_error
+
+
+def _fmpq(v):
+    v = Fraction(v)
+    try:
+        import flint
+    except ImportError:  # pragma: no cover - python-flint is a core dependency
+        return v
+    return flint.fmpq(v.numerator, v.denominator)
+
+
+def _to_q(a: np.ndarray) -> np.ndarray:
+    out = np.empty(a.shape, dtype=object)
+    out.ravel()[:] = [_fmpq(v) for v in a.ravel()]
+    return out
+
+
+def _q_to_fraction(v) -> Fraction:
+    if isinstance(v, (int, Fraction)):
+        return Fraction(v)
+    try:  # fmpq is already in lowest terms
+        return Fraction(int(v.p), int(v.q), _normalize=False)
+    except TypeError:  # pragma: no cover - Python >= 3.12 dropped _normalize
+        return Fraction(int(v.p), int(v.q))
+
+
+def _from_q(a: np.ndarray) -> np.ndarray:
+    out = np.empty(a.shape, dtype=object)
+    out.ravel()[:] = [_q_to_fraction(v) for v in a.ravel()]
+    return out
+
+
+def _stage_to_q(st: Stage) -> Stage:
+    if st.kind == "affine":
+        W = _to_q(np.asarray(st.W, dtype=object))
+        return Stage("affine", W=W, b=_to_q(np.asarray(st.b, dtype=object)))
+    if st.kind in ("threshold", "leaky"):
+        return Stage(st.kind, idx=st.idx, param=_fmpq(st.param))
+    return st
+
+
+class _Uncertain(Exception):
+    """A sign the certified float pass cannot decide (the exact pass takes over)."""
+
+
+class _Inconsistent(Exception):
+    """The certified cells contradict themselves (a bug): the rational pass takes over."""
+
+
+#: what a failed certified pass raises; :func:`with_fallback` answers each with the rational pass
+FALLBACK_ERRORS = (_Uncertain, _Inconsistent)
+
+
+@dataclass(frozen=True)
+class Exactness:
+    """Which passes a call runs: ``exact=False`` the float pass alone; ``exact=True`` the
+    rational pass, preceded when ``certify`` by the certified float pass (which keeps every
+    vertex's tight constraints when ``codes``: the exact geometry without exact vertices, see
+    :mod:`tropnet.regions.geometry`).
+
+    The scope of the fallback follows: a certified *count* falls back per engine run (cells of
+    the other runs stay), certified *codes* fall back for the whole call (cells with and
+    without tight codes cannot be joined into one geometry).
+
+    >>> Exactness.for_call(exact=False, want="regions")
+    Exactness('float')
+    >>> Exactness.for_call(exact=True, want="regions").fallback()
+    Exactness('rational')
+    """
+
+    exact: bool = False
+    certify: bool = False
+    codes: bool = False
+
+    @classmethod
+    def for_call(cls, *, exact: bool, want: str) -> Exactness:
+        """The policy for a call wanting ``"count"`` (activation count: cells only),
+        ``"regions"`` (cells and their exact geometry) or ``"cells"`` (one pass as asked)."""
+        if not exact:
+            return cls()
+        if want == "count":
+            return cls(True, True, False)
+        if want == "regions":
+            return cls(True, True, True)
+        return cls(True, False, False)
+
+    @property
+    def name(self) -> str:
+        if not self.exact:
+            return "float"
+        if not self.certify:
+            return "rational"
+        return "certified float" + (" with tight codes" if self.codes else "") + " -> rational"
+
+    @property
+    def scope(self) -> str:
+        """Where a failed certified pass falls back: ``"run"`` (the engine run) or ``"call"``."""
+        return "call" if self.codes else "run"
+
+    def fallback(self) -> Exactness:
+        """The pass that decides what the certified pass could not: the rational pass."""
+        return Exactness(self.exact, False, False) if self.exact else self
+
+    def __repr__(self) -> str:
+        return f"Exactness({self.name!r})"
+
+
+def with_fallback(run, exactness: Exactness):
+    """``run(exactness)``, and when its certified pass fails (:data:`FALLBACK_ERRORS`),
+    ``run(exactness.fallback())``: the one place a certified pass hands over to the rational pass.
+
+    >>> def run(e):
+    ...     if e.certify:
+    ...         raise _Uncertain
+    ...     return e.name
+    >>> with_fallback(run, Exactness.for_call(exact=True, want="count"))
+    'rational'
+    """
+    if not exactness.certify:
+        return run(exactness)
+    try:
+        return run(exactness)
+    except FALLBACK_ERRORS:
+        return run(exactness.fallback())

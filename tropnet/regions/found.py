@@ -1,0 +1,177 @@
+"""Found cells: the activation cells of every engine run on a domain's pieces, assembled into
+one :class:`FoundCells` (homogeneous vertex form: vertices ``(x, t)``, ``t = 0`` at infinity;
+tight codes in terms of the domain's rows).  Runs on a bounded piece go through
+:func:`_from_bounded`, runs on a facet of the homogenised cube through :func:`_from_facet`,
+and the pieces of one call are joined by pattern (:func:`join_pieces`).  This is the form the
+geometry (:mod:`tropnet.regions.geometry`) and the Dask driver (:mod:`tropnet.parallel`) take.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from ..kernels.merge import row_keys
+from .cells import Cells
+from .program import Stage
+
+__all__ = ["FoundCells", "join_pieces"]
+
+
+@dataclass
+class FoundCells:
+    """Activation cells on a domain, in homogeneous vertex form (what RegionSet needs)."""
+
+    stages: list[Stage]
+    d: int
+    exact: bool
+    patterns: np.ndarray
+    points: np.ndarray
+    bounded: np.ndarray
+    vert_off: np.ndarray
+    vert_ids: np.ndarray
+    vert_X: np.ndarray
+    vert_t: np.ndarray
+    dom_A: np.ndarray
+    dom_b: np.ndarray
+    vert_codes: np.ndarray | None = None  # (nnz, d) certified tight codes (see _code_facets)
+    cache: dict = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.patterns)
+
+
+def _no_vertices(cells: Cells, n: int) -> Cells:
+    """High-dimensional runs (H-representation engine) give no vertices: an empty vertex pool."""
+    if cells.vertex_coords is not None:
+        return cells
+    return Cells(
+        cells.patterns,
+        cells.points,
+        np.zeros((0, n)),
+        np.zeros(len(cells) + 1, dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
+    )
+
+
+def _domain_codes(codes: np.ndarray | None, n: int, box_is_domain: bool) -> np.ndarray | None:
+    """Engine tight codes in terms of the domain's rows: box side ``i`` (code ``-2 - i``) is
+    domain row ``i`` when the run's box is the domain, else an artificial bound (``-1``);
+    clipping row ``r`` (code ``-2 - (2n + r)``) is domain row ``r`` (code ``-2 - r``)."""
+    if codes is None:
+        return None
+    out = codes.copy()
+    eng_id = -2 - codes
+    side = (codes < -1) & (eng_id < 2 * n)
+    clip = (codes < -1) & (eng_id >= 2 * n)
+    if not box_is_domain:
+        out[side] = -1
+    out[clip] = -2 - (eng_id[clip] - 2 * n)
+    return out
+
+
+def _from_bounded(cells: Cells, stages, n, exact, A, b, box_is_domain: bool = True) -> FoundCells:
+    cells = _no_vertices(cells, n)
+    X = cells.vertex_coords
+    rational = X.dtype == object  # certified exact runs keep float vertices
+    dt = object if rational else np.float64
+    one = Fraction(1) if rational else 1.0
+    t = np.empty(len(X), dtype=dt)
+    t[:] = one
+    return FoundCells(
+        stages,
+        n,
+        exact,
+        cells.patterns,
+        cells.points,
+        np.ones(len(cells), dtype=bool),
+        cells.vertex_offsets,
+        cells.vertex_ids,
+        X,
+        t,
+        A,
+        b,
+        _domain_codes(cells.vertex_codes, n, box_is_domain),
+    )
+
+
+def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom_b) -> FoundCells:
+    """One :class:`FoundCells` from the cells found on several pieces of a domain.
+
+    The pieces of one activation cell carry one pattern (a cell is convex, so one pattern is
+    one cell): they are joined, their vertex lists concatenated (points that only cut the
+    cell, not its vertices, lie in the cell and do not change its hull or facets), the cell is
+    bounded when every piece is, and the first piece's interior point is kept.  Cells come out
+    in order of first appearance.
+    """
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        raise ValueError("the domain has no interior")
+    pats = np.vstack([p.patterns for p in parts])
+    _, first, inv = np.unique(row_keys(pats), return_index=True, return_inverse=True)
+    inv = inv.ravel()
+    uniq = pats[first]
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    gid = rank[inv]
+    C = len(order)
+    base = 0
+    ent_cell, ent_ids, k = [], [], 0
+    for p in parts:
+        ent_cell.append(np.repeat(gid[k : k + len(p)], np.diff(p.vert_off)))
+        ent_ids.append(p.vert_ids + base)
+        base += len(p.vert_X)
+        k += len(p)
+    ent_cell = np.concatenate(ent_cell)
+    ent_ids = np.concatenate(ent_ids)
+    o = np.argsort(ent_cell, kind="stable")
+    codes = None
+    if all(p.vert_codes is not None for p in parts):
+        codes = np.vstack([p.vert_codes for p in parts])[o]
+    vert_off = np.concatenate([[0], np.cumsum(np.bincount(ent_cell, minlength=C))]).astype(np.int64)
+    bounded = np.ones(C, dtype=bool)
+    np.logical_and.at(bounded, gid, np.concatenate([p.bounded for p in parts]))
+    return FoundCells(
+        stages,
+        n,
+        exact,
+        uniq[order].astype(np.int32),
+        np.vstack([p.points for p in parts])[first[order]],
+        bounded,
+        vert_off,
+        ent_ids[o].astype(np.int64),
+        np.vstack([p.vert_X for p in parts]),
+        np.concatenate([p.vert_t for p in parts]),
+        dom_A,
+        dom_b,
+        codes,
+    )
+
+
+def _from_facet(cells: Cells, stages, n: int, exact: bool, M, m0, A, b) -> FoundCells:
+    """The cells of a run on a facet of the homogenised cube (coordinates ``y``, input
+    ``(x, t) = M y + m0``) in homogeneous form; a cell with a vertex at ``t = 0`` reaches
+    infinity (unbounded)."""
+    cells = _no_vertices(cells, n)
+    Y = cells.vertex_coords
+    Mc, mc = (M, m0) if Y.dtype == object else (M.astype(np.float64), m0.astype(np.float64))
+    XH = Y.dot(Mc.T) + mc
+    pts = cells.points.dot(Mc.T) + mc
+    vt = XH[:, n]
+    ids, off = cells.vertex_ids, cells.vertex_offsets
+    infinite = np.logical_or.reduceat(vt[ids] == 0, off[:-1]) if len(ids) else np.zeros(len(cells), bool)
+    return FoundCells(
+        stages, n, exact, cells.patterns, pts[:, :n] / pts[:, n][:, None], ~infinite,
+        off, ids, XH[:, :n], vt, A, b, _domain_codes(cells.vertex_codes, n, False),
+    )
+
+
+def _from_piece(cells: Cells, piece, stages, n: int, exact: bool, A, b) -> FoundCells:
+    """The cells of one run on ``piece`` (a :class:`~tropnet.regions.domains.Piece`) as
+    :class:`FoundCells` over the domain's rows ``A x <= b``."""
+    if piece.on_facet:
+        return _from_facet(cells, stages, n, exact, piece.M, piece.m0, A, b)
+    return _from_bounded(cells, stages, n, exact, A, b, box_is_domain=piece.box_is_domain)

@@ -1,0 +1,552 @@
+"""Geometry of found cells: irredundant facets, affine maps, facet adjacency and the linear
+merge, and the :class:`~tropnet.RegionSet` built from them (:func:`build_region_set`).
+
+Three sources of facets: tight codes of a certified run (:func:`_code_facets`: exact rows from
+the integer affine walk, no vertex coordinates), vertex incidences (:func:`cell_facets`), or
+LPs for cells without vertices (:func:`hrep_facets`, the H-representation engine).  The affine
+rows and maps come from :mod:`tropnet.regions.affine`.  Neighbours are found by flipping the
+facet's unit in the pattern (a hash lookup), else by reading the pattern just across the
+facet; in exact mode a point across a facet whose pattern is not a reported cell raises
+instead of returning a wrong answer.  Linear regions are the connected components of
+"neighbours with the same map" (:func:`merge_linear`).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .affine import _divide, _integer_rows, cell_affine, maps_and_rows, patterns_at
+from .exactness import _Inconsistent
+from .found import FoundCells
+from .regionset import RegionSet
+
+__all__ = ["build_region_set", "cell_facets", "hrep_facets", "facet_point", "merge_linear"]
+
+
+def cell_facets(
+    A: np.ndarray,
+    b: np.ndarray,
+    vert_off: np.ndarray,
+    vert_ids: np.ndarray,
+    X: np.ndarray,
+    tvals: np.ndarray,
+    d: int,
+    *,
+    exact: bool,
+    rtol: float = 1e-9,
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Facets of the candidate rows ``A[c] x <= b[c]`` of every cell, given the cell's
+    (homogeneous) vertices ``X[vert_ids[vert_off[c]:vert_off[c+1]]]`` with scale ``tvals``
+    (1 for points, 0 for directions).
+
+    Returns ``(facet (C, R) bool, coincident (C, R) bool, centre)``: rows with equal tight
+    sets define one facet and only the first is kept; ``coincident`` marks kept rows that had
+    such twins, and ``centre[(c, r)]`` is then a homogeneous point in the facet's relative
+    interior (the mean of its tight vertices).
+
+    >>> # the square [0, 1]^2 with a redundant row x <= 2 and a duplicate of y <= 1
+    >>> A = np.array([[[1.0, 0], [-1, 0], [0, 1], [0, -1], [1, 0], [0, 2]]])
+    >>> b = np.array([[1.0, 0, 1, 0, 2, 2]])
+    >>> X = np.array([[0.0, 0], [1, 0], [1, 1], [0, 1]])
+    >>> f, twin, _ = cell_facets(A, b, np.array([0, 4]), np.arange(4), X, np.ones(4), 2, exact=False)
+    >>> f[0].tolist(), twin[0].tolist()
+    ([True, True, True, True, False, False], [False, False, True, False, False, False])
+    """
+    C, R = b.shape
+    out = np.zeros((C, R), dtype=bool)
+    coinc = np.zeros((C, R), dtype=bool)
+    centre: dict = {}
+    if R == 0 or C == 0:
+        return out, coinc, centre
+    if not exact:
+        scale = float(np.abs(X).max()) if X.size else 1.0
+        norms = np.linalg.norm(A, axis=2)
+    else:  # float copies of the vertex pool, once (cells share vertices)
+        Xf, tf = X.astype(np.float64), tvals.astype(np.float64)
+    counts = np.diff(vert_off)
+    order = np.argsort(counts, kind="stable")  # similar sizes share one padded block
+    lower = np.tril(np.ones((R, R), dtype=bool), -1)
+    offdiag = ~np.eye(R, dtype=bool)
+    pos = 0
+    while pos < C:
+        vm = int(counts[order[min(C - 1, pos + 63)]])
+        k = max(1, min(C - pos, 4_000_000 // (R * vm * (d + 3))))
+        cs = order[pos : pos + k]
+        vm = int(counts[cs].max())
+        pos += k
+        ar = np.arange(vm)
+        valid = ar[None, :] < counts[cs][:, None]
+        gidx = np.minimum(vert_off[cs][:, None] + ar[None, :], vert_off[cs + 1][:, None] - 1)
+        ids = vert_ids[gidx]
+        P = X[ids]  # (k, vm, d)
+        tt = tvals[ids]  # (k, vm)
+        if exact:
+            tight = _exact_zero_slacks(A[cs], b[cs], X, tvals, ids, valid, Xf[ids], tf[ids])
+        else:
+            sl = np.matmul(A[cs], np.swapaxes(P, 1, 2)) - b[cs][:, :, None] * tt[:, None, :]
+            tol = rtol * (norms[cs] * scale + np.abs(b[cs]))
+            tight = np.abs(sl) <= tol[:, :, None]
+        tight &= valid[:, None, :]
+        nz = tight.any(axis=2)
+        full = (tight | ~valid[:, None, :]).all(axis=2)
+        has_point = (tight & (tt != 0)[:, None, :]).any(axis=2)
+        cand = nz & ~full & has_point
+        # compare only the candidate rows of each cell (gathered to the front, in row order)
+        rc = max(1, int(cand.sum(axis=1).max()))
+        crow = np.argsort(~cand, axis=1, kind="stable")[:, :rc]  # (k, rc) row indices
+        cv = np.take_along_axis(cand, crow, axis=1)
+        bits = np.packbits(np.take_along_axis(tight, crow[:, :, None], axis=1), axis=2)  # (k, rc, nb)
+        sub = ~((bits[:, :, None, :] & ~bits[:, None, :, :]) != 0).any(axis=3)  # S_i within S_j
+        sub &= cv[:, :, None] & cv[:, None, :]
+        eq = sub & np.swapaxes(sub, 1, 2)
+        strict = sub & ~eq
+        maximal = cv & ~strict.any(axis=2)
+        keep_c = maximal & ~(eq & lower[None, :rc, :rc]).any(axis=2)
+        twin_c = keep_c & (eq & offdiag[None, :rc, :rc]).any(axis=2)
+        keep = np.zeros((len(cs), R), dtype=bool)
+        twin = np.zeros((len(cs), R), dtype=bool)
+        np.put_along_axis(keep, crow, keep_c, axis=1)
+        np.put_along_axis(twin, crow, twin_c, axis=1)
+        out[cs] = keep
+        coinc[cs] = twin
+        for ci, r in zip(*np.nonzero(twin)):
+            sel = tight[ci, r]
+            centre[(int(cs[ci]), int(r))] = (P[ci][sel].sum(axis=0), tt[ci][sel].sum())
+    return out, coinc, centre
+
+
+def hrep_facets(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Facets of the float polyhedra ``{x : A[c] x <= b[c]}`` of cells without a vertex list
+    (the H-representation engine): one reused LP model per cell
+    (:func:`tropnet.kernels.lp.irredundant_rows`); rows with the same hyperplane count once, the
+    first kept.  Returns ``(facet (C, R), coincident (C, R), bounded (C,))``.
+
+    (Qhull on the polar points, the other textbook route, computes every vertex of the cell on
+    the way: a cube of dimension 13 already has 8192, and it took 0.8 s per cell here.)
+
+    >>> A = np.array([[[1.0, 0], [-1, 0], [0, 1], [0, -1], [1, 0], [0, 2]]])
+    >>> b = np.array([[1.0, 0, 1, 0, 2, 2]])
+    >>> f, twin, bounded = hrep_facets(A, b)
+    >>> f[0].tolist(), twin[0].tolist(), bounded.tolist()
+    ([True, True, True, True, False, False], [False, False, True, False, False, False], [True])
+    """
+    from ..kernels.lp import irredundant_rows, is_bounded
+
+    C, R = b.shape
+    out = np.zeros((C, R), dtype=bool)
+    coinc = np.zeros((C, R), dtype=bool)
+    bounded = np.zeros(C, dtype=bool)
+    for c in range(C):
+        Ac, bc = np.asarray(A[c], dtype=np.float64), np.asarray(b[c], dtype=np.float64)
+        out[c] = irredundant_rows(Ac, bc)
+        norms = np.linalg.norm(Ac, axis=1)
+        rows = np.round(np.c_[Ac, bc] / np.where(norms > 0, norms, 1.0)[:, None], 12)
+        for r in np.flatnonzero(out[c]):
+            coinc[c, r] = int((rows == rows[r]).all(axis=1).sum()) > 1
+        bounded[c] = is_bounded(Ac[out[c]])
+    return out, coinc, bounded
+
+
+def facet_point(A: np.ndarray, b: np.ndarray, r: int) -> np.ndarray | None:
+    """A point in the relative interior of facet ``r`` of the float polyhedron ``{A x <= b}``
+    (the Chebyshev centre of the facet inside its hyperplane; one LP), ``None`` if it has none.
+
+    >>> facet_point(np.array([[1.0, 0], [-1, 0], [0, 1], [0, -1]]), np.array([1.0, 0, 1, 0]), 0).tolist()
+    [1.0, 0.5]
+    """
+    from ..kernels.lp import chebyshev_center
+
+    a = np.asarray(A[r], dtype=np.float64)
+    x_p = a * float(b[r]) / float(a.dot(a))
+    N = np.linalg.svd(a[None, :])[2][1:].T  # (d, d - 1) basis of the hyperplane's directions
+    others = np.arange(len(b)) != r
+    Ao = np.asarray(A, dtype=np.float64)[others]
+    bo = np.asarray(b, dtype=np.float64)[others]
+    z, rad = chebyshev_center(Ao.dot(N), bo - Ao.dot(x_p), rmax=1e6)
+    return None if rad <= 0 else x_p + N.dot(z)
+
+
+def _exact_zero_slacks(A, b, X, tvals, ids, valid, Pf, tf) -> np.ndarray:
+    """``A P^T - b t == 0`` for exact (Fraction) blocks (``P = X[ids]``, ``t = tvals[ids]``;
+    ``Pf``, ``tf`` their float roundings), deciding most entries in floats: a float slack
+    farther from zero than a rigorous bound on its error is not zero, and only the rest is
+    evaluated exactly, in python-flint rationals (each row and vertex converted once)."""
+    Af, bf = A.astype(np.float64), b.astype(np.float64)
+    d = A.shape[2]
+    sl = np.matmul(Af, np.swapaxes(Pf, 1, 2)) - bf[:, :, None] * tf[:, None, :]
+    mag = (
+        np.matmul(np.abs(Af), np.swapaxes(np.abs(Pf), 1, 2)) + np.abs(bf)[:, :, None] * np.abs(tf)[:, None, :]
+    )
+    # inputs rounded to nearest (relative u each), then a (d+1)-term dot product: a generous 4(d+3) u
+    maybe = (np.abs(sl) <= 4 * (d + 3) * 2.0**-53 * mag * (1 + 1e-6) + 1e-300) & valid[:, None, :]
+    ci, r, v = np.nonzero(maybe)
+    tight = np.zeros(sl.shape, dtype=bool)
+    if len(ci):
+        R = A.shape[1]
+        rows, ri = np.unique(ci * R + r, return_inverse=True)
+        verts, vi = np.unique(ids[ci, v], return_inverse=True)
+        # (a, -b) and (x, t) scaled by positive integers to integer vectors: the slack is zero
+        # iff their integer dot product is (no gcd in the loop, unlike rational arithmetic)
+        ra, rb = rows // R, rows % R
+        Ai = _integer_rows(np.concatenate([A[ra, rb, :], -b[ra, rb][:, None]], axis=1))
+        Xi = _integer_rows(np.concatenate([X[verts], tvals[verts][:, None]], axis=1))
+        Ar, Xv = Ai[ri], Xi[vi]
+        ex = Ar[:, d] * Xv[:, d]
+        for j in range(d):  # column by column: numpy reduces short object axes slowly
+            ex += Ar[:, j] * Xv[:, j]
+        tight[ci, r, v] = ex == 0
+    return tight
+
+
+class _UnionFind:
+    def __init__(self, n: int):
+        self.parent = np.arange(n)
+
+    def roots(self) -> np.ndarray:
+        p = self.parent
+        while True:
+            q = p[p]
+            if np.array_equal(q, p):
+                return p
+            p = q
+
+    def union_all(self, a: np.ndarray, b: np.ndarray) -> None:
+        # repeated hooking of larger roots onto smaller ones until stable (vectorised)
+        while len(a):
+            self.parent = self.roots()
+            ra, rb = self.parent[a], self.parent[b]
+            diff = ra != rb
+            if not diff.any():
+                return
+            ra, rb = ra[diff], rb[diff]
+            lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
+            np.minimum.at(self.parent, hi, lo)
+            a, b = a[diff], b[diff]
+
+
+def merge_linear(n: int, edges: np.ndarray, same_map: np.ndarray) -> np.ndarray:
+    """Component label (0..k-1, in order of first cell) of each of ``n`` cells, joining the
+    facet-adjacent pairs ``edges (E, 2)`` where ``same_map`` is True.
+
+    >>> merge_linear(4, np.array([[0, 1], [1, 2], [2, 3]]), np.array([True, False, True])).tolist()
+    [0, 0, 1, 1]
+    """
+    uf = _UnionFind(n)
+    e = edges[same_map]
+    if len(e):
+        uf.union_all(e[:, 0].astype(np.int64), e[:, 1].astype(np.int64))
+    roots = uf.roots()
+    _, first, inv = np.unique(roots, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))
+    return order[inv]
+
+
+def _pattern_hash(P: np.ndarray, R: np.ndarray) -> np.ndarray:
+    return (P.astype(np.uint64) * R[None, :]).sum(axis=1)
+
+
+def build_region_set(found: FoundCells, kind: str) -> RegionSet:
+    """The :class:`RegionSet` of ``found``: for ``kind="activation"`` the halfspaces,
+    neighbours and maps are computed on first use; ``kind="linear"`` needs them for the merge.
+
+    >>> import tropnet
+    >>> from tropnet.regions.plan import find_cells
+    >>> found = find_cells(tropnet.Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]]))
+    >>> len(build_region_set(found, "activation")), len(build_region_set(found, "linear"))
+    (2, 2)
+    """
+    common = dict(
+        exact=found.exact,
+        dim=found.d,
+        patterns=found.patterns,
+        points=found.points,
+        bounded=found.bounded,
+        vert_off=found.vert_off,
+        vert_ids=found.vert_ids,
+        vert_X=found.vert_X,
+        vert_t=found.vert_t,
+    )
+    if found.vert_codes is not None:
+        # certified cells: exact points and the facets tight at each vertex (for exact
+        # vertices on demand); the float vertex pool is kept for plotting only
+        cf = _code_facets(found)
+        common.update(points=cf["points"], vert_facets=cf["vert_facets"])
+    if kind == "activation":
+        return RegionSet(kind=kind, geometry=lambda: _geometry(found)[:6], **common)
+    facet_off, facet_A, facet_b, nbr, W, cmap, fc = _geometry(found)
+    C = len(found)
+    has = nbr >= 0
+    e = np.stack([fc[has], nbr[has]], axis=1)
+    if found.vert_codes is not None:  # integer numerators over one denominator
+        Wi = found.cache["facets"]["ca"].map_numerators()
+        same = (Wi[e[:, 0]] == Wi[e[:, 1]]).reshape(len(e), Wi[0].size).all(axis=1).astype(bool)
+    elif found.exact:
+        same = np.array([bool((W[a] == W[b]).all() and (cmap[a] == cmap[b]).all()) for a, b in e], dtype=bool)
+    else:
+        scale = max(
+            float(np.abs(W).max()) if W.size else 0.0, float(np.abs(cmap).max()) if cmap.size else 0.0
+        )
+        tol = 1e-9 * max(scale, 1e-300)
+        same = (
+            (np.abs(W[e[:, 0]] - W[e[:, 1]]).max(axis=(1, 2)) <= tol)
+            & (np.abs(cmap[e[:, 0]] - cmap[e[:, 1]]).max(axis=1) <= tol)
+            if len(e)
+            else np.zeros(0, dtype=bool)
+        )
+    labels = merge_linear(C, e, same)
+    return RegionSet(
+        kind=kind,
+        facet_off=facet_off,
+        facet_A=facet_A,
+        facet_b=facet_b,
+        facet_nbr=nbr,
+        maps_W=W,
+        maps_c=cmap,
+        labels=labels,
+        **common,
+    )
+
+
+def _facet_centre(found: FoundCells, c: int, a: np.ndarray, b: Any) -> tuple:
+    """A homogeneous point ``(sum of x, sum of t)`` in the relative interior of the facet
+    ``a x <= b`` of cell ``c``: the sum of the cell's vertices tight on it."""
+    ids = found.vert_ids[found.vert_off[c] : found.vert_off[c + 1]]
+    X, t = found.vert_X[ids], found.vert_t[ids]
+    slack = X.dot(a) - b * t
+    if found.exact:
+        tight = np.array([v == 0 for v in slack], dtype=bool)
+    else:
+        scale = float(np.abs(a).sum() * max(1.0, np.abs(X).max()) + abs(b))
+        tight = np.abs(slack) <= 1e-9 * scale
+    return X[tight].sum(axis=0), t[tight].sum()
+
+
+def _code_facets(found: FoundCells) -> dict:
+    """Exact facets of certified cells from their tight codes, without any vertex coordinates.
+
+    Every vertex of a certified run is simple, so each constraint tight at one of a cell's
+    vertices is a facet of the cell and the facets are exactly the codes met at its vertices
+    (artificial bounds of the run, code ``-1``, excepted).  The rows come from the exact affine
+    walk (:func:`tropnet.regions.affine.cell_affine`, integers); the float interior points are
+    checked strictly inside every facet in exact integer arithmetic, and a cell whose point
+    fails gets the exact centroid of its vertices instead.  Cached on ``found``."""
+    if "facets" in found.cache:
+        return found.cache["facets"]
+    st, d, C = found.stages, found.d, len(found)
+    ca = cell_affine(st, found.patterns, d, exact=True)
+    Rd = found.dom_A.shape[0]
+    R = Rd + ca.nrows
+    ncols = found.patterns.shape[1]
+    unit_row = np.full(max(ncols, 1), -1, dtype=np.int64)
+    group_row = np.full(max(ncols, 1), -1, dtype=np.int64)
+    is_unit = ca.row_member < 0
+    unit_row[ca.row_col[is_unit]] = np.flatnonzero(is_unit)
+    first = ca.row_member == 0
+    group_row[ca.row_col[first]] = np.flatnonzero(first)
+    # one (cell, row) key per tight code of every (cell, vertex) entry
+    codes = found.vert_codes.ravel()
+    ecell = np.repeat(np.repeat(np.arange(C), np.diff(found.vert_off)), d)
+    real = codes != -1
+    row = np.full(len(codes), -1, dtype=np.int64)
+    dom = codes < -1
+    row[dom] = -2 - codes[dom]
+    unit = codes >= 0
+    col, low = codes[unit] >> 20, codes[unit] & ((1 << 20) - 1)
+    row[unit] = Rd + np.where(group_row[col] >= 0, group_row[col] + low, unit_row[col])
+    key = ecell[real] * R + row[real]
+    ukey, inv = np.unique(key, return_inverse=True)
+    fc, fr = ukey // R, ukey % R
+    facet_off = np.concatenate([[0], np.cumsum(np.bincount(fc, minlength=C))]).astype(np.int64)
+    local = np.full(len(codes), -1, dtype=np.int64)
+    local[real] = inv.ravel() - facet_off[ecell[real]]
+    # exact rows, as integer homogeneous vectors h with h . (x, 1) <= 0, and as values
+    on_dom = fr < Rd
+    Hf = np.empty((len(fc), d + 1), dtype=object)
+    if on_dom.any():
+        Hd = _integer_rows(np.concatenate([found.dom_A, -found.dom_b[:, None]], axis=1))
+        Hf[on_dom] = Hd[fr[on_dom]]
+    facet_A = np.empty((len(fc), d), dtype=object)
+    facet_b = np.empty(len(fc), dtype=object)
+    facet_A[on_dom] = found.dom_A[fr[on_dom]]
+    facet_b[on_dom] = found.dom_b[fr[on_dom]]
+    code = np.where(on_dom, -2, 0).astype(np.int64)
+    if (~on_dom).any():
+        cu, ru = fc[~on_dom], fr[~on_dom] - Rd
+        h, den = ca.numerators(cu, ru)
+        Hf[~on_dom] = h
+        vals = _divide(h, den[:, None])
+        facet_A[~on_dom], facet_b[~on_dom] = vals[:, :d], -vals[:, d]
+        code[~on_dom] = ca.flips(cu, ru)
+    points = _certified_points(found, Hf, fc, facet_off, facet_A, facet_b, local)
+    out = dict(
+        ca=ca, facet_off=facet_off, fc=fc, code=code, facet_A=facet_A, facet_b=facet_b,
+        vert_facets=local.reshape(-1, d).astype(np.int32), points=points,
+    )
+    found.cache["facets"] = out
+    return out
+
+
+def _certified_points(found, Hf, fc, facet_off, facet_A, facet_b, local) -> np.ndarray:
+    """Exact (``Fraction``) interior points: the float candidates when they lie strictly inside
+    every facet (decided exactly: a float is a dyadic rational), else the exact centroid."""
+    from .regionset import solve_cell_vertices
+
+    d, C = found.d, len(found)
+    P = np.asarray(found.points, dtype=np.float64)
+    if not np.isfinite(P).all():
+        raise _Inconsistent
+    mant, ex = np.frexp(P)
+    m = (mant * 2.0**53).astype(np.int64)
+    e = ex.astype(np.int64) - 53
+    E = int(e.min()) if e.size else 0
+    Xi = np.empty(P.shape, dtype=object)
+    Xi.ravel()[:] = [int(a) << int(s) for a, s in zip(m.ravel(), (e - E).ravel())]
+    scale = 1 << -E if E < 0 else 1
+    if E > 0:
+        Xi = Xi * (1 << E)
+    slack = Hf[:, d] * scale
+    for j in range(d):
+        slack = slack + Hf[:, j] * Xi[fc, j]
+    inside = np.ones(C, dtype=bool)
+    np.logical_and.at(inside, fc, (slack < 0).astype(bool))
+    points = np.empty((C, d), dtype=object)
+    for c in np.flatnonzero(inside):
+        points[c] = [Fraction(int(v), scale) for v in Xi[c]]
+    for c in np.flatnonzero(~inside):
+        lo, hi = found.vert_off[c], found.vert_off[c + 1]
+        V = solve_cell_vertices(
+            facet_A[facet_off[c] : facet_off[c + 1]], facet_b[facet_off[c] : facet_off[c + 1]],
+            local.reshape(-1, d)[lo:hi],
+        )
+        if len(V) == 0:
+            raise _Inconsistent
+        points[c] = V.sum(axis=0) / len(V)
+    return points
+
+
+def _hrep_bounded(found: FoundCells) -> np.ndarray:
+    """Which cells without a vertex list are bounded (one LP each, see ``hrep_facets``)."""
+    return _hrep_facets(found)[2]
+
+
+def _hrep_facets(found: FoundCells) -> tuple:
+    """``hrep_facets`` of the cells of an H-representation run over the domain's rows and the
+    unit rows (computed once: boundedness and the geometry both need them)."""
+    if "hrep" not in found.cache:
+        C, d = len(found), found.d
+        Au, bu = maps_and_rows(found.stages, found.patterns, d)[2:4]
+        Rd = found.dom_A.shape[0]
+        Ad = np.broadcast_to(np.asarray(found.dom_A, dtype=np.float64), (C, Rd, d))
+        bd = np.broadcast_to(np.asarray(found.dom_b, dtype=np.float64), (C, Rd))
+        found.cache["hrep"] = hrep_facets(np.concatenate([Ad, Au], axis=1), np.concatenate([bd, bu], axis=1))
+    return found.cache["hrep"]
+
+
+def _geometry(found: FoundCells) -> tuple:
+    """Irredundant halfspaces (CSR), facet neighbours and affine maps of every cell."""
+    st, d, exact = found.stages, found.d, found.exact
+    hrep = len(found) > 0 and len(found.vert_ids) == 0  # H-representation engine: no vertices
+    C = len(found)
+    pats = found.patterns
+    if found.vert_codes is not None:
+        cf = _code_facets(found)
+        W, cmap = cf["ca"].maps()
+        fc, facet_off, facet_A, facet_b, code = (
+            cf["fc"], cf["facet_off"], cf["facet_A"], cf["facet_b"], cf["code"]
+        )
+        coinc_f = np.zeros(len(fc), dtype=bool)
+        centre: dict = {}
+    else:
+        W, cmap, Au, bu, flip = maps_and_rows(st, pats, d, exact=exact)
+        Rd = found.dom_A.shape[0]
+        Ad = np.broadcast_to(found.dom_A[None, :, :], (C, Rd, d))
+        bd = np.broadcast_to(found.dom_b[None, :], (C, Rd))
+        A_all = np.concatenate([Ad, Au], axis=1)
+        b_all = np.concatenate([bd, bu], axis=1)
+        fl_all = np.concatenate([np.full((C, Rd), -2, dtype=np.int64), flip], axis=1)
+        if hrep:
+            facet, coinc, _ = _hrep_facets(found)
+            centre = {}
+        else:
+            facet, coinc, centre = cell_facets(
+                A_all, b_all, found.vert_off, found.vert_ids, found.vert_X, found.vert_t, d, exact=exact
+            )
+        fc, fr = np.nonzero(facet)
+        facet_off = np.concatenate([[0], np.cumsum(np.bincount(fc, minlength=C))]).astype(np.int64)
+        facet_A = A_all[fc, fr]
+        facet_b = b_all[fc, fr]
+        code = fl_all[fc, fr]
+        coinc_f = coinc[fc, fr]
+    nbr = np.full(len(fc), -1, dtype=np.int64)
+    # neighbours by flipping the pattern entry of the facet's unit
+    rng = np.random.default_rng(7)
+    Rh = rng.integers(0, np.iinfo(np.uint64).max, size=pats.shape[1], dtype=np.uint64)
+    h = _pattern_hash(pats, Rh) if pats.shape[1] else np.zeros(C, dtype=np.uint64)
+    order = np.argsort(h)
+    hs = h[order]
+    simple = (code >= 0) & ~coinc_f
+    if simple.any():
+        col = code[simple] >> 20
+        val = code[simple] & ((1 << 20) - 1)
+        cells = fc[simple]
+        old = pats[cells, col].astype(np.int64)
+        hn = h[cells] + (val - old).astype(np.uint64) * Rh[col]
+        pos = np.minimum(np.searchsorted(hs, hn), C - 1)
+        cand = order[pos]
+        newpat = pats[cells].copy()
+        newpat[np.arange(len(cells)), col] = val
+        ok = (hs[pos] == hn) & (pats[cand] == newpat).all(axis=1)
+        nb = np.where(ok, cand, -1)
+        nbr[np.nonzero(simple)[0]] = nb
+    # facets where the one-unit flip found nothing: several units vanish on them (coincident
+    # hyperplanes, possibly of different layers), or the facet lies on the domain's boundary.
+    # Read the pattern just across the facet's centre.  In exact mode this also certifies
+    # completeness: a point across a facet, inside the domain, whose pattern is not a reported
+    # cell would prove a missed cell, and raises instead of returning a wrong answer.
+    lookup = None
+    A_dom, b_dom = found.dom_A, found.dom_b
+    missing = np.nonzero((code >= 0) & (nbr < 0))[0]
+    if found.vert_codes is not None and len(missing):
+        # in a certified run every unit facet is crossed by a single unit: its neighbour must
+        # be the cell with that unit flipped
+        raise _Inconsistent
+    for j in missing:
+        if lookup is None:
+            lookup = {pats[i].tobytes(): i for i in range(C)}
+        c, r = int(fc[j]), int(fr[j])
+        if hrep:
+            y = facet_point(A_all[c], b_all[c], r)
+            if y is None:
+                continue
+            sx, stt = y, 1.0
+        else:
+            sx, stt = centre[(c, r)] if (c, r) in centre else _facet_centre(found, c, facet_A[j], facet_b[j])
+        if stt == 0:
+            continue  # a facet at infinity
+        p = sx / stt
+        x0 = found.points[c]
+        unresolved = None
+        for k in (10, 20, 30, 40):
+            delta = Fraction(1, 2**k) if exact else 2.0**-k
+            q = p + delta * (p - x0)
+            if len(b_dom) and not bool(np.all(A_dom.dot(q) <= b_dom)):
+                unresolved = None
+                break  # across is outside the domain: a boundary facet
+            pat = patterns_at(st, q[None, :])[0].astype(np.int32)
+            hit = lookup.get(pat.tobytes())
+            if hit is not None and hit != c:
+                nbr[j] = hit
+                unresolved = None
+                break
+            if hit is None:
+                unresolved = q
+        if exact and unresolved is not None:
+            raise RuntimeError(
+                "exact enumeration could not certify completeness: the point "
+                f"{[str(v) for v in unresolved]} lies across a facet of cell {c} inside the domain, "
+                "but its activation pattern is not among the reported cells (please report this bug)"
+            )
+    return facet_off, facet_A, facet_b, nbr, W, cmap, fc

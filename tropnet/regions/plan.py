@@ -1,0 +1,305 @@
+"""The plan of one call of :func:`~tropnet.linear_regions` / :func:`~tropnet.count_linear_regions`.
+
+:func:`make_plan` decides, once and in one place, everything a call does:
+
+* ``want``: ``"regions"`` (a :class:`~tropnet.RegionSet`) or ``"count"``; ``kind``;
+* ``engine``: ``"planar count"`` (2-D float activation count on a box: the last layer's lines
+  counted per polygon, :func:`tropnet.regions.planar.count_cells`), ``"planar last layer"``
+  (2-D exact activation count on a box, :mod:`tropnet.regions.planar_count`, which hands over
+  to the vertex engine when a decision is uncertain), ``"planar"`` (2-D float on a bounded
+  domain: polygon rounds, :mod:`tropnet.regions.planar`), ``"vertex"`` (the n-D vertex engine,
+  :mod:`tropnet.regions.refine`) or ``"hrep"`` (float above ``HREP_DIM`` inputs,
+  :mod:`tropnet.regions.hrep`);
+* ``exactness``: the passes (:class:`~tropnet.regions.exactness.Exactness`);
+* ``domain``: the pieces the engines run on (:func:`~tropnet.regions.domains.domain_pieces`);
+* ``mode``: ``"serial"``, ``"parallel"`` (:mod:`tropnet.parallel` runs the pieces as Dask
+  tasks) or ``"symmetric"`` (:mod:`tropnet.regions.symmetric` enumerates a fundamental domain).
+
+A serial plan runs here (:meth:`Plan.run`); :mod:`tropnet.regions.api` hands parallel and
+symmetric plans to their drivers, which read the same plan.
+
+>>> import tropnet
+>>> make_plan(tropnet.random_mlp([2, 8, 1]), tropnet.Box(-1, 1), want="count", kind="activation")
+Plan(count activation: engine='planar count', exactness='float', domain='box', mode='serial')
+>>> make_plan(tropnet.random_mlp([3, 4, 1]), None, exact=True)
+Plan(regions linear: engine='vertex', exactness='certified float with tight codes -> rational', \
+domain='7 facets of the homogenised cube', mode='serial')
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import hrep as _hrep
+from .cells import Cells, RegionLimitError
+from .domains import DomainPieces, Piece, as_network, domain_pieces
+from .exactness import Exactness, with_fallback
+from .found import FoundCells, _from_piece, join_pieces
+from .geometry import _hrep_bounded, build_region_set
+from .refine import refine
+from .regionset import RegionSet
+
+__all__ = ["Plan", "make_plan", "find_cells", "check_kind", "KINDS", "ENGINES", "MODES"]
+
+KINDS = ("linear", "activation")
+ENGINES = ("planar count", "planar last layer", "planar", "vertex", "hrep")
+MODES = ("serial", "parallel", "symmetric")
+
+
+def check_kind(kind: str) -> None:
+    """Refuse a ``kind`` other than ``"linear"`` and ``"activation"``.
+
+    >>> check_kind("linear")
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be 'linear' or 'activation', got {kind!r}")
+
+
+def _planar_module():
+    """:mod:`tropnet.regions.planar`, or ``None`` when switched off (``TROPNET_NO_PLANAR``)."""
+    if os.environ.get("TROPNET_NO_PLANAR"):
+        return None
+    try:
+        from . import planar
+    except ImportError:  # pragma: no cover - part of the package
+        return None
+    return planar
+
+
+@dataclass
+class Plan:
+    """What one call does (see the module docstring); printable and inspectable, then run.
+
+    ``obj`` is the caller's object, ``net`` the network it stands for (``None`` in symmetric
+    mode, whose driver reads the object itself), ``domain`` the pieces (``None`` in symmetric
+    mode: the fundamental domain is the driver's), ``options`` the remaining keyword arguments.
+    """
+
+    want: str
+    kind: str
+    engine: str
+    exactness: Exactness
+    domain: DomainPieces | None
+    mode: str = "serial"
+    obj: Any = field(default=None, repr=False)
+    net: Any = field(default=None, repr=False)
+    user_domain: Any = field(default=None, repr=False)
+    max_regions: int | None = field(default=None, repr=False)
+    progress: bool | None = field(default=None, repr=False)
+    options: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def exact(self) -> bool:
+        return self.exactness.exact
+
+    def __repr__(self) -> str:
+        dom = "fundamental domain" if self.domain is None else self.domain.describe()
+        mode = self.mode
+        if mode == "parallel":
+            where = self.options.get("parallel")
+            if where is None:
+                where = "dask" if self.options.get("client") is not None else "tasks in this process"
+            mode = f"parallel ({where})"
+        return (
+            f"Plan({self.want} {self.kind}: engine={self.engine!r}, exactness={self.exactness.name!r}, "
+            f"domain={dom!r}, mode={mode!r})"
+        )
+
+    # ------------------------------------------------------------------ serial runs
+    def run(self) -> RegionSet | int:
+        """Run a serial plan: its regions or its count."""
+        if self.mode != "serial":
+            raise ValueError(f"a {self.mode} plan runs through tropnet.regions.api.run_plan")
+        if self.want == "count" and self.kind == "activation":
+            return self._count_cells()
+        rs = self._regions()
+        return len(rs) if self.want == "count" else rs
+
+    def _count_cells(self) -> int:
+        net, dp = self.net, self.domain
+        if self.engine == "planar count":
+            piece = dp.pieces[0]
+            try:
+                return int(_planar_module().count_cells(
+                    net.lowered(), piece.lo, piece.hi, max_cells=self.max_regions,
+                    progress=bool(self.progress),
+                ))
+            except RegionLimitError as err:
+                raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})") from None
+        if self.engine == "planar last layer":
+            # the last layer counted, not cut, when every decision certifies (planar_count)
+            from .planar_count import count_last_layer_2d
+
+            n = count_last_layer_2d(net, self.user_domain, max_regions=self.max_regions)
+            if n is not None:
+                return n
+        # an exact activation count needs no exact geometry: the certified float pass decides
+        # it (falling back to the rational pass, run by run, when a sign is too close to call)
+        return len(self.find(self.exactness))
+
+    def _regions(self) -> RegionSet:
+        """Float: one engine run.  Exact: the certified float pass with its tight codes (exact
+        facets, maps and points from integer arithmetic; exact vertices on demand), and the
+        rational pass when the certified geometry contradicts itself."""
+        kind = self.kind
+
+        def attempt(passes: Exactness) -> RegionSet:
+            found = self.find(passes)
+            rs = build_region_set(found, kind)
+            if found.vert_codes is not None and kind == "activation":
+                rs._g()  # the geometry is lazy elsewhere; here it is the certificate
+            return rs
+
+        return with_fallback(attempt, self.exactness)
+
+    def find(self, passes: Exactness | None = None) -> FoundCells:
+        """The activation cells on the plan's domain, with the passes ``passes`` (default the
+        plan's): every piece run by the plan's engine, then assembled (:mod:`tropnet.regions.found`)."""
+        passes = self.exactness if passes is None else passes
+        dp, n, exact = self.domain, self.domain.n, self.exact
+        certify, codes = passes.certify, passes.codes
+        if dp.join:
+            return self._find_joined(passes)
+        piece = dp.pieces[0]
+        cells = self._run_piece(piece, certify, codes)
+        if dp.kind == "bounded polyhedron" and len(cells) == 0:
+            raise ValueError("the domain polyhedron has no interior")
+        return _from_piece(cells, piece, dp.stages, n, exact, dp.A, dp.b)
+
+    def _run_piece(self, piece: Piece, certify: bool, codes: bool) -> Cells:
+        try:
+            if self.engine == "planar" and not piece.on_facet:
+                return _planar_module().enumerate_cells(
+                    self.net.lowered(), piece.lo, piece.hi, halfspaces=piece.halfspaces,
+                    max_cells=self.max_regions, progress=bool(self.progress),
+                )
+            return refine(
+                piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
+                max_cells=self.max_regions, progress=self.progress, exact=self.exact,
+                certify=certify or codes, tight_codes=codes,
+            )
+        except RegionLimitError as err:
+            if piece.on_facet:
+                raise
+            raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})") from None
+
+    def _find_joined(self, passes: Exactness) -> FoundCells:
+        """All of R^n (or an unbounded polyhedron): the homogenised network on the 2n + 1 upper
+        facets of the cube [-R, R]^n x [0, 1], the cells joined by pattern."""
+        dp, n, exact, codes = self.domain, self.domain.n, self.exact, passes.codes
+        runs = []
+        for piece in dp.pieces:
+            cells = self._run_piece(piece, passes.certify, codes)
+            if len(cells):
+                runs.append((piece, cells))
+        if codes and any(c.vertex_codes is None for _, c in runs):
+            # one piece needed the rational pass: the joined cells must all have exact vertices
+            runs = [(p, c if c.vertex_codes is None else self._run_piece(p, False, False)) for p, c in runs]
+        if not runs:
+            raise ValueError("the domain has no interior")
+        parts = [_from_piece(cells, piece, dp.stages, n, exact, dp.A, dp.b) for piece, cells in runs]
+        found = join_pieces(parts, dp.stages, n, exact, dp.A, dp.b)
+        if len(found) and len(found.vert_ids) == 0:
+            # H-representation cells carry no vertices at t = 0: ask their halfspaces instead
+            found.bounded[:] = _hrep_bounded(found)
+        if self.max_regions is not None and len(found) > self.max_regions:
+            raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({len(found)})")
+        return found
+
+
+def _engine(net, dp: DomainPieces, want: str, kind: str, exact: bool, mode: str, engine: str) -> str:
+    n = net.input_dim
+    if _hrep.uses_hrep(n, exact):
+        return "hrep"
+    if mode != "serial" or engine == "refine":
+        return "vertex"
+    planar = n == 2 and _planar_module() is not None
+    if planar and want == "count" and kind == "activation" and dp.kind == "box":
+        return "planar last layer" if exact else "planar count"
+    if planar and not exact and not dp.join:
+        return "planar"
+    return "vertex"
+
+
+def make_plan(
+    obj: Any,
+    domain: Any = None,
+    *,
+    want: str = "regions",
+    kind: str = "linear",
+    exact: bool = False,
+    max_regions: int | None = None,
+    progress: bool | None = None,
+    symmetry: Any = None,
+    parallel: str | None = None,
+    client: Any = None,
+    engine: str = "auto",
+    mode: str | None = None,
+    **options: Any,
+) -> Plan:
+    """The :class:`Plan` of a call (``want="regions"`` or ``"count"``; the other arguments are
+    those of :func:`~tropnet.linear_regions`; ``engine="refine"`` forces the vertex engine;
+    ``mode="parallel"`` asks for the Dask driver even with ``parallel=None`` (its tasks then run
+    one after another in this process); ``options`` go to the parallel or symmetric driver).
+
+    >>> import tropnet
+    >>> make_plan(tropnet.random_mlp([13, 3, 1]), tropnet.Box(-1, 1), want="count").engine
+    'hrep'
+    """
+    if want not in ("regions", "count"):
+        raise ValueError(f"want must be 'regions' or 'count', got {want!r}")
+    if mode is None:
+        mode = "serial"
+        if parallel is not None or client is not None:
+            if symmetry is not None:
+                raise ValueError("symmetry= and parallel= cannot be combined yet; use one of them")
+            mode, parallel = "parallel", parallel or "dask"
+        elif symmetry is not None:
+            mode = "symmetric"
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if mode == "parallel":
+        options.update(parallel=parallel, client=client)
+    elif mode == "symmetric":
+        options.update(symmetry=symmetry)
+    check_kind(kind)
+    cells_only = want == "count" and kind == "activation"
+    passes = Exactness.for_call(exact=exact, want="count" if cells_only else "regions")
+    common = dict(obj=obj, user_domain=domain, max_regions=max_regions, progress=progress, options=options)
+    if mode == "symmetric":  # the driver reads the object and the group, and plans its fundamental domain
+        return Plan(want, kind, "by the symmetric driver", passes, None, mode, **common)
+    net = as_network(obj)
+    dp = domain_pieces(net, domain, exact)
+    chosen = _engine(net, dp, want, kind, exact, mode, engine)
+    return Plan(want, kind, chosen, passes, dp, mode, net=net, **common)
+
+
+def find_cells(
+    obj: Any,
+    domain: Any = None,
+    *,
+    exact: bool = False,
+    max_regions: int | None = None,
+    progress: bool | None = False,
+    engine: str = "auto",
+    certify: bool = False,
+    codes: bool = False,
+) -> FoundCells:
+    """Run the enumeration engine(s) for ``obj`` on ``domain`` and collect the activation cells.
+
+    ``engine="auto"`` uses the 2D polygon engine for float runs on a bounded 2D domain when it
+    is installed, else the n-D vertex engine (``engine="refine"`` forces the latter).
+    With ``exact=True``, ``certify=True`` lets the certified float pass decide the cells (for
+    counts), and ``codes=True`` also keeps the tight constraints of every vertex when it
+    decided everything (``vert_codes``: the fast exact geometry of :func:`build_region_set`);
+    otherwise the cells come from the rational pass.
+
+    >>> import tropnet
+    >>> len(find_cells(tropnet.random_mlp([2, 4, 1], seed=1)))
+    11
+    """
+    plan = make_plan(obj, domain, exact=exact, max_regions=max_regions, progress=progress, engine=engine)
+    return plan.find(Exactness(exact, exact and (certify or codes), exact and codes))
+

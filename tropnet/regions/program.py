@@ -1,0 +1,164 @@
+"""The internal program the engines run: a lowered network as a list of :class:`Stage` s
+(affine maps and activations on entries of one vector), optionally homogenised
+(``t f(x / t)`` on ``(x, t)``, for all of R^n), and its forward pass.
+
+Every engine (:mod:`~tropnet.regions.refine`, :mod:`~tropnet.regions.hrep`) and the exact
+affine walk (:mod:`~tropnet.regions.affine`) read this program; nothing here knows of
+domains, exactness policy or public options.
+
+>>> from tropnet import random_mlp
+>>> [s.kind for s in stages_from_network(random_mlp([2, 3, 1]))]
+['affine', 'threshold', 'affine']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..networks.layers import GroupMax, LeakyReLU, Linear, Threshold
+from ..networks.network import Network
+
+__all__ = ["Stage", "stages_from_network", "forward_stages"]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the internal program: ``affine`` (``z -> W z + b``) or an activation on
+    the entries ``idx`` of the current vector (``threshold`` with level ``param``,
+    ``leaky`` with slope ``param``) or ``group`` (outputs ``max`` over each row of ``groups``,
+    then the entries ``idx`` passed through unchanged).
+
+    >>> Stage("threshold", idx=np.arange(3), param=0.0).kind
+    'threshold'
+    """
+
+    kind: str
+    W: Any = None
+    b: Any = None
+    idx: Any = None
+    param: Any = None
+    groups: Any = None
+
+
+def stages_from_network(net: Network, *, exact: bool = False, homogeneous: bool = False) -> list[Stage]:
+    """The internal program of a lowered network.
+
+    With ``homogeneous=True`` the program acts on ``(x, t)`` and computes ``t f(x / t)``
+    (every bias and threshold multiplied by ``t``, which is carried through unchanged).
+
+    >>> from tropnet import random_mlp
+    >>> [s.kind for s in stages_from_network(random_mlp([2, 3, 1]))]
+    ['affine', 'threshold', 'affine']
+    """
+    net = net.lowered()
+    if exact:
+        net = net.to_exact()
+    n = net.input_dim
+    width = n
+    out: list[Stage] = []
+    zero = Fraction(0) if exact else 0.0
+    one = Fraction(1) if exact else 1.0
+
+    def arr(a):
+        if exact:
+            return np.array(a, dtype=object)
+        return np.asarray(a, dtype=np.float64)
+
+    for layer in net.layers:
+        if isinstance(layer, Linear):
+            W = layer.weight if exact else layer.float_weight
+            b = layer.bias if exact else layer.float_bias
+            if homogeneous:
+                m, k = W.shape
+                Wh = np.empty((m + 1, k + 1), dtype=object if exact else np.float64)
+                Wh[:] = zero
+                Wh[:m, :k] = W
+                Wh[:m, k] = b
+                Wh[m, k] = one
+                out.append(Stage("affine", W=Wh, b=arr([zero] * (m + 1))))
+            else:
+                out.append(Stage("affine", W=arr(W), b=arr(b)))
+            width = W.shape[0]
+        elif isinstance(layer, Threshold):
+            t = layer.t if exact else float(layer.t)
+            idx = np.arange(width)
+            if homogeneous and t != 0:
+                # max(z, t c) = t c + max(z - t c, 0)
+                shift = np.zeros((width + 1, width + 1), dtype=object if exact else np.float64)
+                shift[:] = zero
+                for i in range(width + 1):
+                    shift[i, i] = one
+                shift[:width, width] = -t
+                out.append(Stage("affine", W=shift, b=arr([zero] * (width + 1))))
+                out.append(Stage("threshold", idx=idx, param=zero))
+                back = shift.copy()
+                back[:width, width] = t
+                out.append(Stage("affine", W=back, b=arr([zero] * (width + 1))))
+            else:
+                out.append(Stage("threshold", idx=idx, param=zero if homogeneous else t))
+        elif isinstance(layer, LeakyReLU):
+            a = layer.alpha if exact else float(layer.alpha)
+            out.append(Stage("leaky", idx=np.arange(width), param=a))
+        elif isinstance(layer, GroupMax):
+            g = np.asarray(layer.groups, dtype=np.int64)
+            out.append(Stage("group", groups=g, idx=np.array([width]) if homogeneous else np.zeros(0, int)))
+            width = g.shape[0]
+        else:  # pragma: no cover - lowered() guarantees primitives
+            raise TypeError(f"unsupported layer {layer!r}")
+    return out
+
+
+def _apply(st: Stage, z: np.ndarray) -> np.ndarray:
+    if st.kind == "affine":
+        return z.dot(st.W.T) + st.b
+    if st.kind == "threshold":
+        z = z.copy()
+        sub = z[:, st.idx]
+        z[:, st.idx] = np.where(sub > st.param, sub, st.param)
+        return z
+    if st.kind == "leaky":
+        z = z.copy()
+        sub = z[:, st.idx]
+        z[:, st.idx] = np.where(sub > 0, sub, st.param * sub)
+        return z
+    g = z[:, st.groups].max(axis=2)
+    return np.concatenate([g, z[:, st.idx]], axis=1) if len(st.idx) else g
+
+
+def forward_stages(stages: list[Stage], X: np.ndarray) -> np.ndarray:
+    """Run an internal program on a batch of points.
+
+    >>> from tropnet import Network
+    >>> net = Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]])
+    >>> forward_stages(stages_from_network(net), np.array([[-2.0]])).tolist()
+    [[2.0]]
+    """
+    z = X
+    for st in stages:
+        z = _apply(st, z)
+    return z
+
+
+def _magnitudes(stages: list[Stage], X: np.ndarray) -> np.ndarray:
+    """Per entry of the program's current vector, a bound on the magnitude of the terms summed
+    to compute it at the points ``X`` (``|W| m + |b|`` through the affine maps, from the largest
+    ``|x_i|``): the scale of the rounding error in the float pre-activations.  Vector
+    arithmetic only, so it costs nothing next to a layer."""
+    m = np.abs(X).max(axis=0).astype(np.float64) if len(X) else np.zeros(X.shape[1])
+    for st in stages:
+        if st.kind == "affine":
+            m = np.abs(np.asarray(st.W, dtype=np.float64)).dot(m) + np.abs(np.asarray(st.b, dtype=np.float64))
+        elif st.kind == "threshold":
+            m = m.copy()
+            m[st.idx] = np.maximum(m[st.idx], abs(float(st.param)))
+        elif st.kind == "leaky":
+            m = m.copy()
+            m[st.idx] *= max(1.0, abs(float(st.param)))
+        else:
+            g = m[st.groups].max(axis=1)
+            m = np.concatenate([g, m[st.idx]]) if len(st.idx) else g
+    return m

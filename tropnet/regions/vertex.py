@@ -1,0 +1,742 @@
+"""The vertex-representation engine core: cells as lists of ids into one shared, append-only
+vertex pool, cut by one unit at a time for all cells at once (see :mod:`tropnet.regions.refine`
+for the algorithm and the resumable runs built on it).
+
+This module holds the data (:class:`_Pool`, :class:`_Program`) and the cutting step
+(:class:`_Engine`: signs, crossing edges, splits, GroupMax copies, tight codes); it knows of no
+domain, no public option, no fallback.  The number type is the caller's: float64, ``longdouble``
+with error bounds (certified) or python-flint rationals (:mod:`tropnet.regions.exactness`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF
+from .cells import Cells, RegionLimitError
+from .exactness import _from_q, _interpolation_error, _Uncertain
+from .program import Stage
+
+_CERT = CERT_DTYPE
+_U = UNIT_ROUNDOFF
+_SAFE = SAFETY
+
+
+_PAD = np.iinfo(np.int32).max
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+class _Pool:
+    """Append-only vertex pool plus cells as CSR lists of vertex ids."""
+
+    def __init__(self, X, T, off, ids, pat):
+        self._set_vertices(X, T, None)
+        self.off = off  # (C + 1,) int64
+        self.ids = ids  # (nnz,) int64
+        self.pat = pat  # (C, U) int32
+
+    def __getstate__(self) -> dict:
+        # the filled part of the buffers only (a pickled view would carry the whole buffer), and
+        # of Z only the rows still to be read
+        Z = self.Z
+        rows = None if Z is None or self.zlive is None else np.asarray(self.zlive, dtype=np.int64)
+        return {"X": self.X, "T": self.T, "Z": Z if rows is None else Z[rows], "zrows": rows,
+                "zdim": None if Z is None else Z.shape[0], "E": self.E, "off": self.off, "ids": self.ids,
+                "pat": self.pat}
+
+    def __setstate__(self, s: dict) -> None:
+        def own(a):  # Dask may hand back read-only arrays; the pool writes in place
+            return a if a is None or a.flags.writeable else a.copy()
+
+        Z, rows = s["Z"], s.get("zrows")
+        if rows is not None:
+            full = np.zeros((s["zdim"], Z.shape[1]), dtype=Z.dtype)  # rows already cut: never read
+            full[rows] = Z
+            Z = full
+        self._set_vertices(own(s["X"]), own(s["T"]), own(Z), own(s["E"]))
+        self.zlive = rows
+        self.off, self.ids, self.pat = own(s["off"]), own(s["ids"]), own(s["pat"])
+
+    # X (V, d) coordinates, T (V, w) int32 tight ids (sorted, padded with _PAD), Z (m, V)
+    # current pre-activations, one row per unit: views of growable buffers (capacity doubles
+    # on append).  Z is stored by rows so that a grow copies only the rows still to be read
+    # (``zlive``) and the rows of units already cut are never touched again.
+    def _set_vertices(self, X, T, Z, E=None) -> None:
+        self._X, self._T, self._Z = X, T, Z
+        self.zlive = None  # rows of Z still needed (None: all)
+        self._E = E  # (V, 2) rigorous error bounds of X and Z (certified mode), or None
+        self.nV = len(X)
+        self._views()
+
+    def _views(self) -> None:
+        n = self.nV
+        self.X = self._X[:n]
+        self.T = self._T[:n]
+        self.Z = None if self._Z is None else self._Z[:, :n]
+        self.E = None if self._E is None else self._E[:n]
+
+    def set_Z(self, Z) -> None:
+        """Store the pre-activations ``Z`` (V, m) of all vertices (``None`` drops them)."""
+        self._Z = None
+        self.zlive = None
+        if Z is not None:
+            self._Z = np.empty((Z.shape[1], len(self._X)), dtype=Z.dtype)
+            self._Z[:, : self.nV] = Z.T
+        self._views()
+
+    def widen(self, w: int) -> None:
+        if w > self._T.shape[1]:
+            extra = np.full((len(self._T), w - self._T.shape[1]), _PAD, dtype=np.int32)
+            self._T = np.hstack([self._T, extra])
+            self._views()
+
+    def append(self, Xn, Tn, Zn, En=None) -> None:
+        nv = len(Xn)
+        need = self.nV + nv
+        if need > len(self._X):
+            cap = max(need, 2 * len(self._X))
+
+            def grow(a):
+                out = np.empty((cap,) + a.shape[1:], dtype=a.dtype)
+                out[: self.nV] = a[: self.nV]
+                return out
+
+            self._X = grow(self._X)
+            self._T = grow(self._T)
+            if self._Z is not None:
+                Zb = np.empty((self._Z.shape[0], cap), dtype=self._Z.dtype)
+                rows = slice(None) if self.zlive is None else self.zlive
+                Zb[rows, : self.nV] = self._Z[rows, : self.nV]
+                self._Z = Zb
+            if self._E is not None:
+                self._E = grow(self._E)
+        self._X[self.nV : need] = Xn
+        if self._E is not None:
+            self._E[self.nV : need] = En
+        self._T[self.nV : need] = Tn
+        if self._Z is not None:
+            rows = slice(None) if self.zlive is None else self.zlive
+            self._Z[rows, self.nV : need] = Zn
+        self.nV = need
+        self._views()
+
+    @property
+    def ncells(self) -> int:
+        return len(self.off) - 1
+
+    def entry_cell(self) -> np.ndarray:
+        return np.repeat(np.arange(self.ncells), np.diff(self.off))
+
+    def compact(self) -> None:
+        mark = np.zeros(self.nV, dtype=bool)
+        mark[self.ids] = True
+        used = np.flatnonzero(mark)
+        remap = np.cumsum(mark) - 1
+        inv = remap[self.ids]
+        self._set_vertices(
+            self.X[used],
+            self.T[used],
+            None if self.Z is None else self.Z[:, used],
+            None if self.E is None else self.E[used],
+        )
+        self.ids = inv.astype(np.int64)
+
+    def add_tight(self, vids: np.ndarray, cid: np.ndarray) -> None:
+        """Record constraint ``cid[i]`` as tight at vertex ``vids[i]`` (ids grow over time,
+        so appending keeps rows sorted)."""
+        if len(vids) == 0:
+            return
+        key = vids.astype(np.int64) * (1 << 31) + cid
+        key = np.unique(key)
+        vids, cid = key >> 31, (key & ((1 << 31) - 1)).astype(np.int32)
+        # skip ids already present
+        present = (self.T[vids] == cid[:, None]).any(axis=1)
+        vids, cid = vids[~present], cid[~present]
+        if len(vids) == 0:
+            return
+        order = np.argsort(vids, kind="stable")
+        vids, cid = vids[order], cid[order]
+        first = np.r_[True, vids[1:] != vids[:-1]]
+        rank = np.arange(len(vids)) - np.maximum.accumulate(np.where(first, np.arange(len(vids)), 0))
+        cnt = (self.T[vids] != _PAD).sum(axis=1)
+        pos = cnt + rank
+        need = int(pos.max()) + 1
+        self.widen(need)
+        self.T[vids, pos] = cid
+        self.T[np.unique(vids)] = np.sort(self.T[np.unique(vids)], axis=1)
+
+
+class _Program:
+    """Constraint ids, pattern columns and hash values for one enumeration."""
+
+    def __init__(self, d: int, nclip: int, stages: list[Stage]):
+        self.d = d
+        n_ids = 2 * d + nclip
+        self.unit_base: list[int] = []
+        self.col_base: list[int] = []
+        self.unit_ranges: list[tuple[int, int, int]] = []  # (first id, first column, units)
+        ncol = 0
+        id_group: list[np.ndarray] = [np.full(n_ids, -1, dtype=np.int64)]
+        id_a: list[np.ndarray] = [np.zeros(n_ids, dtype=np.int64)]
+        id_b: list[np.ndarray] = [np.zeros(n_ids, dtype=np.int64)]
+        for st in stages:
+            if st.kind in ("threshold", "leaky"):
+                m = len(st.idx)
+                self.unit_ranges.append((n_ids, ncol, m))
+                self.unit_base.append(n_ids)
+                self.col_base.append(ncol)
+                id_group.append(np.full(m, -1, dtype=np.int64))
+                id_a.append(np.zeros(m, dtype=np.int64))
+                id_b.append(np.zeros(m, dtype=np.int64))
+                n_ids += m
+                ncol += m
+            elif st.kind == "group":
+                G, k = st.groups.shape
+                self.unit_base.append(n_ids)
+                self.col_base.append(ncol)
+                a, b = np.divmod(np.arange(k * k), k)
+                id_group.append(np.repeat(ncol + np.arange(G), k * k))
+                id_a.append(np.tile(a, G))
+                id_b.append(np.tile(b, G))
+                n_ids += G * k * k
+                ncol += G
+            else:
+                self.unit_base.append(-1)
+                self.col_base.append(-1)
+        if n_ids >= (1 << 31) - 1:
+            raise ValueError(f"too many constraints for the vertex engine ({n_ids})")
+        self.ncols = ncol
+        self.id_col = np.concatenate(id_group)  # pattern column of a pair id, -1 otherwise
+        self.id_a = np.concatenate(id_a)
+        self.id_b = np.concatenate(id_b)
+        self.has_pairs = bool((self.id_col >= 0).any())
+        rng = np.random.default_rng(12345)
+        self.R = rng.integers(0, np.iinfo(np.uint64).max, size=n_ids + 1, dtype=np.uint64, endpoint=False)
+        self.R[-1] = 0  # hash of the padding (index -1 after masking)
+
+
+def _box_vertices(lo, hi, d, exact):
+    bits = ((np.arange(1 << d)[:, None] >> np.arange(d)[None, :]) & 1).astype(bool)
+    dtype = object if exact else np.asarray(lo).dtype
+    X = np.where(bits, np.asarray(hi, dtype=dtype)[None, :], np.asarray(lo, dtype=dtype)[None, :])
+    X = X.astype(dtype)
+    T = np.where(bits, np.arange(d)[None, :], d + np.arange(d)[None, :]).astype(np.int32)
+    T.sort(axis=1)
+    return X, T
+
+
+def _codes(eng: _Engine, out: Cells) -> Cells:
+    """``out`` with ``vertex_codes (nnz, d)``: the constraints tight at each (cell, vertex) entry
+    of a run whose every sign was certified (so every vertex is simple: exactly ``d`` of the
+    cell's constraints are tight there, and each is a facet of the cell).  A unit or group
+    constraint is coded as in :func:`tropnet.regions.affine.unit_rows` (``column * 2**20`` plus
+    the pattern entry across it), box side ``i`` as ``-2 - i`` and clipping row ``r`` as
+    ``-2 - (2 d + r)``.  Raises :class:`_Uncertain` (the rational pass takes over) if some entry
+    is not simple after all."""
+    p, prog = eng.p, eng.prog
+    d = prog.d
+    ecell = p.entry_cell()
+    T = p.T[p.ids]
+    valid = eng._valid(T, ecell)
+    if not (valid.sum(axis=1) == d).all():
+        raise _Uncertain
+    ids = T[valid].reshape(-1, d).astype(np.int64)
+    cells = np.repeat(ecell, d)
+    flat = ids.ravel()
+    code = -2 - flat  # box sides and clipping rows
+    # unit ids -> pattern column; pair ids (group members a, b) -> the group's column
+    col_of = np.full(len(prog.id_col), -1, dtype=np.int64)
+    for base, cb, n in prog.unit_ranges:
+        col_of[base : base + n] = cb + np.arange(n)
+    unit = col_of[flat] >= 0
+    col = col_of[flat[unit]]
+    code[unit] = col * (1 << 20) + (1 - p.pat[cells[unit], col])
+    pair = prog.id_col[flat] >= 0
+    if pair.any():
+        gcol = prog.id_col[flat[pair]]
+        a, b = prog.id_a[flat[pair]], prog.id_b[flat[pair]]
+        win = p.pat[cells[pair], gcol]
+        code[pair] = gcol * (1 << 20) + np.where(a == win, b, a)
+    return Cells(
+        patterns=out.patterns,
+        points=out.points,
+        vertex_coords=out.vertex_coords,
+        vertex_offsets=out.vertex_offsets,
+        vertex_ids=out.vertex_ids,
+        vertex_codes=code.reshape(-1, d),
+    )
+
+
+def _progress_bar(total: int, progress: bool | None):
+    """A tqdm bar: ``True`` at once, ``None`` after 2 s (long runs only), ``False`` never."""
+    if progress is False:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is optional
+        return None
+    return tqdm(total=total, desc="regions", unit="unit", delay=0.0 if progress else 2.0, leave=False)
+
+
+def _tick(bar, n: int = 1) -> None:
+    if bar is not None:
+        bar.update(n)
+        bar.set_postfix(refresh=False)
+
+
+class _Engine:
+    def __init__(
+        self,
+        pool: _Pool,
+        prog: _Program,
+        exact: bool,
+        rtol: float,
+        max_cells: int | None,
+        certify: bool = False,
+    ):
+        self.certify = certify
+        self.deferred: list = []  # (patterns, column) of cells set aside by the certified pass
+        self.zcols: np.ndarray | None = None  # pre-activation columns still needed (None: all)
+        self.group_step: tuple[int, int] | None = None  # (column, member) of the group step running
+        self.scale_floor = 0.0  # float mode: least scale of the tolerance (split runs, see RefineState)
+        self.p = pool
+        self.prog = prog
+        self.exact = exact
+        self.rtol = rtol
+        self.max_cells = max_cells
+
+    # ------------------------------------------------------------------ helpers
+    def _signs(self, s: np.ndarray) -> np.ndarray:
+        if self.exact:
+            eps = 0
+        else:
+            scale = float(np.abs(s).max()) if len(s) else 0.0
+            eps = self.rtol * max(scale, self.scale_floor)
+        return (s > eps).astype(np.int8) - (s < -eps).astype(np.int8)
+
+    def _valid(self, Tg: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """Which recorded tight ids are constraints of the entry's cell."""
+        valid = Tg != _PAD
+        if self.prog.has_pairs:
+            safe = np.where(valid, Tg, 0)
+            col = self.prog.id_col[safe]
+            pair = valid & (col >= 0)
+            if pair.any():
+                win = self.p.pat[np.broadcast_to(cells[:, None], Tg.shape)[pair], col[pair]]
+                ida, idb = self.prog.id_a[safe[pair]], self.prog.id_b[safe[pair]]
+                ok = (ida == win) | (idb == win)
+                if self.group_step is not None:
+                    # Inside the group being cut, the copy with winner w has so far been clipped
+                    # only by z_o - z_w <= 0 for the members o <= i of the current step i.  The
+                    # copies share vertex ids, so a tie z_o = z_w recorded while cutting copy o
+                    # is seen in copy w before that constraint is one of its facets; counting it
+                    # there made the adjacency tests pair non-adjacent vertices (e.g. two
+                    # opposite box corners on z_0 = z_2) and lose or duplicate vertices.
+                    gcol, gi = self.group_step
+                    ok &= (col[pair] != gcol) | (ida + idb - win <= gi)
+                valid[pair] = ok
+        return valid
+
+    # ------------------------------------------------------------------ groups
+    def group(self, members: np.ndarray, col: int, base: int, k: int) -> None:
+        p = self.p
+        firsts = [j for j in range(k) if members[j] not in members[:j]]
+        C = p.ncells
+        counts = np.diff(p.off)
+        reps = len(firsts)
+        # replicate every cell once per distinct member (candidate winner)
+        starts = p.off[:-1]
+        new_counts = np.tile(counts, reps)
+        off = np.concatenate([[0], np.cumsum(new_counts)])
+        ids = np.tile(p.ids, reps)
+        pat = np.tile(p.pat, (reps, 1))
+        pat[:, col] = np.repeat(np.array(firsts, dtype=np.int32), C)
+        del starts
+        p.off, p.ids, p.pat = off, ids.astype(np.int64), pat
+        self._check_limit()
+        for i in firsts:
+            if p.ncells == 0:
+                break
+            self.group_step = (col, i)  # see _valid
+            ecell = p.entry_cell()
+            win = p.pat[ecell, col]
+            s = p.Z[members[i]][p.ids] - p.Z[members[win], p.ids]
+            w_cell = p.pat[:, col].astype(np.int64)
+            a = np.minimum(w_cell, i)
+            b = np.maximum(w_cell, i)
+            cid = base + a * k + b
+            skip = w_cell == i
+            err = None
+            if self.certify:
+                err = _SAFE * (2 * p.E[p.ids, 1] + _U * np.abs(s))
+            self.step(s, cid, clip=True, on_tie_keep=w_cell < i, skip=skip, err=err)
+        self.group_step = None
+
+    # ------------------------------------------------------------------ one unit
+    def step(
+        self, s, cid, *, clip: bool, col: int | None = None, on_tie_keep=None, skip=None, err=None
+    ) -> None:
+        """Cut every cell by the sign of ``s`` (one value per entry).  ``cid[c]`` is the
+        constraint id used in cell ``c``.  ``clip`` keeps only the side ``s <= 0`` (cells
+        entirely on ``s > 0`` vanish; cells with ``s == 0`` throughout are kept where
+        ``on_tie_keep`` says so); otherwise both sides are kept and pattern column ``col``
+        becomes 1 on the side ``s > 0``."""
+        p = self.p
+        ecell = p.entry_cell()
+        if self.certify:
+            unc = np.abs(s) <= err
+            if skip is not None:
+                unc &= ~skip[ecell]
+            if unc.any():
+                if clip or col is None:
+                    raise _Uncertain
+                # cells with a sign too close to call are set aside for the rational pass
+                bad = np.zeros(p.ncells, dtype=bool)
+                bad[ecell[unc]] = True
+                self.deferred.append((p.pat[bad].copy(), col))
+                if len(self.deferred) > 64 or sum(len(a) for a, _ in self.deferred) > 256:
+                    raise _Uncertain
+                keep_e = ~bad[ecell]
+                self._select(~bad)
+                if p.ncells == 0:
+                    return
+                s, err = s[keep_e], err[keep_e]
+                ecell = p.entry_cell()
+            self.err = err
+            sg = (s > 0).astype(np.int8) - (s < 0).astype(np.int8)
+        else:
+            sg = self._signs(s)
+        if skip is not None:
+            sk = skip[ecell]
+            sg = np.where(sk, np.int8(0), sg)
+        starts = p.off[:-1]
+        smax = np.maximum.reduceat(sg, starts)
+        smin = np.minimum.reduceat(sg, starts)
+        # tight marks (all cells where the constraint applies)
+        on = sg == 0
+        if skip is not None:
+            on &= ~sk
+        if on.any():
+            # a constraint identically zero in every cell is no constraint at all
+            allzero = (smax == 0) & (smin == 0)
+            if skip is not None:
+                allzero |= skip
+            if not allzero.all():
+                p.add_tight(p.ids[on], cid[ecell[on]].astype(np.int32))
+        split = (smax > 0) & (smin < 0)
+        if clip:
+            zero = (smax == 0) & (smin == 0)
+            keep = smin < 0
+            if on_tie_keep is not None:
+                keep |= zero & on_tie_keep
+            else:
+                keep |= zero
+            if skip is not None:
+                keep |= skip
+            unchanged = keep & ~split
+        else:
+            unchanged = ~split
+            if col is not None:
+                p.pat[:, col] = np.where(smax > 0, 1, 0).astype(np.int32) * (~split) + p.pat[:, col] * split
+        if not split.any():
+            if clip and not unchanged.all():
+                self._select(unchanged)
+            return
+        self._split(sg, s, split, unchanged, cid, clip, col, ecell)
+        self._check_limit()
+
+    def _check_limit(self) -> None:
+        if self.max_cells is not None and self.p.ncells > self.max_cells:
+            raise RegionLimitError(
+                f"more than max_regions={self.max_cells} cells (the enumeration stopped at {self.p.ncells})"
+            )
+
+    def _select(self, keep: np.ndarray) -> None:
+        p = self.p
+        counts = np.diff(p.off)
+        ecell = p.entry_cell()
+        p.ids = p.ids[keep[ecell]]
+        p.off = np.concatenate([[0], np.cumsum(counts[keep])])
+        p.pat = p.pat[keep]
+
+    # ------------------------------------------------------------------ crossing edges
+    def _edges(self, sg, split, ecell):
+        """Crossing edges of the split cells: arrays (entry_pos, entry_neg, common_T)."""
+        p = self.p
+        d = self.prog.d
+        ent = np.nonzero(split[ecell] & (sg != 0))[0]
+        vids = p.ids[ent]
+        cells = ecell[ent]
+        Tg = p.T[vids]
+        valid = self._valid(Tg, cells)
+        cnt = valid.sum(axis=1)
+        bad_cell = np.zeros(p.ncells, dtype=bool)
+        bad_cell[cells[cnt != d]] = True
+        gen = ~bad_cell[cells]
+        e_pos, e_neg, common = [], [], []
+        if gen.any():
+            if gen.all():  # the usual case: no copies
+                ge, Tgg, vg, cg = ent, Tg, valid, cells
+            else:
+                ge, Tgg, vg, cg = ent[gen], Tg[gen], valid[gen], cells[gen]
+            # cells are independent: process them in chunks of about 2^20 keys (cache-sized)
+            bounds = np.flatnonzero(np.r_[True, cg[1:] != cg[:-1]])
+            per = max(1, (1 << 20) // max(1, Tgg.shape[1]))
+            # chunk starts at cell starts (a target past the last cell's start maps to it)
+            at = np.searchsorted(bounds, np.arange(0, len(cg), per))
+            cuts = bounds[np.minimum(at, len(bounds) - 1)]
+            cuts = np.unique(np.r_[cuts, len(cg)])
+            sgg = sg[ge]
+            for a, b in zip(cuts[:-1], cuts[1:]):
+                ep, en, cm = self._edges_generic(sgg[a:b], ge[a:b], Tgg[a:b], vg[a:b], cg[a:b])
+                e_pos.append(ep)
+                e_neg.append(en)
+                common.append(cm)
+        if bad_cell.any():
+            ep, en, cm = self._edges_degenerate(sg, np.nonzero(bad_cell)[0], ent, Tg, valid, cells)
+            e_pos.append(ep)
+            e_neg.append(en)
+            common.append(cm)
+        width = max([c.shape[1] for c in common] + [0])
+        common = [
+            np.hstack([c, np.full((c.shape[0], width - c.shape[1]), _PAD, dtype=np.int32)]) for c in common
+        ]
+        return (
+            np.concatenate(e_pos).astype(np.int64),
+            np.concatenate(e_neg).astype(np.int64),
+            np.vstack(common).astype(np.int32) if common else np.zeros((0, 0), dtype=np.int32),
+        )
+
+    def _edges_generic(self, sgg, ge, Tgg, vg, cg):
+        """Key matching for cells whose cutting vertices are simple: every vertex emits, for each
+        of its ``d`` tight ids, the hash of the other ``d - 1`` (mixed with its cell); an edge is
+        a pair of equal keys with one vertex on each side.  Keys carry the emitting
+        (entry, column) in their low bits, so one ``np.sort`` of int64 finds all pairs; equal
+        hashes are re-checked on the actual id sets."""
+        d = self.prog.d
+        R = self.prog.R
+        n, w = Tgg.shape
+        full = bool(vg.all())
+        K = R[Tgg] if full else R[np.where(vg, Tgg, -1)]
+        hs = K.sum(axis=1)  # uint64, wraps around
+        np.subtract(hs[:, None], K, out=K)
+        K ^= (cg.astype(np.uint64) * _MIX)[:, None]
+        B = max(1, int(n * w).bit_length())
+        K >>= np.uint64(B + 1)
+        K <<= np.uint64(B)
+        if full:
+            packed = K.view(np.int64).ravel()
+            packed |= np.arange(n * w, dtype=np.int64)
+        else:
+            code = np.flatnonzero(vg.ravel()).astype(np.int64)
+            packed = K.view(np.int64).ravel()[code]
+            packed |= code
+        packed.sort()
+        hi = packed >> B
+        same = hi[1:] == hi[:-1]
+        del hi
+        if not (same[1:] & same[:-1]).any():  # no run longer than 2: pairs of neighbours
+            i1 = np.flatnonzero(same)
+            i2 = i1 + 1
+        else:
+            cand1, cand2 = [], []
+            run_start = np.flatnonzero(np.r_[True, ~same])
+            run_len = np.diff(np.r_[run_start, len(packed)])
+            two = run_start[run_len == 2]
+            cand1.append(two)
+            cand2.append(two + 1)
+            for st, ln in zip(run_start[run_len > 2], run_len[run_len > 2]):
+                a, b = np.triu_indices(int(ln), 1)
+                cand1.append(st + a)
+                cand2.append(st + b)
+            i1 = np.concatenate(cand1)
+            i2 = np.concatenate(cand2)
+        mask = (1 << B) - 1
+        k1, k2 = packed[i1] & mask, packed[i2] & mask
+        r1, c1 = np.divmod(k1, w)
+        r2, c2 = np.divmod(k2, w)
+        # opposite sides first (about half the pairs), then the cells (hash collisions only)
+        ok = sgg[r1] != sgg[r2]
+        r1, r2, c1, c2 = r1[ok], r2[ok], c1[ok], c2[ok]
+        ok = cg[r1] == cg[r2]
+        if not ok.all():
+            r1, r2, c1, c2 = r1[ok], r2[ok], c1[ok], c2[ok]
+        if full:
+            # rows are sorted and fully valid: dropping one column keeps them sorted
+            ar = np.arange(w - 1)[None, :]
+            A1 = np.take_along_axis(Tgg[r1], ar + (ar >= c1[:, None]), axis=1)
+            A2 = np.take_along_axis(Tgg[r2], ar + (ar >= c2[:, None]), axis=1)
+        else:
+            ar = np.arange(w)[None, :]
+            A1 = np.sort(np.where(vg[r1] & (ar != c1[:, None]), Tgg[r1], _PAD), axis=1)
+            A2 = np.sort(np.where(vg[r2] & (ar != c2[:, None]), Tgg[r2], _PAD), axis=1)
+        eq = (A1 == A2).all(axis=1)
+        r1, r2, A1 = r1[eq], r2[eq], A1[eq]
+        pos_first = sgg[r1] > 0
+        ep = np.where(pos_first, ge[r1], ge[r2])
+        en = np.where(pos_first, ge[r2], ge[r1])
+        cm = A1[:, : d - 1] if d > 1 else np.zeros((len(ep), 0), dtype=np.int32)
+        return ep, en, cm
+
+    def _edges_degenerate(self, sg, bad_cells, ent, Tg, valid, cells):
+        """Combinatorial adjacency test in each degenerate cell (Fukuda & Prodon)."""
+        p = self.p
+        e_pos, e_neg, common = [], [], []
+        for c in bad_cells:
+            lo, hi = p.off[c], p.off[c + 1]
+            vids = p.ids[lo:hi]
+            Tc = p.T[vids]
+            vc = self._valid(Tc, np.full(len(vids), c))
+            ids = np.unique(Tc[vc])
+            M = np.zeros((len(vids), len(ids)), dtype=bool)
+            r, q = np.nonzero(vc)
+            M[r, np.searchsorted(ids, Tc[r, q])] = True
+            sgc = sg[lo:hi]
+            P = np.nonzero(sgc > 0)[0]
+            N = np.nonzero(sgc < 0)[0]
+            if len(P) == 0 or len(N) == 0:
+                continue
+            common_mask = M[P][:, None, :] & M[N][None, :, :]  # (|P|, |N|, K)
+            # number of vertices containing the common set
+            contains = ~(common_mask[:, :, None, :] & ~M[None, None, :, :]).any(axis=3)  # (|P|,|N|,V)
+            adj = contains.sum(axis=2) == 2
+            pi, ni = np.nonzero(adj)
+            for a, b in zip(pi, ni):
+                e_pos.append(lo + P[a])
+                e_neg.append(lo + N[b])
+                common.append(ids[common_mask[a, b]])
+        w = max([len(c) for c in common] + [0])
+        cm = np.full((len(common), w), _PAD, dtype=np.int32)
+        for i, c in enumerate(common):
+            cm[i, : len(c)] = c
+        return np.array(e_pos, dtype=np.int64), np.array(e_neg, dtype=np.int64), cm
+
+    # ------------------------------------------------------------------ splitting
+    def _split(self, sg, s, split, unchanged, cid, clip, col, ecell) -> None:
+        p = self.p
+        ep, en, common = self._edges(sg, split, ecell)
+        vp, vn = p.ids[ep], p.ids[en]
+        sp, sn = s[ep], s[en]
+        t = sp / (sp - sn)
+        if not self.exact and not self.certify:
+            t = t.astype(np.float64)
+        Xp = p.X[vp]
+        Xn = p.X[vn]  # becomes Xp + t (Xn - Xp), in place
+        Xn -= Xp
+        Xn *= t[:, None]
+        Xn += Xp
+        newZ = Zp = Zn = None
+        if p.Z is not None:
+            # only the pre-activations still to be read in this layer are interpolated
+            # (rows of Z: the pool stores them unit by unit)
+            zc = self.zcols
+            if zc is None:
+                Zp, Zn = p.Z[:, vp], p.Z[:, vn]
+            else:
+                Zp, Zn = p.Z[zc[:, None], vp[None, :]], p.Z[zc[:, None], vn[None, :]]
+            newZ = Zn - Zp
+            newZ *= t[None, :]
+            newZ += Zp
+            Zp, Zn = Zp.T, Zn.T
+        En = None
+        if self.certify:
+            En = _interpolation_error(
+                sp, sn, self.err[ep], self.err[en], Xp, p.X[vn], p.E[vp], p.E[vn], Zp, Zn, t
+            )
+        ecells = ecell[ep]
+        k_new = cid[ecells].astype(np.int32)
+        Tn = np.hstack([common, k_new[:, None]]) if common.size else k_new[:, None]
+        if self.prog.has_pairs or common.shape[1] != self.prog.d - 1 or (common == _PAD).any():
+            Tn = np.sort(Tn, axis=1)
+        V0 = p.nV
+        nv = len(Xn)
+        # pad the tight tables to a common width
+        w = max(p.T.shape[1], Tn.shape[1])
+        p.widen(w)
+        if Tn.shape[1] < w:
+            Tn = np.hstack([Tn, np.full((nv, w - Tn.shape[1]), _PAD, dtype=np.int32)])
+        if nv:
+            p.append(Xn, Tn, newZ, En)
+        new_vid = np.arange(V0, V0 + nv, dtype=np.int64)
+
+        # children: unchanged cells first, then the negative children, then the positive ones
+        split_ids = np.nonzero(split)[0]
+        ns = len(split_ids)
+        nk = int(unchanged.sum())
+        rank = np.full(p.ncells, -1, dtype=np.int64)
+        rank[split_ids] = np.arange(ns)
+        ent_split = split[ecell]
+        e_idx = np.nonzero(ent_split)[0]
+        er = rank[ecell[e_idx]]
+        # children placed by offset arithmetic (no sort of all entries): a child holds its
+        # parent's entries on its side, in order, then the new vertices of its parent
+        redge = rank[ecells]
+        order = np.argsort(redge, kind="stable")  # new vertices grouped by parent
+        r_new = redge[order]
+        vid_new = new_vid[order]
+        cnt_new = np.bincount(redge, minlength=ns)
+        sge = sg[e_idx]
+        sides = [sge <= 0] if clip else [sge <= 0, sge >= 0]
+        cnts = [np.bincount(er[m], minlength=ns) for m in sides]
+        counts = np.diff(p.off)
+        allcounts = np.concatenate([counts[unchanged]] + [c + cnt_new for c in cnts])
+        off = np.zeros(len(allcounts) + 1, dtype=np.int64)
+        np.cumsum(allcounts, out=off[1:])
+        ids = np.empty(int(off[-1]), dtype=np.int64)
+        keep_ent = unchanged[ecell]
+        ids[: off[nk]] = p.ids[keep_ent]
+        excl_new = np.cumsum(cnt_new) - cnt_new
+        for k, (m, c) in enumerate(zip(sides, cnts)):
+            start = off[nk + k * ns : nk + (k + 1) * ns]
+            rs = er[m]
+            excl = np.cumsum(c) - c
+            ids[start[rs] + np.arange(len(rs)) - excl[rs]] = p.ids[e_idx[m]]
+            ids[start[r_new] + c[r_new] + np.arange(len(r_new)) - excl_new[r_new]] = vid_new
+        pat_keep = p.pat[unchanged]
+        pat_neg = p.pat[split_ids].copy()
+        if clip:
+            pat = np.vstack([pat_keep, pat_neg])
+        else:
+            pat_pos = pat_neg.copy()
+            if col is not None:
+                pat_neg[:, col] = 0
+                pat_pos[:, col] = 1
+            pat = np.vstack([pat_keep, pat_neg, pat_pos])
+        p.ids, p.off, p.pat = ids, off, pat
+
+    # ------------------------------------------------------------------ output
+    def result(self) -> Cells:
+        p = self.p
+        if p.ncells == 0:
+            d = self.prog.d
+            dt = object if self.exact else np.float64
+            return Cells(
+                patterns=np.zeros((0, self.prog.ncols), dtype=np.int32),
+                points=np.zeros((0, d), dtype=dt),
+                vertex_coords=np.zeros((0, d), dtype=dt),
+                vertex_offsets=np.zeros(1, dtype=np.int64),
+                vertex_ids=np.zeros(0, dtype=np.int64),
+            )
+        p.compact()
+        counts = np.diff(p.off)
+        sums = np.add.reduceat(p.X[p.ids], p.off[:-1], axis=0)
+        if self.exact:
+            pts = _from_q(sums / counts[:, None].astype(object))
+            return Cells(
+                patterns=p.pat.astype(np.int32),
+                points=pts,
+                vertex_coords=_from_q(p.X),
+                vertex_offsets=p.off.astype(np.int64),
+                vertex_ids=p.ids.astype(np.int64),
+            )
+        else:
+            pts = (sums / counts[:, None]).astype(np.float64)
+        return Cells(
+            patterns=p.pat.astype(np.int32),
+            points=pts,
+            vertex_coords=p.X.astype(np.float64, copy=False),
+            vertex_offsets=p.off.astype(np.int64),
+            vertex_ids=p.ids.astype(np.int64),
+        )
