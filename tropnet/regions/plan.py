@@ -32,6 +32,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from . import hrep as _hrep
 from .cells import Cells, RegionLimitError
 from .domains import DomainPieces, Piece, as_network, domain_pieces
@@ -265,6 +267,12 @@ def make_plan(
     elif mode == "symmetric":
         options.update(symmetry=symmetry)
     check_kind(kind)
+    if not isinstance(exact, (bool, np.bool_)):
+        raise TypeError(f"exact must be True or False, got {exact!r}")
+    if max_regions is not None and (isinstance(max_regions, (bool, np.bool_))
+                                    or not isinstance(max_regions, (int, np.integer)) or max_regions < 1):
+        raise ValueError(f"max_regions must be a positive integer or None, got {max_regions!r}")
+    exact = bool(exact)
     cells_only = want == "count" and kind == "activation"
     passes = Exactness.for_call(exact=exact, want="count" if cells_only else "regions")
     common = dict(obj=obj, user_domain=domain, max_regions=max_regions, progress=progress, options=options)
