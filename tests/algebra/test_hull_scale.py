@@ -55,3 +55,18 @@ def test_float_vertices_match_cdd_on_the_stored_values():
 def test_polytope_vertices_with_a_tiny_column():
     A = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1e-67], [1.0, 1e-67], [0.5, 0.5e-67]])
     assert hull.polytope_vertices(A).tolist() == [0, 1, 2, 3]
+
+
+def test_count_linear_regions_of_a_polynomial_agrees_with_num_linear_regions():
+    import tropnet
+
+    rng = np.random.default_rng(67)
+    for _ in range(15):
+        m, n = int(rng.integers(3, 7)), int(rng.integers(1, 3))
+        E = rng.normal(size=(m, n)) * 10.0 ** rng.integers(-70, 3, size=(1, n))
+        p = TropicalPolynomial(E, rng.normal(size=m))
+        want = _exact_count(p.exponents, p.coefficients)[0]
+        assert p.num_linear_regions() == want
+        for kind in ("linear", "activation"):
+            assert tropnet.count_linear_regions(p, kind=kind) == want
+        assert tropnet.count_linear_regions(p, exact=True) == want
