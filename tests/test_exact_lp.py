@@ -27,8 +27,7 @@ def _random_lp(rng, m, n, degenerate=False):
 
 def _cdd_value(c, G, h, lo, hi):
     cdd = pytest.importorskip("cdd")
-    pytest.importorskip("cdd.gmp")
-    import cdd.gmp
+    gmp = pytest.importorskip("cdd.gmp")
 
     n = len(c)
     rows = [[h[i], *(-G[i])] for i in range(G.shape[0])]
@@ -42,8 +41,8 @@ def _cdd_value(c, G, h, lo, hi):
             e[j] = F(-1)
             rows.append([hi[j], *e])
     rows.append([F(0), *c])
-    lp = cdd.gmp.linprog_from_array(rows, obj_type=cdd.LPObjType.MIN)
-    cdd.gmp.linprog_solve(lp)
+    lp = gmp.linprog_from_array(rows, obj_type=cdd.LPObjType.MIN)
+    gmp.linprog_solve(lp)
     if lp.status == cdd.LPStatusType.OPTIMAL:
         return "optimal", F(lp.obj_value)
     return str(lp.status), None

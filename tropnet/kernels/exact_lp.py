@@ -52,7 +52,9 @@ def _bound(v: Any) -> Fraction | None:
     return Fraction(v) if not isinstance(v, Fraction) else v
 
 
-def solve_exact_lp(c: Any, G: Any, h: Any, lo: Any, hi: Any) -> tuple[str, np.ndarray | None, Fraction | None]:
+def solve_exact_lp(
+    c: Any, G: Any, h: Any, lo: Any, hi: Any
+) -> tuple[str, np.ndarray | None, Fraction | None]:
     """Minimise ``c x`` s.t. ``G x <= h``, ``lo <= x <= hi`` exactly (``None``/``inf`` bounds are free).
 
     Returns ``(status, x, value)``: status ``"optimal"`` (``x`` an exact optimal vertex, as
