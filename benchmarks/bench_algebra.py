@@ -9,7 +9,16 @@ of :mod:`tropnet.kernels.hull`.  Tropical matrices: ``det`` and ``eigenvalue`` o
 same two against brute force (all 8! permutations, all 16072 elementary cycles), values
 compared.  Medians of ``--repeat`` runs.
 
-    .venv/bin/python benchmarks/bench_algebra.py [--repeat 3] [--seed 0] [--only matrices]
+Tropical geometry: the hypersurface (vertices, edges, weights, exact balancing check) of a
+degree-30 bivariate polynomial with all 496 lattice points of 30*Delta and a random concave
+lift (a smooth curve: 900 vertices), and the stable intersection of two random degree-10
+curves (checked: total multiplicity = mixed area = 100).  With ``--sage PYTHON`` (a Python
+with passagemath's tropical module), the same hypersurface computation by Sage's
+``tropical_variety()`` runs side by side on a smaller curve (degree ``--sage-degree``,
+default 6), and its edges and weights are compared with ours.
+
+    .venv/bin/python benchmarks/bench_algebra.py [--repeat 3] [--seed 0]
+        [--only polynomials|matrices|geometry] [--sage PYTHON]
 """
 
 from __future__ import annotations
@@ -79,6 +88,79 @@ def bench_high_dimension(exact: bool, seed: int, repeat: int) -> list[tuple]:
     return [(mode, "simplify 6 variables (LP path)", f"{len(p)} -> {len(s)} monomials", t)]
 
 
+def lattice_polynomial(rng: np.random.Generator, degree: int) -> TropicalPolynomial:
+    """All lattice points of degree*Delta with a random strictly concave lift (the quadratic
+    -50/7 (i^2 + ij + j^2) plus noise k/700000, |k| <= 2*10^6): every lattice point is a vertex
+    of the upper hull, so the curve is smooth (a unimodular triangulation; four lifted points
+    on one plane by chance would break that) and as large as the degree allows."""
+    terms = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
+    k = rng.integers(-2 * 10**6, 2 * 10**6 + 1, size=len(terms))
+    c = [Fraction(-50 * (i * i + i * j + j * j), 7) + Fraction(int(v), 7 * 10**5)
+         for (i, j), v in zip(terms, k)]
+    return TropicalPolynomial(np.array(terms), c, "x y")
+
+
+def bench_geometry(seed: int, repeat: int) -> list[tuple]:
+    from tropnet import mixed_area, stable_intersection
+
+    rng = np.random.default_rng(seed)
+    p = lattice_polynomial(rng, 30)
+    t_h, H = timed(lambda: p.hypersurface(), repeat)
+    t_b, ok = timed(H.is_balanced, repeat)
+    w = H.weights()
+    bounded = sum(1 for c in H.maximal_cells() if not c.rays)
+    rows = [
+        ("exact", "hypersurface, degree 30", f"{len(H.vertices())} vertices, {len(w)} edges, "
+                                           f"smooth {H.is_smooth()}", t_h),
+        ("exact", "  weights, balancing", f"sum {sum(w)}, max {max(w)}, {bounded} bounded, "
+                                           f"balanced {ok}, genus {H.genus()}", t_b),
+    ]
+    p, q = lattice_polynomial(rng, 10), lattice_polynomial(rng, 10)
+    t_i, pts = timed(lambda: stable_intersection(p, q), repeat)
+    total = sum(m for _, m in pts)
+    rows.append(("exact", "stable intersection, deg 10", f"{len(pts)} points, total {total} "
+                 f"(mixed area {mixed_area(p, q)})", t_i))
+    return rows
+
+
+_SAGE = r"""
+import json, sys, time
+from sage.all__sagemath_polyhedra import *
+from sage.all__sagemath_symbolics import *
+ns = {}
+exec(sys.stdin.read(), globals(), ns)
+t0 = time.perf_counter()
+H = ns["f"].tropical_variety()
+comps = H.components()
+t = time.perf_counter() - t0
+print(json.dumps({"seconds": t, "edges": len(comps), "weights": sorted(int(c[2]) for c in comps)}))
+"""
+
+
+def bench_sage(python: str, degree: int, seed: int) -> list[tuple]:
+    """Sage's tropical_variety() against ours on the same curve, in this run."""
+    import json
+    import subprocess
+
+    from tropnet import export
+
+    p = lattice_polynomial(np.random.default_rng(seed + 1), degree)
+    t_ours, H = timed(lambda: p.hypersurface(), 1)
+    out = subprocess.run([python, "-c", _SAGE], input=export(p, "sage"), capture_output=True, text=True,
+                         timeout=3600)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    same = res["edges"] == len(H.weights()) and res["weights"] == sorted(H.weights())
+    return [
+        ("exact", f"hypersurface, degree {degree}", f"{len(H.weights())} edges", t_ours),
+        ("sage", f"tropical_variety, degree {degree}", f"{res['edges']} edges, agrees: {same}",
+         res["seconds"]),
+    ]
+
+
+
+
 def random_matrix(rng: np.random.Generator, n: int, exact: bool) -> TropicalMatrix:
     k = rng.integers(-1000, 1001, size=(n, n))
     if exact:
@@ -134,7 +216,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", choices=["polynomials", "matrices"], default=None)
+    parser.add_argument("--only", choices=["polynomials", "matrices", "geometry"], default=None)
+    parser.add_argument("--sage", default=None, help="a Python with passagemath's tropical module")
+    parser.add_argument("--sage-degree", type=int, default=6)
     args = parser.parse_args()
     rows = []
     if args.only in (None, "polynomials"):
@@ -144,9 +228,13 @@ def main() -> None:
             rows += bench_high_dimension(exact, args.seed, args.repeat)
     if args.only in (None, "matrices"):
         rows += bench_matrices(args.seed, args.repeat)
-    print(f"{'mode':6} {'operation':30} {'result':42} {'median s':>9}")
+    if args.only in (None, "geometry"):
+        rows += bench_geometry(args.seed, args.repeat)
+        if args.sage:
+            rows += bench_sage(args.sage, args.sage_degree, args.seed)
+    print(f"{'mode':6} {'operation':30} {'result':56} {'median s':>9}")
     for mode, op, result, t in rows:
-        print(f"{mode:6} {op:30} {result:42} {t:9.3f}")
+        print(f"{mode:6} {op:30} {result:56} {t:9.3f}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from .networks.layers import (
 )
 from .networks.network import Network, random_mlp
 from .networks.graph import Add, Concat, Graph, Residual
+from .networks.zonotopes import Zonotope, layer_zonotopes
 
 # --- algebra
 from .algebra import (
@@ -39,6 +40,9 @@ from .algebra import (
     from_sympy,
     variables,
 )
+from .algebra.export import export
+from .algebra.hypersurface import HypersurfaceCell, TropicalHypersurface
+from .algebra.intersection import mixed_area, stable_intersection
 
 # --- compiler
 from .compiler import CompileLimitError, tropicalize

@@ -31,3 +31,11 @@ def points(n: int, k: int = 6, seed: int = 0, exact: bool = True) -> np.ndarray:
     if exact:
         return np.array([[Fraction(int(v), 3) for v in row] for row in num], dtype=object).reshape(k, n)
     return num / 3.0
+
+
+def plane_curve(rng: np.random.Generator, degree: int, denominator: int, spread: int,
+                convention: str = "max") -> TropicalPolynomial:
+    """All lattice points of degree * Delta in x, y, coefficients k / denominator, -spread <= k < spread."""
+    terms = [(i, j) for i in range(degree + 1) for j in range(degree + 1 - i)]
+    c = [Fraction(int(v), denominator) for v in rng.integers(-spread, spread, len(terms))]
+    return TropicalPolynomial(np.array(terms, dtype=object), c, "x y", convention=convention)

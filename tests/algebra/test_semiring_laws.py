@@ -73,8 +73,8 @@ def test_power_by_a_fraction_is_exact():
 
     p = TropicalPolynomial([[1, 0], [0, 3]], [Fraction(1, 3), 2])
     h = p ** Fraction(1, 2)
-    assert h.exponents.tolist() == [[0, Fraction(3, 2)], [Fraction(1, 2), 0]]
-    assert h.coefficients.tolist() == [1, Fraction(1, 6)]
+    assert h.exponents.tolist() == [[Fraction(1, 2), 0], [0, Fraction(3, 2)]]
+    assert h.coefficients.tolist() == [Fraction(1, 6), 1]
     assert h**2 == p
 
 

@@ -2,8 +2,9 @@
 
 The max-plus polynomial ``p(x) = max_i (c_i + <a_i, x>)`` corresponds to the min-plus
 polynomial ``q(x) = min_i (-c_i + <a_i, x>)`` with ``q(x) = -p(-x)`` (the semiring isomorphism
-``t -> -t``); ``convention="min"`` shows ``q``.  Terms are listed by total degree, then with
-the earlier variables first.
+``t -> -t``); ``convention="min"`` shows ``q``.  Terms are listed in the monomial order
+(:func:`tropnet.kernels.poly.monomial_order`: by total degree, then with the earlier variables
+first), which is also the order of a normalized polynomial's ``exponents``.
 
 >>> import numpy as np
 >>> from fractions import Fraction as F
@@ -25,6 +26,8 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+
+from ..kernels.poly import monomial_order  # the one monomial order (storage = display)
 
 __all__ = [
     "check_convention",
@@ -76,7 +79,7 @@ def format_number(v: Any) -> str:
 
 
 def _order(E: np.ndarray) -> list[int]:
-    return sorted(range(len(E)), key=lambda i: (sum(E[i]), tuple(-x for x in E[i])))
+    return monomial_order(np.asarray(E)).tolist()
 
 
 def linear_form(a: Sequence[Any], const: Any, names: Sequence[str]) -> str:

@@ -593,8 +593,8 @@ class TropicalPolynomial:
 
         >>> x, y = variables("x y")
         >>> (x + y + 0 + x * y).newton_polytope().tolist()
-        [[Fraction(0, 1), Fraction(0, 1)], [Fraction(0, 1), Fraction(1, 1)], \
-[Fraction(1, 1), Fraction(0, 1)], [Fraction(1, 1), Fraction(1, 1)]]
+        [[Fraction(0, 1), Fraction(0, 1)], [Fraction(1, 1), Fraction(0, 1)], \
+[Fraction(0, 1), Fraction(1, 1)], [Fraction(1, 1), Fraction(1, 1)]]
         """
         return newton_polytope(self)
 
@@ -606,6 +606,18 @@ class TropicalPolynomial:
         [(0, 1, 2)]
         """
         return dual_subdivision(self)
+
+    def hypersurface(self) -> Any:
+        """The tropical hypersurface (corner locus) with its weights; see :mod:`.hypersurface`.
+
+        >>> x, y = variables("x y")
+        >>> H = (x + y + 0).hypersurface()
+        >>> len(H.vertices()), H.weights(), H.is_balanced()
+        (1, [1, 1, 1], True)
+        """
+        from .hypersurface import TropicalHypersurface
+
+        return TropicalHypersurface(self)
 
     def num_linear_regions(self) -> int:
         """Number of full-dimensional regions of R^n on which one monomial wins.

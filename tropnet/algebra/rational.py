@@ -300,6 +300,20 @@ class TropicalRational:
         return self._num.evaluate(pts) - self._den.evaluate(pts)
 
     # ------------------------------------------------------------------ simplification, equality
+    def hypersurfaces(self) -> tuple[Any, Any]:
+        """The tropical hypersurfaces of the numerator and the denominator.
+
+        The non-linearity locus of ``g - h`` lies in their union; the zero set ``{g = h}`` (a
+        network's decision boundary, away from where ``f`` vanishes on an open set) lies in
+        the hypersurface of ``g + h`` (the tropical sum, Zhang, Naitzat & Lim 2018, Sect. 6).
+
+        >>> x, y = variables("x y")
+        >>> Hg, Hh = ((x + y + 0) / (x * y + x + 1)).hypersurfaces()
+        >>> len(Hg.vertices()), len(Hh.vertices())
+        (1, 1)
+        """
+        return self._num.hypersurface(), self._den.hypersurface()
+
     def simplify(self) -> TropicalRational:
         """Numerator and denominator simplified separately (same function; no cancellation).
 

@@ -13,8 +13,11 @@ A polynomial in array form is a pair ``(E, c)`` meaning ``x -> max_i (c[i] + <E[
   :mod:`tropnet.algebra` validate input once, so inner loops (the compiler) pay nothing.
 
 Every function returns a new pair; no input is modified.  Functions that produce a polynomial
-return it *normalized*: equal exponent rows merged by max, ``-inf`` terms dropped, rows sorted
-lexicographically by exponent (so equal normalized polynomials have equal arrays).
+return it *normalized*: equal exponent rows merged by max, ``-inf`` terms dropped, rows in the
+*monomial order* (:func:`monomial_order`: by total degree, then with higher powers of the earlier
+variables first), so equal normalized polynomials have equal arrays.  It is the order in which
+polynomials print, so indices into ``exponents`` (dual subdivisions, hypersurface cells) read
+directly against the printed polynomial.
 
 >>> import numpy as np
 >>> E = np.array([[0.0], [1.0], [2.0]]); c = np.array([0.0, 0.0, 0.0])   # max(0, x, 2x)
@@ -53,6 +56,7 @@ __all__ = [
     "zero",
     "one",
     "normalize",
+    "monomial_order",
     "tropical_sum",
     "tropical_product",
     "tropical_power",
@@ -136,8 +140,39 @@ def _common(p: Poly, q: Poly) -> tuple[Poly, Poly, bool]:
 # merging equal exponents
 
 
+def monomial_order(E: np.ndarray) -> np.ndarray:
+    """The permutation sorting exponent rows by total degree, then by the powers of the variables
+    in turn, higher first (``1 < x < y < x^2 < xy < y^2``): the order of normalized polynomials
+    and of their printed terms.
+
+    >>> monomial_order(np.array([[0, 1], [1, 1], [1, 0], [0, 0], [2, 0]])).tolist()
+    [3, 2, 0, 4, 1]
+    """
+    m = len(E)
+    if m <= 1 or E.shape[1] == 0:
+        return np.arange(m)
+    if E.dtype == object or (E.dtype.kind in "iu" and not fits_int64(E.shape[1] * int(np.abs(E).max()))):
+        rows = E.tolist()
+        return np.array(sorted(range(m), key=lambda i: (sum(rows[i]), [-x for x in rows[i]])), dtype=np.int64)
+    if E.shape[1] == 1:
+        return np.argsort(E[:, 0], kind="stable")
+    return np.lexsort((*(-E[:, k] for k in range(E.shape[1] - 1, -1, -1)), E.sum(axis=1)))
+
+
+def _in_monomial_order(idx: np.ndarray, E: np.ndarray) -> np.ndarray:
+    """``idx`` (rows of ``E`` in lexicographic order, as group_max returns them) reordered into
+    the monomial order: reversed, then stably sorted by degree (no copy of the rows)."""
+    if len(idx) <= 1 or E.shape[1] <= 1:
+        return idx
+    rev = idx[::-1]
+    deg = E[rev, 0].copy()
+    for k in range(1, E.shape[1]):  # column by column: much faster than sum(axis=1) on short rows
+        deg += E[rev, k]
+    return rev[np.argsort(deg, kind="stable")]
+
+
 def normalize(E: np.ndarray, c: np.ndarray) -> Poly:
-    """Merge equal exponent rows by max, drop ``-inf`` terms, sort rows by exponent.
+    """Merge equal exponent rows by max, drop ``-inf`` terms, sort rows in the monomial order.
 
     >>> E = np.array([[1.0], [0.0], [1.0]]); c = np.array([2.0, -np.inf, 5.0])
     >>> [a.tolist() for a in normalize(E, c)]
@@ -151,13 +186,13 @@ def normalize(E: np.ndarray, c: np.ndarray) -> Poly:
     if is_exact(E, c):
         Ez, _ = to_scaled(E)
         cz, _ = to_scaled(c)
-        idx = group_max(Ez, cz)
+        idx = _in_monomial_order(group_max(Ez, cz), Ez)
         return E[idx], c[idx]
     E = np.asarray(E, dtype=np.float64)
     c = np.asarray(c, dtype=np.float64)
     live = c > -np.inf
     E, c = E[live], c[live]
-    idx = group_max(E, c)
+    idx = _in_monomial_order(group_max(E, c), E)
     return E[idx], c[idx]
 
 
@@ -200,7 +235,7 @@ def tropical_product(p: Poly, q: Poly) -> Poly:
     c1, c2 = rescale(c1, k1, dc), rescale(c2, k2, dc)
     Ez = _safe_pairwise(E1, E2)
     cz = _safe_pairwise(c1, c2)
-    idx = group_max(Ez, cz)
+    idx = _in_monomial_order(group_max(Ez, cz), Ez)
     return from_scaled(Ez[idx], dE), from_scaled(cz[idx], dc)
 
 

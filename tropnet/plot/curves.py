@@ -15,6 +15,9 @@ the coefficients; each edge of the curve is perpendicular to an edge of the subd
 >>> ax = tropical_curve(0 + x + y, tropnet.Box(-1, 1))
 >>> len(ax.collections[-1].get_segments())  # three rays meeting at the origin
 3
+>>> ax = tropical_curve(0 + x**2 + y**2, tropnet.Box(-1, 1))   # weight-2 rays are labelled
+>>> sorted(t.get_text() for t in ax.texts)
+['2', '2', '2']
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ def tropical_curve(
     linestyle: str = "-",
     show_regions: bool = False,
     label: str | None = None,
+    weights: bool | str = True,
+    rays: bool = False,
 ) -> Any:
     """Draw the tropical curve of a two-variable tropical polynomial or rational function.
 
@@ -51,6 +56,12 @@ def tropical_curve(
         A :class:`tropnet.Box`; default ``Box(-5, 5)``.  Rays are clipped to it.
     show_regions
         Also shade the regions (one per monomial that wins somewhere) in light greys.
+    weights
+        For a polynomial, write each edge's weight (the lattice length of its dual edge, see
+        :meth:`tropnet.TropicalPolynomial.hypersurface`) next to it: ``True`` labels the
+        weights other than 1 (the usual convention), ``"all"`` every edge, ``False`` none.
+    rays
+        For a polynomial, mark each unbounded edge with an arrowhead where it leaves the domain.
 
     The curve is the last line collection on the returned axes (one segment per edge).
 
@@ -77,8 +88,65 @@ def tropical_curve(
     ax.add_collection(
         LineCollection(segs, colors=color, linewidths=linewidth, linestyles=linestyle, zorder=3, label=label)
     )
+    if weights or rays:
+        lo, hi = np.asarray(part.lo, dtype=float), np.asarray(part.hi, dtype=float)
+        _decorate(p, ax, lo, hi, weights, rays, color)
     finish_planar_axes(ax, part.lo, part.hi, ("$x_1$", "$x_2$"))
     return ax
+
+
+def _clip(
+    v: np.ndarray, d: np.ndarray, lo: np.ndarray, hi: np.ndarray, t_max: float
+) -> tuple[float, float] | None:
+    """The parameter interval of ``v + t d`` (0 <= t <= t_max) inside the box, or None (slab clipping)."""
+    t0, t1 = 0.0, t_max
+    for k in range(2):
+        if d[k] == 0:
+            if not lo[k] <= v[k] <= hi[k]:
+                return None
+            continue
+        a, b = (lo[k] - v[k]) / d[k], (hi[k] - v[k]) / d[k]
+        t0, t1 = max(t0, min(a, b)), min(t1, max(a, b))
+    return (t0, t1) if t0 < t1 else None
+
+
+def _decorate(
+    p: Any, ax: Any, lo: np.ndarray, hi: np.ndarray, weights: bool | str, rays: bool, color: str
+) -> None:
+    """Weight labels and ray arrowheads of a polynomial's curve (nothing for rational functions or
+    curves that are unions of parallel lines)."""
+    from ..algebra.polynomial import TropicalPolynomial
+
+    if not isinstance(p, TropicalPolynomial):
+        return
+    try:
+        H = p.hypersurface()
+    except NotImplementedError:
+        return
+    V = np.asarray(H.vertices(), dtype=float).reshape(-1, 2)
+    R = np.asarray(H.rays(), dtype=float).reshape(-1, 2)
+    span = float(np.max(hi - lo))
+    for cell in H.maximal_cells():
+        v = V[cell.vertices[0]]
+        if cell.rays:
+            d = R[cell.rays[0]] / np.linalg.norm(R[cell.rays[0]])
+            seg = _clip(v, d, lo, hi, 10 * span + float(np.abs(v).max()))
+        else:
+            d = V[cell.vertices[1]] - v
+            seg = _clip(v, d, lo, hi, 1.0)
+        if seg is None:
+            continue
+        t0, t1 = seg
+        if weights and (weights == "all" or cell.weight != 1):
+            mid = v + d * (0.5 * (t0 + t1) if not cell.rays else t0 + min(0.5 * (t1 - t0), 0.12 * span))
+            normal = np.array([-d[1], d[0]]) / np.linalg.norm(d)
+            at = mid + 0.025 * span * normal
+            ax.text(at[0], at[1], str(cell.weight), fontsize=9, color=color, ha="center", va="center",
+                    zorder=5, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+        if rays and cell.rays and t1 < 10 * span + float(np.abs(v).max()):
+            end = v + d * t1
+            ax.annotate("", xy=end, xytext=end - d * 0.06 * span, zorder=5,
+                        arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.2})
 
 
 def _cell_polygon(points: np.ndarray) -> np.ndarray:
@@ -172,7 +240,7 @@ def curve_and_subdivision(p: Any, domain: Domain | None = None, axes: Any = None
 
         _, axes = plt.subplots(1, 2, figsize=(9, 4.2))
     left, right = axes
-    tropical_curve(p, domain, left, color=OKABE_ITO[5], show_regions=True)
+    tropical_curve(p, domain, left, color=OKABE_ITO[5], show_regions=True, rays=True)
     left.set_title("tropical curve")
     newton_subdivision(p, right)
     right.set_title("dual subdivision")

@@ -1,0 +1,547 @@
+"""Tropical hypersurfaces: the corner locus of a tropical polynomial as a weighted polyhedral complex.
+
+The tropical hypersurface ``T(p)`` of ``p = max_i (c_i + <a_i, x>)`` is the set of points where
+the maximum is attained at least twice.  It is dual to the regular subdivision of the Newton
+polytope induced by the coefficients (Maclagan--Sturmfels, *Introduction to Tropical
+Geometry*, Prop. 3.1.6): a cell of the subdivision of dimension ``k >= 1`` is dual to a cell of
+``T(p)`` of dimension ``n - k``, on which exactly the monomials of that cell tie for the max.
+Maximal cells of the subdivision give the vertices of ``T(p)``; its edges give the maximal
+cells of ``T(p)``, each carrying the **weight** (multiplicity) = the lattice length of the
+dual edge.  A cell is unbounded exactly when its dual face lies on the boundary of the Newton
+polytope; its rays point along the outer normals of that boundary.
+
+Computed here for polynomials in one variable (points: the tropical roots, weight = the
+multiplicity) and in two variables (plane tropical curves) whose Newton polytope is
+full-dimensional; everything is exact (a float polynomial is read as the dyadic rationals it
+stores, and coordinates are reported back as floats).  The **balancing condition** (at every
+vertex, the weighted primitive edge directions sum to zero) is checked on the computed
+geometry, exactly.  For curves, :meth:`TropicalHypersurface.genus` is the first Betti number
+of the curve as a graph, :meth:`~TropicalHypersurface.is_smooth` says whether the dual
+subdivision is unimodular, and :meth:`~TropicalHypersurface.degree` is the mixed area of the
+Newton polygon with the standard triangle (the number of points, with multiplicity, in which
+a generic tropical line meets the curve; ``d`` for a curve of degree ``d``).
+
+Min-plus: a min-plus polynomial ``q`` (``convention="min"``) is the corner locus of its min;
+since ``q(x) = -p(-x)`` for the max-plus ``p = q.to_max_plus()``, its hypersurface is ``-T(p)``:
+the same cells and weights, every coordinate negated (rays included).
+
+>>> import tropnet
+>>> x, y = tropnet.variables("x y")
+>>> H = (x + y + 0).hypersurface()          # the tropical line max(0, x, y)
+>>> H.vertices().tolist(), H.weights(), H.is_balanced(), H.genus()
+([[Fraction(0, 1), Fraction(0, 1)]], [1, 1, 1], True, 0)
+>>> H.rays().tolist()                        # its three rays: west, south and north-east
+[[-1, 0], [0, -1], [1, 1]]
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..kernels import hull
+
+__all__ = ["TropicalHypersurface", "HypersurfaceCell", "lattice_length", "primitive"]
+
+
+@dataclass(frozen=True)
+class HypersurfaceCell:
+    """One cell of a tropical hypersurface (a polyhedron: ``conv(vertices) + cone(rays)``).
+
+    Attributes
+    ----------
+    dim : int
+        Its dimension.
+    vertices : tuple of int
+        Indices into :meth:`TropicalHypersurface.vertices`.
+    rays : tuple of int
+        Indices into :meth:`TropicalHypersurface.rays` (primitive integer directions).
+    monomials : tuple of int
+        Indices into the polynomial's ``exponents`` of the monomials that tie for the max on
+        the cell's relative interior (the points of the dual face of the subdivision).
+    dual : tuple of tuple
+        The exponents themselves (the dual face's points), in the order of ``monomials``.
+    weight : Fraction or None
+        For a maximal cell, the lattice length of its dual edge (an int for integer
+        exponents); ``None`` for lower-dimensional cells.
+
+    >>> import tropnet
+    >>> x, y = tropnet.variables("x y")
+    >>> cell = (x + y + 0).hypersurface().cells(1)[0]
+    >>> cell.dim, cell.vertices, cell.rays, cell.dual, cell.weight    # 0 = x >= y: the ray x = 0, y <= 0
+    (1, (0,), (1,), ((0, 0), (1, 0)), 1)
+    """
+
+    dim: int
+    vertices: tuple[int, ...]
+    rays: tuple[int, ...]
+    monomials: tuple[int, ...]
+    dual: tuple[tuple[Any, ...], ...]
+    weight: Any = None
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def _frac_gcd(a: Fraction, b: Fraction) -> Fraction:
+    a, b = Fraction(a), Fraction(b)
+    den = a.denominator * b.denominator // math.gcd(a.denominator, b.denominator)
+    return Fraction(math.gcd(int(a * den), int(b * den)), den)
+
+
+def lattice_length(v: Any) -> Fraction | int:
+    """The lattice length of a rational vector: the largest ``g`` with ``v / g`` an integer vector.
+
+    For an integer vector this is the gcd of its entries (an int): the number of lattice
+    segments on the segment from 0 to ``v``.  For rational (Puiseux) exponents it is the same
+    gcd taken in the rationals, so weights scale with the exponents.
+
+    >>> lattice_length([4, -6]), lattice_length([Fraction(1, 2), Fraction(3, 4)])
+    (2, Fraction(1, 4))
+    """
+    g = Fraction(0)
+    for x in v:
+        g = _frac_gcd(g, Fraction(x))
+    return int(g) if g.denominator == 1 else g
+
+
+def primitive(v: Any) -> tuple[int, ...]:
+    """The primitive integer vector pointing along the nonzero rational vector ``v``.
+
+    >>> primitive([Fraction(3, 2), -3])
+    (1, -2)
+    """
+    v = [Fraction(x) for x in v]
+    g = lattice_length(v)
+    if g == 0:
+        raise ValueError("the zero vector has no direction")
+    return tuple(int(x / g) for x in v)
+
+
+def _dual(E: np.ndarray, rows: Any) -> tuple[tuple[Any, ...], ...]:
+    """The exponent rows as tuples (ints where integral)."""
+    return tuple(tuple(int(v) if v.denominator == 1 else v for v in E[i]) for i in rows)
+
+
+def _half(v: tuple[Fraction, Fraction]) -> int:
+    return 0 if (v[1] > 0 or (v[1] == 0 and v[0] > 0)) else 1
+
+
+def _ccw(points: list[tuple[Fraction, Fraction]]) -> list[int]:
+    """Indices of the vertices of a convex polygon in counter-clockwise order (exact)."""
+    k = len(points)
+    cx = sum(p[0] for p in points) / k
+    cy = sum(p[1] for p in points) / k
+    rel = [(p[0] - cx, p[1] - cy) for p in points]
+
+    def cmp(i: int, j: int) -> int:
+        hi, hj = _half(rel[i]), _half(rel[j])
+        if hi != hj:
+            return hi - hj
+        cross = rel[i][0] * rel[j][1] - rel[i][1] * rel[j][0]
+        return -1 if cross > 0 else (1 if cross < 0 else 0)
+
+    return sorted(range(k), key=functools.cmp_to_key(cmp))
+
+
+def _solve2(a1, b1, r1, a2, b2, r2) -> tuple[Fraction, Fraction]:
+    det = a1 * b2 - a2 * b1
+    return (r1 * b2 - r2 * b1) / det, (a1 * r2 - a2 * r1) / det
+
+
+# ---------------------------------------------------------------------------------------- class
+class TropicalHypersurface:
+    """The tropical hypersurface of a max-plus polynomial, with weights (immutable).
+
+    Build it with :meth:`tropnet.TropicalPolynomial.hypersurface`.  Implemented for one and
+    two variables with a full-dimensional Newton polytope (clear errors otherwise).
+
+    >>> import tropnet
+    >>> x, y = tropnet.variables("x y")
+    >>> conic = x**2 + y**2 + 0 + (x * y) * 1 + x * 1 + y * 1     # a smooth tropical conic
+    >>> H = conic.hypersurface()
+    >>> len(H.vertices()), len(H.cells(1)), H.genus(), H.is_smooth(), H.degree()
+    (4, 9, 0, True, 2)
+    """
+
+    __slots__ = ("_poly", "_exact", "_V", "_R", "_cells0", "_cells1", "_smooth", "_convention")
+
+    def __init__(self, polynomial: Any) -> None:
+        from .polynomial import TropicalPolynomial
+
+        if not isinstance(polynomial, TropicalPolynomial):
+            raise TypeError(
+                f"TropicalHypersurface needs a TropicalPolynomial, got {type(polynomial).__name__}"
+            )
+        convention = getattr(polynomial, "convention", "max")
+        n = polynomial.nvars
+        if n not in (1, 2):
+            raise NotImplementedError(
+                f"hypersurface() is implemented for polynomials in 1 or 2 variables (points and plane "
+                f"curves); this one has {n} variables"
+            )
+        q = polynomial.to_max_plus().to_exact()  # a min-plus q(x) is -p(-x): same arrays, sign flip
+        E, c = q.exponents, q.coefficients
+        if len(c) == 0:
+            raise ValueError("the tropical zero polynomial (-inf) has no hypersurface")
+        D = E - E[0]
+        rank = int(np.linalg.matrix_rank(D.astype(np.float64))) if len(E) > 1 else 0
+        if rank < n and not _exact_full_rank(D, n):
+            raise NotImplementedError(
+                f"the Newton polytope of this polynomial has dimension {rank} < {n}: its hypersurface "
+                "is a union of parallel lines (or empty for a monomial); only full-dimensional Newton "
+                "polytopes are supported"
+            )
+        set_ = object.__setattr__
+        set_(self, "_poly", polynomial)
+        set_(self, "_convention", convention)
+        set_(self, "_exact", polynomial.is_exact)
+        if n == 1:
+            V, R, cells0, cells1, smooth = _points(E, c)
+        else:
+            V, R, cells0, cells1, smooth = _curve(E, c)
+        sign = 1 if convention == "max" else -1
+        set_(self, "_V", [tuple(sign * v for v in p) for p in V])
+        set_(self, "_R", [tuple(sign * r for r in d) for d in R])
+        set_(self, "_cells0", tuple(cells0))
+        set_(self, "_cells1", tuple(cells1))
+        set_(self, "_smooth", smooth)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("TropicalHypersurface is immutable")
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def polynomial(self) -> Any:
+        """The max-plus polynomial whose hypersurface this is.
+
+        >>> import tropnet
+        >>> x, = tropnet.variables("x")
+        >>> print((x + 0).hypersurface().polynomial)
+        max(0, x)
+        """
+        return self._poly
+
+    @property
+    def convention(self) -> str:
+        """The polynomial's convention, ``"max"`` or ``"min"``.
+
+        >>> import tropnet
+        >>> x, = tropnet.variables("x")
+        >>> (x + 1).hypersurface().convention, (x + 1).to_min_plus().hypersurface().convention
+        ('max', 'min')
+        """
+        return self._convention
+
+    @property
+    def nvars(self) -> int:
+        """The dimension n of the ambient space R^n.
+
+        >>> import tropnet
+        >>> (tropnet.variables("x")[0] + 0).hypersurface().nvars
+        1
+        """
+        return self._poly.nvars
+
+    @property
+    def dim(self) -> int:
+        """The dimension n - 1 of the hypersurface.
+
+        >>> import tropnet
+        >>> x, y = tropnet.variables("x y")
+        >>> (x + y + 0).hypersurface().dim
+        1
+        """
+        return self.nvars - 1
+
+    def vertices(self) -> np.ndarray:
+        """The vertices (k, n): Fractions for an exact polynomial, floats otherwise.
+
+        Vertex ``i`` is dual to the maximal cell ``i`` of :meth:`dual_cells`.
+
+        >>> import tropnet
+        >>> x, = tropnet.variables("x")
+        >>> (x**2 + x * 1 + 0).hypersurface().vertices().ravel().tolist()   # max(0, x+1, 2x)
+        [Fraction(-1, 1), Fraction(1, 1)]
+        """
+        return self._array(self._V, (len(self._V), self.nvars))
+
+    def rays(self) -> np.ndarray:
+        """The distinct primitive integer directions of the unbounded cells (r, n), int64.
+
+        >>> import tropnet
+        >>> x, y = tropnet.variables("x y")
+        >>> (x + y + 0).hypersurface().rays().tolist()
+        [[-1, 0], [0, -1], [1, 1]]
+        """
+        return np.array(self._R, dtype=np.int64).reshape(len(self._R), self.nvars)
+
+    def _array(self, rows: list[tuple], shape: tuple[int, int]) -> np.ndarray:
+        if self._exact:
+            out = np.empty(shape, dtype=object)
+            for i, r in enumerate(rows):
+                out[i, :] = r
+            return out
+        return np.array([[float(v) for v in r] for r in rows], dtype=np.float64).reshape(shape)
+
+    def cells(self, dim: int) -> list[HypersurfaceCell]:
+        """The cells of dimension ``dim`` (0: the vertices; ``n - 1``: the maximal cells).
+
+        >>> import tropnet
+        >>> x, y = tropnet.variables("x y")
+        >>> [len((x + y + 0).hypersurface().cells(d)) for d in (0, 1)]
+        [1, 3]
+        """
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"dim must be an integer, got {dim!r}")
+        if not 0 <= dim <= self.dim:
+            raise ValueError(
+                f"a hypersurface in R^{self.nvars} has cells of dimension 0..{self.dim}, not {dim}"
+            )
+        return list(self._cells1 if dim == self.dim else self._cells0)
+
+    def maximal_cells(self) -> list[HypersurfaceCell]:
+        """The cells of dimension ``n - 1``, each with its weight.
+
+        >>> import tropnet
+        >>> x, = tropnet.variables("x")
+        >>> [c.weight for c in (x**3 + 0).hypersurface().maximal_cells()]   # a triple root
+        [3]
+        """
+        return list(self._cells1)
+
+    def weights(self) -> list[Any]:
+        """The weights of the maximal cells, in the order of :meth:`maximal_cells`.
+
+        >>> import tropnet
+        >>> x, y = tropnet.variables("x y")
+        >>> sorted((x**2 + y**2 + 0).hypersurface().weights())    # a non-smooth conic
+        [2, 2, 2]
+        """
+        return [c.weight for c in self._cells1]
+
+    def dual_cells(self) -> list[tuple[int, ...]]:
+        """The maximal cells of the dual subdivision (monomial indices), one per vertex.
+
+        >>> import tropnet
+        >>> x, y = tropnet.variables("x y")
+        >>> (x + y + 0).hypersurface().dual_cells()
+        [(0, 1, 2)]
+        """
+        return [c.monomials for c in self._cells0] if self.nvars == 2 else [
+            c.monomials for c in self._cells1
+        ]
+
+    # ------------------------------------------------------------------ invariants
+    def is_balanced(self) -> bool:
+        """The balancing condition, checked exactly on the computed geometry.
+
+        At every vertex of a curve the weighted primitive directions of its edges (towards
+        the neighbouring vertex, or along the ray) sum to zero.  A hypersurface of one
+        variable (finitely many points) is trivially balanced.
+
+        >>> import tropnet
+        >>> x, y = tropnet.variables("x y")
+        >>> (x**3 + y**3 + 0 + x * y * 2).hypersurface().is_balanced()
+        True
+        """
+        if self.nvars == 1:
+            return True
+        total = [[0, 0] for _ in self._V]
+        for cell in self._cells1:
+            w = cell.weight
+            if cell.rays:
+                (v,) = cell.vertices
+                d = self._R[cell.rays[0]]
+                total[v][0] += w * d[0]
+                total[v][1] += w * d[1]
+                continue
+            a, b = cell.vertices
+            u = primitive([self._V[b][k] - self._V[a][k] for k in range(2)])
+            total[a][0] += w * u[0]
+            total[a][1] += w * u[1]
+            total[b][0] -= w * u[0]
+            total[b][1] -= w * u[1]
+        return all(t[0] == 0 and t[1] == 0 for t in total)
+
+    def _need_curve(self, what: str) -> None:
+        if self.nvars != 2:
+            raise ValueError(f"{what}() is defined for plane curves (2 variables), not for {self.nvars}")
+
+    def genus(self) -> int:
+        """The first Betti number of a plane curve seen as a graph (edges minus vertices plus
+        connected components, rays not counted).  For a smooth curve it is the number of
+        interior lattice points of the Newton polygon.
+
+        >>> import tropnet
+        >>> x, y = tropnet.variables("x y")
+        >>> (x + y + 0).hypersurface().genus()
+        0
+        """
+        self._need_curve("genus")
+        parent = list(range(len(self._V)))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        bounded = [c for c in self._cells1 if not c.rays]
+        for c in bounded:
+            a, b = (find(i) for i in c.vertices)
+            parent[a] = b
+        components = len({find(i) for i in range(len(self._V))})
+        return len(bounded) - len(self._V) + components
+
+    def is_smooth(self) -> bool:
+        """True when the dual subdivision is unimodular: integer exponents and every maximal cell
+        a lattice simplex of normalized volume 1 (for curves: triangles of area 1/2); then every
+        weight is 1 and every vertex is trivalent.
+
+        >>> import tropnet
+        >>> x, y = tropnet.variables("x y")
+        >>> (x + y + 0).hypersurface().is_smooth(), (x**2 + y**2 + 0).hypersurface().is_smooth()
+        (True, False)
+        """
+        return self._smooth
+
+    def degree(self) -> Any:
+        """The mixed volume of the Newton polytope with the standard simplex: for a plane curve,
+        the number of intersection points with a generic tropical line (with multiplicity),
+        ``d`` for a curve of degree ``d``; in one variable, the number of roots with
+        multiplicity (the length of the Newton segment).
+
+        Computed from the support function h of the Newton polytope:
+        ``h(1, ..., 1) + sum_i h(-e_i)``.
+
+        >>> import tropnet
+        >>> x, y = tropnet.variables("x y")
+        >>> (x**3 + y**3 + 0 + x * y).hypersurface().degree()
+        3
+        """
+        E = self._poly.to_exact().exponents
+        rows = [[Fraction(v) for v in r] for r in E.tolist()]
+        h = max(sum(r) for r in rows) + sum(max(-r[k] for r in rows) for k in range(self.nvars))
+        return int(h) if h.denominator == 1 else h
+
+    # ------------------------------------------------------------------ display
+    def __repr__(self) -> str:
+        kind = "curve" if self.nvars == 2 else "point set"
+        return (
+            f"TropicalHypersurface({kind} in R^{self.nvars}: {len(self._V)} vertices, "
+            f"{len(self._cells1)} maximal cells, {len(self._R)} ray directions)"
+        )
+
+
+def _exact_full_rank(D: np.ndarray, n: int) -> bool:
+    from sympy import Matrix
+
+    return len(D) > n and Matrix(D.tolist()).rank() == n
+
+
+# ---------------------------------------------------------------------------------------- n = 1
+def _points(E: np.ndarray, c: np.ndarray):
+    """Roots of a univariate polynomial: one point per edge of the upper hull."""
+    a = [Fraction(v) for v in E[:, 0].tolist()]
+    cc = [Fraction(v) for v in c.tolist()]
+    cells = dual_subdivision_of(E, c)  # sorted by exponent: consecutive segments
+    V, cells1 = [], []
+    for cell in cells:
+        i, j = cell[0], cell[-1]  # the segment's endpoints (indices sorted by exponent)
+        x = (cc[i] - cc[j]) / (a[j] - a[i])
+        V.append((x,))
+        w = lattice_length([a[j] - a[i]])
+        dual = _dual(E, cell)
+        cells1.append(HypersurfaceCell(0, (len(V) - 1,), (), tuple(cell), dual, w))
+    smooth = all(len(cell) == 2 and abs(a[cell[1]] - a[cell[0]]) == 1 for cell in cells)
+    return V, [], cells1, cells1, smooth
+
+
+def dual_subdivision_of(E: np.ndarray, c: np.ndarray) -> list[tuple[int, ...]]:
+    return hull.upper_facets(E, c)
+
+
+# ---------------------------------------------------------------------------------------- n = 2
+def _curve(E: np.ndarray, c: np.ndarray):
+    A = [(Fraction(r[0]), Fraction(r[1])) for r in E.tolist()]
+    cc = [Fraction(v) for v in c.tolist()]
+    cells = dual_subdivision_of(E, c)
+    V: list[tuple[Fraction, Fraction]] = []
+    cells0: list[HypersurfaceCell] = []
+    edges: dict[tuple[int, int], list[tuple[int, tuple[Fraction, Fraction], tuple[int, ...]]]] = {}
+    smooth = True
+    integral = all(x.denominator == 1 for p in A for x in p)
+    for s, cell in enumerate(cells):
+        i0 = cell[0]
+        # two points spanning the plane with the first: the cell is full-dimensional
+        i1 = cell[1]
+        e1 = (A[i1][0] - A[i0][0], A[i1][1] - A[i0][1])
+        i2 = next(k for k in cell[2:] if e1[0] * (A[k][1] - A[i0][1]) - e1[1] * (A[k][0] - A[i0][0]) != 0)
+        e2 = (A[i2][0] - A[i0][0], A[i2][1] - A[i0][1])
+        x = _solve2(e1[0], e1[1], cc[i0] - cc[i1], e2[0], e2[1], cc[i0] - cc[i2])
+        V.append(x)
+        if len(cell) == 3:
+            order = list(cell)
+            cross = e1[0] * e2[1] - e1[1] * e2[0]
+            if cross < 0:
+                order = [cell[0], cell[2], cell[1]]
+            smooth = smooth and integral and abs(cross) == 1
+        else:
+            smooth = False
+            vert = hull.polytope_vertices(E[list(cell)])
+            sub = [cell[k] for k in vert.tolist()]
+            order = [sub[k] for k in _ccw([A[i] for i in sub])]
+        cells0.append(HypersurfaceCell(0, (s,), (), tuple(cell), _dual(E, cell)))
+        for k in range(len(order)):
+            u, v = order[k], order[(k + 1) % len(order)]
+            e = (A[v][0] - A[u][0], A[v][1] - A[u][1])
+            normal = (e[1], -e[0])  # outward for a counter-clockwise polygon
+            edges.setdefault((min(u, v), max(u, v)), []).append((s, normal, cell))
+    R: list[tuple[int, int]] = []
+    ray_index: dict[tuple[int, int], int] = {}
+    cells1: list[HypersurfaceCell] = []
+    for (u, v), owners in sorted(edges.items()):
+        on = _points_on_segment(A, u, v, owners[0][2])
+        dual = _dual(E, on)
+        w = lattice_length((A[v][0] - A[u][0], A[v][1] - A[u][1]))
+        if len(owners) == 2:
+            (s, _, _), (t, _, _) = owners
+            cells1.append(HypersurfaceCell(1, (min(s, t), max(s, t)), (), on, dual, w))
+        else:
+            ((s, normal, _),) = owners
+            d = primitive(normal)
+            if d not in ray_index:
+                ray_index[d] = len(R)
+                R.append(d)
+            cells1.append(HypersurfaceCell(1, (s,), (ray_index[d],), on, dual, w))
+    # rays sorted for a canonical order
+    order = sorted(range(len(R)), key=lambda i: R[i])
+    new = {old: k for k, old in enumerate(order)}
+    R = [R[i] for i in order]
+    cells1 = [
+        HypersurfaceCell(c.dim, c.vertices, tuple(new[r] for r in c.rays), c.monomials, c.dual, c.weight)
+        for c in cells1
+    ]
+    return V, R, cells0, cells1, smooth
+
+
+def _points_on_segment(
+    A: list[tuple[Fraction, Fraction]], u: int, v: int, cell: tuple[int, ...]
+) -> tuple[int, ...]:
+    """Indices (among ``cell``) of the exponents on the closed segment [A[u], A[v]], from u to v."""
+    e = (A[v][0] - A[u][0], A[v][1] - A[u][1])
+    ee = e[0] * e[0] + e[1] * e[1]
+    found = []
+    for k in cell:
+        p = A[k]
+        d = (p[0] - A[u][0], p[1] - A[u][1])
+        if e[0] * d[1] - e[1] * d[0] != 0:
+            continue
+        t = (e[0] * d[0] + e[1] * d[1]) / ee
+        if 0 <= t <= 1:
+            found.append((t, k))
+    return tuple(k for _, k in sorted(found))
