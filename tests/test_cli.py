@@ -552,3 +552,17 @@ def test_npz_with_one_array_under_two_names_is_refused(tmp_path: Path, capsys):
         zf.writestr("b0.npy", _npy_bytes(np.ones(1)))
     assert main(["regions", str(path), "--count-only"]) == 1
     assert "twice" in _one_error_line(capsys)
+
+
+@needs_compiler
+def test_tropicalize_time_and_memory_limits(capsys) -> None:
+    from tropnet.cli import demo_path
+
+    assert main(["tropicalize", str(demo_path()), "--max-memory", "1K"]) == 1
+    line = _one_error_line(capsys)
+    assert "memory" in line or "bytes" in line, line
+    assert main(["tropicalize", str(demo_path()), "--max-seconds", "-1"]) == 2
+    _one_error_line(capsys)
+    assert main(["tropicalize", str(demo_path()), "--max-memory", "lots"]) == 2
+    _one_error_line(capsys)
+    assert main(["tropicalize", str(demo_path()), "--max-seconds", "0", "--max-memory", "0"]) == 0

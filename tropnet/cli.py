@@ -712,8 +712,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_tropicalize(args: argparse.Namespace) -> int:
     net = load_network(args.model)
+    limits = {"max_seconds": args.max_seconds or None, "max_memory": args.max_memory or None}
     try:
-        tmap = _api("tropicalize")(net, simplify=args.simplify)
+        tmap = _api("tropicalize")(net, simplify=args.simplify, **limits)
     except ValueError as err:
         msg = str(err).splitlines()[0] if str(err) else ""
         if "simplify=True" in msg:  # the Python keyword, in command-line words
@@ -901,6 +902,30 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 DEFAULT_MAX_REGIONS = 1_000_000
 
 
+#: Defaults of ``tropnet tropicalize --max-seconds / --max-memory``.
+DEFAULT_MAX_SECONDS = 600.0
+DEFAULT_MAX_MEMORY = 4 * 2**30
+
+
+def _nonnegative_float(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be a finite number >= 0")
+    return value
+
+
+def _byte_count(text: str) -> int:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)i?[bB]?\s*", text)
+    if m is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in bytes (such as 500M or 2G)")
+    return int(float(m.group(1)) * 1024 ** "_KMGT".index(m.group(2).upper() or "_"))
+
+
 def _nonnegative_int(text: str) -> int:
     try:
         value = int(text)
@@ -969,6 +994,20 @@ def _parser() -> argparse.ArgumentParser:
         "(default); --no-simplify keeps every monomial the compiler forms",
     )
     t.add_argument("--format", choices=("text", "latex", "sympy"), default="text", help="output format")
+    t.add_argument(
+        "--max-seconds",
+        type=_nonnegative_float,
+        default=DEFAULT_MAX_SECONDS,
+        help="stop with an error after this many seconds; 0 for no limit (default: %(default)s)",
+    )
+    t.add_argument(
+        "--max-memory",
+        type=_byte_count,
+        default=DEFAULT_MAX_MEMORY,
+        metavar="BYTES",
+        help="stop with an error before the compiler's arrays pass this size (e.g. 2G, 500M); "
+        "0 for no limit (default: 4G)",
+    )
     t.set_defaults(func=_cmd_tropicalize)
 
     r = sub.add_parser(
