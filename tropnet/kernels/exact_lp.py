@@ -282,14 +282,7 @@ def _tableau(A: list[list[Fraction]], b: list[Fraction], cost: list[Fraction]):
                         best = (ratio, i)
             if best is None:
                 return "unbounded"
-            p = best[1]
-            piv = T[p][enter]
-            T[p] = [v / piv for v in T[p]]
-            for i in range(m):
-                if i != p and T[i][enter] != 0:
-                    f = T[i][enter]
-                    T[i] = [a - f * q for a, q in zip(T[i], T[p])]
-            basis[p] = enter
+            _pivot(T, basis, best[1], enter)
 
     if na:
         phase1 = [Fraction(0)] * (nu + m) + [Fraction(1)] * na
@@ -300,13 +293,7 @@ def _tableau(A: list[list[Fraction]], b: list[Fraction], cost: list[Fraction]):
             if basis[i] >= nu + m:
                 for j in range(nu + m):
                     if T[i][j] != 0 and j not in basis:
-                        piv = T[i][j]
-                        T[i] = [v / piv for v in T[i]]
-                        for r in range(m):
-                            if r != i and T[r][j] != 0:
-                                f = T[r][j]
-                                T[r] = [a - f * q for a, q in zip(T[r], T[i])]
-                        basis[i] = j
+                        _pivot(T, basis, i, j)
                         break
     obj = list(cost) + [Fraction(0)] * (m + na)
     status = run(obj, nu + m)
@@ -317,3 +304,14 @@ def _tableau(A: list[list[Fraction]], b: list[Fraction], cost: list[Fraction]):
         if basis[i] < nu:
             u[basis[i]] = T[i][-1]
     return "optimal", u
+
+
+def _pivot(T: list[list[Fraction]], basis: list[int], p: int, enter: int) -> None:
+    """Make column ``enter`` basic in row ``p`` (exact Gauss-Jordan step on the tableau)."""
+    piv = T[p][enter]
+    T[p] = [v / piv for v in T[p]]
+    for i in range(len(T)):
+        if i != p and T[i][enter] != 0:
+            f = T[i][enter]
+            T[i] = [a - f * q for a, q in zip(T[i], T[p])]
+    basis[p] = enter

@@ -936,45 +936,16 @@ def _in_hull_exact(P: np.ndarray, q: np.ndarray) -> bool:
 
 
 def _exact_feasible(M: list[list[Fraction]], b: list[Fraction]) -> bool:
-    """Is ``{y >= 0 : M y = b}`` non-empty?  Phase-1 simplex in exact arithmetic, Bland's rule.
+    """Is ``{y >= 0 : M y = b}`` non-empty?  An exact LP (:mod:`tropnet.kernels.exact_lp`).
 
     >>> F = Fraction
     >>> _exact_feasible([[F(1), F(1)]], [F(1)]), _exact_feasible([[F(1), F(1)]], [F(-1)])
     (True, False)
     """
-    rows, cols = len(M), len(M[0])
-    T = []
-    for i in range(rows):
-        sign = -1 if b[i] < 0 else 1
-        T.append([sign * v for v in M[i]] + [Fraction(int(k == i)) for k in range(rows)] + [sign * b[i]])
-    basis = [cols + i for i in range(rows)]
-    ncol = cols + rows
-    while True:
-        cb = [1 if basis[i] >= cols else 0 for i in range(rows)]
-        enter = None
-        for j in range(ncol):
-            if j in basis:
-                continue
-            reduced = (1 if j >= cols else 0) - sum(T[i][j] for i in range(rows) if cb[i])
-            if reduced < 0:
-                enter = j
-                break
-        if enter is None:
-            break
-        leave = None
-        for i in range(rows):
-            if T[i][enter] > 0:
-                ratio = T[i][-1] / T[i][enter]
-                if leave is None or ratio < leave[0] or (ratio == leave[0] and basis[i] < basis[leave[1]]):
-                    leave = (ratio, i)
-        if leave is None:  # pragma: no cover - phase 1 is bounded below by 0
-            break
-        p = leave[1]
-        piv = T[p][enter]
-        T[p] = [v / piv for v in T[p]]
-        for i in range(rows):
-            if i != p and T[i][enter] != 0:
-                f = T[i][enter]
-                T[i] = [a - f * bb for a, bb in zip(T[i], T[p])]
-        basis[p] = enter
-    return sum(T[i][-1] for i in range(rows) if basis[i] >= cols) == 0
+    from .exact_lp import solve_exact_lp
+
+    cols = len(M[0])
+    G = np.array([*M, *([-v for v in row] for row in M)], dtype=object).reshape(-1, cols)
+    h = [*b, *(-v for v in b)]
+    status, _, _ = solve_exact_lp([Fraction(0)] * cols, G, h, [Fraction(0)] * cols, [None] * cols)
+    return status == "optimal"
