@@ -216,6 +216,8 @@ def test_huge_integer_weights_are_exact_or_a_clear_error():
     assert net.exact
     with pytest.raises(ValueError, match="beyond the float64 range"):
         tropnet.count_linear_regions(net)
+    # exact on a box: the two kinks are lines through 0 at slopes -1e-400 and 1e-400: 4 regions
+    assert tropnet.count_linear_regions(net, tropnet.Box(-1, 1), exact=True) == 4
     # the exact forward pass is unaffected
     from fractions import Fraction
 

@@ -186,8 +186,10 @@ def _to_float64(a: np.ndarray, name: str) -> np.ndarray:
         return a.astype(np.float64)
     except OverflowError:
         raise ValueError(
-            f"{name} has a value beyond the float64 range (about 1.8e308): float mode cannot hold it; "
-            "use exact=True"
+            f"{name} has a value beyond the float64 range (about 1.8e308), which tropnet's float "
+            "steps cannot hold (float mode, and the float proposals of the region engines and the "
+            "compiler); divide the layer's weight and bias by a power of two (a positive rescaling "
+            "keeps the regions)"
         ) from None
 
 
