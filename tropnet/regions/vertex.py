@@ -450,7 +450,7 @@ class _Engine:
     def _check_limit(self) -> None:
         if self.max_cells is not None and self.p.ncells > self.max_cells:
             raise RegionLimitError(
-                f"the enumeration stopped at {self.p.ncells} cells"
+                f"more than max_regions={self.max_cells} cells (the enumeration stopped at {self.p.ncells})"
             )
 
     def _select(self, keep: np.ndarray) -> None:
