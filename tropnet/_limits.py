@@ -79,7 +79,7 @@ class Limits:
         limit passed, a sentence saying so, and a record of what was reached (the count under
         the name ``what``, seconds, bytes)."""
         secs = self.seconds()
-        reached = {what: int(count), "seconds": round(secs, 3), "bytes": int(nbytes)}
+        reached = {what: int(count), "seconds": round(secs, 6), "bytes": int(nbytes)}
         if self.max_count is not None and count > self.max_count:
             return (self.count_name, f"more than {self.count_name}={self.max_count} {what} "
                     f"(reached {count} after {secs:.1f} s)", reached)

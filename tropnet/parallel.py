@@ -357,6 +357,7 @@ def _pieces(plan, certify: bool, codes: bool = False):
     for piece in dp.pieces:
         problem, state = refine_start(piece.stages, dp.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
                                       **kw)
+        problem.limits = plan.limits  # seconds and bytes, checked by every task before every unit
         runs.append((_Piece(problem, piece, dp.A, dp.b), state))
     return runs
 
@@ -473,8 +474,12 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
             running[value.piece] += value.cells
             if max_regions is not None and running[value.piece] > max_regions:
                 raise RegionLimitError(
-                    f"more than max_regions={max_regions} regions ({running[value.piece]} cells so far)"
+                    f"more than max_regions={max_regions} regions ({running[value.piece]} cells so far)",
+                    "max_regions", {"cells": running[value.piece]},
                 )
+            hit = None if plan.limits is None else plan.limits.passed(count=sum(running), what="cells")
+            if hit is not None:
+                raise RegionLimitError(f"the parallel enumeration stopped: {hit[1]}", hit[0], hit[2])
 
         leaves = map_tasks(
             _engine_task, jobs, client=c, progress=plan.progress, shared=(pieces,), on_result=on_result
@@ -570,6 +575,8 @@ def count_parallel(
     split_work: int | None = _SPLIT_WORK,
     parts: int = 2,
     stats: dict | None = None,
+    max_seconds: float | None = None,
+    max_memory: int | None = None,
 ) -> int:
     """:func:`~tropnet.count_linear_regions` on Dask; the same number as the serial call.
 
@@ -580,14 +587,15 @@ def count_parallel(
     deterministic measure of its cost) returns its state split into ``parts`` new
     tasks.  ``parallel=None`` runs the tasks one after another in this process (no dask
     needed).  ``stats``, a dict, receives the number of tasks and splits and each task's CPU
-    and wall time.
+    and wall time.  ``max_seconds`` and ``max_memory`` are those of the serial call, checked by
+    every task before every unit (memory per task) and by the driver as results arrive.
 
     >>> import tropnet
     >>> count_parallel(tropnet.random_mlp([2, 6, 1], seed=3), kind="activation", parallel=None)
     22
     """
     options = dict(tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_work=split_work,
-                   parts=parts, stats=stats)
+                   parts=parts, stats=stats, max_seconds=max_seconds, max_memory=max_memory)
     return run_plan(_driver_plan(obj, domain, "count", kind, exact, max_regions, progress, parallel, client,
                                  options))
 
@@ -607,6 +615,8 @@ def regions_parallel(
     split_work: int | None = _SPLIT_WORK,
     parts: int = 2,
     stats: dict | None = None,
+    max_seconds: float | None = None,
+    max_memory: int | None = None,
 ):
     """:func:`~tropnet.linear_regions` on Dask: the same regions as the serial call (in
     another order; compare them as sets of patterns).  The tasks are those of
@@ -618,7 +628,7 @@ def regions_parallel(
     22
     """
     options = dict(tasks_per_worker=tasks_per_worker, split_cells=split_cells, split_work=split_work,
-                   parts=parts, stats=stats)
+                   parts=parts, stats=stats, max_seconds=max_seconds, max_memory=max_memory)
     return run_plan(_driver_plan(obj, domain, "regions", kind, exact, max_regions, progress, parallel, client,
                                  options))
 

@@ -27,6 +27,7 @@ subcomplex; :meth:`~PolyhedralComplex.union` the closed union of some cells.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -77,9 +78,11 @@ def collapse(K: PolyhedralComplex) -> list[np.ndarray]:
                 cofaces[g].append(f)
     alive = np.ones(N, dtype=bool)
     ncof = np.array([len(c) for c in cofaces], dtype=np.int64)
-    stack = [g for g in range(N) if ncof[g] == 1]
+    # first in, first out: collapsing from the boundary inwards (a last-in-first-out order digs
+    # tunnels through a ball and gets stuck on a 2-dimensional spine)
+    stack = deque(g for g in range(N) if ncof[g] == 1)
     while stack:
-        g = stack.pop()
+        g = stack.popleft()
         if not alive[g] or ncof[g] != 1:
             continue
         t = next(c for c in cofaces[g] if alive[c])

@@ -118,6 +118,8 @@ def linear_regions(
     symmetry: Any = None,
     parallel: str | None = None,
     client: Any = None,
+    max_seconds: float | None = None,
+    max_memory: int | None = None,
 ) -> RegionSet:
     """Every region of ``obj`` on ``domain`` as a :class:`~tropnet.RegionSet`.
 
@@ -128,7 +130,12 @@ def linear_regions(
     kind : "linear" (maximal facet-connected unions of cells with one affine map) or
         "activation" (cells of constant activation pattern); see the module docstring.
     exact : certify every decision in rational arithmetic (``Fraction`` results).
-    max_regions : raise :class:`RegionLimitError` once more cells than this appear.
+    max_regions : raise :class:`RegionLimitError` once more cells than this appear (checked after
+        every cut of the enumeration, so it fires as soon as the bound is passed).
+    max_seconds, max_memory : raise :class:`RegionLimitError` once the enumeration has run this
+        many seconds, or before it would hold more than this many bytes in the engine's own
+        arrays (checked before every unit).  The error's ``limit`` names the limit and
+        ``reached`` says how far the run got (cells, seconds, bytes).
     progress : a tqdm progress bar over the units (when tqdm is installed): ``None`` shows it
         for runs longer than 2 s, ``False`` never.
     symmetry : a :class:`~tropnet.SymmetryGroup` under which ``obj`` and ``domain`` are
@@ -150,7 +157,8 @@ def linear_regions(
     (3, 4)
     """
     return run_plan(make_plan(obj, domain, want="regions", kind=kind, exact=exact, max_regions=max_regions,
-                              progress=progress, symmetry=symmetry, parallel=parallel, client=client))
+                              progress=progress, symmetry=symmetry, parallel=parallel, client=client,
+                              max_seconds=max_seconds, max_memory=max_memory))
 
 
 def count_linear_regions(
@@ -164,16 +172,21 @@ def count_linear_regions(
     symmetry: Any = None,
     parallel: str | None = None,
     client: Any = None,
+    max_seconds: float | None = None,
+    max_memory: int | None = None,
 ) -> int:
     """The number of regions of ``obj`` on ``domain`` (see :func:`linear_regions`); for
-    ``kind="activation"`` no halfspaces, maps or adjacency are computed.
+    ``kind="activation"`` no halfspaces, maps or adjacency are computed, and on a bounded
+    domain in 3 or more dimensions the cells are counted part by part and released (the
+    memory does not grow with the count; see :func:`~tropnet.regions.refine.refine_count`).
 
     >>> import tropnet
     >>> tropnet.count_linear_regions(tropnet.random_mlp([2, 8, 8, 1], seed=0), kind="activation")
     113
     """
     plan = make_plan(obj, domain, want="count", kind=kind, exact=exact, max_regions=max_regions,
-                     progress=progress, symmetry=symmetry, parallel=parallel, client=client)
+                     progress=progress, symmetry=symmetry, parallel=parallel, client=client,
+                     max_seconds=max_seconds, max_memory=max_memory)
     if domain is None and type(obj).__name__ == "TropicalPolynomial" and plan.mode == "serial":
         # one max-plus polynomial on R^n: its regions (linear = activation: distinct exponents are
         # distinct gradients) are those of its upper-hull vertices, decided by the hull kernel

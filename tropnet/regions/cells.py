@@ -73,8 +73,17 @@ class Cells:
 
 
 class RegionLimitError(ValueError):
-    """Raised when an enumeration would exceed its ``max_regions``/``max_cells`` limit.
+    """Raised when an enumeration would exceed one of its limits (``max_regions``/``max_cells``,
+    ``max_seconds``, ``max_memory``); ``limit`` names it and ``reached`` records how far the run
+    got (cells counted or held, seconds, bytes of the engine's arrays) when it stopped.
 
     >>> issubclass(RegionLimitError, ValueError)
     True
+    >>> RegionLimitError("stopped", "max_seconds", {"cells": 10}).reached
+    {'cells': 10}
     """
+
+    def __init__(self, message: str, limit: str = "max_regions", reached: dict | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.reached = dict(reached or {})

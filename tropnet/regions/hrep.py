@@ -47,6 +47,7 @@ def refine_hrep(
     halfspaces: tuple[Any, Any] | None = None,
     max_cells: int | None = None,
     rtol: float = 1e-9,
+    limits: Any = None,
 ) -> Cells:
     """Layer-wise refinement in the H-representation, for high input dimension (float only).
 
@@ -98,7 +99,10 @@ def refine_hrep(
             for j, u in enumerate(st.idx):
                 level = st.param if st.kind == "threshold" else 0.0
                 out = []
-                for A, b, pat, x in cells:
+                for k, (A, b, pat, x) in enumerate(cells):
+                    if limits is not None and k % 256 == 0:
+                        held = len(out) + len(cells) - k
+                        _check(limits, held, held * (A.nbytes + b.nbytes))
                     Wz, cz = affine_of(si, pat)
                     w, beta = Wz[u], cz[u] - level
                     if np.abs(w).max() * float(np.max(np.abs(np.r_[lo, hi]))) + abs(beta) <= tol:
@@ -148,3 +152,12 @@ def refine_hrep(
     return Cells(
         patterns=np.array([c[2] for c in cells], dtype=np.int32), points=np.array([c[3] for c in cells])
     )
+
+
+def _check(limits: Any, cells: int, nbytes: int) -> None:
+    """Raise :class:`RegionLimitError` when ``limits`` (:class:`tropnet._limits.Limits`) is passed
+    by the cells held or the bytes of their halfspaces."""
+    hit = limits.passed(count=cells, nbytes=nbytes, what="cells")
+    if hit is not None:
+        name, message, reached = hit
+        raise RegionLimitError(f"the enumeration stopped: {message}", name, reached)

@@ -34,13 +34,14 @@ from typing import Any
 
 import numpy as np
 
+from .._limits import Limits, check_limit_value
 from . import hrep as _hrep
 from .cells import Cells, RegionLimitError
 from .domains import DomainPieces, Piece, as_network, domain_pieces
 from .exactness import Exactness, with_fallback
 from .found import FoundCells, _from_piece, join_pieces
 from .geometry import _hrep_bounded, build_region_set
-from .refine import refine
+from .refine import refine, refine_count, refine_start
 from .regionset import RegionSet
 
 __all__ = ["Plan", "make_plan", "find_cells", "check_kind", "KINDS", "ENGINES", "MODES"]
@@ -91,6 +92,14 @@ class Plan:
     max_regions: int | None = field(default=None, repr=False)
     progress: bool | None = field(default=None, repr=False)
     options: dict = field(default_factory=dict, repr=False)
+    limits: Limits | None = field(default=None, repr=False)  # max_seconds, max_memory (engine checks)
+
+    @property
+    def streams(self) -> bool:
+        """True when the plan counts cells part by part (a serial vertex-engine activation count
+        on a bounded domain: cells are counted and released, memory does not grow with them)."""
+        return (self.want == "count" and self.kind == "activation" and self.engine == "vertex"
+                and self.domain is not None and not self.domain.join and self.mode == "serial")
 
     @property
     def exact(self) -> bool:
@@ -137,9 +146,26 @@ class Plan:
             n = count_last_layer_2d(net, self.user_domain, max_regions=self.max_regions)
             if n is not None:
                 return n
+        if self.streams:
+            return self._count_streamed()
         # an exact activation count needs no exact geometry: the certified float pass decides
         # it (falling back to the rational pass, run by run, when a sign is too close to call)
         return len(self.find(self.exactness))
+
+    def _count_streamed(self) -> int:
+        """The vertex engine's count part by part (:func:`~tropnet.regions.refine.refine_count`);
+        exact counts run the certified float pass, whose tasks hand uncertain cells to the
+        rational pass themselves."""
+        dp, piece = self.domain, self.domain.pieces[0]
+        problem, state = refine_start(piece.stages, dp.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
+                                      exact=self.exact, certify=self.exactness.certify)
+        base = self.limits or Limits()
+        problem.limits = Limits(self.max_regions, base.max_seconds, base.max_memory)
+        problem.limits.start = base.start
+        n = refine_count(problem, state, progress=self.progress)
+        if n == 0 and dp.kind == "bounded polyhedron":
+            raise ValueError("the domain polyhedron has no interior")
+        return n
 
     def _regions(self) -> RegionSet:
         """Float: one engine run.  Exact: the certified float pass with its tight codes (exact
@@ -180,12 +206,13 @@ class Plan:
             return refine(
                 piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
                 max_cells=self.max_regions, progress=self.progress, exact=self.exact,
-                certify=certify or codes, tight_codes=codes,
+                certify=certify or codes, tight_codes=codes, limits=self.limits,
             )
         except RegionLimitError as err:
-            if piece.on_facet:
+            if piece.on_facet or err.limit != "max_regions":
                 raise
-            raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})") from None
+            raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})", err.limit,
+                                   err.reached) from None
 
     def _find_joined(self, passes: Exactness) -> FoundCells:
         """All of R^n (or an unbounded polyhedron): the homogenised network on the 2n + 1 upper
@@ -239,6 +266,8 @@ def make_plan(
     client: Any = None,
     engine: str = "auto",
     mode: str | None = None,
+    max_seconds: float | None = None,
+    max_memory: int | None = None,
     **options: Any,
 ) -> Plan:
     """The :class:`Plan` of a call (``want="regions"`` or ``"count"``; the other arguments are
@@ -269,13 +298,15 @@ def make_plan(
     check_kind(kind)
     if not isinstance(exact, (bool, np.bool_)):
         raise TypeError(f"exact must be True or False, got {exact!r}")
-    if max_regions is not None and (isinstance(max_regions, (bool, np.bool_))
-                                    or not isinstance(max_regions, (int, np.integer)) or max_regions < 1):
-        raise ValueError(f"max_regions must be a positive integer or None, got {max_regions!r}")
     exact = bool(exact)
+    check_limit_value("max_regions", max_regions, integer=True)
+    check_limit_value("max_seconds", max_seconds)
+    check_limit_value("max_memory", max_memory, integer=True)
+    limits = None if max_seconds is None and max_memory is None else Limits(None, max_seconds, max_memory)
     cells_only = want == "count" and kind == "activation"
     passes = Exactness.for_call(exact=exact, want="count" if cells_only else "regions")
-    common = dict(obj=obj, user_domain=domain, max_regions=max_regions, progress=progress, options=options)
+    common = dict(obj=obj, user_domain=domain, max_regions=max_regions, progress=progress, options=options,
+                  limits=limits)
     if mode == "symmetric":  # the driver reads the object and the group, and plans its fundamental domain
         return Plan(want, kind, "by the symmetric driver", passes, None, mode, **common)
     net = as_network(obj)

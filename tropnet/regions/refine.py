@@ -65,10 +65,11 @@ from typing import Any
 
 import numpy as np
 
+from .._limits import Limits
 from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF, gamma
 from ..networks.network import Network
 from . import hrep as _hrep
-from .cells import Cells
+from .cells import Cells, RegionLimitError
 from .exactness import (
     Exactness,
     _as_float,
@@ -98,6 +99,8 @@ __all__ = [
     "refine_split",
     "refine_finish",
     "refine_task",
+    "refine_count",
+    "check_limits",
 ]
 
 
@@ -158,6 +161,7 @@ def refine(
     rtol: float = 1e-9,
     certify: bool = False,
     tight_codes: bool = False,
+    limits: Limits | None = None,
     _preset: dict | None = None,
 ) -> Cells:
     """The engine behind :func:`enumerate_cells`, on an internal program (see
@@ -174,15 +178,20 @@ def refine(
     by the rational pass with their decided units fixed, so that every hyperplane stays one
     constraint), and after the rational pass when its vertices are.
 
+    ``limits`` (:class:`tropnet._limits.Limits`: seconds, bytes of the engine's arrays, cells)
+    are checked before every unit; the first one passed raises :class:`RegionLimitError`.
+
     This is :func:`refine_start`, :func:`refine_advance` to the end and :func:`refine_finish`
     (the resumable form of the same loop, used by :mod:`tropnet.parallel`)."""
     if _hrep.uses_hrep(d, exact or certify):
-        return refine_hrep(stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_cells, rtol=rtol)
+        return refine_hrep(stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_cells, rtol=rtol,
+                           limits=limits)
     kw = dict(halfspaces=halfspaces, max_cells=max_cells, exact=exact, rtol=rtol, tight_codes=tight_codes,
               preset=_preset)
 
     def run(passes: Exactness) -> Cells:
         problem, state = refine_start(stages, d, lo, hi, certify=passes.certify, **kw)
+        problem.limits = limits
         return _run_to_end(problem, state, progress)
 
     # a sign too close to call for the certified pass: the rational pass decides everything
@@ -225,6 +234,8 @@ class RefineProblem:
         self.exact_input = exact_input  # (stages, lo, hi, halfspaces) for the certified pass's fallback
         self.tight_codes = tight_codes  # exact runs: return Cells.vertex_codes (vertices simple)
         self.preset: dict = {}  # pattern column -> value of units fixed in advance (not cut)
+        self.limits: Limits | None = None  # checked before every unit (see check_limits)
+        self.counted = 0  # cells a streamed or parallel driver has already counted and released
         self.n_steps = self.nclip + sum(_units(st) * (st.groups.shape[1] if st.kind == "group" else 1)
                                         for st in stages)
 
@@ -265,6 +276,17 @@ class RefineState:
     def entries(self) -> int:
         """The total length of its cells' vertex lists (the measure of its size and work)."""
         return int(self.pool.off[-1])
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the engine's own arrays for this state (vertex buffers, cell lists,
+        patterns), what ``max_memory`` limits."""
+        pool = self.pool
+        arrays = (pool._X, pool._T, pool._Z, pool._E, pool.off, pool.ids, pool.pat)
+        total = sum(a.nbytes for a in arrays if a is not None)
+        if pool._X is not None and pool._X.dtype == object:  # python-flint rationals behind pointers
+            total += 64 * pool._X.size + (64 * pool._Z.size if pool._Z is not None else 0)
+        return int(total)
 
     @property
     def position(self) -> tuple[int, int]:
@@ -507,8 +529,26 @@ def refine_advance(
             if max_work is not None and work > max_work:
                 return False
         work += max(1, state.entries)
+        if problem.limits is not None:
+            check_limits(problem, state)
         _unit(problem, state, eng, bar)
     return True
+
+
+def check_limits(problem: RefineProblem, state: RefineState, extra_cells: int = 0) -> None:
+    """Raise :class:`RegionLimitError` when a limit of ``problem.limits`` is passed: the cells
+    counted so far (``problem.counted``) plus those held (``state`` and ``extra_cells``), the
+    seconds since the run started, or the bytes the next unit would hold (the state's arrays
+    plus one cut's scratch: keys, gathers and new vertices of every entry, about ``8 (d + 4)``
+    bytes each)."""
+    limits = problem.limits
+    held = problem.counted + state.ncells + extra_cells
+    nbytes = state.nbytes + 8 * (problem.d + 4) * state.entries
+    hit = limits.passed(count=held, nbytes=nbytes, what="cells")
+    if hit is not None:
+        name, message, reached = hit
+        reached["position"] = state.position
+        raise RegionLimitError(f"the enumeration stopped: {message}", name, reached)
 
 
 def refine_split(state: RefineState, parts: int) -> list[RefineState]:
@@ -539,11 +579,20 @@ def refine_split(state: RefineState, parts: int) -> list[RefineState]:
     out = []
     for a, b in zip(bounds[:-1], bounds[1:]):
         e0, e1 = pool.off[a], pool.off[b]
-        used, inv = np.unique(pool.ids[e0:e1], return_inverse=True)  # sorted: vertex order kept
+        # the part's vertices in pool order, renumbered (a mark array: no sort)
+        mark = np.zeros(pool.nV, dtype=bool)
+        mark[pool.ids[e0:e1]] = True
+        used = np.flatnonzero(mark)
+        remap = np.cumsum(mark) - 1
+        inv = remap[pool.ids[e0:e1]]
         sub = _Pool(pool.X[used], pool.T[used], pool.off[a : b + 1] - e0, inv.ravel().astype(np.int64),
                     pool.pat[a:b].copy())
-        sub._set_vertices(sub.X, sub.T, None if pool.Z is None else pool.Z[:, used],
-                          None if pool.E is None else pool.E[used])
+        Z = None
+        if pool.Z is not None:  # only the rows still to be read (the others are never touched)
+            rows = pool._zrows()
+            Z = np.empty((pool.Z.shape[0], len(used)), dtype=pool.Z.dtype)
+            Z[rows] = pool.Z[rows][:, used]
+        sub._set_vertices(sub.X, sub.T, Z, None if pool.E is None else pool.E[used])
         sub.zlive = pool.zlive
         part = RefineState(sub, state.si, state.j, list(state.deferred) if not out else [])
         part.local = True
@@ -627,6 +676,78 @@ def refine_task(
     if done:
         return refine_finish(problem, state)
     return refine_split(state, parts)
+
+
+#: cells a streamed count lets one part hold before splitting it (a few KB of arrays per cell)
+STREAM_CELLS = 1 << 15
+
+
+def refine_count(
+    problem: RefineProblem, state: RefineState, *, budget: int = STREAM_CELLS, progress: bool | None = False
+) -> int:
+    """The number of cells of a run, counted part by part (streamed): a state is advanced until
+    it holds more than ``budget`` cells (:func:`refine_task`), split in two, and the parts are
+    run depth first; a finished part is counted and released.  Memory stays near ``budget``
+    cells times the depth of the splits, whatever the count.  The count is that of the unsplit
+    run (exact and certified runs decide every sign exactly; float parts scale their tolerance
+    by their own cells, see :class:`RefineState`).  ``problem.limits`` apply to the cells
+    counted plus those held.
+
+    >>> from tropnet import random_mlp
+    >>> st = stages_from_network(random_mlp([3, 8, 8, 1], seed=1))
+    >>> problem, state = refine_start(st, 3, -5 * np.ones(3), 5 * np.ones(3))
+    >>> refine_count(problem, state, budget=50)
+    580
+    """
+    bar = _count_bar(progress)
+    stack = [state]
+    total = 0
+    try:
+        while stack:
+            part = stack.pop()
+            problem.counted = total + sum(x.ncells for x in stack)
+            if problem.certify:  # refine_task hands uncertain cells to the rational pass
+                out = refine_task(problem, part, max_cells=budget, parts=2)
+            elif refine_advance(problem, part, max_cells=budget):
+                out = part.ncells  # float and rational runs set nothing aside: their cells are final
+            else:
+                out = refine_split(part, 2)
+            if isinstance(out, list):
+                if bar is not None and bar.postfix is None:
+                    bar.set_postfix_str(_prediction(problem, part), refresh=False)
+                stack.extend(reversed(out))
+            else:
+                n = out if isinstance(out, int) else len(out)
+                total += n
+                if bar is not None:
+                    bar.update(n)
+    finally:
+        problem.counted = 0
+        if bar is not None:
+            bar.close()
+    return total
+
+
+def _count_bar(progress: bool | None):
+    """A tqdm bar of the cells counted (``None``: after 2 s), or ``None``."""
+    if progress is False:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is optional
+        return None
+    return tqdm(desc="cells counted", unit="cell", delay=0.0 if progress else 2.0, leave=False)
+
+
+def _prediction(problem: RefineProblem, state: RefineState) -> str:
+    """A rough forecast of the final count, from the growth so far (cells per unit, assumed
+    to keep its rate over the units left): said in the progress bar when it is large."""
+    done = _decided_columns(problem, state) if state.si >= 0 else 0
+    total = problem.prog.ncols
+    if done <= 0 or state.ncells <= 1:
+        return ""
+    guess = float(state.ncells) ** (total / done)
+    return f"predicted ~{guess:.1e} cells: a huge run" if guess > 1e6 else ""
 
 
 def _decided_columns(problem: RefineProblem, state: RefineState) -> int:

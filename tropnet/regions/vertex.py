@@ -107,7 +107,7 @@ class _Pool:
             self._T = grow(self._T)
             if self._Z is not None:
                 Zb = np.empty((self._Z.shape[0], cap), dtype=self._Z.dtype)
-                rows = slice(None) if self.zlive is None else self.zlive
+                rows = self._zrows()
                 Zb[rows, : self.nV] = self._Z[rows, : self.nV]
                 self._Z = Zb
             if self._E is not None:
@@ -117,10 +117,19 @@ class _Pool:
             self._E[self.nV : need] = En
         self._T[self.nV : need] = Tn
         if self._Z is not None:
-            rows = slice(None) if self.zlive is None else self.zlive
-            self._Z[rows, self.nV : need] = Zn
+            self._Z[self._zrows(), self.nV : need] = Zn
         self.nV = need
         self._views()
+
+    def _zrows(self) -> slice | np.ndarray:
+        """The rows of Z still to be read: a slice when they are consecutive (the usual case:
+        the units left in the layer), which numpy copies as a block instead of gathering."""
+        z = self.zlive
+        if z is None:
+            return slice(None)
+        if len(z) == 0 or (z[-1] - z[0] == len(z) - 1 and np.all(np.diff(z) == 1)):
+            return slice(int(z[0]), int(z[-1]) + 1) if len(z) else slice(0, 0)
+        return z
 
     @property
     def ncells(self) -> int:
@@ -673,7 +682,7 @@ class _Engine:
         # children placed by offset arithmetic (no sort of all entries): a child holds its
         # parent's entries on its side, in order, then the new vertices of its parent
         redge = rank[ecells]
-        order = np.argsort(redge, kind="stable")  # new vertices grouped by parent
+        order = np.argsort(_small(redge, ns), kind="stable")  # new vertices grouped by parent
         r_new = redge[order]
         vid_new = new_vid[order]
         cnt_new = np.bincount(redge, minlength=ns)
@@ -740,3 +749,13 @@ class _Engine:
             vertex_offsets=p.off.astype(np.int64),
             vertex_ids=p.ids.astype(np.int64),
         )
+
+
+def _small(a: np.ndarray, bound: int) -> np.ndarray:
+    """``a`` (non-negative integers below ``bound``) in the narrowest unsigned type: numpy's
+    stable sort is a radix sort (linear time) for 8- and 16-bit integers."""
+    if bound <= 1 << 8:
+        return a.astype(np.uint8)
+    if bound <= 1 << 16:
+        return a.astype(np.uint16)
+    return a
