@@ -566,3 +566,19 @@ def test_tropicalize_time_and_memory_limits(capsys) -> None:
     assert main(["tropicalize", str(demo_path()), "--max-memory", "lots"]) == 2
     _one_error_line(capsys)
     assert main(["tropicalize", str(demo_path()), "--max-seconds", "0", "--max-memory", "0"]) == 0
+
+
+@needs_regions
+def test_regions_time_and_memory_limits(tmp_path: Path, capsys) -> None:
+    import inspect
+
+    if "max_memory" not in inspect.signature(tropnet.count_linear_regions).parameters:
+        pytest.skip("count_linear_regions has no max_memory yet")
+    net = tropnet.random_mlp([3, 8, 8, 1], seed=0)
+    path = tmp_path / "mlp.json"
+    path.write_text(json.dumps(network_to_spec(net)))
+    assert main(["regions", str(path), "--domain", "-1", "1", "--count-only", "--max-memory", "1K"]) == 1
+    assert "--max-memory" in _one_error_line(capsys)
+    assert main(["regions", str(path), "--max-seconds", "x"]) == 2
+    _one_error_line(capsys)
+    assert main(["regions", str(path), "--domain", "-1", "1", "--count-only", "--max-seconds", "0"]) == 0

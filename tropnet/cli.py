@@ -817,6 +817,16 @@ def _api_takes_slices() -> bool:
     return "AffineSlice" in (inspect.getdoc(_api("count_linear_regions")) or "")
 
 
+def _accepts(func: Any, name: str) -> bool:
+    import inspect
+
+    target = getattr(func, "func", func)  # functools.partial
+    try:
+        return name in inspect.signature(target).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        return False
+
+
 def _cmd_regions(args: argparse.Namespace) -> int:
     net = load_network(args.model)
     dom = _box(*args.domain) if args.domain else None
@@ -835,7 +845,9 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         from .regions.slices import count_slice_regions, slice_regions
 
         count, enumerate_regions = count_slice_regions, slice_regions
-    limits = {"max_regions": args.max_regions} if args.max_regions else {}
+    limits = {"max_regions": args.max_regions or None, "max_seconds": args.max_seconds or None,
+              "max_memory": args.max_memory or None}
+    limits = {k: v for k, v in limits.items() if v is not None and _accepts(count, k)}
     try:
         if args.count_only and not (args.plot or args.json):
             n = count(net, dom, kind=args.kind, exact=args.exact, **limits)
@@ -844,7 +856,9 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         regs = enumerate_regions(net, dom, kind=args.kind, exact=args.exact, **limits)
     except ValueError as err:
         if type(err).__name__ == "RegionLimitError":
-            raise CLIError(f"{str(err).splitlines()[0]} (raise --max-regions, or 0 for no limit)") from None
+            msg = str(err).splitlines()[0]
+            flag = next((f for f in ("seconds", "memory") if f"max_{f}" in msg), "regions")
+            raise CLIError(f"{msg} (raise --max-{flag}, or 0 for no limit)") from None
         raise
     except NotImplementedError as err:
         raise CLIError(str(err).splitlines()[0]) from None
@@ -902,7 +916,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 DEFAULT_MAX_REGIONS = 1_000_000
 
 
-#: Defaults of ``tropnet tropicalize --max-seconds / --max-memory``.
+#: Defaults of ``--max-seconds / --max-memory`` (``tropnet tropicalize`` and ``tropnet regions``).
 DEFAULT_MAX_SECONDS = 600.0
 DEFAULT_MAX_MEMORY = 4 * 2**30
 
@@ -924,6 +938,23 @@ def _byte_count(text: str) -> int:
     if m is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size in bytes (such as 500M or 2G)")
     return int(float(m.group(1)) * 1024 ** "_KMGT".index(m.group(2).upper() or "_"))
+
+
+def _limit_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-seconds",
+        type=_nonnegative_float,
+        default=DEFAULT_MAX_SECONDS,
+        help="stop with an error after this many seconds; 0 for no limit (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-memory",
+        type=_byte_count,
+        default=DEFAULT_MAX_MEMORY,
+        metavar="BYTES",
+        help="stop with an error before the engine's arrays pass this size (e.g. 2G, 500M); "
+        "0 for no limit (default: 4G)",
+    )
 
 
 def _nonnegative_int(text: str) -> int:
@@ -994,20 +1025,7 @@ def _parser() -> argparse.ArgumentParser:
         "(default); --no-simplify keeps every monomial the compiler forms",
     )
     t.add_argument("--format", choices=("text", "latex", "sympy"), default="text", help="output format")
-    t.add_argument(
-        "--max-seconds",
-        type=_nonnegative_float,
-        default=DEFAULT_MAX_SECONDS,
-        help="stop with an error after this many seconds; 0 for no limit (default: %(default)s)",
-    )
-    t.add_argument(
-        "--max-memory",
-        type=_byte_count,
-        default=DEFAULT_MAX_MEMORY,
-        metavar="BYTES",
-        help="stop with an error before the compiler's arrays pass this size (e.g. 2G, 500M); "
-        "0 for no limit (default: 4G)",
-    )
+    _limit_flags(t)
     t.set_defaults(func=_cmd_tropicalize)
 
     r = sub.add_parser(
@@ -1046,6 +1064,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_REGIONS,
         help="stop with an error once more regions than this appear; 0 for no limit (default: %(default)s)",
     )
+    _limit_flags(r)
     r.add_argument(
         "--parallel", choices=("local",), default=None, help="run on a local Dask cluster (tropnet[dask])"
     )
