@@ -47,9 +47,15 @@ coincident or parallel rows), sends the whole computation to the rational pass, 
 the same algorithm in python-flint rationals with exact zero tests; when its vertices are
 simple the facets still come from their tight constraints, else from exact vertex incidences
 (20-50x the float time).  Float mode decides ties with the relative tolerance
-documented in :mod:`tropnet.regions.refine`: it can merge cells thinner than about ``1e-9``
-times a unit's range into a neighbour (so counts can be too low, and linear regions merged
-wrongly), which ``exact=True`` never does.
+documented in :mod:`tropnet.regions.refine`, local to each vertex (``1e-9`` times the size
+of the value's terms there, floored by its cell's scale): it can merge cells thinner than
+that into a neighbour (so counts can be too low, and linear regions merged wrongly), which
+``exact=True`` never does.  It is never silently so: a decision left inside the tolerance
+band above rounding noise raises :class:`~tropnet.AmbiguousGeometryWarning` (the 2-D polygon
+engines hand such a call to the vertex engine first), and a domain or network beyond float
+range (coordinates or values above ``1e100``, widths below ``1e-100``, a box beyond ``1e12``
+times the network's scale) is refused with a ``ValueError`` naming the range
+(:func:`~tropnet.regions.plan.check_float_range`).
 
 *How a call runs.*  Each call is a :class:`~tropnet.regions.plan.Plan` (which engine, which
 passes, which domain pieces, serial / parallel / symmetric), printable and testable, made by
@@ -99,12 +105,19 @@ def run_plan(plan: Plan) -> Any:
     if plan.mode == "parallel":
         from .. import parallel as dask_driver
 
-        return dask_driver.run_plan(plan)
-    if plan.mode == "symmetric":
+        out = dask_driver.run_plan(plan)
+    elif plan.mode == "symmetric":
         from . import symmetric
 
         return symmetric.run_plan(plan)
-    return plan.run()
+    else:
+        out = plan.run()
+    if plan.slice is not None and plan.want == "regions":
+        from .slices import SliceRegionSet
+
+        if not isinstance(out, SliceRegionSet):
+            out = SliceRegionSet.wrap(out, plan.slice, plan.source)
+    return out
 
 
 def linear_regions(
@@ -126,7 +139,12 @@ def linear_regions(
     Parameters
     ----------
     obj : Network, TropicalPolynomial, TropicalRational or TropicalRationalMap
-    domain : None (all of R^n), tropnet.Box or tropnet.Polyhedron
+    domain : None (all of R^n), tropnet.Box, tropnet.Polyhedron, or a slice of the input space
+        (tropnet.Segment, tropnet.Plane, tropnet.AffineSlice): then the regions of the network
+        composed with the slice's embedding, in slice coordinates, as a
+        :class:`~tropnet.regions.slices.SliceRegionSet` that also gives each region's point and
+        map in input coordinates; a segment (any 1-D slice on an interval) takes the 1-D path and
+        reports its ``breakpoints``.
     kind : "linear" (maximal facet-connected unions of cells with one affine map) or
         "activation" (cells of constant activation pattern); see the module docstring.
     exact : certify every decision in rational arithmetic (``Fraction`` results).
@@ -175,10 +193,11 @@ def count_linear_regions(
     max_seconds: float | None = None,
     max_memory: int | None = None,
 ) -> int:
-    """The number of regions of ``obj`` on ``domain`` (see :func:`linear_regions`); for
-    ``kind="activation"`` no halfspaces, maps or adjacency are computed, and on a bounded
-    domain in 3 or more dimensions the cells are counted part by part and released (the
-    memory does not grow with the count; see :func:`~tropnet.regions.refine.refine_count`).
+    """The number of regions of ``obj`` on ``domain`` (see :func:`linear_regions`; ``domain`` may
+    be a slice: Segment, Plane, AffineSlice); for ``kind="activation"`` no halfspaces, maps or
+    adjacency are computed, and on a bounded domain in 3 or more dimensions the cells are
+    counted part by part and released (the memory does not grow with the count; see
+    :func:`~tropnet.regions.refine.refine_count`).
 
     >>> import tropnet
     >>> tropnet.count_linear_regions(tropnet.random_mlp([2, 8, 8, 1], seed=0), kind="activation")

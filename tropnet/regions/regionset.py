@@ -251,9 +251,13 @@ class RegionSet(Sequence):
     def __len__(self) -> int:
         return len(self._region_off) - 1
 
+    #: the view class of one region (a subclass may give its regions more to say)
+    region_class = Region
+
     def __getitem__(self, i: Any) -> Any:
+        view = self.region_class
         if isinstance(i, slice):
-            return [Region(self, j) for j in range(*i.indices(len(self)))]
+            return [view(self, j) for j in range(*i.indices(len(self)))]
         n = len(self)
         if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
             raise TypeError(f"regions are indexed by integers or slices, got {i!r}")
@@ -262,7 +266,7 @@ class RegionSet(Sequence):
             j += n
         if not 0 <= j < n:
             raise IndexError(f"region index {i} out of range for {n} regions")
-        return Region(self, j)
+        return view(self, j)
 
     def _cells_of(self, i: int) -> np.ndarray:
         return self._region_cells[self._region_off[i] : self._region_off[i + 1]]
