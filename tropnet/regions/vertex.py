@@ -124,12 +124,7 @@ class _Pool:
     def _zrows(self) -> slice | np.ndarray:
         """The rows of Z still to be read: a slice when they are consecutive (the usual case:
         the units left in the layer), which numpy copies as a block instead of gathering."""
-        z = self.zlive
-        if z is None:
-            return slice(None)
-        if len(z) == 0 or (z[-1] - z[0] == len(z) - 1 and np.all(np.diff(z) == 1)):
-            return slice(int(z[0]), int(z[-1]) + 1) if len(z) else slice(0, 0)
-        return z
+        return _rows(self.zlive)
 
     @property
     def ncells(self) -> int:
@@ -644,7 +639,12 @@ class _Engine:
             if zc is None:
                 Zp, Zn = p.Z[:, vp], p.Z[:, vn]
             else:
-                Zp, Zn = p.Z[zc[:, None], vp[None, :]], p.Z[zc[:, None], vn[None, :]]
+                rows = _rows(zc)
+                if isinstance(rows, slice):  # a block of rows, then a gather of columns
+                    Zr = p.Z[rows]
+                    Zp, Zn = Zr[:, vp], Zr[:, vn]
+                else:
+                    Zp, Zn = p.Z[zc[:, None], vp[None, :]], p.Z[zc[:, None], vn[None, :]]
             newZ = Zn - Zp
             newZ *= t[None, :]
             newZ += Zp
@@ -759,3 +759,14 @@ def _small(a: np.ndarray, bound: int) -> np.ndarray:
     if bound <= 1 << 16:
         return a.astype(np.uint16)
     return a
+
+
+def _rows(z: np.ndarray | None) -> slice | np.ndarray:
+    """Row indices ``z`` (``None``: all) as a slice when they are consecutive, else ``z``."""
+    if z is None:
+        return slice(None)
+    if len(z) == 0:
+        return slice(0, 0)
+    if z[-1] - z[0] == len(z) - 1 and np.all(np.diff(z) == 1):
+        return slice(int(z[0]), int(z[-1]) + 1)
+    return z
