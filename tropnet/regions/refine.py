@@ -65,7 +65,7 @@ from typing import Any
 
 import numpy as np
 
-from .._limits import Limits
+from .._limits import Limits, progress_bar
 from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF, gamma
 from ..networks.network import Network
 from . import hrep as _hrep
@@ -737,13 +737,7 @@ def refine_count(
 
 def _count_bar(progress: bool | None):
     """A tqdm bar of the cells counted (``None``: after 2 s), or ``None``."""
-    if progress is False:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is optional
-        return None
-    return tqdm(desc="cells counted", unit="cell", delay=0.0 if progress else 2.0, leave=False)
+    return progress_bar(None, progress, "cells counted", "cell")
 
 
 def _prediction(problem: RefineProblem, state: RefineState) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._limits import progress_bar
 from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF
 from .cells import Cells, RegionLimitError
 from .exactness import _from_q, _interpolation_error, _Uncertain
@@ -274,14 +275,8 @@ def _codes(eng: _Engine, out: Cells) -> Cells:
 
 
 def _progress_bar(total: int, progress: bool | None):
-    """A tqdm bar: ``True`` at once, ``None`` after 2 s (long runs only), ``False`` never."""
-    if progress is False:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is optional
-        return None
-    return tqdm(total=total, desc="regions", unit="unit", delay=0.0 if progress else 2.0, leave=False)
+    """A tqdm bar over the units (see :func:`tropnet._limits.progress_bar`)."""
+    return progress_bar(total, progress, "regions", "unit")
 
 
 def _tick(bar, n: int = 1) -> None:
