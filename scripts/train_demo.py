@@ -19,20 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from tropnet.cli import two_moons  # the data, shared with the demo figure
+
 WIDTHS = (2, 8, 8, 1)
-
-
-def two_moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` points of two interleaved half circles with Gaussian noise; labels 0/1."""
-    m = n // 2
-    t0 = rng.uniform(0.0, np.pi, m)
-    t1 = rng.uniform(0.0, np.pi, n - m)
-    upper = np.column_stack([np.cos(t0), np.sin(t0)])
-    lower = np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)])
-    x = np.vstack([upper, lower]) + rng.normal(0.0, noise, (n, 2))
-    y = np.concatenate([np.zeros(m), np.ones(n - m)])
-    x = (x - np.array([0.5, 0.25])) / np.array([0.87, 0.5]) * 0.8  # centre, scale to about [-2, 2]
-    return x, y
 
 
 def train(

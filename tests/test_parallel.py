@@ -313,3 +313,16 @@ def test_exact_regions_in_tasks_use_the_certified_geometry():
     net = tropnet.Network.from_arrays([W1, [[1, -1, 1, 0, 1, -1], [0, 1, 1, 1, 0, 1]], [[1, 1]]])
     found = _found_parallel(net, tropnet.Box(-3, 3), True, **kw)
     assert found.vert_codes is None and len(found) == 10
+
+
+def test_slices_and_local_complexity_on_dask(client):
+    net = tropnet.random_mlp([6, 8, 8, 2], seed=11)
+    X = np.random.default_rng(11).normal(size=(5, 6))
+    pl = tropnet.Plane.through(X[0], X[1], X[2])
+    for kind in ("activation", "linear"):
+        serial = tropnet.count_linear_regions(net, pl, kind=kind)
+        assert tropnet.count_linear_regions(net, pl, kind=kind, parallel="dask", client=client) == serial
+    rs = tropnet.linear_regions(net, pl, kind="activation", parallel="dask", client=client)
+    assert rs.slice is pl and rs.input_points.shape == (len(rs), 6)
+    lc = tropnet.local_complexity(net, X, 0.8, parallel="dask", client=client)
+    assert lc.tolist() == tropnet.local_complexity(net, X, 0.8).tolist()

@@ -6,8 +6,10 @@ Commands (``tropnet COMMAND --help`` shows each one's options and an example):
   architecture, the monomial counts of its tropical form, its activation and linear regions
   on ``[-2, 2]^2``, and a picture ``tropnet-demo.png`` (regions, tropical curves, graph).
 * ``tropnet tropicalize MODEL [--no-simplify] [--format text|latex|sympy]``.
-* ``tropnet regions MODEL [--domain LO HI] [--kind linear|activation] [--count-only]
-  [--exact] [--plot OUT.png] [--json OUT.json]``.
+* ``tropnet regions MODEL [--domain LO HI | --box LO1,HI1,... | --plane A B C | --segment A B |
+  --around X --radius R [--k K] [--shape cross|box]] [--kind linear|activation] [--count-only]
+  [--exact] [--plot OUT.png] [--json OUT.json]`` (points: ``.npy`` files or comma lists; a
+  segment also prints its breakpoints).
 
 MODEL files
 -----------
@@ -610,6 +612,34 @@ def demo_network() -> Network:
     return load_network(demo_path())
 
 
+def two_moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points of two interleaved half circles with Gaussian noise, scaled to about
+    ``[-2, 2]^2``; labels 0/1 (the demo network's task, ``scripts/train_demo.py``).
+
+    >>> two_moons(4, 0.0, np.random.default_rng(0))[0].shape
+    (4, 2)
+    """
+    m = n // 2
+    t0 = rng.uniform(0.0, np.pi, m)
+    t1 = rng.uniform(0.0, np.pi, n - m)
+    upper = np.column_stack([np.cos(t0), np.sin(t0)])
+    lower = np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)])
+    x = np.vstack([upper, lower]) + rng.normal(0.0, noise, (n, 2))
+    y = np.concatenate([np.zeros(m), np.ones(n - m)])
+    x = (x - np.array([0.5, 0.25])) / np.array([0.87, 0.5]) * 0.8  # centre, scale to about [-2, 2]
+    return x, y
+
+
+def demo_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The 400 training points of the demo network (the first draw of ``scripts/train_demo.py``).
+
+    >>> x, y = demo_data()
+    >>> x.shape, int(y.sum())
+    ((400, 2), 200)
+    """
+    return two_moons(400, 0.12, np.random.default_rng(seed))
+
+
 # ---------------------------------------------------------------------------- printing
 def describe_network(net: Network) -> str:
     """One line: the layers with their widths and the parameter count.
@@ -698,7 +728,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if not args.no_plot:
         from .plot.figures import demo_figure
 
-        fig = demo_figure(net, dom, tmap)
+        fig = demo_figure(net, dom, tmap, data=demo_data())
         try:
             fig.savefig(args.out, dpi=args.dpi, bbox_inches="tight", pad_inches=0.15)
         except OSError as err:
@@ -790,6 +820,66 @@ def _region_functions(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     )
 
 
+def _read_point(text: str, n: int, what: str) -> np.ndarray:
+    """A point from a ``.npy`` file (no pickles) or a comma list of numbers, of length ``n``."""
+    if text.endswith(".npy"):
+        try:
+            a = np.load(text, allow_pickle=False)
+        except (OSError, ValueError) as err:
+            raise CLIError(f"{what}: cannot read {text}: {err}") from None
+        if a.dtype.kind not in "fiu":
+            raise CLIError(f"{what}: {text} does not hold numbers (dtype {a.dtype})")
+        pt = a.astype(np.float64).ravel()
+        if not np.isfinite(pt).all():
+            raise CLIError(f"{what}: {text} holds NaN or infinite values")
+    else:
+        vals = [_cli_number(v) for v in text.split(",") if v.strip()]
+        if all(isinstance(v, (int, Fraction)) for v in vals):
+            pt = np.array([Fraction(v) for v in vals], dtype=object)
+        else:
+            pt = np.array([float(v) for v in vals], dtype=np.float64)
+            if not np.isfinite(pt).all():
+                raise CLIError(f"{what}: the coordinates must be finite numbers")
+    if len(pt) != n:
+        raise CLIError(f"{what}: the point has {len(pt)} coordinates, but the network has {n} inputs")
+    return pt
+
+
+def _slice_domain(args: argparse.Namespace, n: int) -> tuple[Any, str] | None:
+    """The domain of ``--plane/--segment/--around/--box`` and its description, or ``None``."""
+    from .geometry.domains import Box
+    from .geometry.slices import AffineSlice, Plane, Segment
+
+    given = [o for o in ("domain", "plane", "segment", "around", "box") if getattr(args, o, None)]
+    if len(given) > 1:
+        raise CLIError(f"give one of --domain, --plane, --segment, --around, --box (got {', '.join(given)})")
+    if args.radius is not None and not args.around:
+        raise CLIError("--radius goes with --around X")
+    try:
+        if args.plane:
+            a, b, c = (_read_point(t, n, f"--plane point {nm}") for t, nm in zip(args.plane, "ABC"))
+            return Plane.through(a, b, c), "the plane through A, B, C"
+        if args.segment:
+            a, b = (_read_point(t, n, f"--segment point {nm}") for t, nm in zip(args.segment, "AB"))
+            return Segment(a, b), "the segment from A to B"
+        if args.around:
+            if args.radius is None:
+                raise CLIError("--around X needs --radius R")
+            x = _read_point(args.around, n, "--around")
+            r = _cli_number(args.radius)
+            k = args.k if args.k is not None else min(2, n)
+            slc = AffineSlice.around(x, r, k=k, shape=args.shape)
+            return slc, f"a {k}-D {args.shape} of radius {args.radius} around X"
+        if args.box:
+            vals = [_cli_number(v) for v in args.box.split(",") if v.strip()]
+            if len(vals) != 2 * n:
+                raise CLIError(f"--box needs LO1,HI1,...,LO{n},HI{n}: {2 * n} numbers, got {len(vals)}")
+            return Box(vals[0::2], vals[1::2]), f"the box {args.box}"
+    except ValueError as err:
+        raise CLIError(str(err)) from None
+    return None
+
+
 def _vnnlib_domain(args: argparse.Namespace, net: Network) -> tuple[Any, str]:
     """The input set of ``--vnnlib PROP`` and its description."""
     from .vnnlib import read_vnnlib
@@ -806,31 +896,24 @@ def _vnnlib_domain(args: argparse.Namespace, net: Network) -> tuple[Any, str]:
     return dom, f"the input set of {name} ({type(dom).__name__.lower()} in R^{net.input_dim})"
 
 
-def _api_takes_slices() -> bool:
-    """Whether tropnet.count_linear_regions accepts an AffineSlice domain itself."""
-    import inspect
-
-    return "AffineSlice" in (inspect.getdoc(_api("count_linear_regions")) or "")
-
-
 def _cmd_regions(args: argparse.Namespace) -> int:
     net = load_network(args.model)
+    sl = _slice_domain(args, net.input_dim)
     dom = _box(*args.domain) if args.domain else None
     where = f"[{args.domain[0]}, {args.domain[1]}]^{net.input_dim}" if args.domain else f"R^{net.input_dim}"
+    if sl is not None:
+        dom, where = sl
     if args.vnnlib:
+        if sl is not None:
+            raise CLIError("give either --vnnlib or one of --plane/--segment/--around/--box, not both")
         dom, where = _vnnlib_domain(args, net)
     if args.plot and dom is None:
-        raise CLIError("--plot needs a bounded domain: add --domain LO HI")
-    if args.plot and net.input_dim != 2:
-        raise CLIError(f"--plot draws 2-input networks only; this one has {net.input_dim} inputs")
-    on_slice = type(dom).__name__ == "AffineSlice" and not _api_takes_slices()
-    if on_slice and (args.parallel or args.scheduler):
-        raise CLIError("--parallel and --scheduler do not run on a slice (a property that fixes inputs) yet")
+        raise CLIError("--plot needs a bounded domain: add --domain LO HI (or --plane A B C)")
+    planar = getattr(dom, "k", net.input_dim) == 2
+    if args.plot and not planar:
+        raise CLIError(f"--plot draws 2-D pictures only; this domain has {getattr(dom, 'k', net.input_dim)} "
+                       "dimensions (use --plane A B C for a slice)")
     count, enumerate_regions, client = _region_functions(args)
-    if on_slice:
-        from .regions.slices import count_slice_regions, slice_regions
-
-        count, enumerate_regions = count_slice_regions, slice_regions
     limits = {"max_regions": args.max_regions} if args.max_regions else {}
     try:
         if args.count_only and not (args.plot or args.json):
@@ -848,6 +931,9 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         if client is not None:
             client.close()
     print(f"{len(regs)} {args.kind} region{'s' if len(regs) != 1 else ''} on {where}")
+    bp = getattr(regs, "breakpoints", None)
+    if bp is not None:
+        print("breakpoints t: " + ", ".join(str(t) if args.exact else f"{float(t):.6g}" for t in bp))
     if not args.count_only:
         shown = min(len(regs), args.max_print)
         for i in range(shown):
@@ -860,7 +946,10 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         records = [_region_record(r) for r in regs]
         payload = {
             "network": network_to_spec(net),
-            "domain": None if not args.domain else [_num_to_json(_cli_number(v)) for v in args.domain],
+            "domain": (
+                [_num_to_json(_cli_number(v)) for v in args.domain] if args.domain else
+                (None if dom is None else repr(dom))
+            ),
             "vnnlib": args.vnnlib,
             "kind": args.kind,
             "exact": bool(args.exact),
@@ -911,9 +1000,9 @@ def _nonnegative_int(text: str) -> int:
 class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # "--domain -1/2 1/2" and "-1e1": negative fractions and exponents are values, not options
+        # "--domain -1/2 1/2", "-1e1" and "--box -1,1,...": negative numbers are values, not options
         self._negative_number_matcher = re.compile(
-            r"^-((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(/\d+)?|inf|infinity|nan)$", re.IGNORECASE
+            r"^-((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(/\d+)?|inf|infinity|nan)(,[-+.\w/]*)*$", re.IGNORECASE
         )
 
     def error(self, message: str) -> None:  # one line, exit 2, no usage dump
@@ -982,6 +1071,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("model", metavar="MODEL", help=model_help)
     r.add_argument("--domain", nargs=2, metavar=("LO", "HI"), help="the box [LO, HI]^n (numbers or p/q)")
+    r.add_argument("--plane", nargs=3, metavar=("A", "B", "C"),
+                   help="the plane through three points (.npy files or comma lists)")
+    r.add_argument("--segment", nargs=2, metavar=("A", "B"),
+                   help="the segment from A to B (.npy files or comma lists); prints the breakpoints")
+    r.add_argument("--around", metavar="X", help="a neighbourhood of the point X (.npy file or comma list)")
+    r.add_argument("--radius", metavar="R", help="the neighbourhood's radius (with --around)")
+    r.add_argument("--k", type=int, default=None,
+                   help="dimension of the neighbourhood (with --around; default 2)")
+    r.add_argument("--shape", choices=("cross", "box"), default="cross",
+                   help="neighbourhood shape (with --around; default: %(default)s)")
+    r.add_argument("--box", metavar="LO1,HI1,...", help="a box with its own bounds per input")
     r.add_argument(
         "--vnnlib",
         metavar="PROP.vnnlib",

@@ -55,6 +55,12 @@ def test_polymake_homogenizes_and_quotes_rationals():
     )
 
 
+def test_parallel_lines_carry_their_lineality():
+    H = (x * y + 0).hypersurface()
+    assert "L = [-1 1]" in export(H, "oscar") and "polyhedral_complex(IM, VR, far_vertices, L)" in export(H, "oscar")
+    assert export(H, "polymake").endswith("LINEALITY_SPACE=>[[0, 0, -1, 1]]);")
+
+
 def test_sage_text_runs_without_the_preparser():
     text = export(CONIC, "sage")
     assert "^" not in text and "QQ((-1, 2))" in text and "use_min=False" in text

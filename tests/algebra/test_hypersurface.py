@@ -163,6 +163,24 @@ def test_cells_carry_the_printed_order():
         assert list(cell.dual) == [tuple(int(v) for v in p.exponents[i]) for i in cell.monomials]
 
 
+def test_segment_newton_polygons_give_parallel_lines():
+    H = (x**2 * y**4 + x * y**2 * 3 + 0).hypersurface()  # max(0, x + 2y + 3, 2x + 4y): 2 lines
+    assert H.lineality().tolist() == [[-2, 1]] and H.rays().shape == (0, 2)
+    assert H.cells(0) == [] and H.weights() == [1, 1]
+    pts = [tuple(v) for v in H.vertices().tolist()]  # one point of each line x + 2y = -3, x + 2y = 3
+    assert sorted(a + 2 * b for a, b in pts) == [-3, 3]
+    assert H.is_balanced() and H.genus() == 0 and H.is_smooth() and H.degree() == 6
+    assert (x**2 * y**4 + 0).hypersurface().weights() == [2]
+    Hmin = (x * y + 0).to_min_plus().hypersurface()
+    assert Hmin.lineality().tolist() == [[-1, 1]] and Hmin.vertices().tolist() == [[0, 0]]
+
+
+def test_a_monomial_has_the_empty_hypersurface():
+    H = (x * y**2 * 3).hypersurface()
+    assert H.vertices().shape == (0, 2) and H.maximal_cells() == [] and H.degree() == 0
+    assert H.is_balanced() and H.genus() == 0
+
+
 def test_rational_hypersurfaces():
     f = (x**2 + y + 0) / (x + y * 1 + 0)
     Hg, Hh = f.hypersurfaces()
@@ -173,10 +191,6 @@ def test_bad_input():
     z = tropnet.variables("a b c")
     with pytest.raises(NotImplementedError, match="3 variables"):
         (z[0] + z[1] + z[2] + 0).hypersurface()
-    with pytest.raises(NotImplementedError, match="dimension 1 < 2"):
-        (x + 0).hypersurface()
-    with pytest.raises(NotImplementedError, match="dimension 0 < 2"):
-        (x * 3).hypersurface()
     with pytest.raises(ValueError, match="zero polynomial"):
         TropicalPolynomial.zero(2).hypersurface()
     H = (x + y + 0).hypersurface()

@@ -51,6 +51,17 @@ def test_two_conics_meet_four_times():
     assert [(p.tolist(), m) for p, m in stable_intersection(x**2 + y**2 + 0, x**2 + y**2 + 0)] == [([0, 0], 4)]
 
 
+def test_classical_lines_and_parallel_lines():
+    # max(0, x) and max(0, y): the axes meet once; max(0, x + y) meets the tropical line twice
+    assert [(p.tolist(), m) for p, m in stable_intersection(x + 0, y + 0)] == [([0, 0], 1)]
+    assert [(p.tolist(), m) for p, m in stable_intersection(x * y + 0, LINE)] == [([0, 0], 2)]
+    assert stable_intersection(x * y + 0, x * y * 1 + 0) == [] and mixed_area(x * y + 0, x * y + 1) == 0
+    pts = stable_intersection(x**2 + x * 1 + 0, y**2 + y * 2 + 0)  # two vertical and two horizontal lines
+    assert sorted(tuple(p.tolist()) for p, _ in pts) == [(-1, -2), (-1, 2), (1, -2), (1, 2)]
+    moved = stable_intersection(x + 0, _shift(CONIC, (F(1, 7), F(2, 9))))
+    assert _total(moved) == 2 == mixed_area(x + 0, CONIC)
+
+
 def test_line_with_itself_is_its_vertex():
     assert [(p.tolist(), m) for p, m in stable_intersection(LINE, LINE)] == [([0, 0], 1)]
 

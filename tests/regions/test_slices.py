@@ -10,7 +10,6 @@ import pytest
 import tropnet
 from tropnet import AffineSlice, Box, Network, Plane, Segment
 from tropnet.networks.embed import compose_affine
-from tropnet.regions.slices import count_slice_regions, slice_regions
 
 
 def _independent_breakpoints(net: Network, a, b) -> list[Fraction]:
@@ -51,7 +50,7 @@ def test_segment_breakpoints_match_an_independent_exact_computation(seed):
     rng = np.random.default_rng(seed)
     net = tropnet.random_mlp([4, 6, 5, 2], seed=seed).to_exact()
     a, b = rng.normal(size=4) * 3, rng.normal(size=4) * 3
-    rs = slice_regions(net, Segment(a, b), kind="activation", exact=True)
+    rs = tropnet.linear_regions(net, Segment(a, b), kind="activation", exact=True)
     expected = _independent_breakpoints(net, a, b)
     assert list(rs.breakpoints) == expected
     assert all(isinstance(t, Fraction) for t in rs.breakpoints)
@@ -68,15 +67,15 @@ def test_segment_counts_equal_the_nd_engine_on_the_composed_network(seed):
     for kind in ("activation", "linear"):
         for exact in (False, True):
             want = tropnet.count_linear_regions(sub, Box(0.0, 1.0), kind=kind, exact=exact)
-            assert count_slice_regions(net, seg, kind=kind, exact=exact) == want
+            assert tropnet.count_linear_regions(net, seg, kind=kind, exact=exact) == want
 
 
 def test_segment_linear_regions_join_cells_with_one_map():
     # relu(t) - relu(t) is 0 everywhere: two activation cells, one linear region, no breakpoint
     net = Network.from_arrays([[[1], [1]], [[1, -1]]])
-    rs = slice_regions(net, Segment([-1], [1]), kind="linear", exact=True)
+    rs = tropnet.linear_regions(net, Segment([-1], [1]), kind="linear", exact=True)
     assert len(rs) == 1 and rs.num_cells == 2 and list(rs.breakpoints) == []
-    act = slice_regions(net, Segment([-1], [1]), kind="activation", exact=True)
+    act = tropnet.linear_regions(net, Segment([-1], [1]), kind="activation", exact=True)
     assert list(act.breakpoints) == [Fraction(1, 2)]
 
 
@@ -85,11 +84,11 @@ def test_segment_maxout_and_leaky():
         [tropnet.Linear([[1], [-1], [2]], [0, 0, -1]), tropnet.Maxout(3), tropnet.Linear([[1]], [0])]
     )
     # max(t, -t, 2t - 1) on [-1, 2]: pieces -t, t? no: t < 0 -> -t; 0..1 -> max(t, 2t-1) = t; > 1 -> 2t - 1
-    rs = slice_regions(net, Segment([-1], [2]), kind="activation", exact=True)
+    rs = tropnet.linear_regions(net, Segment([-1], [2]), kind="activation", exact=True)
     assert [a + 3 * t for a, t in zip([-1] * 2, rs.breakpoints)] == [0, 1]
     leaky = Network([tropnet.Linear([[1]], [Fraction(-1, 2)]), tropnet.LeakyReLU(Fraction(1, 4)),
                      tropnet.Linear([[1]], [0])])
-    rs = slice_regions(leaky, Segment([0], [1]), exact=True)
+    rs = tropnet.linear_regions(leaky, Segment([0], [1]), exact=True)
     assert list(rs.breakpoints) == [Fraction(1, 2)]
     W, c = rs[0].affine_map
     assert W[0, 0] == Fraction(1, 4) and c[0] == Fraction(-1, 8)
@@ -112,7 +111,7 @@ def test_plane_counts_equal_the_hand_composed_network(seed):
     by_hand = Network([first, *net.layers[1:]])
     for kind in ("activation", "linear"):
         want = tropnet.count_linear_regions(by_hand, pl.domain, kind=kind, exact=True)
-        assert count_slice_regions(net, pl, kind=kind, exact=True) == want
+        assert tropnet.count_linear_regions(net, pl, kind=kind, exact=True) == want
 
 
 def test_plane_counts_equal_regioncam_through_points():
@@ -136,13 +135,13 @@ def test_plane_counts_equal_regioncam_through_points():
             [lin.float_weight.astype(np.float32).astype(np.float64) for lin in net.layers[::2]],
             [lin.float_bias.astype(np.float32).astype(np.float64) for lin in net.layers[::2]],
         )
-        assert count_slice_regions(net32, slc, kind="activation") == rc.num_faces
+        assert tropnet.count_linear_regions(net32, slc, kind="activation") == rc.num_faces
 
 
 def test_slice_regions_report_input_coordinates():
     net = tropnet.random_mlp([4, 6, 2], seed=7)
     slc = AffineSlice.around([0.1, 0.2, -0.3, 0.4], 0.8, k=2, seed=3)
-    rs = slice_regions(net, slc, kind="activation")
+    rs = tropnet.linear_regions(net, slc, kind="activation")
     X = rs.input_points
     for i, r in enumerate(rs):
         W, c = r.input_map()
@@ -157,7 +156,7 @@ def test_affine_slice_fixing_inputs_matches_the_box_count():
     slc = AffineSlice.fixing([0, -1, -1], [0, 1, 1])
     sub = Network([tropnet.Linear([[0, 0], [1, 0], [0, 1]], [0, -1, -1]), *net.layers])
     want = tropnet.count_linear_regions(sub, Box([0, 0], [2, 2]), kind="activation", exact=True)
-    assert count_slice_regions(net, slc, kind="activation", exact=True) == want
+    assert tropnet.count_linear_regions(net, slc, kind="activation", exact=True) == want
 
 
 def test_bad_slices_are_named():
@@ -174,7 +173,7 @@ def test_bad_slices_are_named():
     with pytest.raises(ValueError, match="larger than the input dimension"):
         AffineSlice.around([0, 0], 1, k=3)
     with pytest.raises(ValueError, match="inputs"):
-        slice_regions(tropnet.random_mlp([3, 2, 1]), Segment([0, 0], [1, 1]))
+        tropnet.linear_regions(tropnet.random_mlp([3, 2, 1]), Segment([0, 0], [1, 1]))
 
 
 def test_region_at_known_answers_and_batch():
@@ -207,7 +206,7 @@ def test_local_complexity_equals_the_count_on_each_slice():
     assert exact.tolist() == tropnet.local_complexity(net, X[:3], 0.7).tolist()
     lin = tropnet.local_complexity(net, X[:3], 0.7, kind="linear")
     for s, c in zip(local_slices(X[:3], 0.7), lin):
-        assert c == count_slice_regions(net, s, kind="linear")
+        assert c == tropnet.count_linear_regions(net, s, kind="linear")
     with pytest.raises(ValueError, match="radius"):
         tropnet.local_complexity(net, X, -1.0)
     with pytest.raises(ValueError, match="larger than the input dimension"):
@@ -233,3 +232,74 @@ def test_stable_units_are_stable_and_pruning_keeps_the_count():
     assert stable == s.num_stable
     assert n == tropnet.count_linear_regions(net, dom, kind="activation")
     assert count_pruned(stages_from_network(net, exact=True), dom, 5, exact=True)[0] == n
+
+
+def test_complexity_curve_table_and_bad_checkpoints():
+    from tropnet.studies import complexity_curve
+
+    nets = [tropnet.random_mlp([4, 8, 8, 3], seed=s) for s in range(3)]
+    X = np.random.default_rng(5).normal(size=(6, 4))
+    t = complexity_curve(nets, X, radius=0.5, as_frame=False)
+    for i, net in enumerate(nets):
+        lc = tropnet.local_complexity(net, X, 0.5)
+        assert t["lc_mean"][i] == lc.mean() and t["lc_max"][i] == lc.max()
+        segs = [tropnet.count_linear_regions(net, Segment(X[a], X[a + 1]), kind="activation") for a in (0, 2, 4)]
+        assert t["segment_mean"][i] == np.mean(segs)
+        pl = Plane.through(X[0], X[1], X[2])
+        assert t["plane_regions"][i] == tropnet.count_linear_regions(net, pl, kind="activation")
+    with pytest.raises(ValueError, match="different architectures"):
+        complexity_curve([nets[0], tropnet.random_mlp([4, 9, 8, 3])], X)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = tropnet.plot.complexity_curve(t)
+    assert len(ax.get_lines()) == 2 and ax.right is not None
+
+
+def test_every_region_function_takes_a_slice():
+    net = tropnet.random_mlp([6, 8, 8, 2], seed=9)
+    a, b, c = np.random.default_rng(9).normal(size=(3, 6))
+    pl = Plane.through(a, b, c)
+    n_act = tropnet.count_linear_regions(net, pl, kind="activation")
+    rs = tropnet.linear_regions(net, pl, kind="activation")
+    assert len(rs) == n_act and rs.slice is pl and rs.breakpoints is None
+    est = tropnet.estimate_linear_regions(net, pl, 4000, kind="activation")
+    assert 0 < est <= n_act
+    plan = tropnet.regions.plan.make_plan(net, Segment(a, b), want="count")
+    assert plan.engine == "line" and "slice" in repr(plan)
+    with pytest.raises(ValueError, match="slice"):
+        tropnet.count_linear_regions(net, pl, symmetry=tropnet.cyclic_group(6))
+
+
+def test_cli_slice_options(tmp_path, capsys):
+    import json
+
+    from tropnet.cli import main, network_to_spec
+
+    net = tropnet.random_mlp([5, 8, 8, 3], seed=0)
+    model = tmp_path / "m.json"
+    model.write_text(json.dumps(network_to_spec(net)))
+    rng = np.random.default_rng(0)
+    pts = []
+    for nm in "abc":
+        p = rng.normal(size=5)
+        np.save(tmp_path / f"{nm}.npy", p)
+        pts.append(p)
+    a, b, c = (str(tmp_path / f"{nm}.npy") for nm in "abc")
+    assert main(["regions", str(model), "--plane", a, b, c, "--count-only"]) == 0
+    assert int(capsys.readouterr().out) == tropnet.count_linear_regions(net, Plane.through(*pts))
+    assert main(["regions", str(model), "--segment", a, b, "--kind", "activation", "--exact"]) == 0
+    out = capsys.readouterr().out
+    rs = tropnet.linear_regions(net, Segment(pts[0], pts[1]), kind="activation", exact=True)
+    assert f"breakpoints t: {', '.join(str(t) for t in rs.breakpoints)}" in out
+    assert main(["regions", str(model), "--box", "-1,1,0,2,-1,1,0,1,-2,2", "--count-only",
+                 "--kind", "activation"]) == 0
+    box = Box([-1, 0, -1, 0, -2], [1, 2, 1, 1, 2])
+    assert int(capsys.readouterr().out) == tropnet.count_linear_regions(net, box, kind="activation")
+    assert main(["regions", str(model), "--around", a, "--radius", "1/2", "--count-only"]) == 0
+    slc = AffineSlice.around(pts[0], Fraction(1, 2), k=2)
+    assert int(capsys.readouterr().out) == tropnet.count_linear_regions(net, slc)
+    assert main(["regions", str(model), "--segment", "1,2,3", a]) != 0
+    assert "3 coordinates, but the network has 5 inputs" in capsys.readouterr().err
+    assert main(["regions", str(model), "--around", a]) != 0
+    assert "--radius" in capsys.readouterr().err

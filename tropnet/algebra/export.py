@@ -220,11 +220,14 @@ def _export_hypersurface(H: TropicalHypersurface, target: str) -> str:
         weights = ", ".join(str(w) for _, w in cells)
         if any(not isinstance(w, int) for _, w in cells):
             raise ValueError("OSCAR multiplicities are integers; this hypersurface has fractional weights")
+        lin = H.lineality().tolist()
+        lines += [f"VR = [{vr}]", f"IM = incidence_matrix([{im}])", f"far_vertices = Int[{far}]"]
+        if lin:
+            lines += ["L = [" + "; ".join(" ".join(str(v) for v in r) for r in lin) + "]",
+                      "Sigma = polyhedral_complex(IM, VR, far_vertices, L)"]
+        else:
+            lines += ["Sigma = polyhedral_complex(IM, VR, far_vertices)"]
         lines += [
-            f"VR = [{vr}]",
-            f"IM = incidence_matrix([{im}])",
-            f"far_vertices = Int[{far}]",
-            "Sigma = polyhedral_complex(IM, VR, far_vertices)",
             f"V = tropical_variety(Sigma, ZZ.([{weights}]), {conv})",
         ]
         return "\n".join(lines)
@@ -232,9 +235,11 @@ def _export_hypersurface(H: TropicalHypersurface, target: str) -> str:
     rows = [[1, 0, *v] for v in V] + [[0, 0, *r] for r in R]
     maxpol = "[" + ", ".join("[" + ", ".join(str(i) for i in idx) + "]" for idx, _ in cells) + "]"
     weights = ", ".join(_num(w, "polymake") for _, w in cells)
+    lin = H.lineality().tolist()
+    lineality = f", LINEALITY_SPACE=>{_polymake_rows([[0, 0, *r] for r in lin])}" if lin else ""
     lines += [
         _polymake_poly(p, "f", addition),
         f"$C = new Cycle<{addition}>(VERTICES=>{_polymake_rows(rows)}, MAXIMAL_POLYTOPES=>{maxpol}, "
-        f"WEIGHTS=>[{weights}]);",
+        f"WEIGHTS=>[{weights}]{lineality});",
     ]
     return "\n".join(lines)

@@ -11,11 +11,14 @@ dual edge.  A cell is unbounded exactly when its dual face lies on the boundary 
 polytope; its rays point along the outer normals of that boundary.
 
 Computed here for polynomials in one variable (points: the tropical roots, weight = the
-multiplicity) and in two variables (plane tropical curves) whose Newton polytope is
-full-dimensional; everything is exact (a float polynomial is read as the dyadic rationals it
-stores, and coordinates are reported back as floats).  The **balancing condition** (at every
-vertex, the weighted primitive edge directions sum to zero) is checked on the computed
-geometry, exactly.  For curves, :meth:`TropicalHypersurface.genus` is the first Betti number
+multiplicity) and in two variables (plane tropical curves).  When the Newton polygon is a
+segment the curve is a union of parallel lines: it has a *lineality space*
+(:meth:`TropicalHypersurface.lineality`), each line is a maximal cell given by one point on it
+(a row of ``vertices()``, as polymake and OSCAR store such complexes) and no genuine vertices;
+a monomial has the empty hypersurface.  Everything is exact (a float polynomial is read as the
+dyadic rationals it stores, and coordinates are reported back as floats).  The **balancing
+condition** (at every vertex, the weighted primitive edge directions sum to zero) is checked
+on the computed geometry, exactly.  For curves, :meth:`TropicalHypersurface.genus` is the first Betti number
 of the curve as a graph, :meth:`~TropicalHypersurface.is_smooth` says whether the dual
 subdivision is unimodular, and :meth:`~TropicalHypersurface.degree` is the mixed area of the
 Newton polygon with the standard triangle (the number of points, with multiplicity, in which
@@ -157,7 +160,7 @@ class TropicalHypersurface:
     """The tropical hypersurface of a max-plus polynomial, with weights (immutable).
 
     Build it with :meth:`tropnet.TropicalPolynomial.hypersurface`.  Implemented for one and
-    two variables with a full-dimensional Newton polytope (clear errors otherwise).
+    two variables (a clear error otherwise).
 
     >>> import tropnet
     >>> x, y = tropnet.variables("x y")
@@ -167,7 +170,7 @@ class TropicalHypersurface:
     (4, 9, 0, True, 2)
     """
 
-    __slots__ = ("_poly", "_exact", "_V", "_R", "_cells0", "_cells1", "_smooth", "_convention")
+    __slots__ = ("_poly", "_exact", "_V", "_R", "_L", "_cells0", "_cells1", "_smooth", "_convention")
 
     def __init__(self, polynomial: Any) -> None:
         from .polynomial import TropicalPolynomial
@@ -189,21 +192,24 @@ class TropicalHypersurface:
             raise ValueError("the tropical zero polynomial (-inf) has no hypersurface")
         D = E - E[0]
         rank = int(np.linalg.matrix_rank(D.astype(np.float64))) if len(E) > 1 else 0
-        if rank < n and not _exact_full_rank(D, n):
-            raise NotImplementedError(
-                f"the Newton polytope of this polynomial has dimension {rank} < {n}: its hypersurface "
-                "is a union of parallel lines (or empty for a monomial); only full-dimensional Newton "
-                "polytopes are supported"
-            )
+        if rank < n and _exact_full_rank(D, n):
+            rank = n
         set_ = object.__setattr__
         set_(self, "_poly", polynomial)
         set_(self, "_convention", convention)
         set_(self, "_exact", polynomial.is_exact)
-        if n == 1:
+        L: list[tuple[int, ...]] = []
+        if rank == 0:  # a monomial: nowhere attained twice
+            V, R, cells0, cells1, smooth = [], [], [], [], True
+        elif n == 1:
             V, R, cells0, cells1, smooth = _points(E, c)
+        elif rank == 1:
+            V, R, L, cells1, smooth = _lines(E, c)
+            cells0 = []
         else:
             V, R, cells0, cells1, smooth = _curve(E, c)
         sign = 1 if convention == "max" else -1
+        set_(self, "_L", list(L))  # a linear subspace: the same for -T(p)
         set_(self, "_V", [tuple(sign * v for v in p) for p in V])
         set_(self, "_R", [tuple(sign * r for r in d) for d in R])
         set_(self, "_cells0", tuple(cells0))
@@ -260,7 +266,8 @@ class TropicalHypersurface:
     def vertices(self) -> np.ndarray:
         """The vertices (k, n): Fractions for an exact polynomial, floats otherwise.
 
-        Vertex ``i`` is dual to the maximal cell ``i`` of :meth:`dual_cells`.
+        Vertex ``i`` is dual to the maximal cell ``i`` of :meth:`dual_cells`.  For a union of
+        parallel lines (a non-empty :meth:`lineality`) the rows are one point of each line.
 
         >>> import tropnet
         >>> x, = tropnet.variables("x")
@@ -268,6 +275,19 @@ class TropicalHypersurface:
         [Fraction(-1, 1), Fraction(1, 1)]
         """
         return self._array(self._V, (len(self._V), self.nvars))
+
+    def lineality(self) -> np.ndarray:
+        """A basis (rows, primitive integers) of the directions along which the whole hypersurface
+        is invariant: empty unless the Newton polytope is lower-dimensional (then the curve is a
+        union of parallel lines, and ``vertices()`` holds one point of each).
+
+        >>> import tropnet
+        >>> x, y = tropnet.variables("x y")
+        >>> H = (x * y + 0).hypersurface()        # max(0, x + y): the line x + y = 0
+        >>> H.lineality().tolist(), H.vertices().tolist(), H.weights()
+        ([[-1, 1]], [[Fraction(0, 1), Fraction(0, 1)]], [1])
+        """
+        return np.array(self._L, dtype=np.int64).reshape(len(self._L), self.nvars)
 
     def rays(self) -> np.ndarray:
         """The distinct primitive integer directions of the unbounded cells (r, n), int64.
@@ -353,6 +373,8 @@ class TropicalHypersurface:
         total = [[0, 0] for _ in self._V]
         for cell in self._cells1:
             w = cell.weight
+            if self._L:  # parallel lines: no vertices, nothing to balance
+                continue
             if cell.rays:
                 (v,) = cell.vertices
                 d = self._R[cell.rays[0]]
@@ -382,6 +404,8 @@ class TropicalHypersurface:
         0
         """
         self._need_curve("genus")
+        if self._L:  # parallel lines: no cycles
+            return 0
         parent = list(range(len(self._V)))
 
         def find(i: int) -> int:
@@ -431,6 +455,8 @@ class TropicalHypersurface:
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
         kind = "curve" if self.nvars == 2 else "point set"
+        if self._L:
+            return f"TropicalHypersurface({kind} in R^{self.nvars}: {len(self._cells1)} parallel lines)"
         return (
             f"TropicalHypersurface({kind} in R^{self.nvars}: {len(self._V)} vertices, "
             f"{len(self._cells1)} maximal cells, {len(self._R)} ray directions)"
@@ -463,6 +489,29 @@ def _points(E: np.ndarray, c: np.ndarray):
 
 def dual_subdivision_of(E: np.ndarray, c: np.ndarray) -> list[tuple[int, ...]]:
     return hull.upper_facets(E, c)
+
+
+# ---------------------------------------------------------------------------------------- lines
+def _lines(E: np.ndarray, c: np.ndarray):
+    """A Newton segment in the plane: one line per edge of the subdivision of the segment."""
+    A = [(Fraction(r[0]), Fraction(r[1])) for r in E.tolist()]
+    cc = [Fraction(v) for v in c.tolist()]
+    j = next(k for k in range(1, len(A)) if A[k] != A[0])
+    u = primitive((A[j][0] - A[0][0], A[j][1] - A[0][1]))
+    along = [(a[0] - A[0][0]) * u[0] + (a[1] - A[0][1]) * u[1] for a in A]  # position on the segment
+    lineality = primitive((-u[1], u[0]))
+    V, cells1 = [], []
+    smooth = True
+    for cell in dual_subdivision_of(E, c):
+        on = tuple(sorted(cell, key=lambda k: along[k]))
+        i, k = on[0], on[-1]
+        d = (A[k][0] - A[i][0], A[k][1] - A[i][1])
+        t = (cc[i] - cc[k]) / (d[0] * d[0] + d[1] * d[1])  # the point t*d of the line <d, x> = c_i - c_k
+        V.append((t * d[0], t * d[1]))
+        w = lattice_length(d)
+        smooth = smooth and len(on) == 2 and w == 1 and all(x.denominator == 1 for x in d)
+        cells1.append(HypersurfaceCell(1, (len(V) - 1,), (), on, _dual(E, on), w))
+    return V, [], [lineality], cells1, smooth
 
 
 # ---------------------------------------------------------------------------------------- n = 2

@@ -38,8 +38,7 @@ from typing import Any
 import numpy as np
 
 from ..kernels import hull
-from ..kernels.volume import polytope_volume
-from .hypersurface import TropicalHypersurface
+from .hypersurface import TropicalHypersurface, _ccw
 
 __all__ = ["stable_intersection", "mixed_area"]
 
@@ -70,13 +69,14 @@ def _check_pair(p: Any, q: Any) -> None:
 
 
 def _area(points: list[tuple[Fraction, Fraction]]) -> Fraction:
-    pts = list(dict.fromkeys(points))
-    if len(pts) < 3:
+    """Exact area of the convex hull (its vertices in counter-clockwise order, then the shoelace
+    sum; no optional dependency)."""
+    V = _vertices(points)
+    if len(V) < 3:
         return Fraction(0)
-    arr = np.empty((len(pts), 2), dtype=object)
-    for i, p in enumerate(pts):
-        arr[i, 0], arr[i, 1] = p
-    return polytope_volume(arr)
+    V = [V[k] for k in _ccw(V)]
+    twice = sum(V[k][0] * V[k - 1][1] - V[k - 1][0] * V[k][1] for k in range(len(V)))
+    return abs(Fraction(twice)) / 2
 
 
 def _mixed(P: list[tuple[Fraction, Fraction]], Q: list[tuple[Fraction, Fraction]]) -> Fraction:
@@ -126,20 +126,25 @@ def _active(E: list[tuple[Fraction, Fraction]], c: list[Fraction], x: tuple[Frac
     return [i for i, v in enumerate(vals) if v == top]
 
 
+_SEGMENT, _RAY, _LINE = 0, 1, 2
+
+
 def _edges(H: TropicalHypersurface) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple]]:
-    """Per maximal cell: start point, direction, is-ray flag (float), and the exact data."""
-    V, R = H._V, H._R
+    """Per maximal cell: start point, direction, kind (segment, ray or line), and the exact data."""
+    V, R, L = H._V, H._R, H._L
     exact = []
     for cell in H.maximal_cells():
         if cell.rays:
-            exact.append((V[cell.vertices[0]], tuple(Fraction(r) for r in R[cell.rays[0]]), True))
+            exact.append((V[cell.vertices[0]], tuple(Fraction(r) for r in R[cell.rays[0]]), _RAY))
+        elif L:  # a line: one point on it and the lineality direction
+            exact.append((V[cell.vertices[0]], tuple(Fraction(r) for r in L[0]), _LINE))
         else:
             a, b = (V[i] for i in cell.vertices)
-            exact.append((a, (b[0] - a[0], b[1] - a[1]), False))
+            exact.append((a, (b[0] - a[0], b[1] - a[1]), _SEGMENT))
     P0 = np.array([[float(v) for v in e[0]] for e in exact], dtype=np.float64).reshape(-1, 2)
     D = np.array([[float(v) for v in e[1]] for e in exact], dtype=np.float64).reshape(-1, 2)
-    ray = np.array([e[2] for e in exact], dtype=bool)
-    return P0, D, ray, exact
+    kind = np.array([e[2] for e in exact], dtype=np.int64)
+    return P0, D, kind, exact
 
 
 def stable_intersection(p: Any, q: Any) -> list[tuple[np.ndarray, Any]]:
@@ -184,10 +189,10 @@ def stable_intersection(p: Any, q: Any) -> list[tuple[np.ndarray, Any]]:
             t = (dx * D[:, None, 1] - dy * D[:, None, 0]) / det
         scale_d = np.abs(D).max(axis=1)[:, None] * np.abs(F).max(axis=1)[None, :]
         ok = np.abs(det) > 1e-12 * scale_d
-        ok &= s >= -_FILTER_TOL
-        ok &= t >= -_FILTER_TOL
-        ok &= rayp[:, None] | (s <= 1 + _FILTER_TOL)
-        ok &= rayq[None, :] | (t <= 1 + _FILTER_TOL)
+        ok &= (rayp[:, None] == _LINE) | (s >= -_FILTER_TOL)
+        ok &= (rayq[None, :] == _LINE) | (t >= -_FILTER_TOL)
+        ok &= (rayp[:, None] != _SEGMENT) | (s <= 1 + _FILTER_TOL)
+        ok &= (rayq[None, :] != _SEGMENT) | (t <= 1 + _FILTER_TOL)
         for i, j in zip(*np.nonzero(ok)):
             pt = _exact_crossing(exp_[i], exq[j])
             if pt is not None:
@@ -205,14 +210,16 @@ def stable_intersection(p: Any, q: Any) -> list[tuple[np.ndarray, Any]]:
 
 
 def _exact_crossing(e: tuple, f: tuple) -> tuple[Fraction, Fraction] | None:
-    """The exact common point of two edges (segment or ray) that are not parallel, or None."""
-    (a, u, ray_u), (b, v, ray_v) = e, f
+    """The exact common point of two edges (segment, ray or line) that are not parallel, or None."""
+    (a, u, kind_u), (b, v, kind_v) = e, f
     det = u[0] * v[1] - u[1] * v[0]
     if det == 0:
         return None
     dx, dy = b[0] - a[0], b[1] - a[1]
     s = (dx * v[1] - dy * v[0]) / det
     t = (dx * u[1] - dy * u[0]) / det
-    if s < 0 or t < 0 or (not ray_u and s > 1) or (not ray_v and t > 1):
+    if (kind_u != _LINE and s < 0) or (kind_v != _LINE and t < 0):
+        return None
+    if (kind_u == _SEGMENT and s > 1) or (kind_v == _SEGMENT and t > 1):
         return None
     return (a[0] + s * u[0], a[1] + s * u[1])

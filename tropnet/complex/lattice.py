@@ -85,13 +85,25 @@ def _cdd_clip(A: np.ndarray, b: np.ndarray, R: int | None, exact: bool) -> tuple
             e = [0] * n
             e[j] = 1
             rows.append([R, *e])
-    # cddlib's exact arithmetic on the rows as given (a float is its dyadic rational): its
-    # float mode can stop on "numerical inconsistency" for thin cells
-    lib = cdd.gmp
-    rows = [[v if isinstance(v, (int, Fraction)) else Fraction(float(v)) for v in r] for r in rows]
-    H = lib.matrix_from_array(rows, rep_type=cdd.RepType.INEQUALITY)
-    P = lib.polyhedron_from_matrix(H)
-    G = lib.copy_generators(P)
+    # cddlib's exact arithmetic on the rows as given (a float is its dyadic rational).  Only the
+    # float mode's first pass (the vertices that size the box) uses its float arithmetic, falling
+    # back where it stops on "numerical inconsistency"; float incidences of the clipped cells
+    # would disagree between neighbours (measured on [4, 6, 6, 1] nets)
+    P = G = None
+    if not exact and R is None:
+        try:
+            lib = cdd
+            H = lib.matrix_from_array(np.array(rows, dtype=np.float64), rep_type=cdd.RepType.INEQUALITY)
+            P = lib.polyhedron_from_matrix(H)
+            G = lib.copy_generators(P)
+        except RuntimeError:
+            P = None
+    if P is None:
+        lib = cdd.gmp
+        rows = [[v if isinstance(v, (int, Fraction)) else Fraction(float(v)) for v in r] for r in rows]
+        H = lib.matrix_from_array(rows, rep_type=cdd.RepType.INEQUALITY)
+        P = lib.polyhedron_from_matrix(H)
+        G = lib.copy_generators(P)
     gens = G.array
     lines = set(G.lin_set)
     keep = [k for k, g in enumerate(gens) if g[0] != 0 and k not in lines]

@@ -132,10 +132,13 @@ class AffineSlice:
             raise ValueError(f"slice directions have length {B.shape[1]}, but the origin has length {n}")
         if k > n:
             raise ValueError(f"k = {k} directions cannot be independent in the input dimension n = {n}")
-        if exact_rank(B) < k:
+        if B.dtype == object and exact_rank(B) < k:
             raise ValueError(f"the {k} slice directions are not independent")
-        if B.dtype != object and k > 1:
+        if B.dtype != object:
+            # a float basis: well conditioned implies independent (exactly, as dyadic rationals)
             s = np.linalg.svd(B, compute_uv=False)
+            if not s[-1] > 0:
+                raise ValueError(f"the {k} slice directions are not independent")
             if s[-1] <= 1e-12 * s[0]:
                 raise ValueError(
                     f"the {k} slice directions are numerically dependent "

@@ -58,7 +58,7 @@ from scipy.spatial import ConvexHull, QhullError
 
 from .._quiet import silenced_fd
 from .merge import group_max
-from .scaled import as_int_array, fits_int64, to_scaled
+from .scaled import as_int_array, fits_int64, int_matmul, to_scaled
 
 __all__ = [
     "upper_hull_vertices",
@@ -422,14 +422,9 @@ def _rank_and_pivots(D: np.ndarray) -> tuple[int, list[int]]:
 
 
 def _matmul_int(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Exact integer product: int64 when the entries cannot overflow, else Python ints."""
-    if X.size == 0 or Y.size == 0:
-        return np.zeros((X.shape[0], Y.shape[1]), dtype=np.int64)
-    if X.dtype != object and Y.dtype != object:
-        bound = int(np.abs(X).max()) * int(np.abs(Y).max()) * max(1, X.shape[1])
-        if fits_int64(bound):
-            return X.astype(np.int64) @ Y.astype(np.int64)
-    return as_int_array(X.astype(object) @ Y.astype(object))
+    """Exact integer product: int64 when the entries cannot overflow, else Python ints
+    (:func:`tropnet.kernels.scaled.int_matmul`)."""
+    return int_matmul(X, Y)
 
 
 

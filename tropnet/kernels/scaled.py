@@ -92,6 +92,8 @@ def to_scaled(q: np.ndarray) -> tuple[np.ndarray, int]:
     q = np.asarray(q)
     if q.dtype.kind in "iu":
         return q.astype(np.int64), 1
+    if q.dtype.kind == "f":
+        return _float_scaled(q)
     flat = q.ravel().tolist()
     dens = [v.denominator if type(v) is Fraction else 1 for v in flat]
     d = math.lcm(*dens) if dens else 1
@@ -100,6 +102,41 @@ def to_scaled(q: np.ndarray) -> tuple[np.ndarray, int]:
     else:
         nums = [int(v.numerator) * (d // den) for v, den in zip(flat, dens)]
     return _ints_to_array(nums, q.shape), d
+
+
+def _float_scaled(q: np.ndarray) -> tuple[np.ndarray, int]:
+    """A float array as the dyadic rationals it stores: ``q == z / 2**s`` exactly (no
+    ``Fraction`` is built: mantissas and exponents from ``frexp``).
+
+    >>> _float_scaled(np.array([0.5, 3.0, -0.25]))
+    (array([ 2, 12, -1]), 4)
+    """
+    q = q.astype(np.float64, copy=False)
+    if not np.isfinite(q).all():
+        raise ValueError("a NaN or infinite value has no exact value")
+    m, e = np.frexp(q)
+    M = (m * 2.0**53).astype(np.int64)
+    E = e.astype(np.int64) - 53
+    nz = M != 0
+    if not nz.any():
+        return np.zeros(q.shape, dtype=np.int64), 1
+    # drop the trailing zero bits of every mantissa (smaller integers, same values)
+    low = (M & -M)[nz]
+    tz = np.zeros(M.shape, dtype=np.int64)
+    tz[nz] = np.log2(low.astype(np.float64)).astype(np.int64)
+    M = np.where(nz, M >> tz, 0)
+    E = E + tz
+    emin = int(E[nz].min())
+    shift = np.where(nz, E - emin, 0)
+    bits = np.where(nz, 64 - 11, 0)  # mantissas have at most 53 bits
+    if int((shift + bits).max()) < 62:
+        z = M << shift
+    else:
+        pairs = zip(M.ravel().tolist(), shift.ravel().tolist())
+        z = _ints_to_array([int(a) << int(s) for a, s in pairs], q.shape)
+    if emin >= 0:
+        return (z.astype(object) * (1 << emin) if emin else z), 1
+    return z, 1 << -emin
 
 
 def rescale(z: np.ndarray, d: int, new_d: int) -> np.ndarray:

@@ -60,10 +60,9 @@ def compose_affine(net: Network, origin: Any, basis: Any, *, exact: bool | None 
         b = np.zeros(n, dtype=np.int64)
         rest = layers
     if exact:
-        Wq = as_exact_array(W)
-        # [W basis^T | W origin] in one integer product
+        # [W basis^T | W origin] in one integer product (a float weight is its dyadic rational)
         M = np.concatenate([as_exact_array(B).T, as_exact_array(o)[:, None]], axis=1)
-        z, d = exact_matmul(Wq, M)
+        z, d = exact_matmul(W, M)
         prod = from_scaled(z, d)
         new = Linear(prod[:, :-1], prod[:, -1] + as_exact_array(b))
     else:

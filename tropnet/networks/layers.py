@@ -221,6 +221,9 @@ class Linear(Layer):
         else:
             w = as_float_array(w_obj, name="Linear weight")
             b = as_float_array(b_obj, name="Linear bias")
+            # never freeze the caller's arrays (a trainer's parameters, say): own copies
+            w = w.copy() if w is w_obj or np.shares_memory(w, w_obj) else w
+            b = b.copy() if b is b_obj or np.shares_memory(b, b_obj) else b
         w.flags.writeable = False
         b.flags.writeable = False
         self._set(weight=w, bias=b, exact=exact)

@@ -14,13 +14,15 @@ printing and colour-blind readers.  matplotlib is imported only when a function 
 * :func:`decision_boundary` — the exact decision boundary of a 2D classifier (3D for 3 inputs,
   :func:`decision_boundary_3d`);
 * :func:`degree_histogram` — the degree distribution of the region graph;
-* :func:`region_counts` — region counts against width, depth or parameters.
+* :func:`region_counts` — region counts against width, depth or parameters;
+* :func:`complexity_curve` — local complexity, segment and plane counts over training.
 
 >>> from tropnet import plot
 >>> sorted(plot.__all__)[:3]
-['curve_and_subdivision', 'decision_boundary', 'decision_boundary_3d']
+['complexity_curve', 'curve_and_subdivision', 'decision_boundary']
 """
 
+from .complexity import complexity_curve
 from .counts import region_counts
 from .curves import curve_and_subdivision, newton_subdivision, tropical_curve
 from .figures import demo_figure
@@ -39,4 +41,5 @@ __all__ = [
     "region_counts",
     "demo_figure",
     "planar_partition",
+    "complexity_curve",
 ]

@@ -113,8 +113,7 @@ def _clip(
 def _decorate(
     p: Any, ax: Any, lo: np.ndarray, hi: np.ndarray, weights: bool | str, rays: bool, color: str
 ) -> None:
-    """Weight labels and ray arrowheads of a polynomial's curve (nothing for rational functions or
-    curves that are unions of parallel lines)."""
+    """Weight labels and ray arrowheads of a polynomial's curve (nothing for rational functions)."""
     from ..algebra.polynomial import TropicalPolynomial
 
     if not isinstance(p, TropicalPolynomial):
@@ -125,10 +124,16 @@ def _decorate(
         return
     V = np.asarray(H.vertices(), dtype=float).reshape(-1, 2)
     R = np.asarray(H.rays(), dtype=float).reshape(-1, 2)
+    L = np.asarray(H.lineality(), dtype=float).reshape(-1, 2)
     span = float(np.max(hi - lo))
     for cell in H.maximal_cells():
         v = V[cell.vertices[0]]
-        if cell.rays:
+        if len(L):  # a line: clip the segment from far on one side to far on the other
+            d = L[0] / np.linalg.norm(L[0])
+            far = 10 * span + float(np.abs(v).max())
+            v = v - far * d
+            seg = _clip(v, d, lo, hi, 2 * far)
+        elif cell.rays:
             d = R[cell.rays[0]] / np.linalg.norm(R[cell.rays[0]])
             seg = _clip(v, d, lo, hi, 10 * span + float(np.abs(v).max()))
         else:
@@ -138,7 +143,7 @@ def _decorate(
             continue
         t0, t1 = seg
         if weights and (weights == "all" or cell.weight != 1):
-            mid = v + d * (0.5 * (t0 + t1) if not cell.rays else t0 + min(0.5 * (t1 - t0), 0.12 * span))
+            mid = v + d * (t0 + min(0.5 * (t1 - t0), 0.12 * span) if cell.rays else 0.5 * (t0 + t1))
             normal = np.array([-d[1], d[0]]) / np.linalg.norm(d)
             at = mid + 0.025 * span * normal
             ax.text(at[0], at[1], str(cell.weight), fontsize=9, color=color, ha="center", va="center",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..geometry.domains import Domain
 from .curves import tropical_curve
 from .partition import graph3d, regions
@@ -19,10 +21,12 @@ from .style import OKABE_ITO
 __all__ = ["demo_figure"]
 
 
-def demo_figure(net: Any, domain: Domain, tmap: Any = None, *, output: int = 0) -> Any:
+def demo_figure(net: Any, domain: Domain, tmap: Any = None, *, output: int = 0, data: Any = None) -> Any:
     """Three panels for a network with two inputs: its linear regions with the zero level set
-    of output ``output``; the tropical curves of ``g`` and ``h`` where ``f = g - h`` is its
-    tropical form; and the graph of ``f`` as flat facets.  Returns the figure.
+    of output ``output`` (and the training ``data``, a pair ``(X, y)``, when given); the
+    tropical curves of ``g`` and ``h`` where ``f = g - h`` is its tropical form (solid and
+    dashed, legend outside the drawing); and the graph of ``f`` as flat facets.  Returns the
+    figure.
 
     ``tmap`` is ``tropnet.tropicalize(net)`` when already computed.
     """
@@ -39,15 +43,29 @@ def demo_figure(net: Any, domain: Domain, tmap: Any = None, *, output: int = 0) 
     regions(net, domain, ax1, color_by="region")
     n_lin = len(ax1.collections[0].get_paths())
     _zero_level(net, domain, ax1, output)
+    if data is not None:
+        X, y = (np.asarray(a) for a in data)
+        for cls, (col, mk) in enumerate(((OKABE_ITO[2], "o"), (OKABE_ITO[1], "s"))):
+            sel = y == cls
+            ax1.scatter(X[sel, 0], X[sel, 1], s=7, c=col, marker=mk, edgecolors="black", linewidths=0.3,
+                        zorder=5, label=f"class {cls}")
+        ax1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8, frameon=False)
     ax1.set_title(f"{n_lin} linear regions, and $f = 0$")
     r = tmap[output]
     tropical_curve(r.numerator, domain, ax2, color=OKABE_ITO[5], linewidth=2.2, label="$T(g)$")
     tropical_curve(
         r.denominator, domain, ax2, color=OKABE_ITO[6], linewidth=1.2, linestyle="--", label="$T(h)$"
     )
-    ax2.legend(loc="upper right", frameon=True, fontsize=8)
+    # below the drawing: a legend inside would hide parts of the curves
+    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False, fontsize=8)
     ax2.set_title(f"tropical curves of $g$, $h$ ({len(r.numerator)} + {len(r.denominator)} monomials)")
     graph3d(net, domain, ax3, output=output)
+    # fewer, smaller ticks on the 3-D panel: its default labels collide at this size
+    from matplotlib.ticker import MaxNLocator
+
+    for axis in (ax3.xaxis, ax3.yaxis, ax3.zaxis):
+        axis.set_major_locator(MaxNLocator(4))
+    ax3.tick_params(labelsize=7, pad=1)
     ax3.set_title("graph of $f$")
     return fig
 

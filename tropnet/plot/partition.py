@@ -28,7 +28,15 @@ from .._numbers import as_number_array
 from ..geometry.domains import Box, Domain, Polyhedron
 from ..networks.layers import Linear
 from ..networks.network import Network
-from .style import ccw_order, clip_halfplane, finish_planar_axes, new_axes, polygons_to_path, spread_levels
+from .style import (
+    OKABE_ITO,
+    ccw_order,
+    clip_halfplane,
+    finish_planar_axes,
+    new_axes,
+    polygons_to_path,
+    spread_levels,
+)
 
 __all__ = ["regions", "graph3d", "decision_boundary", "planar_partition", "PlanarPartition"]
 
@@ -206,6 +214,20 @@ def _compose_plane(obj: Any, plane: Sequence[Any]) -> Any:
     raise TypeError(f"plane= slices a Network or a tropical polynomial/rational/map, not a {kind}")
 
 
+def _as_slice(domain: Any) -> Any:
+    """The slice when ``domain`` is a 2-D :class:`~tropnet.AffineSlice` (``None`` for other
+    domains); a slice of another dimension is refused."""
+    from ..geometry.slices import AffineSlice
+
+    if not isinstance(domain, AffineSlice):
+        return None
+    if domain.k != 2:
+        raise ValueError(f"a planar picture needs a 2-D slice, this one has {domain.k} direction(s)")
+    if not isinstance(domain.domain, Box):
+        raise ValueError("plots are drawn on a slice whose domain is a Box")
+    return domain
+
+
 def _input_dim(obj: Any) -> int | None:
     for attr in ("input_dim", "nvars"):
         n = getattr(obj, attr, None)
@@ -232,8 +254,17 @@ def planar_partition(
     >>> len(part), [len(c) for c in part.polygons]
     (2, [1, 1])
     """
+    slc = _as_slice(domain)
+    if slc is not None:
+        if plane is not None:
+            raise ValueError("pass either a slice domain (Plane, AffineSlice) or plane=..., not both")
+        domain = slc.domain
     if _is_region_set(obj):
         regset = obj
+    elif slc is not None:
+        from ..regions.api import linear_regions
+
+        regset = linear_regions(obj, slc, kind=kind, exact=exact, progress=False)
     else:
         if plane is not None:
             obj = _compose_plane(obj, plane)
@@ -343,8 +374,12 @@ def regions(
     exact: bool = False,
     cmap: str | None = None,
     alpha: float = 0.9,
+    boundary: bool | None = None,
+    marks: bool = True,
+    images: Any = None,
+    image_shape: tuple[int, int] | None = None,
 ) -> Any:
-    """Draw the regions of ``obj`` on a 2D box as exact polygons; return the axes.
+    """Draw the regions of ``obj`` on a 2D box (or a 2-D slice) as exact polygons; return the axes.
 
     Parameters
     ----------
@@ -352,18 +387,30 @@ def regions(
         A ``Network``, tropical polynomial/rational function/map with 2 inputs (or more, with
         ``plane``), or a region set returned by :func:`tropnet.linear_regions`.
     domain
-        A :class:`tropnet.Box` (the drawing is clipped to it).
+        A :class:`tropnet.Box` (the drawing is clipped to it), or a 2-D slice of a larger input
+        space: :class:`tropnet.Plane` (e.g. ``Plane.through(a, b, c)``, whose three points are
+        marked and labelled) or a 2-D :class:`tropnet.AffineSlice` on a box.
     kind
         ``"linear"`` (facet-connected pieces of one affine map) or ``"activation"`` (cells of
         one activation pattern).
     color_by
         ``"region"`` (shades of cividis, different for regions sharing a facet), ``"map"``
-        (regions with the same affine map share a shade) or ``"pattern"`` (viridis by the
-        number of active units).
+        (regions with the same affine map share a shade), ``"pattern"`` (viridis by the
+        number of active units) or ``"class"`` (the predicted class, the largest output, in
+        the Okabe--Ito palette; exact pieces of each cell).
     edges
         Outline each region where the map changes (internal cell edges are not drawn).
     labels
-        Write each region's index at its interior point.
+        Write each region's index in its largest cell, where the label fits.
+    boundary
+        Draw the decision boundary (thick black): where the two largest outputs tie (one
+        output: where it is 0).  Default: on when the domain is a plane through points and the
+        object has several outputs, or when ``color_by="class"``.
+    marks
+        Mark and label the points of a :class:`tropnet.Plane` built by ``Plane.through``.
+    images, image_shape
+        Optional images (one per marked point, e.g. the input vectors reshaped by
+        ``image_shape``) drawn as small insets next to the points.
     plane
         ``(origin, u, v)``: draw the slice ``(s, t) -> origin + s u + t v`` of an object with
         more inputs; ``domain`` is then the box of ``(s, t)``.
@@ -376,25 +423,155 @@ def regions(
     >>> ax.get_xlabel()
     '$s$'
     """
-    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 
     part = planar_partition(obj, domain, kind=kind, plane=plane, exact=exact)
+    slc = _as_slice(domain)
     ax = new_axes(ax)
-    colors, _ = _region_colors(part, color_by, cmap)
-    paths = [polygons_to_path(polys) for polys in part.polygons]
-    coll = PathCollection(paths, facecolors=colors, edgecolors="none", alpha=alpha, zorder=1)
-    coll.set_label(f"{len(part)} {kind} regions")
-    ax.add_collection(coll)
+    n_out = part.maps[0][0].shape[0] if len(part) else 1
+    if color_by == "class":
+        paths = [polygons_to_path(polys) for polys in part.polygons]
+        coll = PathCollection(paths, facecolors="none", edgecolors="none", zorder=1)
+        coll.set_label(f"{len(part)} {kind} regions")
+        ax.add_collection(coll)
+        pieces = _class_pieces(part)
+        palette = _class_palette(max(n_out, 2))
+        for cls in sorted(pieces):
+            col = palette[cls % len(palette)]
+            pc = PolyCollection(pieces[cls], facecolors=col, edgecolors="none", alpha=0.45 * alpha, zorder=1)
+            pc.set_label(f"class {cls}")
+            ax.add_collection(pc)
+    else:
+        colors, _ = _region_colors(part, color_by, cmap)
+        paths = [polygons_to_path(polys) for polys in part.polygons]
+        coll = PathCollection(paths, facecolors=colors, edgecolors="none", alpha=alpha, zorder=1)
+        coll.set_label(f"{len(part)} {kind} regions")
+        ax.add_collection(coll)
     if edges:
         segs = part.outline_segments(include_domain=True)
         lw = 0.6 if len(part) < 300 else 0.25  # thinner outlines when the picture is crowded
         ax.add_collection(LineCollection(segs, colors="0.15", linewidths=lw, zorder=2))
+    pts = getattr(slc, "points", None) if slc is not None else None
+    if boundary is None:
+        boundary = color_by == "class" or (pts is not None and len(pts) > 0 and n_out > 1)
+    if boundary:
+        db = LineCollection(_decision_segments(part), colors="black", linewidths=1.8, zorder=4)
+        db.set_label("decision boundary")
+        db.set_gid("decision boundary")
+        ax.add_collection(db)
     if labels:
-        for i, p in enumerate(part.points):
+        for i, p in _fitting_labels(part):
             ax.annotate(str(i), p, ha="center", va="center", fontsize=7, zorder=3)
-    names = ("$s$", "$t$") if plane is not None else ("$x_1$", "$x_2$")
+    if marks and pts is not None and len(pts):
+        _mark_points(ax, np.asarray(pts, dtype=np.float64), slc.labels, images, image_shape)
+    sliced = plane is not None or slc is not None
+    names = ("$s$", "$t$") if sliced else ("$x_1$", "$x_2$")
     finish_planar_axes(ax, part.lo, part.hi, names)
     return ax
+
+
+def _class_palette(n: int) -> list:
+    """Distinct colours for ``n`` classes: Okabe--Ito (colour-blind safe) up to 7, else tab10/tab20."""
+    if n <= len(OKABE_ITO) - 1:
+        return list(OKABE_ITO[1:])
+    import matplotlib
+
+    cm = matplotlib.colormaps["tab10" if n <= 10 else "tab20"]
+    return [cm(i) for i in range(cm.N)]
+
+
+def _class_polygons(poly: np.ndarray, W: np.ndarray, c: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """The pieces of a convex cell where each output is the largest (ties to the lower index)."""
+    out = []
+    for i in range(W.shape[0]):
+        piece = poly
+        for j in range(W.shape[0]):
+            if j != i and len(piece) >= 3:
+                piece = clip_halfplane(piece, W[i] - W[j], c[i] - c[j])
+        if len(piece) >= 3:
+            out.append((i, piece))
+    return out
+
+
+def _class_pieces(part: PlanarPartition) -> dict[int, list[np.ndarray]]:
+    """For each predicted class, the exact polygons where it wins (drawing only)."""
+    pieces: dict[int, list[np.ndarray]] = {}
+    for polys, (W, c) in zip(part.polygons, part.maps):
+        if W.shape[0] == 1:  # one output: its sign is the class
+            W, c = np.vstack([np.zeros_like(W), W]), np.concatenate([[0.0], c])
+        for poly in polys:
+            for i, piece in _class_polygons(poly, W, c):
+                pieces.setdefault(i, []).append(piece)
+    return pieces
+
+
+def _decision_segments(part: PlanarPartition) -> np.ndarray:
+    """The segments where the two largest outputs tie (one output: where it is 0): in each
+    cell, the edges of the class pieces that lie on a tie line."""
+    scale = float(np.max(part.hi - part.lo))
+    segs = []
+    for polys, (W, c) in zip(part.polygons, part.maps):
+        if W.shape[0] == 1:
+            W, c = np.vstack([np.zeros_like(W), W]), np.concatenate([[0.0], c])
+        for poly in polys:
+            for i, piece in _class_polygons(poly, W, c):
+                nxt = np.roll(piece, -1, axis=0)
+                for p0, p1 in zip(piece, nxt):
+                    if np.hypot(*(p1 - p0)) <= 1e-12 * scale:
+                        continue
+                    mid = (p0 + p1) / 2
+                    for j in range(i + 1, W.shape[0]):
+                        a, b0 = W[i] - W[j], c[i] - c[j]
+                        if abs(mid @ a + b0) <= 1e-9 * (1 + np.abs(a).sum() * scale + abs(b0)):
+                            segs.append(np.array([p0, p1]))
+                            break
+    return np.array(segs).reshape(-1, 2, 2)
+
+
+def _fitting_labels(part: PlanarPartition) -> list[tuple[int, np.ndarray]]:
+    """(index, position) of the regions whose largest cell is wide enough for a label, larger
+    cells first, no label closer than a few characters to another."""
+    span = float(np.max(part.hi - part.lo))
+    out: list[tuple[int, np.ndarray]] = []
+    cand = []
+    for i, polys in enumerate(part.polygons):
+        polys = [p for p in polys if len(p) >= 3]
+        if not polys:
+            continue
+        big = max(polys, key=lambda p: np.ptp(p[:, 0]) * np.ptp(p[:, 1]))
+        w, h = np.ptp(big[:, 0]), np.ptp(big[:, 1])
+        if min(w, h) >= 0.07 * span:
+            cand.append((-w * h, i, big.mean(axis=0)))
+    for _, i, centre in sorted(cand, key=lambda t: t[0]):
+        if all(np.abs(centre - q).max() >= 0.07 * span for _, q in out):
+            out.append((i, centre))
+    return sorted(out, key=lambda t: t[0])
+
+
+def _mark_points(ax: Any, P: np.ndarray, names: Any, images: Any, image_shape: Any) -> None:
+    """The marked points of a plane: white dots with black rims, their labels, optional insets."""
+    ax.scatter(P[:, 0], P[:, 1], s=40, c="white", edgecolors="black", linewidths=1.2, zorder=6,
+               label="points", gid="marked points")
+    for (x, y), name in zip(P, names):
+        ax.annotate(str(name), (x, y), xytext=(5, 5), textcoords="offset points", fontsize=9,
+                    fontweight="bold", zorder=7,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+    if images is None:
+        return
+    from matplotlib.offsetbox import AnnotationBbox, OffsetImage
+
+    imgs = list(images)
+    if len(imgs) != len(P):
+        raise ValueError(f"got {len(imgs)} images for {len(P)} marked points")
+    for (x, y), img in zip(P, imgs):
+        a = np.asarray(img, dtype=np.float64)
+        if image_shape is not None:
+            a = a.reshape(image_shape)
+        if a.ndim != 2:
+            raise ValueError(f"an inset image must be 2-D (give image_shape=...), got shape {a.shape}")
+        box = AnnotationBbox(OffsetImage(a, cmap="gray_r", zoom=2.0), (x, y), xybox=(-28, -28),
+                             boxcoords="offset points", frameon=True, pad=0.1, zorder=8)
+        ax.add_artist(box)
 
 
 def graph3d(

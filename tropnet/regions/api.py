@@ -99,12 +99,19 @@ def run_plan(plan: Plan) -> Any:
     if plan.mode == "parallel":
         from .. import parallel as dask_driver
 
-        return dask_driver.run_plan(plan)
-    if plan.mode == "symmetric":
+        out = dask_driver.run_plan(plan)
+    elif plan.mode == "symmetric":
         from . import symmetric
 
         return symmetric.run_plan(plan)
-    return plan.run()
+    else:
+        out = plan.run()
+    if plan.slice is not None and plan.want == "regions":
+        from .slices import SliceRegionSet
+
+        if not isinstance(out, SliceRegionSet):
+            out = SliceRegionSet.wrap(out, plan.slice, plan.source)
+    return out
 
 
 def linear_regions(
@@ -126,7 +133,12 @@ def linear_regions(
     Parameters
     ----------
     obj : Network, TropicalPolynomial, TropicalRational or TropicalRationalMap
-    domain : None (all of R^n), tropnet.Box or tropnet.Polyhedron
+    domain : None (all of R^n), tropnet.Box, tropnet.Polyhedron, or a slice of the input space
+        (tropnet.Segment, tropnet.Plane, tropnet.AffineSlice): then the regions of the network
+        composed with the slice's embedding, in slice coordinates, as a
+        :class:`~tropnet.regions.slices.SliceRegionSet` that also gives each region's point and
+        map in input coordinates; a segment (any 1-D slice on an interval) takes the 1-D path and
+        reports its ``breakpoints``.
     kind : "linear" (maximal facet-connected unions of cells with one affine map) or
         "activation" (cells of constant activation pattern); see the module docstring.
     exact : certify every decision in rational arithmetic (``Fraction`` results).
@@ -175,10 +187,11 @@ def count_linear_regions(
     max_seconds: float | None = None,
     max_memory: int | None = None,
 ) -> int:
-    """The number of regions of ``obj`` on ``domain`` (see :func:`linear_regions`); for
-    ``kind="activation"`` no halfspaces, maps or adjacency are computed, and on a bounded
-    domain in 3 or more dimensions the cells are counted part by part and released (the
-    memory does not grow with the count; see :func:`~tropnet.regions.refine.refine_count`).
+    """The number of regions of ``obj`` on ``domain`` (see :func:`linear_regions`; ``domain`` may
+    be a slice: Segment, Plane, AffineSlice); for ``kind="activation"`` no halfspaces, maps or
+    adjacency are computed, and on a bounded domain in 3 or more dimensions the cells are
+    counted part by part and released (the memory does not grow with the count; see
+    :func:`~tropnet.regions.refine.refine_count`).
 
     >>> import tropnet
     >>> tropnet.count_linear_regions(tropnet.random_mlp([2, 8, 8, 1], seed=0), kind="activation")

@@ -53,8 +53,9 @@ def estimate_linear_regions(
     obj : Network, TropicalPolynomial, TropicalRational or TropicalRationalMap
         For tropical objects the pattern is the tuple of winning monomials (the first one
         on ties).
-    domain : Box, Polyhedron or "auto"
-        A bounded domain; a polyhedron is sampled by rejection from its bounding box.
+    domain : Box, Polyhedron, "auto", or a slice (Segment, Plane, AffineSlice)
+        A bounded domain; a polyhedron is sampled by rejection from its bounding box; a slice
+        is sampled in its own coordinates (the network composed with its embedding).
         ``"auto"``: the box of :func:`tropnet.effective_radius` (Hoffman bound, slightly
         enlarged) around the origin, which every region meets.
     n_samples : int
@@ -92,6 +93,14 @@ def estimate_linear_regions(
     """
     if kind not in ("activation", "linear"):
         raise ValueError(f"kind must be 'activation' or 'linear', got {kind!r}")
+    from ..geometry.slices import AffineSlice
+
+    if isinstance(domain, AffineSlice):  # the network composed with the slice, on its domain
+        from ..networks.embed import slice_network
+
+        if symmetry is not None:
+            raise ValueError("symmetry= does not combine with a slice domain (Segment, Plane, AffineSlice)")
+        obj, domain = slice_network(_as_network(obj), domain), domain.domain
     if isinstance(domain, str) and domain == "auto":  # a box every region meets (Hoffman bound)
         from .radius import effective_radius
 

@@ -31,7 +31,7 @@ from ..kernels.scaled import int_matmul, to_scaled
 from .cells import RegionLimitError
 from .program import Stage
 
-__all__ = ["LineCells", "line_cells", "linear_runs"]
+__all__ = ["LineCells", "line_cells", "linear_runs", "line_stages"]
 
 _FLOAT_GAP = 1e-12
 
@@ -153,8 +153,8 @@ def _join(breaks: np.ndarray, parent: np.ndarray, pat: np.ndarray):
 def _affine(J: np.ndarray, D: Any, st: Stage, exact: bool):
     K, w, _ = J.shape
     if exact:
-        Wz, q = to_scaled(np.asarray(st.W, dtype=object))
-        bz, qb = to_scaled(np.asarray(st.b, dtype=object).ravel())
+        Wz, q = to_scaled(np.asarray(st.W))
+        bz, qb = to_scaled(np.asarray(st.b).ravel())
         if qb != q:
             m = q * qb // gcd(q, qb)
             Wz = Wz.astype(object) * (m // q)
@@ -167,9 +167,40 @@ def _affine(J: np.ndarray, D: Any, st: Stage, exact: bool):
         return out, D * q
     W = np.asarray(st.W, dtype=np.float64)
     b = np.asarray(st.b, dtype=np.float64)
-    out = np.einsum("ow,kwc->koc", W, J)
+    Jt = np.ascontiguousarray(J.transpose(1, 0, 2)).reshape(w, K * 2)
+    out = W.dot(Jt).reshape(-1, K, 2).transpose(1, 0, 2).copy()
     out[:, :, 1] += b
     return out, D
+
+
+def line_stages(net: Any, exact: bool) -> list[Stage]:
+    """The internal program of a network for :func:`line_cells`: with ``exact=True`` the
+    exact layers keep their ``Fraction`` arrays and float layers their float64 arrays (the
+    dyadic rationals they store; the exact engine reads them as integers without building
+    ``Fraction`` objects).
+
+    >>> from tropnet import Network
+    >>> [s.kind for s in line_stages(Network.from_arrays([[[1], [2]], [[1, 1]]]), True)]
+    ['affine', 'threshold', 'affine']
+    """
+    from ..networks.layers import LeakyReLU, Linear, Threshold
+    from .program import stages_from_network
+
+    stages = stages_from_network(net, exact=False)
+    if not exact:
+        return stages
+    out = []
+    for st, layer in zip(stages, net.lowered().layers):
+        if isinstance(layer, Linear) and layer.exact:
+            st = Stage("affine", W=layer.weight, b=layer.bias)
+        elif isinstance(layer, Linear):
+            st = Stage("affine", W=layer.float_weight, b=layer.float_bias)
+        elif isinstance(layer, Threshold):
+            st = Stage("threshold", idx=st.idx, param=Fraction(layer.t))
+        elif isinstance(layer, LeakyReLU):
+            st = Stage("leaky", idx=st.idx, param=Fraction(layer.alpha))
+        out.append(st)
+    return out
 
 
 def line_cells(

@@ -358,14 +358,14 @@ def _count_chunk(net, slices: list[AffineSlice], args: dict) -> np.ndarray:
             stages = stages_from_network(sub, exact=exact)
             out[i] = count_pruned(stages, slc.domain, slc.k, exact=exact, max_regions=args["max_regions"])[0]
         else:
-            from .slices import count_slice_regions
+            from .api import count_linear_regions
 
             stages = stages_from_network(sub, exact=False)
             s = stable_units(stages, slc.domain, slc.k)
             if s.num_stable == s.num_units and not any(st.kind == "group" for st in stages):
                 out[i] = 1
             else:
-                out[i] = count_slice_regions(
+                out[i] = count_linear_regions(
                     net, slc, kind=kind, exact=exact, max_regions=args["max_regions"]
                 )
     return out

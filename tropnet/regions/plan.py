@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._limits import Limits, check_limit_value
+from ..geometry.slices import AffineSlice
 from . import hrep as _hrep
 from .cells import Cells, RegionLimitError
 from .domains import DomainPieces, Piece, as_network, domain_pieces
@@ -45,7 +46,7 @@ from .regionset import RegionSet
 __all__ = ["Plan", "make_plan", "find_cells", "check_kind", "KINDS", "ENGINES", "MODES"]
 
 KINDS = ("linear", "activation")
-ENGINES = ("planar count", "planar last layer", "planar", "vertex", "hrep")
+ENGINES = ("line", "planar count", "planar last layer", "planar", "vertex", "hrep")
 MODES = ("serial", "parallel", "symmetric")
 
 
@@ -90,6 +91,8 @@ class Plan:
     max_regions: int | None = field(default=None, repr=False)
     progress: bool | None = field(default=None, repr=False)
     options: dict = field(default_factory=dict, repr=False)
+    slice: Any = field(default=None, repr=False)
+    source: Any = field(default=None, repr=False)
     limits: Limits | None = field(default=None, repr=False)  # max_seconds, max_memory (engine checks)
 
     @property
@@ -105,6 +108,8 @@ class Plan:
 
     def __repr__(self) -> str:
         dom = "fundamental domain" if self.domain is None else self.domain.describe()
+        if self.slice is not None:
+            dom = f"{self.slice.k}-D slice of R^{self.slice.input_dim}, {dom}"
         mode = self.mode
         if mode == "parallel":
             where = self.options.get("parallel")
@@ -121,6 +126,11 @@ class Plan:
         """Run a serial plan: its regions or its count."""
         if self.mode != "serial":
             raise ValueError(f"a {self.mode} plan runs through tropnet.regions.api.run_plan")
+        if self.engine == "line":
+            from .slices import line_regions
+
+            rs = line_regions(self.net, self.slice, self.source, self.kind, self.exact, self.max_regions)
+            return len(rs) if self.want == "count" else rs
         if self.want == "count" and self.kind == "activation":
             return self._count_cells()
         rs = self._regions()
@@ -238,6 +248,8 @@ class Plan:
 
 def _engine(net, dp: DomainPieces, want: str, kind: str, exact: bool, mode: str, engine: str) -> str:
     n = net.input_dim
+    if n == 1 and mode == "serial" and engine == "auto" and dp.kind == "box":
+        return "line"
     if _hrep.uses_hrep(n, exact):
         return "hrep"
     if mode != "serial" or engine == "refine":
@@ -302,12 +314,25 @@ def make_plan(
     passes = Exactness.for_call(exact=exact, want="count" if cells_only else "regions")
     common = dict(obj=obj, user_domain=domain, max_regions=max_regions, progress=progress, options=options,
                   limits=limits)
+    if mode == "symmetric" and isinstance(domain, AffineSlice):
+        raise ValueError("symmetry= does not combine with a slice domain (Segment, Plane, AffineSlice)")
     if mode == "symmetric":  # the driver reads the object and the group, and plans its fundamental domain
         return Plan(want, kind, "by the symmetric driver", passes, None, mode, **common)
     net = as_network(obj)
+    sliced: dict = {}
+    if isinstance(domain, AffineSlice):
+        # a slice: the network composed with its embedding, on the slice's own domain
+        from ..networks.embed import slice_network
+
+        sliced = dict(slice=domain, source=net)
+        net = slice_network(net, domain, exact=exact)
+        domain = domain.domain
+        common["user_domain"] = domain
     dp = domain_pieces(net, domain, exact)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)
-    return Plan(want, kind, chosen, passes, dp, mode, net=net, **common)
+    if chosen == "line" and not sliced:
+        chosen = "vertex"  # the 1-D path serves slices (it reports breakpoints on them)
+    return Plan(want, kind, chosen, passes, dp, mode, net=net, **common, **sliced)
 
 
 def find_cells(

@@ -251,16 +251,20 @@ class RegionSet(Sequence):
     def __len__(self) -> int:
         return len(self._region_off) - 1
 
+    #: the view class of one region (a subclass may give its regions more to say)
+    region_class = Region
+
     def __getitem__(self, i: Any) -> Any:
+        view = self.region_class
         if isinstance(i, slice):
-            return [Region(self, j) for j in range(*i.indices(len(self)))]
+            return [view(self, j) for j in range(*i.indices(len(self)))]
         n = len(self)
         j = int(i)
         if j < 0:
             j += n
         if not 0 <= j < n:
             raise IndexError(f"region index {i} out of range for {n} regions")
-        return Region(self, j)
+        return view(self, j)
 
     def _cells_of(self, i: int) -> np.ndarray:
         return self._region_cells[self._region_off[i] : self._region_off[i + 1]]
@@ -349,6 +353,43 @@ class RegionSet(Sequence):
         g.add_nodes_from(range(len(self)))
         g.add_edges_from(map(tuple, self.adjacency().tolist()))
         return g
+
+    def graph(self) -> Any:
+        """The region graph: :meth:`adjacency_graph` (statistics:
+        :func:`tropnet.studies.region_graph_statistics`)."""
+        return self.adjacency_graph()
+
+    # ------------------------------------------------------------------ the face complex
+    # The complex lives in tropnet.complex, a package above the regions (it reads RegionSet);
+    # these thin methods import it inside the call, the one place regions look upward.
+    def complex(self) -> Any:
+        """The :class:`~tropnet.PolyhedralComplex` of the activation cells: their faces of every
+        dimension with boundary relations (computed once, then kept; exact in exact mode).
+        On an unbounded domain the unbounded faces are marked (see :mod:`tropnet.complex.lattice`).
+
+        >>> import tropnet
+        >>> net = tropnet.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]])  # relu(x) + relu(y)
+        >>> rs = tropnet.linear_regions(net, tropnet.Box(-1, 1), exact=True)
+        >>> rs.f_vector(), len(rs.faces(1)), rs.complex().euler_characteristic()
+        ((9, 12, 4), 12, 1)
+        """
+        K = self.__dict__.get("_complex")
+        if K is None:
+            from ..complex.lattice import build_complex
+
+            K = build_complex(self)
+            self.__dict__["_complex"] = K
+        return K
+
+    def faces(self, dim: int) -> Any:
+        """The faces of dimension ``dim`` (0 .. input dimension) of :meth:`complex`: a
+        :class:`~tropnet.complex.polyhedral.Faces` view (vertices, facets, cofaces, cells,
+        interior points, affine hulls, boundedness, sign vectors)."""
+        return self.complex().faces(dim)
+
+    def f_vector(self) -> tuple[int, ...]:
+        """``(f_0, ..., f_n)``: the number of faces of each dimension of :meth:`complex`."""
+        return self.complex().f_vector()
 
     # ------------------------------------------------------------------ geometry helpers
     def _cell_vertices(self, c: int) -> np.ndarray:

@@ -13,7 +13,7 @@ map of its first cell: every cell of the union has the same map *on the slice*).
 
 >>> import tropnet
 >>> net = tropnet.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]])   # relu(x) + relu(y)
->>> rs = slice_regions(net, tropnet.Segment([-1, -2], [3, 2]), exact=True)
+>>> rs = tropnet.linear_regions(net, tropnet.Segment([-1, -2], [3, 2]), exact=True)
 >>> [str(t) for t in rs.breakpoints], len(rs)
 (['1/4', '1/2'], 3)
 >>> rs[2].input_map()[0].tolist(), rs[2].affine_map[0].tolist()   # d/dx in R^2 and d/dt on the line
@@ -27,15 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from ..geometry.domains import Box, Polyhedron
 from ..geometry.slices import AffineSlice
-from ..networks.embed import slice_network
 from .domains import as_network
-from .line import LineCells, line_cells, linear_runs
-from .program import stages_from_network
+from .line import LineCells, line_cells, line_stages, linear_runs
 from .regionset import Region, RegionSet
 
-__all__ = ["SliceRegion", "SliceRegionSet", "slice_regions", "count_slice_regions", "line_interval"]
+__all__ = ["SliceRegion", "SliceRegionSet", "line_regions"]
 
 
 class SliceRegion(Region):
@@ -66,6 +63,7 @@ class SliceRegionSet(RegionSet):
 
     slice: AffineSlice
     breakpoints: np.ndarray | None
+    region_class = SliceRegion
 
     @classmethod
     def wrap(cls, rs: RegionSet, slc: AffineSlice, net: Any, breakpoints: np.ndarray | None = None):
@@ -75,17 +73,6 @@ class SliceRegionSet(RegionSet):
         out.breakpoints = breakpoints
         out._net = net
         return out
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return [SliceRegion(self, j) for j in range(*i.indices(len(self)))]
-        n = len(self)
-        j = int(i)
-        if j < 0:
-            j += n
-        if not 0 <= j < n:
-            raise IndexError(f"region index {i} out of range for {n} regions")
-        return SliceRegion(self, j)
 
     @property
     def input_points(self) -> np.ndarray:
@@ -102,32 +89,6 @@ class SliceRegionSet(RegionSet):
 
     def __repr__(self) -> str:
         return super().__repr__().replace("RegionSet(", "SliceRegionSet(", 1)
-
-
-def line_interval(slc: AffineSlice, exact: bool) -> tuple[Any, Any] | None:
-    """The interval ``[lo, hi]`` of a 1-D slice's domain, or ``None`` when it is unbounded.
-
-    >>> from tropnet import Segment
-    >>> line_interval(Segment([0.0], [1.0]), False)
-    (0.0, 1.0)
-    """
-    dom = slc.domain
-    conv = Fraction if exact else float
-    if isinstance(dom, Box):
-        lo, hi = dom.exact_bounds(1)
-        return conv(lo[0]), conv(hi[0])
-    assert isinstance(dom, Polyhedron)
-    dom.check()
-    lo = hi = None
-    for a, b in zip(dom.A[:, 0], dom.b):
-        a, b = conv(a), conv(b)
-        if a > 0:
-            hi = b / a if hi is None else min(hi, b / a)
-        elif a < 0:
-            lo = b / a if lo is None else max(lo, b / a)
-    if lo is None or hi is None:
-        return None
-    return lo, hi
 
 
 def _line_region_set(cells: LineCells, kind: str) -> RegionSet:
@@ -176,16 +137,22 @@ def _line_region_set(cells: LineCells, kind: str) -> RegionSet:
     )
 
 
-def _run_line(net, slc, kind, exact, max_regions):
-    """The 1-D path, or ``None`` when the slice is not a bounded 1-D interval."""
-    if slc.k != 1:
-        return None
-    iv = line_interval(slc, exact)
-    if iv is None:
-        return None
-    sub = slice_network(net, slc, exact=exact)
-    stages = stages_from_network(sub, exact=exact)
-    cells = line_cells(stages, iv[0], iv[1], exact=exact, max_cells=max_regions)
+def line_regions(sub: Any, slc: AffineSlice, source: Any, kind: str, exact: bool,
+                 max_regions: int | None = None) -> SliceRegionSet:
+    """The 1-D path (the plan's engine ``"line"``): the cells of ``sub`` (the network composed
+    with the 1-D slice ``slc``) on the slice's interval, as a :class:`SliceRegionSet` with the
+    breakpoints where the map changes (activation or linear kind).
+
+    >>> import tropnet
+    >>> from tropnet.networks.embed import slice_network
+    >>> net = tropnet.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]])
+    >>> seg = tropnet.Segment([-1, -2], [3, 2])
+    >>> line_regions(slice_network(net, seg), seg, net, "activation", True).breakpoints.tolist()
+    [Fraction(1, 4), Fraction(1, 2)]
+    """
+    lo, hi = slc.domain.exact_bounds(1)
+    conv = Fraction if exact else float
+    cells = line_cells(line_stages(sub, exact), conv(lo[0]), conv(hi[0]), exact=exact, max_cells=max_regions)
     rs = _line_region_set(cells, kind)
     labels = rs.labels
     if kind == "linear":
@@ -193,71 +160,12 @@ def _run_line(net, slc, kind, exact, max_regions):
         bp = cells.breaks[first[1:]]
     else:
         bp = cells.breaks[1:-1]
-    return rs, bp
+    return SliceRegionSet.wrap(rs, slc, source, bp)
 
 
 def _check(obj: Any, slc: AffineSlice):
+    if not isinstance(slc, AffineSlice):
+        raise TypeError(f"a slice domain must be a Segment, Plane or AffineSlice, got {type(slc).__name__}")
     net = as_network(obj)
     slc.check_input_dim(net.input_dim)
     return net
-
-
-def slice_regions(
-    obj: Any,
-    slc: AffineSlice,
-    *,
-    kind: str = "linear",
-    exact: bool = False,
-    max_regions: int | None = None,
-    progress: bool | None = None,
-) -> SliceRegionSet:
-    """The regions of ``obj`` on the slice ``slc`` (what :func:`tropnet.linear_regions` returns
-    for a slice domain).
-
-    >>> import tropnet
-    >>> net = tropnet.random_mlp([5, 8, 8, 1], seed=0)
-    >>> rs = slice_regions(net, tropnet.Plane.through([0] * 5, [1] * 5, [1, -1, 0, 0, 0]), kind="activation")
-    >>> rs.dim, rs.input_points.shape[1]
-    (2, 5)
-    """
-    from .api import linear_regions
-
-    net = _check(obj, slc)
-    line = _run_line(net, slc, kind, exact, max_regions)
-    if line is not None:
-        return SliceRegionSet.wrap(line[0], slc, net, line[1])
-    sub = slice_network(net, slc, exact=exact)
-    rs = linear_regions(sub, slc.domain, kind=kind, exact=exact, max_regions=max_regions, progress=progress)
-    return SliceRegionSet.wrap(rs, slc, net)
-
-
-def count_slice_regions(
-    obj: Any,
-    slc: AffineSlice,
-    *,
-    kind: str = "linear",
-    exact: bool = False,
-    max_regions: int | None = None,
-    progress: bool | None = None,
-    parallel: str | None = None,
-    client: Any = None,
-) -> int:
-    """The number of regions of ``obj`` on the slice ``slc`` (see :func:`slice_regions`).
-
-    >>> import tropnet
-    >>> net = tropnet.random_mlp([3, 6, 1], seed=2)
-    >>> count_slice_regions(net, tropnet.Segment([-5, 0, 0], [5, 1, 1]), kind="activation", exact=True)
-    6
-    """
-    from .api import count_linear_regions
-
-    net = _check(obj, slc)
-    if parallel is None and client is None:
-        line = _run_line(net, slc, kind, exact, max_regions)
-        if line is not None:
-            return len(line[0])
-    sub = slice_network(net, slc, exact=exact)
-    return count_linear_regions(
-        sub, slc.domain, kind=kind, exact=exact, max_regions=max_regions, progress=progress,
-        parallel=parallel, client=client,
-    )

@@ -1,0 +1,216 @@
+"""Regions where the data lives: planes, segments, local complexity, a training curve.
+
+tropnet against regioncam (``Regioncam.through_points`` in float32, 2-D and 1-D) in one process:
+
+* **planes** through three images: MLPs trained on scikit-learn's digits (8x8 inputs, widths
+  64-512, 2-3 hidden layers) and random MNIST-sized MLPs (784 inputs, ``random_mlp(seed=0)``,
+  plane through three random points of [0, 1]^784).  Columns: tropnet activation count,
+  linear count (the default kind; ratio to the activation count), exact activation count
+  (selected rows), regioncam's time and face count on the *same* plane and box (its own
+  ``through_points`` plane: tropnet runs on ``AffineSlice(plane.bias, plane.weight, box)``,
+  with the network rounded to float32 as regioncam computes);
+* **segments** between digit pairs: tropnet's 1-D path (float and exact breakpoints) against
+  ``Regioncam1D.through_points``;
+* **local complexity** of 1,000 digits (k = 2 and 3, cross-polytope of radius 0.5 in pixel
+  units 0-16) with time per point;
+* **a training curve**: a digits MLP over 10 checkpoints (``partial_fit`` epochs),
+  :func:`tropnet.studies.complexity_curve` on 200 points.
+
+Every contender runs on one thread (``OPENBLAS_NUM_THREADS=1``); timings are single warm
+calls (the machine is shared; note the load printed at the top).
+Run ``python benchmarks/bench_slices.py`` (``--quick`` for the small rows only).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+
+import tropnet
+from tropnet import AffineSlice, Box, Network, Segment
+from tropnet.regions.local import local_complexity
+
+#: linear regions (the merge, issue 21's) only below this many activation cells: beyond, minutes
+LINEAR_CAP = 60_000
+
+
+def timed(fn, *a, **kw):
+    t = time.perf_counter()
+    out = fn(*a, **kw)
+    return out, time.perf_counter() - t
+
+
+def digits():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return d.data.astype(np.float64), d.target
+
+
+def train_digits(hidden, seed=0, max_iter=60):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = digits()
+    clf = MLPClassifier(hidden_layer_sizes=hidden, max_iter=max_iter, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X / 16.0, y)
+    return clf
+
+
+def to_network(clf) -> Network:
+    """The MLP on raw pixel values 0-16 (the 1/16 scaling folded into the first layer)."""
+    Ws = [w.T.astype(np.float64) for w in clf.coefs_]
+    Ws[0] = Ws[0] / 16.0
+    return Network.from_arrays(Ws, [b.astype(np.float64) for b in clf.intercepts_])
+
+
+def regioncam_plane(net: Network, P: np.ndarray):
+    import regioncam
+
+    rc = regioncam.Regioncam.through_points(P.astype(np.float32))
+    half = float(np.abs(np.asarray(rc.vertex_inputs)).max())
+    lins = [layer for layer in net.layers if isinstance(layer, tropnet.Linear)]
+    t = time.perf_counter()
+    for i, lin in enumerate(lins):
+        rc.linear(lin.float_weight.T.astype("f4"), lin.float_bias.astype("f4"))
+        if i < len(lins) - 1:
+            rc.relu()
+    secs = time.perf_counter() - t
+    slc = AffineSlice(
+        np.asarray(rc.plane.bias, dtype=np.float32).astype(np.float64),
+        np.asarray(rc.plane.weight, dtype=np.float32).astype(np.float64),
+        Box(-half, half),
+    )
+    return rc.num_faces, secs, slc
+
+
+def net32(net: Network) -> Network:
+    lins = [layer for layer in net.layers if isinstance(layer, tropnet.Linear)]
+    return Network.from_arrays(
+        [lin.float_weight.astype(np.float32).astype(np.float64) for lin in lins],
+        [lin.float_bias.astype(np.float32).astype(np.float64) for lin in lins],
+    )
+
+
+def plane_row(name, net, P, exact=False):
+    faces, rc_s, slc = regioncam_plane(net, P)
+    n32 = net32(net)
+    act, t_act = timed(tropnet.count_linear_regions, n32, slc, kind="activation")
+    if act > LINEAR_CAP:
+        lin = None
+    else:
+        lin, t_lin = timed(tropnet.count_linear_regions, n32, slc, kind="linear")
+    ex = t_ex = None
+    if exact:
+        ex, t_ex = timed(tropnet.count_linear_regions, n32, slc, kind="activation", exact=True)
+    cells = f"{act}" + ("" if act == faces else f" (regioncam {faces})")
+    exs = f"{ex} / {t_ex:.2f}" if ex is not None else "-"
+    lins = f"skipped (> {LINEAR_CAP} cells)"
+    if lin is not None:
+        lins = f"{lin} / {t_lin:.2f} ({t_lin / t_act:.1f}x)"
+    print(f"| {name} | {cells} | {t_act:.2f} | {lins} | {exs} | "
+          f"{rc_s:.2f} | {t_act / rc_s:.2f} |", flush=True)
+
+
+def segment_rows(name, net, pairs):
+    import regioncam
+
+    lins = [layer for layer in net.layers if isinstance(layer, tropnet.Linear)]
+    tot = {"f": 0.0, "e": 0.0, "rc": 0.0}
+    counts, agree = [], 0
+    for a, b in pairs:
+        rs, t = timed(tropnet.linear_regions, net, Segment(a, b), kind="activation")
+        tot["f"] += t
+        rse, t = timed(tropnet.linear_regions, net, Segment(a, b), kind="activation", exact=True)
+        tot["e"] += t
+        t0 = time.perf_counter()
+        rc = regioncam.Regioncam1D.through_points(np.stack([a, b]).astype(np.float32))
+        for i, lin in enumerate(lins):
+            rc.linear(lin.float_weight.T.astype("f4"), lin.float_bias.astype("f4"))
+            if i < len(lins) - 1:
+                rc.relu()
+        tot["rc"] += time.perf_counter() - t0
+        counts.append(len(rs))
+        agree += int(len(rs) == len(rse))
+    k = len(pairs)
+    print(f"| {name} | {k} | {np.mean(counts):.1f} | {1e3 * tot['f'] / k:.2f} | {1e3 * tot['e'] / k:.1f} | "
+          f"{1e3 * tot['rc'] / k:.2f} | {agree}/{k} |", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    print(f"load average: {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    X, y = digits()
+    rng = np.random.default_rng(0)
+    # one image per class 0, 1, 2 for planes; digit pairs for segments
+    idx = [int(np.flatnonzero(y == c)[0]) for c in range(10)]
+    P = X[idx[:3]]
+    hidden_list = [(64, 64), (128, 128), (256, 256), (64, 64, 64)] if args.quick else [
+        (64, 64), (128, 128), (256, 256), (512, 512), (64, 64, 64), (256, 256, 256), (512, 512, 512)
+    ]
+    print("\n## Planes through three digits (0, 1, 2); box = regioncam's through_points square\n")
+    print("| network | activation regions | s | linear regions / s (ratio) | exact act. / s | "
+          "regioncam s | tropnet / regioncam |")
+    print("|---|---|---|---|---|---|---|")
+    trained = {}
+    for h in hidden_list:
+        clf = train_digits(h)
+        net = to_network(clf)
+        trained[h] = (clf, net)
+        plane_row(f"digits {list(h)} (acc {clf.score(X / 16, y):.2f})", net, P, exact=h[0] <= 128)
+    mnist = [[784, 256, 256, 10]] if args.quick else [[784, 256, 256, 10], [784, 512, 512, 10],
+                                                      [784, 512, 512, 512, 10]]
+    for w in mnist:
+        net = tropnet.random_mlp(w, seed=0)
+        Q = rng.uniform(0, 1, size=(3, 784))
+        plane_row(f"random {w}", net, Q, exact=False)
+    print("\n## Segments between digit pairs (i -> i+1), 1-D path vs Regioncam1D\n")
+    print("| network | segments | mean regions | tropnet float ms | tropnet exact ms | regioncam ms | "
+          "exact = float |")
+    print("|---|---|---|---|---|---|---|")
+    pairs = [(X[idx[i]], X[idx[i + 1]]) for i in range(9)]
+    for h in hidden_list:
+        segment_rows(f"digits {list(h)}", trained[h][1], pairs)
+    for w in mnist[:2]:
+        net = tropnet.random_mlp(w, seed=0)
+        Q = rng.uniform(0, 1, size=(10, 784))
+        segment_rows(f"random {w}", net, [(Q[i], Q[i + 1]) for i in range(9)])
+    print("\n## Local complexity of 1,000 digits (cross-polytope radius 0.5, pixel units)\n")
+    print("| network | k | mean | max | s | ms / point |")
+    print("|---|---|---|---|---|---|")
+    pts = X[:1000] if not args.quick else X[:200]
+    for h in [(64, 64), (256, 256)] if not args.quick else [(64, 64)]:
+        for k in (2, 3):
+            lc, t = timed(local_complexity, trained[h][1], pts, 0.5, k=k)
+            print(f"| digits {list(h)} | {k} | {lc.mean():.2f} | {lc.max()} | {t:.1f} | "
+                  f"{1e3 * t / len(pts):.1f} |", flush=True)
+    print("\n## Training curve: digits [64, 64], 10 checkpoints (one epoch each), 200 points\n")
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(hidden_layer_sizes=(64, 64), random_state=0, learning_rate_init=3e-3)
+    cks = []
+    for _ in range(10):
+        clf.partial_fit(X / 16.0, y, classes=np.arange(10))
+        cks.append(to_network(clf))
+    table, t = timed(tropnet.studies.complexity_curve, cks, X[:200], radius=0.5, as_frame=False)
+    print(f"{t:.1f} s for 10 checkpoints")
+    print("| checkpoint | lc mean | lc max | regions per segment | regions on the plane |")
+    print("|---|---|---|---|---|")
+    for i in range(10):
+        print(f"| {i} | {table['lc_mean'][i]:.2f} | {table['lc_max'][i]} | {table['segment_mean'][i]:.1f} | "
+              f"{table['plane_regions'][i]} |")
+
+
+if __name__ == "__main__":
+    main()
