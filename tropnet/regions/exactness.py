@@ -118,6 +118,37 @@ class _Uncertain(Exception):
     """A sign the certified float pass cannot decide (the exact pass takes over)."""
 
 
+class AmbiguousGeometryWarning(UserWarning):
+    """A float-mode enumeration met sign decisions it could not make: values inside the
+    tolerance band that decides ties (``rtol`` times the size of their terms) yet far above
+    rounding noise.  Each such decision counts as a tie, which can merge a real cell thinner
+    than the tolerance into its neighbour, so the count may be too low; ``exact=True`` decides
+    every sign exactly.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_ambiguous(3)
+    >>> print(caught[0].message)
+    float mode left 3 sign decisions undecided (values within its tolerance band ... use exact=True ...
+    """
+
+
+def warn_ambiguous(count: int, stacklevel: int = 2) -> None:
+    """Warn (:class:`AmbiguousGeometryWarning`) when a float run left ``count > 0`` decisions
+    inside its tolerance band."""
+    if count:
+        import warnings
+
+        warnings.warn(
+            f"float mode left {count} sign decision{'s' if count != 1 else ''} undecided (values within "
+            "its tolerance band of 1e-09 times the size of their terms, above rounding noise): thin cells "
+            "may have been merged and the result may be too low; use exact=True for a certified answer",
+            AmbiguousGeometryWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
 class _Inconsistent(Exception):
     """The certified cells contradict themselves (a bug): the rational pass takes over."""
 

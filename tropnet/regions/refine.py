@@ -59,6 +59,7 @@ parts as Dask tasks.
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from fractions import Fraction
 from typing import Any
@@ -82,7 +83,7 @@ from .exactness import (
     with_fallback,
 )
 from .hrep import refine_hrep
-from .program import Stage, _magnitudes, forward_stages, stages_from_network
+from .program import Stage, _magnitude_bounds, _magnitudes, forward_stages, stages_from_network
 from .vertex import _box_vertices, _codes, _Engine, _Pool, _Program, _progress_bar, _tick
 
 _CERT = CERT_DTYPE
@@ -234,6 +235,7 @@ class RefineProblem:
         self.exact_input = exact_input  # (stages, lo, hi, halfspaces) for the certified pass's fallback
         self.tight_codes = tight_codes  # exact runs: return Cells.vertex_codes (vertices simple)
         self.preset: dict = {}  # pattern column -> value of units fixed in advance (not cut)
+        self.ambiguous = 0  # float: undecided decisions over the parts of a streamed count (refine_count)
         self.limits: Limits | None = None  # checked before every unit (see check_limits)
         self.counted = 0  # cells a streamed or parallel driver has already counted and released
         self.n_steps = self.nclip + sum(_units(st) * (st.groups.shape[1] if st.kind == "group" else 1)
@@ -266,6 +268,8 @@ class RefineState:
         # _magnitudes): rounding noise stays far below it.
         self.local = False
         self.floor: np.ndarray | None = None
+        self.counts = {"ambiguous": 0}  # float decisions left inside their tolerance band
+        self.coef: tuple | None = None  # float mode: _magnitude_bounds of the current layer
 
     @property
     def ncells(self) -> int:
@@ -417,6 +421,7 @@ def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
     p = problem
     eng = _Engine(state.pool, p.prog, p.exact, p.rtol, p.max_cells, certify=p.certify)
     eng.deferred = state.deferred
+    eng.counts = state.counts
     return eng
 
 
@@ -437,6 +442,7 @@ def _settle(problem: RefineProblem, state: RefineState) -> bool:
         if pool.Z is not None:
             pool.set_Z(None)  # the layer is done
         state.floor = None
+        state.coef = None
         state.si, state.j = state.si + 1, 0
     return True
 
@@ -454,7 +460,11 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
             a1 = float(np.abs(clipA[r]).sum())
             mag = (np.abs(pool.X).dot(np.abs(clipA[r])) + abs(clipb[r]))[pool.ids]
             err = _SAFE * (a1 * pool.E[pool.ids, 0] + gamma(d + 1) * mag)
+        if not (certify or problem.exact):
+            a = np.abs(np.asarray(clipA[r], dtype=np.float64))
+            eng.mag_of = lambda e: np.abs(pool.X[pool.ids[e]]).dot(a) + abs(float(clipb[r]))
         eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None, err=err)
+        eng.mag_of = None
         state.j += 1
         if pool.ncells:
             _tick(bar)
@@ -477,6 +487,9 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
     local = state.local and not (problem.exact or certify)
     if local and state.floor is None:
         state.floor = _magnitudes(problem.stages[:si], pool.X)
+    if not (problem.exact or certify) and state.coef is None:
+        state.coef = _magnitude_bounds(problem.stages[:si], d)
+    eng.coef = state.coef
     if st.kind in ("threshold", "leaky"):
         u = st.idx[j]
         level = st.param if st.kind == "threshold" else 0
@@ -485,7 +498,11 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
         s = pool.Z[u][pool.ids] - level
         err = _SAFE * (pool.E[pool.ids, 1] + _U * np.abs(s)) if certify else None
         eng.zcols = pool.zlive = np.asarray(st.idx[j + 1 :], dtype=np.int64)
+        if eng.coef is not None:
+            A, B = eng.coef
+            eng.mag_of = lambda e: A[u] * eng.entry_norms(e) + B[u] + abs(float(level))
         eng.step(s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err)
+        eng.mag_of = None
         _tick(bar)
     else:
         k = st.groups.shape[1]
@@ -596,6 +613,8 @@ def refine_split(state: RefineState, parts: int) -> list[RefineState]:
         sub.zlive = pool.zlive
         part = RefineState(sub, state.si, state.j, list(state.deferred) if not out else [])
         part.local = True
+        if not out:
+            part.counts = dict(state.counts)
         out.append(part)
     return out
 
@@ -616,6 +635,8 @@ def refine_finish(problem: RefineProblem, state: RefineState) -> Cells:
     """
     eng = _engine(problem, state)
     out = eng.result()
+    if state.counts["ambiguous"]:
+        out = dataclasses.replace(out, ambiguous=state.counts["ambiguous"])
     if problem.tight_codes:
         try:
             out = _codes(eng, out)
@@ -706,6 +727,7 @@ def refine_count(
     stack = [state]
     total = 0
     first = True
+    problem.ambiguous = 0  # float decisions left inside their tolerance band, over all parts
     try:
         while stack:
             part = stack.pop()
@@ -726,6 +748,7 @@ def refine_count(
             else:
                 n = out if isinstance(out, int) else len(out)
                 total += n
+                problem.ambiguous += part.counts["ambiguous"] if isinstance(out, int) else out.ambiguous
                 if bar is not None:
                     bar.update(n)
     finally:

@@ -22,6 +22,14 @@ _CERT = CERT_DTYPE
 _U = UNIT_ROUNDOFF
 _SAFE = SAFETY
 
+#: float mode: a sign decision inside its tolerance band whose value is still above this many
+#: times the magnitude of its terms (far above rounding noise) is *ambiguous*: it may merge a
+#: real sliver; the plan warns (:class:`~tropnet.regions.exactness.AmbiguousGeometryWarning`)
+AMBIGUITY_RTOL = 1e-12
+#: float mode: the local scale of a vertex is at least this fraction of its cell's largest
+#: coordinate (see ``_Engine.entry_norms``)
+CELL_FLOOR = 1e-4
+
 
 _PAD = np.iinfo(np.int32).max
 
@@ -300,6 +308,12 @@ class _Engine:
         self.zcols: np.ndarray | None = None  # pre-activation columns still needed (None: all)
         self.group_step: tuple[int, int] | None = None  # (column, member) of the group step running
         self.scale_floor = 0.0  # float mode: least scale of the tolerance (split runs, see RefineState)
+        # float mode: per-unit bounds ``A ||x||_inf + B`` on the magnitude of the terms of each entry
+        # of the current layer's vector (see program._magnitude_bounds), ``(A, B, level)`` of the
+        # unit or ``(a, b)`` of the clipping row being cut, and the tally of undecided decisions
+        self.coef: tuple | None = None
+        self.mag_of = None
+        self.counts: dict = {"ambiguous": 0}
         self.p = pool
         self.prog = prog
         self.exact = exact
@@ -313,7 +327,35 @@ class _Engine:
         else:
             scale = float(np.abs(s).max()) if len(s) else 0.0
             eps = self.rtol * max(scale, self.scale_floor)
-        return (s > eps).astype(np.int8) - (s < -eps).astype(np.int8)
+        sg = (s > eps).astype(np.int8) - (s < -eps).astype(np.int8)
+        if eps and self.mag_of is not None:
+            self._local_signs(s, sg, eps)
+        return sg
+
+    def _local_signs(self, s: np.ndarray, sg: np.ndarray, eps: float) -> None:
+        """Float mode: re-decide the entries inside the tolerance band with a local tolerance
+        (``rtol`` times the magnitude of the terms of the value over the entry's cell, never
+        more than the band), and count the decisions still inside their band but above
+        rounding noise (``AMBIGUITY_RTOL`` times that magnitude): they may merge a real sliver."""
+        band = np.flatnonzero((sg == 0) & (s != 0))
+        if len(band) == 0:
+            return
+        mag = self.mag_of(band)
+        loc = np.minimum(eps, self.rtol * mag)
+        sb = s[band]
+        sg[band] = (sb > loc).astype(np.int8) - (sb < -loc).astype(np.int8)
+        undecided = (sg[band] == 0) & (np.abs(sb) > AMBIGUITY_RTOL * mag)
+        self.counts["ambiguous"] += int(np.count_nonzero(undecided))
+
+    def entry_norms(self, entries: np.ndarray) -> np.ndarray:
+        """For the given (cell, vertex) entries, the vertex's ``||x||_inf``, floored by
+        ``CELL_FLOOR`` times the largest one over the entry's cell (a vertex near the origin
+        carries the rounding error of the longer edges it was cut from: a zero there must
+        stay a zero)."""
+        p = self.p
+        xn = np.abs(p.X).max(axis=1).astype(np.float64)
+        cell = np.maximum.reduceat(xn[p.ids], p.off[:-1]) if len(p.ids) else np.zeros(0)
+        return np.maximum(xn[p.ids[entries]], CELL_FLOOR * cell[p.entry_cell()[entries]])
 
     def _valid(self, Tg: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """Which recorded tight ids are constraints of the entry's cell."""
@@ -370,8 +412,18 @@ class _Engine:
             err = None
             if self.certify:
                 err = _SAFE * (2 * p.E[p.ids, 1] + _U * np.abs(s))
+            if self.coef is not None:
+                A, B = self.coef
+                mi = members[i]
+
+                def mag_of(e, mi=mi, win=win, A=A, B=B):
+                    mw = members[win[e]]
+                    return (A[mi] + A[mw]) * self.entry_norms(e) + B[mi] + B[mw]
+
+                self.mag_of = mag_of
             self.step(s, cid, clip=True, on_tie_keep=w_cell < i, skip=skip, err=err)
         self.group_step = None
+        self.mag_of = None
 
     # ------------------------------------------------------------------ one unit
     def step(
