@@ -38,8 +38,7 @@ from typing import Any
 import numpy as np
 
 from ..kernels import hull
-from ..kernels.volume import polytope_volume
-from .hypersurface import TropicalHypersurface
+from .hypersurface import TropicalHypersurface, _ccw
 
 __all__ = ["stable_intersection", "mixed_area"]
 
@@ -70,13 +69,14 @@ def _check_pair(p: Any, q: Any) -> None:
 
 
 def _area(points: list[tuple[Fraction, Fraction]]) -> Fraction:
-    pts = list(dict.fromkeys(points))
-    if len(pts) < 3:
+    """Exact area of the convex hull (its vertices in counter-clockwise order, then the shoelace
+    sum; no optional dependency)."""
+    V = _vertices(points)
+    if len(V) < 3:
         return Fraction(0)
-    arr = np.empty((len(pts), 2), dtype=object)
-    for i, p in enumerate(pts):
-        arr[i, 0], arr[i, 1] = p
-    return polytope_volume(arr)
+    V = [V[k] for k in _ccw(V)]
+    twice = sum(V[k][0] * V[k - 1][1] - V[k - 1][0] * V[k][1] for k in range(len(V)))
+    return abs(Fraction(twice)) / 2
 
 
 def _mixed(P: list[tuple[Fraction, Fraction]], Q: list[tuple[Fraction, Fraction]]) -> Fraction:
