@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._limits import progress_bar
 from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF
 from .cells import Cells, RegionLimitError
 from .exactness import _from_q, _interpolation_error, _Uncertain
@@ -135,12 +136,7 @@ class _Pool:
     def _zrows(self) -> slice | np.ndarray:
         """The rows of Z still to be read: a slice when they are consecutive (the usual case:
         the units left in the layer), which numpy copies as a block instead of gathering."""
-        z = self.zlive
-        if z is None:
-            return slice(None)
-        if len(z) == 0 or (z[-1] - z[0] == len(z) - 1 and np.all(np.diff(z) == 1)):
-            return slice(int(z[0]), int(z[-1]) + 1) if len(z) else slice(0, 0)
-        return z
+        return _rows(self.zlive)
 
     @property
     def ncells(self) -> int:
@@ -290,14 +286,8 @@ def _codes(eng: _Engine, out: Cells) -> Cells:
 
 
 def _progress_bar(total: int, progress: bool | None):
-    """A tqdm bar: ``True`` at once, ``None`` after 2 s (long runs only), ``False`` never."""
-    if progress is False:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is optional
-        return None
-    return tqdm(total=total, desc="regions", unit="unit", delay=0.0 if progress else 2.0, leave=False)
+    """A tqdm bar over the units (see :func:`tropnet._limits.progress_bar`)."""
+    return progress_bar(total, progress, "regions", "unit")
 
 
 def _tick(bar, n: int = 1) -> None:
@@ -704,7 +694,12 @@ class _Engine:
             if zc is None:
                 Zp, Zn = p.Z[:, vp], p.Z[:, vn]
             else:
-                Zp, Zn = p.Z[zc[:, None], vp[None, :]], p.Z[zc[:, None], vn[None, :]]
+                rows = _rows(zc)
+                if isinstance(rows, slice):  # a block of rows, then a gather of columns
+                    Zr = p.Z[rows]
+                    Zp, Zn = Zr[:, vp], Zr[:, vn]
+                else:
+                    Zp, Zn = p.Z[zc[:, None], vp[None, :]], p.Z[zc[:, None], vn[None, :]]
             newZ = Zn - Zp
             newZ *= t[None, :]
             newZ += Zp
@@ -819,3 +814,14 @@ def _small(a: np.ndarray, bound: int) -> np.ndarray:
     if bound <= 1 << 16:
         return a.astype(np.uint16)
     return a
+
+
+def _rows(z: np.ndarray | None) -> slice | np.ndarray:
+    """Row indices ``z`` (``None``: all) as a slice when they are consecutive, else ``z``."""
+    if z is None:
+        return slice(None)
+    if len(z) == 0:
+        return slice(0, 0)
+    if z[-1] - z[0] == len(z) - 1 and np.all(np.diff(z) == 1):
+        return slice(int(z[0]), int(z[-1]) + 1)
+    return z
