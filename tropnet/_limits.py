@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-__all__ = ["Limits", "check_limit_value"]
+__all__ = ["Limits", "check_limit_value", "progress_bar"]
 
 
 def check_limit_value(name: str, value: Any, *, integer: bool = False) -> Any:
@@ -90,3 +90,19 @@ class Limits:
             return ("max_memory", f"would hold {int(nbytes)} bytes of arrays > max_memory={self.max_memory} "
                     f"(reached {count} {what} after {secs:.1f} s)", reached)
         return None
+
+
+def progress_bar(total: int | None, progress: bool | None, desc: str, unit: str) -> Any:
+    """A tqdm bar for a long run: ``True`` at once, ``None`` after 2 s (long runs only),
+    ``False`` never (nor without tqdm); ``total=None`` counts up without an end.
+
+    >>> progress_bar(10, False, "regions", "unit") is None
+    True
+    """
+    if progress is False:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is optional
+        return None
+    return tqdm(total=total, desc=desc, unit=unit, delay=0.0 if progress else 2.0, leave=False)

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from ._limits import Limits, check_limit_value
+from ._limits import Limits, check_limit_value, progress_bar
 from .algebra.polynomial import TropicalPolynomial
 from .algebra.rational import TropicalRational, TropicalRationalMap
 from .kernels import poly as K
@@ -444,7 +444,7 @@ def _cell_forms(low: Network, exact: bool, limits: _Limits, progress: bool | Non
     try:
         P = np.asarray(_CELL_ENGINE(low, exact=exact, max_cells=max_cells, progress=progress))
     except ValueError as err:
-        if "max_" not in str(err):
+        if type(err).__name__ != "RegionLimitError" and "max_" not in str(err):
             raise
         raise CompileLimitError(
             f"the network has more than {max_cells} activation cells: its simplified forms would hold "
@@ -484,14 +484,8 @@ def _cell_forms(low: Network, exact: bool, limits: _Limits, progress: bool | Non
 
 
 def _progress(total: int, progress: bool | None):
-    """A tqdm bar over the units of the unsimplified compile (``None``: after 2 s)."""
-    if progress is False:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is optional
-        return None
-    return tqdm(total=total, desc="tropicalize", unit="layer", delay=0.0 if progress else 2.0, leave=False)
+    """A tqdm bar over the layers of the unsimplified compile (``None``: after 2 s)."""
+    return progress_bar(total, progress, "tropicalize", "layer")
 
 
 def tropicalize(

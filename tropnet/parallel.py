@@ -75,7 +75,7 @@ import numpy as np
 
 from .kernels.merge import row_keys
 from .regions.cells import RegionLimitError
-from .regions.exactness import _Uncertain, with_fallback
+from .regions.exactness import _Uncertain, warn_ambiguous, with_fallback
 from .regions.found import _from_piece, join_pieces
 from .regions.geometry import build_region_set
 from .regions.plan import make_plan
@@ -413,7 +413,8 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_work, par
         value = out.patterns[np.unique(row_keys(out.patterns), return_index=True)[1]]
     else:
         value = _found(out, piece, exact)
-    info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=0, cells_out=len(out))
+    info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=0, cells_out=len(out),
+                ambiguous=out.ambiguous)
     return _Leaf(index, value, len(out), info)
 
 
@@ -520,8 +521,10 @@ def run_plan(plan) -> Any:
         if total == 0:
             raise ValueError("the domain has no interior")
         _check_limit(total, plan.max_regions)
+        warn_ambiguous(sum(leaf.info.get("ambiguous", 0) for leaf in leaves))
         return int(total)
     found = _found_parallel(plan, **kw)
+    warn_ambiguous(found.ambiguous)
     if plan.want == "count" and plan.kind == "activation":
         return len(found)
     rs = build_region_set(found, plan.kind)

@@ -131,3 +131,34 @@ def test_persistence_of_a_convex_function_is_one_bar() -> None:
     assert bars == [(0, min(K.vertex_values()), np.inf)]
     with pytest.raises(ValueError, match="prime"):
         persistence(K, field=4)
+
+
+@pytest.mark.parametrize("field", ["GF2", "Q"])
+def test_reductions_do_not_change_betti_numbers(field: str) -> None:
+    """Collapses + coreductions against plain ranks of the whole boundary matrices, on random
+    unions of cells (2-D and 3-D) and on their boundaries' 1- and 2-skeleta."""
+    from tropnet.complex.homology import _boundary_matrix, _rank
+
+    def plain(S):
+        n = S.ambient_dim
+        keep = [np.ones(S._nfaces(k), dtype=bool) for k in range(n + 1)]
+        ranks = [0] * (n + 2)
+        for k in range(1, n + 1):
+            if S._nfaces(k) and S._nfaces(k - 1):
+                M, r, c = _boundary_matrix(S, k, keep, field, {})
+                ranks[k] = _rank(M, r, c, field)
+        return tuple(S._nfaces(k) - ranks[k] - ranks[k + 1] for k in range(S.dim + 1))
+
+    rng = np.random.default_rng(0)
+    for widths in ([2, 6, 6, 1], [3, 4, 4, 1]):
+        K = build_complex(
+            tropnet.linear_regions(
+                tropnet.random_mlp(widths, seed=1), tropnet.Box(-1, 1), kind="activation", exact=True
+            )
+        )
+        ncell = len(K.faces(K.ambient_dim))
+        for _ in range(4):
+            S = K.union(rng.choice(ncell, size=max(1, ncell // 3), replace=False))
+            assert betti_numbers(S, field=field) == plain(S)
+            skel = S.subcomplex({K.ambient_dim - 1: np.ones(len(S.faces(K.ambient_dim - 1)), dtype=bool)})
+            assert betti_numbers(skel, field=field) == plain(skel)

@@ -6,7 +6,9 @@ every incidence number is 1, over Q it is the sign of :mod:`tropnet.complex.orie
 numbers are ``b_k = f_k - rank d_k - rank d_{k+1}``, the ranks computed by python-flint
 (``nmod_mat`` over GF(2), ``fmpz_mat`` over Q).  Before the ranks, the complex is reduced by
 *elementary collapses* (Whitehead): a face with exactly one coface is removed together with
-that coface, which keeps the homotopy type and usually leaves a handful of faces.
+that coface, which keeps the homotopy type and usually leaves a handful of faces; what a
+collapse cannot reduce (a closed surface has no free face) is reduced by *coreductions*
+(Mrozek and Batko), which keep the homology.
 
 *What is measured.*  On a bounded domain, the closed faces themselves.  On an unbounded
 domain, the closed union of faces clipped by the box of :mod:`tropnet.complex.lattice` (a
@@ -59,9 +61,8 @@ def as_complex(obj: Any) -> PolyhedralComplex:
     )
 
 
-def collapse(K: PolyhedralComplex) -> list[np.ndarray]:
-    """Elementary collapses of the closed (clipped) complex ``K``: per dimension, the boolean
-    mask of the faces that remain (a complex with the same homotopy type)."""
+def _poset(K: PolyhedralComplex) -> tuple[np.ndarray, list[list[int]], list[list[int]]]:
+    """Faces numbered dimension by dimension (``base[k]`` the first ``k``-face): facets and cofaces."""
     n = K.ambient_dim
     sizes = [K._nfaces(k) for k in range(n + 1)]
     base = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
@@ -76,6 +77,19 @@ def collapse(K: PolyhedralComplex) -> list[np.ndarray]:
             facets[f] = row
             for g in row:
                 cofaces[g].append(f)
+    return base, facets, cofaces
+
+
+def collapse(K: PolyhedralComplex) -> list[np.ndarray]:
+    """Elementary collapses of the closed (clipped) complex ``K``: per dimension, the boolean
+    mask of the faces that remain (a complex with the same homotopy type)."""
+    base, facets, cofaces = _poset(K)
+    alive = _collapse(facets, cofaces)
+    return [alive[base[k] : base[k + 1]] for k in range(K.ambient_dim + 1)]
+
+
+def _collapse(facets: list, cofaces: list) -> np.ndarray:
+    N = len(facets)
     alive = np.ones(N, dtype=bool)
     ncof = np.array([len(c) for c in cofaces], dtype=np.int64)
     # first in, first out: collapsing from the boundary inwards (a last-in-first-out order digs
@@ -92,7 +106,47 @@ def collapse(K: PolyhedralComplex) -> list[np.ndarray]:
                 ncof[h] -= 1
                 if ncof[h] == 1:
                     stack.append(h)
-    return [alive[base[k] : base[k + 1]] for k in range(n + 1)]
+    return alive
+
+
+def _coreduce(alive: np.ndarray, base: np.ndarray, facets: list, cofaces: list) -> tuple[np.ndarray, int]:
+    """Coreductions (Mrozek & Batko, "Coreduction homology algorithm", DCG 41, 2009) of the
+    closed complex of the ``alive`` faces: one vertex of each connected component is removed,
+    then every face with exactly one remaining facet goes with that facet.  The boundary
+    matrices restricted to what remains have the reduced homology of the complex; returns the
+    remaining faces and the number of components."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    alive = alive.copy()
+    nv = int(base[1]) if len(base) > 1 else 0
+    edges = [facets[e] for e in range(int(base[1]), int(base[2])) if alive[e]] if len(base) > 2 else []
+    E = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    g = coo_matrix((np.ones(len(E)), (E[:, 0], E[:, 1])), shape=(nv, nv))
+    _, lab = connected_components(g, directed=False)
+    verts = np.flatnonzero(alive[:nv])
+    roots = verts[np.unique(lab[verts], return_index=True)[1]]
+    nfac = np.array([sum(1 for h in facets[f] if alive[h]) for f in range(len(facets))], dtype=np.int64)
+    queue: deque = deque()
+    for v in roots.tolist():
+        alive[v] = False
+        for c in cofaces[v]:
+            nfac[c] -= 1
+            if alive[c] and nfac[c] == 1:
+                queue.append(c)
+    queue.extend(f for f in range(nv, len(facets)) if alive[f] and nfac[f] == 1)
+    while queue:
+        t = queue.popleft()
+        if not alive[t] or nfac[t] != 1:
+            continue
+        s = next(h for h in facets[t] if alive[h])
+        alive[s] = alive[t] = False
+        for c in cofaces[s] + cofaces[t]:
+            if alive[c]:
+                nfac[c] -= 1
+                if nfac[c] == 1:
+                    queue.append(c)
+    return alive, len(roots)
 
 
 def _boundary_matrix(K, k, keep, field, cache):
@@ -105,8 +159,8 @@ def _boundary_matrix(K, k, keep, field, cache):
     for j, f in enumerate(cols):
         for g in ids[off[f] : off[f + 1]]:
             r = where.get(int(g))
-            if r is None:
-                raise AssertionError("a kept face has a facet outside the kept faces")
+            if r is None:  # a facet removed by a coreduction
+                continue
             M[r][j] = 1 if field == "GF2" else _sign(K, k, int(f), int(g), cache)
     return M, len(rows), len(cols)
 
@@ -160,7 +214,9 @@ def betti_numbers(obj: Any, *, field: str = "GF2") -> tuple[int, ...]:
     K = as_complex(obj)
     if K.dim < 0:
         return ()
-    keep = collapse(K)
+    base, facets, cofaces = _poset(K)
+    alive, ncomp = _coreduce(_collapse(facets, cofaces), base, facets, cofaces)
+    keep = [alive[base[k] : base[k + 1]] for k in range(K.ambient_dim + 1)]
     top = K.dim
     counts = [int(m.sum()) for m in keep]
     cache: dict = {}
@@ -169,4 +225,6 @@ def betti_numbers(obj: Any, *, field: str = "GF2") -> tuple[int, ...]:
         if counts[k] and counts[k - 1]:
             M, r, c = _boundary_matrix(K, k, keep, field, cache)
             ranks[k] = _rank(M, r, c, field)
-    return tuple(counts[k] - ranks[k] - ranks[k + 1] for k in range(top + 1))
+    betti = [counts[k] - ranks[k] - ranks[k + 1] for k in range(top + 1)]
+    betti[0] += ncomp  # the coreductions compute reduced homology
+    return tuple(betti)

@@ -47,9 +47,15 @@ coincident or parallel rows), sends the whole computation to the rational pass, 
 the same algorithm in python-flint rationals with exact zero tests; when its vertices are
 simple the facets still come from their tight constraints, else from exact vertex incidences
 (20-50x the float time).  Float mode decides ties with the relative tolerance
-documented in :mod:`tropnet.regions.refine`: it can merge cells thinner than about ``1e-9``
-times a unit's range into a neighbour (so counts can be too low, and linear regions merged
-wrongly), which ``exact=True`` never does.
+documented in :mod:`tropnet.regions.refine`, local to each vertex (``1e-9`` times the size
+of the value's terms there, floored by its cell's scale): it can merge cells thinner than
+that into a neighbour (so counts can be too low, and linear regions merged wrongly), which
+``exact=True`` never does.  It is never silently so: a decision left inside the tolerance
+band above rounding noise raises :class:`~tropnet.AmbiguousGeometryWarning` (the 2-D polygon
+engines hand such a call to the vertex engine first), and a domain or network beyond float
+range (coordinates or values above ``1e100``, widths below ``1e-100``, a box beyond ``1e12``
+times the network's scale) is refused with a ``ValueError`` naming the range
+(:func:`~tropnet.regions.plan.check_float_range`).
 
 *How a call runs.*  Each call is a :class:`~tropnet.regions.plan.Plan` (which engine, which
 passes, which domain pieces, serial / parallel / symmetric), printable and testable, made by
@@ -197,6 +203,15 @@ def count_linear_regions(
     >>> tropnet.count_linear_regions(tropnet.random_mlp([2, 8, 8, 1], seed=0), kind="activation")
     113
     """
-    return run_plan(make_plan(obj, domain, want="count", kind=kind, exact=exact, max_regions=max_regions,
-                              progress=progress, symmetry=symmetry, parallel=parallel, client=client,
-                              max_seconds=max_seconds, max_memory=max_memory))
+    plan = make_plan(obj, domain, want="count", kind=kind, exact=exact, max_regions=max_regions,
+                     progress=progress, symmetry=symmetry, parallel=parallel, client=client,
+                     max_seconds=max_seconds, max_memory=max_memory)
+    if domain is None and type(obj).__name__ == "TropicalPolynomial" and plan.mode == "serial":
+        # one max-plus polynomial on R^n: its regions (linear = activation: distinct exponents are
+        # distinct gradients) are those of its upper-hull vertices, decided by the hull kernel
+        # (exact, or float made exact where ill-conditioned) -- the same answer as num_linear_regions
+        n = (obj.to_exact() if exact else obj).num_linear_regions()
+        if max_regions is not None and n > max_regions:
+            raise RegionLimitError(f"more than max_regions={max_regions} regions ({n})")
+        return n
+    return run_plan(plan)

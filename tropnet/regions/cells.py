@@ -52,6 +52,10 @@ class Cells:
     vertex_codes : (nnz, d) int64 array or None
         For runs whose every sign was certified (every vertex simple): the ``d`` constraints
         tight at each (cell, vertex) entry, coded as in :func:`tropnet.regions.vertex._codes`.
+    ambiguous : int
+        Float runs: the number of sign decisions left inside the tolerance band although above
+        rounding noise (a sliver may have been merged; see
+        :class:`~tropnet.regions.exactness.AmbiguousGeometryWarning`).
     """
 
     patterns: np.ndarray
@@ -60,6 +64,7 @@ class Cells:
     vertex_offsets: np.ndarray | None = None
     vertex_ids: np.ndarray | None = None
     vertex_codes: np.ndarray | None = None
+    ambiguous: int = 0
 
     def __len__(self) -> int:
         return int(self.patterns.shape[0])

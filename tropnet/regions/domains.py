@@ -163,14 +163,22 @@ def domain_rows(dom: tuple, n: int, exact: bool) -> tuple[np.ndarray, np.ndarray
 
 def _radius(net: Network, dom) -> float:
     """A radius for the top facet of the homogenised cube: twice the largest distance from
-    the origin of a first-layer hyperplane (affects speed, never correctness)."""
+    the origin of a first-layer hyperplane, leaving out units whose weights are below
+    ``1e-6`` times the largest row norm (their far-away hyperplanes would blow the cube up;
+    they are met on its sides near ``t = 0``).  Exact runs are right for every radius; float
+    runs resolve cells at the cube's scale, so it must not be sized by a near-zero unit.
+
+    >>> from tropnet import Network
+    >>> _radius(Network.from_arrays([[[1.0, 0.0], [1e-9, 0.0]], [[1.0, 1.0]]], [[3.0, 1.0], [0.0]]), ("all",))
+    8.0
+    """
     first = net.lowered().layers[0]
     r = 1.0
     if isinstance(first, Linear):
         W = first.float_weight
         b = first.float_bias
         nr = np.linalg.norm(W, axis=1)
-        ok = nr > 0
+        ok = nr > 1e-6 * nr.max() if len(nr) else nr > 0
         if ok.any():
             r = max(r, 2.0 * float(np.max(np.abs(b[ok]) / nr[ok])))
     if dom[0] == "poly":

@@ -39,7 +39,10 @@ class _NotDyadic(Exception):
 def _as_float(a):
     arr = np.asarray(a, dtype=object) if not isinstance(a, np.ndarray) or a.dtype == object else a
     if arr.dtype == object:
-        out = np.array([float(v) for v in arr.ravel()], dtype=np.float64).reshape(arr.shape)
+        try:
+            out = np.array([float(v) for v in arr.ravel()], dtype=np.float64).reshape(arr.shape)
+        except OverflowError:  # beyond the float range: not a float either
+            raise _NotDyadic from None
         if any(Fraction(f) != Fraction(v) for f, v in zip(out.ravel(), arr.ravel())):
             raise _NotDyadic
         return out
@@ -116,6 +119,37 @@ def _stage_to_q(st: Stage) -> Stage:
 
 class _Uncertain(Exception):
     """A sign the certified float pass cannot decide (the exact pass takes over)."""
+
+
+class AmbiguousGeometryWarning(UserWarning):
+    """A float-mode enumeration met sign decisions it could not make: values inside the
+    tolerance band that decides ties (``rtol`` times the size of their terms) yet far above
+    rounding noise.  Each such decision counts as a tie, which can merge a real cell thinner
+    than the tolerance into its neighbour, so the count may be too low; ``exact=True`` decides
+    every sign exactly.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_ambiguous(3)
+    >>> print(caught[0].message)
+    float mode left 3 sign decisions undecided (values within its tolerance band ... use exact=True ...
+    """
+
+
+def warn_ambiguous(count: int, stacklevel: int = 2) -> None:
+    """Warn (:class:`AmbiguousGeometryWarning`) when a float run left ``count > 0`` decisions
+    inside its tolerance band."""
+    if count:
+        import warnings
+
+        warnings.warn(
+            f"float mode left {count} sign decision{'s' if count != 1 else ''} undecided (values within "
+            "its tolerance band of 1e-09 times the size of their terms, above rounding noise): thin cells "
+            "may have been merged and the result may be too low; use exact=True for a certified answer",
+            AmbiguousGeometryWarning,
+            stacklevel=stacklevel + 1,
+        )
 
 
 class _Inconsistent(Exception):

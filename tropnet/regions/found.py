@@ -38,6 +38,7 @@ class FoundCells:
     dom_b: np.ndarray
     vert_codes: np.ndarray | None = None  # (nnz, d) certified tight codes (see _code_facets)
     cache: dict = field(default_factory=dict, repr=False)
+    ambiguous: int = 0  # float decisions left inside their tolerance band (Cells.ambiguous)
 
     def __len__(self) -> int:
         return len(self.patterns)
@@ -148,6 +149,7 @@ def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom
         dom_A,
         dom_b,
         codes,
+        ambiguous=sum(p.ambiguous for p in parts),
     )
 
 
@@ -173,5 +175,8 @@ def _from_piece(cells: Cells, piece, stages, n: int, exact: bool, A, b) -> Found
     """The cells of one run on ``piece`` (a :class:`~tropnet.regions.domains.Piece`) as
     :class:`FoundCells` over the domain's rows ``A x <= b``."""
     if piece.on_facet:
-        return _from_facet(cells, stages, n, exact, piece.M, piece.m0, A, b)
-    return _from_bounded(cells, stages, n, exact, A, b, box_is_domain=piece.box_is_domain)
+        found = _from_facet(cells, stages, n, exact, piece.M, piece.m0, A, b)
+    else:
+        found = _from_bounded(cells, stages, n, exact, A, b, box_is_domain=piece.box_is_domain)
+    found.ambiguous = cells.ambiguous
+    return found

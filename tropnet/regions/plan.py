@@ -32,12 +32,14 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .._limits import Limits, check_limit_value
 from ..geometry.slices import AffineSlice
 from . import hrep as _hrep
 from .cells import Cells, RegionLimitError
 from .domains import DomainPieces, Piece, as_network, domain_pieces
-from .exactness import Exactness, with_fallback
+from .exactness import Exactness, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces
 from .geometry import _hrep_bounded, build_region_set
 from .refine import refine, refine_count, refine_start
@@ -93,6 +95,9 @@ class Plan:
     options: dict = field(default_factory=dict, repr=False)
     slice: Any = field(default=None, repr=False)
     source: Any = field(default=None, repr=False)
+    #: after an activation count on a bounded domain: the units found stable there and removed
+    #: before the engine ran (:class:`~tropnet.regions.stable.StableUnits`)
+    stable: Any = field(default=None, repr=False)
     limits: Limits | None = field(default=None, repr=False)  # max_seconds, max_memory (engine checks)
 
     @property
@@ -140,13 +145,18 @@ class Plan:
         net, dp = self.net, self.domain
         if self.engine == "planar count":
             piece = dp.pieces[0]
+            stats: dict = {}
             try:
-                return int(_planar_module().count_cells(
+                n = int(_planar_module().count_cells(
                     net.lowered(), piece.lo, piece.hi, max_cells=self.max_regions,
-                    progress=bool(self.progress),
+                    progress=bool(self.progress), stats=stats,
                 ))
             except RegionLimitError as err:
                 raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})") from None
+            if not stats["ambiguous"]:
+                return n
+            # a decision the polygons' global tolerance could not make: the vertex engine, whose
+            # tolerance is local to each vertex, decides (or warns)
         if self.engine == "planar last layer":
             # the last layer counted, not cut, when every decision certifies (planar_count)
             from .planar_count import count_last_layer_2d
@@ -154,11 +164,29 @@ class Plan:
             n = count_last_layer_2d(net, self.user_domain, max_regions=self.max_regions)
             if n is not None:
                 return n
+        self._prune_stable()
         if self.streams:
             return self._count_streamed()
         # an exact activation count needs no exact geometry: the certified float pass decides
         # it (falling back to the rational pass, run by run, when a sign is too close to call)
         return len(self.find(self.exactness))
+
+    def _prune_stable(self) -> None:
+        """Before a count on a bounded domain: remove the units that keep one sign on it
+        (:mod:`tropnet.regions.stable`; the count is unchanged, the engine cuts fewer units)."""
+        dp = self.domain
+        if dp is None or dp.join or len(dp.pieces) != 1 or self.user_domain is None:
+            return
+        from dataclasses import replace
+
+        from .stable import prune_stages, stable_units
+
+        piece = dp.pieces[0]
+        s = stable_units(piece.stages, self.user_domain, dp.n)
+        self.stable = s
+        if s.num_stable:
+            pruned = prune_stages(piece.stages, s.on, s.off)
+            self.domain = replace(dp, pieces=[replace(piece, stages=pruned)])
 
     def _count_streamed(self) -> int:
         """The vertex engine's count part by part (:func:`~tropnet.regions.refine.refine_count`);
@@ -173,6 +201,7 @@ class Plan:
         n = refine_count(problem, state, progress=self.progress)
         if n == 0 and dp.kind == "bounded polyhedron":
             raise ValueError("the domain polyhedron has no interior")
+        warn_ambiguous(problem.ambiguous, stacklevel=3)
         return n
 
     def _regions(self) -> RegionSet:
@@ -197,20 +226,26 @@ class Plan:
         dp, n, exact = self.domain, self.domain.n, self.exact
         certify, codes = passes.certify, passes.codes
         if dp.join:
-            return self._find_joined(passes)
-        piece = dp.pieces[0]
-        cells = self._run_piece(piece, certify, codes)
-        if dp.kind == "bounded polyhedron" and len(cells) == 0:
-            raise ValueError("the domain polyhedron has no interior")
-        return _from_piece(cells, piece, dp.stages, n, exact, dp.A, dp.b)
+            found = self._find_joined(passes)
+        else:
+            piece = dp.pieces[0]
+            cells = self._run_piece(piece, certify, codes)
+            if dp.kind == "bounded polyhedron" and len(cells) == 0:
+                raise ValueError("the domain polyhedron has no interior")
+            found = _from_piece(cells, piece, dp.stages, n, exact, dp.A, dp.b)
+        warn_ambiguous(found.ambiguous, stacklevel=3)
+        return found
 
     def _run_piece(self, piece: Piece, certify: bool, codes: bool) -> Cells:
         try:
             if self.engine == "planar" and not piece.on_facet:
-                return _planar_module().enumerate_cells(
+                cells = _planar_module().enumerate_cells(
                     self.net.lowered(), piece.lo, piece.hi, halfspaces=piece.halfspaces,
                     max_cells=self.max_regions, progress=bool(self.progress),
                 )
+                if not cells.ambiguous:
+                    return cells
+                # an ambiguous decision of the polygons: the vertex engine's local tolerance decides
             return refine(
                 piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
                 max_cells=self.max_regions, progress=self.progress, exact=self.exact,
@@ -244,6 +279,59 @@ class Plan:
         if self.max_regions is not None and len(found) > self.max_regions:
             raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({len(found)})")
         return found
+
+
+#: float mode's numeric range: box coordinates and the values of the units on the domain below
+#: ``FLOAT_MAX``, box widths above ``FLOAT_MIN``, and the box no larger than ``FLOAT_RESOLUTION``
+#: times the network's own scale (the cube radius of R^n: beyond it a float vertex near the
+#: network's features carries a rounding error as large as the features)
+FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION = 1e100, 1e-100, 1e12
+
+
+def check_float_range(net, dp: DomainPieces) -> None:
+    """Refuse, with a message naming the numeric range, a float run whose domain or network
+    float mode cannot resolve (it would return a wrong count, not an error); ``exact=True``
+    handles every such input.
+
+    >>> import tropnet
+    >>> from tropnet.regions.domains import domain_pieces
+    >>> net = tropnet.random_mlp([2, 3, 1])
+    >>> check_float_range(net, domain_pieces(net, tropnet.Box(-1e300, 1e300), False))
+    Traceback (most recent call last):
+    ...
+    ValueError: float mode cannot resolve this domain: ...
+    """
+    from ..networks.layers import Linear
+    from .domains import _radius
+    from .program import _magnitude_bounds
+
+    weights = [np.abs(layer.float_weight).max(initial=0.0) for layer in net.lowered().layers
+               if isinstance(layer, Linear)]
+    biases = [np.abs(layer.float_bias).max(initial=0.0) for layer in net.lowered().layers
+              if isinstance(layer, Linear)]
+    big = max(weights + biases, default=0.0)
+    if not np.isfinite(big) or big > FLOAT_MAX:
+        raise ValueError(
+            f"float mode cannot resolve this network: a weight or bias of magnitude {big:.3g} exceeds "
+            f"{FLOAT_MAX:.0e} (products overflow); use exact=True"
+        )
+    if dp.kind == "cube facets":
+        return
+    piece = dp.pieces[0]
+    lo, hi = np.asarray(piece.lo, dtype=np.float64), np.asarray(piece.hi, dtype=np.float64)
+    scale = float(np.max(np.abs(np.concatenate([lo, hi]))))
+    width = float(np.min(hi - lo))
+    values = _magnitude_bounds(piece.stages, dp.n)
+    top = float(np.max(values[0] * scale + values[1], initial=0.0))
+    own = _radius(net, ("all",))
+    if scale > FLOAT_MAX or width < FLOAT_MIN or top > FLOAT_MAX or scale > FLOAT_RESOLUTION * own:
+        raise ValueError(
+            "float mode cannot resolve this domain: its coordinates reach "
+            f"{scale:.3g} (at most {FLOAT_MAX:.0e}, and at most {FLOAT_RESOLUTION:.0e} times the "
+            f"network's scale {own:.3g}), its narrowest width is {width:.3g} (at least {FLOAT_MIN:.0e}), "
+            f"and the units reach {top:.3g} on it (at most {FLOAT_MAX:.0e}); use exact=True, or "
+            "domain=None for all of R^n"
+        )
 
 
 def _engine(net, dp: DomainPieces, want: str, kind: str, exact: bool, mode: str, engine: str) -> str:
@@ -306,6 +394,9 @@ def make_plan(
     elif mode == "symmetric":
         options.update(symmetry=symmetry)
     check_kind(kind)
+    if not isinstance(exact, (bool, np.bool_)):
+        raise TypeError(f"exact must be True or False, got {exact!r}")
+    exact = bool(exact)
     check_limit_value("max_regions", max_regions, integer=True)
     check_limit_value("max_seconds", max_seconds)
     check_limit_value("max_memory", max_memory, integer=True)
@@ -329,6 +420,8 @@ def make_plan(
         domain = domain.domain
         common["user_domain"] = domain
     dp = domain_pieces(net, domain, exact)
+    if not exact:
+        check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)
     if chosen == "line" and not sliced:
         chosen = "vertex"  # the 1-D path serves slices (it reports breakpoints on them)

@@ -48,6 +48,7 @@ merge.)
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,16 @@ __all__ = ["enumerate_cells", "count_cells", "RELATIVE_TOLERANCE"]
 
 #: ``|s| <= RELATIVE_TOLERANCE * scale`` counts as zero (see the module docstring).
 RELATIVE_TOLERANCE = 1e-10
+#: a zero decision whose ``|s|`` is above ``AMBIGUITY`` times its tolerance (far above rounding
+#: noise) is counted as ambiguous: the plan then reruns the call on the vertex engine, whose
+#: tolerance is local (see :mod:`tropnet.regions.plan`)
+AMBIGUITY = 1e-3
+
+
+def _band(v: np.ndarray, tol: Any) -> int:
+    """How many values decided as zero lie above rounding noise (ambiguous decisions)."""
+    a = np.abs(v)
+    return int(np.count_nonzero((a <= tol) & (a > AMBIGUITY * tol)))
 
 
 # --------------------------------------------------------------------------- public API
@@ -71,6 +82,7 @@ def enumerate_cells(
     halfspaces: tuple[Any, Any] | None = None,
     max_cells: int | None = None,
     progress: bool = False,
+    stats: dict | None = None,
 ) -> Cells:
     """Every full-dimensional activation cell of a two-input network on a 2D domain.
 
@@ -86,6 +98,9 @@ def enumerate_cells(
         Raise ``RegionLimitError`` (a ``ValueError``) as soon as more cells than this exist.
     progress
         Show a progress bar over the activation layers (needs ``tqdm``).
+    stats
+        Optional dict; receives ``"ambiguous"``: the number of sign decisions made as ties
+        although their values lie above rounding noise (a sliver may have been merged).
 
     Returns
     -------
@@ -99,7 +114,7 @@ def enumerate_cells(
     >>> sorted(map(tuple, c.patterns.tolist()))
     [(0, 0, 0, 1), (0, 0, 1, 0), (1, 1, 0, 1), (1, 1, 1, 0)]
     """
-    return _run(net, lo, hi, halfspaces, max_cells, progress, count_only=False)
+    return _run(net, lo, hi, halfspaces, max_cells, progress, count_only=False, stats=stats)
 
 
 def count_cells(
@@ -110,6 +125,7 @@ def count_cells(
     halfspaces: tuple[Any, Any] | None = None,
     max_cells: int | None = None,
     progress: bool = False,
+    stats: dict | None = None,
 ) -> int:
     """The number of cells :func:`enumerate_cells` returns, without building the polygons
     of the last activation layer (same arguments).
@@ -119,7 +135,7 @@ def count_cells(
     >>> count_cells(net, [-1, -1], [1, 1])  # units x, y, x + y, then relu(x) - relu(y)
     7
     """
-    return _run(net, lo, hi, halfspaces, max_cells, progress, count_only=True)
+    return _run(net, lo, hi, halfspaces, max_cells, progress, count_only=True, stats=stats)
 
 
 # --------------------------------------------------------------------------- validation
@@ -425,7 +441,9 @@ class _Layer:
             tol_g = RELATIVE_TOLERANCE * 2 * scale[g].max(axis=1)
             srt = np.sort(zg, axis=2)
             top = zg.argmax(axis=2)
-            clear = (srt[..., -1] - srt[..., -2]) > tol_g if self.k > 1 else np.ones(top.shape, bool)
+            gap = srt[..., -1] - srt[..., -2] if self.k > 1 else None
+            clear = gap > tol_g if self.k > 1 else np.ones(top.shape, bool)
+            self.ambiguous = _band(gap, tol_g) if self.k > 1 else 0
             top_r = top[rows]  # (P, m, G)
             fixed = (top_r == top_r[:, :1]).all(axis=1) & clear[rows].all(axis=1)
             self.start_pat = np.where(fixed, top_r[:, 0], 0).astype(np.int32)
@@ -438,6 +456,7 @@ class _Layer:
             self.n_units, self.k = z.shape[1], 1
             s = z - t
             tol_u = RELATIVE_TOLERANCE * np.maximum(scale, abs(t))
+            self.ambiguous = _band(s, tol_u)
             pos = _any_per_row(s > tol_u, rows)
             neg = _any_per_row(s < -tol_u, rows)
             self.start_pat = (pos & ~neg).astype(np.int32)  # candidates start inactive
@@ -465,6 +484,7 @@ def _prune(
     child = children[owner]
     s = verts.eval(lay.fits[q], polys.rows[child])
     t = lay.tol[q]
+    lay.ambiguous += _band(s, t[:, None])
     plus = np.maximum.reduce(s, axis=1) > t
     keep = plus & (np.minimum.reduce(s, axis=1) < -t)
     gone = ~keep
@@ -501,6 +521,7 @@ def _next_group_step(
     top = np.maximum.reduce(d, axis=2)
     bot = np.minimum.reduce(d, axis=2)
     tol = lay.tol[q][:, None]
+    lay.ambiguous += _band(top, tol) + _band(bot, tol)
     idx = np.arange(lay.k)[None, :]
     tie = (top <= tol) & (bot >= -tol) & (idx < w[:, None])
     w = np.where(tie.any(axis=1), tie.argmax(axis=1), w)  # identical earlier input: same d
@@ -530,6 +551,7 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         rows = polys.rows[act]
         s = verts.eval(coef, rows)
         tol = lay.tol[q]
+        lay.ambiguous += _band(s, tol[:, None])
         plus = np.maximum.reduce(s, axis=1) > tol
         minus = np.minimum.reduce(s, axis=1) < -tol
         split = plus & minus
@@ -549,7 +571,7 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         polys.cnt[children] = cnt_c
         polys.pat[sp, unit[split]] = label[split]
         if max_cells is not None and polys.n > max_cells:
-            raise _limit_error(f"more than max_cells={max_cells} cells; raise max_cells or shrink the domain")
+            raise _limit_error(f"more than {max_cells} cells; raise max_regions or shrink the domain")
         if not lay.group:
             _prune(polys, verts, lay, cpool, children)
 
@@ -568,6 +590,7 @@ def _count_pieces(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, lay: _Layer)
         return P
     rr = rows[pr]
     s = _eval(F, x[rr])
+    lay.ambiguous += _band(s, tol[:, None])
     sig = _signs(s, tol)
     crossing = (sig > 0).any(axis=1) & (sig < 0).any(axis=1)
     pr, F, tol, rr = pr[crossing], F[crossing], tol[crossing], rr[crossing]
@@ -605,6 +628,7 @@ def _count_pieces(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, lay: _Layer)
 
     v1, v2 = at(J, e1[I]), at(J, e2[I])
     tJ = tol[J]
+    lay.ambiguous += _band(v1, tJ) + _band(v2, tJ)
     dup = (np.abs(v1) <= tJ) & (np.abs(v2) <= tJ)
     kept = np.bincount(J[dup], minlength=Q) == 0
     L = int(kept.sum())
@@ -622,6 +646,7 @@ def _count_pieces(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, lay: _Layer)
     w1, w2 = at(b, e1[a]), at(b, e2[a])
     par = w1 == w2
     y = e1[a] + (w1 / np.where(par, 1.0, w1 - w2))[:, None] * (e2[a] - e1[a])
+    lay.ambiguous += _band(np.where(par, 0.0, at(jj, y)), tol[jj])
     same = ~par & (np.abs(at(jj, y)) <= tol[jj])
     return P + L + len(I) - int(same.sum())
 
@@ -687,7 +712,17 @@ def _hull_ccw(x: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- driver
 def _run(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | None, progress: bool,
-         count_only: bool) -> Any:
+         count_only: bool, stats: dict | None = None) -> Any:
+    stats = {} if stats is None else stats
+    stats["ambiguous"] = 0
+    out = _run_layers(net, lo, hi, halfspaces, max_cells, progress, count_only, stats)
+    if not count_only and stats["ambiguous"]:
+        out = dataclasses.replace(out, ambiguous=stats["ambiguous"])
+    return out
+
+
+def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | None, progress: bool,
+                count_only: bool, stats: dict) -> Any:
     lo_a, hi_a, halfspaces = _check_inputs(net, lo, hi, halfspaces)
     if max_cells is not None and (not isinstance(max_cells, (int, np.integer)) or max_cells < 1):
         raise ValueError(f"max_cells must be a positive integer or None, got {max_cells!r}")
@@ -708,16 +743,18 @@ def _run(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | None, pro
         lay = _Layer(layers[li], z, scale, verts.coords, rows, cnt)
         if count_only and n_done == len(acts) - 1 and not lay.group:
             total = _count_pieces(verts.coords, rows, cnt, lay)
+            stats["ambiguous"] += lay.ambiguous
             if bar is not None:
                 bar.close()
             if max_cells is not None and total > max_cells:
-                raise _limit_error(f"{total} cells exceed max_cells={max_cells}")
+                raise _limit_error(f"{total} cells exceed the limit of {max_cells}")
             return total
         polys = _Polygons(rows, cnt, lay.n_units, lay.k)
         polys.pat[: polys.n] = lay.start_pat
         polys.ptr[: polys.n] = lay.ptr
         polys.end[: polys.n] = lay.end
         _refine(polys, verts, lay, max_cells)
+        stats["ambiguous"] += lay.ambiguous
         n = polys.n
         rows, cnt, root, cur = polys.rows[:n], polys.cnt[:n], polys.root[:n], polys.pat[:n]
         if lay.group:
@@ -734,7 +771,7 @@ def _run(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | None, pro
     if bar is not None:
         bar.close()
     if max_cells is not None and len(rows) > max_cells:
-        raise _limit_error(f"{len(rows)} cells exceed max_cells={max_cells}")
+        raise _limit_error(f"{len(rows)} cells exceed the limit of {max_cells}")
     if count_only:
         return int(len(rows))
     return _to_cells(verts, rows, cnt, prev_pat)

@@ -162,3 +162,37 @@ def _magnitudes(stages: list[Stage], X: np.ndarray) -> np.ndarray:
             g = m[st.groups].max(axis=1)
             m = np.concatenate([g, m[st.idx]]) if len(st.idx) else g
     return m
+
+
+def _magnitude_bounds(stages: list[Stage], d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per entry of the program's vector after ``stages``, ``(A, B)`` with: the magnitude of
+    the terms summed to compute it at a point ``x`` is at most ``A ||x||_inf + B`` (``|W| m + |b|``
+    through the affine maps, thresholds adding their level, groups their largest member).
+    Float mode compares a sign with ``rtol`` times this local magnitude, so that a small cell
+    far from the largest values of the domain is still decided at its own scale.
+
+    >>> from tropnet import Network
+    >>> net = Network.from_arrays([[[3.0, -1.0]], [[1.0]]], [[2.0], [0.0]])
+    >>> A, B = _magnitude_bounds(stages_from_network(net), 2)
+    >>> A.tolist(), B.tolist()
+    ([4.0], [2.0])
+    """
+    A = np.ones(d)
+    B = np.zeros(d)
+    for st in stages:
+        if st.kind == "affine":
+            W = np.abs(np.asarray(st.W, dtype=np.float64))
+            A, B = W.dot(A), W.dot(B) + np.abs(np.asarray(st.b, dtype=np.float64))
+        elif st.kind == "threshold":
+            B = B.copy()
+            B[st.idx] += abs(float(st.param))
+        elif st.kind == "leaky":
+            f = max(1.0, abs(float(st.param)))
+            A, B = A.copy(), B.copy()
+            A[st.idx] *= f
+            B[st.idx] *= f
+        else:
+            ga, gb = A[st.groups].max(axis=1), B[st.groups].max(axis=1)
+            A = np.concatenate([ga, A[st.idx]]) if len(st.idx) else ga
+            B = np.concatenate([gb, B[st.idx]]) if len(st.idx) else gb
+    return A, B

@@ -59,13 +59,14 @@ parts as Dask tasks.
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from .._limits import Limits
+from .._limits import Limits, progress_bar
 from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF, gamma
 from ..networks.network import Network
 from . import hrep as _hrep
@@ -82,7 +83,7 @@ from .exactness import (
     with_fallback,
 )
 from .hrep import refine_hrep
-from .program import Stage, _magnitudes, forward_stages, stages_from_network
+from .program import Stage, _magnitude_bounds, _magnitudes, forward_stages, stages_from_network
 from .vertex import _box_vertices, _codes, _Engine, _Pool, _Program, _progress_bar, _tick
 
 _CERT = CERT_DTYPE
@@ -234,6 +235,7 @@ class RefineProblem:
         self.exact_input = exact_input  # (stages, lo, hi, halfspaces) for the certified pass's fallback
         self.tight_codes = tight_codes  # exact runs: return Cells.vertex_codes (vertices simple)
         self.preset: dict = {}  # pattern column -> value of units fixed in advance (not cut)
+        self.ambiguous = 0  # float: undecided decisions over the parts of a streamed count (refine_count)
         self.limits: Limits | None = None  # checked before every unit (see check_limits)
         self.counted = 0  # cells a streamed or parallel driver has already counted and released
         self.n_steps = self.nclip + sum(_units(st) * (st.groups.shape[1] if st.kind == "group" else 1)
@@ -266,6 +268,8 @@ class RefineState:
         # _magnitudes): rounding noise stays far below it.
         self.local = False
         self.floor: np.ndarray | None = None
+        self.counts = {"ambiguous": 0}  # float decisions left inside their tolerance band
+        self.coef: tuple | None = None  # float mode: _magnitude_bounds of the current layer
 
     @property
     def ncells(self) -> int:
@@ -417,6 +421,7 @@ def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
     p = problem
     eng = _Engine(state.pool, p.prog, p.exact, p.rtol, p.max_cells, certify=p.certify)
     eng.deferred = state.deferred
+    eng.counts = state.counts
     return eng
 
 
@@ -437,6 +442,7 @@ def _settle(problem: RefineProblem, state: RefineState) -> bool:
         if pool.Z is not None:
             pool.set_Z(None)  # the layer is done
         state.floor = None
+        state.coef = None
         state.si, state.j = state.si + 1, 0
     return True
 
@@ -454,7 +460,11 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
             a1 = float(np.abs(clipA[r]).sum())
             mag = (np.abs(pool.X).dot(np.abs(clipA[r])) + abs(clipb[r]))[pool.ids]
             err = _SAFE * (a1 * pool.E[pool.ids, 0] + gamma(d + 1) * mag)
+        if not (certify or problem.exact):
+            a = np.abs(np.asarray(clipA[r], dtype=np.float64))
+            eng.mag_of = lambda e: (np.abs(pool.X[pool.ids[e]]).dot(a) + abs(float(clipb[r])),) * 2
         eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None, err=err)
+        eng.mag_of = None
         state.j += 1
         if pool.ncells:
             _tick(bar)
@@ -477,6 +487,9 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
     local = state.local and not (problem.exact or certify)
     if local and state.floor is None:
         state.floor = _magnitudes(problem.stages[:si], pool.X)
+    if not (problem.exact or certify) and state.coef is None:
+        state.coef = _magnitude_bounds(problem.stages[:si], d)
+    eng.coef = state.coef
     if st.kind in ("threshold", "leaky"):
         u = st.idx[j]
         level = st.param if st.kind == "threshold" else 0
@@ -485,7 +498,15 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
         s = pool.Z[u][pool.ids] - level
         err = _SAFE * (pool.E[pool.ids, 1] + _U * np.abs(s)) if certify else None
         eng.zcols = pool.zlive = np.asarray(st.idx[j + 1 :], dtype=np.int64)
+        if eng.coef is not None:
+            A, B = eng.coef
+            def mag_of(e):
+                v, c = eng.entry_norms(e)
+                return A[u] * v + B[u] + abs(float(level)), A[u] * c + B[u] + abs(float(level))
+
+            eng.mag_of = mag_of
         eng.step(s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err)
+        eng.mag_of = None
         _tick(bar)
     else:
         k = st.groups.shape[1]
@@ -596,6 +617,8 @@ def refine_split(state: RefineState, parts: int) -> list[RefineState]:
         sub.zlive = pool.zlive
         part = RefineState(sub, state.si, state.j, list(state.deferred) if not out else [])
         part.local = True
+        if not out:
+            part.counts = dict(state.counts)
         out.append(part)
     return out
 
@@ -616,6 +639,8 @@ def refine_finish(problem: RefineProblem, state: RefineState) -> Cells:
     """
     eng = _engine(problem, state)
     out = eng.result()
+    if state.counts["ambiguous"]:
+        out = dataclasses.replace(out, ambiguous=state.counts["ambiguous"])
     if problem.tight_codes:
         try:
             out = _codes(eng, out)
@@ -678,8 +703,11 @@ def refine_task(
     return refine_split(state, parts)
 
 
-#: cells a streamed count lets one part hold before splitting it (a few KB of arrays per cell)
-STREAM_CELLS = 1 << 15
+#: cells a streamed count lets one part hold before splitting it (a few KB of arrays per cell;
+#: parts of a few thousand cells also stay in cache: [4, 38, 38, 1] ran faster with 2^13 than
+#: with 2^15, in half the memory).  The first state may grow to four times this before its
+#: first split, so that runs of a few ten thousand cells are not split at all.
+STREAM_CELLS = 1 << 13
 
 
 def refine_count(
@@ -702,16 +730,21 @@ def refine_count(
     bar = _count_bar(progress)
     stack = [state]
     total = 0
+    first = True
+    problem.ambiguous = 0  # float decisions left inside their tolerance band, over all parts
     try:
         while stack:
             part = stack.pop()
             problem.counted = total + sum(x.ncells for x in stack)
+            cap = 4 * budget if first else budget
+            parts = 8 if first else 2  # parts of about budget / 2 cells
+            first = False
             if problem.certify:  # refine_task hands uncertain cells to the rational pass
-                out = refine_task(problem, part, max_cells=budget, parts=2)
-            elif refine_advance(problem, part, max_cells=budget):
+                out = refine_task(problem, part, max_cells=cap, parts=parts)
+            elif refine_advance(problem, part, max_cells=cap):
                 out = part.ncells  # float and rational runs set nothing aside: their cells are final
             else:
-                out = refine_split(part, 2)
+                out = refine_split(part, max(2, -(-part.ncells // max(1, budget // 2))))
             if isinstance(out, list):
                 if bar is not None and bar.postfix is None:
                     bar.set_postfix_str(_prediction(problem, part), refresh=False)
@@ -719,6 +752,7 @@ def refine_count(
             else:
                 n = out if isinstance(out, int) else len(out)
                 total += n
+                problem.ambiguous += part.counts["ambiguous"] if isinstance(out, int) else out.ambiguous
                 if bar is not None:
                     bar.update(n)
     finally:
@@ -730,13 +764,7 @@ def refine_count(
 
 def _count_bar(progress: bool | None):
     """A tqdm bar of the cells counted (``None``: after 2 s), or ``None``."""
-    if progress is False:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is optional
-        return None
-    return tqdm(desc="cells counted", unit="cell", delay=0.0 if progress else 2.0, leave=False)
+    return progress_bar(None, progress, "cells counted", "cell")
 
 
 def _prediction(problem: RefineProblem, state: RefineState) -> str:

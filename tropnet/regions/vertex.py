@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._limits import progress_bar
 from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF
 from .cells import Cells, RegionLimitError
 from .exactness import _from_q, _interpolation_error, _Uncertain
@@ -20,6 +21,17 @@ from .program import Stage
 _CERT = CERT_DTYPE
 _U = UNIT_ROUNDOFF
 _SAFE = SAFETY
+
+#: float mode: a sign decision inside its tolerance band whose value is still above this many
+#: times the magnitude of its terms (far above rounding noise) is *ambiguous*: it may merge a
+#: real sliver; the plan warns (:class:`~tropnet.regions.exactness.AmbiguousGeometryWarning`)
+AMBIGUITY_RTOL = 1e-12
+#: float mode: the local scale of a vertex is at least this fraction of its cell's largest
+#: coordinate (see ``_Engine.entry_norms``)
+CELL_FLOOR = 1e-4
+#: float mode: rounding noise of a value is taken as up to this many float64 units of roundoff of the
+#: magnitude of its terms over its cell (decisions below it are ties, not ambiguous)
+NOISE_ULPS = 64
 
 
 _PAD = np.iinfo(np.int32).max
@@ -124,12 +136,7 @@ class _Pool:
     def _zrows(self) -> slice | np.ndarray:
         """The rows of Z still to be read: a slice when they are consecutive (the usual case:
         the units left in the layer), which numpy copies as a block instead of gathering."""
-        z = self.zlive
-        if z is None:
-            return slice(None)
-        if len(z) == 0 or (z[-1] - z[0] == len(z) - 1 and np.all(np.diff(z) == 1)):
-            return slice(int(z[0]), int(z[-1]) + 1) if len(z) else slice(0, 0)
-        return z
+        return _rows(self.zlive)
 
     @property
     def ncells(self) -> int:
@@ -279,14 +286,8 @@ def _codes(eng: _Engine, out: Cells) -> Cells:
 
 
 def _progress_bar(total: int, progress: bool | None):
-    """A tqdm bar: ``True`` at once, ``None`` after 2 s (long runs only), ``False`` never."""
-    if progress is False:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is optional
-        return None
-    return tqdm(total=total, desc="regions", unit="unit", delay=0.0 if progress else 2.0, leave=False)
+    """A tqdm bar over the units (see :func:`tropnet._limits.progress_bar`)."""
+    return progress_bar(total, progress, "regions", "unit")
 
 
 def _tick(bar, n: int = 1) -> None:
@@ -310,6 +311,12 @@ class _Engine:
         self.zcols: np.ndarray | None = None  # pre-activation columns still needed (None: all)
         self.group_step: tuple[int, int] | None = None  # (column, member) of the group step running
         self.scale_floor = 0.0  # float mode: least scale of the tolerance (split runs, see RefineState)
+        # float mode: per-unit bounds ``A ||x||_inf + B`` on the magnitude of the terms of each entry
+        # of the current layer's vector (see program._magnitude_bounds), ``(A, B, level)`` of the
+        # unit or ``(a, b)`` of the clipping row being cut, and the tally of undecided decisions
+        self.coef: tuple | None = None
+        self.mag_of = None
+        self.counts: dict = {"ambiguous": 0}
         self.p = pool
         self.prog = prog
         self.exact = exact
@@ -323,7 +330,39 @@ class _Engine:
         else:
             scale = float(np.abs(s).max()) if len(s) else 0.0
             eps = self.rtol * max(scale, self.scale_floor)
-        return (s > eps).astype(np.int8) - (s < -eps).astype(np.int8)
+        sg = (s > eps).astype(np.int8) - (s < -eps).astype(np.int8)
+        if eps and self.mag_of is not None:
+            self._local_signs(s, sg, eps)
+        return sg
+
+    def _local_signs(self, s: np.ndarray, sg: np.ndarray, eps: float) -> None:
+        """Float mode: re-decide the entries inside the tolerance band with a local tolerance
+        (``rtol`` times the magnitude of the terms of the value over the entry's cell, never
+        more than the band), and count the decisions still inside their band but above
+        rounding noise (``AMBIGUITY_RTOL`` times that magnitude): they may merge a real sliver."""
+        band = np.flatnonzero((sg == 0) & (s != 0))
+        if len(band) == 0:
+            return
+        mag, cell_mag = self.mag_of(band)
+        loc = np.minimum(eps, self.rtol * mag)
+        sb = s[band]
+        sg[band] = (sb > loc).astype(np.int8) - (sb < -loc).astype(np.int8)
+        # rounding noise: relative to the vertex's own terms, and to its cell's (the coordinates
+        # of a vertex carry the rounding error of the edges it was cut from)
+        noise = np.maximum(AMBIGUITY_RTOL * mag, NOISE_ULPS * 2.0**-53 * cell_mag)
+        undecided = (sg[band] == 0) & (np.abs(sb) > noise)
+        self.counts["ambiguous"] += int(np.count_nonzero(undecided))
+
+    def entry_norms(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For the given (cell, vertex) entries, the vertex's ``||x||_inf`` floored by
+        ``CELL_FLOOR`` times the largest one over the entry's cell (a vertex near the origin
+        carries the rounding error of the longer edges it was cut from: a zero there must
+        stay a zero), and that largest one."""
+        p = self.p
+        xn = np.abs(p.X).max(axis=1).astype(np.float64)
+        cell = np.maximum.reduceat(xn[p.ids], p.off[:-1]) if len(p.ids) else np.zeros(0)
+        c = cell[p.entry_cell()[entries]]
+        return np.maximum(xn[p.ids[entries]], CELL_FLOOR * c), c
 
     def _valid(self, Tg: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """Which recorded tight ids are constraints of the entry's cell."""
@@ -380,8 +419,19 @@ class _Engine:
             err = None
             if self.certify:
                 err = _SAFE * (2 * p.E[p.ids, 1] + _U * np.abs(s))
+            if self.coef is not None:
+                A, B = self.coef
+                mi = members[i]
+
+                def mag_of(e, mi=mi, win=win, A=A, B=B):
+                    mw = members[win[e]]
+                    v, c = self.entry_norms(e)
+                    return (A[mi] + A[mw]) * v + B[mi] + B[mw], (A[mi] + A[mw]) * c + B[mi] + B[mw]
+
+                self.mag_of = mag_of
             self.step(s, cid, clip=True, on_tie_keep=w_cell < i, skip=skip, err=err)
         self.group_step = None
+        self.mag_of = None
 
     # ------------------------------------------------------------------ one unit
     def step(
@@ -644,7 +694,12 @@ class _Engine:
             if zc is None:
                 Zp, Zn = p.Z[:, vp], p.Z[:, vn]
             else:
-                Zp, Zn = p.Z[zc[:, None], vp[None, :]], p.Z[zc[:, None], vn[None, :]]
+                rows = _rows(zc)
+                if isinstance(rows, slice):  # a block of rows, then a gather of columns
+                    Zr = p.Z[rows]
+                    Zp, Zn = Zr[:, vp], Zr[:, vn]
+                else:
+                    Zp, Zn = p.Z[zc[:, None], vp[None, :]], p.Z[zc[:, None], vn[None, :]]
             newZ = Zn - Zp
             newZ *= t[None, :]
             newZ += Zp
@@ -759,3 +814,14 @@ def _small(a: np.ndarray, bound: int) -> np.ndarray:
     if bound <= 1 << 16:
         return a.astype(np.uint16)
     return a
+
+
+def _rows(z: np.ndarray | None) -> slice | np.ndarray:
+    """Row indices ``z`` (``None``: all) as a slice when they are consecutive, else ``z``."""
+    if z is None:
+        return slice(None)
+    if len(z) == 0:
+        return slice(0, 0)
+    if z[-1] - z[0] == len(z) - 1 and np.all(np.diff(z) == 1):
+        return slice(int(z[0]), int(z[-1]) + 1)
+    return z

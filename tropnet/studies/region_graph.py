@@ -74,7 +74,10 @@ def region_graph_statistics(rs: Any, *, root: int = 0) -> RegionGraphStatistics:
     ncomp = connected_components(g, directed=False)[0]
     dist = _bfs(g, int(root), breadth_first_order)
     if ncomp == 1:
-        import networkx as nx
+        try:
+            import networkx as nx
+        except ImportError as err:  # pragma: no cover - optional
+            raise ImportError("region_graph_statistics() needs networkx: pip install tropnet[graph]") from err
 
         G = nx.Graph()
         G.add_nodes_from(range(V))
