@@ -915,6 +915,10 @@ def _cmd_regions(args: argparse.Namespace) -> int:
                        "dimensions (use --plane A B C for a slice)")
     count, enumerate_regions, client = _region_functions(args)
     limits = {"max_regions": args.max_regions} if args.max_regions else {}
+    if args.max_seconds:
+        limits["max_seconds"] = args.max_seconds
+    if args.max_memory:
+        limits["max_memory"] = args.max_memory
     try:
         if args.count_only and not (args.plot or args.json):
             n = count(net, dom, kind=args.kind, exact=args.exact, **limits)
@@ -923,7 +927,8 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         regs = enumerate_regions(net, dom, kind=args.kind, exact=args.exact, **limits)
     except ValueError as err:
         if type(err).__name__ == "RegionLimitError":
-            raise CLIError(f"{str(err).splitlines()[0]} (raise --max-regions, or 0 for no limit)") from None
+            flag = "--" + getattr(err, "limit", "max_regions").replace("_", "-")
+            raise CLIError(f"{str(err).splitlines()[0]} (raise {flag}, or 0 for no limit)") from None
         raise
     except NotImplementedError as err:
         raise CLIError(str(err).splitlines()[0]) from None
@@ -985,6 +990,20 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- parser
 #: Default of ``tropnet regions --max-regions`` (the enumeration stops with one line beyond it).
 DEFAULT_MAX_REGIONS = 1_000_000
+
+
+#: Default of ``tropnet regions --max-memory``: bytes of the engine's own arrays.
+DEFAULT_MAX_MEMORY = 4_000_000_000
+
+
+def _nonnegative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number >= 0")
+    return value
 
 
 def _nonnegative_int(text: str) -> int:
@@ -1103,6 +1122,15 @@ def _parser() -> argparse.ArgumentParser:
         type=_nonnegative_int,
         default=DEFAULT_MAX_REGIONS,
         help="stop with an error once more regions than this appear; 0 for no limit (default: %(default)s)",
+    )
+    r.add_argument(
+        "--max-seconds", type=_nonnegative_float, default=0.0,
+        help="stop with an error after this many seconds; 0 for no limit (default: %(default)s)",
+    )
+    r.add_argument(
+        "--max-memory", type=_nonnegative_int, default=DEFAULT_MAX_MEMORY,
+        help="stop with an error before the enumeration's arrays pass this many bytes; 0 for no limit "
+             "(default: %(default)s)",
     )
     r.add_argument(
         "--parallel", choices=("local",), default=None, help="run on a local Dask cluster (tropnet[dask])"
