@@ -544,3 +544,45 @@ def test_numpy_runtime_warnings_do_not_leak(tmp_path: Path, capsys) -> None:
     assert not [w for w in seen if issubclass(w.category, RuntimeWarning)]
     err = capsys.readouterr().err
     assert "RuntimeWarning" not in err
+
+
+def test_npz_with_one_array_under_two_names_is_refused(tmp_path: Path, capsys):
+    import zipfile
+
+    path = tmp_path / "twice.npz"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("W0.npy", _npy_bytes(np.ones((1, 2))))
+        zf.writestr("W00.npy", _npy_bytes(np.zeros((1, 2))))
+        zf.writestr("b0.npy", _npy_bytes(np.ones(1)))
+    assert main(["regions", str(path), "--count-only"]) == 1
+    assert "twice" in _one_error_line(capsys)
+
+
+@needs_compiler
+def test_tropicalize_time_and_memory_limits(capsys) -> None:
+    from tropnet.cli import demo_path
+
+    assert main(["tropicalize", str(demo_path()), "--max-memory", "1K"]) == 1
+    line = _one_error_line(capsys)
+    assert "memory" in line or "bytes" in line, line
+    assert main(["tropicalize", str(demo_path()), "--max-seconds", "-1"]) == 2
+    _one_error_line(capsys)
+    assert main(["tropicalize", str(demo_path()), "--max-memory", "lots"]) == 2
+    _one_error_line(capsys)
+    assert main(["tropicalize", str(demo_path()), "--max-seconds", "0", "--max-memory", "0"]) == 0
+
+
+@needs_regions
+def test_regions_time_and_memory_limits(tmp_path: Path, capsys) -> None:
+    import inspect
+
+    if "max_memory" not in inspect.signature(tropnet.count_linear_regions).parameters:
+        pytest.skip("count_linear_regions has no max_memory yet")
+    net = tropnet.random_mlp([3, 8, 8, 1], seed=0)
+    path = tmp_path / "mlp.json"
+    path.write_text(json.dumps(network_to_spec(net)))
+    assert main(["regions", str(path), "--domain", "-1", "1", "--count-only", "--max-memory", "1K"]) == 1
+    assert "--max-memory" in _one_error_line(capsys)
+    assert main(["regions", str(path), "--max-seconds", "x"]) == 2
+    _one_error_line(capsys)
+    assert main(["regions", str(path), "--domain", "-1", "1", "--count-only", "--max-seconds", "0"]) == 0

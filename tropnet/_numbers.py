@@ -64,6 +64,8 @@ def to_exact(x: Any, *, name: str = "value") -> Fraction:
         raise TypeError(f"{name}: booleans are not numbers here (got {x!r})")
     if isinstance(x, (int, np.integer)):
         return Fraction(int(x))
+    if isinstance(x, (complex, np.complexfloating)):
+        raise TypeError(f"{name}: {x!r} is complex; only real numbers are supported")
     if isinstance(x, (float, np.floating)):
         xf = float(x)
         if math.isnan(xf):
@@ -97,10 +99,16 @@ def to_float(x: Any, *, name: str = "value", allow_inf: bool = False) -> float:
     """
     if isinstance(x, (bool, np.bool_)):
         raise TypeError(f"{name}: booleans are not numbers here (got {x!r})")
+    if isinstance(x, (complex, np.complexfloating)):
+        raise TypeError(f"{name}: {x!r} is complex; only real numbers are supported")
     try:
         v = float(x)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name}: {x!r} (type {type(x).__name__}) is not a number") from err
+    except OverflowError:
+        raise ValueError(
+            f"{name}: {str(x)[:20]}... is beyond the float64 range (about 1.8e308); use exact mode"
+        ) from None
     if math.isnan(v):
         raise ValueError(f"{name} is NaN")
     if math.isinf(v) and not allow_inf:

@@ -446,7 +446,10 @@ def _npz_names(path: Path, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
                 f"{path}: unexpected {ascii(info.filename[:60])[1:-1]} member "
                 "(expected only arrays W0, b0, W1, b1, ...)"
             )
-        names[m.group(1) + str(int(m.group(2)))] = info
+        key = m.group(1) + str(int(m.group(2)))
+        if key in names:
+            raise CLIError(f"{path}: holds array {key} twice ({names[key].filename}, {info.filename})")
+        names[key] = info
     L = sum(1 for k in names if k.startswith("W"))
     expected = {f"{p}{i}" for i in range(L) for p in "Wb"}
     if set(names) != expected:
@@ -739,8 +742,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_tropicalize(args: argparse.Namespace) -> int:
     net = load_network(args.model)
+    limits = {"max_seconds": args.max_seconds or None, "max_memory": args.max_memory or None}
     try:
-        tmap = _api("tropicalize")(net, simplify=args.simplify)
+        tmap = _api("tropicalize")(net, simplify=args.simplify, **limits)
     except ValueError as err:
         msg = str(err).splitlines()[0] if str(err) else ""
         if "simplify=True" in msg:  # the Python keyword, in command-line words
@@ -896,6 +900,16 @@ def _vnnlib_domain(args: argparse.Namespace, net: Network) -> tuple[Any, str]:
     return dom, f"the input set of {name} ({type(dom).__name__.lower()} in R^{net.input_dim})"
 
 
+def _accepts(func: Any, name: str) -> bool:
+    import inspect
+
+    target = getattr(func, "func", func)  # functools.partial
+    try:
+        return name in inspect.signature(target).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        return False
+
+
 def _cmd_regions(args: argparse.Namespace) -> int:
     net = load_network(args.model)
     sl = _slice_domain(args, net.input_dim)
@@ -914,11 +928,9 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         raise CLIError(f"--plot draws 2-D pictures only; this domain has {getattr(dom, 'k', net.input_dim)} "
                        "dimensions (use --plane A B C for a slice)")
     count, enumerate_regions, client = _region_functions(args)
-    limits = {"max_regions": args.max_regions} if args.max_regions else {}
-    if args.max_seconds:
-        limits["max_seconds"] = args.max_seconds
-    if args.max_memory:
-        limits["max_memory"] = args.max_memory
+    limits = {"max_regions": args.max_regions or None, "max_seconds": args.max_seconds or None,
+              "max_memory": args.max_memory or None}
+    limits = {k: v for k, v in limits.items() if v is not None and _accepts(count, k)}
     try:
         if args.count_only and not (args.plot or args.json):
             n = count(net, dom, kind=args.kind, exact=args.exact, **limits)
@@ -927,8 +939,9 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         regs = enumerate_regions(net, dom, kind=args.kind, exact=args.exact, **limits)
     except ValueError as err:
         if type(err).__name__ == "RegionLimitError":
-            flag = "--" + getattr(err, "limit", "max_regions").replace("_", "-")
-            raise CLIError(f"{str(err).splitlines()[0]} (raise {flag}, or 0 for no limit)") from None
+            msg = str(err).splitlines()[0]
+            flag = next((f for f in ("seconds", "memory") if f"max_{f}" in msg), "regions")
+            raise CLIError(f"{msg} (raise --max-{flag}, or 0 for no limit)") from None
         raise
     except NotImplementedError as err:
         raise CLIError(str(err).splitlines()[0]) from None
@@ -992,18 +1005,45 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 DEFAULT_MAX_REGIONS = 1_000_000
 
 
-#: Default of ``tropnet regions --max-memory``: bytes of the engine's own arrays.
-DEFAULT_MAX_MEMORY = 4_000_000_000
+#: Defaults of ``--max-seconds / --max-memory`` (``tropnet tropicalize`` and ``tropnet regions``).
+DEFAULT_MAX_SECONDS = 600.0
+DEFAULT_MAX_MEMORY = 4 * 2**30
 
 
 def _nonnegative_float(text: str) -> float:
+    import math
+
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is not a finite number >= 0")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be a finite number >= 0")
     return value
+
+
+def _byte_count(text: str) -> int:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)i?[bB]?\s*", text)
+    if m is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in bytes (such as 500M or 2G)")
+    return int(float(m.group(1)) * 1024 ** "_KMGT".index(m.group(2).upper() or "_"))
+
+
+def _limit_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-seconds",
+        type=_nonnegative_float,
+        default=DEFAULT_MAX_SECONDS,
+        help="stop with an error after this many seconds; 0 for no limit (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-memory",
+        type=_byte_count,
+        default=DEFAULT_MAX_MEMORY,
+        metavar="BYTES",
+        help="stop with an error before the engine's arrays pass this size (e.g. 2G, 500M); "
+        "0 for no limit (default: 4G)",
+    )
 
 
 def _nonnegative_int(text: str) -> int:
@@ -1074,6 +1114,7 @@ def _parser() -> argparse.ArgumentParser:
         "(default); --no-simplify keeps every monomial the compiler forms",
     )
     t.add_argument("--format", choices=("text", "latex", "sympy"), default="text", help="output format")
+    _limit_flags(t)
     t.set_defaults(func=_cmd_tropicalize)
 
     r = sub.add_parser(
@@ -1123,15 +1164,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_REGIONS,
         help="stop with an error once more regions than this appear; 0 for no limit (default: %(default)s)",
     )
-    r.add_argument(
-        "--max-seconds", type=_nonnegative_float, default=0.0,
-        help="stop with an error after this many seconds; 0 for no limit (default: %(default)s)",
-    )
-    r.add_argument(
-        "--max-memory", type=_nonnegative_int, default=DEFAULT_MAX_MEMORY,
-        help="stop with an error before the enumeration's arrays pass this many bytes; 0 for no limit "
-             "(default: %(default)s)",
-    )
+    _limit_flags(r)
     r.add_argument(
         "--parallel", choices=("local",), default=None, help="run on a local Dask cluster (tropnet[dask])"
     )

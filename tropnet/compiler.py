@@ -444,7 +444,7 @@ def _cell_forms(low: Network, exact: bool, limits: _Limits, progress: bool | Non
     try:
         P = np.asarray(_CELL_ENGINE(low, exact=exact, max_cells=max_cells, progress=progress))
     except ValueError as err:
-        if "max_" not in str(err):
+        if type(err).__name__ != "RegionLimitError" and "max_" not in str(err):
             raise
         raise CompileLimitError(
             f"the network has more than {max_cells} activation cells: its simplified forms would hold "

@@ -142,3 +142,19 @@ def test_walls_without_cdd_agree_with_cdd(G):
     rows = (signs * p[perms] - p)[1:]
     rows = np.unique(rows // np.gcd.reduce(np.abs(rows), axis=1)[:, None], axis=0)
     assert np.array_equal(groups._irredundant_cone_rows(rows), groups._irredundant_rows_certified(rows))
+
+
+def test_bad_dimension_and_generators_are_refused():
+    # issue 18: SymmetryGroup(-1, []) was accepted
+    from tropnet.geometry.groups import SymmetryGroup
+
+    for n in (-1, 2.5, "2", True):
+        with pytest.raises(ValueError, match="dimension n >= 0"):
+            SymmetryGroup(n, [])
+    with pytest.raises(ValueError, match="shape"):
+        SymmetryGroup(2, [(np.array([0, 1, 2]), np.array([1, 1, 1]))])
+    with pytest.raises(ValueError, match="signed permutation"):
+        SymmetryGroup(2, [(np.array([0, 0]), np.array([1, 1]))])
+    with pytest.raises(ValueError, match="signed permutation"):
+        SymmetryGroup(2, [(np.array([1, 0]), np.array([1, 2]))])
+    assert SymmetryGroup(2, [(np.array([1, 0]), np.array([1, -1]))]).order == 4

@@ -150,3 +150,20 @@ def test_network_and_its_tropical_form():
     lo, hi = hoffman_constant(f, method="bounds")
     assert lo <= h * (1 + 1e-9) <= hi * (1 + 1e-9)
     assert float(hoffman_constant(f, exact=True)) == pytest.approx(h)
+
+
+def test_exact_mode_needs_no_pycddlib(monkeypatch):
+    # issue 18: exact=True failed without pycddlib (a system-package build); now the exact LPs
+    # are HiGHS bases certified in rationals.  With cdd importable it must agree (an oracle).
+    import sys
+
+    rng = np.random.default_rng(5)
+    cases = [A for A, _ in KNOWN] + [rng.integers(-3, 4, size=(5, 3)) for _ in range(3)]
+    with_cdd = [hoffman_constant(A, exact=True) for A in cases]
+    monkeypatch.setitem(sys.modules, "cdd", None)
+    monkeypatch.setitem(sys.modules, "cdd.gmp", None)
+    without = [hoffman_constant(A, exact=True) for A in cases]
+    assert without == with_cdd
+    assert without[:3] == [H for _, H in KNOWN]
+    p = tropnet.TropicalPolynomial([[0], [1], [2]], [0, -1, 0])
+    assert hoffman_constant(p, exact=True) == 1

@@ -189,3 +189,36 @@ def test_torch_missing_says_how_to_install(monkeypatch):
         Network.from_torch(object())
     with pytest.raises(ImportError, match=r"pip install tropnet\[torch\]"):
         abs_net().to_torch()
+
+
+# ----------------------------------------------------------------------------- issue 18: bad input
+@pytest.mark.parametrize("bad, err", [(-1, ValueError), (0, ValueError), (2.5, TypeError), ("2", TypeError),
+                                      (True, TypeError)])
+def test_input_dim_is_validated(bad, err):
+    from tropnet import ReLU
+
+    with pytest.raises(err, match="input_dim must be a positive integer"):
+        Network([ReLU()], input_dim=bad)
+
+
+def test_complex_weights_are_refused():
+    with pytest.raises(TypeError, match="complex"):
+        Network.from_arrays([np.ones((2, 2), dtype=complex), np.ones((1, 2))])
+    with pytest.raises(TypeError, match="complex"):
+        Network.from_arrays([[[1 + 2j, 0]], [[1]]])
+
+
+def test_huge_integer_weights_are_exact_or_a_clear_error():
+    import tropnet
+
+    big = 10**400
+    net = Network.from_arrays([[[big, 1], [1, -big]], [[1, 1]]])
+    assert net.exact
+    with pytest.raises(ValueError, match="beyond the float64 range"):
+        tropnet.count_linear_regions(net)
+    # exact on a box: the two kinks are lines through 0 at slopes -1e-400 and 1e-400: 4 regions
+    assert tropnet.count_linear_regions(net, tropnet.Box(-1, 1), exact=True) == 4
+    # the exact forward pass is unaffected
+    from fractions import Fraction
+
+    assert net([Fraction(1), Fraction(0)]).tolist() == [Fraction(big + 1)]

@@ -678,3 +678,16 @@ def test_maxout_orbit_size_against_brute_force(seed):
     count = equivalent_parameter_count(net)
     assert count.architecture == len(group) == 48
     assert count.architecture == count.orbit * stab
+
+
+def test_random_equivalent_float_rescaling_is_exact():
+    # issue 18: e^u factors rounded (6e-17 on this network) so same_function rightly said False
+    import tropnet
+    from tropnet import random_equivalent, same_function
+
+    net = tropnet.random_mlp([3, 6, 5, 1], seed=4)
+    for seed in range(3):
+        other = random_equivalent(net, seed=seed, rescale=True)
+        assert same_function(net, other).equal
+        x = np.random.default_rng(seed).normal(size=(20, 3))
+        assert np.array_equal(other(x), net(x)) or np.allclose(other(x), net(x), rtol=0, atol=1e-15)

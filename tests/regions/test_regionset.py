@@ -212,3 +212,33 @@ def test_region_repr_and_inradius():
     assert len(rs) == 2
     assert "Region" in repr(rs[0]) and "RegionSet" in repr(rs)
     assert [round(r.inradius, 9) for r in rs] == [0.5, 0.5]
+
+
+def test_region_limit_error_names_max_regions_not_max_cells():
+    # issue 18: the message told users to raise max_cells, which is not a parameter
+    import tropnet
+    from tropnet.regions.cells import RegionLimitError
+
+    for n, kw in (([2, 16, 16, 1], {}), ([2, 16, 16, 1], {"exact": True}), ([3, 8, 1], {})):
+        net = tropnet.random_mlp(n, seed=0)
+        with pytest.raises(RegionLimitError) as info:
+            tropnet.count_linear_regions(net, tropnet.Box(-1, 1), max_regions=5, **kw)
+        assert "max_cells" not in str(info.value) and "max_regions=5" in str(info.value)
+
+
+def test_bad_index_and_exact_flag_are_refused():
+    # issue 18: regions[1.5] and exact='yes' were accepted
+    import tropnet
+
+    net = tropnet.random_mlp([2, 4, 1], seed=0)
+    regs = tropnet.linear_regions(net, tropnet.Box(-1, 1))
+    for bad in (1.5, "0", True, None):
+        with pytest.raises(TypeError, match="indexed by integers"):
+            regs[bad]
+    regs[np.int64(0)], regs[-1]  # numpy and negative integers still index
+    for bad in ("yes", 1, None, "False"):
+        with pytest.raises(TypeError, match="exact must be True or False"):
+            tropnet.count_linear_regions(net, exact=bad)
+    for bad in (0, -3, 2.5, "10", True):
+        with pytest.raises((TypeError, ValueError), match="max_regions"):
+            tropnet.count_linear_regions(net, max_regions=bad)

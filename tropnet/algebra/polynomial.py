@@ -8,6 +8,11 @@ tropical constant ``c``.
 Exact mode (all exponents and coefficients exact: ints, Fractions, sympy Rationals) never rounds;
 anything with a float is float mode.  The work is done by :mod:`tropnet.kernels.poly`.
 
+Variables are matched by NAME, as in sympy: an operation on polynomials in different variables
+works in the union of their names (:func:`union_names`), so ``x + y`` is ``max(x, y)`` in
+``(x, y)`` and ``x == y`` is False; :meth:`TropicalPolynomial.with_variables` rewrites a
+polynomial in more variables.  Default names are ``x0, x1, ...``.
+
 >>> import tropnet
 >>> x, y = tropnet.variables("x y")
 >>> p = x * y + x**2 + 3          # max(x + y, 2x, 3)
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -46,7 +52,7 @@ from .newton import dual_subdivision, newton_polytope, num_linear_regions
 if TYPE_CHECKING:
     from .rational import TropicalRational
 
-__all__ = ["TropicalPolynomial", "variables", "default_variable_names", "EQ_RTOL"]
+__all__ = ["TropicalPolynomial", "variables", "default_variable_names", "union_names", "EQ_RTOL"]
 
 EQ_RTOL = 1e-12
 """Float mode: relative tolerance of ``==`` between simplified forms."""
@@ -75,6 +81,28 @@ def _check_names(names: Any, n: int) -> tuple[str, ...]:
     if len(set(names)) != n:
         raise ValueError(f"variable names must be distinct, got {names!r}")
     return names
+
+
+def _natural_key(name: str) -> tuple:
+    """Sort key putting ``x2`` before ``x10``."""
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name))
+
+
+def union_names(a: Sequence[str], b: Sequence[str]) -> tuple[str, ...]:
+    """The variables of an operation on functions of the variables ``a`` and ``b``, by name.
+
+    Equal tuples stay as they are; when one set of names contains the other, the larger
+    tuple's order is kept; otherwise the union in natural order (``x2`` before ``x10``).
+
+    >>> union_names(("x", "y"), ("y",)), union_names(("y",), ("x",))
+    (('x', 'y'), ('x', 'y'))
+    """
+    a, b = tuple(a), tuple(b)
+    if a == b or set(b) <= set(a):
+        return a
+    if set(a) <= set(b):
+        return b
+    return tuple(sorted(set(a) | set(b), key=_natural_key))
 
 
 def _is_neg_inf(v: Any) -> bool:
@@ -320,14 +348,48 @@ class TropicalPolynomial:
         return (TropicalPolynomial, (self._E.copy(), self.coefficients.copy(), self._names, self._conv))
 
     # ------------------------------------------------------------------ coercion
+    def with_variables(self, names: Any) -> TropicalPolynomial:
+        """The same function written in the variables ``names``, a superset of :attr:`variables`
+        in any order (the new variables get exponent 0).
+
+        >>> x, = variables("x")
+        >>> (x * 2 + 1).with_variables("y x").exponents.tolist()
+        [[Fraction(0, 1), Fraction(0, 1)], [Fraction(0, 1), Fraction(1, 1)]]
+        """
+        target = _check_names(names, len(names.replace(",", " ").split()) if isinstance(names, str)
+                              else len(tuple(names)))
+        if target == self._names:
+            return self
+        missing = [v for v in self._names if v not in target]
+        if missing:
+            raise ValueError(f"with_variables: the variables {missing} of this function are not in {target}")
+        where = {v: k for k, v in enumerate(target)}
+        cols = np.array([where[v] for v in self._names], dtype=np.int64)
+        if self.is_exact:
+            E = np.empty((len(self._c), len(target)), dtype=object)
+            E[...] = Fraction(0)
+        else:
+            E = np.zeros((len(self._c), len(target)), dtype=self._E.dtype)
+        E[:, cols] = self._E
+        return TropicalPolynomial._from_arrays(*K.normalize(E, self._c.copy()), target, self._conv)
+
+    def _pair(self, other: Any) -> tuple[TropicalPolynomial, TropicalPolynomial] | None:
+        """``(self, other)`` written in the same variables: polynomials are aligned by variable
+        NAME (the union, see :func:`union_names`), as sympy does; numbers become constants."""
+        if isinstance(other, TropicalPolynomial):
+            if other._conv != self._conv:
+                raise mixed_conventions(self._conv, other._conv)
+            names = union_names(self._names, other._names)
+            return self.with_variables(names), other.with_variables(names)
+        q = self._coerce(other)
+        return None if q is None else (self, q)
+
     def _coerce(self, other: Any) -> TropicalPolynomial | None:
         if isinstance(other, TropicalPolynomial):
             if other._conv != self._conv:
                 raise mixed_conventions(self._conv, other._conv)
-            if other.nvars != self.nvars:
-                raise ValueError(
-                    f"cannot combine polynomials in {self.nvars} and {other.nvars} variables"
-                )
+            if other._names != self._names:
+                return other.with_variables(self._names)  # ValueError if it has other variables
             return other
         if isinstance(other, (bool, np.bool_)):
             raise TypeError("booleans are not tropical constants")
@@ -349,10 +411,11 @@ class TropicalPolynomial:
 
         if isinstance(other, TropicalRational):
             return NotImplemented
-        q = self._coerce(other)
-        if q is None:
+        pair = self._pair(other)
+        if pair is None:
             return NotImplemented
-        return self._wrap(K.tropical_sum((self._E, self._c), (q._E, q._c)))
+        p, q = pair
+        return p._wrap(K.tropical_sum((p._E, p._c), (q._E, q._c)))
 
     __radd__ = __add__
 
@@ -361,10 +424,11 @@ class TropicalPolynomial:
 
         if isinstance(other, TropicalRational):
             return NotImplemented
-        q = self._coerce(other)
-        if q is None:
+        pair = self._pair(other)
+        if pair is None:
             return NotImplemented
-        return self._wrap(K.tropical_product((self._E, self._c), (q._E, q._c)))
+        p, q = pair
+        return p._wrap(K.tropical_product((p._E, p._c), (q._E, q._c)))
 
     __rmul__ = __mul__
 
@@ -389,10 +453,10 @@ class TropicalPolynomial:
     def __rtruediv__(self, other: Any) -> TropicalRational:
         from .rational import TropicalRational
 
-        q = self._coerce(other)
-        if q is None:
+        pair = self._pair(other)
+        if pair is None:
             return NotImplemented
-        return TropicalRational(q, self)
+        return TropicalRational(pair[1], pair[0])
 
     # ------------------------------------------------------------------ evaluation
     def __call__(self, *args: Any) -> Any:
@@ -471,7 +535,8 @@ class TropicalPolynomial:
         return self._simplified
 
     def __eq__(self, other: Any) -> bool:
-        """Equality as functions on R^n: the simplified forms coincide (names are ignored).
+        """Equality as functions: the simplified forms coincide once both are written in the
+        union of their variables, matched by name (``x == y`` is False for different names).
 
         Exact when both are exact; when a float polynomial is involved, exponents and
         coefficients of the simplified forms may differ by ``EQ_RTOL`` times the largest entry.
@@ -479,18 +544,21 @@ class TropicalPolynomial:
         >>> x, = variables("x")
         >>> x**2 + x + 0 == x**2 + 0, x + 0 == x + 0.5
         (True, False)
+        >>> y, = variables("y")
+        >>> x == y, x + 0 == (x + 0) * (y ** 0)
+        (False, True)
         """
         from .rational import TropicalRational
 
         if isinstance(other, TropicalRational):
             return NotImplemented
         try:
-            q = self._coerce(other)
-        except ValueError:
+            pair = self._pair(other)
+        except ValueError:  # mixed conventions
             return False
-        if q is None:
+        if pair is None:
             return NotImplemented
-        a, b = self.simplify(), q.simplify()
+        a, b = pair[0].simplify(), pair[1].simplify()
         if len(a) != len(b):
             return False
         if a.is_exact and b.is_exact:
@@ -515,8 +583,9 @@ class TropicalPolynomial:
         return eq if eq is NotImplemented else not eq
 
     def __hash__(self) -> int:
-        # consistent with the tolerant float equality: only what equal functions share exactly
-        return hash((self.nvars, len(self.simplify()), self._conv))
+        # consistent with the tolerant float equality and with name alignment (a function
+        # written in more variables is equal): only what equal functions share exactly
+        return hash((len(self.simplify()), self._conv))
 
     # ------------------------------------------------------------------ geometry
     def newton_polytope(self) -> np.ndarray:

@@ -28,7 +28,13 @@ import numpy as np
 
 from .._numbers import is_exact_scalar, to_exact, to_float
 from . import display
-from .polynomial import TropicalPolynomial, _as_points, _is_tropical, variables  # noqa: F401 (doctests)
+from .polynomial import (  # noqa: F401 (doctests)
+    TropicalPolynomial,
+    _as_points,
+    _is_tropical,
+    union_names,
+    variables,
+)
 
 __all__ = ["TropicalRational", "TropicalRationalMap"]
 
@@ -54,11 +60,11 @@ class TropicalRational:
         if isinstance(numerator, TropicalRational) or isinstance(denominator, TropicalRational):
             raise TypeError("TropicalRational takes two polynomials; divide rationals with `/` instead")
         if isinstance(numerator, TropicalPolynomial):
-            num = numerator
-            den = num._coerce(denominator)
+            pair = numerator._pair(denominator)  # aligned by variable name
+            num, den = pair if pair is not None else (numerator, None)
         elif isinstance(denominator, TropicalPolynomial):
-            den = denominator
-            num = den._coerce(numerator)
+            pair = denominator._pair(numerator)
+            den, num = pair if pair is not None else (denominator, None)
         else:
             raise TypeError(
                 "TropicalRational needs at least one TropicalPolynomial (numbers alone do not say "
@@ -172,48 +178,64 @@ class TropicalRational:
         return len(self._num) + (0 if self._den_is_one() else len(self._den))
 
     # ------------------------------------------------------------------ arithmetic
-    def _coerce(self, other: Any) -> TropicalRational | None:
+    def with_variables(self, names: Any) -> TropicalRational:
+        """The same function written in the variables ``names`` (a superset of :attr:`variables`).
+
+        >>> x, = variables("x")
+        >>> (x / (x + 0)).with_variables("x y").variables
+        ('x', 'y')
+        """
+        return TropicalRational(self._num.with_variables(names), self._den.with_variables(names))
+
+    def _pair(self, other: Any) -> tuple[TropicalRational, TropicalRational] | None:
+        """``(self, other)`` in the same variables, aligned by NAME (see ``union_names``)."""
         if isinstance(other, TropicalRational):
             if other.convention != self.convention:
                 raise display.mixed_conventions(self.convention, other.convention)
-            if other.nvars != self.nvars:
-                raise ValueError(f"cannot combine functions of {self.nvars} and {other.nvars} variables")
-            return other
-        q = self._num._coerce(other)
-        if q is None:
+            names = union_names(self.variables, other.variables)
+            return self.with_variables(names), other.with_variables(names)
+        pair = self._num._pair(other)
+        if pair is None:
             return None
-        return TropicalRational(q, 0)
+        return self.with_variables(pair[0].variables), TropicalRational(pair[1], 0)
+
+    def _coerce(self, other: Any) -> TropicalRational | None:
+        pair = self._pair(other)
+        return None if pair is None else pair[1].with_variables(self.variables)
 
     def __add__(self, other: Any) -> TropicalRational:
-        o = self._coerce(other)
-        if o is None:
+        pair = self._pair(other)
+        if pair is None:
             return NotImplemented
+        a, o = pair
         # max(p1 - q1, p2 - q2) = max(p1 + q2, p2 + q1) - (q1 + q2)
-        return TropicalRational(self._num * o._den + o._num * self._den, self._den * o._den)
+        return TropicalRational(a._num * o._den + o._num * a._den, a._den * o._den)
 
     __radd__ = __add__
 
     def __mul__(self, other: Any) -> TropicalRational:
-        o = self._coerce(other)
-        if o is None:
+        pair = self._pair(other)
+        if pair is None:
             return NotImplemented
-        return TropicalRational(self._num * o._num, self._den * o._den)
+        a, o = pair
+        return TropicalRational(a._num * o._num, a._den * o._den)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other: Any) -> TropicalRational:
-        o = self._coerce(other)
-        if o is None:
+        pair = self._pair(other)
+        if pair is None:
             return NotImplemented
+        a, o = pair
         if len(o._num) == 0:
             raise ZeroDivisionError("division by the tropical zero (-inf)")
-        return TropicalRational(self._num * o._den, self._den * o._num)
+        return TropicalRational(a._num * o._den, a._den * o._num)
 
     def __rtruediv__(self, other: Any) -> TropicalRational:
-        o = self._coerce(other)
-        if o is None:
+        pair = self._pair(other)
+        if pair is None:
             return NotImplemented
-        return o / self
+        return pair[1] / pair[0]
 
     def __pow__(self, a: Any) -> TropicalRational:
         if isinstance(a, (bool, np.bool_)) or not (
@@ -309,12 +331,13 @@ class TropicalRational:
         True
         """
         try:
-            o = self._coerce(other)
-        except ValueError:
+            pair = self._pair(other)
+        except ValueError:  # mixed conventions
             return False
-        if o is None:
+        if pair is None:
             return NotImplemented
-        return self._num * o._den == o._num * self._den
+        a, o = pair
+        return a._num * o._den == o._num * a._den
 
     def __ne__(self, other: Any) -> bool:
         eq = self.__eq__(other)

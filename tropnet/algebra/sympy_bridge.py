@@ -25,7 +25,6 @@ True
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -34,7 +33,7 @@ import numpy as np
 
 from .._numbers import to_exact, to_float
 from ..kernels import poly as K
-from .polynomial import TropicalPolynomial, _check_names
+from .polynomial import TropicalPolynomial, _check_names, _natural_key
 from .rational import TropicalRational
 
 __all__ = ["to_sympy", "from_sympy"]
@@ -101,10 +100,6 @@ def _sum_many(polys: list[TropicalPolynomial], names: tuple[str, ...]) -> Tropic
     return TropicalPolynomial._from_arrays(E, c, names)
 
 
-def _natural_key(name: str) -> tuple:
-    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
-
-
 class _Parser:
     def __init__(self, names: tuple[str, ...]) -> None:
         self.names = names
@@ -152,6 +147,8 @@ class _Parser:
 
     def parse(self, e: Any) -> tuple[TropicalPolynomial, TropicalPolynomial]:
         sympy = _sympy()
+        if e.is_number and not e.is_Number and not e.free_symbols:
+            e = e.doit()  # an unevaluated Max/Min/Abs of numbers: its exact value
         mono = self.linear(e)
         if mono is not None:
             return mono, self.one()

@@ -166,10 +166,12 @@ class _Text:
                 if func == "Abs":
                     if len(args) != 1:
                         raise self.error(pos, f"Abs takes one argument, got {len(args)}")
-                    return sympy.Abs(args[0], evaluate=False)
+                    return sympy.Abs(args[0])
                 if len(args) == 1:
                     return args[0]
                 return getattr(sympy, func)(*args, evaluate=False)
+            if v.lower() in _FUNCS:
+                raise self.error(pos, f"{v} needs its arguments in parentheses")
             if self.peek()[:2] == ("op", "("):
                 raise self.error(pos, f"{v}(...) is not one of Max, Min, Abs")
             return sympy.Symbol(v)

@@ -173,6 +173,8 @@ class Polyhedron(Domain):
         if np.any(zero & (b < 0)):
             raise ValueError("Polyhedron is empty: a row 0 <= b_i has b_i < 0")
         A, b, norms = A[~zero], b[~zero], norms[~zero]
+        if A.shape[0] == 0:  # only rows 0 <= b_i with b_i >= 0: all of R^n
+            return float("inf")
         n = self.dim
         c = np.zeros(n + 1)
         c[-1] = -1.0

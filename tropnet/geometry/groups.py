@@ -98,8 +98,16 @@ class SymmetryGroup:
     __slots__ = ("n", "generators", "_elements", "_order", "_domain")
 
     def __init__(self, n: int, generators: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"SymmetryGroup needs a dimension n >= 0 (an integer), got {n!r}")
         object.__setattr__(self, "n", int(n))
         gens = tuple((np.asarray(p, dtype=np.int64), np.asarray(s, dtype=np.int64)) for p, s in generators)
+        for k, (p, s) in enumerate(gens):
+            if p.shape != (n,) or s.shape != (n,):
+                raise ValueError(f"generator {k}: permutation and signs must have shape ({n},), "
+                                 f"got {p.shape} and {s.shape}")
+            if sorted(p.tolist()) != list(range(n)) or not np.all(np.abs(s) == 1):
+                raise ValueError(f"generator {k}: not a signed permutation of {n} coordinates")
         for p, s in gens:
             p.flags.writeable = False
             s.flags.writeable = False

@@ -19,7 +19,9 @@ replaced by the sets ``J \\ {i}`` for i in I (every feasible subset of J misses 
 sets contained in a known member of S(A) are skipped and sets containing a known certificate
 are split without an LP.  All LPs of the float path share one reused HiGHS model in which only
 the column bounds change (v_i is fixed to 0 outside J), so each is a warm-started re-solve.
-``exact=True`` decides every LP in rational arithmetic (``cdd.gmp``) and returns a ``Fraction``.
+``exact=True`` decides every LP in rational arithmetic (a HiGHS basis certified or repaired in
+python-flint rationals, :mod:`tropnet.kernels.exact_lp`; no system packages) and returns a
+``Fraction``.
 
 >>> import numpy as np
 >>> hoffman_constant(np.eye(3))
@@ -131,51 +133,39 @@ class _FloatSimplexLP:
 
 
 class _ExactSimplexLP:
-    """t(J) in rational arithmetic (cdd.gmp), one LP per call."""
+    """t(J) in rational arithmetic, one LP per call: a HiGHS basis certified (or repaired) in
+    exact rationals by :func:`tropnet.kernels.exact_lp.solve_exact_lp` (core dependencies only)."""
 
     def __init__(self, A: np.ndarray) -> None:
-        try:
-            import cdd.gmp  # noqa: F401
-        except ImportError as err:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "hoffman_constant(..., exact=True) needs pycddlib with cdd.gmp: pip install tropnet[exact]"
-            ) from err
         self.A = A
         self.m, self.n = A.shape
         self.n_lps = 0
 
     def solve(self, mask: np.ndarray) -> tuple[Fraction | None, np.ndarray]:
-        import cdd
-        import cdd.gmp
+        from ..kernels.exact_lp import solve_exact_lp
 
         J = np.flatnonzero(mask)
         k, n = len(J), self.n
-        AJ = self.A[J]
-        rows: list[list[Fraction]] = []
-        zero = Fraction(0)
-        for j in range(n):  # s_j - (A_J^T v)_j >= 0 and s_j + (A_J^T v)_j >= 0
-            col = [-AJ[i, j] for i in range(k)]
-            s = [zero] * n
-            s[j] = Fraction(1)
-            rows.append([zero, *col, *s])
-            rows.append([zero, *(-c for c in col), *s])
-        for i in range(k):  # v_i >= 0
-            e = [zero] * (k + n)
-            e[i] = Fraction(1)
-            rows.append([zero, *e])
-        ones = [Fraction(1)] * k
-        rows.append([Fraction(-1), *ones, *([zero] * n)])  # sum v >= 1
-        rows.append([Fraction(1), *(-o for o in ones), *([zero] * n)])  # sum v <= 1
-        rows.append([zero, *([zero] * k), *([Fraction(1)] * n)])  # objective: min sum s
-        lp = cdd.gmp.linprog_from_array(rows, obj_type=cdd.LPObjType.MIN)
-        cdd.gmp.linprog_solve(lp)
+        AJ = as_exact_array(self.A[J], ndim=2)
+        zero, one = Fraction(0), Fraction(1)
+        # variables (v, s): min sum s  s.t.  -s <= A_J^T v <= s,  v >= 0,  sum v = 1
+        G = np.empty((2 * n + 2, k + n), dtype=object)
+        G[...] = zero
+        for j in range(n):
+            G[2 * j, :k] = AJ[:, j]
+            G[2 * j, k + j] = -one
+            G[2 * j + 1, :k] = -AJ[:, j]
+            G[2 * j + 1, k + j] = -one
+        G[2 * n, :k] = one
+        G[2 * n + 1, :k] = -one
+        h = [zero] * (2 * n) + [one, -one]
+        c = [zero] * k + [one] * n
+        status, x, t = solve_exact_lp(c, G, h, [zero] * k + [None] * n, [None] * (k + n))
         self.n_lps += 1
-        if lp.status != cdd.LPStatusType.OPTIMAL:  # pragma: no cover - the LP is always feasible
-            raise RuntimeError(f"cdd.gmp failed on a Hoffman LP: {lp.status}")
-        t = Fraction(lp.obj_value)
-        v = lp.primal_solution[:k]
+        if status != "optimal":  # pragma: no cover - the LP is always feasible and bounded
+            raise RuntimeError(f"the exact Hoffman LP is {status}")
         support = np.zeros(self.m, dtype=bool)
-        support[J[[i for i in range(k) if v[i] > 0]]] = True
+        support[J[[i for i in range(k) if x[i] > 0]]] = True
         return (t if t > 0 else None), support
 
 
@@ -350,7 +340,7 @@ def _block_lps(blocks: list[tuple], exact: bool) -> list[Any]:
     """Optimal values of many independent small LPs ``min c.z s.t. G z <= h, lo <= z <= hi``.
 
     Float: one block-diagonal HiGHS model per chunk (the objective is separable, so the joint
-    optimum is optimal block by block).  Exact: one cdd.gmp LP per block.  Every LP here is
+    optimum is optimal block by block).  Exact: one exact LP (kernels.exact_lp) per block.  Every LP here is
     feasible and bounded by construction.
     """
     if not blocks:
@@ -396,28 +386,15 @@ def _block_lps(blocks: list[tuple], exact: bool) -> list[Any]:
 
 
 def _exact_block_lp(c: Any, G: Any, h: Any, lo: Any, hi: Any) -> Fraction:
-    import cdd
-    import cdd.gmp
+    from ..kernels.exact_lp import solve_exact_lp
 
-    G = as_exact_array(G, ndim=2)
-    h = as_exact_array(h, ndim=1)
-    k = G.shape[1]
-    rows = [[h[i], *(-G[i])] for i in range(G.shape[0])]
-    for j in range(k):
-        e = [Fraction(0)] * k
-        if np.isfinite(float(lo[j])):
-            e[j] = Fraction(1)
-            rows.append([-Fraction(lo[j]), *e])
-        if np.isfinite(float(hi[j])):
-            e = [Fraction(0)] * k
-            e[j] = Fraction(-1)
-            rows.append([Fraction(hi[j]), *e])
-    rows.append([Fraction(0), *as_exact_array(c, ndim=1)])
-    lp = cdd.gmp.linprog_from_array(rows, obj_type=cdd.LPObjType.MIN)
-    cdd.gmp.linprog_solve(lp)
-    if lp.status != cdd.LPStatusType.OPTIMAL:  # pragma: no cover
-        raise RuntimeError(f"cdd.gmp failed on a cell LP: {lp.status}")
-    return Fraction(lp.obj_value)
+    lo = [None if not np.isfinite(float(v)) else Fraction(v) for v in lo]
+    hi = [None if not np.isfinite(float(v)) else Fraction(v) for v in hi]
+    status, _, value = solve_exact_lp(as_exact_array(c, ndim=1), as_exact_array(G, ndim=2),
+                                      as_exact_array(h, ndim=1), lo, hi)
+    if status != "optimal":  # pragma: no cover
+        raise RuntimeError(f"the exact cell LP is {status}")
+    return value
 
 
 def _slacks(systems: list[tuple[np.ndarray, np.ndarray]], exact: bool) -> list[Any]:

@@ -12,6 +12,12 @@ Float input (float64 arrays)
     affine rank uses singular values above ``1e-10`` times the largest; a lift is treated as
     flat when every coefficient is within ``1e-10 * max(1, max|c|)`` of an affine function of
     the exponents; a facet is upper when its unit normal has last component above ``1e-10``.
+    Exponent columns are scaled to unit range one by one.  Quantities within the tolerances
+    are ties; a decision that falls between its tolerance and ``AMBIGUOUS_RTOL`` (1e-8,
+    relative) -- an affine rank, a flat lift, a point near a facet, a nearly vertical facet --
+    and two exponents closer than ``AMBIGUOUS_RTOL`` (relative to the exponents' range) are
+    ill-conditioned: the whole hull is then computed exactly on the dyadic rationals the floats
+    store.
     Above lifted dimension ``QHULL_MAX_DIM`` (6), where Qhull's cost explodes, random
     directions find most vertices and one HiGHS LP per remaining point decides (margin
     ``LP_TOL``).
@@ -70,6 +76,7 @@ __all__ = [
     "UPPER_TOL",
     "QHULL_MAX_DIM",
     "LP_TOL",
+    "AMBIGUOUS_RTOL",
 ]
 
 RANK_RTOL = 1e-10
@@ -78,6 +85,10 @@ FLAT_RTOL = 1e-10
 """Float mode: a lift within ``FLAT_RTOL * max(1, max|c|)`` of an affine function is flat."""
 UPPER_TOL = 1e-10
 """Float mode: a facet is upper when its unit normal's last component exceeds this."""
+AMBIGUOUS_RTOL = 1e-8
+"""Float mode: a decision (affine rank, flatness, coincidence, facet incidence, upper facet)
+whose quantity is neither within its tolerance nor above ``AMBIGUOUS_RTOL`` (relative) is
+ill-conditioned and is made exactly on the dyadic rationals the floats store."""
 QHULL_MAX_DIM = 6
 """Lifted dimension up to which Qhull proposes the hull; above it (Qhull's cost explodes in 7D)
 each point not found by random directions gets one HiGHS LP (``LP_TOL``: margin for a vertex)."""
@@ -120,7 +131,11 @@ def upper_hull_vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
         Az, _ = to_scaled(A)
         cz, _ = to_scaled(c)
         return np.sort(_exact_int_vertices(Az, cz))
-    return np.sort(_float_vertices(A.astype(np.float64), c.astype(np.float64)))
+    A, c = A.astype(np.float64), c.astype(np.float64)
+    try:
+        return np.sort(_float_vertices(A, c))
+    except _Ambiguous:  # ill-conditioned floats: decide exactly on the dyadic rationals they store
+        return upper_hull_vertices(_exact_copy(A), _exact_copy(c))
 
 
 def polytope_vertices(A: np.ndarray) -> np.ndarray:
@@ -141,7 +156,16 @@ def polytope_vertices(A: np.ndarray) -> np.ndarray:
     first = np.sort(group_max(P, -np.arange(len(P))))  # the first of equal rows
     P = P[first]
     flat = np.zeros(len(P), dtype=P.dtype)  # a constant lift: only the projection Y is used
-    kind, Y, _ = _exact_lift(P, flat) if exact else _float_lift(P, flat)
+    if not exact:
+        try:
+            kind, Y, _ = _float_lift(P, flat)
+            if kind == "point":
+                return first[:1]
+            found = _float_polytope_vertices(Y)
+            return np.sort(first[found])
+        except _Ambiguous:
+            return polytope_vertices(_exact_copy(np.asarray(A, dtype=np.float64)))
+    kind, Y, _ = _exact_lift(P, flat)
     if kind == "point":
         return first[:1]
     found = _exact_polytope_vertices(Y) if exact else _float_polytope_vertices(Y)
@@ -175,18 +199,22 @@ def upper_facets(A: np.ndarray, c: np.ndarray) -> list[tuple[int, ...]]:
     if A.dtype == object or c.dtype == object:
         kind, _, L = _exact_lift(to_scaled(A)[0], to_scaled(c)[0])
         return _exact_cells(L) if kind == "full" else [tuple(range(m))]
-    kind, _, L = _float_lift(A.astype(np.float64), c.astype(np.float64))
-    if kind != "full":
-        return [tuple(range(m))]
+    A, c = A.astype(np.float64), c.astype(np.float64)
     try:
+        kind, _, L = _float_lift(A, c)
+        if kind != "full":
+            return [tuple(range(m))]
         hull = ConvexHull(L)
-    except QhullError:  # near-degenerate floats: decide on the dyadic rationals they store
-        Aq = np.array([Fraction(float(v)) for v in A.ravel()], dtype=object).reshape(A.shape)
-        cq = np.array([Fraction(float(v)) for v in c], dtype=object)
-        return upper_facets(Aq, cq)
-    eq = hull.equations[hull.equations[:, -2] > UPPER_TOL]
-    slack = L @ eq[:, :-1].T + eq[:, -1]
-    tight = np.abs(slack) <= 1e-9
+        lift = hull.equations[:, -2]
+        if np.any((lift > UPPER_TOL * 1e-3) & (lift <= AMBIGUOUS_RTOL)):
+            raise _Ambiguous("a nearly vertical facet")
+        eq = hull.equations[lift > UPPER_TOL]
+        slack = np.abs(L @ eq[:, :-1].T + eq[:, -1])
+        if np.any((slack > 1e-9) & (slack <= AMBIGUOUS_RTOL)):
+            raise _Ambiguous("a point near a facet")
+    except (QhullError, _Ambiguous):  # near-degenerate floats: decide on the dyadic rationals they store
+        return upper_facets(_exact_copy(A), _exact_copy(c))
+    tight = slack <= 1e-9
     cells = {tuple(np.flatnonzero(tight[:, h]).tolist()) for h in range(len(eq))}
     return sorted(cells)
 
@@ -242,6 +270,17 @@ def _cells_with_cdd(L: np.ndarray) -> list[tuple[int, ...]]:
 # float mode
 
 
+class _Ambiguous(Exception):
+    """A float decision fell inside its tolerance band: decide on the stored dyadic rationals."""
+
+
+def _exact_copy(a: np.ndarray) -> np.ndarray:
+    """The Fractions a float array stores (exact dyadic rationals)."""
+    out = np.empty(a.shape, dtype=object)
+    out.ravel()[:] = [Fraction(float(v)) for v in a.ravel().tolist()]
+    return out
+
+
 def _float_lift(A: np.ndarray, c: np.ndarray) -> tuple[str, np.ndarray | None, np.ndarray | None]:
     """The lifted points in coordinates of the exponents' affine hull (float, with tolerances).
 
@@ -249,21 +288,41 @@ def _float_lift(A: np.ndarray, c: np.ndarray) -> tuple[str, np.ndarray | None, n
     lift is affine (Y: exponents in r coordinates scaled to unit range), else
     ``("full", Y, L)`` with ``L = [Y, lift]``, the lift replaced by its residual from the best
     affine fit: the same upper hull (an affine change of the lift), better scaled.
+
+    Scale-aware: each exponent column is scaled to unit range first (a column of 1e-67 weighs
+    as much as a column of 1e11).  Raises :class:`_Ambiguous` when a decision is not clear by
+    a wide margin (``AMBIGUOUS_RTOL``): a singular value, a residual of the affine fit or the
+    distance between two scaled points that is neither zero nor large.
     """
     m = len(c)
     D = A - A.mean(axis=0)
     if D.shape[1] == 0 or not np.any(D):
         return "point", None, None
+    D = D[:, np.any(D != 0, axis=0)]  # columns constant in the input: no direction at all
+    D = D / np.abs(D).max(axis=0)
     _, sv, Vt = np.linalg.svd(D, full_matrices=False)
-    r = int(np.sum(sv > RANK_RTOL * sv[0]))
+    ratio = sv / sv[0]
+    if np.any((ratio <= AMBIGUOUS_RTOL) & (ratio > RANK_RTOL)):
+        raise _Ambiguous("affine rank")
+    r = int(np.sum(ratio > RANK_RTOL))
     Y = D @ Vt[:r].T
     Y = Y / np.abs(Y).max(axis=0)
     design = np.hstack([Y, np.ones((m, 1))])
     coef, *_ = np.linalg.lstsq(design, c, rcond=None)
     resid = c - design @ coef
-    if np.abs(resid).max() <= FLAT_RTOL * max(1.0, float(np.abs(c).max())):
+    size = float(np.abs(resid).max())
+    scale = max(float(np.abs(c).max()), float(np.abs(design * coef).max()), 1e-300)
+    if size <= FLAT_RTOL * max(1.0, float(np.abs(c).max())):
         return "flat", Y, None
-    return "full", Y, np.hstack([Y, (resid / np.abs(resid).max())[:, None]])
+    if size <= AMBIGUOUS_RTOL * scale:
+        raise _Ambiguous("flat lift")
+    if m <= 4096:
+        from scipy.spatial import cKDTree
+
+        dist, _ = cKDTree(Y).query(Y, k=2)
+        if float(dist[:, 1].min()) <= AMBIGUOUS_RTOL:
+            raise _Ambiguous("near-coincident exponents")
+    return "full", Y, np.hstack([Y, (resid / size)[:, None]])
 
 
 def _float_vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -280,7 +339,10 @@ def _float_vertices(A: np.ndarray, c: np.ndarray) -> np.ndarray:
         hull = ConvexHull(L)
     except QhullError:  # precision trouble on near-degenerate input: the LP path decides
         return np.flatnonzero(_lp_vertices(L)[0])
-    upper = hull.equations[:, -2] > UPPER_TOL
+    lift = hull.equations[:, -2]
+    if np.any((lift > UPPER_TOL * 1e-3) & (lift <= AMBIGUOUS_RTOL)):
+        raise _Ambiguous("a nearly vertical facet")
+    upper = lift > UPPER_TOL
     return _true_vertices(L, hull.equations, np.unique(hull.simplices[upper]))
 
 
@@ -295,6 +357,8 @@ def _true_vertices(L: np.ndarray, equations: np.ndarray, cand: np.ndarray) -> np
     scale = max(1.0, float(np.abs(L).max()))
     dist = L[cand].dot(equations[:, :-1].T) + equations[:, -1]  # (K, F), unit normals
     tight = np.abs(dist) <= FLAT_RTOL * scale
+    if np.any(~tight & (np.abs(dist) <= AMBIGUOUS_RTOL * scale)):
+        raise _Ambiguous("a point near a facet")
     counts = tight.sum(axis=1)
     keep = counts >= D
     k = int(counts.max())
@@ -867,45 +931,16 @@ def _in_hull_exact(P: np.ndarray, q: np.ndarray) -> bool:
 
 
 def _exact_feasible(M: list[list[Fraction]], b: list[Fraction]) -> bool:
-    """Is ``{y >= 0 : M y = b}`` non-empty?  Phase-1 simplex in exact arithmetic, Bland's rule.
+    """Is ``{y >= 0 : M y = b}`` non-empty?  An exact LP (:mod:`tropnet.kernels.exact_lp`).
 
     >>> F = Fraction
     >>> _exact_feasible([[F(1), F(1)]], [F(1)]), _exact_feasible([[F(1), F(1)]], [F(-1)])
     (True, False)
     """
-    rows, cols = len(M), len(M[0])
-    T = []
-    for i in range(rows):
-        sign = -1 if b[i] < 0 else 1
-        T.append([sign * v for v in M[i]] + [Fraction(int(k == i)) for k in range(rows)] + [sign * b[i]])
-    basis = [cols + i for i in range(rows)]
-    ncol = cols + rows
-    while True:
-        cb = [1 if basis[i] >= cols else 0 for i in range(rows)]
-        enter = None
-        for j in range(ncol):
-            if j in basis:
-                continue
-            reduced = (1 if j >= cols else 0) - sum(T[i][j] for i in range(rows) if cb[i])
-            if reduced < 0:
-                enter = j
-                break
-        if enter is None:
-            break
-        leave = None
-        for i in range(rows):
-            if T[i][enter] > 0:
-                ratio = T[i][-1] / T[i][enter]
-                if leave is None or ratio < leave[0] or (ratio == leave[0] and basis[i] < basis[leave[1]]):
-                    leave = (ratio, i)
-        if leave is None:  # pragma: no cover - phase 1 is bounded below by 0
-            break
-        p = leave[1]
-        piv = T[p][enter]
-        T[p] = [v / piv for v in T[p]]
-        for i in range(rows):
-            if i != p and T[i][enter] != 0:
-                f = T[i][enter]
-                T[i] = [a - f * bb for a, bb in zip(T[i], T[p])]
-        basis[p] = enter
-    return sum(T[i][-1] for i in range(rows) if basis[i] >= cols) == 0
+    from .exact_lp import solve_exact_lp
+
+    cols = len(M[0])
+    G = np.array([*M, *([-v for v in row] for row in M)], dtype=object).reshape(-1, cols)
+    h = [*b, *(-v for v in b)]
+    status, _, _ = solve_exact_lp([Fraction(0)] * cols, G, h, [Fraction(0)] * cols, [None] * cols)
+    return status == "optimal"

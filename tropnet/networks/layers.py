@@ -180,6 +180,19 @@ def _param_equal(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _to_float64(a: np.ndarray, name: str) -> np.ndarray:
+    """float64 copy of an exact array; a value beyond the float range is a clear error."""
+    try:
+        return a.astype(np.float64)
+    except OverflowError:
+        raise ValueError(
+            f"{name} has a value beyond the float64 range (about 1.8e308), which tropnet's float "
+            "steps cannot hold (float mode, and the float proposals of the region engines and the "
+            "compiler); divide the layer's weight and bias by a power of two (a positive rescaling "
+            "keeps the regions)"
+        ) from None
+
+
 class Linear(Layer):
     """Affine layer ``y = W x + b`` with ``W`` of shape (out, in).
 
@@ -254,11 +267,11 @@ class Linear(Layer):
 
     @property
     def float_weight(self) -> np.ndarray:
-        return self.weight.astype(np.float64) if self.exact else self.weight
+        return _to_float64(self.weight, "Linear weight") if self.exact else self.weight
 
     @property
     def float_bias(self) -> np.ndarray:
-        return self.bias.astype(np.float64) if self.exact else self.bias
+        return _to_float64(self.bias, "Linear bias") if self.exact else self.bias
 
     def to_exact(self) -> Linear:
         return self if self.exact else Linear(as_exact_array(self.weight), as_exact_array(self.bias))

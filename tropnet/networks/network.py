@@ -58,6 +58,12 @@ class Network:
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layer {i} is {type(layer).__name__}, not a tropnet layer")
+        if input_dim is not None and (
+            isinstance(input_dim, (bool, np.bool_)) or not isinstance(input_dim, (int, np.integer))
+        ):
+            raise TypeError(f"input_dim must be a positive integer, got {input_dim!r}")
+        if input_dim is not None and input_dim < 1:
+            raise ValueError(f"input_dim must be a positive integer, got {input_dim}")
         if input_dim is None:
             first = layers[0]
             n = getattr(first, "in_features", None)
@@ -205,7 +211,14 @@ class Network:
 
     @property
     def widths(self) -> tuple[int, ...]:
-        """Width after each layer, input first (activations repeat the width)."""
+        """The width of the vector after each LAYER, the input first: one entry per layer, so an
+        activation layer repeats the width before it (a [2, 16, 16, 1] MLP -- Linear, ReLU,
+        Linear, ReLU, Linear -- has widths (2, 16, 16, 16, 16, 1)).  The widths of the affine
+        layers alone are ``(input_dim, *(layer.weight.shape[0] for each Linear))``.
+
+        >>> Network.from_arrays([np.ones((16, 2)), np.ones((16, 16)), np.ones((1, 16))]).widths
+        (2, 16, 16, 16, 16, 1)
+        """
         return self._widths
 
     @property

@@ -203,6 +203,15 @@ def count_linear_regions(
     >>> tropnet.count_linear_regions(tropnet.random_mlp([2, 8, 8, 1], seed=0), kind="activation")
     113
     """
-    return run_plan(make_plan(obj, domain, want="count", kind=kind, exact=exact, max_regions=max_regions,
-                              progress=progress, symmetry=symmetry, parallel=parallel, client=client,
-                              max_seconds=max_seconds, max_memory=max_memory))
+    plan = make_plan(obj, domain, want="count", kind=kind, exact=exact, max_regions=max_regions,
+                     progress=progress, symmetry=symmetry, parallel=parallel, client=client,
+                     max_seconds=max_seconds, max_memory=max_memory)
+    if domain is None and type(obj).__name__ == "TropicalPolynomial" and plan.mode == "serial":
+        # one max-plus polynomial on R^n: its regions (linear = activation: distinct exponents are
+        # distinct gradients) are those of its upper-hull vertices, decided by the hull kernel
+        # (exact, or float made exact where ill-conditioned) -- the same answer as num_linear_regions
+        n = (obj.to_exact() if exact else obj).num_linear_regions()
+        if max_regions is not None and n > max_regions:
+            raise RegionLimitError(f"more than max_regions={max_regions} regions ({n})")
+        return n
+    return run_plan(plan)

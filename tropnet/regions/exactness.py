@@ -39,7 +39,10 @@ class _NotDyadic(Exception):
 def _as_float(a):
     arr = np.asarray(a, dtype=object) if not isinstance(a, np.ndarray) or a.dtype == object else a
     if arr.dtype == object:
-        out = np.array([float(v) for v in arr.ravel()], dtype=np.float64).reshape(arr.shape)
+        try:
+            out = np.array([float(v) for v in arr.ravel()], dtype=np.float64).reshape(arr.shape)
+        except OverflowError:  # beyond the float range: not a float either
+            raise _NotDyadic from None
         if any(Fraction(f) != Fraction(v) for f, v in zip(out.ravel(), arr.ravel())):
             raise _NotDyadic
         return out

@@ -115,7 +115,7 @@ def refine_hrep(
                             out.append((c[0], c[1], p2, c[2]))
                 cells = out
                 if max_cells is not None and len(cells) > max_cells:
-                    raise RegionLimitError(f"more than max_cells={max_cells} cells")
+                    raise RegionLimitError(f"more than {max_cells} cells")
         else:
             for g, members in enumerate(st.groups):
                 out = []
@@ -146,7 +146,7 @@ def refine_hrep(
                             out.append((Aj, bj, p2, xj))
                 cells = out
                 if max_cells is not None and len(cells) > max_cells:
-                    raise RegionLimitError(f"more than max_cells={max_cells} cells")
+                    raise RegionLimitError(f"more than {max_cells} cells")
     if not cells:
         return Cells(patterns=np.zeros((0, prog.ncols), dtype=np.int32), points=np.zeros((0, d)))
     return Cells(

@@ -571,7 +571,7 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         polys.cnt[children] = cnt_c
         polys.pat[sp, unit[split]] = label[split]
         if max_cells is not None and polys.n > max_cells:
-            raise _limit_error(f"more than max_cells={max_cells} cells; raise max_cells or shrink the domain")
+            raise _limit_error(f"more than {max_cells} cells; raise max_regions or shrink the domain")
         if not lay.group:
             _prune(polys, verts, lay, cpool, children)
 
@@ -747,7 +747,7 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
             if bar is not None:
                 bar.close()
             if max_cells is not None and total > max_cells:
-                raise _limit_error(f"{total} cells exceed max_cells={max_cells}")
+                raise _limit_error(f"{total} cells exceed the limit of {max_cells}")
             return total
         polys = _Polygons(rows, cnt, lay.n_units, lay.k)
         polys.pat[: polys.n] = lay.start_pat
@@ -771,7 +771,7 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
     if bar is not None:
         bar.close()
     if max_cells is not None and len(rows) > max_cells:
-        raise _limit_error(f"{len(rows)} cells exceed max_cells={max_cells}")
+        raise _limit_error(f"{len(rows)} cells exceed the limit of {max_cells}")
     if count_only:
         return int(len(rows))
     return _to_cells(verts, rows, cnt, prev_pat)

@@ -259,6 +259,8 @@ class RegionSet(Sequence):
         if isinstance(i, slice):
             return [view(self, j) for j in range(*i.indices(len(self)))]
         n = len(self)
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"regions are indexed by integers or slices, got {i!r}")
         j = int(i)
         if j < 0:
             j += n

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..algebra.polynomial import TropicalPolynomial
+from ..algebra.polynomial import TropicalPolynomial, union_names
 from ..algebra.rational import TropicalRational
 from ..compiler import tropicalize
 from ..kernels.lp import new_highs
@@ -183,6 +183,10 @@ def same_function(a: Any, b: Any, domain: Any = None, method: str = "auto") -> F
     units (and, for exact networks, a positive rescaling) are recognised from their
     canonical forms (:func:`equivalent` with no tolerance) without compiling.
 
+    Two tropical polynomials or rationals are compared as functions of their NAMED variables,
+    written in the union of both (``x + 0`` and ``y + 0`` differ); a network's inputs, and
+    a :class:`~tropnet.TropicalRationalMap`, are matched by position.
+
     When the functions differ, ``witness`` is a point (in the domain) where they do, checked
     by exact evaluation of both (the networks' own forward pass), and ``values`` holds
     the two outputs there.  Random points (Gaussian, or uniform in a box) are tried first,
@@ -200,6 +204,11 @@ def same_function(a: Any, b: Any, domain: Any = None, method: str = "auto") -> F
     """
     if method not in ("auto", "tropical", "regions"):
         raise ValueError(f"method must be 'auto', 'tropical' or 'regions', got {method!r}")
+    if hasattr(a, "with_variables") and hasattr(b, "with_variables") and a.variables != b.variables:
+        # tropical polynomials and rationals are functions of NAMED variables (x + 0 and y + 0
+        # differ): compare them in the union of their variables
+        names = union_names(a.variables, b.variables)
+        a, b = a.with_variables(names), b.with_variables(names)
     if method == "tropical" and domain is not None:
         raise ValueError("method='tropical' decides on all of R^n; use method='regions' with a domain")
     (na, ma), (nb, mb) = _shape_of(a, "first"), _shape_of(b, "second")

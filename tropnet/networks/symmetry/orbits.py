@@ -259,8 +259,10 @@ def _random_perm(s: _Slot, rng: np.random.Generator) -> np.ndarray:
 
 def random_equivalent(net: Network, seed: int = 0, rescale: bool = False) -> Network:
     """A random point of the orbit of ``net``: a random permutation of every hidden layer
-    and, with ``rescale``, a random positive rescaling of every rescalable unit (a factor
-    ``e^u``, ``u`` uniform in [-1, 1]; for exact networks a ratio of integers in [1, 8]).
+    and, with ``rescale``, a random positive rescaling of every rescalable unit (for float
+    networks a power of two in 1/4 .. 4, which rounds nothing, so the result computes exactly
+    the same function -- ``same_function`` says True; for exact networks a ratio of integers
+    in [1, 8]).
 
     >>> from tropnet import random_mlp
     >>> net = random_mlp([2, 4, 1])
@@ -278,8 +280,8 @@ def random_equivalent(net: Network, seed: int = 0, rescale: bool = False) -> Net
             if net.exact:
                 num, den = rng.integers(1, 9, size=m), rng.integers(1, 9, size=m)
                 scales.append(np.array([Fraction(int(a), int(b)) for a, b in zip(num, den)], dtype=object))
-            else:
-                scales.append(np.exp(rng.uniform(-1.0, 1.0, size=m)))
+            else:  # powers of two: the float rescaling is exact (no rounding), so exactly equivalent
+                scales.append(np.ldexp(1.0, rng.integers(-2, 3, size=m)))
         else:
             scales.append(None)
     return _transform(net, slots, perms, scales)
