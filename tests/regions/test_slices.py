@@ -214,8 +214,8 @@ def test_local_complexity_equals_the_count_on_each_slice():
 
 
 def test_stable_units_are_stable_and_pruning_keeps_the_count():
-    from tropnet.regions.local import count_pruned, stable_units
     from tropnet.regions.refine import stages_from_network
+    from tropnet.regions.stable import count_pruned, stable_units
 
     net = tropnet.random_mlp([5, 16, 16, 1], seed=8)
     x = np.random.default_rng(2).normal(size=5)
@@ -230,7 +230,10 @@ def test_stable_units_are_stable_and_pruning_keeps_the_count():
     assert 0 < s.num_stable < s.num_units
     n, stable = count_pruned(st, dom, 5)
     assert stable == s.num_stable
-    assert n == tropnet.count_linear_regions(net, dom, kind="activation")
+    # the enumeration of the regions prunes nothing: an independent count
+    assert n == len(tropnet.linear_regions(net, dom, kind="activation"))
+    plan = tropnet.regions.plan.make_plan(net, dom, want="count", kind="activation")
+    assert plan.run() == n and plan.stable.num_stable == stable
     assert count_pruned(stages_from_network(net, exact=True), dom, 5, exact=True)[0] == n
 
 

@@ -1,13 +1,8 @@
-"""Regions near a point: stable units removed first, then the engine on what really cuts.
+"""Local complexity: the regions near each data point, counted exactly.
 
-On a small neighbourhood of a point most units keep one sign.  :func:`stable_units` bounds
-every pre-activation on the neighbourhood by interval arithmetic (the first affine stage
-exactly: the neighbourhood's support function; deeper stages by interval propagation), with
-every float rounding bounded (``gamma(n)`` of :mod:`tropnet.kernels.certify`), so a unit called
-stable is stable on the whole closed neighbourhood.  :func:`prune_stages` takes them out of the
-program (an always-inactive ReLU unit becomes the constant it outputs, an always-active one is
-passed through), so the engine only enumerates the units that cut the neighbourhood; a
-neighbourhood with none is a single region.
+On a small neighbourhood of a point most units keep one sign: they are found and removed first
+(:mod:`tropnet.regions.stable`), so the engine only enumerates the units that cut the
+neighbourhood, and a neighbourhood with none is a single region.
 
 :func:`local_complexity` counts, for each row ``x`` of ``X``, the regions meeting the
 ``k``-dimensional neighbourhood of ``x`` spanned by ``k`` random orthonormal directions (the
@@ -24,255 +19,18 @@ seed=[seed, i])``, so each count equals :func:`tropnet.count_linear_regions` on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from .._numbers import as_number_array
-from ..geometry.domains import Box
 from ..geometry.slices import AffineSlice
-from ..kernels.certify import gamma
 from ..networks.embed import slice_network
-from .cells import RegionLimitError
-from .domains import as_network, enclosing_box
-from .program import Stage, stages_from_network
-from .refine import refine
+from .domains import as_network
+from .program import stages_from_network
+from .stable import count_pruned, stable_units
 
-__all__ = ["stable_units", "prune_stages", "StableUnits", "count_pruned", "local_complexity", "local_slices"]
-
-
-@dataclass
-class StableUnits:
-    """Per activation stage (in program order), boolean masks over its units:
-    ``on`` (always active on the domain) and ``off`` (always inactive); ``None`` for a group
-    stage (never pruned)."""
-
-    on: list
-    off: list
-
-    @property
-    def num_stable(self) -> int:
-        return int(sum(int(a.sum() + b.sum()) for a, b in zip(self.on, self.off) if a is not None))
-
-    @property
-    def num_units(self) -> int:
-        return int(sum(len(a) for a in self.on if a is not None))
-
-
-def _domain_shape(domain: Any, k: int) -> tuple[np.ndarray, np.ndarray, float | None]:
-    """``(centre, half-widths, cross_radius)`` of a box, of a cross-polytope ``|y|_1 <= r``
-    (``cross_radius = r``), or of a polyhedron's bounding box."""
-    if isinstance(domain, Box):
-        lo, hi = domain.bounds(k)
-        return (lo + hi) / 2, (hi - lo) / 2, None
-    A = np.asarray(domain.A, dtype=np.float64)
-    b = np.asarray(domain.b, dtype=np.float64)
-    if len(b) == 2**k and np.all(np.abs(A) == 1) and np.all(b == b[0]) and len(np.unique(A, axis=0)) == len(
-        b
-    ):
-        r = float(b[0])
-        return np.zeros(k), np.full(k, r), r
-    from ..kernels.lp import bounding_box
-
-    bb = bounding_box(A, b)
-    if bb is None:
-        raise ValueError("stable units need a bounded domain")
-    return (bb[0] + bb[1]) / 2, (bb[1] - bb[0]) / 2, None
-
-
-def stable_units(stages: list[Stage], domain: Any, d: int) -> StableUnits:
-    """The units of an internal program (on ``d`` inputs) that keep one sign on ``domain``
-    (a :class:`~tropnet.Box` or a bounded :class:`~tropnet.Polyhedron`), decided by interval
-    bounds with every rounding error bounded.
-
-    >>> from tropnet import Box, random_mlp
-    >>> st = stages_from_network(random_mlp([2, 32, 1], seed=0))
-    >>> s = stable_units(st, Box([0.5, 0.5], [0.51, 0.51]), 2)
-    >>> s.num_units, s.num_stable
-    (32, 32)
-    """
-    mid, rad, cross = _domain_shape(domain, d)
-    on, off = _propagate(stages, mid[None, :], rad[None, :], cross)
-    first = [x[0] if x is not None else None for x in on]
-    return StableUnits(first, [x[0] if x is not None else None for x in off])
-
-
-def _propagate(stages: list[Stage], mid: np.ndarray, rad: np.ndarray, cross: float | None):
-    """Symbolic interval propagation for a batch of neighbourhoods ``mid + u`` (``mid``,
-    ``rad`` of shape (P, d); ``u`` in the box ``|u_i| <= rad_i``, or in the cross-polytope
-    ``|u|_1 <= cross``): every value is ``L u + c + [elo, ehi]`` with ``L`` exact through affine
-    stages and stable units, and an unstable unit's output replaced by its interval.  Returns per
-    activation stage the masks ``on``/``off`` (P, units), ``None`` for group stages."""
-    P, d = mid.shape
-
-    def supp(L):  # max of |L u| over the neighbourhood, per row: (P, w)
-        if cross is not None:
-            return cross * np.abs(L).max(axis=2)
-        return np.einsum("pwk,pk->pw", np.abs(L), rad)
-
-    L = np.broadcast_to(np.eye(d), (P, d, d)).copy()
-    c = mid.copy()
-    elo = np.zeros((P, d))
-    ehi = np.zeros((P, d))
-    on_list, off_list = [], []
-    for st in stages:
-        if st.kind == "affine":
-            W = np.asarray(st.W, dtype=np.float64)
-            b = np.asarray(st.b, dtype=np.float64)
-            aW = np.abs(W)
-            Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
-            mag = (np.abs(c) + np.maximum(np.abs(elo), np.abs(ehi)) + supp(L)).dot(aW.T)
-            L = np.einsum("ow,pwk->pok", W, L)
-            c_new = c.dot(W.T) + b
-            elo, ehi = elo.dot(Wp.T) + ehi.dot(Wn.T), ehi.dot(Wp.T) + elo.dot(Wn.T)
-            # every rounding of the float computation, bounded (exact weights rounded too)
-            margin = gamma(W.shape[1] + d + 6) * 2 * (mag + np.abs(b) + np.abs(c_new)) + 1e-300
-            c = c_new
-            elo, ehi = elo - margin, ehi + margin
-            continue
-        if st.kind in ("threshold", "leaky"):
-            level = float(st.param) if st.kind == "threshold" else 0.0
-            ix = st.idx
-            sp = supp(L[:, ix, :])
-            lo = c[:, ix] + elo[:, ix] - sp
-            hi = c[:, ix] + ehi[:, ix] + sp
-            on, off = lo > level, hi < level
-            on_list.append(on)
-            off_list.append(off)
-            un = ~(on | off)
-            L, c, elo, ehi = L.copy(), c.copy(), elo.copy(), ehi.copy()
-            Ls, cs, es_lo, es_hi = L[:, ix, :], c[:, ix], elo[:, ix], ehi[:, ix]
-            if st.kind == "threshold":
-                Ls[off] = 0.0
-                cs[off] = level
-                es_lo[off] = 0.0
-                es_hi[off] = 0.0
-                Ls[un] = 0.0
-                cs[un] = 0.0
-                es_lo[un] = level
-                es_hi[un] = np.maximum(hi[un], level)
-            else:
-                a = float(st.param)
-                Ls[off] *= a
-                cs[off] *= a
-                es_lo[off], es_hi[off] = np.minimum(a * es_lo[off], a * es_hi[off]), np.maximum(
-                    a * es_lo[off], a * es_hi[off]
-                )
-                Ls[un] = 0.0
-                cs[un] = 0.0
-                es_lo[un] = np.minimum(lo[un], a * lo[un])
-                es_hi[un] = np.maximum(hi[un], a * hi[un])
-            L[:, ix, :], c[:, ix], elo[:, ix], ehi[:, ix] = Ls, cs, es_lo, es_hi
-            continue
-        on_list.append(None)
-        off_list.append(None)
-        sp = supp(L)
-        lo_all, hi_all = c + elo - sp, c + ehi + sp
-        gl = lo_all[:, st.groups].max(axis=2)
-        gh = hi_all[:, st.groups].max(axis=2)
-        lo_new = np.concatenate([gl, lo_all[:, st.idx]], axis=1) if len(st.idx) else gl
-        hi_new = np.concatenate([gh, hi_all[:, st.idx]], axis=1) if len(st.idx) else gh
-        w = lo_new.shape[1]
-        L = np.zeros((P, w, d))
-        c = np.zeros((P, w))
-        elo, ehi = lo_new, hi_new
-    return on_list, off_list
-
-
-def prune_stages(stages: list[Stage], on: list, off: list) -> list[Stage]:
-    """The program with the stable units taken out of their activation stages (``on``/``off``
-    masks per activation stage, as from :func:`stable_units`): an always-inactive threshold unit
-    is replaced by its constant level (its row of the preceding affine stage zeroed, its bias
-    the level), an always-inactive leaky unit by its affine piece (its row times the slope), and
-    an always-active unit is passed through.  The function on the domain is unchanged; the
-    patterns lose the stable units' columns.
-
-    >>> from tropnet import Box, random_mlp
-    >>> st = stages_from_network(random_mlp([2, 32, 1], seed=0))
-    >>> s = stable_units(st, Box([0.5, 0.5], [0.51, 0.51]), 2)
-    >>> [len(x.idx) for x in prune_stages(st, s.on, s.off) if x.kind == "threshold"]
-    [0]
-    """
-    out: list[Stage] = []
-    a = 0
-    for st in stages:
-        if st.kind not in ("threshold", "leaky"):
-            if st.kind == "group":
-                a += 1
-            out.append(st)
-            continue
-        on_m, off_m = on[a], off[a]
-        a += 1
-        prev = out[-1] if out else None
-        idx = np.asarray(st.idx)
-        if prev is None or prev.kind != "affine" or len(idx) != prev.W.shape[0] or not np.array_equal(
-            idx, np.arange(len(idx))
-        ):
-            off_m = np.zeros_like(off_m)  # no affine row to fold the constant into
-        if off_m.any():
-            W = np.array(prev.W, copy=True)
-            b = np.array(prev.b, copy=True)
-            rows = np.flatnonzero(off_m)
-            if st.kind == "threshold":
-                W[rows, :] = 0 * W[rows, :]
-                b[rows] = st.param + 0 * b[rows]
-            else:
-                W[rows, :] = W[rows, :] * st.param
-                b[rows] = b[rows] * st.param
-            out[-1] = replace(prev, W=W, b=b)
-        keep = ~(on_m | off_m)
-        out.append(replace(st, idx=idx[keep]))
-    return out
-
-
-def count_pruned(
-    stages: list[Stage], domain: Any, d: int, *, exact: bool = False, max_regions: int | None = None
-) -> tuple[int, int]:
-    """``(activation cells, stable units)`` of an internal program on a bounded ``domain``:
-    the stable units pruned (:func:`prune_stages`), the engine run on the rest (exact: on
-    exact stages, every decision certified or rational).
-
-    >>> from tropnet import Box, random_mlp
-    >>> st = stages_from_network(random_mlp([2, 16, 16, 1], seed=0))
-    >>> count_pruned(st, Box(-0.5, 0.5), 2)
-    (35, 18)
-    """
-    s = stable_units(stages, domain, d)
-    pr = prune_stages(stages, s.on, s.off)
-    if not any(len(x.idx) for x in pr if x.kind in ("threshold", "leaky")) and not any(
-        x.kind == "group" for x in pr
-    ):
-        return 1, s.num_stable
-    if isinstance(domain, Box):
-        lo, hi = domain.exact_bounds(d) if exact else domain.bounds(d)
-        if exact:
-            lo = np.array([Fraction(v) for v in lo], dtype=object)
-            hi = np.array([Fraction(v) for v in hi], dtype=object)
-        hs = None
-    else:
-        A, b = domain.halfspaces(d)
-        if exact:
-            from .._numbers import as_exact_array
-
-            A, b = as_exact_array(A), as_exact_array(b)
-        else:
-            A, b = np.asarray(A, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        mid, rad, cross = _domain_shape(domain, d)
-        if cross is not None:  # the cross-polytope |y|_1 <= r sits in the box [-2r, 2r]^d
-            r2 = 2 * (Fraction(domain.b[0]) if exact else float(domain.b[0]))
-            lo, hi = np.array([-r2] * d, dtype=object if exact else np.float64), np.array(
-                [r2] * d, dtype=object if exact else np.float64
-            )
-        else:
-            lo, hi = enclosing_box(("poly", A, b), exact)
-        hs = (A, b)
-    try:
-        cells = refine(pr, d, lo, hi, halfspaces=hs, max_cells=max_regions, exact=exact, certify=exact)
-    except RegionLimitError as err:
-        raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})") from None
-    return len(cells), s.num_stable
+__all__ = ["local_complexity", "local_slices"]
 
 
 def local_slices(

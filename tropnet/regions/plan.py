@@ -95,6 +95,9 @@ class Plan:
     options: dict = field(default_factory=dict, repr=False)
     slice: Any = field(default=None, repr=False)
     source: Any = field(default=None, repr=False)
+    #: after an activation count on a bounded domain: the units found stable there and removed
+    #: before the engine ran (:class:`~tropnet.regions.stable.StableUnits`)
+    stable: Any = field(default=None, repr=False)
     limits: Limits | None = field(default=None, repr=False)  # max_seconds, max_memory (engine checks)
 
     @property
@@ -161,11 +164,29 @@ class Plan:
             n = count_last_layer_2d(net, self.user_domain, max_regions=self.max_regions)
             if n is not None:
                 return n
+        self._prune_stable()
         if self.streams:
             return self._count_streamed()
         # an exact activation count needs no exact geometry: the certified float pass decides
         # it (falling back to the rational pass, run by run, when a sign is too close to call)
         return len(self.find(self.exactness))
+
+    def _prune_stable(self) -> None:
+        """Before a count on a bounded domain: remove the units that keep one sign on it
+        (:mod:`tropnet.regions.stable`; the count is unchanged, the engine cuts fewer units)."""
+        dp = self.domain
+        if dp is None or dp.join or len(dp.pieces) != 1 or self.user_domain is None:
+            return
+        from dataclasses import replace
+
+        from .stable import prune_stages, stable_units
+
+        piece = dp.pieces[0]
+        s = stable_units(piece.stages, self.user_domain, dp.n)
+        self.stable = s
+        if s.num_stable:
+            pruned = prune_stages(piece.stages, s.on, s.off)
+            self.domain = replace(dp, pieces=[replace(piece, stages=pruned)])
 
     def _count_streamed(self) -> int:
         """The vertex engine's count part by part (:func:`~tropnet.regions.refine.refine_count`);
