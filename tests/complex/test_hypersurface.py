@@ -122,3 +122,13 @@ def test_cells_tie_exactly_and_balance(p):
                            for i in cell.monomials for j in cell.monomials]
                 assert max(lengths) == cell.weight
     assert H.is_balanced()
+
+
+def test_quadric_octahedron():
+    """2 * simplex lifted by -(i^2 + j^2 + k^2 + ij + jk + ik): four corner tetrahedra and the
+    central octahedron (the alcoved subdivision), so five vertices and not smooth."""
+    pts = [(i, j, k) for i in range(3) for j in range(3) for k in range(3) if i + j + k <= 2]
+    c = [-(i * i + j * j + k * k + i * j + j * k + i * k) for i, j, k in pts]
+    H = TropicalPolynomial(np.array(pts, dtype=object), c, "x y z").hypersurface()
+    assert sorted(len(d) for d in H.dual_cells()) == [4, 4, 4, 4, 6]
+    assert not H.is_smooth() and H.is_balanced() and set(H.weights()) == {1}
