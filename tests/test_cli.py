@@ -517,6 +517,10 @@ def test_max_regions_stops_with_one_line(tmp_path: Path, capsys) -> None:
     assert "--max-regions" in _one_error_line(capsys)
     assert main(["regions", str(path), "--max-regions", "0", "--count-only"]) == 0
     assert capsys.readouterr().out.strip() == "4"
+    assert main(["regions", str(path), "--max-memory", "100"]) == 1
+    assert "--max-memory" in _one_error_line(capsys)
+    assert main(["regions", str(path), "--max-seconds", "-1"]) == 2
+    _one_error_line(capsys)
 
 
 @needs_compiler

@@ -62,6 +62,8 @@ from .complex.polyhedral import PolyhedralComplex
 from .complex.homology import betti_numbers
 from .complex.boundary import DecisionBoundary, decision_boundary
 from .complex.persistence import persistence
+from .complex.hypersurface import hypersurface_skeleton as _hypersurface_skeleton
+from .algebra.hypersurface import set_skeleton_engine as _set_skeleton_engine
 
 # --- algebranets
 from . import algebras
@@ -107,3 +109,5 @@ __version__ = "0.1.0"
 
 # the compiler sits below the region enumerator: its simplified forms are read off these cells
 _set_cell_engine(_activation_patterns)
+# hypersurfaces sit below the complex: in 3 or more variables they are read off its faces
+_set_skeleton_engine(_hypersurface_skeleton)

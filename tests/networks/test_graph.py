@@ -110,7 +110,7 @@ def test_projection_shortcut_and_pickle():
     assert "shortcut" in repr(block)
 
 
-def test_region_tools_refuse_graph_networks_clearly():
+def test_the_plain_lowering_refuses_graph_networks_clearly():
     net = Network([Residual([Linear([[1, 1], [1, -1]]), ReLU()])])
     assert net.is_graph and not tropnet.random_mlp([2, 2, 1]).is_graph
     with pytest.raises(NotImplementedError, match="graph layer"):

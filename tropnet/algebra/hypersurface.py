@@ -11,8 +11,8 @@ dual edge.  A cell is unbounded exactly when its dual face lies on the boundary 
 polytope; its rays point along the outer normals of that boundary.
 
 Computed here for polynomials in one variable (points: the tropical roots, weight = the
-multiplicity) and in two variables (plane tropical curves).  When the Newton polygon is a
-segment the curve is a union of parallel lines: it has a *lineality space*
+multiplicity) and in two variables (plane tropical curves) from the dual subdivision.  When the
+Newton polygon is a segment the curve is a union of parallel lines: it has a *lineality space*
 (:meth:`TropicalHypersurface.lineality`), each line is a maximal cell given by one point on it
 (a row of ``vertices()``, as polymake and OSCAR store such complexes) and no genuine vertices;
 a monomial has the empty hypersurface.  Everything is exact (a float polynomial is read as the
@@ -23,6 +23,20 @@ of the curve as a graph, :meth:`~TropicalHypersurface.is_smooth` says whether th
 subdivision is unimodular, and :meth:`~TropicalHypersurface.degree` is the mixed area of the
 Newton polygon with the standard triangle (the number of points, with multiplicity, in which
 a generic tropical line meets the curve; ``d`` for a curve of degree ``d``).
+
+*Three or more variables* (a full-dimensional Newton polytope).  ``T(p)`` is the codimension
+``>= 1`` skeleton of the polyhedral complex of ``p``'s regions (where one monomial wins), which
+the region enumerator builds exactly: :mod:`tropnet.complex.hypersurface` reads the cells off
+it, reached through :func:`set_skeleton_engine` (the complex sits above this module; ``import
+tropnet`` installs the engine).  Each cell of dimension ``k`` (``0 <= k <= n - 1``) holds its
+vertices and its rays (the primitive directions spanning its recession cone: it is
+``conv(vertices) + cone(rays)``), the monomials tying on it, and a relative-interior
+``point``; a maximal cell between the regions of monomials ``i`` and ``j`` has weight the
+lattice length of ``a_i - a_j``.  Balancing is checked exactly around every ``(n-2)``-cell
+``tau``: the images of the adjacent maximal cells in the lattice quotient
+``Z^n / (span(tau) cap Z^n) = Z^2`` (a Z-basis of the integer vectors orthogonal to ``tau``,
+from a Hermite normal form) give primitive vectors whose weighted sum must vanish.  A Newton
+polytope of lower dimension (a lineality space) is refused for ``n >= 3``.
 
 Min-plus: a min-plus polynomial ``q`` (``convention="min"``) is the corner locus of its min;
 since ``q(x) = -p(-x)`` for the max-plus ``p = q.to_max_plus()``, its hypersurface is ``-T(p)``:
@@ -35,10 +49,15 @@ the same cells and weights, every coordinate negated (rays included).
 ([[Fraction(0, 1), Fraction(0, 1)]], [1, 1, 1], True, 0)
 >>> H.rays().tolist()                        # its three rays: west, south and north-east
 [[-1, 0], [0, -1], [1, 1]]
+>>> x, y, z = tropnet.variables("x y z")
+>>> P = (x**2 + y + z + 0).hypersurface()     # max(0, 2x, y, z): a tropical plane, one sheet doubled
+>>> [len(P.cells(k)) for k in range(3)], sorted(P.weights()), P.is_balanced()
+([1, 4, 6], [1, 1, 1, 1, 1, 2], True)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -49,7 +68,28 @@ import numpy as np
 
 from ..kernels import hull
 
-__all__ = ["TropicalHypersurface", "HypersurfaceCell", "lattice_length", "primitive"]
+__all__ = ["TropicalHypersurface", "HypersurfaceCell", "lattice_length", "primitive", "set_skeleton_engine"]
+
+_SKELETON_ENGINE: Any = None
+
+
+def set_skeleton_engine(engine: Any) -> None:
+    """Install the engine that computes hypersurfaces in three or more variables.
+
+    ``engine(q)`` gets an exact max-plus polynomial with a full-dimensional Newton polytope and
+    returns ``(vertices, rays, cells, smooth)``: vertex coordinates, primitive ray directions,
+    ``cells[k]`` the :class:`HypersurfaceCell` objects of dimension ``k`` (with their
+    ``point``), and whether the dual subdivision is unimodular.  The engine reads the polyhedral
+    complex of the polynomial's regions (:mod:`tropnet.complex.hypersurface`), which sits
+    above this module, so ``import tropnet`` passes it down (as it does the compiler's cell
+    engine).
+
+    >>> import tropnet
+    >>> _SKELETON_ENGINE is not None            # installed by ``import tropnet``
+    True
+    """
+    global _SKELETON_ENGINE
+    _SKELETON_ENGINE = engine
 
 
 @dataclass(frozen=True)
@@ -72,6 +112,9 @@ class HypersurfaceCell:
     weight : Fraction or None
         For a maximal cell, the lattice length of its dual edge (an int for integer
         exponents); ``None`` for lower-dimensional cells.
+    point : tuple or None
+        In three or more variables, a point of the cell's relative interior (exact
+        Fractions); ``None`` for points and curves.
 
     >>> import tropnet
     >>> x, y = tropnet.variables("x y")
@@ -86,6 +129,7 @@ class HypersurfaceCell:
     monomials: tuple[int, ...]
     dual: tuple[tuple[Any, ...], ...]
     weight: Any = None
+    point: tuple[Any, ...] | None = None
 
 
 # ---------------------------------------------------------------------------------------- helpers
@@ -159,8 +203,8 @@ def _solve2(a1, b1, r1, a2, b2, r2) -> tuple[Fraction, Fraction]:
 class TropicalHypersurface:
     """The tropical hypersurface of a max-plus polynomial, with weights (immutable).
 
-    Build it with :meth:`tropnet.TropicalPolynomial.hypersurface`.  Implemented for one and
-    two variables (a clear error otherwise).
+    Build it with :meth:`tropnet.TropicalPolynomial.hypersurface`.  Any number of variables;
+    in three or more the Newton polytope must be full-dimensional (a clear error otherwise).
 
     >>> import tropnet
     >>> x, y = tropnet.variables("x y")
@@ -170,7 +214,7 @@ class TropicalHypersurface:
     (4, 9, 0, True, 2)
     """
 
-    __slots__ = ("_poly", "_exact", "_V", "_R", "_L", "_cells0", "_cells1", "_smooth", "_convention")
+    __slots__ = ("_poly", "_exact", "_V", "_R", "_L", "_cells", "_smooth", "_convention")
 
     def __init__(self, polynomial: Any) -> None:
         from .polynomial import TropicalPolynomial
@@ -181,11 +225,6 @@ class TropicalHypersurface:
             )
         convention = getattr(polynomial, "convention", "max")
         n = polynomial.nvars
-        if n not in (1, 2):
-            raise NotImplementedError(
-                f"hypersurface() is implemented for polynomials in 1 or 2 variables (points and plane "
-                f"curves); this one has {n} variables"
-            )
         q = polynomial.to_max_plus().to_exact()  # a min-plus q(x) is -p(-x): same arrays, sign flip
         E, c = q.exponents, q.coefficients
         if len(c) == 0:
@@ -200,20 +239,32 @@ class TropicalHypersurface:
         set_(self, "_exact", polynomial.is_exact)
         L: list[tuple[int, ...]] = []
         if rank == 0:  # a monomial: nowhere attained twice
-            V, R, cells0, cells1, smooth = [], [], [], [], True
+            V, R, cells, smooth = [], [], [[] for _ in range(n)], True
         elif n == 1:
             V, R, cells0, cells1, smooth = _points(E, c)
-        elif rank == 1:
+            cells = [cells1]
+        elif n == 2 and rank == 1:
             V, R, L, cells1, smooth = _lines(E, c)
-            cells0 = []
-        else:
+            cells = [[], cells1]
+        elif n == 2:
             V, R, cells0, cells1, smooth = _curve(E, c)
+            cells = [cells0, cells1]
+        elif rank < n:
+            raise NotImplementedError(
+                f"hypersurface() in {n} variables needs a full-dimensional Newton polytope; this one "
+                f"has dimension {rank} (its hypersurface has a lineality space, not handled for n >= 3)"
+            )
+        elif _SKELETON_ENGINE is None:  # pragma: no cover - ``import tropnet`` installs it
+            raise RuntimeError("hypersurfaces in 3 or more variables need `import tropnet` (complex engine)")
+        else:
+            V, R, cells, smooth = _SKELETON_ENGINE(q)
         sign = 1 if convention == "max" else -1
+        if sign < 0:
+            cells = [[_negated(cell) for cell in ck] for ck in cells]
         set_(self, "_L", list(L))  # a linear subspace: the same for -T(p)
         set_(self, "_V", [tuple(sign * v for v in p) for p in V])
         set_(self, "_R", [tuple(sign * r for r in d) for d in R])
-        set_(self, "_cells0", tuple(cells0))
-        set_(self, "_cells1", tuple(cells1))
+        set_(self, "_cells", tuple(tuple(ck) for ck in cells))
         set_(self, "_smooth", smooth)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -321,7 +372,7 @@ class TropicalHypersurface:
             raise ValueError(
                 f"a hypersurface in R^{self.nvars} has cells of dimension 0..{self.dim}, not {dim}"
             )
-        return list(self._cells1 if dim == self.dim else self._cells0)
+        return list(self._cells[dim])
 
     def maximal_cells(self) -> list[HypersurfaceCell]:
         """The cells of dimension ``n - 1``, each with its weight.
@@ -331,7 +382,7 @@ class TropicalHypersurface:
         >>> [c.weight for c in (x**3 + 0).hypersurface().maximal_cells()]   # a triple root
         [3]
         """
-        return list(self._cells1)
+        return list(self._cells[-1])
 
     def weights(self) -> list[Any]:
         """The weights of the maximal cells, in the order of :meth:`maximal_cells`.
@@ -341,26 +392,27 @@ class TropicalHypersurface:
         >>> sorted((x**2 + y**2 + 0).hypersurface().weights())    # a non-smooth conic
         [2, 2, 2]
         """
-        return [c.weight for c in self._cells1]
+        return [c.weight for c in self._cells[-1]]
 
     def dual_cells(self) -> list[tuple[int, ...]]:
-        """The maximal cells of the dual subdivision (monomial indices), one per vertex.
+        """The maximal cells of the dual subdivision (monomial indices), one per vertex (for one
+        variable: the segments, one per point).
 
         >>> import tropnet
         >>> x, y = tropnet.variables("x y")
         >>> (x + y + 0).hypersurface().dual_cells()
         [(0, 1, 2)]
         """
-        return [c.monomials for c in self._cells0] if self.nvars == 2 else [
-            c.monomials for c in self._cells1
-        ]
+        return [c.monomials for c in self._cells[0]]
 
     # ------------------------------------------------------------------ invariants
     def is_balanced(self) -> bool:
         """The balancing condition, checked exactly on the computed geometry.
 
         At every vertex of a curve the weighted primitive directions of its edges (towards
-        the neighbouring vertex, or along the ray) sum to zero.  A hypersurface of one
+        the neighbouring vertex, or along the ray) sum to zero.  In ``n >= 3`` variables, around
+        every ``(n-2)``-cell the weighted primitive generators of the adjacent maximal cells in
+        the quotient lattice ``Z^n / (span cap Z^n)`` sum to zero.  A hypersurface of one
         variable (finitely many points) is trivially balanced.
 
         >>> import tropnet
@@ -371,7 +423,9 @@ class TropicalHypersurface:
         if self.nvars == 1:
             return True
         total = [[0, 0] for _ in self._V]
-        for cell in self._cells1:
+        if self.nvars >= 3:
+            return self._balanced_nd()
+        for cell in self._cells[1]:
             w = cell.weight
             if self._L:  # parallel lines: no vertices, nothing to balance
                 continue
@@ -388,6 +442,24 @@ class TropicalHypersurface:
             total[b][0] -= w * u[0]
             total[b][1] -= w * u[1]
         return all(t[0] == 0 and t[1] == 0 for t in total)
+
+    def _balanced_nd(self) -> bool:
+        n, top = self.nvars, self._cells[self.nvars - 1]
+        for tau in self._cells[n - 2]:
+            around = set(tau.monomials)
+            v0 = self._V[tau.vertices[0]]  # pointed cells: every cell has a vertex
+            dirs = [[Fraction(a) - b for a, b in zip(self._V[v], v0)] for v in tau.vertices[1:]]
+            dirs += [[Fraction(x) for x in self._R[r]] for r in tau.rays]
+            M = _quotient_map(dirs, n)
+            total = [0, 0]
+            for sigma in top:  # the maximal cells containing tau: fewer monomials tie on them
+                if set(sigma.monomials) <= around:
+                    d = [a - b for a, b in zip(sigma.point, tau.point)]
+                    u = primitive([sum(m[k] * d[k] for k in range(n)) for m in M])
+                    total = [total[0] + sigma.weight * u[0], total[1] + sigma.weight * u[1]]
+            if total != [0, 0]:
+                return False
+        return True
 
     def _need_curve(self, what: str) -> None:
         if self.nvars != 2:
@@ -414,7 +486,7 @@ class TropicalHypersurface:
                 i = parent[i]
             return i
 
-        bounded = [c for c in self._cells1 if not c.rays]
+        bounded = [c for c in self._cells[1] if not c.rays]
         for c in bounded:
             a, b = (find(i) for i in c.vertices)
             parent[a] = b
@@ -454,13 +526,35 @@ class TropicalHypersurface:
 
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
-        kind = "curve" if self.nvars == 2 else "point set"
+        kind = {1: "point set", 2: "curve"}.get(self.nvars, "hypersurface")
         if self._L:
-            return f"TropicalHypersurface({kind} in R^{self.nvars}: {len(self._cells1)} parallel lines)"
+            return f"TropicalHypersurface({kind} in R^{self.nvars}: {len(self._cells[-1])} parallel lines)"
         return (
             f"TropicalHypersurface({kind} in R^{self.nvars}: {len(self._V)} vertices, "
-            f"{len(self._cells1)} maximal cells, {len(self._R)} ray directions)"
+            f"{len(self._cells[-1])} maximal cells, {len(self._R)} ray directions)"
         )
+
+
+def _negated(cell: HypersurfaceCell) -> HypersurfaceCell:
+    if cell.point is None:
+        return cell
+    return dataclasses.replace(cell, point=tuple(-v for v in cell.point))
+
+
+def _quotient_map(dirs: list[list[Fraction]], n: int) -> list[list[int]]:
+    """Rows ``M`` (integers) with ``x -> M x`` the quotient map ``Z^n -> Z^n / (W cap Z^n)``,
+    ``W`` the span of ``dirs``: a Z-basis of the integer vectors orthogonal to ``W``, read off
+    the Hermite normal form of ``[A^T | I]`` (its rows with a zero ``A^T`` part)."""
+    from flint import fmpz_mat
+
+    A = []
+    for d in dirs:
+        den = math.lcm(*(x.denominator for x in d))
+        A.append([int(x * den) for x in d])
+    m = len(A)
+    B = fmpz_mat([[A[i][k] for i in range(m)] + [int(k == j) for j in range(n)] for k in range(n)])
+    H = [[int(v) for v in row] for row in B.hnf().tolist()]
+    return [row[m:] for row in H if not any(row[:m])]
 
 
 def _exact_full_rank(D: np.ndarray, n: int) -> bool:

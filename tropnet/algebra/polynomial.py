@@ -614,6 +614,9 @@ class TropicalPolynomial:
         >>> H = (x + y + 0).hypersurface()
         >>> len(H.vertices()), H.weights(), H.is_balanced()
         (1, [1, 1, 1], True)
+        >>> x, y, z = variables("x y z")
+        >>> len((x + y + z + 0).hypersurface().maximal_cells())    # the tropical plane: six sheets
+        6
         """
         from .hypersurface import TropicalHypersurface
 

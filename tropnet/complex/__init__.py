@@ -6,6 +6,8 @@
 * :mod:`~tropnet.complex.homology` — :func:`betti_numbers` over GF(2) and Q;
 * :mod:`~tropnet.complex.boundary` — :func:`decision_boundary`, :class:`DecisionBoundary`;
 * :mod:`~tropnet.complex.persistence` — :func:`persistence` of the sublevel filtration.
+* :mod:`~tropnet.complex.hypersurface` — the cells of a tropical hypersurface in ``n >= 3``
+  variables (the engine behind :meth:`tropnet.TropicalPolynomial.hypersurface`).
 
 Imports run one way: this package reads :class:`~tropnet.RegionSet` (regions) and is read by
 studies and plot.

@@ -10,10 +10,11 @@ constant coefficients: skip connections, differences) or a :class:`Concat`.  The
 (:mod:`tropnet.networks.layers`).  A graph lowers to a *sequence* of them acting on an
 augmented state: the values that are still needed later (the skip branch) travel as extra
 coordinates through the affine maps, and every activation acts on its own units only
-(``Threshold(t, units=...)``, ``LeakyReLU(a, units=...)``; a max-pool keeps the carried
-coordinates as one-element groups).  An identity path therefore carries no activation and
-makes no region boundary: the activation cells of a residual network are the cells of
-constant pattern of its own activations.  Consecutive affine nodes are composed into one
+(``Threshold(t, units=...)``, ``LeakyReLU(a, units=...)``; a max-pool puts the carried
+coordinates after its groups, as one-element groups, which the region engines pass
+through).  An identity path therefore carries no activation and makes no region boundary:
+the activation cells of a residual network are the cells of constant pattern of its own
+activations.  Consecutive affine nodes are composed into one
 ``Linear`` before the next activation.
 
 Examples
@@ -469,11 +470,13 @@ class _Lowering:
                 self.out.append(cls(param, prefix + units))
             return width
         if isinstance(p, GroupMax):
+            # the work segment's groups first, then the carried entries as one-element groups
+            # (repeated to the row length): the region engines read those as passed through
             groups = p.groups + prefix
             if prefix:
                 keep = np.repeat(np.arange(prefix)[:, None], groups.shape[1], axis=1)
-                groups = np.concatenate([keep, groups])
-            self.out.append(GroupMax(groups, prefix + width))
+                groups = np.concatenate([groups, keep])
+            self.out.append(GroupMax(groups, prefix + width, carried=prefix + p.carried))
             return int(p.groups.shape[0])
         raise TypeError(f"graph lowering met a non-primitive layer {p!r}")  # pragma: no cover
 
@@ -499,7 +502,12 @@ class _Lowering:
                     prefix = self.materialise(keep, work)
                     wwidth = self.activation(p, prefix, wwidth)
                     self.width = prefix + wwidth
-                    work = ("sel", np.arange(prefix, prefix + wwidth))
+                    if isinstance(p, GroupMax) and prefix:  # the state is now [work, carried]
+                        for u in keep:
+                            self.expr[u] = ("sel", self.expr[u][1] + wwidth)
+                        work = ("sel", np.arange(wwidth))
+                    else:
+                        work = ("sel", np.arange(prefix, prefix + wwidth))
                 self.expr[name] = work
             for u in ins:
                 if last.get(u, -1) <= i and u in self.expr and u != name:

@@ -500,15 +500,17 @@ class Identity(Layer):
 class GroupMax(Layer):
     """Max over index groups: output ``i`` is ``max_j z[groups[i, j]]``.
 
-    The primitive behind :class:`Maxout`, :class:`MaxPool1d` and 2D max-pooling.
+    The primitive behind :class:`Maxout`, :class:`MaxPool1d` and 2D max-pooling.  ``carried``
+    trailing rows repeat one input each: entries a graph network carries past the max-pool
+    (the region engines pass them through, with no pattern column).
 
     >>> GroupMax([[0, 2], [1, 2]]).forward(np.array([[1.0, 4.0, 3.0]]))
     array([[3., 4.]])
     """
 
-    __slots__ = ("groups", "in_features")
+    __slots__ = ("groups", "in_features", "carried")
 
-    def __init__(self, groups: Any, in_features: int | None = None) -> None:
+    def __init__(self, groups: Any, in_features: int | None = None, carried: int = 0) -> None:
         g = np.asarray(groups)
         if g.ndim != 2 or g.shape[0] == 0 or g.shape[1] == 0 or g.dtype.kind not in "iu":
             raise ValueError(f"GroupMax groups must be a non-empty 2-D integer array, got {g!r}")
@@ -517,9 +519,12 @@ class GroupMax(Layer):
         n = int(g.max()) + 1 if in_features is None else int(in_features)
         if g.max() >= n:
             raise ValueError(f"GroupMax group index {int(g.max())} out of range for {n} inputs")
+        carried = int(carried)
+        if not 0 <= carried < g.shape[0] or (carried and np.any(g[-carried:] != g[-carried:, :1])):
+            raise ValueError("GroupMax carried must count trailing one-element rows (all members equal)")
         g = g.astype(np.int64)
         g.flags.writeable = False
-        self._set(groups=g, in_features=n)
+        self._set(groups=g, in_features=n, carried=carried)
 
     def out_features(self, in_features: int) -> int:
         if in_features != self.in_features:

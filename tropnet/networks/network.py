@@ -256,12 +256,13 @@ class Network:
         """The same function written with primitive layers only (Linear, Threshold/ReLU,
         LeakyReLU, GroupMax); identities dropped, consecutive Linear layers kept apart.
 
-        With ``passthrough=False`` (what the region engines read today) every activation acts
-        on all its units with one shared parameter: a per-unit threshold ``max(z, t)`` is
+        With ``passthrough=False`` (what the symmetry tools and the planar engine read) every
+        activation acts on all its units with one shared parameter: a per-unit threshold ``max(z, t)`` is
         written ``t + max(z - t, 0)``, and a network that needs activations on a subset of
         units (a graph network: skip connections, concatenations) or per-unit leaky slopes
         raises ``NotImplementedError``.  With ``passthrough=True`` (the compiler, the forward
-        program) activations may carry ``units`` and per-unit parameters.
+        program, the region engines' program) activations may carry ``units`` and per-unit
+        parameters.
 
         >>> from tropnet import Maxout
         >>> Network([Linear(np.eye(4)), Maxout(2)]).lowered().layers[1]
@@ -340,7 +341,8 @@ def _full_units(p: Layer, i: int, layer: Layer) -> tuple[Layer, ...]:
         raise NotImplementedError(
             f"layer {i} ({type(layer).__name__}) is a graph layer: it lowers to activations on a subset "
             "of units (a skip connection or a concatenation carries the other units unchanged), which "
-            "this region engine does not read yet; tropicalize and the forward pass support it"
+            "Network.lowered(), read by this tool, cannot express; tropicalize, the forward pass and the "
+            "region functions support it (they read lowered(passthrough=True))"
         )
     if isinstance(p, Threshold) and isinstance(p.t, np.ndarray):  # max(z, t) = t + max(z - t, 0)
         n = p.t.size
@@ -350,8 +352,8 @@ def _full_units(p: Layer, i: int, layer: Layer) -> tuple[Layer, ...]:
         if all(a == p.alpha[0] for a in p.alpha):
             return (LeakyReLU(p.alpha[0]),)
         raise NotImplementedError(
-            f"layer {i} ({type(layer).__name__}) has per-unit leaky slopes, which this region engine "
-            "does not read yet; tropicalize and the forward pass support them"
+            f"layer {i} ({type(layer).__name__}) has per-unit leaky slopes, which Network.lowered(), read "
+            "by this tool, cannot express; tropicalize, the forward pass and the region functions read them"
         )
     return (p,)
 

@@ -172,7 +172,7 @@ def _radius(net: Network, dom) -> float:
     >>> _radius(Network.from_arrays([[[1.0, 0.0], [1e-9, 0.0]], [[1.0, 1.0]]], [[3.0, 1.0], [0.0]]), ("all",))
     8.0
     """
-    first = net.lowered().layers[0]
+    first = net.lowered(passthrough=True).layers[0]
     r = 1.0
     if isinstance(first, Linear):
         W = first.float_weight

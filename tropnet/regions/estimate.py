@@ -117,7 +117,7 @@ def estimate_linear_regions(
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
     if symmetry is not None and parallel is not None:
         raise ValueError("symmetry= and parallel= cannot be combined yet; use one of them")
-    net = _as_network(obj).lowered()
+    net = _as_network(obj).lowered(passthrough=True)
     sampler = _sampler(domain, net.input_dim)
     sizes = [min(_CHUNK, n_samples - i) for i in range(0, n_samples, _CHUNK)]
     streams = np.random.SeedSequence(seed).spawn(len(sizes))
@@ -167,11 +167,13 @@ def _patterns(net: Network, x: np.ndarray) -> list[np.ndarray]:
     for layer in net.layers:
         if isinstance(layer, Linear):
             mag = np.abs(z) @ np.abs(layer.float_weight).T + np.abs(layer.float_bias)
-        elif isinstance(layer, Threshold):
-            t = float(layer.t)
-            out.append(z - t > PATTERN_RTOL * np.maximum(mag, abs(t)))
+        elif isinstance(layer, Threshold):  # on its units (all, or a graph network's subset)
+            idx = slice(None) if layer.units is None else layer.units
+            t = np.asarray(layer.t, dtype=np.float64)
+            out.append(z[:, idx] - t > PATTERN_RTOL * np.maximum(mag[:, idx], np.abs(t)))
         elif isinstance(layer, LeakyReLU):
-            out.append(z > PATTERN_RTOL * mag)
+            idx = slice(None) if layer.units is None else layer.units
+            out.append(z[:, idx] > PATTERN_RTOL * mag[:, idx])
         elif isinstance(layer, GroupMax):
             vals = z[:, layer.groups]
             tol = PATTERN_RTOL * mag[:, layer.groups].max(axis=2, keepdims=True)
@@ -205,10 +207,12 @@ def _count_maps(net: Network, points: np.ndarray) -> int:
         for layer in net.layers:
             if isinstance(layer, Linear):
                 J = np.einsum("ij,kjl->kil", layer.float_weight, J)
-            elif isinstance(layer, Threshold):
-                J = J * next(pats)[:, :, None]
-            elif isinstance(layer, LeakyReLU):
-                J = J * np.where(next(pats), 1.0, float(layer.alpha))[:, :, None]
+            elif isinstance(layer, (Threshold, LeakyReLU)):
+                slope = 0.0 if isinstance(layer, Threshold) else np.asarray(layer.alpha, dtype=np.float64)
+                f = np.ones((k, J.shape[1]))
+                idx = slice(None) if layer.units is None else layer.units
+                f[:, idx] = np.where(next(pats), 1.0, slope)
+                J = J * f[:, :, None]
             elif isinstance(layer, GroupMax):
                 win = next(pats)  # (k, G) position in each group
                 src = np.take_along_axis(np.broadcast_to(layer.groups, (k, *layer.groups.shape)),

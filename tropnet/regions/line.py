@@ -189,6 +189,8 @@ def line_stages(net: Any, exact: bool) -> list[Stage]:
     stages = stages_from_network(net, exact=False)
     if not exact:
         return stages
+    if net.is_graph:  # activations on some units, per-unit parameters: the exact program itself
+        return stages_from_network(net, exact=True)
     out = []
     for st, layer in zip(stages, net.lowered().layers):
         if isinstance(layer, Linear) and layer.exact:

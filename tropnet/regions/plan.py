@@ -305,10 +305,9 @@ def check_float_range(net, dp: DomainPieces) -> None:
     from .domains import _radius
     from .program import _magnitude_bounds
 
-    weights = [np.abs(layer.float_weight).max(initial=0.0) for layer in net.lowered().layers
-               if isinstance(layer, Linear)]
-    biases = [np.abs(layer.float_bias).max(initial=0.0) for layer in net.lowered().layers
-              if isinstance(layer, Linear)]
+    layers = net.lowered(passthrough=True).layers  # graph networks included
+    weights = [np.abs(layer.float_weight).max(initial=0.0) for layer in layers if isinstance(layer, Linear)]
+    biases = [np.abs(layer.float_bias).max(initial=0.0) for layer in layers if isinstance(layer, Linear)]
     big = max(weights + biases, default=0.0)
     if not np.isfinite(big) or big > FLOAT_MAX:
         raise ValueError(
@@ -342,7 +341,9 @@ def _engine(net, dp: DomainPieces, want: str, kind: str, exact: bool, mode: str,
         return "hrep"
     if mode != "serial" or engine == "refine":
         return "vertex"
-    planar = n == 2 and _planar_module() is not None
+    # the planar engines read the layers themselves; graph networks (activations on some units) go
+    # through the program of the vertex engine
+    planar = n == 2 and _planar_module() is not None and not net.is_graph
     if planar and want == "count" and kind == "activation" and dp.kind == "box":
         return "planar last layer" if exact else "planar count"
     if planar and not exact and not dp.join:

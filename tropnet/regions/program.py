@@ -54,7 +54,7 @@ def stages_from_network(net: Network, *, exact: bool = False, homogeneous: bool 
     >>> [s.kind for s in stages_from_network(random_mlp([2, 3, 1]))]
     ['affine', 'threshold', 'affine']
     """
-    net = net.lowered()
+    net = net.lowered(passthrough=True)
     if exact:
         net = net.to_exact()
     n = net.input_dim
@@ -67,6 +67,23 @@ def stages_from_network(net: Network, *, exact: bool = False, homogeneous: bool 
         if exact:
             return np.array(a, dtype=object)
         return np.asarray(a, dtype=np.float64)
+
+    def num(v):
+        return v if exact else float(v)
+
+    def shift_stage(idx: np.ndarray, t: np.ndarray, sign: int) -> Stage:
+        """``z_idx -> z_idx + sign * t`` (times ``c`` when homogeneous), the rest unchanged."""
+        size = width + 1 if homogeneous else width
+        W = np.zeros((size, size), dtype=object if exact else np.float64)
+        W[:] = zero
+        for i in range(size):
+            W[i, i] = one
+        b = arr([zero] * size)
+        if homogeneous:
+            W[idx, width] = sign * t
+        else:
+            b[idx] = sign * t
+        return Stage("affine", W=W, b=b)
 
     for layer in net.layers:
         if isinstance(layer, Linear):
@@ -84,28 +101,33 @@ def stages_from_network(net: Network, *, exact: bool = False, homogeneous: bool 
                 out.append(Stage("affine", W=arr(W), b=arr(b)))
             width = W.shape[0]
         elif isinstance(layer, Threshold):
-            t = layer.t if exact else float(layer.t)
-            idx = np.arange(width)
-            if homogeneous and t != 0:
-                # max(z, t c) = t c + max(z - t c, 0)
-                shift = np.zeros((width + 1, width + 1), dtype=object if exact else np.float64)
-                shift[:] = zero
-                for i in range(width + 1):
-                    shift[i, i] = one
-                shift[:width, width] = -t
-                out.append(Stage("affine", W=shift, b=arr([zero] * (width + 1))))
-                out.append(Stage("threshold", idx=idx, param=zero))
-                back = shift.copy()
-                back[:width, width] = t
-                out.append(Stage("affine", W=back, b=arr([zero] * (width + 1))))
+            # units (a graph network's pass-through) and per-unit levels: max(z, t) = t + max(z - t, 0)
+            idx = np.arange(width) if layer.units is None else np.asarray(layer.units, dtype=np.int64)
+            if layer.per_unit or (homogeneous and layer.t != 0):
+                t = arr([num(v) for v in np.broadcast_to(np.asarray(layer.t, dtype=object), idx.shape)])
+                if any(v != 0 for v in t):
+                    out.append(shift_stage(idx, t, -1))
+                    out.append(Stage("threshold", idx=idx, param=zero))
+                    out.append(shift_stage(idx, t, 1))
+                else:
+                    out.append(Stage("threshold", idx=idx, param=zero))
             else:
-                out.append(Stage("threshold", idx=idx, param=zero if homogeneous else t))
+                out.append(Stage("threshold", idx=idx, param=num(layer.t)))
         elif isinstance(layer, LeakyReLU):
-            a = layer.alpha if exact else float(layer.alpha)
-            out.append(Stage("leaky", idx=np.arange(width), param=a))
+            idx = np.arange(width) if layer.units is None else np.asarray(layer.units, dtype=np.int64)
+            if layer.per_unit:  # one stage per slope, on disjoint units
+                alphas = [num(v) for v in layer.alpha]
+                for a in dict.fromkeys(alphas):
+                    out.append(Stage("leaky", idx=idx[[k for k, v in enumerate(alphas) if v == a]], param=a))
+            else:
+                out.append(Stage("leaky", idx=idx, param=num(layer.alpha)))
         elif isinstance(layer, GroupMax):
             g = np.asarray(layer.groups, dtype=np.int64)
-            out.append(Stage("group", groups=g, idx=np.array([width]) if homogeneous else np.zeros(0, int)))
+            # the trailing rows a graph network carries past the max-pool pass through
+            keep = len(g) - layer.carried
+            passed = g[keep:, 0]
+            idx = np.concatenate([passed, [width]]) if homogeneous else passed
+            out.append(Stage("group", groups=g[:keep], idx=np.asarray(idx, dtype=np.int64)))
             width = g.shape[0]
         else:  # pragma: no cover - lowered() guarantees primitives
             raise TypeError(f"unsupported layer {layer!r}")

@@ -462,7 +462,7 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
             err = _SAFE * (a1 * pool.E[pool.ids, 0] + gamma(d + 1) * mag)
         if not (certify or problem.exact):
             a = np.abs(np.asarray(clipA[r], dtype=np.float64))
-            eng.mag_of = lambda e: np.abs(pool.X[pool.ids[e]]).dot(a) + abs(float(clipb[r]))
+            eng.mag_of = lambda e: (np.abs(pool.X[pool.ids[e]]).dot(a) + abs(float(clipb[r])),) * 2
         eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None, err=err)
         eng.mag_of = None
         state.j += 1
@@ -500,7 +500,11 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
         eng.zcols = pool.zlive = np.asarray(st.idx[j + 1 :], dtype=np.int64)
         if eng.coef is not None:
             A, B = eng.coef
-            eng.mag_of = lambda e: A[u] * eng.entry_norms(e) + B[u] + abs(float(level))
+            def mag_of(e):
+                v, c = eng.entry_norms(e)
+                return A[u] * v + B[u] + abs(float(level)), A[u] * c + B[u] + abs(float(level))
+
+            eng.mag_of = mag_of
         eng.step(s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err)
         eng.mag_of = None
         _tick(bar)

@@ -29,6 +29,9 @@ AMBIGUITY_RTOL = 1e-12
 #: float mode: the local scale of a vertex is at least this fraction of its cell's largest
 #: coordinate (see ``_Engine.entry_norms``)
 CELL_FLOOR = 1e-4
+#: float mode: rounding noise of a value is taken as up to this many float64 units of roundoff of the
+#: magnitude of its terms over its cell (decisions below it are ties, not ambiguous)
+NOISE_ULPS = 64
 
 
 _PAD = np.iinfo(np.int32).max
@@ -340,22 +343,26 @@ class _Engine:
         band = np.flatnonzero((sg == 0) & (s != 0))
         if len(band) == 0:
             return
-        mag = self.mag_of(band)
+        mag, cell_mag = self.mag_of(band)
         loc = np.minimum(eps, self.rtol * mag)
         sb = s[band]
         sg[band] = (sb > loc).astype(np.int8) - (sb < -loc).astype(np.int8)
-        undecided = (sg[band] == 0) & (np.abs(sb) > AMBIGUITY_RTOL * mag)
+        # rounding noise: relative to the vertex's own terms, and to its cell's (the coordinates
+        # of a vertex carry the rounding error of the edges it was cut from)
+        noise = np.maximum(AMBIGUITY_RTOL * mag, NOISE_ULPS * 2.0**-53 * cell_mag)
+        undecided = (sg[band] == 0) & (np.abs(sb) > noise)
         self.counts["ambiguous"] += int(np.count_nonzero(undecided))
 
-    def entry_norms(self, entries: np.ndarray) -> np.ndarray:
-        """For the given (cell, vertex) entries, the vertex's ``||x||_inf``, floored by
+    def entry_norms(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For the given (cell, vertex) entries, the vertex's ``||x||_inf`` floored by
         ``CELL_FLOOR`` times the largest one over the entry's cell (a vertex near the origin
         carries the rounding error of the longer edges it was cut from: a zero there must
-        stay a zero)."""
+        stay a zero), and that largest one."""
         p = self.p
         xn = np.abs(p.X).max(axis=1).astype(np.float64)
         cell = np.maximum.reduceat(xn[p.ids], p.off[:-1]) if len(p.ids) else np.zeros(0)
-        return np.maximum(xn[p.ids[entries]], CELL_FLOOR * cell[p.entry_cell()[entries]])
+        c = cell[p.entry_cell()[entries]]
+        return np.maximum(xn[p.ids[entries]], CELL_FLOOR * c), c
 
     def _valid(self, Tg: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """Which recorded tight ids are constraints of the entry's cell."""
@@ -418,7 +425,8 @@ class _Engine:
 
                 def mag_of(e, mi=mi, win=win, A=A, B=B):
                     mw = members[win[e]]
-                    return (A[mi] + A[mw]) * self.entry_norms(e) + B[mi] + B[mw]
+                    v, c = self.entry_norms(e)
+                    return (A[mi] + A[mw]) * v + B[mi] + B[mw], (A[mi] + A[mw]) * c + B[mi] + B[mw]
 
                 self.mag_of = mag_of
             self.step(s, cid, clip=True, on_tie_keep=w_cell < i, skip=skip, err=err)

@@ -1,0 +1,135 @@
+"""ACAS Xu: activation regions of the networks that meet each property's input set.
+
+For every network ``ACASXU_run2a_*.onnx`` and property ``prop_*.vnnlib`` of the data folder
+(``../shared/data/acasxu``, or ``--data``), count the activation regions of the network met
+by the property's input set (a box; prop_4 fixes one input, so its set is a 4-dimensional
+slice and the count is that of the slice), in float and, where asked, in exact arithmetic.
+Every run is a separate process with a wall-clock budget (``--budget``, default 600 s):
+time, peak memory (max RSS of the process) and the count, or, past the budget, how far the
+engine got (the last progress-bar line: units refined so far) and a sampled lower bound
+(:func:`tropnet.estimate_linear_regions`, distinct activation patterns among 20000 uniform
+points of the box).
+
+How the counts relate to star-set verifiers (NNV, nnenum): a star set that is split at every
+ReLU whose sign is not constant on it, without merging, ends as one star per activation
+pattern realised on the input set, i.e. one star per activation region met by the box.  So
+the number of such paths is the number counted here (verifiers may prune paths that cannot
+reach the unsafe set, or stop at the first counterexample, and then report fewer).
+
+Run: ``python benchmarks/bench_acasxu.py [--budget 600] [--nets 1_1,2_1] [--props 3,4]
+[--exact-nets 1_1]``; prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = next(
+    (
+        p
+        for p in (HERE.parent / ".." / "shared" / "data" / "acasxu", Path("/work/shared/data/acasxu"))
+        if p.is_dir()
+    ),
+    HERE.parent / ".." / "shared" / "data" / "acasxu",
+)
+
+
+def one(data: Path, net_name: str, prop: int, exact: bool) -> None:
+    """Child process: count and print one JSON line."""
+    import tropnet
+
+    net = tropnet.Network.from_onnx(data / f"ACASXU_run2a_{net_name}_batch_2000.onnx")
+    p = tropnet.read_vnnlib(data / f"prop_{prop}.vnnlib")
+    p.check_network(net)
+    dom = p.domain
+    t = time.perf_counter()
+    n = tropnet.count_linear_regions(
+        net, dom, kind="activation", exact=exact, max_regions=None, progress=True
+    )
+    dt = time.perf_counter() - t
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"count": int(n), "seconds": dt, "peak_mb": rss}))
+
+
+def estimate(data: Path, net_name: str, prop: int) -> int:
+    import tropnet
+
+    net = tropnet.Network.from_onnx(data / f"ACASXU_run2a_{net_name}_batch_2000.onnx")
+    dom = tropnet.read_vnnlib(data / f"prop_{prop}.vnnlib").domain
+    if type(dom).__name__ == "AffineSlice":
+        from tropnet.networks.embed import slice_network
+
+        net, dom = slice_network(net, dom), dom.domain
+    return int(tropnet.estimate_linear_regions(net, dom, 20000, seed=0))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(DEFAULT_DATA))
+    ap.add_argument("--budget", type=float, default=600.0)
+    ap.add_argument("--nets", default="1_1,1_2,2_1,3_3,4_6")
+    ap.add_argument("--props", default="1,2,3,4")
+    ap.add_argument("--exact-nets", default="1_1")
+    ap.add_argument("--one", nargs=3, metavar=("NET", "PROP", "EXACT"))
+    args = ap.parse_args()
+    data = Path(args.data)
+    if args.one:
+        one(data, args.one[0], int(args.one[1]), args.one[2] == "1")
+        return
+    load = os.getloadavg()[0]
+    print(
+        f"# ACAS Xu activation regions met by the property's input set (budget {args.budget:.0f} s per run, "
+        f"load {load:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n"
+    )
+    print("| network | prop | mode | activation regions | time (s) | peak RSS (MB) |")
+    print("|---|---|---|---|---|---|")
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+    for net_name in args.nets.split(","):
+        for prop in [int(p) for p in args.props.split(",")]:
+            modes = [False] + ([True] if net_name in args.exact_nets.split(",") else [])
+            for exact in modes:
+                cmd = [
+                    sys.executable,
+                    __file__,
+                    "--data",
+                    str(data),
+                    "--one",
+                    net_name,
+                    str(prop),
+                    str(int(exact)),
+                ]
+                mode = "exact" if exact else "float"
+                try:
+                    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.budget, env=env)
+                    if proc.returncode:
+                        line = (proc.stderr.strip().splitlines() or ["?"])[-1][:120]
+                        print(f"| {net_name} | {prop} | {mode} | failed: {line} | | |", flush=True)
+                        continue
+                    r = json.loads(proc.stdout.strip().splitlines()[-1])
+                    print(
+                        f"| {net_name} | {prop} | {mode} | {r['count']} | {r['seconds']:.1f} | "
+                        f"{r['peak_mb']:.0f} |",
+                        flush=True,
+                    )
+                except subprocess.TimeoutExpired as err:
+                    err_text = err.stderr.decode() if isinstance(err.stderr, bytes) else (err.stderr or "")
+                    bars = [s for s in err_text.replace("\r", "\n").splitlines() if "unit" in s]
+                    got = bars[-1].strip()[:60] if bars else "no progress line"
+                    est = estimate(data, net_name, prop)
+                    print(
+                        f"| {net_name} | {prop} | {mode} | out of reach in {args.budget:.0f} s (progress "
+                        f"`{got}`); sampled lower bound {est} | > {args.budget:.0f} | |",
+                        flush=True,
+                    )
+
+
+if __name__ == "__main__":
+    main()
