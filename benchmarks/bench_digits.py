@@ -77,6 +77,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default="mlp,cnn")
     ap.add_argument("--exact", default="mlp", help="models whose exact activation count is also run")
+    ap.add_argument("--radius", type=float, default=4.0, help="the plane's box is [-radius, radius]^2")
+    ap.add_argument("--no-compile", action="store_true", help="skip the tropical form")
     args = ap.parse_args()
     short = {"residual MLP": "mlp", "residual CNN": "cnn"}
     exact_for = {k for k, v in short.items() if v in args.exact.split(",")}
@@ -88,7 +90,8 @@ def main() -> None:
     tr, te = perm[:1400], perm[1400:]
     mean = X[tr].mean(axis=0)
     _, _, vt = np.linalg.svd(X[tr] - mean, full_matrices=False)
-    plane = AffineSlice(mean, vt[:2], Box(-4, 4))
+    R = args.radius
+    plane = AffineSlice(mean, vt[:2], Box(-R, R))
     print(
         f"# digits residual networks (load {os.getloadavg()[0]:.1f}, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n"
@@ -120,6 +123,8 @@ def main() -> None:
         )
         sub = slice_network(net, plane)
         try:
+            if args.no_compile:
+                raise TimeoutError("skipped")
             t = time.perf_counter()
             f0 = tropnet.tropicalize(sub, max_monomials=100_000, max_seconds=120)[0]
             mono = f"{len(f0.numerator)} + {len(f0.denominator)} ({time.perf_counter() - t:.1f} s)"
@@ -127,13 +132,13 @@ def main() -> None:
             mono = f"not feasible ({type(err).__name__})"
         try:
             t = time.perf_counter()
-            act = tropnet.count_linear_regions(sub, Box(-4, 4), kind="activation")
+            act = tropnet.count_linear_regions(sub, Box(-R, R), kind="activation")
             act_exact = (
-                tropnet.count_linear_regions(sub, Box(-4, 4), kind="activation", exact=True)
+                tropnet.count_linear_regions(sub, Box(-R, R), kind="activation", exact=True)
                 if name in exact_for
                 else "-"
             )
-            lin = tropnet.count_linear_regions(sub, Box(-4, 4))
+            lin = tropnet.count_linear_regions(sub, Box(-R, R))
             regs = f"{act} / {act_exact} | {lin} | {time.perf_counter() - t:.1f}"
         except NotImplementedError as err:
             regs = f"n/a ({str(err)[:60]}) | | "
