@@ -111,8 +111,9 @@ def test_bad_input():
     m, = tropnet.variables("m", convention="min")
     with pytest.raises(ValueError, match="2 arguments needed"):
         (x + y).compose(s)
-    with pytest.raises(ValueError, match="different variables"):
-        (x + y)(s, t)
+    # arguments in different variables: the union, matched by name
+    h = (x * y + 0)(s, t * 1)                  # max(s + t + 1, 0)
+    assert h.variables == ("s", "t") and h([2, 3]) == 6
     with pytest.raises(ValueError, match="cannot combine a max-plus and a min-plus"):
         (x + y)(m, m)
     with pytest.raises(TypeError, match="numbers"):

@@ -37,7 +37,7 @@ import numpy as np
 
 from .._numbers import is_exact_scalar, to_exact, to_float
 from .display import mixed_conventions
-from .polynomial import TropicalPolynomial
+from .polynomial import TropicalPolynomial, union_names
 from .rational import TropicalRational
 
 __all__ = ["compose", "partial"]
@@ -128,7 +128,8 @@ def _number(v: Any) -> Any:
 def compose(f: Any, *args: Any) -> TropicalPolynomial | TropicalRational:
     """``f(q_1, ..., q_n)``: substitute tropical polynomials, rationals or numbers (constants)
     for the ``n`` variables of the polynomial or rational ``f``.  The ``q_k`` that are tropical
-    must share their variables (one ``variables(...)`` call) and ``f``'s convention.
+    must share ``f``'s convention; the result is a function of the union of their variables,
+    matched by name (:func:`~tropnet.algebra.polynomial.union_names`).
 
     >>> import tropnet
     >>> x, = tropnet.variables("x")
@@ -147,20 +148,18 @@ def compose(f: Any, *args: Any) -> TropicalPolynomial | TropicalRational:
     tropical = [q for q in args if isinstance(q, Tropical)]
     if not tropical:
         raise TypeError("compose needs at least one tropical argument (numbers alone: evaluate f instead)")
-    ref = tropical[0]
+    names = tropical[0].variables
     for q in tropical:
         if q.convention != f.convention:
             raise mixed_conventions(f.convention, q.convention)
-        if q.variables != ref.variables:
-            raise ValueError(f"compose: the arguments are functions of different variables "
-                             f"({ref.variables} and {q.variables}); make them with one variables() call")
+        names = union_names(names, q.variables)
     exact = f.is_exact and all(q.is_exact for q in tropical)
-    one = TropicalPolynomial.constant(0 if exact else 0.0, ref.nvars, ref.variables)
+    one = TropicalPolynomial.constant(0 if exact else 0.0, len(names), names)
     # work in max-plus: f_min(q_min(y)) = -F(Q(-y)), so the max-plus forms compose
     margs = []
     for q in args:
         if isinstance(q, Tropical):
-            margs.append(q.to_max_plus())
+            margs.append(q.with_variables(names).to_max_plus())
         else:
             v = _number(q)
             margs.append(one * (v if f.convention == "max" else -v))

@@ -306,6 +306,23 @@ def random_directions(n: int, k: int, seed: int = 0) -> np.ndarray:
     return np.ascontiguousarray(Q.T)
 
 
+def _float_difference_exact(b: np.ndarray, a: np.ndarray) -> bool:
+    """Whether ``b - a`` computed in float64 is exact in every entry (the rounding error of a
+    sum, by Knuth's TwoSum, is zero everywhere).
+
+    >>> _float_difference_exact(np.array([1.0, 0.5]), np.array([0.25, 0.0])), _float_difference_exact(
+    ...     np.array([1.0]), np.array([1e-30]))
+    (True, False)
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        x, y = b.astype(np.float64), -a.astype(np.float64)
+        s = x + y
+        xp = s - y
+        yp = s - xp
+        err = (x - xp) + (y - yp)
+    return bool(np.isfinite(s).all() and np.all(err == 0))
+
+
 class Segment(AffineSlice):
     """The segment from ``a`` to ``b``: parameter ``t in [0, 1]`` maps to ``a + t (b - a)``.
 
@@ -329,12 +346,15 @@ class Segment(AffineSlice):
             )
         exact = a_.dtype == object and b_.dtype == object
         # b - a exactly (a float point is its dyadic rational; its float difference may round)
-        aq, bq = as_exact_array(a_), as_exact_array(b_)
-        d = bq - aq
+        if not exact and a_.dtype != object and b_.dtype != object and _float_difference_exact(b_, a_):
+            o, d = a_.astype(np.float64), b_.astype(np.float64) - a_.astype(np.float64)
+        else:
+            o = as_exact_array(a_)
+            d = as_exact_array(b_) - o
         if not any(v != 0 for v in d):
             raise ValueError("the segment has zero length (a == b)")
         dom = Box(0, 1) if exact else Box(0.0, 1.0)
-        super().__init__(aq, d[None, :], dom, exact=exact)
+        super().__init__(o, d[None, :], dom, exact=exact)
 
     def __reduce__(self):
         return (_affine_slice, (self.origin, self.basis, self.domain, self.exact, Segment))
