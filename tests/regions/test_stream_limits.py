@@ -11,7 +11,8 @@ from tropnet.parallel import count_parallel
 from tropnet.regions.cells import RegionLimitError
 from tropnet.regions.plan import find_cells, make_plan
 from tropnet.regions.program import stages_from_network
-from tropnet.regions.refine import refine, refine_count, refine_start
+from tropnet.regions.refine import refine, refine_start
+from tropnet.regions.stream import refine_count
 
 
 def _degenerate(seed):

@@ -197,7 +197,7 @@ def count_linear_regions(
     be a slice: Segment, Plane, AffineSlice); for ``kind="activation"`` no halfspaces, maps or
     adjacency are computed, and on a bounded domain in 3 or more dimensions the cells are
     counted part by part and released (the memory does not grow with the count; see
-    :func:`~tropnet.regions.refine.refine_count`).
+    :func:`~tropnet.regions.stream.refine_count`).
 
     >>> import tropnet
     >>> tropnet.count_linear_regions(tropnet.random_mlp([2, 8, 8, 1], seed=0), kind="activation")

@@ -42,8 +42,9 @@ from .domains import DomainPieces, Piece, as_network, domain_pieces
 from .exactness import Exactness, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces
 from .geometry import _hrep_bounded, build_region_set
-from .refine import refine, refine_count, refine_start
+from .refine import refine, refine_start
 from .regionset import RegionSet
+from .stream import refine_count
 
 __all__ = ["Plan", "make_plan", "find_cells", "check_kind", "KINDS", "ENGINES", "MODES"]
 
@@ -189,7 +190,7 @@ class Plan:
             self.domain = replace(dp, pieces=[replace(piece, stages=pruned)])
 
     def _count_streamed(self) -> int:
-        """The vertex engine's count part by part (:func:`~tropnet.regions.refine.refine_count`);
+        """The vertex engine's count part by part (:func:`~tropnet.regions.stream.refine_count`);
         exact counts run the certified float pass, whose tasks hand uncertain cells to the
         rational pass themselves."""
         dp, piece = self.domain, self.domain.pieces[0]

@@ -66,7 +66,7 @@ from typing import Any
 
 import numpy as np
 
-from .._limits import Limits, progress_bar
+from .._limits import Limits
 from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF, gamma
 from ..networks.network import Network
 from . import hrep as _hrep
@@ -100,7 +100,6 @@ __all__ = [
     "refine_split",
     "refine_finish",
     "refine_task",
-    "refine_count",
     "check_limits",
 ]
 
@@ -701,81 +700,6 @@ def refine_task(
     if done:
         return refine_finish(problem, state)
     return refine_split(state, parts)
-
-
-#: cells a streamed count lets one part hold before splitting it (a few KB of arrays per cell;
-#: parts of a few thousand cells also stay in cache: [4, 38, 38, 1] ran faster with 2^13 than
-#: with 2^15, in half the memory).  The first state may grow to four times this before its
-#: first split, so that runs of a few ten thousand cells are not split at all.
-STREAM_CELLS = 1 << 13
-
-
-def refine_count(
-    problem: RefineProblem, state: RefineState, *, budget: int = STREAM_CELLS, progress: bool | None = False
-) -> int:
-    """The number of cells of a run, counted part by part (streamed): a state is advanced until
-    it holds more than ``budget`` cells (:func:`refine_task`), split in two, and the parts are
-    run depth first; a finished part is counted and released.  Memory stays near ``budget``
-    cells times the depth of the splits, whatever the count.  The count is that of the unsplit
-    run (exact and certified runs decide every sign exactly; float parts scale their tolerance
-    by their own cells, see :class:`RefineState`).  ``problem.limits`` apply to the cells
-    counted plus those held.
-
-    >>> from tropnet import random_mlp
-    >>> st = stages_from_network(random_mlp([3, 8, 8, 1], seed=1))
-    >>> problem, state = refine_start(st, 3, -5 * np.ones(3), 5 * np.ones(3))
-    >>> refine_count(problem, state, budget=50)
-    580
-    """
-    bar = _count_bar(progress)
-    stack = [state]
-    total = 0
-    first = True
-    problem.ambiguous = 0  # float decisions left inside their tolerance band, over all parts
-    try:
-        while stack:
-            part = stack.pop()
-            problem.counted = total + sum(x.ncells for x in stack)
-            cap = 4 * budget if first else budget
-            parts = 8 if first else 2  # parts of about budget / 2 cells
-            first = False
-            if problem.certify:  # refine_task hands uncertain cells to the rational pass
-                out = refine_task(problem, part, max_cells=cap, parts=parts)
-            elif refine_advance(problem, part, max_cells=cap):
-                out = part.ncells  # float and rational runs set nothing aside: their cells are final
-            else:
-                out = refine_split(part, max(2, -(-part.ncells // max(1, budget // 2))))
-            if isinstance(out, list):
-                if bar is not None and bar.postfix is None:
-                    bar.set_postfix_str(_prediction(problem, part), refresh=False)
-                stack.extend(reversed(out))
-            else:
-                n = out if isinstance(out, int) else len(out)
-                total += n
-                problem.ambiguous += part.counts["ambiguous"] if isinstance(out, int) else out.ambiguous
-                if bar is not None:
-                    bar.update(n)
-    finally:
-        problem.counted = 0
-        if bar is not None:
-            bar.close()
-    return total
-
-
-def _count_bar(progress: bool | None):
-    """A tqdm bar of the cells counted (``None``: after 2 s), or ``None``."""
-    return progress_bar(None, progress, "cells counted", "cell")
-
-
-def _prediction(problem: RefineProblem, state: RefineState) -> str:
-    """A rough forecast of the final count, from the growth so far (cells per unit, assumed
-    to keep its rate over the units left): said in the progress bar when it is large."""
-    done = _decided_columns(problem, state) if state.si >= 0 else 0
-    total = problem.prog.ncols
-    if done <= 0 or state.ncells <= 1:
-        return ""
-    guess = float(state.ncells) ** (total / done)
-    return f"predicted ~{guess:.1e} cells: a huge run" if guess > 1e6 else ""
 
 
 def _decided_columns(problem: RefineProblem, state: RefineState) -> int:
