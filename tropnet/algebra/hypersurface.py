@@ -67,6 +67,7 @@ from typing import Any
 import numpy as np
 
 from ..kernels import hull
+from ..kernels.certify import AmbiguousGeometryWarning
 
 __all__ = ["TropicalHypersurface", "HypersurfaceCell", "lattice_length", "primitive", "set_skeleton_engine"]
 
@@ -241,13 +242,13 @@ class TropicalHypersurface:
         if rank == 0:  # a monomial: nowhere attained twice
             V, R, cells, smooth = [], [], [[] for _ in range(n)], True
         elif n == 1:
-            V, R, cells0, cells1, smooth = _points(E, c)
+            V, R, cells0, cells1, smooth = _points(E, c, not polynomial.is_exact)
             cells = [cells1]
         elif n == 2 and rank == 1:
-            V, R, L, cells1, smooth = _lines(E, c)
+            V, R, L, cells1, smooth = _lines(E, c, not polynomial.is_exact)
             cells = [[], cells1]
         elif n == 2:
-            V, R, cells0, cells1, smooth = _curve(E, c)
+            V, R, cells0, cells1, smooth = _curve(E, c, not polynomial.is_exact)
             cells = [cells0, cells1]
         elif rank < n:
             raise NotImplementedError(
@@ -564,11 +565,11 @@ def _exact_full_rank(D: np.ndarray, n: int) -> bool:
 
 
 # ---------------------------------------------------------------------------------------- n = 1
-def _points(E: np.ndarray, c: np.ndarray):
+def _points(E: np.ndarray, c: np.ndarray, stored_floats: bool = False):
     """Roots of a univariate polynomial: one point per edge of the upper hull."""
     a = [Fraction(v) for v in E[:, 0].tolist()]
     cc = [Fraction(v) for v in c.tolist()]
-    cells = dual_subdivision_of(E, c)  # sorted by exponent: consecutive segments
+    cells = dual_subdivision_of(E, c, stored_floats)  # sorted by exponent: consecutive segments
     V, cells1 = [], []
     for cell in cells:
         i, j = cell[0], cell[-1]  # the segment's endpoints (indices sorted by exponent)
@@ -581,12 +582,29 @@ def _points(E: np.ndarray, c: np.ndarray):
     return V, [], cells1, cells1, smooth
 
 
-def dual_subdivision_of(E: np.ndarray, c: np.ndarray) -> list[tuple[int, ...]]:
-    return hull.upper_facets(E, c)
+def dual_subdivision_of(E: np.ndarray, c: np.ndarray, stored_floats: bool = False) -> list[tuple[int, ...]]:
+    """The cells of the regular subdivision of the exact arrays ``E, c``.  ``stored_floats``: they
+    are the dyadic values of a float polynomial; when their exact subdivision needs the missing
+    ``cdd.gmp`` oracle, Qhull's float subdivision is used with an
+    :class:`~tropnet.AmbiguousGeometryWarning` (float input, float answer, said aloud)."""
+    try:
+        return hull.upper_facets(E, c)
+    except hull.ExactOracleMissing:
+        if not stored_floats:
+            raise
+        import warnings
+
+        warnings.warn(
+            "the exact dual subdivision of this float polynomial needs cdd.gmp (tropnet[exact]), "
+            "which is not installed: Qhull's float subdivision is used",
+            AmbiguousGeometryWarning,
+            stacklevel=4,
+        )
+        return hull.upper_facets(E.astype(np.float64), c.astype(np.float64))
 
 
 # ---------------------------------------------------------------------------------------- lines
-def _lines(E: np.ndarray, c: np.ndarray):
+def _lines(E: np.ndarray, c: np.ndarray, stored_floats: bool = False):
     """A Newton segment in the plane: one line per edge of the subdivision of the segment."""
     A = [(Fraction(r[0]), Fraction(r[1])) for r in E.tolist()]
     cc = [Fraction(v) for v in c.tolist()]
@@ -596,7 +614,7 @@ def _lines(E: np.ndarray, c: np.ndarray):
     lineality = primitive((-u[1], u[0]))
     V, cells1 = [], []
     smooth = True
-    for cell in dual_subdivision_of(E, c):
+    for cell in dual_subdivision_of(E, c, stored_floats):
         on = tuple(sorted(cell, key=lambda k: along[k]))
         i, k = on[0], on[-1]
         d = (A[k][0] - A[i][0], A[k][1] - A[i][1])
@@ -609,10 +627,10 @@ def _lines(E: np.ndarray, c: np.ndarray):
 
 
 # ---------------------------------------------------------------------------------------- n = 2
-def _curve(E: np.ndarray, c: np.ndarray):
+def _curve(E: np.ndarray, c: np.ndarray, stored_floats: bool = False):
     A = [(Fraction(r[0]), Fraction(r[1])) for r in E.tolist()]
     cc = [Fraction(v) for v in c.tolist()]
-    cells = dual_subdivision_of(E, c)
+    cells = dual_subdivision_of(E, c, stored_floats)
     V: list[tuple[Fraction, Fraction]] = []
     cells0: list[HypersurfaceCell] = []
     edges: dict[tuple[int, int], list[tuple[int, tuple[Fraction, Fraction], tuple[int, ...]]]] = {}

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["CERT_DTYPE", "UNIT_ROUNDOFF", "SAFETY", "gamma", "affine_error", "interpolation_error"]
+__all__ = [
+    "AmbiguousGeometryWarning",
+    "CERT_DTYPE", "UNIT_ROUNDOFF", "SAFETY", "gamma", "affine_error", "interpolation_error"]
 
 #: The float type of certified computations (x86 ``long double`` has a 64-bit mantissa).
 CERT_DTYPE = np.longdouble if np.finfo(np.longdouble).nmant >= 63 else np.float64
@@ -90,3 +92,21 @@ def interpolation_error(sp, sn, fp, fn, Xp, Xn, Ep, En, Zp, Zn, t) -> np.ndarray
     else:
         out[:, 1] = 0.0
     return SAFETY * out
+
+
+class AmbiguousGeometryWarning(UserWarning):
+    """A float-mode computation met decisions it could not make: values inside the tolerance
+    band that decides ties yet far above rounding noise.  In region enumeration each such
+    decision counts as a tie, which can merge a real cell thinner than the tolerance into its
+    neighbour, so the count may be too low; ``exact=True`` decides every sign exactly.  A float
+    dual subdivision whose exact check needs the missing ``cdd.gmp`` oracle keeps Qhull's
+    decision and warns with this class too.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     from tropnet.regions.exactness import warn_ambiguous
+    ...     warn_ambiguous(3)
+    >>> print(caught[0].message)
+    float mode left 3 sign decisions undecided (values within its tolerance band ... use exact=True ...
+    """

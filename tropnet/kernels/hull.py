@@ -63,6 +63,7 @@ import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
 from .._quiet import silenced_fd
+from .certify import AmbiguousGeometryWarning
 from .merge import group_max
 from .scaled import as_int_array, fits_int64, int_matmul, to_scaled
 
@@ -205,15 +206,26 @@ def upper_facets(A: np.ndarray, c: np.ndarray) -> list[tuple[int, ...]]:
         if kind != "full":
             return [tuple(range(m))]
         hull = ConvexHull(L)
-        lift = hull.equations[:, -2]
-        if np.any((lift > UPPER_TOL * 1e-3) & (lift <= AMBIGUOUS_RTOL)):
-            raise _Ambiguous("a nearly vertical facet")
-        eq = hull.equations[lift > UPPER_TOL]
-        slack = np.abs(L @ eq[:, :-1].T + eq[:, -1])
-        if np.any((slack > 1e-9) & (slack <= AMBIGUOUS_RTOL)):
-            raise _Ambiguous("a point near a facet")
     except (QhullError, _Ambiguous):  # near-degenerate floats: decide on the dyadic rationals they store
         return upper_facets(_exact_copy(A), _exact_copy(c))
+    lift = hull.equations[:, -2]
+    eq = hull.equations[lift > UPPER_TOL]
+    slack = np.abs(L @ eq[:, :-1].T + eq[:, -1])
+    if np.any((lift > UPPER_TOL * 1e-3) & (lift <= AMBIGUOUS_RTOL)) or np.any(
+        (slack > 1e-9) & (slack <= AMBIGUOUS_RTOL)
+    ):
+        try:  # a decision inside the band: decide on the dyadic rationals the floats store
+            return upper_facets(_exact_copy(A), _exact_copy(c))
+        except ExactOracleMissing:
+            import warnings
+
+            warnings.warn(
+                "a float dual subdivision has a facet decision within rounding and its exact check "
+                "needs cdd.gmp, which is not installed: Qhull's decision is kept (install "
+                "tropnet[exact] to decide it exactly)",
+                AmbiguousGeometryWarning,
+                stacklevel=3,
+            )
     tight = slack <= 1e-9
     cells = {tuple(np.flatnonzero(tight[:, h]).tolist()) for h in range(len(eq))}
     return sorted(cells)
@@ -242,12 +254,16 @@ def _exact_cells(L: np.ndarray) -> list[tuple[int, ...]]:
     return _cells_with_cdd(L)
 
 
+class ExactOracleMissing(ImportError):
+    """The exact dual subdivision needs ``cdd.gmp`` (the ``exact`` extra) and it is not installed."""
+
+
 def _cells_with_cdd(L: np.ndarray) -> list[tuple[int, ...]]:
     try:
         import cdd
         import cdd.gmp
     except ImportError as err:  # pragma: no cover - depends on the installation
-        raise ImportError(
+        raise ExactOracleMissing(
             "this exact dual subdivision needs the exact polyhedral oracle cdd.gmp; install it with "
             "`pip install tropnet[exact]` (needs `apt-get install libcdd-dev libgmp-dev`)"
         ) from err

@@ -24,7 +24,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF, affine_error, interpolation_error
+from ..kernels.certify import (
+    CERT_DTYPE,
+    SAFETY,
+    UNIT_ROUNDOFF,
+    AmbiguousGeometryWarning,
+    affine_error,
+    interpolation_error,
+)
 from .program import Stage, _apply
 
 _CERT = CERT_DTYPE
@@ -119,22 +126,6 @@ def _stage_to_q(st: Stage) -> Stage:
 
 class _Uncertain(Exception):
     """A sign the certified float pass cannot decide (the exact pass takes over)."""
-
-
-class AmbiguousGeometryWarning(UserWarning):
-    """A float-mode enumeration met sign decisions it could not make: values inside the
-    tolerance band that decides ties (``rtol`` times the size of their terms) yet far above
-    rounding noise.  Each such decision counts as a tie, which can merge a real cell thinner
-    than the tolerance into its neighbour, so the count may be too low; ``exact=True`` decides
-    every sign exactly.
-
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     warn_ambiguous(3)
-    >>> print(caught[0].message)
-    float mode left 3 sign decisions undecided (values within its tolerance band ... use exact=True ...
-    """
 
 
 def warn_ambiguous(count: int, stacklevel: int = 2) -> None:
