@@ -102,7 +102,7 @@ class TorchUnitActivation(nn.Module):
         super().__init__()
         self.kind = kind
         self.register_buffer("param", torch.tensor(np.asarray(param, dtype=np.float64)))
-        self.register_buffer("units", None if units is None else torch.as_tensor(np.asarray(units, np.int64)))
+        self.register_buffer("units", None if units is None else torch.tensor(np.array(units, np.int64)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         sub = x if self.units is None else x[:, self.units]
