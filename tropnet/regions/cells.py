@@ -51,7 +51,7 @@ class Cells:
     vertex_ids : (nnz,) int64 array or None
     vertex_codes : (nnz, d) int64 array or None
         For runs whose every sign was certified (every vertex simple): the ``d`` constraints
-        tight at each (cell, vertex) entry, coded as in :func:`tropnet.regions.vertex._codes`.
+        tight at each (cell, vertex) entry, coded as in :func:`tropnet.regions.codes._codes`.
     ambiguous : int
         Float runs: the number of sign decisions left inside the tolerance band although above
         rounding noise (a sliver may have been merged; see

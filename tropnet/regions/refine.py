@@ -71,6 +71,7 @@ from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF, gamma
 from ..networks.network import Network
 from . import hrep as _hrep
 from .cells import Cells, RegionLimitError
+from .codes import _codes
 from .exactness import (
     Exactness,
     _as_float,
@@ -84,7 +85,7 @@ from .exactness import (
 )
 from .hrep import refine_hrep
 from .program import Stage, _magnitude_bounds, _magnitudes, forward_stages, stages_from_network
-from .vertex import _box_vertices, _codes, _Engine, _Pool, _Program, _progress_bar, _tick
+from .vertex import _box_vertices, _Engine, _Pool, _Program, _progress_bar, _tick
 
 _CERT = CERT_DTYPE
 _U = UNIT_ROUNDOFF

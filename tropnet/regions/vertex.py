@@ -243,48 +243,6 @@ def _box_vertices(lo, hi, d, exact):
     return X, T
 
 
-def _codes(eng: _Engine, out: Cells) -> Cells:
-    """``out`` with ``vertex_codes (nnz, d)``: the constraints tight at each (cell, vertex) entry
-    of a run whose every sign was certified (so every vertex is simple: exactly ``d`` of the
-    cell's constraints are tight there, and each is a facet of the cell).  A unit or group
-    constraint is coded as in :func:`tropnet.regions.affine.unit_rows` (``column * 2**20`` plus
-    the pattern entry across it), box side ``i`` as ``-2 - i`` and clipping row ``r`` as
-    ``-2 - (2 d + r)``.  Raises :class:`_Uncertain` (the rational pass takes over) if some entry
-    is not simple after all."""
-    p, prog = eng.p, eng.prog
-    d = prog.d
-    ecell = p.entry_cell()
-    T = p.T[p.ids]
-    valid = eng._valid(T, ecell)
-    if not (valid.sum(axis=1) == d).all():
-        raise _Uncertain
-    ids = T[valid].reshape(-1, d).astype(np.int64)
-    cells = np.repeat(ecell, d)
-    flat = ids.ravel()
-    code = -2 - flat  # box sides and clipping rows
-    # unit ids -> pattern column; pair ids (group members a, b) -> the group's column
-    col_of = np.full(len(prog.id_col), -1, dtype=np.int64)
-    for base, cb, n in prog.unit_ranges:
-        col_of[base : base + n] = cb + np.arange(n)
-    unit = col_of[flat] >= 0
-    col = col_of[flat[unit]]
-    code[unit] = col * (1 << 20) + (1 - p.pat[cells[unit], col])
-    pair = prog.id_col[flat] >= 0
-    if pair.any():
-        gcol = prog.id_col[flat[pair]]
-        a, b = prog.id_a[flat[pair]], prog.id_b[flat[pair]]
-        win = p.pat[cells[pair], gcol]
-        code[pair] = gcol * (1 << 20) + np.where(a == win, b, a)
-    return Cells(
-        patterns=out.patterns,
-        points=out.points,
-        vertex_coords=out.vertex_coords,
-        vertex_offsets=out.vertex_offsets,
-        vertex_ids=out.vertex_ids,
-        vertex_codes=code.reshape(-1, d),
-    )
-
-
 def _progress_bar(total: int, progress: bool | None):
     """A tqdm bar over the units (see :func:`tropnet._limits.progress_bar`)."""
     return progress_bar(total, progress, "regions", "unit")
