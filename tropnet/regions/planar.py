@@ -53,9 +53,10 @@ from typing import Any
 
 import numpy as np
 
+from .._limits import progress_bar
 from ..networks.layers import GroupMax, LeakyReLU, Linear, Threshold
 from ..networks.network import Network
-from .cells import Cells
+from .cells import Cells, RegionLimitError
 
 __all__ = ["enumerate_cells", "count_cells", "RELATIVE_TOLERANCE"]
 
@@ -571,7 +572,7 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         polys.cnt[children] = cnt_c
         polys.pat[sp, unit[split]] = label[split]
         if max_cells is not None and polys.n > max_cells:
-            raise _limit_error(f"more than {max_cells} cells; raise max_regions or shrink the domain")
+            raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain")
         if not lay.group:
             _prune(polys, verts, lay, cpool, children)
 
@@ -730,7 +731,7 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
     acts = [i for i, layer in enumerate(layers) if isinstance(layer, (Threshold, LeakyReLU, GroupMax))]
     verts, rows, cnt = _domain_polygon(lo_a, hi_a, halfspaces)
     prev_pat = np.zeros((1, 0), dtype=np.int32)
-    bar = _progress(len(acts)) if progress else None
+    bar = progress_bar(len(acts), True, "2D cells", "layer") if progress else None
     # every vertex created by a split is used by both children; only the domain clipping
     # leaves unused vertices behind
     used, inverse = np.unique(rows, return_inverse=True)
@@ -747,7 +748,7 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
             if bar is not None:
                 bar.close()
             if max_cells is not None and total > max_cells:
-                raise _limit_error(f"{total} cells exceed the limit of {max_cells}")
+                raise RegionLimitError(f"{total} cells exceed the limit of {max_cells}")
             return total
         polys = _Polygons(rows, cnt, lay.n_units, lay.k)
         polys.pat[: polys.n] = lay.start_pat
@@ -771,7 +772,7 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
     if bar is not None:
         bar.close()
     if max_cells is not None and len(rows) > max_cells:
-        raise _limit_error(f"{len(rows)} cells exceed the limit of {max_cells}")
+        raise RegionLimitError(f"{len(rows)} cells exceed the limit of {max_cells}")
     if count_only:
         return int(len(rows))
     return _to_cells(verts, rows, cnt, prev_pat)
@@ -802,19 +803,3 @@ def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarr
         vertex_offsets=offsets,
         vertex_ids=rows[valid].astype(np.int64),
     )
-
-
-def _limit_error(msg: str) -> ValueError:
-    try:  # the engines share one error type (a ValueError)
-        from .cells import RegionLimitError
-    except ImportError:  # pragma: no cover - refine.py is always present in a release
-        return ValueError(msg)
-    return RegionLimitError(msg)
-
-
-def _progress(total: int) -> Any:
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # the bar is optional
-        return None
-    return tqdm(total=total, desc="2D cells", unit="layer")
