@@ -13,7 +13,7 @@ import math
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
-from .hull_float import QHULL_MAX_DIM, _direction_vertices, _witness_lp
+from .hull_float import LP_TOL, QHULL_MAX_DIM, _direction_vertices, _witness_lp
 from .hull_oracle import decide_vertices, upper_cells
 from .merge import group_max
 from .scaled import as_int_array, fits_int64, int_matmul
@@ -368,8 +368,8 @@ def _exact_lp(L: np.ndarray) -> np.ndarray:
             non_vertex[j] = True
             continue
         rows = np.flatnonzero(~non_vertex)
-        found, x = _witness_lp(Ln, j, rows[rows != j])
-        if found:
+        t, x = _witness_lp(Ln, j, rows[rows != j])
+        if t > LP_TOL:
             vertex[j] = _exact_witness(L, j, x * scale[r] / scale[:r])
     undecided = np.flatnonzero(~vertex & ~non_vertex)
     if len(undecided):

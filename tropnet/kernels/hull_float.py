@@ -181,9 +181,10 @@ def _direction_vertices(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return is_v, witness
 
 
-def _witness_lp(L: np.ndarray, j: int, rows: np.ndarray) -> tuple[bool, np.ndarray]:
-    """``max t`` s.t. ``(c_j - c_i) + <a_j - a_i, x> >= t`` (i in rows), ``t <= 1``: is
-    ``t > LP_TOL``, and the optimal x."""
+def _witness_lp(L: np.ndarray, j: int, rows: np.ndarray) -> tuple[float, np.ndarray]:
+    """``max t`` s.t. ``(c_j - c_i) + <a_j - a_i, x> >= t`` (i in rows), ``t <= 1``: the optimal
+    ``t`` (``-inf`` when HiGHS reports no optimum) and ``x``.  ``t > 0`` exactly when point j is
+    a vertex of the upper hull of itself and the rows."""
     from .lp import solve_lp
 
     r = L.shape[1] - 1
@@ -193,7 +194,7 @@ def _witness_lp(L: np.ndarray, j: int, rows: np.ndarray) -> tuple[bool, np.ndarr
     ub[-1] = 1.0
     G = np.hstack([L[rows, :r] - L[j, :r], np.ones((len(rows), 1))])
     status, z = solve_lp(cost, G, L[j, r] - L[rows, r], np.full(r + 1, -np.inf), ub)
-    return status == "optimal" and z[-1] > LP_TOL, z[:r]
+    return (float(z[-1]) if status == "optimal" else -np.inf), z[:r]
 
 
 def _lp_vertices(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -203,22 +204,44 @@ def _lp_vertices(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     witness LP over the vertices found so far: j is a non-vertex when ``t <= LP_TOL``, and a
     vertex when the optimal x also beats all points.  Only otherwise a second LP runs over all
     points still in play (known non-vertices are dropped: removing a point that is in the hull
-    of the others changes no hull).  Returns ``(is_vertex mask, witnesses (m, d-1))``.
+    of the others changes no hull), and its witness x is checked against every point too.
+    Returns ``(is_vertex mask, witnesses (m, d-1))``.
+
+    Like the Qhull path, it raises :class:`_Ambiguous` when a decision falls inside
+    its band -- an LP optimum ``t`` or a witness's margin ``gap`` (the winner's lead at x,
+    evaluated directly) with ``LP_TOL < |value| <= AMBIGUOUS_RTOL`` times the values' size, or
+    an LP optimum clearly above zero whose witness does not win clearly -- so that the caller
+    decides exactly on the stored dyadic rationals.
     """
     m, d = L.shape
     A, c = L[:, : d - 1], L[:, d - 1]
     is_v, witness = _direction_vertices(L)
     active = np.ones(m, dtype=bool)
+
+    def band(v: float, size: float) -> bool:
+        return LP_TOL * size < abs(v) <= AMBIGUOUS_RTOL * size
+
     for j in np.flatnonzero(~is_v):
-        found, x = _witness_lp(L, j, np.flatnonzero(is_v))
-        if found:
-            # a witness against the known vertices that also beats every other point settles it
-            vals = A @ x + c
-            gap = vals[j] - np.delete(vals, j)
-            found = bool(np.all(gap > LP_TOL * (1.0 + np.abs(vals).max())))
+        t, x = _witness_lp(L, j, np.flatnonzero(is_v))
+        found = t > LP_TOL
+        if band(t, 1.0):
+            raise _Ambiguous("an LP optimum within the band")
+        for attempt in range(2):
             if not found:
-                rows = np.flatnonzero(active)
-                found, x = _witness_lp(L, j, rows[rows != j])
+                break
+            vals = A @ x + c
+            size = 1.0 + float(np.abs(vals).max())
+            gap = float(vals[j] - np.delete(vals, j).max(initial=-np.inf))
+            if gap > LP_TOL * size and not band(gap, size):  # the witness wins clearly: a vertex
+                break
+            if attempt == 1 or band(gap, size):
+                raise _Ambiguous("a witness whose lead is within the band")
+            # the witness against the known vertices loses somewhere: all points still in play
+            rows = np.flatnonzero(active)
+            t, x = _witness_lp(L, j, rows[rows != j])
+            found = t > LP_TOL
+            if band(t, 1.0):
+                raise _Ambiguous("an LP optimum within the band")
         if found:
             is_v[j] = True
             witness[j] = x
