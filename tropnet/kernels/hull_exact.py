@@ -14,7 +14,7 @@ import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
 from .hull_float import LP_TOL, QHULL_MAX_DIM, _direction_vertices, _witness_lp
-from .hull_oracle import decide_vertices, upper_cells
+from .hull_oracle import decide_vertices, upper_cells, upper_vertices
 from .merge import group_max
 from .scaled import as_int_array, fits_int64, int_matmul
 
@@ -253,9 +253,23 @@ def _simplices_on_planes(L: np.ndarray, simplices: np.ndarray, V: np.ndarray) ->
     return out
 
 
+def _float_safe(L: np.ndarray) -> bool:
+    """Can float proposals be made on the integer points L (m, d)?  Plane normals are products of
+    ``d - 1`` coordinates and are rounded to floats, so every such product must stay well inside
+    float64's range (2**1024); beyond it the exact oracles decide without proposals.
+
+    >>> _float_safe(np.array([[1, 2]])), _float_safe(np.array([[10**400, 1]], dtype=object))
+    (True, False)
+    """
+    bits = int(np.abs(L).max(initial=0)).bit_length()
+    return bits * L.shape[1] < 900
+
+
 def _exact_fulldim(L: np.ndarray) -> np.ndarray:
     """Upper-hull vertices of integer points L (m, d) whose lift is full-dimensional."""
     m, d = L.shape
+    if not _float_safe(L):  # numbers beyond float range: the exact double description decides
+        return upper_vertices(L)
     if d > QHULL_MAX_DIM:
         return _exact_lp(L)
     found = _exact_planes(L)
@@ -442,7 +456,7 @@ def _exact_combination(L: np.ndarray, Ln: np.ndarray, j: int, others: np.ndarray
 def _exact_cells(L: np.ndarray) -> list[tuple[int, ...]]:
     flint = _flint()
     d = L.shape[1]
-    found = _exact_planes(L)
+    found = _exact_planes(L) if _float_safe(L) else None
     if found is not None:
         N, b, tight, plane_simplices, upper = found
 

@@ -18,24 +18,52 @@ import numpy as np
 
 from .._quiet import silenced_fd
 
-__all__ = ["decide_vertices", "upper_cells", "exact_feasible"]
+__all__ = ["decide_vertices", "upper_cells", "upper_vertices", "exact_feasible"]
 
 
-def upper_cells(L: np.ndarray) -> list[tuple[int, ...]]:
-    """The upper facets of the integer points ``L`` (m, d) (last column the lift; full-dimensional
-    lift) as sorted tuples of the points on them: exact double description
-    (:func:`tropnet.kernels.dd.hull_facets` of ``conv(L) + cone{(0, ..., 0, -1)}``)."""
+def _facets_with_points(L: np.ndarray) -> list[tuple[list[int], int]]:
+    """The facets ``a . p <= beta`` of ``conv(L) + cone{(0, ..., 0, -1)}`` (exact double
+    description, :func:`tropnet.kernels.dd.hull_facets`), each with the bitmask of the points
+    of ``L`` on it."""
     from .dd import hull_facets
 
     d = L.shape[1]
     pts = [[int(v) for v in row] for row in L]
-    ray = [0] * (d - 1) + [-1]
-    A, b = hull_facets(pts, [ray])
-    cells = set()
+    A, b = hull_facets(pts, [[0] * (d - 1) + [-1]])
+    out = []
     for a, beta in zip(A.tolist(), b.tolist()):
-        if a[-1] > 0:  # an upper facet: a . p <= beta bounds the lift from above
-            cells.add(tuple(i for i, p in enumerate(pts) if sum(x * y for x, y in zip(a, p)) == beta))
-    return sorted(cells)
+        mask = 0
+        for i, p in enumerate(pts):
+            if sum(x * y for x, y in zip(a, p)) == beta:
+                mask |= 1 << i
+        out.append((a, mask))
+    return out
+
+
+def upper_cells(L: np.ndarray) -> list[tuple[int, ...]]:
+    """The upper facets of the integer points ``L`` (m, d) (last column the lift; full-dimensional
+    lift) as sorted tuples of the points on them (exact double description)."""
+    cells = {mask for a, mask in _facets_with_points(L) if a[-1] > 0}  # upper: bounds the lift above
+    return sorted(tuple(i for i in range(len(L)) if (mask >> i) & 1) for mask in cells)
+
+
+def upper_vertices(L: np.ndarray) -> np.ndarray:
+    """Sorted indices of the integer points ``L`` (m, d) (distinct, full-dimensional lift) that
+    are vertices of ``conv(L) + cone{(0, ..., 0, -1)}``: point i is one exactly when the facets
+    through it meet in no other point (a non-vertex lies inside a face with a vertex of its own).
+
+    >>> upper_vertices(np.array([[0, 0], [1, -1], [2, 0], [1, 5]])).tolist()
+    [0, 2, 3]
+    """
+    m = len(L)
+    meet = [(1 << m) - 1] * m
+    on_some = [False] * m
+    for _, mask in _facets_with_points(L):
+        for i in range(m):
+            if (mask >> i) & 1:
+                meet[i] &= mask
+                on_some[i] = True
+    return np.array([i for i in range(m) if on_some[i] and meet[i] == 1 << i], dtype=np.int64)
 
 
 def decide_vertices(L: np.ndarray, known: np.ndarray, undecided: np.ndarray) -> np.ndarray:
