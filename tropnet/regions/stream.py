@@ -91,10 +91,10 @@ def _count_bar(progress: bool | None):
 
 def _prediction(problem: RefineProblem, state: RefineState) -> str:
     """A rough forecast of the final count, from the growth so far (cells per unit, assumed
-    to keep its rate over the units left): said in the progress bar when it is large."""
+    to keep its rate over the units left), said in the progress bar (and called huge past 10^6)."""
     done = _decided_columns(problem, state) if state.si >= 0 else 0
     total = problem.prog.ncols
     if done <= 0 or state.ncells <= 1:
         return ""
     guess = float(state.ncells) ** (total / done)
-    return f"predicted ~{guess:.1e} cells: a huge run" if guess > 1e6 else ""
+    return f"predicted ~{guess:.1e} cells" + (": a huge run" if guess > 1e6 else "")
