@@ -2,7 +2,8 @@
 list of cutting halfspaces (the box stays the LPs' variable bounds) and a point inside it; a unit
 splits a cell when both sides hold a point farther than a tolerance from the cell's hyperplanes
 (the cell's own point witnesses its side, one HiGHS LP decides the other; units that keep one
-sign over the whole box need none).  Interface: one call, :func:`refine_hrep` (no resumable states, no vertices).
+sign over the whole box need none).  Interface: one call, :func:`refine_hrep` (no resumable
+states, no vertices).
 
 >>> import numpy as np
 >>> from tropnet import random_mlp
