@@ -85,7 +85,7 @@ from .exactness import (
 )
 from .hrep import refine_hrep
 from .program import Stage, _magnitude_bounds, _magnitudes, forward_stages, stages_from_network
-from .vertex import _box_vertices, _Engine, _Pool, _Program, _progress_bar, _tick
+from .vertex import _box_vertices, _Engine, _Pool, _Program, _progress_bar, _tick, _used
 
 _CERT = CERT_DTYPE
 _U = UNIT_ROUNDOFF
@@ -476,7 +476,7 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
         _tick(bar, 1 if st.kind != "group" else st.groups.shape[1])
         return
     if pool.Z is None:  # a new layer: the pre-activations of the current vertices
-        pool.compact()
+        pool.compact(room=2.0)
         if certify:
             Z, ez = _forward_with_error(problem.stages[:si], pool.X, pool.E[:, 0])
             pool.set_Z(Z)
@@ -600,21 +600,11 @@ def refine_split(state: RefineState, parts: int) -> list[RefineState]:
     out = []
     for a, b in zip(bounds[:-1], bounds[1:]):
         e0, e1 = pool.off[a], pool.off[b]
-        # the part's vertices in pool order, renumbered (a mark array: no sort)
-        mark = np.zeros(pool.nV, dtype=bool)
-        mark[pool.ids[e0:e1]] = True
-        used = np.flatnonzero(mark)
-        remap = np.cumsum(mark) - 1
-        inv = remap[pool.ids[e0:e1]]
-        sub = _Pool(pool.X[used], pool.T[used], pool.off[a : b + 1] - e0, inv.ravel().astype(np.int64),
-                    pool.pat[a:b].copy())
-        Z = None
-        if pool.Z is not None:  # only the rows still to be read (the others are never touched)
-            rows = pool._zrows()
-            Z = np.empty((pool.Z.shape[0], len(used)), dtype=pool.Z.dtype)
-            Z[rows] = pool.Z[rows][:, used]
-        sub._set_vertices(sub.X, sub.T, Z, None if pool.E is None else pool.E[used])
-        sub.zlive = pool.zlive
+        # the part's vertices in pool order, renumbered, with room to grow (a part about
+        # doubles before it is split again)
+        used, inv = _used(pool.nV, pool.ids[e0:e1])
+        sub = pool.subset(used)
+        sub.off, sub.ids, sub.pat = pool.off[a : b + 1] - e0, inv, pool.pat[a:b].copy()
         part = RefineState(sub, state.si, state.j, list(state.deferred) if not out else [])
         part.local = True
         if not out:

@@ -75,12 +75,36 @@ class _Pool:
     # current pre-activations, one row per unit: views of growable buffers (capacity doubles
     # on append).  Z is stored by rows so that a grow copies only the rows still to be read
     # (``zlive``) and the rows of units already cut are never touched again.
-    def _set_vertices(self, X, T, Z, E=None) -> None:
+    def _set_vertices(self, X, T, Z, E=None, n: int | None = None) -> None:
         self._X, self._T, self._Z = X, T, Z
         self.zlive = None  # rows of Z still needed (None: all)
         self._E = E  # (V, 2) rigorous error bounds of X and Z (certified mode), or None
-        self.nV = len(X)
+        self.nV = len(X) if n is None else n  # the buffers may hold more (room to append)
         self._views()
+
+    def subset(self, used: np.ndarray, room: float = 2.0) -> _Pool:
+        """A pool of the vertices ``used`` (sorted ids; no cells yet) in buffers with room for
+        ``room`` times as many, so that the next appends do not grow them; of ``Z`` only the
+        rows still to be read are copied."""
+        n = len(used)
+        cap = max(n, int(room * n))
+
+        def take(a):
+            if a is None:
+                return None
+            out = np.empty((cap,) + a.shape[1:], dtype=a.dtype)
+            np.take(a, used, axis=0, out=out[:n])
+            return out
+
+        Z = None
+        if self.Z is not None:
+            rows = self._zrows()
+            Z = np.empty((self.Z.shape[0], cap), dtype=self.Z.dtype)
+            Z[rows, :n] = self.Z[rows][:, used]
+        sub = _Pool.__new__(_Pool)
+        sub._set_vertices(take(self.X), take(self.T), Z, take(self.E), n)
+        sub.zlive = self.zlive
+        return sub
 
     def _views(self) -> None:
         n = self.nV
@@ -145,19 +169,13 @@ class _Pool:
     def entry_cell(self) -> np.ndarray:
         return np.repeat(np.arange(self.ncells), np.diff(self.off))
 
-    def compact(self) -> None:
-        mark = np.zeros(self.nV, dtype=bool)
-        mark[self.ids] = True
-        used = np.flatnonzero(mark)
-        remap = np.cumsum(mark) - 1
-        inv = remap[self.ids]
-        self._set_vertices(
-            self.X[used],
-            self.T[used],
-            None if self.Z is None else self.Z[:, used],
-            None if self.E is None else self.E[used],
-        )
-        self.ids = inv.astype(np.int64)
+    def compact(self, room: float = 1.0) -> None:
+        """Keep only the vertices of the cells (with room for ``room`` times as many)."""
+        used, inv = _used(self.nV, self.ids)
+        sub = self.subset(used, room)
+        self._set_vertices(sub._X, sub._T, sub._Z, sub._E, sub.nV)
+        self.zlive = sub.zlive
+        self.ids = inv
 
     def add_tight(self, vids: np.ndarray, cid: np.ndarray) -> None:
         """Record constraint ``cid[i]`` as tight at vertex ``vids[i]`` (ids grow over time,
@@ -556,8 +574,8 @@ class _Engine:
         r1, c1 = np.divmod(ip, d)
         r2, c2 = np.divmod(i_n, d)
         r1, r2 = rp[r1], rn[r2]
-        A1 = _drop_column(Tv[r1], c1)
-        if not clean or not ((A1 == _drop_column(Tv[r2], c2)).all() and (cg[r1] == cg[r2]).all()):
+        A1 = _drop_column(Tv, r1, c1)
+        if not clean or not ((A1 == _drop_column(Tv, r2, c2)).all() and (cg[r1] == cg[r2]).all()):
             return self._edges_sorted(sgg, ge, Tv, cg, K)
         return ge[r1], ge[r2], A1
 
@@ -588,8 +606,8 @@ class _Engine:
         r2, c2 = np.divmod(packed[i2] & mask, d)
         ok = (sgg[r1] != sgg[r2]) & (cg[r1] == cg[r2])
         r1, r2, c1, c2 = r1[ok], r2[ok], c1[ok], c2[ok]
-        A1 = _drop_column(Tv[r1], c1)
-        eq = (A1 == _drop_column(Tv[r2], c2)).all(axis=1)
+        A1 = _drop_column(Tv, r1, c1)
+        eq = (A1 == _drop_column(Tv, r2, c2)).all(axis=1)
         r1, r2, A1 = r1[eq], r2[eq], A1[eq]
         pos_first = sgg[r1] > 0
         return np.where(pos_first, ge[r1], ge[r2]), np.where(pos_first, ge[r2], ge[r1]), A1
@@ -762,10 +780,27 @@ class _Engine:
 
 
 
-def _drop_column(T: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Rows of ``T`` (m, k) without their column ``c[i]`` (sorted rows stay sorted)."""
-    ar = np.arange(T.shape[1] - 1)[None, :]
-    return np.take_along_axis(T, ar + (ar >= c[:, None]), axis=1)
+def _used(nV: int, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The vertex ids ``ids`` refer to (sorted, a mark array: no sort) and ``ids`` renumbered
+    into them."""
+    mark = np.zeros(nV, dtype=bool)
+    mark[ids] = True
+    used = np.flatnonzero(mark)
+    remap = np.cumsum(mark) - 1
+    return used, remap[ids].astype(np.int64)
+
+
+def _drop_column(T: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Rows ``r`` of ``T`` (n, k), each without its column ``c[i]`` (sorted rows stay sorted).
+
+    >>> _drop_column(np.array([[1, 2, 3], [4, 5, 6]]), np.array([1, 0]), np.array([0, 2])).tolist()
+    [[5, 6], [1, 2]]
+    """
+    k = T.shape[1]
+    ar = np.arange(k - 1)
+    at = (r * k)[:, None] + ar
+    at += ar >= c[:, None]
+    return T.ravel()[at]
 
 
 #: the table of :func:`_hash_join` has at least this many slots per stored key
