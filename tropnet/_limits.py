@@ -72,6 +72,17 @@ class Limits:
     def seconds(self) -> float:
         return time.perf_counter() - self.start
 
+    def __getstate__(self) -> dict:
+        # the clock travels as the seconds elapsed: perf_counter's origin is per machine, so a
+        # Dask worker elsewhere goes on counting from where the sender was
+        state = dict(self.__dict__)
+        state["start"] = -self.seconds()
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.start = time.perf_counter() + state["start"]
+
     def passed(
         self, *, count: int = 0, nbytes: int = 0, what: str = "regions"
     ) -> tuple[str, str, dict] | None:

@@ -270,6 +270,7 @@ class RefineState:
         self.floor: np.ndarray | None = None
         self.counts = {"ambiguous": 0}  # float decisions left inside their tolerance band
         self.coef: tuple | None = None  # float mode: _magnitude_bounds of the current layer
+        self.work = 0  # vertex-list entries cut so far by this state (see refine_advance)
 
     @property
     def ncells(self) -> int:
@@ -550,6 +551,7 @@ def refine_advance(
             if max_work is not None and work > max_work:
                 return False
         work += max(1, state.entries)
+        state.work += max(1, state.entries)
         if problem.limits is not None:
             check_limits(problem, state)
         _unit(problem, state, eng, bar)

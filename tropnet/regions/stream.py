@@ -9,6 +9,8 @@ and is dropped.  The plan chooses this path for serial activation counts on boun
 
 from __future__ import annotations
 
+from typing import Any
+
 from .._limits import progress_bar
 from .refine import (
     RefineProblem,
@@ -19,7 +21,7 @@ from .refine import (
     refine_task,
 )
 
-__all__ = ["STREAM_CELLS", "refine_count"]
+__all__ = ["STREAM_CELLS", "count_parts", "refine_count"]
 
 
 #: cells a streamed count lets one part hold before splitting it (a few KB of arrays per cell;
@@ -50,23 +52,70 @@ def refine_count(
     580
     """
     bar = _count_bar(progress)
-    stack = [state]
-    total = 0
-    first = True
-    problem.ambiguous = 0  # float decisions left inside their tolerance band, over all parts
+    try:
+        total, problem.ambiguous, _ = count_parts(problem, [state], budget=budget, grow=True, bar=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return total
+
+
+def count_parts(
+    problem: RefineProblem,
+    parts: list[RefineState],
+    *,
+    budget: int = STREAM_CELLS,
+    max_work: int | None = None,
+    max_parts: int | None = None,
+    grow: bool = False,
+    bar: Any = None,
+) -> tuple[int, int, list[RefineState]]:
+    """Count the cells of the states ``parts`` (a stack: the last one runs first), part by part
+    as :func:`refine_count` does, and stop early once more than ``max_work`` vertex-list entries
+    have been cut (a deterministic measure, see
+    :func:`~tropnet.regions.refine.refine_advance`).  Returns ``(cells counted, float decisions
+    left inside their tolerance band, the states left)``: counting the states left (in any
+    order, in any process) and adding gives the count of ``parts``, which is how a Dask task
+    hands on the rest of its work (:mod:`tropnet.parallel`); a part may stop between two units.
+    ``max_parts``: stop after running that many parts (each to its end, its split or the
+    work limit).  ``grow``: the first state may
+    reach four times ``budget`` before its first split (a whole run of a few ten thousand cells
+    is then not split).  ``problem.counted`` is set while it runs (for the limits) and reset.
+
+    >>> import numpy as np
+    >>> from tropnet import random_mlp
+    >>> from tropnet.regions.program import stages_from_network
+    >>> from tropnet.regions.refine import refine_start
+    >>> st = stages_from_network(random_mlp([3, 8, 8, 1], seed=1))
+    >>> problem, state = refine_start(st, 3, -5 * np.ones(3), 5 * np.ones(3))
+    >>> n, _, left = count_parts(problem, [state], budget=50, max_work=2000)
+    >>> len(left) > 0 and n + sum(count_parts(problem, [p])[0] for p in left)
+    580
+    """
+    stack = list(parts)
+    total = ambiguous = work = ran = 0
+    base = problem.counted  # cells a caller counted before (streamed or parallel drivers)
     try:
         while stack:
+            if (max_work is not None and work > max_work) or (max_parts is not None and ran >= max_parts):
+                break
+            ran += 1
             part = stack.pop()
-            problem.counted = total + sum(x.ncells for x in stack)
-            cap = 4 * budget if first else budget
-            parts = 8 if first else 2  # parts of about budget / 2 cells
-            first = False
+            problem.counted = base + total + sum(x.ncells for x in stack)
+            cap = 4 * budget if grow else budget
+            nsplit = 8 if grow else 2  # parts of about budget / 2 cells
+            grow = False
+            before = part.work
+            rest = None if max_work is None else max_work - work
             if problem.certify:  # refine_task hands uncertain cells to the rational pass
-                out = refine_task(problem, part, max_cells=cap, parts=parts)
-            elif refine_advance(problem, part, max_cells=cap):
+                out = refine_task(problem, part, max_cells=cap, max_work=rest, parts=nsplit)
+            elif refine_advance(problem, part, max_cells=cap, max_work=rest):
                 out = part.ncells  # float and rational runs set nothing aside: their cells are final
-            else:
+            elif part.ncells > cap:
                 out = refine_split(part, max(2, -(-part.ncells // max(1, budget // 2))))
+            else:  # out of work: the part goes back as it is
+                out = [part]
+            work += part.work - before
             if isinstance(out, list):
                 if bar is not None and bar.postfix is None:
                     bar.set_postfix_str(_prediction(problem, part), refresh=False)
@@ -74,14 +123,12 @@ def refine_count(
             else:
                 n = out if isinstance(out, int) else len(out)
                 total += n
-                problem.ambiguous += part.counts["ambiguous"] if isinstance(out, int) else out.ambiguous
+                ambiguous += part.counts["ambiguous"] if isinstance(out, int) else out.ambiguous
                 if bar is not None:
                     bar.update(n)
     finally:
-        problem.counted = 0
-        if bar is not None:
-            bar.close()
-    return total
+        problem.counted = base
+    return total, ambiguous, stack
 
 
 def _count_bar(progress: bool | None):
