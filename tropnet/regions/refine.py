@@ -527,10 +527,12 @@ def refine_advance(
     max_work: int | None = None,
     bar: Any = None,
     stop_stage: int | None = None,
+    max_entries: int | None = None,
 ) -> bool:
     """Run units on ``state`` until none is left (``True``) or, at a unit boundary after the
     clipping rows and after at least one unit, the state holds more than ``max_cells`` cells or
-    this call has done more than ``max_work`` work, or the next unit belongs to stage
+    this call has done more than ``max_work`` work, or the state's vertex lists are longer than
+    ``max_entries`` in all (:attr:`RefineState.entries`), or the next unit belongs to stage
     ``stop_stage`` or a later one (``False``: continue it, or split it).  The
     work of a unit is the length of the vertex lists it cuts (:attr:`RefineState.entries`), a
     deterministic measure of its cost: a stopped state is the same on every run and machine.
@@ -549,6 +551,8 @@ def refine_advance(
             if max_cells is not None and state.ncells > max_cells:
                 return False
             if max_work is not None and work > max_work:
+                return False
+            if max_entries is not None and state.entries > max_entries:
                 return False
         work += max(1, state.entries)
         state.work += max(1, state.entries)
@@ -654,6 +658,7 @@ def refine_task(
     max_cells: int | None = None,
     max_work: int | None = None,
     parts: int = 2,
+    max_entries: int | None = None,
 ) -> list[RefineState] | Cells:
     """One task of a split run: advance ``state`` (see :func:`refine_advance`); when it stops
     early, return it split into ``parts`` states (:func:`refine_split`), else its cells
@@ -674,7 +679,7 @@ def refine_task(
         _settle(problem, state)
         backup = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        done = refine_advance(problem, state, max_cells=max_cells, max_work=max_work)
+        done = refine_advance(problem, state, max_cells=max_cells, max_work=max_work, max_entries=max_entries)
     except _Uncertain:
         state = pickle.loads(backup)
         if state.ncells > 1:
