@@ -28,9 +28,9 @@ import numpy as np
 
 from .._numbers import is_exact_scalar, to_exact, to_float
 from . import display
+from .arrays import as_points
 from .polynomial import (  # noqa: F401 (doctests)
     TropicalPolynomial,
-    _as_points,
     _is_tropical,
     union_names,
     variables,
@@ -296,7 +296,7 @@ class TropicalRational:
         >>> (x / (x + 0)).evaluate([[1], [-1]]).tolist()
         [Fraction(0, 1), Fraction(-1, 1)]
         """
-        pts = _as_points(points, self.nvars)
+        pts = as_points(points, self.nvars)
         return self._num.evaluate(pts) - self._den.evaluate(pts)
 
     # ------------------------------------------------------------------ simplification, equality
@@ -526,7 +526,7 @@ class TropicalRationalMap(Sequence):
         >>> TropicalRationalMap([x, y]).evaluate(np.array([[1.0, 2.0]])).tolist()
         [[1.0, 2.0]]
         """
-        pts = _as_points(points, self.nvars)
+        pts = as_points(points, self.nvars)
         cols = [r.evaluate(pts) for r in self._items]
         dtype = object if any(col.dtype == object for col in cols) else np.float64
         return np.stack([col.astype(dtype) for col in cols], axis=1)

@@ -33,7 +33,8 @@ import numpy as np
 
 from .._numbers import to_exact, to_float
 from ..kernels import poly as K
-from .polynomial import TropicalPolynomial, _check_names, _natural_key
+from .names import check_names, natural_key
+from .polynomial import TropicalPolynomial
 from .rational import TropicalRational
 
 __all__ = ["to_sympy", "from_sympy"]
@@ -280,13 +281,13 @@ def from_sympy(
     """
     e = _as_expression(expr)
     try:
-        found = sorted((s.name for s in e.free_symbols), key=_natural_key)
+        found = sorted((s.name for s in e.free_symbols), key=natural_key)
     except RecursionError:
         raise ValueError("from_sympy: the expression is nested too deeply") from None
     if variables is None:
         names = tuple(found)
     else:
-        names = _check_names(variables, len(variables.replace(",", " ").split()) if isinstance(variables, str)
+        names = check_names(variables, len(variables.replace(",", " ").split()) if isinstance(variables, str)
                              else len(tuple(variables)))
         missing = [s for s in found if s not in names]
         if missing:
