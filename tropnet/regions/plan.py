@@ -196,6 +196,8 @@ class Plan:
         from .stable import prune_stages, stable_units
 
         piece = dp.pieces[0]
+        if piece.stages is not dp.stages:  # pruned already
+            return
         s = stable_units(piece.stages, self.user_domain, dp.n)
         self.stable = s
         if s.num_stable:
@@ -223,6 +225,8 @@ class Plan:
         facets, maps and points from integer arithmetic; exact vertices on demand), and the
         rational pass when the certified geometry contradicts itself."""
         kind = self.kind
+        if not self.exact:  # float: the units stable on a bounded domain are not cut (their
+            self._prune_stable()  # pattern columns are put back after the run, in find)
 
         def attempt(passes: Exactness) -> RegionSet:
             found = self.find(passes)
@@ -260,11 +264,20 @@ class Plan:
                 if not cells.ambiguous:
                     return cells
                 # an ambiguous decision of the polygons: the vertex engine's local tolerance decides
-            return refine(
+            cells = refine(
                 piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
                 max_cells=self.max_regions, progress=self.progress, exact=self.exact,
                 certify=certify or codes, tight_codes=codes, limits=self.limits,
             )
+            if piece.stages is not self.domain.stages and self.stable is not None:
+                # the program ran without its stable units: their pattern columns put back
+                from dataclasses import replace
+
+                from .stable import expand_patterns
+
+                P = expand_patterns(cells.patterns, self.domain.stages, piece.stages, self.stable.on)
+                cells = replace(cells, patterns=P)
+            return cells
         except RegionLimitError as err:
             if piece.on_facet or err.limit != "max_regions":
                 raise
