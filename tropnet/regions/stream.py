@@ -15,13 +15,13 @@ from .._limits import progress_bar
 from .refine import (
     RefineProblem,
     RefineState,
-    _decided_columns,
+    forecast,
     refine_advance,
     refine_split,
     refine_task,
 )
 
-__all__ = ["STREAM_CELLS", "count_parts", "refine_count"]
+__all__ = ["STREAM_CELLS", "STREAM_ENTRIES", "count_parts", "refine_count"]
 
 
 #: cells a streamed count lets one part hold before splitting it (a few KB of arrays per cell;
@@ -29,18 +29,27 @@ __all__ = ["STREAM_CELLS", "count_parts", "refine_count"]
 #: with 2^15, in half the memory).  The first state may grow to four times this before its
 #: first split, so that runs of a few ten thousand cells are not split at all.
 STREAM_CELLS = 1 << 13
+#: ... and this many entries (the total length of its cells' vertex lists, which its arrays and
+#: one cut's scratch scale with): a cell of 4 inputs has about 15 vertices, of 6 inputs about 60,
+#: so in 5 and 6 dimensions the entries bound the parts first
+STREAM_ENTRIES = 1 << 18
 
 
 def refine_count(
-    problem: RefineProblem, state: RefineState, *, budget: int = STREAM_CELLS, progress: bool | None = False
+    problem: RefineProblem,
+    state: RefineState,
+    *,
+    budget: int = STREAM_CELLS,
+    entries: int = STREAM_ENTRIES,
+    progress: bool | None = False,
 ) -> int:
     """The number of cells of a run, counted part by part (streamed): a state is advanced until
-    it holds more than ``budget`` cells (:func:`refine_task`), split in two, and the parts are
-    run depth first; a finished part is counted and released.  Memory stays near ``budget``
-    cells times the depth of the splits, whatever the count.  The count is that of the unsplit
-    run (exact and certified runs decide every sign exactly; float parts scale their tolerance
-    by their own cells, see :class:`RefineState`).  ``problem.limits`` apply to the cells
-    counted plus those held.
+    it holds more than ``budget`` cells or ``entries`` vertex-list entries (:func:`refine_task`),
+    split, and the parts are run depth first; a finished part is counted and released.  Memory
+    stays near ``entries`` entries times the depth of the splits, whatever the count.  The count
+    is that of the unsplit run (exact and certified runs decide every sign exactly; float parts
+    scale their tolerance by their own cells, see :class:`RefineState`).  ``problem.limits``
+    apply to the cells counted plus those held.
 
     >>> import numpy as np
     >>> from tropnet import random_mlp
@@ -53,7 +62,8 @@ def refine_count(
     """
     bar = _count_bar(progress)
     try:
-        total, problem.ambiguous, _ = count_parts(problem, [state], budget=budget, grow=True, bar=bar)
+        total, problem.ambiguous, _ = count_parts(problem, [state], budget=budget, entries=entries, grow=True,
+                                                  bar=bar)
     finally:
         if bar is not None:
             bar.close()
@@ -65,6 +75,7 @@ def count_parts(
     parts: list[RefineState],
     *,
     budget: int = STREAM_CELLS,
+    entries: int = STREAM_ENTRIES,
     max_work: int | None = None,
     max_parts: int | None = None,
     grow: bool = False,
@@ -102,23 +113,24 @@ def count_parts(
             ran += 1
             part = stack.pop()
             problem.counted = base + total + sum(x.ncells for x in stack)
-            cap = 4 * budget if grow else budget
+            cap, ecap = (4 * budget, 4 * entries) if grow else (budget, entries)
             nsplit = 8 if grow else 2  # parts of about budget / 2 cells
             grow = False
             before = part.work
             rest = None if max_work is None else max_work - work
             if problem.certify:  # refine_task hands uncertain cells to the rational pass
-                out = refine_task(problem, part, max_cells=cap, max_work=rest, parts=nsplit)
-            elif refine_advance(problem, part, max_cells=cap, max_work=rest):
+                out = refine_task(problem, part, max_cells=cap, max_work=rest, parts=nsplit, max_entries=ecap)
+            elif refine_advance(problem, part, max_cells=cap, max_work=rest, max_entries=ecap):
                 out = part.ncells  # float and rational runs set nothing aside: their cells are final
-            elif part.ncells > cap:
-                out = refine_split(part, max(2, -(-part.ncells // max(1, budget // 2))))
+            elif part.ncells > cap or part.entries > ecap:  # parts of about half the budgets
+                out = refine_split(part, max(2, -(-part.ncells // max(1, budget // 2)),
+                                             -(-part.entries // max(1, entries // 2))))
             else:  # out of work: the part goes back as it is
                 out = [part]
             work += part.work - before
             if isinstance(out, list):
                 if bar is not None and bar.postfix is None:
-                    bar.set_postfix_str(_prediction(problem, part), refresh=False)
+                    bar.set_postfix_str(forecast(problem, part), refresh=False)
                 stack.extend(reversed(out))
             else:
                 n = out if isinstance(out, int) else len(out)
@@ -134,14 +146,3 @@ def count_parts(
 def _count_bar(progress: bool | None):
     """A tqdm bar of the cells counted (``None``: after 2 s), or ``None``."""
     return progress_bar(None, progress, "cells counted", "cell")
-
-
-def _prediction(problem: RefineProblem, state: RefineState) -> str:
-    """A rough forecast of the final count, from the growth so far (cells per unit, assumed
-    to keep its rate over the units left): said in the progress bar when it is large."""
-    done = _decided_columns(problem, state) if state.si >= 0 else 0
-    total = problem.prog.ncols
-    if done <= 0 or state.ncells <= 1:
-        return ""
-    guess = float(state.ncells) ** (total / done)
-    return f"predicted ~{guess:.1e} cells: a huge run" if guess > 1e6 else ""
