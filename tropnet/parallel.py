@@ -21,7 +21,11 @@ pieces are joined by pattern as :func:`tropnet.regions.found.join_pieces` does).
 dynamic: a task that has cut more than ``split_work`` vertex-list entries (or passes
 ``split_cells`` cells) stops at the next unit boundary and returns its state split into
 ``parts`` new tasks, which run before older waiting ones.  The criterion counts work, not
-seconds, so a task recomputed after a fault splits the same way.
+seconds, so a task recomputed after a fault splits the same way.  A count on a box or a
+bounded polyhedron streams inside each task (:func:`~tropnet.regions.stream.count_parts`, as
+the serial count does): the task's cells are counted part by part and released, so a worker's
+memory stays bounded whatever the count, and a task past its work budget hands on the parts
+it has left.
 
 *What travels.*  The programs (network weights), once, as the result of a task; then states:
 a few kB for a first task, up to some MiB for a split of a big task.  A task's value stays on
@@ -68,6 +72,7 @@ import functools
 import itertools
 import math
 import os
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -438,8 +443,6 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag):
     :class:`_Leaf` with the count, or, once more than ``split_work`` entries are cut (with
     ``split_cells``: after the first part), a :class:`Spawn` of the states left in ``parts``
     new tasks, its ``info["cells"]`` the cells counted so far.  Only integers come back."""
-    import time
-
     cpu, wall = time.process_time(), time.perf_counter()
     problem = copy.copy(pieces[index].problem)  # the task's own counters (threaded workers share it)
     budget = split_work
@@ -466,7 +469,7 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag):
         left = refine_split(left[0], parts)
     # the states left, dealt out in turn (the bottom of the stack holds the larger runs)
     groups = [left[k::parts] for k in range(min(parts, len(left)))]
-    info.update(split=len(groups))
+    info.update(split=len(groups), bytes_out=sum(s.nbytes for s in left))
     return Spawn([(index, g, split_cells, split_work, parts, tag + (k,)) for k, g in enumerate(groups)], info)
 
 
@@ -502,6 +505,7 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
         # layer is done (later layers cost more per cell; the tasks' own splits take over)
         jobs = []
         per_piece = math.ceil(n_tasks / len(runs))
+        master = time.process_time()
         for k, (piece, state) in enumerate(runs):
             try:
                 _master(piece.problem, state, 2 * per_piece)
@@ -520,8 +524,8 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
                 else:
                     jobs.append((k, s, want, exact, split_cells, split_work, parts))
         running = [0] * len(pieces)  # cells found so far per piece (disjoint within a piece)
-        log = {"master_tasks": len(jobs), "tasks": 0, "splits": 0, "cpu": [], "wall": [], "cells": [],
-               "tags": [], "children": [], "ambiguous": 0}
+        log = {"master_tasks": len(jobs), "master_cpu": time.process_time() - master, "tasks": 0, "splits": 0,
+               "cpu": [], "wall": [], "cells": [], "tags": [], "children": [], "bytes": [], "ambiguous": 0}
 
         def on_result(value):
             log["tasks"] += 1
@@ -530,6 +534,7 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
             log["tags"].append(value.info.get("tag"))
             log["ambiguous"] += value.info.get("ambiguous", 0)
             log["children"].append(len(value.jobs) if isinstance(value, Spawn) else 0)
+            log["bytes"].append(value.info.get("bytes_out", 0))
             if isinstance(value, _Stopped):  # a task passed a limit: with all counted so far
                 err = value.error
                 reached = dict(err.reached, cells=sum(running) + int(err.reached.get("cells", 0)))
@@ -661,8 +666,10 @@ def count_parallel(
     cells or has cut more than ``split_work`` vertex-list entries (summed over its units, a
     deterministic measure of its cost) returns its state split into ``parts`` new
     tasks.  ``parallel=None`` runs the tasks one after another in this process (no dask
-    needed).  ``stats``, a dict, receives the number of tasks and splits and each task's CPU
-    and wall time.  ``max_seconds`` and ``max_memory`` are those of the serial call, checked by
+    needed).  ``stats``, a dict, receives the number of tasks and splits, the master's CPU
+    time, and per task (in the order they returned) its CPU and wall time, cells counted,
+    number of tasks handed on and their bytes, and its tag (a task's tag extends its
+    parent's: the task tree).  ``max_seconds`` and ``max_memory`` are those of the serial call, checked by
     every task before every unit (memory per task) and by the driver as results arrive.
 
     >>> import tropnet
