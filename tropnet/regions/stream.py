@@ -35,7 +35,7 @@ STREAM_CELLS = 1 << 13
 #: ... and this many entries (the total length of its cells' vertex lists, which its arrays and
 #: one cut's scratch scale with): a cell of 4 inputs has about 15 vertices, of 6 inputs about 60,
 #: so in 5 and 6 dimensions the entries bound the parts first
-STREAM_ENTRIES = 1 << 18
+STREAM_ENTRIES = 1 << 17
 
 
 def refine_count(
