@@ -18,7 +18,7 @@ from ..kernels.merge import row_keys
 from .refine import (
     RefineProblem,
     RefineState,
-    _decided_columns,
+    forecast,
     refine_advance,
     refine_split,
     refine_task,
@@ -140,7 +140,7 @@ def count_parts(
             work += part.work - before
             if isinstance(out, list):
                 if bar is not None and bar.postfix is None:
-                    bar.set_postfix_str(_prediction(problem, part), refresh=False)
+                    bar.set_postfix_str(forecast(problem, part), refresh=False)
                 stack.extend(reversed(out))
             else:
                 n = out if isinstance(out, int) else len(out)
@@ -220,14 +220,3 @@ class PatternJoin:
 def _count_bar(progress: bool | None):
     """A tqdm bar of the cells counted (``None``: after 2 s), or ``None``."""
     return progress_bar(None, progress, "cells counted", "cell")
-
-
-def _prediction(problem: RefineProblem, state: RefineState) -> str:
-    """A rough forecast of the final count, from the growth so far (cells per unit, assumed
-    to keep its rate over the units left): said in the progress bar when it is large."""
-    done = _decided_columns(problem, state) if state.si >= 0 else 0
-    total = problem.prog.ncols
-    if done <= 0 or state.ncells <= 1:
-        return ""
-    guess = float(state.ncells) ** (total / done)
-    return f"predicted ~{guess:.1e} cells: a huge run" if guess > 1e6 else ""

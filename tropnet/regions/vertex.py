@@ -34,6 +34,20 @@ CELL_FLOOR = 1e-4
 NOISE_ULPS = 64
 
 
+def undecided(v: np.ndarray, mag: np.ndarray, cell_mag: np.ndarray) -> np.ndarray:
+    """Float mode's rule for a decision taken as a tie (``|v|`` inside its tolerance band):
+    it is *undecided* (ambiguous) when ``|v|`` is above rounding noise, ``AMBIGUITY_RTOL`` times
+    the magnitude ``mag`` of the terms of ``v`` and ``NOISE_ULPS`` units of roundoff of
+    ``cell_mag`` (the magnitude over its cell: a vertex carries the rounding error of the edges
+    it was cut from).  The vertex and H-representation engines both count these.
+
+    >>> undecided(np.array([1e-20, 1e-10]), np.ones(2), np.ones(2)).tolist()
+    [False, True]
+    """
+    noise = np.maximum(AMBIGUITY_RTOL * mag, NOISE_ULPS * 2.0**-53 * cell_mag)
+    return np.abs(v) > noise
+
+
 _PAD = np.iinfo(np.int32).max
 
 
@@ -269,7 +283,6 @@ def _progress_bar(total: int, progress: bool | None):
 def _tick(bar, n: int = 1) -> None:
     if bar is not None:
         bar.update(n)
-        bar.set_postfix(refresh=False)
 
 
 class _Engine:
@@ -323,11 +336,7 @@ class _Engine:
         loc = np.minimum(eps, self.rtol * mag)
         sb = s[band]
         sg[band] = (sb > loc).astype(np.int8) - (sb < -loc).astype(np.int8)
-        # rounding noise: relative to the vertex's own terms, and to its cell's (the coordinates
-        # of a vertex carry the rounding error of the edges it was cut from)
-        noise = np.maximum(AMBIGUITY_RTOL * mag, NOISE_ULPS * 2.0**-53 * cell_mag)
-        undecided = (sg[band] == 0) & (np.abs(sb) > noise)
-        self.counts["ambiguous"] += int(np.count_nonzero(undecided))
+        self.counts["ambiguous"] += int(np.count_nonzero((sg[band] == 0) & undecided(sb, mag, cell_mag)))
 
     def entry_norms(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For the given (cell, vertex) entries, the vertex's ``||x||_inf`` floored by
