@@ -18,8 +18,9 @@ meets the box's interior, in a face ``F n B`` of the clipped complex that does n
 box's boundary; the other faces of the clipped complex lie in one facet of the box (*faces at
 infinity*: kept for topology, hidden from counts; a convex set in the boundary of a box lies
 in one of its facets).  A face is *unbounded* when ``F n B`` has a vertex on the box's
-boundary.  Clipped vertices come from cddlib's exact double description (``cdd.gmp``; the
-rows of a float region set enter as the dyadic rationals they store).
+boundary.  Clipped vertices come from the exact double description of
+:mod:`tropnet.kernels.dd` (the rows of a float region set enter as the dyadic rationals they
+store).
 
 >>> import tropnet
 >>> net = tropnet.Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]])  # |x| on R
@@ -66,59 +67,51 @@ def _well_posed(A: np.ndarray, b: np.ndarray, V: np.ndarray) -> np.ndarray:
     return ok
 
 
-def _cdd_clip(A: np.ndarray, b: np.ndarray, R: int | None, exact: bool) -> tuple[np.ndarray, list[int]]:
+def _clip_vertices(A: np.ndarray, b: np.ndarray, R: int | None, exact: bool) -> tuple[np.ndarray, list[int]]:
     """Vertices of ``{A x <= b}`` (clipped by ``|x_i| <= R`` when ``R`` is given) and, per row
     (cell rows first, then the box rows ``x_i <= R``, ``-x_i <= R``), the bitmask of the
-    vertices on it.  Without ``R`` the rays are dropped (only the vertices are returned)."""
-    try:
-        import cdd
-        import cdd.gmp
-    except ImportError as err:  # pragma: no cover - optional
-        raise ImportError("the faces of unbounded cells need pycddlib: pip install tropnet[exact]") from err
+    vertices on it.  Without ``R`` only points are returned: the vertices, or for a cell
+    containing lines one point of every minimal face (the vertices of its slice by the
+    coordinates of the pivot columns of ``A``).  Exact double description
+    (:func:`tropnet.kernels.dd.halfspace_vertices`) on the rows as given (a float is its dyadic
+    rational), so the incidences of neighbouring cells agree."""
+    from ..kernels.dd import halfspace_vertices
+
     m, n = A.shape
-    rows = [[b[i], *(-A[i, j] for j in range(n))] for i in range(m)]
+
+    def q(v):
+        return v if isinstance(v, (int, Fraction)) else Fraction(float(v))
+
+    Aq = [[q(v) for v in row] for row in A.tolist()]
+    bq = [q(v) for v in b.tolist()]
     if R is not None:
         for j in range(n):
-            e = [0] * n
-            e[j] = -1
-            rows.append([R, *e])
-            e = [0] * n
-            e[j] = 1
-            rows.append([R, *e])
-    # cddlib's exact arithmetic on the rows as given (a float is its dyadic rational).  Only the
-    # float mode's first pass (the vertices that size the box) uses its float arithmetic, falling
-    # back where it stops on "numerical inconsistency"; float incidences of the clipped cells
-    # would disagree between neighbours (measured on [4, 6, 6, 1] nets)
-    P = G = None
-    if not exact and R is None:
-        try:
-            lib = cdd
-            H = lib.matrix_from_array(np.array(rows, dtype=np.float64), rep_type=cdd.RepType.INEQUALITY)
-            P = lib.polyhedron_from_matrix(H)
-            G = lib.copy_generators(P)
-        except RuntimeError:
-            P = None
-    if P is None:
-        lib = cdd.gmp
-        rows = [[v if isinstance(v, (int, Fraction)) else Fraction(float(v)) for v in r] for r in rows]
-        H = lib.matrix_from_array(rows, rep_type=cdd.RepType.INEQUALITY)
-        P = lib.polyhedron_from_matrix(H)
-        G = lib.copy_generators(P)
-    gens = G.array
-    lines = set(G.lin_set)
-    keep = [k for k, g in enumerate(gens) if g[0] != 0 and k not in lines]
-    V = np.array([[x / gens[k][0] for x in gens[k][1:]] for k in keep], dtype=object).reshape(-1, n)
+            for s in (1, -1):
+                e = [0] * n
+                e[j] = s
+                Aq.append(e)
+                bq.append(R)
+        V, masks = halfspace_vertices(Aq, bq)
+    else:
+        import flint
+
+        rows = [[flint.fmpq(Fraction(v).numerator, Fraction(v).denominator) for v in row] for row in Aq]
+        rref, rank = flint.fmpq_mat(rows).rref() if m else (None, 0)
+        piv = []
+        for k in range(rank):
+            piv.append(next(j for j in range(n) if rref[k, j] != 0))
+        V = np.zeros((0, n), dtype=object)
+        if rank == 0:  # no constraint on x: the origin is a point of the only face
+            if all(v >= 0 for v in bq):
+                V = np.zeros((1, n), dtype=object)
+        else:
+            W, _ = halfspace_vertices([[row[j] for j in piv] for row in Aq], bq)
+            V = np.zeros((len(W), n), dtype=object)
+            V[:, piv] = W
+        masks = []
+    V = np.array([[Fraction(x) for x in p] for p in V.tolist()], dtype=object).reshape(-1, n)
     if not exact:
         V = V.astype(np.float64)
-    if R is None:
-        if len(V) == 0 and all(b[i] == 0 for i in range(m)):  # cddlib gives a cone's rays, not its apex
-            V = np.zeros((1, n), dtype=V.dtype)
-        return V, []
-    inc = lib.copy_incidence(P)
-    masks = [0] * len(rows)
-    for j, k in enumerate(keep):
-        for i in inc[k]:
-            masks[i] |= 1 << j
     return V, masks
 
 
@@ -175,7 +168,7 @@ def build_complex(rs: Any):
                 big = max(big, float(np.abs(np.asarray(verts[c], dtype=np.float64)).max()))
         for c in np.flatnonzero(~bounded):
             lo, hi = off[c], off[c + 1]
-            V, _ = _cdd_clip(A_all[lo:hi], b_all[lo:hi], None, exact)
+            V, _ = _clip_vertices(A_all[lo:hi], b_all[lo:hi], None, exact)
             if not exact:
                 V = V[_well_posed(A_all[lo:hi], b_all[lo:hi], V)]
             if len(V):
@@ -194,7 +187,7 @@ def build_complex(rs: Any):
             else:
                 masks[c] = _float_tight(A, b, V)
         else:
-            verts[c], masks[c] = _cdd_clip(A, b, R, exact)
+            verts[c], masks[c] = _clip_vertices(A, b, R, exact)
     # ---- 2. global vertex ids
     sizes = np.array([len(v) for v in verts], dtype=np.int64)
     voff = np.concatenate([[0], np.cumsum(sizes)])

@@ -98,9 +98,7 @@ class AmbiguousGeometryWarning(UserWarning):
     """A float-mode computation met decisions it could not make: values inside the tolerance
     band that decides ties yet far above rounding noise.  In region enumeration each such
     decision counts as a tie, which can merge a real cell thinner than the tolerance into its
-    neighbour, so the count may be too low; ``exact=True`` decides every sign exactly.  A float
-    dual subdivision whose exact check needs the missing ``cdd.gmp`` oracle keeps Qhull's
-    decision and warns with this class too.
+    neighbour, so the count may be too low; ``exact=True`` decides every sign exactly.
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as caught:

@@ -20,7 +20,8 @@ Float input (float64 arrays)
     store.
     Above lifted dimension ``QHULL_MAX_DIM`` (6), where Qhull's cost explodes, random
     directions find most vertices and one HiGHS LP per remaining point decides (margin
-    ``LP_TOL``).
+    ``LP_TOL``); an LP optimum or a witness's lead (evaluated directly at the LP's ``x``) in
+    the band ``(LP_TOL, AMBIGUOUS_RTOL]`` is ill-conditioned too and goes exact.
 
 Exact input (object arrays of :class:`~fractions.Fraction`)
     Qhull or the LPs only *propose*; nothing float decides.  Values are scaled to integers, the
@@ -35,7 +36,10 @@ Exact input (object arrays of :class:`~fractions.Fraction`)
     above it.  Points no certificate settles (near-degenerate input where rounding misled
     Qhull) are decided by ``cdd.gmp.redundant_rows`` on the certified vertices plus the
     undecided points and the ray -- exact because every other point is a certified
-    non-vertex -- or, without pycddlib, by an exact phase-1 simplex in Fractions.
+    non-vertex -- or, without pycddlib, by one exact LP per point (:mod:`tropnet.kernels.exact_lp`).
+    Integers too large for float proposals (plane normals beyond float64's range, e.g. 400-digit
+    coefficients) skip the proposals: the exact double description (:mod:`tropnet.kernels.dd`)
+    decides.
 
     Cost: checking every plane on every point is O(points x facets) integer-sign decisions,
     most of them settled by a rigorous float filter in BLAS; plane normals come from one batch

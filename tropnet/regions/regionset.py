@@ -159,7 +159,8 @@ class Region:
         try:
             import polytope
         except ImportError as err:  # pragma: no cover - optional
-            raise ImportError("to_polytope() needs the polytope package: pip install tropnet[exact]") from err
+            raise ImportError("to_polytope() needs the polytope package: "
+                              "pip install tropnet[polytope]") from err
         return polytope.Polytope(np.asarray(self.A, dtype=np.float64), np.asarray(self.b, dtype=np.float64))
 
     def __repr__(self) -> str:
