@@ -1,9 +1,12 @@
-"""Upper hulls (the pruning kernel) against cdd.gmp, an independent exact implementation.
+"""Upper hulls (the pruning kernel) against cdd.gmp, an independent exact implementation, where
+pycddlib is installed; otherwise against the exact double description of kernels.dd (the
+core install's oracle of last resort, a different algorithm from the certificates checked here).
 
 Random small lattice lifts, including degenerate ones: coplanar lifts, repeated exponents,
 collinear exponents, points on facets, lower-dimensional exponent sets.
 """
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -12,12 +15,30 @@ import pytest
 from tropnet.kernels import hull, hull_exact, hull_oracle, poly
 from tropnet.kernels.scaled import as_int_array
 
-cdd = pytest.importorskip("cdd")
-pytest.importorskip("cdd.gmp")
+try:
+    import cdd
+    import cdd.gmp
+except ImportError:
+    cdd = None
+
+
+def _lifted(A, c):
+    den = math.lcm(*(Fraction(v).denominator for v in c))
+    return np.array([[*(int(x) for x in a), int(Fraction(ci) * den)] for a, ci in zip(A.tolist(), c.tolist())],
+                    dtype=object)
 
 
 def cdd_vertices(A, c):
-    """Non-redundant generators of conv{(a_i, c_i)} + cone{(0,..,0,-1)} (exact, cdd.gmp)."""
+    """Non-redundant generators of conv{(a_i, c_i)} + cone{(0,..,0,-1)} (exact, cdd.gmp; without
+    pycddlib, the exact double description of kernels.dd)."""
+    A = np.asarray(A)
+    if cdd is None:
+        L = _lifted(A, np.asarray(c))
+        kind, _, _ = hull_exact._exact_lift(L[:, :-1], L[:, -1])
+        if kind != "full":  # a flat lift: the vertices of the exponents' polytope
+            flat = kind == "flat"
+            return hull.polytope_vertices(A.astype(object)).tolist() if flat else [int(np.argmax(L[:, -1]))]
+        return hull_oracle.upper_vertices(L).tolist()
     d = A.shape[1] + 1
     rows = [[1, *[Fraction(x) for x in a], Fraction(ci)] for a, ci in zip(A.tolist(), c.tolist())]
     rows.append([0] * d + [-1])
@@ -28,6 +49,8 @@ def cdd_vertices(A, c):
 
 def cdd_cells(L):
     """The upper facets of conv(L) + ray as tuples of the points on them (exact, cdd.gmp)."""
+    if cdd is None:
+        return hull_oracle.upper_cells(L)
     d = L.shape[1]
     rows = [[1, *(Fraction(int(v)) for v in row)] for row in L]
     rows.append([0] * d + [-1])

@@ -223,9 +223,15 @@ def test_planar_volume_is_the_shoelace_area(pts):
 
 
 def cdd_facets(V):
-    """The facets ``A x <= b`` of conv(V) from cdd.gmp (exact double description)."""
-    import cdd
-    import cdd.gmp
+    """The facets ``A x <= b`` of conv(V) from cdd.gmp (exact double description; without
+    pycddlib, from kernels.dd, as polytope_volume itself)."""
+    try:
+        import cdd
+        import cdd.gmp
+    except ImportError:
+        from tropnet.kernels.dd import hull_facets
+
+        return hull_facets(V)
 
     gen = cdd.gmp.matrix_from_array([[1, *row] for row in V.tolist()], rep_type=cdd.RepType.GENERATOR)
     H = cdd.gmp.copy_inequalities(cdd.gmp.polyhedron_from_matrix(gen)).array  # rows [b, -a]
