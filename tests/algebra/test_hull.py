@@ -34,11 +34,11 @@ def cdd_vertices(A, c):
     A = np.asarray(A)
     if cdd is None:
         L = _lifted(A, np.asarray(c))
-        kind, _, _ = hull_exact._exact_lift(L[:, :-1], L[:, -1])
+        kind, _, lifted = hull_exact._exact_lift(L[:, :-1], L[:, -1])
         if kind != "full":  # a flat lift: the vertices of the exponents' polytope
             flat = kind == "flat"
             return hull.polytope_vertices(A.astype(object)).tolist() if flat else [int(np.argmax(L[:, -1]))]
-        return hull_oracle.upper_vertices(L).tolist()
+        return hull_oracle.upper_vertices(lifted).tolist()
     d = A.shape[1] + 1
     rows = [[1, *[Fraction(x) for x in a], Fraction(ci)] for a, ci in zip(A.tolist(), c.tolist())]
     rows.append([0] * d + [-1])
