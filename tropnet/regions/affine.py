@@ -39,6 +39,7 @@ __all__ = [
     "unit_rows",
     "output_maps",
     "maps_and_rows",
+    "map_magnitude",
     "patterns_at",
 ]
 
@@ -359,6 +360,59 @@ def maps_and_rows(stages: list[Stage], patterns: np.ndarray, d: int, *, exact: b
     cells, rows = np.repeat(np.arange(C), R), np.tile(np.arange(R), C)
     A, b = ca.rows(cells, rows)
     return W, c, A.reshape(C, R, d), b.reshape(C, R), ca.flips(cells, rows).reshape(C, R)
+
+
+def map_magnitude(stages: list[Stage], d: int) -> tuple[float, int]:
+    """``(M, K)``: every entry of every cell's map ``(W, c)`` is at most ``M`` in absolute value
+    even with all the products' terms taken positive (one walk of a single ``(k, d + 1)`` matrix
+    of magnitudes: ``|W|``, every unit passing its larger piece, a group its largest member), and
+    ``K`` is the number of rounded operations along any path of the float walk (weights rounded
+    to floats, then ``2 fan-in + 4`` per affine stage: the float walk also adds the changes of a
+    cell from its class representative, :func:`cell_affine`), so the float walk's maps are within
+    ``gamma(2 K) * M`` of the exact ones (:func:`float_map_error`).
+
+    >>> from tropnet import Network
+    >>> from tropnet.regions.program import stages_from_network
+    >>> map_magnitude(stages_from_network(Network.from_arrays([[[1.0], [-2.0]], [[3.0, 1.0]]])), 1)
+    (5.0, 16)
+    """
+    J = np.zeros((d, d + 1))
+    J[np.arange(d), np.arange(d)] = 1.0
+    K = 0
+    for st in stages:
+        if st.kind == "affine":
+            W = np.abs(np.asarray(st.W, dtype=np.float64))
+            J = W.dot(J)
+            J[:, d] += np.abs(np.asarray(st.b, dtype=np.float64)).ravel()
+            K += 2 * W.shape[1] + 4
+            continue
+        J = J.copy()
+        if st.kind == "threshold":
+            J[st.idx, d] += abs(float(st.param))
+        elif st.kind == "leaky":
+            J[st.idx] *= max(1.0, abs(float(st.param)))
+        else:  # a group passes one member: the largest magnitude bounds it
+            top = J[st.groups].max(axis=1)  # (G, d + 1)
+            J = np.concatenate([top, J[st.idx]], axis=0) if len(st.idx) else top
+        K += 2
+    return (float(J.max()) if J.size else 0.0), K
+
+
+def float_map_error(stages: list[Stage], d: int) -> float:
+    """A rigorous bound on ``|float map - exact map|`` for every entry of every cell's map computed
+    by the float walk (:func:`cell_affine` with ``exact=False``) on ``stages`` (exact or float
+    weights: a float weight is its dyadic rational), to first order with a factor 2 to spare:
+    ``2 gamma(2 K) M`` from :func:`map_magnitude`.
+
+    >>> from tropnet import random_mlp
+    >>> from tropnet.regions.program import stages_from_network
+    >>> 0 < float_map_error(stages_from_network(random_mlp([2, 8, 1], seed=0)), 2) < 1e-12
+    True
+    """
+    M, K = map_magnitude(stages, d)
+    u = 2.0**-53
+    n = 2 * K
+    return 2.0 * (n * u / (1 - n * u)) * M * (1 + 1e-6) + 1e-300
 
 
 def _ratio(v) -> tuple[int, int]:
