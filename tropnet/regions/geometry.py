@@ -307,7 +307,7 @@ def linear_labels(found: FoundCells) -> np.ndarray:
     C, d = len(found), found.d
     if C <= 1:
         return np.zeros(C, dtype=np.int64)
-    ca = cell_affine(found.stages, found.patterns, d, exact=False)
+    ca = cell_affine(found.stages, found.patterns, d, exact=False, maps_only=True)
     F = ca.map_numerators().reshape(C, -1)
     err = float_map_error(found.stages, d)
     if found.exact:
