@@ -11,7 +11,8 @@ compared.  Medians of ``--repeat`` runs.
 
 Tropical geometry: the hypersurface (vertices, edges, weights, exact balancing check) of a
 degree-30 bivariate polynomial with all 496 lattice points of 30*Delta and a random concave
-lift (a smooth curve: 900 vertices), and the stable intersection of two random degree-10
+lift (a smooth curve: 900 vertices), the same curve moved into R^3 by a unimodular map (a
+hypersurface with a lineality space), and the stable intersection of two random degree-10
 curves (checked: total multiplicity = mixed area = 100).  With ``--sage PYTHON`` (a Python
 with passagemath's tropical module), the same hypersurface computation by Sage's
 ``tropical_variety()`` runs side by side on a smaller curve (degree ``--sage-degree``,
@@ -115,6 +116,15 @@ def bench_geometry(seed: int, repeat: int) -> list[tuple]:
         ("exact", "  weights, balancing", f"sum {sum(w)}, max {max(w)}, {bounded} bounded, "
                                            f"balanced {ok}, genus {H.genus()}", t_b),
     ]
+    # the same curve in R^3 through a unimodular change of coordinates: a Newton polygon in a
+    # plane of Z^3, so the hypersurface is the curve (in the plane's lattice) times a line
+    B = np.array([[1, 2, -1], [0, 1, 3]])
+    E3 = [[int(v) for v in np.array(r, dtype=np.int64) @ B] for r in p.exponents.tolist()]
+    p3 = TropicalPolynomial(E3, p.coefficients.tolist(), "x y z")
+    t_l, H3 = timed(lambda: p3.hypersurface(), repeat)
+    same = sorted(H3.weights()) == sorted(w) and len(H3.cells(1)) == len(H.vertices())
+    rows.append(("exact", "  the same curve x R in R^3", f"lineality {H3.lineality().tolist()}, "
+                 f"{len(H3.cells(1))} lines, same cells/weights {same}, balanced {H3.is_balanced()}", t_l))
     p, q = lattice_polynomial(rng, 10), lattice_polynomial(rng, 10)
     t_i, pts = timed(lambda: stable_intersection(p, q), repeat)
     total = sum(m for _, m in pts)

@@ -46,8 +46,7 @@ import numpy as np
 
 import tropnet
 from tropnet import Box
-from tropnet.parallel import _master, _pieces, count_parallel, sweep
-from tropnet.regions.refine import refine_split, refine_task
+from tropnet.parallel import count_parallel, sweep
 
 DOMAIN = Box(-5, 5)
 #: assumed driver <-> worker bandwidth for the state transfers in the simulation (1 Gbit/s Ethernet)
@@ -170,39 +169,27 @@ def overhead(client, n_tasks: list[int]) -> tuple[float, list[list]]:
 
 
 # --------------------------------------------------------------------------- 4. task tree
-def task_tree(net, workers: int) -> dict:
-    """The tasks of ``count_parallel`` on ``workers`` workers, run here one after another as the
-    driver runs them: CPU time of the master and of each task, the tree, the states' bytes."""
-    t0 = time.process_time()
-    runs, join, *_ = _pieces(net, DOMAIN, False, False, None)
-    assert not join and len(runs) == 1
-    piece, state = runs[0]
-    problem = piece.problem
-    n_tasks = TASKS_PER_WORKER * workers
-    _master(problem, state, 2 * n_tasks)  # the driver's rule
-    first = refine_split(state, n_tasks)
-    master = time.process_time() - t0
-    first_bytes = sum(len(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)) for p in first)
-    from tropnet.parallel import _SPLIT_WORK
-
-    # (state, parent, depth); a task's record: cpu, parent, depth, children, bytes of its parts
-    todo = [(s, -1, 0) for s in first][::-1]
+def tree_from_stats(st: dict) -> dict:
+    """The task tree of one ``count_parallel(..., stats=st)`` run: every task's CPU time, its
+    parent (a task's tag extends its parent's), depth, number of parts handed on and their
+    bytes (the arrays of the states left, about their pickled size)."""
+    index = {tag: i for i, tag in enumerate(st["tags"])}
     tasks = []
-    cells = 0
-    while todo:
-        s, parent, depth = todo.pop()
-        t = time.process_time()
-        out = refine_task(problem, s, max_work=_SPLIT_WORK, parts=2)
-        cpu = time.process_time() - t
-        i = len(tasks)
-        if isinstance(out, list):
-            nbytes = [len(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)) for p in out]
-            tasks.append({"cpu": cpu, "parent": parent, "depth": depth, "kids": len(out), "bytes": nbytes})
-            todo.extend((p, i, depth + 1) for p in out[::-1])
-        else:
-            cells += len(out)
-            tasks.append({"cpu": cpu, "parent": parent, "depth": depth, "kids": 0, "bytes": []})
-    return {"master": master, "tasks": tasks, "cells": cells, "first": len(first), "first_bytes": first_bytes}
+    for tag, cpu, kids, nbytes in zip(st["tags"], st["cpu"], st["children"], st["bytes"]):
+        tasks.append({"cpu": cpu, "parent": index.get(tag[:-1], -1) if len(tag) > 1 else -1,
+                      "depth": len(tag) - 1, "kids": kids, "bytes": [nbytes / max(1, kids)] * kids})
+    return {"master": st["master_cpu"], "tasks": tasks, "cells": sum(st["cells"]),
+            "first": st["master_tasks"], "first_bytes": 0}
+
+
+def task_tree(net, workers: int) -> dict:
+    """The tasks of ``count_parallel`` on ``workers`` workers (``4 x workers`` first tasks), run
+    here one after another exactly as the driver runs them (``parallel=None``): the task tree
+    with the CPU time of the master and of every task."""
+    st: dict = {}
+    count_parallel(net, DOMAIN, kind="activation", parallel=None, tasks_per_worker=TASKS_PER_WORKER * workers,
+                   stats=st)
+    return tree_from_stats(st)
 
 
 def _quantiles(c: np.ndarray) -> str:
@@ -252,13 +239,85 @@ def simulate(tree: dict, workers: int, per_task: float) -> dict:
     return {"makespan": end, "sched": sched, "wall": tree["master"] + max(end, sched)}
 
 
+# --------------------------------------------------------------------------- 6. scale-out
+def _sim_rows(label: str, tree: dict, per_task: float, serial_cpu: float, check: dict) -> list[list]:
+    rows = []
+    c = np.array([t["cpu"] for t in tree["tasks"]])
+    for workers in (2, 8, 64, 512):
+        sim = simulate(tree, workers, per_task)
+        ideal = serial_cpu / workers
+        parts = {"master (serial part)": tree["master"], "scheduler": sim["sched"],
+                 "largest task": float(c.max())}
+        limit = max(parts, key=parts.get) if sim["wall"] > 1.5 * ideal else "none (near ideal)"
+        rows.append([label, workers, f"{serial_cpu:.1f}", f"{ideal:.2f}", f"{sim['makespan']:.2f}",
+                     f"{sim['sched']:.2f}", f"{sim['wall']:.2f}", f"{serial_cpu / sim['wall']:.1f}", limit,
+                     check.get(workers, "")])
+    return rows
+
+
+def scale_out(widths: list[int], W: int, first_tasks: int, split_work: int) -> None:
+    """Section 6: one large activation count on a fresh local cluster of ``W`` workers, with
+    streamed tasks (each counts its part and returns an integer): wall and CPU time, every
+    worker's peak memory, the task tree measured on the workers, simulated on 2-512 workers."""
+    net = tropnet.random_mlp(widths, seed=0)
+    (cluster, client), t_start = _clock(lambda: _cluster(W))
+    client.run(lambda: __import__("tropnet") and None)
+    count_parallel(tropnet.random_mlp([3, 4, 4, 1], seed=0), Box(-1, 1), kind="activation",
+                   parallel="dask", client=client)  # warm the workers
+    per_task, _ = overhead(client, [200, 1000])
+    base_rss = client.run(_rss)
+    print(f"## 6. Scale-out: {widths} on [-5,5]^{widths[0]}, {W} Dask workers ({_load()} at start)\n",
+          flush=True)
+    load0 = os.getloadavg()
+    st: dict = {}
+    w0 = _worker_cpu(client)
+    total, t_wall, c_drv = _cpu(lambda: count_parallel(
+        net, DOMAIN, kind="activation", parallel="dask", client=client, stats=st,
+        tasks_per_worker=max(1, first_tasks // W), split_work=split_work))
+    c_wrk = _worker_cpu(client) - w0
+    load1 = os.getloadavg()
+    peak = client.run(_peak_rss)
+    tree = tree_from_stats(st)
+    assert tree["cells"] == total, (tree["cells"], total)
+    c = np.array(st["cpu"])
+    rows = [[str(widths), total, f"{t_wall:.1f}", f"{c.sum():.1f}", f"{c_wrk:.1f}", f"{c_drv:.1f}",
+             f"{total / max(c.sum(), 1e-9):.0f}", st["master_tasks"], st["tasks"], st["splits"],
+             _quantiles(c), max(t["depth"] for t in tree["tasks"]),
+             ", ".join(_mib(v) for v in base_rss.values()), ", ".join(_mib(v) for v in peak.values()),
+             _mib(_peak_rss())]]
+    print(_table(["net", "cells", "wall s", "tasks CPU s", "workers CPU s", "driver CPU s", "cells/CPU s",
+                  "first tasks", "tasks", "splits", "task s: median / 90% / 99% / max", "depth",
+                  "worker MiB idle", "worker MiB peak", "driver MiB peak"], rows) + "\n")
+    print(f"Load average at start {load0[0]:.1f} / {load0[1]:.1f} / {load0[2]:.1f}, at the end "
+          f"{load1[0]:.1f} / {load1[1]:.1f} / {load1[2]:.1f}; cluster start {t_start:.2f} s; "
+          f"per-task overhead {per_task * 1e3:.2f} ms; first split {first_tasks} tasks "
+          f"(tasks_per_worker={max(1, first_tasks // W)}), split_work={split_work}; "
+          f"states handed on: {_mib(sum(st['bytes']))} MiB in all, at most "
+          f"{_mib(max(st['bytes'] or [0]))} MiB per task.\n")
+    client.close()
+    cluster.close()
+    print("Simulated on W workers (list scheduling of the measured task tree; the tasks' CPU as "
+          "measured on the workers; every Dask task charged the per-task overhead above):\n")
+    rows = _sim_rows(str(widths), tree, per_task, float(c.sum()), {W: f"measured {t_wall:.1f}"})
+    print(_table(["net", "workers", "tasks CPU s", "ideal s", "makespan s", "sched s", "wall s", "speed-up",
+                  "limit", "check"], rows) + "\n")
+    print(f"({_load()} at the end)")
+
+
 # --------------------------------------------------------------------------- main
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small nets only (~1 min)")
     ap.add_argument("--workers", type=int, default=2, help="workers of the local cluster")
     ap.add_argument("--no-scaling", action="store_true", help="skip sections 4 and 5")
+    ap.add_argument("--scale", metavar="WIDTHS", help="section 6 only: a large count, e.g. 4,64,64,1")
+    ap.add_argument("--first-tasks", type=int, default=4 * 512,
+                    help="section 6: tasks of the first split (4 x 512: the tree of 512 workers)")
+    ap.add_argument("--split-work", type=int, default=1 << 22, help="section 6: split_work of the tasks")
     args = ap.parse_args()
+    if args.scale:
+        scale_out([int(v) for v in args.scale.split(",")], args.workers, args.first_tasks, args.split_work)
+        return
     import dask
     import distributed
 
@@ -384,7 +443,7 @@ def main() -> None:
             tree["serial"] = c_ser
             trees[tuple(widths), workers] = tree
             c = np.array([t["cpu"] for t in tree["tasks"]])
-            sent = tree["first_bytes"] + sum(sum(t["bytes"]) for t in tree["tasks"])
+            sent = sum(sum(t["bytes"]) for t in tree["tasks"])
             rows.append([str(widths), serial, f"{c_ser:.2f}", workers, f"{tree['master']:.3f}", len(c),
                          sum(1 for t in tree["tasks"] if t["kids"]), f"{c.sum():.2f}",
                          f"{c.sum() / c_ser:.2f}", _quantiles(c), max(t["depth"] for t in tree["tasks"]),

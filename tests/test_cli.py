@@ -463,11 +463,11 @@ def test_non_regular_files_are_refused_without_reading(tmp_path: Path, capsys):
 
 
 def test_files_above_the_size_cap_are_refused(tmp_path: Path, monkeypatch, capsys):
-    import tropnet.cli as cli
+    import tropnet.cli_loaders as cli_loaders
 
     path = tmp_path / "four.npz"
     np.savez(path, **FOUR)
-    monkeypatch.setattr(cli, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(cli_loaders, "MAX_FILE_BYTES", 100)
     assert main(["regions", str(path), "--count-only"]) == 2
     assert "MAX_FILE_BYTES" in _one_error_line(capsys)
 

@@ -21,7 +21,11 @@ pieces are joined by pattern as :func:`tropnet.regions.found.join_pieces` does).
 dynamic: a task that has cut more than ``split_work`` vertex-list entries (or passes
 ``split_cells`` cells) stops at the next unit boundary and returns its state split into
 ``parts`` new tasks, which run before older waiting ones.  The criterion counts work, not
-seconds, so a task recomputed after a fault splits the same way.
+seconds, so a task recomputed after a fault splits the same way.  A count on a box or a
+bounded polyhedron streams inside each task (:func:`~tropnet.regions.stream.count_parts`, as
+the serial count does): the task's cells are counted part by part and released, so a worker's
+memory stays bounded whatever the count, and a task past its work budget hands on the parts
+it has left.
 
 *What travels.*  The programs (network weights), once, as the result of a task; then states:
 a few kB for a first task, up to some MiB for a split of a big task.  A task's value stays on
@@ -62,17 +66,20 @@ answer is unchanged; if they fail repeatedly the call raises, never returns a pa
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import functools
 import itertools
 import math
 import os
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
+from ._limits import Limits
 from .kernels.merge import row_keys
 from .regions.cells import RegionLimitError
 from .regions.exactness import _Uncertain, warn_ambiguous, with_fallback
@@ -80,6 +87,7 @@ from .regions.found import _from_piece, join_pieces
 from .regions.geometry import build_region_set, linear_labels
 from .regions.plan import make_plan
 from .regions.refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
+from .regions.stream import STREAM_CELLS, count_parts
 
 __all__ = [
     "PARALLEL_MODES",
@@ -418,6 +426,53 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_work, par
     return _Leaf(index, value, len(out), info)
 
 
+class _Stopped:
+    """A task that passed a limit (``error``, a :class:`RegionLimitError`) after counting
+    ``cells`` cells: returned, not raised, so that Dask does not retry it; the driver raises."""
+
+    def __init__(self, piece: int, error: RegionLimitError, info: dict):
+        self.piece = piece
+        self.error = error
+        self.info = info
+
+
+def _count_task(pieces, index, states, split_cells, split_work, parts, tag):
+    """Count the cells of ``states`` (a stack of states of piece ``index``) with the streamed
+    engine (:func:`~tropnet.regions.stream.count_parts`: parts of at most ``split_cells`` or
+    :data:`~tropnet.regions.stream.STREAM_CELLS` cells, counted and released): a
+    :class:`_Leaf` with the count, or, once more than ``split_work`` entries are cut (with
+    ``split_cells``: after the first part), a :class:`Spawn` of the states left in ``parts``
+    new tasks, its ``info["cells"]`` the cells counted so far.  Only integers come back."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    problem = copy.copy(pieces[index].problem)  # the task's own counters (threaded workers share it)
+    budget = split_work
+    if budget is not None and problem.exact:
+        budget = max(1, budget // 16)  # the rational pass costs 16-50x more per entry
+    # max_regions as the serial streamed count checks it: cells counted plus held, before every unit
+    base = problem.limits or Limits()
+    problem.limits = Limits(problem.max_cells, base.max_seconds, base.max_memory)
+    problem.limits.start = base.start
+    problem.max_cells = None
+    info = dict(tag=tag, cells_in=sum(s.ncells for s in states), entries_in=sum(s.entries for s in states))
+    try:
+        n, ambiguous, left = count_parts(problem, list(states), budget=split_cells or STREAM_CELLS,
+                                         max_work=budget, max_parts=None if split_cells is None else 1)
+    except RegionLimitError as err:
+        info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=0)
+        return _Stopped(index, err, info)
+    info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, cells=n, ambiguous=ambiguous,
+                piece=index)
+    if not left:
+        info.update(split=0, cells_out=n)
+        return _Leaf(index, n, n, info)
+    if len(left) == 1:
+        left = refine_split(left[0], parts)
+    # the states left, dealt out in turn (the bottom of the stack holds the larger runs)
+    groups = [left[k::parts] for k in range(min(parts, len(left)))]
+    info.update(split=len(groups), bytes_out=sum(s.nbytes for s in left))
+    return Spawn([(index, g, split_cells, split_work, parts, tag + (k,)) for k, g in enumerate(groups)], info)
+
+
 def _check_limit(total: int, max_regions: int | None) -> None:
     if max_regions is not None and total > max_regions:
         raise RegionLimitError(f"more than max_regions={max_regions} regions ({total} cells)")
@@ -434,9 +489,13 @@ def _master(problem, state, target: int) -> None:
 
 def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work, parts, stats):
     """Run the engine on the plan's domain pieces as a tree of tasks with the passes ``passes``;
-    the leaves.  With tight codes, a decision too close to call anywhere raises ``_Uncertain``
-    (the caller's :func:`~tropnet.regions.exactness.with_fallback` reruns it in rationals)."""
+    the leaves, the number of cells counted and of float decisions left ambiguous.  With tight
+    codes, a decision too close to call anywhere raises ``_Uncertain`` (the caller's
+    :func:`~tropnet.regions.exactness.with_fallback` reruns it in rationals)."""
     exact, max_regions, codes = plan.exact, plan.max_regions, passes.codes
+    # counts on a box or a bounded polyhedron: streamed tasks that return integers (R^n: the
+    # facets' patterns, for the join)
+    streamed = want == "count" and not codes and not plan.domain.join
     runs = _pieces(plan, passes.certify, codes)
     pieces = [p for p, _ in runs]
     with dask_client(plan.options.get("parallel"), plan.options.get("client")) as c:
@@ -446,6 +505,7 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
         # layer is done (later layers cost more per cell; the tasks' own splits take over)
         jobs = []
         per_piece = math.ceil(n_tasks / len(runs))
+        master = time.process_time()
         for k, (piece, state) in enumerate(runs):
             try:
                 _master(piece.problem, state, 2 * per_piece)
@@ -459,37 +519,54 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
                 pieces[k] = piece = _Piece(problem, piece.piece, piece.A, piece.b)
                 _master(problem, state, 2 * per_piece)
             for s in refine_split(state, per_piece):
-                jobs.append((k, s, want, exact, split_cells, split_work, parts))
+                if streamed:
+                    jobs.append((k, [s], split_cells, split_work, parts, (len(jobs),)))
+                else:
+                    jobs.append((k, s, want, exact, split_cells, split_work, parts))
         running = [0] * len(pieces)  # cells found so far per piece (disjoint within a piece)
-        log = {"master_tasks": len(jobs), "tasks": 0, "splits": 0, "cpu": [], "wall": [], "cells": []}
+        log = {"master_tasks": len(jobs), "master_cpu": time.process_time() - master, "tasks": 0, "splits": 0,
+               "cpu": [], "wall": [], "cells": [], "tags": [], "children": [], "bytes": [], "ambiguous": 0}
 
         def on_result(value):
             log["tasks"] += 1
             log["cpu"].append(value.info["cpu"])
             log["wall"].append(value.info["wall"])
+            log["tags"].append(value.info.get("tag"))
+            log["ambiguous"] += value.info.get("ambiguous", 0)
+            log["children"].append(len(value.jobs) if isinstance(value, Spawn) else 0)
+            log["bytes"].append(value.info.get("bytes_out", 0))
+            if isinstance(value, _Stopped):  # a task passed a limit: with all counted so far
+                err = value.error
+                reached = dict(err.reached, cells=sum(running) + int(err.reached.get("cells", 0)))
+                raise RegionLimitError(f"the parallel enumeration stopped: {err}", err.limit, reached)
+            cells = value.info.get("cells", 0) if isinstance(value, Spawn) else value.cells
+            log["cells"].append(cells)
             if isinstance(value, Spawn):
                 log["splits"] += 1
-                log["cells"].append(0)
-                return
-            log["cells"].append(value.cells)
-            running[value.piece] += value.cells
-            if max_regions is not None and running[value.piece] > max_regions:
+                if not cells:
+                    return
+                running[value.info["piece"]] += cells
+            else:
+                running[value.piece] += cells
+            piece = value.info["piece"] if isinstance(value, Spawn) else value.piece
+            if max_regions is not None and running[piece] > max_regions:
                 raise RegionLimitError(
-                    f"more than max_regions={max_regions} regions ({running[value.piece]} cells so far)",
-                    "max_regions", {"cells": running[value.piece]},
+                    f"more than max_regions={max_regions} regions ({running[piece]} cells so far)",
+                    "max_regions", {"cells": running[piece]},
                 )
             hit = None if plan.limits is None else plan.limits.passed(count=sum(running), what="cells")
             if hit is not None:
                 raise RegionLimitError(f"the parallel enumeration stopped: {hit[1]}", hit[0], hit[2])
 
         leaves = map_tasks(
-            _engine_task, jobs, client=c, progress=plan.progress, shared=(pieces,), on_result=on_result
+            _count_task if streamed else _engine_task, jobs, client=c, progress=plan.progress,
+            shared=(pieces,), on_result=on_result,
         )
     if stats is not None:
         stats.update(log, workers=workers)
     if codes and any(leaf.value is None for leaf in leaves):
         raise _Uncertain
-    return leaves
+    return leaves, sum(running), log["ambiguous"]
 
 
 #: default ``split_work`` (vertex-list entries cut by a task before it splits): about 0.4 s of
@@ -512,16 +589,16 @@ def run_plan(plan) -> Any:
     kw = {k: plan.options.get(k, v) for k, v in _TASK_OPTIONS.items()}
     if plan.want == "count" and plan.kind == "activation" and plan.engine != "hrep":
         # an exact count needs no exact geometry: the certified float pass decides it
-        leaves = _enumerate(plan, plan.exactness, want="count", **kw)
+        plan._prune_stable()  # as the serial count: units of one sign on the domain are not cut
+        leaves, total, ambiguous = _enumerate(plan, plan.exactness, want="count", **kw)
         if plan.domain.join:  # pieces of R^n: a cell met by several facets is one pattern
             rows = [leaf.value for leaf in leaves if len(leaf.value)]
             total = len(np.unique(row_keys(np.vstack(rows)))) if rows else 0
-        else:  # the tasks' cells are disjoint
-            total = sum(leaf.value for leaf in leaves)
+        # else: the tasks' cells are disjoint, their counts add up
         if total == 0:
             raise ValueError("the domain has no interior")
         _check_limit(total, plan.max_regions)
-        warn_ambiguous(sum(leaf.info.get("ambiguous", 0) for leaf in leaves))
+        warn_ambiguous(ambiguous)
         return int(total)
     found = _found_parallel(plan, **kw)
     warn_ambiguous(found.ambiguous)
@@ -547,7 +624,7 @@ def _found_parallel(plan, **kw):
     def attempt(passes):
         return _enumerate(plan, passes, want="found", **kw)
 
-    leaves = with_fallback(attempt, plan.exactness)
+    leaves = with_fallback(attempt, plan.exactness)[0]
     found = join_pieces([leaf.value for leaf in leaves], dp.stages, dp.n, plan.exact, dp.A, dp.b)
     _check_limit(len(found), plan.max_regions)
     return found
@@ -590,8 +667,10 @@ def count_parallel(
     cells or has cut more than ``split_work`` vertex-list entries (summed over its units, a
     deterministic measure of its cost) returns its state split into ``parts`` new
     tasks.  ``parallel=None`` runs the tasks one after another in this process (no dask
-    needed).  ``stats``, a dict, receives the number of tasks and splits and each task's CPU
-    and wall time.  ``max_seconds`` and ``max_memory`` are those of the serial call, checked by
+    needed).  ``stats``, a dict, receives the number of tasks and splits, the master's CPU
+    time, and per task (in the order they returned) its CPU and wall time, cells counted,
+    number of tasks handed on and their bytes, and its tag (a task's tag extends its
+    parent's: the task tree).  ``max_seconds`` and ``max_memory`` are those of the serial call, checked by
     every task before every unit (memory per task) and by the driver as results arrive.
 
     >>> import tropnet

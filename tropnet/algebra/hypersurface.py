@@ -35,8 +35,17 @@ vertices and its rays (the primitive directions spanning its recession cone: it 
 lattice length of ``a_i - a_j``.  Balancing is checked exactly around every ``(n-2)``-cell
 ``tau``: the images of the adjacent maximal cells in the lattice quotient
 ``Z^n / (span(tau) cap Z^n) = Z^2`` (a Z-basis of the integer vectors orthogonal to ``tau``,
-from a Hermite normal form) give primitive vectors whose weighted sum must vanish.  A Newton
-polytope of lower dimension (a lineality space) is refused for ``n >= 3``.
+from a Hermite normal form) give primitive vectors whose weighted sum must vanish.
+
+*A Newton polytope of dimension r < n* (any n).  ``p(x) = <a_1, x> + p'(B x)`` with ``B`` a
+Z-basis of the lattice of the polytope's affine hull and ``p'`` a polynomial in ``r`` variables
+with a full-dimensional Newton polytope (:mod:`tropnet.algebra.lineality`): ``T(p)`` is ``T(p')``
+lifted into the span ``D`` of the polytope's directions, times the **lineality space**
+``D^perp`` (:meth:`TropicalHypersurface.lineality`, a Z-basis).  Every cell then contains the
+lineality space; ``vertices()`` holds one point (in ``D``) of each minimal cell, of dimension
+``n - r``, and ``rays()`` the primitive directions in ``D`` of the unbounded ones, as polymake
+and OSCAR store such complexes.  Weights are lattice lengths in the polytope's own lattice,
+which equal those in Z^n.  For n = 2 this is a union of parallel lines.
 
 Min-plus: a min-plus polynomial ``q`` (``convention="min"``) is the corner locus of its min;
 since ``q(x) = -p(-x)`` for the max-plus ``p = q.to_max_plus()``, its hypersurface is ``-T(p)``:
@@ -53,6 +62,9 @@ the same cells and weights, every coordinate negated (rays included).
 >>> P = (x**2 + y + z + 0).hypersurface()     # max(0, 2x, y, z): a tropical plane, one sheet doubled
 >>> [len(P.cells(k)) for k in range(3)], sorted(P.weights()), P.is_balanced()
 ([1, 4, 6], [1, 1, 1, 1, 1, 2], True)
+>>> L = (x + y + 0).hypersurface()            # max(0, x, y) in R^3: a tropical line times R
+>>> L.lineality().tolist(), [len(L.cells(k)) for k in range(3)], L.weights(), L.is_balanced()
+([[0, 0, 1]], [0, 1, 3], [1, 1, 1], True)
 """
 
 from __future__ import annotations
@@ -68,6 +80,7 @@ import numpy as np
 
 from ..kernels import hull
 from ..kernels.certify import AmbiguousGeometryWarning
+from .lineality import LatticeChart, orthogonal_lattice
 
 __all__ = ["TropicalHypersurface", "HypersurfaceCell", "lattice_length", "primitive", "set_skeleton_engine"]
 
@@ -204,8 +217,8 @@ def _solve2(a1, b1, r1, a2, b2, r2) -> tuple[Fraction, Fraction]:
 class TropicalHypersurface:
     """The tropical hypersurface of a max-plus polynomial, with weights (immutable).
 
-    Build it with :meth:`tropnet.TropicalPolynomial.hypersurface`.  Any number of variables;
-    in three or more the Newton polytope must be full-dimensional (a clear error otherwise).
+    Build it with :meth:`tropnet.TropicalPolynomial.hypersurface`.  Any number of variables; a
+    Newton polytope that is not full-dimensional gives a hypersurface with a lineality space.
 
     >>> import tropnet
     >>> x, y = tropnet.variables("x y")
@@ -230,39 +243,22 @@ class TropicalHypersurface:
         E, c = q.exponents, q.coefficients
         if len(c) == 0:
             raise ValueError("the tropical zero polynomial (-inf) has no hypersurface")
-        D = E - E[0]
-        rank = int(np.linalg.matrix_rank(D.astype(np.float64))) if len(E) > 1 else 0
-        if rank < n and _exact_full_rank(D, n):
-            rank = n
         set_ = object.__setattr__
         set_(self, "_poly", polynomial)
         set_(self, "_convention", convention)
         set_(self, "_exact", polynomial.is_exact)
-        L: list[tuple[int, ...]] = []
-        if rank == 0:  # a monomial: nowhere attained twice
+        stored_floats = not polynomial.is_exact
+        L: list[list[int]] = []
+        if len(E) == 1:  # a monomial: nowhere attained twice
             V, R, cells, smooth = [], [], [[] for _ in range(n)], True
-        elif n == 1:
-            V, R, cells0, cells1, smooth = _points(E, c, not polynomial.is_exact)
-            cells = [cells1]
-        elif n == 2 and rank == 1:
-            V, R, L, cells1, smooth = _lines(E, c, not polynomial.is_exact)
-            cells = [[], cells1]
-        elif n == 2:
-            V, R, cells0, cells1, smooth = _curve(E, c, not polynomial.is_exact)
-            cells = [cells0, cells1]
-        elif rank < n:
-            raise NotImplementedError(
-                f"hypersurface() in {n} variables needs a full-dimensional Newton polytope; this one "
-                f"has dimension {rank} (its hypersurface has a lineality space, not handled for n >= 3)"
-            )
-        elif _SKELETON_ENGINE is None:  # pragma: no cover - ``import tropnet`` installs it
-            raise RuntimeError("hypersurfaces in 3 or more variables need `import tropnet` (complex engine)")
+        elif (chart := _lower_dimensional(E, n)) is None:
+            V, R, cells, smooth = _full(E, c, n, stored_floats, q)
         else:
-            V, R, cells, smooth = _SKELETON_ENGINE(q)
+            V, R, L, cells, smooth = _with_lineality(E, c, n, chart, stored_floats)
         sign = 1 if convention == "max" else -1
         if sign < 0:
             cells = [[_negated(cell) for cell in ck] for ck in cells]
-        set_(self, "_L", list(L))  # a linear subspace: the same for -T(p)
+        set_(self, "_L", [tuple(v) for v in L])  # a linear subspace: the same for -T(p)
         set_(self, "_V", [tuple(sign * v for v in p) for p in V])
         set_(self, "_R", [tuple(sign * r for r in d) for d in R])
         set_(self, "_cells", tuple(tuple(ck) for ck in cells))
@@ -329,9 +325,10 @@ class TropicalHypersurface:
         return self._array(self._V, (len(self._V), self.nvars))
 
     def lineality(self) -> np.ndarray:
-        """A basis (rows, primitive integers) of the directions along which the whole hypersurface
-        is invariant: empty unless the Newton polytope is lower-dimensional (then the curve is a
-        union of parallel lines, and ``vertices()`` holds one point of each).
+        """A Z-basis (integer rows, each with its last nonzero entry positive) of the integer
+        directions along which the whole hypersurface is invariant: the lattice orthogonal to the
+        Newton polytope.  Empty unless the Newton polytope is lower-dimensional (then ``vertices()``
+        holds one point of each minimal cell; for a curve, of each of its parallel lines).
 
         >>> import tropnet
         >>> x, y = tropnet.variables("x y")
@@ -397,14 +394,15 @@ class TropicalHypersurface:
 
     def dual_cells(self) -> list[tuple[int, ...]]:
         """The maximal cells of the dual subdivision (monomial indices), one per vertex (for one
-        variable: the segments, one per point).
+        variable: the segments, one per point; with a lineality space, one per minimal cell, whose
+        point is the row of :meth:`vertices`).
 
         >>> import tropnet
         >>> x, y = tropnet.variables("x y")
         >>> (x + y + 0).hypersurface().dual_cells()
         [(0, 1, 2)]
         """
-        return [c.monomials for c in self._cells[0]]
+        return [c.monomials for c in self._cells[len(self._L)]] if self._cells[-1] else []
 
     # ------------------------------------------------------------------ invariants
     def is_balanced(self) -> bool:
@@ -451,7 +449,7 @@ class TropicalHypersurface:
             v0 = self._V[tau.vertices[0]]  # pointed cells: every cell has a vertex
             dirs = [[Fraction(a) - b for a, b in zip(self._V[v], v0)] for v in tau.vertices[1:]]
             dirs += [[Fraction(x) for x in self._R[r]] for r in tau.rays]
-            M = _quotient_map(dirs, n)
+            M = orthogonal_lattice(dirs + [list(v) for v in self._L], n)
             total = [0, 0]
             for sigma in top:  # the maximal cells containing tau: fewer monomials tie on them
                 if set(sigma.monomials) <= around:
@@ -528,11 +526,13 @@ class TropicalHypersurface:
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
         kind = {1: "point set", 2: "curve"}.get(self.nvars, "hypersurface")
-        if self._L:
+        if self._L and self.nvars == 2:
             return f"TropicalHypersurface({kind} in R^{self.nvars}: {len(self._cells[-1])} parallel lines)"
+        lineality = f", lineality space of dimension {len(self._L)}" if self._L else ""
+        points = "points (one per minimal cell)" if self._L else "vertices"
         return (
-            f"TropicalHypersurface({kind} in R^{self.nvars}: {len(self._V)} vertices, "
-            f"{len(self._cells[-1])} maximal cells, {len(self._R)} ray directions)"
+            f"TropicalHypersurface({kind} in R^{self.nvars}: {len(self._V)} {points}, "
+            f"{len(self._cells[-1])} maximal cells, {len(self._R)} ray directions{lineality})"
         )
 
 
@@ -540,28 +540,6 @@ def _negated(cell: HypersurfaceCell) -> HypersurfaceCell:
     if cell.point is None:
         return cell
     return dataclasses.replace(cell, point=tuple(-v for v in cell.point))
-
-
-def _quotient_map(dirs: list[list[Fraction]], n: int) -> list[list[int]]:
-    """Rows ``M`` (integers) with ``x -> M x`` the quotient map ``Z^n -> Z^n / (W cap Z^n)``,
-    ``W`` the span of ``dirs``: a Z-basis of the integer vectors orthogonal to ``W``, read off
-    the Hermite normal form of ``[A^T | I]`` (its rows with a zero ``A^T`` part)."""
-    from flint import fmpz_mat
-
-    A = []
-    for d in dirs:
-        den = math.lcm(*(x.denominator for x in d))
-        A.append([int(x * den) for x in d])
-    m = len(A)
-    B = fmpz_mat([[A[i][k] for i in range(m)] + [int(k == j) for j in range(n)] for k in range(n)])
-    H = [[int(v) for v in row] for row in B.hnf().tolist()]
-    return [row[m:] for row in H if not any(row[:m])]
-
-
-def _exact_full_rank(D: np.ndarray, n: int) -> bool:
-    from sympy import Matrix
-
-    return len(D) > n and Matrix(D.tolist()).rank() == n
 
 
 # ---------------------------------------------------------------------------------------- n = 1
@@ -603,27 +581,88 @@ def dual_subdivision_of(E: np.ndarray, c: np.ndarray, stored_floats: bool = Fals
         return hull.upper_facets(E.astype(np.float64), c.astype(np.float64))
 
 
-# ---------------------------------------------------------------------------------------- lines
-def _lines(E: np.ndarray, c: np.ndarray, stored_floats: bool = False):
-    """A Newton segment in the plane: one line per edge of the subdivision of the segment."""
-    A = [(Fraction(r[0]), Fraction(r[1])) for r in E.tolist()]
-    cc = [Fraction(v) for v in c.tolist()]
-    j = next(k for k in range(1, len(A)) if A[k] != A[0])
-    u = primitive((A[j][0] - A[0][0], A[j][1] - A[0][1]))
-    along = [(a[0] - A[0][0]) * u[0] + (a[1] - A[0][1]) * u[1] for a in A]  # position on the segment
-    lineality = primitive((-u[1], u[0]))
-    V, cells1 = [], []
-    smooth = True
-    for cell in dual_subdivision_of(E, c, stored_floats):
-        on = tuple(sorted(cell, key=lambda k: along[k]))
-        i, k = on[0], on[-1]
-        d = (A[k][0] - A[i][0], A[k][1] - A[i][1])
-        t = (cc[i] - cc[k]) / (d[0] * d[0] + d[1] * d[1])  # the point t*d of the line <d, x> = c_i - c_k
-        V.append((t * d[0], t * d[1]))
-        w = lattice_length(d)
-        smooth = smooth and len(on) == 2 and w == 1 and all(x.denominator == 1 for x in d)
-        cells1.append(HypersurfaceCell(1, (len(V) - 1,), (), on, _dual(E, on), w))
-    return V, [], [lineality], cells1, smooth
+# ---------------------------------------------------------------------------------------- dispatch
+def _lower_dimensional(E: np.ndarray, n: int) -> LatticeChart | None:
+    """None when the exponent rows affinely span R^n, else the :class:`LatticeChart` of their
+    affine hull.  Certified exactly: the rows that a pivoted QR of the float differences picks
+    out must have a nonzero exact determinant; when the floats see a deficient rank, the exact
+    lattice computation (Hermite normal forms) decides."""
+    from flint import fmpq, fmpq_mat
+    from scipy.linalg import qr
+
+    D = E[1:] - E[0]
+    if len(D) >= n:
+        Df = np.asarray(D, dtype=np.float64)
+        if int(np.linalg.matrix_rank(Df)) == n:
+            piv = qr(Df.T, pivoting=True, mode="r")[1][:n]
+            M = fmpq_mat(n, n, [fmpq(v.numerator, v.denominator) for i in piv for v in D[i].tolist()])
+            if M.det() != 0:
+                return None
+    chart = LatticeChart(E.tolist())
+    return None if chart.rank == n else chart
+
+
+def _full(E: np.ndarray, c: np.ndarray, n: int, stored_floats: bool, q: Any = None):
+    """``(vertices, rays, cells, smooth)`` of a polynomial with a full-dimensional Newton polytope."""
+    if n == 1:
+        V, R, _, cells1, smooth = _points(E, c, stored_floats)
+        return V, R, [cells1], smooth
+    if n == 2:
+        V, R, cells0, cells1, smooth = _curve(E, c, stored_floats)
+        return V, R, [cells0, cells1], smooth
+    if _SKELETON_ENGINE is None:  # pragma: no cover - ``import tropnet`` installs it
+        raise RuntimeError("hypersurfaces in 3 or more variables need `import tropnet` (complex engine)")
+    if q is not None:
+        return _SKELETON_ENGINE(q)
+    from .polynomial import TropicalPolynomial
+
+    q = TropicalPolynomial(E, c)  # stored sorted: map its monomials back to the rows of E
+    row = {tuple(r): i for i, r in enumerate(E.tolist())}
+    back = [row[tuple(r)] for r in q.exponents.tolist()]
+    V, R, cells, smooth = _SKELETON_ENGINE(q)
+    cells = [
+        [dataclasses.replace(cell, monomials=tuple(sorted(back[k] for k in cell.monomials))) for cell in ck]
+        for ck in cells
+    ]
+    return V, R, cells, smooth
+
+
+def _with_lineality(E: np.ndarray, c: np.ndarray, n: int, chart: LatticeChart, stored_floats: bool):
+    """A Newton polytope of dimension ``r < n``: the hypersurface of the polynomial in the
+    lattice coordinates of its affine hull (:mod:`tropnet.algebra.lineality`), lifted into the
+    span ``D`` of the polytope's directions, plus the lineality space ``D^perp``.  Cells gain
+    ``n - r`` dimensions and keep their weights (lattice lengths in the saturated lattice
+    ``D cap Z^n`` are those of ``Z^n``)."""
+    r = chart.rank
+    Y = np.empty((len(E), r), dtype=object)
+    for i, y in enumerate(chart.coordinates()):
+        Y[i, :] = y
+    V1, R1, cells1, smooth = _full(Y, c, r, stored_floats)
+    V = [chart.lift(v) for v in V1]
+    R_raw = [chart.lift(d) for d in R1]
+    R_lift = [primitive(d) for d in R_raw]
+    order = sorted(range(len(R_lift)), key=lambda k: R_lift[k])  # canonical ray order
+    new = {old: k for k, old in enumerate(order)}
+    R = [R_lift[k] for k in order]
+    shift = n - r
+
+    def point(cell: HypersurfaceCell) -> tuple[Fraction, ...] | None:
+        if n < 3:
+            return None
+        if cell.point is not None:
+            return chart.lift(cell.point)
+        k = len(cell.vertices)  # the barycentre plus every ray (the lift is linear): relative interior
+        return tuple(sum((V[v][i] for v in cell.vertices), Fraction(0)) / k
+                     + sum((R_raw[j][i] for j in cell.rays), Fraction(0)) for i in range(n))
+
+    cells: list[list[HypersurfaceCell]] = [[] for _ in range(shift)]
+    for ck in cells1:
+        cells.append([
+            HypersurfaceCell(cell.dim + shift, cell.vertices, tuple(sorted(new[j] for j in cell.rays)),
+                             cell.monomials, _dual(E, cell.monomials), cell.weight, point(cell))
+            for cell in ck
+        ])
+    return V, R, chart.lineality, cells, smooth
 
 
 # ---------------------------------------------------------------------------------------- n = 2

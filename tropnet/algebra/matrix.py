@@ -28,8 +28,8 @@ import numpy as np
 
 from .._numbers import _as_object_array, is_exact_scalar, to_exact, to_float
 from ..kernels import maxplus as MP
+from .arrays import is_neg_inf, is_pos_inf
 from .display import check_convention, format_number, mixed_conventions
-from .polynomial import _is_neg_inf, _is_pos_inf
 
 __all__ = ["TropicalMatrix"]
 
@@ -60,7 +60,7 @@ def _as_entries(A: Any, conv: str, name: str = "matrix") -> np.ndarray:
             isinstance(v, (numbers.Number, np.number)) or type(v).__module__.startswith("sympy")
         ):
             raise TypeError(f"{name} entries must be numbers, got {v!r}")
-    is_zero = _is_neg_inf if conv == "max" else _is_pos_inf
+    is_zero = is_neg_inf if conv == "max" else is_pos_inf
     live = [not is_zero(v) for v in flat]
     exact = all(is_exact_scalar(v) for v, ok in zip(flat, live) if ok)
     out = np.empty(arr.shape, dtype=object if exact else np.float64)

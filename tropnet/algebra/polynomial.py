@@ -26,9 +26,7 @@ True
 
 from __future__ import annotations
 
-import math
 import numbers
-import re
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -44,9 +42,10 @@ from .._numbers import (
     to_float,
 )
 from ..kernels import poly as K
-from ..kernels.scaled import plain_exact
 from . import display
+from .arrays import as_coefficients, as_exponents, as_points, exact_pair, is_neg_inf, is_pos_inf
 from .display import check_convention, mixed_conventions
+from .names import check_names, default_variable_names, union_names
 from .newton import dual_subdivision, newton_polytope, num_linear_regions
 
 if TYPE_CHECKING:
@@ -57,110 +56,6 @@ __all__ = ["TropicalPolynomial", "variables", "default_variable_names", "union_n
 EQ_RTOL = 1e-12
 """Float mode: relative tolerance of ``==`` between simplified forms."""
 _DISPLAY_TERMS = 40  # monomials shown by _repr_latex_
-
-
-def default_variable_names(n: int) -> tuple[str, ...]:
-    """``("x0", ..., "x{n-1}")``.
-
-    >>> default_variable_names(2)
-    ('x0', 'x1')
-    """
-    return tuple(f"x{i}" for i in range(n))
-
-
-def _check_names(names: Any, n: int) -> tuple[str, ...]:
-    if names is None:
-        return default_variable_names(n)
-    if isinstance(names, str):
-        names = names.replace(",", " ").split()
-    names = tuple(names)
-    if not all(isinstance(v, str) and v for v in names):
-        raise TypeError(f"variable names must be non-empty strings, got {names!r}")
-    if len(names) != n:
-        raise ValueError(f"{len(names)} variable names given for {n} variables: {names!r}")
-    if len(set(names)) != n:
-        raise ValueError(f"variable names must be distinct, got {names!r}")
-    return names
-
-
-def _natural_key(name: str) -> tuple:
-    """Sort key putting ``x2`` before ``x10``."""
-    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name))
-
-
-def union_names(a: Sequence[str], b: Sequence[str]) -> tuple[str, ...]:
-    """The variables of an operation on functions of the variables ``a`` and ``b``, by name.
-
-    Equal tuples stay as they are; when one set of names contains the other, the larger
-    tuple's order is kept; otherwise the union in natural order (``x2`` before ``x10``).
-
-    >>> union_names(("x", "y"), ("y",)), union_names(("y",), ("x",))
-    (('x', 'y'), ('x', 'y'))
-    """
-    a, b = tuple(a), tuple(b)
-    if a == b or set(b) <= set(a):
-        return a
-    if set(a) <= set(b):
-        return b
-    return tuple(sorted(set(a) | set(b), key=_natural_key))
-
-
-def _is_neg_inf(v: Any) -> bool:
-    if isinstance(v, (float, np.floating)):
-        return math.isinf(v) and v < 0
-    if type(v).__module__.startswith("sympy"):
-        return bool(getattr(v, "is_infinite", False)) and bool(getattr(v, "is_extended_negative", False))
-    return False
-
-
-def _is_pos_inf(v: Any) -> bool:
-    if isinstance(v, (float, np.floating)):
-        return math.isinf(v) and v > 0
-    if type(v).__module__.startswith("sympy"):
-        return bool(getattr(v, "is_infinite", False)) and bool(getattr(v, "is_extended_positive", False))
-    return False
-
-
-def _as_exponents(exponents: Any) -> np.ndarray:
-    if isinstance(exponents, np.ndarray) and exponents.dtype.kind in "fiu":
-        arr = exponents
-    else:
-        try:
-            arr = np.array(exponents, dtype=object)
-        except ValueError as err:
-            raise ValueError(f"exponents are ragged (rows of different lengths): {err}") from err
-    if arr.ndim == 1:
-        arr = arr.reshape(-1, 1)  # univariate shorthand: one exponent per monomial
-    if arr.ndim != 2:
-        raise ValueError(f"exponents must have shape (m, n); got shape {arr.shape}")
-    if arr.dtype == object and any(isinstance(v, (list, tuple, np.ndarray)) for v in arr.ravel()):
-        raise ValueError("exponents are ragged (rows of different lengths)")
-    return arr
-
-
-def _as_coefficients(coefficients: Any, m: int) -> np.ndarray:
-    if isinstance(coefficients, np.ndarray) and coefficients.dtype.kind in "fiu":
-        arr = coefficients
-    else:
-        arr = np.array(coefficients, dtype=object)
-    if arr.ndim != 1:
-        raise ValueError(f"coefficients must be one-dimensional (length m); got shape {arr.shape}")
-    if arr.shape[0] != m:
-        raise ValueError(f"{m} exponent rows but {arr.shape[0]} coefficients")
-    return arr
-
-
-def _exact_pair(E: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Object arrays of Fractions (ints become Fractions; other exact types are converted)."""
-
-    def conv(a: np.ndarray, name: str, ndim: int) -> np.ndarray:
-        if plain_exact(a):
-            out = np.empty(a.shape, dtype=object)
-            out.ravel()[:] = [v if type(v) is Fraction else Fraction(v) for v in a.ravel().tolist()]
-            return out
-        return as_exact_array(a, name=name, ndim=ndim)
-
-    return conv(E, "exponents", 2), conv(c, "coefficients", 1)
 
 
 class TropicalPolynomial:
@@ -200,15 +95,15 @@ class TropicalPolynomial:
     def __init__(self, exponents: Any, coefficients: Any, variables: Any = None,
                  convention: str = "max") -> None:
         conv = check_convention(convention)
-        Eraw = _as_exponents(exponents)
-        craw = _as_coefficients(coefficients, Eraw.shape[0])
-        is_zero = _is_neg_inf if conv == "max" else _is_pos_inf
+        Eraw = as_exponents(exponents)
+        craw = as_coefficients(coefficients, Eraw.shape[0])
+        is_zero = is_neg_inf if conv == "max" else is_pos_inf
         live = np.array([not is_zero(v) for v in craw.ravel()], dtype=bool)
         exact = is_exact_array(Eraw) and is_exact_array(craw[live]) if craw.dtype == object else (
             is_exact_array(Eraw) and craw.dtype.kind in "iu"
         )
         if exact:
-            E, c = _exact_pair(Eraw[live], craw[live])
+            E, c = exact_pair(Eraw[live], craw[live])
         elif conv == "max":
             E = as_float_array(Eraw, name="exponents", ndim=2)
             c = as_float_array(craw, name="coefficients", ndim=1, allow_neg_inf=True)
@@ -218,7 +113,7 @@ class TropicalPolynomial:
         if conv == "min":
             c = -c
         E, c = K.normalize(E, c)
-        self._init(E, c, _check_names(variables, E.shape[1]), conv)
+        self._init(E, c, check_names(variables, E.shape[1]), conv)
 
     def _init(self, E: np.ndarray, c: np.ndarray, names: tuple[str, ...], conv: str = "max") -> None:
         E.flags.writeable = False
@@ -257,7 +152,7 @@ class TropicalPolynomial:
         (-inf, inf)
         """
         E, c = K.zero(nvars, exact=True)
-        return cls._from_arrays(E, c, _check_names(variables, nvars), check_convention(convention))
+        return cls._from_arrays(E, c, check_names(variables, nvars), check_convention(convention))
 
     @classmethod
     def from_min_plus(cls, exponents: Any, coefficients: Any, variables: Any = None) -> TropicalPolynomial:
@@ -356,7 +251,7 @@ class TropicalPolynomial:
         >>> (x * 2 + 1).with_variables("y x").exponents.tolist()
         [[Fraction(0, 1), Fraction(0, 1)], [Fraction(0, 1), Fraction(1, 1)]]
         """
-        target = _check_names(names, len(names.replace(",", " ").split()) if isinstance(names, str)
+        target = check_names(names, len(names.replace(",", " ").split()) if isinstance(names, str)
                               else len(tuple(names)))
         if target == self._names:
             return self
@@ -394,7 +289,7 @@ class TropicalPolynomial:
         if isinstance(other, (bool, np.bool_)):
             raise TypeError("booleans are not tropical constants")
         if isinstance(other, (numbers.Number, np.number)) or type(other).__module__.startswith("sympy"):
-            if (_is_neg_inf if self._conv == "max" else _is_pos_inf)(other):
+            if (is_neg_inf if self._conv == "max" else is_pos_inf)(other):
                 return TropicalPolynomial.zero(self.nvars, self._names, self._conv)
             value = to_exact(other, name="constant") if is_exact_scalar(other) else to_float(
                 other, name="constant"
@@ -510,7 +405,7 @@ class TropicalPolynomial:
         >>> (x + y).evaluate(np.array([[1.0, 2.0], [3.0, 0.0]])).tolist()
         [2.0, 3.0]
         """
-        pts = _as_points(points, self.nvars)
+        pts = as_points(points, self.nvars)
         if self._conv == "min":
             return -K.evaluate(self._E, self._c, -pts)
         return K.evaluate(self._E, self._c, pts)
@@ -766,15 +661,6 @@ def _is_tropical(a: Any) -> bool:
     return isinstance(a, (TropicalPolynomial, TropicalRational))
 
 
-def _as_points(x: Any, n: int) -> np.ndarray:
-    arr = x if isinstance(x, np.ndarray) else np.array(x, dtype=object)
-    if arr.dtype == object and not plain_exact(arr) and not is_exact_array(arr):
-        arr = as_float_array(arr, name="evaluation points")
-    if arr.ndim != 2 or arr.shape[1] != n:
-        raise ValueError(f"evaluation points must have shape (k, {n}); got {arr.shape}")
-    return arr
-
-
 def _evaluate(E: np.ndarray, c: np.ndarray, x: Any, n: int, conv: str = "max") -> Any:
     arr = x if isinstance(x, np.ndarray) else np.array(x, dtype=object)
     if arr.ndim == 0 and n == 1:
@@ -784,8 +670,8 @@ def _evaluate(E: np.ndarray, c: np.ndarray, x: Any, n: int, conv: str = "max") -
             raise ValueError(f"a point must have {n} coordinates; got shape {arr.shape}")
         return _evaluate(E, c, arr.reshape(1, n), n, conv)[0]
     if conv == "min":  # q(x) = -p(-x)
-        return -K.evaluate(E, c, -_as_points(arr, n))
-    return K.evaluate(E, c, _as_points(arr, n))
+        return -K.evaluate(E, c, -as_points(arr, n))
+    return K.evaluate(E, c, as_points(arr, n))
 
 
 def variables(names: str | int | Sequence[str], convention: str = "max") -> tuple[TropicalPolynomial, ...]:
@@ -811,7 +697,7 @@ def variables(names: str | int | Sequence[str], convention: str = "max") -> tupl
             raise ValueError(f"number of variables must be >= 0, got {names}")
         tnames = default_variable_names(int(names))
     else:
-        tnames = _check_names(names, len(names.replace(",", " ").split()) if isinstance(names, str) else len(
+        tnames = check_names(names, len(names.replace(",", " ").split()) if isinstance(names, str) else len(
             tuple(names)
         ))
     n = len(tnames)

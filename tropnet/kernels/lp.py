@@ -70,23 +70,16 @@ def solve_lp(
 
     h = _highs()
     m, n = A.shape
-    lp = highspy.HighsLp()
-    lp.num_col_ = n
-    lp.num_row_ = m
-    lp.col_cost_ = np.asarray(c, dtype=np.float64)
-    lp.col_lower_ = np.asarray(lb, dtype=np.float64)
-    lp.col_upper_ = np.asarray(ub, dtype=np.float64)
-    lp.row_lower_ = np.full(m, -highspy.kHighsInf)
-    lp.row_upper_ = np.asarray(b, dtype=np.float64)
-    Acsc = np.asarray(A, dtype=np.float64)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(np.full(n, m))]).astype(np.int32)
-    lp.a_matrix_.index_ = np.tile(np.arange(m, dtype=np.int32), n)
-    lp.a_matrix_.value_ = Acsc.T.ravel()
-    lp.col_lower_ = np.where(np.isinf(lp.col_lower_), -highspy.kHighsInf, lp.col_lower_)
-    lp.col_upper_ = np.where(np.isinf(lp.col_upper_), highspy.kHighsInf, lp.col_upper_)
+    inf = highspy.kHighsInf
+    lb = np.where(np.isinf(lb), -inf, np.asarray(lb, dtype=np.float64))
+    ub = np.where(np.isinf(ub), inf, np.asarray(ub, dtype=np.float64))
+    value = np.ascontiguousarray(np.asarray(A, dtype=np.float64).T).ravel()
+    start = np.arange(0, m * n + 1, max(m, 1), dtype=np.int32)[: n + 1] if m else np.zeros(n + 1, np.int32)
+    index = np.tile(np.arange(m, dtype=np.int32), n)
     h.clearModel()
-    h.passModel(lp)
+    # the low-level passModel: columnwise matrix (format 1), minimise (sense 1), no integers
+    h.passModel(n, m, m * n, 1, 1, 0.0, np.asarray(c, dtype=np.float64), lb, ub, np.full(m, -inf),
+                np.asarray(b, dtype=np.float64), start, index, value, np.zeros(n, dtype=np.int32))
     h.run()
     st = h.getModelStatus()
     if st == highspy.HighsModelStatus.kOptimal:
@@ -96,12 +89,21 @@ def solve_lp(
     return "unbounded", np.zeros(n)
 
 
-def chebyshev_center(A: np.ndarray, b: np.ndarray, *, rmax: float = np.inf) -> tuple[np.ndarray, float]:
+def chebyshev_center(
+    A: np.ndarray, b: np.ndarray, *, rmax: float = np.inf, lo: np.ndarray | None = None,
+    hi: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
     """Centre and radius of the largest ball in ``{x : A x <= b}`` (radius capped at ``rmax``;
     ``inf`` when unbounded balls fit).  Radius ``0`` or less means no interior.
 
+    With a box ``lo <= x <= hi`` (the LP's variable bounds, not rows): a point ``x`` of the
+    closed box as far as possible (at most ``rmax``) from the rows' hyperplanes on their
+    inner sides; a positive radius means ``{x : A x <= b}`` meets the box's interior.
+
     >>> chebyshev_center(np.array([[1.0], [-1.0]]), np.array([3.0, -1.0]))[1]
     1.0
+    >>> chebyshev_center(np.array([[1.0]]), np.array([0.5]), lo=np.zeros(1), hi=np.ones(1), rmax=2.0)
+    (array([0.]), 0.5)
     """
     A = np.asarray(A, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
@@ -113,6 +115,10 @@ def chebyshev_center(A: np.ndarray, b: np.ndarray, *, rmax: float = np.inf) -> t
     ub[-1] = rmax
     lb = np.full(n + 1, -np.inf)
     lb[-1] = -1.0
+    if lo is not None:
+        lb[:n] = lo
+    if hi is not None:
+        ub[:n] = hi
     st, x = solve_lp(c, np.hstack([A, norms[:, None]]), b, lb, ub)
     if st == "infeasible":
         return np.zeros(n), -1.0

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._limits import progress_phase
 from .affine import _divide, _integer_rows, cell_affine, float_map_error, maps_and_rows, patterns_at
 from .exactness import _Inconsistent
 from .found import FoundCells
@@ -140,7 +141,10 @@ def hrep_facets(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     out = np.zeros((C, R), dtype=bool)
     coinc = np.zeros((C, R), dtype=bool)
     bounded = np.zeros(C, dtype=bool)
+    bar = progress_phase(C, "facets (LPs)")
     for c in range(C):
+        if bar is not None:
+            bar.update(1)
         Ac, bc = np.asarray(A[c], dtype=np.float64), np.asarray(b[c], dtype=np.float64)
         out[c] = irredundant_rows(Ac, bc)
         norms = np.linalg.norm(Ac, axis=1)
@@ -148,6 +152,8 @@ def hrep_facets(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
         for r in np.flatnonzero(out[c]):
             coinc[c, r] = int((rows == rows[r]).all(axis=1).sum()) > 1
         bounded[c] = is_bounded(Ac[out[c]])
+    if bar is not None:
+        bar.close()
     return out, coinc, bounded
 
 
@@ -304,9 +310,19 @@ def linear_labels(found: FoundCells) -> np.ndarray:
     >>> linear_labels(find_cells(zero)).tolist()  # two cells, one map 0: one region
     [0, 0]
     """
-    C, d = len(found), found.d
+    C = len(found)
     if C <= 1:
         return np.zeros(C, dtype=np.int64)
+    bar = progress_phase(2, "maps and merge")
+    try:
+        return _linear_labels(found, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
+    C, d = len(found), found.d
     ca = cell_affine(found.stages, found.patterns, d, exact=False, maps_only=True)
     F = ca.map_numerators().reshape(C, -1)
     err = float_map_error(found.stages, d)
@@ -316,6 +332,8 @@ def linear_labels(found: FoundCells) -> np.ndarray:
         scale = float(np.abs(F).max()) if F.size else 0.0
         tol = 1e-9 * max(scale, 1e-300)
     gid = near_groups(F, tol)
+    if bar is not None:
+        bar.update(1)
     S = np.flatnonzero(np.bincount(gid)[gid] >= 2)
     if len(S) == 0:
         return np.arange(C, dtype=np.int64)

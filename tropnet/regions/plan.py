@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .._limits import Limits, check_limit_value
+from .._limits import Limits, check_limit_value, progress_call
 from ..geometry.slices import AffineSlice
 from . import hrep as _hrep
 from .cells import Cells, RegionLimitError
@@ -129,9 +129,19 @@ class Plan:
 
     # ------------------------------------------------------------------ serial runs
     def run(self) -> RegionSet | int:
-        """Run a serial plan: its regions or its count."""
+        """Run a serial plan: its regions or its count, under one progress bar for the whole
+        call (the engine runs on the domain's pieces, then the facets and merging of linear
+        regions: :func:`tropnet._limits.progress_call`)."""
         if self.mode != "serial":
             raise ValueError(f"a {self.mode} plan runs through tropnet.regions.api.run_plan")
+        pieces = 1 if self.domain is None else len(self.domain.pieces)
+        # the phases to come (more is harmless: the bar fills them at the end): the engine runs,
+        # the H-representation facets, the geometry and merge of linear regions
+        phases = pieces + (2 if self.kind == "linear" else 0) + (1 if self.engine != "vertex" else 0)
+        with progress_call(self.progress, "regions", phases=phases):
+            return self._run()
+
+    def _run(self) -> RegionSet | int:
         if self.engine == "line":
             from .slices import line_regions
 
@@ -147,6 +157,8 @@ class Plan:
         """The number of linear regions: the cells' labels (:func:`~tropnet.regions.geometry.
         linear_labels`), without the region set's geometry; exact counts from the certified pass
         with tight codes, the rational pass when it contradicts itself."""
+        if not self.exact:  # as for the regions: units stable on a bounded domain are not cut
+            self._prune_stable()
 
         def attempt(passes: Exactness) -> int:
             found = self.find(passes)
@@ -162,9 +174,11 @@ class Plan:
             try:
                 n = int(_planar_module().count_cells(
                     net.lowered(), piece.lo, piece.hi, max_cells=self.max_regions,
-                    progress=bool(self.progress), stats=stats,
+                    progress=self.progress, stats=stats, limits=self.limits,
                 ))
             except RegionLimitError as err:
+                if err.limit != "max_regions":
+                    raise
                 raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})") from None
             if not stats["ambiguous"]:
                 return n
@@ -174,7 +188,8 @@ class Plan:
             # the last layer counted, not cut, when every decision certifies (planar_count)
             from .planar_count import count_last_layer_2d
 
-            n = count_last_layer_2d(net, self.user_domain, max_regions=self.max_regions)
+            n = count_last_layer_2d(net, self.user_domain, max_regions=self.max_regions, limits=self.limits,
+                                    progress=self.progress)
             if n is not None:
                 return n
         self._prune_stable()
@@ -195,6 +210,8 @@ class Plan:
         from .stable import prune_stages, stable_units
 
         piece = dp.pieces[0]
+        if piece.stages is not dp.stages:  # pruned already
+            return
         s = stable_units(piece.stages, self.user_domain, dp.n)
         self.stable = s
         if s.num_stable:
@@ -222,6 +239,8 @@ class Plan:
         facets, maps and points from integer arithmetic; exact vertices on demand), and the
         rational pass when the certified geometry contradicts itself."""
         kind = self.kind
+        if not self.exact:  # float: the units stable on a bounded domain are not cut (their
+            self._prune_stable()  # pattern columns are put back after the run, in find)
 
         def attempt(passes: Exactness) -> RegionSet:
             found = self.find(passes)
@@ -254,16 +273,25 @@ class Plan:
             if self.engine == "planar" and not piece.on_facet:
                 cells = _planar_module().enumerate_cells(
                     self.net.lowered(), piece.lo, piece.hi, halfspaces=piece.halfspaces,
-                    max_cells=self.max_regions, progress=bool(self.progress),
+                    max_cells=self.max_regions, progress=self.progress, limits=self.limits,
                 )
                 if not cells.ambiguous:
                     return cells
                 # an ambiguous decision of the polygons: the vertex engine's local tolerance decides
-            return refine(
+            cells = refine(
                 piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
                 max_cells=self.max_regions, progress=self.progress, exact=self.exact,
                 certify=certify or codes, tight_codes=codes, limits=self.limits,
             )
+            if piece.stages is not self.domain.stages and self.stable is not None:
+                # the program ran without its stable units: their pattern columns put back
+                from dataclasses import replace
+
+                from .stable import expand_patterns
+
+                P = expand_patterns(cells.patterns, self.domain.stages, piece.stages, self.stable.on)
+                cells = replace(cells, patterns=P)
+            return cells
         except RegionLimitError as err:
             if piece.on_facet or err.limit != "max_regions":
                 raise

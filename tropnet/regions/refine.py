@@ -85,7 +85,7 @@ from .exactness import (
 )
 from .hrep import refine_hrep
 from .program import Stage, _magnitude_bounds, _magnitudes, forward_stages, stages_from_network
-from .vertex import _box_vertices, _Engine, _Pool, _Program, _progress_bar, _tick
+from .vertex import _box_vertices, _Engine, _Pool, _Program, _progress_bar, _tick, _used
 
 _CERT = CERT_DTYPE
 _U = UNIT_ROUNDOFF
@@ -186,7 +186,7 @@ def refine(
     (the resumable form of the same loop, used by :mod:`tropnet.parallel`)."""
     if _hrep.uses_hrep(d, exact or certify):
         return refine_hrep(stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_cells, rtol=rtol,
-                           limits=limits)
+                           limits=limits, progress=progress)
     kw = dict(halfspaces=halfspaces, max_cells=max_cells, exact=exact, rtol=rtol, tight_codes=tight_codes,
               preset=_preset)
 
@@ -270,6 +270,7 @@ class RefineState:
         self.floor: np.ndarray | None = None
         self.counts = {"ambiguous": 0}  # float decisions left inside their tolerance band
         self.coef: tuple | None = None  # float mode: _magnitude_bounds of the current layer
+        self.work = 0  # vertex-list entries cut so far by this state (see refine_advance)
 
     @property
     def ncells(self) -> int:
@@ -476,7 +477,7 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
         _tick(bar, 1 if st.kind != "group" else st.groups.shape[1])
         return
     if pool.Z is None:  # a new layer: the pre-activations of the current vertices
-        pool.compact()
+        pool.compact(room=2.0)
         if certify:
             Z, ez = _forward_with_error(problem.stages[:si], pool.X, pool.E[:, 0])
             pool.set_Z(Z)
@@ -526,10 +527,12 @@ def refine_advance(
     max_work: int | None = None,
     bar: Any = None,
     stop_stage: int | None = None,
+    max_entries: int | None = None,
 ) -> bool:
     """Run units on ``state`` until none is left (``True``) or, at a unit boundary after the
     clipping rows and after at least one unit, the state holds more than ``max_cells`` cells or
-    this call has done more than ``max_work`` work, or the next unit belongs to stage
+    this call has done more than ``max_work`` work, or the state's vertex lists are longer than
+    ``max_entries`` in all (:attr:`RefineState.entries`), or the next unit belongs to stage
     ``stop_stage`` or a later one (``False``: continue it, or split it).  The
     work of a unit is the length of the vertex lists it cuts (:attr:`RefineState.entries`), a
     deterministic measure of its cost: a stopped state is the same on every run and machine.
@@ -549,11 +552,41 @@ def refine_advance(
                 return False
             if max_work is not None and work > max_work:
                 return False
+            if max_entries is not None and state.entries > max_entries:
+                return False
         work += max(1, state.entries)
+        state.work += max(1, state.entries)
         if problem.limits is not None:
             check_limits(problem, state)
         _unit(problem, state, eng, bar)
+        if bar is not None:
+            bar.note(forecast(problem, state))
     return True
+
+
+def forecast(problem: RefineProblem, state: RefineState) -> str:
+    """A rough forecast of a run's final number of cells, once it has done a whole activation
+    layer or holds many cells: the growth per unit so far, assumed to keep its rate over the
+    units left.  Said in the progress bar when it is huge (more than a million cells), else ``""``.
+
+    >>> from tropnet import random_mlp
+    >>> problem, state = refine_start(stages_from_network(random_mlp([2, 3, 1])), 2, -np.ones(2), np.ones(2))
+    >>> forecast(problem, state)
+    ''
+    """
+    if state.si < 0:
+        return ""
+    done, total = _decided_columns(problem, state), problem.prog.ncols
+    first = next((problem.prog.col_base[i] + _units(st) for i, st in enumerate(problem.stages) if _units(st)),
+                 total)
+    if done <= 0 or state.ncells <= 1 or (done < first and state.ncells < FORECAST_CELLS):
+        return ""
+    guess = float(state.ncells) ** (total / done)
+    return f"predicted ~{guess:.1e} cells: a huge run" if guess > 1e6 else ""
+
+
+#: a run forecasts its final count once it has done one activation layer, or holds this many cells
+FORECAST_CELLS = 1 << 15
 
 
 def check_limits(problem: RefineProblem, state: RefineState, extra_cells: int = 0) -> None:
@@ -600,21 +633,11 @@ def refine_split(state: RefineState, parts: int) -> list[RefineState]:
     out = []
     for a, b in zip(bounds[:-1], bounds[1:]):
         e0, e1 = pool.off[a], pool.off[b]
-        # the part's vertices in pool order, renumbered (a mark array: no sort)
-        mark = np.zeros(pool.nV, dtype=bool)
-        mark[pool.ids[e0:e1]] = True
-        used = np.flatnonzero(mark)
-        remap = np.cumsum(mark) - 1
-        inv = remap[pool.ids[e0:e1]]
-        sub = _Pool(pool.X[used], pool.T[used], pool.off[a : b + 1] - e0, inv.ravel().astype(np.int64),
-                    pool.pat[a:b].copy())
-        Z = None
-        if pool.Z is not None:  # only the rows still to be read (the others are never touched)
-            rows = pool._zrows()
-            Z = np.empty((pool.Z.shape[0], len(used)), dtype=pool.Z.dtype)
-            Z[rows] = pool.Z[rows][:, used]
-        sub._set_vertices(sub.X, sub.T, Z, None if pool.E is None else pool.E[used])
-        sub.zlive = pool.zlive
+        # the part's vertices in pool order, renumbered, with room to grow (a part about
+        # doubles before it is split again)
+        used, inv = _used(pool.nV, pool.ids[e0:e1])
+        sub = pool.subset(used)
+        sub.off, sub.ids, sub.pat = pool.off[a : b + 1] - e0, inv, pool.pat[a:b].copy()
         part = RefineState(sub, state.si, state.j, list(state.deferred) if not out else [])
         part.local = True
         if not out:
@@ -662,6 +685,7 @@ def refine_task(
     max_cells: int | None = None,
     max_work: int | None = None,
     parts: int = 2,
+    max_entries: int | None = None,
 ) -> list[RefineState] | Cells:
     """One task of a split run: advance ``state`` (see :func:`refine_advance`); when it stops
     early, return it split into ``parts`` states (:func:`refine_split`), else its cells
@@ -682,7 +706,7 @@ def refine_task(
         _settle(problem, state)
         backup = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        done = refine_advance(problem, state, max_cells=max_cells, max_work=max_work)
+        done = refine_advance(problem, state, max_cells=max_cells, max_work=max_work, max_entries=max_entries)
     except _Uncertain:
         state = pickle.loads(backup)
         if state.ncells > 1:

@@ -9,17 +9,19 @@ and is dropped.  The plan chooses this path for serial activation counts on boun
 
 from __future__ import annotations
 
+from typing import Any
+
 from .._limits import progress_bar
 from .refine import (
     RefineProblem,
     RefineState,
-    _decided_columns,
+    forecast,
     refine_advance,
     refine_split,
     refine_task,
 )
 
-__all__ = ["STREAM_CELLS", "refine_count"]
+__all__ = ["STREAM_CELLS", "STREAM_ENTRIES", "count_parts", "refine_count"]
 
 
 #: cells a streamed count lets one part hold before splitting it (a few KB of arrays per cell;
@@ -27,18 +29,27 @@ __all__ = ["STREAM_CELLS", "refine_count"]
 #: with 2^15, in half the memory).  The first state may grow to four times this before its
 #: first split, so that runs of a few ten thousand cells are not split at all.
 STREAM_CELLS = 1 << 13
+#: ... and this many entries (the total length of its cells' vertex lists, which its arrays and
+#: one cut's scratch scale with): a cell of 4 inputs has about 15 vertices, of 6 inputs about 60,
+#: so in 5 and 6 dimensions the entries bound the parts first
+STREAM_ENTRIES = 1 << 18
 
 
 def refine_count(
-    problem: RefineProblem, state: RefineState, *, budget: int = STREAM_CELLS, progress: bool | None = False
+    problem: RefineProblem,
+    state: RefineState,
+    *,
+    budget: int = STREAM_CELLS,
+    entries: int = STREAM_ENTRIES,
+    progress: bool | None = False,
 ) -> int:
     """The number of cells of a run, counted part by part (streamed): a state is advanced until
-    it holds more than ``budget`` cells (:func:`refine_task`), split in two, and the parts are
-    run depth first; a finished part is counted and released.  Memory stays near ``budget``
-    cells times the depth of the splits, whatever the count.  The count is that of the unsplit
-    run (exact and certified runs decide every sign exactly; float parts scale their tolerance
-    by their own cells, see :class:`RefineState`).  ``problem.limits`` apply to the cells
-    counted plus those held.
+    it holds more than ``budget`` cells or ``entries`` vertex-list entries (:func:`refine_task`),
+    split, and the parts are run depth first; a finished part is counted and released.  Memory
+    stays near ``entries`` entries times the depth of the splits, whatever the count.  The count
+    is that of the unsplit run (exact and certified runs decide every sign exactly; float parts
+    scale their tolerance by their own cells, see :class:`RefineState`).  ``problem.limits``
+    apply to the cells counted plus those held.
 
     >>> import numpy as np
     >>> from tropnet import random_mlp
@@ -50,51 +61,88 @@ def refine_count(
     580
     """
     bar = _count_bar(progress)
-    stack = [state]
-    total = 0
-    first = True
-    problem.ambiguous = 0  # float decisions left inside their tolerance band, over all parts
     try:
-        while stack:
-            part = stack.pop()
-            problem.counted = total + sum(x.ncells for x in stack)
-            cap = 4 * budget if first else budget
-            parts = 8 if first else 2  # parts of about budget / 2 cells
-            first = False
-            if problem.certify:  # refine_task hands uncertain cells to the rational pass
-                out = refine_task(problem, part, max_cells=cap, parts=parts)
-            elif refine_advance(problem, part, max_cells=cap):
-                out = part.ncells  # float and rational runs set nothing aside: their cells are final
-            else:
-                out = refine_split(part, max(2, -(-part.ncells // max(1, budget // 2))))
-            if isinstance(out, list):
-                if bar is not None and bar.postfix is None:
-                    bar.set_postfix_str(_prediction(problem, part), refresh=False)
-                stack.extend(reversed(out))
-            else:
-                n = out if isinstance(out, int) else len(out)
-                total += n
-                problem.ambiguous += part.counts["ambiguous"] if isinstance(out, int) else out.ambiguous
-                if bar is not None:
-                    bar.update(n)
+        total, problem.ambiguous, _ = count_parts(problem, [state], budget=budget, entries=entries, grow=True,
+                                                  bar=bar)
     finally:
-        problem.counted = 0
         if bar is not None:
             bar.close()
     return total
 
 
+def count_parts(
+    problem: RefineProblem,
+    parts: list[RefineState],
+    *,
+    budget: int = STREAM_CELLS,
+    entries: int = STREAM_ENTRIES,
+    max_work: int | None = None,
+    max_parts: int | None = None,
+    grow: bool = False,
+    bar: Any = None,
+) -> tuple[int, int, list[RefineState]]:
+    """Count the cells of the states ``parts`` (a stack: the last one runs first), part by part
+    as :func:`refine_count` does, and stop early once more than ``max_work`` vertex-list entries
+    have been cut (a deterministic measure, see
+    :func:`~tropnet.regions.refine.refine_advance`).  Returns ``(cells counted, float decisions
+    left inside their tolerance band, the states left)``: counting the states left (in any
+    order, in any process) and adding gives the count of ``parts``, which is how a Dask task
+    hands on the rest of its work (:mod:`tropnet.parallel`); a part may stop between two units.
+    ``max_parts``: stop after running that many parts (each to its end, its split or the
+    work limit).  ``grow``: the first state may
+    reach four times ``budget`` before its first split (a whole run of a few ten thousand cells
+    is then not split).  ``problem.counted`` is set while it runs (for the limits) and reset.
+
+    >>> import numpy as np
+    >>> from tropnet import random_mlp
+    >>> from tropnet.regions.program import stages_from_network
+    >>> from tropnet.regions.refine import refine_start
+    >>> st = stages_from_network(random_mlp([3, 8, 8, 1], seed=1))
+    >>> problem, state = refine_start(st, 3, -5 * np.ones(3), 5 * np.ones(3))
+    >>> n, _, left = count_parts(problem, [state], budget=50, max_work=2000)
+    >>> len(left) > 0 and n + sum(count_parts(problem, [p])[0] for p in left)
+    580
+    """
+    stack = list(parts)
+    total = ambiguous = work = ran = 0
+    base = problem.counted  # cells a caller counted before (streamed or parallel drivers)
+    try:
+        while stack:
+            if (max_work is not None and work > max_work) or (max_parts is not None and ran >= max_parts):
+                break
+            ran += 1
+            part = stack.pop()
+            problem.counted = base + total + sum(x.ncells for x in stack)
+            cap, ecap = (4 * budget, 4 * entries) if grow else (budget, entries)
+            nsplit = 8 if grow else 2  # parts of about budget / 2 cells
+            grow = False
+            before = part.work
+            rest = None if max_work is None else max_work - work
+            if problem.certify:  # refine_task hands uncertain cells to the rational pass
+                out = refine_task(problem, part, max_cells=cap, max_work=rest, parts=nsplit, max_entries=ecap)
+            elif refine_advance(problem, part, max_cells=cap, max_work=rest, max_entries=ecap):
+                out = part.ncells  # float and rational runs set nothing aside: their cells are final
+            elif part.ncells > cap or part.entries > ecap:  # parts of about half the budgets
+                out = refine_split(part, max(2, -(-part.ncells // max(1, budget // 2)),
+                                             -(-part.entries // max(1, entries // 2))))
+            else:  # out of work: the part goes back as it is
+                out = [part]
+            work += part.work - before
+            if isinstance(out, list):
+                if bar is not None and bar.postfix is None:
+                    bar.set_postfix_str(forecast(problem, part), refresh=False)
+                stack.extend(reversed(out))
+            else:
+                n = out if isinstance(out, int) else len(out)
+                total += n
+                ambiguous += part.counts["ambiguous"] if isinstance(out, int) else out.ambiguous
+                if bar is not None:
+                    bar.update(n)
+    finally:
+        problem.counted = base
+    return total, ambiguous, stack
+
+
 def _count_bar(progress: bool | None):
     """A tqdm bar of the cells counted (``None``: after 2 s), or ``None``."""
     return progress_bar(None, progress, "cells counted", "cell")
-
-
-def _prediction(problem: RefineProblem, state: RefineState) -> str:
-    """A rough forecast of the final count, from the growth so far (cells per unit, assumed
-    to keep its rate over the units left): said in the progress bar when it is large."""
-    done = _decided_columns(problem, state) if state.si >= 0 else 0
-    total = problem.prog.ncols
-    if done <= 0 or state.ncells <= 1:
-        return ""
-    guess = float(state.ncells) ** (total / done)
-    return f"predicted ~{guess:.1e} cells: a huge run" if guess > 1e6 else ""

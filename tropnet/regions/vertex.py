@@ -34,6 +34,20 @@ CELL_FLOOR = 1e-4
 NOISE_ULPS = 64
 
 
+def undecided(v: np.ndarray, mag: np.ndarray, cell_mag: np.ndarray) -> np.ndarray:
+    """Float mode's rule for a decision taken as a tie (``|v|`` inside its tolerance band):
+    it is *undecided* (ambiguous) when ``|v|`` is above rounding noise, ``AMBIGUITY_RTOL`` times
+    the magnitude ``mag`` of the terms of ``v`` and ``NOISE_ULPS`` units of roundoff of
+    ``cell_mag`` (the magnitude over its cell: a vertex carries the rounding error of the edges
+    it was cut from).  The vertex and H-representation engines both count these.
+
+    >>> undecided(np.array([1e-20, 1e-10]), np.ones(2), np.ones(2)).tolist()
+    [False, True]
+    """
+    noise = np.maximum(AMBIGUITY_RTOL * mag, NOISE_ULPS * 2.0**-53 * cell_mag)
+    return np.abs(v) > noise
+
+
 _PAD = np.iinfo(np.int32).max
 
 
@@ -75,12 +89,36 @@ class _Pool:
     # current pre-activations, one row per unit: views of growable buffers (capacity doubles
     # on append).  Z is stored by rows so that a grow copies only the rows still to be read
     # (``zlive``) and the rows of units already cut are never touched again.
-    def _set_vertices(self, X, T, Z, E=None) -> None:
+    def _set_vertices(self, X, T, Z, E=None, n: int | None = None) -> None:
         self._X, self._T, self._Z = X, T, Z
         self.zlive = None  # rows of Z still needed (None: all)
         self._E = E  # (V, 2) rigorous error bounds of X and Z (certified mode), or None
-        self.nV = len(X)
+        self.nV = len(X) if n is None else n  # the buffers may hold more (room to append)
         self._views()
+
+    def subset(self, used: np.ndarray, room: float = 2.0) -> _Pool:
+        """A pool of the vertices ``used`` (sorted ids; no cells yet) in buffers with room for
+        ``room`` times as many, so that the next appends do not grow them; of ``Z`` only the
+        rows still to be read are copied."""
+        n = len(used)
+        cap = max(n, int(room * n))
+
+        def take(a):
+            if a is None:
+                return None
+            out = np.empty((cap,) + a.shape[1:], dtype=a.dtype)
+            np.take(a, used, axis=0, out=out[:n])
+            return out
+
+        Z = None
+        if self.Z is not None:
+            rows = self._zrows()
+            Z = np.empty((self.Z.shape[0], cap), dtype=self.Z.dtype)
+            Z[rows, :n] = self.Z[rows][:, used]
+        sub = _Pool.__new__(_Pool)
+        sub._set_vertices(take(self.X), take(self.T), Z, take(self.E), n)
+        sub.zlive = self.zlive
+        return sub
 
     def _views(self) -> None:
         n = self.nV
@@ -145,19 +183,13 @@ class _Pool:
     def entry_cell(self) -> np.ndarray:
         return np.repeat(np.arange(self.ncells), np.diff(self.off))
 
-    def compact(self) -> None:
-        mark = np.zeros(self.nV, dtype=bool)
-        mark[self.ids] = True
-        used = np.flatnonzero(mark)
-        remap = np.cumsum(mark) - 1
-        inv = remap[self.ids]
-        self._set_vertices(
-            self.X[used],
-            self.T[used],
-            None if self.Z is None else self.Z[:, used],
-            None if self.E is None else self.E[used],
-        )
-        self.ids = inv.astype(np.int64)
+    def compact(self, room: float = 1.0) -> None:
+        """Keep only the vertices of the cells (with room for ``room`` times as many)."""
+        used, inv = _used(self.nV, self.ids)
+        sub = self.subset(used, room)
+        self._set_vertices(sub._X, sub._T, sub._Z, sub._E, sub.nV)
+        self.zlive = sub.zlive
+        self.ids = inv
 
     def add_tight(self, vids: np.ndarray, cid: np.ndarray) -> None:
         """Record constraint ``cid[i]`` as tight at vertex ``vids[i]`` (ids grow over time,
@@ -251,7 +283,6 @@ def _progress_bar(total: int, progress: bool | None):
 def _tick(bar, n: int = 1) -> None:
     if bar is not None:
         bar.update(n)
-        bar.set_postfix(refresh=False)
 
 
 class _Engine:
@@ -305,11 +336,7 @@ class _Engine:
         loc = np.minimum(eps, self.rtol * mag)
         sb = s[band]
         sg[band] = (sb > loc).astype(np.int8) - (sb < -loc).astype(np.int8)
-        # rounding noise: relative to the vertex's own terms, and to its cell's (the coordinates
-        # of a vertex carry the rounding error of the edges it was cut from)
-        noise = np.maximum(AMBIGUITY_RTOL * mag, NOISE_ULPS * 2.0**-53 * cell_mag)
-        undecided = (sg[band] == 0) & (np.abs(sb) > noise)
-        self.counts["ambiguous"] += int(np.count_nonzero(undecided))
+        self.counts["ambiguous"] += int(np.count_nonzero((sg[band] == 0) & undecided(sb, mag, cell_mag)))
 
     def entry_norms(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For the given (cell, vertex) entries, the vertex's ``||x||_inf`` floored by
@@ -488,9 +515,9 @@ class _Engine:
         cells = ecell[ent]
         Tg = p.T[vids]
         valid = self._valid(Tg, cells)
-        cnt = valid.sum(axis=1)
         bad_cell = np.zeros(p.ncells, dtype=bool)
-        bad_cell[cells[cnt != d]] = True
+        if Tg.shape[1] != d or not valid.all():
+            bad_cell[cells[np.count_nonzero(valid, axis=1) != d]] = True
         gen = ~bad_cell[cells]
         e_pos, e_neg, common = [], [], []
         if gen.any():
@@ -498,16 +525,18 @@ class _Engine:
                 ge, Tgg, vg, cg = ent, Tg, valid, cells
             else:
                 ge, Tgg, vg, cg = ent[gen], Tg[gen], valid[gen], cells[gen]
+            # every entry here has exactly d valid ids: keep those (rows stay sorted)
+            Tv = Tgg if Tgg.shape[1] == d and vg.all() else Tgg[vg].reshape(-1, d)
             # cells are independent: process them in chunks of about 2^20 keys (cache-sized)
             bounds = np.flatnonzero(np.r_[True, cg[1:] != cg[:-1]])
-            per = max(1, (1 << 20) // max(1, Tgg.shape[1]))
+            per = max(1, (1 << 20) // max(1, d))
             # chunk starts at cell starts (a target past the last cell's start maps to it)
             at = np.searchsorted(bounds, np.arange(0, len(cg), per))
             cuts = bounds[np.minimum(at, len(bounds) - 1)]
             cuts = np.unique(np.r_[cuts, len(cg)])
             sgg = sg[ge]
             for a, b in zip(cuts[:-1], cuts[1:]):
-                ep, en, cm = self._edges_generic(sgg[a:b], ge[a:b], Tgg[a:b], vg[a:b], cg[a:b])
+                ep, en, cm = self._edges_generic(sgg[a:b], ge[a:b], Tv[a:b], cg[a:b])
                 e_pos.append(ep)
                 e_neg.append(en)
                 common.append(cm)
@@ -526,76 +555,71 @@ class _Engine:
             np.vstack(common).astype(np.int32) if common else np.zeros((0, 0), dtype=np.int32),
         )
 
-    def _edges_generic(self, sgg, ge, Tgg, vg, cg):
-        """Key matching for cells whose cutting vertices are simple: every vertex emits, for each
-        of its ``d`` tight ids, the hash of the other ``d - 1`` (mixed with its cell); an edge is
-        a pair of equal keys with one vertex on each side.  Keys carry the emitting
-        (entry, column) in their low bits, so one ``np.sort`` of int64 finds all pairs; equal
-        hashes are re-checked on the actual id sets."""
+    def _edges_generic(self, sgg, ge, Tv, cg):
+        """Key matching for cells whose cutting vertices are simple (``Tv``: the ``d`` tight ids
+        of each entry, sorted): every vertex emits, for each of its ``d`` tight ids, the hash of
+        the other ``d - 1`` mixed with its cell; an edge is a pair of equal keys with one vertex
+        on each side.  The keys of the smaller side go into an open-addressing table
+        (:func:`_hash_join`, no sort), the other side's are looked up; every match is re-checked
+        on the actual id sets.  Where the table cannot stand for the keys (a key repeated on the
+        stored side and met on the other, or a hash collision) the chunk is matched by
+        :meth:`_edges_sorted` instead, which pairs every run of equal keys."""
         d = self.prog.d
-        R = self.prog.R
-        n, w = Tgg.shape
-        full = bool(vg.all())
-        K = R[Tgg] if full else R[np.where(vg, Tgg, -1)]
-        hs = K.sum(axis=1)  # uint64, wraps around
+        K = self.prog.R[Tv]
+        hs = K[:, 0].copy()  # the sum of the row, uint64 (wraps around)
+        for j in range(1, d):
+            hs += K[:, j]
         np.subtract(hs[:, None], K, out=K)
         K ^= (cg.astype(np.uint64) * _MIX)[:, None]
-        B = max(1, int(n * w).bit_length())
+        pos = sgg > 0
+        rp, rn = np.flatnonzero(pos), np.flatnonzero(~pos)
+        kp, kn = K[rp].ravel(), K[rn].ravel()
+        if len(kp) <= len(kn):
+            ia, ib, clean = _hash_join(kp, kn)
+            ip, i_n = ia, ib
+        else:
+            ia, ib, clean = _hash_join(kn, kp)
+            ip, i_n = ib, ia
+        r1, c1 = np.divmod(ip, d)
+        r2, c2 = np.divmod(i_n, d)
+        r1, r2 = rp[r1], rn[r2]
+        A1 = _drop_column(Tv, r1, c1)
+        if not clean or not ((A1 == _drop_column(Tv, r2, c2)).all() and (cg[r1] == cg[r2]).all()):
+            return self._edges_sorted(sgg, ge, Tv, cg, K)
+        return ge[r1], ge[r2], A1
+
+    def _edges_sorted(self, sgg, ge, Tv, cg, K):
+        """The keys ``K`` (see :meth:`_edges_generic`) matched by one sort: equal keys become
+        neighbours; every pair in a run of equal keys with one vertex on each side whose id
+        sets agree is an edge."""
+        n, d = Tv.shape
+        B = max(1, int(n * d).bit_length())
         K >>= np.uint64(B + 1)
         K <<= np.uint64(B)
-        if full:
-            packed = K.view(np.int64).ravel()
-            packed |= np.arange(n * w, dtype=np.int64)
-        else:
-            code = np.flatnonzero(vg.ravel()).astype(np.int64)
-            packed = K.view(np.int64).ravel()[code]
-            packed |= code
+        packed = K.view(np.int64).ravel()
+        packed |= np.arange(n * d, dtype=np.int64)
         packed.sort()
         hi = packed >> B
         same = hi[1:] == hi[:-1]
         del hi
-        if not (same[1:] & same[:-1]).any():  # no run longer than 2: pairs of neighbours
-            i1 = np.flatnonzero(same)
-            i2 = i1 + 1
-        else:
-            cand1, cand2 = [], []
-            run_start = np.flatnonzero(np.r_[True, ~same])
-            run_len = np.diff(np.r_[run_start, len(packed)])
-            two = run_start[run_len == 2]
-            cand1.append(two)
-            cand2.append(two + 1)
-            for st, ln in zip(run_start[run_len > 2], run_len[run_len > 2]):
-                a, b = np.triu_indices(int(ln), 1)
-                cand1.append(st + a)
-                cand2.append(st + b)
-            i1 = np.concatenate(cand1)
-            i2 = np.concatenate(cand2)
+        run_start = np.flatnonzero(np.r_[True, ~same])
+        run_len = np.diff(np.r_[run_start, len(packed)])
+        cand1, cand2 = [run_start[run_len == 2]], [run_start[run_len == 2] + 1]
+        for st, ln in zip(run_start[run_len > 2], run_len[run_len > 2]):
+            a, b = np.triu_indices(int(ln), 1)
+            cand1.append(st + a)
+            cand2.append(st + b)
+        i1, i2 = np.concatenate(cand1), np.concatenate(cand2)
         mask = (1 << B) - 1
-        k1, k2 = packed[i1] & mask, packed[i2] & mask
-        r1, c1 = np.divmod(k1, w)
-        r2, c2 = np.divmod(k2, w)
-        # opposite sides first (about half the pairs), then the cells (hash collisions only)
-        ok = sgg[r1] != sgg[r2]
+        r1, c1 = np.divmod(packed[i1] & mask, d)
+        r2, c2 = np.divmod(packed[i2] & mask, d)
+        ok = (sgg[r1] != sgg[r2]) & (cg[r1] == cg[r2])
         r1, r2, c1, c2 = r1[ok], r2[ok], c1[ok], c2[ok]
-        ok = cg[r1] == cg[r2]
-        if not ok.all():
-            r1, r2, c1, c2 = r1[ok], r2[ok], c1[ok], c2[ok]
-        if full:
-            # rows are sorted and fully valid: dropping one column keeps them sorted
-            ar = np.arange(w - 1)[None, :]
-            A1 = np.take_along_axis(Tgg[r1], ar + (ar >= c1[:, None]), axis=1)
-            A2 = np.take_along_axis(Tgg[r2], ar + (ar >= c2[:, None]), axis=1)
-        else:
-            ar = np.arange(w)[None, :]
-            A1 = np.sort(np.where(vg[r1] & (ar != c1[:, None]), Tgg[r1], _PAD), axis=1)
-            A2 = np.sort(np.where(vg[r2] & (ar != c2[:, None]), Tgg[r2], _PAD), axis=1)
-        eq = (A1 == A2).all(axis=1)
+        A1 = _drop_column(Tv, r1, c1)
+        eq = (A1 == _drop_column(Tv, r2, c2)).all(axis=1)
         r1, r2, A1 = r1[eq], r2[eq], A1[eq]
         pos_first = sgg[r1] > 0
-        ep = np.where(pos_first, ge[r1], ge[r2])
-        en = np.where(pos_first, ge[r2], ge[r1])
-        cm = A1[:, : d - 1] if d > 1 else np.zeros((len(ep), 0), dtype=np.int32)
-        return ep, en, cm
+        return np.where(pos_first, ge[r1], ge[r2]), np.where(pos_first, ge[r2], ge[r1]), A1
 
     def _edges_degenerate(self, sg, bad_cells, ent, Tg, valid, cells):
         """Combinatorial adjacency test in each degenerate cell (Fukuda & Prodon)."""
@@ -763,6 +787,92 @@ class _Engine:
             vertex_ids=p.ids.astype(np.int64),
         )
 
+
+
+def _used(nV: int, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The vertex ids ``ids`` refer to (sorted, a mark array: no sort) and ``ids`` renumbered
+    into them."""
+    mark = np.zeros(nV, dtype=bool)
+    mark[ids] = True
+    used = np.flatnonzero(mark)
+    remap = np.cumsum(mark) - 1
+    return used, remap[ids].astype(np.int64)
+
+
+def _drop_column(T: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Rows ``r`` of ``T`` (n, k), each without its column ``c[i]`` (sorted rows stay sorted).
+
+    >>> _drop_column(np.array([[1, 2, 3], [4, 5, 6]]), np.array([1, 0]), np.array([0, 2])).tolist()
+    [[5, 6], [1, 2]]
+    """
+    k = T.shape[1]
+    ar = np.arange(k - 1)
+    at = (r * k)[:, None] + ar
+    at += ar >= c[:, None]
+    return T.ravel()[at]
+
+
+#: the table of :func:`_hash_join` has at least this many slots per stored key
+_TABLE_LOAD = 4
+
+
+def _hash_join(ha: np.ndarray, hb: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The pairs ``(i, j)`` with ``ha[i] == hb[j]`` (uint64 hashes) by an open-addressing
+    table of ``ha`` with linear probing, built and probed in vectorised rounds (no sort).  A
+    key repeated in ``ha`` is stored once; ``clean`` is False when such a key is also met in
+    ``hb`` (its pairs are then incomplete and the caller matches otherwise).
+
+    >>> u = np.uint64
+    >>> ia, ib, clean = _hash_join(np.array([5, 9, 7], dtype=u), np.array([7, 1, 5, 7], dtype=u))
+    >>> sorted(zip(ia.tolist(), ib.tolist())), clean
+    ([(0, 2), (2, 0), (2, 3)], True)
+    """
+    bits = max(4, int(_TABLE_LOAD * len(ha) - 1).bit_length())
+    shift = np.uint64(64 - bits)
+    size = 1 << bits
+    tab = np.full(size, -1, dtype=np.int32)
+    repeated = np.zeros(len(ha), dtype=bool)
+    act = np.arange(len(ha), dtype=np.int32)
+    slot = (ha >> shift).astype(np.intp)
+    while len(act):
+        # every key still to place writes its slot; the one that stays there is placed
+        tab[slot] = act
+        got = tab[slot]
+        lost = np.flatnonzero(got != act)
+        if len(lost) == 0:
+            break
+        act, slot, got = act[lost], slot[lost], got[lost]
+        dup = ha[got] == ha[act]
+        repeated[got[dup]] = True
+        act, slot = act[~dup], slot[~dup] + 1
+        # the others move on past occupied slots (past a repeat of their own key: dropped)
+        while len(act):
+            slot &= size - 1
+            cur = tab[slot]
+            occ = np.flatnonzero(cur >= 0)
+            if len(occ) == 0:
+                break
+            dup = ha[cur[occ]] == ha[act[occ]]
+            repeated[cur[occ[dup]]] = True
+            slot[occ[~dup]] += 1
+            drop = np.zeros(len(act), dtype=bool)
+            drop[occ[dup]] = True
+            act, slot = act[~drop], slot[~drop]
+    ia, ib = [], []
+    act = np.arange(len(hb), dtype=np.int32)
+    slot = (hb >> shift).astype(np.intp)
+    while len(act):
+        cur = tab[slot]
+        occ = np.flatnonzero(cur >= 0)
+        act, slot, cur = act[occ], slot[occ], cur[occ]
+        hit = ha[cur] == hb[act]
+        ia.append(cur[hit])
+        ib.append(act[hit])
+        miss = ~hit
+        act, slot = act[miss], (slot[miss] + 1) & (size - 1)
+    ia = np.concatenate(ia) if ia else np.zeros(0, dtype=np.int32)
+    ib = np.concatenate(ib) if ib else np.zeros(0, dtype=np.int32)
+    return ia, ib, not repeated[ia].any()
 
 def _small(a: np.ndarray, bound: int) -> np.ndarray:
     """``a`` (non-negative integers below ``bound``) in the narrowest unsigned type: numpy's
