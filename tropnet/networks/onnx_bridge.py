@@ -8,8 +8,9 @@ else.  :func:`network_from_onnx` reads the graph's nodes in order and builds a
 ``LeakyRelu``, ``PRelu`` (fixed slopes, per channel), ``Clip``, ``Max`` with a constant,
 ``Gather`` (constant indices) + ``ReduceMax`` (max over groups), ``Conv`` (1D and 2D, zero
 padding), ``MaxPool``, ``AveragePool``, ``GlobalAveragePool``, ``BatchNormalization``
-(inference), ``Flatten``, ``Reshape``, ``Concat`` (channels), ``Identity``, ``Dropout``,
-``Constant``; a final ``Sigmoid``/``Softmax``/``LogSoftmax`` with ``final="drop"``.
+(inference), ``Flatten``, ``Reshape``, ``Concat`` (channels), ``Transpose``, ``Squeeze``,
+``Unsqueeze`` and ``Slice`` (constant; per-sample axes only: re-indexings), ``Identity``,
+``Dropout``, ``Constant``; a final ``Sigmoid``/``Softmax``/``LogSoftmax`` with ``final="drop"``.
 Anything else is refused naming the node.
 
 Weights are read as stored (float32 becomes the float64 of the same value, hence the
@@ -408,6 +409,109 @@ def _reshape(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Va
     return _guard(where, lambda: b.reshape(name, x, shape))
 
 
+def _select(b: _OnnxBuilder, name: str, x: Value, idx: np.ndarray, shape: Shape) -> Value:
+    """The re-indexing ``y = x[idx]`` of flat samples (a selection ``Linear``; none when
+    ``idx`` is the identity, a pure reshape)."""
+    idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+    if idx.size == x.size and np.array_equal(idx, np.arange(x.size)):
+        return Value(x.name, shape)
+    W = np.zeros((idx.size, x.size), dtype=np.int64)
+    W[np.arange(idx.size), idx] = 1
+    return b.chain(name, [Linear(W)], x, shape)
+
+
+def _axes(b: _OnnxBuilder, where: str, args: list, at: dict, pos: int = 1) -> list[int] | None:
+    """The ``axes`` of Squeeze/Unsqueeze: an attribute (opset < 13) or a constant input."""
+    if "axes" in at:
+        return [int(a) for a in at["axes"]]
+    if len(args) > pos and args[pos] is not None:
+        return [int(a) for a in b.weight(where, args[pos], "axes").astype(np.int64).reshape(-1)]
+    return None
+
+
+def _transpose(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Value:
+    """``Transpose`` of the per-sample axes (the batch axis stays first): a permutation."""
+    x = b.tensor(where, args[0])
+    nd = len(x.shape) + 1
+    perm = [int(p) for p in at.get("perm", range(nd - 1, -1, -1))]
+    if sorted(perm) != list(range(nd)):
+        raise Refused(f"{where}: perm {perm} is not a permutation of the {nd} axes")
+    if perm[0] != 0:
+        raise Refused(f"{where}: perm {perm} moves the batch axis; only per-sample axes may be permuted")
+    inner = [p - 1 for p in perm[1:]]
+    idx = np.arange(x.size).reshape(x.shape).transpose(inner)
+    return _select(b, name, x, idx, tuple(idx.shape))
+
+
+def _squeeze(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Value:
+    x = b.tensor(where, args[0])
+    nd = len(x.shape) + 1
+    axes = _axes(b, where, args, at)
+    if axes is None:
+        keep = [d for d in x.shape if d != 1]
+    else:
+        ax = {a % nd for a in axes}
+        if 0 in ax:
+            raise Refused(f"{where}: squeezes the batch axis")
+        if any(x.shape[a - 1] != 1 for a in ax):
+            raise Refused(f"{where}: squeezes axes {sorted(ax)} of samples {x.shape}, not all of size 1")
+        keep = [d for i, d in enumerate(x.shape) if i + 1 not in ax]
+    return Value(x.name, tuple(keep) if keep else (1,))
+
+
+def _unsqueeze(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Value:
+    x = b.tensor(where, args[0])
+    axes = _axes(b, where, args, at)
+    if not axes:
+        raise Refused(f"{where}: Unsqueeze needs axes")
+    nd = len(x.shape) + 1 + len(axes)
+    ax = sorted(a % nd for a in axes)
+    if 0 in ax:
+        raise Refused(f"{where}: inserts an axis before the batch axis")
+    shape = list(x.shape)
+    for a in ax:
+        shape.insert(a - 1, 1)
+    return Value(x.name, tuple(shape))
+
+
+def _slice(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Value:
+    """``Slice`` with constant starts/ends/axes/steps (inputs from opset 10, attributes before):
+    a selection; the batch axis must be taken whole."""
+    x = b.tensor(where, args[0])
+    nd = len(x.shape) + 1
+
+    def ints(pos: int, key: str) -> list[int] | None:
+        if key in at:
+            return [int(v) for v in at[key]]
+        if len(args) > pos and args[pos] is not None:
+            v = args[pos]
+            if not isinstance(v, np.ndarray) or v.dtype.kind not in "iu":
+                raise Refused(f"{where}: {key} must be constant integers")
+            return [int(t) for t in v.reshape(-1)]
+        return None
+
+    starts, ends = ints(1, "starts"), ints(2, "ends")
+    if starts is None or ends is None or len(starts) != len(ends):
+        raise Refused(f"{where}: Slice needs constant starts and ends of one length")
+    axes = ints(3, "axes") or list(range(len(starts)))
+    steps = ints(4, "steps") or [1] * len(starts)
+    if len(axes) != len(starts) or len(steps) != len(starts) or any(st == 0 for st in steps):
+        raise Refused(f"{where}: axes {axes} / steps {steps} do not match starts {starts}")
+    full = np.arange(x.size).reshape(x.shape)
+    index: list[Any] = [slice(None)] * len(x.shape)
+    for a, s0, e0, st in zip(axes, starts, ends, steps):
+        a %= nd
+        if a == 0:
+            if (s0, st) != (0, 1) or e0 < 2**31 - 1:
+                raise Refused(f"{where}: slices the batch axis (start {s0}, end {e0}, step {st})")
+            continue
+        index[a - 1] = slice(s0, e0, st)
+    idx = full[tuple(index)]
+    if idx.size == 0:
+        raise Refused(f"{where}: the slice of samples {x.shape} is empty")
+    return _select(b, name, x, idx, tuple(idx.shape))
+
+
 def _concat(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Value:
     xs = [b.tensor(where, a) for a in args]
     return _guard(where, lambda: b.concat(name, xs, int(at["axis"])))
@@ -447,6 +551,10 @@ ONNX_OPS: dict[str, Any] = {
     "Flatten": _flatten,
     "Reshape": _reshape,
     "Concat": _concat,
+    "Transpose": _transpose,
+    "Squeeze": _squeeze,
+    "Unsqueeze": _unsqueeze,
+    "Slice": _slice,
     "Identity": _identity,
     "Dropout": _identity,
     "Constant": _constant,
