@@ -44,7 +44,7 @@ from .found import FoundCells, _from_piece, join_pieces
 from .geometry import _hrep_bounded, build_region_set
 from .refine import refine, refine_start
 from .regionset import RegionSet
-from .stream import refine_count
+from .stream import PatternJoin, _count_bar, refine_count
 
 __all__ = ["Plan", "make_plan", "find_cells", "check_kind", "KINDS", "ENGINES", "MODES"]
 
@@ -103,10 +103,11 @@ class Plan:
 
     @property
     def streams(self) -> bool:
-        """True when the plan counts cells part by part (a serial vertex-engine activation count
-        on a bounded domain: cells are counted and released, memory does not grow with them)."""
+        """True when the plan counts cells part by part (a serial vertex-engine activation count:
+        cells are counted and released, memory does not grow with them; on all of R^n only the
+        patterns of the cells along the shared sides of the cube's facets are kept)."""
         return (self.want == "count" and self.kind == "activation" and self.engine == "vertex"
-                and self.domain is not None and not self.domain.join and self.mode == "serial")
+                and self.domain is not None and self.mode == "serial")
 
     @property
     def exact(self) -> bool:
@@ -207,18 +208,39 @@ class Plan:
     def _count_streamed(self) -> int:
         """The vertex engine's count part by part (:func:`~tropnet.regions.stream.refine_count`);
         exact counts run the certified float pass, whose tasks hand uncertain cells to the
-        rational pass themselves."""
-        dp, piece = self.domain, self.domain.pieces[0]
-        problem, state = refine_start(piece.stages, dp.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
-                                      exact=self.exact, certify=self.exactness.certify)
+        rational pass themselves.  On all of R^n (the facets of the homogenised cube) the
+        pieces' cells are joined by pattern as they stream (:class:`~tropnet.regions.stream.PatternJoin`);
+        ``max_regions`` applies to each piece and to the joined count, as in the unstreamed run."""
+        dp = self.domain
+        join = PatternJoin() if dp.join else None
         base = self.limits or Limits()
-        problem.limits = Limits(self.max_regions, base.max_seconds, base.max_memory)
-        problem.limits.start = base.start
-        n = refine_count(problem, state, progress=self.progress)
-        if n == 0 and dp.kind == "bounded polyhedron":
+        bar = _count_bar(self.progress)
+        total = ambiguous = 0
+        try:
+            for piece in dp.pieces:
+                problem, state = refine_start(piece.stages, dp.n, piece.lo, piece.hi,
+                                              halfspaces=piece.halfspaces, exact=self.exact,
+                                              certify=self.exactness.certify)
+                problem.limits = Limits(self.max_regions, base.max_seconds, base.max_memory)
+                problem.limits.start = base.start
+                if join is not None:
+                    X0 = state.pool.X  # the box's corners: all lows first, all highs last
+                    join.piece(X0[0].copy(), X0[-1].copy(), *_shared_sides(piece, dp.n))
+                total += refine_count(problem, state, join=join, bar=bar)
+                ambiguous += problem.ambiguous
+        finally:
+            if bar is not None:
+                bar.close()
+        if join is not None:
+            total = join.count
+            if total == 0:
+                raise ValueError("the domain has no interior")
+            if self.max_regions is not None and total > self.max_regions:
+                raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({total})")
+        if total == 0 and dp.kind == "bounded polyhedron":
             raise ValueError("the domain polyhedron has no interior")
-        warn_ambiguous(problem.ambiguous, stacklevel=3)
-        return n
+        warn_ambiguous(ambiguous, stacklevel=3)
+        return total
 
     def _regions(self) -> RegionSet:
         """Float: one engine run.  Exact: the certified float pass with its tight codes (exact
@@ -306,6 +328,25 @@ class Plan:
         if self.max_regions is not None and len(found) > self.max_regions:
             raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({len(found)})")
         return found
+
+
+def _shared_sides(piece: Piece, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which sides ``y_k = lo_k`` / ``y_k = hi_k`` of a cube facet's box it shares with another
+    facet: all but the one at ``t = 0`` (at infinity), where ``t = M[n] . y + m0[n]`` vanishes.
+
+    >>> import tropnet
+    >>> dp = domain_pieces(tropnet.random_mlp([2, 3, 1]), None, False)
+    >>> [s.tolist() for s in _shared_sides(dp.pieces[1], 2)]
+    [[True, False], [True, True]]
+    """
+    M, m0 = piece.M, piece.m0
+    shared = [np.ones(n, dtype=bool), np.ones(n, dtype=bool)]
+    for k in range(n):
+        if all(M[n, j] == 0 for j in range(n) if j != k):
+            for side, bound in enumerate((piece.lo[k], piece.hi[k])):
+                if M[n, k] * bound + m0[n] == 0:
+                    shared[side][k] = False
+    return shared[0], shared[1]
 
 
 #: float mode's numeric range: box coordinates and the values of the units on the domain below
