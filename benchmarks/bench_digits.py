@@ -133,7 +133,7 @@ def main() -> None:
             mono = f"{len(f0.numerator)} + {len(f0.denominator)} ({time.perf_counter() - t:.1f} s)"
         except (MemoryError, ValueError, TimeoutError) as err:
             mono = f"not feasible ({type(err).__name__})"
-        def count(**kw):
+        def count(sub=sub, **kw):
             try:
                 return tropnet.count_linear_regions(sub, Box(-R, R), max_seconds=args.budget, **kw)
             except RegionLimitError as err:  # how far the engine got within the budget
