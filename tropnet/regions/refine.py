@@ -413,7 +413,7 @@ def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact
         T,
         np.array([0, 1 << d], dtype=np.int64),
         np.arange(1 << d, dtype=np.int64),
-        np.zeros((1, prog.ncols), dtype=np.int32),
+        np.zeros((1, prog.ncols), dtype=prog.pat_dtype),
     )
     if certify:
         pool._set_vertices(pool.X, pool.T, None, np.zeros((len(pool.X), 2), dtype=_CERT))
@@ -723,7 +723,7 @@ def refine_task(
         if state.ncells > 1:
             return refine_split(state, 2)
         stages, lo, hi, halfspaces = problem.exact_input
-        pending = list(state.deferred) + [(state.pool.pat.copy(), _decided_columns(problem, state))]
+        pending = list(state.deferred) + [(state.pool.pat.astype(np.int32), _decided_columns(problem, state))]
         empty = Cells(
             patterns=np.zeros((0, problem.prog.ncols), dtype=np.int32),
             points=np.zeros((0, problem.d)),
