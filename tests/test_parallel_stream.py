@@ -18,12 +18,9 @@ dd = pytest.importorskip("dask.distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    # threads in this process: cheap to start, and the tasks share the problem object
-    cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0")
-    c = dd.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
+    # two worker threads in this process: cheap to start, and the tasks share the problem object
+    with dd.Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=":0") as c:
+        yield c
 
 
 def _serial_cells(net, domain, exact):
