@@ -10,7 +10,7 @@ import pytest
 import tropnet
 from tropnet import Box, Polyhedron, count_linear_regions, random_mlp
 from tropnet._limits import Limits
-from tropnet.parallel import count_parallel
+from tropnet.parallel import count_parallel, regions_parallel
 from tropnet.regions.cells import RegionLimitError
 
 dd = pytest.importorskip("dask.distributed")
@@ -106,3 +106,15 @@ def test_limits_clock_travels_between_processes():
     copy = pickle.loads(pickle.dumps(lim))
     assert 5.0 <= copy.seconds() < 60 and copy.max_seconds == 3.0
     assert copy.passed(count=0)[0] == "max_seconds"
+
+
+
+@pytest.mark.parametrize("fn", [count_parallel, regions_parallel])
+def test_limits_on_dask_for_all_of_rn_and_regions(client, fn):
+    # tasks that return patterns or cells (not streamed): a limit passed in a task is the same error
+    net = random_mlp([3, 6, 6, 1], seed=0)
+    total = count_linear_regions(net, kind="activation")
+    for limit, value in (("max_regions", total // 3), ("max_memory", 10_000), ("max_seconds", 1e-6)):
+        with pytest.raises(RegionLimitError) as err:
+            fn(net, kind="activation", parallel="dask", client=client, tasks_per_worker=1, **{limit: value})
+        assert err.value.limit == limit
