@@ -26,9 +26,11 @@ import argparse
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,21 +44,32 @@ DEFAULT_DATA = next(
 )
 
 
-def one(data: Path, net_name: str, prop: int, exact: bool) -> None:
-    """Child process: count and print one JSON line."""
+def one(data: Path, net_name: str, prop: int, exact: bool, max_seconds: float | None = None) -> None:
+    """Child process: count and print one JSON line (``stopped``: what the engine had reached
+    when it passed ``max_seconds``)."""
     import tropnet
+    from tropnet.regions.cells import RegionLimitError
 
     net = tropnet.Network.from_onnx(data / f"ACASXU_run2a_{net_name}_batch_2000.onnx")
     p = tropnet.read_vnnlib(data / f"prop_{prop}.vnnlib")
     p.check_network(net)
     dom = p.domain
     t = time.perf_counter()
-    n = tropnet.count_linear_regions(
-        net, dom, kind="activation", exact=exact, max_regions=None, progress=True
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            n = tropnet.count_linear_regions(
+                net, dom, kind="activation", exact=exact, max_regions=None, progress=True,
+                max_seconds=max_seconds,
+            )
+        except RegionLimitError as err:  # how far it got, from the engine itself
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(json.dumps({"stopped": {k: str(v) for k, v in err.reached.items()}, "peak_mb": rss}))
+            return
     dt = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"count": int(n), "seconds": dt, "peak_mb": rss}))
+    said = sorted({f"{w.category.__name__}: {str(w.message)[:90]}" for w in caught})
+    print(json.dumps({"count": int(n), "seconds": dt, "peak_mb": rss, "warnings": said}))
 
 
 def estimate(data: Path, net_name: str, prop: int) -> int:
@@ -78,58 +91,86 @@ def main() -> None:
     ap.add_argument("--nets", default="1_1,1_2,2_1,3_3,4_6")
     ap.add_argument("--props", default="1,2,3,4")
     ap.add_argument("--exact-nets", default="1_1")
+    ap.add_argument("--modes", default="float,exact")
     ap.add_argument("--one", nargs=3, metavar=("NET", "PROP", "EXACT"))
     args = ap.parse_args()
     data = Path(args.data)
     if args.one:
-        one(data, args.one[0], int(args.one[1]), args.one[2] == "1")
+        one(data, args.one[0], int(args.one[1]), args.one[2] == "1", args.budget)
         return
     load = os.getloadavg()[0]
     print(
         f"# ACAS Xu activation regions met by the property's input set (budget {args.budget:.0f} s per run, "
         f"load {load:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n"
     )
-    print("| network | prop | mode | activation regions | time (s) | peak RSS (MB) |")
-    print("|---|---|---|---|---|---|")
+    print("| network | prop | mode | activation regions | time (s) | peak RSS (MB) | load |")
+    print("|---|---|---|---|---|---|---|")
     env = dict(os.environ, PYTHONPATH=str(HERE.parent))
     for net_name in args.nets.split(","):
         for prop in [int(p) for p in args.props.split(",")]:
-            modes = [False] + ([True] if net_name in args.exact_nets.split(",") else [])
-            for exact in modes:
-                cmd = [
-                    sys.executable,
-                    __file__,
-                    "--data",
-                    str(data),
-                    "--one",
-                    net_name,
-                    str(prop),
-                    str(int(exact)),
-                ]
-                mode = "exact" if exact else "float"
-                try:
-                    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.budget, env=env)
-                    if proc.returncode:
-                        line = (proc.stderr.strip().splitlines() or ["?"])[-1][:120]
-                        print(f"| {net_name} | {prop} | {mode} | failed: {line} | | |", flush=True)
-                        continue
-                    r = json.loads(proc.stdout.strip().splitlines()[-1])
-                    print(
-                        f"| {net_name} | {prop} | {mode} | {r['count']} | {r['seconds']:.1f} | "
-                        f"{r['peak_mb']:.0f} |",
-                        flush=True,
-                    )
-                except subprocess.TimeoutExpired as err:
-                    err_text = err.stderr.decode() if isinstance(err.stderr, bytes) else (err.stderr or "")
-                    bars = [s for s in err_text.replace("\r", "\n").splitlines() if "unit" in s]
-                    got = bars[-1].strip()[:60] if bars else "no progress line"
-                    est = estimate(data, net_name, prop)
-                    print(
-                        f"| {net_name} | {prop} | {mode} | out of reach in {args.budget:.0f} s (progress "
-                        f"`{got}`); sampled lower bound {est} | > {args.budget:.0f} | |",
-                        flush=True,
-                    )
+            for mode in args.modes.split(","):
+                if mode == "exact" and net_name not in args.exact_nets.split(","):
+                    continue
+                print(_run(data, net_name, prop, mode, args.budget, env), flush=True)
 
+
+def _peak_mb(pid: int) -> str:
+    """The peak resident memory of a running process (``VmHWM`` of ``/proc/PID/status``), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return f"{int(line.split()[1]) / 1024:.0f}"
+    except OSError:
+        pass
+    return "?"
+
+
+def _run(data: Path, net_name: str, prop: int, mode: str, budget: float, env: dict) -> str:
+    """One (network, property, mode) in its own process: the table row.  Peak RSS is the
+    child's own, also for a run stopped at the budget (read before it is stopped)."""
+    exact = mode == "exact"
+    cmd = [sys.executable, __file__, "--data", str(data), "--budget", str(budget),
+           "--one", net_name, str(prop), str(int(exact))]
+    load0 = os.getloadavg()[0]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    timed_out = False
+    try:
+        out, err = proc.communicate(timeout=budget + 120)  # the child stops itself at the budget
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        peak = _peak_mb(proc.pid)
+        proc.send_signal(signal.SIGINT)  # let the bar print its last line
+        try:
+            out, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+    load = f"{load0:.1f}-{os.getloadavg()[0]:.1f}"
+    if not timed_out:
+        if proc.returncode:
+            line = (err.strip().splitlines() or ["?"])[-1][:120]
+            return f"| {net_name} | {prop} | {mode} | failed: {line} | | | {load} |"
+        r = json.loads(out.strip().splitlines()[-1])
+        if "stopped" in r:
+            lines = [t.strip() for t in err.replace("\r", "\n").splitlines()]
+            bars = [t for t in lines if t.startswith(("cells counted", "regions:"))]
+            got = f"; last bar line `{bars[-1][:110]}`" if bars else ""
+            est = estimate(data, net_name, prop)
+            return (
+                f"| {net_name} | {prop} | {mode} | stopped at {budget:.0f} s, reached {r['stopped']}{got}; "
+                f"sampled lower bound {est} | > {budget:.0f} | {r['peak_mb']:.0f} | {load} |"
+            )
+        note = "".join(f" (warned: {w})" for w in r.get("warnings", []))
+        row = f"{r['count']}{note} | {r['seconds']:.1f} | {r['peak_mb']:.0f}"
+        return f"| {net_name} | {prop} | {mode} | {row} | {load} |"
+    lines = [t.strip() for t in err.replace("\r", "\n").splitlines()]
+    bars = [t for t in lines if t.startswith(("cells counted", "regions:"))]
+    got = bars[-1][:110] if bars else "no progress line"
+    est = estimate(data, net_name, prop)
+    return (
+        f"| {net_name} | {prop} | {mode} | out of reach in {budget:.0f} s (last bar line `{got}`); "
+        f"sampled lower bound {est} | > {budget:.0f} | {peak} | {load} |"
+    )
 
 if __name__ == "__main__":
     main()

@@ -11,14 +11,18 @@ compared.  Medians of ``--repeat`` runs.
 
 Tropical geometry: the hypersurface (vertices, edges, weights, exact balancing check) of a
 degree-30 bivariate polynomial with all 496 lattice points of 30*Delta and a random concave
-lift (a smooth curve: 900 vertices), and the stable intersection of two random degree-10
+lift (a smooth curve: 900 vertices), the same curve moved into R^3 by a unimodular map (a
+hypersurface with a lineality space), and the stable intersection of two random degree-10
 curves (checked: total multiplicity = mixed area = 100).  With ``--sage PYTHON`` (a Python
 with passagemath's tropical module), the same hypersurface computation by Sage's
 ``tropical_variety()`` runs side by side on a smaller curve (degree ``--sage-degree``,
-default 6), and its edges and weights are compared with ours.
+default 6), and its edges and weights are compared with ours.  With ``--polymake EXE``,
+polymake's ``Hypersurface`` (tropical application) of the degree-30 curve, of the same curve
+times a line in R^3, and of a smooth degree-4 surface in R^3, fed ``tropnet.export``, side by
+side with ours (``check_cycle_equality`` against our cycle).
 
     .venv/bin/python benchmarks/bench_algebra.py [--repeat 3] [--seed 0]
-        [--only polynomials|matrices|geometry] [--sage PYTHON]
+        [--only polynomials|matrices|geometry] [--sage PYTHON] [--polymake EXE]
 """
 
 from __future__ import annotations
@@ -100,6 +104,14 @@ def lattice_polynomial(rng: np.random.Generator, degree: int) -> TropicalPolynom
     return TropicalPolynomial(np.array(terms), c, "x y")
 
 
+def moved_to_r3(p: TropicalPolynomial) -> TropicalPolynomial:
+    """``p(B x)`` for the rows (1, 2, 1), (0, 1, 3) of a unimodular matrix: the same curve
+    times a line (a Newton polygon in a plane of Z^3)."""
+    B = np.array([[1, 2, 1], [0, 1, 3]])
+    E3 = [[int(v) for v in np.array(r, dtype=np.int64) @ B] for r in p.exponents.tolist()]
+    return TropicalPolynomial(E3, p.coefficients.tolist(), "x y z")
+
+
 def bench_geometry(seed: int, repeat: int) -> list[tuple]:
     from tropnet import mixed_area, stable_intersection
 
@@ -115,6 +127,13 @@ def bench_geometry(seed: int, repeat: int) -> list[tuple]:
         ("exact", "  weights, balancing", f"sum {sum(w)}, max {max(w)}, {bounded} bounded, "
                                            f"balanced {ok}, genus {H.genus()}", t_b),
     ]
+    # the same curve in R^3 through a unimodular change of coordinates: a Newton polygon in a
+    # plane of Z^3, so the hypersurface is the curve (in the plane's lattice) times a line
+    p3 = moved_to_r3(p)
+    t_l, H3 = timed(lambda: p3.hypersurface(), repeat)
+    same = sorted(H3.weights()) == sorted(w) and len(H3.cells(1)) == len(H.vertices())
+    rows.append(("exact", "  the same curve x R in R^3", f"lineality {H3.lineality().tolist()}, "
+                 f"{len(H3.cells(1))} lines, same cells/weights {same}, balanced {H3.is_balanced()}", t_l))
     p, q = lattice_polynomial(rng, 10), lattice_polynomial(rng, 10)
     t_i, pts = timed(lambda: stable_intersection(p, q), repeat)
     total = sum(m for _, m in pts)
@@ -159,6 +178,67 @@ def bench_sage(python: str, degree: int, seed: int) -> list[tuple]:
     ]
 
 
+
+
+def lattice_polynomial3(rng: np.random.Generator, degree: int) -> TropicalPolynomial:
+    """All lattice points of degree*Delta_3 in x, y, z with a random strictly concave lift (as
+    :func:`lattice_polynomial`): a smooth tropical surface."""
+    d = degree
+    terms = [(i, j, k) for i in range(d + 1) for j in range(d + 1 - i) for k in range(d + 1 - i - j)]
+    noise = rng.integers(-2 * 10**6, 2 * 10**6 + 1, size=len(terms))
+    c = [Fraction(-50 * (i * i + j * j + k * k + i * j + j * k + i * k), 7) + Fraction(int(v), 7 * 10**5)
+         for (i, j, k), v in zip(terms, noise)]
+    return TropicalPolynomial(np.array(terms), c, "x y z")
+
+
+def bench_polymake(exe: str, seed: int, repeat: int) -> list[tuple]:
+    """polymake's own hypersurfaces (its tropical application, fed ``tropnet.export``) against
+    ours on the same polynomials, in this run: the time polymake takes to compute the maximal
+    polytopes and weights of a ``Hypersurface`` (after a warm-up, so rule loading is not
+    counted), and whether it is the same cycle as ours (``check_cycle_equality``)."""
+    import re
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from tropnet import export
+
+    rng = np.random.default_rng(seed)
+    p2 = lattice_polynomial(rng, 30)
+    p3 = moved_to_r3(p2)
+    s3 = lattice_polynomial3(rng, 4)
+    cases = [("degree-30 curve", p2), ("the curve x R in R^3", p3), ("degree-4 surface in R^3", s3)]
+    lines = ['use application "tropical";', "use Time::HiRes;",
+             "my $w = new Hypersurface<Max>(MONOMIALS=>[[1,0,0],[0,1,0],[0,0,1]], COEFFICIENTS=>[0,0,0]);",
+             "my $ww = $w->WEIGHTS;"]
+    rows, lineal = [], []
+    for k, (name, p) in enumerate(cases):
+        t_ours, H = timed(lambda p=p: p.hypersurface(), repeat)
+        lineal.append(len(H.lineality()) > 0)
+        rows.append(("exact", f"hypersurface, {name}", f"{len(H.maximal_cells())} maximal cells", t_ours))
+        text = export(H, "polymake").splitlines()[1:]
+        lines += [re.sub(r"\$([fC])\b", rf"$\g<1>{k}", line) for line in text]
+        lines.append(f"my $t{k} = Time::HiRes::time(); my $n{k} = $f{k}->N_MAXIMAL_POLYTOPES; "
+                     f"my $x{k} = $f{k}->WEIGHTS; my $s{k} = Time::HiRes::time() - $t{k};")
+        lines.append(f'print "CASE {k} $s{k} $n{k} ", check_cycle_equality($C{k}, $f{k}), "\\n";')
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "bench.pl"
+        script.write_text("\n".join(lines) + "\n")
+        out = subprocess.run([exe, "--script", str(script)], capture_output=True, text=True, timeout=3600,
+                             cwd=tmp)
+    if out.returncode != 0:
+        raise RuntimeError((out.stdout + out.stderr)[-2000:])
+    found = {int(k): (float(s), int(n), eq)
+             for k, s, n, eq in re.findall(r"CASE (\d+) (\S+) (\d+) (\S+)", out.stdout)}
+    out_rows = []
+    for k, (name, _) in enumerate(cases):
+        s, n, eq = found[k]
+        # polymake 4.6's check_cycle_equality also compares the unused far vertices its
+        # hypersurfaces keep, so it says false with a lineality space; the cell-by-cell
+        # comparison is in tests/algebra/test_export_polymake.py
+        eq = "(lineality: see tests)" if lineal[k] else eq
+        out_rows += [rows[k], ("polymake", f"Hypersurface, {name}", f"{n} maximal cells, same cycle {eq}", s)]
+    return out_rows
 
 
 def random_matrix(rng: np.random.Generator, n: int, exact: bool) -> TropicalMatrix:
@@ -219,6 +299,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["polynomials", "matrices", "geometry"], default=None)
     parser.add_argument("--sage", default=None, help="a Python with passagemath's tropical module")
     parser.add_argument("--sage-degree", type=int, default=6)
+    parser.add_argument("--polymake", default=None, help="a polymake executable (tropical application)")
     args = parser.parse_args()
     rows = []
     if args.only in (None, "polynomials"):
@@ -232,6 +313,8 @@ def main() -> None:
         rows += bench_geometry(args.seed, args.repeat)
         if args.sage:
             rows += bench_sage(args.sage, args.sage_degree, args.seed)
+        if args.polymake:
+            rows += bench_polymake(args.polymake, args.seed, args.repeat)
     print(f"{'mode':6} {'operation':30} {'result':56} {'median s':>9}")
     for mode, op, result, t in rows:
         print(f"{mode:6} {op:30} {result:56} {t:9.3f}")

@@ -13,7 +13,20 @@ is 0 silent errors.  Families (``--nets`` networks each, seeds 0, 1, ...):
 * ``far-line``: four lines in general position on R^2, one of them with weights ``~1e-8``
   (the reproduction of the issue, with random coefficients).
 
-Run ``python benchmarks/stress_float.py`` (``--nets 130`` by default: 650 float/exact pairs).
+The H-representation engine (float runs above 12 inputs) on the same kind of stress, forced on
+in 3 inputs (``HREP_DIM = 1`` for the float call; the exact call runs the vertex engine):
+
+* ``hrep-tiny-unit``: ``random_mlp([3, 5, 5, 1], seed)`` with one first-layer unit's weights
+  and bias scaled by ``1e-9``, on ``Box(-1, 1)``;
+* ``hrep-large-box``: ``random_mlp([3, 5, 5, 1], seed)`` on ``Box(-1e8, 1e8)``;
+* ``hrep-sliver``: ``random_mlp([3, 5, 5, 1], seed)`` whose second first-layer unit is the first
+  shifted by ``1e-10`` (near-coincident planes: a sliver), on ``Box(-1, 1)``;
+* ``hrep-13d``: ``random_mlp([13, 6, 1], seed)`` with one unit scaled by ``1e-9``, on all of
+  R^13 (the engine itself; exact answer 2^6 = 64: six hyperplanes in general position in R^13
+  make every sign pattern, a theorem rather than an exact run).
+
+Run ``python benchmarks/stress_float.py`` (``--nets 130`` by default: 650 float/exact pairs of the
+first families; ``--hrep-nets 30``: 120 runs of the H-representation families).
 """
 
 from __future__ import annotations
@@ -51,6 +64,30 @@ def _far_line(seed):
     return tropnet.Network.from_arrays([W, rng.normal(size=(1, 4))], [b, np.zeros(1)])
 
 
+def _scaled_unit(widths, seed, factor=1e-9):
+    net = tropnet.random_mlp(widths, seed=seed)
+    W, b = net.layers[0].float_weight.copy(), net.layers[0].float_bias.copy()
+    u = seed % W.shape[0]
+    W[u] *= factor
+    b[u] *= factor
+    return tropnet.Network([tropnet.Linear(W, b), *net.layers[1:]], input_dim=net.input_dim)
+
+
+def _sliver(widths, seed, shift=1e-10):
+    net = tropnet.random_mlp(widths, seed=seed)
+    W, b = net.layers[0].float_weight.copy(), net.layers[0].float_bias.copy()
+    W[1], b[1] = W[0], b[0] + shift
+    return tropnet.Network([tropnet.Linear(W, b), *net.layers[1:]], input_dim=net.input_dim)
+
+
+def _hrep_cases(n_nets):
+    for seed in range(n_nets):
+        yield "hrep-tiny-unit", _scaled_unit([3, 5, 5, 1], seed), Box(-1, 1), None
+        yield "hrep-large-box", tropnet.random_mlp([3, 5, 5, 1], seed=seed), Box(-1e8, 1e8), None
+        yield "hrep-sliver", _sliver([3, 5, 5, 1], seed), Box(-1, 1), None
+        yield "hrep-13d", _scaled_unit([13, 6, 1], seed), None, 64
+
+
 def _cases(n_nets):
     for seed in range(n_nets):
         net = tropnet.random_mlp([2, 6, 6, 1], seed=seed)
@@ -61,21 +98,36 @@ def _cases(n_nets):
         yield "far-line", _far_line(seed), None
 
 
+def _float_count(family, net, dom):
+    from tropnet.regions import hrep
+
+    old = hrep.HREP_DIM
+    if family.startswith("hrep"):
+        hrep.HREP_DIM = 1  # the H-representation engine in any dimension
+    try:
+        return tropnet.count_linear_regions(net, dom, kind="activation")
+    finally:
+        hrep.HREP_DIM = old
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nets", type=int, default=130)
+    ap.add_argument("--hrep-nets", type=int, default=30)
     args = ap.parse_args()
     stats: dict[str, dict[str, int]] = {}
     examples: list[str] = []
     t0 = time.perf_counter()
-    for family, net, dom in _cases(args.nets):
+    cases = [(*c, None) for c in _cases(args.nets)] + list(_hrep_cases(args.hrep_nets))
+    for family, net, dom, known in cases:
         row = stats.setdefault(family, {"runs": 0, "right": 0, "warned": 0, "refused": 0, "silent": 0})
         row["runs"] += 1
-        exact = tropnet.count_linear_regions(net, dom, kind="activation", exact=True)
+        exact = known if known is not None else tropnet.count_linear_regions(
+            net, dom, kind="activation", exact=True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                got = tropnet.count_linear_regions(net, dom, kind="activation")
+                got = _float_count(family, net, dom)
             except ValueError as err:
                 row["refused"] += 1
                 if len(examples) < 3:

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from ._limits import Limits, check_limit_value, progress_bar
+from ._limits import Limits, check_limit_value, progress_bar, progress_call, progress_phase
 from .algebra.polynomial import TropicalPolynomial
 from .algebra.rational import TropicalRational, TropicalRationalMap
 from .kernels import poly as K
@@ -452,6 +452,7 @@ def _cell_forms(low: Network, exact: bool, limits: _Limits, progress: bool | Non
             "max_monomials", dict(layer=-1, cells=max_cells + 1)) from err
     C = len(P)
     limits.check(monomials=2 * outputs * C, what="candidates")
+    bar = progress_phase(sum(not isinstance(x, Linear) for x in low.layers) + outputs, "forms")
     if exact:
         F = np.zeros((1, n, n + 1), dtype=np.int64)
         F[0, :, :n] = np.eye(n, dtype=np.int64)
@@ -478,9 +479,20 @@ def _cell_forms(low: Network, exact: bool, limits: _Limits, progress: bool | Non
         maps = _activation(layer, maps.take(row[first]), bits[first])
         row = inv.ravel()
         limits.check(monomials=2 * outputs * C, nbytes=maps.nbytes, what="candidates")
-    Fs = [_form(maps.F[row, o], maps.den, n, exact) for o in range(outputs)]
-    Gs = [_form(maps.G[row, o], maps.den, n, exact) for o in range(outputs)]
+        _advance(bar)
+    Fs, Gs = [], []
+    for o in range(outputs):
+        Fs.append(_form(maps.F[row, o], maps.den, n, exact))
+        Gs.append(_form(maps.G[row, o], maps.den, n, exact))
+        _advance(bar)
+    if bar is not None:
+        bar.close()
     return Fs, Gs, C
+
+
+def _advance(bar: Any) -> None:
+    if bar is not None:
+        bar.update(1)
 
 
 def _progress(total: int, progress: bool | None):
@@ -565,11 +577,14 @@ def tropicalize(
         low = low.to_exact()
     limits = _Limits(int(max_monomials), max_seconds, max_memory)
     cell_low = _full_units(net, exact) if simplify else None
-    if cell_low is not None:
-        F, G, cells = _cell_forms(cell_low, exact, limits, progress)
-        before = [cells + (0 if _is_one(g) else cells) for g in G]
-    else:
-        F, G, before = _expanded_forms(low, exact, limits, progress, prune=bool(simplify))
+    # one bar for the whole compile: the cell engine's runs (one per piece of R^n) and the forms
+    phases = 2 * net.input_dim + 2 if cell_low is not None else 1
+    with progress_call(progress, "tropicalize", phases=phases):
+        if cell_low is not None:
+            F, G, cells = _cell_forms(cell_low, exact, limits, progress)
+            before = [cells + (0 if _is_one(g) else cells) for g in G]
+        else:
+            F, G, before = _expanded_forms(low, exact, limits, progress, prune=bool(simplify))
     rationals = [
         TropicalRational(TropicalPolynomial(f[0], f[1], variables), TropicalPolynomial(g[0], g[1], variables))
         for f, g in zip(F, G)

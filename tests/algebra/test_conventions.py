@@ -112,3 +112,57 @@ def test_float_min_plus_and_pickle():
     q = TropicalPolynomial([[0.0], [1.5]], [2.0, -1.0], convention="min")
     assert not q.is_exact and q(2.0) == min(2.0, -1.0 + 3.0)
     assert pickle.loads(pickle.dumps(q)) == q and pickle.loads(pickle.dumps(q)).convention == "min"
+
+
+# ---------------------------------------------------------------------------- maps and from_sympy
+@settings(max_examples=12, deadline=None)
+@given(st.integers(1, 3).flatmap(lambda n: st.tuples(rows(n), rows(n), rows(n))))
+def test_from_sympy_min_is_the_same_function_and_the_sign_flip_of_max(triple):
+    import sympy
+
+    (E1, c1), (E2, c2), (E3, c3) = triple
+    n = len(E1[0])
+    p1, p2, p3 = (TropicalPolynomial(E, c) for E, c in ((E1, c1), (E2, c2), (E3, c3)))
+    e = p1.to_sympy() - p2.to_sympy() + sympy.Min(p3.to_sympy(), 0)
+    r_max = tropnet.from_sympy(e, p1.variables)
+    r_min = tropnet.from_sympy(e, p1.variables, convention="min")
+    assert r_max.convention == "max" and r_min.convention == "min"
+    syms = [sympy.Symbol(v) for v in p1.variables]
+    flipped = -e.subs({s: -s for s in syms}, simultaneous=True)  # the function -f(-x)
+    r_flip = tropnet.from_sympy(flipped, p1.variables)
+    for x in points(n, k=3, seed=len(E2)):
+        value = e.subs(dict(zip(syms, x)))
+        assert r_max(x) == r_min(x) == value  # the same function, written in either semiring
+        assert r_min.to_max_plus()(x) == r_flip(x) == -r_min(-x)
+
+
+def test_from_sympy_min_reads_min_plus_text_back():
+    import sympy
+
+    u, v = tropnet.variables("u v", convention="min")
+    q = u**2 + v * 3 + Fraction(1, 2)
+    back = tropnet.from_sympy(q.to_sympy(), "u v", convention="min")
+    assert isinstance(back, TropicalPolynomial) and back == q  # a min of affine terms: a polynomial
+    assert tropnet.from_sympy(q.to_sympy(), "u v") != q  # max-plus: a rational 0 - max(...)
+    assert str(tropnet.from_sympy("Max(x, 0)", convention="min")) == "0 - min(-x, 0)"  # max(x, 0)
+    zero = tropnet.from_sympy(sympy.oo, "u v", convention="min")
+    assert len(zero) == 0 and zero.convention == "min"
+    with pytest.raises(ValueError, match="min-plus object cannot be -oo"):
+        tropnet.from_sympy(-sympy.oo, "u", convention="min")
+    with pytest.raises(ValueError, match="convention"):
+        tropnet.from_sympy("x", convention="plus")
+    fl = tropnet.from_sympy("Min(x, 0.5)", convention="min")
+    assert not fl.is_exact and fl([1.0]) == 0.5
+
+
+def test_rational_maps_carry_one_convention():
+    x, y = tropnet.variables("x y")
+    f = tropnet.TropicalRationalMap([x + y + 0, x / (y + 1)], monomials_before=[5, 4])
+    g = f.to_min_plus()
+    assert f.convention == "max" and g.convention == "min" and g.monomials_before == (5, 4)
+    assert [r.convention for r in g] == ["min", "min"] and g.to_max_plus() == f and f.to_max_plus() is f
+    for pt in points(2, k=5, seed=3):
+        assert g(pt).tolist() == (-f(-pt)).tolist()  # the sign flip, output by output
+    assert g.to_sympy()[0] == (x + y + 0).to_min_plus().to_sympy()
+    with pytest.raises(ValueError, match="output 1 is min-plus and output 0 is max-plus"):
+        tropnet.TropicalRationalMap([x + 0, (y + 0).to_min_plus()])

@@ -42,15 +42,15 @@ def test_oscar_polynomial_and_hypersurface():
 
 def test_polymake_homogenizes_and_quotes_rationals():
     text = export(CONIC, "polymake").splitlines()
-    assert text[0] == 'application "tropical";'
+    assert text[0] == 'use application "tropical";'
     # x_0 first: degree 2 minus each term's degree; the documented MONOMIALS/COEFFICIENTS form
     assert text[1] == (
-        "$f = new Hypersurface<Max>(MONOMIALS=>[[2, 0, 0], [1, 1, 0], [1, 0, 1], [0, 2, 0], [0, 1, 1], "
+        "declare $f = new Hypersurface<Max>(MONOMIALS=>[[2, 0, 0], [1, 1, 0], [1, 0, 1], [0, 2, 0], [0, 1, 1], "
         '[0, 0, 2]], COEFFICIENTS=>[0, "-1/2", 1, 0, 1, 0]);'
     )
     H = export((x**2 + y**2 + 0).hypersurface(), "polymake").splitlines()
     assert H[-1] == (
-        "$C = new Cycle<Max>(VERTICES=>[[1, 0, 0, 0], [0, 0, -1, 0], [0, 0, 0, -1], [0, 0, 1, 1]], "
+        "declare $C = new Cycle<Max>(VERTICES=>[[1, 0, 0, 0], [0, 0, -1, 0], [0, 0, 0, -1], [0, 0, 1, 1]], "
         "MAXIMAL_POLYTOPES=>[[0, 2], [0, 1], [0, 3]], WEIGHTS=>[2, 2, 2]);"
     )
 

@@ -176,3 +176,130 @@ def test_to_onnx_of_partial_activations_and_max_pools(tmp_path):
     model = net.to_onnx()
     assert np.allclose(_ort(model, x), net(x), rtol=1e-12, atol=1e-12)
     assert np.allclose(Network.from_onnx(model)(x), net(x), rtol=1e-12, atol=1e-12)
+
+
+def _reindex_net():
+    """Transpose, Slice (inputs and negative steps), Squeeze, Unsqueeze: affine re-indexings."""
+    nodes = [
+        helper.make_node("Conv", ["x", "K", "k"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("Transpose", ["r"], ["t"], perm=[0, 2, 3, 1]),  # NCHW -> NHWC
+        helper.make_node("Slice", ["t", "st", "en", "ax", "sp"], ["s"]),
+        helper.make_node("Unsqueeze", ["s", "u_ax"], ["u"]),
+        helper.make_node("Squeeze", ["u", "u_ax"], ["q"]),
+        helper.make_node("Flatten", ["q"], ["f"], axis=1),
+        helper.make_node("Gemm", ["f", "W", "b"], ["y"], transB=1),
+    ]
+    inits = {"K": _w(3, 2, 3, 3), "k": _w(3), "st": np.array([4, 0], np.int64), "en": np.array([0, 2], np.int64),
+             "ax": np.array([1, 3], np.int64), "sp": np.array([-2, 1], np.int64),
+             "u_ax": np.array([2], np.int64), "W": _w(2, 2 * 5 * 2), "b": _w(2)}
+    return _model(nodes, inits, [None, 2, 5, 5], [None, 2]), (2, 5, 5)
+
+
+def test_reindexing_ops_equal_onnxruntime():
+    model, shape = _reindex_net()
+    net = Network.from_onnx(model)
+    x = np.random.default_rng(4).normal(size=(7, *shape)).astype(np.float32)
+    assert np.allclose(net(x.reshape(7, -1).astype(np.float64)), _ort(model, x), rtol=1e-4, atol=1e-4)
+    batch = _model([helper.make_node("Transpose", ["x"], ["y"], perm=[1, 0], name="tb")], {}, [None, 2], [2, None])
+    with pytest.raises(TypeError, match=r"tb \(Transpose\).*batch axis"):
+        Network.from_onnx(batch)
+
+
+def _torch_modules():
+    import torch
+
+    class ResMLP(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inp, self.a, self.b, self.out = (torch.nn.Linear(3, 4), torch.nn.Linear(4, 6),
+                                                  torch.nn.Linear(6, 4), torch.nn.Linear(2, 2))
+
+        def forward(self, x):
+            x = self.inp(x)
+            x = torch.relu(x + self.b(torch.relu(self.a(x))))
+            return self.out(x[:, 1:3])  # a Slice
+
+    class ResCNN(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c0, self.c1, self.c2 = (torch.nn.Conv2d(1, 3, 3, padding=1),
+                                         torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.Conv2d(4, 3, 3, padding=1))
+            self.bn, self.pool, self.fc = torch.nn.BatchNorm2d(3), torch.nn.MaxPool2d(2), torch.nn.Linear(48, 5)
+
+        def forward(self, x):
+            x = torch.relu(self.c0(x))
+            x = torch.relu(x + self.bn(self.c2(torch.relu(self.c1(x)))))
+            x = self.pool(x).permute(0, 2, 3, 1)  # a Transpose
+            return self.fc(torch.flatten(x, 1))
+
+    return {"mlp": (ResMLP, (3,), "Slice"), "cnn": (ResCNN, (1, 8, 8), "Transpose")}
+
+
+@pytest.mark.parametrize("kind", ["mlp", "cnn"])
+def test_torch_onnx_export_loads_and_equals_onnxruntime(kind):
+    """A residual MLP and a CNN with a residual block, exported by torch (the TorchScript
+    exporter: the dynamo one needs onnxscript), read back and compared with onnxruntime."""
+    import io
+    import warnings
+
+    torch = pytest.importorskip("torch")
+    make, shape, op = _torch_modules()[kind]
+    torch.manual_seed(0)
+    module = make().eval()
+    if hasattr(module, "bn"):  # non-trivial statistics
+        module.bn.running_mean.uniform_(-1, 1)
+        module.bn.running_var.uniform_(0.5, 2)
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the legacy exporter's deprecation note
+        torch.onnx.export(module, (torch.zeros(1, *shape),), buf, dynamo=False,
+                          input_names=["x"], dynamic_axes={"x": {0: "n"}})
+    model = onnx.load_from_string(buf.getvalue())
+    assert op in {n.op_type for n in model.graph.node} and "Add" in {n.op_type for n in model.graph.node}
+    net = Network.from_onnx(model)
+    x = np.random.default_rng(5).normal(size=(9, *shape)).astype(np.float32)
+    assert np.allclose(net(x.reshape(9, -1).astype(np.float64)), _ort(model, x), rtol=1e-4, atol=1e-4)
+    with torch.no_grad():
+        assert np.allclose(net(x.reshape(9, -1).astype(np.float64)), module(torch.from_numpy(x)).numpy(),
+                           rtol=1e-4, atol=1e-4)
+
+
+def _structured_nets():
+    from tropnet import AvgPool2d, Concat, Conv2d, Flatten, Graph, LeakyReLU, Maxout, MaxPool2d, Threshold
+
+    r = np.random.default_rng(7)
+    mlp = Network([Linear(r.normal(size=(4, 3)), r.normal(size=4)),
+                   Residual([Linear(r.normal(size=(6, 4)), r.normal(size=6)), ReLU(), Linear(r.normal(size=(4, 6)))]),
+                   LeakyReLU(0.25), Linear(r.normal(size=(2, 4)), r.normal(size=2))])
+    g = Graph([("a", Linear(r.normal(size=(4, 3))), "input"), ("b", Maxout(2), "a"),
+               ("c", Threshold([0.5, -1.0, 0.0]), "input"), ("cat", Concat(), ("b", "c")),
+               ("d", Linear(r.normal(size=(5, 5))), "cat"), ("out", __import__("tropnet").Add((1, -0.5)), ("d", "cat"))])
+    cat = Network([g, ReLU(), Linear(r.normal(size=(1, 5)))])
+    c0 = Conv2d(r.normal(size=(2, 1, 3, 3)), r.normal(size=2), input_shape=(1, 6, 6), padding=1)
+    c1 = Conv2d(r.normal(size=(2, 2, 3, 3)), r.normal(size=2), input_shape=(2, 6, 6), padding=1)
+    cnn = Network([c0, ReLU(), Residual([c1, ReLU()]), MaxPool2d(2, input_shape=(2, 6, 6)),
+                   AvgPool2d(2, 1, input_shape=(2, 3, 3)), Flatten(), Linear(r.normal(size=(3, 8)))])
+    return {"mlp": mlp, "concat": cat, "cnn": cnn}
+
+
+@pytest.mark.parametrize("kind", ["mlp", "concat", "cnn"])
+def test_to_onnx_writes_the_layers_and_round_trips(tmp_path, kind):
+    net = _structured_nets()[kind]
+    x = np.random.default_rng(8).normal(size=(6, net.input_dim))
+    model = net.to_onnx(tmp_path / "m.onnx")
+    ops = [n.op_type for n in model.graph.node]
+    assert "Add" in ops or "Concat" in ops  # the graph's nodes, not a lowered program
+    if kind == "mlp":  # one Gemm per Linear, the residual Add, the activations by name
+        assert ops == ["Gemm", "Gemm", "Relu", "Gemm", "Add", "Mul", "Max", "Gemm", "Identity"]
+        assert [n.name for n in model.graph.node][:5] == ["0:Gemm", "1/f0:Gemm", "1/f1:Relu", "1/f2:Gemm", "1/add:Add"]
+    assert np.allclose(_ort(model, x), net(x), rtol=1e-12, atol=1e-12)
+    back = Network.from_onnx(tmp_path / "m.onnx")
+    assert np.allclose(back(x), net(x), rtol=1e-12, atol=1e-12)
+    if kind == "cnn":  # float32 files have real Conv / AveragePool nodes
+        m32 = net.to_onnx(dtype="float32")
+        assert {"Conv", "MaxPool", "AveragePool"} <= {n.op_type for n in m32.graph.node}
+        assert np.allclose(_ort(m32, x.astype(np.float32)), net(x), rtol=1e-4, atol=1e-4)
+        assert np.allclose(Network.from_onnx(m32)(x), net(x), rtol=1e-5, atol=1e-5)
+    low = net.to_onnx(lowered=True)
+    assert np.allclose(_ort(low, x), net(x), rtol=1e-12, atol=1e-12)

@@ -691,3 +691,116 @@ def test_random_equivalent_float_rescaling_is_exact():
         assert same_function(net, other).equal
         x = np.random.default_rng(seed).normal(size=(20, 3))
         assert np.array_equal(other(x), net(x)) or np.allclose(other(x), net(x), rtol=0, atol=1e-15)
+
+
+# ------------------------------------------------------------------ graph networks (issue 16)
+def residual_mlp(seed=0, exact=False):
+    """x -> L0 -> Residual(L1, ReLU, L2, ReLU, L3) -> ReLU -> L4: slots L1|L2 and L2|L3 (inside
+    the branch); the 4 units of the residual stream meet the Add and stay fixed."""
+    from tropnet import Residual
+
+    rng = np.random.default_rng(seed)
+
+    def lin(o, i):
+        if exact:
+            return Linear(rng.integers(-5, 6, size=(o, i)), rng.integers(-5, 6, size=o))
+        return Linear(rng.normal(size=(o, i)), rng.normal(size=o))
+
+    block = Residual([lin(5, 4), ReLU(), lin(3, 5), ReLU(), lin(4, 3)])
+    return Network([lin(4, 2), block, ReLU(), lin(1, 4)])
+
+
+def residual_cnn(seed=0):
+    """Conv -> ReLU -> Residual(Conv, ReLU, Conv) -> ReLU -> Flatten -> Linear: the slot is the
+    3 channels inside the branch."""
+    from tropnet import Residual
+
+    rng = np.random.default_rng(seed)
+    c0 = Conv2d(rng.normal(size=(2, 1, 2, 2)), rng.normal(size=2), input_shape=(1, 4, 4), padding=1)
+    c1 = Conv2d(rng.normal(size=(3, 2, 3, 3)), rng.normal(size=3), input_shape=(2, 5, 5), padding=1)
+    c2 = Conv2d(rng.normal(size=(2, 3, 3, 3)), rng.normal(size=2), input_shape=(3, 5, 5), padding=1)
+    return Network([c0, ReLU(), Residual([c1, ReLU(), c2]), ReLU(), Flatten(), Linear(rng.normal(size=(2, 50)))])
+
+
+def test_graph_hidden_layers_are_the_branch_units():
+    net = residual_mlp()
+    assert [(h["layer"], h["units"]) for h in hidden_layers(net)] == [((1, "f0"), 5), ((1, "f2"), 3)]
+    assert equivalent_parameter_count(net) == (math.factorial(5) * math.factorial(3),) * 2
+    assert [(h["layer"], h["units"], h["kind"]) for h in hidden_layers(residual_cnn())] == [((2, "f0"), 3, "conv")]
+
+
+def test_graph_orbit_same_function_exact():
+    net = residual_mlp(exact=True)
+    x = np.array([[Fraction(int(a), 7) for a in r] for r in np.random.default_rng(1).integers(-30, 30, (30, 2))])
+    for seed in range(3):
+        other = random_equivalent(net, seed=seed, rescale=True)
+        assert other.exact and other != net
+        assert (other(x) == net(x)).all()
+        assert canonical_form(other) == canonical_form(net)
+        assert equivalent(net, other)
+
+
+@pytest.mark.parametrize("make", [residual_mlp, residual_cnn])
+def test_graph_orbit_same_function_float(make):
+    from tropnet import same_function
+
+    net = make()
+    for seed in range(2):
+        other = random_equivalent(net, seed=seed, rescale=True)  # powers of two: nothing rounds
+        x = points(net)
+        assert np.allclose(other(x), net(x), rtol=0, atol=1e-12)
+        assert equivalent(net, other)
+        back, _ = align(net, other, rescale=True)
+        assert equivalent(back, net) and np.allclose(back(x), net(x))
+    if make is residual_mlp:  # decided by the compiler, independently of the canonical forms
+        assert same_function(net, random_equivalent(net, seed=5, rescale=True)).equal
+    assert not equivalent(net, make(seed=1))
+
+
+def test_graph_permute_hidden_and_interpolate():
+    net = residual_mlp(exact=True)
+    moved = permute_hidden(net, [[1, 0, 2, 3, 4], None])
+    f0 = moved.layers[1].layers[0]
+    assert f0.weight.tolist() == net.layers[1].layers[0].weight[[1, 0, 2, 3, 4]].tolist()
+    x = [[Fraction(1, 3), Fraction(-2)]]
+    assert (moved(x) == net(x)).all()
+    mid = interpolate(net, moved, Fraction(1, 2))
+    assert isinstance(mid.layers[1], type(net.layers[1])) and mid.exact
+
+
+def test_graph_align_activations_and_concat():
+    from tropnet import Concat, Graph
+
+    rng = np.random.default_rng(3)
+    g = Graph(
+        [
+            ("a", Linear(rng.normal(size=(4, 2)), rng.normal(size=4)), "input"),
+            ("r", ReLU(), "a"),
+            ("b", Linear(rng.normal(size=(3, 4)), rng.normal(size=3)), "r"),
+            ("c", Linear(rng.normal(size=(2, 2))), "input"),
+            ("cat", Concat(), ("b", "c")),
+        ]
+    )
+    net = Network([g, ReLU(), Linear(rng.normal(size=(1, 5)))])
+    assert [h["layer"] for h in hidden_layers(net)] == [(0, "a")]  # b and c meet the Concat: fixed
+    other = random_equivalent(net, seed=2)
+    back, perms = align(net, other, method="activations", data=points(net, 200))
+    assert equivalent(back, net) and np.allclose(back(points(net)), net(points(net)))
+
+
+def test_graph_refusals_name_the_node():
+    from tropnet import Residual
+
+    net = Network([Residual([Linear(np.ones((4, 2))), GroupMax([[0, 1], [2, 3]]), Linear(np.ones((2, 2)))])])
+    with pytest.raises(TypeError, match=r"layer 0, node 'f1' \(GroupMax\)"):
+        random_equivalent(net)
+    prelu = Network([Residual([Linear(np.ones((2, 2))), LeakyReLU([0.1, 0.2]), Linear(np.ones((2, 2)))])])
+    with pytest.raises(TypeError, match="per-unit parameters"):
+        hidden_layers(prelu)
+    from tropnet import Residual
+
+    net = residual_mlp()
+    other = Network([net.layers[0], Residual([Linear(np.ones((5, 4))), ReLU(), Linear(np.ones((4, 5)))]),
+                     *net.layers[2:]])
+    with pytest.raises(ValueError, match="graph layers differ"):
+        equivalent(net, other)

@@ -70,6 +70,32 @@ def test_segment_counts_equal_the_nd_engine_on_the_composed_network(seed):
             assert tropnet.count_linear_regions(net, seg, kind=kind, exact=exact) == want
 
 
+def test_segment_fast_path_equals_the_planned_line_engine():
+    # the default call feeds the segment to the network's program (no composition, no plan);
+    # a limit forces the planned path through the composed network: same cells, maps, breakpoints
+    rng = np.random.default_rng(7)
+    nets = [tropnet.random_mlp([6, 9, 7, 2], seed=7),
+            Network([tropnet.Linear(rng.normal(size=(5, 6)), rng.normal(size=5)), tropnet.Threshold(0.25),
+                     tropnet.Linear(rng.normal(size=(4, 5))), tropnet.LeakyReLU(0.125),
+                     tropnet.Linear(rng.normal(size=(1, 4)))])]
+    a, b = rng.normal(size=6) * 3, rng.normal(size=6) * 3
+    for net in nets:
+        for exact in (False, True):
+            for kind in ("activation", "linear"):
+                fast = tropnet.linear_regions(net, Segment(a, b), kind=kind, exact=exact)
+                slow = tropnet.linear_regions(net, Segment(a, b), kind=kind, exact=exact, max_seconds=1e6)
+                assert len(fast) == len(slow) == tropnet.count_linear_regions(net, Segment(a, b), kind=kind,
+                                                                               exact=exact)
+                assert np.array_equal(fast.patterns, slow.patterns)
+                assert list(fast.breakpoints) == list(slow.breakpoints) if exact else np.allclose(
+                    np.asarray(fast.breakpoints, float), np.asarray(slow.breakpoints, float))
+                Wf, cf = fast.input_maps()
+                Ws, cs = slow.input_maps()
+                assert (Wf == Ws).all() if exact else np.allclose(Wf, Ws)
+    with pytest.raises(ValueError, match="float mode cannot resolve"):
+        tropnet.count_linear_regions(nets[0], Segment(np.full(6, -1e200), np.full(6, 1e200)))
+
+
 def test_segment_linear_regions_join_cells_with_one_map():
     # relu(t) - relu(t) is 0 everywhere: two activation cells, one linear region, no breakpoint
     net = Network.from_arrays([[[1], [1]], [[1, -1]]])
@@ -190,6 +216,22 @@ def test_region_at_known_answers_and_batch():
     ex = tropnet.region_at(net, X[0], exact=True)
     assert ex.pattern == r.pattern and ex.contains(X[0])
     assert all(isinstance(v, Fraction) for v in ex.jacobian.ravel())
+    assert np.allclose(np.asarray(ex.jacobian, dtype=float), r.jacobian)
+    # exact rows are integers over positive denominators: the same halfspaces as the float ones
+    Ae, be = ex.halfspaces()
+    assert all(type(v) is int for v in Ae.ravel())
+    scale = np.abs(np.asarray(Ae, float)).max(axis=1) / np.abs(r.A).max(axis=1)
+    assert np.allclose(np.asarray(Ae, float) / scale[:, None], r.A) and np.allclose(
+        np.asarray(be, float) / scale, r.b)
+    xq = np.array([Fraction(v) for v in X[0]], dtype=object)
+    assert all(v <= 0 for v in Ae.dot(xq) - be)
+    # facets on demand: relu(x) + relu(y) + relu(x + y) at (1, 1): x >= 0 and y >= 0 (x + y >= 0 implied)
+    tri = Network.from_arrays([[[1, 0], [0, 1], [1, 1]], [[1, 1, 1]]])
+    for exact in (False, True):
+        c = tropnet.region_at(tri, [1, 1], exact=exact)
+        A, b = c.halfspaces(irredundant=True)
+        assert c.num_halfspaces == 3 and len(b) == 2
+        assert sorted(map(tuple, np.asarray(A, float).tolist())) == [(-1.0, 0.0), (0.0, -1.0)]
 
 
 def test_local_complexity_equals_the_count_on_each_slice():

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 import tropnet
-from tropnet import Box, Network, count_linear_regions, linear_regions, random_mlp
+from tropnet import Box, Network, Polyhedron, count_linear_regions, linear_regions, random_mlp
 from tropnet.parallel import count_parallel
 from tropnet.regions.cells import RegionLimitError
-from tropnet.regions.plan import find_cells, make_plan
+from tropnet.regions.domains import domain_pieces
+from tropnet.regions.plan import _shared_sides, find_cells, make_plan
 from tropnet.regions.program import stages_from_network
 from tropnet.regions.refine import refine, refine_start
-from tropnet.regions.stream import refine_count
+from tropnet.regions.stream import PatternJoin, refine_count
 
 
 def _degenerate(seed):
@@ -50,11 +51,42 @@ def test_streamed_count_known_answers():
     assert count_linear_regions(random_mlp([4, 6, 6, 1], seed=2), Box(-5, 5), kind="activation") == 258
 
 
-def test_unbounded_and_planar_counts_are_not_streamed():
+def test_planar_and_linear_counts_are_not_streamed():
     net = random_mlp([3, 4, 1], seed=0)
-    assert not make_plan(net, None, want="count", kind="activation").streams
     assert not make_plan(random_mlp([2, 4, 1]), Box(-1, 1), want="count", kind="activation").streams
     assert not make_plan(net, Box(-1, 1), want="count", kind="linear").streams
+
+
+RN_NETS = [random_mlp([2, 8, 8, 1], seed=0), random_mlp([3, 8, 8, 1], seed=1), random_mlp([4, 5, 5, 1], seed=2),
+           _degenerate(0), _degenerate(1)]
+
+
+@pytest.mark.parametrize("k", range(len(RN_NETS)))
+@pytest.mark.parametrize("exact", [False, True])
+def test_streamed_count_on_Rn_equals_unstreamed(k, exact):
+    """All of R^n: the cube facets' cells joined by pattern as they stream (PatternJoin) give the
+    count of the joined cells of the unstreamed run, on R^n and on an unbounded polyhedron."""
+    net = RN_NETS[k]
+    d = net.input_dim
+    half = Polyhedron([[1] + [-1] * (d - 1)], [1])
+    for dom in (None, half):
+        whole = len(find_cells(net, dom, exact=exact))  # every piece held, joined by pattern
+        assert make_plan(net, dom, want="count", kind="activation", exact=exact).streams
+        assert count_linear_regions(net, dom, kind="activation", exact=exact) == whole
+    # tiny parts: many splits on every facet
+    dp = domain_pieces(net, None, exact)
+    join = PatternJoin()
+    for piece in dp.pieces:
+        problem, state = refine_start(piece.stages, d, piece.lo, piece.hi, exact=exact, certify=exact)
+        join.piece(state.pool.X[0].copy(), state.pool.X[-1].copy(), *_shared_sides(piece, d))
+        refine_count(problem, state, budget=7, join=join)
+    assert join.count == len(find_cells(net, None, exact=exact))
+
+
+def test_streamed_count_on_Rn_known_answers():
+    # affinitree / parx on all of R^d (benchmarks/RESULTS.md)
+    assert count_linear_regions(random_mlp([2, 8, 8, 1], seed=0), None, kind="activation") == 113
+    assert count_linear_regions(random_mlp([2, 32, 32, 1], seed=0), None, kind="activation") == 1984
 
 
 def _limit(fn, **kw):

@@ -25,6 +25,11 @@ __all__ = ["is_neg_inf", "is_pos_inf", "as_exponents", "as_coefficients", "exact
 
 
 def is_neg_inf(v: Any) -> bool:
+    """Is ``v`` minus infinity (a float or a sympy number), the max-plus zero?
+
+    >>> is_neg_inf(float("-inf")), is_neg_inf(-10**400)
+    (True, False)
+    """
     if isinstance(v, (float, np.floating)):
         return math.isinf(v) and v < 0
     if type(v).__module__.startswith("sympy"):
@@ -33,6 +38,12 @@ def is_neg_inf(v: Any) -> bool:
 
 
 def is_pos_inf(v: Any) -> bool:
+    """Is ``v`` plus infinity (a float or a sympy number), the min-plus zero?
+
+    >>> import sympy
+    >>> is_pos_inf(sympy.oo), is_pos_inf(1e308)
+    (True, False)
+    """
     if isinstance(v, (float, np.floating)):
         return math.isinf(v) and v > 0
     if type(v).__module__.startswith("sympy"):
@@ -41,6 +52,13 @@ def is_pos_inf(v: Any) -> bool:
 
 
 def as_exponents(exponents: Any) -> np.ndarray:
+    """Exponent rows as a 2-D array (m, n); a 1-D input is m univariate exponents.
+
+    >>> as_exponents([[1, 2], [3]])
+    Traceback (most recent call last):
+    ...
+    ValueError: exponents are ragged (rows of different lengths)...
+    """
     if isinstance(exponents, np.ndarray) and exponents.dtype.kind in "fiu":
         arr = exponents
     else:
@@ -58,6 +76,13 @@ def as_exponents(exponents: Any) -> np.ndarray:
 
 
 def as_coefficients(coefficients: Any, m: int) -> np.ndarray:
+    """The m coefficients as a 1-D array, checked against the number of exponent rows.
+
+    >>> as_coefficients([0, 1], 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: 3 exponent rows but 2 coefficients
+    """
     if isinstance(coefficients, np.ndarray) and coefficients.dtype.kind in "fiu":
         arr = coefficients
     else:
@@ -70,7 +95,11 @@ def as_coefficients(coefficients: Any, m: int) -> np.ndarray:
 
 
 def exact_pair(E: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Object arrays of Fractions (ints become Fractions; other exact types are converted)."""
+    """Object arrays of Fractions (ints become Fractions; other exact types are converted).
+
+    >>> exact_pair(np.array([[1]]), np.array([2]))[1].tolist()
+    [Fraction(2, 1)]
+    """
 
     def conv(a: np.ndarray, name: str, ndim: int) -> np.ndarray:
         if plain_exact(a):
@@ -83,6 +112,11 @@ def exact_pair(E: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def as_points(x: Any, n: int) -> np.ndarray:
+    """Evaluation points as a (k, n) array: exact values kept, anything else read as floats.
+
+    >>> as_points([[1, 2]], 2).shape
+    (1, 2)
+    """
     arr = x if isinstance(x, np.ndarray) else np.array(x, dtype=object)
     if arr.dtype == object and not plain_exact(arr) and not is_exact_array(arr):
         arr = as_float_array(arr, name="evaluation points")

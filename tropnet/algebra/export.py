@@ -17,12 +17,17 @@ Per target:
   ``f = T(c)*x^a*y^b + ...``; a hypersurface adds ``H = tropical_hypersurface(f)`` and the same
   complex explicitly: ``polyhedral_complex(IM, VR, far_vertices)`` (vertices then rays, rays
   marked as far vertices) with ``tropical_variety(Sigma, ZZ.(weights), max)``.
-* **polymake** -- ``application "tropical";`` then ``new Hypersurface<Max>(MONOMIALS=>...,
-  COEFFICIENTS=>...)`` on the homogenized polynomial (polymake's hypersurfaces live in the
-  tropical projective torus; the extra first variable is ``x_0``, the affine chart is
-  ``x_0 = 0``); a hypersurface adds ``new Cycle<Max>(VERTICES=>..., MAXIMAL_POLYTOPES=>...,
-  WEIGHTS=>...)`` in polymake's coordinates (a leading 1 for a vertex, 0 for a ray, then the
-  homogenizing coordinate 0).
+* **polymake** -- ``use application "tropical";`` then ``declare $f = new
+  Hypersurface<Max>(MONOMIALS=>..., COEFFICIENTS=>...)`` on the homogenized polynomial
+  (polymake's hypersurfaces live in the tropical projective torus; the extra first variable is
+  ``x_0``, the affine chart is ``x_0 = 0``); a hypersurface adds ``declare $C = new
+  Cycle<Max>(VERTICES=>..., MAXIMAL_POLYTOPES=>..., WEIGHTS=>...)`` (plus ``LINEALITY_SPACE``
+  when the Newton polytope is not full-dimensional) in polymake's coordinates (a leading 1 for a
+  vertex, 0 for a ray, then the homogenizing coordinate 0).  ``use application`` and
+  ``declare`` make the same text run in the polymake shell and as a script
+  (``polymake --script FILE``); checked with polymake 4.6, whose ``$f`` is the same cycle as
+  ``$C`` (tests/algebra/test_export_polymake.py, run when ``TROPNET_POLYMAKE`` names a
+  polymake executable).
 * **Sage** -- ``T = TropicalSemiring(QQ, use_min=False)``, ``R = PolynomialRing(T, "x,y")``,
   ``f = T(c)*x**a*y**b + ...`` (``**``, so the text also runs without Sage's preparser); a
   hypersurface adds ``H = f.tropical_variety()``.
@@ -139,7 +144,7 @@ def _header(p: TropicalPolynomial, target: str, convention: str) -> list[str]:
             f'R = PolynomialRing(T, "{",".join(names)}")',
             f"{lhs} = R.gens()",
         ]
-    return ['application "tropical";']
+    return ['use application "tropical";']
 
 
 def _polymake_poly(p: TropicalPolynomial, var: str, addition: str) -> str:
@@ -147,7 +152,7 @@ def _polymake_poly(p: TropicalPolynomial, var: str, addition: str) -> str:
     d = max(sum(r) for r in rows)
     mons = ", ".join("[" + ", ".join(str(v) for v in [d - sum(r), *r]) + "]" for r in rows)
     cs = ", ".join(_num(c, "polymake") for c in coeffs)
-    return f"${var} = new Hypersurface<{addition}>(MONOMIALS=>[{mons}], COEFFICIENTS=>[{cs}]);"
+    return f"declare ${var} = new Hypersurface<{addition}>(MONOMIALS=>[{mons}], COEFFICIENTS=>[{cs}]);"
 
 
 def _polymake_rows(rows: list[list[Any]]) -> str:
@@ -175,8 +180,8 @@ def export(obj: Any, target: str) -> str:
     >>> import tropnet
     >>> x, y = tropnet.variables("x y")
     >>> print(export(x + y + 0, "polymake"))
-    application "tropical";
-    $f = new Hypersurface<Max>(MONOMIALS=>[[1, 0, 0], [0, 1, 0], [0, 0, 1]], COEFFICIENTS=>[0, 0, 0]);
+    use application "tropical";
+    declare $f = new Hypersurface<Max>(MONOMIALS=>[[1, 0, 0], [0, 1, 0], [0, 0, 1]], COEFFICIENTS=>[0, 0, 0]);
     """
     if not isinstance(target, str) or target.lower() not in TARGETS:
         raise ValueError(f"export target must be one of {TARGETS}, got {target!r}")
@@ -239,7 +244,7 @@ def _export_hypersurface(H: TropicalHypersurface, target: str) -> str:
     lineality = f", LINEALITY_SPACE=>{_polymake_rows([[0, 0, *r] for r in lin])}" if lin else ""
     lines += [
         _polymake_poly(p, "f", addition),
-        f"$C = new Cycle<{addition}>(VERTICES=>{_polymake_rows(rows)}, MAXIMAL_POLYTOPES=>{maxpol}, "
+        f"declare $C = new Cycle<{addition}>(VERTICES=>{_polymake_rows(rows)}, MAXIMAL_POLYTOPES=>{maxpol}, "
         f"WEIGHTS=>[{weights}]{lineality});",
     ]
     return "\n".join(lines)

@@ -79,7 +79,6 @@ from typing import Any
 import numpy as np
 
 from ..kernels import hull
-from ..kernels.certify import AmbiguousGeometryWarning
 from .lineality import LatticeChart, orthogonal_lattice
 
 __all__ = ["TropicalHypersurface", "HypersurfaceCell", "lattice_length", "primitive", "set_skeleton_engine"]
@@ -251,10 +250,10 @@ class TropicalHypersurface:
         L: list[list[int]] = []
         if len(E) == 1:  # a monomial: nowhere attained twice
             V, R, cells, smooth = [], [], [[] for _ in range(n)], True
-        elif _full_dimensional(E, n):
+        elif (chart := _lower_dimensional(E, n)) is None:
             V, R, cells, smooth = _full(E, c, n, stored_floats, q)
         else:
-            V, R, L, cells, smooth = _with_lineality(E, c, n, stored_floats)
+            V, R, L, cells, smooth = _with_lineality(E, c, n, chart, stored_floats)
         sign = 1 if convention == "max" else -1
         if sign < 0:
             cells = [[_negated(cell) for cell in ck] for ck in cells]
@@ -561,44 +560,32 @@ def _points(E: np.ndarray, c: np.ndarray, stored_floats: bool = False):
 
 
 def dual_subdivision_of(E: np.ndarray, c: np.ndarray, stored_floats: bool = False) -> list[tuple[int, ...]]:
-    """The cells of the regular subdivision of the exact arrays ``E, c``.  ``stored_floats``: they
-    are the dyadic values of a float polynomial; when their exact subdivision needs the missing
-    ``cdd.gmp`` oracle, Qhull's float subdivision is used with an
-    :class:`~tropnet.AmbiguousGeometryWarning` (float input, float answer, said aloud)."""
-    try:
-        return hull.upper_facets(E, c)
-    except hull.ExactOracleMissing:
-        if not stored_floats:
-            raise
-        import warnings
-
-        warnings.warn(
-            "the exact dual subdivision of this float polynomial needs cdd.gmp (tropnet[exact]), "
-            "which is not installed: Qhull's float subdivision is used",
-            AmbiguousGeometryWarning,
-            stacklevel=4,
-        )
-        return hull.upper_facets(E.astype(np.float64), c.astype(np.float64))
+    """The cells of the regular subdivision of the exact arrays ``E, c`` (exactly; the core
+    install decides every case, :mod:`tropnet.kernels.dd` being the oracle of last resort).
+    ``stored_floats`` (they are the dyadic values of a float polynomial) is accepted for the
+    callers and changes nothing."""
+    return hull.upper_facets(E, c)
 
 
 # ---------------------------------------------------------------------------------------- dispatch
-def _full_dimensional(E: np.ndarray, n: int) -> bool:
-    """Do the exponent rows affinely span R^n?  Certified exactly: the rows that a pivoted QR
-    of the float differences picks out must have a nonzero exact determinant; when the floats
-    see a deficient rank, the exact lattice computation (:class:`LatticeChart`) decides."""
+def _lower_dimensional(E: np.ndarray, n: int) -> LatticeChart | None:
+    """None when the exponent rows affinely span R^n, else the :class:`LatticeChart` of their
+    affine hull.  Certified exactly: the rows that a pivoted QR of the float differences picks
+    out must have a nonzero exact determinant; when the floats see a deficient rank, the exact
+    lattice computation (Hermite normal forms) decides."""
     from flint import fmpq, fmpq_mat
     from scipy.linalg import qr
 
     D = E[1:] - E[0]
-    if len(D) < n:
-        return False
-    Df = np.asarray(D, dtype=np.float64)
-    if int(np.linalg.matrix_rank(Df)) == n:
-        piv = qr(Df.T, pivoting=True, mode="r")[1][:n]
-        M = fmpq_mat(n, n, [fmpq(v.numerator, v.denominator) for i in piv for v in D[i].tolist()])
-        if M.det() != 0:
-            return True
-    return LatticeChart(E.tolist()).rank == n
+    if len(D) >= n:
+        Df = np.asarray(D, dtype=np.float64)
+        if int(np.linalg.matrix_rank(Df)) == n:
+            piv = qr(Df.T, pivoting=True, mode="r")[1][:n]
+            M = fmpq_mat(n, n, [fmpq(v.numerator, v.denominator) for i in piv for v in D[i].tolist()])
+            if M.det() != 0:
+                return None
+    chart = LatticeChart(E.tolist())
+    return None if chart.rank == n else chart
 
 
 def _full(E: np.ndarray, c: np.ndarray, n: int, stored_floats: bool, q: Any = None):
@@ -626,20 +613,20 @@ def _full(E: np.ndarray, c: np.ndarray, n: int, stored_floats: bool, q: Any = No
     return V, R, cells, smooth
 
 
-def _with_lineality(E: np.ndarray, c: np.ndarray, n: int, stored_floats: bool):
+def _with_lineality(E: np.ndarray, c: np.ndarray, n: int, chart: LatticeChart, stored_floats: bool):
     """A Newton polytope of dimension ``r < n``: the hypersurface of the polynomial in the
     lattice coordinates of its affine hull (:mod:`tropnet.algebra.lineality`), lifted into the
     span ``D`` of the polytope's directions, plus the lineality space ``D^perp``.  Cells gain
     ``n - r`` dimensions and keep their weights (lattice lengths in the saturated lattice
     ``D cap Z^n`` are those of ``Z^n``)."""
-    chart = LatticeChart(E.tolist())
     r = chart.rank
     Y = np.empty((len(E), r), dtype=object)
     for i, y in enumerate(chart.coordinates()):
         Y[i, :] = y
     V1, R1, cells1, smooth = _full(Y, c, r, stored_floats)
     V = [chart.lift(v) for v in V1]
-    R_lift = [primitive(chart.lift(d)) for d in R1]
+    R_raw = [chart.lift(d) for d in R1]
+    R_lift = [primitive(d) for d in R_raw]
     order = sorted(range(len(R_lift)), key=lambda k: R_lift[k])  # canonical ray order
     new = {old: k for k, old in enumerate(order)}
     R = [R_lift[k] for k in order]
@@ -650,9 +637,9 @@ def _with_lineality(E: np.ndarray, c: np.ndarray, n: int, stored_floats: bool):
             return None
         if cell.point is not None:
             return chart.lift(cell.point)
-        z = [sum((Fraction(V1[v][k]) for v in cell.vertices), Fraction(0)) / len(cell.vertices)
-             + sum((R1[j][k] for j in cell.rays), 0) for k in range(r)]
-        return chart.lift(z)  # the barycentre plus every ray: in the relative interior
+        k = len(cell.vertices)  # the barycentre plus every ray (the lift is linear): relative interior
+        return tuple(sum((V[v][i] for v in cell.vertices), Fraction(0)) / k
+                     + sum((R_raw[j][i] for j in cell.rays), Fraction(0)) for i in range(n))
 
     cells: list[list[HypersurfaceCell]] = [[] for _ in range(shift)]
     for ck in cells1:

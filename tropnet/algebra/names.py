@@ -26,6 +26,12 @@ def default_variable_names(n: int) -> tuple[str, ...]:
 
 
 def check_names(names: Any, n: int) -> tuple[str, ...]:
+    """``n`` distinct non-empty names from a string (``"x y"`` or ``"x, y"``), a sequence, or None
+    (the defaults).
+
+    >>> check_names("u, v", 2), check_names(None, 1)
+    (('u', 'v'), ('x0',))
+    """
     if names is None:
         return default_variable_names(n)
     if isinstance(names, str):
@@ -41,7 +47,11 @@ def check_names(names: Any, n: int) -> tuple[str, ...]:
 
 
 def natural_key(name: str) -> tuple:
-    """Sort key putting ``x2`` before ``x10``."""
+    """Sort key putting ``x2`` before ``x10``.
+
+    >>> sorted(["x10", "x2", "a"], key=natural_key)
+    ['a', 'x2', 'x10']
+    """
     return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name))
 
 

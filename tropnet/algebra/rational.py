@@ -427,10 +427,19 @@ class TropicalRationalMap(Sequence):
     compiler had before simplification; ``monomials_after`` is then the current
     ``num_monomials``.
 
+    The outputs share one convention (:attr:`convention`, taken from them as
+    :class:`TropicalRational` takes it from its polynomials): a map of min-plus outputs is a
+    min-plus map, and :meth:`to_max_plus` / :meth:`to_min_plus` convert it by the sign flip
+    ``f'(x) = -f(-x)``.  Max-plus and min-plus outputs never mix in one map.
+
     >>> x, y = variables("x y")
     >>> f = TropicalRationalMap([x + 0, (x + y) / (y + 0)], monomials_before=[2, 5])
     >>> len(f), f([1, 2]).tolist(), f.monomials_after
     (2, [Fraction(1, 1), Fraction(0, 1)], (2, 4))
+    >>> u, v = variables("u v", convention="min")
+    >>> print(TropicalRationalMap([u + v, u / (v + 1)]))
+    [0] min(u, v)
+    [1] u - min(1, v)
     """
 
     __slots__ = ("_items", "_before")
@@ -439,10 +448,15 @@ class TropicalRationalMap(Sequence):
         items = tuple(_as_rational(r) for r in rationals)
         if not items:
             raise ValueError("a TropicalRationalMap needs at least one output")
-        n = items[0].nvars
+        n, conv = items[0].nvars, items[0].convention
         for k, r in enumerate(items):
             if r.nvars != n:
                 raise ValueError(f"output {k} has {r.nvars} variables, output 0 has {n}")
+            if r.convention != conv:
+                raise ValueError(
+                    f"output {k} is {r.convention}-plus and output 0 is {conv}-plus: a TropicalRationalMap "
+                    "has one convention; convert with to_max_plus() or to_min_plus() (the sign flip t -> -t)"
+                )
         object.__setattr__(self, "_items", items)
         object.__setattr__(self, "_before", _as_count_list(monomials_before, len(items), "monomials_before"))
 
@@ -490,6 +504,46 @@ class TropicalRationalMap(Sequence):
         True
         """
         return all(r.is_exact for r in self._items)
+
+    @property
+    def convention(self) -> str:
+        """``"max"`` or ``"min"``: the convention of every output.
+
+        >>> TropicalRationalMap(variables("x y", convention="min")).convention
+        'min'
+        """
+        return self._items[0].convention
+
+    def to_max_plus(self) -> TropicalRationalMap:
+        """The max-plus map ``f'(x) = -f(-x)`` of a min-plus ``f`` (``self`` if max-plus).
+
+        >>> u, v = variables("u v", convention="min")
+        >>> f = TropicalRationalMap([u + v, u / (v + 1)])
+        >>> g = f.to_max_plus()
+        >>> print(g)
+        [0] max(u, v)
+        [1] u - max(-1, v)
+        >>> g([1, 2]).tolist() == (-f([-1, -2])).tolist()
+        True
+        """
+        if self.convention == "max":
+            return self
+        return TropicalRationalMap([r.to_max_plus() for r in self._items], self._before)
+
+    def to_min_plus(self) -> TropicalRationalMap:
+        """The min-plus map ``f'(x) = -f(-x)`` of a max-plus ``f`` (``self`` if min-plus).
+
+        >>> x, y = variables("x y")
+        >>> f = TropicalRationalMap([x + y + 0, x / (y + 0)])
+        >>> print(f.to_min_plus())
+        [0] min(0, x, y)
+        [1] x - min(0, y)
+        >>> f.to_min_plus().to_max_plus() == f
+        True
+        """
+        if self.convention == "min":
+            return self
+        return TropicalRationalMap([r.to_min_plus() for r in self._items], self._before)
 
     @property
     def num_monomials(self) -> tuple[int, ...]:

@@ -33,6 +33,7 @@ import numpy as np
 
 from .._numbers import to_exact, to_float
 from ..kernels import poly as K
+from .display import check_convention
 from .names import check_names, natural_key
 from .polynomial import TropicalPolynomial
 from .rational import TropicalRational
@@ -121,9 +122,9 @@ class _Parser:
         """Absorb a one-monomial denominator into the numerator (``F - (c + <a, x>)``)."""
         if len(G) == 1:
             a, c = G.exponents[0], G.coefficients[0]
-            shift = TropicalPolynomial(-a.reshape(1, -1), [-c], G.variables)
+            shift = TropicalPolynomial(-a.reshape(1, -1), [-c], G.variables, G.convention)
             zero = 0 if G.is_exact else 0.0
-            return F * shift, TropicalPolynomial.constant(zero, G.nvars, G.variables)
+            return F * shift, TropicalPolynomial.constant(zero, G.nvars, G.variables, G.convention)
         return F, G
 
     def linear(self, e: Any) -> TropicalPolynomial | None:
@@ -244,8 +245,14 @@ def _as_expression(expr: Any) -> Any:
     )
 
 
+def _negated_min_plus(p: TropicalPolynomial) -> TropicalPolynomial:
+    """The min-plus polynomial of the function ``-p`` for a max-plus ``p``:
+    ``-max_i (c_i + <a_i, x>) = min_i (-c_i + <-a_i, x>)``."""
+    return TropicalPolynomial(-p.exponents, -p.coefficients, p.variables, convention="min")
+
+
 def from_sympy(
-    expr: Any, variables: Sequence[str] | str | None = None
+    expr: Any, variables: Sequence[str] | str | None = None, convention: str = "max"
 ) -> TropicalPolynomial | TropicalRational:
     """Read a piecewise-linear sympy expression as a TropicalPolynomial or TropicalRational.
 
@@ -260,9 +267,15 @@ def from_sympy(
     variables : names, optional
         The variables and their order (default: the expression's symbols in natural order,
         ``x2`` before ``x10``).  Must include every symbol of ``expr``.
+    convention : {"max", "min"}
+        The semiring of the result.  The function is the same either way; with ``"min"`` it is
+        written as min-plus objects: ``F - G`` (max-plus) is ``(-G) - (-F)`` with the concave
+        ``-G``, ``-F`` min-plus polynomials, so a min of affine terms comes back as a min-plus
+        polynomial, and ``oo`` (the min-plus zero) is accepted.
 
-    A TropicalPolynomial comes back when the expression is convex piecewise-linear in the form
-    found (the difference ``F - G`` has a one-monomial ``G``); otherwise a TropicalRational.
+    A TropicalPolynomial comes back when the expression is convex (concave for ``"min"``)
+    piecewise-linear in the form found (the difference ``F - G`` has a one-monomial ``G``);
+    otherwise a TropicalRational.
 
     >>> import sympy
     >>> x = sympy.Symbol("x")
@@ -278,7 +291,12 @@ def from_sympy(
     Traceback (most recent call last):
     ...
     ValueError: from_sympy: x**2 (a sympy Pow) is not a piecewise-linear expression of ...
+    >>> print(from_sympy("Min(x, 1/2) + Abs(y)", convention="min"))   # the same function, min-plus
+    min(1/2, x) - min(-y, y)
+    >>> print(from_sympy("Min(0, x + 1, 2*x)", convention="min"))
+    min(0, x + 1, 2*x)
     """
+    conv = check_convention(convention)
     e = _as_expression(expr)
     try:
         found = sorted((s.name for s in e.free_symbols), key=natural_key)
@@ -292,10 +310,18 @@ def from_sympy(
         missing = [s for s in found if s not in names]
         if missing:
             raise ValueError(f"from_sympy: symbols {missing} are not among the variables {names}")
+    if conv == "min" and e is _sympy().S.Infinity:
+        return TropicalPolynomial.zero(len(names), names, "min")
     try:
-        F, G = _Parser(names).parse(e)
+        parser = _Parser(names)
+        F, G = parser.parse(e)
     except RecursionError:
         raise ValueError("from_sympy: the expression is nested too deeply") from None
+    if conv == "min":
+        if len(F) == 0:
+            raise ValueError("from_sympy: -oo is the max-plus zero; a min-plus object cannot be -oo "
+                             "(its zero is oo)")
+        F, G = parser.reduce(_negated_min_plus(G), _negated_min_plus(F))
     if len(G) == 1:  # reduce() made it the constant 0
         return F
     return TropicalRational(F, G)

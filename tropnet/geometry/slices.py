@@ -134,7 +134,10 @@ class AffineSlice:
             raise ValueError(f"k = {k} directions cannot be independent in the input dimension n = {n}")
         if B.dtype == object and exact_rank(B) < k:
             raise ValueError(f"the {k} slice directions are not independent")
-        if B.dtype != object:
+        if B.dtype != object and k == 1:
+            if not np.any(B != 0):
+                raise ValueError("the one slice direction is zero (not independent)")
+        elif B.dtype != object:
             # a float basis: well conditioned implies independent (exactly, as dyadic rationals)
             s = np.linalg.svd(B, compute_uv=False)
             if not s[-1] > 0:

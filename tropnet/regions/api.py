@@ -76,10 +76,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..geometry.domains import Domain
+from ..geometry.slices import AffineSlice
 from .cells import RegionLimitError
 from .domains import as_network, cube_facets, enclosing_box
 from .plan import Plan, find_cells, make_plan
 from .regionset import RegionSet
+from .slices import segment_run
 
 __all__ = [
     "linear_regions",
@@ -118,6 +120,14 @@ def run_plan(plan: Plan) -> Any:
         if not isinstance(out, SliceRegionSet):
             out = SliceRegionSet.wrap(out, plan.slice, plan.source)
     return out
+
+
+def _segment_call(domain: Any, exact: Any, *rest: Any) -> bool:
+    """Whether a call takes the fast 1-D path (:func:`~tropnet.regions.slices.segment_run`): a
+    1-D slice, ``exact`` a bool, no limits, symmetry or parallel run."""
+    return isinstance(domain, AffineSlice) and domain.k == 1 and isinstance(exact, bool) and all(
+        v is None for v in rest
+    )
 
 
 def linear_regions(
@@ -174,6 +184,10 @@ def linear_regions(
     >>> len(rs), rs.num_cells
     (3, 4)
     """
+    if _segment_call(domain, exact, max_regions, symmetry, parallel, client, max_seconds, max_memory):
+        out = segment_run(obj, domain, "regions", kind, exact)
+        if out is not None:
+            return out
     return run_plan(make_plan(obj, domain, want="regions", kind=kind, exact=exact, max_regions=max_regions,
                               progress=progress, symmetry=symmetry, parallel=parallel, client=client,
                               max_seconds=max_seconds, max_memory=max_memory))
@@ -203,6 +217,10 @@ def count_linear_regions(
     >>> tropnet.count_linear_regions(tropnet.random_mlp([2, 8, 8, 1], seed=0), kind="activation")
     113
     """
+    if _segment_call(domain, exact, max_regions, symmetry, parallel, client, max_seconds, max_memory):
+        out = segment_run(obj, domain, "count", kind, exact)
+        if out is not None:
+            return out
     plan = make_plan(obj, domain, want="count", kind=kind, exact=exact, max_regions=max_regions,
                      progress=progress, symmetry=symmetry, parallel=parallel, client=client,
                      max_seconds=max_seconds, max_memory=max_memory)

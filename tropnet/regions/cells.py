@@ -27,6 +27,7 @@ tuple of winning monomials.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -92,3 +93,23 @@ class RegionLimitError(ValueError):
         super().__init__(message)
         self.limit = limit
         self.reached = dict(reached or {})
+
+
+def check_passed(limits: Any, count: int, nbytes: int, **where: Any) -> None:
+    """Raise :class:`RegionLimitError` when ``limits`` (:class:`tropnet._limits.Limits`, or
+    ``None``) is passed by the cells held or counted (``count``) or the bytes of the engine's
+    arrays (``nbytes``); ``where`` is added to the error's ``reached`` record.
+
+    >>> from tropnet._limits import Limits
+    >>> check_passed(Limits(max_memory=10), 3, 100, layer=1)
+    Traceback (most recent call last):
+    ...
+    tropnet.regions.cells.RegionLimitError: the enumeration stopped: would hold 100 bytes of arrays ...
+    """
+    if limits is None:
+        return
+    hit = limits.passed(count=count, nbytes=nbytes, what="cells")
+    if hit is not None:
+        name, message, reached = hit
+        reached.update(where)
+        raise RegionLimitError(f"the enumeration stopped: {message}", name, reached)

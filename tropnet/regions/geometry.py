@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._limits import progress_phase
 from .affine import _divide, _integer_rows, cell_affine, maps_and_rows, patterns_at
 from .exactness import _Inconsistent
 from .found import FoundCells
@@ -139,7 +140,10 @@ def hrep_facets(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     out = np.zeros((C, R), dtype=bool)
     coinc = np.zeros((C, R), dtype=bool)
     bounded = np.zeros(C, dtype=bool)
+    bar = progress_phase(C, "facets (LPs)")
     for c in range(C):
+        if bar is not None:
+            bar.update(1)
         Ac, bc = np.asarray(A[c], dtype=np.float64), np.asarray(b[c], dtype=np.float64)
         out[c] = irredundant_rows(Ac, bc)
         norms = np.linalg.norm(Ac, axis=1)
@@ -147,6 +151,8 @@ def hrep_facets(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
         for r in np.flatnonzero(out[c]):
             coinc[c, r] = int((rows == rows[r]).all(axis=1).sum()) > 1
         bounded[c] = is_bounded(Ac[out[c]])
+    if bar is not None:
+        bar.close()
     return out, coinc, bounded
 
 
@@ -276,7 +282,8 @@ def build_region_set(found: FoundCells, kind: str) -> RegionSet:
         common.update(points=cf["points"], vert_facets=cf["vert_facets"])
     if kind == "activation":
         return RegionSet(kind=kind, geometry=lambda: _geometry(found)[:6], **common)
-    facet_off, facet_A, facet_b, nbr, W, cmap, fc = _geometry(found)
+    bar = progress_phase(4, "facets and merge")
+    facet_off, facet_A, facet_b, nbr, W, cmap, fc = _geometry(found, bar)
     C = len(found)
     has = nbr >= 0
     e = np.stack([fc[has], nbr[has]], axis=1)
@@ -297,6 +304,9 @@ def build_region_set(found: FoundCells, kind: str) -> RegionSet:
             else np.zeros(0, dtype=bool)
         )
     labels = merge_linear(C, e, same)
+    if bar is not None:
+        bar.update(1)
+        bar.close()
     return RegionSet(
         kind=kind,
         facet_off=facet_off,
@@ -445,8 +455,9 @@ def _hrep_facets(found: FoundCells) -> tuple:
     return found.cache["hrep"]
 
 
-def _geometry(found: FoundCells) -> tuple:
-    """Irredundant halfspaces (CSR), facet neighbours and affine maps of every cell."""
+def _geometry(found: FoundCells, bar: Any = None) -> tuple:
+    """Irredundant halfspaces (CSR), facet neighbours and affine maps of every cell (``bar``: a
+    progress phase, advanced after the maps, the facets and the neighbours)."""
     st, d, exact = found.stages, found.d, found.exact
     hrep = len(found) > 0 and len(found.vert_ids) == 0  # H-representation engine: no vertices
     C = len(found)
@@ -461,6 +472,8 @@ def _geometry(found: FoundCells) -> tuple:
         centre: dict = {}
     else:
         W, cmap, Au, bu, flip = maps_and_rows(st, pats, d, exact=exact)
+        if bar is not None:
+            bar.update(1)
         Rd = found.dom_A.shape[0]
         Ad = np.broadcast_to(found.dom_A[None, :, :], (C, Rd, d))
         bd = np.broadcast_to(found.dom_b[None, :], (C, Rd))
@@ -480,6 +493,8 @@ def _geometry(found: FoundCells) -> tuple:
         facet_b = b_all[fc, fr]
         code = fl_all[fc, fr]
         coinc_f = coinc[fc, fr]
+    if bar is not None:
+        bar.update(1 if found.vert_codes is None else 2)
     nbr = np.full(len(fc), -1, dtype=np.int64)
     # neighbours by flipping the pattern entry of the facet's unit
     rng = np.random.default_rng(7)
@@ -549,4 +564,6 @@ def _geometry(found: FoundCells) -> tuple:
                 f"{[str(v) for v in unresolved]} lies across a facet of cell {c} inside the domain, "
                 "but its activation pattern is not among the reported cells (please report this bug)"
             )
+    if bar is not None:
+        bar.update(1)
     return facet_off, facet_A, facet_b, nbr, W, cmap, fc

@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from .cells import Cells, RegionLimitError
-from .program import Stage
-from .vertex import _Program
+from .._limits import progress_bar
+from .cells import Cells, RegionLimitError, check_passed
+from .program import Stage, _magnitude_bounds
+from .vertex import _Program, undecided
 
 #: Above this input dimension the H-representation engine (one LP per cell and unit) runs.
 HREP_DIM = 12
@@ -51,17 +52,28 @@ def refine_hrep(
     max_cells: int | None = None,
     rtol: float = 1e-9,
     limits: Any = None,
+    progress: bool | None = False,
 ) -> Cells:
     """Layer-wise refinement in the H-representation, for high input dimension (float only).
 
     Each cell is its list of cutting halfspaces (the box ``[lo, hi]`` stays the LP's variable
-    bounds) and a point ``x`` inside it at distance ``r`` from them.  A unit whose
-    pre-activation (affine on the cell: one batched walk per stage for all cells) keeps one
-    sign over the whole box leaves the cell alone with no LP; otherwise the side holding ``x``
-    is witnessed by ``x`` when the hyperplane is farther than ``rtol`` times the box size, and
+    bounds; rows scaled to unit norm) and a point ``x`` inside it at distance ``r`` from them.
+    A unit whose pre-activation (affine on the cell: one batched walk per stage for all cells)
+    keeps one sign over the whole box leaves the cell alone with no LP; otherwise the side
+    holding ``x`` is witnessed by ``x`` when the hyperplane is farther than the tolerance, and
     one HiGHS LP (a point of the box farthest from the cell's hyperplanes on the other side)
     decides the other side.  A side that is empty adds no row.  Returns cells with interior
     points and no vertices.
+
+    *Ties* are decided locally, at the unit's own scale, by the vertex engine's rule: a side
+    whose point at distance ``r`` gives the unit a value ``r ||w||`` at most ``rtol`` times the
+    magnitude of the unit's terms near the cell (the bound ``A ||x||_inf + B`` of
+    :func:`~tropnet.regions.program._magnitude_bounds` at ``||x||_inf + r``) is empty (when
+    neither side holds such a point the cell stays whole, on the side of ``x``), and a unit
+    whose value over the whole box stays within ``rtol`` times its terms is at its threshold
+    everywhere (inactive).  A decision inside that band but above rounding noise
+    (:func:`~tropnet.regions.vertex.undecided`) is counted in ``Cells.ambiguous``; the plan
+    then warns (:class:`~tropnet.AmbiguousGeometryWarning`).  ``progress``: a bar over the units.
 
     >>> from tropnet import random_mlp
     >>> from tropnet.regions.program import stages_from_network
@@ -74,10 +86,11 @@ def refine_hrep(
 
     lo = np.asarray(lo, dtype=np.float64).ravel()
     hi = np.asarray(hi, dtype=np.float64).ravel()
-    tol = rtol * float(np.max(hi - lo))
+    width = float(np.max(hi - lo))
+    tol = rtol * width  # only for the domain itself (empty or not)
     mid, rad = (lo + hi) / 2, (hi - lo) / 2
     scale = float(np.max(np.abs(np.r_[lo, hi])))
-    rcap = 2.0 * float(np.max(hi - lo)) + 1.0  # keeps every LP bounded (its point in the box)
+    rcap = 2.0 * width + 1.0  # keeps every LP bounded (its point in the box)
     prog = _Program(d, 0, stages)
     if halfspaces is not None:
         A0 = np.asarray(halfspaces[0], dtype=np.float64).reshape(-1, d)
@@ -90,6 +103,7 @@ def refine_hrep(
         r0 = -1.0
     # a cell: [rows A, b, pattern, point x, its distance r to the rows]
     cells = [] if r0 <= tol else [[A0, b0, np.zeros(prog.ncols, dtype=np.int32), x0, r0]]
+    ambiguous = 0
     from .affine import _walk
 
     def maps(si):  # the pre-activations of stage si on every cell: (C, width, d), (C, width)
@@ -97,105 +111,167 @@ def refine_hrep(
         J, inv, _, _ = _walk(stages[:si], pats, d, False)  # float: denominator 1
         return J[inv, :, :d], J[inv, :, d]
 
-    def other_side(A, b, w, beta):  # the cell intersected with w x + beta <= 0: (A, b, x, r) or None
-        A1 = np.vstack([A, w[None, :]])
-        b1 = np.concatenate([b, [-beta]])
+    def cut(A, b, rows, rhs):  # the cell cut by rows x <= rhs, scaled to unit norm: (A, b, x, r)
+        norms = np.linalg.norm(rows, axis=1)
+        A1 = np.vstack([A, rows / norms[:, None]])
+        b1 = np.concatenate([b, rhs / norms])
         x, r = chebyshev_center(A1, b1, lo=lo, hi=hi, rmax=rcap)
-        return (A1, b1, x, r) if r > tol else None
+        return A1, b1, x, r
 
-    for si, st in enumerate(stages):
-        if st.kind == "affine" or not cells:
-            continue
-        col0 = prog.col_base[si]
-        Wz, cz = maps(si)
-        if st.kind in ("threshold", "leaky"):
-            level = st.param if st.kind == "threshold" else 0.0
-            for j, u in enumerate(st.idx):
-                W = Wz[:, u, :]  # (C, d)
-                beta = cz[:, u] - level
-                spread = np.abs(W).dot(rad)
-                centre = W.dot(mid) + beta
-                keep_on = centre - spread > tol * np.linalg.norm(W, axis=1)  # active on the whole box
-                flat = np.abs(W).max(axis=1) * scale + np.abs(beta) <= tol  # identically at the level
-                X = np.array([c[3] for c in cells])
-                v = np.einsum("cd,cd->c", W, X) + beta
-                out, wout = [], []
-                for k, cell in enumerate(cells):
-                    if limits is not None and k % 256 == 0:
-                        held = len(out) + len(cells) - k
-                        _check(limits, held, held * (cell[0].nbytes + cell[1].nbytes))
-                    A, b, pat, x, r = cell
-                    if flat[k] or centre[k] + spread[k] < -tol * np.linalg.norm(W[k]) and not keep_on[k]:
-                        out.append(cell)  # inactive on the whole box
-                        wout.append(k)
-                        continue
-                    if keep_on[k]:
-                        pat = pat.copy()
-                        pat[col0 + j] = 1
-                        out.append([A, b, pat, x, r])
-                        wout.append(k)
-                        continue
-                    w, bt = W[k], beta[k]
-                    nw = float(np.linalg.norm(w))
-                    side = 1 if v[k] > 0 else 0
-                    dist = abs(v[k]) / nw
-                    # the side of x, with x as its witness when far enough from the hyperplane
-                    if min(r, dist) > tol:
-                        mine = (np.vstack([A, (w if side == 0 else -w)[None, :]]),
-                                np.concatenate([b, [-bt if side == 0 else bt]]), x, min(r, dist))
-                    else:
-                        mine = other_side(A, b, w, bt) if side == 0 else other_side(A, b, -w, -bt)
-                    theirs = other_side(A, b, -w, -bt) if side == 0 else other_side(A, b, w, bt)
-                    children = [(side, mine), (1 - side, theirs)]
-                    alive = [(s, c) for s, c in children if c is not None]
-                    for s, c in alive:
-                        p2 = pat.copy()
-                        p2[col0 + j] = s
-                        if len(alive) == 1:  # the hyperplane does not cut the cell: no row
-                            out.append([A, b, p2, x, r] if c[2] is x else [A, b, p2, c[2], c[3]])
-                        else:
-                            out.append([c[0], c[1], p2, c[2], c[3]])
-                        wout.append(k)
-                cells = out
-                if max_cells is not None and len(cells) > max_cells:
-                    raise RegionLimitError(f"more than {max_cells} cells")
-                if cells:
-                    Wz, cz = Wz[wout], cz[wout]
-        else:
-            for g, members in enumerate(st.groups):
-                out, wout = [], []
-                for k, (A, b, pat, _x, _r) in enumerate(cells):
-                    firsts = [j for j in range(len(members)) if members[j] not in members[:j]]
-                    for j in firsts:
-                        Aj, bj = A, b
-                        ok = True
-                        for i in firsts:
-                            if i == j:
-                                continue
-                            w = Wz[k, members[i]] - Wz[k, members[j]]
-                            beta = cz[k, members[i]] - cz[k, members[j]]
-                            if np.abs(w).max() <= tol and abs(beta) <= tol:  # tie everywhere
-                                if i < j:
-                                    ok = False
-                                    break
-                                continue
-                            Aj = np.vstack([Aj, w[None, :]])
-                            bj = np.concatenate([bj, [-beta]])
-                        if not ok:
-                            continue
-                        xj, rj = chebyshev_center(Aj, bj, lo=lo, hi=hi, rmax=rcap)
-                        if rj > tol:
-                            p2 = pat.copy()
-                            p2[col0 + g] = j
-                            out.append([Aj, bj, p2, xj, rj])
+    def tie(v, mag):  # value v (>= 0 above a tie) within its band; and an undecided one?
+        return v <= rtol * mag, bool(v > 0 and undecided(np.array([v]), np.array([mag]), np.array([mag]))[0])
+
+    def local(x, r):  # the size of the coordinates near a cell's point
+        return float(np.abs(x).max(initial=0.0)) + min(float(r), width)
+
+    bar = progress_bar(sum(_steps(st) for st in stages), progress, "regions (H-rep)", "unit")
+    try:
+        for si, st in enumerate(stages):
+            if st.kind == "affine" or not cells:
+                if bar is not None:
+                    bar.update(_steps(st))
+                continue
+            col0 = prog.col_base[si]
+            MA, MB = _magnitude_bounds(stages[:si], d)
+            Wz, cz = maps(si)
+            if st.kind in ("threshold", "leaky"):
+                level = float(st.param) if st.kind == "threshold" else 0.0
+                for j, u in enumerate(st.idx):
+                    W = Wz[:, u, :]  # (C, d)
+                    beta = cz[:, u] - level
+                    norms = np.linalg.norm(W, axis=1)
+                    spread = np.abs(W).dot(rad)
+                    centre = W.dot(mid) + beta
+                    keep_on = centre - spread > tol * norms  # active on the whole box
+                    off = centre + spread < -tol * norms  # inactive on the whole box
+                    # at the level on the whole box, at the unit's own scale (its terms)
+                    flat_v = np.abs(W).sum(axis=1) * scale + np.abs(beta)
+                    flat_m = MA[u] * scale + MB[u] + abs(level)
+                    X = np.array([c[3] for c in cells])
+                    v = np.einsum("cd,cd->c", W, X) + beta
+                    out, wout = [], []
+                    for k, cell in enumerate(cells):
+                        if limits is not None and k % 256 == 0:
+                            held = len(out) + len(cells) - k
+                            check_passed(limits, held, held * (cell[0].nbytes + cell[1].nbytes))
+                        _note(bar, k, len(cells))
+                        A, b, pat, x, r = cell
+                        is_flat, unsure = tie(flat_v[k], flat_m)
+                        if is_flat or (off[k] and not keep_on[k]):
+                            ambiguous += is_flat and unsure
+                            out.append(cell)  # inactive on the whole box
                             wout.append(k)
-                cells = out
-                if max_cells is not None and len(cells) > max_cells:
-                    raise RegionLimitError(f"more than {max_cells} cells")
-                if cells:
-                    Wz, cz = Wz[wout], cz[wout]
+                            continue
+                        if keep_on[k] or norms[k] == 0.0:  # active on the whole box (or constant > 0)
+                            pat = pat.copy()
+                            pat[col0 + j] = 1
+                            out.append([A, b, pat, x, r])
+                            wout.append(k)
+                            continue
+                        w, bt = W[k], beta[k]
+                        nw = float(norms[k])
+                        mag = MA[u] * local(x, r) + MB[u] + abs(level)
+                        side = 1 if v[k] > 0 else 0
+                        dist = abs(v[k]) / nw
+                        # the side of x, with x as its witness when far enough from the hyperplane
+                        if not tie(min(r, dist) * nw, mag)[0]:
+                            sw = -w if side == 1 else w
+                            mine = (np.vstack([A, (sw / nw)[None, :]]),
+                                    np.concatenate([b, [(-bt if side == 0 else bt) / nw]]), x, min(r, dist))
+                        else:
+                            mine = cut(A, b, w[None, :], np.array([-bt])) if side == 0 else cut(
+                                A, b, -w[None, :], np.array([bt]))
+                        theirs = cut(A, b, -w[None, :], np.array([bt])) if side == 0 else cut(
+                            A, b, w[None, :], np.array([-bt]))
+                        children = [(side, mine), (1 - side, theirs)]
+                        ties = [tie(c[3] * nw, mag) for _, c in children]
+                        alive = [(s, c) for (s, c), t in zip(children, ties) if not t[0]]
+                        ambiguous += sum(t[1] for t in ties if t[0])
+                        if not alive:  # no side holds a point above the band: the cell stays whole
+                            alive = [(side, (A, b, x, r))]
+                        for s, c in alive:
+                            p2 = pat.copy()
+                            p2[col0 + j] = s
+                            if len(alive) == 1:  # the hyperplane does not cut the cell: no row
+                                out.append([A, b, p2, x, r] if c[2] is x else [A, b, p2, c[2], c[3]])
+                            else:
+                                out.append([c[0], c[1], p2, c[2], c[3]])
+                            wout.append(k)
+                    cells = out
+                    if bar is not None:
+                        bar.update(1)
+                    if max_cells is not None and len(cells) > max_cells:
+                        raise RegionLimitError(f"more than {max_cells} cells")
+                    if cells:
+                        Wz, cz = Wz[wout], cz[wout]
+            else:
+                for g, members in enumerate(st.groups):
+                    out, wout = [], []
+                    firsts = [j for j in range(len(members)) if members[j] not in members[:j]]
+                    for k, (A, b, pat, x, r) in enumerate(cells):
+                        if limits is not None and k % 256 == 0:
+                            held = len(out) + len(cells) - k
+                            check_passed(limits, held, held * (A.nbytes + b.nbytes))
+                        _note(bar, k, len(cells))
+                        size = local(x, r)
+                        copies = []
+                        for j in firsts:
+                            rows, rhs, mags, lost = [], [], [], False
+                            for i in firsts:
+                                if i == j:
+                                    continue
+                                mi, mj = members[i], members[j]
+                                w = Wz[k, mi] - Wz[k, mj]
+                                beta = cz[k, mi] - cz[k, mj]
+                                is_tie, unsure = tie(np.abs(w).sum() * scale + abs(beta),
+                                                     (MA[mi] + MA[mj]) * scale + MB[mi] + MB[mj])
+                                if is_tie:  # z_i = z_j on the whole box: the earlier member wins
+                                    if i < j:
+                                        ambiguous += unsure
+                                        lost = True
+                                        break
+                                    continue
+                                if not np.any(w):  # a constant difference: z_i beats z_j everywhere, or never
+                                    if beta > 0:
+                                        lost = True
+                                        break
+                                    continue
+                                rows.append(w)
+                                rhs.append(-beta)
+                                mags.append((MA[mi] + MA[mj]) * size + MB[mi] + MB[mj])
+                            if lost:
+                                continue
+                            if not rows:
+                                copies.append((j, A, b, x, r, np.inf, 0.0))
+                                continue
+                            rows_a = np.array(rows)
+                            Aj, bj, xj, rj = cut(A, b, rows_a, np.array(rhs))
+                            least = float(np.linalg.norm(rows_a, axis=1).min())
+                            copies.append((j, Aj, bj, xj, rj, rj * least, max(mags)))
+                        ties = [tie(c[5], c[6]) for c in copies]
+                        keep = [c for c, t in zip(copies, ties) if not t[0]]
+                        ambiguous += sum(t[1] for t in ties if t[0])
+                        if not keep and copies:  # no copy above the band: the cell stays whole
+                            best = max(copies, key=lambda c: c[4])
+                            keep = [(best[0], A, b, x, r)]
+                        for c in keep:
+                            p2 = pat.copy()
+                            p2[col0 + g] = c[0]
+                            out.append([c[1], c[2], p2, c[3], c[4]])
+                            wout.append(k)
+                    cells = out
+                    if bar is not None:
+                        bar.update(1)
+                    if max_cells is not None and len(cells) > max_cells:
+                        raise RegionLimitError(f"more than {max_cells} cells")
+                    if cells:
+                        Wz, cz = Wz[wout], cz[wout]
+    finally:
+        if bar is not None:
+            bar.close()
     if not cells:
-        return Cells(patterns=np.zeros((0, prog.ncols), dtype=np.int32), points=np.zeros((0, d)))
+        return Cells(patterns=np.zeros((0, prog.ncols), dtype=np.int32), points=np.zeros((0, d)),
+                     ambiguous=ambiguous)
     # the points lie in the closed box, at distance r from their cells' hyperplanes: moved part of
     # the way to the box's centre (by at most r / 2) they are interior to the box too
     X = np.array([c[3] for c in cells])
@@ -203,13 +279,17 @@ def refine_hrep(
     gap = np.linalg.norm(mid[None, :] - X, axis=1)
     lam = np.minimum(0.5, np.divide(r, 2 * gap, out=np.full(len(r), 0.5), where=gap > 0))
     X = X + lam[:, None] * (mid[None, :] - X)
-    return Cells(patterns=np.array([c[2] for c in cells], dtype=np.int32), points=X)
+    return Cells(patterns=np.array([c[2] for c in cells], dtype=np.int32), points=X, ambiguous=ambiguous)
 
 
-def _check(limits: Any, cells: int, nbytes: int) -> None:
-    """Raise :class:`RegionLimitError` when ``limits`` (:class:`tropnet._limits.Limits`) is passed
-    by the cells held or the bytes of their halfspaces."""
-    hit = limits.passed(count=cells, nbytes=nbytes, what="cells")
-    if hit is not None:
-        name, message, reached = hit
-        raise RegionLimitError(f"the enumeration stopped: {message}", name, reached)
+def _steps(st: Stage) -> int:
+    """The bar's steps of one stage: its units, or its groups."""
+    if st.kind in ("threshold", "leaky"):
+        return len(st.idx)
+    return len(st.groups) if st.kind == "group" else 0
+
+
+def _note(bar: Any, k: int, n: int) -> None:
+    """Say which cell a long unit is at (every 64 cells; redrawn when the bar is shown)."""
+    if bar is not None and k % 64 == 0 and n > 64:
+        bar.note(f"cell {k}/{n}", redraw=True)

@@ -69,10 +69,10 @@ def _ratio(v: Any) -> tuple[int, int]:
     return f.numerator, f.denominator
 
 
-def _pq(t: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Points as numerators and positive denominators (exact), or ``(t, 1)`` (float)."""
+def _pq(t: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Points as numerators and positive denominators (exact), or ``(t, None)`` (float)."""
     if not exact:
-        return t, np.ones_like(t)
+        return t, None
     p = np.empty(len(t), dtype=object)
     q = np.empty(len(t), dtype=object)
     p[:] = [v.numerator for v in t]
@@ -80,8 +80,11 @@ def _pq(t: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray]:
     return p, q
 
 
-def _values(Z: np.ndarray, p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """``Z[..., 0] p + Z[..., 1] q`` per interval (the sign of the value at ``p / q``)."""
+def _values(Z: np.ndarray, p: np.ndarray, q: np.ndarray | None) -> np.ndarray:
+    """``Z[..., 0] p + Z[..., 1] q`` per interval (the sign of the value at ``p / q``; ``q`` is
+    ``None`` for float points)."""
+    if q is None:
+        return Z[:, :, 0] * p[:, None] + Z[:, :, 1]
     return Z[:, :, 0] * p[:, None] + Z[:, :, 1] * q[:, None]
 
 
@@ -89,8 +92,8 @@ def _crossings(Z: np.ndarray, breaks: np.ndarray, exact: bool) -> tuple[np.ndarr
     """The points strictly inside each interval where an affine function ``Z (t, 1)`` changes
     sign: ``(interval, t)`` arrays."""
     p, q = _pq(breaks, exact)
-    lo = _values(Z, p[:-1], q[:-1])
-    hi = _values(Z, p[1:], q[1:])
+    lo = _values(Z, p[:-1], None if q is None else q[:-1])
+    hi = _values(Z, p[1:], None if q is None else q[1:])
     cross = ((lo > 0) & (hi < 0)) | ((lo < 0) & (hi > 0))
     j, r = np.nonzero(cross)
     if not len(j):
@@ -165,11 +168,8 @@ def _affine(J: np.ndarray, D: Any, st: Stage, exact: bool):
         out = out.reshape(-1, K, 2).transpose(1, 0, 2).copy()
         out[:, :, 1] += bz.astype(object)[None, :] * D
         return out, D * q
-    W = np.asarray(st.W, dtype=np.float64)
-    b = np.asarray(st.b, dtype=np.float64)
-    Jt = np.ascontiguousarray(J.transpose(1, 0, 2)).reshape(w, K * 2)
-    out = W.dot(Jt).reshape(-1, K, 2).transpose(1, 0, 2).copy()
-    out[:, :, 1] += b
+    out = np.matmul(np.asarray(st.W, dtype=np.float64), J)  # (m, w) @ (K, w, 2)
+    out[:, :, 1] += np.asarray(st.b, dtype=np.float64)
     return out, D
 
 
@@ -206,9 +206,14 @@ def line_stages(net: Any, exact: bool) -> list[Stage]:
 
 
 def line_cells(
-    stages: list[Stage], lo: Any, hi: Any, *, exact: bool = False, max_cells: int | None = None
+    stages: list[Stage], lo: Any, hi: Any, *, exact: bool = False, max_cells: int | None = None,
+    start: tuple[np.ndarray, Any] | None = None,
 ) -> LineCells:
     """The activation cells of an internal program on one input on the interval ``[lo, hi]``.
+
+    With ``start = (J0, D0)`` the program's input is the line ``x(t) = (J0[:, 0] t + J0[:, 1]) /
+    D0`` (``J0`` of shape ``(n, 2)``: integer numerators when exact, float64 with ``D0 = 1``
+    otherwise) instead of ``t`` itself: a segment in ``R^n`` without composing the network.
 
     >>> from tropnet import Network
     >>> from tropnet.regions.program import stages_from_network
@@ -225,6 +230,9 @@ def line_cells(
         breaks = np.array([float(lo), float(hi)], dtype=np.float64)
         J = np.array([[[1.0, 0.0]]])
         D = 1.0
+    if start is not None:
+        J = np.asarray(start[0], dtype=object if exact else np.float64)[None, :, :]
+        D = int(start[1]) if exact else 1.0
     if not breaks[0] < breaks[1]:
         raise ValueError(f"the interval [{lo}, {hi}] is empty or a single point")
     pats: list[np.ndarray] = []
@@ -242,8 +250,12 @@ def line_cells(
                 Z = J[:, st.idx, :].copy()
                 Z[:, :, 1] -= lp * (D // lq)
             else:
-                Z = J[:, st.idx, :].copy()
-                Z[:, :, 1] -= float(level)
+                full = len(st.idx) == J.shape[1] and np.array_equal(st.idx, np.arange(len(st.idx)))
+                sel = slice(None) if full else st.idx  # a view when the stage acts on every unit
+                Z = J[:, sel, :]
+                if float(level) != 0.0:
+                    Z = Z.copy()
+                    Z[:, :, 1] -= float(level)
             j, t = _crossings(Z, breaks, exact)
             breaks, parent = _split(breaks, j, t, exact)
             mp, mq = _pq(_midpoints(breaks, exact), exact)
@@ -251,7 +263,9 @@ def line_cells(
             breaks, parent, pat = _join(breaks, parent, pat)
             J = J[parent]
             act = pat.astype(bool)
-            if st.kind == "threshold":
+            if not exact and st.kind == "threshold" and full and float(level) == 0.0:
+                J *= act[:, :, None]  # a ReLU on every unit: the inactive rows are 0
+            elif st.kind == "threshold":
                 const = np.zeros(2, dtype=object if exact else np.float64)
                 const[1] = lp * (D // lq) if exact else float(level)
                 J[:, st.idx, :] = np.where(act[:, :, None], J[:, st.idx, :], const)

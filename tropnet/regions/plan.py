@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .._limits import Limits, check_limit_value
+from .._limits import Limits, check_limit_value, progress_call
 from ..geometry.slices import AffineSlice
 from . import hrep as _hrep
 from .cells import Cells, RegionLimitError
@@ -44,7 +44,7 @@ from .found import FoundCells, _from_piece, join_pieces
 from .geometry import _hrep_bounded, build_region_set
 from .refine import refine, refine_start
 from .regionset import RegionSet
-from .stream import refine_count
+from .stream import PatternJoin, _count_bar, refine_count
 
 __all__ = ["Plan", "make_plan", "find_cells", "check_kind", "KINDS", "ENGINES", "MODES"]
 
@@ -103,10 +103,11 @@ class Plan:
 
     @property
     def streams(self) -> bool:
-        """True when the plan counts cells part by part (a serial vertex-engine activation count
-        on a bounded domain: cells are counted and released, memory does not grow with them)."""
+        """True when the plan counts cells part by part (a serial vertex-engine activation count:
+        cells are counted and released, memory does not grow with them; on all of R^n only the
+        patterns of the cells along the shared sides of the cube's facets are kept)."""
         return (self.want == "count" and self.kind == "activation" and self.engine == "vertex"
-                and self.domain is not None and not self.domain.join and self.mode == "serial")
+                and self.domain is not None and self.mode == "serial")
 
     @property
     def exact(self) -> bool:
@@ -129,9 +130,19 @@ class Plan:
 
     # ------------------------------------------------------------------ serial runs
     def run(self) -> RegionSet | int:
-        """Run a serial plan: its regions or its count."""
+        """Run a serial plan: its regions or its count, under one progress bar for the whole
+        call (the engine runs on the domain's pieces, then the facets and merging of linear
+        regions: :func:`tropnet._limits.progress_call`)."""
         if self.mode != "serial":
             raise ValueError(f"a {self.mode} plan runs through tropnet.regions.api.run_plan")
+        pieces = 1 if self.domain is None else len(self.domain.pieces)
+        # the phases to come (more is harmless: the bar fills them at the end): the engine runs,
+        # the H-representation facets, the geometry and merge of linear regions
+        phases = pieces + (2 if self.kind == "linear" else 0) + (1 if self.engine != "vertex" else 0)
+        with progress_call(self.progress, "regions", phases=phases):
+            return self._run()
+
+    def _run(self) -> RegionSet | int:
         if self.engine == "line":
             from .slices import line_regions
 
@@ -150,9 +161,11 @@ class Plan:
             try:
                 n = int(_planar_module().count_cells(
                     net.lowered(), piece.lo, piece.hi, max_cells=self.max_regions,
-                    progress=bool(self.progress), stats=stats,
+                    progress=self.progress, stats=stats, limits=self.limits,
                 ))
             except RegionLimitError as err:
+                if err.limit != "max_regions":
+                    raise
                 raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})") from None
             if not stats["ambiguous"]:
                 return n
@@ -162,7 +175,8 @@ class Plan:
             # the last layer counted, not cut, when every decision certifies (planar_count)
             from .planar_count import count_last_layer_2d
 
-            n = count_last_layer_2d(net, self.user_domain, max_regions=self.max_regions)
+            n = count_last_layer_2d(net, self.user_domain, max_regions=self.max_regions, limits=self.limits,
+                                    progress=self.progress)
             if n is not None:
                 return n
         self._prune_stable()
@@ -183,6 +197,8 @@ class Plan:
         from .stable import prune_stages, stable_units
 
         piece = dp.pieces[0]
+        if piece.stages is not dp.stages:  # pruned already
+            return
         s = stable_units(piece.stages, self.user_domain, dp.n)
         self.stable = s
         if s.num_stable:
@@ -192,24 +208,47 @@ class Plan:
     def _count_streamed(self) -> int:
         """The vertex engine's count part by part (:func:`~tropnet.regions.stream.refine_count`);
         exact counts run the certified float pass, whose tasks hand uncertain cells to the
-        rational pass themselves."""
-        dp, piece = self.domain, self.domain.pieces[0]
-        problem, state = refine_start(piece.stages, dp.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
-                                      exact=self.exact, certify=self.exactness.certify)
+        rational pass themselves.  On all of R^n (the facets of the homogenised cube) the
+        pieces' cells are joined by pattern as they stream (:class:`~tropnet.regions.stream.PatternJoin`);
+        ``max_regions`` applies to each piece and to the joined count, as in the unstreamed run."""
+        dp = self.domain
+        join = PatternJoin() if dp.join else None
         base = self.limits or Limits()
-        problem.limits = Limits(self.max_regions, base.max_seconds, base.max_memory)
-        problem.limits.start = base.start
-        n = refine_count(problem, state, progress=self.progress)
-        if n == 0 and dp.kind == "bounded polyhedron":
+        bar = _count_bar(self.progress)
+        total = ambiguous = 0
+        try:
+            for piece in dp.pieces:
+                problem, state = refine_start(piece.stages, dp.n, piece.lo, piece.hi,
+                                              halfspaces=piece.halfspaces, exact=self.exact,
+                                              certify=self.exactness.certify)
+                problem.limits = Limits(self.max_regions, base.max_seconds, base.max_memory)
+                problem.limits.start = base.start
+                if join is not None:
+                    X0 = state.pool.X  # the box's corners: all lows first, all highs last
+                    join.piece(X0[0].copy(), X0[-1].copy(), *_shared_sides(piece, dp.n))
+                total += refine_count(problem, state, join=join, bar=bar)
+                ambiguous += problem.ambiguous
+        finally:
+            if bar is not None:
+                bar.close()
+        if join is not None:
+            total = join.count
+            if total == 0:
+                raise ValueError("the domain has no interior")
+            if self.max_regions is not None and total > self.max_regions:
+                raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({total})")
+        if total == 0 and dp.kind == "bounded polyhedron":
             raise ValueError("the domain polyhedron has no interior")
-        warn_ambiguous(problem.ambiguous, stacklevel=3)
-        return n
+        warn_ambiguous(ambiguous, stacklevel=3)
+        return total
 
     def _regions(self) -> RegionSet:
         """Float: one engine run.  Exact: the certified float pass with its tight codes (exact
         facets, maps and points from integer arithmetic; exact vertices on demand), and the
         rational pass when the certified geometry contradicts itself."""
         kind = self.kind
+        if not self.exact:  # float: the units stable on a bounded domain are not cut (their
+            self._prune_stable()  # pattern columns are put back after the run, in find)
 
         def attempt(passes: Exactness) -> RegionSet:
             found = self.find(passes)
@@ -242,16 +281,25 @@ class Plan:
             if self.engine == "planar" and not piece.on_facet:
                 cells = _planar_module().enumerate_cells(
                     self.net.lowered(), piece.lo, piece.hi, halfspaces=piece.halfspaces,
-                    max_cells=self.max_regions, progress=bool(self.progress),
+                    max_cells=self.max_regions, progress=self.progress, limits=self.limits,
                 )
                 if not cells.ambiguous:
                     return cells
                 # an ambiguous decision of the polygons: the vertex engine's local tolerance decides
-            return refine(
+            cells = refine(
                 piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
                 max_cells=self.max_regions, progress=self.progress, exact=self.exact,
                 certify=certify or codes, tight_codes=codes, limits=self.limits,
             )
+            if piece.stages is not self.domain.stages and self.stable is not None:
+                # the program ran without its stable units: their pattern columns put back
+                from dataclasses import replace
+
+                from .stable import expand_patterns
+
+                P = expand_patterns(cells.patterns, self.domain.stages, piece.stages, self.stable.on)
+                cells = replace(cells, patterns=P)
+            return cells
         except RegionLimitError as err:
             if piece.on_facet or err.limit != "max_regions":
                 raise
@@ -280,6 +328,25 @@ class Plan:
         if self.max_regions is not None and len(found) > self.max_regions:
             raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({len(found)})")
         return found
+
+
+def _shared_sides(piece: Piece, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which sides ``y_k = lo_k`` / ``y_k = hi_k`` of a cube facet's box it shares with another
+    facet: all but the one at ``t = 0`` (at infinity), where ``t = M[n] . y + m0[n]`` vanishes.
+
+    >>> import tropnet
+    >>> dp = domain_pieces(tropnet.random_mlp([2, 3, 1]), None, False)
+    >>> [s.tolist() for s in _shared_sides(dp.pieces[1], 2)]
+    [[True, False], [True, True]]
+    """
+    M, m0 = piece.M, piece.m0
+    shared = [np.ones(n, dtype=bool), np.ones(n, dtype=bool)]
+    for k in range(n):
+        if all(M[n, j] == 0 for j in range(n) if j != k):
+            for side, bound in enumerate((piece.lo[k], piece.hi[k])):
+                if M[n, k] * bound + m0[n] == 0:
+                    shared[side][k] = False
+    return shared[0], shared[1]
 
 
 #: float mode's numeric range: box coordinates and the values of the units on the domain below

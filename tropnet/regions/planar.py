@@ -56,7 +56,7 @@ import numpy as np
 from .._limits import progress_bar
 from ..networks.layers import GroupMax, LeakyReLU, Linear, Threshold
 from ..networks.network import Network
-from .cells import Cells, RegionLimitError
+from .cells import Cells, RegionLimitError, check_passed
 
 __all__ = ["enumerate_cells", "count_cells", "RELATIVE_TOLERANCE"]
 
@@ -82,8 +82,9 @@ def enumerate_cells(
     *,
     halfspaces: tuple[Any, Any] | None = None,
     max_cells: int | None = None,
-    progress: bool = False,
+    progress: bool | None = False,
     stats: dict | None = None,
+    limits: Any = None,
 ) -> Cells:
     """Every full-dimensional activation cell of a two-input network on a 2D domain.
 
@@ -98,10 +99,15 @@ def enumerate_cells(
     max_cells
         Raise ``RegionLimitError`` (a ``ValueError``) as soon as more cells than this exist.
     progress
-        Show a progress bar over the activation layers (needs ``tqdm``).
+        A progress bar over the activation layers (needs ``tqdm``): ``True`` at once, ``None``
+        on long runs (after 2 s), ``False`` never.
     stats
         Optional dict; receives ``"ambiguous"``: the number of sign decisions made as ties
         although their values lie above rounding noise (a sliver may have been merged).
+    limits
+        A :class:`tropnet._limits.Limits` (``max_seconds``, ``max_memory`` in bytes of the
+        engine's arrays, a count), checked before every round of cuts: the first one passed
+        raises :class:`~tropnet.regions.cells.RegionLimitError` naming it and what was reached.
 
     Returns
     -------
@@ -115,7 +121,7 @@ def enumerate_cells(
     >>> sorted(map(tuple, c.patterns.tolist()))
     [(0, 0, 0, 1), (0, 0, 1, 0), (1, 1, 0, 1), (1, 1, 1, 0)]
     """
-    return _run(net, lo, hi, halfspaces, max_cells, progress, count_only=False, stats=stats)
+    return _run(net, lo, hi, halfspaces, max_cells, progress, count_only=False, stats=stats, limits=limits)
 
 
 def count_cells(
@@ -125,8 +131,9 @@ def count_cells(
     *,
     halfspaces: tuple[Any, Any] | None = None,
     max_cells: int | None = None,
-    progress: bool = False,
+    progress: bool | None = False,
     stats: dict | None = None,
+    limits: Any = None,
 ) -> int:
     """The number of cells :func:`enumerate_cells` returns, without building the polygons
     of the last activation layer (same arguments).
@@ -136,7 +143,7 @@ def count_cells(
     >>> count_cells(net, [-1, -1], [1, 1])  # units x, y, x + y, then relu(x) - relu(y)
     7
     """
-    return _run(net, lo, hi, halfspaces, max_cells, progress, count_only=True, stats=stats)
+    return _run(net, lo, hi, halfspaces, max_cells, progress, count_only=True, stats=stats, limits=limits)
 
 
 # --------------------------------------------------------------------------- validation
@@ -242,6 +249,11 @@ class _Polygons:
         self.st[:p, 0] = cnt
         self.st[:p, 1] = np.arange(p)
         self.n = p
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the polygons' arrays (what ``max_memory`` limits)."""
+        return int(self.rows.nbytes + self.pat.nbytes + self.st.nbytes)
 
     cnt = property(lambda self: self.st[:, 0])
     root = property(lambda self: self.st[:, 1])
@@ -534,13 +546,19 @@ def _next_group_step(
     return act[has], q[has], j, (F[ar[has], j] - F[ar[has], w[has]])
 
 
-def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | None) -> None:
-    """Cut every polygon by all its candidates, in rounds."""
+def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | None, limits: Any = None,
+            held: int = 0) -> None:
+    """Cut every polygon by all its candidates, in rounds (``limits`` checked before each,
+    on the polygons plus ``held`` bytes)."""
     cpool = _CandidatePool(len(lay.pair_root))
     while True:
         act = np.nonzero(polys.ptr[: polys.n] < polys.end[: polys.n])[0]
         if len(act) == 0:
             return
+        if limits is not None:
+            # the polygons, the vertices, and one round's scratch (values of every vertex row cut)
+            nbytes = held + polys.nbytes + verts.xy.nbytes + cpool.buf.nbytes + 3 * polys.rows[act].nbytes
+            check_passed(limits, polys.n, nbytes)
         q = cpool.buf[polys.ptr[act]]
         if lay.group:
             act, q, j, coef = _next_group_step(polys, verts, lay, act, q)
@@ -712,26 +730,35 @@ def _hull_ccw(x: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- driver
-def _run(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | None, progress: bool,
-         count_only: bool, stats: dict | None = None) -> Any:
+def _run(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | None, progress: bool | None,
+         count_only: bool, stats: dict | None = None, limits: Any = None) -> Any:
     stats = {} if stats is None else stats
     stats["ambiguous"] = 0
-    out = _run_layers(net, lo, hi, halfspaces, max_cells, progress, count_only, stats)
+    _check_inputs(net, lo, hi, halfspaces)  # before the bar: bad input raises at once
+    bar = progress_bar(len(_activations(net.lowered().layers)), progress, "2D cells", "layer")
+    try:
+        out = _run_layers(net, lo, hi, halfspaces, max_cells, bar, count_only, stats, limits)
+    finally:
+        if bar is not None:
+            bar.close()
     if not count_only and stats["ambiguous"]:
         out = dataclasses.replace(out, ambiguous=stats["ambiguous"])
     return out
 
 
-def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | None, progress: bool,
-                count_only: bool, stats: dict) -> Any:
+def _activations(layers: Any) -> list[int]:
+    return [i for i, layer in enumerate(layers) if isinstance(layer, (Threshold, LeakyReLU, GroupMax))]
+
+
+def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | None, bar: Any,
+                count_only: bool, stats: dict, limits: Any) -> Any:
     lo_a, hi_a, halfspaces = _check_inputs(net, lo, hi, halfspaces)
     if max_cells is not None and (not isinstance(max_cells, (int, np.integer)) or max_cells < 1):
         raise ValueError(f"max_cells must be a positive integer or None, got {max_cells!r}")
     layers = net.lowered().layers
-    acts = [i for i, layer in enumerate(layers) if isinstance(layer, (Threshold, LeakyReLU, GroupMax))]
+    acts = _activations(layers)
     verts, rows, cnt = _domain_polygon(lo_a, hi_a, halfspaces)
     prev_pat = np.zeros((1, 0), dtype=np.int32)
-    bar = progress_bar(len(acts), True, "2D cells", "layer") if progress else None
     # every vertex created by a split is used by both children; only the domain clipping
     # leaves unused vertices behind
     used, inverse = np.unique(rows, return_inverse=True)
@@ -743,10 +770,13 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
         z, scale = _layer_inputs(layers, li, verts.coords)
         lay = _Layer(layers[li], z, scale, verts.coords, rows, cnt)
         if count_only and n_done == len(acts) - 1 and not lay.group:
+            # the counting step's arrays: every (polygon, line) pair's vertex rows, values, signs
+            need = prev_pat.nbytes + rows.nbytes + 32 * len(lay.pair_root) * rows.shape[1]
+            check_passed(limits, len(rows), need)
             total = _count_pieces(verts.coords, rows, cnt, lay)
             stats["ambiguous"] += lay.ambiguous
             if bar is not None:
-                bar.close()
+                bar.update(1)
             if max_cells is not None and total > max_cells:
                 raise RegionLimitError(f"{total} cells exceed the limit of {max_cells}")
             return total
@@ -754,7 +784,7 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
         polys.pat[: polys.n] = lay.start_pat
         polys.ptr[: polys.n] = lay.ptr
         polys.end[: polys.n] = lay.end
-        _refine(polys, verts, lay, max_cells)
+        _refine(polys, verts, lay, max_cells, limits, prev_pat.nbytes)
         stats["ambiguous"] += lay.ambiguous
         n = polys.n
         rows, cnt, root, cur = polys.rows[:n], polys.cnt[:n], polys.root[:n], polys.pat[:n]
@@ -768,9 +798,7 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
         prev_pat = pat
         if bar is not None:
             bar.update(1)
-            bar.set_postfix(cells=n)
-    if bar is not None:
-        bar.close()
+            bar.note(f"cells={n}")
     if max_cells is not None and len(rows) > max_cells:
         raise RegionLimitError(f"{len(rows)} cells exceed the limit of {max_cells}")
     if count_only:

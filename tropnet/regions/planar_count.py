@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from .._limits import progress_bar
 from ..kernels.certify import SAFETY, UNIT_ROUNDOFF
-from .cells import RegionLimitError
+from .cells import RegionLimitError, check_passed
 from .exactness import _forward_with_error, _Uncertain
 from .program import stages_from_network
 from .refine import _engine, refine_advance, refine_start
@@ -33,9 +34,15 @@ from .refine import _engine, refine_advance, refine_start
 __all__ = ["count_last_layer_2d"]
 
 
-def count_last_layer_2d(net: Any, domain: Any, *, max_regions: int | None = None) -> int | None:
+def count_last_layer_2d(
+    net: Any, domain: Any, *, max_regions: int | None = None, limits: Any = None,
+    progress: bool | None = False,
+) -> int | None:
     """The exact number of activation cells of a two-input network on a box, or ``None`` when
     the shortcut does not apply or cannot certify a decision (see the module docstring).
+    ``limits`` (:class:`tropnet._limits.Limits`: seconds, bytes of the engine's arrays) are
+    checked before every unit and before the counting step; the first one passed raises
+    :class:`~tropnet.regions.cells.RegionLimitError`.  ``progress``: a bar over the units.
 
     >>> import tropnet
     >>> count_last_layer_2d(tropnet.random_mlp([2, 4, 1], seed=1), tropnet.Box(-100, 100))
@@ -56,15 +63,24 @@ def count_last_layer_2d(net: Any, domain: Any, *, max_regions: int | None = None
     problem, state = refine_start(stages, 2, lo, hi, exact=True, certify=True, max_cells=max_regions)
     if not problem.certify:
         return None  # not every input is a float
+    problem.limits = limits
+    bar = progress_bar(problem.n_steps, progress, "regions", "unit")
     try:
-        refine_advance(problem, state, stop_stage=acts[-1])
+        refine_advance(problem, state, stop_stage=acts[-1], bar=bar)
         if state.si != acts[-1]:
             return None
         if state.deferred:  # cells set aside by the certified pass: the engine decides them
             return None
+        if limits is not None:
+            # the counting step holds about (entries x units of the last layer) values and bounds
+            m = len(problem.stages[acts[-1]].idx)
+            check_passed(limits, state.ncells, state.nbytes + 64 * state.entries * max(m, 1))
         total = _count(problem, state, stages) if state.ncells else 0
     except _Uncertain:
         return None
+    finally:
+        if bar is not None:
+            bar.close()
     if max_regions is not None and total > max_regions:
         raise RegionLimitError(f"more than max_regions={max_regions} regions ({total})")
     return total
@@ -158,7 +174,7 @@ def _count(problem, state, exact_stages) -> int | None:
         keep = (i < j) & (j < k)
         triples.append((int(c), units[c][i[keep]], units[c][j[keep]], units[c][k[keep]]))
     if triples:
-        _check_not_concurrent(triples, exact_stages, si, pool.pat, exact_stages[si])
+        _check_not_concurrent(triples, exact_stages, si, pool.pat.astype(np.int32), exact_stages[si])
     return int(C + crossing.sum() + inside)
 
 

@@ -186,7 +186,7 @@ def refine(
     (the resumable form of the same loop, used by :mod:`tropnet.parallel`)."""
     if _hrep.uses_hrep(d, exact or certify):
         return refine_hrep(stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_cells, rtol=rtol,
-                           limits=limits)
+                           limits=limits, progress=progress)
     kw = dict(halfspaces=halfspaces, max_cells=max_cells, exact=exact, rtol=rtol, tight_codes=tight_codes,
               preset=_preset)
 
@@ -406,7 +406,7 @@ def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact
         T,
         np.array([0, 1 << d], dtype=np.int64),
         np.arange(1 << d, dtype=np.int64),
-        np.zeros((1, prog.ncols), dtype=np.int32),
+        np.zeros((1, prog.ncols), dtype=prog.pat_dtype),
     )
     if certify:
         pool._set_vertices(pool.X, pool.T, None, np.zeros((len(pool.X), 2), dtype=_CERT))
@@ -559,7 +559,34 @@ def refine_advance(
         if problem.limits is not None:
             check_limits(problem, state)
         _unit(problem, state, eng, bar)
+        if bar is not None:
+            bar.note(forecast(problem, state))
     return True
+
+
+def forecast(problem: RefineProblem, state: RefineState) -> str:
+    """A rough forecast of a run's final number of cells, once it has done a whole activation
+    layer or holds many cells: the growth per unit so far, assumed to keep its rate over the
+    units left.  Said in the progress bar when it is huge (more than a million cells), else ``""``.
+
+    >>> from tropnet import random_mlp
+    >>> problem, state = refine_start(stages_from_network(random_mlp([2, 3, 1])), 2, -np.ones(2), np.ones(2))
+    >>> forecast(problem, state)
+    ''
+    """
+    if state.si < 0:
+        return ""
+    done, total = _decided_columns(problem, state), problem.prog.ncols
+    first = next((problem.prog.col_base[i] + _units(st) for i, st in enumerate(problem.stages) if _units(st)),
+                 total)
+    if done <= 0 or state.ncells <= 1 or (done < first and state.ncells < FORECAST_CELLS):
+        return ""
+    guess = float(state.ncells) ** (total / done)
+    return f"predicted ~{guess:.1e} cells: a huge run" if guess > 1e6 else ""
+
+
+#: a run forecasts its final count once it has done one activation layer, or holds this many cells
+FORECAST_CELLS = 1 << 15
 
 
 def check_limits(problem: RefineProblem, state: RefineState, extra_cells: int = 0) -> None:
@@ -685,7 +712,7 @@ def refine_task(
         if state.ncells > 1:
             return refine_split(state, 2)
         stages, lo, hi, halfspaces = problem.exact_input
-        pending = list(state.deferred) + [(state.pool.pat.copy(), _decided_columns(problem, state))]
+        pending = list(state.deferred) + [(state.pool.pat.astype(np.int32), _decided_columns(problem, state))]
         empty = Cells(
             patterns=np.zeros((0, problem.prog.ncols), dtype=np.int32),
             points=np.zeros((0, problem.d)),

@@ -22,17 +22,20 @@ map of its first cell: every cell of the union has the same map *on the slice*).
 
 from __future__ import annotations
 
+import weakref
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from ..geometry.domains import Box
 from ..geometry.slices import AffineSlice
+from ..kernels.scaled import to_scaled
 from .domains import as_network
 from .line import LineCells, line_cells, line_stages, linear_runs
 from .regionset import Region, RegionSet
 
-__all__ = ["SliceRegion", "SliceRegionSet", "line_regions"]
+__all__ = ["SliceRegion", "SliceRegionSet", "line_regions", "segment_run"]
 
 
 class SliceRegion(Region):
@@ -153,6 +156,10 @@ def line_regions(sub: Any, slc: AffineSlice, source: Any, kind: str, exact: bool
     lo, hi = slc.domain.exact_bounds(1)
     conv = Fraction if exact else float
     cells = line_cells(line_stages(sub, exact), conv(lo[0]), conv(hi[0]), exact=exact, max_cells=max_regions)
+    return _line_result(cells, slc, source, kind)
+
+
+def _line_result(cells: LineCells, slc: AffineSlice, source: Any, kind: str) -> SliceRegionSet:
     rs = _line_region_set(cells, kind)
     labels = rs.labels
     if kind == "linear":
@@ -161,6 +168,82 @@ def line_regions(sub: Any, slc: AffineSlice, source: Any, kind: str, exact: bool
     else:
         bp = cells.breaks[1:-1]
     return SliceRegionSet.wrap(rs, slc, source, bp)
+
+
+#: per network (while it lives) and exactness: its line program and, in float mode, the
+#: numbers of the float range check (largest parameter, magnitude bounds, own scale)
+_PROGRAMS: dict = {}
+
+
+def _line_program(net: Any, exact: bool):
+    key = (id(net), exact)
+    hit = _PROGRAMS.get(key)
+    if hit is not None and hit[0]() is net:
+        return hit[1]
+    stages = line_stages(net, exact)
+    info = None
+    if not exact:
+        from ..networks.layers import Linear
+        from .domains import _radius
+        from .program import _magnitude_bounds
+
+        lins = [layer for layer in net.lowered(passthrough=True).layers if isinstance(layer, Linear)]
+        mags = [np.abs(x).max(initial=0.0) for lin in lins for x in (lin.float_weight, lin.float_bias)]
+        big = float(max(mags, default=0.0))
+        info = (big, _magnitude_bounds(stages, net.input_dim), _radius(net, ("all",)))
+    try:
+        ref = weakref.ref(net, lambda _r, k=key: _PROGRAMS.pop(k, None))
+    except TypeError:  # not weakly referable: not cached
+        return stages, info
+    _PROGRAMS[key] = (ref, (stages, info))
+    return stages, info
+
+
+def segment_run(obj: Any, slc: AffineSlice, want: str, kind: str, exact: bool) -> Any:
+    """The fast 1-D path of :func:`~tropnet.count_linear_regions` (``want="count"``) and
+    :func:`~tropnet.linear_regions` (``want="regions"``) on a 1-D slice with a box: the line
+    ``origin + t basis`` is fed to the network's program (kept while the network lives) without
+    composing the network or planning.  Returns ``None`` where the general path must decide
+    (a float run outside float mode's range gets its refusal there).
+
+    >>> import tropnet
+    >>> net = tropnet.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]])
+    >>> rs = segment_run(net, tropnet.Segment([-1, -2], [3, 2]), "regions", "activation", True)
+    >>> rs.breakpoints.tolist()
+    [Fraction(1, 4), Fraction(1, 2)]
+    """
+    from ..networks.network import Network
+
+    if (kind not in ("linear", "activation") or not isinstance(obj, Network)
+            or not isinstance(slc, AffineSlice) or slc.k != 1 or not isinstance(slc.domain, Box)):
+        return None
+    net = obj
+    slc.check_input_dim(net.input_dim)
+    stages, info = _line_program(net, exact)
+    lo, hi = slc.domain.exact_bounds(1) if exact else slc.domain.bounds(1)
+    if exact:
+        if slc.origin.dtype == object or slc.basis.dtype == object:
+            o, B = slc.embedding(exact=True)
+        else:  # float entries are the dyadic rationals they store: scaled without Fractions
+            o, B = slc.origin, slc.basis
+        J0, D0 = to_scaled(np.stack([B[0], o], axis=1))
+        cells = line_cells(stages, Fraction(lo[0]), Fraction(hi[0]), exact=True, start=(J0, D0))
+    else:
+        from .plan import FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION
+
+        o, B = slc.embedding(exact=False)
+        t0, t1 = float(lo[0]), float(hi[0])
+        big, (A, Bm), own = info
+        s = float(np.abs(o).max() + np.abs(B[0]).max() * max(abs(t0), abs(t1)))
+        top = float(np.max(A * s + Bm, initial=0.0))
+        width = (t1 - t0) * float(np.abs(B[0]).max())
+        if not (np.isfinite(big) and big <= FLOAT_MAX and s <= FLOAT_MAX and top <= FLOAT_MAX
+                and width >= FLOAT_MIN and s <= FLOAT_RESOLUTION * own):
+            return None
+        cells = line_cells(stages, t0, t1, start=(np.stack([B[0], o], axis=1), 1.0))
+    if want == "count":
+        return len(cells) if kind == "activation" else int(linear_runs(cells)[-1]) + 1
+    return _line_result(cells, slc, net, kind)
 
 
 def _check(obj: Any, slc: AffineSlice):

@@ -32,7 +32,7 @@ from .domains import enclosing_box
 from .program import Stage
 from .refine import refine
 
-__all__ = ["StableUnits", "stable_units", "prune_stages", "count_pruned"]
+__all__ = ["StableUnits", "stable_units", "prune_stages", "expand_patterns", "count_pruned"]
 
 
 @dataclass
@@ -87,7 +87,12 @@ def stable_units(stages: list[Stage], domain: Any, d: int) -> StableUnits:
     (32, 32)
     """
     mid, rad, cross = _domain_shape(domain, d)
-    on, off = _propagate(stages, mid[None, :], rad[None, :], cross)
+    try:
+        on, off = _propagate(stages, mid[None, :], rad[None, :], cross)
+    except OverflowError:  # exact weights beyond float range: no interval bound, no unit is stable
+        on = [None if st.kind not in ("threshold", "leaky") else np.zeros((1, len(st.idx)), dtype=bool)
+              for st in stages if st.kind != "affine"]
+        off = on
     first = [x[0] if x is not None else None for x in on]
     return StableUnits(first, [x[0] if x is not None else None for x in off])
 
@@ -219,6 +224,37 @@ def prune_stages(stages: list[Stage], on: list, off: list) -> list[Stage]:
         keep = ~(on_m | off_m)
         out.append(replace(st, idx=idx[keep]))
     return out
+
+
+def expand_patterns(P: np.ndarray, stages: list[Stage], pruned: list[Stage], on: list) -> np.ndarray:
+    """Patterns of the pruned program (``pruned``, from :func:`prune_stages` of ``stages``)
+    with the stable units' columns put back: ``1`` for an always-active unit, ``0`` for an
+    always-inactive one; the patterns of the full program on the same cells.
+
+    >>> from tropnet import Box, random_mlp
+    >>> from tropnet.regions.program import stages_from_network
+    >>> st = stages_from_network(random_mlp([2, 4, 1], seed=0))
+    >>> s = stable_units(st, Box([0.5, 0.5], [0.51, 0.51]), 2)
+    >>> expand_patterns(np.zeros((1, 0), dtype=np.int32), st, prune_stages(st, s.on, s.off), s.on).shape
+    (1, 4)
+    """
+    P = np.asarray(P, dtype=np.int32)
+    cols, c, a = [], 0, 0
+    for st, pst in zip(stages, pruned):
+        if st.kind in ("threshold", "leaky"):
+            full = np.zeros((len(P), len(st.idx)), dtype=np.int32)
+            full[:, np.asarray(on[a], dtype=bool)] = 1
+            pos = np.flatnonzero(np.isin(st.idx, pst.idx))  # prune_stages keeps idx[keep], in order
+            full[:, pos] = P[:, c : c + len(pst.idx)]
+            c += len(pst.idx)
+            cols.append(full)
+            a += 1
+        elif st.kind == "group":
+            g = st.groups.shape[0]
+            cols.append(P[:, c : c + g])
+            c += g
+            a += 1
+    return np.concatenate(cols, axis=1) if cols else P
 
 
 def count_pruned(

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .._limits import progress_bar
+from ..kernels.merge import row_keys
 from .refine import (
     RefineProblem,
     RefineState,
-    _decided_columns,
+    forecast,
     refine_advance,
     refine_split,
     refine_task,
 )
 
-__all__ = ["STREAM_CELLS", "STREAM_ENTRIES", "count_parts", "refine_count"]
+__all__ = ["STREAM_CELLS", "STREAM_ENTRIES", "PatternJoin", "count_parts", "refine_count"]
 
 
 #: cells a streamed count lets one part hold before splitting it (a few KB of arrays per cell;
@@ -32,7 +35,7 @@ STREAM_CELLS = 1 << 13
 #: ... and this many entries (the total length of its cells' vertex lists, which its arrays and
 #: one cut's scratch scale with): a cell of 4 inputs has about 15 vertices, of 6 inputs about 60,
 #: so in 5 and 6 dimensions the entries bound the parts first
-STREAM_ENTRIES = 1 << 18
+STREAM_ENTRIES = 1 << 17
 
 
 def refine_count(
@@ -42,6 +45,8 @@ def refine_count(
     budget: int = STREAM_CELLS,
     entries: int = STREAM_ENTRIES,
     progress: bool | None = False,
+    join: PatternJoin | None = None,
+    bar: Any = None,
 ) -> int:
     """The number of cells of a run, counted part by part (streamed): a state is advanced until
     it holds more than ``budget`` cells or ``entries`` vertex-list entries (:func:`refine_task`),
@@ -49,7 +54,9 @@ def refine_count(
     stays near ``entries`` entries times the depth of the splits, whatever the count.  The count
     is that of the unsplit run (exact and certified runs decide every sign exactly; float parts
     scale their tolerance by their own cells, see :class:`RefineState`).  ``problem.limits``
-    apply to the cells counted plus those held.
+    apply to the cells counted plus those held.  ``join``: the run is one piece of several
+    whose cells are joined by pattern (:class:`PatternJoin`, which then holds the count); ``bar``:
+    a progress bar to update (else one is made from ``progress``).
 
     >>> import numpy as np
     >>> from tropnet import random_mlp
@@ -60,12 +67,13 @@ def refine_count(
     >>> refine_count(problem, state, budget=50)
     580
     """
-    bar = _count_bar(progress)
+    own = bar is None
+    bar = _count_bar(progress) if own else bar
     try:
         total, problem.ambiguous, _ = count_parts(problem, [state], budget=budget, entries=entries, grow=True,
-                                                  bar=bar)
+                                                  bar=bar, join=join)
     finally:
-        if bar is not None:
+        if own and bar is not None:
             bar.close()
     return total
 
@@ -80,6 +88,7 @@ def count_parts(
     max_parts: int | None = None,
     grow: bool = False,
     bar: Any = None,
+    join: PatternJoin | None = None,
 ) -> tuple[int, int, list[RefineState]]:
     """Count the cells of the states ``parts`` (a stack: the last one runs first), part by part
     as :func:`refine_count` does, and stop early once more than ``max_work`` vertex-list entries
@@ -91,7 +100,8 @@ def count_parts(
     ``max_parts``: stop after running that many parts (each to its end, its split or the
     work limit).  ``grow``: the first state may reach four times ``budget`` before its first
     split (a whole run of a few ten thousand cells is then not split).  ``problem.counted`` is
-    set while it runs (for the limits) and reset.
+    set while it runs (for the limits) and reset.  ``join``: every finished part is also handed
+    to this :class:`PatternJoin`.
 
     >>> import tropnet
     >>> from tropnet.regions import program, refine
@@ -128,10 +138,15 @@ def count_parts(
             work += part.work - before
             if isinstance(out, list):
                 if bar is not None and bar.postfix is None:
-                    bar.set_postfix_str(_prediction(problem, part), refresh=False)
+                    bar.set_postfix_str(forecast(problem, part), refresh=False)
                 stack.extend(reversed(out))
             else:
                 n = out if isinstance(out, int) else len(out)
+                if join is not None:
+                    if isinstance(out, int):
+                        join.add(part.pool.X, part.pool.off, part.pool.ids, part.pool.pat)
+                    else:
+                        join.add(out.vertex_coords, out.vertex_offsets, out.vertex_ids, out.patterns)
                 total += n
                 ambiguous += part.counts["ambiguous"] if isinstance(out, int) else out.ambiguous
                 if bar is not None:
@@ -141,17 +156,65 @@ def count_parts(
     return total, ambiguous, stack
 
 
+class PatternJoin:
+    """The number of distinct cells over several runs whose cells are joined by pattern (all
+    of R^n: the facets of the homogenised cube, :func:`~tropnet.regions.domains.cube_facets`),
+    counted as the runs stream.
+
+    One pattern is one cell (a cell is convex), and its pieces on the facets form one connected
+    set, so a cell met on two facets reaches a side the facets share on each: its vertex lists
+    there have a vertex on that side (exactly: a vertex on a box side keeps that coordinate
+    exactly, in float too, since it is interpolated between two vertices on the side).  Cells
+    without such a vertex are counted where they are met; only the patterns of the others are
+    kept (a set that grows with the cells along the facets' shared sides, not with all cells).
+    Call :meth:`piece` before each run with its box and which of its sides are shared.
+
+    >>> j = PatternJoin()
+    >>> j.piece(np.zeros(1), np.ones(1), np.array([False]), np.array([True]))
+    >>> X, off, ids = np.array([[0.0], [0.5], [1.0]]), np.array([0, 2, 4]), np.array([0, 1, 1, 2])
+    >>> j.add(X, off, ids, np.array([[0], [1]]))
+    >>> j.piece(np.ones(1), 2 * np.ones(1), np.array([True]), np.array([False]))
+    >>> j.add(np.array([[1.0], [2.0]]), np.array([0, 2]), np.array([0, 1]), np.array([[1]]))
+    >>> j.count
+    2
+    """
+
+    def __init__(self) -> None:
+        self.inner = 0  # cells away from every shared side, counted once
+        self._keys: list[np.ndarray] = []  # row keys of the patterns of the others
+        self._held = 0
+        self._box: tuple | None = None
+
+    def piece(self, lo, hi, lo_shared: np.ndarray, hi_shared: np.ndarray) -> None:
+        """The box ``[lo, hi]`` of the next run (in its number type) and which of its sides
+        ``x_k = lo_k`` / ``x_k = hi_k`` it shares with another run."""
+        self._box = (lo, hi, np.asarray(lo_shared, dtype=bool), np.asarray(hi_shared, dtype=bool))
+
+    def add(self, X, off, ids, patterns) -> None:
+        """The finished cells (vertex pool ``X``, CSR lists ``off``, ``ids``, ``patterns``) of a
+        part of the current run."""
+        if len(off) <= 1:
+            return
+        lo, hi, lo_shared, hi_shared = self._box
+        Xc = X[ids]
+        side = ((Xc == lo) & lo_shared) | ((Xc == hi) & hi_shared)
+        on = np.logical_or.reduceat(side.any(axis=1), off[:-1])
+        self.inner += int(np.count_nonzero(~on))
+        if on.any():
+            self._keys.append(row_keys(np.asarray(patterns[on], dtype=np.int32)))
+            self._held += int(np.count_nonzero(on))
+            if self._held > 1 << 16 and len(self._keys) > 1:  # drop repeats now and then
+                self._keys = [np.unique(np.concatenate(self._keys))]
+                self._held = len(self._keys[0])
+
+    @property
+    def count(self) -> int:
+        """The distinct cells so far."""
+        if not self._keys:
+            return self.inner
+        return self.inner + len(np.unique(np.concatenate(self._keys)))
+
+
 def _count_bar(progress: bool | None):
     """A tqdm bar of the cells counted (``None``: after 2 s), or ``None``."""
     return progress_bar(None, progress, "cells counted", "cell")
-
-
-def _prediction(problem: RefineProblem, state: RefineState) -> str:
-    """A rough forecast of the final count, from the growth so far (cells per unit, assumed
-    to keep its rate over the units left): said in the progress bar when it is large."""
-    done = _decided_columns(problem, state) if state.si >= 0 else 0
-    total = problem.prog.ncols
-    if done <= 0 or state.ncells <= 1:
-        return ""
-    guess = float(state.ncells) ** (total / done)
-    return f"predicted ~{guess:.1e} cells: a huge run" if guess > 1e6 else ""

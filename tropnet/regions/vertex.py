@@ -34,6 +34,20 @@ CELL_FLOOR = 1e-4
 NOISE_ULPS = 64
 
 
+def undecided(v: np.ndarray, mag: np.ndarray, cell_mag: np.ndarray) -> np.ndarray:
+    """Float mode's rule for a decision taken as a tie (``|v|`` inside its tolerance band):
+    it is *undecided* (ambiguous) when ``|v|`` is above rounding noise, ``AMBIGUITY_RTOL`` times
+    the magnitude ``mag`` of the terms of ``v`` and ``NOISE_ULPS`` units of roundoff of
+    ``cell_mag`` (the magnitude over its cell: a vertex carries the rounding error of the edges
+    it was cut from).  The vertex and H-representation engines both count these.
+
+    >>> undecided(np.array([1e-20, 1e-10]), np.ones(2), np.ones(2)).tolist()
+    [False, True]
+    """
+    noise = np.maximum(AMBIGUITY_RTOL * mag, NOISE_ULPS * 2.0**-53 * cell_mag)
+    return np.abs(v) > noise
+
+
 _PAD = np.iinfo(np.int32).max
 
 
@@ -242,6 +256,10 @@ class _Program:
         if n_ids >= (1 << 31) - 1:
             raise ValueError(f"too many constraints for the vertex engine ({n_ids})")
         self.ncols = ncol
+        # pattern entries are 0/1 or a group member's position: the narrowest type that holds them
+        # (every unit copies the patterns of all cells)
+        kmax = max([st.groups.shape[1] for st in stages if st.kind == "group"] + [2])
+        self.pat_dtype = np.int8 if kmax <= 127 else (np.int16 if kmax <= 32767 else np.int32)
         self.id_col = np.concatenate(id_group)  # pattern column of a pair id, -1 otherwise
         self.id_a = np.concatenate(id_a)
         self.id_b = np.concatenate(id_b)
@@ -269,7 +287,6 @@ def _progress_bar(total: int, progress: bool | None):
 def _tick(bar, n: int = 1) -> None:
     if bar is not None:
         bar.update(n)
-        bar.set_postfix(refresh=False)
 
 
 class _Engine:
@@ -323,11 +340,7 @@ class _Engine:
         loc = np.minimum(eps, self.rtol * mag)
         sb = s[band]
         sg[band] = (sb > loc).astype(np.int8) - (sb < -loc).astype(np.int8)
-        # rounding noise: relative to the vertex's own terms, and to its cell's (the coordinates
-        # of a vertex carry the rounding error of the edges it was cut from)
-        noise = np.maximum(AMBIGUITY_RTOL * mag, NOISE_ULPS * 2.0**-53 * cell_mag)
-        undecided = (sg[band] == 0) & (np.abs(sb) > noise)
-        self.counts["ambiguous"] += int(np.count_nonzero(undecided))
+        self.counts["ambiguous"] += int(np.count_nonzero((sg[band] == 0) & undecided(sb, mag, cell_mag)))
 
     def entry_norms(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For the given (cell, vertex) entries, the vertex's ``||x||_inf`` floored by
@@ -430,7 +443,7 @@ class _Engine:
                 # cells with a sign too close to call are set aside for the rational pass
                 bad = np.zeros(p.ncells, dtype=bool)
                 bad[ecell[unc]] = True
-                self.deferred.append((p.pat[bad].copy(), col))
+                self.deferred.append((p.pat[bad].astype(np.int32), col))
                 if len(self.deferred) > 64 or sum(len(a) for a, _ in self.deferred) > 256:
                     raise _Uncertain
                 keep_e = ~bad[ecell]
@@ -519,12 +532,14 @@ class _Engine:
             # every entry here has exactly d valid ids: keep those (rows stay sorted)
             Tv = Tgg if Tgg.shape[1] == d and vg.all() else Tgg[vg].reshape(-1, d)
             # cells are independent: process them in chunks of about 2^20 keys (cache-sized)
-            bounds = np.flatnonzero(np.r_[True, cg[1:] != cg[:-1]])
             per = max(1, (1 << 20) // max(1, d))
-            # chunk starts at cell starts (a target past the last cell's start maps to it)
-            at = np.searchsorted(bounds, np.arange(0, len(cg), per))
-            cuts = bounds[np.minimum(at, len(bounds) - 1)]
-            cuts = np.unique(np.r_[cuts, len(cg)])
+            cuts = np.array([0, len(cg)])
+            if len(cg) > per:
+                bounds = np.flatnonzero(np.r_[True, cg[1:] != cg[:-1]])
+                # chunk starts at cell starts (a target past the last cell's start maps to it)
+                at = np.searchsorted(bounds, np.arange(0, len(cg), per))
+                cuts = bounds[np.minimum(at, len(bounds) - 1)]
+                cuts = np.unique(np.r_[cuts, len(cg)])
             sgg = sg[ge]
             for a, b in zip(cuts[:-1], cuts[1:]):
                 ep, en, cm = self._edges_generic(sgg[a:b], ge[a:b], Tv[a:b], cg[a:b])

@@ -34,6 +34,23 @@ naming it: it has no known parameter symmetry here.  Rescaling applies to slots 
 activations are positively homogeneous (``ReLU``, ``Threshold(0)``, ``LeakyReLU``,
 ``Identity``, ``Maxout`` (per group), pools); a ``Threshold(t)`` with ``t != 0`` stops it.
 
+*Graph networks* (:class:`~tropnet.Residual`, :class:`~tropnet.Graph`, what
+``Network.from_torch``/``from_onnx`` make of residual models).  A hidden layer is a set of
+units that one affine layer makes and exactly one affine layer reads, through the layers
+above: the units inside a residual branch (``Linear -> ReLU -> Linear`` in ``F`` of
+``x + F(x)``).  Their permutations and positive rescalings are symmetries as before: the
+producer's rows and the consumer's columns move together.  Units that meet an ``Add``, a
+``Concat``, a second reader or the output — the residual stream and the skip paths — are
+*not* permuted: an identity path adds unit ``i`` of one layer to unit ``i`` of another, so
+they could only move together with every layer writing into and reading from the stream
+(a joint permutation tropnet does not apply).  Everything here (counts, orbits, canonical
+forms, ``equivalent``, ``align``, ``interpolate``) acts with the group of these private
+hidden layers, which :func:`hidden_layers` lists (addresses ``(layer, node, ...)``); two
+networks that differ by a permutation of their residual stream are therefore not
+``equivalent`` here (``same_function`` still decides their functions).  A branch unit
+passing a layer with no known symmetry (``GroupMax``, per-unit ``PReLU`` slopes, ...) is
+refused with a ``TypeError`` naming the node.
+
 *Permutation convention.*  ``perm[i] = j`` means that new unit ``i`` is old unit ``j``:
 ``W_new = W[perm]``, ``b_new = b[perm]``, ``W_next_new = W_next[:, perm]``.
 

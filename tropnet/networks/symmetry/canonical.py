@@ -24,7 +24,22 @@ from ..equivariant import EquivariantLinear
 from ..layers import Layer, _param_equal
 from ..network import Network
 from .orbits import _row_keys
-from .slots import _incoming, _is_affine, _outgoing, _params, _Slot, _slots, _transform, _with_params
+from .slots import (
+    _Edit,
+    _flat,
+    _incoming,
+    _is_affine,
+    _layer,
+    _outgoing,
+    _params,
+    _Slot,
+    _slots,
+    _transform,
+    _values,
+    _where,
+    _with_params,
+    affine_layers,
+)
 
 
 # ---------------------------------------------------------------------------- canonical form
@@ -66,12 +81,12 @@ def _normalize(net: Network, slots: list[_Slot]) -> tuple[Network, list[np.ndarr
         if not s.homogeneous:
             continue
         m = s.n // s.k
-        prod = net.layers[s.producer]
-        prev_dead = dead[i - 1] if i > 0 else None
+        prod = _layer(net, s.producer)
+        prev_dead = dead[s.source] if s.source is not None else None
         if prev_dead is None or not prev_dead.any():
             norms = _absmax(_incoming(prod).reshape(m, -1), axis=1)
         else:
-            prev = slots[i - 1]
+            prev = slots[s.source]
             m_prev = prev.n // prev.k
             blocks = _outgoing(prod, m_prev, prev.interleaved).reshape(m_prev, s.n, -1)[~prev_dead]
             per_unit = np.maximum(_absmax(blocks, axis=(0, 2)), np.abs(prod.bias))
@@ -86,7 +101,7 @@ def _normalize(net: Network, slots: list[_Slot]) -> tuple[Network, list[np.ndarr
         if dead[i] is None or not dead[i].any():
             continue
         m = s.n // s.k
-        out = _absmax(_outgoing(net.layers[s.consumer], m, s.interleaved), axis=1)
+        out = _absmax(_outgoing(_layer(net, s.consumer), m, s.interleaved), axis=1)
         one = Fraction(1) if out.dtype == object else 1.0
         lam = np.array([o if d and o != 0 else one for d, o in zip(dead[i], out)], dtype=out.dtype)
         net = _transform(net, [s], [None], [lam])
@@ -101,8 +116,8 @@ def _scale_tol(rows: np.ndarray, rtol: float) -> float:
 
 
 def _canonical_perm(net: Network, s: _Slot, rtol: float) -> np.ndarray:
-    inc = _incoming(net.layers[s.producer])
-    out = _outgoing(net.layers[s.consumer], s.n // s.k, s.interleaved)
+    inc = _incoming(_layer(net, s.producer))
+    out = _outgoing(_layer(net, s.consumer), s.n // s.k, s.interleaved)
     out_sorted = np.sort(out, axis=1)
     if s.k == 1:
         keys = np.concatenate([inc, out_sorted], axis=1)
@@ -129,8 +144,8 @@ def _tie_perms(net: Network, s: _Slot, rtol: float) -> list[np.ndarray]:
     from sympy.utilities.iterables import multiset_permutations
 
     m, k = s.n // s.k, s.k
-    inc = _incoming(net.layers[s.producer]).reshape(m, -1)  # a Maxout group's rows, in sorted order
-    out = _outgoing(net.layers[s.consumer], m, s.interleaved)
+    inc = _incoming(_layer(net, s.producer)).reshape(m, -1)  # a Maxout group's rows, in sorted order
+    out = _outgoing(_layer(net, s.consumer), m, s.interleaved)
     keys = np.concatenate([inc, np.sort(out, axis=1)], axis=1)
     tol = _scale_tol(keys, rtol)
     twin = {key: i for i, key in enumerate(dict.fromkeys(_row_keys(out)))}
@@ -158,7 +173,7 @@ def _tie_perms(net: Network, s: _Slot, rtol: float) -> list[np.ndarray]:
         import warnings
 
         warnings.warn(
-            f"canonical_form: hidden layer at layer {s.producer} has too many tied, non-identical units "
+            f"canonical_form: hidden layer at {_where(s.producer)} has too many tied, non-identical units "
             "to resolve; its canonical form may not be unique",
             RuntimeWarning,
             stacklevel=3,
@@ -175,7 +190,7 @@ def _tie_perms(net: Network, s: _Slot, rtol: float) -> list[np.ndarray]:
 
 
 def _param_key(net: Network) -> tuple:
-    return tuple(v for layer in net.layers for p in _params(layer) for v in p.ravel().tolist())
+    return tuple(v for _, layer in affine_layers(net) for p in _params(layer) for v in p.ravel().tolist())
 
 
 def _canonical_candidates(net: Network, slots: list[_Slot], i: int, rtol: float) -> list[Network]:
@@ -248,30 +263,38 @@ def _check_same_architecture(a: Any, b: Any, what: str) -> None:
             f"{what} needs two networks of the same architecture; got {len(a)} layers on {a.input_dim} "
             f"inputs and {len(b)} layers on {b.input_dim} inputs"
         )
-    for i, (la, lb) in enumerate(zip(a.layers, b.layers)):
+    (fa, oa), (fb, ob) = _flat(a), _flat(b)
+    if len(fa) != len(fb) or oa != ob or any(x.addr != y.addr or x.ins != y.ins for x, y in zip(fa, fb)):
+        raise ValueError(f"{what} needs two networks of the same architecture; their graph layers differ")
+    for na, nb in zip(fa, fb):
+        i, la, lb = _where(na.addr), na.op, nb.op
         if type(la) is not type(lb):
             raise ValueError(
-                f"{what}: layer {i} is {type(la).__name__} in one network, {type(lb).__name__} in the other"
+                f"{what}: {i} is {type(la).__name__} in one network, {type(lb).__name__} in the other"
             )
+        if not isinstance(la, Layer):  # Add, Concat
+            if la != lb:
+                raise ValueError(f"{what}: {i} differs: {la!r} vs {lb!r}")
+            continue
         pa, pb = _params(la), _params(lb)
         if _is_affine(la):
             if any(x.shape != y.shape for x, y in zip(pa, pb)):
                 raise ValueError(
-                    f"{what}: layer {i} ({type(la).__name__}) has parameter shapes "
+                    f"{what}: {i} ({type(la).__name__}) has parameter shapes "
                     f"{[x.shape for x in pa]} in one network and {[y.shape for y in pb]} in the other"
                 )
             ha, hb = _hyper(la), _hyper(lb)
             if ha.keys() != hb.keys() or any(not _param_equal(ha[k], hb[k]) for k in ha):
                 raise ValueError(
-                    f"{what}: layer {i} ({type(la).__name__}) differs in its settings: {la!r} vs {lb!r}"
+                    f"{what}: {i} ({type(la).__name__}) differs in its settings: {la!r} vs {lb!r}"
                 )
         elif la.num_parameters or lb.num_parameters:
             raise TypeError(
-                f"{what}: layer {i} ({type(la).__name__}) has parameters tropnet's symmetry functions do not "
+                f"{what}: {i} ({type(la).__name__}) has parameters tropnet's symmetry functions do not "
                 "know how to read"
             )
         elif la != lb:
-            raise ValueError(f"{what}: layer {i} differs: {la!r} vs {lb!r}")
+            raise ValueError(f"{what}: {i} differs: {la!r} vs {lb!r}")
 
 
 def _close(x: np.ndarray, y: np.ndarray, tol: float) -> bool:
@@ -297,7 +320,7 @@ def equivalent(net_a: Network, net_b: Network, rescale: bool = True, rtol: float
     """
     _check_same_architecture(net_a, net_b, "equivalent")
     ca, cb = canonical_form(net_a, rescale, rtol), canonical_form(net_b, rescale, rtol)
-    for la, lb in zip(ca.layers, cb.layers):
+    for (_, la), (_, lb) in zip(affine_layers(ca), affine_layers(cb)):
         pa, pb = _params(la), _params(lb)
         if not pa:
             continue
@@ -330,19 +353,16 @@ def interpolate(net_a: Network, net_b: Network, t: Any) -> Network:
     tt = _check_t(t)
     _check_same_architecture(net_a, net_b, "interpolate")
     exact = isinstance(tt, Fraction) and net_a.exact and net_b.exact
-    layers = []
-    for la, lb in zip(net_a.layers, net_b.layers):
-        if not _is_affine(la):
-            layers.append(la)
-            continue
+    out = _Edit(net_a)
+    for (addr, la), (_, lb) in zip(affine_layers(net_a), affine_layers(net_b)):
         if exact:
             params = [(1 - tt) * x + tt * y for x, y in zip(_params(la), _params(lb))]
         else:
             tf = float(tt)
             pairs = zip(_params(la.to_float()), _params(lb.to_float()))
             params = [(1 - tf) * x + tf * y for x, y in pairs]
-        layers.append(_with_params(la, params))
-    return Network(layers, net_a.input_dim)
+        out[addr] = _with_params(la, params)
+    return out.network()
 
 
 # ---------------------------------------------------------------------------- alignment
@@ -441,12 +461,13 @@ def _align_weights(a: Network, b: Network, slots: list[_Slot], max_iter: int) ->
     def sims(i: int, current: Network, with_next: bool) -> tuple[np.ndarray, np.ndarray]:
         s = slots[i]
         m = s.n // s.k
-        ia, ib = _as_float(_incoming(a.layers[s.producer])), _as_float(_incoming(current.layers[s.producer]))
+        ia = _as_float(_incoming(_layer(a, s.producer)))
+        ib = _as_float(_incoming(_layer(current, s.producer)))
         unit = ia @ ib.T
         if not with_next:
             return unit, np.zeros((m, m))
-        oa = _as_float(_outgoing(a.layers[s.consumer], m, s.interleaved))
-        ob = _as_float(_outgoing(current.layers[s.consumer], m, s.interleaved))
+        oa = _as_float(_outgoing(_layer(a, s.consumer), m, s.interleaved))
+        ob = _as_float(_outgoing(_layer(current, s.consumer), m, s.interleaved))
         return unit, oa @ ob.T
 
     for sweep in range(max_iter):
@@ -465,12 +486,11 @@ def _align_weights(a: Network, b: Network, slots: list[_Slot], max_iter: int) ->
 def _align_activations(a: Network, b: Network, slots: list[_Slot], data: Any) -> list[np.ndarray]:
     if data is None:
         raise ValueError("align(method='activations') needs data=..., a batch of inputs of shape (N, n_in)")
-    xa = a.to_float().forward_all(data)
-    xb = b.to_float().forward_all(data)
+    xa, xb = _values(a, data), _values(b, data)
     perms = []
     for s in slots:
-        za, zb = xa[s.producer + 1], xb[s.producer + 1]  # pre-activations (N, n * P)
-        if type(a.layers[s.producer]) is EquivariantLinear:  # element-major: (N, elements, n)
+        za, zb = xa[s.producer], xb[s.producer]  # pre-activations (N, n * P)
+        if type(_layer(a, s.producer)) is EquivariantLinear:  # element-major: (N, elements, n)
             za, zb = za.reshape(-1, s.n), zb.reshape(-1, s.n)
         else:
             za = za.reshape(za.shape[0], s.n, -1).transpose(0, 2, 1).reshape(-1, s.n)

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..network import Network
-from .slots import _incoming, _outgoing, _Slot, _slots, _transform
+from .slots import _incoming, _layer, _outgoing, _Slot, _slots, _transform
 
 
 # ---------------------------------------------------------------------------- counting
@@ -63,15 +63,17 @@ class _UnitGraph:
             return [tuple(sorted(keys[j : j + k])) for j in range(0, len(keys), k)]
 
         self.unit, self.edge, self.rows, self.k = [], [], [], [s.k for s in slots]
+        # the slot a slot reads (its producer's inputs) and the slot reading it; in a graph
+        # network the slots form chains, a sequential one is a single chain
+        self.src, self.nxt = [s.source for s in slots], [s.next for s in slots]
         self.within = 1
-        last = len(slots) - 1
-        for i, s in enumerate(slots):
-            prod, m = net.layers[s.producer], s.n // s.k
+        for s in slots:
+            prod, m = _layer(net, s.producer), s.n // s.k
             inc = _incoming(prod)
-            if i == 0:
+            if s.source is None:
                 row_ids = label([("r", key) for key in _row_keys(inc)])[:, None]
             else:
-                prev = slots[i - 1]
+                prev = slots[s.source]
                 m_prev = prev.n // prev.k
                 blocks = _outgoing(prod, m_prev, prev.interleaved).reshape(m_prev, s.n, -1)  # [v, row, :]
                 flat = _row_keys(blocks.transpose(1, 0, 2).reshape(s.n * m_prev, -1))
@@ -82,13 +84,13 @@ class _UnitGraph:
             row_keys = [tuple(r) for r in row_ids.tolist()]
             for j in range(m):
                 self.within *= _multiplicity_factorials(row_keys[j * s.k : (j + 1) * s.k])
-            own = grouped([tuple(r[-1:]) if i > 0 else tuple(r) for r in row_ids.tolist()], s.k)
+            own = grouped([tuple(r) if s.source is None else tuple(r[-1:]) for r in row_ids.tolist()], s.k)
             keys = [("u", int(c), key) for c, key in zip(s.cells[:: s.k], own)]
-            if i == last:
-                out = _row_keys(_outgoing(net.layers[s.consumer], m, s.interleaved))
+            if s.next is None:  # its outgoing weights reach fixed units
+                out = _row_keys(_outgoing(_layer(net, s.consumer), m, s.interleaved))
                 keys = [key + (o,) for key, o in zip(keys, out)]
             self.unit.append(label(keys))
-            if i > 0:
+            if s.source is not None:
                 cols = [grouped(row_ids[:, v].tolist(), s.k) for v in range(row_ids.shape[1] - 1)]
                 self.edge.append(label([("g", c) for col in cols for c in col]).reshape(-1, m).T)
             else:
@@ -97,8 +99,8 @@ class _UnitGraph:
     def _rows_match(self, s: int, sigma: list[np.ndarray]) -> bool:
         """Maxout layer ``s``: every group ``g`` has the rows of group ``sigma(g)`` (as a
         multiset of whole rows, read through the previous layer's permutation)."""
-        k, rows = self.k[s], self.rows[s]
-        cols = np.r_[sigma[s - 1], rows.shape[1] - 1] if s > 0 else np.arange(rows.shape[1])
+        k, rows, src = self.k[s], self.rows[s], self.src[s]
+        cols = np.r_[sigma[src], rows.shape[1] - 1] if src is not None else np.arange(rows.shape[1])
         moved = rows[:, cols]
         for g, h in enumerate(sigma[s]):
             mine = sorted(map(tuple, rows[g * k : (g + 1) * k].tolist()))
@@ -112,11 +114,12 @@ class _UnitGraph:
             new = []
             for s, col in enumerate(colors):
                 parts = [col[:, None]]
-                if s > 0:
-                    codes = self.edge[s] * (colors[s - 1].max() + 1) + colors[s - 1][None, :]
+                src, nxt = self.src[s], self.nxt[s]
+                if src is not None:
+                    codes = self.edge[s] * (colors[src].max() + 1) + colors[src][None, :]
                     parts.append(np.sort(codes, axis=1))
-                if s + 1 < len(colors):
-                    codes = self.edge[s + 1].T * (colors[s + 1].max() + 1) + colors[s + 1][None, :]
+                if nxt is not None:
+                    codes = self.edge[nxt].T * (colors[nxt].max() + 1) + colors[nxt][None, :]
                     parts.append(np.sort(codes, axis=1))
                 new.append(np.unique(np.hstack(parts), axis=0, return_inverse=True)[1].ravel())
             if all(len(np.unique(a)) == len(np.unique(b)) for a, b in zip(new, colors)):
@@ -127,7 +130,8 @@ class _UnitGraph:
         for s, sg in enumerate(sigma):
             if not np.array_equal(self.unit[s][sg], self.unit[s]):
                 return False
-            if s > 0 and not np.array_equal(self.edge[s][np.ix_(sg, sigma[s - 1])], self.edge[s]):
+            src = self.src[s]
+            if src is not None and not np.array_equal(self.edge[s][np.ix_(sg, sigma[src])], self.edge[s]):
                 return False
             if self.k[s] > 1 and not self._rows_match(s, sigma):
                 return False
@@ -156,14 +160,14 @@ class _UnitGraph:
                 idx = np.flatnonzero(col == c)
                 if idx.size < 2:
                     continue
-                if s > 0 and not (self.edge[s][idx] == self.edge[s][idx[0]]).all():
+                if self.src[s] is not None and not (self.edge[s][idx] == self.edge[s][idx[0]]).all():
                     return False
                 if self.k[s] > 1:  # whole rows too, position by position
                     k, rows = self.k[s], self.rows[s]
                     first = sorted(map(tuple, rows[idx[0] * k : (idx[0] + 1) * k].tolist()))
                     if any(sorted(map(tuple, rows[g * k : (g + 1) * k].tolist())) != first for g in idx[1:]):
                         return False
-                nxt = self.edge[s + 1] if s + 1 < len(colors) else None
+                nxt = self.edge[self.nxt[s]] if self.nxt[s] is not None else None
                 if nxt is not None and not (nxt[:, idx] == nxt[:, idx[:1]]).all():
                     return False
         return True
