@@ -84,7 +84,7 @@ from .kernels.merge import row_keys
 from .regions.cells import RegionLimitError
 from .regions.exactness import _Uncertain, warn_ambiguous, with_fallback
 from .regions.found import _from_piece, join_pieces
-from .regions.geometry import build_region_set
+from .regions.geometry import build_region_set, linear_labels
 from .regions.plan import make_plan
 from .regions.refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
 from .regions.stream import STREAM_CELLS, count_parts
@@ -607,8 +607,9 @@ def run_plan(plan) -> Any:
     warn_ambiguous(found.ambiguous)
     if plan.want == "count" and plan.kind == "activation":
         return len(found)
-    rs = build_region_set(found, plan.kind)
-    return len(rs) if plan.want == "count" else rs
+    if plan.want == "count":
+        return int(linear_labels(found).max()) + 1 if len(found) else 0
+    return build_region_set(found, plan.kind)
 
 
 def _found_parallel(plan, **kw):
