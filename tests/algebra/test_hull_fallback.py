@@ -6,7 +6,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from tropnet.kernels import hull
+from tropnet.kernels import hull, hull_oracle
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def test_fallback_decides_like_the_certificates(no_cdd):
         c = rng.integers(-3, 3, size=len(A)) if t % 3 else -(A**2).sum(axis=1) + (A.sum(axis=1) == 2)
         want = hull.upper_hull_vertices(A.astype(object), c.astype(object)).tolist()
         L = np.hstack([A, c[:, None]]).astype(np.int64)
-        got = hull._decide_with_cdd(L, np.zeros(0, dtype=np.int64), np.arange(len(A))).tolist()
+        got = hull_oracle.decide_vertices(L, np.zeros(0, dtype=np.int64), np.arange(len(A))).tolist()
         assert got == want
 
 
@@ -39,7 +39,7 @@ def test_near_degenerate_input_without_cdd(no_cdd):
 
 def test_exact_feasibility():
     F = Fraction
-    assert hull._exact_feasible([[F(1), F(1)]], [F(1)])
-    assert not hull._exact_feasible([[F(1), F(1)]], [F(-1)])
-    assert hull._exact_feasible([[F(1), F(-1)], [F(0), F(1)]], [F(0), F(2)])      # y = (2, 2)
-    assert not hull._exact_feasible([[F(1), F(1)], [F(1), F(1)]], [F(1), F(2)])   # inconsistent
+    assert hull_oracle.exact_feasible([[F(1), F(1)]], [F(1)])
+    assert not hull_oracle.exact_feasible([[F(1), F(1)]], [F(-1)])
+    assert hull_oracle.exact_feasible([[F(1), F(-1)], [F(0), F(1)]], [F(0), F(2)])      # y = (2, 2)
+    assert not hull_oracle.exact_feasible([[F(1), F(1)], [F(1), F(1)]], [F(1), F(2)])   # inconsistent

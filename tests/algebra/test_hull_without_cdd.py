@@ -1,56 +1,64 @@
-"""Without the optional ``cdd.gmp`` oracle, a float polynomial's hypersurface still comes out
-(Qhull's float subdivision, with an AmbiguousGeometryWarning), while exact input keeps refusing
-with a clear ImportError.  Found by `tropnet demo` from a core-only install."""
+"""Without pycddlib (a core-only install), a polynomial's hypersurface -- float or exact -- is
+decided exactly and silently: the exact double description of :mod:`tropnet.kernels.dd` is the
+oracle of last resort.  The demo's lift is nearly degenerate (exactly 199 vertices, many within
+1e-12 of each other), which needs that oracle.  Found by `tropnet demo` from a core-only install;
+pycddlib, where installed, is the independent check."""
 
 from __future__ import annotations
 
 import sys
+import warnings
+from fractions import Fraction
 from pathlib import Path
 
-import pytest
+import numpy as np
 
 import tropnet
-from tropnet.kernels import hull
+from tropnet.kernels import hull_exact
 
 DEMO = Path(tropnet.__file__).parent / "data" / "demo.npz"
 
 
 def _demo_g():
-    import numpy as np
-
     data = np.load(DEMO)
     Ws = [data[f"W{i}"] for i in range(3)]
     bs = [data[f"b{i}"] for i in range(3)]
     return tropnet.tropicalize(tropnet.Network.from_arrays(Ws, bs))[0].numerator
 
 
-def test_float_hypersurface_without_cdd_warns_and_matches_cdd(monkeypatch) -> None:
+def test_demo_hypersurface_without_cdd_is_exact_and_matches_cdd(monkeypatch) -> None:
     g = _demo_g()
     with_cdd = None
-    if "cdd" in sys.modules or _has_cdd():
-        with_cdd = g.hypersurface()
+    if _has_cdd():  # the oracle of last resort replaced by cddlib's exact facets
+        with monkeypatch.context() as mp:
+            mp.setattr(hull_exact, "upper_cells", _cdd_cells)
+            with_cdd = g.hypersurface()
     monkeypatch.setitem(sys.modules, "cdd", None)
     monkeypatch.setitem(sys.modules, "cdd.gmp", None)
-    with pytest.warns(tropnet.AmbiguousGeometryWarning, match="cdd"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tropnet.AmbiguousGeometryWarning)
         H = g.hypersurface()
-    if with_cdd is not None:  # the exact oracle is the independent check of Qhull's float answer
-        import numpy as np
-
-        # the demo's lift is nearly degenerate: exactly, 199 vertices of which many lie within
-        # 1e-12 of each other; Qhull merges those (103).  Same point set up to such merges:
-        F = np.asarray(H.vertices(), dtype=float)
-        X = np.asarray(with_cdd.vertices(), dtype=float)
-        dist = np.abs(F[:, None, :] - X[None, :, :]).max(axis=2)
-        scale = 1 + np.abs(X).max()
-        assert dist.min(axis=1).max() < 1e-6 * scale and dist.min(axis=0).max() < 1e-6 * scale
+        Hq = g.to_exact().hypersurface()
+    assert len(H.vertices()) == len(Hq.vertices()) == 199
+    if with_cdd is not None:
+        assert np.array_equal(H.vertices(), with_cdd.vertices())
+    assert np.array_equal(H.vertices(), Hq.vertices().astype(float))  # the float answer is the exact one, rounded
 
 
-def test_exact_subdivision_without_cdd_still_refuses(monkeypatch) -> None:
-    g = _demo_g().to_exact()
-    monkeypatch.setitem(sys.modules, "cdd", None)
-    monkeypatch.setitem(sys.modules, "cdd.gmp", None)
-    with pytest.raises(hull.ExactOracleMissing, match="cdd.gmp"):
-        g.hypersurface()
+def _cdd_cells(L):
+    import cdd
+    import cdd.gmp
+
+    d = L.shape[1]
+    rows = [[1, *(Fraction(int(v)) for v in row)] for row in L]
+    rows.append([0] * d + [-1])
+    P = cdd.gmp.polyhedron_from_matrix(cdd.gmp.matrix_from_array(rows, rep_type=cdd.RepType.GENERATOR))
+    cells = set()
+    for row in cdd.gmp.copy_inequalities(P).array:  # b0 + w.p >= 0; upper when w_last < 0
+        b0, w = Fraction(row[0]), [Fraction(x) for x in row[1:]]
+        if w[-1] < 0:
+            cells.add(tuple(i for i in range(len(L)) if b0 + sum(wk * int(x) for wk, x in zip(w, L[i])) == 0))
+    return sorted(cells)
 
 
 def _has_cdd() -> bool:

@@ -35,7 +35,7 @@ def box_halfspaces(lo, hi):
 def test_unit_cube(d):
     A, b = box_halfspaces([0] * d, [1] * d)
     assert polytope_volume(cube_points(d), A, b) == 1
-    assert polytope_volume(cube_points(d)) == 1  # facets from cdd.gmp
+    assert polytope_volume(cube_points(d)) == 1  # facets from the exact double description
     assert type(polytope_volume(cube_points(d))) is F
 
 

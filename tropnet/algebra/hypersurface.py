@@ -79,7 +79,6 @@ from typing import Any
 import numpy as np
 
 from ..kernels import hull
-from ..kernels.certify import AmbiguousGeometryWarning
 from .lineality import LatticeChart, orthogonal_lattice
 
 __all__ = ["TropicalHypersurface", "HypersurfaceCell", "lattice_length", "primitive", "set_skeleton_engine"]
@@ -562,24 +561,11 @@ def _points(E: np.ndarray, c: np.ndarray, stored_floats: bool = False):
 
 
 def dual_subdivision_of(E: np.ndarray, c: np.ndarray, stored_floats: bool = False) -> list[tuple[int, ...]]:
-    """The cells of the regular subdivision of the exact arrays ``E, c``.  ``stored_floats``: they
-    are the dyadic values of a float polynomial; when their exact subdivision needs the missing
-    ``cdd.gmp`` oracle, Qhull's float subdivision is used with an
-    :class:`~tropnet.AmbiguousGeometryWarning` (float input, float answer, said aloud)."""
-    try:
-        return hull.upper_facets(E, c)
-    except hull.ExactOracleMissing:
-        if not stored_floats:
-            raise
-        import warnings
-
-        warnings.warn(
-            "the exact dual subdivision of this float polynomial needs cdd.gmp (tropnet[exact]), "
-            "which is not installed: Qhull's float subdivision is used",
-            AmbiguousGeometryWarning,
-            stacklevel=4,
-        )
-        return hull.upper_facets(E.astype(np.float64), c.astype(np.float64))
+    """The cells of the regular subdivision of the exact arrays ``E, c`` (exactly; the core
+    install decides every case, :mod:`tropnet.kernels.dd` being the oracle of last resort).
+    ``stored_floats`` (they are the dyadic values of a float polynomial) is accepted for the
+    callers and changes nothing."""
+    return hull.upper_facets(E, c)
 
 
 # ---------------------------------------------------------------------------------------- dispatch

@@ -68,7 +68,10 @@ def solve_exact_lp(
     hi = [_bound(v) for v in hi]
     if len(lo) != n or len(hi) != n or G.shape[0] != len(h):
         raise ValueError("solve_exact_lp: the shapes of c, G, h, lo and hi do not match")
-    basis = _highs_basis(c, G, h, lo, hi)
+    try:
+        basis = _highs_basis(c, G, h, lo, hi)
+    except OverflowError:  # data beyond float range: no float proposal, the exact simplex decides
+        basis = None
     if basis is not None:
         if basis == "infeasible" or basis == "unbounded":
             certified = _simplex(c, G, h, lo, hi)  # confirm a negative answer exactly

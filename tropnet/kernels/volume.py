@@ -23,7 +23,8 @@ Exact input (object arrays of :class:`~fractions.Fraction`, ints or python-flint
     facets ``G`` (every ridge lies in exactly two facets).  ``v0`` is the point on most
     facets (its facets contribute nothing), and face volumes are shared within one call when
     a face is reached twice with the same projection.  Arithmetic is python-flint ``fmpq``.
-    Without ``A, b`` the facets come from ``cdd.gmp`` (pycddlib, exact double description).
+    Without ``A, b`` the facets come from the exact double description of
+    :mod:`tropnet.kernels.dd` (integers; core install).
 
     Cost: one pass over the faces of ``P`` that do not contain the apex of their parent
     (exponential in ``d`` in the worst case), each a few rational operations per row; on the
@@ -38,11 +39,11 @@ by Qhull's failure to find a non-flat initial simplex for floats).
 >>> import numpy as np
 >>> from fractions import Fraction as F
 >>> cube = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], dtype=object)
->>> polytope_volume(cube * F(1, 3))      # facets from cdd.gmp
+>>> polytope_volume(cube * F(1, 3))      # facets from the exact double description
 Fraction(1, 27)
 >>> simplex = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=object)
 >>> A = np.array([[-1, 0, 0], [0, -1, 0], [0, 0, -1], [1, 1, 1]]); b = np.array([0, 0, 0, 1])
->>> polytope_volume(simplex, A, b)       # facets given: no cdd needed
+>>> polytope_volume(simplex, A, b)       # facets given
 Fraction(1, 6)
 >>> polytope_volume(cube.astype(float))  # float input: Qhull
 1.0
@@ -69,7 +70,7 @@ def polytope_volume(V: Any, A: Any = None, b: Any = None, *, exact: bool | None 
         and extra points (on the boundary or inside) are allowed.
     A, b : optional (m, d) and (m,) halfspaces ``A x <= b`` containing every point of ``V``,
         with every facet of ``conv(V)`` among the rows (redundant rows are fine).  Exact mode
-        only; without them the facets come from ``cdd.gmp`` (``pip install tropnet[exact]``).
+        only; without them the facets come from :func:`tropnet.kernels.dd.hull_facets`.
     exact : ``True`` for an exact ``Fraction`` (no float decision anywhere), ``False`` for a
         float from Qhull; ``None`` (default) means exact for object arrays, float otherwise.
 
@@ -105,7 +106,7 @@ def polytope_volume(V: Any, A: Any = None, b: Any = None, *, exact: bool | None 
     if len(pts) <= d or _affine_rank(pts) < d:
         return Fraction(0)
     if A is None:
-        Aq, bq = _facets_cdd(pts)
+        Aq, bq = _facets_of(pts)
     else:
         Aq = _fmpq_array(A, "A", ndim=2)
         bq = _fmpq_array(b, "b", ndim=1)
@@ -177,20 +178,12 @@ def _affine_rank(pts: list[tuple]) -> int:
     return flint.fmpq_mat([[x - y for x, y in zip(p, p0)] for p in pts[1:]]).rank()
 
 
-def _facets_cdd(pts: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
-    """Facet rows ``(A, b)`` of ``conv(pts)`` from exact double description (``cdd.gmp``)."""
-    try:
-        import cdd.gmp
-        from cdd import RepType
-    except ImportError as err:  # pragma: no cover - optional
-        raise ImportError(
-            "exact volume without facets (A, b) needs pycddlib (cdd.gmp): pip install tropnet[exact]"
-        ) from err
-    rows = [[1, *(Fraction(int(x.p), int(x.q)) for x in p)] for p in pts]
-    poly = cdd.gmp.polyhedron_from_matrix(cdd.gmp.matrix_from_array(rows, rep_type=RepType.GENERATOR))
-    H = cdd.gmp.copy_inequalities(poly).array  # rows [b, -a]:  b - a.x >= 0
-    A = np.array([[-x for x in r[1:]] for r in H], dtype=object)
-    b = np.array([r[0] for r in H], dtype=object)
+def _facets_of(pts: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+    """Facet rows ``(A, b)`` of ``conv(pts)`` from the exact double description
+    (:func:`tropnet.kernels.dd.hull_facets`, integers; no optional package needed)."""
+    from .dd import hull_facets
+
+    A, b = hull_facets([[Fraction(int(x.p), int(x.q)) for x in p] for p in pts])
     return _fmpq_array(A, "A", 2), _fmpq_array(b, "b", 1)
 
 

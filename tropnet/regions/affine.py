@@ -48,6 +48,14 @@ def _affine_parts(st: Stage, exact: bool):
     common denominator when exact, the float arrays and ``q = 1`` otherwise."""
     if not exact:
         return np.asarray(st.W, dtype=np.float64), np.asarray(st.b, dtype=np.float64), 1.0
+    if np.asarray(st.W).dtype.kind in "fiu" and np.asarray(st.b).dtype.kind in "fiu":
+        # float (dyadic) or integer arrays: numerators from mantissas and exponents, no Fraction
+        from ..kernels.scaled import to_scaled
+
+        Wz, qw = to_scaled(np.asarray(st.W))
+        bz, qb = to_scaled(np.asarray(st.b).ravel())
+        q = lcm(qw, qb)
+        return (Wz.astype(object) * (q // qw), bz.astype(object) * (q // qb), q)
     W = np.asarray(st.W, dtype=object)
     b = np.asarray(st.b, dtype=object).ravel()
     fr = [_ratio(v) for v in W.ravel().tolist() + b.tolist()]
@@ -94,7 +102,17 @@ def _walk(stages: list[Stage], patterns: np.ndarray, d: int, exact: bool):
     D = 1 if exact else 1.0
     col = 0
     blocks = []
+    fresh = True  # J is still the identity: the first affine stage is its own map
     for st in stages:
+        if st.kind == "affine" and fresh:
+            W, b, q = _affine_parts(st, exact)
+            J = np.empty((1, W.shape[0], d + 1), dtype=dt)
+            J[0, :, :d] = W
+            J[0, :, d] = b * D
+            D = D * q
+            fresh = False
+            continue
+        fresh = False
         if st.kind == "affine":
             W, b, q = _affine_parts(st, exact)
             U, k = J.shape[0], J.shape[1]

@@ -161,22 +161,30 @@ def domain_rows(dom: tuple, n: int, exact: bool) -> tuple[np.ndarray, np.ndarray
     return A, np.concatenate([hi, -lo]).astype(dt)
 
 
-def _radius(net: Network, dom) -> float:
+def _radius(net: Network, dom) -> float | int:
     """A radius for the top facet of the homogenised cube: twice the largest distance from
     the origin of a first-layer hyperplane, leaving out units whose weights are below
     ``1e-6`` times the largest row norm (their far-away hyperplanes would blow the cube up;
     they are met on its sides near ``t = 0``).  Exact runs are right for every radius; float
     runs resolve cells at the cube's scale, so it must not be sized by a near-zero unit.
+    A power of two (the embedding stays exact); for exact weights beyond float range it is
+    computed in integers (``|b_i| / max_j |W_ij|`` bounds the distance) and returned as an int.
 
     >>> from tropnet import Network
     >>> _radius(Network.from_arrays([[[1.0, 0.0], [1e-9, 0.0]], [[1.0, 1.0]]], [[3.0, 1.0], [0.0]]), ("all",))
     8.0
+    >>> big = Network.from_arrays([[[10**400, 0]], [[1]]], [[-3 * 10**800], [0]])
+    >>> _radius(big, ("all",)) == 2 ** 1332
+    True
     """
     first = net.lowered(passthrough=True).layers[0]
     r = 1.0
     if isinstance(first, Linear):
-        W = first.float_weight
-        b = first.float_bias
+        try:
+            W = first.float_weight
+            b = first.float_bias
+        except ValueError:  # exact weights beyond float range
+            return _exact_radius(first.weight, first.bias)
         nr = np.linalg.norm(W, axis=1)
         ok = nr > 1e-6 * nr.max() if len(nr) else nr > 0
         if ok.any():
@@ -190,6 +198,19 @@ def _radius(net: Network, dom) -> float:
             r = max(r, 2.0 * float(np.max(np.abs(b[ok]) / nr[ok])))
     # a power of two keeps the embedding exact
     return float(2.0 ** np.ceil(np.log2(r)))
+
+
+def _exact_radius(W: np.ndarray, b: np.ndarray) -> int:
+    """:func:`_radius` in exact arithmetic: the least power of two ``>= 2 max |b_i| / |W_i|_inf``
+    over the units with ``|W_i|_inf >= 1e-6 max_k |W_k|_inf`` (at least 1)."""
+    norms = [max((abs(Fraction(v)) for v in row), default=Fraction(0)) for row in np.asarray(W).tolist()]
+    top = max(norms, default=Fraction(0))
+    r = Fraction(1)
+    for nr, bi in zip(norms, np.asarray(b).tolist()):
+        if nr > 0 and nr * 10**6 >= top:
+            r = max(r, 2 * abs(Fraction(bi)) / nr)
+    k = max(0, (-(-r.numerator // r.denominator) - 1).bit_length())  # 2**k >= ceil(r)
+    return 2**k
 
 
 def enclosing_box(dom: tuple, exact: bool) -> tuple[np.ndarray, np.ndarray] | None:

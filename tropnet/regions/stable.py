@@ -87,7 +87,12 @@ def stable_units(stages: list[Stage], domain: Any, d: int) -> StableUnits:
     (32, 32)
     """
     mid, rad, cross = _domain_shape(domain, d)
-    on, off = _propagate(stages, mid[None, :], rad[None, :], cross)
+    try:
+        on, off = _propagate(stages, mid[None, :], rad[None, :], cross)
+    except OverflowError:  # exact weights beyond float range: no interval bound, no unit is stable
+        on = [None if st.kind not in ("threshold", "leaky") else np.zeros((1, len(st.idx)), dtype=bool)
+              for st in stages if st.kind != "affine"]
+        off = on
     first = [x[0] if x is not None else None for x in on]
     return StableUnits(first, [x[0] if x is not None else None for x in off])
 
