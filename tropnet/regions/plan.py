@@ -41,7 +41,7 @@ from .cells import Cells, RegionLimitError
 from .domains import DomainPieces, Piece, as_network, domain_pieces
 from .exactness import Exactness, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces
-from .geometry import _hrep_bounded, build_region_set
+from .geometry import _hrep_bounded, build_region_set, linear_labels
 from .refine import refine, refine_start
 from .regionset import RegionSet
 from .stream import PatternJoin, _count_bar, refine_count
@@ -150,8 +150,22 @@ class Plan:
             return len(rs) if self.want == "count" else rs
         if self.want == "count" and self.kind == "activation":
             return self._count_cells()
-        rs = self._regions()
-        return len(rs) if self.want == "count" else rs
+        if self.want == "count":
+            return self._count_linear()
+        return self._regions()
+
+    def _count_linear(self) -> int:
+        """The number of linear regions: the cells' labels (:func:`~tropnet.regions.geometry.
+        linear_labels`), without the region set's geometry; exact counts from the certified pass
+        with tight codes, the rational pass when it contradicts itself."""
+        if not self.exact:  # as for the regions: units stable on a bounded domain are not cut
+            self._prune_stable()
+
+        def attempt(passes: Exactness) -> int:
+            found = self.find(passes)
+            return int(linear_labels(found).max()) + 1 if len(found) else 0
+
+        return with_fallback(attempt, self.exactness)
 
     def _count_cells(self) -> int:
         net, dp = self.net, self.domain
@@ -253,7 +267,7 @@ class Plan:
         def attempt(passes: Exactness) -> RegionSet:
             found = self.find(passes)
             rs = build_region_set(found, kind)
-            if found.vert_codes is not None and kind == "activation":
+            if found.vert_codes is not None:
                 rs._g()  # the geometry is lazy elsewhere; here it is the certificate
             return rs
 
