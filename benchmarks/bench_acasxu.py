@@ -5,8 +5,10 @@ For every network ``ACASXU_run2a_*.onnx`` and property ``prop_*.vnnlib`` of the 
 by the property's input set (a box; prop_4 fixes one input, so its set is a 4-dimensional
 slice and the count is that of the slice), in float and, where asked, in exact arithmetic.
 Every run is a separate process with a wall-clock budget (``--budget``, default 600 s):
-time, peak memory (max RSS of the process) and the count, or, past the budget, how far the
-engine got (the last progress-bar line: units refined so far) and a sampled lower bound
+time, peak memory (max RSS of the process), the count and any warning of float mode
+(undecided sign decisions), or, past the budget, how far the engine got (it stops itself
+through ``max_seconds`` and reports the cells held or counted and its position; the last
+progress-bar line with its forecast) and a sampled lower bound
 (:func:`tropnet.estimate_linear_regions`, distinct activation patterns among 20000 uniform
 points of the box).
 
@@ -17,7 +19,7 @@ the number of such paths is the number counted here (verifiers may prune paths t
 reach the unsafe set, or stop at the first counterexample, and then report fewer).
 
 Run: ``python benchmarks/bench_acasxu.py [--budget 600] [--nets 1_1,2_1] [--props 3,4]
-[--exact-nets 1_1]``; prints a Markdown table.
+[--modes float,exact] [--exact-nets 1_1]``; prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -44,9 +46,11 @@ DEFAULT_DATA = next(
 )
 
 
-def one(data: Path, net_name: str, prop: int, exact: bool) -> None:
-    """Child process: count and print one JSON line."""
+def one(data: Path, net_name: str, prop: int, exact: bool, max_seconds: float | None = None) -> None:
+    """Child process: count and print one JSON line (``stopped``: what the engine had reached
+    when it passed ``max_seconds``)."""
     import tropnet
+    from tropnet.regions.cells import RegionLimitError
 
     net = tropnet.Network.from_onnx(data / f"ACASXU_run2a_{net_name}_batch_2000.onnx")
     p = tropnet.read_vnnlib(data / f"prop_{prop}.vnnlib")
@@ -55,9 +59,15 @@ def one(data: Path, net_name: str, prop: int, exact: bool) -> None:
     t = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        n = tropnet.count_linear_regions(
-            net, dom, kind="activation", exact=exact, max_regions=None, progress=True
-        )
+        try:
+            n = tropnet.count_linear_regions(
+                net, dom, kind="activation", exact=exact, max_regions=None, progress=True,
+                max_seconds=max_seconds,
+            )
+        except RegionLimitError as err:  # how far it got, from the engine itself
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(json.dumps({"stopped": {k: str(v) for k, v in err.reached.items()}, "peak_mb": rss}))
+            return
     dt = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     said = sorted({f"{w.category.__name__}: {str(w.message)[:90]}" for w in caught})
@@ -88,7 +98,7 @@ def main() -> None:
     args = ap.parse_args()
     data = Path(args.data)
     if args.one:
-        one(data, args.one[0], int(args.one[1]), args.one[2] == "1")
+        one(data, args.one[0], int(args.one[1]), args.one[2] == "1", args.budget)
         return
     load = os.getloadavg()[0]
     print(
@@ -117,16 +127,24 @@ def _peak_mb(pid: int) -> str:
     return "?"
 
 
+def _last_bar(err: str) -> str:
+    """The last progress-bar line a child wrote to stderr ("" if none)."""
+    lines = [t.strip() for t in err.replace("\r", "\n").splitlines()]
+    bars = [t for t in lines if t.startswith(("cells counted", "regions:"))]
+    return bars[-1][:110] if bars else ""
+
+
 def _run(data: Path, net_name: str, prop: int, mode: str, budget: float, env: dict) -> str:
     """One (network, property, mode) in its own process: the table row.  Peak RSS is the
     child's own, also for a run stopped at the budget (read before it is stopped)."""
     exact = mode == "exact"
-    cmd = [sys.executable, __file__, "--data", str(data), "--one", net_name, str(prop), str(int(exact))]
+    cmd = [sys.executable, __file__, "--data", str(data), "--budget", str(budget),
+           "--one", net_name, str(prop), str(int(exact))]
     load0 = os.getloadavg()[0]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     timed_out = False
     try:
-        out, err = proc.communicate(timeout=budget)
+        out, err = proc.communicate(timeout=budget + 120)  # the child stops itself at the budget
     except subprocess.TimeoutExpired:
         timed_out = True
         peak = _peak_mb(proc.pid)
@@ -142,12 +160,17 @@ def _run(data: Path, net_name: str, prop: int, mode: str, budget: float, env: di
             line = (err.strip().splitlines() or ["?"])[-1][:120]
             return f"| {net_name} | {prop} | {mode} | failed: {line} | | | {load} |"
         r = json.loads(out.strip().splitlines()[-1])
+        if "stopped" in r:
+            got = f"; last bar line `{_last_bar(err)}`" if _last_bar(err) else ""
+            est = estimate(data, net_name, prop)
+            return (
+                f"| {net_name} | {prop} | {mode} | stopped at {budget:.0f} s, reached {r['stopped']}{got}; "
+                f"sampled lower bound {est} | > {budget:.0f} | {r['peak_mb']:.0f} | {load} |"
+            )
         note = "".join(f" (warned: {w})" for w in r.get("warnings", []))
         row = f"{r['count']}{note} | {r['seconds']:.1f} | {r['peak_mb']:.0f}"
         return f"| {net_name} | {prop} | {mode} | {row} | {load} |"
-    lines = [t.strip() for t in err.replace("\r", "\n").splitlines()]
-    bars = [t for t in lines if t.startswith(("cells counted", "regions:"))]
-    got = bars[-1][:110] if bars else "no progress line"
+    got = _last_bar(err) or "no progress line"
     est = estimate(data, net_name, prop)
     return (
         f"| {net_name} | {prop} | {mode} | out of reach in {budget:.0f} s (last bar line `{got}`); "

@@ -28,6 +28,7 @@ from torch.nn import functional as F
 import tropnet
 from tropnet import AffineSlice, Box, Network
 from tropnet.networks.embed import slice_network
+from tropnet.regions.cells import RegionLimitError
 
 
 class ResMLP(nn.Module):
@@ -79,6 +80,8 @@ def main() -> None:
     ap.add_argument("--exact", default="mlp", help="models whose exact activation count is also run")
     ap.add_argument("--radius", type=float, default=4.0, help="the plane's box is [-radius, radius]^2")
     ap.add_argument("--no-compile", action="store_true", help="skip the tropical form")
+    ap.add_argument("--budget", type=float, default=600.0,
+                    help="max_seconds of each region count; past it the row says what the engine reached")
     args = ap.parse_args()
     short = {"residual MLP": "mlp", "residual CNN": "cnn"}
     exact_for = {k for k, v in short.items() if v in args.exact.split(",")}
@@ -130,15 +133,17 @@ def main() -> None:
             mono = f"{len(f0.numerator)} + {len(f0.denominator)} ({time.perf_counter() - t:.1f} s)"
         except (MemoryError, ValueError, TimeoutError) as err:
             mono = f"not feasible ({type(err).__name__})"
+        def count(sub=sub, **kw):
+            try:
+                return tropnet.count_linear_regions(sub, Box(-R, R), max_seconds=args.budget, **kw)
+            except RegionLimitError as err:  # how far the engine got within the budget
+                return f"stopped at {args.budget:.0f} s, reached {err.reached}"
+
         try:
             t = time.perf_counter()
-            act = tropnet.count_linear_regions(sub, Box(-R, R), kind="activation")
-            act_exact = (
-                tropnet.count_linear_regions(sub, Box(-R, R), kind="activation", exact=True)
-                if name in exact_for
-                else "-"
-            )
-            lin = tropnet.count_linear_regions(sub, Box(-R, R))
+            act = count(kind="activation")
+            act_exact = count(kind="activation", exact=True) if name in exact_for else "-"
+            lin = count()
             regs = f"{act} / {act_exact} | {lin} | {time.perf_counter() - t:.1f}"
         except NotImplementedError as err:
             regs = f"n/a ({str(err)[:60]}) | | "

@@ -10,9 +10,10 @@ time much less.
 * ``peers``: ``count_linear_regions(net, Box, kind="activation")`` against regioncam
   ([2,64,64,1], [2,128,128,1] on [-10,10]^2; targets 0.3x and 0.15x) and affinitree
   ([4,16,16,1], [6,12,12,1] on [-5,5]^6; targets 0.03x and 0.25x);
-* ``million``: the streamed activation count of ``--million`` (default [4,40,40,1] seed 0 on
-  [-5,5]^4) in a fresh subprocess: count, wall and CPU seconds, peak resident memory (targets:
-  at least 10^6 cells, under 15 s and 500 MB);
+* ``million``: the streamed activation count of each network of ``--million`` (``;``-separated,
+  default the smallest [d,w,w,1] with at least 10^6 cells for d = 4, 5, 6: [4,38,38,1],
+  [5,22,22,1], [6,17,17,1], seed 0 on [-5,5]^d) in a fresh subprocess: count, wall and CPU
+  seconds, peak resident memory (targets: at least 10^6 cells, under 15 s and 500 MB);
 * ``linear``: ``count_linear_regions(kind="linear")`` and ``kind="activation"`` on the same
   call, float and exact, on a box, on R^n and on a plane slice (target: linear <= 1.5x).
 
@@ -108,7 +109,7 @@ def linear(repeats: int) -> None:
 def main() -> None:
     which = [a for a in sys.argv[1:] if not a.startswith("--")] or ["peers", "million", "linear"]
     repeats = 3
-    million_net = "4,40,40,1"
+    million_net = "4,38,38,1;5,22,22,1;6,17,17,1"
     for a in sys.argv[1:]:
         if a.startswith("--repeats="):
             repeats = int(a.split("=")[1])
@@ -122,7 +123,8 @@ def main() -> None:
         print()
         print("| network | cells | wall (s) | CPU (s) | peak RSS (MB) |")
         print("|---|---|---|---|---|")
-        million(million_net)
+        for widths in million_net.split(";"):
+            million(widths)
     if "linear" in which:
         print()
         linear(repeats)

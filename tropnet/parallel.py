@@ -84,7 +84,7 @@ from .kernels.merge import row_keys
 from .regions.cells import RegionLimitError
 from .regions.exactness import _Uncertain, warn_ambiguous, with_fallback
 from .regions.found import _from_piece, join_pieces
-from .regions.geometry import build_region_set
+from .regions.geometry import build_region_set, linear_labels
 from .regions.plan import make_plan
 from .regions.refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
 from .regions.stream import STREAM_CELLS, count_parts
@@ -436,6 +436,15 @@ class _Stopped:
         self.info = info
 
 
+def _guarded(fn, pieces, index, *job):
+    """``fn(pieces, index, *job)``; a limit it passes is returned as a :class:`_Stopped`."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    try:
+        return fn(pieces, index, *job)
+    except RegionLimitError as err:
+        return _Stopped(index, err, dict(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall))
+
+
 def _count_task(pieces, index, states, split_cells, split_work, parts, tag):
     """Count the cells of ``states`` (a stack of states of piece ``index``) with the streamed
     engine (:func:`~tropnet.regions.stream.count_parts`: parts of at most ``split_cells`` or
@@ -454,12 +463,8 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag):
     problem.limits.start = base.start
     problem.max_cells = None
     info = dict(tag=tag, cells_in=sum(s.ncells for s in states), entries_in=sum(s.entries for s in states))
-    try:
-        n, ambiguous, left = count_parts(problem, list(states), budget=split_cells or STREAM_CELLS,
-                                         max_work=budget, max_parts=None if split_cells is None else 1)
-    except RegionLimitError as err:
-        info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=0)
-        return _Stopped(index, err, info)
+    n, ambiguous, left = count_parts(problem, list(states), budget=split_cells or STREAM_CELLS,
+                                     max_work=budget, max_parts=None if split_cells is None else 1)
     info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, cells=n, ambiguous=ambiguous,
                 piece=index)
     if not left:
@@ -558,10 +563,8 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
             if hit is not None:
                 raise RegionLimitError(f"the parallel enumeration stopped: {hit[1]}", hit[0], hit[2])
 
-        leaves = map_tasks(
-            _count_task if streamed else _engine_task, jobs, client=c, progress=plan.progress,
-            shared=(pieces,), on_result=on_result,
-        )
+        leaves = map_tasks(_guarded, jobs, client=c, progress=plan.progress, on_result=on_result,
+                           shared=(_count_task if streamed else _engine_task, pieces))
     if stats is not None:
         stats.update(log, workers=workers)
     if codes and any(leaf.value is None for leaf in leaves):
@@ -604,8 +607,9 @@ def run_plan(plan) -> Any:
     warn_ambiguous(found.ambiguous)
     if plan.want == "count" and plan.kind == "activation":
         return len(found)
-    rs = build_region_set(found, plan.kind)
-    return len(rs) if plan.want == "count" else rs
+    if plan.want == "count":
+        return int(linear_labels(found).max()) + 1 if len(found) else 0
+    return build_region_set(found, plan.kind)
 
 
 def _found_parallel(plan, **kw):

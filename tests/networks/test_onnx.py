@@ -263,3 +263,43 @@ def test_torch_onnx_export_loads_and_equals_onnxruntime(kind):
     with torch.no_grad():
         assert np.allclose(net(x.reshape(9, -1).astype(np.float64)), module(torch.from_numpy(x)).numpy(),
                            rtol=1e-4, atol=1e-4)
+
+
+def _structured_nets():
+    from tropnet import AvgPool2d, Concat, Conv2d, Flatten, Graph, LeakyReLU, Maxout, MaxPool2d, Threshold
+
+    r = np.random.default_rng(7)
+    mlp = Network([Linear(r.normal(size=(4, 3)), r.normal(size=4)),
+                   Residual([Linear(r.normal(size=(6, 4)), r.normal(size=6)), ReLU(), Linear(r.normal(size=(4, 6)))]),
+                   LeakyReLU(0.25), Linear(r.normal(size=(2, 4)), r.normal(size=2))])
+    g = Graph([("a", Linear(r.normal(size=(4, 3))), "input"), ("b", Maxout(2), "a"),
+               ("c", Threshold([0.5, -1.0, 0.0]), "input"), ("cat", Concat(), ("b", "c")),
+               ("d", Linear(r.normal(size=(5, 5))), "cat"), ("out", __import__("tropnet").Add((1, -0.5)), ("d", "cat"))])
+    cat = Network([g, ReLU(), Linear(r.normal(size=(1, 5)))])
+    c0 = Conv2d(r.normal(size=(2, 1, 3, 3)), r.normal(size=2), input_shape=(1, 6, 6), padding=1)
+    c1 = Conv2d(r.normal(size=(2, 2, 3, 3)), r.normal(size=2), input_shape=(2, 6, 6), padding=1)
+    cnn = Network([c0, ReLU(), Residual([c1, ReLU()]), MaxPool2d(2, input_shape=(2, 6, 6)),
+                   AvgPool2d(2, 1, input_shape=(2, 3, 3)), Flatten(), Linear(r.normal(size=(3, 8)))])
+    return {"mlp": mlp, "concat": cat, "cnn": cnn}
+
+
+@pytest.mark.parametrize("kind", ["mlp", "concat", "cnn"])
+def test_to_onnx_writes_the_layers_and_round_trips(tmp_path, kind):
+    net = _structured_nets()[kind]
+    x = np.random.default_rng(8).normal(size=(6, net.input_dim))
+    model = net.to_onnx(tmp_path / "m.onnx")
+    ops = [n.op_type for n in model.graph.node]
+    assert "Add" in ops or "Concat" in ops  # the graph's nodes, not a lowered program
+    if kind == "mlp":  # one Gemm per Linear, the residual Add, the activations by name
+        assert ops == ["Gemm", "Gemm", "Relu", "Gemm", "Add", "Mul", "Max", "Gemm", "Identity"]
+        assert [n.name for n in model.graph.node][:5] == ["0:Gemm", "1/f0:Gemm", "1/f1:Relu", "1/f2:Gemm", "1/add:Add"]
+    assert np.allclose(_ort(model, x), net(x), rtol=1e-12, atol=1e-12)
+    back = Network.from_onnx(tmp_path / "m.onnx")
+    assert np.allclose(back(x), net(x), rtol=1e-12, atol=1e-12)
+    if kind == "cnn":  # float32 files have real Conv / AveragePool nodes
+        m32 = net.to_onnx(dtype="float32")
+        assert {"Conv", "MaxPool", "AveragePool"} <= {n.op_type for n in m32.graph.node}
+        assert np.allclose(_ort(m32, x.astype(np.float32)), net(x), rtol=1e-4, atol=1e-4)
+        assert np.allclose(Network.from_onnx(m32)(x), net(x), rtol=1e-5, atol=1e-5)
+    low = net.to_onnx(lowered=True)
+    assert np.allclose(_ort(low, x), net(x), rtol=1e-12, atol=1e-12)

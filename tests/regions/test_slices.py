@@ -216,6 +216,22 @@ def test_region_at_known_answers_and_batch():
     ex = tropnet.region_at(net, X[0], exact=True)
     assert ex.pattern == r.pattern and ex.contains(X[0])
     assert all(isinstance(v, Fraction) for v in ex.jacobian.ravel())
+    assert np.allclose(np.asarray(ex.jacobian, dtype=float), r.jacobian)
+    # exact rows are integers over positive denominators: the same halfspaces as the float ones
+    Ae, be = ex.halfspaces()
+    assert all(type(v) is int for v in Ae.ravel())
+    scale = np.abs(np.asarray(Ae, float)).max(axis=1) / np.abs(r.A).max(axis=1)
+    assert np.allclose(np.asarray(Ae, float) / scale[:, None], r.A) and np.allclose(
+        np.asarray(be, float) / scale, r.b)
+    xq = np.array([Fraction(v) for v in X[0]], dtype=object)
+    assert all(v <= 0 for v in Ae.dot(xq) - be)
+    # facets on demand: relu(x) + relu(y) + relu(x + y) at (1, 1): x >= 0 and y >= 0 (x + y >= 0 implied)
+    tri = Network.from_arrays([[[1, 0], [0, 1], [1, 1]], [[1, 1, 1]]])
+    for exact in (False, True):
+        c = tropnet.region_at(tri, [1, 1], exact=exact)
+        A, b = c.halfspaces(irredundant=True)
+        assert c.num_halfspaces == 3 and len(b) == 2
+        assert sorted(map(tuple, np.asarray(A, float).tolist())) == [(-1.0, 0.0), (0.0, -1.0)]
 
 
 def test_local_complexity_equals_the_count_on_each_slice():

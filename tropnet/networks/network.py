@@ -160,16 +160,18 @@ class Network:
 
         return network_from_onnx(path_or_model, final=final)
 
-    def to_onnx(self, path: Any = None) -> Any:
-        """An ``onnx.ModelProto`` computing the network on float64 batches (saved to ``path``
-        when given).  Needs the optional extra onnx.
+    def to_onnx(self, path: Any = None, *, dtype: str = "float64", lowered: bool = False) -> Any:
+        """An ``onnx.ModelProto`` computing the network on batches, one group of ONNX nodes
+        per layer (graph layers as their ``Add``/``Concat`` nodes), saved to ``path`` when
+        given; see :func:`tropnet.networks.onnx_bridge.network_to_onnx` for ``dtype`` and
+        ``lowered``.  Needs the optional extra onnx.
 
         >>> random_mlp([2, 3, 1]).to_onnx().graph.node[0].op_type
-        'MatMul'
+        'Gemm'
         """
         from .onnx_bridge import network_to_onnx
 
-        return network_to_onnx(self, path)
+        return network_to_onnx(self, path, dtype=dtype, lowered=lowered)
 
     def to_torch(self) -> Any:
         """A ``torch.nn.Sequential`` computing the same function on batches (float64 parameters).

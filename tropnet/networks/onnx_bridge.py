@@ -18,10 +18,10 @@ same dyadic rational in exact mode: ``net.to_exact()``).  The first axis of the 
 the batch; an initializer listed among the graph inputs (IR version 3) is a weight, not
 an input.
 
-:func:`network_to_onnx` writes a network (graph networks included) through its lowered
-program: ``MatMul`` + ``Add``, ``Relu``, ``Max`` with constants for thresholds (``-inf``
-off the units), ``Max(z, a z)`` for leaky layers (slope 1 off the units), ``Gather`` +
-``ReduceMax`` for max-pools.
+:func:`network_to_onnx` writes a network (graph networks included) layer by layer, so
+that the file mirrors the model: ``Gemm`` per ``Linear``, ``Relu``, ``Add``/``Concat`` per
+graph node, ``MaxPool``, ``Conv`` (float32 files) ...; ``lowered=True`` writes the lowered
+program instead.
 
 Examples
 --------
@@ -409,17 +409,6 @@ def _reshape(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Va
     return _guard(where, lambda: b.reshape(name, x, shape))
 
 
-def _select(b: _OnnxBuilder, name: str, x: Value, idx: np.ndarray, shape: Shape) -> Value:
-    """The re-indexing ``y = x[idx]`` of flat samples (a selection ``Linear``; none when
-    ``idx`` is the identity, a pure reshape)."""
-    idx = np.asarray(idx, dtype=np.int64).reshape(-1)
-    if idx.size == x.size and np.array_equal(idx, np.arange(x.size)):
-        return Value(x.name, shape)
-    W = np.zeros((idx.size, x.size), dtype=np.int64)
-    W[np.arange(idx.size), idx] = 1
-    return b.chain(name, [Linear(W)], x, shape)
-
-
 def _axes(b: _OnnxBuilder, where: str, args: list, at: dict, pos: int = 1) -> list[int] | None:
     """The ``axes`` of Squeeze/Unsqueeze: an attribute (opset < 13) or a constant input."""
     if "axes" in at:
@@ -439,8 +428,7 @@ def _transpose(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> 
     if perm[0] != 0:
         raise Refused(f"{where}: perm {perm} moves the batch axis; only per-sample axes may be permuted")
     inner = [p - 1 for p in perm[1:]]
-    idx = np.arange(x.size).reshape(x.shape).transpose(inner)
-    return _select(b, name, x, idx, tuple(idx.shape))
+    return _guard(where, lambda: b.select(name, x, np.arange(x.size).reshape(x.shape).transpose(inner)))
 
 
 def _squeeze(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Value:
@@ -506,10 +494,7 @@ def _slice(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Valu
                 raise Refused(f"{where}: slices the batch axis (start {s0}, end {e0}, step {st})")
             continue
         index[a - 1] = slice(s0, e0, st)
-    idx = full[tuple(index)]
-    if idx.size == 0:
-        raise Refused(f"{where}: the slice of samples {x.shape} is empty")
-    return _select(b, name, x, idx, tuple(idx.shape))
+    return _guard(where, lambda: b.select(name, x, full[tuple(index)]))
 
 
 def _concat(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Value:
@@ -587,70 +572,185 @@ def network_from_onnx(path_or_model: Any, final: str | None = None) -> Network:
 
 
 # ---------------------------------------------------------------------- export
-def network_to_onnx(net: Network, path: Any = None, *, opset: int = 13) -> onnx.ModelProto:
-    """An ONNX model computing ``net`` on float64 batches ``(N, n)`` through its lowered
-    program (float64 weights: float32 would round them); written to ``path`` when given.
+def network_to_onnx(
+    net: Network, path: Any = None, *, opset: int = 13, dtype: str = "float64", lowered: bool = False
+) -> onnx.ModelProto:
+    """An ONNX model computing ``net`` on batches ``(N, n)``, one group of ONNX nodes per
+    tropnet layer so that the file reads like the model: ``Gemm`` for ``Linear``, ``Relu``,
+    ``Max`` with constants for thresholds, ``Mul`` + ``Max`` for leaky layers (``LeakyRelu``
+    in float32), ``Reshape`` + ``ReduceMax`` for ``Maxout``, ``Reshape`` + ``MaxPool`` +
+    ``Reshape`` for max-pools, and for graph layers (:class:`~tropnet.Residual`,
+    :class:`~tropnet.Graph`) their nodes: ``Add`` (``Mul`` by constant coefficients),
+    ``Concat``.  ONNX node names are tropnet's layer addresses and the operator
+(``"2:Gemm"``, ``"1/f0:Gemm"`` for node ``f0`` of the graph layer 1).
+
+    ``dtype="float64"`` (default) keeps every weight as it is (float32 would round); as
+    onnxruntime has no float64 ``Conv`` nor ``AveragePool``, convolutions and average pools
+    are then written as the ``Gemm`` of their matrix (still one node per layer).
+    ``dtype="float32"`` writes ``Conv``/``AveragePool`` nodes, with weights rounded to
+    float32 (exact for weights read from a float32 model).  Other layers are written
+    through their lowered primitives.  ``lowered=True`` writes the lowered program of the
+    whole network instead (:meth:`Network.lowered`).  Written to ``path`` when given.
 
     >>> from tropnet import random_mlp
     >>> model = network_to_onnx(random_mlp([2, 3, 1]))
-    >>> [n.op_type for n in model.graph.node][:3]
-    ['MatMul', 'Add', 'Relu']
+    >>> [n.name for n in model.graph.node]
+    ['0:Gemm', '1:Relu', '2:Gemm', 'output']
     """
-    low = net.lowered(passthrough=True).to_float()
-    nodes: list[Any] = []
-    inits: list[Any] = []
-    cur = "x"
-    k = 0
-
-    def const(name: str, a: np.ndarray) -> str:
-        inits.append(numpy_helper.from_array(np.asarray(a, dtype=np.float64), name))
-        return name
-
-    for pos, layer in enumerate(low.layers):
-        k += 1
-        out = f"t{k}"
-        if isinstance(layer, Linear):
-            mid = f"m{k}"
-            nodes.append(helper.make_node("MatMul", [cur, const(f"W{k}", layer.weight.T)], [mid]))
-            nodes.append(helper.make_node("Add", [mid, const(f"b{k}", layer.bias)], [out]))
-        elif isinstance(layer, Threshold) and layer.units is None and not layer.per_unit and layer.t == 0:
-            nodes.append(helper.make_node("Relu", [cur], [out]))
-        elif isinstance(layer, Threshold) and layer.units is None:
-            nodes.append(
-                helper.make_node("Max", [cur, const(f"t{k}c", np.broadcast_to(layer.t, (1,)))], [out])
-            )
-        elif isinstance(layer, (Threshold, LeakyReLU)):
-            n = low.widths[pos]
-            units = np.arange(n) if layer.units is None else layer.units
-            p = np.asarray(layer.t if isinstance(layer, Threshold) else layer.alpha, dtype=np.float64)
-            if isinstance(layer, Threshold):  # max(z, t) with t = -inf off the units
-                lo = np.full(n, -np.inf)
-                lo[units] = p
-                nodes.append(helper.make_node("Max", [cur, const(f"t{k}c", lo)], [out]))
-            else:  # max(z, a z) with a = 1 (the identity) off the units
-                a = np.ones(n)
-                a[units] = p
-                mid = f"m{k}"
-                nodes.append(helper.make_node("Mul", [cur, const(f"a{k}", a)], [mid]))
-                nodes.append(helper.make_node("Max", [cur, mid], [out]))
-        elif isinstance(layer, GroupMax):
-            mid = f"m{k}"
-            idx = numpy_helper.from_array(np.asarray(layer.groups, dtype=np.int64), f"g{k}")
-            inits.append(idx)
-            nodes.append(helper.make_node("Gather", [cur, f"g{k}"], [mid], axis=1))
-            nodes.append(helper.make_node("ReduceMax", [mid], [out], axes=[2], keepdims=0))
-        else:  # pragma: no cover - lowered() yields primitives only
-            raise TypeError(f"cannot export {layer!r}")
-        cur = out
-    nodes.append(helper.make_node("Identity", [cur], ["y"]))
+    if dtype not in ("float64", "float32"):
+        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+    w = _Writer(np.dtype(dtype))
+    net = net.to_float()
+    if lowered:
+        low = net.lowered(passthrough=True).to_float()
+        cur = "x"
+        for pos, layer in enumerate(low.layers):
+            cur = w.primitive(layer, cur, low.widths[pos], str(pos))
+    else:
+        cur = w.layers(net.layers, "x", net.input_dim, "")
+    w.nodes.append(helper.make_node("Identity", [cur], ["y"], name="output"))
+    elem = onnx.TensorProto.DOUBLE if dtype == "float64" else onnx.TensorProto.FLOAT
     graph = helper.make_graph(
-        nodes,
+        w.nodes,
         "tropnet",
-        [helper.make_tensor_value_info("x", onnx.TensorProto.DOUBLE, [None, net.input_dim])],
-        [helper.make_tensor_value_info("y", onnx.TensorProto.DOUBLE, [None, net.output_dim])],
-        inits,
+        [helper.make_tensor_value_info("x", elem, [None, net.input_dim])],
+        [helper.make_tensor_value_info("y", elem, [None, net.output_dim])],
+        w.inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="tropnet")
     if path is not None:
         onnx.save(model, os.fspath(path))
     return model
+
+
+class _Writer:
+    """ONNX nodes and initializers for tropnet layers, each named by its address."""
+
+    def __init__(self, dtype: np.dtype) -> None:
+        self.dtype = dtype
+        self.nodes: list[Any] = []
+        self.inits: list[Any] = []
+        self.taken: set[str] = {"x", "y"}
+
+    def fresh(self, base: str) -> str:
+        name, k = base, 0
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        return name
+
+    def const(self, base: str, a: Any, dtype: Any = None) -> str:
+        name = self.fresh(base)
+        self.inits.append(numpy_helper.from_array(np.asarray(a, dtype=dtype or self.dtype), name))
+        return name
+
+    def node(self, op: str, ins: list[str], where: str, **attrs: Any) -> str:
+        out = self.fresh(where or op)
+        self.nodes.append(helper.make_node(op, ins, [out], name=self.fresh(f"{where}:{op}"), **attrs))
+        return out
+
+    def layers(self, layers: Any, cur: str, width: int, prefix: str) -> str:
+        for i, layer in enumerate(layers):
+            cur = self.layer(layer, cur, width, f"{prefix}{i}")
+            width = layer.out_features(width)
+        return cur
+
+    def layer(self, layer: Any, cur: str, width: int, where: str) -> str:
+        from .conv import Flatten
+        from .graph import Graph
+        from .layers import Identity, Maxout
+
+        if isinstance(layer, Graph):
+            return self.graph(layer, cur, width, where)
+        if isinstance(layer, (Flatten, Identity)):
+            return cur
+        if isinstance(layer, Maxout):
+            m = width // layer.k
+            shaped = self.node("Reshape", [cur, self.const("shape", [-1, m, layer.k], np.int64)], where)
+            return self.node("ReduceMax", [shaped], where, axes=[2], keepdims=0)
+        if isinstance(layer, MaxPool2d) or (self.dtype == np.float32 and isinstance(layer, AvgPool2d)):
+            return self.pool(layer, cur, where)
+        if self.dtype == np.float32 and isinstance(layer, (Conv1d, Conv2d)):
+            return self.conv(layer, cur, where)
+        if isinstance(layer, (Linear, Threshold, LeakyReLU, GroupMax)):
+            return self.primitive(layer, cur, width, where)
+        for p in layer.lower(width):  # anything else: its primitives
+            cur = self.primitive(p, cur, width, where)
+            width = p.out_features(width)
+        return cur
+
+    def graph(self, g: Any, cur: str, width: int, where: str) -> str:
+        from .graph import INPUT, Add, Concat
+
+        names, widths = {INPUT: cur}, g.widths(width)
+        widths[INPUT] = width
+        for name, op, ins in g.nodes:
+            here = f"{where}/{name}"
+            args = [names[u] for u in ins]
+            if isinstance(op, Add):
+                terms = []
+                for a, c in zip(args, op.coefficients(len(args))):
+                    terms.append(a if c == 1 else self.node("Mul", [a, self.const("c", [float(c)])], here))
+                out = terms[0]
+                for t in terms[1:]:
+                    out = self.node("Add", [out, t], here)
+                names[name] = out
+            elif isinstance(op, Concat):
+                names[name] = self.node("Concat", args, here, axis=1)
+            else:
+                names[name] = self.layer(op, args[0], widths[ins[0]], here)
+        return names[g.output]
+
+    def reshaped(self, cur: str, shape: tuple[int, ...], where: str) -> str:
+        return self.node("Reshape", [cur, self.const("shape", [-1, *shape], np.int64)], where)
+
+    def flat(self, cur: str, where: str) -> str:
+        return self.node("Flatten", [cur], where, axis=1)
+
+    def conv(self, layer: Any, cur: str, where: str) -> str:
+        pads = [lo for lo, _ in layer.padding] + [hi for _, hi in layer.padding]
+        ins = [self.reshaped(cur, layer.input_shape, where), self.const("W", layer.weight),
+               self.const("B", layer.bias)]
+        out = self.node("Conv", ins, where, kernel_shape=list(layer.weight.shape[2:]),
+                        strides=list(layer.stride), pads=pads, dilations=list(layer.dilation),
+                        group=int(layer.groups))
+        return self.flat(out, where)
+
+    def pool(self, layer: Any, cur: str, where: str) -> str:
+        pads = [lo for lo, _ in layer.padding] + [hi for _, hi in layer.padding]
+        x = self.reshaped(cur, layer.input_shape, where)
+        attrs: dict[str, Any] = dict(kernel_shape=list(layer.kernel_size), strides=list(layer.stride),
+                                     pads=pads)
+        if isinstance(layer, MaxPool2d):
+            attrs["dilations"] = list(layer.dilation)
+            out = self.node("MaxPool", [x], where, **attrs)
+        else:
+            attrs["count_include_pad"] = int(layer.count_include_pad)
+            out = self.node("AveragePool", [x], where, **attrs)
+        return self.flat(out, where)
+
+    def primitive(self, layer: Any, cur: str, n: int, where: str) -> str:
+        """One lowered primitive (``Linear``, ``Threshold``, ``LeakyReLU``, ``GroupMax``)."""
+        if isinstance(layer, Linear):
+            W, b = self.const("W", layer.float_weight), self.const("b", layer.float_bias)
+            return self.node("Gemm", [cur, W, b], where, transB=1)
+        if isinstance(layer, Threshold) and layer.units is None and not layer.per_unit and layer.t == 0:
+            return self.node("Relu", [cur], where)
+        if isinstance(layer, Threshold):  # max(z, t) with t = -inf off the units
+            units = np.arange(n) if layer.units is None else layer.units
+            lo = np.full(n, -np.inf)
+            lo[units] = np.asarray(layer.t, dtype=np.float64)
+            return self.node("Max", [cur, self.const("t", lo)], where)
+        if isinstance(layer, LeakyReLU):
+            if self.dtype == np.float32 and layer.units is None and not layer.per_unit:
+                return self.node("LeakyRelu", [cur], where, alpha=float(layer.alpha))
+            units = np.arange(n) if layer.units is None else layer.units
+            a = np.ones(n)  # max(z, a z) with a = 1 (the identity) off the units
+            a[units] = np.asarray(layer.alpha, dtype=np.float64)
+            scaled = self.node("Mul", [cur, self.const("a", a)], where)
+            return self.node("Max", [cur, scaled], where)
+        if isinstance(layer, GroupMax):
+            gathered = self.node("Gather", [cur, self.const("g", layer.groups, np.int64)], where, axis=1)
+            return self.node("ReduceMax", [gathered], where, axes=[2], keepdims=0)
+        raise TypeError(f"cannot export {layer!r}")  # pragma: no cover - lowered() yields primitives only

@@ -31,19 +31,27 @@ from .._numbers import as_number_array
 from ..kernels.scaled import from_scaled, int_matmul, to_scaled
 from .affine import cell_affine
 from .domains import as_network
-from .program import stages_from_network
+from .line import line_stages
 
 __all__ = ["region_at", "PointRegion", "PointRegions", "pattern_maps"]
 
 _BATCH_ENTRIES = 4_000_000  # (points x units x inputs) per batch of the halfspace walk
 
 
-def _scaled_affine(st, exact: bool):
-    """``(W, b, q)``: the stage's map is ``z -> (W z + b) / q`` (integers when exact)."""
+def _scaled_affine(st, exact: bool, cache: dict | None = None):
+    """``(W, b, q)``: the stage's map is ``z -> (W z + b) / q`` (integers when exact; kept in
+    ``cache`` by stage for the passes of one call)."""
+    if cache is not None and exact:
+        hit = cache.get(id(st))
+        if hit is None:
+            hit = cache[id(st)] = (st, _scaled_affine(st, exact))
+        return hit[1]
     if not exact:
         return np.asarray(st.W, dtype=np.float64), np.asarray(st.b, dtype=np.float64), 1
-    Wz, qw = to_scaled(np.asarray(st.W, dtype=object))
-    bz, qb = to_scaled(np.asarray(st.b, dtype=object).ravel())
+    # float arrays (the exact program of a float network, :func:`line_stages`) are the dyadic
+    # rationals they store: scaled from their mantissas and exponents, no Fraction built
+    Wz, qw = to_scaled(np.asarray(st.W))
+    bz, qb = to_scaled(np.asarray(st.b).ravel())
     q = lcm(qw, qb)
     return _times(Wz, q // qw), _times(bz, q // qb), q
 
@@ -53,6 +61,9 @@ def _times(Z: np.ndarray, f: int) -> np.ndarray:
 
 
 def _matmul(A: np.ndarray, B: np.ndarray, exact: bool) -> np.ndarray:
+    if exact and A.shape[0] <= 8 and (A.dtype == object or B.dtype == object):
+        # a few points: numpy's object loop beats converting B to FLINT for one product
+        return A.astype(object).dot(B.astype(object))
     return int_matmul(A, B) if exact else A.dot(B)
 
 
@@ -61,7 +72,9 @@ def _ratio(v: Any) -> tuple[int, int]:
     return f.numerator, f.denominator
 
 
-def _forward(stages, Z: np.ndarray, D: Any, exact: bool, P: np.ndarray | None = None):
+def _forward(
+    stages, Z: np.ndarray, D: Any, exact: bool, P: np.ndarray | None = None, cache: dict | None = None
+):
     """The forward pass on the points ``Z / D`` (integer numerators when exact, float64
     otherwise): ``(numerators, denominator, patterns)``.  With ``P`` given the activations are
     fixed by those patterns (at 0 this gives the offsets of the cells' maps); otherwise the
@@ -71,7 +84,7 @@ def _forward(stages, Z: np.ndarray, D: Any, exact: bool, P: np.ndarray | None = 
     col = 0
     for st in stages:
         if st.kind == "affine":
-            W, b, q = _scaled_affine(st, exact)
+            W, b, q = _scaled_affine(st, exact, cache)
             Z = _matmul(Z, W.T, exact) + (b[None, :] * D if exact else b[None, :])
             D = D * q
             continue
@@ -115,24 +128,28 @@ def _forward(stages, Z: np.ndarray, D: Any, exact: bool, P: np.ndarray | None = 
     return Z, D, pats
 
 
-def _fixed_offsets(stages, P: np.ndarray, n: int, exact: bool) -> tuple[np.ndarray, Any]:
+def _fixed_offsets(
+    stages, P: np.ndarray, n: int, exact: bool, cache: dict | None = None
+) -> tuple[np.ndarray, Any]:
     """The offsets of the cells' maps: the forward pass at 0 with the patterns fixed."""
     Z0 = np.zeros((len(P), n), dtype=object if exact else np.float64)
     if exact:
         Z0[:] = 0
-    Z, D, _ = _forward(stages, Z0, 1, exact, P)
+    Z, D, _ = _forward(stages, Z0, 1, exact, P, cache)
     return Z, D
 
 
-def _patterns(stages, X: np.ndarray, exact: bool) -> np.ndarray:
+def _patterns(stages, X: np.ndarray, exact: bool, cache: dict | None = None) -> np.ndarray:
     """Activation patterns at exact or float points (exact: integer arithmetic)."""
     if exact:
         Z, D = to_scaled(X)
-        return _forward(stages, Z.astype(object), D, True)[2]
+        return _forward(stages, Z.astype(object), D, True, cache=cache)[2]
     return _forward(stages, np.asarray(X, dtype=np.float64), 1.0, False)[2]
 
 
-def _fixed_jacobians(stages, P: np.ndarray, n: int, m: int, exact: bool) -> tuple[np.ndarray, int]:
+def _fixed_jacobians(
+    stages, P: np.ndarray, n: int, m: int, exact: bool, cache: dict | None = None
+) -> tuple[np.ndarray, int]:
     """The Jacobians ``(C, m, n)`` of the cells' maps by one backward pass with the patterns
     fixed (batched GEMMs of shape ``(C m, w)``), as ``(numerators, denominator)``."""
     C = len(P)
@@ -152,7 +169,7 @@ def _fixed_jacobians(stages, P: np.ndarray, n: int, m: int, exact: bool) -> tupl
     for st, c0 in zip(reversed(stages), reversed(cols)):
         w = G.shape[2]
         if st.kind == "affine":
-            W, _, q = _scaled_affine(st, exact)
+            W, _, q = _scaled_affine(st, exact, cache)
             G = _matmul(G.reshape(C * m, w), W, exact).reshape(C, m, W.shape[1])
             E = E * q
         elif st.kind == "threshold":
@@ -186,7 +203,8 @@ def _fixed_jacobians(stages, P: np.ndarray, n: int, m: int, exact: bool) -> tupl
 
 
 def pattern_maps(
-    net: Any, patterns: np.ndarray, *, exact: bool = False, stages: list | None = None
+    net: Any, patterns: np.ndarray, *, exact: bool = False, stages: list | None = None,
+    cache: dict | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The affine maps ``(W (C, m, n), c (C, m))`` of ``net`` on the cells with the given
     activation patterns, in input coordinates: a backward pass for the Jacobians and a
@@ -200,15 +218,16 @@ def pattern_maps(
     """
     net = as_network(net)
     if stages is None:
-        stages = stages_from_network(net, exact=exact)
+        stages = line_stages(net, exact)
     n, m = net.input_dim, net.output_dim
     P = np.asarray(patterns, dtype=np.int32).reshape(len(patterns), -1)
+    cache = {} if cache is None else cache
     step = max(1, _BATCH_ENTRIES // max(1, m * max(net.widths)))
     Ws, cs = [], []
     for s in range(0, len(P), step):
         Pb = P[s : s + step]
-        Gz, E = _fixed_jacobians(stages, Pb, n, m, exact)
-        Zc, D = _fixed_offsets(stages, Pb, n, exact)
+        Gz, E = _fixed_jacobians(stages, Pb, n, m, exact, cache)
+        Zc, D = _fixed_offsets(stages, Pb, n, exact, cache)
         if exact:
             Ws.append(from_scaled(Gz, E))
             cs.append(from_scaled(Zc, D))
@@ -226,7 +245,9 @@ class PointRegion:
 
     Attributes: ``point``, ``pattern`` (tuple), ``jacobian`` ``(m, n)`` and ``offset`` ``(m,)``
     with ``f(x) = jacobian @ x + offset`` on the cell, and ``A``, ``b`` with the cell
-    ``{x : A x <= b}`` (one row per unit, redundant rows included; ``num_halfspaces``).
+    ``{x : A x <= b}`` (one row per unit, redundant rows included; ``num_halfspaces``; computed
+    on first use; exact cells give integer rows, each scaled by a positive denominator), and
+    :meth:`halfspaces` (``irredundant=True``: the facets only).
     """
 
     __slots__ = ("point", "pattern", "jacobian", "offset", "_stages", "_n", "_exact", "_hs")
@@ -249,11 +270,49 @@ class PointRegion:
             P = np.array([self.pattern], dtype=np.int32)
             ca = cell_affine(self._stages, P, self._n, exact=self._exact)
             rows = np.arange(ca.nrows)
-            A, b = ca.rows(np.zeros(ca.nrows, dtype=np.int64), rows)
+            if self._exact:  # integer rows h . (x, 1) <= 0 over a positive denominator: no Fraction
+                h, _ = ca.numerators(np.zeros(ca.nrows, dtype=np.int64), rows)
+                A, b = h[:, : self._n], -h[:, self._n]
+            else:
+                A, b = ca.rows(np.zeros(ca.nrows, dtype=np.int64), rows)
             # rows that vanish: group members equal to the winner
             keep = np.any(A != 0, axis=1) if len(A) else np.zeros(0, dtype=bool)
             object.__setattr__(self, "_hs", (A[keep], b[keep]))
         return self._hs
+
+    def halfspaces(self, irredundant: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """``(A, b)`` with the cell ``{x : A x <= b}``: one row per unit that can cut it (as
+        :attr:`A`, :attr:`b`; exact cells in integers), or with ``irredundant=True`` only the
+        facets, computed on demand: one HiGHS model for all rows in float
+        (:func:`tropnet.kernels.lp.irredundant_rows`), cddlib's exact redundancy test for exact
+        cells (``pip install tropnet[exact]``).
+
+        >>> import tropnet
+        >>> net = tropnet.Network.from_arrays([[[1, 0], [0, 1], [1, 1]], [[1, 1, 1]]])
+        >>> r = tropnet.region_at(net, [1.0, 1.0])
+        >>> r.num_halfspaces, len(r.halfspaces(irredundant=True)[1])
+        (3, 2)
+        """
+        A, b = self._halfspaces()
+        if not irredundant or len(b) == 0:
+            return A, b
+        if not self._exact:
+            from ..kernels.lp import irredundant_rows
+
+            keep = irredundant_rows(np.asarray(A, dtype=np.float64), np.asarray(b, dtype=np.float64))
+            return A[keep], b[keep]
+        try:
+            import cdd
+            import cdd.gmp
+        except ImportError as err:
+            raise ImportError(
+                "exact irredundant halfspaces need cddlib's exact arithmetic: pip install tropnet[exact]"
+            ) from err
+        mat = cdd.gmp.matrix_from_array([[int(bi), *(-int(v) for v in row)] for row, bi in zip(A, b)],
+                                        rep_type=cdd.RepType.INEQUALITY)
+        red = set(cdd.gmp.redundant_rows(mat))
+        keep = np.array([i not in red for i in range(len(b))], dtype=bool)
+        return A[keep], b[keep]
 
     @property
     def A(self) -> np.ndarray:
@@ -352,8 +411,9 @@ def region_at(net: Any, x: Any, *, exact: bool = False) -> PointRegion | PointRe
         raise ValueError(f"points have length {X.shape[1]}, but the network has {n} inputs")
     if not exact:
         X = np.asarray(X, dtype=np.float64)
-    stages = stages_from_network(net, exact=exact)
-    P = _patterns(stages, X, exact)
-    W, c = pattern_maps(net, P, exact=exact, stages=stages)
+    stages = line_stages(net, exact)  # exact: float layers stay float arrays (their dyadic values)
+    cache: dict = {}
+    P = _patterns(stages, X, exact, cache)
+    W, c = pattern_maps(net, P, exact=exact, stages=stages, cache=cache)
     regs = PointRegions(X, P, W, c, stages, n, exact)
     return regs[0] if single else regs

@@ -19,12 +19,13 @@ from typing import Any
 import numpy as np
 
 from .._limits import progress_phase
-from .affine import _divide, _integer_rows, cell_affine, maps_and_rows, patterns_at
+from .affine import _divide, _integer_rows, cell_affine, float_map_error, maps_and_rows, patterns_at
 from .exactness import _Inconsistent
 from .found import FoundCells
 from .regionset import RegionSet
 
-__all__ = ["build_region_set", "cell_facets", "hrep_facets", "facet_point", "merge_linear"]
+__all__ = ["build_region_set", "linear_labels", "near_groups", "cell_facets", "hrep_facets", "facet_point",
+           "merge_linear"]
 
 
 def cell_facets(
@@ -255,8 +256,9 @@ def _pattern_hash(P: np.ndarray, R: np.ndarray) -> np.ndarray:
 
 
 def build_region_set(found: FoundCells, kind: str) -> RegionSet:
-    """The :class:`RegionSet` of ``found``: for ``kind="activation"`` the halfspaces,
-    neighbours and maps are computed on first use; ``kind="linear"`` needs them for the merge.
+    """The :class:`RegionSet` of ``found``: the halfspaces, neighbours and maps are computed on
+    first use (for ``kind="linear"`` the labels come from :func:`linear_labels`, which needs
+    them only for cells whose map another cell shares).
 
     >>> import tropnet
     >>> from tropnet.regions.plan import find_cells
@@ -280,44 +282,158 @@ def build_region_set(found: FoundCells, kind: str) -> RegionSet:
         # vertices on demand); the float vertex pool is kept for plotting only
         cf = _code_facets(found)
         common.update(points=cf["points"], vert_facets=cf["vert_facets"])
-    if kind == "activation":
-        return RegionSet(kind=kind, geometry=lambda: _geometry(found)[:6], **common)
-    bar = progress_phase(4, "facets and merge")
-    facet_off, facet_A, facet_b, nbr, W, cmap, fc = _geometry(found, bar)
+    labels = linear_labels(found) if kind == "linear" else None
+    return RegionSet(kind=kind, geometry=lambda: _geometry(found)[:6], labels=labels, **common)
+
+
+def linear_labels(found: FoundCells) -> np.ndarray:
+    """The linear region of each cell of ``found`` (labels ``0..k-1`` in order of first cell):
+    the connected components of the graph of facet-adjacent cells with one affine map.
+
+    The maps come first, from one float walk of all cells (:func:`~tropnet.regions.affine.
+    cell_affine`), grouped by :func:`near_groups`: a cell whose map no other cell comes near is a
+    linear region by itself, with no facet work.  Facets and neighbours
+    (:func:`_facets_of`; for a certified run the tight codes, :func:`_code_edges`) are computed
+    only for the cells of groups of two or more, and the edges within a group decided as before:
+    float mode merges neighbours whose maps agree to ``1e-9`` times the largest entry of any map
+    (and warns, :class:`~tropnet.AmbiguousGeometryWarning`, when a merged pair differs by more
+    than the walk's rounding can explain, :func:`~tropnet.regions.affine.float_map_error`);
+    exact mode groups by the float maps within twice that rigorous rounding bound, then compares
+    the candidates' maps exactly (the integer walk, on those cells only).
+
+    >>> import tropnet
+    >>> from tropnet.regions.plan import find_cells
+    >>> net = tropnet.Network.from_arrays([[[0, 1], [1, 0]], [[1, -1]]], [[1, 1], [0]])
+    >>> linear_labels(find_cells(net)).tolist()  # relu(y + 1) - relu(x + 1): 4 cells, 4 regions
+    [0, 1, 2, 3]
+    >>> zero = tropnet.Network.from_arrays([[[1.0], [1.0]], [[1.0, -1.0]]])  # relu(x) - relu(x)
+    >>> linear_labels(find_cells(zero)).tolist()  # two cells, one map 0: one region
+    [0, 0]
+    """
     C = len(found)
-    has = nbr >= 0
-    e = np.stack([fc[has], nbr[has]], axis=1)
-    if found.vert_codes is not None:  # integer numerators over one denominator
-        Wi = found.cache["facets"]["ca"].map_numerators()
-        same = (Wi[e[:, 0]] == Wi[e[:, 1]]).reshape(len(e), Wi[0].size).all(axis=1).astype(bool)
-    elif found.exact:
-        same = np.array([bool((W[a] == W[b]).all() and (cmap[a] == cmap[b]).all()) for a, b in e], dtype=bool)
+    if C <= 1:
+        return np.zeros(C, dtype=np.int64)
+    bar = progress_phase(2, "facets and merge")
+    try:
+        return _linear_labels(found, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
+    C, d = len(found), found.d
+    ca = cell_affine(found.stages, found.patterns, d, exact=False, maps_only=True)
+    F = ca.map_numerators().reshape(C, -1)
+    err = float_map_error(found.stages, d)
+    if found.exact:
+        tol = 2 * err  # equal exact maps have float maps this close
     else:
-        scale = max(
-            float(np.abs(W).max()) if W.size else 0.0, float(np.abs(cmap).max()) if cmap.size else 0.0
-        )
+        scale = float(np.abs(F).max()) if F.size else 0.0
         tol = 1e-9 * max(scale, 1e-300)
-        same = (
-            (np.abs(W[e[:, 0]] - W[e[:, 1]]).max(axis=(1, 2)) <= tol)
-            & (np.abs(cmap[e[:, 0]] - cmap[e[:, 1]]).max(axis=1) <= tol)
-            if len(e)
-            else np.zeros(0, dtype=bool)
-        )
-    labels = merge_linear(C, e, same)
+    gid = near_groups(F, tol)
     if bar is not None:
         bar.update(1)
-        bar.close()
-    return RegionSet(
-        kind=kind,
-        facet_off=facet_off,
-        facet_A=facet_A,
-        facet_b=facet_b,
-        facet_nbr=nbr,
-        maps_W=W,
-        maps_c=cmap,
-        labels=labels,
-        **common,
-    )
+    S = np.flatnonzero(np.bincount(gid)[gid] >= 2)
+    if len(S) == 0:
+        return np.arange(C, dtype=np.int64)
+    if found.exact:
+        # the candidates' exact maps (numerators over one common denominator): exact groups
+        N = cell_affine(found.stages, found.patterns[S], d, exact=True).map_numerators().reshape(len(S), -1)
+        keys: dict = {}
+        rows = zip(gid[S].tolist(), N.tolist())
+        sub = np.array([keys.setdefault((g, tuple(row)), len(keys)) for g, row in rows], dtype=np.int64)
+        gid = np.full(C, -1, dtype=np.int64)
+        gid[S] = sub
+        S = S[np.bincount(sub)[sub] >= 2]
+        if len(S) == 0:
+            return np.arange(C, dtype=np.int64)
+    if found.vert_codes is not None:
+        e = _code_edges(found, S)
+    else:
+        out = _facets_of(found, S)
+        fc, nbr = out[6], out[3]
+        has = nbr >= 0
+        e = np.stack([fc[has], nbr[has]], axis=1)
+    e = e[gid[e[:, 0]] == gid[e[:, 1]]]
+    if found.exact:
+        same = np.ones(len(e), dtype=bool)
+    else:
+        diff = np.abs(F[e[:, 0]] - F[e[:, 1]]).max(axis=1) if len(e) else np.zeros(0)
+        same = diff <= tol
+        _warn_merged(int((same & (diff > 2 * err)).sum()))
+    return merge_linear(C, e, same)
+
+
+def _warn_merged(count: int) -> None:
+    if count:
+        import warnings
+
+        from ..kernels.certify import AmbiguousGeometryWarning
+
+        warnings.warn(
+            f"float mode merged {count} neighbouring cell pair{'s' if count != 1 else ''} whose affine maps "
+            "agree to its tolerance (1e-09 times the largest map entry) but differ by more than rounding "
+            "can explain: those linear regions may have been merged wrongly; use exact=True for a certified "
+            "answer",
+            AmbiguousGeometryWarning,
+            stacklevel=4,
+        )
+
+
+def near_groups(F: np.ndarray, tol: float, rounds: int = 3) -> np.ndarray:
+    """A group id for each row of ``F`` such that any two rows within ``tol`` of each other
+    (max norm) share it, and rows far apart rarely do: the rows sorted by a random projection
+    ``s = F r`` break into runs wherever two consecutive values are more than
+    ``tol * |r|_1`` (plus the projection's own rounding) apart, since two rows within ``tol``
+    have projections that close and so does every row sorted between them; ``rounds``
+    projections, each splitting the runs of the one before.
+
+    >>> near_groups(np.array([[0.0, 1.0], [5.0, 5.0], [1e-12, 1.0], [5.0, 6.0]]), 1e-9).tolist()
+    [0, 1, 0, 2]
+    """
+    C, m = F.shape
+    gid = np.zeros(C, dtype=np.int64)
+    if C <= 1 or m == 0:
+        return gid
+    rng = np.random.default_rng(2026)
+    u = 2.0**-53
+    for _ in range(rounds):
+        r = rng.uniform(0.5, 1.0, m) * rng.choice([-1.0, 1.0], m)
+        s = F.dot(r)
+        # |s_a - s_b| <= |r . (F_a - F_b)| + the rounding of both products
+        bound = (m + 2) * u / (1 - (m + 2) * u) * float((np.abs(F).dot(np.abs(r))).max())
+        w = tol * float(np.abs(r).sum()) * (1 + 1e-9) + 2 * bound * (1 + 1e-9)
+        order = np.lexsort((s, gid))
+        gs, ss = gid[order], s[order]
+        brk = np.concatenate([[True], (gs[1:] != gs[:-1]) | (ss[1:] - ss[:-1] > w)])
+        new = np.cumsum(brk) - 1
+        gid = np.empty(C, dtype=np.int64)
+        gid[order] = new
+        # groups in order of first row, so ids do not depend on the projection
+    _, first, inv = np.unique(gid, return_index=True, return_inverse=True)
+    return np.argsort(np.argsort(first))[inv.ravel()]
+
+
+def _code_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray:
+    """Facet-adjacent pairs ``(c, neighbour)`` of the cells ``cells`` of a certified run: each unit
+    code tight at one of a cell's vertices is a facet (every vertex is simple), and the cell
+    across it has the pattern with that unit flipped (else the run contradicts itself)."""
+    d = found.d
+    counts = np.diff(found.vert_off)[cells]
+    off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    entry = np.repeat(found.vert_off[cells] - off[:-1], counts) + np.arange(off[-1])
+    codes = found.vert_codes[entry]  # (entries, d)
+    cell = np.repeat(np.repeat(cells, counts), d)
+    codes = codes.ravel()
+    unit = codes >= 0
+    key = np.unique(np.stack([cell[unit], codes[unit]], axis=1), axis=0)
+    if len(key) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    nbr = _flip_neighbours(found.patterns, key[:, 0], key[:, 1])
+    if (nbr < 0).any():
+        raise _Inconsistent
+    return np.stack([key[:, 0], nbr], axis=1)
 
 
 def _facet_centre(found: FoundCells, c: int, a: np.ndarray, b: Any) -> tuple:
@@ -455,67 +571,90 @@ def _hrep_facets(found: FoundCells) -> tuple:
     return found.cache["hrep"]
 
 
-def _geometry(found: FoundCells, bar: Any = None) -> tuple:
-    """Irredundant halfspaces (CSR), facet neighbours and affine maps of every cell (``bar``: a
-    progress phase, advanced after the maps, the facets and the neighbours)."""
-    st, d, exact = found.stages, found.d, found.exact
-    hrep = len(found) > 0 and len(found.vert_ids) == 0  # H-representation engine: no vertices
-    C = len(found)
-    pats = found.patterns
+def _geometry(found: FoundCells) -> tuple:
+    """Irredundant halfspaces (CSR), facet neighbours and affine maps of every cell."""
     if found.vert_codes is not None:
         cf = _code_facets(found)
         W, cmap = cf["ca"].maps()
         fc, facet_off, facet_A, facet_b, code = (
             cf["fc"], cf["facet_off"], cf["facet_A"], cf["facet_b"], cf["code"]
         )
-        coinc_f = np.zeros(len(fc), dtype=bool)
-        centre: dict = {}
-    else:
-        W, cmap, Au, bu, flip = maps_and_rows(st, pats, d, exact=exact)
-        if bar is not None:
-            bar.update(1)
-        Rd = found.dom_A.shape[0]
-        Ad = np.broadcast_to(found.dom_A[None, :, :], (C, Rd, d))
-        bd = np.broadcast_to(found.dom_b[None, :], (C, Rd))
-        A_all = np.concatenate([Ad, Au], axis=1)
-        b_all = np.concatenate([bd, bu], axis=1)
-        fl_all = np.concatenate([np.full((C, Rd), -2, dtype=np.int64), flip], axis=1)
-        if hrep:
-            facet, coinc, _ = _hrep_facets(found)
-            centre = {}
-        else:
-            facet, coinc, centre = cell_facets(
-                A_all, b_all, found.vert_off, found.vert_ids, found.vert_X, found.vert_t, d, exact=exact
-            )
-        fc, fr = np.nonzero(facet)
-        facet_off = np.concatenate([[0], np.cumsum(np.bincount(fc, minlength=C))]).astype(np.int64)
-        facet_A = A_all[fc, fr]
-        facet_b = b_all[fc, fr]
-        code = fl_all[fc, fr]
-        coinc_f = coinc[fc, fr]
-    if bar is not None:
-        bar.update(1 if found.vert_codes is None else 2)
+        nbr = _flip_neighbours(found.patterns, fc, code)
+        if ((code >= 0) & (nbr < 0)).any():
+            # in a certified run every unit facet is crossed by a single unit: its neighbour must
+            # be the cell with that unit flipped
+            raise _Inconsistent
+        return facet_off, facet_A, facet_b, nbr, W, cmap, fc
+    return _facets_of(found, np.arange(len(found)))
+
+
+def _flip_neighbours(pats: np.ndarray, fc: np.ndarray, code: np.ndarray, simple: Any = None) -> np.ndarray:
+    """The cell across each facet ``(fc[j], code[j])`` whose pattern is ``fc``'s with the facet's
+    unit flipped (a hash lookup among all patterns, verified entry by entry), ``-1`` where there
+    is none or where ``simple`` is False (domain rows, ``code < 0``, are never flipped)."""
+    C = len(pats)
     nbr = np.full(len(fc), -1, dtype=np.int64)
-    # neighbours by flipping the pattern entry of the facet's unit
     rng = np.random.default_rng(7)
     Rh = rng.integers(0, np.iinfo(np.uint64).max, size=pats.shape[1], dtype=np.uint64)
     h = _pattern_hash(pats, Rh) if pats.shape[1] else np.zeros(C, dtype=np.uint64)
     order = np.argsort(h)
     hs = h[order]
-    simple = (code >= 0) & ~coinc_f
-    if simple.any():
-        col = code[simple] >> 20
-        val = code[simple] & ((1 << 20) - 1)
-        cells = fc[simple]
-        old = pats[cells, col].astype(np.int64)
-        hn = h[cells] + (val - old).astype(np.uint64) * Rh[col]
-        pos = np.minimum(np.searchsorted(hs, hn), C - 1)
-        cand = order[pos]
-        newpat = pats[cells].copy()
-        newpat[np.arange(len(cells)), col] = val
-        ok = (hs[pos] == hn) & (pats[cand] == newpat).all(axis=1)
-        nb = np.where(ok, cand, -1)
-        nbr[np.nonzero(simple)[0]] = nb
+    ok_rows = code >= 0
+    if simple is not None:
+        ok_rows &= simple
+    if not ok_rows.any() or C == 0:
+        return nbr
+    col = code[ok_rows] >> 20
+    val = code[ok_rows] & ((1 << 20) - 1)
+    cells = fc[ok_rows]
+    old = pats[cells, col].astype(np.int64)
+    hn = h[cells] + (val - old).astype(np.uint64) * Rh[col]
+    pos = np.minimum(np.searchsorted(hs, hn), C - 1)
+    cand = order[pos]
+    newpat = pats[cells].copy()
+    newpat[np.arange(len(cells)), col] = val
+    ok = (hs[pos] == hn) & (pats[cand] == newpat).all(axis=1)
+    nbr[np.flatnonzero(ok_rows)] = np.where(ok, cand, -1)
+    return nbr
+
+
+def _facets_of(found: FoundCells, cells: np.ndarray) -> tuple:
+    """:func:`_geometry` of the cells ``cells`` (indices into ``found``; found without tight
+    codes): ``(facet_off, facet_A, facet_b, nbr, W, cmap, fc)`` with ``facet_off`` over
+    ``cells``, ``fc`` and ``nbr`` indices into ``found``.  Every decision is the one the run over
+    all cells makes (the same rows, the same vertex pool and scale)."""
+    st, d, exact = found.stages, found.d, found.exact
+    hrep = len(found) > 0 and len(found.vert_ids) == 0  # H-representation engine: no vertices
+    C, n = len(found), len(cells)
+    pats = found.patterns
+    W, cmap, Au, bu, flip = maps_and_rows(st, pats[cells], d, exact=exact)
+    Rd = found.dom_A.shape[0]
+    Ad = np.broadcast_to(found.dom_A[None, :, :], (n, Rd, d))
+    bd = np.broadcast_to(found.dom_b[None, :], (n, Rd))
+    A_all = np.concatenate([Ad, Au], axis=1)
+    b_all = np.concatenate([bd, bu], axis=1)
+    fl_all = np.concatenate([np.full((n, Rd), -2, dtype=np.int64), flip], axis=1)
+    if hrep:
+        if n == C or "hrep" in found.cache:
+            facet, coinc = (a[cells] for a in _hrep_facets(found)[:2])
+        else:
+            facet, coinc, _ = hrep_facets(A_all, b_all)
+        centre: dict = {}
+    else:
+        counts = np.diff(found.vert_off)[cells]
+        sub_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        entry = np.repeat(found.vert_off[cells] - sub_off[:-1], counts) + np.arange(sub_off[-1])
+        facet, coinc, centre = cell_facets(
+            A_all, b_all, sub_off, found.vert_ids[entry], found.vert_X, found.vert_t, d, exact=exact
+        )
+    fl, fr = np.nonzero(facet)
+    fc = cells[fl]
+    facet_off = np.concatenate([[0], np.cumsum(np.bincount(fl, minlength=n))]).astype(np.int64)
+    facet_A = A_all[fl, fr]
+    facet_b = b_all[fl, fr]
+    code = fl_all[fl, fr]
+    # neighbours by flipping the pattern entry of the facet's unit
+    nbr = _flip_neighbours(pats, fc, code, simple=~coinc[fl, fr])
     # facets where the one-unit flip found nothing: several units vanish on them (coincident
     # hyperplanes, possibly of different layers), or the facet lies on the domain's boundary.
     # Read the pattern just across the facet's centre.  In exact mode this also certifies
@@ -524,21 +663,18 @@ def _geometry(found: FoundCells, bar: Any = None) -> tuple:
     lookup = None
     A_dom, b_dom = found.dom_A, found.dom_b
     missing = np.nonzero((code >= 0) & (nbr < 0))[0]
-    if found.vert_codes is not None and len(missing):
-        # in a certified run every unit facet is crossed by a single unit: its neighbour must
-        # be the cell with that unit flipped
-        raise _Inconsistent
     for j in missing:
         if lookup is None:
             lookup = {pats[i].tobytes(): i for i in range(C)}
-        c, r = int(fc[j]), int(fr[j])
+        lc, r = int(fl[j]), int(fr[j])
+        c = int(cells[lc])
         if hrep:
-            y = facet_point(A_all[c], b_all[c], r)
+            y = facet_point(A_all[lc], b_all[lc], r)
             if y is None:
                 continue
             sx, stt = y, 1.0
         else:
-            sx, stt = centre[(c, r)] if (c, r) in centre else _facet_centre(found, c, facet_A[j], facet_b[j])
+            sx, stt = centre.get((lc, r)) or _facet_centre(found, c, facet_A[j], facet_b[j])
         if stt == 0:
             continue  # a facet at infinity
         p = sx / stt
@@ -564,6 +700,4 @@ def _geometry(found: FoundCells, bar: Any = None) -> tuple:
                 f"{[str(v) for v in unresolved]} lies across a facet of cell {c} inside the domain, "
                 "but its activation pattern is not among the reported cells (please report this bug)"
             )
-    if bar is not None:
-        bar.update(1)
     return facet_off, facet_A, facet_b, nbr, W, cmap, fc

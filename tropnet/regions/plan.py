@@ -41,7 +41,8 @@ from .cells import Cells, RegionLimitError
 from .domains import DomainPieces, Piece, as_network, domain_pieces
 from .exactness import Exactness, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces
-from .geometry import _hrep_bounded, build_region_set
+from .geometry import _hrep_bounded, build_region_set, linear_labels
+from .program import FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION  # float mode's numeric range
 from .refine import refine, refine_start
 from .regionset import RegionSet
 from .stream import PatternJoin, _count_bar, refine_count
@@ -150,8 +151,22 @@ class Plan:
             return len(rs) if self.want == "count" else rs
         if self.want == "count" and self.kind == "activation":
             return self._count_cells()
-        rs = self._regions()
-        return len(rs) if self.want == "count" else rs
+        if self.want == "count":
+            return self._count_linear()
+        return self._regions()
+
+    def _count_linear(self) -> int:
+        """The number of linear regions: the cells' labels (:func:`~tropnet.regions.geometry.
+        linear_labels`), without the region set's geometry; exact counts from the certified pass
+        with tight codes, the rational pass when it contradicts itself."""
+        if not self.exact:  # as for the regions: units stable on a bounded domain are not cut
+            self._prune_stable()
+
+        def attempt(passes: Exactness) -> int:
+            found = self.find(passes)
+            return int(linear_labels(found).max()) + 1 if len(found) else 0
+
+        return with_fallback(attempt, self.exactness)
 
     def _count_cells(self) -> int:
         net, dp = self.net, self.domain
@@ -253,7 +268,7 @@ class Plan:
         def attempt(passes: Exactness) -> RegionSet:
             found = self.find(passes)
             rs = build_region_set(found, kind)
-            if found.vert_codes is not None and kind == "activation":
+            if found.vert_codes is not None:
                 rs._g()  # the geometry is lazy elsewhere; here it is the certificate
             return rs
 
@@ -349,11 +364,6 @@ def _shared_sides(piece: Piece, n: int) -> tuple[np.ndarray, np.ndarray]:
     return shared[0], shared[1]
 
 
-#: float mode's numeric range: box coordinates and the values of the units on the domain below
-#: ``FLOAT_MAX``, box widths above ``FLOAT_MIN``, and the box no larger than ``FLOAT_RESOLUTION``
-#: times the network's own scale (the cube radius of R^n: beyond it a float vertex near the
-#: network's features carries a rounding error as large as the features)
-FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION = 1e100, 1e-100, 1e12
 
 
 def check_float_range(net, dp: DomainPieces) -> None:

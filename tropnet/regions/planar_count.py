@@ -174,7 +174,7 @@ def _count(problem, state, exact_stages) -> int | None:
         keep = (i < j) & (j < k)
         triples.append((int(c), units[c][i[keep]], units[c][j[keep]], units[c][k[keep]]))
     if triples:
-        _check_not_concurrent(triples, exact_stages, si, pool.pat, exact_stages[si])
+        _check_not_concurrent(triples, exact_stages, si, pool.pat.astype(np.int32), exact_stages[si])
     return int(C + crossing.sum() + inside)
 
 

@@ -84,8 +84,15 @@ from .exactness import (
     with_fallback,
 )
 from .hrep import refine_hrep
-from .program import Stage, _magnitude_bounds, _magnitudes, forward_stages, stages_from_network
-from .vertex import _box_vertices, _Engine, _Pool, _Program, _progress_bar, _tick, _used
+from .program import (
+    Stage,
+    _magnitude_bounds,
+    _magnitudes,
+    _point_magnitudes,
+    forward_stages,
+    stages_from_network,
+)
+from .vertex import CELL_FLOOR, _box_vertices, _Engine, _Pool, _Program, _progress_bar, _tick, _used
 
 _CERT = CERT_DTYPE
 _U = UNIT_ROUNDOFF
@@ -406,7 +413,7 @@ def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact
         T,
         np.array([0, 1 << d], dtype=np.int64),
         np.arange(1 << d, dtype=np.int64),
-        np.zeros((1, prog.ncols), dtype=np.int32),
+        np.zeros((1, prog.ncols), dtype=prog.pat_dtype),
     )
     if certify:
         pool._set_vertices(pool.X, pool.T, None, np.zeros((len(pool.X), 2), dtype=_CERT))
@@ -502,8 +509,12 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
         if eng.coef is not None:
             A, B = eng.coef
             def mag_of(e):
-                v, c = eng.entry_norms(e)
-                return A[u] * v + B[u] + abs(float(level)), A[u] * c + B[u] + abs(float(level))
+                # the terms at each vertex, coordinate by coordinate (floored like entry_norms: a
+                # vertex carries the rounding error of its cell's longer edges), and over its cell
+                c = eng.entry_norms(e)[1]
+                M = np.maximum(np.abs(pool.X[pool.ids[e]]).astype(np.float64), CELL_FLOOR * c[:, None])
+                v = _point_magnitudes(problem.stages[:si], M)[:, u]
+                return v + abs(float(level)), A[u] * c + B[u] + abs(float(level))
 
             eng.mag_of = mag_of
         eng.step(s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err)
@@ -712,7 +723,7 @@ def refine_task(
         if state.ncells > 1:
             return refine_split(state, 2)
         stages, lo, hi, halfspaces = problem.exact_input
-        pending = list(state.deferred) + [(state.pool.pat.copy(), _decided_columns(problem, state))]
+        pending = list(state.deferred) + [(state.pool.pat.astype(np.int32), _decided_columns(problem, state))]
         empty = Cells(
             patterns=np.zeros((0, problem.prog.ncols), dtype=np.int32),
             points=np.zeros((0, problem.d)),

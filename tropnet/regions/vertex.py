@@ -256,6 +256,10 @@ class _Program:
         if n_ids >= (1 << 31) - 1:
             raise ValueError(f"too many constraints for the vertex engine ({n_ids})")
         self.ncols = ncol
+        # pattern entries are 0/1 or a group member's position: the narrowest type that holds them
+        # (every unit copies the patterns of all cells)
+        kmax = max([st.groups.shape[1] for st in stages if st.kind == "group"] + [2])
+        self.pat_dtype = np.int8 if kmax <= 127 else (np.int16 if kmax <= 32767 else np.int32)
         self.id_col = np.concatenate(id_group)  # pattern column of a pair id, -1 otherwise
         self.id_a = np.concatenate(id_a)
         self.id_b = np.concatenate(id_b)
@@ -439,7 +443,7 @@ class _Engine:
                 # cells with a sign too close to call are set aside for the rational pass
                 bad = np.zeros(p.ncells, dtype=bool)
                 bad[ecell[unc]] = True
-                self.deferred.append((p.pat[bad].copy(), col))
+                self.deferred.append((p.pat[bad].astype(np.int32), col))
                 if len(self.deferred) > 64 or sum(len(a) for a, _ in self.deferred) > 256:
                     raise _Uncertain
                 keep_e = ~bad[ecell]
@@ -528,12 +532,14 @@ class _Engine:
             # every entry here has exactly d valid ids: keep those (rows stay sorted)
             Tv = Tgg if Tgg.shape[1] == d and vg.all() else Tgg[vg].reshape(-1, d)
             # cells are independent: process them in chunks of about 2^20 keys (cache-sized)
-            bounds = np.flatnonzero(np.r_[True, cg[1:] != cg[:-1]])
             per = max(1, (1 << 20) // max(1, d))
-            # chunk starts at cell starts (a target past the last cell's start maps to it)
-            at = np.searchsorted(bounds, np.arange(0, len(cg), per))
-            cuts = bounds[np.minimum(at, len(bounds) - 1)]
-            cuts = np.unique(np.r_[cuts, len(cg)])
+            cuts = np.array([0, len(cg)])
+            if len(cg) > per:
+                bounds = np.flatnonzero(np.r_[True, cg[1:] != cg[:-1]])
+                # chunk starts at cell starts (a target past the last cell's start maps to it)
+                at = np.searchsorted(bounds, np.arange(0, len(cg), per))
+                cuts = bounds[np.minimum(at, len(bounds) - 1)]
+                cuts = np.unique(np.r_[cuts, len(cg)])
             sgg = sg[ge]
             for a, b in zip(cuts[:-1], cuts[1:]):
                 ep, en, cm = self._edges_generic(sgg[a:b], ge[a:b], Tv[a:b], cg[a:b])

@@ -1,0 +1,131 @@
+"""The linear merge from the maps (:func:`tropnet.regions.geometry.linear_labels`: facets only
+for cells whose map another cell shares) against the merge over every facet of every cell (the
+previous implementation, kept here), on random networks with dead units, zero rows and
+duplicated units, where cells really merge; and against hand-computed answers."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tropnet
+from tropnet import Box, Network, Plane
+from tropnet.regions.geometry import _geometry, linear_labels, merge_linear, near_groups
+from tropnet.regions.plan import find_cells, make_plan
+
+
+def _labels_over_every_facet(found) -> np.ndarray:
+    """The previous merge: every facet of every cell, neighbours, maps compared per edge."""
+    _, _, _, nbr, W, cmap, fc = _geometry(found)
+    has = nbr >= 0
+    e = np.stack([fc[has], nbr[has]], axis=1)
+    if found.exact:
+        same = np.array([bool((W[a] == W[b]).all() and (cmap[a] == cmap[b]).all()) for a, b in e], dtype=bool)
+    else:
+        scale = max(float(np.abs(W).max()) if W.size else 0.0, float(np.abs(cmap).max()) if cmap.size else 0.0)
+        tol = 1e-9 * max(scale, 1e-300)
+        same = (
+            (np.abs(W[e[:, 0]] - W[e[:, 1]]).max(axis=(1, 2)) <= tol)
+            & (np.abs(cmap[e[:, 0]] - cmap[e[:, 1]]).max(axis=1) <= tol)
+            if len(e)
+            else np.zeros(0, dtype=bool)
+        )
+    return merge_linear(len(found), e, same)
+
+
+def _degenerate_net(seed: int, d: int, w: int, out: int) -> Network:
+    """A small integer network with what makes cells merge: a dead unit (zero row, negative bias),
+    a unit no later unit reads (zero column), duplicated units, an output that ignores a unit."""
+    rng = np.random.default_rng(seed)
+    W1 = rng.integers(-2, 3, size=(w, d)).astype(float)
+    b1 = rng.integers(-2, 3, size=w).astype(float)
+    W2 = rng.integers(-2, 3, size=(w, w)).astype(float)
+    b2 = rng.integers(-2, 3, size=w).astype(float)
+    W3 = rng.integers(-2, 3, size=(out, w)).astype(float)
+    kinds = rng.integers(0, 5, size=4)
+    if kinds[0] == 0:
+        W1[0], b1[0] = 0.0, -1.0  # dead
+    if kinds[1] <= 1:
+        W2[:, 1] = 0.0  # unit 1 of layer 1 is read by nobody
+    if kinds[2] <= 2:
+        W1[2], b1[2] = W1[3], b1[3]  # a duplicated unit
+        W2[:, 2] = -W2[:, 3]  # ... read with opposite weights: they cancel
+    if kinds[3] <= 2:
+        W3[:, rng.integers(0, w)] = 0.0  # an output that ignores a unit
+    return Network.from_arrays([W1, W2, W3], [b1, b2, np.zeros(out)])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    d=st.sampled_from([2, 3]),
+    w=st.integers(4, 6),
+    out=st.sampled_from([1, 2]),
+    exact=st.booleans(),
+    whole=st.booleans(),
+)
+def test_merge_from_maps_equals_merge_over_every_facet(seed, d, w, out, exact, whole):
+    net = _degenerate_net(seed, d, w, out)
+    dom = None if whole else Box(-3, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for codes in ([False, True] if exact else [False]):
+            found = find_cells(net, dom, exact=exact, codes=codes)
+            assert np.array_equal(linear_labels(found), _labels_over_every_facet(found))
+        # and the public calls: the count and the region set agree with it
+        n = tropnet.count_linear_regions(net, dom, exact=exact)
+        rs = tropnet.linear_regions(net, dom, exact=exact)
+    assert n == len(rs) == int(_labels_over_every_facet(found).max()) + 1
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_merge_on_a_plane_and_in_13_dimensions(seed):
+    """The 2-D polygon engine (a plane through a degenerate network) and the H-representation
+    engine (13 inputs, cells without vertices: LP facets for the shared maps only)."""
+    net = _degenerate_net(seed, 3, 5, 2)
+    rng = np.random.default_rng(seed)
+    plan = make_plan(net, Plane.through(*rng.normal(size=(3, 3)), margin=2.0))
+    found = plan.find()
+    assert np.array_equal(linear_labels(found), _labels_over_every_facet(found))
+    W1 = np.zeros((4, 13))
+    W1[:, :2] = rng.integers(-2, 3, size=(4, 2))
+    W1[3] = W1[2]
+    big = Network.from_arrays([W1, rng.integers(-2, 3, size=(1, 4)).astype(float)], [rng.normal(size=4), [0.0]])
+    found = find_cells(big, Box(-1, 1))
+    assert np.array_equal(linear_labels(found), _labels_over_every_facet(found))
+
+
+def test_known_merges():
+    """relu(x) - relu(x) is 0: two cells, one region.  relu(relu(y) - relu(x)) on R^2 has 5 cells
+    (the quadrants, the first one cut by y = x) and 3 linear regions: the three cells where the
+    output unit is off (x, y < 0; x > 0 > y; x > y > 0) carry the map 0 and are joined through
+    their shared facets, the others carry y and y - x."""
+    zero = Network.from_arrays([[[1.0], [1.0]], [[1.0, -1.0]]])
+    nested = Network.from_arrays([[[1.0, 0.0], [0.0, 1.0]], [[-1.0, 1.0]], [[1.0]]])
+    for exact in (False, True):
+        assert tropnet.count_linear_regions(zero, exact=exact) == 1
+        assert tropnet.count_linear_regions(nested, exact=exact) == 3
+        assert tropnet.count_linear_regions(nested, exact=exact, kind="activation") == 5
+        assert len(tropnet.linear_regions(nested, exact=exact)) == 3
+
+
+def test_near_groups_keep_close_rows_together():
+    rng = np.random.default_rng(0)
+    F = rng.normal(size=(400, 6))
+    F[200:260] = F[0] + rng.uniform(-1e-10, 1e-10, size=(60, 6))  # 61 rows within 2e-10 of each other
+    gid = near_groups(F, 2e-10)
+    assert len(set(gid[200:260].tolist() + [gid[0]])) == 1
+    assert np.bincount(gid).max() == 61  # the far rows stay alone
+
+
+def test_float_merge_of_maps_beyond_rounding_warns():
+    """Two neighbouring cells whose maps differ by 1e-12 (the second output, the constant 1, sets
+    the scale): within float mode's tolerance (merged, as before), but far above rounding, so the
+    call warns; the exact count keeps them apart."""
+    net = Network.from_arrays([[[1.0], [1.0]], [[1.0, -1.0 + 1e-12], [0.0, 0.0]]], [[0.0, 0.0], [0.0, 1.0]])
+    with pytest.warns(tropnet.AmbiguousGeometryWarning, match="merged"):
+        assert tropnet.count_linear_regions(net) == 1
+    assert tropnet.count_linear_regions(net, exact=True) == 2
