@@ -88,3 +88,9 @@ def test_counts_in_3d_match_the_rescaled_network():
     for dom in (None, tropnet.Box(-3, 3)):
         want = tropnet.count_linear_regions(small, dom, exact=True, kind="activation")
         assert tropnet.count_linear_regions(big, dom, exact=True, kind="activation") == want
+
+
+def test_linear_count_on_the_plane_with_400_digit_weights():
+    # relu(BIG x + y) + relu(x - BIG y): two lines through 0, four distinct maps: 4 regions
+    net = tropnet.Network.from_arrays([[[BIG, 1], [1, -BIG]], [[1, 1]]])
+    assert tropnet.count_linear_regions(net, exact=True) == 4

@@ -323,15 +323,23 @@ def linear_labels(found: FoundCells) -> np.ndarray:
 
 def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     C, d = len(found), found.d
-    ca = cell_affine(found.stages, found.patterns, d, exact=False, maps_only=True)
-    F = ca.map_numerators().reshape(C, -1)
-    err = float_map_error(found.stages, d)
-    if found.exact:
-        tol = 2 * err  # equal exact maps have float maps this close
+    try:
+        ca = cell_affine(found.stages, found.patterns, d, exact=False, maps_only=True)
+        F = ca.map_numerators().reshape(C, -1)
+        err = float_map_error(found.stages, d)
+    except OverflowError:  # exact weights beyond float range: every cell a candidate, compared exactly
+        if not found.exact:
+            raise
+        F, err = None, 0.0
+    if F is None:
+        gid = np.zeros(C, dtype=np.int64)
     else:
-        scale = float(np.abs(F).max()) if F.size else 0.0
-        tol = 1e-9 * max(scale, 1e-300)
-    gid = near_groups(F, tol)
+        if found.exact:
+            tol = 2 * err  # equal exact maps have float maps this close
+        else:
+            scale = float(np.abs(F).max()) if F.size else 0.0
+            tol = 1e-9 * max(scale, 1e-300)
+        gid = near_groups(F, tol)
     if bar is not None:
         bar.update(1)
     S = np.flatnonzero(np.bincount(gid)[gid] >= 2)
