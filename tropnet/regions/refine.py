@@ -84,8 +84,15 @@ from .exactness import (
     with_fallback,
 )
 from .hrep import refine_hrep
-from .program import Stage, _magnitude_bounds, _magnitudes, forward_stages, stages_from_network
-from .vertex import _box_vertices, _Engine, _Pool, _Program, _progress_bar, _tick, _used
+from .program import (
+    Stage,
+    _magnitude_bounds,
+    _magnitudes,
+    _point_magnitudes,
+    forward_stages,
+    stages_from_network,
+)
+from .vertex import CELL_FLOOR, _box_vertices, _Engine, _Pool, _Program, _progress_bar, _tick, _used
 
 _CERT = CERT_DTYPE
 _U = UNIT_ROUNDOFF
@@ -502,8 +509,12 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
         if eng.coef is not None:
             A, B = eng.coef
             def mag_of(e):
-                v, c = eng.entry_norms(e)
-                return A[u] * v + B[u] + abs(float(level)), A[u] * c + B[u] + abs(float(level))
+                # the terms at each vertex, coordinate by coordinate (floored like entry_norms: a
+                # vertex carries the rounding error of its cell's longer edges), and over its cell
+                c = eng.entry_norms(e)[1]
+                M = np.maximum(np.abs(pool.X[pool.ids[e]]).astype(np.float64), CELL_FLOOR * c[:, None])
+                v = _point_magnitudes(problem.stages[:si], M)[:, u]
+                return v + abs(float(level)), A[u] * c + B[u] + abs(float(level))
 
             eng.mag_of = mag_of
         eng.step(s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err)
