@@ -203,6 +203,13 @@ def _point_magnitudes(stages: list[Stage], M: np.ndarray) -> np.ndarray:
     return m
 
 
+#: float mode's numeric range: box coordinates and the values of the units on the domain below
+#: ``FLOAT_MAX``, box widths above ``FLOAT_MIN``, and the box no larger than ``FLOAT_RESOLUTION``
+#: times the network's own scale (the cube radius of R^n: beyond it a float vertex near the
+#: network's features carries a rounding error as large as the features)
+FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION = 1e100, 1e-100, 1e12
+
+
 def _magnitude_bounds(stages: list[Stage], d: int) -> tuple[np.ndarray, np.ndarray]:
     """Per entry of the program's vector after ``stages``, ``(A, B)`` with: the magnitude of
     the terms summed to compute it at a point ``x`` is at most ``A ||x||_inf + B`` (``|W| m + |b|``
