@@ -197,13 +197,7 @@ def refine_hrep(
                             else:
                                 out.append([c[0], c[1], p2, c[2], c[3]])
                             wout.append(k)
-                    cells = out
-                    if bar is not None:
-                        bar.update(1)
-                    if max_cells is not None and len(cells) > max_cells:
-                        raise RegionLimitError(f"more than {max_cells} cells")
-                    if cells:
-                        Wz, cz = Wz[wout], cz[wout]
+                    cells, Wz, cz = _advanced(out, wout, Wz, cz, bar, max_cells)
             else:
                 for g, members in enumerate(st.groups):
                     out, wout = [], []
@@ -259,13 +253,7 @@ def refine_hrep(
                             p2[col0 + g] = c[0]
                             out.append([c[1], c[2], p2, c[3], c[4]])
                             wout.append(k)
-                    cells = out
-                    if bar is not None:
-                        bar.update(1)
-                    if max_cells is not None and len(cells) > max_cells:
-                        raise RegionLimitError(f"more than {max_cells} cells")
-                    if cells:
-                        Wz, cz = Wz[wout], cz[wout]
+                    cells, Wz, cz = _advanced(out, wout, Wz, cz, bar, max_cells)
     finally:
         if bar is not None:
             bar.close()
@@ -293,3 +281,13 @@ def _note(bar: Any, k: int, n: int) -> None:
     """Say which cell a long unit is at (every 64 cells; redrawn when the bar is shown)."""
     if bar is not None and k % 64 == 0 and n > 64:
         bar.note(f"cell {k}/{n}", redraw=True)
+
+
+def _advanced(out: list, wout: list, Wz: np.ndarray, cz: np.ndarray, bar: Any, max_cells: int | None):
+    """After one unit (or group): the new cells, their stage maps (rows ``wout`` of the old
+    ones), the bar moved on, and :class:`RegionLimitError` past ``max_cells``."""
+    if bar is not None:
+        bar.update(1)
+    if max_cells is not None and len(out) > max_cells:
+        raise RegionLimitError(f"more than {max_cells} cells")
+    return (out, Wz[wout], cz[wout]) if out else (out, Wz, cz)
