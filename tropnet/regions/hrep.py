@@ -125,6 +125,19 @@ def refine_hrep(
         return float(np.abs(x).max(initial=0.0)) + min(float(r), width)
 
     bar = progress_bar(sum(_steps(st) for st in stages), progress, "regions (H-rep)", "unit")
+
+    def visit(k, out, cells, A, b):  # before cell k of a unit: the limits, the bar's note
+        if limits is not None and k % 256 == 0:
+            held = len(out) + len(cells) - k
+            check_passed(limits, held, held * (A.nbytes + b.nbytes))
+        _note(bar, k, len(cells))
+
+    def finish(out, wout, Wz, cz):  # a unit or group done: its cells, the maps narrowed to them
+        if bar is not None:
+            bar.update(1)
+        if max_cells is not None and len(out) > max_cells:
+            raise RegionLimitError(f"more than {max_cells} cells")
+        return (out, Wz[wout], cz[wout]) if out else (out, Wz, cz)
     try:
         for si, st in enumerate(stages):
             if st.kind == "affine" or not cells:
@@ -151,10 +164,7 @@ def refine_hrep(
                     v = np.einsum("cd,cd->c", W, X) + beta
                     out, wout = [], []
                     for k, cell in enumerate(cells):
-                        if limits is not None and k % 256 == 0:
-                            held = len(out) + len(cells) - k
-                            check_passed(limits, held, held * (cell[0].nbytes + cell[1].nbytes))
-                        _note(bar, k, len(cells))
+                        visit(k, out, cells, cell[0], cell[1])
                         A, b, pat, x, r = cell
                         is_flat, unsure = tie(flat_v[k], flat_m)
                         if is_flat or (off[k] and not keep_on[k]):
@@ -197,16 +207,13 @@ def refine_hrep(
                             else:
                                 out.append([c[0], c[1], p2, c[2], c[3]])
                             wout.append(k)
-                    cells, Wz, cz = _advanced(out, wout, Wz, cz, bar, max_cells)
+                    cells, Wz, cz = finish(out, wout, Wz, cz)
             else:
                 for g, members in enumerate(st.groups):
                     out, wout = [], []
                     firsts = [j for j in range(len(members)) if members[j] not in members[:j]]
                     for k, (A, b, pat, x, r) in enumerate(cells):
-                        if limits is not None and k % 256 == 0:
-                            held = len(out) + len(cells) - k
-                            check_passed(limits, held, held * (A.nbytes + b.nbytes))
-                        _note(bar, k, len(cells))
+                        visit(k, out, cells, A, b)
                         size = local(x, r)
                         copies = []
                         for j in firsts:
@@ -253,7 +260,7 @@ def refine_hrep(
                             p2[col0 + g] = c[0]
                             out.append([c[1], c[2], p2, c[3], c[4]])
                             wout.append(k)
-                    cells, Wz, cz = _advanced(out, wout, Wz, cz, bar, max_cells)
+                    cells, Wz, cz = finish(out, wout, Wz, cz)
     finally:
         if bar is not None:
             bar.close()
@@ -281,13 +288,3 @@ def _note(bar: Any, k: int, n: int) -> None:
     """Say which cell a long unit is at (every 64 cells; redrawn when the bar is shown)."""
     if bar is not None and k % 64 == 0 and n > 64:
         bar.note(f"cell {k}/{n}", redraw=True)
-
-
-def _advanced(out: list, wout: list, Wz: np.ndarray, cz: np.ndarray, bar: Any, max_cells: int | None):
-    """After one unit (or group): the new cells, their stage maps (rows ``wout`` of the old
-    ones), the bar moved on, and :class:`RegionLimitError` past ``max_cells``."""
-    if bar is not None:
-        bar.update(1)
-    if max_cells is not None and len(out) > max_cells:
-        raise RegionLimitError(f"more than {max_cells} cells")
-    return (out, Wz[wout], cz[wout]) if out else (out, Wz, cz)
