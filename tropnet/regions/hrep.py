@@ -118,8 +118,13 @@ def refine_hrep(
         x, r = chebyshev_center(A1, b1, lo=lo, hi=hi, rmax=rcap)
         return A1, b1, x, r
 
-    def tie(v, mag):  # value v (>= 0 above a tie) within its band; and an undecided one?
-        return v <= rtol * mag, bool(v > 0 and undecided(np.array([v]), np.array([mag]), np.array([mag]))[0])
+    def tie(v, mag, cell=None):
+        # value v (>= 0 above a tie) within its band (rtol times the terms ``mag`` where the value
+        # is taken) or below the rounding noise of the LP it came from (whose terms are ``cell``):
+        # a tie; and an undecided one (inside the band, above the noise)?
+        cell = mag if cell is None else cell
+        above = bool(v > 0 and undecided(np.array([v]), np.array([mag]), np.array([cell]))[0])
+        return v <= rtol * mag or not above, above and v <= rtol * mag
 
     def local(x, r):  # the size of the coordinates near a cell's point
         return float(np.abs(x).max(initial=0.0)) + min(float(r), width)
@@ -194,7 +199,9 @@ def refine_hrep(
                         theirs = cut(A, b, -w[None, :], np.array([bt])) if side == 0 else cut(
                             A, b, w[None, :], np.array([-bt]))
                         children = [(side, mine), (1 - side, theirs)]
-                        ties = [tie(c[3] * nw, mag) for _, c in children]
+                        # each side at its own scale (its point and radius), the noise at the cell's
+                        ties = [tie(c[3] * nw, MA[u] * local(c[2], c[3]) + MB[u] + abs(level), mag)
+                                for _, c in children]
                         alive = [(s, c) for (s, c), t in zip(children, ties) if not t[0]]
                         ambiguous += sum(t[1] for t in ties if t[0])
                         if not alive:  # no side holds a point above the band: the cell stays whole
@@ -239,17 +246,20 @@ def refine_hrep(
                                     continue
                                 rows.append(w)
                                 rhs.append(-beta)
-                                mags.append((MA[mi] + MA[mj]) * size + MB[mi] + MB[mj])
+                                mags.append((MA[mi] + MA[mj], MB[mi] + MB[mj]))
                             if lost:
                                 continue
                             if not rows:
-                                copies.append((j, A, b, x, r, np.inf, 0.0))
+                                copies.append((j, A, b, x, r, np.inf, 0.0, 0.0))
                                 continue
                             rows_a = np.array(rows)
                             Aj, bj, xj, rj = cut(A, b, rows_a, np.array(rhs))
                             least = float(np.linalg.norm(rows_a, axis=1).min())
-                            copies.append((j, Aj, bj, xj, rj, rj * least, max(mags)))
-                        ties = [tie(c[5], c[6]) for c in copies]
+                            ab = np.array(mags)  # the copy's scale at its own point, the noise at the cell's
+                            own, cell_m = ab[:, 0] * local(xj, rj) + ab[:, 1], ab[:, 0] * size + ab[:, 1]
+                            copies.append((j, Aj, bj, xj, rj, rj * least, float(own.max()),
+                                           float(cell_m.max())))
+                        ties = [tie(c[5], c[6], c[7]) for c in copies]
                         keep = [c for c, t in zip(copies, ties) if not t[0]]
                         ambiguous += sum(t[1] for t in ties if t[0])
                         if not keep and copies:  # no copy above the band: the cell stays whole
