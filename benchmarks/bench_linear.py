@@ -64,8 +64,9 @@ def main() -> None:
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
           f"best of {args.repeat}\n")
-    print("| network | domain | exact | activation regions | linear regions | count act. CPU s | count lin. CPU s | "
-          "count lin./act. | regions act. CPU s | regions lin. CPU s | regions lin./act. |")
+    print("| network | domain | exact | activation regions | linear regions | count act. CPU s | "
+          "count lin. CPU s | count lin./act. | regions act. CPU s | regions lin. CPU s | "
+          "regions lin./act. |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     rows = [([4, 16, 16, 1], "[-5,5]^4", Box(-5, 5), (False, True)),
             ([3, 16, 16, 1], "R^3", None, (False, True)),

@@ -32,8 +32,10 @@ a few kB for a first task, up to some MiB for a split of a big task.  A task's v
 its worker: the driver reads a summary (a count, or "split into k"), and the parts of a split
 are cut out on that worker and moved only when another worker runs them.  Back come counts
 (box domains), distinct patterns (pieces of R^n), or for regions the cells in the shared-array
-form; the driver then runs the serial facet/neighbour/merge step over all cells at once, so a
-linear region spanning several tasks is joined exactly as in a serial run.
+form; the driver then runs the linear merge over all cells at once
+(:func:`tropnet.regions.geometry.linear_labels`: the maps of all cells in one walk, facets only
+for cells whose map another cell shares), so a linear region spanning several tasks is joined
+exactly as in a serial run.
 
 *Exactness.*  Exact activation counts run the certified float pass, and a task that meets a
 decision too close to call retries its cells in halves, down to single cells that are
@@ -51,7 +53,8 @@ exact mode never does.
 together take no more CPU than the serial run (their smaller working sets even save 10-30 %
 on [6, 12, 12, 1]), so one count scales with the workers once it takes well over a second;
 below ~0.3 s of work the cluster's start-up and the per-task overhead dominate.  Linear
-regions are limited by the driver's serial facet/merge step.
+regions add the driver's merge (its maps first: a small fraction of the enumeration) and the
+transfer of the cells.
 
 *Faults.*  Tasks are pure and deterministic and are submitted with ``retries``: a worker that
 dies mid-run has its tasks (and the splits they came from) recomputed elsewhere by Dask, so the
@@ -704,7 +707,8 @@ def regions_parallel(
     """:func:`~tropnet.linear_regions` on Dask: the same regions as the serial call (in
     another order; compare them as sets of patterns).  The tasks are those of
     :func:`count_parallel`; they return their cells in the shared-array form, and the driver
-    runs the serial facet/neighbour/merge step over all of them.
+    runs the linear merge over all of them (:func:`~tropnet.regions.geometry.linear_labels`;
+    halfspaces and neighbours of the region set are computed on first use).
 
     >>> import tropnet
     >>> len(regions_parallel(tropnet.random_mlp([2, 6, 1], seed=3), parallel=None))

@@ -154,7 +154,8 @@ def _walk(stages: list[Stage], patterns: np.ndarray, d: int, exact: bool, fuse: 
             else:
                 blocks.append(_Block("unit", col, _rows(J, st.idx).transpose(1, 0, 2), inv, D, None))
             nxt = stages[si + 1] if si + 1 < len(stages) else None
-            if fuse and not exact and nxt is not None and nxt.kind == "affine" and len(parent) > J.shape[1] > 1:
+            split = len(parent) > J.shape[1] > 1  # more than one parent, and new classes
+            if fuse and not exact and nxt is not None and nxt.kind == "affine" and split:
                 J = _fused_step(st, nxt, J, parent, act, float(p))
                 fused = True
             elif st.kind == "threshold":
