@@ -5,8 +5,10 @@ For every network ``ACASXU_run2a_*.onnx`` and property ``prop_*.vnnlib`` of the 
 by the property's input set (a box; prop_4 fixes one input, so its set is a 4-dimensional
 slice and the count is that of the slice), in float and, where asked, in exact arithmetic.
 Every run is a separate process with a wall-clock budget (``--budget``, default 600 s):
-time, peak memory (max RSS of the process) and the count, or, past the budget, how far the
-engine got (the last progress-bar line: units refined so far) and a sampled lower bound
+time, peak memory (max RSS of the process), the count and any warning of float mode
+(undecided sign decisions), or, past the budget, how far the engine got (it stops itself
+through ``max_seconds`` and reports the cells held or counted and its position; the last
+progress-bar line with its forecast) and a sampled lower bound
 (:func:`tropnet.estimate_linear_regions`, distinct activation patterns among 20000 uniform
 points of the box).
 
@@ -17,7 +19,7 @@ the number of such paths is the number counted here (verifiers may prune paths t
 reach the unsafe set, or stop at the first counterexample, and then report fewer).
 
 Run: ``python benchmarks/bench_acasxu.py [--budget 600] [--nets 1_1,2_1] [--props 3,4]
-[--exact-nets 1_1]``; prints a Markdown table.
+[--modes float,exact] [--exact-nets 1_1]``; prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -125,6 +127,13 @@ def _peak_mb(pid: int) -> str:
     return "?"
 
 
+def _last_bar(err: str) -> str:
+    """The last progress-bar line a child wrote to stderr ("" if none)."""
+    lines = [t.strip() for t in err.replace("\r", "\n").splitlines()]
+    bars = [t for t in lines if t.startswith(("cells counted", "regions:"))]
+    return bars[-1][:110] if bars else ""
+
+
 def _run(data: Path, net_name: str, prop: int, mode: str, budget: float, env: dict) -> str:
     """One (network, property, mode) in its own process: the table row.  Peak RSS is the
     child's own, also for a run stopped at the budget (read before it is stopped)."""
@@ -152,9 +161,7 @@ def _run(data: Path, net_name: str, prop: int, mode: str, budget: float, env: di
             return f"| {net_name} | {prop} | {mode} | failed: {line} | | | {load} |"
         r = json.loads(out.strip().splitlines()[-1])
         if "stopped" in r:
-            lines = [t.strip() for t in err.replace("\r", "\n").splitlines()]
-            bars = [t for t in lines if t.startswith(("cells counted", "regions:"))]
-            got = f"; last bar line `{bars[-1][:110]}`" if bars else ""
+            got = f"; last bar line `{_last_bar(err)}`" if _last_bar(err) else ""
             est = estimate(data, net_name, prop)
             return (
                 f"| {net_name} | {prop} | {mode} | stopped at {budget:.0f} s, reached {r['stopped']}{got}; "
@@ -163,9 +170,7 @@ def _run(data: Path, net_name: str, prop: int, mode: str, budget: float, env: di
         note = "".join(f" (warned: {w})" for w in r.get("warnings", []))
         row = f"{r['count']}{note} | {r['seconds']:.1f} | {r['peak_mb']:.0f}"
         return f"| {net_name} | {prop} | {mode} | {row} | {load} |"
-    lines = [t.strip() for t in err.replace("\r", "\n").splitlines()]
-    bars = [t for t in lines if t.startswith(("cells counted", "regions:"))]
-    got = bars[-1][:110] if bars else "no progress line"
+    got = _last_bar(err) or "no progress line"
     est = estimate(data, net_name, prop)
     return (
         f"| {net_name} | {prop} | {mode} | out of reach in {budget:.0f} s (last bar line `{got}`); "

@@ -14,17 +14,24 @@ Sections:
    the driver, and the workers' peak memory;
 3. an AlgebraNets sweep through ``tropnet.parallel.sweep``, serial vs Dask, rows checked equal;
 4. the task tree of the cell partition for W = 2, 8, 64, 512 workers, run in this process
-   exactly as the driver runs it (``tasks_per_worker x W`` first tasks cut from the serial
-   engine's state, every task advanced with ``refine_task`` until it finishes or passes the
-   work budget and splits): the number of tasks and splits, the CPU time of the master and of
-   every task (distribution), the bytes of the states that travel;
+   exactly as the driver runs it (``count_parallel(..., parallel=None, stats=...)`` with
+   ``tasks_per_worker x W`` first tasks: every task counts its states streamed until it
+   finishes or passes the work budget and hands on the parts it has left): the number of tasks
+   and splits, the CPU time of the master and of every task (distribution), the bytes of the
+   states that travel;
 5. the simulated wall time on W workers: list scheduling of that task tree (a split's parts
-   become ready when it returns, plus the transfer of its state at an assumed bandwidth;
-   deeper tasks first, as the driver's priorities say), each task charged the measured per-task
+   become ready when it returns, plus the transfer of its state at an assumed bandwidth; a free
+   worker runs the deepest task ready by then, as the driver's priorities say, and waits only
+   when none is), each task charged the measured per-task
    overhead once per Dask task behind it (the task; for a split also the driver's summary of it
    and the cutting out of each part), bounded below by the scheduler's throughput (all Dask
    tasks times the overhead), plus the master's CPU time.  The W = 2
-   row is compared with the measured 2-worker run of section 2.
+   row is compared with the measured 2-worker run of section 2;
+6. (``--scale WIDTHS`` alone, issue 21) one large activation count on a fresh local cluster with
+   streamed tasks: wall and CPU time, every worker's idle and peak memory, the task tree
+   measured on the workers (``--save FILE`` keeps it) and simulated as in 5 on 2-512 workers.
+
+    .venv/bin/python benchmarks/bench_parallel.py --scale 4,68,68,1   # 12 M cells: ~420 CPU s
 
 Timings on a machine shared with other jobs are noisy (the load average is printed; CPU times
 are given beside wall times); the counts are exact and deterministic, and so is the task tree
@@ -204,34 +211,41 @@ def _sched_tasks(task: dict) -> int:
     return 1 + (1 + task["kids"] if task["kids"] else 0)
 
 
-def simulate(tree: dict, workers: int, per_task: float) -> dict:
+def simulate(tree: dict, workers: int, per_task: float, bandwidth: float = BANDWIDTH) -> dict:
     """Makespan of list scheduling of the task tree on ``workers`` workers (see the module
-    docstring); the parts of a split are ready when it returns, plus their transfer."""
+    docstring): the parts a task hands on are ready when it returns, plus their transfer; a
+    worker that comes free runs the deepest task ready by then (the driver's priorities), and
+    waits only when none is."""
     tasks = tree["tasks"]
     kids: dict[int, list[int]] = {}
     for i, t in enumerate(tasks):
         kids.setdefault(t["parent"], []).append(i)
-    ready = []  # (-depth, order, ready time, task)
+    pending = []  # (ready time, order, task): not yet arrived
+    first = tree["first_bytes"] / max(1, tree["first"]) / bandwidth
     for k, i in enumerate(kids.get(-1, [])):
-        heapq.heappush(ready, (0, k, tree["first_bytes"] / tree["first"] / BANDWIDTH, i))
+        heapq.heappush(pending, (first, k, i))
+    avail = []  # (-depth, order, task): arrived, waiting for a worker
     free = [0.0] * workers
-    heapq.heapify(free)
-    end = 0.0
-    order = len(ready)
-    events = []  # (finish time, task) not yet released
-    while ready or events:
-        # release the children of tasks finished before the next worker is free
+    events = []  # (finish time, task) whose parts are not yet released
+    order, end = len(pending), 0.0
+    while pending or avail or events:
         t_free = free[0]
-        while events and (not ready or events[0][0] <= t_free):
+        while events and events[0][0] <= t_free:
             t_done, i = heapq.heappop(events)
             for j, b in zip(kids.get(i, []), tasks[i]["bytes"]):
                 order += 1
-                heapq.heappush(ready, (-tasks[j]["depth"], order, t_done + b / BANDWIDTH, j))
-        if not ready:
+                heapq.heappush(pending, (t_done + b / bandwidth, order, j))
+        while pending and pending[0][0] <= t_free:
+            _, k, j = heapq.heappop(pending)
+            heapq.heappush(avail, (-tasks[j]["depth"], k, j))
+        if not avail:  # nothing to run yet: the free worker waits for the next arrival or return
+            if not (events or pending):
+                continue
+            nxt = min(([events[0][0]] if events else []) + ([pending[0][0]] if pending else []))
+            heapq.heapreplace(free, max(nxt, t_free))
             continue
-        _, _, t_ready, i = heapq.heappop(ready)
-        start = max(heapq.heappop(free), t_ready)
-        done = start + tasks[i]["cpu"] + _sched_tasks(tasks[i]) * per_task
+        _, _, i = heapq.heappop(avail)
+        done = heapq.heappop(free) + tasks[i]["cpu"] + _sched_tasks(tasks[i]) * per_task
         heapq.heappush(free, done)
         heapq.heappush(events, (done, i))
         end = max(end, done)
@@ -255,7 +269,7 @@ def _sim_rows(label: str, tree: dict, per_task: float, serial_cpu: float, check:
     return rows
 
 
-def scale_out(widths: list[int], W: int, first_tasks: int, split_work: int) -> None:
+def scale_out(widths: list[int], W: int, first_tasks: int, split_work: int, save: str | None = None) -> None:
     """Section 6: one large activation count on a fresh local cluster of ``W`` workers, with
     streamed tasks (each counts its part and returns an integer): wall and CPU time, every
     worker's peak memory, the task tree measured on the workers, simulated on 2-512 workers."""
@@ -279,6 +293,12 @@ def scale_out(widths: list[int], W: int, first_tasks: int, split_work: int) -> N
     peak = client.run(_peak_rss)
     tree = tree_from_stats(st)
     assert tree["cells"] == total, (tree["cells"], total)
+    if save:  # the measured tree, to simulate again later (json: tags become lists)
+        import json
+
+        with open(save, "w") as f:
+            json.dump({"widths": widths, "cells": total, "wall": t_wall, "per_task": per_task, "stats": st},
+                      f)
     c = np.array(st["cpu"])
     rows = [[str(widths), total, f"{t_wall:.1f}", f"{c.sum():.1f}", f"{c_wrk:.1f}", f"{c_drv:.1f}",
              f"{total / max(c.sum(), 1e-9):.0f}", st["master_tasks"], st["tasks"], st["splits"],
@@ -314,9 +334,11 @@ def main() -> None:
     ap.add_argument("--first-tasks", type=int, default=4 * 512,
                     help="section 6: tasks of the first split (4 x 512: the tree of 512 workers)")
     ap.add_argument("--split-work", type=int, default=1 << 22, help="section 6: split_work of the tasks")
+    ap.add_argument("--save", metavar="FILE", help="section 6: write the measured task tree (json)")
     args = ap.parse_args()
     if args.scale:
-        scale_out([int(v) for v in args.scale.split(",")], args.workers, args.first_tasks, args.split_work)
+        scale_out([int(v) for v in args.scale.split(",")], args.workers, args.first_tasks, args.split_work,
+                  args.save)
         return
     import dask
     import distributed

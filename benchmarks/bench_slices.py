@@ -123,16 +123,14 @@ def plane_row(name, net, P, exact=False):
 
 
 def segment_rows(name, net, pairs):
+    """tropnet's 1-D path against Regioncam1D on regioncam's own segment (``through_points``
+    puts the two points inside a longer segment: m +- h u), counts compared."""
     import regioncam
 
     lins = [layer for layer in net.layers if isinstance(layer, tropnet.Linear)]
-    tot = {"f": 0.0, "e": 0.0, "rc": 0.0}
-    counts, agree = [], 0
+    tot = {"f": 0.0, "e": 0.0, "rc": 0.0, "r": 0.0}
+    counts, agree, same = [], 0, 0
     for a, b in pairs:
-        rs, t = timed(tropnet.linear_regions, net, Segment(a, b), kind="activation")
-        tot["f"] += t
-        rse, t = timed(tropnet.linear_regions, net, Segment(a, b), kind="activation", exact=True)
-        tot["e"] += t
         t0 = time.perf_counter()
         rc = regioncam.Regioncam1D.through_points(np.stack([a, b]).astype(np.float32))
         for i, lin in enumerate(lins):
@@ -140,17 +138,64 @@ def segment_rows(name, net, pairs):
             if i < len(lins) - 1:
                 rc.relu()
         tot["rc"] += time.perf_counter() - t0
-        counts.append(len(rs))
-        agree += int(len(rs) == len(rse))
+        half = float(np.abs(np.asarray(rc.inputs)).max())
+        m, u = (a + b) / 2, (b - a) / np.linalg.norm(b - a)
+        seg = Segment(m - half * u, m + half * u)
+        n, t = timed(tropnet.count_linear_regions, net, seg, kind="activation")
+        tot["f"] += t
+        rs, t = timed(tropnet.linear_regions, net, seg, kind="activation")
+        tot["r"] += t
+        rse, t = timed(tropnet.linear_regions, net, seg, kind="activation", exact=True)
+        tot["e"] += t
+        counts.append(n)
+        same += int(n == rc.num_edges)
+        agree += int(len(rs) == len(rse) == n)
     k = len(pairs)
-    print(f"| {name} | {k} | {np.mean(counts):.1f} | {1e3 * tot['f'] / k:.2f} | {1e3 * tot['e'] / k:.1f} | "
-          f"{1e3 * tot['rc'] / k:.2f} | {agree}/{k} |", flush=True)
+    print(f"| {name} | {k} | {np.mean(counts):.1f} | {same}/{k} | {1e3 * tot['f'] / k:.2f} | "
+          f"{1e3 * tot['r'] / k:.2f} | {1e3 * tot['e'] / k:.1f} | {1e3 * tot['rc'] / k:.3f} | "
+          f"{tot['f'] / tot['rc']:.1f} | {agree}/{k} |", flush=True)
+
+
+def point_rows(name, net, X):
+    """region_at: one point (pattern + map; + halfspaces), a batch, one exact point."""
+    tropnet.region_at(net, X[0])
+    _, t1 = timed(lambda: [tropnet.region_at(net, x) for x in X[:20]])
+    _, th = timed(lambda: [tropnet.region_at(net, x).halfspaces() for x in X[:5]])
+    _, tb = timed(tropnet.region_at, net, X)
+    _, te = timed(tropnet.region_at, net, X[0], exact=True)
+    _, teh = timed(lambda: tropnet.region_at(net, X[1], exact=True).halfspaces())
+    print(f"| {name} | {1e3 * t1 / 20:.2f} | {1e3 * th / 5:.1f} | {len(X)} | {tb:.2f} | "
+          f"{1e3 * tb / len(X):.2f} | {te:.2f} | {teh:.2f} |", flush=True)
+
+
+def box_rows(net, x, halfwidths, cap):
+    """Full-dimensional boxes around a digit (64 inputs): stable units removed first, then the
+    H-representation engine; ``cap`` seconds at most per box."""
+    from tropnet.regions.program import stages_from_network
+    from tropnet.regions.stable import stable_units
+
+    st = stages_from_network(net)
+    for hw in halfwidths:
+        dom = Box(x - 16 * hw, x + 16 * hw)  # hw in units of the pixel range 0-16
+        s = stable_units(st, dom, 64)
+        try:
+            c, t = timed(tropnet.count_linear_regions, net, dom, kind="activation", max_seconds=cap,
+                         progress=False)
+            cs, ts = str(c), f"{t:.1f}"
+        except tropnet.RegionLimitError:
+            cs, ts = "-", f"> {cap}"
+        print(f"| {hw} ({16 * hw:.2f} pixel units) | {s.num_stable} / {s.num_units} | {cs} | {ts} |",
+              flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", default="planes,segments,points,boxes,local,curve",
+                    help="comma list of sections to run")
+    ap.add_argument("--box-cap", type=float, default=300.0, help="seconds per full-dimensional box")
     args = ap.parse_args()
+    only = set(args.only.split(","))
     print(f"load average: {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     X, y = digits()
     rng = np.random.default_rng(0)
@@ -160,57 +205,76 @@ def main() -> None:
     hidden_list = [(64, 64), (128, 128), (256, 256), (64, 64, 64)] if args.quick else [
         (64, 64), (128, 128), (256, 256), (512, 512), (64, 64, 64), (256, 256, 256), (512, 512, 512)
     ]
-    print("\n## Planes through three digits (0, 1, 2); box = regioncam's through_points square\n")
-    print("| network | activation regions | s | linear regions / s (ratio) | exact act. / s | "
-          "regioncam s | tropnet / regioncam |")
-    print("|---|---|---|---|---|---|---|")
     trained = {}
     for h in hidden_list:
         clf = train_digits(h)
-        net = to_network(clf)
-        trained[h] = (clf, net)
-        plane_row(f"digits {list(h)} (acc {clf.score(X / 16, y):.2f})", net, P, exact=h[0] <= 128)
+        trained[h] = (clf, to_network(clf))
     mnist = [[784, 256, 256, 10]] if args.quick else [[784, 256, 256, 10], [784, 512, 512, 10],
                                                       [784, 512, 512, 512, 10]]
-    for w in mnist:
-        net = tropnet.random_mlp(w, seed=0)
-        Q = rng.uniform(0, 1, size=(3, 784))
-        plane_row(f"random {w}", net, Q, exact=False)
-    print("\n## Segments between digit pairs (i -> i+1), 1-D path vs Regioncam1D\n")
-    print("| network | segments | mean regions | tropnet float ms | tropnet exact ms | regioncam ms | "
-          "exact = float |")
-    print("|---|---|---|---|---|---|---|")
-    pairs = [(X[idx[i]], X[idx[i + 1]]) for i in range(9)]
-    for h in hidden_list:
-        segment_rows(f"digits {list(h)}", trained[h][1], pairs)
-    for w in mnist[:2]:
-        net = tropnet.random_mlp(w, seed=0)
-        Q = rng.uniform(0, 1, size=(10, 784))
-        segment_rows(f"random {w}", net, [(Q[i], Q[i + 1]) for i in range(9)])
-    print("\n## Local complexity of 1,000 digits (cross-polytope radius 0.5, pixel units)\n")
-    print("| network | k | mean | max | s | ms / point |")
-    print("|---|---|---|---|---|---|")
-    pts = X[:1000] if not args.quick else X[:200]
-    for h in [(64, 64), (256, 256)] if not args.quick else [(64, 64)]:
-        for k in (2, 3):
-            lc, t = timed(local_complexity, trained[h][1], pts, 0.5, k=k)
-            print(f"| digits {list(h)} | {k} | {lc.mean():.2f} | {lc.max()} | {t:.1f} | "
-                  f"{1e3 * t / len(pts):.1f} |", flush=True)
-    print("\n## Training curve: digits [64, 64], 10 checkpoints (one epoch each), 200 points\n")
-    from sklearn.neural_network import MLPClassifier
+    if "planes" in only:
+        print("\n## Planes through three digits (0, 1, 2); box = regioncam's through_points square\n")
+        print("| network | activation regions | s | linear regions / s (ratio) | exact act. / s | "
+              "regioncam s | tropnet / regioncam |")
+        print("|---|---|---|---|---|---|---|")
+        for h in hidden_list:
+            clf, net = trained[h]
+            plane_row(f"digits {list(h)} (acc {clf.score(X / 16, y):.2f})", net, P, exact=h[0] <= 128)
+        for w in mnist:
+            net = tropnet.random_mlp(w, seed=0)
+            Q = rng.uniform(0, 1, size=(3, 784))
+            plane_row(f"random {w}", net, Q, exact=False)
+    if "segments" in only:
+        print("\n## Segments between digit pairs (i -> i+1) on Regioncam1D's segment, 1-D path vs "
+              "Regioncam1D\n")
+        print("| network | segments | mean regions | = regioncam | count ms | linear_regions ms | "
+              "exact ms | regioncam ms | count / regioncam | exact = float |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        pairs = [(X[idx[i]], X[idx[i + 1]]) for i in range(9)]
+        for h in hidden_list:
+            segment_rows(f"digits {list(h)}", trained[h][1], pairs)
+        for w in mnist[:2]:
+            net = tropnet.random_mlp(w, seed=0)
+            Q = rng.uniform(0, 1, size=(10, 784))
+            segment_rows(f"random {w}", net, [(Q[i], Q[i + 1]) for i in range(9)])
+    if "points" in only:
+        print("\n## The region at a point (region_at)\n")
+        print("| network | one point ms | + halfspaces ms | batch | batch s | ms / point | exact point s | "
+              "exact + halfspaces s |")
+        print("|---|---|---|---|---|---|---|---|")
+        point_rows("digits [64, 64]", trained[(64, 64)][1], X[:1000])
+        for w in mnist[:2]:
+            point_rows(f"random {w}", tropnet.random_mlp(w, seed=0), rng.uniform(0, 1, size=(1000, 784)))
+    if "boxes" in only:
+        print("\n## Full-dimensional boxes around digit 0 (64 inputs), digits [64, 64]\n")
+        print("| half-width (of the pixel range) | stable units | activation regions | s |")
+        print("|---|---|---|---|")
+        box_rows(trained[(64, 64)][1], X[0], [0.02, 0.05, 0.1], args.box_cap)
+    if "local" in only:
+        print("\n## Local complexity of 1,000 digits (cross-polytope radius 0.5, pixel units)\n")
+        print("| network | k | mean | max | s | ms / point |")
+        print("|---|---|---|---|---|---|")
+        pts = X[:1000] if not args.quick else X[:200]
+        for h in [(64, 64), (256, 256)] if not args.quick else [(64, 64)]:
+            for k in (2, 3):
+                lc, t = timed(local_complexity, trained[h][1], pts, 0.5, k=k)
+                print(f"| digits {list(h)} | {k} | {lc.mean():.2f} | {lc.max()} | {t:.1f} | "
+                      f"{1e3 * t / len(pts):.1f} |", flush=True)
+    if "curve" in only:
+        print("\n## Training curve: digits [64, 64], 10 checkpoints (one epoch each), 200 points\n")
+        from sklearn.neural_network import MLPClassifier
 
-    clf = MLPClassifier(hidden_layer_sizes=(64, 64), random_state=0, learning_rate_init=3e-3)
-    cks = []
-    for _ in range(10):
-        clf.partial_fit(X / 16.0, y, classes=np.arange(10))
-        cks.append(to_network(clf))
-    table, t = timed(tropnet.studies.complexity_curve, cks, X[:200], radius=0.5, as_frame=False)
-    print(f"{t:.1f} s for 10 checkpoints")
-    print("| checkpoint | lc mean | lc max | regions per segment | regions on the plane |")
-    print("|---|---|---|---|---|")
-    for i in range(10):
-        print(f"| {i} | {table['lc_mean'][i]:.2f} | {table['lc_max'][i]} | {table['segment_mean'][i]:.1f} | "
-              f"{table['plane_regions'][i]} |")
+        clf = MLPClassifier(hidden_layer_sizes=(64, 64), random_state=0, learning_rate_init=3e-3)
+        cks = []
+        for _ in range(10):
+            clf.partial_fit(X / 16.0, y, classes=np.arange(10))
+            cks.append(to_network(clf))
+        table, t = timed(tropnet.studies.complexity_curve, cks, X[:200], radius=0.5, as_frame=False)
+        print(f"{t:.1f} s for 10 checkpoints")
+        print("| checkpoint | lc mean | lc max | regions per segment | regions on the plane |")
+        print("|---|---|---|---|---|")
+        for i in range(10):
+            print(f"| {i} | {table['lc_mean'][i]:.2f} | {table['lc_max'][i]} | "
+                  f"{table['segment_mean'][i]:.1f} | {table['plane_regions'][i]} |")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import pytest
 import tropnet
 from tropnet import Box, Polyhedron, count_linear_regions, random_mlp
 from tropnet._limits import Limits
-from tropnet.parallel import count_parallel
+from tropnet.parallel import count_parallel, regions_parallel
 from tropnet.regions.cells import RegionLimitError
 
 dd = pytest.importorskip("dask.distributed")
@@ -18,12 +18,9 @@ dd = pytest.importorskip("dask.distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    # threads in this process: cheap to start, and the tasks share the problem object
-    cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0")
-    c = dd.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
+    # two worker threads in this process: cheap to start, and the tasks share the problem object
+    with dd.Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=":0") as c:
+        yield c
 
 
 def _serial_cells(net, domain, exact):
@@ -109,3 +106,15 @@ def test_limits_clock_travels_between_processes():
     copy = pickle.loads(pickle.dumps(lim))
     assert 5.0 <= copy.seconds() < 60 and copy.max_seconds == 3.0
     assert copy.passed(count=0)[0] == "max_seconds"
+
+
+
+@pytest.mark.parametrize("fn", [count_parallel, regions_parallel])
+def test_limits_on_dask_for_all_of_rn_and_regions(client, fn):
+    # tasks that return patterns or cells (not streamed): a limit passed in a task is the same error
+    net = random_mlp([3, 6, 6, 1], seed=0)
+    total = count_linear_regions(net, kind="activation")
+    for limit, value in (("max_regions", total // 3), ("max_memory", 10_000), ("max_seconds", 1e-6)):
+        with pytest.raises(RegionLimitError) as err:
+            fn(net, kind="activation", parallel="dask", client=client, tasks_per_worker=1, **{limit: value})
+        assert err.value.limit == limit

@@ -136,15 +136,17 @@ class Bar:
     True
     """
 
-    def __init__(self, total: int | None, desc: str, unit: str, delay: float, call: Any = None) -> None:
+    def __init__(self, total: int | None, desc: str, unit: str, delay: float, call: Any = None,
+                 step: int = 1) -> None:
         self.call = call
         self.desc = desc
         self.closed = False
         self.reserved = 0
+        self.step = step  # bar positions per step of this phase (its weight in the call's bar)
         if call is not None:
             self._bar = call.bar
             self.reserved = call.take_reservation()
-            call.bar.total = (call.bar.total or 0) + int(total)
+            call.bar.total = (call.bar.total or 0) + int(total) * step
             self.label = call.desc if desc == call.desc else f"{call.desc}: {desc}"
             call.bar.set_description_str(self.label, refresh=False)
         else:
@@ -170,7 +172,7 @@ class Bar:
         if not self.closed and n:
             if self.call is not None and self._bar.desc != self.label:  # phases can interleave
                 self._bar.set_description_str(self.label, refresh=False)
-            self._bar.update(n)
+            self._bar.update(n * self.step)
 
     def note(self, text: str, *, redraw: bool = False) -> None:
         """Show ``text`` beside the bar (``redraw``: now, when the bar is already due)."""
@@ -284,14 +286,22 @@ def progress_bar(total: int | None, progress: bool | None, desc: str, unit: str)
     return Bar(total, desc, unit, delay)
 
 
-def progress_phase(total: int, desc: str) -> Bar | None:
-    """A phase of the running :func:`progress_call`'s bar, or ``None`` outside one (work that
-    runs on demand, outside a call, shows no bar).
+def progress_phase(total: int, desc: str, share: float = 0.0) -> Bar | None:
+    """A phase of ``total`` steps of the running :func:`progress_call`'s bar, or ``None`` outside
+    one (work that runs on demand, outside a call, shows no bar).  ``share``: the phase weighs
+    that many times the steps the bar holds so far (a few coarse steps that take as long as
+    the run before them), else one position per step.
 
+    >>> with progress_call(True, "demo") as call:
+    ...     a = progress_bar(8, True, "units", "unit"); a.update(8); a.close()
+    ...     b = progress_phase(2, "facets", share=1.0); b.update(1); (b.n, b.total)
+    ...     b.close()
+    (12, 16)
     >>> progress_phase(3, "facets") is None
     True
     """
     call = _CALL.get()
     if call is None or call.bar is None:
         return None
-    return Bar(total, desc, "step", call.delay(), call)
+    step = max(1, round(share * (call.bar.total or 0) / max(total, 1))) if share else 1
+    return Bar(total, desc, "step", call.delay(), call, step)

@@ -28,7 +28,7 @@ memory stays bounded whatever the count, and a task past its work budget hands o
 it has left.
 
 *What travels.*  The programs (network weights), once, as the result of a task; then states:
-a few kB for a first task, up to some MiB for a split of a big task.  A task's value stays on
+a few kB for a first task, up to some MiB for the parts a big task hands on.  A task's value stays on
 its worker: the driver reads a summary (a count, or "split into k"), and the parts of a split
 are cut out on that worker and moved only when another worker runs them.  Back come counts
 (box domains), distinct patterns (pieces of R^n), or for regions the cells in the shared-array
@@ -49,10 +49,7 @@ rounding noise never splits a cell): not the serial scale, so in near-degenerate
 sliver thinner than ``1e-9`` times the unit's range) a float count can differ from serial;
 exact mode never does.
 
-*What it buys.*  Measured (``benchmarks/bench_parallel.py``, ``docs/cluster.md``): the tasks
-together take no more CPU than the serial run (their smaller working sets even save 10-30 %
-on [6, 12, 12, 1]), so one count scales with the workers once it takes well over a second;
-below ~0.3 s of work the cluster's start-up and the per-task overhead dominate.  Linear
+*What it buys* is measured in ``benchmarks/bench_parallel.py`` (see ``docs/cluster.md``).  Linear
 regions add the driver's merge (its maps first: a small fraction of the enumeration) and the
 transfer of the cells.
 
@@ -439,6 +436,15 @@ class _Stopped:
         self.info = info
 
 
+def _guarded(fn, pieces, index, *job):
+    """``fn(pieces, index, *job)``; a limit it passes is returned as a :class:`_Stopped`."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    try:
+        return fn(pieces, index, *job)
+    except RegionLimitError as err:
+        return _Stopped(index, err, dict(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall))
+
+
 def _count_task(pieces, index, states, split_cells, split_work, parts, tag):
     """Count the cells of ``states`` (a stack of states of piece ``index``) with the streamed
     engine (:func:`~tropnet.regions.stream.count_parts`: parts of at most ``split_cells`` or
@@ -457,12 +463,8 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag):
     problem.limits.start = base.start
     problem.max_cells = None
     info = dict(tag=tag, cells_in=sum(s.ncells for s in states), entries_in=sum(s.entries for s in states))
-    try:
-        n, ambiguous, left = count_parts(problem, list(states), budget=split_cells or STREAM_CELLS,
-                                         max_work=budget, max_parts=None if split_cells is None else 1)
-    except RegionLimitError as err:
-        info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=0)
-        return _Stopped(index, err, info)
+    n, ambiguous, left = count_parts(problem, list(states), budget=split_cells or STREAM_CELLS,
+                                     max_work=budget, max_parts=None if split_cells is None else 1)
     info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, cells=n, ambiguous=ambiguous,
                 piece=index)
     if not left:
@@ -561,10 +563,8 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
             if hit is not None:
                 raise RegionLimitError(f"the parallel enumeration stopped: {hit[1]}", hit[0], hit[2])
 
-        leaves = map_tasks(
-            _count_task if streamed else _engine_task, jobs, client=c, progress=plan.progress,
-            shared=(pieces,), on_result=on_result,
-        )
+        leaves = map_tasks(_guarded, jobs, client=c, progress=plan.progress, on_result=on_result,
+                           shared=(_count_task if streamed else _engine_task, pieces))
     if stats is not None:
         stats.update(log, workers=workers)
     if codes and any(leaf.value is None for leaf in leaves):
@@ -666,15 +666,18 @@ def count_parallel(
 
     The serial engine runs until there are ``2 x tasks_per_worker`` cells per worker (or its
     first layer is done), which are split into ``tasks_per_worker`` tasks per worker (at most
-    fewer when there are fewer cells); a task that passes ``split_cells``
-    cells or has cut more than ``split_work`` vertex-list entries (summed over its units, a
-    deterministic measure of its cost) returns its state split into ``parts`` new
-    tasks.  ``parallel=None`` runs the tasks one after another in this process (no dask
-    needed).  ``stats``, a dict, receives the number of tasks and splits, the master's CPU
-    time, and per task (in the order they returned) its CPU and wall time, cells counted,
-    number of tasks handed on and their bytes, and its tag (a task's tag extends its
-    parent's: the task tree).  ``max_seconds`` and ``max_memory`` are those of the serial call, checked by
-    every task before every unit (memory per task) and by the driver as results arrive.
+    fewer when there are fewer cells); a task that has cut more than ``split_work``
+    vertex-list entries (summed over its units, a deterministic measure of its cost) or passes
+    ``split_cells`` cells returns the rest of its work as ``parts`` new tasks.  Activation
+    counts on a bounded domain stream inside each task (parts of at most ``split_cells`` cells,
+    default :data:`~tropnet.regions.stream.STREAM_CELLS`, counted and released; a task given
+    ``split_cells`` stops after its first part).  ``parallel=None`` runs the tasks one after
+    another in this process (no dask needed).  ``stats``, a dict, receives the number of tasks
+    and splits, the master's CPU time, and per task (in the order they returned) its CPU and
+    wall time, cells counted, tasks and bytes handed on, and its tag (a task's tag extends its
+    parent's).  ``max_regions``, ``max_seconds`` and ``max_memory`` raise the serial call's
+    ``RegionLimitError`` with the cells counted so far, checked by every task before every unit
+    (memory per task) and by the driver as results arrive.
 
     >>> import tropnet
     >>> count_parallel(tropnet.random_mlp([2, 6, 1], seed=3), kind="activation", parallel=None)

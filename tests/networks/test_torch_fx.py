@@ -207,3 +207,42 @@ def test_shape_mismatch_in_a_traced_graph_is_refused():
 
     with pytest.raises(TypeError, match=r"node add .*shapes \(3,\) and \(4,\)"):
         Network.from_torch(Bad())
+
+
+class _Reindex(nn.Module):
+    """Slices, permute/transpose and (un)squeeze: affine re-indexings of each sample."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv, self.fc = nn.Conv2d(2, 3, 3, padding=1), nn.Linear(3 * 4 * 2, 2)
+
+    def forward(self, x):
+        y = F.relu(self.conv(x)).permute(0, 2, 3, 1)            # (N, 4, 4, 3)
+        y = y[:, 1::2, :, :].transpose(1, 2)[..., 0:3:2]         # (N, 4, 2, 2)
+        y = y.unsqueeze(1).squeeze(1).reshape(y.shape[0], -1)
+        return self.fc(torch.cat([y, y[:, :8]], dim=1)[:, :24])
+
+
+def test_reindexing_ops_are_converted_exactly():
+    torch.manual_seed(0)
+    m = _Reindex().double().eval()
+    net = Network.from_torch(m, input_shape=(2, 4, 4))  # from_torch checks the forward pass itself
+    x = np.random.default_rng(0).normal(size=(6, 32))
+    with torch.no_grad():
+        want = m(torch.from_numpy(x).reshape(6, 2, 4, 4)).numpy()
+    assert np.allclose(net(x), want, rtol=1e-12, atol=1e-12)
+
+
+def test_advanced_indexing_and_batch_reindexing_are_refused():
+    class Fancy(nn.Module):
+        def forward(self, x):
+            return x[:, [0, 2]]
+
+    class Batch(nn.Module):
+        def forward(self, x):
+            return x.transpose(0, 1)
+
+    with pytest.raises(TypeError, match="getitem.*only constant ints and slices"):
+        Network.from_torch(Fancy(), input_shape=(3,))
+    with pytest.raises(TypeError, match="batch axis"):
+        Network.from_torch(Batch(), input_shape=(3,))

@@ -46,9 +46,14 @@ def test_tiny_units_on_rn_are_right_or_warn(seed):
 
 
 def test_a_sliver_inside_the_band_warns():
-    # units x and x - 1e-10 in 3-D: a slab of width 1e-10, inside the float tolerance (1e-9 of the
-    # unit's terms) yet far above rounding noise: merged, and said so
+    # units x and x - 1e-10 in 3-D: a slab of width 1e-10, decided at the vertices' own scale
+    # (coordinate by coordinate: the unit's terms near x = 0 are small); units x and x - 3e-14:
+    # inside the float tolerance (1e-9 of the unit's terms, floored at 1e-4 of the cell's) yet
+    # above rounding noise (64 units of roundoff of the cell's terms): merged, and said so
     net = Network.from_arrays([[[1.0, 0, 0], [1.0, 0, 0]], [[1.0, 1.0]]], [[0.0, -1e-10], [0.0]])
+    assert tropnet.count_linear_regions(net, Box(-1, 1), kind="activation", exact=True) == 3
+    assert tropnet.count_linear_regions(net, Box(-1, 1), kind="activation") == 3
+    net = Network.from_arrays([[[1.0, 0, 0], [1.0, 0, 0]], [[1.0, 1.0]]], [[0.0, -3e-14], [0.0]])
     assert tropnet.count_linear_regions(net, Box(-1, 1), kind="activation", exact=True) == 3
     with pytest.warns(tropnet.AmbiguousGeometryWarning, match="exact=True"):
         assert tropnet.count_linear_regions(net, Box(-1, 1), kind="activation") == 2
@@ -57,7 +62,7 @@ def test_a_sliver_inside_the_band_warns():
 def test_parallel_tasks_report_their_ambiguous_decisions():
     from tropnet.parallel import count_parallel
 
-    net = Network.from_arrays([[[1.0, 0, 0], [1.0, 0, 0]], [[1.0, 1.0]]], [[0.0, -1e-10], [0.0]])
+    net = Network.from_arrays([[[1.0, 0, 0], [1.0, 0, 0]], [[1.0, 1.0]]], [[0.0, -3e-14], [0.0]])
     with pytest.warns(tropnet.AmbiguousGeometryWarning):
         assert count_parallel(net, Box(-1, 1), kind="activation", parallel=None) == 2
 

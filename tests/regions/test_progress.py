@@ -131,7 +131,7 @@ def test_a_huge_run_is_forecast_in_the_bar():
     problem, state = refine_start(st, 3, -np.ones(3), np.ones(3))
     bar = Notes()
     assert not refine_advance(problem, state, bar=bar, stop_stage=3)  # the first layer only
-    assert forecast(problem, state).startswith("predicted ~")
+    assert forecast(problem, state).startswith("forecast up to ~")
     assert bar.notes[-1].endswith("a huge run")
     assert not any(bar.notes[:29])  # nothing is said before the first layer is done
     small, s2 = refine_start(stages_from_network(random_mlp([3, 4, 4, 1], seed=0)), 3, -np.ones(3), np.ones(3))

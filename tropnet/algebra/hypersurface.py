@@ -107,7 +107,8 @@ def set_skeleton_engine(engine: Any) -> None:
 
 @dataclass(frozen=True)
 class HypersurfaceCell:
-    """One cell of a tropical hypersurface (a polyhedron: ``conv(vertices) + cone(rays)``).
+    """One cell of a tropical hypersurface (a polyhedron: ``conv(vertices) + cone(rays)``, plus the
+    hypersurface's :meth:`~TropicalHypersurface.lineality` space when it has one).
 
     Attributes
     ----------
@@ -578,8 +579,9 @@ def _lower_dimensional(E: np.ndarray, n: int) -> LatticeChart | None:
 
     D = E[1:] - E[0]
     if len(D) >= n:
-        Df = np.asarray(D, dtype=np.float64)
-        if int(np.linalg.matrix_rank(Df)) == n:
+        with np.errstate(all="ignore"):
+            Df = np.asarray(D, dtype=np.float64)
+        if np.isfinite(Df).all() and int(np.linalg.matrix_rank(Df)) == n:
             piv = qr(Df.T, pivoting=True, mode="r")[1][:n]
             M = fmpq_mat(n, n, [fmpq(v.numerator, v.denominator) for i in piv for v in D[i].tolist()])
             if M.det() != 0:

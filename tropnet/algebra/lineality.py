@@ -96,17 +96,21 @@ class LatticeChart:
         pts = [[Fraction(v) for v in row] for row in points]
         if not pts:
             raise ValueError("a lattice chart needs at least one point")
-        self.n = n = len(pts[0])
-        self._points = pts
+        n = len(pts[0])
         diffs = [[a - b for a, b in zip(p, pts[0])] for p in pts[1:]]
-        self.lineality = [_last_positive(v) for v in orthogonal_lattice(diffs, n)]
-        self.basis = orthogonal_lattice(self.lineality, n)
-        self.rank = r = len(self.basis)
+        lineality = [_last_positive(v) for v in orthogonal_lattice(diffs, n)]
+        basis = orthogonal_lattice(lineality, n)
+        r = len(basis)
+        G = None
         if r:
-            Bq = fmpq_mat(r, n, [v for row in self.basis for v in row])
-            self._G = (Bq * Bq.transpose()).inv()  # (B B^T)^{-1}, r x r, exact
-        else:
-            self._G = None
+            Bq = fmpq_mat(r, n, [v for row in basis for v in row])
+            G = (Bq * Bq.transpose()).inv()  # (B B^T)^{-1}, r x r, exact
+        for name, value in (("n", n), ("rank", r), ("basis", basis), ("lineality", lineality),
+                            ("_points", pts), ("_G", G)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("LatticeChart is immutable")
 
     def coordinates(self) -> list[list[Fraction]]:
         """The coordinates ``y_i`` (rows of Fractions) with ``a_i - a_1 = y_i B``.

@@ -183,6 +183,21 @@ class GraphBuilder:
             )
         return Value(x.name, tuple(rest) if rest else (1,))
 
+    def select(self, where: str, x: Value, idx: Any) -> Value:
+        """The re-indexing ``y = x.flat[idx]`` of each sample (transposes, slices, squeezes):
+        ``idx`` holds flat input indices in the output's shape; a selection ``Linear``, none
+        when ``idx`` is the identity (a pure reshape)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        shape = tuple(int(v) for v in idx.shape) or (1,)
+        if idx.size == 0:
+            raise Refused(f"{where}: selects nothing from samples of shape {x.shape}")
+        flat = idx.reshape(-1)
+        if flat.size == x.size and np.array_equal(flat, np.arange(x.size)):
+            return Value(x.name, shape)
+        W = np.zeros((flat.size, x.size), dtype=np.int64)
+        W[np.arange(flat.size), flat] = 1
+        return self.chain(where, [Linear(W)], x, shape)
+
     def drop_final(self, where: str, x: Value, name: str, is_last: bool) -> Value:
         """A final Sigmoid/Softmax/LogSoftmax: dropped with ``final="drop"``, refused otherwise."""
         if self.final != "drop":

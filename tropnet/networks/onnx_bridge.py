@@ -409,17 +409,6 @@ def _reshape(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Va
     return _guard(where, lambda: b.reshape(name, x, shape))
 
 
-def _select(b: _OnnxBuilder, name: str, x: Value, idx: np.ndarray, shape: Shape) -> Value:
-    """The re-indexing ``y = x[idx]`` of flat samples (a selection ``Linear``; none when
-    ``idx`` is the identity, a pure reshape)."""
-    idx = np.asarray(idx, dtype=np.int64).reshape(-1)
-    if idx.size == x.size and np.array_equal(idx, np.arange(x.size)):
-        return Value(x.name, shape)
-    W = np.zeros((idx.size, x.size), dtype=np.int64)
-    W[np.arange(idx.size), idx] = 1
-    return b.chain(name, [Linear(W)], x, shape)
-
-
 def _axes(b: _OnnxBuilder, where: str, args: list, at: dict, pos: int = 1) -> list[int] | None:
     """The ``axes`` of Squeeze/Unsqueeze: an attribute (opset < 13) or a constant input."""
     if "axes" in at:
@@ -439,8 +428,7 @@ def _transpose(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> 
     if perm[0] != 0:
         raise Refused(f"{where}: perm {perm} moves the batch axis; only per-sample axes may be permuted")
     inner = [p - 1 for p in perm[1:]]
-    idx = np.arange(x.size).reshape(x.shape).transpose(inner)
-    return _select(b, name, x, idx, tuple(idx.shape))
+    return _guard(where, lambda: b.select(name, x, np.arange(x.size).reshape(x.shape).transpose(inner)))
 
 
 def _squeeze(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Value:
@@ -506,10 +494,7 @@ def _slice(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Valu
                 raise Refused(f"{where}: slices the batch axis (start {s0}, end {e0}, step {st})")
             continue
         index[a - 1] = slice(s0, e0, st)
-    idx = full[tuple(index)]
-    if idx.size == 0:
-        raise Refused(f"{where}: the slice of samples {x.shape} is empty")
-    return _select(b, name, x, idx, tuple(idx.shape))
+    return _guard(where, lambda: b.select(name, x, full[tuple(index)]))
 
 
 def _concat(b: _OnnxBuilder, where: str, name: str, args: list, at: dict) -> Value:

@@ -8,7 +8,8 @@ with ``torch.fx``, which records what ``forward`` really computes, and becomes a
 :class:`~tropnet.Graph`.  Leaf modules go through the same converters
 (:data:`~tropnet.networks.torch_bridge.FROM_TORCH`); the functions and tensor methods of
 the table :data:`FX_FUNCTIONS` cover additions, subtractions, scaling by constants,
-concatenation, reshapes and the functional activations.
+concatenation, reshapes, re-indexings (``x[:, 1:3]``, ``permute``, ``transpose``,
+``squeeze``/``unsqueeze``) and the functional activations.
 
 Nothing is converted silently wrong:
 
@@ -185,8 +186,8 @@ class _Builder(GraphBuilder):
             raise Refused(f"{self.where(node)}: has no tropical form: {_NOT_PL_FUNCTIONS[target]}")
         raise Refused(
             f"{self.where(node)}: is not supported by from_torch (supported functions: +, -, * and / by "
-            "constants, cat, flatten/view/reshape, relu, leaky_relu, hardtanh, relu6, clamp, max_pool2d, "
-            "avg_pool2d)"
+            "constants, cat, flatten/view/reshape, x[:, ...] slices, permute/transpose, (un)squeeze, relu, "
+            "leaky_relu, hardtanh, relu6, clamp, max_pool2d, avg_pool2d)"
         )
 
     def call_module(self, node: torch.fx.Node, args: Any, kwargs: Any) -> Any:
@@ -286,7 +287,61 @@ def _getattr(b: _Builder, node: torch.fx.Node, x: Any, name: str) -> Any:
 def _getitem(b: _Builder, node: torch.fx.Node, x: Any, key: Any) -> Any:
     if isinstance(x, _ShapeOf) and isinstance(key, int):
         return Batch() if key == 0 else x.shape[key - 1 if key > 0 else key]
-    raise Refused(f"{b.where(node)}: indexes or slices a tensor (not supported; use nn.Linear to select)")
+    t = b.tensor(node, x)
+    key = key if isinstance(key, tuple) else (key,)
+    if any(k is Ellipsis for k in key):
+        i = key.index(Ellipsis)
+        fill = len(t.shape) + 1 - (len(key) - 1 - sum(k is None for k in key))
+        key = key[:i] + (slice(None),) * fill + key[i + 1 :]
+    basic = all(isinstance(k, (int, slice)) or k is None for k in key)
+    if not basic or not key or key[0] != slice(None) or any(
+        isinstance(k, slice) and not all(v is None or isinstance(v, int) for v in (k.start, k.stop, k.step))
+        for k in key
+    ):
+        raise Refused(
+            f"{b.where(node)}: indexes a tensor by {key!r}; only constant ints and slices of the per-sample "
+            "axes (x[:, ...]) are supported"
+        )
+    idx = np.arange(t.size).reshape(t.shape)[key[1:]]
+    return _named(b, node, b.select, t, idx)
+
+
+def _permute(b: _Builder, node: torch.fx.Node, x: Any, *dims: Any) -> Value:
+    t = b.tensor(node, x)
+    dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    nd = len(t.shape) + 1
+    perm = [int(d) % nd for d in dims]
+    if sorted(perm) != list(range(nd)) or perm[0] != 0:
+        raise Refused(f"{b.where(node)}: permute{tuple(dims)} must keep the batch axis first")
+    idx = np.arange(t.size).reshape(t.shape).transpose([d - 1 for d in perm[1:]])
+    return _named(b, node, b.select, t, idx)
+
+
+def _transpose(b: _Builder, node: torch.fx.Node, x: Any, d0: int, d1: int) -> Value:
+    nd = len(b.tensor(node, x).shape) + 1
+    perm = list(range(nd))
+    perm[d0 % nd], perm[d1 % nd] = perm[d1 % nd], perm[d0 % nd]
+    return _permute(b, node, x, perm)
+
+
+def _unsqueeze(b: _Builder, node: torch.fx.Node, x: Any, dim: int) -> Value:
+    t = b.tensor(node, x)
+    d = dim % (len(t.shape) + 2)
+    if d == 0:
+        raise Refused(f"{b.where(node)}: unsqueeze({dim}) puts an axis before the batch")
+    return Value(t.name, t.shape[: d - 1] + (1,) + t.shape[d - 1 :])
+
+
+def _squeeze(b: _Builder, node: torch.fx.Node, x: Any, dim: Any = None) -> Value:
+    t = b.tensor(node, x)
+    nd = len(t.shape) + 1
+    given = dim if isinstance(dim, (tuple, list)) else [dim]
+    dims = range(1, nd) if dim is None else [d % nd for d in given]
+    if 0 in dims:
+        raise Refused(f"{b.where(node)}: squeeze({dim}) of the batch axis")
+    drop = {d for d in dims if t.shape[d - 1] == 1}
+    keep = tuple(v for i, v in enumerate(t.shape) if i + 1 not in drop)
+    return Value(t.name, keep or (1,))
 
 
 def _module_fn(make: Fn) -> Fn:
@@ -353,6 +408,10 @@ FX_FUNCTIONS: dict[Any, Fn] = {
     torch.concat: _cat,
     torch.flatten: _flatten,
     torch.reshape: _reshape,
+    torch.permute: _permute,
+    torch.transpose: _transpose,
+    torch.unsqueeze: _unsqueeze,
+    torch.squeeze: _squeeze,
     torch.relu: _relu,
     F.relu: _relu,
     F.leaky_relu: _leaky,
@@ -386,6 +445,10 @@ FX_METHODS: dict[str, Fn] = {
     "flatten": lambda b, node, x, start_dim=0, end_dim=-1: _flatten(b, node, x, start_dim, end_dim),
     "view": _reshape,
     "reshape": _reshape,
+    "permute": _permute,
+    "transpose": _transpose,
+    "unsqueeze": _unsqueeze,
+    "squeeze": _squeeze,
     "size": _size,
     "contiguous": _same,
     "clone": _same,

@@ -51,8 +51,9 @@ documented in :mod:`tropnet.regions.refine`, local to each vertex (``1e-9`` time
 of the value's terms there, floored by its cell's scale): it can merge cells thinner than
 that into a neighbour (so counts can be too low, and linear regions merged wrongly), which
 ``exact=True`` never does.  It is never silently so: a decision left inside the tolerance
-band above rounding noise raises :class:`~tropnet.AmbiguousGeometryWarning` (the 2-D polygon
-engines hand such a call to the vertex engine first), and a domain or network beyond float
+band above rounding noise raises :class:`~tropnet.AmbiguousGeometryWarning`
+(the 2-D polygon engines hand such a call to the vertex engine first; the H-representation
+engine applies the same rule to its LPs' radii), and a domain or network beyond float
 range (coordinates or values above ``1e100``, widths below ``1e-100``, a box beyond ``1e12``
 times the network's scale) is refused with a ``ValueError`` naming the range
 (:func:`~tropnet.regions.plan.check_float_range`).
@@ -164,8 +165,10 @@ def linear_regions(
         many seconds, or before it would hold more than this many bytes in the engine's own
         arrays (checked before every unit).  The error's ``limit`` names the limit and
         ``reached`` says how far the run got (cells, seconds, bytes).
-    progress : a tqdm progress bar over the units (when tqdm is installed): ``None`` shows it
-        for runs longer than 2 s, ``False`` never.
+    progress : one tqdm progress bar for the whole call (when tqdm is installed): the engine's
+        units (the H-representation engine's too, with the cell it is at), then the facets and
+        the merge of linear regions; it says when the run is forecast to be huge.  ``None``
+        shows it once the call has run 2 s, ``True`` at once, ``False`` never.
     symmetry : a :class:`~tropnet.SymmetryGroup` under which ``obj`` and ``domain`` are
         invariant: enumerate its fundamental domain only and return a
         :class:`~tropnet.regions.symmetric.SymmetricRegionSet` (one representative per orbit,

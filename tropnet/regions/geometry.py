@@ -313,7 +313,7 @@ def linear_labels(found: FoundCells) -> np.ndarray:
     C = len(found)
     if C <= 1:
         return np.zeros(C, dtype=np.int64)
-    bar = progress_phase(2, "facets and merge")
+    bar = progress_phase(2, "facets and merge", share=1.0)  # about as long as the engine
     try:
         return _linear_labels(found, bar)
     finally:

@@ -118,13 +118,31 @@ def refine_hrep(
         x, r = chebyshev_center(A1, b1, lo=lo, hi=hi, rmax=rcap)
         return A1, b1, x, r
 
-    def tie(v, mag):  # value v (>= 0 above a tie) within its band; and an undecided one?
-        return v <= rtol * mag, bool(v > 0 and undecided(np.array([v]), np.array([mag]), np.array([mag]))[0])
+    def tie(v, mag, cell=None):
+        # value v (>= 0 above a tie) within its band (rtol times the terms ``mag`` where the value
+        # is taken) or below the rounding noise of the LP it came from (whose terms are ``cell``):
+        # a tie; and an undecided one (inside the band, above the noise)?
+        cell = mag if cell is None else cell
+        above = bool(v > 0 and undecided(np.array([v]), np.array([mag]), np.array([cell]))[0])
+        return v <= rtol * mag or not above, above and v <= rtol * mag
 
     def local(x, r):  # the size of the coordinates near a cell's point
         return float(np.abs(x).max(initial=0.0)) + min(float(r), width)
 
     bar = progress_bar(sum(_steps(st) for st in stages), progress, "regions (H-rep)", "unit")
+
+    def visit(k, out, cells, A, b):  # before cell k of a unit: the limits, the bar's note
+        if limits is not None and k % 256 == 0:
+            held = len(out) + len(cells) - k
+            check_passed(limits, held, held * (A.nbytes + b.nbytes))
+        _note(bar, k, len(cells))
+
+    def finish(out, wout, Wz, cz):  # a unit or group done: its cells, the maps narrowed to them
+        if bar is not None:
+            bar.update(1)
+        if max_cells is not None and len(out) > max_cells:
+            raise RegionLimitError(f"more than {max_cells} cells")
+        return (out, Wz[wout], cz[wout]) if out else (out, Wz, cz)
     try:
         for si, st in enumerate(stages):
             if st.kind == "affine" or not cells:
@@ -151,10 +169,7 @@ def refine_hrep(
                     v = np.einsum("cd,cd->c", W, X) + beta
                     out, wout = [], []
                     for k, cell in enumerate(cells):
-                        if limits is not None and k % 256 == 0:
-                            held = len(out) + len(cells) - k
-                            check_passed(limits, held, held * (cell[0].nbytes + cell[1].nbytes))
-                        _note(bar, k, len(cells))
+                        visit(k, out, cells, cell[0], cell[1])
                         A, b, pat, x, r = cell
                         is_flat, unsure = tie(flat_v[k], flat_m)
                         if is_flat or (off[k] and not keep_on[k]):
@@ -184,7 +199,9 @@ def refine_hrep(
                         theirs = cut(A, b, -w[None, :], np.array([bt])) if side == 0 else cut(
                             A, b, w[None, :], np.array([-bt]))
                         children = [(side, mine), (1 - side, theirs)]
-                        ties = [tie(c[3] * nw, mag) for _, c in children]
+                        # each side at its own scale (its point and radius), the noise at the cell's
+                        ties = [tie(c[3] * nw, MA[u] * local(c[2], c[3]) + MB[u] + abs(level), mag)
+                                for _, c in children]
                         alive = [(s, c) for (s, c), t in zip(children, ties) if not t[0]]
                         ambiguous += sum(t[1] for t in ties if t[0])
                         if not alive:  # no side holds a point above the band: the cell stays whole
@@ -197,22 +214,13 @@ def refine_hrep(
                             else:
                                 out.append([c[0], c[1], p2, c[2], c[3]])
                             wout.append(k)
-                    cells = out
-                    if bar is not None:
-                        bar.update(1)
-                    if max_cells is not None and len(cells) > max_cells:
-                        raise RegionLimitError(f"more than {max_cells} cells")
-                    if cells:
-                        Wz, cz = Wz[wout], cz[wout]
+                    cells, Wz, cz = finish(out, wout, Wz, cz)
             else:
                 for g, members in enumerate(st.groups):
                     out, wout = [], []
                     firsts = [j for j in range(len(members)) if members[j] not in members[:j]]
                     for k, (A, b, pat, x, r) in enumerate(cells):
-                        if limits is not None and k % 256 == 0:
-                            held = len(out) + len(cells) - k
-                            check_passed(limits, held, held * (A.nbytes + b.nbytes))
-                        _note(bar, k, len(cells))
+                        visit(k, out, cells, A, b)
                         size = local(x, r)
                         copies = []
                         for j in firsts:
@@ -238,17 +246,20 @@ def refine_hrep(
                                     continue
                                 rows.append(w)
                                 rhs.append(-beta)
-                                mags.append((MA[mi] + MA[mj]) * size + MB[mi] + MB[mj])
+                                mags.append((MA[mi] + MA[mj], MB[mi] + MB[mj]))
                             if lost:
                                 continue
                             if not rows:
-                                copies.append((j, A, b, x, r, np.inf, 0.0))
+                                copies.append((j, A, b, x, r, np.inf, 0.0, 0.0))
                                 continue
                             rows_a = np.array(rows)
                             Aj, bj, xj, rj = cut(A, b, rows_a, np.array(rhs))
                             least = float(np.linalg.norm(rows_a, axis=1).min())
-                            copies.append((j, Aj, bj, xj, rj, rj * least, max(mags)))
-                        ties = [tie(c[5], c[6]) for c in copies]
+                            ab = np.array(mags)  # the copy's scale at its own point, the noise at the cell's
+                            own, cell_m = ab[:, 0] * local(xj, rj) + ab[:, 1], ab[:, 0] * size + ab[:, 1]
+                            copies.append((j, Aj, bj, xj, rj, rj * least, float(own.max()),
+                                           float(cell_m.max())))
+                        ties = [tie(c[5], c[6], c[7]) for c in copies]
                         keep = [c for c, t in zip(copies, ties) if not t[0]]
                         ambiguous += sum(t[1] for t in ties if t[0])
                         if not keep and copies:  # no copy above the band: the cell stays whole
@@ -259,13 +270,7 @@ def refine_hrep(
                             p2[col0 + g] = c[0]
                             out.append([c[1], c[2], p2, c[3], c[4]])
                             wout.append(k)
-                    cells = out
-                    if bar is not None:
-                        bar.update(1)
-                    if max_cells is not None and len(cells) > max_cells:
-                        raise RegionLimitError(f"more than {max_cells} cells")
-                    if cells:
-                        Wz, cz = Wz[wout], cz[wout]
+                    cells, Wz, cz = finish(out, wout, Wz, cz)
     finally:
         if bar is not None:
             bar.close()

@@ -168,7 +168,9 @@ def _affine(J: np.ndarray, D: Any, st: Stage, exact: bool):
         out = out.reshape(-1, K, 2).transpose(1, 0, 2).copy()
         out[:, :, 1] += bz.astype(object)[None, :] * D
         return out, D * q
-    out = np.matmul(np.asarray(st.W, dtype=np.float64), J)  # (m, w) @ (K, w, 2)
+    W = np.asarray(st.W, dtype=np.float64)
+    # one GEMM: the (K, 2) columns as rows, (2K, w) @ (w, m)
+    out = (J.transpose(0, 2, 1).reshape(K * 2, w) @ W.T).reshape(K, 2, W.shape[0]).transpose(0, 2, 1)
     out[:, :, 1] += np.asarray(st.b, dtype=np.float64)
     return out, D
 

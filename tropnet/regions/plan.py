@@ -42,6 +42,7 @@ from .domains import DomainPieces, Piece, as_network, domain_pieces
 from .exactness import Exactness, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces
 from .geometry import _hrep_bounded, build_region_set, linear_labels
+from .program import FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION  # float mode's numeric range
 from .refine import refine, refine_start
 from .regionset import RegionSet
 from .stream import PatternJoin, _count_bar, refine_count
@@ -363,11 +364,6 @@ def _shared_sides(piece: Piece, n: int) -> tuple[np.ndarray, np.ndarray]:
     return shared[0], shared[1]
 
 
-#: float mode's numeric range: box coordinates and the values of the units on the domain below
-#: ``FLOAT_MAX``, box widths above ``FLOAT_MIN``, and the box no larger than ``FLOAT_RESOLUTION``
-#: times the network's own scale (the cube radius of R^n: beyond it a float vertex near the
-#: network's features carries a rounding error as large as the features)
-FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION = 1e100, 1e-100, 1e12
 
 
 def check_float_range(net, dp: DomainPieces) -> None:

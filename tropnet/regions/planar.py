@@ -62,10 +62,11 @@ __all__ = ["enumerate_cells", "count_cells", "RELATIVE_TOLERANCE"]
 
 #: ``|s| <= RELATIVE_TOLERANCE * scale`` counts as zero (see the module docstring).
 RELATIVE_TOLERANCE = 1e-10
-#: a zero decision whose ``|s|`` is above ``AMBIGUITY`` times its tolerance (far above rounding
-#: noise) is counted as ambiguous: the plan then reruns the call on the vertex engine, whose
-#: tolerance is local (see :mod:`tropnet.regions.plan`)
-AMBIGUITY = 1e-3
+#: a zero decision whose ``|s|`` is above ``AMBIGUITY`` times its tolerance (64 units of roundoff
+#: of its scale, as :data:`tropnet.regions.vertex.NOISE_ULPS`: above rounding noise) is counted as
+#: ambiguous: the plan then reruns the call on the vertex engine, whose tolerance is local (see
+#: :mod:`tropnet.regions.plan`)
+AMBIGUITY = 64 * 2.0**-53 / RELATIVE_TOLERANCE
 
 
 def _band(v: np.ndarray, tol: Any) -> int:

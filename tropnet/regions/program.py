@@ -171,19 +171,43 @@ def _magnitudes(stages: list[Stage], X: np.ndarray) -> np.ndarray:
     ``|x_i|``): the scale of the rounding error in the float pre-activations.  Vector
     arithmetic only, so it costs nothing next to a layer."""
     m = np.abs(X).max(axis=0).astype(np.float64) if len(X) else np.zeros(X.shape[1])
+    return _point_magnitudes(stages, m[None, :])[0]
+
+
+def _point_magnitudes(stages: list[Stage], M: np.ndarray) -> np.ndarray:
+    """Per point (row of ``M``, the magnitudes ``|x_i|`` of its coordinates or bounds on them) and
+    per entry of the program's vector after ``stages``: the magnitude of the terms summed to
+    compute the entry there (``|W| m + |b|`` through the affine maps).  Unlike the bound of
+    :func:`_magnitude_bounds` it counts each coordinate with its own weight, so a huge coordinate
+    that a unit does not read does not inflate its scale.
+
+    >>> from tropnet import Network
+    >>> net = Network.from_arrays([[[1.0, 0.0]], [[1.0]]], [[2.0], [0.0]])
+    >>> _point_magnitudes(stages_from_network(net)[:1], np.array([[0.5, 1e8]])).tolist()
+    [[2.5]]
+    """
+    m = np.asarray(M, dtype=np.float64)
     for st in stages:
         if st.kind == "affine":
-            m = np.abs(np.asarray(st.W, dtype=np.float64)).dot(m) + np.abs(np.asarray(st.b, dtype=np.float64))
+            W, b = np.abs(np.asarray(st.W, dtype=np.float64)), np.abs(np.asarray(st.b, dtype=np.float64))
+            m = m.dot(W.T) + b
         elif st.kind == "threshold":
             m = m.copy()
-            m[st.idx] = np.maximum(m[st.idx], abs(float(st.param)))
+            m[:, st.idx] = np.maximum(m[:, st.idx], abs(float(st.param)))
         elif st.kind == "leaky":
             m = m.copy()
-            m[st.idx] *= max(1.0, abs(float(st.param)))
+            m[:, st.idx] *= max(1.0, abs(float(st.param)))
         else:
-            g = m[st.groups].max(axis=1)
-            m = np.concatenate([g, m[st.idx]]) if len(st.idx) else g
+            g = m[:, st.groups].max(axis=2)
+            m = np.concatenate([g, m[:, st.idx]], axis=1) if len(st.idx) else g
     return m
+
+
+#: float mode's numeric range: box coordinates and the values of the units on the domain below
+#: ``FLOAT_MAX``, box widths above ``FLOAT_MIN``, and the box no larger than ``FLOAT_RESOLUTION``
+#: times the network's own scale (the cube radius of R^n: beyond it a float vertex near the
+#: network's features carries a rounding error as large as the features)
+FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION = 1e100, 1e-100, 1e12
 
 
 def _magnitude_bounds(stages: list[Stage], d: int) -> tuple[np.ndarray, np.ndarray]:

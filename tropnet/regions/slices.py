@@ -229,7 +229,7 @@ def segment_run(obj: Any, slc: AffineSlice, want: str, kind: str, exact: bool) -
         J0, D0 = to_scaled(np.stack([B[0], o], axis=1))
         cells = line_cells(stages, Fraction(lo[0]), Fraction(hi[0]), exact=True, start=(J0, D0))
     else:
-        from .plan import FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION
+        from .program import FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION
 
         o, B = slc.embedding(exact=False)
         t0, t1 = float(lo[0]), float(hi[0])

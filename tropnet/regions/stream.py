@@ -98,17 +98,15 @@ def count_parts(
     order, in any process) and adding gives the count of ``parts``, which is how a Dask task
     hands on the rest of its work (:mod:`tropnet.parallel`); a part may stop between two units.
     ``max_parts``: stop after running that many parts (each to its end, its split or the
-    work limit).  ``grow``: the first state may
-    reach four times ``budget`` before its first split (a whole run of a few ten thousand cells
-    is then not split).  ``problem.counted`` is set while it runs (for the limits) and reset.
-    ``join``: every finished part is also handed to this :class:`PatternJoin`.
+    work limit).  ``grow``: the first state may reach four times ``budget`` before its first
+    split (a whole run of a few ten thousand cells is then not split).  ``problem.counted`` is
+    set while it runs (for the limits) and reset.  ``join``: every finished part is also handed
+    to this :class:`PatternJoin`.
 
-    >>> import numpy as np
-    >>> from tropnet import random_mlp
-    >>> from tropnet.regions.program import stages_from_network
-    >>> from tropnet.regions.refine import refine_start
-    >>> st = stages_from_network(random_mlp([3, 8, 8, 1], seed=1))
-    >>> problem, state = refine_start(st, 3, -5 * np.ones(3), 5 * np.ones(3))
+    >>> import tropnet
+    >>> from tropnet.regions import program, refine
+    >>> net = tropnet.random_mlp([3, 8, 8, 1], seed=1)
+    >>> problem, state = refine.refine_start(program.stages_from_network(net), 3, [-5] * 3, [5] * 3)
     >>> n, _, left = count_parts(problem, [state], budget=50, max_work=2000)
     >>> len(left) > 0 and n + sum(count_parts(problem, [p])[0] for p in left)
     580

@@ -26,7 +26,7 @@ from ..graph import INPUT, Add, Concat, Graph, Residual
 from ..layers import Identity, Layer, LeakyReLU, Linear, Maxout, Threshold
 from ..network import Network
 
-_CONV = (Conv1d, Conv2d)
+_CONV = (Conv1d, Conv2d)  # and subclasses: a batch norm is a depthwise 1x1 Conv2d
 _POINTWISE = (Threshold, LeakyReLU, Identity, Flatten)
 _POOLS = (MaxPool2d, AvgPool2d)
 
@@ -55,7 +55,7 @@ class _Slot:
 
 
 def _is_affine(layer: Layer) -> bool:
-    return type(layer) is Linear or type(layer) in _CONV or type(layer) is EquivariantLinear
+    return type(layer) is Linear or isinstance(layer, _CONV) or type(layer) is EquivariantLinear
 
 
 def _where(addr: Address) -> str:
@@ -220,7 +220,7 @@ def _slot(p: Address, prod: Layer, c: Address, cons: Layer, between: list[_Node]
     """The slot from affine layer ``prod`` to ``cons`` across the layers ``between``
     (``TypeError`` naming a layer with no known symmetry)."""
     deepsets = type(prod) is EquivariantLinear
-    conv = type(prod) in _CONV or deepsets
+    conv = isinstance(prod, _CONV) or deepsets
     n = int(prod.out_channels if deepsets else prod.weight.shape[0])
     k, homogeneous, pooled = 1, True, False
     if type(cons) is EquivariantLinear and not deepsets:
@@ -233,7 +233,7 @@ def _slot(p: Address, prod: Layer, c: Address, cons: Layer, between: list[_Node]
         name = type(layer).__name__
         if isinstance(layer, Maxout) and not conv and k == 1:
             k = layer.k
-        elif isinstance(layer, _POOLS) and type(prod) in _CONV:
+        elif isinstance(layer, _POOLS) and isinstance(prod, _CONV):
             pass
         elif isinstance(layer, SumPool) and deepsets and layer.channels == n:
             pooled = True
@@ -253,12 +253,12 @@ def _slot(p: Address, prod: Layer, c: Address, cons: Layer, between: list[_Node]
                 "(after Linear), 2D pools (after a convolution) and SumPool (after EquivariantLinear)"
             )
     cells = np.zeros(n, dtype=np.int64)
-    if type(prod) in _CONV and prod.groups > 1:
+    if isinstance(prod, _CONV) and prod.groups > 1:
         cells = cells + np.arange(n) // (n // prod.groups)
     if type(cons) is EquivariantLinear:
         if cons.in_channels != n:
             raise TypeError(f"{_where(c)} reads {cons.in_channels} channels, {_where(p)} makes {n}")
-    elif type(cons) in _CONV:
+    elif isinstance(cons, _CONV):
         if cons.input_shape[0] != n // k:
             raise TypeError(
                 f"{_where(c)} ({type(cons).__name__}) reads {cons.input_shape[0]} channels, but "

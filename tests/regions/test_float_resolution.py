@@ -1,0 +1,47 @@
+"""Float mode on huge boxes (issue 18): a sliver above rounding noise is found or warned about,
+never merged silently; exact ties (zero-bias networks) stay quiet.  Against exact counts.
+
+Before, a vertex's scale was ``||x||_inf`` times the unit's weights, so on ``Box(-1e8, 1e8)`` a
+vertex ``(0, 1e8)`` gave the plane ``x0 = eps`` a scale of 1e8 and a noise floor of ``1e-12``
+times that: slivers up to 1e-4 merged without a word."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tropnet
+from tropnet import Box
+
+
+def _two_planes(d, eps):
+    # units x0 and x0 - eps: a sliver of width eps between two parallel planes (exact: 3 cells)
+    W = np.zeros((2, d))
+    W[:, 0] = 1.0
+    return tropnet.Network.from_arrays([W, np.ones((1, 2))], [np.array([0.0, -eps]), np.zeros(1)])
+
+
+@pytest.mark.parametrize("d", [2, 3])  # the planar engines (handing over), the vertex engine
+@pytest.mark.parametrize("eps", [1e-3, 1e-5, 1e-6])
+def test_a_sliver_on_a_huge_box_is_never_merged_silently(d, eps):
+    net, dom = _two_planes(d, eps), Box(-1e8, 1e8)
+    assert tropnet.count_linear_regions(net, dom, kind="activation", exact=True) == 3
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = tropnet.count_linear_regions(net, dom, kind="activation")
+    warned = any(issubclass(w.category, tropnet.AmbiguousGeometryWarning) for w in caught)
+    assert got == 3 or warned
+    # 1e-3: decided at the planes' own scale (the huge coordinate they do not read does not count);
+    # 1e-5, 1e-6 (90 units of roundoff of 1e8): inside the tolerance band, above rounding noise
+    assert (got == 3) if eps == 1e-3 else warned
+
+
+def test_zero_bias_ties_on_a_huge_box_stay_quiet():
+    net = tropnet.random_mlp([3, 6, 6, 1], seed=1)
+    net = tropnet.Network([tropnet.Linear(layer.float_weight, 0 * layer.float_bias)
+                           if isinstance(layer, tropnet.Linear) else layer for layer in net.layers], input_dim=3)
+    dom = Box(-1e8, 1e8)
+    exact = tropnet.count_linear_regions(net, dom, kind="activation", exact=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tropnet.AmbiguousGeometryWarning)
+        assert tropnet.count_linear_regions(net, dom, kind="activation") == exact
