@@ -78,8 +78,10 @@ widths = [int(w) for w in sys.argv[1].split(",")]
 net = random_mlp(widths, seed=0)
 t, c = time.perf_counter(), time.process_time()
 n = count_linear_regions(net, Box(-5, 5), kind="activation", progress=False)
-print(n, round(time.perf_counter() - t, 2), round(time.process_time() - c, 2),
-      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+# peak RSS of this process's own memory (VmHWM: ru_maxrss would carry the forking parent's)
+hwm = [int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")]
+peak = hwm[0] // 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+print(n, round(time.perf_counter() - t, 2), round(time.process_time() - c, 2), peak)
 """
 
 

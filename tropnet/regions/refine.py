@@ -9,7 +9,8 @@ vertices.  Each vertex carries its coordinates, the ids of the constraints tight
 once: a cell splits iff its vertices lie strictly on both sides of the unit's hyperplane
 (per-cell max/min with ``reduceat``); the crossing edges are the pairs of vertices on
 opposite sides that share all but one tight constraint (found for all cells at once by
-sorting hashed keys); each new vertex is shared by both children.  No LP is solved.
+matching hashed keys in an open-addressing table, ``vertex._hash_join``); each new vertex is
+shared by both children.  No LP is solved.
 
 *Degenerate input.*  The key test is exact for a *simple* vertex (exactly ``d`` tight
 constraints).  A cell with a vertex on the cutting side that has more (several hyperplanes
