@@ -37,8 +37,9 @@ import tropnet
 from tropnet import AffineSlice, Box, Network, Segment
 from tropnet.regions.local import local_complexity
 
-#: linear regions (the merge, issue 21's) only below this many activation cells: beyond, minutes
-LINEAR_CAP = 60_000
+#: linear regions only below this many activation cells (since the merge reads the maps first,
+#: issue 21, every row here runs)
+LINEAR_CAP = 1_000_000
 
 
 def timed(fn, *a, **kw):

@@ -32,8 +32,10 @@ a few kB for a first task, up to some MiB for the parts a big task hands on.  A 
 its worker: the driver reads a summary (a count, or "split into k"), and the parts of a split
 are cut out on that worker and moved only when another worker runs them.  Back come counts
 (box domains), distinct patterns (pieces of R^n), or for regions the cells in the shared-array
-form; the driver then runs the serial facet/neighbour/merge step over all cells at once, so a
-linear region spanning several tasks is joined exactly as in a serial run.
+form; the driver then runs the linear merge over all cells at once
+(:func:`tropnet.regions.geometry.linear_labels`: the maps of all cells in one walk, facets only
+for cells whose map another cell shares), so a linear region spanning several tasks is joined
+exactly as in a serial run.
 
 *Exactness.*  Exact activation counts run the certified float pass, and a task that meets a
 decision too close to call retries its cells in halves, down to single cells that are
@@ -47,7 +49,9 @@ rounding noise never splits a cell): not the serial scale, so in near-degenerate
 sliver thinner than ``1e-9`` times the unit's range) a float count can differ from serial;
 exact mode never does.
 
-*What it buys* is measured in ``benchmarks/bench_parallel.py`` (see ``docs/cluster.md``).
+*What it buys* is measured in ``benchmarks/bench_parallel.py`` (see ``docs/cluster.md``).  Linear
+regions add the driver's merge (its maps first: a small fraction of the enumeration) and the
+transfer of the cells.
 
 *Faults.*  Tasks are pure and deterministic and are submitted with ``retries``: a worker that
 dies mid-run has its tasks (and the splits they came from) recomputed elsewhere by Dask, so the
@@ -706,7 +710,8 @@ def regions_parallel(
     """:func:`~tropnet.linear_regions` on Dask: the same regions as the serial call (in
     another order; compare them as sets of patterns).  The tasks are those of
     :func:`count_parallel`; they return their cells in the shared-array form, and the driver
-    runs the serial facet/neighbour/merge step over all of them.
+    runs the linear merge over all of them (:func:`~tropnet.regions.geometry.linear_labels`;
+    halfspaces and neighbours of the region set are computed on first use).
 
     >>> import tropnet
     >>> len(regions_parallel(tropnet.random_mlp([2, 6, 1], seed=3), parallel=None))

@@ -97,7 +97,8 @@ def _walk(stages: list[Stage], patterns: np.ndarray, d: int, exact: bool, fuse: 
     Inside, ``J`` is kept unit-major, ``(k, U, d + 1)`` (so an affine stage is one GEMM with no
     transposition), and handed out as ``(U, k, d + 1)`` views.  With ``fuse`` (float mode, for
     the output maps only), an activation stage that splits classes and the affine stage after
-    it are one step (:func:`_fused_step`: 1.1-2x faster on every network tried); the later
+    it are one step when the stage has more than one parent class (:func:`_fused_step`: 1.1-2x
+    faster on every network tried; a single parent is masked by broadcasting instead); the later
     rows then carry rounding where they would be exact zeros, which the geometry must not see."""
     C = patterns.shape[0]
     dt = object if exact else np.float64
@@ -153,7 +154,8 @@ def _walk(stages: list[Stage], patterns: np.ndarray, d: int, exact: bool, fuse: 
             else:
                 blocks.append(_Block("unit", col, _rows(J, st.idx).transpose(1, 0, 2), inv, D, None))
             nxt = stages[si + 1] if si + 1 < len(stages) else None
-            if fuse and not exact and nxt is not None and nxt.kind == "affine" and len(parent) > J.shape[1]:
+            split = len(parent) > J.shape[1] > 1  # more than one parent, and new classes
+            if fuse and not exact and nxt is not None and nxt.kind == "affine" and split:
                 J = _fused_step(st, nxt, J, parent, act, float(p))
                 fused = True
             elif st.kind == "threshold":
@@ -185,7 +187,7 @@ def _walk(stages: list[Stage], patterns: np.ndarray, d: int, exact: bool, fuse: 
             J = Jg
         inv = inv_new
         col += ncol
-    return J.transpose(1, 0, 2), inv, D, blocks
+    return np.ascontiguousarray(J.transpose(1, 0, 2)), inv, D, blocks
 
 
 def _affine_step(W: np.ndarray, J: np.ndarray, exact: bool) -> np.ndarray:

@@ -324,21 +324,22 @@ def linear_labels(found: FoundCells) -> np.ndarray:
 def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     C, d = len(found), found.d
     try:
-        ca = cell_affine(found.stages, found.patterns, d, exact=False, maps_only=True)
-        F = ca.map_numerators().reshape(C, -1)
-        err = float_map_error(found.stages, d)
-    except OverflowError:  # exact weights beyond float range: every cell a candidate, compared exactly
-        if not found.exact:
-            raise
-        F, err = None, 0.0
-    if F is None:
-        gid = np.zeros(C, dtype=np.int64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            ca = cell_affine(found.stages, found.patterns, d, exact=False, maps_only=True)
+            F = ca.map_numerators().reshape(C, -1)
+            err = float_map_error(found.stages, d)
+        finite = bool(np.isfinite(F).all()) and np.isfinite(err)
+    except OverflowError:  # exact weights beyond the float range
+        finite = False
+    if not finite:
+        if not found.exact:  # pragma: no cover - the plan refuses such float runs
+            raise ValueError("float mode cannot compute the cells' maps (values beyond the float64 range)")
+        gid = np.zeros(C, dtype=np.int64)  # one group: every map compared exactly
+    elif found.exact:
+        gid = near_groups(F, 2 * err)  # equal exact maps have float maps this close
     else:
-        if found.exact:
-            tol = 2 * err  # equal exact maps have float maps this close
-        else:
-            scale = float(np.abs(F).max()) if F.size else 0.0
-            tol = 1e-9 * max(scale, 1e-300)
+        scale = float(np.abs(F).max()) if F.size else 0.0
+        tol = 1e-9 * max(scale, 1e-300)
         gid = near_groups(F, tol)
     if bar is not None:
         bar.update(1)
@@ -406,19 +407,21 @@ def near_groups(F: np.ndarray, tol: float, rounds: int = 3) -> np.ndarray:
         return gid
     rng = np.random.default_rng(2026)
     u = 2.0**-53
-    for _ in range(rounds):
-        r = rng.uniform(0.5, 1.0, m) * rng.choice([-1.0, 1.0], m)
-        s = F.dot(r)
-        # |s_a - s_b| <= |r . (F_a - F_b)| + the rounding of both products
-        bound = (m + 2) * u / (1 - (m + 2) * u) * float((np.abs(F).dot(np.abs(r))).max())
-        w = tol * float(np.abs(r).sum()) * (1 + 1e-9) + 2 * bound * (1 + 1e-9)
-        order = np.lexsort((s, gid))
+    Rm = rng.uniform(0.5, 1.0, (m, rounds)) * rng.choice([-1.0, 1.0], (m, rounds))
+    Sm = F.dot(Rm)  # every projection in one product
+    # |s_a - s_b| <= |r . (F_a - F_b)| + the rounding of both products
+    g = (m + 2) * u / (1 - (m + 2) * u)
+    bound = g * np.abs(F).dot(np.abs(Rm)).max(axis=0)
+    for k in range(rounds):
+        s = Sm[:, k]
+        w = tol * float(np.abs(Rm[:, k]).sum()) * (1 + 1e-9) + 2 * float(bound[k]) * (1 + 1e-9)
+        order = np.lexsort((s, gid)) if k else np.argsort(s, kind="stable")
         gs, ss = gid[order], s[order]
         brk = np.concatenate([[True], (gs[1:] != gs[:-1]) | (ss[1:] - ss[:-1] > w)])
         new = np.cumsum(brk) - 1
         gid = np.empty(C, dtype=np.int64)
         gid[order] = new
-        # groups in order of first row, so ids do not depend on the projection
+    # groups in order of first row, so ids do not depend on the projections
     _, first, inv = np.unique(gid, return_index=True, return_inverse=True)
     return np.argsort(np.argsort(first))[inv.ravel()]
 

@@ -1,0 +1,89 @@
+"""Linear regions against activation regions, in one process (issue 21 / issue 17 speed targets).
+
+For each network and domain (box, all of R^n, a plane slice of an MNIST-sized network) and
+each mode (float, exact), the time of
+
+* ``count_linear_regions(kind="activation")`` and ``kind="linear"`` (the same call otherwise),
+* ``linear_regions(kind="activation")`` and ``kind="linear"``,
+
+and the ratios linear / activation.  Random networks ``random_mlp(widths, seed=0)``; planes
+through three random points of ``[0, 1]^784`` (``Plane.through``).  CPU seconds of this process
+(``time.process_time``: the machine is shared, wall times swing 2-10x with the load), best of
+``--repeat`` warm calls, one BLAS thread; the load average is printed with the table.
+
+Run ``python benchmarks/bench_linear.py`` (``--quick``: the small rows only).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+
+import tropnet
+from tropnet import Box, Plane
+
+
+def best(fn, repeat):
+    t, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.process_time()
+        out = fn()
+        t = min(t, time.process_time() - t0)
+    return t, out
+
+
+def plane(widths, seed=0):
+    rng = np.random.default_rng(seed)
+    return Plane.through(*rng.uniform(0, 1, size=(3, widths[0])))
+
+
+def row(name, dom_name, net, dom, exact, repeat):
+    kw = dict(exact=exact, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ta, na = best(lambda: tropnet.count_linear_regions(net, dom, kind="activation", **kw), repeat)
+        tl, nl = best(lambda: tropnet.count_linear_regions(net, dom, kind="linear", **kw), repeat)
+        tra, ra = best(lambda: len(tropnet.linear_regions(net, dom, kind="activation", **kw)), repeat)
+        trl, rl = best(lambda: len(tropnet.linear_regions(net, dom, kind="linear", **kw)), repeat)
+    assert na == ra and nl == rl, (na, ra, nl, rl)
+    print(f"| {name} | {dom_name} | {exact} | {na} | {nl} | {ta:.3f} | {tl:.3f} | **{tl / ta:.2f}** | "
+          f"{tra:.3f} | {trl:.3f} | **{trl / tra:.2f}** |", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+          f"best of {args.repeat}\n")
+    print("| network | domain | exact | activation regions | linear regions | count act. CPU s | "
+          "count lin. CPU s | count lin./act. | regions act. CPU s | regions lin. CPU s | "
+          "regions lin./act. |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    rows = [([4, 16, 16, 1], "[-5,5]^4", Box(-5, 5), (False, True)),
+            ([3, 16, 16, 1], "R^3", None, (False, True)),
+            ([2, 64, 64, 1], "[-5,5]^2", Box(-5, 5), (False, True)),
+            ([2, 64, 64, 1], "R^2", None, (False, True)),
+            ([784, 128, 128, 10], "plane", "plane", (False, True)),
+            ([784, 256, 256, 10], "plane", "plane", (False,))]
+    if not args.quick:
+        rows += [([6, 12, 12, 1], "[-5,5]^6", Box(-5, 5), (False,)),
+                 ([784, 512, 512, 10], "plane", "plane", (False,))]
+    for widths, dname, dom, modes in rows:
+        net = tropnet.random_mlp(widths, seed=0)
+        if dom == "plane":
+            dom = plane(widths)
+        for exact in modes:
+            row(str(widths), dname, net, dom, exact, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
