@@ -285,7 +285,7 @@ class PointRegion:
         :attr:`A`, :attr:`b`; exact cells in integers), or with ``irredundant=True`` only the
         facets, computed on demand: one HiGHS model for all rows in float
         (:func:`tropnet.kernels.lp.irredundant_rows`), cddlib's exact redundancy test for exact
-        cells (``pip install tropnet[exact]``).
+        cells (HiGHS proposals with exact certificates without pycddlib).
 
         >>> import tropnet
         >>> net = tropnet.Network.from_arrays([[[1, 0], [0, 1], [1, 1]], [[1, 1, 1]]])
@@ -304,10 +304,15 @@ class PointRegion:
         try:
             import cdd
             import cdd.gmp
-        except ImportError as err:
-            raise ImportError(
-                "exact irredundant halfspaces need cddlib's exact arithmetic: pip install tropnet[exact]"
-            ) from err
+        except ImportError:  # core install: HiGHS proposals with exact certificates on the cone
+            from ..geometry.groups import _irredundant_rows_certified
+
+            # {A x <= b} homogenised: A x - b t <= 0 and -t <= 0 (a row is implied exactly when
+            # it is a non-negative combination of the others, Farkas)
+            rows = [[int(v) for v in row] + [-int(bi)] for row, bi in zip(A, b)]
+            rows.append([0] * np.shape(A)[1] + [-1])
+            keep = _irredundant_rows_certified(np.array(rows, dtype=object))[:-1]
+            return A[keep], b[keep]
         mat = cdd.gmp.matrix_from_array([[int(bi), *(-int(v) for v in row)] for row, bi in zip(A, b)],
                                         rep_type=cdd.RepType.INEQUALITY)
         red = set(cdd.gmp.redundant_rows(mat))
