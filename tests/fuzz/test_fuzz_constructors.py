@@ -62,7 +62,11 @@ def test_network_from_arrays(weights, biases):
     except OK:
         return
     x = np.zeros(net.input_dim)
-    out = net(x)
+    try:
+        out = net(x)
+    except ValueError as err:  # exact weights beyond float64 have no float forward pass...
+        assert "float64 range" in str(err)
+        out = net([0] * net.input_dim)  # ...but an exact one
     assert len(out) == net.output_dim
 
 

@@ -125,3 +125,17 @@ def test_the_guard_catches_sympify_of_text():
 
     with _no_code_runs(), pytest.raises(AssertionError, match="evaluated"):
         sympy.parsing.sympy_parser.parse_expr("x + 1")
+
+
+def test_min_with_a_monomial_denominator_keeps_it():
+    """min(z, z + 1) = z: the Min's one-monomial denominator -z must not be dropped (it was read
+    as the constant 0); found by test_valid_text_evaluates_exactly."""
+    from fractions import Fraction
+
+    import tropnet
+
+    for text in ["Min(z, z + 1)", "Min((Max((0/1), (1/1))) + (z), z)", "Min(2*z, z + 3)"]:
+        f = tropnet.from_sympy(text)
+        for v in [-2, 0, 1, 5]:
+            want = {"Min(2*z, z + 3)": min(2 * v, v + 3)}.get(text, min(v, v + 1))
+            assert f([Fraction(v)]) == want, (text, v)

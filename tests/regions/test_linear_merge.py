@@ -129,3 +129,24 @@ def test_float_merge_of_maps_beyond_rounding_warns():
     with pytest.warns(tropnet.AmbiguousGeometryWarning, match="merged"):
         assert tropnet.count_linear_regions(net) == 1
     assert tropnet.count_linear_regions(net, exact=True) == 2
+
+
+def test_float_merge_never_splits_equal_maps_by_rounding():
+    """Output weights 0.1 s, 0.2 s, -0.3 s on three copies of one unit cancel exactly for s = 1e10
+    (the dyadic values sum to 0), but the float walk leaves a residue above 1e-9 of the maps'
+    scale: the cells on both sides of that line share one exact map.  Float mode must merge them
+    (as the exact count does) and say that the decision was within rounding."""
+    import warnings
+
+    import tropnet
+    from tropnet import Box, Network
+
+    s = 1e10
+    W1 = [[1.0, 0.3], [1.0, 0.3], [1.0, 0.3], [0.0, 1.0], [-1.0, 1.0]]
+    net = Network.from_arrays([W1, [[0.1 * s, 0.2 * s, -0.3 * s, 1e-3, 1.0]]], [[0, 0, 0, 5, 0.5], [0]])
+    exact = tropnet.count_linear_regions(net, Box(-1, 1), kind="linear", exact=True)
+    assert exact == 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert tropnet.count_linear_regions(net, Box(-1, 1), kind="linear") == exact
+    assert any(issubclass(w.category, tropnet.AmbiguousGeometryWarning) for w in caught)

@@ -322,6 +322,7 @@ def from_sympy(
             raise ValueError("from_sympy: -oo is the max-plus zero; a min-plus object cannot be -oo "
                              "(its zero is oo)")
         F, G = parser.reduce(_negated_min_plus(G), _negated_min_plus(F))
-    if len(G) == 1:  # reduce() made it the constant 0
+    F, G = parser.reduce(F, G)  # a one-monomial denominator (e.g. from a Min) goes into F
+    if len(G) == 1:  # the constant 0
         return F
     return TropicalRational(F, G)

@@ -295,9 +295,11 @@ def linear_labels(found: FoundCells) -> np.ndarray:
     linear region by itself, with no facet work.  Facets and neighbours
     (:func:`_facets_of`; for a certified run the tight codes, :func:`_code_edges`) are computed
     only for the cells of groups of two or more, and the edges within a group decided as before:
-    float mode merges neighbours whose maps agree to ``1e-9`` times the largest entry of any map
-    (and warns, :class:`~tropnet.AmbiguousGeometryWarning`, when a merged pair differs by more
-    than the walk's rounding can explain, :func:`~tropnet.regions.affine.float_map_error`);
+    float mode merges neighbours whose maps agree to ``1e-9`` times the largest entry of any map,
+    or to the walk's rigorous rounding bound ``2 err`` (:func:`~tropnet.regions.affine.
+    float_map_error`) where that is larger, so equal maps are never split by rounding; it warns
+    (:class:`~tropnet.AmbiguousGeometryWarning`) for each merged pair that differs by more than
+    the smaller of the two, a pair float arithmetic cannot tell apart;
     exact mode groups by the float maps within twice that rigorous rounding bound, then compares
     the candidates' maps exactly (the integer walk, on those cells only).
 
@@ -339,7 +341,9 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
         gid = near_groups(F, 2 * err)  # equal exact maps have float maps this close
     else:
         scale = float(np.abs(F).max()) if F.size else 0.0
-        tol = 1e-9 * max(scale, 1e-300)
+        rel = 1e-9 * max(scale, 1e-300)
+        # equal maps may differ by the walk's rounding 2 err: never split them for less
+        tol = max(rel, 2 * err)
         gid = near_groups(F, tol)
     if bar is not None:
         bar.update(1)
@@ -370,7 +374,8 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     else:
         diff = np.abs(F[e[:, 0]] - F[e[:, 1]]).max(axis=1) if len(e) else np.zeros(0)
         same = diff <= tol
-        _warn_merged(int((same & (diff > 2 * err)).sum()))
+        # merged pairs that are neither equal to the requested resolution nor within rounding
+        _warn_merged(int((same & (diff > min(rel, 2 * err))).sum()))
     return merge_linear(C, e, same)
 
 
