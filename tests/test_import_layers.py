@@ -69,3 +69,13 @@ def test_the_graph_sees_the_imports():
     assert g.has_edge("tropnet.regions.api", "tropnet.regions.plan")
     assert g.has_edge("tropnet.regions.plan", "tropnet.regions.planar")  # a `from . import` inside a function
     assert g.has_edge("tropnet.parallel", "tropnet.regions.plan")
+
+
+def test_the_task_layer_imports_nothing_of_tropnet_and_only_the_dispatch_reaches_up():
+    """tropnet.tasks (clients, map_tasks) sits below everything; within regions only the plan
+    dispatcher (api) reaches up to the Dask driver tropnet.parallel."""
+    g = _graph()
+    assert [b for b in g.successors("tropnet.tasks") if b.startswith("tropnet")] == []
+    up = sorted(a for a, b in g.edges if b == "tropnet.parallel" and a.startswith("tropnet.regions"))
+    assert up == ["tropnet.regions.api"]
+    assert g.has_edge("tropnet.regions.estimate", "tropnet.tasks")

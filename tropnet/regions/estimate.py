@@ -121,7 +121,7 @@ def estimate_linear_regions(
     sampler = _sampler(domain, net.input_dim)
     sizes = [min(_CHUNK, n_samples - i) for i in range(0, n_samples, _CHUNK)]
     streams = np.random.SeedSequence(seed).spawn(len(sizes))
-    from ..parallel import map_tasks  # serial unless parallel=/client= ask for Dask
+    from ..tasks import map_tasks  # serial unless parallel=/client= ask for Dask
 
     jobs = list(zip(streams, sizes))
     parts = map_tasks(_distinct_in_chunk, jobs, parallel=parallel, client=client, shared=(net, sampler))

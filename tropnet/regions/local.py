@@ -93,7 +93,7 @@ def local_complexity(
     slices = local_slices(Xa, radius, k=k, shape=shape, seed=seed)
     args = dict(kind=kind, exact=exact, max_regions=max_regions)
     if parallel is not None or client is not None:
-        from ..parallel import dask_client
+        from ..tasks import dask_client
 
         with dask_client(parallel, client) as c:
             chunks = np.array_split(np.arange(len(slices)), max(1, min(len(slices), 64)))

@@ -228,7 +228,7 @@ def compare_algebras(
     plan = [(alg, widest_algebranet(alg, input_dim, depth, param_budget, flop_budget)) for alg in algs]
     jobs = [(alg, widths, seed) for alg, widths in plan for seed in seeds]
     args = (domain, exact, baseline, monomials)
-    from ..parallel import map_tasks  # serial unless parallel=/client= ask for Dask
+    from ..tasks import map_tasks  # serial unless parallel=/client= ask for Dask
 
     results = map_tasks(_measure, [(*job, *args) for job in jobs], parallel=parallel, client=client)
     rows = []
