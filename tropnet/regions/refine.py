@@ -9,7 +9,7 @@ vertices.  Each vertex carries its coordinates, the ids of the constraints tight
 once: a cell splits iff its vertices lie strictly on both sides of the unit's hyperplane
 (per-cell max/min with ``reduceat``); the crossing edges are the pairs of vertices on
 opposite sides that share all but one tight constraint (found for all cells at once by
-matching hashed keys in an open-addressing table, ``vertex._hash_join``); each new vertex is
+matching hashed keys in an open-addressing table, ``pool._hash_join``); each new vertex is
 shared by both children.  No LP is solved.
 
 *Degenerate input.*  The key test is exact for a *simple* vertex (exactly ``d`` tight
@@ -85,6 +85,7 @@ from .exactness import (
     with_fallback,
 )
 from .hrep import refine_hrep
+from .pool import _Pool, _used
 from .program import (
     Stage,
     _magnitude_bounds,
@@ -93,7 +94,7 @@ from .program import (
     forward_stages,
     stages_from_network,
 )
-from .vertex import CELL_FLOOR, _box_vertices, _Engine, _Pool, _Program, _progress_bar, _tick, _used
+from .vertex import CELL_FLOOR, _box_vertices, _Engine, _Program, _progress_bar, _tick
 
 _CERT = CERT_DTYPE
 _U = UNIT_ROUNDOFF
