@@ -755,10 +755,6 @@ def _decided_columns(problem: RefineProblem, state: RefineState) -> int:
     return problem.prog.col_base[state.si] + state.j
 
 
-_CERT = CERT_DTYPE
-_U = UNIT_ROUNDOFF
-_SAFE = SAFETY
-
 
 def _resolve_deferred(
     out: Cells, deferred, stages, d, lo, hi, halfspaces, max_cells, progress, codes: bool = False
