@@ -98,7 +98,7 @@ __all__ = [
 
 def run_plan(plan: Plan) -> Any:
     """Run a :class:`~tropnet.regions.plan.Plan`: serial plans themselves, parallel plans on
-    the Dask driver (:func:`tropnet.parallel.run_plan`), symmetric plans on the fundamental
+    the Dask driver (:func:`tropnet.regions.parallel.run_plan`), symmetric plans on the fundamental
     domain (:func:`tropnet.regions.symmetric.run_plan`).
 
     >>> import tropnet
@@ -106,7 +106,7 @@ def run_plan(plan: Plan) -> Any:
     22
     """
     if plan.mode == "parallel":
-        from .. import parallel as dask_driver
+        from . import parallel as dask_driver
 
         out = dask_driver.run_plan(plan)
     elif plan.mode == "symmetric":
