@@ -233,6 +233,7 @@ def count_linear_regions(
         # (exact, or float made exact where ill-conditioned) -- the same answer as num_linear_regions
         n = (obj.to_exact() if exact else obj).num_linear_regions()
         if max_regions is not None and n > max_regions:
-            raise RegionLimitError(f"more than max_regions={max_regions} regions ({n})")
+            raise RegionLimitError(f"more than max_regions={max_regions} regions ({n})", "max_regions",
+                                   {"regions": n})
         return n
     return run_plan(plan)

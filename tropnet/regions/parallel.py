@@ -230,7 +230,8 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag):
 
 def _check_limit(total: int, max_regions: int | None) -> None:
     if max_regions is not None and total > max_regions:
-        raise RegionLimitError(f"more than max_regions={max_regions} regions ({total} cells)")
+        raise RegionLimitError(f"more than max_regions={max_regions} regions ({total} cells)", "max_regions",
+                               {"cells": total})
 
 
 def _master(problem, state, target: int) -> None:

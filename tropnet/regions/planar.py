@@ -421,7 +421,8 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         polys.cnt[children] = cnt_c
         polys.pat[sp, unit[split]] = label[split]
         if max_cells is not None and polys.n > max_cells:
-            raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain")
+            raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain",
+                                   "max_regions", {"cells": max_cells + 1})
         if not lay.group:
             _prune(polys, verts, lay, cpool, children)
 
@@ -550,7 +551,8 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
             if bar is not None:
                 bar.update(1)
             if max_cells is not None and total > max_cells:
-                raise RegionLimitError(f"{total} cells exceed the limit of {max_cells}")
+                raise RegionLimitError(f"{total} cells exceed the limit of {max_cells}", "max_regions",
+                                       {"cells": total})
             return total
         polys = _Polygons(rows, cnt, lay.n_units, lay.k)
         polys.pat[: polys.n] = lay.start_pat
@@ -572,7 +574,8 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
             bar.update(1)
             bar.note(f"cells={n}")
     if max_cells is not None and len(rows) > max_cells:
-        raise RegionLimitError(f"{len(rows)} cells exceed the limit of {max_cells}")
+        raise RegionLimitError(f"{len(rows)} cells exceed the limit of {max_cells}", "max_regions",
+                               {"cells": len(rows)})
     if count_only:
         return int(len(rows))
     return _to_cells(verts, rows, cnt, prev_pat)
