@@ -141,7 +141,7 @@ def refine_hrep(
         if bar is not None:
             bar.update(1)
         if max_cells is not None and len(out) > max_cells:
-            raise RegionLimitError(f"more than {max_cells} cells")
+            raise RegionLimitError(f"more than {max_cells} cells", "max_regions", {"cells": max_cells + 1})
         return (out, Wz[wout], cz[wout]) if out else (out, Wz, cz)
     try:
         for si, st in enumerate(stages):

@@ -302,5 +302,6 @@ def count_pruned(
     try:
         cells = refine(pr, d, lo, hi, halfspaces=hs, max_cells=max_regions, exact=exact, certify=exact)
     except RegionLimitError as err:
-        raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})") from None
+        raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})", err.limit,
+                               err.reached) from None
     return len(cells), s.num_stable
