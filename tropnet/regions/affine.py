@@ -518,6 +518,14 @@ def map_magnitude(stages: list[Stage], d: int) -> tuple[float, int]:
     >>> map_magnitude(stages_from_network(Network.from_arrays([[[1.0], [-2.0]], [[3.0, 1.0]]])), 1)
     (5.0, 16)
     """
+    J, K = _abs_walk(stages, d)
+    return (float(J.max()) if J.size else 0.0), K
+
+
+def _abs_walk(stages: list[Stage], d: int) -> tuple[np.ndarray, int]:
+    """:func:`map_magnitude`'s walk of magnitudes: ``(J (k, d + 1), K)``, a bound on every entry
+    of row ``i`` of every cell's map of ``stages`` (all terms taken positive), and the number of
+    rounded operations along any path of the float walk."""
     J = np.zeros((d, d + 1))
     J[np.arange(d), np.arange(d)] = 1.0
     K = 0
@@ -537,7 +545,7 @@ def map_magnitude(stages: list[Stage], d: int) -> tuple[float, int]:
             top = J[st.groups].max(axis=1)  # (G, d + 1)
             J = np.concatenate([top, J[st.idx]], axis=0) if len(st.idx) else top
         K += 2
-    return (float(J.max()) if J.size else 0.0), K
+    return J, K
 
 
 def float_map_error(stages: list[Stage], d: int) -> float:

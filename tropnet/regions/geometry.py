@@ -22,6 +22,7 @@ from .._limits import progress_phase
 from .affine import _divide, _integer_rows, cell_affine, float_map_error, maps_and_rows, patterns_at
 from .exactness import _Inconsistent
 from .found import FoundCells
+from .planar_linear import no_shared_maps
 from .regionset import RegionSet
 
 __all__ = ["build_region_set", "linear_labels", "near_groups", "cell_facets", "hrep_facets", "facet_point",
@@ -290,7 +291,9 @@ def linear_labels(found: FoundCells) -> np.ndarray:
     """The linear region of each cell of ``found`` (labels ``0..k-1`` in order of first cell):
     the connected components of the graph of facet-adjacent cells with one affine map.
 
-    The maps come first, from one float walk of all cells (:func:`~tropnet.regions.affine.
+    A float run of the 2-D polygon engine whose neighbouring cells provably have maps the merge
+    does not join (:func:`~tropnet.regions.planar_linear.no_shared_maps`) has its cells as
+    labels, with no map computed.  Otherwise the maps come first, from one float walk of all cells (:func:`~tropnet.regions.affine.
     cell_affine`), grouped by :func:`near_groups`: a cell whose map no other cell comes near is a
     linear region by itself, with no facet work.  Facets and neighbours
     (:func:`_facets_of`; for a certified run the tight codes, :func:`_code_edges`) are computed
@@ -325,6 +328,10 @@ def linear_labels(found: FoundCells) -> np.ndarray:
 
 def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     C, d = len(found), found.d
+    last = found.cache.pop("planar_last", None)
+    if last is not None and not found.exact:
+        if no_shared_maps(found.stages, *last):  # a 2-D polygon run whose neighbours share no map
+            return np.arange(C, dtype=np.int64)
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             ca = cell_affine(found.stages, found.patterns, d, exact=False, maps_only=True)

@@ -159,14 +159,43 @@ class Plan:
         """The number of linear regions: the cells' labels (:func:`~tropnet.regions.geometry.
         linear_labels`), without the region set's geometry; exact counts from the certified pass
         with tight codes, the rational pass when it contradicts itself."""
-        if not self.exact:  # as for the regions: units stable on a bounded domain are not cut
-            self._prune_stable()
+        if not self.exact:
+            n = self._count_planar_linear()
+            if n is not None:
+                return n
+            self._prune_stable()  # as for the regions: units stable on a bounded domain are not cut
 
         def attempt(passes: Exactness) -> int:
             found = self.find(passes)
             return int(linear_labels(found).max()) + 1 if len(found) else 0
 
         return with_fallback(attempt, self.exactness)
+
+    def _count_planar_linear(self) -> int | None:
+        """A float linear count on a 2-D bounded domain: the polygon engine's count (the last
+        layer counted, not cut) when no two neighbouring cells can have maps the merge joins
+        (:func:`~tropnet.regions.planar_linear.no_shared_maps`); ``None`` otherwise."""
+        dp = self.domain
+        if self.engine != "planar" or dp.join or len(dp.pieces) != 1 or dp.pieces[0].on_facet:
+            return None
+        from .planar_linear import no_shared_maps
+
+        piece = dp.pieces[0]
+        stats: dict = {"last_layer": None}
+        try:
+            n = int(_planar_module().count_cells(
+                self.net.lowered(), piece.lo, piece.hi, halfspaces=piece.halfspaces,
+                max_cells=self.max_regions, progress=self.progress, stats=stats, limits=self.limits,
+            ))
+        except RegionLimitError as err:
+            if err.limit != "max_regions":
+                raise
+            raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})", err.limit,
+                                   err.reached) from None
+        if stats["ambiguous"] or not no_shared_maps(dp.stages, stats["last_layer"], piece.lo, piece.hi,
+                                                    piece.halfspaces):
+            return None
+        return n
 
     def _count_cells(self) -> int:
         net, dp = self.net, self.domain
@@ -290,17 +319,24 @@ class Plan:
             if dp.kind == "bounded polyhedron" and len(cells) == 0:
                 raise ValueError("the domain polyhedron has no interior")
             found = _from_piece(cells, piece, dp.stages, n, exact, dp.A, dp.b)
+            last = self.__dict__.pop("_planar_last", None)
+            if last is not None:  # the polygon engine's last layer: for geometry.linear_labels
+                found.cache["planar_last"] = (last, piece.lo, piece.hi, piece.halfspaces)
         warn_ambiguous(found.ambiguous, stacklevel=3)
         return found
 
     def _run_piece(self, piece: Piece, certify: bool, codes: bool) -> Cells:
         try:
             if self.engine == "planar" and not piece.on_facet:
+                # linear regions: the engine hands out its last layer (planar_linear reads it)
+                stats: dict = {"last_layer": None} if self.kind == "linear" else {}
                 cells = _planar_module().enumerate_cells(
                     self.net.lowered(), piece.lo, piece.hi, halfspaces=piece.halfspaces,
-                    max_cells=self.max_regions, progress=self.progress, limits=self.limits,
+                    max_cells=self.max_regions, progress=self.progress, limits=self.limits, stats=stats,
                 )
                 if not cells.ambiguous:
+                    if stats.get("last_layer") is not None:
+                        self._planar_last = stats["last_layer"]
                     return cells
                 # an ambiguous decision of the polygons: the vertex engine's local tolerance decides
             cells = refine(

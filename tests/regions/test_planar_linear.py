@@ -1,0 +1,110 @@
+"""The certificate that no two neighbouring cells of a 2-D polygon run share a map
+(:func:`tropnet.regions.planar_linear.no_shared_maps`), which lets a float linear count on a 2-D
+domain be the polygon engine's count and a linear region set skip the maps: it must never
+certify a run whose merge joins cells, and the answers must equal the merge's."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tropnet
+from tropnet import Box, LeakyReLU, Linear, Network, Plane, Polyhedron, Threshold
+from tropnet.regions.geometry import _linear_labels
+from tropnet.regions.plan import make_plan
+from tropnet.regions.planar import count_cells
+from tropnet.regions.planar_linear import no_shared_maps
+from tropnet.regions.program import stages_from_network
+
+
+def _merge_count(net, dom) -> int:
+    """The linear count of the merge from the maps (no certificate): the previous implementation."""
+    found = make_plan(net, dom).find()
+    found.cache.pop("planar_last", None)
+    return int(_linear_labels(found, None).max()) + 1
+
+
+def _certified(net, lo, hi, halfspaces=None) -> bool:
+    stats = {"last_layer": None}
+    count_cells(net, lo, hi, halfspaces=halfspaces, stats=stats)
+    return no_shared_maps(stages_from_network(net), stats["last_layer"], np.asarray(lo, float),
+                          np.asarray(hi, float), halfspaces)
+
+
+def _activated(net: Network, kind: str) -> Network:
+    """``net`` with its ReLUs replaced by leaky units or thresholds."""
+    act = {"leaky": LeakyReLU(0.25), "threshold": Threshold(0.5)}[kind]
+    return Network([layer if isinstance(layer, Linear) else act for layer in net.layers])
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), widths=st.sampled_from([[2, 8, 1], [2, 6, 6, 1], [2, 10, 8, 3], [3, 12, 12, 2]]),
+       act=st.sampled_from(["relu", "leaky", "threshold"]))
+def test_certified_counts_equal_the_merge(seed, widths, act):
+    """Random networks: the certificate holds (neighbouring maps differ), and the count and the
+    region set equal the merge's, on boxes, polyhedra and planes."""
+    net = tropnet.random_mlp(widths, seed=seed)
+    if act != "relu":
+        net = _activated(net, act)
+    rng = np.random.default_rng(seed)
+    if widths[0] == 2:
+        dom = Box(-4, 4) if seed % 2 else Polyhedron([[1.0, 1.0], [-1.0, 0.2], [0.1, -1.0]], [3.0, 2.0, 2.5])
+    else:
+        dom = Plane.through(*rng.normal(size=(3, 3)), margin=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n = tropnet.count_linear_regions(net, dom)
+        rs = tropnet.linear_regions(net, dom)
+        plan = make_plan(net, dom, want="count")
+        fast = plan._count_planar_linear()
+    assert n == len(rs) == _merge_count(net, dom)
+    if widths[0] == 2 and act == "relu":
+        assert fast == n  # generic networks: certified
+
+
+def test_not_certified_where_cells_merge():
+    """relu(x) - relu(x) (a merge inside the domain polygon, across the last layer's line) and
+    relu(relu(y) - relu(x)) (merges across first-layer lines where the output unit is off):
+    never certified; the counts are the merge's (hand-computed: 1 region; 3 regions)."""
+    zero = Network.from_arrays([[[1.0, 0.0], [1.0, 0.0]], [[1.0, -1.0]]])
+    nested = Network.from_arrays([[[1.0, 0.0], [0.0, 1.0]], [[-1.0, 1.0]], [[1.0]]])
+    assert not _certified(zero, [-1, -1], [1, 1])
+    assert not _certified(nested, [-1, -1], [1, 1])
+    assert tropnet.count_linear_regions(zero, Box(-1, 1)) == 1
+    assert tropnet.count_linear_regions(nested, Box(-1, 1)) == 3
+    assert len(tropnet.linear_regions(nested, Box(-1, 1))) == 3
+    assert tropnet.count_linear_regions(nested, Box(-1, 1), kind="activation") == 5
+
+
+def test_an_output_ignoring_a_unit_is_not_certified():
+    """A unit of the last layer the output does not read: its line separates cells with one map."""
+    net = tropnet.random_mlp([2, 6, 6, 1], seed=3)
+    W = net.layers[-1].weight.copy()
+    W[0, 2] = 0.0
+    net = Network(list(net.layers[:-1]) + [Linear(W, net.layers[-1].bias)])
+    assert not _certified(net, [-3, -3], [3, 3])
+    assert tropnet.count_linear_regions(net, Box(-3, 3)) == _merge_count(net, Box(-3, 3))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_tiny_differences_are_not_certified(seed):
+    """An output weight of 1e-12 on one unit: where its line crosses the domain, the maps across
+    it differ by less than the merge's tolerance (1e-9 of the largest entry) and the cells merge,
+    so the certificate must not hold; certified or not, the count is the merge's."""
+    net = tropnet.random_mlp([2, 5, 5, 1], seed=seed)
+    verdicts = []
+    for u in range(5):
+        W = net.layers[-1].weight.copy()
+        W[0, u] = 1e-12
+        tiny = Network(list(net.layers[:-1]) + [Linear(W, net.layers[-1].bias)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            merged = _merge_count(tiny, Box(-3, 3))
+            assert tropnet.count_linear_regions(tiny, Box(-3, 3)) == merged
+            cells = tropnet.count_linear_regions(tiny, Box(-3, 3), kind="activation")
+        verdicts.append(_certified(tiny, [-3, -3], [3, 3]))
+        if verdicts[-1]:
+            assert merged == cells
+    assert not all(verdicts)
