@@ -59,13 +59,11 @@ from ..networks.network import Network
 from .cells import Cells, RegionLimitError, check_passed
 from .polygons import (
     _CandidatePool,
-    _eval,
     _merge_copies,
     _merge_pieces,
     _Polygons,
     _signs,
     _split,
-    _successor,
     _Vertices,
 )
 
@@ -231,53 +229,57 @@ def _layer_inputs(layers: tuple, stop: int, x: np.ndarray) -> tuple[np.ndarray, 
     return z, scale
 
 
-def _fit_frames(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fit_frames(X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Three well-spread vertex slots per polygon and the inverse of their 2x2 frame."""
-    P, m = rows.shape
-    pts = x[rows]
-    a = pts[:, 0]
-    d = np.linalg.norm(pts - a[:, None], axis=2)
-    kb = d.argmax(axis=1)
-    e1 = pts[np.arange(P), kb] - a
-    e = pts - a[:, None]
-    kc = np.abs(e1[:, None, 0] * e[..., 1] - e1[:, None, 1] * e[..., 0]).argmax(axis=1)
-    e2 = pts[np.arange(P), kc] - a
-    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    P = rows.shape[0]
+    ar = np.arange(P)
+    px, py = X[rows], Y[rows]
+    ex, ey = px - px[:, :1], py - py[:, :1]
+    kb = (ex * ex + ey * ey).argmax(axis=1)
+    e1x, e1y = ex[ar, kb], ey[ar, kb]
+    kc = np.abs(e1x[:, None] * ey - e1y[:, None] * ex).argmax(axis=1)
+    e2x, e2y = ex[ar, kc], ey[ar, kc]
+    det = e1x * e2y - e1y * e2x
     inv = np.empty((P, 2, 2))
-    inv[:, 0, 0], inv[:, 0, 1] = e2[:, 1], -e1[:, 1]
-    inv[:, 1, 0], inv[:, 1, 1] = -e2[:, 0], e1[:, 0]
-    inv /= det[:, None, None]
-    slots = np.stack([np.zeros(P, dtype=np.int64), kb, kc], axis=1)
-    return np.take_along_axis(rows, slots, axis=1), inv
+    inv[:, 0, 0], inv[:, 0, 1] = e2y / det, -e1y / det
+    inv[:, 1, 0], inv[:, 1, 1] = -e2x / det, e1x / det
+    return np.column_stack([rows[:, 0], rows[ar, kb], rows[ar, kc]]), inv
 
 
-def _fit(x: np.ndarray, frame_ids: np.ndarray, inv: np.ndarray, zf: np.ndarray) -> np.ndarray:
+def _fit(X: np.ndarray, Y: np.ndarray, frame_ids: np.ndarray, inv: np.ndarray, zf: np.ndarray) -> np.ndarray:
     """Affine functions ``(gx, gy, h)`` through values ``zf (k, 3)`` at the frame vertices."""
-    dz = zf[:, 1:] - zf[:, :1]
+    d1, d2 = zf[:, 1] - zf[:, 0], zf[:, 2] - zf[:, 0]
     # g solves [e1; e2] g = dz (rows e1, e2); inv is the inverse of that matrix.
-    g = np.einsum("kij,kj->ki", inv, dz)
-    h = zf[:, 0] - np.einsum("ki,ki->k", g, x[frame_ids[:, 0]])
-    return np.column_stack([g, h])
+    out = np.empty((len(zf), 3))
+    out[:, 0] = inv[:, 0, 0] * d1 + inv[:, 0, 1] * d2
+    out[:, 1] = inv[:, 1, 0] * d1 + inv[:, 1, 1] * d2
+    f0 = frame_ids[:, 0]
+    out[:, 2] = zf[:, 0] - out[:, 0] * X[f0] - out[:, 1] * Y[f0]
+    return out
 
 
-def _any_per_row(flags: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``flags (V, n)`` OR-ed over the vertices of each row -> ``(P, n)`` (on packed bits)."""
-    n = flags.shape[1]
-    packed = np.packbits(flags, axis=1)
-    acc = packed[rows[:, 0]]
+def _any_per_row(flags: tuple[np.ndarray, ...], rows: np.ndarray) -> list[np.ndarray]:
+    """Each of ``flags (V, n)`` OR-ed over the vertices of each row -> ``(P, n)`` packed bits
+    (``np.packbits`` along axis 1)."""
+    packed = [np.packbits(f, axis=1) for f in flags]
+    acc = [p[rows[:, 0]] for p in packed]
     for k in range(1, rows.shape[1]):
-        acc |= packed[rows[:, k]]
-    return np.unpackbits(acc, axis=1, count=n).astype(bool)
+        col = rows[:, k]
+        for a, p in zip(acc, packed):
+            a |= p[col]
+    return acc
 
 
 class _Layer:
     """One activation layer at its start: candidates of the root polygons and their fits."""
 
-    def __init__(self, layer: Any, z: np.ndarray, scale: np.ndarray, x: np.ndarray, rows: np.ndarray,
-                 cnt: np.ndarray) -> None:
+    def __init__(self, layer: Any, z: np.ndarray, scale: np.ndarray, verts: _Vertices,
+                 rows: np.ndarray) -> None:
         self.group = isinstance(layer, GroupMax)
         P = rows.shape[0]
-        frame, inv = _fit_frames(x, rows, cnt)
+        X, Y = verts.xy[0, : verts.n], verts.xy[1, : verts.n]
+        frame, inv = _fit_frames(X, Y, rows)
+        self.s = None  # the values at the vertices (threshold layers: z - t), for the count
         if self.group:
             g = layer.groups
             self.n_units, self.k = g.shape
@@ -293,19 +295,24 @@ class _Layer:
             self.start_pat = np.where(fixed, top_r[:, 0], 0).astype(np.int32)
             pr, pu = np.nonzero(~fixed)
             zf = z[frame[pr][:, :, None], g[pu][:, None, :]]  # (Q, 3, k)
-            self.fits = np.stack([_fit(x, frame[pr], inv[pr], zf[:, :, q]) for q in range(self.k)], axis=1)
+            self.fits = np.stack([_fit(X, Y, frame[pr], inv[pr], zf[:, :, q]) for q in range(self.k)], axis=1)
             self.tol = tol_g[pu]
         else:
             t = float(layer.t) if isinstance(layer, Threshold) else 0.0
             self.n_units, self.k = z.shape[1], 1
-            s = z - t
+            s = z - t if t else z
             tol_u = RELATIVE_TOLERANCE * np.maximum(scale, abs(t))
-            self.ambiguous = _band(s, tol_u)
-            pos = _any_per_row(s > tol_u, rows)
-            neg = _any_per_row(s < -tol_u, rows)
-            self.start_pat = (pos & ~neg).astype(np.int32)  # candidates start inactive
-            pr, pu = np.nonzero(pos & neg)
-            self.fits = _fit(x, frame[pr], inv[pr], s[frame[pr], pu[:, None]])
+            pos_v, neg_v = s > tol_u, s < -tol_u
+            self.ambiguous = 0
+            if np.count_nonzero(pos_v) + np.count_nonzero(neg_v) < s.size:  # some values decided as 0
+                zero = ~(pos_v | neg_v)
+                self.ambiguous = _band(s[zero], np.broadcast_to(tol_u, s.shape)[zero])
+            pos, neg = _any_per_row((pos_v, neg_v), rows)
+            n = s.shape[1]
+            self.start_pat = np.unpackbits(pos & ~neg, axis=1, count=n).view(bool).astype(np.int32)
+            pr, pu = np.nonzero(np.unpackbits(pos & neg, axis=1, count=n).view(bool))
+            self.fits = _fit(X, Y, frame[pr], inv[pr], s.ravel()[frame[pr] * n + pu[:, None]])
+            self.s = s
             self.tol = tol_u[pu]
         self.pair_root, self.pair_unit = pr, pu
         counts = np.bincount(pr, minlength=P)
@@ -427,7 +434,7 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
             _prune(polys, verts, lay, cpool, children)
 
 
-def _count_pieces(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, lay: _Layer) -> int:
+def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
     """Cells after cutting every root polygon by its candidate lines, without polygons.
 
     Each root with ``L`` distinct crossing lines has ``1 + L + sum_x (m_x - 1)`` pieces:
@@ -437,31 +444,35 @@ def _count_pieces(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, lay: _Layer)
     """
     P, m = rows.shape
     pr, F, tol = lay.pair_root, lay.fits, lay.tol
-    if len(pr) == 0:
-        return P
-    rr = rows[pr]
-    s = _eval(F, x[rr])
-    lay.ambiguous += _band(s, tol[:, None])
-    sig = _signs(s, tol)
-    crossing = (sig > 0).any(axis=1) & (sig < 0).any(axis=1)
-    pr, F, tol, rr = pr[crossing], F[crossing], tol[crossing], rr[crossing]
-    s, sig = s[crossing], sig[crossing]
     Q = len(pr)
     if Q == 0:
         return P
-    c = cnt[pr]
-    nxt = _successor(c, m)
-    sig_n = np.take_along_axis(sig, nxt, axis=1)
-    valid = np.arange(m)[None, :] < c[:, None]
+    # the values at the vertices decided the candidates (each crosses its root: a vertex on
+    # each side, ties counted as ambiguous there); the chord ends interpolate them
+    rr = rows[pr]
+    n = lay.s.shape[1]
+    s = lay.s.ravel()[rr * n + lay.pair_unit[:, None]]
+    sig = _signs(s, tol)
+    # a row's padding repeats its first id, so the slot after the last vertex (the next one,
+    # rolling by one) holds the first vertex, and padding slots never see a sign change
+    sig_n = np.empty_like(sig)
+    sig_n[:, :-1] = sig[:, 1:]
+    sig_n[:, -1] = sig[:, 0]
     ar = np.arange(Q)
+    X, Y = verts.xy[0], verts.xy[1]
     ends = []
     for side in (1, -1):  # where the run of vertices on one side ends: one chord endpoint
-        k = (valid & (sig == side) & (sig_n != side)).argmax(axis=1)
-        kn = nxt[ar, k]
+        k = ((sig == side) & (sig_n != side)).argmax(axis=1)
+        kn = k + 1
+        kn[kn == m] = 0
         sa, sb = s[ar, k], s[ar, kn]
-        xa, xb = x[rr[ar, k]], x[rr[ar, kn]]
+        ia, ib = rr[ar, k], rr[ar, kn]
         t = np.where(sig_n[ar, k] == 0, 1.0, sa / np.where(sa == sb, 1.0, sa - sb))
-        ends.append(xa + t[:, None] * (xb - xa))
+        xa, ya = X[ia], Y[ia]
+        e = np.empty((Q, 2))
+        e[:, 0] = xa + t * (X[ib] - xa)
+        e[:, 1] = ya + t * (Y[ib] - ya)
+        ends.append(e)
     e1, e2 = ends
     # all pairs i < j of lines of the same root
     counts = np.bincount(pr, minlength=P)
@@ -541,12 +552,12 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
         if n_done:
             verts, rows = _merge_copies(verts, rows)
         z, scale = _layer_inputs(layers, li, verts.coords)
-        lay = _Layer(layers[li], z, scale, verts.coords, rows, cnt)
+        lay = _Layer(layers[li], z, scale, verts, rows)
         if count_only and n_done == len(acts) - 1 and not lay.group:
             # the counting step's arrays: every (polygon, line) pair's vertex rows, values, signs
             need = prev_pat.nbytes + rows.nbytes + 32 * len(lay.pair_root) * rows.shape[1]
             check_passed(limits, len(rows), need)
-            total = _count_pieces(verts.coords, rows, cnt, lay)
+            total = _count_pieces(verts, rows, lay)
             stats["ambiguous"] += lay.ambiguous
             if bar is not None:
                 bar.update(1)
