@@ -84,6 +84,18 @@ def _band(v: np.ndarray, tol: Any) -> int:
     return int(np.count_nonzero((a <= tol) & (a > AMBIGUITY * tol)))
 
 
+def _sides(s_t: np.ndarray, tol: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """For values ``s_t (m, k)`` (polygon ``i``'s vertex values in column ``i``) and tolerances
+    ``tol (k,)``: whether each polygon has a vertex above ``tol``, one below ``-tol``, and the
+    ambiguous decisions among its values (as :func:`_band`)."""
+    pos, neg = s_t > tol, s_t < -tol
+    amb = 0
+    if np.count_nonzero(pos) + np.count_nonzero(neg) < s_t.size:  # some values decided as zero
+        zero = ~(pos | neg)
+        amb = _band(s_t[zero], np.broadcast_to(tol, s_t.shape)[zero])
+    return np.logical_or.reduce(pos, axis=0), np.logical_or.reduce(neg, axis=0), amb
+
+
 # --------------------------------------------------------------------------- public API
 def enumerate_cells(
     net: Network,
@@ -333,11 +345,10 @@ def _prune(
     pos = np.repeat(polys.ptr[children] - first, r) + np.arange(total)
     q = cpool.buf[pos]
     child = children[owner]
-    s = verts.eval(lay.fits[q], polys.rows[child])
     t = lay.tol[q]
-    lay.ambiguous += _band(s, t[:, None])
-    plus = np.maximum.reduce(s, axis=1) > t
-    keep = plus & (np.minimum.reduce(s, axis=1) < -t)
+    plus, minus, amb = _sides(verts.eval_t(lay.fits[q], polys.rows[child]), t)
+    lay.ambiguous += amb
+    keep = plus & minus
     gone = ~keep
     polys.pat[child[gone], lay.pair_unit[q[gone]]] = plus[gone]
     kept = q[keep]
@@ -406,11 +417,10 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
             coef = lay.fits[q]
         unit = lay.pair_unit[q]
         rows = polys.rows[act]
-        s = verts.eval(coef, rows)
+        s_t = verts.eval_t(coef, rows)
         tol = lay.tol[q]
-        lay.ambiguous += _band(s, tol[:, None])
-        plus = np.maximum.reduce(s, axis=1) > tol
-        minus = np.minimum.reduce(s, axis=1) < -tol
+        plus, minus, amb = _sides(s_t, tol)
+        lay.ambiguous += amb
         split = plus & minus
         label = j if lay.group else np.ones(len(act), dtype=np.int64)
         # the whole polygon on the + side takes the new label; on the - side it keeps the old
@@ -421,7 +431,7 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         sp = act[split]
         if len(sp) == 0:
             continue
-        rows_c, cnt_c = _split(verts, rows[split], polys.cnt[sp], s[split], tol[split])
+        rows_c, cnt_c = _split(verts, rows[split], polys.cnt[sp], s_t[:, split].T, tol[split])
         new = polys.append_copies(sp)  # the - children keep the old label
         children = np.concatenate([sp, new])
         polys.put_rows(children, rows_c)

@@ -49,6 +49,18 @@ class _Vertices:
         """Affine functions ``coef (k, 3)`` at the vertices ``ids (k, m)`` -> ``(k, m)``."""
         return coef[:, 0:1] * self.xy[0][ids] + coef[:, 1:2] * self.xy[1][ids] + coef[:, 2:3]
 
+    def eval_t(self, coef: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """:meth:`eval` transposed, ``(m, k)``: reductions over a polygon's vertices are then
+        element-wise operations on ``m`` contiguous rows."""
+        ids_t = ids.T
+        s = self.xy[0][ids_t]
+        s *= coef[:, 0]
+        y = self.xy[1][ids_t]
+        y *= coef[:, 1]
+        s += y
+        s += coef[:, 2]
+        return s
+
     @property
     def coords(self) -> np.ndarray:
         return self.xy[:, : self.n].T
