@@ -228,11 +228,15 @@ def _domain_polygon(lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> tuple:
 def _layer_inputs(layers: tuple, stop: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Values entering ``layers[stop]`` at points ``x`` and the scale of their terms."""
     z = x
-    scale = np.abs(x).max(axis=0)
+
+    def absmax(z: np.ndarray) -> np.ndarray:
+        return np.maximum(np.maximum.reduce(z, axis=0), -np.minimum.reduce(z, axis=0))
+
+    scale = absmax(x)
     for layer in layers[:stop]:
         if isinstance(layer, Linear):
             w, b = layer.float_weight, layer.float_bias
-            scale = np.abs(w) @ np.abs(z).max(axis=0) + np.abs(b)
+            scale = np.abs(w) @ absmax(z) + np.abs(b)
         elif isinstance(layer, Threshold):
             scale = np.maximum(scale, abs(float(layer.t)))
         elif isinstance(layer, GroupMax):
@@ -350,7 +354,8 @@ def _prune(
     lay.ambiguous += amb
     keep = plus & minus
     gone = ~keep
-    polys.pat[child[gone], lay.pair_unit[q[gone]]] = plus[gone]
+    if polys.pat.shape[1]:
+        polys.pat[child[gone], lay.pair_unit[q[gone]]] = plus[gone]
     kept = q[keep]
     n_keep = np.bincount(owner[keep], minlength=len(children))
     base = cpool.add(kept)
@@ -400,6 +405,7 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
     """Cut every polygon by all its candidates, in rounds (``limits`` checked before each,
     on the polygons plus ``held`` bytes)."""
     cpool = _CandidatePool(len(lay.pair_root))
+    keep_pat = polys.pat.shape[1] > 0  # a count needs no patterns of threshold layers
     while True:
         act = np.nonzero(polys.ptr[: polys.n] < polys.end[: polys.n])[0]
         if len(act) == 0:
@@ -425,7 +431,8 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         label = j if lay.group else np.ones(len(act), dtype=np.int64)
         # the whole polygon on the + side takes the new label; on the - side it keeps the old
         on_plus = plus & ~split
-        polys.pat[act[on_plus], unit[on_plus]] = label[on_plus]
+        if keep_pat:
+            polys.pat[act[on_plus], unit[on_plus]] = label[on_plus]
         if not lay.group:  # a group ends in _next_group_step
             polys.ptr[act] += 1
         sp = act[split]
@@ -436,7 +443,8 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         children = np.concatenate([sp, new])
         polys.put_rows(children, rows_c)
         polys.cnt[children] = cnt_c
-        polys.pat[sp, unit[split]] = label[split]
+        if keep_pat:
+            polys.pat[sp, unit[split]] = label[split]
         if max_cells is not None and polys.n > max_cells:
             raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain",
                                    "max_regions", {"cells": max_cells + 1})
@@ -575,8 +583,11 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
                 raise RegionLimitError(f"{total} cells exceed the limit of {max_cells}", "max_regions",
                                        {"cells": total})
             return total
-        polys = _Polygons(rows, cnt, lay.n_units, lay.k)
-        polys.pat[: polys.n] = lay.start_pat
+        # a count keeps the patterns only where the engine reads them (GroupMax winners)
+        keep_pat = lay.group or not count_only
+        polys = _Polygons(rows, cnt, lay.n_units if keep_pat else 0, lay.k)
+        if keep_pat:
+            polys.pat[: polys.n] = lay.start_pat
         polys.ptr[: polys.n] = lay.ptr
         polys.end[: polys.n] = lay.end
         _refine(polys, verts, lay, max_cells, limits, prev_pat.nbytes)
@@ -587,7 +598,7 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
             rows, cnt, root, cur = _merge_pieces(verts.coords, rows, cnt, root, cur)
         rows, cnt = rows.copy(), cnt.copy()
         n = len(rows)
-        pat = np.empty((n, prev_pat.shape[1] + lay.n_units), dtype=np.int32)
+        pat = np.empty((n, prev_pat.shape[1] + cur.shape[1]), dtype=np.int32)
         pat[:, : prev_pat.shape[1]] = prev_pat[root]
         pat[:, prev_pat.shape[1] :] = cur
         prev_pat = pat
