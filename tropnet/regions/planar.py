@@ -125,7 +125,10 @@ def enumerate_cells(
         on long runs (after 2 s), ``False`` never.
     stats
         Optional dict; receives ``"ambiguous"``: the number of sign decisions made as ties
-        although their values lie above rounding noise (a sliver may have been merged).
+        although their values lie above rounding noise (a sliver may have been merged).  With a
+        key ``"last_layer"`` it also receives, when the last activation layer is not a group,
+        that layer at its start: ``coords``, ``rows``, ``cnt`` (the root polygons), ``z`` and
+        ``scale`` (the layer's inputs at the vertices and the size of their terms).
     limits
         A :class:`tropnet._limits.Limits` (``max_seconds``, ``max_memory`` in bytes of the
         engine's arrays, a count), checked before every round of cuts: the first one passed
@@ -571,6 +574,11 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
             verts, rows = _merge_copies(verts, rows)
         z, scale = _layer_inputs(layers, li, verts.coords)
         lay = _Layer(layers[li], z, scale, verts, rows)
+        # the caller's hook (stats["last_layer"] present): the last layer's inputs at the vertices
+        # of its root polygons (regions.planar_linear reads whether neighbouring cells share maps)
+        keep = "last_layer" in stats and n_done == len(acts) - 1 and not lay.group
+        if keep:
+            stats["last_layer"] = dict(coords=verts.coords.copy(), rows=rows, cnt=cnt, z=z, scale=scale)
         if count_only and n_done == len(acts) - 1 and not lay.group:
             # the counting step's arrays: every (polygon, line) pair's vertex rows, values, signs
             need = prev_pat.nbytes + rows.nbytes + 32 * len(lay.pair_root) * rows.shape[1]
