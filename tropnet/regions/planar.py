@@ -76,12 +76,32 @@ RELATIVE_TOLERANCE = 1e-10
 #: ambiguous: the plan then reruns the call on the vertex engine, whose tolerance is local (see
 #: :mod:`tropnet.regions.plan`)
 AMBIGUITY = 64 * 2.0**-53 / RELATIVE_TOLERANCE
+#: polygon rows are read in two parts: the first ``HEAD`` vertex slots, then the longer rows' rest
+HEAD = 4
 
 
 def _band(v: np.ndarray, tol: Any) -> int:
     """How many values decided as zero lie above rounding noise (ambiguous decisions)."""
     a = np.abs(v)
     return int(np.count_nonzero((a <= tol) & (a > AMBIGUITY * tol)))
+
+
+def _poly_sides(verts: _Vertices, coef: np.ndarray, rows: np.ndarray, cnt: np.ndarray,
+                tol: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`_sides` of affine functions ``coef (k, 3)`` on polygons ``rows (k, m)`` with
+    ``cnt`` vertices: the first ``HEAD`` slots of every row, then the rest of the longer rows
+    only (most cells have 3 to 5 vertices; rows are as wide as the widest)."""
+    if rows.shape[1] <= HEAD + 1:
+        return _sides(verts.eval_t(coef, rows), tol)
+    plus, minus, amb = _sides(verts.eval_t(coef, rows[:, :HEAD]), tol)
+    big = np.flatnonzero(cnt > HEAD)
+    if len(big):
+        tail = rows[big, HEAD : int(cnt[big].max())]
+        p2, m2, a2 = _sides(verts.eval_t(coef[big], tail), tol[big])
+        plus[big] |= p2
+        minus[big] |= m2
+        amb += a2
+    return plus, minus, amb
 
 
 def _sides(s_t: np.ndarray, tol: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -229,22 +249,34 @@ def _domain_polygon(lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> tuple:
 
 # --------------------------------------------------------------------------- layers
 def _layer_inputs(layers: tuple, stop: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Values entering ``layers[stop]`` at points ``x`` and the scale of their terms."""
+    """Values entering ``layers[stop]`` at points ``x`` and the scale of their terms.
+
+    Affine layers and plain thresholds write into the array they made (no second temporary:
+    fresh pages are costly), other layers run their own ``forward``."""
     z = x
 
     def absmax(z: np.ndarray) -> np.ndarray:
         return np.maximum(np.maximum.reduce(z, axis=0), -np.minimum.reduce(z, axis=0))
 
     scale = absmax(x)
+    own = False  # whether z is an array made here (then updated in place)
     for layer in layers[:stop]:
         if isinstance(layer, Linear):
             w, b = layer.float_weight, layer.float_bias
             scale = np.abs(w) @ absmax(z) + np.abs(b)
-        elif isinstance(layer, Threshold):
+            z = np.asarray(z, dtype=np.float64) @ w.T
+            z += b
+            own = True
+            continue
+        if isinstance(layer, Threshold):
             scale = np.maximum(scale, abs(float(layer.t)))
+            if own and layer.units is None:
+                np.maximum(z, float(layer.t), out=z)
+                continue
         elif isinstance(layer, GroupMax):
             scale = scale[layer.groups].max(axis=1)
         z = layer.forward(z)
+        own = False
     return z, scale
 
 
@@ -353,7 +385,7 @@ def _prune(
     q = cpool.buf[pos]
     child = children[owner]
     t = lay.tol[q]
-    plus, minus, amb = _sides(verts.eval_t(lay.fits[q], polys.rows[child]), t)
+    plus, minus, amb = _poly_sides(verts, lay.fits[q], polys.rows[child], polys.cnt[child], t)
     lay.ambiguous += amb
     keep = plus & minus
     gone = ~keep
