@@ -441,6 +441,10 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
     on the polygons plus ``held`` bytes)."""
     cpool = _CandidatePool(len(lay.pair_root))
     keep_pat = polys.pat.shape[1] > 0  # a count needs no patterns of threshold layers
+    if not lay.group:
+        # every candidate tested on its root by its fit, as after each cut: a candidate at the
+        # front of a polygon's list then always crosses it
+        _prune(polys, verts, lay, cpool, np.arange(polys.n))
     while True:
         act = np.nonzero(polys.ptr[: polys.n] < polys.end[: polys.n])[0]
         if len(act) == 0:
@@ -460,16 +464,27 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         rows = polys.rows[act]
         s_t = verts.eval_t(coef, rows)
         tol = lay.tol[q]
+        if not lay.group:  # the front candidate crosses (tested by _prune): cut every polygon
+            polys.ptr[act] += 1
+            rows_c, cnt_c = _split(verts, rows, polys.cnt[act], s_t.T, tol)
+            new = polys.append_copies(act)  # the - children keep the old label
+            children = np.concatenate([act, new])
+            polys.put_rows(children, rows_c)
+            polys.cnt[children] = cnt_c
+            if keep_pat:
+                polys.pat[act, unit] = 1
+            if max_cells is not None and polys.n > max_cells:
+                raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain",
+                                       "max_regions", {"cells": max_cells + 1})
+            _prune(polys, verts, lay, cpool, children)
+            continue
         plus, minus, amb = _sides(s_t, tol)
         lay.ambiguous += amb
         split = plus & minus
-        label = j if lay.group else np.ones(len(act), dtype=np.int64)
-        # the whole polygon on the + side takes the new label; on the - side it keeps the old
+        # the whole polygon on the + side takes the new label (the challenger j); on the - side
+        # it keeps the old; a group ends in _next_group_step
         on_plus = plus & ~split
-        if keep_pat:
-            polys.pat[act[on_plus], unit[on_plus]] = label[on_plus]
-        if not lay.group:  # a group ends in _next_group_step
-            polys.ptr[act] += 1
+        polys.pat[act[on_plus], unit[on_plus]] = j[on_plus]
         sp = act[split]
         if len(sp) == 0:
             continue
@@ -478,13 +493,10 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         children = np.concatenate([sp, new])
         polys.put_rows(children, rows_c)
         polys.cnt[children] = cnt_c
-        if keep_pat:
-            polys.pat[sp, unit[split]] = label[split]
+        polys.pat[sp, unit[split]] = j[split]
         if max_cells is not None and polys.n > max_cells:
             raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain",
                                    "max_regions", {"cells": max_cells + 1})
-        if not lay.group:
-            _prune(polys, verts, lay, cpool, children)
 
 
 def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
