@@ -466,7 +466,7 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         tol = lay.tol[q]
         if not lay.group:  # the front candidate crosses (tested by _prune): cut every polygon
             polys.ptr[act] += 1
-            rows_c, cnt_c = _split(verts, rows, polys.cnt[act], s_t.T, tol)
+            rows_c, cnt_c = _split(verts, rows, polys.cnt[act], s_t.T, tol, unit)
             new = polys.append_copies(act)  # the - children keep the old label
             children = np.concatenate([act, new])
             polys.put_rows(children, rows_c)
@@ -613,9 +613,11 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
     used, inverse = np.unique(rows, return_inverse=True)
     rows = inverse.reshape(rows.shape)
     verts = _Vertices(verts.coords[used])
+    many_roots = False  # whether the last layer cut several root polygons (copies across roots)
     for n_done, li in enumerate(acts):
         if n_done:
-            verts, rows = _merge_copies(verts, rows)
+            verts, rows = _merge_copies(verts, rows, by_edge=many_roots)
+        many_roots = len(rows) > 1
         z, scale = _layer_inputs(layers, li, verts.coords)
         lay = _Layer(layers[li], z, scale, verts, rows)
         # the caller's hook (stats["last_layer"] present): the last layer's inputs at the vertices
@@ -662,11 +664,11 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
                                {"cells": len(rows)})
     if count_only:
         return int(len(rows))
-    return _to_cells(verts, rows, cnt, prev_pat)
+    return _to_cells(verts, rows, cnt, prev_pat, many_roots)
 
 
-def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarray) -> Cells:
-    verts, rows = _merge_copies(verts, rows)
+def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarray, by_edge: bool) -> Cells:
+    verts, rows = _merge_copies(verts, rows, by_edge)
     valid = np.arange(rows.shape[1])[None, :] < cnt[:, None]
     coords = verts.coords.copy()
     pts = coords[rows]
