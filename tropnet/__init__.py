@@ -51,6 +51,7 @@ from .compiler import CompileLimitError, tropicalize
 from .regions.api import count_linear_regions, linear_regions
 from .regions.estimate import estimate_linear_regions
 from .regions.exactness import AmbiguousGeometryWarning
+from .regions.cells import RegionLimitError
 from .regions.at_point import region_at
 from .regions.local import local_complexity
 from .regions.regionset import Region, RegionSet

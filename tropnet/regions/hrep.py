@@ -256,7 +256,7 @@ def refine_hrep(
 
     def limit(out):
         if max_cells is not None and len(out) > max_cells:
-            raise RegionLimitError(f"more than {max_cells} cells")
+            raise RegionLimitError(f"more than {max_cells} cells", "max_regions", {"cells": max_cells + 1})
 
     try:
         for si, st in enumerate(stages):

@@ -301,7 +301,8 @@ def line_cells(
             J = np.concatenate([Jg, J[:, st.idx, :]], axis=1) if len(st.idx) else Jg
         pats = [p[parent] for p in pats] + [pat]
         if max_cells is not None and len(parent) > max_cells:
-            raise RegionLimitError(f"more than {max_cells} cells on the line ({len(parent)})")
+            raise RegionLimitError(f"more than max_regions={max_cells} cells on the line ({len(parent)})",
+                                   "max_regions", {"cells": len(parent)})
     K = len(breaks) - 1
     patterns = np.concatenate(pats, axis=1) if pats else np.zeros((K, 0), dtype=np.int32)
     return LineCells(breaks, patterns.astype(np.int32), J, D, exact)

@@ -181,7 +181,8 @@ class Plan:
             except RegionLimitError as err:
                 if err.limit != "max_regions":
                     raise
-                raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})") from None
+                raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})", err.limit,
+                                       err.reached) from None
             if not stats["ambiguous"]:
                 return n
             # a decision the polygons' global tolerance could not make: the vertex engine, whose
@@ -251,7 +252,8 @@ class Plan:
             if total == 0:
                 raise ValueError("the domain has no interior")
             if self.max_regions is not None and total > self.max_regions:
-                raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({total})")
+                raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({total})",
+                                       "max_regions", {"cells": total})
         if total == 0 and dp.kind == "bounded polyhedron":
             raise ValueError("the domain polyhedron has no interior")
         warn_ambiguous(ambiguous, stacklevel=3)
@@ -346,7 +348,8 @@ class Plan:
             # H-representation cells carry no vertices at t = 0: ask their halfspaces instead
             found.bounded[:] = _hrep_bounded(found)
         if self.max_regions is not None and len(found) > self.max_regions:
-            raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({len(found)})")
+            raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({len(found)})",
+                                   "max_regions", {"cells": len(found)})
         return found
 
 

@@ -57,6 +57,17 @@ from .._limits import progress_bar
 from ..networks.layers import GroupMax, LeakyReLU, Linear, Threshold
 from ..networks.network import Network
 from .cells import Cells, RegionLimitError, check_passed
+from .polygons import (
+    _CandidatePool,
+    _eval,
+    _merge_copies,
+    _merge_pieces,
+    _Polygons,
+    _signs,
+    _split,
+    _successor,
+    _Vertices,
+)
 
 __all__ = ["enumerate_cells", "count_cells", "RELATIVE_TOLERANCE"]
 
@@ -104,7 +115,10 @@ def enumerate_cells(
         on long runs (after 2 s), ``False`` never.
     stats
         Optional dict; receives ``"ambiguous"``: the number of sign decisions made as ties
-        although their values lie above rounding noise (a sliver may have been merged).
+        although their values lie above rounding noise (a sliver may have been merged).  With a
+        key ``"last_layer"`` it also receives, when the last activation layer is not a group,
+        that layer at its start: ``coords``, ``rows``, ``cnt`` (the root polygons), ``z`` and
+        ``scale`` (the layer's inputs at the vertices and the size of their terms).
     limits
         A :class:`tropnet._limits.Limits` (``max_seconds``, ``max_memory`` in bytes of the
         engine's arrays, a count), checked before every round of cuts: the first one passed
@@ -177,187 +191,6 @@ def _check_inputs(net: Any, lo: Any, hi: Any, halfspaces: Any) -> tuple:
             raise ValueError("halfspaces contain NaN or infinite entries")
         halfspaces = (A, b)
     return lo_a, hi_a, halfspaces
-
-
-# --------------------------------------------------------------------------- storage
-class _Vertices:
-    """An append-only table of vertex coordinates with doubling capacity.
-
-    The two coordinates are kept in separate contiguous arrays: gathering them by vertex
-    id is then several times faster than gathering rows of an (n, 2) table.
-    """
-
-    def __init__(self, coords: np.ndarray) -> None:
-        self.xy = np.empty((2, max(64, 2 * len(coords))))
-        self.xy[:, : len(coords)] = coords.T
-        self.n = len(coords)
-
-    def add(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        k = len(x)
-        if self.n + k > self.xy.shape[1]:
-            grown = np.empty((2, 2 * (self.n + k)))
-            grown[:, : self.n] = self.xy[:, : self.n]
-            self.xy = grown
-        self.xy[0, self.n : self.n + k] = x
-        self.xy[1, self.n : self.n + k] = y
-        ids = np.arange(self.n, self.n + k)
-        self.n += k
-        return ids
-
-    def eval(self, coef: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """Affine functions ``coef (k, 3)`` at the vertices ``ids (k, m)`` -> ``(k, m)``."""
-        return coef[:, 0:1] * self.xy[0][ids] + coef[:, 1:2] * self.xy[1][ids] + coef[:, 2:3]
-
-    @property
-    def coords(self) -> np.ndarray:
-        return self.xy[:, : self.n].T
-
-
-class _CandidatePool:
-    """An append-only array of candidate (pair) ids; each polygon owns a range of it."""
-
-    def __init__(self, n: int) -> None:
-        self.buf = np.empty(max(64, 4 * n), dtype=np.int64)
-        self.buf[:n] = np.arange(n)
-        self.n = n
-
-    def add(self, ids: np.ndarray) -> int:
-        k = len(ids)
-        if self.n + k > len(self.buf):
-            grown = np.empty(2 * (self.n + k), dtype=np.int64)
-            grown[: self.n] = self.buf[: self.n]
-            self.buf = grown
-        self.buf[self.n : self.n + k] = ids
-        self.n += k
-        return self.n - k
-
-
-class _Polygons:
-    """Padded vertex-id rows and per-polygon state, with doubling capacity.
-
-    The integer state lives in one array (one copy per appended polygon); ``cnt``, ``root``,
-    ``ptr`` and ``end`` are views of its columns.
-    """
-
-    def __init__(self, rows: np.ndarray, cnt: np.ndarray, n_units: int, pat_max: int = 1) -> None:
-        p, m = rows.shape
-        cap = max(16, 2 * p)
-        self.rows = np.empty((cap, m), dtype=np.int64)
-        self.rows[:p] = rows
-        # patterns of the current layer only: ReLU bits or positions in a group
-        self.pat = np.zeros((cap, n_units), dtype=np.int8 if pat_max < 128 else np.int32)
-        self.st = np.zeros((cap, 4), dtype=np.int64)
-        self.st[:p, 0] = cnt
-        self.st[:p, 1] = np.arange(p)
-        self.n = p
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of the polygons' arrays (what ``max_memory`` limits)."""
-        return int(self.rows.nbytes + self.pat.nbytes + self.st.nbytes)
-
-    cnt = property(lambda self: self.st[:, 0])
-    root = property(lambda self: self.st[:, 1])
-    ptr = property(lambda self: self.st[:, 2])
-    end = property(lambda self: self.st[:, 3])
-
-    def _grow(self, need: int) -> None:
-        cap = len(self.st)
-        if need <= cap:
-            return
-        cap = 2 * need
-        for f in ("st", "rows", "pat"):
-            old = getattr(self, f)
-            new = np.empty((cap, *old.shape[1:]), dtype=old.dtype)
-            new[: self.n] = old[: self.n]
-            setattr(self, f, new)
-
-    def put_rows(self, idx: np.ndarray, rows: np.ndarray) -> None:
-        m = self.rows.shape[1]
-        if rows.shape[1] > m:
-            self.rows = _pad(self.rows, rows.shape[1])
-        elif rows.shape[1] < m:
-            rows = _pad(rows, m)
-        self.rows[idx] = rows
-
-    def append_copies(self, src: np.ndarray) -> np.ndarray:
-        """Append copies of polygons ``src`` (state and pattern, not rows); return their indices."""
-        k = len(src)
-        self._grow(self.n + k)
-        new = np.arange(self.n, self.n + k)
-        self.st[new] = self.st[src]
-        self.pat[new] = self.pat[src]
-        self.n += k
-        return new
-
-
-def _pad(rows: np.ndarray, m: int) -> np.ndarray:
-    if rows.shape[1] >= m:
-        return rows
-    return np.hstack([rows, np.repeat(rows[:, :1], m - rows.shape[1], axis=1)])
-
-
-def _compact_rows(ids: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Keep the marked entries of each row, in order; pad rows by their first id."""
-    cnt = np.add.reduce(keep, axis=1, dtype=np.int64)
-    m = int(cnt.max()) if len(cnt) else 0
-    r, k = np.nonzero(keep)  # row by row, in order
-    start = np.cumsum(cnt) - cnt
-    vals = ids[r, k]
-    out = np.repeat(vals[start][:, None], m, axis=1)  # padding: the first id
-    out[r, np.arange(len(r)) - start[r]] = vals
-    return out, cnt
-
-
-def _successor(cnt: np.ndarray, m: int) -> np.ndarray:
-    nxt = np.broadcast_to(np.arange(1, m + 1), (len(cnt), m))
-    return np.where(nxt >= cnt[:, None], 0, nxt)
-
-
-def _signs(s: np.ndarray, tol: np.ndarray) -> np.ndarray:
-    t = tol[:, None]
-    return (s > t).astype(np.int8) - (s < -t).astype(np.int8)
-
-
-def _split(
-    verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, s: np.ndarray, tol: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Cut ``S`` convex polygons (rows) by lines with values ``s`` at their slots.
-
-    Returns ``(rows, cnt)`` of the ``2 S`` children: the ``+`` sides, then the ``-`` sides.
-    The new vertices on the crossing edges are appended to ``verts``, shared by both
-    children.
-    """
-    S, m = rows.shape
-    sig = _signs(s, tol)
-    # the slot after the last vertex is padding, a copy of the first: rolling by one gives
-    # every slot its successor, and padding slots never see a sign change
-    sig_n = np.empty_like(sig)
-    sig_n[:, :-1] = sig[:, 1:]
-    sig_n[:, -1] = sig[:, 0]
-    r, k = np.nonzero(sig * sig_n < 0)
-    kn = (k + 1) % m
-    sa, sb = s[r, k], s[r, kn]
-    t = sa / (sa - sb)
-    X, Y = verts.xy
-    a, b = rows[r, k], rows[r, kn]
-    new_ids = verts.add(X[a] + t * (X[b] - X[a]), Y[a] + t * (Y[b] - Y[a]))
-    ids = np.empty((2 * S, 2 * m), dtype=np.int64)
-    ids[:S, 0::2] = rows
-    ids[r, 2 * k + 1] = new_ids
-    ids[S:] = ids[:S]
-    valid = np.arange(m)[None, :] < cnt[:, None]
-    keep = np.zeros((2 * S, 2 * m), dtype=bool)
-    keep[:S, 0::2] = valid & (sig >= 0)
-    keep[S:, 0::2] = valid & (sig <= 0)
-    keep[r, 2 * k + 1] = True
-    keep[r + S, 2 * k + 1] = True
-    return _compact_rows(ids, keep)
-
-
-def _eval(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Affine functions ``coef (k, 3)`` at points ``x (k, m, 2)`` -> ``(k, m)``."""
-    return coef[:, 0:1] * x[..., 0] + coef[:, 1:2] * x[..., 1] + coef[:, 2:3]
 
 
 # --------------------------------------------------------------------------- domain
@@ -591,7 +424,8 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         polys.cnt[children] = cnt_c
         polys.pat[sp, unit[split]] = label[split]
         if max_cells is not None and polys.n > max_cells:
-            raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain")
+            raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain",
+                                   "max_regions", {"cells": max_cells + 1})
         if not lay.group:
             _prune(polys, verts, lay, cpool, children)
 
@@ -671,65 +505,6 @@ def _count_pieces(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, lay: _Layer)
     return P + L + len(I) - int(same.sum())
 
 
-def _merge_pieces(
-    x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, root: np.ndarray, pat: np.ndarray
-) -> tuple:
-    """Merge the pieces of one root polygon that ended with the same ``GroupMax`` winners.
-
-    Sequential splits by ``z_j - z_w`` reach one winner along several histories (``z_1``
-    beat ``z_0`` or not), so a cell can come in pieces cut by lines that bound nothing.
-    The cell (within its root polygon) is convex and tiled by its pieces: it is the
-    convex hull of their vertices.
-    """
-    key = np.column_stack([root, pat])
-    _, inv, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
-    inv = inv.ravel()
-    multi = counts[inv] > 1
-    if not np.any(multi):
-        return rows, cnt, root, pat
-    keep = np.nonzero(~multi)[0]
-    pieces = np.nonzero(multi)[0]
-    order = pieces[np.argsort(inv[pieces], kind="stable")]
-    bounds = np.flatnonzero(np.diff(inv[order])) + 1
-    merged_rows, merged_first = [], []
-    for grp in np.split(order, bounds):
-        ids = np.unique(np.concatenate([rows[i, : cnt[i]] for i in grp]))
-        merged_rows.append(_hull_ccw(x, ids))
-        merged_first.append(grp[0])
-    merged_first = np.array(merged_first)
-    m = max(rows.shape[1], max(len(r) for r in merged_rows))
-    new_rows = np.array([np.concatenate([r, np.full(m - len(r), r[0])]) for r in merged_rows])
-    rows_out = np.vstack([_pad(rows[keep], m), new_rows])
-    cnt_out = np.concatenate([cnt[keep], [len(r) for r in merged_rows]])
-    sel = np.concatenate([keep, merged_first])
-    return rows_out, cnt_out, root[sel], pat[sel]
-
-
-def _hull_ccw(x: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Corners of the convex hull of the points ``x[ids]``, counter-clockwise (Andrew's
-    monotone chain; points on the hull's edges are dropped).  The sets are small: the
-    vertices of the few pieces of one cell."""
-    pts = x[ids]
-    order = np.lexsort((pts[:, 1], pts[:, 0]))
-    P = pts[order].tolist()
-    idx = ids[order].tolist()
-
-    def chain(seq):
-        out: list[int] = []
-        for k in seq:
-            while len(out) >= 2:
-                (ax, ay), (bx, by), (cx, cy) = P[out[-2]], P[out[-1]], P[k]
-                if (bx - ax) * (cy - ay) - (by - ay) * (cx - ax) > 0:
-                    break
-                out.pop()
-            out.append(k)
-        return out
-
-    lower = chain(range(len(P)))
-    upper = chain(range(len(P) - 1, -1, -1))
-    return np.array([idx[k] for k in lower[:-1] + upper[:-1]], dtype=np.int64)
-
-
 # --------------------------------------------------------------------------- driver
 def _run(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | None, progress: bool | None,
          count_only: bool, stats: dict | None = None, limits: Any = None) -> Any:
@@ -770,6 +545,11 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
             verts, rows = _merge_copies(verts, rows)
         z, scale = _layer_inputs(layers, li, verts.coords)
         lay = _Layer(layers[li], z, scale, verts.coords, rows, cnt)
+        # the caller's hook (stats["last_layer"] present): the last layer's inputs at the vertices
+        # of its root polygons (regions.planar_linear reads whether neighbouring cells share maps)
+        keep = "last_layer" in stats and n_done == len(acts) - 1 and not lay.group
+        if keep:
+            stats["last_layer"] = dict(coords=verts.coords.copy(), rows=rows, cnt=cnt, z=z, scale=scale)
         if count_only and n_done == len(acts) - 1 and not lay.group:
             # the counting step's arrays: every (polygon, line) pair's vertex rows, values, signs
             need = prev_pat.nbytes + rows.nbytes + 32 * len(lay.pair_root) * rows.shape[1]
@@ -779,7 +559,8 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
             if bar is not None:
                 bar.update(1)
             if max_cells is not None and total > max_cells:
-                raise RegionLimitError(f"{total} cells exceed the limit of {max_cells}")
+                raise RegionLimitError(f"{total} cells exceed the limit of {max_cells}", "max_regions",
+                                       {"cells": total})
             return total
         polys = _Polygons(rows, cnt, lay.n_units, lay.k)
         polys.pat[: polys.n] = lay.start_pat
@@ -801,21 +582,11 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
             bar.update(1)
             bar.note(f"cells={n}")
     if max_cells is not None and len(rows) > max_cells:
-        raise RegionLimitError(f"{len(rows)} cells exceed the limit of {max_cells}")
+        raise RegionLimitError(f"{len(rows)} cells exceed the limit of {max_cells}", "max_regions",
+                               {"cells": len(rows)})
     if count_only:
         return int(len(rows))
     return _to_cells(verts, rows, cnt, prev_pat)
-
-
-def _merge_copies(verts: _Vertices, rows: np.ndarray) -> tuple[_Vertices, np.ndarray]:
-    """One vertex per distinct point: neighbours cut by the same line create the same new
-    vertex on their common edge twice (bitwise equal when they share their root)."""
-    X, Y = verts.xy[:, : verts.n]
-    key = X + 1j * Y
-    uniq, inverse = np.unique(key, return_inverse=True)
-    if len(uniq) == verts.n:
-        return verts, rows
-    return _Vertices(np.column_stack([uniq.real, uniq.imag])), inverse.ravel()[rows]
 
 
 def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarray) -> Cells:

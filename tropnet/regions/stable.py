@@ -291,7 +291,8 @@ def count_pruned(
             try:
                 cells = refine_hrep(pr, d, c - r, c + r, l1=(c, r), max_cells=max_regions)
             except RegionLimitError as err:
-                raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})") from None
+                raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})", err.limit,
+                                       err.reached) from None
             return len(cells), s.num_stable
         domain = Polyhedron(*domain.halfspaces(d))
     if isinstance(domain, Box):
@@ -320,5 +321,6 @@ def count_pruned(
     try:
         cells = refine(pr, d, lo, hi, halfspaces=hs, max_cells=max_regions, exact=exact, certify=exact)
     except RegionLimitError as err:
-        raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})") from None
+        raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})", err.limit,
+                               err.reached) from None
     return len(cells), s.num_stable
