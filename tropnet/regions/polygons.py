@@ -49,6 +49,18 @@ class _Vertices:
         """Affine functions ``coef (k, 3)`` at the vertices ``ids (k, m)`` -> ``(k, m)``."""
         return coef[:, 0:1] * self.xy[0][ids] + coef[:, 1:2] * self.xy[1][ids] + coef[:, 2:3]
 
+    def eval_t(self, coef: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """:meth:`eval` transposed, ``(m, k)``: reductions over a polygon's vertices are then
+        element-wise operations on ``m`` contiguous rows."""
+        ids_t = ids.T
+        s = self.xy[0][ids_t]
+        s *= coef[:, 0]
+        y = self.xy[1][ids_t]
+        y *= coef[:, 1]
+        s += y
+        s += coef[:, 2]
+        return s
+
     @property
     def coords(self) -> np.ndarray:
         return self.xy[:, : self.n].T
@@ -150,11 +162,6 @@ def _compact_rows(ids: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.nda
     return out, cnt
 
 
-def _successor(cnt: np.ndarray, m: int) -> np.ndarray:
-    nxt = np.broadcast_to(np.arange(1, m + 1), (len(cnt), m))
-    return np.where(nxt >= cnt[:, None], 0, nxt)
-
-
 def _signs(s: np.ndarray, tol: np.ndarray) -> np.ndarray:
     t = tol[:, None]
     return (s > t).astype(np.int8) - (s < -t).astype(np.int8)
@@ -194,11 +201,6 @@ def _split(
     keep[r, 2 * k + 1] = True
     keep[r + S, 2 * k + 1] = True
     return _compact_rows(ids, keep)
-
-
-def _eval(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Affine functions ``coef (k, 3)`` at points ``x (k, m, 2)`` -> ``(k, m)``."""
-    return coef[:, 0:1] * x[..., 0] + coef[:, 1:2] * x[..., 1] + coef[:, 2:3]
 
 
 def _merge_pieces(
