@@ -253,7 +253,8 @@ def _exact_line(stages: list[Stage], lo: Any, hi: Any, max_cells: int | None,
             J = np.concatenate([Jg, J[:, st.idx, :]], axis=1) if len(st.idx) else Jg
         pats = [p[parent] for p in pats] + [pat]
         if max_cells is not None and len(parent) > max_cells:
-            raise RegionLimitError(f"more than {max_cells} cells on the line ({len(parent)})")
+            raise RegionLimitError(f"more than max_regions={max_cells} cells on the line ({len(parent)})",
+                                   "max_regions", {"cells": len(parent)})
     K = len(breaks) - 1
     patterns = np.concatenate(pats, axis=1) if pats else np.zeros((K, 0), dtype=np.int32)
     return LineCells(breaks, True, patterns=patterns.astype(np.int32), J=J, D=D)
@@ -591,7 +592,8 @@ def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, directio
             amb += a
             Z = V[:, : op.w] if op.kind == "relu" else _compared(op, V)
             if max_cells is not None and len(V) - 1 > max_cells:
-                raise RegionLimitError(f"more than {max_cells} cells on the line ({len(V) - 1})")
+                raise RegionLimitError(f"more than max_regions={max_cells} cells on the line ({len(V) - 1})",
+                                       "max_regions", {"cells": len(V) - 1})
         if count_only:
             if op is not ops[-1]:
                 V = np.maximum(V, 0.0, out=V) if op.kind == "relu" else _activate(op, V, Z)

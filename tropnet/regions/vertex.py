@@ -334,7 +334,8 @@ class _Engine:
     def _check_limit(self) -> None:
         if self.max_cells is not None and self.p.ncells > self.max_cells:
             raise RegionLimitError(
-                f"more than max_regions={self.max_cells} cells (the enumeration stopped at {self.p.ncells})"
+                f"more than max_regions={self.max_cells} cells (the enumeration stopped at {self.p.ncells})",
+                "max_regions", {"cells": int(self.p.ncells)},
             )
 
     def _select(self, keep: np.ndarray) -> None:
