@@ -13,7 +13,7 @@ rational maps, and an exact enumerator of linear regions.
 # Each section re-exports one subpackage; nothing is defined here.
 
 # --- numbers and domains
-from .geometry.domains import Box, Polyhedron
+from .geometry.domains import Box, CrossPolytope, Polyhedron
 from .geometry.slices import AffineSlice, Plane, Segment
 
 # --- networks (IR)

@@ -339,11 +339,16 @@ class Plan:
                         self._planar_last = stats["last_layer"]
                     return cells
                 # an ambiguous decision of the polygons: the vertex engine's local tolerance decides
-            cells = refine(
-                piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
-                max_cells=self.max_regions, progress=self.progress, exact=self.exact,
-                certify=certify or codes, tight_codes=codes, limits=self.limits,
-            )
+            if piece.l1 is not None:  # a cross-polytope, kept whole by the H-representation engine
+                cells = _hrep.refine_hrep(piece.stages, self.domain.n, piece.lo, piece.hi, l1=piece.l1,
+                                          max_cells=self.max_regions, progress=self.progress,
+                                          limits=self.limits)
+            else:
+                cells = refine(
+                    piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
+                    max_cells=self.max_regions, progress=self.progress, exact=self.exact,
+                    certify=certify or codes, tight_codes=codes, limits=self.limits,
+                )
             if piece.stages is not self.domain.stages and self.stable is not None:
                 # the program ran without its stable units: their pattern columns put back
                 from dataclasses import replace
@@ -538,6 +543,12 @@ def make_plan(
         domain = domain.domain
         common["user_domain"] = domain
     dp = domain_pieces(net, domain, exact)
+    if dp.kind == "cross-polytope" and not (cells_only and mode == "serial"):
+        raise ValueError(
+            f"on a CrossPolytope in {dp.n} dimensions (more than {_hrep.HREP_DIM}) only serial activation "
+            "counts run: count_linear_regions(net, domain, kind='activation'); its 2^n facets cannot be "
+            "listed for the regions' geometry or the linear merge"
+        )
     if not exact:
         check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)

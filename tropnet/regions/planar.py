@@ -59,13 +59,11 @@ from ..networks.network import Network
 from .cells import Cells, RegionLimitError, check_passed
 from .polygons import (
     _CandidatePool,
-    _eval,
     _merge_copies,
     _merge_pieces,
     _Polygons,
     _signs,
     _split,
-    _successor,
     _Vertices,
 )
 
@@ -78,12 +76,44 @@ RELATIVE_TOLERANCE = 1e-10
 #: ambiguous: the plan then reruns the call on the vertex engine, whose tolerance is local (see
 #: :mod:`tropnet.regions.plan`)
 AMBIGUITY = 64 * 2.0**-53 / RELATIVE_TOLERANCE
+#: polygon rows are read in two parts: the first ``HEAD`` vertex slots, then the longer rows' rest
+HEAD = 4
 
 
 def _band(v: np.ndarray, tol: Any) -> int:
     """How many values decided as zero lie above rounding noise (ambiguous decisions)."""
     a = np.abs(v)
     return int(np.count_nonzero((a <= tol) & (a > AMBIGUITY * tol)))
+
+
+def _poly_sides(verts: _Vertices, coef: np.ndarray, rows: np.ndarray, cnt: np.ndarray,
+                tol: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`_sides` of affine functions ``coef (k, 3)`` on polygons ``rows (k, m)`` with
+    ``cnt`` vertices: the first ``HEAD`` slots of every row, then the rest of the longer rows
+    only (most cells have 3 to 5 vertices; rows are as wide as the widest)."""
+    if rows.shape[1] <= HEAD + 1:
+        return _sides(verts.eval_t(coef, rows), tol)
+    plus, minus, amb = _sides(verts.eval_t(coef, rows[:, :HEAD]), tol)
+    big = np.flatnonzero(cnt > HEAD)
+    if len(big):
+        tail = rows[big, HEAD : int(cnt[big].max())]
+        p2, m2, a2 = _sides(verts.eval_t(coef[big], tail), tol[big])
+        plus[big] |= p2
+        minus[big] |= m2
+        amb += a2
+    return plus, minus, amb
+
+
+def _sides(s_t: np.ndarray, tol: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """For values ``s_t (m, k)`` (polygon ``i``'s vertex values in column ``i``) and tolerances
+    ``tol (k,)``: whether each polygon has a vertex above ``tol``, one below ``-tol``, and the
+    ambiguous decisions among its values (as :func:`_band`)."""
+    pos, neg = s_t > tol, s_t < -tol
+    amb = 0
+    if np.count_nonzero(pos) + np.count_nonzero(neg) < s_t.size:  # some values decided as zero
+        zero = ~(pos | neg)
+        amb = _band(s_t[zero], np.broadcast_to(tol, s_t.shape)[zero])
+    return np.logical_or.reduce(pos, axis=0), np.logical_or.reduce(neg, axis=0), amb
 
 
 # --------------------------------------------------------------------------- public API
@@ -219,68 +249,88 @@ def _domain_polygon(lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> tuple:
 
 # --------------------------------------------------------------------------- layers
 def _layer_inputs(layers: tuple, stop: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Values entering ``layers[stop]`` at points ``x`` and the scale of their terms."""
+    """Values entering ``layers[stop]`` at points ``x`` and the scale of their terms.
+
+    Affine layers and plain thresholds write into the array they made (no second temporary:
+    fresh pages are costly), other layers run their own ``forward``."""
     z = x
-    scale = np.abs(x).max(axis=0)
+
+    def absmax(z: np.ndarray) -> np.ndarray:
+        return np.maximum(np.maximum.reduce(z, axis=0), -np.minimum.reduce(z, axis=0))
+
+    scale = absmax(x)
+    own = False  # whether z is an array made here (then updated in place)
     for layer in layers[:stop]:
         if isinstance(layer, Linear):
             w, b = layer.float_weight, layer.float_bias
-            scale = np.abs(w) @ np.abs(z).max(axis=0) + np.abs(b)
-        elif isinstance(layer, Threshold):
+            scale = np.abs(w) @ absmax(z) + np.abs(b)
+            z = np.asarray(z, dtype=np.float64) @ w.T
+            z += b
+            own = True
+            continue
+        if isinstance(layer, Threshold):
             scale = np.maximum(scale, abs(float(layer.t)))
+            if own and layer.units is None:
+                np.maximum(z, float(layer.t), out=z)
+                continue
         elif isinstance(layer, GroupMax):
             scale = scale[layer.groups].max(axis=1)
         z = layer.forward(z)
+        own = False
     return z, scale
 
 
-def _fit_frames(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fit_frames(X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Three well-spread vertex slots per polygon and the inverse of their 2x2 frame."""
-    P, m = rows.shape
-    pts = x[rows]
-    a = pts[:, 0]
-    d = np.linalg.norm(pts - a[:, None], axis=2)
-    kb = d.argmax(axis=1)
-    e1 = pts[np.arange(P), kb] - a
-    e = pts - a[:, None]
-    kc = np.abs(e1[:, None, 0] * e[..., 1] - e1[:, None, 1] * e[..., 0]).argmax(axis=1)
-    e2 = pts[np.arange(P), kc] - a
-    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    P = rows.shape[0]
+    ar = np.arange(P)
+    px, py = X[rows], Y[rows]
+    ex, ey = px - px[:, :1], py - py[:, :1]
+    kb = (ex * ex + ey * ey).argmax(axis=1)
+    e1x, e1y = ex[ar, kb], ey[ar, kb]
+    kc = np.abs(e1x[:, None] * ey - e1y[:, None] * ex).argmax(axis=1)
+    e2x, e2y = ex[ar, kc], ey[ar, kc]
+    det = e1x * e2y - e1y * e2x
     inv = np.empty((P, 2, 2))
-    inv[:, 0, 0], inv[:, 0, 1] = e2[:, 1], -e1[:, 1]
-    inv[:, 1, 0], inv[:, 1, 1] = -e2[:, 0], e1[:, 0]
-    inv /= det[:, None, None]
-    slots = np.stack([np.zeros(P, dtype=np.int64), kb, kc], axis=1)
-    return np.take_along_axis(rows, slots, axis=1), inv
+    inv[:, 0, 0], inv[:, 0, 1] = e2y / det, -e1y / det
+    inv[:, 1, 0], inv[:, 1, 1] = -e2x / det, e1x / det
+    return np.column_stack([rows[:, 0], rows[ar, kb], rows[ar, kc]]), inv
 
 
-def _fit(x: np.ndarray, frame_ids: np.ndarray, inv: np.ndarray, zf: np.ndarray) -> np.ndarray:
+def _fit(X: np.ndarray, Y: np.ndarray, frame_ids: np.ndarray, inv: np.ndarray, zf: np.ndarray) -> np.ndarray:
     """Affine functions ``(gx, gy, h)`` through values ``zf (k, 3)`` at the frame vertices."""
-    dz = zf[:, 1:] - zf[:, :1]
+    d1, d2 = zf[:, 1] - zf[:, 0], zf[:, 2] - zf[:, 0]
     # g solves [e1; e2] g = dz (rows e1, e2); inv is the inverse of that matrix.
-    g = np.einsum("kij,kj->ki", inv, dz)
-    h = zf[:, 0] - np.einsum("ki,ki->k", g, x[frame_ids[:, 0]])
-    return np.column_stack([g, h])
+    out = np.empty((len(zf), 3))
+    out[:, 0] = inv[:, 0, 0] * d1 + inv[:, 0, 1] * d2
+    out[:, 1] = inv[:, 1, 0] * d1 + inv[:, 1, 1] * d2
+    f0 = frame_ids[:, 0]
+    out[:, 2] = zf[:, 0] - out[:, 0] * X[f0] - out[:, 1] * Y[f0]
+    return out
 
 
-def _any_per_row(flags: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``flags (V, n)`` OR-ed over the vertices of each row -> ``(P, n)`` (on packed bits)."""
-    n = flags.shape[1]
-    packed = np.packbits(flags, axis=1)
-    acc = packed[rows[:, 0]]
+def _any_per_row(flags: tuple[np.ndarray, ...], rows: np.ndarray) -> list[np.ndarray]:
+    """Each of ``flags (V, n)`` OR-ed over the vertices of each row -> ``(P, n)`` packed bits
+    (``np.packbits`` along axis 1)."""
+    packed = [np.packbits(f, axis=1) for f in flags]
+    acc = [p[rows[:, 0]] for p in packed]
     for k in range(1, rows.shape[1]):
-        acc |= packed[rows[:, k]]
-    return np.unpackbits(acc, axis=1, count=n).astype(bool)
+        col = rows[:, k]
+        for a, p in zip(acc, packed):
+            a |= p[col]
+    return acc
 
 
 class _Layer:
     """One activation layer at its start: candidates of the root polygons and their fits."""
 
-    def __init__(self, layer: Any, z: np.ndarray, scale: np.ndarray, x: np.ndarray, rows: np.ndarray,
-                 cnt: np.ndarray) -> None:
+    def __init__(self, layer: Any, z: np.ndarray, scale: np.ndarray, verts: _Vertices,
+                 rows: np.ndarray) -> None:
         self.group = isinstance(layer, GroupMax)
         P = rows.shape[0]
-        frame, inv = _fit_frames(x, rows, cnt)
+        X, Y = verts.xy[0, : verts.n], verts.xy[1, : verts.n]
+        frame, inv = _fit_frames(X, Y, rows)
+        self.s = None  # the values at the vertices (threshold layers: z - t), for the count
         if self.group:
             g = layer.groups
             self.n_units, self.k = g.shape
@@ -296,19 +346,24 @@ class _Layer:
             self.start_pat = np.where(fixed, top_r[:, 0], 0).astype(np.int32)
             pr, pu = np.nonzero(~fixed)
             zf = z[frame[pr][:, :, None], g[pu][:, None, :]]  # (Q, 3, k)
-            self.fits = np.stack([_fit(x, frame[pr], inv[pr], zf[:, :, q]) for q in range(self.k)], axis=1)
+            self.fits = np.stack([_fit(X, Y, frame[pr], inv[pr], zf[:, :, q]) for q in range(self.k)], axis=1)
             self.tol = tol_g[pu]
         else:
             t = float(layer.t) if isinstance(layer, Threshold) else 0.0
             self.n_units, self.k = z.shape[1], 1
-            s = z - t
+            s = z - t if t else z
             tol_u = RELATIVE_TOLERANCE * np.maximum(scale, abs(t))
-            self.ambiguous = _band(s, tol_u)
-            pos = _any_per_row(s > tol_u, rows)
-            neg = _any_per_row(s < -tol_u, rows)
-            self.start_pat = (pos & ~neg).astype(np.int32)  # candidates start inactive
-            pr, pu = np.nonzero(pos & neg)
-            self.fits = _fit(x, frame[pr], inv[pr], s[frame[pr], pu[:, None]])
+            pos_v, neg_v = s > tol_u, s < -tol_u
+            self.ambiguous = 0
+            if np.count_nonzero(pos_v) + np.count_nonzero(neg_v) < s.size:  # some values decided as 0
+                zero = ~(pos_v | neg_v)
+                self.ambiguous = _band(s[zero], np.broadcast_to(tol_u, s.shape)[zero])
+            pos, neg = _any_per_row((pos_v, neg_v), rows)
+            n = s.shape[1]
+            self.start_pat = np.unpackbits(pos & ~neg, axis=1, count=n).view(bool).astype(np.int32)
+            pr, pu = np.nonzero(np.unpackbits(pos & neg, axis=1, count=n).view(bool))
+            self.fits = _fit(X, Y, frame[pr], inv[pr], s.ravel()[frame[pr] * n + pu[:, None]])
+            self.s = s
             self.tol = tol_u[pu]
         self.pair_root, self.pair_unit = pr, pu
         counts = np.bincount(pr, minlength=P)
@@ -329,13 +384,13 @@ def _prune(
     pos = np.repeat(polys.ptr[children] - first, r) + np.arange(total)
     q = cpool.buf[pos]
     child = children[owner]
-    s = verts.eval(lay.fits[q], polys.rows[child])
     t = lay.tol[q]
-    lay.ambiguous += _band(s, t[:, None])
-    plus = np.maximum.reduce(s, axis=1) > t
-    keep = plus & (np.minimum.reduce(s, axis=1) < -t)
+    plus, minus, amb = _poly_sides(verts, lay.fits[q], polys.rows[child], polys.cnt[child], t)
+    lay.ambiguous += amb
+    keep = plus & minus
     gone = ~keep
-    polys.pat[child[gone], lay.pair_unit[q[gone]]] = plus[gone]
+    if polys.pat.shape[1]:
+        polys.pat[child[gone], lay.pair_unit[q[gone]]] = plus[gone]
     kept = q[keep]
     n_keep = np.bincount(owner[keep], minlength=len(children))
     base = cpool.add(kept)
@@ -385,6 +440,11 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
     """Cut every polygon by all its candidates, in rounds (``limits`` checked before each,
     on the polygons plus ``held`` bytes)."""
     cpool = _CandidatePool(len(lay.pair_root))
+    keep_pat = polys.pat.shape[1] > 0  # a count needs no patterns of threshold layers
+    if not lay.group:
+        # every candidate tested on its root by its fit, as after each cut: a candidate at the
+        # front of a polygon's list then always crosses it
+        _prune(polys, verts, lay, cpool, np.arange(polys.n))
     while True:
         act = np.nonzero(polys.ptr[: polys.n] < polys.end[: polys.n])[0]
         if len(act) == 0:
@@ -402,35 +462,44 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
             coef = lay.fits[q]
         unit = lay.pair_unit[q]
         rows = polys.rows[act]
-        s = verts.eval(coef, rows)
+        s_t = verts.eval_t(coef, rows)
         tol = lay.tol[q]
-        lay.ambiguous += _band(s, tol[:, None])
-        plus = np.maximum.reduce(s, axis=1) > tol
-        minus = np.minimum.reduce(s, axis=1) < -tol
-        split = plus & minus
-        label = j if lay.group else np.ones(len(act), dtype=np.int64)
-        # the whole polygon on the + side takes the new label; on the - side it keeps the old
-        on_plus = plus & ~split
-        polys.pat[act[on_plus], unit[on_plus]] = label[on_plus]
-        if not lay.group:  # a group ends in _next_group_step
+        if not lay.group:  # the front candidate crosses (tested by _prune): cut every polygon
             polys.ptr[act] += 1
+            rows_c, cnt_c = _split(verts, rows, polys.cnt[act], s_t.T, tol, unit)
+            new = polys.append_copies(act)  # the - children keep the old label
+            children = np.concatenate([act, new])
+            polys.put_rows(children, rows_c)
+            polys.cnt[children] = cnt_c
+            if keep_pat:
+                polys.pat[act, unit] = 1
+            if max_cells is not None and polys.n > max_cells:
+                raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain",
+                                       "max_regions", {"cells": max_cells + 1})
+            _prune(polys, verts, lay, cpool, children)
+            continue
+        plus, minus, amb = _sides(s_t, tol)
+        lay.ambiguous += amb
+        split = plus & minus
+        # the whole polygon on the + side takes the new label (the challenger j); on the - side
+        # it keeps the old; a group ends in _next_group_step
+        on_plus = plus & ~split
+        polys.pat[act[on_plus], unit[on_plus]] = j[on_plus]
         sp = act[split]
         if len(sp) == 0:
             continue
-        rows_c, cnt_c = _split(verts, rows[split], polys.cnt[sp], s[split], tol[split])
+        rows_c, cnt_c = _split(verts, rows[split], polys.cnt[sp], s_t[:, split].T, tol[split])
         new = polys.append_copies(sp)  # the - children keep the old label
         children = np.concatenate([sp, new])
         polys.put_rows(children, rows_c)
         polys.cnt[children] = cnt_c
-        polys.pat[sp, unit[split]] = label[split]
+        polys.pat[sp, unit[split]] = j[split]
         if max_cells is not None and polys.n > max_cells:
             raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain",
                                    "max_regions", {"cells": max_cells + 1})
-        if not lay.group:
-            _prune(polys, verts, lay, cpool, children)
 
 
-def _count_pieces(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, lay: _Layer) -> int:
+def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
     """Cells after cutting every root polygon by its candidate lines, without polygons.
 
     Each root with ``L`` distinct crossing lines has ``1 + L + sum_x (m_x - 1)`` pieces:
@@ -440,31 +509,35 @@ def _count_pieces(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, lay: _Layer)
     """
     P, m = rows.shape
     pr, F, tol = lay.pair_root, lay.fits, lay.tol
-    if len(pr) == 0:
-        return P
-    rr = rows[pr]
-    s = _eval(F, x[rr])
-    lay.ambiguous += _band(s, tol[:, None])
-    sig = _signs(s, tol)
-    crossing = (sig > 0).any(axis=1) & (sig < 0).any(axis=1)
-    pr, F, tol, rr = pr[crossing], F[crossing], tol[crossing], rr[crossing]
-    s, sig = s[crossing], sig[crossing]
     Q = len(pr)
     if Q == 0:
         return P
-    c = cnt[pr]
-    nxt = _successor(c, m)
-    sig_n = np.take_along_axis(sig, nxt, axis=1)
-    valid = np.arange(m)[None, :] < c[:, None]
+    # the values at the vertices decided the candidates (each crosses its root: a vertex on
+    # each side, ties counted as ambiguous there); the chord ends interpolate them
+    rr = rows[pr]
+    n = lay.s.shape[1]
+    s = lay.s.ravel()[rr * n + lay.pair_unit[:, None]]
+    sig = _signs(s, tol)
+    # a row's padding repeats its first id, so the slot after the last vertex (the next one,
+    # rolling by one) holds the first vertex, and padding slots never see a sign change
+    sig_n = np.empty_like(sig)
+    sig_n[:, :-1] = sig[:, 1:]
+    sig_n[:, -1] = sig[:, 0]
     ar = np.arange(Q)
+    X, Y = verts.xy[0], verts.xy[1]
     ends = []
     for side in (1, -1):  # where the run of vertices on one side ends: one chord endpoint
-        k = (valid & (sig == side) & (sig_n != side)).argmax(axis=1)
-        kn = nxt[ar, k]
+        k = ((sig == side) & (sig_n != side)).argmax(axis=1)
+        kn = k + 1
+        kn[kn == m] = 0
         sa, sb = s[ar, k], s[ar, kn]
-        xa, xb = x[rr[ar, k]], x[rr[ar, kn]]
+        ia, ib = rr[ar, k], rr[ar, kn]
         t = np.where(sig_n[ar, k] == 0, 1.0, sa / np.where(sa == sb, 1.0, sa - sb))
-        ends.append(xa + t[:, None] * (xb - xa))
+        xa, ya = X[ia], Y[ia]
+        e = np.empty((Q, 2))
+        e[:, 0] = xa + t * (X[ib] - xa)
+        e[:, 1] = ya + t * (Y[ib] - ya)
+        ends.append(e)
     e1, e2 = ends
     # all pairs i < j of lines of the same root
     counts = np.bincount(pr, minlength=P)
@@ -540,11 +613,13 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
     used, inverse = np.unique(rows, return_inverse=True)
     rows = inverse.reshape(rows.shape)
     verts = _Vertices(verts.coords[used])
+    many_roots = False  # whether the last layer cut several root polygons (copies across roots)
     for n_done, li in enumerate(acts):
         if n_done:
-            verts, rows = _merge_copies(verts, rows)
+            verts, rows = _merge_copies(verts, rows, by_edge=many_roots)
+        many_roots = len(rows) > 1
         z, scale = _layer_inputs(layers, li, verts.coords)
-        lay = _Layer(layers[li], z, scale, verts.coords, rows, cnt)
+        lay = _Layer(layers[li], z, scale, verts, rows)
         # the caller's hook (stats["last_layer"] present): the last layer's inputs at the vertices
         # of its root polygons (regions.planar_linear reads whether neighbouring cells share maps)
         keep = "last_layer" in stats and n_done == len(acts) - 1 and not lay.group
@@ -554,7 +629,7 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
             # the counting step's arrays: every (polygon, line) pair's vertex rows, values, signs
             need = prev_pat.nbytes + rows.nbytes + 32 * len(lay.pair_root) * rows.shape[1]
             check_passed(limits, len(rows), need)
-            total = _count_pieces(verts.coords, rows, cnt, lay)
+            total = _count_pieces(verts, rows, lay)
             stats["ambiguous"] += lay.ambiguous
             if bar is not None:
                 bar.update(1)
@@ -562,8 +637,11 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
                 raise RegionLimitError(f"{total} cells exceed the limit of {max_cells}", "max_regions",
                                        {"cells": total})
             return total
-        polys = _Polygons(rows, cnt, lay.n_units, lay.k)
-        polys.pat[: polys.n] = lay.start_pat
+        # a count keeps the patterns only where the engine reads them (GroupMax winners)
+        keep_pat = lay.group or not count_only
+        polys = _Polygons(rows, cnt, lay.n_units if keep_pat else 0, lay.k)
+        if keep_pat:
+            polys.pat[: polys.n] = lay.start_pat
         polys.ptr[: polys.n] = lay.ptr
         polys.end[: polys.n] = lay.end
         _refine(polys, verts, lay, max_cells, limits, prev_pat.nbytes)
@@ -574,7 +652,7 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
             rows, cnt, root, cur = _merge_pieces(verts.coords, rows, cnt, root, cur)
         rows, cnt = rows.copy(), cnt.copy()
         n = len(rows)
-        pat = np.empty((n, prev_pat.shape[1] + lay.n_units), dtype=np.int32)
+        pat = np.empty((n, prev_pat.shape[1] + cur.shape[1]), dtype=np.int32)
         pat[:, : prev_pat.shape[1]] = prev_pat[root]
         pat[:, prev_pat.shape[1] :] = cur
         prev_pat = pat
@@ -586,11 +664,11 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
                                {"cells": len(rows)})
     if count_only:
         return int(len(rows))
-    return _to_cells(verts, rows, cnt, prev_pat)
+    return _to_cells(verts, rows, cnt, prev_pat, many_roots)
 
 
-def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarray) -> Cells:
-    verts, rows = _merge_copies(verts, rows)
+def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarray, by_edge: bool) -> Cells:
+    verts, rows = _merge_copies(verts, rows, by_edge)
     valid = np.arange(rows.shape[1])[None, :] < cnt[:, None]
     coords = verts.coords.copy()
     pts = coords[rows]
