@@ -326,3 +326,22 @@ def test_slices_and_local_complexity_on_dask(client):
     assert rs.slice is pl and rs.input_points.shape == (len(rs), 6)
     lc = tropnet.local_complexity(net, X, 0.8, parallel="dask", client=client)
     assert lc.tolist() == tropnet.local_complexity(net, X, 0.8).tolist()
+
+
+def test_linear_counts_with_stable_units_and_merges_equal_serial(client):
+    """A linear count on Dask maps the cells in the tasks, after removing the units of one sign
+    on the box (an always-active and an always-inactive unit here); where two maps come near
+    (a unit the output does not read: its cells merge) the driver falls back to the merge."""
+    rng = np.random.default_rng(3)
+    W1, b1 = rng.normal(size=(6, 3)), rng.normal(size=6)
+    b1[0], b1[1] = 50.0, -50.0  # stable on [-2, 2]^3
+    W2 = rng.normal(size=(1, 6))
+    dom = tropnet.Box(-2, 2)
+    for zero in (False, True):
+        if zero:
+            W2[0, 3] = 0.0  # unit 3's hyperplane separates cells with one map
+        net = tropnet.Network.from_arrays([W1, W2], [b1, [0.0]])
+        serial = tropnet.count_linear_regions(net, dom)
+        assert (serial < tropnet.count_linear_regions(net, dom, kind="activation")) == zero
+        for split in (None, 3):
+            assert count_parallel(net, dom, parallel="dask", client=client, split_cells=split) == serial

@@ -60,8 +60,19 @@ def test_certified_counts_equal_the_merge(seed, widths, act):
         plan = make_plan(net, dom, want="count")
         fast = plan._count_planar_linear()
     assert n == len(rs) == _merge_count(net, dom)
-    if widths[0] == 2 and act == "relu":
-        assert fast == n  # generic networks: certified
+    if fast is not None:  # certified: no merge at all
+        assert fast == n == tropnet.count_linear_regions(net, dom, kind="activation")
+
+
+@pytest.mark.parametrize("widths", [[2, 32, 32, 1], [2, 24, 3], [12, 32, 32, 4]])
+def test_wide_random_networks_are_certified(widths):
+    """Wide random networks (no region where every unit of the last layer is off) are certified:
+    the count is the polygon engine's, and equals the merge's."""
+    net = tropnet.random_mlp(widths, seed=1)
+    rng = np.random.default_rng(1)
+    dom = Box(-5, 5) if widths[0] == 2 else Plane.through(*rng.uniform(0, 1, size=(3, widths[0])))
+    fast = make_plan(net, dom, want="count")._count_planar_linear()
+    assert fast is not None and fast == _merge_count(net, dom) == tropnet.count_linear_regions(net, dom)
 
 
 def test_not_certified_where_cells_merge():

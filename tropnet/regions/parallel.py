@@ -32,11 +32,15 @@ it has left.
 a few kB for a first task, up to some MiB for the parts a big task hands on.  A task's value stays on
 its worker: the driver reads a summary (a count, or "split into k"), and the parts of a split
 are cut out on that worker and moved only when another worker runs them.  Back come counts
-(box domains), distinct patterns (pieces of R^n), or for regions the cells in the shared-array
-form; the driver then runs the linear merge over all cells at once
-(:func:`tropnet.regions.geometry.linear_labels`: the maps of all cells in one walk, facets only
-for cells whose map another cell shares), so a linear region spanning several tasks is joined
-exactly as in a serial run.
+(box domains), distinct patterns (pieces of R^n), for linear counts the cells' float maps
+(computed in the tasks; the driver groups them as :func:`tropnet.regions.geometry.linear_labels`
+does, and when no map comes near another the count is the number of cells), or for regions
+(and linear counts whose maps come near) the cells in the shared-array form; the driver then
+runs the linear merge over all cells at once (:func:`~tropnet.regions.geometry.linear_labels`:
+facets only for cells whose map another cell shares), so a linear region spanning several
+tasks is joined exactly as in a serial run.  Float linear counts, like the serial ones and the
+activation counts, first remove the units of one sign on a bounded domain
+(:mod:`tropnet.regions.stable`); the tasks put their pattern columns back.
 
 *Exactness.*  Exact activation counts run the certified float pass, and a task that meets a
 decision too close to call retries its cells in halves, down to single cells that are
@@ -51,8 +55,8 @@ sliver thinner than ``1e-9`` times the unit's range) a float count can differ fr
 exact mode never does.
 
 *What it buys* is measured in ``benchmarks/bench_parallel.py`` (see ``docs/cluster.md``).  Linear
-regions add the driver's merge (its maps first: a small fraction of the enumeration) and the
-transfer of the cells.
+region sets add the driver's merge (its maps first: a small fraction of the enumeration) and the
+transfer of the cells; linear counts add the transfer of the maps and their grouping.
 
 *Faults.*  Tasks are pure and deterministic and are submitted with ``retries``: a worker that
 dies mid-run has its tasks (and the splits they came from) recomputed elsewhere by Dask, so the
@@ -72,10 +76,11 @@ import numpy as np
 
 from .._limits import Limits
 from ..kernels.merge import row_keys
+from .affine import cell_affine, float_map_error
 from .cells import RegionLimitError
 from .exactness import _Uncertain, warn_ambiguous, with_fallback
 from .found import _from_piece, join_pieces
-from .geometry import build_region_set, linear_labels
+from .geometry import build_region_set, linear_labels, near_groups
 from .plan import make_plan
 from .refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
 from .stream import STREAM_CELLS, count_parts
@@ -102,6 +107,35 @@ class _Piece:
         self.problem = problem
         self.piece = piece
         self.A, self.b = A, b
+        self.full = None  # (the plan's program, StableUnits.on) when the piece runs without its stable units
+
+
+def _full_cells(cells, piece: _Piece):
+    """A task's cells with the pattern columns of the units pruned before the run put back."""
+    if piece.full is None or piece.full[1] is None or piece.piece.stages is piece.full[0]:
+        return cells
+    from .stable import expand_patterns
+
+    stages, on = piece.full
+    P = expand_patterns(cells.patterns, stages, piece.piece.stages, on)
+    return dataclasses.replace(cells, patterns=P)
+
+
+def _task_maps(cells, piece: _Piece):
+    """The first step of a linear count, where the cells are: their float maps (the walk of
+    :func:`~tropnet.regions.geometry.linear_labels`), and their patterns on pieces of R^n
+    (for the join).  ``None`` for maps beyond the float range (the driver falls back)."""
+    stages = piece.full[0]
+    pats = cells.patterns
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            ca = cell_affine(stages, pats, piece.problem.d, exact=False, maps_only=True)
+            F = ca.map_numerators().reshape(len(pats), -1)
+    except OverflowError:
+        return None
+    if not np.isfinite(F).all():
+        return None
+    return (pats if piece.piece.on_facet else None), F
 
 
 def _pieces(plan, certify: bool, codes: bool = False):
@@ -112,11 +146,14 @@ def _pieces(plan, certify: bool, codes: bool = False):
     dp = plan.domain
     kw = dict(max_cells=plan.max_regions, exact=plan.exact, certify=certify or codes, tight_codes=codes)
     runs = []
+    on = None if plan.stable is None else plan.stable.on
     for piece in dp.pieces:
         problem, state = refine_start(piece.stages, dp.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
                                       **kw)
         problem.limits = plan.limits  # seconds and bytes, checked by every task before every unit
-        runs.append((_Piece(problem, piece, dp.A, dp.b), state))
+        run = _Piece(problem, piece, dp.A, dp.b)
+        run.full = (dp.stages, on)
+        runs.append((run, state))
     return runs
 
 
@@ -169,8 +206,10 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_work, par
         value = len(out)
     elif want == "count":  # a facet of R^n: its patterns, for the join
         value = out.patterns[np.unique(row_keys(out.patterns), return_index=True)[1]]
+    elif want == "maps":  # a linear count: the cells' maps
+        value = _task_maps(_full_cells(out, piece), piece)
     else:
-        value = _found(out, piece, exact)
+        value = _found(_full_cells(out, piece), piece, exact)
     info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=0, cells_out=len(out),
                 ambiguous=out.ambiguous)
     return _Leaf(index, value, len(out), info)
@@ -354,6 +393,10 @@ def run_plan(plan) -> Any:
         _check_limit(total, plan.max_regions)
         warn_ambiguous(ambiguous)
         return int(total)
+    if plan.want == "count" and plan.engine != "hrep":
+        n = _count_linear(plan, **kw)
+        if n is not None:
+            return n
     found = _found_parallel(plan, **kw)
     warn_ambiguous(found.ambiguous)
     if plan.want == "count" and plan.kind == "activation":
@@ -361,6 +404,41 @@ def run_plan(plan) -> Any:
     if plan.want == "count":
         return int(linear_labels(found).max()) + 1 if len(found) else 0
     return build_region_set(found, plan.kind)
+
+
+def _count_linear(plan, **kw) -> int | None:
+    """A linear count whose first step runs in the tasks: each returns its cells' float maps
+    (not the cells), and the driver groups all maps (:func:`~tropnet.regions.geometry.
+    near_groups`, with the tolerance of :func:`~tropnet.regions.geometry.linear_labels`).  When
+    no map comes near another, the linear regions are the cells (the usual case); otherwise
+    ``None``, and the caller runs the merge on the cells (:func:`_found_parallel`)."""
+    dp = plan.domain
+    if not plan.exact:
+        plan._prune_stable()  # as the serial count: units of one sign on the domain are not cut
+
+    def attempt(passes):
+        return _enumerate(plan, passes, want="maps", **kw)
+
+    leaves, _, ambiguous = with_fallback(attempt, plan.exactness)
+    values = [leaf.value for leaf in leaves]
+    if any(v is None for v in values):
+        return None
+    values = [v for v in values if len(v[1])]
+    if not values:
+        raise ValueError("the domain has no interior")
+    F = np.vstack([v[1] for v in values])
+    if dp.join:  # a cell met by several facets of R^n is one pattern, with one map
+        F = F[np.sort(np.unique(row_keys(np.vstack([v[0] for v in values])), return_index=True)[1])]
+    C = len(F)
+    _check_limit(C, plan.max_regions)
+    warn_ambiguous(ambiguous)
+    with np.errstate(over="ignore", invalid="ignore"):
+        err = float_map_error(dp.stages, dp.n)
+    if not np.isfinite(err):
+        return None
+    tol = 2 * err if plan.exact else max(1e-9 * max(float(np.abs(F).max()), 1e-300), 2 * err)
+    gid = near_groups(F, tol)
+    return C if np.bincount(gid).max() < 2 else None
 
 
 def _found_parallel(plan, **kw):
