@@ -295,8 +295,8 @@ def linear_labels(found: FoundCells) -> np.ndarray:
     does not join (:func:`~tropnet.regions.planar_linear.no_shared_maps`) has its cells as
     labels, with no map computed.  Otherwise the maps come first, from one float walk of all
     cells (:func:`~tropnet.regions.affine.cell_affine`), grouped by :func:`near_groups`: a cell
-    whose map no other cell comes near is a linear region by itself, with no facet work.  Facets and neighbours
-    (:func:`_facets_of`; for a certified run the tight codes, :func:`_code_edges`) are computed
+    whose map no other cell comes near is a linear region by itself, with no facet work.  Facets
+    and neighbours (:func:`_facets_of`; for a certified run the tight codes, :func:`_code_edges`) are computed
     only for the cells of groups of two or more, and the edges within a group decided as before:
     float mode merges neighbours whose maps agree to ``1e-9`` times the largest entry of any map,
     or to the walk's rigorous rounding bound ``2 err`` (:func:`~tropnet.regions.affine.
