@@ -76,12 +76,32 @@ RELATIVE_TOLERANCE = 1e-10
 #: ambiguous: the plan then reruns the call on the vertex engine, whose tolerance is local (see
 #: :mod:`tropnet.regions.plan`)
 AMBIGUITY = 64 * 2.0**-53 / RELATIVE_TOLERANCE
+#: polygon rows are read in two parts: the first ``HEAD`` vertex slots, then the longer rows' rest
+HEAD = 4
 
 
 def _band(v: np.ndarray, tol: Any) -> int:
     """How many values decided as zero lie above rounding noise (ambiguous decisions)."""
     a = np.abs(v)
     return int(np.count_nonzero((a <= tol) & (a > AMBIGUITY * tol)))
+
+
+def _poly_sides(verts: _Vertices, coef: np.ndarray, rows: np.ndarray, cnt: np.ndarray,
+                tol: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`_sides` of affine functions ``coef (k, 3)`` on polygons ``rows (k, m)`` with
+    ``cnt`` vertices: the first ``HEAD`` slots of every row, then the rest of the longer rows
+    only (most cells have 3 to 5 vertices; rows are as wide as the widest)."""
+    if rows.shape[1] <= HEAD + 1:
+        return _sides(verts.eval_t(coef, rows), tol)
+    plus, minus, amb = _sides(verts.eval_t(coef, rows[:, :HEAD]), tol)
+    big = np.flatnonzero(cnt > HEAD)
+    if len(big):
+        tail = rows[big, HEAD : int(cnt[big].max())]
+        p2, m2, a2 = _sides(verts.eval_t(coef[big], tail), tol[big])
+        plus[big] |= p2
+        minus[big] |= m2
+        amb += a2
+    return plus, minus, amb
 
 
 def _sides(s_t: np.ndarray, tol: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -229,22 +249,34 @@ def _domain_polygon(lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> tuple:
 
 # --------------------------------------------------------------------------- layers
 def _layer_inputs(layers: tuple, stop: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Values entering ``layers[stop]`` at points ``x`` and the scale of their terms."""
+    """Values entering ``layers[stop]`` at points ``x`` and the scale of their terms.
+
+    Affine layers and plain thresholds write into the array they made (no second temporary:
+    fresh pages are costly), other layers run their own ``forward``."""
     z = x
 
     def absmax(z: np.ndarray) -> np.ndarray:
         return np.maximum(np.maximum.reduce(z, axis=0), -np.minimum.reduce(z, axis=0))
 
     scale = absmax(x)
+    own = False  # whether z is an array made here (then updated in place)
     for layer in layers[:stop]:
         if isinstance(layer, Linear):
             w, b = layer.float_weight, layer.float_bias
             scale = np.abs(w) @ absmax(z) + np.abs(b)
-        elif isinstance(layer, Threshold):
+            z = np.asarray(z, dtype=np.float64) @ w.T
+            z += b
+            own = True
+            continue
+        if isinstance(layer, Threshold):
             scale = np.maximum(scale, abs(float(layer.t)))
+            if own and layer.units is None:
+                np.maximum(z, float(layer.t), out=z)
+                continue
         elif isinstance(layer, GroupMax):
             scale = scale[layer.groups].max(axis=1)
         z = layer.forward(z)
+        own = False
     return z, scale
 
 
@@ -353,7 +385,7 @@ def _prune(
     q = cpool.buf[pos]
     child = children[owner]
     t = lay.tol[q]
-    plus, minus, amb = _sides(verts.eval_t(lay.fits[q], polys.rows[child]), t)
+    plus, minus, amb = _poly_sides(verts, lay.fits[q], polys.rows[child], polys.cnt[child], t)
     lay.ambiguous += amb
     keep = plus & minus
     gone = ~keep
@@ -409,6 +441,10 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
     on the polygons plus ``held`` bytes)."""
     cpool = _CandidatePool(len(lay.pair_root))
     keep_pat = polys.pat.shape[1] > 0  # a count needs no patterns of threshold layers
+    if not lay.group:
+        # every candidate tested on its root by its fit, as after each cut: a candidate at the
+        # front of a polygon's list then always crosses it
+        _prune(polys, verts, lay, cpool, np.arange(polys.n))
     while True:
         act = np.nonzero(polys.ptr[: polys.n] < polys.end[: polys.n])[0]
         if len(act) == 0:
@@ -428,16 +464,27 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         rows = polys.rows[act]
         s_t = verts.eval_t(coef, rows)
         tol = lay.tol[q]
+        if not lay.group:  # the front candidate crosses (tested by _prune): cut every polygon
+            polys.ptr[act] += 1
+            rows_c, cnt_c = _split(verts, rows, polys.cnt[act], s_t.T, tol, unit)
+            new = polys.append_copies(act)  # the - children keep the old label
+            children = np.concatenate([act, new])
+            polys.put_rows(children, rows_c)
+            polys.cnt[children] = cnt_c
+            if keep_pat:
+                polys.pat[act, unit] = 1
+            if max_cells is not None and polys.n > max_cells:
+                raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain",
+                                       "max_regions", {"cells": max_cells + 1})
+            _prune(polys, verts, lay, cpool, children)
+            continue
         plus, minus, amb = _sides(s_t, tol)
         lay.ambiguous += amb
         split = plus & minus
-        label = j if lay.group else np.ones(len(act), dtype=np.int64)
-        # the whole polygon on the + side takes the new label; on the - side it keeps the old
+        # the whole polygon on the + side takes the new label (the challenger j); on the - side
+        # it keeps the old; a group ends in _next_group_step
         on_plus = plus & ~split
-        if keep_pat:
-            polys.pat[act[on_plus], unit[on_plus]] = label[on_plus]
-        if not lay.group:  # a group ends in _next_group_step
-            polys.ptr[act] += 1
+        polys.pat[act[on_plus], unit[on_plus]] = j[on_plus]
         sp = act[split]
         if len(sp) == 0:
             continue
@@ -446,13 +493,10 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         children = np.concatenate([sp, new])
         polys.put_rows(children, rows_c)
         polys.cnt[children] = cnt_c
-        if keep_pat:
-            polys.pat[sp, unit[split]] = label[split]
+        polys.pat[sp, unit[split]] = j[split]
         if max_cells is not None and polys.n > max_cells:
             raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain",
                                    "max_regions", {"cells": max_cells + 1})
-        if not lay.group:
-            _prune(polys, verts, lay, cpool, children)
 
 
 def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
@@ -569,9 +613,11 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
     used, inverse = np.unique(rows, return_inverse=True)
     rows = inverse.reshape(rows.shape)
     verts = _Vertices(verts.coords[used])
+    many_roots = False  # whether the last layer cut several root polygons (copies across roots)
     for n_done, li in enumerate(acts):
         if n_done:
-            verts, rows = _merge_copies(verts, rows)
+            verts, rows = _merge_copies(verts, rows, by_edge=many_roots)
+        many_roots = len(rows) > 1
         z, scale = _layer_inputs(layers, li, verts.coords)
         lay = _Layer(layers[li], z, scale, verts, rows)
         # the caller's hook (stats["last_layer"] present): the last layer's inputs at the vertices
@@ -618,11 +664,11 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
                                {"cells": len(rows)})
     if count_only:
         return int(len(rows))
-    return _to_cells(verts, rows, cnt, prev_pat)
+    return _to_cells(verts, rows, cnt, prev_pat, many_roots)
 
 
-def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarray) -> Cells:
-    verts, rows = _merge_copies(verts, rows)
+def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarray, by_edge: bool) -> Cells:
+    verts, rows = _merge_copies(verts, rows, by_edge)
     valid = np.arange(rows.shape[1])[None, :] < cnt[:, None]
     coords = verts.coords.copy()
     pts = coords[rows]
