@@ -11,7 +11,8 @@ through three random points of ``[0, 1]^784`` (``Plane.through``).  CPU seconds 
 (``time.process_time``: the machine is shared, wall times swing 2-10x with the load), best of
 ``--repeat`` warm calls, one BLAS thread; the load average is printed with the table.
 
-Run ``python benchmarks/bench_linear.py`` (``--quick``: the small rows only).
+Run ``python benchmarks/bench_linear.py`` (``--quick``: the small rows only; ``--big``: also both
+kinds of the ``[784, 512, 512, 512, 10]`` plane, one call each, wall and CPU seconds).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--big", action="store_true", help="also the [784, 512, 512, 512, 10] plane")
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
           f"best of {args.repeat}\n")
@@ -72,10 +74,12 @@ def main() -> None:
             ([3, 16, 16, 1], "R^3", None, (False, True)),
             ([2, 64, 64, 1], "[-5,5]^2", Box(-5, 5), (False, True)),
             ([2, 64, 64, 1], "R^2", None, (False, True)),
-            ([784, 128, 128, 10], "plane", "plane", (False, True)),
+            ([12, 16, 16, 2], "plane", "plane", (False, True)),
+            ([784, 128, 128, 10], "plane", "plane", (False,)),
             ([784, 256, 256, 10], "plane", "plane", (False,))]
     if not args.quick:
-        rows += [([6, 12, 12, 1], "[-5,5]^6", Box(-5, 5), (False,)),
+        rows += [([2, 128, 128, 1], "[-5,5]^2", Box(-5, 5), (False,)),
+                 ([6, 12, 12, 1], "[-5,5]^6", Box(-5, 5), (False,)),
                  ([784, 512, 512, 10], "plane", "plane", (False,))]
     for widths, dname, dom, modes in rows:
         net = tropnet.random_mlp(widths, seed=0)
@@ -83,6 +87,14 @@ def main() -> None:
             dom = plane(widths)
         for exact in modes:
             row(str(widths), dname, net, dom, exact, args.repeat)
+    if args.big:  # issue 17: both kinds of the [784, 512, 512, 512, 10] plane in under 60 s (one call each)
+        widths = [784, 512, 512, 512, 10]
+        net, dom = tropnet.random_mlp(widths, seed=0), plane(widths)
+        for kind in ("activation", "linear"):
+            w0, c0 = time.perf_counter(), time.process_time()
+            n = tropnet.count_linear_regions(net, dom, kind=kind, progress=False)
+            print(f"\n{widths} plane, count {kind}: {n} regions, {time.perf_counter() - w0:.1f} s wall, "
+                  f"{time.process_time() - c0:.1f} s CPU (load {os.getloadavg()[0]:.1f})", flush=True)
 
 
 if __name__ == "__main__":
