@@ -59,11 +59,15 @@ class LineCells:
     """Activation cells on an interval ``[breaks[0], breaks[-1]]``: cell ``j`` is
     ``(breaks[j], breaks[j+1])`` with ``patterns[j]``; on it the network is
     ``t -> (J[j, :, 0] t + J[j, :, 1]) / D``.  Float runs compute ``patterns`` and the maps on
-    first use; ``ambiguous`` counts float mode's undecided ties."""
+    first use; ``ambiguous`` counts float mode's undecided ties.  A float activation count
+    (``count_only``) may stop before placing the last layer's breakpoints: then ``breaks`` is
+    ``None`` and only ``len`` is known."""
 
-    def __init__(self, breaks: np.ndarray, exact: bool, *, patterns: np.ndarray | None = None,
-                 J: np.ndarray | None = None, D: Any = 1, run: Any = None, ambiguous: int = 0) -> None:
-        self.breaks = breaks
+    def __init__(self, breaks: np.ndarray | None, exact: bool, *, patterns: np.ndarray | None = None,
+                 J: np.ndarray | None = None, D: Any = 1, run: Any = None, ambiguous: int = 0,
+                 count: int | None = None) -> None:
+        self.breaks = breaks  # None for a count that did not place its last breakpoints
+        self._count = count
         self.exact = exact
         self._patterns = patterns
         self._J = J
@@ -72,7 +76,7 @@ class LineCells:
         self.ambiguous = ambiguous
 
     def __len__(self) -> int:
-        return len(self.breaks) - 1
+        return self._count if self.breaks is None else len(self.breaks) - 1
 
     @property
     def patterns(self) -> np.ndarray:
@@ -442,6 +446,31 @@ def _cut(op: _Op, V: np.ndarray, Z: np.ndarray, j: np.ndarray, r: np.ndarray, s:
     return V, amb
 
 
+def _count_cut(V: np.ndarray, Z: np.ndarray, j: np.ndarray, r: np.ndarray, loose: float) -> int | None:
+    """The number of intervals after the cut of :func:`_cut`, for the last activation of a
+    count (no vertex values needed after it), or ``None`` where a crossing end or two crossings
+    of one interval are within the largest tie band (``loose``) of each other: the full cut
+    decides those.  Two crossings ``a, b`` of one interval are a tie apart when
+    ``|f_a - f_b| |Z_b(end) - Z_b(start)|`` is small; neighbours in order suffice."""
+    zj = Z[j, r]
+    d = zj - Z[j + 1, r]
+    f = zj / d
+    ad = np.abs(d)
+    if float((ad * np.minimum(f, 1.0 - f)).min()) <= loose:
+        return None
+    if len(j) > 1:
+        order = np.lexsort((f, j))  # by interval, then position
+        js, fs, ds = j[order], f[order], ad[order]
+        near = (js[1:] == js[:-1]) & ((fs[1:] - fs[:-1]) * np.minimum(ds[1:], ds[:-1]) <= loose)
+        if near.any():
+            return None
+    u = V[:, -2]
+    du = u[j + 1] - u[j]
+    if not ((f * du > 0) & (f * du < du)).all():  # a crossing rounding onto a vertex
+        return None
+    return len(V) - 1 + len(j)
+
+
 def _merge_equal(op: _Op, V: np.ndarray, order: np.ndarray, K1: int):
     """Vertices at one float point become one, the first, with every value settled in any of
     them settled; a new vertex on an old one is undecided (a crossing within rounding of a
@@ -704,6 +733,13 @@ def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, directio
         j, r = (pos[1:] != pos[:-1]).nonzero()
         if len(j):
             magmax = op.mx[0] * s + op.mx[1]
+            if count_only and op is ops[-1] and op.kind != "group":
+                K = _count_cut(V, Z, j, r, RTOL * magmax)
+                if K is not None:
+                    if max_cells is not None and K > max_cells:
+                        raise RegionLimitError(f"more than max_regions={max_cells} cells on the line ({K})",
+                                               "max_regions", {"cells": K})
+                    return LineCells(None, False, count=K, ambiguous=amb)
             V, a = _cut(op, V, Z, j, r, s, RTOL * magmax, NOISE * magmax)
             amb += a
             Z = V[:, : op.w] if op.kind == "relu" else _compared(op, V)

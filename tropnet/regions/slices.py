@@ -245,9 +245,7 @@ def segment_run(obj: Any, slc: AffineSlice, want: str, kind: str, exact: bool) -
         J0, D0 = to_scaled(np.stack([B[0], o], axis=1))
         cells = line_cells(stages, Fraction(lo), Fraction(hi), exact=True, start=(J0, D0))
     else:
-        o, B = slc.origin, slc.basis
-        if o.dtype != np.float64 or B.dtype != np.float64:
-            o, B = slc.embedding(exact=False)
+        o, B = slc.embedding(exact=False)  # kept by the slice
         d = B[0]
         t0, t1 = float(lo), float(hi)
         ok, amax, bmax, own = info
