@@ -61,6 +61,7 @@ from .polygons import (
     _CandidatePool,
     _merge_copies,
     _merge_pieces,
+    _nonzero2,
     _Polygons,
     _signs,
     _split,
@@ -91,7 +92,7 @@ def _poly_sides(verts: _Vertices, coef: np.ndarray, rows: np.ndarray, cnt: np.nd
     """:func:`_sides` of affine functions ``coef (k, 3)`` on polygons ``rows (k, m)`` with
     ``cnt`` vertices: the first ``HEAD`` slots of every row, then the rest of the longer rows
     only (most cells have 3 to 5 vertices; rows are as wide as the widest)."""
-    if rows.shape[1] <= HEAD + 1:
+    if rows.shape[1] <= HEAD + 1 or rows.size < 65536:  # small: one pass costs fewer calls
         return _sides(verts.eval_t(coef, rows), tol)
     plus, minus, amb = _sides(verts.eval_t(coef, rows[:, :HEAD]), tol)
     big = np.flatnonzero(cnt > HEAD)
@@ -311,14 +312,17 @@ def _fit(X: np.ndarray, Y: np.ndarray, frame_ids: np.ndarray, inv: np.ndarray, z
 
 def _any_per_row(flags: tuple[np.ndarray, ...], rows: np.ndarray) -> list[np.ndarray]:
     """Each of ``flags (V, n)`` OR-ed over the vertices of each row -> ``(P, n)`` packed bits
-    (``np.packbits`` along axis 1)."""
-    packed = [np.packbits(f, axis=1) for f in flags]
-    acc = [p[rows[:, 0]] for p in packed]
-    for k in range(1, rows.shape[1]):
-        col = rows[:, k]
-        for a, p in zip(acc, packed):
-            a |= p[col]
-    return acc
+    (``np.packbits`` along axis 1), as 64-bit words gathered once per row slot."""
+    n = flags[0].shape[1]
+    nb = (n + 63) // 64 * 8
+    out = []
+    for f in flags:
+        packed = np.zeros((len(f), nb), dtype=np.uint8)
+        packed[:, : (n + 7) // 8] = np.packbits(f, axis=1)
+        words = packed.view(np.uint64)  # (V, nb / 8)
+        acc = np.bitwise_or.reduce(words[rows.T], axis=0)  # (P, nb / 8)
+        out.append(acc.view(np.uint8)[:, : (n + 7) // 8])
+    return out
 
 
 class _Layer:
@@ -344,7 +348,7 @@ class _Layer:
             top_r = top[rows]  # (P, m, G)
             fixed = (top_r == top_r[:, :1]).all(axis=1) & clear[rows].all(axis=1)
             self.start_pat = np.where(fixed, top_r[:, 0], 0).astype(np.int32)
-            pr, pu = np.nonzero(~fixed)
+            pr, pu = _nonzero2(~fixed)
             zf = z[frame[pr][:, :, None], g[pu][:, None, :]]  # (Q, 3, k)
             self.fits = np.stack([_fit(X, Y, frame[pr], inv[pr], zf[:, :, q]) for q in range(self.k)], axis=1)
             self.tol = tol_g[pu]
@@ -361,7 +365,7 @@ class _Layer:
             pos, neg = _any_per_row((pos_v, neg_v), rows)
             n = s.shape[1]
             self.start_pat = np.unpackbits(pos & ~neg, axis=1, count=n).view(bool).astype(np.int32)
-            pr, pu = np.nonzero(np.unpackbits(pos & neg, axis=1, count=n).view(bool))
+            pr, pu = _nonzero2(np.unpackbits(pos & neg, axis=1, count=n).view(bool))
             self.fits = _fit(X, Y, frame[pr], inv[pr], s.ravel()[frame[pr] * n + pu[:, None]])
             self.s = s
             self.tol = tol_u[pu]
@@ -446,7 +450,7 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         # front of a polygon's list then always crosses it
         _prune(polys, verts, lay, cpool, np.arange(polys.n))
     while True:
-        act = np.nonzero(polys.ptr[: polys.n] < polys.end[: polys.n])[0]
+        act = np.flatnonzero(polys.ptr[: polys.n] < polys.end[: polys.n])
         if len(act) == 0:
             return
         if limits is not None:
@@ -550,8 +554,10 @@ def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
     I = np.repeat(ar, later)
     J = I + 1 + np.arange(n_pairs) - np.repeat(np.cumsum(later) - later, later)
 
+    F0, F1, F2 = F[:, 0].copy(), F[:, 1].copy(), F[:, 2].copy()
+
     def at(lines: np.ndarray, pts: np.ndarray) -> np.ndarray:
-        return F[lines, 0] * pts[:, 0] + F[lines, 1] * pts[:, 1] + F[lines, 2]
+        return F0[lines] * pts[:, 0] + F1[lines] * pts[:, 1] + F2[lines]
 
     v1, v2 = at(J, e1[I]), at(J, e2[I])
     tJ = tol[J]
@@ -561,8 +567,12 @@ def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
     L = int(kept.sum())
     cross = kept[I] & kept[J] & (((v1 > tJ) & (v2 < -tJ)) | ((v1 < -tJ) & (v2 > tJ)))
     I, J, v1, v2 = I[cross], J[cross], v1[cross], v2[cross]
+    crossings = len(I)
+    # only a line crossed twice or more can carry a point where three lines meet
+    multi = np.bincount(J, minlength=Q)[J] > 1
+    I, J, v1, v2 = I[multi], J[multi], v1[multi], v2[multi]
     if len(I) == 0:
-        return P + L
+        return P + L + crossings
     pt = e1[I] + (v1 / (v1 - v2))[:, None] * (e2[I] - e1[I])
     tau = np.einsum("ki,ki->k", pt - e1[J], e2[J] - e1[J])
     order = np.lexsort((tau, J))
@@ -575,7 +585,7 @@ def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
     y = e1[a] + (w1 / np.where(par, 1.0, w1 - w2))[:, None] * (e2[a] - e1[a])
     lay.ambiguous += _band(np.where(par, 0.0, at(jj, y)), tol[jj])
     same = ~par & (np.abs(at(jj, y)) <= tol[jj])
-    return P + L + len(I) - int(same.sum())
+    return P + L + crossings - int(same.sum())
 
 
 # --------------------------------------------------------------------------- driver

@@ -154,6 +154,14 @@ class _Polygons:
         return new
 
 
+def _nonzero2(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero`` of a 2-D array (row-major order), from the flat indices: several times
+    faster than numpy's own 2-D path."""
+    f = np.flatnonzero(mask)
+    r = f // mask.shape[1]
+    return r, f - r * mask.shape[1]
+
+
 def _pad(rows: np.ndarray, m: int) -> np.ndarray:
     if rows.shape[1] >= m:
         return rows
@@ -164,7 +172,7 @@ def _compact_rows(ids: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.nda
     """Keep the marked entries of each row, in order; pad rows by their first id."""
     cnt = np.add.reduce(keep, axis=1, dtype=np.int64)
     m = int(cnt.max()) if len(cnt) else 0
-    r, k = np.nonzero(keep)  # row by row, in order
+    r, k = _nonzero2(keep)  # row by row, in order
     start = np.cumsum(cnt) - cnt
     vals = ids[r, k]
     out = np.repeat(vals[start][:, None], m, axis=1)  # padding: the first id
@@ -195,7 +203,7 @@ def _split(
     sig_n = np.empty_like(sig)
     sig_n[:, :-1] = sig[:, 1:]
     sig_n[:, -1] = sig[:, 0]
-    r, k = np.nonzero(sig * sig_n < 0)
+    r, k = _nonzero2(sig * sig_n < 0)
     kn = (k + 1) % m
     sa, sb = s[r, k], s[r, kn]
     X, Y = verts.xy
