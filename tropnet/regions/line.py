@@ -543,11 +543,10 @@ class _FloatRun:
         its terms (the outputs' factor ``A`` times the direction's size)."""
         return NOISE * self.prog.out_mag[0] * float(np.abs(self.direction).max(initial=0.0))
 
-    def all_distinct(self) -> bool:
-        """Whether every two neighbouring intervals certainly have different output maps,
-        decided from the difference quotients of the output's values at the vertices with
-        their rounding bounds (no slopes carried forward); ``False`` when some pair may be
-        equal or is too close to call."""
+    def distinct_pairs(self) -> tuple[np.ndarray, float]:
+        """Which neighbouring intervals certainly have different output maps, decided from the
+        difference quotients of the output's values at the vertices with their rounding bounds
+        (no slopes carried forward), and the size of the largest slope (within those bounds)."""
         V = self.V
         u = V[:, -2]
         Y = V[:, :-2]
@@ -559,7 +558,7 @@ class _FloatRun:
         E = err[1:] + err[:-1]
         top = float(np.abs(S).max(initial=0.0)) + float(err.max(initial=0.0))
         thr = max(RTOL * top, 2 * float(self.slope_noise().max(initial=0.0)), 1e-300)
-        return bool(((np.abs(S[1:] - S[:-1]) - E) > thr).any(axis=1).all())
+        return ((np.abs(S[1:] - S[:-1]) - E) > thr).any(axis=1), top
 
     def layer_patterns(self) -> list[np.ndarray]:
         """Per activation, the pattern on every final interval (bool per unit; a group's winner)."""
@@ -583,15 +582,18 @@ class _FloatRun:
             return np.zeros((len(self.V) - 1, 0), dtype=np.int32)
         return np.concatenate(pats, axis=1).astype(np.int32)
 
-    def slopes(self) -> np.ndarray:
-        """``(K, m)``: the output's derivative in ``t`` on every interval, carried forward from
-        the line's direction through the interval's pattern (no difference quotients)."""
+    def slopes(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """``(K, m)``: the output's derivative in ``t`` on every interval (or on the intervals
+        ``rows``), carried forward from the line's direction through the interval's pattern (no
+        difference quotients)."""
+        if rows is not None:
+            return self._carry(rows)
         if self._slopes is None:
-            self._slopes = self._carry()
+            self._slopes = self._carry(None)
         return self._slopes
 
-    def _carry(self) -> np.ndarray:
-        K = len(self.V) - 1
+    def _carry(self, rows: np.ndarray | None) -> np.ndarray:
+        K = len(self.V) - 1 if rows is None else len(rows)
         S = np.broadcast_to(self.direction, (K, len(self.direction)))
         pats = iter(self.layer_patterns())
         for op in self.prog.ops:
@@ -599,6 +601,8 @@ class _FloatRun:
                 S = S @ op.WT
                 continue
             P = next(pats)
+            if rows is not None:
+                P = P[rows]
             if op.kind == "relu":
                 S = S * P
             elif op.kind == "group":
@@ -843,15 +847,22 @@ def linear_runs(cells: LineCells) -> np.ndarray:
     if cells.exact:
         J = cells.J.reshape(len(cells), -1)
         same = (J[1:] == J[:-1]).all(axis=1).astype(bool)
-    elif cells._run.all_distinct():  # the common case: no two neighbours can share a map
-        return np.arange(len(cells), dtype=np.int64)
     else:
-        S = cells.slopes()
-        noise = cells._run.slope_noise()
-        dS = np.abs(S[1:] - S[:-1])
-        tol = max(RTOL * float(np.abs(S).max(initial=0.0)), 1e-300)
-        same = (dS <= np.maximum(tol, 2 * noise)).all(axis=1)
-        loud = int(np.count_nonzero(same & (dS > noise).any(axis=1)))
+        run = cells._run
+        certain, top = run.distinct_pairs()
+        if certain.all():  # the common case: no two neighbours can share a map
+            return np.arange(len(cells), dtype=np.int64)
+        pairs = np.flatnonzero(~certain)  # carry the slopes of these pairs' intervals only
+        rows = np.unique(np.concatenate([pairs, pairs + 1]))
+        S = run.slopes(rows)
+        at = np.searchsorted(rows, pairs)  # pair i: rows at and at + 1 (i and i + 1)
+        noise = run.slope_noise()
+        dS = np.abs(S[at + 1] - S[at])
+        tol = max(RTOL * max(top, float(np.abs(S).max(initial=0.0))), 1e-300)
+        near = (dS <= np.maximum(tol, 2 * noise)).all(axis=1)
+        same = np.zeros(len(cells) - 1, dtype=bool)
+        same[pairs] = near
+        loud = int(np.count_nonzero(near & (dS > noise).any(axis=1)))
         if loud:
             from .exactness import AmbiguousGeometryWarning
 

@@ -27,7 +27,7 @@ from .._numbers import as_number_array
 from ..geometry.slices import AffineSlice
 from ..networks.embed import slice_network
 from .domains import as_network
-from .program import stages_from_network
+from .program import Stage, stages_from_network
 from .stable import count_pruned, stable_units
 
 __all__ = ["local_complexity", "local_slices"]
@@ -104,26 +104,35 @@ def local_complexity(
 
 
 def _count_chunk(net, slices: list[AffineSlice], args: dict) -> np.ndarray:
-    """Counts on a batch of slices of one network: the composed networks' first layers are one
-    batched product, the interval bounds one vectorised pass."""
+    """Counts on a batch of slices of one network: in float mode the composed programs' first
+    affine stages are one batched product (``W (x + B^T y) + b``) over the shared program, and
+    a neighbourhood whose units are all stable is one region without pruning the program."""
     out = np.zeros(len(slices), dtype=np.int64)
     if not slices:
         return out
     kind, exact = args["kind"], args["exact"]
+    firsts = None
+    if not exact and not net.is_graph:
+        base = stages_from_network(net)
+        if base and base[0].kind == "affine":
+            W0, b0 = np.asarray(base[0].W, dtype=np.float64), np.asarray(base[0].b, dtype=np.float64)
+            embs = [slc.embedding(exact=False) for slc in slices]
+            Ws = np.einsum("wn,pkn->pwk", W0, np.stack([B for _, B in embs]))
+            bs = np.stack([o for o, _ in embs]) @ W0.T + b0
+            firsts = [Stage("affine", W=Ws[i], b=bs[i]) for i in range(len(slices))]
     for i, slc in enumerate(slices):
-        sub = slice_network(net, slc, exact=exact)
-        if kind == "activation":
-            stages = stages_from_network(sub, exact=exact)
+        if firsts is not None:
+            stages = [firsts[i]] + base[1:]
+        else:
+            sub = slice_network(net, slc, exact=exact)
+            stages = stages_from_network(sub, exact=exact and kind == "activation")
+        s = stable_units(stages, slc.domain, slc.k)
+        if s.num_stable == s.num_units and not any(st.kind == "group" for st in stages):
+            out[i] = 1
+        elif kind == "activation":
             out[i] = count_pruned(stages, slc.domain, slc.k, exact=exact, max_regions=args["max_regions"])[0]
         else:
             from .api import count_linear_regions
 
-            stages = stages_from_network(sub, exact=False)
-            s = stable_units(stages, slc.domain, slc.k)
-            if s.num_stable == s.num_units and not any(st.kind == "group" for st in stages):
-                out[i] = 1
-            else:
-                out[i] = count_linear_regions(
-                    net, slc, kind=kind, exact=exact, max_regions=args["max_regions"]
-                )
+            out[i] = count_linear_regions(net, slc, kind=kind, exact=exact, max_regions=args["max_regions"])
     return out
