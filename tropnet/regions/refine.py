@@ -280,6 +280,7 @@ class RefineState:
         self.counts = {"ambiguous": 0}  # float decisions left inside their tolerance band
         self.coef: tuple | None = None  # float mode: _magnitude_bounds of the current layer
         self.work = 0  # vertex-list entries cut so far by this state (see refine_advance)
+        self.last_count: int | None = None  # cells after the last unit, counted not cut (count_last)
 
     @property
     def ncells(self) -> int:
@@ -457,8 +458,9 @@ def _settle(problem: RefineProblem, state: RefineState) -> bool:
     return True
 
 
-def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None:
-    """Cut every cell of ``state`` by its next unit (or clipping row, or group)."""
+def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar, count: bool = False) -> None:
+    """Cut every cell of ``state`` by its next unit (or clipping row, or group); ``count``: the
+    unit is the run's last (:func:`_count_last`): only count the cells it makes."""
     pool, prog, d = state.pool, problem.prog, problem.d
     certify = problem.certify
     if state.si < 0:
@@ -519,7 +521,10 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar) -> None
                 return v + abs(float(level)), A[u] * c + B[u] + abs(float(level))
 
             eng.mag_of = mag_of
-        eng.step(s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err)
+        if count:  # the run's last unit, counted without cutting
+            state.last_count = eng.count_step(s)
+        else:
+            eng.step(s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err)
         eng.mag_of = None
         _tick(bar)
     else:
@@ -541,12 +546,17 @@ def refine_advance(
     bar: Any = None,
     stop_stage: int | None = None,
     max_entries: int | None = None,
+    count_last: bool = False,
 ) -> bool:
     """Run units on ``state`` until none is left (``True``) or, at a unit boundary after the
     clipping rows and after at least one unit, the state holds more than ``max_cells`` cells or
     this call has done more than ``max_work`` work, or the state's vertex lists are longer than
     ``max_entries`` in all (:attr:`RefineState.entries`), or the next unit belongs to stage
-    ``stop_stage`` or a later one (``False``: continue it, or split it).  The
+    ``stop_stage`` or a later one (``False``: continue it, or split it).  ``count_last``
+    (count-only runs): the run's last unit, a ReLU-like unit of a float or rational run, is not
+    cut but counted (:attr:`RefineState.last_count`: the cells it would make; a cell is split
+    in two where the unit takes both signs on its vertices); the pool keeps the cells before
+    it.  The
     work of a unit is the length of the vertex lists it cuts (:attr:`RefineState.entries`), a
     deterministic measure of its cost: a stopped state is the same on every run and machine.
 
@@ -556,6 +566,7 @@ def refine_advance(
     (False, True)
     """
     eng = _engine(problem, state)
+    pool = state.pool
     work = 0
     while not _settle(problem, state):
         if stop_stage is not None and state.si >= stop_stage:
@@ -571,10 +582,29 @@ def refine_advance(
         state.work += max(1, state.entries)
         if problem.limits is not None:
             check_limits(problem, state)
+        if count_last and _count_last(problem, state):
+            _unit(problem, state, eng, bar, count=True)
+            pool.set_Z(None)
+            state.si, state.j = len(problem.stages), 0
+            return True
         _unit(problem, state, eng, bar)
         if bar is not None:
             bar.note(forecast(problem, state))
     return True
+
+
+def _count_last(problem: RefineProblem, state: RefineState) -> bool:
+    """The next unit of a (settled) state is the run's last, and may be counted without cutting
+    (a float or rational run, a ReLU-like unit, not decided in advance)."""
+    si = state.si
+    if problem.certify or si < 0:
+        return False
+    st = problem.stages[si]
+    if st.kind not in ("threshold", "leaky") or state.j != _units(st) - 1:
+        return False
+    if problem.prog.col_base[si] + state.j in problem.preset:
+        return False
+    return all(_units(later) == 0 for later in problem.stages[si + 1 :])
 
 
 def forecast(problem: RefineProblem, state: RefineState) -> str:

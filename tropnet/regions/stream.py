@@ -128,8 +128,11 @@ def count_parts(
             rest = None if max_work is None else max_work - work
             if problem.certify:  # refine_task hands uncertain cells to the rational pass
                 out = refine_task(problem, part, max_cells=cap, max_work=rest, parts=nsplit, max_entries=ecap)
-            elif refine_advance(problem, part, max_cells=cap, max_work=rest, max_entries=ecap):
-                out = part.ncells  # float and rational runs set nothing aside: their cells are final
+            elif refine_advance(problem, part, max_cells=cap, max_work=rest, max_entries=ecap,
+                                count_last=join is None):
+                # float and rational runs set nothing aside: their cells are final (the last unit
+                # counted, not cut, when no join needs the cells)
+                out = part.ncells if part.last_count is None else part.last_count
             elif part.ncells > cap or part.entries > ecap:  # parts of about half the budgets
                 out = refine_split(part, max(2, -(-part.ncells // max(1, budget // 2)),
                                              -(-part.entries // max(1, entries // 2))))

@@ -17,7 +17,7 @@ from .._limits import progress_bar
 from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF
 from .cells import Cells, RegionLimitError
 from .exactness import _from_q, _interpolation_error, _Uncertain
-from .pool import _MIX, _PAD, _drop_column, _hash_join, _Pool, _rows, _small
+from .pool import _MIX, _PAD, _by_first, _drop_column, _hash_join, _Pool, _rows, _small, jit_kernels
 from .program import Stage
 
 _CERT = CERT_DTYPE
@@ -331,10 +331,23 @@ class _Engine:
         self._split(sg, s, split, unchanged, cid, clip, col, ecell)
         self._check_limit()
 
-    def _check_limit(self) -> None:
-        if self.max_cells is not None and self.p.ncells > self.max_cells:
+    def count_step(self, s) -> int:
+        """The number of cells :meth:`step` would leave cutting every cell by the sign of ``s``
+        with both sides kept (the signs of :meth:`step`; a cell splits where they take both
+        values), without cutting (float and rational runs)."""
+        p = self.p
+        sg = self._signs(s)
+        starts = p.off[:-1]
+        split = (np.maximum.reduceat(sg, starts) > 0) & (np.minimum.reduceat(sg, starts) < 0)
+        n = p.ncells + int(np.count_nonzero(split))
+        self._check_limit(n)
+        return n
+
+    def _check_limit(self, n: int | None = None) -> None:
+        n = self.p.ncells if n is None else n
+        if self.max_cells is not None and n > self.max_cells:
             raise RegionLimitError(
-                f"more than max_regions={self.max_cells} cells (the enumeration stopped at {self.p.ncells})"
+                f"more than max_regions={self.max_cells} cells (the enumeration stopped at {n})"
             )
 
     def _select(self, keep: np.ndarray) -> None:
@@ -407,6 +420,10 @@ class _Engine:
         stored side and met on the other, or a hash collision) the chunk is matched by
         :meth:`_edges_sorted` instead, which pairs every run of equal keys."""
         d = self.prog.d
+        jit = jit_kernels(len(Tv))
+        if jit is not None:  # the same join, compiled (one table per cell; the same pairs, same order)
+            r1, r2, A1 = jit.edges_generic(sgg, Tv, cg, self.prog.R)
+            return ge[r1], ge[r2], A1
         K = self.prog.R[Tv]
         hs = K[:, 0].copy()  # the sum of the row, uint64 (wraps around)
         for j in range(1, d):
@@ -422,6 +439,8 @@ class _Engine:
         else:
             ia, ib, clean = _hash_join(kn, kp)
             ip, i_n = ib, ia
+        # edges in a fixed order: by positive entry, its dropped column, then negative entry
+        ip, i_n = _by_first(ip, i_n, len(kp))
         r1, c1 = np.divmod(ip, d)
         r2, c2 = np.divmod(i_n, d)
         r1, r2 = rp[r1], rn[r2]
@@ -459,9 +478,12 @@ class _Engine:
         r1, r2, c1, c2 = r1[ok], r2[ok], c1[ok], c2[ok]
         A1 = _drop_column(Tv, r1, c1)
         eq = (A1 == _drop_column(Tv, r2, c2)).all(axis=1)
-        r1, r2, A1 = r1[eq], r2[eq], A1[eq]
+        r1, r2, c1, c2, A1 = r1[eq], r2[eq], c1[eq], c2[eq], A1[eq]
         pos_first = sgg[r1] > 0
-        return np.where(pos_first, ge[r1], ge[r2]), np.where(pos_first, ge[r2], ge[r1]), A1
+        # in the order of _edges_generic: positive entry, its dropped column, negative entry
+        rp, rn = np.where(pos_first, r1, r2), np.where(pos_first, r2, r1)
+        o = np.lexsort((rn, np.where(pos_first, c1, c2), rp))
+        return ge[rp[o]], ge[rn[o]], A1[o]
 
     def _edges_degenerate(self, sg, bad_cells, ent, Tg, valid, cells):
         """Combinatorial adjacency test in each degenerate cell (Fukuda & Prodon)."""

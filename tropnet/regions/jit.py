@@ -1,0 +1,137 @@
+"""Compiled (numba) bodies of some array kernels of the vertex engine, for installs with the
+``fast`` extra (``pip install tropnet[fast]``).
+
+Each function here is the same algorithm as the numpy kernel it stands in for, with the same
+output (also its order); :func:`tropnet.regions.pool.jit_kernels` picks this module lazily (it
+imports numba) for cuts large enough to pay for it, and the numpy kernels stay the reference
+(``pool.use_kernels("numpy")``).  Nothing here is imported by ``import tropnet``.
+
+>>> import numpy as np
+>>> sg = np.array([1, -1, -1], dtype=np.int8)  # a triangle cut near its vertex 0: two edges
+>>> T = np.array([[0, 1], [1, 2], [0, 2]], dtype=np.int32)
+>>> r1, r2, common = edges_generic(sg, T, np.zeros(3, dtype=np.int64), np.arange(1, 5, dtype=np.uint64))
+>>> r1.tolist(), r2.tolist(), common.ravel().tolist()
+([0, 0], [1, 2], [1, 0])
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_PAD = np.iinfo(np.int32).max
+
+
+@numba.njit(cache=True, nogil=True)
+def _same_but_one(T, i, ci, j, cj):  # pragma: no cover - compiled
+    """Row ``i`` of ``T`` without column ``ci`` equals row ``j`` without column ``cj``."""
+    d = T.shape[1]
+    a = 0
+    b = 0
+    while a < d and b < d:
+        if a == ci:
+            a += 1
+            continue
+        if b == cj:
+            b += 1
+            continue
+        if T[i, a] != T[j, b]:
+            return False
+        a += 1
+        b += 1
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def edges_generic(sg, T, cell, R):  # pragma: no cover - compiled
+    """The crossing edges of simple cells (the body of ``vertex._Engine._edges_generic``): the
+    pairs of rows ``(i, j)`` of one cell (``cell``, non-decreasing), ``sg[i] > 0 > sg[j]``, whose
+    sorted tight ids ``T`` agree but for one; each row's key for dropping column ``c`` is the sum
+    of the hashes ``R`` of its ids but that one.  The keys of the negative rows of a cell go
+    into an open-addressing table (linear probing), the positive rows' keys are looked up and
+    every match is checked on the ids.  Returns ``(i, j, common ids)`` ordered by ``i``, the
+    dropped column of ``i``, then ``j``."""
+    n, d = T.shape
+    cap = max(16, n * d // 4)
+    o1 = np.empty(cap, np.int64)
+    o2 = np.empty(cap, np.int64)
+    oc = np.empty(cap, np.int64)
+    m = 0
+    tkey = np.empty(1 << 10, np.uint64)
+    tq = np.full(1 << 10, -1, np.int64)
+    rowsum = np.empty(n, np.uint64)
+    for i in range(n):
+        tot = np.uint64(0)
+        for c in range(d):
+            tot += R[T[i, c]]
+        rowsum[i] = tot
+    a = 0
+    while a < n:
+        b = a + 1
+        while b < n and cell[b] == cell[a]:
+            b += 1
+        nneg = 0
+        for i in range(a, b):
+            nneg += sg[i] < 0
+        if nneg == 0 or nneg == b - a:
+            a = b
+            continue
+        cb = 4
+        while (1 << cb) < 2 * nneg * d:
+            cb += 1
+        size = 1 << cb
+        if size > len(tq):
+            tq = np.full(size, -1, np.int64)
+            tkey = np.empty(size, np.uint64)
+        mask = size - 1
+        shift = np.uint64(64 - cb)
+        for i in range(a, b):
+            if sg[i] >= 0:
+                continue
+            for c in range(d):
+                k = rowsum[i] - R[T[i, c]]
+                s = np.int64(k >> shift)
+                while tq[s] >= 0:
+                    s = (s + 1) & mask
+                tq[s] = (i - a) * d + c
+                tkey[s] = k
+        for i in range(a, b):
+            if sg[i] <= 0:
+                continue
+            for c in range(d):
+                k = rowsum[i] - R[T[i, c]]
+                s = np.int64(k >> shift)
+                first = m
+                while tq[s] >= 0:
+                    if tkey[s] == k:
+                        q = tq[s]
+                        j = a + q // d
+                        if _same_but_one(T, i, c, j, q % d):
+                            if m == len(o1):
+                                o1 = np.concatenate((o1, np.empty(len(o1), np.int64)))
+                                o2 = np.concatenate((o2, np.empty(len(o2), np.int64)))
+                                oc = np.concatenate((oc, np.empty(len(oc), np.int64)))
+                            o1[m] = i
+                            o2[m] = j
+                            oc[m] = c
+                            m += 1
+                    s = (s + 1) & mask
+                # several matches of one key (degenerate cells): by negative row
+                for x in range(first + 1, m):
+                    y = x
+                    while y > first and o2[y - 1] > o2[y]:
+                        o2[y - 1], o2[y] = o2[y], o2[y - 1]
+                        y -= 1
+        for s in range(size):
+            tq[s] = -1
+        a = b
+    common = np.empty((m, d - 1), np.int32)
+    for e in range(m):
+        i = o1[e]
+        c = oc[e]
+        w = 0
+        for x in range(d):
+            if x != c:
+                common[e, w] = T[i, x]
+                w += 1
+    return o1[:m], o2[:m], common
