@@ -289,7 +289,7 @@ def test_random_integer_networks_in_tasks_equal_serial(data):
 
 
 def test_exact_regions_in_tasks_use_the_certified_geometry():
-    from tropnet.parallel import _found_parallel as _found_plan
+    from tropnet.regions.parallel import _found_parallel as _found_plan
     from tropnet.regions.plan import make_plan
 
     def _found_parallel(net, dom, exact, *, max_regions, progress, parallel, client, **kw):

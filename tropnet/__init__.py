@@ -13,7 +13,7 @@ rational maps, and an exact enumerator of linear regions.
 # Each section re-exports one subpackage; nothing is defined here.
 
 # --- numbers and domains
-from .geometry.domains import Box, Polyhedron
+from .geometry.domains import Box, CrossPolytope, Polyhedron
 from .geometry.slices import AffineSlice, Plane, Segment
 
 # --- networks (IR)
@@ -51,6 +51,7 @@ from .compiler import CompileLimitError, tropicalize
 from .regions.api import count_linear_regions, linear_regions
 from .regions.estimate import estimate_linear_regions
 from .regions.exactness import AmbiguousGeometryWarning
+from .regions.cells import RegionLimitError
 from .regions.at_point import region_at
 from .regions.local import local_complexity
 from .regions.regionset import Region, RegionSet

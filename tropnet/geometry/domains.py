@@ -7,6 +7,8 @@ from exact numbers, and give their halfspaces ``A x <= b`` for a known dimension
 [Fraction(1, 1), Fraction(1, 1), Fraction(1, 1), Fraction(1, 1)]
 >>> Polyhedron([[1, 1]], [1]).dim
 2
+>>> [[int(v) for v in row] for row in CrossPolytope([0, 0], 1).halfspaces(2)[0]]
+[[1, 1], [1, -1], [-1, 1], [-1, -1]]
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from .._numbers import as_number_array
 
-__all__ = ["Box", "Polyhedron", "Domain", "domain_halfspaces"]
+__all__ = ["Box", "Polyhedron", "CrossPolytope", "Domain", "domain_halfspaces"]
 
 
 class Domain:
@@ -95,6 +97,20 @@ class Box(Domain):
         lo = np.broadcast_to(self.lo, (n,)).copy()
         hi = np.broadcast_to(self.hi, (n,)).copy()
         return lo, hi
+
+    @classmethod
+    def around(cls, x: Any, radius: Any) -> Box:
+        """The box ``{y : |y_i - x_i| <= radius}`` around the point ``x`` (``radius`` a positive
+        scalar or one per coordinate); exact when ``x`` and ``radius`` are.
+
+        >>> Box.around([1, 2], 0.5)
+        Box([0.5, 1.5], [1.5, 2.5])
+        """
+        xa = as_number_array(x, name="point", ndim=1)
+        r = _positive_radius(radius, xa.shape[0])
+        if xa.dtype != object or r.dtype != object:
+            xa, r = xa.astype(np.float64), r.astype(np.float64)
+        return cls(xa - r, xa + r)
 
     def halfspaces(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """``(A, b)`` with rows ``x_i <= hi_i`` then ``-x_i <= -lo_i``."""
@@ -194,6 +210,103 @@ class Polyhedron(Domain):
 
     def __repr__(self) -> str:
         return f"Polyhedron({self.A.shape[0]} inequalities in R^{self.dim})"
+
+
+#: a cross-polytope lists its ``2^n`` facets up to this dimension
+CROSS_MAX_ROWS_DIM = 16
+
+
+def _positive_radius(radius: Any, n: int | None) -> np.ndarray:
+    """``radius`` as a positive (exact or float) scalar or vector of length ``n``."""
+    r = as_number_array(radius, name="radius")
+    if r.ndim > 1 or (r.ndim == 1 and n is not None and r.shape[0] != n):
+        raise ValueError(f"radius must be a number or a vector of length {n}, got shape {r.shape}")
+    if not np.all(r > 0):
+        raise ValueError(f"radius must be > 0, got {radius!r}")
+    return r
+
+
+class CrossPolytope(Domain):
+    """The cross-polytope ``{x : |x_1 - c_1| + ... + |x_n - c_n| <= radius}``: the ball of the
+    1-norm around the point ``center`` (a vector, or a scalar for every coordinate).
+
+    The region functions take it in any dimension: up to 12 inputs (16 exact) as its ``2^n``
+    facets, above that natively (the H-representation engine keeps the 1-norm constraint in
+    lifted form, ``x = c + p - q``, ``p, q >= 0``, ``sum(p + q) <= radius``, in its LPs), so a
+    full-dimensional neighbourhood of a point of a 64-input network needs no ``2^64`` rows.
+    Exact when ``center`` and ``radius`` are.  :meth:`halfspaces` lists the facets up to
+    ``n = 16`` and refuses above.
+
+    >>> import numpy as np, tropnet
+    >>> net = tropnet.random_mlp([20, 8, 1], seed=0)
+    >>> tropnet.count_linear_regions(net, tropnet.CrossPolytope(np.zeros(20), 0.5), kind="activation")
+    51
+    >>> CrossPolytope([0, 0], 1).bounds(2)[1].tolist()
+    [1.0, 1.0]
+    """
+
+    __slots__ = ("center", "radius", "exact")
+
+    def __init__(self, center: Any, radius: Any) -> None:
+        c = as_number_array(center, name="CrossPolytope center")
+        if c.ndim > 1 or (c.ndim == 1 and c.size == 0):
+            raise ValueError(
+                f"CrossPolytope center must be a number or a non-empty vector, got shape {c.shape}"
+            )
+        r = _positive_radius(radius, None)
+        if r.ndim:
+            raise ValueError("CrossPolytope radius must be one positive number")
+        exact = c.dtype == object and r.dtype == object
+        if not exact:
+            c, r = c.astype(np.float64), r.astype(np.float64)
+        object.__setattr__(self, "center", c)
+        object.__setattr__(self, "radius", r[()])
+        object.__setattr__(self, "exact", exact)
+
+    def __reduce__(self):
+        return (CrossPolytope, (self.center, self.radius))
+
+    @property
+    def dim(self) -> int | None:
+        """The dimension when ``center`` is a vector, else ``None`` (any dimension)."""
+        return int(self.center.shape[0]) if self.center.ndim else None
+
+    def exact_center(self, n: int) -> np.ndarray:
+        """The centre as a vector of length ``n`` in the domain's own number type."""
+        if self.dim is not None and self.dim != n:
+            raise ValueError(f"CrossPolytope has dimension {self.dim}, but the object has {n} inputs")
+        return np.broadcast_to(self.center, (n,)).copy()
+
+    def bounds(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Its bounding box ``(c - r, c + r)`` as float64 vectors of length ``n``."""
+        c = self.exact_center(n).astype(np.float64)
+        r = float(self.radius)
+        return c - r, c + r
+
+    def halfspaces(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(A, b)``: the ``2^n`` rows ``s . x <= s . c + r``, ``s`` in ``{-1, 1}^n`` (refused
+        above ``n = 16``)."""
+        c = self.exact_center(n)
+        if n > CROSS_MAX_ROWS_DIM:
+            raise ValueError(
+                f"a cross-polytope in {n} dimensions has 2^{n} facets, too many to list (at most "
+                f"{CROSS_MAX_ROWS_DIM} dimensions); the region functions take the CrossPolytope itself"
+            )
+        signs = 1 - 2 * ((np.arange(2**n)[:, None] >> np.arange(n)[::-1][None, :]) & 1)
+        if self.exact:
+            from fractions import Fraction
+
+            A = np.vectorize(Fraction, otypes=[object])(signs)
+            return A, A.dot(c) + self.radius
+        A = signs.astype(np.float64)
+        return A, A.dot(c) + float(self.radius)
+
+    def __repr__(self) -> str:
+        c = "[" + ", ".join(str(v) for v in self.center.tolist()) + "]" if self.center.ndim else str(
+            self.center.item())
+        if len(c) > 60:
+            c = f"<{self.center.shape[0]} coordinates>"
+        return f"CrossPolytope({c}, {self.radius})"
 
 
 def domain_halfspaces(domain: Domain | None, n: int) -> tuple[np.ndarray, np.ndarray] | None:

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from .._numbers import as_exact_array, as_number_array, to_exact, to_float
-from .domains import Box, Domain, Polyhedron
+from .domains import Box, CrossPolytope, Domain, Polyhedron
 
 __all__ = ["AffineSlice", "Segment", "Plane", "cross_polytope", "exact_rank"]
 
@@ -147,9 +147,9 @@ class AffineSlice:
                     f"the {k} slice directions are numerically dependent "
                     f"(condition number {s[0] / s[-1]:.3g})"
                 )
-        if not isinstance(domain, (Box, Polyhedron)):
+        if not isinstance(domain, (Box, Polyhedron, CrossPolytope)):
             raise TypeError(
-                f"a slice's domain must be a tropnet.Box or tropnet.Polyhedron in R^{k}, "
+                f"a slice's domain must be a tropnet.Box, Polyhedron or CrossPolytope in R^{k}, "
                 f"got {type(domain).__name__}"
             )
         if domain.dim is not None and domain.dim != k:
@@ -224,7 +224,9 @@ class AffineSlice:
         """The ``k``-dimensional neighbourhood of ``x``: ``x + y @ D`` for ``y`` in the
         cross-polytope (``shape="cross"``, ``|y|_1 <= radius``) or the box
         (``shape="box"``, ``|y|_inf <= radius``), ``D`` ``k`` random orthonormal directions drawn
-        from ``numpy.random.default_rng(seed)`` (or the given ``directions``).
+        from ``numpy.random.default_rng(seed)`` (or the given ``directions``).  The cross-polytope
+        is a :class:`~tropnet.Polyhedron` of ``2^k`` rows up to ``k = 12`` and a
+        :class:`~tropnet.CrossPolytope` above (``k`` up to the input dimension).
 
         >>> s = AffineSlice.around([0.0, 0.0, 0.0], 0.5, k=2, seed=1)
         >>> s.k, s.domain.A.shape
@@ -241,7 +243,13 @@ class AffineSlice:
             raise ValueError(f"shape must be 'cross' or 'box', got {shape!r}")
         if directions is None:
             directions = random_directions(n, int(k), seed)
-        dom = cross_polytope(int(k), r) if shape == "cross" else Box(-r, r)
+        if shape == "box":
+            dom = Box(-r, r)
+        elif k <= 12:
+            dom = cross_polytope(int(k), r)
+        else:  # its 2^k facets are not listed: the H-representation engine keeps the 1-norm whole
+            zero = np.array([r * 0] * int(k), dtype=object if isinstance(r, Fraction) else np.float64)
+            dom = CrossPolytope(zero, r)
         return cls(xa, directions, dom)
 
     @classmethod

@@ -98,7 +98,7 @@ __all__ = [
 
 def run_plan(plan: Plan) -> Any:
     """Run a :class:`~tropnet.regions.plan.Plan`: serial plans themselves, parallel plans on
-    the Dask driver (:func:`tropnet.parallel.run_plan`), symmetric plans on the fundamental
+    the Dask driver (:func:`tropnet.regions.parallel.run_plan`), symmetric plans on the fundamental
     domain (:func:`tropnet.regions.symmetric.run_plan`).
 
     >>> import tropnet
@@ -106,7 +106,7 @@ def run_plan(plan: Plan) -> Any:
     22
     """
     if plan.mode == "parallel":
-        from .. import parallel as dask_driver
+        from . import parallel as dask_driver
 
         out = dask_driver.run_plan(plan)
     elif plan.mode == "symmetric":
@@ -233,6 +233,7 @@ def count_linear_regions(
         # (exact, or float made exact where ill-conditioned) -- the same answer as num_linear_regions
         n = (obj.to_exact() if exact else obj).num_linear_regions()
         if max_regions is not None and n > max_regions:
-            raise RegionLimitError(f"more than max_regions={max_regions} regions ({n})")
+            raise RegionLimitError(f"more than max_regions={max_regions} regions ({n})", "max_regions",
+                                   {"regions": n})
         return n
     return run_plan(plan)

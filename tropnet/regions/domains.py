@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..geometry.domains import Box, Domain, Polyhedron
+from ..geometry.domains import Box, CrossPolytope, Domain, Polyhedron
 from ..networks.layers import GroupMax, Linear
 from ..networks.network import Network
 from .program import Stage, stages_from_network
@@ -113,13 +113,22 @@ def as_network(obj: Any) -> Network:
 
 
 def _domain(domain: Any, n: int, exact: bool):
-    """("box", lo, hi) or ("poly", A, b) or ("all",), validated."""
+    """("box", lo, hi) or ("poly", A, b) or ("all",), validated; a cross-polytope is
+    ("cross", c, r) where the H-representation engine runs (its 1-norm constraint kept whole),
+    else ("poly", A, b) with its ``2^n`` rows."""
     if domain is None:
         return ("all",)
     if not isinstance(domain, Domain):
         raise TypeError(
-            f"domain must be None, a tropnet.Box or a tropnet.Polyhedron, got {type(domain).__name__}"
+            "domain must be None, a tropnet.Box, Polyhedron or CrossPolytope, "
+            f"got {type(domain).__name__}"
         )
+    if isinstance(domain, CrossPolytope):
+        from .hrep import uses_hrep
+
+        if uses_hrep(n, exact):
+            return ("cross", domain.exact_center(n).astype(np.float64), float(domain.radius))
+        domain = Polyhedron(*domain.halfspaces(n))
     if isinstance(domain, Box):
         lo, hi = domain.exact_bounds(n)
         if exact:
@@ -152,7 +161,7 @@ def domain_rows(dom: tuple, n: int, exact: bool) -> tuple[np.ndarray, np.ndarray
     dt = object if exact else np.float64
     if dom[0] == "poly":
         return dom[1], dom[2]
-    if dom[0] == "all":
+    if dom[0] in ("all", "cross"):  # a cross-polytope's 2^n rows are never listed
         return np.zeros((0, n), dtype=dt), np.zeros(0, dtype=dt)
     lo, hi = dom[1], dom[2]
     eye = np.eye(n, dtype=np.int64)
@@ -294,6 +303,9 @@ class Piece:
     M: Any = None
     m0: Any = None
     box_is_domain: bool = True
+    #: the cross-polytope ``|y - c|_1 <= r`` as ``(c, r)`` (its box is ``[c - r, c + r]``), kept
+    #: whole by the H-representation engine
+    l1: Any = None
 
     @property
     def on_facet(self) -> bool:
@@ -326,6 +338,8 @@ class DomainPieces:
             return f"{len(self.pieces)} facets of the homogenised cube"
         if self.kind == "bounded polyhedron":
             return f"bounded polyhedron ({len(self.A)} rows) in its bounding box"
+        if self.kind == "cross-polytope":
+            return "cross-polytope (its 1-norm constraint in the LPs) in its bounding box"
         return "box"
 
     def __repr__(self) -> str:
@@ -347,6 +361,10 @@ def domain_pieces(net: Network, domain: Any, exact: bool) -> DomainPieces:
     A, b = domain_rows(dom, n, exact)
     if dom[0] == "box":
         return DomainPieces("box", n, exact, stages, A, b, [Piece(stages, dom[1], dom[2])], dom)
+    if dom[0] == "cross":
+        c, r = dom[1], dom[2]
+        piece = Piece(stages, c - r, c + r, None, box_is_domain=False, l1=(c, r))
+        return DomainPieces("cross-polytope", n, exact, stages, A, b, [piece], dom)
     if dom[0] == "poly":
         box = enclosing_box(dom, exact)
         if box is not None:

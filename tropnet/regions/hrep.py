@@ -1,9 +1,11 @@
 """The H-representation engine, for float runs in high input dimension: every cell is its
-list of cutting halfspaces (the box stays the LPs' variable bounds) and a point inside it; a unit
-splits a cell when both sides hold a point farther than a tolerance from the cell's hyperplanes
-(the cell's own point witnesses its side, one HiGHS LP decides the other; units that keep one
-sign over the whole box need none).  Interface: one call, :func:`refine_hrep` (no resumable
-states, no vertices).
+list of cutting halfspaces (the box stays the LPs' variable bounds; a cross-polytope domain is
+kept whole in the LPs, lifted) and a few points inside it (*witnesses*); a unit splits a cell
+when both sides hold a point farther than a tolerance from the cell's hyperplanes.  Witnesses on
+both sides decide a split with no LP; otherwise one HiGHS LP decides the side without one (and
+its point becomes a witness); units that keep one sign over the whole domain need none.  The
+cells of an activation stage are refined depth first, each cell testing only the units that cut
+its parent.  Interface: one call, :func:`refine_hrep` (no resumable states, no vertices).
 
 >>> import numpy as np
 >>> from tropnet import random_mlp
@@ -27,6 +29,11 @@ from .vertex import _Program, undecided
 HREP_DIM = 12
 
 
+#: Random points of the domain that start as witnesses of its cells, and the most witnesses a
+#: cell keeps (those farthest from its hyperplanes).
+SAMPLES = 64
+WITNESSES = 16
+
 #: Exact runs use the vertex engine (exact decisions) up to this input dimension and are
 #: refused above it (the engine starts from the 2^d corners of the box).
 EXACT_MAX_DIM = 16
@@ -42,6 +49,100 @@ def uses_hrep(d: int, exact: bool) -> bool:
     return d > HREP_DIM and not exact
 
 
+class _Dom:
+    """The domain of a run: the box ``[lo, hi]`` (the LPs' variable bounds) or the
+    cross-polytope ``|x - c|_1 <= r`` in it (``l1 = (c, r)``), with its LPs and samples."""
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, l1: Any) -> None:
+        self.lo, self.hi, self.d = lo, hi, len(lo)
+        self.width = float(np.max(hi - lo))
+        self.rcap = 2.0 * self.width + 1.0  # keeps every LP bounded (its point in the domain)
+        self.l1 = None if l1 is None else (np.asarray(l1[0], dtype=np.float64), float(l1[1]))
+        self.mid = (lo + hi) / 2 if self.l1 is None else self.l1[0]
+        self.rad = (hi - lo) / 2
+
+    def support(self, W: np.ndarray) -> np.ndarray:
+        """``max |W (x - mid)|`` over the domain, per row (last axis: the coordinates)."""
+        if self.l1 is not None:
+            return self.l1[1] * np.abs(W).max(axis=-1)
+        return np.abs(W).dot(self.rad)
+
+    def cheb(self, A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float]:
+        """A point of the domain as far as possible (at most ``rcap``) from the unit-norm rows
+        ``A x <= b`` on their inner sides, and that distance (``<= 0``: no interior)."""
+        from ..kernels.lp import chebyshev_center, solve_lp
+
+        if self.l1 is None:
+            return chebyshev_center(A, b, lo=self.lo, hi=self.hi, rmax=self.rcap)
+        c, r = self.l1
+        d, m = self.d, len(b)
+        # x = c + p - q, p, q >= 0, sum(p + q) <= r: variables (p, q, rho), maximise rho
+        M = np.zeros((m + 1, 2 * d + 1))
+        M[:m, :d], M[:m, d : 2 * d], M[:m, -1] = A, -A, np.linalg.norm(A, axis=1)
+        M[m, : 2 * d] = 1.0
+        cost = np.zeros(2 * d + 1)
+        cost[-1] = -1.0
+        lb = np.zeros(2 * d + 1)
+        lb[-1] = -1.0
+        ub = np.full(2 * d + 1, r)
+        ub[-1] = self.rcap
+        st, z = solve_lp(cost, M, np.concatenate([b - A.dot(c), [r]]), lb, ub)
+        if st != "optimal":
+            return c.copy(), -1.0
+        return c + z[:d] - z[d : 2 * d], float(z[-1])
+
+    def sample(self, k: int, seed: int = 0) -> np.ndarray:
+        """``k`` uniform random points of the domain."""
+        rng = np.random.default_rng(seed)
+        if self.l1 is None:
+            return rng.uniform(self.lo, self.hi, size=(k, self.d))
+        c, r = self.l1
+        E = rng.exponential(size=(k, self.d + 1))  # uniform on the simplex, then random signs
+        signs = rng.choice([-1.0, 1.0], size=(k, self.d))
+        return c + r * E[:, : self.d] / E.sum(axis=1, keepdims=True) * signs
+
+
+def _radii(A: np.ndarray, b: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """The distances of the points ``Y`` to the unit-norm rows ``A x <= b`` (``inf``: no rows)."""
+    if len(b) == 0:
+        return np.full(len(Y), np.inf)
+    return (b[None, :] - Y.dot(A.T)).min(axis=1)
+
+
+def _shoot(A, b, Y, rho, w, bt, n, s, dom) -> tuple[np.ndarray, float]:
+    """A point of the cell ``A x <= b`` (in the domain) on side ``s`` of the unit ``w x + bt``,
+    found without an LP: from each witness along the unit's normal towards that side, past the
+    hyperplane by a few multiples of the witness's distance to the rows, pulled back into the
+    domain (clipped to the box, or scaled towards the cross-polytope's centre); the point
+    farthest from the rows and the hyperplane, and that distance (``<= 0``: none)."""
+    u = (w if s == 1 else -w) / n  # towards side s
+    v = (Y.dot(w) + bt) / n  # signed distances to the hyperplane (side 1 positive)
+    t0 = -v if s == 1 else v  # how far to go to reach the hyperplane
+    step = np.minimum(rho, dom.width)
+    T = (t0[:, None] + step[:, None] * _STEPS[None, :]).ravel()
+    Z = np.repeat(Y, len(_STEPS), axis=0) + T[:, None] * u[None, :]
+    if dom.l1 is None:
+        Z = np.clip(Z, dom.lo, dom.hi)
+    else:
+        c, r = dom.l1
+        f = np.abs(Z - c).sum(axis=1) / r
+        Z = c + (Z - c) / np.maximum(f, 1.0)[:, None]
+    side = (Z.dot(w) + bt) / n
+    r = np.minimum(_radii(A, b, Z), side if s == 1 else -side)
+    i = int(np.argmax(r))
+    return Z[i], float(r[i])
+
+
+#: the steps past the hyperplane tried by :func:`_shoot`, in multiples of a witness's distance
+_STEPS = np.array([0.05, 0.2, 0.5, 1.0, 2.0])
+
+
+def _keep(Y: np.ndarray, rho: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` witnesses farthest from the cell's rows, farthest first."""
+    order = np.argsort(-rho, kind="stable")[:k]
+    return Y[order], rho[order]
+
+
 def refine_hrep(
     stages: list[Stage],
     d: int,
@@ -49,29 +150,36 @@ def refine_hrep(
     hi: Any,
     *,
     halfspaces: tuple[Any, Any] | None = None,
+    l1: tuple[Any, float] | None = None,
     max_cells: int | None = None,
     rtol: float = 1e-9,
     limits: Any = None,
     progress: bool | None = False,
+    samples: int = SAMPLES,
+    witnesses: int = WITNESSES,
 ) -> Cells:
     """Layer-wise refinement in the H-representation, for high input dimension (float only).
 
     Each cell is its list of cutting halfspaces (the box ``[lo, hi]`` stays the LP's variable
-    bounds; rows scaled to unit norm) and a point ``x`` inside it at distance ``r`` from them.
+    bounds; ``l1 = (c, r)`` adds the cross-polytope ``|x - c|_1 <= r`` to every LP in lifted
+    form; rows scaled to unit norm) and up to ``witnesses`` points inside it with their
+    distances to those rows; the first cell starts with ``samples`` random points of the domain.
     A unit whose pre-activation (affine on the cell: one batched walk per stage for all cells)
-    keeps one sign over the whole box leaves the cell alone with no LP; otherwise the side
-    holding ``x`` is witnessed by ``x`` when the hyperplane is farther than the tolerance, and
-    one HiGHS LP (a point of the box farthest from the cell's hyperplanes on the other side)
-    decides the other side.  A side that is empty adds no row.  Returns cells with interior
-    points and no vertices.
+    keeps one sign over the whole domain leaves the cell alone with no LP.  The cells of an
+    activation stage are then refined depth first: a cell evaluates the units that cut its
+    parent at its witnesses (one matrix product); a unit with witnesses on both sides farther
+    than the tolerance splits it with no LP, a unit with witnesses on one side costs one HiGHS
+    LP (a point of the domain farthest from the cell's hyperplanes on the other side, kept as a
+    witness), and a unit that does not cut the cell is never tested on its descendants.  A side
+    that is empty adds no row.  Returns cells with interior points and no vertices.
 
     *Ties* are decided locally, at the unit's own scale, by the vertex engine's rule: a side
     whose point at distance ``r`` gives the unit a value ``r ||w||`` at most ``rtol`` times the
     magnitude of the unit's terms near the cell (the bound ``A ||x||_inf + B`` of
     :func:`~tropnet.regions.program._magnitude_bounds` at ``||x||_inf + r``) is empty (when
-    neither side holds such a point the cell stays whole, on the side of ``x``), and a unit
-    whose value over the whole box stays within ``rtol`` times its terms is at its threshold
-    everywhere (inactive).  A decision inside that band but above rounding noise
+    neither side holds such a point the cell stays whole, on the side of its first witness), and
+    a unit whose value over the whole box stays within ``rtol`` times its terms is at its
+    threshold everywhere (inactive).  A decision inside that band but above rounding noise
     (:func:`~tropnet.regions.vertex.undecided`) is counted in ``Cells.ambiguous``; the plan
     then warns (:class:`~tropnet.AmbiguousGeometryWarning`).  ``progress``: a bar over the units.
 
@@ -82,27 +190,30 @@ def refine_hrep(
     >>> len(refine_hrep(st, 3, -np.ones(3), np.ones(3))) == len(refine(st, 3, -np.ones(3), np.ones(3)))
     True
     """
-    from ..kernels.lp import chebyshev_center
-
     lo = np.asarray(lo, dtype=np.float64).ravel()
     hi = np.asarray(hi, dtype=np.float64).ravel()
-    width = float(np.max(hi - lo))
+    dom = _Dom(lo, hi, l1)
+    width, mid = dom.width, dom.mid
     tol = rtol * width  # only for the domain itself (empty or not)
-    mid, rad = (lo + hi) / 2, (hi - lo) / 2
     scale = float(np.max(np.abs(np.r_[lo, hi])))
-    rcap = 2.0 * width + 1.0  # keeps every LP bounded (its point in the box)
     prog = _Program(d, 0, stages)
+    A0, b0 = np.zeros((0, d)), np.zeros(0)
+    empty = np.min(hi - lo) <= tol
     if halfspaces is not None:
         A0 = np.asarray(halfspaces[0], dtype=np.float64).reshape(-1, d)
         b0 = np.asarray(halfspaces[1], dtype=np.float64).ravel()
-        x0, r0 = chebyshev_center(A0, b0, lo=lo, hi=hi, rmax=rcap)
-    else:
-        A0, b0 = np.zeros((0, d)), np.zeros(0)
-        x0, r0 = mid, (np.inf if np.min(hi - lo) > tol else -1.0)
-    if np.min(hi - lo) <= tol:
-        r0 = -1.0
-    # a cell: [rows A, b, pattern, point x, its distance r to the rows]
-    cells = [] if r0 <= tol else [[A0, b0, np.zeros(prog.ncols, dtype=np.int32), x0, r0]]
+        nr = np.linalg.norm(A0, axis=1)
+        empty |= bool(np.any((nr == 0) & (b0 < 0)))
+        A0, b0 = A0[nr > 0] / nr[nr > 0, None], b0[nr > 0] / nr[nr > 0]
+    x0, r0 = dom.cheb(A0, b0) if len(b0) else (mid.copy(), np.inf)
+    cells: list = []  # a cell: [rows A, b, pattern, witnesses Y (farthest first), their distances]
+    if not empty and r0 > tol:
+        Y = np.vstack([x0[None, :], dom.sample(samples)]) if samples else x0[None, :]
+        rho = _radii(A0, b0, Y)
+        ok = rho > 0
+        ok[0] = True
+        Y, rho = _keep(Y[ok], rho[ok], witnesses)
+        cells = [[A0, b0, np.zeros(prog.ncols, dtype=np.int32), Y, rho]]
     ambiguous = 0
     from .affine import _walk
 
@@ -115,34 +226,38 @@ def refine_hrep(
         norms = np.linalg.norm(rows, axis=1)
         A1 = np.vstack([A, rows / norms[:, None]])
         b1 = np.concatenate([b, rhs / norms])
-        x, r = chebyshev_center(A1, b1, lo=lo, hi=hi, rmax=rcap)
+        x, r = dom.cheb(A1, b1)
         return A1, b1, x, r
 
-    def tie(v, mag, cell=None):
-        # value v (>= 0 above a tie) within its band (rtol times the terms ``mag`` where the value
-        # is taken) or below the rounding noise of the LP it came from (whose terms are ``cell``):
-        # a tie; and an undecided one (inside the band, above the noise)?
-        cell = mag if cell is None else cell
-        above = bool(v > 0 and undecided(np.array([v]), np.array([mag]), np.array([cell]))[0])
-        return v <= rtol * mag or not above, above and v <= rtol * mag
+    def ties(v, mag, cell):
+        # values v (>= 0 above a tie) within their band (rtol times the terms ``mag`` where the
+        # value is taken) or below the rounding noise of the LP they came from (whose terms are
+        # ``cell``): ties; and undecided ones (inside the band, above the noise)?
+        v, mag, cell = np.asarray(v, dtype=np.float64), np.asarray(mag), np.asarray(cell)
+        above = (v > 0) & undecided(v, mag, cell)
+        return (v <= rtol * mag) | ~above, above & (v <= rtol * mag)
 
-    def local(x, r):  # the size of the coordinates near a cell's point
-        return float(np.abs(x).max(initial=0.0)) + min(float(r), width)
+    def tie(v, mag, cell=None):
+        t, u = ties(v, mag, mag if cell is None else cell)
+        return bool(t), bool(u)
+
+    def local(x, r):  # the size of the coordinates near points x (rows) at distances r
+        return np.abs(x).max(axis=-1, initial=0.0) + np.minimum(r, width)
 
     bar = progress_bar(sum(_steps(st) for st in stages), progress, "regions (H-rep)", "unit")
+    seen = [0]
 
-    def visit(k, out, cells, A, b):  # before cell k of a unit: the limits, the bar's note
-        if limits is not None and k % 256 == 0:
-            held = len(out) + len(cells) - k
+    def visit(held, A, b):  # before a cell is refined: the limits, the bar's note
+        if limits is not None and seen[0] % 256 == 0:
             check_passed(limits, held, held * (A.nbytes + b.nbytes))
-        _note(bar, k, len(cells))
+        if bar is not None and seen[0] % 64 == 0:
+            bar.note(f"cell {seen[0]}", redraw=True)
+        seen[0] += 1
 
-    def finish(out, wout, Wz, cz):  # a unit or group done: its cells, the maps narrowed to them
-        if bar is not None:
-            bar.update(1)
+    def limit(out):
         if max_cells is not None and len(out) > max_cells:
-            raise RegionLimitError(f"more than {max_cells} cells")
-        return (out, Wz[wout], cz[wout]) if out else (out, Wz, cz)
+            raise RegionLimitError(f"more than {max_cells} cells", "max_regions", {"cells": max_cells + 1})
+
     try:
         for si, st in enumerate(stages):
             if st.kind == "affine" or not cells:
@@ -154,74 +269,51 @@ def refine_hrep(
             Wz, cz = maps(si)
             if st.kind in ("threshold", "leaky"):
                 level = float(st.param) if st.kind == "threshold" else 0.0
-                for j, u in enumerate(st.idx):
-                    W = Wz[:, u, :]  # (C, d)
-                    beta = cz[:, u] - level
-                    norms = np.linalg.norm(W, axis=1)
-                    spread = np.abs(W).dot(rad)
-                    centre = W.dot(mid) + beta
-                    keep_on = centre - spread > tol * norms  # active on the whole box
-                    off = centre + spread < -tol * norms  # inactive on the whole box
-                    # at the level on the whole box, at the unit's own scale (its terms)
-                    flat_v = np.abs(W).sum(axis=1) * scale + np.abs(beta)
-                    flat_m = MA[u] * scale + MB[u] + abs(level)
-                    X = np.array([c[3] for c in cells])
-                    v = np.einsum("cd,cd->c", W, X) + beta
-                    out, wout = [], []
-                    for k, cell in enumerate(cells):
-                        visit(k, out, cells, cell[0], cell[1])
-                        A, b, pat, x, r = cell
-                        is_flat, unsure = tie(flat_v[k], flat_m)
-                        if is_flat or (off[k] and not keep_on[k]):
-                            ambiguous += is_flat and unsure
-                            out.append(cell)  # inactive on the whole box
-                            wout.append(k)
+                ix = np.asarray(st.idx)
+                U = len(ix)
+                cols = col0 + np.arange(U)
+                Wa, betas = Wz[:, ix, :], cz[:, ix] - level  # (C, U, d), (C, U)
+                norms_a = np.linalg.norm(Wa, axis=2)
+                spread = dom.support(Wa)
+                centre = Wa.dot(mid) + betas
+                keep_on = centre - spread > tol * norms_a  # active on the whole domain
+                off = centre + spread < -tol * norms_a  # inactive on the whole domain
+                # at the level on the whole box, at the unit's own scale (its terms)
+                flat_m = MA[ix] * scale + MB[ix] + abs(level)
+                is_flat, flat_unsure = ties(np.abs(Wa).sum(axis=2) * scale + np.abs(betas), flat_m[None, :],
+                                            flat_m[None, :])
+                ambiguous += int(np.sum(is_flat & flat_unsure))
+                zero = is_flat | (off & ~keep_on)
+                one = ~zero & (keep_on | (norms_a == 0.0))
+                MAu, MBu = MA[ix], MB[ix] + abs(level)
+                out: list = []
+                for k, (A, b, pat, Y, rho) in enumerate(cells):
+                    pat = pat.copy()
+                    pat[cols] = one[k]
+                    R0 = np.flatnonzero(~(zero[k] | one[k]))
+                    W, beta, nw = Wa[k], betas[k], norms_a[k]
+                    stack = [(A, b, pat, Y, rho, R0)]
+                    while stack:
+                        A, b, pat, Y, rho, R = stack.pop()
+                        visit(len(out) + len(stack) + len(cells) - k, A, b)
+                        if len(R) == 0:
+                            out.append([A, b, pat, Y, rho])
+                            limit(out)
                             continue
-                        if keep_on[k] or norms[k] == 0.0:  # active on the whole box (or constant > 0)
-                            pat = pat.copy()
-                            pat[col0 + j] = 1
-                            out.append([A, b, pat, x, r])
-                            wout.append(k)
-                            continue
-                        w, bt = W[k], beta[k]
-                        nw = float(norms[k])
-                        mag = MA[u] * local(x, r) + MB[u] + abs(level)
-                        side = 1 if v[k] > 0 else 0
-                        dist = abs(v[k]) / nw
-                        # the side of x, with x as its witness when far enough from the hyperplane
-                        if not tie(min(r, dist) * nw, mag)[0]:
-                            sw = -w if side == 1 else w
-                            mine = (np.vstack([A, (sw / nw)[None, :]]),
-                                    np.concatenate([b, [(-bt if side == 0 else bt) / nw]]), x, min(r, dist))
-                        else:
-                            mine = cut(A, b, w[None, :], np.array([-bt])) if side == 0 else cut(
-                                A, b, -w[None, :], np.array([bt]))
-                        theirs = cut(A, b, -w[None, :], np.array([bt])) if side == 0 else cut(
-                            A, b, w[None, :], np.array([-bt]))
-                        children = [(side, mine), (1 - side, theirs)]
-                        # each side at its own scale (its point and radius), the noise at the cell's
-                        ties = [tie(c[3] * nw, MA[u] * local(c[2], c[3]) + MB[u] + abs(level), mag)
-                                for _, c in children]
-                        alive = [(s, c) for (s, c), t in zip(children, ties) if not t[0]]
-                        ambiguous += sum(t[1] for t in ties if t[0])
-                        if not alive:  # no side holds a point above the band: the cell stays whole
-                            alive = [(side, (A, b, x, r))]
-                        for s, c in alive:
-                            p2 = pat.copy()
-                            p2[col0 + j] = s
-                            if len(alive) == 1:  # the hyperplane does not cut the cell: no row
-                                out.append([A, b, p2, x, r] if c[2] is x else [A, b, p2, c[2], c[3]])
-                            else:
-                                out.append([c[0], c[1], p2, c[2], c[3]])
-                            wout.append(k)
-                    cells, Wz, cz = finish(out, wout, Wz, cz)
+                        ambiguous += _decide(A, b, pat, Y, rho, R, W, beta, nw, MAu, MBu, cols, dom, local,
+                                             ties, cut, witnesses, out, stack, limit)
+                    if bar is not None:  # the stage's units, one by one, in proportion to its cells done
+                        for _ in range(U * (k + 1) // len(cells) - U * k // len(cells)):
+                            bar.update(1)
+                cells = out
             else:
                 for g, members in enumerate(st.groups):
-                    out, wout = [], []
+                    out = []
                     firsts = [j for j in range(len(members)) if members[j] not in members[:j]]
-                    for k, (A, b, pat, x, r) in enumerate(cells):
-                        visit(k, out, cells, A, b)
-                        size = local(x, r)
+                    for k, (A, b, pat, Yc, rc) in enumerate(cells):
+                        visit(len(out) + len(cells) - k, A, b)
+                        x, r = Yc[0], rc[0]
+                        size = float(local(x, r))
                         copies = []
                         for j in firsts:
                             rows, rhs, mags, lost = [], [], [], False
@@ -250,41 +342,119 @@ def refine_hrep(
                             if lost:
                                 continue
                             if not rows:
-                                copies.append((j, A, b, x, r, np.inf, 0.0, 0.0))
+                                copies.append((j, A, b, Yc, rc, np.inf, 0.0, 0.0))
                                 continue
                             rows_a = np.array(rows)
                             Aj, bj, xj, rj = cut(A, b, rows_a, np.array(rhs))
                             least = float(np.linalg.norm(rows_a, axis=1).min())
                             ab = np.array(mags)  # the copy's scale at its own point, the noise at the cell's
                             own, cell_m = ab[:, 0] * local(xj, rj) + ab[:, 1], ab[:, 0] * size + ab[:, 1]
-                            copies.append((j, Aj, bj, xj, rj, rj * least, float(own.max()),
-                                           float(cell_m.max())))
-                        ties = [tie(c[5], c[6], c[7]) for c in copies]
-                        keep = [c for c, t in zip(copies, ties) if not t[0]]
-                        ambiguous += sum(t[1] for t in ties if t[0])
+                            copies.append((j, Aj, bj, xj[None, :], np.array([rj]), rj * least,
+                                           float(own.max()), float(cell_m.max())))
+                        tl = [tie(c[5], c[6], c[7]) for c in copies]
+                        keep = [c for c, t in zip(copies, tl) if not t[0]]
+                        ambiguous += sum(t[1] for t in tl if t[0])
                         if not keep and copies:  # no copy above the band: the cell stays whole
-                            best = max(copies, key=lambda c: c[4])
-                            keep = [(best[0], A, b, x, r)]
+                            best = max(copies, key=lambda c: c[4][0])
+                            keep = [(best[0], A, b, Yc, rc)]
                         for c in keep:
                             p2 = pat.copy()
                             p2[col0 + g] = c[0]
                             out.append([c[1], c[2], p2, c[3], c[4]])
-                            wout.append(k)
-                    cells, Wz, cz = finish(out, wout, Wz, cz)
+                    if bar is not None:
+                        bar.update(1)
+                    limit(out)
+                    cells = out
+                    if not cells:
+                        break
     finally:
         if bar is not None:
             bar.close()
     if not cells:
         return Cells(patterns=np.zeros((0, prog.ncols), dtype=np.int32), points=np.zeros((0, d)),
                      ambiguous=ambiguous)
-    # the points lie in the closed box, at distance r from their cells' hyperplanes: moved part of
-    # the way to the box's centre (by at most r / 2) they are interior to the box too
-    X = np.array([c[3] for c in cells])
-    r = np.array([c[4] for c in cells])
+    # the points lie in the closed domain, at distance r from their cells' hyperplanes: moved part
+    # of the way to the domain's centre (by at most r / 2) they are interior to the domain too
+    X = np.array([c[3][0] for c in cells])
+    r = np.minimum(np.array([c[4][0] for c in cells]), width)
     gap = np.linalg.norm(mid[None, :] - X, axis=1)
     lam = np.minimum(0.5, np.divide(r, 2 * gap, out=np.full(len(r), 0.5), where=gap > 0))
     X = X + lam[:, None] * (mid[None, :] - X)
     return Cells(patterns=np.array([c[2] for c in cells], dtype=np.int32), points=X, ambiguous=ambiguous)
+
+
+def _decide(A, b, pat, Y, rho, R, W, beta, nw, MAu, MBu, cols, dom, local, ties, cut, kmax, out, stack,
+            limit) -> int:
+    """One cell of an activation stage: which of the units ``R`` (positions in the stage) cut
+    it, from its witnesses and one LP per unit witnessed on one side only; the others get their
+    side in ``pat``.  With no cutting unit the cell is done (``out``), else it is split by the
+    first and its two children go on the ``stack`` with the other cutting units.  Returns the
+    number of undecided ties met."""
+    ambiguous = 0
+    WR, bR, nR = W[R], beta[R], nw[R]
+    V = Y.dot(WR.T) + bR  # (p, m): the units at the witnesses
+    rc = np.minimum(rho[:, None], np.abs(V) / nR)  # a witness's distance to its side's cell
+    pos = V > 0
+    cell_m = MAu[R] * local(Y[0], rho[0]) + MBu[R]  # the units' terms at the cell's first witness
+
+    def best(mask):  # per unit: the farthest witness on one side, and is it above the band?
+        rr = np.where(mask, rc, -1.0)
+        i = rr.argmax(axis=0)
+        top = rr[i, np.arange(len(R))]
+        t, _ = ties(top * nR, MAu[R] * local(Y[i], top) + MBu[R], cell_m)
+        return (top > 0) & ~t
+
+    wp, wn = best(pos), best(~pos)
+    cutting = wp & wn
+    extra = []  # LP points: new witnesses
+    for m in np.flatnonzero(~cutting):
+        w, bt, n = WR[m], bR[m], nR[m]
+        sides = [s for s, ok in ((1, wp[m]), (0, wn[m])) if not ok]  # the sides to decide by LP
+        alive = [s for s, ok in ((1, wp[m]), (0, wn[m])) if ok]
+        for s in sides:
+            if len(alive) == 1:  # first a point on the other side along the ray from the witnesses
+                x, r = _shoot(A, b, Y, rho, w, bt, n, s, dom)
+                if r > 0:
+                    t, u = ties(r * n, MAu[R[m]] * local(x, r) + MBu[R[m]], cell_m[m])
+                    if not bool(t):
+                        alive.append(s)
+                        extra.append(x)
+                        continue
+            # side 1 (active): w x + bt >= 0, the row -w x <= bt; side 0: w x <= -bt
+            _, _, x, r = cut(A, b, (-w if s == 1 else w)[None, :], np.array([bt if s == 1 else -bt]))
+            t, u = ties(r * n, MAu[R[m]] * local(x, r) + MBu[R[m]], cell_m[m])
+            if bool(t):
+                ambiguous += int(u)
+            else:
+                alive.append(s)
+                extra.append(x)
+        if len(alive) == 2:
+            cutting[m] = True
+        else:  # the unit does not cut the cell (no side above the band: the first witness's side)
+            pat[cols[R[m]]] = alive[0] if alive else int(pos[0, m])
+    cut_units = R[cutting]
+    if len(cut_units) == 0:
+        out.append([A, b, pat, Y, rho])
+        limit(out)
+        return ambiguous
+    if extra:
+        Xe = np.array(extra)
+        Y = np.vstack([Y, Xe])
+        rho = np.concatenate([rho, _radii(A, b, Xe)])
+    j = cut_units[0]
+    w, bt, n = W[j], beta[j], nw[j]
+    v = Y.dot(w) + bt
+    dist = np.minimum(rho, np.abs(v) / n)
+    for s in (0, 1):
+        on = (v > 0) if s == 1 else (v <= 0)
+        on &= dist > 0
+        row = (-w if s == 1 else w) / n
+        rhs = (bt if s == 1 else -bt) / n
+        p2 = pat.copy()
+        p2[cols[j]] = s
+        Yc, rc = _keep(Y[on], dist[on], kmax)
+        stack.append((np.vstack([A, row[None, :]]), np.append(b, rhs), p2, Yc, rc, cut_units[1:]))
+    return ambiguous
 
 
 def _steps(st: Stage) -> int:
@@ -293,8 +463,3 @@ def _steps(st: Stage) -> int:
         return len(st.idx)
     return len(st.groups) if st.kind == "group" else 0
 
-
-def _note(bar: Any, k: int, n: int) -> None:
-    """Say which cell a long unit is at (every 64 cells; redrawn when the bar is shown)."""
-    if bar is not None and k % 64 == 0 and n > 64:
-        bar.note(f"cell {k}/{n}", redraw=True)

@@ -1,14 +1,26 @@
 """The 1-D engine: the cells of a network on an interval, by sorting breakpoints per layer.
 
-On a line every stage of the network is, on each current interval, an affine function of the
-parameter ``t``.  An activation stage cuts an interval where one of its units changes sign
-(for a group: where two members cross), the pieces get their pattern at their midpoints, and
-consecutive pieces with the same pattern are joined; no linear program, no vertex pool.
-Exact mode keeps every map as integer numerators over one common denominator (``z = J (t, 1)
-/ D``; products through FLINT) and the breakpoints as ``Fraction``; every sign is decided
-exactly, so the breakpoints are the exact rational points where the pattern changes.  Float
-mode computes the same in float64 and drops a crossing closer than ``1e-12`` (relative) to an
-end of its interval.
+On a line every stage of the network is, between two consecutive breakpoints found so far, an
+affine function of the parameter ``t``.  An activation stage cuts an interval where one of its
+units changes sign (for a group: where two members cross); consecutive pieces with the same
+pattern are joined; no linear program, no vertex pool.
+
+*Float mode* keeps the sorted vertices ``t_0 < ... < t_k`` and the current layer's values at
+each vertex (a ``(k + 1, width)`` array, as Regioncam1D does): an affine stage is one matrix
+product over all vertices; an activation finds the sign changes between consecutive vertices,
+puts a vertex at each by linear interpolation in ``t`` (the values are affine between
+consecutive vertices) and applies itself at the vertices.  A value within ``RTOL = 1e-9`` times
+the magnitude of its terms (a bound ``A ||x||_inf + B`` per unit, from the network's absolute
+weights) is taken as a tie: the unit sits at its threshold at that vertex; such a tie above
+rounding noise (``1e-12`` times the magnitude), or a crossing that rounds onto an existing
+vertex, is *undecided* and counted (``LineCells.ambiguous``; the callers warn with
+:class:`~tropnet.AmbiguousGeometryWarning`).  Patterns and maps are computed only when asked:
+the output's slope on each interval is carried forward from the line's direction through the
+interval's pattern (no difference quotients), the offset from the vertex values.
+
+*Exact mode* keeps every interval's map as integer numerators over one common denominator
+(``z = J (t, 1) / D``; products through FLINT) and the breakpoints as ``Fraction``; every sign
+is decided exactly, so the breakpoints are the exact rational points where the pattern changes.
 
 >>> from tropnet import Network
 >>> from tropnet.regions.program import stages_from_network
@@ -16,11 +28,14 @@ end of its interval.
 >>> cells = line_cells(stages_from_network(net, exact=True), -2, 2, exact=True)
 >>> [str(t) for t in cells.breaks], cells.patterns.tolist()
 (['-2', '0', '1', '2'], [[0, 0], [1, 0], [1, 1]])
+>>> cells = line_cells(stages_from_network(net), -2.0, 2.0)
+>>> cells.breaks.tolist(), cells.patterns.tolist(), cells.maps()[0][:, 0, 0].tolist()
+([-2.0, 0.0, 1.0, 2.0], [[0, 0], [1, 0], [1, 1]], [0.0, 1.0, 0.0])
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
 from fractions import Fraction
 from math import gcd
 from typing import Any
@@ -29,27 +44,55 @@ import numpy as np
 
 from ..kernels.scaled import int_matmul, to_scaled
 from .cells import RegionLimitError
-from .program import Stage
+from .program import Stage, _magnitude_bounds
+from .vertex import AMBIGUITY_RTOL
 
-__all__ = ["LineCells", "line_cells", "linear_runs", "line_stages"]
+__all__ = ["LineCells", "LineProgram", "compile_line", "line_cells", "linear_runs", "line_stages"]
 
-_FLOAT_GAP = 1e-12
+#: float mode's tie band, relative to the magnitude of a value's terms (the vertex engine's
+#: ``rtol``), and rounding noise (a tie below it is a true tie, not an undecided one)
+RTOL = 1e-9
+NOISE = AMBIGUITY_RTOL
 
 
-@dataclass
 class LineCells:
     """Activation cells on an interval ``[breaks[0], breaks[-1]]``: cell ``j`` is
     ``(breaks[j], breaks[j+1])`` with ``patterns[j]``; on it the network is
-    ``t -> (J[j, :, 0] t + J[j, :, 1]) / D``."""
+    ``t -> (J[j, :, 0] t + J[j, :, 1]) / D``.  Float runs compute ``patterns`` and the maps on
+    first use; ``ambiguous`` counts float mode's undecided ties."""
 
-    breaks: np.ndarray
-    patterns: np.ndarray
-    J: np.ndarray
-    D: Any
-    exact: bool
+    def __init__(self, breaks: np.ndarray, exact: bool, *, patterns: np.ndarray | None = None,
+                 J: np.ndarray | None = None, D: Any = 1, run: Any = None, ambiguous: int = 0) -> None:
+        self.breaks = breaks
+        self.exact = exact
+        self._patterns = patterns
+        self._J = J
+        self.D = D
+        self._run = run
+        self.ambiguous = ambiguous
 
     def __len__(self) -> int:
-        return len(self.patterns)
+        return len(self.breaks) - 1
+
+    @property
+    def patterns(self) -> np.ndarray:
+        if self._patterns is None:
+            self._patterns = self._run.patterns()
+        return self._patterns
+
+    @property
+    def J(self) -> np.ndarray:
+        if self._J is None:
+            W, c = self._run.maps()
+            self._J = np.stack([W[:, :, 0], c], axis=2)
+        return self._J
+
+    def slopes(self) -> np.ndarray:
+        """``(K, m)``: the output's derivative in ``t`` on every cell (numerators over ``D``
+        when exact)."""
+        if self._J is None and self._run is not None:
+            return self._run.slopes()
+        return self.J[:, :, 0]
 
     def maps(self) -> tuple[np.ndarray, np.ndarray]:
         """``(W (K, m, 1), c (K, m))``: slope and offset of the output on every cell
@@ -61,18 +104,16 @@ class LineCells:
             W.ravel()[:] = [Fraction(int(v), D) for v in self.J[:, :, 0].ravel().tolist()]
             c.ravel()[:] = [Fraction(int(v), D) for v in self.J[:, :, 1].ravel().tolist()]
             return W[:, :, None], c
+        if self._J is None:
+            return self._run.maps()
         return self.J[:, :, 0][:, :, None].copy(), self.J[:, :, 1].copy()
 
 
-def _ratio(v: Any) -> tuple[int, int]:
-    f = Fraction(v)
-    return f.numerator, f.denominator
+# ---------------------------------------------------------------------------- exact mode
 
 
-def _pq(t: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """Points as numerators and positive denominators (exact), or ``(t, None)`` (float)."""
-    if not exact:
-        return t, None
+def _pq(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points as numerators and positive denominators."""
     p = np.empty(len(t), dtype=object)
     q = np.empty(len(t), dtype=object)
     p[:] = [v.numerator for v in t]
@@ -80,53 +121,41 @@ def _pq(t: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray | None]:
     return p, q
 
 
-def _values(Z: np.ndarray, p: np.ndarray, q: np.ndarray | None) -> np.ndarray:
-    """``Z[..., 0] p + Z[..., 1] q`` per interval (the sign of the value at ``p / q``; ``q`` is
-    ``None`` for float points)."""
-    if q is None:
-        return Z[:, :, 0] * p[:, None] + Z[:, :, 1]
+def _ratio(v: Any) -> tuple[int, int]:
+    f = Fraction(v)
+    return f.numerator, f.denominator
+
+
+def _values(Z: np.ndarray, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``Z[..., 0] p + Z[..., 1] q`` per interval (the sign of the value at ``p / q``)."""
     return Z[:, :, 0] * p[:, None] + Z[:, :, 1] * q[:, None]
 
 
-def _crossings(Z: np.ndarray, breaks: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+def _crossings(Z: np.ndarray, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The points strictly inside each interval where an affine function ``Z (t, 1)`` changes
     sign: ``(interval, t)`` arrays."""
-    p, q = _pq(breaks, exact)
-    lo = _values(Z, p[:-1], None if q is None else q[:-1])
-    hi = _values(Z, p[1:], None if q is None else q[1:])
+    p, q = _pq(breaks)
+    lo = _values(Z, p[:-1], q[:-1])
+    hi = _values(Z, p[1:], q[1:])
     cross = ((lo > 0) & (hi < 0)) | ((lo < 0) & (hi > 0))
     j, r = np.nonzero(cross)
-    if not len(j):
-        return j, np.zeros(0, dtype=object if exact else np.float64)
-    a, b = Z[j, r, 0], Z[j, r, 1]
-    if exact:
-        t = np.empty(len(j), dtype=object)
+    t = np.empty(len(j), dtype=object)
+    if len(j):
+        a, b = Z[j, r, 0], Z[j, r, 1]
         t[:] = [Fraction(-int(y), int(x)) for x, y in zip(a.tolist(), b.tolist())]
-        return j, t
-    t = -b / a
-    left, right = breaks[:-1][j], breaks[1:][j]
-    gap = _FLOAT_GAP * max(1.0, float(np.abs(breaks).max()))
-    ok = (t > left + gap) & (t < right - gap)
-    return j[ok], t[ok]
+    return j, t
 
 
-def _split(breaks: np.ndarray, j: np.ndarray, t: np.ndarray, exact: bool):
+def _split(breaks: np.ndarray, j: np.ndarray, t: np.ndarray):
     """The intervals cut at the points ``t`` (of intervals ``j``): new breaks and the parent
     interval of each piece."""
     K = len(breaks) - 1
     allj = np.concatenate([np.arange(K), j])
     allt = np.concatenate([breaks[:-1], t]) if len(t) else breaks[:-1].copy()
-    if exact:
-        order = sorted(range(len(allj)), key=lambda i: (allj[i], allt[i]))
-        order = np.array(order, dtype=np.int64)
-        js, ts = allj[order], allt[order]
-        keep = np.ones(len(ts), dtype=bool)
-        keep[1:] = ~((js[1:] == js[:-1]) & np.array([a == b for a, b in zip(ts[1:], ts[:-1])], dtype=bool))
-    else:
-        order = np.lexsort((allt, allj))
-        js, ts = allj[order], allt[order]
-        keep = np.ones(len(ts), dtype=bool)
-        keep[1:] = ~((js[1:] == js[:-1]) & (ts[1:] == ts[:-1]))
+    order = np.array(sorted(range(len(allj)), key=lambda i: (allj[i], allt[i])), dtype=np.int64)
+    js, ts = allj[order], allt[order]
+    keep = np.ones(len(ts), dtype=bool)
+    keep[1:] = ~((js[1:] == js[:-1]) & np.array([a == b for a, b in zip(ts[1:], ts[:-1])], dtype=bool))
     js, ts = js[keep], ts[keep]
     new = np.empty(len(ts) + 1, dtype=breaks.dtype)
     new[:-1] = ts
@@ -134,12 +163,10 @@ def _split(breaks: np.ndarray, j: np.ndarray, t: np.ndarray, exact: bool):
     return new, js
 
 
-def _midpoints(breaks: np.ndarray, exact: bool) -> np.ndarray:
-    if exact:
-        out = np.empty(len(breaks) - 1, dtype=object)
-        out[:] = [(a + b) / 2 for a, b in zip(breaks[:-1], breaks[1:])]
-        return out
-    return (breaks[:-1] + breaks[1:]) / 2
+def _midpoints(breaks: np.ndarray) -> np.ndarray:
+    out = np.empty(len(breaks) - 1, dtype=object)
+    out[:] = [(a + b) / 2 for a, b in zip(breaks[:-1], breaks[1:])]
+    return out
 
 
 def _join(breaks: np.ndarray, parent: np.ndarray, pat: np.ndarray):
@@ -153,26 +180,431 @@ def _join(breaks: np.ndarray, parent: np.ndarray, pat: np.ndarray):
     return np.concatenate([breaks[:-1][keep], breaks[-1:]]), parent[keep], pat[keep]
 
 
-def _affine(J: np.ndarray, D: Any, st: Stage, exact: bool):
+def _affine(J: np.ndarray, D: Any, st: Stage):
     K, w, _ = J.shape
-    if exact:
-        Wz, q = to_scaled(np.asarray(st.W))
-        bz, qb = to_scaled(np.asarray(st.b).ravel())
-        if qb != q:
-            m = q * qb // gcd(q, qb)
-            Wz = Wz.astype(object) * (m // q)
-            bz = bz.astype(object) * (m // qb)
-            q = m
-        Jt = np.ascontiguousarray(J.transpose(1, 0, 2)).reshape(w, K * 2)
-        out = int_matmul(Wz.astype(object), Jt.astype(object)).astype(object)
-        out = out.reshape(-1, K, 2).transpose(1, 0, 2).copy()
-        out[:, :, 1] += bz.astype(object)[None, :] * D
-        return out, D * q
-    W = np.asarray(st.W, dtype=np.float64)
-    # one GEMM: the (K, 2) columns as rows, (2K, w) @ (w, m)
-    out = (J.transpose(0, 2, 1).reshape(K * 2, w) @ W.T).reshape(K, 2, W.shape[0]).transpose(0, 2, 1)
-    out[:, :, 1] += np.asarray(st.b, dtype=np.float64)
-    return out, D
+    Wz, q = to_scaled(np.asarray(st.W))
+    bz, qb = to_scaled(np.asarray(st.b).ravel())
+    if qb != q:
+        m = q * qb // gcd(q, qb)
+        Wz = Wz.astype(object) * (m // q)
+        bz = bz.astype(object) * (m // qb)
+        q = m
+    Jt = np.ascontiguousarray(J.transpose(1, 0, 2)).reshape(w, K * 2)
+    out = int_matmul(Wz.astype(object), Jt.astype(object)).astype(object)
+    out = out.reshape(-1, K, 2).transpose(1, 0, 2).copy()
+    out[:, :, 1] += bz.astype(object)[None, :] * D
+    return out, D * q
+
+
+def _exact_line(stages: list[Stage], lo: Any, hi: Any, max_cells: int | None,
+                start: tuple[np.ndarray, Any] | None) -> LineCells:
+    breaks = np.array([Fraction(lo), Fraction(hi)], dtype=object)
+    J = np.array([[[1, 0]]], dtype=object)
+    D: Any = 1
+    if start is not None:
+        J = np.asarray(start[0], dtype=object)[None, :, :]
+        D = int(start[1])
+    pats: list[np.ndarray] = []
+    for st in stages:
+        if st.kind == "affine":
+            J, D = _affine(J, D, st)
+            continue
+        if st.kind in ("threshold", "leaky"):
+            lp, lq = _ratio(st.param if st.kind == "threshold" else 0)
+            if D % lq:
+                s = lq // gcd(D, lq)
+                J, D = J * s, D * s
+            Z = J[:, st.idx, :].copy()
+            Z[:, :, 1] -= lp * (D // lq)
+            j, t = _crossings(Z, breaks)
+            breaks, parent = _split(breaks, j, t)
+            mp, mq = _pq(_midpoints(breaks))
+            pat = (_values(Z[parent], mp, mq) > 0).astype(np.int32)
+            breaks, parent, pat = _join(breaks, parent, pat)
+            J = J[parent]
+            act = pat.astype(bool)
+            if st.kind == "threshold":
+                const = np.zeros(2, dtype=object)
+                const[1] = lp * (D // lq)
+                J[:, st.idx, :] = np.where(act[:, :, None], J[:, st.idx, :], const)
+            else:
+                ap, aq = _ratio(st.param)
+                Ji = J[:, st.idx, :] * ap
+                if aq != 1:
+                    J, D = J * aq, D * aq
+                J[:, st.idx, :] = np.where(act[:, :, None], J[:, st.idx, :], Ji)
+        else:  # group: max over each row of st.groups, then st.idx passed through
+            G, k = st.groups.shape
+            ia, ib = np.triu_indices(k, 1)
+            if len(ia):
+                Z = J[:, st.groups[:, ia].ravel(), :] - J[:, st.groups[:, ib].ravel(), :]
+                j, t = _crossings(Z, breaks)
+            else:
+                j, t = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+            breaks, parent = _split(breaks, j, t)
+            mp, mq = _pq(_midpoints(breaks))
+            V = _values(J[parent][:, st.groups.ravel(), :], mp, mq).reshape(len(parent), G, k)
+            mx = V.max(axis=2)
+            pat = np.argmax(V == mx[:, :, None], axis=2).astype(np.int32)
+            breaks, parent, pat = _join(breaks, parent, pat)
+            J = J[parent]
+            win = st.groups[np.arange(G)[None, :], pat.astype(np.int64)]
+            Jg = J[np.arange(len(J))[:, None], win, :]
+            J = np.concatenate([Jg, J[:, st.idx, :]], axis=1) if len(st.idx) else Jg
+        pats = [p[parent] for p in pats] + [pat]
+        if max_cells is not None and len(parent) > max_cells:
+            raise RegionLimitError(f"more than max_regions={max_cells} cells on the line ({len(parent)})",
+                                   "max_regions", {"cells": len(parent)})
+    K = len(breaks) - 1
+    patterns = np.concatenate(pats, axis=1) if pats else np.zeros((K, 0), dtype=np.int32)
+    return LineCells(breaks, True, patterns=patterns.astype(np.int32), J=J, D=D)
+
+
+# ---------------------------------------------------------------------------- float mode
+#
+# The state of a float run is one array ``V`` of shape ``(vertices, width + 2)``: the current
+# values at each vertex, then ``u = t - t0`` and ``1``.  The compiled affine stages carry the
+# last two columns through exactly (a ``1`` on the diagonal, the bias in the row of the ``1``
+# column), so one matrix product per layer moves values and positions, and one interpolation
+# puts a new vertex's values and position in place.
+
+
+class _Op:
+    """One step of a :class:`LineProgram`: ``affine`` (``V @ WTa``; ``WT`` the plain transposed
+    weights), ``relu`` (a threshold at 0 on every unit), ``threshold`` / ``leaky`` on the units
+    ``idx``, or ``group``; an activation also has the magnitude bound ``A s + B`` of each value
+    it compares (``mx = (max A, max B)``)."""
+
+    __slots__ = ("kind", "WTa", "WT", "idx", "level", "alpha", "groups", "ga", "gb", "A", "B", "mx", "w")
+
+    def __init__(self, kind: str, **kw: Any) -> None:
+        self.kind = kind
+        for name in self.__slots__[1:]:
+            setattr(self, name, kw.get(name))
+
+
+class LineProgram:
+    """An internal program compiled for the float 1-D engine: augmented transposed weights
+    (which also carry ``u`` and ``1``), the values each activation compares (a unit minus its
+    level; the pairs of a group), and the bound ``A s + B`` on the magnitude of each such
+    value's terms at a point of ``||x||_inf <= s`` (``|W| m + |b|`` through the layers), which
+    scales its tie band.  Built once per network by
+    :func:`tropnet.regions.slices.segment_run`, kept while the network lives.
+
+    >>> from tropnet import random_mlp
+    >>> from tropnet.regions.program import stages_from_network
+    >>> [op.kind for op in compile_line(stages_from_network(random_mlp([3, 4, 1])), 3).ops]
+    ['affine', 'relu', 'affine']
+    """
+
+    def __init__(self, ops: list[_Op], d: int, out_mag: np.ndarray) -> None:
+        self.ops = ops
+        self.d = d
+        self.out_mag = out_mag
+
+
+def compile_line(stages: list[Stage], d: int) -> LineProgram:
+    """The :class:`LineProgram` of an internal program (float stages) on ``d`` inputs."""
+    ops: list[_Op] = []
+    width = d
+    for i, st in enumerate(stages):
+        if st.kind == "affine":
+            W = np.asarray(st.W, dtype=np.float64)
+            m, w = W.shape
+            WTa = np.zeros((w + 2, m + 2))
+            WTa[:w, :m] = W.T
+            WTa[w + 1, :m] = np.asarray(st.b, dtype=np.float64).ravel()
+            WTa[w, m] = WTa[w + 1, m + 1] = 1.0
+            ops.append(_Op("affine", WTa=WTa, WT=WTa[:w, :m], w=m))
+            width = m
+            continue
+        A, B = _magnitude_bounds(stages[:i], d)
+        if st.kind == "group":
+            ia, ib = np.triu_indices(st.groups.shape[1], 1)
+            ga, gb = st.groups[:, ia].ravel(), st.groups[:, ib].ravel()
+            A, B = A[ga] + A[gb], B[ga] + B[gb]
+            ops.append(_Op("group", groups=st.groups, idx=np.asarray(st.idx, dtype=np.int64), ga=ga, gb=gb,
+                           A=A, B=B, mx=(A.max(initial=0.0), B.max(initial=0.0)), w=width))
+            width = st.groups.shape[0] + len(st.idx)
+            continue
+        idx = np.asarray(st.idx, dtype=np.int64)
+        full = len(idx) == width and np.array_equal(idx, np.arange(width))
+        level = float(st.param) if st.kind == "threshold" else 0.0
+        kind = "relu" if st.kind == "threshold" and full and level == 0.0 else st.kind
+        A, B = A[idx], B[idx] + abs(level)
+        ops.append(_Op(kind, idx=idx, level=level, alpha=float(st.param) if st.kind == "leaky" else None,
+                       A=A, B=B, mx=(A.max(initial=0.0), B.max(initial=0.0)), w=width))
+    return LineProgram(ops, d, _magnitude_bounds(stages, d)[0])
+
+
+def _compared(op: _Op, V: np.ndarray) -> np.ndarray:
+    """The values whose signs the activation ``op`` decides, at the vertices ``V`` (for
+    ``relu`` a view of ``V``: settling a value there puts the unit at its threshold)."""
+    if op.kind == "relu":
+        return V[:, : op.w]
+    if op.kind == "group":
+        return V[:, op.ga] - V[:, op.gb]
+    Z = V[:, op.idx]
+    return Z - op.level if op.level else Z
+
+
+def _settle(op: _Op, V: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
+    """Put the compared values ``(rows, cols)`` exactly at their threshold in ``V`` (a unit at
+    the vertex where it crosses, or a tie taken as one); :func:`_compared` then reads 0."""
+    if op.kind == "relu":
+        V[rows, cols] = 0.0
+    elif op.kind == "group":
+        a, b = op.ga[cols], op.gb[cols]
+        m = (V[rows, a] + V[rows, b]) / 2
+        V[rows, a] = m
+        V[rows, b] = m
+    else:
+        V[rows, op.idx[cols]] = op.level
+
+
+def _bands(op: _Op, Z: np.ndarray, s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per compared value: the tie band (``RTOL`` times the rigorous magnitude bound of its
+    terms, or times its own largest size on the line where smaller: the bound can be far
+    above it in deep wide networks; never below the noise) and the rounding noise (``NOISE``
+    times the bound)."""
+    mag = op.A * s + op.B
+    noise = NOISE * mag
+    return np.maximum(noise, RTOL * np.minimum(mag, np.abs(Z).max(axis=0))), noise
+
+
+def _winners(op: _Op, V: np.ndarray) -> np.ndarray:
+    """A group's winner on every interval between the vertices ``V`` (its first member with
+    the largest value at the midpoint)."""
+    G, k = op.groups.shape
+    M = (V[:-1] + V[1:])[:, op.groups.ravel()].reshape(len(V) - 1, G, k)
+    return np.argmax(M == M.max(axis=2, keepdims=True), axis=2).astype(np.int32)
+
+
+def _cut(op: _Op, V: np.ndarray, Z: np.ndarray, j: np.ndarray, r: np.ndarray, s: float, loose: float,
+         noise: float):
+    """New vertices where the compared values ``Z[:, r]`` change sign inside the intervals
+    ``j`` (strictly: an end within its tie band is a crossing at that vertex, settled there);
+    returns ``(V, undecided)``.  ``loose`` and ``noise``: the largest tie band and noise of
+    the compared values (scalars: a quick test before the bands are computed)."""
+    K1 = len(V)
+    j1 = j + 1
+    zj, z1 = Z[j, r], Z[j1, r]
+    amb = 0
+    extra = op.kind == "group"
+    bands = None
+    gate = loose
+    g = np.minimum(np.abs(zj), np.abs(z1))
+    if g.min() <= gate:
+        gate = max(noise, RTOL * min(loose / RTOL, max(float(Z.max()), -float(Z.min()))))
+    if g.min() <= gate:
+        band, noise = bands = _bands(op, Z, s)
+        at_j, at_1 = np.abs(zj) <= band[r], np.abs(z1) <= band[r]
+        tie = at_j | at_1
+        if tie.any():
+            g = np.minimum(np.abs(zj), np.abs(z1))[tie]
+            amb += int(np.count_nonzero(g > noise[r[tie]]))
+            _settle(op, V, np.concatenate([j[at_j], j1[at_1]]), np.concatenate([r[at_j], r[at_1]]))
+            keep = ~tie
+            j, j1, r, zj, z1 = j[keep], j1[keep], r[keep], zj[keep], z1[keep]
+            if op.kind != "relu":
+                Z = _compared(op, V)
+            if not len(j):
+                return V, amb
+    f = zj / (zj - z1)
+    Vj = V[j]
+    Vn = Vj + f[:, None] * (V[j1] - Vj)
+    ar = np.arange(len(j))
+    _settle(op, Vn, ar, r)
+    Zn = _compared(op, Vn)
+    if op.kind == "group":
+        Zn[ar, r] = 0.0
+    An = np.abs(Zn)
+    if np.count_nonzero(An <= gate) > len(j) and gate == loose:
+        gate = max(noise, RTOL * min(loose / RTOL, max(float(Z.max()), -float(Z.min()))))
+    if np.count_nonzero(An <= gate) > len(j):  # another value at a new vertex may be a tie
+        band, noise = bands if bands is not None else _bands(op, Z, s)
+        tie = An <= band
+        tie[ar, r] = False
+        if tie.any():
+            amb += int(np.count_nonzero(tie & (An > noise)))
+            _settle(op, Vn, *np.nonzero(tie))
+            extra = True
+    V = np.concatenate((V, Vn))
+    order = V[:, -2].argsort(kind="stable")
+    V = V[order]
+    u = V[:, -2]
+    if not (u[1:] > u[:-1]).all():  # crossings at one float point
+        V, order, a = _merge_equal(op, V, order, K1)
+        amb += a
+        extra = True
+    if extra:
+        V = _drop_unchanged(op, V, order >= K1)
+    return V, amb
+
+
+def _merge_equal(op: _Op, V: np.ndarray, order: np.ndarray, K1: int):
+    """Vertices at one float point become one, the first, with every value settled in any of
+    them settled; a new vertex on an old one is undecided (a crossing within rounding of a
+    vertex)."""
+    u = V[:, -2]
+    keep = np.ones(len(V), dtype=bool)
+    new = order >= K1
+    Z = _compared(op, V)
+    amb = 0
+    for i in np.flatnonzero(u[1:] == u[:-1]):
+        first = i
+        while not keep[first]:
+            first -= 1
+        keep[i + 1] = False
+        if not (new[first] and new[i + 1]):
+            amb += 1
+        cols = np.flatnonzero(Z[i + 1] == 0)
+        if len(cols):
+            _settle(op, V, np.full(len(cols), first), cols)
+        new[first] = new[first] and new[i + 1]
+    order = np.where(new, K1, 0)  # only "new or not" is read afterwards
+    return V[keep], order[keep], amb
+
+
+def _drop_unchanged(op: _Op, V: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Remove the new interior vertices where this activation's pattern does not change (two
+    crossings a tie apart; a group's members crossing below its maximum)."""
+    if op.kind == "group":
+        P = _winners(op, V)
+    else:
+        Z = _compared(op, V)
+        P = (Z[:-1] + Z[1:]) > 0
+    inner = np.flatnonzero(new[1:-1]) + 1
+    same = (P[inner - 1] == P[inner]).all(axis=1)
+    if not same.any():
+        return V
+    keep = np.ones(len(V), dtype=bool)
+    keep[inner[same]] = False
+    return V[keep]
+
+
+def _activate(op: _Op, V: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """The activation's output at the vertices (affine between consecutive vertices)."""
+    if op.kind == "relu":
+        return np.maximum(V, 0.0)  # u >= 0 and 1 pass unchanged
+    if op.kind == "group":
+        G, k = op.groups.shape
+        Vg = V[:, op.groups.ravel()].reshape(len(V), G, k).max(axis=2)
+        return np.concatenate([Vg, V[:, op.idx], V[:, -2:]], axis=1)
+    V = V.copy()
+    if op.kind == "threshold":
+        V[:, op.idx] = np.where(Z > 0, V[:, op.idx], op.level)
+    else:
+        V[:, op.idx] = np.where(Z > 0, Z, op.alpha * Z)
+    return V
+
+
+class _FloatRun:
+    """What a float run keeps to give patterns and maps on request: per activation the
+    values it compared (for a group: its input values) at its vertices."""
+
+    def __init__(self, prog: LineProgram, direction: np.ndarray, records: list, V: np.ndarray, t0: float):
+        self.prog, self.direction, self.records, self.V, self.t0 = prog, direction, records, V, t0
+        self._pats: list[np.ndarray] | None = None
+
+    def layer_patterns(self) -> list[np.ndarray]:
+        """Per activation, the pattern on every final interval (bool per unit; a group's winner)."""
+        if self._pats is None:
+            out = []
+            left = self.V[:-1, -2]
+            for op, Vl in self.records:
+                at = np.searchsorted(Vl[:, -2], left, side="right") - 1
+                if op.kind == "group":
+                    P = _winners(op, Vl)
+                else:
+                    Z = _compared(op, Vl)
+                    P = (Z[:-1] + Z[1:]) > 0
+                out.append(P[at])
+            self._pats = out
+        return self._pats
+
+    def patterns(self) -> np.ndarray:
+        pats = self.layer_patterns()
+        if not pats:
+            return np.zeros((len(self.V) - 1, 0), dtype=np.int32)
+        return np.concatenate(pats, axis=1).astype(np.int32)
+
+    def slopes(self) -> np.ndarray:
+        """``(K, m)``: the output's derivative in ``t`` on every interval, carried forward from
+        the line's direction through the interval's pattern (no difference quotients)."""
+        K = len(self.V) - 1
+        S = np.broadcast_to(self.direction, (K, len(self.direction)))
+        pats = iter(self.layer_patterns())
+        for op in self.prog.ops:
+            if op.kind == "affine":
+                S = S @ op.WT
+                continue
+            P = next(pats)
+            if op.kind == "relu":
+                S = S * P
+            elif op.kind == "group":
+                win = op.groups[np.arange(op.groups.shape[0])[None, :], P.astype(np.int64)]
+                Sg = S[np.arange(K)[:, None], win]
+                S = np.concatenate([Sg, S[:, op.idx]], axis=1) if len(op.idx) else Sg
+            else:
+                S = np.array(S)
+                Si = S[:, op.idx]
+                S[:, op.idx] = np.where(P, Si, 0.0 if op.kind == "threshold" else op.alpha * Si)
+        return np.array(S, dtype=np.float64)
+
+    def maps(self) -> tuple[np.ndarray, np.ndarray]:
+        S = self.slopes()
+        V = self.V
+        tm = (V[:-1, -2] + V[1:, -2]) / 2 + self.t0
+        c = (V[:-1, :-2] + V[1:, :-2]) / 2 - S * tm[:, None]
+        return S[:, :, None], c
+
+
+def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, direction: np.ndarray,
+                max_cells: int | None, s: float | None = None, count_only: bool = False) -> LineCells:
+    """The float engine on the line ``x(t) = o + t direction``, ``t`` in ``[t0, t1]`` (``s``:
+    a bound on ``||x(t)||_inf`` there, computed when not given).  ``count_only``: the cells'
+    number only (the run stops after the last activation; no patterns or maps)."""
+    n = len(o)
+    V = np.empty((2, n + 2))
+    V[0, :n] = o + t0 * direction
+    V[1, :n] = o + t1 * direction
+    V[:, n] = (0.0, t1 - t0)
+    V[:, n + 1] = 1.0
+    if s is None:
+        s = float(np.abs(o).max(initial=0.0) + np.abs(direction).max(initial=0.0) * max(abs(t0), abs(t1)))
+    ops = prog.ops
+    if count_only:
+        last = max((i for i, op in enumerate(ops) if op.kind != "affine"), default=-1)
+        ops = ops[: last + 1]
+    records = []
+    amb = 0
+    for op in ops:
+        if op.kind == "affine":
+            V = V @ op.WTa
+            continue
+        Z = V[:, : op.w] if op.kind == "relu" else _compared(op, V)
+        pos = Z > 0
+        j, r = (pos[1:] != pos[:-1]).nonzero()
+        if len(j):
+            magmax = op.mx[0] * s + op.mx[1]
+            V, a = _cut(op, V, Z, j, r, s, RTOL * magmax, NOISE * magmax)
+            amb += a
+            Z = V[:, : op.w] if op.kind == "relu" else _compared(op, V)
+            if max_cells is not None and len(V) - 1 > max_cells:
+                raise RegionLimitError(f"more than max_regions={max_cells} cells on the line ({len(V) - 1})",
+                                       "max_regions", {"cells": len(V) - 1})
+        if count_only:
+            if op is not ops[-1]:
+                V = np.maximum(V, 0.0, out=V) if op.kind == "relu" else _activate(op, V, Z)
+            continue
+        records.append((op, V))
+        V = _activate(op, V, Z)
+    run = None if count_only else _FloatRun(prog, direction, records, V, t0)
+    return LineCells(V[:, -2] + t0, False, run=run, ambiguous=amb)
+
+
+# ---------------------------------------------------------------------------- entry points
 
 
 def line_stages(net: Any, exact: bool) -> list[Stage]:
@@ -208,10 +640,11 @@ def line_stages(net: Any, exact: bool) -> list[Stage]:
 
 
 def line_cells(
-    stages: list[Stage], lo: Any, hi: Any, *, exact: bool = False, max_cells: int | None = None,
+    stages: list[Stage] | LineProgram, lo: Any, hi: Any, *, exact: bool = False, max_cells: int | None = None,
     start: tuple[np.ndarray, Any] | None = None,
 ) -> LineCells:
-    """The activation cells of an internal program on one input on the interval ``[lo, hi]``.
+    """The activation cells of an internal program on one input on the interval ``[lo, hi]``
+    (float mode also takes a compiled :class:`LineProgram`).
 
     With ``start = (J0, D0)`` the program's input is the line ``x(t) = (J0[:, 0] t + J0[:, 1]) /
     D0`` (``J0`` of shape ``(n, 2)``: integer numerators when exact, float64 with ``D0 = 1``
@@ -224,93 +657,26 @@ def line_cells(
     >>> c.breaks.tolist(), c.maps()[0][:, 0, 0].tolist()
     ([-1.0, 0.0, 3.0], [-1.0, 1.0])
     """
-    if exact:
-        breaks = np.array([Fraction(lo), Fraction(hi)], dtype=object)
-        J = np.array([[[1, 0]]], dtype=object)
-        D: Any = 1
-    else:
-        breaks = np.array([float(lo), float(hi)], dtype=np.float64)
-        J = np.array([[[1.0, 0.0]]])
-        D = 1.0
-    if start is not None:
-        J = np.asarray(start[0], dtype=object if exact else np.float64)[None, :, :]
-        D = int(start[1]) if exact else 1.0
-    if not breaks[0] < breaks[1]:
+    if not Fraction(lo) < Fraction(hi):
         raise ValueError(f"the interval [{lo}, {hi}] is empty or a single point")
-    pats: list[np.ndarray] = []
-    for st in stages:
-        if st.kind == "affine":
-            J, D = _affine(J, D, st, exact)
-            continue
-        if st.kind in ("threshold", "leaky"):
-            level = st.param if st.kind == "threshold" else 0
-            if exact:
-                lp, lq = _ratio(level)
-                if D % lq:
-                    s = lq // gcd(D, lq)
-                    J, D = J * s, D * s
-                Z = J[:, st.idx, :].copy()
-                Z[:, :, 1] -= lp * (D // lq)
-            else:
-                full = len(st.idx) == J.shape[1] and np.array_equal(st.idx, np.arange(len(st.idx)))
-                sel = slice(None) if full else st.idx  # a view when the stage acts on every unit
-                Z = J[:, sel, :]
-                if float(level) != 0.0:
-                    Z = Z.copy()
-                    Z[:, :, 1] -= float(level)
-            j, t = _crossings(Z, breaks, exact)
-            breaks, parent = _split(breaks, j, t, exact)
-            mp, mq = _pq(_midpoints(breaks, exact), exact)
-            pat = (_values(Z[parent], mp, mq) > 0).astype(np.int32)
-            breaks, parent, pat = _join(breaks, parent, pat)
-            J = J[parent]
-            act = pat.astype(bool)
-            if not exact and st.kind == "threshold" and full and float(level) == 0.0:
-                J *= act[:, :, None]  # a ReLU on every unit: the inactive rows are 0
-            elif st.kind == "threshold":
-                const = np.zeros(2, dtype=object if exact else np.float64)
-                const[1] = lp * (D // lq) if exact else float(level)
-                J[:, st.idx, :] = np.where(act[:, :, None], J[:, st.idx, :], const)
-            else:
-                if exact:
-                    ap, aq = _ratio(st.param)
-                    Ji = J[:, st.idx, :] * ap
-                    if aq != 1:
-                        J, D = J * aq, D * aq
-                    J[:, st.idx, :] = np.where(act[:, :, None], J[:, st.idx, :], Ji)
-                else:
-                    Ji = float(st.param) * J[:, st.idx, :]
-                    J[:, st.idx, :] = np.where(act[:, :, None], J[:, st.idx, :], Ji)
-        else:  # group: max over each row of st.groups, then st.idx passed through
-            G, k = st.groups.shape
-            ia, ib = np.triu_indices(k, 1)
-            if len(ia):
-                Z = J[:, st.groups[:, ia].ravel(), :] - J[:, st.groups[:, ib].ravel(), :]
-                j, t = _crossings(Z, breaks, exact)
-            else:
-                j, t = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=breaks.dtype)
-            breaks, parent = _split(breaks, j, t, exact)
-            mp, mq = _pq(_midpoints(breaks, exact), exact)
-            V = _values(J[parent][:, st.groups.ravel(), :], mp, mq).reshape(len(parent), G, k)
-            mx = V.max(axis=2)
-            pat = np.argmax(V == mx[:, :, None], axis=2).astype(np.int32)
-            breaks, parent, pat = _join(breaks, parent, pat)
-            J = J[parent]
-            win = st.groups[np.arange(G)[None, :], pat.astype(np.int64)]
-            Jg = J[np.arange(len(J))[:, None], win, :]
-            J = np.concatenate([Jg, J[:, st.idx, :]], axis=1) if len(st.idx) else Jg
-        pats = [p[parent] for p in pats] + [pat]
-        if max_cells is not None and len(parent) > max_cells:
-            raise RegionLimitError(f"more than {max_cells} cells on the line ({len(parent)})")
-    K = len(breaks) - 1
-    patterns = np.concatenate(pats, axis=1) if pats else np.zeros((K, 0), dtype=np.int32)
-    return LineCells(breaks, patterns.astype(np.int32), J, D, exact)
+    if exact:
+        return _exact_line(stages, lo, hi, max_cells, start)
+    if start is None:
+        o, direction = np.zeros(1), np.ones(1)
+    else:
+        J0 = np.asarray(start[0], dtype=np.float64) / float(start[1])
+        o, direction = np.ascontiguousarray(J0[:, 1]), np.ascontiguousarray(J0[:, 0])
+    prog = stages if isinstance(stages, LineProgram) else compile_line(stages, len(o))
+    return _float_line(prog, float(lo), float(hi), o, direction, max_cells)
 
 
 def linear_runs(cells: LineCells) -> np.ndarray:
-    """The linear-region label of every cell: consecutive cells with the same output map
-    (exactly equal in exact mode, within ``1e-9`` of the largest entry in float mode) share
-    a label.
+    """The linear-region label of every cell: consecutive cells with the same output map share
+    a label.  The network is continuous, so two neighbouring cells have one map exactly when
+    they have one slope: exactly equal in exact mode; in float mode within ``1e-9`` of the
+    largest slope (or twice the rounding bound where that is larger), with a warning
+    (:class:`~tropnet.AmbiguousGeometryWarning`) for merged pairs that differ by more than
+    rounding explains.
 
     >>> from tropnet import Network
     >>> from tropnet.regions.program import stages_from_network
@@ -318,12 +684,25 @@ def linear_runs(cells: LineCells) -> np.ndarray:
     >>> linear_runs(line_cells(stages_from_network(net), -2.0, 2.0)).tolist()
     [0, 0, 0]
     """
-    J = cells.J.reshape(len(cells), -1)
-    if len(J) < 2:
-        return np.zeros(len(J), dtype=np.int64)
+    if len(cells) < 2:
+        return np.zeros(len(cells), dtype=np.int64)
     if cells.exact:
+        J = cells.J.reshape(len(cells), -1)
         same = (J[1:] == J[:-1]).all(axis=1).astype(bool)
     else:
-        scale = float(np.abs(J).max()) if J.size else 0.0
-        same = np.abs(J[1:] - J[:-1]).max(axis=1) <= 1e-9 * max(scale, 1e-300)
+        S = cells.slopes()
+        run = cells._run
+        noise = NOISE * run.prog.out_mag * float(np.abs(run.direction).max(initial=0.0))
+        dS = np.abs(S[1:] - S[:-1])
+        tol = max(RTOL * float(np.abs(S).max(initial=0.0)), 1e-300)
+        same = (dS <= np.maximum(tol, 2 * noise)).all(axis=1)
+        loud = int(np.count_nonzero(same & (dS > noise).any(axis=1)))
+        if loud:
+            from .exactness import AmbiguousGeometryWarning
+
+            warnings.warn(
+                f"float mode merged {loud} neighbouring interval{'s' if loud != 1 else ''} of the line "
+                "whose slopes agree to its tolerance (1e-09 times the largest slope) but differ by more "
+                "than rounding can explain: those linear regions may have been merged wrongly; use "
+                "exact=True for a certified answer", AmbiguousGeometryWarning, stacklevel=3)
     return np.concatenate([[0], np.cumsum(~same)]).astype(np.int64)

@@ -75,7 +75,7 @@ def local_complexity(
     >>> net = tropnet.random_mlp([3, 8, 1], seed=1)
     >>> x = np.array([[0.3, -0.2, 0.1]])
     >>> lc = tropnet.local_complexity(net, x, 1.0, k=2, seed=0)
-    >>> s = tropnet.regions.local.local_slices(x, 1.0, k=2, seed=0)[0]
+    >>> s = local_slices(x, 1.0, k=2, seed=0)[0]
     >>> int(lc[0]) == tropnet.count_linear_regions(tropnet.networks.embed.slice_network(net, s),
     ...                                             s.domain, kind="activation")
     True

@@ -181,7 +181,8 @@ class Plan:
             except RegionLimitError as err:
                 if err.limit != "max_regions":
                     raise
-                raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})") from None
+                raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})", err.limit,
+                                       err.reached) from None
             if not stats["ambiguous"]:
                 return n
             # a decision the polygons' global tolerance could not make: the vertex engine, whose
@@ -251,7 +252,8 @@ class Plan:
             if total == 0:
                 raise ValueError("the domain has no interior")
             if self.max_regions is not None and total > self.max_regions:
-                raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({total})")
+                raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({total})",
+                                       "max_regions", {"cells": total})
         if total == 0 and dp.kind == "bounded polyhedron":
             raise ValueError("the domain polyhedron has no interior")
         warn_ambiguous(ambiguous, stacklevel=3)
@@ -301,11 +303,16 @@ class Plan:
                 if not cells.ambiguous:
                     return cells
                 # an ambiguous decision of the polygons: the vertex engine's local tolerance decides
-            cells = refine(
-                piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
-                max_cells=self.max_regions, progress=self.progress, exact=self.exact,
-                certify=certify or codes, tight_codes=codes, limits=self.limits,
-            )
+            if piece.l1 is not None:  # a cross-polytope, kept whole by the H-representation engine
+                cells = _hrep.refine_hrep(piece.stages, self.domain.n, piece.lo, piece.hi, l1=piece.l1,
+                                          max_cells=self.max_regions, progress=self.progress,
+                                          limits=self.limits)
+            else:
+                cells = refine(
+                    piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
+                    max_cells=self.max_regions, progress=self.progress, exact=self.exact,
+                    certify=certify or codes, tight_codes=codes, limits=self.limits,
+                )
             if piece.stages is not self.domain.stages and self.stable is not None:
                 # the program ran without its stable units: their pattern columns put back
                 from dataclasses import replace
@@ -341,7 +348,8 @@ class Plan:
             # H-representation cells carry no vertices at t = 0: ask their halfspaces instead
             found.bounded[:] = _hrep_bounded(found)
         if self.max_regions is not None and len(found) > self.max_regions:
-            raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({len(found)})")
+            raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({len(found)})",
+                                   "max_regions", {"cells": len(found)})
         return found
 
 
@@ -499,6 +507,12 @@ def make_plan(
         domain = domain.domain
         common["user_domain"] = domain
     dp = domain_pieces(net, domain, exact)
+    if dp.kind == "cross-polytope" and not (cells_only and mode == "serial"):
+        raise ValueError(
+            f"on a CrossPolytope in {dp.n} dimensions (more than {_hrep.HREP_DIM}) only serial activation "
+            "counts run: count_linear_regions(net, domain, kind='activation'); its 2^n facets cannot be "
+            "listed for the regions' geometry or the linear merge"
+        )
     if not exact:
         check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)

@@ -57,6 +57,15 @@ from .._limits import progress_bar
 from ..networks.layers import GroupMax, LeakyReLU, Linear, Threshold
 from ..networks.network import Network
 from .cells import Cells, RegionLimitError, check_passed
+from .polygons import (
+    _CandidatePool,
+    _merge_copies,
+    _merge_pieces,
+    _Polygons,
+    _signs,
+    _split,
+    _Vertices,
+)
 
 __all__ = ["enumerate_cells", "count_cells", "RELATIVE_TOLERANCE"]
 
@@ -73,6 +82,18 @@ def _band(v: np.ndarray, tol: Any) -> int:
     """How many values decided as zero lie above rounding noise (ambiguous decisions)."""
     a = np.abs(v)
     return int(np.count_nonzero((a <= tol) & (a > AMBIGUITY * tol)))
+
+
+def _sides(s_t: np.ndarray, tol: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """For values ``s_t (m, k)`` (polygon ``i``'s vertex values in column ``i``) and tolerances
+    ``tol (k,)``: whether each polygon has a vertex above ``tol``, one below ``-tol``, and the
+    ambiguous decisions among its values (as :func:`_band`)."""
+    pos, neg = s_t > tol, s_t < -tol
+    amb = 0
+    if np.count_nonzero(pos) + np.count_nonzero(neg) < s_t.size:  # some values decided as zero
+        zero = ~(pos | neg)
+        amb = _band(s_t[zero], np.broadcast_to(tol, s_t.shape)[zero])
+    return np.logical_or.reduce(pos, axis=0), np.logical_or.reduce(neg, axis=0), amb
 
 
 # --------------------------------------------------------------------------- public API
@@ -104,7 +125,10 @@ def enumerate_cells(
         on long runs (after 2 s), ``False`` never.
     stats
         Optional dict; receives ``"ambiguous"``: the number of sign decisions made as ties
-        although their values lie above rounding noise (a sliver may have been merged).
+        although their values lie above rounding noise (a sliver may have been merged).  With a
+        key ``"last_layer"`` it also receives, when the last activation layer is not a group,
+        that layer at its start: ``coords``, ``rows``, ``cnt`` (the root polygons), ``z`` and
+        ``scale`` (the layer's inputs at the vertices and the size of their terms).
     limits
         A :class:`tropnet._limits.Limits` (``max_seconds``, ``max_memory`` in bytes of the
         engine's arrays, a count), checked before every round of cuts: the first one passed
@@ -179,187 +203,6 @@ def _check_inputs(net: Any, lo: Any, hi: Any, halfspaces: Any) -> tuple:
     return lo_a, hi_a, halfspaces
 
 
-# --------------------------------------------------------------------------- storage
-class _Vertices:
-    """An append-only table of vertex coordinates with doubling capacity.
-
-    The two coordinates are kept in separate contiguous arrays: gathering them by vertex
-    id is then several times faster than gathering rows of an (n, 2) table.
-    """
-
-    def __init__(self, coords: np.ndarray) -> None:
-        self.xy = np.empty((2, max(64, 2 * len(coords))))
-        self.xy[:, : len(coords)] = coords.T
-        self.n = len(coords)
-
-    def add(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        k = len(x)
-        if self.n + k > self.xy.shape[1]:
-            grown = np.empty((2, 2 * (self.n + k)))
-            grown[:, : self.n] = self.xy[:, : self.n]
-            self.xy = grown
-        self.xy[0, self.n : self.n + k] = x
-        self.xy[1, self.n : self.n + k] = y
-        ids = np.arange(self.n, self.n + k)
-        self.n += k
-        return ids
-
-    def eval(self, coef: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """Affine functions ``coef (k, 3)`` at the vertices ``ids (k, m)`` -> ``(k, m)``."""
-        return coef[:, 0:1] * self.xy[0][ids] + coef[:, 1:2] * self.xy[1][ids] + coef[:, 2:3]
-
-    @property
-    def coords(self) -> np.ndarray:
-        return self.xy[:, : self.n].T
-
-
-class _CandidatePool:
-    """An append-only array of candidate (pair) ids; each polygon owns a range of it."""
-
-    def __init__(self, n: int) -> None:
-        self.buf = np.empty(max(64, 4 * n), dtype=np.int64)
-        self.buf[:n] = np.arange(n)
-        self.n = n
-
-    def add(self, ids: np.ndarray) -> int:
-        k = len(ids)
-        if self.n + k > len(self.buf):
-            grown = np.empty(2 * (self.n + k), dtype=np.int64)
-            grown[: self.n] = self.buf[: self.n]
-            self.buf = grown
-        self.buf[self.n : self.n + k] = ids
-        self.n += k
-        return self.n - k
-
-
-class _Polygons:
-    """Padded vertex-id rows and per-polygon state, with doubling capacity.
-
-    The integer state lives in one array (one copy per appended polygon); ``cnt``, ``root``,
-    ``ptr`` and ``end`` are views of its columns.
-    """
-
-    def __init__(self, rows: np.ndarray, cnt: np.ndarray, n_units: int, pat_max: int = 1) -> None:
-        p, m = rows.shape
-        cap = max(16, 2 * p)
-        self.rows = np.empty((cap, m), dtype=np.int64)
-        self.rows[:p] = rows
-        # patterns of the current layer only: ReLU bits or positions in a group
-        self.pat = np.zeros((cap, n_units), dtype=np.int8 if pat_max < 128 else np.int32)
-        self.st = np.zeros((cap, 4), dtype=np.int64)
-        self.st[:p, 0] = cnt
-        self.st[:p, 1] = np.arange(p)
-        self.n = p
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of the polygons' arrays (what ``max_memory`` limits)."""
-        return int(self.rows.nbytes + self.pat.nbytes + self.st.nbytes)
-
-    cnt = property(lambda self: self.st[:, 0])
-    root = property(lambda self: self.st[:, 1])
-    ptr = property(lambda self: self.st[:, 2])
-    end = property(lambda self: self.st[:, 3])
-
-    def _grow(self, need: int) -> None:
-        cap = len(self.st)
-        if need <= cap:
-            return
-        cap = 2 * need
-        for f in ("st", "rows", "pat"):
-            old = getattr(self, f)
-            new = np.empty((cap, *old.shape[1:]), dtype=old.dtype)
-            new[: self.n] = old[: self.n]
-            setattr(self, f, new)
-
-    def put_rows(self, idx: np.ndarray, rows: np.ndarray) -> None:
-        m = self.rows.shape[1]
-        if rows.shape[1] > m:
-            self.rows = _pad(self.rows, rows.shape[1])
-        elif rows.shape[1] < m:
-            rows = _pad(rows, m)
-        self.rows[idx] = rows
-
-    def append_copies(self, src: np.ndarray) -> np.ndarray:
-        """Append copies of polygons ``src`` (state and pattern, not rows); return their indices."""
-        k = len(src)
-        self._grow(self.n + k)
-        new = np.arange(self.n, self.n + k)
-        self.st[new] = self.st[src]
-        self.pat[new] = self.pat[src]
-        self.n += k
-        return new
-
-
-def _pad(rows: np.ndarray, m: int) -> np.ndarray:
-    if rows.shape[1] >= m:
-        return rows
-    return np.hstack([rows, np.repeat(rows[:, :1], m - rows.shape[1], axis=1)])
-
-
-def _compact_rows(ids: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Keep the marked entries of each row, in order; pad rows by their first id."""
-    cnt = np.add.reduce(keep, axis=1, dtype=np.int64)
-    m = int(cnt.max()) if len(cnt) else 0
-    r, k = np.nonzero(keep)  # row by row, in order
-    start = np.cumsum(cnt) - cnt
-    vals = ids[r, k]
-    out = np.repeat(vals[start][:, None], m, axis=1)  # padding: the first id
-    out[r, np.arange(len(r)) - start[r]] = vals
-    return out, cnt
-
-
-def _successor(cnt: np.ndarray, m: int) -> np.ndarray:
-    nxt = np.broadcast_to(np.arange(1, m + 1), (len(cnt), m))
-    return np.where(nxt >= cnt[:, None], 0, nxt)
-
-
-def _signs(s: np.ndarray, tol: np.ndarray) -> np.ndarray:
-    t = tol[:, None]
-    return (s > t).astype(np.int8) - (s < -t).astype(np.int8)
-
-
-def _split(
-    verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, s: np.ndarray, tol: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Cut ``S`` convex polygons (rows) by lines with values ``s`` at their slots.
-
-    Returns ``(rows, cnt)`` of the ``2 S`` children: the ``+`` sides, then the ``-`` sides.
-    The new vertices on the crossing edges are appended to ``verts``, shared by both
-    children.
-    """
-    S, m = rows.shape
-    sig = _signs(s, tol)
-    # the slot after the last vertex is padding, a copy of the first: rolling by one gives
-    # every slot its successor, and padding slots never see a sign change
-    sig_n = np.empty_like(sig)
-    sig_n[:, :-1] = sig[:, 1:]
-    sig_n[:, -1] = sig[:, 0]
-    r, k = np.nonzero(sig * sig_n < 0)
-    kn = (k + 1) % m
-    sa, sb = s[r, k], s[r, kn]
-    t = sa / (sa - sb)
-    X, Y = verts.xy
-    a, b = rows[r, k], rows[r, kn]
-    new_ids = verts.add(X[a] + t * (X[b] - X[a]), Y[a] + t * (Y[b] - Y[a]))
-    ids = np.empty((2 * S, 2 * m), dtype=np.int64)
-    ids[:S, 0::2] = rows
-    ids[r, 2 * k + 1] = new_ids
-    ids[S:] = ids[:S]
-    valid = np.arange(m)[None, :] < cnt[:, None]
-    keep = np.zeros((2 * S, 2 * m), dtype=bool)
-    keep[:S, 0::2] = valid & (sig >= 0)
-    keep[S:, 0::2] = valid & (sig <= 0)
-    keep[r, 2 * k + 1] = True
-    keep[r + S, 2 * k + 1] = True
-    return _compact_rows(ids, keep)
-
-
-def _eval(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Affine functions ``coef (k, 3)`` at points ``x (k, m, 2)`` -> ``(k, m)``."""
-    return coef[:, 0:1] * x[..., 0] + coef[:, 1:2] * x[..., 1] + coef[:, 2:3]
-
-
 # --------------------------------------------------------------------------- domain
 def _domain_polygon(lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> tuple:
     corners = np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]])
@@ -388,11 +231,15 @@ def _domain_polygon(lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> tuple:
 def _layer_inputs(layers: tuple, stop: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Values entering ``layers[stop]`` at points ``x`` and the scale of their terms."""
     z = x
-    scale = np.abs(x).max(axis=0)
+
+    def absmax(z: np.ndarray) -> np.ndarray:
+        return np.maximum(np.maximum.reduce(z, axis=0), -np.minimum.reduce(z, axis=0))
+
+    scale = absmax(x)
     for layer in layers[:stop]:
         if isinstance(layer, Linear):
             w, b = layer.float_weight, layer.float_bias
-            scale = np.abs(w) @ np.abs(z).max(axis=0) + np.abs(b)
+            scale = np.abs(w) @ absmax(z) + np.abs(b)
         elif isinstance(layer, Threshold):
             scale = np.maximum(scale, abs(float(layer.t)))
         elif isinstance(layer, GroupMax):
@@ -401,53 +248,57 @@ def _layer_inputs(layers: tuple, stop: int, x: np.ndarray) -> tuple[np.ndarray, 
     return z, scale
 
 
-def _fit_frames(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fit_frames(X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Three well-spread vertex slots per polygon and the inverse of their 2x2 frame."""
-    P, m = rows.shape
-    pts = x[rows]
-    a = pts[:, 0]
-    d = np.linalg.norm(pts - a[:, None], axis=2)
-    kb = d.argmax(axis=1)
-    e1 = pts[np.arange(P), kb] - a
-    e = pts - a[:, None]
-    kc = np.abs(e1[:, None, 0] * e[..., 1] - e1[:, None, 1] * e[..., 0]).argmax(axis=1)
-    e2 = pts[np.arange(P), kc] - a
-    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    P = rows.shape[0]
+    ar = np.arange(P)
+    px, py = X[rows], Y[rows]
+    ex, ey = px - px[:, :1], py - py[:, :1]
+    kb = (ex * ex + ey * ey).argmax(axis=1)
+    e1x, e1y = ex[ar, kb], ey[ar, kb]
+    kc = np.abs(e1x[:, None] * ey - e1y[:, None] * ex).argmax(axis=1)
+    e2x, e2y = ex[ar, kc], ey[ar, kc]
+    det = e1x * e2y - e1y * e2x
     inv = np.empty((P, 2, 2))
-    inv[:, 0, 0], inv[:, 0, 1] = e2[:, 1], -e1[:, 1]
-    inv[:, 1, 0], inv[:, 1, 1] = -e2[:, 0], e1[:, 0]
-    inv /= det[:, None, None]
-    slots = np.stack([np.zeros(P, dtype=np.int64), kb, kc], axis=1)
-    return np.take_along_axis(rows, slots, axis=1), inv
+    inv[:, 0, 0], inv[:, 0, 1] = e2y / det, -e1y / det
+    inv[:, 1, 0], inv[:, 1, 1] = -e2x / det, e1x / det
+    return np.column_stack([rows[:, 0], rows[ar, kb], rows[ar, kc]]), inv
 
 
-def _fit(x: np.ndarray, frame_ids: np.ndarray, inv: np.ndarray, zf: np.ndarray) -> np.ndarray:
+def _fit(X: np.ndarray, Y: np.ndarray, frame_ids: np.ndarray, inv: np.ndarray, zf: np.ndarray) -> np.ndarray:
     """Affine functions ``(gx, gy, h)`` through values ``zf (k, 3)`` at the frame vertices."""
-    dz = zf[:, 1:] - zf[:, :1]
+    d1, d2 = zf[:, 1] - zf[:, 0], zf[:, 2] - zf[:, 0]
     # g solves [e1; e2] g = dz (rows e1, e2); inv is the inverse of that matrix.
-    g = np.einsum("kij,kj->ki", inv, dz)
-    h = zf[:, 0] - np.einsum("ki,ki->k", g, x[frame_ids[:, 0]])
-    return np.column_stack([g, h])
+    out = np.empty((len(zf), 3))
+    out[:, 0] = inv[:, 0, 0] * d1 + inv[:, 0, 1] * d2
+    out[:, 1] = inv[:, 1, 0] * d1 + inv[:, 1, 1] * d2
+    f0 = frame_ids[:, 0]
+    out[:, 2] = zf[:, 0] - out[:, 0] * X[f0] - out[:, 1] * Y[f0]
+    return out
 
 
-def _any_per_row(flags: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``flags (V, n)`` OR-ed over the vertices of each row -> ``(P, n)`` (on packed bits)."""
-    n = flags.shape[1]
-    packed = np.packbits(flags, axis=1)
-    acc = packed[rows[:, 0]]
+def _any_per_row(flags: tuple[np.ndarray, ...], rows: np.ndarray) -> list[np.ndarray]:
+    """Each of ``flags (V, n)`` OR-ed over the vertices of each row -> ``(P, n)`` packed bits
+    (``np.packbits`` along axis 1)."""
+    packed = [np.packbits(f, axis=1) for f in flags]
+    acc = [p[rows[:, 0]] for p in packed]
     for k in range(1, rows.shape[1]):
-        acc |= packed[rows[:, k]]
-    return np.unpackbits(acc, axis=1, count=n).astype(bool)
+        col = rows[:, k]
+        for a, p in zip(acc, packed):
+            a |= p[col]
+    return acc
 
 
 class _Layer:
     """One activation layer at its start: candidates of the root polygons and their fits."""
 
-    def __init__(self, layer: Any, z: np.ndarray, scale: np.ndarray, x: np.ndarray, rows: np.ndarray,
-                 cnt: np.ndarray) -> None:
+    def __init__(self, layer: Any, z: np.ndarray, scale: np.ndarray, verts: _Vertices,
+                 rows: np.ndarray) -> None:
         self.group = isinstance(layer, GroupMax)
         P = rows.shape[0]
-        frame, inv = _fit_frames(x, rows, cnt)
+        X, Y = verts.xy[0, : verts.n], verts.xy[1, : verts.n]
+        frame, inv = _fit_frames(X, Y, rows)
+        self.s = None  # the values at the vertices (threshold layers: z - t), for the count
         if self.group:
             g = layer.groups
             self.n_units, self.k = g.shape
@@ -463,19 +314,24 @@ class _Layer:
             self.start_pat = np.where(fixed, top_r[:, 0], 0).astype(np.int32)
             pr, pu = np.nonzero(~fixed)
             zf = z[frame[pr][:, :, None], g[pu][:, None, :]]  # (Q, 3, k)
-            self.fits = np.stack([_fit(x, frame[pr], inv[pr], zf[:, :, q]) for q in range(self.k)], axis=1)
+            self.fits = np.stack([_fit(X, Y, frame[pr], inv[pr], zf[:, :, q]) for q in range(self.k)], axis=1)
             self.tol = tol_g[pu]
         else:
             t = float(layer.t) if isinstance(layer, Threshold) else 0.0
             self.n_units, self.k = z.shape[1], 1
-            s = z - t
+            s = z - t if t else z
             tol_u = RELATIVE_TOLERANCE * np.maximum(scale, abs(t))
-            self.ambiguous = _band(s, tol_u)
-            pos = _any_per_row(s > tol_u, rows)
-            neg = _any_per_row(s < -tol_u, rows)
-            self.start_pat = (pos & ~neg).astype(np.int32)  # candidates start inactive
-            pr, pu = np.nonzero(pos & neg)
-            self.fits = _fit(x, frame[pr], inv[pr], s[frame[pr], pu[:, None]])
+            pos_v, neg_v = s > tol_u, s < -tol_u
+            self.ambiguous = 0
+            if np.count_nonzero(pos_v) + np.count_nonzero(neg_v) < s.size:  # some values decided as 0
+                zero = ~(pos_v | neg_v)
+                self.ambiguous = _band(s[zero], np.broadcast_to(tol_u, s.shape)[zero])
+            pos, neg = _any_per_row((pos_v, neg_v), rows)
+            n = s.shape[1]
+            self.start_pat = np.unpackbits(pos & ~neg, axis=1, count=n).view(bool).astype(np.int32)
+            pr, pu = np.nonzero(np.unpackbits(pos & neg, axis=1, count=n).view(bool))
+            self.fits = _fit(X, Y, frame[pr], inv[pr], s.ravel()[frame[pr] * n + pu[:, None]])
+            self.s = s
             self.tol = tol_u[pu]
         self.pair_root, self.pair_unit = pr, pu
         counts = np.bincount(pr, minlength=P)
@@ -496,13 +352,13 @@ def _prune(
     pos = np.repeat(polys.ptr[children] - first, r) + np.arange(total)
     q = cpool.buf[pos]
     child = children[owner]
-    s = verts.eval(lay.fits[q], polys.rows[child])
     t = lay.tol[q]
-    lay.ambiguous += _band(s, t[:, None])
-    plus = np.maximum.reduce(s, axis=1) > t
-    keep = plus & (np.minimum.reduce(s, axis=1) < -t)
+    plus, minus, amb = _sides(verts.eval_t(lay.fits[q], polys.rows[child]), t)
+    lay.ambiguous += amb
+    keep = plus & minus
     gone = ~keep
-    polys.pat[child[gone], lay.pair_unit[q[gone]]] = plus[gone]
+    if polys.pat.shape[1]:
+        polys.pat[child[gone], lay.pair_unit[q[gone]]] = plus[gone]
     kept = q[keep]
     n_keep = np.bincount(owner[keep], minlength=len(children))
     base = cpool.add(kept)
@@ -552,6 +408,7 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
     """Cut every polygon by all its candidates, in rounds (``limits`` checked before each,
     on the polygons plus ``held`` bytes)."""
     cpool = _CandidatePool(len(lay.pair_root))
+    keep_pat = polys.pat.shape[1] > 0  # a count needs no patterns of threshold layers
     while True:
         act = np.nonzero(polys.ptr[: polys.n] < polys.end[: polys.n])[0]
         if len(act) == 0:
@@ -569,34 +426,36 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
             coef = lay.fits[q]
         unit = lay.pair_unit[q]
         rows = polys.rows[act]
-        s = verts.eval(coef, rows)
+        s_t = verts.eval_t(coef, rows)
         tol = lay.tol[q]
-        lay.ambiguous += _band(s, tol[:, None])
-        plus = np.maximum.reduce(s, axis=1) > tol
-        minus = np.minimum.reduce(s, axis=1) < -tol
+        plus, minus, amb = _sides(s_t, tol)
+        lay.ambiguous += amb
         split = plus & minus
         label = j if lay.group else np.ones(len(act), dtype=np.int64)
         # the whole polygon on the + side takes the new label; on the - side it keeps the old
         on_plus = plus & ~split
-        polys.pat[act[on_plus], unit[on_plus]] = label[on_plus]
+        if keep_pat:
+            polys.pat[act[on_plus], unit[on_plus]] = label[on_plus]
         if not lay.group:  # a group ends in _next_group_step
             polys.ptr[act] += 1
         sp = act[split]
         if len(sp) == 0:
             continue
-        rows_c, cnt_c = _split(verts, rows[split], polys.cnt[sp], s[split], tol[split])
+        rows_c, cnt_c = _split(verts, rows[split], polys.cnt[sp], s_t[:, split].T, tol[split])
         new = polys.append_copies(sp)  # the - children keep the old label
         children = np.concatenate([sp, new])
         polys.put_rows(children, rows_c)
         polys.cnt[children] = cnt_c
-        polys.pat[sp, unit[split]] = label[split]
+        if keep_pat:
+            polys.pat[sp, unit[split]] = label[split]
         if max_cells is not None and polys.n > max_cells:
-            raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain")
+            raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain",
+                                   "max_regions", {"cells": max_cells + 1})
         if not lay.group:
             _prune(polys, verts, lay, cpool, children)
 
 
-def _count_pieces(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, lay: _Layer) -> int:
+def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
     """Cells after cutting every root polygon by its candidate lines, without polygons.
 
     Each root with ``L`` distinct crossing lines has ``1 + L + sum_x (m_x - 1)`` pieces:
@@ -606,31 +465,35 @@ def _count_pieces(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, lay: _Layer)
     """
     P, m = rows.shape
     pr, F, tol = lay.pair_root, lay.fits, lay.tol
-    if len(pr) == 0:
-        return P
-    rr = rows[pr]
-    s = _eval(F, x[rr])
-    lay.ambiguous += _band(s, tol[:, None])
-    sig = _signs(s, tol)
-    crossing = (sig > 0).any(axis=1) & (sig < 0).any(axis=1)
-    pr, F, tol, rr = pr[crossing], F[crossing], tol[crossing], rr[crossing]
-    s, sig = s[crossing], sig[crossing]
     Q = len(pr)
     if Q == 0:
         return P
-    c = cnt[pr]
-    nxt = _successor(c, m)
-    sig_n = np.take_along_axis(sig, nxt, axis=1)
-    valid = np.arange(m)[None, :] < c[:, None]
+    # the values at the vertices decided the candidates (each crosses its root: a vertex on
+    # each side, ties counted as ambiguous there); the chord ends interpolate them
+    rr = rows[pr]
+    n = lay.s.shape[1]
+    s = lay.s.ravel()[rr * n + lay.pair_unit[:, None]]
+    sig = _signs(s, tol)
+    # a row's padding repeats its first id, so the slot after the last vertex (the next one,
+    # rolling by one) holds the first vertex, and padding slots never see a sign change
+    sig_n = np.empty_like(sig)
+    sig_n[:, :-1] = sig[:, 1:]
+    sig_n[:, -1] = sig[:, 0]
     ar = np.arange(Q)
+    X, Y = verts.xy[0], verts.xy[1]
     ends = []
     for side in (1, -1):  # where the run of vertices on one side ends: one chord endpoint
-        k = (valid & (sig == side) & (sig_n != side)).argmax(axis=1)
-        kn = nxt[ar, k]
+        k = ((sig == side) & (sig_n != side)).argmax(axis=1)
+        kn = k + 1
+        kn[kn == m] = 0
         sa, sb = s[ar, k], s[ar, kn]
-        xa, xb = x[rr[ar, k]], x[rr[ar, kn]]
+        ia, ib = rr[ar, k], rr[ar, kn]
         t = np.where(sig_n[ar, k] == 0, 1.0, sa / np.where(sa == sb, 1.0, sa - sb))
-        ends.append(xa + t[:, None] * (xb - xa))
+        xa, ya = X[ia], Y[ia]
+        e = np.empty((Q, 2))
+        e[:, 0] = xa + t * (X[ib] - xa)
+        e[:, 1] = ya + t * (Y[ib] - ya)
+        ends.append(e)
     e1, e2 = ends
     # all pairs i < j of lines of the same root
     counts = np.bincount(pr, minlength=P)
@@ -669,65 +532,6 @@ def _count_pieces(x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, lay: _Layer)
     lay.ambiguous += _band(np.where(par, 0.0, at(jj, y)), tol[jj])
     same = ~par & (np.abs(at(jj, y)) <= tol[jj])
     return P + L + len(I) - int(same.sum())
-
-
-def _merge_pieces(
-    x: np.ndarray, rows: np.ndarray, cnt: np.ndarray, root: np.ndarray, pat: np.ndarray
-) -> tuple:
-    """Merge the pieces of one root polygon that ended with the same ``GroupMax`` winners.
-
-    Sequential splits by ``z_j - z_w`` reach one winner along several histories (``z_1``
-    beat ``z_0`` or not), so a cell can come in pieces cut by lines that bound nothing.
-    The cell (within its root polygon) is convex and tiled by its pieces: it is the
-    convex hull of their vertices.
-    """
-    key = np.column_stack([root, pat])
-    _, inv, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
-    inv = inv.ravel()
-    multi = counts[inv] > 1
-    if not np.any(multi):
-        return rows, cnt, root, pat
-    keep = np.nonzero(~multi)[0]
-    pieces = np.nonzero(multi)[0]
-    order = pieces[np.argsort(inv[pieces], kind="stable")]
-    bounds = np.flatnonzero(np.diff(inv[order])) + 1
-    merged_rows, merged_first = [], []
-    for grp in np.split(order, bounds):
-        ids = np.unique(np.concatenate([rows[i, : cnt[i]] for i in grp]))
-        merged_rows.append(_hull_ccw(x, ids))
-        merged_first.append(grp[0])
-    merged_first = np.array(merged_first)
-    m = max(rows.shape[1], max(len(r) for r in merged_rows))
-    new_rows = np.array([np.concatenate([r, np.full(m - len(r), r[0])]) for r in merged_rows])
-    rows_out = np.vstack([_pad(rows[keep], m), new_rows])
-    cnt_out = np.concatenate([cnt[keep], [len(r) for r in merged_rows]])
-    sel = np.concatenate([keep, merged_first])
-    return rows_out, cnt_out, root[sel], pat[sel]
-
-
-def _hull_ccw(x: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Corners of the convex hull of the points ``x[ids]``, counter-clockwise (Andrew's
-    monotone chain; points on the hull's edges are dropped).  The sets are small: the
-    vertices of the few pieces of one cell."""
-    pts = x[ids]
-    order = np.lexsort((pts[:, 1], pts[:, 0]))
-    P = pts[order].tolist()
-    idx = ids[order].tolist()
-
-    def chain(seq):
-        out: list[int] = []
-        for k in seq:
-            while len(out) >= 2:
-                (ax, ay), (bx, by), (cx, cy) = P[out[-2]], P[out[-1]], P[k]
-                if (bx - ax) * (cy - ay) - (by - ay) * (cx - ax) > 0:
-                    break
-                out.pop()
-            out.append(k)
-        return out
-
-    lower = chain(range(len(P)))
-    upper = chain(range(len(P) - 1, -1, -1))
-    return np.array([idx[k] for k in lower[:-1] + upper[:-1]], dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- driver
@@ -769,20 +573,29 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
         if n_done:
             verts, rows = _merge_copies(verts, rows)
         z, scale = _layer_inputs(layers, li, verts.coords)
-        lay = _Layer(layers[li], z, scale, verts.coords, rows, cnt)
+        lay = _Layer(layers[li], z, scale, verts, rows)
+        # the caller's hook (stats["last_layer"] present): the last layer's inputs at the vertices
+        # of its root polygons (regions.planar_linear reads whether neighbouring cells share maps)
+        keep = "last_layer" in stats and n_done == len(acts) - 1 and not lay.group
+        if keep:
+            stats["last_layer"] = dict(coords=verts.coords.copy(), rows=rows, cnt=cnt, z=z, scale=scale)
         if count_only and n_done == len(acts) - 1 and not lay.group:
             # the counting step's arrays: every (polygon, line) pair's vertex rows, values, signs
             need = prev_pat.nbytes + rows.nbytes + 32 * len(lay.pair_root) * rows.shape[1]
             check_passed(limits, len(rows), need)
-            total = _count_pieces(verts.coords, rows, cnt, lay)
+            total = _count_pieces(verts, rows, lay)
             stats["ambiguous"] += lay.ambiguous
             if bar is not None:
                 bar.update(1)
             if max_cells is not None and total > max_cells:
-                raise RegionLimitError(f"{total} cells exceed the limit of {max_cells}")
+                raise RegionLimitError(f"{total} cells exceed the limit of {max_cells}", "max_regions",
+                                       {"cells": total})
             return total
-        polys = _Polygons(rows, cnt, lay.n_units, lay.k)
-        polys.pat[: polys.n] = lay.start_pat
+        # a count keeps the patterns only where the engine reads them (GroupMax winners)
+        keep_pat = lay.group or not count_only
+        polys = _Polygons(rows, cnt, lay.n_units if keep_pat else 0, lay.k)
+        if keep_pat:
+            polys.pat[: polys.n] = lay.start_pat
         polys.ptr[: polys.n] = lay.ptr
         polys.end[: polys.n] = lay.end
         _refine(polys, verts, lay, max_cells, limits, prev_pat.nbytes)
@@ -793,7 +606,7 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
             rows, cnt, root, cur = _merge_pieces(verts.coords, rows, cnt, root, cur)
         rows, cnt = rows.copy(), cnt.copy()
         n = len(rows)
-        pat = np.empty((n, prev_pat.shape[1] + lay.n_units), dtype=np.int32)
+        pat = np.empty((n, prev_pat.shape[1] + cur.shape[1]), dtype=np.int32)
         pat[:, : prev_pat.shape[1]] = prev_pat[root]
         pat[:, prev_pat.shape[1] :] = cur
         prev_pat = pat
@@ -801,21 +614,11 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
             bar.update(1)
             bar.note(f"cells={n}")
     if max_cells is not None and len(rows) > max_cells:
-        raise RegionLimitError(f"{len(rows)} cells exceed the limit of {max_cells}")
+        raise RegionLimitError(f"{len(rows)} cells exceed the limit of {max_cells}", "max_regions",
+                               {"cells": len(rows)})
     if count_only:
         return int(len(rows))
     return _to_cells(verts, rows, cnt, prev_pat)
-
-
-def _merge_copies(verts: _Vertices, rows: np.ndarray) -> tuple[_Vertices, np.ndarray]:
-    """One vertex per distinct point: neighbours cut by the same line create the same new
-    vertex on their common edge twice (bitwise equal when they share their root)."""
-    X, Y = verts.xy[:, : verts.n]
-    key = X + 1j * Y
-    uniq, inverse = np.unique(key, return_inverse=True)
-    if len(uniq) == verts.n:
-        return verts, rows
-    return _Vertices(np.column_stack([uniq.real, uniq.imag])), inverse.ravel()[rows]
 
 
 def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarray) -> Cells:

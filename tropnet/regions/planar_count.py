@@ -82,7 +82,8 @@ def count_last_layer_2d(
         if bar is not None:
             bar.close()
     if max_regions is not None and total > max_regions:
-        raise RegionLimitError(f"more than max_regions={max_regions} regions ({total})")
+        raise RegionLimitError(f"more than max_regions={max_regions} regions ({total})", "max_regions",
+                               {"cells": total})
     return total
 
 

@@ -31,8 +31,10 @@ import numpy as np
 from ..geometry.domains import Box
 from ..geometry.slices import AffineSlice
 from ..kernels.scaled import to_scaled
+from ..networks.network import Network
 from .domains import as_network
-from .line import LineCells, line_cells, line_stages, linear_runs
+from .line import LineCells, _float_line, compile_line, line_cells, line_stages, linear_runs
+from .program import FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION
 from .regionset import Region, RegionSet
 
 __all__ = ["SliceRegion", "SliceRegionSet", "line_regions", "segment_run"]
@@ -156,7 +158,15 @@ def line_regions(sub: Any, slc: AffineSlice, source: Any, kind: str, exact: bool
     lo, hi = slc.domain.exact_bounds(1)
     conv = Fraction if exact else float
     cells = line_cells(line_stages(sub, exact), conv(lo[0]), conv(hi[0]), exact=exact, max_cells=max_regions)
+    _warn(cells)
     return _line_result(cells, slc, source, kind)
+
+
+def _warn(cells: LineCells) -> None:
+    if cells.ambiguous:
+        from .exactness import warn_ambiguous
+
+        warn_ambiguous(cells.ambiguous, stacklevel=4)
 
 
 def _line_result(cells: LineCells, slc: AffineSlice, source: Any, kind: str) -> SliceRegionSet:
@@ -171,7 +181,9 @@ def _line_result(cells: LineCells, slc: AffineSlice, source: Any, kind: str) -> 
 
 
 #: per network (while it lives) and exactness: its line program and, in float mode, the
-#: numbers of the float range check (largest parameter, magnitude bounds, own scale)
+#: numbers of the float range check (largest parameter; the largest magnitude factors
+#: ``max A``, ``max B`` of the program's values, :func:`~tropnet.regions.program._magnitude_bounds`;
+#: the network's own scale)
 _PROGRAMS: dict = {}
 
 
@@ -190,7 +202,10 @@ def _line_program(net: Any, exact: bool):
         lins = [layer for layer in net.lowered(passthrough=True).layers if isinstance(layer, Linear)]
         mags = [np.abs(x).max(initial=0.0) for lin in lins for x in (lin.float_weight, lin.float_bias)]
         big = float(max(mags, default=0.0))
-        info = (big, _magnitude_bounds(stages, net.input_dim), _radius(net, ("all",)))
+        A, Bm = _magnitude_bounds(stages, net.input_dim)
+        info = (bool(np.isfinite(big) and big <= FLOAT_MAX), float(A.max(initial=0.0)),
+                float(Bm.max(initial=0.0)), _radius(net, ("all",)))
+        stages = compile_line(stages, net.input_dim)
     try:
         ref = weakref.ref(net, lambda _r, k=key: _PROGRAMS.pop(k, None))
     except TypeError:  # not weakly referable: not cached
@@ -212,35 +227,38 @@ def segment_run(obj: Any, slc: AffineSlice, want: str, kind: str, exact: bool) -
     >>> rs.breakpoints.tolist()
     [Fraction(1, 4), Fraction(1, 2)]
     """
-    from ..networks.network import Network
-
+    dom = slc.domain
     if (kind not in ("linear", "activation") or not isinstance(obj, Network)
-            or not isinstance(slc, AffineSlice) or slc.k != 1 or not isinstance(slc.domain, Box)):
+            or not isinstance(slc, AffineSlice) or slc.k != 1 or not isinstance(dom, Box)):
         return None
     net = obj
-    slc.check_input_dim(net.input_dim)
+    if slc.input_dim != net.input_dim:
+        slc.check_input_dim(net.input_dim)
     stages, info = _line_program(net, exact)
-    lo, hi = slc.domain.exact_bounds(1) if exact else slc.domain.bounds(1)
+    lo, hi = dom.lo.reshape(-1)[0], dom.hi.reshape(-1)[0]  # a 1-D box: scalars or one coordinate
     if exact:
         if slc.origin.dtype == object or slc.basis.dtype == object:
             o, B = slc.embedding(exact=True)
         else:  # float entries are the dyadic rationals they store: scaled without Fractions
             o, B = slc.origin, slc.basis
         J0, D0 = to_scaled(np.stack([B[0], o], axis=1))
-        cells = line_cells(stages, Fraction(lo[0]), Fraction(hi[0]), exact=True, start=(J0, D0))
+        cells = line_cells(stages, Fraction(lo), Fraction(hi), exact=True, start=(J0, D0))
     else:
-        from .program import FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION
-
-        o, B = slc.embedding(exact=False)
-        t0, t1 = float(lo[0]), float(hi[0])
-        big, (A, Bm), own = info
-        s = float(np.abs(o).max() + np.abs(B[0]).max() * max(abs(t0), abs(t1)))
-        top = float(np.max(A * s + Bm, initial=0.0))
-        width = (t1 - t0) * float(np.abs(B[0]).max())
-        if not (np.isfinite(big) and big <= FLOAT_MAX and s <= FLOAT_MAX and top <= FLOAT_MAX
-                and width >= FLOAT_MIN and s <= FLOAT_RESOLUTION * own):
+        o, B = slc.origin, slc.basis
+        if o.dtype != np.float64 or B.dtype != np.float64:
+            o, B = slc.embedding(exact=False)
+        d = B[0]
+        t0, t1 = float(lo), float(hi)
+        ok, amax, bmax, own = info
+        bd = float(np.abs(d).max())
+        s = float(np.abs(o).max()) + bd * max(abs(t0), abs(t1))
+        if not (ok and s <= FLOAT_MAX and amax * s + bmax <= FLOAT_MAX and (t1 - t0) * bd >= FLOAT_MIN
+                and s <= FLOAT_RESOLUTION * own):
             return None
-        cells = line_cells(stages, t0, t1, start=(np.stack([B[0], o], axis=1), 1.0))
+        only = want == "count" and kind == "activation"
+        cells = _float_line(stages, t0, t1, o, d, None, s, count_only=only)
+        if cells.ambiguous:
+            _warn(cells)
     if want == "count":
         return len(cells) if kind == "activation" else int(linear_runs(cells)[-1]) + 1
     return _line_result(cells, slc, net, kind)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..geometry.domains import Box
+from ..geometry.domains import Box, CrossPolytope, Polyhedron
 from ..kernels.certify import gamma
 from .cells import RegionLimitError
 from .domains import enclosing_box
@@ -59,6 +59,13 @@ def _domain_shape(domain: Any, k: int) -> tuple[np.ndarray, np.ndarray, float | 
     if isinstance(domain, Box):
         lo, hi = domain.bounds(k)
         return (lo + hi) / 2, (hi - lo) / 2, None
+    if isinstance(domain, CrossPolytope):
+        c = domain.exact_center(k)
+        cf = c.astype(np.float64)
+        # the float centre and radius widened by their rounding (an exact centre rounds by at
+        # most half an ulp per coordinate: the 1-norm of that is covered by the radius)
+        r = float(domain.radius) * (1 + 2.0**-50) + float(np.abs(cf).sum()) * 2.0**-52
+        return cf, np.full(k, r), r
     A = np.asarray(domain.A, dtype=np.float64)
     b = np.asarray(domain.b, dtype=np.float64)
     if len(b) == 2**k and np.all(np.abs(A) == 1) and np.all(b == b[0]) and len(np.unique(A, axis=0)) == len(
@@ -276,6 +283,18 @@ def count_pruned(
         x.kind == "group" for x in pr
     ):
         return 1, s.num_stable
+    if isinstance(domain, CrossPolytope):
+        from .hrep import refine_hrep, uses_hrep
+
+        if uses_hrep(d, exact):  # its 1-norm constraint kept whole in the LPs
+            c, r = domain.exact_center(d).astype(np.float64), float(domain.radius)
+            try:
+                cells = refine_hrep(pr, d, c - r, c + r, l1=(c, r), max_cells=max_regions)
+            except RegionLimitError as err:
+                raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})", err.limit,
+                                       err.reached) from None
+            return len(cells), s.num_stable
+        domain = Polyhedron(*domain.halfspaces(d))
     if isinstance(domain, Box):
         lo, hi = domain.exact_bounds(d) if exact else domain.bounds(d)
         if exact:
@@ -302,5 +321,6 @@ def count_pruned(
     try:
         cells = refine(pr, d, lo, hi, halfspaces=hs, max_cells=max_regions, exact=exact, certify=exact)
     except RegionLimitError as err:
-        raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})") from None
+        raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})", err.limit,
+                               err.reached) from None
     return len(cells), s.num_stable

@@ -347,7 +347,8 @@ class _Engine:
         n = self.p.ncells if n is None else n
         if self.max_cells is not None and n > self.max_cells:
             raise RegionLimitError(
-                f"more than max_regions={self.max_cells} cells (the enumeration stopped at {n})"
+                f"more than max_regions={self.max_cells} cells (the enumeration stopped at {n})",
+                "max_regions", {"cells": int(n)},
             )
 
     def _select(self, keep: np.ndarray) -> None:

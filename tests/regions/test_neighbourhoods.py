@@ -1,0 +1,123 @@
+"""Full-dimensional neighbourhoods of a point: ``Box.around`` and ``CrossPolytope`` (the 1-norm
+ball, kept whole by the H-representation engine above 12 inputs), with the stable units removed
+first; counts checked against the vertex engine on the ``2^n`` facets, against an independent
+count of the flats of a one-layer arrangement that meet the open domain, and against the same
+network with its extra inputs unused."""
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+import tropnet
+from tropnet import Box, CrossPolytope, Network, random_mlp
+from tropnet.regions.hrep import refine_hrep
+from tropnet.regions.plan import make_plan
+from tropnet.regions.program import stages_from_network
+from tropnet.regions.refine import refine
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_hrep_equals_the_vertex_engine_on_small_boxes_and_cross_polytopes(seed):
+    d = 3 + seed % 4
+    st = stages_from_network(random_mlp([d, 8, 8, 1], seed=seed))
+    x = np.random.default_rng(seed).normal(size=d)
+    r = 0.5 + 0.1 * seed
+    assert len(refine_hrep(st, d, x - r, x + r)) == len(refine(st, d, x - r, x + r))
+    A, b = (np.asarray(v, dtype=np.float64) for v in CrossPolytope(x, r).halfspaces(d))
+    ref = len(refine(st, d, x - 2 * r - 1, x + 2 * r + 1, halfspaces=(A, b)))
+    assert len(refine_hrep(st, d, x - r, x + r, l1=(x, r))) == ref
+    # the witnesses alone never decide: with no random samples the count is the same
+    assert len(refine_hrep(st, d, x - r, x + r, l1=(x, r), samples=0, witnesses=1)) == ref
+
+
+def _flats_meeting(W, b, c, r, shape):
+    """Regions of a hyperplane arrangement in general position inside an open convex set K:
+    the subsets of hyperplanes whose common flat meets K (Zaslavsky), one LP per subset."""
+    m, d = W.shape
+    total = 1
+    for k in range(1, min(m, d) + 1):
+        for S in map(list, itertools.combinations(range(m), k)):
+            if shape == "cross":  # min |x - c|_1 on the flat: x - c = p - q
+                cost = np.r_[np.zeros(d), np.ones(2 * d)]
+                Aeq = np.vstack([np.hstack([W[S], np.zeros((k, 2 * d))]),
+                                 np.hstack([np.eye(d), -np.eye(d), np.eye(d)])])
+                res = linprog(cost, A_eq=Aeq, b_eq=np.r_[-b[S], c],
+                              bounds=[(None, None)] * d + [(0, None)] * 2 * d, method="highs")
+            else:  # min |x - c|_inf on the flat
+                cost = np.r_[np.zeros(d), 1.0]
+                Aub = np.vstack([np.hstack([np.eye(d), -np.ones((d, 1))]), np.hstack([-np.eye(d), -np.ones((d, 1))])])
+                res = linprog(cost, A_ub=Aub, b_ub=np.r_[c, -c], A_eq=np.hstack([W[S], np.zeros((k, 1))]),
+                              b_eq=-b[S], bounds=[(None, None)] * (d + 1), method="highs")
+            total += res.status == 0 and res.fun < r - 1e-9
+    return total
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_one_layer_counts_equal_the_flats_meeting_the_neighbourhood(seed):
+    net = random_mlp([16, 7, 1], seed=seed)
+    W, b = net.layers[0].float_weight, net.layers[0].float_bias
+    c = np.random.default_rng(seed).normal(size=16) * 0.3
+    cross = tropnet.count_linear_regions(net, CrossPolytope(c, 0.8), kind="activation")
+    box = tropnet.count_linear_regions(net, Box.around(c, 0.3), kind="activation")
+    assert cross == _flats_meeting(W, b, c, 0.8, "cross")
+    assert box == _flats_meeting(W, b, c, 0.3, "box")
+
+
+def test_unused_inputs_do_not_change_the_count():
+    # a 14-input network reading only its first 4 inputs: on the 14-D cross-polytope (projected:
+    # the 4-D one) it has the 4-input network's count, from the vertex engine on 2^4 facets,
+    # float and exact
+    small = random_mlp([4, 8, 6, 1], seed=5)
+    Ws = [lin.float_weight for lin in small.layers if isinstance(lin, tropnet.Linear)]
+    bs = [lin.float_bias for lin in small.layers if isinstance(lin, tropnet.Linear)]
+    big = Network.from_arrays([np.hstack([Ws[0], np.zeros((8, 10))])] + Ws[1:], bs)
+    c = np.array([0.25, -0.5, 0.125, 0.0])
+    ref = tropnet.count_linear_regions(small, CrossPolytope(c, 1.5), kind="activation")
+    assert ref == tropnet.count_linear_regions(small, CrossPolytope(c, 1.5), kind="activation", exact=True)
+    assert ref > 10
+    got = tropnet.count_linear_regions(big, CrossPolytope(np.r_[c, np.linspace(-1, 1, 10)], 1.5),
+                                       kind="activation")
+    assert got == ref
+    lo, hi = Box.around(c, 0.75).bounds(4)
+    boxed = tropnet.count_linear_regions(small, Box(lo, hi), kind="activation")
+    assert tropnet.count_linear_regions(big, Box.around(np.r_[c, np.zeros(10)], 0.75), kind="activation") == boxed
+
+
+def test_stable_units_are_reported():
+    net = random_mlp([20, 32, 32, 1], seed=0)
+    x = np.random.default_rng(0).normal(size=20)
+    plan = make_plan(net, CrossPolytope(x, 0.2), want="count", kind="activation")
+    n = plan.run()
+    assert 0 < plan.stable.num_stable < plan.stable.num_units == 64
+    assert n == tropnet.count_linear_regions(net, CrossPolytope(x, 0.2), kind="activation")
+
+
+def test_local_complexity_with_k_equal_to_the_input_dimension():
+    net = random_mlp([20, 16, 16, 1], seed=0)
+    X = np.random.default_rng(0).normal(size=(2, 20))
+    lc = tropnet.local_complexity(net, X, 0.3, k=20)
+    s = tropnet.regions.local.local_slices(X, 0.3, k=20)[1]
+    assert isinstance(s.domain, CrossPolytope)
+    sub = tropnet.networks.embed.slice_network(net, s)
+    assert lc[1] == tropnet.count_linear_regions(sub, s.domain, kind="activation")
+
+
+def test_around_and_cross_polytope_values_and_bad_input():
+    assert repr(Box.around([1, 2], 0.5)) == "Box([0.5, 1.5], [1.5, 2.5])"
+    assert Box.around([1, 2], 1).exact
+    cp = CrossPolytope([0, 0, 0], 2)
+    A, b = cp.halfspaces(3)
+    assert A.shape == (8, 3) and set(b.tolist()) == {2}
+    assert cp.bounds(3)[1].tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(ValueError, match="radius must be > 0"):
+        Box.around([0, 0], 0)
+    with pytest.raises(ValueError, match="radius must be > 0"):
+        CrossPolytope([0, 0], -1)
+    with pytest.raises(ValueError, match="2\\^20 facets"):
+        CrossPolytope(np.zeros(20), 1).halfspaces(20)
+    with pytest.raises(ValueError, match="dimension 3, but the object has 2 inputs"):
+        tropnet.count_linear_regions(random_mlp([2, 3, 1]), cp, kind="activation")
+    with pytest.raises(ValueError, match="only serial activation counts"):
+        tropnet.count_linear_regions(random_mlp([20, 3, 1]), CrossPolytope(np.zeros(20), 1))
