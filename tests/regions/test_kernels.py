@@ -62,6 +62,20 @@ def test_numba_kernels_give_the_numpy_cells(kernels, k):
         assert (x is None and y is None) or np.array_equal(x, y), f
 
 
+@pytest.mark.parametrize("exact", [False, True])
+def test_numba_kernels_give_the_numpy_cells_with_clipping_rows(kernels, exact):
+    pytest.importorskip("numba")
+    net = random_mlp([4, 7, 7, 1], seed=3)
+    A, b = np.array([[1, 1, 0, 0], [0, -1, 1, 1]]), np.array([1, 2])
+    out = []
+    for kind in ("numpy", "numba"):
+        kernels(kind)
+        out.append(refine(stages_from_network(net, exact=exact), 4, -3 * np.ones(4), 3 * np.ones(4),
+                          halfspaces=(A, b), exact=exact, certify=exact))
+    for f in FIELDS:
+        assert np.array_equal(getattr(out[0], f), getattr(out[1], f)), f
+
+
 @pytest.mark.parametrize("kind", ["numpy", "numba"])
 def test_known_counts_with_either_kernels(kernels, kind):
     if kind == "numba":

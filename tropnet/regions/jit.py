@@ -135,3 +135,99 @@ def edges_generic(sg, T, cell, R):  # pragma: no cover - compiled
                 common[e, w] = T[i, x]
                 w += 1
     return o1[:m], o2[:m], common
+
+
+@numba.njit(cache=True, nogil=True)
+def interpolate(X, Z, r0, r1, ids, ep, en, s, V0):  # pragma: no cover - compiled
+    """The new vertices of a cut written into the pool's buffers (the body of the float
+    interpolation in ``vertex._Engine._split``): for edge ``e`` from entry ``ep[e]`` (value
+    ``s > 0``) to ``en[e]``, ``t = s_p / (s_p - s_n)``, row ``V0 + e`` of ``X`` and column
+    ``V0 + e`` of the rows ``r0:r1`` of ``Z`` become ``(b - a) t + a`` of the two ends' values."""
+    nv = len(ep)
+    d = X.shape[1]
+    t = np.empty(nv, np.float64)
+    a = np.empty(nv, np.int64)
+    b = np.empty(nv, np.int64)
+    for e in range(nv):
+        sp = s[ep[e]]
+        t[e] = sp / (sp - s[en[e]])
+        a[e] = ids[ep[e]]
+        b[e] = ids[en[e]]
+        for k in range(d):
+            xp = X[a[e], k]
+            X[V0 + e, k] = (X[b[e], k] - xp) * t[e] + xp
+    for r in range(r0, r1):
+        for e in range(nv):
+            zp = Z[r, a[e]]
+            Z[r, V0 + e] = (Z[r, b[e]] - zp) * t[e] + zp
+
+
+@numba.njit(cache=True, nogil=True)
+def children(off, ids, sg, split, unchanged, parent, V0, clip):  # pragma: no cover - compiled
+    """The cells after a cut (the body of the child placement in ``vertex._Engine._split``):
+    the ``unchanged`` cells first, then the negative child of every ``split`` cell, then (unless
+    ``clip``) the positive ones; a child holds its parent's entries on its side (``sg <= 0`` /
+    ``sg >= 0``) in order, then the new vertices ``V0 + e`` of the edges ``e`` whose cell is the
+    parent (``parent[e]``), in edge order.  Returns the new ``(off, ids)``."""
+    C = len(off) - 1
+    rank = np.full(C, -1, np.int64)
+    ns = 0
+    nk = 0
+    for c in range(C):
+        if split[c]:
+            rank[c] = ns
+            ns += 1
+        elif unchanged[c]:
+            nk += 1
+    nside = 1 if clip else 2
+    first = np.zeros(ns + 1, np.int64)
+    for e in range(len(parent)):
+        first[rank[parent[e]] + 1] += 1
+    for r in range(ns):
+        first[r + 1] += first[r]
+    order = np.empty(len(parent), np.int64)
+    fill = first[:ns].copy()
+    for e in range(len(parent)):
+        r = rank[parent[e]]
+        order[fill[r]] = e
+        fill[r] += 1
+    new_off = np.zeros(nk + nside * ns + 1, np.int64)
+    k = 0
+    for c in range(C):
+        if unchanged[c]:
+            new_off[k + 1] = off[c + 1] - off[c]
+            k += 1
+        elif split[c]:
+            r = rank[c]
+            neg = 0
+            pos = 0
+            for i in range(off[c], off[c + 1]):
+                neg += sg[i] <= 0
+                pos += sg[i] >= 0
+            nnew = first[r + 1] - first[r]
+            new_off[nk + r + 1] = neg + nnew
+            if not clip:
+                new_off[nk + ns + r + 1] = pos + nnew
+    for j in range(len(new_off) - 1):
+        new_off[j + 1] += new_off[j]
+    new_ids = np.empty(new_off[-1], np.int64)
+    k = 0
+    for c in range(C):
+        if unchanged[c]:
+            w = new_off[k]
+            for i in range(off[c], off[c + 1]):
+                new_ids[w] = ids[i]
+                w += 1
+            k += 1
+        elif split[c]:
+            r = rank[c]
+            for side in range(nside):
+                w = new_off[nk + side * ns + r]
+                for i in range(off[c], off[c + 1]):
+                    if (side == 0 and sg[i] <= 0) or (side == 1 and sg[i] >= 0):
+                        new_ids[w] = ids[i]
+                        w += 1
+                for q in range(first[r], first[r + 1]):
+                    new_ids[w] = V0 + order[q]
+                    w += 1
+    return new_off, new_ids

@@ -158,6 +158,20 @@ class _Pool:
     def append(self, Xn, Tn, Zn, En=None) -> None:
         nv = len(Xn)
         need = self.nV + nv
+        self.reserve(nv)
+        self._X[self.nV : need] = Xn
+        if self._E is not None:
+            self._E[self.nV : need] = En
+        self._T[self.nV : need] = Tn
+        if self._Z is not None:
+            self._Z[self._zrows(), self.nV : need] = Zn
+        self.nV = need
+        self._views()
+
+    def reserve(self, nv: int) -> None:
+        """Room in the buffers for ``nv`` more vertices (the capacity at least doubles when it
+        grows; of ``Z`` only the rows still to be read are copied)."""
+        need = self.nV + nv
         if need > len(self._X):
             cap = max(need, 2 * len(self._X))
 
@@ -175,14 +189,6 @@ class _Pool:
                 self._Z = Zb
             if self._E is not None:
                 self._E = grow(self._E)
-        self._X[self.nV : need] = Xn
-        if self._E is not None:
-            self._E[self.nV : need] = En
-        self._T[self.nV : need] = Tn
-        if self._Z is not None:
-            self._Z[self._zrows(), self.nV : need] = Zn
-        self.nV = need
-        self._views()
 
     def _zrows(self) -> slice | np.ndarray:
         """The rows of Z still to be read: a slice when they are consecutive (the usual case:

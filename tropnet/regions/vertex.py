@@ -523,6 +523,51 @@ class _Engine:
     def _split(self, sg, s, split, unchanged, cid, clip, col, ecell) -> None:
         p = self.p
         ep, en, common = self._edges(sg, split, ecell)
+        ecells = ecell[ep]
+        k_new = cid[ecells].astype(np.int32)
+        Tn = np.hstack([common, k_new[:, None]]) if common.size else k_new[:, None]
+        if self.prog.has_pairs or common.shape[1] != self.prog.d - 1 or (common == _PAD).any():
+            Tn = np.sort(Tn, axis=1)
+        # pad the tight tables to a common width
+        w = max(p.T.shape[1], Tn.shape[1])
+        p.widen(w)
+        nv = len(ep)
+        if Tn.shape[1] < w:
+            Tn = np.hstack([Tn, np.full((nv, w - Tn.shape[1]), _PAD, dtype=np.int32)])
+        V0 = p.nV
+        # float runs: the compiled bodies of the same steps for large cuts (tropnet[fast])
+        jit = None if self.exact or self.certify else jit_kernels(len(p.ids))
+        rows = None if p.Z is None else _rows(self.zcols)
+        if jit is not None and (rows is None or isinstance(rows, slice)):
+            p.reserve(nv)
+            Zb, (r0, r1, _) = (p._X, (0, 0, 1)) if rows is None else (p._Z, rows.indices(p._Z.shape[0]))
+            jit.interpolate(p._X, Zb, r0, r1, p.ids, ep, en, s, V0)
+            p._T[V0 : V0 + nv] = Tn
+            p.nV += nv
+            p._views()
+            off, ids = jit.children(p.off, p.ids, sg, split, unchanged, ecells, V0, clip)
+        else:
+            self._new_vertices(s, ep, en, Tn)
+            off, ids = self._children(sg, split, unchanged, clip, ecell, ecells, V0, nv)
+        p.ids, p.off = ids, off
+        split_ids = np.flatnonzero(split)
+        pat_keep = p.pat[unchanged]
+        pat_neg = p.pat[split_ids].copy()
+        if clip:
+            pat = np.vstack([pat_keep, pat_neg])
+        else:
+            pat_pos = pat_neg.copy()
+            if col is not None:
+                pat_neg[:, col] = 0
+                pat_pos[:, col] = 1
+            pat = np.vstack([pat_keep, pat_neg, pat_pos])
+        p.pat = pat
+
+    def _new_vertices(self, s, ep, en, Tn) -> None:
+        """The new vertices of a cut, one on each crossing edge ``(ep, en)`` (entries), appended
+        to the pool: coordinates and the pre-activations still to be read, interpolated at
+        ``t = s_p / (s_p - s_n)`` (certified runs: with their error bounds), tight ids ``Tn``."""
+        p = self.p
         vp, vn = p.ids[ep], p.ids[en]
         sp, sn = s[ep], s[en]
         t = sp / (sp - sn)
@@ -556,23 +601,16 @@ class _Engine:
             En = _interpolation_error(
                 sp, sn, self.err[ep], self.err[en], Xp, p.X[vn], p.E[vp], p.E[vn], Zp, Zn, t
             )
-        ecells = ecell[ep]
-        k_new = cid[ecells].astype(np.int32)
-        Tn = np.hstack([common, k_new[:, None]]) if common.size else k_new[:, None]
-        if self.prog.has_pairs or common.shape[1] != self.prog.d - 1 or (common == _PAD).any():
-            Tn = np.sort(Tn, axis=1)
-        V0 = p.nV
-        nv = len(Xn)
-        # pad the tight tables to a common width
-        w = max(p.T.shape[1], Tn.shape[1])
-        p.widen(w)
-        if Tn.shape[1] < w:
-            Tn = np.hstack([Tn, np.full((nv, w - Tn.shape[1]), _PAD, dtype=np.int32)])
-        if nv:
+        if len(ep):
             p.append(Xn, Tn, newZ, En)
-        new_vid = np.arange(V0, V0 + nv, dtype=np.int64)
 
-        # children: unchanged cells first, then the negative children, then the positive ones
+    def _children(self, sg, split, unchanged, clip, ecell, ecells, V0, nv):
+        """The cells after a cut, as ``(off, ids)``: the ``unchanged`` cells first, then the
+        negative child of every split cell, then (unless ``clip``) the positive ones; a child
+        holds its parent's entries on its side, in order, then the new vertices ``V0 + e`` of
+        its parent's edges (``ecells``: the cell of each edge) in edge order."""
+        p = self.p
+        new_vid = np.arange(V0, V0 + nv, dtype=np.int64)
         split_ids = np.nonzero(split)[0]
         ns = len(split_ids)
         nk = int(unchanged.sum())
@@ -605,17 +643,7 @@ class _Engine:
             excl = np.cumsum(c) - c
             ids[start[rs] + np.arange(len(rs)) - excl[rs]] = p.ids[e_idx[m]]
             ids[start[r_new] + c[r_new] + np.arange(len(r_new)) - excl_new[r_new]] = vid_new
-        pat_keep = p.pat[unchanged]
-        pat_neg = p.pat[split_ids].copy()
-        if clip:
-            pat = np.vstack([pat_keep, pat_neg])
-        else:
-            pat_pos = pat_neg.copy()
-            if col is not None:
-                pat_neg[:, col] = 0
-                pat_pos[:, col] = 1
-            pat = np.vstack([pat_keep, pat_neg, pat_pos])
-        p.ids, p.off, p.pat = ids, off, pat
+        return off, ids
 
     # ------------------------------------------------------------------ output
     def result(self) -> Cells:
