@@ -122,7 +122,7 @@ t = time.process_time()
 from tropnet.regions import jit
 t1 = time.process_time()
 jit.edges_generic(np.array([1, -1], np.int8), np.array([[0, 1], [1, 2]], np.int32), np.zeros(2, np.int64),
-                  np.arange(4, dtype=np.uint64))
+                  np.arange(4, dtype=np.uint64), np.arange(2), np.arange(2))
 print(round(t1 - t, 2), round(time.process_time() - t1, 2))
 """
 

@@ -9,7 +9,8 @@ imports numba) for cuts large enough to pay for it, and the numpy kernels stay t
 >>> import numpy as np
 >>> sg = np.array([1, -1, -1], dtype=np.int8)  # a triangle cut near its vertex 0: two edges
 >>> T = np.array([[0, 1], [1, 2], [0, 2]], dtype=np.int32)
->>> r1, r2, common = edges_generic(sg, T, np.zeros(3, dtype=np.int64), np.arange(1, 5, dtype=np.uint64))
+>>> ar, R = np.arange(3), np.arange(1, 5, dtype=np.uint64)
+>>> r1, r2, common = edges_generic(sg, T, np.zeros(3, dtype=np.int64), R, ar, ar)
 >>> r1.tolist(), r2.tolist(), common.ravel().tolist()
 ([0, 0], [1, 2], [1, 0])
 """
@@ -43,15 +44,18 @@ def _same_but_one(T, i, ci, j, cj):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def edges_generic(sg, T, cell, R):  # pragma: no cover - compiled
-    """The crossing edges of simple cells (the body of ``vertex._Engine._edges_generic``): the
-    pairs of rows ``(i, j)`` of one cell (``cell``, non-decreasing), ``sg[i] > 0 > sg[j]``, whose
-    sorted tight ids ``T`` agree but for one; each row's key for dropping column ``c`` is the sum
-    of the hashes ``R`` of its ids but that one.  The keys of the negative rows of a cell go
-    into an open-addressing table (linear probing), the positive rows' keys are looked up and
-    every match is checked on the ids.  Returns ``(i, j, common ids)`` ordered by ``i``, the
-    dropped column of ``i``, then ``j``."""
-    n, d = T.shape
+def edges_generic(sg, T, cell, R, ent, vid):  # pragma: no cover - compiled
+    """The crossing edges of simple cells (the body of ``vertex._Engine._edges_generic``).  Row
+    ``i`` is entry ``ent[i]`` (of the signs ``sg`` and cells ``cell``, non-decreasing) with the
+    sorted tight ids ``T[vid[i]]`` (the caller's gathers, done here).  The edges are the pairs
+    of rows ``(i, j)`` of one cell with ``sg > 0`` at ``i`` and ``< 0`` at ``j`` whose ids agree
+    but for one; each row's key for dropping column ``c`` is the sum of the hashes ``R`` of its
+    ids but that one.  The keys of the negative rows of a cell go into an open-addressing table
+    (linear probing), the positive rows' keys are looked up and every match is checked on the
+    ids.  Returns ``(i, j, common ids)`` ordered by ``i``, the dropped column of ``i``, then
+    ``j``."""
+    n = len(ent)
+    d = T.shape[1]
     cap = max(16, n * d // 4)
     o1 = np.empty(cap, np.int64)
     o2 = np.empty(cap, np.int64)
@@ -63,16 +67,16 @@ def edges_generic(sg, T, cell, R):  # pragma: no cover - compiled
     for i in range(n):
         tot = np.uint64(0)
         for c in range(d):
-            tot += R[T[i, c]]
+            tot += R[T[vid[i], c]]
         rowsum[i] = tot
     a = 0
     while a < n:
         b = a + 1
-        while b < n and cell[b] == cell[a]:
+        while b < n and cell[ent[b]] == cell[ent[a]]:
             b += 1
         nneg = 0
         for i in range(a, b):
-            nneg += sg[i] < 0
+            nneg += sg[ent[i]] < 0
         if nneg == 0 or nneg == b - a:
             a = b
             continue
@@ -86,27 +90,27 @@ def edges_generic(sg, T, cell, R):  # pragma: no cover - compiled
         mask = size - 1
         shift = np.uint64(64 - cb)
         for i in range(a, b):
-            if sg[i] >= 0:
+            if sg[ent[i]] >= 0:
                 continue
             for c in range(d):
-                k = rowsum[i] - R[T[i, c]]
+                k = rowsum[i] - R[T[vid[i], c]]
                 s = np.int64(k >> shift)
                 while tq[s] >= 0:
                     s = (s + 1) & mask
                 tq[s] = (i - a) * d + c
                 tkey[s] = k
         for i in range(a, b):
-            if sg[i] <= 0:
+            if sg[ent[i]] <= 0:
                 continue
             for c in range(d):
-                k = rowsum[i] - R[T[i, c]]
+                k = rowsum[i] - R[T[vid[i], c]]
                 s = np.int64(k >> shift)
                 first = m
                 while tq[s] >= 0:
                     if tkey[s] == k:
                         q = tq[s]
                         j = a + q // d
-                        if _same_but_one(T, i, c, j, q % d):
+                        if _same_but_one(T, vid[i], c, vid[j], q % d):
                             if m == len(o1):
                                 o1 = np.concatenate((o1, np.empty(len(o1), np.int64)))
                                 o2 = np.concatenate((o2, np.empty(len(o2), np.int64)))
@@ -132,7 +136,7 @@ def edges_generic(sg, T, cell, R):  # pragma: no cover - compiled
         w = 0
         for x in range(d):
             if x != c:
-                common[e, w] = T[i, x]
+                common[e, w] = T[vid[i], x]
                 w += 1
     return o1[:m], o2[:m], common
 

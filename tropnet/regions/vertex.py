@@ -366,6 +366,13 @@ class _Engine:
         d = self.prog.d
         ent = np.nonzero(split[ecell] & (sg != 0))[0]
         vids = p.ids[ent]
+        if not self.prog.has_pairs and p.T.shape[1] == d:
+            # every vertex simple (d tight ids, all of them constraints of its cells): no
+            # degenerate cell; the compiled join gathers the ids itself
+            jit = jit_kernels(len(ent))
+            if jit is not None:
+                r1, r2, A1 = jit.edges_generic(sg, p.T, ecell, self.prog.R, ent, vids)
+                return ent[r1], ent[r2], A1
         cells = ecell[ent]
         Tg = p.T[vids]
         valid = self._valid(Tg, cells)
@@ -423,7 +430,8 @@ class _Engine:
         d = self.prog.d
         jit = jit_kernels(len(Tv))
         if jit is not None:  # the same join, compiled (one table per cell; the same pairs, same order)
-            r1, r2, A1 = jit.edges_generic(sgg, Tv, cg, self.prog.R)
+            ar = np.arange(len(Tv))
+            r1, r2, A1 = jit.edges_generic(sgg, Tv, cg, self.prog.R, ar, ar)
             return ge[r1], ge[r2], A1
         K = self.prog.R[Tv]
         hs = K[:, 0].copy()  # the sum of the row, uint64 (wraps around)
