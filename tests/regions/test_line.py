@@ -12,6 +12,7 @@ import pytest
 
 import tropnet
 from tropnet import Network, Segment
+from tropnet.regions import line
 from tropnet.regions.line import line_cells
 from tropnet.regions.program import stages_from_network
 
@@ -19,6 +20,7 @@ from tropnet.regions.program import stages_from_network
 def _nets(seed: int):
     r = np.random.default_rng(seed)
     yield tropnet.random_mlp([4, 7, 6, 2], seed=seed)
+    yield tropnet.random_mlp([4, 9, 1], seed=seed)
     yield Network([tropnet.Linear(r.normal(size=(5, 4)), r.normal(size=5)), tropnet.Threshold(0.25),
                    tropnet.Linear(r.normal(size=(4, 5))), tropnet.LeakyReLU(0.125),
                    tropnet.Linear(r.normal(size=(1, 4)))])
@@ -35,7 +37,12 @@ def _nets(seed: int):
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_float_line_equals_the_exact_line(seed):
+@pytest.mark.parametrize("first", [True, False])
+def test_float_line_equals_the_exact_line(seed, first, monkeypatch):
+    # first: the first ReLU layer's crossings feed the next layer directly (on wide layers only
+    # by default; here on every network)
+    if first:
+        monkeypatch.setattr(line, "_FIRST_MIN", 0)
     rng = np.random.default_rng(100 + seed)
     for net in _nets(seed):
         if seed % 2:

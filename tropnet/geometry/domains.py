@@ -227,8 +227,9 @@ def _positive_radius(radius: Any, n: int | None) -> np.ndarray:
 
 
 class CrossPolytope(Domain):
-    """The cross-polytope ``{x : |x_1 - c_1| + ... + |x_n - c_n| <= radius}``: the ball of the
-    1-norm around the point ``center`` (a vector, or a scalar for every coordinate).
+    """The cross-polytope around the point ``center``: the ball of the 1-norm of the given
+    radius, ``sum(abs(x - center)) <= radius`` (``center`` a vector, or a scalar for every
+    coordinate).
 
     The region functions take it in any dimension: up to 12 inputs (16 exact) as its ``2^n``
     facets, above that natively (the H-representation engine keeps the 1-norm constraint in

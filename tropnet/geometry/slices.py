@@ -114,7 +114,7 @@ class AffineSlice:
     [[Fraction(1, 1), Fraction(1, 1), Fraction(2, 1)]]
     """
 
-    __slots__ = ("origin", "basis", "domain", "exact")
+    __slots__ = ("origin", "basis", "domain", "exact", "_float")
 
     def __init__(self, origin: Any, basis: Any, domain: Domain, *, exact: bool | None = None) -> None:
         o = as_number_array(origin, name="slice origin", ndim=1)
@@ -162,6 +162,7 @@ class AffineSlice:
         if exact is None:
             exact = o.dtype == object and B.dtype == object
         object.__setattr__(self, "exact", bool(exact))
+        object.__setattr__(self, "_float", None)  # the float embedding, made on first use
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -188,7 +189,15 @@ class AffineSlice:
         """
         if exact:
             return as_exact_array(self.origin), as_exact_array(self.basis)
-        return np.asarray(self.origin, dtype=np.float64), np.asarray(self.basis, dtype=np.float64)
+        if self._float is None:  # once per slice: exact entries convert one by one
+            o = np.asarray(self.origin, dtype=np.float64)
+            B = np.asarray(self.basis, dtype=np.float64)
+            if o is not self.origin:
+                o.flags.writeable = False
+            if B is not self.basis:
+                B.flags.writeable = False
+            object.__setattr__(self, "_float", (o, B))
+        return self._float
 
     def to_input(self, Y: Any) -> np.ndarray:
         """Input-space points ``origin + Y @ basis`` of slice points ``Y`` (shape ``(m, k)`` or

@@ -59,11 +59,15 @@ class LineCells:
     """Activation cells on an interval ``[breaks[0], breaks[-1]]``: cell ``j`` is
     ``(breaks[j], breaks[j+1])`` with ``patterns[j]``; on it the network is
     ``t -> (J[j, :, 0] t + J[j, :, 1]) / D``.  Float runs compute ``patterns`` and the maps on
-    first use; ``ambiguous`` counts float mode's undecided ties."""
+    first use; ``ambiguous`` counts float mode's undecided ties.  A float activation count
+    (``count_only``) may stop before placing the last layer's breakpoints: then ``breaks`` is
+    ``None`` and only ``len`` is known."""
 
-    def __init__(self, breaks: np.ndarray, exact: bool, *, patterns: np.ndarray | None = None,
-                 J: np.ndarray | None = None, D: Any = 1, run: Any = None, ambiguous: int = 0) -> None:
-        self.breaks = breaks
+    def __init__(self, breaks: np.ndarray | None, exact: bool, *, patterns: np.ndarray | None = None,
+                 J: np.ndarray | None = None, D: Any = 1, run: Any = None, ambiguous: int = 0,
+                 count: int | None = None) -> None:
+        self.breaks = breaks  # None for a count that did not place its last breakpoints
+        self._count = count
         self.exact = exact
         self._patterns = patterns
         self._J = J
@@ -72,7 +76,7 @@ class LineCells:
         self.ambiguous = ambiguous
 
     def __len__(self) -> int:
-        return len(self.breaks) - 1
+        return self._count if self.breaks is None else len(self.breaks) - 1
 
     @property
     def patterns(self) -> np.ndarray:
@@ -297,10 +301,10 @@ class LineProgram:
     ['affine', 'relu', 'affine']
     """
 
-    def __init__(self, ops: list[_Op], d: int, out_mag: np.ndarray) -> None:
+    def __init__(self, ops: list[_Op], d: int, out_mag: tuple[np.ndarray, np.ndarray]) -> None:
         self.ops = ops
         self.d = d
-        self.out_mag = out_mag
+        self.out_mag = out_mag  # (A, B): the outputs' magnitude bound A s + B
 
 
 def compile_line(stages: list[Stage], d: int) -> LineProgram:
@@ -334,7 +338,7 @@ def compile_line(stages: list[Stage], d: int) -> LineProgram:
         A, B = A[idx], B[idx] + abs(level)
         ops.append(_Op(kind, idx=idx, level=level, alpha=float(st.param) if st.kind == "leaky" else None,
                        A=A, B=B, mx=(A.max(initial=0.0), B.max(initial=0.0)), w=width))
-    return LineProgram(ops, d, _magnitude_bounds(stages, d)[0])
+    return LineProgram(ops, d, _magnitude_bounds(stages, d))
 
 
 def _compared(op: _Op, V: np.ndarray) -> np.ndarray:
@@ -442,6 +446,31 @@ def _cut(op: _Op, V: np.ndarray, Z: np.ndarray, j: np.ndarray, r: np.ndarray, s:
     return V, amb
 
 
+def _count_cut(V: np.ndarray, Z: np.ndarray, j: np.ndarray, r: np.ndarray, loose: float) -> int | None:
+    """The number of intervals after the cut of :func:`_cut`, for the last activation of a
+    count (no vertex values needed after it), or ``None`` where a crossing end or two crossings
+    of one interval are within the largest tie band (``loose``) of each other: the full cut
+    decides those.  Two crossings ``a, b`` of one interval are a tie apart when
+    ``|f_a - f_b| |Z_b(end) - Z_b(start)|`` is small; neighbours in order suffice."""
+    zj = Z[j, r]
+    d = zj - Z[j + 1, r]
+    f = zj / d
+    ad = np.abs(d)
+    if float((ad * np.minimum(f, 1.0 - f)).min()) <= loose:
+        return None
+    if len(j) > 1:
+        order = np.lexsort((f, j))  # by interval, then position
+        js, fs, ds = j[order], f[order], ad[order]
+        near = (js[1:] == js[:-1]) & ((fs[1:] - fs[:-1]) * np.minimum(ds[1:], ds[:-1]) <= loose)
+        if near.any():
+            return None
+    u = V[:, -2]
+    du = u[j + 1] - u[j]
+    if not ((f * du > 0) & (f * du < du)).all():  # a crossing rounding onto a vertex
+        return None
+    return len(V) - 1 + len(j)
+
+
 def _merge_equal(op: _Op, V: np.ndarray, order: np.ndarray, K1: int):
     """Vertices at one float point become one, the first, with every value settled in any of
     them settled; a new vertex on an old one is undecided (a crossing within rounding of a
@@ -503,9 +532,34 @@ class _FloatRun:
     """What a float run keeps to give patterns and maps on request: per activation the
     values it compared (for a group: its input values) at its vertices."""
 
-    def __init__(self, prog: LineProgram, direction: np.ndarray, records: list, V: np.ndarray, t0: float):
-        self.prog, self.direction, self.records, self.V, self.t0 = prog, direction, records, V, t0
+    def __init__(self, prog: LineProgram, direction: np.ndarray, records: list, V: np.ndarray, t0: float,
+                 s: float):
+        self.prog, self.direction, self.records, self.V, self.t0, self.s = prog, direction, records, V, t0, s
         self._pats: list[np.ndarray] | None = None
+        self._slopes: np.ndarray | None = None
+
+    def slope_noise(self) -> np.ndarray:
+        """Per output, the rounding noise of a slope: ``NOISE`` times the magnitude bound of
+        its terms (the outputs' factor ``A`` times the direction's size)."""
+        return NOISE * self.prog.out_mag[0] * float(np.abs(self.direction).max(initial=0.0))
+
+    def all_distinct(self) -> bool:
+        """Whether every two neighbouring intervals certainly have different output maps,
+        decided from the difference quotients of the output's values at the vertices with
+        their rounding bounds (no slopes carried forward); ``False`` when some pair may be
+        equal or is too close to call."""
+        V = self.V
+        u = V[:, -2]
+        Y = V[:, :-2]
+        du = (u[1:] - u[:-1])[:, None]
+        S = (Y[1:] - Y[:-1]) / du
+        A, B = self.prog.out_mag
+        e = NOISE * (A * self.s + B)  # the values' rounding noise
+        err = (2 * e + np.abs(S) * (4 * np.finfo(float).eps * abs(float(u[-1])))) / du
+        E = err[1:] + err[:-1]
+        top = float(np.abs(S).max(initial=0.0)) + float(err.max(initial=0.0))
+        thr = max(RTOL * top, 2 * float(self.slope_noise().max(initial=0.0)), 1e-300)
+        return bool(((np.abs(S[1:] - S[:-1]) - E) > thr).any(axis=1).all())
 
     def layer_patterns(self) -> list[np.ndarray]:
         """Per activation, the pattern on every final interval (bool per unit; a group's winner)."""
@@ -532,6 +586,11 @@ class _FloatRun:
     def slopes(self) -> np.ndarray:
         """``(K, m)``: the output's derivative in ``t`` on every interval, carried forward from
         the line's direction through the interval's pattern (no difference quotients)."""
+        if self._slopes is None:
+            self._slopes = self._carry()
+        return self._slopes
+
+    def _carry(self) -> np.ndarray:
         K = len(self.V) - 1
         S = np.broadcast_to(self.direction, (K, len(self.direction)))
         pats = iter(self.layer_patterns())
@@ -560,6 +619,75 @@ class _FloatRun:
         return S[:, :, None], c
 
 
+#: the first layer's crossings feed the next layer by one product over the crossings (instead
+#: of one over all vertices) when that layer has at least this many weights: below it the
+#: general step's fewer numpy calls cost less than the product it saves
+_FIRST_MIN = 1 << 15
+
+
+def _first_relu(op: _Op, nxt: _Op | None, V: np.ndarray, s: float, keep: bool):
+    """The first activation when it is a ReLU of values affine along the whole line (``V``: the
+    two end vertices), with the affine stage ``nxt`` after it (``None``: nothing after it is
+    needed).  Each unit crosses at most once, so the vertices are its crossings sorted, and the
+    next layer's values at them are running sums of one row of its weights per crossing (no
+    interpolation of the layer, no matrix product over the vertices).  Returns ``(V, record)``
+    (``V``: the values after ``nxt``, or the vertices' ``u`` column when ``nxt`` is ``None``),
+    or ``None`` where a tie or a crossing on an end needs the general step."""
+    w = op.w
+    z0, zU = V[0, :w], V[1, :w]
+    r = np.flatnonzero((z0 > 0) != (zU > 0))
+    n = len(r)
+    if not n:
+        return None
+    a, b = z0[r], zU[r]
+    loose = RTOL * (op.mx[0] * s + op.mx[1])
+    if min(float(np.abs(a).min()), float(np.abs(b).min())) <= loose:
+        return None
+    F = a / (a - b)
+    order = F.argsort()
+    F, r, a = F[order], r[order], a[order]
+    D = zU - z0
+    U = float(V[1, -2])
+    u = F * U
+    if n > 1:
+        dF = F[1:] - F[:-1]
+        Dr = np.abs(D[r])
+        if float((dF * np.minimum(Dr[1:], Dr[:-1])).min()) <= loose or not (u[1:] > u[:-1]).all():
+            return None  # two crossings a tie apart (or at one point)
+    if not (0.0 < u[0] and u[-1] < U):
+        return None
+    uv = np.empty(n + 2)
+    uv[0], uv[1:-1], uv[-1] = 0.0, u, U
+    Fv = np.empty(n + 2)
+    Fv[0], Fv[1:-1], Fv[-1] = 0.0, F, 1.0
+    record = None
+    if keep:
+        R = np.empty((n + 2, w + 2))
+        np.multiply(Fv[:, None], D, out=R[:, :w])
+        R[:, :w] += z0
+        R[np.arange(1, n + 1), r] = 0.0
+        R[:, w], R[:, w + 1] = uv, 1.0
+        record = (op, R)
+    if nxt is None:
+        return uv, record
+    # the value of the next layer at vertex k is W relu(z0 + F_k D) + b: the first interval's
+    # units (P0) plus, for every crossing i before k, its unit entering or leaving; so one
+    # product (vertices x crossings) @ (crossings x next width) instead of one over all units
+    G = nxt.WTa[:w]
+    P0 = (z0 + zU) > 0
+    P0[r] = a > 0
+    sg = np.where(a > 0, -1.0, 1.0)
+    base = np.stack([P0 * z0, P0 * D]) @ G
+    M = (Fv[:, None] * (sg * D[r])) + sg * a
+    M *= np.tri(n + 2, n, -1)
+    out = M @ G[r]
+    out += base[0]
+    out += Fv[:, None] * base[1]
+    out += nxt.WTa[w + 1]
+    out[:, -2] = uv
+    return out, record
+
+
 def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, direction: np.ndarray,
                 max_cells: int | None, s: float | None = None, count_only: bool = False) -> LineCells:
     """The float engine on the line ``x(t) = o + t direction``, ``t`` in ``[t0, t1]`` (``s``:
@@ -579,7 +707,24 @@ def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, directio
         ops = ops[: last + 1]
     records = []
     amb = 0
-    for op in ops:
+    i = 0
+    if len(ops) >= 2 and ops[0].kind == "affine" and ops[1].kind == "relu" and (
+            len(ops) == 2 or ops[2].kind == "affine" and ops[1].w * ops[2].w >= _FIRST_MIN):
+        V = V @ ops[0].WTa
+        first = _first_relu(ops[1], ops[2] if len(ops) > 2 else None, V, s, not count_only)
+        if first is not None:
+            V, rec = first
+            if rec is not None:
+                records.append(rec)
+            if len(V) - 1 > (max_cells if max_cells is not None else len(V)):
+                raise RegionLimitError(f"more than max_regions={max_cells} cells on the line ({len(V) - 1})",
+                                       "max_regions", {"cells": len(V) - 1})
+            if len(ops) == 2:  # the run ends with this activation (a count): V holds the vertices
+                return LineCells(V + t0, False, ambiguous=0)
+            i = 3
+        else:
+            i = 1
+    for op in ops[i:]:
         if op.kind == "affine":
             V = V @ op.WTa
             continue
@@ -588,6 +733,13 @@ def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, directio
         j, r = (pos[1:] != pos[:-1]).nonzero()
         if len(j):
             magmax = op.mx[0] * s + op.mx[1]
+            if count_only and op is ops[-1] and op.kind != "group":
+                K = _count_cut(V, Z, j, r, RTOL * magmax)
+                if K is not None:
+                    if max_cells is not None and K > max_cells:
+                        raise RegionLimitError(f"more than max_regions={max_cells} cells on the line ({K})",
+                                               "max_regions", {"cells": K})
+                    return LineCells(None, False, count=K, ambiguous=amb)
             V, a = _cut(op, V, Z, j, r, s, RTOL * magmax, NOISE * magmax)
             amb += a
             Z = V[:, : op.w] if op.kind == "relu" else _compared(op, V)
@@ -600,7 +752,7 @@ def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, directio
             continue
         records.append((op, V))
         V = _activate(op, V, Z)
-    run = None if count_only else _FloatRun(prog, direction, records, V, t0)
+    run = None if count_only else _FloatRun(prog, direction, records, V, t0, s)
     return LineCells(V[:, -2] + t0, False, run=run, ambiguous=amb)
 
 
@@ -676,7 +828,9 @@ def linear_runs(cells: LineCells) -> np.ndarray:
     they have one slope: exactly equal in exact mode; in float mode within ``1e-9`` of the
     largest slope (or twice the rounding bound where that is larger), with a warning
     (:class:`~tropnet.AmbiguousGeometryWarning`) for merged pairs that differ by more than
-    rounding explains.
+    rounding explains.  Float runs first try the difference quotients of the output's values at
+    the vertices: when every neighbouring pair differs by more than their rounding bounds, no
+    slope is carried forward.
 
     >>> from tropnet import Network
     >>> from tropnet.regions.program import stages_from_network
@@ -689,10 +843,11 @@ def linear_runs(cells: LineCells) -> np.ndarray:
     if cells.exact:
         J = cells.J.reshape(len(cells), -1)
         same = (J[1:] == J[:-1]).all(axis=1).astype(bool)
+    elif cells._run.all_distinct():  # the common case: no two neighbours can share a map
+        return np.arange(len(cells), dtype=np.int64)
     else:
         S = cells.slopes()
-        run = cells._run
-        noise = NOISE * run.prog.out_mag * float(np.abs(run.direction).max(initial=0.0))
+        noise = cells._run.slope_noise()
         dS = np.abs(S[1:] - S[:-1])
         tol = max(RTOL * float(np.abs(S).max(initial=0.0)), 1e-300)
         same = (dS <= np.maximum(tol, 2 * noise)).all(axis=1)

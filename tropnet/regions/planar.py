@@ -61,6 +61,7 @@ from .polygons import (
     _CandidatePool,
     _merge_copies,
     _merge_pieces,
+    _nonzero2,
     _Polygons,
     _signs,
     _split,
@@ -76,12 +77,32 @@ RELATIVE_TOLERANCE = 1e-10
 #: ambiguous: the plan then reruns the call on the vertex engine, whose tolerance is local (see
 #: :mod:`tropnet.regions.plan`)
 AMBIGUITY = 64 * 2.0**-53 / RELATIVE_TOLERANCE
+#: polygon rows are read in two parts: the first ``HEAD`` vertex slots, then the longer rows' rest
+HEAD = 4
 
 
 def _band(v: np.ndarray, tol: Any) -> int:
     """How many values decided as zero lie above rounding noise (ambiguous decisions)."""
     a = np.abs(v)
     return int(np.count_nonzero((a <= tol) & (a > AMBIGUITY * tol)))
+
+
+def _poly_sides(verts: _Vertices, coef: np.ndarray, rows: np.ndarray, cnt: np.ndarray,
+                tol: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`_sides` of affine functions ``coef (k, 3)`` on polygons ``rows (k, m)`` with
+    ``cnt`` vertices: the first ``HEAD`` slots of every row, then the rest of the longer rows
+    only (most cells have 3 to 5 vertices; rows are as wide as the widest)."""
+    if rows.shape[1] <= HEAD + 1 or rows.size < 65536:  # small: one pass costs fewer calls
+        return _sides(verts.eval_t(coef, rows), tol)
+    plus, minus, amb = _sides(verts.eval_t(coef, rows[:, :HEAD]), tol)
+    big = np.flatnonzero(cnt > HEAD)
+    if len(big):
+        tail = rows[big, HEAD : int(cnt[big].max())]
+        p2, m2, a2 = _sides(verts.eval_t(coef[big], tail), tol[big])
+        plus[big] |= p2
+        minus[big] |= m2
+        amb += a2
+    return plus, minus, amb
 
 
 def _sides(s_t: np.ndarray, tol: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -229,22 +250,34 @@ def _domain_polygon(lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> tuple:
 
 # --------------------------------------------------------------------------- layers
 def _layer_inputs(layers: tuple, stop: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Values entering ``layers[stop]`` at points ``x`` and the scale of their terms."""
+    """Values entering ``layers[stop]`` at points ``x`` and the scale of their terms.
+
+    Affine layers and plain thresholds write into the array they made (no second temporary:
+    fresh pages are costly), other layers run their own ``forward``."""
     z = x
 
     def absmax(z: np.ndarray) -> np.ndarray:
         return np.maximum(np.maximum.reduce(z, axis=0), -np.minimum.reduce(z, axis=0))
 
     scale = absmax(x)
+    own = False  # whether z is an array made here (then updated in place)
     for layer in layers[:stop]:
         if isinstance(layer, Linear):
             w, b = layer.float_weight, layer.float_bias
             scale = np.abs(w) @ absmax(z) + np.abs(b)
-        elif isinstance(layer, Threshold):
+            z = np.asarray(z, dtype=np.float64) @ w.T
+            z += b
+            own = True
+            continue
+        if isinstance(layer, Threshold):
             scale = np.maximum(scale, abs(float(layer.t)))
+            if own and layer.units is None:
+                np.maximum(z, float(layer.t), out=z)
+                continue
         elif isinstance(layer, GroupMax):
             scale = scale[layer.groups].max(axis=1)
         z = layer.forward(z)
+        own = False
     return z, scale
 
 
@@ -279,14 +312,17 @@ def _fit(X: np.ndarray, Y: np.ndarray, frame_ids: np.ndarray, inv: np.ndarray, z
 
 def _any_per_row(flags: tuple[np.ndarray, ...], rows: np.ndarray) -> list[np.ndarray]:
     """Each of ``flags (V, n)`` OR-ed over the vertices of each row -> ``(P, n)`` packed bits
-    (``np.packbits`` along axis 1)."""
-    packed = [np.packbits(f, axis=1) for f in flags]
-    acc = [p[rows[:, 0]] for p in packed]
-    for k in range(1, rows.shape[1]):
-        col = rows[:, k]
-        for a, p in zip(acc, packed):
-            a |= p[col]
-    return acc
+    (``np.packbits`` along axis 1), as 64-bit words gathered once per row slot."""
+    n = flags[0].shape[1]
+    nb = (n + 63) // 64 * 8
+    out = []
+    for f in flags:
+        packed = np.zeros((len(f), nb), dtype=np.uint8)
+        packed[:, : (n + 7) // 8] = np.packbits(f, axis=1)
+        words = packed.view(np.uint64)  # (V, nb / 8)
+        acc = np.bitwise_or.reduce(words[rows.T], axis=0)  # (P, nb / 8)
+        out.append(acc.view(np.uint8)[:, : (n + 7) // 8])
+    return out
 
 
 class _Layer:
@@ -312,7 +348,7 @@ class _Layer:
             top_r = top[rows]  # (P, m, G)
             fixed = (top_r == top_r[:, :1]).all(axis=1) & clear[rows].all(axis=1)
             self.start_pat = np.where(fixed, top_r[:, 0], 0).astype(np.int32)
-            pr, pu = np.nonzero(~fixed)
+            pr, pu = _nonzero2(~fixed)
             zf = z[frame[pr][:, :, None], g[pu][:, None, :]]  # (Q, 3, k)
             self.fits = np.stack([_fit(X, Y, frame[pr], inv[pr], zf[:, :, q]) for q in range(self.k)], axis=1)
             self.tol = tol_g[pu]
@@ -329,7 +365,7 @@ class _Layer:
             pos, neg = _any_per_row((pos_v, neg_v), rows)
             n = s.shape[1]
             self.start_pat = np.unpackbits(pos & ~neg, axis=1, count=n).view(bool).astype(np.int32)
-            pr, pu = np.nonzero(np.unpackbits(pos & neg, axis=1, count=n).view(bool))
+            pr, pu = _nonzero2(np.unpackbits(pos & neg, axis=1, count=n).view(bool))
             self.fits = _fit(X, Y, frame[pr], inv[pr], s.ravel()[frame[pr] * n + pu[:, None]])
             self.s = s
             self.tol = tol_u[pu]
@@ -353,7 +389,7 @@ def _prune(
     q = cpool.buf[pos]
     child = children[owner]
     t = lay.tol[q]
-    plus, minus, amb = _sides(verts.eval_t(lay.fits[q], polys.rows[child]), t)
+    plus, minus, amb = _poly_sides(verts, lay.fits[q], polys.rows[child], polys.cnt[child], t)
     lay.ambiguous += amb
     keep = plus & minus
     gone = ~keep
@@ -409,8 +445,12 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
     on the polygons plus ``held`` bytes)."""
     cpool = _CandidatePool(len(lay.pair_root))
     keep_pat = polys.pat.shape[1] > 0  # a count needs no patterns of threshold layers
+    if not lay.group:
+        # every candidate tested on its root by its fit, as after each cut: a candidate at the
+        # front of a polygon's list then always crosses it
+        _prune(polys, verts, lay, cpool, np.arange(polys.n))
     while True:
-        act = np.nonzero(polys.ptr[: polys.n] < polys.end[: polys.n])[0]
+        act = np.flatnonzero(polys.ptr[: polys.n] < polys.end[: polys.n])
         if len(act) == 0:
             return
         if limits is not None:
@@ -428,16 +468,27 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         rows = polys.rows[act]
         s_t = verts.eval_t(coef, rows)
         tol = lay.tol[q]
+        if not lay.group:  # the front candidate crosses (tested by _prune): cut every polygon
+            polys.ptr[act] += 1
+            rows_c, cnt_c = _split(verts, rows, polys.cnt[act], s_t.T, tol, unit)
+            new = polys.append_copies(act)  # the - children keep the old label
+            children = np.concatenate([act, new])
+            polys.put_rows(children, rows_c)
+            polys.cnt[children] = cnt_c
+            if keep_pat:
+                polys.pat[act, unit] = 1
+            if max_cells is not None and polys.n > max_cells:
+                raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain",
+                                       "max_regions", {"cells": max_cells + 1})
+            _prune(polys, verts, lay, cpool, children)
+            continue
         plus, minus, amb = _sides(s_t, tol)
         lay.ambiguous += amb
         split = plus & minus
-        label = j if lay.group else np.ones(len(act), dtype=np.int64)
-        # the whole polygon on the + side takes the new label; on the - side it keeps the old
+        # the whole polygon on the + side takes the new label (the challenger j); on the - side
+        # it keeps the old; a group ends in _next_group_step
         on_plus = plus & ~split
-        if keep_pat:
-            polys.pat[act[on_plus], unit[on_plus]] = label[on_plus]
-        if not lay.group:  # a group ends in _next_group_step
-            polys.ptr[act] += 1
+        polys.pat[act[on_plus], unit[on_plus]] = j[on_plus]
         sp = act[split]
         if len(sp) == 0:
             continue
@@ -446,13 +497,10 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
         children = np.concatenate([sp, new])
         polys.put_rows(children, rows_c)
         polys.cnt[children] = cnt_c
-        if keep_pat:
-            polys.pat[sp, unit[split]] = label[split]
+        polys.pat[sp, unit[split]] = j[split]
         if max_cells is not None and polys.n > max_cells:
             raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain",
                                    "max_regions", {"cells": max_cells + 1})
-        if not lay.group:
-            _prune(polys, verts, lay, cpool, children)
 
 
 def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
@@ -506,8 +554,10 @@ def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
     I = np.repeat(ar, later)
     J = I + 1 + np.arange(n_pairs) - np.repeat(np.cumsum(later) - later, later)
 
+    F0, F1, F2 = F[:, 0].copy(), F[:, 1].copy(), F[:, 2].copy()
+
     def at(lines: np.ndarray, pts: np.ndarray) -> np.ndarray:
-        return F[lines, 0] * pts[:, 0] + F[lines, 1] * pts[:, 1] + F[lines, 2]
+        return F0[lines] * pts[:, 0] + F1[lines] * pts[:, 1] + F2[lines]
 
     v1, v2 = at(J, e1[I]), at(J, e2[I])
     tJ = tol[J]
@@ -517,8 +567,12 @@ def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
     L = int(kept.sum())
     cross = kept[I] & kept[J] & (((v1 > tJ) & (v2 < -tJ)) | ((v1 < -tJ) & (v2 > tJ)))
     I, J, v1, v2 = I[cross], J[cross], v1[cross], v2[cross]
+    crossings = len(I)
+    # only a line crossed twice or more can carry a point where three lines meet
+    multi = np.bincount(J, minlength=Q)[J] > 1
+    I, J, v1, v2 = I[multi], J[multi], v1[multi], v2[multi]
     if len(I) == 0:
-        return P + L
+        return P + L + crossings
     pt = e1[I] + (v1 / (v1 - v2))[:, None] * (e2[I] - e1[I])
     tau = np.einsum("ki,ki->k", pt - e1[J], e2[J] - e1[J])
     order = np.lexsort((tau, J))
@@ -531,7 +585,7 @@ def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
     y = e1[a] + (w1 / np.where(par, 1.0, w1 - w2))[:, None] * (e2[a] - e1[a])
     lay.ambiguous += _band(np.where(par, 0.0, at(jj, y)), tol[jj])
     same = ~par & (np.abs(at(jj, y)) <= tol[jj])
-    return P + L + len(I) - int(same.sum())
+    return P + L + crossings - int(same.sum())
 
 
 # --------------------------------------------------------------------------- driver
@@ -569,9 +623,11 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
     used, inverse = np.unique(rows, return_inverse=True)
     rows = inverse.reshape(rows.shape)
     verts = _Vertices(verts.coords[used])
+    many_roots = False  # whether the last layer cut several root polygons (copies across roots)
     for n_done, li in enumerate(acts):
         if n_done:
-            verts, rows = _merge_copies(verts, rows)
+            verts, rows = _merge_copies(verts, rows, by_edge=many_roots)
+        many_roots = len(rows) > 1
         z, scale = _layer_inputs(layers, li, verts.coords)
         lay = _Layer(layers[li], z, scale, verts, rows)
         # the caller's hook (stats["last_layer"] present): the last layer's inputs at the vertices
@@ -618,11 +674,11 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
                                {"cells": len(rows)})
     if count_only:
         return int(len(rows))
-    return _to_cells(verts, rows, cnt, prev_pat)
+    return _to_cells(verts, rows, cnt, prev_pat, many_roots)
 
 
-def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarray) -> Cells:
-    verts, rows = _merge_copies(verts, rows)
+def _to_cells(verts: _Vertices, rows: np.ndarray, cnt: np.ndarray, pat: np.ndarray, by_edge: bool) -> Cells:
+    verts, rows = _merge_copies(verts, rows, by_edge)
     valid = np.arange(rows.shape[1])[None, :] < cnt[:, None]
     coords = verts.coords.copy()
     pts = coords[rows]

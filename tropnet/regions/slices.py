@@ -98,29 +98,35 @@ class SliceRegionSet(RegionSet):
 
 def _line_region_set(cells: LineCells, kind: str) -> RegionSet:
     """A :class:`RegionSet` of the intervals of a 1-D run (cells and, for ``kind="linear"``,
-    runs of consecutive cells with one map)."""
+    runs of consecutive cells with one map); halfspaces, neighbours and maps on first use."""
     K, exact = len(cells), cells.exact
     T = cells.breaks
     dt = object if exact else np.float64
     one = Fraction(1) if exact else 1.0
-    mids = np.empty((K, 1), dtype=dt)
-    mids[:, 0] = [(a + b) / 2 for a, b in zip(T[:-1], T[1:])]
-    A = np.empty((2 * K, 1), dtype=dt)
-    A[0::2, 0] = -one
-    A[1::2, 0] = one
-    b = np.empty(2 * K, dtype=dt)
-    b[0::2] = -T[:-1]
-    b[1::2] = T[1:]
-    nbr = np.empty(2 * K, dtype=np.int64)
-    nbr[0::2] = np.arange(K) - 1
-    nbr[1::2] = np.arange(K) + 1
-    nbr[-1] = -1
-    X = np.empty((K + 1, 1), dtype=dt)
-    X[:, 0] = T
+    if exact:
+        mids = np.empty((K, 1), dtype=dt)
+        mids[:, 0] = [(a + b) / 2 for a, b in zip(T[:-1], T[1:])]
+    else:
+        mids = ((T[:-1] + T[1:]) / 2)[:, None]
     t = np.empty(K + 1, dtype=dt)
     t[:] = one
-    W, c = cells.maps()
-    labels = linear_runs(cells) if kind == "linear" else np.arange(K)
+    ids = np.arange(K + 1)
+
+    def geometry():
+        A = np.empty((2 * K, 1), dtype=dt)
+        A[0::2, 0] = -one
+        A[1::2, 0] = one
+        b = np.empty(2 * K, dtype=dt)
+        b[0::2] = -T[:-1]
+        b[1::2] = T[1:]
+        nbr = np.empty(2 * K, dtype=np.int64)
+        nbr[0::2] = ids[:-1] - 1
+        nbr[1::2] = ids[1:]
+        nbr[-1] = -1
+        W, c = cells.maps()
+        return 2 * ids, A, b, nbr, W, c
+
+    labels = linear_runs(cells) if kind == "linear" else ids[:-1]
     return RegionSet(
         kind=kind,
         exact=exact,
@@ -128,16 +134,11 @@ def _line_region_set(cells: LineCells, kind: str) -> RegionSet:
         patterns=cells.patterns,
         points=mids,
         bounded=np.ones(K, dtype=bool),
-        vert_off=np.arange(0, 2 * K + 1, 2, dtype=np.int64),
-        vert_ids=np.stack([np.arange(K), np.arange(1, K + 1)], axis=1).ravel().astype(np.int64),
-        vert_X=X,
+        vert_off=2 * ids,
+        vert_ids=np.repeat(ids, 2)[1:-1],
+        vert_X=T[:, None],
         vert_t=t,
-        facet_off=np.arange(0, 2 * K + 1, 2, dtype=np.int64),
-        facet_A=A,
-        facet_b=b,
-        facet_nbr=nbr,
-        maps_W=W,
-        maps_c=c,
+        geometry=geometry,
         labels=labels,
     )
 
@@ -244,9 +245,7 @@ def segment_run(obj: Any, slc: AffineSlice, want: str, kind: str, exact: bool) -
         J0, D0 = to_scaled(np.stack([B[0], o], axis=1))
         cells = line_cells(stages, Fraction(lo), Fraction(hi), exact=True, start=(J0, D0))
     else:
-        o, B = slc.origin, slc.basis
-        if o.dtype != np.float64 or B.dtype != np.float64:
-            o, B = slc.embedding(exact=False)
+        o, B = slc.embedding(exact=False)  # kept by the slice
         d = B[0]
         t0, t1 = float(lo), float(hi)
         ok, amax, bmax, own = info
