@@ -61,52 +61,64 @@ def edges_generic(sg, T, cell, R, ent, vid):  # pragma: no cover - compiled
     o2 = np.empty(cap, np.int64)
     oc = np.empty(cap, np.int64)
     m = 0
-    tkey = np.empty(1 << 10, np.uint64)
-    tq = np.full(1 << 10, -1, np.int64)
+    tkey = np.zeros(1 << 10, np.uint64)  # 0: an empty slot (every key is odd)
+    tq = np.empty(1 << 10, np.int64)
+    used = np.empty(1 << 10, np.int64)
+    one = np.uint64(1)
     rowsum = np.empty(n, np.uint64)
+    sgr = np.empty(n, np.int8)
+    cr = np.empty(n, np.int64)
     for i in range(n):
         tot = np.uint64(0)
         for c in range(d):
             tot += R[T[vid[i], c]]
         rowsum[i] = tot
+        sgr[i] = sg[ent[i]]
+        cr[i] = cell[ent[i]]
     a = 0
     while a < n:
         b = a + 1
-        while b < n and cell[ent[b]] == cell[ent[a]]:
+        while b < n and cr[b] == cr[a]:
             b += 1
         nneg = 0
         for i in range(a, b):
-            nneg += sg[ent[i]] < 0
+            nneg += sgr[i] < 0
         if nneg == 0 or nneg == b - a:
             a = b
             continue
+        # a table of at least 8 slots per key: most probes end at their first slot
         cb = 4
-        while (1 << cb) < 2 * nneg * d:
+        while (1 << cb) < 8 * nneg * d:
             cb += 1
         size = 1 << cb
         if size > len(tq):
-            tq = np.full(size, -1, np.int64)
-            tkey = np.empty(size, np.uint64)
+            tq = np.empty(size, np.int64)
+            tkey = np.zeros(size, np.uint64)
+        if nneg * d > len(used):
+            used = np.empty(nneg * d, np.int64)
+        u = 0
         mask = size - 1
         shift = np.uint64(64 - cb)
         for i in range(a, b):
-            if sg[ent[i]] >= 0:
+            if sgr[i] >= 0:
                 continue
             for c in range(d):
-                k = rowsum[i] - R[T[vid[i], c]]
+                k = (rowsum[i] - R[T[vid[i], c]]) | one
                 s = np.int64(k >> shift)
-                while tq[s] >= 0:
+                while tkey[s] != 0:
                     s = (s + 1) & mask
                 tq[s] = (i - a) * d + c
                 tkey[s] = k
+                used[u] = s
+                u += 1
         for i in range(a, b):
-            if sg[ent[i]] <= 0:
+            if sgr[i] <= 0:
                 continue
             for c in range(d):
-                k = rowsum[i] - R[T[vid[i], c]]
+                k = (rowsum[i] - R[T[vid[i], c]]) | one
                 s = np.int64(k >> shift)
                 first = m
-                while tq[s] >= 0:
+                while tkey[s] != 0:
                     if tkey[s] == k:
                         q = tq[s]
                         j = a + q // d
@@ -126,8 +138,8 @@ def edges_generic(sg, T, cell, R, ent, vid):  # pragma: no cover - compiled
                     while y > first and o2[y - 1] > o2[y]:
                         o2[y - 1], o2[y] = o2[y], o2[y - 1]
                         y -= 1
-        for s in range(size):
-            tq[s] = -1
+        for x in range(u):
+            tkey[used[x]] = 0
         a = b
     common = np.empty((m, d - 1), np.int32)
     for e in range(m):
