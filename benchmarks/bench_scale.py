@@ -17,7 +17,11 @@ time much less.
 * ``linear``: ``count_linear_regions(kind="linear")`` and ``kind="activation"`` on the same
   call, float and exact, on a box, on R^n and on a plane slice (target: linear <= 1.5x).
 
-Run ``python benchmarks/bench_scale.py [peers] [million] [linear]`` (default: all).
+* ``jit``: numba's first-call cost (import, compile with an empty cache, load from the cache).
+
+``million`` runs every network twice, with the numpy kernels (``TROPNET_JIT=0``) and the compiled
+ones (``tropnet[fast]``, numba).  Run ``python benchmarks/bench_scale.py [peers] [jit] [million]
+[linear]`` (default: all).
 """
 
 from __future__ import annotations
@@ -56,18 +60,33 @@ def cpu(fn, repeats):
 
 
 def peers(repeats: int) -> None:
-    print("| network | cells | tropnet count (CPU s) | peer | peer (CPU s) | ratio | target |")
-    print("|---|---|---|---|---|---|---|")
+    """The n-D rows run the vertex engine with the numpy kernels and with the compiled ones (when
+    numba is installed), each against the same peer run."""
+    from tropnet.regions import pool
+
+    print("| network | cells | kernels | tropnet count (CPU s) | peer | peer (CPU s) | ratio | target |")
+    print("|---|---|---|---|---|---|---|---|")
+    try:
+        import numba  # noqa: F401
+        kinds = ("numpy", "numba")
+    except ImportError:
+        kinds = ("numpy",)
     for widths, R, peer, target in PEERS:
         net = random_mlp(widths, seed=0)
         ours = lambda: count_linear_regions(net, Box(-R, R), kind="activation", progress=False)  # noqa: E731
         theirs = (lambda: run_regioncam(net, R)) if peer == "regioncam" else (lambda: run_affinitree(net, R))
         reps = repeats if widths[0] == 2 else max(1, repeats // 2)
-        n, t = cpu(ours, reps)
         m, tp = cpu(theirs, 1 if peer == "affinitree" else reps)
-        agree = "" if n == m else f" (peer: {m})"
-        cols = [str(widths), f"{n}{agree}", f"{t:.3f}", peer, f"{tp:.3f}", f"{t / tp:.3f}", str(target)]
-        print("| " + " | ".join(cols) + " |", flush=True)
+        for kind in kinds if widths[0] > 2 else ("planar",):
+            old = pool.use_kernels(None if kind == "planar" else kind)
+            try:
+                n, t = cpu(ours, reps)
+            finally:
+                pool.use_kernels(old)
+            agree = "" if n == m else f" (peer: {m})"
+            cols = [str(widths), f"{n}{agree}", kind, f"{t:.3f}", peer, f"{tp:.3f}", f"{t / tp:.3f}",
+                    str(target)]
+            print("| " + " | ".join(cols) + " |", flush=True)
 
 
 MILLION_CODE = """
@@ -85,12 +104,40 @@ print(n, round(time.perf_counter() - t, 2), round(time.process_time() - c, 2), p
 """
 
 
-def million(widths: str) -> None:
-    env = dict(os.environ, PYTHONPATH=os.getcwd())
+def million(widths: str, kernels: str) -> None:
+    """One streamed count in a fresh process, with the numpy kernels (``TROPNET_JIT=0``) or the
+    compiled ones (numba, loaded from its cache: run ``jit`` first for the compile)."""
+    env = dict(os.environ, PYTHONPATH=os.getcwd(), TROPNET_JIT="0" if kernels == "numpy" else "1")
     out = subprocess.run([sys.executable, "-c", MILLION_CODE, widths], capture_output=True, text=True,
                          env=env, check=True).stdout.split()
     n, wall, cpu_s, rss = out
-    print(f"| [{widths}] on [-5,5]^{widths.split(',')[0]} | {n} | {wall} | {cpu_s} | {rss} |")
+    print(f"| [{widths}] on [-5,5]^{widths.split(',')[0]} | {kernels} | {n} | {wall} | {cpu_s} | {rss} | "
+          f"{os.getloadavg()[0]:.1f} |", flush=True)
+
+
+JIT_CODE = """
+import time
+import numpy as np
+t = time.process_time()
+from tropnet.regions import jit
+t1 = time.process_time()
+jit.edges_generic(np.array([1, -1], np.int8), np.array([[0, 1], [1, 2]], np.int32), np.zeros(2, np.int64),
+                  np.arange(4, dtype=np.uint64), np.arange(2), np.arange(2))
+print(round(t1 - t, 2), round(time.process_time() - t1, 2))
+"""
+
+
+def jit_cost() -> None:
+    """numba's cost on the first call: the import, then the compile (an empty cache) or the load
+    from the cache (``cache=True``: a later process)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, PYTHONPATH=os.getcwd(), NUMBA_CACHE_DIR=cache)
+        for what in ("first process (compile)", "later process (cache)"):
+            out = subprocess.run([sys.executable, "-c", JIT_CODE], capture_output=True, text=True, env=env,
+                                 check=True).stdout.split()
+            print(f"| {what} | {out[0]} | {out[1]} |", flush=True)
 
 
 def linear(repeats: int) -> None:
@@ -109,7 +156,7 @@ def linear(repeats: int) -> None:
 
 
 def main() -> None:
-    which = [a for a in sys.argv[1:] if not a.startswith("--")] or ["peers", "million", "linear"]
+    which = [a for a in sys.argv[1:] if not a.startswith("--")] or ["peers", "jit", "million", "linear"]
     repeats = 3
     million_net = "4,38,38,1;5,22,22,1;6,17,17,1"
     for a in sys.argv[1:]:
@@ -121,12 +168,18 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}; tropnet from {os.path.dirname(tropnet.__file__)}")
     if "peers" in which:
         peers(repeats)
+    if "jit" in which:
+        print()
+        print("| numba kernels | import (CPU s) | first call (CPU s) |")
+        print("|---|---|---|")
+        jit_cost()
     if "million" in which:
         print()
-        print("| network | cells | wall (s) | CPU (s) | peak RSS (MB) |")
-        print("|---|---|---|---|---|")
+        print("| network | kernels | cells | wall (s) | CPU (s) | peak RSS (MB) | load |")
+        print("|---|---|---|---|---|---|---|")
         for widths in million_net.split(";"):
-            million(widths)
+            for kernels in ("numpy", "numba"):
+                million(widths, kernels)
     if "linear" in which:
         print()
         linear(repeats)

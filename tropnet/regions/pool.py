@@ -10,12 +10,61 @@ True
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 _PAD = np.iinfo(np.int32).max
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+#: a cut with at least this many entries runs the compiled kernels when numba is installed (smaller
+#: ones stay in numpy, so that small runs never wait for a compile)
+JIT_MIN_ENTRIES = 1 << 12
+_KERNELS = {"choice": None, "jit": None}  # choice: None (auto), "numpy" or "numba"; jit: the module
+
+
+def use_kernels(choice: str | None) -> str | None:
+    """Choose the array kernels of the vertex engine: ``"numpy"`` (the reference, always
+    there), ``"numba"`` (the compiled bodies of :mod:`tropnet.regions.jit`, for every cut; needs
+    ``pip install tropnet[fast]``) or ``None`` (the default: numba for large cuts when it is
+    installed, unless the environment sets ``TROPNET_JIT=0``).  Returns the previous choice.
+
+    >>> old = use_kernels("numpy")
+    >>> jit_kernels(10**9) is None
+    True
+    >>> _ = use_kernels(old)
+    """
+    if choice not in (None, "numpy", "numba"):
+        raise ValueError(f"kernels must be None, 'numpy' or 'numba', got {choice!r}")
+    if choice == "numba":
+        _load_jit(required=True)
+    old, _KERNELS["choice"] = _KERNELS["choice"], choice
+    return old
+
+
+def _load_jit(required: bool = False):
+    if _KERNELS["jit"] is None:
+        try:
+            from . import jit
+        except ImportError as exc:
+            if required:
+                raise ImportError("the compiled kernels need numba: pip install tropnet[fast]") from exc
+            _KERNELS["jit"] = False
+        else:
+            _KERNELS["jit"] = jit
+    return _KERNELS["jit"] or None
+
+
+def jit_kernels(entries: int):
+    """The compiled kernels module for a cut of ``entries`` entries, or ``None`` (numpy)."""
+    choice = _KERNELS["choice"]
+    if choice == "numpy":
+        return None
+    if choice is None and (entries < JIT_MIN_ENTRIES or os.environ.get("TROPNET_JIT", "1") == "0"):
+        return None
+    return _load_jit()
 
 
 class _Pool:
@@ -109,6 +158,20 @@ class _Pool:
     def append(self, Xn, Tn, Zn, En=None) -> None:
         nv = len(Xn)
         need = self.nV + nv
+        self.reserve(nv)
+        self._X[self.nV : need] = Xn
+        if self._E is not None:
+            self._E[self.nV : need] = En
+        self._T[self.nV : need] = Tn
+        if self._Z is not None:
+            self._Z[self._zrows(), self.nV : need] = Zn
+        self.nV = need
+        self._views()
+
+    def reserve(self, nv: int) -> None:
+        """Room in the buffers for ``nv`` more vertices (the capacity at least doubles when it
+        grows; of ``Z`` only the rows still to be read are copied)."""
+        need = self.nV + nv
         if need > len(self._X):
             cap = max(need, 2 * len(self._X))
 
@@ -126,14 +189,6 @@ class _Pool:
                 self._Z = Zb
             if self._E is not None:
                 self._E = grow(self._E)
-        self._X[self.nV : need] = Xn
-        if self._E is not None:
-            self._E[self.nV : need] = En
-        self._T[self.nV : need] = Tn
-        if self._Z is not None:
-            self._Z[self._zrows(), self.nV : need] = Zn
-        self.nV = need
-        self._views()
 
     def _zrows(self) -> slice | np.ndarray:
         """The rows of Z still to be read: a slice when they are consecutive (the usual case:
@@ -264,6 +319,22 @@ def _hash_join(ha: np.ndarray, hb: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     ia = np.concatenate(ia) if ia else np.zeros(0, dtype=np.int32)
     ib = np.concatenate(ib) if ib else np.zeros(0, dtype=np.int32)
     return ia, ib, not repeated[ia].any()
+
+def _by_first(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs ``(a[i], b[i])`` (distinct; ``0 <= a < n``) ordered by ``a``, then ``b``: by a
+    mark array of ``n`` slots when no ``a`` repeats (no sort), else by a sort.
+
+    >>> [x.tolist() for x in _by_first(np.array([3, 0, 2]), np.array([7, 8, 9]), 4)]
+    [[0, 2, 3], [8, 9, 7]]
+    """
+    at = np.full(n, -1, dtype=np.int64)
+    at[a] = b
+    if (at[a] == b).all():
+        a = np.flatnonzero(at >= 0)
+        return a, at[a]
+    o = np.lexsort((b, a))
+    return a[o], b[o]
+
 
 def _small(a: np.ndarray, bound: int) -> np.ndarray:
     """``a`` (non-negative integers below ``bound``) in the narrowest unsigned type: numpy's

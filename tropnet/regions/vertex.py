@@ -17,7 +17,7 @@ from .._limits import progress_bar
 from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF
 from .cells import Cells, RegionLimitError
 from .exactness import _from_q, _interpolation_error, _Uncertain
-from .pool import _MIX, _PAD, _drop_column, _hash_join, _Pool, _rows, _small
+from .pool import _MIX, _PAD, _by_first, _drop_column, _hash_join, _Pool, _rows, _small, jit_kernels
 from .program import Stage
 
 _CERT = CERT_DTYPE
@@ -331,11 +331,24 @@ class _Engine:
         self._split(sg, s, split, unchanged, cid, clip, col, ecell)
         self._check_limit()
 
-    def _check_limit(self) -> None:
-        if self.max_cells is not None and self.p.ncells > self.max_cells:
+    def count_step(self, s) -> int:
+        """The number of cells :meth:`step` would leave cutting every cell by the sign of ``s``
+        with both sides kept (the signs of :meth:`step`; a cell splits where they take both
+        values), without cutting (float and rational runs)."""
+        p = self.p
+        sg = self._signs(s)
+        starts = p.off[:-1]
+        split = (np.maximum.reduceat(sg, starts) > 0) & (np.minimum.reduceat(sg, starts) < 0)
+        n = p.ncells + int(np.count_nonzero(split))
+        self._check_limit(n)
+        return n
+
+    def _check_limit(self, n: int | None = None) -> None:
+        n = self.p.ncells if n is None else n
+        if self.max_cells is not None and n > self.max_cells:
             raise RegionLimitError(
-                f"more than max_regions={self.max_cells} cells (the enumeration stopped at {self.p.ncells})",
-                "max_regions", {"cells": int(self.p.ncells)},
+                f"more than max_regions={self.max_cells} cells (the enumeration stopped at {n})",
+                "max_regions", {"cells": int(n)},
             )
 
     def _select(self, keep: np.ndarray) -> None:
@@ -353,6 +366,13 @@ class _Engine:
         d = self.prog.d
         ent = np.nonzero(split[ecell] & (sg != 0))[0]
         vids = p.ids[ent]
+        if not self.prog.has_pairs and p.T.shape[1] == d:
+            # every vertex simple (d tight ids, all of them constraints of its cells): no
+            # degenerate cell; the compiled join gathers the ids itself
+            jit = jit_kernels(len(ent))
+            if jit is not None:
+                r1, r2, A1 = jit.edges_generic(sg, p.T, ecell, self.prog.R, ent, vids)
+                return ent[r1], ent[r2], A1
         cells = ecell[ent]
         Tg = p.T[vids]
         valid = self._valid(Tg, cells)
@@ -408,6 +428,11 @@ class _Engine:
         stored side and met on the other, or a hash collision) the chunk is matched by
         :meth:`_edges_sorted` instead, which pairs every run of equal keys."""
         d = self.prog.d
+        jit = jit_kernels(len(Tv))
+        if jit is not None:  # the same join, compiled (one table per cell; the same pairs, same order)
+            ar = np.arange(len(Tv))
+            r1, r2, A1 = jit.edges_generic(sgg, Tv, cg, self.prog.R, ar, ar)
+            return ge[r1], ge[r2], A1
         K = self.prog.R[Tv]
         hs = K[:, 0].copy()  # the sum of the row, uint64 (wraps around)
         for j in range(1, d):
@@ -423,6 +448,8 @@ class _Engine:
         else:
             ia, ib, clean = _hash_join(kn, kp)
             ip, i_n = ib, ia
+        # edges in a fixed order: by positive entry, its dropped column, then negative entry
+        ip, i_n = _by_first(ip, i_n, len(kp))
         r1, c1 = np.divmod(ip, d)
         r2, c2 = np.divmod(i_n, d)
         r1, r2 = rp[r1], rn[r2]
@@ -460,9 +487,12 @@ class _Engine:
         r1, r2, c1, c2 = r1[ok], r2[ok], c1[ok], c2[ok]
         A1 = _drop_column(Tv, r1, c1)
         eq = (A1 == _drop_column(Tv, r2, c2)).all(axis=1)
-        r1, r2, A1 = r1[eq], r2[eq], A1[eq]
+        r1, r2, c1, c2, A1 = r1[eq], r2[eq], c1[eq], c2[eq], A1[eq]
         pos_first = sgg[r1] > 0
-        return np.where(pos_first, ge[r1], ge[r2]), np.where(pos_first, ge[r2], ge[r1]), A1
+        # in the order of _edges_generic: positive entry, its dropped column, negative entry
+        rp, rn = np.where(pos_first, r1, r2), np.where(pos_first, r2, r1)
+        o = np.lexsort((rn, np.where(pos_first, c1, c2), rp))
+        return ge[rp[o]], ge[rn[o]], A1[o]
 
     def _edges_degenerate(self, sg, bad_cells, ent, Tg, valid, cells):
         """Combinatorial adjacency test in each degenerate cell (Fukuda & Prodon)."""
@@ -501,6 +531,51 @@ class _Engine:
     def _split(self, sg, s, split, unchanged, cid, clip, col, ecell) -> None:
         p = self.p
         ep, en, common = self._edges(sg, split, ecell)
+        ecells = ecell[ep]
+        k_new = cid[ecells].astype(np.int32)
+        Tn = np.hstack([common, k_new[:, None]]) if common.size else k_new[:, None]
+        if self.prog.has_pairs or common.shape[1] != self.prog.d - 1 or (common == _PAD).any():
+            Tn = np.sort(Tn, axis=1)
+        # pad the tight tables to a common width
+        w = max(p.T.shape[1], Tn.shape[1])
+        p.widen(w)
+        nv = len(ep)
+        if Tn.shape[1] < w:
+            Tn = np.hstack([Tn, np.full((nv, w - Tn.shape[1]), _PAD, dtype=np.int32)])
+        V0 = p.nV
+        # float runs: the compiled bodies of the same steps for large cuts (tropnet[fast])
+        jit = None if self.exact or self.certify else jit_kernels(len(p.ids))
+        rows = None if p.Z is None else _rows(self.zcols)
+        if jit is not None and (rows is None or isinstance(rows, slice)):
+            p.reserve(nv)
+            Zb, (r0, r1, _) = (p._X, (0, 0, 1)) if rows is None else (p._Z, rows.indices(p._Z.shape[0]))
+            jit.interpolate(p._X, Zb, r0, r1, p.ids, ep, en, s, V0)
+            p._T[V0 : V0 + nv] = Tn
+            p.nV += nv
+            p._views()
+            off, ids = jit.children(p.off, p.ids, sg, split, unchanged, ecells, V0, clip)
+        else:
+            self._new_vertices(s, ep, en, Tn)
+            off, ids = self._children(sg, split, unchanged, clip, ecell, ecells, V0, nv)
+        p.ids, p.off = ids, off
+        split_ids = np.flatnonzero(split)
+        pat_keep = p.pat[unchanged]
+        pat_neg = p.pat[split_ids].copy()
+        if clip:
+            pat = np.vstack([pat_keep, pat_neg])
+        else:
+            pat_pos = pat_neg.copy()
+            if col is not None:
+                pat_neg[:, col] = 0
+                pat_pos[:, col] = 1
+            pat = np.vstack([pat_keep, pat_neg, pat_pos])
+        p.pat = pat
+
+    def _new_vertices(self, s, ep, en, Tn) -> None:
+        """The new vertices of a cut, one on each crossing edge ``(ep, en)`` (entries), appended
+        to the pool: coordinates and the pre-activations still to be read, interpolated at
+        ``t = s_p / (s_p - s_n)`` (certified runs: with their error bounds), tight ids ``Tn``."""
+        p = self.p
         vp, vn = p.ids[ep], p.ids[en]
         sp, sn = s[ep], s[en]
         t = sp / (sp - sn)
@@ -534,23 +609,16 @@ class _Engine:
             En = _interpolation_error(
                 sp, sn, self.err[ep], self.err[en], Xp, p.X[vn], p.E[vp], p.E[vn], Zp, Zn, t
             )
-        ecells = ecell[ep]
-        k_new = cid[ecells].astype(np.int32)
-        Tn = np.hstack([common, k_new[:, None]]) if common.size else k_new[:, None]
-        if self.prog.has_pairs or common.shape[1] != self.prog.d - 1 or (common == _PAD).any():
-            Tn = np.sort(Tn, axis=1)
-        V0 = p.nV
-        nv = len(Xn)
-        # pad the tight tables to a common width
-        w = max(p.T.shape[1], Tn.shape[1])
-        p.widen(w)
-        if Tn.shape[1] < w:
-            Tn = np.hstack([Tn, np.full((nv, w - Tn.shape[1]), _PAD, dtype=np.int32)])
-        if nv:
+        if len(ep):
             p.append(Xn, Tn, newZ, En)
-        new_vid = np.arange(V0, V0 + nv, dtype=np.int64)
 
-        # children: unchanged cells first, then the negative children, then the positive ones
+    def _children(self, sg, split, unchanged, clip, ecell, ecells, V0, nv):
+        """The cells after a cut, as ``(off, ids)``: the ``unchanged`` cells first, then the
+        negative child of every split cell, then (unless ``clip``) the positive ones; a child
+        holds its parent's entries on its side, in order, then the new vertices ``V0 + e`` of
+        its parent's edges (``ecells``: the cell of each edge) in edge order."""
+        p = self.p
+        new_vid = np.arange(V0, V0 + nv, dtype=np.int64)
         split_ids = np.nonzero(split)[0]
         ns = len(split_ids)
         nk = int(unchanged.sum())
@@ -583,17 +651,7 @@ class _Engine:
             excl = np.cumsum(c) - c
             ids[start[rs] + np.arange(len(rs)) - excl[rs]] = p.ids[e_idx[m]]
             ids[start[r_new] + c[r_new] + np.arange(len(r_new)) - excl_new[r_new]] = vid_new
-        pat_keep = p.pat[unchanged]
-        pat_neg = p.pat[split_ids].copy()
-        if clip:
-            pat = np.vstack([pat_keep, pat_neg])
-        else:
-            pat_pos = pat_neg.copy()
-            if col is not None:
-                pat_neg[:, col] = 0
-                pat_pos[:, col] = 1
-            pat = np.vstack([pat_keep, pat_neg, pat_pos])
-        p.ids, p.off, p.pat = ids, off, pat
+        return off, ids
 
     # ------------------------------------------------------------------ output
     def result(self) -> Cells:

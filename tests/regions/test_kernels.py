@@ -1,0 +1,103 @@
+"""The vertex engine's array kernels: the compiled bodies (numba, ``tropnet[fast]``) give exactly
+the numpy kernels' cells (the same arrays, in the same order) on random, degenerate, GroupMax,
+exact and certified runs; the numpy path is run explicitly, so it stays tested where numba is
+installed.  Counts are checked against known answers (affinitree / the prototypes)."""
+
+import numpy as np
+import pytest
+
+from tropnet import Box, Linear, Maxout, Network, ReLU, count_linear_regions, random_mlp
+from tropnet.regions import pool
+from tropnet.regions.program import stages_from_network
+from tropnet.regions.refine import enumerate_cells, refine, refine_start
+from tropnet.regions.stream import refine_count
+
+FIELDS = ("patterns", "points", "vertex_coords", "vertex_offsets", "vertex_ids")
+
+
+def _degenerate(seed):
+    """Repeated, scaled and zero units, units through a box corner: non-simple vertices."""
+    rng = np.random.default_rng(seed)
+    W = rng.integers(-2, 3, size=(3, 3))
+    W = np.vstack([W, W[:1], 2 * W[1:2], np.zeros((1, 3), dtype=np.int64)])
+    b = np.concatenate([rng.integers(-1, 2, 3), [0, 0, 0]])
+    V = rng.integers(-2, 3, size=(4, 6))
+    return Network.from_arrays([W, V, rng.integers(-2, 3, size=(1, 4))], [b, rng.integers(-1, 2, 4), [0]])
+
+
+def _maxout(seed):
+    rng = np.random.default_rng(seed)
+    return Network([Linear(rng.integers(-3, 4, size=(6, 3)), rng.integers(-2, 3, 6)), Maxout(2),
+                    Linear(rng.integers(-3, 4, size=(4, 3)), rng.integers(-2, 3, 4)), ReLU(),
+                    Linear(rng.integers(-3, 4, size=(1, 4)))])
+
+
+@pytest.fixture
+def kernels():
+    old = pool.use_kernels(None)
+    yield pool.use_kernels
+    pool.use_kernels(old)
+
+
+def _cells(net, kind, exact=False, R=3.0):
+    pool.use_kernels(kind)
+    d = net.input_dim
+    return refine(stages_from_network(net, exact=exact), d, -R * np.ones(d), R * np.ones(d), exact=exact,
+                  certify=exact, tight_codes=exact)
+
+
+CASES = [(random_mlp([3, 8, 8, 1], seed=1), False), (random_mlp([5, 7, 7, 1], seed=0), False),
+         (random_mlp([4, 6, 6, 1], seed=2), True), (_degenerate(0), False), (_degenerate(1), True),
+         (_maxout(0), False), (_maxout(1), True)]
+
+
+@pytest.mark.parametrize("k", range(len(CASES)))
+def test_numba_kernels_give_the_numpy_cells(kernels, k):
+    pytest.importorskip("numba")
+    net, exact = CASES[k]
+    a = _cells(net, "numpy", exact)
+    b = _cells(net, "numba", exact)
+    for f in FIELDS + (("vertex_codes",) if exact else ()):
+        x, y = getattr(a, f), getattr(b, f)
+        assert (x is None and y is None) or np.array_equal(x, y), f
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_numba_kernels_give_the_numpy_cells_with_clipping_rows(kernels, exact):
+    pytest.importorskip("numba")
+    net = random_mlp([4, 7, 7, 1], seed=3)
+    A, b = np.array([[1, 1, 0, 0], [0, -1, 1, 1]]), np.array([1, 2])
+    out = []
+    for kind in ("numpy", "numba"):
+        kernels(kind)
+        out.append(refine(stages_from_network(net, exact=exact), 4, -3 * np.ones(4), 3 * np.ones(4),
+                          halfspaces=(A, b), exact=exact, certify=exact))
+    for f in FIELDS:
+        assert np.array_equal(getattr(out[0], f), getattr(out[1], f)), f
+
+
+@pytest.mark.parametrize("kind", ["numpy", "numba"])
+def test_known_counts_with_either_kernels(kernels, kind):
+    if kind == "numba":
+        pytest.importorskip("numba")
+    kernels(kind)
+    # affinitree / the prototypes agree on these (tests/regions/test_known_answers.py)
+    assert len(enumerate_cells(random_mlp([2, 8, 8, 1], seed=0), -10 * np.ones(2), 10 * np.ones(2))) == 105
+    assert count_linear_regions(random_mlp([3, 8, 8, 1], seed=1), Box(-5, 5), kind="activation") == 580
+    assert count_linear_regions(random_mlp([4, 6, 6, 1], seed=2), Box(-5, 5), kind="activation") == 258
+    # streamed in tiny parts, exact: the same count
+    net = random_mlp([3, 8, 8, 1], seed=1)
+    problem, state = refine_start(stages_from_network(net, exact=True), 3, -5 * np.ones(3), 5 * np.ones(3),
+                                  exact=True, certify=True)
+    assert refine_count(problem, state, budget=9) == 580
+
+
+def test_kernel_choice(kernels, monkeypatch):
+    with pytest.raises(ValueError, match="kernels must be"):
+        kernels("fortran")
+    kernels("numpy")
+    assert pool.jit_kernels(10**9) is None
+    kernels(None)
+    assert pool.jit_kernels(1) is None  # small cuts stay in numpy (no compile for small runs)
+    monkeypatch.setenv("TROPNET_JIT", "0")
+    assert pool.jit_kernels(10**9) is None
