@@ -121,3 +121,22 @@ def test_around_and_cross_polytope_values_and_bad_input():
         tropnet.count_linear_regions(random_mlp([2, 3, 1]), cp, kind="activation")
     with pytest.raises(ValueError, match="only serial activation counts"):
         tropnet.count_linear_regions(random_mlp([20, 3, 1]), CrossPolytope(np.zeros(20), 1))
+
+
+def test_cli_full_dimensional_neighbourhood(tmp_path, capsys):
+    import json
+
+    from tropnet.cli import main, network_to_spec
+
+    net = random_mlp([20, 16, 16, 1], seed=0)
+    model = tmp_path / "m.json"
+    model.write_text(json.dumps(network_to_spec(net)))
+    x = np.random.default_rng(0).normal(size=20)
+    np.save(tmp_path / "x.npy", x)
+    args = ["regions", str(model), "--around", str(tmp_path / "x.npy"), "--radius", "0.3", "--k", "20"]
+    assert main(args + ["--kind", "activation", "--count-only"]) == 0
+    assert int(capsys.readouterr().out) == tropnet.count_linear_regions(net, CrossPolytope(x, 0.3), kind="activation")
+    assert main([("0.03" if a == "0.3" else a) for a in args] + ["--shape", "box", "--count-only"]) == 0
+    assert int(capsys.readouterr().out) == tropnet.count_linear_regions(net, Box.around(x, 0.03))
+    assert main(args + ["--count-only"]) != 0  # linear regions on a 20-D cross-polytope: a clear error
+    assert "kind='activation'" in capsys.readouterr().err
