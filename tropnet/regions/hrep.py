@@ -32,12 +32,12 @@ HREP_DIM = 12
 #: Random points of the domain that start as witnesses of its cells, and the most witnesses a
 #: cell keeps (those farthest from its hyperplanes).
 SAMPLES = 64
-
-#: a side whose largest value (from an LP with a unit objective) is below ``-LP_SLACK`` times
-#: the domain's size is empty whatever HiGHS's tolerances (``1e-7``) did; closer calls are
-#: decided by the Chebyshev LP and the tie rule
-LP_SLACK = 1e-5
 WITNESSES = 16
+
+#: A side whose largest value (from an LP with a unit objective) is below ``-LP_SLACK`` times
+#: the domain's size is empty whatever HiGHS's tolerances (``1e-7``) did; closer calls are
+#: decided by the Chebyshev LP and the tie rule.
+LP_SLACK = 1e-5
 
 #: Exact runs use the vertex engine (exact decisions) up to this input dimension and are
 #: refused above it (the engine starts from the 2^d corners of the box).
@@ -182,10 +182,13 @@ def refine_hrep(
     keeps one sign over the whole domain leaves the cell alone with no LP.  The cells of an
     activation stage are then refined depth first: a cell evaluates the units that cut its
     parent at its witnesses (one matrix product); a unit with witnesses on both sides farther
-    than the tolerance splits it with no LP, a unit with witnesses on one side costs one HiGHS
-    LP (a point of the domain farthest from the cell's hyperplanes on the other side, kept as a
-    witness), and a unit that does not cut the cell is never tested on its descendants.  A side
-    that is empty adds no row.  Returns cells with interior points and no vertices.
+    than the tolerance splits it with no LP; a unit with witnesses on one side costs one HiGHS
+    LP, its largest value on the other side (a unit objective): below ``-LP_SLACK`` times the
+    domain's size that side is empty, else the maximiser pulled towards a witness becomes a
+    witness of the other side, and when that point is inside the tie band a Chebyshev LP (a
+    point of the domain farthest from the cell's hyperplanes on that side) decides.  A unit that
+    does not cut the cell is never tested on its descendants, and a side that is empty adds no
+    row.  Returns cells with interior points and no vertices.
 
     *Ties* are decided locally, at the unit's own scale, by the vertex engine's rule: a side
     whose point at distance ``r`` gives the unit a value ``r ||w||`` at most ``rtol`` times the
