@@ -32,6 +32,21 @@ def test_hrep_equals_the_vertex_engine_on_small_boxes_and_cross_polytopes(seed):
     assert len(refine_hrep(st, d, x - r, x + r, l1=(x, r), samples=0, witnesses=1)) == ref
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_hrep_equals_the_vertex_engine_with_maxout_and_leaky_units(seed):
+    # a GroupMax stage met by many cells (the maps must follow the cells group after group)
+    rng = np.random.default_rng(seed)
+    d = 3 + seed
+    net = Network([tropnet.Linear(rng.normal(size=(8, d)), rng.normal(size=8) * 0.3), tropnet.Maxout(2),
+                   tropnet.Linear(rng.normal(size=(6, 4)), rng.normal(size=6) * 0.3), tropnet.LeakyReLU(0.1),
+                   tropnet.Linear(rng.normal(size=(1, 6)), np.zeros(1))], input_dim=d)
+    st = stages_from_network(net)
+    x, r = rng.normal(size=d) * 0.2, 1.0
+    A, b = (np.asarray(v, dtype=np.float64) for v in CrossPolytope(x, r).halfspaces(d))
+    assert len(refine_hrep(st, d, x - r, x + r, l1=(x, r))) == len(refine(st, d, x - 3, x + 3, halfspaces=(A, b)))
+    assert len(refine_hrep(st, d, x - r, x + r)) == len(refine(st, d, x - r, x + r))
+
+
 def _flats_meeting(W, b, c, r, shape):
     """Regions of a hyperplane arrangement in general position inside an open convex set K:
     the subsets of hyperplanes whose common flat meets K (Zaslavsky), one LP per subset."""

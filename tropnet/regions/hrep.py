@@ -325,7 +325,7 @@ def refine_hrep(
                 cells = out
             else:
                 for g, members in enumerate(st.groups):
-                    out = []
+                    out, wout = [], []  # the cells after this group, and the cell each came from
                     firsts = [j for j in range(len(members)) if members[j] not in members[:j]]
                     for k, (A, b, pat, Yc, rc) in enumerate(cells):
                         visit(len(out) + len(cells) - k, A, b)
@@ -378,10 +378,11 @@ def refine_hrep(
                             p2 = pat.copy()
                             p2[col0 + g] = c[0]
                             out.append([c[1], c[2], p2, c[3], c[4]])
+                            wout.append(k)
                     if bar is not None:
                         bar.update(1)
                     limit(out)
-                    cells = out
+                    cells, Wz, cz = out, Wz[wout], cz[wout]  # the maps follow their cells
                     if not cells:
                         break
     finally:
