@@ -202,23 +202,31 @@ def point_rows(name, net, X):
 
 
 def box_rows(net, x, halfwidths, cap):
-    """Full-dimensional boxes around a digit (64 inputs): stable units removed first, then the
-    H-representation engine; ``cap`` seconds at most per box."""
-    from tropnet.regions.program import stages_from_network
-    from tropnet.regions.stable import stable_units
+    """Full-dimensional neighbourhoods of a digit (64 inputs): ``Box.around(x, 16 h)`` and the
+    cross-polytope of the same volume (``CrossPolytope(x, R)``, ``R = 16 h (64!)^(1/64)``),
+    stable units removed first, then the H-representation engine; ``cap`` seconds at most per
+    domain (a stopped run reports the cells it had reached)."""
+    from math import lgamma
 
-    st = stages_from_network(net)
+    from tropnet.regions.plan import make_plan
+
+    n = len(x)
+    same_volume = float(np.exp(lgamma(n + 1) / n))  # (n!)^(1/n): |y|_1 <= R h has the volume of |y|_inf <= h
     for hw in halfwidths:
-        dom = Box(x - 16 * hw, x + 16 * hw)  # hw in units of the pixel range 0-16
-        s = stable_units(st, dom, 64)
-        try:
-            c, t = timed(tropnet.count_linear_regions, net, dom, kind="activation", max_seconds=cap,
-                         progress=False)
-            cs, ts = str(c), f"{t:.1f}"
-        except tropnet.RegionLimitError:
-            cs, ts = "-", f"> {cap}"
-        print(f"| {hw} ({16 * hw:.2f} pixel units) | {s.num_stable} / {s.num_units} | {cs} | {ts} |",
-              flush=True)
+        for shape in ("box", "cross"):
+            r = 16 * hw if shape == "box" else 16 * hw * same_volume
+            dom = Box.around(x, r) if shape == "box" else tropnet.CrossPolytope(x, r)
+            plan = make_plan(net, dom, want="count", kind="activation", max_seconds=cap, progress=False)
+            load = os.getloadavg()[0]
+            t = time.perf_counter()
+            try:
+                cs = str(plan.run())
+                ts = f"{time.perf_counter() - t:.1f}"
+            except tropnet.RegionLimitError as err:
+                cs, ts = f"> {err.reached.get('cells', '?')}", f"> {cap:.0f} (stopped)"
+            s = plan.stable
+            print(f"| {shape} | {hw} | {r:.2f} | {s.num_stable} / {s.num_units} | {cs} | {ts} | {load:.1f} |",
+                  flush=True)
 
 
 def main() -> None:
@@ -226,7 +234,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="planes,segments,points,boxes,local,curve",
                     help="comma list of sections to run")
-    ap.add_argument("--box-cap", type=float, default=300.0, help="seconds per full-dimensional box")
+    ap.add_argument("--box-cap", type=float, default=300.0, help="seconds per full-dimensional neighbourhood")
     args = ap.parse_args()
     only = set(args.only.split(","))
     print(f"load average: {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
@@ -279,9 +287,10 @@ def main() -> None:
         for w in mnist[:2]:
             point_rows(f"random {w}", tropnet.random_mlp(w, seed=0), rng.uniform(0, 1, size=(1000, 784)))
     if "boxes" in only:
-        print("\n## Full-dimensional boxes around digit 0 (64 inputs), digits [64, 64]\n")
-        print("| half-width (of the pixel range) | stable units | activation regions | s |")
-        print("|---|---|---|---|")
+        print("\n## Full-dimensional neighbourhoods of digit 0 (64 inputs), digits [64, 64]\n")
+        print("| domain | h (of the pixel range) | radius (pixel units) | stable units | activation regions "
+              "| s | load |")
+        print("|---|---|---|---|---|---|---|")
         box_rows(trained[(64, 64)][1], X[0], [0.02, 0.05, 0.1], args.box_cap)
     if "local" in only:
         print("\n## Local complexity of 1,000 digits (cross-polytope radius 0.5, pixel units)\n")

@@ -331,6 +331,11 @@ def _slice_domain(args: argparse.Namespace, n: int) -> tuple[Any, str] | None:
             x = _read_point(args.around, n, "--around")
             r = _cli_number(args.radius)
             k = args.k if args.k is not None else min(2, n)
+            if k == n:  # the full-dimensional neighbourhood itself (no random directions)
+                from .geometry.domains import CrossPolytope
+
+                full = CrossPolytope(x, r) if args.shape == "cross" else Box.around(x, r)
+                return full, f"the {n}-D {args.shape} of radius {args.radius} around X"
             slc = AffineSlice.around(x, r, k=k, shape=args.shape)
             return slc, f"a {k}-D {args.shape} of radius {args.radius} around X"
         if args.box:
@@ -597,7 +602,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--around", metavar="X", help="a neighbourhood of the point X (.npy file or comma list)")
     r.add_argument("--radius", metavar="R", help="the neighbourhood's radius (with --around)")
     r.add_argument("--k", type=int, default=None,
-                   help="dimension of the neighbourhood (with --around; default 2)")
+                   help="dimension of the neighbourhood (with --around; default 2; the input dimension n: "
+                   "the full-dimensional cross-polytope or box around X, with --kind activation above 12 "
+                   "inputs for a cross-polytope)")
     r.add_argument("--shape", choices=("cross", "box"), default="cross",
                    help="neighbourhood shape (with --around; default: %(default)s)")
     r.add_argument("--box", metavar="LO1,HI1,...", help="a box with its own bounds per input")

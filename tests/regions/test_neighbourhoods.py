@@ -32,6 +32,21 @@ def test_hrep_equals_the_vertex_engine_on_small_boxes_and_cross_polytopes(seed):
     assert len(refine_hrep(st, d, x - r, x + r, l1=(x, r), samples=0, witnesses=1)) == ref
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_hrep_equals_the_vertex_engine_with_maxout_and_leaky_units(seed):
+    # a GroupMax stage met by many cells (the maps must follow the cells group after group)
+    rng = np.random.default_rng(seed)
+    d = 3 + seed
+    net = Network([tropnet.Linear(rng.normal(size=(8, d)), rng.normal(size=8) * 0.3), tropnet.Maxout(2),
+                   tropnet.Linear(rng.normal(size=(6, 4)), rng.normal(size=6) * 0.3), tropnet.LeakyReLU(0.1),
+                   tropnet.Linear(rng.normal(size=(1, 6)), np.zeros(1))], input_dim=d)
+    st = stages_from_network(net)
+    x, r = rng.normal(size=d) * 0.2, 1.0
+    A, b = (np.asarray(v, dtype=np.float64) for v in CrossPolytope(x, r).halfspaces(d))
+    assert len(refine_hrep(st, d, x - r, x + r, l1=(x, r))) == len(refine(st, d, x - 3, x + 3, halfspaces=(A, b)))
+    assert len(refine_hrep(st, d, x - r, x + r)) == len(refine(st, d, x - r, x + r))
+
+
 def _flats_meeting(W, b, c, r, shape):
     """Regions of a hyperplane arrangement in general position inside an open convex set K:
     the subsets of hyperplanes whose common flat meets K (Zaslavsky), one LP per subset."""
@@ -121,3 +136,22 @@ def test_around_and_cross_polytope_values_and_bad_input():
         tropnet.count_linear_regions(random_mlp([2, 3, 1]), cp, kind="activation")
     with pytest.raises(ValueError, match="only serial activation counts"):
         tropnet.count_linear_regions(random_mlp([20, 3, 1]), CrossPolytope(np.zeros(20), 1))
+
+
+def test_cli_full_dimensional_neighbourhood(tmp_path, capsys):
+    import json
+
+    from tropnet.cli import main, network_to_spec
+
+    net = random_mlp([20, 16, 16, 1], seed=0)
+    model = tmp_path / "m.json"
+    model.write_text(json.dumps(network_to_spec(net)))
+    x = np.random.default_rng(0).normal(size=20)
+    np.save(tmp_path / "x.npy", x)
+    args = ["regions", str(model), "--around", str(tmp_path / "x.npy"), "--radius", "0.3", "--k", "20"]
+    assert main(args + ["--kind", "activation", "--count-only"]) == 0
+    assert int(capsys.readouterr().out) == tropnet.count_linear_regions(net, CrossPolytope(x, 0.3), kind="activation")
+    assert main([("0.03" if a == "0.3" else a) for a in args] + ["--shape", "box", "--count-only"]) == 0
+    assert int(capsys.readouterr().out) == tropnet.count_linear_regions(net, Box.around(x, 0.03))
+    assert main(args + ["--count-only"]) != 0  # linear regions on a 20-D cross-polytope: a clear error
+    assert "kind='activation'" in capsys.readouterr().err

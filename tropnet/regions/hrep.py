@@ -34,6 +34,11 @@ HREP_DIM = 12
 SAMPLES = 64
 WITNESSES = 16
 
+#: A side whose largest value (from an LP with a unit objective) is below ``-LP_SLACK`` times
+#: the domain's size is empty whatever HiGHS's tolerances (``1e-7``) did; closer calls are
+#: decided by the Chebyshev LP and the tie rule.
+LP_SLACK = 1e-5
+
 #: Exact runs use the vertex engine (exact decisions) up to this input dimension and are
 #: refused above it (the engine starts from the 2^d corners of the box).
 EXACT_MAX_DIM = 16
@@ -60,6 +65,7 @@ class _Dom:
         self.l1 = None if l1 is None else (np.asarray(l1[0], dtype=np.float64), float(l1[1]))
         self.mid = (lo + hi) / 2 if self.l1 is None else self.l1[0]
         self.rad = (hi - lo) / 2
+        self.span = float(np.abs(hi - lo).sum()) + 1.0  # the size of the LPs' terms
 
     def support(self, W: np.ndarray) -> np.ndarray:
         """``max |W (x - mid)|`` over the domain, per row (last axis: the coordinates)."""
@@ -91,6 +97,26 @@ class _Dom:
             return c.copy(), -1.0
         return c + z[:d] - z[d : 2 * d], float(z[-1])
 
+    def maximise(self, A: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray | None, float]:
+        """A point of ``{A x <= b}`` in the domain where ``c x`` is largest, and that value
+        (``(None, -inf)`` when the set is empty)."""
+        from ..kernels.lp import solve_lp
+
+        if self.l1 is None:
+            st, x = solve_lp(-c, A, b, self.lo, self.hi)
+        else:
+            c0, r = self.l1
+            d, m = self.d, len(b)
+            M = np.zeros((m + 1, 2 * d))
+            M[:m, :d], M[:m, d:] = A, -A
+            M[m] = 1.0
+            st, z = solve_lp(np.r_[-c, c], M, np.concatenate([b - A.dot(c0), [r]]), np.zeros(2 * d),
+                             np.full(2 * d, r))
+            x = c0 + z[:d] - z[d:] if st == "optimal" else None
+        if st != "optimal":
+            return None, -np.inf
+        return x, float(c.dot(x))
+
     def sample(self, k: int, seed: int = 0) -> np.ndarray:
         """``k`` uniform random points of the domain."""
         rng = np.random.default_rng(seed)
@@ -109,32 +135,20 @@ def _radii(A: np.ndarray, b: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return (b[None, :] - Y.dot(A.T)).min(axis=1)
 
 
-def _shoot(A, b, Y, rho, w, bt, n, s, dom) -> tuple[np.ndarray, float]:
-    """A point of the cell ``A x <= b`` (in the domain) on side ``s`` of the unit ``w x + bt``,
-    found without an LP: from each witness along the unit's normal towards that side, past the
-    hyperplane by a few multiples of the witness's distance to the rows, pulled back into the
-    domain (clipped to the box, or scaled towards the cross-polytope's centre); the point
-    farthest from the rows and the hyperplane, and that distance (``<= 0``: none)."""
-    u = (w if s == 1 else -w) / n  # towards side s
-    v = (Y.dot(w) + bt) / n  # signed distances to the hyperplane (side 1 positive)
-    t0 = -v if s == 1 else v  # how far to go to reach the hyperplane
-    step = np.minimum(rho, dom.width)
-    T = (t0[:, None] + step[:, None] * _STEPS[None, :]).ravel()
-    Z = np.repeat(Y, len(_STEPS), axis=0) + T[:, None] * u[None, :]
-    if dom.l1 is None:
-        Z = np.clip(Z, dom.lo, dom.hi)
-    else:
-        c, r = dom.l1
-        f = np.abs(Z - c).sum(axis=1) / r
-        Z = c + (Z - c) / np.maximum(f, 1.0)[:, None]
-    side = (Z.dot(w) + bt) / n
-    r = np.minimum(_radii(A, b, Z), side if s == 1 else -side)
+def _pull(A, b, Y, rho, xs, g, w, bt, n) -> tuple[np.ndarray, float]:
+    """A point inside the cell ``A x <= b`` where ``w x + bt > 0``, from the point ``xs`` of the
+    closed cell where it is largest (value ``g``) pulled towards a witness ``y``: on the segment
+    the distance to the rows grows at least like ``lambda rho_y`` and the value moves linearly,
+    so ``lambda`` is where the two meet; the best over the witnesses, and its distance to the
+    rows and the hyperplane."""
+    gy = Y.dot(w) + bt
+    fin = np.isfinite(rho)
+    lam = np.where(fin, g / np.maximum(n * np.where(fin, rho, 1.0) + g - gy, 1e-300), 0.0)
+    lam = np.clip(lam, 0.0, 1.0)
+    Z = xs[None, :] + lam[:, None] * (Y - xs[None, :])
+    r = np.minimum(_radii(A, b, Z), (Z.dot(w) + bt) / n)
     i = int(np.argmax(r))
     return Z[i], float(r[i])
-
-
-#: the steps past the hyperplane tried by :func:`_shoot`, in multiples of a witness's distance
-_STEPS = np.array([0.05, 0.2, 0.5, 1.0, 2.0])
 
 
 def _keep(Y: np.ndarray, rho: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -168,10 +182,13 @@ def refine_hrep(
     keeps one sign over the whole domain leaves the cell alone with no LP.  The cells of an
     activation stage are then refined depth first: a cell evaluates the units that cut its
     parent at its witnesses (one matrix product); a unit with witnesses on both sides farther
-    than the tolerance splits it with no LP, a unit with witnesses on one side costs one HiGHS
-    LP (a point of the domain farthest from the cell's hyperplanes on the other side, kept as a
-    witness), and a unit that does not cut the cell is never tested on its descendants.  A side
-    that is empty adds no row.  Returns cells with interior points and no vertices.
+    than the tolerance splits it with no LP; a unit with witnesses on one side costs one HiGHS
+    LP, its largest value on the other side (a unit objective): below ``-LP_SLACK`` times the
+    domain's size that side is empty, else the maximiser pulled towards a witness becomes a
+    witness of the other side, and when that point is inside the tie band a Chebyshev LP (a
+    point of the domain farthest from the cell's hyperplanes on that side) decides.  A unit that
+    does not cut the cell is never tested on its descendants, and a side that is empty adds no
+    row.  Returns cells with interior points and no vertices.
 
     *Ties* are decided locally, at the unit's own scale, by the vertex engine's rule: a side
     whose point at distance ``r`` gives the unit a value ``r ||w||`` at most ``rtol`` times the
@@ -308,7 +325,7 @@ def refine_hrep(
                 cells = out
             else:
                 for g, members in enumerate(st.groups):
-                    out = []
+                    out, wout = [], []  # the cells after this group, and the cell each came from
                     firsts = [j for j in range(len(members)) if members[j] not in members[:j]]
                     for k, (A, b, pat, Yc, rc) in enumerate(cells):
                         visit(len(out) + len(cells) - k, A, b)
@@ -361,10 +378,11 @@ def refine_hrep(
                             p2 = pat.copy()
                             p2[col0 + g] = c[0]
                             out.append([c[1], c[2], p2, c[3], c[4]])
+                            wout.append(k)
                     if bar is not None:
                         bar.update(1)
                     limit(out)
-                    cells = out
+                    cells, Wz, cz = out, Wz[wout], cz[wout]  # the maps follow their cells
                     if not cells:
                         break
     finally:
@@ -412,14 +430,21 @@ def _decide(A, b, pat, Y, rho, R, W, beta, nw, MAu, MBu, cols, dom, local, ties,
         sides = [s for s, ok in ((1, wp[m]), (0, wn[m])) if not ok]  # the sides to decide by LP
         alive = [s for s, ok in ((1, wp[m]), (0, wn[m])) if ok]
         for s in sides:
-            if len(alive) == 1:  # first a point on the other side along the ray from the witnesses
-                x, r = _shoot(A, b, Y, rho, w, bt, n, s, dom)
-                if r > 0:
-                    t, u = ties(r * n, MAu[R[m]] * local(x, r) + MBu[R[m]], cell_m[m])
-                    if not bool(t):
-                        alive.append(s)
-                        extra.append(x)
-                        continue
+            if len(alive) == 1:
+                # the unit's largest value on side s over the cell (one small LP): clearly
+                # negative, the side is empty; else a point pulled from that vertex towards a
+                # witness, and only when that is inside the band the Chebyshev LP decides
+                sg = 1.0 if s == 1 else -1.0
+                xs, g = dom.maximise(A, b, sg * w / n)  # a unit objective: HiGHS's tolerances are absolute
+                g = -np.inf if xs is None else g * n + sg * bt
+                if g < -LP_SLACK * n * dom.span:  # empty beyond the LP's own tolerances
+                    continue
+                x, r = _pull(A, b, Y, rho, xs, g, sg * w, sg * bt, n)
+                t, u = ties(r * n, MAu[R[m]] * local(x, r) + MBu[R[m]], cell_m[m])
+                if not bool(t):
+                    alive.append(s)
+                    extra.append(x)
+                    continue
             # side 1 (active): w x + bt >= 0, the row -w x <= bt; side 0: w x <= -bt
             _, _, x, r = cut(A, b, (-w if s == 1 else w)[None, :], np.array([bt if s == 1 else -bt]))
             t, u = ties(r * n, MAu[R[m]] * local(x, r) + MBu[R[m]], cell_m[m])
