@@ -252,33 +252,52 @@ def _domain_polygon(lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> tuple:
 def _layer_inputs(layers: tuple, stop: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Values entering ``layers[stop]`` at points ``x`` and the scale of their terms.
 
-    Affine layers and plain thresholds write into the array they made (no second temporary:
-    fresh pages are costly), other layers run their own ``forward``."""
-    z = x
+    The points go through the layers in blocks of rows, so only the result is a large array
+    (fresh pages are costly); affine layers and plain thresholds work in place, other layers
+    run their own ``forward``."""
+    # (kind, weight, bias or threshold) once: exact layers convert their weights here
+    steps = []
+    for layer in layers[:stop]:
+        if isinstance(layer, Linear):
+            steps.append(("affine", layer.float_weight, layer.float_bias))
+        elif isinstance(layer, Threshold) and layer.units is None and np.ndim(layer.t) == 0:
+            steps.append(("threshold", None, float(layer.t)))
+        else:
+            steps.append(("layer", layer, None))
 
     def absmax(z: np.ndarray) -> np.ndarray:
         return np.maximum(np.maximum.reduce(z, axis=0), -np.minimum.reduce(z, axis=0))
 
+    V, block = len(x), 1024
+    out = None
+    tops: dict = {}  # per affine layer: the largest |value| entering it, over all points
+    for i0 in range(0, V, block):
+        z = x[i0 : i0 + block]
+        own = False  # whether z is an array made here (then updated in place)
+        for k, (kind, w, b) in enumerate(steps):
+            if kind == "affine":
+                top = absmax(z)
+                tops[k] = np.maximum(tops[k], top) if k in tops else top
+                z = np.asarray(z, dtype=np.float64) @ w.T
+                z += b
+                own = True
+            elif kind == "threshold" and own:
+                np.maximum(z, b, out=z)
+            else:
+                z = layers[k].forward(z)
+                own = False
+        if out is None:
+            out = np.empty((V, z.shape[1]))
+        out[i0 : i0 + block] = z
     scale = absmax(x)
-    own = False  # whether z is an array made here (then updated in place)
-    for layer in layers[:stop]:
-        if isinstance(layer, Linear):
-            w, b = layer.float_weight, layer.float_bias
-            scale = np.abs(w) @ absmax(z) + np.abs(b)
-            z = np.asarray(z, dtype=np.float64) @ w.T
-            z += b
-            own = True
-            continue
-        if isinstance(layer, Threshold):
+    for k, layer in enumerate(layers[:stop]):
+        if k in tops:
+            scale = np.abs(steps[k][1]) @ tops[k] + np.abs(steps[k][2])
+        elif isinstance(layer, Threshold):
             scale = np.maximum(scale, abs(float(layer.t)))
-            if own and layer.units is None:
-                np.maximum(z, float(layer.t), out=z)
-                continue
         elif isinstance(layer, GroupMax):
             scale = scale[layer.groups].max(axis=1)
-        z = layer.forward(z)
-        own = False
-    return z, scale
+    return out, scale
 
 
 def _fit_frames(X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
