@@ -331,17 +331,17 @@ def _fit(X: np.ndarray, Y: np.ndarray, frame_ids: np.ndarray, inv: np.ndarray, z
 
 def _any_per_row(flags: tuple[np.ndarray, ...], rows: np.ndarray) -> list[np.ndarray]:
     """Each of ``flags (V, n)`` OR-ed over the vertices of each row -> ``(P, n)`` packed bits
-    (``np.packbits`` along axis 1), as 64-bit words gathered once per row slot."""
+    (``np.packbits`` along axis 1): all flags packed side by side in 64-bit words, gathered
+    once per row slot."""
     n = flags[0].shape[1]
-    nb = (n + 63) // 64 * 8
-    out = []
-    for f in flags:
-        packed = np.zeros((len(f), nb), dtype=np.uint8)
-        packed[:, : (n + 7) // 8] = np.packbits(f, axis=1)
-        words = packed.view(np.uint64)  # (V, nb / 8)
-        acc = np.bitwise_or.reduce(words[rows.T], axis=0)  # (P, nb / 8)
-        out.append(acc.view(np.uint8)[:, : (n + 7) // 8])
-    return out
+    nb = (n + 7) // 8
+    stride = (nb + 7) // 8 * 8  # bytes per flag, a whole number of words
+    packed = np.zeros((len(flags[0]), stride * len(flags)), dtype=np.uint8)
+    for i, f in enumerate(flags):
+        packed[:, i * stride : i * stride + nb] = np.packbits(f, axis=1)
+    words = packed.view(np.uint64)
+    acc = np.bitwise_or.reduce(words[rows.T], axis=0).view(np.uint8)  # (P, stride * len(flags))
+    return [acc[:, i * stride : i * stride + nb] for i in range(len(flags))]
 
 
 class _Layer:
@@ -474,7 +474,8 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
             return
         if limits is not None:
             # the polygons, the vertices, and one round's scratch (values of every vertex row cut)
-            nbytes = held + polys.nbytes + verts.xy.nbytes + cpool.buf.nbytes + 3 * polys.rows[act].nbytes
+            scratch = 24 * len(act) * polys.rows.shape[1]
+            nbytes = held + polys.nbytes + verts.xy.nbytes + cpool.buf.nbytes + scratch
             check_passed(limits, polys.n, nbytes)
         q = cpool.buf[polys.ptr[act]]
         if lay.group:
