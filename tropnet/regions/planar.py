@@ -252,33 +252,52 @@ def _domain_polygon(lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> tuple:
 def _layer_inputs(layers: tuple, stop: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Values entering ``layers[stop]`` at points ``x`` and the scale of their terms.
 
-    Affine layers and plain thresholds write into the array they made (no second temporary:
-    fresh pages are costly), other layers run their own ``forward``."""
-    z = x
+    The points go through the layers in blocks of rows, so only the result is a large array
+    (fresh pages are costly); affine layers and plain thresholds work in place, other layers
+    run their own ``forward``."""
+    # (kind, weight, bias or threshold) once: exact layers convert their weights here
+    steps = []
+    for layer in layers[:stop]:
+        if isinstance(layer, Linear):
+            steps.append(("affine", layer.float_weight, layer.float_bias))
+        elif isinstance(layer, Threshold) and layer.units is None and np.ndim(layer.t) == 0:
+            steps.append(("threshold", None, float(layer.t)))
+        else:
+            steps.append(("layer", layer, None))
 
     def absmax(z: np.ndarray) -> np.ndarray:
         return np.maximum(np.maximum.reduce(z, axis=0), -np.minimum.reduce(z, axis=0))
 
+    V, block = len(x), 1024
+    out = None
+    tops: dict = {}  # per affine layer: the largest |value| entering it, over all points
+    for i0 in range(0, V, block):
+        z = x[i0 : i0 + block]
+        own = False  # whether z is an array made here (then updated in place)
+        for k, (kind, w, b) in enumerate(steps):
+            if kind == "affine":
+                top = absmax(z)
+                tops[k] = np.maximum(tops[k], top) if k in tops else top
+                z = np.asarray(z, dtype=np.float64) @ w.T
+                z += b
+                own = True
+            elif kind == "threshold" and own:
+                np.maximum(z, b, out=z)
+            else:
+                z = layers[k].forward(z)
+                own = False
+        if out is None:
+            out = np.empty((V, z.shape[1]))
+        out[i0 : i0 + block] = z
     scale = absmax(x)
-    own = False  # whether z is an array made here (then updated in place)
-    for layer in layers[:stop]:
-        if isinstance(layer, Linear):
-            w, b = layer.float_weight, layer.float_bias
-            scale = np.abs(w) @ absmax(z) + np.abs(b)
-            z = np.asarray(z, dtype=np.float64) @ w.T
-            z += b
-            own = True
-            continue
-        if isinstance(layer, Threshold):
+    for k, layer in enumerate(layers[:stop]):
+        if k in tops:
+            scale = np.abs(steps[k][1]) @ tops[k] + np.abs(steps[k][2])
+        elif isinstance(layer, Threshold):
             scale = np.maximum(scale, abs(float(layer.t)))
-            if own and layer.units is None:
-                np.maximum(z, float(layer.t), out=z)
-                continue
         elif isinstance(layer, GroupMax):
             scale = scale[layer.groups].max(axis=1)
-        z = layer.forward(z)
-        own = False
-    return z, scale
+    return out, scale
 
 
 def _fit_frames(X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -312,17 +331,17 @@ def _fit(X: np.ndarray, Y: np.ndarray, frame_ids: np.ndarray, inv: np.ndarray, z
 
 def _any_per_row(flags: tuple[np.ndarray, ...], rows: np.ndarray) -> list[np.ndarray]:
     """Each of ``flags (V, n)`` OR-ed over the vertices of each row -> ``(P, n)`` packed bits
-    (``np.packbits`` along axis 1), as 64-bit words gathered once per row slot."""
+    (``np.packbits`` along axis 1): all flags packed side by side in 64-bit words, gathered
+    once per row slot."""
     n = flags[0].shape[1]
-    nb = (n + 63) // 64 * 8
-    out = []
-    for f in flags:
-        packed = np.zeros((len(f), nb), dtype=np.uint8)
-        packed[:, : (n + 7) // 8] = np.packbits(f, axis=1)
-        words = packed.view(np.uint64)  # (V, nb / 8)
-        acc = np.bitwise_or.reduce(words[rows.T], axis=0)  # (P, nb / 8)
-        out.append(acc.view(np.uint8)[:, : (n + 7) // 8])
-    return out
+    nb = (n + 7) // 8
+    stride = (nb + 7) // 8 * 8  # bytes per flag, a whole number of words
+    packed = np.zeros((len(flags[0]), stride * len(flags)), dtype=np.uint8)
+    for i, f in enumerate(flags):
+        packed[:, i * stride : i * stride + nb] = np.packbits(f, axis=1)
+    words = packed.view(np.uint64)
+    acc = np.bitwise_or.reduce(words[rows.T], axis=0).view(np.uint8)  # (P, stride * len(flags))
+    return [acc[:, i * stride : i * stride + nb] for i in range(len(flags))]
 
 
 class _Layer:
@@ -455,7 +474,8 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
             return
         if limits is not None:
             # the polygons, the vertices, and one round's scratch (values of every vertex row cut)
-            nbytes = held + polys.nbytes + verts.xy.nbytes + cpool.buf.nbytes + 3 * polys.rows[act].nbytes
+            scratch = 24 * len(act) * polys.rows.shape[1]
+            nbytes = held + polys.nbytes + verts.xy.nbytes + cpool.buf.nbytes + scratch
             check_passed(limits, polys.n, nbytes)
         q = cpool.buf[polys.ptr[act]]
         if lay.group:
