@@ -36,6 +36,7 @@ rational points where the pattern changes.
 
 from __future__ import annotations
 
+import os
 import warnings
 from fractions import Fraction
 from typing import Any
@@ -154,6 +155,9 @@ class LineProgram:
         self.ops = ops
         self.d = d
         self.out_mag = out_mag  # (A, B): the outputs' magnitude bound A s + B
+        self.runs = 0  # float runs so far (the compiled kernel is loaded after JIT_AFTER_RUNS)
+        self._jit: dict | None = None  # the compiled kernel's arrays (see _jit_arrays)
+        self.relu_only = all(op.kind in ("affine", "relu") for op in ops)
 
 
 def compile_line(stages: list[Stage], d: int) -> LineProgram:
@@ -382,8 +386,9 @@ class _FloatRun:
     values it compared (for a group: its input values) at its vertices."""
 
     def __init__(self, prog: LineProgram, direction: np.ndarray, records: list, V: np.ndarray, t0: float,
-                 s: float):
+                 s: float, kernel: Any = None):
         self.prog, self.direction, self.records, self.V, self.t0, self.s = prog, direction, records, V, t0, s
+        self.kernel = kernel  # the compiled kernels' module when the run used them
         self._pats: list[np.ndarray] | None = None
         self._slopes: np.ndarray | None = None
 
@@ -397,6 +402,10 @@ class _FloatRun:
         difference quotients of the output's values at the vertices with their rounding bounds
         (no slopes carried forward), and the size of the largest slope (within those bounds)."""
         V = self.V
+        if self.kernel is not None:
+            A, B = self.prog.out_mag
+            return self.kernel.distinct_pairs(V, A, B, self.s, NOISE, 4 * np.finfo(float).eps,
+                                              float(self.slope_noise().max(initial=0.0)), RTOL)
         u = V[:, -2]
         Y = V[:, :-2]
         du = (u[1:] - u[:-1])[:, None]
@@ -541,11 +550,65 @@ def _first_relu(op: _Op, nxt: _Op | None, V: np.ndarray, s: float, keep: bool):
     return out, record
 
 
+#: a program loads the compiled 1-D kernel (:mod:`tropnet.regions.line_jit`, when numba is
+#: installed) after this many float runs: a few calls never wait for numba's import
+JIT_AFTER_RUNS = 32
+_JIT: dict = {"module": None}
+
+
+def _line_kernel(prog: LineProgram):
+    """The compiled kernel module for a float run of ``prog``, or ``None`` (numpy): for
+    programs of affine stages and full-width ReLUs only; the vertex engine's kernel choice
+    (:func:`tropnet.regions.pool.use_kernels`: ``"numpy"`` never, ``"numba"`` always, the
+    default after :data:`JIT_AFTER_RUNS` runs unless ``TROPNET_JIT=0``) decides."""
+    from .pool import _KERNELS
+
+    choice = _KERNELS["choice"]
+    if choice == "numpy" or not prog.relu_only:
+        return None
+    if choice is None:
+        prog.runs += 1
+        if prog.runs < JIT_AFTER_RUNS or os.environ.get("TROPNET_JIT", "1") == "0":
+            return None
+    if _JIT["module"] is None:
+        try:
+            from . import line_jit
+        except ImportError:
+            _JIT["module"] = False
+        else:
+            _JIT["module"] = line_jit
+    return _JIT["module"] or None
+
+
+def _jit_arrays(prog: LineProgram, i: int, end: int) -> tuple:
+    """The ops ``i:end`` of the program as the compiled kernel reads them: the affine stages'
+    augmented weights in one flat array, and per op its kind (0 affine, 1 ReLU), offset, shape
+    and magnitude factors (``loose = RTOL (mx0 s + mx1)``)."""
+    if prog._jit is None:
+        ops = prog.ops
+        kinds = np.array([0 if op.kind == "affine" else 1 for op in ops], dtype=np.int64)
+        shapes = [op.WTa.shape if op.kind == "affine" else (0, 0) for op in ops]
+        wr = np.array([a for a, _ in shapes], dtype=np.int64)
+        wc = np.array([b for _, b in shapes], dtype=np.int64)
+        woff = np.concatenate([[0], np.cumsum(wr * wc)[:-1]]).astype(np.int64)
+        W = np.concatenate([op.WTa.ravel() for op in ops if op.kind == "affine"] + [np.zeros(0)])
+        mx0 = np.array([0.0 if op.kind == "affine" else float(op.mx[0]) for op in ops])
+        mx1 = np.array([0.0 if op.kind == "affine" else float(op.mx[1]) for op in ops])
+        prog._jit = {None: (W, kinds, woff, wr, wc, mx0, mx1)}
+    hit = prog._jit.get((i, end))
+    if hit is None:
+        W, *per_op = prog._jit[None]
+        hit = prog._jit[(i, end)] = (W, *[np.ascontiguousarray(a[i:end]) for a in per_op])
+    return hit
+
+
 def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, direction: np.ndarray,
-                max_cells: int | None, s: float | None = None, count_only: bool = False) -> LineCells:
+                max_cells: int | None, s: float | None = None, count_only: bool = False,
+                patterns: bool = False) -> LineCells:
     """The float engine on the line ``x(t) = o + t direction``, ``t`` in ``[t0, t1]`` (``s``:
     a bound on ``||x(t)||_inf`` there, computed when not given).  ``count_only``: the cells'
-    number only (the run stops after the last activation; no patterns or maps)."""
+    number only (the run stops after the last activation; no patterns or maps); ``patterns``:
+    the patterns will be read (the compiled kernel then gives them with the run)."""
     n = len(o)
     V = np.empty((2, n + 2))
     V[0, :n] = o + t0 * direction
@@ -577,6 +640,17 @@ def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, directio
             i = 3
         else:
             i = 1
+    kernel = _line_kernel(prog) if i < len(ops) else None
+    if kernel is not None:
+        pats = patterns and not records
+        status, K, Vk, recs, P = kernel.relu_run(V, *_jit_arrays(prog, i, len(ops)), s, RTOL, count_only,
+                                                 -1 if max_cells is None else max_cells, pats)
+        if status == 0:  # decided (else the numpy step below decides the ties from the same state)
+            if count_only:
+                return LineCells(None, False, count=K, ambiguous=amb)
+            records += zip([op for op in ops[i:] if op.kind == "relu"], recs)
+            run = _FloatRun(prog, direction, records, Vk, t0, s, kernel)
+            return LineCells(Vk[:, -2] + t0, False, run=run, patterns=P if pats else None, ambiguous=amb)
     for op in ops[i:]:
         if op.kind == "affine":
             V = V @ op.WTa
