@@ -45,6 +45,7 @@ import numpy as np
 
 from .cells import RegionLimitError
 from .line_exact import exact_line
+from .pool import _KERNELS
 from .program import Stage, _magnitude_bounds
 from .vertex import AMBIGUITY_RTOL
 
@@ -158,6 +159,8 @@ class LineProgram:
         self.runs = 0  # float runs so far (the compiled kernel is loaded after JIT_AFTER_RUNS)
         self._jit: dict | None = None  # the compiled kernel's arrays (see _jit_arrays)
         self.relu_only = all(op.kind in ("affine", "relu") for op in ops)
+        last = max((i for i, op in enumerate(ops) if op.kind != "affine"), default=-1)
+        self.count_ops = ops[: last + 1]  # a count stops after the last activation
 
 
 def compile_line(stages: list[Stage], d: int) -> LineProgram:
@@ -561,8 +564,6 @@ def _line_kernel(prog: LineProgram):
     programs of affine stages and full-width ReLUs only; the vertex engine's kernel choice
     (:func:`tropnet.regions.pool.use_kernels`: ``"numpy"`` never, ``"numba"`` always, the
     default after :data:`JIT_AFTER_RUNS` runs unless ``TROPNET_JIT=0``) decides."""
-    from .pool import _KERNELS
-
     choice = _KERNELS["choice"]
     if choice == "numpy" or not prog.relu_only:
         return None
@@ -611,16 +612,12 @@ def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, directio
     the patterns will be read (the compiled kernel then gives them with the run)."""
     n = len(o)
     V = np.empty((2, n + 2))
-    V[0, :n] = o + t0 * direction
-    V[1, :n] = o + t1 * direction
-    V[:, n] = (0.0, t1 - t0)
-    V[:, n + 1] = 1.0
+    np.multiply.outer((t0, t1), direction, out=V[:, :n])
+    V[:, :n] += o
+    V[:, n:] = ((0.0, 1.0), (t1 - t0, 1.0))
     if s is None:
         s = float(np.abs(o).max(initial=0.0) + np.abs(direction).max(initial=0.0) * max(abs(t0), abs(t1)))
-    ops = prog.ops
-    if count_only:
-        last = max((i for i, op in enumerate(ops) if op.kind != "affine"), default=-1)
-        ops = ops[: last + 1]
+    ops = prog.count_ops if count_only else prog.ops
     records = []
     amb = 0
     i = 0
