@@ -65,11 +65,12 @@ def _ulp_sliver(widths, seed):
 
 
 FAMILIES = [
-    ("random_mlp [3,8,8,1] Box(-1,1)", lambda s: tropnet.random_mlp([3, 8, 8, 1], seed=s), Box(-1, 1)),
-    ("random_mlp [4,8,8,1] Box(-1,1)", lambda s: tropnet.random_mlp([4, 8, 8, 1], seed=s), Box(-1, 1)),
-    ("random_mlp [3,8,8,1] R^3", lambda s: tropnet.random_mlp([3, 8, 8, 1], seed=s), None),
+    ("random_mlp [2,32,32,1] Box(-1,1)", lambda s: tropnet.random_mlp([2, 32, 32, 1], seed=s), Box(-1, 1)),
+    ("random_mlp [3,24,24,1] Box(-1,1)", lambda s: tropnet.random_mlp([3, 24, 24, 1], seed=s), Box(-1, 1)),
+    ("random_mlp [4,16,16,1] Box(-1,1)", lambda s: tropnet.random_mlp([4, 16, 16, 1], seed=s), Box(-1, 1)),
+    ("random_mlp [3,12,12,1] R^3", lambda s: tropnet.random_mlp([3, 12, 12, 1], seed=s), None),
     ("deepsets(3, (1,4,1)) Box(-1,1)", lambda s: tropnet.deepsets(3, (1, 4, 1), seed=s), Box(-1, 1)),
-    ("deepsets(4, (1,3,1)) Box(-1,1)", lambda s: tropnet.deepsets(4, (1, 3, 1), seed=s), Box(-1, 1)),
+    ("deepsets(4, (1,6,1)) Box(-1,1)", lambda s: tropnet.deepsets(4, (1, 6, 1), seed=s), Box(-1, 1)),
     ("deepsets(3, (1,4,1)) R^3", lambda s: tropnet.deepsets(3, (1, 4, 1), seed=s), None),
     ("integer weights [3,6,6,1] Box(-2,2)", lambda s: _integer_mlp([3, 6, 6, 1], s), Box(-2, 2)),
     ("duplicated unit [3,6,6,1] Box(-1,1)", lambda s: _duplicated([3, 6, 6, 1], s), Box(-1, 1)),

@@ -195,16 +195,16 @@ class _Engine:
         ``tie_target`` at their exact vertices (:meth:`~tropnet.regions.ties.TieCertificate.zero`)."""
         p = self.p
         cells = p.entry_cell()[e]
-        T, pats = p.T[p.ids[e]], p.pat[cells]
+        T, pats, X = p.T[p.ids[e]], p.pat[cells], p.X[p.ids[e]]
         if self.tie_target[0] != "pair":
-            return self.ties.zero(T, pats, self.tie_target)
+            return self.ties.zero(T, pats, self.tie_target, X=X)
         _, si, members, i = self.tie_target  # a group step: member i against the cell's winner
         win = p.pat[cells, self.group_step[0]].astype(np.int64)
         out = win == i  # the winner against itself: nothing to decide
         r = np.flatnonzero(~out)
         if len(r):
             pairs = np.stack([np.full(len(r), members[i]), members[win[r]]], axis=1)
-            out[r] = self.ties.zero(T[r], pats[r], ("pair", si), pairs)
+            out[r] = self.ties.zero(T[r], pats[r], ("pair", si), pairs, X[r])
         return out
 
     def entry_norms(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
