@@ -40,6 +40,8 @@ __all__ = ["TieCertificate"]
 
 #: pattern prefixes whose exact affine maps are kept (a cache; cleared when full)
 MAX_CACHED_MAPS = 4096
+#: :meth:`TieCertificate.signs` where a vertex's tight ids do not determine it
+UNDETERMINED = 2
 
 
 class TieCertificate:
@@ -190,14 +192,18 @@ class TieCertificate:
 
     # ------------------------------------------------------------------ the check
     def zero(self, T: np.ndarray, pats: np.ndarray, target: tuple, members=None, X=None) -> np.ndarray:
-        """For each vertex (its tight ids ``T[i]`` in a cell of pattern ``pats[i]``): whether
-        ``target`` vanishes exactly there.  ``target``: ``("unit", si, u, level)`` (the entry
-        ``u`` of the vector entering stage ``si``, minus ``level``), ``("pair", si)`` with
-        ``members[i] = (a, b)`` (entries ``a`` and ``b`` there) or ``("clip", r)``.  ``False``
-        where the tight ids do not determine a point.  ``X``: the float vertices, if given,
-        name each vertex for the cache of exact points (with its tight ids: one exact point,
-        whichever of its cells solves for it), else the cell's pattern does."""
-        out = np.zeros(len(T), dtype=bool)
+        """Whether ``target`` vanishes exactly at each vertex: :meth:`signs` ``== 0``."""
+        return self.signs(T, pats, target, members, X) == 0
+
+    def signs(self, T: np.ndarray, pats: np.ndarray, target: tuple, members=None, X=None) -> np.ndarray:
+        """For each vertex (its tight ids ``T[i]`` in a cell of pattern ``pats[i]``): the exact
+        sign (-1, 0, 1) of ``target`` there, ``UNDETERMINED`` where the tight ids do not determine
+        a point.  ``target``: ``("unit", si, u, level)`` (the entry ``u`` of the vector entering
+        stage ``si``, minus ``level``), ``("pair", si)`` with ``members[i] = (a, b)`` (entries
+        ``a`` minus ``b`` there) or ``("clip", r)``.  ``X``: the float vertices, if given, name
+        each vertex for the cache of exact points (with its tight ids: one exact point, whichever
+        of its cells solves for it), else the cell's pattern does."""
+        out = np.full(len(T), UNDETERMINED, dtype=np.int8)
         stop = target[1] if target[0] != "clip" else 0
         if target[0] == "unit":
             target = (*target[:3], _fmpq(target[3]))
@@ -221,6 +227,6 @@ class TieCertificate:
                 v = c
                 for j in range(self.d):
                     v = v + a[j] * x[j]
-                out[i] = v == 0
-            known[(key, pair)] = bool(out[i])
+                out[i] = (v > 0) - (v < 0)
+            known[(key, pair)] = int(out[i])
         return out
