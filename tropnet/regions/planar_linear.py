@@ -231,8 +231,9 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None):
 
 
 def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfspaces):
-    """The edges shared by two root polygons: ``(p, q, A, B)`` with ``p -> q`` counter-clockwise
-    on ``A`` (so ``A`` lies left of it); ``None`` when an edge is on three polygons, or on one
+    """The edges shared by two root polygons: ``(p, q, A, B, jA, jB)`` with ``p -> q``
+    counter-clockwise on ``A`` (so ``A`` lies left of it), at slot ``jA`` of ``A``'s row and
+    ``jB`` of ``B``'s (as ``q -> p``); ``None`` when an edge is on three polygons, or on one
     polygon off the domain's boundary (a vertex of one polygon inside the edge of another)."""
     P, m = rows.shape
     valid = np.arange(m)[None, :] < cnt[:, None]
@@ -240,6 +241,7 @@ def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfsp
     ea = rows[valid]
     eb = np.take_along_axis(rows, nxt, axis=1)[valid]
     poly = np.repeat(np.arange(P), cnt)
+    slot = np.arange(len(ea)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     V = len(coords)
     key = np.minimum(ea, eb) * V + np.maximum(ea, eb)
     order = np.argsort(key, kind="stable")
@@ -254,32 +256,24 @@ def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfsp
         return None
     two = start[times == 2]
     iA, iB = order[two], order[two + 1]
-    return ea[iA], eb[iA], poly[iA], poly[iB]
+    return ea[iA], eb[iA], poly[iA], poly[iB], slot[iA], slot[iB]
 
 
-def _far_vertex(coords: np.ndarray, rows: np.ndarray, poly: np.ndarray, p: np.ndarray, t: np.ndarray):
-    """For each edge ``p + [0, 1] t`` of polygon ``poly``: the vertex ``a`` of the polygon with the
-    largest ``|c| / (|t|^2 + |<a - p, t>|)`` (``c = t x (a - p)``: far from the edge's line, not far
-    along it), with ``lambda = <a - p, t> / |t|^2``, ``c`` and the rounding bounds of both."""
-    R = rows[poly]  # (k, m)
-    px, py = coords[p, 0][:, None], coords[p, 1][:, None]
-    rx, ry = coords[:, 0][R], coords[:, 1][R]
-    rx -= px
-    ry -= py
-    tx, ty = t[:, 0:1], t[:, 1:2]
-    dot = rx * tx
-    dot += ry * ty
-    c = tx * ry
-    c -= ty * rx
-    tt = (t * t).sum(axis=1)
-    np.abs(dot, out=dot)
-    dot += tt[:, None]
-    score = np.abs(c)
-    score /= dot
-    k = score.argmax(axis=1)
-    ar = np.arange(len(p))
-    a = R[ar, k]
+def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.ndarray, j: np.ndarray,
+                p: np.ndarray, t: np.ndarray):
+    """For each edge ``p + [0, 1] t`` at slot ``j`` of polygon ``poly``: a vertex ``a`` of the
+    polygon with a large ``|c| / (|t|^2 + |<a - p, t>|)`` (``c = t x (a - p)``: far from the
+    edge's line, not far along it): the better of the two vertices next to the edge, or the best
+    of all where both are poor (an edge between collinear ones), with
+    ``lambda = <a - p, t> / |t|^2``, ``c`` and the rounding bounds of both."""
+    c_ = cnt[poly]
+    R2 = np.stack([rows[poly, (j + 2) % c_], rows[poly, (j - 1) % c_]], axis=1)  # (k, 2)
+    a, score = _best(coords, R2, p, t)
+    poor = np.flatnonzero(score < 0.05)
+    if len(poor):
+        a[poor] = _best(coords, rows[poly[poor]], p[poor], t[poor])[0]
     relk = coords[a] - coords[p]
+    tt = (t * t).sum(axis=1)
     dk = relk[:, 0] * t[:, 0] + relk[:, 1] * t[:, 1]
     ck = t[:, 0] * relk[:, 1] - t[:, 1] * relk[:, 0]
     lam = dk / tt
@@ -291,6 +285,26 @@ def _far_vertex(coords: np.ndarray, rows: np.ndarray, poly: np.ndarray, p: np.nd
     return a, lam, e_lam, ck, e_c
 
 
+def _best(coords, R, p, t):
+    """The vertex of each row of ``R`` with the largest score (see :func:`_far_vertex`), and it."""
+    px, py = coords[p, 0][:, None], coords[p, 1][:, None]
+    rx, ry = coords[:, 0][R], coords[:, 1][R]
+    rx -= px
+    ry -= py
+    tx, ty = t[:, 0:1], t[:, 1:2]
+    dot = rx * tx
+    dot += ry * ty
+    c = tx * ry
+    c -= ty * rx
+    np.abs(dot, out=dot)
+    dot += (t * t).sum(axis=1)[:, None]
+    score = np.abs(c)
+    score /= dot
+    k = score.argmax(axis=1)
+    ar = np.arange(len(p))
+    return R[ar, k], score[ar, k]
+
+
 def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfspaces, need, last_scale,
               level) -> bool:
     """The facets on the edges of root polygons, stretch by stretch between the crossings of the
@@ -300,14 +314,14 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
     e = _edges(rows, cnt, coords, lo, hi, halfspaces)
     if e is None:
         return False
-    p, q, A, B = e
+    p, q, A, B, jA, jB = e
     if len(p) == 0:
         return True
     t = coords[q] - coords[p]
     actL = stages[la]
     st = _Stretches(s, on, cand, Ez, actL, Wa, need)
-    a, lam_a, el_a, c_a, ec_a = _far_vertex(coords, rows, A, p, t)
-    b, lam_b, el_b, c_b, ec_b = _far_vertex(coords, rows, B, p, t)
+    a, lam_a, el_a, c_a, ec_a = _far_vertex(coords, rows, cnt, A, jA, p, t)
+    b, lam_b, el_b, c_b, ec_b = _far_vertex(coords, rows, cnt, B, jB, p, t)
     # every |s| is below the scale of the terms making it up (the engine's scale, rounded up)
     zmax = float(np.max(last_scale)) * (1 + 1e-6) + abs(level)
     alpha, ew, wabs = _vertex_coefficients(zmax, float(Ez.max()), t, lam_a, el_a, c_a, ec_a, lam_b, el_b, c_b,
@@ -488,10 +502,12 @@ class _Stretches:
                 rows_.append(e_[d])
                 cols_.append(u_[d])
                 vals_.append(alpha[e_[d], x] * self.jump * np.where(onp[d], 1.0, -1.0) * s[vx[d], u_[d]])
-        if rows_:
-            C = csr_matrix((np.concatenate(vals_), (np.concatenate(rows_), np.concatenate(cols_))),
-                           shape=(k, Wa.shape[1]))
-            v += C @ np.ascontiguousarray(Wa.T)
+        if rows_:  # summed in order per (edge, output)
+            out = Wa.shape[0]
+            ce, cu = np.concatenate(rows_), np.concatenate(cols_)
+            terms = np.concatenate(vals_)[:, None] * Wa[:, cu].T  # (corrections, out)
+            v += np.bincount((ce[:, None] * out + np.arange(out)).ravel(), weights=terms.ravel(),
+                             minlength=k * out).reshape(k, out)
         fe, fu, sign = fl
         x4 = ids[fe]
         wf = (alpha[fe] * s[x4, fu[:, None]]).sum(axis=1)  # w at the crossing units
