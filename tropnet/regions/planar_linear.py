@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from .affine import _abs_walk, float_map_error, map_magnitude
+from .planar import RELATIVE_TOLERANCE
 from .program import Stage
 
 __all__ = ["no_shared_maps", "certifiable"]
@@ -157,10 +158,13 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
         return False
     level = float(actL.param) if actL.kind == "threshold" else 0.0
     s = last["s"] if last.get("s") is not None else z - level
-    tolL = 1e-10 * np.maximum(last["scale"], abs(level))
-    if not (np.abs(s) > np.maximum(tolL, 2 * Ez)).all():
-        return False  # a vertex on (or too near) a line of the last layer
-    on = s > 0
+    tolL = RELATIVE_TOLERANCE * np.maximum(last["scale"], abs(level))  # the engine's zero band
+    if last.get("signed") and (2 * Ez <= tolL).all():  # the engine's signs: every |s| > tolL
+        on = last["on"]
+    else:
+        if not (np.abs(s) > np.maximum(tolL, 2 * Ez)).all():
+            return False  # a vertex on (or too near) a line of the last layer
+        on = s > 0
     # the units crossing each root polygon: of both signs at its vertices (the engine's pairs,
     # which are these once no value is within its tolerance)
     pairs = last.get("pairs")
