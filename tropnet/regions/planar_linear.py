@@ -248,7 +248,7 @@ def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfsp
     slot = np.arange(len(ea)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     V = len(coords)
     key = np.minimum(ea, eb) * V + np.maximum(ea, eb)
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)  # either slot of an edge may come first: it is then A's
     ks = key[order]
     start = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]]))
     times = np.diff(np.append(start, len(ks)))
