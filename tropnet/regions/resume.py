@@ -39,6 +39,7 @@ from .program import (
     forward_stages,
     stages_from_network,  # noqa: F401 (the doctests')
 )
+from .ties import TieCertificate
 from .vertex import CELL_FLOOR, _box_vertices, _Engine, _Program, _tick
 
 _CERT = CERT_DTYPE
@@ -261,6 +262,8 @@ def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact
     problem = RefineProblem(stages, prog, d, clipA, clipb, exact, certify, rtol, max_cells, exact_input,
                             tight_codes and (certify or exact))
     problem.preset = dict(preset or {})
+    if not (exact or certify):  # float ties below rounding noise are certified exact (regions.ties)
+        problem.ties = TieCertificate(stages, prog, d, lo, hi, clipA, clipb)
     for col, value in problem.preset.items():
         pool.pat[:, col] = value
     return problem, RefineState(pool)
@@ -271,6 +274,7 @@ def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
     eng = _Engine(state.pool, p.prog, p.exact, p.rtol, p.max_cells, certify=p.certify)
     eng.deferred = state.deferred
     eng.counts = state.counts
+    eng.ties = getattr(p, "ties", None)
     return eng
 
 
@@ -313,6 +317,7 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar, count: 
         if not (certify or problem.exact):
             a = np.abs(np.asarray(clipA[r], dtype=np.float64))
             eng.mag_of = lambda e: (np.abs(pool.X[pool.ids[e]]).dot(a) + abs(float(clipb[r])),) * 2
+            eng.tie_target = ("clip", r)
         eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None, err=err)
         eng.mag_of = None
         state.j += 1
@@ -359,6 +364,7 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar, count: 
                 return v + abs(float(level)), A[u] * c + B[u] + abs(float(level))
 
             eng.mag_of = mag_of
+            eng.tie_target = ("unit", si, int(u), level)
         if count:  # the run's last unit, counted without cutting
             state.last_count = eng.count_step(s)
         else:
@@ -370,6 +376,7 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar, count: 
         eng.zcols = pool.zlive = None
         if local:
             eng.scale_floor = 2 * float(state.floor[st.groups[j]].max())
+        eng.tie_target = ("pair", si) if eng.coef is not None else None
         eng.group(st.groups[j], col + j, base + j * k * k, k)
         _tick(bar, k)
     state.j += 1

@@ -145,6 +145,10 @@ class _Engine:
         # unit or ``(a, b)`` of the clipping row being cut, and the tally of undecided decisions
         self.coef: tuple | None = None
         self.mag_of = None
+        # float mode: ties below rounding noise are certified exact (regions.ties) against
+        # ``tie_target``, the function being cut (see ``_local_signs``); ``ties``: the certificate
+        self.ties = None
+        self.tie_target: tuple | None = None
         self.counts: dict = {"ambiguous": 0}
         self.p = pool
         self.prog = prog
@@ -160,7 +164,7 @@ class _Engine:
             scale = float(np.abs(s).max()) if len(s) else 0.0
             eps = self.rtol * max(scale, self.scale_floor)
         sg = (s > eps).astype(np.int8) - (s < -eps).astype(np.int8)
-        if eps and self.mag_of is not None:
+        if self.mag_of is not None and (eps or self.ties is not None):
             self._local_signs(s, sg, eps)
         return sg
 
@@ -168,15 +172,40 @@ class _Engine:
         """Float mode: re-decide the entries inside the tolerance band with a local tolerance
         (``rtol`` times the magnitude of the terms of the value over the entry's cell, never
         more than the band), and count the decisions still inside their band but above
-        rounding noise (``AMBIGUITY_RTOL`` times that magnitude): they may merge a real sliver."""
+        rounding noise (``AMBIGUITY_RTOL`` times that magnitude): they may merge a real sliver.
+        The ties below rounding noise (float zeros included) are certified exact
+        (:mod:`tropnet.regions.ties`); those that are not are counted too."""
         band = np.flatnonzero((sg == 0) & (s != 0))
-        if len(band) == 0:
-            return
-        mag, cell_mag = self.mag_of(band)
-        loc = np.minimum(eps, self.rtol * mag)
-        sb = s[band]
-        sg[band] = (sb > loc).astype(np.int8) - (sb < -loc).astype(np.int8)
-        self.counts["ambiguous"] += int(np.count_nonzero((sg[band] == 0) & undecided(sb, mag, cell_mag)))
+        sub = np.flatnonzero(s == 0) if self.ties is not None else band[:0]
+        if len(band):
+            mag, cell_mag = self.mag_of(band)
+            loc = np.minimum(eps, self.rtol * mag)
+            sb = s[band]
+            sg[band] = (sb > loc).astype(np.int8) - (sb < -loc).astype(np.int8)
+            tie = sg[band] == 0
+            und = undecided(sb, mag, cell_mag)
+            self.counts["ambiguous"] += int(np.count_nonzero(tie & und))
+            if self.ties is not None:
+                sub = np.concatenate([sub, band[tie & ~und]])
+        if len(sub):
+            self.counts["ambiguous"] += int(np.count_nonzero(~self._exact_ties(sub)))
+
+    def _exact_ties(self, e: np.ndarray) -> np.ndarray:
+        """Which entries ``e`` (decisions taken as ties below rounding noise) are exact ties of
+        ``tie_target`` at their exact vertices (:meth:`~tropnet.regions.ties.TieCertificate.zero`)."""
+        p = self.p
+        cells = p.entry_cell()[e]
+        T, pats = p.T[p.ids[e]], p.pat[cells]
+        if self.tie_target[0] != "pair":
+            return self.ties.zero(T, pats, self.tie_target)
+        _, si, members, i = self.tie_target  # a group step: member i against the cell's winner
+        win = p.pat[cells, self.group_step[0]].astype(np.int64)
+        out = win == i  # the winner against itself: nothing to decide
+        r = np.flatnonzero(~out)
+        if len(r):
+            pairs = np.stack([np.full(len(r), members[i]), members[win[r]]], axis=1)
+            out[r] = self.ties.zero(T[r], pats[r], ("pair", si), pairs)
+        return out
 
     def entry_norms(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For the given (cell, vertex) entries, the vertex's ``||x||_inf`` floored by
@@ -254,6 +283,8 @@ class _Engine:
                     return (A[mi] + A[mw]) * v + B[mi] + B[mw], (A[mi] + A[mw]) * c + B[mi] + B[mw]
 
                 self.mag_of = mag_of
+            if self.tie_target is not None:
+                self.tie_target = ("pair", self.tie_target[1], members, i)
             self.step(s, cid, clip=True, on_tie_keep=w_cell < i, skip=skip, err=err)
         self.group_step = None
         self.mag_of = None
