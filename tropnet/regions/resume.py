@@ -40,7 +40,9 @@ from .program import (
     stages_from_network,  # noqa: F401 (the doctests')
 )
 from .ties import TieCertificate
-from .vertex import CELL_FLOOR, _box_vertices, _Engine, _Program, _tick
+from .vertex import CELL_FLOOR, NOISE_ULPS, _box_vertices, _Engine, _Program, _tick
+
+_NOISE = NOISE_ULPS * 2.0**-53  # float mode: rounding noise, relative to the terms of a value
 
 _CERT = CERT_DTYPE
 _U = UNIT_ROUNDOFF
@@ -262,8 +264,9 @@ def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact
     problem = RefineProblem(stages, prog, d, clipA, clipb, exact, certify, rtol, max_cells, exact_input,
                             tight_codes and (certify or exact))
     problem.preset = dict(preset or {})
-    if not (exact or certify):  # float ties below rounding noise are certified exact (regions.ties)
+    if not (exact or certify):  # float decisions below rounding noise are certified (regions.ties)
         problem.ties = TieCertificate(stages, prog, d, lo, hi, clipA, clipb)
+        problem.box_scale = float(max(np.abs(lo).max(), np.abs(hi).max()))
     for col, value in problem.preset.items():
         pool.pat[:, col] = value
     return problem, RefineState(pool)
@@ -275,6 +278,7 @@ def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
     eng.deferred = state.deferred
     eng.counts = state.counts
     eng.ties = getattr(p, "ties", None)
+    eng.box_scale = getattr(p, "box_scale", 0.0)
     return eng
 
 
@@ -318,6 +322,7 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar, count: 
             a = np.abs(np.asarray(clipA[r], dtype=np.float64))
             eng.mag_of = lambda e: (np.abs(pool.X[pool.ids[e]]).dot(a) + abs(float(clipb[r])),) * 2
             eng.tie_target = ("clip", r)
+            eng.box_noise = _NOISE * (float(a.sum()) * eng.box_scale + abs(float(clipb[r])))
         eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None, err=err)
         eng.mag_of = None
         state.j += 1
@@ -365,6 +370,7 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar, count: 
 
             eng.mag_of = mag_of
             eng.tie_target = ("unit", si, int(u), level)
+            eng.box_noise = _NOISE * (A[u] * eng.box_scale + B[u] + abs(float(level)))
         if count:  # the run's last unit, counted without cutting
             state.last_count = eng.count_step(s)
         else:

@@ -40,6 +40,8 @@ __all__ = ["TieCertificate"]
 
 #: pattern prefixes whose exact affine maps are kept (a cache; cleared when full)
 MAX_CACHED_MAPS = 4096
+#: :meth:`TieCertificate.signs` where a vertex's tight ids do not determine it
+UNDETERMINED = 2
 
 
 class TieCertificate:
@@ -64,6 +66,8 @@ class TieCertificate:
         bases = [(b, si) for si, b in enumerate(prog.unit_base) if b >= 0]
         self._bases = [b for b, _ in bases]
         self._base_stage = [si for _, si in bases]
+        # pattern columns of the stages before each stage (what a cell's maps there depend on)
+        self._prefix = np.concatenate([[0], np.cumsum([self._width(si) for si in range(len(stages))])])
 
     # ------------------------------------------------------------------ exact data
     def _exact(self):
@@ -85,7 +89,7 @@ class TieCertificate:
         the cell (exact rationals, object arrays)."""
         q = self._exact()
         col = self.prog.col_base
-        key = (stop, pat[: sum(self._width(si) for si in range(stop))].tobytes())
+        key = (stop, pat[: self._prefix[stop]].tobytes())
         hit = self._maps.get(key)
         if hit is not None:
             return hit
@@ -161,7 +165,7 @@ class TieCertificate:
         si = target[1]
         M, c = maps[si]
         if kind == "unit":
-            u, level = target[2], _fmpq(target[3])
+            u, level = target[2], target[3]
             return M[u], c[u] - level
         ia, ib = member
         return M[ia] - M[ib], c[ia] - c[ib]
@@ -187,28 +191,42 @@ class TieCertificate:
         return [R[i, d] for i in range(d)]
 
     # ------------------------------------------------------------------ the check
-    def zero(self, T: np.ndarray, pats: np.ndarray, target: tuple, members=None) -> np.ndarray:
-        """For each vertex (its tight ids ``T[i]`` in a cell of pattern ``pats[i]``): whether
-        ``target`` vanishes exactly there.  ``target``: ``("unit", si, u, level)`` (the entry
-        ``u`` of the vector entering stage ``si``, minus ``level``), ``("pair", si)`` with
-        ``members[i] = (a, b)`` (entries ``a`` and ``b`` there) or ``("clip", r)``.  ``False``
-        where the tight ids do not determine a point."""
-        out = np.zeros(len(T), dtype=bool)
+    def zero(self, T: np.ndarray, pats: np.ndarray, target: tuple, members=None, X=None) -> np.ndarray:
+        """Whether ``target`` vanishes exactly at each vertex: :meth:`signs` ``== 0``."""
+        return self.signs(T, pats, target, members, X) == 0
+
+    def signs(self, T: np.ndarray, pats: np.ndarray, target: tuple, members=None, X=None) -> np.ndarray:
+        """For each vertex (its tight ids ``T[i]`` in a cell of pattern ``pats[i]``): the exact
+        sign (-1, 0, 1) of ``target`` there, ``UNDETERMINED`` where the tight ids do not determine
+        a point.  ``target``: ``("unit", si, u, level)`` (the entry ``u`` of the vector entering
+        stage ``si``, minus ``level``), ``("pair", si)`` with ``members[i] = (a, b)`` (entries
+        ``a`` minus ``b`` there) or ``("clip", r)``.  ``X``: the float vertices, if given, name
+        each vertex for the cache of exact points (with its tight ids: one exact point, whichever
+        of its cells solves for it), else the cell's pattern does."""
+        out = np.full(len(T), UNDETERMINED, dtype=np.int8)
         stop = target[1] if target[0] != "clip" else 0
+        if target[0] == "unit":
+            target = (*target[:3], _fmpq(target[3]))
+        known: dict = {}  # this call's answers by vertex: the target is continuous, any cell gives it
         for i in range(len(T)):
+            key = (T[i].tobytes(), X[i].tobytes() if X is not None else (pats[i].tobytes(), stop))
+            pair = None if members is None else (int(members[i][0]), int(members[i][1]))
+            hit = known.get((key, pair)) if X is not None else None
+            if hit is not None:
+                out[i] = hit
+                continue
             maps = self._maps_upto(pats[i], stop)
-            key = (T[i].tobytes(), pats[i].tobytes(), stop)
             x = self._points.get(key, False)
             if x is False:
                 x = self._point(T[i], maps)
                 if len(self._points) >= 8 * MAX_CACHED_MAPS:
                     self._points.clear()
                 self._points[key] = x
-            if x is None:
-                continue
-            a, c = self._target(target, maps, None if members is None else members[i])
-            v = c
-            for j in range(self.d):
-                v = v + a[j] * x[j]
-            out[i] = v == 0
+            if x is not None:
+                a, c = self._target(target, maps, pair)
+                v = c
+                for j in range(self.d):
+                    v = v + a[j] * x[j]
+                out[i] = (v > 0) - (v < 0)
+            known[(key, pair)] = int(out[i])
         return out
