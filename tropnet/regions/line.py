@@ -624,9 +624,10 @@ def _float_run(prog: LineProgram, t0: float, t1: float, o: np.ndarray, direction
                max_cells: int | None, s: float | None, count_only: bool, patterns: bool) -> LineCells:
     n = len(o)
     V = np.empty((2, n + 2))
-    np.multiply.outer((t0, t1), direction, out=V[:, :n])
-    V[:, :n] += o
-    V[:, n:] = ((0.0, 1.0), (t1 - t0, 1.0))
+    for row, t in ((V[0, :n], t0), (V[1, :n], t1)):
+        np.multiply(direction, t, out=row)
+        row += o
+    V[0, n], V[0, n + 1], V[1, n], V[1, n + 1] = 0.0, 1.0, t1 - t0, 1.0
     if s is None:
         s = float(np.abs(o).max(initial=0.0) + np.abs(direction).max(initial=0.0) * max(abs(t0), abs(t1)))
     ops = prog.count_ops if count_only else prog.ops
