@@ -54,6 +54,29 @@ def uses_hrep(d: int, exact: bool) -> bool:
     return d > HREP_DIM and not exact
 
 
+#: Exact runs on a cross-polytope list its ``2^d`` facets for the vertex engine; at 8
+#: dimensions its arrays outgrow memory even for a [8, 6, 1] network (exact 7-D: seconds).
+CROSS_EXACT_MAX_DIM = 7
+
+
+def check_exact_cross(d: int) -> None:
+    """Refuse an exact run on a cross-polytope above :data:`CROSS_EXACT_MAX_DIM` inputs with a
+    clear error: exact runs take the vertex engine on its ``2^d`` facets.
+
+    >>> check_exact_cross(7)
+    >>> check_exact_cross(20)
+    Traceback (most recent call last):
+    ...
+    ValueError: exact counts on a CrossPolytope run the vertex engine on its 2^d facets, in at most 7 dimensions (got 20); above that count with exact=False (the H-representation engine keeps the 1-norm ball whole, with float LPs)
+    """
+    if d > CROSS_EXACT_MAX_DIM:
+        raise ValueError(
+            f"exact counts on a CrossPolytope run the vertex engine on its 2^d facets, in at most "
+            f"{CROSS_EXACT_MAX_DIM} dimensions (got {d}); above that count with exact=False (the "
+            "H-representation engine keeps the 1-norm ball whole, with float LPs)"
+        )
+
+
 class _Dom:
     """The domain of a run: the box ``[lo, hi]`` (the LPs' variable bounds) or the
     cross-polytope ``|x - c|_1 <= r`` in it (``l1 = (c, r)``), with its LPs and samples."""
