@@ -17,6 +17,19 @@ from tropnet.regions.line import line_cells
 from tropnet.regions.program import stages_from_network
 
 
+@pytest.fixture(params=["numpy", "numba"])
+def kernels(request):
+    """The float engine's ReLU layers in numpy (the reference) or in the compiled kernel of
+    :mod:`tropnet.regions.line_jit` (which bails out to numpy on every tie)."""
+    from tropnet.regions import pool
+
+    if request.param == "numba":
+        pytest.importorskip("numba")
+    old = pool.use_kernels(request.param)
+    yield request.param
+    pool.use_kernels(old)
+
+
 def _nets(seed: int):
     r = np.random.default_rng(seed)
     yield tropnet.random_mlp([4, 7, 6, 2], seed=seed)
@@ -38,7 +51,7 @@ def _nets(seed: int):
 
 @pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("first", [True, False])
-def test_float_line_equals_the_exact_line(seed, first, monkeypatch):
+def test_float_line_equals_the_exact_line(seed, first, monkeypatch, kernels):
     # first: the first ReLU layer's crossings feed the next layer directly (on wide layers only
     # by default; here on every network)
     if first:
@@ -70,7 +83,7 @@ def test_float_line_equals_the_exact_line(seed, first, monkeypatch):
                 assert np.allclose(np.einsum("kmn,kn->km", W, X) + c, want)
 
 
-def test_ties_at_vertices_and_dead_units():
+def test_ties_at_vertices_and_dead_units(kernels):
     # on t in [-1, 2]: units t and t (duplicates: one crossing at 0), 0 * t (zero on the whole
     # line: never active), t - 1; the second layer's relu(t) - relu(t - 1) - 0.5 crosses at 1/2,
     # and 2 relu(t) - 2 relu(t - 1) - 2 reaches 0 exactly at the breakpoint t = 1 and stays 0
@@ -90,7 +103,7 @@ def test_ties_at_vertices_and_dead_units():
     assert tropnet.count_linear_regions(net, Segment([-1], [2]), kind="activation", exact=True) == 4
 
 
-def test_segment_starting_on_every_hyperplane():
+def test_segment_starting_on_every_hyperplane(kernels):
     # a bias-free network on a segment from the origin: every unit is 0 at t = 0 (ties at the
     # end point, no breakpoint there)
     net = tropnet.random_mlp([3, 6, 5, 1], seed=3)
@@ -103,7 +116,7 @@ def test_segment_starting_on_every_hyperplane():
     assert len(f) == len(e) == 1 and np.array_equal(f.patterns, e.patterns)
 
 
-def test_a_crossing_inside_the_tie_band_warns():
+def test_a_crossing_inside_the_tie_band_warns(kernels):
     # relu(t) and relu(t - 1e-10) cross 1e-10 apart: inside float mode's band (1e-9 of the
     # values' size) but far above rounding; float merges the sliver and says so, exact keeps it
     net = Network.from_arrays([[[1.0], [1.0]], [[1.0, 1.0]]], [[0.0, -1e-10], [0.0]])
@@ -120,7 +133,7 @@ def test_a_crossing_inside_the_tie_band_warns():
         assert tropnet.count_linear_regions(net, seg, kind="activation") == 3
 
 
-def test_linear_merge_of_nearly_equal_slopes_warns():
+def test_linear_merge_of_nearly_equal_slopes_warns(kernels):
     # f(t) = relu(t + 10) + 1e-10 relu(t): on [-1, 1] two cells, slopes 1 and 1 + 1e-10 (within
     # 1e-9 of the largest slope, far above rounding): one linear region, with a warning
     net = Network.from_arrays([[[1.0], [1.0]], [[1.0, 1e-10]]], [[10.0, 0.0], [0.0]])
@@ -129,3 +142,47 @@ def test_linear_merge_of_nearly_equal_slopes_warns():
     with pytest.warns(tropnet.AmbiguousGeometryWarning, match="slopes"):
         assert tropnet.count_linear_regions(net, seg, kind="linear") == 1
     assert tropnet.count_linear_regions(net, seg, kind="linear", exact=True) == 2
+
+
+def test_the_compiled_kernel_gives_the_numpy_engine_s_cells():
+    # on generic segments of random ReLU networks the compiled kernel decides every layer (no
+    # bail-out) and its breakpoints, patterns and linear-run decisions are the numpy engine's
+    pytest.importorskip("numba")
+    from tropnet.regions import pool
+    from tropnet.regions.slices import segment_run
+
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        d = int(rng.integers(1, 6))
+        widths = [d] + [int(rng.integers(2, 30)) for _ in range(int(rng.integers(1, 4)))] + [int(rng.integers(1, 4))]
+        net = tropnet.random_mlp(widths, seed=trial)
+        seg = Segment(rng.normal(size=d) * 2, rng.normal(size=d) * 2)
+        got = {}
+        for choice in ("numpy", "numba"):
+            old = pool.use_kernels(choice)
+            try:
+                rs = segment_run(net, seg, "regions", "activation", False)
+                got[choice] = (segment_run(net, seg, "count", "activation", False), rs.breakpoints, rs.patterns,
+                               segment_run(net, seg, "count", "linear", False))
+            finally:
+                pool.use_kernels(old)
+        a, b = got["numpy"], got["numba"]
+        assert a[0] == b[0] == len(a[1]) + 1 and a[3] == b[3]
+        assert np.array_equal(a[1], b[1]) and np.array_equal(a[2], b[2])
+        assert len(tropnet.linear_regions(net, seg, kind="activation", exact=True)) == b[0]
+
+
+def test_the_compiled_kernel_is_loaded_after_some_runs(monkeypatch):
+    pytest.importorskip("numba")
+    from tropnet.regions import pool
+
+    monkeypatch.delenv("TROPNET_JIT", raising=False)
+    old = pool.use_kernels(None)
+    try:
+        prog = line.compile_line(stages_from_network(tropnet.random_mlp([2, 5, 1], seed=0)), 2)
+        picked = [line._line_kernel(prog) is not None for _ in range(line.JIT_AFTER_RUNS)]
+        assert picked == [False] * (line.JIT_AFTER_RUNS - 1) + [True]
+        monkeypatch.setenv("TROPNET_JIT", "0")
+        assert line._line_kernel(prog) is None
+    finally:
+        pool.use_kernels(old)

@@ -119,3 +119,76 @@ def test_tiny_differences_are_not_certified(seed):
         if verdicts[-1]:
             assert merged == cells
     assert not all(verdicts)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), widths=st.sampled_from([[2, 6, 6, 6, 1], [2, 8, 6, 5, 2], [3, 8, 8, 8, 2]]),
+       act=st.sampled_from(["relu", "leaky", "threshold"]))
+def test_deeper_networks_certified_counts_equal_the_merge(seed, widths, act):
+    """Three activation layers (root polygons of two layers, their edges on lines of either):
+    the count and the region set equal the merge's; a certified count is the cells'."""
+    net = tropnet.random_mlp(widths, seed=seed)
+    if act != "relu":
+        net = _activated(net, act)
+    rng = np.random.default_rng(seed)
+    dom = Box(-4, 4) if widths[0] == 2 else Plane.through(*rng.normal(size=(3, 3)), margin=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n = tropnet.count_linear_regions(net, dom)
+        rs = tropnet.linear_regions(net, dom)
+        fast = make_plan(net, dom, want="count")._count_planar_linear()
+    assert n == len(rs) == _merge_count(net, dom)
+    if fast is not None:
+        assert fast == n == tropnet.count_linear_regions(net, dom, kind="activation")
+
+
+def test_deeper_wide_network_is_certified():
+    net = tropnet.random_mlp([2, 24, 24, 24, 1], seed=2)
+    fast = make_plan(net, Box(-5, 5), want="count")._count_planar_linear()
+    assert fast is not None and fast == _merge_count(net, Box(-5, 5))
+
+
+def test_a_middle_unit_nobody_reads_is_not_certified():
+    """Unit 0 of the second layer is read by no unit of the third: across its line the maps of
+    the cells are equal, and the merge joins them; never certified."""
+    net = tropnet.random_mlp([2, 6, 6, 6, 1], seed=5)
+    W = net.layers[4].weight.copy()
+    W[:, 0] = 0.0
+    layers = list(net.layers)
+    layers[4] = Linear(W, net.layers[4].bias)
+    net = Network(layers)
+    assert not _certified(net, [-3, -3], [3, 3])
+    assert tropnet.count_linear_regions(net, Box(-3, 3)) == _merge_count(net, Box(-3, 3))
+
+
+@pytest.mark.parametrize("widths", [[2, 10, 10, 1], [2, 8, 8, 8, 2]])
+def test_the_maps_decide_edges_the_vertex_values_cannot(widths, monkeypatch):
+    """Every edge handed to the maps of its two polygons (as for thin polygons): the certificate
+    still holds, from the maps alone."""
+    import tropnet.regions.planar_linear as pl
+
+    real = pl._vertex_jumps
+
+    def useless(*args):
+        w, ew, wabs = real(*args)
+        return w, np.full_like(ew, np.inf), wabs
+
+    net = tropnet.random_mlp(widths, seed=4)
+    assert _certified(net, [-4, -4], [4, 4])
+    monkeypatch.setattr(pl, "_vertex_jumps", useless)
+    assert _certified(net, [-4, -4], [4, 4])
+
+
+def test_root_maps_are_the_networks_pre_activations():
+    """:func:`_map_jumps`: the last layer's pre-activation maps at points equal the forward pass."""
+    from tropnet.regions.planar_linear import _map_jumps, _structure
+    from tropnet.regions.program import forward_stages
+
+    net = tropnet.random_mlp([2, 7, 7, 7, 1], seed=6)
+    stages = stages_from_network(net)
+    la = _structure(stages)[0]
+    X = np.random.default_rng(0).uniform(-2, 2, size=(20, 2))
+    Z, err = _map_jumps(stages, la, X)
+    want = forward_stages(stages[:la], X)
+    got = np.einsum("knc,kc->kn", Z, np.concatenate([X, np.ones((20, 1))], axis=1))
+    assert np.allclose(got, want, atol=1e-12) and 0 < err < 1e-10

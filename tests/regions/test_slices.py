@@ -239,7 +239,7 @@ def test_local_complexity_equals_the_count_on_each_slice():
 
     net = tropnet.random_mlp([6, 12, 12, 2], seed=4)
     X = np.random.default_rng(1).normal(size=(6, 6))
-    for k, shape, r in ((2, "cross", 0.7), (3, "box", 0.3), (1, "cross", 1.0)):
+    for k, shape, r in ((2, "cross", 0.7), (2, "box", 0.4), (3, "box", 0.3), (3, "cross", 0.8), (1, "cross", 1.0)):
         lc = tropnet.local_complexity(net, X, r, k=k, shape=shape, seed=2)
         for s, c in zip(local_slices(X, r, k=k, shape=shape, seed=2), lc):
             sub = compose_affine(net, s.origin, s.basis)
@@ -253,6 +253,33 @@ def test_local_complexity_equals_the_count_on_each_slice():
         tropnet.local_complexity(net, X, -1.0)
     with pytest.raises(ValueError, match="larger than the input dimension"):
         tropnet.local_complexity(net, X, 1.0, k=7)
+
+
+def test_one_interval_pass_over_many_neighbourhoods_equals_one_pass_each():
+    # local_complexity bounds the units of all points at once (one first stage per point): the
+    # same masks as stable_units on each point's composed program
+    from tropnet.regions.local import local_slices
+    from tropnet.regions.program import Stage, stages_from_network
+    from tropnet.regions.stable import _domain_shape, _propagate, stable_units
+
+    net = tropnet.random_mlp([7, 10, 9, 2], seed=3)
+    X = np.random.default_rng(4).normal(size=(12, 7))
+    slices = local_slices(X, 0.6, k=2, seed=1)
+    base = stages_from_network(net)
+    Ws = np.stack([base[0].W @ s.basis.T for s in slices])
+    bs = np.stack([base[0].W @ s.origin + base[0].b for s in slices])
+    mid, rad, cross = _domain_shape(slices[0].domain, 2)
+    on, off = _propagate([Stage("affine", W=Ws, b=bs)] + base[1:], np.tile(mid, (12, 1)), np.tile(rad, (12, 1)),
+                         cross)
+    some = False
+    for i, s in enumerate(slices):
+        one = stable_units([Stage("affine", W=Ws[i], b=bs[i])] + base[1:], s.domain, 2)
+        for a, b in zip(on, one.on):
+            assert np.array_equal(a[i], b)
+        for a, b in zip(off, one.off):
+            assert np.array_equal(a[i], b)
+        some |= 0 < one.num_stable < one.num_units
+    assert some
 
 
 def test_stable_units_are_stable_and_pruning_keeps_the_count():

@@ -18,9 +18,10 @@ vertex, is *undecided* and counted (``LineCells.ambiguous``; the callers warn wi
 the output's slope on each interval is carried forward from the line's direction through the
 interval's pattern (no difference quotients), the offset from the vertex values.
 
-*Exact mode* keeps every interval's map as integer numerators over one common denominator
-(``z = J (t, 1) / D``; products through FLINT) and the breakpoints as ``Fraction``; every sign
-is decided exactly, so the breakpoints are the exact rational points where the pattern changes.
+*Exact mode* (:mod:`tropnet.regions.line_exact`) keeps every interval's map as integer
+numerators over one common denominator (``z = J (t, 1) / D``; products through FLINT) and the
+breakpoints as ``Fraction``; every sign is decided exactly, so the breakpoints are the exact
+rational points where the pattern changes.
 
 >>> from tropnet import Network
 >>> from tropnet.regions.program import stages_from_network
@@ -35,15 +36,16 @@ is decided exactly, so the breakpoints are the exact rational points where the p
 
 from __future__ import annotations
 
+import os
 import warnings
 from fractions import Fraction
-from math import gcd
 from typing import Any
 
 import numpy as np
 
-from ..kernels.scaled import int_matmul, to_scaled
 from .cells import RegionLimitError
+from .line_exact import exact_line
+from .pool import _KERNELS
 from .program import Stage, _magnitude_bounds
 from .vertex import AMBIGUITY_RTOL
 
@@ -113,157 +115,6 @@ class LineCells:
         return self.J[:, :, 0][:, :, None].copy(), self.J[:, :, 1].copy()
 
 
-# ---------------------------------------------------------------------------- exact mode
-
-
-def _pq(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Points as numerators and positive denominators."""
-    p = np.empty(len(t), dtype=object)
-    q = np.empty(len(t), dtype=object)
-    p[:] = [v.numerator for v in t]
-    q[:] = [v.denominator for v in t]
-    return p, q
-
-
-def _ratio(v: Any) -> tuple[int, int]:
-    f = Fraction(v)
-    return f.numerator, f.denominator
-
-
-def _values(Z: np.ndarray, p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """``Z[..., 0] p + Z[..., 1] q`` per interval (the sign of the value at ``p / q``)."""
-    return Z[:, :, 0] * p[:, None] + Z[:, :, 1] * q[:, None]
-
-
-def _crossings(Z: np.ndarray, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The points strictly inside each interval where an affine function ``Z (t, 1)`` changes
-    sign: ``(interval, t)`` arrays."""
-    p, q = _pq(breaks)
-    lo = _values(Z, p[:-1], q[:-1])
-    hi = _values(Z, p[1:], q[1:])
-    cross = ((lo > 0) & (hi < 0)) | ((lo < 0) & (hi > 0))
-    j, r = np.nonzero(cross)
-    t = np.empty(len(j), dtype=object)
-    if len(j):
-        a, b = Z[j, r, 0], Z[j, r, 1]
-        t[:] = [Fraction(-int(y), int(x)) for x, y in zip(a.tolist(), b.tolist())]
-    return j, t
-
-
-def _split(breaks: np.ndarray, j: np.ndarray, t: np.ndarray):
-    """The intervals cut at the points ``t`` (of intervals ``j``): new breaks and the parent
-    interval of each piece."""
-    K = len(breaks) - 1
-    allj = np.concatenate([np.arange(K), j])
-    allt = np.concatenate([breaks[:-1], t]) if len(t) else breaks[:-1].copy()
-    order = np.array(sorted(range(len(allj)), key=lambda i: (allj[i], allt[i])), dtype=np.int64)
-    js, ts = allj[order], allt[order]
-    keep = np.ones(len(ts), dtype=bool)
-    keep[1:] = ~((js[1:] == js[:-1]) & np.array([a == b for a, b in zip(ts[1:], ts[:-1])], dtype=bool))
-    js, ts = js[keep], ts[keep]
-    new = np.empty(len(ts) + 1, dtype=breaks.dtype)
-    new[:-1] = ts
-    new[-1] = breaks[-1]
-    return new, js
-
-
-def _midpoints(breaks: np.ndarray) -> np.ndarray:
-    out = np.empty(len(breaks) - 1, dtype=object)
-    out[:] = [(a + b) / 2 for a, b in zip(breaks[:-1], breaks[1:])]
-    return out
-
-
-def _join(breaks: np.ndarray, parent: np.ndarray, pat: np.ndarray):
-    """Join consecutive pieces of one parent with the same pattern: (breaks, parent, pattern)."""
-    if len(parent) < 2:
-        return breaks, parent, pat
-    same = (parent[1:] == parent[:-1]) & (pat[1:] == pat[:-1]).all(axis=1)
-    if not same.any():
-        return breaks, parent, pat
-    keep = np.concatenate([[True], ~same])
-    return np.concatenate([breaks[:-1][keep], breaks[-1:]]), parent[keep], pat[keep]
-
-
-def _affine(J: np.ndarray, D: Any, st: Stage):
-    K, w, _ = J.shape
-    Wz, q = to_scaled(np.asarray(st.W))
-    bz, qb = to_scaled(np.asarray(st.b).ravel())
-    if qb != q:
-        m = q * qb // gcd(q, qb)
-        Wz = Wz.astype(object) * (m // q)
-        bz = bz.astype(object) * (m // qb)
-        q = m
-    Jt = np.ascontiguousarray(J.transpose(1, 0, 2)).reshape(w, K * 2)
-    out = int_matmul(Wz.astype(object), Jt.astype(object)).astype(object)
-    out = out.reshape(-1, K, 2).transpose(1, 0, 2).copy()
-    out[:, :, 1] += bz.astype(object)[None, :] * D
-    return out, D * q
-
-
-def _exact_line(stages: list[Stage], lo: Any, hi: Any, max_cells: int | None,
-                start: tuple[np.ndarray, Any] | None) -> LineCells:
-    breaks = np.array([Fraction(lo), Fraction(hi)], dtype=object)
-    J = np.array([[[1, 0]]], dtype=object)
-    D: Any = 1
-    if start is not None:
-        J = np.asarray(start[0], dtype=object)[None, :, :]
-        D = int(start[1])
-    pats: list[np.ndarray] = []
-    for st in stages:
-        if st.kind == "affine":
-            J, D = _affine(J, D, st)
-            continue
-        if st.kind in ("threshold", "leaky"):
-            lp, lq = _ratio(st.param if st.kind == "threshold" else 0)
-            if D % lq:
-                s = lq // gcd(D, lq)
-                J, D = J * s, D * s
-            Z = J[:, st.idx, :].copy()
-            Z[:, :, 1] -= lp * (D // lq)
-            j, t = _crossings(Z, breaks)
-            breaks, parent = _split(breaks, j, t)
-            mp, mq = _pq(_midpoints(breaks))
-            pat = (_values(Z[parent], mp, mq) > 0).astype(np.int32)
-            breaks, parent, pat = _join(breaks, parent, pat)
-            J = J[parent]
-            act = pat.astype(bool)
-            if st.kind == "threshold":
-                const = np.zeros(2, dtype=object)
-                const[1] = lp * (D // lq)
-                J[:, st.idx, :] = np.where(act[:, :, None], J[:, st.idx, :], const)
-            else:
-                ap, aq = _ratio(st.param)
-                Ji = J[:, st.idx, :] * ap
-                if aq != 1:
-                    J, D = J * aq, D * aq
-                J[:, st.idx, :] = np.where(act[:, :, None], J[:, st.idx, :], Ji)
-        else:  # group: max over each row of st.groups, then st.idx passed through
-            G, k = st.groups.shape
-            ia, ib = np.triu_indices(k, 1)
-            if len(ia):
-                Z = J[:, st.groups[:, ia].ravel(), :] - J[:, st.groups[:, ib].ravel(), :]
-                j, t = _crossings(Z, breaks)
-            else:
-                j, t = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
-            breaks, parent = _split(breaks, j, t)
-            mp, mq = _pq(_midpoints(breaks))
-            V = _values(J[parent][:, st.groups.ravel(), :], mp, mq).reshape(len(parent), G, k)
-            mx = V.max(axis=2)
-            pat = np.argmax(V == mx[:, :, None], axis=2).astype(np.int32)
-            breaks, parent, pat = _join(breaks, parent, pat)
-            J = J[parent]
-            win = st.groups[np.arange(G)[None, :], pat.astype(np.int64)]
-            Jg = J[np.arange(len(J))[:, None], win, :]
-            J = np.concatenate([Jg, J[:, st.idx, :]], axis=1) if len(st.idx) else Jg
-        pats = [p[parent] for p in pats] + [pat]
-        if max_cells is not None and len(parent) > max_cells:
-            raise RegionLimitError(f"more than max_regions={max_cells} cells on the line ({len(parent)})",
-                                   "max_regions", {"cells": len(parent)})
-    K = len(breaks) - 1
-    patterns = np.concatenate(pats, axis=1) if pats else np.zeros((K, 0), dtype=np.int32)
-    return LineCells(breaks, True, patterns=patterns.astype(np.int32), J=J, D=D)
-
-
 # ---------------------------------------------------------------------------- float mode
 #
 # The state of a float run is one array ``V`` of shape ``(vertices, width + 2)``: the current
@@ -305,6 +156,11 @@ class LineProgram:
         self.ops = ops
         self.d = d
         self.out_mag = out_mag  # (A, B): the outputs' magnitude bound A s + B
+        self.runs = 0  # float runs so far (the compiled kernel is loaded after JIT_AFTER_RUNS)
+        self._jit: dict | None = None  # the compiled kernel's arrays (see _jit_arrays)
+        self.relu_only = all(op.kind in ("affine", "relu") for op in ops)
+        last = max((i for i, op in enumerate(ops) if op.kind != "affine"), default=-1)
+        self.count_ops = ops[: last + 1]  # a count stops after the last activation
 
 
 def compile_line(stages: list[Stage], d: int) -> LineProgram:
@@ -533,8 +389,9 @@ class _FloatRun:
     values it compared (for a group: its input values) at its vertices."""
 
     def __init__(self, prog: LineProgram, direction: np.ndarray, records: list, V: np.ndarray, t0: float,
-                 s: float):
+                 s: float, kernel: Any = None):
         self.prog, self.direction, self.records, self.V, self.t0, self.s = prog, direction, records, V, t0, s
+        self.kernel = kernel  # the compiled kernels' module when the run used them
         self._pats: list[np.ndarray] | None = None
         self._slopes: np.ndarray | None = None
 
@@ -548,6 +405,10 @@ class _FloatRun:
         difference quotients of the output's values at the vertices with their rounding bounds
         (no slopes carried forward), and the size of the largest slope (within those bounds)."""
         V = self.V
+        if self.kernel is not None:
+            A, B = self.prog.out_mag
+            return self.kernel.distinct_pairs(V, A, B, self.s, NOISE, 4 * np.finfo(float).eps,
+                                              float(self.slope_noise().max(initial=0.0)), RTOL)
         u = V[:, -2]
         Y = V[:, :-2]
         du = (u[1:] - u[:-1])[:, None]
@@ -692,23 +553,71 @@ def _first_relu(op: _Op, nxt: _Op | None, V: np.ndarray, s: float, keep: bool):
     return out, record
 
 
+#: a program loads the compiled 1-D kernel (:mod:`tropnet.regions.line_jit`, when numba is
+#: installed) after this many float runs: a few calls never wait for numba's import
+JIT_AFTER_RUNS = 32
+_JIT: dict = {"module": None}
+
+
+def _line_kernel(prog: LineProgram):
+    """The compiled kernel module for a float run of ``prog``, or ``None`` (numpy): for
+    programs of affine stages and full-width ReLUs only; the vertex engine's kernel choice
+    (:func:`tropnet.regions.pool.use_kernels`: ``"numpy"`` never, ``"numba"`` always, the
+    default after :data:`JIT_AFTER_RUNS` runs unless ``TROPNET_JIT=0``) decides."""
+    choice = _KERNELS["choice"]
+    if choice == "numpy" or not prog.relu_only:
+        return None
+    if choice is None:
+        prog.runs += 1
+        if prog.runs < JIT_AFTER_RUNS or os.environ.get("TROPNET_JIT", "1") == "0":
+            return None
+    if _JIT["module"] is None:
+        try:
+            from . import line_jit
+        except ImportError:
+            _JIT["module"] = False
+        else:
+            _JIT["module"] = line_jit
+    return _JIT["module"] or None
+
+
+def _jit_arrays(prog: LineProgram, i: int, end: int) -> tuple:
+    """The ops ``i:end`` of the program as the compiled kernel reads them: the affine stages'
+    augmented weights in one flat array, and per op its kind (0 affine, 1 ReLU), offset, shape
+    and magnitude factors (``loose = RTOL (mx0 s + mx1)``)."""
+    if prog._jit is None:
+        ops = prog.ops
+        kinds = np.array([0 if op.kind == "affine" else 1 for op in ops], dtype=np.int64)
+        shapes = [op.WTa.shape if op.kind == "affine" else (0, 0) for op in ops]
+        wr = np.array([a for a, _ in shapes], dtype=np.int64)
+        wc = np.array([b for _, b in shapes], dtype=np.int64)
+        woff = np.concatenate([[0], np.cumsum(wr * wc)[:-1]]).astype(np.int64)
+        W = np.concatenate([op.WTa.ravel() for op in ops if op.kind == "affine"] + [np.zeros(0)])
+        mx0 = np.array([0.0 if op.kind == "affine" else float(op.mx[0]) for op in ops])
+        mx1 = np.array([0.0 if op.kind == "affine" else float(op.mx[1]) for op in ops])
+        prog._jit = {None: (W, kinds, woff, wr, wc, mx0, mx1)}
+    hit = prog._jit.get((i, end))
+    if hit is None:
+        W, *per_op = prog._jit[None]
+        hit = prog._jit[(i, end)] = (W, *[np.ascontiguousarray(a[i:end]) for a in per_op])
+    return hit
+
+
 def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, direction: np.ndarray,
-                max_cells: int | None, s: float | None = None, count_only: bool = False) -> LineCells:
+                max_cells: int | None, s: float | None = None, count_only: bool = False,
+                patterns: bool = False) -> LineCells:
     """The float engine on the line ``x(t) = o + t direction``, ``t`` in ``[t0, t1]`` (``s``:
     a bound on ``||x(t)||_inf`` there, computed when not given).  ``count_only``: the cells'
-    number only (the run stops after the last activation; no patterns or maps)."""
+    number only (the run stops after the last activation; no patterns or maps); ``patterns``:
+    the patterns will be read (the compiled kernel then gives them with the run)."""
     n = len(o)
     V = np.empty((2, n + 2))
-    V[0, :n] = o + t0 * direction
-    V[1, :n] = o + t1 * direction
-    V[:, n] = (0.0, t1 - t0)
-    V[:, n + 1] = 1.0
+    np.multiply.outer((t0, t1), direction, out=V[:, :n])
+    V[:, :n] += o
+    V[:, n:] = ((0.0, 1.0), (t1 - t0, 1.0))
     if s is None:
         s = float(np.abs(o).max(initial=0.0) + np.abs(direction).max(initial=0.0) * max(abs(t0), abs(t1)))
-    ops = prog.ops
-    if count_only:
-        last = max((i for i, op in enumerate(ops) if op.kind != "affine"), default=-1)
-        ops = ops[: last + 1]
+    ops = prog.count_ops if count_only else prog.ops
     records = []
     amb = 0
     i = 0
@@ -728,6 +637,17 @@ def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, directio
             i = 3
         else:
             i = 1
+    kernel = _line_kernel(prog) if i < len(ops) else None
+    if kernel is not None:
+        pats = patterns and not records
+        status, K, Vk, recs, P = kernel.relu_run(V, *_jit_arrays(prog, i, len(ops)), s, RTOL, count_only,
+                                                 -1 if max_cells is None else max_cells, pats)
+        if status == 0:  # decided (else the numpy step below decides the ties from the same state)
+            if count_only:
+                return LineCells(None, False, count=K, ambiguous=amb)
+            records += zip([op for op in ops[i:] if op.kind == "relu"], recs)
+            run = _FloatRun(prog, direction, records, Vk, t0, s, kernel)
+            return LineCells(Vk[:, -2] + t0, False, run=run, patterns=P if pats else None, ambiguous=amb)
     for op in ops[i:]:
         if op.kind == "affine":
             V = V @ op.WTa
@@ -816,7 +736,8 @@ def line_cells(
     if not Fraction(lo) < Fraction(hi):
         raise ValueError(f"the interval [{lo}, {hi}] is empty or a single point")
     if exact:
-        return _exact_line(stages, lo, hi, max_cells, start)
+        breaks, patterns, J, D = exact_line(stages, lo, hi, max_cells, start)
+        return LineCells(breaks, True, patterns=patterns, J=J, D=D)
     if start is None:
         o, direction = np.zeros(1), np.ones(1)
     else:

@@ -24,11 +24,15 @@ from typing import Any
 import numpy as np
 
 from .._numbers import as_number_array
+from ..geometry.domains import Box
 from ..geometry.slices import AffineSlice
 from ..networks.embed import slice_network
+from ..networks.layers import Linear
+from ..networks.network import Network
+from .cells import RegionLimitError
 from .domains import as_network
 from .program import Stage, stages_from_network
-from .stable import count_pruned, stable_units
+from .stable import StableUnits, _domain_shape, _propagate, count_pruned, stable_units
 
 __all__ = ["local_complexity", "local_slices"]
 
@@ -104,35 +108,88 @@ def local_complexity(
 
 
 def _count_chunk(net, slices: list[AffineSlice], args: dict) -> np.ndarray:
-    """Counts on a batch of slices of one network: in float mode the composed programs' first
-    affine stages are one batched product (``W (x + B^T y) + b``) over the shared program, and
-    a neighbourhood whose units are all stable is one region without pruning the program."""
+    """Counts on a batch of slices of one network (the slices of one call share their domain:
+    one radius and shape).  In float mode the composed programs differ only in their first
+    affine stage (``W (x + B^T y) + b``): those are one batched product, the stable units of
+    all points one interval pass (:func:`~tropnet.regions.stable._propagate` with one first
+    stage per point), a neighbourhood whose units are all stable is one region, and the others
+    run an engine: for ``k = 2`` the polygon engine's count (:func:`~tropnet.regions.planar.
+    count_cells`, the plan's 2-D engine), else the vertex engine on the unstable units."""
     out = np.zeros(len(slices), dtype=np.int64)
     if not slices:
         return out
-    kind, exact = args["kind"], args["exact"]
-    firsts = None
-    if not exact and not net.is_graph:
-        base = stages_from_network(net)
-        if base and base[0].kind == "affine":
-            W0, b0 = np.asarray(base[0].W, dtype=np.float64), np.asarray(base[0].b, dtype=np.float64)
-            embs = [slc.embedding(exact=False) for slc in slices]
-            Ws = np.einsum("wn,pkn->pwk", W0, np.stack([B for _, B in embs]))
-            bs = np.stack([o for o, _ in embs]) @ W0.T + b0
-            firsts = [Stage("affine", W=Ws[i], b=bs[i]) for i in range(len(slices))]
-    for i, slc in enumerate(slices):
-        if firsts is not None:
-            stages = [firsts[i]] + base[1:]
-        else:
-            sub = slice_network(net, slc, exact=exact)
-            stages = stages_from_network(sub, exact=exact and kind == "activation")
-        s = stable_units(stages, slc.domain, slc.k)
-        if s.num_stable == s.num_units and not any(st.kind == "group" for st in stages):
-            out[i] = 1
-        elif kind == "activation":
-            out[i] = count_pruned(stages, slc.domain, slc.k, exact=exact, max_regions=args["max_regions"])[0]
-        else:
-            from .api import count_linear_regions
+    kind, exact, cap = args["kind"], args["exact"], args["max_regions"]
+    layers = None if exact or net.is_graph else net.lowered().layers
+    if layers is None or not isinstance(layers[0], Linear):
+        for i, slc in enumerate(slices):  # exact (or a graph network): each composed program
+            out[i] = _count_one(net, slc, stages_from_network(slice_network(net, slc, exact=exact),
+                                                              exact=exact and kind == "activation"), args)
+        return out
+    base = stages_from_network(net)
+    k = slices[0].k
+    W0, b0 = layers[0].float_weight, layers[0].float_bias
+    embs = [slc.embedding(exact=False) for slc in slices]
+    Ws = np.einsum("wn,pkn->pwk", W0, np.stack([B for _, B in embs]))
+    bs = np.stack([o for o, _ in embs]) @ W0.T + b0
+    P = len(slices)
+    mid, rad, cross = _domain_shape(slices[0].domain, k)
+    try:
+        on, off = _propagate([Stage("affine", W=Ws, b=bs)] + base[1:], np.tile(mid, (P, 1)),
+                             np.tile(rad, (P, 1)), cross)
+    except OverflowError:  # beyond float range: every point runs its engine
+        on = off = None
+    if on is not None and not any(st.kind == "group" for st in base):
+        unstable = sum((~(a | b)).sum(axis=1) for a, b in zip(on, off))
+        out[unstable == 0] = 1
+        todo = np.flatnonzero(unstable)
+    else:
+        todo = np.arange(P)
+    from .plan import _planar_module
 
-            out[i] = count_linear_regions(net, slc, kind=kind, exact=exact, max_regions=args["max_regions"])
+    dom, box = slices[0].domain, None
+    if kind == "activation" and k == 2 and _planar_module() is not None:  # its box and halfspaces
+        if isinstance(dom, Box):
+            box = (*dom.bounds(k), None)
+        else:  # the cross-polytope, inside the box of twice its half-widths
+            box = (mid - 2 * rad, mid + 2 * rad, dom.halfspaces(k))
+    for i in todo:
+        stages = [Stage("affine", W=Ws[i], b=bs[i])] + base[1:]
+        s = None if on is None else StableUnits([None if a is None else a[i] for a in on],
+                                                [None if b is None else b[i] for b in off])
+        if box is not None:
+            out[i] = _count_planar(Network([Linear(Ws[i], bs[i]), *layers[1:]]), box, cap)
+            if out[i] >= 0:
+                continue
+        out[i] = _count_one(net, slices[i], stages, args, s)
     return out
+
+
+def _count_planar(sub: Network, box: tuple, cap: int | None) -> int:
+    """The polygon engine's count of a 2-input network on ``box = (lo, hi, halfspaces)``, or
+    ``-1`` where a decision was ambiguous at its tolerance (the vertex engine, whose tolerance
+    is local, then decides, as the plan does)."""
+    from .planar import count_cells
+
+    stats: dict = {}
+    try:
+        n = count_cells(sub, box[0], box[1], halfspaces=box[2], max_cells=cap, stats=stats)
+    except RegionLimitError as err:
+        raise RegionLimitError(f"more than max_regions={cap} regions ({err})", err.limit,
+                               err.reached) from None
+    return -1 if stats.get("ambiguous") else int(n)
+
+
+def _count_one(net, slc: AffineSlice, stages: list, args: dict, stable: StableUnits | None = None) -> int:
+    """The count on one slice: its program's stable units removed (``stable``: already known),
+    then the engine; linear regions through :func:`tropnet.count_linear_regions`."""
+    kind, exact = args["kind"], args["exact"]
+    if stable is None:
+        stable = stable_units(stages, slc.domain, slc.k)
+    if stable.num_stable == stable.num_units and not any(st.kind == "group" for st in stages):
+        return 1
+    if kind == "activation":
+        return count_pruned(stages, slc.domain, slc.k, exact=exact, max_regions=args["max_regions"],
+                            stable=stable)[0]
+    from .api import count_linear_regions
+
+    return count_linear_regions(net, slc, kind=kind, exact=exact, max_regions=args["max_regions"])

@@ -178,8 +178,10 @@ class Plan:
         dp = self.domain
         if self.engine != "planar" or dp.join or len(dp.pieces) != 1 or dp.pieces[0].on_facet:
             return None
-        from .planar_linear import no_shared_maps
+        from .planar_linear import certifiable, no_shared_maps
 
+        if not certifiable(dp.stages):  # no certificate possible: the engine's count would be wasted
+            return None
         piece = dp.pieces[0]
         stats: dict = {"last_layer": None}
         try:

@@ -81,31 +81,37 @@ AMBIGUITY = 64 * 2.0**-53 / RELATIVE_TOLERANCE
 HEAD = 4
 
 
-def _band(v: np.ndarray, tol: Any) -> int:
-    """How many values decided as zero lie above rounding noise (ambiguous decisions)."""
+def _band(v: np.ndarray, tol: Any, ties: bool = False) -> int:
+    """How many values decided as zero lie above rounding noise (ambiguous decisions), and with
+    ``ties`` those below it too: only an exact certificate tells a tie there from a sliver thinner
+    than float64 resolves (the vertex engine's, :mod:`tropnet.regions.ties`).  Threshold layers
+    pass ``ties`` (their zeros are ties or slivers); group steps do not (a polygon's vertices on
+    the chord of its last cut are zeros of its old winner by construction)."""
     a = np.abs(v)
+    if ties:
+        return int(np.count_nonzero(a <= tol))
     return int(np.count_nonzero((a <= tol) & (a > AMBIGUITY * tol)))
 
 
 def _poly_sides(verts: _Vertices, coef: np.ndarray, rows: np.ndarray, cnt: np.ndarray,
-                tol: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+                tol: np.ndarray, ties: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
     """:func:`_sides` of affine functions ``coef (k, 3)`` on polygons ``rows (k, m)`` with
     ``cnt`` vertices: the first ``HEAD`` slots of every row, then the rest of the longer rows
     only (most cells have 3 to 5 vertices; rows are as wide as the widest)."""
     if rows.shape[1] <= HEAD + 1 or rows.size < 65536:  # small: one pass costs fewer calls
-        return _sides(verts.eval_t(coef, rows), tol)
-    plus, minus, amb = _sides(verts.eval_t(coef, rows[:, :HEAD]), tol)
+        return _sides(verts.eval_t(coef, rows), tol, ties)
+    plus, minus, amb = _sides(verts.eval_t(coef, rows[:, :HEAD]), tol, ties)
     big = np.flatnonzero(cnt > HEAD)
     if len(big):
         tail = rows[big, HEAD : int(cnt[big].max())]
-        p2, m2, a2 = _sides(verts.eval_t(coef[big], tail), tol[big])
+        p2, m2, a2 = _sides(verts.eval_t(coef[big], tail), tol[big], ties)
         plus[big] |= p2
         minus[big] |= m2
         amb += a2
     return plus, minus, amb
 
 
-def _sides(s_t: np.ndarray, tol: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+def _sides(s_t: np.ndarray, tol: np.ndarray, ties: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
     """For values ``s_t (m, k)`` (polygon ``i``'s vertex values in column ``i``) and tolerances
     ``tol (k,)``: whether each polygon has a vertex above ``tol``, one below ``-tol``, and the
     ambiguous decisions among its values (as :func:`_band`)."""
@@ -113,7 +119,7 @@ def _sides(s_t: np.ndarray, tol: np.ndarray) -> tuple[np.ndarray, np.ndarray, in
     amb = 0
     if np.count_nonzero(pos) + np.count_nonzero(neg) < s_t.size:  # some values decided as zero
         zero = ~(pos | neg)
-        amb = _band(s_t[zero], np.broadcast_to(tol, s_t.shape)[zero])
+        amb = _band(s_t[zero], np.broadcast_to(tol, s_t.shape)[zero], ties)
     return np.logical_or.reduce(pos, axis=0), np.logical_or.reduce(neg, axis=0), amb
 
 
@@ -380,7 +386,7 @@ class _Layer:
             self.ambiguous = 0
             if np.count_nonzero(pos_v) + np.count_nonzero(neg_v) < s.size:  # some values decided as 0
                 zero = ~(pos_v | neg_v)
-                self.ambiguous = _band(s[zero], np.broadcast_to(tol_u, s.shape)[zero])
+                self.ambiguous = _band(s[zero], np.broadcast_to(tol_u, s.shape)[zero], True)
             pos, neg = _any_per_row((pos_v, neg_v), rows)
             n = s.shape[1]
             self.start_pat = np.unpackbits(pos & ~neg, axis=1, count=n).view(bool).astype(np.int32)
@@ -408,7 +414,7 @@ def _prune(
     q = cpool.buf[pos]
     child = children[owner]
     t = lay.tol[q]
-    plus, minus, amb = _poly_sides(verts, lay.fits[q], polys.rows[child], polys.cnt[child], t)
+    plus, minus, amb = _poly_sides(verts, lay.fits[q], polys.rows[child], polys.cnt[child], t, True)
     lay.ambiguous += amb
     keep = plus & minus
     gone = ~keep
@@ -581,7 +587,7 @@ def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
 
     v1, v2 = at(J, e1[I]), at(J, e2[I])
     tJ = tol[J]
-    lay.ambiguous += _band(v1, tJ) + _band(v2, tJ)
+    lay.ambiguous += _band(v1, tJ, True) + _band(v2, tJ, True)
     dup = (np.abs(v1) <= tJ) & (np.abs(v2) <= tJ)
     kept = np.bincount(J[dup], minlength=Q) == 0
     L = int(kept.sum())
@@ -603,7 +609,7 @@ def _count_pieces(verts: _Vertices, rows: np.ndarray, lay: _Layer) -> int:
     w1, w2 = at(b, e1[a]), at(b, e2[a])
     par = w1 == w2
     y = e1[a] + (w1 / np.where(par, 1.0, w1 - w2))[:, None] * (e2[a] - e1[a])
-    lay.ambiguous += _band(np.where(par, 0.0, at(jj, y)), tol[jj])
+    lay.ambiguous += _band(at(jj, y)[~par], tol[jj][~par], True)
     same = ~par & (np.abs(at(jj, y)) <= tol[jj])
     return P + L + crossings - int(same.sum())
 

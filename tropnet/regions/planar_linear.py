@@ -2,20 +2,24 @@
 neighbouring activation cells carry maps the linear merge would join.
 
 Two cells are in one linear region only through a chain of facet-neighbours with equal maps
-(:func:`tropnet.regions.geometry.linear_labels`).  For a network with one or two activation
-layers on a 2-D domain, every facet between two cells of the polygon engine
-(:mod:`tropnet.regions.planar`) is of one of two kinds, and the difference of the two maps across
-it is a rank-one product known without any map:
+(:func:`tropnet.regions.geometry.linear_labels`).  The polygon engine (:mod:`tropnet.regions.planar`)
+hands out the *root polygons* (the cells of every activation layer before the last) with the last
+layer's pre-activations ``z`` at their vertices; ``z`` is affine on each root polygon (``Z_P``) and
+continuous.  Every facet between two cells is of one of two kinds, and the difference of the two
+output maps across it is a rank-one product known without any map:
 
-* inside a *root polygon* ``P`` (a cell of the layers before the last), on the line of a unit
-  ``u`` of the last layer: ``(1 - p) Wa[:, u] (x) J_u``, with ``Wa`` the affine stage after the
-  last layer, ``p`` its slope when off (a threshold: the constant, slope 0) and ``J_u`` the
-  unit's pre-activation on ``P``, whose slope is at least ``(s_max - s_min) / |v_max - v_min|_1``
-  over ``P``'s vertices;
-* on an edge of a root polygon, on the line of a unit ``i`` of the first layer, where the last
-  layer's pattern ``m`` is constant on each stretch between the crossings of its lines with
-  the edge: ``(Wa diag(m~) W2[:, i]) (x) r_i`` (``m~`` the slopes of the pattern, ``r_i``
-  the change of unit ``i``'s output row, ``(W1[i], b1[i] - t)`` or ``(1 - p) (W1[i], b1[i])``).
+* inside a root polygon ``P``, on the line of a unit ``u`` of the last layer:
+  ``(1 - p) Wa[:, u] (x) J_u``, with ``Wa`` the affine stage after the last layer, ``p`` its slope
+  when off (a threshold: the constant, slope 0) and ``J_u = Z_P[u]``, whose slope is at least
+  ``(s_max - s_min) / |v_max - v_min|_1`` over ``P``'s vertices;
+* on an edge ``p q`` shared by root polygons ``A`` and ``B``, where the last layer's pattern ``m``
+  is constant on each stretch between the crossings of its lines with the edge:
+  ``Wa diag(m~) kappa (x) (n, -n . p)`` (``m~`` the slopes of the pattern, ``n`` the normal
+  ``(-t_y, t_x)`` of ``t = q - p``): ``Z_A - Z_B`` vanishes on the edge's line, so it is
+  ``kappa <n, x - p>``, and ``kappa = N_A / c_A - N_B / c_B`` comes from one vertex ``a`` of each
+  side, ``N_A = z(a) - z(p) - lambda (z(q) - z(p))``, ``lambda = <a - p, t> / |t|^2``,
+  ``c_A = t x (a - p)`` (the vertex with the best-conditioned pair, far from the line, chosen).
+  This holds for any number of layers before the last.
 
 The float merge joins two neighbours when their computed maps differ by at most
 ``tol = max(1e-9 max|F|, 2 err)`` (``err`` the walk's rigorous rounding bound,
@@ -24,8 +28,9 @@ difference from below with the rounding of the engine's values and of its own su
 against it, and returns True only when each is above ``tol``'s upper bound plus ``2 err``
 (``max|F|`` bounded by :func:`~tropnet.regions.affine.map_magnitude`): then the merge of the
 current implementation joins nothing, and the linear regions are the cells.  Anything it
-cannot decide (a vertex on a line of the last layer, an edge on two lines, two crossings at
-one point, coincident lines, deeper networks) returns False, and the caller runs the merge.
+cannot decide (a vertex on a line of the last layer, two crossings at one point, coincident
+lines, an edge not shared by exactly two root polygons off the domain's boundary, a polygon too
+thin for its values) returns False, and the caller runs the merge.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import numpy as np
 from .affine import _abs_walk, float_map_error, map_magnitude
 from .program import Stage
 
-__all__ = ["no_shared_maps"]
+__all__ = ["no_shared_maps", "certifiable"]
 
 _U = 2.0**-53
 
@@ -47,33 +52,31 @@ def _gamma(k: Any) -> Any:
 
 
 def _structure(stages: list[Stage]):
-    """``(W1, b1, act1, W2, b2, act2, Wa, ba)`` of ``[affine, act, (affine, act), (affine)]``
-    with threshold/leaky activations on every unit (``W2 = None`` for one activation layer),
-    else ``None``."""
+    """``(la, Wa)``: the index of the last activation stage, a threshold or leaky stage on every
+    unit after affine, threshold and leaky stages only, and the affine stage after it (the
+    identity when there is none), else ``None``."""
     kinds = [st.kind for st in stages]
     acts = [i for i, k in enumerate(kinds) if k != "affine"]
-    if not 1 <= len(acts) <= 2 or acts[0] != 1 or (len(acts) == 2 and acts[1] != 3):
+    if not acts or kinds[0] != "affine" or any(k not in ("affine", "threshold", "leaky") for k in kinds):
         return None
-    if kinds[0] != "affine" or len(stages) > acts[-1] + 2:
+    la = acts[-1]
+    if len(stages) > la + 2:
         return None
-    f = [None] * 8
-
-    def aff(st):
-        return np.asarray(st.W, dtype=np.float64), np.asarray(st.b, dtype=np.float64).ravel()
-
-    for k, si in enumerate(acts):
-        st = stages[si]
-        width = np.asarray(stages[si - 1].W).shape[0]
-        if st.kind not in ("threshold", "leaky") or not np.array_equal(np.asarray(st.idx), np.arange(width)):
-            return None
-        f[3 * k : 3 * k + 2] = aff(stages[si - 1])
-        f[3 * k + 2] = st
-    if len(stages) > acts[-1] + 1:
-        f[6:8] = aff(stages[-1])
+    width = np.asarray(stages[la - 1].W).shape[0] if kinds[la - 1] == "affine" else None
+    if width is None or not np.array_equal(np.asarray(stages[la].idx), np.arange(width)):
+        return None
+    if len(stages) > la + 1:
+        Wa = np.asarray(stages[-1].W, dtype=np.float64)
     else:
-        n = len(stages[acts[-1]].idx)
-        f[6:8] = np.eye(n), np.zeros(n)
-    return tuple(f)
+        Wa = np.eye(width)
+    return la, Wa
+
+
+def certifiable(stages: list[Stage]) -> bool:
+    """Whether :func:`no_shared_maps` can certify a polygon run of ``stages`` at all (a last
+    activation layer of thresholds or leaky units after affine, threshold and leaky stages):
+    callers skip the engine's count where it cannot."""
+    return _structure(stages) is not None
 
 
 def _slopes(st: Stage, on: np.ndarray) -> np.ndarray:
@@ -131,13 +134,12 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     f = _structure(stages)
     if f is None or last is None:
         return False
-    W1, b1, act1, W2, b2, act2, Wa, ba = f
+    la, Wa = f
     lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
     coords, rows, cnt, z = last["coords"], last["rows"], last["cnt"], last["z"]
     d = 2
     if coords.shape[1] != d:
         return False
-    la = 1 if W2 is None else 3
     actL = stages[la]
     nL = z.shape[1]
     if nL != Wa.shape[1]:
@@ -162,9 +164,8 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     cand = _inside_ok(s, on, coords, rows, cnt, Ez, Wa, _jump(actL), need)
     if cand is None:
         return False
-    if W2 is None:
-        return True
-    return _edges_ok(coords, rows, cnt, s, on, cand, Ez, W1, b1, act1, W2, actL, Wa, lo, hi, halfspaces, need)
+    return _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfspaces, need,
+                     last["scale"], level)
 
 
 def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need):
@@ -215,87 +216,240 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need):
     return ptr, pu
 
 
-def _edges_ok(coords, rows, cnt, s, on, cand, Ez, W1, b1, act1, W2, actL, Wa, lo, hi, halfspaces,
-              need) -> bool:
-    """The facets on the edges of root polygons (lines of the first layer), stretch by stretch
-    between the crossings of the last layer's lines (the units crossing the edge's polygon)."""
+def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfspaces):
+    """The edges shared by two root polygons: ``(p, q, A, B)`` with ``p -> q`` counter-clockwise
+    on ``A`` (so ``A`` lies left of it); ``None`` when an edge is on three polygons, or on one
+    polygon off the domain's boundary (a vertex of one polygon inside the edge of another)."""
     P, m = rows.shape
-    nxt = (np.arange(m)[None, :] + 1) % cnt[:, None]
     valid = np.arange(m)[None, :] < cnt[:, None]
+    nxt = (np.arange(m)[None, :] + 1) % cnt[:, None]
     ea = rows[valid]
     eb = np.take_along_axis(rows, nxt, axis=1)[valid]
+    poly = np.repeat(np.arange(P), cnt)
     V = len(coords)
-    key, first = np.unique(np.minimum(ea, eb) * V + np.maximum(ea, eb), return_index=True)
-    owner = np.repeat(np.arange(P), cnt)[first]
-    ea, eb = key // V, key % V
-    # the first layer's unit whose line holds the edge: the one near zero at both ends
-    level1 = float(act1.param) if act1.kind == "threshold" else 0.0
-    z1 = np.multiply.outer(coords[:, 0], W1[:, 0])
-    z1 += np.multiply.outer(coords[:, 1], W1[:, 1])
-    z1 += b1 - level1
-    tol1 = 1e-9 * (np.abs(W1).dot(np.abs(coords).max(axis=0)) + np.abs(b1) + abs(level1))
-    near = np.packbits(np.abs(z1) <= tol1, axis=1)
-    del z1
-    both = near[ea] & near[eb]
-    nunits = np.bitwise_count(both).sum(axis=1) if hasattr(np, "bitwise_count") else \
-        np.unpackbits(both, axis=1).sum(axis=1)
-    if (nunits > 1).any():
-        return False  # an edge on two lines
-    inner = nunits == 1
-    if not _on_boundary(np.stack([coords[ea[~inner]], coords[eb[~inner]]], axis=1), lo, hi, halfspaces).all():
+    key = np.minimum(ea, eb) * V + np.maximum(ea, eb)
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    start = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]]))
+    times = np.diff(np.append(start, len(ks)))
+    if (times > 2).any():
+        return None
+    one = order[start[times == 1]]
+    if len(one) and not _on_boundary(np.stack([coords[ea[one]], coords[eb[one]]], axis=1), lo, hi,
+                                     halfspaces).all():
+        return None
+    two = start[times == 2]
+    iA, iB = order[two], order[two + 1]
+    return ea[iA], eb[iA], poly[iA], poly[iB]
+
+
+def _far_vertex(coords: np.ndarray, rows: np.ndarray, poly: np.ndarray, p: np.ndarray, t: np.ndarray):
+    """For each edge ``p + [0, 1] t`` of polygon ``poly``: the vertex ``a`` of the polygon with the
+    largest ``|c| / (|t|^2 + |<a - p, t>|)`` (``c = t x (a - p)``: far from the edge's line, not far
+    along it), with ``lambda = <a - p, t> / |t|^2``, ``c`` and the rounding bounds of both."""
+    R = rows[poly]  # (k, m)
+    px, py = coords[p, 0][:, None], coords[p, 1][:, None]
+    rx, ry = coords[:, 0][R], coords[:, 1][R]
+    rx -= px
+    ry -= py
+    tx, ty = t[:, 0:1], t[:, 1:2]
+    dot = rx * tx
+    dot += ry * ty
+    c = tx * ry
+    c -= ty * rx
+    tt = (t * t).sum(axis=1)
+    np.abs(dot, out=dot)
+    dot += tt[:, None]
+    score = np.abs(c)
+    score /= dot
+    k = score.argmax(axis=1)
+    ar = np.arange(len(p))
+    a = R[ar, k]
+    relk = coords[a] - coords[p]
+    dk = relk[:, 0] * t[:, 0] + relk[:, 1] * t[:, 1]
+    ck = t[:, 0] * relk[:, 1] - t[:, 1] * relk[:, 0]
+    lam = dk / tt
+    # rel = a - p is rounded (relative u per entry), so are t, the products and the sums
+    mag_dot = np.abs(relk[:, 0] * t[:, 0]) + np.abs(relk[:, 1] * t[:, 1])
+    mag_c = np.abs(relk[:, 1] * t[:, 0]) + np.abs(relk[:, 0] * t[:, 1])
+    e_lam = _gamma(8) * mag_dot / tt + np.abs(lam) * _gamma(6)
+    e_c = _gamma(6) * mag_c
+    return a, lam, e_lam, ck, e_c
+
+
+def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfspaces, need, last_scale,
+              level) -> bool:
+    """The facets on the edges of root polygons, stretch by stretch between the crossings of the
+    last layer's lines (the units crossing the edge's polygon): the difference from the vertex
+    values (:func:`_vertex_jumps`), and from the two polygons' maps where that is not precise
+    enough (a thin polygon: :func:`_map_jumps`)."""
+    e = _edges(rows, cnt, coords, lo, hi, halfspaces)
+    if e is None:
         return False
-    ea, eb, owner = ea[inner], eb[inner], owner[inner]
-    if len(ea) == 0:
+    p, q, A, B = e
+    if len(p) == 0:
         return True
-    unit = np.unpackbits(both[inner], axis=1, count=W1.shape[0]).argmax(axis=1)
-    jump1 = _jump(act1)
-    row = np.abs(np.concatenate([W1, (b1 - level1)[:, None]], axis=1)).max(axis=1) * jump1  # |r_i|_inf
-    jumpL = _jump(actL)
-    slope_max = max(1.0, abs(float(actL.param))) if actL.kind == "leaky" else 1.0
-    nL = W2.shape[0]
-    # |v| of every stretch on the line of unit i is at most sum_u |W2[u, i]| |Wa[:, u]| slope_max
-    E1 = _gamma(nL + 2) * slope_max * np.abs(W2).T.dot(np.abs(Wa).T)  # (n1, out)
-    W2T = np.ascontiguousarray(W2.T)
-    relu = actL.kind == "threshold"
-    step = max(1, 2_000_000 // nL)
-    for a0 in range(0, len(ea), step):
-        a, b, i = ea[a0 : a0 + step], eb[a0 : a0 + step], unit[a0 : a0 + step]
-        k = len(a)
-        col = W2T[i]  # (k, nL)
-        if relu:
-            col *= on[a]
-        else:
-            col *= _slopes(actL, on[a])
-        v = col.dot(Wa.T)  # (k, out): the stretch at the edge's end a
-        ev = E1[i]
+    t = coords[q] - coords[p]
+    actL = stages[la]
+    check = _Stretches(s, on, cand, Ez, actL, Wa, need)
+    a, lam_a, el_a, c_a, ec_a = _far_vertex(coords, rows, A, p, t)
+    b, lam_b, el_b, c_b, ec_b = _far_vertex(coords, rows, B, p, t)
+    EzM = float(Ez.max())
+    # every |s| is below the scale of the terms making it up (the engine's scale, rounded up)
+    zmax = float(np.max(last_scale)) * (1 + 1e-6) + abs(level)
+    retry = []
+    step = max(1, 1_000_000 // Wa.shape[1])
+    for a0 in range(0, len(p), step):
+        sl = slice(a0, a0 + step)
+        w, ew, wabs = _vertex_jumps(s, zmax, EzM, t[sl], p[sl], q[sl], a[sl], lam_a[sl], el_a[sl], c_a[sl],
+                                    ec_a[sl], b[sl], lam_b[sl], el_b[sl], c_b[sl], ec_b[sl])
+        ok = check(w, ew, wabs, p[sl], q[sl], A[sl])
+        if ok is None:
+            return False
+        retry.append(a0 + np.flatnonzero(~ok))
+    bad = np.concatenate(retry)
+    if len(bad) == 0:
+        return True
+    if len(bad) > 10_000:  # not a few thin polygons: the merge is the cheaper way
+        return False
+    polys, inv = np.unique(np.concatenate([A[bad], B[bad]]), return_inverse=True)
+    valid = np.arange(rows.shape[1])[None, :] < cnt[polys][:, None]
+    inner = (coords[rows[polys]] * valid[..., None]).sum(axis=1) / cnt[polys][:, None]
+    maps = _map_jumps(stages, la, inner)
+    if maps is None:
+        return False
+    Z, errZ = maps
+    k = len(bad)
+    dZ = Z[inv[:k]] - Z[inv[k:]]  # (k, nL, 3)
+    tb = t[bad]
+    c = (np.abs(tb[:, 0]) > np.abs(tb[:, 1])).astype(np.int64)  # the larger entry of n = (-t_y, t_x)
+    w = np.ascontiguousarray(dZ[np.arange(k), :, c])
+    wabs = np.abs(w).max(axis=1)
+    ew = np.full(k, 2 * errZ) + _U * wabs
+    ok = check(w, ew, wabs * (1 + _U), p[bad], q[bad], A[bad])
+    return ok is not None and bool(ok.all())
+
+
+def _vertex_jumps(s, zmax, EzM, t, p, q, a, lam_a, el_a, c_a, ec_a, b, lam_b, el_b, c_b, ec_b):
+    """``w = |t|_inf kappa`` of edges ``p q`` from the values at ``p``, ``q`` and one vertex of each
+    side (see the module docstring), a bound ``ew`` on ``|w - exact|`` per edge (over all units:
+    the values' errors, the rounding of the coefficients and of the sums) and ``wabs >= |w|``.
+    ``w = r_a N_A - r_b N_B`` (``r = |t|_inf / c``) is one combination of four rows of ``s``,
+    summed by one sparse product.  A polygon too thin for its values (``c`` within its
+    rounding) gets ``ew = inf``."""
+    from scipy.sparse import csr_matrix
+
+    # |Z_A - Z_B| as a map is |kappa| max(|n|_inf, |n . p|) >= |kappa| |t|_inf
+    S = np.abs(t).max(axis=1) * (1 - 2 * _U)
+    thin = ~((np.abs(c_a) > 64 * ec_a) & (np.abs(c_b) > 64 * ec_b) & (S > 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ra, rb = S / c_a, S / c_b
+        rel_a = 2 * ec_a / np.abs(c_a) + _gamma(3)  # the relative error of S / c
+        rel_b = 2 * ec_b / np.abs(c_b) + _gamma(3)
+    ra[thin] = rb[thin] = rel_a[thin] = rel_b[thin] = 0.0
+    # w = r_a z(a) - r_b z(b) + alpha_q z(q) + alpha_p z(p)
+    aq = rb * lam_b - ra * lam_a
+    ap = (rb - ra) - aq
+    alpha = np.stack([ra, -rb, aq, ap], axis=1)
+    # each coefficient's distance to its exact value (from r's and lambda's errors, and its own
+    # rounding)
+    A_, B_ = np.abs(ra), np.abs(rb)
+    la, lb = np.abs(lam_a), np.abs(lam_b)
+    e_q = A_ * (el_a + la * rel_a) + B_ * (el_b + lb * rel_b) + _gamma(3) * (A_ * la + B_ * lb)
+    e_p = A_ * rel_a + B_ * rel_b + e_q + _gamma(2) * (A_ + B_ + np.abs(aq))
+    k = len(p)
+    ids = np.stack([a, b, q, p], axis=1)
+    M = csr_matrix((alpha.ravel(), ids.ravel(), np.arange(0, 4 * k + 1, 4)), shape=(k, len(s)))
+    w = M @ s  # (k, nL)
+    absa = np.abs(alpha)
+    suma = absa.sum(axis=1)
+    wabs = suma * zmax
+    ew = (EzM * suma + _gamma(4) * wabs + (A_ * rel_a + B_ * rel_b + e_q + e_p) * zmax) * (1 + 8 * _U)
+    ew[thin] = np.inf
+    return w, ew, wabs
+
+
+def _map_jumps(stages: list[Stage], la: int, X: np.ndarray):
+    """The last layer's pre-activation maps ``(k, nL, 3)`` of the root polygons strictly around
+    the points ``X (k, 2)`` (their patterns read at the points, every sign decided beyond the
+    forward pass's rounding) and a bound on the rounding of every entry; ``None`` when a sign is
+    too close to call."""
+    from .affine import cell_affine
+    from .program import _apply
+
+    d = 2
+    z, cols = X, []
+    absx = np.abs(X)
+    for i, st in enumerate(stages[:la]):
+        if st.kind != "affine":
+            J, K = _abs_walk(stages[:i], d)
+            idx = np.asarray(st.idx)
+            E = _gamma(K + 4) * (absx.dot(J[idx, :d].T) + J[idx, d]) * (1 + 1e-6)
+            level = float(st.param) if st.kind == "threshold" else 0.0
+            sub = np.asarray(z[:, idx], dtype=np.float64) - level
+            if not (np.abs(sub) > E).all():
+                return None
+            cols.append((sub > 0).astype(np.int32))
+        z = _apply(st, z)
+    P = np.concatenate(cols, axis=1) if cols else np.zeros((len(X), 0), dtype=np.int32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = cell_affine(stages[:la], P, d).map_numerators()
+        errZ = float_map_error(stages[:la], d)
+    if not (np.isfinite(Z).all() and np.isfinite(errZ)):
+        return None
+    return Z, errZ
+
+
+class _Stretches:
+    """The check of edges' stretches: for ``w (k, nL)`` with ``|w - exact| <= ew`` (per edge) and
+    ``|w| <= wabs``, whether ``|Wa diag(m~) w|_inf`` is above ``need`` on every stretch of each
+    edge, with the rounding of the products and sums; ``None`` when two crossings of one edge
+    cannot be ordered."""
+
+    def __init__(self, s, on, cand, Ez, actL, Wa, need):
+        self.s, self.on, self.cand, self.Ez, self.actL, self.Wa, self.need = s, on, cand, Ez, actL, Wa, need
+        self.jump = _jump(actL)
+        self.slope_max = max(1.0, abs(float(actL.param))) if actL.kind == "leaky" else 1.0
+        self.RW = float(np.abs(Wa).sum(axis=1).max())  # |Wa diag(m~) x|_inf <= slope_max RW |x|_inf
+
+    def __call__(self, w, ew, wabs, pe, qe, o):
+        s, on, Ez, Wa, need = self.s, self.on, self.Ez, self.Wa, self.need
+        k, nL = w.shape
+        onp = on[pe]
+        # every stretch's exact v is Wa diag(m~) w_exact: within ev of Wa diag(m~) w (the product's
+        # rounding and w's error), whatever the pattern m
+        ev = self.slope_max * self.RW * (ew + _gamma(nL + 2) * wabs) * (1 + 4 * _U)
         # the last layer's lines crossing the edge: units crossing its polygon, of other signs
-        ptr, cu = cand
-        o = owner[a0 : a0 + step]
+        ptr, cu = self.cand
         nc = ptr[o + 1] - ptr[o]
         fe = np.repeat(np.arange(k), nc)
         fu = cu[np.repeat(ptr[o] - np.cumsum(nc) + nc, nc) + np.arange(int(nc.sum()))]
-        flip = on[a[fe], fu] != on[b[fe], fu]
+        flip = on[pe[fe], fu] != on[qe[fe], fu]
         fe, fu = fe[flip], fu[flip]
-        sa, sb = s[a[fe], fu], s[b[fe], fu]
-        t = sa / (sa - sb)
+        sa, sb = s[pe[fe], fu], s[qe[fe], fu]
+        tt = sa / (sa - sb)
         et = 2 * Ez[fu] / np.abs(sa - sb) + 8 * _U  # the rounding of the crossing's position
-        order = np.lexsort((t, fe))
-        fe, fu, t, et = fe[order], fu[order], t[order], et[order]
-        if len(fe) > 1 and ((fe[1:] == fe[:-1]) & (t[1:] - t[:-1] <= 2 * (et[1:] + et[:-1]) + 1e-9)).any():
-            return False  # two crossings at one point (or too close to order)
-        sign = np.where(on[b[fe], fu], 1.0, -1.0)  # switching on along the edge
-        delta = (sign * jumpL * W2[fu, i[fe]])[:, None] * Wa[:, fu].T  # (flips, out)
+        order = np.lexsort((tt, fe))
+        fe, fu, tt, et = fe[order], fu[order], tt[order], et[order]
+        if len(fe) > 1 and ((fe[1:] == fe[:-1]) & (tt[1:] - tt[:-1] <= 2 * (et[1:] + et[:-1]) + 1e-9)).any():
+            return None  # two crossings at one point (or too close to order)
+        sign = np.where(on[qe[fe], fu], 1.0, -1.0)  # switching on along the edge
+        delta = (sign * self.jump * w[fe, fu])[:, None] * Wa[:, fu].T  # (flips, out)
+        if self.actL.kind == "threshold":
+            w *= onp  # (w is the caller's scratch)
+        else:
+            w *= _slopes(self.actL, onp)
+        v = w.dot(Wa.T)  # (k, out): the first stretch, at p
         starts = np.searchsorted(fe, np.arange(k))
         nflip = np.bincount(fe, minlength=k)
-        acc = np.abs(v) + ev  # the sums' magnitudes, for their rounding
-        ok = (np.abs(v) - ev).max(axis=1) * row[i] * (1 - 4 * _U) > need
-        for j in range(int(nflip.max(initial=0))):
-            e = np.flatnonzero(nflip > j)
-            dj = delta[starts[e] + j]
-            v[e] += dj
-            acc[e] += np.abs(dj) + np.abs(v[e]) * _U
-            lower = (np.abs(v[e]) - _gamma(j + 2) * acc[e] - ev[e]).max(axis=1)
-            ok[e] &= lower * row[i[e]] * (1 - 4 * _U) > need
-        if not ok.all():
-            return False
-    return True
+        acc = np.abs(v)  # the sums' magnitudes, for their rounding
+        with np.errstate(invalid="ignore"):
+            ok = (np.abs(v).max(axis=1) - ev) * (1 - 4 * _U) > need
+            for j in range(int(nflip.max(initial=0))):
+                ei = np.flatnonzero(nflip > j)
+                dj = delta[starts[ei] + j]
+                v[ei] += dj
+                acc[ei] += np.abs(dj) + np.abs(v[ei]) * _U
+                lower = (np.abs(v[ei]) - _gamma(j + 2) * acc[ei]).max(axis=1) - ev[ei]
+                ok[ei] &= lower * (1 - 4 * _U) > need
+        return ok

@@ -39,7 +39,10 @@ from .program import (
     forward_stages,
     stages_from_network,  # noqa: F401 (the doctests')
 )
-from .vertex import CELL_FLOOR, _box_vertices, _Engine, _Program, _tick
+from .ties import TieCertificate
+from .vertex import CELL_FLOOR, NOISE_ULPS, _box_vertices, _Engine, _Program, _tick
+
+_NOISE = NOISE_ULPS * 2.0**-53  # float mode: rounding noise, relative to the terms of a value
 
 _CERT = CERT_DTYPE
 _U = UNIT_ROUNDOFF
@@ -261,6 +264,9 @@ def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact
     problem = RefineProblem(stages, prog, d, clipA, clipb, exact, certify, rtol, max_cells, exact_input,
                             tight_codes and (certify or exact))
     problem.preset = dict(preset or {})
+    if not (exact or certify):  # float decisions below rounding noise are certified (regions.ties)
+        problem.ties = TieCertificate(stages, prog, d, lo, hi, clipA, clipb)
+        problem.box_scale = float(max(np.abs(lo).max(), np.abs(hi).max()))
     for col, value in problem.preset.items():
         pool.pat[:, col] = value
     return problem, RefineState(pool)
@@ -271,6 +277,8 @@ def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
     eng = _Engine(state.pool, p.prog, p.exact, p.rtol, p.max_cells, certify=p.certify)
     eng.deferred = state.deferred
     eng.counts = state.counts
+    eng.ties = getattr(p, "ties", None)
+    eng.box_scale = getattr(p, "box_scale", 0.0)
     return eng
 
 
@@ -313,6 +321,8 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar, count: 
         if not (certify or problem.exact):
             a = np.abs(np.asarray(clipA[r], dtype=np.float64))
             eng.mag_of = lambda e: (np.abs(pool.X[pool.ids[e]]).dot(a) + abs(float(clipb[r])),) * 2
+            eng.tie_target = ("clip", r)
+            eng.box_noise = _NOISE * (float(a.sum()) * eng.box_scale + abs(float(clipb[r])))
         eng.step(s, np.full(pool.ncells, 2 * d + r, dtype=np.int64), clip=True, on_tie_keep=None, err=err)
         eng.mag_of = None
         state.j += 1
@@ -359,6 +369,8 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar, count: 
                 return v + abs(float(level)), A[u] * c + B[u] + abs(float(level))
 
             eng.mag_of = mag_of
+            eng.tie_target = ("unit", si, int(u), level)
+            eng.box_noise = _NOISE * (A[u] * eng.box_scale + B[u] + abs(float(level)))
         if count:  # the run's last unit, counted without cutting
             state.last_count = eng.count_step(s)
         else:
@@ -370,6 +382,7 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar, count: 
         eng.zcols = pool.zlive = None
         if local:
             eng.scale_floor = 2 * float(state.floor[st.groups[j]].max())
+        eng.tie_target = ("pair", si) if eng.coef is not None else None
         eng.group(st.groups[j], col + j, base + j * k * k, k)
         _tick(bar, k)
     state.j += 1

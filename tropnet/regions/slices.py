@@ -255,7 +255,7 @@ def segment_run(obj: Any, slc: AffineSlice, want: str, kind: str, exact: bool) -
                 and s <= FLOAT_RESOLUTION * own):
             return None
         only = want == "count" and kind == "activation"
-        cells = _float_line(stages, t0, t1, o, d, None, s, count_only=only)
+        cells = _float_line(stages, t0, t1, o, d, None, s, count_only=only, patterns=want == "regions")
         if cells.ambiguous:
             _warn(cells)
     if want == "count":

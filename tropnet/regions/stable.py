@@ -109,7 +109,10 @@ def _propagate(stages: list[Stage], mid: np.ndarray, rad: np.ndarray, cross: flo
     ``rad`` of shape (P, d); ``u`` in the box ``|u_i| <= rad_i``, or in the cross-polytope
     ``|u|_1 <= cross``): every value is ``L u + c + [elo, ehi]`` with ``L`` exact through affine
     stages and stable units, and an unstable unit's output replaced by its interval.  Returns per
-    activation stage the masks ``on``/``off`` (P, units), ``None`` for group stages."""
+    activation stage the masks ``on``/``off`` (P, units), ``None`` for group stages.  An affine
+    stage may have one map per neighbourhood (``W`` of shape (P, out, in), ``b`` (P, out)):
+    the programs of several slices that differ only in their first, composed, stage run at once
+    (:func:`tropnet.local_complexity`)."""
     P, d = mid.shape
 
     def supp(L):  # max of |L u| over the neighbourhood, per row: (P, w)
@@ -128,12 +131,17 @@ def _propagate(stages: list[Stage], mid: np.ndarray, rad: np.ndarray, cross: flo
             b = np.asarray(st.b, dtype=np.float64)
             aW = np.abs(W)
             Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
-            mag = (np.abs(c) + np.maximum(np.abs(elo), np.abs(ehi)) + supp(L)).dot(aW.T)
-            L = np.einsum("ow,pwk->pok", W, L)
-            c_new = c.dot(W.T) + b
-            elo, ehi = elo.dot(Wp.T) + ehi.dot(Wn.T), ehi.dot(Wp.T) + elo.dot(Wn.T)
+            per = W.ndim == 3  # one map per neighbourhood
+
+            def mv(X, M, per=per):  # X (P, w) through M: (P, o)
+                return np.einsum("pw,pow->po", X, M) if per else X.dot(M.T)
+
+            mag = mv(np.abs(c) + np.maximum(np.abs(elo), np.abs(ehi)) + supp(L), aW)
+            L = np.einsum("pow,pwk->pok" if per else "ow,pwk->pok", W, L)
+            c_new = mv(c, W) + b
+            elo, ehi = mv(elo, Wp) + mv(ehi, Wn), mv(ehi, Wp) + mv(elo, Wn)
             # every rounding of the float computation, bounded (exact weights rounded too)
-            margin = gamma(W.shape[1] + d + 6) * 2 * (mag + np.abs(b) + np.abs(c_new)) + 1e-300
+            margin = gamma(W.shape[-1] + d + 6) * 2 * (mag + np.abs(b) + np.abs(c_new)) + 1e-300
             c = c_new
             elo, ehi = elo - margin, ehi + margin
             continue
@@ -265,11 +273,13 @@ def expand_patterns(P: np.ndarray, stages: list[Stage], pruned: list[Stage], on:
 
 
 def count_pruned(
-    stages: list[Stage], domain: Any, d: int, *, exact: bool = False, max_regions: int | None = None
+    stages: list[Stage], domain: Any, d: int, *, exact: bool = False, max_regions: int | None = None,
+    stable: StableUnits | None = None,
 ) -> tuple[int, int]:
     """``(activation cells, stable units)`` of an internal program on a bounded ``domain``:
     the stable units pruned (:func:`prune_stages`), the engine run on the rest (exact: on
-    exact stages, every decision certified or rational).
+    exact stages, every decision certified or rational).  ``stable``: the program's stable
+    units when already known (:func:`stable_units`).
 
     >>> from tropnet import Box, random_mlp
     >>> from tropnet.regions.program import stages_from_network
@@ -277,7 +287,7 @@ def count_pruned(
     >>> count_pruned(st, Box(-0.5, 0.5), 2)
     (35, 18)
     """
-    s = stable_units(stages, domain, d)
+    s = stable_units(stages, domain, d) if stable is None else stable
     pr = prune_stages(stages, s.on, s.off)
     if not any(len(x.idx) for x in pr if x.kind in ("threshold", "leaky")) and not any(
         x.kind == "group" for x in pr

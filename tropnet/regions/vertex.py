@@ -145,6 +145,12 @@ class _Engine:
         # unit or ``(a, b)`` of the clipping row being cut, and the tally of undecided decisions
         self.coef: tuple | None = None
         self.mag_of = None
+        # float mode: ties below rounding noise are certified exact (regions.ties) against
+        # ``tie_target``, the function being cut (see ``_local_signs``); ``ties``: the certificate
+        self.ties = None
+        self.tie_target: tuple | None = None
+        self.box_noise = 0.0  # rounding noise of the values at the box's scale (per step)
+        self.box_scale = 0.0  # the box's largest coordinate
         self.counts: dict = {"ambiguous": 0}
         self.p = pool
         self.prog = prog
@@ -160,23 +166,55 @@ class _Engine:
             scale = float(np.abs(s).max()) if len(s) else 0.0
             eps = self.rtol * max(scale, self.scale_floor)
         sg = (s > eps).astype(np.int8) - (s < -eps).astype(np.int8)
-        if eps and self.mag_of is not None:
+        if self.mag_of is not None and (eps or self.ties is not None):
             self._local_signs(s, sg, eps)
         return sg
 
     def _local_signs(self, s: np.ndarray, sg: np.ndarray, eps: float) -> None:
         """Float mode: re-decide the entries inside the tolerance band with a local tolerance
         (``rtol`` times the magnitude of the terms of the value over the entry's cell, never
-        more than the band), and count the decisions still inside their band but above
-        rounding noise (``AMBIGUITY_RTOL`` times that magnitude): they may merge a real sliver."""
+        more than the band).  Then the decisions float64 cannot make are handed to the exact
+        certificate (:mod:`tropnet.regions.ties`): the ties left (float zeros included), and the
+        nonzero signs below ``box_noise`` (rounding noise at the box's scale: a vertex carries
+        the rounding error of the long edges it was cut from, which its cell's scale no longer
+        shows).  An exact zero becomes a tie; an exact sign that differs from the float one,
+        or a vertex its tight ids do not determine, is counted undecided.  Without a
+        certificate, the ties above rounding noise (:func:`undecided`) are counted."""
         band = np.flatnonzero((sg == 0) & (s != 0))
-        if len(band) == 0:
+        if len(band):
+            mag, cell_mag = self.mag_of(band)
+            loc = np.minimum(eps, self.rtol * mag)
+            sb = s[band]
+            sg[band] = (sb > loc).astype(np.int8) - (sb < -loc).astype(np.int8)
+            if self.ties is None:
+                und = undecided(sb, mag, cell_mag)
+                self.counts["ambiguous"] += int(np.count_nonzero((sg[band] == 0) & und))
+        if self.ties is None:
             return
-        mag, cell_mag = self.mag_of(band)
-        loc = np.minimum(eps, self.rtol * mag)
-        sb = s[band]
-        sg[band] = (sb > loc).astype(np.int8) - (sb < -loc).astype(np.int8)
-        self.counts["ambiguous"] += int(np.count_nonzero((sg[band] == 0) & undecided(sb, mag, cell_mag)))
+        ask = np.flatnonzero((sg == 0) | (np.abs(s) <= self.box_noise))
+        if len(ask):
+            ex = self._exact_signs(ask)
+            zero = ex == 0
+            sg[ask[zero]] = 0
+            self.counts["ambiguous"] += int(np.count_nonzero(~zero & (ex != sg[ask])))
+
+    def _exact_signs(self, e: np.ndarray) -> np.ndarray:
+        """The exact signs of ``tie_target`` at the exact vertices of entries ``e``
+        (:meth:`~tropnet.regions.ties.TieCertificate.signs`)."""
+        p = self.p
+        cells = p.entry_cell()[e]
+        if self.tie_target[0] != "pair":
+            v = p.ids[e]
+            return self.ties.signs(p.T[v], p.pat[cells], self.tie_target, X=p.X[v])
+        _, si, members, i = self.tie_target  # a group step: member i against the cell's winner
+        win = p.pat[cells, self.group_step[0]].astype(np.int64)
+        out = np.zeros(len(e), dtype=np.int8)  # the winner against itself: zero
+        r = np.flatnonzero(win != i)
+        if len(r):
+            v = p.ids[e[r]]
+            pairs = np.stack([np.full(len(r), members[i]), members[win[r]]], axis=1)
+            out[r] = self.ties.signs(p.T[v], p.pat[cells[r]], ("pair", si), pairs, p.X[v])
+        return out
 
     def entry_norms(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For the given (cell, vertex) entries, the vertex's ``||x||_inf`` floored by
@@ -254,6 +292,10 @@ class _Engine:
                     return (A[mi] + A[mw]) * v + B[mi] + B[mw], (A[mi] + A[mw]) * c + B[mi] + B[mw]
 
                 self.mag_of = mag_of
+                mw = members[win]
+                self.box_noise = NOISE_ULPS * 2.0**-53 * ((A[mi] + A[mw]) * self.box_scale + B[mi] + B[mw])
+            if self.tie_target is not None:
+                self.tie_target = ("pair", self.tie_target[1], members, i)
             self.step(s, cid, clip=True, on_tie_keep=w_cell < i, skip=skip, err=err)
         self.group_step = None
         self.mag_of = None
