@@ -155,6 +155,21 @@ def _cpu(fn):
     return out, time.perf_counter() - t, time.process_time() - c
 
 
+def _driver_profile(fn, top: int = 12) -> str:
+    """The driver's own CPU time in ``fn()`` by function (cProfile with the process's CPU clock:
+    the time the driver waits for the workers does not count)."""
+    import cProfile
+    import io
+    import pstats
+
+    pr = cProfile.Profile(time.process_time)
+    pr.runcall(fn)
+    out = io.StringIO()
+    pstats.Stats(pr, stream=out).sort_stats("tottime").print_stats(top)
+    text = out.getvalue()
+    return text[text.index("   ncalls"):] if "   ncalls" in text else text
+
+
 # --------------------------------------------------------------------------- 1. overhead
 def overhead(client, n_tasks: list[int]) -> tuple[float, list[list]]:
     """Per-task cost of mapping a trivial function; returns the smallest (best throughput)."""
@@ -330,6 +345,10 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small nets only (~1 min)")
     ap.add_argument("--workers", type=int, default=2, help="workers of the local cluster")
     ap.add_argument("--no-scaling", action="store_true", help="skip sections 4 and 5")
+    ap.add_argument("--counts", action="store_true",
+                    help="sections 1 and 2 only, activation and linear counts of [4,16,16,1] and [6,12,12,1]")
+    ap.add_argument("--profile-driver", action="store_true",
+                    help="section 2: cProfile (CPU clock) of the driver in one more persistent run per case")
     ap.add_argument("--scale", metavar="WIDTHS", help="section 6 only: a large count, e.g. 4,64,64,1")
     ap.add_argument("--first-tasks", type=int, default=4 * 512,
                     help="section 6: tasks of the first split (4 x 512: the tree of 512 workers)")
@@ -381,6 +400,9 @@ def main() -> None:
     rows = []
     measured_2w = {}
     cases = [(w, "activation") for w in nets] + [([4, 16, 16, 1], "linear")]
+    if args.counts:
+        cases = [(w, k) for w in ([4, 16, 16, 1], [6, 12, 12, 1]) for k in ("activation", "linear")]
+    profiles = []
     for widths, kind in cases:
         net = tropnet.random_mlp(widths, seed=0)
 
@@ -404,6 +426,9 @@ def main() -> None:
             if t_per > 6:
                 break
         t_per, c_drv, c_wrk, st = best
+        if args.profile_driver:
+            profiles.append((widths, kind, _driver_profile(
+                lambda: count_parallel(net, DOMAIN, kind=kind, parallel="dask", client=client))))  # noqa: B023
         assert serial == local == pers, (widths, kind, serial, local, pers)
         if kind == "activation":
             measured_2w[tuple(widths)] = t_per
@@ -416,12 +441,20 @@ def main() -> None:
     print(_table(["net", "kind", "regions", "identical", "serial s", "serial CPU s", "local s (incl. start)",
                   "persistent s", "speed-up persistent", "tasks", "splits", "tasks CPU s", "workers CPU s",
                   "driver CPU s", "overhead CPU ms/task"], rows) + "\n")
+    for widths, kind, text in profiles:
+        print(f"Driver profile, {widths} {kind} (CPU clock, top functions by own time):\n\n```\n{text}```\n")
     peak = client.run(_peak_rss)
     net_bytes = len(pickle.dumps(tropnet.random_mlp(nets[-1], seed=0)))
     print(f"Worker memory: {', '.join(_mib(v) for v in base_rss.values())} MiB resident when idle "
           f"(tropnet imported); peak {', '.join(_mib(v) for v in peak.values())} MiB after the runs above. "
           f"The driver's peak: {_mib(_peak_rss())} MiB. "
           f"The pickled network {nets[-1]} is {net_bytes} bytes.\n")
+
+    if args.counts:
+        client.close()
+        cluster.close()
+        print(f"({_load()} at the end)")
+        return
 
     # ---- 3. sweep
     grid = {"algebra": ["R", "C", "H", "M2R"], "seed": seeds}

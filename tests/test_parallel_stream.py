@@ -118,3 +118,23 @@ def test_limits_on_dask_for_all_of_rn_and_regions(client, fn):
         with pytest.raises(RegionLimitError) as err:
             fn(net, kind="activation", parallel="dask", client=client, tasks_per_worker=1, **{limit: value})
         assert err.value.limit == limit
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_limits_on_dask_for_linear_counts(client, exact):
+    # kind="linear": tasks return their cells' maps; a limit passed in the master, in a task or in
+    # the driver is the serial error, with the cells counted so far
+    net = random_mlp([4, 8, 8, 1], seed=0)
+    box = Box(-5, 5)
+    total = count_linear_regions(net, box, kind="linear", exact=exact)
+    assert count_parallel(net, box, kind="linear", exact=exact, parallel="dask", client=client) == total
+    for limit, value in (("max_regions", total // 4), ("max_memory", 10_000), ("max_seconds", 1e-6),
+                         ("max_memory", 300_000)):  # the last: past the master, inside a task
+        with pytest.raises(RegionLimitError) as serial:
+            count_linear_regions(net, box, kind="linear", exact=exact, **{limit: value})
+        err = _stopped(obj=net, domain=box, kind="linear", exact=exact, parallel="dask", client=client,
+                       **{limit: value})
+        assert err.limit == serial.value.limit == limit and limit in str(err)
+        assert 0 <= err.reached["cells"] <= total
+    assert err.reached["bytes"] > 300_000 and err.reached["position"] != (1, 0)
+

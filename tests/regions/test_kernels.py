@@ -101,3 +101,22 @@ def test_kernel_choice(kernels, monkeypatch):
     assert pool.jit_kernels(1) is None  # small cuts stay in numpy (no compile for small runs)
     monkeypatch.setenv("TROPNET_JIT", "0")
     assert pool.jit_kernels(10**9) is None
+
+
+def test_compiled_join_with_more_edges_than_its_first_room():
+    """One positive vertex sharing all but one id with 40 negative ones (a degenerate cell, in
+    d = 2): more edges than the room of one per positive row and column, so the join reruns
+    with more room; the pairs are those of a brute-force test, ordered as documented."""
+    jit = pytest.importorskip("tropnet.regions.jit")
+    T = np.array([[0, 1]] + [[0, k] for k in range(2, 42)] + [[1, 50], [3, 60]], dtype=np.int32)
+    sg = np.array([1] + [-1] * 40 + [-1, 1], dtype=np.int8)
+    cell = np.array([0] * 41 + [1, 1])
+    R = np.random.default_rng(0).integers(0, 2**63, size=61, dtype=np.uint64)
+    ar = np.arange(len(T))
+    r1, r2, common = jit.edges_generic(sg, T, cell, R, ar, ar)
+    want = [(i, j, sorted(set(T[i]) & set(T[j])))
+            for i in range(len(T)) for j in range(len(T))
+            if sg[i] > 0 > sg[j] and cell[i] == cell[j] and len(set(T[i]) & set(T[j])) == 1]
+    assert len(want) == 40
+    got = [(int(i), int(j), c.tolist()) for i, j, c in zip(r1, r2, common)]
+    assert got == want  # by positive row, its dropped column (here always column 1), negative row

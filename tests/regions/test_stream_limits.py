@@ -113,6 +113,24 @@ def test_limits_serial_streamed_and_regions(exact):
     assert total // 4 < err.reached["cells"] <= total // 2 + 1
 
 
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize("where", ["box", "Rn"])
+def test_streamed_limits_say_what_was_counted(exact, where):
+    # the streamed count (a box: parts counted and released; R^n: facets joined as they stream)
+    # stops with the serial error, and says how many cells it had counted and held by then
+    net, dom = random_mlp([4, 8, 8, 1], seed=0), Box(-5, 5)
+    if where == "Rn":
+        net, dom = random_mlp([3, 6, 6, 1], seed=0), None
+    total = count_linear_regions(net, dom, kind="activation", exact=exact)
+    assert total == (1637 if where == "box" else 241)  # the unstreamed engine's counts (find_cells)
+    for limit, value in (("max_regions", total // 3), ("max_memory", 10_000), ("max_seconds", 1e-6)):
+        err = _limit(lambda **kw: count_linear_regions(net, dom, kind="activation", exact=exact, **kw),
+                     **{limit: value})
+        assert err.limit == limit and limit in str(err)
+        assert 1 <= err.reached["cells"] <= total and err.reached["seconds"] >= 0
+    assert err.reached["seconds"] > 1e-6
+
+
 def test_limits_parallel_and_hrep():
     net = random_mlp([4, 8, 8, 1], seed=0)
     err = _limit(lambda: count_parallel(net, Box(-5, 5), kind="activation", parallel=None, max_memory=10_000))

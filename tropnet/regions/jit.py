@@ -56,18 +56,10 @@ def edges_generic(sg, T, cell, R, ent, vid):  # pragma: no cover - compiled
     ``j``."""
     n = len(ent)
     d = T.shape[1]
-    cap = max(16, n * d // 4)
-    o1 = np.empty(cap, np.int64)
-    o2 = np.empty(cap, np.int64)
-    oc = np.empty(cap, np.int64)
-    m = 0
-    tkey = np.zeros(1 << 10, np.uint64)  # 0: an empty slot (every key is odd)
-    tq = np.empty(1 << 10, np.int64)
-    used = np.empty(1 << 10, np.int64)
-    one = np.uint64(1)
     rowsum = np.empty(n, np.uint64)
     sgr = np.empty(n, np.int8)
     cr = np.empty(n, np.int64)
+    npos = 0
     for i in range(n):
         tot = np.uint64(0)
         for c in range(d):
@@ -75,6 +67,58 @@ def edges_generic(sg, T, cell, R, ent, vid):  # pragma: no cover - compiled
         rowsum[i] = tot
         sgr[i] = sg[ent[i]]
         cr[i] = cell[ent[i]]
+        npos += sgr[i] > 0
+    # a simple cell has at most one edge per positive row and column: room for that, more
+    # only in degenerate cases (a rerun with twice the room; the outputs are never grown in
+    # the loop: numba reference-counts an array reassigned there, which cost 2.4x)
+    cap = max(16, npos * d)
+    while True:
+        o1 = np.empty(cap, np.int64)
+        o2 = np.empty(cap, np.int64)
+        oc = np.empty(cap, np.int64)
+        m = _join(T, R, vid, rowsum, sgr, cr, o1, o2, oc)
+        if m >= 0:
+            break
+        cap *= 2
+    common = np.empty((m, d - 1), np.int32)
+    for e in range(m):
+        i = o1[e]
+        c = oc[e]
+        w = 0
+        for x in range(d):
+            if x != c:
+                common[e, w] = T[vid[i], x]
+                w += 1
+    return o1[:m], o2[:m], common
+
+
+@numba.njit(cache=True, nogil=True)
+def _join(T, R, vid, rowsum, sgr, cr, o1, o2, oc):  # pragma: no cover - compiled
+    """The matching of :func:`edges_generic` into ``o1, o2, oc`` (rows, dropped column);
+    returns the number of edges, or -1 when they do not fit."""
+    n = len(vid)
+    d = T.shape[1]
+    cap = len(o1)
+    m = 0
+    # one table for all cells, sized for the largest (0: an empty slot; every key is odd)
+    most = 0
+    a = 0
+    while a < n:
+        b = a + 1
+        while b < n and cr[b] == cr[a]:
+            b += 1
+        nneg = 0
+        for i in range(a, b):
+            nneg += sgr[i] < 0
+        most = max(most, nneg)
+        a = b
+    cb = 4
+    while (1 << cb) < 8 * most * d:
+        cb += 1
+    tkey = np.zeros(1 << cb, np.uint64)
+    tq = np.empty(1 << cb, np.int64)
+    used = np.empty(max(1, most * d), np.int64)
+    one = np.uint64(1)
     a = 0
     while a < n:
         b = a + 1
@@ -90,15 +134,9 @@ def edges_generic(sg, T, cell, R, ent, vid):  # pragma: no cover - compiled
         cb = 4
         while (1 << cb) < 8 * nneg * d:
             cb += 1
-        size = 1 << cb
-        if size > len(tq):
-            tq = np.empty(size, np.int64)
-            tkey = np.zeros(size, np.uint64)
-        if nneg * d > len(used):
-            used = np.empty(nneg * d, np.int64)
-        u = 0
-        mask = size - 1
+        mask = (1 << cb) - 1
         shift = np.uint64(64 - cb)
+        u = 0
         for i in range(a, b):
             if sgr[i] >= 0:
                 continue
@@ -123,10 +161,10 @@ def edges_generic(sg, T, cell, R, ent, vid):  # pragma: no cover - compiled
                         q = tq[s]
                         j = a + q // d
                         if _same_but_one(T, vid[i], c, vid[j], q % d):
-                            if m == len(o1):
-                                o1 = np.concatenate((o1, np.empty(len(o1), np.int64)))
-                                o2 = np.concatenate((o2, np.empty(len(o2), np.int64)))
-                                oc = np.concatenate((oc, np.empty(len(oc), np.int64)))
+                            if m == cap:
+                                for x in range(u):
+                                    tkey[used[x]] = 0
+                                return -1
                             o1[m] = i
                             o2[m] = j
                             oc[m] = c
@@ -141,16 +179,7 @@ def edges_generic(sg, T, cell, R, ent, vid):  # pragma: no cover - compiled
         for x in range(u):
             tkey[used[x]] = 0
         a = b
-    common = np.empty((m, d - 1), np.int32)
-    for e in range(m):
-        i = o1[e]
-        c = oc[e]
-        w = 0
-        for x in range(d):
-            if x != c:
-                common[e, w] = T[vid[i], x]
-                w += 1
-    return o1[:m], o2[:m], common
+    return m
 
 
 @numba.njit(cache=True, nogil=True)
