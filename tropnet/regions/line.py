@@ -16,7 +16,9 @@ rounding noise (``1e-12`` times the magnitude), or a crossing that rounds onto a
 vertex, is *undecided* and counted (``LineCells.ambiguous``; the callers warn with
 :class:`~tropnet.AmbiguousGeometryWarning`).  Patterns and maps are computed only when asked:
 the output's slope on each interval is carried forward from the line's direction through the
-interval's pattern (no difference quotients), the offset from the vertex values.
+interval's pattern (no difference quotients), the offset from the vertex values.  For ReLU
+networks a compiled kernel (:mod:`tropnet.regions.line_jit`, numba) runs the generic layers in
+one call and hands every tie back to this engine (:func:`_line_kernel` says when it is used).
 
 *Exact mode* (:mod:`tropnet.regions.line_exact`) keeps every interval's map as integer
 numerators over one common denominator (``z = J (t, 1) / D``; products through FLINT) and the
