@@ -67,7 +67,8 @@ def check_exact_cross(d: int) -> None:
     >>> check_exact_cross(20)
     Traceback (most recent call last):
     ...
-    ValueError: exact counts on a CrossPolytope run the vertex engine on its 2^d facets, in at most 7 dimensions (got 20); above that count with exact=False (the H-representation engine keeps the 1-norm ball whole, with float LPs)
+    ValueError: exact counts on a CrossPolytope run the vertex engine on its 2^d facets, in at most
+    7 dimensions (got 20); above that count with exact=False ...
     """
     if d > CROSS_EXACT_MAX_DIM:
         raise ValueError(
