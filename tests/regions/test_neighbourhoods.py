@@ -138,6 +138,26 @@ def test_around_and_cross_polytope_values_and_bad_input():
         tropnet.count_linear_regions(random_mlp([20, 3, 1]), CrossPolytope(np.zeros(20), 1))
 
 
+def test_exact_counts_on_a_high_dimensional_cross_polytope_are_refused_clearly():
+    # exact runs take the vertex engine on the 2^n facets: up to 7 dimensions (at 8 its arrays
+    # outgrow memory); above, a clear error naming the limit and the float alternative (not the
+    # facet lister's message)
+    net = random_mlp([20, 8, 1], seed=0)
+    for kind in ("activation", "linear"):
+        with pytest.raises(ValueError, match="at most 7 dimensions \\(got 20\\).*exact=False"):
+            tropnet.count_linear_regions(net, CrossPolytope(np.zeros(20), 0.5), exact=True, kind=kind)
+    with pytest.raises(ValueError, match="at most 7 dimensions \\(got 20\\)"):
+        tropnet.local_complexity(net, np.zeros((1, 20)), 0.5, k=20, exact=True)
+    with pytest.raises(ValueError, match="at most 7 dimensions \\(got 8\\)"):
+        tropnet.count_linear_regions(random_mlp([8, 6, 1]), CrossPolytope(np.zeros(8), 1), exact=True)
+    # the float count runs, and at 6 dimensions the exact one equals it
+    assert tropnet.count_linear_regions(net, CrossPolytope(np.zeros(20), 0.5), kind="activation") == 51
+    small = random_mlp([6, 6, 1], seed=1)
+    c = CrossPolytope(np.zeros(6), 1)
+    assert tropnet.count_linear_regions(small, c, exact=True, kind="activation") == \
+        tropnet.count_linear_regions(small, c, kind="activation")
+
+
 def test_cli_full_dimensional_neighbourhood(tmp_path, capsys):
     import json
 
@@ -155,3 +175,54 @@ def test_cli_full_dimensional_neighbourhood(tmp_path, capsys):
     assert int(capsys.readouterr().out) == tropnet.count_linear_regions(net, Box.around(x, 0.03))
     assert main(args + ["--count-only"]) != 0  # linear regions on a 20-D cross-polytope: a clear error
     assert "kind='activation'" in capsys.readouterr().err
+
+
+def test_compiled_lp_equals_highs_and_its_bounds_hold():
+    # the dual simplex of jit_lp against HiGHS on random box and lifted cross-polytope LPs
+    # (some infeasible): the same optimum, a feasible point, and a weak-duality bound that is
+    # an upper bound and (at the optimum) tight
+    pytest.importorskip("numba")
+    from tropnet.kernels.lp import solve_lp
+    from tropnet.regions.jit_lp import dual_bound, maximise
+
+    rng = np.random.default_rng(0)
+    statuses = set()
+    for trial in range(300):
+        d, m = int(rng.integers(2, 40)), int(rng.integers(0, 25))
+        A = rng.normal(size=(m, d))
+        A /= np.linalg.norm(A, axis=1)[:, None]
+        x0 = rng.uniform(-1, 1, d)
+        b = A @ x0 + rng.normal(size=m) * 0.3
+        if trial % 3 == 0:
+            M = np.vstack([np.hstack([A, -A]), np.ones((1, 2 * d))])
+            rhs, u = np.r_[b - A @ x0, 0.7], rng.normal(size=d)
+            cz, lo, hi = np.r_[u, -u], np.zeros(2 * d), np.full(2 * d, 0.7)
+        else:
+            M, rhs, cz, lo, hi = A, b, rng.normal(size=d), -2 * np.ones(d), 2 * np.ones(d)
+        st, z, lam = maximise(M, rhs, cz, lo, hi)
+        sh, zh = solve_lp(-cz, M, rhs, lo, hi)
+        statuses.add(st)
+        assert st in (0, 1)
+        assert (st == 0) == (sh == "optimal")
+        if st == 0:
+            v = cz @ z
+            assert np.all(z >= lo) and np.all(z <= hi) and np.all(M @ z <= rhs + 1e-9)
+            assert abs(v - cz @ zh) <= 1e-7 * (1 + abs(v))
+            assert v - 1e-9 <= dual_bound(M, rhs, cz, lo, hi, lam) <= v + 1e-7 * (1 + abs(v))
+    assert statuses == {0, 1}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_hrep_counts_are_the_same_with_the_compiled_lp_and_with_highs(seed, monkeypatch):
+    pytest.importorskip("numba")
+    d = 14 + seed
+    st = stages_from_network(random_mlp([d, 8, 6, 1], seed=seed))
+    x = np.random.default_rng(seed).normal(size=d) * 0.3
+
+    def counts():
+        return [len(refine_hrep(st, d, x - 0.3, x + 0.3)), len(refine_hrep(st, d, x - 1.5, x + 1.5, l1=(x, 1.5)))]
+
+    got = counts()
+    monkeypatch.setenv("TROPNET_NO_JIT_LP", "1")
+    assert got == counts()
+    assert min(got) > 20

@@ -54,6 +54,30 @@ def uses_hrep(d: int, exact: bool) -> bool:
     return d > HREP_DIM and not exact
 
 
+#: Exact runs on a cross-polytope list its ``2^d`` facets for the vertex engine; at 8
+#: dimensions its arrays outgrow memory even for a [8, 6, 1] network (exact 7-D: seconds).
+CROSS_EXACT_MAX_DIM = 7
+
+
+def check_exact_cross(d: int) -> None:
+    """Refuse an exact run on a cross-polytope above :data:`CROSS_EXACT_MAX_DIM` inputs with a
+    clear error: exact runs take the vertex engine on its ``2^d`` facets.
+
+    >>> check_exact_cross(7)
+    >>> check_exact_cross(20)
+    Traceback (most recent call last):
+    ...
+    ValueError: exact counts on a CrossPolytope run the vertex engine on its 2^d facets, in at most
+    7 dimensions (got 20); above that count with exact=False ...
+    """
+    if d > CROSS_EXACT_MAX_DIM:
+        raise ValueError(
+            f"exact counts on a CrossPolytope run the vertex engine on its 2^d facets, in at most "
+            f"{CROSS_EXACT_MAX_DIM} dimensions (got {d}); above that count with exact=False (the "
+            "H-representation engine keeps the 1-norm ball whole, with float LPs)"
+        )
+
+
 class _Dom:
     """The domain of a run: the box ``[lo, hi]`` (the LPs' variable bounds) or the
     cross-polytope ``|x - c|_1 <= r`` in it (``l1 = (c, r)``), with its LPs and samples."""
@@ -66,6 +90,7 @@ class _Dom:
         self.mid = (lo + hi) / 2 if self.l1 is None else self.l1[0]
         self.rad = (hi - lo) / 2
         self.span = float(np.abs(hi - lo).sum()) + 1.0  # the size of the LPs' terms
+        self.jit = _jit_lp()
 
     def support(self, W: np.ndarray) -> np.ndarray:
         """``max |W (x - mid)|`` over the domain, per row (last axis: the coordinates)."""
@@ -97,25 +122,46 @@ class _Dom:
             return c.copy(), -1.0
         return c + z[:d] - z[d : 2 * d], float(z[-1])
 
-    def maximise(self, A: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray | None, float]:
+    def lifted(self, A: np.ndarray, b: np.ndarray, c: np.ndarray):
+        """The LP ``max c x`` on ``{A x <= b}`` in the domain as ``(M, rhs, cz, lo, hi)`` in its
+        own variables (the box's ``x``, or the cross-polytope's ``p, q``: ``x = c0 + p - q``)."""
+        if self.l1 is None:
+            return A, b, c, self.lo, self.hi
+        c0, r = self.l1
+        d = self.d
+        M = np.empty((len(b) + 1, 2 * d))
+        M[:-1, :d], M[:-1, d:], M[-1] = A, -A, 1.0
+        return M, np.append(b - A.dot(c0), r), np.r_[c, -c], np.zeros(2 * d), np.full(2 * d, r)
+
+    def maximise(self, A: np.ndarray, b: np.ndarray, c: np.ndarray, floor: float = -np.inf
+                 ) -> tuple[np.ndarray | None, float]:
         """A point of ``{A x <= b}`` in the domain where ``c x`` is largest, and that value
-        (``(None, -inf)`` when the set is empty)."""
+        (``(None, -inf)`` when the set is empty, or when a bound below ``floor`` proves the
+        value is).  With numba, the compiled dual simplex (:mod:`tropnet.regions.jit_lp`)
+        first: its point is used as is (the caller measures it), and an empty side needs its
+        multipliers' weak-duality bound below ``floor``; anything else goes to HiGHS."""
         from ..kernels.lp import solve_lp
 
-        if self.l1 is None:
-            st, x = solve_lp(-c, A, b, self.lo, self.hi)
-        else:
-            c0, r = self.l1
-            d, m = self.d, len(b)
-            M = np.zeros((m + 1, 2 * d))
-            M[:m, :d], M[:m, d:] = A, -A
-            M[m] = 1.0
-            st, z = solve_lp(np.r_[-c, c], M, np.concatenate([b - A.dot(c0), [r]]), np.zeros(2 * d),
-                             np.full(2 * d, r))
-            x = c0 + z[:d] - z[d:] if st == "optimal" else None
+        M, rhs, cz, lo, hi = self.lifted(A, b, c)
+        off = 0.0 if self.l1 is None else float(c.dot(self.l1[0]))
+        if self.jit is not None:
+            st, z, lam = self.jit.maximise(M, rhs, cz, lo, hi)
+            if st == 0:
+                v = float(cz.dot(z)) + off
+                if v >= floor:
+                    return self.point(z), v
+                if self.jit.dual_bound(M, rhs, cz, lo, hi, lam) + off < floor:
+                    return None, -np.inf
+        st, z = solve_lp(-cz, M, rhs, lo, hi)
         if st != "optimal":
             return None, -np.inf
-        return x, float(c.dot(x))
+        return self.point(z), float(cz.dot(z)) + off
+
+    def point(self, z: np.ndarray) -> np.ndarray:
+        """The input point of the LP variables ``z``."""
+        if self.l1 is None:
+            return z
+        return self.l1[0] + z[: self.d] - z[self.d :]
 
     def sample(self, k: int, seed: int = 0) -> np.ndarray:
         """``k`` uniform random points of the domain."""
@@ -126,6 +172,20 @@ class _Dom:
         E = rng.exponential(size=(k, self.d + 1))  # uniform on the simplex, then random signs
         signs = rng.choice([-1.0, 1.0], size=(k, self.d))
         return c + r * E[:, : self.d] / E.sum(axis=1, keepdims=True) * signs
+
+
+def _jit_lp():
+    """:mod:`tropnet.regions.jit_lp` when numba is installed and the compiled LPs are not
+    switched off (``TROPNET_NO_JIT_LP=1``), else ``None`` (every LP on HiGHS)."""
+    import os
+
+    if os.environ.get("TROPNET_NO_JIT_LP"):
+        return None
+    try:
+        from . import jit_lp
+    except ImportError:
+        return None
+    return jit_lp
 
 
 def _radii(A: np.ndarray, b: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -435,9 +495,12 @@ def _decide(A, b, pat, Y, rho, R, W, beta, nw, MAu, MBu, cols, dom, local, ties,
                 # negative, the side is empty; else a point pulled from that vertex towards a
                 # witness, and only when that is inside the band the Chebyshev LP decides
                 sg = 1.0 if s == 1 else -1.0
-                xs, g = dom.maximise(A, b, sg * w / n)  # a unit objective: HiGHS's tolerances are absolute
+                # a unit objective (HiGHS's tolerances are absolute); empty beyond the LP's own
+                # tolerances when below -LP_SLACK times the domain's size
+                floor = -LP_SLACK * dom.span - sg * bt / n
+                xs, g = dom.maximise(A, b, sg * w / n, floor)
                 g = -np.inf if xs is None else g * n + sg * bt
-                if g < -LP_SLACK * n * dom.span:  # empty beyond the LP's own tolerances
+                if g < -LP_SLACK * n * dom.span:
                     continue
                 x, r = _pull(A, b, Y, rho, xs, g, sg * w, sg * bt, n)
                 t, u = ties(r * n, MAu[R[m]] * local(x, r) + MBu[R[m]], cell_m[m])

@@ -16,7 +16,9 @@ rounding noise (``1e-12`` times the magnitude), or a crossing that rounds onto a
 vertex, is *undecided* and counted (``LineCells.ambiguous``; the callers warn with
 :class:`~tropnet.AmbiguousGeometryWarning`).  Patterns and maps are computed only when asked:
 the output's slope on each interval is carried forward from the line's direction through the
-interval's pattern (no difference quotients), the offset from the vertex values.
+interval's pattern (no difference quotients), the offset from the vertex values.  For ReLU
+networks a compiled kernel (:mod:`tropnet.regions.line_jit`, numba) runs the generic layers in
+one call and hands every tie back to this engine (:func:`_line_kernel` says when it is used).
 
 *Exact mode* (:mod:`tropnet.regions.line_exact`) keeps every interval's map as integer
 numerators over one common denominator (``z = J (t, 1) / D``; products through FLINT) and the
@@ -37,7 +39,7 @@ rational points where the pattern changes.
 from __future__ import annotations
 
 import os
-import warnings
+import time
 from fractions import Fraction
 from typing import Any
 
@@ -49,7 +51,7 @@ from .pool import _KERNELS
 from .program import Stage, _magnitude_bounds
 from .vertex import AMBIGUITY_RTOL
 
-__all__ = ["LineCells", "LineProgram", "compile_line", "line_cells", "linear_runs", "line_stages"]
+__all__ = ["LineCells", "LineProgram", "compile_line", "line_cells", "line_stages"]
 
 #: float mode's tie band, relative to the magnitude of a value's terms (the vertex engine's
 #: ``rtol``), and rounding noise (a tie below it is a true tie, not an undecided one)
@@ -156,7 +158,6 @@ class LineProgram:
         self.ops = ops
         self.d = d
         self.out_mag = out_mag  # (A, B): the outputs' magnitude bound A s + B
-        self.runs = 0  # float runs so far (the compiled kernel is loaded after JIT_AFTER_RUNS)
         self._jit: dict | None = None  # the compiled kernel's arrays (see _jit_arrays)
         self.relu_only = all(op.kind in ("affine", "relu") for op in ops)
         last = max((i for i, op in enumerate(ops) if op.kind != "affine"), default=-1)
@@ -553,24 +554,24 @@ def _first_relu(op: _Op, nxt: _Op | None, V: np.ndarray, s: float, keep: bool):
     return out, record
 
 
-#: a program loads the compiled 1-D kernel (:mod:`tropnet.regions.line_jit`, when numba is
-#: installed) after this many float runs: a few calls never wait for numba's import
-JIT_AFTER_RUNS = 32
-_JIT: dict = {"module": None}
+#: the compiled 1-D kernel (:mod:`tropnet.regions.line_jit`, when numba is installed) is loaded
+#: once the float runs of ReLU programs have taken this many seconds in this process: its load
+#: (numba's import and its on-disk cache, about 0.5 s; the first compile of an install about
+#: 10 s) then costs at most about half the time already spent, and a few calls never wait for it
+JIT_AFTER_SECONDS = 1.0
+_JIT: dict = {"module": None, "spent": 0.0}
 
 
 def _line_kernel(prog: LineProgram):
     """The compiled kernel module for a float run of ``prog``, or ``None`` (numpy): for
     programs of affine stages and full-width ReLUs only; the vertex engine's kernel choice
     (:func:`tropnet.regions.pool.use_kernels`: ``"numpy"`` never, ``"numba"`` always, the
-    default after :data:`JIT_AFTER_RUNS` runs unless ``TROPNET_JIT=0``) decides."""
+    default after :data:`JIT_AFTER_SECONDS` of float runs unless ``TROPNET_JIT=0``) decides."""
     choice = _KERNELS["choice"]
     if choice == "numpy" or not prog.relu_only:
         return None
-    if choice is None:
-        prog.runs += 1
-        if prog.runs < JIT_AFTER_RUNS or os.environ.get("TROPNET_JIT", "1") == "0":
-            return None
+    if choice is None and (_JIT["spent"] < JIT_AFTER_SECONDS or os.environ.get("TROPNET_JIT", "1") == "0"):
+        return None
     if _JIT["module"] is None:
         try:
             from . import line_jit
@@ -609,12 +610,25 @@ def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, directio
     """The float engine on the line ``x(t) = o + t direction``, ``t`` in ``[t0, t1]`` (``s``:
     a bound on ``||x(t)||_inf`` there, computed when not given).  ``count_only``: the cells'
     number only (the run stops after the last activation; no patterns or maps); ``patterns``:
-    the patterns will be read (the compiled kernel then gives them with the run)."""
+    the patterns will be read (the compiled kernel then gives them with the run).  Until the
+    compiled kernel is loaded the runs of ReLU programs are timed (:data:`JIT_AFTER_SECONDS`)."""
+    if _JIT["module"] is None and prog.relu_only and _KERNELS["choice"] is None:
+        t = time.perf_counter()
+        try:
+            return _float_run(prog, t0, t1, o, direction, max_cells, s, count_only, patterns)
+        finally:
+            _JIT["spent"] += time.perf_counter() - t
+    return _float_run(prog, t0, t1, o, direction, max_cells, s, count_only, patterns)
+
+
+def _float_run(prog: LineProgram, t0: float, t1: float, o: np.ndarray, direction: np.ndarray,
+               max_cells: int | None, s: float | None, count_only: bool, patterns: bool) -> LineCells:
     n = len(o)
     V = np.empty((2, n + 2))
-    np.multiply.outer((t0, t1), direction, out=V[:, :n])
-    V[:, :n] += o
-    V[:, n:] = ((0.0, 1.0), (t1 - t0, 1.0))
+    for row, t in ((V[0, :n], t0), (V[1, :n], t1)):
+        np.multiply(direction, t, out=row)
+        row += o
+    V[0, n], V[0, n + 1], V[1, n], V[1, n + 1] = 0.0, 1.0, t1 - t0, 1.0
     if s is None:
         s = float(np.abs(o).max(initial=0.0) + np.abs(direction).max(initial=0.0) * max(abs(t0), abs(t1)))
     ops = prog.count_ops if count_only else prog.ops
@@ -745,51 +759,3 @@ def line_cells(
         o, direction = np.ascontiguousarray(J0[:, 1]), np.ascontiguousarray(J0[:, 0])
     prog = stages if isinstance(stages, LineProgram) else compile_line(stages, len(o))
     return _float_line(prog, float(lo), float(hi), o, direction, max_cells)
-
-
-def linear_runs(cells: LineCells) -> np.ndarray:
-    """The linear-region label of every cell: consecutive cells with the same output map share
-    a label.  The network is continuous, so two neighbouring cells have one map exactly when
-    they have one slope: exactly equal in exact mode; in float mode within ``1e-9`` of the
-    largest slope (or twice the rounding bound where that is larger), with a warning
-    (:class:`~tropnet.AmbiguousGeometryWarning`) for merged pairs that differ by more than
-    rounding explains.  Float runs first try the difference quotients of the output's values at
-    the vertices: when every neighbouring pair differs by more than their rounding bounds, no
-    slope is carried forward.
-
-    >>> from tropnet import Network
-    >>> from tropnet.regions.program import stages_from_network
-    >>> net = Network.from_arrays([[[1.0], [1.0]], [[0.0, 0.0]]], [[0.0, -1.0], [0.0]])  # constant
-    >>> linear_runs(line_cells(stages_from_network(net), -2.0, 2.0)).tolist()
-    [0, 0, 0]
-    """
-    if len(cells) < 2:
-        return np.zeros(len(cells), dtype=np.int64)
-    if cells.exact:
-        J = cells.J.reshape(len(cells), -1)
-        same = (J[1:] == J[:-1]).all(axis=1).astype(bool)
-    else:
-        run = cells._run
-        certain, top = run.distinct_pairs()
-        if certain.all():  # the common case: no two neighbours can share a map
-            return np.arange(len(cells), dtype=np.int64)
-        pairs = np.flatnonzero(~certain)  # carry the slopes of these pairs' intervals only
-        rows = np.unique(np.concatenate([pairs, pairs + 1]))
-        S = run.slopes(rows)
-        at = np.searchsorted(rows, pairs)  # pair i: rows at and at + 1 (i and i + 1)
-        noise = run.slope_noise()
-        dS = np.abs(S[at + 1] - S[at])
-        tol = max(RTOL * max(top, float(np.abs(S).max(initial=0.0))), 1e-300)
-        near = (dS <= np.maximum(tol, 2 * noise)).all(axis=1)
-        same = np.zeros(len(cells) - 1, dtype=bool)
-        same[pairs] = near
-        loud = int(np.count_nonzero(near & (dS > noise).any(axis=1)))
-        if loud:
-            from .exactness import AmbiguousGeometryWarning
-
-            warnings.warn(
-                f"float mode merged {loud} neighbouring interval{'s' if loud != 1 else ''} of the line "
-                "whose slopes agree to its tolerance (1e-09 times the largest slope) but differ by more "
-                "than rounding can explain: those linear regions may have been merged wrongly; use "
-                "exact=True for a certified answer", AmbiguousGeometryWarning, stacklevel=3)
-    return np.concatenate([[0], np.cumsum(~same)]).astype(np.int64)

@@ -33,7 +33,8 @@ from ..geometry.slices import AffineSlice
 from ..kernels.scaled import to_scaled
 from ..networks.network import Network
 from .domains import as_network
-from .line import LineCells, _float_line, compile_line, line_cells, line_stages, linear_runs
+from .line import LineCells, _float_line, compile_line, line_cells, line_stages
+from .line_runs import linear_runs
 from .program import FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION
 from .regionset import Region, RegionSet
 
@@ -249,8 +250,8 @@ def segment_run(obj: Any, slc: AffineSlice, want: str, kind: str, exact: bool) -
         d = B[0]
         t0, t1 = float(lo), float(hi)
         ok, amax, bmax, own = info
-        bd = float(np.abs(d).max())
-        s = float(np.abs(o).max()) + bd * max(abs(t0), abs(t1))
+        om, bd = slc.float_sizes()
+        s = om + bd * max(abs(t0), abs(t1))
         if not (ok and s <= FLOAT_MAX and amax * s + bmax <= FLOAT_MAX and (t1 - t0) * bd >= FLOAT_MIN
                 and s <= FLOAT_RESOLUTION * own):
             return None

@@ -294,8 +294,10 @@ def count_pruned(
     ):
         return 1, s.num_stable
     if isinstance(domain, CrossPolytope):
-        from .hrep import refine_hrep, uses_hrep
+        from .hrep import check_exact_cross, refine_hrep, uses_hrep
 
+        if exact:
+            check_exact_cross(d)
         if uses_hrep(d, exact):  # its 1-norm constraint kept whole in the LPs
             c, r = domain.exact_center(d).astype(np.float64), float(domain.radius)
             try:
