@@ -231,6 +231,12 @@ def box_rows(name, net, x, halfwidths, cap, scale=16.0, first=20_000):
     count when it is smaller): CPU seconds in one process, same decisions."""
     from math import lgamma
 
+    try:  # numba's import (and a first compile) once, outside the timings
+        from tropnet.regions.jit_lp import maximise
+
+        maximise(np.ones((1, 1)), np.ones(1), np.ones(1), np.zeros(1), np.ones(1))
+    except ImportError:
+        pass
     n = len(x)
     same_volume = float(np.exp(lgamma(n + 1) / n))  # (n!)^(1/n): |y|_1 <= R h has the volume of |y|_inf <= h
     for hw in halfwidths:
