@@ -11,10 +11,11 @@ tropnet against regioncam (``Regioncam.through_points`` in float32, 2-D and 1-D)
   with the network rounded to float32 as regioncam computes);
 * **segments** between digit pairs: tropnet's 1-D path (float and exact breakpoints) against
   ``Regioncam1D.through_points``, CPU time per call (best of 5 loops of 10 calls; the activation
-  count, the linear count, ``linear_regions`` with the breakpoints; exact breakpoints: one call
-  on each of the first three segments, compared with the float ones);
+  count, the linear count, ``linear_regions`` with the breakpoints, each with the numpy kernels
+  and with the compiled one; exact breakpoints: one call on each of the first three segments,
+  compared with the float ones);
 * **local complexity** of 1,000 digits (k = 2 and 3, cross-polytope of radius 0.5 in pixel
-  units 0-16) with time per point;
+  units 0-16) with wall and CPU time and CPU time per point;
 * **a training curve**: a digits MLP over 10 checkpoints (``partial_fit`` epochs),
   :func:`tropnet.studies.complexity_curve` on 200 points.
 
@@ -141,15 +142,30 @@ def per_call(fn, reps=5, inner=10):
     return out, best
 
 
+def _kernels():
+    """The float 1-D engine's kernels to time: numpy, and the compiled one when numba is there."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return ["numpy"]
+    return ["numpy", "numba"]
+
+
 def segment_rows(name, net, pairs):
     """tropnet's 1-D path against Regioncam1D on regioncam's own segment (``through_points``
     puts the two points inside a longer segment: m +- h u), counts compared.  Regioncam1D gets
-    its float32 weights converted once, outside its timing."""
+    its float32 weights converted once, outside its timing.  tropnet's float calls are timed
+    with the numpy kernels and with the compiled one (``pool.use_kernels``; by default the
+    compiled kernel is loaded after 1 s of float segment runs in a process)."""
     import regioncam
+
+    from tropnet.regions import pool
 
     lins = [layer for layer in net.layers if isinstance(layer, tropnet.Linear)]
     w32 = [(lin.float_weight.T.astype("f4"), lin.float_bias.astype("f4")) for lin in lins]
-    tot = {"f": 0.0, "lin": 0.0, "e": 0.0, "rc": 0.0, "r": 0.0}
+    ks = _kernels()
+    tot = {(what, k): 0.0 for what in ("f", "lin", "r") for k in ks}
+    tot.update(e=0.0, rc=0.0)
     counts, agree, same = [], 0, 0
     for a, b in pairs:
         P = np.stack([a, b]).astype(np.float32)
@@ -167,12 +183,17 @@ def segment_rows(name, net, pairs):
         half = float(np.abs(np.asarray(rc.inputs)).max())
         m, u = (a + b) / 2, (b - a) / np.linalg.norm(b - a)
         seg = Segment(m - half * u, m + half * u)
-        n, t = per_call(lambda seg=seg: tropnet.count_linear_regions(net, seg, kind="activation"))
-        tot["f"] += t
-        _, t = per_call(lambda seg=seg: tropnet.count_linear_regions(net, seg))
-        tot["lin"] += t
-        rs, t = per_call(lambda seg=seg: tropnet.linear_regions(net, seg, kind="activation"))
-        tot["r"] += t
+        for k in ks:
+            old = pool.use_kernels(k)
+            try:
+                n, t = per_call(lambda seg=seg: tropnet.count_linear_regions(net, seg, kind="activation"))
+                tot["f", k] += t
+                _, t = per_call(lambda seg=seg: tropnet.count_linear_regions(net, seg))
+                tot["lin", k] += t
+                rs, t = per_call(lambda seg=seg: tropnet.linear_regions(net, seg, kind="activation"))
+                tot["r", k] += t
+            finally:
+                pool.use_kernels(old)
         if len(counts) < EXACT_SEGMENTS:  # exact breakpoints (one call) on the first segments
             t = time.process_time()
             rse = tropnet.linear_regions(net, seg, kind="activation", exact=True)
@@ -183,10 +204,16 @@ def segment_rows(name, net, pairs):
         same += int(n == rc.num_edges)
     k = len(pairs)
     ke = min(k, EXACT_SEGMENTS)
-    print(f"| {name} | {k} | {np.mean(counts):.1f} | {same}/{k} | {1e3 * tot['f'] / k:.3f} | "
-          f"{1e3 * tot['lin'] / k:.3f} | {1e3 * tot['r'] / k:.3f} | {1e3 * tot['e'] / ke:.1f} | "
-          f"{1e3 * tot['rc'] / k:.3f} | {tot['f'] / tot['rc']:.2f} | {tot['r'] / tot['rc']:.2f} | "
-          f"{agree}/{ke} |", flush=True)
+
+    def ms(what):
+        return " / ".join(f"{1e3 * tot[what, kk] / k:.3f}" for kk in ks)
+
+    def ratio(what):
+        return " / ".join(f"{tot[what, kk] / tot['rc']:.2f}" for kk in ks)
+
+    print(f"| {name} | {k} | {np.mean(counts):.1f} | {same}/{k} | {ms('f')} | {ms('lin')} | {ms('r')} | "
+          f"{1e3 * tot['e'] / ke:.1f} | {1e3 * tot['rc'] / k:.3f} | {ratio('f')} | {ratio('lin')} | "
+          f"{ratio('r')} | {agree}/{ke} |", flush=True)
 
 
 def point_rows(name, net, X):
@@ -298,10 +325,12 @@ def main() -> None:
     if "segments" in only:
         print("\n## Segments between digit pairs (i -> i+1) on Regioncam1D's segment, 1-D path vs "
               "Regioncam1D\n")
+        kn = " / ".join(_kernels())
+        print(f"tropnet columns: {kn} kernels\n")
         print("| network | segments | mean regions | = regioncam | count ms | linear count ms | "
-              "linear_regions ms | exact ms | regioncam ms | count / regioncam | linear_regions / regioncam "
-              "| exact = float |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "linear_regions ms | exact ms | regioncam ms | count / regioncam | linear count / regioncam | "
+              "linear_regions / regioncam | exact = float |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         pairs = [(X[idx[i]], X[idx[i + 1]]) for i in range(9)]
         for h in hidden_list:
             segment_rows(f"digits {list(h)}", trained[h][1], pairs)
@@ -328,14 +357,16 @@ def main() -> None:
                  np.random.default_rng(0).uniform(0, 1, 64), [0.05, 0.1], args.box_cap, scale=1.0)
     if "local" in only:
         print("\n## Local complexity of 1,000 digits (cross-polytope radius 0.5, pixel units)\n")
-        print("| network | k | mean | max | s | ms / point |")
-        print("|---|---|---|---|---|---|")
+        print("| network | k | mean | max | s | CPU s | CPU ms / point |")
+        print("|---|---|---|---|---|---|---|")
         pts = X[:1000] if not args.quick else X[:200]
         for h in [(64, 64), (256, 256)] if not args.quick else [(64, 64)]:
             for k in (2, 3):
+                c = time.process_time()
                 lc, t = timed(local_complexity, trained[h][1], pts, 0.5, k=k)
-                print(f"| digits {list(h)} | {k} | {lc.mean():.2f} | {lc.max()} | {t:.1f} | "
-                      f"{1e3 * t / len(pts):.1f} |", flush=True)
+                c = time.process_time() - c
+                print(f"| digits {list(h)} | {k} | {lc.mean():.2f} | {lc.max()} | {t:.2f} | {c:.2f} | "
+                      f"{1e3 * c / len(pts):.2f} |", flush=True)
     if "curve" in only:
         print("\n## Training curve: digits [64, 64], 10 checkpoints (one epoch each), 200 points\n")
         from sklearn.neural_network import MLPClassifier
@@ -345,8 +376,9 @@ def main() -> None:
         for _ in range(10):
             clf.partial_fit(X / 16.0, y, classes=np.arange(10))
             cks.append(to_network(clf))
+        c = time.process_time()
         table, t = timed(tropnet.studies.complexity_curve, cks, X[:200], radius=0.5, as_frame=False)
-        print(f"{t:.1f} s for 10 checkpoints")
+        print(f"{t:.1f} s ({time.process_time() - c:.1f} s CPU) for 10 checkpoints")
         print("| checkpoint | lc mean | lc max | regions per segment | regions on the plane |")
         print("|---|---|---|---|---|")
         for i in range(10):

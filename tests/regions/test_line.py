@@ -172,16 +172,22 @@ def test_the_compiled_kernel_gives_the_numpy_engine_s_cells():
         assert len(tropnet.linear_regions(net, seg, kind="activation", exact=True)) == b[0]
 
 
-def test_the_compiled_kernel_is_loaded_after_some_runs(monkeypatch):
+def test_the_compiled_kernel_is_loaded_after_some_time(monkeypatch):
     pytest.importorskip("numba")
     from tropnet.regions import pool
 
     monkeypatch.delenv("TROPNET_JIT", raising=False)
+    monkeypatch.setattr(line, "_JIT", {"module": None, "spent": 0.0})
+    monkeypatch.setattr(line, "JIT_AFTER_SECONDS", 0.05)
     old = pool.use_kernels(None)
     try:
-        prog = line.compile_line(stages_from_network(tropnet.random_mlp([2, 5, 1], seed=0)), 2)
-        picked = [line._line_kernel(prog) is not None for _ in range(line.JIT_AFTER_RUNS)]
-        assert picked == [False] * (line.JIT_AFTER_RUNS - 1) + [True]
+        net = tropnet.random_mlp([2, 5, 1], seed=0)
+        prog = line.compile_line(stages_from_network(net), 2)
+        assert line._line_kernel(prog) is None
+        seg = Segment([0.0, 0.0], [1.0, 1.0])
+        while line._JIT["spent"] < 0.05:  # float runs, timed until the kernel is loaded
+            tropnet.count_linear_regions(net, seg, kind="activation")
+        assert line._line_kernel(prog) is not None
         monkeypatch.setenv("TROPNET_JIT", "0")
         assert line._line_kernel(prog) is None
     finally:

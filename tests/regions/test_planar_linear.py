@@ -167,15 +167,15 @@ def test_the_maps_decide_edges_the_vertex_values_cannot(widths, monkeypatch):
     still holds, from the maps alone."""
     import tropnet.regions.planar_linear as pl
 
-    real = pl._vertex_jumps
+    real = pl._vertex_coefficients
 
     def useless(*args):
-        w, ew, wabs = real(*args)
-        return w, np.full_like(ew, np.inf), wabs
+        alpha, ew, wabs = real(*args)
+        return alpha, np.full_like(ew, np.inf), wabs
 
     net = tropnet.random_mlp(widths, seed=4)
     assert _certified(net, [-4, -4], [4, 4])
-    monkeypatch.setattr(pl, "_vertex_jumps", useless)
+    monkeypatch.setattr(pl, "_vertex_coefficients", useless)
     assert _certified(net, [-4, -4], [4, 4])
 
 

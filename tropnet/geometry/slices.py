@@ -196,8 +196,19 @@ class AffineSlice:
                 o.flags.writeable = False
             if B is not self.basis:
                 B.flags.writeable = False
-            object.__setattr__(self, "_float", (o, B))
-        return self._float
+            sizes = (float(np.abs(o).max(initial=0.0)), float(np.abs(B).max(initial=0.0)))
+            object.__setattr__(self, "_float", (o, B, sizes))
+        return self._float[:2]
+
+    def float_sizes(self) -> tuple[float, float]:
+        """``(max |origin_i|, max |basis_ij|)`` of the float embedding (kept with it).
+
+        >>> Segment([1.0, -3.0], [2.0, -3.0]).float_sizes()
+        (3.0, 1.0)
+        """
+        if self._float is None:
+            self.embedding(exact=False)
+        return self._float[2]
 
     def to_input(self, Y: Any) -> np.ndarray:
         """Input-space points ``origin + Y @ basis`` of slice points ``Y`` (shape ``(m, k)`` or

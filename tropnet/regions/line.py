@@ -37,6 +37,7 @@ rational points where the pattern changes.
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from fractions import Fraction
 from typing import Any
@@ -156,7 +157,6 @@ class LineProgram:
         self.ops = ops
         self.d = d
         self.out_mag = out_mag  # (A, B): the outputs' magnitude bound A s + B
-        self.runs = 0  # float runs so far (the compiled kernel is loaded after JIT_AFTER_RUNS)
         self._jit: dict | None = None  # the compiled kernel's arrays (see _jit_arrays)
         self.relu_only = all(op.kind in ("affine", "relu") for op in ops)
         last = max((i for i, op in enumerate(ops) if op.kind != "affine"), default=-1)
@@ -553,24 +553,24 @@ def _first_relu(op: _Op, nxt: _Op | None, V: np.ndarray, s: float, keep: bool):
     return out, record
 
 
-#: a program loads the compiled 1-D kernel (:mod:`tropnet.regions.line_jit`, when numba is
-#: installed) after this many float runs: a few calls never wait for numba's import
-JIT_AFTER_RUNS = 32
-_JIT: dict = {"module": None}
+#: the compiled 1-D kernel (:mod:`tropnet.regions.line_jit`, when numba is installed) is loaded
+#: once the float runs of ReLU programs have taken this many seconds in this process: its load
+#: (numba's import and its on-disk cache, about 0.5 s; the first compile of an install about
+#: 10 s) then costs at most about half the time already spent, and a few calls never wait for it
+JIT_AFTER_SECONDS = 1.0
+_JIT: dict = {"module": None, "spent": 0.0}
 
 
 def _line_kernel(prog: LineProgram):
     """The compiled kernel module for a float run of ``prog``, or ``None`` (numpy): for
     programs of affine stages and full-width ReLUs only; the vertex engine's kernel choice
     (:func:`tropnet.regions.pool.use_kernels`: ``"numpy"`` never, ``"numba"`` always, the
-    default after :data:`JIT_AFTER_RUNS` runs unless ``TROPNET_JIT=0``) decides."""
+    default after :data:`JIT_AFTER_SECONDS` of float runs unless ``TROPNET_JIT=0``) decides."""
     choice = _KERNELS["choice"]
     if choice == "numpy" or not prog.relu_only:
         return None
-    if choice is None:
-        prog.runs += 1
-        if prog.runs < JIT_AFTER_RUNS or os.environ.get("TROPNET_JIT", "1") == "0":
-            return None
+    if choice is None and (_JIT["spent"] < JIT_AFTER_SECONDS or os.environ.get("TROPNET_JIT", "1") == "0"):
+        return None
     if _JIT["module"] is None:
         try:
             from . import line_jit
@@ -609,12 +609,25 @@ def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, directio
     """The float engine on the line ``x(t) = o + t direction``, ``t`` in ``[t0, t1]`` (``s``:
     a bound on ``||x(t)||_inf`` there, computed when not given).  ``count_only``: the cells'
     number only (the run stops after the last activation; no patterns or maps); ``patterns``:
-    the patterns will be read (the compiled kernel then gives them with the run)."""
+    the patterns will be read (the compiled kernel then gives them with the run).  Until the
+    compiled kernel is loaded the runs of ReLU programs are timed (:data:`JIT_AFTER_SECONDS`)."""
+    if _JIT["module"] is None and prog.relu_only and _KERNELS["choice"] is None:
+        t = time.perf_counter()
+        try:
+            return _float_run(prog, t0, t1, o, direction, max_cells, s, count_only, patterns)
+        finally:
+            _JIT["spent"] += time.perf_counter() - t
+    return _float_run(prog, t0, t1, o, direction, max_cells, s, count_only, patterns)
+
+
+def _float_run(prog: LineProgram, t0: float, t1: float, o: np.ndarray, direction: np.ndarray,
+               max_cells: int | None, s: float | None, count_only: bool, patterns: bool) -> LineCells:
     n = len(o)
     V = np.empty((2, n + 2))
-    np.multiply.outer((t0, t1), direction, out=V[:, :n])
-    V[:, :n] += o
-    V[:, n:] = ((0.0, 1.0), (t1 - t0, 1.0))
+    for row, t in ((V[0, :n], t0), (V[1, :n], t1)):
+        np.multiply(direction, t, out=row)
+        row += o
+    V[0, n], V[0, n + 1], V[1, n], V[1, n + 1] = 0.0, 1.0, t1 - t0, 1.0
     if s is None:
         s = float(np.abs(o).max(initial=0.0) + np.abs(direction).max(initial=0.0) * max(abs(t0), abs(t1)))
     ops = prog.count_ops if count_only else prog.ops

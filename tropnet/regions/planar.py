@@ -155,7 +155,10 @@ def enumerate_cells(
         although their values lie above rounding noise (a sliver may have been merged).  With a
         key ``"last_layer"`` it also receives, when the last activation layer is not a group,
         that layer at its start: ``coords``, ``rows``, ``cnt`` (the root polygons), ``z`` and
-        ``scale`` (the layer's inputs at the vertices and the size of their terms).
+        ``scale`` (the layer's inputs at the vertices and the size of their terms), ``s`` (``z``
+        minus the threshold), ``on`` (``s`` above its tolerance), ``signed`` (whether every
+        ``|s|`` is above it) and ``pairs`` (the (root polygon, unit) pairs whose unit has values
+        of both signs beyond the tolerance at its vertices, by polygon).
     limits
         A :class:`tropnet._limits.Limits` (``max_seconds``, ``max_memory`` in bytes of the
         engine's arrays, a count), checked before every round of cuts: the first one passed
@@ -384,7 +387,10 @@ class _Layer:
             tol_u = RELATIVE_TOLERANCE * np.maximum(scale, abs(t))
             pos_v, neg_v = s > tol_u, s < -tol_u
             self.ambiguous = 0
-            if np.count_nonzero(pos_v) + np.count_nonzero(neg_v) < s.size:  # some values decided as 0
+            # every value beyond its tolerance (planar_linear reads pos_v then as the signs)
+            self.signed = np.count_nonzero(pos_v) + np.count_nonzero(neg_v) == s.size
+            self.pos_v = pos_v
+            if not self.signed:  # some values decided as 0
                 zero = ~(pos_v | neg_v)
                 self.ambiguous = _band(s[zero], np.broadcast_to(tol_u, s.shape)[zero], True)
             pos, neg = _any_per_row((pos_v, neg_v), rows)
@@ -660,7 +666,9 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
         # of its root polygons (regions.planar_linear reads whether neighbouring cells share maps)
         keep = "last_layer" in stats and n_done == len(acts) - 1 and not lay.group
         if keep:
-            stats["last_layer"] = dict(coords=verts.coords.copy(), rows=rows, cnt=cnt, z=z, scale=scale)
+            stats["last_layer"] = dict(coords=verts.coords.copy(), rows=rows, cnt=cnt, z=z, scale=scale,
+                                       s=lay.s, pairs=(lay.pair_root, lay.pair_unit), on=lay.pos_v,
+                                       signed=lay.signed)
         if count_only and n_done == len(acts) - 1 and not lay.group:
             # the counting step's arrays: every (polygon, line) pair's vertex rows, values, signs
             need = prev_pat.nbytes + rows.nbytes + 32 * len(lay.pair_root) * rows.shape[1]

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from .affine import _abs_walk, float_map_error, map_magnitude
+from .planar import RELATIVE_TOLERANCE
 from .program import Stage
 
 __all__ = ["no_shared_maps", "certifiable"]
@@ -156,32 +157,42 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     if not (np.isfinite(need) and np.isfinite(Ez).all()):
         return False
     level = float(actL.param) if actL.kind == "threshold" else 0.0
-    s = z - level
-    tolL = 1e-10 * np.maximum(last["scale"], abs(level))
-    if not (np.abs(s) > np.maximum(tolL, 2 * Ez)).all():
-        return False  # a vertex on (or too near) a line of the last layer
-    on = s > 0
-    cand = _inside_ok(s, on, coords, rows, cnt, Ez, Wa, _jump(actL), need)
+    s = last["s"] if last.get("s") is not None else z - level
+    tolL = RELATIVE_TOLERANCE * np.maximum(last["scale"], abs(level))  # the engine's zero band
+    if last.get("signed") and (2 * Ez <= tolL).all():  # the engine's signs: every |s| > tolL
+        on = last["on"]
+    else:
+        if not (np.abs(s) > np.maximum(tolL, 2 * Ez)).all():
+            return False  # a vertex on (or too near) a line of the last layer
+        on = s > 0
+    # the units crossing each root polygon: of both signs at its vertices (the engine's pairs,
+    # which are these once no value is within its tolerance)
+    pairs = last.get("pairs")
+    cand = _inside_ok(s, on, coords, rows, cnt, Ez, Wa, _jump(actL), need, pairs)
     if cand is None:
         return False
     return _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfspaces, need,
                      last["scale"], level)
 
 
-def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need):
+def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None):
     """The facets inside root polygons, on lines of the last layer (one unit each): ``None`` if
-    one is not certified, else the units crossing each polygon (``(ptr (P + 1,), unit)``)."""
+    one is not certified, else the units crossing each polygon (``(ptr (P + 1,), unit)``;
+    ``pairs``: those units as ``(polygon, unit)``, by polygon, when known)."""
     P, m = rows.shape
     valid = np.arange(m)[None, :] < cnt[:, None]
     ids = np.where(valid, rows, rows[:, :1])
-    packed_on = np.packbits(on, axis=1)
-    anyon = packed_on[ids[:, 0]].copy()
-    allon = packed_on[ids[:, 0]].copy()
-    for k in range(1, m):
-        anyon |= packed_on[ids[:, k]]
-        allon &= packed_on[ids[:, k]]
-    cross = np.unpackbits(anyon & ~allon, axis=1, count=on.shape[1]).astype(bool)  # (P, nL)
-    pr, pu = np.nonzero(cross)
+    if pairs is None:
+        packed_on = np.packbits(on, axis=1)
+        anyon = packed_on[ids[:, 0]].copy()
+        allon = packed_on[ids[:, 0]].copy()
+        for k in range(1, m):
+            anyon |= packed_on[ids[:, k]]
+            allon &= packed_on[ids[:, k]]
+        cross = np.unpackbits(anyon & ~allon, axis=1, count=on.shape[1]).astype(bool)  # (P, nL)
+        pr, pu = np.nonzero(cross)
+    else:
+        pr, pu = pairs
     ptr = np.concatenate([[0], np.cumsum(np.bincount(pr, minlength=P))])
     if len(pr) == 0:
         return ptr, pu
@@ -204,11 +215,18 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need):
     # coincident lines of two units on one polygon cross together (their differences add up):
     # two units of one polygon whose values at its vertices are proportional, up to 1e-6
     bits = np.packbits(norm > 0, axis=1)
-    key = np.concatenate([pr[:, None], bits.astype(np.int64)], axis=1)  # same polygon, same sides
-    order = np.lexsort(key.T[::-1])
+    if m <= 32:  # same polygon, same sides: one integer
+        key = pr.astype(np.int64) << 32
+        for j in range(bits.shape[1]):
+            key |= bits[:, j].astype(np.int64) << (8 * (3 - j))
+        order = np.argsort(key, kind="stable")
+    else:
+        key = np.concatenate([pr[:, None], bits.astype(np.int64)], axis=1)
+        order = np.lexsort(key.T[::-1])
     key, norm = key[order], norm[order]
     for off in range(1, len(key)):
-        same = np.flatnonzero((key[off:] == key[:-off]).all(axis=1))  # sorted: equal between too
+        eq = key[off:] == key[:-off]
+        same = np.flatnonzero(eq if eq.ndim == 1 else eq.all(axis=1))  # sorted: equal between too
         if len(same) == 0:
             break
         if (np.abs(norm[same + off] - norm[same]).max(axis=1) <= 1e-6).any():
@@ -217,8 +235,9 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need):
 
 
 def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfspaces):
-    """The edges shared by two root polygons: ``(p, q, A, B)`` with ``p -> q`` counter-clockwise
-    on ``A`` (so ``A`` lies left of it); ``None`` when an edge is on three polygons, or on one
+    """The edges shared by two root polygons: ``(p, q, A, B, jA, jB)`` with ``p -> q``
+    counter-clockwise on ``A`` (so ``A`` lies left of it), at slot ``jA`` of ``A``'s row and
+    ``jB`` of ``B``'s (as ``q -> p``); ``None`` when an edge is on three polygons, or on one
     polygon off the domain's boundary (a vertex of one polygon inside the edge of another)."""
     P, m = rows.shape
     valid = np.arange(m)[None, :] < cnt[:, None]
@@ -226,9 +245,10 @@ def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfsp
     ea = rows[valid]
     eb = np.take_along_axis(rows, nxt, axis=1)[valid]
     poly = np.repeat(np.arange(P), cnt)
+    slot = np.arange(len(ea)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     V = len(coords)
     key = np.minimum(ea, eb) * V + np.maximum(ea, eb)
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)  # either slot of an edge may come first: it is then A's
     ks = key[order]
     start = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]]))
     times = np.diff(np.append(start, len(ks)))
@@ -240,32 +260,24 @@ def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfsp
         return None
     two = start[times == 2]
     iA, iB = order[two], order[two + 1]
-    return ea[iA], eb[iA], poly[iA], poly[iB]
+    return ea[iA], eb[iA], poly[iA], poly[iB], slot[iA], slot[iB]
 
 
-def _far_vertex(coords: np.ndarray, rows: np.ndarray, poly: np.ndarray, p: np.ndarray, t: np.ndarray):
-    """For each edge ``p + [0, 1] t`` of polygon ``poly``: the vertex ``a`` of the polygon with the
-    largest ``|c| / (|t|^2 + |<a - p, t>|)`` (``c = t x (a - p)``: far from the edge's line, not far
-    along it), with ``lambda = <a - p, t> / |t|^2``, ``c`` and the rounding bounds of both."""
-    R = rows[poly]  # (k, m)
-    px, py = coords[p, 0][:, None], coords[p, 1][:, None]
-    rx, ry = coords[:, 0][R], coords[:, 1][R]
-    rx -= px
-    ry -= py
-    tx, ty = t[:, 0:1], t[:, 1:2]
-    dot = rx * tx
-    dot += ry * ty
-    c = tx * ry
-    c -= ty * rx
-    tt = (t * t).sum(axis=1)
-    np.abs(dot, out=dot)
-    dot += tt[:, None]
-    score = np.abs(c)
-    score /= dot
-    k = score.argmax(axis=1)
-    ar = np.arange(len(p))
-    a = R[ar, k]
+def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.ndarray, j: np.ndarray,
+                p: np.ndarray, t: np.ndarray):
+    """For each edge ``p + [0, 1] t`` at slot ``j`` of polygon ``poly``: a vertex ``a`` of the
+    polygon with a large ``|c| / (|t|^2 + |<a - p, t>|)`` (``c = t x (a - p)``: far from the
+    edge's line, not far along it): the better of the two vertices next to the edge, or the best
+    of all where both are poor (an edge between collinear ones), with
+    ``lambda = <a - p, t> / |t|^2``, ``c`` and the rounding bounds of both."""
+    c_ = cnt[poly]
+    R2 = np.stack([rows[poly, (j + 2) % c_], rows[poly, (j - 1) % c_]], axis=1)  # (k, 2)
+    a, score = _best(coords, R2, p, t)
+    poor = np.flatnonzero(score < 0.05)
+    if len(poor):
+        a[poor] = _best(coords, rows[poly[poor]], p[poor], t[poor])[0]
     relk = coords[a] - coords[p]
+    tt = (t * t).sum(axis=1)
     dk = relk[:, 0] * t[:, 0] + relk[:, 1] * t[:, 1]
     ck = t[:, 0] * relk[:, 1] - t[:, 1] * relk[:, 0]
     lam = dk / tt
@@ -277,36 +289,61 @@ def _far_vertex(coords: np.ndarray, rows: np.ndarray, poly: np.ndarray, p: np.nd
     return a, lam, e_lam, ck, e_c
 
 
+def _best(coords, R, p, t):
+    """The vertex of each row of ``R`` with the largest score (see :func:`_far_vertex`), and it."""
+    px, py = coords[p, 0][:, None], coords[p, 1][:, None]
+    rx, ry = coords[:, 0][R], coords[:, 1][R]
+    rx -= px
+    ry -= py
+    tx, ty = t[:, 0:1], t[:, 1:2]
+    dot = rx * tx
+    dot += ry * ty
+    c = tx * ry
+    c -= ty * rx
+    np.abs(dot, out=dot)
+    dot += (t * t).sum(axis=1)[:, None]
+    score = np.abs(c)
+    score /= dot
+    k = score.argmax(axis=1)
+    ar = np.arange(len(p))
+    return R[ar, k], score[ar, k]
+
+
 def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfspaces, need, last_scale,
               level) -> bool:
     """The facets on the edges of root polygons, stretch by stretch between the crossings of the
     last layer's lines (the units crossing the edge's polygon): the difference from the vertex
-    values (:func:`_vertex_jumps`), and from the two polygons' maps where that is not precise
-    enough (a thin polygon: :func:`_map_jumps`)."""
+    values (:func:`_vertex_coefficients`), and from the two polygons' maps where that is not
+    precise enough (a thin polygon: :func:`_map_jumps`)."""
     e = _edges(rows, cnt, coords, lo, hi, halfspaces)
     if e is None:
         return False
-    p, q, A, B = e
+    p, q, A, B, jA, jB = e
     if len(p) == 0:
         return True
     t = coords[q] - coords[p]
     actL = stages[la]
-    check = _Stretches(s, on, cand, Ez, actL, Wa, need)
-    a, lam_a, el_a, c_a, ec_a = _far_vertex(coords, rows, A, p, t)
-    b, lam_b, el_b, c_b, ec_b = _far_vertex(coords, rows, B, p, t)
-    EzM = float(Ez.max())
+    st = _Stretches(s, on, cand, Ez, actL, Wa, need)
+    a, lam_a, el_a, c_a, ec_a = _far_vertex(coords, rows, cnt, A, jA, p, t)
+    b, lam_b, el_b, c_b, ec_b = _far_vertex(coords, rows, cnt, B, jB, p, t)
     # every |s| is below the scale of the terms making it up (the engine's scale, rounded up)
     zmax = float(np.max(last_scale)) * (1 + 1e-6) + abs(level)
+    alpha, ew, wabs = _vertex_coefficients(zmax, float(Ez.max()), t, lam_a, el_a, c_a, ec_a, lam_b, el_b, c_b,
+                                           ec_b)
+    ids = np.stack([a, b, q, p], axis=1)
+    H = st.outputs()
+    nL = Wa.shape[1]
+    # the rounding of v (the outputs' products, the corrections', the sums) and of the flips'
+    # w, with plenty to spare; and w's own error
+    ev = st.slope_max * st.RW * (ew + 4 * _gamma(4 * nL + 32) * wabs) * (1 + 4 * _U)
     retry = []
-    step = max(1, 1_000_000 // Wa.shape[1])
+    step = 1 << 16
     for a0 in range(0, len(p), step):
         sl = slice(a0, a0 + step)
-        w, ew, wabs = _vertex_jumps(s, zmax, EzM, t[sl], p[sl], q[sl], a[sl], lam_a[sl], el_a[sl], c_a[sl],
-                                    ec_a[sl], b[sl], lam_b[sl], el_b[sl], c_b[sl], ec_b[sl])
-        ok = check(w, ew, wabs, p[sl], q[sl], A[sl])
-        if ok is None:
+        out = st.vertex_check(alpha[sl], ids[sl], H, ev[sl], A[sl], B[sl])
+        if out is None:
             return False
-        retry.append(a0 + np.flatnonzero(~ok))
+        retry.append(a0 + np.flatnonzero(~out))
     bad = np.concatenate(retry)
     if len(bad) == 0:
         return True
@@ -324,21 +361,19 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
     tb = t[bad]
     c = (np.abs(tb[:, 0]) > np.abs(tb[:, 1])).astype(np.int64)  # the larger entry of n = (-t_y, t_x)
     w = np.ascontiguousarray(dZ[np.arange(k), :, c])
-    wabs = np.abs(w).max(axis=1)
+    wabs = np.abs(w).max(axis=1) * (1 + _U)
     ew = np.full(k, 2 * errZ) + _U * wabs
-    ok = check(w, ew, wabs * (1 + _U), p[bad], q[bad], A[bad])
-    return ok is not None and bool(ok.all())
+    ev = st.slope_max * st.RW * (ew + _gamma(nL + 2) * wabs) * (1 + 4 * _U)
+    out = st.dense_check(w, ev, p[bad], q[bad], A[bad])
+    return out is not None and bool(out.all())
 
 
-def _vertex_jumps(s, zmax, EzM, t, p, q, a, lam_a, el_a, c_a, ec_a, b, lam_b, el_b, c_b, ec_b):
-    """``w = |t|_inf kappa`` of edges ``p q`` from the values at ``p``, ``q`` and one vertex of each
-    side (see the module docstring), a bound ``ew`` on ``|w - exact|`` per edge (over all units:
-    the values' errors, the rounding of the coefficients and of the sums) and ``wabs >= |w|``.
-    ``w = r_a N_A - r_b N_B`` (``r = |t|_inf / c``) is one combination of four rows of ``s``,
-    summed by one sparse product.  A polygon too thin for its values (``c`` within its
-    rounding) gets ``ew = inf``."""
-    from scipy.sparse import csr_matrix
-
+def _vertex_coefficients(zmax, EzM, t, lam_a, el_a, c_a, ec_a, lam_b, el_b, c_b, ec_b):
+    """``w = |t|_inf kappa`` of edges ``p q`` as a combination of the values at ``a``, ``b``, ``q``,
+    ``p`` (``alpha (k, 4)``: ``w = r_a N_A - r_b N_B``, ``r = |t|_inf / c``, see the module
+    docstring), a bound ``ew`` on ``|w - exact|`` per edge (over all units: the values' errors,
+    the rounding of the coefficients and of the sums) and ``wabs = sum |alpha| zmax >= |w|``.
+    A polygon too thin for its values (``c`` within its rounding) gets ``ew = inf``."""
     # |Z_A - Z_B| as a map is |kappa| max(|n|_inf, |n . p|) >= |kappa| |t|_inf
     S = np.abs(t).max(axis=1) * (1 - 2 * _U)
     thin = ~((np.abs(c_a) > 64 * ec_a) & (np.abs(c_b) > 64 * ec_b) & (S > 0))
@@ -347,7 +382,6 @@ def _vertex_jumps(s, zmax, EzM, t, p, q, a, lam_a, el_a, c_a, ec_a, b, lam_b, el
         rel_a = 2 * ec_a / np.abs(c_a) + _gamma(3)  # the relative error of S / c
         rel_b = 2 * ec_b / np.abs(c_b) + _gamma(3)
     ra[thin] = rb[thin] = rel_a[thin] = rel_b[thin] = 0.0
-    # w = r_a z(a) - r_b z(b) + alpha_q z(q) + alpha_p z(p)
     aq = rb * lam_b - ra * lam_a
     ap = (rb - ra) - aq
     alpha = np.stack([ra, -rb, aq, ap], axis=1)
@@ -357,16 +391,11 @@ def _vertex_jumps(s, zmax, EzM, t, p, q, a, lam_a, el_a, c_a, ec_a, b, lam_b, el
     la, lb = np.abs(lam_a), np.abs(lam_b)
     e_q = A_ * (el_a + la * rel_a) + B_ * (el_b + lb * rel_b) + _gamma(3) * (A_ * la + B_ * lb)
     e_p = A_ * rel_a + B_ * rel_b + e_q + _gamma(2) * (A_ + B_ + np.abs(aq))
-    k = len(p)
-    ids = np.stack([a, b, q, p], axis=1)
-    M = csr_matrix((alpha.ravel(), ids.ravel(), np.arange(0, 4 * k + 1, 4)), shape=(k, len(s)))
-    w = M @ s  # (k, nL)
-    absa = np.abs(alpha)
-    suma = absa.sum(axis=1)
+    suma = np.abs(alpha).sum(axis=1)
     wabs = suma * zmax
     ew = (EzM * suma + _gamma(4) * wabs + (A_ * rel_a + B_ * rel_b + e_q + e_p) * zmax) * (1 + 8 * _U)
     ew[thin] = np.inf
-    return w, ew, wabs
+    return alpha, ew, wabs
 
 
 def _map_jumps(stages: list[Stage], la: int, X: np.ndarray):
@@ -401,9 +430,9 @@ def _map_jumps(stages: list[Stage], la: int, X: np.ndarray):
 
 
 class _Stretches:
-    """The check of edges' stretches: for ``w (k, nL)`` with ``|w - exact| <= ew`` (per edge) and
-    ``|w| <= wabs``, whether ``|Wa diag(m~) w|_inf`` is above ``need`` on every stretch of each
-    edge, with the rounding of the products and sums; ``None`` when two crossings of one edge
+    """The check of edges' stretches: whether ``|Wa diag(m~) w|_inf`` is above ``need`` on every
+    stretch of each edge (``m`` the last layer's pattern, changing where its lines cross the
+    edge), within ``ev`` of the exact value per edge; ``None`` when two crossings of one edge
     cannot be ordered."""
 
     def __init__(self, s, on, cand, Ez, actL, Wa, need):
@@ -412,34 +441,97 @@ class _Stretches:
         self.slope_max = max(1.0, abs(float(actL.param))) if actL.kind == "leaky" else 1.0
         self.RW = float(np.abs(Wa).sum(axis=1).max())  # |Wa diag(m~) x|_inf <= slope_max RW |x|_inf
 
-    def __call__(self, w, ew, wabs, pe, qe, o):
-        s, on, Ez, Wa, need = self.s, self.on, self.Ez, self.Wa, self.need
-        k, nL = w.shape
-        onp = on[pe]
-        # every stretch's exact v is Wa diag(m~) w_exact: within ev of Wa diag(m~) w (the product's
-        # rounding and w's error), whatever the pattern m
-        ev = self.slope_max * self.RW * (ew + _gamma(nL + 2) * wabs) * (1 + 4 * _U)
-        # the last layer's lines crossing the edge: units crossing its polygon, of other signs
+    def _masked(self, x, on):
+        return x * on if self.actL.kind == "threshold" else x * _slopes(self.actL, on)
+
+    def outputs(self):
+        """``Wa diag(m~_x) s_x`` at every vertex ``x`` (its own pattern): ``(V, out)``."""
+        out = np.empty((len(self.s), self.Wa.shape[0]))
+        WaT = np.ascontiguousarray(self.Wa.T)
+        for i in range(0, len(self.s), 4096):
+            out[i : i + 4096] = self._masked(self.s[i : i + 4096], self.on[i : i + 4096]).dot(WaT)
+        return out
+
+    def _pairs(self, o):
+        """``(edge, unit)`` for the units crossing the polygons ``o`` of the edges."""
         ptr, cu = self.cand
         nc = ptr[o + 1] - ptr[o]
-        fe = np.repeat(np.arange(k), nc)
+        fe = np.repeat(np.arange(len(o)), nc)
         fu = cu[np.repeat(ptr[o] - np.cumsum(nc) + nc, nc) + np.arange(int(nc.sum()))]
+        return fe, fu
+
+    def _flips(self, pe, qe, fe, fu):
+        """The crossings of the edges by the last layer's lines (of the pairs ``fe, fu`` of units
+        crossing the edges' polygons, those of other signs at the ends), in order along each edge,
+        and the sign of each change (+1: the unit switches on); ``None`` if two cannot be ordered."""
+        s, on, Ez = self.s, self.on, self.Ez
         flip = on[pe[fe], fu] != on[qe[fe], fu]
         fe, fu = fe[flip], fu[flip]
         sa, sb = s[pe[fe], fu], s[qe[fe], fu]
         tt = sa / (sa - sb)
         et = 2 * Ez[fu] / np.abs(sa - sb) + 8 * _U  # the rounding of the crossing's position
-        order = np.lexsort((tt, fe))
+        # by edge, then position (two positions within the key's rounding come out in either
+        # order, and are refused below as too close to order)
+        order = np.argsort(fe + tt)
         fe, fu, tt, et = fe[order], fu[order], tt[order], et[order]
         if len(fe) > 1 and ((fe[1:] == fe[:-1]) & (tt[1:] - tt[:-1] <= 2 * (et[1:] + et[:-1]) + 1e-9)).any():
             return None  # two crossings at one point (or too close to order)
-        sign = np.where(on[qe[fe], fu], 1.0, -1.0)  # switching on along the edge
-        delta = (sign * self.jump * w[fe, fu])[:, None] * Wa[:, fu].T  # (flips, out)
-        if self.actL.kind == "threshold":
-            w *= onp  # (w is the caller's scratch)
-        else:
-            w *= _slopes(self.actL, onp)
-        v = w.dot(Wa.T)  # (k, out): the first stretch, at p
+        return fe, fu, np.where(on[qe[fe], fu], 1.0, -1.0)
+
+    def vertex_check(self, alpha, ids, H, ev, A, B):
+        """Edges whose ``w = sum_x alpha_x s_x`` (``x`` the four ``ids``: ``a, b, q, p``): the first
+        stretch's ``v = Wa diag(m~_p) w`` is ``sum_x alpha_x H_x`` corrected by the few units whose
+        sign at ``x`` differs from ``p``'s (units crossing ``A``, for ``a`` and ``q``, or ``B``,
+        for ``b``); no ``(edges, units)`` array."""
+        from scipy.sparse import csr_matrix
+
+        s, on, Wa = self.s, self.on, self.Wa
+        k, V = len(ids), len(s)
+        pe, qe = ids[:, 3], ids[:, 2]
+        eA, uA = self._pairs(A)
+        fl = self._flips(pe, qe, eA, uA)
+        if fl is None:
+            return None
+        M = csr_matrix((alpha.ravel(), ids.ravel(), np.arange(0, 4 * k + 1, 4)), shape=(k, V))
+        v = M @ H  # (k, out)
+        # Wa diag(m~_p) s_x = H_x + sum over units u of another sign at x: jump (on_p - on_x) s_xu Wa[:, u]
+        eB, uB = self._pairs(B)
+        onp_A = on[pe[eA], uA]
+        rows_, cols_, vals_ = [], [], []
+        for x, e_, u_, onp in ((0, eA, uA, onp_A), (2, eA, uA, onp_A), (1, eB, uB, on[pe[eB], uB])):
+            vx = ids[e_, x]
+            ox = on[vx, u_]
+            d = np.flatnonzero(onp != ox)
+            if len(d):
+                rows_.append(e_[d])
+                cols_.append(u_[d])
+                vals_.append(alpha[e_[d], x] * self.jump * np.where(onp[d], 1.0, -1.0) * s[vx[d], u_[d]])
+        if rows_:  # summed in order per (edge, output)
+            out = Wa.shape[0]
+            ce, cu = np.concatenate(rows_), np.concatenate(cols_)
+            terms = np.concatenate(vals_)[:, None] * Wa[:, cu].T  # (corrections, out)
+            v += np.bincount((ce[:, None] * out + np.arange(out)).ravel(), weights=terms.ravel(),
+                             minlength=k * out).reshape(k, out)
+        fe, fu, sign = fl
+        x4 = ids[fe]
+        wf = (alpha[fe] * s[x4, fu[:, None]]).sum(axis=1)  # w at the crossing units
+        return self._walk(v, wf, ev, fe, fu, sign)
+
+    def dense_check(self, w, ev, pe, qe, o):
+        """Edges with ``w (k, nL)`` given (from maps), ``ev`` the bound per edge."""
+        fl = self._flips(pe, qe, *self._pairs(o))
+        if fl is None:
+            return None
+        fe, fu, sign = fl
+        v = self._masked(w, self.on[pe]).dot(self.Wa.T)  # (k, out): the first stretch, at p
+        return self._walk(v, w[fe, fu], ev, fe, fu, sign)
+
+    def _walk(self, v, wf, ev, fe, fu, sign):
+        """Along each edge: ``v`` of its first stretch, then each crossing's change; every stretch's
+        exact ``v`` is within ``ev`` (and the sums' rounding) of the computed one."""
+        need, Wa = self.need, self.Wa
+        k = len(v)
+        delta = (sign * self.jump * wf)[:, None] * Wa[:, fu].T  # (flips, out)
         starts = np.searchsorted(fe, np.arange(k))
         nflip = np.bincount(fe, minlength=k)
         acc = np.abs(v)  # the sums' magnitudes, for their rounding

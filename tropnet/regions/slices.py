@@ -249,8 +249,8 @@ def segment_run(obj: Any, slc: AffineSlice, want: str, kind: str, exact: bool) -
         d = B[0]
         t0, t1 = float(lo), float(hi)
         ok, amax, bmax, own = info
-        bd = float(np.abs(d).max())
-        s = float(np.abs(o).max()) + bd * max(abs(t0), abs(t1))
+        om, bd = slc.float_sizes()
+        s = om + bd * max(abs(t0), abs(t1))
         if not (ok and s <= FLOAT_MAX and amax * s + bmax <= FLOAT_MAX and (t1 - t0) * bd >= FLOAT_MIN
                 and s <= FLOAT_RESOLUTION * own):
             return None
