@@ -45,15 +45,29 @@ def test_tiny_units_on_rn_are_right_or_warn(seed):
     assert got == exact or warned
 
 
-def test_a_sliver_inside_the_band_warns():
+def test_a_sliver_inside_the_band_is_decided_exactly():
     # units x and x - 1e-10 in 3-D: a slab of width 1e-10, decided at the vertices' own scale
     # (coordinate by coordinate: the unit's terms near x = 0 are small); units x and x - 3e-14:
-    # inside the float tolerance (1e-9 of the unit's terms, floored at 1e-4 of the cell's) yet
-    # above rounding noise (64 units of roundoff of the cell's terms): merged, and said so
+    # inside the float tolerance (1e-9 of the unit's terms, floored at 1e-4 of the cell's):
+    # merged with a warning before the exact certificate, now decided there (3, no warning)
     net = Network.from_arrays([[[1.0, 0, 0], [1.0, 0, 0]], [[1.0, 1.0]]], [[0.0, -1e-10], [0.0]])
     assert tropnet.count_linear_regions(net, Box(-1, 1), kind="activation", exact=True) == 3
     assert tropnet.count_linear_regions(net, Box(-1, 1), kind="activation") == 3
     net = Network.from_arrays([[[1.0, 0, 0], [1.0, 0, 0]], [[1.0, 1.0]]], [[0.0, -3e-14], [0.0]])
+    assert tropnet.count_linear_regions(net, Box(-1, 1), kind="activation", exact=True) == 3
+    assert _float_count(net, Box(-1, 1)) == (3, False)
+
+
+def _lossy_sliver():
+    # the same slab with a bias of -1/(3e13): a non-dyadic rational, so the float program is only
+    # its float64 rounding and the certificate does not apply: merged, and said so
+    from fractions import Fraction
+
+    return Network.from_arrays([[[1, 0, 0], [1, 0, 0]], [[1, 1]]], [[0, -Fraction(1, 3 * 10**13)], [0]])
+
+
+def test_a_sliver_of_a_network_float64_only_rounds_warns():
+    net = _lossy_sliver()
     assert tropnet.count_linear_regions(net, Box(-1, 1), kind="activation", exact=True) == 3
     with pytest.warns(tropnet.AmbiguousGeometryWarning, match="exact=True"):
         assert tropnet.count_linear_regions(net, Box(-1, 1), kind="activation") == 2
@@ -62,9 +76,8 @@ def test_a_sliver_inside_the_band_warns():
 def test_parallel_tasks_report_their_ambiguous_decisions():
     from tropnet.parallel import count_parallel
 
-    net = Network.from_arrays([[[1.0, 0, 0], [1.0, 0, 0]], [[1.0, 1.0]]], [[0.0, -3e-14], [0.0]])
     with pytest.warns(tropnet.AmbiguousGeometryWarning):
-        assert count_parallel(net, Box(-1, 1), kind="activation", parallel=None) == 2
+        assert count_parallel(_lossy_sliver(), Box(-1, 1), kind="activation", parallel=None) == 2
 
 
 @pytest.mark.parametrize("widths", [[2, 6, 6, 1], [3, 6, 6, 1]])
@@ -104,26 +117,25 @@ def _ulp_sliver(widths, seed, ulps=1):
 @pytest.mark.parametrize("widths,dom", [([2, 6, 6, 1], Box(-1, 1)), ([2, 6, 6, 1], None),
                                         ([3, 5, 5, 1], Box(-1, 1)), ([3, 5, 5, 1], None)])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_a_sliver_below_rounding_noise_warns(widths, dom, seed):
+def test_a_sliver_below_rounding_noise_is_counted(widths, dom, seed):
     # two planes one unit of roundoff apart: the values of the second unit at the first's
-    # vertices are float zeros or a few ulps, below rounding noise -- before the exact tie
+    # vertices are float zeros or a few ulps, below rounding noise -- before the exact
     # certificate they were taken as ties and the sliver was merged without a word
     net = _ulp_sliver(widths, seed)
     exact = tropnet.count_linear_regions(net, dom, kind="activation", exact=True)
-    got, warned = _float_count(net, dom)
-    assert got != exact  # float64 cannot see it ...
-    assert warned  # ... and says so
+    assert exact > tropnet.count_linear_regions(_ulp_sliver(widths, seed, 0), dom, kind="activation", exact=True)
+    assert _float_count(net, dom) == (exact, False)
 
 
 def test_the_one_ulp_slab_itself():
-    # x and x + 2^-52 in 3-D on a box: 3 activation regions (the slab between the planes)
+    # x and x + 2^-53 in 3-D on a box: 3 activation regions (the slab between the planes)
     import numpy as np
 
     net = Network.from_arrays([[[1.0, 0, 0], [1.0, 0, 0]], [[1.0, 1.0]]],
                               [[0.5, np.nextafter(0.5, 1)], [0.0]])
     assert tropnet.count_linear_regions(net, Box(-1, 1), kind="activation", exact=True) == 3
-    with pytest.warns(tropnet.AmbiguousGeometryWarning, match="exact=True"):
-        tropnet.count_linear_regions(net, Box(-1, 1), kind="activation")
+    assert _float_count(net, Box(-1, 1)) == (3, False)
+    assert len(tropnet.linear_regions(net, Box(-1, 1), kind="activation")) == 3
 
 
 def _exact_tie_nets():

@@ -239,7 +239,8 @@ def test_local_complexity_equals_the_count_on_each_slice():
 
     net = tropnet.random_mlp([6, 12, 12, 2], seed=4)
     X = np.random.default_rng(1).normal(size=(6, 6))
-    for k, shape, r in ((2, "cross", 0.7), (2, "box", 0.4), (3, "box", 0.3), (3, "cross", 0.8), (1, "cross", 1.0)):
+    for k, shape, r in ((2, "cross", 0.7), (2, "box", 0.4), (3, "box", 0.3), (3, "cross", 0.8), (4, "cross", 0.8),
+                        (1, "cross", 1.0)):
         lc = tropnet.local_complexity(net, X, r, k=k, shape=shape, seed=2)
         for s, c in zip(local_slices(X, r, k=k, shape=shape, seed=2), lc):
             sub = compose_affine(net, s.origin, s.basis)

@@ -96,9 +96,8 @@ def interpolation_error(sp, sn, fp, fn, Xp, Xn, Ep, En, Zp, Zn, t) -> np.ndarray
 
 class AmbiguousGeometryWarning(UserWarning):
     """A float-mode computation met decisions it could not make: values inside the tolerance
-    band that decides ties yet far above rounding noise, or below float64 resolution without an
-    exact certificate that they are ties (a sliver thinner than float64 resolves may be there).
-    In region enumeration each such
+    band that decides ties that no exact check could decide (a sliver thinner than the tolerance
+    may be there).  In region enumeration each such
     decision counts as a tie, which can merge a real cell thinner than the tolerance into its
     neighbour, so the count may be too low; ``exact=True`` decides every sign exactly.
 

@@ -130,16 +130,14 @@ class _Uncertain(Exception):
 
 def warn_ambiguous(count: int, stacklevel: int = 2) -> None:
     """Warn (:class:`AmbiguousGeometryWarning`) when a float run left ``count > 0`` decisions
-    inside its tolerance band: above rounding noise, or below it and not certified an exact
-    tie (:mod:`tropnet.regions.ties`)."""
+    inside its tolerance band that no exact check decided (:mod:`tropnet.regions.ties`)."""
     if count:
         import warnings
 
         warnings.warn(
             f"float mode left {count} sign decision{'s' if count != 1 else ''} undecided (values within "
-            "its tolerance band of 1e-09 times the size of their terms, and either above rounding noise or "
-            "below float64 resolution without being exact ties): thin cells may have been merged and the "
-            "result may be too low; use exact=True for a certified answer",
+            "its tolerance band of 1e-09 times the size of their terms that no exact check decided): thin "
+            "cells may have been merged and the result may be off; use exact=True for a certified answer",
             AmbiguousGeometryWarning,
             stacklevel=stacklevel + 1,
         )

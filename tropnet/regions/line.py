@@ -16,7 +16,9 @@ rounding noise (``1e-12`` times the magnitude), or a crossing that rounds onto a
 vertex, is *undecided* and counted (``LineCells.ambiguous``; the callers warn with
 :class:`~tropnet.AmbiguousGeometryWarning`).  Patterns and maps are computed only when asked:
 the output's slope on each interval is carried forward from the line's direction through the
-interval's pattern (no difference quotients), the offset from the vertex values.
+interval's pattern (no difference quotients), the offset from the vertex values.  For ReLU
+networks a compiled kernel (:mod:`tropnet.regions.line_jit`, numba) runs the generic layers in
+one call and hands every tie back to this engine (:func:`_line_kernel` says when it is used).
 
 *Exact mode* (:mod:`tropnet.regions.line_exact`) keeps every interval's map as integer
 numerators over one common denominator (``z = J (t, 1) / D``; products through FLINT) and the
@@ -38,7 +40,6 @@ from __future__ import annotations
 
 import os
 import time
-import warnings
 from fractions import Fraction
 from typing import Any
 
@@ -50,7 +51,7 @@ from .pool import _KERNELS
 from .program import Stage, _magnitude_bounds
 from .vertex import AMBIGUITY_RTOL
 
-__all__ = ["LineCells", "LineProgram", "compile_line", "line_cells", "linear_runs", "line_stages"]
+__all__ = ["LineCells", "LineProgram", "compile_line", "line_cells", "line_stages"]
 
 #: float mode's tie band, relative to the magnitude of a value's terms (the vertex engine's
 #: ``rtol``), and rounding noise (a tie below it is a true tie, not an undecided one)
@@ -758,51 +759,3 @@ def line_cells(
         o, direction = np.ascontiguousarray(J0[:, 1]), np.ascontiguousarray(J0[:, 0])
     prog = stages if isinstance(stages, LineProgram) else compile_line(stages, len(o))
     return _float_line(prog, float(lo), float(hi), o, direction, max_cells)
-
-
-def linear_runs(cells: LineCells) -> np.ndarray:
-    """The linear-region label of every cell: consecutive cells with the same output map share
-    a label.  The network is continuous, so two neighbouring cells have one map exactly when
-    they have one slope: exactly equal in exact mode; in float mode within ``1e-9`` of the
-    largest slope (or twice the rounding bound where that is larger), with a warning
-    (:class:`~tropnet.AmbiguousGeometryWarning`) for merged pairs that differ by more than
-    rounding explains.  Float runs first try the difference quotients of the output's values at
-    the vertices: when every neighbouring pair differs by more than their rounding bounds, no
-    slope is carried forward.
-
-    >>> from tropnet import Network
-    >>> from tropnet.regions.program import stages_from_network
-    >>> net = Network.from_arrays([[[1.0], [1.0]], [[0.0, 0.0]]], [[0.0, -1.0], [0.0]])  # constant
-    >>> linear_runs(line_cells(stages_from_network(net), -2.0, 2.0)).tolist()
-    [0, 0, 0]
-    """
-    if len(cells) < 2:
-        return np.zeros(len(cells), dtype=np.int64)
-    if cells.exact:
-        J = cells.J.reshape(len(cells), -1)
-        same = (J[1:] == J[:-1]).all(axis=1).astype(bool)
-    else:
-        run = cells._run
-        certain, top = run.distinct_pairs()
-        if certain.all():  # the common case: no two neighbours can share a map
-            return np.arange(len(cells), dtype=np.int64)
-        pairs = np.flatnonzero(~certain)  # carry the slopes of these pairs' intervals only
-        rows = np.unique(np.concatenate([pairs, pairs + 1]))
-        S = run.slopes(rows)
-        at = np.searchsorted(rows, pairs)  # pair i: rows at and at + 1 (i and i + 1)
-        noise = run.slope_noise()
-        dS = np.abs(S[at + 1] - S[at])
-        tol = max(RTOL * max(top, float(np.abs(S).max(initial=0.0))), 1e-300)
-        near = (dS <= np.maximum(tol, 2 * noise)).all(axis=1)
-        same = np.zeros(len(cells) - 1, dtype=bool)
-        same[pairs] = near
-        loud = int(np.count_nonzero(near & (dS > noise).any(axis=1)))
-        if loud:
-            from .exactness import AmbiguousGeometryWarning
-
-            warnings.warn(
-                f"float mode merged {loud} neighbouring interval{'s' if loud != 1 else ''} of the line "
-                "whose slopes agree to its tolerance (1e-09 times the largest slope) but differ by more "
-                "than rounding can explain: those linear regions may have been merged wrongly; use "
-                "exact=True for a certified answer", AmbiguousGeometryWarning, stacklevel=3)
-    return np.concatenate([[0], np.cumsum(~same)]).astype(np.int64)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .._numbers import as_number_array
-from ..geometry.domains import Box
+from ..geometry.domains import Box, CrossPolytope
 from ..geometry.slices import AffineSlice
 from ..networks.embed import slice_network
 from ..networks.layers import Linear
@@ -32,7 +32,7 @@ from ..networks.network import Network
 from .cells import RegionLimitError
 from .domains import as_network
 from .program import Stage, stages_from_network
-from .stable import StableUnits, _domain_shape, _propagate, count_pruned, stable_units
+from .stable import StableUnits, _domain_shape, _propagate, count_pruned, prune_stages, stable_units
 
 __all__ = ["local_complexity", "local_slices"]
 
@@ -113,8 +113,9 @@ def _count_chunk(net, slices: list[AffineSlice], args: dict) -> np.ndarray:
     affine stage (``W (x + B^T y) + b``): those are one batched product, the stable units of
     all points one interval pass (:func:`~tropnet.regions.stable._propagate` with one first
     stage per point), a neighbourhood whose units are all stable is one region, and the others
-    run an engine: for ``k = 2`` the polygon engine's count (:func:`~tropnet.regions.planar.
-    count_cells`, the plan's 2-D engine), else the vertex engine on the unstable units."""
+    run an engine on their unstable units: for ``k = 2`` the polygon engine's count
+    (:func:`~tropnet.regions.planar.count_cells`, the plan's 2-D engine), for a cross-polytope
+    of ``k >= 3`` the H-representation engine (:func:`_count_ball`), else the vertex engine."""
     out = np.zeros(len(slices), dtype=np.int64)
     if not slices:
         return out
@@ -152,6 +153,10 @@ def _count_chunk(net, slices: list[AffineSlice], args: dict) -> np.ndarray:
             box = (*dom.bounds(k), None)
         else:  # the cross-polytope, inside the box of twice its half-widths
             box = (mid - 2 * rad, mid + 2 * rad, dom.halfspaces(k))
+    ball = None
+    if kind == "activation" and k >= 3 and cross is not None:  # a cross-polytope: its centre, radius
+        ball = (dom.exact_center(k).astype(np.float64), float(dom.radius)) if isinstance(dom, CrossPolytope) \
+            else (np.zeros(k), float(dom.b[0]))
     for i in todo:
         stages = [Stage("affine", W=Ws[i], b=bs[i])] + base[1:]
         s = None if on is None else StableUnits([None if a is None else a[i] for a in on],
@@ -160,8 +165,27 @@ def _count_chunk(net, slices: list[AffineSlice], args: dict) -> np.ndarray:
             out[i] = _count_planar(Network([Linear(Ws[i], bs[i]), *layers[1:]]), box, cap)
             if out[i] >= 0:
                 continue
+        if ball is not None:
+            out[i] = _count_ball(stages, s if s is not None else stable_units(stages, dom, k), k, ball, cap)
+            continue
         out[i] = _count_one(net, slices[i], stages, args, s)
     return out
+
+
+def _count_ball(stages: list, stable: StableUnits, k: int, ball: tuple, cap: int | None) -> int:
+    """The activation cells of a program on the cross-polytope ``|y - c|_1 <= r`` (``ball =
+    (c, r)``), its stable units removed, by the H-representation engine with the 1-norm ball
+    kept whole in its LPs (:func:`~tropnet.regions.hrep.refine_hrep`): the vertex engine would
+    enumerate the ball's ``2^k`` facets, whose ``2k`` vertices are each on ``2^(k-1)`` of them."""
+    from .hrep import refine_hrep
+
+    pr = prune_stages(stages, stable.on, stable.off)
+    c, r = ball
+    try:
+        return len(refine_hrep(pr, k, c - r, c + r, l1=(c, r), max_cells=cap))
+    except RegionLimitError as err:
+        raise RegionLimitError(f"more than max_regions={cap} regions ({err})", err.limit,
+                               err.reached) from None
 
 
 def _count_planar(sub: Network, box: tuple, cap: int | None) -> int:

@@ -13,7 +13,7 @@ domains, exactness policy or public options.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -42,6 +42,25 @@ class Stage:
     idx: Any = None
     param: Any = None
     groups: Any = None
+    #: a float stage whose numbers are the float64 rounding of the network's exact ones (non-dyadic
+    #: rationals, integers beyond 2^53): exact checks of the float program do not speak for the network
+    lossy: bool = False
+
+
+def _lossy(*arrays) -> bool:
+    """Whether an exact layer's numbers change when rounded to float64.
+
+    >>> _lossy(np.array([Fraction(1, 2)], dtype=object)), _lossy(Fraction(1, 3))
+    (False, True)
+    """
+    for a in arrays:
+        a = np.asarray(a, dtype=object) if not isinstance(a, np.ndarray) else a
+        try:
+            if a.dtype == object and any(Fraction(float(v)) != v for v in a.ravel()):
+                return True
+        except OverflowError:  # beyond float64: float mode refuses it, or rounds it
+            return True
+    return False
 
 
 def stages_from_network(net: Network, *, exact: bool = False, homogeneous: bool = False) -> list[Stage]:
@@ -86,6 +105,7 @@ def stages_from_network(net: Network, *, exact: bool = False, homogeneous: bool 
         return Stage("affine", W=W, b=b)
 
     for layer in net.layers:
+        first = len(out)
         if isinstance(layer, Linear):
             W = layer.weight if exact else layer.float_weight
             b = layer.bias if exact else layer.float_bias
@@ -131,7 +151,19 @@ def stages_from_network(net: Network, *, exact: bool = False, homogeneous: bool 
             width = g.shape[0]
         else:  # pragma: no cover - lowered() guarantees primitives
             raise TypeError(f"unsupported layer {layer!r}")
+        if not exact and _layer_lossy(layer):
+            out[first:] = [replace(st, lossy=True) for st in out[first:]]
     return out
+
+
+def _layer_lossy(layer) -> bool:
+    if isinstance(layer, Linear):
+        return layer.exact and _lossy(layer.weight, layer.bias)
+    if isinstance(layer, Threshold):
+        return _lossy(np.asarray(layer.t, dtype=object))
+    if isinstance(layer, LeakyReLU):
+        return _lossy(np.asarray(layer.alpha, dtype=object))
+    return False
 
 
 def _apply(st: Stage, z: np.ndarray) -> np.ndarray:

@@ -264,7 +264,9 @@ def _start(stages, d, lo, hi, halfspaces, max_cells, exact, rtol, certify, exact
     problem = RefineProblem(stages, prog, d, clipA, clipb, exact, certify, rtol, max_cells, exact_input,
                             tight_codes and (certify or exact))
     problem.preset = dict(preset or {})
-    if not (exact or certify):  # float decisions below rounding noise are certified (regions.ties)
+    if not (exact or certify or any(st.lossy for st in stages)):
+        # float decisions below rounding noise are certified (regions.ties) -- unless the program
+        # is only the float64 rounding of the network (its exact checks would not speak for it)
         problem.ties = TieCertificate(stages, prog, d, lo, hi, clipA, clipb)
         problem.box_scale = float(max(np.abs(lo).max(), np.abs(hi).max()))
     for col, value in problem.preset.items():

@@ -33,7 +33,8 @@ from ..geometry.slices import AffineSlice
 from ..kernels.scaled import to_scaled
 from ..networks.network import Network
 from .domains import as_network
-from .line import LineCells, _float_line, compile_line, line_cells, line_stages, linear_runs
+from .line import LineCells, _float_line, compile_line, line_cells, line_stages
+from .line_runs import linear_runs
 from .program import FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION
 from .regionset import Region, RegionSet
 

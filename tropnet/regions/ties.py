@@ -1,17 +1,19 @@
-"""Exact certificates for float mode's ties below rounding noise.
+"""Exact signs for float mode's decisions below float64 resolution.
 
-A float sign decision whose value lies below rounding noise (a few units of roundoff of the
-magnitude of its terms) cannot tell an exact tie -- common in networks with symmetric or exactly
-rational weights: DeepSets, duplicated units, integer weights, the ``t = 0`` face of the
-homogenised cube -- from a real sliver thinner than float64 can resolve (two hyperplanes
-``b`` and ``b + 1 ulp`` apart).  The vertex engine hands these decisions here: a vertex is the
-solution of its tight constraints, each an affine function on the cell, so its exact position
-follows from the cell's pattern in rational arithmetic; the decision is an exact tie iff the
-unit's exact affine function vanishes there.  Ties certified exact stay ties; the others are
-counted as undecided (the call warns, :class:`~tropnet.AmbiguousGeometryWarning`).
+A float sign decision taken as a tie, or nonzero but below rounding noise, cannot tell an exact
+tie -- common in networks with symmetric or exactly representable weights: DeepSets,
+duplicated units, integer weights, the ``t = 0`` face of the homogenised cube -- from a real
+sliver thinner than float64 resolves (two hyperplanes ``b`` and ``b + 1 ulp`` apart).  The
+vertex engine hands these decisions here: a vertex is the solution of its tight constraints,
+each an affine function on the cell, so its exact position follows from the cell's pattern in
+rational arithmetic, and the unit's exact affine function there has an exact sign, which the
+cut then follows.  A vertex its tight ids do not determine is counted as undecided (the call
+warns, :class:`~tropnet.AmbiguousGeometryWarning`).
 
-Nothing here runs unless a float decision falls below noise: generic networks on a box never
-reach it.  The network's weights are taken as their exact dyadic values (as ``exact=True`` does).
+Nothing here runs unless a float decision falls below resolution: generic networks on a box
+rarely reach it.  The program's float weights are taken as their exact dyadic values (as
+``exact=True`` takes a float network's); a program that only rounds its network's exact
+weights (:attr:`~tropnet.regions.program.Stage.lossy`) gets no certificate.
 
 >>> import tropnet
 >>> from tropnet.regions.program import stages_from_network

@@ -19,6 +19,7 @@ from .cells import Cells, RegionLimitError
 from .exactness import _from_q, _interpolation_error, _Uncertain
 from .pool import _MIX, _PAD, _by_first, _drop_column, _hash_join, _Pool, _rows, _small, jit_kernels
 from .program import Stage
+from .ties import UNDETERMINED
 
 _CERT = CERT_DTYPE
 _U = UNIT_ROUNDOFF
@@ -173,13 +174,15 @@ class _Engine:
     def _local_signs(self, s: np.ndarray, sg: np.ndarray, eps: float) -> None:
         """Float mode: re-decide the entries inside the tolerance band with a local tolerance
         (``rtol`` times the magnitude of the terms of the value over the entry's cell, never
-        more than the band).  Then the decisions float64 cannot make are handed to the exact
-        certificate (:mod:`tropnet.regions.ties`): the ties left (float zeros included), and the
-        nonzero signs below ``box_noise`` (rounding noise at the box's scale: a vertex carries
-        the rounding error of the long edges it was cut from, which its cell's scale no longer
-        shows).  An exact zero becomes a tie; an exact sign that differs from the float one,
-        or a vertex its tight ids do not determine, is counted undecided.  Without a
-        certificate, the ties above rounding noise (:func:`undecided`) are counted."""
+        more than the band).  Then the decisions float64 cannot make are decided by the exact
+        certificate (:mod:`tropnet.regions.ties`): the ties left (float zeros included), and
+        the nonzero signs below ``box_noise`` (rounding noise at the box's scale: a vertex
+        carries the rounding error of the long edges it was cut from, which its cell's scale
+        no longer shows).  Each takes the exact sign of the unit at its exact vertex (a tie
+        where it is zero, a cut however thin the sliver); a vertex its tight ids do not
+        determine keeps the float decision and is counted undecided.  Without a certificate
+        (a program that only rounds its network), the ties above rounding noise
+        (:func:`undecided`) are counted."""
         band = np.flatnonzero((sg == 0) & (s != 0))
         if len(band):
             mag, cell_mag = self.mag_of(band)
@@ -194,9 +197,13 @@ class _Engine:
         ask = np.flatnonzero((sg == 0) | (np.abs(s) <= self.box_noise))
         if len(ask):
             ex = self._exact_signs(ask)
-            zero = ex == 0
-            sg[ask[zero]] = 0
-            self.counts["ambiguous"] += int(np.count_nonzero(~zero & (ex != sg[ask])))
+            known = ex != UNDETERMINED
+            k = ask[known]
+            sg[k] = ex[known]
+            # the values the cut interpolates take the exact sign (a float zero or a value of the
+            # wrong sign would put the new vertex off its edge)
+            s[k] = ex[known] * np.maximum(np.abs(s[k]), np.finfo(np.float64).tiny)
+            self.counts["ambiguous"] += int(np.count_nonzero(~known))
 
     def _exact_signs(self, e: np.ndarray) -> np.ndarray:
         """The exact signs of ``tie_target`` at the exact vertices of entries ``e``
