@@ -326,6 +326,8 @@ def test_slices_and_local_complexity_on_dask(client):
     assert rs.slice is pl and rs.input_points.shape == (len(rs), 6)
     lc = tropnet.local_complexity(net, X, 0.8, parallel="dask", client=client)
     assert lc.tolist() == tropnet.local_complexity(net, X, 0.8).tolist()
+    lc3 = tropnet.local_complexity(net, X, 0.8, k=3, parallel="dask", client=client)  # the H-representation path
+    assert lc3.tolist() == tropnet.local_complexity(net, X, 0.8, k=3).tolist()
 
 
 def test_linear_counts_with_stable_units_and_merges_equal_serial(client):
