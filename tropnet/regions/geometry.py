@@ -371,6 +371,9 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     if found.vert_codes is not None:
         e = _code_edges(found, S)
     else:
+        fill = found.cache.pop("vertices_of", None)
+        if fill is not None:  # a streamed run kept its vertex lists aside: those of S, now
+            fill(found, S)
         out = _facets_of(found, S)
         fc, nbr = out[6], out[3]
         has = nbr >= 0
