@@ -52,3 +52,16 @@ def test_streamed_linear_count_with_many_merges():
         cells = tropnet.count_linear_regions(net, Box(-3, 3), kind="activation")
         assert n == _one_run(net, Box(-3, 3)) == len(tropnet.linear_regions(net, Box(-3, 3)))
     assert n < cells
+
+
+def test_kept_parts_count_towards_max_memory():
+    """The kept parts are arrays of the run: a memory limit below them stops the count, with the
+    error of every other limit."""
+    from tropnet.regions.cells import RegionLimitError
+
+    net = tropnet.random_mlp([5, 12, 12, 2], seed=1)
+    with pytest.raises(RegionLimitError) as err:
+        tropnet.count_linear_regions(net, Box(-4, 4), max_memory=2_000_000)
+    assert err.value.limit == "max_memory"
+    assert tropnet.count_linear_regions(tropnet.random_mlp([3, 6, 6, 1], seed=0), Box(-2, 2),
+                                        max_memory=10**9) >= 1

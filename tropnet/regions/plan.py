@@ -37,7 +37,7 @@ import numpy as np
 from .._limits import Limits, check_limit_value, progress_call
 from ..geometry.slices import AffineSlice
 from . import hrep as _hrep
-from .cells import Cells, RegionLimitError
+from .cells import Cells, RegionLimitError, check_passed
 from .domains import DomainPieces, Piece, as_network, domain_pieces
 from .exactness import Exactness, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces
@@ -253,7 +253,7 @@ class Plan:
         base = self.limits or Limits()
         problem.limits = Limits(self.max_regions, base.max_seconds, base.max_memory)
         problem.limits.start = base.start
-        kept = _KeptParts()
+        kept = _KeptParts(problem.limits)
         try:  # (the call's own bar shows the phases; the parts add none)
             _, ambiguous, _ = count_parts(problem, [state], grow=True, join=kept)
         except RegionLimitError as err:
@@ -440,10 +440,12 @@ class _KeptParts:
     average of each cell's vertices, as the engine's own) put together, their vertex lists left
     where they are until the linear merge asks for those of a few cells (:meth:`fill`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits | None = None) -> None:
         self.parts: list = []
         self.width = 0
         self.top = 0.0  # the largest |coordinate| of a vertex of a cell
+        self.limits = limits  # max_memory: the kept parts count as the engine's arrays
+        self.ncells = self.nbytes = 0
 
     def add(self, X, off, ids, patterns) -> None:
         self.width = np.shape(patterns)[1] if np.ndim(patterns) == 2 else 0
@@ -453,7 +455,11 @@ class _KeptParts:
         Xc = X[ids]
         self.top = max(self.top, float(np.abs(Xc).max()) if Xc.size else 0.0)
         points = np.add.reduceat(Xc, off[:-1], axis=0) / np.diff(off)[:, None]
-        self.parts.append((X.copy(), off.copy(), ids.copy(), np.array(patterns, dtype=np.int32), points))
+        part = (X.copy(), off.copy(), ids.copy(), np.array(patterns, dtype=np.int32), points)
+        self.parts.append(part)
+        self.ncells += len(off) - 1
+        self.nbytes += sum(a.nbytes for a in part)
+        check_passed(self.limits, self.ncells, self.nbytes)
 
     def cells(self, ambiguous: int, n: int) -> Cells:
         """Patterns and points of every cell, no vertex lists (see :meth:`fill`)."""
