@@ -228,32 +228,63 @@ def point_rows(name, net, X):
           f"{1e3 * tb / len(X):.2f} | {te:.2f} | {teh:.2f} |", flush=True)
 
 
-def box_rows(net, x, halfwidths, cap):
-    """Full-dimensional neighbourhoods of a digit (64 inputs): ``Box.around(x, 16 h)`` and the
-    cross-polytope of the same volume (``CrossPolytope(x, R)``, ``R = 16 h (64!)^(1/64)``),
-    stable units removed first, then the H-representation engine; ``cap`` seconds at most per
-    domain (a stopped run reports the cells it had reached)."""
-    from math import lgamma
-
+def _box_run(net, dom, *, cap=None, cells=None, highs=False):
+    """One activation count on a full-dimensional neighbourhood: ``(count or "> cells", CPU s,
+    wall s, plan)``; ``highs=True`` puts every side LP on HiGHS (the engine before the compiled
+    LPs: the same decisions)."""
     from tropnet.regions.plan import make_plan
 
+    if highs:
+        os.environ["TROPNET_NO_JIT_LP"] = "1"
+    try:
+        plan = make_plan(net, dom, want="count", kind="activation", max_seconds=cap, max_regions=cells,
+                         progress=False)
+        t, c = time.perf_counter(), time.process_time()
+        try:
+            out = str(plan.run())
+        except tropnet.RegionLimitError as err:
+            out = f"> {err.reached.get('cells', '?')}"
+        return out, time.process_time() - c, time.perf_counter() - t, plan
+    finally:
+        os.environ.pop("TROPNET_NO_JIT_LP", None)
+
+
+def box_rows(name, net, x, halfwidths, cap, scale=16.0, first=20_000):
+    """Full-dimensional neighbourhoods of a point: ``Box.around(x, scale h)`` and the
+    cross-polytope of the same volume (``CrossPolytope(x, R)``, ``R = scale h (n!)^(1/n)``),
+    stable units removed first, then the H-representation engine; ``cap`` seconds at most per
+    domain (a stopped run reports the cells it had reached).  The last columns compare the side
+    LPs on the compiled dual simplex with HiGHS on the same first ``first`` cells (or the whole
+    count when it is smaller): CPU seconds in one process, same decisions."""
+    from math import lgamma
+
+    try:  # numba's import (and a first compile) once, outside the timings
+        from tropnet.regions.jit_lp import maximise
+
+        maximise(np.ones((1, 1)), np.ones(1), np.ones(1), np.zeros(1), np.ones(1))
+    except ImportError:
+        pass
     n = len(x)
     same_volume = float(np.exp(lgamma(n + 1) / n))  # (n!)^(1/n): |y|_1 <= R h has the volume of |y|_inf <= h
     for hw in halfwidths:
         for shape in ("box", "cross"):
-            r = 16 * hw if shape == "box" else 16 * hw * same_volume
+            r = scale * hw if shape == "box" else scale * hw * same_volume
             dom = Box.around(x, r) if shape == "box" else tropnet.CrossPolytope(x, r)
-            plan = make_plan(net, dom, want="count", kind="activation", max_seconds=cap, progress=False)
             load = os.getloadavg()[0]
-            t = time.perf_counter()
-            try:
-                cs = str(plan.run())
-                ts = f"{time.perf_counter() - t:.1f}"
-            except tropnet.RegionLimitError as err:
-                cs, ts = f"> {err.reached.get('cells', '?')}", f"> {cap:.0f} (stopped)"
+            cs, cpu, wall, plan = _box_run(net, dom, cap=cap)
+            done = not cs.startswith(">")
+            if done and int(cs) <= first:
+                jit_c, highs_c = cpu, _box_run(net, dom, highs=True)[1]
+                k = cs
+            else:
+                jit_c = _box_run(net, dom, cells=first)[1]
+                highs_c = _box_run(net, dom, cells=first, highs=True)[1]
+                k = f"first {first:,}"
             s = plan.stable
-            print(f"| {shape} | {hw} | {r:.2f} | {s.num_stable} / {s.num_units} | {cs} | {ts} | {load:.1f} |",
-                  flush=True)
+            ts = f"{cpu:.1f}" if done else f"> {cpu:.0f} (stopped at {cap:.0f} s wall)"
+            print(f"| {name} | {shape} | {hw} | {r:.3g} | {s.num_stable} / {s.num_units} | {cs} | {ts} | "
+                  f"{wall:.1f} | {k} | {highs_c:.1f} | {jit_c:.1f} | {highs_c / max(jit_c, 1e-9):.1f} | "
+                  f"{load:.1f} |", flush=True)
 
 
 def main() -> None:
@@ -261,7 +292,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="planes,segments,points,boxes,local,curve",
                     help="comma list of sections to run")
-    ap.add_argument("--box-cap", type=float, default=300.0, help="seconds per full-dimensional neighbourhood")
+    ap.add_argument("--box-cap", type=float, default=120.0, help="seconds per full-dimensional neighbourhood")
     args = ap.parse_args()
     only = set(args.only.split(","))
     print(f"load average: {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
@@ -316,11 +347,14 @@ def main() -> None:
         for w in mnist[:2]:
             point_rows(f"random {w}", tropnet.random_mlp(w, seed=0), rng.uniform(0, 1, size=(1000, 784)))
     if "boxes" in only:
-        print("\n## Full-dimensional neighbourhoods of digit 0 (64 inputs), digits [64, 64]\n")
-        print("| domain | h (of the pixel range) | radius (pixel units) | stable units | activation regions "
-              "| s | load |")
-        print("|---|---|---|---|---|---|---|")
-        box_rows(trained[(64, 64)][1], X[0], [0.02, 0.05, 0.1], args.box_cap)
+        print("\n## Full-dimensional neighbourhoods (64 inputs): digit 0 of digits [64, 64] (h of the pixel "
+              "range 0-16) and a random point of [0, 1]^64 for random_mlp([64, 64, 64, 1], seed=0)\n")
+        print("| network | domain | h | radius | stable units | activation regions | CPU s | wall s | "
+              "cells compared | HiGHS CPU s | compiled CPU s | ratio | load |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        box_rows("digits [64, 64]", trained[(64, 64)][1], X[0], [0.02, 0.05, 0.1], args.box_cap)
+        box_rows("random [64, 64, 64, 1]", tropnet.random_mlp([64, 64, 64, 1], seed=0),
+                 np.random.default_rng(0).uniform(0, 1, 64), [0.05, 0.1], args.box_cap, scale=1.0)
     if "local" in only:
         print("\n## Local complexity of 1,000 digits (cross-polytope radius 0.5, pixel units)\n")
         print("| network | k | mean | max | s | CPU s | CPU ms / point |")

@@ -215,6 +215,7 @@ def test_compiled_lp_equals_highs_and_its_bounds_hold():
 @pytest.mark.parametrize("seed", range(3))
 def test_hrep_counts_are_the_same_with_the_compiled_lp_and_with_highs(seed, monkeypatch):
     pytest.importorskip("numba")
+    monkeypatch.setattr(tropnet.regions.hrep, "JIT_LP_AFTER", 0)
     d = 14 + seed
     st = stages_from_network(random_mlp([d, 8, 6, 1], seed=seed))
     x = np.random.default_rng(seed).normal(size=d) * 0.3

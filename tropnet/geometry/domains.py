@@ -231,12 +231,13 @@ class CrossPolytope(Domain):
     radius, ``sum(abs(x - center)) <= radius`` (``center`` a vector, or a scalar for every
     coordinate).
 
-    The region functions take it in any dimension: up to 12 inputs (16 exact) as its ``2^n``
-    facets, above that natively (the H-representation engine keeps the 1-norm constraint in
-    lifted form, ``x = c + p - q``, ``p, q >= 0``, ``sum(p + q) <= radius``, in its LPs), so a
+    The region functions take it in any dimension: up to 12 inputs as its ``2^n`` facets, above
+    that natively (the H-representation engine keeps the 1-norm constraint in lifted form,
+    ``x = c + p - q``, ``p, q >= 0``, ``sum(p + q) <= radius``, in its LPs), so a
     full-dimensional neighbourhood of a point of a 64-input network needs no ``2^64`` rows.
-    Exact when ``center`` and ``radius`` are.  :meth:`halfspaces` lists the facets up to
-    ``n = 16`` and refuses above.
+    Exact when ``center`` and ``radius`` are; exact runs take the vertex engine on the facets,
+    up to 7 inputs (at 8 its arrays outgrow memory), and are refused with a clear error above.
+    :meth:`halfspaces` lists the facets up to ``n = 16`` and refuses above.
 
     >>> import numpy as np, tropnet
     >>> net = tropnet.random_mlp([20, 8, 1], seed=0)

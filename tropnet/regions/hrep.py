@@ -44,6 +44,12 @@ LP_SLACK = 1e-5
 EXACT_MAX_DIM = 16
 
 
+#: A run solves this many side LPs on HiGHS before it takes the compiled ones
+#: (:mod:`tropnet.regions.jit_lp`): importing numba and, on a fresh install, compiling cost
+#: seconds that only a run with many LPs (then about 4x cheaper each) pays back.
+JIT_LP_AFTER = 256
+
+
 def uses_hrep(d: int, exact: bool) -> bool:
     """Whether a run in input dimension ``d`` takes this engine: float runs above
     :data:`HREP_DIM` (exact runs use the vertex engine up to :data:`EXACT_MAX_DIM`).
@@ -90,7 +96,8 @@ class _Dom:
         self.mid = (lo + hi) / 2 if self.l1 is None else self.l1[0]
         self.rad = (hi - lo) / 2
         self.span = float(np.abs(hi - lo).sum()) + 1.0  # the size of the LPs' terms
-        self.jit = _jit_lp()
+        self.lps = 0  # side LPs solved so far: the compiled LPs after JIT_LP_AFTER of them
+        self.jit: Any = None
 
     def support(self, W: np.ndarray) -> np.ndarray:
         """``max |W (x - mid)|`` over the domain, per row (last axis: the coordinates)."""
@@ -144,6 +151,9 @@ class _Dom:
 
         M, rhs, cz, lo, hi = self.lifted(A, b, c)
         off = 0.0 if self.l1 is None else float(c.dot(self.l1[0]))
+        self.lps += 1
+        if self.lps == JIT_LP_AFTER + 1:
+            self.jit = _jit_lp()
         if self.jit is not None:
             st, z, lam = self.jit.maximise(M, rhs, cz, lo, hi)
             if st == 0:
