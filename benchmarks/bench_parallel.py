@@ -190,6 +190,40 @@ def overhead(client, n_tasks: list[int]) -> tuple[float, list[list]]:
     return min(per), rows
 
 
+# --------------------------------------------------------------------------- 2b. paired runs
+def speedup(client, cases: list, pairs: int) -> None:
+    """Serial and persistent 2-worker counts alternating ``pairs`` times (on a loaded machine one
+    run's wall time says little; the median of the paired ratios, serial over parallel, says
+    more): wall and CPU times, medians, and the range of the ratios."""
+    rows = []
+    for widths, kind in cases:
+        net = tropnet.random_mlp(widths, seed=0)
+        ser, par, ratio, c_ser, c_par, loads = [], [], [], [], [], []
+        # one untimed pair first: the workers' lazy imports (numba kernels) and caches
+        tropnet.count_linear_regions(net, DOMAIN, kind=kind, progress=False)
+        count_parallel(net, DOMAIN, kind=kind, parallel="dask", client=client)
+        for _ in range(pairs):
+            n1, t1, c1 = _cpu(lambda: tropnet.count_linear_regions(net, DOMAIN, kind=kind, progress=False))  # noqa: B023
+            w0 = _worker_cpu(client)
+            n2, t2, c2 = _cpu(lambda: count_parallel(net, DOMAIN, kind=kind, parallel="dask", client=client))  # noqa: B023
+            assert n1 == n2, (widths, kind, n1, n2)
+            ser.append(t1)
+            par.append(t2)
+            ratio.append(t1 / t2)
+            c_ser.append(c1)
+            c_par.append(c2 + _worker_cpu(client) - w0)
+            loads.append(os.getloadavg()[0])
+        med = statistics.median
+        rows.append([str(widths), kind, n1, pairs, f"{med(ser):.2f}", f"{med(par):.2f}",
+                     f"**{med(ratio):.2f}** ({min(ratio):.2f}-{max(ratio):.2f})", f"{med(c_ser):.2f}",
+                     f"{med(c_par):.2f}", f"{min(loads):.1f}-{max(loads):.1f}"])
+        print(f"  ... {widths} {kind} done ({_load()})", flush=True)
+    print()
+    print(_table(["net", "kind", "regions", "pairs", "serial wall s", "2 workers wall s",
+                  "speed-up: median of pairs (range)", "serial CPU s", "2 workers CPU s (driver + workers)",
+                  "load"], rows) + "\n")
+
+
 # --------------------------------------------------------------------------- 4. task tree
 def tree_from_stats(st: dict) -> dict:
     """The task tree of one ``count_parallel(..., stats=st)`` run: every task's CPU time, its
@@ -346,7 +380,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="workers of the local cluster")
     ap.add_argument("--no-scaling", action="store_true", help="skip sections 4 and 5")
     ap.add_argument("--counts", action="store_true",
-                    help="sections 1 and 2 only, activation and linear counts of [4,16,16,1] and [6,12,12,1]")
+                    help="sections 1 and 2 only: activation and linear counts of [4,16,16,1], [6,12,12,1], "
+                         "[4,24,24,1], [5,16,16,1]")
+    ap.add_argument("--pairs", type=int, default=0,
+                    help="with --counts: N alternating serial / 2-worker runs per case instead of section 2")
     ap.add_argument("--profile-driver", action="store_true",
                     help="section 2: cProfile (CPU clock) of the driver in one more persistent run per case")
     ap.add_argument("--scale", metavar="WIDTHS", help="section 6 only: a large count, e.g. 4,64,64,1")
@@ -401,9 +438,10 @@ def main() -> None:
     measured_2w = {}
     cases = [(w, "activation") for w in nets] + [([4, 16, 16, 1], "linear")]
     if args.counts:
-        cases = [(w, k) for w in ([4, 16, 16, 1], [6, 12, 12, 1]) for k in ("activation", "linear")]
+        cases = [(w, k) for w in ([4, 16, 16, 1], [6, 12, 12, 1], [4, 24, 24, 1], [5, 16, 16, 1])
+                 for k in ("activation", "linear")]
     profiles = []
-    for widths, kind in cases:
+    for widths, kind in ([] if args.counts and args.pairs else cases):
         net = tropnet.random_mlp(widths, seed=0)
 
         def serial_run():
@@ -437,10 +475,11 @@ def main() -> None:
                      f"{t_per:.2f}", f"{t_ser / t_per:.2f}", st["tasks"], st["splits"], f"{c_tasks:.2f}",
                      f"{c_wrk:.2f}", f"{c_drv:.2f}", f"{(c_wrk + c_drv - c_tasks) / st['tasks'] * 1e3:.1f}"])
         print(f"  ... {widths} {kind} done ({_load()})", flush=True)
-    print()
-    print(_table(["net", "kind", "regions", "identical", "serial s", "serial CPU s", "local s (incl. start)",
-                  "persistent s", "speed-up persistent", "tasks", "splits", "tasks CPU s", "workers CPU s",
-                  "driver CPU s", "overhead CPU ms/task"], rows) + "\n")
+    if rows:
+        print()
+        print(_table(["net", "kind", "regions", "identical", "serial s", "serial CPU s",
+                      "local s (incl. start)", "persistent s", "speed-up persistent", "tasks", "splits",
+                      "tasks CPU s", "workers CPU s", "driver CPU s", "overhead CPU ms/task"], rows) + "\n")
     for widths, kind, text in profiles:
         print(f"Driver profile, {widths} {kind} (CPU clock, top functions by own time):\n\n```\n{text}```\n")
     peak = client.run(_peak_rss)
@@ -450,6 +489,10 @@ def main() -> None:
           f"The driver's peak: {_mib(_peak_rss())} MiB. "
           f"The pickled network {nets[-1]} is {net_bytes} bytes.\n")
 
+    if args.counts and args.pairs:
+        print(f"## 2b. Paired runs: serial and {W} persistent workers alternating, {args.pairs} pairs "
+              "per case\n")
+        speedup(client, cases, args.pairs)
     if args.counts:
         client.close()
         cluster.close()
