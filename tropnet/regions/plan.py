@@ -455,7 +455,8 @@ class _KeptParts:
         Xc = X[ids]
         self.top = max(self.top, float(np.abs(Xc).max()) if Xc.size else 0.0)
         points = np.add.reduceat(Xc, off[:-1], axis=0) / np.diff(off)[:, None]
-        part = (X.copy(), off.copy(), ids.copy(), np.array(patterns, dtype=np.int32), points)
+        # a finished part's arrays are its own and dropped after this call: kept without copies
+        part = (X, off, ids, np.asarray(patterns, dtype=np.int32), points)
         self.parts.append(part)
         self.ncells += len(off) - 1
         self.nbytes += sum(a.nbytes for a in part)
