@@ -45,3 +45,37 @@ def test_zero_bias_ties_on_a_huge_box_stay_quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("error", tropnet.AmbiguousGeometryWarning)
         assert tropnet.count_linear_regions(net, dom, kind="activation") == exact
+
+
+def _ulp_sliver(seed):
+    # benchmarks/stress_float.py's ulp-sliver-3d networks: the second first-layer unit is the first
+    # with its bias one unit of roundoff higher (a slab ~1e-16 wide, below float64 resolution)
+    net = tropnet.random_mlp([3, 5, 5, 1], seed=seed)
+    W, b = net.layers[0].float_weight.copy(), net.layers[0].float_bias.copy()
+    W[1], b[1] = W[0], np.nextafter(b[0], np.inf)
+    return tropnet.Network([tropnet.Linear(W, b), *net.layers[1:]], input_dim=net.input_dim)
+
+
+@pytest.mark.parametrize("seed", [5, 9])  # seeds whose float linear count was one region too many
+def test_a_linear_count_across_an_ulp_sliver_is_right_or_warned(seed):
+    # the activation cells are right (the exact sign cuts the sliver), but a cell 1e-16 wide has no
+    # float facets, so the linear merge cannot see across it: the count must be right or warned
+    net, dom = _ulp_sliver(seed), Box(-1, 1)
+    want = tropnet.count_linear_regions(net, dom, kind="linear", exact=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = tropnet.count_linear_regions(net, dom, kind="linear")
+    warned = [w for w in caught if issubclass(w.category, tropnet.AmbiguousGeometryWarning)]
+    assert got == want or (warned and "exact=True" in str(warned[0].message))
+
+
+def test_a_linear_count_without_slivers_stays_quiet():
+    # the same network with the slab widened far above resolution: nothing cut below it, no warning
+    net = _ulp_sliver(5)
+    W, b = net.layers[0].float_weight.copy(), net.layers[0].float_bias.copy()
+    b[1] = b[0] + 0.25
+    net = tropnet.Network([tropnet.Linear(W, b), *net.layers[1:]], input_dim=net.input_dim)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tropnet.AmbiguousGeometryWarning)
+        got = tropnet.count_linear_regions(net, Box(-1, 1), kind="linear")
+    assert got == tropnet.count_linear_regions(net, Box(-1, 1), kind="linear", exact=True)

@@ -57,6 +57,10 @@ class Cells:
         Float runs: the number of sign decisions left inside the tolerance band although above
         rounding noise (a sliver may have been merged; see
         :class:`~tropnet.regions.exactness.AmbiguousGeometryWarning`).
+    thin : int
+        Float runs of the vertex engine: the cells cut by a sign the exact certificate decided
+        nonzero below float64 resolution (:mod:`tropnet.regions.ties`); a linear merge cannot
+        see facets that thin and warns.
     """
 
     patterns: np.ndarray
@@ -66,6 +70,7 @@ class Cells:
     vertex_ids: np.ndarray | None = None
     vertex_codes: np.ndarray | None = None
     ambiguous: int = 0
+    thin: int = 0
 
     def __len__(self) -> int:
         return int(self.patterns.shape[0])

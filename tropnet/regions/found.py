@@ -39,6 +39,7 @@ class FoundCells:
     vert_codes: np.ndarray | None = None  # (nnz, d) certified tight codes (see _code_facets)
     cache: dict = field(default_factory=dict, repr=False)
     ambiguous: int = 0  # float decisions left inside their tolerance band (Cells.ambiguous)
+    thin: int = 0  # cells cut below float64 resolution (Cells.thin)
 
     def __len__(self) -> int:
         return len(self.patterns)
@@ -150,6 +151,7 @@ def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom
         dom_b,
         codes,
         ambiguous=sum(p.ambiguous for p in parts),
+        thin=sum(p.thin for p in parts),
     )
 
 
@@ -179,4 +181,5 @@ def _from_piece(cells: Cells, piece, stages, n: int, exact: bool, A, b) -> Found
     else:
         found = _from_bounded(cells, stages, n, exact, A, b, box_is_domain=piece.box_is_domain)
     found.ambiguous = cells.ambiguous
+    found.thin = cells.thin
     return found

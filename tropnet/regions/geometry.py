@@ -357,6 +357,8 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     S = np.flatnonzero(np.bincount(gid)[gid] >= 2)
     if len(S) == 0:
         return np.arange(C, dtype=np.int64)
+    if not found.exact and found.thin:  # cells cut below float64 resolution have no float facets
+        _warn_thin(found.thin)
     if found.exact:
         # the candidates' exact maps (numerators over one common denominator): exact groups
         N = cell_affine(found.stages, found.patterns[S], d, exact=True).map_numerators().reshape(len(S), -1)
@@ -403,6 +405,20 @@ def _warn_merged(count: int) -> None:
             AmbiguousGeometryWarning,
             stacklevel=4,
         )
+
+
+def _warn_thin(count: int) -> None:
+    import warnings
+
+    from ..kernels.certify import AmbiguousGeometryWarning
+
+    warnings.warn(
+        f"float mode cut {count} cell{'s' if count != 1 else ''} by hyperplanes closer than float64 resolves "
+        "(decided by the exact sign): the slivers have no float facets, so a merge of linear regions across "
+        "them may be missed; use exact=True for a certified answer",
+        AmbiguousGeometryWarning,
+        stacklevel=4,
+    )
 
 
 def near_groups(F: np.ndarray, tol: float, rounds: int = 3) -> np.ndarray:

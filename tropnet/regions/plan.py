@@ -446,6 +446,7 @@ class _KeptParts:
         self.top = 0.0  # the largest |coordinate| of a vertex of a cell
         self.limits = limits  # max_memory: the kept parts count as the engine's arrays
         self.ncells = self.nbytes = 0
+        self.thin = 0  # cells cut below float64 resolution (Cells.thin; set by count_parts)
 
     def add(self, X, off, ids, patterns) -> None:
         self.width = np.shape(patterns)[1] if np.ndim(patterns) == 2 else 0
@@ -469,7 +470,7 @@ class _KeptParts:
         pts = [p[4] for p in self.parts] or [np.zeros((0, n))]
         no_lists = np.zeros(C + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return Cells(np.concatenate(pats), np.concatenate(pts), np.zeros((0, n)), *no_lists,
-                     ambiguous=ambiguous)
+                     ambiguous=ambiguous, thin=self.thin)
 
     def fill(self, found: FoundCells, cells: np.ndarray) -> None:
         """Give ``found`` the vertex lists of ``cells`` (sorted indices; every other cell keeps an

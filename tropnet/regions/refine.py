@@ -227,6 +227,8 @@ def refine_finish(problem: RefineProblem, state: RefineState) -> Cells:
     out = eng.result()
     if state.counts["ambiguous"]:
         out = dataclasses.replace(out, ambiguous=state.counts["ambiguous"])
+    if state.counts.get("thin"):
+        out = dataclasses.replace(out, thin=state.counts["thin"])
     if problem.tight_codes:
         try:
             out = _codes(eng, out)

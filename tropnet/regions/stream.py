@@ -153,6 +153,8 @@ def count_parts(
                         join.add(out.vertex_coords, out.vertex_offsets, out.vertex_ids, out.patterns)
                 total += n
                 ambiguous += part.counts["ambiguous"] if isinstance(out, int) else out.ambiguous
+                if join is not None:  # cells cut below float64 resolution (for a linear merge)
+                    join.thin += part.counts.get("thin", 0) if isinstance(out, int) else out.thin
                 if bar is not None:
                     bar.update(n)
     finally:
@@ -182,6 +184,8 @@ class PatternJoin:
     >>> j.count
     2
     """
+
+    thin = 0  # cells cut below float64 resolution (Cells.thin), counted by count_parts
 
     def __init__(self) -> None:
         self.inner = 0  # cells away from every shared side, counted once

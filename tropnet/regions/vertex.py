@@ -204,6 +204,19 @@ class _Engine:
             # wrong sign would put the new vertex off its edge)
             s[k] = ex[known] * np.maximum(np.abs(s[k]), np.finfo(np.float64).tiny)
             self.counts["ambiguous"] += int(np.count_nonzero(~known))
+            thin = k[ex[known] != 0]
+            if len(thin):
+                self._count_thin(thin, sg)
+
+    def _count_thin(self, e: np.ndarray, sg: np.ndarray) -> None:
+        """Float mode: count (``counts["thin"]``) the cells that a sign decided nonzero below
+        float64 resolution (entries ``e``) cuts: one side of such a cut may be a sliver with no
+        float facets, across which a linear merge cannot see (:func:`~tropnet.regions.geometry.
+        linear_labels` warns)."""
+        ce = self.p.entry_cell()
+        cand = np.unique(ce[e])
+        cut = np.isin(cand, ce[sg > 0]) & np.isin(cand, ce[sg < 0])
+        self.counts["thin"] = self.counts.get("thin", 0) + int(np.count_nonzero(cut))
 
     def _exact_signs(self, e: np.ndarray) -> np.ndarray:
         """The exact signs of ``tie_target`` at the exact vertices of entries ``e``
