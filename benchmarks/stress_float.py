@@ -1,10 +1,10 @@
 """Silent-error rate of float mode against exact mode on the stress families of issue 18.
 
-A float activation count is *right* when it equals the exact count (``exact=True``; *right,
-warned* counts those that warned all the same), *warned* when it differs and the call raised
-:class:`tropnet.AmbiguousGeometryWarning` (or refused the input with a ``ValueError`` naming the
-numeric range), and a *silent error* otherwise.  The goal is 0 silent errors.  Families
-(``--nets`` networks each, seeds 0, 1, ...):
+A float activation count (a linear count in the ``*-linear`` family) is *right* when it equals
+the exact count (``exact=True``; *right, warned* counts those that warned all the same),
+*warned* when it differs and the call raised :class:`tropnet.AmbiguousGeometryWarning` (or
+refused the input with a ``ValueError`` naming the numeric range), and a *silent error*
+otherwise.  The goal is 0 silent errors.  Families (``--nets`` networks each, seeds 0, 1, ...):
 
 * ``large-box``: ``random_mlp([2, 6, 6, 1], seed)`` on ``Box(-1e8, 1e8)`` and ``Box(-1e10, 1e10)``
   (the 2-D polygon engine) -- two runs per net;
@@ -17,6 +17,8 @@ numeric range), and a *silent error* otherwise.  The goal is 0 silent errors.  F
   with its bias one unit of roundoff higher (``numpy.nextafter``): a slab ~1e-16 wide, below
   float64 resolution, on ``Box(-1, 1)`` and on all of R^2 -- two runs per net;
 * ``ulp-sliver-3d``: the same for ``random_mlp([3, 5, 5, 1], seed)``, on ``Box(-1, 1)`` and R^3;
+* ``ulp-sliver-linear``: ``ulp-sliver-3d``'s networks on ``Box(-1, 1)``, the *linear* count
+  (``kind="linear"``: cells with equal maps merged across shared facets);
 * ``exact-ties``: networks whose ties fall below rounding noise and are exact:
   ``deepsets(3, (1, 4, 1), seed)`` on ``Box(-1, 1)`` and a ``[3, 6, 6, 1]`` network with integer
   weights in ``[-3, 3]`` on ``Box(-2, 2)`` -- two runs per seed.  Here a warning is a false
@@ -36,7 +38,7 @@ in 3 inputs (``HREP_DIM = 1`` for the float call; the exact call runs the vertex
   R^13 (the engine itself; exact answer 2^6 = 64: six hyperplanes in general position in R^13
   make every sign pattern, a theorem rather than an exact run).
 
-Run ``python benchmarks/stress_float.py`` (``--nets 130`` by default: 1430 float/exact pairs of the
+Run ``python benchmarks/stress_float.py`` (``--nets 130`` by default: 1560 float/exact pairs of the
 first families; ``--hrep-nets 30``: 150 runs of the H-representation families).
 """
 
@@ -126,8 +128,13 @@ def _cases(n_nets):
             sliver = _ulp_sliver(widths, seed)
             yield fam, sliver, Box(-1, 1)
             yield fam, sliver, None
+        yield "ulp-sliver-linear", _ulp_sliver([3, 5, 5, 1], seed), Box(-1, 1)
         yield "exact-ties", tropnet.deepsets(3, (1, 4, 1), seed=seed), Box(-1, 1)
         yield "exact-ties", _integer_mlp([3, 6, 6, 1], seed), Box(-2, 2)
+
+
+def _kind(family):
+    return "linear" if family.endswith("-linear") else "activation"
 
 
 def _float_count(family, net, dom):
@@ -137,7 +144,7 @@ def _float_count(family, net, dom):
     if family.startswith("hrep"):
         hrep.HREP_DIM = 1  # the H-representation engine in any dimension
     try:
-        return tropnet.count_linear_regions(net, dom, kind="activation")
+        return tropnet.count_linear_regions(net, dom, kind=_kind(family))
     finally:
         hrep.HREP_DIM = old
 
@@ -146,17 +153,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nets", type=int, default=130)
     ap.add_argument("--hrep-nets", type=int, default=30)
+    ap.add_argument("--only", default="", help="comma-separated families to run (default: all)")
     args = ap.parse_args()
     stats: dict[str, dict[str, int]] = {}
     examples: list[str] = []
     t0 = time.perf_counter()
     cases = [(*c, None) for c in _cases(args.nets)] + list(_hrep_cases(args.hrep_nets))
+    only = set(filter(None, args.only.split(",")))
     for family, net, dom, known in cases:
+        if only and family not in only:
+            continue
         row = stats.setdefault(family, {"runs": 0, "right": 0, "right_warned": 0, "warned": 0, "refused": 0,
                                         "silent": 0})
         row["runs"] += 1
         exact = known if known is not None else tropnet.count_linear_regions(
-            net, dom, kind="activation", exact=True)
+            net, dom, kind=_kind(family), exact=True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:

@@ -227,3 +227,20 @@ def test_hrep_counts_are_the_same_with_the_compiled_lp_and_with_highs(seed, monk
     monkeypatch.setenv("TROPNET_NO_JIT_LP", "1")
     assert got == counts()
     assert min(got) > 20
+
+
+@pytest.mark.parametrize("d", [8, 10])
+def test_float_cross_polytopes_above_7_inputs_are_kept_whole(d):
+    # from 8 inputs on, a float count keeps the cross-polytope lifted in the LPs (through its
+    # 2^d facets the vertex engine took 64 s for an [8, 6, 1] network): the count equals the
+    # flats of a one-layer arrangement that meet it; other kinds are refused with a clear error
+    net = random_mlp([d, 7, 1], seed=d)
+    W, b = net.layers[0].float_weight, net.layers[0].float_bias
+    c = np.random.default_rng(d).normal(size=d) * 0.3
+    plan = make_plan(net, CrossPolytope(c, 0.9), want="count", kind="activation")
+    assert plan.engine == "hrep"
+    n = plan.run()
+    assert n == _flats_meeting(W, b, c, 0.9, "cross") > 10
+    assert tropnet.count_linear_regions(net, CrossPolytope(c, 0.9), kind="activation") == n
+    with pytest.raises(ValueError, match="more than 7\\) only serial activation counts"):
+        tropnet.count_linear_regions(net, CrossPolytope(c, 0.9))

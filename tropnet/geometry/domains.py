@@ -231,7 +231,7 @@ class CrossPolytope(Domain):
     radius, ``sum(abs(x - center)) <= radius`` (``center`` a vector, or a scalar for every
     coordinate).
 
-    The region functions take it in any dimension: up to 12 inputs as its ``2^n`` facets, above
+    The region functions take it in any dimension: up to 7 inputs as its ``2^n`` facets, above
     that natively (the H-representation engine keeps the 1-norm constraint in lifted form,
     ``x = c + p - q``, ``p, q >= 0``, ``sum(p + q) <= radius``, in its LPs), so a
     full-dimensional neighbourhood of a point of a 64-input network needs no ``2^64`` rows.

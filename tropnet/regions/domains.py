@@ -124,11 +124,11 @@ def _domain(domain: Any, n: int, exact: bool):
             f"got {type(domain).__name__}"
         )
     if isinstance(domain, CrossPolytope):
-        from .hrep import check_exact_cross, uses_hrep
+        from .hrep import check_exact_cross, uses_hrep_cross
 
         if exact:
             check_exact_cross(n)
-        if uses_hrep(n, exact):
+        if uses_hrep_cross(n, exact):
             return ("cross", domain.exact_center(n).astype(np.float64), float(domain.radius))
         domain = Polyhedron(*domain.halfspaces(n))
     if isinstance(domain, Box):

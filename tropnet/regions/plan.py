@@ -455,7 +455,8 @@ class _KeptParts:
         Xc = X[ids]
         self.top = max(self.top, float(np.abs(Xc).max()) if Xc.size else 0.0)
         points = np.add.reduceat(Xc, off[:-1], axis=0) / np.diff(off)[:, None]
-        part = (X.copy(), off.copy(), ids.copy(), np.array(patterns, dtype=np.int32), points)
+        # a finished part's arrays are its own and dropped after this call: kept without copies
+        part = (X, off, ids, np.asarray(patterns, dtype=np.int32), points)
         self.parts.append(part)
         self.ncells += len(off) - 1
         self.nbytes += sum(a.nbytes for a in part)
@@ -565,7 +566,7 @@ def _engine(net, dp: DomainPieces, want: str, kind: str, exact: bool, mode: str,
     n = net.input_dim
     if n == 1 and mode == "serial" and engine == "auto" and dp.kind == "box":
         return "line"
-    if _hrep.uses_hrep(n, exact):
+    if _hrep.uses_hrep(n, exact) or dp.kind == "cross-polytope":  # the lifted 1-norm ball: that engine
         return "hrep"
     if mode != "serial" or engine == "refine":
         return "vertex"
@@ -651,7 +652,8 @@ def make_plan(
     dp = domain_pieces(net, domain, exact)
     if dp.kind == "cross-polytope" and not (cells_only and mode == "serial"):
         raise ValueError(
-            f"on a CrossPolytope in {dp.n} dimensions (more than {_hrep.HREP_DIM}) only serial activation "
+            f"on a CrossPolytope in {dp.n} dimensions (more than {_hrep.CROSS_HREP_DIM}) only serial "
+            "activation "
             "counts run: count_linear_regions(net, domain, kind='activation'); its 2^n facets cannot be "
             "listed for the regions' geometry or the linear merge"
         )
