@@ -70,7 +70,7 @@ def edges_generic(sg, T, cell, R, ent, vid):  # pragma: no cover - compiled
         npos += sgr[i] > 0
     # a simple cell has at most one edge per positive row and column: room for that, more
     # only in degenerate cases (a rerun with twice the room; the outputs are never grown in
-    # the loop: numba reference-counts an array reassigned there, which cost 2.4x)
+    # the loop: arrays the loop could reassign made it 2.4x slower)
     cap = max(16, npos * d)
     while True:
         o1 = np.empty(cap, np.int64)
