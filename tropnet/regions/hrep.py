@@ -381,7 +381,10 @@ def refine_hrep(
     a unit whose value over the whole box stays within ``rtol`` times its terms is at its
     threshold everywhere (inactive).  A decision inside that band but above rounding noise
     (:func:`~tropnet.regions.vertex.undecided`) is counted in ``Cells.ambiguous``; the plan
-    then warns (:class:`~tropnet.AmbiguousGeometryWarning`).  ``progress``: a bar over the units.
+    then warns (:class:`~tropnet.AmbiguousGeometryWarning`).  A side whose Chebyshev radius is
+    below rounding noise is decided by an exact LP (:class:`_ExactSides`): empty or an exact tie,
+    quietly; not empty (a sliver the float cells cannot hold), counted there too.  ``progress``:
+    a bar over the units.
 
     >>> from tropnet import random_mlp
     >>> from tropnet.regions.program import stages_from_network
