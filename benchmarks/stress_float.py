@@ -33,7 +33,8 @@ in 3 inputs (``HREP_DIM = 1`` for the float call; the exact call runs the vertex
 * ``hrep-sliver``: ``random_mlp([3, 5, 5, 1], seed)`` whose second first-layer unit is the first
   shifted by ``1e-10`` (near-coincident planes: a sliver), on ``Box(-1, 1)``;
 * ``hrep-ulp-sliver``: ``ulp-sliver-3d``'s networks on ``Box(-1, 1)`` (a slab one unit of
-  roundoff wide: the H-representation engine has no exact tie certificate yet);
+  roundoff wide: the H-representation engine decides such a side by an exact LP and warns
+  where the slab exists, since it cannot cut a cell that thin);
 * ``hrep-13d``: ``random_mlp([13, 6, 1], seed)`` with one unit scaled by ``1e-9``, on all of
   R^13 (the engine itself; exact answer 2^6 = 64: six hyperplanes in general position in R^13
   make every sign pattern, a theorem rather than an exact run).

@@ -79,3 +79,45 @@ def test_a_linear_count_without_slivers_stays_quiet():
         warnings.simplefilter("error", tropnet.AmbiguousGeometryWarning)
         got = tropnet.count_linear_regions(net, Box(-1, 1), kind="linear")
     assert got == tropnet.count_linear_regions(net, Box(-1, 1), kind="linear", exact=True)
+
+
+def _ulp_slab(d, seed):
+    # two parallel planes one unit of roundoff apart (b, nextafter(b)) and two generic planes
+    # through the box's middle, in R^d on Box(-1, 1): every generic plane crosses the slab, so
+    # the exact count is 3 slabs x 4 quarters = 12
+    rng = np.random.default_rng(seed)
+    W = rng.normal(size=(4, d))
+    W[1] = W[0]
+    b = rng.uniform(-0.1, 0.1, size=4)
+    b[1] = np.nextafter(b[0], np.inf)
+    return tropnet.Network.from_arrays([W, np.ones((1, 4))], [b, np.zeros(1)])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("d, cross", [(13, False), (8, True)])
+def test_a_one_ulp_slab_in_the_hrep_engine_is_right_or_warned(seed, d, cross):
+    # 13 inputs on a box, 8 on a cross-polytope: the H-representation engine.  Its Chebyshev LP
+    # gives the slab radius 0, below the noise floor; the exact LP of hrep._ExactSides sees it
+    # is not empty, and the engine, which cannot hold it in float, warns (before: 8 cells,
+    # silently; exact: 12 on the box, the generic planes meeting inside the slab)
+    net = _ulp_slab(d, seed)
+    dom = tropnet.CrossPolytope(np.zeros(d), 1.0) if cross else Box(-1, 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = tropnet.count_linear_regions(net, dom, kind="activation")
+    warned = any(issubclass(w.category, tropnet.AmbiguousGeometryWarning) for w in caught)
+    assert got == 12 or warned
+
+
+@pytest.mark.parametrize("d, cross", [(13, False), (8, True)])
+def test_exact_parallel_ties_in_the_hrep_engine_stay_quiet(d, cross):
+    # the same planes with equal biases: an exact tie, not a slab (three distinct planes: 8
+    # cells), decided exactly with no warning
+    net = _ulp_slab(d, 0)
+    dom = tropnet.CrossPolytope(np.zeros(d), 1.0) if cross else Box(-1, 1)
+    W, b = net.layers[0].float_weight.copy(), net.layers[0].float_bias.copy()
+    b[1] = b[0]
+    net = tropnet.Network.from_arrays([W, np.ones((1, 4))], [b, np.zeros(1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tropnet.AmbiguousGeometryWarning)
+        assert tropnet.count_linear_regions(net, dom, kind="activation") == 8

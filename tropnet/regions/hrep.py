@@ -243,6 +243,103 @@ def _keep(Y: np.ndarray, rho: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarra
     return Y[order], rho[order]
 
 
+
+class _ExactSides:
+    """Exact decisions of sides that a float LP puts below rounding noise (a Chebyshev radius
+    0 for a slab one unit of roundoff wide cannot tell it from an exact tie): the cell's rows
+    and the unit exact from the program's dyadic float weights (as
+    :class:`~tropnet.regions.ties.TieCertificate` takes them), then one exact LP, the largest
+    ``t`` with every row of the cell, the box and the unit's side ``t`` inside their bounds.
+    ``t > 0``: the side has interior points (a sliver float cannot hold); else it is empty or an
+    exact tie.  ``None`` (the old rule, no certificate) for lossy programs and group stages."""
+
+    def __init__(self, stages, prog, d, lo, hi, halfspaces, l1=None):
+        from .ties import TieCertificate
+
+        self.stages, self.d, self.l1 = stages, d, l1
+        self.ok = not any(st.lossy or st.kind == "group" for st in stages)
+        A, b = (None, None) if halfspaces is None else halfspaces
+        self.cert = TieCertificate(stages, prog, d, lo, hi, A, b) if self.ok else None
+        self.col = prog.col_base
+
+    def side(self, pat, si, undecided, u, s) -> int | None:
+        """The exact sign of the largest slack of side ``s`` of unit ``u`` (a position in stage
+        ``si``) over the cell of pattern ``pat`` (positions ``undecided`` of stage ``si`` not yet
+        on it), or ``None`` with no certificate."""
+        if not self.ok:
+            return None
+        from fractions import Fraction
+
+        from ..kernels.exact_lp import solve_exact_lp
+        from .exactness import _q_to_fraction
+
+        cert, d = self.cert, self.d
+        q = cert._exact()
+        maps = cert._maps_upto(pat, si)
+        rows, rhs = [], []  # sg (a x + c) >= t as (-sg a, 1) (x, t) <= sg c
+
+        def need(a, c, sg):  # a row, or a constant: "always" (sg c >= 0) or "never"
+            a = [_q_to_fraction(v) for v in a]
+            c = _q_to_fraction(c)
+            if not any(a):
+                return "always" if sg * c >= 0 else "never"
+            rows.append([-sg * v for v in a] + [Fraction(1)])
+            rhs.append(sg * c)
+            return "row"
+
+        skip = set(int(v) for v in undecided)
+        for sj, st in enumerate(self.stages[: si + 1]):
+            if st.kind == "affine":
+                continue
+            M, c = maps[sj]
+            level = q["stages"][sj].param if st.kind == "threshold" else 0
+            for pos, unit in enumerate(st.idx):
+                if sj == si and pos in skip:
+                    continue
+                sg = 1 if pat[self.col[sj] + pos] == 1 else -1
+                if need(M[unit], c[unit] - level, sg) == "never":
+                    return 0  # the cell is exactly empty
+        M, c = maps[si]
+        level = q["stages"][si].param if self.stages[si].kind == "threshold" else 0
+        unit = self.stages[si].idx[u]
+        sg = 1 if s == 1 else -1
+        a_u = [_q_to_fraction(v) for v in M[unit]]
+        if not any(a_u):  # a constant unit: its side is everything or nothing
+            return 1 if sg * _q_to_fraction(c[unit] - level) > 0 else 0
+        need(M[unit], c[unit] - level, sg)
+        for i in range(d):  # x_i - lo_i >= t, hi_i - x_i >= t
+            e = [Fraction(0)] * d
+            e[i] = Fraction(-1)
+            rows.append(e + [Fraction(1)])
+            rhs.append(-_q_to_fraction(q["lo"][i]))
+            e = [Fraction(0)] * d
+            e[i] = Fraction(1)
+            rows.append(e + [Fraction(1)])
+            rhs.append(_q_to_fraction(q["hi"][i]))
+        if q["clipA"] is not None:
+            for a, c in zip(q["clipA"], q["clipb"]):
+                rows.append([_q_to_fraction(v) for v in a] + [Fraction(1)])
+                rhs.append(_q_to_fraction(c))
+        lo, hi = [None] * (d + 1), [None] * d + [Fraction(1)]
+        if self.l1 is not None:  # |x - c|_1 + t <= r, lifted: x - c = p - q, p, q >= 0
+            c0, r0 = [Fraction(float(v)) for v in self.l1[0]], Fraction(float(self.l1[1]))
+            rows = [row + [Fraction(0)] * (2 * d) for row in rows]
+            for i in range(d):
+                for sg in (1, -1):
+                    row = [Fraction(0)] * (3 * d + 1)
+                    row[i], row[d + 1 + i], row[2 * d + 1 + i] = Fraction(sg), Fraction(-sg), Fraction(sg)
+                    rows.append(row)
+                    rhs.append(sg * c0[i])
+            rows.append([Fraction(0)] * d + [Fraction(1)] + [Fraction(1)] * (2 * d))
+            rhs.append(r0)
+            lo, hi = lo + [Fraction(0)] * (2 * d), hi + [None] * (2 * d)
+        obj = [Fraction(0)] * d + [Fraction(-1)] + [Fraction(0)] * (len(lo) - d - 1)
+        status, _, value = solve_exact_lp(obj, rows, rhs, lo, hi)
+        if status != "optimal":
+            return None
+        return 1 if -value > 0 else 0
+
+
 def refine_hrep(
     stages: list[Stage],
     d: int,
@@ -284,7 +381,10 @@ def refine_hrep(
     a unit whose value over the whole box stays within ``rtol`` times its terms is at its
     threshold everywhere (inactive).  A decision inside that band but above rounding noise
     (:func:`~tropnet.regions.vertex.undecided`) is counted in ``Cells.ambiguous``; the plan
-    then warns (:class:`~tropnet.AmbiguousGeometryWarning`).  ``progress``: a bar over the units.
+    then warns (:class:`~tropnet.AmbiguousGeometryWarning`).  A side whose Chebyshev radius is
+    below rounding noise is decided by an exact LP (:class:`_ExactSides`): empty or an exact tie,
+    quietly; not empty (a sliver the float cells cannot hold), counted there too.  ``progress``:
+    a bar over the units.
 
     >>> from tropnet import random_mlp
     >>> from tropnet.regions.program import stages_from_network
@@ -318,6 +418,7 @@ def refine_hrep(
         Y, rho = _keep(Y[ok], rho[ok], witnesses)
         cells = [[A0, b0, np.zeros(prog.ncols, dtype=np.int32), Y, rho]]
     ambiguous = 0
+    exact = _ExactSides(stages, prog, d, lo, hi, halfspaces, dom.l1)
     from .affine import _walk
 
     def maps(si):  # the pre-activations of stage si on every cell: (C, width, d), (C, width)
@@ -389,6 +490,7 @@ def refine_hrep(
                 zero = is_flat | (off & ~keep_on)
                 one = ~zero & (keep_on | (norms_a == 0.0))
                 MAu, MBu = MA[ix], MB[ix] + abs(level)
+                sliver = lambda p, Rr, u, s, si=si: exact.side(p, si, Rr, u, s)  # noqa: E731
                 out: list = []
                 for k, (A, b, pat, Y, rho) in enumerate(cells):
                     pat = pat.copy()
@@ -404,7 +506,7 @@ def refine_hrep(
                             limit(out)
                             continue
                         ambiguous += _decide(A, b, pat, Y, rho, R, W, beta, nw, MAu, MBu, cols, dom, local,
-                                             ties, cut, witnesses, out, stack, limit)
+                                             ties, cut, witnesses, out, stack, limit, sliver)
                     if bar is not None:  # the stage's units, one by one, in proportion to its cells done
                         for _ in range(U * (k + 1) // len(cells) - U * k // len(cells)):
                             bar.update(1)
@@ -488,12 +590,13 @@ def refine_hrep(
 
 
 def _decide(A, b, pat, Y, rho, R, W, beta, nw, MAu, MBu, cols, dom, local, ties, cut, kmax, out, stack,
-            limit) -> int:
+            limit, sliver=None) -> int:
     """One cell of an activation stage: which of the units ``R`` (positions in the stage) cut
     it, from its witnesses and one LP per unit witnessed on one side only; the others get their
     side in ``pat``.  With no cutting unit the cell is done (``out``), else it is split by the
-    first and its two children go on the ``stack`` with the other cutting units.  Returns the
-    number of undecided ties met."""
+    first and its two children go on the ``stack`` with the other cutting units.  A side the
+    Chebyshev LP puts below rounding noise is decided exactly by ``sliver(pat, R, unit, side)``
+    where given (1: not empty, counted as undecided).  Returns the number of undecided ties met."""
     ambiguous = 0
     WR, bR, nR = W[R], beta[R], nw[R]
     V = Y.dot(WR.T) + bR  # (p, m): the units at the witnesses
@@ -537,7 +640,9 @@ def _decide(A, b, pat, Y, rho, R, W, beta, nw, MAu, MBu, cols, dom, local, ties,
             # side 1 (active): w x + bt >= 0, the row -w x <= bt; side 0: w x <= -bt
             _, _, x, r = cut(A, b, (-w if s == 1 else w)[None, :], np.array([bt if s == 1 else -bt]))
             t, u = ties(r * n, MAu[R[m]] * local(x, r) + MBu[R[m]], cell_m[m])
-            if bool(t):
+            if bool(t) and not bool(u) and sliver is not None and sliver(pat, R, R[m], s) == 1:
+                ambiguous += 1  # below noise yet not empty, exactly: a sliver float cannot hold
+            elif bool(t):
                 ambiguous += int(u)
             else:
                 alive.append(s)
