@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 import warnings
 
@@ -26,6 +27,9 @@ import numpy as np  # noqa: E402
 import tropnet  # noqa: E402
 from tropnet import Box  # noqa: E402
 from tropnet.regions import resume, ties  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stress_float import _ulp_sliver  # noqa: E402  (the same 1-ulp sliver family)
 
 TALLY = {"met": 0, "exact": 0}
 _signs = ties.TieCertificate.signs
@@ -53,14 +57,6 @@ def _duplicated(widths, seed):
     net = tropnet.random_mlp(widths, seed=seed)
     W, b = net.layers[0].float_weight.copy(), net.layers[0].float_bias.copy()
     W[1], b[1] = W[0], b[0]
-    return tropnet.Network([tropnet.Linear(W, b), *net.layers[1:]], input_dim=net.input_dim)
-
-
-def _ulp_sliver(widths, seed):
-    """``random_mlp`` whose first-layer unit 1 is unit 0 with its bias one ulp higher."""
-    net = tropnet.random_mlp(widths, seed=seed)
-    W, b = net.layers[0].float_weight.copy(), net.layers[0].float_bias.copy()
-    W[1], b[1] = W[0], np.nextafter(b[0], np.inf)
     return tropnet.Network([tropnet.Linear(W, b), *net.layers[1:]], input_dim=net.input_dim)
 
 
