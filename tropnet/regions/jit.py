@@ -93,6 +93,20 @@ def edges_generic(sg, T, cell, R, ent, vid):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
+def _cell_run(cr, sgr, a):  # pragma: no cover - compiled
+    """The rows ``a:b`` of the cell of row ``a`` (``cr`` non-decreasing) and how many of them
+    have a negative sign ``sgr``."""
+    n = len(cr)
+    b = a + 1
+    while b < n and cr[b] == cr[a]:
+        b += 1
+    nneg = 0
+    for i in range(a, b):
+        nneg += sgr[i] < 0
+    return b, nneg
+
+
+@numba.njit(cache=True, nogil=True)
 def _join(T, R, vid, rowsum, sgr, cr, o1, o2, oc):  # pragma: no cover - compiled
     """The matching of :func:`edges_generic` into ``o1, o2, oc`` (rows, dropped column);
     returns the number of edges, or -1 when they do not fit."""
@@ -104,12 +118,7 @@ def _join(T, R, vid, rowsum, sgr, cr, o1, o2, oc):  # pragma: no cover - compile
     most = 0
     a = 0
     while a < n:
-        b = a + 1
-        while b < n and cr[b] == cr[a]:
-            b += 1
-        nneg = 0
-        for i in range(a, b):
-            nneg += sgr[i] < 0
+        b, nneg = _cell_run(cr, sgr, a)
         most = max(most, nneg)
         a = b
     cb = 4
@@ -121,12 +130,7 @@ def _join(T, R, vid, rowsum, sgr, cr, o1, o2, oc):  # pragma: no cover - compile
     one = np.uint64(1)
     a = 0
     while a < n:
-        b = a + 1
-        while b < n and cr[b] == cr[a]:
-            b += 1
-        nneg = 0
-        for i in range(a, b):
-            nneg += sgr[i] < 0
+        b, nneg = _cell_run(cr, sgr, a)
         if nneg == 0 or nneg == b - a:
             a = b
             continue
