@@ -334,8 +334,7 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
             return np.arange(C, dtype=np.int64)
     try:
         with np.errstate(over="ignore", invalid="ignore"):
-            ca = cell_affine(found.stages, found.patterns, d, exact=False, maps_only=True)
-            F = ca.map_numerators().reshape(C, -1)
+            F = _float_maps(found.stages, found.patterns, d)
             err = float_map_error(found.stages, d)
         finite = bool(np.isfinite(F).all()) and np.isfinite(err)
     except OverflowError:  # exact weights beyond the float range
@@ -389,6 +388,28 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
         # merged pairs that are neither equal to the requested resolution nor within rounding
         _warn_merged(int((same & (diff > min(rel, 2 * err))).sum()))
     return merge_linear(C, e, same)
+
+
+#: cells per float walk of :func:`_float_maps` (its temporaries stay a few MB: fresh memory for
+#: one walk of all cells cost more system time than the walk itself at 600k cells)
+MAPS_CHUNK = 1 << 15
+
+
+def _float_maps(stages, patterns: np.ndarray, d: int) -> np.ndarray:
+    """``(C, out * (d + 1))``: every cell's output map from the float walk
+    (:func:`~tropnet.regions.affine.cell_affine`, ``maps_only``), :data:`MAPS_CHUNK` cells at a
+    time (each entry within the walk's rounding bound, however the cells are chunked)."""
+    C = len(patterns)
+    F = None
+    for a in range(0, C, MAPS_CHUNK):
+        Fa = cell_affine(stages, patterns[a : a + MAPS_CHUNK], d, exact=False, maps_only=True).map_numerators()
+        Fa = Fa.reshape(len(Fa), -1)
+        if C <= MAPS_CHUNK:
+            return Fa
+        if F is None:
+            F = np.empty((C, Fa.shape[1]))
+        F[a : a + len(Fa)] = Fa
+    return F
 
 
 def _warn_merged(count: int) -> None:
