@@ -167,3 +167,17 @@ def test_planar_polygons_hold_their_limits_directly():
     big = Limits(max_memory=10**9, max_seconds=600)
     assert len(planar.enumerate_cells(net, [-1, -1], [1, 1], limits=big)) == planar.count_cells(
         net, [-1, -1], [1, 1], limits=big)
+
+
+def test_notes_redraw_a_bar_at_most_twice_a_second(bars, monkeypatch):
+    # a note every 64 cells of a long H-representation run must not flood a log or a notebook
+    clock = [100.0]
+    monkeypatch.setattr(_limits.time, "perf_counter", lambda: clock[0])
+    redraws = []
+    bar = _limits.Bar(10, "cells", "unit", delay=0.0)
+    bar._bar.refresh = lambda: redraws.append(clock[0])
+    for _ in range(1000):  # 1000 notes in 1 s
+        bar.note("cell", redraw=True)
+        clock[0] += 0.001
+    assert len(redraws) == 2 and redraws[1] - redraws[0] >= _limits.REDRAW_INTERVAL
+    assert len(bar._bar.notes) == 1000  # every note is still kept for the next redraw
