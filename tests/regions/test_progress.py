@@ -8,8 +8,8 @@ import pytest
 
 import tropnet
 from tropnet import Box, _limits, random_mlp
-from tropnet.regions import hrep
 from tropnet.regions.cells import RegionLimitError
+from tropnet.regions.plan import make_plan
 
 
 class _Recorder:
@@ -69,8 +69,8 @@ def test_hrep_engine_shows_one_bar_to_the_end(bars):
     assert sum(1 for _, _, desc in bar.log if "H-rep" in desc) >= 5
 
 
-def test_linear_regions_bar_ends_after_the_facets_and_the_merge(bars, monkeypatch):
-    monkeypatch.setattr(hrep, "HREP_DIM", 1)  # the H-representation engine, with its facet LPs
+def test_linear_regions_bar_ends_after_the_facets_and_the_merge(bars, force_hrep):
+    force_hrep()  # the H-representation engine, with its facet LPs
     net = random_mlp([3, 5, 5, 1], seed=3)
     rs = tropnet.linear_regions(net, Box(-2, 2), progress=True)
     assert len(rs) > 1
@@ -152,7 +152,7 @@ def test_planar_engines_honour_time_and_memory_limits(limit, value, exact):
             call()
         assert info.value.limit == limit
         assert {"cells", "seconds", "bytes"} <= set(info.value.reached)
-    plan = tropnet.regions.plan.make_plan(net, Box(-1, 1), want="count", kind="activation", exact=exact)
+    plan = make_plan(net, Box(-1, 1), want="count", kind="activation", exact=exact)
     assert plan.engine == ("planar last layer" if exact else "planar count")
 
 
