@@ -686,6 +686,8 @@ def find_cells(
     engine: str = "auto",
     certify: bool = False,
     codes: bool = False,
+    max_seconds: float | None = None,
+    max_memory: int | None = None,
 ) -> FoundCells:
     """Run the enumeration engine(s) for ``obj`` on ``domain`` and collect the activation cells.
 
@@ -694,12 +696,14 @@ def find_cells(
     With ``exact=True``, ``certify=True`` lets the certified float pass decide the cells (for
     counts), and ``codes=True`` also keeps the tight constraints of every vertex when it
     decided everything (``vert_codes``: the fast exact geometry of :func:`build_region_set`);
-    otherwise the cells come from the rational pass.
+    otherwise the cells come from the rational pass.  ``max_regions``, ``max_seconds`` and
+    ``max_memory`` are those of :func:`~tropnet.linear_regions`.
 
     >>> import tropnet
     >>> len(find_cells(tropnet.random_mlp([2, 4, 1], seed=1)))
     11
     """
-    plan = make_plan(obj, domain, exact=exact, max_regions=max_regions, progress=progress, engine=engine)
+    plan = make_plan(obj, domain, exact=exact, max_regions=max_regions, progress=progress, engine=engine,
+                     max_seconds=max_seconds, max_memory=max_memory)
     return plan.find(Exactness(exact, exact and (certify or codes), exact and codes))
 
