@@ -324,8 +324,10 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
     t = coords[q] - coords[p]
     actL = stages[la]
     st = _Stretches(s, on, cand, Ez, actL, Wa, need)
-    a, lam_a, el_a, c_a, ec_a = _far_vertex(coords, rows, cnt, A, jA, p, t)
-    b, lam_b, el_b, c_b, ec_b = _far_vertex(coords, rows, cnt, B, jB, p, t)
+    k = len(p)
+    both = _far_vertex(coords, rows, cnt, np.concatenate([A, B]), np.concatenate([jA, jB]),
+                       np.concatenate([p, p]), np.concatenate([t, t]))
+    (a, b), (lam_a, lam_b), (el_a, el_b), (c_a, c_b), (ec_a, ec_b) = ((x[:k], x[k:]) for x in both)
     # every |s| is below the scale of the terms making it up (the engine's scale, rounded up)
     zmax = float(np.max(last_scale)) * (1 + 1e-6) + abs(level)
     alpha, ew, wabs = _vertex_coefficients(zmax, float(Ez.max()), t, lam_a, el_a, c_a, ec_a, lam_b, el_b, c_b,
@@ -483,17 +485,16 @@ class _Stretches:
         stretch's ``v = Wa diag(m~_p) w`` is ``sum_x alpha_x H_x`` corrected by the few units whose
         sign at ``x`` differs from ``p``'s (units crossing ``A``, for ``a`` and ``q``, or ``B``,
         for ``b``); no ``(edges, units)`` array."""
-        from scipy.sparse import csr_matrix
-
         s, on, Wa = self.s, self.on, self.Wa
-        k, V = len(ids), len(s)
+        k = len(ids)
         pe, qe = ids[:, 3], ids[:, 2]
         eA, uA = self._pairs(A)
         fl = self._flips(pe, qe, eA, uA)
         if fl is None:
             return None
-        M = csr_matrix((alpha.ravel(), ids.ravel(), np.arange(0, 4 * k + 1, 4)), shape=(k, V))
-        v = M @ H  # (k, out)
+        v = alpha[:, 0:1] * H[ids[:, 0]]  # (k, out): sum_x alpha_x H_x, in the order a, b, q, p
+        for x in range(1, 4):
+            v += alpha[:, x : x + 1] * H[ids[:, x]]
         # Wa diag(m~_p) s_x = H_x + sum over units u of another sign at x: jump (on_p - on_x) s_xu Wa[:, u]
         eB, uB = self._pairs(B)
         onp_A = on[pe[eA], uA]
