@@ -157,8 +157,8 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     if nL != Wa.shape[1]:
         return False
     with np.errstate(over="ignore", invalid="ignore"):
-        M = map_magnitude(stages, d)[0]
-        err = float_map_error(stages, d)
+        M, K = map_magnitude(stages, d)
+        err = float_map_error(stages, d, (M, K))
         # the merge's tolerance is at most this (max|F| <= M + err), and joins pairs within it
         need = (max(1e-9 * (M + err), 2 * err) + 2 * err) * (1 + 1e-6)
         # the engine's values of the last layer: z_u = W . a + b within Ez[u] at every vertex
@@ -244,7 +244,8 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None
         kmax, kmin = vals.argmax(axis=1), vals.argmin(axis=1)
         ar = np.arange(len(r))
         smax, smin = vals[ar, kmax], vals[ar, kmin]
-        dx = np.abs(coords[ids[r, kmax]] - coords[ids[r, kmin]]).sum(axis=1)
+        dv = np.abs(coords[ids[r, kmax]] - coords[ids[r, kmin]])
+        dx = dv[:, 0] + dv[:, 1]
         # |slope|_inf >= (s_max - s_min) / |v_max - v_min|_1, each value within Ez of the exact one
         err = Ez[u] if Ev is None else Ev[ids[r]].max(axis=1)
         slope = (smax - smin - 2 * err) * (1 - 4 * _U) / (dx * (1 + 4 * _U))
@@ -287,7 +288,8 @@ def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfsp
     one side of the domain."""
     P, m = rows.shape
     valid = np.arange(m)[None, :] < cnt[:, None]
-    nxt = (np.arange(m)[None, :] + 1) % cnt[:, None]
+    nxt = np.arange(1, m + 1)[None, :]
+    nxt = np.where(nxt < cnt[:, None], nxt, 0)  # the next slot, around each row
     ea = rows[valid]
     eb = np.take_along_axis(rows, nxt, axis=1)[valid]
     poly = np.repeat(np.arange(P), cnt)
@@ -322,13 +324,16 @@ def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.
     of all where both are poor (an edge between collinear ones), with
     ``lambda = <a - p, t> / |t|^2``, ``c`` and the rounding bounds of both."""
     c_ = cnt[poly]
-    R2 = np.stack([rows[poly, (j + 2) % c_], rows[poly, (j - 1) % c_]], axis=1)  # (k, 2)
+    j2, j1 = j + 2, j - 1  # the slots after q and before p (around the row: 0 <= j < c_, c_ >= 3)
+    j2 = np.where(j2 >= c_, j2 - c_, j2)
+    j1 = np.where(j1 < 0, c_ - 1, j1)
+    R2 = np.stack([rows[poly, j2], rows[poly, j1]], axis=1)  # (k, 2)
     a, score = _best(coords, R2, p, t)
     poor = np.flatnonzero(score < 0.05)
     if len(poor):
         a[poor] = _best(coords, rows[poly[poor]], p[poor], t[poor])[0]
     relk = coords[a] - coords[p]
-    tt = (t * t).sum(axis=1)
+    tt = t[:, 0] * t[:, 0] + t[:, 1] * t[:, 1]
     dk = relk[:, 0] * t[:, 0] + relk[:, 1] * t[:, 1]
     ck = t[:, 0] * relk[:, 1] - t[:, 1] * relk[:, 0]
     lam = dk / tt
@@ -352,7 +357,7 @@ def _best(coords, R, p, t):
     c = tx * ry
     c -= ty * rx
     np.abs(dot, out=dot)
-    dot += (t * t).sum(axis=1)[:, None]
+    dot += (t[:, 0] * t[:, 0] + t[:, 1] * t[:, 1])[:, None]
     score = np.abs(c)
     score /= dot
     k = score.argmax(axis=1)
