@@ -322,3 +322,15 @@ def test_activation_first_and_mode_switches():
 def test_identity_network():
     f = tropicalize(Network([Identity()], input_dim=2))
     assert f([F(1, 2), F(-3)]).tolist() == [F(1, 2), F(-3)]
+
+
+@pytest.mark.parametrize("limit, value", [("max_seconds", 1e-9), ("max_memory", 1000)])
+def test_limits_hold_while_the_cells_are_enumerated(limit, value):
+    # the simplified compile spends its time enumerating R^n's activation cells (16 inputs: the
+    # H-representation engine); time and memory limits stop that enumeration, not only later steps
+    from tropnet.compiler import CompileLimitError
+
+    with pytest.raises(CompileLimitError, match=f"enumerating the activation cells of R\\^16: passed {limit}") as err:
+        tropicalize(random_mlp([16, 12, 12, 1], seed=0), **{limit: value})
+    assert err.value.limit == limit and err.value.reached["layer"] == -1
+    assert {"cells", "seconds", "bytes"} <= set(err.value.reached)

@@ -99,7 +99,7 @@ def test_only_the_near_groups_cells_are_fetched(monkeypatch):
     cells of near groups only (not every cell: no second enumeration)."""
     asked = {"patterns": 0, "cells": 0}
 
-    patterns_of, cells_of = driver._patterns_of, driver._cells_of
+    patterns_of, cells_of = driver._merge_input, driver._cells_of
 
     def counted_patterns(leaf):
         asked["patterns"] += 1
@@ -109,7 +109,7 @@ def test_only_the_near_groups_cells_are_fetched(monkeypatch):
         asked["cells"] += len(cells)
         return cells_of(leaf, cells)
 
-    monkeypatch.setattr(driver, "_patterns_of", counted_patterns)
+    monkeypatch.setattr(driver, "_merge_input", counted_patterns)
     monkeypatch.setattr(driver, "_cells_of", counted_cells)
     runs = []
     monkeypatch.setattr(driver, "_enumerate", _counting(driver._enumerate, runs))

@@ -110,6 +110,8 @@ class Limits:
 
 #: a bar shows once a call has run this many seconds (``progress=None``; ``True``: at once)
 PROGRESS_DELAY = 2.0
+#: the least seconds between two redraws asked for by :meth:`Bar.note`
+REDRAW_INTERVAL = 0.5
 
 _CALL: contextvars.ContextVar = contextvars.ContextVar("tropnet_progress_call", default=None)
 
@@ -155,6 +157,7 @@ class Bar:
         # the bar is due (redrawn by ``note``) once the call, or this bar, has run ``delay`` s
         self.start = call.start if call is not None else time.perf_counter()
         self.delay = delay if call is None else (0.0 if call.progress else PROGRESS_DELAY)
+        self.redrawn = -float("inf")
 
     @property
     def n(self) -> float:
@@ -179,8 +182,12 @@ class Bar:
         if self.closed:
             return
         self._bar.set_postfix_str(text, refresh=False)
-        if redraw and time.perf_counter() - self.start >= self.delay:
-            self._bar.refresh()
+        if redraw:
+            now = time.perf_counter()
+            # at most one redraw per REDRAW_INTERVAL: a note per few cells must not flood a log
+            if now - self.start >= self.delay and now - self.redrawn >= REDRAW_INTERVAL:
+                self.redrawn = now
+                self._bar.refresh()
 
     def set_postfix_str(self, text: str, refresh: bool = False) -> None:
         self.note(text, redraw=refresh)

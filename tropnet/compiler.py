@@ -276,10 +276,11 @@ _CELL_ENGINE: Callable[..., np.ndarray] | None = None
 def set_cell_engine(engine: Callable[..., np.ndarray] | None) -> None:
     """Install the activation-cell enumerator that the simplified compile runs.
 
-    ``engine(net, exact=..., max_cells=..., progress=...)`` gets a lowered network and returns
-    the activation patterns (int array, one row per full-dimensional cell of all of R^n, in the
-    layout of :class:`tropnet.regions.cells.Cells`), exactly decided when ``exact``; it raises
-    ``ValueError`` naming ``max_cells`` when there are more cells.  The region enumerator sits
+    ``engine(net, exact=..., max_cells=..., progress=..., max_seconds=..., max_memory=...)`` gets
+    a lowered network and returns the activation patterns (int array, one row per
+    full-dimensional cell of all of R^n, in the layout of :class:`tropnet.regions.cells.Cells`),
+    exactly decided when ``exact``; past a limit it raises a ``ValueError`` named
+    ``RegionLimitError`` whose ``limit`` says which (``"max_regions"`` for ``max_cells``).  The region enumerator sits
     above the compiler, so it passes its engine down: ``import tropnet`` installs it.
 
     >>> _CELL_ENGINE is not None            # installed by ``import tropnet``
@@ -441,15 +442,24 @@ def _cell_forms(low: Network, exact: bool, limits: _Limits, progress: bool | Non
     max_cells = max(1, limits.max_monomials // (2 * outputs))
     if _CELL_ENGINE is None:  # pragma: no cover - ``import tropnet`` installs it
         raise RuntimeError("no activation-cell engine is installed (import tropnet)")
+    seconds = None if limits.max_seconds is None else max(limits.max_seconds - limits.seconds(), 1e-9)
     try:
-        P = np.asarray(_CELL_ENGINE(low, exact=exact, max_cells=max_cells, progress=progress))
+        P = np.asarray(_CELL_ENGINE(low, exact=exact, max_cells=max_cells, progress=progress,
+                                    max_seconds=seconds, max_memory=limits.max_memory))
     except ValueError as err:
-        if type(err).__name__ != "RegionLimitError" and "max_" not in str(err):
+        limit = getattr(err, "limit", None)
+        if type(err).__name__ != "RegionLimitError" or limit is None:
             raise
+        reached = dict(getattr(err, "reached", {}), layer=-1)
+        if limit in ("max_seconds", "max_memory"):  # the enumeration of the cells ran out
+            given = limits.max_seconds if limit == "max_seconds" else limits.max_memory
+            raise CompileLimitError(
+                f"tropicalize stopped while enumerating the activation cells of R^{n}: passed {limit}={given} "
+                f"after {limits.seconds():.1f} s ({reached.get('cells', '?')} cells so far)", limit, reached) from err
         raise CompileLimitError(
             f"the network has more than {max_cells} activation cells: its simplified forms would hold "
             f"more than max_monomials={limits.max_monomials} candidate monomials ({err})",
-            "max_monomials", dict(layer=-1, cells=max_cells + 1)) from err
+            "max_monomials", dict(reached, cells=max_cells + 1)) from err
     C = len(P)
     limits.check(monomials=2 * outputs * C, what="candidates")
     bar = progress_phase(sum(not isinstance(x, Linear) for x in low.layers) + outputs, "forms")

@@ -7,7 +7,6 @@ from scipy.optimize import linprog
 
 import tropnet
 from tropnet import Box, random_mlp
-from tropnet.regions import hrep
 
 
 def _normalised_facets(r):
@@ -25,10 +24,10 @@ def _adjacent_patterns(rs):
 @pytest.mark.parametrize(
     "widths, dom", [([2, 6, 6, 1], None), ([3, 5, 5, 1], Box(-2, 2)), ([4, 4, 4, 2], Box(-1, 1))]
 )
-def test_hrep_regions_equal_the_vertex_engine(monkeypatch, widths, dom):
+def test_hrep_regions_equal_the_vertex_engine(widths, dom, force_hrep):
     net = random_mlp(widths, seed=3)
     ref = tropnet.linear_regions(net, dom)
-    monkeypatch.setattr(hrep, "HREP_DIM", 1)  # force the H-representation engine
+    force_hrep()  # force the H-representation engine
     got = tropnet.linear_regions(net, dom)
     assert len(got._vert_ids) == 0  # it really ran
     assert (len(got), got.num_cells) == (len(ref), ref.num_cells)

@@ -37,31 +37,31 @@ def test_a_unit_with_tiny_weights_counts_in_high_dimension():
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_tiny_unit_equals_the_exact_count(monkeypatch, seed):
+def test_tiny_unit_equals_the_exact_count(seed, force_hrep):
     net = _scaled_unit([3, 5, 5, 1], seed)
     exact = tropnet.count_linear_regions(net, Box(-1, 1), kind="activation", exact=True)
-    monkeypatch.setattr(hrep, "HREP_DIM", 1)  # the H-representation engine
+    force_hrep()  # the H-representation engine
     assert _quiet_count(net, Box(-1, 1)) == exact
 
 
-def test_exact_ties_do_not_warn(monkeypatch):
+def test_exact_ties_do_not_warn(force_hrep):
     # no biases: every first-layer plane through the origin (children that are only a point)
     net = random_mlp([3, 5, 4, 1], seed=2)
     net = tropnet.Network([tropnet.Linear(layer.float_weight, 0 * layer.float_bias)
                            if isinstance(layer, tropnet.Linear) else layer for layer in net.layers], input_dim=3)
     exact = tropnet.count_linear_regions(net, Box(-1, 1), kind="activation", exact=True)
-    monkeypatch.setattr(hrep, "HREP_DIM", 1)
+    force_hrep()
     assert _quiet_count(net, Box(-1, 1)) == exact
 
 
-def test_a_sliver_inside_the_band_warns(monkeypatch):
+def test_a_sliver_inside_the_band_warns(force_hrep):
     # the second unit is the first shifted by 1e-10: a sliver thinner than the tolerance
     net = random_mlp([3, 5, 1], seed=0)
     W, b = net.layers[0].float_weight.copy(), net.layers[0].float_bias.copy()
     W[1], b[1] = W[0], b[0] + 1e-10
     net = tropnet.Network([tropnet.Linear(W, b), *net.layers[1:]], input_dim=3)
     exact = tropnet.count_linear_regions(net, Box(-1, 1), kind="activation", exact=True)
-    monkeypatch.setattr(hrep, "HREP_DIM", 1)
+    force_hrep()
     with pytest.warns(tropnet.AmbiguousGeometryWarning, match="exact=True"):
         got = tropnet.count_linear_regions(net, Box(-1, 1), kind="activation")
     assert got < exact

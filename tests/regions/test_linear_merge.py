@@ -88,8 +88,12 @@ def test_merge_on_a_plane_and_in_13_dimensions(seed):
     net = _degenerate_net(seed, 3, 5, 2)
     rng = np.random.default_rng(seed)
     plan = make_plan(net, Plane.through(*rng.normal(size=(3, 3)), margin=2.0))
-    found = plan.find()
-    assert np.array_equal(linear_labels(found), _labels_over_every_facet(found))
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        found = plan.find()
+        assert np.array_equal(linear_labels(found), _labels_over_every_facet(found))
+    # a plane through random points can cut cells below float64 resolution: then it is said
+    assert all(issubclass(w.category, tropnet.AmbiguousGeometryWarning) for w in said)
     W1 = np.zeros((4, 13))
     W1[:, :2] = rng.integers(-2, 3, size=(4, 2))
     W1[3] = W1[2]
@@ -150,3 +154,60 @@ def test_float_merge_never_splits_equal_maps_by_rounding():
         warnings.simplefilter("always")
         assert tropnet.count_linear_regions(net, Box(-1, 1), kind="linear") == exact
     assert any(issubclass(w.category, tropnet.AmbiguousGeometryWarning) for w in caught)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), exact=st.booleans())
+def test_maps_walked_in_chunks_merge_as_in_one_walk(seed, exact):
+    """The float maps of ``linear_labels`` come from one walk per chunk of cells
+    (``geometry.MAPS_CHUNK``): chunks of 3 cells give the labels of the merge over every facet."""
+    from tropnet.regions import geometry
+
+    net = _degenerate_net(seed, 2, 5, 2)
+    found = find_cells(net, Box(-3, 3), exact=exact)
+    ref = _labels_over_every_facet(found)
+    old, geometry.MAPS_CHUNK = geometry.MAPS_CHUNK, 3
+    try:
+        found = find_cells(net, Box(-3, 3), exact=exact)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert np.array_equal(linear_labels(found), ref)
+    finally:
+        geometry.MAPS_CHUNK = old
+
+
+def _near_groups_every_round(F, tol, rounds=3):
+    """The previous ``near_groups``: every row sorted in every round."""
+    C, m = F.shape
+    gid = np.zeros(C, dtype=np.int64)
+    rng = np.random.default_rng(2026)
+    u = 2.0**-53
+    Rm = rng.uniform(0.5, 1.0, (m, rounds)) * rng.choice([-1.0, 1.0], (m, rounds))
+    Sm = F.dot(Rm)
+    g = (m + 2) * u / (1 - (m + 2) * u)
+    bound = g * np.abs(F).dot(np.abs(Rm)).max(axis=0)
+    for k in range(rounds):
+        s = Sm[:, k]
+        w = tol * float(np.abs(Rm[:, k]).sum()) * (1 + 1e-9) + 2 * float(bound[k]) * (1 + 1e-9)
+        order = np.lexsort((s, gid)) if k else np.argsort(s, kind="stable")
+        gs, ss = gid[order], s[order]
+        brk = np.concatenate([[True], (gs[1:] != gs[:-1]) | (ss[1:] - ss[:-1] > w)])
+        gid = np.empty(C, dtype=np.int64)
+        gid[order] = np.cumsum(brk) - 1
+    _, first, inv = np.unique(gid, return_index=True, return_inverse=True)
+    return np.argsort(np.argsort(first))[inv.ravel()]
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), rounds=st.integers(1, 3), tol=st.sampled_from([1e-12, 1e-9, 0.5, 2.0]))
+def test_near_groups_equal_sorting_every_row_every_round(seed, rounds, tol):
+    """Later rounds sort only the rows of runs of two or more: the same groups, the same ids
+    (``ordered=False``: the same groups)."""
+    rng = np.random.default_rng(seed)
+    C, m = int(rng.integers(2, 300)), int(rng.integers(1, 6))
+    F = rng.integers(-3, 4, size=(C, m)) * rng.choice([1.0, 1e-10, 1e-3])
+    F = F + rng.uniform(-1e-11, 1e-11, size=F.shape) * rng.integers(0, 2)
+    ref = _near_groups_every_round(F, tol, rounds)
+    assert np.array_equal(near_groups(F, tol, rounds), ref)
+    un = near_groups(F, tol, rounds, ordered=False)
+    assert len(set(zip(ref.tolist(), un.tolist()))) == len(set(ref.tolist())) == len(set(un.tolist()))

@@ -8,8 +8,8 @@ import pytest
 
 import tropnet
 from tropnet import Box, _limits, random_mlp
-from tropnet.regions import hrep
 from tropnet.regions.cells import RegionLimitError
+from tropnet.regions.plan import make_plan
 
 
 class _Recorder:
@@ -69,8 +69,8 @@ def test_hrep_engine_shows_one_bar_to_the_end(bars):
     assert sum(1 for _, _, desc in bar.log if "H-rep" in desc) >= 5
 
 
-def test_linear_regions_bar_ends_after_the_facets_and_the_merge(bars, monkeypatch):
-    monkeypatch.setattr(hrep, "HREP_DIM", 1)  # the H-representation engine, with its facet LPs
+def test_linear_regions_bar_ends_after_the_facets_and_the_merge(bars, force_hrep):
+    force_hrep()  # the H-representation engine, with its facet LPs
     net = random_mlp([3, 5, 5, 1], seed=3)
     rs = tropnet.linear_regions(net, Box(-2, 2), progress=True)
     assert len(rs) > 1
@@ -152,7 +152,7 @@ def test_planar_engines_honour_time_and_memory_limits(limit, value, exact):
             call()
         assert info.value.limit == limit
         assert {"cells", "seconds", "bytes"} <= set(info.value.reached)
-    plan = tropnet.regions.plan.make_plan(net, Box(-1, 1), want="count", kind="activation", exact=exact)
+    plan = make_plan(net, Box(-1, 1), want="count", kind="activation", exact=exact)
     assert plan.engine == ("planar last layer" if exact else "planar count")
 
 
@@ -167,3 +167,17 @@ def test_planar_polygons_hold_their_limits_directly():
     big = Limits(max_memory=10**9, max_seconds=600)
     assert len(planar.enumerate_cells(net, [-1, -1], [1, 1], limits=big)) == planar.count_cells(
         net, [-1, -1], [1, 1], limits=big)
+
+
+def test_notes_redraw_a_bar_at_most_twice_a_second(bars, monkeypatch):
+    # a note every 64 cells of a long H-representation run must not flood a log or a notebook
+    clock = [100.0]
+    monkeypatch.setattr(_limits.time, "perf_counter", lambda: clock[0])
+    redraws = []
+    bar = _limits.Bar(10, "cells", "unit", delay=0.0)
+    bar._bar.refresh = lambda: redraws.append(clock[0])
+    for _ in range(1000):  # 1000 notes in 1 s
+        bar.note("cell", redraw=True)
+        clock[0] += 0.001
+    assert len(redraws) == 2 and redraws[1] - redraws[0] >= _limits.REDRAW_INTERVAL
+    assert len(bar._bar.notes) == 1000  # every note is still kept for the next redraw

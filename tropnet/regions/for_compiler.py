@@ -19,16 +19,19 @@ __all__ = ["activation_patterns"]
 
 
 def activation_patterns(
-    net: Network, *, exact: bool, max_cells: int | None = None, progress: bool | None = False
+    net: Network, *, exact: bool, max_cells: int | None = None, progress: bool | None = False,
+    max_seconds: float | None = None, max_memory: int | None = None,
 ) -> np.ndarray:
     """The activation patterns of the full-dimensional cells of ``net`` on all of R^n.
 
     Exact runs are decided exactly (the certified float pass, the rational pass where it cannot
-    decide); more than ``max_cells`` cells raise :class:`~tropnet.regions.cells.RegionLimitError`.
+    decide); more than ``max_cells`` cells, or a run past ``max_seconds`` or ``max_memory``,
+    raise :class:`~tropnet.regions.cells.RegionLimitError`.
 
     >>> from tropnet import Network
     >>> activation_patterns(Network.from_arrays([[[1.0]], [[1.0]]]).lowered(), exact=True).tolist()
     [[0], [1]]
     """
-    found = find_cells(net, None, exact=exact, certify=exact, max_regions=max_cells, progress=progress)
+    found = find_cells(net, None, exact=exact, certify=exact, max_regions=max_cells, progress=progress,
+                       max_seconds=max_seconds, max_memory=max_memory)
     return found.patterns

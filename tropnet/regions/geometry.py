@@ -337,8 +337,7 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             if F is None:
-                ca = cell_affine(found.stages, found.patterns, d, exact=False, maps_only=True)
-                F = ca.map_numerators().reshape(C, -1)
+                F = _float_maps(found.stages, found.patterns, d)
             err = float_map_error(found.stages, d)
         finite = bool(np.isfinite(F).all()) and np.isfinite(err)
     except OverflowError:  # exact weights beyond the float range
@@ -388,6 +387,28 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     return merge_linear(C, e, same)
 
 
+#: cells per float walk of :func:`_float_maps` (its temporaries stay a few MB: fresh memory for
+#: one walk of all cells cost more system time than the walk itself at 600k cells)
+MAPS_CHUNK = 1 << 15
+
+
+def _float_maps(stages, patterns: np.ndarray, d: int) -> np.ndarray:
+    """``(C, out * (d + 1))``: every cell's output map from the float walk
+    (:func:`~tropnet.regions.affine.cell_affine`, ``maps_only``), :data:`MAPS_CHUNK` cells at a
+    time (each entry within the walk's rounding bound, however the cells are chunked)."""
+    C = len(patterns)
+    F = None
+    for a in range(0, C, MAPS_CHUNK):
+        Fa = cell_affine(stages, patterns[a : a + MAPS_CHUNK], d, exact=False, maps_only=True).map_numerators()
+        Fa = Fa.reshape(len(Fa), -1)
+        if C <= MAPS_CHUNK:
+            return Fa
+        if F is None:
+            F = np.empty((C, Fa.shape[1]))
+        F[a : a + len(Fa)] = Fa
+    return F
+
+
 def _warn_merged(count: int) -> None:
     if count:
         import warnings
@@ -423,27 +444,30 @@ def map_groups(F: np.ndarray, err: float, exact: bool) -> tuple[np.ndarray, floa
     (:func:`near_groups`), the tolerance ``tol`` and float mode's requested resolution ``rel``:
     exact maps group within twice the walk's rounding bound ``err``; float maps within ``1e-9``
     times the largest entry, or ``2 err`` where that is larger (equal maps are never split by
-    rounding).  A cell alone in its group is a linear region by itself.
+    rounding).  A cell alone in its group is a linear region by itself.  Group ids are not
+    ordered (``near_groups(..., ordered=False)``).
 
     >>> gid, tol, rel = map_groups(np.array([[1.0, 0.0], [1.0, 1e-12], [2.0, 0.0]]), 1e-16, False)
-    >>> gid.tolist(), tol == rel == 2e-9
-    ([0, 0, 1], True)
+    >>> bool(gid[0] == gid[1] != gid[2]), tol == rel == 2e-9
+    (True, True)
     """
-    if exact:
-        return near_groups(F, 2 * err), 2 * err, 2 * err  # equal exact maps have float maps this close
+    if exact:  # equal exact maps have float maps this close
+        return near_groups(F, 2 * err, ordered=False), 2 * err, 2 * err
     scale = float(np.abs(F).max()) if F.size else 0.0
     rel = 1e-9 * max(scale, 1e-300)
-    tol = max(rel, 2 * err)
-    return near_groups(F, tol), tol, rel
+    tol = max(rel, 2 * err)  # equal maps may differ by the walk's rounding 2 err: never split them for less
+    return near_groups(F, tol, ordered=False), tol, rel
 
 
-def near_groups(F: np.ndarray, tol: float, rounds: int = 3) -> np.ndarray:
+def near_groups(F: np.ndarray, tol: float, rounds: int = 3, ordered: bool = True) -> np.ndarray:
     """A group id for each row of ``F`` such that any two rows within ``tol`` of each other
     (max norm) share it, and rows far apart rarely do: the rows sorted by a random projection
     ``s = F r`` break into runs wherever two consecutive values are more than
     ``tol * |r|_1`` (plus the projection's own rounding) apart, since two rows within ``tol``
     have projections that close and so does every row sorted between them; ``rounds``
-    projections, each splitting the runs of the one before.
+    projections, each splitting the runs of the one before (a row alone in its run stays alone,
+    so later rounds sort only the rows of runs of two or more).  ``ordered``: ids in order of
+    each group's first row (else any ids, the same groups).
 
     >>> near_groups(np.array([[0.0, 1.0], [5.0, 5.0], [1e-12, 1.0], [5.0, 6.0]]), 1e-9).tolist()
     [0, 1, 0, 2]
@@ -459,15 +483,36 @@ def near_groups(F: np.ndarray, tol: float, rounds: int = 3) -> np.ndarray:
     # |s_a - s_b| <= |r . (F_a - F_b)| + the rounding of both products
     g = (m + 2) * u / (1 - (m + 2) * u)
     bound = g * np.abs(F).dot(np.abs(Rm)).max(axis=0)
+    rows = np.arange(C)  # the rows still in runs of two or more
+    ngroups = 0  # ids of the rows left alone so far: 0 .. ngroups - 1
     for k in range(rounds):
-        s = Sm[:, k]
+        s = Sm[rows, k] if k else Sm[:, k]
         w = tol * float(np.abs(Rm[:, k]).sum()) * (1 + 1e-9) + 2 * float(bound[k]) * (1 + 1e-9)
-        order = np.lexsort((s, gid)) if k else np.argsort(s, kind="stable")
-        gs, ss = gid[order], s[order]
-        brk = np.concatenate([[True], (gs[1:] != gs[:-1]) | (ss[1:] - ss[:-1] > w)])
-        new = np.cumsum(brk) - 1
-        gid = np.empty(C, dtype=np.int64)
-        gid[order] = new
+        if k:
+            g_ = gid[rows]
+            order = np.lexsort((s, g_))
+            brk = (g_[order][1:] != g_[order][:-1]) | (s[order][1:] - s[order][:-1] > w)
+        else:
+            order = np.argsort(s, kind="stable")
+            ss = s[order]
+            brk = ss[1:] - ss[:-1] > w
+        brk = np.concatenate([[True], brk])
+        start = np.flatnonzero(brk)
+        size = np.diff(np.append(start, len(order)))
+        run = np.cumsum(brk) - 1
+        alone = (size == 1)[run]  # by position in order
+        many = ~alone
+        # rows alone get final ids; the others keep running ids above them
+        gid[rows[order[alone]]] = ngroups + np.arange(int(alone.sum()))
+        ngroups += int(alone.sum())
+        big = np.cumsum(size > 1) - 1  # the runs of two or more, numbered
+        rest = order[many]
+        gid[rows[rest]] = ngroups + big[run[many]]
+        rows = rows[rest]
+        if len(rows) == 0:
+            break
+    if not ordered:
+        return gid
     # groups in order of first row, so ids do not depend on the projections
     _, first, inv = np.unique(gid, return_index=True, return_inverse=True)
     return np.argsort(np.argsort(first))[inv.ravel()]

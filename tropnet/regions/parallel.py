@@ -85,11 +85,11 @@ import numpy as np
 
 from .._limits import Limits
 from ..kernels.merge import row_keys
-from .affine import cell_affine, float_map_error
+from .affine import float_map_error
 from .cells import RegionLimitError
 from .exactness import _Uncertain, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces, take_cells
-from .geometry import build_region_set, linear_labels, map_groups
+from .geometry import _float_maps, build_region_set, linear_labels, map_groups
 from .plan import _KeptParts, make_plan
 from .refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
 from .stream import STREAM_CELLS, count_parts
@@ -134,36 +134,32 @@ def _full_cells(cells, piece: _Piece):
 class _Maps:
     """What a linear-count task sends back at once: its number of cells, their float maps
     (``None`` beyond the float range: the driver's merge computes them), their patterns on
-    pieces of R^n (for the join), the largest coordinate of their vertices (the scale of the
-    facets' tolerance, as over one run) and its cells cut below float64 resolution."""
+    pieces of R^n (for the join) and its cells cut below float64 resolution."""
 
-    def __init__(self, ncells, maps, patterns, top, thin):
-        self.ncells, self.maps, self.patterns, self.top, self.thin = ncells, maps, patterns, top, thin
+    def __init__(self, ncells, maps, patterns, thin):
+        self.ncells, self.maps, self.patterns, self.thin = ncells, maps, patterns, thin
 
 
 class _KeptCells:
     """The cells of a linear-count task, kept on its worker (``map_tasks(keep=_summary)``): the
-    driver reads :attr:`back` and asks for the patterns (:func:`_patterns_of`) or the whole
+    driver reads :attr:`back` and asks for the patterns (:func:`_merge_input`) and the whole
     cells (:func:`_cells_of`) only where maps come near each other.  ``parts``: a streamed task
     keeps its finished parts (:class:`~tropnet.regions.plan._KeptParts`, as the serial streamed
     linear count does), and ``found`` has no vertex lists until then."""
 
     def __init__(self, found, piece: _Piece, parts: _KeptParts | None = None):
         self.found, self.parts = found, parts
-        stages, pats = piece.full[0], found.patterns
+        pats = found.patterns
         maps = None
         try:
             with np.errstate(over="ignore", invalid="ignore"):
-                ca = cell_affine(stages, pats, piece.problem.d, exact=False, maps_only=True)
-                maps = ca.map_numerators().reshape(len(pats), -1)
+                maps = _float_maps(piece.full[0], pats, piece.problem.d)
         except OverflowError:
             pass
         if maps is not None and not np.isfinite(maps).all():
             maps = None
-        top = 0.0 if parts is None else parts.top
-        if parts is None and found.vert_X.dtype != object and len(found.vert_ids):
-            top = float(np.abs(found.vert_X[found.vert_ids]).max())
-        self.back = _Maps(len(found), maps, pats if piece.piece.on_facet else None, top, found.thin)
+        self.on_facet = piece.piece.on_facet
+        self.back = _Maps(len(found), maps, pats if self.on_facet else None, found.thin)
 
     @classmethod
     def of_parts(cls, parts: _KeptParts, piece: _Piece, ambiguous: int) -> _KeptCells:
@@ -178,8 +174,18 @@ def _summary(value):
     return value
 
 
-def _patterns_of(leaf: _Leaf) -> np.ndarray:
-    return leaf.value.found.patterns
+def _merge_input(leaf: _Leaf) -> tuple:
+    """A task's cells' patterns (``None`` on R^n: they came back with the maps) and the largest
+    coordinate of their vertices (the scale of the facets' tolerance, as over one run)."""
+    kept = leaf.value
+    found = kept.found
+    if kept.parts is not None:
+        top = kept.parts._top()
+    elif found.vert_X.dtype != object and len(found.vert_ids):
+        top = float(np.abs(found.vert_X[found.vert_ids]).max())
+    else:
+        top = 0.0
+    return (None if kept.on_facet else found.patterns), top
 
 
 def _cells_of(leaf: _Leaf, cells: np.ndarray):
@@ -529,16 +535,14 @@ def _merge(plan, client, kept: list, cells: int, ambiguous: int) -> int:
             if np.bincount(groups[0]).max() < 2:
                 return C  # no map comes near another: every cell is a linear region
     # near maps: the merge, over every cell's pattern
-    if dp.join:
-        pats = P[first]
-    else:
-        pats = np.vstack(ask_kept(_patterns_of, [(k,) for k in kept], client))
+    asked = ask_kept(_merge_input, [(k,) for k in kept], client)
+    pats = P[first] if dp.join else np.vstack([a[0] for a in asked])
+    top = max(a[1] for a in asked)
     found = FoundCells(dp.stages, n, plan.exact, pats, np.zeros((C, n)), np.ones(C, dtype=bool),
                        np.zeros(C + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, n)),
                        np.zeros(0), dp.A, dp.b, None, ambiguous=ambiguous, thin=sum(b.thin for b in backs))
     if groups is not None:
         found.cache.update(maps=F, groups=groups)
-    top = max(b.top for b in backs)
     found.cache["vertices_of"] = functools.partial(_fetch_cells, kept, sizes, owner, top, client)
     return int(linear_labels(found).max()) + 1
 

@@ -443,7 +443,6 @@ class _KeptParts:
     def __init__(self, limits: Limits | None = None) -> None:
         self.parts: list = []
         self.width = 0
-        self.top = 0.0  # the largest |coordinate| of a vertex of a cell
         self.limits = limits  # max_memory: the kept parts count as the engine's arrays
         self.ncells = self.nbytes = 0
         self.thin = 0  # cells cut below float64 resolution (Cells.thin; set by count_parts)
@@ -453,48 +452,59 @@ class _KeptParts:
         if len(off) <= 1:
             return
         X, off, ids = np.asarray(X, dtype=np.float64), np.asarray(off, dtype=np.int64), np.asarray(ids)
-        Xc = X[ids]
-        self.top = max(self.top, float(np.abs(Xc).max()) if Xc.size else 0.0)
-        points = np.add.reduceat(Xc, off[:-1], axis=0) / np.diff(off)[:, None]
         # a finished part's arrays are its own and dropped after this call: kept without copies
-        part = (X, off, ids, np.asarray(patterns, dtype=np.int32), points)
+        part = (X, off, ids, np.asarray(patterns, dtype=np.int32))
         self.parts.append(part)
         self.ncells += len(off) - 1
         self.nbytes += sum(a.nbytes for a in part)
         check_passed(self.limits, self.ncells, self.nbytes)
 
     def cells(self, ambiguous: int, n: int) -> Cells:
-        """Patterns and points of every cell, no vertex lists (see :meth:`fill`)."""
+        """Patterns of every cell, no vertex lists and no interior points (NaN until
+        :meth:`fill` gives both to the cells that need them)."""
         C = sum(len(p[3]) for p in self.parts)
         pats = [p[3] for p in self.parts] or [np.zeros((0, self.width), np.int32)]
-        pts = [p[4] for p in self.parts] or [np.zeros((0, n))]
         no_lists = np.zeros(C + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        return Cells(np.concatenate(pats), np.concatenate(pts), np.zeros((0, n)), *no_lists,
+        return Cells(np.concatenate(pats), np.full((C, n), np.nan), np.zeros((0, n)), *no_lists,
                      ambiguous=ambiguous, thin=self.thin)
 
     def fill(self, found: FoundCells, cells: np.ndarray) -> None:
-        """Give ``found`` the vertex lists of ``cells`` (sorted indices; every other cell keeps an
-        empty list), and one unused vertex holding the largest coordinate of all cells' vertices,
-        so the pool's scale (the facets' tolerance) is that of the whole run."""
+        """Give ``found`` the vertex lists and interior points (the average of the vertices, as
+        the engine's own) of ``cells`` (sorted indices; every other cell keeps an empty list),
+        and one unused vertex holding the largest coordinate of all cells' vertices, so the
+        pool's scale (the facets' tolerance) is that of the whole run."""
         starts = np.cumsum([0] + [len(p[3]) for p in self.parts])
         which = np.searchsorted(starts, cells, side="right") - 1
         counts = np.zeros(len(found), dtype=np.int64)
         Xs = []
         for k in np.unique(which):
             X, off, ids = self.parts[k][:3]
-            loc = cells[which == k] - starts[k]
+            mine = cells[which == k]
+            loc = mine - starts[k]
             cnt = off[loc + 1] - off[loc]
             ent = np.repeat(off[loc] - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
-            Xs.append(X[ids[ent]])
-            counts[cells[which == k]] = cnt
+            Xc = X[ids[ent]]
+            Xs.append(Xc)
+            counts[mine] = cnt
+            found.points[mine] = np.add.reduceat(Xc, np.cumsum(cnt) - cnt, axis=0) / cnt[:, None]
         n = found.d
         top = np.zeros((1, n))
-        top[0, 0] = self.top
+        top[0, 0] = self._top()
         X = np.concatenate(Xs + [top])
         found.vert_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         found.vert_ids = np.arange(len(X) - 1, dtype=np.int64)
         found.vert_X = X
         found.vert_t = np.ones(len(X))
+
+    def _top(self) -> float:
+        """The largest |coordinate| of a vertex of a cell (the pools may hold unused ones)."""
+        top = 0.0
+        for X, _, ids, _ in self.parts:
+            if ids.size:
+                used = np.zeros(len(X), dtype=bool)
+                used[ids] = True
+                top = max(top, float(np.abs(X[used]).max()))
+        return top
 
 
 def _shared_sides(piece: Piece, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -676,6 +686,8 @@ def find_cells(
     engine: str = "auto",
     certify: bool = False,
     codes: bool = False,
+    max_seconds: float | None = None,
+    max_memory: int | None = None,
 ) -> FoundCells:
     """Run the enumeration engine(s) for ``obj`` on ``domain`` and collect the activation cells.
 
@@ -684,12 +696,14 @@ def find_cells(
     With ``exact=True``, ``certify=True`` lets the certified float pass decide the cells (for
     counts), and ``codes=True`` also keeps the tight constraints of every vertex when it
     decided everything (``vert_codes``: the fast exact geometry of :func:`build_region_set`);
-    otherwise the cells come from the rational pass.
+    otherwise the cells come from the rational pass.  ``max_regions``, ``max_seconds`` and
+    ``max_memory`` are those of :func:`~tropnet.linear_regions`.
 
     >>> import tropnet
     >>> len(find_cells(tropnet.random_mlp([2, 4, 1], seed=1)))
     11
     """
-    plan = make_plan(obj, domain, exact=exact, max_regions=max_regions, progress=progress, engine=engine)
+    plan = make_plan(obj, domain, exact=exact, max_regions=max_regions, progress=progress, engine=engine,
+                     max_seconds=max_seconds, max_memory=max_memory)
     return plan.find(Exactness(exact, exact and (certify or codes), exact and codes))
 
