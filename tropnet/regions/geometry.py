@@ -399,7 +399,8 @@ def _float_maps(stages, patterns: np.ndarray, d: int) -> np.ndarray:
     C = len(patterns)
     F = None
     for a in range(0, C, MAPS_CHUNK):
-        Fa = cell_affine(stages, patterns[a : a + MAPS_CHUNK], d, exact=False, maps_only=True).map_numerators()
+        chunk = patterns[a : a + MAPS_CHUNK]
+        Fa = cell_affine(stages, chunk, d, exact=False, maps_only=True).map_numerators()
         Fa = Fa.reshape(len(Fa), -1)
         if C <= MAPS_CHUNK:
             return Fa

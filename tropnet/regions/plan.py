@@ -158,8 +158,13 @@ class Plan:
     def _count_linear(self) -> int:
         """The number of linear regions: the cells' labels (:func:`~tropnet.regions.geometry.
         linear_labels`), without the region set's geometry; exact counts from the certified pass
-        with tight codes, the rational pass when it contradicts itself."""
-        if not self.exact:
+        with tight codes, the rational pass when it contradicts itself (on a 2-D box, first the
+        exact activation count when no two neighbouring cells can have equal maps)."""
+        if self.exact:
+            n = self._count_exact_planar_linear()
+            if n is not None:
+                return n
+        else:
             n = self._count_planar_linear()
             if n is not None:
                 return n
@@ -200,6 +205,27 @@ class Plan:
                                    err.reached) from None
         if stats["ambiguous"] or not no_shared_maps(dp.stages, stats["last_layer"], piece.lo, piece.hi,
                                                     piece.halfspaces):
+            return None
+        return n
+
+    def _count_exact_planar_linear(self) -> int | None:
+        """An exact linear count on a 2-D box: the exact activation count with the last layer
+        counted, not cut (:mod:`~tropnet.regions.planar_count`), when its root polygons certify,
+        with rigorous bounds, that every two neighbouring cells have different maps
+        (:func:`~tropnet.regions.planar_linear.no_shared_maps`); ``None`` otherwise."""
+        dp = self.domain
+        if _engine(self.net, dp, "count", "activation", True, self.mode, "auto") != "planar last layer":
+            return None
+        from .planar_count import count_last_layer_2d
+        from .planar_linear import certifiable, no_shared_maps
+
+        if not certifiable(dp.stages):
+            return None
+        stats: dict = {"last_layer": None}
+        n = count_last_layer_2d(self.net, self.user_domain, max_regions=self.max_regions, limits=self.limits,
+                                progress=self.progress, stats=stats)
+        last = stats["last_layer"]
+        if n is None or last is None or not no_shared_maps(last.pop("stages"), last, None, None):
             return None
         return n
 

@@ -36,13 +36,16 @@ __all__ = ["count_last_layer_2d"]
 
 def count_last_layer_2d(
     net: Any, domain: Any, *, max_regions: int | None = None, limits: Any = None,
-    progress: bool | None = False,
+    progress: bool | None = False, stats: dict | None = None,
 ) -> int | None:
     """The exact number of activation cells of a two-input network on a box, or ``None`` when
     the shortcut does not apply or cannot certify a decision (see the module docstring).
     ``limits`` (:class:`tropnet._limits.Limits`: seconds, bytes of the engine's arrays) are
     checked before every unit and before the counting step; the first one passed raises
     :class:`~tropnet.regions.cells.RegionLimitError`.  ``progress``: a bar over the units.
+    ``stats``: when it has the key ``"last_layer"``, a counted run sets it to the root polygons
+    with rigorous bounds (:func:`_roots`), which :func:`tropnet.regions.planar_linear.no_shared_maps`
+    reads for an exact linear count.
 
     >>> import tropnet
     >>> count_last_layer_2d(tropnet.random_mlp([2, 4, 1], seed=1), tropnet.Box(-100, 100))
@@ -75,7 +78,10 @@ def count_last_layer_2d(
             # the counting step holds about (entries x units of the last layer) values and bounds
             m = len(problem.stages[acts[-1]].idx)
             check_passed(limits, state.ncells, state.nbytes + 64 * state.entries * max(m, 1))
-        total = _count(problem, state, stages) if state.ncells else 0
+        want_roots = stats is not None and "last_layer" in stats
+        total = _count(problem, state, stages, want_roots) if state.ncells else 0
+        if want_roots and state.ncells:
+            total, stats["last_layer"] = total
     except _Uncertain:
         return None
     finally:
@@ -87,7 +93,7 @@ def count_last_layer_2d(
     return total
 
 
-def _count(problem, state, exact_stages) -> int | None:
+def _count(problem, state, exact_stages, roots: bool = False):
     pool, si = state.pool, state.si
     st = problem.stages[si]
     pool.compact()
@@ -116,8 +122,9 @@ def _count(problem, state, exact_stages) -> int | None:
     Z, ez = _forward_with_error(problem.stages[:si], pool.X, pool.E[:, 0])
     level = st.param if st.kind == "threshold" else 0
     vid = ids[order]
-    S = Z[vid][:, st.idx] - level  # (nnz, m)
-    E = SAFETY * (ez[vid][:, None] + UNIT_ROUNDOFF * np.abs(S))
+    Sv = Z[:, st.idx] - level  # (V, m)
+    Ev = SAFETY * (ez[:, None] + UNIT_ROUNDOFF * np.abs(Sv))
+    S, E = Sv[vid], Ev[vid]  # (nnz, m), by entry in cyclic order
     if (np.abs(S) <= E).any():
         raise _Uncertain
     pos = S > 0
@@ -176,7 +183,66 @@ def _count(problem, state, exact_stages) -> int | None:
         triples.append((int(c), units[c][i[keep]], units[c][j[keep]], units[c][k[keep]]))
     if triples:
         _check_not_concurrent(triples, exact_stages, si, pool.pat.astype(np.int32), exact_stages[si])
-    return int(C + crossing.sum() + inside)
+    total = int(C + crossing.sum() + inside)
+    if roots:
+        return total, _roots(problem, exact_stages, si, pool, vid, off, tid, Sv, Ev)
+    return total
+
+
+def _roots(problem, exact_stages, si, pool, vid, off, tid, Sv, Ev) -> dict:
+    """The root polygons (the cells before the last layer) for
+    :func:`~tropnet.regions.planar_linear.no_shared_maps` in exact mode: float64 vertex
+    coordinates ``coords``, each polygon's vertex ids in counter-clockwise order (``rows``
+    padded, ``cnt``), the last layer's values ``s`` (``z - level``) and signs ``on`` at the
+    vertices, and ``Ev`` (per vertex): a rigorous bound on ``|s - Z_P(x)|`` (every unit) for
+    every root polygon ``P`` at every vertex ``x`` of ``P`` *as given in* ``coords`` (the exact
+    vertex is within ``dx`` of it, and every cell's map moves by at most its slopes times that),
+    so that the float coordinates can be taken as exact points; ``tight`` (the two constraint
+    ids of each vertex) and ``ndomain`` (ids below it are the domain's sides) say which edges
+    lie on the domain's boundary; ``stages``: the (float) program the engine ran, ``pat``,
+    ``ncols`` and ``exact_stages``: the polygons' patterns (their first ``ncols`` columns) and
+    the exact program, for their exact maps.
+
+    The engine keeps a copy of a vertex per cell; one vertex here is one key (its two tight
+    constraints, the pattern of its cells without their columns): the cells around a vertex of
+    two crossing lines differ only there, and two lines meet once in a cell, whose pattern
+    is unique."""
+    from .affine import _abs_walk
+
+    prog = problem.prog
+    nd = 2 * problem.d + problem.nclip
+    col = np.full(max(prog.unit_ranges[-1][0] + prog.unit_ranges[-1][2], nd) if prog.unit_ranges else nd, -1,
+                  dtype=np.int64)
+    for first, c0, m in prog.unit_ranges:
+        col[first : first + m] = c0 + np.arange(m)
+    cnt = np.diff(off)
+    C = len(cnt)
+    ecell = np.repeat(np.arange(C), cnt)
+    pats = pool.pat[ecell] != 0  # (nnz, ncols)
+    for k in range(2):
+        c = col[tid[:, k]]
+        has = np.flatnonzero(c >= 0)
+        pats[has, c[has]] = False
+    key = np.concatenate([tid.astype(np.int64).view(np.uint8).reshape(len(tid), -1),
+                          np.packbits(pats, axis=1)], axis=1)
+    key = np.ascontiguousarray(key).view(np.dtype((np.void, key.shape[1]))).ravel()
+    _, first, canon = np.unique(key, return_index=True, return_inverse=True)
+    rep = vid[first]  # one engine vertex per vertex
+    u64 = 2.0**-53
+    X = pool.X[rep]
+    coords = X.astype(np.float64)
+    # |coords - exact vertex|_inf: the engine's bound and the rounding to float64
+    dx = (pool.E[rep, 0] + 2 * u64 * np.abs(X).max(axis=1)).astype(np.float64) * (1 + 1e-9)
+    S = Sv[rep]
+    s = S.astype(np.float64)
+    es = ((Ev[rep] + 2 * u64 * np.abs(S)).max(axis=1)).astype(np.float64) * (1 + 1e-9)  # |s - exact|
+    J, _ = _abs_walk(problem.stages[:si], 2)
+    lip = 2 * float(J[problem.stages[si].idx, :2].sum(axis=1).max(initial=0.0))  # max-norm slopes, room
+    rows = np.zeros((C, int(cnt.max(initial=1))), dtype=np.int64)
+    rows[ecell, np.arange(len(vid)) - off[ecell]] = canon.ravel()
+    return {"exact": True, "stages": problem.stages, "coords": coords, "rows": rows, "cnt": cnt, "s": s,
+            "on": s > 0, "Ev": es + lip * dx, "dx": dx, "tight": tid[first], "ndomain": nd,
+            "pat": pool.pat, "ncols": prog.col_base[si], "exact_stages": exact_stages}
 
 
 def _check_not_concurrent(triples, stages, si, patterns, st) -> None:

@@ -31,6 +31,11 @@ current implementation joins nothing, and the linear regions are the cells.  Any
 cannot decide (a vertex on a line of the last layer, two crossings at one point, coincident
 lines, an edge not shared by exactly two root polygons off the domain's boundary, a polygon too
 thin for its values) returns False, and the caller runs the merge.
+
+Exact runs (:func:`tropnet.regions.planar_count.count_last_layer_2d` hands out its root
+polygons): the exact merge joins only equal maps, so every difference proved nonzero
+certifies; the float vertices and values come with the engine's rigorous bounds, and the
+polygons' neighbours are found exactly (see :func:`_exact_ok`).
 """
 
 from __future__ import annotations
@@ -46,6 +51,9 @@ from .program import Stage
 __all__ = ["no_shared_maps", "certifiable"]
 
 _U = 2.0**-53
+#: an exact run decides at most this many edges from the exact maps of their polygons (thin
+#: polygons, whose vertex values are not precise enough); more, and the merge runs
+EXACT_MAP_EDGES = 64
 
 
 def _gamma(k: Any) -> Any:
@@ -137,11 +145,14 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
         return False
     la, Wa = f
     lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
-    coords, rows, cnt, z = last["coords"], last["rows"], last["cnt"], last["z"]
+    coords, rows, cnt = last["coords"], last["rows"], last["cnt"]
     d = 2
     if coords.shape[1] != d:
         return False
     actL = stages[la]
+    if last.get("exact"):
+        return _exact_ok(stages, la, Wa, last)
+    z = last["z"]
     nL = z.shape[1]
     if nL != Wa.shape[1]:
         return False
@@ -175,10 +186,37 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
                      last["scale"], level)
 
 
-def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None):
+def _exact_ok(stages, la, Wa, last) -> bool:
+    """The exact form of :func:`no_shared_maps` (``last`` from
+    :func:`tropnet.regions.planar_count.count_last_layer_2d`: the root polygons of the certified
+    engine).  The exact merge joins two neighbours only when their maps are equal, so every
+    difference bounded away from zero certifies (``need = 0``).  The float coordinates are taken
+    as exact points, with ``Ev`` bounding, per vertex, the distance of the values to every
+    adjacent polygon's map there; an edge ``p q`` then gives ``w = rho kappa`` with
+    ``rho = <t*, t> / |t|^2 > 0`` (``t*`` the exact edge, checked to point the same way), which
+    is nonzero where the exact ``kappa`` is.  Edges on one polygon must lie on a side of the
+    domain (a tight constraint of both ends); edges of thin polygons are decided from the two
+    polygons' exact maps (:func:`_exact_jumps`, at most ``EXACT_MAP_EDGES`` of them)."""
+    coords, rows, cnt, s, on = last["coords"], last["rows"], last["cnt"], last["s"], last["on"]
+    Ev = last["Ev"]
+    if s.shape[1] != Wa.shape[1] or not np.isfinite(Ev).all():
+        return False
+    if not (np.abs(s) > 2 * Ev[:, None]).all():
+        return False
+    cand = _inside_ok(s, on, coords, rows, cnt, None, Wa, _jump(stages[la]), 0.0, Ev=Ev)
+    if cand is None:
+        return False
+    return _edges_ok(coords, rows, cnt, s, on, cand, None, stages, la, Wa, None, None, None, 0.0,
+                     np.abs(s).max(axis=0), 0.0, exact=last)
+
+
+def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None):
     """The facets inside root polygons, on lines of the last layer (one unit each): ``None`` if
     one is not certified, else the units crossing each polygon (``(ptr (P + 1,), unit)``;
-    ``pairs``: those units as ``(polygon, unit)``, by polygon, when known)."""
+    ``pairs``: those units as ``(polygon, unit)``, by polygon, when known).  ``Ev`` (an exact
+    run's bounds per vertex, for ``Ez``, the bounds per unit): the test of coincident lines is
+    then rigorous (two units whose exact values are proportional never differ by more than
+    their bounds)."""
     P, m = rows.shape
     valid = np.arange(m)[None, :] < cnt[:, None]
     ids = np.where(valid, rows, rows[:, :1])
@@ -199,6 +237,7 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None):
     wmax = np.abs(Wa).max(axis=0)  # (nL,)
     step = max(1, 4_000_000 // m)
     norm = np.empty((len(pr), m))
+    rel = np.zeros(len(pr))
     for a in range(0, len(pr), step):
         r, u = pr[a : a + step], pu[a : a + step]
         vals = s[ids[r], u[:, None]]  # (k, m)
@@ -207,11 +246,15 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None):
         smax, smin = vals[ar, kmax], vals[ar, kmin]
         dx = np.abs(coords[ids[r, kmax]] - coords[ids[r, kmin]]).sum(axis=1)
         # |slope|_inf >= (s_max - s_min) / |v_max - v_min|_1, each value within Ez of the exact one
-        slope = (smax - smin - 2 * Ez[u]) * (1 - 4 * _U) / (dx * (1 + 4 * _U))
+        err = Ez[u] if Ev is None else Ev[ids[r]].max(axis=1)
+        slope = (smax - smin - 2 * err) * (1 - 4 * _U) / (dx * (1 + 4 * _U))
         if not (jump * wmax[u] * slope * (1 - 4 * _U) > need).all():
             return None
         sgn = np.where(vals[:, :1] < 0, -1.0, 1.0)
-        norm[a : a + step] = vals / sgn / np.abs(vals).max(axis=1, keepdims=True)
+        top = np.abs(vals).max(axis=1, keepdims=True)
+        norm[a : a + step] = vals / sgn / top
+        if Ev is not None:  # |normalised - exact normalised| <= 2 err / top, and rounding
+            rel[a : a + step] = 2 * err / top[:, 0] + 8 * _U
     # coincident lines of two units on one polygon cross together (their differences add up):
     # two units of one polygon whose values at its vertices are proportional, up to 1e-6
     bits = np.packbits(norm > 0, axis=1)
@@ -223,22 +266,25 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None):
     else:
         key = np.concatenate([pr[:, None], bits.astype(np.int64)], axis=1)
         order = np.lexsort(key.T[::-1])
-    key, norm = key[order], norm[order]
+    key, norm, rel = key[order], norm[order], rel[order]
     for off in range(1, len(key)):
         eq = key[off:] == key[:-off]
         same = np.flatnonzero(eq if eq.ndim == 1 else eq.all(axis=1))  # sorted: equal between too
         if len(same) == 0:
             break
-        if (np.abs(norm[same + off] - norm[same]).max(axis=1) <= 1e-6).any():
+        near = np.maximum(1e-6, (rel[same + off] + rel[same]) * (1 + 1e-6))
+        if (np.abs(norm[same + off] - norm[same]).max(axis=1) <= near).any():
             return None
     return ptr, pu
 
 
-def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfspaces):
+def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfspaces, exact=None):
     """The edges shared by two root polygons: ``(p, q, A, B, jA, jB)`` with ``p -> q``
     counter-clockwise on ``A`` (so ``A`` lies left of it), at slot ``jA`` of ``A``'s row and
     ``jB`` of ``B``'s (as ``q -> p``); ``None`` when an edge is on three polygons, or on one
-    polygon off the domain's boundary (a vertex of one polygon inside the edge of another)."""
+    polygon off the domain's boundary (a vertex of one polygon inside the edge of another).
+    ``exact`` (the exact run's roots): an edge is on the boundary when both ends are tight at
+    one side of the domain."""
     P, m = rows.shape
     valid = np.arange(m)[None, :] < cnt[:, None]
     nxt = (np.arange(m)[None, :] + 1) % cnt[:, None]
@@ -255,8 +301,13 @@ def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfsp
     if (times > 2).any():
         return None
     one = order[start[times == 1]]
-    if len(one) and not _on_boundary(np.stack([coords[ea[one]], coords[eb[one]]], axis=1), lo, hi,
-                                     halfspaces).all():
+    if len(one) and exact is not None:
+        Ta, Tb = exact["tight"][ea[one]], exact["tight"][eb[one]]
+        side = (Ta[:, :, None] == Tb[:, None, :]) & (Ta[:, :, None] < exact["ndomain"])
+        if not side.any(axis=(1, 2)).all():
+            return None
+    elif len(one) and not _on_boundary(np.stack([coords[ea[one]], coords[eb[one]]], axis=1), lo, hi,
+                                       halfspaces).all():
         return None
     two = start[times == 2]
     iA, iB = order[two], order[two + 1]
@@ -310,27 +361,34 @@ def _best(coords, R, p, t):
 
 
 def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfspaces, need, last_scale,
-              level) -> bool:
+              level, exact=None) -> bool:
     """The facets on the edges of root polygons, stretch by stretch between the crossings of the
     last layer's lines (the units crossing the edge's polygon): the difference from the vertex
     values (:func:`_vertex_coefficients`), and from the two polygons' maps where that is not
-    precise enough (a thin polygon: :func:`_map_jumps`)."""
-    e = _edges(rows, cnt, coords, lo, hi, halfspaces)
+    precise enough (a thin polygon: :func:`_map_jumps`; not in an ``exact`` run)."""
+    e = _edges(rows, cnt, coords, lo, hi, halfspaces, exact)
     if e is None:
         return False
     p, q, A, B, jA, jB = e
     if len(p) == 0:
         return True
     t = coords[q] - coords[p]
+    if exact is not None:
+        # the exact edge t* is within eta (max-norm) of t: <t*, t> >= |t|^2 - |t|_1 eta > 0
+        dx = exact["dx"]
+        eta = (dx[p] + dx[q] + 4 * _U * np.abs(t).max(axis=1)) * (1 + 1e-6)
+        if not ((t * t).sum(axis=1) * (1 - 4 * _U) > 2 * np.abs(t).sum(axis=1) * eta).all():
+            return False
     actL = stages[la]
-    st = _Stretches(s, on, cand, Ez, actL, Wa, need)
+    Ev = None if exact is None else exact["Ev"]
+    st = _Stretches(s, on, cand, Ez, actL, Wa, need, Ev)
     a, lam_a, el_a, c_a, ec_a = _far_vertex(coords, rows, cnt, A, jA, p, t)
     b, lam_b, el_b, c_b, ec_b = _far_vertex(coords, rows, cnt, B, jB, p, t)
     # every |s| is below the scale of the terms making it up (the engine's scale, rounded up)
     zmax = float(np.max(last_scale)) * (1 + 1e-6) + abs(level)
-    alpha, ew, wabs = _vertex_coefficients(zmax, float(Ez.max()), t, lam_a, el_a, c_a, ec_a, lam_b, el_b, c_b,
-                                           ec_b)
     ids = np.stack([a, b, q, p], axis=1)
+    EzM = float(Ez.max()) if Ev is None else Ev[ids].max(axis=1)
+    alpha, ew, wabs = _vertex_coefficients(zmax, EzM, t, lam_a, el_a, c_a, ec_a, lam_b, el_b, c_b, ec_b)
     H = st.outputs()
     nL = Wa.shape[1]
     # the rounding of v (the outputs' products, the corrections', the sums) and of the flips'
@@ -347,22 +405,27 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
     bad = np.concatenate(retry)
     if len(bad) == 0:
         return True
-    if len(bad) > 10_000:  # not a few thin polygons: the merge is the cheaper way
+    if len(bad) > (EXACT_MAP_EDGES if exact is not None else 10_000):  # not a few thin polygons: the merge
         return False
     polys, inv = np.unique(np.concatenate([A[bad], B[bad]]), return_inverse=True)
-    valid = np.arange(rows.shape[1])[None, :] < cnt[polys][:, None]
-    inner = (coords[rows[polys]] * valid[..., None]).sum(axis=1) / cnt[polys][:, None]
-    maps = _map_jumps(stages, la, inner)
-    if maps is None:
-        return False
-    Z, errZ = maps
     k = len(bad)
-    dZ = Z[inv[:k]] - Z[inv[k:]]  # (k, nL, 3)
     tb = t[bad]
     c = (np.abs(tb[:, 0]) > np.abs(tb[:, 1])).astype(np.int64)  # the larger entry of n = (-t_y, t_x)
-    w = np.ascontiguousarray(dZ[np.arange(k), :, c])
-    wabs = np.abs(w).max(axis=1) * (1 + _U)
-    ew = np.full(k, 2 * errZ) + _U * wabs
+    if exact is not None:
+        w = _exact_jumps(exact, la, polys, inv, c)
+        wabs = np.abs(w).max(axis=1) * (1 + _U)
+        ew = _U * wabs
+    else:
+        valid = np.arange(rows.shape[1])[None, :] < cnt[polys][:, None]
+        inner = (coords[rows[polys]] * valid[..., None]).sum(axis=1) / cnt[polys][:, None]
+        maps = _map_jumps(stages, la, inner)
+        if maps is None:
+            return False
+        Z, errZ = maps
+        dZ = Z[inv[:k]] - Z[inv[k:]]  # (k, nL, 3)
+        w = np.ascontiguousarray(dZ[np.arange(k), :, c])
+        wabs = np.abs(w).max(axis=1) * (1 + _U)
+        ew = np.full(k, 2 * errZ) + _U * wabs
     ev = st.slope_max * st.RW * (ew + _gamma(nL + 2) * wabs) * (1 + 4 * _U)
     out = st.dense_check(w, ev, p[bad], q[bad], A[bad])
     return out is not None and bool(out.all())
@@ -396,6 +459,27 @@ def _vertex_coefficients(zmax, EzM, t, lam_a, el_a, c_a, ec_a, lam_b, el_b, c_b,
     ew = (EzM * suma + _gamma(4) * wabs + (A_ * rel_a + B_ * rel_b + e_q + e_p) * zmax) * (1 + 8 * _U)
     ew[thin] = np.inf
     return alpha, ew, wabs
+
+
+def _exact_jumps(exact: dict, la: int, polys: np.ndarray, inv: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """For edges between the root polygons ``polys[inv[:k]]`` and ``polys[inv[k:]]`` of an exact
+    run: column ``c`` of the difference of their last layer's maps, exactly (integers, from their
+    patterns), each edge's row scaled by a positive number to at most 1 and rounded to float64
+    (each entry within ``2^-53`` of its own exact value relative to it)."""
+    from fractions import Fraction
+
+    from .affine import cell_affine
+
+    P = np.asarray(exact["pat"][polys][:, : exact["ncols"]], dtype=np.int32)
+    N = cell_affine(exact["exact_stages"][:la], P, 2, exact=True).map_numerators()  # (n, nL, 3) over D > 0
+    k = len(c)
+    w = np.zeros((k, N.shape[1]))
+    for i in range(k):
+        row = [int(a) - int(b) for a, b in zip(N[inv[i], :, c[i]], N[inv[k + i], :, c[i]])]
+        top = max(abs(v) for v in row)
+        if top:
+            w[i] = [float(Fraction(v, top)) for v in row]
+    return w
 
 
 def _map_jumps(stages: list[Stage], la: int, X: np.ndarray):
@@ -435,8 +519,9 @@ class _Stretches:
     edge), within ``ev`` of the exact value per edge; ``None`` when two crossings of one edge
     cannot be ordered."""
 
-    def __init__(self, s, on, cand, Ez, actL, Wa, need):
+    def __init__(self, s, on, cand, Ez, actL, Wa, need, Ev=None):
         self.s, self.on, self.cand, self.Ez, self.actL, self.Wa, self.need = s, on, cand, Ez, actL, Wa, need
+        self.Ev = Ev  # an exact run's bounds per vertex (else Ez's per unit)
         self.jump = _jump(actL)
         self.slope_max = max(1.0, abs(float(actL.param))) if actL.kind == "leaky" else 1.0
         self.RW = float(np.abs(Wa).sum(axis=1).max())  # |Wa diag(m~) x|_inf <= slope_max RW |x|_inf
@@ -469,7 +554,8 @@ class _Stretches:
         fe, fu = fe[flip], fu[flip]
         sa, sb = s[pe[fe], fu], s[qe[fe], fu]
         tt = sa / (sa - sb)
-        et = 2 * Ez[fu] / np.abs(sa - sb) + 8 * _U  # the rounding of the crossing's position
+        ez = 2 * Ez[fu] if self.Ev is None else self.Ev[pe[fe]] + self.Ev[qe[fe]]
+        et = ez / np.abs(sa - sb) + 8 * _U  # the rounding of the crossing's position
         # by edge, then position (two positions within the key's rounding come out in either
         # order, and are refused below as too close to order)
         order = np.argsort(fe + tt)

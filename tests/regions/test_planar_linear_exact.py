@@ -1,0 +1,178 @@
+"""Exact linear counts on 2-D boxes and planes from the exact activation count
+(:func:`tropnet.regions.planar_linear.no_shared_maps` on the root polygons of
+:func:`tropnet.regions.planar_count.count_last_layer_2d`): a certified count must equal the exact
+merge's (the rational maps of every cell, joined where equal), on random networks, networks with
+dead, unread and duplicated units where cells really merge, and hand-computed answers."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tropnet
+from tropnet import Box, LeakyReLU, Linear, Network, Plane, Polyhedron, Threshold
+from tropnet.regions.geometry import _linear_labels
+from tropnet.regions.plan import make_plan
+
+
+def _exact_merge(net, dom) -> int:
+    """The exact merge over the cells' rational maps (the certified pass with tight codes, as a
+    region set computes it): the reference, without the certificate."""
+    found = make_plan(net, dom, exact=True).find()
+    return int(_linear_labels(found, None).max()) + 1
+
+
+def _fast(net, dom):
+    """The certified count, or ``None`` (not certified)."""
+    return make_plan(net, dom, want="count", exact=True)._count_exact_planar_linear()
+
+
+def _activated(net: Network, kind: str) -> Network:
+    act = {"leaky": LeakyReLU(0.25), "threshold": Threshold(0.5)}[kind]
+    return Network([layer if isinstance(layer, Linear) else act for layer in net.layers])
+
+
+def _degenerate_net(seed: int, d: int, w: int, out: int) -> Network:
+    """Small integer weights with what makes cells merge: a dead unit, a unit nobody reads,
+    duplicated units read with opposite weights, an output that ignores a unit."""
+    rng = np.random.default_rng(seed)
+    W1 = rng.integers(-2, 3, size=(w, d)).astype(float)
+    b1 = rng.integers(-2, 3, size=w).astype(float)
+    W2 = rng.integers(-2, 3, size=(w, w)).astype(float)
+    b2 = rng.integers(-2, 3, size=w).astype(float)
+    W3 = rng.integers(-2, 3, size=(out, w)).astype(float)
+    kinds = rng.integers(0, 5, size=4)
+    if kinds[0] == 0:
+        W1[0], b1[0] = 0.0, -1.0
+    if kinds[1] <= 1:
+        W2[:, 1] = 0.0
+    if kinds[2] <= 2:
+        W1[2], b1[2] = W1[3], b1[3]
+        W2[:, 2] = -W2[:, 3]
+    if kinds[3] <= 2:
+        W3[:, rng.integers(0, w)] = 0.0
+    return Network.from_arrays([W1, W2, W3], [b1, b2, np.zeros(out)])
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000),
+       widths=st.sampled_from([[2, 8, 1], [2, 6, 6, 1], [2, 10, 8, 3], [3, 12, 12, 2], [2, 6, 6, 6, 1]]),
+       act=st.sampled_from(["relu", "leaky", "threshold"]))
+def test_certified_exact_counts_equal_the_exact_merge(seed, widths, act):
+    """Random networks on boxes, planes and polyhedra: the exact count equals the exact merge's;
+    a certified one is the activation count."""
+    net = tropnet.random_mlp(widths, seed=seed)
+    if act != "relu":
+        net = _activated(net, act)
+    rng = np.random.default_rng(seed)
+    if widths[0] == 2:
+        dom = Box(-4, 4) if seed % 3 else Polyhedron([[1.0, 1.0], [-1.0, 0.2], [0.1, -1.0]], [3.0, 2.0, 2.5])
+    else:
+        dom = Plane.through(*rng.normal(size=(3, 3)), margin=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n = tropnet.count_linear_regions(net, dom, exact=True)
+        fast = _fast(net, dom)
+        assert n == _exact_merge(net, dom) == len(tropnet.linear_regions(net, dom, exact=True))
+        if fast is not None:
+            assert fast == n == tropnet.count_linear_regions(net, dom, kind="activation", exact=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), w=st.integers(4, 6), out=st.sampled_from([1, 2]),
+       plane=st.booleans())
+def test_degenerate_networks_exact(seed, w, out, plane):
+    """Dead, unread and duplicated units (cells really merge): never certified where the exact
+    merge joins cells, and the count is the exact merge's."""
+    rng = np.random.default_rng(seed)
+    if plane:
+        net = _degenerate_net(seed, 3, w, out)
+        dom = Plane.through(*rng.integers(-2, 3, size=(3, 3)).astype(float), margin=2.0)
+    else:
+        net = _degenerate_net(seed, 2, w, out)
+        dom = Box(-3, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = _exact_merge(net, dom)
+        cells = tropnet.count_linear_regions(net, dom, kind="activation", exact=True)
+        fast = _fast(net, dom)
+        assert tropnet.count_linear_regions(net, dom, exact=True) == want
+    if fast is not None:
+        assert fast == want == cells
+    if want < cells:
+        assert fast is None
+
+
+def test_known_merges_exact():
+    """relu(x) - relu(x) (1 region), relu(relu(y) - relu(x)) (3 regions, 5 cells on the box),
+    and an output that ignores a unit of the last layer: never certified, the merge's counts."""
+    zero = Network.from_arrays([[[1.0, 0.0], [1.0, 0.0]], [[1.0, -1.0]]])
+    nested = Network.from_arrays([[[1.0, 0.0], [0.0, 1.0]], [[-1.0, 1.0]], [[1.0]]])
+    for net, want in ((zero, 1), (nested, 3)):
+        assert _fast(net, Box(-1, 1)) is None
+        assert tropnet.count_linear_regions(net, Box(-1, 1), exact=True) == want
+    net = tropnet.random_mlp([2, 6, 6, 1], seed=3)
+    W = net.layers[-1].weight.copy()
+    W[0, 2] = 0.0
+    net = Network(list(net.layers[:-1]) + [Linear(W, net.layers[-1].bias)])
+    assert _fast(net, Box(-3, 3)) is None
+    assert tropnet.count_linear_regions(net, Box(-3, 3), exact=True) == _exact_merge(net, Box(-3, 3))
+
+
+def test_a_middle_unit_nobody_reads_exact():
+    net = tropnet.random_mlp([2, 6, 6, 6, 1], seed=5)
+    W = net.layers[4].weight.copy()
+    W[:, 0] = 0.0
+    layers = list(net.layers)
+    layers[4] = Linear(W, net.layers[4].bias)
+    net = Network(layers)
+    assert _fast(net, Box(-3, 3)) is None
+    assert tropnet.count_linear_regions(net, Box(-3, 3), exact=True) == _exact_merge(net, Box(-3, 3))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_tiny_output_weights_still_differ_exactly(seed):
+    """An output weight of 2^-40 on one unit: the float merge may join across its line, the exact
+    merge does not (the maps differ); the exact count is the exact merge's, certified or not."""
+    net = tropnet.random_mlp([2, 5, 5, 1], seed=seed)
+    for u in range(5):
+        W = net.layers[-1].weight.copy()
+        W[0, u] = 2.0**-40
+        tiny = Network(list(net.layers[:-1]) + [Linear(W, net.layers[-1].bias)])
+        want = _exact_merge(tiny, Box(-3, 3))
+        fast = _fast(tiny, Box(-3, 3))
+        assert tropnet.count_linear_regions(tiny, Box(-3, 3), exact=True) == want
+        if fast is not None:
+            assert fast == want
+
+
+@pytest.mark.parametrize("widths", [[2, 32, 32, 1], [2, 24, 3], [12, 32, 32, 4], [2, 12, 12, 12, 2]])
+def test_wide_random_networks_are_certified_exactly(widths):
+    net = tropnet.random_mlp(widths, seed=1)
+    rng = np.random.default_rng(1)
+    dom = Box(-5, 5) if widths[0] == 2 else Plane.through(*rng.uniform(0, 1, size=(3, widths[0])))
+    fast = _fast(net, dom)
+    assert fast is not None and fast == _exact_merge(net, dom)
+
+
+@pytest.mark.parametrize("widths", [[2, 5, 5, 1], [2, 4, 4, 4, 2]])
+def test_exact_maps_decide_edges_the_vertex_values_cannot(widths, monkeypatch):
+    """Every edge handed to the exact maps of its two polygons: still certified, same count."""
+    import tropnet.regions.planar_linear as pl
+
+    real = pl._vertex_coefficients
+
+    def useless(*args):
+        alpha, ew, wabs = real(*args)
+        return alpha, np.full_like(ew, np.inf), wabs
+
+    net = tropnet.random_mlp(widths, seed=0)
+    want = _exact_merge(net, Box(-4, 4))
+    assert _fast(net, Box(-4, 4)) == want
+    monkeypatch.setattr(pl, "_vertex_coefficients", useless)
+    monkeypatch.setattr(pl, "EXACT_MAP_EDGES", 10_000)
+    assert _fast(net, Box(-4, 4)) == want
+    monkeypatch.setattr(pl, "EXACT_MAP_EDGES", 0)
+    assert _fast(net, Box(-4, 4)) is None
