@@ -222,7 +222,10 @@ def map_tasks(
 
                 def submit(i: int, job: Any) -> None:
                     task = sub(_call, fn, *shared_f, job, priority=depth[i])
-                    watch(task, i, task)
+                    if keep is None:
+                        watch(task, i, task)
+                    else:  # what comes back is asked for at once: no round trip in between
+                        watch(sub(_look, task, keep, priority=depth[i]), i, task)
 
                 for i, job in enumerate(nodes):
                     submit(i, job)
@@ -231,9 +234,6 @@ def map_tasks(
                         i, task = pending.pop(fut.key)
                         if fut is task and fut.type is Spawn:
                             watch(sub(_peek, task, priority=depth[i] + 1), i, task)
-                            continue
-                        if fut is task and keep is not None:  # a leaf that stays: its summary
-                            watch(sub(keep, task, priority=depth[i] + 1), i, task)
                             continue
                         new = handle(i, fut.result(), task)
                         for k, j in enumerate(new):
@@ -284,6 +284,11 @@ def _call(fn: Callable, *args: Any) -> Any:
 
 def _peek(value: Any) -> Any:
     return Spawn([None] * len(value.jobs), value.info) if isinstance(value, Spawn) else value
+
+
+def _look(value: Any, keep: Callable) -> Any:
+    """What comes back of a task's answer with ``map_tasks(keep=...)``."""
+    return _peek(value) if isinstance(value, Spawn) else keep(value)
 
 
 def _job_at(value: Spawn, k: int) -> tuple:

@@ -509,7 +509,7 @@ def _merge(plan, client, kept: list, cells: int, ambiguous: int) -> int:
         raise ValueError("the domain has no interior")
     owner = None  # per kept part, the global index of each of its cells (pieces of R^n: by pattern)
     if dp.join:  # a cell met by several facets of R^n is one pattern, with one map
-        P = np.vstack([b.patterns for b in backs])
+        P = np.vstack([b.patterns for b in backs if b.ncells])
         _, first, inv = np.unique(row_keys(P), return_index=True, return_inverse=True)
         order = np.argsort(first, kind="stable")
         rank = np.empty_like(order)
@@ -524,8 +524,9 @@ def _merge(plan, client, kept: list, cells: int, ambiguous: int) -> int:
     _check_limit(C, plan.max_regions)
     warn_ambiguous(ambiguous)
     F = groups = None
-    if all(b.maps is not None for b in backs):
-        F = np.vstack([b.maps for b in backs])
+    live = [b for b in backs if b.ncells]  # (a task without cells has maps and patterns of no width)
+    if all(b.maps is not None for b in live):
+        F = np.vstack([b.maps for b in live])
         if dp.join:
             F = F[first]
         with np.errstate(over="ignore", invalid="ignore"):
@@ -536,7 +537,7 @@ def _merge(plan, client, kept: list, cells: int, ambiguous: int) -> int:
                 return C  # no map comes near another: every cell is a linear region
     # near maps: the merge, over every cell's pattern
     asked = ask_kept(_merge_input, [(k,) for k in kept], client)
-    pats = P[first] if dp.join else np.vstack([a[0] for a in asked])
+    pats = P[first] if dp.join else np.vstack([a[0] for a, b in zip(asked, backs) if b.ncells])
     top = max(a[1] for a in asked)
     found = FoundCells(dp.stages, n, plan.exact, pats, np.zeros((C, n)), np.ones(C, dtype=bool),
                        np.zeros(C + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, n)),
