@@ -342,6 +342,9 @@ def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.
     edge's line, not far along it): the better of the two vertices next to the edge, or the best
     of all where both are poor (an edge between collinear ones), with
     ``lambda = <a - p, t> / |t|^2``, ``c`` and the rounding bounds of both."""
+    jit = _compiled(4 * len(p))
+    if jit is not None:  # the same operations, edge by edge
+        return jit.far_vertex(coords, rows, cnt, poly, j, p, t)
     c_ = cnt[poly]
     j2, j1 = j + 2, j - 1  # the slots after q and before p (around the row: 0 <= j < c_, c_ >= 3)
     j2 = np.where(j2 >= c_, j2 - c_, j2)
