@@ -90,9 +90,9 @@ from .cells import RegionLimitError
 from .exactness import _Uncertain, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces, take_cells
 from .geometry import _float_maps, build_region_set, linear_labels, map_groups
-from .plan import _KeptParts, make_plan
+from .plan import make_plan
 from .refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
-from .stream import STREAM_CELLS, count_parts
+from .stream import STREAM_CELLS, KeptParts, count_parts
 
 __all__ = ["run_plan", "count_parallel", "regions_parallel"]
 
@@ -144,10 +144,10 @@ class _KeptCells:
     """The cells of a linear-count task, kept on its worker (``map_tasks(keep=_summary)``): the
     driver reads :attr:`back` and asks for the patterns (:func:`_merge_input`) and the whole
     cells (:func:`_cells_of`) only where maps come near each other.  ``parts``: a streamed task
-    keeps its finished parts (:class:`~tropnet.regions.plan._KeptParts`, as the serial streamed
+    keeps its finished parts (:class:`~tropnet.regions.stream.KeptParts`, as the serial streamed
     linear count does), and ``found`` has no vertex lists until then."""
 
-    def __init__(self, found, piece: _Piece, parts: _KeptParts | None = None):
+    def __init__(self, found, piece: _Piece, parts: KeptParts | None = None):
         self.found, self.parts = found, parts
         pats = found.patterns
         maps = None
@@ -162,7 +162,7 @@ class _KeptCells:
         self.back = _Maps(len(found), maps, pats if self.on_facet else None, found.thin)
 
     @classmethod
-    def of_parts(cls, parts: _KeptParts, piece: _Piece, ambiguous: int) -> _KeptCells:
+    def of_parts(cls, parts: KeptParts, piece: _Piece, ambiguous: int) -> _KeptCells:
         cells = _full_cells(parts.cells(ambiguous, piece.problem.d), piece)
         return cls(_found(cells, piece, False), piece, parts)
 
@@ -302,8 +302,8 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag, keep
     new tasks, its ``info["cells"]`` the cells counted so far.  Only integers come back.
     ``keep`` (a float linear count): the finished parts are kept (:class:`_KeptCells`), and a
     task that hands on its states hands on its finished parts as one more task (``states`` a
-    :class:`~tropnet.regions.plan._KeptParts`, returned as a leaf of no new cells)."""
-    if isinstance(states, _KeptParts):
+    :class:`~tropnet.regions.stream.KeptParts`, returned as a leaf of no new cells)."""
+    if isinstance(states, KeptParts):
         info = dict(tag=tag, cpu=0.0, wall=0.0, split=0, cells_out=0, piece=index)
         return _Leaf(index, _KeptCells.of_parts(states, pieces[index], 0), 0, info)
     cpu, wall = time.process_time(), time.perf_counter()
@@ -317,7 +317,7 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag, keep
     problem.limits.start = base.start
     problem.max_cells = None
     info = dict(tag=tag, cells_in=sum(s.ncells for s in states), entries_in=sum(s.entries for s in states))
-    kept = _KeptParts(problem.limits) if keep else None
+    kept = KeptParts(problem) if keep else None
     n, ambiguous, left = count_parts(problem, list(states), budget=split_cells or STREAM_CELLS,
                                      max_work=budget, max_parts=None if split_cells is None else 1, join=kept)
     info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, cells=n, ambiguous=ambiguous,
