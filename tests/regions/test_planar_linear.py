@@ -247,3 +247,19 @@ def test_compiled_loops_decide_as_numpy(seed, widths, act, degenerate):
             dom = Plane.through(*np.random.default_rng(seed).normal(size=(3, 3)), margin=2.0)
             tropnet.count_linear_regions(net, dom)
     assert seen or widths[0] == 3
+
+
+def test_compiled_loops_load_numba_only_for_big_certificates(monkeypatch):
+    """A process that has not loaded numba keeps small certificates in numpy (loading it costs
+    more than they take) and loads it for big ones; ``use_kernels("numpy")`` never compiles."""
+    pytest.importorskip("numba")
+    from tropnet.regions import planar_linear as pl
+    from tropnet.regions import pool
+
+    monkeypatch.setitem(pool._KERNELS, "choice", None)
+    monkeypatch.setitem(pool._KERNELS, "jit", None)  # numba not loaded yet
+    assert pl._compiled(10_000) is None
+    assert pl._compiled(pl.JIT_MIN_CERTIFICATE) is not None  # loads it
+    assert pl._compiled(10) is not None  # now loaded: every size
+    monkeypatch.setitem(pool._KERNELS, "choice", "numpy")
+    assert pl._compiled(pl.JIT_MIN_CERTIFICATE) is None

@@ -6,8 +6,10 @@ root polygons, :func:`~tropnet.regions.planar_linear._inside_ok`, and the stretc
 edges between them, :meth:`~tropnet.regions.planar_linear._Stretches.vertex_check`), with the
 same operations in the same order, so the same decisions; one pass per polygon or edge instead
 of a few hundred array operations.  :func:`tropnet.regions.planar_linear._compiled` picks this
-module; the numpy code stays the reference (``pool.use_kernels("numpy")``).  Nothing here is
-imported by ``import tropnet``.
+module once numba is loaded in the process (the vertex engine's large cuts load it, or
+``pool.use_kernels("numba")``), or for a certificate big enough to pay for loading it; the numpy
+code stays the reference (``pool.use_kernels("numpy")``).  Nothing here is imported by
+``import tropnet``.
 
 >>> import numpy as np
 >>> s = np.array([[-1.0], [1.0], [1.0]])  # one unit crossing a triangle

@@ -210,14 +210,22 @@ def _exact_ok(stages, la, Wa, last) -> bool:
                      np.abs(s).max(axis=0), 0.0, exact=last)
 
 
-def _compiled(size: int):
-    """The compiled loops of the float certificate (:mod:`tropnet.regions.planar_jit`) where
-    the vertex engine would run its compiled kernels on a cut of ``size`` entries
-    (:func:`~tropnet.regions.pool.jit_kernels`: numba installed, not ``use_kernels("numpy")``),
-    else ``None``."""
-    from .pool import jit_kernels
+#: a certificate loop of at least this many entries loads numba for its compiled body; smaller
+#: ones use it only once numba is loaded (by the vertex engine's cuts, or ``use_kernels("numba")``):
+#: loading it costs 1-3 s, a [2, 128, 128, 1] certificate about 10 ms in numpy
+JIT_MIN_CERTIFICATE = 1 << 21
 
-    if jit_kernels(size) is None:
+
+def _compiled(size: int):
+    """The compiled loops of the float certificate (:mod:`tropnet.regions.planar_jit`) for a
+    loop of ``size`` entries, as the vertex engine's kernels are chosen
+    (:func:`~tropnet.regions.pool.use_kernels`: numba installed, not ``"numpy"``), but loaded for
+    a small certificate only once numba is loaded (:data:`JIT_MIN_CERTIFICATE`); else ``None``."""
+    from .pool import _KERNELS, JIT_MIN_ENTRIES, jit_kernels
+
+    if _KERNELS["choice"] is None and not _KERNELS["jit"] and size < JIT_MIN_CERTIFICATE:
+        return None
+    if jit_kernels(max(size, JIT_MIN_ENTRIES)) is None:
         return None
     from . import planar_jit
 
