@@ -280,8 +280,9 @@ def set_cell_engine(engine: Callable[..., np.ndarray] | None) -> None:
     a lowered network and returns the activation patterns (int array, one row per
     full-dimensional cell of all of R^n, in the layout of :class:`tropnet.regions.cells.Cells`),
     exactly decided when ``exact``; past a limit it raises a ``ValueError`` named
-    ``RegionLimitError`` whose ``limit`` says which (``"max_regions"`` for ``max_cells``).  The region enumerator sits
-    above the compiler, so it passes its engine down: ``import tropnet`` installs it.
+    ``RegionLimitError`` whose ``limit`` says which (``"max_regions"`` for ``max_cells``).  The
+    region enumerator sits above the compiler, so it passes its engine down: ``import tropnet``
+    installs it.
 
     >>> _CELL_ENGINE is not None            # installed by ``import tropnet``
     True
@@ -454,8 +455,9 @@ def _cell_forms(low: Network, exact: bool, limits: _Limits, progress: bool | Non
         if limit in ("max_seconds", "max_memory"):  # the enumeration of the cells ran out
             given = limits.max_seconds if limit == "max_seconds" else limits.max_memory
             raise CompileLimitError(
-                f"tropicalize stopped while enumerating the activation cells of R^{n}: passed {limit}={given} "
-                f"after {limits.seconds():.1f} s ({reached.get('cells', '?')} cells so far)", limit, reached) from err
+                f"tropicalize stopped while enumerating the activation cells of R^{n}: passed "
+                f"{limit}={given} after {limits.seconds():.1f} s ({reached.get('cells', '?')} cells so far)",
+                limit, reached) from err
         raise CompileLimitError(
             f"the network has more than {max_cells} activation cells: its simplified forms would hold "
             f"more than max_monomials={limits.max_monomials} candidate monomials ({err})",

@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["PARALLEL_MODES", "dask_client", "connect", "Spawn", "map_tasks"]
+__all__ = ["PARALLEL_MODES", "dask_client", "connect", "Spawn", "Kept", "map_tasks", "ask_kept"]
 
 PARALLEL_MODES = (None, "local", "dask")
 """The values of ``parallel=``: serial, a local cluster for the call, an existing client.
@@ -127,6 +127,16 @@ class Spawn:
         self.info = info
 
 
+class Kept:
+    """A task's answer that stayed where it was computed (``map_tasks(keep=...)``): ``value``,
+    the summary that came back, and ``ref``, the whole answer (a Dask future, or the answer
+    itself in a serial run) for later requests (:func:`ask_kept`)."""
+
+    def __init__(self, value: Any, ref: Any):
+        self.value = value
+        self.ref = ref
+
+
 def map_tasks(
     fn: Callable,
     jobs: list[tuple],
@@ -136,6 +146,7 @@ def map_tasks(
     progress: bool = False,
     shared: tuple = (),
     on_result: Callable[[Any], None] | None = None,
+    keep: Callable[[Any], Any] | None = None,
 ) -> list:
     """``[fn(*shared, *job) for job in jobs]``, serially (``parallel=None`` and no client) or
     as Dask tasks, always in job order; the one mapping loop behind every parallel entry point.
@@ -150,8 +161,15 @@ def map_tasks(
     than as scattered data: if the worker holding one dies, the scheduler recomputes it
     instead of losing it.  Tasks are retried (a killed worker changes nothing).
 
+    ``keep``: a function of a task's answer that is not a :class:`Spawn`; only its value comes
+    back (and goes to ``on_result``), the whole answer stays on its worker, and the result list
+    holds :class:`Kept` objects, to which :func:`ask_kept` sends later requests (while the client
+    is open: call with ``client`` inside ``dask_client``).
+
     >>> map_tasks(pow, [(2,), (3,)], shared=(10,))
     [100, 1000]
+    >>> [(k.value, k.ref) for k in map_tasks(pow, [(2,), (3,)], shared=(10,), keep=str)]
+    [('100', 100), ('1000', 1000)]
     """
     nodes = list(jobs)
     depth = [0] * len(nodes)
@@ -159,7 +177,7 @@ def map_tasks(
     children: dict[int, list[int]] = {}
     bar = _bar(len(nodes), progress)
 
-    def handle(i: int, value: Any) -> list[int]:
+    def handle(i: int, value: Any, ref: Any = None) -> list[int]:
         if on_result is not None:
             on_result(value)
         if isinstance(value, Spawn):
@@ -170,7 +188,7 @@ def map_tasks(
             if bar is not None:
                 bar.total += len(new)
             return new
-        results[i] = value
+        results[i] = value if keep is None else Kept(value, ref)
         return []
 
     try:
@@ -178,7 +196,11 @@ def map_tasks(
             queue = list(range(len(nodes)))[::-1]  # a stack: spawned jobs run next
             while queue:
                 i = queue.pop()
-                queue.extend(handle(i, fn(*shared, *nodes[i]))[::-1])
+                value = fn(*shared, *nodes[i])
+                if keep is None or isinstance(value, Spawn):
+                    queue.extend(handle(i, value)[::-1])
+                else:
+                    handle(i, keep(value), value)
                 if bar is not None:
                     bar.update(1)
         else:
@@ -200,7 +222,10 @@ def map_tasks(
 
                 def submit(i: int, job: Any) -> None:
                     task = sub(_call, fn, *shared_f, job, priority=depth[i])
-                    watch(task, i, task)
+                    if keep is None:
+                        watch(task, i, task)
+                    else:  # what comes back is asked for at once: no round trip in between
+                        watch(sub(_look, task, keep, priority=depth[i]), i, task)
 
                 for i, job in enumerate(nodes):
                     submit(i, job)
@@ -210,7 +235,7 @@ def map_tasks(
                         if fut is task and fut.type is Spawn:
                             watch(sub(_peek, task, priority=depth[i] + 1), i, task)
                             continue
-                        new = handle(i, fut.result())
+                        new = handle(i, fut.result(), task)
                         for k, j in enumerate(new):
                             submit(j, sub(_job_at, task, k, priority=depth[j]))
                         del fut, task
@@ -233,6 +258,21 @@ def map_tasks(
     return out
 
 
+def ask_kept(fn: Callable, requests: list[tuple], client: Any = None) -> list:
+    """``[fn(whole, *args) for kept, *args in requests]``, where ``whole`` is the answer
+    ``kept`` (a :class:`Kept`) holds: run where that answer is (a Dask worker when ``client``
+    is given), only ``fn``'s values come back, in order.
+
+    >>> kept = map_tasks(pow, [(2,), (3,)], shared=(10,), keep=int)
+    >>> ask_kept(divmod, [(kept[0], 7), (kept[1], 7)])
+    [(14, 2), (142, 6)]
+    """
+    if client is None:
+        return [fn(k.ref, *args) for k, *args in requests]
+    futures = [client.submit(fn, k.ref, *args, pure=False, retries=3) for k, *args in requests]
+    return client.gather(futures)
+
+
 def _identity(x: Any) -> Any:
     return x
 
@@ -244,6 +284,11 @@ def _call(fn: Callable, *args: Any) -> Any:
 
 def _peek(value: Any) -> Any:
     return Spawn([None] * len(value.jobs), value.info) if isinstance(value, Spawn) else value
+
+
+def _look(value: Any, keep: Callable) -> Any:
+    """What comes back of a task's answer with ``map_tasks(keep=...)``."""
+    return _peek(value) if isinstance(value, Spawn) else keep(value)
 
 
 def _job_at(value: Spawn, k: int) -> tuple:

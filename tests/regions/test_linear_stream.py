@@ -65,3 +65,56 @@ def test_kept_parts_count_towards_max_memory():
     assert err.value.limit == "max_memory"
     assert tropnet.count_linear_regions(tropnet.random_mlp([3, 6, 6, 1], seed=0), Box(-2, 2),
                                         max_memory=10**9) >= 1
+
+
+def test_cut_last_makes_the_cells_of_the_run():
+    """A part's last unit counted, not cut (``keep_last``), then cut
+    (:func:`~tropnet.regions.resume.refine_cut_last`): the same cells, vertex lists and
+    coordinates as the run that cut it, bit for bit, and as many as it counted."""
+    from tropnet.regions.program import stages_from_network
+    from tropnet.regions.resume import refine_advance, refine_cut_last, refine_start
+
+    for widths, seed in (([3, 8, 8, 1], 1), ([4, 6, 5, 2], 4)):
+        st = stages_from_network(tropnet.random_mlp(widths, seed=seed))
+        d = widths[0]
+        problem, ref = refine_start(st, d, -5 * np.ones(d), 5 * np.ones(d))
+        assert refine_advance(problem, ref)
+        problem, state = refine_start(st, d, -5 * np.ones(d), 5 * np.ones(d))
+        assert refine_advance(problem, state, count_last=True, keep_last=True)
+        n = state.last_count
+        split, up = state.last_split
+        assert n == state.ncells + int(split.sum()) and n == ref.ncells
+        refine_cut_last(problem, state)
+        a, b = state.pool, ref.pool
+        assert np.array_equal(a.off, b.off) and np.array_equal(a.ids, b.ids) and np.array_equal(a.pat, b.pat)
+        assert np.array_equal(a.X, b.X)
+
+
+def test_streamed_linear_count_cuts_the_last_unit_only_where_asked(monkeypatch):
+    """Parts of about 25 cells: their last unit is counted, and cut later only in the parts holding a
+    half of a split cell that the merge asks for; the counts equal one unstreamed run, with and
+    without such parts."""
+    from tropnet.regions import resume, stream
+
+    calls, parts = [], []
+    real, add = resume.refine_cut_last, stream.KeptParts.add_state
+    monkeypatch.setattr(resume, "refine_cut_last", lambda p, s: (calls.append(s.ncells), real(p, s))[1])
+    monkeypatch.setattr(stream.KeptParts, "add_state", lambda k, s: (parts.append(s.ncells), add(k, s))[1])
+    monkeypatch.setitem(stream.count_parts.__kwdefaults__, "budget", 50)
+    rng = np.random.default_rng(3)
+    W1 = rng.integers(-3, 4, size=(12, 3)).astype(float)
+    b1 = rng.integers(-3, 4, size=12).astype(float)
+    W1[5], b1[5] = W1[4], b1[4]
+    W2 = rng.integers(-3, 4, size=(8, 12)).astype(float)
+    W2[:, 5] = -W2[:, 4]
+    W3 = rng.integers(-3, 4, size=(1, 8)).astype(float)
+    merging = Network.from_arrays([W1, W2, W3], [b1, rng.integers(-3, 4, size=8).astype(float), np.zeros(1)])
+    generic = tropnet.random_mlp([3, 10, 10, 1], seed=1)
+    for net, asked in ((merging, True), (generic, False)):
+        calls.clear()
+        parts.clear()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            n = tropnet.count_linear_regions(net, Box(-3, 3))
+            assert len(parts) > 2 and n == _one_run(net, Box(-3, 3))
+        assert bool(calls) == asked and len(calls) < len(parts)

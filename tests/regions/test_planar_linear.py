@@ -192,3 +192,57 @@ def test_root_maps_are_the_networks_pre_activations():
     want = forward_stages(stages[:la], X)
     got = np.einsum("knc,kc->kn", Z, np.concatenate([X, np.ones((20, 1))], axis=1))
     assert np.allclose(got, want, atol=1e-12) and 0 < err < 1e-10
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000),
+       widths=st.sampled_from([[2, 8, 1], [2, 10, 8, 3], [2, 6, 6, 6, 1], [2, 24, 24, 2], [3, 8, 8, 2]]),
+       act=st.sampled_from(["relu", "leaky", "threshold"]), degenerate=st.booleans())
+def test_compiled_loops_decide_as_numpy(seed, widths, act, degenerate):
+    """The compiled loops (:mod:`tropnet.regions.planar_jit`, numba) return what the numpy code
+    returns, facet by facet and edge by edge, on random, leaky, threshold and degenerate
+    networks (duplicated units read with opposite weights, an ignored unit: some not
+    certified); the numpy code is the reference."""
+    pytest.importorskip("numba")
+    from tropnet.regions import planar_linear as pl
+    from tropnet.regions import pool
+
+    net = tropnet.random_mlp(widths, seed=seed)
+    if degenerate:
+        Ws = [layer.weight.copy() for layer in net.layers if isinstance(layer, Linear)]
+        Ws[0][1], Ws[1][:, 1] = Ws[0][0], -Ws[1][:, 0]  # a duplicated unit read with opposite weights
+        Ws[-1][:, -1] = 0.0  # an output that ignores a unit of the last layer
+        bs = [layer.bias.copy() for layer in net.layers if isinstance(layer, Linear)]
+        bs[0][1] = bs[0][0]
+        net = Network.from_arrays(Ws, bs)
+    if act != "relu":
+        net = _activated(net, act)
+    seen = []
+    inside, check = pl._inside_ok, pl._Stretches.vertex_check
+
+    def both(f, *args):
+        old = pool.use_kernels("numpy")
+        try:
+            ref = f(*args)
+            pool.use_kernels("numba")
+            out = f(*args)
+        finally:
+            pool.use_kernels(old)
+        assert (ref is None) == (out is None)
+        if ref is not None:
+            pairs = zip(ref, out) if isinstance(ref, tuple) else [(ref, out)]
+            assert all(np.array_equal(a, b) for a, b in pairs)
+        seen.append(f)
+        return ref
+
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        mp.setattr(pl, "_inside_ok", lambda *a, **k: both(lambda *b: inside(*b, **k), *a))
+        mp.setattr(pl._Stretches, "vertex_check", lambda self, *a: both(lambda *b: check(self, *b), *a))
+        warnings.simplefilter("ignore")
+        for lo, hi in ((-5, 5), (-0.3, 0.4)):
+            if widths[0] == 2:
+                _certified(net, np.full(2, lo, float), np.full(2, hi, float))
+        if widths[0] == 3:
+            dom = Plane.through(*np.random.default_rng(seed).normal(size=(3, 3)), margin=2.0)
+            tropnet.count_linear_regions(net, dom)
+    assert seen or widths[0] == 3

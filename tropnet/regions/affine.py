@@ -548,18 +548,18 @@ def _abs_walk(stages: list[Stage], d: int) -> tuple[np.ndarray, int]:
     return J, K
 
 
-def float_map_error(stages: list[Stage], d: int) -> float:
+def float_map_error(stages: list[Stage], d: int, magnitude: tuple[float, int] | None = None) -> float:
     """A rigorous bound on ``|float map - exact map|`` for every entry of every cell's map computed
     by the float walk (:func:`cell_affine` with ``exact=False``) on ``stages`` (exact or float
     weights: a float weight is its dyadic rational), to first order with a factor 2 to spare:
-    ``2 gamma(2 K) M`` from :func:`map_magnitude`.
+    ``2 gamma(2 K) M`` from :func:`map_magnitude` (``magnitude``: its ``(M, K)``, if known).
 
     >>> from tropnet import random_mlp
     >>> from tropnet.regions.program import stages_from_network
     >>> 0 < float_map_error(stages_from_network(random_mlp([2, 8, 1], seed=0)), 2) < 1e-12
     True
     """
-    M, K = map_magnitude(stages, d)
+    M, K = map_magnitude(stages, d) if magnitude is None else magnitude
     u = 2.0**-53
     n = 2 * K
     return 2.0 * (n * u / (1 - n * u)) * M * (1 + 1e-6) + 1e-300

@@ -17,7 +17,7 @@ from ..kernels.merge import row_keys
 from .cells import Cells
 from .program import Stage
 
-__all__ = ["FoundCells", "join_pieces"]
+__all__ = ["FoundCells", "join_pieces", "take_cells"]
 
 
 @dataclass
@@ -97,6 +97,29 @@ def _from_bounded(cells: Cells, stages, n, exact, A, b, box_is_domain: bool = Tr
         b,
         _domain_codes(cells.vertex_codes, n, box_is_domain),
     )
+
+
+def take_cells(found: FoundCells, cells: np.ndarray) -> FoundCells:
+    """The cells ``cells`` (indices) of ``found`` with only the vertices they use: what a Dask
+    task sends when the driver asks for a few of its cells (:mod:`tropnet.regions.parallel`).
+
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> f = FoundCells([], 1, False, np.array([[0], [1]]), np.array([[0.5], [1.5]]), np.ones(2, bool),
+    ...                np.array([0, 2, 4]), np.array([0, 1, 1, 2]), X, np.ones(3),
+    ...                np.zeros((0, 1)), np.zeros(0))
+    >>> g = take_cells(f, np.array([1]))
+    >>> g.patterns.tolist(), g.vert_X[g.vert_ids].ravel().tolist()
+    ([[1]], [1.0, 2.0])
+    """
+    cells = np.asarray(cells, dtype=np.int64)
+    counts = np.diff(found.vert_off)[cells]
+    off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    entry = np.repeat(found.vert_off[cells] - off[:-1], counts) + np.arange(off[-1])
+    used, ids = np.unique(found.vert_ids[entry], return_inverse=True)
+    codes = None if found.vert_codes is None else found.vert_codes[entry]
+    return FoundCells(found.stages, found.d, found.exact, found.patterns[cells], found.points[cells],
+                      found.bounded[cells], off, ids.ravel().astype(np.int64), found.vert_X[used],
+                      found.vert_t[used], found.dom_A, found.dom_b, codes)
 
 
 def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom_b) -> FoundCells:

@@ -25,8 +25,8 @@ from .found import FoundCells
 from .planar_linear import no_shared_maps
 from .regionset import RegionSet
 
-__all__ = ["build_region_set", "linear_labels", "near_groups", "cell_facets", "hrep_facets", "facet_point",
-           "merge_linear"]
+__all__ = ["build_region_set", "linear_labels", "map_groups", "near_groups", "cell_facets", "hrep_facets",
+           "facet_point", "merge_linear"]
 
 
 def cell_facets(
@@ -332,9 +332,12 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     if last is not None and not found.exact:
         if no_shared_maps(found.stages, *last):  # a 2-D polygon run whose neighbours share no map
             return np.arange(C, dtype=np.int64)
+    # the float maps and their map_groups, when computed where the cells were (Dask tasks)
+    F, groups = found.cache.pop("maps", None), found.cache.pop("groups", None)
     try:
         with np.errstate(over="ignore", invalid="ignore"):
-            F = _float_maps(found.stages, found.patterns, d)
+            if F is None:
+                F = _float_maps(found.stages, found.patterns, d)
             err = float_map_error(found.stages, d)
         finite = bool(np.isfinite(F).all()) and np.isfinite(err)
     except OverflowError:  # exact weights beyond the float range
@@ -343,14 +346,8 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
         if not found.exact:  # pragma: no cover - the plan refuses such float runs
             raise ValueError("float mode cannot compute the cells' maps (values beyond the float64 range)")
         gid = np.zeros(C, dtype=np.int64)  # one group: every map compared exactly
-    elif found.exact:
-        gid = near_groups(F, 2 * err, ordered=False)  # equal exact maps have float maps this close
     else:
-        scale = float(np.abs(F).max()) if F.size else 0.0
-        rel = 1e-9 * max(scale, 1e-300)
-        # equal maps may differ by the walk's rounding 2 err: never split them for less
-        tol = max(rel, 2 * err)
-        gid = near_groups(F, tol, ordered=False)
+        gid, tol, rel = groups if groups is not None else map_groups(F, err, found.exact)
     if bar is not None:
         bar.update(1)
     S = np.flatnonzero(np.bincount(gid)[gid] >= 2)
@@ -369,12 +366,12 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
         S = S[np.bincount(sub)[sub] >= 2]
         if len(S) == 0:
             return np.arange(C, dtype=np.int64)
+    fill = found.cache.pop("vertices_of", None)
+    if fill is not None:  # a streamed run or Dask tasks kept the vertex lists: those of S, now
+        fill(found, S)
     if found.vert_codes is not None:
         e = _code_edges(found, S)
     else:
-        fill = found.cache.pop("vertices_of", None)
-        if fill is not None:  # a streamed run kept its vertex lists aside: those of S, now
-            fill(found, S)
         out = _facets_of(found, S)
         fc, nbr = out[6], out[3]
         has = nbr >= 0
@@ -402,7 +399,8 @@ def _float_maps(stages, patterns: np.ndarray, d: int) -> np.ndarray:
     C = len(patterns)
     F = None
     for a in range(0, C, MAPS_CHUNK):
-        Fa = cell_affine(stages, patterns[a : a + MAPS_CHUNK], d, exact=False, maps_only=True).map_numerators()
+        chunk = patterns[a : a + MAPS_CHUNK]
+        Fa = cell_affine(stages, chunk, d, exact=False, maps_only=True).map_numerators()
         Fa = Fa.reshape(len(Fa), -1)
         if C <= MAPS_CHUNK:
             return Fa
@@ -440,6 +438,26 @@ def _warn_thin(count: int) -> None:
         AmbiguousGeometryWarning,
         stacklevel=4,
     )
+
+
+def map_groups(F: np.ndarray, err: float, exact: bool) -> tuple[np.ndarray, float, float]:
+    """The groups of the cells' float maps ``F`` that :func:`linear_labels` merges within
+    (:func:`near_groups`), the tolerance ``tol`` and float mode's requested resolution ``rel``:
+    exact maps group within twice the walk's rounding bound ``err``; float maps within ``1e-9``
+    times the largest entry, or ``2 err`` where that is larger (equal maps are never split by
+    rounding).  A cell alone in its group is a linear region by itself.  Group ids are not
+    ordered (``near_groups(..., ordered=False)``).
+
+    >>> gid, tol, rel = map_groups(np.array([[1.0, 0.0], [1.0, 1e-12], [2.0, 0.0]]), 1e-16, False)
+    >>> bool(gid[0] == gid[1] != gid[2]), tol == rel == 2e-9
+    (True, True)
+    """
+    if exact:  # equal exact maps have float maps this close
+        return near_groups(F, 2 * err, ordered=False), 2 * err, 2 * err
+    scale = float(np.abs(F).max()) if F.size else 0.0
+    rel = 1e-9 * max(scale, 1e-300)
+    tol = max(rel, 2 * err)  # equal maps may differ by the walk's rounding 2 err: never split them for less
+    return near_groups(F, tol, ordered=False), tol, rel
 
 
 def near_groups(F: np.ndarray, tol: float, rounds: int = 3, ordered: bool = True) -> np.ndarray:

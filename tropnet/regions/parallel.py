@@ -32,15 +32,21 @@ it has left.
 a few kB for a first task, up to some MiB for the parts a big task hands on.  A task's value stays on
 its worker: the driver reads a summary (a count, or "split into k"), and the parts of a split
 are cut out on that worker and moved only when another worker runs them.  Back come counts
-(box domains), distinct patterns (pieces of R^n), for linear counts the cells' float maps
-(computed in the tasks; the driver groups them as :func:`tropnet.regions.geometry.linear_labels`
-does, and when no map comes near another the count is the number of cells), or for regions
-(and linear counts whose maps come near) the cells in the shared-array form; the driver then
-runs the linear merge over all cells at once (:func:`~tropnet.regions.geometry.linear_labels`:
-facets only for cells whose map another cell shares), so a linear region spanning several
-tasks is joined exactly as in a serial run.  Float linear counts, like the serial ones and the
-activation counts, first remove the units of one sign on a bounded domain
-(:mod:`tropnet.regions.stable`); the tasks put their pattern columns back.
+(box domains), distinct patterns (pieces of R^n), or for regions the cells in the shared-array
+form; the driver then runs the linear merge over all cells at once
+(:func:`~tropnet.regions.geometry.linear_labels`: facets only for cells whose map another cell
+shares), so a linear region spanning several tasks is joined exactly as in a serial run.
+A linear count is one enumeration whose tasks *keep* their cells on their workers
+(:func:`~tropnet.tasks.map_tasks` with ``keep``; float tasks stream and keep their parts, as
+the serial linear count does) and send back only the cells' float maps.  The driver groups
+all maps (:func:`~tropnet.regions.geometry.map_groups`); when no map comes near another the
+count is the number of cells.  Otherwise it asks the tasks for their cells' patterns, and
+:func:`~tropnet.regions.geometry.linear_labels` (the one merge) asks them, through
+``cache["vertices_of"]``, for the vertex lists of only the cells of near groups
+(:func:`~tropnet.tasks.ask_kept`): the driver never holds every cell's vertex list.  Float
+linear counts, like the serial ones and the activation counts, first remove the units of one
+sign on a bounded domain (:mod:`tropnet.regions.stable`); the tasks put their pattern columns
+back.
 
 *Exactness.*  Exact activation counts run the certified float pass, and a task that meets a
 decision too close to call retries its cells in halves, down to single cells that are
@@ -56,7 +62,9 @@ exact mode never does.
 
 *What it buys* is measured in ``benchmarks/bench_parallel.py`` (see ``docs/cluster.md``).  Linear
 region sets add the driver's merge (its maps first: a small fraction of the enumeration) and the
-transfer of the cells; linear counts add the transfer of the maps and their grouping.
+transfer of the cells; linear counts add the transfer of the maps and their grouping, and where
+maps come near, the patterns and the near groups' cells.  A worker holds its tasks' cells until
+the driver's merge is done (as much memory, in all, as the serial linear count's).
 
 *Faults.*  Tasks are pure and deterministic and are submitted with ``retries``: a worker that
 dies mid-run has its tasks (and the splits they came from) recomputed elsewhere by Dask, so the
@@ -68,6 +76,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import math
 import time
 from typing import Any
@@ -76,14 +85,14 @@ import numpy as np
 
 from .._limits import Limits
 from ..kernels.merge import row_keys
-from .affine import cell_affine, float_map_error
+from .affine import float_map_error
 from .cells import RegionLimitError
 from .exactness import _Uncertain, warn_ambiguous, with_fallback
-from .found import _from_piece, join_pieces
-from .geometry import build_region_set, linear_labels, near_groups
+from .found import FoundCells, _from_piece, join_pieces, take_cells
+from .geometry import _float_maps, build_region_set, linear_labels, map_groups
 from .plan import make_plan
 from .refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
-from .stream import STREAM_CELLS, count_parts
+from .stream import STREAM_CELLS, KeptParts, count_parts
 
 __all__ = ["run_plan", "count_parallel", "regions_parallel"]
 
@@ -91,6 +100,7 @@ from ..tasks import (  # noqa: F401  (re-exported through tropnet.parallel)
     PARALLEL_MODES,
     Spawn,
     _n_workers,
+    ask_kept,
     connect,
     dask_client,
     map_tasks,
@@ -121,21 +131,70 @@ def _full_cells(cells, piece: _Piece):
     return dataclasses.replace(cells, patterns=P)
 
 
-def _task_maps(cells, piece: _Piece):
-    """The first step of a linear count, where the cells are: their float maps (the walk of
-    :func:`~tropnet.regions.geometry.linear_labels`), and their patterns on pieces of R^n
-    (for the join).  ``None`` for maps beyond the float range (the driver falls back)."""
-    stages = piece.full[0]
-    pats = cells.patterns
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):
-            ca = cell_affine(stages, pats, piece.problem.d, exact=False, maps_only=True)
-            F = ca.map_numerators().reshape(len(pats), -1)
-    except OverflowError:
-        return None
-    if not np.isfinite(F).all():
-        return None
-    return (pats if piece.piece.on_facet else None), F
+class _Maps:
+    """What a linear-count task sends back at once: its number of cells, their float maps
+    (``None`` beyond the float range: the driver's merge computes them), their patterns on
+    pieces of R^n (for the join) and its cells cut below float64 resolution."""
+
+    def __init__(self, ncells, maps, patterns, thin):
+        self.ncells, self.maps, self.patterns, self.thin = ncells, maps, patterns, thin
+
+
+class _KeptCells:
+    """The cells of a linear-count task, kept on its worker (``map_tasks(keep=_summary)``): the
+    driver reads :attr:`back` and asks for the patterns (:func:`_merge_input`) and the whole
+    cells (:func:`_cells_of`) only where maps come near each other.  ``parts``: a streamed task
+    keeps its finished parts (:class:`~tropnet.regions.stream.KeptParts`, as the serial streamed
+    linear count does), and ``found`` has no vertex lists until then."""
+
+    def __init__(self, found, piece: _Piece, parts: KeptParts | None = None):
+        self.found, self.parts = found, parts
+        pats = found.patterns
+        maps = None
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                maps = _float_maps(piece.full[0], pats, piece.problem.d)
+        except OverflowError:
+            pass
+        if maps is not None and not np.isfinite(maps).all():
+            maps = None
+        self.on_facet = piece.piece.on_facet
+        self.back = _Maps(len(found), maps, pats if self.on_facet else None, found.thin)
+
+    @classmethod
+    def of_parts(cls, parts: KeptParts, piece: _Piece, ambiguous: int) -> _KeptCells:
+        cells = _full_cells(parts.cells(ambiguous, piece.problem.d), piece)
+        return cls(_found(cells, piece, False), piece, parts)
+
+
+def _summary(value):
+    """What comes back of a task's answer whose cells stay on the worker."""
+    if isinstance(value, _Leaf) and isinstance(value.value, _KeptCells):
+        return _Leaf(value.piece, value.value.back, value.cells, value.info)
+    return value
+
+
+def _merge_input(leaf: _Leaf) -> tuple:
+    """A task's cells' patterns (``None`` on R^n: they came back with the maps) and the largest
+    coordinate of their vertices (the scale of the facets' tolerance, as over one run)."""
+    kept = leaf.value
+    found = kept.found
+    if kept.parts is not None:
+        top = kept.parts._top()
+    elif found.vert_X.dtype != object and len(found.vert_ids):
+        top = float(np.abs(found.vert_X[found.vert_ids]).max())
+    else:
+        top = 0.0
+    return (None if kept.on_facet else found.patterns), top
+
+
+def _cells_of(leaf: _Leaf, cells: np.ndarray):
+    kept = leaf.value
+    found = kept.found
+    if kept.parts is not None:  # a streamed task: the vertex lists of these cells, from its parts
+        found = dataclasses.replace(found, cache={})
+        kept.parts.fill(found, cells)
+    return take_cells(found, cells)
 
 
 def _pieces(plan, certify: bool, codes: bool = False):
@@ -206,8 +265,8 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_work, par
         value = len(out)
     elif want == "count":  # a facet of R^n: its patterns, for the join
         value = out.patterns[np.unique(row_keys(out.patterns), return_index=True)[1]]
-    elif want == "maps":  # a linear count: the cells' maps
-        value = _task_maps(_full_cells(out, piece), piece)
+    elif want == "maps":  # a linear count: the maps come back, the cells stay (_KeptCells)
+        value = _KeptCells(_found(_full_cells(out, piece), piece, exact), piece)
     else:
         value = _found(_full_cells(out, piece), piece, exact)
     info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=0, cells_out=len(out),
@@ -234,13 +293,19 @@ def _guarded(fn, pieces, index, *job):
         return _Stopped(index, err, dict(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall))
 
 
-def _count_task(pieces, index, states, split_cells, split_work, parts, tag):
+def _count_task(pieces, index, states, split_cells, split_work, parts, tag, keep=False):
     """Count the cells of ``states`` (a stack of states of piece ``index``) with the streamed
     engine (:func:`~tropnet.regions.stream.count_parts`: parts of at most ``split_cells`` or
     :data:`~tropnet.regions.stream.STREAM_CELLS` cells, counted and released): a
     :class:`_Leaf` with the count, or, once more than ``split_work`` entries are cut (with
     ``split_cells``: after the first part), a :class:`Spawn` of the states left in ``parts``
-    new tasks, its ``info["cells"]`` the cells counted so far.  Only integers come back."""
+    new tasks, its ``info["cells"]`` the cells counted so far.  Only integers come back.
+    ``keep`` (a float linear count): the finished parts are kept (:class:`_KeptCells`), and a
+    task that hands on its states hands on its finished parts as one more task (``states`` a
+    :class:`~tropnet.regions.stream.KeptParts`, returned as a leaf of no new cells)."""
+    if isinstance(states, KeptParts):
+        info = dict(tag=tag, cpu=0.0, wall=0.0, split=0, cells_out=0, piece=index)
+        return _Leaf(index, _KeptCells.of_parts(states, pieces[index], 0), 0, info)
     cpu, wall = time.process_time(), time.perf_counter()
     problem = copy.copy(pieces[index].problem)  # the task's own counters (threaded workers share it)
     budget = split_work
@@ -252,19 +317,24 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag):
     problem.limits.start = base.start
     problem.max_cells = None
     info = dict(tag=tag, cells_in=sum(s.ncells for s in states), entries_in=sum(s.entries for s in states))
+    kept = KeptParts(problem) if keep else None
     n, ambiguous, left = count_parts(problem, list(states), budget=split_cells or STREAM_CELLS,
-                                     max_work=budget, max_parts=None if split_cells is None else 1)
+                                     max_work=budget, max_parts=None if split_cells is None else 1, join=kept)
     info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, cells=n, ambiguous=ambiguous,
                 piece=index)
     if not left:
         info.update(split=0, cells_out=n)
-        return _Leaf(index, n, n, info)
+        value = n if kept is None else _KeptCells.of_parts(kept, pieces[index], ambiguous)
+        return _Leaf(index, value, n, info)
     if len(left) == 1:
         left = refine_split(left[0], parts)
     # the states left, dealt out in turn (the bottom of the stack holds the larger runs)
     groups = [left[k::parts] for k in range(min(parts, len(left)))]
     info.update(split=len(groups), bytes_out=sum(s.nbytes for s in left))
-    return Spawn([(index, g, split_cells, split_work, parts, tag + (k,)) for k, g in enumerate(groups)], info)
+    jobs = [(index, g, split_cells, split_work, parts, tag + (k,), keep) for k, g in enumerate(groups)]
+    if kept is not None and n:
+        jobs.append((index, kept, None, None, parts, tag + (len(groups),), keep))
+    return Spawn(jobs, info)
 
 
 def _check_limit(total: int, max_regions: int | None) -> None:
@@ -282,15 +352,18 @@ def _master(problem, state, target: int) -> None:
             return
 
 
-def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work, parts, stats):
+def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work, parts, stats, finish=None):
     """Run the engine on the plan's domain pieces as a tree of tasks with the passes ``passes``;
     the leaves, the number of cells counted and of float decisions left ambiguous.  With tight
     codes, a decision too close to call anywhere raises ``_Uncertain`` (the caller's
-    :func:`~tropnet.regions.exactness.with_fallback` reruns it in rationals)."""
+    :func:`~tropnet.regions.exactness.with_fallback` reruns it in rationals).  ``want="maps"``:
+    the leaves are :class:`~tropnet.tasks.Kept` (their cells stay on the workers), and the
+    result is ``finish(client, leaves, cells, ambiguous)``, run while the client is open."""
     exact, max_regions, codes = plan.exact, plan.max_regions, passes.codes
     # counts on a box or a bounded polyhedron: streamed tasks that return integers (R^n: the
     # facets' patterns, for the join)
-    streamed = want == "count" and not codes and not plan.domain.join
+    # (float linear counts: streamed tasks that keep their parts, as the serial linear count)
+    streamed = (want == "count" or (want == "maps" and not plan.exact)) and not codes and not plan.domain.join
     runs = _pieces(plan, passes.certify, codes)
     pieces = [p for p, _ in runs]
     with dask_client(plan.options.get("parallel"), plan.options.get("client")) as c:
@@ -315,7 +388,7 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
                 _master(problem, state, 2 * per_piece)
             for s in refine_split(state, per_piece):
                 if streamed:
-                    jobs.append((k, [s], split_cells, split_work, parts, (len(jobs),)))
+                    jobs.append((k, [s], split_cells, split_work, parts, (len(jobs),), want == "maps"))
                 else:
                     jobs.append((k, s, want, exact, split_cells, split_work, parts))
         running = [0] * len(pieces)  # cells found so far per piece (disjoint within a piece)
@@ -353,12 +426,16 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
             if hit is not None:
                 raise RegionLimitError(f"the parallel enumeration stopped: {hit[1]}", hit[0], hit[2])
 
+        kept = want == "maps"
         leaves = map_tasks(_guarded, jobs, client=c, progress=plan.progress, on_result=on_result,
-                           shared=(_count_task if streamed else _engine_task, pieces))
-    if stats is not None:
-        stats.update(log, workers=workers)
-    if codes and any(leaf.value is None for leaf in leaves):
-        raise _Uncertain
+                           shared=(_count_task if streamed else _engine_task, pieces),
+                           keep=_summary if kept else None)
+        if stats is not None:
+            stats.update(log, workers=workers)
+        if codes and any((leaf.value if kept else leaf).value is None for leaf in leaves):
+            raise _Uncertain
+        if finish is not None:
+            return finish(c, leaves, sum(running), log["ambiguous"])
     return leaves, sum(running), log["ambiguous"]
 
 
@@ -394,9 +471,7 @@ def run_plan(plan) -> Any:
         warn_ambiguous(ambiguous)
         return int(total)
     if plan.want == "count" and plan.engine != "hrep":
-        n = _count_linear(plan, **kw)
-        if n is not None:
-            return n
+        return _count_linear(plan, **kw)
     found = _found_parallel(plan, **kw)
     warn_ambiguous(found.ambiguous)
     if plan.want == "count" and plan.kind == "activation":
@@ -406,39 +481,108 @@ def run_plan(plan) -> Any:
     return build_region_set(found, plan.kind)
 
 
-def _count_linear(plan, **kw) -> int | None:
-    """A linear count whose first step runs in the tasks: each returns its cells' float maps
-    (not the cells), and the driver groups all maps (:func:`~tropnet.regions.geometry.
-    near_groups`, with the tolerance of :func:`~tropnet.regions.geometry.linear_labels`).  When
-    no map comes near another, the linear regions are the cells (the usual case); otherwise
-    ``None``, and the caller runs the merge on the cells (:func:`_found_parallel`)."""
-    dp = plan.domain
+def _count_linear(plan, **kw) -> int:
+    """A linear count in one enumeration: each task keeps its cells on its worker and sends
+    back their float maps; the driver groups all maps (:func:`~tropnet.regions.geometry.
+    map_groups`, as :func:`~tropnet.regions.geometry.linear_labels` does).  When no map comes
+    near another, the linear regions are the cells (the usual case); otherwise the driver asks
+    the tasks for their cells' patterns and, inside the merge, for the cells of the near groups
+    only (:func:`_merge`)."""
     if not plan.exact:
         plan._prune_stable()  # as the serial count: units of one sign on the domain are not cut
 
     def attempt(passes):
-        return _enumerate(plan, passes, want="maps", **kw)
+        return _enumerate(plan, passes, want="maps", finish=functools.partial(_merge, plan), **kw)
 
-    leaves, _, ambiguous = with_fallback(attempt, plan.exactness)
-    values = [leaf.value for leaf in leaves]
-    if any(v is None for v in values):
-        return None
-    values = [v for v in values if len(v[1])]
-    if not values:
+    return with_fallback(attempt, plan.exactness)
+
+
+def _merge(plan, client, kept: list, cells: int, ambiguous: int) -> int:
+    """The linear count from the kept cells of the tasks of :func:`_count_linear`: the merge
+    itself is :func:`~tropnet.regions.geometry.linear_labels`, run on the driver over every
+    cell's pattern (and its map from the tasks), with the vertex lists of only the cells it
+    names fetched from the tasks (``cache["vertices_of"]``, as a streamed serial count does)."""
+    dp, n = plan.domain, plan.domain.n
+    backs = [k.value.value for k in kept]
+    sizes = np.array([b.ncells for b in backs], dtype=np.int64)
+    if not sizes.sum():
         raise ValueError("the domain has no interior")
-    F = np.vstack([v[1] for v in values])
+    owner = None  # per kept part, the global index of each of its cells (pieces of R^n: by pattern)
     if dp.join:  # a cell met by several facets of R^n is one pattern, with one map
-        F = F[np.sort(np.unique(row_keys(np.vstack([v[0] for v in values])), return_index=True)[1])]
-    C = len(F)
+        P = np.vstack([b.patterns for b in backs if b.ncells])
+        _, first, inv = np.unique(row_keys(P), return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        glob = rank[inv.ravel()]
+        starts = np.concatenate([[0], np.cumsum(sizes)])
+        owner = [glob[starts[i] : starts[i + 1]] for i in range(len(backs))]
+        first = first[order]
+        C = len(first)
+    else:
+        C = int(sizes.sum())
     _check_limit(C, plan.max_regions)
     warn_ambiguous(ambiguous)
-    with np.errstate(over="ignore", invalid="ignore"):
-        err = float_map_error(dp.stages, dp.n)
-    if not np.isfinite(err):
-        return None
-    tol = 2 * err if plan.exact else max(1e-9 * max(float(np.abs(F).max()), 1e-300), 2 * err)
-    gid = near_groups(F, tol)
-    return C if np.bincount(gid).max() < 2 else None
+    F = groups = None
+    live = [b for b in backs if b.ncells]  # (a task without cells has maps and patterns of no width)
+    if all(b.maps is not None for b in live):
+        F = np.vstack([b.maps for b in live])
+        if dp.join:
+            F = F[first]
+        with np.errstate(over="ignore", invalid="ignore"):
+            err = float_map_error(dp.stages, n)
+        if np.isfinite(err):
+            groups = map_groups(F, err, plan.exact)
+            if np.bincount(groups[0]).max() < 2:
+                return C  # no map comes near another: every cell is a linear region
+    # near maps: the merge, over every cell's pattern
+    asked = ask_kept(_merge_input, [(k,) for k in kept], client)
+    pats = P[first] if dp.join else np.vstack([a[0] for a, b in zip(asked, backs) if b.ncells])
+    top = max(a[1] for a in asked)
+    found = FoundCells(dp.stages, n, plan.exact, pats, np.zeros((C, n)), np.ones(C, dtype=bool),
+                       np.zeros(C + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, n)),
+                       np.zeros(0), dp.A, dp.b, None, ambiguous=ambiguous, thin=sum(b.thin for b in backs))
+    if groups is not None:
+        found.cache.update(maps=F, groups=groups)
+    found.cache["vertices_of"] = functools.partial(_fetch_cells, kept, sizes, owner, top, client)
+    return int(linear_labels(found).max()) + 1
+
+
+def _fetch_cells(kept: list, sizes, owner, top: float, client, found, cells: np.ndarray) -> None:
+    """Give ``found`` (the driver's cells, without vertex lists) those of ``cells`` (sorted
+    global indices), fetched from the tasks that keep them (on R^n every piece of a cell, joined
+    by pattern as :func:`~tropnet.regions.found.join_pieces` does); float runs get one unused
+    vertex holding the largest coordinate of all cells' vertices, so the facets' tolerance has
+    the scale of the whole run."""
+    want = np.zeros(len(found), dtype=bool)
+    want[cells] = True
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    asks = []
+    for i, k in enumerate(kept):
+        glob = np.arange(starts[i], starts[i + 1]) if owner is None else owner[i]
+        loc = np.flatnonzero(want[glob])
+        if len(loc):
+            asks.append((k, loc))
+    parts = ask_kept(_cells_of, asks, client)
+    sub = join_pieces(parts, found.stages, found.d, found.exact, found.dom_A, found.dom_b)
+    if len(sub) != len(cells) or not np.array_equal(sub.patterns, found.patterns[cells]):
+        raise RuntimeError("the cells fetched from the Dask tasks do not match the driver's "
+                           "(please report this bug)")
+    counts = np.zeros(len(found), dtype=np.int64)
+    counts[cells] = np.diff(sub.vert_off)
+    found.vert_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    found.vert_ids = sub.vert_ids
+    found.vert_X, found.vert_t = sub.vert_X, sub.vert_t
+    if not found.exact:
+        extra = np.zeros((1, found.d))
+        extra[0, 0] = top
+        found.vert_X = np.concatenate([sub.vert_X, extra])
+        found.vert_t = np.concatenate([sub.vert_t, [1.0]])
+    found.vert_codes = sub.vert_codes
+    points = np.zeros((len(found), found.d), dtype=sub.points.dtype)
+    points[cells] = sub.points
+    found.points = points
+    found.bounded[cells] = sub.bounded
 
 
 def _found_parallel(plan, **kw):

@@ -37,7 +37,7 @@ import numpy as np
 from .._limits import Limits, check_limit_value, progress_call
 from ..geometry.slices import AffineSlice
 from . import hrep as _hrep
-from .cells import Cells, RegionLimitError, check_passed
+from .cells import Cells, RegionLimitError
 from .domains import DomainPieces, Piece, as_network, domain_pieces
 from .exactness import Exactness, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces
@@ -266,12 +266,13 @@ class Plan:
     def _find_streamed(self) -> FoundCells:
         """Float cells of one bounded piece on the vertex engine, run part by part as a streamed
         count runs them (:func:`~tropnet.regions.stream.count_parts`), the parts kept and put
-        together (:class:`_KeptParts`) without their vertex lists, which the linear merge reads for
-        the few cells whose map another cell shares: parts of a few thousand cells stay in cache
-        ([6, 12, 12, 1] on [-5, 5]^6: 1.5 s against 2.6 s for one run); a run of fewer than four
-        parts' worth of cells is one part, the unsplit run.  For counts only: the cells have no
-        vertex lists until then."""
-        from .stream import count_parts
+        together (:class:`~tropnet.regions.stream.KeptParts`) without their vertex lists, which
+        the linear merge reads for the few cells whose map another cell shares: parts of a few
+        thousand cells stay in cache ([6, 12, 12, 1] on [-5, 5]^6: 1.5 s against 2.6 s for one
+        run); a run of fewer than four parts' worth of cells is one part, the unsplit run.  The
+        last unit is counted, not cut, except in the parts where the merge asks for a half of a
+        cell it splits.  For counts only: the cells have no vertex lists until then."""
+        from .stream import KeptParts, count_parts
 
         dp, n = self.domain, self.domain.n
         piece = dp.pieces[0]
@@ -279,7 +280,7 @@ class Plan:
         base = self.limits or Limits()
         problem.limits = Limits(self.max_regions, base.max_seconds, base.max_memory)
         problem.limits.start = base.start
-        kept = _KeptParts(problem.limits)
+        kept = KeptParts(problem)
         try:  # (the call's own bar shows the phases; the parts add none)
             _, ambiguous, _ = count_parts(problem, [state], grow=True, join=kept)
         except RegionLimitError as err:
@@ -458,79 +459,6 @@ class Plan:
             raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({len(found)})",
                                    "max_regions", {"cells": len(found)})
         return found
-
-
-class _KeptParts:
-    """The finished parts of a streamed run, kept (the ``join`` of
-    :func:`~tropnet.regions.stream.count_parts`): their patterns and interior points (the
-    average of each cell's vertices, as the engine's own) put together, their vertex lists left
-    where they are until the linear merge asks for those of a few cells (:meth:`fill`)."""
-
-    def __init__(self, limits: Limits | None = None) -> None:
-        self.parts: list = []
-        self.width = 0
-        self.limits = limits  # max_memory: the kept parts count as the engine's arrays
-        self.ncells = self.nbytes = 0
-        self.thin = 0  # cells cut below float64 resolution (Cells.thin; set by count_parts)
-
-    def add(self, X, off, ids, patterns) -> None:
-        self.width = np.shape(patterns)[1] if np.ndim(patterns) == 2 else 0
-        if len(off) <= 1:
-            return
-        X, off, ids = np.asarray(X, dtype=np.float64), np.asarray(off, dtype=np.int64), np.asarray(ids)
-        # a finished part's arrays are its own and dropped after this call: kept without copies
-        part = (X, off, ids, np.asarray(patterns, dtype=np.int32))
-        self.parts.append(part)
-        self.ncells += len(off) - 1
-        self.nbytes += sum(a.nbytes for a in part)
-        check_passed(self.limits, self.ncells, self.nbytes)
-
-    def cells(self, ambiguous: int, n: int) -> Cells:
-        """Patterns of every cell, no vertex lists and no interior points (NaN until
-        :meth:`fill` gives both to the cells that need them)."""
-        C = sum(len(p[3]) for p in self.parts)
-        pats = [p[3] for p in self.parts] or [np.zeros((0, self.width), np.int32)]
-        no_lists = np.zeros(C + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        return Cells(np.concatenate(pats), np.full((C, n), np.nan), np.zeros((0, n)), *no_lists,
-                     ambiguous=ambiguous, thin=self.thin)
-
-    def fill(self, found: FoundCells, cells: np.ndarray) -> None:
-        """Give ``found`` the vertex lists and interior points (the average of the vertices, as
-        the engine's own) of ``cells`` (sorted indices; every other cell keeps an empty list),
-        and one unused vertex holding the largest coordinate of all cells' vertices, so the
-        pool's scale (the facets' tolerance) is that of the whole run."""
-        starts = np.cumsum([0] + [len(p[3]) for p in self.parts])
-        which = np.searchsorted(starts, cells, side="right") - 1
-        counts = np.zeros(len(found), dtype=np.int64)
-        Xs = []
-        for k in np.unique(which):
-            X, off, ids = self.parts[k][:3]
-            mine = cells[which == k]
-            loc = mine - starts[k]
-            cnt = off[loc + 1] - off[loc]
-            ent = np.repeat(off[loc] - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
-            Xc = X[ids[ent]]
-            Xs.append(Xc)
-            counts[mine] = cnt
-            found.points[mine] = np.add.reduceat(Xc, np.cumsum(cnt) - cnt, axis=0) / cnt[:, None]
-        n = found.d
-        top = np.zeros((1, n))
-        top[0, 0] = self._top()
-        X = np.concatenate(Xs + [top])
-        found.vert_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        found.vert_ids = np.arange(len(X) - 1, dtype=np.int64)
-        found.vert_X = X
-        found.vert_t = np.ones(len(X))
-
-    def _top(self) -> float:
-        """The largest |coordinate| of a vertex of a cell (the pools may hold unused ones)."""
-        top = 0.0
-        for X, _, ids, _ in self.parts:
-            if ids.size:
-                used = np.zeros(len(X), dtype=bool)
-                used[ids] = True
-                top = max(top, float(np.abs(X[used]).max()))
-        return top
 
 
 def _shared_sides(piece: Piece, n: int) -> tuple[np.ndarray, np.ndarray]:

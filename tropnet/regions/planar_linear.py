@@ -157,8 +157,8 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     if nL != Wa.shape[1]:
         return False
     with np.errstate(over="ignore", invalid="ignore"):
-        M = map_magnitude(stages, d)[0]
-        err = float_map_error(stages, d)
+        M, K = map_magnitude(stages, d)
+        err = float_map_error(stages, d, (M, K))
         # the merge's tolerance is at most this (max|F| <= M + err), and joins pairs within it
         need = (max(1e-9 * (M + err), 2 * err) + 2 * err) * (1 + 1e-6)
         # the engine's values of the last layer: z_u = W . a + b within Ez[u] at every vertex
@@ -210,6 +210,20 @@ def _exact_ok(stages, la, Wa, last) -> bool:
                      np.abs(s).max(axis=0), 0.0, exact=last)
 
 
+def _compiled(size: int):
+    """The compiled loops of the float certificate (:mod:`tropnet.regions.planar_jit`) where
+    the vertex engine would run its compiled kernels on a cut of ``size`` entries
+    (:func:`~tropnet.regions.pool.jit_kernels`: numba installed, not ``use_kernels("numpy")``),
+    else ``None``."""
+    from .pool import jit_kernels
+
+    if jit_kernels(size) is None:
+        return None
+    from . import planar_jit
+
+    return planar_jit
+
+
 def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None):
     """The facets inside root polygons, on lines of the last layer (one unit each): ``None`` if
     one is not certified, else the units crossing each polygon (``(ptr (P + 1,), unit)``;
@@ -235,6 +249,11 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None
     if len(pr) == 0:
         return ptr, pu
     wmax = np.abs(Wa).max(axis=0)  # (nL,)
+    jit = _compiled(len(pr) * m) if Ev is None else None
+    if jit is not None and (pr[1:] >= pr[:-1]).all():  # the same tests, one pass per pair
+        ok = jit.inside_ok(s, coords, ids, pr.astype(np.int64), pu.astype(np.int64), Ez, wmax, float(jump),
+                           float(need))
+        return (ptr, pu) if ok else None
     step = max(1, 4_000_000 // m)
     norm = np.empty((len(pr), m))
     rel = np.zeros(len(pr))
@@ -244,7 +263,8 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None
         kmax, kmin = vals.argmax(axis=1), vals.argmin(axis=1)
         ar = np.arange(len(r))
         smax, smin = vals[ar, kmax], vals[ar, kmin]
-        dx = np.abs(coords[ids[r, kmax]] - coords[ids[r, kmin]]).sum(axis=1)
+        dv = np.abs(coords[ids[r, kmax]] - coords[ids[r, kmin]])
+        dx = dv[:, 0] + dv[:, 1]
         # |slope|_inf >= (s_max - s_min) / |v_max - v_min|_1, each value within Ez of the exact one
         err = Ez[u] if Ev is None else Ev[ids[r]].max(axis=1)
         slope = (smax - smin - 2 * err) * (1 - 4 * _U) / (dx * (1 + 4 * _U))
@@ -287,9 +307,10 @@ def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfsp
     one side of the domain."""
     P, m = rows.shape
     valid = np.arange(m)[None, :] < cnt[:, None]
-    nxt = (np.arange(m)[None, :] + 1) % cnt[:, None]
     ea = rows[valid]
-    eb = np.take_along_axis(rows, nxt, axis=1)[valid]
+    # the next slot's id, around each row: the rows padded by their first id, shifted by one
+    padded = np.where(valid, rows, rows[:, :1])
+    eb = np.concatenate([padded[:, 1:], padded[:, :1]], axis=1)[valid]
     poly = np.repeat(np.arange(P), cnt)
     slot = np.arange(len(ea)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     V = len(coords)
@@ -322,13 +343,18 @@ def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.
     of all where both are poor (an edge between collinear ones), with
     ``lambda = <a - p, t> / |t|^2``, ``c`` and the rounding bounds of both."""
     c_ = cnt[poly]
-    R2 = np.stack([rows[poly, (j + 2) % c_], rows[poly, (j - 1) % c_]], axis=1)  # (k, 2)
-    a, score = _best(coords, R2, p, t)
+    j2, j1 = j + 2, j - 1  # the slots after q and before p (around the row: 0 <= j < c_, c_ >= 3)
+    j2 = np.where(j2 >= c_, j2 - c_, j2)
+    j1 = np.where(j1 < 0, c_ - 1, j1)
+    r0, r1 = rows[poly, j2], rows[poly, j1]
+    tt = t[:, 0] * t[:, 0] + t[:, 1] * t[:, 1]
+    s0, s1 = _score(coords, r0, p, t, tt), _score(coords, r1, p, t, tt)
+    one = (s1 > s0) | (np.isnan(s1) & ~np.isnan(s0))  # the first of the larger (argmax's choice)
+    a, score = np.where(one, r1, r0), np.where(one, s1, s0)
     poor = np.flatnonzero(score < 0.05)
     if len(poor):
         a[poor] = _best(coords, rows[poly[poor]], p[poor], t[poor])[0]
     relk = coords[a] - coords[p]
-    tt = (t * t).sum(axis=1)
     dk = relk[:, 0] * t[:, 0] + relk[:, 1] * t[:, 1]
     ck = t[:, 0] * relk[:, 1] - t[:, 1] * relk[:, 0]
     lam = dk / tt
@@ -338,6 +364,17 @@ def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.
     e_lam = _gamma(8) * mag_dot / tt + np.abs(lam) * _gamma(6)
     e_c = _gamma(6) * mag_c
     return a, lam, e_lam, ck, e_c
+
+
+def _score(coords, r, p, t, tt):
+    """:func:`_best`'s score of the vertices ``r`` (one per edge), the same operations."""
+    rx = coords[r, 0] - coords[p, 0]
+    ry = coords[r, 1] - coords[p, 1]
+    dot = rx * t[:, 0]
+    dot += ry * t[:, 1]
+    c = t[:, 0] * ry
+    c -= t[:, 1] * rx
+    return np.abs(c) / (np.abs(dot) + tt)
 
 
 def _best(coords, R, p, t):
@@ -352,7 +389,7 @@ def _best(coords, R, p, t):
     c = tx * ry
     c -= ty * rx
     np.abs(dot, out=dot)
-    dot += (t * t).sum(axis=1)[:, None]
+    dot += (t[:, 0] * t[:, 0] + t[:, 1] * t[:, 1])[:, None]
     score = np.abs(c)
     score /= dot
     k = score.argmax(axis=1)
@@ -382,8 +419,10 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
     actL = stages[la]
     Ev = None if exact is None else exact["Ev"]
     st = _Stretches(s, on, cand, Ez, actL, Wa, need, Ev)
-    a, lam_a, el_a, c_a, ec_a = _far_vertex(coords, rows, cnt, A, jA, p, t)
-    b, lam_b, el_b, c_b, ec_b = _far_vertex(coords, rows, cnt, B, jB, p, t)
+    k = len(p)
+    both = _far_vertex(coords, rows, cnt, np.concatenate([A, B]), np.concatenate([jA, jB]),
+                       np.concatenate([p, p]), np.concatenate([t, t]))
+    (a, b), (lam_a, lam_b), (el_a, el_b), (c_a, c_b), (ec_a, ec_b) = ((x[:k], x[k:]) for x in both)
     # every |s| is below the scale of the terms making it up (the engine's scale, rounded up)
     zmax = float(np.max(last_scale)) * (1 + 1e-6) + abs(level)
     ids = np.stack([a, b, q, p], axis=1)
@@ -438,7 +477,7 @@ def _vertex_coefficients(zmax, EzM, t, lam_a, el_a, c_a, ec_a, lam_b, el_b, c_b,
     the rounding of the coefficients and of the sums) and ``wabs = sum |alpha| zmax >= |w|``.
     A polygon too thin for its values (``c`` within its rounding) gets ``ew = inf``."""
     # |Z_A - Z_B| as a map is |kappa| max(|n|_inf, |n . p|) >= |kappa| |t|_inf
-    S = np.abs(t).max(axis=1) * (1 - 2 * _U)
+    S = np.maximum(np.abs(t[:, 0]), np.abs(t[:, 1])) * (1 - 2 * _U)
     thin = ~((np.abs(c_a) > 64 * ec_a) & (np.abs(c_b) > 64 * ec_b) & (S > 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         ra, rb = S / c_a, S / c_b
@@ -527,7 +566,9 @@ class _Stretches:
         self.RW = float(np.abs(Wa).sum(axis=1).max())  # |Wa diag(m~) x|_inf <= slope_max RW |x|_inf
 
     def _masked(self, x, on):
-        return x * on if self.actL.kind == "threshold" else x * _slopes(self.actL, on)
+        if self.actL.kind == "threshold" or float(self.actL.param) == 0.0:  # slopes 1, 0: the same products
+            return x * on
+        return x * _slopes(self.actL, on)
 
     def outputs(self):
         """``Wa diag(m~_x) s_x`` at every vertex ``x`` (its own pattern): ``(V, out)``."""
@@ -569,17 +610,22 @@ class _Stretches:
         stretch's ``v = Wa diag(m~_p) w`` is ``sum_x alpha_x H_x`` corrected by the few units whose
         sign at ``x`` differs from ``p``'s (units crossing ``A``, for ``a`` and ``q``, or ``B``,
         for ``b``); no ``(edges, units)`` array."""
-        from scipy.sparse import csr_matrix
-
         s, on, Wa = self.s, self.on, self.Wa
-        k, V = len(ids), len(s)
+        k = len(ids)
+        jit = _compiled(4 * k) if self.Ev is None else None
+        if jit is not None:  # the same sums in the same order, one pass per edge
+            ptr, cu = self.cand
+            ok, ordered = jit.stretches_ok(alpha, ids, H, ev, A, B, ptr, cu.astype(np.int64), s, on, self.Ez,
+                                           Wa, float(self.jump), float(self.need))
+            return ok if ordered else None
         pe, qe = ids[:, 3], ids[:, 2]
         eA, uA = self._pairs(A)
         fl = self._flips(pe, qe, eA, uA)
         if fl is None:
             return None
-        M = csr_matrix((alpha.ravel(), ids.ravel(), np.arange(0, 4 * k + 1, 4)), shape=(k, V))
-        v = M @ H  # (k, out)
+        v = alpha[:, 0:1] * H[ids[:, 0]]  # (k, out): sum_x alpha_x H_x, in the order a, b, q, p
+        for x in range(1, 4):
+            v += alpha[:, x : x + 1] * H[ids[:, x]]
         # Wa diag(m~_p) s_x = H_x + sum over units u of another sign at x: jump (on_p - on_x) s_xu Wa[:, u]
         eB, uB = self._pairs(B)
         onp_A = on[pe[eA], uA]

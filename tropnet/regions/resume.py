@@ -54,6 +54,7 @@ __all__ = [
     "refine_start",
     "refine_advance",
     "refine_split",
+    "refine_cut_last",
     "check_limits",
     "forecast",
 ]
@@ -121,6 +122,11 @@ class RefineState:
         self.coef: tuple | None = None  # float mode: _magnitude_bounds of the current layer
         self.work = 0  # vertex-list entries cut so far by this state (see refine_advance)
         self.last_count: int | None = None  # cells after the last unit, counted not cut (count_last)
+        # ... and which cells it splits, and which of the others it leaves on (count_last)
+        self.last_split: tuple[np.ndarray, np.ndarray] | None = None
+        # keep_last: (stage, unit, its values at the pool's vertices, the layer's width), for
+        # refine_cut_last
+        self.last: tuple | None = None
 
     @property
     def ncells(self) -> int:
@@ -375,6 +381,7 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar, count: 
             eng.box_noise = _NOISE * (A[u] * eng.box_scale + B[u] + abs(float(level)))
         if count:  # the run's last unit, counted without cutting
             state.last_count = eng.count_step(s)
+            state.last_split = eng.last_split
         else:
             eng.step(s, np.full(pool.ncells, base + j, dtype=np.int64), clip=False, col=col + j, err=err)
         eng.mag_of = None
@@ -400,6 +407,7 @@ def refine_advance(
     stop_stage: int | None = None,
     max_entries: int | None = None,
     count_last: bool = False,
+    keep_last: bool = False,
 ) -> bool:
     """Run units on ``state`` until none is left (``True``) or, at a unit boundary after the
     clipping rows and after at least one unit, the state holds more than ``max_cells`` cells or
@@ -409,7 +417,9 @@ def refine_advance(
     (count-only runs): the run's last unit, a ReLU-like unit of a float or rational run, is not
     cut but counted (:attr:`RefineState.last_count`: the cells it would make; a cell is split
     in two where the unit takes both signs on its vertices); the pool keeps the cells before
-    it.  The
+    it (:attr:`RefineState.last_split`: the cells it splits, and those it leaves on).
+    ``keep_last``: the state also keeps the unit's values at its vertices, so that
+    :func:`refine_cut_last` can still cut it.  The
     work of a unit is the length of the vertex lists it cuts (:attr:`RefineState.entries`), a
     deterministic measure of its cost: a stopped state is the same on every run and machine.
 
@@ -436,7 +446,11 @@ def refine_advance(
         if problem.limits is not None:
             check_limits(problem, state)
         if count_last and _count_last(problem, state):
+            si, j = state.si, state.j
             _unit(problem, state, eng, bar, count=True)
+            if keep_last:
+                u = int(problem.stages[si].idx[j])
+                state.last = (si, j, pool.Z[u].copy(), pool.Z.shape[0])
             pool.set_Z(None)
             state.si, state.j = len(problem.stages), 0
             return True
@@ -444,6 +458,30 @@ def refine_advance(
         if bar is not None:
             bar.note(forecast(problem, state))
     return True
+
+
+def refine_cut_last(problem: RefineProblem, state: RefineState) -> None:
+    """Cut the last unit that :func:`refine_advance` (``count_last``, ``keep_last``) only
+    counted on ``state``: the cells come out as the run would have made them (the same values,
+    the same tolerances, so the same decisions and :attr:`RefineState.last_count` cells).
+
+    >>> from tropnet import random_mlp
+    >>> st = stages_from_network(random_mlp([2, 6, 6, 1], seed=2))
+    >>> problem, state = refine_start(st, 2, -np.ones(2), np.ones(2))
+    >>> refine_advance(problem, state, count_last=True, keep_last=True)
+    True
+    >>> n = state.last_count
+    >>> refine_cut_last(problem, state)
+    >>> state.ncells == n
+    True
+    """
+    si, j, z, width = state.last
+    Z = np.zeros((state.pool.nV, width), dtype=z.dtype)
+    Z[:, int(problem.stages[si].idx[j])] = z
+    state.pool.set_Z(Z)
+    state.si, state.j = si, j
+    state.last = state.last_count = state.last_split = None
+    refine_advance(problem, state)
 
 
 def _count_last(problem: RefineProblem, state: RefineState) -> bool:

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._limits import progress_bar
 from ..kernels.merge import row_keys
+from .cells import Cells, check_passed
 from .refine import (
     RefineProblem,
     RefineState,
@@ -24,7 +25,7 @@ from .refine import (
     refine_task,
 )
 
-__all__ = ["STREAM_CELLS", "STREAM_ENTRIES", "PatternJoin", "count_parts", "refine_count"]
+__all__ = ["STREAM_CELLS", "STREAM_ENTRIES", "KeptParts", "PatternJoin", "count_parts", "refine_count"]
 
 
 #: cells a streamed count lets one part hold before splitting it (a few KB of arrays per cell;
@@ -102,7 +103,8 @@ def count_parts(
     work limit).  ``grow``: the first state may reach four times ``budget`` before its first
     split (a whole run of a few ten thousand cells is then not split).  ``problem.counted`` is
     set while it runs (for the limits) and reset.  ``join``: every finished part is also handed
-    to this :class:`PatternJoin`.
+    to this :class:`PatternJoin` (or a join with ``keeps_states``, which takes the finished
+    states whose last unit was counted, not cut: ``add_state``).
 
     >>> import tropnet
     >>> from tropnet.regions import program, refine
@@ -114,6 +116,9 @@ def count_parts(
     """
     stack = list(parts)
     total = ambiguous = work = ran = 0
+    # a join that takes whole states (add_state: a linear count's kept parts) lets the last
+    # unit be counted, not cut, and cuts it later where it must
+    keep = join is not None and getattr(join, "keeps_states", False)
     base = problem.counted  # cells a caller counted before (streamed or parallel drivers)
     try:
         while stack:
@@ -130,7 +135,7 @@ def count_parts(
             if problem.certify:  # refine_task hands uncertain cells to the rational pass
                 out = refine_task(problem, part, max_cells=cap, max_work=rest, parts=nsplit, max_entries=ecap)
             elif refine_advance(problem, part, max_cells=cap, max_work=rest, max_entries=ecap,
-                                count_last=join is None):
+                                count_last=join is None or keep, keep_last=keep):
                 # float and rational runs set nothing aside: their cells are final (the last unit
                 # counted, not cut, when no join needs the cells)
                 out = part.ncells if part.last_count is None else part.last_count
@@ -147,7 +152,9 @@ def count_parts(
             else:
                 n = out if isinstance(out, int) else len(out)
                 if join is not None:
-                    if isinstance(out, int):
+                    if keep and part.last is not None:  # the last unit counted, not cut: the state
+                        join.add_state(part)
+                    elif isinstance(out, int):
                         join.add(part.pool.X, part.pool.off, part.pool.ids, part.pool.pat)
                     else:
                         join.add(out.vertex_coords, out.vertex_offsets, out.vertex_ids, out.patterns)
@@ -221,6 +228,146 @@ class PatternJoin:
         if not self._keys:
             return self.inner
         return self.inner + len(np.unique(np.concatenate(self._keys)))
+
+
+class KeptParts:
+    """The finished parts of a streamed run, kept (the ``join`` of :func:`count_parts`, for a
+    float linear count): their patterns put together, their vertex lists left where they are
+    until the linear merge asks for those of a few cells (:meth:`fill`).
+
+    A part's last unit (the run's last) is counted, not cut (``keeps_states``): the part's
+    state is kept with the cells before it and which of them the unit splits
+    (:attr:`~tropnet.regions.resume.RefineState.last_split`); each split cell stands for its
+    two halves (the pattern with the unit off, then on).  A cell the merge asks for keeps its
+    parent's vertex list where the unit does not split the parent; else the part's last unit
+    is cut then (:func:`~tropnet.regions.resume.refine_cut_last`: the cells the run would
+    have made) and the cell found by its pattern.
+
+    >>> import tropnet
+    >>> from tropnet.regions.program import stages_from_network
+    >>> from tropnet.regions.refine import refine_start
+    >>> problem, state = refine_start(stages_from_network(tropnet.random_mlp([3, 8, 8, 1], seed=1)), 3,
+    ...                               -5 * np.ones(3), 5 * np.ones(3))
+    >>> kept = KeptParts(problem)
+    >>> n, _, _ = count_parts(problem, [state], budget=50, join=kept)
+    >>> n == kept.ncells == len(kept.cells(0, 3)) == 580
+    True
+    """
+
+    keeps_states = True
+
+    def __init__(self, problem) -> None:
+        self.problem = problem
+        self.parts: list = []  # (X, off, ids, patterns, counted) per part; counted: see add_state
+        self.width = 0
+        self.limits = problem.limits  # max_memory: the kept parts count as the engine's arrays
+        self.ncells = self.nbytes = 0
+        self.thin = 0  # cells cut below float64 resolution (Cells.thin; set by count_parts)
+
+    def _keep(self, part: tuple, nbytes: int) -> None:
+        self.parts.append(part)
+        self.ncells += len(part[3])
+        self.nbytes += nbytes
+        check_passed(self.limits, self.ncells, self.nbytes)
+
+    def add(self, X, off, ids, patterns) -> None:
+        """A finished part's cells (vertex pool ``X``, CSR lists ``off``, ``ids``, ``patterns``)."""
+        self.width = np.shape(patterns)[1] if np.ndim(patterns) == 2 else 0
+        if len(off) <= 1:
+            return
+        X, off, ids = np.asarray(X, dtype=np.float64), np.asarray(off, dtype=np.int64), np.asarray(ids)
+        # a finished part's arrays are its own and dropped after this call: kept without copies
+        part = (X, off, ids, np.asarray(patterns, dtype=np.int32), None)
+        self._keep(part, sum(a.nbytes for a in part[:4]))
+
+    def add_state(self, state) -> None:
+        """A finished part whose last unit was counted, not cut (``state.last``, ``last_split``):
+        its cells, each split one as its two halves."""
+        pool = state.pool
+        self.width = pool.pat.shape[1]
+        if pool.ncells == 0:
+            return
+        si, j = state.last[:2]
+        col = self.problem.prog.col_base[si] + j
+        split, up = state.last_split
+        two = np.flatnonzero(split)
+        pat = np.empty((pool.ncells + len(two), self.width), dtype=np.int32)
+        pat[: pool.ncells] = pool.pat
+        pat[: pool.ncells, col] = up & ~split  # a cell the unit does not split: on where it is positive
+        pat[pool.ncells :] = pool.pat[two]
+        pat[pool.ncells :, col] = 1
+        parent = np.concatenate([np.arange(pool.ncells), two])
+        halved = np.concatenate([split, np.ones(len(two), dtype=bool)])
+        part = (pool.X, pool.off, pool.ids, pat, (state, parent, halved))
+        self._keep(part, state.nbytes + pat.nbytes + state.last[2].nbytes)
+
+    def cells(self, ambiguous: int, n: int) -> Cells:
+        """Patterns of every cell, no vertex lists and no interior points (NaN until
+        :meth:`fill` gives both to the cells that need them)."""
+        C = sum(len(p[3]) for p in self.parts)
+        pats = [p[3] for p in self.parts] or [np.zeros((0, self.width), np.int32)]
+        no_lists = np.zeros(C + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return Cells(np.concatenate(pats), np.full((C, n), np.nan), np.zeros((0, n)), *no_lists,
+                     ambiguous=ambiguous, thin=self.thin)
+
+    def fill(self, found, cells: np.ndarray) -> None:
+        """Give ``found`` the vertex lists and interior points (the average of the vertices, as
+        the engine's own) of ``cells`` (sorted indices; every other cell keeps an empty list),
+        and one unused vertex holding the largest coordinate of all cells' vertices, so the
+        pool's scale (the facets' tolerance) is that of the whole run."""
+        starts = np.cumsum([0] + [len(p[3]) for p in self.parts])
+        which = np.searchsorted(starts, cells, side="right") - 1
+        counts = np.zeros(len(found), dtype=np.int64)
+        Xs = []
+        for k in np.unique(which):
+            X, off, ids, pat, counted = self.parts[k]
+            mine = cells[which == k]
+            loc = mine - starts[k]
+            if counted is not None:
+                state, parent, halved = counted
+                if halved[loc].any():  # the last unit cut now, the halves found by pattern
+                    from .resume import refine_cut_last
+
+                    refine_cut_last(self.problem, state)
+                    pool = state.pool
+                    X, off, ids = pool.X, pool.off, pool.ids
+                    keys = row_keys(np.asarray(pool.pat, dtype=np.int32))
+                    _, inv = np.unique(np.concatenate([keys, row_keys(pat[loc])]), return_inverse=True)
+                    inv = inv.ravel()
+                    at = np.full(inv.max() + 1, -1, dtype=np.int64)
+                    at[inv[: len(keys)]] = np.arange(len(keys))
+                    loc = at[inv[len(keys) :]]
+                    if (loc < 0).any():  # pragma: no cover - the cut contradicts the count
+                        raise RuntimeError("a cell counted at the last unit was not found when cut")
+                    self.parts[k] = (X, off, ids, pat, None)  # (the halves' order no longer matters)
+                else:
+                    loc = parent[loc]
+            cnt = off[loc + 1] - off[loc]
+            ent = np.repeat(off[loc] - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
+            Xc = X[ids[ent]]
+            Xs.append(Xc)
+            counts[mine] = cnt
+            found.points[mine] = np.add.reduceat(Xc, np.cumsum(cnt) - cnt, axis=0) / cnt[:, None]
+        n = found.d
+        top = np.zeros((1, n))
+        top[0, 0] = self._top()
+        X = np.concatenate(Xs + [top])
+        found.vert_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        found.vert_ids = np.arange(len(X) - 1, dtype=np.int64)
+        found.vert_X = X
+        found.vert_t = np.ones(len(X))
+
+    def _top(self) -> float:
+        """The largest |coordinate| of a vertex of a cell (the pools may hold unused ones; a cell
+        of a part whose last unit was not cut has its parent's vertices, and the halves' new
+        vertices lie between them)."""
+        top = 0.0
+        for X, _, ids, _, _ in self.parts:
+            if ids.size and max(float(X.max()), -float(X.min())) > top:
+                used = np.zeros(len(X), dtype=bool)
+                used[ids] = True
+                top = max(top, float(np.abs(X[used]).max()))
+        return top
 
 
 def _count_bar(progress: bool | None):

@@ -400,7 +400,9 @@ class _Engine:
         p = self.p
         sg = self._signs(s)
         starts = p.off[:-1]
-        split = (np.maximum.reduceat(sg, starts) > 0) & (np.minimum.reduceat(sg, starts) < 0)
+        up = np.maximum.reduceat(sg, starts) > 0
+        split = up & (np.minimum.reduceat(sg, starts) < 0)
+        self.last_split = (split, up)  # the cells split, and those with a vertex on the side s > 0
         n = p.ncells + int(np.count_nonzero(split))
         self._check_limit(n)
         return n

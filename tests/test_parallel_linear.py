@@ -1,0 +1,163 @@
+"""Linear counts on Dask in one enumeration (issue 21): the tasks keep their cells and send back
+their maps; where maps come near each other the driver merges with the cells of the near groups
+only, fetched from the tasks.  The counts and linear region sets equal serial ones on networks
+whose regions really merge (duplicated units read with opposite weights, units nobody reads),
+float and exact, on boxes and on all of R^n, and limits raise the serial error."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tropnet
+from tropnet import Box, Network, count_linear_regions, linear_regions
+from tropnet.parallel import count_parallel, regions_parallel
+from tropnet.regions import parallel as driver
+from tropnet.regions.cells import RegionLimitError
+from tropnet.regions.geometry import linear_labels
+from tropnet.regions.plan import make_plan
+
+dd = pytest.importorskip("dask.distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    c = dd.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def _merging_net(seed: int, d: int = 3, w: int = 8, reads: list | None = None) -> Network:
+    """Integer weights with a duplicated unit read with opposite weights (its hyperplane splits
+    cells of one map), a unit nobody reads and an output weight of zero; ``reads``: the only
+    second-layer units the output reads (weight 1)."""
+    rng = np.random.default_rng(seed)
+    W1 = rng.integers(-3, 4, size=(w, d)).astype(float)
+    b1 = rng.integers(-3, 4, size=w).astype(float)
+    W1[1], b1[1] = W1[0], b1[0]
+    W2 = rng.integers(-3, 4, size=(w, w)).astype(float)
+    W2[:, 1] = -W2[:, 0]
+    W2[:, 2] = 0.0
+    W3 = rng.integers(-3, 4, size=(1, w)).astype(float)
+    W3[0, 3] = 0.0
+    if reads is not None:
+        W3[:] = 0.0
+        W3[0, reads] = 1.0
+    return Network.from_arrays([W1, W2, W3], [b1, rng.integers(-3, 4, size=w).astype(float), np.zeros(1)])
+
+
+def _one_run(net, dom, exact=False) -> int:
+    """The merge over one unstreamed serial run: an independent path to the count."""
+    plan = make_plan(net, dom, want="count", exact=exact)
+    return int(linear_labels(plan.find()).max()) + 1
+
+
+def _partition(rs) -> set:
+    """The linear regions as sets of activation patterns (independent of the order of cells)."""
+    groups: dict = {}
+    for pat, lab in zip(rs.patterns, rs.labels):
+        groups.setdefault(int(lab), set()).add(np.asarray(pat, dtype=np.int32).tobytes())
+    return {frozenset(g) for g in groups.values()}
+
+
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize("dom", [Box(-3, 3), None], ids=["box", "Rn"])
+def test_merging_counts_and_regions_on_dask_equal_serial(client, exact, dom):
+    net = _merging_net(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        serial = count_linear_regions(net, dom, exact=exact)
+        cells = count_linear_regions(net, dom, kind="activation", exact=exact)
+        assert serial < cells  # real merges
+        assert serial == _one_run(net, dom, exact)
+        for split in (None, 3):
+            got = count_parallel(net, dom, exact=exact, parallel="dask", client=client, split_cells=split)
+            assert got == serial, (split, got, serial)
+        rs = regions_parallel(net, dom, exact=exact, parallel="dask", client=client, split_cells=3)
+        assert len(rs) == serial
+        assert _partition(rs) == _partition(linear_regions(net, dom, exact=exact))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_merging_counts_in_this_process_equal_serial(seed):
+    # the same tasks in this process (parallel=None), a 4-D network, tasks of a few cells
+    net = _merging_net(seed, d=4, w=7)
+    dom = Box(-2, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for exact in (False, True):
+            serial = count_linear_regions(net, dom, exact=exact)
+            assert serial == _one_run(net, dom, exact)
+            for split in (2, 7):
+                assert count_parallel(net, dom, exact=exact, parallel=None, split_cells=split) == serial
+
+
+def test_only_the_near_groups_cells_are_fetched(monkeypatch):
+    """The driver asks for patterns only when maps come near, and for the vertex lists of the
+    cells of near groups only (not every cell: no second enumeration)."""
+    asked = {"patterns": 0, "cells": 0}
+
+    patterns_of, cells_of = driver._merge_input, driver._cells_of
+
+    def counted_patterns(leaf):
+        asked["patterns"] += 1
+        return patterns_of(leaf)
+
+    def counted_cells(leaf, cells):
+        asked["cells"] += len(cells)
+        return cells_of(leaf, cells)
+
+    monkeypatch.setattr(driver, "_merge_input", counted_patterns)
+    monkeypatch.setattr(driver, "_cells_of", counted_cells)
+    runs = []
+    monkeypatch.setattr(driver, "_enumerate", _counting(driver._enumerate, runs))
+    dom = Box(-3, 3)
+    # no merges: one enumeration, nothing asked
+    plain = tropnet.random_mlp([3, 6, 6, 1], seed=2)
+    n = count_parallel(plain, dom, parallel=None, split_cells=20)
+    assert n == count_linear_regions(plain, dom, kind="activation") == count_linear_regions(plain, dom)
+    assert asked == {"patterns": 0, "cells": 0} and len(runs) == 1
+    # merges (two copies of a unit that cancel: 306 cells, 235 regions): still one enumeration;
+    # the cells fetched are those of near groups (138), not all
+    rng = np.random.default_rng(1)
+    W1, W2, W3, b1 = rng.normal(size=(8, 3)), rng.normal(size=(8, 8)), rng.normal(size=(1, 8)), rng.normal(size=8)
+    W1[1], b1[1] = W1[0], b1[0]
+    W2[:, 1] = -W2[:, 0]
+    net = Network.from_arrays([W1, W2, W3], [b1, rng.normal(size=8), [0.0]])
+    serial = count_linear_regions(net, dom)
+    cells = count_linear_regions(net, dom, kind="activation")
+    runs.clear()
+    assert count_parallel(net, dom, parallel=None, split_cells=20) == serial < cells
+    assert len(runs) == 1 and asked["patterns"] > 0 and 0 < asked["cells"] < cells
+    # the same with the unstreamed exact tasks
+    asked.update(patterns=0, cells=0)
+    exact = count_linear_regions(net.to_exact(), dom, exact=True)
+    assert count_parallel(net.to_exact(), dom, exact=True, parallel=None, split_cells=20) == exact
+    assert asked["patterns"] > 0 and 0 < asked["cells"] < cells
+
+
+def _counting(fn, runs):
+    def wrapped(*a, **k):
+        runs.append(k.get("want"))
+        return fn(*a, **k)
+
+    return wrapped
+
+
+def test_limits_on_a_merging_linear_count(client):
+    net = _merging_net(3)
+    dom = Box(-3, 3)
+    cells = count_linear_regions(net, dom, kind="activation")
+    for exact in (False, True):
+        with pytest.raises(RegionLimitError) as serial:
+            count_linear_regions(net, dom, exact=exact, max_regions=cells // 3)
+        with pytest.raises(RegionLimitError) as err:
+            count_parallel(net, dom, exact=exact, parallel="dask", client=client, split_cells=3,
+                           max_regions=cells // 3)
+        assert err.value.limit == serial.value.limit == "max_regions"
+        assert cells // 3 < err.value.reached["cells"] <= cells
+        with pytest.raises(RegionLimitError) as err:  # the driver: every task within the limit
+            count_parallel(net, dom, exact=exact, parallel="dask", client=client, max_regions=cells - 1)
+        assert err.value.limit == "max_regions" and err.value.reached["cells"] == cells

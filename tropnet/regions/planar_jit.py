@@ -1,0 +1,158 @@
+"""Compiled (numba) bodies of the two loops of the float certificate
+:func:`tropnet.regions.planar_linear.no_shared_maps`, for installs with the ``fast`` extra.
+
+Each function is the same computation as the numpy code it stands in for (the facets inside
+root polygons, :func:`~tropnet.regions.planar_linear._inside_ok`, and the stretches of the
+edges between them, :meth:`~tropnet.regions.planar_linear._Stretches.vertex_check`), with the
+same operations in the same order, so the same decisions; one pass per polygon or edge instead
+of a few hundred array operations.  :func:`tropnet.regions.planar_linear._compiled` picks this
+module; the numpy code stays the reference (``pool.use_kernels("numpy")``).  Nothing here is
+imported by ``import tropnet``.
+
+>>> import numpy as np
+>>> s = np.array([[-1.0], [1.0], [1.0]])  # one unit crossing a triangle
+>>> coords = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+>>> ids, pr, pu = np.array([[0, 1, 2]]), np.array([0]), np.array([0])
+>>> bool(inside_ok(s, coords, ids, pr, pu, np.zeros(1), np.ones(1), 1.0, 1e-9))
+True
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_U = 2.0**-53
+
+
+@numba.njit(cache=True, nogil=True)
+def _gamma(k):  # pragma: no cover - compiled
+    return k * _U / (1 - k * _U)
+
+
+@numba.njit(cache=True, nogil=True)
+def inside_ok(s, coords, ids, pr, pu, Ez, wmax, jump, need):  # pragma: no cover - compiled
+    """Every facet on a line of the last layer inside a root polygon certified: the slope of
+    the unit over the polygon (pairs ``pr, pu`` sorted by polygon) and no two units of one
+    polygon with proportional values (up to 1e-6)."""
+    Q, m = len(pr), ids.shape[1]
+    norm = np.empty((Q, m))
+    vals = np.empty(m)
+    for i in range(Q):
+        r, u = pr[i], pu[i]
+        for k in range(m):
+            vals[k] = s[ids[r, k], u]
+        kmax = kmin = 0
+        smax = smin = vals[0]
+        for k in range(1, m):
+            v = vals[k]
+            if v != v:
+                return False
+            if v > smax:
+                smax, kmax = v, k
+            if v < smin:
+                smin, kmin = v, k
+        a, b = ids[r, kmax], ids[r, kmin]
+        dx = abs(coords[a, 0] - coords[b, 0]) + abs(coords[a, 1] - coords[b, 1])
+        slope = (smax - smin - 2 * Ez[u]) * (1 - 4 * _U) / (dx * (1 + 4 * _U))
+        if not (jump * wmax[u] * slope * (1 - 4 * _U) > need):
+            return False
+        sgn = -1.0 if vals[0] < 0 else 1.0
+        top = 0.0
+        for k in range(m):
+            top = max(top, abs(vals[k]))
+        for k in range(m):
+            norm[i, k] = vals[k] / sgn / top
+    start = 0
+    while start < Q:
+        end = start + 1
+        while end < Q and pr[end] == pr[start]:
+            end += 1
+        for i in range(start, end):
+            for j in range(i + 1, end):
+                same = True
+                far = 0.0
+                for k in range(m):
+                    if (norm[i, k] > 0) != (norm[j, k] > 0):
+                        same = False
+                        break
+                    far = max(far, abs(norm[j, k] - norm[i, k]))
+                if same and far <= 1e-6:
+                    return False
+        start = end
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def stretches_ok(alpha, ids, H, ev, A, B, ptr, cu, s, on, Ez, Wa, jump, need):  # pragma: no cover
+    """Per edge ``(a, b, q, p)``: whether every stretch's ``Wa diag(m~) w`` is above ``need``
+    beyond its bounds (``ok``), and ``False`` as the second value when two crossings of one
+    edge cannot be ordered (nothing certified)."""
+    k, nout = ids.shape[0], Wa.shape[0]
+    ok = np.zeros(k, dtype=np.bool_)
+    v = np.empty(nout)
+    corr = np.empty(nout)
+    acc = np.empty(nout)
+    tts = np.empty(cu.shape[0] + 1)
+    ets = np.empty(cu.shape[0] + 1)
+    fus = np.empty(cu.shape[0] + 1, dtype=np.int64)
+    for e in range(k):
+        p, q = ids[e, 3], ids[e, 2]
+        # the crossings of the edge by the lines of the units crossing A, in order along it
+        nf = 0
+        for c in range(ptr[A[e]], ptr[A[e] + 1]):
+            u = cu[c]
+            if on[p, u] != on[q, u]:
+                sa, sb = s[p, u], s[q, u]
+                tt = sa / (sa - sb)
+                et = 2 * Ez[u] / abs(sa - sb) + 8 * _U
+                i = nf
+                while i > 0 and tts[i - 1] > tt:
+                    tts[i], ets[i], fus[i] = tts[i - 1], ets[i - 1], fus[i - 1]
+                    i -= 1
+                tts[i], ets[i], fus[i] = tt, et, u
+                nf += 1
+        for i in range(1, nf):
+            if not (tts[i] - tts[i - 1] > 2 * (ets[i] + ets[i - 1]) + 1e-9):
+                return ok, False
+        # the first stretch: sum_x alpha_x H_x and the units whose sign at x is not p's
+        for o in range(nout):
+            v[o] = alpha[e, 0] * H[ids[e, 0], o]
+            for x in range(1, 4):
+                v[o] += alpha[e, x] * H[ids[e, x], o]
+            corr[o] = 0.0
+        for x in (0, 2, 1):
+            poly = B[e] if x == 1 else A[e]
+            vx = ids[e, x]
+            for c in range(ptr[poly], ptr[poly + 1]):
+                u = cu[c]
+                if on[p, u] != on[vx, u]:
+                    val = alpha[e, x] * jump * (1.0 if on[p, u] else -1.0) * s[vx, u]
+                    for o in range(nout):
+                        corr[o] += val * Wa[o, u]
+        top = -np.inf
+        nan = False  # a NaN anywhere fails the edge (as the numpy comparisons do)
+        for o in range(nout):
+            v[o] += corr[o]
+            acc[o] = abs(v[o])
+            nan = nan or v[o] != v[o]
+            top = max(top, abs(v[o]))
+        good = (top - ev[e]) * (1 - 4 * _U) > need
+        # then each crossing's change
+        for j in range(nf):
+            u = fus[j]
+            wf = alpha[e, 0] * s[ids[e, 0], u]
+            for x in range(1, 4):
+                wf += alpha[e, x] * s[ids[e, x], u]
+            g = (1.0 if on[q, u] else -1.0) * jump * wf
+            lower = -np.inf
+            for o in range(nout):
+                dj = g * Wa[o, u]
+                v[o] += dj
+                acc[o] += abs(dj) + abs(v[o]) * _U
+                low = abs(v[o]) - _gamma(j + 2) * acc[o]
+                nan = nan or low != low
+                lower = max(lower, low)
+            good = good and (lower - ev[e]) * (1 - 4 * _U) > need
+        ok[e] = good and not nan
+    return ok, True
