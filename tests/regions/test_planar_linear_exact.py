@@ -89,7 +89,10 @@ def test_degenerate_networks_exact(seed, w, out, plane):
     rng = np.random.default_rng(seed)
     if plane:
         net = _degenerate_net(seed, 3, w, out)
-        dom = Plane.through(*rng.integers(-2, 3, size=(3, 3)).astype(float), margin=2.0)
+        pts = rng.integers(-2, 3, size=(3, 3)).astype(float)
+        while np.linalg.matrix_rank(pts[1:] - pts[0]) < 2:  # three points that span a plane
+            pts = rng.integers(-2, 3, size=(3, 3)).astype(float)
+        dom = Plane.through(*pts, margin=2.0)
     else:
         net = _degenerate_net(seed, 2, w, out)
         dom = Box(-3, 3)
