@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from testnets import merging_net
 
 import tropnet
 from tropnet import Box, Network
@@ -36,16 +37,7 @@ def test_streamed_linear_count_equals_one_run(widths, seed):
 def test_streamed_linear_count_with_many_merges():
     """Duplicated units read with opposite weights, a unit nobody reads, an ignored unit: most
     cells merge (the vertex lists of most cells are read back)."""
-    rng = np.random.default_rng(3)
-    W1 = rng.integers(-3, 4, size=(10, 3)).astype(float)
-    b1 = rng.integers(-3, 4, size=10).astype(float)
-    W1[5], b1[5] = W1[4], b1[4]
-    W2 = rng.integers(-3, 4, size=(10, 10)).astype(float)
-    W2[:, 5] = -W2[:, 4]
-    W2[:, 7] = 0.0
-    W3 = rng.integers(-3, 4, size=(1, 10)).astype(float)
-    W3[0, 3] = 0.0
-    net = Network.from_arrays([W1, W2, W3], [b1, rng.integers(-3, 4, size=10).astype(float), np.zeros(1)])
+    net = merging_net(3, 10)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         n = tropnet.count_linear_regions(net, Box(-3, 3))
@@ -137,13 +129,7 @@ def test_parts_that_keep_patterns_only_give_the_same_count(monkeypatch, case):
     elif case == "no merge":
         net, dom = tropnet.random_mlp([4, 10, 10, 1], seed=0), Box(-5, 5)
     else:  # a unit duplicated, its copy read with the opposite weight: most cells merge
-        rng = np.random.default_rng(3)
-        W1 = rng.integers(-3, 4, size=(8, 3)).astype(float)
-        W1[5] = W1[4]
-        W2 = rng.integers(-3, 4, size=(8, 8)).astype(float)
-        W2[:, 5] = -W2[:, 4]
-        net = Network.from_arrays([W1, W2, rng.integers(-3, 4, size=(1, 8)).astype(float)])
-        dom = Box(-3, 3)
+        net, dom = merging_net(3, 8), Box(-3, 3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         n = tropnet.count_linear_regions(net, dom)
