@@ -25,3 +25,14 @@ def force_hrep(monkeypatch):
         monkeypatch.setattr(plan._hrep, "HREP_DIM", 1)
 
     return force
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A Dask client of two single-threaded worker processes (the parallel tests' cluster)."""
+    dd = pytest.importorskip("dask.distributed")
+    cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    c = dd.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()

@@ -14,14 +14,6 @@ from tropnet.parallel import Spawn, connect, count_parallel, dask_client, map_ta
 dd = pytest.importorskip("dask.distributed")
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
-    c = dd.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
 
 def _patterns(rs):
     return {bytes(np.asarray(r.pattern, dtype=np.int32)) for r in rs}

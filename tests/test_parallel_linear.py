@@ -20,14 +20,6 @@ from tropnet.regions.plan import make_plan
 dd = pytest.importorskip("dask.distributed")
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
-    c = dd.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
 
 def _merging_net(seed: int, d: int = 3, w: int = 8, reads: list | None = None) -> Network:
     """Integer weights with a duplicated unit read with opposite weights (its hyperplane splits

@@ -5,6 +5,7 @@ installed.  Counts are checked against known answers (affinitree / the prototype
 
 import numpy as np
 import pytest
+from testnets import degenerate_vertices_net as _degenerate
 
 from tropnet import Box, Linear, Maxout, Network, ReLU, count_linear_regions, random_mlp
 from tropnet.regions import pool
@@ -13,16 +14,6 @@ from tropnet.regions.refine import enumerate_cells, refine, refine_start
 from tropnet.regions.stream import refine_count
 
 FIELDS = ("patterns", "points", "vertex_coords", "vertex_offsets", "vertex_ids")
-
-
-def _degenerate(seed):
-    """Repeated, scaled and zero units, units through a box corner: non-simple vertices."""
-    rng = np.random.default_rng(seed)
-    W = rng.integers(-2, 3, size=(3, 3))
-    W = np.vstack([W, W[:1], 2 * W[1:2], np.zeros((1, 3), dtype=np.int64)])
-    b = np.concatenate([rng.integers(-1, 2, 3), [0, 0, 0]])
-    V = rng.integers(-2, 3, size=(4, 6))
-    return Network.from_arrays([W, V, rng.integers(-2, 3, size=(1, 4))], [b, rng.integers(-1, 2, 4), [0]])
 
 
 def _maxout(seed):

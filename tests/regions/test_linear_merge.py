@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from testnets import degenerate_net as _degenerate_net
 
 import tropnet
 from tropnet import Box, Network, Plane
@@ -33,28 +34,6 @@ def _labels_over_every_facet(found) -> np.ndarray:
             else np.zeros(0, dtype=bool)
         )
     return merge_linear(len(found), e, same)
-
-
-def _degenerate_net(seed: int, d: int, w: int, out: int) -> Network:
-    """A small integer network with what makes cells merge: a dead unit (zero row, negative bias),
-    a unit no later unit reads (zero column), duplicated units, an output that ignores a unit."""
-    rng = np.random.default_rng(seed)
-    W1 = rng.integers(-2, 3, size=(w, d)).astype(float)
-    b1 = rng.integers(-2, 3, size=w).astype(float)
-    W2 = rng.integers(-2, 3, size=(w, w)).astype(float)
-    b2 = rng.integers(-2, 3, size=w).astype(float)
-    W3 = rng.integers(-2, 3, size=(out, w)).astype(float)
-    kinds = rng.integers(0, 5, size=4)
-    if kinds[0] == 0:
-        W1[0], b1[0] = 0.0, -1.0  # dead
-    if kinds[1] <= 1:
-        W2[:, 1] = 0.0  # unit 1 of layer 1 is read by nobody
-    if kinds[2] <= 2:
-        W1[2], b1[2] = W1[3], b1[3]  # a duplicated unit
-        W2[:, 2] = -W2[:, 3]  # ... read with opposite weights: they cancel
-    if kinds[3] <= 2:
-        W3[:, rng.integers(0, w)] = 0.0  # an output that ignores a unit
-    return Network.from_arrays([W1, W2, W3], [b1, b2, np.zeros(out)])
 
 
 @settings(max_examples=25, deadline=None)

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from testnets import merging_net
 
 import tropnet
 from tropnet import Box, Network
@@ -36,16 +37,7 @@ def test_streamed_linear_count_equals_one_run(widths, seed):
 def test_streamed_linear_count_with_many_merges():
     """Duplicated units read with opposite weights, a unit nobody reads, an ignored unit: most
     cells merge (the vertex lists of most cells are read back)."""
-    rng = np.random.default_rng(3)
-    W1 = rng.integers(-3, 4, size=(10, 3)).astype(float)
-    b1 = rng.integers(-3, 4, size=10).astype(float)
-    W1[5], b1[5] = W1[4], b1[4]
-    W2 = rng.integers(-3, 4, size=(10, 10)).astype(float)
-    W2[:, 5] = -W2[:, 4]
-    W2[:, 7] = 0.0
-    W3 = rng.integers(-3, 4, size=(1, 10)).astype(float)
-    W3[0, 3] = 0.0
-    net = Network.from_arrays([W1, W2, W3], [b1, rng.integers(-3, 4, size=10).astype(float), np.zeros(1)])
+    net = merging_net(3, 10)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         n = tropnet.count_linear_regions(net, Box(-3, 3))
@@ -118,3 +110,32 @@ def test_streamed_linear_count_cuts_the_last_unit_only_where_asked(monkeypatch):
             n = tropnet.count_linear_regions(net, Box(-3, 3))
             assert len(parts) > 2 and n == _one_run(net, Box(-3, 3))
         assert bool(calls) == asked and len(calls) < len(parts)
+
+
+@pytest.mark.parametrize("case", ["merges", "many merges", "no merge"])
+def test_parts_that_keep_patterns_only_give_the_same_count(monkeypatch, case):
+    """Past its byte budget a streamed run keeps patterns only and runs again for the vertex lists
+    of the cells in near groups (picked by pattern): the count is that of one run.  Budget 0:
+    every part is dropped, so the repeated run serves every cell the merge reads."""
+    from tropnet.regions import stream
+
+    picked = []
+    original = stream.KeptParts._picked
+    monkeypatch.setattr(stream, "KEPT_VERTEX_BYTES", 0)
+    monkeypatch.setattr(stream.KeptParts, "_picked", lambda self, cells: picked.append(len(cells))
+                        or original(self, cells))
+    if case == "merges":  # 39,561 cells in several parts, 15 real merges
+        net, dom = tropnet.random_mlp([5, 12, 12, 2], seed=1), Box(-4, 4)
+    elif case == "no merge":
+        net, dom = tropnet.random_mlp([4, 10, 10, 1], seed=0), Box(-5, 5)
+    else:  # a unit duplicated, its copy read with the opposite weight: most cells merge
+        net, dom = merging_net(3, 8), Box(-3, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n = tropnet.count_linear_regions(net, dom)
+        assert n == _one_run(net, dom)
+    cells = tropnet.count_linear_regions(net, dom, kind="activation")
+    if case == "no merge":
+        assert n == cells and picked == []  # a generic network: no vertex list is read at all
+    else:
+        assert n < cells and len(picked) == 1 and picked[0] > cells - n  # each merged cell at least

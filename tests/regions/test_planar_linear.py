@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from testnets import activated as _activated
 
 import tropnet
-from tropnet import Box, LeakyReLU, Linear, Network, Plane, Polyhedron, Threshold
+from tropnet import Box, Linear, Network, Plane, Polyhedron
 from tropnet.regions.geometry import _linear_labels
 from tropnet.regions.plan import make_plan
 from tropnet.regions.planar import count_cells
@@ -31,12 +32,6 @@ def _certified(net, lo, hi, halfspaces=None) -> bool:
     count_cells(net, lo, hi, halfspaces=halfspaces, stats=stats)
     return no_shared_maps(stages_from_network(net), stats["last_layer"], np.asarray(lo, float),
                           np.asarray(hi, float), halfspaces)
-
-
-def _activated(net: Network, kind: str) -> Network:
-    """``net`` with its ReLUs replaced by leaky units or thresholds."""
-    act = {"leaky": LeakyReLU(0.25), "threshold": Threshold(0.5)}[kind]
-    return Network([layer if isinstance(layer, Linear) else act for layer in net.layers])
 
 
 @settings(max_examples=20, deadline=None)

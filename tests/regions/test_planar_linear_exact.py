@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from testnets import activated as _activated
+from testnets import degenerate_net as _degenerate_net
 
 import tropnet
-from tropnet import Box, LeakyReLU, Linear, Network, Plane, Polyhedron, Threshold
+from tropnet import Box, Linear, Network, Plane, Polyhedron
 from tropnet.regions.geometry import _linear_labels
 from tropnet.regions.plan import make_plan
 
@@ -27,33 +29,6 @@ def _exact_merge(net, dom) -> int:
 def _fast(net, dom):
     """The certified count, or ``None`` (not certified)."""
     return make_plan(net, dom, want="count", exact=True)._count_exact_planar_linear()
-
-
-def _activated(net: Network, kind: str) -> Network:
-    act = {"leaky": LeakyReLU(0.25), "threshold": Threshold(0.5)}[kind]
-    return Network([layer if isinstance(layer, Linear) else act for layer in net.layers])
-
-
-def _degenerate_net(seed: int, d: int, w: int, out: int) -> Network:
-    """Small integer weights with what makes cells merge: a dead unit, a unit nobody reads,
-    duplicated units read with opposite weights, an output that ignores a unit."""
-    rng = np.random.default_rng(seed)
-    W1 = rng.integers(-2, 3, size=(w, d)).astype(float)
-    b1 = rng.integers(-2, 3, size=w).astype(float)
-    W2 = rng.integers(-2, 3, size=(w, w)).astype(float)
-    b2 = rng.integers(-2, 3, size=w).astype(float)
-    W3 = rng.integers(-2, 3, size=(out, w)).astype(float)
-    kinds = rng.integers(0, 5, size=4)
-    if kinds[0] == 0:
-        W1[0], b1[0] = 0.0, -1.0
-    if kinds[1] <= 1:
-        W2[:, 1] = 0.0
-    if kinds[2] <= 2:
-        W1[2], b1[2] = W1[3], b1[3]
-        W2[:, 2] = -W2[:, 3]
-    if kinds[3] <= 2:
-        W3[:, rng.integers(0, w)] = 0.0
-    return Network.from_arrays([W1, W2, W3], [b1, b2, np.zeros(out)])
 
 
 @settings(max_examples=25, deadline=None)
@@ -89,7 +64,10 @@ def test_degenerate_networks_exact(seed, w, out, plane):
     rng = np.random.default_rng(seed)
     if plane:
         net = _degenerate_net(seed, 3, w, out)
-        dom = Plane.through(*rng.integers(-2, 3, size=(3, 3)).astype(float), margin=2.0)
+        pts = rng.integers(-2, 3, size=(3, 3)).astype(float)
+        while np.linalg.matrix_rank(pts[1:] - pts[0]) < 2:  # three points that span a plane
+            pts = rng.integers(-2, 3, size=(3, 3)).astype(float)
+        dom = Plane.through(*pts, margin=2.0)
     else:
         net = _degenerate_net(seed, 2, w, out)
         dom = Box(-3, 3)

@@ -4,9 +4,10 @@ parallel."""
 
 import numpy as np
 import pytest
+from testnets import degenerate_vertices_net as _degenerate
 
 import tropnet
-from tropnet import Box, Network, Polyhedron, count_linear_regions, linear_regions, random_mlp
+from tropnet import Box, Polyhedron, count_linear_regions, linear_regions, random_mlp
 from tropnet.parallel import count_parallel
 from tropnet.regions.cells import RegionLimitError
 from tropnet.regions.domains import domain_pieces
@@ -14,17 +15,6 @@ from tropnet.regions.plan import _shared_sides, find_cells, make_plan
 from tropnet.regions.program import stages_from_network
 from tropnet.regions.refine import refine, refine_start
 from tropnet.regions.stream import PatternJoin, refine_count
-
-
-def _degenerate(seed):
-    """Repeated, scaled and zero units, units through a box corner: non-simple vertices."""
-    rng = np.random.default_rng(seed)
-    W = rng.integers(-2, 3, size=(3, 3))
-    W = np.vstack([W, W[:1], 2 * W[1:2], np.zeros((1, 3), dtype=np.int64)])
-    b = np.concatenate([rng.integers(-1, 2, 3), [0, 0, 0]])
-    V = rng.integers(-2, 3, size=(4, 6))
-    return Network.from_arrays([W, V, rng.integers(-2, 3, size=(1, 4))], [b, rng.integers(-1, 2, 4), [0]])
-
 
 NETS = [random_mlp([3, 8, 8, 1], seed=1), random_mlp([4, 6, 6, 1], seed=2), random_mlp([3, 5, 5, 5, 1], seed=3),
         _degenerate(0), _degenerate(1)]

@@ -280,7 +280,13 @@ class Plan:
         base = self.limits or Limits()
         problem.limits = Limits(self.max_regions, base.max_seconds, base.max_memory)
         problem.limits.start = base.start
-        kept = KeptParts(problem)
+
+        def rerun(join):  # the same run again, for KeptParts past its memory budget
+            again, first = refine_start(piece.stages, n, piece.lo, piece.hi, halfspaces=piece.halfspaces)
+            again.limits = problem.limits
+            count_parts(again, [first], grow=True, join=join)
+
+        kept = KeptParts(problem, rerun)
         try:  # (the call's own bar shows the phases; the parts add none)
             _, ambiguous, _ = count_parts(problem, [state], grow=True, join=kept)
         except RegionLimitError as err:

@@ -101,23 +101,17 @@ def _count(problem, state, exact_stages, roots: bool = False):
     off, ids = pool.off, pool.ids
     counts = np.diff(off)
     ecell = pool.entry_cell()
-    # cyclic vertex order: by angle around the cell's centroid, then checked combinatorially
-    # (consecutive vertices share one of their two tight constraints: an edge)
+    # cyclic vertex order, combinatorially: consecutive vertices share one of their two tight
+    # constraints (an edge), and each constraint of a cell is tight at exactly two of its vertices
     T = pool.T[ids]
     valid = _engine(problem, state)._valid(T, ecell)
     if not (valid.sum(axis=1) == 2).all():
         raise _Uncertain
     tid = T[valid].reshape(-1, 2).astype(np.int64)
-    X = pool.X[ids].astype(np.float64)
-    cen = np.add.reduceat(X, off[:-1], axis=0) / counts[:, None]
-    ang = np.arctan2(X[:, 1] - cen[ecell, 1], X[:, 0] - cen[ecell, 0])
-    order = np.lexsort((ang, ecell))
+    order = _cycle_order(tid, ecell, off, counts)
     tid = tid[order]
     nxt = np.arange(len(order)) + 1
     nxt[off[1:] - 1] = off[:-1]  # the last vertex of a cell is followed by its first
-    shared = (tid[:, :, None] == tid[nxt][:, None, :]).sum(axis=(1, 2))
-    if not (shared == 1).all():
-        raise _Uncertain
     # the last layer's values at the ordered vertices, with the engine's rigorous bounds
     Z, ez = _forward_with_error(problem.stages[:si], pool.X, pool.E[:, 0])
     level = st.param if st.kind == "threshold" else 0
@@ -187,6 +181,39 @@ def _count(problem, state, exact_stages, roots: bool = False):
     if roots:
         return total, _roots(problem, exact_stages, si, pool, vid, off, tid, Sv, Ev)
     return total
+
+
+def _cycle_order(tid: np.ndarray, ecell: np.ndarray, off: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The entries of every cell in cyclic order around it (a permutation of the entries, cells
+    kept in place), walking from vertex to vertex through their shared tight constraints;
+    raises :class:`_Uncertain` unless every constraint of a cell is tight at exactly two of its
+    vertices and the walk closes after visiting them all.
+
+    >>> tid = np.array([[0, 1], [2, 3], [1, 2], [0, 3]])  # a square: 0-1, 1-2, 2-3, 3-0 by sides
+    >>> _cycle_order(tid, np.zeros(4, dtype=np.int64), np.array([0, 4]), np.array([4])).tolist()
+    [0, 2, 1, 3]
+    """
+    nnz = len(tid)
+    nid = int(tid.max(initial=0)) + 1
+    flat = (ecell[:, None] * nid + tid).ravel()  # (cell, constraint) of slot 2 e + k
+    o = np.argsort(flat, kind="stable")
+    fs = flat[o]
+    if len(fs) % 2 or not (fs[0::2] == fs[1::2]).all() or (fs[2::2] == fs[1:-1:2]).any():
+        raise _Uncertain  # a constraint tight at one vertex of a cell, or at three
+    partner = np.empty(len(flat), dtype=np.int64)
+    partner[o[0::2]], partner[o[1::2]] = o[1::2], o[0::2]
+    order = np.empty(nnz, dtype=np.int64)
+    first = off[:-1]
+    order[first] = first
+    leave = 2 * first + 1  # each walk leaves its cell's first entry through its second constraint
+    for step in range(1, int(counts.max(initial=0))):
+        live = np.flatnonzero(counts > step)
+        arrive = partner[leave[live]]
+        order[first[live] + step] = arrive // 2
+        leave[live] = arrive ^ 1  # out through the entry's other constraint
+    if not (partner[leave] // 2 == first).all() or not (np.bincount(order, minlength=nnz) == 1).all():
+        raise _Uncertain  # the walk does not close on the cell's vertices
+    return order
 
 
 def _roots(problem, exact_stages, si, pool, vid, off, tid, Sv, Ev) -> dict:

@@ -230,6 +230,11 @@ class PatternJoin:
         return self.inner + len(np.unique(np.concatenate(self._keys)))
 
 
+#: bytes of vertex lists and states a streamed linear count keeps before it keeps patterns only
+#: (:class:`KeptParts`); [6, 12, 12, 1] on [-5, 5]^6 keeps about 400 MB
+KEPT_VERTEX_BYTES = 512 * 2**20
+
+
 class KeptParts:
     """The finished parts of a streamed run, kept (the ``join`` of :func:`count_parts`, for a
     float linear count): their patterns put together, their vertex lists left where they are
@@ -242,6 +247,12 @@ class KeptParts:
     parent's vertex list where the unit does not split the parent; else the part's last unit
     is cut then (:func:`~tropnet.regions.resume.refine_cut_last`: the cells the run would
     have made) and the cell found by its pattern.
+
+    Bounded memory: past ``budget`` bytes (:data:`KEPT_VERTEX_BYTES`, at most half of the
+    run's ``max_memory``) the parts keep their patterns only (an 8-input network's cells have
+    hundreds of vertices each: [8, 12, 12, 1] on [-5, 5]^8 held 9 GB for 406,175 cells), and
+    should the merge then ask for some cells, ``rerun(join)`` runs the engine again and a join
+    picks their vertex lists by pattern.  Without ``rerun`` every part is kept.
 
     >>> import tropnet
     >>> from tropnet.regions.program import stages_from_network
@@ -256,18 +267,33 @@ class KeptParts:
 
     keeps_states = True
 
-    def __init__(self, problem) -> None:
+    def __init__(self, problem, rerun: Any = None, budget: int | None = None) -> None:
         self.problem = problem
         self.parts: list = []  # (X, off, ids, patterns, counted) per part; counted: see add_state
         self.width = 0
         self.limits = problem.limits  # max_memory: the kept parts count as the engine's arrays
         self.ncells = self.nbytes = 0
         self.thin = 0  # cells cut below float64 resolution (Cells.thin; set by count_parts)
+        self.rerun = rerun
+        mem = None if self.limits is None else self.limits.max_memory
+        budget = KEPT_VERTEX_BYTES if budget is None else budget
+        self.budget = budget if mem is None else min(budget, mem // 2)
+        self.dropped = False  # past the budget: patterns only (X, off, ids, counted are None)
+        self.top = 0.0  # the largest |coordinate| of the dropped parts' cells' vertices
 
     def _keep(self, part: tuple, nbytes: int) -> None:
         self.parts.append(part)
         self.ncells += len(part[3])
         self.nbytes += nbytes
+        if not self.dropped and self.nbytes > self.budget and self.rerun is not None:
+            self.dropped = True
+            self.top = self._top()
+            self.parts = [(None, None, None, p[3], None) for p in self.parts]
+            self.nbytes = sum(p[3].nbytes for p in self.parts)
+        elif self.dropped:
+            self.top = max(self.top, self._top(self.parts[-1:]))
+            self.parts[-1] = (None, None, None, part[3], None)
+            self.nbytes = sum(p[3].nbytes for p in self.parts)
         check_passed(self.limits, self.ncells, self.nbytes)
 
     def add(self, X, off, ids, patterns) -> None:
@@ -315,10 +341,28 @@ class KeptParts:
         the engine's own) of ``cells`` (sorted indices; every other cell keeps an empty list),
         and one unused vertex holding the largest coordinate of all cells' vertices, so the
         pool's scale (the facets' tolerance) is that of the whole run."""
-        starts = np.cumsum([0] + [len(p[3]) for p in self.parts])
-        which = np.searchsorted(starts, cells, side="right") - 1
+        cells = np.asarray(cells, dtype=np.int64)
+        blocks = self._picked(cells) if self.dropped else self._kept(cells)
         counts = np.zeros(len(found), dtype=np.int64)
         Xs = []
+        for mine, cnt, Xc in blocks:
+            Xs.append(Xc)
+            counts[mine] = cnt
+            found.points[mine] = np.add.reduceat(Xc, np.cumsum(cnt) - cnt, axis=0) / cnt[:, None]
+        n = found.d
+        top = np.zeros((1, n))
+        top[0, 0] = max(self.top, self._top())
+        X = np.concatenate(Xs + [top])
+        found.vert_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        found.vert_ids = np.arange(len(X) - 1, dtype=np.int64)
+        found.vert_X = X
+        found.vert_t = np.ones(len(X))
+
+    def _kept(self, cells: np.ndarray) -> list:
+        """``(cells, vertex counts, stacked vertex coordinates)`` per part, from the kept parts."""
+        starts = np.cumsum([0] + [len(p[3]) for p in self.parts])
+        which = np.searchsorted(starts, cells, side="right") - 1
+        blocks = []
         for k in np.unique(which):
             X, off, ids, pat, counted = self.parts[k]
             mine = cells[which == k]
@@ -342,32 +386,69 @@ class KeptParts:
                     self.parts[k] = (X, off, ids, pat, None)  # (the halves' order no longer matters)
                 else:
                     loc = parent[loc]
-            cnt = off[loc + 1] - off[loc]
-            ent = np.repeat(off[loc] - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
-            Xc = X[ids[ent]]
-            Xs.append(Xc)
-            counts[mine] = cnt
-            found.points[mine] = np.add.reduceat(Xc, np.cumsum(cnt) - cnt, axis=0) / cnt[:, None]
-        n = found.d
-        top = np.zeros((1, n))
-        top[0, 0] = self._top()
-        X = np.concatenate(Xs + [top])
-        found.vert_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        found.vert_ids = np.arange(len(X) - 1, dtype=np.int64)
-        found.vert_X = X
-        found.vert_t = np.ones(len(X))
+            blocks.append((mine, *_vertex_lists(X, off, ids, loc)))
+        return blocks
 
-    def _top(self) -> float:
+    def _picked(self, cells: np.ndarray) -> list:
+        """The same blocks from a second run of the engine (the parts kept patterns only)."""
+        pick = _Pick(np.concatenate([p[3] for p in self.parts])[cells], cells)
+        self.rerun(pick)
+        if pick.found != len(cells):  # pragma: no cover - the second run repeats the first
+            raise RuntimeError(f"the repeated run met {pick.found} of the {len(cells)} cells it was to pick")
+        if not pick.blocks:
+            return []
+        # one block in the order of the cells (fill lays the lists out in that order)
+        mine, cnt, X = (np.concatenate(a) for a in zip(*pick.blocks))
+        order = np.argsort(mine, kind="stable")
+        first, c = (np.cumsum(cnt) - cnt)[order], cnt[order]
+        return [(mine[order], c, X[np.repeat(first - np.cumsum(c) + c, c) + np.arange(int(c.sum()))])]
+
+    def _top(self, parts: list | None = None) -> float:
         """The largest |coordinate| of a vertex of a cell (the pools may hold unused ones; a cell
         of a part whose last unit was not cut has its parent's vertices, and the halves' new
         vertices lie between them)."""
         top = 0.0
-        for X, _, ids, _, _ in self.parts:
-            if ids.size and max(float(X.max()), -float(X.min())) > top:
+        for X, _, ids, _, _ in self.parts if parts is None else parts:
+            if X is not None and ids.size and max(float(X.max()), -float(X.min())) > top:
                 used = np.zeros(len(X), dtype=bool)
                 used[ids] = True
                 top = max(top, float(np.abs(X[used]).max()))
         return top
+
+
+def _vertex_lists(X: np.ndarray, off: np.ndarray, ids: np.ndarray, loc: np.ndarray) -> tuple:
+    """The vertex counts and the stacked vertex coordinates of the cells ``loc`` of one pool."""
+    cnt = off[loc + 1] - off[loc]
+    ent = np.repeat(off[loc] - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
+    return cnt, X[ids[ent]]
+
+
+class _Pick:
+    """A ``join`` for :func:`count_parts` that keeps the vertex lists of the cells with the
+    patterns ``P`` (one row per cell; ``cells``: their indices), found by pattern (one pattern
+    is one cell: a cell is convex)."""
+
+    keeps_states = False
+
+    def __init__(self, P: np.ndarray, cells: np.ndarray) -> None:
+        keys = row_keys(np.ascontiguousarray(P, dtype=np.int32))
+        self.order = np.argsort(keys, kind="stable")
+        self.keys = keys[self.order]
+        self.cells = cells
+        self.blocks: list = []
+        self.found = 0
+        self.thin = 0
+
+    def add(self, X, off, ids, patterns) -> None:
+        if len(off) <= 1 or not len(self.keys):
+            return
+        keys = row_keys(np.ascontiguousarray(patterns, dtype=np.int32))
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        rows = np.flatnonzero(self.keys[pos] == keys)
+        if len(rows):
+            X, off, ids = np.asarray(X, dtype=np.float64), np.asarray(off, dtype=np.int64), np.asarray(ids)
+            self.blocks.append((self.cells[self.order[pos[rows]]], *_vertex_lists(X, off, ids, rows)))
+            self.found += len(rows)
 
 
 def _count_bar(progress: bool | None):

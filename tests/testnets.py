@@ -1,0 +1,64 @@
+"""Networks the region tests share: degenerate ones (cells that merge, non-simple vertices)
+and activation swaps.  On the tests' import path (``pythonpath = tests`` in setup.cfg):
+``from testnets import degenerate_net``.
+
+>>> degenerate_net(0, 2, 4, 1).input_dim, degenerate_net(0, 2, 4, 1).output_dim
+(2, 1)
+"""
+
+import numpy as np
+
+from tropnet import LeakyReLU, Linear, Network, Threshold
+
+
+def degenerate_net(seed: int, d: int, w: int, out: int) -> Network:
+    """A small integer network with what makes cells merge: a dead unit (zero row, negative bias),
+    a unit no later unit reads (zero column), duplicated units, an output that ignores a unit."""
+    rng = np.random.default_rng(seed)
+    W1 = rng.integers(-2, 3, size=(w, d)).astype(float)
+    b1 = rng.integers(-2, 3, size=w).astype(float)
+    W2 = rng.integers(-2, 3, size=(w, w)).astype(float)
+    b2 = rng.integers(-2, 3, size=w).astype(float)
+    W3 = rng.integers(-2, 3, size=(out, w)).astype(float)
+    kinds = rng.integers(0, 5, size=4)
+    if kinds[0] == 0:
+        W1[0], b1[0] = 0.0, -1.0  # dead
+    if kinds[1] <= 1:
+        W2[:, 1] = 0.0  # unit 1 of layer 1 is read by nobody
+    if kinds[2] <= 2:
+        W1[2], b1[2] = W1[3], b1[3]  # a duplicated unit
+        W2[:, 2] = -W2[:, 3]  # ... read with opposite weights: they cancel
+    if kinds[3] <= 2:
+        W3[:, rng.integers(0, w)] = 0.0  # an output that ignores a unit
+    return Network.from_arrays([W1, W2, W3], [b1, b2, np.zeros(out)])
+
+
+def degenerate_vertices_net(seed: int) -> Network:
+    """Repeated, scaled and zero units, units through a box corner: non-simple vertices."""
+    rng = np.random.default_rng(seed)
+    W = rng.integers(-2, 3, size=(3, 3))
+    W = np.vstack([W, W[:1], 2 * W[1:2], np.zeros((1, 3), dtype=np.int64)])
+    b = np.concatenate([rng.integers(-1, 2, 3), [0, 0, 0]])
+    V = rng.integers(-2, 3, size=(4, 6))
+    return Network.from_arrays([W, V, rng.integers(-2, 3, size=(1, 4))], [b, rng.integers(-1, 2, 4), [0]])
+
+
+def merging_net(seed: int, w: int) -> Network:
+    """3 inputs, two layers of ``w >= 8`` units: unit 5 duplicates unit 4 and is read with the
+    opposite weights, unit 7 is read by nobody, the output ignores unit 3: most cells merge."""
+    rng = np.random.default_rng(seed)
+    W1 = rng.integers(-3, 4, size=(w, 3)).astype(float)
+    b1 = rng.integers(-3, 4, size=w).astype(float)
+    W1[5], b1[5] = W1[4], b1[4]
+    W2 = rng.integers(-3, 4, size=(w, w)).astype(float)
+    W2[:, 5] = -W2[:, 4]
+    W2[:, 7] = 0.0
+    W3 = rng.integers(-3, 4, size=(1, w)).astype(float)
+    W3[0, 3] = 0.0
+    return Network.from_arrays([W1, W2, W3], [b1, rng.integers(-3, 4, size=w).astype(float), np.zeros(1)])
+
+
+def activated(net: Network, kind: str) -> Network:
+    """``net`` with its ReLUs replaced by leaky units (``"leaky"``) or thresholds (``"threshold"``)."""
+    act = {"leaky": LeakyReLU(0.25), "threshold": Threshold(0.5)}[kind]
+    return Network([layer if isinstance(layer, Linear) else act for layer in net.layers])
