@@ -111,3 +111,32 @@ def test_compiled_join_with_more_edges_than_its_first_room():
     assert len(want) == 40
     got = [(int(i), int(j), c.tolist()) for i, j, c in zip(r1, r2, common)]
     assert got == want  # by positive row, its dropped column (here always column 1), negative row
+
+
+def test_kernels_compile_in_a_child_process(tmp_path):
+    """With an empty numba cache, loading the kernels compiles them in a child process and this
+    process only loads them from the cache (no compile here: its LLVM memory stays in the
+    child); a count then compiles nothing more (the engine's argument types are the ones
+    listed)."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("numba")
+    code = """
+from tropnet import Box, count_linear_regions, random_mlp
+from tropnet.regions import pool
+pool.use_kernels("numba")
+jit = pool._KERNELS["jit"]
+kernels = [k for k, _ in jit._signatures()]
+misses = sum(len(k.stats.cache_misses) for k in kernels)
+hits = sum(len(k.stats.cache_hits) for k in kernels)
+n = count_linear_regions(random_mlp([4, 8, 8, 1], seed=0), Box(-5, 5), kind="activation")
+print(misses, hits, sum(len(k.signatures) for k in kernels), n)
+"""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=root)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    misses, hits, sigs, n = map(int, out.stdout.split())
+    assert (misses, hits, sigs) == (0, 3, 3)
+    assert n == count_linear_regions(random_mlp([4, 8, 8, 1], seed=0), Box(-5, 5), kind="activation")

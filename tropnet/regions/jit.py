@@ -280,3 +280,55 @@ def children(off, ids, sg, split, unchanged, parent, V0, clip):  # pragma: no co
                     new_ids[w] = V0 + order[q]
                     w += 1
     return new_off, new_ids
+
+
+def _signatures():
+    """The argument types the vertex engine calls each kernel with (its callees are compiled
+    into it)."""
+    from numba import types as t
+
+    i8, i64, u64 = (t.Array(k, 1, "C") for k in (t.int8, t.int64, t.uint64))
+    f1, f2, b1, i32x2 = t.Array(t.float64, 1, "C"), t.Array(t.float64, 2, "C"), t.Array(t.boolean, 1, "C"), \
+        t.Array(t.int32, 2, "C")
+    return [
+        (edges_generic, (i8, i32x2, i64, u64, i64, i64)),
+        (interpolate, (f2, f2, t.int64, t.int64, i64, i64, i64, f1, t.int64)),
+        (children, (i64, i64, i8, b1, b1, i64, t.int64, t.boolean)),
+    ]
+
+
+def compile_all() -> None:
+    """Compile (or load from numba's cache) every kernel for the engine's argument types."""
+    for kernel, sig in _signatures():
+        kernel.compile(sig)
+
+
+def cached() -> bool:
+    """Whether numba's cache holds every kernel for the engine's argument types (loading one
+    costs ~45 MB of LLVM state in a process; compiling, ~85 MB, most of it kept)."""
+    try:
+        return all(k._cache.load_overload(sig, k.targetctx) is not None for k, sig in _signatures())
+    except Exception:  # pragma: no cover - numba internals changed: compile here as before
+        return True
+
+
+def warm() -> None:
+    """Load the kernels, compiling them first in a child process when numba's cache lacks one
+    (the first run after an install or a change of this file), so that this process keeps only
+    what loading costs: a million-cell count ([4, 38, 38, 1]) peaked at ~490-510 MB when it
+    compiled here, ~440-470 MB from the cache.  Where the child cannot fill the cache (a
+    read-only install without ``NUMBA_CACHE_DIR``) the kernels compile here, as before."""
+    if not cached():
+        import os
+        import subprocess
+        import sys
+
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+        try:
+            code = "from tropnet.regions import jit; jit.compile_all()"
+            subprocess.run([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False, timeout=600)
+        except (OSError, subprocess.SubprocessError):  # no child: compile here
+            pass
+    compile_all()

@@ -53,6 +53,7 @@ def _load_jit(required: bool = False):
                 raise ImportError("the compiled kernels need numba: pip install tropnet[fast]") from exc
             _KERNELS["jit"] = False
         else:
+            jit.warm()  # from numba's cache; a compile runs in a child process (its memory stays there)
             _KERNELS["jit"] = jit
     return _KERNELS["jit"] or None
 
