@@ -195,7 +195,7 @@ def test_root_maps_are_the_networks_pre_activations():
        act=st.sampled_from(["relu", "leaky", "threshold"]), degenerate=st.booleans())
 def test_compiled_loops_decide_as_numpy(seed, widths, act, degenerate):
     """The compiled loops (:mod:`tropnet.regions.planar_jit`, numba) return what the numpy code
-    returns, facet by facet and edge by edge, on random, leaky, threshold and degenerate
+    returns, facet by facet and edge by edge (far vertices too), on random, leaky, threshold and degenerate
     networks (duplicated units read with opposite weights, an ignored unit: some not
     certified); the numpy code is the reference."""
     pytest.importorskip("numba")
@@ -213,7 +213,7 @@ def test_compiled_loops_decide_as_numpy(seed, widths, act, degenerate):
     if act != "relu":
         net = _activated(net, act)
     seen = []
-    inside, check = pl._inside_ok, pl._Stretches.vertex_check
+    inside, check, far = pl._inside_ok, pl._Stretches.vertex_check, pl._far_vertex
 
     def both(f, *args):
         old = pool.use_kernels("numpy")
@@ -226,13 +226,14 @@ def test_compiled_loops_decide_as_numpy(seed, widths, act, degenerate):
         assert (ref is None) == (out is None)
         if ref is not None:
             pairs = zip(ref, out) if isinstance(ref, tuple) else [(ref, out)]
-            assert all(np.array_equal(a, b) for a, b in pairs)
+            assert all(np.array_equal(a, b, equal_nan=True) for a, b in pairs)
         seen.append(f)
         return ref
 
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         mp.setattr(pl, "_inside_ok", lambda *a, **k: both(lambda *b: inside(*b, **k), *a))
         mp.setattr(pl._Stretches, "vertex_check", lambda self, *a: both(lambda *b: check(self, *b), *a))
+        mp.setattr(pl, "_far_vertex", lambda *a: both(far, *a))
         warnings.simplefilter("ignore")
         for lo, hi in ((-5, 5), (-0.3, 0.4)):
             if widths[0] == 2:
@@ -241,3 +242,27 @@ def test_compiled_loops_decide_as_numpy(seed, widths, act, degenerate):
             dom = Plane.through(*np.random.default_rng(seed).normal(size=(3, 3)), margin=2.0)
             tropnet.count_linear_regions(net, dom)
     assert seen or widths[0] == 3
+
+
+def test_compiled_loops_load_numba_only_for_big_certificates(monkeypatch):
+    """A process that has not loaded numba keeps small certificates in numpy (loading it costs
+    more than they take) until they have taken a second, and loads it for big ones;
+    ``use_kernels("numpy")`` never compiles."""
+    pytest.importorskip("numba")
+    from tropnet.regions import planar_linear as pl
+    from tropnet.regions import pool
+
+    monkeypatch.setitem(pool._KERNELS, "choice", None)
+    monkeypatch.setitem(pool._KERNELS, "jit", None)  # numba not loaded yet
+    monkeypatch.setitem(pl._SPENT, "seconds", 0.0)
+    assert pl._compiled(10_000) is None
+    assert _certified(tropnet.random_mlp([2, 8, 8, 1], seed=0), [-5, -5], [5, 5])
+    assert 0 < pl._SPENT["seconds"] < pl.JIT_AFTER_SECONDS  # the certificates are timed
+    monkeypatch.setitem(pl._SPENT, "seconds", pl.JIT_AFTER_SECONDS)
+    assert pl._compiled(10_000) is not None  # after a second of them: loads it
+    monkeypatch.setitem(pool._KERNELS, "jit", None)
+    monkeypatch.setitem(pl._SPENT, "seconds", 0.0)
+    assert pl._compiled(pl.JIT_MIN_CERTIFICATE) is not None  # a big one loads it
+    assert pl._compiled(10) is not None  # now loaded: every size
+    monkeypatch.setitem(pool._KERNELS, "choice", "numpy")
+    assert pl._compiled(pl.JIT_MIN_CERTIFICATE) is None

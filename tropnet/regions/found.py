@@ -17,7 +17,7 @@ from ..kernels.merge import row_keys
 from .cells import Cells
 from .program import Stage
 
-__all__ = ["FoundCells", "join_pieces", "take_cells"]
+__all__ = ["FoundCells", "join_pieces", "pattern_cells", "take_cells"]
 
 
 @dataclass
@@ -122,6 +122,20 @@ def take_cells(found: FoundCells, cells: np.ndarray) -> FoundCells:
                       found.vert_t[used], found.dom_A, found.dom_b, codes)
 
 
+def pattern_cells(patterns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cells of the rows of ``patterns`` (one pattern is one cell), numbered in order of
+    first appearance: each row's cell, and each cell's first row.
+
+    >>> [a.tolist() for a in pattern_cells(np.array([[1, 0], [0, 0], [1, 0]]))]
+    [[0, 1, 0], [0, 1]]
+    """
+    _, first, inv = np.unique(row_keys(patterns), return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[inv.ravel()], first[order]
+
+
 def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom_b) -> FoundCells:
     """One :class:`FoundCells` from the cells found on several pieces of a domain.
 
@@ -135,14 +149,8 @@ def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom
     if not parts:
         raise ValueError("the domain has no interior")
     pats = np.vstack([p.patterns for p in parts])
-    _, first, inv = np.unique(row_keys(pats), return_index=True, return_inverse=True)
-    inv = inv.ravel()
-    uniq = pats[first]
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    gid = rank[inv]
-    C = len(order)
+    gid, first = pattern_cells(pats)
+    C = len(first)
     base = 0
     ent_cell, ent_ids, k = [], [], 0
     for p in parts:
@@ -163,8 +171,8 @@ def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom
         stages,
         n,
         exact,
-        uniq[order].astype(np.int32),
-        np.vstack([p.points for p in parts])[first[order]],
+        pats[first].astype(np.int32),
+        np.vstack([p.points for p in parts])[first],
         bounded,
         vert_off,
         ent_ids[o].astype(np.int64),

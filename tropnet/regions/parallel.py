@@ -88,7 +88,7 @@ from ..kernels.merge import row_keys
 from .affine import float_map_error
 from .cells import RegionLimitError
 from .exactness import _Uncertain, warn_ambiguous, with_fallback
-from .found import FoundCells, _from_piece, join_pieces, take_cells
+from .found import FoundCells, _from_piece, join_pieces, pattern_cells, take_cells
 from .geometry import _float_maps, build_region_set, linear_labels, map_groups
 from .plan import make_plan
 from .refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
@@ -510,14 +510,9 @@ def _merge(plan, client, kept: list, cells: int, ambiguous: int) -> int:
     owner = None  # per kept part, the global index of each of its cells (pieces of R^n: by pattern)
     if dp.join:  # a cell met by several facets of R^n is one pattern, with one map
         P = np.vstack([b.patterns for b in backs if b.ncells])
-        _, first, inv = np.unique(row_keys(P), return_index=True, return_inverse=True)
-        order = np.argsort(first, kind="stable")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order))
-        glob = rank[inv.ravel()]
+        glob, first = pattern_cells(P)
         starts = np.concatenate([[0], np.cumsum(sizes)])
         owner = [glob[starts[i] : starts[i + 1]] for i in range(len(backs))]
-        first = first[order]
         C = len(first)
     else:
         C = int(sizes.sum())

@@ -6,8 +6,10 @@ root polygons, :func:`~tropnet.regions.planar_linear._inside_ok`, and the stretc
 edges between them, :meth:`~tropnet.regions.planar_linear._Stretches.vertex_check`), with the
 same operations in the same order, so the same decisions; one pass per polygon or edge instead
 of a few hundred array operations.  :func:`tropnet.regions.planar_linear._compiled` picks this
-module; the numpy code stays the reference (``pool.use_kernels("numpy")``).  Nothing here is
-imported by ``import tropnet``.
+module once numba is loaded in the process (the vertex engine's large cuts load it, or
+``pool.use_kernels("numba")``), or for a certificate big enough to pay for loading it; the numpy
+code stays the reference (``pool.use_kernels("numpy")``).  Nothing here is imported by
+``import tropnet``.
 
 >>> import numpy as np
 >>> s = np.array([[-1.0], [1.0], [1.0]])  # one unit crossing a triangle
@@ -156,3 +158,61 @@ def stretches_ok(alpha, ids, H, ev, A, B, ptr, cu, s, on, Ez, Wa, jump, need):  
             good = good and (lower - ev[e]) * (1 - 4 * _U) > need
         ok[e] = good and not nan
     return ok, True
+
+
+@numba.njit(cache=True, nogil=True)
+def _score(coords, r, pi, tx, ty, tt):  # pragma: no cover - compiled
+    rx = coords[r, 0] - coords[pi, 0]
+    ry = coords[r, 1] - coords[pi, 1]
+    dot = rx * tx
+    dot += ry * ty
+    c = tx * ry
+    c -= ty * rx
+    return abs(c) / (abs(dot) + tt)
+
+
+@numba.njit(cache=True, nogil=True)
+def far_vertex(coords, rows, cnt, poly, j, p, t):  # pragma: no cover - compiled
+    """:func:`~tropnet.regions.planar_linear._far_vertex`, edge by edge: ``(a, lambda, its
+    bound, c, its bound)``."""
+    k, m = len(p), rows.shape[1]
+    a = np.empty(k, dtype=np.int64)
+    lam = np.empty(k)
+    e_lam = np.empty(k)
+    ck = np.empty(k)
+    e_c = np.empty(k)
+    g6, g8 = _gamma(6), _gamma(8)
+    for i in range(k):
+        P, c_, pi = poly[i], cnt[poly[i]], p[i]
+        j2, j1 = j[i] + 2, j[i] - 1
+        if j2 >= c_:
+            j2 -= c_
+        if j1 < 0:
+            j1 = c_ - 1
+        tx, ty = t[i, 0], t[i, 1]
+        tt = tx * tx + ty * ty
+        r0, r1 = rows[P, j2], rows[P, j1]
+        s0, s1 = _score(coords, r0, pi, tx, ty, tt), _score(coords, r1, pi, tx, ty, tt)
+        if s1 > s0 or (s1 != s1 and s0 == s0):  # the first of the larger (argmax's choice)
+            best, sc = r1, s1
+        else:
+            best, sc = r0, s0
+        if sc < 0.05:  # both poor: the best vertex of the polygon (the first NaN, as argmax)
+            best, sc = rows[P, 0], _score(coords, rows[P, 0], pi, tx, ty, tt)
+            for kk in range(1, m):
+                if sc != sc:
+                    break
+                x = _score(coords, rows[P, kk], pi, tx, ty, tt)
+                if x > sc or x != x:
+                    best, sc = rows[P, kk], x
+        a[i] = best
+        r0x = coords[best, 0] - coords[pi, 0]
+        r0y = coords[best, 1] - coords[pi, 1]
+        dk = r0x * tx + r0y * ty
+        ck[i] = tx * r0y - ty * r0x
+        lam[i] = dk / tt
+        mag_dot = abs(r0x * tx) + abs(r0y * ty)
+        mag_c = abs(r0y * tx) + abs(r0x * ty)
+        e_lam[i] = g8 * mag_dot / tt + abs(lam[i]) * g6
+        e_c[i] = g6 * mag_c
+    return a, lam, e_lam, ck, e_c

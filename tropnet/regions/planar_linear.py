@@ -40,6 +40,8 @@ polygons' neighbours are found exactly (see :func:`_exact_ok`).
 
 from __future__ import annotations
 
+import functools
+import time
 from typing import Any
 
 import numpy as np
@@ -118,6 +120,25 @@ def _on_boundary(P: np.ndarray, lo: np.ndarray, hi: np.ndarray, halfspaces: Any)
     return out
 
 
+def _timed(f):
+    """``f`` timed into ``_SPENT`` while numba is not loaded and the kernel choice is the default."""
+
+    @functools.wraps(f)
+    def run(*args, **kwargs):
+        from .pool import _KERNELS
+
+        if _KERNELS["choice"] is not None or _KERNELS["jit"]:
+            return f(*args, **kwargs)
+        t = time.perf_counter()
+        try:
+            return f(*args, **kwargs)
+        finally:
+            _SPENT["seconds"] += time.perf_counter() - t
+
+    return run
+
+
+@_timed
 def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces: Any = None) -> bool:
     """True when no two facet-neighbouring cells of a 2-D polygon run can have maps that the float
     linear merge joins (see the module docstring), so its linear regions are its cells.
@@ -210,14 +231,28 @@ def _exact_ok(stages, la, Wa, last) -> bool:
                      np.abs(s).max(axis=0), 0.0, exact=last)
 
 
-def _compiled(size: int):
-    """The compiled loops of the float certificate (:mod:`tropnet.regions.planar_jit`) where
-    the vertex engine would run its compiled kernels on a cut of ``size`` entries
-    (:func:`~tropnet.regions.pool.jit_kernels`: numba installed, not ``use_kernels("numpy")``),
-    else ``None``."""
-    from .pool import jit_kernels
+#: a certificate loop of at least this many entries loads numba for its compiled body; smaller
+#: ones use it once numba is loaded (by the vertex engine's cuts, ``use_kernels("numba")``, or
+#: after :data:`JIT_AFTER_SECONDS` of certificates in this process): loading it costs 1-3 s, a
+#: [2, 128, 128, 1] certificate about 10 ms in numpy
+JIT_MIN_CERTIFICATE = 1 << 21
+#: ... as the 1-D engine loads its kernel (:data:`tropnet.regions.line.JIT_AFTER_SECONDS`)
+JIT_AFTER_SECONDS = 1.0
+_SPENT = {"seconds": 0.0}  # the certificates' time until numba is loaded
 
-    if jit_kernels(size) is None:
+
+def _compiled(size: int):
+    """The compiled loops of the float certificate (:mod:`tropnet.regions.planar_jit`) for a
+    loop of ``size`` entries, as the vertex engine's kernels are chosen
+    (:func:`~tropnet.regions.pool.use_kernels`: numba installed, not ``"numpy"``), but loaded for
+    a small certificate only once numba is loaded or the certificates have taken
+    :data:`JIT_AFTER_SECONDS` (:data:`JIT_MIN_CERTIFICATE`); else ``None``."""
+    from .pool import _KERNELS, JIT_MIN_ENTRIES, jit_kernels
+
+    if (_KERNELS["choice"] is None and not _KERNELS["jit"] and size < JIT_MIN_CERTIFICATE
+            and _SPENT["seconds"] < JIT_AFTER_SECONDS):
+        return None
+    if jit_kernels(max(size, JIT_MIN_ENTRIES)) is None:
         return None
     from . import planar_jit
 
@@ -342,6 +377,9 @@ def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.
     edge's line, not far along it): the better of the two vertices next to the edge, or the best
     of all where both are poor (an edge between collinear ones), with
     ``lambda = <a - p, t> / |t|^2``, ``c`` and the rounding bounds of both."""
+    jit = _compiled(4 * len(p))
+    if jit is not None:  # the same operations, edge by edge
+        return jit.far_vertex(coords, rows, cnt, poly, j, p, t)
     c_ = cnt[poly]
     j2, j1 = j + 2, j - 1  # the slots after q and before p (around the row: 0 <= j < c_, c_ >= 3)
     j2 = np.where(j2 >= c_, j2 - c_, j2)
