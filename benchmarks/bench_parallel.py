@@ -382,6 +382,8 @@ def main() -> None:
     ap.add_argument("--counts", action="store_true",
                     help="sections 1 and 2 only: activation and linear counts of [4,16,16,1], [6,12,12,1], "
                          "[4,24,24,1], [5,16,16,1]")
+    ap.add_argument("--nets", metavar="WIDTHS;WIDTHS", help="with --counts: these networks instead, "
+                    "e.g. '6,14,14,1;5,20,20,1'")
     ap.add_argument("--pairs", type=int, default=0,
                     help="with --counts: N alternating serial / 2-worker runs per case instead of section 2")
     ap.add_argument("--profile-driver", action="store_true",
@@ -438,8 +440,9 @@ def main() -> None:
     measured_2w = {}
     cases = [(w, "activation") for w in nets] + [([4, 16, 16, 1], "linear")]
     if args.counts:
-        cases = [(w, k) for w in ([4, 16, 16, 1], [6, 12, 12, 1], [4, 24, 24, 1], [5, 16, 16, 1])
-                 for k in ("activation", "linear")]
+        count_nets = ([[int(x) for x in w.split(",")] for w in args.nets.split(";")] if args.nets
+                      else [[4, 16, 16, 1], [6, 12, 12, 1], [4, 24, 24, 1], [5, 16, 16, 1]])
+        cases = [(w, k) for w in count_nets for k in ("activation", "linear")]
     profiles = []
     for widths, kind in ([] if args.counts and args.pairs else cases):
         net = tropnet.random_mlp(widths, seed=0)
