@@ -244,3 +244,20 @@ def test_float_cross_polytopes_above_7_inputs_are_kept_whole(d):
     assert tropnet.count_linear_regions(net, CrossPolytope(c, 0.9), kind="activation") == n
     with pytest.raises(ValueError, match="more than 7\\) only serial activation counts"):
         tropnet.count_linear_regions(net, CrossPolytope(c, 0.9))
+
+
+def test_degenerate_adjacency_in_blocks_gives_the_same_cells(monkeypatch):
+    """A 6-D cross-polytope's vertices lie on 32 facets each: the vertex engine's combinatorial
+    adjacency test runs there, in blocks of pairs (it once built one (P, N, V, K) array: 5 GB for
+    28 cells).  One pair per block gives the same cells as the default blocks."""
+    from tropnet.regions import vertex
+
+    d = 6
+    st = stages_from_network(random_mlp([d, 8, 8, 1], seed=3))
+    x = np.random.default_rng(3).normal(size=d)
+    A, b = (np.asarray(v, dtype=np.float64) for v in CrossPolytope(x, 0.8).halfspaces(d))
+    ref = refine(st, d, x - 3, x + 3, halfspaces=(A, b))
+    monkeypatch.setattr(vertex, "DEGENERATE_BLOCK", 1)
+    got = refine(st, d, x - 3, x + 3, halfspaces=(A, b))
+    assert len(got) == len(ref) == len(refine_hrep(st, d, x - 0.8, x + 0.8, l1=(x, 0.8)))
+    assert sorted(map(tuple, got.patterns.tolist())) == sorted(map(tuple, ref.patterns.tolist()))

@@ -53,6 +53,11 @@ def undecided(v: np.ndarray, mag: np.ndarray, cell_mag: np.ndarray) -> np.ndarra
 
 
 
+
+#: entries (pairs x vertices) of one block of the combinatorial adjacency test in degenerate
+#: cells (``_edges_degenerate``): 32 MB of float32 products at a time
+DEGENERATE_BLOCK = 1 << 23
+
 class _Program:
     """Constraint ids, pattern columns and hash values for one enumeration."""
 
@@ -577,9 +582,16 @@ class _Engine:
             if len(P) == 0 or len(N) == 0:
                 continue
             common_mask = M[P][:, None, :] & M[N][None, :, :]  # (|P|, |N|, K)
-            # number of vertices containing the common set
-            contains = ~(common_mask[:, :, None, :] & ~M[None, None, :, :]).any(axis=3)  # (|P|,|N|,V)
-            adj = contains.sum(axis=2) == 2
+            # adjacent iff exactly two vertices (the pair) contain their common tight set: a vertex
+            # contains it when it shares all |common| of its constraints (one product per block of
+            # P rows: a cross-polytope's vertices meet thousands of cells' facets at once)
+            size = common_mask.sum(axis=2)
+            Mf = M.T.astype(np.float32)  # counts below 2^24: exact in float32
+            step = max(1, DEGENERATE_BLOCK // max(1, len(N) * len(vids)))
+            adj = np.empty((len(P), len(N)), dtype=bool)
+            for a in range(0, len(P), step):
+                shared = common_mask[a : a + step].astype(np.float32) @ Mf  # (step, |N|, V)
+                adj[a : a + step] = (shared == size[a : a + step, :, None]).sum(axis=2) == 2
             pi, ni = np.nonzero(adj)
             for a, b in zip(pi, ni):
                 e_pos.append(lo + P[a])
