@@ -261,3 +261,21 @@ def test_degenerate_adjacency_in_blocks_gives_the_same_cells(monkeypatch):
     got = refine(st, d, x - 3, x + 3, halfspaces=(A, b))
     assert len(got) == len(ref) == len(refine_hrep(st, d, x - 0.8, x + 0.8, l1=(x, 0.8)))
     assert sorted(map(tuple, got.patterns.tolist())) == sorted(map(tuple, ref.patterns.tolist()))
+
+
+@pytest.mark.parametrize("d", [5, 6])
+def test_float_activation_counts_on_cross_polytopes_keep_them_whole_from_5_d(d):
+    """From 5 inputs a float activation count keeps the cross-polytope whole (the lifted
+    H-representation engine), equal to the vertex engine on its 2^d facets; a linear count and the
+    region set still take the vertex engine (they need the facets), and exact counts too."""
+    net = random_mlp([d, 8, 8, 1], seed=3)
+    x = np.random.default_rng(3).normal(size=d)
+    dom = CrossPolytope(x, 0.8)
+    assert make_plan(net, dom, want="count", kind="activation").engine == "hrep"
+    assert make_plan(net, dom, want="count").engine == "vertex"
+    assert make_plan(net, dom, want="count", kind="activation", exact=True).engine == "vertex"
+    st = stages_from_network(net)
+    A, b = (np.asarray(v, dtype=np.float64) for v in dom.halfspaces(d))
+    ref = len(refine(st, d, x - 3, x + 3, halfspaces=(A, b)))
+    assert tropnet.count_linear_regions(net, dom, kind="activation") == ref
+    assert tropnet.count_linear_regions(net, dom, kind="activation", exact=True) == ref

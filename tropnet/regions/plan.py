@@ -620,7 +620,7 @@ def make_plan(
         net = slice_network(net, domain, exact=exact)
         domain = domain.domain
         common["user_domain"] = domain
-    dp = domain_pieces(net, domain, exact)
+    dp = domain_pieces(net, domain, exact, cells_only and mode == "serial")
     if dp.kind == "cross-polytope" and not (cells_only and mode == "serial"):
         raise ValueError(
             f"on a CrossPolytope in {dp.n} dimensions (more than {_hrep.CROSS_HREP_DIM}) only serial "
