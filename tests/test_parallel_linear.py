@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from testnets import merging_net
 
 import tropnet
 from tropnet import Box, Network, count_linear_regions, linear_regions
@@ -19,25 +20,6 @@ from tropnet.regions.plan import make_plan
 
 dd = pytest.importorskip("dask.distributed")
 
-
-
-def _merging_net(seed: int, d: int = 3, w: int = 8, reads: list | None = None) -> Network:
-    """Integer weights with a duplicated unit read with opposite weights (its hyperplane splits
-    cells of one map), a unit nobody reads and an output weight of zero; ``reads``: the only
-    second-layer units the output reads (weight 1)."""
-    rng = np.random.default_rng(seed)
-    W1 = rng.integers(-3, 4, size=(w, d)).astype(float)
-    b1 = rng.integers(-3, 4, size=w).astype(float)
-    W1[1], b1[1] = W1[0], b1[0]
-    W2 = rng.integers(-3, 4, size=(w, w)).astype(float)
-    W2[:, 1] = -W2[:, 0]
-    W2[:, 2] = 0.0
-    W3 = rng.integers(-3, 4, size=(1, w)).astype(float)
-    W3[0, 3] = 0.0
-    if reads is not None:
-        W3[:] = 0.0
-        W3[0, reads] = 1.0
-    return Network.from_arrays([W1, W2, W3], [b1, rng.integers(-3, 4, size=w).astype(float), np.zeros(1)])
 
 
 def _one_run(net, dom, exact=False) -> int:
@@ -57,7 +39,7 @@ def _partition(rs) -> set:
 @pytest.mark.parametrize("exact", [False, True])
 @pytest.mark.parametrize("dom", [Box(-3, 3), None], ids=["box", "Rn"])
 def test_merging_counts_and_regions_on_dask_equal_serial(client, exact, dom):
-    net = _merging_net(3)
+    net = merging_net(3, 8, dup=0, unread=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         serial = count_linear_regions(net, dom, exact=exact)
@@ -75,7 +57,7 @@ def test_merging_counts_and_regions_on_dask_equal_serial(client, exact, dom):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_merging_counts_in_this_process_equal_serial(seed):
     # the same tasks in this process (parallel=None), a 4-D network, tasks of a few cells
-    net = _merging_net(seed, d=4, w=7)
+    net = merging_net(seed, 7, d=4, dup=0, unread=2)
     dom = Box(-2, 2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -139,7 +121,7 @@ def _counting(fn, runs):
 
 
 def test_limits_on_a_merging_linear_count(client):
-    net = _merging_net(3)
+    net = merging_net(3, 8, dup=0, unread=2)
     dom = Box(-3, 3)
     cells = count_linear_regions(net, dom, kind="activation")
     for exact in (False, True):

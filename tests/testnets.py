@@ -43,18 +43,19 @@ def degenerate_vertices_net(seed: int) -> Network:
     return Network.from_arrays([W, V, rng.integers(-2, 3, size=(1, 4))], [b, rng.integers(-1, 2, 4), [0]])
 
 
-def merging_net(seed: int, w: int) -> Network:
-    """3 inputs, two layers of ``w >= 8`` units: unit 5 duplicates unit 4 and is read with the
-    opposite weights, unit 7 is read by nobody, the output ignores unit 3: most cells merge."""
+def merging_net(seed: int, w: int, d: int = 3, *, dup: int = 4, unread: int = 7, ignored: int = 3) -> Network:
+    """Integer weights where most cells merge: unit ``dup + 1`` of the first layer duplicates unit
+    ``dup`` and is read with the opposite weights (its hyperplane splits cells of one map), unit
+    ``unread`` of the first layer is read by nobody, the output ignores unit ``ignored``."""
     rng = np.random.default_rng(seed)
-    W1 = rng.integers(-3, 4, size=(w, 3)).astype(float)
+    W1 = rng.integers(-3, 4, size=(w, d)).astype(float)
     b1 = rng.integers(-3, 4, size=w).astype(float)
-    W1[5], b1[5] = W1[4], b1[4]
+    W1[dup + 1], b1[dup + 1] = W1[dup], b1[dup]
     W2 = rng.integers(-3, 4, size=(w, w)).astype(float)
-    W2[:, 5] = -W2[:, 4]
-    W2[:, 7] = 0.0
+    W2[:, dup + 1] = -W2[:, dup]
+    W2[:, unread] = 0.0
     W3 = rng.integers(-3, 4, size=(1, w)).astype(float)
-    W3[0, 3] = 0.0
+    W3[0, ignored] = 0.0
     return Network.from_arrays([W1, W2, W3], [b1, rng.integers(-3, 4, size=w).astype(float), np.zeros(1)])
 
 
