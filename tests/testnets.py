@@ -8,7 +8,8 @@ and activation swaps.  On the tests' import path (``pythonpath = tests`` in setu
 
 import numpy as np
 
-from tropnet import LeakyReLU, Linear, Network, Threshold
+import tropnet
+from tropnet import Box, LeakyReLU, Linear, Network, Plane, Polyhedron, Threshold
 
 
 def degenerate_net(seed: int, d: int, w: int, out: int) -> Network:
@@ -63,3 +64,29 @@ def activated(net: Network, kind: str) -> Network:
     """``net`` with its ReLUs replaced by leaky units (``"leaky"``) or thresholds (``"threshold"``)."""
     act = {"leaky": LeakyReLU(0.25), "threshold": Threshold(0.5)}[kind]
     return Network([layer if isinstance(layer, Linear) else act for layer in net.layers])
+
+
+def planar_case(seed: int, widths: list, act: str, polyhedron_every: int) -> tuple:
+    """``(net, domain)`` for the 2-D linear-count tests: ``random_mlp(widths, seed)`` with its
+    ReLUs replaced by ``act`` (``"relu"``, ``"leaky"``, ``"threshold"``); on 2 inputs a box, or a
+    triangle when ``seed`` is a multiple of ``polyhedron_every``; else a plane through three
+    normal points."""
+    net = tropnet.random_mlp(widths, seed=seed)
+    if act != "relu":
+        net = activated(net, act)
+    rng = np.random.default_rng(seed)
+    if widths[0] == 2:
+        triangle = Polyhedron([[1.0, 1.0], [-1.0, 0.2], [0.1, -1.0]], [3.0, 2.0, 2.5])
+        return net, (triangle if seed % polyhedron_every == 0 else Box(-4, 4))
+    return net, Plane.through(*rng.normal(size=(3, 3)), margin=1.0)
+
+
+def unread_middle_unit_net() -> Network:
+    """``random_mlp([2, 6, 6, 6, 1], seed=5)`` with unit 0 of its second layer read by no unit of
+    the third: across that unit's line the cells' maps are equal (the merge joins them)."""
+    net = tropnet.random_mlp([2, 6, 6, 6, 1], seed=5)
+    W = net.layers[4].weight.copy()
+    W[:, 0] = 0.0
+    layers = list(net.layers)
+    layers[4] = Linear(W, net.layers[4].bias)
+    return Network(layers)

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from testnets import activated as _activated
+from testnets import planar_case, unread_middle_unit_net
 
 import tropnet
-from tropnet import Box, Linear, Network, Plane, Polyhedron
+from tropnet import Box, Linear, Network, Plane
 from tropnet.regions.geometry import _linear_labels
 from tropnet.regions.plan import make_plan
 from tropnet.regions.planar import count_cells
@@ -40,14 +41,7 @@ def _certified(net, lo, hi, halfspaces=None) -> bool:
 def test_certified_counts_equal_the_merge(seed, widths, act):
     """Random networks: the certificate holds (neighbouring maps differ), and the count and the
     region set equal the merge's, on boxes, polyhedra and planes."""
-    net = tropnet.random_mlp(widths, seed=seed)
-    if act != "relu":
-        net = _activated(net, act)
-    rng = np.random.default_rng(seed)
-    if widths[0] == 2:
-        dom = Box(-4, 4) if seed % 2 else Polyhedron([[1.0, 1.0], [-1.0, 0.2], [0.1, -1.0]], [3.0, 2.0, 2.5])
-    else:
-        dom = Plane.through(*rng.normal(size=(3, 3)), margin=1.0)
+    net, dom = planar_case(seed, widths, act, polyhedron_every=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         n = tropnet.count_linear_regions(net, dom)
@@ -146,12 +140,7 @@ def test_deeper_wide_network_is_certified():
 def test_a_middle_unit_nobody_reads_is_not_certified():
     """Unit 0 of the second layer is read by no unit of the third: across its line the maps of
     the cells are equal, and the merge joins them; never certified."""
-    net = tropnet.random_mlp([2, 6, 6, 6, 1], seed=5)
-    W = net.layers[4].weight.copy()
-    W[:, 0] = 0.0
-    layers = list(net.layers)
-    layers[4] = Linear(W, net.layers[4].bias)
-    net = Network(layers)
+    net = unread_middle_unit_net()
     assert not _certified(net, [-3, -3], [3, 3])
     assert tropnet.count_linear_regions(net, Box(-3, 3)) == _merge_count(net, Box(-3, 3))
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from testnets import activated as _activated
 from testnets import degenerate_net as _degenerate_net
+from testnets import planar_case, unread_middle_unit_net
 
 import tropnet
-from tropnet import Box, Linear, Network, Plane, Polyhedron
+from tropnet import Box, Linear, Network, Plane
 from tropnet.regions.geometry import _linear_labels
 from tropnet.regions.plan import make_plan
 
@@ -38,14 +38,7 @@ def _fast(net, dom):
 def test_certified_exact_counts_equal_the_exact_merge(seed, widths, act):
     """Random networks on boxes, planes and polyhedra: the exact count equals the exact merge's;
     a certified one is the activation count."""
-    net = tropnet.random_mlp(widths, seed=seed)
-    if act != "relu":
-        net = _activated(net, act)
-    rng = np.random.default_rng(seed)
-    if widths[0] == 2:
-        dom = Box(-4, 4) if seed % 3 else Polyhedron([[1.0, 1.0], [-1.0, 0.2], [0.1, -1.0]], [3.0, 2.0, 2.5])
-    else:
-        dom = Plane.through(*rng.normal(size=(3, 3)), margin=1.0)
+    net, dom = planar_case(seed, widths, act, polyhedron_every=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         n = tropnet.count_linear_regions(net, dom, exact=True)
@@ -100,12 +93,7 @@ def test_known_merges_exact():
 
 
 def test_a_middle_unit_nobody_reads_exact():
-    net = tropnet.random_mlp([2, 6, 6, 6, 1], seed=5)
-    W = net.layers[4].weight.copy()
-    W[:, 0] = 0.0
-    layers = list(net.layers)
-    layers[4] = Linear(W, net.layers[4].bias)
-    net = Network(layers)
+    net = unread_middle_unit_net()
     assert _fast(net, Box(-3, 3)) is None
     assert tropnet.count_linear_regions(net, Box(-3, 3), exact=True) == _exact_merge(net, Box(-3, 3))
 
