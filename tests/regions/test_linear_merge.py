@@ -13,7 +13,8 @@ from testnets import degenerate_net as _degenerate_net
 
 import tropnet
 from tropnet import Box, Network, Plane
-from tropnet.regions.geometry import _geometry, linear_labels, merge_linear, near_groups
+from tropnet.regions.geometry import _geometry, linear_labels, merge_linear
+from tropnet.regions.map_groups import near_groups
 from tropnet.regions.plan import find_cells, make_plan
 
 
@@ -139,20 +140,20 @@ def test_float_merge_never_splits_equal_maps_by_rounding():
 @given(seed=st.integers(0, 10_000), exact=st.booleans())
 def test_maps_walked_in_chunks_merge_as_in_one_walk(seed, exact):
     """The float maps of ``linear_labels`` come from one walk per chunk of cells
-    (``geometry.MAPS_CHUNK``): chunks of 3 cells give the labels of the merge over every facet."""
-    from tropnet.regions import geometry
+    (``map_groups.MAPS_CHUNK``): chunks of 3 cells give the labels of the merge over every facet."""
+    from tropnet.regions import map_groups
 
     net = _degenerate_net(seed, 2, 5, 2)
     found = find_cells(net, Box(-3, 3), exact=exact)
     ref = _labels_over_every_facet(found)
-    old, geometry.MAPS_CHUNK = geometry.MAPS_CHUNK, 3
+    old, map_groups.MAPS_CHUNK = map_groups.MAPS_CHUNK, 3
     try:
         found = find_cells(net, Box(-3, 3), exact=exact)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             assert np.array_equal(linear_labels(found), ref)
     finally:
-        geometry.MAPS_CHUNK = old
+        map_groups.MAPS_CHUNK = old
 
 
 def _near_groups_every_round(F, tol, rounds=3):

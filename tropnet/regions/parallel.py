@@ -39,7 +39,7 @@ shares), so a linear region spanning several tasks is joined exactly as in a ser
 A linear count is one enumeration whose tasks *keep* their cells on their workers
 (:func:`~tropnet.tasks.map_tasks` with ``keep``; float tasks stream and keep their parts, as
 the serial linear count does) and send back only the cells' float maps.  The driver groups
-all maps (:func:`~tropnet.regions.geometry.map_groups`); when no map comes near another the
+all maps (:func:`~tropnet.regions.map_groups.map_groups`); when no map comes near another the
 count is the number of cells.  Otherwise it asks the tasks for their cells' patterns, and
 :func:`~tropnet.regions.geometry.linear_labels` (the one merge) asks them, through
 ``cache["vertices_of"]``, for the vertex lists of only the cells of near groups
@@ -89,7 +89,8 @@ from .affine import float_map_error
 from .cells import RegionLimitError
 from .exactness import _Uncertain, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces, pattern_cells, take_cells
-from .geometry import _float_maps, build_region_set, linear_labels, map_groups
+from .geometry import build_region_set, linear_labels
+from .map_groups import float_maps, map_groups
 from .plan import make_plan
 from .refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
 from .stream import STREAM_CELLS, KeptParts, count_parts
@@ -153,7 +154,7 @@ class _KeptCells:
         maps = None
         try:
             with np.errstate(over="ignore", invalid="ignore"):
-                maps = _float_maps(piece.full[0], pats, piece.problem.d)
+                maps = float_maps(piece.full[0], pats, piece.problem.d)
         except OverflowError:
             pass
         if maps is not None and not np.isfinite(maps).all():
@@ -483,7 +484,7 @@ def run_plan(plan) -> Any:
 
 def _count_linear(plan, **kw) -> int:
     """A linear count in one enumeration: each task keeps its cells on its worker and sends
-    back their float maps; the driver groups all maps (:func:`~tropnet.regions.geometry.
+    back their float maps; the driver groups all maps (:func:`~tropnet.regions.map_groups.
     map_groups`, as :func:`~tropnet.regions.geometry.linear_labels` does).  When no map comes
     near another, the linear regions are the cells (the usual case); otherwise the driver asks
     the tasks for their cells' patterns and, inside the merge, for the cells of the near groups
