@@ -293,6 +293,9 @@ class KeptParts:
         self.top = 0.0  # the largest |coordinate| of the dropped parts' cells' vertices
 
     def _keep(self, part: tuple, nbytes: int) -> None:
+        if self.dropped:  # past the budget: the part's patterns only
+            self.top = max(self.top, self._top([part]))
+            part, nbytes = (None, None, None, part[3], None), part[3].nbytes
         self.parts.append(part)
         self.ncells += len(part[3])
         self.nbytes += nbytes
@@ -300,10 +303,6 @@ class KeptParts:
             self.dropped = True
             self.top = self._top()
             self.parts = [(None, None, None, p[3], None) for p in self.parts]
-            self.nbytes = sum(p[3].nbytes for p in self.parts)
-        elif self.dropped:
-            self.top = max(self.top, self._top(self.parts[-1:]))
-            self.parts[-1] = (None, None, None, part[3], None)
             self.nbytes = sum(p[3].nbytes for p in self.parts)
         check_passed(self.limits, self.ncells, self.nbytes)
 
