@@ -127,6 +127,42 @@ def _counting(fn, runs):
     return wrapped
 
 
+def test_kept_parts_past_the_budget_rerun_on_their_workers(client, monkeypatch):
+    """A budget of 0 bytes (the driver's KEPT_VERTEX_BYTES travels with the tasks): every task
+    keeps its cells' patterns only and runs its part again when the driver asks for some of
+    its cells; the counts equal serial."""
+    import gc
+
+    from tropnet.regions import stream
+
+    net = merging_net(3, 8, dup=0, unread=2)
+    dom = Box(-3, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        serial = count_linear_regions(net, dom)
+        cells = count_linear_regions(net, dom, kind="activation")
+        assert serial < cells
+        monkeypatch.setattr(stream, "KEPT_VERTEX_BYTES", 0)
+        for split in (None, 3):
+            stats = {}
+            assert count_parallel(net, dom, parallel="dask", client=client, split_cells=split, stats=stats) == serial
+            assert stats["dropped"] == sum(1 for c in stats["cells"] if c)  # every task with cells
+        # in this process: the parts asked for are picked from a second run of the task's part
+        picked = []
+        original = stream.KeptParts._picked
+        monkeypatch.setattr(stream.KeptParts, "_picked",
+                            lambda self, cells: (picked.append(len(cells)), original(self, cells))[1])
+        assert count_parallel(net, dom, parallel=None, split_cells=3) == serial
+        assert picked and sum(picked) < cells  # the near groups' cells only
+        # a budget shared by the tasks of one process, given back when their parts are freed
+        monkeypatch.setattr(stream, "KEPT_VERTEX_BYTES", 20_000)
+        stats = {}
+        assert count_parallel(net, dom, parallel=None, split_cells=3, stats=stats) == serial
+        assert 0 < stats["dropped"] < stats["tasks"]
+        gc.collect()
+        assert driver._WORKER_KEPT.nbytes == 0
+
+
 def test_limits_on_a_merging_linear_count(client):
     net = merging_net(3, 8, dup=0, unread=2)
     dom = Box(-3, 3)

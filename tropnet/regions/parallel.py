@@ -65,7 +65,9 @@ exact mode never does.
 region sets add the driver's merge (its maps first: a small fraction of the enumeration) and the
 transfer of the cells; linear counts add the transfer of the maps and patterns and their
 grouping, and where maps come near, the near groups' cells.  A worker holds its tasks' cells until
-the driver's merge is done (as much memory, in all, as the serial linear count's).
+the driver's merge is done, within the serial count's budget
+(:data:`~tropnet.regions.stream.KEPT_VERTEX_BYTES`, shared by the worker's tasks): past it, a
+task keeps its cells' patterns only and runs its part again if the driver asks for its cells.
 
 *Faults.*  Tasks are pure and deterministic and are submitted with ``retries``: a worker that
 dies mid-run has its tasks (and the splits they came from) recomputed elsewhere by Dask, so the
@@ -79,6 +81,7 @@ import copy
 import dataclasses
 import functools
 import math
+import pickle
 import time
 from typing import Any
 
@@ -94,7 +97,8 @@ from .geometry import build_region_set, linear_labels
 from .map_groups import float_maps, map_groups
 from .plan import make_plan
 from .refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
-from .stream import STREAM_CELLS, KeptParts, count_parts
+from . import stream
+from .stream import STREAM_CELLS, KeptBytes, KeptParts, count_parts
 
 __all__ = ["run_plan", "count_parallel", "regions_parallel"]
 
@@ -120,6 +124,7 @@ class _Piece:
         self.piece = piece
         self.A, self.b = A, b
         self.full = None  # (the plan's program, StableUnits.on) when the piece runs without its stable units
+        self.kept_budget = None  # the driver's KEPT_VERTEX_BYTES (a linear count's tasks: see _count_task)
 
 
 def _full_cells(cells, piece: _Piece):
@@ -223,6 +228,7 @@ def _pieces(plan, certify: bool, codes: bool = False):
         problem.limits = plan.limits  # seconds and bytes, checked by every task before every unit
         run = _Piece(problem, piece, dp.A, dp.b)
         run.full = (dp.stages, on)
+        run.kept_budget = stream.KEPT_VERTEX_BYTES
         runs.append((run, state))
     return runs
 
@@ -251,9 +257,7 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_work, par
     cells_in, entries_in = state.ncells, state.entries
     piece = pieces[index]
     problem = piece.problem
-    budget = split_work
-    if budget is not None and problem.exact:
-        budget = max(1, budget // 16)  # the rational pass costs 16-50x more per entry
+    budget = _work_budget(split_work, problem.exact)
     info = dict(cells_in=cells_in, entries_in=entries_in)
     if problem.tight_codes:
         # certified cells with their tight codes; a decision too close to call sends the whole
@@ -313,25 +317,31 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag, keep
     new tasks, its ``info["cells"]`` the cells counted so far.  Only integers come back.
     ``keep`` (a float linear count): the finished parts are kept (:class:`_KeptCells`); a task
     that hands on its states keeps them as the Spawn's own value (a leaf of no new cells: the
-    Spawn counted them), which stays on this worker."""
+    Spawn counted them), which stays on this worker.  The kept parts of all tasks on a worker
+    share one budget, as a serial count's do (:class:`~tropnet.regions.stream.KeptParts`: the
+    smaller of the driver's and the worker's
+    :data:`~tropnet.regions.stream.KEPT_VERTEX_BYTES`); past it a task keeps its cells'
+    patterns only, and its input states, so that when the driver asks for some of its cells it
+    runs its part again (:class:`_Rerun`) and picks them by pattern."""
     cpu, wall = time.process_time(), time.perf_counter()
-    problem = copy.copy(pieces[index].problem)  # the task's own counters (threaded workers share it)
-    budget = split_work
-    if budget is not None and problem.exact:
-        budget = max(1, budget // 16)  # the rational pass costs 16-50x more per entry
-    # max_regions as the serial streamed count checks it: cells counted plus held, before every unit
-    base = problem.limits or Limits()
-    problem.limits = Limits(problem.max_cells, base.max_seconds, base.max_memory)
-    problem.limits.start = base.start
-    problem.max_cells = None
+    problem = _task_problem(pieces[index])
+    run = dict(budget=split_cells or STREAM_CELLS, max_work=_work_budget(split_work, problem.exact),
+               max_parts=None if split_cells is None else 1)
     info = dict(tag=tag, cells_in=sum(s.ncells for s in states), entries_in=sum(s.entries for s in states))
-    kept = KeptParts(problem) if keep else None
-    n, ambiguous, left = count_parts(problem, list(states), budget=split_cells or STREAM_CELLS,
-                                     max_work=budget, max_parts=None if split_cells is None else 1, join=kept)
+    kept = None
+    if keep:
+        budget = stream.KEPT_VERTEX_BYTES
+        if pieces[index].kept_budget is not None:
+            budget = min(budget, pieces[index].kept_budget)
+        again = _Rerun(pieces[index], pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL), run)
+        kept = KeptParts(problem, again, budget, _WORKER_KEPT)
+    n, ambiguous, left = count_parts(problem, list(states), join=kept, **run)
+    if kept is not None and not kept.dropped:
+        kept.rerun = None  # (its input states are not needed: every kept part has its vertex lists)
     # a linear count's finished parts stay on this worker, also when the task hands on the rest
     value = None if kept is None or not n else _KeptCells.of_parts(kept, pieces[index], ambiguous)
     info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, cells=n, ambiguous=ambiguous,
-                piece=index)
+                piece=index, dropped=bool(kept is not None and kept.dropped))
     if not left:
         info.update(split=0, cells_out=n)
         return _Leaf(index, n if kept is None else value, n, info)
@@ -344,6 +354,41 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag, keep
     if value is None:
         return Spawn(jobs, info)
     return Spawn(jobs, info, _Leaf(index, value, 0, dict(info, split=0, cells_out=n)))  # (counted by the Spawn)
+
+
+#: the bytes kept by the linear-count tasks of this process (a Dask worker), one budget for all
+_WORKER_KEPT = KeptBytes()
+
+
+def _work_budget(split_work: int | None, exact: bool) -> int | None:
+    if split_work is not None and exact:
+        return max(1, split_work // 16)  # the rational pass costs 16-50x more per entry
+    return split_work
+
+
+def _task_problem(piece: _Piece):
+    """A task's own copy of its piece's problem (its own counters: threaded workers share the
+    piece), with ``max_regions`` checked as the serial streamed count checks it: cells counted
+    plus held, before every unit."""
+    problem = copy.copy(piece.problem)
+    base = problem.limits or Limits()
+    problem.limits = Limits(problem.max_cells, base.max_seconds, base.max_memory)
+    problem.limits.start = base.start
+    problem.max_cells = None
+    return problem
+
+
+class _Rerun:
+    """A linear-count task's part run again (``KeptParts.rerun``: its parts kept patterns only):
+    the same input states (pickled before the first run changed them), the same budgets, so
+    the same parts finish (the work of a unit is counted before it, whether it is cut or only
+    counted), handed to ``join``."""
+
+    def __init__(self, piece: _Piece, states: bytes, run: dict) -> None:
+        self.piece, self.states, self.run = piece, states, run
+
+    def __call__(self, join) -> None:
+        count_parts(_task_problem(self.piece), pickle.loads(self.states), join=join, **self.run)
 
 
 def _check_limit(total: int, max_regions: int | None) -> None:
@@ -402,7 +447,8 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
                     jobs.append((k, s, want, exact, split_cells, split_work, parts))
         running = [0] * len(pieces)  # cells found so far per piece (disjoint within a piece)
         log = {"master_tasks": len(jobs), "master_cpu": time.process_time() - master, "tasks": 0, "splits": 0,
-               "cpu": [], "wall": [], "cells": [], "tags": [], "children": [], "bytes": [], "ambiguous": 0}
+               "cpu": [], "wall": [], "cells": [], "tags": [], "children": [], "bytes": [], "ambiguous": 0,
+               "dropped": 0}
 
         def on_result(value):
             log["tasks"] += 1
@@ -410,6 +456,7 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
             log["wall"].append(value.info["wall"])
             log["tags"].append(value.info.get("tag"))
             log["ambiguous"] += value.info.get("ambiguous", 0)
+            log["dropped"] += value.info.get("dropped", 0)
             log["children"].append(len(value.jobs) if isinstance(value, Spawn) else 0)
             log["bytes"].append(value.info.get("bytes_out", 0))
             if isinstance(value, _Stopped):  # a task passed a limit: with all counted so far
@@ -657,7 +704,8 @@ def count_parallel(
     another in this process (no dask needed).  ``stats``, a dict, receives the number of tasks
     and splits, the master's CPU time, and per task (in the order they returned) its CPU and
     wall time, cells counted, tasks and bytes handed on, and its tag (a task's tag extends its
-    parent's).  ``max_regions``, ``max_seconds`` and ``max_memory`` raise the serial call's
+    parent's), and (``"dropped"``) how many tasks of a linear count kept their cells' patterns
+    only, past the kept-parts budget of their worker.  ``max_regions``, ``max_seconds`` and ``max_memory`` raise the serial call's
     ``RegionLimitError`` with the cells counted so far, checked by every task before every unit
     (memory per task) and by the driver as results arrive.
 
