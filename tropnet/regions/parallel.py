@@ -89,6 +89,7 @@ import numpy as np
 
 from .._limits import Limits
 from ..kernels.merge import row_keys
+from . import stream
 from .affine import float_map_error
 from .cells import RegionLimitError
 from .exactness import _Uncertain, warn_ambiguous, with_fallback
@@ -97,7 +98,6 @@ from .geometry import build_region_set, linear_labels
 from .map_groups import float_maps, map_groups
 from .plan import make_plan
 from .refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
-from . import stream
 from .stream import STREAM_CELLS, KeptBytes, KeptParts, count_parts
 
 __all__ = ["run_plan", "count_parallel", "regions_parallel"]
@@ -353,7 +353,8 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag, keep
     jobs = [(index, g, split_cells, split_work, parts, tag + (k,), keep) for k, g in enumerate(groups)]
     if value is None:
         return Spawn(jobs, info)
-    return Spawn(jobs, info, _Leaf(index, value, 0, dict(info, split=0, cells_out=n)))  # (counted by the Spawn)
+    # (its cells are counted by the Spawn)
+    return Spawn(jobs, info, _Leaf(index, value, 0, dict(info, split=0, cells_out=n)))
 
 
 #: the bytes kept by the linear-count tasks of this process (a Dask worker), one budget for all
@@ -705,9 +706,10 @@ def count_parallel(
     and splits, the master's CPU time, and per task (in the order they returned) its CPU and
     wall time, cells counted, tasks and bytes handed on, and its tag (a task's tag extends its
     parent's), and (``"dropped"``) how many tasks of a linear count kept their cells' patterns
-    only, past the kept-parts budget of their worker.  ``max_regions``, ``max_seconds`` and ``max_memory`` raise the serial call's
-    ``RegionLimitError`` with the cells counted so far, checked by every task before every unit
-    (memory per task) and by the driver as results arrive.
+    only, past the kept-parts budget of their worker.  ``max_regions``, ``max_seconds`` and
+    ``max_memory`` raise the serial call's ``RegionLimitError`` with the cells counted so far,
+    checked by every task before every unit (memory per task) and by the driver as results
+    arrive.
 
     >>> import tropnet
     >>> count_parallel(tropnet.random_mlp([2, 6, 1], seed=3), kind="activation", parallel=None)

@@ -27,7 +27,8 @@ from .refine import (
     refine_task,
 )
 
-__all__ = ["STREAM_CELLS", "STREAM_ENTRIES", "KeptBytes", "KeptParts", "PatternJoin", "count_parts", "refine_count"]
+__all__ = ["STREAM_CELLS", "STREAM_ENTRIES", "KeptBytes", "KeptParts", "PatternJoin", "count_parts",
+           "refine_count"]
 
 
 #: cells a streamed count lets one part hold before splitting it (a few KB of arrays per cell;
