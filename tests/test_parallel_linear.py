@@ -12,6 +12,7 @@ from testnets import merging_net
 
 import tropnet
 from tropnet import Box, Network, count_linear_regions, linear_regions
+from tropnet.networks.prune import drop_unused_units
 from tropnet.parallel import count_parallel, regions_parallel
 from tropnet.regions import parallel as driver
 from tropnet.regions.cells import RegionLimitError
@@ -39,7 +40,7 @@ def _partition(rs) -> set:
 @pytest.mark.parametrize("exact", [False, True])
 @pytest.mark.parametrize("dom", [Box(-3, 3), None], ids=["box", "Rn"])
 def test_merging_counts_and_regions_on_dask_equal_serial(client, exact, dom):
-    net = merging_net(3, 8, dup=0, unread=2)
+    net = merging_net(3, 8, dup=0, unread=2, scale=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         serial = count_linear_regions(net, dom, exact=exact)
@@ -57,7 +58,7 @@ def test_merging_counts_and_regions_on_dask_equal_serial(client, exact, dom):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_merging_counts_in_this_process_equal_serial(seed):
     # the same tasks in this process (parallel=None), a 4-D network, tasks of a few cells
-    net = merging_net(seed, 7, d=4, dup=0, unread=2)
+    net = merging_net(seed, 7, d=4, dup=0, unread=2, scale=2)
     dom = Box(-2, 2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -164,9 +165,10 @@ def test_kept_parts_past_the_budget_rerun_on_their_workers(client, monkeypatch):
 
 
 def test_limits_on_a_merging_linear_count(client):
-    net = merging_net(3, 8, dup=0, unread=2)
+    net = merging_net(3, 8, dup=0, unread=2, scale=2)
     dom = Box(-3, 3)
-    cells = count_linear_regions(net, dom, kind="activation")
+    # the cells of the network the count runs on (without the units it drops first)
+    cells = count_linear_regions(drop_unused_units(net), dom, kind="activation")
     for exact in (False, True):
         with pytest.raises(RegionLimitError) as serial:
             count_linear_regions(net, dom, exact=exact, max_regions=cells // 3)

@@ -431,9 +431,15 @@ def _code_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray:
     cell = np.repeat(np.repeat(cells, counts), d)
     codes = codes.ravel()
     unit = codes >= 0
-    key = np.unique(np.stack([cell[unit], codes[unit]], axis=1), axis=0)
-    if len(key) == 0:
+    cell, codes = cell[unit].astype(np.int64), codes[unit].astype(np.int64)
+    if len(cell) == 0:
         return np.zeros((0, 2), dtype=np.int64)
+    span = int(codes.max()) + 1
+    if (int(cell.max()) + 1) * span < 2**62:  # one int64 key per pair: a 1-D sort, not a row sort
+        u = np.unique(cell * span + codes)
+        key = np.stack([u // span, u % span], axis=1)
+    else:  # pragma: no cover - more than 2^62 (cell, code) keys
+        key = np.unique(np.stack([cell, codes], axis=1), axis=0)
     nbr = _flip_neighbours(found.patterns, key[:, 0], key[:, 1])
     if (nbr < 0).any():
         raise _Inconsistent

@@ -620,6 +620,12 @@ def make_plan(
         net = slice_network(net, domain, exact=exact)
         domain = domain.domain
         common["user_domain"] = domain
+    if want == "count" and kind == "linear" and net.input_dim > 1:
+        # the units the function does not need split cells of one map: a count of linear
+        # regions drops them first (the 1-D path reports breakpoints, and needs none dropped)
+        from ..networks.prune import drop_unused_units
+
+        net = drop_unused_units(net)
     dp = domain_pieces(net, domain, exact, cells_only and mode == "serial")
     if dp.kind == "cross-polytope" and not (cells_only and mode == "serial"):
         raise ValueError(
