@@ -96,6 +96,20 @@ def test_map_tasks_spawned_jobs_keep_job_order(client):
     assert sum(isinstance(v, Spawn) for v in seen) == 2 * 5
 
 
+def test_map_tasks_spawn_with_its_own_value(client):
+    # a task that hands on work and keeps what it finished: its value comes first, then its jobs'
+    from tropnet.tasks import ask_kept
+
+    def count_down(n):
+        return Spawn([(n - 1,)], value=-n) if n > 1 else n
+
+    for kw in ({}, {"parallel": "dask", "client": client}):
+        assert map_tasks(count_down, [(3,), (1,)], **kw) == [-3, -2, 1, 1]
+        kept = map_tasks(count_down, [(3,)], keep=str, **kw)
+        assert [k.value for k in kept] == ["-3", "-2", "1"]
+        assert ask_kept(abs, [(k,) for k in kept], kw.get("client")) == [3, 2, 1]
+
+
 def test_sweep_grid_order_and_failures(client):
     def work(width, seed):
         if width == 3 and seed == 1:
