@@ -62,8 +62,8 @@ def test_region_sets_equal_serial_3d(client):
 
 def test_linear_region_spanning_many_tasks(client):
     # f = ReLU(x) - ReLU(2x) / 2 + ReLU(y) - ReLU(2y) / 2 = 0: four activation cells, one linear
-    # region; with one cell per task the region's cells come from four different tasks.  (Scaled
-    # copies: a count drops equal units whose weights cancel before it runs.)
+    # region (scaled copies: a linear count drops units equal to another, networks.prune);
+    # with one cell per task the region's cells come from four different tasks.
     W1 = [[1, 0], [2, 0], [0, 1], [0, 2]]
     W2 = [[1, -0.5, 1, -0.5]]
     net = tropnet.Network.from_arrays([W1, W2], [[0, 0, 0, 0], [0]])

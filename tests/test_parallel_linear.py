@@ -136,7 +136,7 @@ def test_kept_parts_past_the_budget_rerun_on_their_workers(client, monkeypatch):
 
     from tropnet.regions import stream
 
-    net = merging_net(3, 8, dup=0, unread=2)
+    net = merging_net(3, 8, dup=0, unread=2, scale=2)
     dom = Box(-3, 3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
