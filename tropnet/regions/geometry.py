@@ -72,12 +72,16 @@ def cell_facets(
         Xf, tf = X.astype(np.float64), tvals.astype(np.float64)
     counts = np.diff(vert_off)
     order = np.argsort(counts, kind="stable")  # similar sizes share one padded block
+    sizes = counts[order]
     lower = np.tril(np.ones((R, R), dtype=bool), -1)
     offdiag = ~np.eye(R, dtype=bool)
     pos = 0
     while pos < C:
-        vm = int(counts[order[min(C - 1, pos + 63)]])
-        k = max(1, min(C - pos, 4_000_000 // (R * vm * (d + 3))))
+        # the most cells whose block, padded to the largest of them, stays near 4e6 entries
+        # (a block sized by a smaller cell than its largest padded 388 cells of [6, 14, 14, 1]
+        # to 436 vertices each: 0.1 s instead of 0.02 s)
+        padded = np.arange(1, C - pos + 1) * np.maximum(sizes[pos:], 1) * (R * (d + 3))
+        k = max(1, int(np.searchsorted(padded, 4_000_000, side="right")))
         cs = order[pos : pos + k]
         vm = int(counts[cs].max())
         pos += k
@@ -254,7 +258,10 @@ def merge_linear(n: int, edges: np.ndarray, same_map: np.ndarray) -> np.ndarray:
 
 
 def _pattern_hash(P: np.ndarray, R: np.ndarray) -> np.ndarray:
-    return (P.astype(np.uint64) * R[None, :]).sum(axis=1)
+    h = np.empty(len(P), dtype=np.uint64)
+    for a in range(0, len(P), 1 << 13):  # in blocks that stay in cache: 2x faster at 276k rows
+        h[a : a + (1 << 13)] = (P[a : a + (1 << 13)].astype(np.uint64) * R[None, :]).sum(axis=1)
+    return h
 
 
 def build_region_set(found: FoundCells, kind: str) -> RegionSet:
