@@ -122,11 +122,15 @@ def cell_facets(
     return out, coinc, centre
 
 
-def hrep_facets(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def hrep_facets(
+    A: np.ndarray, b: np.ndarray, ball: tuple | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Facets of the float polyhedra ``{x : A[c] x <= b[c]}`` of cells without a vertex list
     (the H-representation engine): one reused LP model per cell
     (:func:`tropnet.kernels.lp.irredundant_rows`); rows with the same hyperplane count once, the
-    first kept.  Returns ``(facet (C, R), coincident (C, R), bounded (C,))``.
+    first kept.  Returns ``(facet (C, R), coincident (C, R), bounded (C,))``.  ``ball=(c, r)``:
+    every cell is cut by the 1-norm ball ``|x - c|_1 <= r`` too (a cross-polytope domain, kept
+    whole by lifting), and the cells are bounded.
 
     (Qhull on the polar points, the other textbook route, computes every vertex of the cell on
     the way: a cube of dimension 13 already has 8192, and it took 0.8 s per cell here.)
@@ -148,20 +152,23 @@ def hrep_facets(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
         if bar is not None:
             bar.update(1)
         Ac, bc = np.asarray(A[c], dtype=np.float64), np.asarray(b[c], dtype=np.float64)
-        out[c] = irredundant_rows(Ac, bc)
+        out[c] = irredundant_rows(Ac, bc, ball=ball)
         norms = np.linalg.norm(Ac, axis=1)
         rows = np.round(np.c_[Ac, bc] / np.where(norms > 0, norms, 1.0)[:, None], 12)
         for r in np.flatnonzero(out[c]):
             coinc[c, r] = int((rows == rows[r]).all(axis=1).sum()) > 1
-        bounded[c] = is_bounded(Ac[out[c]])
+        bounded[c] = ball is not None or is_bounded(Ac[out[c]])
     if bar is not None:
         bar.close()
     return out, coinc, bounded
 
 
-def facet_point(A: np.ndarray, b: np.ndarray, r: int) -> np.ndarray | None:
+def facet_point(A: np.ndarray, b: np.ndarray, r: int, ball: tuple | None = None) -> np.ndarray | None:
     """A point in the relative interior of facet ``r`` of the float polyhedron ``{A x <= b}``
     (the Chebyshev centre of the facet inside its hyperplane; one LP), ``None`` if it has none.
+    ``ball=(c, rho)``: of the polyhedron cut by the 1-norm ball ``|x - c|_1 <= rho`` (lifted:
+    :func:`~tropnet.kernels.lp.l1_lifted`; the point is inside the ball, not necessarily its
+    centre).
 
     >>> facet_point(np.array([[1.0, 0], [-1, 0], [0, 1], [0, -1]]), np.array([1.0, 0, 1, 0]), 0).tolist()
     [1.0, 0.5]
@@ -174,8 +181,13 @@ def facet_point(A: np.ndarray, b: np.ndarray, r: int) -> np.ndarray | None:
     others = np.arange(len(b)) != r
     Ao = np.asarray(A, dtype=np.float64)[others]
     bo = np.asarray(b, dtype=np.float64)[others]
-    z, rad = chebyshev_center(Ao.dot(N), bo - Ao.dot(x_p), rmax=1e6)
-    return None if rad <= 0 else x_p + N.dot(z)
+    rows, rhs = Ao.dot(N), bo - Ao.dot(x_p)
+    if ball is not None:  # x = x_p + N z in the ball: rows on (z, t)
+        from ..kernels.lp import l1_lifted
+
+        rows, rhs = l1_lifted(rows, rhs, np.asarray(ball[0], dtype=np.float64) - x_p, ball[1], E=N)
+    z, rad = chebyshev_center(rows, rhs, rmax=1e6)
+    return None if rad <= 0 else x_p + N.dot(z[: N.shape[1]])
 
 
 def _exact_zero_slacks(A, b, X, tvals, ids, valid, Pf, tf) -> np.ndarray:
@@ -571,8 +583,16 @@ def _hrep_facets(found: FoundCells) -> tuple:
         Rd = found.dom_A.shape[0]
         Ad = np.broadcast_to(np.asarray(found.dom_A, dtype=np.float64), (C, Rd, d))
         bd = np.broadcast_to(np.asarray(found.dom_b, dtype=np.float64), (C, Rd))
-        found.cache["hrep"] = hrep_facets(np.concatenate([Ad, Au], axis=1), np.concatenate([bd, bu], axis=1))
+        found.cache["hrep"] = hrep_facets(np.concatenate([Ad, Au], axis=1), np.concatenate([bd, bu], axis=1),
+                                          found.cache.get("ball"))
     return found.cache["hrep"]
+
+
+def _in_ball(q: np.ndarray, found: FoundCells) -> bool:
+    """Whether ``q`` lies in the cross-polytope domain of an H-representation run (``True``
+    for other domains: their rows are ``found.dom_A``)."""
+    ball = found.cache.get("ball")
+    return ball is None or float(np.abs(np.asarray(q, dtype=np.float64) - ball[0]).sum()) <= ball[1]
 
 
 def _geometry(found: FoundCells) -> tuple:
@@ -642,7 +662,7 @@ def _facets_of(found: FoundCells, cells: np.ndarray) -> tuple:
         if n == C or "hrep" in found.cache:
             facet, coinc = (a[cells] for a in _hrep_facets(found)[:2])
         else:
-            facet, coinc, _ = hrep_facets(A_all, b_all)
+            facet, coinc, _ = hrep_facets(A_all, b_all, found.cache.get("ball"))
         centre: dict = {}
     else:
         counts = np.diff(found.vert_off)[cells]
@@ -673,7 +693,7 @@ def _facets_of(found: FoundCells, cells: np.ndarray) -> tuple:
         lc, r = int(fl[j]), int(fr[j])
         c = int(cells[lc])
         if hrep:
-            y = facet_point(A_all[lc], b_all[lc], r)
+            y = facet_point(A_all[lc], b_all[lc], r, found.cache.get("ball"))
             if y is None:
                 continue
             sx, stt = y, 1.0
@@ -687,7 +707,7 @@ def _facets_of(found: FoundCells, cells: np.ndarray) -> tuple:
         for k in (10, 20, 30, 40):
             delta = Fraction(1, 2**k) if exact else 2.0**-k
             q = p + delta * (p - x0)
-            if len(b_dom) and not bool(np.all(A_dom.dot(q) <= b_dom)):
+            if (len(b_dom) and not bool(np.all(A_dom.dot(q) <= b_dom))) or not _in_ball(q, found):
                 unresolved = None
                 break  # across is outside the domain: a boundary facet
             pat = patterns_at(st, q[None, :])[0].astype(np.int32)
