@@ -103,6 +103,8 @@ def test_facets_with_a_lifted_cross_polytope_equal_those_with_its_facets_listed(
             continue  # no interior: the rows are for a full-dimensional polyhedron
         got = irredundant_rows(A, b, ball=(c, r))
         assert got.tolist() == irredundant_rows(np.r_[A, F], np.r_[b, g])[:m].tolist()
+        ask = rng.random(m) < 0.5  # only some rows tested: the others reported False, the rest unchanged
+        assert irredundant_rows(A, b, ball=(c, r), test=ask).tolist() == (got & ask).tolist()
         for i in np.flatnonzero(got):
             y = facet_point(A, b, int(i), ball=(c, r))
             assert y is not None and abs(A[i] @ y - b[i]) < 1e-7

@@ -173,7 +173,8 @@ def bounding_box(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] 
 
 
 def irredundant_rows(
-    A: np.ndarray, b: np.ndarray, *, rtol: float = 1e-9, ball: tuple | None = None
+    A: np.ndarray, b: np.ndarray, *, rtol: float = 1e-9, ball: tuple | None = None,
+    test: np.ndarray | None = None,
 ) -> np.ndarray:
     """Which rows of a full-dimensional ``{x : A x <= b}`` are facets: row ``i`` is when
     ``max a_i x`` over the other rows (and ``a_i x <= b_i + 1``) exceeds ``b_i``.  One HiGHS
@@ -183,7 +184,8 @@ def irredundant_rows(
 
     ``ball=(c, r)``: the polyhedron is cut by the 1-norm ball ``|x - c|_1 <= r`` as well, kept
     whole in the LPs by lifting (:func:`l1_lifted`; its ``2^n`` facets are never listed), and a
-    row is a facet of the intersection.
+    row is a facet of the intersection.  ``test``: a boolean mask of the rows to test (default
+    all; every row stays a constraint, and the untested ones are reported ``False``).
 
     >>> A = np.array([[1.0, 0], [-1, 0], [0, 1], [0, -1], [1, 0], [1, 1]])
     >>> irredundant_rows(A, np.array([1.0, 0, 1, 0, 2, 5])).tolist()
@@ -203,8 +205,13 @@ def irredundant_rows(
     An = A[live] / norms[live, None]
     bn = b[live] / norms[live]
     key = np.round(np.c_[An, bn], 12)
-    _, first = np.unique(key, axis=0, return_index=True)
-    first = np.sort(first)
+    _, first, twin = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    asked = np.ones(len(first), dtype=bool)
+    if test is not None:  # a hyperplane is tested when any of its equal rows is asked for
+        asked = np.zeros(len(first), dtype=bool)
+        np.logical_or.at(asked, twin.ravel(), np.asarray(test, dtype=bool)[live])
+    order = np.argsort(first)
+    first, asked = first[order], asked[order]
     An, bn = An[first], bn[first]
     k = len(bn)
     M, u = (An, bn) if ball is None else l1_lifted(An, bn, *ball)
@@ -225,7 +232,7 @@ def irredundant_rows(
     tol = rtol * max(1.0, float(np.abs(bn).max()))
     cols = np.arange(n, dtype=np.int32)
     facet = np.zeros(k, dtype=bool)
-    for i in range(k):
+    for i in np.flatnonzero(asked).tolist():
         h.changeColsCost(n, cols, -An[i])
         h.changeRowBounds(i, -highspy.kHighsInf, bn[i] + 1.0)
         h.run()

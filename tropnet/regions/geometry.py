@@ -123,14 +123,15 @@ def cell_facets(
 
 
 def hrep_facets(
-    A: np.ndarray, b: np.ndarray, ball: tuple | None = None
+    A: np.ndarray, b: np.ndarray, ball: tuple | None = None, test: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Facets of the float polyhedra ``{x : A[c] x <= b[c]}`` of cells without a vertex list
     (the H-representation engine): one reused LP model per cell
     (:func:`tropnet.kernels.lp.irredundant_rows`); rows with the same hyperplane count once, the
     first kept.  Returns ``(facet (C, R), coincident (C, R), bounded (C,))``.  ``ball=(c, r)``:
     every cell is cut by the 1-norm ball ``|x - c|_1 <= r`` too (a cross-polytope domain, kept
-    whole by lifting), and the cells are bounded.
+    whole by lifting), and the cells are bounded.  ``test`` (C, R): only those rows are tested
+    (the others are reported as no facets, and ``bounded`` is not computed: all False).
 
     (Qhull on the polar points, the other textbook route, computes every vertex of the cell on
     the way: a cube of dimension 13 already has 8192, and it took 0.8 s per cell here.)
@@ -152,12 +153,13 @@ def hrep_facets(
         if bar is not None:
             bar.update(1)
         Ac, bc = np.asarray(A[c], dtype=np.float64), np.asarray(b[c], dtype=np.float64)
-        out[c] = irredundant_rows(Ac, bc, ball=ball)
+        out[c] = irredundant_rows(Ac, bc, ball=ball, test=None if test is None else test[c])
         norms = np.linalg.norm(Ac, axis=1)
         rows = np.round(np.c_[Ac, bc] / np.where(norms > 0, norms, 1.0)[:, None], 12)
         for r in np.flatnonzero(out[c]):
             coinc[c, r] = int((rows == rows[r]).all(axis=1).sum()) > 1
-        bounded[c] = ball is not None or is_bounded(Ac[out[c]])
+        if test is None:
+            bounded[c] = ball is not None or is_bounded(Ac[out[c]])
     if bar is not None:
         bar.close()
     return out, coinc, bounded
@@ -386,7 +388,7 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     if found.vert_codes is not None:
         e = _code_edges(found, S)
     else:
-        out = _facets_of(found, S)
+        out = _facets_of(found, S, gid)
         fc, nbr = out[6], out[3]
         has = nbr >= 0
         e = np.stack([fc[has], nbr[has]], axis=1)
@@ -642,11 +644,14 @@ def _flip_neighbours(pats: np.ndarray, fc: np.ndarray, code: np.ndarray, simple:
     return nbr
 
 
-def _facets_of(found: FoundCells, cells: np.ndarray) -> tuple:
+def _facets_of(found: FoundCells, cells: np.ndarray, groups: np.ndarray | None = None) -> tuple:
     """:func:`_geometry` of the cells ``cells`` (indices into ``found``; found without tight
     codes): ``(facet_off, facet_A, facet_b, nbr, W, cmap, fc)`` with ``facet_off`` over
     ``cells``, ``fc`` and ``nbr`` indices into ``found``.  Every decision is the one the run over
-    all cells makes (the same rows, the same vertex pool and scale)."""
+    all cells makes (the same rows, the same vertex pool and scale).  ``groups`` (the merge's
+    group of every cell): H-representation cells then test by LP only the unit rows across which
+    a cell of their own group may lie (the one-unit flip is one, or no cell), so facets towards
+    other groups may be missing."""
     st, d, exact = found.stages, found.d, found.exact
     hrep = len(found) > 0 and len(found.vert_ids) == 0  # H-representation engine: no vertices
     C, n = len(found), len(cells)
@@ -662,7 +667,14 @@ def _facets_of(found: FoundCells, cells: np.ndarray) -> tuple:
         if n == C or "hrep" in found.cache:
             facet, coinc = (a[cells] for a in _hrep_facets(found)[:2])
         else:
-            facet, coinc, _ = hrep_facets(A_all, b_all, found.cache.get("ball"))
+            test = None
+            if groups is not None:
+                R = b_all.shape[1]
+                code = fl_all.reshape(-1)
+                across = _flip_neighbours(pats, np.repeat(cells, R), code).reshape(n, R)
+                same = groups[np.maximum(across, 0)] == groups[cells][:, None]
+                test = (fl_all >= 0) & ((across < 0) | same)
+            facet, coinc, _ = hrep_facets(A_all, b_all, found.cache.get("ball"), test)
         centre: dict = {}
     else:
         counts = np.diff(found.vert_off)[cells]
