@@ -292,15 +292,17 @@ def box_rows(name, net, x, halfwidths, cap, scale=16.0, first=20_000):
 
 
 def merging(d: int, seed: int) -> Network:
-    """``random_mlp([d, 8, 8, 1], seed)`` with first-layer unit 1 a copy of unit 0 read with the
-    opposite weights (they cancel) and one output weight zero: many cells share a map."""
+    """``random_mlp([d, 8, 8, 1], seed)`` with first-layer unit 1 twice unit 0, read with -1/2 its
+    weights (they cancel; a unit the linear count's pruning keeps), and unit 3 of the second layer
+    doubling unit 2 the same way: many cells share a map."""
     net = tropnet.random_mlp([d, 8, 8, 1], seed=seed)
     lin = [layer for layer in net.layers if hasattr(layer, "float_weight")]
     W = [np.array(layer.float_weight) for layer in lin]
     b = [np.array(layer.float_bias) for layer in lin]
-    W[0][1], b[0][1] = W[0][0], b[0][0]
-    W[1][:, 1] = -W[1][:, 0]
-    W[2][0, 2] = 0.0
+    W[0][1], b[0][1] = 2 * W[0][0], 2 * b[0][0]
+    W[1][:, 1] = -W[1][:, 0] / 2
+    W[1][3], b[1][3] = 2 * W[1][2], 2 * b[1][2]
+    W[2][0, 3] = -W[2][0, 2] / 2
     return Network.from_arrays(W, b)
 
 

@@ -61,10 +61,11 @@ def test_region_sets_equal_serial_3d(client):
 
 
 def test_linear_region_spanning_many_tasks(client):
-    # f = ReLU(x) - ReLU(x) + ReLU(y) - ReLU(y) = 0: four activation cells, one linear region;
+    # f = ReLU(x) - ReLU(2x) / 2 + ReLU(y) - ReLU(2y) / 2 = 0: four activation cells, one linear
+    # region (scaled copies: a linear count drops units equal to another, networks.prune);
     # with one cell per task the region's cells come from four different tasks.
-    W1 = [[1, 0], [1, 0], [0, 1], [0, 1]]
-    W2 = [[1, -1, 1, -1]]
+    W1 = [[1, 0], [2, 0], [0, 1], [0, 2]]
+    W2 = [[1, -0.5, 1, -0.5]]
     net = tropnet.Network.from_arrays([W1, W2], [[0, 0, 0, 0], [0]])
     dom = tropnet.Box(-4, 4)
     for kind, expected in (("activation", 4), ("linear", 1)):
@@ -94,6 +95,20 @@ def test_map_tasks_spawned_jobs_keep_job_order(client):
         out = map_tasks(halve, [(0, 5), (5, 7)], shared=(100,), on_result=seen.append, **kw)
         assert out == [100 + i for i in range(7)]
     assert sum(isinstance(v, Spawn) for v in seen) == 2 * 5
+
+
+def test_map_tasks_spawn_with_its_own_value(client):
+    # a task that hands on work and keeps what it finished: its value comes first, then its jobs'
+    from tropnet.tasks import ask_kept
+
+    def count_down(n):
+        return Spawn([(n - 1,)], value=-n) if n > 1 else n
+
+    for kw in ({}, {"parallel": "dask", "client": client}):
+        assert map_tasks(count_down, [(3,), (1,)], **kw) == [-3, -2, 1, 1]
+        kept = map_tasks(count_down, [(3,)], keep=str, **kw)
+        assert [k.value for k in kept] == ["-3", "-2", "1"]
+        assert ask_kept(abs, [(k,) for k in kept], kw.get("client")) == [3, 2, 1]
 
 
 def test_sweep_grid_order_and_failures(client):

@@ -12,6 +12,7 @@ from testnets import merging_net
 
 import tropnet
 from tropnet import Box, Network, count_linear_regions, linear_regions
+from tropnet.networks.prune import drop_unused_units
 from tropnet.parallel import count_parallel, regions_parallel
 from tropnet.regions import parallel as driver
 from tropnet.regions.cells import RegionLimitError
@@ -39,7 +40,7 @@ def _partition(rs) -> set:
 @pytest.mark.parametrize("exact", [False, True])
 @pytest.mark.parametrize("dom", [Box(-3, 3), None], ids=["box", "Rn"])
 def test_merging_counts_and_regions_on_dask_equal_serial(client, exact, dom):
-    net = merging_net(3, 8, dup=0, unread=2)
+    net = merging_net(3, 8, dup=0, unread=2, scale=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         serial = count_linear_regions(net, dom, exact=exact)
@@ -57,7 +58,7 @@ def test_merging_counts_and_regions_on_dask_equal_serial(client, exact, dom):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_merging_counts_in_this_process_equal_serial(seed):
     # the same tasks in this process (parallel=None), a 4-D network, tasks of a few cells
-    net = merging_net(seed, 7, d=4, dup=0, unread=2)
+    net = merging_net(seed, 7, d=4, dup=0, unread=2, scale=2)
     dom = Box(-2, 2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -69,22 +70,22 @@ def test_merging_counts_in_this_process_equal_serial(seed):
 
 
 def test_only_the_near_groups_cells_are_fetched(monkeypatch):
-    """The driver asks for patterns only when maps come near, and for the vertex lists of the
-    cells of near groups only (not every cell: no second enumeration)."""
-    asked = {"patterns": 0, "cells": 0}
-
-    patterns_of, cells_of = driver._merge_input, driver._cells_of
-
-    def counted_patterns(leaf):
-        asked["patterns"] += 1
-        return patterns_of(leaf)
+    """The tasks' summaries carry every cell's map and pattern; the driver asks the tasks for
+    nothing more when no maps come near, and for the vertex lists of the cells of near groups
+    only (not every cell: no second enumeration)."""
+    asked = {"asks": 0, "cells": 0}
+    cells_of, ask = driver._cells_of, driver.ask_kept
 
     def counted_cells(leaf, cells):
         asked["cells"] += len(cells)
         return cells_of(leaf, cells)
 
-    monkeypatch.setattr(driver, "_merge_input", counted_patterns)
+    def counted_ask(*a, **k):
+        asked["asks"] += 1
+        return ask(*a, **k)
+
     monkeypatch.setattr(driver, "_cells_of", counted_cells)
+    monkeypatch.setattr(driver, "ask_kept", counted_ask)
     runs = []
     monkeypatch.setattr(driver, "_enumerate", _counting(driver._enumerate, runs))
     dom = Box(-3, 3)
@@ -92,9 +93,9 @@ def test_only_the_near_groups_cells_are_fetched(monkeypatch):
     plain = tropnet.random_mlp([3, 6, 6, 1], seed=2)
     n = count_parallel(plain, dom, parallel=None, split_cells=20)
     assert n == count_linear_regions(plain, dom, kind="activation") == count_linear_regions(plain, dom)
-    assert asked == {"patterns": 0, "cells": 0} and len(runs) == 1
-    # merges (two copies of a unit that cancel: 306 cells, 235 regions): still one enumeration;
-    # the cells fetched are those of near groups (138), not all
+    assert asked == {"asks": 0, "cells": 0} and len(runs) == 1
+    # merges (two copies of a unit that cancel: 306 cells, 235 regions): still one enumeration,
+    # one request; the cells fetched are those of near groups (138), not all
     rng = np.random.default_rng(1)
     W1, W2, W3, b1 = rng.normal(size=(8, 3)), rng.normal(size=(8, 8)), rng.normal(size=(1, 8)), rng.normal(size=8)
     W1[1], b1[1] = W1[0], b1[0]
@@ -104,12 +105,19 @@ def test_only_the_near_groups_cells_are_fetched(monkeypatch):
     cells = count_linear_regions(net, dom, kind="activation")
     runs.clear()
     assert count_parallel(net, dom, parallel=None, split_cells=20) == serial < cells
-    assert len(runs) == 1 and asked["patterns"] > 0 and 0 < asked["cells"] < cells
+    assert len(runs) == 1 and asked["asks"] == 1 and 0 < asked["cells"] < cells
     # the same with the unstreamed exact tasks
-    asked.update(patterns=0, cells=0)
+    asked.update(asks=0, cells=0)
     exact = count_linear_regions(net.to_exact(), dom, exact=True)
     assert count_parallel(net.to_exact(), dom, exact=True, parallel=None, split_cells=20) == exact
-    assert asked["patterns"] > 0 and 0 < asked["cells"] < cells
+    assert asked["asks"] == 1 and 0 < asked["cells"] < cells
+
+
+def test_patterns_travel_packed():
+    for P in (np.array([[0, 1, 1], [1, 0, 0]]), np.zeros((0, 5), dtype=np.int32), np.array([[0, 3], [2, 1]]),
+              np.array([[0, 300]]), np.random.default_rng(0).integers(0, 2, (50, 37))):
+        back = driver._unpack(driver._pack(P))
+        assert back.dtype == np.int32 and np.array_equal(back, P)
 
 
 def _counting(fn, runs):
@@ -120,10 +128,47 @@ def _counting(fn, runs):
     return wrapped
 
 
-def test_limits_on_a_merging_linear_count(client):
-    net = merging_net(3, 8, dup=0, unread=2)
+def test_kept_parts_past_the_budget_rerun_on_their_workers(client, monkeypatch):
+    """A budget of 0 bytes (the driver's KEPT_VERTEX_BYTES travels with the tasks): every task
+    keeps its cells' patterns only and runs its part again when the driver asks for some of
+    its cells; the counts equal serial."""
+    import gc
+
+    from tropnet.regions import stream
+
+    net = merging_net(3, 8, dup=0, unread=2, scale=2)
     dom = Box(-3, 3)
-    cells = count_linear_regions(net, dom, kind="activation")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        serial = count_linear_regions(net, dom)
+        cells = count_linear_regions(net, dom, kind="activation")
+        assert serial < cells
+        monkeypatch.setattr(stream, "KEPT_VERTEX_BYTES", 0)
+        for split in (None, 3):
+            stats = {}
+            assert count_parallel(net, dom, parallel="dask", client=client, split_cells=split, stats=stats) == serial
+            assert stats["dropped"] == sum(1 for c in stats["cells"] if c)  # every task with cells
+        # in this process: the parts asked for are picked from a second run of the task's part
+        picked = []
+        original = stream.KeptParts._picked
+        monkeypatch.setattr(stream.KeptParts, "_picked",
+                            lambda self, cells: (picked.append(len(cells)), original(self, cells))[1])
+        assert count_parallel(net, dom, parallel=None, split_cells=3) == serial
+        assert picked and sum(picked) < cells  # the near groups' cells only
+        # a budget shared by the tasks of one process, given back when their parts are freed
+        monkeypatch.setattr(stream, "KEPT_VERTEX_BYTES", 20_000)
+        stats = {}
+        assert count_parallel(net, dom, parallel=None, split_cells=3, stats=stats) == serial
+        assert 0 < stats["dropped"] < stats["tasks"]
+        gc.collect()
+        assert driver._WORKER_KEPT.nbytes == 0
+
+
+def test_limits_on_a_merging_linear_count(client):
+    net = merging_net(3, 8, dup=0, unread=2, scale=2)
+    dom = Box(-3, 3)
+    # the cells of the network the count runs on (without the units it drops first)
+    cells = count_linear_regions(drop_unused_units(net), dom, kind="activation")
     for exact in (False, True):
         with pytest.raises(RegionLimitError) as serial:
             count_linear_regions(net, dom, exact=exact, max_regions=cells // 3)

@@ -44,16 +44,21 @@ def degenerate_vertices_net(seed: int) -> Network:
     return Network.from_arrays([W, V, rng.integers(-2, 3, size=(1, 4))], [b, rng.integers(-1, 2, 4), [0]])
 
 
-def merging_net(seed: int, w: int, d: int = 3, *, dup: int = 4, unread: int = 7, ignored: int = 3) -> Network:
+def merging_net(seed: int, w: int, d: int = 3, *, dup: int = 4, unread: int = 7, ignored: int = 3,
+                scale: int = 1) -> Network:
     """Integer weights where most cells merge: unit ``dup + 1`` of the first layer duplicates unit
     ``dup`` and is read with the opposite weights (its hyperplane splits cells of one map), unit
-    ``unread`` of the first layer is read by nobody, the output ignores unit ``ignored``."""
+    ``unread`` of the first layer is read by nobody, the output ignores unit ``ignored``.
+
+    A count of linear regions drops such units before it runs (:mod:`tropnet.networks.prune`);
+    with ``scale=2`` the duplicate is ``2 h`` read with ``-1/2`` the weights (the same function,
+    a unit the count keeps), so the merge runs."""
     rng = np.random.default_rng(seed)
     W1 = rng.integers(-3, 4, size=(w, d)).astype(float)
     b1 = rng.integers(-3, 4, size=w).astype(float)
-    W1[dup + 1], b1[dup + 1] = W1[dup], b1[dup]
+    W1[dup + 1], b1[dup + 1] = scale * W1[dup], scale * b1[dup]
     W2 = rng.integers(-3, 4, size=(w, w)).astype(float)
-    W2[:, dup + 1] = -W2[:, dup]
+    W2[:, dup + 1] = -W2[:, dup] / scale
     W2[:, unread] = 0.0
     W3 = rng.integers(-3, 4, size=(1, w)).astype(float)
     W3[0, ignored] = 0.0

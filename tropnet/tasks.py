@@ -111,20 +111,29 @@ def _n_workers(client: Any) -> int:
 
 
 # --------------------------------------------------------------------------- the mapping loop
+_NO_VALUE = object()
+
+
 class Spawn:
     """What a task returns when its answer is more tasks: :func:`map_tasks` runs ``jobs``
     (argument tuples for the same function and ``shared`` values) in its place; ``info`` is
-    passed to ``on_result`` only.
+    passed to ``on_result`` only.  ``value``: an answer of the task's own besides its jobs (the
+    work it finished before it handed on the rest): it takes the task's place in the results,
+    before its jobs' results, and with ``map_tasks(keep=...)`` it stays where it was computed.
 
     >>> def halve(n):
     ...     return Spawn([(n // 2,), (n - n // 2,)]) if n > 1 else n
     >>> map_tasks(halve, [(5,)])
     [1, 1, 1, 1, 1]
+    >>> map_tasks(lambda n: Spawn([(n - 1,)], value=-n) if n > 1 else n, [(3,)])
+    [-3, -2, 1]
     """
 
-    def __init__(self, jobs: list[tuple], info: Any = None):
+    def __init__(self, jobs: list[tuple], info: Any = None, value: Any = _NO_VALUE):
         self.jobs = list(jobs)
         self.info = info
+        self.has_value = value is not _NO_VALUE  # (a flag: the sentinel is not itself after pickling)
+        self.value = value if self.has_value else None
 
 
 class Kept:
@@ -161,10 +170,10 @@ def map_tasks(
     than as scattered data: if the worker holding one dies, the scheduler recomputes it
     instead of losing it.  Tasks are retried (a killed worker changes nothing).
 
-    ``keep``: a function of a task's answer that is not a :class:`Spawn`; only its value comes
-    back (and goes to ``on_result``), the whole answer stays on its worker, and the result list
-    holds :class:`Kept` objects, to which :func:`ask_kept` sends later requests (while the client
-    is open: call with ``client`` inside ``dask_client``).
+    ``keep``: a function of a task's answer that is not a :class:`Spawn` (or of a Spawn's own
+    ``value``); only its value comes back (and goes to ``on_result``), the whole answer stays on
+    its worker, and the result list holds :class:`Kept` objects, to which :func:`ask_kept` sends
+    later requests (while the client is open: call with ``client`` inside ``dask_client``).
 
     >>> map_tasks(pow, [(2,), (3,)], shared=(10,))
     [100, 1000]
@@ -178,9 +187,13 @@ def map_tasks(
     bar = _bar(len(nodes), progress)
 
     def handle(i: int, value: Any, ref: Any = None) -> list[int]:
+        """``value``: the task's answer (with ``keep``: what came back of it); ``ref``: the
+        whole answer (with ``keep``: a future of it, or of a Spawn's own value)."""
         if on_result is not None:
             on_result(value)
         if isinstance(value, Spawn):
+            if value.has_value:
+                results[i] = value.value if keep is None else Kept(value.value, ref)
             new = list(range(len(nodes), len(nodes) + len(value.jobs)))
             nodes.extend(value.jobs)
             depth.extend([depth[i] + 1] * len(new))
@@ -197,8 +210,11 @@ def map_tasks(
             while queue:
                 i = queue.pop()
                 value = fn(*shared, *nodes[i])
-                if keep is None or isinstance(value, Spawn):
+                if keep is None:
                     queue.extend(handle(i, value)[::-1])
+                elif isinstance(value, Spawn):  # its jobs run here; its own value is summarised
+                    own = keep(value.value) if value.has_value else _NO_VALUE
+                    queue.extend(handle(i, Spawn(value.jobs, value.info, own), value.value)[::-1])
                 else:
                     handle(i, keep(value), value)
                 if bar is not None:
@@ -235,7 +251,11 @@ def map_tasks(
                         if fut is task and fut.type is Spawn:
                             watch(sub(_peek, task, priority=depth[i] + 1), i, task)
                             continue
-                        new = handle(i, fut.result(), task)
+                        value = fut.result()
+                        ref = task
+                        if keep is not None and isinstance(value, Spawn) and value.has_value:
+                            ref = sub(_value_of, task, priority=depth[i])  # without the jobs' states
+                        new = handle(i, value, ref)
                         for k, j in enumerate(new):
                             submit(j, sub(_job_at, task, k, priority=depth[j]))
                         del fut, task
@@ -251,10 +271,10 @@ def map_tasks(
     stack = list(range(len(jobs)))[::-1]
     while stack:
         i = stack.pop()
+        if i in results:
+            out.append(results[i])
         if i in children:
             stack.extend(children[i][::-1])
-        else:
-            out.append(results[i])
     return out
 
 
@@ -282,13 +302,23 @@ def _call(fn: Callable, *args: Any) -> Any:
     return fn(*shared, *job)
 
 
-def _peek(value: Any) -> Any:
-    return Spawn([None] * len(value.jobs), value.info) if isinstance(value, Spawn) else value
+def _peek(value: Any, keep: Callable | None = None) -> Any:
+    """What comes back of a Spawn: its number of jobs, its info and its own value (with ``keep``,
+    what comes back of that)."""
+    if not isinstance(value, Spawn):
+        return value
+    if not value.has_value:
+        return Spawn([None] * len(value.jobs), value.info)
+    return Spawn([None] * len(value.jobs), value.info, value.value if keep is None else keep(value.value))
 
 
 def _look(value: Any, keep: Callable) -> Any:
     """What comes back of a task's answer with ``map_tasks(keep=...)``."""
-    return _peek(value) if isinstance(value, Spawn) else keep(value)
+    return _peek(value, keep) if isinstance(value, Spawn) else keep(value)
+
+
+def _value_of(value: Spawn) -> Any:
+    return value.value
 
 
 def _job_at(value: Spawn, k: int) -> tuple:

@@ -6,6 +6,7 @@ vertex ``(0, 1e8)`` gave the plane ``x0 = eps`` a scale of 1e8 and a noise floor
 times that: slivers up to 1e-4 merged without a word."""
 
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -121,3 +122,50 @@ def test_exact_parallel_ties_in_the_hrep_engine_stay_quiet(d, cross):
     with warnings.catch_warnings():
         warnings.simplefilter("error", tropnet.AmbiguousGeometryWarning)
         assert tropnet.count_linear_regions(net, dom, kind="activation") == 8
+
+
+def _thin_simplex():
+    # random_mlp([4, 68, 68, 1], seed=0) on [-5, 5]^4 (issue 21's 10^7-cell count) has a simplex
+    # cell about 1e-8 wide near _SIMPLEX_POINT, bounded by first-layer unit 63 and second-layer
+    # units 32, 39, 48, 58.  This 5-4-1 network keeps those five facets: first-layer unit 63,
+    # four pass-through units relu(x_k + 10) (stable on the box) that carry the 25 other
+    # first-layer units active there, folded into the second layer, and the four second-layer units
+    W1 = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0],
+          [0.7540053224895756, -0.651693597783973, 0.5690207991847831, 0.6029842261895385]]
+    b1 = [10.0, 10.0, 10.0, 10.0, -0.24063559883781474]
+    W2 = [[-0.7380667288001925, -0.06734189821218751, -1.4158308388637453, -0.3446357979931203,
+           0.1289272988520242],
+          [-0.46850635684880526, 0.06712772077149709, 0.8464398299408294, 0.6136151569181877,
+           0.2811794064908523],
+          [-0.3064567302930758, -0.16190263830057292, 0.007684522601988104, -0.6339109040622651,
+           -0.0017614667301533156],
+          [0.04925880590715429, 0.06714974996442732, -0.0063949988215893094, -0.9327225353631385,
+           -0.033593347374475696]]
+    b2 = [26.337313258750452, -10.252058846203134, 10.40805560047101, 7.357150663714068]
+    return tropnet.Network.from_arrays([W1, W2, np.ones((1, 4))], [b1, b2, np.zeros(1)])
+
+
+#: a point inside the thin simplex (the mean of its float vertices)
+_SIMPLEX_POINT = [0.38248544834521836, -0.3385654932145794, 0.5249053642320572, -0.9404615716714106]
+
+
+def test_a_thin_simplex_of_a_random_net_is_counted_quietly():
+    # The session-4 engine left the five facets' signs at the simplex's vertices (about 1e-9,
+    # inside its tolerance band, above rounding noise) undecided and merged the simplex: 30 cells
+    # and a warning, and 12 039 477 instead of 12 039 483 cells for the whole network.  The exact
+    # signs (regions.ties) cut it.  Exact count: 31 (five bent hyperplanes in general position).
+    net, dom = _thin_simplex(), Box(-5, 5)
+    assert tropnet.count_linear_regions(net, dom, kind="activation", exact=True) == 31
+    # the simplex is a real cell: at a rational point every pre-activation is nonzero, exactly
+    x = [Fraction(v) for v in _SIMPLEX_POINT]
+    (W1, b1), (W2, b2) = [(layer.float_weight, layer.float_bias) for layer in net.layers[:3:2]]
+    z1 = [sum((Fraction(w) * xi for w, xi in zip(row, x)), Fraction(b)) for row, b in zip(W1, b1)]
+    h = [max(v, Fraction(0)) for v in z1]
+    z2 = [sum((Fraction(w) * hi for w, hi in zip(row, h)), Fraction(b)) for row, b in zip(W2, b2)]
+    assert all(v != 0 for v in z1 + z2) and max(abs(v) for v in z2) < 1e-8
+    pattern = [int(v > 0) for v in z1 + z2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tropnet.AmbiguousGeometryWarning)
+        assert tropnet.count_linear_regions(net, dom, kind="activation") == 31  # streamed
+        rs = tropnet.linear_regions(net, dom, kind="activation")
+    assert len(rs) == 31 and pattern in rs.patterns.tolist()

@@ -116,18 +116,21 @@ def test_float_merge_of_maps_beyond_rounding_warns():
 
 
 def test_float_merge_never_splits_equal_maps_by_rounding():
-    """Output weights 0.1 s, 0.2 s, -0.3 s on three copies of one unit cancel exactly for s = 1e10
-    (the dyadic values sum to 0), but the float walk leaves a residue above 1e-9 of the maps'
-    scale: the cells on both sides of that line share one exact map.  Float mode must merge them
-    (as the exact count does) and say that the decision was within rounding."""
+    """Output weights 0.1 s, 0.1 s, -0.075 s on the units h, 2 h, 4 h cancel exactly for s = 1e10
+    (the dyadic values of 0.1 s + 0.2 s - 0.3 s sum to 0), but the float walk leaves a residue
+    above 1e-9 of the maps' scale: the cells on both sides of that line share one exact map.  Float
+    mode must merge them (as the exact count does) and say that the decision was within rounding.
+    (Scaled copies, not equal ones: a count drops equal units read with cancelling weights before
+    it runs, :mod:`tropnet.networks.prune`.)"""
     import warnings
 
     import tropnet
     from tropnet import Box, Network
 
     s = 1e10
-    W1 = [[1.0, 0.3], [1.0, 0.3], [1.0, 0.3], [0.0, 1.0], [-1.0, 1.0]]
-    net = Network.from_arrays([W1, [[0.1 * s, 0.2 * s, -0.3 * s, 1e-3, 1.0]]], [[0, 0, 0, 5, 0.5], [0]])
+    h = np.array([1.0, 0.3])
+    W1 = [h, 2 * h, 4 * h, [0.0, 1.0], [-1.0, 1.0]]
+    net = Network.from_arrays([W1, [[0.1 * s, 0.1 * s, -0.075 * s, 1e-3, 1.0]]], [[0, 0, 0, 5, 0.5], [0]])
     exact = tropnet.count_linear_regions(net, Box(-1, 1), kind="linear", exact=True)
     assert exact == 2
     with warnings.catch_warnings(record=True) as caught:

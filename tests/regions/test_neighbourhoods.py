@@ -146,7 +146,7 @@ def test_linear_counts_on_a_lifted_cross_polytope_equal_those_on_its_facets(seed
     # the exact count
     from testnets import merging_net
 
-    net = merging_net(seed, 8, 5)
+    net = merging_net(seed, 8, 5, scale=2)  # its merging units survive the count's pruning
     cp = CrossPolytope(np.full(5, 0.3), 2.0)
     assert make_plan(net, cp, want="count", kind="linear").engine == "hrep"
     with warnings.catch_warnings():
@@ -160,15 +160,16 @@ def test_linear_counts_on_a_lifted_cross_polytope_equal_those_on_its_facets(seed
 
 
 def test_linear_counts_on_a_20_dimensional_cross_polytope_known_answer():
-    # one hidden layer: a unit read with weight 0, and a unit duplicated and read with opposite
-    # weights, add no breakline, so the linear regions are the cells of the other units'
-    # hyperplanes (the activation cells of the network without them); every other unit bends
+    # one hidden layer: a unit read with weight 0, and a unit doubled (2 h) and read with -1/2
+    # the weights, add no breakline, so the linear regions are the cells of the other units'
+    # hyperplanes (the activation cells of the network without them); every other unit bends.
+    # The count drops the unread unit; the doubled one it keeps, and merges across it.
     rng = np.random.default_rng(3)
     d, w = 20, 7
     W1, b1 = rng.normal(size=(w, d)), rng.normal(size=w) * 0.1
-    W1[5], b1[5] = W1[4], b1[4]
+    W1[5], b1[5] = 2 * W1[4], 2 * b1[4]
     out = rng.choice([-1.0, 1.0], size=w) * rng.uniform(0.5, 2, size=w)
-    out[3], out[5] = 0.0, -out[4]
+    out[3], out[5] = 0.0, -out[4] / 2
     net = Network.from_arrays([W1, out[None, :]], [b1, np.zeros(1)])
     keep = [0, 1, 2, 6]
     reduced = Network.from_arrays([W1[keep], out[None, keep]], [b1[keep], np.zeros(1)])

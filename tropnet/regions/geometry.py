@@ -22,7 +22,7 @@ from .._limits import progress_phase
 from .affine import _divide, _integer_rows, cell_affine, float_map_error, maps_and_rows, patterns_at
 from .exactness import _Inconsistent
 from .found import FoundCells
-from .map_groups import float_maps, map_groups, near_groups
+from .map_groups import float_maps, map_groups, near_groups, silent_units
 from .planar_linear import no_shared_maps
 from .regionset import RegionSet
 
@@ -319,8 +319,12 @@ def linear_labels(found: FoundCells) -> np.ndarray:
     float_map_error`) where that is larger, so equal maps are never split by rounding; it warns
     (:class:`~tropnet.AmbiguousGeometryWarning`) for each merged pair that differs by more than
     the smaller of the two, a pair float arithmetic cannot tell apart;
-    exact mode groups by the float maps within twice that rigorous rounding bound, then compares
-    the candidates' maps exactly (the integer walk, on those cells only).
+    exact mode groups by the float maps within twice that rigorous rounding bound, then decides
+    exactly: a certified run (tight codes) takes the neighbouring pairs of a group and shows
+    equal maps without arithmetic where the one unit between them reaches no output there
+    (:func:`~tropnet.regions.map_groups.silent_units`), comparing the exact maps (the integer
+    walk) of the other pairs' cells only; the rational pass compares the candidates' exact maps
+    first (its facets cost more than the maps).
 
     >>> import tropnet
     >>> from tropnet.regions.plan import find_cells
@@ -371,8 +375,9 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
         return np.arange(C, dtype=np.int64)
     if not found.exact and found.thin:  # cells cut below float64 resolution have no float facets
         _warn_thin(found.thin)
-    if found.exact:
+    if found.exact and found.vert_codes is None:
         # the candidates' exact maps (numerators over one common denominator): exact groups
+        # (the rational pass: its facets cost more than the maps, so the groups shrink first)
         N = cell_affine(found.stages, found.patterns[S], d, exact=True).map_numerators().reshape(len(S), -1)
         keys: dict = {}
         rows = zip(gid[S].tolist(), N.tolist())
@@ -394,13 +399,33 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
         e = np.stack([fc[has], nbr[has]], axis=1)
     e = e[gid[e[:, 0]] == gid[e[:, 1]]]
     if found.exact:
-        same = np.ones(len(e), dtype=bool)
+        same = np.ones(len(e), dtype=bool) if found.vert_codes is None else _exact_same(found, e)
     else:
         diff = np.abs(F[e[:, 0]] - F[e[:, 1]]).max(axis=1) if len(e) else np.zeros(0)
         same = diff <= tol
         # merged pairs that are neither equal to the requested resolution nor within rounding
         _warn_merged(int((same & (diff > min(rel, 2 * err))).sum()))
     return merge_linear(C, e, same)
+
+
+def _exact_same(found: FoundCells, e: np.ndarray) -> np.ndarray:
+    """Which neighbouring cells ``e (E, 2)`` have one exact map: shown without arithmetic where
+    the cells differ in one unit that no path leads from to an output there
+    (:func:`~tropnet.regions.map_groups.silent_units`), else by the two cells' exact maps (the
+    integer walk, on those cells only)."""
+    P = found.patterns
+    diff = P[e[:, 0]] != P[e[:, 1]]
+    one = diff.sum(axis=1) == 1
+    same = np.zeros(len(e), dtype=bool)
+    same[one] = silent_units(found.stages, P, e[one, 0], np.argmax(diff[one], axis=1))
+    rest = np.flatnonzero(~same)
+    if len(rest):
+        cells, inv = np.unique(e[rest], return_inverse=True)
+        inv = inv.reshape(-1, 2)
+        N = cell_affine(found.stages, P[cells], found.d, exact=True).map_numerators()
+        N = N.reshape(len(cells), -1)
+        same[rest] = (N[inv[:, 0]] == N[inv[:, 1]]).all(axis=1)
+    return same
 
 
 def _warn_merged(count: int) -> None:
@@ -445,9 +470,15 @@ def _code_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray:
     cell = np.repeat(np.repeat(cells, counts), d)
     codes = codes.ravel()
     unit = codes >= 0
-    key = np.unique(np.stack([cell[unit], codes[unit]], axis=1), axis=0)
-    if len(key) == 0:
+    cell, codes = cell[unit].astype(np.int64), codes[unit].astype(np.int64)
+    if len(cell) == 0:
         return np.zeros((0, 2), dtype=np.int64)
+    span = int(codes.max()) + 1
+    if (int(cell.max()) + 1) * span < 2**62:  # one int64 key per pair: a 1-D sort, not a row sort
+        u = np.unique(cell * span + codes)
+        key = np.stack([u // span, u % span], axis=1)
+    else:  # pragma: no cover - more than 2^62 (cell, code) keys
+        key = np.unique(np.stack([cell, codes], axis=1), axis=0)
     nbr = _flip_neighbours(found.patterns, key[:, 0], key[:, 1])
     if (nbr < 0).any():
         raise _Inconsistent

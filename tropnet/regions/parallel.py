@@ -38,10 +38,11 @@ form; the driver then runs the linear merge over all cells at once
 shares), so a linear region spanning several tasks is joined exactly as in a serial run.
 A linear count is one enumeration whose tasks *keep* their cells on their workers
 (:func:`~tropnet.tasks.map_tasks` with ``keep``; float tasks stream and keep their parts, as
-the serial linear count does) and send back only the cells' float maps.  The driver groups
+the serial linear count does; a task that hands on the rest of its work keeps the parts it
+finished) and send back only the cells' float maps and patterns (as bits).  The driver groups
 all maps (:func:`~tropnet.regions.map_groups.map_groups`); when no map comes near another the
-count is the number of cells.  Otherwise it asks the tasks for their cells' patterns, and
-:func:`~tropnet.regions.geometry.linear_labels` (the one merge) asks them, through
+count is the number of cells.  Otherwise :func:`~tropnet.regions.geometry.linear_labels` (the
+one merge) asks the tasks, through
 ``cache["vertices_of"]``, for the vertex lists of only the cells of near groups
 (:func:`~tropnet.tasks.ask_kept`): the driver never holds every cell's vertex list.  Float
 linear counts, like the serial ones and the activation counts, first remove the units of one
@@ -62,9 +63,11 @@ exact mode never does.
 
 *What it buys* is measured in ``benchmarks/bench_parallel.py`` (see ``docs/cluster.md``).  Linear
 region sets add the driver's merge (its maps first: a small fraction of the enumeration) and the
-transfer of the cells; linear counts add the transfer of the maps and their grouping, and where
-maps come near, the patterns and the near groups' cells.  A worker holds its tasks' cells until
-the driver's merge is done (as much memory, in all, as the serial linear count's).
+transfer of the cells; linear counts add the transfer of the maps and patterns and their
+grouping, and where maps come near, the near groups' cells.  A worker holds its tasks' cells until
+the driver's merge is done, within the serial count's budget
+(:data:`~tropnet.regions.stream.KEPT_VERTEX_BYTES`, shared by the worker's tasks): past it, a
+task keeps its cells' patterns only and runs its part again if the driver asks for its cells.
 
 *Faults.*  Tasks are pure and deterministic and are submitted with ``retries``: a worker that
 dies mid-run has its tasks (and the splits they came from) recomputed elsewhere by Dask, so the
@@ -78,6 +81,7 @@ import copy
 import dataclasses
 import functools
 import math
+import pickle
 import time
 from typing import Any
 
@@ -85,6 +89,7 @@ import numpy as np
 
 from .._limits import Limits
 from ..kernels.merge import row_keys
+from . import stream
 from .affine import float_map_error
 from .cells import RegionLimitError
 from .exactness import _Uncertain, warn_ambiguous, with_fallback
@@ -93,7 +98,7 @@ from .geometry import build_region_set, linear_labels
 from .map_groups import float_maps, map_groups
 from .plan import make_plan
 from .refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
-from .stream import STREAM_CELLS, KeptParts, count_parts
+from .stream import STREAM_CELLS, KeptBytes, KeptParts, count_parts
 
 __all__ = ["run_plan", "count_parallel", "regions_parallel"]
 
@@ -119,6 +124,7 @@ class _Piece:
         self.piece = piece
         self.A, self.b = A, b
         self.full = None  # (the plan's program, StableUnits.on) when the piece runs without its stable units
+        self.kept_budget = None  # the driver's KEPT_VERTEX_BYTES (a linear count's tasks: see _count_task)
 
 
 def _full_cells(cells, piece: _Piece):
@@ -134,19 +140,37 @@ def _full_cells(cells, piece: _Piece):
 
 class _Maps:
     """What a linear-count task sends back at once: its number of cells, their float maps
-    (``None`` beyond the float range: the driver's merge computes them), their patterns on
-    pieces of R^n (for the join) and its cells cut below float64 resolution."""
+    (``None`` beyond the float range: the driver's merge computes them), their patterns
+    (:func:`_pack`), its cells cut below float64 resolution and the largest coordinate of its
+    cells' vertices (the scale of the facets' tolerance, as over one run)."""
 
-    def __init__(self, ncells, maps, patterns, thin):
-        self.ncells, self.maps, self.patterns, self.thin = ncells, maps, patterns, thin
+    def __init__(self, ncells, maps, patterns, thin, top):
+        self.ncells, self.maps, self.patterns, self.thin, self.top = ncells, maps, patterns, thin, top
+
+
+def _pack(P: np.ndarray) -> tuple:
+    """Patterns as they travel: 0/1 patterns as bits (a cell of 28 units in 4 bytes, not 112),
+    others (maxout units) in the smallest integer type."""
+    P = np.asarray(P)
+    if P.size == 0 or (P.min() >= 0 and P.max() <= 1):
+        return ("bits", P.shape, np.packbits(P.astype(bool), axis=1))
+    small = np.uint8 if P.min() >= 0 and P.max() < 256 else np.int32
+    return ("ints", P.shape, P.astype(small))
+
+
+def _unpack(packed: tuple) -> np.ndarray:
+    kind, shape, data = packed
+    if kind == "bits":
+        return np.unpackbits(data, axis=1, count=shape[1]).astype(np.int32).reshape(shape)
+    return data.astype(np.int32)
 
 
 class _KeptCells:
     """The cells of a linear-count task, kept on its worker (``map_tasks(keep=_summary)``): the
-    driver reads :attr:`back` and asks for the patterns (:func:`_merge_input`) and the whole
-    cells (:func:`_cells_of`) only where maps come near each other.  ``parts``: a streamed task
-    keeps its finished parts (:class:`~tropnet.regions.stream.KeptParts`, as the serial streamed
-    linear count does), and ``found`` has no vertex lists until then."""
+    driver reads :attr:`back` and asks for whole cells (:func:`_cells_of`) only where maps come
+    near each other.  ``parts``: a streamed task keeps its finished parts
+    (:class:`~tropnet.regions.stream.KeptParts`, as the serial streamed linear count does), and
+    ``found`` has no vertex lists until then."""
 
     def __init__(self, found, piece: _Piece, parts: KeptParts | None = None):
         self.found, self.parts = found, parts
@@ -159,8 +183,13 @@ class _KeptCells:
             pass
         if maps is not None and not np.isfinite(maps).all():
             maps = None
-        self.on_facet = piece.piece.on_facet
-        self.back = _Maps(len(found), maps, pats if self.on_facet else None, found.thin)
+        if parts is not None:
+            top = parts._top()
+        elif found.vert_X.dtype != object and len(found.vert_ids):
+            top = float(np.abs(found.vert_X[found.vert_ids]).max())
+        else:
+            top = 0.0
+        self.back = _Maps(len(found), maps, _pack(pats), found.thin, top)
 
     @classmethod
     def of_parts(cls, parts: KeptParts, piece: _Piece, ambiguous: int) -> _KeptCells:
@@ -173,20 +202,6 @@ def _summary(value):
     if isinstance(value, _Leaf) and isinstance(value.value, _KeptCells):
         return _Leaf(value.piece, value.value.back, value.cells, value.info)
     return value
-
-
-def _merge_input(leaf: _Leaf) -> tuple:
-    """A task's cells' patterns (``None`` on R^n: they came back with the maps) and the largest
-    coordinate of their vertices (the scale of the facets' tolerance, as over one run)."""
-    kept = leaf.value
-    found = kept.found
-    if kept.parts is not None:
-        top = kept.parts._top()
-    elif found.vert_X.dtype != object and len(found.vert_ids):
-        top = float(np.abs(found.vert_X[found.vert_ids]).max())
-    else:
-        top = 0.0
-    return (None if kept.on_facet else found.patterns), top
 
 
 def _cells_of(leaf: _Leaf, cells: np.ndarray):
@@ -213,6 +228,7 @@ def _pieces(plan, certify: bool, codes: bool = False):
         problem.limits = plan.limits  # seconds and bytes, checked by every task before every unit
         run = _Piece(problem, piece, dp.A, dp.b)
         run.full = (dp.stages, on)
+        run.kept_budget = stream.KEPT_VERTEX_BYTES
         runs.append((run, state))
     return runs
 
@@ -241,9 +257,7 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_work, par
     cells_in, entries_in = state.ncells, state.entries
     piece = pieces[index]
     problem = piece.problem
-    budget = split_work
-    if budget is not None and problem.exact:
-        budget = max(1, budget // 16)  # the rational pass costs 16-50x more per entry
+    budget = _work_budget(split_work, problem.exact)
     info = dict(cells_in=cells_in, entries_in=entries_in)
     if problem.tight_codes:
         # certified cells with their tight codes; a decision too close to call sends the whole
@@ -301,41 +315,81 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag, keep
     :class:`_Leaf` with the count, or, once more than ``split_work`` entries are cut (with
     ``split_cells``: after the first part), a :class:`Spawn` of the states left in ``parts``
     new tasks, its ``info["cells"]`` the cells counted so far.  Only integers come back.
-    ``keep`` (a float linear count): the finished parts are kept (:class:`_KeptCells`), and a
-    task that hands on its states hands on its finished parts as one more task (``states`` a
-    :class:`~tropnet.regions.stream.KeptParts`, returned as a leaf of no new cells)."""
-    if isinstance(states, KeptParts):
-        info = dict(tag=tag, cpu=0.0, wall=0.0, split=0, cells_out=0, piece=index)
-        return _Leaf(index, _KeptCells.of_parts(states, pieces[index], 0), 0, info)
+    ``keep`` (a float linear count): the finished parts are kept (:class:`_KeptCells`); a task
+    that hands on its states keeps them as the Spawn's own value (a leaf of no new cells: the
+    Spawn counted them), which stays on this worker.  The kept parts of all tasks on a worker
+    share one budget, as a serial count's do (:class:`~tropnet.regions.stream.KeptParts`: the
+    smaller of the driver's and the worker's
+    :data:`~tropnet.regions.stream.KEPT_VERTEX_BYTES`); past it a task keeps its cells'
+    patterns only, and its input states, so that when the driver asks for some of its cells it
+    runs its part again (:class:`_Rerun`) and picks them by pattern."""
     cpu, wall = time.process_time(), time.perf_counter()
-    problem = copy.copy(pieces[index].problem)  # the task's own counters (threaded workers share it)
-    budget = split_work
-    if budget is not None and problem.exact:
-        budget = max(1, budget // 16)  # the rational pass costs 16-50x more per entry
-    # max_regions as the serial streamed count checks it: cells counted plus held, before every unit
-    base = problem.limits or Limits()
-    problem.limits = Limits(problem.max_cells, base.max_seconds, base.max_memory)
-    problem.limits.start = base.start
-    problem.max_cells = None
+    problem = _task_problem(pieces[index])
+    run = dict(budget=split_cells or STREAM_CELLS, max_work=_work_budget(split_work, problem.exact),
+               max_parts=None if split_cells is None else 1)
     info = dict(tag=tag, cells_in=sum(s.ncells for s in states), entries_in=sum(s.entries for s in states))
-    kept = KeptParts(problem) if keep else None
-    n, ambiguous, left = count_parts(problem, list(states), budget=split_cells or STREAM_CELLS,
-                                     max_work=budget, max_parts=None if split_cells is None else 1, join=kept)
+    kept = None
+    if keep:
+        budget = stream.KEPT_VERTEX_BYTES
+        if pieces[index].kept_budget is not None:
+            budget = min(budget, pieces[index].kept_budget)
+        again = _Rerun(pieces[index], pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL), run)
+        kept = KeptParts(problem, again, budget, _WORKER_KEPT)
+    n, ambiguous, left = count_parts(problem, list(states), join=kept, **run)
+    if kept is not None and not kept.dropped:
+        kept.rerun = None  # (its input states are not needed: every kept part has its vertex lists)
+    # a linear count's finished parts stay on this worker, also when the task hands on the rest
+    value = None if kept is None or not n else _KeptCells.of_parts(kept, pieces[index], ambiguous)
     info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, cells=n, ambiguous=ambiguous,
-                piece=index)
+                piece=index, dropped=bool(kept is not None and kept.dropped))
     if not left:
         info.update(split=0, cells_out=n)
-        value = n if kept is None else _KeptCells.of_parts(kept, pieces[index], ambiguous)
-        return _Leaf(index, value, n, info)
+        return _Leaf(index, n if kept is None else value, n, info)
     if len(left) == 1:
         left = refine_split(left[0], parts)
     # the states left, dealt out in turn (the bottom of the stack holds the larger runs)
     groups = [left[k::parts] for k in range(min(parts, len(left)))]
     info.update(split=len(groups), bytes_out=sum(s.nbytes for s in left))
     jobs = [(index, g, split_cells, split_work, parts, tag + (k,), keep) for k, g in enumerate(groups)]
-    if kept is not None and n:
-        jobs.append((index, kept, None, None, parts, tag + (len(groups),), keep))
-    return Spawn(jobs, info)
+    if value is None:
+        return Spawn(jobs, info)
+    # (its cells are counted by the Spawn)
+    return Spawn(jobs, info, _Leaf(index, value, 0, dict(info, split=0, cells_out=n)))
+
+
+#: the bytes kept by the linear-count tasks of this process (a Dask worker), one budget for all
+_WORKER_KEPT = KeptBytes()
+
+
+def _work_budget(split_work: int | None, exact: bool) -> int | None:
+    if split_work is not None and exact:
+        return max(1, split_work // 16)  # the rational pass costs 16-50x more per entry
+    return split_work
+
+
+def _task_problem(piece: _Piece):
+    """A task's own copy of its piece's problem (its own counters: threaded workers share the
+    piece), with ``max_regions`` checked as the serial streamed count checks it: cells counted
+    plus held, before every unit."""
+    problem = copy.copy(piece.problem)
+    base = problem.limits or Limits()
+    problem.limits = Limits(problem.max_cells, base.max_seconds, base.max_memory)
+    problem.limits.start = base.start
+    problem.max_cells = None
+    return problem
+
+
+class _Rerun:
+    """A linear-count task's part run again (``KeptParts.rerun``: its parts kept patterns only):
+    the same input states (pickled before the first run changed them), the same budgets, so
+    the same parts finish (the work of a unit is counted before it, whether it is cut or only
+    counted), handed to ``join``."""
+
+    def __init__(self, piece: _Piece, states: bytes, run: dict) -> None:
+        self.piece, self.states, self.run = piece, states, run
+
+    def __call__(self, join) -> None:
+        count_parts(_task_problem(self.piece), pickle.loads(self.states), join=join, **self.run)
 
 
 def _check_limit(total: int, max_regions: int | None) -> None:
@@ -394,7 +448,8 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
                     jobs.append((k, s, want, exact, split_cells, split_work, parts))
         running = [0] * len(pieces)  # cells found so far per piece (disjoint within a piece)
         log = {"master_tasks": len(jobs), "master_cpu": time.process_time() - master, "tasks": 0, "splits": 0,
-               "cpu": [], "wall": [], "cells": [], "tags": [], "children": [], "bytes": [], "ambiguous": 0}
+               "cpu": [], "wall": [], "cells": [], "tags": [], "children": [], "bytes": [], "ambiguous": 0,
+               "dropped": 0}
 
         def on_result(value):
             log["tasks"] += 1
@@ -402,6 +457,7 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
             log["wall"].append(value.info["wall"])
             log["tags"].append(value.info.get("tag"))
             log["ambiguous"] += value.info.get("ambiguous", 0)
+            log["dropped"] += value.info.get("dropped", 0)
             log["children"].append(len(value.jobs) if isinstance(value, Spawn) else 0)
             log["bytes"].append(value.info.get("bytes_out", 0))
             if isinstance(value, _Stopped):  # a task passed a limit: with all counted so far
@@ -440,9 +496,12 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
     return leaves, sum(running), log["ambiguous"]
 
 
-#: default ``split_work`` (vertex-list entries cut by a task before it splits): about 0.4 s of
-#: float work on one core in 6-D, 0.15 s in 4-D; exact tasks get 1/16 of it
-_SPLIT_WORK = 1 << 20
+#: default ``split_work`` (vertex-list entries cut by a task before it splits; exact tasks get
+#: 1/16 of it).  2^22, not 2^20: [6, 14, 14, 1] on [-5, 5]^6 on 2 workers ran 32 tasks, not 112
+#: (the longest 0.2-0.3 s of CPU), in 0.94-1.01x the serial CPU time, not 1.11-1.40x (linear)
+#: and 0.97-0.98x, not 1.16-1.22x (activation); streamed counts hold parts of a bounded size
+#: whatever the budget
+_SPLIT_WORK = 1 << 22
 
 _TASK_OPTIONS = dict(tasks_per_worker=4, split_cells=None, split_work=_SPLIT_WORK, parts=2, stats=None)
 
@@ -501,26 +560,28 @@ def _count_linear(plan, **kw) -> int:
 def _merge(plan, client, kept: list, cells: int, ambiguous: int) -> int:
     """The linear count from the kept cells of the tasks of :func:`_count_linear`: the merge
     itself is :func:`~tropnet.regions.geometry.linear_labels`, run on the driver over every
-    cell's pattern (and its map from the tasks), with the vertex lists of only the cells it
-    names fetched from the tasks (``cache["vertices_of"]``, as a streamed serial count does)."""
+    cell's pattern and map (both came back with the tasks' summaries), with the vertex lists of
+    only the cells it names fetched from the tasks (``cache["vertices_of"]``, as a streamed
+    serial count does)."""
     dp, n = plan.domain, plan.domain.n
     backs = [k.value.value for k in kept]
     sizes = np.array([b.ncells for b in backs], dtype=np.int64)
     if not sizes.sum():
         raise ValueError("the domain has no interior")
-    owner = None  # per kept part, the global index of each of its cells (pieces of R^n: by pattern)
+    live = [b for b in backs if b.ncells]  # (a task without cells has maps and patterns of no width)
+    owner = P = None  # per kept part, the global index of each of its cells (pieces of R^n: by pattern)
     if dp.join:  # a cell met by several facets of R^n is one pattern, with one map
-        P = np.vstack([b.patterns for b in backs if b.ncells])
+        P = np.vstack([_unpack(b.patterns) for b in live])
         glob, first = pattern_cells(P)
         starts = np.concatenate([[0], np.cumsum(sizes)])
         owner = [glob[starts[i] : starts[i + 1]] for i in range(len(backs))]
         C = len(first)
+        P = P[first]
     else:
         C = int(sizes.sum())
     _check_limit(C, plan.max_regions)
     warn_ambiguous(ambiguous)
     F = groups = None
-    live = [b for b in backs if b.ncells]  # (a task without cells has maps and patterns of no width)
     if all(b.maps is not None for b in live):
         F = np.vstack([b.maps for b in live])
         if dp.join:
@@ -532,10 +593,10 @@ def _merge(plan, client, kept: list, cells: int, ambiguous: int) -> int:
             if np.bincount(groups[0]).max() < 2:
                 return C  # no map comes near another: every cell is a linear region
     # near maps: the merge, over every cell's pattern
-    asked = ask_kept(_merge_input, [(k,) for k in kept], client)
-    pats = P[first] if dp.join else np.vstack([a[0] for a, b in zip(asked, backs) if b.ncells])
-    top = max(a[1] for a in asked)
-    found = FoundCells(dp.stages, n, plan.exact, pats, np.zeros((C, n)), np.ones(C, dtype=bool),
+    if P is None:
+        P = np.vstack([_unpack(b.patterns) for b in live])
+    top = max(b.top for b in backs)
+    found = FoundCells(dp.stages, n, plan.exact, P, np.zeros((C, n)), np.ones(C, dtype=bool),
                        np.zeros(C + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, n)),
                        np.zeros(0), dp.A, dp.b, None, ambiguous=ambiguous, thin=sum(b.thin for b in backs))
     if groups is not None:
@@ -644,9 +705,11 @@ def count_parallel(
     another in this process (no dask needed).  ``stats``, a dict, receives the number of tasks
     and splits, the master's CPU time, and per task (in the order they returned) its CPU and
     wall time, cells counted, tasks and bytes handed on, and its tag (a task's tag extends its
-    parent's).  ``max_regions``, ``max_seconds`` and ``max_memory`` raise the serial call's
-    ``RegionLimitError`` with the cells counted so far, checked by every task before every unit
-    (memory per task) and by the driver as results arrive.
+    parent's), and (``"dropped"``) how many tasks of a linear count kept their cells' patterns
+    only, past the kept-parts budget of their worker.  ``max_regions``, ``max_seconds`` and
+    ``max_memory`` raise the serial call's ``RegionLimitError`` with the cells counted so far,
+    checked by every task before every unit (memory per task) and by the driver as results
+    arrive.
 
     >>> import tropnet
     >>> count_parallel(tropnet.random_mlp([2, 6, 1], seed=3), kind="activation", parallel=None)

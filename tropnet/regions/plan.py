@@ -164,6 +164,7 @@ class Plan:
             n = self._count_exact_planar_linear()
             if n is not None:
                 return n
+            self._prune_stable()  # units stable on a bounded domain are not cut (codes renumbered)
         else:
             n = self._count_planar_linear()
             if n is not None:
@@ -433,10 +434,13 @@ class Plan:
                 # the program ran without its stable units: their pattern columns put back
                 from dataclasses import replace
 
-                from .stable import expand_patterns
+                from .stable import expand_codes, expand_patterns
 
                 P = expand_patterns(cells.patterns, self.domain.stages, piece.stages, self.stable.on)
                 cells = replace(cells, patterns=P)
+                if cells.vertex_codes is not None:
+                    cells = replace(cells, vertex_codes=expand_codes(cells.vertex_codes, self.domain.stages,
+                                                                     piece.stages))
             return cells
         except RegionLimitError as err:
             if piece.on_facet or err.limit != "max_regions":
@@ -622,6 +626,12 @@ def make_plan(
         net = slice_network(net, domain, exact=exact)
         domain = domain.domain
         common["user_domain"] = domain
+    if want == "count" and kind == "linear" and net.input_dim > 1:
+        # the units the function does not need split cells of one map: a count of linear
+        # regions drops them first (the 1-D path reports breakpoints, and needs none dropped)
+        from ..networks.prune import drop_unused_units
+
+        net = drop_unused_units(net)
     serial_count = want == "count" and mode == "serial"
     dp = domain_pieces(net, domain, exact, serial_count)
     if dp.kind == "cross-polytope" and not serial_count:

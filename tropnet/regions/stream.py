@@ -10,6 +10,7 @@ and is dropped.  The plan chooses this path for serial activation counts on boun
 from __future__ import annotations
 
 import os
+import weakref
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,8 @@ from .refine import (
     refine_task,
 )
 
-__all__ = ["STREAM_CELLS", "STREAM_ENTRIES", "KeptParts", "PatternJoin", "count_parts", "refine_count"]
+__all__ = ["STREAM_CELLS", "STREAM_ENTRIES", "KeptBytes", "KeptParts", "PatternJoin", "count_parts",
+           "refine_count"]
 
 
 #: cells a streamed count lets one part hold before splitting it (a few KB of arrays per cell;
@@ -246,6 +248,23 @@ def _physical_memory() -> int:
 KEPT_VERTEX_BYTES = max(512 * 2**20, _physical_memory() // 8)
 
 
+class KeptBytes:
+    """The bytes held by the :class:`KeptParts` of one process that share one budget (a Dask
+    worker's linear-count tasks: their kept parts stay until the driver's merge is done).
+
+    >>> held = KeptBytes()
+    >>> held.nbytes += 10; held.release([4]); held.nbytes
+    6
+    """
+
+    def __init__(self) -> None:
+        self.nbytes = 0
+
+    def release(self, held: list) -> None:
+        self.nbytes -= held[0]
+        held[0] = 0
+
+
 class KeptParts:
     """The finished parts of a streamed run, kept (the ``join`` of :func:`count_parts`, for a
     float linear count): their patterns put together, their vertex lists left where they are
@@ -260,7 +279,8 @@ class KeptParts:
     have made) and the cell found by its pattern.
 
     Bounded memory: past ``budget`` bytes (:data:`KEPT_VERTEX_BYTES`, at most half of the
-    run's ``max_memory``) the parts keep their patterns only (an 8-input network's cells have
+    run's ``max_memory``; with ``shared``, a :class:`KeptBytes`, the bytes of every KeptParts
+    that shares it) the parts keep their patterns only (an 8-input network's cells have
     hundreds of vertices each: [8, 12, 12, 1] on [-5, 5]^8 held 9 GB for 406,175 cells), and
     should the merge then ask for some cells, ``rerun(join)`` runs the engine again and a join
     picks their vertex lists by pattern.  Without ``rerun`` every part is kept.
@@ -278,7 +298,8 @@ class KeptParts:
 
     keeps_states = True
 
-    def __init__(self, problem, rerun: Any = None, budget: int | None = None) -> None:
+    def __init__(self, problem, rerun: Any = None, budget: int | None = None,
+                 shared: KeptBytes | None = None) -> None:
         self.problem = problem
         self.parts: list = []  # (X, off, ids, patterns, counted) per part; counted: see add_state
         self.width = 0
@@ -291,6 +312,19 @@ class KeptParts:
         self.budget = budget if mem is None else min(budget, mem // 2)
         self.dropped = False  # past the budget: patterns only (X, off, ids, counted are None)
         self.top = 0.0  # the largest |coordinate| of the dropped parts' cells' vertices
+        self.shared = shared
+        self._held = [0]  # the bytes this object adds to ``shared`` (given back when it is freed)
+        if shared is not None:
+            weakref.finalize(self, shared.release, self._held)
+
+    def __getstate__(self) -> dict:  # a copy in another process shares no budget
+        return dict(self.__dict__, shared=None, _held=[0])
+
+    def _count(self, nbytes: int) -> None:
+        self.nbytes += nbytes
+        if self.shared is not None:
+            self.shared.nbytes += nbytes
+            self._held[0] += nbytes
 
     def _keep(self, part: tuple, nbytes: int) -> None:
         if self.dropped:  # past the budget: the part's patterns only
@@ -298,12 +332,13 @@ class KeptParts:
             part, nbytes = (None, None, None, part[3], None), part[3].nbytes
         self.parts.append(part)
         self.ncells += len(part[3])
-        self.nbytes += nbytes
-        if not self.dropped and self.nbytes > self.budget and self.rerun is not None:
+        self._count(nbytes)
+        held = self.nbytes if self.shared is None else self.shared.nbytes
+        if not self.dropped and held > self.budget and self.rerun is not None:
             self.dropped = True
             self.top = self._top()
             self.parts = [(None, None, None, p[3], None) for p in self.parts]
-            self.nbytes = sum(p[3].nbytes for p in self.parts)
+            self._count(sum(p[3].nbytes for p in self.parts) - self.nbytes)
         check_passed(self.limits, self.ncells, self.nbytes)
 
     def add(self, X, off, ids, patterns) -> None:

@@ -1,0 +1,129 @@
+"""A count of linear regions drops the units the function does not need before it runs
+(:func:`tropnet.networks.prune.drop_unused_units`: units nobody reads, constant units, equal
+units merged).  The pruned network must compute the same function (exact forward passes), and
+the count must equal hand-computed answers and the merge of the unpruned cells (the region
+sets, which never prune), float and exact, on boxes, R^n and planes."""
+
+import warnings
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from testnets import degenerate_net, merging_net
+
+import tropnet
+from tropnet import Box, Linear, Network, Plane, ReLU, Residual
+from tropnet.networks.prune import drop_unused_units
+
+
+def _count(net, dom, exact):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tropnet.count_linear_regions(net, dom, exact=exact, progress=False)
+
+
+def _regions(net, dom, exact):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return len(tropnet.linear_regions(net, dom, exact=exact, progress=False))
+
+
+def _zero_output(widths, seed=0, units=None):
+    """``random_mlp(widths, seed)`` with the output weights of ``units`` (default all) zeroed."""
+    net = tropnet.random_mlp(widths, seed=seed)
+    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
+    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
+    W[-1][:, slice(None) if units is None else units] = 0.0
+    return Network.from_arrays(W, B)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize("dom", [Box(-5, 5), None, "plane"], ids=["box", "Rn", "plane"])
+def test_a_zero_output_is_one_linear_region(exact, dom):
+    """Output weights all zero: the function is constant, one linear region (hand-computed)."""
+    net = _zero_output([3 if dom == "plane" else 2, 12, 12, 1])
+    if dom == "plane":
+        dom = Plane.through([0.0, 0.0, 0.0], [1.0, 0.0, 0.5], [0.0, 1.0, -0.5])
+    assert drop_unused_units(net).widths == (net.input_dim, 1)
+    assert _count(net, dom, exact) == 1
+    assert tropnet.count_linear_regions(net, dom, kind="activation", exact=exact) > 30
+
+
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize("dom", [Box(-3, 3), None], ids=["box", "Rn"])
+def test_one_path_to_the_output(exact, dom):
+    """The output reads unit 0 of the second layer only, which reads unit 0 of the first only:
+    ``f = 2 relu(relu(x) - 1)``, two linear regions (the line x = 1), whatever the other units."""
+    rng = np.random.default_rng(3)
+    W1, b1 = rng.integers(-3, 4, size=(10, 2)).astype(float), rng.integers(-3, 4, size=10).astype(float)
+    W2, b2 = rng.integers(-3, 4, size=(10, 10)).astype(float), rng.integers(-3, 4, size=10).astype(float)
+    W1[0], b1[0] = [1.0, 0.0], 0.0
+    W2[0], b2[0] = 0.0, -1.0
+    W2[0, 0] = 1.0
+    W3 = np.zeros((1, 10))
+    W3[0, 0] = 2.0
+    net = Network.from_arrays([W1, W2, W3], [b1, b2, [0.0]])
+    assert drop_unused_units(net).widths == (2, 1, 1, 1, 1, 1)
+    assert _count(net, dom, exact) == 2
+    assert tropnet.count_linear_regions(net, dom, kind="activation", exact=exact) > 20
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_pruned_network_is_the_same_function(seed):
+    """Exact forward passes at rational points agree exactly (merging and degenerate networks,
+    ReLU and leaky units)."""
+    from testnets import activated
+
+    rng = np.random.default_rng(seed)
+    nets = [merging_net(seed, 10), merging_net(seed, 9, d=2, scale=2), degenerate_net(seed, 3, 6, 2),
+            activated(merging_net(seed, 8), "leaky"), activated(merging_net(seed, 8), "threshold")]
+    for net in nets:
+        small = drop_unused_units(net)
+        assert small is not net and len(small.layers) <= len(net.layers)
+        X = np.array([[Fraction(int(v), 7) for v in row] for row in rng.integers(-30, 30, size=(40, net.input_dim))],
+                     dtype=object)
+        assert (net.to_exact()(X) == small.to_exact()(X)).all()
+
+
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize("case", ["2-D box", "3-D box", "R^3", "plane", "degenerate"])
+def test_counts_equal_the_unpruned_merge(exact, case):
+    """The count (pruned) equals the linear region set's length (unpruned cells, merged), and is
+    below the activation count: cells really merge."""
+    if case == "2-D box":
+        net, dom = merging_net(1, 12, d=2), Box(-4, 4)
+    elif case == "3-D box":
+        net, dom = merging_net(2, 9), Box(-3, 3)
+    elif case == "R^3":
+        net, dom = merging_net(0, 8), None
+    elif case == "plane":
+        net, dom = merging_net(0, 10, d=4), Plane.through([0.0, 0, 0, 0], [1.0, 0.5, 0, -1], [0.0, 1, 1, 0.5])
+    else:
+        net, dom = degenerate_net(5, 2, 6, 2), Box(-3, 3)
+    n = _count(net, dom, exact)
+    assert n == _regions(net, dom, exact)
+    assert n < tropnet.count_linear_regions(net, dom, kind="activation", exact=exact)
+
+
+def test_sums_float64_cannot_hold_are_not_made():
+    """Equal units read with 1 and 2^-60, and a constant unit (value 3) read with 2^-60 (folded into
+    a bias of 1): float64 holds neither sum, so a float network keeps both units (a float64
+    layer stays float64: the certified pass of an exact count reads it as it is); the same
+    network with exact weights merges and folds in rationals."""
+    W1, b1 = [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]], [0.0, 0.0, 0.0, 3.0]
+    W2 = [[1.0, 2.0**-60, 1.0, 2.0**-60]]
+    net = Network.from_arrays([W1, W2], [b1, [1.0]])
+    assert drop_unused_units(net) is net
+    small = drop_unused_units(net.to_exact())
+    assert small.widths == (2, 2, 2, 1) and small.layers[-1].exact
+    assert small.layers[-1].weight[0, 0] == 1 + Fraction(1, 2**60)
+    assert small.layers[-1].bias[0] == 1 + 3 * Fraction(1, 2**60)
+
+
+def test_networks_it_does_not_handle_are_returned_as_they_are():
+    """A graph network (a skip connection) and a network without units to drop."""
+    W = np.array([[1, 0], [1, 0]])  # equal units, one of them unread: kept in a residual block
+    skip = Network([Residual([Linear(W), ReLU(), Linear(np.array([[1, 0], [0, 0]]))])])
+    assert skip.is_graph and drop_unused_units(skip) is skip
+    net = tropnet.random_mlp([2, 5, 5, 1], seed=0)
+    assert drop_unused_units(net) is net

@@ -1,0 +1,162 @@
+"""The same function with fewer units: what a count of linear regions may drop.
+
+:func:`drop_unused_units` removes, from a plain network (affine layers with one ReLU, threshold
+or leaky activation between them), the units the function does not need:
+
+* a unit no unit of the next layer (or no output) reads: a zero column in the next weight;
+* a unit with a zero weight row: it outputs a constant, folded into the next layer's bias;
+* a unit equal to an earlier unit of its layer (the same row and bias): one unit, read with
+  the sum of both columns (two units read with opposite weights cancel, and then go too).
+
+Repeated until nothing changes (a dropped unit can leave an earlier unit unread).  The result
+computes the same function, and its activation cells are unions of the original cells, all
+with the function's one map on them (a dropped unit never changes the output), so it has the
+original's linear regions: a count of linear regions runs on it (:func:`tropnet.regions.plan.
+make_plan`), never an activation count.  Every comparison and sum is exact: a float64 layer
+stays float64 (the certified float pass of an exact count reads it as it is), so a fold or a
+merge whose sum float64 does not hold is not made (the unit stays).
+
+>>> import numpy as np
+>>> from tropnet import Network
+>>> net = Network.from_arrays([[[1.0], [1.0], [2.0]], [[1.0, -1.0, 0.0]]])  # relu(x) - relu(x)
+>>> drop_unused_units(net).widths  # the function is 0: no unit is needed
+(1, 1)
+>>> keep = Network.from_arrays([[[1.0], [-1.0]], [[1.0, 1.0]]])  # |x|
+>>> drop_unused_units(keep) is keep
+True
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .layers import LeakyReLU, Linear, Threshold
+from .network import Network
+
+__all__ = ["drop_unused_units"]
+
+
+def _activation(layer: Any) -> Any:
+    """``(kind, param)`` of an activation the pruning handles (one shared parameter, all units),
+    else ``None``."""
+    if getattr(layer, "units", None) is not None:
+        return None
+    if isinstance(layer, Threshold) and not isinstance(layer.t, np.ndarray):
+        return ("threshold", layer.t)
+    if isinstance(layer, LeakyReLU) and not isinstance(layer.alpha, np.ndarray):
+        return ("leaky", layer.alpha)
+    return None
+
+
+def _value(kind: str, p: Any, z: Any) -> Any:
+    """The activation's output at the pre-activation ``z``."""
+    if kind == "threshold":
+        return z if z > p else p
+    return z if z > 0 else p * z
+
+
+def _exact(a: np.ndarray) -> np.ndarray:
+    if a.dtype == object:
+        return a.copy()
+    out = np.empty(a.shape, dtype=object)
+    out.ravel()[:] = [Fraction(float(v)) for v in a.ravel()]
+    return out
+
+
+def _add(a: np.ndarray, b: np.ndarray) -> Any:
+    """``a + b`` in exact rationals, as ``a``'s type (float64 or exact); ``None`` when ``a`` is
+    float64 and float64 does not hold every sum exactly."""
+    s = _exact(a) + _exact(b)
+    if a.dtype == object:
+        return s
+    f = np.array([float(v) for v in s], dtype=np.float64)
+    return f if all(Fraction(x) == v for x, v in zip(f.tolist(), s)) else None
+
+
+class _Layers:
+    """The weights ``W[k]``, biases ``b[k]`` (float64 or exact object arrays) and the activations
+    between them."""
+
+    def __init__(self, linears: list, acts: list):
+        self.W = [np.array(layer.weight, copy=True) for layer in linears]
+        self.b = [np.array(layer.bias, copy=True) for layer in linears]
+        self.acts = acts
+
+    def drop(self, k: int) -> bool:
+        """Drop the unused units of activation ``k`` (between ``W[k]`` and ``W[k + 1]``); True if
+        any went."""
+        kind, p = self.acts[k]
+        W, b, V = self.W[k], self.b[k], self.W[k + 1]
+        keep = np.ones(W.shape[0], dtype=bool)
+        c = self.b[k + 1]
+        for u in np.flatnonzero((W == 0).all(axis=1)):  # constant units
+            folded = _add(c, _exact(V[:, u]) * Fraction(_value(kind, p, b[u])))
+            if folded is not None:  # (else kept: a constant unit cuts nothing)
+                c = folded
+                keep[u] = False
+        seen: dict = {}
+        for u in np.flatnonzero(keep):  # equal units: the first one reads for both
+            row = W[u]
+            key = (tuple(row.tolist()), b[u]) if W.dtype == object else (row.tobytes(), float(b[u]))
+            first = seen.setdefault(key, u)
+            summed = None if first == u else _add(V[:, first], V[:, u])
+            if summed is not None:
+                V = V.copy() if V is self.W[k + 1] else V
+                V[:, first] = summed
+                keep[u] = False
+        keep &= ~(V == 0).all(axis=0)  # units nobody reads
+        if keep.all():
+            return False
+        self.W[k], self.b[k] = W[keep], b[keep]
+        self.W[k + 1], self.b[k + 1] = V[:, keep], c
+        return True
+
+    def network(self, n: int) -> Network:
+        # an emptied layer: the function is constant from there on (and every later layer has
+        # gone with it but the last): one affine layer with zero weights
+        last = max((j for j in range(len(self.acts)) if self.W[j].shape[0] == 0), default=-1)
+        if last >= 0:
+            self.W[last + 1] = np.zeros((self.W[last + 1].shape[0], n), dtype=np.int64)
+        layers: list = []
+        for j in range(last + 1, len(self.W)):
+            W, b = self.W[j], self.b[j]
+            if W.dtype == object or b.dtype == object:
+                W, b = _exact(W), _exact(b)
+            layers.append(Linear(W, b))
+            if j < len(self.acts):
+                kind, p = self.acts[j]
+                layers.append(Threshold(p) if kind == "threshold" else LeakyReLU(p))
+        return Network(layers, n)
+
+
+def drop_unused_units(net: Network) -> Network:
+    """``net`` without the units its function does not need (see the module docstring); ``net``
+    itself when none can go or when it is not a plain network (graph networks, max layers,
+    per-unit parameters, an activation last).
+
+    >>> import numpy as np
+    >>> from tropnet import Network
+    >>> W1 = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> drop_unused_units(Network.from_arrays([W1, [[1.0, 0.0, 2.0]]])).widths  # unit 1 is unread
+    (2, 2, 2, 1)
+    """
+    try:
+        low = net.lowered()
+    except NotImplementedError:
+        return net
+    layers = list(low.layers)
+    linears, acts = layers[0::2], layers[1::2]
+    if (len(layers) % 2 == 0 or not all(isinstance(layer, Linear) for layer in linears)
+            or any(_activation(a) is None for a in acts) or not acts):
+        return net
+    state = _Layers(linears, [_activation(a) for a in acts])
+    changed, any_change = True, False
+    while changed:
+        changed = False
+        for k in reversed(range(len(acts))):
+            if state.W[k].shape[0] and state.drop(k):
+                changed = any_change = True
+    return state.network(net.input_dim) if any_change else net
