@@ -12,8 +12,12 @@ through three random points of ``[0, 1]^784`` (``Plane.through``).  CPU seconds 
 (``time.process_time``: the machine is shared, wall times swing 2-10x with the load), best of
 ``--repeat`` warm calls, one BLAS thread; the load average is printed with the table.
 
+A second table: networks whose cells really merge (:func:`merging`: an output weight zeroed, or
+sparse middle layers), float and exact, on a 2-D box, a 4-D box, R^3 and planes.
+
 Run ``python benchmarks/bench_linear.py`` (``--quick``: the small rows only; ``--big``: also both
-kinds of the ``[784, 512, 512, 512, 10]`` plane, one call each, wall and CPU seconds).
+kinds of the ``[784, 512, 512, 512, 10]`` plane, one call each, wall and CPU seconds;
+``--merging-only`` / ``--no-merging``: one of the two tables).
 """
 
 from __future__ import annotations
@@ -46,6 +50,23 @@ def plane(widths, seed=0):
     return Plane.through(*rng.uniform(0, 1, size=(3, widths[0])))
 
 
+def merging(widths, how, seed=0):
+    """``random_mlp(widths, seed)`` whose cells really merge: ``"zeroed"``, the output weight of
+    the last layer's unit 0 set to 0 (a unit the function does not need); ``"sparse"``, 80% of
+    the middle layers' weights set to 0 (where the units reading a unit are off, its line
+    separates cells of one map: merges that depend on the cell)."""
+    net = tropnet.random_mlp(widths, seed=seed)
+    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
+    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
+    if how == "zeroed":
+        W[-1][:, 0] = 0.0
+    else:
+        rng = np.random.default_rng(seed + 100)
+        for k in range(1, len(W) - 1):
+            W[k] *= rng.random(W[k].shape) < 0.2
+    return tropnet.Network.from_arrays(W, B)
+
+
 def row(name, dom_name, net, dom, exact, repeat, counts_only=False):
     kw = dict(exact=exact, progress=False)
     with warnings.catch_warnings():
@@ -68,13 +89,16 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--big", action="store_true", help="also the [784, 512, 512, 512, 10] plane")
+    ap.add_argument("--no-merging", action="store_true", help="without the networks whose cells merge")
+    ap.add_argument("--merging-only", action="store_true", help="only the networks whose cells merge")
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
           f"best of {args.repeat}\n")
-    print("| network | domain | exact | activation regions | linear regions | count act. CPU s | "
-          "count lin. CPU s | count lin./act. | regions act. CPU s | regions lin. CPU s | "
-          "regions lin./act. |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    if not args.merging_only:
+        print("| network | domain | exact | activation regions | linear regions | count act. CPU s | "
+              "count lin. CPU s | count lin./act. | regions act. CPU s | regions lin. CPU s | "
+              "regions lin./act. |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
     rows = [([4, 16, 16, 1], "[-5,5]^4", Box(-5, 5), (False, True)),
             ([3, 16, 16, 1], "R^3", None, (False, True)),
             ([2, 64, 64, 1], "[-5,5]^2", Box(-5, 5), (False, True)),
@@ -86,6 +110,8 @@ def main() -> None:
         rows += [([2, 128, 128, 1], "[-5,5]^2", Box(-5, 5), (False,)),
                  ([6, 12, 12, 1], "[-5,5]^6", Box(-5, 5), (False,)),
                  ([784, 512, 512, 10], "plane", "plane", (False,))]
+    if args.merging_only:
+        rows = []
     for widths, dname, dom, modes in rows:
         net = tropnet.random_mlp(widths, seed=0)
         if dom == "plane":
@@ -95,6 +121,22 @@ def main() -> None:
                 row(str(widths), dname, net, dom, True, args.repeat, counts_only=True)
             else:
                 row(str(widths), dname, net, dom, exact, args.repeat)
+    if not args.no_merging:  # issue 21: networks whose cells really merge (exact and float)
+        print("\nNetworks whose cells merge (`merging(widths, how)`: zeroed = one output weight 0, "
+              "sparse = 80% of the middle weights 0):\n")
+        print("| network | domain | exact | activation regions | linear regions | count act. CPU s | "
+              "count lin. CPU s | count lin./act. | regions act. CPU s | regions lin. CPU s | "
+              "regions lin./act. |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        merging_rows = [([2, 64, 64, 1], "[-5,5]^2", Box(-5, 5)), ([4, 16, 16, 1], "[-5,5]^4", Box(-5, 5)),
+                        ([3, 16, 16, 1], "R^3", None), ([12, 16, 16, 2], "plane", "plane"),
+                        ([784, 128, 128, 10], "plane", "plane")]
+        for widths, dname, dom in merging_rows:
+            for how in ("zeroed", "sparse"):
+                net = merging(widths, how)
+                d = plane(widths) if dom == "plane" else dom
+                for exact in (False, True):
+                    row(f"{how} {widths}", dname, net, d, exact, args.repeat, counts_only=widths[0] == 784)
     if args.big:  # issue 17: both kinds of the [784, 512, 512, 512, 10] plane in under 60 s (one call each)
         widths = [784, 512, 512, 512, 10]
         net, dom = tropnet.random_mlp(widths, seed=0), plane(widths)

@@ -5,7 +5,9 @@ cells whose maps come close can merge.  :func:`float_maps` computes every cell's
 pattern (one float walk, in chunks), :func:`near_groups` puts maps within a tolerance into one
 group (sorted random projections, no pairwise comparison) and :func:`map_groups` picks that
 tolerance for float and exact runs; :func:`~tropnet.regions.geometry.linear_labels` then reads
-facets only for the cells of groups of two or more.
+facets only for the cells of groups of two or more.  In exact mode, :func:`silent_units` shows
+most equal maps of neighbouring cells without exact arithmetic (no path from the unit between
+them to an output).
 
 >>> near_groups(np.array([[0.0], [1e-12], [1.0]]), 1e-9).tolist()
 [0, 0, 1]
@@ -17,7 +19,7 @@ import numpy as np
 
 from .affine import cell_affine
 
-__all__ = ["MAPS_CHUNK", "float_maps", "map_groups", "near_groups"]
+__all__ = ["MAPS_CHUNK", "float_maps", "map_groups", "near_groups", "silent_units"]
 
 
 #: cells per float walk of :func:`float_maps` (its temporaries stay a few MB: fresh memory for
@@ -121,3 +123,55 @@ def near_groups(F: np.ndarray, tol: float, rounds: int = 3, ordered: bool = True
     # groups in order of first row, so ids do not depend on the projections
     _, first, inv = np.unique(gid, return_index=True, return_inverse=True)
     return np.argsort(np.argsort(first))[inv.ravel()]
+
+
+def silent_units(stages, patterns: np.ndarray, which: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """For each cell ``which[i]`` (a row of ``patterns``) and pattern column ``cols[i]`` (a unit of a
+    threshold or leaky stage): True when no path of nonzero weights leads from that unit's output
+    to an output of the program through units that pass it on in that cell (active ones, and
+    inactive leaky ones with a nonzero slope).  Then the output does not depend on the unit
+    there, so the two cells of patterns that differ in that column alone have one map (the
+    difference of their maps is the unit's column of the downstream Jacobian times its row).
+    False means "not shown" (also for every column of a program with a group stage).  Exact:
+    path counts of 0/1 matrices, clipped to 1 after every product.
+
+    >>> from tropnet import Network
+    >>> from tropnet.regions.program import stages_from_network
+    >>> st = stages_from_network(Network.from_arrays([[[1.0], [-1.0]], [[1.0, 0.0]], [[1.0]]]))
+    >>> P = np.array([[1, 0, 0], [1, 0, 1], [0, 1, 1]], dtype=np.int32)
+    >>> silent_units(st, P, np.arange(3), np.array([0, 0, 1])).tolist()  # read by an inactive unit, ...
+    [True, False, True]
+    """
+    n = len(which)
+    out = np.zeros(n, dtype=bool)
+    if n == 0 or any(st.kind == "group" for st in stages):
+        return out
+    rows, inv = np.unique(which, return_inverse=True)
+    cells, inv = patterns[rows], inv.ravel()
+    width = None
+    starts, col = [], 0
+    for st in stages:
+        if st.kind == "affine":
+            width = np.asarray(st.W).shape[0]
+        else:
+            starts.append(col)
+            col += len(st.idx)
+    r = np.ones((len(cells), width))
+    found = np.zeros(n, dtype=bool)
+    a = len(starts)
+    for st in reversed(stages):
+        if st.kind == "affine":
+            r = np.minimum(r @ (np.asarray(st.W) != 0).astype(np.float64), 1.0)
+            continue
+        a -= 1
+        idx = np.asarray(st.idx)
+        c0 = starts[a]
+        mine = (cols >= c0) & (cols < c0 + len(idx))
+        if mine.any():
+            out[mine] = r[inv[mine], idx[cols[mine] - c0]] == 0
+            found |= mine
+        passes = cells[:, c0 : c0 + len(idx)] == 1
+        if st.kind == "leaky" and st.param != 0:
+            passes[:] = True
+        r[:, idx] *= passes
+    return out & found

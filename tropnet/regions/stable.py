@@ -32,7 +32,7 @@ from .domains import enclosing_box
 from .program import Stage
 from .refine import refine
 
-__all__ = ["StableUnits", "stable_units", "prune_stages", "expand_patterns", "count_pruned"]
+__all__ = ["StableUnits", "stable_units", "prune_stages", "expand_patterns", "expand_codes", "count_pruned"]
 
 
 @dataclass
@@ -272,6 +272,35 @@ def expand_patterns(P: np.ndarray, stages: list[Stage], pruned: list[Stage], on:
     return np.concatenate(cols, axis=1) if cols else P
 
 
+def expand_codes(codes: np.ndarray, stages: list[Stage], pruned: list[Stage]) -> np.ndarray:
+    """Tight codes (:mod:`tropnet.regions.codes`) of a run of the pruned program with their unit
+    columns renumbered as columns of the full program (domain codes, below 0, unchanged).
+
+    >>> from tropnet import Box, random_mlp
+    >>> from tropnet.regions.program import stages_from_network
+    >>> st = stages_from_network(random_mlp([2, 4, 1], seed=0))
+    >>> pr = prune_stages(st, [np.array([True, False, False, True])], [np.zeros(4, dtype=bool)])
+    >>> expand_codes(np.array([[-2, 1 << 20], [(1 << 20) + 1, -3]]), st, pr).tolist()
+    [[-2, 2097152], [2097153, -3]]
+    """
+    full, c, f = [], 0, 0
+    for st, pst in zip(stages, pruned):
+        if st.kind in ("threshold", "leaky"):
+            full.append(f + np.flatnonzero(np.isin(st.idx, pst.idx)))
+            c += len(pst.idx)
+            f += len(st.idx)
+        elif st.kind == "group":
+            g = st.groups.shape[0]
+            full.append(f + np.arange(g))
+            c += g
+            f += g
+    colmap = np.concatenate(full).astype(np.int64) if full else np.zeros(0, dtype=np.int64)
+    codes = np.array(codes, dtype=np.int64, copy=True)
+    unit = codes >= 0
+    codes[unit] = (colmap[codes[unit] >> 20] << 20) | (codes[unit] & ((1 << 20) - 1))
+    return codes
+
+
 def count_pruned(
     stages: list[Stage], domain: Any, d: int, *, exact: bool = False, max_regions: int | None = None,
     stable: StableUnits | None = None,
@@ -298,7 +327,7 @@ def count_pruned(
 
         if exact:
             check_exact_cross(d)
-        if uses_hrep_cross(d, exact, cells_only=True):  # its 1-norm constraint kept whole in the LPs
+        if uses_hrep_cross(d, exact, count=True):  # its 1-norm constraint kept whole in the LPs
             c, r = domain.exact_center(d).astype(np.float64), float(domain.radius)
             try:
                 cells = refine_hrep(pr, d, c - r, c + r, l1=(c, r), max_cells=max_regions)

@@ -1,0 +1,104 @@
+"""The exact linear merge of a certified run (tight codes): neighbouring cells whose maps the
+float groups put together are shown equal without arithmetic where the unit between them
+reaches no output (:func:`tropnet.regions.map_groups.silent_units`), else by their exact maps;
+on a bounded domain the stable units are pruned first (the codes renumbered,
+:func:`tropnet.regions.stable.expand_codes`).  Checked against the rational pass (exact
+vertices, the exact maps of every candidate, no codes, no pruning), the float count, and the
+exact maps themselves."""
+
+import warnings
+
+import numpy as np
+import pytest
+from testnets import activated, merging_net
+
+import tropnet
+from tropnet import Box, Network, Plane
+from tropnet.regions.affine import cell_affine
+from tropnet.regions.exactness import Exactness
+from tropnet.regions.geometry import linear_labels
+from tropnet.regions.map_groups import silent_units
+from tropnet.regions.plan import make_plan
+from tropnet.regions.program import stages_from_network
+
+
+def sparse_net(widths, seed, keep=0.2):
+    """``random_mlp(widths, seed)`` with most middle weights 0: where the units reading a unit are
+    off, its hyperplane separates cells of one map (merges that depend on the cell)."""
+    net = tropnet.random_mlp(widths, seed=seed)
+    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
+    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
+    rng = np.random.default_rng(seed + 100)
+    for k in range(1, len(W) - 1):
+        W[k] *= rng.random(W[k].shape) < keep
+    return Network.from_arrays(W, B)
+
+
+def _rational(net, dom) -> int:
+    """The rational pass's merge: exact vertices and facets, the exact maps of every candidate."""
+    plan = make_plan(net, dom, want="count", exact=True)
+    found = plan.find(Exactness(True, False, False))
+    assert found.vert_codes is None
+    return int(linear_labels(found).max()) + 1
+
+
+@pytest.mark.parametrize("case", ["4-D box", "3-D box", "R^3", "plane", "leaky box", "scaled duplicate"])
+def test_exact_counts_equal_the_rational_merge(case):
+    if case == "4-D box":
+        net, dom = sparse_net([4, 10, 10, 1], 0), Box(-4, 4)
+    elif case == "3-D box":
+        net, dom = sparse_net([3, 12, 12, 12, 2], 1, keep=0.3), Box(-3, 3)
+    elif case == "R^3":
+        net, dom = sparse_net([3, 10, 10, 1], 2), None
+    elif case == "plane":
+        net = sparse_net([5, 12, 12, 1], 3)
+        dom = Plane.through([0.0] * 5, [1.0, 0.5, 0, -1, 0.2], [0.0, 1, 1, 0.5, -0.3])
+    elif case == "leaky box":
+        net, dom = activated(sparse_net([3, 10, 10, 1], 4), "leaky"), Box(-3, 3)
+    else:
+        net, dom = merging_net(1, 8, scale=2), Box(-3, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n = tropnet.count_linear_regions(net, dom, exact=True, progress=False)
+        cells = tropnet.count_linear_regions(net, dom, kind="activation", exact=True, progress=False)
+        assert n < cells  # cells really merge
+        assert n == tropnet.count_linear_regions(net, dom, progress=False)  # the float merge
+        assert n == len(tropnet.linear_regions(net, dom, exact=True, progress=False))
+    if not isinstance(dom, Plane):
+        assert n == _rational(net, dom)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_silent_units_have_equal_exact_maps_across(seed):
+    """Any pattern (feasible or not) and any unit: where the unit is called silent, the exact maps
+    of the pattern and of the pattern with that unit flipped are equal; and a unit with a
+    nonzero exact map difference is never called silent."""
+    rng = np.random.default_rng(seed)
+    net = sparse_net([3, 8, 8, 2], seed, keep=0.3)
+    if seed % 2:
+        net = activated(net, "leaky" if seed % 3 else "threshold")
+    st = stages_from_network(net, exact=True)
+    P = rng.integers(0, 2, size=(200, 16)).astype(np.int32)
+    cols = rng.integers(0, 16, size=200)
+    silent = silent_units(st, P, np.arange(200), cols)
+    Q = P.copy()
+    Q[np.arange(200), cols] ^= 1
+    N = cell_affine(st, np.concatenate([P, Q]), 3, exact=True).map_numerators().reshape(400, -1)
+    equal = (N[:200] == N[200:]).all(axis=1)
+    assert silent.any() and (equal[silent]).all()
+    # without cancellations (random float weights) equal maps are silent units too
+    assert (silent == equal).all()
+
+
+def test_stable_units_pruned_in_an_exact_count():
+    """A small box where most units keep one sign: the exact count prunes them (renumbering the
+    codes) and equals the rational merge of the full program."""
+    net = sparse_net([3, 12, 12, 1], 5, keep=0.4)
+    dom = Box([0.5, -0.5, 0.0], [2.0, 1.0, 1.5])
+    plan = make_plan(net, dom, want="count", exact=True)
+    plan._prune_stable()
+    assert plan.stable is not None and plan.stable.num_stable > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n = tropnet.count_linear_regions(net, dom, exact=True, progress=False)
+    assert n == _rational(net, dom)
