@@ -227,8 +227,10 @@ class Plan:
         from .planar_count import count_last_layer_2d
         from .planar_linear import certifiable, no_shared_maps
 
+        if not certifiable(dp.stages):
+            return None
         units = sum(len(st.idx) for st in dp.stages if st.kind != "affine")
-        if not certifiable(dp.stages) or (precheck and units >= PRECHECK_UNITS and not self._float_certifies()):
+        if precheck and units >= PRECHECK_UNITS and not self._float_certifies():
             return None
         stats: dict = {"last_layer": None}
         n = count_last_layer_2d(self.net, self.user_domain, max_regions=self.max_regions, limits=self.limits,
