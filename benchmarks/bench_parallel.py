@@ -33,6 +33,13 @@ Sections:
 
     .venv/bin/python benchmarks/bench_parallel.py --scale 4,68,68,1   # 12 M cells: ~420 CPU s
 
+7. (``--kept WIDTHS`` alone, issue 21) a linear count on fresh 2-worker clusters, once per
+   kept-parts budget of ``--budgets`` (MiB; ``none``: no cap), set in the driver and the workers
+   (``stream.KEPT_VERTEX_BYTES``): wall and CPU time, the tasks past the budget, every worker's
+   idle and peak memory.
+
+    .venv/bin/python benchmarks/bench_parallel.py --kept 8,10,10,1 --budgets none,128,0
+
 Timings on a machine shared with other jobs are noisy (the load average is printed; CPU times
 are given beside wall times); the counts are exact and deterministic, and so is the task tree
 (the split criterion counts work, not seconds).
@@ -54,6 +61,7 @@ import numpy as np
 import tropnet
 from tropnet import Box
 from tropnet.parallel import count_parallel, sweep
+from tropnet.regions.parallel import _SPLIT_WORK
 
 DOMAIN = Box(-5, 5)
 #: assumed driver <-> worker bandwidth for the state transfers in the simulation (1 Gbit/s Ethernet)
@@ -318,6 +326,42 @@ def _sim_rows(label: str, tree: dict, per_task: float, serial_cpu: float, check:
     return rows
 
 
+def _set_kept_budget(nbytes: int) -> None:
+    from tropnet.regions import stream
+
+    stream.KEPT_VERTEX_BYTES = nbytes
+
+
+def kept_memory(widths: list[int], W: int, budgets: list[str]) -> None:
+    """Section 7: a linear count's worker memory with and without the kept-parts budget."""
+    net = tropnet.random_mlp(widths, seed=0)
+    print(f"## 7. Linear count of {widths} on [-5,5]^{widths[0]}, {W} fresh workers per budget "
+          f"({_load()} at start)\n")
+    rows = []
+    for b in budgets:
+        nbytes = 1 << 50 if b == "none" else int(float(b) * 2**20)
+        cluster, client = _cluster(W)
+        client.run(lambda: __import__("tropnet.regions.parallel") and None)
+        client.run(_set_kept_budget, nbytes)
+        _set_kept_budget(nbytes)
+        idle = client.run(_rss)
+        st: dict = {}
+        w0 = _worker_cpu(client)
+        n, t, c = _cpu(lambda st=st, cl=client: count_parallel(net, DOMAIN, parallel="dask", client=cl,
+                                                               stats=st))
+        w = _worker_cpu(client) - w0
+        peak = client.run(_peak_rss)
+        client.close()
+        cluster.close()
+        rows.append([b, n, f"{t:.1f}", f"{c:.1f}", f"{w:.1f}", st["tasks"], st["dropped"],
+                     ", ".join(_mib(v) for v in idle.values()), ", ".join(_mib(v) for v in peak.values()),
+                     f"{os.getloadavg()[0]:.1f}"])
+        print(f"  ... budget {b} done ({_load()})", flush=True)
+    print()
+    print(_table(["budget MiB", "regions", "wall s", "driver CPU s", "workers CPU s", "tasks",
+                  "past the budget", "workers idle MiB", "workers peak MiB", "load"], rows) + "\n")
+
+
 def scale_out(widths: list[int], W: int, first_tasks: int, split_work: int, save: str | None = None) -> None:
     """Section 6: one large activation count on a fresh local cluster of ``W`` workers, with
     streamed tasks (each counts its part and returns an integer): wall and CPU time, every
@@ -393,7 +437,14 @@ def main() -> None:
                     help="section 6: tasks of the first split (4 x 512: the tree of 512 workers)")
     ap.add_argument("--split-work", type=int, default=1 << 22, help="section 6: split_work of the tasks")
     ap.add_argument("--save", metavar="FILE", help="section 6: write the measured task tree (json)")
+    ap.add_argument("--kept", metavar="WIDTHS",
+                    help="section 7 only: a linear count's worker memory per kept-parts budget")
+    ap.add_argument("--budgets", default="none,128,0",
+                    help="section 7: kept-parts budgets in MiB (none: no cap)")
     args = ap.parse_args()
+    if args.kept:
+        kept_memory([int(v) for v in args.kept.split(",")], args.workers, args.budgets.split(","))
+        return
     if args.scale:
         scale_out([int(v) for v in args.scale.split(",")], args.workers, args.first_tasks, args.split_work,
                   args.save)
@@ -433,7 +484,8 @@ def main() -> None:
     print(f"## 2. Region counts on [-5,5]^d: serial vs {W} Dask workers (best of up to 3 runs)\n")
     print("`parallel=\"local\"` starts and closes a LocalCluster inside the call (one worker per core: "
           f"{os.cpu_count()} here); \"persistent\" reuses the client of section 1 (start-up excluded). "
-          f"Default settings: {TASKS_PER_WORKER} first tasks per worker, split budget 2^20 entries, "
+          f"Default settings: {TASKS_PER_WORKER} first tasks per worker, split budget "
+          f"2^{_SPLIT_WORK.bit_length() - 1} entries, "
           "2 parts per split. CPU s: the serial process; for the persistent run, the sum over its tasks "
           "(engine only), all worker processes (tasks + Dask) and the driver (master, scheduler, client).\n")
     rows = []

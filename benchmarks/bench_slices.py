@@ -17,7 +17,11 @@ tropnet against regioncam (``Regioncam.through_points`` in float32, 2-D and 1-D)
 * **local complexity** of 1,000 digits (k = 2 and 3, cross-polytope of radius 0.5 in pixel
   units 0-16) with wall and CPU time and CPU time per point;
 * **a training curve**: a digits MLP over 10 checkpoints (``partial_fit`` epochs),
-  :func:`tropnet.studies.complexity_curve` on 200 points.
+  :func:`tropnet.studies.complexity_curve` on 200 points;
+* **cross**: linear counts on cross-polytopes kept whole (the lifted H-representation cells and
+  facets) against the same counts on the polytope of its ``2^n`` facets (the vertex engine), on
+  networks whose cells merge, 5-7 inputs; and activation and linear counts around a digit in
+  all 64 inputs (no other route: 2^64 facets).
 
 Every contender runs on one thread (``OPENBLAS_NUM_THREADS=1``); timings are single warm
 calls (the machine is shared; note the load printed at the top).
@@ -287,10 +291,65 @@ def box_rows(name, net, x, halfwidths, cap, scale=16.0, first=20_000):
                   f"{load:.1f} |", flush=True)
 
 
+def merging(d: int, seed: int) -> Network:
+    """``random_mlp([d, 8, 8, 1], seed)`` with first-layer unit 1 twice unit 0, read with -1/2 its
+    weights (they cancel; a unit the linear count's pruning keeps), and unit 3 of the second layer
+    doubling unit 2 the same way: many cells share a map."""
+    net = tropnet.random_mlp([d, 8, 8, 1], seed=seed)
+    lin = [layer for layer in net.layers if hasattr(layer, "float_weight")]
+    W = [np.array(layer.float_weight) for layer in lin]
+    b = [np.array(layer.float_bias) for layer in lin]
+    W[0][1], b[0][1] = 2 * W[0][0], 2 * b[0][0]
+    W[1][:, 1] = -W[1][:, 0] / 2
+    W[1][3], b[1][3] = 2 * W[1][2], 2 * b[1][2]
+    W[2][0, 3] = -W[2][0, 2] / 2
+    return Network.from_arrays(W, b)
+
+
+def cross_rows(trained, X) -> None:
+    from tropnet import CrossPolytope, Polyhedron
+
+    count = tropnet.count_linear_regions
+    print("| network | inputs | radius | activation regions | linear regions | act. CPU s | "
+          "lin. CPU s (lifted) | lin. CPU s (2^n facets) | lin./act. | facets / lifted | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for d in (5, 6, 7):
+        for seed in range(2):
+            net = merging(d, seed)
+            cp = CrossPolytope(np.full(d, 0.3), 2.0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ta, na = best_cpu(3, count, net, cp, kind="activation", progress=False)
+                tl, nl = best_cpu(3, count, net, cp, progress=False)
+                if d <= 6:  # 7-D: minutes on the 128 facets (411 s for seed 0 once)
+                    tf, nf = best_cpu(1, count, net, Polyhedron(*cp.halfspaces(d)), progress=False)
+                    assert nl == nf, (nl, nf)
+            facets = f"{tf:.2f} | {tl / ta:.2f} | {tf / tl:.0f}" if d <= 6 else f"- | {tl / ta:.2f} | -"
+            print(f"| merging [{d}, 8, 8, 1] seed {seed} | {d} | 2.0 | {na} | {nl} | {ta:.2f} | {tl:.2f} | "
+                  f"{facets} | {os.getloadavg()[0]:.1f} |", flush=True)
+    net = trained[(64, 64)][1]
+    for r in (4.0, 8.0):  # pixel units (0-16)
+        cp = CrossPolytope(X[0], r)
+        ta, na = best_cpu(3, count, net, cp, kind="activation", progress=False)
+        tl, nl = best_cpu(3, count, net, cp, progress=False)
+        print(f"| digits [64, 64], digit 0 | 64 | {r} | {na} | {nl} | {ta:.2f} | {tl:.2f} | - | "
+              f"{tl / ta:.2f} | - | {os.getloadavg()[0]:.1f} |", flush=True)
+
+
+def best_cpu(repeat, fn, *args, **kw):
+    """Best CPU seconds of ``repeat`` calls ``fn(*args, **kw)`` and its result."""
+    t, out = float("inf"), None
+    for _ in range(repeat):
+        c = time.process_time()
+        out = fn(*args, **kw)
+        t = min(t, time.process_time() - c)
+    return t, out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="planes,segments,points,boxes,local,curve",
+    ap.add_argument("--only", default="planes,segments,points,boxes,local,curve,cross",
                     help="comma list of sections to run")
     ap.add_argument("--box-cap", type=float, default=120.0, help="seconds per full-dimensional neighbourhood")
     args = ap.parse_args()
@@ -367,6 +426,9 @@ def main() -> None:
                 c = time.process_time() - c
                 print(f"| digits {list(h)} | {k} | {lc.mean():.2f} | {lc.max()} | {t:.2f} | {c:.2f} | "
                       f"{1e3 * c / len(pts):.2f} |", flush=True)
+    if "cross" in only:
+        print("\n## Linear counts on cross-polytopes kept whole (lifted) against their 2^n facets\n")
+        cross_rows(trained, X)
     if "curve" in only:
         print("\n## Training curve: digits [64, 64], 10 checkpoints (one epoch each), 200 points\n")
         from sklearn.neural_network import MLPClassifier

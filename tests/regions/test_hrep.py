@@ -78,3 +78,37 @@ def test_lp_kernels_refuse_bad_rows():
         irredundant_rows(np.array([[1.0, np.nan]]), np.ones(1))
     with pytest.raises(ValueError, match="NaN"):
         is_bounded(np.array([[np.inf, 0.0]]))
+
+
+@pytest.mark.parametrize("d", [2, 3, 4, 5])
+def test_facets_with_a_lifted_cross_polytope_equal_those_with_its_facets_listed(d):
+    # irredundant_rows(ball=) and facet_point(ball=) keep the 1-norm ball whole by lifting; the
+    # same rows with the ball's 2^d facets listed are the independent reference (scipy's HiGHS
+    # for the interior point's check)
+    from tropnet.geometry.domains import CrossPolytope
+    from tropnet.kernels.lp import irredundant_rows
+    from tropnet.regions.geometry import facet_point
+
+    rng = np.random.default_rng(d)
+    tested = 0
+    for _ in range(40):
+        c, r = rng.normal(size=d) * 0.2, float(rng.uniform(0.5, 1.5))
+        m = int(rng.integers(1, 7))
+        A = rng.normal(size=(m, d))
+        b = A @ c + rng.uniform(-0.3, 0.8, size=m)  # some rows cut the ball, some miss it
+        F, g = (np.asarray(v, dtype=np.float64) for v in CrossPolytope(c, r).halfspaces(d))
+        inside = linprog(np.r_[np.zeros(d), -1.0], A_ub=np.c_[np.r_[A, F], np.linalg.norm(np.r_[A, F], axis=1)],
+                         b_ub=np.r_[b, g], bounds=[(None, None)] * d + [(0, 1)])
+        if inside.status != 0 or -inside.fun < 1e-6:
+            continue  # no interior: the rows are for a full-dimensional polyhedron
+        got = irredundant_rows(A, b, ball=(c, r))
+        assert got.tolist() == irredundant_rows(np.r_[A, F], np.r_[b, g])[:m].tolist()
+        ask = rng.random(m) < 0.5  # only some rows tested: the others reported False, the rest unchanged
+        assert irredundant_rows(A, b, ball=(c, r), test=ask).tolist() == (got & ask).tolist()
+        for i in np.flatnonzero(got):
+            y = facet_point(A, b, int(i), ball=(c, r))
+            assert y is not None and abs(A[i] @ y - b[i]) < 1e-7
+            others = np.arange(m) != i
+            assert np.all(A[others] @ y < b[others]) and np.abs(y - c).sum() < r
+            tested += 1
+    assert tested > 20

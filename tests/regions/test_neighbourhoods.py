@@ -5,6 +5,7 @@ count of the flats of a one-layer arrangement that meet the open domain, and aga
 network with its extra inputs unused."""
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -134,8 +135,49 @@ def test_around_and_cross_polytope_values_and_bad_input():
         CrossPolytope(np.zeros(20), 1).halfspaces(20)
     with pytest.raises(ValueError, match="dimension 3, but the object has 2 inputs"):
         tropnet.count_linear_regions(random_mlp([2, 3, 1]), cp, kind="activation")
-    with pytest.raises(ValueError, match="only serial activation counts"):
-        tropnet.count_linear_regions(random_mlp([20, 3, 1]), CrossPolytope(np.zeros(20), 1))
+    with pytest.raises(ValueError, match="only serial counts run"):
+        tropnet.linear_regions(random_mlp([20, 3, 1]), CrossPolytope(np.zeros(20), 1))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_linear_counts_on_a_lifted_cross_polytope_equal_those_on_its_facets(seed):
+    # from 5 inputs a float count keeps the cross-polytope whole (H-representation cells, their
+    # facets from lifted LPs); merging networks against the vertex engine on the 2^5 facets and
+    # the exact count
+    from testnets import merging_net
+
+    net = merging_net(seed, 8, 5, scale=2)  # its merging units survive the count's pruning
+    cp = CrossPolytope(np.full(5, 0.3), 2.0)
+    assert make_plan(net, cp, want="count", kind="linear").engine == "hrep"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tropnet.AmbiguousGeometryWarning)  # no sliver among lifted cells
+        got = tropnet.count_linear_regions(net, cp)
+    assert got < tropnet.count_linear_regions(net, cp, kind="activation")  # cells really merge
+    with warnings.catch_warnings():  # the vertex engine meets slivers at the facets' corners: it warns
+        warnings.simplefilter("ignore", tropnet.AmbiguousGeometryWarning)
+        ref = tropnet.count_linear_regions(net, tropnet.Polyhedron(*cp.halfspaces(5)))
+    assert got == ref == tropnet.count_linear_regions(net, cp, exact=True)
+
+
+def test_linear_counts_on_a_20_dimensional_cross_polytope_known_answer():
+    # one hidden layer: a unit read with weight 0, and a unit doubled (2 h) and read with -1/2
+    # the weights, add no breakline, so the linear regions are the cells of the other units'
+    # hyperplanes (the activation cells of the network without them); every other unit bends.
+    # The count drops the unread unit; the doubled one it keeps, and merges across it.
+    rng = np.random.default_rng(3)
+    d, w = 20, 7
+    W1, b1 = rng.normal(size=(w, d)), rng.normal(size=w) * 0.1
+    W1[5], b1[5] = 2 * W1[4], 2 * b1[4]
+    out = rng.choice([-1.0, 1.0], size=w) * rng.uniform(0.5, 2, size=w)
+    out[3], out[5] = 0.0, -out[4] / 2
+    net = Network.from_arrays([W1, out[None, :]], [b1, np.zeros(1)])
+    keep = [0, 1, 2, 6]
+    reduced = Network.from_arrays([W1[keep], out[None, keep]], [b1[keep], np.zeros(1)])
+    cp = CrossPolytope(rng.normal(size=d) * 0.05, 1.0)
+    cells = tropnet.count_linear_regions(net, cp, kind="activation")
+    expect = tropnet.count_linear_regions(reduced, cp, kind="activation")
+    assert cells > expect
+    assert tropnet.count_linear_regions(net, cp) == expect
 
 
 def test_exact_counts_on_a_high_dimensional_cross_polytope_are_refused_clearly():
@@ -173,8 +215,10 @@ def test_cli_full_dimensional_neighbourhood(tmp_path, capsys):
     assert int(capsys.readouterr().out) == tropnet.count_linear_regions(net, CrossPolytope(x, 0.3), kind="activation")
     assert main([("0.03" if a == "0.3" else a) for a in args] + ["--shape", "box", "--count-only"]) == 0
     assert int(capsys.readouterr().out) == tropnet.count_linear_regions(net, Box.around(x, 0.03))
-    assert main(args + ["--count-only"]) != 0  # linear regions on a 20-D cross-polytope: a clear error
-    assert "kind='activation'" in capsys.readouterr().err
+    assert main(args + ["--count-only"]) == 0  # linear regions on the 20-D cross-polytope, kept whole
+    assert int(capsys.readouterr().out) == tropnet.count_linear_regions(net, CrossPolytope(x, 0.3))
+    assert main(args) != 0  # the regions themselves would need its 2^20 facets: a clear error
+    assert "only serial counts run" in capsys.readouterr().err
 
 
 def test_compiled_lp_equals_highs_and_its_bounds_hold():
@@ -233,7 +277,8 @@ def test_hrep_counts_are_the_same_with_the_compiled_lp_and_with_highs(seed, monk
 def test_float_cross_polytopes_above_7_inputs_are_kept_whole(d):
     # from 8 inputs on, a float count keeps the cross-polytope lifted in the LPs (through its
     # 2^d facets the vertex engine took 64 s for an [8, 6, 1] network): the count equals the
-    # flats of a one-layer arrangement that meet it; other kinds are refused with a clear error
+    # flats of a one-layer arrangement that meet it, and so does the linear count (every unit is
+    # read with a nonzero weight: each hyperplane bends the function); region sets are refused
     net = random_mlp([d, 7, 1], seed=d)
     W, b = net.layers[0].float_weight, net.layers[0].float_bias
     c = np.random.default_rng(d).normal(size=d) * 0.3
@@ -242,8 +287,10 @@ def test_float_cross_polytopes_above_7_inputs_are_kept_whole(d):
     n = plan.run()
     assert n == _flats_meeting(W, b, c, 0.9, "cross") > 10
     assert tropnet.count_linear_regions(net, CrossPolytope(c, 0.9), kind="activation") == n
-    with pytest.raises(ValueError, match="more than 7\\) only serial activation counts"):
-        tropnet.count_linear_regions(net, CrossPolytope(c, 0.9))
+    assert np.all(net.layers[-1].float_weight != 0)
+    assert tropnet.count_linear_regions(net, CrossPolytope(c, 0.9)) == n
+    with pytest.raises(ValueError, match="more than 7\\) only serial counts run"):
+        tropnet.linear_regions(net, CrossPolytope(c, 0.9))
 
 
 def test_degenerate_adjacency_in_blocks_gives_the_same_cells(monkeypatch):
@@ -264,15 +311,16 @@ def test_degenerate_adjacency_in_blocks_gives_the_same_cells(monkeypatch):
 
 
 @pytest.mark.parametrize("d", [5, 6])
-def test_float_activation_counts_on_cross_polytopes_keep_them_whole_from_5_d(d):
-    """From 5 inputs a float activation count keeps the cross-polytope whole (the lifted
-    H-representation engine), equal to the vertex engine on its 2^d facets; a linear count and the
-    region set still take the vertex engine (they need the facets), and exact counts too."""
+def test_float_counts_on_cross_polytopes_keep_them_whole_from_5_d(d):
+    """From 5 inputs a float count (activation or linear) keeps the cross-polytope whole (the
+    lifted H-representation engine), equal to the vertex engine on its 2^d facets; the region set
+    still takes the vertex engine (it needs the facets), and exact counts too."""
     net = random_mlp([d, 8, 8, 1], seed=3)
     x = np.random.default_rng(3).normal(size=d)
     dom = CrossPolytope(x, 0.8)
     assert make_plan(net, dom, want="count", kind="activation").engine == "hrep"
-    assert make_plan(net, dom, want="count").engine == "vertex"
+    assert make_plan(net, dom, want="count").engine == "hrep"
+    assert make_plan(net, dom).engine == "vertex"
     assert make_plan(net, dom, want="count", kind="activation", exact=True).engine == "vertex"
     st = stages_from_network(net)
     A, b = (np.asarray(v, dtype=np.float64) for v in dom.halfspaces(d))

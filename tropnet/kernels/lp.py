@@ -20,6 +20,7 @@ __all__ = [
     "bounding_box",
     "solve_lp",
     "irredundant_rows",
+    "l1_lifted",
     "is_bounded",
 ]
 
@@ -171,16 +172,26 @@ def bounding_box(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] 
     return lo, hi
 
 
-def irredundant_rows(A: np.ndarray, b: np.ndarray, *, rtol: float = 1e-9) -> np.ndarray:
+def irredundant_rows(
+    A: np.ndarray, b: np.ndarray, *, rtol: float = 1e-9, ball: tuple | None = None,
+    test: np.ndarray | None = None,
+) -> np.ndarray:
     """Which rows of a full-dimensional ``{x : A x <= b}`` are facets: row ``i`` is when
     ``max a_i x`` over the other rows (and ``a_i x <= b_i + 1``) exceeds ``b_i``.  One HiGHS
     model for all the rows (only the objective and one row bound change between solves, so
     each solve starts from the previous basis); rows are scaled to unit norm, zero rows are
     never facets, and of several equal rows only the first is tested (and may be a facet).
 
+    ``ball=(c, r)``: the polyhedron is cut by the 1-norm ball ``|x - c|_1 <= r`` as well, kept
+    whole in the LPs by lifting (:func:`l1_lifted`; its ``2^n`` facets are never listed), and a
+    row is a facet of the intersection.  ``test``: a boolean mask of the rows to test (default
+    all; every row stays a constraint, and the untested ones are reported ``False``).
+
     >>> A = np.array([[1.0, 0], [-1, 0], [0, 1], [0, -1], [1, 0], [1, 1]])
     >>> irredundant_rows(A, np.array([1.0, 0, 1, 0, 2, 5])).tolist()
     [True, True, True, True, False, False]
+    >>> irredundant_rows(A[:2], np.array([0.5, 3.0]), ball=(np.zeros(2), 1.0)).tolist()  # x <= 0.5 cuts it
+    [True, False]
     """
     import highspy
 
@@ -194,27 +205,34 @@ def irredundant_rows(A: np.ndarray, b: np.ndarray, *, rtol: float = 1e-9) -> np.
     An = A[live] / norms[live, None]
     bn = b[live] / norms[live]
     key = np.round(np.c_[An, bn], 12)
-    _, first = np.unique(key, axis=0, return_index=True)
-    first = np.sort(first)
+    _, first, twin = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    asked = np.ones(len(first), dtype=bool)
+    if test is not None:  # a hyperplane is tested when any of its equal rows is asked for
+        asked = np.zeros(len(first), dtype=bool)
+        np.logical_or.at(asked, twin.ravel(), np.asarray(test, dtype=bool)[live])
+    order = np.argsort(first)
+    first, asked = first[order], asked[order]
     An, bn = An[first], bn[first]
     k = len(bn)
+    M, u = (An, bn) if ball is None else l1_lifted(An, bn, *ball)
+    rows, cols_all = M.shape
     h = new_highs()
     lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, k
-    lp.col_cost_ = np.zeros(n)
-    lp.col_lower_ = np.full(n, -highspy.kHighsInf)
-    lp.col_upper_ = np.full(n, highspy.kHighsInf)
-    lp.row_lower_ = np.full(k, -highspy.kHighsInf)
-    lp.row_upper_ = bn.copy()
+    lp.num_col_, lp.num_row_ = cols_all, rows
+    lp.col_cost_ = np.zeros(cols_all)
+    lp.col_lower_ = np.full(cols_all, -highspy.kHighsInf)
+    lp.col_upper_ = np.full(cols_all, highspy.kHighsInf)
+    lp.row_lower_ = np.full(rows, -highspy.kHighsInf)
+    lp.row_upper_ = np.array(u, dtype=np.float64)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.arange(0, (n + 1) * k, k, dtype=np.int32)
-    lp.a_matrix_.index_ = np.tile(np.arange(k, dtype=np.int32), n)
-    lp.a_matrix_.value_ = An.T.ravel()
+    lp.a_matrix_.start_ = np.arange(0, (cols_all + 1) * rows, rows, dtype=np.int32)
+    lp.a_matrix_.index_ = np.tile(np.arange(rows, dtype=np.int32), cols_all)
+    lp.a_matrix_.value_ = np.ascontiguousarray(M.T).ravel()
     h.passModel(lp)
     tol = rtol * max(1.0, float(np.abs(bn).max()))
     cols = np.arange(n, dtype=np.int32)
     facet = np.zeros(k, dtype=bool)
-    for i in range(k):
+    for i in np.flatnonzero(asked).tolist():
         h.changeColsCost(n, cols, -An[i])
         h.changeRowBounds(i, -highspy.kHighsInf, bn[i] + 1.0)
         h.run()
@@ -225,6 +243,33 @@ def irredundant_rows(A: np.ndarray, b: np.ndarray, *, rtol: float = 1e-9) -> np.
         h.changeRowBounds(i, -highspy.kHighsInf, bn[i])
     out[np.flatnonzero(live)[first[facet]]] = True
     return out
+
+
+def l1_lifted(
+    A: np.ndarray, b: np.ndarray, c: np.ndarray, r: float, E: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``{x : A x <= b, |E x - c|_1 <= r}`` (``E`` the identity by default) in the
+    variables ``(x, t)``, ``t`` with one entry per row of ``E``: ``A x <= b``,
+    ``-t <= E x - c <= t`` and ``sum t <= r`` (the first rows are ``A``'s, with zeros on ``t``).
+    Its projection on ``x`` is the set, with ``2m + 1`` rows instead of the ball's ``2^m``.
+
+    >>> M, u = l1_lifted(np.array([[1.0, 0.0]]), np.array([0.5]), np.zeros(2), 1.0)
+    >>> M.shape, u.tolist()
+    ((6, 4), [0.5, 0.0, 0.0, 0.0, 0.0, 1.0])
+    """
+    A, b = _checked_rows(A, b)
+    n = A.shape[1]
+    E = np.eye(n) if E is None else np.asarray(E, dtype=np.float64).reshape(-1, n)
+    m = len(E)
+    c = np.asarray(c, dtype=np.float64).reshape(m)
+    eye = np.eye(m)
+    M = np.block([
+        [A, np.zeros((len(b), m))],
+        [E, -eye],
+        [-E, -eye],
+        [np.zeros((1, n)), np.ones((1, m))],
+    ])
+    return M, np.concatenate([b, c, -c, [float(r)]])
 
 
 def is_bounded(A: np.ndarray) -> bool:

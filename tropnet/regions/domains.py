@@ -112,10 +112,10 @@ def as_network(obj: Any) -> Network:
     )
 
 
-def _domain(domain: Any, n: int, exact: bool, cells_only: bool = False):
+def _domain(domain: Any, n: int, exact: bool, count: bool = False):
     """("box", lo, hi) or ("poly", A, b) or ("all",), validated; a cross-polytope is
     ("cross", c, r) where the H-representation engine runs (its 1-norm constraint kept whole;
-    ``cells_only``: for a serial activation count), else ("poly", A, b) with its ``2^n`` rows."""
+    ``count``: for a serial count), else ("poly", A, b) with its ``2^n`` rows."""
     if domain is None:
         return ("all",)
     if not isinstance(domain, Domain):
@@ -128,7 +128,7 @@ def _domain(domain: Any, n: int, exact: bool, cells_only: bool = False):
 
         if exact:
             check_exact_cross(n)
-        if uses_hrep_cross(n, exact, cells_only):
+        if uses_hrep_cross(n, exact, count):
             return ("cross", domain.exact_center(n).astype(np.float64), float(domain.radius))
         domain = Polyhedron(*domain.halfspaces(n))
     if isinstance(domain, Box):
@@ -348,9 +348,9 @@ class DomainPieces:
         return f"DomainPieces(kind={self.kind!r}, n={self.n}, pieces={len(self.pieces)})"
 
 
-def domain_pieces(net: Network, domain: Any, exact: bool, cells_only: bool = False) -> DomainPieces:
+def domain_pieces(net: Network, domain: Any, exact: bool, count: bool = False) -> DomainPieces:
     """The pieces of ``domain`` for ``net`` (see the module docstring); ``Fraction`` data when
-    ``exact``; ``cells_only``: for a serial activation count (a cross-polytope is kept whole
+    ``exact``; ``count``: for a serial count, activation or linear (a cross-polytope is kept whole
     from lower dimensions on, :func:`~tropnet.regions.hrep.uses_hrep_cross`).
 
     >>> import tropnet
@@ -359,7 +359,7 @@ def domain_pieces(net: Network, domain: Any, exact: bool, cells_only: bool = Fal
     ('box', 1, [Fraction(-1, 1), Fraction(-1, 1)])
     """
     n = net.input_dim
-    dom = _domain(domain, n, exact, cells_only)
+    dom = _domain(domain, n, exact, count)
     stages = stages_from_network(net, exact=exact)
     A, b = domain_rows(dom, n, exact)
     if dom[0] == "box":

@@ -69,23 +69,24 @@ CROSS_EXACT_MAX_DIM = 7
 #: engine's LPs; up to it the vertex engine runs on its ``2^d`` facets (an [8, 6, 1] network on
 #: the 8-D cross-polytope: 64 s on the 256 facets, 0.03 s here).
 CROSS_HREP_DIM = 7
-#: ... and float activation counts above this many: the cross-polytope's vertices lie on
-#: ``2^(d-1)`` facets each, which the vertex engine meets with its combinatorial adjacency test
-#: ([7, 8, 8, 1] on a 7-D cross-polytope: 133 s for 5 cells, milliseconds here)
+#: ... and float counts (activation or linear) above this many: the cross-polytope's vertices
+#: lie on ``2^(d-1)`` facets each, which the vertex engine meets with its combinatorial adjacency
+#: test ([7, 8, 8, 1] on a 7-D cross-polytope: 133 s for 5 cells, milliseconds here; the linear
+#: merge takes the cells' facets from lifted LPs, :func:`tropnet.regions.geometry.hrep_facets`)
 CROSS_HREP_COUNT_DIM = 4
 
 
-def uses_hrep_cross(d: int, exact: bool, cells_only: bool = False) -> bool:
+def uses_hrep_cross(d: int, exact: bool, count: bool = False) -> bool:
     """Whether a run on a cross-polytope in dimension ``d`` takes this engine with the 1-norm
-    constraint lifted: float runs above :data:`CROSS_HREP_DIM`, float activation counts
-    (``cells_only``) above :data:`CROSS_HREP_COUNT_DIM`.
+    constraint lifted: float runs above :data:`CROSS_HREP_DIM`, float serial counts
+    (``count``, activation or linear) above :data:`CROSS_HREP_COUNT_DIM`.
 
     >>> uses_hrep_cross(8, False), uses_hrep_cross(7, False), uses_hrep_cross(8, True)
     (True, False, False)
-    >>> uses_hrep_cross(5, False, cells_only=True), uses_hrep_cross(4, False, cells_only=True)
+    >>> uses_hrep_cross(5, False, count=True), uses_hrep_cross(4, False, count=True)
     (True, False)
     """
-    limit = CROSS_HREP_COUNT_DIM if cells_only else CROSS_HREP_DIM
+    limit = CROSS_HREP_COUNT_DIM if count else CROSS_HREP_DIM
     return d > limit and not exact
 
 

@@ -433,6 +433,8 @@ class Plan:
             if dp.kind == "bounded polyhedron" and len(cells) == 0:
                 raise ValueError("the domain polyhedron has no interior")
             found = _from_piece(cells, piece, dp.stages, n, exact, dp.A, dp.b)
+            if piece.l1 is not None:  # a cross-polytope kept whole: the facets' LPs lift it too
+                found.cache["ball"] = piece.l1
             last = self.__dict__.pop("_planar_last", None)
             if last is not None:  # the polygon engine's last layer: for geometry.linear_labels
                 found.cache["planar_last"] = (last, piece.lo, piece.hi, piece.halfspaces)
@@ -665,13 +667,13 @@ def make_plan(
         from ..networks.prune import drop_unused_units
 
         net = drop_unused_units(net)
-    dp = domain_pieces(net, domain, exact, cells_only and mode == "serial")
-    if dp.kind == "cross-polytope" and not (cells_only and mode == "serial"):
+    serial_count = want == "count" and mode == "serial"
+    dp = domain_pieces(net, domain, exact, serial_count)
+    if dp.kind == "cross-polytope" and not serial_count:
         raise ValueError(
             f"on a CrossPolytope in {dp.n} dimensions (more than {_hrep.CROSS_HREP_DIM}) only serial "
-            "activation "
-            "counts run: count_linear_regions(net, domain, kind='activation'); its 2^n facets cannot be "
-            "listed for the regions' geometry or the linear merge"
+            "counts run: count_linear_regions(net, domain, kind=...); its 2^n facets cannot be "
+            "listed for the regions' geometry"
         )
     if not exact:
         check_float_range(net, dp)

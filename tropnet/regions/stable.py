@@ -327,7 +327,7 @@ def count_pruned(
 
         if exact:
             check_exact_cross(d)
-        if uses_hrep_cross(d, exact, cells_only=True):  # its 1-norm constraint kept whole in the LPs
+        if uses_hrep_cross(d, exact, count=True):  # its 1-norm constraint kept whole in the LPs
             c, r = domain.exact_center(d).astype(np.float64), float(domain.radius)
             try:
                 cells = refine_hrep(pr, d, c - r, c + r, l1=(c, r), max_cells=max_regions)
