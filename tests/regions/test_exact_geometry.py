@@ -180,3 +180,26 @@ def test_an_inconsistent_certificate_reruns_the_rational_pass(monkeypatch):
     monkeypatch.setattr(geometry, "_code_facets", broken)
     rs = tropnet.linear_regions(net, Box(-3, 3), exact=True)
     assert rs._vert_facets is None and len(rs) == len(ref)
+
+
+def test_rational_forward_pass_equals_the_entrywise_products():
+    # the exact engine's forward passes (program.forward_stages on python-flint rationals) go
+    # through one fmpq_mat product per affine stage: equal, entry by entry, to numpy's loop of
+    # rational products and sums; Fraction entries keep numpy's loop and give the same values
+    from flint import fmpq
+
+    from tropnet.regions.exactness import _stage_to_q
+    from tropnet.regions.program import _apply, forward_stages, stages_from_network
+
+    exact_stages = stages_from_network(random_mlp([3, 9, 7, 2], seed=4).to_exact(), exact=True)  # Fractions
+    stages = [_stage_to_q(s) for s in exact_stages]
+    rng = np.random.default_rng(0)
+    X = np.empty((300, 3), dtype=object)
+    X.ravel()[:] = [fmpq(int(p), int(q)) for p, q in zip(rng.integers(-10**6, 10**6, 900), rng.integers(1, 10**6, 900))]
+    want = X
+    for s in stages:  # numpy's object loop, stage by stage
+        want = want.dot(s.W.T) + s.b if s.kind == "affine" else _apply(s, want)
+    got = forward_stages(stages, X)
+    assert got.shape == want.shape == (300, 2) and (got == want).all()
+    fr = np.vectorize(lambda v: Fraction(int(v.p), int(v.q)), otypes=[object])
+    assert (forward_stages(exact_stages, fr(X)) == fr(want)).all()

@@ -50,6 +50,9 @@ from .stream import PatternJoin, _count_bar, refine_count
 __all__ = ["Plan", "make_plan", "find_cells", "check_kind", "KINDS", "ENGINES", "MODES"]
 
 KINDS = ("linear", "activation")
+#: an exact 2-D linear count of a program with at least this many units first tries the float
+#: certificate (``Plan._count_exact_planar_linear``'s ``precheck``)
+PRECHECK_UNITS = 64
 ENGINES = ("line", "planar count", "planar last layer", "planar", "vertex", "hrep")
 MODES = ("serial", "parallel", "symmetric")
 
@@ -161,7 +164,7 @@ class Plan:
         with tight codes, the rational pass when it contradicts itself (on a 2-D box, first the
         exact activation count when no two neighbouring cells can have equal maps)."""
         if self.exact:
-            n = self._count_exact_planar_linear()
+            n = self._count_exact_planar_linear(precheck=True)
             if n is not None:
                 return n
             self._prune_stable()  # units stable on a bounded domain are not cut (codes renumbered)
@@ -209,11 +212,15 @@ class Plan:
             return None
         return n
 
-    def _count_exact_planar_linear(self) -> int | None:
+    def _count_exact_planar_linear(self, precheck: bool = False) -> int | None:
         """An exact linear count on a 2-D box: the exact activation count with the last layer
         counted, not cut (:mod:`~tropnet.regions.planar_count`), when its root polygons certify,
         with rigorous bounds, that every two neighbouring cells have different maps
-        (:func:`~tropnet.regions.planar_linear.no_shared_maps`); ``None`` otherwise."""
+        (:func:`~tropnet.regions.planar_linear.no_shared_maps`); ``None`` otherwise.  With
+        ``precheck``, first the float polygon count and its certificate (about 5% of the exact
+        count's time; not below :data:`PRECHECK_UNITS` units, where its fixed cost is that of the
+        exact count): where that fails, cells most likely merge and the exact count would be
+        wasted, so ``None`` at once (a choice of route only: the answer is always exact)."""
         dp = self.domain
         if _engine(self.net, dp, "count", "activation", True, self.mode, "auto") != "planar last layer":
             return None
@@ -222,6 +229,9 @@ class Plan:
 
         if not certifiable(dp.stages):
             return None
+        units = sum(len(st.idx) for st in dp.stages if st.kind != "affine")
+        if precheck and units >= PRECHECK_UNITS and not self._float_certifies():
+            return None
         stats: dict = {"last_layer": None}
         n = count_last_layer_2d(self.net, self.user_domain, max_regions=self.max_regions, limits=self.limits,
                                 progress=self.progress, stats=stats)
@@ -229,6 +239,31 @@ class Plan:
         if n is None or last is None or not no_shared_maps(last.pop("stages"), last, None, None):
             return None
         return n
+
+    def _float_certifies(self) -> bool:
+        """Whether the float polygon count's certificate holds on the plan's one 2-D piece (the
+        network rounded to float64); False where it fails or float mode cannot run."""
+        import warnings
+
+        from .planar_linear import no_shared_maps
+        from .program import stages_from_network
+
+        piece = self.domain.pieces[0]
+        stats: dict = {"last_layer": None}
+        try:
+            net = self.net.to_float()
+            lo, hi = np.asarray(piece.lo, dtype=np.float64), np.asarray(piece.hi, dtype=np.float64)
+            hs = piece.halfspaces
+            if hs is not None:
+                hs = (np.asarray(hs[0], dtype=np.float64), np.asarray(hs[1], dtype=np.float64))
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                _planar_module().count_cells(net.lowered(), lo, hi, halfspaces=hs, max_cells=self.max_regions,
+                                             stats=stats)
+                return not stats["ambiguous"] and bool(
+                    no_shared_maps(stages_from_network(net), stats["last_layer"], lo, hi, hs))
+        except (ValueError, ArithmeticError, RegionLimitError):
+            return False
 
     def _count_cells(self) -> int:
         net, dp = self.net, self.domain

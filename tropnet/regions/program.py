@@ -166,8 +166,40 @@ def _layer_lossy(layer) -> bool:
     return False
 
 
+def _rational_affine(W: np.ndarray, b: np.ndarray, z: np.ndarray) -> np.ndarray | None:
+    """``z W^T + b`` for object arrays of python-flint rationals (the exact engine's vertices
+    and stages) as one ``fmpq_mat`` product: FLINT clears each row's denominators and multiplies
+    integers, where numpy's object loop reduces every product and partial sum (ACAS Xu 3_3
+    prop_4, exact: the vertex engine's forward passes 44.4 -> 5.9 s of CPU, equal entries).
+    ``None`` for other entries (``Fraction``, float) or small products, which take numpy's loop.
+
+    >>> from flint import fmpq
+    >>> W = np.array([[fmpq(1, 2), fmpq(-3)]] * 64, dtype=object)
+    >>> z = np.array([[fmpq(2, 3), fmpq(1, 7)]] * 64, dtype=object)
+    >>> out = _rational_affine(W, np.array([fmpq(1)] * 64, dtype=object), z)
+    >>> str(out[0, 0]), bool((out == z.dot(W.T) + 1).all())
+    ('19/21', True)
+    """
+    if z.ndim != 2 or z.size * W.shape[0] < 4096 or type(W.flat[0]).__name__ != "fmpq":
+        return None
+    import flint
+
+    V, n = z.shape
+    try:
+        P = flint.fmpq_mat(V, n, z.ravel().tolist()) * flint.fmpq_mat(n, W.shape[0], W.T.ravel().tolist())
+    except TypeError:  # an entry that is not an fmpq or an int
+        return None
+    out = np.empty(V * W.shape[0], dtype=object)
+    out[:] = P.entries()
+    return out.reshape(V, W.shape[0]) + b
+
+
 def _apply(st: Stage, z: np.ndarray) -> np.ndarray:
     if st.kind == "affine":
+        if z.dtype == object and st.W.size:
+            out = _rational_affine(st.W, st.b, z)
+            if out is not None:
+                return out
         return z.dot(st.W.T) + st.b
     if st.kind == "threshold":
         z = z.copy()
