@@ -121,3 +121,32 @@ def test_an_exact_2d_count_skips_the_certificate_float_mode_cannot_give():
     assert plan._float_certifies()
     assert plan._count_exact_planar_linear(precheck=True) == tropnet.count_linear_regions(
         generic, Box(-4, 4), kind="activation", exact=True)
+
+
+def test_a_polyhedron_row_through_a_corner_of_its_box():
+    """The triangle x + y <= 3, y - 10 x <= 20, x - 10 y <= 25 (rational corners): its padded
+    bounding box [-4, 7] x [-4, 6] had the corner (7, -4) on the line x + y = 3, a tie the
+    certified pass cannot clip (the whole count went to the rational pass, 7 s for
+    [2, 64, 64, 1]).  The box is grown until no row meets a corner; the counts equal the rational
+    pass's and the float ones."""
+    from fractions import Fraction
+
+    from tropnet import Polyhedron
+    from tropnet.regions.domains import enclosing_box
+
+    A = np.array([[1, 1], [-1, Fraction(1, 10)], [Fraction(1, 10), -1]], dtype=object)
+    b = np.array([3, 2, Fraction(5, 2)], dtype=object)
+    lo, hi = enclosing_box(("poly", A, b), True)
+    corners = [(x, y) for x in (lo[0], hi[0]) for y in (lo[1], hi[1])]
+    assert all(A[r].dot(c) != b[r] for r in range(3) for c in corners)
+    tri = Polyhedron(A, b)
+    net = tropnet.random_mlp([2, 10, 10, 1], seed=0)
+    plan = make_plan(net, tri, want="count", kind="activation", exact=True)
+    rational = len(plan.find(Exactness(True, False, False)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for kind in ("activation", "linear"):
+            n = tropnet.count_linear_regions(net, tri, kind=kind, exact=True, progress=False)
+            assert n == tropnet.count_linear_regions(net, tri, kind=kind, progress=False)
+            if kind == "activation":
+                assert n == rational

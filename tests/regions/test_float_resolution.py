@@ -153,7 +153,7 @@ def test_a_thin_simplex_of_a_random_net_is_counted_quietly():
     # The session-4 engine left the five facets' signs at the simplex's vertices (about 1e-9,
     # inside its tolerance band, above rounding noise) undecided and merged the simplex: 30 cells
     # and a warning, and 12 039 477 instead of 12 039 483 cells for the whole network.  The exact
-    # signs (regions.ties) cut it.  Exact count: 31 (five bent hyperplanes in general position).
+    # signs (regions.ties) cut it.  Exact count: 31.
     net, dom = _thin_simplex(), Box(-5, 5)
     assert tropnet.count_linear_regions(net, dom, kind="activation", exact=True) == 31
     # the simplex is a real cell: at a rational point every pre-activation is nonzero, exactly

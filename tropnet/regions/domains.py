@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from math import lcm
 from typing import Any
 
 import numpy as np
@@ -226,7 +227,8 @@ def _exact_radius(W: np.ndarray, b: np.ndarray) -> int:
 
 def enclosing_box(dom: tuple, exact: bool) -> tuple[np.ndarray, np.ndarray] | None:
     """An integer box strictly containing a bounded polyhedron domain (its bounding box, 2n LPs,
-    padded), or ``None`` when it is unbounded; ``Fraction`` bounds when exact.
+    padded; grown while a row of the polyhedron passes through one of its corners), or
+    ``None`` when it is unbounded; ``Fraction`` bounds when exact.
 
     >>> [v.tolist() for v in enclosing_box(("poly", np.array([[1.0], [-1.0]]), np.array([1.0, 0.0])), False)]
     [[-2.0], [3.0]]
@@ -239,10 +241,45 @@ def enclosing_box(dom: tuple, exact: bool) -> tuple[np.ndarray, np.ndarray] | No
     lo, hi = bb
     pad = 1.0 + 0.01 * float(np.max(hi - lo))
     lo, hi = np.floor(lo - pad), np.ceil(hi + pad)
+    A, b = np.asarray(dom[1], dtype=np.float64), np.asarray(dom[2], dtype=np.float64)
+    n = len(lo)
+    if n <= 10:  # a row through a corner of the box is a tie the certified pass cannot clip
+        corners = np.array(np.meshgrid(*[(0.0, 1.0)] * n, indexing="ij")).reshape(n, -1).T
+        for t in range(8):
+            X = lo + corners * (hi - lo)
+            scale = np.abs(A).dot(np.abs(X).T) + np.abs(b)[:, None]
+            if not (np.abs(A.dot(X.T) - b[:, None]) <= 1e-9 * scale).any():
+                break
+            lo, hi = lo - 1, hi + t + 2  # unequal steps: a row cannot follow the corners
     if exact:
         lo = np.array([Fraction(v) for v in lo], dtype=object)
         hi = np.array([Fraction(v) for v in hi], dtype=object)
     return lo, hi
+
+
+def dyadic_rows(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The halfspaces ``A y <= b`` (exact entries) with every row that has a non-dyadic entry
+    multiplied by the least common multiple of its denominators: the same halfspaces, in
+    numbers float64 holds exactly where they are small enough, so the certified float pass can
+    clip by them (it hands a run with non-dyadic data to the rational pass).  Float rows are
+    returned as they are.
+
+    >>> A, b = dyadic_rows(np.array([[Fraction(1, 10), Fraction(1, 2)]], dtype=object),
+    ...                    np.array([Fraction(3, 5)], dtype=object))
+    >>> [str(v) for v in A[0]], str(b[0])
+    (['1', '5'], '6')
+    """
+    if A.dtype != object or len(b) == 0:
+        return A, b
+    A, b = A.copy(), b.copy()
+    for r in range(len(b)):
+        dens = [Fraction(v).denominator for v in list(A[r]) + [b[r]]]
+        if all(q & (q - 1) == 0 for q in dens):  # powers of two: dyadic already
+            continue
+        m = lcm(*dens)
+        A[r] = [Fraction(v) * m for v in A[r]]
+        b[r] = Fraction(b[r]) * m
+    return A, b
 
 
 def cube_facets(net: Network, dom: tuple, exact: bool) -> list[tuple]:
@@ -285,7 +322,7 @@ def cube_facets(net: Network, dom: tuple, exact: bool) -> list[tuple]:
         halfspaces = None
         if dom[0] == "poly":
             Ah = np.hstack([dom[1], -dom[2][:, None]])  # A x - b t <= 0
-            halfspaces = (Ah.dot(M), -Ah.dot(m0))
+            halfspaces = dyadic_rows(Ah.dot(M), -Ah.dot(m0))
         out.append(([Stage("affine", W=M, b=m0)] + hstages, lo, hi, halfspaces, M, m0))
     return out
 
@@ -371,7 +408,7 @@ def domain_pieces(net: Network, domain: Any, exact: bool, count: bool = False) -
     if dom[0] == "poly":
         box = enclosing_box(dom, exact)
         if box is not None:
-            piece = Piece(stages, box[0], box[1], (dom[1], dom[2]), box_is_domain=False)
+            piece = Piece(stages, box[0], box[1], dyadic_rows(dom[1], dom[2]), box_is_domain=False)
             return DomainPieces("bounded polyhedron", n, exact, stages, A, b, [piece], dom)
     pieces = [
         Piece(program, lo, hi, halfspaces, M, m0, box_is_domain=False)
