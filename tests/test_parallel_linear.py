@@ -155,6 +155,13 @@ def test_kept_parts_past_the_budget_rerun_on_their_workers(client, monkeypatch):
                             lambda self, cells: (picked.append(len(cells)), original(self, cells))[1])
         assert count_parallel(net, dom, parallel=None, split_cells=3) == serial
         assert picked and sum(picked) < cells  # the near groups' cells only
+        # tasks that finish some parts (of <= 4 cells), pass their work budget and hand on the
+        # rest: their rerun stops there too
+        monkeypatch.setattr(driver, "STREAM_CELLS", 4)
+        stats = {}
+        assert count_parallel(net, dom, parallel=None, split_work=1 << 8, stats=stats) == serial
+        assert stats["dropped"] == sum(1 for c in stats["cells"] if c)
+        assert any(c and k for c, k in zip(stats["cells"], stats["children"]))  # stopped with cells kept
         # a budget shared by the tasks of one process, given back when their parts are freed
         monkeypatch.setattr(stream, "KEPT_VERTEX_BYTES", 20_000)
         stats = {}
