@@ -10,6 +10,7 @@ and is dropped.  The plan chooses this path for serial activation counts on boun
 from __future__ import annotations
 
 import os
+import threading
 import weakref
 from typing import Any
 
@@ -252,17 +253,27 @@ class KeptBytes:
     """The bytes held by the :class:`KeptParts` of one process that share one budget (a Dask
     worker's linear-count tasks: their kept parts stay until the driver's merge is done).
 
+    The count changes under a lock: a worker with several threads runs tasks side by side.
+    (Re-entrant: a kept part freed by the garbage collector gives its bytes back from any
+    point of a thread, even one inside :meth:`add`.)
+
     >>> held = KeptBytes()
-    >>> held.nbytes += 10; held.release([4]); held.nbytes
+    >>> held.add(10); held.release([4]); held.nbytes
     6
     """
 
     def __init__(self) -> None:
         self.nbytes = 0
+        self._lock = threading.RLock()
+
+    def add(self, nbytes: int) -> None:
+        with self._lock:
+            self.nbytes += nbytes
 
     def release(self, held: list) -> None:
-        self.nbytes -= held[0]
-        held[0] = 0
+        with self._lock:
+            self.nbytes -= held[0]
+            held[0] = 0
 
 
 class KeptParts:
@@ -323,7 +334,7 @@ class KeptParts:
     def _count(self, nbytes: int) -> None:
         self.nbytes += nbytes
         if self.shared is not None:
-            self.shared.nbytes += nbytes
+            self.shared.add(nbytes)
             self._held[0] += nbytes
 
     def _keep(self, part: tuple, nbytes: int) -> None:
