@@ -214,7 +214,12 @@ def count_linear_regions(
     be a slice: Segment, Plane, AffineSlice); for ``kind="activation"`` no halfspaces, maps or
     adjacency are computed, and on a bounded domain in 3 or more dimensions the cells are
     counted part by part and released (the memory does not grow with the count; see
-    :func:`~tropnet.regions.stream.refine_count`).
+    :func:`~tropnet.regions.stream.refine_count`).  A count of linear regions first drops the
+    units the function does not need (:func:`~tropnet.networks.prune.drop_unused_units`: the
+    same linear regions from fewer cells), so its ``max_regions`` bounds the cells of that
+    smaller network.  On a :class:`~tropnet.CrossPolytope` in 5 or more dimensions a float
+    count, activation or linear, keeps the ball whole (lifted LPs; its ``2^n`` facets are never
+    listed), in any dimension.
 
     >>> import tropnet
     >>> tropnet.count_linear_regions(tropnet.random_mlp([2, 8, 8, 1], seed=0), kind="activation")
