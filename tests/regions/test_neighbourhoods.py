@@ -327,3 +327,22 @@ def test_float_counts_on_cross_polytopes_keep_them_whole_from_5_d(d):
     ref = len(refine(st, d, x - 3, x + 3, halfspaces=(A, b)))
     assert tropnet.count_linear_regions(net, dom, kind="activation") == ref
     assert tropnet.count_linear_regions(net, dom, kind="activation", exact=True) == ref
+
+
+def test_linear_local_complexity_keeps_the_cross_polytope_whole():
+    # AffineSlice.around lists a k <= 12 cross-polytope's 2^k rows; a linear local complexity
+    # counts on the ball kept whole from k = 5 (lifted LPs), equal to the vertex engine on the
+    # listed rows, on a network whose cells merge
+    from testnets import merging_net
+
+    from tropnet import AffineSlice
+
+    net = merging_net(1, 8, 8, scale=2)
+    X = np.random.default_rng(5).normal(size=(3, 8)) * 0.5
+    got = tropnet.local_complexity(net, X, 1.5, k=6, kind="linear")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tropnet.AmbiguousGeometryWarning)
+        ref = [tropnet.count_linear_regions(net, AffineSlice.around(x, 1.5, k=6, seed=[0, i]), progress=False)
+               for i, x in enumerate(X)]
+    assert got.tolist() == ref
+    assert (got < tropnet.local_complexity(net, X, 1.5, k=6)).any()  # cells really merge
