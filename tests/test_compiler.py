@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from testnets import degenerate_vertices_net
 
 from tropnet import (
     GroupMax,
@@ -245,22 +246,13 @@ def _pruned_expansion(net):
     return out
 
 
-def _degenerate_network(seed):
-    """Repeated and zero units, a unit through the origin of another: non-generic cells."""
-    rng = np.random.default_rng(seed)
-    W = rng.integers(-2, 3, size=(3, 2))
-    W = np.vstack([W, W[:1], 2 * W[1:2], np.zeros((1, 2), dtype=np.int64)])
-    b = np.concatenate([rng.integers(-1, 2, 3), [0, 0, 0]])
-    V = rng.integers(-2, 3, size=(2, 6))
-    return Network.from_arrays([W, V, rng.integers(-2, 3, size=(1, 2))], [b, rng.integers(-1, 2, 2), [0]])
-
-
 @settings(max_examples=12, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_cell_forms_equal_pruned_expansion(seed):
     """The simplified forms (read off the activation cells) have exactly the monomials of the
     pruned full expansion, on random networks of every layer type and on degenerate ones."""
-    for net in (random_network(seed, exact=True), _degenerate_network(seed), random_mlp([2, 3, 3, 1], seed=seed)):
+    nets = (random_network(seed, exact=True), degenerate_vertices_net(seed, d=2, w=2), random_mlp([2, 3, 3, 1], seed=seed))
+    for net in nets:
         try:
             want = _pruned_expansion(net)
         except MemoryError:

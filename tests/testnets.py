@@ -34,14 +34,15 @@ def degenerate_net(seed: int, d: int, w: int, out: int) -> Network:
     return Network.from_arrays([W1, W2, W3], [b1, b2, np.zeros(out)])
 
 
-def degenerate_vertices_net(seed: int) -> Network:
-    """Repeated, scaled and zero units, units through a box corner: non-simple vertices."""
+def degenerate_vertices_net(seed: int, d: int = 3, w: int = 4) -> Network:
+    """Repeated, scaled and zero units, units through a box corner: non-simple vertices
+    (``d`` inputs, six first-layer units, ``w`` second-layer units)."""
     rng = np.random.default_rng(seed)
-    W = rng.integers(-2, 3, size=(3, 3))
-    W = np.vstack([W, W[:1], 2 * W[1:2], np.zeros((1, 3), dtype=np.int64)])
+    W = rng.integers(-2, 3, size=(3, d))
+    W = np.vstack([W, W[:1], 2 * W[1:2], np.zeros((1, d), dtype=np.int64)])
     b = np.concatenate([rng.integers(-1, 2, 3), [0, 0, 0]])
-    V = rng.integers(-2, 3, size=(4, 6))
-    return Network.from_arrays([W, V, rng.integers(-2, 3, size=(1, 4))], [b, rng.integers(-1, 2, 4), [0]])
+    V = rng.integers(-2, 3, size=(w, 6))
+    return Network.from_arrays([W, V, rng.integers(-2, 3, size=(1, w))], [b, rng.integers(-1, 2, w), [0]])
 
 
 def merging_net(seed: int, w: int, d: int = 3, *, dup: int = 4, unread: int = 7, ignored: int = 3,
