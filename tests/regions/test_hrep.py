@@ -78,6 +78,21 @@ def test_lp_kernels_refuse_bad_rows():
         irredundant_rows(np.array([[1.0, np.nan]]), np.ones(1))
     with pytest.raises(ValueError, match="NaN"):
         is_bounded(np.array([[np.inf, 0.0]]))
+    from tropnet.kernels.lp import l1_lifted
+
+    A, b = np.eye(2), np.ones(2)
+    with pytest.raises(ValueError, match="boolean mask of the 2 rows"):
+        irredundant_rows(A, b, test=np.ones(3, dtype=bool))
+    with pytest.raises(ValueError, match="boolean mask"):
+        irredundant_rows(A, b, test=[1, 0])
+    with pytest.raises(ValueError, match="centre must have 2 entries"):
+        irredundant_rows(A, b, ball=(np.zeros(3), 1.0))
+    with pytest.raises(ValueError, match="radius > 0"):
+        l1_lifted(A, b, np.zeros(2), -1.0)
+    with pytest.raises(ValueError, match="radius > 0"):
+        l1_lifted(A, b, np.array([0.0, np.nan]), 1.0)
+    with pytest.raises(ValueError, match="3 columns"):
+        l1_lifted(np.ones((1, 3)), np.ones(1), np.zeros(2), 1.0, E=np.eye(2))
 
 
 @pytest.mark.parametrize("d", [2, 3, 4, 5])

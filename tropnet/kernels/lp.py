@@ -197,6 +197,12 @@ def irredundant_rows(
 
     A, b = _checked_rows(A, b)
     m, n = A.shape
+    if test is not None:
+        test = np.asarray(test)
+        if test.dtype != bool or test.shape != (m,):
+            raise ValueError(
+                f"test must be a boolean mask of the {m} rows, got {test.dtype} of shape {test.shape}"
+            )
     norms = np.linalg.norm(A, axis=1)
     live = norms > 0
     out = np.zeros(m, dtype=bool)
@@ -209,7 +215,7 @@ def irredundant_rows(
     asked = np.ones(len(first), dtype=bool)
     if test is not None:  # a hyperplane is tested when any of its equal rows is asked for
         asked = np.zeros(len(first), dtype=bool)
-        np.logical_or.at(asked, twin.ravel(), np.asarray(test, dtype=bool)[live])
+        np.logical_or.at(asked, twin.ravel(), test[live])
     order = np.argsort(first)
     first, asked = first[order], asked[order]
     An, bn = An[first], bn[first]
@@ -259,9 +265,16 @@ def l1_lifted(
     """
     A, b = _checked_rows(A, b)
     n = A.shape[1]
-    E = np.eye(n) if E is None else np.asarray(E, dtype=np.float64).reshape(-1, n)
+    E = np.eye(n) if E is None else np.asarray(E, dtype=np.float64)
+    if E.ndim != 2 or E.shape[1] != n:
+        raise ValueError(f"E must have {n} columns (one per variable), got shape {E.shape}")
     m = len(E)
-    c = np.asarray(c, dtype=np.float64).reshape(m)
+    c = np.asarray(c, dtype=np.float64)
+    if c.shape != (m,):
+        raise ValueError(f"the ball's centre must have {m} entries, got shape {c.shape}")
+    r = float(r)
+    if not (np.isfinite(E).all() and np.isfinite(c).all() and np.isfinite(r)) or r <= 0:
+        raise ValueError(f"the ball needs a finite centre and a finite radius > 0, got radius {r}")
     eye = np.eye(m)
     M = np.block([
         [A, np.zeros((len(b), m))],
@@ -269,7 +282,7 @@ def l1_lifted(
         [-E, -eye],
         [np.zeros((1, n)), np.ones((1, m))],
     ])
-    return M, np.concatenate([b, c, -c, [float(r)]])
+    return M, np.concatenate([b, c, -c, [r]])
 
 
 def is_bounded(A: np.ndarray) -> bool:
