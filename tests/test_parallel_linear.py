@@ -18,6 +18,7 @@ from tropnet.regions import parallel as driver
 from tropnet.regions.cells import RegionLimitError
 from tropnet.regions.geometry import linear_labels
 from tropnet.regions.plan import make_plan
+from tropnet.regions.stream import pack_patterns, unpack_patterns
 
 dd = pytest.importorskip("dask.distributed")
 
@@ -116,7 +117,7 @@ def test_only_the_near_groups_cells_are_fetched(monkeypatch):
 def test_patterns_travel_packed():
     for P in (np.array([[0, 1, 1], [1, 0, 0]]), np.zeros((0, 5), dtype=np.int32), np.array([[0, 3], [2, 1]]),
               np.array([[0, 300]]), np.random.default_rng(0).integers(0, 2, (50, 37))):
-        back = driver._unpack(driver._pack(P))
+        back = unpack_patterns(pack_patterns(P))
         assert back.dtype == np.int32 and np.array_equal(back, P)
 
 

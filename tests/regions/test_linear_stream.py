@@ -123,8 +123,9 @@ def test_parts_that_keep_patterns_only_give_the_same_count(monkeypatch, case):
     picked = []
     original = stream.KeptParts._picked
     monkeypatch.setattr(stream, "KEPT_VERTEX_BYTES", 0)
+    held = []  # (bytes kept, cells, units) when the merge asks: the patterns as bits
     monkeypatch.setattr(stream.KeptParts, "_picked", lambda self, cells: picked.append(len(cells))
-                        or original(self, cells))
+                        or held.append((self.nbytes, self.ncells, self.width)) or original(self, cells))
     if case == "merges":  # 39,561 cells in several parts, 15 real merges
         net, dom = tropnet.random_mlp([5, 12, 12, 2], seed=1), Box(-4, 4)
     elif case == "no merge":
@@ -141,3 +142,5 @@ def test_parts_that_keep_patterns_only_give_the_same_count(monkeypatch, case):
         assert n == cells and picked == []  # a generic network: no vertex list is read at all
     else:
         assert n < cells and len(picked) == 1 and picked[0] > cells - n  # each merged cell at least
+        nbytes, ncells, width = held[0]
+        assert ncells >= cells and nbytes <= ncells * -(-width // 8)  # 1 bit per unit, not 4 bytes

@@ -217,9 +217,10 @@ def _jit_lp():
     if os.environ.get("TROPNET_NO_JIT_LP"):
         return None
     try:
-        from . import jit_lp
+        from . import jit, jit_lp
     except ImportError:
         return None
+    jit.warm(jit_lp)  # from numba's cache; a compile runs in a child process
     return jit_lp
 
 

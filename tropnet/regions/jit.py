@@ -17,6 +17,8 @@ imports numba) for cuts large enough to pay for it, and the numpy kernels stay t
 
 from __future__ import annotations
 
+import sys
+
 import numba
 import numpy as np
 
@@ -297,38 +299,55 @@ def _signatures():
     ]
 
 
-def compile_all() -> None:
-    """Compile (or load from numba's cache) every kernel for the engine's argument types."""
-    for kernel, sig in _signatures():
+def _kernel_module(module):
+    return sys.modules[__name__] if module is None else module
+
+
+def compile_all(module=None) -> None:
+    """Compile (or load from numba's cache) every kernel of ``module`` (a compiled-kernel module
+    of :mod:`tropnet.regions` with a ``_signatures()`` list; this one by default) for the
+    argument types its callers use."""
+    for kernel, sig in _kernel_module(module)._signatures():
         kernel.compile(sig)
 
 
-def cached() -> bool:
-    """Whether numba's cache holds every kernel for the engine's argument types (loading one
-    costs ~45 MB of LLVM state in a process; compiling, ~85 MB, most of it kept)."""
+def cached(module=None) -> bool:
+    """Whether numba's cache holds every kernel of ``module`` (as in :func:`compile_all`) for its
+    callers' argument types (loading one costs ~45 MB of LLVM state in a process; compiling,
+    ~85 MB, most of it kept)."""
     try:
-        return all(k._cache.load_overload(sig, k.targetctx) is not None for k, sig in _signatures())
+        return all(k._cache.load_overload(sig, k.targetctx) is not None
+                   for k, sig in _kernel_module(module)._signatures())
     except Exception:  # pragma: no cover - numba internals changed: compile here as before
         return True
 
 
-def warm() -> None:
-    """Load the kernels, compiling them first in a child process when numba's cache lacks one
-    (the first run after an install or a change of this file), so that this process keeps only
-    what loading costs: a million-cell count ([4, 38, 38, 1]) peaked at ~490-510 MB when it
-    compiled here, ~440-470 MB from the cache.  Where the child cannot fill the cache (a
-    read-only install without ``NUMBA_CACHE_DIR``) the kernels compile here, as before."""
-    if not cached():
+_WARM: set = set()
+
+
+def warm(module=None) -> None:
+    """Load the kernels of ``module`` (as in :func:`compile_all`), compiling them first in a
+    child process when numba's cache lacks one (the first run after an install or a change of
+    the module's file), so that this process keeps only what loading costs: a million-cell
+    count ([4, 38, 38, 1]) peaked at ~490-510 MB when it compiled here, ~440-470 MB from the
+    cache; a 2-D linear count that loads :mod:`~tropnet.regions.planar_jit` too, 233 MB against
+    200 MB.  Where the child cannot fill the cache (a read-only install without
+    ``NUMBA_CACHE_DIR``) the kernels compile here, as before.  Once per module and process."""
+    module = _kernel_module(module)
+    if module.__name__ in _WARM:
+        return
+    if not cached(module):
         import os
         import subprocess
-        import sys
 
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
         try:
-            code = "from tropnet.regions import jit; jit.compile_all()"
+            code = ("import importlib; from tropnet.regions import jit; "
+                    f"jit.compile_all(importlib.import_module({module.__name__!r}))")
             subprocess.run([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, check=False, timeout=600)
         except (OSError, subprocess.SubprocessError):  # no child: compile here
             pass
-    compile_all()
+    compile_all(module)
+    _WARM.add(module.__name__)

@@ -163,3 +163,12 @@ def dual_bound(M: np.ndarray, rhs: np.ndarray, cz: np.ndarray, lo: np.ndarray, h
     lam = np.maximum(lam, 0.0)
     g = cz - M.T.dot(lam)
     return float(lam.dot(rhs) + np.maximum(g * lo, g * hi).sum())
+
+
+def _signatures():
+    """The argument types :func:`maximise` calls the kernel with (for
+    :func:`tropnet.regions.jit.warm`)."""
+    from numba import types as t
+
+    f1 = t.Array(t.float64, 1, "C")
+    return [(_dual_simplex, (t.Array(t.float64, 2, "C"), f1, f1, f1, f1, t.int64))]

@@ -574,10 +574,11 @@ def _line_kernel(prog: LineProgram):
         return None
     if _JIT["module"] is None:
         try:
-            from . import line_jit
+            from . import jit, line_jit
         except ImportError:
             _JIT["module"] = False
         else:
+            jit.warm(line_jit)  # from numba's cache; a compile runs in a child process
             _JIT["module"] = line_jit
     return _JIT["module"] or None
 

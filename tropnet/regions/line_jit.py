@@ -190,3 +190,16 @@ def distinct_pairs(V, A, B, s, noise, eps4, snoise, rtol):  # pragma: no cover -
                 certain[k] = True
                 break
     return certain, top
+
+
+def _signatures():
+    """The argument types :mod:`tropnet.regions.line` calls each kernel with (for
+    :func:`tropnet.regions.jit.warm`)."""
+    from numba import types as t
+
+    f1, f2, i1 = t.Array(t.float64, 1, "C"), t.Array(t.float64, 2, "C"), t.Array(t.int64, 1, "C")
+    f = t.float64
+    return [
+        (relu_run, (f2, f1, i1, i1, i1, i1, f1, f1, f, f, t.boolean, t.int64, t.boolean)),
+        (distinct_pairs, (f2, f1, f1, f, f, f, f, f)),
+    ]

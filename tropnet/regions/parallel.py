@@ -98,7 +98,7 @@ from .geometry import build_region_set, linear_labels
 from .map_groups import float_maps, map_groups
 from .plan import make_plan
 from .refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
-from .stream import STREAM_CELLS, KeptBytes, KeptParts, count_parts
+from .stream import STREAM_CELLS, KeptBytes, KeptParts, count_parts, pack_patterns, unpack_patterns
 
 __all__ = ["run_plan", "count_parallel", "regions_parallel"]
 
@@ -141,28 +141,11 @@ def _full_cells(cells, piece: _Piece):
 class _Maps:
     """What a linear-count task sends back at once: its number of cells, their float maps
     (``None`` beyond the float range: the driver's merge computes them), their patterns
-    (:func:`_pack`), its cells cut below float64 resolution and the largest coordinate of its
-    cells' vertices (the scale of the facets' tolerance, as over one run)."""
+    (:func:`~tropnet.regions.stream.pack_patterns`), its cells cut below float64 resolution and
+    the largest coordinate of its cells' vertices (the scale of the facets' tolerance, as over one run)."""
 
     def __init__(self, ncells, maps, patterns, thin, top):
         self.ncells, self.maps, self.patterns, self.thin, self.top = ncells, maps, patterns, thin, top
-
-
-def _pack(P: np.ndarray) -> tuple:
-    """Patterns as they travel: 0/1 patterns as bits (a cell of 28 units in 4 bytes, not 112),
-    others (maxout units) in the smallest integer type."""
-    P = np.asarray(P)
-    if P.size == 0 or (P.min() >= 0 and P.max() <= 1):
-        return ("bits", P.shape, np.packbits(P.astype(bool), axis=1))
-    small = np.uint8 if P.min() >= 0 and P.max() < 256 else np.int32
-    return ("ints", P.shape, P.astype(small))
-
-
-def _unpack(packed: tuple) -> np.ndarray:
-    kind, shape, data = packed
-    if kind == "bits":
-        return np.unpackbits(data, axis=1, count=shape[1]).astype(np.int32).reshape(shape)
-    return data.astype(np.int32)
 
 
 class _KeptCells:
@@ -189,7 +172,7 @@ class _KeptCells:
             top = float(np.abs(found.vert_X[found.vert_ids]).max())
         else:
             top = 0.0
-        self.back = _Maps(len(found), maps, _pack(pats), found.thin, top)
+        self.back = _Maps(len(found), maps, pack_patterns(pats), found.thin, top)
 
     @classmethod
     def of_parts(cls, parts: KeptParts, piece: _Piece, ambiguous: int) -> _KeptCells:
@@ -571,7 +554,7 @@ def _merge(plan, client, kept: list, cells: int, ambiguous: int) -> int:
     live = [b for b in backs if b.ncells]  # (a task without cells has maps and patterns of no width)
     owner = P = None  # per kept part, the global index of each of its cells (pieces of R^n: by pattern)
     if dp.join:  # a cell met by several facets of R^n is one pattern, with one map
-        P = np.vstack([_unpack(b.patterns) for b in live])
+        P = np.vstack([unpack_patterns(b.patterns) for b in live])
         glob, first = pattern_cells(P)
         starts = np.concatenate([[0], np.cumsum(sizes)])
         owner = [glob[starts[i] : starts[i + 1]] for i in range(len(backs))]
@@ -594,7 +577,7 @@ def _merge(plan, client, kept: list, cells: int, ambiguous: int) -> int:
                 return C  # no map comes near another: every cell is a linear region
     # near maps: the merge, over every cell's pattern
     if P is None:
-        P = np.vstack([_unpack(b.patterns) for b in live])
+        P = np.vstack([unpack_patterns(b.patterns) for b in live])
     top = max(b.top for b in backs)
     found = FoundCells(dp.stages, n, plan.exact, P, np.zeros((C, n)), np.ones(C, dtype=bool),
                        np.zeros(C + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, n)),

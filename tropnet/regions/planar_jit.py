@@ -216,3 +216,18 @@ def far_vertex(coords, rows, cnt, poly, j, p, t):  # pragma: no cover - compiled
         e_lam[i] = g8 * mag_dot / tt + abs(lam[i]) * g6
         e_c[i] = g6 * mag_c
     return a, lam, e_lam, ck, e_c
+
+
+def _signatures():
+    """The argument types :mod:`tropnet.regions.planar_linear` calls each kernel with (for
+    :func:`tropnet.regions.jit.warm`)."""
+    from numba import types as t
+
+    f1, f2 = t.Array(t.float64, 1, "C"), t.Array(t.float64, 2, "C")
+    i1, i2 = t.Array(t.int64, 1, "C"), t.Array(t.int64, 2, "C")
+    b2, f2r = t.Array(t.boolean, 2, "C"), t.Array(t.float64, 2, "C", readonly=True)
+    return [
+        (inside_ok, (f2, f2, i2, i1, i1, f1, f1, t.float64, t.float64)),
+        (stretches_ok, (f2, i2, f2, f1, i1, i1, i1, i1, f2, b2, f1, f2r, t.float64, t.float64)),
+        (far_vertex, (f2, i2, i1, i1, i1, i1, f2)),
+    ]

@@ -254,8 +254,9 @@ def _compiled(size: int):
         return None
     if jit_kernels(max(size, JIT_MIN_ENTRIES)) is None:
         return None
-    from . import planar_jit
+    from . import jit, planar_jit
 
+    jit.warm(planar_jit)  # from numba's cache; a compile runs in a child process
     return planar_jit
 
 

@@ -241,6 +241,31 @@ def _physical_memory() -> int:
         return 0
 
 
+def pack_patterns(P: np.ndarray) -> tuple:
+    """Activation patterns (one row per cell) as they are kept or travel: 0/1 patterns as bits
+    (a cell of 28 units in 4 bytes, not 112), others (maxout units) in the smallest integer
+    type; :func:`unpack_patterns` gives them back as int32.
+
+    >>> P = np.array([[0, 1, 1], [1, 0, 0]])
+    >>> packed = pack_patterns(P)
+    >>> packed[0], packed[2].nbytes, unpack_patterns(packed).tolist()
+    ('bits', 2, [[0, 1, 1], [1, 0, 0]])
+    """
+    P = np.asarray(P)
+    if P.size == 0 or (P.min() >= 0 and P.max() <= 1):
+        return ("bits", P.shape, np.packbits(P.astype(bool), axis=1))
+    small = np.uint8 if P.min() >= 0 and P.max() < 256 else np.int32
+    return ("ints", P.shape, P.astype(small))
+
+
+def unpack_patterns(packed: tuple) -> np.ndarray:
+    """The int32 patterns of :func:`pack_patterns`."""
+    kind, shape, data = packed
+    if kind == "bits":
+        return np.unpackbits(data, axis=1, count=shape[1]).astype(np.int32).reshape(shape)
+    return data.astype(np.int32)
+
+
 #: bytes of vertex lists and states a streamed linear count keeps before it keeps patterns only
 #: (:class:`KeptParts`): an eighth of the machine's memory, at least 512 MiB.  Past it a network
 #: whose regions merge pays a second enumeration ([6, 14, 14, 1] on [-5, 5]^6 keeps 1.6 GB:
@@ -338,19 +363,24 @@ class KeptParts:
             self._held[0] += nbytes
 
     def _keep(self, part: tuple, nbytes: int) -> None:
-        if self.dropped:  # past the budget: the part's patterns only
-            self.top = max(self.top, self._top([part]))
-            part, nbytes = (None, None, None, part[3], None), part[3].nbytes
-        self.parts.append(part)
         self.ncells += len(part[3])
+        if self.dropped:  # past the budget: the part's patterns only, packed
+            self.top = max(self.top, self._top([part]))
+            part = _patterns_only(part)
+            nbytes = part[3][2].nbytes
+        self.parts.append(part)
         self._count(nbytes)
         held = self.nbytes if self.shared is None else self.shared.nbytes
         if not self.dropped and held > self.budget and self.rerun is not None:
             self.dropped = True
             self.top = self._top()
-            self.parts = [(None, None, None, p[3], None) for p in self.parts]
-            self._count(sum(p[3].nbytes for p in self.parts) - self.nbytes)
+            self.parts = [_patterns_only(p) for p in self.parts]
+            self._count(sum(p[3][2].nbytes for p in self.parts) - self.nbytes)
         check_passed(self.limits, self.ncells, self.nbytes)
+
+    def _patterns(self) -> list:
+        """The int32 patterns of each part."""
+        return [unpack_patterns(p[3]) if self.dropped else p[3] for p in self.parts]
 
     def add(self, X, off, ids, patterns) -> None:
         """A finished part's cells (vertex pool ``X``, CSR lists ``off``, ``ids``, ``patterns``)."""
@@ -386,8 +416,8 @@ class KeptParts:
     def cells(self, ambiguous: int, n: int) -> Cells:
         """Patterns of every cell, no vertex lists and no interior points (NaN until
         :meth:`fill` gives both to the cells that need them)."""
-        C = sum(len(p[3]) for p in self.parts)
-        pats = [p[3] for p in self.parts] or [np.zeros((0, self.width), np.int32)]
+        C = self.ncells
+        pats = self._patterns() or [np.zeros((0, self.width), np.int32)]
         no_lists = np.zeros(C + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return Cells(np.concatenate(pats), np.full((C, n), np.nan), np.zeros((0, n)), *no_lists,
                      ambiguous=ambiguous, thin=self.thin)
@@ -447,7 +477,7 @@ class KeptParts:
 
     def _picked(self, cells: np.ndarray) -> list:
         """The same blocks from a second run of the engine (the parts kept patterns only)."""
-        pick = _Pick(np.concatenate([p[3] for p in self.parts])[cells], cells)
+        pick = _Pick(np.concatenate(self._patterns())[cells], cells)
         self.rerun(pick)
         if pick.found != len(cells):  # pragma: no cover - the second run repeats the first
             raise RuntimeError(f"the repeated run met {pick.found} of the {len(cells)} cells it was to pick")
@@ -470,6 +500,11 @@ class KeptParts:
                 used[ids] = True
                 top = max(top, float(np.abs(X[used]).max()))
         return top
+
+
+def _patterns_only(part: tuple) -> tuple:
+    """A kept part past the budget: its patterns only (:func:`pack_patterns`)."""
+    return (None, None, None, pack_patterns(part[3]), None)
 
 
 def _vertex_lists(X: np.ndarray, off: np.ndarray, ids: np.ndarray, loc: np.ndarray) -> tuple:
