@@ -61,6 +61,10 @@ class Cells:
         Float runs of the vertex engine: the cells cut by a sign the exact certificate decided
         nonzero below float64 resolution (:mod:`tropnet.regions.ties`); a linear merge cannot
         see facets that thin and warns.
+    vertex_tight : (V, w) int32 array or None
+        Float runs of the vertex engine asked for it (``refine(..., keep_tight=True)``): the
+        engine's tight constraint ids of every pool vertex (padded), from which a linear merge
+        reads the facets of simple cells (:func:`tropnet.regions.codes.id_columns`).
     """
 
     patterns: np.ndarray
@@ -71,6 +75,7 @@ class Cells:
     vertex_codes: np.ndarray | None = None
     ambiguous: int = 0
     thin: int = 0
+    vertex_tight: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.patterns.shape[0])

@@ -12,9 +12,32 @@ import numpy as np
 
 from .cells import Cells
 from .exactness import _Uncertain
-from .vertex import _Engine
+from .program import Stage
+from .vertex import _Engine, _Program
 
-__all__ = ["_codes"]
+__all__ = ["_codes", "id_columns"]
+
+
+def id_columns(stages: list[Stage], d: int, nclip: int = 0) -> np.ndarray | None:
+    """The pattern column of every constraint id of a vertex-engine run of ``stages`` (``d``
+    inputs, ``nclip`` clipping rows): ``-1`` for the box sides and clipping rows; ``None`` for
+    a program with group (max-pool, maxout) stages, whose pair ids a column does not name.
+    With a float run's tight ids (``Cells.vertex_tight``), a cell whose every vertex has
+    exactly ``d`` of them is simple, and its unit facets are the columns met at its vertices
+    (as :func:`_codes` reads them from a certified run).
+
+    >>> import tropnet
+    >>> from tropnet.regions.program import stages_from_network
+    >>> id_columns(stages_from_network(tropnet.random_mlp([2, 3, 1])), 2).tolist()
+    [-1, -1, -1, -1, 0, 1, 2]
+    """
+    prog = _Program(d, nclip, stages)
+    if prog.has_pairs:
+        return None
+    col_of = np.full(len(prog.id_col), -1, dtype=np.int64)
+    for base, cb, n in prog.unit_ranges:
+        col_of[base : base + n] = cb + np.arange(n)
+    return col_of
 
 
 def _codes(eng: _Engine, out: Cells) -> Cells:

@@ -24,6 +24,7 @@ from .exactness import _Inconsistent
 from .found import FoundCells
 from .hrep_adjacency import certified_neighbours
 from .map_groups import float_maps, map_groups, near_groups, silent_units
+from .neighbours import flip_neighbours, tight_edges, unit_edges
 from .planar_linear import no_shared_maps
 from .regionset import RegionSet
 
@@ -276,13 +277,6 @@ def merge_linear(n: int, edges: np.ndarray, same_map: np.ndarray) -> np.ndarray:
     return order[inv]
 
 
-def _pattern_hash(P: np.ndarray, R: np.ndarray) -> np.ndarray:
-    h = np.empty(len(P), dtype=np.uint64)
-    for a in range(0, len(P), 1 << 13):  # in blocks that stay in cache: 2x faster at 276k rows
-        h[a : a + (1 << 13)] = (P[a : a + (1 << 13)].astype(np.uint64) * R[None, :]).sum(axis=1)
-    return h
-
-
 def build_region_set(found: FoundCells, kind: str) -> RegionSet:
     """The :class:`RegionSet` of ``found``: the halfspaces, neighbours and maps are computed on
     first use (for ``kind="linear"`` the labels come from :func:`linear_labels`, which needs
@@ -402,9 +396,8 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     fill = found.cache.pop("vertices_of", None)
     if fill is not None:  # a streamed run or Dask tasks kept the vertex lists: those of S, now
         fill(found, S)
-    if found.vert_codes is not None:
-        e = _code_edges(found, S)
-    else:
+    e = _code_edges(found, S) if found.vert_codes is not None else tight_edges(found, S)
+    if e is None:
         joins = None
         if not found.exact:
             def joins(i: np.ndarray, j: np.ndarray) -> np.ndarray:  # pairs the merge joins as neighbours
@@ -484,21 +477,10 @@ def _code_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray:
     entry = np.repeat(found.vert_off[cells] - off[:-1], counts) + np.arange(off[-1])
     codes = found.vert_codes[entry]  # (entries, d)
     cell = np.repeat(np.repeat(cells, counts), d)
-    codes = codes.ravel()
-    unit = codes >= 0
-    cell, codes = cell[unit].astype(np.int64), codes[unit].astype(np.int64)
-    if len(cell) == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    span = int(codes.max()) + 1
-    if (int(cell.max()) + 1) * span < 2**62:  # one int64 key per pair: a 1-D sort, not a row sort
-        u = np.unique(cell * span + codes)
-        key = np.stack([u // span, u % span], axis=1)
-    else:  # pragma: no cover - more than 2^62 (cell, code) keys
-        key = np.unique(np.stack([cell, codes], axis=1), axis=0)
-    nbr = _flip_neighbours(found.patterns, key[:, 0], key[:, 1])
-    if (nbr < 0).any():
+    e = unit_edges(found.patterns, cell, codes.ravel())
+    if e is None:
         raise _Inconsistent
-    return np.stack([key[:, 0], nbr], axis=1)
+    return e
 
 
 def _facet_centre(found: FoundCells, c: int, a: np.ndarray, b: Any) -> tuple:
@@ -652,43 +634,13 @@ def _geometry(found: FoundCells) -> tuple:
         fc, facet_off, facet_A, facet_b, code = (
             cf["fc"], cf["facet_off"], cf["facet_A"], cf["facet_b"], cf["code"]
         )
-        nbr = _flip_neighbours(found.patterns, fc, code)
+        nbr = flip_neighbours(found.patterns, fc, code)
         if ((code >= 0) & (nbr < 0)).any():
             # in a certified run every unit facet is crossed by a single unit: its neighbour must
             # be the cell with that unit flipped
             raise _Inconsistent
         return facet_off, facet_A, facet_b, nbr, W, cmap, fc
     return _facets_of(found, np.arange(len(found)))
-
-
-def _flip_neighbours(pats: np.ndarray, fc: np.ndarray, code: np.ndarray, simple: Any = None) -> np.ndarray:
-    """The cell across each facet ``(fc[j], code[j])`` whose pattern is ``fc``'s with the facet's
-    unit flipped (a hash lookup among all patterns, verified entry by entry), ``-1`` where there
-    is none or where ``simple`` is False (domain rows, ``code < 0``, are never flipped)."""
-    C = len(pats)
-    nbr = np.full(len(fc), -1, dtype=np.int64)
-    rng = np.random.default_rng(7)
-    Rh = rng.integers(0, np.iinfo(np.uint64).max, size=pats.shape[1], dtype=np.uint64)
-    h = _pattern_hash(pats, Rh) if pats.shape[1] else np.zeros(C, dtype=np.uint64)
-    order = np.argsort(h)
-    hs = h[order]
-    ok_rows = code >= 0
-    if simple is not None:
-        ok_rows &= simple
-    if not ok_rows.any() or C == 0:
-        return nbr
-    col = code[ok_rows] >> 20
-    val = code[ok_rows] & ((1 << 20) - 1)
-    cells = fc[ok_rows]
-    old = pats[cells, col].astype(np.int64)
-    hn = h[cells] + (val - old).astype(np.uint64) * Rh[col]
-    pos = np.minimum(np.searchsorted(hs, hn), C - 1)
-    cand = order[pos]
-    newpat = pats[cells].copy()
-    newpat[np.arange(len(cells)), col] = val
-    ok = (hs[pos] == hn) & (pats[cand] == newpat).all(axis=1)
-    nbr[np.flatnonzero(ok_rows)] = np.where(ok, cand, -1)
-    return nbr
 
 
 def _facets_of(found: FoundCells, cells: np.ndarray, groups: np.ndarray | None = None,
@@ -728,7 +680,7 @@ def _facets_of(found: FoundCells, cells: np.ndarray, groups: np.ndarray | None =
             elif groups is not None:
                 R = b_all.shape[1]
                 code = fl_all.reshape(-1)
-                across = _flip_neighbours(pats, np.repeat(cells, R), code).reshape(n, R)
+                across = flip_neighbours(pats, np.repeat(cells, R), code).reshape(n, R)
                 same = groups[np.maximum(across, 0)] == groups[cells][:, None]
                 test = (fl_all >= 0) & ((across < 0) | same)
             facet, coinc, _ = hrep_facets(A_all, b_all, found.cache.get("ball"), test)
@@ -749,7 +701,7 @@ def _facets_of(found: FoundCells, cells: np.ndarray, groups: np.ndarray | None =
     facet_b = b_all[fl, fr]
     code = fl_all[fl, fr]
     # neighbours by flipping the pattern entry of the facet's unit
-    nbr = _flip_neighbours(pats, fc, code, simple=~coinc[fl, fr])
+    nbr = flip_neighbours(pats, fc, code, simple=~coinc[fl, fr])
     if shown is not None:
         nbr = np.where(shown[fl, fr] >= 0, shown[fl, fr], nbr)
     # facets where the one-unit flip found nothing: several units vanish on them (coincident

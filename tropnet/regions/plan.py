@@ -323,6 +323,7 @@ class Plan:
             count_parts(again, [first], grow=True, join=join)
 
         kept = KeptParts(problem, rerun)
+        kept.id_cols = self._id_columns(piece)  # the merge reads facets from the parts' tight ids
         try:  # (the call's own bar shows the phases; the parts add none)
             _, ambiguous, _ = count_parts(problem, [state], grow=True, join=kept)
         except RegionLimitError as err:
@@ -433,6 +434,9 @@ class Plan:
             if dp.kind == "bounded polyhedron" and len(cells) == 0:
                 raise ValueError("the domain polyhedron has no interior")
             found = _from_piece(cells, piece, dp.stages, n, exact, dp.A, dp.b)
+            col = None if cells.vertex_tight is None else self._id_columns(piece)
+            if col is not None:  # a float run's tight ids: geometry.linear_labels reads facets from them
+                found.cache["tight"] = (cells.vertex_tight, col)
             if piece.l1 is not None:  # a cross-polytope kept whole: the facets' LPs lift it too
                 found.cache["ball"] = piece.l1
             last = self.__dict__.pop("_planar_last", None)
@@ -440,6 +444,23 @@ class Plan:
                 found.cache["planar_last"] = (last, piece.lo, piece.hi, piece.halfspaces)
         warn_ambiguous(found.ambiguous, stacklevel=3)
         return found
+
+    def _id_columns(self, piece: Piece) -> np.ndarray | None:
+        """The pattern column (of the plan's program, stable units put back) of every constraint
+        id of a vertex-engine run on ``piece`` (:func:`~tropnet.regions.codes.id_columns`), with
+        which a float linear merge reads facets from the run's tight ids
+        (:func:`~tropnet.regions.neighbours.tight_edges`); ``None`` for a program with group
+        stages."""
+        from .codes import id_columns
+
+        nclip = 0 if piece.halfspaces is None else len(piece.halfspaces[1])
+        col = id_columns(piece.stages, self.domain.n, nclip)
+        if col is not None and piece.stages is not self.domain.stages:  # stable units pruned
+            from .stable import expand_codes
+
+            code = expand_codes(np.where(col >= 0, col << 20, -1), self.domain.stages, piece.stages)
+            col = np.where(code >= 0, code >> 20, -1)
+        return col
 
     def _run_piece(self, piece: Piece, certify: bool, codes: bool) -> Cells:
         try:
@@ -464,6 +485,7 @@ class Plan:
                     piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
                     max_cells=self.max_regions, progress=self.progress, exact=self.exact,
                     certify=certify or codes, tight_codes=codes, limits=self.limits,
+                    keep_tight=self.kind == "linear" and not self.exact and not self.domain.join,
                 )
             if piece.stages is not self.domain.stages and self.stable is not None:
                 # the program ran without its stable units: their pattern columns put back

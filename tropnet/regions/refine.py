@@ -163,6 +163,7 @@ def refine(
     certify: bool = False,
     tight_codes: bool = False,
     limits: Limits | None = None,
+    keep_tight: bool = False,
     _preset: dict | None = None,
 ) -> Cells:
     """The engine behind :func:`enumerate_cells`, on an internal program (see
@@ -177,7 +178,8 @@ def refine(
     the ``d`` constraints tight there as ``Cells.vertex_codes`` (see :func:`_codes`) when every
     vertex is simple: always after the certified pass (the cells it sets aside are enumerated
     by the rational pass with their decided units fixed, so that every hyperplane stays one
-    constraint), and after the rational pass when its vertices are.
+    constraint), and after the rational pass when its vertices are.  ``keep_tight=True`` (float
+    runs) returns the pool's tight ids as ``Cells.vertex_tight`` (for a linear merge).
 
     ``limits`` (:class:`tropnet._limits.Limits`: seconds, bytes of the engine's arrays, cells)
     are checked before every unit; the first one passed raises :class:`RegionLimitError`.
@@ -193,6 +195,7 @@ def refine(
     def run(passes: Exactness) -> Cells:
         problem, state = refine_start(stages, d, lo, hi, certify=passes.certify, **kw)
         problem.limits = limits
+        problem.keep_tight = keep_tight
         return _run_to_end(problem, state, progress)
 
     # a sign too close to call for the certified pass: the rational pass decides everything
@@ -229,6 +232,8 @@ def refine_finish(problem: RefineProblem, state: RefineState) -> Cells:
         out = dataclasses.replace(out, ambiguous=state.counts["ambiguous"])
     if state.counts.get("thin"):
         out = dataclasses.replace(out, thin=state.counts["thin"])
+    if problem.keep_tight and len(out) and not (problem.exact or problem.certify):
+        out = dataclasses.replace(out, vertex_tight=eng.p.T)  # (compacted with the vertices)
     if problem.tight_codes:
         try:
             out = _codes(eng, out)

@@ -84,6 +84,7 @@ class RefineProblem:
         self.max_cells = max_cells
         self.exact_input = exact_input  # (stages, lo, hi, halfspaces) for the certified pass's fallback
         self.tight_codes = tight_codes  # exact runs: return Cells.vertex_codes (vertices simple)
+        self.keep_tight = False  # float runs: return Cells.vertex_tight (the pool's tight ids)
         self.preset: dict = {}  # pattern column -> value of units fixed in advance (not cut)
         self.ambiguous = 0  # float: undecided decisions over the parts of a streamed count (refine_count)
         self.limits: Limits | None = None  # checked before every unit (see check_limits)

@@ -19,6 +19,7 @@ import numpy as np
 from .._limits import progress_bar
 from ..kernels.merge import row_keys
 from .cells import Cells, check_passed
+from .pool import _PAD
 from .refine import (
     RefineProblem,
     RefineState,
@@ -158,8 +159,9 @@ def count_parts(
                 if join is not None:
                     if keep and part.last is not None:  # the last unit counted, not cut: the state
                         join.add_state(part)
-                    elif isinstance(out, int):
-                        join.add(part.pool.X, part.pool.off, part.pool.ids, part.pool.pat)
+                    elif isinstance(out, int):  # (kept parts keep the tight ids too)
+                        join.add(part.pool.X, part.pool.off, part.pool.ids, part.pool.pat,
+                                 *((part.pool.T,) if keep else ()))
                     else:
                         join.add(out.vertex_coords, out.vertex_offsets, out.vertex_ids, out.patterns)
                 total += n
@@ -349,6 +351,10 @@ class KeptParts:
         self.dropped = False  # past the budget: patterns only (X, off, ids, counted are None)
         self.top = 0.0  # the largest |coordinate| of the dropped parts' cells' vertices
         self.shared = shared
+        #: the pattern column of every constraint id (:func:`~tropnet.regions.codes.id_columns`):
+        #: set by the caller, :meth:`fill` then hands the merge the tight ids of the cells too
+        self.id_cols: np.ndarray | None = None
+        self.tights: list = []  # the pool's tight ids of each part (None once dropped)
         self._held = [0]  # the bytes this object adds to ``shared`` (given back when it is freed)
         if shared is not None:
             weakref.finalize(self, shared.release, self._held)
@@ -362,19 +368,21 @@ class KeptParts:
             self.shared.add(nbytes)
             self._held[0] += nbytes
 
-    def _keep(self, part: tuple, nbytes: int) -> None:
+    def _keep(self, part: tuple, nbytes: int, T: np.ndarray | None = None) -> None:
         self.ncells += len(part[3])
         if self.dropped:  # past the budget: the part's patterns only, packed
             self.top = max(self.top, self._top([part]))
-            part = _patterns_only(part)
+            part, T = _patterns_only(part), None
             nbytes = part[3][2].nbytes
         self.parts.append(part)
+        self.tights.append(T)
         self._count(nbytes)
         held = self.nbytes if self.shared is None else self.shared.nbytes
         if not self.dropped and held > self.budget and self.rerun is not None:
             self.dropped = True
             self.top = self._top()
             self.parts = [_patterns_only(p) for p in self.parts]
+            self.tights = [None] * len(self.parts)
             self._count(sum(p[3][2].nbytes for p in self.parts) - self.nbytes)
         check_passed(self.limits, self.ncells, self.nbytes)
 
@@ -382,15 +390,16 @@ class KeptParts:
         """The int32 patterns of each part."""
         return [unpack_patterns(p[3]) if self.dropped else p[3] for p in self.parts]
 
-    def add(self, X, off, ids, patterns) -> None:
-        """A finished part's cells (vertex pool ``X``, CSR lists ``off``, ``ids``, ``patterns``)."""
+    def add(self, X, off, ids, patterns, T: np.ndarray | None = None) -> None:
+        """A finished part's cells (vertex pool ``X``, CSR lists ``off``, ``ids``, ``patterns``;
+        ``T``: the pool's tight ids)."""
         self.width = np.shape(patterns)[1] if np.ndim(patterns) == 2 else 0
         if len(off) <= 1:
             return
         X, off, ids = np.asarray(X, dtype=np.float64), np.asarray(off, dtype=np.int64), np.asarray(ids)
         # a finished part's arrays are its own and dropped after this call: kept without copies
         part = (X, off, ids, np.asarray(patterns, dtype=np.int32), None)
-        self._keep(part, sum(a.nbytes for a in part[:4]))
+        self._keep(part, sum(a.nbytes for a in part[:4]) + (0 if T is None else T.nbytes), T)
 
     def add_state(self, state) -> None:
         """A finished part whose last unit was counted, not cut (``state.last``, ``last_split``):
@@ -411,7 +420,7 @@ class KeptParts:
         parent = np.concatenate([np.arange(pool.ncells), two])
         halved = np.concatenate([split, np.ones(len(two), dtype=bool)])
         part = (pool.X, pool.off, pool.ids, pat, (state, parent, halved))
-        self._keep(part, state.nbytes + pat.nbytes + state.last[2].nbytes)
+        self._keep(part, state.nbytes + pat.nbytes + state.last[2].nbytes, pool.T)
 
     def cells(self, ambiguous: int, n: int) -> Cells:
         """Patterns of every cell, no vertex lists and no interior points (NaN until
@@ -426,13 +435,16 @@ class KeptParts:
         """Give ``found`` the vertex lists and interior points (the average of the vertices, as
         the engine's own) of ``cells`` (sorted indices; every other cell keeps an empty list),
         and one unused vertex holding the largest coordinate of all cells' vertices, so the
-        pool's scale (the facets' tolerance) is that of the whole run."""
+        pool's scale (the facets' tolerance) is that of the whole run.  With :attr:`id_cols`
+        and every part's tight ids, also ``found.cache["tight"]`` (the ids of those vertices,
+        :func:`~tropnet.regions.neighbours.tight_edges`)."""
         cells = np.asarray(cells, dtype=np.int64)
         blocks = self._picked(cells) if self.dropped else self._kept(cells)
         counts = np.zeros(len(found), dtype=np.int64)
-        Xs = []
-        for mine, cnt, Xc in blocks:
+        Xs, Ts = [], []
+        for mine, cnt, Xc, Tc in blocks:
             Xs.append(Xc)
+            Ts.append(Tc)
             counts[mine] = cnt
             found.points[mine] = np.add.reduceat(Xc, np.cumsum(cnt) - cnt, axis=0) / cnt[:, None]
         n = found.d
@@ -443,6 +455,14 @@ class KeptParts:
         found.vert_ids = np.arange(len(X) - 1, dtype=np.int64)
         found.vert_X = X
         found.vert_t = np.ones(len(X))
+        if self.id_cols is not None and all(T is not None for T in Ts):
+            w = max([T.shape[1] for T in Ts] + [1])
+            T = np.full((len(X), w), _PAD, dtype=np.int32)  # (the last row: the unused vertex)
+            at = 0
+            for Tc in Ts:
+                T[at : at + len(Tc), : Tc.shape[1]] = Tc
+                at += len(Tc)
+            found.cache["tight"] = (T, self.id_cols)
 
     def _kept(self, cells: np.ndarray) -> list:
         """``(cells, vertex counts, stacked vertex coordinates)`` per part, from the kept parts."""
@@ -451,6 +471,7 @@ class KeptParts:
         blocks = []
         for k in np.unique(which):
             X, off, ids, pat, counted = self.parts[k]
+            T = self.tights[k]
             mine = cells[which == k]
             loc = mine - starts[k]
             if counted is not None:
@@ -460,7 +481,7 @@ class KeptParts:
 
                     refine_cut_last(self.problem, state)
                     pool = state.pool
-                    X, off, ids = pool.X, pool.off, pool.ids
+                    X, off, ids, T = pool.X, pool.off, pool.ids, pool.T
                     keys = row_keys(np.asarray(pool.pat, dtype=np.int32))
                     _, inv = np.unique(np.concatenate([keys, row_keys(pat[loc])]), return_inverse=True)
                     inv = inv.ravel()
@@ -470,9 +491,10 @@ class KeptParts:
                     if (loc < 0).any():  # pragma: no cover - the cut contradicts the count
                         raise RuntimeError("a cell counted at the last unit was not found when cut")
                     self.parts[k] = (X, off, ids, pat, None)  # (the halves' order no longer matters)
+                    self.tights[k] = T
                 else:
                     loc = parent[loc]
-            blocks.append((mine, *_vertex_lists(X, off, ids, loc)))
+            blocks.append((mine, *_vertex_lists(X, off, ids, loc, T)))
         return blocks
 
     def _picked(self, cells: np.ndarray) -> list:
@@ -484,10 +506,10 @@ class KeptParts:
         if not pick.blocks:
             return []
         # one block in the order of the cells (fill lays the lists out in that order)
-        mine, cnt, X = (np.concatenate(a) for a in zip(*pick.blocks))
+        mine, cnt, X = (np.concatenate(a) for a in list(zip(*pick.blocks))[:3])
         order = np.argsort(mine, kind="stable")
         first, c = (np.cumsum(cnt) - cnt)[order], cnt[order]
-        return [(mine[order], c, X[np.repeat(first - np.cumsum(c) + c, c) + np.arange(int(c.sum()))])]
+        return [(mine[order], c, X[np.repeat(first - np.cumsum(c) + c, c) + np.arange(int(c.sum()))], None)]
 
     def _top(self, parts: list | None = None) -> float:
         """The largest |coordinate| of a vertex of a cell (the pools may hold unused ones; a cell
@@ -507,11 +529,13 @@ def _patterns_only(part: tuple) -> tuple:
     return (None, None, None, pack_patterns(part[3]), None)
 
 
-def _vertex_lists(X: np.ndarray, off: np.ndarray, ids: np.ndarray, loc: np.ndarray) -> tuple:
-    """The vertex counts and the stacked vertex coordinates of the cells ``loc`` of one pool."""
+def _vertex_lists(X: np.ndarray, off: np.ndarray, ids: np.ndarray, loc: np.ndarray,
+                  T: np.ndarray | None = None) -> tuple:
+    """The vertex counts, the stacked vertex coordinates and (given the pool's tight ids ``T``)
+    their tight ids, of the cells ``loc`` of one pool."""
     cnt = off[loc + 1] - off[loc]
     ent = np.repeat(off[loc] - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
-    return cnt, X[ids[ent]]
+    return cnt, X[ids[ent]], None if T is None else T[ids[ent]]
 
 
 class _Pick:

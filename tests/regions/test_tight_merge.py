@@ -1,0 +1,112 @@
+"""A float linear merge on the vertex engine reads the facets of the cells whose map another cell
+shares from the engine's tight ids (``neighbours.tight_edges``: every vertex simple, the unit
+facets are the columns met at the cell's vertices) instead of the vertex coordinates
+(``geometry._facets_of``).  A pure speed change: the labels must equal those of the facets
+from the coordinates, on random, sparse, degenerate (coincident hyperplanes: the fallback),
+leaky and maxout (no ids: the fallback) networks, on boxes and polyhedra, for region sets and
+streamed counts."""
+
+import warnings
+
+import numpy as np
+import pytest
+from testnets import activated, degenerate_vertices_net, merging_net
+
+import tropnet
+from tropnet import Box, Network, Polyhedron
+from tropnet.regions.geometry import linear_labels
+from tropnet.regions.map_groups import float_maps, map_groups
+from tropnet.regions.neighbours import tight_edges
+from tropnet.regions.plan import make_plan
+
+
+def sparse_net(widths, seed, keep=0.2):
+    """``random_mlp(widths, seed)`` with ``1 - keep`` of its middle weights set to 0: cells merge
+    where the units reading a unit are off."""
+    net = tropnet.random_mlp(widths, seed=seed)
+    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
+    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
+    rng = np.random.default_rng(seed + 100)
+    for k in range(1, len(W) - 1):
+        W[k] *= rng.random(W[k].shape) < keep
+    return Network.from_arrays(W, B)
+
+
+def _found(net, dom):
+    plan = make_plan(net, dom)  # float linear regions: the run keeps its tight ids
+    plan._prune_stable()
+    return plan.find()
+
+
+def _both(found):
+    """The labels from the tight ids and from the vertex coordinates (the ids dropped)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = linear_labels(found)
+        found.cache.pop("tight", None)
+        b = linear_labels(found)
+    return a, b
+
+
+def _used(found) -> bool:
+    F = float_maps(found.stages, found.patterns, found.d)
+    gid = map_groups(F, 0.0, False)[0]
+    S = np.flatnonzero(np.bincount(gid)[gid] >= 2)
+    return tight_edges(found, S) is not None
+
+
+CASES = [  # (network, domain, ids read (None: either), cells merge)
+    (lambda: sparse_net([4, 16, 16, 1], 0), Box(-5, 5), True, True),
+    (lambda: sparse_net([3, 12, 12, 12, 1], 1, keep=0.3), Box(-3, 3), True, True),
+    (lambda: sparse_net([3, 10, 10, 2], 2), Polyhedron([[1, 1, 1], [-1, 0, 0], [0, -1, 0], [0, 0, -1]],
+                                                      [2, 2, 2, 2]), True, True),
+    (lambda: activated(sparse_net([3, 12, 12, 1], 3), "leaky"), Box(-4, 4), True, False),
+    (lambda: activated(sparse_net([3, 12, 12, 1], 3), "threshold"), Box(-4, 4), None, True),
+    (lambda: tropnet.random_mlp([3, 8, 8, 1], seed=4), Box(-5, 5), True, None),
+    (lambda: merging_net(3, 10, scale=2), Box(-3, 3), None, True),  # coincident hyperplanes
+    (lambda: degenerate_vertices_net(5), Box(-2, 2), None, None),
+]
+
+
+@pytest.mark.parametrize("k", range(len(CASES)))
+def test_tight_ids_give_the_labels_of_the_vertex_facets(k):
+    make, dom, used, merges = CASES[k]
+    found = _found(make(), dom)
+    assert "tight" in found.cache
+    if used is not None:
+        assert _used(found) == used
+    a, b = _both(found)
+    assert np.array_equal(a, b)
+    if merges is not None:
+        assert (a.max() + 1 < len(found)) == merges
+
+
+def test_sparse_counts_equal_region_sets_and_the_vertex_facets():
+    """The streamed count (kept parts hand the merge their tight ids too) equals the region set's
+    length and the merge over the vertex coordinates of one unstreamed run."""
+    for widths, seed, dom in [([4, 16, 16, 1], 0, Box(-5, 5)), ([3, 12, 12, 12, 1], 1, Box(-3, 3))]:
+        net = sparse_net(widths, seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            n = tropnet.count_linear_regions(net, dom)
+            rs = tropnet.linear_regions(net, dom)
+        found = _found(net, dom)
+        found.cache.pop("tight")
+        assert n == len(rs) == int(linear_labels(found).max()) + 1 < rs.num_cells
+
+
+def test_no_ids_for_maxout():
+    """Max-pool / maxout programs: their pair ids name no column, so no ids are kept (the vertex
+    coordinates decide), and the labels are the merge's."""
+    from tropnet.networks.layers import GroupMax, Linear
+    from tropnet.regions.codes import id_columns
+    from tropnet.regions.program import stages_from_network
+
+    W = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 1.0], [1.0, -1.0, 0.5]])  # 3-D: vertex engine
+    mo = Network([Linear(W, np.array([0.0, 0.0, 0.5, 0.2])), GroupMax([[0, 1], [2, 3]]),
+                  Linear(np.array([[1.0, -1.0]]), np.zeros(1))])
+    assert id_columns(stages_from_network(mo), 3) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dom = Box(-2, 2)
+        assert len(tropnet.linear_regions(mo, dom)) == tropnet.count_linear_regions(mo, dom)
