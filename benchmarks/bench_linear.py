@@ -128,15 +128,15 @@ def main() -> None:
             ([12, 16, 16, 2], "plane", "plane", (False, True)),
             ([784, 128, 128, 10], "plane", "plane", (False, "exact counts")),
             ([784, 256, 256, 10], "plane", "plane", (False, "exact counts"))]
-    if args.exact_planes:
-        rows = [(w, "plane", "plane", ("exact counts",)) for w in ([784, 128, 128, 10], [784, 256, 256, 10])]
-        args.no_merging = True
     if not args.quick:
         rows += [([2, 128, 128, 1], "[-5,5]^2", Box(-5, 5), (False,)),
                  ([6, 12, 12, 1], "[-5,5]^6", Box(-5, 5), (False,)),
                  ([784, 512, 512, 10], "plane", "plane", (False,))]
-    if args.merging_only and not args.exact_planes:
+    if args.merging_only:
         rows = []
+    if args.exact_planes:
+        rows = [(w, "plane", "plane", ("exact counts",)) for w in ([784, 128, 128, 10], [784, 256, 256, 10])]
+        args.no_merging = True
     for widths, dname, dom, modes in rows:
         net = tropnet.random_mlp(widths, seed=0)
         if dom == "plane":
