@@ -397,7 +397,10 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     fill = found.cache.pop("vertices_of", None)
     if fill is not None:  # a streamed run or Dask tasks kept the vertex lists: those of S, now
         fill(found, S)
-    e = _code_edges(found, S) if found.vert_codes is not None else tight_edges(found, S)
+    if found.vert_codes is not None:
+        e = _code_edges(found, S)
+    else:  # (a cell cut below float64 resolution: its facets from the coordinates, as warned)
+        e = tight_edges(found, S) if not found.thin else None
     if e is None:
         joins = None
         if not found.exact:
