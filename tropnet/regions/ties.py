@@ -73,6 +73,12 @@ class TieCertificate:
         # pattern columns of the stages before each stage (what a cell's maps there depend on)
         self._prefix = np.concatenate([[0], np.cumsum([self._width(si) for si in range(len(stages))])])
 
+    def __getstate__(self) -> dict:
+        """Pickled without its caches (FLINT matrices do not pickle; they are rebuilt on use)."""
+        state = self.__dict__.copy()
+        state.update(_q={}, _mats={}, _maps={}, _points={})
+        return state
+
     # ------------------------------------------------------------------ exact data
     def _exact(self):
         """The program, box and clipping rows as python-flint rationals (made on first use)."""
