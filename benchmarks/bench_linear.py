@@ -82,7 +82,8 @@ def scaled_duplicate(widths, seed=0):
     W2 = rng.integers(-3, 4, size=(w, w)).astype(float)
     W2[:, 5] = -W2[:, 4] / 2
     W3 = rng.integers(-3, 4, size=(1, w)).astype(float)
-    return tropnet.Network.from_arrays([W1, W2, W3], [b1, rng.integers(-3, 4, size=w).astype(float), np.zeros(1)])
+    b2 = rng.integers(-3, 4, size=w).astype(float)
+    return tropnet.Network.from_arrays([W1, W2, W3], [b1, b2, np.zeros(1)])
 
 
 def row(name, dom_name, net, dom, exact, repeat, counts_only=False):
@@ -109,7 +110,8 @@ def main() -> None:
     ap.add_argument("--big", action="store_true", help="also the [784, 512, 512, 512, 10] plane")
     ap.add_argument("--no-merging", action="store_true", help="without the networks whose cells merge")
     ap.add_argument("--merging-only", action="store_true", help="only the networks whose cells merge")
-    ap.add_argument("--scaled-only", action="store_true", help="only the integer networks with scaled duplicates")
+    ap.add_argument("--scaled-only", action="store_true",
+                    help="only the integer networks with scaled duplicates")
     ap.add_argument("--exact-planes", action="store_true", help="only the exact counts of the MNIST planes")
     args = ap.parse_args()
     if args.scaled_only:
@@ -167,11 +169,12 @@ def main() -> None:
         print("| network | domain | exact | activation regions | linear regions | count act. CPU s | "
               "count lin. CPU s | count lin./act. | - | - | - |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
-        for widths, seed, dname, dom in [([3, 16, 16, 1], 1, "[-5,5]^3", Box(-5, 5)), ([3, 16, 16, 1], 1, "R^3", None),
-                                         ([4, 10, 10, 1], 0, "R^4", None), ([3, 12, 12, 1], 0, "R^3", None)]:
+        scaled_rows = [([3, 16, 16, 1], 1, "[-5,5]^3", Box(-5, 5)), ([3, 16, 16, 1], 1, "R^3", None),
+                       ([4, 10, 10, 1], 0, "R^4", None), ([3, 12, 12, 1], 0, "R^3", None)]
+        for widths, seed, dname, dom in scaled_rows:
             for exact in (True, False):
-                row(f"scaled {widths} seed {seed}", dname, scaled_duplicate(widths, seed), dom, exact, args.repeat,
-                    counts_only=True)
+                net = scaled_duplicate(widths, seed)
+                row(f"scaled {widths} seed {seed}", dname, net, dom, exact, args.repeat, counts_only=True)
     if args.big:  # issue 17: both kinds of the [784, 512, 512, 512, 10] plane in under 60 s (one call each)
         widths = [784, 512, 512, 512, 10]
         net, dom = tropnet.random_mlp(widths, seed=0), plane(widths)

@@ -63,7 +63,8 @@ def cells_across(found: FoundCells, owners: np.ndarray, P: list, in_ball=None) -
         stages = found.cache["stages_q"]
         Pn = _to_q(np.array([np.asarray(p, dtype=object) for p in P], dtype=object).reshape(m, d))
         X0 = _to_q(np.asarray(found.points[owners], dtype=object).reshape(m, d))
-        A_dom, b_dom = _to_q(np.asarray(found.dom_A, dtype=object)), _to_q(np.asarray(found.dom_b, dtype=object))
+        A_dom = _to_q(np.asarray(found.dom_A, dtype=object))
+        b_dom = _to_q(np.asarray(found.dom_b, dtype=object))
     else:
         stages = found.stages
         Pn = np.array([np.asarray(p, dtype=np.float64) for p in P]).reshape(m, d)

@@ -209,7 +209,8 @@ def _embed(Y: np.ndarray, M: np.ndarray, m0: np.ndarray) -> np.ndarray:
 
     >>> from fractions import Fraction as F
     >>> M = np.array([[F(1), F(0)], [F(0), F(0)], [F(0), F(3)]], dtype=object)
-    >>> _embed(np.array([[F(1, 2), F(1)]], dtype=object), M, np.array([F(0), F(1), F(-1)], dtype=object)).tolist()
+    >>> m0 = np.array([F(0), F(1), F(-1)], dtype=object)
+    >>> _embed(np.array([[F(1, 2), F(1)]], dtype=object), M, m0).tolist()
     [[Fraction(1, 2), Fraction(1, 1), Fraction(2, 1)]]
     """
     if Y.dtype != object:

@@ -152,7 +152,8 @@ class TieCertificate:
                 Wq = flint.fmpq_mat(flint.fmpz_mat([[int(v) for v in row] for row in z.tolist()]))
                 Wq = Wq * flint.fmpq(1, den) if den != 1 else Wq
             else:
-                Wq = flint.fmpq_mat(W.shape[0], W.shape[1], _to_q(np.asarray(W, dtype=object)).ravel().tolist())
+                entries = _to_q(np.asarray(W, dtype=object)).ravel().tolist()
+                Wq = flint.fmpq_mat(W.shape[0], W.shape[1], entries)
             self._mats[si] = Wq
         Wq = self._mats[si]
         b = self._exact()["stages"][si].b

@@ -38,7 +38,8 @@ def vertex_bounds(problem, si: int, pats: np.ndarray, T: np.ndarray, C: np.ndarr
     >>> from tropnet.regions.resume import refine_start
     >>> net = tropnet.Network.from_arrays([[[1.0, 1.0], [1.0, -1.0]], [[1.0, 2.0]], [[1.0]]],
     ...                                   [[0.5, 0.0], [-1.0], [0.0]])
-    >>> problem, _ = refine_start(stages_from_network(net), 2, -np.ones(2), np.ones(2), exact=True, certify=True)
+    >>> box = (-np.ones(2), np.ones(2))
+    >>> problem, _ = refine_start(stages_from_network(net), 2, *box, exact=True, certify=True)
     >>> # the vertex of the first layer's lines, (-1/4, -1/4), given 1e-9 off: tight ids 4 and 5
     >>> # (the units), on the cell where both are on; the last unit there: x + y + 0.5 + 2 (x - y) - 1
     >>> dx, s, es = vertex_bounds(problem, 3, np.ones((1, 3), dtype=np.int8), np.array([[4, 5]]),
