@@ -110,3 +110,27 @@ def test_no_ids_for_maxout():
         warnings.simplefilter("ignore")
         dom = Box(-2, 2)
         assert len(tropnet.linear_regions(mo, dom)) == tropnet.count_linear_regions(mo, dom)
+
+
+def test_kept_parts_hand_out_the_same_ids_twice():
+    """A streamed count's kept parts give the tight ids of the cells the merge asks for without
+    coordinates first (``fill_tight``), then, where the merge needs them, the vertex lists with
+    their ids (``fill``); a part whose last unit is cut on the first request lists its cells in
+    its patterns' order from then on, so both requests describe the same cells."""
+    from tropnet.regions.affine import float_map_error
+    from tropnet.regions.neighbours import tight_edges
+
+    plan = make_plan(sparse_net([4, 10, 10, 1], 0), Box(-4, 4), want="count")
+    plan._prune_stable()
+    found = plan._find_streamed()
+    F = float_maps(found.stages, found.patterns, found.d)
+    gid = map_groups(F, float_map_error(found.stages, found.d), False)[0]
+    S = np.flatnonzero(np.bincount(gid)[gid] >= 2)
+    found.cache.pop("tight_of")(found, S)
+    first = tight_edges(found, S)
+    T, off, _ = found.cache.pop("tight")
+    found.cache.pop("vertices_of")(found, S)
+    again = tight_edges(found, S)
+    assert np.array_equal(off, found.vert_off)
+    assert np.array_equal(T, found.cache["tight"][0][found.vert_ids[: off[-1]]])
+    assert first is not None and np.array_equal(first, again)

@@ -391,9 +391,17 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
         if len(S) == 0:
             return np.arange(C, dtype=np.int64)
     fill = found.cache.pop("vertices_of", None)
-    if fill is not None:  # a streamed run or Dask tasks kept the vertex lists: those of S, now
+    tight_of = found.cache.pop("tight_of", None)
+    e = None
+    if tight_of is not None:  # a streamed float run kept its tight ids: those of S first
+        tight_of(found, S)
+        e = tight_edges(found, S)
+    if e is None and fill is not None:  # a streamed run or Dask tasks kept the vertex lists: of S
         fill(found, S)
-    e = _code_edges(found, S) if found.vert_codes is not None else tight_edges(found, S)
+    if found.vert_codes is not None:
+        e = _code_edges(found, S)
+    elif e is None and tight_of is None:
+        e = tight_edges(found, S)
     if e is None:
         out = _facets_of(found, S, gid)
         fc, nbr = out[6], out[3]

@@ -209,6 +209,7 @@ class Plan:
                                    err.reached) from None
         if stats["ambiguous"] or not no_shared_maps(dp.stages, stats["last_layer"], piece.lo, piece.hi,
                                                     piece.halfspaces):
+            self._uncertified = True  # the enumeration's last layer would not certify either
             return None
         return n
 
@@ -343,6 +344,7 @@ class Plan:
             cells = replace(cells, patterns=P)
         found = _from_piece(cells, piece, dp.stages, n, False, dp.A, dp.b)
         found.cache["vertices_of"] = kept.fill  # geometry.linear_labels: the few cells it needs
+        found.cache["tight_of"] = kept.fill_tight  # (their tight ids first: often all it needs)
         warn_ambiguous(found.ambiguous, stacklevel=4)
         return found
 
@@ -466,7 +468,9 @@ class Plan:
         try:
             if self.engine == "planar" and not piece.on_facet:
                 # linear regions: the engine hands out its last layer (planar_linear reads it)
-                stats: dict = {"last_layer": None} if self.kind == "linear" else {}
+                # (not after the polygon count's certificate failed on the same piece: the merge runs)
+                hand_out = self.kind == "linear" and not self.__dict__.get("_uncertified")
+                stats: dict = {"last_layer": None} if hand_out else {}
                 cells = _planar_module().enumerate_cells(
                     self.net.lowered(), piece.lo, piece.hi, halfspaces=piece.halfspaces,
                     max_cells=self.max_regions, progress=self.progress, limits=self.limits, stats=stats,
