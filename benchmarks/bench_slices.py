@@ -20,8 +20,9 @@ tropnet against regioncam (``Regioncam.through_points`` in float32, 2-D and 1-D)
   :func:`tropnet.studies.complexity_curve` on 200 points;
 * **cross**: linear counts on cross-polytopes kept whole (the lifted H-representation cells and
   facets) against the same counts on the polytope of its ``2^n`` facets (the vertex engine), on
-  networks whose cells merge, 5-7 inputs; and activation and linear counts around a digit in
-  all 64 inputs (no other route: 2^64 facets).
+  networks whose cells merge, 5-7 inputs; activation and linear counts around a digit in
+  all 64 inputs (no other route: 2^64 facets); and linear counts on ``AffineSlice.around``
+  (k = 5-12, its ``2^k`` rows listed) through ``local_complexity`` and called directly.
 
 Every contender runs on one thread (``OPENBLAS_NUM_THREADS=1``); timings are single warm
 calls (the machine is shared; note the load printed at the top).
@@ -307,7 +308,7 @@ def merging(d: int, seed: int) -> Network:
 
 
 def cross_rows(trained, X) -> None:
-    from tropnet import CrossPolytope, Polyhedron
+    from tropnet import CrossPolytope
 
     count = tropnet.count_linear_regions
     print("| network | inputs | radius | activation regions | linear regions | act. CPU s | "
@@ -322,7 +323,7 @@ def cross_rows(trained, X) -> None:
                 ta, na = best_cpu(3, count, net, cp, kind="activation", progress=False)
                 tl, nl = best_cpu(3, count, net, cp, progress=False)
                 if d <= 6:  # 7-D: minutes on the 128 facets (411 s for seed 0 once)
-                    tf, nf = best_cpu(1, count, net, Polyhedron(*cp.halfspaces(d)), progress=False)
+                    tf, nf = best_cpu(1, count, net, listed(*cp.halfspaces(d)), progress=False)
                     assert nl == nf, (nl, nf)
             facets = f"{tf:.2f} | {tl / ta:.2f} | {tf / tl:.0f}" if d <= 6 else f"- | {tl / ta:.2f} | -"
             print(f"| merging [{d}, 8, 8, 1] seed {seed} | {d} | 2.0 | {na} | {nl} | {ta:.2f} | {tl:.2f} | "
@@ -334,6 +335,33 @@ def cross_rows(trained, X) -> None:
         tl, nl = best_cpu(3, count, net, cp, progress=False)
         print(f"| digits [64, 64], digit 0 | 64 | {r} | {na} | {nl} | {ta:.2f} | {tl:.2f} | - | "
               f"{tl / ta:.2f} | - | {os.getloadavg()[0]:.1f} |", flush=True)
+    print("\n### AffineSlice.around: local_complexity and direct calls (digits [64, 64], first 4 digits, "
+          "radius 4.0; CPU s for the 4 points, best of 3)\n")
+    print("| k | linear counts | local_complexity linear | direct linear | direct activation | "
+          "direct / act. | load |")
+    print("|---|---|---|---|---|---|---|")
+    from tropnet.regions.local import local_slices
+
+    pts = X[:4]
+    for k in (5, 6, 8, 12):
+        slices = local_slices(pts, 4.0, k=k)
+        tc, lc = best_cpu(3, tropnet.local_complexity, net, pts, 4.0, k=k, kind="linear")
+        td, nd = best_cpu(3, counts, net, slices, "linear")
+        ta, _ = best_cpu(3, counts, net, slices, "activation")
+        assert lc.tolist() == nd, (lc.tolist(), nd)
+        print(f"| {k} | {nd} | {tc:.2f} | {td:.2f} | {ta:.2f} | {td / ta:.2f} | {os.getloadavg()[0]:.1f} |",
+              flush=True)
+
+
+def counts(net, slices, kind):
+    return [tropnet.count_linear_regions(net, s, kind=kind, progress=False) for s in slices]
+
+
+def listed(A, b):
+    """The polyhedron ``A x <= b`` with its first row repeated at twice the scale (the same set):
+    a float count does not take it for a cross-polytope, so the vertex engine runs on the rows."""
+    A, b = np.asarray(A, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return tropnet.Polyhedron(np.vstack([A, 2 * A[:1]]), np.r_[b, 2 * b[:1]])
 
 
 def best_cpu(repeat, fn, *args, **kw):

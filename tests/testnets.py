@@ -66,6 +66,14 @@ def merging_net(seed: int, w: int, d: int = 3, *, dup: int = 4, unread: int = 7,
     return Network.from_arrays([W1, W2, W3], [b1, rng.integers(-3, 4, size=w).astype(float), np.zeros(1)])
 
 
+def listed_rows(A, b) -> Polyhedron:
+    """The polyhedron ``A x <= b`` with its first row repeated at twice the scale: the same set,
+    which a float count does not take for a cross-polytope's ``2^n`` rows (it would keep the
+    ball whole), so the vertex engine runs on the listed rows (a reference for those counts)."""
+    A, b = np.asarray(A, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return Polyhedron(np.vstack([A, 2 * A[:1]]), np.r_[b, 2 * b[:1]])
+
+
 def activated(net: Network, kind: str) -> Network:
     """``net`` with its ReLUs replaced by leaky units (``"leaky"``) or thresholds (``"threshold"``)."""
     act = {"leaky": LeakyReLU(0.25), "threshold": Threshold(0.5)}[kind]

@@ -142,9 +142,10 @@ def test_around_and_cross_polytope_values_and_bad_input():
 @pytest.mark.parametrize("seed", range(3))
 def test_linear_counts_on_a_lifted_cross_polytope_equal_those_on_its_facets(seed):
     # from 5 inputs a float count keeps the cross-polytope whole (H-representation cells, their
-    # facets from lifted LPs); merging networks against the vertex engine on the 2^5 facets and
-    # the exact count
-    from testnets import merging_net
+    # neighbours shown by points or lifted LPs); merging networks against the vertex engine on
+    # the 2^5 facets and the exact count; the facets listed as a Polyhedron are taken for the
+    # cross-polytope too (the same count)
+    from testnets import listed_rows, merging_net
 
     net = merging_net(seed, 8, 5, scale=2)  # its merging units survive the count's pruning
     cp = CrossPolytope(np.full(5, 0.3), 2.0)
@@ -155,8 +156,11 @@ def test_linear_counts_on_a_lifted_cross_polytope_equal_those_on_its_facets(seed
     assert got < tropnet.count_linear_regions(net, cp, kind="activation")  # cells really merge
     with warnings.catch_warnings():  # the vertex engine meets slivers at the facets' corners: it warns
         warnings.simplefilter("ignore", tropnet.AmbiguousGeometryWarning)
-        ref = tropnet.count_linear_regions(net, tropnet.Polyhedron(*cp.halfspaces(5)))
+        assert make_plan(net, listed_rows(*cp.halfspaces(5)), want="count").engine == "vertex"
+        ref = tropnet.count_linear_regions(net, listed_rows(*cp.halfspaces(5)))
     assert got == ref == tropnet.count_linear_regions(net, cp, exact=True)
+    assert make_plan(net, tropnet.Polyhedron(*cp.halfspaces(5)), want="count").engine == "hrep"
+    assert tropnet.count_linear_regions(net, tropnet.Polyhedron(*cp.halfspaces(5))) == got
 
 
 def test_linear_counts_on_a_20_dimensional_cross_polytope_known_answer():
@@ -330,19 +334,23 @@ def test_float_counts_on_cross_polytopes_keep_them_whole_from_5_d(d):
 
 
 def test_linear_local_complexity_keeps_the_cross_polytope_whole():
-    # AffineSlice.around lists a k <= 12 cross-polytope's 2^k rows; a linear local complexity
-    # counts on the ball kept whole from k = 5 (lifted LPs), equal to the vertex engine on the
-    # listed rows, on a network whose cells merge
-    from testnets import merging_net
+    # AffineSlice.around lists a k <= 12 cross-polytope's 2^k rows; a linear count on it (through
+    # local_complexity or called directly) keeps the ball whole from k = 5, equal to the vertex
+    # engine on the listed rows, on a network whose cells merge
+    from testnets import listed_rows, merging_net
 
     from tropnet import AffineSlice
 
     net = merging_net(1, 8, 8, scale=2)
     X = np.random.default_rng(5).normal(size=(3, 8)) * 0.5
     got = tropnet.local_complexity(net, X, 1.5, k=6, kind="linear")
+    slices = [AffineSlice.around(x, 1.5, k=6, seed=[0, i]) for i, x in enumerate(X)]
+    assert make_plan(net, slices[0], want="count").engine == "hrep"
+    direct = [tropnet.count_linear_regions(net, s, progress=False) for s in slices]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", tropnet.AmbiguousGeometryWarning)
-        ref = [tropnet.count_linear_regions(net, AffineSlice.around(x, 1.5, k=6, seed=[0, i]), progress=False)
-               for i, x in enumerate(X)]
-    assert got.tolist() == ref
+        listed = [AffineSlice(s.origin, s.basis, listed_rows(s.domain.A, s.domain.b)) for s in slices]
+        assert make_plan(net, listed[0], want="count").engine == "vertex"
+        ref = [tropnet.count_linear_regions(net, s, progress=False) for s in listed]
+    assert got.tolist() == direct == ref
     assert (got < tropnet.local_complexity(net, X, 1.5, k=6)).any()  # cells really merge

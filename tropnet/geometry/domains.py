@@ -311,6 +311,45 @@ class CrossPolytope(Domain):
         return f"CrossPolytope({c}, {self.radius})"
 
 
+def cross_polytope_of(A: Any, b: Any) -> tuple[np.ndarray, float, float] | None:
+    """``(centre, radius, slack)`` when the rows ``A x <= b`` are a cross-polytope's facets
+    (:class:`CrossPolytope` ``(centre, radius)``: ``2^n`` rows, each a positive multiple of a
+    distinct sign vector ``s``, with right-hand sides ``s . centre + radius``), else ``None``.
+    In float64, up to rounding: the polyhedron lies between the cross-polytopes of radii
+    ``radius - slack`` and ``radius + slack`` about ``centre`` (``slack`` a few ulps of the
+    rows' sizes, rigorous; rows of ``Fraction`` entries are rounded to float64 first).
+
+    >>> c, r, slack = cross_polytope_of(*CrossPolytope([1.0, -2.0, 0.5], 0.25).halfspaces(3))
+    >>> c.tolist(), r, slack < 1e-13
+    ([1.0, -2.0, 0.5], 0.25, True)
+    >>> cross_polytope_of(*Box(-1, 1).halfspaces(2)) is None
+    True
+    """
+    A = np.asarray(A, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if A.ndim != 2 or b.shape != (A.shape[0],) or A.shape[1] == 0 or A.shape[1] > 30:
+        return None
+    m, n = A.shape
+    if m != 2**n or not (np.isfinite(A).all() and np.isfinite(b).all()):
+        return None
+    scale = np.abs(A).max(axis=1)
+    if not (scale > 0).all() or not (np.abs(A) == scale[:, None]).all():
+        return None
+    S = np.sign(A)
+    bits = ((S > 0) * (1 << np.arange(n))).sum(axis=1)
+    if len(np.unique(bits)) != m:  # every sign vector once
+        return None
+    beta = b / scale
+    c = S.T.dot(beta) / m  # the sign vectors are orthogonal: sum_i s_i s_i^T = m I, sum_i s_i = 0
+    r = float(beta.mean())
+    off = float(np.abs(beta - S.dot(c) - r).max())
+    size = float(np.abs(c).sum()) + abs(r) + float(np.abs(beta).max())
+    if r <= 0 or off > 8 * (n + 2) * 2.0**-52 * size:
+        return None
+    # plus the rounding of beta and of the residual's terms: a rigorous slack
+    return c, r, off + (n + 4) * 2.0**-52 * size
+
+
 def domain_halfspaces(domain: Domain | None, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Halfspaces of a domain in R^n, or ``None`` for all of R^n.
 

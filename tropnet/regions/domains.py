@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..geometry.domains import Box, CrossPolytope, Domain, Polyhedron
+from ..geometry.domains import Box, CrossPolytope, Domain, Polyhedron, cross_polytope_of
 from ..networks.layers import GroupMax, Linear
 from ..networks.network import Network
 from .program import Stage, stages_from_network
@@ -116,7 +116,9 @@ def as_network(obj: Any) -> Network:
 def _domain(domain: Any, n: int, exact: bool, count: bool = False):
     """("box", lo, hi) or ("poly", A, b) or ("all",), validated; a cross-polytope is
     ("cross", c, r) where the H-representation engine runs (its 1-norm constraint kept whole;
-    ``count``: for a serial count), else ("poly", A, b) with its ``2^n`` rows."""
+    ``count``: for a serial count), else ("poly", A, b) with its ``2^n`` rows; so is a polyhedron
+    of a cross-polytope's ``2^n`` rows in a float serial count
+    (:func:`~tropnet.geometry.domains.cross_polytope_of`, up to rounding of its rows)."""
     if domain is None:
         return ("all",)
     if not isinstance(domain, Domain):
@@ -143,6 +145,12 @@ def _domain(domain: Any, n: int, exact: bool, count: bool = False):
         return ("box", lo, hi)
     if isinstance(domain, Polyhedron):
         A, b = domain.halfspaces(n)
+        if count and not exact and len(b) == 2**n:
+            from .hrep import uses_hrep_cross
+
+            cross = cross_polytope_of(A, b) if uses_hrep_cross(n, exact, count) else None
+            if cross is not None:  # a cross-polytope's 2^n rows (AffineSlice.around): kept whole
+                return ("cross", cross[0], cross[1])
         domain.check()  # empty / lower-dimensional -> ValueError
         if exact:
             A = np.array([[Fraction(v) for v in row] for row in A], dtype=object).reshape(A.shape)

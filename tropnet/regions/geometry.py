@@ -22,6 +22,7 @@ from .._limits import progress_phase
 from .affine import _divide, _integer_rows, cell_affine, float_map_error, maps_and_rows, patterns_at
 from .exactness import _Inconsistent
 from .found import FoundCells
+from .hrep_adjacency import certified_neighbours
 from .map_groups import float_maps, map_groups, near_groups, silent_units
 from .neighbours import flip_neighbours, tight_edges, unit_edges
 from .planar_linear import no_shared_maps
@@ -159,6 +160,8 @@ def hrep_facets(
     for c in range(C):
         if bar is not None:
             bar.update(1)
+        if test is not None and not test[c].any():
+            continue
         Ac, bc = np.asarray(A[c], dtype=np.float64), np.asarray(b[c], dtype=np.float64)
         out[c] = irredundant_rows(Ac, bc, ball=ball, test=None if test is None else test[c])
         norms = np.linalg.norm(Ac, axis=1)
@@ -403,7 +406,11 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     elif e is None and tight_of is None:
         e = tight_edges(found, S)
     if e is None:
-        out = _facets_of(found, S, gid)
+        joins = None
+        if not found.exact:
+            def joins(i: np.ndarray, j: np.ndarray) -> np.ndarray:  # pairs the merge joins as neighbours
+                return (gid[i] == gid[j]) & (np.abs(F[i] - F[j]).max(axis=1) <= tol)
+        out = _facets_of(found, S, gid, joins)
         fc, nbr = out[6], out[3]
         has = nbr >= 0
         e = np.stack([fc[has], nbr[has]], axis=1)
@@ -644,14 +651,18 @@ def _geometry(found: FoundCells) -> tuple:
     return _facets_of(found, np.arange(len(found)))
 
 
-def _facets_of(found: FoundCells, cells: np.ndarray, groups: np.ndarray | None = None) -> tuple:
+def _facets_of(found: FoundCells, cells: np.ndarray, groups: np.ndarray | None = None,
+               joins: Any = None) -> tuple:
     """:func:`_geometry` of the cells ``cells`` (indices into ``found``; found without tight
     codes): ``(facet_off, facet_A, facet_b, nbr, W, cmap, fc)`` with ``facet_off`` over
     ``cells``, ``fc`` and ``nbr`` indices into ``found``.  Every decision is the one the run over
     all cells makes (the same rows, the same vertex pool and scale).  ``groups`` (the merge's
     group of every cell): H-representation cells then test by LP only the unit rows across which
     a cell of their own group may lie (the one-unit flip is one, or no cell), so facets towards
-    other groups may be missing."""
+    other groups may be missing.  ``joins(i, j)`` (float runs; whether the merge joins cells ``i``
+    and ``j`` when they are neighbours): the LPs only for rows with such a cell among the possible
+    neighbours across, unless a point shows it across
+    (:func:`~tropnet.regions.hrep_adjacency.certified_neighbours`)."""
     st, d, exact = found.stages, found.d, found.exact
     hrep = len(found) > 0 and len(found.vert_ids) == 0  # H-representation engine: no vertices
     C, n = len(found), len(cells)
@@ -663,18 +674,26 @@ def _facets_of(found: FoundCells, cells: np.ndarray, groups: np.ndarray | None =
     A_all = np.concatenate([Ad, Au], axis=1)
     b_all = np.concatenate([bd, bu], axis=1)
     fl_all = np.concatenate([np.full((n, Rd), -2, dtype=np.int64), flip], axis=1)
+    shown = None  # (n, R): the cell across a facet a point certified, else -1
     if hrep:
-        if n == C or "hrep" in found.cache:
+        if "hrep" in found.cache or (n == C and groups is None and joins is None):
             facet, coinc = (a[cells] for a in _hrep_facets(found)[:2])
         else:
             test = None
-            if groups is not None:
+            if joins is not None and not exact:
+                test, (sl, sr, sc) = certified_neighbours(A_all, b_all, fl_all, cells, pats, found.points,
+                                                          joins, found.cache.get("ball"))
+                shown = np.full(b_all.shape, -1, dtype=np.int64)
+                shown[sl, sr] = sc
+            elif groups is not None:
                 R = b_all.shape[1]
                 code = fl_all.reshape(-1)
                 across = flip_neighbours(pats, np.repeat(cells, R), code).reshape(n, R)
                 same = groups[np.maximum(across, 0)] == groups[cells][:, None]
                 test = (fl_all >= 0) & ((across < 0) | same)
             facet, coinc, _ = hrep_facets(A_all, b_all, found.cache.get("ball"), test)
+            if shown is not None:  # facets a point certified, with the cell across
+                facet |= shown >= 0
         centre: dict = {}
     else:
         counts = np.diff(found.vert_off)[cells]
@@ -691,6 +710,8 @@ def _facets_of(found: FoundCells, cells: np.ndarray, groups: np.ndarray | None =
     code = fl_all[fl, fr]
     # neighbours by flipping the pattern entry of the facet's unit
     nbr = flip_neighbours(pats, fc, code, simple=~coinc[fl, fr])
+    if shown is not None:
+        nbr = np.where(shown[fl, fr] >= 0, shown[fl, fr], nbr)
     # facets where the one-unit flip found nothing: several units vanish on them (coincident
     # hyperplanes, possibly of different layers), or the facet lies on the domain's boundary.
     # Read the pattern just across the facet's centre.  In exact mode this also certifies

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .._numbers import as_number_array
-from ..geometry.domains import Box, CrossPolytope
+from ..geometry.domains import Box, CrossPolytope, cross_polytope_of
 from ..geometry.slices import AffineSlice
 from ..networks.embed import slice_network
 from ..networks.layers import Linear
@@ -154,9 +154,9 @@ def _count_chunk(net, slices: list[AffineSlice], args: dict) -> np.ndarray:
         else:  # the cross-polytope, inside the box of twice its half-widths
             box = (mid - 2 * rad, mid + 2 * rad, dom.halfspaces(k))
     ball = None
-    if k >= 3 and cross is not None:  # a cross-polytope: its centre, radius
+    if k >= 3 and cross is not None and kind == "activation":  # a cross-polytope: its centre, radius
         ball = (dom.exact_center(k).astype(np.float64), float(dom.radius)) if isinstance(dom, CrossPolytope) \
-            else (np.zeros(k), float(dom.b[0]))
+            else cross_polytope_of(dom.A, dom.b)[:2]
     for i in todo:
         stages = [Stage("affine", W=Ws[i], b=bs[i])] + base[1:]
         s = None if on is None else StableUnits([None if a is None else a[i] for a in on],
@@ -165,10 +165,10 @@ def _count_chunk(net, slices: list[AffineSlice], args: dict) -> np.ndarray:
             out[i] = _count_planar(Network([Linear(Ws[i], bs[i]), *layers[1:]]), box, cap)
             if out[i] >= 0:
                 continue
-        if ball is not None and kind == "activation":
+        if ball is not None:
             out[i] = _count_ball(stages, s if s is not None else stable_units(stages, dom, k), k, ball, cap)
             continue
-        out[i] = _count_one(net, slices[i], stages, args, s, ball)
+        out[i] = _count_one(net, slices[i], stages, args, s)
     return out
 
 
@@ -203,12 +203,11 @@ def _count_planar(sub: Network, box: tuple, cap: int | None) -> int:
     return -1 if stats.get("ambiguous") else int(n)
 
 
-def _count_one(net, slc: AffineSlice, stages: list, args: dict, stable: StableUnits | None = None,
-               ball: tuple | None = None) -> int:
+def _count_one(net, slc: AffineSlice, stages: list, args: dict, stable: StableUnits | None = None) -> int:
     """The count on one slice: its program's stable units removed (``stable``: already known),
-    then the engine; linear regions through :func:`tropnet.count_linear_regions`, on the slice's
-    cross-polytope ``ball = (c, r)`` kept whole where a count does that (its ``2^k`` rows are
-    the slice's domain up to ``k = 12``: :meth:`~tropnet.AffineSlice.around`)."""
+    then the engine; linear regions through :func:`tropnet.count_linear_regions` (which keeps the
+    slice's cross-polytope whole where a count does that, also when it is listed as its ``2^k``
+    rows: :meth:`~tropnet.AffineSlice.around` up to ``k = 12``)."""
     kind, exact = args["kind"], args["exact"]
     if stable is None:
         stable = stable_units(stages, slc.domain, slc.k)
@@ -218,8 +217,5 @@ def _count_one(net, slc: AffineSlice, stages: list, args: dict, stable: StableUn
         return count_pruned(stages, slc.domain, slc.k, exact=exact, max_regions=args["max_regions"],
                             stable=stable)[0]
     from .api import count_linear_regions
-    from .hrep import uses_hrep_cross
 
-    if ball is not None and uses_hrep_cross(slc.k, exact, count=True):
-        slc = AffineSlice(slc.origin, slc.basis, CrossPolytope(*ball))
     return count_linear_regions(net, slc, kind=kind, exact=exact, max_regions=args["max_regions"])

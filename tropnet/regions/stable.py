@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..geometry.domains import Box, CrossPolytope, Polyhedron
+from ..geometry.domains import Box, CrossPolytope, Polyhedron, cross_polytope_of
 from ..kernels.certify import gamma
 from .cells import RegionLimitError
 from .domains import enclosing_box
@@ -54,8 +54,9 @@ class StableUnits:
 
 
 def _domain_shape(domain: Any, k: int) -> tuple[np.ndarray, np.ndarray, float | None]:
-    """``(centre, half-widths, cross_radius)`` of a box, of a cross-polytope ``|y|_1 <= r``
-    (``cross_radius = r``), or of a polyhedron's bounding box."""
+    """``(centre, half-widths, cross_radius)`` of a box, of a cross-polytope ``|y - c|_1 <= r``
+    (``cross_radius = r``; also a polyhedron of its ``2^k`` rows,
+    :func:`~tropnet.geometry.domains.cross_polytope_of`), or of a polyhedron's bounding box."""
     if isinstance(domain, Box):
         lo, hi = domain.bounds(k)
         return (lo + hi) / 2, (hi - lo) / 2, None
@@ -68,11 +69,11 @@ def _domain_shape(domain: Any, k: int) -> tuple[np.ndarray, np.ndarray, float | 
         return cf, np.full(k, r), r
     A = np.asarray(domain.A, dtype=np.float64)
     b = np.asarray(domain.b, dtype=np.float64)
-    if len(b) == 2**k and np.all(np.abs(A) == 1) and np.all(b == b[0]) and len(np.unique(A, axis=0)) == len(
-        b
-    ):
-        r = float(b[0])
-        return np.zeros(k), np.full(k, r), r
+    cross = cross_polytope_of(A, b)  # a cross-polytope's 2^k rows (AffineSlice.around)
+    if cross is not None:
+        c, r, slack = cross
+        r += slack  # the rows lie inside the cross-polytope of radius r + slack
+        return c, np.full(k, r), r
     from ..kernels.lp import bounding_box
 
     bb = bounding_box(A, b)
@@ -351,11 +352,10 @@ def count_pruned(
         else:
             A, b = np.asarray(A, dtype=np.float64), np.asarray(b, dtype=np.float64)
         mid, rad, cross = _domain_shape(domain, d)
-        if cross is not None:  # the cross-polytope |y|_1 <= r sits in the box [-2r, 2r]^d
-            r2 = 2 * (Fraction(domain.b[0]) if exact else float(domain.b[0]))
-            lo, hi = np.array([-r2] * d, dtype=object if exact else np.float64), np.array(
-                [r2] * d, dtype=object if exact else np.float64
-            )
+        if cross is not None:  # the cross-polytope |y - c|_1 <= r sits in the box c +- 2r
+            lo, hi = mid - 2 * rad, mid + 2 * rad
+            if exact:
+                lo, hi = (np.array([Fraction(v) for v in x], dtype=object) for x in (lo, hi))
         else:
             lo, hi = enclosing_box(("poly", A, b), exact)
         hs = (A, b)
