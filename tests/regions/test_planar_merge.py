@@ -82,8 +82,8 @@ def test_merged_count_equals_the_merge(name, monkeypatch):
 
 
 def test_many_random_sparse_networks(monkeypatch):
-    """Random sparse networks of several sizes and densities: the count always equals the merge
-    (decided here or not)."""
+    """Random sparse networks of several sizes and densities: the count and the region set's
+    labels always equal the merge's (decided here or not)."""
     decided = 0
     for seed in range(24):
         rng = np.random.default_rng(seed)
@@ -95,6 +95,9 @@ def test_many_random_sparse_networks(monkeypatch):
             warnings.simplefilter("ignore")
             n, used = _count(net, dom, monkeypatch)
             assert n == _merge(net, dom), (seed, widths)
+            found = make_plan(net, dom).find()  # the region set's labels, then the merge's
+            fast = linear_labels(found)
+            assert np.array_equal(fast, linear_labels(found)) and fast.max() + 1 == n
         decided += used
     assert decided >= 6
 
@@ -112,3 +115,35 @@ def test_undecided_stretches_go_to_the_merge(monkeypatch):
         warnings.simplefilter("ignore")
         n, used = _count(net, Box(-3, 3), monkeypatch)
         assert n == _merge(net, Box(-3, 3))
+
+
+@pytest.mark.parametrize("name", [c[0] for c in CASES if "plane" not in c[0]])
+def test_merged_labels_equal_the_merge(name):
+    """Region sets: the labels from the failed edges' stretches (``merged_labels``, read off the
+    enumerated cells' patterns) equal the merge's labels, cell by cell."""
+    from tropnet.regions import planar_merge as pm
+
+    _, make, dom = next(c for c in CASES if c[0] == name)
+    plan = make_plan(make(), dom)  # linear regions: the engine hands out its last layer
+    found = plan.find()
+    assert "planar_last" in found.cache
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        calls = []
+        real = pm.merged_labels
+
+        def spy(*args):
+            calls.append(real(*args))
+            return calls[-1]
+
+        import tropnet.regions.geometry as geometry
+
+        geometry.merged_labels, saved = spy, geometry.merged_labels
+        try:
+            fast = linear_labels(found)  # (pops the last layer: the second call merges)
+        finally:
+            geometry.merged_labels = saved
+        full = linear_labels(found)
+    assert np.array_equal(fast, full)
+    if name in ("[2, 64, 64, 1] box", "[2, 24, 24, 1] box"):
+        assert calls and calls[0] is not None and fast.max() + 1 < len(found)

@@ -134,3 +134,22 @@ def test_kept_parts_hand_out_the_same_ids_twice():
     assert np.array_equal(off, found.vert_off)
     assert np.array_equal(T, found.cache["tight"][0][found.vert_ids[: off[-1]]])
     assert first is not None and np.array_equal(first, again)
+
+
+def test_thin_cells_keep_the_vertex_facets():
+    """A plane through a degenerate network whose polygon run is handed to the vertex engine and
+    cuts cells below float64 resolution (``found.thin``): the ids would join a pair whose facet
+    the coordinates cannot see (23 regions instead of 24), so the facets from the coordinates
+    decide, as before."""
+    from testnets import degenerate_net
+
+    from tropnet import Plane
+
+    rng = np.random.default_rng(7963)
+    plan = make_plan(degenerate_net(7963, 3, 5, 2), Plane.through(*rng.normal(size=(3, 3)), margin=2.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = plan.find()
+        assert found.thin and "tight" in found.cache
+        a, b = _both(found)
+    assert np.array_equal(a, b) and a.max() + 1 == 24

@@ -26,6 +26,7 @@ from .hrep_adjacency import certified_neighbours
 from .map_groups import float_maps, map_groups, near_groups, silent_units
 from .neighbours import flip_neighbours, tight_edges, unit_edges
 from .planar_linear import no_shared_maps
+from .planar_merge import merged_labels
 from .regionset import RegionSet
 
 __all__ = ["build_region_set", "linear_labels", "map_groups", "near_groups", "cell_facets", "hrep_facets",
@@ -356,8 +357,13 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     C, d = len(found), found.d
     last = found.cache.pop("planar_last", None)
     if last is not None and not found.exact:
-        if no_shared_maps(found.stages, *last):  # a 2-D polygon run whose neighbours share no map
+        failed: list = []
+        if no_shared_maps(found.stages, *last, failed=failed):  # a 2-D polygon run, no shared maps
             return np.arange(C, dtype=np.int64)
+        if failed:  # ... but for a few root edges, whose stretches are decided without the maps
+            labels = merged_labels(found.stages, last[0], found.patterns, failed)
+            if labels is not None:
+                return labels
     # the float maps and their map_groups, when computed where the cells were (Dask tasks)
     F, groups = found.cache.pop("maps", None), found.cache.pop("groups", None)
     try:

@@ -70,7 +70,8 @@ def tight_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
     the cell across each the pattern with that column flipped.  Each pair once, from its cell
     with the unit off (the merge needs the pairs within ``cells``: the other cell is in it
     too).  ``None`` (the facets from the vertex coordinates decide) without those ids, at a
-    vertex with more or fewer, or where a flipped pattern is no cell.
+    vertex with more or fewer, where a flipped pattern is no cell, or in a run with thin cells
+    or ambiguous decisions (``found.thin``, ``found.ambiguous``).
 
     >>> import tropnet
     >>> from tropnet.regions.plan import make_plan
@@ -80,7 +81,9 @@ def tight_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
     True
     """
     tight = found.cache.get("tight")
-    if tight is None:
+    if tight is None or found.thin or found.ambiguous:
+        # (cells cut below float64 resolution, or decisions left in the tolerance band: the
+        # vertex coordinates decide, as before, whatever the ids say)
         return None
     if len(tight) == 3:  # the ids of the entries themselves, with their offsets (no vertex lists)
         T, voff, col_of = tight

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels.merge import row_keys
 from .map_groups import float_maps, silent_units
 from .program import Stage
 
-__all__ = ["merged_count", "MAX_EDGES"]
+__all__ = ["merged_count", "merged_labels", "MAX_EDGES"]
 
 #: at most this many failing root edges are decided here; more, and the merge runs
 MAX_EDGES = 4096
@@ -61,6 +62,45 @@ def merged_count(stages: list[Stage], last: dict, cells: int, failed: list) -> i
     >>> merged_count(st, stats["last_layer"], n, failed)
     2
     """
+    joins = _joins(stages, last, failed)
+    if joins is None:
+        return None
+    A, B, M = joins
+    if len(M) == 0:
+        return cells
+    # the cells (root polygon, last-layer pattern) joined: each join of two components is a cell less
+    keys = np.concatenate([np.concatenate([A, B])[:, None], np.concatenate([M, M])], axis=1)
+    _, node = np.unique(row_keys(keys.astype(np.int32)), return_inverse=True)
+    node = node.ravel()
+    used, inv = np.unique(node, return_inverse=True)
+    inv = inv.ravel()
+    labels = _components(len(used), np.stack([inv[: len(M)], inv[len(M) :]], axis=1))
+    return cells - (len(used) - int(labels.max()) - 1)
+
+
+def merged_labels(stages: list[Stage], last: dict, patterns: np.ndarray, failed: list) -> np.ndarray | None:
+    """:func:`merged_count` for the enumerated cells ``patterns`` of the run: each cell's linear
+    region (labels in order of first cell, as the merge numbers them), or ``None``."""
+    joins = _joins(stages, last, failed)
+    if joins is None:
+        return None
+    A, B, M = joins
+    roots = np.asarray(last["roots"], dtype=np.int32)
+    P = np.ascontiguousarray(patterns, dtype=np.int32)
+    want = np.concatenate([np.concatenate([roots[A], M], axis=1), np.concatenate([roots[B], M], axis=1)])
+    keys, wk = row_keys(P), row_keys(want)
+    order = np.argsort(keys, kind="stable")
+    pos = np.minimum(np.searchsorted(keys[order], wk), len(P) - 1)
+    cell = order[pos]
+    if not (keys[cell] == wk).all() or not (P[cell] == want).all():
+        return None  # a joined cell is not among the run's cells: the merge decides
+    return _components(len(P), cell.reshape(2, -1).T)
+
+
+def _joins(stages: list[Stage], last: dict, failed: list):
+    """The joins across the failed edges' stretches: ``(A, B, M)``, the root polygons on either
+    side and the last layer's pattern of each stretch whose two cells the merge joins; ``None``
+    where a stretch is undecided."""
     if len(failed) != 1 or last.get("roots") is None:
         return None
     rec = failed[0]
@@ -70,7 +110,6 @@ def merged_count(stages: list[Stage], last: dict, cells: int, failed: list) -> i
         return None
     roots = np.asarray(last["roots"], dtype=np.int32)
     on = np.asarray(st.on, dtype=bool)
-    nL = on.shape[1]
     # the edges' polygons differ in one unit (their patterns), the unit between them
     differ = roots[A] != roots[B]
     if not (differ.sum(axis=1) == 1).all():
@@ -93,7 +132,7 @@ def merged_count(stages: list[Stage], last: dict, cells: int, failed: list) -> i
         M[row, fu[i]] ^= 1
     PA = np.concatenate([roots[A][edge], M], axis=1)
     PB = np.concatenate([roots[B][edge], M], axis=1)
-    if PA.shape[1] != sum(len(s.idx) for s in stages if s.kind != "affine") or nL != M.shape[1]:
+    if PA.shape[1] != sum(len(s.idx) for s in stages if s.kind != "affine") or on.shape[1] != M.shape[1]:
         return None
     silent = silent_units(stages, PA, np.arange(len(PA)), col[edge])
     rest = np.flatnonzero(~silent)
@@ -102,18 +141,16 @@ def merged_count(stages: list[Stage], last: dict, cells: int, failed: list) -> i
         diff = np.abs(F[: len(rest)] - F[len(rest) :]).max(axis=1)
         if not (diff > (rec["need"] + 2 * rec["err"]) * (1 + 1e-6)).all():
             return None
-    if not silent.any():
-        return cells
-    # the cells (root polygon, last-layer pattern) joined: each join of two components is a cell less
-    keys = np.concatenate([np.concatenate([A[edge], B[edge]])[:, None], np.concatenate([M, M])], axis=1)
-    _, node = np.unique(keys, axis=0, return_inverse=True)
-    node = node.ravel()
-    a, b = node[: len(M)][silent], node[len(M) :][silent]
+    return A[edge][silent], B[edge][silent], M[silent]
+
+
+def _components(n: int, edges: np.ndarray) -> np.ndarray:
+    """The connected components of ``n`` nodes joined by ``edges (E, 2)``, labelled ``0..k-1`` in
+    order of first node (as :func:`tropnet.regions.geometry.merge_linear` labels them)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    used, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
-    inv = inv.ravel()
-    g = coo_matrix((np.ones(len(a)), (inv[: len(a)], inv[len(a) :])), shape=(len(used), len(used)))
-    ncomp = connected_components(g, directed=False)[0]
-    return cells - (len(used) - ncomp)
+    g = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    comp = connected_components(g, directed=False)[1]
+    _, first, inv = np.unique(comp, return_index=True, return_inverse=True)
+    return np.argsort(np.argsort(first))[inv.ravel()]
