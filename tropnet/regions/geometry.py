@@ -409,7 +409,7 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
         fill(found, S)
     if found.vert_codes is not None:
         e = _code_edges(found, S)
-    elif e is None and tight_of is None:
+    elif e is None and tight_of is None:  # (None with thin cells: their facets from the coordinates)
         e = tight_edges(found, S)
     if e is None:
         joins = None

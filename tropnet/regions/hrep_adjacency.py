@@ -42,6 +42,8 @@ from itertools import combinations
 
 import numpy as np
 
+from .neighbours import flip_neighbours
+
 __all__ = ["certified_neighbours", "TWIN_MAX"]
 
 #: Twin classes of more units than this are not listed (``2^k - 1`` candidates): their rows keep
@@ -100,53 +102,51 @@ def certified_neighbours(
     test[zero] = unit[zero]  # a (near) constant unit may flip across any facet: the LP decides
     safe = norms > 0
     Hn = np.concatenate([A, b[:, :, None]], axis=2) / np.where(safe, norms, 1.0)[:, :, None]
-    lookup = {patterns[c].tobytes(): int(c) for c in range(len(patterns))}
     pos = np.full(len(patterns), -1, dtype=np.int64)
     pos[cells] = np.arange(n)
-    cand_l, cand_r, cand_c = [], [], []
-    loose = _twins(Hn, TWIN_TOL)
-    for lc in np.flatnonzero(~zero).tolist():
-        c = int(cells[lc])
-        pat = patterns[c]
-        done = np.zeros(R, dtype=bool)
-        for r in np.flatnonzero(unit[lc]).tolist():
-            if done[r]:
-                continue
-            cls = np.flatnonzero(loose[lc, r] & unit[lc])
-            cls = np.union1d(cls, [r])
-            done[cls] = True
-            code = codes[lc, cls]
-            col, val = code >> 20, code & ((1 << 20) - 1)
-            if len(cls) > TWIN_MAX or len(np.unique(col)) < len(col):
-                test[lc, cls] = True  # candidates not listed: the LP decides
-                continue
-            found = []
-            for k in range(1, len(cls) + 1):
-                for sub in combinations(range(len(cls)), k):
-                    q = pat.copy()
-                    q[col[list(sub)]] = val[list(sub)]
-                    hit = lookup.get(q.tobytes())
-                    if hit is not None and hit != c:
-                        found.append(hit)
-            if not found:
-                continue
-            found = np.array(found, dtype=np.int64)
-            found = found[joins(np.full(len(found), c), found)]
-            for c2 in found.tolist():
-                cand_l.append(lc)
-                cand_r.append(r)
-                cand_c.append(c2)
-    if not cand_l:
+    live = unit & ~zero[:, None]
+    loose = _twins(Hn, TWIN_TOL) & live[:, :, None] & live[:, None, :]  # the twin classes
+    first = np.argmax(loose, axis=2)  # a class is named by its first row
+    size = loose.sum(axis=2)
+    # twins of twins that are not twins (near-coincident chains): no classes, the LP decides
+    chain = live & (loose != np.take_along_axis(loose, first[:, :, None], axis=1)).any(axis=2)
+    for lc, r in zip(*np.nonzero(chain)):
+        test[lc] |= loose[lc, r]
+    named = live & (first == np.arange(R)[None, :]) & ~test
+    # one unit alone on its hyperplane: the cell across is the pattern with it flipped
+    sl, sr = np.nonzero(named & (size == 1))
+    across = flip_neighbours(patterns, cells[sl], codes[sl, sr])
+    cand = [(sl, sr, across)]
+    lookup = None
+    for lc, r in zip(*np.nonzero(named & (size > 1))):
+        cls = np.flatnonzero(loose[lc, r])
+        col, val = codes[lc, cls] >> 20, codes[lc, cls] & ((1 << 20) - 1)
+        if len(cls) > TWIN_MAX or len(np.unique(col)) < len(col):
+            test[lc, cls] = True  # candidates not listed: the LP decides
+            continue
+        if lookup is None:
+            lookup = {patterns[c].tobytes(): c for c in range(len(patterns))}
+        found = []
+        for k in range(1, len(cls) + 1):  # every nonempty subset of the class flipped
+            for sub in map(list, combinations(range(len(cls)), k)):
+                q = patterns[cells[lc]].copy()
+                q[col[sub]] = val[sub]
+                found.append(lookup.get(q.tobytes(), -1))
+        cand.append((np.full(len(found), lc), np.full(len(found), r), np.array(found, dtype=np.int64)))
+    lc, r, c2 = (np.concatenate(v).astype(np.int64) for v in zip(*cand))
+    keep = (c2 >= 0) & (c2 != cells[lc])
+    lc, r, c2 = lc[keep], r[keep], c2[keep]
+    keep = joins(cells[lc], c2)
+    lc, r, c2 = lc[keep], r[keep], c2[keep]
+    if len(lc) == 0:
         return test, none
-    lc, r, c2 = (np.array(v, dtype=np.int64) for v in (cand_l, cand_r, cand_c))
     ok = _point_certificate(A, b, Hn, lc, r, pos[c2], points[cells[lc]], points[c2], ball)
     # the neighbour across a facet is unique: a class with a certified candidate needs no test;
     # one whose candidates the point does not certify keeps its LP, for every row of the class
     shown = np.zeros((n, R), dtype=bool)
     shown[lc[ok], r[ok]] = True
     for i in np.flatnonzero(~ok & ~shown[lc, r]).tolist():
-        test[lc[i]] |= loose[lc[i], r[i]] & unit[lc[i]]
-        test[lc[i], r[i]] = True
+        test[lc[i]] |= loose[lc[i], r[i]]
     first = np.flatnonzero(ok)
     first = first[np.unique(lc[first] * R + r[first], return_index=True)[1]]
     return test, (lc[first], r[first], c2[first])
@@ -154,15 +154,17 @@ def certified_neighbours(
 
 def _twins(Hn: np.ndarray, tol: float) -> np.ndarray:
     """``(n, R, R)``: rows of one cell whose normalised ``(a, b)`` agree to ``tol`` (relative to
-    ``1 + |b|``), in blocks of cells of a few million entries."""
+    ``1 + |b|``, max norm): the pairs whose projections on a random vector are that close (a
+    necessary condition), then checked entry by entry."""
     n, R, k = Hn.shape
+    w = np.random.default_rng(11).uniform(0.5, 1.5, size=k)
+    p = Hn.dot(w)
+    scale = 1.0 + np.abs(Hn[:, :, -1])
+    top = np.maximum(scale[:, :, None], scale[:, None, :])
+    lc, i, j = np.nonzero(np.abs(p[:, :, None] - p[:, None, :]) <= tol * top * w.sum() * (1 + 1e-9))
+    near = np.abs(Hn[lc, i] - Hn[lc, j]).max(axis=1) <= tol * top[lc, i, j]
     out = np.zeros((n, R, R), dtype=bool)
-    step = max(1, 4_000_000 // max(1, R * R * k))
-    for a in range(0, n, step):
-        H = Hn[a : a + step]
-        dist = np.abs(H[:, :, None, :] - H[:, None, :, :]).max(axis=3)
-        scale = 1.0 + np.maximum(np.abs(H[:, :, None, -1]), np.abs(H[:, None, :, -1]))
-        out[a : a + step] = dist <= tol * scale
+    out[lc[near], i[near], j[near]] = True
     return out
 
 
