@@ -67,26 +67,33 @@ def test_certified_neighbours_are_facets_with_that_cell_across_and_miss_none(see
     assert checked == len(shown)
 
 
-def test_rows_without_listed_candidates_keep_their_lp():
-    # a (near) zero row in a cell, a twin class above TWIN_MAX units and a class that flips one
-    # column two ways (a group stage) are not listed: their unit rows are tested by LP
+def test_constant_units_join_the_flips_and_unlisted_candidates_keep_their_lp():
+    # the x = 0 facet between two cells of |x| <= 1 (x <= 0, then x >= 0), a row y <= 5 that no
+    # neighbour lies across, and a constant unit (a zero row 0 <= 1) that flips across the facet
+    # too: the cell across has both units flipped, and the points show it
     d = 2
-    pats = np.zeros((2, 10), dtype=np.int32)
-    pats[1, 0] = 1
     pts = np.array([[-0.5, 0.0], [0.5, 0.0]])
     always = lambda i, j: np.ones(len(i), dtype=bool)  # noqa: E731
     A = np.zeros((2, 3, d))
     A[:, 0] = [[1.0, 0.0], [-1.0, 0.0]]
     A[:, 1] = [0.0, 1.0]
-    b = np.array([[0.0, 5.0, 1.0], [0.0, 5.0, 1.0]])  # the third row is zero: a constant unit
-    codes = np.array([[1 << 20 | 1, 2 << 20 | 1, 3 << 20 | 1], [0 << 20 | 0, 2 << 20 | 1, 3 << 20 | 1]])
-    codes[0, 0], codes[1, 0] = 0 << 20 | 1, 0 << 20 | 0
-    test, cert = certified_neighbours(A, b, codes, np.arange(2), pats, pts, always)
-    assert test.all() and len(cert[0]) == 0
-    A[:, 2] = A[:, 1]
-    b[:, 2] = b[:, 1]  # no zero row: the x = 0 facet is shown by the points
-    test, cert = certified_neighbours(A, b, codes, np.arange(2), pats, pts, always)
-    assert not test.any() and [v.tolist() for v in cert] == [[0, 1], [0, 0], [1, 0]]
+    b = np.array([[0.0, 5.0, 1.0], [0.0, 5.0, 1.0]])
+    codes = np.array([[0 << 20 | 1, 2 << 20 | 1, 3 << 20 | 1], [0 << 20 | 0, 2 << 20 | 1, 3 << 20 | 0]])
+    for flipped in ([0], [0, 3]):  # across: unit 0 flipped, or units 0 and 3
+        pats = np.zeros((2, 10), dtype=np.int32)
+        pats[1, flipped] = 1
+        test, cert = certified_neighbours(A, b, codes, np.arange(2), pats, pts, always)
+        assert not test.any() and [v.tolist() for v in cert] == [[0, 1], [0, 0], [1, 0]]
+    # too many constant units to list the flips: the class's rows keep their LP
+    many = TWIN_MAX + 1
+    Az = np.concatenate([A[:, :1], np.zeros((2, many, d))], axis=1)
+    bz = np.concatenate([b[:, :1], np.ones((2, many))], axis=1)
+    cz = np.array([[0 << 20 | 1] + [(k + 1) << 20 | 1 for k in range(many)],
+                   [0 << 20 | 0] + [(k + 1) << 20 | 1 for k in range(many)]])
+    pz = np.zeros((2, many + 1), dtype=np.int32)
+    pz[1, 0] = 1
+    test, cert = certified_neighbours(Az, bz, cz, np.arange(2), pz, pts, always)
+    assert test[:, 0].all() and not test[:, 1:].any() and len(cert[0]) == 0
     twins = TWIN_MAX + 1  # the x = 0 hyperplane from TWIN_MAX + 1 units
     A2 = np.repeat(A[:, :1], twins, axis=1)
     b2 = np.zeros((2, twins))

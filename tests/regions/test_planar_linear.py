@@ -49,8 +49,8 @@ def test_certified_counts_equal_the_merge(seed, widths, act):
         plan = make_plan(net, dom, want="count")
         fast = plan._count_planar_linear()
     assert n == len(rs) == _merge_count(net, dom)
-    if fast is not None:  # certified: no merge at all
-        assert fast == n == tropnet.count_linear_regions(net, dom, kind="activation")
+    if fast is not None:  # certified (no merge at all), or the joins across failed edges decided
+        assert fast == n <= tropnet.count_linear_regions(net, dom, kind="activation")
 
 
 @pytest.mark.parametrize("widths", [[2, 32, 32, 1], [2, 24, 3], [12, 32, 32, 4]])
@@ -115,7 +115,8 @@ def test_tiny_differences_are_not_certified(seed):
        act=st.sampled_from(["relu", "leaky", "threshold"]))
 def test_deeper_networks_certified_counts_equal_the_merge(seed, widths, act):
     """Three activation layers (root polygons of two layers, their edges on lines of either):
-    the count and the region set equal the merge's; a certified count is the cells'."""
+    the count and the region set equal the merge's, and so does the polygon count's, certified
+    (the cells) or with the joins across failed root edges decided (:mod:`planar_merge`)."""
     net = tropnet.random_mlp(widths, seed=seed)
     if act != "relu":
         net = _activated(net, act)
@@ -127,8 +128,8 @@ def test_deeper_networks_certified_counts_equal_the_merge(seed, widths, act):
         rs = tropnet.linear_regions(net, dom)
         fast = make_plan(net, dom, want="count")._count_planar_linear()
     assert n == len(rs) == _merge_count(net, dom)
-    if fast is not None:
-        assert fast == n == tropnet.count_linear_regions(net, dom, kind="activation")
+    if fast is not None:  # certified (the cells), or the joins across failed edges decided
+        assert fast == n <= tropnet.count_linear_regions(net, dom, kind="activation")
 
 
 def test_deeper_wide_network_is_certified():

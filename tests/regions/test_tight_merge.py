@@ -110,3 +110,46 @@ def test_no_ids_for_maxout():
         warnings.simplefilter("ignore")
         dom = Box(-2, 2)
         assert len(tropnet.linear_regions(mo, dom)) == tropnet.count_linear_regions(mo, dom)
+
+
+def test_kept_parts_hand_out_the_same_ids_twice():
+    """A streamed count's kept parts give the tight ids of the cells the merge asks for without
+    coordinates first (``fill_tight``), then, where the merge needs them, the vertex lists with
+    their ids (``fill``); a part whose last unit is cut on the first request lists its cells in
+    its patterns' order from then on, so both requests describe the same cells."""
+    from tropnet.regions.affine import float_map_error
+    from tropnet.regions.neighbours import tight_edges
+
+    plan = make_plan(sparse_net([4, 10, 10, 1], 0), Box(-4, 4), want="count")
+    plan._prune_stable()
+    found = plan._find_streamed()
+    F = float_maps(found.stages, found.patterns, found.d)
+    gid = map_groups(F, float_map_error(found.stages, found.d), False)[0]
+    S = np.flatnonzero(np.bincount(gid)[gid] >= 2)
+    found.cache.pop("tight_of")(found, S)
+    first = tight_edges(found, S)
+    T, off, _ = found.cache.pop("tight")
+    found.cache.pop("vertices_of")(found, S)
+    again = tight_edges(found, S)
+    assert np.array_equal(off, found.vert_off)
+    assert np.array_equal(T, found.cache["tight"][0][found.vert_ids[: off[-1]]])
+    assert first is not None and np.array_equal(first, again)
+
+
+def test_thin_cells_keep_the_vertex_facets():
+    """A plane through a degenerate network whose polygon run is handed to the vertex engine and
+    cuts cells below float64 resolution (``found.thin``): the ids would join a pair whose facet
+    the coordinates cannot see (23 regions instead of 24), so the facets from the coordinates
+    decide, as before."""
+    from testnets import degenerate_net
+
+    from tropnet import Plane
+
+    rng = np.random.default_rng(7963)
+    plan = make_plan(degenerate_net(7963, 3, 5, 2), Plane.through(*rng.normal(size=(3, 3)), margin=2.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = plan.find()
+        assert found.thin and "tight" in found.cache
+        a, b = _both(found)
+    assert np.array_equal(a, b) and a.max() + 1 == 24

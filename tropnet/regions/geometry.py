@@ -27,6 +27,7 @@ from .hrep_adjacency import certified_neighbours
 from .map_groups import float_maps, map_groups, near_groups, silent_units
 from .neighbours import flip_neighbours, tight_edges, unit_edges
 from .planar_linear import no_shared_maps
+from .planar_merge import merged_labels
 from .regionset import RegionSet
 
 __all__ = ["build_region_set", "linear_labels", "map_groups", "near_groups", "cell_facets", "hrep_facets",
@@ -357,8 +358,13 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     C, d = len(found), found.d
     last = found.cache.pop("planar_last", None)
     if last is not None and not found.exact:
-        if no_shared_maps(found.stages, *last):  # a 2-D polygon run whose neighbours share no map
+        failed: list = []
+        if no_shared_maps(found.stages, *last, failed=failed):  # a 2-D polygon run, no shared maps
             return np.arange(C, dtype=np.int64)
+        if failed:  # ... but for a few root edges, whose stretches are decided without the maps
+            labels = merged_labels(found.stages, last[0], found.patterns, failed)
+            if labels is not None:
+                return labels
     # the float maps and their map_groups, when computed where the cells were (Dask tasks)
     F, groups = found.cache.pop("maps", None), found.cache.pop("groups", None)
     try:
@@ -395,12 +401,17 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
         if len(S) == 0:
             return np.arange(C, dtype=np.int64)
     fill = found.cache.pop("vertices_of", None)
-    if fill is not None:  # a streamed run or Dask tasks kept the vertex lists: those of S, now
+    tight_of = found.cache.pop("tight_of", None)
+    e = None
+    if tight_of is not None:  # a streamed float run kept its tight ids: those of S first
+        tight_of(found, S)
+        e = tight_edges(found, S)
+    if e is None and fill is not None:  # a streamed run or Dask tasks kept the vertex lists: of S
         fill(found, S)
     if found.vert_codes is not None:
         e = _code_edges(found, S)
-    else:  # (a cell cut below float64 resolution: its facets from the coordinates, as warned)
-        e = tight_edges(found, S) if not found.thin else None
+    elif e is None and tight_of is None:  # (None with thin cells: their facets from the coordinates)
+        e = tight_edges(found, S)
     if e is None:
         joins = None
         if not found.exact:

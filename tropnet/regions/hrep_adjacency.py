@@ -21,9 +21,11 @@ H-representation engine has no vertex list, so its facets cost one LP per row
   around ``y`` lies in the closures of both cells: they are facet neighbours, and ``c2`` is the
   cell across that facet of ``c``.
 
-Rows with a candidate the point does not certify keep their LP (and the geometry's neighbour
-rules), as do the rows of cells with a (near) zero row, and twin classes that are large or that
-flip one column two ways (group stages), where the candidates are not listed.
+A unit constant on the cell (a (near) zero row) may flip across any facet: it joins every twin
+class's flips there.  Rows with a candidate the point does not certify keep their LP (and the
+geometry's neighbour rules), as do twin classes whose flips are many (more than
+:data:`TWIN_MAX` units) or flip one column two ways (group stages), where the candidates are
+not listed, and near-coincident chains of rows (twins of twins that are not twins).
 
 >>> A = np.array([[[1.0, 0.0], [-1.0, 0.0]], [[-1.0, 0.0], [1.0, 0.0]]])  # x <= 0 | x >= 0 ...
 >>> b = np.array([[0.0, 1.0], [0.0, 1.0]])                              # ... inside |x| <= 1
@@ -98,13 +100,13 @@ def certified_neighbours(
         return test, none
     unit = codes >= 0
     norms = np.linalg.norm(A, axis=2)
-    zero = (norms <= ZERO_TOL * norms.max(axis=1, keepdims=True)).any(axis=1)
-    test[zero] = unit[zero]  # a (near) constant unit may flip across any facet: the LP decides
-    safe = norms > 0
-    Hn = np.concatenate([A, b[:, :, None]], axis=2) / np.where(safe, norms, 1.0)[:, :, None]
+    # (near) constant units: they may flip across any facet of their cell, so they join every
+    # twin class's flips there (a tiny nonzero row is also a hyperplane of its own)
+    flat = unit & (norms <= ZERO_TOL * norms.max(axis=1, keepdims=True))
+    Hn = np.concatenate([A, b[:, :, None]], axis=2) / np.where(norms > 0, norms, 1.0)[:, :, None]
     pos = np.full(len(patterns), -1, dtype=np.int64)
     pos[cells] = np.arange(n)
-    live = unit & ~zero[:, None]
+    live = unit & (norms > 0)
     loose = _twins(Hn, TWIN_TOL) & live[:, :, None] & live[:, None, :]  # the twin classes
     first = np.argmax(loose, axis=2)  # a class is named by its first row
     size = loose.sum(axis=2)
@@ -113,22 +115,25 @@ def certified_neighbours(
     for lc, r in zip(*np.nonzero(chain)):
         test[lc] |= loose[lc, r]
     named = live & (first == np.arange(R)[None, :]) & ~test
-    # one unit alone on its hyperplane: the cell across is the pattern with it flipped
-    sl, sr = np.nonzero(named & (size == 1))
+    # one unit alone on its hyperplane (no constant unit in its cell): the cell across is the
+    # pattern with it flipped
+    alone = named & (size == 1) & ~flat.any(axis=1)[:, None]
+    sl, sr = np.nonzero(alone)
     across = flip_neighbours(patterns, cells[sl], codes[sl, sr])
     cand = [(sl, sr, across)]
     lookup = None
-    for lc, r in zip(*np.nonzero(named & (size > 1))):
+    for lc, r in zip(*np.nonzero(named & ~alone)):
         cls = np.flatnonzero(loose[lc, r])
-        col, val = codes[lc, cls] >> 20, codes[lc, cls] & ((1 << 20) - 1)
-        if len(cls) > TWIN_MAX or len(np.unique(col)) < len(col):
+        flips = np.union1d(cls, np.flatnonzero(flat[lc]))
+        col, val = codes[lc, flips] >> 20, codes[lc, flips] & ((1 << 20) - 1)
+        if len(flips) > TWIN_MAX or len(np.unique(col)) < len(col):
             test[lc, cls] = True  # candidates not listed: the LP decides
             continue
         if lookup is None:
             lookup = {patterns[c].tobytes(): c for c in range(len(patterns))}
         found = []
-        for k in range(1, len(cls) + 1):  # every nonempty subset of the class flipped
-            for sub in map(list, combinations(range(len(cls)), k)):
+        for k in range(1, len(flips) + 1):  # every nonempty subset of them flipped
+            for sub in map(list, combinations(range(len(flips)), k)):
                 q = patterns[cells[lc]].copy()
                 q[col[sub]] = val[sub]
                 found.append(lookup.get(q.tobytes(), -1))
@@ -195,8 +200,10 @@ def _point_certificate(A, b, Hn, lc, r, l2, x0, x1, ball) -> np.ndarray:
 
 def _strictly_inside(A, b, y, dist_to_h) -> np.ndarray:
     """Every row ``A[i] y <= b[i]`` not on the facet's hyperplane (``dist_to_h > ON_TOL``,
-    relative) holds strictly at ``y[i]``."""
+    relative) holds strictly at ``y[i]`` (a zero row ``0 <= b``, ``b >= 0``, holds anywhere)."""
     slack = np.einsum("ird,id->ir", A, y) - b
     terms = np.linalg.norm(A, axis=2) * np.linalg.norm(y, axis=1)[:, None] + np.abs(b)
-    on = dist_to_h <= ON_TOL * (1.0 + np.abs(b) / np.maximum(np.linalg.norm(A, axis=2), 1e-300))
-    return ((slack < -SLACK_TOL * terms) | on).all(axis=1)
+    norms = np.linalg.norm(A, axis=2)
+    on = dist_to_h <= ON_TOL * (1.0 + np.abs(b) / np.maximum(norms, 1e-300))
+    free = (norms == 0) & (b >= 0)  # 0 <= b: no constraint
+    return ((slack < -SLACK_TOL * terms) | on | free).all(axis=1)

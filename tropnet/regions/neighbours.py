@@ -26,7 +26,7 @@ def pattern_hash(P: np.ndarray, R: np.ndarray) -> np.ndarray:
     """``P R`` in ``uint64`` arithmetic (wrapping): one random hash per pattern row."""
     h = np.empty(len(P), dtype=np.uint64)
     for a in range(0, len(P), 1 << 13):  # in blocks that stay in cache: 2x faster at 276k rows
-        h[a : a + (1 << 13)] = (P[a : a + (1 << 13)].astype(np.uint64) * R[None, :]).sum(axis=1)
+        h[a : a + (1 << 13)] = P[a : a + (1 << 13)].astype(np.uint64) @ R  # (wraps; 6x product + sum)
     return h
 
 
@@ -63,13 +63,15 @@ def flip_neighbours(pats: np.ndarray, fc: np.ndarray, code: np.ndarray, simple: 
 def tight_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
     """The facet-adjacent pairs ``(c, neighbour)`` within ``cells`` of a float run of the vertex
     engine, from its tight ids (``found.cache["tight"]``: the ids of every vertex and the
-    pattern column of each id, :func:`~tropnet.regions.codes.id_columns`): where every vertex
+    pattern column of each id, :func:`~tropnet.regions.codes.id_columns`; or the ids of every
+    (cell, vertex) entry, their offsets and the columns, without vertex lists): where every vertex
     of the cells has exactly ``d`` ids, each cell is simple and its unit facets are the columns
     met at its vertices (as the tight codes of a certified run name them, :func:`unit_edges`),
     the cell across each the pattern with that column flipped.  Each pair once, from its cell
     with the unit off (the merge needs the pairs within ``cells``: the other cell is in it
     too).  ``None`` (the facets from the vertex coordinates decide) without those ids, at a
-    vertex with more or fewer, or where a flipped pattern is no cell.
+    vertex with more or fewer, where a flipped pattern is no cell, or in a run with thin cells
+    or ambiguous decisions (``found.thin``, ``found.ambiguous``).
 
     >>> import tropnet
     >>> from tropnet.regions.plan import make_plan
@@ -79,14 +81,19 @@ def tight_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
     True
     """
     tight = found.cache.get("tight")
-    if tight is None:
+    if tight is None or found.thin or found.ambiguous:
+        # (cells cut below float64 resolution, or decisions left in the tolerance band: the
+        # vertex coordinates decide, as before, whatever the ids say)
         return None
-    T, col_of = tight
+    if len(tight) == 3:  # the ids of the entries themselves, with their offsets (no vertex lists)
+        T, voff, col_of = tight
+    else:  # the ids of the vertex pool
+        (T, col_of), voff = tight, found.vert_off
     d = found.d
-    counts = np.diff(found.vert_off)[cells]
+    counts = np.diff(voff)[cells]
     off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    entry = np.repeat(found.vert_off[cells] - off[:-1], counts) + np.arange(off[-1])
-    Te = T[found.vert_ids[entry]]
+    entry = np.repeat(voff[cells] - off[:-1], counts) + np.arange(off[-1])
+    Te = T[entry] if len(tight) == 3 else T[found.vert_ids[entry]]
     if Te.shape[1] == d:  # (rows padded with _PAD, the largest int32)
         if len(Te) and int(Te.max()) == _PAD:
             return None

@@ -187,7 +187,9 @@ class Plan:
     def _count_planar_linear(self) -> int | None:
         """A float linear count on a 2-D bounded domain: the polygon engine's count (the last
         layer counted, not cut) when no two neighbouring cells can have maps the merge joins
-        (:func:`~tropnet.regions.planar_linear.no_shared_maps`); ``None`` otherwise."""
+        (:func:`~tropnet.regions.planar_linear.no_shared_maps`), less the joins across the root
+        edges where that fails, when those are decided without the cells
+        (:func:`~tropnet.regions.planar_merge.merged_count`); ``None`` otherwise."""
         dp = self.domain
         if self.engine != "planar" or dp.join or len(dp.pieces) != 1 or dp.pieces[0].on_facet:
             return None
@@ -207,10 +209,20 @@ class Plan:
                 raise
             raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})", err.limit,
                                    err.reached) from None
-        if stats["ambiguous"] or not no_shared_maps(dp.stages, stats["last_layer"], piece.lo, piece.hi,
-                                                    piece.halfspaces):
+        if stats["ambiguous"]:
             return None
-        return n
+        failed: list = []
+        if no_shared_maps(dp.stages, stats["last_layer"], piece.lo, piece.hi, piece.halfspaces,
+                          failed=failed):
+            return n
+        if failed:  # the certificate failed on a few root edges: their stretches decided there
+            from .planar_merge import merged_count
+
+            m = merged_count(dp.stages, stats["last_layer"], n, failed)
+            if m is not None:
+                return m
+        self._uncertified = True  # the enumeration's last layer would not certify either
+        return None
 
     def _count_exact_planar_linear(self, precheck: bool = False) -> int | None:
         """An exact linear count on a 2-D box: the exact activation count with the last layer
@@ -343,6 +355,7 @@ class Plan:
             cells = replace(cells, patterns=P)
         found = _from_piece(cells, piece, dp.stages, n, False, dp.A, dp.b)
         found.cache["vertices_of"] = kept.fill  # geometry.linear_labels: the few cells it needs
+        found.cache["tight_of"] = kept.fill_tight  # (their tight ids first: often all it needs)
         warn_ambiguous(found.ambiguous, stacklevel=4)
         return found
 
@@ -466,7 +479,9 @@ class Plan:
         try:
             if self.engine == "planar" and not piece.on_facet:
                 # linear regions: the engine hands out its last layer (planar_linear reads it)
-                stats: dict = {"last_layer": None} if self.kind == "linear" else {}
+                # (not after the polygon count's certificate failed on the same piece: the merge runs)
+                hand_out = self.kind == "linear" and not self.__dict__.get("_uncertified")
+                stats: dict = {"last_layer": None} if hand_out else {}
                 cells = _planar_module().enumerate_cells(
                     self.net.lowered(), piece.lo, piece.hi, halfspaces=piece.halfspaces,
                     max_cells=self.max_regions, progress=self.progress, limits=self.limits, stats=stats,

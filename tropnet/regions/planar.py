@@ -158,7 +158,8 @@ def enumerate_cells(
         ``scale`` (the layer's inputs at the vertices and the size of their terms), ``s`` (``z``
         minus the threshold), ``on`` (``s`` above its tolerance), ``signed`` (whether every
         ``|s|`` is above it) and ``pairs`` (the (root polygon, unit) pairs whose unit has values
-        of both signs beyond the tolerance at its vertices, by polygon).
+        of both signs beyond the tolerance at its vertices, by polygon), ``roots`` (the root
+        polygons' patterns).
     limits
         A :class:`tropnet._limits.Limits` (``max_seconds``, ``max_memory`` in bytes of the
         engine's arrays, a count), checked before every round of cuts: the first one passed
@@ -668,7 +669,7 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
         if keep:
             stats["last_layer"] = dict(coords=verts.coords.copy(), rows=rows, cnt=cnt, z=z, scale=scale,
                                        s=lay.s, pairs=(lay.pair_root, lay.pair_unit), on=lay.pos_v,
-                                       signed=lay.signed)
+                                       signed=lay.signed, roots=prev_pat)
         if count_only and n_done == len(acts) - 1 and not lay.group:
             # the counting step's arrays: every (polygon, line) pair's vertex rows, values, signs
             need = prev_pat.nbytes + rows.nbytes + 32 * len(lay.pair_root) * rows.shape[1]
@@ -681,8 +682,9 @@ def _run_layers(net: Any, lo: Any, hi: Any, halfspaces: Any, max_cells: int | No
                 raise RegionLimitError(f"{total} cells exceed the limit of {max_cells}", "max_regions",
                                        {"cells": total})
             return total
-        # a count keeps the patterns only where the engine reads them (GroupMax winners)
-        keep_pat = lay.group or not count_only
+        # a count keeps the patterns only where the engine reads them (GroupMax winners), or
+        # where the caller reads the root polygons' (stats["last_layer"])
+        keep_pat = lay.group or not count_only or "last_layer" in stats
         polys = _Polygons(rows, cnt, lay.n_units if keep_pat else 0, lay.k)
         if keep_pat:
             polys.pat[: polys.n] = lay.start_pat

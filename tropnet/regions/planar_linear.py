@@ -139,13 +139,17 @@ def _timed(f):
 
 
 @_timed
-def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces: Any = None) -> bool:
+def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces: Any = None,
+                   failed: list | None = None) -> bool:
     """True when no two facet-neighbouring cells of a 2-D polygon run can have maps that the float
     linear merge joins (see the module docstring), so its linear regions are its cells.
 
     ``stages`` is the (float) program of the network the engine ran, ``last`` the engine's
     ``stats["last_layer"]`` (:func:`tropnet.regions.planar.enumerate_cells`), ``lo``, ``hi``,
     ``halfspaces`` its domain.  False means "not certified", not "some maps are shared".
+    ``failed`` (a float run): where the check fails on root edges only, a list that receives
+    those edges (``p``, ``q``, ``A``, ``B`` as :func:`_edges` gives them), their
+    :class:`_Stretches`, ``need`` and ``err`` (read by :mod:`tropnet.regions.planar_merge`).
 
     >>> import tropnet
     >>> from tropnet.regions.planar import count_cells
@@ -204,7 +208,7 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     if cand is None:
         return False
     return _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfspaces, need,
-                     last["scale"], level)
+                     last["scale"], level, failed=None if failed is None else (failed, err))
 
 
 def _exact_ok(stages, la, Wa, last) -> bool:
@@ -437,11 +441,12 @@ def _best(coords, R, p, t):
 
 
 def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfspaces, need, last_scale,
-              level, exact=None) -> bool:
+              level, exact=None, failed=None) -> bool:
     """The facets on the edges of root polygons, stretch by stretch between the crossings of the
     last layer's lines (the units crossing the edge's polygon): the difference from the vertex
     values (:func:`_vertex_coefficients`), and from the two polygons' maps where that is not
-    precise enough (a thin polygon: :func:`_map_jumps`; not in an ``exact`` run)."""
+    precise enough (a thin polygon: :func:`_map_jumps`; not in an ``exact`` run).  ``failed``:
+    ``(list, err)``, the list receiving the edges that fail (see :func:`no_shared_maps`)."""
     e = _edges(rows, cnt, coords, lo, hi, halfspaces, exact)
     if e is None:
         return False
@@ -506,6 +511,9 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
         ew = np.full(k, 2 * errZ) + _U * wabs
     ev = st.slope_max * st.RW * (ew + _gamma(nL + 2) * wabs) * (1 + 4 * _U)
     out = st.dense_check(w, ev, p[bad], q[bad], A[bad])
+    if out is not None and failed is not None and not out.all():
+        f = bad[~out]
+        failed[0].append(dict(p=p[f], q=q[f], A=A[f], B=B[f], stretches=st, need=need, err=failed[1]))
     return out is not None and bool(out.all())
 
 

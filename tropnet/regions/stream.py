@@ -456,16 +456,27 @@ class KeptParts:
         found.vert_X = X
         found.vert_t = np.ones(len(X))
         if self.id_cols is not None and all(T is not None for T in Ts):
-            w = max([T.shape[1] for T in Ts] + [1])
-            T = np.full((len(X), w), _PAD, dtype=np.int32)  # (the last row: the unused vertex)
-            at = 0
-            for Tc in Ts:
-                T[at : at + len(Tc), : Tc.shape[1]] = Tc
-                at += len(Tc)
-            found.cache["tight"] = (T, self.id_cols)
+            found.cache["tight"] = (_stack(Ts, len(X)), self.id_cols)
 
-    def _kept(self, cells: np.ndarray) -> list:
-        """``(cells, vertex counts, stacked vertex coordinates)`` per part, from the kept parts."""
+    def fill_tight(self, found, cells: np.ndarray) -> None:
+        """Only ``found.cache["tight"]`` of :meth:`fill`: the tight ids of the vertices of
+        ``cells`` (sorted indices), in order, with their own offsets over all cells (no
+        coordinates: :func:`~tropnet.regions.neighbours.tight_edges` needs none); nothing when
+        some part keeps no ids (past the budget) or without :attr:`id_cols`."""
+        if self.dropped or self.id_cols is None or any(T is None for T in self.tights):
+            return
+        cells = np.asarray(cells, dtype=np.int64)
+        counts = np.zeros(len(found), dtype=np.int64)
+        Ts = []
+        for mine, cnt, _, Tc in self._kept(cells, coords=False):
+            Ts.append(Tc)
+            counts[mine] = cnt
+        off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        found.cache["tight"] = (_stack(Ts, int(off[-1])), off, self.id_cols)
+
+    def _kept(self, cells: np.ndarray, coords: bool = True) -> list:
+        """``(cells, vertex counts, stacked vertex coordinates, their tight ids)`` per part, from
+        the kept parts (``coords=False``: no coordinates)."""
         starts = np.cumsum([0] + [len(p[3]) for p in self.parts])
         which = np.searchsorted(starts, cells, side="right") - 1
         blocks = []
@@ -483,18 +494,22 @@ class KeptParts:
                     pool = state.pool
                     X, off, ids, T = pool.X, pool.off, pool.ids, pool.T
                     keys = row_keys(np.asarray(pool.pat, dtype=np.int32))
-                    _, inv = np.unique(np.concatenate([keys, row_keys(pat[loc])]), return_inverse=True)
+                    _, inv = np.unique(np.concatenate([keys, row_keys(pat)]), return_inverse=True)
                     inv = inv.ravel()
                     at = np.full(inv.max() + 1, -1, dtype=np.int64)
                     at[inv[: len(keys)]] = np.arange(len(keys))
-                    loc = at[inv[len(keys) :]]
-                    if (loc < 0).any():  # pragma: no cover - the cut contradicts the count
+                    where = at[inv[len(keys) :]]  # the cut's cell of each of the part's patterns
+                    if (where < 0).any():  # pragma: no cover - the cut contradicts the count
                         raise RuntimeError("a cell counted at the last unit was not found when cut")
-                    self.parts[k] = (X, off, ids, pat, None)  # (the halves' order no longer matters)
+                    # the cut's lists in the order of the part's patterns, which index them from now on
+                    cnt = np.diff(off)[where]
+                    ids = ids[np.repeat(off[where] - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))]
+                    off = np.concatenate([[0], np.cumsum(cnt)]).astype(np.int64)
+                    self.parts[k] = (X, off, ids, pat, None)
                     self.tights[k] = T
                 else:
                     loc = parent[loc]
-            blocks.append((mine, *_vertex_lists(X, off, ids, loc, T)))
+            blocks.append((mine, *_vertex_lists(X if coords else None, off, ids, loc, T)))
         return blocks
 
     def _picked(self, cells: np.ndarray) -> list:
@@ -529,13 +544,26 @@ def _patterns_only(part: tuple) -> tuple:
     return (None, None, None, pack_patterns(part[3]), None)
 
 
-def _vertex_lists(X: np.ndarray, off: np.ndarray, ids: np.ndarray, loc: np.ndarray,
+def _vertex_lists(X: np.ndarray | None, off: np.ndarray, ids: np.ndarray, loc: np.ndarray,
                   T: np.ndarray | None = None) -> tuple:
-    """The vertex counts, the stacked vertex coordinates and (given the pool's tight ids ``T``)
-    their tight ids, of the cells ``loc`` of one pool."""
+    """The vertex counts, the stacked vertex coordinates (given ``X``) and their tight ids (given
+    the pool's ``T``) of the cells ``loc`` of one pool."""
     cnt = off[loc + 1] - off[loc]
     ent = np.repeat(off[loc] - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
-    return cnt, X[ids[ent]], None if T is None else T[ids[ent]]
+    v = ids[ent]
+    return cnt, None if X is None else X[v], None if T is None else T[v]
+
+
+def _stack(Ts: list, rows: int) -> np.ndarray:
+    """The tight-id blocks ``Ts`` one under the other, padded to one width (``_PAD``), in a table
+    of ``rows`` rows (rows past them: padding)."""
+    w = max([T.shape[1] for T in Ts] + [1])
+    out = np.full((rows, w), _PAD, dtype=np.int32)
+    at = 0
+    for T in Ts:
+        out[at : at + len(T), : T.shape[1]] = T
+        at += len(T)
+    return out
 
 
 class _Pick:

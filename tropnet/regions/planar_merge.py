@@ -1,0 +1,156 @@
+"""A float 2-D linear count from the polygon engine's count when its certificate fails on a few
+root edges only.
+
+:func:`~tropnet.regions.planar_linear.no_shared_maps` bounds from below the difference of the
+output maps across every facet of a 2-D polygon run: inside each root polygon (the cells of
+the layers before the last) and, stretch by stretch, along every edge between two root
+polygons ``A`` and ``B`` (a stretch: a segment of the edge on which the last layer's pattern
+``m`` is constant; the cells ``(A, m)`` and ``(B, m)`` meet there).  Where every bound holds,
+the linear regions are the cells.  Where it fails on some edges only (a sparse network: a unit
+whose readers are all off in a cell splits cells of one map), the float merge
+(:func:`~tropnet.regions.geometry.linear_labels`) can join neighbours across those edges only,
+and :func:`merged_count` decides their stretches without cutting the last layer:
+
+* the two cells' patterns differ in the one unit ``u`` of the edge; where no path of units
+  passing it on leads from ``u`` to an output in that cell
+  (:func:`~tropnet.regions.map_groups.silent_units`), their exact maps are equal, so the float
+  merge joins them (equal maps differ by at most its rounding bound, below its tolerance);
+* otherwise their float maps (:func:`~tropnet.regions.map_groups.float_maps`) must differ by
+  more than the merge's largest tolerance plus twice the rounding of both computations (the
+  certificate's ``need`` plus ``2 err``): then the merge keeps them apart;
+* anything else (a stretch in between, an edge whose polygons' patterns differ in more than
+  one unit, crossings that cannot be ordered) returns ``None``, and the caller runs the merge.
+
+The count is then the number of cells less the joins that connect two components
+(the cells ``(A, m)`` are named by their root polygon and last-layer pattern: one pattern in a
+convex polygon is one convex cell).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..kernels.merge import row_keys
+from .map_groups import float_maps, silent_units
+from .program import Stage
+
+__all__ = ["merged_count", "merged_labels", "MAX_EDGES"]
+
+#: at most this many failing root edges are decided here; more, and the merge runs
+MAX_EDGES = 4096
+
+
+def merged_count(stages: list[Stage], last: dict, cells: int, failed: list) -> int | None:
+    """The float linear count of a 2-D polygon run of ``cells`` cells whose certificate failed
+    on the root edges ``failed`` (filled by
+    :func:`~tropnet.regions.planar_linear.no_shared_maps`; ``last`` the engine's
+    ``stats["last_layer"]`` with the root polygons' patterns), or ``None`` where a stretch is
+    undecided (see the module docstring).
+
+    >>> import tropnet
+    >>> from tropnet.regions.planar import count_cells
+    >>> from tropnet.regions.planar_linear import no_shared_maps
+    >>> from tropnet.regions.program import stages_from_network
+    >>> # relu(relu(y) - 1/2): 0 below y = 1/2 (4 cells), y - 1/2 above (2 cells, split by x = 0)
+    >>> W, b = [[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0]], [[1.0]]], [[0, 0], [-0.5], [0]]
+    >>> net = tropnet.Network.from_arrays(W, b)
+    >>> stats, failed = {"last_layer": None}, []
+    >>> n = count_cells(net, [-1, -1], [1, 1], stats=stats)
+    >>> st = stages_from_network(net)
+    >>> n, no_shared_maps(st, stats["last_layer"], [-1, -1], [1, 1], failed=failed)
+    (6, False)
+    >>> merged_count(st, stats["last_layer"], n, failed)
+    2
+    """
+    joins = _joins(stages, last, failed)
+    if joins is None:
+        return None
+    A, B, M = joins
+    if len(M) == 0:
+        return cells
+    # the cells (root polygon, last-layer pattern) joined: each join of two components is a cell less
+    keys = np.concatenate([np.concatenate([A, B])[:, None], np.concatenate([M, M])], axis=1)
+    _, node = np.unique(row_keys(keys.astype(np.int32)), return_inverse=True)
+    node = node.ravel()
+    used, inv = np.unique(node, return_inverse=True)
+    inv = inv.ravel()
+    labels = _components(len(used), np.stack([inv[: len(M)], inv[len(M) :]], axis=1))
+    return cells - (len(used) - int(labels.max()) - 1)
+
+
+def merged_labels(stages: list[Stage], last: dict, patterns: np.ndarray, failed: list) -> np.ndarray | None:
+    """:func:`merged_count` for the enumerated cells ``patterns`` of the run: each cell's linear
+    region (labels in order of first cell, as the merge numbers them), or ``None``."""
+    joins = _joins(stages, last, failed)
+    if joins is None:
+        return None
+    A, B, M = joins
+    roots = np.asarray(last["roots"], dtype=np.int32)
+    P = np.ascontiguousarray(patterns, dtype=np.int32)
+    want = np.concatenate([np.concatenate([roots[A], M], axis=1), np.concatenate([roots[B], M], axis=1)])
+    keys, wk = row_keys(P), row_keys(want)
+    order = np.argsort(keys, kind="stable")
+    pos = np.minimum(np.searchsorted(keys[order], wk), len(P) - 1)
+    cell = order[pos]
+    if not (keys[cell] == wk).all() or not (P[cell] == want).all():
+        return None  # a joined cell is not among the run's cells: the merge decides
+    return _components(len(P), cell.reshape(2, -1).T)
+
+
+def _joins(stages: list[Stage], last: dict, failed: list):
+    """The joins across the failed edges' stretches: ``(A, B, M)``, the root polygons on either
+    side and the last layer's pattern of each stretch whose two cells the merge joins; ``None``
+    where a stretch is undecided."""
+    if len(failed) != 1 or last.get("roots") is None:
+        return None
+    rec = failed[0]
+    p, q, A, B, st = rec["p"], rec["q"], rec["A"], rec["B"], rec["stretches"]
+    k = len(p)
+    if k == 0 or k > MAX_EDGES:
+        return None
+    roots = np.asarray(last["roots"], dtype=np.int32)
+    on = np.asarray(st.on, dtype=bool)
+    # the edges' polygons differ in one unit (their patterns), the unit between them
+    differ = roots[A] != roots[B]
+    if not (differ.sum(axis=1) == 1).all():
+        return None
+    col = np.argmax(differ, axis=1)
+    # the stretches of each edge: the last layer's pattern at p, then flipped at each crossing
+    fl = st._flips(p, q, *st._pairs(A))
+    if fl is None:
+        return None
+    fe, fu, _ = fl
+    nflip = np.bincount(fe, minlength=k)
+    first = np.concatenate([[0], np.cumsum(nflip + 1)])[:-1]  # each edge's first stretch
+    edge = np.repeat(np.arange(k), nflip + 1)
+    M = on[p][edge].astype(np.int32)
+    rank = np.arange(len(fe)) - np.concatenate([[0], np.cumsum(nflip)])[:-1][fe]
+    for r in range(int(nflip.max(initial=0))):  # crossings in order along each edge
+        i = np.flatnonzero(rank == r)
+        row = first[fe[i]] + r + 1
+        M[row] = M[row - 1]
+        M[row, fu[i]] ^= 1
+    PA = np.concatenate([roots[A][edge], M], axis=1)
+    PB = np.concatenate([roots[B][edge], M], axis=1)
+    if PA.shape[1] != sum(len(s.idx) for s in stages if s.kind != "affine") or on.shape[1] != M.shape[1]:
+        return None
+    silent = silent_units(stages, PA, np.arange(len(PA)), col[edge])
+    rest = np.flatnonzero(~silent)
+    if len(rest):  # the maps must be far apart
+        F = float_maps(stages, np.concatenate([PA[rest], PB[rest]]), 2)
+        diff = np.abs(F[: len(rest)] - F[len(rest) :]).max(axis=1)
+        if not (diff > (rec["need"] + 2 * rec["err"]) * (1 + 1e-6)).all():
+            return None
+    return A[edge][silent], B[edge][silent], M[silent]
+
+
+def _components(n: int, edges: np.ndarray) -> np.ndarray:
+    """The connected components of ``n`` nodes joined by ``edges (E, 2)``, labelled ``0..k-1`` in
+    order of first node (as :func:`tropnet.regions.geometry.merge_linear` labels them)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    g = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    comp = connected_components(g, directed=False)[1]
+    _, first, inv = np.unique(comp, return_index=True, return_inverse=True)
+    return np.argsort(np.argsort(first))[inv.ravel()]
