@@ -188,6 +188,7 @@ def _count(problem, state, exact_stages, roots: bool = False):
         i, j, k = np.nonzero(mc[:, :, None] & mc[:, None, :] & mc[None, :, :])
         keep = (i < j) & (j < k)
         triples.append((int(c), units[c][i[keep]], units[c][j[keep]], units[c][k[keep]]))
+    triples = _not_concurrent_by_values(triples, Sv, Ev, vid, off)
     if triples:
         _check_not_concurrent(triples, exact_stages, si, pool.pat.astype(np.int32), exact_stages[si])
     total = int(C + crossing.sum() + inside)
@@ -386,6 +387,49 @@ def _roots(problem, exact_stages, si, pool, vid, off, tid, Sv, Ev) -> dict:
             "pat": pool.pat, "ncols": prog.col_base[si], "exact_stages": exact_stages,
             # each vertex's tight ids and one cell around it, for an exact check of the bounds
             "problem": problem, "si": si, "vertex_T": pool.T[rep], "vertex_cell": ecell[first]}
+
+
+def _not_concurrent_by_values(triples, Sv, Ev, vid, off) -> list:
+    """The triples of lines (units, on their cell) whose non-concurrency the values at three of
+    the cell's vertices do not already prove: on the cell each unit is affine, ``z = g x + h``,
+    so the 3 x 3 matrix ``Z`` of three units' exact values at three exact vertices is
+    ``[g h] [V; 1]`` and a nonzero ``det Z`` makes ``det [g h]`` nonzero (no common point).  The
+    values are within ``Ev`` of the exact ones: ``det Z`` is bounded away from zero by the
+    permanents of ``|Z| + Ev`` and ``|Z|`` (and the rounding of the determinant itself).
+
+    >>> Sv = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 0.0, -1.0]])  # 3 vertices, 3 units
+    >>> tri = [(0, np.array([0]), np.array([1]), np.array([2]))]
+    >>> _not_concurrent_by_values(tri, Sv, np.full((3, 3), 1e-9), np.arange(3), np.array([0, 3]))
+    []
+    >>> Sv[:, 2] = Sv[:, 0] + Sv[:, 1]  # the third unit the sum of the others: through their point
+    >>> len(_not_concurrent_by_values(tri, Sv, np.full((3, 3), 1e-9), np.arange(3), np.array([0, 3])))
+    1
+    """
+    out = []
+    for c, i, j, k in triples:
+        n = off[c + 1] - off[c]
+        v = vid[off[c] + np.array([0, n // 3, (2 * n) // 3])]  # three vertices around the cell
+        Sc, Ec = Sv[v], Ev[v]  # (3 vertices, m)
+        Z = np.stack([Sc[:, i], Sc[:, j], Sc[:, k]]).astype(np.float64)  # (3 units, 3 vertices, triples)
+        E = np.stack([Ec[:, i], Ec[:, j], Ec[:, k]]).astype(np.float64)
+        A = np.abs(Z)
+        B = A + E * (1 + 1e-9) + 2.0**-52 * A  # |exact value| <= B (and the rounding to float64)
+        det = _det3(Z)
+        slack = _perm3(B) - _perm3(A) + 16 * 2.0**-53 * _perm3(A)  # rounding: a few ulps of each term
+        keep = ~(np.abs(det) > slack * (1 + 1e-6))
+        if keep.any():
+            out.append((c, i[keep], j[keep], k[keep]))
+    return out
+
+
+def _det3(Z):
+    return (Z[0, 0] * (Z[1, 1] * Z[2, 2] - Z[1, 2] * Z[2, 1]) - Z[0, 1] * (Z[1, 0] * Z[2, 2] - Z[1, 2] * Z[2, 0])
+            + Z[0, 2] * (Z[1, 0] * Z[2, 1] - Z[1, 1] * Z[2, 0]))
+
+
+def _perm3(A):
+    return (A[0, 0] * (A[1, 1] * A[2, 2] + A[1, 2] * A[2, 1]) + A[0, 1] * (A[1, 0] * A[2, 2] + A[1, 2] * A[2, 0])
+            + A[0, 2] * (A[1, 0] * A[2, 1] + A[1, 1] * A[2, 0]))
 
 
 def _check_not_concurrent(triples, stages, si, patterns, st) -> None:

@@ -171,12 +171,10 @@ def _affine(st, J: np.ndarray, dJ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Jr = J.reshape(V * k, n)
     out = (Jr @ Wf.T).reshape(V, k, -1)
     out[:, -1, :] += bf
-    aW = np.abs(Wf).T
-    mag = (np.abs(Jr) @ aW).reshape(V, k, -1)
-    mag[:, -1, :] += np.abs(bf)
     g = _gamma(n + 1)
-    dout = (dJ.reshape(V * k, n) @ aW).reshape(V, k, -1)
-    dout *= (1 + 1e-6) * (1 + rw)
-    mag *= (g + rw) * (1 + 2 * g)
-    dout += mag
+    # one product for both terms of the bound (it is linear in |W|): the inputs' bound times
+    # (1 + rw), and the rounding (g + rw) of the terms |J| |W| + |b|, each sum rounded up
+    c1, c2 = (1 + 1e-6) * (1 + rw), (g + rw) * (1 + 2 * g) * (1 + 1e-6)
+    dout = ((c1 * dJ.reshape(V * k, n) + c2 * np.abs(Jr)) @ np.abs(Wf).T).reshape(V, k, -1)
+    dout[:, -1, :] += c2 * np.abs(bf)
     return out, dout
