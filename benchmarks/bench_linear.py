@@ -17,7 +17,9 @@ sparse middle layers), float and exact, on a 2-D box, a 4-D box, R^3 and planes.
 
 Run ``python benchmarks/bench_linear.py`` (``--quick``: the small rows only; ``--big``: also both
 kinds of the ``[784, 512, 512, 512, 10]`` plane, one call each, wall and CPU seconds;
-``--merging-only`` / ``--no-merging``: one of the two tables).
+``--merging-only`` / ``--no-merging``: one of the two tables; ``--scaled-only``: only the
+integer networks with a scaled duplicate unit, :func:`scaled_duplicate`; ``--exact-planes``: only
+the exact counts of the ``[784, 128, 128, 10]`` and ``[784, 256, 256, 10]`` planes).
 """
 
 from __future__ import annotations
@@ -67,6 +69,23 @@ def merging(widths, how, seed=0):
     return tropnet.Network.from_arrays(W, B)
 
 
+def scaled_duplicate(widths, seed=0):
+    """An integer network ``widths = [d, w, w, 1]`` (weights in -3..3) whose first-layer unit 5 is
+    twice unit 4, read with -1/2 its weights: the two cancel, but the count keeps both (a scaled
+    copy is not an equal unit), and their common hyperplane splits cells of one map -- facets of
+    two units, whose neighbours are read across the facet (``regions.across``)."""
+    d, w = widths[0], widths[1]
+    rng = np.random.default_rng(seed)
+    W1 = rng.integers(-3, 4, size=(w, d)).astype(float)
+    b1 = rng.integers(-3, 4, size=w).astype(float)
+    W1[5], b1[5] = 2 * W1[4], 2 * b1[4]
+    W2 = rng.integers(-3, 4, size=(w, w)).astype(float)
+    W2[:, 5] = -W2[:, 4] / 2
+    W3 = rng.integers(-3, 4, size=(1, w)).astype(float)
+    b2 = rng.integers(-3, 4, size=w).astype(float)
+    return tropnet.Network.from_arrays([W1, W2, W3], [b1, b2, np.zeros(1)])
+
+
 def row(name, dom_name, net, dom, exact, repeat, counts_only=False):
     kw = dict(exact=exact, progress=False)
     with warnings.catch_warnings():
@@ -91,7 +110,12 @@ def main() -> None:
     ap.add_argument("--big", action="store_true", help="also the [784, 512, 512, 512, 10] plane")
     ap.add_argument("--no-merging", action="store_true", help="without the networks whose cells merge")
     ap.add_argument("--merging-only", action="store_true", help="only the networks whose cells merge")
+    ap.add_argument("--scaled-only", action="store_true",
+                    help="only the integer networks with scaled duplicates")
+    ap.add_argument("--exact-planes", action="store_true", help="only the exact counts of the MNIST planes")
     args = ap.parse_args()
+    if args.scaled_only:
+        args.merging_only = args.no_merging = True
     print(f"load average {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
           f"best of {args.repeat}\n")
     if not args.merging_only:
@@ -105,13 +129,16 @@ def main() -> None:
             ([2, 64, 64, 1], "R^2", None, (False, True)),
             ([12, 16, 16, 2], "plane", "plane", (False, True)),
             ([784, 128, 128, 10], "plane", "plane", (False, "exact counts")),
-            ([784, 256, 256, 10], "plane", "plane", (False,))]
+            ([784, 256, 256, 10], "plane", "plane", (False, "exact counts"))]
     if not args.quick:
         rows += [([2, 128, 128, 1], "[-5,5]^2", Box(-5, 5), (False,)),
                  ([6, 12, 12, 1], "[-5,5]^6", Box(-5, 5), (False,)),
                  ([784, 512, 512, 10], "plane", "plane", (False,))]
     if args.merging_only:
         rows = []
+    if args.exact_planes:
+        rows = [(w, "plane", "plane", ("exact counts",)) for w in ([784, 128, 128, 10], [784, 256, 256, 10])]
+        args.no_merging = True
     for widths, dname, dom, modes in rows:
         net = tropnet.random_mlp(widths, seed=0)
         if dom == "plane":
@@ -137,6 +164,17 @@ def main() -> None:
                 d = plane(widths) if dom == "plane" else dom
                 for exact in (False, True):
                     row(f"{how} {widths}", dname, net, d, exact, args.repeat, counts_only=widths[0] == 784)
+    if args.scaled_only or not args.no_merging:  # issue 21: facets of two units (integer networks)
+        print("\nInteger networks with a scaled duplicate unit (`scaled_duplicate(widths, seed)`), counts:\n")
+        print("| network | domain | exact | activation regions | linear regions | count act. CPU s | "
+              "count lin. CPU s | count lin./act. | - | - | - |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        scaled_rows = [([3, 16, 16, 1], 1, "[-5,5]^3", Box(-5, 5)), ([3, 16, 16, 1], 1, "R^3", None),
+                       ([4, 10, 10, 1], 0, "R^4", None), ([3, 12, 12, 1], 0, "R^3", None)]
+        for widths, seed, dname, dom in scaled_rows:
+            for exact in (True, False):
+                net = scaled_duplicate(widths, seed)
+                row(f"scaled {widths} seed {seed}", dname, net, dom, exact, args.repeat, counts_only=True)
     if args.big:  # issue 17: both kinds of the [784, 512, 512, 512, 10] plane in under 60 s (one call each)
         widths = [784, 512, 512, 512, 10]
         net, dom = tropnet.random_mlp(widths, seed=0), plane(widths)

@@ -158,13 +158,20 @@ def test_work_budget_is_deterministic():
         R.refine_start(stages, 13, -np.ones(13), np.ones(13))
 
 
-def test_split_keeps_cells_set_aside():
-    # zero biases and a duplicate unit: the certified pass sets every cell aside (ties at the
-    # vertices the first unit made), leaving a state with no cells but deferred ones
+def test_split_keeps_cells_set_aside(monkeypatch):
+    # zero biases and a duplicate unit: with its exact decisions off, the certified pass sets
+    # every cell aside (ties at the vertices the first unit made), leaving a state with no cells
+    # but deferred ones; with them, it decides the ties itself and sets nothing aside
+    from tropnet.regions import vertex
+
     W1 = [[1, 0], [1, 0], [0, 1], [1, 1], [1, -1], [2, 2]]
     net = tropnet.Network.from_arrays([W1, [[1, -1, 1, 0, 1, -1], [0, 1, 1, 1, 0, 1]], [[1, 1]]])
     stages = R.stages_from_network(net, exact=True)
     lo, hi = _box(2, 3, True)
+    problem, state = R.refine_start(stages, 2, lo, hi, exact=True, certify=True)
+    assert R.refine_advance(problem, state) and not state.deferred
+    assert len(R.refine_finish(problem, state)) == 10
+    monkeypatch.setattr(vertex, "CERT_EXACT_VERTICES", 0)
     problem, state = R.refine_start(stages, 2, lo, hi, exact=True, certify=True)
     R.refine_advance(problem, state, max_cells=8)
     assert state.ncells == 0 and state.deferred

@@ -191,10 +191,8 @@ def _from_facet(cells: Cells, stages, n: int, exact: bool, M, m0, A, b) -> Found
     ``(x, t) = M y + m0``) in homogeneous form; a cell with a vertex at ``t = 0`` reaches
     infinity (unbounded)."""
     cells = _no_vertices(cells, n)
-    Y = cells.vertex_coords
-    Mc, mc = (M, m0) if Y.dtype == object else (M.astype(np.float64), m0.astype(np.float64))
-    XH = Y.dot(Mc.T) + mc
-    pts = cells.points.dot(Mc.T) + mc
+    XH = _embed(cells.vertex_coords, M, m0)
+    pts = _embed(cells.points, M, m0)
     vt = XH[:, n]
     ids, off = cells.vertex_ids, cells.vertex_offsets
     infinite = np.logical_or.reduceat(vt[ids] == 0, off[:-1]) if len(ids) else np.zeros(len(cells), bool)
@@ -202,6 +200,31 @@ def _from_facet(cells: Cells, stages, n: int, exact: bool, M, m0, A, b) -> Found
         stages, n, exact, cells.patterns, pts[:, :n] / pts[:, n][:, None], ~infinite,
         off, ids, XH[:, :n], vt, A, b, _domain_codes(cells.vertex_codes, n, False),
     )
+
+
+def _embed(Y: np.ndarray, M: np.ndarray, m0: np.ndarray) -> np.ndarray:
+    """``Y M^T + m0``: float rows by one product; exact (object) rows through the nonzero
+    entries of ``M`` only (a cube facet's ``M`` selects coordinates: a product of ``Fraction``
+    arrays took a third of an exact linear count on R^3), with the same exact values.
+
+    >>> from fractions import Fraction as F
+    >>> M = np.array([[F(1), F(0)], [F(0), F(0)], [F(0), F(3)]], dtype=object)
+    >>> m0 = np.array([F(0), F(1), F(-1)], dtype=object)
+    >>> _embed(np.array([[F(1, 2), F(1)]], dtype=object), M, m0).tolist()
+    [[Fraction(1, 2), Fraction(1, 1), Fraction(2, 1)]]
+    """
+    if Y.dtype != object:
+        return Y.dot(M.astype(np.float64).T) + m0.astype(np.float64)
+    out = np.empty((len(Y), M.shape[0]), dtype=object)
+    for j, row in enumerate(M):
+        col = None
+        for k in np.flatnonzero(row != 0):
+            term = Y[:, k] if row[k] == 1 else Y[:, k] * row[k]
+            col = term if col is None else col + term
+        if col is None:
+            col = np.full(len(Y), Fraction(0), dtype=object)
+        out[:, j] = col + m0[j] if m0[j] != 0 else col
+    return out
 
 
 def _from_piece(cells: Cells, piece, stages, n: int, exact: bool, A, b) -> FoundCells:

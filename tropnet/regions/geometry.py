@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from .._limits import progress_phase
-from .affine import _divide, _integer_rows, cell_affine, float_map_error, maps_and_rows, patterns_at
+from .across import cells_across
+from .affine import _divide, _integer_rows, cell_affine, float_map_error, maps_and_rows
 from .exactness import _Inconsistent
 from .found import FoundCells
 from .hrep_adjacency import certified_neighbours
@@ -723,12 +724,9 @@ def _facets_of(found: FoundCells, cells: np.ndarray, groups: np.ndarray | None =
     # Read the pattern just across the facet's centre.  In exact mode this also certifies
     # completeness: a point across a facet, inside the domain, whose pattern is not a reported
     # cell would prove a missed cell, and raises instead of returning a wrong answer.
-    lookup = None
-    A_dom, b_dom = found.dom_A, found.dom_b
     missing = np.nonzero((code >= 0) & (nbr < 0))[0]
+    rows, owners, P = [], [], []
     for j in missing:
-        if lookup is None:
-            lookup = {pats[i].tobytes(): i for i in range(C)}
         lc, r = int(fl[j]), int(fr[j])
         c = int(cells[lc])
         if hrep:
@@ -740,27 +738,12 @@ def _facets_of(found: FoundCells, cells: np.ndarray, groups: np.ndarray | None =
             sx, stt = centre.get((lc, r)) or _facet_centre(found, c, facet_A[j], facet_b[j])
         if stt == 0:
             continue  # a facet at infinity
-        p = sx / stt
-        x0 = found.points[c]
-        unresolved = None
-        for k in (10, 20, 30, 40):
-            delta = Fraction(1, 2**k) if exact else 2.0**-k
-            q = p + delta * (p - x0)
-            if (len(b_dom) and not bool(np.all(A_dom.dot(q) <= b_dom))) or not _in_ball(q, found):
-                unresolved = None
-                break  # across is outside the domain: a boundary facet
-            pat = patterns_at(st, q[None, :])[0].astype(np.int32)
-            hit = lookup.get(pat.tobytes())
-            if hit is not None and hit != c:
-                nbr[j] = hit
-                unresolved = None
-                break
-            if hit is None:
-                unresolved = q
-        if exact and unresolved is not None:
-            raise RuntimeError(
-                "exact enumeration could not certify completeness: the point "
-                f"{[str(v) for v in unresolved]} lies across a facet of cell {c} inside the domain, "
-                "but its activation pattern is not among the reported cells (please report this bug)"
-            )
+        rows.append(j)
+        owners.append(c)
+        P.append(sx / stt)
+    if rows:
+        ball = (lambda q: _in_ball(q, found)) if found.cache.get("ball") is not None else None
+        hits = cells_across(found, np.array(owners, dtype=np.int64), P, ball)
+        rows = np.array(rows, dtype=np.int64)
+        nbr[rows[hits >= 0]] = hits[hits >= 0]
     return facet_off, facet_A, facet_b, nbr, W, cmap, fc

@@ -27,9 +27,10 @@ import numpy as np
 from .._limits import progress_bar
 from ..kernels.certify import SAFETY, UNIT_ROUNDOFF
 from .cells import RegionLimitError, check_passed
-from .exactness import _forward_with_error, _Uncertain
+from .exactness import _fmpq, _forward_with_error, _Uncertain
 from .program import stages_from_network
 from .refine import _engine, refine_advance, refine_start
+from .vertex_bounds import vertex_bounds
 
 __all__ = ["count_last_layer_2d"]
 
@@ -55,8 +56,12 @@ def count_last_layer_2d(
 
     if net.input_dim != 2 or not isinstance(domain, Box):
         return None
-    # a float network's weights are dyadic rationals already: its float program is exact input
-    stages = stages_from_network(net, exact=bool(net.exact))
+    # a float network's weights are dyadic rationals already: its float program is exact input;
+    # a slice's network has an exact first layer before its float ones: each kept as stored
+    # (the float64 rounding of the exact layer would be another network)
+    stages = stages_from_network(net, exact=bool(net.exact), stored=True)
+    if any(st.lossy for st in stages):
+        stages = stages_from_network(net, exact=True)
     acts = [i for i, st in enumerate(stages) if st.kind != "affine"]
     if not acts or stages[acts[-1]].kind not in ("threshold", "leaky"):
         return None
@@ -118,33 +123,41 @@ def _count(problem, state, exact_stages, roots: bool = False):
     vid = ids[order]
     Sv = Z[:, st.idx] - level  # (V, m)
     Ev = SAFETY * (ez[:, None] + UNIT_ROUNDOFF * np.abs(Sv))
+    # values within their bound of zero are decided from exact values (a few at most)
+    done = (np.abs(Sv) <= Ev) & _used(len(Sv), ids)[:, None]
+    if done.any():
+        _exact_values(problem, exact_stages, si, pool, ids, ecell, Sv, Ev, done)
     S, E = Sv[vid], Ev[vid]  # (nnz, m), by entry in cyclic order
     if (np.abs(S) <= E).any():
         raise _Uncertain
     pos = S > 0
     change = pos != pos[nxt]  # (nnz, m): the unit's line crosses the edge (vertex, next vertex)
+    e, u = np.nonzero(change)
+    va, vb = vid[e], vid[nxt[e]]
+    t_lo, t_hi = _crossing_interval(Sv, Ev, va, vb, u)
+    # endpoints on one edge must be ordered with certainty: where the bounds leave two open,
+    # their values at both ends are made exact (the signs stay: they were certain) and again
+    for _ in range(4):
+        o = np.lexsort(((t_lo + t_hi) / 2, e))
+        clash = (e[o][1:] == e[o][:-1]) & (t_hi[o][:-1] >= t_lo[o][1:])
+        if not clash.any():
+            break
+        ck = np.concatenate([o[:-1][clash], o[1:][clash]])  # the crossings to decide exactly
+        need = np.zeros(Sv.shape, dtype=bool)
+        need[va[ck], u[ck]] = need[vb[ck], u[ck]] = True
+        need &= ~done
+        if not need.any():
+            raise _Uncertain  # exact values, and still not ordered: two crossings (nearly) at one point
+        _exact_values(problem, exact_stages, si, pool, ids, ecell, Sv, Ev, need)
+        done |= need
+        redo = np.flatnonzero(need[va, u] | need[vb, u])
+        t_lo[redo], t_hi[redo] = _crossing_interval(Sv, Ev, va[redo], vb[redo], u[redo])
+    else:
+        raise _Uncertain
     k_cross = np.add.reduceat(change, off[:-1], axis=0) // 2  # 2 changes per crossing line
     crossing = k_cross > 0
-    # interpolation parameter t = s0 / (s0 - s1) on each crossed edge, as an interval
-    e, u = np.nonzero(change)
-    s0, s1, e0, e1 = S[e, u], S[nxt[e], u], E[e, u], E[nxt[e], u]
-    # widen the bounds for the rounding of the sums and quotients below (a few ulps each)
-    e0 = e0 * (1 + 1e-9) + 8 * UNIT_ROUNDOFF * np.abs(s0)
-    e1 = e1 * (1 + 1e-9) + 8 * UNIT_ROUNDOFF * np.abs(s1)
-    if (np.abs(s0) <= e0).any() or (np.abs(s1) <= e1).any():
-        raise _Uncertain
-    num_lo, num_hi = np.abs(s0) - e0, np.abs(s0) + e0
-    den_lo = np.abs(s0) + np.abs(s1) - e0 - e1
-    den_hi = np.abs(s0) + np.abs(s1) + e0 + e1
-    widen = 1 + 8 * UNIT_ROUNDOFF
-    t_lo, t_hi = num_lo / den_hi / widen, num_hi / den_lo * widen
     cell_e = ecell[order][e]
     local = e - off[cell_e]  # edge index within the cell's cycle
-    # endpoints on one edge must be ordered with certainty
-    o = np.lexsort(((t_lo + t_hi) / 2, e))
-    same_edge = e[o][1:] == e[o][:-1]
-    if (t_hi[o][:-1][same_edge] >= t_lo[o][1:][same_edge]).any():
-        raise _Uncertain
     position = local + (t_lo + t_hi) / 4  # in (edge, edge + 1/2): orders the endpoints
     # chords: the two endpoints of each (cell, unit)
     key = cell_e * S.shape[1] + u
@@ -181,6 +194,80 @@ def _count(problem, state, exact_stages, roots: bool = False):
     if roots:
         return total, _roots(problem, exact_stages, si, pool, vid, off, tid, Sv, Ev)
     return total
+
+
+def _used(V: int, ids: np.ndarray) -> np.ndarray:
+    used = np.zeros(V, dtype=bool)
+    used[ids] = True
+    return used
+
+
+def _crossing_interval(Sv, Ev, va, vb, u) -> tuple[np.ndarray, np.ndarray]:
+    """``[t_lo, t_hi]`` around the parameter ``t = s_a / (s_a - s_b)`` at which unit ``u``'s
+    line crosses the edge from vertex ``va`` to ``vb`` (values ``Sv``, of opposite signs, within
+    ``Ev`` of the exact ones); :class:`_Uncertain` where a bound reaches zero."""
+    s0, s1, e0, e1 = Sv[va, u], Sv[vb, u], Ev[va, u], Ev[vb, u]
+    # widen the bounds for the rounding of the sums and quotients below (a few ulps each)
+    e0 = e0 * (1 + 1e-9) + 8 * UNIT_ROUNDOFF * np.abs(s0)
+    e1 = e1 * (1 + 1e-9) + 8 * UNIT_ROUNDOFF * np.abs(s1)
+    if (np.abs(s0) <= e0).any() or (np.abs(s1) <= e1).any():
+        raise _Uncertain
+    num_lo, num_hi = np.abs(s0) - e0, np.abs(s0) + e0
+    den_lo = np.abs(s0) + np.abs(s1) - e0 - e1
+    den_hi = np.abs(s0) + np.abs(s1) + e0 + e1
+    widen = 1 + 8 * UNIT_ROUNDOFF
+    return num_lo / den_hi / widen, num_hi / den_lo * widen
+
+
+#: at most this many vertices have a last-layer value decided exactly (else the engine cuts it)
+EXACT_VERTICES = 64
+
+
+def _certificate(problem, exact_stages):
+    """The exact vertices and values of a certified run (once per run: its FLINT matrices)."""
+    from .ties import TieCertificate
+
+    if getattr(problem, "_ties", None) is None:
+        _, lo, hi, halfspaces = problem.exact_input
+        clipA, clipb = (None, None) if halfspaces is None else halfspaces
+        problem._ties = TieCertificate(exact_stages, problem.prog, problem.d, lo, hi, clipA, clipb)
+    return problem._ties
+
+
+def _exact_values(problem, exact_stages, si, pool, ids, ecell, Sv, Ev, need) -> None:
+    """The last-layer values ``need`` (vertex, unit) marks (within their bound of zero, or on
+    an edge whose crossings the bounds do not order) at the exact vertex, in place: the vertex
+    solved from its two tight constraints
+    in rationals on one of its cells (:class:`~tropnet.regions.ties.TieCertificate`), the value
+    rounded to float64 and its bound set to that rounding.  The engine's bounds compound cut
+    after cut (up to 1e-5 in the coordinates of a ``[784, 256, 256, 10]`` plane, whose real
+    rounding is ~1e-19), so a few values of a large run fall inside them.  Raises
+    :class:`_Uncertain` (the engine cuts the last layer instead) for more than
+    :data:`EXACT_VERTICES` vertices, an exact zero, or a vertex its ids do not determine."""
+    verts, cols = np.nonzero(need & _used(len(Sv), ids)[:, None])
+    if not len(verts):
+        return
+    if len(np.unique(verts)) > EXACT_VERTICES:
+        raise _Uncertain
+    ties = _certificate(problem, exact_stages)
+    first = np.full(len(Sv), -1, dtype=np.int64)  # an entry of each vertex: a cell around it
+    first[ids[::-1]] = np.arange(len(ids))[::-1]
+    st = problem.stages[si]
+    level = exact_stages[si].param if st.kind == "threshold" else 0
+    cells = ecell[first[verts]]
+    T = pool.T[verts]
+    pats = pool.pat[cells]
+    for j in np.unique(cols):
+        at = cols == j
+        vals = ties.values(T[at], pats[at], ("unit", si, int(st.idx[j]), level))
+        for v, val in zip(verts[at], vals):
+            if val is None or val == 0:
+                raise _Uncertain
+            if abs(Sv[v, j]) > Ev[v, j] and (Sv[v, j] > 0) != (val > 0):
+                raise _Uncertain  # a certified sign the exact value contradicts (never expected)
+            f = float(val)  # to nearest: within 2^-53 |f| of val
+            Sv[v, j] = f
+            Ev[v, j] = SAFETY * 2.0**-52 * abs(f)
 
 
 def _cycle_order(tid: np.ndarray, ecell: np.ndarray, off: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -267,9 +354,38 @@ def _roots(problem, exact_stages, si, pool, vid, off, tid, Sv, Ev) -> dict:
     lip = 2 * float(J[problem.stages[si].idx, :2].sum(axis=1).max(initial=0.0))  # max-norm slopes, room
     rows = np.zeros((C, int(cnt.max(initial=1))), dtype=np.int64)
     rows[ecell, np.arange(len(vid)) - off[ecell]] = canon.ravel()
+    Ev = es + lip * dx
+    # the engine's bounds compound cut after cut: where the vertex's two tight constraints bound
+    # its distance to the exact vertex better, that bound and the values on one of its cells
+    # (any cell's values are within lip * dx of the exact vertex's: 2 lip dx to another cell's)
+    got = vertex_bounds(problem, si, pool.pat[ecell[first]], tid[first], coords)
+    if got is not None:
+        dx_a, s_a, es_a = got
+        Ev_a = es_a + 2 * lip * dx_a
+        better = Ev_a < Ev
+        s[better], dx[better], Ev[better] = s_a[better], dx_a[better], Ev_a[better]
+    # the few vertices whose bounds are still too loose for the certificate (which asks
+    # |s| > 2 Ev): exact coordinates and values, rounded
+    bad = np.flatnonzero(~(np.abs(s) > 2 * Ev[:, None]).all(axis=1))
+    if 0 < len(bad) <= EXACT_VERTICES:
+        ties = _certificate(problem, exact_stages)
+        st = exact_stages[si]
+        level = _fmpq(st.param if st.kind == "threshold" else 0)
+        for k in bad:
+            got = ties.vertex(pool.T[rep[k]], pool.pat[ecell[first[k]]], si)
+            if got is None:
+                continue
+            x, M, c = got
+            vals = [c[u] - level + sum((M[u, j] * x[j] for j in range(len(x))), 0) for u in st.idx]
+            coords[k] = [float(v) for v in x]  # each to nearest: within 2^-53 of its magnitude
+            dx[k] = 2.0**-52 * float(np.abs(coords[k]).max()) + 1e-300
+            s[k] = [float(v) for v in vals]
+            Ev[k] = 2.0**-52 * float(np.abs(s[k]).max()) + 1e-300 + lip * dx[k]
     return {"exact": True, "stages": problem.stages, "coords": coords, "rows": rows, "cnt": cnt, "s": s,
-            "on": s > 0, "Ev": es + lip * dx, "dx": dx, "tight": tid[first], "ndomain": nd,
-            "pat": pool.pat, "ncols": prog.col_base[si], "exact_stages": exact_stages}
+            "on": s > 0, "Ev": Ev, "dx": dx, "tight": tid[first], "ndomain": nd,
+            "pat": pool.pat, "ncols": prog.col_base[si], "exact_stages": exact_stages,
+            # each vertex's tight ids and one cell around it, for an exact check of the bounds
+            "problem": problem, "si": si, "vertex_T": pool.T[rep], "vertex_cell": ecell[first]}
 
 
 def _check_not_concurrent(triples, stages, si, patterns, st) -> None:

@@ -45,6 +45,10 @@ class Stage:
     #: a float stage whose numbers are the float64 rounding of the network's exact ones (non-dyadic
     #: rationals, integers beyond 2^53): exact checks of the float program do not speak for the network
     lossy: bool = False
+    #: a certified pass's affine stage whose ``W``, ``b`` round the exact ones: each entry within
+    #: ``rounding`` times its own magnitude (:func:`tropnet.regions.exactness._stage_to_float`),
+    #: which the pass's error bounds add
+    rounding: float = 0.0
 
 
 def _lossy(*arrays) -> bool:
@@ -63,11 +67,16 @@ def _lossy(*arrays) -> bool:
     return False
 
 
-def stages_from_network(net: Network, *, exact: bool = False, homogeneous: bool = False) -> list[Stage]:
+def stages_from_network(net: Network, *, exact: bool = False, homogeneous: bool = False,
+                        stored: bool = False) -> list[Stage]:
     """The internal program of a lowered network.
 
     With ``homogeneous=True`` the program acts on ``(x, t)`` and computes ``t f(x / t)``
     (every bias and threshold multiplied by ``t``, which is carried through unchanged).
+    With ``stored=True`` (and ``exact=False``) the affine maps of exact ``Linear`` layers keep
+    their exact numbers and those of float layers their float64 ones (exact dyadic values): the
+    exact program of a network with both, such as a slice's (an exact first layer, the
+    network's float layers after it), without converting its float layers.
 
     >>> from tropnet import random_mlp
     >>> [s.kind for s in stages_from_network(random_mlp([2, 3, 1]))]
@@ -107,8 +116,13 @@ def stages_from_network(net: Network, *, exact: bool = False, homogeneous: bool 
     for layer in net.layers:
         first = len(out)
         if isinstance(layer, Linear):
-            W = layer.weight if exact else layer.float_weight
-            b = layer.bias if exact else layer.float_bias
+            keep = exact or (stored and layer.exact)
+            W = layer.weight if keep else layer.float_weight
+            b = layer.bias if keep else layer.float_bias
+            if keep and not exact and not homogeneous:
+                out.append(Stage("affine", W=np.array(W, dtype=object), b=np.array(b, dtype=object)))
+                width = W.shape[0]
+                continue
             if homogeneous:
                 m, k = W.shape
                 Wh = np.empty((m + 1, k + 1), dtype=object if exact else np.float64)

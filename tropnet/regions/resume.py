@@ -288,7 +288,19 @@ def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
     eng.counts = state.counts
     eng.ties = getattr(p, "ties", None)
     eng.box_scale = getattr(p, "box_scale", 0.0)
+    if p.certify:
+        eng.cert_ties = _cert_ties(p)
     return eng
+
+
+def _cert_ties(problem: RefineProblem) -> TieCertificate:
+    """The exact vertices and values of a certified run (:meth:`_Engine.step` decides the few
+    signs within their bound with them), made once per problem on first use."""
+    if getattr(problem, "cert_ties", None) is None:
+        stages, lo, hi, halfspaces = problem.exact_input
+        clipA, clipb = (None, None) if halfspaces is None else halfspaces
+        problem.cert_ties = TieCertificate(stages, problem.prog, problem.d, lo, hi, clipA, clipb)
+    return problem.cert_ties
 
 
 def _settle(problem: RefineProblem, state: RefineState) -> bool:
@@ -327,6 +339,8 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar, count: 
             a1 = float(np.abs(clipA[r]).sum())
             mag = (np.abs(pool.X).dot(np.abs(clipA[r])) + abs(clipb[r]))[pool.ids]
             err = _SAFE * (a1 * pool.E[pool.ids, 0] + gamma(d + 1) * mag)
+        if certify:
+            eng.tie_target = ("clip", r)
         if not (certify or problem.exact):
             a = np.abs(np.asarray(clipA[r], dtype=np.float64))
             eng.mag_of = lambda e: (np.abs(pool.X[pool.ids[e]]).dot(a) + abs(float(clipb[r])),) * 2
@@ -366,6 +380,9 @@ def _unit(problem: RefineProblem, state: RefineState, eng: _Engine, bar, count: 
             eng.scale_floor = float(state.floor[u]) + abs(float(level))
         s = pool.Z[u][pool.ids] - level
         err = _SAFE * (pool.E[pool.ids, 1] + _U * np.abs(s)) if certify else None
+        if certify:  # the exact level: a decision within its bound is taken at the exact vertex
+            xst = problem.exact_input[0][si]
+            eng.tie_target = ("unit", si, int(u), xst.param if st.kind == "threshold" else 0)
         eng.zcols = pool.zlive = np.asarray(st.idx[j + 1 :], dtype=np.int64)
         if eng.coef is not None:
             A, B = eng.coef

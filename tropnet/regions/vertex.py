@@ -54,6 +54,10 @@ def undecided(v: np.ndarray, mag: np.ndarray, cell_mag: np.ndarray) -> np.ndarra
 
 
 
+#: certified pass: at most this many vertices of one step have their signs within the bound
+#: decided at the exact vertex (:meth:`_Engine._exact_values`); beyond, their cells are set aside
+CERT_EXACT_VERTICES = 256
+
 #: entries (pairs x vertices) of one block of the combinatorial adjacency test in degenerate
 #: cells (``_edges_degenerate``): 32 MB of float32 products at a time
 DEGENERATE_BLOCK = 1 << 23
@@ -155,6 +159,7 @@ class _Engine:
         # ``tie_target``, the function being cut (see ``_local_signs``); ``ties``: the certificate
         self.ties = None
         self.tie_target: tuple | None = None
+        self.cert_ties = None  # the certified pass's exact vertices (regions.ties)
         self.box_noise = 0.0  # rounding noise of the values at the box's scale (per step)
         self.box_scale = 0.0  # the box's largest coordinate
         self.counts: dict = {"ambiguous": 0}
@@ -222,6 +227,28 @@ class _Engine:
         cand = np.unique(ce[e])
         cut = np.isin(cand, ce[sg > 0]) & np.isin(cand, ce[sg < 0])
         self.counts["thin"] = self.counts.get("thin", 0) + int(np.count_nonzero(cut))
+
+    def _exact_values(self, s: np.ndarray, err: np.ndarray, unc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Certified pass: the values within their bound (``unc``, cleared in place where
+        decided) taken at the exact vertex (``cert_ties``: the vertex solved from its tight ids
+        on its cell in rationals), rounded, their bound that rounding -- an exact zero is a tie,
+        as in the rational pass.  Not for more than :data:`CERT_EXACT_VERTICES` vertices (the
+        cells are set aside, or the run handed over, as before), nor for group steps."""
+        p = self.p
+        ask = np.flatnonzero(unc)
+        v = p.ids[ask]
+        if self.tie_target[0] == "pair" or len(np.unique(v)) > CERT_EXACT_VERTICES:
+            return s, err
+        vals = self.cert_ties.values(p.T[v], p.pat[p.entry_cell()[ask]], self.tie_target, X=p.X[v])
+        s, err = s.copy(), err.copy()
+        for e, val in zip(ask, vals):
+            if val is None:
+                continue
+            f = float(val)  # to nearest: within 2^-53 |f| of val
+            s[e] = f
+            err[e] = _SAFE * 2.0**-52 * abs(f)
+            unc[e] = False
+        return s, err
 
     def _exact_signs(self, e: np.ndarray) -> np.ndarray:
         """The exact signs of ``tie_target`` at the exact vertices of entries ``e``
@@ -340,6 +367,8 @@ class _Engine:
             unc = np.abs(s) <= err
             if skip is not None:
                 unc &= ~skip[ecell]
+            if unc.any() and self.cert_ties is not None and self.tie_target is not None:
+                s, err = self._exact_values(s, err, unc)
             if unc.any():
                 if clip or col is None:
                     raise _Uncertain
