@@ -51,7 +51,9 @@ def flip_neighbours(pats: np.ndarray, fc: np.ndarray, code: np.ndarray, simple: 
     cells = fc[ok_rows]
     old = pats[cells, col].astype(np.int64)
     hn = h[cells] + (val - old).astype(np.uint64) * Rh[col]
-    pos = np.minimum(np.searchsorted(hs, hn), C - 1)
+    q = np.argsort(hn)  # sorted queries: the search narrows from the last one (2.5x)
+    pos = np.empty(len(hn), dtype=np.int64)
+    pos[q] = np.minimum(np.searchsorted(hs, hn[q]), C - 1)
     cand = order[pos]
     newpat = pats[cells].copy()
     newpat[np.arange(len(cells)), col] = val
@@ -92,8 +94,11 @@ def tight_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
     d = found.d
     counts = np.diff(voff)[cells]
     off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    entry = np.repeat(voff[cells] - off[:-1], counts) + np.arange(off[-1])
-    Te = T[entry] if len(tight) == 3 else T[found.vert_ids[entry]]
+    if len(tight) == 3 and off[-1] == len(T):  # the ids of exactly these cells, in order
+        Te = T
+    else:
+        entry = np.repeat(voff[cells] - off[:-1], counts) + np.arange(off[-1])
+        Te = T[entry] if len(tight) == 3 else T[found.vert_ids[entry]]
     if Te.shape[1] == d:  # (rows padded with _PAD, the largest int32)
         if len(Te) and int(Te.max()) == _PAD:
             return None
@@ -103,13 +108,13 @@ def tight_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
         if not (np.count_nonzero(valid, axis=1) == d).all():
             return None
         ids = Te[valid]
-    col = col_of[ids]  # (entries * d,)
     ncol = found.patterns.shape[1]
-    key = np.repeat(np.arange(len(cells), dtype=np.int64) * ncol, counts * d) + col
-    # each (cell, column) once: marks in a (cells, columns) table, read back in order
-    met = np.zeros((len(cells), ncol), dtype=bool)
-    met.ravel()[key[col >= 0]] = True
-    lc, col = np.nonzero(met)
+    col = np.where(col_of < 0, ncol, col_of)[ids]  # (entries * d,); box sides, clipping rows: ncol
+    key = np.repeat(np.arange(len(cells), dtype=np.int64) * (ncol + 1), counts * d) + col
+    # each (cell, column) once: marks in a (cells, columns + 1) table, read back in order
+    met = np.zeros((len(cells), ncol + 1), dtype=bool)
+    met.ravel()[key] = True
+    lc, col = np.nonzero(met[:, :ncol])
     cell = cells[lc]
     # a pair within a group is met from both of its cells: from the one with the unit off
     # (where the flipped pattern is no cell, it is so from that side whenever the pair matters)
