@@ -143,6 +143,7 @@ def test_direct_counts_on_listed_cross_polytopes_keep_the_ball_whole():
     assert make_plan(net, poly, want="count", kind="activation").engine == "hrep"
     assert make_plan(net, poly).engine == "vertex"
     assert make_plan(net, poly, want="count", exact=True).engine == "vertex"
+    assert make_plan(net, poly, want="count", engine="refine").engine == "vertex"  # the rows as given
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", tropnet.AmbiguousGeometryWarning)
         ref = tropnet.count_linear_regions(net, listed_rows(poly.A, poly.b))

@@ -350,6 +350,7 @@ def linear_labels(found: FoundCells) -> np.ndarray:
     try:
         return _linear_labels(found, bar)
     finally:
+        found.cache.pop("tight", None)  # (the run's tight ids: a region set need not hold them)
         if bar is not None:
             bar.close()
 

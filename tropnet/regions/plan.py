@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from .._limits import Limits, check_limit_value, progress_call
+from ..geometry.domains import Polyhedron
 from ..geometry.slices import AffineSlice
 from . import hrep as _hrep
 from .cells import Cells, RegionLimitError
@@ -705,7 +706,8 @@ def make_plan(
 
         net = drop_unused_units(net)
     serial_count = want == "count" and mode == "serial"
-    dp = domain_pieces(net, domain, exact, serial_count)
+    listed = engine == "refine" and isinstance(domain, Polyhedron)  # its rows kept, even a cross-polytope's
+    dp = domain_pieces(net, domain, exact, serial_count and not listed)
     if dp.kind == "cross-polytope" and not serial_count:
         raise ValueError(
             f"on a CrossPolytope in {dp.n} dimensions (more than {_hrep.CROSS_HREP_DIM}) only serial "
