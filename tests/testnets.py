@@ -66,6 +66,19 @@ def merging_net(seed: int, w: int, d: int = 3, *, dup: int = 4, unread: int = 7,
     return Network.from_arrays([W1, W2, W3], [b1, rng.integers(-3, 4, size=w).astype(float), np.zeros(1)])
 
 
+def sparse_net(widths: list, seed: int, keep: float = 0.2) -> Network:
+    """``random_mlp(widths, seed)`` with ``1 - keep`` of its middle weights set to 0: where the
+    units reading a unit are off, its hyperplane separates cells of one map (merges that depend
+    on the cell)."""
+    net = tropnet.random_mlp(widths, seed=seed)
+    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
+    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
+    rng = np.random.default_rng(seed + 100)
+    for k in range(1, len(W) - 1):
+        W[k] *= rng.random(W[k].shape) < keep
+    return Network.from_arrays(W, B)
+
+
 def listed_rows(A, b) -> Polyhedron:
     """The polyhedron ``A x <= b`` with its first row repeated at twice the scale: the same set,
     which a float count does not take for a cross-polytope's ``2^n`` rows (it would keep the

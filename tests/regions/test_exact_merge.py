@@ -10,28 +10,16 @@ import warnings
 
 import numpy as np
 import pytest
-from testnets import activated, merging_net
+from testnets import activated, merging_net, sparse_net
 
 import tropnet
-from tropnet import Box, Network, Plane
+from tropnet import Box, Plane
 from tropnet.regions.affine import cell_affine
 from tropnet.regions.exactness import Exactness
 from tropnet.regions.geometry import linear_labels
 from tropnet.regions.map_groups import silent_units
 from tropnet.regions.plan import make_plan
 from tropnet.regions.program import stages_from_network
-
-
-def sparse_net(widths, seed, keep=0.2):
-    """``random_mlp(widths, seed)`` with most middle weights 0: where the units reading a unit are
-    off, its hyperplane separates cells of one map (merges that depend on the cell)."""
-    net = tropnet.random_mlp(widths, seed=seed)
-    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
-    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
-    rng = np.random.default_rng(seed + 100)
-    for k in range(1, len(W) - 1):
-        W[k] *= rng.random(W[k].shape) < keep
-    return Network.from_arrays(W, B)
 
 
 def _rational(net, dom) -> int:

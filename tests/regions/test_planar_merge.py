@@ -8,23 +8,13 @@ import warnings
 
 import numpy as np
 import pytest
-from testnets import activated
+from testnets import activated, sparse_net
 
 import tropnet
 from tropnet import Box, Network, Plane, Polyhedron
 from tropnet.regions import planar_merge
 from tropnet.regions.geometry import linear_labels
 from tropnet.regions.plan import make_plan
-
-
-def sparse_net(widths, seed, keep=0.2):
-    net = tropnet.random_mlp(widths, seed=seed)
-    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
-    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
-    rng = np.random.default_rng(seed + 100)
-    for k in range(1, len(W) - 1):
-        W[k] *= rng.random(W[k].shape) < keep
-    return Network.from_arrays(W, B)
 
 
 def _merge(net, dom) -> int:

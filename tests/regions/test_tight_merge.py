@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from testnets import activated, degenerate_vertices_net, merging_net
+from testnets import activated, degenerate_vertices_net, merging_net, sparse_net
 
 import tropnet
 from tropnet import Box, Network, Polyhedron
@@ -18,18 +18,6 @@ from tropnet.regions.geometry import linear_labels
 from tropnet.regions.map_groups import float_maps, map_groups
 from tropnet.regions.neighbours import tight_edges
 from tropnet.regions.plan import make_plan
-
-
-def sparse_net(widths, seed, keep=0.2):
-    """``random_mlp(widths, seed)`` with ``1 - keep`` of its middle weights set to 0: cells merge
-    where the units reading a unit are off."""
-    net = tropnet.random_mlp(widths, seed=seed)
-    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
-    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
-    rng = np.random.default_rng(seed + 100)
-    for k in range(1, len(W) - 1):
-        W[k] *= rng.random(W[k].shape) < keep
-    return Network.from_arrays(W, B)
 
 
 def _found(net, dom):
