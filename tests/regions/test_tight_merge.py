@@ -16,7 +16,7 @@ import tropnet
 from tropnet import Box, Network, Polyhedron
 from tropnet.regions.geometry import linear_labels
 from tropnet.regions.map_groups import float_maps, map_groups
-from tropnet.regions.neighbours import tight_edges
+from tropnet.regions.neighbours import flip_neighbours, tight_edges
 from tropnet.regions.plan import make_plan
 
 
@@ -142,3 +142,29 @@ def test_thin_cells_keep_the_vertex_facets():
         assert found.thin and "tight" in found.cache
         a, b = _both(found)
     assert np.array_equal(a, b) and a.max() + 1 == 24
+
+
+@pytest.mark.parametrize("ncol, top", [(20, 1), (64, 1), (65, 1), (20, 2)])
+def test_flip_neighbours_equal_a_dictionary_of_patterns(ncol, top):
+    # 0/1 patterns in at most 64 columns are their own keys (no entry verified); wider ones and
+    # other values take the random hash, verified entry by entry: both against a dictionary
+    rng = np.random.default_rng(ncol + top)
+    P = np.unique(rng.integers(0, top + 1, size=(300, ncol)), axis=0).astype(np.int32)
+    P = P[rng.permutation(len(P))]
+    near = P[rng.integers(0, len(P), size=200)].copy()  # rows one flip away from a cell, or none
+    near[:, 3] = 1 - np.minimum(near[:, 3], 1)
+    P = np.concatenate([P, np.unique(near, axis=0)])
+    P = np.unique(P, axis=0)
+    at = {tuple(row): i for i, row in enumerate(P.tolist())}
+    fc = rng.integers(0, len(P), size=2000)
+    col = np.where(rng.random(2000) < 0.5, 3, rng.integers(0, ncol, size=2000))
+    val = rng.integers(0, top + 1, size=2000)
+    code = np.where(rng.random(2000) < 0.05, -1, (col << 20) | val)
+    want = []
+    for c, k, v, cd in zip(fc.tolist(), col.tolist(), val.tolist(), code.tolist()):
+        row = P[c].copy()
+        row[k] = v
+        want.append(at.get(tuple(row.tolist()), -1) if cd >= 0 else -1)
+    got = flip_neighbours(P, fc, code)
+    assert got.tolist() == want
+    assert (got >= 0).sum() > 100 and (got < 0).sum() > 100

@@ -33,14 +33,11 @@ def pattern_hash(P: np.ndarray, R: np.ndarray) -> np.ndarray:
 def flip_neighbours(pats: np.ndarray, fc: np.ndarray, code: np.ndarray, simple: Any = None) -> np.ndarray:
     """The cell across each facet ``(fc[j], code[j])`` whose pattern is ``fc``'s with the facet's
     unit flipped (a hash lookup among all patterns, verified entry by entry), ``-1`` where there
-    is none or where ``simple`` is False (domain rows, ``code < 0``, are never flipped)."""
-    C = len(pats)
+    is none or where ``simple`` is False (domain rows, ``code < 0``, are never flipped).  Patterns
+    of 0/1 entries in at most 64 columns (and flips to 0 or 1) are their own hash, the pattern's
+    bits: equal keys are equal patterns, with no entry to verify."""
+    C, ncol = pats.shape
     nbr = np.full(len(fc), -1, dtype=np.int64)
-    rng = np.random.default_rng(7)
-    Rh = rng.integers(0, np.iinfo(np.uint64).max, size=pats.shape[1], dtype=np.uint64)
-    h = pattern_hash(pats, Rh) if pats.shape[1] else np.zeros(C, dtype=np.uint64)
-    order = np.argsort(h)
-    hs = h[order]
     ok_rows = code >= 0
     if simple is not None:
         ok_rows &= simple
@@ -49,15 +46,25 @@ def flip_neighbours(pats: np.ndarray, fc: np.ndarray, code: np.ndarray, simple: 
     col = code[ok_rows] >> 20
     val = code[ok_rows] & ((1 << 20) - 1)
     cells = fc[ok_rows]
+    bits = ncol <= 64 and int(val.max()) <= 1 and int(pats.min()) >= 0 and int(pats.max()) <= 1
+    if bits:  # the hash is the pattern's bits (no wrap: at most 2^64 - 1)
+        Rh = np.left_shift(np.uint64(1), np.arange(ncol, dtype=np.uint64))
+    else:
+        Rh = np.random.default_rng(7).integers(0, np.iinfo(np.uint64).max, size=ncol, dtype=np.uint64)
+    h = pattern_hash(pats, Rh) if ncol else np.zeros(C, dtype=np.uint64)
+    order = np.argsort(h)
+    hs = h[order]
     old = pats[cells, col].astype(np.int64)
-    hn = h[cells] + (val - old).astype(np.uint64) * Rh[col]
+    hn = h[cells] + (val - old).astype(np.uint64) * Rh[col]  # (wraps: the flipped pattern's hash)
     q = np.argsort(hn)  # sorted queries: the search narrows from the last one (2.5x)
     pos = np.empty(len(hn), dtype=np.int64)
     pos[q] = np.minimum(np.searchsorted(hs, hn[q]), C - 1)
     cand = order[pos]
-    newpat = pats[cells].copy()
-    newpat[np.arange(len(cells)), col] = val
-    ok = (hs[pos] == hn) & (pats[cand] == newpat).all(axis=1)
+    ok = hs[pos] == hn
+    if not bits:
+        newpat = pats[cells].copy()
+        newpat[np.arange(len(cells)), col] = val
+        ok &= (pats[cand] == newpat).all(axis=1)
     nbr[np.flatnonzero(ok_rows)] = np.where(ok, cand, -1)
     return nbr
 
@@ -102,24 +109,25 @@ def tight_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
     if Te.shape[1] == d:  # (rows padded with _PAD, the largest int32)
         if len(Te) and int(Te.max()) == _PAD:
             return None
-        ids = Te.ravel()
+        ids = None
     else:
         valid = Te != _PAD
         if not (np.count_nonzero(valid, axis=1) == d).all():
             return None
         ids = Te[valid]
     ncol = found.patterns.shape[1]
-    col = np.where(col_of < 0, ncol, col_of)[ids]  # (entries * d,); box sides, clipping rows: ncol
-    key = np.repeat(np.arange(len(cells), dtype=np.int64) * (ncol + 1), counts * d) + col
+    lut = np.where(col_of < 0, ncol, col_of)  # box sides, clipping rows: column ncol
+    lut = lut.astype(np.int16 if ncol < (1 << 15) - 1 else np.int64)
+    colE = np.take(lut, Te if ids is None else ids.reshape(-1, d))  # (entries, d)
     # each (cell, column) once: marks in a (cells, columns + 1) table, read back in order
+    rows = np.repeat(np.arange(len(cells), dtype=np.int64) * (ncol + 1), counts)
     met = np.zeros((len(cells), ncol + 1), dtype=bool)
-    met.ravel()[key] = True
-    lc, col = np.nonzero(met[:, :ncol])
-    cell = cells[lc]
+    met.ravel()[rows[:, None] + colE] = True
     # a pair within a group is met from both of its cells: from the one with the unit off
     # (where the flipped pattern is no cell, it is so from that side whenever the pair matters)
-    off = found.patterns[cell, col] == 0
-    cell, col = cell[off], col[off]
+    k = np.flatnonzero(met[:, :ncol] & (found.patterns[cells] == 0))
+    lc = k // ncol
+    cell, col = cells[lc], k - lc * ncol
     nbr = flip_neighbours(found.patterns, cell, (col << 20) | 1)
     if (nbr < 0).any():
         return None
