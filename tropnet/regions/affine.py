@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..kernels.merge import row_keys
+from .exactness import _coprime_fraction
 from .program import Stage
 
 __all__ = [
@@ -408,14 +409,6 @@ def _divide(N: np.ndarray, D: Any) -> np.ndarray:
     out = np.empty(N.shape, dtype=object)
     out.ravel()[:] = [_coprime_fraction(a, b) for a, b in zip(num, den)]
     return out
-
-
-def _coprime_fraction(p: int, q: int) -> Fraction:
-    """``Fraction(p, q)`` for coprime ``p`` and ``q > 0`` without a second gcd."""
-    try:
-        return Fraction(p, q, _normalize=False)
-    except TypeError:  # pragma: no cover - Python >= 3.12 dropped _normalize
-        return Fraction._from_coprime_ints(p, q)
 
 
 def cell_affine(

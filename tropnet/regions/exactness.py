@@ -177,13 +177,36 @@ def _to_q(a: np.ndarray) -> np.ndarray:
     return out
 
 
+def _coprime_fraction(p: int, q: int) -> Fraction:
+    """``Fraction(p, q)`` for coprime ``p`` and ``q > 0``, without a gcd or ``Fraction.__new__``
+    (its checks cost more than the rest of a rational vertex's conversion).
+
+    >>> _coprime_fraction(-3, 4) == Fraction(-3, 4) and hash(_coprime_fraction(1, 2)) == hash(0.5)
+    True
+    """
+    f = _new_object(Fraction)
+    f._numerator, f._denominator = p, q
+    return f
+
+
+def _slow_coprime_fraction(p: int, q: int) -> Fraction:  # pragma: no cover - another Fraction layout
+    return Fraction(p, q)
+
+
+_new_object = object.__new__
+try:  # the layout of CPython's Fraction (slots _numerator, _denominator), checked once
+    if _coprime_fraction(-3, 4) != Fraction(-3, 4) or hash(_coprime_fraction(3, 4)) != hash(0.75):
+        raise TypeError
+except (AttributeError, TypeError):  # pragma: no cover
+    _coprime_fraction = _slow_coprime_fraction  # noqa: F811
+
+
 def _q_to_fraction(v) -> Fraction:
-    if isinstance(v, (int, Fraction)):
+    try:  # fmpq is already in lowest terms, its denominator positive
+        p, q = int(v.p), int(v.q)
+    except AttributeError:  # an int or a Fraction
         return Fraction(v)
-    try:  # fmpq is already in lowest terms
-        return Fraction(int(v.p), int(v.q), _normalize=False)
-    except TypeError:  # pragma: no cover - Python >= 3.12 dropped _normalize
-        return Fraction(int(v.p), int(v.q))
+    return _coprime_fraction(p, q)
 
 
 def _from_q(a: np.ndarray) -> np.ndarray:

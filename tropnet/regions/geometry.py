@@ -45,6 +45,7 @@ def cell_facets(
     *,
     exact: bool,
     rtol: float = 1e-9,
+    H: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict]:
     """Facets of the candidate rows ``A[c] x <= b[c]`` of every cell, given the cell's
     (homogeneous) vertices ``X[vert_ids[vert_off[c]:vert_off[c+1]]]`` with scale ``tvals``
@@ -55,6 +56,10 @@ def cell_facets(
     such twins, and ``centre[(c, r)]`` is then a homogeneous point in the facet's relative
     interior (the mean of its tight vertices).
 
+    ``H`` (exact runs; ``A`` and ``b`` then unused, may be ``None``): the rows as integer vectors
+    ``(C, R, d + 1)``, ``H[c, r] . (x, t)`` a nonzero multiple of ``A[c, r] x - b[c, r] t`` (the
+    zero tests need no fractions).
+
     >>> # the square [0, 1]^2 with a redundant row x <= 2 and a duplicate of y <= 1
     >>> A = np.array([[[1.0, 0], [-1, 0], [0, 1], [0, -1], [1, 0], [0, 2]]])
     >>> b = np.array([[1.0, 0, 1, 0, 2, 2]])
@@ -63,7 +68,7 @@ def cell_facets(
     >>> f[0].tolist(), twin[0].tolist()
     ([True, True, True, True, False, False], [False, False, True, False, False, False])
     """
-    C, R = b.shape
+    C, R = b.shape if H is None else H.shape[:2]
     out = np.zeros((C, R), dtype=bool)
     coinc = np.zeros((C, R), dtype=bool)
     centre: dict = {}
@@ -98,7 +103,10 @@ def cell_facets(
         P = X[ids]  # (k, vm, d)
         tt = tvals[ids]  # (k, vm)
         if exact:
-            tight = _exact_zero_slacks(A[cs], b[cs], X, tvals, ids, valid, Xf[ids], tf[ids])
+            if H is None:
+                tight = _exact_zero_slacks(A[cs], b[cs], X, tvals, ids, valid, Xf[ids], tf[ids])
+            else:
+                tight = _exact_zero_slacks(None, None, X, tvals, ids, valid, Xf[ids], tf[ids], H=H[cs])
         else:
             sl = np.matmul(A[cs], np.swapaxes(P, 1, 2)) - b[cs][:, :, None] * tt[:, None, :]
             tol = rtol * (norms[cs] * scale + np.abs(b[cs]))
@@ -204,29 +212,41 @@ def facet_point(A: np.ndarray, b: np.ndarray, r: int, ball: tuple | None = None)
     return None if rad <= 0 else x_p + N.dot(z[: N.shape[1]])
 
 
-def _exact_zero_slacks(A, b, X, tvals, ids, valid, Pf, tf) -> np.ndarray:
+def _exact_zero_slacks(A, b, X, tvals, ids, valid, Pf, tf, H=None) -> np.ndarray:
     """``A P^T - b t == 0`` for exact (Fraction) blocks (``P = X[ids]``, ``t = tvals[ids]``;
     ``Pf``, ``tf`` their float roundings), deciding most entries in floats: a float slack
     farther from zero than a rigorous bound on its error is not zero, and only the rest is
-    evaluated exactly, in python-flint rationals (each row and vertex converted once)."""
-    Af, bf = A.astype(np.float64), b.astype(np.float64)
-    d = A.shape[2]
-    sl = np.matmul(Af, np.swapaxes(Pf, 1, 2)) - bf[:, :, None] * tf[:, None, :]
-    mag = (
-        np.matmul(np.abs(Af), np.swapaxes(np.abs(Pf), 1, 2)) + np.abs(bf)[:, :, None] * np.abs(tf)[:, None, :]
-    )
+    evaluated exactly, in integers (each row and vertex converted once).  ``H``: the rows as
+    integer vectors (``H . (x, t)`` a nonzero multiple of ``a x - b t``) instead of ``A``, ``b``."""
+    d = Pf.shape[2]
+    if H is None:
+        Af, bf = A.astype(np.float64), b.astype(np.float64)
+    else:
+        try:
+            Hf = H.astype(np.float64)  # (each integer rounded to nearest)
+        except OverflowError:  # integers beyond the float range: every entry decided exactly
+            Hf = np.full(H.shape, np.inf)
+        Af, bf = Hf[:, :, :d], -Hf[:, :, d]
+    with np.errstate(invalid="ignore", over="ignore"):
+        sl = np.matmul(Af, np.swapaxes(Pf, 1, 2)) - bf[:, :, None] * tf[:, None, :]
+        mag = np.matmul(np.abs(Af), np.swapaxes(np.abs(Pf), 1, 2))
+        mag += np.abs(bf)[:, :, None] * np.abs(tf)[:, None, :]
     # inputs rounded to nearest (relative u each), then a (d+1)-term dot product: a generous 4(d+3) u
-    maybe = (np.abs(sl) <= 4 * (d + 3) * 2.0**-53 * mag * (1 + 1e-6) + 1e-300) & valid[:, None, :]
+    maybe = ~(np.abs(sl) > 4 * (d + 3) * 2.0**-53 * mag * (1 + 1e-6) + 1e-300) | ~np.isfinite(mag)
+    maybe &= valid[:, None, :]
     ci, r, v = np.nonzero(maybe)
     tight = np.zeros(sl.shape, dtype=bool)
     if len(ci):
-        R = A.shape[1]
+        R = sl.shape[1]
         rows, ri = np.unique(ci * R + r, return_inverse=True)
         verts, vi = np.unique(ids[ci, v], return_inverse=True)
         # (a, -b) and (x, t) scaled by positive integers to integer vectors: the slack is zero
         # iff their integer dot product is (no gcd in the loop, unlike rational arithmetic)
         ra, rb = rows // R, rows % R
-        Ai = _integer_rows(np.concatenate([A[ra, rb, :], -b[ra, rb][:, None]], axis=1))
+        if H is None:
+            Ai = _integer_rows(np.concatenate([A[ra, rb, :], -b[ra, rb][:, None]], axis=1))
+        else:
+            Ai = H[ra, rb]
         Xi = _integer_rows(np.concatenate([X[verts], tvals[verts][:, None]], axis=1))
         Ar, Xv = Ai[ri], Xi[vi]
         ex = Ar[:, d] * Xv[:, d]
@@ -675,12 +695,26 @@ def _facets_of(found: FoundCells, cells: np.ndarray, groups: np.ndarray | None =
     hrep = len(found) > 0 and len(found.vert_ids) == 0  # H-representation engine: no vertices
     C, n = len(found), len(cells)
     pats = found.patterns
-    W, cmap, Au, bu, flip = maps_and_rows(st, pats[cells], d, exact=exact)
     Rd = found.dom_A.shape[0]
-    Ad = np.broadcast_to(found.dom_A[None, :, :], (n, Rd, d))
-    bd = np.broadcast_to(found.dom_b[None, :], (n, Rd))
-    A_all = np.concatenate([Ad, Au], axis=1)
-    b_all = np.concatenate([bd, bu], axis=1)
+    H_all = ca = None
+    if exact and not hrep:
+        # the rows as integer vectors (the exact walk's numerators): the facets' zero tests need
+        # no fractions, and only the facets' rows are divided out
+        ca = cell_affine(st, pats[cells], d, exact=True)
+        W, cmap = ca.maps()
+        Ru = ca.nrows
+        rc, rr = np.repeat(np.arange(n), Ru), np.tile(np.arange(Ru), n)
+        flip = ca.flips(rc, rr).reshape(n, Ru)
+        Hd = _integer_rows(np.concatenate([found.dom_A, -found.dom_b[:, None]], axis=1)) if Rd else None
+        Hu = ca.numerators(rc, rr)[0].reshape(n, Ru, d + 1)
+        H_all = Hu if not Rd else np.concatenate([np.broadcast_to(Hd[None], (n, Rd, d + 1)), Hu], axis=1)
+        A_all = b_all = None
+    else:
+        W, cmap, Au, bu, flip = maps_and_rows(st, pats[cells], d, exact=exact)
+        Ad = np.broadcast_to(found.dom_A[None, :, :], (n, Rd, d))
+        bd = np.broadcast_to(found.dom_b[None, :], (n, Rd))
+        A_all = np.concatenate([Ad, Au], axis=1)
+        b_all = np.concatenate([bd, bu], axis=1)
     fl_all = np.concatenate([np.full((n, Rd), -2, dtype=np.int64), flip], axis=1)
     shown = None  # (n, R): the cell across a facet a point certified, else -1
     if hrep:
@@ -708,13 +742,22 @@ def _facets_of(found: FoundCells, cells: np.ndarray, groups: np.ndarray | None =
         sub_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         entry = np.repeat(found.vert_off[cells] - sub_off[:-1], counts) + np.arange(sub_off[-1])
         facet, coinc, centre = cell_facets(
-            A_all, b_all, sub_off, found.vert_ids[entry], found.vert_X, found.vert_t, d, exact=exact
+            A_all, b_all, sub_off, found.vert_ids[entry], found.vert_X, found.vert_t, d, exact=exact, H=H_all
         )
     fl, fr = np.nonzero(facet)
     fc = cells[fl]
     facet_off = np.concatenate([[0], np.cumsum(np.bincount(fl, minlength=n))]).astype(np.int64)
-    facet_A = A_all[fl, fr]
-    facet_b = b_all[fl, fr]
+    if ca is None:
+        facet_A = A_all[fl, fr]
+        facet_b = b_all[fl, fr]
+    else:  # the facets' values: the domain's rows, the unit rows divided out
+        facet_A = np.empty((len(fl), d), dtype=object)
+        facet_b = np.empty(len(fl), dtype=object)
+        on_dom = fr < Rd
+        facet_A[on_dom] = found.dom_A[fr[on_dom]]
+        facet_b[on_dom] = found.dom_b[fr[on_dom]]
+        if (~on_dom).any():
+            facet_A[~on_dom], facet_b[~on_dom] = ca.rows(fl[~on_dom], fr[~on_dom] - Rd)
     code = fl_all[fl, fr]
     # neighbours by flipping the pattern entry of the facet's unit
     nbr = flip_neighbours(pats, fc, code, simple=~coinc[fl, fr])

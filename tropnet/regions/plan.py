@@ -526,11 +526,17 @@ class Plan:
         facets of the cube [-R, R]^n x [0, 1], the cells joined by pattern."""
         dp, n, exact, codes = self.domain, self.domain.n, self.exact, passes.codes
         runs = []
+        certify = passes.certify
         for piece in dp.pieces:
-            cells = self._run_piece(piece, passes.certify, codes)
+            cells = self._run_piece(piece, certify, codes)
+            if codes and len(cells) and cells.vertex_codes is None:
+                # a piece without tight codes (a non-simple vertex: its rational pass ran): the
+                # joined cells all need exact vertices, so the other pieces go straight to the
+                # rational pass (their certified runs would be run again below)
+                certify = codes = False
             if len(cells):
                 runs.append((piece, cells))
-        if codes and any(c.vertex_codes is None for _, c in runs):
+        if passes.codes and any(c.vertex_codes is None for _, c in runs):
             # one piece needed the rational pass: the joined cells must all have exact vertices
             runs = [(p, c if c.vertex_codes is None else self._run_piece(p, False, False)) for p, c in runs]
         if not runs:

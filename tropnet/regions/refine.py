@@ -196,6 +196,8 @@ def refine(
         problem, state = refine_start(stages, d, lo, hi, certify=passes.certify, **kw)
         problem.limits = limits
         problem.keep_tight = keep_tight
+        # (a serial run only: a split task would retry its cells in halves instead)
+        problem.simple_only = passes.certify and tight_codes
         return _run_to_end(problem, state, progress)
 
     # a sign too close to call for the certified pass: the rational pass decides everything

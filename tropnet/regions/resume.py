@@ -85,6 +85,7 @@ class RefineProblem:
         self.exact_input = exact_input  # (stages, lo, hi, halfspaces) for the certified pass's fallback
         self.tight_codes = tight_codes  # exact runs: return Cells.vertex_codes (vertices simple)
         self.keep_tight = False  # float runs: return Cells.vertex_tight (the pool's tight ids)
+        self.simple_only = False  # certified serial runs for tight codes: an exact tie hands over
         self.preset: dict = {}  # pattern column -> value of units fixed in advance (not cut)
         self.ambiguous = 0  # float: undecided decisions over the parts of a streamed count (refine_count)
         self.limits: Limits | None = None  # checked before every unit (see check_limits)
@@ -290,6 +291,7 @@ def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
     eng.box_scale = getattr(p, "box_scale", 0.0)
     if p.certify:
         eng.cert_ties = _cert_ties(p)
+        eng.simple_only = p.simple_only
     return eng
 
 

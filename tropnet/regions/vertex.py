@@ -160,6 +160,9 @@ class _Engine:
         self.ties = None
         self.tie_target: tuple | None = None
         self.cert_ties = None  # the certified pass's exact vertices (regions.ties)
+        # a certified pass for tight codes: a unit tight at a vertex it does not define (an exact
+        # tie) leaves a non-simple vertex, which no code describes -- hand over at once
+        self.simple_only = False
         self.box_noise = 0.0  # rounding noise of the values at the box's scale (per step)
         self.box_scale = 0.0  # the box's largest coordinate
         self.counts: dict = {"ambiguous": 0}
@@ -404,6 +407,8 @@ class _Engine:
             if skip is not None:
                 allzero |= skip
             if not allzero.all():
+                if self.simple_only and not clip:
+                    raise _Uncertain
                 p.add_tight(p.ids[on], cid[ecell[on]].astype(np.int32))
         split = (smax > 0) & (smin < 0)
         if clip:
