@@ -91,7 +91,7 @@ def certified_neighbours(
 
     Returns ``(test (n, R) bool, (lc, r, across))``: the rows to test by LP as before, and the
     certified facets ``(lc[k], r[k])`` (``lc`` an index into ``cells``) with the cell ``across[k]``
-    on their other side.
+    on their other side.  (A runnable example: the module's docstring, two halves of a segment.)
     """
     n, R = b.shape
     test = np.zeros((n, R), dtype=bool)

@@ -35,7 +35,12 @@ def flip_neighbours(pats: np.ndarray, fc: np.ndarray, code: np.ndarray, simple: 
     unit flipped (a hash lookup among all patterns, verified entry by entry), ``-1`` where there
     is none or where ``simple`` is False (domain rows, ``code < 0``, are never flipped).  Patterns
     of 0/1 entries in at most 64 columns (and flips to 0 or 1) are their own hash, the pattern's
-    bits: equal keys are equal patterns, with no entry to verify."""
+    bits: equal keys are equal patterns, with no entry to verify.
+
+    >>> P = np.array([[0, 0], [1, 0]], dtype=np.int32)   # unit 0 flipped: cell 1; unit 1: none
+    >>> flip_neighbours(P, np.array([0, 0]), np.array([(0 << 20) | 1, (1 << 20) | 1])).tolist()
+    [1, -1]
+    """
     C, ncol = pats.shape
     nbr = np.full(len(fc), -1, dtype=np.int64)
     ok_rows = code >= 0
@@ -137,7 +142,12 @@ def tight_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
 def unit_edges(pats: np.ndarray, cell: np.ndarray, codes: np.ndarray) -> np.ndarray | None:
     """The pairs ``(c, neighbour)`` across the unit codes ``codes`` (one per entry, those below 0
     dropped) met at the cells ``cell``: each distinct pair once, the neighbour the cell with the
-    pattern flipped there; ``None`` where such a pattern is no cell."""
+    pattern flipped there; ``None`` where such a pattern is no cell.
+
+    >>> P = np.array([[0, 0], [1, 0], [0, 1]], dtype=np.int32)
+    >>> unit_edges(P, np.array([0, 0, 0]), np.array([(0 << 20) | 1, (1 << 20) | 1, -2])).tolist()
+    [[0, 1], [0, 2]]
+    """
     unit = codes >= 0
     cell, codes = cell[unit].astype(np.int64), codes[unit].astype(np.int64)
     if len(cell) == 0:

@@ -80,7 +80,23 @@ def merged_count(stages: list[Stage], last: dict, cells: int, failed: list) -> i
 
 def merged_labels(stages: list[Stage], last: dict, patterns: np.ndarray, failed: list) -> np.ndarray | None:
     """:func:`merged_count` for the enumerated cells ``patterns`` of the run: each cell's linear
-    region (labels in order of first cell, as the merge numbers them), or ``None``."""
+    region (labels in order of first cell, as the merge numbers them), or ``None``.
+
+    >>> import tropnet
+    >>> from tropnet.regions.planar import enumerate_cells
+    >>> from tropnet.regions.planar_linear import no_shared_maps
+    >>> from tropnet.regions.program import stages_from_network
+    >>> # relu(relu(y) - 1/2) (as in merged_count): 6 cells, 2 linear regions
+    >>> W, b = [[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0]], [[1.0]]], [[0, 0], [-0.5], [0]]
+    >>> net = tropnet.Network.from_arrays(W, b)
+    >>> stats, failed = {"last_layer": None}, []
+    >>> cells = enumerate_cells(net, [-1, -1], [1, 1], stats=stats)
+    >>> st = stages_from_network(net)
+    >>> no_shared_maps(st, stats["last_layer"], [-1, -1], [1, 1], failed=failed)
+    False
+    >>> sorted(set(merged_labels(st, stats["last_layer"], cells.patterns, failed).tolist()))
+    [0, 1]
+    """
     joins = _joins(stages, last, failed)
     if joins is None:
         return None
@@ -145,12 +161,9 @@ def _joins(stages: list[Stage], last: dict, failed: list):
 
 
 def _components(n: int, edges: np.ndarray) -> np.ndarray:
-    """The connected components of ``n`` nodes joined by ``edges (E, 2)``, labelled ``0..k-1`` in
-    order of first node (as :func:`tropnet.regions.geometry.merge_linear` labels them)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    """The connected components of ``n`` nodes joined by ``edges (E, 2)``, labelled as the
+    merge labels them (:func:`tropnet.regions.geometry.merge_linear`, imported here because
+    the geometry module imports this one)."""
+    from .geometry import merge_linear
 
-    g = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
-    comp = connected_components(g, directed=False)[1]
-    _, first, inv = np.unique(comp, return_index=True, return_inverse=True)
-    return np.argsort(np.argsort(first))[inv.ravel()]
+    return merge_linear(n, edges, np.ones(len(edges), dtype=bool))
