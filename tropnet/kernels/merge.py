@@ -99,3 +99,29 @@ def row_keys(a: np.ndarray) -> np.ndarray:
     if a.shape[1] == 0:
         return np.zeros(a.shape[0], dtype=np.int8)
     return a.view(np.dtype((np.void, a.itemsize * a.shape[1]))).ravel()
+
+
+def row_index(P: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """The index in ``P`` of each row of ``Q`` (rows of one dtype and width), ``-1`` where it is
+    none (of repeated rows of ``P``, one): one sort of ``P``'s :func:`row_keys` and one
+    ``searchsorted``, with the found rows compared entry by entry.
+
+    >>> P = np.array([[0, 1], [1, 1], [1, 0]], dtype=np.int32)
+    >>> row_index(P, np.array([[1, 0], [0, 0], [0, 1]], dtype=np.int32)).tolist()
+    [2, -1, 0]
+    """
+    P, Q = np.asarray(P), np.asarray(Q)
+    if P.ndim != 2 or Q.ndim != 2 or P.shape[1] != Q.shape[1]:
+        raise ValueError(f"row_index needs two 2-D arrays of rows of one width, got shapes {P.shape} "
+                         f"and {Q.shape}")
+    P, Q = np.ascontiguousarray(P), np.ascontiguousarray(Q, dtype=P.dtype)
+    out = np.full(len(Q), -1, dtype=np.int64)
+    if len(P) == 0 or len(Q) == 0:
+        return out
+    keys = row_keys(P)
+    order = np.argsort(keys, kind="stable")
+    pos = np.minimum(np.searchsorted(keys[order], row_keys(Q)), len(P) - 1)
+    cand = order[pos]
+    hit = (P[cand] == Q).all(axis=1)
+    out[hit] = cand[hit]
+    return out

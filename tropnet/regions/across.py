@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..kernels.merge import row_index
 from .affine import patterns_at
 from .exactness import _fmpq, _stage_to_q, _to_q
 from .found import FoundCells
@@ -56,7 +57,6 @@ def cells_across(found: FoundCells, owners: np.ndarray, P: list, in_ball=None) -
         return out
     exact, d = found.exact, found.d
     pats = found.patterns
-    lookup = {pats[i].tobytes(): i for i in range(len(pats))}
     if exact:
         if "stages_q" not in found.cache:
             found.cache["stages_q"] = [_stage_to_q(st) for st in found.stages]
@@ -89,15 +89,13 @@ def cells_across(found: FoundCells, owners: np.ndarray, P: list, in_ball=None) -
         keep = np.zeros(len(rows), dtype=bool)
         if len(rows):
             Qi = Q[inside]
-            for i, (r, pat) in enumerate(zip(rows, patterns_at(stages, Qi).astype(np.int32))):
-                hit = lookup.get(pat.tobytes())
-                if hit is not None and hit != owners[r]:
-                    out[r] = hit
-                    unresolved[r] = False
-                    continue
-                if hit is None:
-                    unresolved[r], last[r] = True, Qi[i]
-                keep[i] = True
+            hit = row_index(pats, patterns_at(stages, Qi).astype(pats.dtype))
+            there = (hit >= 0) & (hit != owners[rows])
+            out[rows[there]] = hit[there]
+            unresolved[rows[there]] = False
+            for i in np.flatnonzero(hit < 0).tolist():
+                unresolved[rows[i]], last[rows[i]] = True, Qi[i]
+            keep = ~there
         open_ = rows[keep]
     if exact and unresolved.any():
         r = int(np.flatnonzero(unresolved)[0])

@@ -44,6 +44,7 @@ from itertools import combinations
 
 import numpy as np
 
+from ..kernels.merge import row_index
 from .neighbours import flip_neighbours
 
 __all__ = ["certified_neighbours", "TWIN_MAX"]
@@ -121,7 +122,6 @@ def certified_neighbours(
     sl, sr = np.nonzero(alone)
     across = flip_neighbours(patterns, cells[sl], codes[sl, sr])
     cand = [(sl, sr, across)]
-    lookup = None
     for lc, r in zip(*np.nonzero(named & ~alone)):
         cls = np.flatnonzero(loose[lc, r])
         flips = np.union1d(cls, np.flatnonzero(flat[lc]))
@@ -129,15 +129,13 @@ def certified_neighbours(
         if len(flips) > TWIN_MAX or len(np.unique(col)) < len(col):
             test[lc, cls] = True  # candidates not listed: the LP decides
             continue
-        if lookup is None:
-            lookup = {patterns[c].tobytes(): c for c in range(len(patterns))}
-        found = []
-        for k in range(1, len(flips) + 1):  # every nonempty subset of them flipped
-            for sub in map(list, combinations(range(len(flips)), k)):
-                q = patterns[cells[lc]].copy()
-                q[col[sub]] = val[sub]
-                found.append(lookup.get(q.tobytes(), -1))
-        cand.append((np.full(len(found), lc), np.full(len(found), r), np.array(found, dtype=np.int64)))
+        subsets = [list(sub) for k in range(1, len(flips) + 1)  # every nonempty subset flipped
+                   for sub in combinations(range(len(flips)), k)]
+        Q = np.repeat(patterns[cells[lc]][None, :], len(subsets), axis=0)
+        for q, sub in zip(Q, subsets):
+            q[col[sub]] = val[sub]
+        found = row_index(patterns, Q)
+        cand.append((np.full(len(found), lc), np.full(len(found), r), found))
     lc, r, c2 = (np.concatenate(v).astype(np.int64) for v in zip(*cand))
     keep = (c2 >= 0) & (c2 != cells[lc])
     lc, r, c2 = lc[keep], r[keep], c2[keep]

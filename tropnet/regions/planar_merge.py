@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.merge import row_keys
+from ..kernels.merge import row_index, row_keys
 from .map_groups import float_maps, silent_units
 from .program import Stage
 
@@ -104,11 +104,8 @@ def merged_labels(stages: list[Stage], last: dict, patterns: np.ndarray, failed:
     roots = np.asarray(last["roots"], dtype=np.int32)
     P = np.ascontiguousarray(patterns, dtype=np.int32)
     want = np.concatenate([np.concatenate([roots[A], M], axis=1), np.concatenate([roots[B], M], axis=1)])
-    keys, wk = row_keys(P), row_keys(want)
-    order = np.argsort(keys, kind="stable")
-    pos = np.minimum(np.searchsorted(keys[order], wk), len(P) - 1)
-    cell = order[pos]
-    if not (keys[cell] == wk).all() or not (P[cell] == want).all():
+    cell = row_index(P, want)
+    if (cell < 0).any():
         return None  # a joined cell is not among the run's cells: the merge decides
     return _components(len(P), cell.reshape(2, -1).T)
 
