@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._limits import progress_phase
+from ..kernels.merge import components
 from .across import cells_across
 from .affine import _divide, _integer_rows, cell_affine, float_map_error, maps_and_rows
 from .exactness import _Inconsistent
@@ -256,32 +257,6 @@ def _exact_zero_slacks(A, b, X, tvals, ids, valid, Pf, tf, H=None) -> np.ndarray
     return tight
 
 
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = np.arange(n)
-
-    def roots(self) -> np.ndarray:
-        p = self.parent
-        while True:
-            q = p[p]
-            if np.array_equal(q, p):
-                return p
-            p = q
-
-    def union_all(self, a: np.ndarray, b: np.ndarray) -> None:
-        # repeated hooking of larger roots onto smaller ones until stable (vectorised)
-        while len(a):
-            self.parent = self.roots()
-            ra, rb = self.parent[a], self.parent[b]
-            diff = ra != rb
-            if not diff.any():
-                return
-            ra, rb = ra[diff], rb[diff]
-            lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
-            np.minimum.at(self.parent, hi, lo)
-            a, b = a[diff], b[diff]
-
-
 def merge_linear(n: int, edges: np.ndarray, same_map: np.ndarray) -> np.ndarray:
     """Component label (0..k-1, in order of first cell) of each of ``n`` cells, joining the
     facet-adjacent pairs ``edges (E, 2)`` where ``same_map`` is True.
@@ -289,14 +264,7 @@ def merge_linear(n: int, edges: np.ndarray, same_map: np.ndarray) -> np.ndarray:
     >>> merge_linear(4, np.array([[0, 1], [1, 2], [2, 3]]), np.array([True, False, True])).tolist()
     [0, 0, 1, 1]
     """
-    uf = _UnionFind(n)
-    e = edges[same_map]
-    if len(e):
-        uf.union_all(e[:, 0].astype(np.int64), e[:, 1].astype(np.int64))
-    roots = uf.roots()
-    _, first, inv = np.unique(roots, return_index=True, return_inverse=True)
-    order = np.argsort(np.argsort(first))
-    return order[inv]
+    return components(n, edges[same_map])
 
 
 def build_region_set(found: FoundCells, kind: str) -> RegionSet:

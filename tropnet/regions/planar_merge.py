@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.merge import row_index, row_keys
+from ..kernels.merge import components, row_index, row_keys
 from .map_groups import float_maps, silent_units
 from .program import Stage
 
@@ -74,7 +74,7 @@ def merged_count(stages: list[Stage], last: dict, cells: int, failed: list) -> i
     node = node.ravel()
     used, inv = np.unique(node, return_inverse=True)
     inv = inv.ravel()
-    labels = _components(len(used), np.stack([inv[: len(M)], inv[len(M) :]], axis=1))
+    labels = components(len(used), np.stack([inv[: len(M)], inv[len(M) :]], axis=1))
     return cells - (len(used) - int(labels.max()) - 1)
 
 
@@ -107,7 +107,7 @@ def merged_labels(stages: list[Stage], last: dict, patterns: np.ndarray, failed:
     cell = row_index(P, want)
     if (cell < 0).any():
         return None  # a joined cell is not among the run's cells: the merge decides
-    return _components(len(P), cell.reshape(2, -1).T)
+    return components(len(P), cell.reshape(2, -1).T)
 
 
 def _joins(stages: list[Stage], last: dict, failed: list):
@@ -155,12 +155,3 @@ def _joins(stages: list[Stage], last: dict, failed: list):
         if not (diff > (rec["need"] + 2 * rec["err"]) * (1 + 1e-6)).all():
             return None
     return A[edge][silent], B[edge][silent], M[silent]
-
-
-def _components(n: int, edges: np.ndarray) -> np.ndarray:
-    """The connected components of ``n`` nodes joined by ``edges (E, 2)``, labelled as the
-    merge labels them (:func:`tropnet.regions.geometry.merge_linear`, imported here because
-    the geometry module imports this one)."""
-    from .geometry import merge_linear
-
-    return merge_linear(n, edges, np.ones(len(edges), dtype=bool))

@@ -1,11 +1,12 @@
-"""kernels.merge.row_index against a dictionary of rows, and its bad input."""
+"""kernels.merge: row_index against a dictionary of rows (and its bad input), components against
+scipy's connected_components."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tropnet.kernels.merge import row_index
+from tropnet.kernels.merge import components, row_index
 
 
 @settings(max_examples=50, deadline=None)
@@ -28,3 +29,20 @@ def test_row_index_refuses_rows_of_other_widths():
         row_index(np.zeros((2, 3), dtype=np.int32), np.zeros((2, 2), dtype=np.int32))
     with pytest.raises(ValueError, match="2-D"):
         row_index(np.zeros(3, dtype=np.int32), np.zeros((2, 3), dtype=np.int32))
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 40))
+def test_components_equal_scipys(seed, n):
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(seed)
+    E = rng.integers(0, n, size=(int(rng.integers(0, 2 * n)), 2))
+    got = components(n, E)
+    ref = connected_components(coo_matrix((np.ones(len(E)), (E[:, 0], E[:, 1])), shape=(n, n)),
+                               directed=False)[1]
+    same = ref[:, None] == ref[None, :]
+    assert np.array_equal(got[:, None] == got[None, :], same)
+    _, first = np.unique(got, return_index=True)
+    assert np.all(np.diff(first) > 0) and got[0] == 0  # labels in order of first node
