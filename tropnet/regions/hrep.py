@@ -133,26 +133,11 @@ class _Dom:
     def cheb(self, A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float]:
         """A point of the domain as far as possible (at most ``rcap``) from the unit-norm rows
         ``A x <= b`` on their inner sides, and that distance (``<= 0``: no interior)."""
-        from ..kernels.lp import chebyshev_center, solve_lp
+        from ..kernels.lp import chebyshev_center, l1_chebyshev_center
 
         if self.l1 is None:
             return chebyshev_center(A, b, lo=self.lo, hi=self.hi, rmax=self.rcap)
-        c, r = self.l1
-        d, m = self.d, len(b)
-        # x = c + p - q, p, q >= 0, sum(p + q) <= r: variables (p, q, rho), maximise rho
-        M = np.zeros((m + 1, 2 * d + 1))
-        M[:m, :d], M[:m, d : 2 * d], M[:m, -1] = A, -A, np.linalg.norm(A, axis=1)
-        M[m, : 2 * d] = 1.0
-        cost = np.zeros(2 * d + 1)
-        cost[-1] = -1.0
-        lb = np.zeros(2 * d + 1)
-        lb[-1] = -1.0
-        ub = np.full(2 * d + 1, r)
-        ub[-1] = self.rcap
-        st, z = solve_lp(cost, M, np.concatenate([b - A.dot(c), [r]]), lb, ub)
-        if st != "optimal":
-            return c.copy(), -1.0
-        return c + z[:d] - z[d : 2 * d], float(z[-1])
+        return l1_chebyshev_center(A, b, self.l1[0], self.l1[1], rmax=self.rcap)
 
     def lifted(self, A: np.ndarray, b: np.ndarray, c: np.ndarray):
         """The LP ``max c x`` on ``{A x <= b}`` in the domain as ``(M, rhs, cz, lo, hi)`` in its

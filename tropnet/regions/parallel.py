@@ -515,6 +515,8 @@ def run_plan(plan) -> Any:
         return int(total)
     if plan.want == "count" and plan.engine != "hrep":
         return _count_linear(plan, **kw)
+    if plan.want == "count":  # the H-representation engine (a cross-polytope kept whole): one task
+        return _one_task(plan, _whole_count, user_domain=plan.user_domain)
     found = _found_parallel(plan, **kw)
     warn_ambiguous(found.ambiguous)
     if plan.want == "count" and plan.kind == "activation":
@@ -628,10 +630,7 @@ def _fetch_cells(kept: list, sizes, owner, top: float, client, found, cells: np.
 def _found_parallel(plan, **kw):
     dp = plan.domain
     if plan.engine == "hrep":  # the H-representation engine: one task, not split
-        whole = dataclasses.replace(plan, obj=None, user_domain=None, options={})
-        o = plan.options
-        found = map_tasks(_whole_found, [()], parallel=o.get("parallel"), client=o.get("client"),
-                          shared=(whole,))[0]
+        found = _one_task(plan, _whole_found, user_domain=None)
         found.stages = dp.stages
         return found
 
@@ -644,6 +643,19 @@ def _found_parallel(plan, **kw):
     found = join_pieces([leaf.value for leaf in leaves], dp.stages, dp.n, plan.exact, dp.A, dp.b)
     _check_limit(len(found), plan.max_regions)
     return found
+
+
+def _one_task(plan, fn, user_domain):
+    """``fn(plan)`` as one task (the H-representation engine is one call, not split): the plan
+    travels without the caller's object and the driver's options."""
+    whole = dataclasses.replace(plan, obj=None, user_domain=user_domain, options={})
+    o = plan.options
+    return map_tasks(fn, [()], parallel=o.get("parallel"), client=o.get("client"), shared=(whole,))[0]
+
+
+def _whole_count(plan) -> int:
+    """The serial count of a parallel plan's copy (its stable units pruned first, as serially)."""
+    return dataclasses.replace(plan, mode="serial").run()
 
 
 def _whole_found(plan):

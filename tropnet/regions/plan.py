@@ -711,15 +711,8 @@ def make_plan(
         from ..networks.prune import drop_unused_units
 
         net = drop_unused_units(net)
-    serial_count = want == "count" and mode == "serial"
     listed = engine == "refine" and isinstance(domain, Polyhedron)  # its rows kept, even a cross-polytope's
-    dp = domain_pieces(net, domain, exact, serial_count and not listed)
-    if dp.kind == "cross-polytope" and not serial_count:
-        raise ValueError(
-            f"on a CrossPolytope in {dp.n} dimensions (more than {_hrep.CROSS_HREP_DIM}) only serial "
-            "counts run: count_linear_regions(net, domain, kind=...); its 2^n facets cannot be "
-            "listed for the regions' geometry"
-        )
+    dp = domain_pieces(net, domain, exact, want == "count" and not listed)
     if not exact:
         check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)
