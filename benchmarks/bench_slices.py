@@ -22,7 +22,10 @@ tropnet against regioncam (``Regioncam.through_points`` in float32, 2-D and 1-D)
   facets) against the same counts on the polytope of its ``2^n`` facets (the vertex engine), on
   networks whose cells merge, 5-7 inputs; activation and linear counts around a digit in
   all 64 inputs (no other route: 2^64 facets); and linear counts on ``AffineSlice.around``
-  (k = 5-12, its ``2^k`` rows listed) through ``local_complexity`` and called directly.
+  (k = 5-12, its ``2^k`` rows listed) through ``local_complexity`` and called directly;
+* **cutoff** (``--only cutoff --dims 4,5,6``): a float count on a cross-polytope in 4-8 inputs,
+  activation and linear, with the ball kept whole against the vertex engine on its ``2^d`` rows
+  (the measurement behind ``hrep.CROSS_HREP_COUNT_DIM``).
 
 Every contender runs on one thread (``OPENBLAS_NUM_THREADS=1``); timings are single warm
 calls (the machine is shared; note the load printed at the top).
@@ -353,6 +356,51 @@ def cross_rows(trained, X) -> None:
               flush=True)
 
 
+def cutoff_rows(dims, cap: float) -> None:
+    """The float count's two routes on ``CrossPolytope(0.3, 2.0)`` in ``dims`` inputs, activation
+    and linear: the ball kept whole (the H-representation engine, lifted LPs; forced here by
+    setting ``CROSS_HREP_COUNT_DIM`` to 0) against the vertex engine on its ``2^d`` listed rows
+    (``listed``), best CPU seconds of 2 calls; a listed run past ``cap`` wall seconds is stopped
+    (``max_seconds``) and shown as ``> cap``.  Networks ``[d, 8, 8, 1]``: ``random_mlp`` seeds
+    0-1, the sparse ones of ``bench_linear.merging`` (80% of the middle weights 0) and
+    :func:`merging` (a unit doubled and cancelled), seeds 0-1."""
+    from bench_linear import merging as linear_merging
+
+    from tropnet import CrossPolytope
+    from tropnet.regions import hrep
+
+    count = tropnet.count_linear_regions
+    print("| network | inputs | cells | kind | count | whole CPU s | listed CPU s | listed / whole | load |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    keep = hrep.CROSS_HREP_COUNT_DIM
+    for d in dims:
+        w = [d, 8, 8, 1]
+        nets = [(f"random_mlp {w} seed {s}", tropnet.random_mlp(w, seed=s)) for s in (0, 1)]
+        nets += [(f"sparse {w} seed {s}", linear_merging(w, "sparse", s)) for s in (0, 1)]
+        nets += [(f"merging {w} seed {s}", merging(d, s)) for s in (0, 1)]
+        cp = CrossPolytope(np.full(d, 0.3), 2.0)
+        rows = listed(*cp.halfspaces(d))
+        for name, net in nets:
+            cells = None
+            for kind in ("activation", "linear"):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    hrep.CROSS_HREP_COUNT_DIM = 0
+                    try:
+                        tw, nw = best_cpu(2, count, net, cp, kind=kind, progress=False)
+                    finally:
+                        hrep.CROSS_HREP_COUNT_DIM = keep
+                    try:
+                        tl, nl = best_cpu(2, count, net, rows, kind=kind, progress=False, max_seconds=cap)
+                        assert nl == nw, (name, kind, nl, nw)
+                        listed_s, ratio = f"{tl:.3f}", f"{tl / tw:.2f}"
+                    except tropnet.RegionLimitError:
+                        listed_s, ratio = f"> {cap:.0f} (wall)", "-"
+                cells = nw if kind == "activation" else cells
+                print(f"| {name} | {d} | {cells} | {kind} | {nw} | {tw:.3f} | {listed_s} | {ratio} | "
+                      f"{os.getloadavg()[0]:.1f} |", flush=True)
+
+
 def counts(net, slices, kind):
     return [tropnet.count_linear_regions(net, s, kind=kind, progress=False) for s in slices]
 
@@ -380,9 +428,15 @@ def main() -> None:
     ap.add_argument("--only", default="planes,segments,points,boxes,local,curve,cross",
                     help="comma list of sections to run")
     ap.add_argument("--box-cap", type=float, default=120.0, help="seconds per full-dimensional neighbourhood")
+    ap.add_argument("--dims", default="4,5,6,7,8", help="input dimensions of the cutoff section")
+    ap.add_argument("--cutoff-cap", type=float, default=30.0, help="wall seconds per listed-rows count")
     args = ap.parse_args()
     only = set(args.only.split(","))
     print(f"load average: {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    if only == {"cutoff"}:  # (no digits needed)
+        print("\n## Cross-polytope counts: the ball kept whole against its 2^d listed rows\n")
+        cutoff_rows([int(v) for v in args.dims.split(",")], args.cutoff_cap)
+        return
     X, y = digits()
     rng = np.random.default_rng(0)
     # one image per class 0, 1, 2 for planes; digit pairs for segments

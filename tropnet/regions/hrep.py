@@ -301,6 +301,16 @@ class _ExactSides:
         a_u = [_q_to_fraction(v) for v in M[unit]]
         if not any(a_u):  # a constant unit: its side is everything or nothing
             return 1 if sg * _q_to_fraction(c[unit] - level) > 0 else 0
+        # the side as a row, sg (a_u x + c_u) >= t: a negative multiple of a row the cell holds
+        # (a scaled copy of a unit cut before) is <= 0 on the cell, so its side is empty or an
+        # exact tie -- what the exact LP below would find, without it
+        tgt = [sg * v for v in a_u] + [sg * _q_to_fraction(c[unit] - level)]
+        for row, r in zip(rows, rhs):
+            ref = [-v for v in row[:d]] + [r]
+            i = next(k for k in range(d) if ref[k] != 0)
+            mu = tgt[i] / ref[i]
+            if mu < 0 and all(tgt[k] == mu * ref[k] for k in range(d + 1)):
+                return 0
         need(M[unit], c[unit] - level, sg)
         for i in range(d):  # x_i - lo_i >= t, hi_i - x_i >= t
             e = [Fraction(0)] * d
@@ -443,6 +453,8 @@ def refine_hrep(
     def local(x, r):  # the size of the coordinates near points x (rows) at distances r
         return np.abs(x).max(axis=-1, initial=0.0) + np.minimum(r, width)
 
+    # the cells of the last cutting stage keep no rows: a leaf is its pattern and one point
+    last = max((i for i, st in enumerate(stages) if st.kind != "affine"), default=-1)
     bar = progress_bar(sum(_steps(st) for st in stages), progress, "regions (H-rep)", "unit")
     seen = [0]
 
@@ -486,8 +498,9 @@ def refine_hrep(
                 one = ~zero & (keep_on | (norms_a == 0.0))
                 MAu, MBu = MA[ix], MB[ix] + abs(level)
                 sliver = lambda p, Rr, u, s, si=si: exact.side(p, si, Rr, u, s)  # noqa: E731
-                out: list = []
+                out: list = _Leaves() if si == last else []
                 for k, (A, b, pat, Y, rho) in enumerate(cells):
+                    cells[k] = None  # (its pieces hold what they need of it)
                     pat = pat.copy()
                     pat[cols] = one[k]
                     R0 = np.flatnonzero(~(zero[k] | one[k]))
@@ -582,6 +595,16 @@ def refine_hrep(
     lam = np.minimum(0.5, np.divide(r, 2 * gap, out=np.full(len(r), 0.5), where=gap > 0))
     X = X + lam[:, None] * (mid[None, :] - X)
     return Cells(patterns=np.array([c[2] for c in cells], dtype=np.int32), points=X, ambiguous=ambiguous)
+
+
+class _Leaves(list):
+    """The cells of a run's last cutting stage: each kept as its pattern and its first witness
+    (the point the run returns) with that witness's distance, without its rows and other
+    witnesses (at 64 inputs some 20 kB a cell), so a run holds its leaves at about the size of a
+    point and a pattern each."""
+
+    def append(self, cell: list) -> None:
+        super().append([None, None, cell[2], cell[3][:1].copy(), cell[4][:1].copy()])
 
 
 def _decide(A, b, pat, Y, rho, R, W, beta, nw, MAu, MBu, cols, dom, local, ties, cut, kmax, out, stack,

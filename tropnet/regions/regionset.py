@@ -448,7 +448,7 @@ class RegionSet(Sequence):
         if len(self._vert_ids) == 0:
             raise NotImplementedError(
                 f"volume() needs the cells' vertices, which the H-representation engine (input "
-                f"dimension {self.dim} > 12) does not compute"
+                f"dimension {self.dim}: above 12, or a cross-polytope above 7 kept whole) does not compute"
             )
         ids = self._vert_ids[self._vert_off[c] : self._vert_off[c + 1]]
         if not self.exact:
