@@ -25,7 +25,9 @@ tropnet against regioncam (``Regioncam.through_points`` in float32, 2-D and 1-D)
   (k = 5-12, its ``2^k`` rows listed) through ``local_complexity`` and called directly;
 * **cutoff** (``--only cutoff --dims 4,5,6``): a float count on a cross-polytope in 4-8 inputs,
   activation and linear, with the ball kept whole against the vertex engine on its ``2^d`` rows
-  (the measurement behind ``hrep.CROSS_HREP_COUNT_DIM``).
+  (the measurement behind ``hrep.CROSS_HREP_COUNT_DIM``);
+* **balls**: region sets and Dask counts on cross-polytopes above 7 inputs (digits [64, 64]
+  around a digit in 64-D, and ``AffineSlice.around`` with k = 8, 12), CPU and traced peak memory.
 
 Every contender runs on one thread (``OPENBLAS_NUM_THREADS=1``); timings are single warm
 calls (the machine is shared; note the load printed at the top).
@@ -401,6 +403,54 @@ def cutoff_rows(dims, cap: float) -> None:
                       f"{os.getloadavg()[0]:.1f} |", flush=True)
 
 
+def ball_region_rows(net, X) -> None:
+    """Region sets and Dask counts on cross-polytopes above 7 inputs (the ball kept whole):
+    digits [64, 64] around digit 0 in all 64 inputs, and ``AffineSlice.around`` (k = 8, 12, its
+    ``2^k`` rows) around the first 4 digits; CPU s (best of 2) of the count, the region set and
+    the Dask count (``parallel=None``: its one task in this process), and the traced peak memory
+    (``tracemalloc``) of the count and the region set."""
+    import tracemalloc
+
+    from tropnet import CrossPolytope
+    from tropnet.regions.local import local_slices
+
+    def peak(fn, *a, **kw):
+        tracemalloc.start()
+        try:
+            fn(*a, **kw)
+            return tracemalloc.get_traced_memory()[1] / 1e6
+        finally:
+            tracemalloc.stop()
+
+    print("| domain | kind | regions | count CPU s | region set CPU s | Dask count CPU s | "
+          "count peak MB | region set peak MB | load |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    doms = [(f"CrossPolytope(digit 0, {r}), 64-D", [CrossPolytope(X[0], r)]) for r in (4.0, 8.0)]
+    doms += [(f"AffineSlice.around(digits 0-3, 4.0, k={k})", local_slices(X[:4], 4.0, k=k)) for k in (8, 12)]
+    runs = (_ball_count, _ball_regions, _ball_dask)
+    for name, ds in doms:
+        for kind in ("activation", "linear"):
+            (tc, n), (tr, m), (tp, k) = (best_cpu(2, run, net, ds, kind) for run in runs)
+            assert n == m == k, (n, m, k)
+            pc, pr = (peak(run, net, ds, kind) for run in runs[:2])
+            print(f"| {name} | {kind} | {n} | {tc:.2f} | {tr:.2f} | {tp:.2f} | {pc:.1f} | {pr:.1f} | "
+                  f"{os.getloadavg()[0]:.1f} |", flush=True)
+
+
+def _ball_count(net, doms, kind):
+    return sum(tropnet.count_linear_regions(net, d, kind=kind, progress=False) for d in doms)
+
+
+def _ball_regions(net, doms, kind):
+    return sum(len(tropnet.linear_regions(net, d, kind=kind, progress=False)) for d in doms)
+
+
+def _ball_dask(net, doms, kind):
+    from tropnet.parallel import count_parallel
+
+    return sum(count_parallel(net, d, kind=kind, parallel=None) for d in doms)
+
+
 def counts(net, slices, kind):
     return [tropnet.count_linear_regions(net, s, kind=kind, progress=False) for s in slices]
 
@@ -425,7 +475,7 @@ def best_cpu(repeat, fn, *args, **kw):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="planes,segments,points,boxes,local,curve,cross",
+    ap.add_argument("--only", default="planes,segments,points,boxes,local,curve,cross,balls",
                     help="comma list of sections to run")
     ap.add_argument("--box-cap", type=float, default=120.0, help="seconds per full-dimensional neighbourhood")
     ap.add_argument("--dims", default="4,5,6,7,8", help="input dimensions of the cutoff section")
@@ -445,6 +495,8 @@ def main() -> None:
     hidden_list = [(64, 64), (128, 128), (256, 256), (64, 64, 64)] if args.quick else [
         (64, 64), (128, 128), (256, 256), (512, 512), (64, 64, 64), (256, 256, 256), (512, 512, 512)
     ]
+    if only <= {"cross", "balls"}:  # (those sections read digits [64, 64] only)
+        hidden_list = [(64, 64)]
     trained = {}
     for h in hidden_list:
         clf = train_digits(h)
@@ -511,6 +563,9 @@ def main() -> None:
     if "cross" in only:
         print("\n## Linear counts on cross-polytopes kept whole (lifted) against their 2^n facets\n")
         cross_rows(trained, X)
+    if "balls" in only:
+        print("\n## Region sets and Dask counts on cross-polytopes above 7 inputs (digits [64, 64])\n")
+        ball_region_rows(trained[(64, 64)][1], X)
     if "curve" in only:
         print("\n## Training curve: digits [64, 64], 10 checkpoints (one epoch each), 200 points\n")
         from sklearn.neural_network import MLPClassifier

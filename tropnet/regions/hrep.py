@@ -66,20 +66,24 @@ CROSS_EXACT_MAX_DIM = 7
 
 
 #: Float runs on a cross-polytope above this many inputs keep it whole (lifted) in this
-#: engine's LPs; up to it the vertex engine runs on its ``2^d`` facets (an [8, 6, 1] network on
-#: the 8-D cross-polytope: 64 s on the 256 facets, 0.03 s here).
+#: engine's LPs, region sets included (their cells list their unit facets only, the ball is
+#: ``RegionSet.ball``: a cell's own facets of the ball can number ``2^d``); up to it region sets
+#: take the vertex engine on its ``2^d`` facets (an [8, 6, 1] network on the 8-D cross-polytope:
+#: 64 s on the 256 facets, 0.03 s here), which their cells then list.
 CROSS_HREP_DIM = 7
-#: ... and float counts (activation or linear) above this many: the cross-polytope's vertices
-#: lie on ``2^(d-1)`` facets each, which the vertex engine meets with its combinatorial adjacency
-#: test ([7, 8, 8, 1] on a 7-D cross-polytope: 133 s for 5 cells, milliseconds here; the linear
-#: merge takes the cells' facets from lifted LPs, :func:`tropnet.regions.geometry.hrep_facets`)
+#: ... and float counts (activation or linear, serial or on Dask) above this many: the
+#: cross-polytope's vertices lie on ``2^(d-1)`` facets each, which the vertex engine meets with
+#: its combinatorial adjacency test.  Measured (``bench_slices.py --only cutoff``: random, sparse
+#: and merging ``[d, 8, 8, 1]``, activation and linear): at 4 inputs the 16 listed facets are
+#: 2-6x faster, at 5 the ball kept whole is 1.0-1.6x faster on 10 of 12 rows (0.75-0.89x on the
+#: other two), from 6 on 5-18x and more (7-D: 128 facets, past 10 s against 0.04-0.6 s).
 CROSS_HREP_COUNT_DIM = 4
 
 
 def uses_hrep_cross(d: int, exact: bool, count: bool = False) -> bool:
     """Whether a run on a cross-polytope in dimension ``d`` takes this engine with the 1-norm
-    constraint lifted: float runs above :data:`CROSS_HREP_DIM`, float serial counts
-    (``count``, activation or linear) above :data:`CROSS_HREP_COUNT_DIM`.
+    constraint lifted: float runs above :data:`CROSS_HREP_DIM` (region sets too), float counts
+    (``count``, activation or linear, serial or on Dask) above :data:`CROSS_HREP_COUNT_DIM`.
 
     >>> uses_hrep_cross(8, False), uses_hrep_cross(7, False), uses_hrep_cross(8, True)
     (True, False, False)

@@ -49,6 +49,11 @@ linear counts, like the serial ones and the activation counts, first remove the 
 sign on a bounded domain (:mod:`tropnet.regions.stable`); the tasks put their pattern columns
 back.
 
+*H-representation runs* (float above 12 inputs, and a cross-polytope kept whole: counts from 5
+inputs, region sets from 8) are one call of their engine, not split: a count is one task that
+runs the serial count of the plan (its stable units pruned first) and returns an integer,
+regions one task that returns the cells; the answers are the serial ones.
+
 *Exactness.*  Exact activation counts run the certified float pass, and a task that meets a
 decision too close to call retries its cells in halves, down to single cells that are
 enumerated by the rational pass inside their exact polytope — never a wrong count.  Exact
