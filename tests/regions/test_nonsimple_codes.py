@@ -19,7 +19,7 @@ from testnets import degenerate_net, degenerate_vertices_net, merging_net, scale
 
 import tropnet
 from tropnet import Box
-from tropnet.regions import neighbours
+from tropnet.regions import geometry
 from tropnet.regions.affine import cell_affine, patterns_at
 from tropnet.regions.exactness import Exactness
 from tropnet.regions.geometry import _facets_of, linear_labels
@@ -67,9 +67,9 @@ def _coded(net, dom):
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), d=st.integers(2, 4),
        scales=st.lists(st.sampled_from([2, 3, -1, -2, -3, 4]), min_size=1, max_size=3),
-       cancel=st.booleans(), bounded=st.booleans())
-def test_counts_with_scaled_copies_equal_the_rational_merge(seed, d, scales, cancel, bounded):
-    net = scaled_copies_net(seed, d, 7 if d < 4 else 6, scales, cancel)
+       cancel=st.booleans(), bounded=st.booleans(), zero_bias=st.booleans())
+def test_counts_with_scaled_copies_equal_the_rational_merge(seed, d, scales, cancel, bounded, zero_bias):
+    net = scaled_copies_net(seed, d, 7 if d < 4 else 6, scales, cancel, zero_bias=zero_bias)
     dom = Box(-4, 4) if bounded else None
     assert _count(net, dom) == _rational_count(net, dom)
 
@@ -79,6 +79,7 @@ def test_counts_with_scaled_copies_equal_the_rational_merge(seed, d, scales, can
     lambda s: scaled_copies_net(s, 3, 8, [-2, 3], True),
     lambda s: scaled_copies_net(s, 2, 8, [-1, 2, -3], False),
     lambda s: scaled_copies_net(s, 3, 6, [2, -2], True, depth=3),
+    lambda s: scaled_copies_net(s, 3, 7, [-1], True, zero_bias=True),
     lambda s: merging_net(s, 8, 3, scale=2),
     lambda s: degenerate_vertices_net(s, 3),
     lambda s: degenerate_net(s, 3, 6, 1),
@@ -157,15 +158,40 @@ def test_sampled_crossings_of_a_duplicated_line_are_code_edges(seed):
     assert met > 0
 
 
-def test_a_class_beyond_flip_max_leaves_the_count_to_the_rational_pass():
-    # unit 0 and seven scaled copies: a class of eight units on one line (2^8 - 1 candidates):
-    # code_edges gives up, the count falls back to the rational pass and is still exact
+def test_a_class_of_eight_units():
+    # unit 0 and seven scaled copies, three of them negative: one line, eight units (255 other
+    # values of their columns; the cells across are found by the patterns outside the class)
     net = scaled_copies_net(3, 2, 10, [2, 3, -1, -2, 4, -3, 5], True)
     found = _coded(net, Box(-4, 4))
     assert len(np.unique(found.patterns[:, :8], axis=0)) == 2  # the eight units: one line
-    assert code_edges(found, np.arange(len(found))) is None
-    assert neighbours.FLIP_MAX < 8
+    assert _pairs(found, code_edges(found, np.arange(len(found)))) == _rational_edges(net, Box(-4, 4))
     assert _count(net, Box(-4, 4)) == _rational_count(net, Box(-4, 4))
+
+
+def test_a_missing_cell_gives_up_and_the_rational_pass_counts(monkeypatch):
+    net = scaled_copies_net(0, 3, 7, [2], True)
+    found = _coded(net, Box(-4, 4))
+    e = code_edges(found, np.arange(len(found)))
+    lost = int(e[0, 1])
+    found.patterns = found.patterns.copy()
+    found.patterns[lost] = found.patterns[int(e[0, 0])]  # the cell across is no longer reported
+    assert code_edges(found, np.arange(len(found))) is None
+    # where code_edges gives up, the count is the rational pass's (geometry raises _Inconsistent)
+    monkeypatch.setattr(geometry, "code_edges", lambda found, cells: None)
+    assert _count(net, Box(-4, 4)) == _rational_count(net, Box(-4, 4))
+
+
+@pytest.mark.parametrize("dom", [Box(-3, 3), None], ids=["box", "Rn"])
+def test_a_unit_zero_on_a_whole_piece_is_tight_there(dom):
+    # v0 = relu(-x) read alone, bias 0: zero wherever x >= 0, so zero on every cell of the
+    # homogenised cube's facet x = R (a piece of R^2); it must be tight at every vertex there,
+    # as on the cells of the other pieces, or the joined cells' incidences contradict themselves
+    W1 = [[-1, 0], [1, 1], [0, 1], [1, -1], [2, -2]]
+    W2 = [[1, 0, 0, 0, 0], [0, 1, -1, 0, 0], [0, 0, 1, 1, -0.5], [1, 1, 0, -1, 0]]
+    net = tropnet.Network.from_arrays([W1, W2, [[1, -1, 1, 1]]], [[0, 0, -1, 1, 2], [0, 0, 1, 0], [0]])
+    found = _coded(net, dom)
+    assert _pairs(found, code_edges(found, np.arange(len(found)))) == _rational_edges(net, dom)
+    assert _count(net, dom) == _rational_count(net, dom) == 12
 
 
 def test_region_sets_keep_simple_codes():

@@ -16,15 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels.merge import row_index
+from ..kernels.merge import row_keys
 from .found import FoundCells
 from .pool import _PAD
 
-__all__ = ["flip_neighbours", "tight_edges", "unit_edges", "code_edges", "incidence_facets", "FLIP_MAX"]
-
-#: A facet whose hyperplane is shared by more units than this (with the units zero on its cell)
-#: is not resolved by flips (``2^k - 1`` candidate patterns): :func:`code_edges` gives up.
-FLIP_MAX = 6
+__all__ = ["flip_neighbours", "tight_edges", "unit_edges", "code_edges", "incidence_facets"]
 
 
 def pattern_hash(P: np.ndarray, R: np.ndarray) -> np.ndarray:
@@ -222,9 +218,9 @@ def code_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
     cell's with a nonempty subset of its *class* flipped: the units tight on the whole facet
     (coincident rows, such as a unit and its scaled copy) and the units zero on the whole cell
     (every other unit is nonzero inside the facet, so keeps its sign just across).  A facet of
-    one unit in a cell without zero units: that unit flipped; else the one such pattern that is
-    a cell (one lookup for all of them).  ``None`` where a flipped pattern is no cell, where
-    several candidates are, or where a class has more than :data:`FLIP_MAX` units.
+    one unit in a cell without zero units: that unit flipped; else the one other cell whose
+    pattern agrees with the cell's outside the class.  ``None`` where there is no such cell, or
+    several (the caller's fallback decides).
 
     >>> import tropnet
     >>> from tropnet.regions.plan import make_plan
@@ -285,29 +281,27 @@ def code_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
         fcode.append(code[i, r])
         for i, r in zip(*np.nonzero(unit & ~plain)):
             members = ((tight[i] == tight[i, r]).all(axis=1) | zero_units[i]) & (code[i] >= 0)
-            classes.append((int(cells[a + i]), code[i][members]))
+            classes.append((int(cells[a + i]), np.unique(code[i][members] >> 20)))
     fcell = np.concatenate(fcell)
     nbr = flip_neighbours(pats, fcell, np.concatenate(fcode))
     if (nbr < 0).any():
         return None
     edges = [np.stack([fcell, nbr], axis=1)]
-    if classes:
-        if max(len(u) for _, u in classes) > FLIP_MAX:
-            return None
-        owner, queries = [], []
-        for c, u in classes:  # every nonempty subset of the class flipped
-            cols, vals = u >> 20, u & ((1 << 20) - 1)
-            sub = (np.arange(1, 1 << len(u))[:, None] >> np.arange(len(u))[None, :]) & 1 == 1
-            q = np.repeat(pats[c][None, :], len(sub), axis=0)
-            rows, which = np.nonzero(sub)
-            q[rows, cols[which]] = vals[which]
-            owner.append(np.full(len(q), len(owner)))
-            queries.append(q)
-        owner = np.concatenate(owner)
-        hit = row_index(pats, np.vstack(queries).astype(pats.dtype))
-        ok = hit >= 0
-        owner, hit = owner[ok], hit[ok]
-        if not np.array_equal(np.bincount(owner, minlength=len(classes)), np.ones(len(classes))):
+    # the cells that agree with the cell outside its class (0/1 patterns: every other value of
+    # the class's columns): one sort of the patterns, masked there, per distinct class
+    by_class: dict = {}
+    for c, cols in classes:
+        by_class.setdefault(cols.tobytes(), (cols, []))[1].append(c)
+    for cols, owners in by_class.values():
+        owners = np.array(owners, dtype=np.int64)
+        masked = pats.copy()
+        masked[:, cols] = 0
+        keys = row_keys(masked)
+        order = np.argsort(keys, kind="stable")
+        sk = keys[order]
+        lo = np.searchsorted(sk, keys[owners], side="left")
+        if not (np.searchsorted(sk, keys[owners], side="right") - lo == 2).all():
             return None  # no cell across, or several candidates (the caller's fallback decides)
-        edges.append(np.stack([np.array([c for c, _ in classes], dtype=np.int64)[owner], hit], axis=1))
+        a, b = order[lo], order[lo + 1]
+        edges.append(np.stack([owners, np.where(a == owners, b, a)], axis=1))
     return np.concatenate(edges).astype(np.int64)

@@ -202,7 +202,7 @@ def refine(
         problem.keep_tight = keep_tight
         problem.simple_codes = simple_codes
         # (a serial run only: a split task would retry its cells in halves instead)
-        problem.simple_only = passes.certify and tight_codes and simple_codes
+        problem.simple_only = passes.certify and tight_codes and (simple_codes or problem.prog.has_pairs)
         return _run_to_end(problem, state, progress)
 
     # a sign too close to call for the certified pass: the rational pass decides everything

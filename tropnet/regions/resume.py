@@ -290,6 +290,7 @@ def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
     eng.counts = state.counts
     eng.ties = getattr(p, "ties", None)
     eng.box_scale = getattr(p, "box_scale", 0.0)
+    eng.zero_tight = bool(p.tight_codes) and not p.simple_codes and not p.prog.has_pairs
     if p.certify:
         eng.cert_ties = _cert_ties(p)
         eng.simple_only = p.simple_only
