@@ -1,9 +1,11 @@
-"""Tight codes: which constraints are tight at each (cell, vertex) entry of a certified run.
+"""Tight codes: which constraints are tight at each (cell, vertex) entry of an exact run.
 
-When every sign of a run was certified, every vertex is simple, so each cell's facets are
-exactly the constraints tight at its vertices: the exact geometry
-(:mod:`tropnet.regions.geometry`) reads facets, rows and maps from these codes without exact
-vertex coordinates.
+Every sign of a certified (or rational) run is exact, so are its tight ids.  Where every vertex
+is simple, each cell's facets are exactly the constraints tight at its vertices: the exact
+geometry (:mod:`tropnet.regions.geometry`) reads facets, rows and maps from these codes without
+exact vertex coordinates.  Where several constraints meet at a vertex (integer weights, a unit
+and its scaled copy), an exact linear count keeps all of them: the facets are then the maximal
+sets of tight vertices (:func:`tropnet.regions.neighbours.code_edges`).
 """
 
 from __future__ import annotations
