@@ -326,10 +326,13 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     last = found.cache.pop("planar_last", None)
     if last is not None and not found.exact:
         failed: list = []
-        if no_shared_maps(found.stages, *last, failed=failed):  # a 2-D polygon run, no shared maps
+        silent: list = []  # the last layer's units reaching no output, left out of the certificate
+        ok = no_shared_maps(found.stages, *last, failed=failed, silent=silent)
+        if ok and not silent:  # a 2-D polygon run, no shared maps
             return np.arange(C, dtype=np.int64)
-        if failed:  # ... but for a few root edges, whose stretches are decided without the maps
-            labels = merged_labels(found.stages, last[0], found.patterns, failed)
+        if ok or failed:  # ... but across silent units' lines or a few root edges, decided there
+            labels = merged_labels(found.stages, last[0], found.patterns, failed,
+                                   silent[0] if silent else None)
             if labels is not None:
                 return labels
     # the float maps and their map_groups, when computed where the cells were (Dask tasks)

@@ -140,7 +140,7 @@ def _timed(f):
 
 @_timed
 def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces: Any = None,
-                   failed: list | None = None) -> bool:
+                   failed: list | None = None, silent: list | None = None) -> bool:
     """True when no two facet-neighbouring cells of a 2-D polygon run can have maps that the float
     linear merge joins (see the module docstring), so its linear regions are its cells.
 
@@ -150,6 +150,14 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     ``failed`` (a float run): where the check fails on root edges only, a list that receives
     those edges (``p``, ``q``, ``A``, ``B`` as :func:`_edges` gives them), their
     :class:`_Stretches`, ``need`` and ``err`` (read by :mod:`tropnet.regions.planar_merge`).
+    ``silent`` (a float run): a list; the last layer's units that reach no output (a column of
+    zeros in the affine stage after it) are then left out of the certificate, and their mask
+    (``(nL,)`` bool) appended to it when there are any.  Their lines only split cells of one
+    map: the difference across such a facet is ``(1 - p) Wa[:, u] (x) J_u = 0`` exactly, and
+    the float maps of the two cells are the same numbers (the unit's terms are products with
+    zeros).  True then means that the merge joins neighbours across those lines only: a linear
+    region is the cells of one root polygon and one pattern of the other units (a convex piece of
+    the polygon), :func:`tropnet.regions.planar_merge.merged_labels`.
 
     >>> import tropnet
     >>> from tropnet.regions.planar import count_cells
@@ -195,20 +203,29 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     level = float(actL.param) if actL.kind == "threshold" else 0.0
     s = last["s"] if last.get("s") is not None else z - level
     tolL = RELATIVE_TOLERANCE * np.maximum(last["scale"], abs(level))  # the engine's zero band
-    if last.get("signed") and (2 * Ez <= tolL).all():  # the engine's signs: every |s| > tolL
-        on = last["on"]
-    else:
+    on, pairs, keep = last["on"], last.get("pairs"), None
+    quiet = ~(Wa != 0).any(axis=0)  # units of the last layer reaching no output
+    if silent is not None and quiet.any():  # left out: their lines split cells of one map
+        keep = np.flatnonzero(~quiet)
+        s, Ez, Wa = s[:, keep], Ez[keep], Wa[:, keep]
+        tolL = tolL[keep] if np.ndim(tolL) else tolL
+        on = None if on is None else on[:, keep]
+        if pairs is not None:
+            pr, pu = pairs
+            kept = ~quiet[pu]
+            pairs = (pr[kept], (np.cumsum(~quiet) - 1)[pu[kept]])
+        silent.append(quiet)
+    if not (last.get("signed") and (2 * Ez <= tolL).all()):  # else the engine's signs: every |s| > tolL
         if not (np.abs(s) > np.maximum(tolL, 2 * Ez)).all():
             return False  # a vertex on (or too near) a line of the last layer
         on = s > 0
     # the units crossing each root polygon: of both signs at its vertices (the engine's pairs,
     # which are these once no value is within its tolerance)
-    pairs = last.get("pairs")
     cand = _inside_ok(s, on, coords, rows, cnt, Ez, Wa, _jump(actL), need, pairs)
     if cand is None:
         return False
     return _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfspaces, need,
-                     last["scale"], level, failed=None if failed is None else (failed, err))
+                     last["scale"], level, failed=None if failed is None else (failed, err), units=keep)
 
 
 def _exact_ok(stages, la, Wa, last) -> bool:
@@ -441,12 +458,14 @@ def _best(coords, R, p, t):
 
 
 def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfspaces, need, last_scale,
-              level, exact=None, failed=None) -> bool:
+              level, exact=None, failed=None, units=None) -> bool:
     """The facets on the edges of root polygons, stretch by stretch between the crossings of the
     last layer's lines (the units crossing the edge's polygon): the difference from the vertex
     values (:func:`_vertex_coefficients`), and from the two polygons' maps where that is not
     precise enough (a thin polygon: :func:`_map_jumps`; not in an ``exact`` run).  ``failed``:
-    ``(list, err)``, the list receiving the edges that fail (see :func:`no_shared_maps`)."""
+    ``(list, err)``, the list receiving the edges that fail (see :func:`no_shared_maps`);
+    ``units``: the last layer's units certified (those of ``s``, ``on`` and ``Wa``), when not
+    all."""
     e = _edges(rows, cnt, coords, lo, hi, halfspaces, exact)
     if e is None:
         return False
@@ -506,6 +525,8 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
             return False
         Z, errZ = maps
         dZ = Z[inv[:k]] - Z[inv[k:]]  # (k, nL, 3)
+        if units is not None:
+            dZ = dZ[:, units]
         w = np.ascontiguousarray(dZ[np.arange(k), :, c])
         wabs = np.abs(w).max(axis=1) * (1 + _U)
         ew = np.full(k, 2 * errZ) + _U * wabs

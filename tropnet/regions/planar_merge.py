@@ -24,6 +24,12 @@ and :func:`merged_count` decides their stretches without cutting the last layer:
 The count is then the number of cells less the joins that connect two components
 (the cells ``(A, m)`` are named by their root polygon and last-layer pattern: one pattern in a
 convex polygon is one convex cell).
+
+A region set whose last layer has units that reach no output (``silent`` in
+:func:`merged_labels`: the certificate left them out) joins, besides, the cells of one root
+polygon whose patterns differ in those units only: one pattern of the other units in a convex
+polygon is a convex piece of it, cut by the silent units' lines into cells of one map (the
+merge joins them across those lines, where their float maps are the same numbers).
 """
 
 from __future__ import annotations
@@ -78,9 +84,13 @@ def merged_count(stages: list[Stage], last: dict, cells: int, failed: list) -> i
     return cells - (len(used) - int(labels.max()) - 1)
 
 
-def merged_labels(stages: list[Stage], last: dict, patterns: np.ndarray, failed: list) -> np.ndarray | None:
+def merged_labels(stages: list[Stage], last: dict, patterns: np.ndarray, failed: list,
+                  silent: np.ndarray | None = None) -> np.ndarray | None:
     """:func:`merged_count` for the enumerated cells ``patterns`` of the run: each cell's linear
-    region (labels in order of first cell, as the merge numbers them), or ``None``.
+    region (labels in order of first cell, as the merge numbers them), or ``None``.  ``silent``
+    (``(nL,)`` bool): the last layer's units the certificate left out (they reach no output),
+    whose lines join the cells of one root polygon and one pattern of the other units;
+    ``failed`` may then be empty.
 
     >>> import tropnet
     >>> from tropnet.regions.planar import enumerate_cells
@@ -96,24 +106,46 @@ def merged_labels(stages: list[Stage], last: dict, patterns: np.ndarray, failed:
     False
     >>> sorted(set(merged_labels(st, stats["last_layer"], cells.patterns, failed).tolist()))
     [0, 1]
+    >>> # relu(x) + 0 relu(y): the line y = 0 splits both cells of one map
+    >>> net = tropnet.Network.from_arrays([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0]]])
+    >>> cells = enumerate_cells(net, [-1, -1], [1, 1], stats=stats)
+    >>> st, silent = stages_from_network(net), []
+    >>> no_shared_maps(st, stats["last_layer"], [-1, -1], [1, 1], silent=silent), silent[0].tolist()
+    (True, [False, True])
+    >>> labels = merged_labels(st, stats["last_layer"], cells.patterns, [], silent[0])
+    >>> len(cells), int(labels.max()) + 1
+    (4, 2)
     """
-    joins = _joins(stages, last, failed)
-    if joins is None:
-        return None
-    A, B, M = joins
-    roots = np.asarray(last["roots"], dtype=np.int32)
     P = np.ascontiguousarray(patterns, dtype=np.int32)
-    want = np.concatenate([np.concatenate([roots[A], M], axis=1), np.concatenate([roots[B], M], axis=1)])
-    cell = row_index(P, want)
-    if (cell < 0).any():
-        return None  # a joined cell is not among the run's cells: the merge decides
-    return components(len(P), cell.reshape(2, -1).T)
+    edges = []
+    if silent is not None and silent.any():
+        if P.shape[1] < len(silent):
+            return None
+        P = P.copy()
+        P[:, P.shape[1] - len(silent) + np.flatnonzero(silent)] = 0  # the silent units' columns
+        bits = P.min(initial=0) >= 0 and P.max(initial=0) <= 1  # 0/1 patterns: a byte per 8 units
+        _, first, inv = np.unique(row_keys(np.packbits(P, axis=1) if bits else P), return_index=True,
+                                  return_inverse=True)
+        edges.append(np.stack([np.arange(len(P)), first[inv.ravel()]], axis=1))  # one pattern left
+    if failed:
+        joins = _joins(stages, last, failed, silent)
+        if joins is None:
+            return None
+        A, B, M = joins
+        roots = np.asarray(last["roots"], dtype=np.int32)
+        want = np.concatenate([np.concatenate([roots[A], M], axis=1), np.concatenate([roots[B], M], axis=1)])
+        cell = row_index(P, want)
+        if (cell < 0).any():
+            return None  # a joined cell is not among the run's cells: the merge decides
+        edges.append(cell.reshape(2, -1).T)
+    return components(len(P), np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.int64))
 
 
-def _joins(stages: list[Stage], last: dict, failed: list):
+def _joins(stages: list[Stage], last: dict, failed: list, silent: np.ndarray | None = None):
     """The joins across the failed edges' stretches: ``(A, B, M)``, the root polygons on either
-    side and the last layer's pattern of each stretch whose two cells the merge joins; ``None``
-    where a stretch is undecided."""
+    side and the last layer's pattern of each stretch whose two cells the merge joins (the
+    ``silent`` units of the last layer, which the certificate left out, 0); ``None`` where a
+    stretch is undecided."""
     if len(failed) != 1 or last.get("roots") is None:
         return None
     rec = failed[0]
@@ -143,15 +175,21 @@ def _joins(stages: list[Stage], last: dict, failed: list):
         row = first[fe[i]] + r + 1
         M[row] = M[row - 1]
         M[row, fu[i]] ^= 1
+    if silent is not None and silent.any():  # the silent units' columns put back, as 0
+        if len(silent) - int(silent.sum()) != M.shape[1]:
+            return None
+        full = np.zeros((len(M), len(silent)), dtype=np.int32)
+        full[:, ~silent] = M
+        M = full
     PA = np.concatenate([roots[A][edge], M], axis=1)
     PB = np.concatenate([roots[B][edge], M], axis=1)
-    if PA.shape[1] != sum(len(s.idx) for s in stages if s.kind != "affine") or on.shape[1] != M.shape[1]:
+    if PA.shape[1] != sum(len(s.idx) for s in stages if s.kind != "affine"):
         return None
-    silent = silent_units(stages, PA, np.arange(len(PA)), col[edge])
-    rest = np.flatnonzero(~silent)
+    joined = silent_units(stages, PA, np.arange(len(PA)), col[edge])
+    rest = np.flatnonzero(~joined)
     if len(rest):  # the maps must be far apart
         F = float_maps(stages, np.concatenate([PA[rest], PB[rest]]), 2)
         diff = np.abs(F[: len(rest)] - F[len(rest) :]).max(axis=1)
         if not (diff > (rec["need"] + 2 * rec["err"]) * (1 + 1e-6)).all():
             return None
-    return A[edge][silent], B[edge][silent], M[silent]
+    return A[edge][joined], B[edge][joined], M[joined]
