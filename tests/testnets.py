@@ -148,3 +148,31 @@ def flats_meeting(W, b, c, r, shape, subsets: bool = False):
             if res.status == 0 and res.fun < r - 1e-9:
                 found.append(tuple(S))
     return found if subsets else len(found)
+
+
+def scaled_copies_net(seed: int, d: int, w: int, scales: list, cancel: bool, depth: int = 2,
+                      zero_bias: bool = False) -> Network:
+    """Integer weights in -3..3 (concurrent hyperplanes: non-simple vertices) where first-layer
+    units ``1..len(scales)`` are unit 0 times ``scales`` (positive or negative: one hyperplane,
+    several units); with ``cancel`` the first copy is read so that it and unit 0 make a linear
+    term (``relu(z) - relu(s z) / s`` for ``s > 0``, ``relu(z) - relu(s z) / |s|`` for
+    ``s < 0``), whose hyperplane then splits cells of one map.  ``depth`` hidden layers of
+    ``w`` units; ``zero_bias``: every bias 0 (hyperplanes through the origin, and units zero on
+    whole cells where all they read is off)."""
+    rng = np.random.default_rng(seed)
+    W1 = rng.integers(-3, 4, size=(w, d)).astype(float)
+    b1 = rng.integers(-3, 4, size=w).astype(float)
+    for i, s in enumerate(scales):
+        W1[1 + i], b1[1 + i] = s * W1[0], s * b1[0]
+    Ws, bs = [W1], [b1]
+    for k in range(1, depth):
+        W = rng.integers(-3, 4, size=(w, w)).astype(float)
+        if k == 1 and cancel and scales:
+            W[:, 1] = -W[:, 0] / abs(scales[0])
+        Ws.append(W)
+        bs.append(rng.integers(-3, 4, size=w).astype(float))
+    Ws.append(rng.integers(-3, 4, size=(1, w)).astype(float))
+    bs.append(np.zeros(1))
+    if zero_bias:
+        bs = [np.zeros_like(b) for b in bs]
+    return Network.from_arrays(Ws, bs)

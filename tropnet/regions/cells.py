@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Cells"]
+__all__ = ["Cells", "stack_codes"]
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,11 @@ class Cells:
         Cell ``i`` has the vertices ``vertex_ids[vertex_offsets[i]:vertex_offsets[i + 1]]``;
         for 2D engines they are in counter-clockwise order.
     vertex_ids : (nnz,) int64 array or None
-    vertex_codes : (nnz, d) int64 array or None
-        For runs whose every sign was certified (every vertex simple): the ``d`` constraints
-        tight at each (cell, vertex) entry, coded as in :func:`tropnet.regions.codes._codes`.
+    vertex_codes : (nnz, d) or (nnz, m) int64 array or None
+        For runs whose every sign was exact (certified or rational): the ``d`` constraints
+        tight at each (cell, vertex) entry when every vertex is simple, coded as in
+        :func:`tropnet.regions.codes._codes`; where some are not (and the caller accepts it)
+        all those tight at each entry, the rows padded with ``-1`` (:func:`stack_codes`).
     ambiguous : int
         Float runs: the number of sign decisions left inside the tolerance band although above
         rounding noise (a sliver may have been merged; see
@@ -86,6 +88,17 @@ class Cells:
             return None
         ids = self.vertex_ids[self.vertex_offsets[i] : self.vertex_offsets[i + 1]]
         return self.vertex_coords[ids]
+
+
+def stack_codes(parts: list[np.ndarray]) -> np.ndarray:
+    """Rows of tight codes (``Cells.vertex_codes``) of several runs stacked, the narrower rows
+    padded with ``-1`` (no constraint).
+
+    >>> stack_codes([np.array([[-2, 5]]), np.array([[-3, 6, 7]])]).tolist()
+    [[-2, 5, -1], [-3, 6, 7]]
+    """
+    w = max(c.shape[1] for c in parts)
+    return np.vstack([np.pad(c, ((0, 0), (0, w - c.shape[1])), constant_values=-1) for c in parts])
 
 
 class RegionLimitError(ValueError):

@@ -1,9 +1,11 @@
-"""Tight codes: which constraints are tight at each (cell, vertex) entry of a certified run.
+"""Tight codes: which constraints are tight at each (cell, vertex) entry of an exact run.
 
-When every sign of a run was certified, every vertex is simple, so each cell's facets are
-exactly the constraints tight at its vertices: the exact geometry
-(:mod:`tropnet.regions.geometry`) reads facets, rows and maps from these codes without exact
-vertex coordinates.
+Every sign of a certified (or rational) run is exact, so are its tight ids.  Where every vertex
+is simple, each cell's facets are exactly the constraints tight at its vertices: the exact
+geometry (:mod:`tropnet.regions.geometry`) reads facets, rows and maps from these codes without
+exact vertex coordinates.  Where several constraints meet at a vertex (integer weights, a unit
+and its scaled copy), an exact linear count keeps all of them: the facets are then the maximal
+sets of tight vertices (:func:`tropnet.regions.neighbours.code_edges`).
 """
 
 from __future__ import annotations
@@ -40,23 +42,35 @@ def id_columns(stages: list[Stage], d: int, nclip: int = 0) -> np.ndarray | None
     return col_of
 
 
-def _codes(eng: _Engine, out: Cells) -> Cells:
-    """``out`` with ``vertex_codes (nnz, d)``: the constraints tight at each (cell, vertex) entry
-    of a run whose every sign was certified (so every vertex is simple: exactly ``d`` of the
-    cell's constraints are tight there, and each is a facet of the cell).  A unit or group
-    constraint is coded as in :func:`tropnet.regions.affine.unit_rows` (``column * 2**20`` plus
-    the pattern entry across it), box side ``i`` as ``-2 - i`` and clipping row ``r`` as
-    ``-2 - (2 d + r)``.  Raises :class:`_Uncertain` (the rational pass takes over) if some entry
-    is not simple after all."""
+def _codes(eng: _Engine, out: Cells, simple: bool = True) -> Cells:
+    """``out`` with ``vertex_codes``: the constraints tight at each (cell, vertex) entry of a run
+    whose every sign was exact (certified or rational), so that its tight ids are exact.  A unit
+    or group constraint is coded as in :func:`tropnet.regions.affine.unit_rows` (``column *
+    2**20`` plus the pattern entry across it), box side ``i`` as ``-2 - i`` and clipping row
+    ``r`` as ``-2 - (2 d + r)``.
+
+    Where every vertex is simple (exactly ``d`` of its cell's constraints tight there, each a
+    facet of the cell) the codes are ``(nnz, d)``; else, unless ``simple`` is asked, ``(nnz,
+    m)`` with ``m > d`` the most ids of an entry, rows padded with ``-1`` (not a constraint),
+    from which the merge reads facets by incidence (:func:`tropnet.regions.geometry._code_edges`;
+    not for programs with group stages).  Raises :class:`_Uncertain` (the rational pass takes
+    over) where a simple entry is asked for and missing."""
     p, prog = eng.p, eng.prog
     d = prog.d
     ecell = p.entry_cell()
     T = p.T[p.ids]
     valid = eng._valid(T, ecell)
-    if not (valid.sum(axis=1) == d).all():
+    n_ids = valid.sum(axis=1)
+    if (n_ids == d).all():
+        ids = T[valid].reshape(-1, d).astype(np.int64)
+        pos = None
+    elif simple or prog.has_pairs:
         raise _Uncertain
-    ids = T[valid].reshape(-1, d).astype(np.int64)
-    cells = np.repeat(ecell, d)
+    else:
+        ids = T[valid].astype(np.int64)
+        pos = np.flatnonzero(valid.ravel())  # the slots of a (nnz, width) table
+        width = T.shape[1]
+    cells = np.repeat(ecell, n_ids)
     flat = ids.ravel()
     code = -2 - flat  # box sides and clipping rows
     # unit ids -> pattern column; pair ids (group members a, b) -> the group's column
@@ -72,11 +86,17 @@ def _codes(eng: _Engine, out: Cells) -> Cells:
         a, b = prog.id_a[flat[pair]], prog.id_b[flat[pair]]
         win = p.pat[cells[pair], gcol]
         code[pair] = gcol * (1 << 20) + np.where(a == win, b, a)
+    if pos is None:
+        code = code.reshape(-1, d)
+    else:
+        table = np.full(len(T) * width, -1, dtype=np.int64)
+        table[pos] = code
+        code = table.reshape(-1, width)[:, : int(n_ids.max())]
     return Cells(
         patterns=out.patterns,
         points=out.points,
         vertex_coords=out.vertex_coords,
         vertex_offsets=out.vertex_offsets,
         vertex_ids=out.vertex_ids,
-        vertex_codes=code.reshape(-1, d),
+        vertex_codes=code,
     )

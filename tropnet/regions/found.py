@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..kernels.merge import row_keys
-from .cells import Cells
+from .cells import Cells, stack_codes
 from .program import Stage
 
 __all__ = ["FoundCells", "join_pieces", "pattern_cells", "take_cells"]
@@ -163,7 +163,7 @@ def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom
     o = np.argsort(ent_cell, kind="stable")
     codes = None
     if all(p.vert_codes is not None for p in parts):
-        codes = np.vstack([p.vert_codes for p in parts])[o]
+        codes = stack_codes([p.vert_codes for p in parts])[o]
     vert_off = np.concatenate([[0], np.cumsum(np.bincount(ent_cell, minlength=C))]).astype(np.int64)
     bounded = np.ones(C, dtype=bool)
     np.logical_and.at(bounded, gid, np.concatenate([p.bounded for p in parts]))

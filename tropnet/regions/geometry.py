@@ -26,7 +26,7 @@ from .exactness import _Inconsistent
 from .found import FoundCells
 from .hrep_adjacency import certified_neighbours
 from .map_groups import float_maps, map_groups, near_groups, silent_units
-from .neighbours import flip_neighbours, tight_edges, unit_edges
+from .neighbours import code_edges, flip_neighbours, incidence_facets, tight_edges
 from .planar_linear import no_shared_maps
 from .planar_merge import merged_labels
 from .regionset import RegionSet
@@ -83,8 +83,6 @@ def cell_facets(
     counts = np.diff(vert_off)
     order = np.argsort(counts, kind="stable")  # similar sizes share one padded block
     sizes = counts[order]
-    lower = np.tril(np.ones((R, R), dtype=bool), -1)
-    offdiag = ~np.eye(R, dtype=bool)
     pos = 0
     while pos < C:
         # the most cells whose block, padded to the largest of them, stays near 4e6 entries
@@ -112,27 +110,7 @@ def cell_facets(
             sl = np.matmul(A[cs], np.swapaxes(P, 1, 2)) - b[cs][:, :, None] * tt[:, None, :]
             tol = rtol * (norms[cs] * scale + np.abs(b[cs]))
             tight = np.abs(sl) <= tol[:, :, None]
-        tight &= valid[:, None, :]
-        nz = tight.any(axis=2)
-        full = (tight | ~valid[:, None, :]).all(axis=2)
-        has_point = (tight & (tt != 0)[:, None, :]).any(axis=2)
-        cand = nz & ~full & has_point
-        # compare only the candidate rows of each cell (gathered to the front, in row order)
-        rc = max(1, int(cand.sum(axis=1).max()))
-        crow = np.argsort(~cand, axis=1, kind="stable")[:, :rc]  # (k, rc) row indices
-        cv = np.take_along_axis(cand, crow, axis=1)
-        bits = np.packbits(np.take_along_axis(tight, crow[:, :, None], axis=1), axis=2)  # (k, rc, nb)
-        sub = ~((bits[:, :, None, :] & ~bits[:, None, :, :]) != 0).any(axis=3)  # S_i within S_j
-        sub &= cv[:, :, None] & cv[:, None, :]
-        eq = sub & np.swapaxes(sub, 1, 2)
-        strict = sub & ~eq
-        maximal = cv & ~strict.any(axis=2)
-        keep_c = maximal & ~(eq & lower[None, :rc, :rc]).any(axis=2)
-        twin_c = keep_c & (eq & offdiag[None, :rc, :rc]).any(axis=2)
-        keep = np.zeros((len(cs), R), dtype=bool)
-        twin = np.zeros((len(cs), R), dtype=bool)
-        np.put_along_axis(keep, crow, keep_c, axis=1)
-        np.put_along_axis(twin, crow, twin_c, axis=1)
+        keep, twin, _ = incidence_facets(tight, valid, tt)
         out[cs] = keep
         coinc[cs] = twin
         for ci, r in zip(*np.nonzero(twin)):
@@ -476,16 +454,11 @@ def _warn_thin(count: int) -> None:
 
 
 def _code_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray:
-    """Facet-adjacent pairs ``(c, neighbour)`` of the cells ``cells`` of a certified run: each unit
-    code tight at one of a cell's vertices is a facet (every vertex is simple), and the cell
-    across it has the pattern with that unit flipped (else the run contradicts itself)."""
-    d = found.d
-    counts = np.diff(found.vert_off)[cells]
-    off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    entry = np.repeat(found.vert_off[cells] - off[:-1], counts) + np.arange(off[-1])
-    codes = found.vert_codes[entry]  # (entries, d)
-    cell = np.repeat(np.repeat(cells, counts), d)
-    e = unit_edges(found.patterns, cell, codes.ravel())
+    """Facet-adjacent pairs ``(c, neighbour)`` of the cells ``cells`` of an exact run with tight
+    codes (:func:`~tropnet.regions.neighbours.code_edges`; where a flip finds no cell, or
+    several, the run contradicts itself or its facets cannot be read without points: the
+    rational pass decides)."""
+    e = code_edges(found, cells)
     if e is None:
         raise _Inconsistent
     return e

@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from ..kernels.merge import row_keys
 from .found import FoundCells
 from .pool import _PAD
 
-__all__ = ["flip_neighbours", "tight_edges", "unit_edges"]
+__all__ = ["flip_neighbours", "tight_edges", "unit_edges", "code_edges", "incidence_facets"]
 
 
 def pattern_hash(P: np.ndarray, R: np.ndarray) -> np.ndarray:
@@ -162,3 +163,145 @@ def unit_edges(pats: np.ndarray, cell: np.ndarray, codes: np.ndarray) -> np.ndar
     if (nbr < 0).any():
         return None
     return np.stack([key[:, 0], nbr], axis=1)
+
+
+def incidence_facets(tight: np.ndarray, valid: np.ndarray, tt: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The facets of polytopes known by their incidences: ``tight (k, R, V)`` says whether row
+    ``r`` of cell ``i`` is tight at the cell's vertex slot ``j`` (``valid (k, V)``: the slots in
+    use; ``tt (k, V)``: the vertices' homogeneous scale, ``0`` for directions).  A row is a
+    facet when its set of tight vertices is maximal among the rows' sets, and neither empty,
+    nor every vertex (a row zero on the cell), nor directions only (a face at infinity); rows
+    with one set are one facet, the first of them kept.  Returns ``(keep, twin, full)``, each
+    ``(k, R)`` bool: the facets kept, those kept with twins (coincident rows), and the rows
+    tight at every vertex.  (``tight`` is masked by ``valid`` in place.)
+
+    >>> # a triangle with vertices a, b, c; rows: ab, bc, ca, a twin of bc, one tight at a only
+    >>> tight = np.array([[[1, 1, 0], [0, 1, 1], [1, 0, 1], [0, 1, 1], [1, 0, 0]]], dtype=bool)
+    >>> keep, twin, full = incidence_facets(tight, np.ones((1, 3), dtype=bool), np.ones((1, 3)))
+    >>> keep[0].tolist(), twin[0].tolist(), bool(full.any())
+    ([True, True, True, False, False], [False, True, False, False, False], False)
+    """
+    tight &= valid[:, None, :]
+    nz = tight.any(axis=2)
+    full = (tight | ~valid[:, None, :]).all(axis=2)
+    has_point = (tight & (tt != 0)[:, None, :]).any(axis=2)
+    cand = nz & ~full & has_point
+    k, R = cand.shape
+    # compare only the candidate rows of each cell (gathered to the front, in row order)
+    rc = max(1, int(cand.sum(axis=1).max())) if k else 1
+    crow = np.argsort(~cand, axis=1, kind="stable")[:, :rc]  # (k, rc) row indices
+    cv = np.take_along_axis(cand, crow, axis=1)
+    bits = np.packbits(np.take_along_axis(tight, crow[:, :, None], axis=1), axis=2)  # (k, rc, nb)
+    sub = ~((bits[:, :, None, :] & ~bits[:, None, :, :]) != 0).any(axis=3)  # S_i within S_j
+    sub &= cv[:, :, None] & cv[:, None, :]
+    eq = sub & np.swapaxes(sub, 1, 2)
+    strict = sub & ~eq
+    maximal = cv & ~strict.any(axis=2)
+    lower = np.tril(np.ones((rc, rc), dtype=bool), -1)
+    keep_c = maximal & ~(eq & lower[None]).any(axis=2)
+    twin_c = keep_c & (eq & ~np.eye(rc, dtype=bool)[None]).any(axis=2)
+    keep = np.zeros((k, R), dtype=bool)
+    twin = np.zeros((k, R), dtype=bool)
+    np.put_along_axis(keep, crow, keep_c, axis=1)
+    np.put_along_axis(twin, crow, twin_c, axis=1)
+    return keep, twin, full
+
+
+def code_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
+    """The facet-adjacent pairs ``(c, neighbour)`` of the cells ``cells`` of an exact run with
+    tight codes (``found.vert_codes``: exact incidences, see :func:`tropnet.regions.codes._codes`).
+
+    Where every vertex is simple (codes of width ``d``) each unit code met at a cell's vertices
+    is a facet, and the cell across it has the pattern with that unit flipped
+    (:func:`unit_edges`).  Otherwise a cell's rows are the codes met at its vertices and its
+    facets are read by incidence (:func:`incidence_facets`); across a facet the pattern is the
+    cell's with a nonempty subset of its *class* flipped: the units tight on the whole facet
+    (coincident rows, such as a unit and its scaled copy) and the units zero on the whole cell
+    (every other unit is nonzero inside the facet, so keeps its sign just across).  A facet of
+    one unit in a cell without zero units: that unit flipped; else the one other cell whose
+    pattern agrees with the cell's outside the class.  ``None`` where there is no such cell, or
+    several (the caller's fallback decides).
+
+    >>> import tropnet
+    >>> from tropnet.regions.plan import make_plan
+    >>> net = tropnet.Network.from_arrays([[[1.0], [2.0]], [[1.0, -0.5]]])  # relu(x) - relu(2x)/2
+    >>> plan = make_plan(net, tropnet.Box(-1, 1), want="count", kind="linear", exact=True)
+    >>> found = plan.find()
+    >>> found.vert_codes.shape[1], found.patterns.tolist()  # x = 0: both units tight, not simple
+    (2, [[0, 0], [1, 1]])
+    >>> code_edges(found, np.arange(2)).tolist()  # both units flipped, from either side
+    [[0, 1], [1, 0]]
+    """
+    d, pats = found.d, found.patterns
+    counts = np.diff(found.vert_off)[cells]
+    off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    entry = np.repeat(found.vert_off[cells] - off[:-1], counts) + np.arange(off[-1])
+    codes = found.vert_codes[entry]  # (entries, width)
+    if codes.shape[1] == d or len(cells) == 0:  # every vertex simple (-1: an artificial bound)
+        cell = np.repeat(np.repeat(cells, counts), d)
+        return unit_edges(pats, cell, codes.ravel())
+    n, m = len(cells), codes.shape[1]
+    lc_e = np.repeat(np.arange(n), counts)  # the (local) cell and vertex slot of each entry
+    slot = np.arange(len(entry)) - off[lc_e]
+    cc = codes.ravel()
+    real = cc != -1
+    lc, vs, cc = np.repeat(lc_e, m)[real], np.repeat(slot, m)[real], cc[real]
+    # a cell's rows: the distinct codes met at its vertices, in order (domain rows first)
+    low = int(cc.min())
+    span = int(cc.max()) - low + 1
+    ukey, row_of = np.unique(lc * span + (cc - low), return_inverse=True)
+    rcell, rcode = ukey // span, ukey % span + low
+    nrows = np.bincount(rcell, minlength=n)
+    rstart = np.concatenate([[0], np.cumsum(nrows)])
+    rloc = np.arange(len(ukey)) - rstart[rcell]
+    R, V = max(1, int(nrows.max())), max(1, int(counts.max()))
+    tvals = np.asarray(found.vert_t[found.vert_ids[entry]] != 0)
+    fcell, fcode = [], []  # facets of one unit, in cells without zero units
+    classes = []  # (cell, columns, their values across) of the others
+    step = max(1, 4_000_000 // (R * V))
+    for a in range(0, n, step):
+        b = min(n, a + step)
+        ra, rb = rstart[a], rstart[b]
+        ea, eb = off[a], off[b]
+        k = b - a
+        tight = np.zeros((k, R, V), dtype=bool)
+        sel = (lc >= a) & (lc < b)
+        tight[lc[sel] - a, rloc[row_of.ravel()[sel]], vs[sel]] = True
+        valid = np.arange(V)[None, :] < counts[a:b, None]
+        tt = np.zeros((k, V), dtype=bool)
+        tt[lc_e[ea:eb] - a, slot[ea:eb]] = tvals[ea:eb]
+        code = np.full((k, R), -1, dtype=np.int64)
+        code[rcell[ra:rb] - a, rloc[ra:rb]] = rcode[ra:rb]
+        keep, twin, full = incidence_facets(tight, valid, tt)
+        zero_units = full & (code >= 0)
+        unit = keep & (code >= 0)
+        plain = unit & ~twin & ~zero_units.any(axis=1)[:, None]
+        i, r = np.nonzero(plain)
+        fcell.append(cells[a + i])
+        fcode.append(code[i, r])
+        for i, r in zip(*np.nonzero(unit & ~plain)):
+            members = ((tight[i] == tight[i, r]).all(axis=1) | zero_units[i]) & (code[i] >= 0)
+            classes.append((int(cells[a + i]), np.unique(code[i][members] >> 20)))
+    fcell = np.concatenate(fcell)
+    nbr = flip_neighbours(pats, fcell, np.concatenate(fcode))
+    if (nbr < 0).any():
+        return None
+    edges = [np.stack([fcell, nbr], axis=1)]
+    # the cells that agree with the cell outside its class (0/1 patterns: every other value of
+    # the class's columns): one sort of the patterns, masked there, per distinct class
+    by_class: dict = {}
+    for c, cols in classes:
+        by_class.setdefault(cols.tobytes(), (cols, []))[1].append(c)
+    for cols, owners in by_class.values():
+        owners = np.array(owners, dtype=np.int64)
+        masked = pats.copy()
+        masked[:, cols] = 0
+        keys = row_keys(masked)
+        order = np.argsort(keys, kind="stable")
+        sk = keys[order]
+        lo = np.searchsorted(sk, keys[owners], side="left")
+        if not (np.searchsorted(sk, keys[owners], side="right") - lo == 2).all():
+            return None  # no cell across, or several candidates (the caller's fallback decides)
+        a, b = order[lo], order[lo + 1]
+        edges.append(np.stack([owners, np.where(a == owners, b, a)], axis=1))
+    return np.concatenate(edges).astype(np.int64)

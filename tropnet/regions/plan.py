@@ -502,6 +502,7 @@ class Plan:
                     max_cells=self.max_regions, progress=self.progress, exact=self.exact,
                     certify=certify or codes, tight_codes=codes, limits=self.limits,
                     keep_tight=self.kind == "linear" and not self.exact and not self.domain.join,
+                    simple_codes=self.want != "count",  # a linear count reads facets by incidence
                 )
             if piece.stages is not self.domain.stages and self.stable is not None:
                 # the program ran without its stable units: their pattern columns put back

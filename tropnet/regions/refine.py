@@ -71,7 +71,7 @@ import numpy as np
 from .._limits import Limits
 from ..networks.network import Network
 from . import hrep as _hrep
-from .cells import Cells
+from .cells import Cells, stack_codes
 from .codes import _codes
 from .exactness import Exactness, _Uncertain, with_fallback
 from .hrep import refine_hrep
@@ -164,6 +164,7 @@ def refine(
     tight_codes: bool = False,
     limits: Limits | None = None,
     keep_tight: bool = False,
+    simple_codes: bool = True,
     _preset: dict | None = None,
 ) -> Cells:
     """The engine behind :func:`enumerate_cells`, on an internal program (see
@@ -178,7 +179,10 @@ def refine(
     the ``d`` constraints tight there as ``Cells.vertex_codes`` (see :func:`_codes`) when every
     vertex is simple: always after the certified pass (the cells it sets aside are enumerated
     by the rational pass with their decided units fixed, so that every hyperplane stays one
-    constraint), and after the rational pass when its vertices are.  ``keep_tight=True`` (float
+    constraint), and after the rational pass when its vertices are.  With ``simple_codes=False``
+    (a linear count: its merge reads facets by incidence) the codes are returned whatever the
+    vertices (wider rows where some are not simple, see :func:`_codes`; programs without group
+    stages), and a certified pass runs on through exact ties.  ``keep_tight=True`` (float
     runs) returns the pool's tight ids as ``Cells.vertex_tight`` (for a linear merge).
 
     ``limits`` (:class:`tropnet._limits.Limits`: seconds, bytes of the engine's arrays, cells)
@@ -196,8 +200,9 @@ def refine(
         problem, state = refine_start(stages, d, lo, hi, certify=passes.certify, **kw)
         problem.limits = limits
         problem.keep_tight = keep_tight
+        problem.simple_codes = simple_codes
         # (a serial run only: a split task would retry its cells in halves instead)
-        problem.simple_only = passes.certify and tight_codes
+        problem.simple_only = passes.certify and tight_codes and (simple_codes or problem.prog.has_pairs)
         return _run_to_end(problem, state, progress)
 
     # a sign too close to call for the certified pass: the rational pass decides everything
@@ -238,7 +243,7 @@ def refine_finish(problem: RefineProblem, state: RefineState) -> Cells:
         out = dataclasses.replace(out, vertex_tight=eng.p.T)  # (compacted with the vertices)
     if problem.tight_codes:
         try:
-            out = _codes(eng, out)
+            out = _codes(eng, out, simple=problem.simple_codes)
         except _Uncertain:  # a non-simple vertex
             if problem.certify:  # cannot happen after certified decisions: the rational pass decides
                 raise
@@ -246,7 +251,7 @@ def refine_finish(problem: RefineProblem, state: RefineState) -> Cells:
         stages, lo, hi, halfspaces = problem.exact_input
         d, limit = problem.d, problem.max_cells
         out = _resolve_deferred(out, state.deferred, stages, d, lo, hi, halfspaces, limit, False,
-                                codes=problem.tight_codes)
+                                codes=problem.tight_codes, simple=problem.simple_codes)
     return out
 
 
@@ -300,15 +305,17 @@ def refine_task(
 
 
 def _resolve_deferred(
-    out: Cells, deferred, stages, d, lo, hi, halfspaces, max_cells, progress, codes: bool = False
+    out: Cells, deferred, stages, d, lo, hi, halfspaces, max_cells, progress, codes: bool = False,
+    simple: bool = True,
 ) -> Cells:
     """Cells the certified pass set aside, enumerated by the rational pass inside the exact
     polytope their pattern defines so far (the rows of the units decided before the call;
     those units are not cut again, so that each hyperplane is one constraint).
 
     With ``codes`` the sub-runs' tight codes are translated back (their clipping rows are the
-    domain's rows, then the decided units'); a sub-run without codes (a non-simple vertex)
-    raises :class:`_Uncertain`, and the caller runs the rational pass on everything."""
+    domain's rows, then the decided units'); a sub-run without codes (a non-simple vertex,
+    where ``simple`` codes are asked for) raises :class:`_Uncertain`, and the caller runs the
+    rational pass on everything; rows of codes of different widths are padded with ``-1``."""
     from .affine import maps_and_rows
 
     pats = [out.patterns]
@@ -337,6 +344,7 @@ def _resolve_deferred(
                 progress=False,
                 exact=True,
                 tight_codes=codes,
+                simple_codes=simple,
                 _preset={c: int(v) for c, v in enumerate(pat[i, :col])},
             )
             # the sub-run's cells inside this polytope carry its decided pattern entries
@@ -364,7 +372,6 @@ def _resolve_deferred(
         vertex_coords=np.vstack(Xs),
         vertex_offsets=off,
         vertex_ids=np.concatenate(ids).astype(np.int64),
-        vertex_codes=np.vstack(vcodes) if codes else None,
+        vertex_codes=stack_codes(vcodes) if codes else None,
     )
-
 

@@ -85,6 +85,7 @@ class RefineProblem:
         self.exact_input = exact_input  # (stages, lo, hi, halfspaces) for the certified pass's fallback
         self.tight_codes = tight_codes  # exact runs: return Cells.vertex_codes (vertices simple)
         self.keep_tight = False  # float runs: return Cells.vertex_tight (the pool's tight ids)
+        self.simple_codes = True  # tight codes only where every vertex is simple (see codes._codes)
         self.simple_only = False  # certified serial runs for tight codes: an exact tie hands over
         self.preset: dict = {}  # pattern column -> value of units fixed in advance (not cut)
         self.ambiguous = 0  # float: undecided decisions over the parts of a streamed count (refine_count)
@@ -289,6 +290,7 @@ def _engine(problem: RefineProblem, state: RefineState) -> _Engine:
     eng.counts = state.counts
     eng.ties = getattr(p, "ties", None)
     eng.box_scale = getattr(p, "box_scale", 0.0)
+    eng.zero_tight = bool(p.tight_codes) and not p.simple_codes and not p.prog.has_pairs
     if p.certify:
         eng.cert_ties = _cert_ties(p)
         eng.simple_only = p.simple_only

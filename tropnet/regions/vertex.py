@@ -163,6 +163,10 @@ class _Engine:
         # a certified pass for tight codes: a unit tight at a vertex it does not define (an exact
         # tie) leaves a non-simple vertex, which no code describes -- hand over at once
         self.simple_only = False
+        # exact incidences of any width (a linear count's tight codes): a unit zero on every cell
+        # is tight at every vertex too (a run's cells may be part of the domain only -- a facet of
+        # the homogenised cube, a polytope set aside -- and the unit nonzero elsewhere)
+        self.zero_tight = False
         self.box_noise = 0.0  # rounding noise of the values at the box's scale (per step)
         self.box_scale = 0.0  # the box's largest coordinate
         self.counts: dict = {"ambiguous": 0}
@@ -406,7 +410,7 @@ class _Engine:
             allzero = (smax == 0) & (smin == 0)
             if skip is not None:
                 allzero |= skip
-            if not allzero.all():
+            if not allzero.all() or self.zero_tight:
                 if self.simple_only and not clip:
                     raise _Uncertain
                 p.add_tight(p.ids[on], cid[ecell[on]].astype(np.int32))
