@@ -8,6 +8,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from testnets import flats_meeting, listed_rows, merging_net, sparse_net
 
 import tropnet
@@ -138,3 +140,22 @@ def test_dask_counts_on_cross_polytopes_with_a_client():
             tropnet.count_linear_regions(net, dom, kind="activation")
         with pytest.raises(tropnet.RegionLimitError):
             count_parallel(net, dom, client=client, max_regions=3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4), st.integers(0, 6), st.integers(0, 10**6), st.floats(0.1, 3.0))
+def test_l1_chebyshev_centre_equals_the_one_on_the_listed_rows(n, m, seed, r):
+    # the largest Euclidean ball in {A x <= b} cut by |x - c|_1 <= r: one lifted LP against the
+    # Chebyshev LP on the cross-polytope's 2^n rows listed
+    from tropnet.kernels.lp import chebyshev_center, l1_chebyshev_center
+
+    rng = np.random.default_rng(seed)
+    A, c = rng.normal(size=(m, n)), rng.normal(size=n)
+    b = A @ c + rng.normal(size=m) * r
+    Ab, bb = (np.asarray(v, dtype=np.float64) for v in CrossPolytope(c, r).halfspaces(n))
+    x0, r0 = chebyshev_center(np.vstack([A, Ab]), np.r_[b, bb])
+    x1, r1 = l1_chebyshev_center(A, b, c, r, ball_facets=True)
+    assert abs(max(r0, 0.0) - max(r1, 0.0)) <= 1e-7 * (1 + r)
+    if r1 > 1e-9:  # its centre is that far inside every row and inside the ball by r1 sqrt(n)
+        assert np.all(A @ x1 + r1 * np.linalg.norm(A, axis=1) <= b + 1e-7)
+        assert np.abs(x1 - c).sum() + r1 * np.sqrt(n) <= r + 1e-7
