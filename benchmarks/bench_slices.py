@@ -437,6 +437,34 @@ def ball_region_rows(net, X) -> None:
                   f"{os.getloadavg()[0]:.1f} |", flush=True)
 
 
+def ball_dask_rows(radii=(0.3, 0.5)) -> None:
+    """A count on ``CrossPolytope(x, r)`` for ``random_mlp([64, 64, 64, 1], seed=0)`` and a
+    random point of [0, 1]^64, serial against Dask (``parallel="local"``: a local cluster with
+    one single-threaded worker per core, started by the call; the engine in parts, see
+    ``parallel._hrep_split``): wall seconds and this process's CPU seconds, one call each."""
+    from tropnet import CrossPolytope
+    from tropnet.parallel import count_parallel
+
+    net = tropnet.random_mlp([64, 64, 64, 1], seed=0)
+    x = np.random.default_rng(0).uniform(0, 1, 64)
+    print("| radius | kind | cells | serial wall s | serial CPU s | Dask wall s | driver CPU s | tasks | "
+          "serial / Dask wall | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in radii:
+        for kind in ("activation", "linear"):
+            dom = CrossPolytope(x, r)
+            c0, t0 = time.process_time(), time.perf_counter()
+            n = tropnet.count_linear_regions(net, dom, kind=kind, progress=False)
+            cs, ws = time.process_time() - c0, time.perf_counter() - t0
+            stats: dict = {}
+            c0, t0 = time.process_time(), time.perf_counter()
+            m = count_parallel(net, dom, kind=kind, parallel="local", stats=stats)
+            cd, wd = time.process_time() - c0, time.perf_counter() - t0
+            assert n == m, (n, m)
+            print(f"| {r} | {kind} | {n} | {ws:.2f} | {cs:.2f} | {wd:.2f} | {cd:.2f} | "
+                  f"{stats.get('tasks')} | {ws / wd:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
+
+
 def _ball_count(net, doms, kind):
     return sum(tropnet.count_linear_regions(net, d, kind=kind, progress=False) for d in doms)
 
@@ -483,6 +511,10 @@ def main() -> None:
     args = ap.parse_args()
     only = set(args.only.split(","))
     print(f"load average: {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    if only == {"balldask"}:  # (no digits needed)
+        print("\n## Counts on a 64-D cross-polytope, serial against Dask (2 local workers)\n")
+        ball_dask_rows()
+        return
     if only == {"cutoff"}:  # (no digits needed)
         print("\n## Cross-polytope counts: the ball kept whole against its 2^d listed rows\n")
         cutoff_rows([int(v) for v in args.dims.split(",")], args.cutoff_cap)
@@ -566,6 +598,8 @@ def main() -> None:
     if "balls" in only:
         print("\n## Region sets and Dask counts on cross-polytopes above 7 inputs (digits [64, 64])\n")
         ball_region_rows(trained[(64, 64)][1], X)
+        print("\n## Counts on a 64-D cross-polytope, serial against Dask (2 local workers)\n")
+        ball_dask_rows()
     if "curve" in only:
         print("\n## Training curve: digits [64, 64], 10 checkpoints (one epoch each), 200 points\n")
         from sklearn.neural_network import MLPClassifier

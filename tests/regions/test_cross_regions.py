@@ -113,6 +113,7 @@ def test_exact_region_sets_above_7_d_are_still_refused():
 
 
 NETS = [(random_mlp([8, 8, 8, 1], seed=0), CrossPolytope(np.zeros(8), 1.0)),
+        (random_mlp([10, 6, 6, 6, 1], seed=3), CrossPolytope(np.full(10, -0.1), 1.2)),
         (sparse_net([9, 8, 8, 1], 1), CrossPolytope(np.full(9, 0.1), 1.5)),
         (random_mlp([16, 8, 1], seed=2), Polyhedron(*CrossPolytope(np.zeros(8), 0.8).halfspaces(8)))]
 
@@ -124,7 +125,10 @@ def test_dask_counts_and_regions_on_cross_polytopes_equal_serial(k):
         net = tropnet.networks.embed.slice_network(net, tropnet.AffineSlice.around(np.zeros(16), 0.8, k=8))
     for kind in ("activation", "linear"):
         serial = tropnet.count_linear_regions(net, dom, kind=kind)
-        assert count_parallel(net, dom, kind=kind, parallel=None) == serial
+        stats: dict = {}
+        assert count_parallel(net, dom, kind=kind, parallel=None, stats=stats) == serial
+        if k < 3:  # two or more hidden layers: the engine ran in parts (one layer: one task)
+            assert stats["tasks"] > 1 and stats["split_cells"] >= stats["tasks"]
         got = regions_parallel(net, dom, kind=kind, parallel=None)
         ref = tropnet.linear_regions(net, dom, kind=kind)
         assert len(got) == len(ref) == serial
@@ -133,13 +137,16 @@ def test_dask_counts_and_regions_on_cross_polytopes_equal_serial(k):
 
 def test_dask_counts_on_cross_polytopes_with_a_client():
     dd = pytest.importorskip("dask.distributed")
-    net, dom = NETS[1]
+    net, dom = NETS[2]
     with dd.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0") as client:
         assert count_parallel(net, dom, client=client) == tropnet.count_linear_regions(net, dom)
         assert tropnet.count_linear_regions(net, dom, kind="activation", client=client) == \
             tropnet.count_linear_regions(net, dom, kind="activation")
-        with pytest.raises(tropnet.RegionLimitError):
+        with pytest.raises(tropnet.RegionLimitError, match="more than max_regions=3"):
             count_parallel(net, dom, client=client, max_regions=3)
+        rs = regions_parallel(net, dom, client=client, kind="activation")
+        ref = tropnet.linear_regions(net, dom, kind="activation")
+        assert sorted(map(tuple, rs.patterns.tolist())) == sorted(map(tuple, ref.patterns.tolist()))
 
 
 @settings(max_examples=60, deadline=None)

@@ -363,7 +363,9 @@ def refine_hrep(
     progress: bool | None = False,
     samples: int = SAMPLES,
     witnesses: int = WITNESSES,
-) -> Cells:
+    start: tuple[int, list] | None = None,
+    stop: int | None = None,
+) -> Cells | tuple[list, int]:
     """Layer-wise refinement in the H-representation, for high input dimension (float only).
 
     Each cell is its list of cutting halfspaces (the box ``[lo, hi]`` stays the LP's variable
@@ -381,6 +383,11 @@ def refine_hrep(
     point of the domain farthest from the cell's hyperplanes on that side) decides.  A unit that
     does not cut the cell is never tested on its descendants, and a side that is empty adds no
     row.  Returns cells with interior points and no vertices.
+
+    *In parts* (the Dask driver's tasks): ``stop=si`` returns ``(cells, ambiguous)`` before stage
+    ``si`` is refined, the cells in the engine's own form; ``start=(si, cells)`` (some of those
+    cells) refines them from stage ``si`` on.  Every cell of a stage is refined on its own, so
+    the parts' cells together are the whole run's.
 
     *Ties* are decided locally, at the unit's own scale, by the vertex engine's rule: a side
     whose point at distance ``r`` gives the unit a value ``r ||w||`` at most ``rtol`` times the
@@ -419,7 +426,10 @@ def refine_hrep(
         A0, b0 = A0[nr > 0] / nr[nr > 0, None], b0[nr > 0] / nr[nr > 0]
     x0, r0 = dom.cheb(A0, b0) if len(b0) else (mid.copy(), np.inf)
     cells: list = []  # a cell: [rows A, b, pattern, witnesses Y (farthest first), their distances]
-    if not empty and r0 > tol:
+    si0 = 0
+    if start is not None:
+        si0, cells = start[0], list(start[1])
+    elif not empty and r0 > tol:
         Y = np.vstack([x0[None, :], dom.sample(samples)]) if samples else x0[None, :]
         rho = _radii(A0, b0, Y)
         ok = rho > 0
@@ -475,7 +485,9 @@ def refine_hrep(
 
     try:
         for si, st in enumerate(stages):
-            if st.kind == "affine" or not cells:
+            if stop is not None and si == stop:
+                return cells, ambiguous
+            if st.kind == "affine" or not cells or si < si0:
                 if bar is not None:
                     bar.update(_steps(st))
                 continue
