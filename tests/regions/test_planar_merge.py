@@ -137,3 +137,44 @@ def test_merged_labels_equal_the_merge(name):
     assert np.array_equal(fast, full)
     if name in ("[2, 64, 64, 1] box", "[2, 24, 24, 1] box"):
         assert calls and calls[0] is not None and fast.max() + 1 < len(found)
+
+
+def test_failed_edges_go_to_the_stretches_without_the_polygons_maps(monkeypatch):
+    """A float run handing its failed edges on: edges whose vertex values are precise (not thin)
+    and fail go to planar_merge as they are (the polygons' maps are not computed for them);
+    the count and the labels are still the merge's."""
+    import tropnet.regions.planar_linear as pl
+
+    calls = []
+    real = pl._map_jumps
+    monkeypatch.setattr(pl, "_map_jumps", lambda *a: calls.append(1) or real(*a))
+    net, dom = sparse_net([2, 24, 24, 1], 1), Box(-3, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n, decided = _count(net, dom, monkeypatch)
+        assert decided and not calls
+        assert n == _merge(net, dom) == len(tropnet.linear_regions(net, dom))
+
+
+@pytest.mark.parametrize("widths", [[2, 10, 10, 1], [2, 8, 8, 8, 2]])
+def test_imprecise_vertex_values_are_decided_by_the_stretches(widths, monkeypatch):
+    """Every edge's vertex values made imprecise (a large finite bound): every edge fails the
+    vertex test and goes to planar_merge, which decides every stretch from the cells' maps
+    (far apart: the polygon count stands), with the merge's answer."""
+    import tropnet.regions.planar_linear as pl
+
+    real = pl._vertex_coefficients
+
+    def loose(*args):
+        alpha, ew, wabs = real(*args)
+        return alpha, ew + 1e6 * wabs, wabs
+
+    net, dom = tropnet.random_mlp(widths, seed=4), Box(-4, 4)
+    cells = tropnet.count_linear_regions(net, dom, kind="activation")
+    monkeypatch.setattr(pl, "_vertex_coefficients", loose)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n, decided = _count(net, dom, monkeypatch)
+        assert decided and n == cells == _merge(net, dom)
+        found = make_plan(net, dom).find()
+        assert np.array_equal(linear_labels(found), np.arange(len(found)))

@@ -509,6 +509,27 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
         return True
     if len(bad) > (EXACT_MAP_EDGES if exact is not None else 10_000):  # not a few thin polygons: the merge
         return False
+    handed = bad[:0]
+    if failed is not None:
+        # the edges whose vertex values are precise enough (not thin) go as they are to the
+        # caller's stretches (planar_merge decides each from the two cells' own maps, as
+        # precise as the polygons' maps here): the polygons' maps only for thin ones
+        precise = np.isfinite(ev[bad])
+        handed, bad = bad[precise], bad[~precise]
+    out = np.ones(0, dtype=bool)
+    if len(bad):
+        out = _map_check(coords, rows, cnt, t, p, q, A, B, bad, st, stages, la, units, nL, exact)
+        if out is None:
+            return False
+    if failed is not None and (len(handed) or not out.all()):
+        f = np.concatenate([handed, bad[~out]])
+        failed[0].append(dict(p=p[f], q=q[f], A=A[f], B=B[f], stretches=st, need=need, err=failed[1]))
+    return len(handed) == 0 and bool(out.all())
+
+
+def _map_check(coords, rows, cnt, t, p, q, A, B, bad, st, stages, la, units, nL, exact):
+    """:func:`_edges_ok`'s test of the edges ``bad`` from the maps of their two polygons (exact
+    maps in an ``exact`` run): which pass, ``None`` where it cannot tell."""
     polys, inv = np.unique(np.concatenate([A[bad], B[bad]]), return_inverse=True)
     k = len(bad)
     tb = t[bad]
@@ -522,7 +543,7 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
         inner = (coords[rows[polys]] * valid[..., None]).sum(axis=1) / cnt[polys][:, None]
         maps = _map_jumps(stages, la, inner)
         if maps is None:
-            return False
+            return None
         Z, errZ = maps
         dZ = Z[inv[:k]] - Z[inv[k:]]  # (k, nL, 3)
         if units is not None:
@@ -531,11 +552,7 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
         wabs = np.abs(w).max(axis=1) * (1 + _U)
         ew = np.full(k, 2 * errZ) + _U * wabs
     ev = st.slope_max * st.RW * (ew + _gamma(nL + 2) * wabs) * (1 + 4 * _U)
-    out = st.dense_check(w, ev, p[bad], q[bad], A[bad])
-    if out is not None and failed is not None and not out.all():
-        f = bad[~out]
-        failed[0].append(dict(p=p[f], q=q[f], A=A[f], B=B[f], stretches=st, need=need, err=failed[1]))
-    return out is not None and bool(out.all())
+    return st.dense_check(w, ev, p[bad], q[bad], A[bad])
 
 
 def _vertex_coefficients(zmax, EzM, t, lam_a, el_a, c_a, ec_a, lam_b, el_b, c_b, ec_b):
