@@ -93,17 +93,18 @@ def test_stable_units_pruned_in_an_exact_count():
 
 
 def test_an_exact_2d_count_skips_the_certificate_float_mode_cannot_give():
-    """A 2-D box: where cells merge the float certificate fails, so the exact count goes straight
-    to the merge (its answer that of the rational pass); a random network certifies in float and
-    exactly, and its exact linear count is its activation count."""
+    """A 2-D box: where cells merge across root edges only, the float certificate fails there and
+    the float count decides their stretches, so the exact count does too (its answer that of the
+    rational pass); a random network certifies in float and exactly, and its exact linear count
+    is its activation count."""
     merging = sparse_net([2, 32, 32, 1], 1)  # 64 units: the count runs the float certificate first
     plan = make_plan(merging, Box(-4, 4), want="count", exact=True)
-    assert not plan._float_certifies()
+    assert plan._float_certifies()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         n = tropnet.count_linear_regions(merging, Box(-4, 4), exact=True, progress=False)
         assert n < tropnet.count_linear_regions(merging, Box(-4, 4), kind="activation", exact=True)
-    assert n == _rational(merging, Box(-4, 4))
+    assert n == _rational(merging, Box(-4, 4)) == plan._count_exact_planar_linear(precheck=True)
     generic = tropnet.random_mlp([2, 40, 40, 1], seed=6)
     plan = make_plan(generic, Box(-4, 4), want="count", exact=True)
     assert plan._float_certifies()

@@ -164,3 +164,15 @@ def test_plane_slice_with_a_silent_unit():
         warnings.simplefilter("ignore")
         n = len(tropnet.linear_regions(net, dom))
         assert n == tropnet.count_linear_regions(net, dom) == tropnet.count_linear_regions(net, dom, exact=True)
+
+
+@pytest.mark.parametrize("widths", [[2, 1, 1, 1], [2, 6, 5, 1]])
+def test_every_unit_of_the_last_layer_silent(widths):
+    """Every output weight zero: the network is constant, one linear region on the box (float and
+    exact), and the certificate has no unit left to leave out (hypothesis found the all-silent
+    case raising on an empty array)."""
+    net = _zeroed(tropnet.random_mlp(widths, seed=3), range(widths[-2]))
+    box = Box([-5, -5], [5, 5])
+    assert tropnet.count_linear_regions(net, box) == 1
+    assert len(tropnet.linear_regions(net, box)) == 1
+    assert tropnet.count_linear_regions(net.to_exact(), box, exact=True) == 1

@@ -229,11 +229,14 @@ class Plan:
         """An exact linear count on a 2-D box: the exact activation count with the last layer
         counted, not cut (:mod:`~tropnet.regions.planar_count`), when its root polygons certify,
         with rigorous bounds, that every two neighbouring cells have different maps
-        (:func:`~tropnet.regions.planar_linear.no_shared_maps`); ``None`` otherwise.  With
+        (:func:`~tropnet.regions.planar_linear.no_shared_maps`), less the joins across the root
+        edges the bounds do not certify, whose stretches the cells' exact maps decide
+        (:func:`~tropnet.regions.planar_merge.merged_count`); ``None`` otherwise.  With
         ``precheck``, first the float polygon count and its certificate (about 5% of the exact
         count's time; not below :data:`PRECHECK_UNITS` units, where its fixed cost is that of the
-        exact count): where that fails, cells most likely merge and the exact count would be
-        wasted, so ``None`` at once (a choice of route only: the answer is always exact)."""
+        exact count): where the float count cannot be had from it either, cells most likely
+        merge inside root polygons and the exact count would be wasted, so ``None`` at once (a
+        choice of route only: the answer is always exact)."""
         dp = self.domain
         if _engine(self.net, dp, "count", "activation", True, self.mode, "auto") != "planar last layer":
             return None
@@ -249,16 +252,27 @@ class Plan:
         n = count_last_layer_2d(self.net, self.user_domain, max_regions=self.max_regions, limits=self.limits,
                                 progress=self.progress, stats=stats)
         last = stats["last_layer"]
-        if n is None or last is None or not no_shared_maps(last.pop("stages"), last, None, None):
+        if n is None or last is None:
             return None
-        return n
+        failed: list = []
+        stages = last.pop("stages")
+        if no_shared_maps(stages, last, None, None, failed=failed):
+            return n
+        if failed:  # the certificate failed on a few root edges: their stretches decided exactly
+            from .planar_merge import merged_count
+
+            return merged_count(stages, last, n, failed)
+        return None
 
     def _float_certifies(self) -> bool:
         """Whether the float polygon count's certificate holds on the plan's one 2-D piece (the
-        network rounded to float64); False where it fails or float mode cannot run."""
+        network rounded to float64), or fails on root edges whose stretches the float count
+        decides (:func:`~tropnet.regions.planar_merge.merged_count`); False where neither holds
+        or float mode cannot run."""
         import warnings
 
         from .planar_linear import no_shared_maps
+        from .planar_merge import merged_count
         from .program import stages_from_network
 
         piece = self.domain.pieces[0]
@@ -273,8 +287,14 @@ class Plan:
                 warnings.simplefilter("ignore")
                 _planar_module().count_cells(net.lowered(), lo, hi, halfspaces=hs, max_cells=self.max_regions,
                                              stats=stats)
-                return not stats["ambiguous"] and bool(
-                    no_shared_maps(stages_from_network(net), stats["last_layer"], lo, hi, hs))
+                if stats["ambiguous"]:
+                    return False
+                failed: list = []
+                st, last = stages_from_network(net), stats["last_layer"]
+                if no_shared_maps(st, last, lo, hi, hs, failed=failed):
+                    return True
+                # (where it fails on a few root edges, the float count decides them: so may the exact)
+                return bool(failed) and merged_count(st, last, 0, failed) is not None
         except (ValueError, ArithmeticError, RegionLimitError):
             return False
 

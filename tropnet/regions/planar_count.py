@@ -355,6 +355,7 @@ def _roots(problem, exact_stages, si, pool, vid, off, tid, Sv, Ev) -> dict:
     lip = 2 * float(J[problem.stages[si].idx, :2].sum(axis=1).max(initial=0.0))  # max-norm slopes, room
     rows = np.zeros((C, int(cnt.max(initial=1))), dtype=np.int64)
     rows[ecell, np.arange(len(vid)) - off[ecell]] = canon.ravel()
+    rows = _counter_clockwise(rows, cnt, coords)
     Ev = es + lip * dx
     # the engine's bounds compound cut after cut: where the vertex's two tight constraints bound
     # its distance to the exact vertex better, that bound and the values on one of its cells
@@ -387,6 +388,30 @@ def _roots(problem, exact_stages, si, pool, vid, off, tid, Sv, Ev) -> dict:
             "pat": pool.pat, "ncols": prog.col_base[si], "exact_stages": exact_stages,
             # each vertex's tight ids and one cell around it, for an exact check of the bounds
             "problem": problem, "si": si, "vertex_T": pool.T[rep], "vertex_cell": ecell[first]}
+
+
+def _counter_clockwise(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray) -> np.ndarray:
+    """The polygons' rows of vertex ids counter-clockwise (a walk around a cell goes either way;
+    by the sign of the shoelace area) and
+    padded by their first id, as the polygon engine keeps them (its readers take the slots
+    around a row, and any slot of it, as the polygon's vertices).
+
+    >>> xy = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> _counter_clockwise(np.array([[0, 2, 1, 0], [0, 1, 2, 0]]), np.array([3, 3]), xy).tolist()
+    [[1, 2, 0, 1], [0, 1, 2, 0]]
+    """
+    C, m = rows.shape
+    valid = np.arange(m)[None, :] < cnt[:, None]
+    rows = np.where(valid, rows, rows[:, :1])
+    nxt = np.concatenate([rows[:, 1:], rows[:, :1]], axis=1)  # (the padding's successor: itself)
+    x, y = coords[rows, 0], coords[rows, 1]
+    area = (x * coords[nxt, 1] - coords[nxt, 0] * y).sum(axis=1)
+    cw = np.flatnonzero(area < 0)
+    if len(cw):  # reversed: the last vertex first, padded again
+        k = cnt[cw][:, None] - 1 - np.arange(m)[None, :]
+        rev = np.take_along_axis(rows[cw], np.maximum(k, 0), axis=1)
+        rows[cw] = np.where(k >= 0, rev, rev[:, :1])
+    return rows
 
 
 def _not_concurrent_by_values(triples, Sv, Ev, vid, off) -> list:

@@ -147,9 +147,10 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     ``stages`` is the (float) program of the network the engine ran, ``last`` the engine's
     ``stats["last_layer"]`` (:func:`tropnet.regions.planar.enumerate_cells`), ``lo``, ``hi``,
     ``halfspaces`` its domain.  False means "not certified", not "some maps are shared".
-    ``failed`` (a float run): where the check fails on root edges only, a list that receives
-    those edges (``p``, ``q``, ``A``, ``B`` as :func:`_edges` gives them), their
-    :class:`_Stretches`, ``need`` and ``err`` (read by :mod:`tropnet.regions.planar_merge`).
+    ``failed``: where the check fails on root edges only, a list that receives those edges
+    (``p``, ``q``, ``A``, ``B`` as :func:`_edges` gives them), their :class:`_Stretches`,
+    ``need`` and ``err`` (read by :mod:`tropnet.regions.planar_merge`); in an exact run, every
+    edge the vertex values do not certify (the cells' exact maps decide them there).
     ``silent`` (a float run): a list; the last layer's units that reach no output (a column of
     zeros in the affine stage after it) are then left out of the certificate, and their mask
     (``(nL,)`` bool) appended to it when there are any.  Their lines only split cells of one
@@ -184,7 +185,7 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
         return False
     actL = stages[la]
     if last.get("exact"):
-        return _exact_ok(stages, la, Wa, last)
+        return _exact_ok(stages, la, Wa, last, failed)
     z = last["z"]
     nL = z.shape[1]
     if nL != Wa.shape[1]:
@@ -205,7 +206,9 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     tolL = RELATIVE_TOLERANCE * np.maximum(last["scale"], abs(level))  # the engine's zero band
     on, pairs, keep = last["on"], last.get("pairs"), None
     quiet = ~(Wa != 0).any(axis=0)  # units of the last layer reaching no output
-    if silent is not None and quiet.any():  # left out: their lines split cells of one map
+    # left out: their lines split cells of one map (when every unit is silent there is nothing
+    # left to certify them by, and the check runs as without ``silent``)
+    if silent is not None and quiet.any() and not quiet.all():
         keep = np.flatnonzero(~quiet)
         s, Ez, Wa = s[:, keep], Ez[keep], Wa[:, keep]
         tolL = tolL[keep] if np.ndim(tolL) else tolL
@@ -228,7 +231,7 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
                      last["scale"], level, failed=None if failed is None else (failed, err), units=keep)
 
 
-def _exact_ok(stages, la, Wa, last) -> bool:
+def _exact_ok(stages, la, Wa, last, failed: list | None = None) -> bool:
     """The exact form of :func:`no_shared_maps` (``last`` from
     :func:`tropnet.regions.planar_count.count_last_layer_2d`: the root polygons of the certified
     engine).  The exact merge joins two neighbours only when their maps are equal, so every
@@ -238,7 +241,8 @@ def _exact_ok(stages, la, Wa, last) -> bool:
     ``rho = <t*, t> / |t|^2 > 0`` (``t*`` the exact edge, checked to point the same way), which
     is nonzero where the exact ``kappa`` is.  Edges on one polygon must lie on a side of the
     domain (a tight constraint of both ends); edges of thin polygons are decided from the two
-    polygons' exact maps (:func:`_exact_jumps`, at most ``EXACT_MAP_EDGES`` of them)."""
+    polygons' exact maps (:func:`_exact_jumps`, at most ``EXACT_MAP_EDGES`` of them), or, with
+    ``failed``, handed to it with the others the vertex values do not certify."""
     coords, rows, cnt, s, on = last["coords"], last["rows"], last["cnt"], last["s"], last["on"]
     Ev = last["Ev"]
     if s.shape[1] != Wa.shape[1] or not np.isfinite(Ev).all():
@@ -249,7 +253,7 @@ def _exact_ok(stages, la, Wa, last) -> bool:
     if cand is None:
         return False
     return _edges_ok(coords, rows, cnt, s, on, cand, None, stages, la, Wa, None, None, None, 0.0,
-                     np.abs(s).max(axis=0), 0.0, exact=last)
+                     np.abs(s).max(axis=0), 0.0, exact=last, failed=None if failed is None else (failed, 0.0))
 
 
 #: a certificate loop of at least this many entries loads numba for its compiled body; smaller
@@ -507,6 +511,9 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
     bad = np.concatenate(retry)
     if len(bad) == 0:
         return True
+    if exact is not None and failed is not None:  # the cells' exact maps decide these edges' stretches
+        failed[0].append(dict(p=p[bad], q=q[bad], A=A[bad], B=B[bad], stretches=st, need=need, err=failed[1]))
+        return False
     if len(bad) > (EXACT_MAP_EDGES if exact is not None else 10_000):  # not a few thin polygons: the merge
         return False
     handed = bad[:0]

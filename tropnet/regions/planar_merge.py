@@ -21,6 +21,10 @@ and :func:`merged_count` decides their stretches without cutting the last layer:
 * anything else (a stretch in between, an edge whose polygons' patterns differ in more than
   one unit, crossings that cannot be ordered) returns ``None``, and the caller runs the merge.
 
+An exact count (the root polygons of :func:`~tropnet.regions.planar_count.count_last_layer_2d`,
+whose certificate needs the differences nonzero) decides the stretches whose unit is not silent
+from the two cells' exact maps (the integer walk): joined where equal, apart otherwise.
+
 The count is then the number of cells less the joins that connect two components
 (the cells ``(A, m)`` are named by their root polygon and last-layer pattern: one pattern in a
 convex polygon is one convex cell).
@@ -37,6 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels.merge import components, row_index, row_keys
+from .affine import cell_affine
 from .map_groups import float_maps, silent_units
 from .program import Stage
 
@@ -145,7 +150,13 @@ def _joins(stages: list[Stage], last: dict, failed: list, silent: np.ndarray | N
     """The joins across the failed edges' stretches: ``(A, B, M)``, the root polygons on either
     side and the last layer's pattern of each stretch whose two cells the merge joins (the
     ``silent`` units of the last layer, which the certificate left out, 0); ``None`` where a
-    stretch is undecided."""
+    stretch is undecided.  On an exact run's root polygons
+    (:func:`~tropnet.regions.planar_count.count_last_layer_2d`) the stretches whose unit is not
+    silent join where the two cells' exact maps are equal."""
+    exact = bool(last.get("exact"))
+    if exact:  # (planar_count's root polygons: their patterns, the exact program)
+        last = dict(last, roots=last["pat"][:, : last["ncols"]])
+        stages = last["exact_stages"]
     if len(failed) != 1 or last.get("roots") is None:
         return None
     rec = failed[0]
@@ -187,7 +198,11 @@ def _joins(stages: list[Stage], last: dict, failed: list, silent: np.ndarray | N
         return None
     joined = silent_units(stages, PA, np.arange(len(PA)), col[edge])
     rest = np.flatnonzero(~joined)
-    if len(rest):  # the maps must be far apart
+    if len(rest) and exact:  # the exact maps: joined where equal
+        N = cell_affine(stages, np.concatenate([PA[rest], PB[rest]]), 2, exact=True).map_numerators()
+        N = N.reshape(2 * len(rest), -1)
+        joined[rest] = (N[: len(rest)] == N[len(rest) :]).all(axis=1)
+    elif len(rest):  # the maps must be far apart
         F = float_maps(stages, np.concatenate([PA[rest], PB[rest]]), 2)
         diff = np.abs(F[: len(rest)] - F[len(rest) :]).max(axis=1)
         if not (diff > (rec["need"] + 2 * rec["err"]) * (1 + 1e-6)).all():
