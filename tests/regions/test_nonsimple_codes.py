@@ -202,3 +202,27 @@ def test_region_sets_keep_simple_codes():
         warnings.simplefilter("ignore")
         rs = tropnet.linear_regions(net, Box(-4, 4), exact=True, progress=False)
     assert len(rs) == _count(net, Box(-4, 4)) == _rational_count(net, Box(-4, 4))
+
+
+@pytest.mark.parametrize("dom", [Box(-4, 4), None], ids=["box", "Rn"])
+def test_tasks_of_a_parallel_count_keep_codes_of_any_width(dom, monkeypatch):
+    # the Dask driver's tasks (here in this process) keep the same codes: their merge reads them
+    # (no rational rerun of the whole call), with the serial count
+    from tropnet.parallel import count_parallel
+
+    net = scaled_copies_net(1, 3, 7, [2, -2], True)
+    seen = []
+
+    def recording(found, cells):
+        e = code_edges(found, cells)
+        seen.append((found.vert_codes.shape[1] > 3, e is not None))
+        return e
+
+    monkeypatch.setattr(geometry, "code_edges", recording)
+    want = _rational_count(net, dom)
+    for split in (None, 3):
+        seen.clear()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert count_parallel(net, dom, exact=True, parallel=None, split_cells=split) == want
+        assert seen == [(True, True)]

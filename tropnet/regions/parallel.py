@@ -209,7 +209,8 @@ def _pieces(plan, certify: bool, codes: bool = False):
     """The engine runs of the plan's domain pieces, as ``[(_Piece, state)]``: a box or a
     bounded polyhedron is one run, all of R^n or an unbounded polyhedron the 2n + 1 facets of
     the homogenised cube (joined by pattern afterwards).  ``codes``: the certified pass keeping
-    every vertex's tight constraints (exact geometry, see ``find_cells(codes=True)``)."""
+    every vertex's tight constraints (exact geometry, see ``find_cells(codes=True)``; for a
+    linear count at non-simple vertices too, see :func:`~tropnet.regions.codes._codes`)."""
     dp = plan.domain
     kw = dict(max_cells=plan.max_regions, exact=plan.exact, certify=certify or codes, tight_codes=codes)
     runs = []
@@ -218,6 +219,8 @@ def _pieces(plan, certify: bool, codes: bool = False):
         problem, state = refine_start(piece.stages, dp.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
                                       **kw)
         problem.limits = plan.limits  # seconds and bytes, checked by every task before every unit
+        # a linear count reads facets by incidence, whatever its vertices (as serially)
+        problem.simple_codes = plan.want != "count"
         run = _Piece(problem, piece, dp.A, dp.b)
         run.full = (dp.stages, on)
         run.kept_budget = stream.KEPT_VERTEX_BYTES
