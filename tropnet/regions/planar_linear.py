@@ -154,11 +154,11 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     ``silent`` (a float run): a list; the last layer's units that reach no output (a column of
     zeros in the affine stage after it) are then left out of the certificate, and their mask
     (``(nL,)`` bool) appended to it when there are any.  Their lines only split cells of one
-    map: the difference across such a facet is ``(1 - p) Wa[:, u] (x) J_u = 0`` exactly, and
-    the float maps of the two cells are the same numbers (the unit's terms are products with
-    zeros).  True then means that the merge joins neighbours across those lines only: a linear
-    region is the cells of one root polygon and one pattern of the other units (a convex piece of
-    the polygon), :func:`tropnet.regions.planar_merge.merged_labels`.
+    map: the difference across such a facet is ``(1 - p) Wa[:, u] (x) J_u = 0`` exactly, so the
+    float maps of the two cells differ by at most their rounding, within the merge's tolerance
+    (the merge joins them).  True then means that the merge joins neighbours across those lines
+    only: a linear region is the cells of one root polygon and one pattern of the other units (a
+    convex piece of the polygon), :func:`tropnet.regions.planar_merge.merged_labels`.
 
     >>> import tropnet
     >>> from tropnet.regions.planar import count_cells
