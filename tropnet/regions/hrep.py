@@ -429,6 +429,7 @@ def refine_hrep(
     si0 = 0
     if start is not None:
         si0, cells = start[0], list(start[1])
+        dom.lps = JIT_LP_AFTER  # a part of a longer run: the compiled LPs from its first LP on
     elif not empty and r0 > tol:
         Y = np.vstack([x0[None, :], dom.sample(samples)]) if samples else x0[None, :]
         rho = _radii(A0, b0, Y)
