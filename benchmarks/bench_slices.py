@@ -22,7 +22,12 @@ tropnet against regioncam (``Regioncam.through_points`` in float32, 2-D and 1-D)
   facets) against the same counts on the polytope of its ``2^n`` facets (the vertex engine), on
   networks whose cells merge, 5-7 inputs; activation and linear counts around a digit in
   all 64 inputs (no other route: 2^64 facets); and linear counts on ``AffineSlice.around``
-  (k = 5-12, its ``2^k`` rows listed) through ``local_complexity`` and called directly.
+  (k = 5-12, its ``2^k`` rows listed) through ``local_complexity`` and called directly;
+* **cutoff** (``--only cutoff --dims 4,5,6``): a float count on a cross-polytope in 4-8 inputs,
+  activation and linear, with the ball kept whole against the vertex engine on its ``2^d`` rows
+  (the measurement behind ``hrep.CROSS_HREP_COUNT_DIM``);
+* **balls**: region sets and Dask counts on cross-polytopes above 7 inputs (digits [64, 64]
+  around a digit in 64-D, and ``AffineSlice.around`` with k = 8, 12), CPU and traced peak memory.
 
 Every contender runs on one thread (``OPENBLAS_NUM_THREADS=1``); timings are single warm
 calls (the machine is shared; note the load printed at the top).
@@ -353,6 +358,127 @@ def cross_rows(trained, X) -> None:
               flush=True)
 
 
+def cutoff_rows(dims, cap: float) -> None:
+    """The float count's two routes on ``CrossPolytope(0.3, 2.0)`` in ``dims`` inputs, activation
+    and linear: the ball kept whole (the H-representation engine, lifted LPs; forced here by
+    setting ``CROSS_HREP_COUNT_DIM`` to 0) against the vertex engine on its ``2^d`` listed rows
+    (``listed``), best CPU seconds of 2 calls; a listed run past ``cap`` wall seconds is stopped
+    (``max_seconds``) and shown as ``> cap``.  Networks ``[d, 8, 8, 1]``: ``random_mlp`` seeds
+    0-1, the sparse ones of ``bench_linear.merging`` (80% of the middle weights 0) and
+    :func:`merging` (a unit doubled and cancelled), seeds 0-1."""
+    from bench_linear import merging as linear_merging
+
+    from tropnet import CrossPolytope
+    from tropnet.regions import hrep
+
+    count = tropnet.count_linear_regions
+    print("| network | inputs | cells | kind | count | whole CPU s | listed CPU s | listed / whole | load |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    keep = hrep.CROSS_HREP_COUNT_DIM
+    for d in dims:
+        w = [d, 8, 8, 1]
+        nets = [(f"random_mlp {w} seed {s}", tropnet.random_mlp(w, seed=s)) for s in (0, 1)]
+        nets += [(f"sparse {w} seed {s}", linear_merging(w, "sparse", s)) for s in (0, 1)]
+        nets += [(f"merging {w} seed {s}", merging(d, s)) for s in (0, 1)]
+        cp = CrossPolytope(np.full(d, 0.3), 2.0)
+        rows = listed(*cp.halfspaces(d))
+        for name, net in nets:
+            cells = None
+            for kind in ("activation", "linear"):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    hrep.CROSS_HREP_COUNT_DIM = 0
+                    try:
+                        tw, nw = best_cpu(2, count, net, cp, kind=kind, progress=False)
+                    finally:
+                        hrep.CROSS_HREP_COUNT_DIM = keep
+                    try:
+                        tl, nl = best_cpu(2, count, net, rows, kind=kind, progress=False, max_seconds=cap)
+                        assert nl == nw, (name, kind, nl, nw)
+                        listed_s, ratio = f"{tl:.3f}", f"{tl / tw:.2f}"
+                    except tropnet.RegionLimitError:
+                        listed_s, ratio = f"> {cap:.0f} (wall)", "-"
+                cells = nw if kind == "activation" else cells
+                print(f"| {name} | {d} | {cells} | {kind} | {nw} | {tw:.3f} | {listed_s} | {ratio} | "
+                      f"{os.getloadavg()[0]:.1f} |", flush=True)
+
+
+def ball_region_rows(net, X) -> None:
+    """Region sets and Dask counts on cross-polytopes above 7 inputs (the ball kept whole):
+    digits [64, 64] around digit 0 in all 64 inputs, and ``AffineSlice.around`` (k = 8, 12, its
+    ``2^k`` rows) around the first 4 digits; CPU s (best of 2) of the count, the region set and
+    the Dask count (``parallel=None``: its one task in this process), and the traced peak memory
+    (``tracemalloc``) of the count and the region set."""
+    import tracemalloc
+
+    from tropnet import CrossPolytope
+    from tropnet.regions.local import local_slices
+
+    def peak(fn, *a, **kw):
+        tracemalloc.start()
+        try:
+            fn(*a, **kw)
+            return tracemalloc.get_traced_memory()[1] / 1e6
+        finally:
+            tracemalloc.stop()
+
+    print("| domain | kind | regions | count CPU s | region set CPU s | Dask count CPU s | "
+          "count peak MB | region set peak MB | load |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    doms = [(f"CrossPolytope(digit 0, {r}), 64-D", [CrossPolytope(X[0], r)]) for r in (4.0, 8.0)]
+    doms += [(f"AffineSlice.around(digits 0-3, 4.0, k={k})", local_slices(X[:4], 4.0, k=k)) for k in (8, 12)]
+    runs = (_ball_count, _ball_regions, _ball_dask)
+    for name, ds in doms:
+        for kind in ("activation", "linear"):
+            (tc, n), (tr, m), (tp, k) = (best_cpu(2, run, net, ds, kind) for run in runs)
+            assert n == m == k, (n, m, k)
+            pc, pr = (peak(run, net, ds, kind) for run in runs[:2])
+            print(f"| {name} | {kind} | {n} | {tc:.2f} | {tr:.2f} | {tp:.2f} | {pc:.1f} | {pr:.1f} | "
+                  f"{os.getloadavg()[0]:.1f} |", flush=True)
+
+
+def ball_dask_rows(radii=(0.3, 0.5)) -> None:
+    """A count on ``CrossPolytope(x, r)`` for ``random_mlp([64, 64, 64, 1], seed=0)`` and a
+    random point of [0, 1]^64, serial against Dask (``parallel="local"``: a local cluster with
+    one single-threaded worker per core, started by the call; the engine in parts, see
+    ``parallel._hrep_split``): wall seconds and this process's CPU seconds, one call each."""
+    from tropnet import CrossPolytope
+    from tropnet.parallel import count_parallel
+
+    net = tropnet.random_mlp([64, 64, 64, 1], seed=0)
+    x = np.random.default_rng(0).uniform(0, 1, 64)
+    print("| radius | kind | cells | serial wall s | serial CPU s | Dask wall s | driver CPU s | tasks | "
+          "serial / Dask wall | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in radii:
+        for kind in ("activation", "linear"):
+            dom = CrossPolytope(x, r)
+            c0, t0 = time.process_time(), time.perf_counter()
+            n = tropnet.count_linear_regions(net, dom, kind=kind, progress=False)
+            cs, ws = time.process_time() - c0, time.perf_counter() - t0
+            stats: dict = {}
+            c0, t0 = time.process_time(), time.perf_counter()
+            m = count_parallel(net, dom, kind=kind, parallel="local", stats=stats)
+            cd, wd = time.process_time() - c0, time.perf_counter() - t0
+            assert n == m, (n, m)
+            print(f"| {r} | {kind} | {n} | {ws:.2f} | {cs:.2f} | {wd:.2f} | {cd:.2f} | "
+                  f"{stats.get('tasks')} | {ws / wd:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
+
+
+def _ball_count(net, doms, kind):
+    return sum(tropnet.count_linear_regions(net, d, kind=kind, progress=False) for d in doms)
+
+
+def _ball_regions(net, doms, kind):
+    return sum(len(tropnet.linear_regions(net, d, kind=kind, progress=False)) for d in doms)
+
+
+def _ball_dask(net, doms, kind):
+    from tropnet.parallel import count_parallel
+
+    return sum(count_parallel(net, d, kind=kind, parallel=None) for d in doms)
+
+
 def counts(net, slices, kind):
     return [tropnet.count_linear_regions(net, s, kind=kind, progress=False) for s in slices]
 
@@ -377,12 +503,22 @@ def best_cpu(repeat, fn, *args, **kw):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="planes,segments,points,boxes,local,curve,cross",
+    ap.add_argument("--only", default="planes,segments,points,boxes,local,curve,cross,balls",
                     help="comma list of sections to run")
     ap.add_argument("--box-cap", type=float, default=120.0, help="seconds per full-dimensional neighbourhood")
+    ap.add_argument("--dims", default="4,5,6,7,8", help="input dimensions of the cutoff section")
+    ap.add_argument("--cutoff-cap", type=float, default=30.0, help="wall seconds per listed-rows count")
     args = ap.parse_args()
     only = set(args.only.split(","))
     print(f"load average: {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    if only == {"balldask"}:  # (no digits needed)
+        print("\n## Counts on a 64-D cross-polytope, serial against Dask (2 local workers)\n")
+        ball_dask_rows()
+        return
+    if only == {"cutoff"}:  # (no digits needed)
+        print("\n## Cross-polytope counts: the ball kept whole against its 2^d listed rows\n")
+        cutoff_rows([int(v) for v in args.dims.split(",")], args.cutoff_cap)
+        return
     X, y = digits()
     rng = np.random.default_rng(0)
     # one image per class 0, 1, 2 for planes; digit pairs for segments
@@ -391,6 +527,8 @@ def main() -> None:
     hidden_list = [(64, 64), (128, 128), (256, 256), (64, 64, 64)] if args.quick else [
         (64, 64), (128, 128), (256, 256), (512, 512), (64, 64, 64), (256, 256, 256), (512, 512, 512)
     ]
+    if only <= {"cross", "balls"}:  # (those sections read digits [64, 64] only)
+        hidden_list = [(64, 64)]
     trained = {}
     for h in hidden_list:
         clf = train_digits(h)
@@ -457,6 +595,11 @@ def main() -> None:
     if "cross" in only:
         print("\n## Linear counts on cross-polytopes kept whole (lifted) against their 2^n facets\n")
         cross_rows(trained, X)
+    if "balls" in only:
+        print("\n## Region sets and Dask counts on cross-polytopes above 7 inputs (digits [64, 64])\n")
+        ball_region_rows(trained[(64, 64)][1], X)
+        print("\n## Counts on a 64-D cross-polytope, serial against Dask (2 local workers)\n")
+        ball_dask_rows()
     if "curve" in only:
         print("\n## Training curve: digits [64, 64], 10 checkpoints (one epoch each), 200 points\n")
         from sklearn.neural_network import MLPClassifier

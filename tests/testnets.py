@@ -6,6 +6,8 @@ and activation swaps.  On the tests' import path (``pythonpath = tests`` in setu
 (2, 1)
 """
 
+import itertools
+
 import numpy as np
 
 import tropnet
@@ -117,6 +119,35 @@ def unread_middle_unit_net() -> Network:
     layers = list(net.layers)
     layers[4] = Linear(W, net.layers[4].bias)
     return Network(layers)
+
+
+def flats_meeting(W, b, c, r, shape, subsets: bool = False):
+    """Regions of a hyperplane arrangement in general position inside an open convex set K (the
+    cross-polytope ``|x - c|_1 < r``, ``shape="cross"``, or the box ``|x - c|_inf < r``): the
+    subsets of hyperplanes whose common flat meets K (Zaslavsky), one LP per subset.
+    ``subsets``: the list of those subsets instead (the empty one first); the facets of the
+    regions are then ``sum(len(S))`` over them (the regions of the arrangement cut on each
+    hyperplane ``i`` are the subsets that hold ``i``)."""
+    from scipy.optimize import linprog
+
+    m, d = W.shape
+    found = [()]
+    for k in range(1, min(m, d) + 1):
+        for S in map(list, itertools.combinations(range(m), k)):
+            if shape == "cross":  # min |x - c|_1 on the flat: x - c = p - q
+                cost = np.r_[np.zeros(d), np.ones(2 * d)]
+                Aeq = np.vstack([np.hstack([W[S], np.zeros((k, 2 * d))]),
+                                 np.hstack([np.eye(d), -np.eye(d), np.eye(d)])])
+                res = linprog(cost, A_eq=Aeq, b_eq=np.r_[-b[S], c],
+                              bounds=[(None, None)] * d + [(0, None)] * 2 * d, method="highs")
+            else:  # min |x - c|_inf on the flat
+                cost = np.r_[np.zeros(d), 1.0]
+                Aub = np.vstack([np.hstack([np.eye(d), -np.ones((d, 1))]), np.hstack([-np.eye(d), -np.ones((d, 1))])])
+                res = linprog(cost, A_ub=Aub, b_ub=np.r_[c, -c], A_eq=np.hstack([W[S], np.zeros((k, 1))]),
+                              b_eq=-b[S], bounds=[(None, None)] * (d + 1), method="highs")
+            if res.status == 0 and res.fun < r - 1e-9:
+                found.append(tuple(S))
+    return found if subsets else len(found)
 
 
 def scaled_copies_net(seed: int, d: int, w: int, scales: list, cancel: bool, depth: int = 2,

@@ -234,7 +234,7 @@ def _region_record(reg: Any) -> dict[str, Any]:
 
     W, c = reg.affine_map
     cells = list(getattr(reg, "cells", None) or [reg])
-    return {
+    out = {
         "affine_map": {"W": arr(W), "c": arr(c)},
         "interior_point": arr(reg.interior_point),
         "bounded": bool(reg.bounded),
@@ -243,6 +243,10 @@ def _region_record(reg: Any) -> dict[str, Any]:
             for cell in cells
         ],
     }
+    ball = getattr(reg, "ball", None)
+    if ball is not None:  # a cross-polytope kept whole: each cell is {A x <= b} in |x - centre|_1 <= radius
+        out["ball"] = {"centre": arr(ball[0]), "radius": float(ball[1])}
+    return out
 
 
 def _fmt_point(p: Any) -> str:

@@ -4,12 +4,11 @@ first; counts checked against the vertex engine on the ``2^n`` facets, against a
 count of the flats of a one-layer arrangement that meet the open domain, and against the same
 network with its extra inputs unused."""
 
-import itertools
 import warnings
 
 import numpy as np
 import pytest
-from scipy.optimize import linprog
+from testnets import flats_meeting
 
 import tropnet
 from tropnet import Box, CrossPolytope, Network, random_mlp
@@ -48,28 +47,6 @@ def test_hrep_equals_the_vertex_engine_with_maxout_and_leaky_units(seed):
     assert len(refine_hrep(st, d, x - r, x + r)) == len(refine(st, d, x - r, x + r))
 
 
-def _flats_meeting(W, b, c, r, shape):
-    """Regions of a hyperplane arrangement in general position inside an open convex set K:
-    the subsets of hyperplanes whose common flat meets K (Zaslavsky), one LP per subset."""
-    m, d = W.shape
-    total = 1
-    for k in range(1, min(m, d) + 1):
-        for S in map(list, itertools.combinations(range(m), k)):
-            if shape == "cross":  # min |x - c|_1 on the flat: x - c = p - q
-                cost = np.r_[np.zeros(d), np.ones(2 * d)]
-                Aeq = np.vstack([np.hstack([W[S], np.zeros((k, 2 * d))]),
-                                 np.hstack([np.eye(d), -np.eye(d), np.eye(d)])])
-                res = linprog(cost, A_eq=Aeq, b_eq=np.r_[-b[S], c],
-                              bounds=[(None, None)] * d + [(0, None)] * 2 * d, method="highs")
-            else:  # min |x - c|_inf on the flat
-                cost = np.r_[np.zeros(d), 1.0]
-                Aub = np.vstack([np.hstack([np.eye(d), -np.ones((d, 1))]), np.hstack([-np.eye(d), -np.ones((d, 1))])])
-                res = linprog(cost, A_ub=Aub, b_ub=np.r_[c, -c], A_eq=np.hstack([W[S], np.zeros((k, 1))]),
-                              b_eq=-b[S], bounds=[(None, None)] * (d + 1), method="highs")
-            total += res.status == 0 and res.fun < r - 1e-9
-    return total
-
-
 @pytest.mark.parametrize("seed", range(3))
 def test_one_layer_counts_equal_the_flats_meeting_the_neighbourhood(seed):
     net = random_mlp([16, 7, 1], seed=seed)
@@ -77,8 +54,8 @@ def test_one_layer_counts_equal_the_flats_meeting_the_neighbourhood(seed):
     c = np.random.default_rng(seed).normal(size=16) * 0.3
     cross = tropnet.count_linear_regions(net, CrossPolytope(c, 0.8), kind="activation")
     box = tropnet.count_linear_regions(net, Box.around(c, 0.3), kind="activation")
-    assert cross == _flats_meeting(W, b, c, 0.8, "cross")
-    assert box == _flats_meeting(W, b, c, 0.3, "box")
+    assert cross == flats_meeting(W, b, c, 0.8, "cross")
+    assert box == flats_meeting(W, b, c, 0.3, "box")
 
 
 def test_unused_inputs_do_not_change_the_count():
@@ -135,8 +112,9 @@ def test_around_and_cross_polytope_values_and_bad_input():
         CrossPolytope(np.zeros(20), 1).halfspaces(20)
     with pytest.raises(ValueError, match="dimension 3, but the object has 2 inputs"):
         tropnet.count_linear_regions(random_mlp([2, 3, 1]), cp, kind="activation")
-    with pytest.raises(ValueError, match="only serial counts run"):
-        tropnet.linear_regions(random_mlp([20, 3, 1]), CrossPolytope(np.zeros(20), 1))
+    # region sets on a 20-D cross-polytope keep it whole (the cells list their unit facets)
+    small, cp20 = random_mlp([20, 3, 1]), CrossPolytope(np.zeros(20), 1)
+    assert len(tropnet.linear_regions(small, cp20)) == tropnet.count_linear_regions(small, cp20)
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -221,8 +199,11 @@ def test_cli_full_dimensional_neighbourhood(tmp_path, capsys):
     assert int(capsys.readouterr().out) == tropnet.count_linear_regions(net, Box.around(x, 0.03))
     assert main(args + ["--count-only"]) == 0  # linear regions on the 20-D cross-polytope, kept whole
     assert int(capsys.readouterr().out) == tropnet.count_linear_regions(net, CrossPolytope(x, 0.3))
-    assert main(args) != 0  # the regions themselves would need its 2^20 facets: a clear error
-    assert "only serial counts run" in capsys.readouterr().err
+    assert main(args + ["--json", str(tmp_path / "r.json")]) == 0  # the regions, the ball kept whole
+    first = capsys.readouterr().out.splitlines()[0]
+    assert int(first.split()[0]) == tropnet.count_linear_regions(net, CrossPolytope(x, 0.3))
+    record = json.loads((tmp_path / "r.json").read_text())["regions"][0]
+    assert record["ball"]["radius"] == 0.3 and np.allclose(record["ball"]["centre"], x)
 
 
 def test_compiled_lp_equals_highs_and_its_bounds_hold():
@@ -282,19 +263,18 @@ def test_float_cross_polytopes_above_7_inputs_are_kept_whole(d):
     # from 8 inputs on, a float count keeps the cross-polytope lifted in the LPs (through its
     # 2^d facets the vertex engine took 64 s for an [8, 6, 1] network): the count equals the
     # flats of a one-layer arrangement that meet it, and so does the linear count (every unit is
-    # read with a nonzero weight: each hyperplane bends the function); region sets are refused
+    # read with a nonzero weight: each hyperplane bends the function), and the region set
     net = random_mlp([d, 7, 1], seed=d)
     W, b = net.layers[0].float_weight, net.layers[0].float_bias
     c = np.random.default_rng(d).normal(size=d) * 0.3
     plan = make_plan(net, CrossPolytope(c, 0.9), want="count", kind="activation")
     assert plan.engine == "hrep"
     n = plan.run()
-    assert n == _flats_meeting(W, b, c, 0.9, "cross") > 10
+    assert n == flats_meeting(W, b, c, 0.9, "cross") > 10
     assert tropnet.count_linear_regions(net, CrossPolytope(c, 0.9), kind="activation") == n
     assert np.all(net.layers[-1].float_weight != 0)
     assert tropnet.count_linear_regions(net, CrossPolytope(c, 0.9)) == n
-    with pytest.raises(ValueError, match="more than 7\\) only serial counts run"):
-        tropnet.linear_regions(net, CrossPolytope(c, 0.9))
+    assert len(tropnet.linear_regions(net, CrossPolytope(c, 0.9))) == n
 
 
 def test_degenerate_adjacency_in_blocks_gives_the_same_cells(monkeypatch):

@@ -176,3 +176,21 @@ def test_every_unit_of_the_last_layer_silent(widths):
     assert tropnet.count_linear_regions(net, box) == 1
     assert len(tropnet.linear_regions(net, box)) == 1
     assert tropnet.count_linear_regions(net.to_exact(), box, exact=True) == 1
+
+
+def test_silent_lines_that_cross_no_root_polygon():
+    """A silent unit whose line crosses no root polygon (positive on the whole domain) splits no
+    cell: the certificate holds with no silent mask, and the labels are the cells."""
+    from tropnet.regions.planar_linear import no_shared_maps
+
+    net = tropnet.random_mlp([2, 32, 32, 1], seed=1)  # certified
+    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
+    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
+    W[1], B[1] = np.vstack([W[1], 0.01 * np.ones(32)]), np.r_[B[1], 100.0]  # an extra unit, always on
+    W[2] = np.c_[W[2], [0.0]]  # ... that reaches no output
+    net = Network.from_arrays(W, B)
+    found = make_plan(net, Box(-5, 5)).find()
+    silent = []
+    assert no_shared_maps(found.stages, *found.cache["planar_last"], failed=[], silent=silent) and not silent
+    found, fast, full, used = _labels(net, Box(-5, 5))
+    assert np.array_equal(fast, full) and np.array_equal(fast, np.arange(len(found)))

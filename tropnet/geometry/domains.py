@@ -233,8 +233,11 @@ class CrossPolytope(Domain):
 
     The region functions take it in any dimension: up to 7 inputs as its ``2^n`` facets, above
     that natively (the H-representation engine keeps the 1-norm constraint in lifted form,
-    ``x = c + p - q``, ``p, q >= 0``, ``sum(p + q) <= radius``, in its LPs), so a
-    full-dimensional neighbourhood of a point of a 64-input network needs no ``2^64`` rows.
+    ``x = c + p - q``, ``p, q >= 0``, ``sum(p + q) <= radius``, in its LPs; float counts from 5
+    inputs), so a full-dimensional neighbourhood of a point of a 64-input network needs no
+    ``2^64`` rows.  Region sets kept whole list each cell's facets on the units' hyperplanes and
+    carry the ball as ``RegionSet.ball`` (a cell is its rows cut by the ball; the ball's own
+    facets of one cell can number ``2^n``).
     Exact when ``center`` and ``radius`` are; exact runs take the vertex engine on the facets,
     up to 7 inputs (at 8 its arrays outgrow memory), and are refused with a clear error above.
     :meth:`halfspaces` lists the facets up to ``n = 16`` and refuses above.

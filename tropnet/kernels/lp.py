@@ -21,6 +21,7 @@ __all__ = [
     "solve_lp",
     "irredundant_rows",
     "l1_lifted",
+    "l1_chebyshev_center",
     "is_bounded",
 ]
 
@@ -283,6 +284,44 @@ def l1_lifted(
         [np.zeros((1, n)), np.ones((1, m))],
     ])
     return M, np.concatenate([b, c, -c, [r]])
+
+
+def l1_chebyshev_center(
+    A: np.ndarray, b: np.ndarray, c: np.ndarray, r: float, *, rmax: float = np.inf, ball_facets: bool = False
+) -> tuple[np.ndarray, float]:
+    """A point of the cross-polytope ``|x - c|_1 <= r`` as far as possible (at most ``rmax``)
+    from the hyperplanes of the rows ``A x <= b`` on their inner sides, and that distance
+    (``<= 0``: the rows leave no interior in the ball; ``-1`` when nothing is feasible).  One LP
+    with the ball lifted (``x = c + p - q``, ``p, q >= 0``, ``sum(p + q) <= r``), never its
+    ``2^n`` facets.  ``ball_facets``: the distance to the ball's facets counts too (every facet
+    ``s . (x - c) <= r`` is at ``(r - |x - c|_1) / sqrt(n)`` from ``x``): the centre and radius
+    of the largest Euclidean ball inside the cell cut by the ball.
+
+    >>> x, rho = l1_chebyshev_center(np.zeros((0, 2)), np.zeros(0), np.zeros(2), 1.0, ball_facets=True)
+    >>> bool(abs(rho - 1 / np.sqrt(2)) < 1e-9), bool(np.allclose(x, 0))
+    (True, True)
+    >>> round(l1_chebyshev_center(np.array([[1.0, 0.0]]), np.array([0.0]), np.zeros(2), 1.0)[1], 9)
+    1.0
+    """
+    A = np.asarray(A, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
+    d, m = len(c), len(b)
+    M = np.zeros((m + 1, 2 * d + 1))
+    M[:m, :d], M[:m, d : 2 * d], M[:m, -1] = A, -A, np.linalg.norm(A, axis=1)
+    M[m, : 2 * d] = 1.0
+    if ball_facets:
+        M[m, -1] = np.sqrt(d)
+    cost = np.zeros(2 * d + 1)
+    cost[-1] = -1.0
+    lb = np.zeros(2 * d + 1)
+    lb[-1] = -1.0
+    ub = np.full(2 * d + 1, float(r))
+    ub[-1] = rmax
+    st, z = solve_lp(cost, M, np.concatenate([b - A.dot(c), [float(r)]]), lb, ub)
+    if st != "optimal":
+        return c.copy(), -1.0
+    return c + z[:d] - z[d : 2 * d], float(z[-1])
 
 
 def is_bounded(A: np.ndarray) -> bool:

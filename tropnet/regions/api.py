@@ -218,9 +218,10 @@ def count_linear_regions(
     units the function does not need (:func:`~tropnet.networks.prune.drop_unused_units`: the
     same linear regions from fewer cells), so its ``max_regions`` bounds the cells of that
     smaller network.  On a :class:`~tropnet.CrossPolytope` in 5 or more dimensions a float
-    count, activation or linear, keeps the ball whole (lifted LPs; its ``2^n`` facets are never
-    listed), in any dimension; so it does on a :class:`~tropnet.Polyhedron` of a cross-polytope's
-    ``2^n`` rows (the domain of :meth:`~tropnet.AffineSlice.around` up to ``k = 12``).
+    count, activation or linear, serial or on Dask, keeps the ball whole (lifted LPs; its ``2^n``
+    facets are never listed), in any dimension; so it does on a :class:`~tropnet.Polyhedron` of
+    a cross-polytope's ``2^n`` rows (the domain of :meth:`~tropnet.AffineSlice.around` up to
+    ``k = 12``); region sets do from 8 dimensions (:attr:`~tropnet.RegionSet.ball`).
 
     >>> import tropnet
     >>> tropnet.count_linear_regions(tropnet.random_mlp([2, 8, 8, 1], seed=0), kind="activation")

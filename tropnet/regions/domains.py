@@ -115,10 +115,11 @@ def as_network(obj: Any) -> Network:
 
 def _domain(domain: Any, n: int, exact: bool, count: bool = False):
     """("box", lo, hi) or ("poly", A, b) or ("all",), validated; a cross-polytope is
-    ("cross", c, r) where the H-representation engine runs (its 1-norm constraint kept whole;
-    ``count``: for a serial count), else ("poly", A, b) with its ``2^n`` rows; so is a polyhedron
-    of a cross-polytope's ``2^n`` rows in a float serial count
-    (:func:`~tropnet.geometry.domains.cross_polytope_of`, up to rounding of its rows)."""
+    ("cross", c, r) where the H-representation engine runs (its 1-norm constraint kept whole:
+    :func:`~tropnet.regions.hrep.uses_hrep_cross`, ``count`` for a count, serial or on Dask),
+    else ("poly", A, b) with its ``2^n`` rows; so is a float run's polyhedron of a
+    cross-polytope's ``2^n`` rows (:func:`~tropnet.geometry.domains.cross_polytope_of`, up to
+    rounding of its rows), by the same rule."""
     if domain is None:
         return ("all",)
     if not isinstance(domain, Domain):
@@ -145,7 +146,7 @@ def _domain(domain: Any, n: int, exact: bool, count: bool = False):
         return ("box", lo, hi)
     if isinstance(domain, Polyhedron):
         A, b = domain.halfspaces(n)
-        if count and not exact and len(b) == 2**n:
+        if not exact and len(b) == 2**n:
             from .hrep import uses_hrep_cross
 
             cross = cross_polytope_of(A, b) if uses_hrep_cross(n, exact, count) else None
@@ -395,7 +396,7 @@ class DomainPieces:
 
 def domain_pieces(net: Network, domain: Any, exact: bool, count: bool = False) -> DomainPieces:
     """The pieces of ``domain`` for ``net`` (see the module docstring); ``Fraction`` data when
-    ``exact``; ``count``: for a serial count, activation or linear (a cross-polytope is kept whole
+    ``exact``; ``count``: for a count, activation or linear (a cross-polytope is kept whole
     from lower dimensions on, :func:`~tropnet.regions.hrep.uses_hrep_cross`).
 
     >>> import tropnet

@@ -273,7 +273,8 @@ def build_region_set(found: FoundCells, kind: str) -> RegionSet:
         cf = _code_facets(found)
         common.update(points=cf["points"], vert_facets=cf["vert_facets"])
     labels = linear_labels(found) if kind == "linear" else None
-    return RegionSet(kind=kind, geometry=lambda: _geometry(found)[:6], labels=labels, **common)
+    return RegionSet(kind=kind, geometry=lambda: _geometry(found)[:6], labels=labels,
+                     ball=found.cache.get("ball"), **common)
 
 
 def linear_labels(found: FoundCells) -> np.ndarray:

@@ -66,20 +66,24 @@ CROSS_EXACT_MAX_DIM = 7
 
 
 #: Float runs on a cross-polytope above this many inputs keep it whole (lifted) in this
-#: engine's LPs; up to it the vertex engine runs on its ``2^d`` facets (an [8, 6, 1] network on
-#: the 8-D cross-polytope: 64 s on the 256 facets, 0.03 s here).
+#: engine's LPs, region sets included (their cells list their unit facets only, the ball is
+#: ``RegionSet.ball``: a cell's own facets of the ball can number ``2^d``); up to it region sets
+#: take the vertex engine on its ``2^d`` facets (an [8, 6, 1] network on the 8-D cross-polytope:
+#: 64 s on the 256 facets, 0.03 s here), which their cells then list.
 CROSS_HREP_DIM = 7
-#: ... and float counts (activation or linear) above this many: the cross-polytope's vertices
-#: lie on ``2^(d-1)`` facets each, which the vertex engine meets with its combinatorial adjacency
-#: test ([7, 8, 8, 1] on a 7-D cross-polytope: 133 s for 5 cells, milliseconds here; the linear
-#: merge takes the cells' facets from lifted LPs, :func:`tropnet.regions.geometry.hrep_facets`)
+#: ... and float counts (activation or linear, serial or on Dask) above this many: the
+#: cross-polytope's vertices lie on ``2^(d-1)`` facets each, which the vertex engine meets with
+#: its combinatorial adjacency test.  Measured (``bench_slices.py --only cutoff``: random, sparse
+#: and merging ``[d, 8, 8, 1]``, activation and linear): at 4 inputs the 16 listed facets are
+#: 2-6x faster, at 5 the ball kept whole is 1.0-1.6x faster on 10 of 12 rows (0.75-0.89x on the
+#: other two), from 6 on 5-18x and more (7-D: 128 facets, past 10 s against 0.04-0.6 s).
 CROSS_HREP_COUNT_DIM = 4
 
 
 def uses_hrep_cross(d: int, exact: bool, count: bool = False) -> bool:
     """Whether a run on a cross-polytope in dimension ``d`` takes this engine with the 1-norm
-    constraint lifted: float runs above :data:`CROSS_HREP_DIM`, float serial counts
-    (``count``, activation or linear) above :data:`CROSS_HREP_COUNT_DIM`.
+    constraint lifted: float runs above :data:`CROSS_HREP_DIM` (region sets too), float counts
+    (``count``, activation or linear, serial or on Dask) above :data:`CROSS_HREP_COUNT_DIM`.
 
     >>> uses_hrep_cross(8, False), uses_hrep_cross(7, False), uses_hrep_cross(8, True)
     (True, False, False)
@@ -133,26 +137,11 @@ class _Dom:
     def cheb(self, A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float]:
         """A point of the domain as far as possible (at most ``rcap``) from the unit-norm rows
         ``A x <= b`` on their inner sides, and that distance (``<= 0``: no interior)."""
-        from ..kernels.lp import chebyshev_center, solve_lp
+        from ..kernels.lp import chebyshev_center, l1_chebyshev_center
 
         if self.l1 is None:
             return chebyshev_center(A, b, lo=self.lo, hi=self.hi, rmax=self.rcap)
-        c, r = self.l1
-        d, m = self.d, len(b)
-        # x = c + p - q, p, q >= 0, sum(p + q) <= r: variables (p, q, rho), maximise rho
-        M = np.zeros((m + 1, 2 * d + 1))
-        M[:m, :d], M[:m, d : 2 * d], M[:m, -1] = A, -A, np.linalg.norm(A, axis=1)
-        M[m, : 2 * d] = 1.0
-        cost = np.zeros(2 * d + 1)
-        cost[-1] = -1.0
-        lb = np.zeros(2 * d + 1)
-        lb[-1] = -1.0
-        ub = np.full(2 * d + 1, r)
-        ub[-1] = self.rcap
-        st, z = solve_lp(cost, M, np.concatenate([b - A.dot(c), [r]]), lb, ub)
-        if st != "optimal":
-            return c.copy(), -1.0
-        return c + z[:d] - z[d : 2 * d], float(z[-1])
+        return l1_chebyshev_center(A, b, self.l1[0], self.l1[1], rmax=self.rcap)
 
     def lifted(self, A: np.ndarray, b: np.ndarray, c: np.ndarray):
         """The LP ``max c x`` on ``{A x <= b}`` in the domain as ``(M, rhs, cz, lo, hi)`` in its
@@ -316,6 +305,16 @@ class _ExactSides:
         a_u = [_q_to_fraction(v) for v in M[unit]]
         if not any(a_u):  # a constant unit: its side is everything or nothing
             return 1 if sg * _q_to_fraction(c[unit] - level) > 0 else 0
+        # the side as a row, sg (a_u x + c_u) >= t: a negative multiple of a row the cell holds
+        # (a scaled copy of a unit cut before) is <= 0 on the cell, so its side is empty or an
+        # exact tie -- what the exact LP below would find, without it
+        tgt = [sg * v for v in a_u] + [sg * _q_to_fraction(c[unit] - level)]
+        for row, r in zip(rows, rhs):
+            ref = [-v for v in row[:d]] + [r]
+            i = next(k for k in range(d) if ref[k] != 0)
+            mu = tgt[i] / ref[i]
+            if mu < 0 and all(tgt[k] == mu * ref[k] for k in range(d + 1)):
+                return 0
         need(M[unit], c[unit] - level, sg)
         for i in range(d):  # x_i - lo_i >= t, hi_i - x_i >= t
             e = [Fraction(0)] * d
@@ -364,7 +363,9 @@ def refine_hrep(
     progress: bool | None = False,
     samples: int = SAMPLES,
     witnesses: int = WITNESSES,
-) -> Cells:
+    start: tuple[int, list] | None = None,
+    stop: int | None = None,
+) -> Cells | tuple[list, int]:
     """Layer-wise refinement in the H-representation, for high input dimension (float only).
 
     Each cell is its list of cutting halfspaces (the box ``[lo, hi]`` stays the LP's variable
@@ -382,6 +383,11 @@ def refine_hrep(
     point of the domain farthest from the cell's hyperplanes on that side) decides.  A unit that
     does not cut the cell is never tested on its descendants, and a side that is empty adds no
     row.  Returns cells with interior points and no vertices.
+
+    *In parts* (the Dask driver's tasks): ``stop=si`` returns ``(cells, ambiguous)`` before stage
+    ``si`` is refined, the cells in the engine's own form; ``start=(si, cells)`` (some of those
+    cells) refines them from stage ``si`` on.  Every cell of a stage is refined on its own, so
+    the parts' cells together are the whole run's.
 
     *Ties* are decided locally, at the unit's own scale, by the vertex engine's rule: a side
     whose point at distance ``r`` gives the unit a value ``r ||w||`` at most ``rtol`` times the
@@ -420,7 +426,10 @@ def refine_hrep(
         A0, b0 = A0[nr > 0] / nr[nr > 0, None], b0[nr > 0] / nr[nr > 0]
     x0, r0 = dom.cheb(A0, b0) if len(b0) else (mid.copy(), np.inf)
     cells: list = []  # a cell: [rows A, b, pattern, witnesses Y (farthest first), their distances]
-    if not empty and r0 > tol:
+    si0 = 0
+    if start is not None:
+        si0, cells = start[0], list(start[1])
+    elif not empty and r0 > tol:
         Y = np.vstack([x0[None, :], dom.sample(samples)]) if samples else x0[None, :]
         rho = _radii(A0, b0, Y)
         ok = rho > 0
@@ -458,6 +467,8 @@ def refine_hrep(
     def local(x, r):  # the size of the coordinates near points x (rows) at distances r
         return np.abs(x).max(axis=-1, initial=0.0) + np.minimum(r, width)
 
+    # the cells of the last cutting stage keep no rows: a leaf is its pattern and one point
+    last = max((i for i, st in enumerate(stages) if st.kind != "affine"), default=-1)
     bar = progress_bar(sum(_steps(st) for st in stages), progress, "regions (H-rep)", "unit")
     seen = [0]
 
@@ -474,7 +485,9 @@ def refine_hrep(
 
     try:
         for si, st in enumerate(stages):
-            if st.kind == "affine" or not cells:
+            if stop is not None and si == stop:
+                return cells, ambiguous
+            if st.kind == "affine" or not cells or si < si0:
                 if bar is not None:
                     bar.update(_steps(st))
                 continue
@@ -501,8 +514,9 @@ def refine_hrep(
                 one = ~zero & (keep_on | (norms_a == 0.0))
                 MAu, MBu = MA[ix], MB[ix] + abs(level)
                 sliver = lambda p, Rr, u, s, si=si: exact.side(p, si, Rr, u, s)  # noqa: E731
-                out: list = []
+                out: list = _Leaves() if si == last else []
                 for k, (A, b, pat, Y, rho) in enumerate(cells):
+                    cells[k] = None  # (its pieces hold what they need of it)
                     pat = pat.copy()
                     pat[cols] = one[k]
                     R0 = np.flatnonzero(~(zero[k] | one[k]))
@@ -597,6 +611,16 @@ def refine_hrep(
     lam = np.minimum(0.5, np.divide(r, 2 * gap, out=np.full(len(r), 0.5), where=gap > 0))
     X = X + lam[:, None] * (mid[None, :] - X)
     return Cells(patterns=np.array([c[2] for c in cells], dtype=np.int32), points=X, ambiguous=ambiguous)
+
+
+class _Leaves(list):
+    """The cells of a run's last cutting stage: each kept as its pattern and its first witness
+    (the point the run returns) with that witness's distance, without its rows and other
+    witnesses (at 64 inputs some 20 kB a cell), so a run holds its leaves at about the size of a
+    point and a pattern each."""
+
+    def append(self, cell: list) -> None:
+        super().append([None, None, cell[2], cell[3][:1].copy(), cell[4][:1].copy()])
 
 
 def _decide(A, b, pat, Y, rho, R, W, beta, nw, MAu, MBu, cols, dom, local, ties, cut, kmax, out, stack,

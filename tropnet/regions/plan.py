@@ -105,6 +105,9 @@ class Plan:
     #: before the engine ran (:class:`~tropnet.regions.stable.StableUnits`)
     stable: Any = field(default=None, repr=False)
     limits: Limits | None = field(default=None, repr=False)  # max_seconds, max_memory (engine checks)
+    #: the H-representation engine's run on a cross-polytope kept whole (``refine_hrep``'s
+    #: signature): the engine itself, or the Dask driver's run of it in parts
+    hrep_runner: Any = field(default=None, repr=False)
 
     @property
     def streams(self) -> bool:
@@ -513,9 +516,9 @@ class Plan:
                     return cells
                 # an ambiguous decision of the polygons: the vertex engine's local tolerance decides
             if piece.l1 is not None:  # a cross-polytope, kept whole by the H-representation engine
-                cells = _hrep.refine_hrep(piece.stages, self.domain.n, piece.lo, piece.hi, l1=piece.l1,
-                                          max_cells=self.max_regions, progress=self.progress,
-                                          limits=self.limits)
+                cells = (self.hrep_runner or _hrep.refine_hrep)(
+                    piece.stages, self.domain.n, piece.lo, piece.hi, l1=piece.l1, max_cells=self.max_regions,
+                    progress=self.progress, limits=self.limits)
             else:
                 cells = refine(
                     piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
@@ -732,15 +735,8 @@ def make_plan(
         from ..networks.prune import drop_unused_units
 
         net = drop_unused_units(net)
-    serial_count = want == "count" and mode == "serial"
     listed = engine == "refine" and isinstance(domain, Polyhedron)  # its rows kept, even a cross-polytope's
-    dp = domain_pieces(net, domain, exact, serial_count and not listed)
-    if dp.kind == "cross-polytope" and not serial_count:
-        raise ValueError(
-            f"on a CrossPolytope in {dp.n} dimensions (more than {_hrep.CROSS_HREP_DIM}) only serial "
-            "counts run: count_linear_regions(net, domain, kind=...); its 2^n facets cannot be "
-            "listed for the regions' geometry"
-        )
+    dp = domain_pieces(net, domain, exact, want == "count" and not listed)
     if not exact:
         check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)

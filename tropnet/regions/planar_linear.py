@@ -153,12 +153,13 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     edge the vertex values do not certify (the cells' exact maps decide them there).
     ``silent`` (a float run): a list; the last layer's units that reach no output (a column of
     zeros in the affine stage after it) are then left out of the certificate, and their mask
-    (``(nL,)`` bool) appended to it when there are any.  Their lines only split cells of one
-    map: the difference across such a facet is ``(1 - p) Wa[:, u] (x) J_u = 0`` exactly, and
-    the float maps of the two cells are the same numbers (the unit's terms are products with
-    zeros).  True then means that the merge joins neighbours across those lines only: a linear
-    region is the cells of one root polygon and one pattern of the other units (a convex piece of
-    the polygon), :func:`tropnet.regions.planar_merge.merged_labels`.
+    (``(nL,)`` bool) appended to it when one of their lines crosses a root polygon.  Their lines
+    only split cells of one map: the difference across such a facet is ``(1 - p) Wa[:, u] (x)
+    J_u = 0`` exactly, so the float maps of the two cells differ by at most their rounding,
+    within the merge's tolerance (the merge joins them).  True then means that the merge joins
+    neighbours across those lines only: a linear region is the cells of one root polygon and one
+    pattern of the other units (a convex piece of the polygon),
+    :func:`tropnet.regions.planar_merge.merged_labels`.
 
     >>> import tropnet
     >>> from tropnet.regions.planar import count_cells
@@ -213,11 +214,14 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
         s, Ez, Wa = s[:, keep], Ez[keep], Wa[:, keep]
         tolL = tolL[keep] if np.ndim(tolL) else tolL
         on = None if on is None else on[:, keep]
+        crossed = True  # whether a silent line crosses a root polygon (else no cells to join)
         if pairs is not None:
             pr, pu = pairs
             kept = ~quiet[pu]
+            crossed = not kept.all()
             pairs = (pr[kept], (np.cumsum(~quiet) - 1)[pu[kept]])
-        silent.append(quiet)
+        if crossed:
+            silent.append(quiet)
     if not (last.get("signed") and (2 * Ez <= tolL).all()):  # else the engine's signs: every |s| > tolL
         if not (np.abs(s) > np.maximum(tolL, 2 * Ez)).all():
             return False  # a vertex on (or too near) a line of the last layer

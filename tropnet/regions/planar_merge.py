@@ -32,8 +32,12 @@ convex polygon is one convex cell).
 A region set whose last layer has units that reach no output (``silent`` in
 :func:`merged_labels`: the certificate left them out) joins, besides, the cells of one root
 polygon whose patterns differ in those units only: one pattern of the other units in a convex
-polygon is a convex piece of it, cut by the silent units' lines into cells of one map (the
-merge joins them across those lines, where their float maps are the same numbers).
+polygon is a convex piece of it, cut by the silent units' lines into cells of one exact map
+(the merge joins them across those lines: their float maps differ by rounding only).
+
+The failed edges are those whose vertex values fail the certificate's test although precise
+(and those of thin polygons whose polygons' maps fail it too): their stretches are decided
+here, from the cells' own maps, with no second test of the polygons' maps.
 """
 
 from __future__ import annotations

@@ -45,6 +45,12 @@ class Region:
     affine_map : ``(W, c)`` with ``f(x) = W x + c`` on the region.
     pattern : the activation pattern (single-cell regions).
     bounded : True when the region is bounded.
+    ball : ``None``, or ``(c, r)`` when the domain is a cross-polytope kept whole (a float
+        region set on a :class:`~tropnet.CrossPolytope` above
+        :data:`~tropnet.regions.hrep.CROSS_HREP_DIM` inputs): then the cell is
+        ``{A x <= b}`` *intersected with* the 1-norm ball ``|x - c|_1 <= r``, and ``A, b`` list
+        its facets on the units' hyperplanes only.  The ball's own facets are not listed: a cell
+        can have up to all ``2^n`` of them (one containing the ball has every one).
 
     >>> import tropnet
     >>> net = tropnet.Network.from_arrays([[[1, 0], [0, 1]], [[1, 1]]])  # relu(x) + relu(y)
@@ -116,6 +122,10 @@ class Region:
         return bool(self._rs._bounded[self.cell_indices].all())
 
     @property
+    def ball(self) -> tuple[np.ndarray, float] | None:
+        return self._rs.ball
+
+    @property
     def inradius(self) -> float:
         """Radius of the largest ball inside the cell (the largest over the cells of a union;
         ``inf`` for cells containing arbitrarily large balls)."""
@@ -126,6 +136,11 @@ class Region:
         for c in self.cell_indices:
             A = np.asarray(rs._facet_A[rs._facet_off[c] : rs._facet_off[c + 1]], dtype=np.float64)
             b = np.asarray(rs._facet_b[rs._facet_off[c] : rs._facet_off[c + 1]], dtype=np.float64)
+            if rs.ball is not None:  # the cell's rows and the 1-norm ball, lifted (never its 2^n rows)
+                from ..kernels.lp import l1_chebyshev_center
+
+                best = max(best, l1_chebyshev_center(A, b, *rs.ball, ball_facets=True)[1])
+                continue
             if len(b) == 0:
                 return float("inf")
             best = max(best, chebyshev_center(A, b)[1])
@@ -156,6 +171,7 @@ class Region:
 
     def to_polytope(self) -> Any:
         """The cell as a ``polytope.Polytope`` (needs the optional ``polytope`` package)."""
+        self._rs._refuse_ball("to_polytope()")
         try:
             import polytope
         except ImportError as err:  # pragma: no cover - optional
@@ -205,8 +221,12 @@ class RegionSet(Sequence):
         labels=None,
         geometry=None,
         vert_facets=None,
+        ball=None,
     ) -> None:
         self.kind = kind
+        #: ``(c, r)``: the domain is the cross-polytope ``|x - c|_1 <= r``, kept whole (its
+        #: ``2^n`` facets are in no cell's rows; see :class:`Region`), else ``None``
+        self.ball = ball
         self.exact = exact
         self.dim = dim
         self._patterns = patterns
@@ -378,6 +398,7 @@ class RegionSet(Sequence):
         """
         K = self.__dict__.get("_complex")
         if K is None:
+            self._refuse_ball("complex()")
             from ..complex.lattice import build_complex
 
             K = build_complex(self)
@@ -393,6 +414,16 @@ class RegionSet(Sequence):
     def f_vector(self) -> tuple[int, ...]:
         """``(f_0, ..., f_n)``: the number of faces of each dimension of :meth:`complex`."""
         return self.complex().f_vector()
+
+    def _refuse_ball(self, what: str) -> None:
+        """Refuse ``what``, which needs every facet of the cells, on a cross-polytope kept whole."""
+        if self.ball is not None:
+            raise ValueError(
+                f"{what} needs every facet of the cells, but on this {self.dim}-D cross-polytope (kept "
+                f"whole, as the 1-norm ball |x - c|_1 <= r) the cells list their unit facets only: "
+                f"the ball's own facets are up to 2^{self.dim} rows per cell.  Cells in at most "
+                "7 dimensions list them (the vertex engine on the 2^n rows)"
+            )
 
     # ------------------------------------------------------------------ geometry helpers
     def _cell_vertices(self, c: int) -> np.ndarray:
@@ -417,7 +448,7 @@ class RegionSet(Sequence):
         if len(self._vert_ids) == 0:
             raise NotImplementedError(
                 f"volume() needs the cells' vertices, which the H-representation engine (input "
-                f"dimension {self.dim} > 12) does not compute"
+                f"dimension {self.dim}: above 12, or a cross-polytope above 7 kept whole) does not compute"
             )
         ids = self._vert_ids[self._vert_off[c] : self._vert_off[c + 1]]
         if not self.exact:
