@@ -201,3 +201,18 @@ def test_random_sparse_networks_exact(seed, widths, keep, act):
         assert tropnet.count_linear_regions(net, Box(-4, 4), exact=True) == want
     if fast is not None:
         assert fast == want
+
+
+def test_exact_root_polygons_are_counter_clockwise_and_padded_by_their_first_vertex():
+    """The certificate takes the slots around a polygon's row (and any slot of it) as its vertices:
+    a row padded with vertex 0 let it read another polygon's vertex as a far vertex of this one
+    (wrong jumps: on this network two edges certified whose stretches have equal exact maps)."""
+    stats: dict = {"last_layer": None}
+    count_last_layer_2d(sparse_net([2, 16, 16, 1], 1), Box(-5, 5), stats=stats)
+    last = stats["last_layer"]
+    rows, cnt, xy = last["rows"], last["cnt"], last["coords"]
+    pad = np.arange(rows.shape[1])[None, :] >= cnt[:, None]
+    assert pad.any() and (rows[pad] == np.broadcast_to(rows[:, :1], rows.shape)[pad]).all()
+    nxt = np.concatenate([rows[:, 1:], rows[:, :1]], axis=1)
+    area = (xy[rows, 0] * xy[nxt, 1] - xy[nxt, 0] * xy[rows, 1]).sum(axis=1)
+    assert (area > 0).all()
