@@ -85,12 +85,10 @@ def merged_count(stages: list[Stage], last: dict, cells: int, failed: list) -> i
         return cells
     # the cells (root polygon, last-layer pattern) joined: each join of two components is a cell less
     keys = np.concatenate([np.concatenate([A, B])[:, None], np.concatenate([M, M])], axis=1)
-    _, node = np.unique(row_keys(keys.astype(np.int32)), return_inverse=True)
+    nodes, node = np.unique(row_keys(keys.astype(np.int32)), return_inverse=True)
     node = node.ravel()
-    used, inv = np.unique(node, return_inverse=True)
-    inv = inv.ravel()
-    labels = components(len(used), np.stack([inv[: len(M)], inv[len(M) :]], axis=1))
-    return cells - (len(used) - int(labels.max()) - 1)
+    labels = components(len(nodes), np.stack([node[: len(M)], node[len(M) :]], axis=1))
+    return cells - (len(nodes) - int(labels.max()) - 1)
 
 
 def merged_labels(stages: list[Stage], last: dict, patterns: np.ndarray, failed: list,
