@@ -130,12 +130,16 @@ def test_exact_counts_on_planes_through_rational_points(seed):
     assert _count(net, pl, kind="linear") == _count(sliced.to_exact(), pl.domain, kind="linear")
 
 
+@pytest.mark.parametrize("block", [512, 7])
 @pytest.mark.parametrize("case", ["box 0", "box 1", "rational plane"])
-def test_root_vertex_bounds_hold_against_exact_vertices(case):
+def test_root_vertex_bounds_hold_against_exact_vertices(case, block, monkeypatch):
     # every root vertex an exact linear count hands the certificate: the exact vertex (solved
     # from its tight ids in rationals) within dx of its coordinates, its exact last-layer values
-    # within Ev of the values given
+    # within Ev of the values given (``block``: vertex_bounds' blocks of vertices, a partial one last)
+    from tropnet.regions import vertex_bounds
     from tropnet.regions.planar_count import _certificate
+
+    monkeypatch.setattr(vertex_bounds, "BLOCK", block)
 
     if case == "rational plane":
         net = tropnet.random_mlp([5, 10, 10, 1], seed=3)
