@@ -190,9 +190,8 @@ def test_the_certificate_decides_ties_exactly():
     # unit 1 (bias 1/2 + 2^-53) does not; and x0 + x1 + 1/2 on the face x0 = 1 with x1 = -3/2
     import numpy as np
 
-    from tropnet.regions.program import stages_from_network
+    from tropnet.regions.program import _Program, stages_from_network
     from tropnet.regions.ties import UNDETERMINED, TieCertificate
-    from tropnet.regions.vertex import _Program
 
     net = Network.from_arrays([[[1.0, 1.0], [1.0, 1.0], [2.0, 2.0]], [[1.0, 1.0, 1.0]]],
                               [[0.5, np.nextafter(0.5, 1), 1.0], [0.0]])

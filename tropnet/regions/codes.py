@@ -14,8 +14,8 @@ import numpy as np
 
 from .cells import Cells
 from .exactness import _Uncertain
-from .program import Stage
-from .vertex import _Engine, _Program
+from .program import Stage, _Program
+from .vertex import _Engine
 
 __all__ = ["_codes", "id_columns"]
 

@@ -22,8 +22,8 @@ import numpy as np
 
 from .._limits import progress_bar
 from .cells import Cells, RegionLimitError, check_passed
-from .program import Stage, _magnitude_bounds
-from .vertex import _Program, undecided
+from .program import Stage, _magnitude_bounds, _Program
+from .vertex import undecided
 
 #: Above this input dimension the H-representation engine (one LP per cell and unit) runs.
 HREP_DIM = 12

@@ -51,9 +51,10 @@ back.
 
 *H-representation runs.*  On a cross-polytope kept whole (counts from 5 inputs, region sets
 from 8) the driver runs the serial plan (stable units, the linear merge, the region set) with
-its engine in parts (:func:`_hrep_split`): the first cutting stages on the driver until it holds
-``2 parts`` cells, then those cells dealt into tasks that refine them through the remaining
-stages; every cell of a stage is refined on its own, so the tasks' cells are the serial ones.
+its engine in parts (:func:`~tropnet.regions.hrep_parts.refine_hrep_parts`): the first
+cutting stages on the driver until it holds ``2 parts`` cells, then those cells dealt into
+tasks that refine them through the remaining stages; every cell of a stage is refined on its
+own, so the tasks' cells are the serial ones.
 Above 12 inputs on a box the engine is one task (a count: the serial count of the plan, an
 integer back; regions: the cells).
 
@@ -99,11 +100,11 @@ from .._limits import Limits
 from ..kernels.merge import row_keys
 from . import stream
 from .affine import float_map_error
-from .cells import Cells, RegionLimitError
+from .cells import RegionLimitError
 from .exactness import _Uncertain, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces, pattern_cells, take_cells
 from .geometry import build_region_set, linear_labels
-from .hrep import refine_hrep
+from .hrep_parts import refine_hrep_parts
 from .map_groups import float_maps, map_groups
 from .plan import make_plan
 from .refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
@@ -530,7 +531,7 @@ def run_plan(plan) -> Any:
     if plan.engine == "hrep" and plan.domain.kind == "cross-polytope":
         # the serial plan on the driver (stable units, merge, region set), its engine in parts
         o = plan.options
-        runner = functools.partial(_hrep_split, parallel=o.get("parallel"), client=o.get("client"),
+        runner = functools.partial(refine_hrep_parts, parallel=o.get("parallel"), client=o.get("client"),
                                    parts=max(2, 4 * kw["tasks_per_worker"]), stats=kw["stats"])
         return dataclasses.replace(plan, mode="serial", options={}, hrep_runner=runner).run()
     if plan.want == "count":  # the H-representation engine above 12 inputs: one task
@@ -674,42 +675,6 @@ def _one_task(plan, fn, user_domain):
 def _whole_count(plan) -> int:
     """The serial count of a parallel plan's copy (its stable units pruned first, as serially)."""
     return dataclasses.replace(plan, mode="serial").run()
-
-
-def _hrep_split(stages, d, lo, hi, *, parallel, client, parts: int, stats, max_cells=None, limits=None,
-                progress=None, **kw) -> Cells:
-    """:func:`~tropnet.regions.hrep.refine_hrep` in parts: the driver refines the cutting
-    stages until it holds at least ``2 parts`` cells (or only the last stage is left), then the
-    cells, dealt round-robin into ``parts`` Dask tasks, are refined through the remaining stages
-    (``start=``); every cell of a stage is refined on its own, so the tasks' cells together are
-    the serial run's (in another order).  ``max_cells`` holds per task and for their total."""
-    args = dict(kw, max_cells=max_cells, limits=limits)
-    cut = [i for i, st in enumerate(stages) if st.kind != "affine"]
-    cells, ambiguous, at = None, 0, 0
-    for s in cut[1:]:
-        cells, amb = refine_hrep(stages, d, lo, hi, start=None if cells is None else (at, cells), stop=s,
-                                 progress=progress, **args)
-        ambiguous, at = ambiguous + amb, s
-        if len(cells) >= 2 * parts:
-            break
-    if cells is None:  # one cutting stage: one task
-        jobs = [(None,)]
-    else:
-        jobs = [((at, cells[i::parts]),) for i in range(max(1, min(parts, len(cells))))]
-    out = map_tasks(_hrep_part, jobs, parallel=parallel, client=client, shared=(stages, d, lo, hi, args))
-    if stats is not None:
-        stats.update(tasks=len(jobs), split_at=at, split_cells=0 if cells is None else len(cells))
-    total = sum(len(c) for c in out)
-    if max_cells is not None and total > max_cells:
-        raise RegionLimitError(f"more than {max_cells} cells ({total})", "max_regions", {"cells": total})
-    return Cells(patterns=np.vstack([c.patterns for c in out]), points=np.vstack([c.points for c in out]),
-                 ambiguous=ambiguous + sum(c.ambiguous for c in out))
-
-
-def _hrep_part(stages, d, lo, hi, args, start):
-    """One task of :func:`_hrep_split`: its cells refined from their stage on (or, with
-    ``start=None``, the whole run)."""
-    return refine_hrep(stages, d, lo, hi, start=start, **args)
 
 
 def _whole_found(plan):

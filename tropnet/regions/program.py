@@ -320,3 +320,56 @@ def _magnitude_bounds(stages: list[Stage], d: int) -> tuple[np.ndarray, np.ndarr
             A = np.concatenate([ga, A[st.idx]]) if len(st.idx) else ga
             B = np.concatenate([gb, B[st.idx]]) if len(st.idx) else gb
     return A, B
+
+
+class _Program:
+    """Constraint ids, pattern columns and hash values for one enumeration."""
+
+    def __init__(self, d: int, nclip: int, stages: list[Stage]):
+        self.d = d
+        n_ids = 2 * d + nclip
+        self.unit_base: list[int] = []
+        self.col_base: list[int] = []
+        self.unit_ranges: list[tuple[int, int, int]] = []  # (first id, first column, units)
+        ncol = 0
+        id_group: list[np.ndarray] = [np.full(n_ids, -1, dtype=np.int64)]
+        id_a: list[np.ndarray] = [np.zeros(n_ids, dtype=np.int64)]
+        id_b: list[np.ndarray] = [np.zeros(n_ids, dtype=np.int64)]
+        for st in stages:
+            if st.kind in ("threshold", "leaky"):
+                m = len(st.idx)
+                self.unit_ranges.append((n_ids, ncol, m))
+                self.unit_base.append(n_ids)
+                self.col_base.append(ncol)
+                id_group.append(np.full(m, -1, dtype=np.int64))
+                id_a.append(np.zeros(m, dtype=np.int64))
+                id_b.append(np.zeros(m, dtype=np.int64))
+                n_ids += m
+                ncol += m
+            elif st.kind == "group":
+                G, k = st.groups.shape
+                self.unit_base.append(n_ids)
+                self.col_base.append(ncol)
+                a, b = np.divmod(np.arange(k * k), k)
+                id_group.append(np.repeat(ncol + np.arange(G), k * k))
+                id_a.append(np.tile(a, G))
+                id_b.append(np.tile(b, G))
+                n_ids += G * k * k
+                ncol += G
+            else:
+                self.unit_base.append(-1)
+                self.col_base.append(-1)
+        if n_ids >= (1 << 31) - 1:
+            raise ValueError(f"too many constraints for the vertex engine ({n_ids})")
+        self.ncols = ncol
+        # pattern entries are 0/1 or a group member's position: the narrowest type that holds them
+        # (every unit copies the patterns of all cells)
+        kmax = max([st.groups.shape[1] for st in stages if st.kind == "group"] + [2])
+        self.pat_dtype = np.int8 if kmax <= 127 else (np.int16 if kmax <= 32767 else np.int32)
+        self.id_col = np.concatenate(id_group)  # pattern column of a pair id, -1 otherwise
+        self.id_a = np.concatenate(id_a)
+        self.id_b = np.concatenate(id_b)
+        self.has_pairs = bool((self.id_col >= 0).any())
+        rng = np.random.default_rng(12345)
+        self.R = rng.integers(0, np.iinfo(np.uint64).max, size=n_ids + 1, dtype=np.uint64, endpoint=False)
+        self.R[-1] = 0  # hash of the padding (index -1 after masking)

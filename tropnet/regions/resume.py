@@ -36,11 +36,12 @@ from .program import (
     _magnitude_bounds,
     _magnitudes,
     _point_magnitudes,
+    _Program,
     forward_stages,
     stages_from_network,  # noqa: F401 (the doctests')
 )
 from .ties import TieCertificate
-from .vertex import CELL_FLOOR, NOISE_ULPS, _box_vertices, _Engine, _Program, _tick
+from .vertex import CELL_FLOOR, NOISE_ULPS, _box_vertices, _Engine, _tick
 
 _NOISE = NOISE_ULPS * 2.0**-53  # float mode: rounding noise, relative to the terms of a value
 

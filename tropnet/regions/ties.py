@@ -17,7 +17,7 @@ weights (:attr:`~tropnet.regions.program.Stage.lossy`) gets no certificate.
 
 >>> import tropnet
 >>> from tropnet.regions.program import stages_from_network
->>> from tropnet.regions.vertex import _Program
+>>> from tropnet.regions.program import _Program
 >>> net = tropnet.Network.from_arrays([[[1.0, 1.0], [1.0, 1.0]], [[1.0, 1.0]]],
 ...                                   [[0.5, np.nextafter(0.5, 1)], [0.0]])
 >>> st = stages_from_network(net)

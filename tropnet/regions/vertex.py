@@ -2,9 +2,9 @@
 vertex pool, cut by one unit at a time for all cells at once (see :mod:`tropnet.regions.refine`
 for the algorithm and the resumable runs built on it).
 
-This module holds the program (:class:`_Program`; the vertex pool is
-:mod:`tropnet.regions.pool`) and the cutting step (:class:`_Engine`: signs, crossing edges,
-splits, GroupMax copies, tight codes); it knows of no domain, no public option, no fallback.
+This module holds the cutting step (:class:`_Engine`: signs, crossing edges, splits, GroupMax
+copies, tight codes; the constraint ids are :class:`tropnet.regions.program._Program`'s, the
+vertex pool is :mod:`tropnet.regions.pool`); it knows of no domain, no public option, no fallback.
 The number type is the caller's: float64, ``longdouble`` with error bounds (certified) or
 python-flint rationals (:mod:`tropnet.regions.exactness`).
 """
@@ -18,7 +18,7 @@ from ..kernels.certify import CERT_DTYPE, SAFETY, UNIT_ROUNDOFF
 from .cells import Cells, RegionLimitError
 from .exactness import _from_q, _interpolation_error, _Uncertain
 from .pool import _MIX, _PAD, _by_first, _drop_column, _hash_join, _Pool, _rows, _small, jit_kernels
-from .program import Stage
+from .program import _Program
 from .ties import UNDETERMINED
 
 _CERT = CERT_DTYPE
@@ -51,9 +51,6 @@ def undecided(v: np.ndarray, mag: np.ndarray, cell_mag: np.ndarray) -> np.ndarra
     return np.abs(v) > noise
 
 
-
-
-
 #: certified pass: at most this many vertices of one step have their signs within the bound
 #: decided at the exact vertex (:meth:`_Engine._exact_values`); beyond, their cells are set aside
 CERT_EXACT_VERTICES = 256
@@ -61,59 +58,6 @@ CERT_EXACT_VERTICES = 256
 #: entries (pairs x vertices) of one block of the combinatorial adjacency test in degenerate
 #: cells (``_edges_degenerate``): 32 MB of float32 products at a time
 DEGENERATE_BLOCK = 1 << 23
-
-class _Program:
-    """Constraint ids, pattern columns and hash values for one enumeration."""
-
-    def __init__(self, d: int, nclip: int, stages: list[Stage]):
-        self.d = d
-        n_ids = 2 * d + nclip
-        self.unit_base: list[int] = []
-        self.col_base: list[int] = []
-        self.unit_ranges: list[tuple[int, int, int]] = []  # (first id, first column, units)
-        ncol = 0
-        id_group: list[np.ndarray] = [np.full(n_ids, -1, dtype=np.int64)]
-        id_a: list[np.ndarray] = [np.zeros(n_ids, dtype=np.int64)]
-        id_b: list[np.ndarray] = [np.zeros(n_ids, dtype=np.int64)]
-        for st in stages:
-            if st.kind in ("threshold", "leaky"):
-                m = len(st.idx)
-                self.unit_ranges.append((n_ids, ncol, m))
-                self.unit_base.append(n_ids)
-                self.col_base.append(ncol)
-                id_group.append(np.full(m, -1, dtype=np.int64))
-                id_a.append(np.zeros(m, dtype=np.int64))
-                id_b.append(np.zeros(m, dtype=np.int64))
-                n_ids += m
-                ncol += m
-            elif st.kind == "group":
-                G, k = st.groups.shape
-                self.unit_base.append(n_ids)
-                self.col_base.append(ncol)
-                a, b = np.divmod(np.arange(k * k), k)
-                id_group.append(np.repeat(ncol + np.arange(G), k * k))
-                id_a.append(np.tile(a, G))
-                id_b.append(np.tile(b, G))
-                n_ids += G * k * k
-                ncol += G
-            else:
-                self.unit_base.append(-1)
-                self.col_base.append(-1)
-        if n_ids >= (1 << 31) - 1:
-            raise ValueError(f"too many constraints for the vertex engine ({n_ids})")
-        self.ncols = ncol
-        # pattern entries are 0/1 or a group member's position: the narrowest type that holds them
-        # (every unit copies the patterns of all cells)
-        kmax = max([st.groups.shape[1] for st in stages if st.kind == "group"] + [2])
-        self.pat_dtype = np.int8 if kmax <= 127 else (np.int16 if kmax <= 32767 else np.int32)
-        self.id_col = np.concatenate(id_group)  # pattern column of a pair id, -1 otherwise
-        self.id_a = np.concatenate(id_a)
-        self.id_b = np.concatenate(id_b)
-        self.has_pairs = bool((self.id_col >= 0).any())
-        rng = np.random.default_rng(12345)
-        self.R = rng.integers(0, np.iinfo(np.uint64).max, size=n_ids + 1, dtype=np.uint64, endpoint=False)
-        self.R[-1] = 0  # hash of the padding (index -1 after masking)
-
 
 def _box_vertices(lo, hi, d, exact):
     bits = ((np.arange(1 << d)[:, None] >> np.arange(d)[None, :]) & 1).astype(bool)
