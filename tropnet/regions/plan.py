@@ -197,7 +197,8 @@ class Plan:
         dp = self.domain
         if self.engine != "planar" or dp.join or len(dp.pieces) != 1 or dp.pieces[0].on_facet:
             return None
-        from .planar_linear import certifiable, no_shared_maps
+        from .planar_linear import certifiable
+        from .planar_merge import certified_count
 
         if not certifiable(dp.stages):  # no certificate possible: the engine's count would be wasted
             return None
@@ -215,16 +216,9 @@ class Plan:
                                    err.reached) from None
         if stats["ambiguous"]:
             return None
-        failed: list = []
-        if no_shared_maps(dp.stages, stats["last_layer"], piece.lo, piece.hi, piece.halfspaces,
-                          failed=failed):
-            return n
-        if failed:  # the certificate failed on a few root edges: their stretches decided there
-            from .planar_merge import merged_count
-
-            m = merged_count(dp.stages, stats["last_layer"], n, failed)
-            if m is not None:
-                return m
+        m = certified_count(dp.stages, stats["last_layer"], n, piece.lo, piece.hi, piece.halfspaces)
+        if m is not None:
+            return m
         self._uncertified = True  # the enumeration's last layer would not certify either
         return None
 
@@ -244,7 +238,8 @@ class Plan:
         if _engine(self.net, dp, "count", "activation", True, self.mode, "auto") != "planar last layer":
             return None
         from .planar_count import count_last_layer_2d
-        from .planar_linear import certifiable, no_shared_maps
+        from .planar_linear import certifiable
+        from .planar_merge import certified_count
 
         if not certifiable(dp.stages):
             return None
@@ -257,15 +252,8 @@ class Plan:
         last = stats["last_layer"]
         if n is None or last is None:
             return None
-        failed: list = []
         stages = last.pop("stages")
-        if no_shared_maps(stages, last, None, None, failed=failed):
-            return n
-        if failed:  # the certificate failed on a few root edges: their stretches decided exactly
-            from .planar_merge import merged_count
-
-            return merged_count(stages, last, n, failed)
-        return None
+        return certified_count(stages, last, n)  # (failed root edges decided from the exact maps)
 
     def _float_certifies(self) -> bool:
         """Whether the float polygon count's certificate holds on the plan's one 2-D piece (the
@@ -274,8 +262,7 @@ class Plan:
         or float mode cannot run."""
         import warnings
 
-        from .planar_linear import no_shared_maps
-        from .planar_merge import merged_count
+        from .planar_merge import certified_count
         from .program import stages_from_network
 
         piece = self.domain.pieces[0]
@@ -292,12 +279,9 @@ class Plan:
                                              stats=stats)
                 if stats["ambiguous"]:
                     return False
-                failed: list = []
-                st, last = stages_from_network(net), stats["last_layer"]
-                if no_shared_maps(st, last, lo, hi, hs, failed=failed):
-                    return True
                 # (where it fails on a few root edges, the float count decides them: so may the exact)
-                return bool(failed) and merged_count(st, last, 0, failed) is not None
+                last = stats["last_layer"]
+                return certified_count(stages_from_network(net), last, 0, lo, hi, hs) is not None
         except (ValueError, ArithmeticError, RegionLimitError):
             return False
 

@@ -42,17 +42,45 @@ here, from the cells' own maps, with no second test of the polygons' maps.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..kernels.merge import components, row_index, row_keys
 from .affine import cell_affine
 from .map_groups import float_maps, silent_units
+from .planar_linear import no_shared_maps
 from .program import Stage
 
 __all__ = ["merged_count", "merged_labels", "MAX_EDGES"]
 
 #: at most this many failing root edges are decided here; more, and the merge runs
 MAX_EDGES = 4096
+
+
+def certified_count(stages: list[Stage], last: dict, cells: int, lo: Any = None, hi: Any = None,
+                    halfspaces: Any = None) -> int | None:
+    """The linear count of a 2-D polygon run of ``cells`` cells (``last`` the engine's
+    ``stats["last_layer"]``, float or exact) without the merge: ``cells`` where the certificate
+    holds (:func:`~tropnet.regions.planar_linear.no_shared_maps`), less the joins across the
+    root edges where it fails on those only and they are decided (:func:`merged_count`); ``None``
+    otherwise.
+
+    >>> import tropnet
+    >>> from tropnet.regions.planar import count_cells
+    >>> from tropnet.regions.program import stages_from_network
+    >>> # relu(relu(y) - 1/2): the two cells above y = 1/2 (split by x = 0) are one region
+    >>> W, b = [[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0]], [[1.0]]], [[0, 0], [-0.5], [0]]
+    >>> net = tropnet.Network.from_arrays(W, b)
+    >>> stats = {"last_layer": None}
+    >>> n = count_cells(net, [-1, -1], [1, 1], stats=stats)
+    >>> n, certified_count(stages_from_network(net), stats["last_layer"], n, [-1, -1], [1, 1])
+    (6, 2)
+    """
+    failed: list = []
+    if no_shared_maps(stages, last, lo, hi, halfspaces, failed=failed):
+        return cells
+    return merged_count(stages, last, cells, failed) if failed else None
 
 
 def merged_count(stages: list[Stage], last: dict, cells: int, failed: list) -> int | None:
