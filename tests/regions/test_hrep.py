@@ -93,6 +93,16 @@ def test_lp_kernels_refuse_bad_rows():
         l1_lifted(A, b, np.array([0.0, np.nan]), 1.0)
     with pytest.raises(ValueError, match="3 columns"):
         l1_lifted(np.ones((1, 3)), np.ones(1), np.zeros(2), 1.0, E=np.eye(2))
+    from tropnet.kernels.lp import l1_chebyshev_center
+
+    with pytest.raises(ValueError, match="radius > 0"):
+        l1_chebyshev_center(A, b, np.zeros(2), 0.0)
+    with pytest.raises(ValueError, match="centre must have 2 entries"):
+        l1_chebyshev_center(A, b, np.zeros(3), 1.0)
+    with pytest.raises(ValueError, match="shape \\(m, n\\)"):
+        l1_chebyshev_center(A, np.ones(3), np.zeros(2), 1.0)
+    with pytest.raises(ValueError, match="finite"):
+        l1_chebyshev_center(np.array([[np.inf, 0.0]]), np.ones(1), np.zeros(2), 1.0)
 
 
 @pytest.mark.parametrize("d", [2, 3, 4, 5])

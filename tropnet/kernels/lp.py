@@ -270,12 +270,9 @@ def l1_lifted(
     if E.ndim != 2 or E.shape[1] != n:
         raise ValueError(f"E must have {n} columns (one per variable), got shape {E.shape}")
     m = len(E)
-    c = np.asarray(c, dtype=np.float64)
-    if c.shape != (m,):
-        raise ValueError(f"the ball's centre must have {m} entries, got shape {c.shape}")
-    r = float(r)
-    if not (np.isfinite(E).all() and np.isfinite(c).all() and np.isfinite(r)) or r <= 0:
-        raise ValueError(f"the ball needs a finite centre and a finite radius > 0, got radius {r}")
+    if not np.isfinite(E).all():
+        raise ValueError("E must be finite (no NaN or infinity)")
+    c, r = _checked_ball(c, r, m)
     eye = np.eye(m)
     M = np.block([
         [A, np.zeros((len(b), m))],
@@ -303,9 +300,8 @@ def l1_chebyshev_center(
     >>> round(l1_chebyshev_center(np.array([[1.0, 0.0]]), np.array([0.0]), np.zeros(2), 1.0)[1], 9)
     1.0
     """
-    A = np.asarray(A, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    c = np.asarray(c, dtype=np.float64)
+    A, b = _checked_rows(A, b)
+    c, r = _checked_ball(c, r, A.shape[1])
     d, m = len(c), len(b)
     M = np.zeros((m + 1, 2 * d + 1))
     M[:m, :d], M[:m, d : 2 * d], M[:m, -1] = A, -A, np.linalg.norm(A, axis=1)
@@ -339,6 +335,17 @@ def is_bounded(A: np.ndarray) -> bool:
     At = A.T / max(1e-300, float(np.abs(A).max()))
     st, _ = solve_lp(np.zeros(m), np.vstack([At, -At]), np.zeros(2 * n), np.ones(m), np.full(m, np.inf))
     return st == "optimal"
+
+
+def _checked_ball(c, r, m: int) -> tuple[np.ndarray, float]:
+    """The 1-norm ball's centre ``c`` (m,) and radius ``r`` as floats, or a ``ValueError``."""
+    c = np.asarray(c, dtype=np.float64)
+    if c.shape != (m,):
+        raise ValueError(f"the ball's centre must have {m} entries, got shape {c.shape}")
+    r = float(r)
+    if not (np.isfinite(c).all() and np.isfinite(r)) or r <= 0:
+        raise ValueError(f"the ball needs a finite centre and a finite radius > 0, got radius {r}")
+    return c, r
 
 
 def _checked_rows(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
