@@ -177,7 +177,11 @@ def test_exact_above_the_hrep_dimension_uses_the_exact_vertex_engine():
     assert len(rs) == 8 and all(isinstance(v, Fraction) for v in rs[0].b)
 
 
-def test_very_high_dimension_exact_is_refused_not_approximated():
+def test_very_high_dimension_exact_is_exact_or_refused_not_approximated():
+    # above 16 inputs exact activation counts take the H-representation engine with exact
+    # decisions; what needs exact facets there (linear counts, region sets) is refused
     net = random_mlp([17, 2, 1], seed=0)
+    n = count_linear_regions(net, Box(-1, 1), kind="activation", exact=True)
+    assert n == count_linear_regions(net, Box(-1, 1), kind="activation")
     with pytest.raises(ValueError, match="exact"):
-        count_linear_regions(net, Box(-1, 1), kind="activation", exact=True)
+        count_linear_regions(net, Box(-1, 1), kind="linear", exact=True)

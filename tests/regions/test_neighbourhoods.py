@@ -162,20 +162,18 @@ def test_linear_counts_on_a_20_dimensional_cross_polytope_known_answer():
     assert tropnet.count_linear_regions(net, cp) == expect
 
 
-def test_exact_counts_on_a_high_dimensional_cross_polytope_are_refused_clearly():
-    # exact runs take the vertex engine on the 2^n facets: up to 7 dimensions (at 8 its arrays
-    # outgrow memory); above, a clear error naming the limit and the float alternative (not the
-    # facet lister's message)
+def test_exact_counts_on_a_high_dimensional_cross_polytope_run_exactly():
+    # above 7 dimensions exact activation counts take the H-representation engine with exact
+    # decisions (the ball kept whole); linear counts are refused clearly (their facets would be
+    # float LPs), naming the limit and the alternatives
     net = random_mlp([20, 8, 1], seed=0)
-    for kind in ("activation", "linear"):
-        with pytest.raises(ValueError, match="at most 7 dimensions \\(got 20\\).*exact=False"):
-            tropnet.count_linear_regions(net, CrossPolytope(np.zeros(20), 0.5), exact=True, kind=kind)
-    with pytest.raises(ValueError, match="at most 7 dimensions \\(got 20\\)"):
-        tropnet.local_complexity(net, np.zeros((1, 20)), 0.5, k=20, exact=True)
-    with pytest.raises(ValueError, match="at most 7 dimensions \\(got 8\\)"):
-        tropnet.count_linear_regions(random_mlp([8, 6, 1]), CrossPolytope(np.zeros(8), 1), exact=True)
-    # the float count runs, and at 6 dimensions the exact one equals it
-    assert tropnet.count_linear_regions(net, CrossPolytope(np.zeros(20), 0.5), kind="activation") == 51
+    cp = CrossPolytope(np.zeros(20), 0.5)
+    assert tropnet.count_linear_regions(net, cp, exact=True, kind="activation") == 51
+    assert tropnet.count_linear_regions(net, cp, kind="activation") == 51
+    assert tropnet.local_complexity(net, np.zeros((1, 20)), 0.5, k=20, exact=True).tolist() == [51]
+    with pytest.raises(ValueError, match="CrossPolytope at most 7; got 20.*exact=False"):
+        tropnet.count_linear_regions(net, cp, exact=True, kind="linear")
+    # at 6 dimensions (the vertex engine on the 64 facets) the exact count equals the float one
     small = random_mlp([6, 6, 1], seed=1)
     c = CrossPolytope(np.zeros(6), 1)
     assert tropnet.count_linear_regions(small, c, exact=True, kind="activation") == \

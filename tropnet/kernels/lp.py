@@ -58,15 +58,19 @@ def _highs():
 
 
 def solve_lp(
-    c: np.ndarray, A: np.ndarray, b: np.ndarray, lb: np.ndarray, ub: np.ndarray
-) -> tuple[str, np.ndarray]:
+    c: np.ndarray, A: np.ndarray, b: np.ndarray, lb: np.ndarray, ub: np.ndarray, duals: bool = False
+) -> tuple:
     """Minimise ``c x`` subject to ``A x <= b`` and ``lb <= x <= ub`` (``inf`` allowed).
 
-    Returns ``(status, x)`` with status ``"optimal"``, ``"infeasible"`` or ``"unbounded"``.
+    Returns ``(status, x)`` with status ``"optimal"``, ``"infeasible"`` or ``"unbounded"``;
+    with ``duals``, ``(status, x, y)``: ``y >= 0`` the rows' multipliers (HiGHS's row duals,
+    ``c x >= -y (A x - b)`` up to the bounds' terms at an optimum; zeros otherwise).
 
     >>> inf = np.array([np.inf])
     >>> solve_lp(np.array([1.0]), np.array([[-1.0]]), np.array([-2.0]), -inf, inf)[0]
     'optimal'
+    >>> solve_lp(np.array([1.0]), np.array([[-1.0]]), np.array([-2.0]), -inf, inf, duals=True)[2].tolist()
+    [1.0]
     """
     import highspy
 
@@ -85,10 +89,12 @@ def solve_lp(
     h.run()
     st = h.getModelStatus()
     if st == highspy.HighsModelStatus.kOptimal:
-        return "optimal", np.array(h.getSolution().col_value)
-    if st == highspy.HighsModelStatus.kInfeasible:
-        return "infeasible", np.zeros(n)
-    return "unbounded", np.zeros(n)
+        sol = h.getSolution()
+        if duals:
+            return "optimal", np.array(sol.col_value), np.abs(np.array(sol.row_dual))
+        return "optimal", np.array(sol.col_value)
+    out = ("infeasible" if st == highspy.HighsModelStatus.kInfeasible else "unbounded", np.zeros(n))
+    return out + (np.zeros(m),) if duals else out
 
 
 def chebyshev_center(

@@ -128,11 +128,12 @@ def _domain(domain: Any, n: int, exact: bool, count: bool = False):
             f"got {type(domain).__name__}"
         )
     if isinstance(domain, CrossPolytope):
-        from .hrep import check_exact_cross, uses_hrep_cross
+        from .hrep import uses_hrep_cross
 
-        if exact:
-            check_exact_cross(n)
         if uses_hrep_cross(n, exact, count):
+            if exact:
+                c = np.array([Fraction(v) for v in domain.exact_center(n).tolist()], dtype=object)
+                return ("cross", c, Fraction(domain.radius))
             return ("cross", domain.exact_center(n).astype(np.float64), float(domain.radius))
         domain = Polyhedron(*domain.halfspaces(n))
     if isinstance(domain, Box):

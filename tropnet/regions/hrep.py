@@ -22,6 +22,7 @@ import numpy as np
 
 from .._limits import progress_bar
 from .cells import Cells, RegionLimitError, check_passed
+from .hrep_exact import ExactRows, _ExactSides
 from .program import Stage, _magnitude_bounds, _Program
 from .vertex import undecided
 
@@ -39,8 +40,13 @@ WITNESSES = 16
 #: decided by the Chebyshev LP and the tie rule.
 LP_SLACK = 1e-5
 
-#: Exact runs use the vertex engine (exact decisions) up to this input dimension and are
-#: refused above it (the engine starts from the 2^d corners of the box).
+#: An exact run's float distance of a witness checked exactly inside its cell but at float
+#: distance 0 (a witness has ``rho > 0``).
+_TINY = 1e-300
+
+#: Exact runs use the vertex engine (exact decisions; it starts from the 2^d corners of the
+#: box) up to this input dimension, and this engine with every decision exact above it
+#: (``refine_hrep(..., exact=True)``, :mod:`tropnet.regions.hrep_exact`).
 EXACT_MAX_DIM = 16
 
 
@@ -52,12 +58,12 @@ JIT_LP_AFTER = 256
 
 def uses_hrep(d: int, exact: bool) -> bool:
     """Whether a run in input dimension ``d`` takes this engine: float runs above
-    :data:`HREP_DIM` (exact runs use the vertex engine up to :data:`EXACT_MAX_DIM`).
+    :data:`HREP_DIM`, exact runs above :data:`EXACT_MAX_DIM` (with exact decisions).
 
-    >>> uses_hrep(13, False), uses_hrep(13, True), uses_hrep(4, False)
-    (True, False, False)
+    >>> uses_hrep(13, False), uses_hrep(13, True), uses_hrep(4, False), uses_hrep(17, True)
+    (True, False, False, True)
     """
-    return d > HREP_DIM and not exact
+    return d > (EXACT_MAX_DIM if exact else HREP_DIM)
 
 
 #: Exact runs on a cross-polytope list its ``2^d`` facets for the vertex engine; at 8
@@ -83,34 +89,43 @@ CROSS_HREP_COUNT_DIM = 4
 def uses_hrep_cross(d: int, exact: bool, count: bool = False) -> bool:
     """Whether a run on a cross-polytope in dimension ``d`` takes this engine with the 1-norm
     constraint lifted: float runs above :data:`CROSS_HREP_DIM` (region sets too), float counts
-    (``count``, activation or linear, serial or on Dask) above :data:`CROSS_HREP_COUNT_DIM`.
+    (``count``, activation or linear, serial or on Dask) above :data:`CROSS_HREP_COUNT_DIM`,
+    exact runs above :data:`CROSS_EXACT_MAX_DIM` (with exact decisions).
 
     >>> uses_hrep_cross(8, False), uses_hrep_cross(7, False), uses_hrep_cross(8, True)
-    (True, False, False)
+    (True, False, True)
     >>> uses_hrep_cross(5, False, count=True), uses_hrep_cross(4, False, count=True)
     (True, False)
     """
-    limit = CROSS_HREP_COUNT_DIM if count else CROSS_HREP_DIM
-    return d > limit and not exact
+    if exact:
+        return d > CROSS_EXACT_MAX_DIM
+    return d > (CROSS_HREP_COUNT_DIM if count else CROSS_HREP_DIM)
 
 
-def check_exact_cross(d: int) -> None:
-    """Refuse an exact run on a cross-polytope above :data:`CROSS_EXACT_MAX_DIM` inputs with a
-    clear error: exact runs take the vertex engine on its ``2^d`` facets.
+def check_exact_hrep(d: int, cross: bool, cells_only: bool) -> None:
+    """Refuse an exact run that takes this engine (above :data:`EXACT_MAX_DIM` inputs, on a
+    cross-polytope above :data:`CROSS_EXACT_MAX_DIM`) for more than its cells: the engine
+    decides cells exactly (exact activation counts, ``cells_only``), not yet their facets,
+    which region sets and linear counts need.
 
-    >>> check_exact_cross(7)
-    >>> check_exact_cross(20)
+    >>> check_exact_hrep(20, False, True)
+    >>> check_exact_hrep(7, True, False)
+    >>> check_exact_hrep(8, True, False)
     Traceback (most recent call last):
     ...
-    ValueError: exact counts on a CrossPolytope run the vertex engine on its 2^d facets, in at most
-    7 dimensions (got 20); above that count with exact=False ...
+    ValueError: exact region sets and exact linear counts run in at most 16 input dimensions (on a
+    CrossPolytope at most 7; got 8) ...
     """
-    if d > CROSS_EXACT_MAX_DIM:
-        raise ValueError(
-            f"exact counts on a CrossPolytope run the vertex engine on its 2^d facets, in at most "
-            f"{CROSS_EXACT_MAX_DIM} dimensions (got {d}); above that count with exact=False (the "
-            "H-representation engine keeps the 1-norm ball whole, with float LPs)"
-        )
+    if cells_only or not (uses_hrep_cross(d, True) if cross else uses_hrep(d, True)):
+        return
+    raise ValueError(
+        f"exact region sets and exact linear counts run in at most {EXACT_MAX_DIM} input dimensions (on a "
+        f"CrossPolytope at most {CROSS_EXACT_MAX_DIM}; got {d}): above that the H-representation engine "
+        "decides the cells exactly but not yet their facets (the vertex engine starts from the 2^d "
+        "corners of the box or the ball's 2^d facets); exact activation counts run there "
+        "(count_linear_regions(..., kind='activation', exact=True)), region sets and linear counts with "
+        "exact=False"
+    )
 
 
 class _Dom:
@@ -243,112 +258,6 @@ def _keep(Y: np.ndarray, rho: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarra
 
 
 
-class _ExactSides:
-    """Exact decisions of sides that a float LP puts below rounding noise (a Chebyshev radius
-    0 for a slab one unit of roundoff wide cannot tell it from an exact tie): the cell's rows
-    and the unit exact from the program's dyadic float weights (as
-    :class:`~tropnet.regions.ties.TieCertificate` takes them), then one exact LP, the largest
-    ``t`` with every row of the cell, the box and the unit's side ``t`` inside their bounds.
-    ``t > 0``: the side has interior points (a sliver float cannot hold); else it is empty or an
-    exact tie.  ``None`` (the old rule, no certificate) for lossy programs and group stages."""
-
-    def __init__(self, stages, prog, d, lo, hi, halfspaces, l1=None):
-        from .ties import TieCertificate
-
-        self.stages, self.d, self.l1 = stages, d, l1
-        self.ok = not any(st.lossy or st.kind == "group" for st in stages)
-        A, b = (None, None) if halfspaces is None else halfspaces
-        self.cert = TieCertificate(stages, prog, d, lo, hi, A, b) if self.ok else None
-        self.col = prog.col_base
-
-    def side(self, pat, si, undecided, u, s) -> int | None:
-        """The exact sign of the largest slack of side ``s`` of unit ``u`` (a position in stage
-        ``si``) over the cell of pattern ``pat`` (positions ``undecided`` of stage ``si`` not yet
-        on it), or ``None`` with no certificate."""
-        if not self.ok:
-            return None
-        from fractions import Fraction
-
-        from ..kernels.exact_lp import solve_exact_lp
-        from .exactness import _q_to_fraction
-
-        cert, d = self.cert, self.d
-        q = cert._exact()
-        maps = cert._maps_upto(pat, si)
-        rows, rhs = [], []  # sg (a x + c) >= t as (-sg a, 1) (x, t) <= sg c
-
-        def need(a, c, sg):  # a row, or a constant: "always" (sg c >= 0) or "never"
-            a = [_q_to_fraction(v) for v in a]
-            c = _q_to_fraction(c)
-            if not any(a):
-                return "always" if sg * c >= 0 else "never"
-            rows.append([-sg * v for v in a] + [Fraction(1)])
-            rhs.append(sg * c)
-            return "row"
-
-        skip = set(int(v) for v in undecided)
-        for sj, st in enumerate(self.stages[: si + 1]):
-            if st.kind == "affine":
-                continue
-            M, c = maps[sj]
-            level = q["stages"][sj].param if st.kind == "threshold" else 0
-            for pos, unit in enumerate(st.idx):
-                if sj == si and pos in skip:
-                    continue
-                sg = 1 if pat[self.col[sj] + pos] == 1 else -1
-                if need(M[unit], c[unit] - level, sg) == "never":
-                    return 0  # the cell is exactly empty
-        M, c = maps[si]
-        level = q["stages"][si].param if self.stages[si].kind == "threshold" else 0
-        unit = self.stages[si].idx[u]
-        sg = 1 if s == 1 else -1
-        a_u = [_q_to_fraction(v) for v in M[unit]]
-        if not any(a_u):  # a constant unit: its side is everything or nothing
-            return 1 if sg * _q_to_fraction(c[unit] - level) > 0 else 0
-        # the side as a row, sg (a_u x + c_u) >= t: a negative multiple of a row the cell holds
-        # (a scaled copy of a unit cut before) is <= 0 on the cell, so its side is empty or an
-        # exact tie -- what the exact LP below would find, without it
-        tgt = [sg * v for v in a_u] + [sg * _q_to_fraction(c[unit] - level)]
-        for row, r in zip(rows, rhs):
-            ref = [-v for v in row[:d]] + [r]
-            i = next(k for k in range(d) if ref[k] != 0)
-            mu = tgt[i] / ref[i]
-            if mu < 0 and all(tgt[k] == mu * ref[k] for k in range(d + 1)):
-                return 0
-        need(M[unit], c[unit] - level, sg)
-        for i in range(d):  # x_i - lo_i >= t, hi_i - x_i >= t
-            e = [Fraction(0)] * d
-            e[i] = Fraction(-1)
-            rows.append(e + [Fraction(1)])
-            rhs.append(-_q_to_fraction(q["lo"][i]))
-            e = [Fraction(0)] * d
-            e[i] = Fraction(1)
-            rows.append(e + [Fraction(1)])
-            rhs.append(_q_to_fraction(q["hi"][i]))
-        if q["clipA"] is not None:
-            for a, c in zip(q["clipA"], q["clipb"]):
-                rows.append([_q_to_fraction(v) for v in a] + [Fraction(1)])
-                rhs.append(_q_to_fraction(c))
-        lo, hi = [None] * (d + 1), [None] * d + [Fraction(1)]
-        if self.l1 is not None:  # |x - c|_1 + t <= r, lifted: x - c = p - q, p, q >= 0
-            c0, r0 = [Fraction(float(v)) for v in self.l1[0]], Fraction(float(self.l1[1]))
-            rows = [row + [Fraction(0)] * (2 * d) for row in rows]
-            for i in range(d):
-                for sg in (1, -1):
-                    row = [Fraction(0)] * (3 * d + 1)
-                    row[i], row[d + 1 + i], row[2 * d + 1 + i] = Fraction(sg), Fraction(-sg), Fraction(sg)
-                    rows.append(row)
-                    rhs.append(sg * c0[i])
-            rows.append([Fraction(0)] * d + [Fraction(1)] + [Fraction(1)] * (2 * d))
-            rhs.append(r0)
-            lo, hi = lo + [Fraction(0)] * (2 * d), hi + [None] * (2 * d)
-        obj = [Fraction(0)] * d + [Fraction(-1)] + [Fraction(0)] * (len(lo) - d - 1)
-        status, _, value = solve_exact_lp(obj, rows, rhs, lo, hi)
-        if status != "optimal":
-            return None
-        return 1 if -value > 0 else 0
-
-
 def refine_hrep(
     stages: list[Stage],
     d: int,
@@ -365,8 +274,9 @@ def refine_hrep(
     witnesses: int = WITNESSES,
     start: tuple[int, list] | None = None,
     stop: int | None = None,
+    exact: bool = False,
 ) -> Cells | tuple[list, int]:
-    """Layer-wise refinement in the H-representation, for high input dimension (float only).
+    """Layer-wise refinement in the H-representation, for high input dimension.
 
     Each cell is its list of cutting halfspaces (the box ``[lo, hi]`` stays the LP's variable
     bounds; ``l1 = (c, r)`` adds the cross-polytope ``|x - c|_1 <= r`` to every LP in lifted
@@ -402,6 +312,13 @@ def refine_hrep(
     quietly; not empty (a sliver the float cells cannot hold), counted there too.  ``progress``:
     a bar over the units.
 
+    ``exact=True`` (programs without group stages): every decision is exact, the floats only
+    search (:mod:`tropnet.regions.hrep_exact`): a side is non-empty by a witness checked in
+    rationals, empty by the float LP's multipliers checked by weak duality in rationals or by an
+    exact LP; the domain (``lo``, ``hi``, ``halfspaces``, ``l1``) is taken exactly as given
+    (Fractions, or floats as the dyadic rationals they store), a unit zero on a whole cell is
+    inactive there (as in the vertex engine), and ``ambiguous`` stays 0.
+
     >>> from tropnet import random_mlp
     >>> from tropnet.regions.program import stages_from_network
     >>> from tropnet.regions.refine import refine
@@ -409,8 +326,11 @@ def refine_hrep(
     >>> len(refine_hrep(st, 3, -np.ones(3), np.ones(3))) == len(refine(st, 3, -np.ones(3), np.ones(3)))
     True
     """
+    ex = ExactRows(stages, d, lo, hi, halfspaces, l1) if exact else None
     lo = np.asarray(lo, dtype=np.float64).ravel()
     hi = np.asarray(hi, dtype=np.float64).ravel()
+    if l1 is not None:
+        l1 = (np.asarray(l1[0], dtype=np.float64), float(l1[1]))
     dom = _Dom(lo, hi, l1)
     width, mid = dom.width, dom.mid
     tol = rtol * width  # only for the domain itself (empty or not)
@@ -419,12 +339,14 @@ def refine_hrep(
     A0, b0 = np.zeros((0, d)), np.zeros(0)
     empty = np.min(hi - lo) <= tol
     if halfspaces is not None:
-        A0 = np.asarray(halfspaces[0], dtype=np.float64).reshape(-1, d)
-        b0 = np.asarray(halfspaces[1], dtype=np.float64).ravel()
+        A0 = np.asarray(np.asarray(halfspaces[0]), dtype=np.float64).reshape(-1, d)
+        b0 = np.asarray(np.asarray(halfspaces[1]), dtype=np.float64).ravel()
         nr = np.linalg.norm(A0, axis=1)
         empty |= bool(np.any((nr == 0) & (b0 < 0)))
         A0, b0 = A0[nr > 0] / nr[nr > 0, None], b0[nr > 0] / nr[nr > 0]
     x0, r0 = dom.cheb(A0, b0) if len(b0) else (mid.copy(), np.inf)
+    if ex is not None and (empty or r0 <= tol) and start is None:  # is the domain empty? exactly
+        empty, r0 = not ex.side_lp(ex.E0, np.r_[np.zeros(d, dtype=object), 1])[0], np.inf
     cells: list = []  # a cell: [rows A, b, pattern, witnesses Y (farthest first), their distances]
     si0 = 0
     if start is not None:
@@ -433,12 +355,14 @@ def refine_hrep(
     elif not empty and r0 > tol:
         Y = np.vstack([x0[None, :], dom.sample(samples)]) if samples else x0[None, :]
         rho = _radii(A0, b0, Y)
+        if ex is not None:  # exact runs: a witness is checked exactly (rho <= 0: a point, no witness)
+            rho = np.where(ex.inside(ex.E0, Y), np.maximum(rho, _TINY), -1.0)
         ok = rho > 0
         ok[0] = True
         Y, rho = _keep(Y[ok], rho[ok], witnesses)
-        cells = [[A0, b0, np.zeros(prog.ncols, dtype=np.int32), Y, rho]]
+        cells = [[A0, b0, np.zeros(prog.ncols, dtype=np.int32), Y, rho, None if ex is None else ex.E0]]
     ambiguous = 0
-    exact = _ExactSides(stages, prog, d, lo, hi, halfspaces, dom.l1)
+    exact = None if ex is not None else _ExactSides(stages, prog, d, lo, hi, halfspaces, dom.l1)
     from .affine import _walk
 
     def maps(si):  # the pre-activations of stage si on every cell: (C, width, d), (C, width)
@@ -493,7 +417,7 @@ def refine_hrep(
                     bar.update(_steps(st))
                 continue
             col0 = prog.col_base[si]
-            MA, MB = _magnitude_bounds(stages[:si], d)
+            MA, MB = _magnitude_bounds(stages[:si], d) if ex is None else (None, None)
             Wz, cz = maps(si)
             if st.kind in ("threshold", "leaky"):
                 level = float(st.param) if st.kind == "threshold" else 0.0
@@ -502,33 +426,43 @@ def refine_hrep(
                 cols = col0 + np.arange(U)
                 Wa, betas = Wz[:, ix, :], cz[:, ix] - level  # (C, U, d), (C, U)
                 norms_a = np.linalg.norm(Wa, axis=2)
-                spread = dom.support(Wa)
-                centre = Wa.dot(mid) + betas
-                keep_on = centre - spread > tol * norms_a  # active on the whole domain
-                off = centre + spread < -tol * norms_a  # inactive on the whole domain
-                # at the level on the whole box, at the unit's own scale (its terms)
-                flat_m = MA[ix] * scale + MB[ix] + abs(level)
-                is_flat, flat_unsure = ties(np.abs(Wa).sum(axis=2) * scale + np.abs(betas), flat_m[None, :],
-                                            flat_m[None, :])
-                ambiguous += int(np.sum(is_flat & flat_unsure))
-                zero = is_flat | (off & ~keep_on)
-                one = ~zero & (keep_on | (norms_a == 0.0))
-                MAu, MBu = MA[ix], MB[ix] + abs(level)
+                if ex is not None:  # exact runs: the units' exact rows, exact signs on the domain
+                    Rk, kinv = ex.stage_rows(si, np.array([c[2] for c in cells], dtype=np.int32))
+                    one, zero = ex.domain_signs(Rk)
+                    one, zero = one[kinv], zero[kinv]
+                    MAu = MBu = None
+                else:
+                    spread = dom.support(Wa)
+                    centre = Wa.dot(mid) + betas
+                    keep_on = centre - spread > tol * norms_a  # active on the whole domain
+                    off = centre + spread < -tol * norms_a  # inactive on the whole domain
+                    # at the level on the whole box, at the unit's own scale (its terms)
+                    flat_m = MA[ix] * scale + MB[ix] + abs(level)
+                    terms = np.abs(Wa).sum(axis=2) * scale + np.abs(betas)
+                    is_flat, flat_unsure = ties(terms, flat_m[None, :], flat_m[None, :])
+                    ambiguous += int(np.sum(is_flat & flat_unsure))
+                    zero = is_flat | (off & ~keep_on)
+                    one = ~zero & (keep_on | (norms_a == 0.0))
+                    MAu, MBu = MA[ix], MB[ix] + abs(level)
                 sliver = lambda p, Rr, u, s, si=si: exact.side(p, si, Rr, u, s)  # noqa: E731
                 out: list = _Leaves() if si == last else []
-                for k, (A, b, pat, Y, rho) in enumerate(cells):
+                for k, (A, b, pat, Y, rho, E) in enumerate(cells):
                     cells[k] = None  # (its pieces hold what they need of it)
                     pat = pat.copy()
                     pat[cols] = one[k]
                     R0 = np.flatnonzero(~(zero[k] | one[k]))
                     W, beta, nw = Wa[k], betas[k], norms_a[k]
-                    stack = [(A, b, pat, Y, rho, R0)]
+                    stack = [(A, b, pat, Y, rho, R0, E)]
                     while stack:
-                        A, b, pat, Y, rho, R = stack.pop()
+                        A, b, pat, Y, rho, R, E = stack.pop()
                         visit(len(out) + len(stack) + len(cells) - k, A, b)
                         if len(R) == 0:
-                            out.append([A, b, pat, Y, rho])
+                            out.append([A, b, pat, Y, rho, E])
                             limit(out)
+                            continue
+                        if ex is not None:
+                            _decide_exact(ex, Rk[kinv[k]], A, b, E, pat, Y, rho, R, W, beta, nw, cols, dom,
+                                          cut, witnesses, out, stack, limit)
                             continue
                         ambiguous += _decide(A, b, pat, Y, rho, R, W, beta, nw, MAu, MBu, cols, dom, local,
                                              ties, cut, witnesses, out, stack, limit, sliver)
@@ -540,7 +474,7 @@ def refine_hrep(
                 for g, members in enumerate(st.groups):
                     out, wout = [], []  # the cells after this group, and the cell each came from
                     firsts = [j for j in range(len(members)) if members[j] not in members[:j]]
-                    for k, (A, b, pat, Yc, rc) in enumerate(cells):
+                    for k, (A, b, pat, Yc, rc, _) in enumerate(cells):
                         visit(len(out) + len(cells) - k, A, b)
                         x, r = Yc[0], rc[0]
                         size = float(local(x, r))
@@ -590,7 +524,7 @@ def refine_hrep(
                         for c in keep:
                             p2 = pat.copy()
                             p2[col0 + g] = c[0]
-                            out.append([c[1], c[2], p2, c[3], c[4]])
+                            out.append([c[1], c[2], p2, c[3], c[4], None])
                             wout.append(k)
                     if bar is not None:
                         bar.update(1)
@@ -621,7 +555,7 @@ class _Leaves(list):
     point and a pattern each."""
 
     def append(self, cell: list) -> None:
-        super().append([None, None, cell[2], cell[3][:1].copy(), cell[4][:1].copy()])
+        super().append([None, None, cell[2], cell[3][:1].copy(), cell[4][:1].copy(), None])
 
 
 def _decide(A, b, pat, Y, rho, R, W, beta, nw, MAu, MBu, cols, dom, local, ties, cut, kmax, out, stack,
@@ -688,7 +622,7 @@ def _decide(A, b, pat, Y, rho, R, W, beta, nw, MAu, MBu, cols, dom, local, ties,
             pat[cols[R[m]]] = alive[0] if alive else int(pos[0, m])
     cut_units = R[cutting]
     if len(cut_units) == 0:
-        out.append([A, b, pat, Y, rho])
+        out.append([A, b, pat, Y, rho, None])
         limit(out)
         return ambiguous
     if extra:
@@ -707,8 +641,113 @@ def _decide(A, b, pat, Y, rho, R, W, beta, nw, MAu, MBu, cols, dom, local, ties,
         p2 = pat.copy()
         p2[cols[j]] = s
         Yc, rc = _keep(Y[on], dist[on], kmax)
-        stack.append((np.vstack([A, row[None, :]]), np.append(b, rhs), p2, Yc, rc, cut_units[1:]))
+        stack.append((np.vstack([A, row[None, :]]), np.append(b, rhs), p2, Yc, rc, cut_units[1:], None))
     return ambiguous
+
+
+def _decide_exact(ex, rows_all, A, b, E, pat, Y, rho, R, W, beta, nw, cols, dom, cut, kmax, out, stack,
+                  limit) -> None:
+    """:func:`_decide` for exact runs: the units ``R`` on one cell, every decision exact.  The
+    cell's witnesses with ``rho > 0`` are certified inside it (its exact rows ``E``); the units'
+    exact rows there (``rows_all``, the stage's) give their exact signs at them.  A unit with no
+    witness on one side looks for one (:func:`_exact_side`); a unit constant on the cell takes
+    the side of its constant (zero: inactive).  The cell is split by the first unit with both
+    sides, its witnesses dealt by their exact signs."""
+    d = ex.d
+    rows = rows_all[R]
+    S = np.zeros((len(Y), len(R)), dtype=np.int8)
+    cert = rho > 0
+    if cert.any():
+        V = ex.values(rows, Y[cert])
+        S[cert] = np.asarray(V > 0, dtype=np.int8) - np.asarray(V < 0, dtype=np.int8)
+    cutting = np.zeros(len(R), dtype=bool)
+    for m in range(len(R)):
+        row = rows[m]
+        if not any(row[:d]):  # constant on the cell
+            pat[cols[R[m]]] = int(row[d] > 0)
+            continue
+        alive = [s for s in (1, 0) if np.any(S[:, m] == (1 if s else -1))]
+        for s in (1, 0):
+            if s in alive:
+                continue
+            u = R[m]
+            x, point = _exact_side(ex, A, b, E, Y[cert], rho[cert], row, W[u], beta[u], nw[u], s, dom, cut)
+            if x is None:
+                continue  # empty, exactly
+            alive.append(s)
+            r = max(float(_radii(A, b, x[None, :])[0]), _TINY) if point else -1.0
+            Y, rho = np.vstack([Y, x[None, :]]), np.append(rho, r)
+            sx = np.zeros((1, len(R)), dtype=np.int8)
+            if point:  # a new witness: its exact signs for every unit
+                v = ex.values(rows, x[None, :])
+                sx[:] = np.asarray(v > 0, dtype=np.int8) - np.asarray(v < 0, dtype=np.int8)
+            else:  # a sliver's point, not a witness: only its side, for the split below
+                sx[0, m] = 1 if s else -1
+            S = np.vstack([S, sx])
+            cert = rho > 0
+        if len(alive) == 2:
+            cutting[m] = True
+        elif len(alive) == 1:
+            pat[cols[R[m]]] = alive[0]
+        else:  # pragma: no cover - a nonconstant unit has a side on a full-dimensional cell
+            raise ArithmeticError("exact H-representation run: a cell with no side of a nonconstant unit")
+    cut_units = R[cutting]
+    if len(cut_units) == 0:
+        out.append([A, b, pat, Y, rho, E])
+        limit(out)
+        return
+    m = int(np.flatnonzero(cutting)[0])
+    j = R[m]
+    w, bt, n = W[j], beta[j], nw[j]
+    dist = np.where(rho > 0, np.minimum(rho, np.abs(Y.dot(w) + bt) / n), -1.0)
+    for s in (0, 1):
+        on = S[:, m] == (1 if s else -1)
+        row = (-w if s == 1 else w) / n
+        rhs = (bt if s == 1 else -bt) / n
+        p2 = pat.copy()
+        p2[cols[j]] = s
+        Yc, rc = _keep(Y[on], np.where(rho[on] > 0, np.maximum(dist[on], _TINY), -1.0), kmax)
+        E2 = np.vstack([E, rows[m] if s == 1 else -rows[m]])
+        stack.append((np.vstack([A, row[None, :]]), np.append(b, rhs), p2, Yc, rc, cut_units[1:], E2))
+
+
+def _exact_side(ex, A, b, E, Y, rho, row, w, bt, n, s, dom, cut) -> tuple[np.ndarray | None, bool]:
+    """Side ``s`` of a unit (exact row ``row``, float ``w x + bt`` of norm ``n``) on a cell
+    (float rows ``A x <= b``, exact rows ``E``, witnesses ``Y`` at distances ``rho``) with no
+    witness there: ``(x, True)`` a new witness (a float point checked exactly to lie strictly
+    inside the cell and the side), ``(x, False)`` the side is not empty (exact LP) but ``x``,
+    the float rounding of its exact point, is not strictly inside, ``(None, False)`` the side is
+    empty, exactly.  The float LP maximising the side's value first: its maximiser pulled
+    towards a witness, then the side's Chebyshev centre, as candidates; a maximum below zero
+    is certified by its multipliers (:meth:`~tropnet.regions.hrep_exact.ExactRows.empty_by_duals`);
+    what neither settles, one exact LP."""
+    from ..kernels.lp import solve_lp
+
+    sg = 1.0 if s == 1 else -1.0
+    srow = row if s == 1 else -row
+    Es = np.vstack([E, srow])
+    M, rhs, cz, lo, hi = dom.lifted(A, b, sg * w / n)
+    st, z, y = solve_lp(-cz, M, rhs, lo, hi, duals=True)
+    if st == "optimal":
+        off = 0.0 if dom.l1 is None else float(cz[: dom.d].dot(dom.l1[0]))
+        g = (float(cz.dot(z)) + off) * n + sg * bt
+        if g > 0:
+            xs = dom.point(z)
+            cands = [xs]
+            if len(Y):
+                cands.insert(0, _pull(A, b, Y, rho, xs, g, sg * w, sg * bt, n)[0])
+            ok = ex.inside(Es, np.array(cands))
+            if ok.any():
+                return np.array(cands)[int(np.argmax(ok))], True
+            _, _, x, r = cut(A, b, (-w if s == 1 else w)[None, :], np.array([bt if s == 1 else -bt]))
+            if r > 0 and ex.inside(Es, x)[0]:
+                return x, True
+        elif ex.empty_by_duals(E, srow, y[: len(b)]):
+            return None, False
+    nonempty, x = ex.side_lp(E, srow)
+    if not nonempty:
+        return None, False
+    return x, bool(ex.inside(Es, x)[0])
 
 
 def _steps(st: Stage) -> int:

@@ -502,7 +502,7 @@ class Plan:
             if piece.l1 is not None:  # a cross-polytope, kept whole by the H-representation engine
                 cells = (self.hrep_runner or _hrep.refine_hrep)(
                     piece.stages, self.domain.n, piece.lo, piece.hi, l1=piece.l1, max_cells=self.max_regions,
-                    progress=self.progress, limits=self.limits)
+                    progress=self.progress, limits=self.limits, exact=self.exact)
             else:
                 cells = refine(
                     piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
@@ -551,8 +551,9 @@ class Plan:
             raise ValueError("the domain has no interior")
         parts = [_from_piece(cells, piece, dp.stages, n, exact, dp.A, dp.b) for piece, cells in runs]
         found = join_pieces(parts, dp.stages, n, exact, dp.A, dp.b)
-        if len(found) and len(found.vert_ids) == 0:
+        if len(found) and len(found.vert_ids) == 0 and not exact:
             # H-representation cells carry no vertices at t = 0: ask their halfspaces instead
+            # (float LPs; exact runs of that engine are counts, which never ask)
             found.bounded[:] = _hrep_bounded(found)
         if self.max_regions is not None and len(found) > self.max_regions:
             raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({len(found)})",
@@ -724,6 +725,8 @@ def make_plan(
     if not exact:
         check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)
+    if exact and chosen == "hrep":  # its exact cells, not yet their facets
+        _hrep.check_exact_hrep(dp.n, dp.kind == "cross-polytope", cells_only)
     if chosen == "line" and not sliced:
         chosen = "vertex"  # the 1-D path serves slices (it reports breakpoints on them)
     return Plan(want, kind, chosen, passes, dp, mode, net=net, **common, **sliced)

@@ -192,7 +192,7 @@ def refine(
     (the resumable form of the same loop, used by :mod:`tropnet.parallel`)."""
     if _hrep.uses_hrep(d, exact or certify):
         return refine_hrep(stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_cells, rtol=rtol,
-                           limits=limits, progress=progress)
+                           limits=limits, progress=progress, exact=bool(exact or certify))
     kw = dict(halfspaces=halfspaces, max_cells=max_cells, exact=exact, rtol=rtol, tight_codes=tight_codes,
               preset=_preset)
 

@@ -324,14 +324,15 @@ def count_pruned(
     ):
         return 1, s.num_stable
     if isinstance(domain, CrossPolytope):
-        from .hrep import check_exact_cross, refine_hrep, uses_hrep_cross
+        from .hrep import refine_hrep, uses_hrep_cross
 
-        if exact:
-            check_exact_cross(d)
         if uses_hrep_cross(d, exact, count=True):  # its 1-norm constraint kept whole in the LPs
             c, r = domain.exact_center(d).astype(np.float64), float(domain.radius)
+            if exact:
+                c = np.array([Fraction(v) for v in domain.exact_center(d).tolist()], dtype=object)
+                r = Fraction(domain.radius)
             try:
-                cells = refine_hrep(pr, d, c - r, c + r, l1=(c, r), max_cells=max_regions)
+                cells = refine_hrep(pr, d, c - r, c + r, l1=(c, r), max_cells=max_regions, exact=exact)
             except RegionLimitError as err:
                 raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})", err.limit,
                                        err.reached) from None
