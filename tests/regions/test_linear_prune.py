@@ -127,3 +127,65 @@ def test_networks_it_does_not_handle_are_returned_as_they_are():
     assert skip.is_graph and drop_unused_units(skip) is skip
     net = tropnet.random_mlp([2, 5, 5, 1], seed=0)
     assert drop_unused_units(net) is net
+
+
+def _same_function(a, b, seed=0):
+    """Exact forward passes of ``a`` and ``b`` agree at rational points."""
+    rng = np.random.default_rng(seed)
+    X = np.array([[Fraction(int(v), 5) for v in row] for row in rng.integers(-20, 20, size=(30, a.input_dim))],
+                 dtype=object)
+    return bool((a.to_exact()(X) == b.to_exact()(X)).all())
+
+
+def test_nothing_to_drop_returns_the_network_itself():
+    """No zero row, no unread unit, no equal units (random float and exact networks): ``net``
+    itself, not a copy."""
+    for net in (tropnet.random_mlp([3, 7, 6, 2], seed=4), tropnet.random_mlp([2, 5, 5, 1], seed=1).to_exact()):
+        assert drop_unused_units(net) is net
+
+
+def test_every_unit_unused_and_units_that_only_look_equal():
+    """All hidden units unread: one affine layer of zeros (the output bias); rows that differ
+    only in a bias of -0.0 against 0.0 are one unit (equal as numbers), rows with equal
+    projections but different weights are not."""
+    W1 = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])
+    net = Network.from_arrays([W1, np.zeros((2, 3))], [np.zeros(3), [1.0, -2.0]])
+    small = drop_unused_units(net)
+    assert small.widths == (2, 2)
+    assert _same_function(net, small)
+    # units 0 and 1 equal (biases 0.0 and -0.0): read as one unit with the sum of their columns
+    W1 = np.array([[1.0, 2.0], [1.0, 2.0], [2.0, 1.0]])
+    net = Network.from_arrays([W1, [[1.0, 3.0, 1.0]]], [[0.0, -0.0, 0.0], [0.0]])
+    small = drop_unused_units(net)
+    assert small.widths == (2, 2, 2, 1)
+    assert small.layers[-1].weight.tolist() == [[4.0, 1.0]]
+    assert _same_function(net, small)
+    # (1, 2) and (2, 1) rows with the same bias: a sum of the weights would not tell them apart
+    W1 = np.array([[1.0, 2.0], [2.0, 1.0], [1.0, 1.0]])
+    net = Network.from_arrays([W1, [[1.0, 3.0, 1.0]]])
+    assert drop_unused_units(net) is net
+    # weights -0.0 and 0.0: equal projections, rows stored apart (kept as they are)
+    W1 = np.array([[-0.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    net = Network.from_arrays([W1, [[1.0, 3.0, 1.0]]])
+    assert drop_unused_units(net) is net
+
+
+def test_silent_output_columns_and_a_constant_unit_are_dropped_in_turn():
+    """Output weights of two last-layer units zero (silent columns), one of them the only reader of a
+    first-layer unit, and a first-layer unit with a zero row (constant 3, folded into the next
+    bias): the pruned network keeps exactly the units the function needs, and is the same
+    function."""
+    W1 = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0], [1.0, 1.0]])
+    b1 = np.array([0.0, 0.0, 3.0, -1.0])
+    W2 = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 0.0], [1.0, 1.0, 2.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
+    W3 = np.array([[1.0, 0.0, 2.0, 0.0]])  # last-layer units 1 and 3 reach no output
+    net = Network.from_arrays([W1, W2, W3], [b1, np.zeros(4), [0.0]])
+    small = drop_unused_units(net)
+    # first layer: unit 1 read by the silent unit 1 and by unit 2, unit 2 constant, unit 3 read
+    # by the silent unit 3 only: units 0 and 1 stay; last layer: units 0 and 2
+    assert small.widths == (2, 2, 2, 2, 2, 1)
+    assert _same_function(net, small)
+    low = small.lowered().layers
+    assert low[2].bias.tolist() == [3.0, 6.0]  # the constant unit's 3, read with 1 and 2
+    dom = Box(-2, 2)
+    assert _count(net, dom, False) == _count(net, dom, True) == _regions(net, dom, True)

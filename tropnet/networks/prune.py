@@ -80,10 +80,12 @@ class _Layers:
     """The weights ``W[k]``, biases ``b[k]`` (float64 or exact object arrays) and the activations
     between them."""
 
-    def __init__(self, linears: list, acts: list):
-        self.W = [np.array(layer.weight, copy=True) for layer in linears]
-        self.b = [np.array(layer.bias, copy=True) for layer in linears]
+    def __init__(self, linears: list, acts: list, act_layers: list):
+        # the layers' own (read-only) arrays: a step that changes one puts a new array in its place
+        self.W = [layer.weight for layer in linears]
+        self.b = [layer.bias for layer in linears]
         self.acts = acts
+        self.linears, self.act_layers = linears, act_layers
 
     def drop(self, k: int) -> bool:
         """Drop the unused units of activation ``k`` (between ``W[k]`` and ``W[k + 1]``); True if
@@ -92,13 +94,13 @@ class _Layers:
         W, b, V = self.W[k], self.b[k], self.W[k + 1]
         keep = np.ones(W.shape[0], dtype=bool)
         c = self.b[k + 1]
-        for u in np.flatnonzero((W == 0).all(axis=1)):  # constant units
+        for u in np.flatnonzero(~(W != 0).any(axis=1)):  # constant units
             folded = _add(c, _exact(V[:, u]) * Fraction(_value(kind, p, b[u])))
             if folded is not None:  # (else kept: a constant unit cuts nothing)
                 c = folded
                 keep[u] = False
         seen: dict = {}
-        for u in np.flatnonzero(keep):  # equal units: the first one reads for both
+        for u in _maybe_equal(W, b, keep):  # equal units: the first one reads for both
             row = W[u]
             key = (tuple(row.tolist()), b[u]) if W.dtype == object else (row.tobytes(), float(b[u]))
             first = seen.setdefault(key, u)
@@ -107,7 +109,7 @@ class _Layers:
                 V = V.copy() if V is self.W[k + 1] else V
                 V[:, first] = summed
                 keep[u] = False
-        keep &= ~(V == 0).all(axis=0)  # units nobody reads
+        keep &= (V != 0).any(axis=0)  # (units nobody reads go)
         if keep.all():
             return False
         self.W[k], self.b[k] = W[keep], b[keep]
@@ -122,14 +124,34 @@ class _Layers:
             self.W[last + 1] = np.zeros((self.W[last + 1].shape[0], n), dtype=np.int64)
         layers: list = []
         for j in range(last + 1, len(self.W)):
-            W, b = self.W[j], self.b[j]
-            if W.dtype == object or b.dtype == object:
-                W, b = _exact(W), _exact(b)
-            layers.append(Linear(W, b))
+            W, b, old = self.W[j], self.b[j], self.linears[j]
+            if W is old.weight and b is old.bias:  # untouched: the layer itself
+                layers.append(old)
+            else:
+                if W.dtype == object or b.dtype == object:
+                    W, b = _exact(W), _exact(b)
+                layers.append(Linear(W, b))
             if j < len(self.acts):
-                kind, p = self.acts[j]
-                layers.append(Threshold(p) if kind == "threshold" else LeakyReLU(p))
+                layers.append(self.act_layers[j])
         return Network(layers, n)
+
+
+def _maybe_equal(W: np.ndarray, b: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """The units of ``keep`` that may equal another of them (same row of ``W``, same bias), in
+    order: for float64 layers, those whose rows and biases share one projection (equal units
+    always do); every unit of ``keep`` for exact ones."""
+    units = np.flatnonzero(keep)
+    if W.dtype == object or b.dtype == object or len(units) < 2:
+        return units
+    r = np.sqrt(np.arange(2.0, W.shape[1] + 3.0))  # (any fixed weights: equal rows meet anyway)
+    h = W.dot(r[:-1])
+    h += b * r[-1]
+    h = h[units]
+    hs = np.sort(h)
+    tie = hs[1:] == hs[:-1]
+    if not tie.any() and np.isfinite(hs[[0, -1]]).all():  # (inf/nan at the ends after a sort)
+        return units[:0]
+    return units if not np.isfinite(h).all() else units[np.isin(h, hs[1:][tie])]
 
 
 def drop_unused_units(net: Network) -> Network:
@@ -152,11 +174,16 @@ def drop_unused_units(net: Network) -> Network:
     if (len(layers) % 2 == 0 or not all(isinstance(layer, Linear) for layer in linears)
             or any(_activation(a) is None for a in acts) or not acts):
         return net
-    state = _Layers(linears, [_activation(a) for a in acts])
-    changed, any_change = True, False
-    while changed:
-        changed = False
-        for k in reversed(range(len(acts))):
+    state = _Layers(linears, [_activation(a) for a in acts], acts)
+    # passes from the last layer down until nothing changes; a layer is looked at again only
+    # after a change to its arrays (a drop at it or next to it), the same steps as every layer
+    # each pass (a look at unchanged arrays changes nothing)
+    todo, any_change = set(range(len(acts))), False
+    while todo:
+        for k in sorted(todo, reverse=True):
             if state.W[k].shape[0] and state.drop(k):
-                changed = any_change = True
+                todo |= {k - 1, k, k + 1} & set(range(len(acts)))
+                any_change = True
+            else:
+                todo.discard(k)
     return state.network(net.input_dim) if any_change else net

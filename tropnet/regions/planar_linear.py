@@ -105,12 +105,9 @@ def _jump(st: Stage) -> float:
 def _on_boundary(P: np.ndarray, lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> np.ndarray:
     """``(k, 2)`` endpoints of edges: both on one side of the box or one halfspace's line."""
     a, b = P[:, 0], P[:, 1]
-    w = hi - lo
-    out = np.zeros(len(P), dtype=bool)
-    for k in range(2):
-        for side in (lo[k], hi[k]):
-            t = 1e-9 * (abs(side) + w[k])
-            out |= (np.abs(a[:, k] - side) <= t) & (np.abs(b[:, k] - side) <= t)
+    sides = np.stack([lo, hi])  # (2 sides, 2 coordinates)
+    t = 1e-9 * (np.abs(sides) + (hi - lo))
+    out = ((np.abs(a[:, None, :] - sides) <= t) & (np.abs(b[:, None, :] - sides) <= t)).any(axis=(1, 2))
     if halfspaces is not None:
         R = np.abs(np.vstack([lo, hi])).max(axis=0)
         for a_i, b_i in zip(*halfspaces):
@@ -370,20 +367,19 @@ def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfsp
     polygon off the domain's boundary (a vertex of one polygon inside the edge of another).
     ``exact`` (the exact run's roots): an edge is on the boundary when both ends are tight at
     one side of the domain."""
-    P, m = rows.shape
-    valid = np.arange(m)[None, :] < cnt[:, None]
-    ea = rows[valid]
-    # the next slot's id, around each row: the rows padded by their first id, shifted by one
-    padded = np.where(valid, rows, rows[:, :1])
-    eb = np.concatenate([padded[:, 1:], padded[:, :1]], axis=1)[valid]
-    poly = np.repeat(np.arange(P), cnt)
-    slot = np.arange(len(ea)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    poly, slot = np.nonzero(np.arange(rows.shape[1]) < cnt[:, None])
+    ea = rows[poly, slot]
+    nxt = slot + 1  # the next slot, around each row
+    nxt[nxt == cnt[poly]] = 0
+    eb = rows[poly, nxt]
     V = len(coords)
     key = np.minimum(ea, eb) * V + np.maximum(ea, eb)
     order = np.argsort(key)  # either slot of an edge may come first: it is then A's
     ks = key[order]
-    start = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]]))
-    times = np.diff(np.append(start, len(ks)))
+    new = np.ones(len(ks), dtype=bool)
+    np.not_equal(ks[1:], ks[:-1], out=new[1:])
+    start = np.flatnonzero(new)
+    times = np.diff(start, append=len(ks))
     if (times > 2).any():
         return None
     one = order[start[times == 1]]
@@ -493,12 +489,12 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
     k = len(p)
     both = _far_vertex(coords, rows, cnt, np.concatenate([A, B]), np.concatenate([jA, jB]),
                        np.concatenate([p, p]), np.concatenate([t, t]))
-    (a, b), (lam_a, lam_b), (el_a, el_b), (c_a, c_b), (ec_a, ec_b) = ((x[:k], x[k:]) for x in both)
+    ab, lam, el, c, ec = (x.reshape(2, k) for x in both)  # (A's side, B's side)
     # every |s| is below the scale of the terms making it up (the engine's scale, rounded up)
     zmax = float(np.max(last_scale)) * (1 + 1e-6) + abs(level)
-    ids = np.stack([a, b, q, p], axis=1)
+    ids = np.stack([ab[0], ab[1], q, p], axis=1)
     EzM = float(Ez.max()) if Ev is None else Ev[ids].max(axis=1)
-    alpha, ew, wabs = _vertex_coefficients(zmax, EzM, t, lam_a, el_a, c_a, ec_a, lam_b, el_b, c_b, ec_b)
+    alpha, ew, wabs = _vertex_coefficients(zmax, EzM, t, lam, el, c, ec)
     H = st.outputs()
     nL = Wa.shape[1]
     # the rounding of v (the outputs' products, the corrections', the sums) and of the flips'
@@ -566,32 +562,39 @@ def _map_check(coords, rows, cnt, t, p, q, A, B, bad, st, stages, la, units, nL,
     return st.dense_check(w, ev, p[bad], q[bad], A[bad])
 
 
-def _vertex_coefficients(zmax, EzM, t, lam_a, el_a, c_a, ec_a, lam_b, el_b, c_b, ec_b):
+def _vertex_coefficients(zmax, EzM, t, lam, el, c, ec):
     """``w = |t|_inf kappa`` of edges ``p q`` as a combination of the values at ``a``, ``b``, ``q``,
     ``p`` (``alpha (k, 4)``: ``w = r_a N_A - r_b N_B``, ``r = |t|_inf / c``, see the module
     docstring), a bound ``ew`` on ``|w - exact|`` per edge (over all units: the values' errors,
-    the rounding of the coefficients and of the sums) and ``wabs = sum |alpha| zmax >= |w|``.
-    A polygon too thin for its values (``c`` within its rounding) gets ``ew = inf``."""
+    the rounding of the coefficients and of the sums) and ``wabs = sum |alpha| zmax >= |w|``;
+    ``lam``, ``el``, ``c``, ``ec``: ``(2, k)``, :func:`_far_vertex`'s values for ``a`` (row 0) and
+    ``b`` (row 1).  A polygon too thin for its values (``c`` within its rounding) gets
+    ``ew = inf``."""
     # |Z_A - Z_B| as a map is |kappa| max(|n|_inf, |n . p|) >= |kappa| |t|_inf
     S = np.maximum(np.abs(t[:, 0]), np.abs(t[:, 1])) * (1 - 2 * _U)
-    thin = ~((np.abs(c_a) > 64 * ec_a) & (np.abs(c_b) > 64 * ec_b) & (S > 0))
+    absc = np.abs(c)
+    thin = ~((absc > 64 * ec).all(axis=0) & (S > 0))
     with np.errstate(divide="ignore", invalid="ignore"):
-        ra, rb = S / c_a, S / c_b
-        rel_a = 2 * ec_a / np.abs(c_a) + _gamma(3)  # the relative error of S / c
-        rel_b = 2 * ec_b / np.abs(c_b) + _gamma(3)
-    ra[thin] = rb[thin] = rel_a[thin] = rel_b[thin] = 0.0
-    aq = rb * lam_b - ra * lam_a
+        r = S / c  # (r_a, r_b)
+        rel = 2 * ec / absc + _gamma(3)  # the relative error of S / c
+    r[:, thin] = rel[:, thin] = 0.0
+    ra, rb = r
+    aq = rb * lam[1] - ra * lam[0]
     ap = (rb - ra) - aq
     alpha = np.stack([ra, -rb, aq, ap], axis=1)
     # each coefficient's distance to its exact value (from r's and lambda's errors, and its own
     # rounding)
-    A_, B_ = np.abs(ra), np.abs(rb)
-    la, lb = np.abs(lam_a), np.abs(lam_b)
-    e_q = A_ * (el_a + la * rel_a) + B_ * (el_b + lb * rel_b) + _gamma(3) * (A_ * la + B_ * lb)
-    e_p = A_ * rel_a + B_ * rel_b + e_q + _gamma(2) * (A_ + B_ + np.abs(aq))
+    R = np.abs(r)
+    L = np.abs(lam)
+    X = R * (el + L * rel)
+    Y = R * L
+    Z = R * rel
+    e_q = X[0] + X[1] + _gamma(3) * (Y[0] + Y[1])
+    Zs = Z[0] + Z[1]
+    e_p = Zs + e_q + _gamma(2) * (R[0] + R[1] + np.abs(aq))
     suma = np.abs(alpha).sum(axis=1)
     wabs = suma * zmax
-    ew = (EzM * suma + _gamma(4) * wabs + (A_ * rel_a + B_ * rel_b + e_q + e_p) * zmax) * (1 + 8 * _U)
+    ew = (EzM * suma + _gamma(4) * wabs + (Zs + e_q + e_p) * zmax) * (1 + 8 * _U)
     ew[thin] = np.inf
     return alpha, ew, wabs
 
@@ -715,7 +718,9 @@ class _Stretches:
                                            Wa, float(self.jump), float(self.need))
             return ok if ordered else None
         pe, qe = ids[:, 3], ids[:, 2]
-        eA, uA = self._pairs(A)
+        eAB, uAB = self._pairs(np.concatenate([A, B]))  # (edges k.. 2k - 1: B's side)
+        nA = np.searchsorted(eAB, k)
+        eA, uA = eAB[:nA], uAB[:nA]
         fl = self._flips(pe, qe, eA, uA)
         if fl is None:
             return None
@@ -723,21 +728,19 @@ class _Stretches:
         for x in range(1, 4):
             v += alpha[:, x : x + 1] * H[ids[:, x]]
         # Wa diag(m~_p) s_x = H_x + sum over units u of another sign at x: jump (on_p - on_x) s_xu Wa[:, u]
-        eB, uB = self._pairs(B)
-        onp_A = on[pe[eA], uA]
-        rows_, cols_, vals_ = [], [], []
-        for x, e_, u_, onp in ((0, eA, uA, onp_A), (2, eA, uA, onp_A), (1, eB, uB, on[pe[eB], uB])):
-            vx = ids[e_, x]
-            ox = on[vx, u_]
-            d = np.flatnonzero(onp != ox)
-            if len(d):
-                rows_.append(e_[d])
-                cols_.append(u_[d])
-                vals_.append(alpha[e_[d], x] * self.jump * np.where(onp[d], 1.0, -1.0) * s[vx[d], u_[d]])
-        if rows_:  # summed in order per (edge, output)
+        # (x = a and q over the units crossing A, then x = b over those crossing B)
+        e_ = np.concatenate([eA, eAB])
+        e_[2 * nA :] -= k
+        u_ = np.concatenate([uA, uAB])
+        x_ = np.repeat(np.array([0, 2, 1]), [nA, nA, len(eAB) - nA])
+        onp = on[pe[e_], u_]
+        vx = ids[e_, x_]
+        d = np.flatnonzero(onp != on[vx, u_])
+        if len(d):  # summed in order per (edge, output)
             out = Wa.shape[0]
-            ce, cu = np.concatenate(rows_), np.concatenate(cols_)
-            terms = np.concatenate(vals_)[:, None] * Wa[:, cu].T  # (corrections, out)
+            ce, cu = e_[d], u_[d]
+            vals = alpha[ce, x_[d]] * self.jump * np.where(onp[d], 1.0, -1.0) * s[vx[d], cu]
+            terms = vals[:, None] * Wa[:, cu].T  # (corrections, out)
             v += np.bincount((ce[:, None] * out + np.arange(out)).ravel(), weights=terms.ravel(),
                              minlength=k * out).reshape(k, out)
         fe, fu, sign = fl
