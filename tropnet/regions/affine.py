@@ -515,7 +515,8 @@ def map_magnitude(stages: list[Stage], d: int) -> tuple[float, int]:
     return (float(J.max()) if J.size else 0.0), K
 
 
-def _abs_walk(stages: list[Stage], d: int, start: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, int]:
+def _abs_walk(stages: list[Stage], d: int,
+              start: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, int]:
     """:func:`map_magnitude`'s walk of magnitudes: ``(J (k, d + 1), K)``, a bound on every entry
     of row ``i`` of every cell's map of ``stages`` (all terms taken positive), and the number of
     rounded operations along any path of the float walk; ``start``: the walk of the stages
