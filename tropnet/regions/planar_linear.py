@@ -62,6 +62,14 @@ def _gamma(k: Any) -> Any:
     return k * _U / (1 - k * _U)
 
 
+def _columns(*cols: np.ndarray) -> np.ndarray:
+    """``np.stack(cols, axis=1)`` for a few 1-D arrays (without its per-call overhead)."""
+    out = np.empty((len(cols[0]), len(cols)), dtype=np.result_type(*cols))
+    for i, c in enumerate(cols):
+        out[:, i] = c
+    return out
+
+
 def _structure(stages: list[Stage]):
     """``(la, Wa)``: the index of the last activation stage, a threshold or leaky stage on every
     unit after affine, threshold and leaky stages only, and the affine stage after it (the
@@ -383,7 +391,7 @@ def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfsp
     new = np.ones(len(ks), dtype=bool)
     np.not_equal(ks[1:], ks[:-1], out=new[1:])
     start = np.flatnonzero(new)
-    times = np.diff(start, append=len(ks))
+    times = np.append(start[1:], len(ks)) - start
     if (times > 2).any():
         return None
     one = order[start[times == 1]]
@@ -414,7 +422,7 @@ def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.
     j2, j1 = j + 2, j - 1  # the slots after q and before p (around the row: 0 <= j < c_, c_ >= 3)
     j2 = np.where(j2 >= c_, j2 - c_, j2)
     j1 = np.where(j1 < 0, c_ - 1, j1)
-    a, score = _best(coords, np.stack([rows[poly, j2], rows[poly, j1]], axis=1), p, t)
+    a, score = _best(coords, _columns(rows[poly, j2], rows[poly, j1]), p, t)
     poor = np.flatnonzero(score < 0.05)
     if len(poor):
         a[poor] = _best(coords, rows[poly[poor]], p[poor], t[poor])[0]
@@ -485,8 +493,8 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
                        np.concatenate([p, p]), np.concatenate([t, t]))
     ab, lam, el, c, ec = (x.reshape(2, k) for x in both)  # (A's side, B's side)
     # every |s| is below the scale of the terms making it up (the engine's scale, rounded up)
-    zmax = float(np.max(last_scale)) * (1 + 1e-6) + abs(level)
-    ids = np.stack([ab[0], ab[1], q, p], axis=1)
+    zmax = float(np.asarray(last_scale).max()) * (1 + 1e-6) + abs(level)
+    ids = _columns(ab[0], ab[1], q, p)
     EzM = float(Ez.max()) if Ev is None else Ev[ids].max(axis=1)
     alpha, ew, wabs = _vertex_coefficients(zmax, EzM, t, lam, el, c, ec)
     H = st.outputs()
@@ -575,7 +583,7 @@ def _vertex_coefficients(zmax, EzM, t, lam, el, c, ec):
     ra, rb = r
     aq = rb * lam[1] - ra * lam[0]
     ap = (rb - ra) - aq
-    alpha = np.stack([ra, -rb, aq, ap], axis=1)
+    alpha = _columns(ra, -rb, aq, ap)
     # each coefficient's distance to its exact value (from r's and lambda's errors, and its own
     # rounding)
     R = np.abs(r)
