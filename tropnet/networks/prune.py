@@ -96,7 +96,11 @@ class _Layers:
         keep = np.ones(W.shape[0], dtype=bool)
         c = self.b[k + 1]
         for u in np.flatnonzero(~(W != 0).any(axis=1)):  # constant units
-            folded = _add(c, _exact(V[:, u]) * Fraction(_value(kind, p, b[u])))
+            value = _value(kind, p, b[u])
+            if value == 0:  # (an off unit: nothing to add; float64 sums as _add gives them, -0.0 as 0.0)
+                folded = c if c.dtype == object else c + 0.0
+            else:
+                folded = _add(c, _exact(V[:, u]) * Fraction(value))
             if folded is not None:  # (else kept: a constant unit cuts nothing)
                 c = folded
                 keep[u] = False
