@@ -1,12 +1,12 @@
-"""kernels.merge: row_index against a dictionary of rows (and its bad input), components against
-scipy's connected_components."""
+"""kernels.merge: row_index and key_index against dictionaries of rows and keys (and their bad
+input), components against scipy's connected_components."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tropnet.kernels.merge import component_count, components, row_index
+from tropnet.kernels.merge import component_count, components, key_index, row_index
 
 
 @settings(max_examples=50, deadline=None)
@@ -47,3 +47,36 @@ def test_components_equal_scipys(seed, n):
     assert np.array_equal(got[:, None] == got[None, :], same)
     _, first = np.unique(got, return_index=True)
     assert np.all(np.diff(first) > 0) and got[0] == 0  # labels in order of first node
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(0, 40), top=st.integers(1, 6), hashes=st.booleans())
+def test_key_index_equals_a_dictionary_of_keys(seed, n, top, hashes):
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, top, size=n)
+    queries = rng.integers(0, top + 1, size=int(rng.integers(0, 30)))
+    if hashes:  # wrapping uint64 hashes, as the pattern lookups use them
+        mix = np.uint64(0x9E3779B97F4A7C15)
+        keys, queries = keys.astype(np.uint64) * mix, queries.astype(np.uint64) * mix
+    where: dict = {}
+    for i, k in enumerate(keys.tolist()):
+        where.setdefault(k, []).append(i)
+    got = key_index(keys, queries)
+    for q, g in zip(queries.tolist(), got.tolist()):
+        assert g in where[q] if q in where else g == -1
+    if n:  # the one other index with the query's key, skipping each key's own row
+        skip = rng.integers(0, n, size=len(queries))
+        queries = keys[skip]
+        got = key_index(keys, queries, skip=skip)
+        for q, s, g in zip(queries.tolist(), skip.tolist(), got.tolist()):
+            others = [i for i in where[q] if i != s]
+            assert g == (others[0] if len(others) == 1 else -1 if not others else -2)
+
+
+def test_key_index_refuses_bad_input():
+    with pytest.raises(ValueError, match="1-D"):
+        key_index(np.zeros((2, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match="to skip"):
+        key_index(np.arange(3), np.arange(2), skip=np.array([0, 3]))
+    with pytest.raises(ValueError, match="to skip"):
+        key_index(np.arange(3), np.arange(2), skip=np.array([0]))

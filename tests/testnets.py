@@ -176,3 +176,26 @@ def scaled_copies_net(seed: int, d: int, w: int, scales: list, cancel: bool, dep
     if zero_bias:
         bs = [np.zeros_like(b) for b in bs]
     return Network.from_arrays(Ws, bs)
+
+
+def unit_classes_net(seed: int, d: int, w: int, classes: int, per: int, zero_bias: bool = False) -> Network:
+    """Integer weights in -3..3 where first-layer units ``c * per .. c * per + per - 1`` (for each
+    of ``classes`` groups) are a unit and its scaled copies (scales 2, -1, 3, -2, ...: one
+    hyperplane, several units), copy 1 read as ``-1/2`` its unit (the two cancel: the hyperplane
+    splits cells of one map); ``zero_bias``: every bias 0 (units zero on whole cells, so the
+    classes of facets of several units vary from cell to cell).  One hidden layer of ``w`` more."""
+    rng = np.random.default_rng(seed)
+    W1 = rng.integers(-3, 4, size=(w, d)).astype(float)
+    b1 = rng.integers(-3, 4, size=w).astype(float)
+    scales = [2, -1, 3, -2, 4, -3]
+    for c in range(classes):
+        for j in range(1, per):
+            s = scales[(j - 1) % len(scales)]
+            W1[c * per + j], b1[c * per + j] = s * W1[c * per], s * b1[c * per]
+    W2 = rng.integers(-3, 4, size=(w, w)).astype(float)
+    for c in range(classes):
+        W2[:, c * per + 1] = -W2[:, c * per] / scales[0]
+    bs = [b1, rng.integers(-3, 4, size=w).astype(float), np.zeros(1)]
+    if zero_bias:
+        bs = [np.zeros_like(b) for b in bs]
+    return Network.from_arrays([W1, W2, rng.integers(-3, 4, size=(1, w)).astype(float)], bs)

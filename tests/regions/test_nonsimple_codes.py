@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from testnets import degenerate_net, degenerate_vertices_net, merging_net, scaled_copies_net
+from testnets import degenerate_net, degenerate_vertices_net, merging_net, scaled_copies_net, unit_classes_net
 
 import tropnet
 from tropnet import Box
-from tropnet.regions import geometry
+from tropnet.regions import geometry, neighbours
 from tropnet.regions.affine import cell_affine, patterns_at
 from tropnet.regions.exactness import Exactness
 from tropnet.regions.geometry import _facets_of, linear_labels
@@ -166,6 +166,30 @@ def test_a_class_of_eight_units():
     assert len(np.unique(found.patterns[:, :8], axis=0)) == 2  # the eight units: one line
     assert _pairs(found, code_edges(found, np.arange(len(found)))) == _rational_edges(net, Box(-4, 4))
     assert _count(net, Box(-4, 4)) == _rational_count(net, Box(-4, 4))
+
+
+@pytest.mark.parametrize("d,w,classes,per,zero_bias", [
+    (2, 8, 2, 3, False), (2, 9, 3, 2, True), (3, 8, 2, 3, True), (3, 7, 2, 2, False), (3, 9, 3, 3, True),
+])
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("dom", [Box(-4, 4), None], ids=["box", "Rn"])
+def test_several_classes_of_facets_of_several_units(d, w, classes, per, zero_bias, seed, dom, monkeypatch):
+    # several groups of coincident units (and, without biases, units zero on whole cells): many
+    # distinct classes in one run, looked up together (one sort of the patterns' hashes per
+    # class); every pair against the rational pass's facets, the count against its merge
+    net = unit_classes_net(seed, d, w, classes, per, zero_bias)
+    seen = []
+    inner = neighbours._class_edges
+
+    def recording(pats, owner, cls):
+        seen.append(len(np.unique(np.unpackbits(cls, axis=1)[:, : pats.shape[1]], axis=0)))
+        return inner(pats, owner, cls)
+
+    monkeypatch.setattr(neighbours, "_class_edges", recording)
+    found = _coded(net, dom)
+    assert _pairs(found, code_edges(found, np.arange(len(found)))) == _rational_edges(net, dom)
+    assert seen and seen[0] >= 2  # several distinct classes met
+    assert _count(net, dom) == _rational_count(net, dom)
 
 
 def test_a_missing_cell_gives_up_and_the_rational_pass_counts(monkeypatch):

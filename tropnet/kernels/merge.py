@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["group_max", "row_keys"]
+__all__ = ["group_max", "row_keys", "row_index", "key_index", "components"]
 
 
 def group_max(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -103,8 +103,8 @@ def row_keys(a: np.ndarray) -> np.ndarray:
 
 def row_index(P: np.ndarray, Q: np.ndarray) -> np.ndarray:
     """The index in ``P`` of each row of ``Q`` (rows of one dtype and width), ``-1`` where it is
-    none (of repeated rows of ``P``, one): one sort of ``P``'s :func:`row_keys` and one
-    ``searchsorted``, with the found rows compared entry by entry.
+    none (of repeated rows of ``P``, one): :func:`key_index` on their :func:`row_keys`, with the
+    found rows compared entry by entry.
 
     >>> P = np.array([[0, 1], [1, 1], [1, 0]], dtype=np.int32)
     >>> row_index(P, np.array([[1, 0], [0, 0], [0, 1]], dtype=np.int32)).tolist()
@@ -115,15 +115,53 @@ def row_index(P: np.ndarray, Q: np.ndarray) -> np.ndarray:
         raise ValueError(f"row_index needs two 2-D arrays of rows of one width, got shapes {P.shape} "
                          f"and {Q.shape}")
     P, Q = np.ascontiguousarray(P), np.ascontiguousarray(Q, dtype=P.dtype)
-    out = np.full(len(Q), -1, dtype=np.int64)
-    if len(P) == 0 or len(Q) == 0:
+    out = key_index(row_keys(P), row_keys(Q))
+    hit = np.flatnonzero(out >= 0)
+    out[hit[~(P[out[hit]] == Q[hit]).all(axis=1)]] = -1
+    return out
+
+
+def key_index(keys: np.ndarray, queries: np.ndarray, skip: np.ndarray | None = None) -> np.ndarray:
+    """The index in ``keys`` (1-D, sortable: :func:`row_keys`, integer hashes) of each of the
+    ``queries``, ``-1`` where it is none (of repeated keys, one): one sort of ``keys`` and one
+    ``searchsorted`` (of sorted queries where they are integers: the search then narrows from
+    the last one, about 4x faster).  With ``skip`` (one index of ``keys`` per query, not to be
+    returned: the query's own row), the index of the one *other* key equal to the query, ``-1``
+    where there is none and ``-2`` where there are several.
+
+    >>> keys = np.array([5, 3, 5, 7, 3, 3])
+    >>> key_index(keys, np.array([7, 4, 3])).tolist()
+    [3, -1, 1]
+    >>> key_index(keys, keys, skip=np.arange(6)).tolist()  # 5 twice, 7 once, 3 three times
+    [2, -2, 0, -1, -2, -2]
+    """
+    keys, queries = np.asarray(keys), np.asarray(queries)
+    if keys.ndim != 1 or queries.ndim != 1:
+        raise ValueError(f"key_index needs 1-D keys and queries, got shapes {keys.shape} and {queries.shape}")
+    n = len(keys)
+    out = np.full(len(queries), -1, dtype=np.int64)
+    if n == 0 or len(queries) == 0:
         return out
-    keys = row_keys(P)
-    order = np.argsort(keys, kind="stable")
-    pos = np.minimum(np.searchsorted(keys[order], row_keys(Q)), len(P) - 1)
-    cand = order[pos]
-    hit = (P[cand] == Q).all(axis=1)
-    out[hit] = cand[hit]
+    order = np.argsort(keys)  # (not stable: 4x faster on integers)
+    sk = keys[order]
+    q = np.argsort(queries) if queries.dtype.kind in "iu" else np.arange(len(queries))
+    lo = np.empty(len(queries), dtype=np.int64)
+    lo[q] = np.searchsorted(sk, queries[q])
+    first = order[np.minimum(lo, n - 1)]
+    if skip is None:
+        hit = sk[np.minimum(lo, n - 1)] == queries
+        out[hit] = first[hit]
+        return out
+    skip = np.asarray(skip, dtype=np.int64)
+    if skip.shape != queries.shape or (len(skip) and (skip.min() < 0 or skip.max() >= n)):
+        raise ValueError(f"key_index needs one index of keys (0..{n - 1}) to skip per query, got {skip!r}")
+    hi = np.empty(len(queries), dtype=np.int64)
+    hi[q] = np.searchsorted(sk, queries[q], side="right")
+    others = hi - lo - (keys[skip] == queries)
+    one = np.flatnonzero(others == 1)
+    a, b = first[one], order[np.minimum(lo[one] + 1, n - 1)]
+    out[one] = np.where(a == skip[one], b, a)
+    out[others > 1] = -2
     return out
 
 

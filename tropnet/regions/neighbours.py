@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels.merge import row_keys
+from ..kernels.merge import key_index, row_keys
 from .found import FoundCells
 from .pool import _PAD
 
@@ -58,20 +58,15 @@ def flip_neighbours(pats: np.ndarray, fc: np.ndarray, code: np.ndarray, simple: 
     else:
         Rh = np.random.default_rng(7).integers(0, np.iinfo(np.uint64).max, size=ncol, dtype=np.uint64)
     h = pattern_hash(pats, Rh) if ncol else np.zeros(C, dtype=np.uint64)
-    order = np.argsort(h)
-    hs = h[order]
     old = pats[cells, col].astype(np.int64)
     hn = h[cells] + (val - old).astype(np.uint64) * Rh[col]  # (wraps: the flipped pattern's hash)
-    q = np.argsort(hn)  # sorted queries: the search narrows from the last one (2.5x)
-    pos = np.empty(len(hn), dtype=np.int64)
-    pos[q] = np.minimum(np.searchsorted(hs, hn[q]), C - 1)
-    cand = order[pos]
-    ok = hs[pos] == hn
+    cand = key_index(h, hn)
     if not bits:
-        newpat = pats[cells].copy()
-        newpat[np.arange(len(cells)), col] = val
-        ok &= (pats[cand] == newpat).all(axis=1)
-    nbr[np.flatnonzero(ok_rows)] = np.where(ok, cand, -1)
+        hit = np.flatnonzero(cand >= 0)
+        newpat = pats[cells[hit]].copy()
+        newpat[np.arange(len(hit)), col[hit]] = val[hit]
+        cand[hit[~(pats[cand[hit]] == newpat).all(axis=1)]] = -1
+    nbr[np.flatnonzero(ok_rows)] = cand
     return nbr
 
 
@@ -182,18 +177,22 @@ def incidence_facets(tight: np.ndarray, valid: np.ndarray, tt: np.ndarray) -> tu
     ([True, True, True, False, False], [False, True, False, False, False], False)
     """
     tight &= valid[:, None, :]
-    nz = tight.any(axis=2)
-    full = (tight | ~valid[:, None, :]).all(axis=2)
-    has_point = (tight & (tt != 0)[:, None, :]).any(axis=2)
+    # the sets of vertices as bits, in whole uint64 words (a set of up to 64 vertices: one word)
+    words, vw, pw = (_words(x) for x in (tight, valid[:, None, :], (valid & (tt != 0))[:, None, :]))
+    nz = (words != 0).any(axis=2)
+    full = (words == vw).all(axis=2)
+    has_point = ((words & pw) != 0).any(axis=2)
     cand = nz & ~full & has_point
     k, R = cand.shape
     # compare only the candidate rows of each cell (gathered to the front, in row order)
     rc = max(1, int(cand.sum(axis=1).max())) if k else 1
     crow = np.argsort(~cand, axis=1, kind="stable")[:, :rc]  # (k, rc) row indices
     cv = np.take_along_axis(cand, crow, axis=1)
-    bits = np.packbits(np.take_along_axis(tight, crow[:, :, None], axis=1), axis=2)  # (k, rc, nb)
-    sub = ~((bits[:, :, None, :] & ~bits[:, None, :, :]) != 0).any(axis=3)  # S_i within S_j
-    sub &= cv[:, :, None] & cv[:, None, :]
+    rows = (np.arange(k)[:, None] * R + crow).ravel()  # (whole rows: 30x take_along_axis)
+    cw = np.take(words.reshape(k * R, -1), rows, axis=0).reshape(k, rc, -1)  # (k, rc, words)
+    sub = cv[:, :, None] & cv[:, None, :]  # S_i within S_j, word by word
+    for w in range(cw.shape[2]):
+        sub &= (cw[:, :, None, w] & ~cw[:, None, :, w]) == 0
     eq = sub & np.swapaxes(sub, 1, 2)
     strict = sub & ~eq
     maximal = cv & ~strict.any(axis=2)
@@ -205,6 +204,15 @@ def incidence_facets(tight: np.ndarray, valid: np.ndarray, tt: np.ndarray) -> tu
     np.put_along_axis(keep, crow, keep_c, axis=1)
     np.put_along_axis(twin, crow, twin_c, axis=1)
     return keep, twin, full
+
+
+def _words(x: np.ndarray) -> np.ndarray:
+    """The last axis of a boolean array as bits in uint64 words: ``(..., n) -> (..., ceil(n / 64))``."""
+    bits = np.packbits(x, axis=-1)
+    if bits.shape[-1] % 8 or bits.shape[-1] == 0:
+        pad = np.zeros(bits.shape[:-1] + (8 - bits.shape[-1] % 8,), dtype=np.uint8)
+        bits = np.concatenate([bits, pad], axis=-1)
+    return np.ascontiguousarray(bits).view(np.uint64)
 
 
 def code_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
@@ -256,8 +264,9 @@ def code_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
     rloc = np.arange(len(ukey)) - rstart[rcell]
     R, V = max(1, int(nrows.max())), max(1, int(counts.max()))
     tvals = np.asarray(found.vert_t[found.vert_ids[entry]] != 0)
+    ncol = pats.shape[1]
     fcell, fcode = [], []  # facets of one unit, in cells without zero units
-    classes = []  # (cell, columns, their values across) of the others
+    owner, classes = [], []  # the others: their cells, their classes' columns (packed bits)
     step = max(1, 4_000_000 // (R * V))
     for a in range(0, n, step):
         b = min(n, a + step)
@@ -279,29 +288,64 @@ def code_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
         i, r = np.nonzero(plain)
         fcell.append(cells[a + i])
         fcode.append(code[i, r])
-        for i, r in zip(*np.nonzero(unit & ~plain)):
-            members = ((tight[i] == tight[i, r]).all(axis=1) | zero_units[i]) & (code[i] >= 0)
-            classes.append((int(cells[a + i]), np.unique(code[i][members] >> 20)))
+        # a facet's class: the unit rows tight at exactly its vertices, and the cell's zero units
+        i, r = np.nonzero(unit & ~plain)
+        tw = _words(tight)  # (k, R, V / 64): the rows' sets of tight vertices
+        fstep = max(1, 4_000_000 // (R * tw.shape[2]))
+        for fa in range(0, len(i), fstep):
+            fi, fr = i[fa : fa + fstep], r[fa : fa + fstep]
+            same = (tw[fi] == tw[fi, fr][:, None, :]).all(axis=2)  # (facets, R)
+            f, j = np.nonzero((same | zero_units[fi]) & (code[fi] >= 0))
+            member = np.zeros((len(fi), ncol), dtype=bool)
+            member[f, code[fi[f], j] >> 20] = True
+            owner.append(cells[a + fi])
+            classes.append(np.packbits(member, axis=1))
     fcell = np.concatenate(fcell)
     nbr = flip_neighbours(pats, fcell, np.concatenate(fcode))
     if (nbr < 0).any():
         return None
     edges = [np.stack([fcell, nbr], axis=1)]
-    # the cells that agree with the cell outside its class (0/1 patterns: every other value of
-    # the class's columns): one sort of the patterns, masked there, per distinct class
-    by_class: dict = {}
-    for c, cols in classes:
-        by_class.setdefault(cols.tobytes(), (cols, []))[1].append(c)
-    for cols, owners in by_class.values():
-        owners = np.array(owners, dtype=np.int64)
-        masked = pats.copy()
-        masked[:, cols] = 0
-        keys = row_keys(masked)
-        order = np.argsort(keys, kind="stable")
-        sk = keys[order]
-        lo = np.searchsorted(sk, keys[owners], side="left")
-        if not (np.searchsorted(sk, keys[owners], side="right") - lo == 2).all():
-            return None  # no cell across, or several candidates (the caller's fallback decides)
-        a, b = order[lo], order[lo + 1]
-        edges.append(np.stack([owners, np.where(a == owners, b, a)], axis=1))
+    if owner:
+        e = _class_edges(pats, np.concatenate(owner), np.concatenate(classes))
+        if e is None:
+            return None
+        edges.append(e)
     return np.concatenate(edges).astype(np.int64)
+
+
+def _class_edges(pats: np.ndarray, owner: np.ndarray, classes: np.ndarray) -> np.ndarray | None:
+    """The pairs ``(c, neighbour)`` across the facets of several units of the cells ``owner``:
+    the one other cell whose pattern agrees with ``c``'s outside the facet's class (the columns
+    of ``classes``, packed bits; 0/1 patterns: every other value of those columns), ``None``
+    where there is none or several.  Per distinct class one sort of the patterns' hashes with
+    the class's columns taken out (:func:`pattern_hash`, wrapping sums: a class's columns are
+    subtracted), the owners' cells looked up among them at once, and found cells compared
+    entry by entry outside the class.
+
+    >>> P = np.array([[0, 0, 1], [1, 1, 1], [1, 1, 0], [0, 0, 0]], dtype=np.int32)
+    >>> cls = np.packbits(np.array([[1, 1, 0]] * 4, dtype=bool), axis=1)  # units 0 and 1: one facet
+    >>> _class_edges(P, np.arange(4), cls).tolist()
+    [[0, 1], [1, 0], [2, 3], [3, 2]]
+    >>> _class_edges(P, np.array([0]), np.packbits(np.array([[1, 1, 1]], dtype=bool), axis=1)) is None
+    True
+    """
+    C, ncol = pats.shape
+    Rh = np.random.default_rng(7).integers(0, np.iinfo(np.uint64).max, size=ncol, dtype=np.uint64)
+    h = pattern_hash(pats, Rh)
+    _, rep, cid = np.unique(row_keys(classes), return_index=True, return_inverse=True)
+    pair = np.unique(cid.ravel().astype(np.int64) * C + owner)  # each (class, cell) once, by class
+    cid, owner = pair // C, pair % C
+    starts = np.searchsorted(cid, np.arange(len(rep) + 1))
+    nbr = np.empty(len(owner), dtype=np.int64)
+    for k in range(len(rep)):
+        sl = slice(starts[k], starts[k + 1])
+        cols = np.flatnonzero(np.unpackbits(classes[rep[k]], count=ncol))
+        hk = h - pattern_hash(pats[:, cols], Rh[cols])  # (wraps)
+        nbr[sl] = key_index(hk, hk[owner[sl]], skip=owner[sl])
+        if (nbr[sl] < 0).any():
+            return None  # no cell across, or several candidates (the caller's fallback decides)
+        differ = pats[nbr[sl]] != pats[owner[sl]]
+        differ[:, cols] = False
+        if differ.any():  # pragma: no cover - two masked patterns with one hash (about 2^-64 a pair)
+            return None
+    return np.stack([owner, nbr], axis=1)

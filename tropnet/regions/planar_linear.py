@@ -46,20 +46,20 @@ from typing import Any
 
 import numpy as np
 
+from ..kernels.certify import FLOAT64_ROUNDOFF, gamma
 from .affine import _abs_walk, float_map_error
 from .planar import RELATIVE_TOLERANCE
 from .program import Stage
 
 __all__ = ["no_shared_maps", "certifiable"]
 
-_U = 2.0**-53
+_U = FLOAT64_ROUNDOFF
 #: an exact run decides at most this many edges from the exact maps of their polygons (thin
 #: polygons, whose vertex values are not precise enough); more, and the merge runs
 EXACT_MAP_EDGES = 64
 
 
-def _gamma(k: Any) -> Any:
-    return k * _U / (1 - k * _U)
+_gamma = functools.partial(gamma, u=FLOAT64_ROUNDOFF)  # (the certificate computes in float64)
 
 
 def _columns(*cols: np.ndarray) -> np.ndarray:
