@@ -59,7 +59,9 @@ _U = FLOAT64_ROUNDOFF
 EXACT_MAP_EDGES = 64
 
 
-_gamma = functools.partial(gamma, u=FLOAT64_ROUNDOFF)  # (the certificate computes in float64)
+# (the certificate computes in float64; a few small n, each checked once: a small count calls it
+# a dozen times)
+_gamma = functools.lru_cache(maxsize=1024)(functools.partial(gamma, u=FLOAT64_ROUNDOFF))
 
 
 def _columns(*cols: np.ndarray) -> np.ndarray:
