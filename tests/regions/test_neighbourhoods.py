@@ -337,3 +337,29 @@ def test_linear_local_complexity_keeps_the_cross_polytope_whole():
         ref = [tropnet.count_linear_regions(net, s, progress=False) for s in listed]
     assert got.tolist() == direct == ref
     assert (got < tropnet.local_complexity(net, X, 1.5, k=6)).any()  # cells really merge
+
+
+@pytest.mark.parametrize("k", [3, 4])
+@pytest.mark.parametrize("widths,radius", [([8, 16, 16, 1], 0.3), ([6, 12, 12, 2], 0.5)])
+def test_local_complexity_at_3_and_4_d_lists_the_facets_of_busy_neighbourhoods(k, widths, radius, monkeypatch):
+    # up to 4-D a point whose neighbourhood at least 2k - 1 units cut runs the vertex engine on
+    # the cross-polytope's 2^k listed facets (as a count there), one with fewer the ball kept
+    # whole: both routes met, every count equal to the plan's count on the slice and to the
+    # ball kept whole for every point
+    from tropnet.networks.embed import slice_network
+    from tropnet.regions import hrep, local
+    from tropnet.regions.local import local_slices
+
+    net = random_mlp(widths, seed=2)
+    X = np.random.default_rng(4).normal(size=(12, widths[0]))
+    routes = []
+    inner_ball, inner_one = local._count_ball, local._count_one
+    monkeypatch.setattr(local, "_count_ball", lambda *a: routes.append("ball") or inner_ball(*a))
+    monkeypatch.setattr(local, "_count_one", lambda *a: routes.append("listed") or inner_one(*a))
+    got = tropnet.local_complexity(net, X, radius, k=k)
+    assert {"ball", "listed"} <= set(routes)
+    want = [tropnet.count_linear_regions(slice_network(net, s), s.domain, kind="activation", progress=False)
+            for s in local_slices(X, radius, k=k)]
+    assert got.tolist() == want
+    monkeypatch.setattr(hrep, "CROSS_HREP_COUNT_DIM", 2)  # every point: the ball kept whole
+    assert tropnet.local_complexity(net, X, radius, k=k).tolist() == want

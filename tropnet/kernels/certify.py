@@ -16,11 +16,14 @@ True
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 __all__ = [
     "AmbiguousGeometryWarning",
-    "CERT_DTYPE", "UNIT_ROUNDOFF", "SAFETY", "gamma", "affine_error", "interpolation_error"]
+    "CERT_DTYPE", "UNIT_ROUNDOFF", "FLOAT64_ROUNDOFF", "SAFETY", "gamma", "gamma_bound", "affine_error",
+    "interpolation_error"]
 
 #: The float type of certified computations (x86 ``long double`` has a 64-bit mantissa).
 CERT_DTYPE = np.longdouble if np.finfo(np.longdouble).nmant >= 63 else np.float64
@@ -30,16 +33,40 @@ UNIT_ROUNDOFF = float(np.finfo(CERT_DTYPE).eps) / 2
 SAFETY = 1.0 + 1e-6
 
 
-def gamma(n: int) -> float:
-    """An upper bound of ``n u / (1 - n u)``, the relative error bound of an ``n``-term sum
-    or dot product (for ``n u < 1e-9``; the quotient itself would round to ``n u``).
+#: Unit roundoff of float64, for the bounds of computations done in float64 (the 2-D linear
+#: certificates, :mod:`tropnet.regions.planar_linear`, and vertex bounds).
+FLOAT64_ROUNDOFF = 2.0**-53
+
+
+def gamma(n: int, u: float = UNIT_ROUNDOFF) -> float:
+    """An upper bound of ``gamma_n = n u / (1 - n u)`` (Higham, *Accuracy and Stability of
+    Numerical Algorithms*, 2nd ed., section 3.1), the relative error bound of an ``n``-term sum
+    or dot product in arithmetic of unit roundoff ``u`` (:data:`CERT_DTYPE`'s by default,
+    :data:`FLOAT64_ROUNDOFF` for float64), for a whole ``n >= 0`` with ``n u < 1e-9`` (the
+    quotient itself would round to ``n u``).
 
     >>> gamma(10) > 10 * UNIT_ROUNDOFF
     True
+    >>> gamma(1, FLOAT64_ROUNDOFF) >= 2.0**-53 / (1 - 2.0**-53)
+    True
     """
-    if n * UNIT_ROUNDOFF >= 1e-9:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"gamma needs a whole number of operations n >= 0, got {n!r}")
+    if n * u >= 1e-9:
         raise ValueError(f"gamma({n}): too many terms for the certified bounds")
-    return n * UNIT_ROUNDOFF * (1 + 2e-9)
+    return gamma_bound(n, u)
+
+
+def gamma_bound(n, u):
+    """:func:`gamma` without its checks: a plain expression that numba compiles as it is (the
+    compiled certificate, :mod:`tropnet.regions.planar_jit`, calls it).  For ``n u < 1e-9`` it
+    exceeds ``n u / (1 - n u)`` even after its own rounding (``n u`` is exact; the factor's
+    product errs by at most ``u``).
+
+    >>> gamma_bound(4, 2.0**-53) == gamma(4, FLOAT64_ROUNDOFF)
+    True
+    """
+    return n * u * (1 + 2e-9)
 
 
 def affine_error(W: np.ndarray, b: np.ndarray, z: np.ndarray, err: np.ndarray) -> np.ndarray:

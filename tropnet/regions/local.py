@@ -31,6 +31,7 @@ from ..networks.layers import Linear
 from ..networks.network import Network
 from .cells import RegionLimitError
 from .domains import as_network
+from .hrep import uses_hrep_cross
 from .program import Stage, stages_from_network
 from .stable import StableUnits, _domain_shape, _propagate, count_pruned, prune_stages, stable_units
 
@@ -115,7 +116,8 @@ def _count_chunk(net, slices: list[AffineSlice], args: dict) -> np.ndarray:
     stage per point), a neighbourhood whose units are all stable is one region, and the others
     run an engine on their unstable units: for ``k = 2`` the polygon engine's count
     (:func:`~tropnet.regions.planar.count_cells`, the plan's 2-D engine), for a cross-polytope
-    of ``k >= 3`` the H-representation engine (:func:`_count_ball`), else the vertex engine."""
+    of ``k >= 5``, or of ``k = 3, 4`` with fewer than ``2k - 1`` unstable units, the
+    H-representation engine (:func:`_count_ball`), else the vertex engine."""
     out = np.zeros(len(slices), dtype=np.int64)
     if not slices:
         return out
@@ -139,6 +141,7 @@ def _count_chunk(net, slices: list[AffineSlice], args: dict) -> np.ndarray:
                              np.tile(rad, (P, 1)), cross)
     except OverflowError:  # beyond float range: every point runs its engine
         on = off = None
+    unstable = None
     if on is not None and not any(st.kind == "group" for st in base):
         unstable = sum((~(a | b)).sum(axis=1) for a, b in zip(on, off))
         out[unstable == 0] = 1
@@ -157,6 +160,11 @@ def _count_chunk(net, slices: list[AffineSlice], args: dict) -> np.ndarray:
     if k >= 3 and cross is not None and kind == "activation":  # a cross-polytope: its centre, radius
         ball = (dom.exact_center(k).astype(np.float64), float(dom.radius)) if isinstance(dom, CrossPolytope) \
             else cross_polytope_of(dom.A, dom.b)[:2]
+    # up to CROSS_HREP_COUNT_DIM (4) inputs a count lists the ball's 2^k facets: so does a point
+    # here with at least 2k - 1 units cutting its neighbourhood (the ball kept whole costs ~1 ms
+    # a cut unit and grows; the listed facets ~3 ms (k = 3) / ~6 ms (k = 4) a point, then grow
+    # slowly: 2-9x faster from 7 units, 0.2-0.7x below 2k - 1)
+    listed = not uses_hrep_cross(k, False, count=True)
     for i in todo:
         stages = [Stage("affine", W=Ws[i], b=bs[i])] + base[1:]
         s = None if on is None else StableUnits([None if a is None else a[i] for a in on],
@@ -165,7 +173,7 @@ def _count_chunk(net, slices: list[AffineSlice], args: dict) -> np.ndarray:
             out[i] = _count_planar(Network([Linear(Ws[i], bs[i]), *layers[1:]]), box, cap)
             if out[i] >= 0:
                 continue
-        if ball is not None:
+        if ball is not None and not (listed and (unstable is None or unstable[i] >= 2 * k - 1)):
             out[i] = _count_ball(stages, s if s is not None else stable_units(stages, dom, k), k, ball, cap)
             continue
         out[i] = _count_one(net, slices[i], stages, args, s)

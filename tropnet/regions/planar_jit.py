@@ -24,12 +24,15 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-_U = 2.0**-53
+from ..kernels.certify import FLOAT64_ROUNDOFF, gamma_bound
+
+_U = FLOAT64_ROUNDOFF
+_gamma_bound = numba.njit(cache=True, nogil=True)(gamma_bound)  # (certify.gamma's formula, compiled)
 
 
 @numba.njit(cache=True, nogil=True)
 def _gamma(k):  # pragma: no cover - compiled
-    return k * _U / (1 - k * _U)
+    return _gamma_bound(k, _U)
 
 
 @numba.njit(cache=True, nogil=True)

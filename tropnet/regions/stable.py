@@ -125,11 +125,16 @@ def _propagate(stages: list[Stage], mid: np.ndarray, rad: np.ndarray, cross: flo
     c = mid.copy()
     elo = np.zeros((P, d))
     ehi = np.zeros((P, d))
+    # the values exactly 0 on the whole neighbourhood, by exact logic (no float): a unit that
+    # reads only such values, with bias 0 (zero weights, or inputs pruned as inactive), is 0
+    # everywhere -- inactive and no boundary, as the engines count it -- and is pruned as off
+    zero = np.zeros((P, d), dtype=bool)
     on_list, off_list = [], []
     for st in stages:
         if st.kind == "affine":
             W = np.asarray(st.W, dtype=np.float64)
             b = np.asarray(st.b, dtype=np.float64)
+            nz = (np.asarray(st.W) != 0).astype(np.float64)  # (exact weights: tiny ones still read)
             aW = np.abs(W)
             Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
             per = W.ndim == 3  # one map per neighbourhood
@@ -145,6 +150,7 @@ def _propagate(stages: list[Stage], mid: np.ndarray, rad: np.ndarray, cross: flo
             margin = gamma(W.shape[-1] + d + 6) * 2 * (mag + np.abs(b) + np.abs(c_new)) + 1e-300
             c = c_new
             elo, ehi = elo - margin, ehi + margin
+            zero = (mv((~zero).astype(np.float64), nz) == 0) & (np.asarray(st.b) == 0)
             continue
         if st.kind in ("threshold", "leaky"):
             level = float(st.param) if st.kind == "threshold" else 0.0
@@ -153,6 +159,13 @@ def _propagate(stages: list[Stage], mid: np.ndarray, rad: np.ndarray, cross: flo
             lo = c[:, ix] + elo[:, ix] - sp
             hi = c[:, ix] + ehi[:, ix] + sp
             on, off = lo > level, hi < level
+            if st.param == 0:  # exactly 0 = the level: inactive
+                off |= zero[:, ix]
+            zero = zero.copy()
+            if st.kind == "threshold":  # output 0: the input 0 above a level <= 0, or off at level 0
+                zero[:, ix] = (zero[:, ix] & (st.param <= 0)) | (off & (st.param == 0))
+            else:  # leaky: 0 at 0, and off with slope 0
+                zero[:, ix] |= off & (st.param == 0)
             on_list.append(on)
             off_list.append(off)
             un = ~(on | off)
@@ -192,6 +205,7 @@ def _propagate(stages: list[Stage], mid: np.ndarray, rad: np.ndarray, cross: flo
         L = np.zeros((P, w, d))
         c = np.zeros((P, w))
         elo, ehi = lo_new, hi_new
+        zero = np.zeros((P, w), dtype=bool)
     return on_list, off_list
 
 

@@ -14,19 +14,20 @@ count's certificate reads the values at the root polygons' vertices).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+
+from ..kernels.certify import FLOAT64_ROUNDOFF, gamma
 
 __all__ = ["vertex_bounds"]
 
-_U = 2.0**-53  # float64 unit roundoff
+_U = FLOAT64_ROUNDOFF
 #: vertices per block: each vertex carries a (3, m) map per layer, so the blocks keep the
 #: temporaries a few MB (one pass over all 5,708 root vertices of a [784, 256, 256, 10] plane
 #: allocated 35 MB arrays, and page faults were half its time)
 BLOCK = 512
-
-
-def _gamma(n: int) -> float:
-    return (n * _U) * (1 + 1e-6)
+_gamma = functools.partial(gamma, u=FLOAT64_ROUNDOFF)  # (the bounds compute in float64)
 
 
 def vertex_bounds(problem, si: int, pats: np.ndarray, T: np.ndarray, C: np.ndarray):
