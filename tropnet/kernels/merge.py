@@ -207,6 +207,6 @@ def _union(n: int, edges: np.ndarray) -> np.ndarray:
 def _roots(parent: np.ndarray) -> np.ndarray:
     while True:
         up = parent[parent]
-        if np.array_equal(up, parent):
+        if (up == parent).all():
             return parent
         parent = up

@@ -136,10 +136,10 @@ class _Layers:
             W, b, old = self.W[j], self.b[j], self.linears[j]
             if W is old.weight and b is old.bias:  # untouched: the layer itself
                 layers.append(old)
-            else:
-                if W.dtype == object or b.dtype == object:
-                    W, b = _exact(W), _exact(b)
-                layers.append(Linear(W, b))
+            elif W.dtype == object or b.dtype == object:
+                layers.append(Linear(_exact(W), _exact(b)))
+            else:  # (float64 arrays of the layers' own: made here or frozen already)
+                layers.append(Linear._of_float64(W, b))
             if j < len(self.acts):
                 layers.append(self.act_layers[j])
         return Network(layers, n)

@@ -176,6 +176,8 @@ def silent_units(stages, patterns: np.ndarray, which: np.ndarray | None, cols: n
         if mine.any():
             out[mine] = r[inv[mine], idx[cols[mine] - c0]] == 0
             found |= mine
+            if found.all():  # (the stages before read no column asked for)
+                break
         passes = cells[:, c0 : c0 + len(idx)] == 1
         if st.kind == "leaky" and st.param != 0:
             passes[:] = True

@@ -196,7 +196,8 @@ def _joins(stages: list[Stage], last: dict, failed: list, silent: np.ndarray | N
     roots = np.asarray(last["roots"], dtype=np.int32)
     on = np.asarray(st.on, dtype=bool)
     # the edges' polygons differ in one unit (their patterns), the unit between them
-    differ = roots[A] != roots[B]
+    RA, RB = roots[A], roots[B]
+    differ = RA != RB
     if not (differ.sum(axis=1) == 1).all():
         return None
     col = np.argmax(differ, axis=1)
@@ -221,8 +222,8 @@ def _joins(stages: list[Stage], last: dict, failed: list, silent: np.ndarray | N
         full = np.zeros((len(M), len(silent)), dtype=np.int32)
         full[:, ~silent] = M
         M = full
-    PA = np.concatenate([roots[A][edge], M], axis=1)
-    PB = np.concatenate([roots[B][edge], M], axis=1)
+    PA = np.concatenate([RA[edge], M], axis=1)
+    PB = np.concatenate([RB[edge], M], axis=1)
     if PA.shape[1] != sum(len(s.idx) for s in stages if s.kind != "affine"):
         return None
     joined = silent_units(stages, PA, None, col[edge])
