@@ -19,7 +19,15 @@ Run ``python benchmarks/bench_linear.py`` (``--quick``: the small rows only; ``-
 kinds of the ``[784, 512, 512, 512, 10]`` plane, one call each, wall and CPU seconds;
 ``--merging-only`` / ``--no-merging``: one of the two tables; ``--scaled-only``: only the
 integer networks with a scaled duplicate unit, :func:`scaled_duplicate`; ``--exact-planes``: only
-the exact counts of the ``[784, 128, 128, 10]`` and ``[784, 256, 256, 10]`` planes).
+the exact counts of the ``[784, 128, 128, 10]`` and ``[784, 256, 256, 10]`` planes;
+``--planes-only``: only the rows of the ``[12, 16, 16, 2]`` planes, standard, zeroed and sparse).
+
+Every row runs with one state of the compiled kernels, chosen once at the start and printed
+with the table (``--kernels``): ``numba`` (the default: numba loaded first, the state every row
+after the first large cut of the vertex engine would otherwise run in, so that a row does not
+depend on the rows before it) or ``numpy`` (``pool.use_kernels("numpy")``: the pure-numpy path
+of an install without numba).  Each timed function runs once untimed first (its code paths
+warm), then ``--repeat`` times.
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ from tropnet import Box, Plane
 
 
 def best(fn, repeat):
-    t, out = float("inf"), None
+    t, out = float("inf"), fn()  # (untimed: the code paths warm)
     for _ in range(repeat):
         t0 = time.process_time()
         out = fn()
@@ -93,14 +101,39 @@ def row(name, dom_name, net, dom, exact, repeat, counts_only=False):
         ta, na = best(lambda: tropnet.count_linear_regions(net, dom, kind="activation", **kw), repeat)
         tl, nl = best(lambda: tropnet.count_linear_regions(net, dom, kind="linear", **kw), repeat)
         if counts_only:  # the region sets take tens of seconds (exact geometry of every cell)
-            print(f"| {name} | {dom_name} | {exact} | {na} | {nl} | {ta:.3f} | {tl:.3f} | "
+            print(f"| {name} | {dom_name} | {exact} | {na} | {nl} | {ta:.4f} | {tl:.4f} | "
                   f"**{tl / ta:.2f}** | - | - | - |", flush=True)
             return
         tra, ra = best(lambda: len(tropnet.linear_regions(net, dom, kind="activation", **kw)), repeat)
         trl, rl = best(lambda: len(tropnet.linear_regions(net, dom, kind="linear", **kw)), repeat)
     assert na == ra and nl == rl, (na, ra, nl, rl)
-    print(f"| {name} | {dom_name} | {exact} | {na} | {nl} | {ta:.3f} | {tl:.3f} | **{tl / ta:.2f}** | "
-          f"{tra:.3f} | {trl:.3f} | **{trl / tra:.2f}** |", flush=True)
+    print(f"| {name} | {dom_name} | {exact} | {na} | {nl} | {ta:.4f} | {tl:.4f} | **{tl / ta:.2f}** | "
+          f"{tra:.4f} | {trl:.4f} | **{trl / tra:.2f}** |", flush=True)
+
+
+def _kernels(choice: str) -> str:
+    """Put the compiled kernels in one state for every row (see the module docstring)."""
+    from tropnet.regions import pool
+
+    if choice == "numpy":
+        pool.use_kernels("numpy")
+        return "numpy only (pool.use_kernels('numpy'))"
+    if pool._load_jit() is None:
+        return "numpy only (numba is not installed)"
+    return "numba loaded before the first row (default choice: compiled loops for every certificate)"
+
+
+def _planes(repeat: int) -> None:
+    """The float and exact counts of the [12, 16, 16, 2] plane: standard, zeroed and sparse."""
+    print("| network | domain | exact | activation regions | linear regions | count act. CPU s | "
+          "count lin. CPU s | count lin./act. | regions act. CPU s | regions lin. CPU s | "
+          "regions lin./act. |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    widths = [12, 16, 16, 2]
+    for name, net in (("", tropnet.random_mlp(widths, seed=0)), ("zeroed ", merging(widths, "zeroed")),
+                      ("sparse ", merging(widths, "sparse"))):
+        for exact in (False, True):
+            row(f"{name}{widths}", "plane", net, plane(widths), exact, repeat)
 
 
 def main() -> None:
@@ -113,11 +146,18 @@ def main() -> None:
     ap.add_argument("--scaled-only", action="store_true",
                     help="only the integer networks with scaled duplicates")
     ap.add_argument("--exact-planes", action="store_true", help="only the exact counts of the MNIST planes")
+    ap.add_argument("--planes-only", action="store_true", help="only the [12, 16, 16, 2] plane rows")
+    ap.add_argument("--kernels", choices=("numba", "numpy"), default="numba",
+                    help="numba loaded before the first row (default), or the pure-numpy kernels")
     args = ap.parse_args()
     if args.scaled_only:
         args.merging_only = args.no_merging = True
+    kernels = _kernels(args.kernels)
     print(f"load average {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
-          f"best of {args.repeat}\n")
+          f"best of {args.repeat} (after one untimed call); kernels: {kernels}\n")
+    if args.planes_only:
+        _planes(args.repeat)
+        return
     if not args.merging_only:
         print("| network | domain | exact | activation regions | linear regions | count act. CPU s | "
               "count lin. CPU s | count lin./act. | regions act. CPU s | regions lin. CPU s | "

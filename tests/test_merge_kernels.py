@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tropnet.kernels.merge import components, key_index, row_index
+from tropnet.kernels.merge import component_count, components, key_index, row_index
 
 
 @settings(max_examples=50, deadline=None)
@@ -40,8 +40,9 @@ def test_components_equal_scipys(seed, n):
     rng = np.random.default_rng(seed)
     E = rng.integers(0, n, size=(int(rng.integers(0, 2 * n)), 2))
     got = components(n, E)
-    ref = connected_components(coo_matrix((np.ones(len(E)), (E[:, 0], E[:, 1])), shape=(n, n)),
-                               directed=False)[1]
+    k, ref = connected_components(coo_matrix((np.ones(len(E)), (E[:, 0], E[:, 1])), shape=(n, n)),
+                                  directed=False)
+    assert component_count(n, E) == k
     same = ref[:, None] == ref[None, :]
     assert np.array_equal(got[:, None] == got[None, :], same)
     _, first = np.unique(got, return_index=True)

@@ -86,9 +86,12 @@ def test_exact_hrep_equals_the_exact_vertex_engine_on_cross_polytopes(net, d):
 def test_the_public_route_above_a_lowered_cutoff_equals_the_vertex_engine(monkeypatch, d, dom):
     nets = [random_mlp([d, 8, 6, 1], seed=d), _integer_net([d, 6, 6, 1], d, zero_bias=True)]
     domain = Box(-1, 1) if dom == "box" else CrossPolytope(np.zeros(d), 1)
+    monkeypatch.setattr(hrep, "CROSS_EXACT_COUNT_DIM", 7)  # the vertex engine on the ball's facets
+    plan = tropnet.regions.plan.make_plan(nets[0], domain, want="count", kind="activation", exact=True)
+    assert plan.engine == "vertex"
     ref = [tropnet.count_linear_regions(n, domain, kind="activation", exact=True) for n in nets]
-    monkeypatch.setattr(hrep, "EXACT_MAX_DIM", 2)
-    monkeypatch.setattr(hrep, "CROSS_EXACT_MAX_DIM", 2)
+    monkeypatch.setattr(hrep, "EXACT_COUNT_DIM", 2)
+    monkeypatch.setattr(hrep, "CROSS_EXACT_COUNT_DIM", 2)
     plan = tropnet.regions.plan.make_plan(nets[0], domain, want="count", kind="activation", exact=True)
     assert plan.engine == "hrep"
     assert [tropnet.count_linear_regions(n, domain, kind="activation", exact=True) for n in nets] == ref
@@ -186,3 +189,38 @@ def test_exact_counts_refuse_region_sets_and_linear_counts_above_the_vertex_engi
     with pytest.raises(ValueError, match="max-pooling or maxout"):
         refine_hrep([type(st)("group", groups=np.array([[0, 1]]), idx=np.zeros(0, dtype=np.int64))
                      for st in stages_from_network(random_mlp([3, 2, 1]))][:1], 3, *_box(3), exact=True)
+
+
+def test_exact_counts_above_16_d_on_r_n_a_polyhedron_and_in_parallel():
+    from tropnet import Polyhedron
+    from tropnet.regions.api import run_plan
+    from tropnet.regions.plan import make_plan
+
+    # k <= d generic hyperplanes: all 2^k sign patterns are cells of R^d
+    net = random_mlp([17, 4, 1], seed=0)
+    assert tropnet.count_linear_regions(net, None, kind="activation", exact=True) == 16
+    # the simplex x_i >= -1, sum x <= 1 in 17-D (a bounded polyhedron: its rows clip the cells)
+    d = 17
+    simplex = Polyhedron(np.vstack([-np.eye(d), np.ones((1, d))]), np.r_[np.ones(d), 1.0])
+    net = random_mlp([17, 6, 4, 1], seed=0)
+    assert tropnet.count_linear_regions(net, simplex, kind="activation", exact=True) == \
+        tropnet.count_linear_regions(net, simplex, kind="activation")
+    # the Dask driver's tasks (here in this process) on a cross-polytope kept whole
+    net = random_mlp([10, 8, 6, 1], seed=0)
+    cp = CrossPolytope(np.full(10, 0.05), 1.0)
+    serial = tropnet.count_linear_regions(net, cp, kind="activation", exact=True)
+    plan = make_plan(net, cp, want="count", kind="activation", exact=True, mode="parallel")
+    assert run_plan(plan) == serial == tropnet.count_linear_regions(net, cp, kind="activation")
+
+
+def test_exact_activation_counts_take_this_engine_from_8_inputs():
+    from tropnet.regions.plan import make_plan
+
+    net = random_mlp([8, 6, 1], seed=0)
+    plan = make_plan(net, Box(-1, 1), want="count", kind="activation", exact=True)
+    assert plan.engine == "hrep"
+    assert make_plan(net, Box(-1, 1), want="count", kind="activation", exact=True, engine="refine").engine == "vertex"
+    assert make_plan(net, Box(-1, 1), want="count", exact=True).engine == "vertex"  # linear: facets
+    assert make_plan(random_mlp([7, 6, 1]), Box(-1, 1), want="count", kind="activation", exact=True).engine == "vertex"
+    assert plan.run() == make_plan(net, Box(-1, 1), want="count", kind="activation", exact=True,
+                                   engine="refine").run()

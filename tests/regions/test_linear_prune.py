@@ -189,3 +189,60 @@ def test_silent_output_columns_and_a_constant_unit_are_dropped_in_turn():
     assert low[2].bias.tolist() == [3.0, 6.0]  # the constant unit's 3, read with 1 and 2
     dom = Box(-2, 2)
     assert _count(net, dom, False) == _count(net, dom, True) == _regions(net, dom, True)
+
+
+def _reference_widths(W, B):
+    """The widths left by the rules of :mod:`tropnet.networks.prune` applied one unit at a time
+    in exact rationals (ReLU units), layer after layer until nothing changes (an independent
+    reference)."""
+    W = [[[Fraction(v) for v in row] for row in w] for w in W]
+    B = [[Fraction(v) for v in b] for b in B]
+    changed = True
+    while changed:
+        changed = False
+        for k in reversed(range(len(W) - 1)):
+            n = len(W[k])
+            for u in reversed(range(n)):
+                nxt = W[k + 1]
+                const = all(v == 0 for v in W[k][u])
+                unread = all(row[u] == 0 for row in nxt)
+                twin = next((f for f in range(u) if W[k][f] == W[k][u] and B[k][f] == B[k][u]), None)
+                if not (const or unread or twin is not None):
+                    continue
+                if const and not unread:
+                    B[k + 1] = [c + row[u] * max(B[k][u], 0) for c, row in zip(B[k + 1], nxt)]
+                elif twin is not None:
+                    for row in nxt:
+                        row[twin] += row[u]
+                del W[k][u], B[k][u]
+                for row in nxt:
+                    del row[u]
+                changed = True
+            if not W[k]:  # an emptied layer: the function is constant from there on
+                return None
+    return tuple([len(W[0][0])] + [len(w) for w in W])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pruning_matches_a_unit_by_unit_reference(seed):
+    """Integer networks with many zero rows, unread units and repeated rows (every fold and sum
+    exact in float64): the pruned widths equal the unit-by-unit reference's, and the pruned
+    network is the same function and has nothing left to drop."""
+    rng = np.random.default_rng(seed)
+    d, w = 2 + seed % 2, 9
+    W = [rng.integers(-2, 3, size=(w, d)), rng.integers(-2, 3, size=(w, w)), rng.integers(-2, 3, size=(w, w)),
+         rng.integers(-2, 3, size=(1, w))]
+    B = [rng.integers(-2, 3, size=w), rng.integers(-2, 3, size=w), rng.integers(-2, 3, size=w), np.zeros(1)]
+    for k in range(3):
+        W[k][rng.random(w) < 0.2] = 0  # constant units
+        W[k + 1][:, rng.random(w) < 0.2] = 0  # unread units
+        for u in np.flatnonzero(rng.random(w) < 0.3):  # repeated units
+            f = int(rng.integers(0, w))
+            W[k][u], B[k][u] = W[k][f], B[k][f]
+    net = Network.from_arrays([x.astype(float) for x in W], [b.astype(float) for b in B])
+    small = drop_unused_units(net)
+    want = _reference_widths(W, B)
+    assert small.widths == ((net.input_dim, 1) if want is None else tuple(
+        v for i, v in enumerate(want) for _ in range(1 if i in (0, len(want) - 1) else 2)))
+    assert _same_function(net, small, seed)
+    assert drop_unused_units(small) is small

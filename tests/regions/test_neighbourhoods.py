@@ -173,11 +173,14 @@ def test_exact_counts_on_a_high_dimensional_cross_polytope_run_exactly():
     assert tropnet.local_complexity(net, np.zeros((1, 20)), 0.5, k=20, exact=True).tolist() == [51]
     with pytest.raises(ValueError, match="CrossPolytope at most 7; got 20.*exact=False"):
         tropnet.count_linear_regions(net, cp, exact=True, kind="linear")
-    # at 6 dimensions (the vertex engine on the 64 facets) the exact count equals the float one
+    # at 6 dimensions the exact count equals the float one; the exact linear count there takes the
+    # vertex engine on the 64 facets and equals the float one too
+
     small = random_mlp([6, 6, 1], seed=1)
     c = CrossPolytope(np.zeros(6), 1)
     assert tropnet.count_linear_regions(small, c, exact=True, kind="activation") == \
         tropnet.count_linear_regions(small, c, kind="activation")
+    assert tropnet.count_linear_regions(small, c, exact=True) == tropnet.count_linear_regions(small, c)
 
 
 def test_cli_full_dimensional_neighbourhood(tmp_path, capsys):
@@ -296,14 +299,16 @@ def test_degenerate_adjacency_in_blocks_gives_the_same_cells(monkeypatch):
 def test_float_counts_on_cross_polytopes_keep_them_whole_from_5_d(d):
     """From 5 inputs a float count (activation or linear) keeps the cross-polytope whole (the
     lifted H-representation engine), equal to the vertex engine on its 2^d facets; the region set
-    still takes the vertex engine (it needs the facets), and exact counts too."""
+    still takes the vertex engine (it needs the facets), and so does the exact linear count; the
+    exact activation count keeps it whole too (every decision exact)."""
     net = random_mlp([d, 8, 8, 1], seed=3)
     x = np.random.default_rng(3).normal(size=d)
     dom = CrossPolytope(x, 0.8)
     assert make_plan(net, dom, want="count", kind="activation").engine == "hrep"
     assert make_plan(net, dom, want="count").engine == "hrep"
     assert make_plan(net, dom).engine == "vertex"
-    assert make_plan(net, dom, want="count", kind="activation", exact=True).engine == "vertex"
+    assert make_plan(net, dom, want="count", kind="activation", exact=True).engine == "hrep"
+    assert make_plan(net, dom, want="count", exact=True).engine == "vertex"
     st = stages_from_network(net)
     A, b = (np.asarray(v, dtype=np.float64) for v in dom.halfspaces(d))
     ref = len(refine(st, d, x - 3, x + 3, halfspaces=(A, b)))

@@ -173,6 +173,22 @@ def components(n: int, edges: np.ndarray) -> np.ndarray:
     >>> components(5, np.array([[3, 1], [4, 2]])).tolist()
     [0, 1, 2, 1, 2]
     """
+    _, first, inv = np.unique(_union(n, edges), return_index=True, return_inverse=True)
+    return np.argsort(np.argsort(first))[inv.ravel()]
+
+
+def component_count(n: int, edges: np.ndarray) -> int:
+    """The number of connected components of :func:`components` (its largest label plus one),
+    without the labels.
+
+    >>> component_count(5, np.array([[3, 1], [4, 2]]))
+    3
+    """
+    return int(np.count_nonzero(_union(n, edges) == np.arange(n)))
+
+
+def _union(n: int, edges: np.ndarray) -> np.ndarray:
+    """Each node's root (the smallest node of its component)."""
     parent = np.arange(n)
     edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
     a, b = edges[:, 0], edges[:, 1]
@@ -185,13 +201,12 @@ def components(n: int, edges: np.ndarray) -> np.ndarray:
         ra, rb = ra[diff], rb[diff]
         np.minimum.at(parent, np.maximum(ra, rb), np.minimum(ra, rb))
         a, b = a[diff], b[diff]
-    _, first, inv = np.unique(_roots(parent), return_index=True, return_inverse=True)
-    return np.argsort(np.argsort(first))[inv.ravel()]
+    return _roots(parent)
 
 
 def _roots(parent: np.ndarray) -> np.ndarray:
     while True:
         up = parent[parent]
-        if np.array_equal(up, parent):
+        if (up == parent).all():
             return parent
         parent = up

@@ -241,6 +241,21 @@ class Linear(Layer):
         b.flags.writeable = False
         self._set(weight=w, bias=b, exact=exact)
 
+    @classmethod
+    def _of_float64(cls, weight: np.ndarray, bias: np.ndarray) -> Linear:
+        """The layer of float64 arrays its caller made from a layer's own (finite, of matching
+        shapes, not shared with anyone who writes to them): frozen and kept, without the checks
+        and copies of ``Linear(weight, bias)`` (the layers a count's pruning rebuilds)."""
+        if weight.dtype != np.float64 or bias.dtype != np.float64 or weight.shape[:1] != bias.shape:
+            return cls(weight, bias)
+        layer = cls.__new__(cls)
+        # (C order, as the checked constructor's copies: products sum in the same order)
+        weight, bias = np.ascontiguousarray(weight), np.ascontiguousarray(bias)
+        weight.flags.writeable = False
+        bias.flags.writeable = False
+        layer._set(weight=weight, bias=bias, exact=False)
+        return layer
+
     @property
     def in_features(self) -> int:
         return int(self.weight.shape[1])

@@ -86,6 +86,7 @@ class _Layers:
         self.b = [layer.bias for layer in linears]
         self.acts = acts
         self.linears, self.act_layers = linears, act_layers
+        self.unmade = False  # whether a fold or a sum was not made (float64 could not hold it)
 
     def drop(self, k: int) -> bool:
         """Drop the unused units of activation ``k`` (between ``W[k]`` and ``W[k + 1]``); True if
@@ -95,10 +96,16 @@ class _Layers:
         keep = np.ones(W.shape[0], dtype=bool)
         c = self.b[k + 1]
         for u in np.flatnonzero(~(W != 0).any(axis=1)):  # constant units
-            folded = _add(c, _exact(V[:, u]) * Fraction(_value(kind, p, b[u])))
+            value = _value(kind, p, b[u])
+            if value == 0:  # (an off unit: nothing to add; float64 sums as _add gives them, -0.0 as 0.0)
+                folded = c if c.dtype == object else c + 0.0
+            else:
+                folded = _add(c, _exact(V[:, u]) * Fraction(value))
             if folded is not None:  # (else kept: a constant unit cuts nothing)
                 c = folded
                 keep[u] = False
+            else:
+                self.unmade = True
         seen: dict = {}
         for u in _maybe_equal(W, b, keep):  # equal units: the first one reads for both
             row = W[u]
@@ -109,6 +116,8 @@ class _Layers:
                 V = V.copy() if V is self.W[k + 1] else V
                 V[:, first] = summed
                 keep[u] = False
+            elif first != u:
+                self.unmade = True
         keep &= (V != 0).any(axis=0)  # (units nobody reads go)
         if keep.all():
             return False
@@ -127,10 +136,10 @@ class _Layers:
             W, b, old = self.W[j], self.b[j], self.linears[j]
             if W is old.weight and b is old.bias:  # untouched: the layer itself
                 layers.append(old)
-            else:
-                if W.dtype == object or b.dtype == object:
-                    W, b = _exact(W), _exact(b)
-                layers.append(Linear(W, b))
+            elif W.dtype == object or b.dtype == object:
+                layers.append(Linear(_exact(W), _exact(b)))
+            else:  # (float64 arrays of the layers' own: made here or frozen already)
+                layers.append(Linear._of_float64(W, b))
             if j < len(self.acts):
                 layers.append(self.act_layers[j])
         return Network(layers, n)
@@ -176,14 +185,19 @@ def drop_unused_units(net: Network) -> Network:
         return net
     state = _Layers(linears, [_activation(a) for a in acts], acts)
     # passes from the last layer down until nothing changes; a layer is looked at again only
-    # after a change to its arrays (a drop at it or next to it), the same steps as every layer
-    # each pass (a look at unchanged arrays changes nothing)
+    # after a change to its arrays by a drop next to it, or at it when a fold or a sum was not
+    # made there (a later one may have changed what it adds to): the same steps as every layer
+    # each pass (a second look at a layer finds nothing new otherwise)
     todo, any_change = set(range(len(acts))), False
     while todo:
-        for k in sorted(todo, reverse=True):
-            if state.W[k].shape[0] and state.drop(k):
-                todo |= {k - 1, k, k + 1} & set(range(len(acts)))
+        for k in reversed(range(len(acts))):
+            if k not in todo:
+                continue
+            state.unmade = False
+            changed = bool(state.W[k].shape[0]) and state.drop(k)
+            if changed:
+                todo |= {k - 1, k + 1} & set(range(len(acts)))
                 any_change = True
-            else:
+            if not (changed and state.unmade):
                 todo.discard(k)
     return state.network(net.input_dim) if any_change else net

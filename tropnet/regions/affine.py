@@ -515,13 +515,18 @@ def map_magnitude(stages: list[Stage], d: int) -> tuple[float, int]:
     return (float(J.max()) if J.size else 0.0), K
 
 
-def _abs_walk(stages: list[Stage], d: int) -> tuple[np.ndarray, int]:
+def _abs_walk(stages: list[Stage], d: int,
+              start: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, int]:
     """:func:`map_magnitude`'s walk of magnitudes: ``(J (k, d + 1), K)``, a bound on every entry
     of row ``i`` of every cell's map of ``stages`` (all terms taken positive), and the number of
-    rounded operations along any path of the float walk."""
-    J = np.zeros((d, d + 1))
-    J[np.arange(d), np.arange(d)] = 1.0
-    K = 0
+    rounded operations along any path of the float walk; ``start``: the walk of the stages
+    before (``stages`` then goes on from it)."""
+    if start is None:
+        J = np.zeros((d, d + 1))
+        J[np.arange(d), np.arange(d)] = 1.0
+        K = 0
+    else:
+        J, K = start
     for st in stages:
         if st.kind == "affine":
             W = np.abs(np.asarray(st.W, dtype=np.float64))

@@ -116,7 +116,8 @@ def as_network(obj: Any) -> Network:
 def _domain(domain: Any, n: int, exact: bool, count: bool = False):
     """("box", lo, hi) or ("poly", A, b) or ("all",), validated; a cross-polytope is
     ("cross", c, r) where the H-representation engine runs (its 1-norm constraint kept whole:
-    :func:`~tropnet.regions.hrep.uses_hrep_cross`, ``count`` for a count, serial or on Dask),
+    :func:`~tropnet.regions.hrep.uses_hrep_cross`, ``count`` for a count, serial or on Dask;
+    with ``exact``, an activation count),
     else ("poly", A, b) with its ``2^n`` rows; so is a float run's polyhedron of a
     cross-polytope's ``2^n`` rows (:func:`~tropnet.geometry.domains.cross_polytope_of`, up to
     rounding of its rows), by the same rule."""

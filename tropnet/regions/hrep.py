@@ -48,6 +48,13 @@ _TINY = 1e-300
 #: box) up to this input dimension, and this engine with every decision exact above it
 #: (``refine_hrep(..., exact=True)``, :mod:`tropnet.regions.hrep_exact`).
 EXACT_MAX_DIM = 16
+#: ... but exact activation counts take this engine (exact decisions) above this many inputs
+#: already.  Measured (``benchmarks/bench_exact_hrep.py --only crossover``, exact counts on
+#: ``[-1, 1]^d``): on random ``[d, 8, 8, 1]`` networks the vertex engine is 16x faster at 4 inputs,
+#: 5-10x at 5-6, 1.3-2.1x at 7, 0.84-0.92x at 8 (and minutes at 12); on integer zero-bias
+#: ``[d, 6, 6, 1]`` networks (exact ties: the vertex engine's rational pass) this engine is
+#: 0.05-0.7x its time from 4 inputs on.
+EXACT_COUNT_DIM = 7
 
 
 #: A run solves this many side LPs on HiGHS before it takes the compiled ones
@@ -56,19 +63,33 @@ EXACT_MAX_DIM = 16
 JIT_LP_AFTER = 256
 
 
-def uses_hrep(d: int, exact: bool) -> bool:
+def uses_hrep(d: int, exact: bool, count: bool = False) -> bool:
     """Whether a run in input dimension ``d`` takes this engine: float runs above
-    :data:`HREP_DIM`, exact runs above :data:`EXACT_MAX_DIM` (with exact decisions).
+    :data:`HREP_DIM`, exact runs above :data:`EXACT_MAX_DIM` (with exact decisions; where they
+    are refused unless they count activation cells), exact activation counts (``count``) above
+    :data:`EXACT_COUNT_DIM`.
 
     >>> uses_hrep(13, False), uses_hrep(13, True), uses_hrep(4, False), uses_hrep(17, True)
     (True, False, False, True)
+    >>> uses_hrep(8, True, count=True), uses_hrep(7, True, count=True)
+    (True, False)
     """
-    return d > (EXACT_MAX_DIM if exact else HREP_DIM)
+    if exact:
+        return d > (EXACT_COUNT_DIM if count else EXACT_MAX_DIM)
+    return d > HREP_DIM
 
 
-#: Exact runs on a cross-polytope list its ``2^d`` facets for the vertex engine; at 8
-#: dimensions its arrays outgrow memory even for a [8, 6, 1] network (exact 7-D: seconds).
+#: Exact region sets and linear counts on a cross-polytope list its ``2^d`` facets for the vertex
+#: engine up to this many inputs (at 8 its arrays outgrow memory even for a [8, 6, 1] network),
+#: and are refused above it (:func:`check_exact_hrep`: this engine's exact runs decide cells, not
+#: yet their facets).
 CROSS_EXACT_MAX_DIM = 7
+#: Exact activation counts on a cross-polytope take this engine, the ball kept whole and every
+#: decision exact, above this many inputs.  Measured (``benchmarks/bench_exact_hrep.py --only
+#: crossover``, random ``[d, 8, 8, 1]`` and integer zero-bias ``[d, 6, 6, 1]``): at 4 inputs the
+#: vertex engine on the 16 facets is 2-5x faster on the random networks (0.4x on the integer one),
+#: at 5 this engine is 0.34-0.83x its time, at 6 0.02-0.04x, at 7 0.0004x (284 s against 0.1 s).
+CROSS_EXACT_COUNT_DIM = 4
 
 
 #: Float runs on a cross-polytope above this many inputs keep it whole (lifted) in this
@@ -89,16 +110,20 @@ CROSS_HREP_COUNT_DIM = 4
 def uses_hrep_cross(d: int, exact: bool, count: bool = False) -> bool:
     """Whether a run on a cross-polytope in dimension ``d`` takes this engine with the 1-norm
     constraint lifted: float runs above :data:`CROSS_HREP_DIM` (region sets too), float counts
-    (``count``, activation or linear, serial or on Dask) above :data:`CROSS_HREP_COUNT_DIM`,
-    exact runs above :data:`CROSS_EXACT_MAX_DIM` (with exact decisions).
+    (``count``, activation or linear, serial or on Dask) above :data:`CROSS_HREP_COUNT_DIM`;
+    exact runs (with exact decisions) above :data:`CROSS_EXACT_MAX_DIM` (where they are refused
+    unless they count activation cells), exact activation counts (``count``) above
+    :data:`CROSS_EXACT_COUNT_DIM`.
 
     >>> uses_hrep_cross(8, False), uses_hrep_cross(7, False), uses_hrep_cross(8, True)
     (True, False, True)
     >>> uses_hrep_cross(5, False, count=True), uses_hrep_cross(4, False, count=True)
     (True, False)
+    >>> uses_hrep_cross(5, True), uses_hrep_cross(5, True, count=True)
+    (False, True)
     """
     if exact:
-        return d > CROSS_EXACT_MAX_DIM
+        return d > (CROSS_EXACT_COUNT_DIM if count else CROSS_EXACT_MAX_DIM)
     return d > (CROSS_HREP_COUNT_DIM if count else CROSS_HREP_DIM)
 
 
@@ -195,6 +220,26 @@ class _Dom:
         if st != "optimal":
             return None, -np.inf
         return self.point(z), float(cz.dot(z)) + off
+
+    def maximise_duals(self, A: np.ndarray, b: np.ndarray, c: np.ndarray
+                       ) -> tuple[np.ndarray | None, float, np.ndarray]:
+        """:meth:`maximise` with no early stop, and the row multipliers ``y >= 0`` of ``A x <= b``
+        (an exact run's certificates of empty sides; zeros when the LP did not solve)."""
+        from ..kernels.lp import solve_lp
+
+        M, rhs, cz, lo, hi = self.lifted(A, b, c)
+        off = 0.0 if self.l1 is None else float(c.dot(self.l1[0]))
+        self.lps += 1
+        if self.lps == JIT_LP_AFTER + 1:
+            self.jit = _jit_lp()
+        if self.jit is not None:
+            st, z, lam = self.jit.maximise(M, rhs, cz, lo, hi)
+            if st == 0:
+                return self.point(z), float(cz.dot(z)) + off, lam[: len(b)]
+        st, z, y = solve_lp(-cz, M, rhs, lo, hi, duals=True)
+        if st != "optimal":
+            return None, -np.inf, np.zeros(len(b))
+        return self.point(z), float(cz.dot(z)) + off, y[: len(b)]
 
     def point(self, z: np.ndarray) -> np.ndarray:
         """The input point of the LP variables ``z``."""
@@ -356,6 +401,7 @@ def refine_hrep(
         Y = np.vstack([x0[None, :], dom.sample(samples)]) if samples else x0[None, :]
         rho = _radii(A0, b0, Y)
         if ex is not None:  # exact runs: a witness is checked exactly (rho <= 0: a point, no witness)
+            Y = ex.snap(Y)
             rho = np.where(ex.inside(ex.E0, Y), np.maximum(rho, _TINY), -1.0)
         ok = rho > 0
         ok[0] = True
@@ -721,32 +767,30 @@ def _exact_side(ex, A, b, E, Y, rho, row, w, bt, n, s, dom, cut) -> tuple[np.nda
     towards a witness, then the side's Chebyshev centre, as candidates; a maximum below zero
     is certified by its multipliers (:meth:`~tropnet.regions.hrep_exact.ExactRows.empty_by_duals`);
     what neither settles, one exact LP."""
-    from ..kernels.lp import solve_lp
-
     sg = 1.0 if s == 1 else -1.0
     srow = row if s == 1 else -row
     Es = np.vstack([E, srow])
-    M, rhs, cz, lo, hi = dom.lifted(A, b, sg * w / n)
-    st, z, y = solve_lp(-cz, M, rhs, lo, hi, duals=True)
-    if st == "optimal":
-        off = 0.0 if dom.l1 is None else float(cz[: dom.d].dot(dom.l1[0]))
-        g = (float(cz.dot(z)) + off) * n + sg * bt
+    xs, g, y = dom.maximise_duals(A, b, sg * w / n)
+    if xs is not None:
+        g = g * n + sg * bt
         if g > 0:
-            xs = dom.point(z)
             cands = [xs]
             if len(Y):
                 cands.insert(0, _pull(A, b, Y, rho, xs, g, sg * w, sg * bt, n)[0])
-            ok = ex.inside(Es, np.array(cands))
+            cands = ex.snap(np.array(cands))
+            ok = ex.inside(Es, cands)
             if ok.any():
-                return np.array(cands)[int(np.argmax(ok))], True
+                return cands[int(np.argmax(ok))], True
             _, _, x, r = cut(A, b, (-w if s == 1 else w)[None, :], np.array([bt if s == 1 else -bt]))
+            x = ex.snap(x)
             if r > 0 and ex.inside(Es, x)[0]:
                 return x, True
-        elif ex.empty_by_duals(E, srow, y[: len(b)]):
+        elif ex.empty_by_duals(E, srow, y):
             return None, False
     nonempty, x = ex.side_lp(E, srow)
     if not nonempty:
         return None, False
+    x = ex.snap(x)
     return x, bool(ex.inside(Es, x)[0])
 
 

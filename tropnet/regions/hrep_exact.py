@@ -43,16 +43,25 @@ from .affine import _ratio_parts, _walk
 
 
 def _ints(a: Any) -> np.ndarray:
-    """An object array of Python ints."""
+    """An object array of Python ints (``a`` itself when it is an object array: this module's
+    rows hold Python ints)."""
+    if isinstance(a, np.ndarray) and a.dtype == object:
+        return a
     out = np.empty(np.shape(a), dtype=object)
     out.ravel()[:] = [int(v) for v in np.asarray(a).ravel().tolist()]
     return out
 
 
-def _dyadic(Y: np.ndarray) -> tuple[np.ndarray, int]:
-    """Float points as the rationals they store: ``Y == Z / s`` (``Z`` Python ints)."""
-    z, s = to_scaled(np.asarray(Y, dtype=np.float64))
-    return _ints(z), int(s)
+def _dyadic(Y: np.ndarray, grid: int | None = None) -> tuple[np.ndarray, int]:
+    """Float points as the rationals they store: ``Y == Z / s`` (``Z`` integers).  Points on
+    the grid ``2^-grid`` (:meth:`ExactRows.snap`) take one scaling (``int64`` numerators)."""
+    Y = np.asarray(Y, dtype=np.float64)
+    if grid is not None and Y.size:
+        Z = np.rint(Y * 2.0**grid)
+        if np.abs(Z).max() < 2.0**62 and np.array_equal(Z * 2.0**-grid, Y):
+            return Z.astype(np.int64), 1 << grid
+    z, s = to_scaled(Y)
+    return z, int(s)
 
 
 class ExactRows:
@@ -78,6 +87,9 @@ class ExactRows:
         self.den = int(den)
         self.loz, self.hiz = z[:d], z[d : 2 * d]
         self.l1 = None if l1 is None else (z[2 * d : 3 * d], int(z[3 * d]))
+        # witnesses are snapped to the grid 2^-grid (52 bits of the domain's largest coordinate)
+        top = max(abs(float(v)) for v in np.concatenate(parts[:2])) if d else 1.0
+        self.grid = max(0, 51 - int(np.ceil(np.log2(max(top, 2.0**-900)))))
         E0 = []
         if halfspaces is not None:
             A = as_exact_array(halfspaces[0], name="halfspaces").reshape(-1, d)
@@ -118,19 +130,26 @@ class ExactRows:
         return np.asarray(bot > 0, dtype=bool), np.asarray(top <= 0, dtype=bool)
 
     # ------------------------------------------------------------------ witnesses
-    def values(self, rows: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        """The rows at the float points ``Y`` exactly, times the points' common denominator
-        (positive): ``(p, m)`` Python ints whose signs are those of ``rows . (y, 1)``."""
-        Z, s = _dyadic(Y)
-        if len(rows) == 0:
-            return np.zeros((len(Y), 0), dtype=object)
-        P = _ints(int_matmul(Z, _ints(rows[:, : self.d]).T))
-        return P + _ints(rows[:, self.d])[None, :] * s
+    def snap(self, Y: np.ndarray) -> np.ndarray:
+        """Float points rounded to the grid ``2^-grid`` (moved by at most ``2^-(grid + 1)`` per
+        coordinate): their exact checks take one integer scaling."""
+        g = 2.0**self.grid
+        return np.rint(np.asarray(Y, dtype=np.float64) * g) / g
 
-    def in_domain(self, Y: np.ndarray) -> np.ndarray:
-        """Which float points lie strictly inside the domain (exactly)."""
-        Z, s = _dyadic(Y)
-        Z = Z * self.den
+    def values(self, rows: np.ndarray, Y: Any) -> np.ndarray:
+        """The rows at the float points ``Y`` (or their ``_dyadic`` form ``(Z, s)``) exactly,
+        times the points' common denominator (positive): ``(p, m)`` Python ints whose signs are
+        those of ``rows . (y, 1)``."""
+        Z, s = Y if isinstance(Y, tuple) else _dyadic(Y, self.grid)
+        if len(rows) == 0:
+            return np.zeros((len(Z), 0), dtype=object)
+        P = _ints(int_matmul(Z, _ints(rows[:, : self.d]).T))
+        return P + rows[:, self.d][None, :] * s
+
+    def in_domain(self, Y: Any) -> np.ndarray:
+        """Which float points (or their ``(Z, s)``) lie strictly inside the domain (exactly)."""
+        Z, s = Y if isinstance(Y, tuple) else _dyadic(Y, self.grid)
+        Z = _ints(Z) * self.den
         if self.l1 is None:
             return np.asarray(((Z > self.loz * s) & (Z < self.hiz * s)).all(axis=1), dtype=bool)
         cz, rz = self.l1
@@ -138,10 +157,10 @@ class ExactRows:
 
     def inside(self, E: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """Which float points ``Y`` satisfy every row ``E`` and the domain strictly (exactly)."""
-        Y = np.asarray(Y, dtype=np.float64).reshape(-1, self.d)
-        ok = self.in_domain(Y)
+        q = _dyadic(np.asarray(Y, dtype=np.float64).reshape(-1, self.d), self.grid)
+        ok = self.in_domain(q)
         if len(E) and ok.any():
-            ok &= np.asarray((self.values(E, Y) > 0).all(axis=1), dtype=bool)
+            ok &= np.asarray((self.values(E, q) > 0).all(axis=1), dtype=bool)
         return ok
 
     # ------------------------------------------------------------------ empty sides

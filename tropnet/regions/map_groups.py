@@ -125,13 +125,14 @@ def near_groups(F: np.ndarray, tol: float, rounds: int = 3, ordered: bool = True
     return np.argsort(np.argsort(first))[inv.ravel()]
 
 
-def silent_units(stages, patterns: np.ndarray, which: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """For each cell ``which[i]`` (a row of ``patterns``) and pattern column ``cols[i]`` (a unit of a
-    threshold or leaky stage): True when no path of nonzero weights leads from that unit's output
-    to an output of the program through units that pass it on in that cell (active ones, and
-    inactive leaky ones with a nonzero slope).  Then the output does not depend on the unit
-    there, so the two cells of patterns that differ in that column alone have one map (the
-    difference of their maps is the unit's column of the downstream Jacobian times its row).
+def silent_units(stages, patterns: np.ndarray, which: np.ndarray | None, cols: np.ndarray) -> np.ndarray:
+    """For each cell ``which[i]`` (a row of ``patterns``; ``which=None``: row ``i``) and pattern
+    column ``cols[i]`` (a unit of a threshold or leaky stage): True when no path of nonzero
+    weights leads from that unit's output to an output of the program through units that pass
+    it on in that cell (active ones, and inactive leaky ones with a nonzero slope).  Then the
+    output does not depend on the unit there, so the two cells of patterns that differ in that
+    column alone have one map (the difference of their maps is the unit's column of the
+    downstream Jacobian times its row).
     False means "not shown" (also for every column of a program with a group stage).  Exact:
     path counts of 0/1 matrices, clipped to 1 after every product.
 
@@ -141,13 +142,18 @@ def silent_units(stages, patterns: np.ndarray, which: np.ndarray, cols: np.ndarr
     >>> P = np.array([[1, 0, 0], [1, 0, 1], [0, 1, 1]], dtype=np.int32)
     >>> silent_units(st, P, np.arange(3), np.array([0, 0, 1])).tolist()  # read by an inactive unit, ...
     [True, False, True]
+    >>> silent_units(st, P, None, np.array([0, 0, 1])).tolist()  # (the same cells: row i for i)
+    [True, False, True]
     """
-    n = len(which)
+    n = len(patterns) if which is None else len(which)
     out = np.zeros(n, dtype=bool)
     if n == 0 or any(st.kind == "group" for st in stages):
         return out
-    rows, inv = np.unique(which, return_inverse=True)
-    cells, inv = patterns[rows], inv.ravel()
+    if which is None:
+        cells, inv = patterns, np.arange(n)
+    else:
+        rows, inv = np.unique(which, return_inverse=True)
+        cells, inv = patterns[rows], inv.ravel()
     width = None
     starts, col = [], 0
     for st in stages:
@@ -170,6 +176,8 @@ def silent_units(stages, patterns: np.ndarray, which: np.ndarray, cols: np.ndarr
         if mine.any():
             out[mine] = r[inv[mine], idx[cols[mine] - c0]] == 0
             found |= mine
+            if found.all():  # (the stages before read no column asked for)
+                break
         passes = cells[:, c0 : c0 + len(idx)] == 1
         if st.kind == "leaky" and st.param != 0:
             passes[:] = True

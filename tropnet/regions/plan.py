@@ -499,10 +499,10 @@ class Plan:
                         self._planar_last = stats["last_layer"]
                     return cells
                 # an ambiguous decision of the polygons: the vertex engine's local tolerance decides
-            if piece.l1 is not None:  # a cross-polytope, kept whole by the H-representation engine
+            if self.engine == "hrep":  # (a cross-polytope kept whole by it: piece.l1)
                 cells = (self.hrep_runner or _hrep.refine_hrep)(
-                    piece.stages, self.domain.n, piece.lo, piece.hi, l1=piece.l1, max_cells=self.max_regions,
-                    progress=self.progress, limits=self.limits, exact=self.exact)
+                    piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces, l1=piece.l1,
+                    max_cells=self.max_regions, progress=self.progress, limits=self.limits, exact=self.exact)
             else:
                 cells = refine(
                     piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces,
@@ -631,7 +631,10 @@ def _engine(net, dp: DomainPieces, want: str, kind: str, exact: bool, mode: str,
     n = net.input_dim
     if n == 1 and mode == "serial" and engine == "auto" and dp.kind == "box":
         return "line"
-    if _hrep.uses_hrep(n, exact) or dp.kind == "cross-polytope":  # the lifted 1-norm ball: that engine
+    # a serial exact activation count from EXACT_COUNT_DIM inputs on (not when the vertex engine
+    # is asked for, nor on Dask, whose tasks split the vertex engine's runs)
+    count = want == "count" and kind == "activation" and mode == "serial" and engine == "auto"
+    if _hrep.uses_hrep(n, exact, count) or dp.kind == "cross-polytope":  # (the lifted 1-norm ball)
         return "hrep"
     if mode != "serial" or engine == "refine":
         return "vertex"
@@ -721,7 +724,8 @@ def make_plan(
 
         net = drop_unused_units(net)
     listed = engine == "refine" and isinstance(domain, Polyhedron)  # its rows kept, even a cross-polytope's
-    dp = domain_pieces(net, domain, exact, want == "count" and not listed)
+    # (an exact count on the H-representation engine counts activation cells only)
+    dp = domain_pieces(net, domain, exact, want == "count" and not listed and (cells_only or not exact))
     if not exact:
         check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from ..kernels.certify import FLOAT64_ROUNDOFF, gamma
-from .affine import _abs_walk, float_map_error, map_magnitude
+from .affine import _abs_walk, float_map_error
 from .planar import RELATIVE_TOLERANCE
 from .program import Stage
 
@@ -59,7 +59,17 @@ _U = FLOAT64_ROUNDOFF
 EXACT_MAP_EDGES = 64
 
 
-_gamma = functools.partial(gamma, u=FLOAT64_ROUNDOFF)  # (the certificate computes in float64)
+# (the certificate computes in float64; a few small n, each checked once: a small count calls it
+# a dozen times)
+_gamma = functools.lru_cache(maxsize=1024)(functools.partial(gamma, u=FLOAT64_ROUNDOFF))
+
+
+def _columns(*cols: np.ndarray) -> np.ndarray:
+    """``np.stack(cols, axis=1)`` for a few 1-D arrays (without its per-call overhead)."""
+    out = np.empty((len(cols[0]), len(cols)), dtype=np.result_type(*cols))
+    for i, c in enumerate(cols):
+        out[:, i] = c
+    return out
 
 
 def _structure(stages: list[Stage]):
@@ -189,12 +199,13 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     if nL != Wa.shape[1]:
         return False
     with np.errstate(over="ignore", invalid="ignore"):
-        M, K = map_magnitude(stages, d)
+        # the engine's values of the last layer: z_u = W . a + b within Ez[u] at every vertex
+        Jz, Kz = _abs_walk(stages[:la], d)
+        J, K = _abs_walk(stages[la:], d, (Jz, Kz))  # (map_magnitude's walk, on from there)
+        M = float(J.max()) if J.size else 0.0
         err = float_map_error(stages, d, (M, K))
         # the merge's tolerance is at most this (max|F| <= M + err), and joins pairs within it
         need = (max(1e-9 * (M + err), 2 * err) + 2 * err) * (1 + 1e-6)
-        # the engine's values of the last layer: z_u = W . a + b within Ez[u] at every vertex
-        Jz, Kz = _abs_walk(stages[:la], d)
         xmax = np.abs(coords).max(axis=0)
         Ez = _gamma(Kz + 4) * (Jz[:, :d].dot(xmax) + Jz[:, d])
     if not (np.isfinite(need) and np.isfinite(Ez).all()):
@@ -307,7 +318,8 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None
         pr, pu = np.nonzero(cross)
     else:
         pr, pu = pairs
-    ptr = np.concatenate([[0], np.cumsum(np.bincount(pr, minlength=P))])
+    times = np.bincount(pr, minlength=P)  # (the units crossing each polygon)
+    ptr = np.concatenate([[0], np.cumsum(times)])
     if len(pr) == 0:
         return ptr, pu
     wmax = np.abs(Wa).max(axis=0)  # (nL,)
@@ -339,6 +351,8 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None
             rel[a : a + step] = 2 * err / top[:, 0] + 8 * _U
     # coincident lines of two units on one polygon cross together (their differences add up):
     # two units of one polygon whose values at its vertices are proportional, up to 1e-6
+    if times.max() < 2:  # no polygon crossed twice
+        return ptr, pu
     bits = np.packbits(norm > 0, axis=1)
     if m <= 32:  # same polygon, same sides: one integer
         key = pr.astype(np.int64) << 32
@@ -379,7 +393,7 @@ def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfsp
     new = np.ones(len(ks), dtype=bool)
     np.not_equal(ks[1:], ks[:-1], out=new[1:])
     start = np.flatnonzero(new)
-    times = np.diff(start, append=len(ks))
+    times = np.append(start[1:], len(ks)) - start
     if (times > 2).any():
         return None
     one = order[start[times == 1]]
@@ -410,39 +424,29 @@ def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.
     j2, j1 = j + 2, j - 1  # the slots after q and before p (around the row: 0 <= j < c_, c_ >= 3)
     j2 = np.where(j2 >= c_, j2 - c_, j2)
     j1 = np.where(j1 < 0, c_ - 1, j1)
-    r0, r1 = rows[poly, j2], rows[poly, j1]
-    tt = t[:, 0] * t[:, 0] + t[:, 1] * t[:, 1]
-    s0, s1 = _score(coords, r0, p, t, tt), _score(coords, r1, p, t, tt)
-    one = (s1 > s0) | (np.isnan(s1) & ~np.isnan(s0))  # the first of the larger (argmax's choice)
-    a, score = np.where(one, r1, r0), np.where(one, s1, s0)
+    a, score = _best(coords, _columns(rows[poly, j2], rows[poly, j1]), p, t)
     poor = np.flatnonzero(score < 0.05)
     if len(poor):
         a[poor] = _best(coords, rows[poly[poor]], p[poor], t[poor])[0]
     relk = coords[a] - coords[p]
-    dk = relk[:, 0] * t[:, 0] + relk[:, 1] * t[:, 1]
-    ck = t[:, 0] * relk[:, 1] - t[:, 1] * relk[:, 0]
-    lam = dk / tt
+    tt = t[:, 0] * t[:, 0] + t[:, 1] * t[:, 1]
+    along = relk * t  # (rel_x t_x, rel_y t_y)
+    across = relk[:, ::-1] * t  # (rel_y t_x, rel_x t_y)
+    ck = across[:, 0] - across[:, 1]
+    lam = (along[:, 0] + along[:, 1]) / tt
     # rel = a - p is rounded (relative u per entry), so are t, the products and the sums
-    mag_dot = np.abs(relk[:, 0] * t[:, 0]) + np.abs(relk[:, 1] * t[:, 1])
-    mag_c = np.abs(relk[:, 1] * t[:, 0]) + np.abs(relk[:, 0] * t[:, 1])
+    np.abs(along, out=along)
+    np.abs(across, out=across)
+    mag_dot = along[:, 0] + along[:, 1]
+    mag_c = across[:, 0] + across[:, 1]
     e_lam = _gamma(8) * mag_dot / tt + np.abs(lam) * _gamma(6)
     e_c = _gamma(6) * mag_c
     return a, lam, e_lam, ck, e_c
 
 
-def _score(coords, r, p, t, tt):
-    """:func:`_best`'s score of the vertices ``r`` (one per edge), the same operations."""
-    rx = coords[r, 0] - coords[p, 0]
-    ry = coords[r, 1] - coords[p, 1]
-    dot = rx * t[:, 0]
-    dot += ry * t[:, 1]
-    c = t[:, 0] * ry
-    c -= t[:, 1] * rx
-    return np.abs(c) / (np.abs(dot) + tt)
-
-
 def _best(coords, R, p, t):
-    """The vertex of each row of ``R`` with the largest score (see :func:`_far_vertex`), and it."""
+    """The vertex of each row of ``R`` with the largest score (see :func:`_far_vertex`; the first
+    of the largest, or the first NaN), and its score."""
     px, py = coords[p, 0][:, None], coords[p, 1][:, None]
     rx, ry = coords[:, 0][R], coords[:, 1][R]
     rx -= px
@@ -491,8 +495,8 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
                        np.concatenate([p, p]), np.concatenate([t, t]))
     ab, lam, el, c, ec = (x.reshape(2, k) for x in both)  # (A's side, B's side)
     # every |s| is below the scale of the terms making it up (the engine's scale, rounded up)
-    zmax = float(np.max(last_scale)) * (1 + 1e-6) + abs(level)
-    ids = np.stack([ab[0], ab[1], q, p], axis=1)
+    zmax = float(np.asarray(last_scale).max()) * (1 + 1e-6) + abs(level)
+    ids = _columns(ab[0], ab[1], q, p)
     EzM = float(Ez.max()) if Ev is None else Ev[ids].max(axis=1)
     alpha, ew, wabs = _vertex_coefficients(zmax, EzM, t, lam, el, c, ec)
     H = st.outputs()
@@ -581,7 +585,7 @@ def _vertex_coefficients(zmax, EzM, t, lam, el, c, ec):
     ra, rb = r
     aq = rb * lam[1] - ra * lam[0]
     ap = (rb - ra) - aq
-    alpha = np.stack([ra, -rb, aq, ap], axis=1)
+    alpha = _columns(ra, -rb, aq, ap)
     # each coefficient's distance to its exact value (from r's and lambda's errors, and its own
     # rounding)
     R = np.abs(r)

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels.merge import components, row_index, row_keys
+from ..kernels.merge import component_count, components, row_index, row_keys
 from .affine import cell_affine
 from .map_groups import float_maps, silent_units
 from .planar_linear import no_shared_maps
@@ -115,8 +115,7 @@ def merged_count(stages: list[Stage], last: dict, cells: int, failed: list) -> i
     keys = np.concatenate([np.concatenate([A, B])[:, None], np.concatenate([M, M])], axis=1)
     nodes, node = np.unique(row_keys(keys.astype(np.int32)), return_inverse=True)
     node = node.ravel()
-    labels = components(len(nodes), np.stack([node[: len(M)], node[len(M) :]], axis=1))
-    return cells - (len(nodes) - int(labels.max()) - 1)
+    return cells - (len(nodes) - component_count(len(nodes), node.reshape(2, -1).T))
 
 
 def merged_labels(stages: list[Stage], last: dict, patterns: np.ndarray, failed: list,
@@ -197,7 +196,8 @@ def _joins(stages: list[Stage], last: dict, failed: list, silent: np.ndarray | N
     roots = np.asarray(last["roots"], dtype=np.int32)
     on = np.asarray(st.on, dtype=bool)
     # the edges' polygons differ in one unit (their patterns), the unit between them
-    differ = roots[A] != roots[B]
+    RA, RB = roots[A], roots[B]
+    differ = RA != RB
     if not (differ.sum(axis=1) == 1).all():
         return None
     col = np.argmax(differ, axis=1)
@@ -222,11 +222,11 @@ def _joins(stages: list[Stage], last: dict, failed: list, silent: np.ndarray | N
         full = np.zeros((len(M), len(silent)), dtype=np.int32)
         full[:, ~silent] = M
         M = full
-    PA = np.concatenate([roots[A][edge], M], axis=1)
-    PB = np.concatenate([roots[B][edge], M], axis=1)
+    PA = np.concatenate([RA[edge], M], axis=1)
+    PB = np.concatenate([RB[edge], M], axis=1)
     if PA.shape[1] != sum(len(s.idx) for s in stages if s.kind != "affine"):
         return None
-    joined = silent_units(stages, PA, np.arange(len(PA)), col[edge])
+    joined = silent_units(stages, PA, None, col[edge])
     rest = np.flatnonzero(~joined)
     if len(rest) and exact:  # the exact maps: joined where equal
         N = cell_affine(stages, np.concatenate([PA[rest], PB[rest]]), 2, exact=True).map_numerators()

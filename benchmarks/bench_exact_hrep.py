@@ -1,0 +1,118 @@
+"""Exact runs in high input dimension: exact activation counts on the H-representation engine
+with every decision exact (:mod:`tropnet.regions.hrep_exact`) against the float counts of the
+same engine, and the exact vertex engine against the exact H-representation engine where both
+run (the crossover that sets ``hrep.EXACT_MAX_DIM`` and ``hrep.CROSS_EXACT_MAX_DIM``).
+
+Rows (``--only``):
+
+* **high** : ``[8, 6, 1]``, ``[10, 8, 1]``, ``[12, 8, 1]``, ``[12, 8, 8, 1]`` and ``[20, 8, 8, 1]``
+  on cross-polytopes ``CrossPolytope(0.05, 1)`` in their input dimension, ``[20, 8, 1]`` and
+  ``[20, 8, 8, 1]`` on the box ``[-1, 1]^20``: exact and float activation counts, best CPU
+  seconds of ``--repeat`` calls, the counts asserted equal;
+* **crossover** : random ``[d, 8, 8, 1]`` (seeds 0, 1) and integer zero-bias ``[d, 6, 6, 1]``
+  networks on ``CrossPolytope(0.05, 1)`` for ``d`` in ``--dims`` (default 4-7) and on boxes
+  ``[-1, 1]^d`` for ``d`` in ``--box-dims`` (default 8, 12, 16): the exact count on the vertex
+  engine (the default there) against the exact H-representation engine (forced by lowering the
+  cutoffs), counts asserted equal.
+
+Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_exact_hrep.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import warnings
+
+import numpy as np
+
+import tropnet
+from tropnet import Box, CrossPolytope, Linear, Network, ReLU, random_mlp
+from tropnet.regions import hrep
+
+
+def best_cpu(repeat, fn, *args, **kw):
+    """Best CPU seconds of ``repeat`` calls ``fn(*args, **kw)`` and its result."""
+    t, out = float("inf"), None
+    for _ in range(repeat):
+        c = time.process_time()
+        out = fn(*args, **kw)
+        t = min(t, time.process_time() - c)
+    return t, out
+
+
+def count(net, dom, exact):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tropnet.count_linear_regions(net, dom, kind="activation", exact=exact, progress=False)
+
+
+def integer_net(dims, seed):
+    """Integer weights in -2..2, zero biases (exact ties: hyperplanes through the centre)."""
+    rng = np.random.default_rng(seed)
+    mods = []
+    for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
+        mods.append(Linear(rng.integers(-2, 3, size=(b, a)), np.zeros(b, dtype=np.int64)))
+        if i < len(dims) - 2:
+            mods.append(ReLU())
+    return Network(mods)
+
+
+def high_rows(repeat: int) -> None:
+    rows = [([8, 6, 1], "cross"), ([10, 8, 1], "cross"), ([12, 8, 1], "cross"), ([12, 8, 8, 1], "cross"),
+            ([20, 8, 8, 1], "cross"), ([20, 8, 1], "box"), ([20, 8, 8, 1], "box")]
+    print("| network | domain | cells | float CPU s | exact CPU s | exact / float | load |")
+    print("|---|---|---|---|---|---|---|")
+    for dims, kind in rows:
+        d = dims[0]
+        net = random_mlp(dims, seed=0)
+        dom = CrossPolytope(np.full(d, 0.05), 1.0) if kind == "cross" else Box(-1, 1)
+        name = f"CrossPolytope(0.05, 1) in {d}-D" if kind == "cross" else f"[-1, 1]^{d}"
+        tf, nf = best_cpu(repeat, count, net, dom, False)
+        te, ne = best_cpu(repeat, count, net, dom, True)
+        assert nf == ne, (dims, kind, nf, ne)
+        print(f"| random_mlp {dims} seed 0 | {name} | {ne} | {tf:.3f} | {te:.3f} | {te / tf:.2f} | "
+              f"{os.getloadavg()[0]:.1f} |", flush=True)
+
+
+def crossover_rows(dims, box_dims, repeat: int) -> None:
+    print("| network | domain | cells | exact vertex CPU s | exact H-rep CPU s | H-rep / vertex | load |")
+    print("|---|---|---|---|---|---|---|")
+    keep = hrep.EXACT_MAX_DIM, hrep.CROSS_EXACT_MAX_DIM
+    cases = [(d, "cross") for d in dims] + [(d, "box") for d in box_dims]
+    for d, kind in cases:
+        nets = [(f"random_mlp [{d}, 8, 8, 1] seed {s}", random_mlp([d, 8, 8, 1], seed=s)) for s in (0, 1)]
+        nets.append((f"integer zero-bias [{d}, 6, 6, 1]", integer_net([d, 6, 6, 1], d)))
+        dom = CrossPolytope(np.full(d, 0.05), 1.0) if kind == "cross" else Box(-1, 1)
+        name = f"CrossPolytope(0.05, 1) in {d}-D" if kind == "cross" else f"[-1, 1]^{d}"
+        for label, net in nets:
+            tv, nv = best_cpu(repeat, count, net, dom, True)
+            hrep.EXACT_MAX_DIM, hrep.CROSS_EXACT_MAX_DIM = 0, 0
+            try:
+                th, nh = best_cpu(repeat, count, net, dom, True)
+            finally:
+                hrep.EXACT_MAX_DIM, hrep.CROSS_EXACT_MAX_DIM = keep
+            assert nv == nh, (label, d, kind, nv, nh)
+            load = os.getloadavg()[0]
+            print(f"| {label} | {name} | {nv} | {tv:.3f} | {th:.3f} | {th / tv:.2f} | {load:.1f} |",
+                  flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", default="high,crossover")
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--dims", default="4,5,6,7")
+    ap.add_argument("--box-dims", default="8,12,16")
+    a = ap.parse_args()
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()[0]:.1f}")
+    if "high" in a.only:
+        high_rows(a.repeat)
+    if "crossover" in a.only:
+        crossover_rows([int(v) for v in a.dims.split(",") if v], [int(v) for v in a.box_dims.split(",") if v],
+                       a.repeat)
+
+
+if __name__ == "__main__":
+    main()
