@@ -24,7 +24,8 @@ from .across import cells_across
 from .affine import _divide, _integer_rows, cell_affine, float_map_error, maps_and_rows
 from .exactness import _Inconsistent
 from .found import FoundCells
-from .hrep_adjacency import certified_neighbours
+from .hrep_adjacency import certified_neighbours, facet_point
+from .hrep_exact_facets import exact_hrep_edges
 from .map_groups import float_maps, map_groups, near_groups, silent_units
 from .neighbours import code_edges, flip_neighbours, incidence_facets, tight_edges
 from .planar_linear import no_shared_maps
@@ -162,33 +163,6 @@ def hrep_facets(
     if bar is not None:
         bar.close()
     return out, coinc, bounded
-
-
-def facet_point(A: np.ndarray, b: np.ndarray, r: int, ball: tuple | None = None) -> np.ndarray | None:
-    """A point in the relative interior of facet ``r`` of the float polyhedron ``{A x <= b}``
-    (the Chebyshev centre of the facet inside its hyperplane; one LP), ``None`` if it has none.
-    ``ball=(c, rho)``: of the polyhedron cut by the 1-norm ball ``|x - c|_1 <= rho`` (lifted:
-    :func:`~tropnet.kernels.lp.l1_lifted`; the point is inside the ball, not necessarily its
-    centre).
-
-    >>> facet_point(np.array([[1.0, 0], [-1, 0], [0, 1], [0, -1]]), np.array([1.0, 0, 1, 0]), 0).tolist()
-    [1.0, 0.5]
-    """
-    from ..kernels.lp import chebyshev_center
-
-    a = np.asarray(A[r], dtype=np.float64)
-    x_p = a * float(b[r]) / float(a.dot(a))
-    N = np.linalg.svd(a[None, :])[2][1:].T  # (d, d - 1) basis of the hyperplane's directions
-    others = np.arange(len(b)) != r
-    Ao = np.asarray(A, dtype=np.float64)[others]
-    bo = np.asarray(b, dtype=np.float64)[others]
-    rows, rhs = Ao.dot(N), bo - Ao.dot(x_p)
-    if ball is not None:  # x = x_p + N z in the ball: rows on (z, t)
-        from ..kernels.lp import l1_lifted
-
-        rows, rhs = l1_lifted(rows, rhs, np.asarray(ball[0], dtype=np.float64) - x_p, ball[1], E=N)
-    z, rad = chebyshev_center(rows, rhs, rmax=1e6)
-    return None if rad <= 0 else x_p + N.dot(z[: N.shape[1]])
 
 
 def _exact_zero_slacks(A, b, X, tvals, ids, valid, Pf, tf, H=None) -> np.ndarray:
@@ -374,6 +348,8 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     fill = found.cache.pop("vertices_of", None)
     tight_of = found.cache.pop("tight_of", None)
     e = None
+    if found.exact and "exact_dom" in found.cache:  # an exact H-representation run: exact facets
+        e = exact_hrep_edges(found, S, gid)
     if tight_of is not None:  # a streamed float run kept its tight ids: those of S first
         tight_of(found, S)
         e = tight_edges(found, S)
@@ -381,7 +357,8 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
         fill(found, S)
     if found.vert_codes is not None:
         e = _code_edges(found, S)
-    elif e is None and tight_of is None:  # (None with thin cells: their facets from the coordinates)
+    elif e is None and tight_of is None and "exact_dom" not in found.cache:
+        # (None with thin cells: their facets from the coordinates)
         e = tight_edges(found, S)
     if e is None:
         joins = None

@@ -129,27 +129,29 @@ def uses_hrep_cross(d: int, exact: bool, count: bool = False) -> bool:
 
 def check_exact_hrep(d: int, cross: bool, cells_only: bool) -> None:
     """Refuse an exact run that takes this engine (above :data:`EXACT_MAX_DIM` inputs, on a
-    cross-polytope above :data:`CROSS_EXACT_MAX_DIM`) for more than its cells: the engine
-    decides cells exactly (exact activation counts, ``cells_only``), not yet their facets,
-    which region sets and linear counts need.
+    cross-polytope above :data:`CROSS_EXACT_MAX_DIM`) for more than it decides exactly: its cells
+    and, for serial counts on a bounded domain, the facets between cells of one map
+    (:mod:`tropnet.regions.hrep_exact_facets`; ``cells_only``: such a count), not the facets a
+    region set lists.
 
     >>> check_exact_hrep(20, False, True)
     >>> check_exact_hrep(7, True, False)
     >>> check_exact_hrep(8, True, False)
     Traceback (most recent call last):
     ...
-    ValueError: exact region sets and exact linear counts run in at most 16 input dimensions (on a
-    CrossPolytope at most 7; got 8): ...
+    ValueError: exact region sets (and exact linear counts on all of R^n, an unbounded polyhedron or
+    Dask) run in at most 16 input dimensions (on a CrossPolytope at most 7; got 8): ...
     """
     if cells_only or not (uses_hrep_cross(d, True) if cross else uses_hrep(d, True)):
         return
     raise ValueError(
-        f"exact region sets and exact linear counts run in at most {EXACT_MAX_DIM} input dimensions (on a "
-        f"CrossPolytope at most {CROSS_EXACT_MAX_DIM}; got {d}): above that the H-representation engine "
-        "decides the cells exactly but not yet their facets (the vertex engine starts from the 2^d "
-        "corners of the box or the ball's 2^d facets); exact activation counts run there "
-        "(count_linear_regions(..., kind='activation', exact=True)), region sets and linear counts with "
-        "exact=False"
+        "exact region sets (and exact linear counts on all of R^n, an unbounded polyhedron or Dask) run in "
+        f"at most {EXACT_MAX_DIM} input dimensions (on a CrossPolytope at most "
+        f"{CROSS_EXACT_MAX_DIM}; got {d}): above that the H-representation engine decides the cells "
+        "exactly, and for counts the facets between cells of one map, but not every facet (the vertex "
+        "engine starts from the 2^d corners of the box or the ball's 2^d facets); exact counts run there "
+        "(count_linear_regions(..., exact=True), serial, on a bounded domain; activation counts on all "
+        "of R^n too), region sets with exact=False"
     )
 
 

@@ -47,7 +47,7 @@ import numpy as np
 from ..kernels.merge import row_index
 from .neighbours import flip_neighbours
 
-__all__ = ["certified_neighbours", "TWIN_MAX"]
+__all__ = ["certified_neighbours", "facet_point", "TWIN_MAX"]
 
 #: Twin classes of more units than this are not listed (``2^k - 1`` candidates): their rows keep
 #: the LP test.
@@ -205,3 +205,30 @@ def _strictly_inside(A, b, y, dist_to_h) -> np.ndarray:
     on = dist_to_h <= ON_TOL * (1.0 + np.abs(b) / np.maximum(norms, 1e-300))
     free = (norms == 0) & (b >= 0)  # 0 <= b: no constraint
     return ((slack < -SLACK_TOL * terms) | on | free).all(axis=1)
+
+
+def facet_point(A: np.ndarray, b: np.ndarray, r: int, ball: tuple | None = None) -> np.ndarray | None:
+    """A point in the relative interior of facet ``r`` of the float polyhedron ``{A x <= b}``
+    (the Chebyshev centre of the facet inside its hyperplane; one LP), ``None`` if it has none.
+    ``ball=(c, rho)``: of the polyhedron cut by the 1-norm ball ``|x - c|_1 <= rho`` (lifted:
+    :func:`~tropnet.kernels.lp.l1_lifted`; the point is inside the ball, not necessarily its
+    centre).
+
+    >>> facet_point(np.array([[1.0, 0], [-1, 0], [0, 1], [0, -1]]), np.array([1.0, 0, 1, 0]), 0).tolist()
+    [1.0, 0.5]
+    """
+    from ..kernels.lp import chebyshev_center
+
+    a = np.asarray(A[r], dtype=np.float64)
+    x_p = a * float(b[r]) / float(a.dot(a))
+    N = np.linalg.svd(a[None, :])[2][1:].T  # (d, d - 1) basis of the hyperplane's directions
+    others = np.arange(len(b)) != r
+    Ao = np.asarray(A, dtype=np.float64)[others]
+    bo = np.asarray(b, dtype=np.float64)[others]
+    rows, rhs = Ao.dot(N), bo - Ao.dot(x_p)
+    if ball is not None:  # x = x_p + N z in the ball: rows on (z, t)
+        from ..kernels.lp import l1_lifted
+
+        rows, rhs = l1_lifted(rows, rhs, np.asarray(ball[0], dtype=np.float64) - x_p, ball[1], E=N)
+    z, rad = chebyshev_center(rows, rhs, rmax=1e6)
+    return None if rad <= 0 else x_p + N.dot(z[: N.shape[1]])

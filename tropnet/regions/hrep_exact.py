@@ -197,17 +197,24 @@ class ExactRows:
             g = g * s + _ints(int_matmul(Mz[None, :], _ints(E[keep])))[0]
         return bool(self.sup(g) <= 0)
 
-    def side_lp(self, E: np.ndarray, row: np.ndarray) -> tuple[bool, np.ndarray | None]:
+    def side_lp(self, E: np.ndarray, row: np.ndarray | None, on: np.ndarray | None = None
+                ) -> tuple[bool, np.ndarray | None]:
         """One exact LP: the largest ``t <= 1`` with every row of ``E``, ``row`` and the
-        domain's constraints at least ``t`` (rows scaled by their largest entry).  Returns
-        ``(t > 0, a float point near the exact maximiser)``: with ``t > 0`` the side has
+        domain's constraints at least ``t`` (rows scaled by their largest entry), and
+        ``on . (x, 1) = 0`` where given (a facet's hyperplane).  Returns ``(t > 0, a float point
+        near the exact maximiser)``: with ``t > 0`` the side (the facet: relatively) has
         interior points; else it is empty (or lower-dimensional)."""
         d = self.d
         rows, rhs = [], []
-        for e in list(E) + [row]:
+        for e in list(E) + ([] if row is None else [row]):
             m = max(abs(int(v)) for v in e[:d]) or 1
             rows.append([Fraction(-int(v), m) for v in e[:d]] + [Fraction(1)])
             rhs.append(Fraction(int(e[d]), m))
+        if on is not None:  # on . (x, 1) <= 0 and >= 0, with no t
+            m = max(abs(int(v)) for v in on[:d]) or 1
+            for sg in (1, -1):
+                rows.append([Fraction(sg * int(v), m) for v in on[:d]] + [Fraction(0)])
+                rhs.append(Fraction(-sg * int(on[d]), m))
         den = self.den
         if self.l1 is None:
             for i in range(d):  # x_i - lo_i >= t, hi_i - x_i >= t

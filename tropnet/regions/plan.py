@@ -460,6 +460,8 @@ class Plan:
                 found.cache["tight"] = (cells.vertex_tight, col)
             if piece.l1 is not None:  # a cross-polytope kept whole: the facets' LPs lift it too
                 found.cache["ball"] = piece.l1
+            if exact and self.engine == "hrep":  # its exact facets (hrep_exact_facets) need the domain
+                found.cache["exact_dom"] = (piece.lo, piece.hi, piece.halfspaces, piece.l1)
             last = self.__dict__.pop("_planar_last", None)
             if last is not None:  # the polygon engine's last layer: for geometry.linear_labels
                 found.cache["planar_last"] = (last, piece.lo, piece.hi, piece.halfspaces)
@@ -631,9 +633,11 @@ def _engine(net, dp: DomainPieces, want: str, kind: str, exact: bool, mode: str,
     n = net.input_dim
     if n == 1 and mode == "serial" and engine == "auto" and dp.kind == "box":
         return "line"
-    # a serial exact activation count from EXACT_COUNT_DIM inputs on (not when the vertex engine
-    # is asked for, nor on Dask, whose tasks split the vertex engine's runs)
-    count = want == "count" and kind == "activation" and mode == "serial" and engine == "auto"
+    # a serial exact count from EXACT_COUNT_DIM inputs on (not when the vertex engine is asked
+    # for, nor on Dask, whose tasks split the vertex engine's runs); a linear one on a bounded
+    # domain (its exact facets: hrep_exact_facets)
+    count = (want == "count" and mode == "serial" and engine == "auto"
+             and (kind == "activation" or not dp.join))
     if _hrep.uses_hrep(n, exact, count) or dp.kind == "cross-polytope":  # (the lifted 1-norm ball)
         return "hrep"
     if mode != "serial" or engine == "refine":
@@ -724,13 +728,15 @@ def make_plan(
 
         net = drop_unused_units(net)
     listed = engine == "refine" and isinstance(domain, Polyhedron)  # its rows kept, even a cross-polytope's
-    # (an exact count on the H-representation engine counts activation cells only)
-    dp = domain_pieces(net, domain, exact, want == "count" and not listed and (cells_only or not exact))
+    # (an exact count on the H-representation engine: serial, or activation cells)
+    dp = domain_pieces(net, domain, exact, want == "count" and not listed
+                       and (cells_only or not exact or (mode == "serial" and engine == "auto")))
     if not exact:
         check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)
-    if exact and chosen == "hrep":  # its exact cells, not yet their facets
-        _hrep.check_exact_hrep(dp.n, dp.kind == "cross-polytope", cells_only)
+    if exact and chosen == "hrep":  # its exact cells, and their facets for counts on bounded domains
+        counted = cells_only or (want == "count" and not dp.join and mode == "serial")
+        _hrep.check_exact_hrep(dp.n, dp.kind == "cross-polytope", counted)
     if chosen == "line" and not sliced:
         chosen = "vertex"  # the 1-D path serves slices (it reports breakpoints on them)
     return Plan(want, kind, chosen, passes, dp, mode, net=net, **common, **sliced)

@@ -1,0 +1,121 @@
+"""Exact linear counts on the exact H-representation engine (its facets between cells of one
+exact map decided exactly: :mod:`tropnet.regions.hrep_exact_facets`).  Checked against the exact
+vertex engine where both run (3-7-D boxes, 3-5-D cross-polytopes, a polyhedron: the route forced
+by lowering the cutoffs), on random nets, nets with cells that merge (an output weight zeroed,
+sparse middle layers, scaled duplicate units, zero biases), and against known answers."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from testnets import merging_net, scaled_copies_net, unit_classes_net
+
+import tropnet
+from tropnet import Box, CrossPolytope, Network, Polyhedron, random_mlp
+from tropnet.regions import hrep
+from tropnet.regions.hrep_exact import ExactRows
+from tropnet.regions.hrep_exact_facets import on_facet
+from tropnet.regions.plan import make_plan
+
+
+def _merging(widths, how, seed=0):
+    """``benchmarks/bench_linear.merging``: an output weight zeroed, or sparse middle layers."""
+    net = random_mlp(widths, seed=seed)
+    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
+    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
+    if how == "zeroed":
+        W[-1][:, 0] = 0.0
+    else:
+        rng = np.random.default_rng(seed + 100)
+        for k in range(1, len(W) - 1):
+            W[k] *= rng.random(W[k].shape) < 0.2
+    return Network.from_arrays(W, B)
+
+
+def _hrep_count(net, dom, monkeypatch, kind="linear"):
+    monkeypatch.setattr(hrep, "EXACT_COUNT_DIM", 1)
+    monkeypatch.setattr(hrep, "CROSS_EXACT_COUNT_DIM", 1)
+    assert make_plan(net, dom, want="count", kind=kind, exact=True).engine == "hrep"
+    return tropnet.count_linear_regions(net, dom, kind=kind, exact=True)
+
+
+def _vertex_count(net, dom):
+    with pytest.MonkeyPatch.context() as mp:  # the vertex engine up to its dimensions
+        mp.setattr(hrep, "EXACT_COUNT_DIM", hrep.EXACT_MAX_DIM)
+        mp.setattr(hrep, "CROSS_EXACT_COUNT_DIM", hrep.CROSS_EXACT_MAX_DIM)
+        assert make_plan(net, dom, want="count", kind="linear", exact=True).engine == "vertex"
+        return tropnet.count_linear_regions(net, dom, kind="linear", exact=True)
+
+
+NETS = [
+    (random_mlp([3, 6, 6, 1], seed=0), 3), (random_mlp([4, 8, 6, 1], seed=1), 4),
+    (random_mlp([5, 6, 6, 1], seed=2), 5),
+    (_merging([3, 8, 8, 1], "zeroed", 1), 3), (_merging([4, 8, 8, 1], "sparse", 2), 4),
+    (_merging([5, 8, 8, 1], "sparse", 3), 5), (_merging([6, 6, 6, 1], "zeroed", 4), 6),
+    (merging_net(0, 9, 3, scale=2), 3), (merging_net(1, 9, 4, scale=2), 4),
+    (scaled_copies_net(0, 3, 6, [2, -1], cancel=True), 3),
+    (scaled_copies_net(1, 4, 6, [2], cancel=True, zero_bias=True), 4),
+    (unit_classes_net(2, 4, 6, 2, 3, zero_bias=True), 4), (unit_classes_net(3, 3, 6, 2, 3), 3),
+    (random_mlp([7, 5, 4, 1], seed=5), 7),
+]
+
+
+@pytest.mark.parametrize("net,d", NETS)
+def test_exact_hrep_linear_counts_equal_the_vertex_engine_on_boxes(net, d, monkeypatch):
+    dom = Box(-1, 1)
+    want = _vertex_count(net, dom)
+    assert _hrep_count(net, dom, monkeypatch) == want
+
+
+@pytest.mark.parametrize("net,d", [NETS[0], NETS[3], NETS[7], NETS[9], NETS[11], (random_mlp([5, 5, 4, 1], 6), 5)])
+def test_exact_hrep_linear_counts_equal_the_vertex_engine_on_cross_polytopes(net, d, monkeypatch):
+    dom = CrossPolytope(np.zeros(d), Fraction(3, 2))
+    want = _vertex_count(net, dom)
+    assert _hrep_count(net, dom, monkeypatch) == want
+
+
+def test_exact_hrep_linear_counts_on_a_polyhedron(monkeypatch):
+    net = merging_net(2, 9, 3, scale=2)
+    dom = Polyhedron(np.array([[1.0, 1, 0], [-1, 0, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]]),
+                     np.array([2.0, 1, 1, 1, 1]))
+    want = _vertex_count(net, dom)
+    assert _hrep_count(net, dom, monkeypatch) == want
+
+
+def test_known_answers(monkeypatch):
+    # relu(a x) - relu(a x) + relu(b x): the output ignores the first two units, and on the box
+    # [1, 2]^4 the third unit is positive: affine on the domain, one linear region
+    a, b = np.array([1.0, -1, 2, 0]), np.array([1.0, 1, 1, 1])
+    net = Network.from_arrays([np.array([a, a, b]), np.array([[1.0, -1, 1]])], [np.array([0.0, 0, 0]), np.zeros(1)])
+    assert _hrep_count(net, Box(1, 2), monkeypatch) == 1
+    # relu(x1) + relu(x1) - relu(x1) (scaled copies read to cancel but one): 2 regions on [-1, 1]^4
+    e = np.array([1.0, 0, 0, 0])
+    net = Network.from_arrays([np.array([e, 2 * e, 3 * e]), np.array([[1.0, 1, -1 / 3]])],
+                              [np.zeros(3), np.zeros(1)])
+    assert _hrep_count(net, Box(-1, 1), monkeypatch) == 2
+    assert _hrep_count(net, Box(-1, 1), monkeypatch, kind="activation") == 2
+    # x1 + relu(x2) - relu(x2): the units on x2 = 0 cancel: 4 activation cells on [-1, 1]^4
+    # (x1 = 0 and x2 = 0), 2 linear regions (x1 = 0 only)
+    e1, e2 = np.array([1.0, 0, 0, 0]), np.array([0.0, 1, 0, 0])
+    net = Network.from_arrays([np.array([e1, e2, 2 * e2]), np.array([[1.0, 1, -0.5]])],
+                              [np.zeros(3), np.zeros(1)])
+    assert _hrep_count(net, Box(-1, 1), monkeypatch, kind="activation") == 4
+    assert _hrep_count(net, Box(-1, 1), monkeypatch) == 2
+
+
+def test_exact_linear_counts_above_16_inputs_run_and_region_sets_stay_refused():
+    net = random_mlp([18, 4, 1], seed=0)
+    act = tropnet.count_linear_regions(net, Box(-1, 1), kind="activation", exact=True)
+    assert tropnet.count_linear_regions(net, Box(-1, 1), exact=True) == act  # no unit silent
+    with pytest.raises(ValueError, match="exact region sets .* run in at most 16"):
+        tropnet.linear_regions(net, Box(-1, 1), exact=True)
+
+
+def test_on_facet_is_exact():
+    # the facet x = 1/3 of the box [-1, 1]^2: its float points are projected onto it exactly
+    ex = ExactRows([], 2, -np.ones(2), np.ones(2))
+    h = np.array([3, 0, -1], dtype=object)
+    F = np.zeros((0, 3), dtype=object)
+    assert on_facet(ex, h, F, np.array([[1 / 3, 0.5], [0.2, 0.999], [0.3, 1.0]])).tolist() == [True, True, False]
+    # a point beyond the box's corner along the hyperplane is outside
+    assert not on_facet(ex, np.array([1, 1, -2], dtype=object), F, np.array([[1.0, 1.0]]))[0]
