@@ -13,7 +13,13 @@ Rows (``--only``):
   networks on ``CrossPolytope(0.05, 1)`` for ``d`` in ``--dims`` (default 4-7) and on boxes
   ``[-1, 1]^d`` for ``d`` in ``--box-dims`` (default 8, 12, 16): the exact count on the vertex
   engine (the default there) against the exact H-representation engine (forced by lowering the
-  cutoffs), counts asserted equal.
+  cutoffs), counts asserted equal;
+* **linear** : exact linear counts against exact activation counts (both on the H-representation
+  engine: the linear merge's facets decided exactly, :mod:`tropnet.regions.hrep_exact_facets`) on
+  ``random_mlp([8, 8, 8, 1])``, ``[10, 6, 4, 1]``, ``[12, 6, 6, 1]`` (seed 3) on ``[-1, 1]^d``,
+  ``[20, 8, 8, 1]`` (seed 0) on ``[-1, 1]^20``, ``[8, 8, 8, 1]`` (seed 3) on
+  ``CrossPolytope(0.05, 1)`` in 8-D, and the first with its output weight 0 zeroed (cells that
+  merge); up to 12 inputs also the exact linear count on the vertex engine (before).
 
 Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_exact_hrep.py``.
 """
@@ -99,9 +105,54 @@ def crossover_rows(dims, box_dims, repeat: int) -> None:
                   flush=True)
 
 
+def linear_count(net, dom, exact=True):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tropnet.count_linear_regions(net, dom, kind="linear", exact=exact, progress=False)
+
+
+def zeroed(net):
+    """``net`` with the last layer's weight from its hidden unit 0 set to 0 (cells merge)."""
+    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
+    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
+    W[-1][:, 0] = 0.0
+    return Network.from_arrays(W, B)
+
+
+def linear_rows(repeat: int) -> None:
+    rows = [([8, 8, 8, 1], 3, "box", False), ([10, 6, 4, 1], 3, "box", False),
+            ([12, 6, 6, 1], 3, "box", False), ([20, 8, 8, 1], 0, "box", False),
+            ([8, 8, 8, 1], 3, "cross", False), ([8, 8, 8, 1], 3, "box", True)]
+    print("| network | domain | cells | linear regions | exact act. CPU s | exact linear CPU s "
+          "| linear / act. | exact linear, vertex engine CPU s | load |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for dims, seed, kind, zero in rows:
+        d = dims[0]
+        net = random_mlp(dims, seed=seed)
+        if zero:
+            net = zeroed(net)
+        dom = CrossPolytope(np.full(d, 0.05), 1.0) if kind == "cross" else Box(-1, 1)
+        name = f"CrossPolytope(0.05, 1) in {d}-D" if kind == "cross" else f"[-1, 1]^{d}"
+        ta, na = best_cpu(repeat, count, net, dom, True)
+        tl, nl = best_cpu(repeat, linear_count, net, dom)
+        vertex = "-"
+        if kind == "box" and d <= 12:
+            keep = hrep.EXACT_COUNT_DIM
+            hrep.EXACT_COUNT_DIM = hrep.EXACT_MAX_DIM
+            try:
+                tv, nv = best_cpu(1, linear_count, net, dom)
+            finally:
+                hrep.EXACT_COUNT_DIM = keep
+            assert nv == nl, (dims, nv, nl)
+            vertex = f"{tv:.3f}"
+        label = f"random_mlp {dims} seed {seed}" + (", output weight 0 zeroed" if zero else "")
+        print(f"| {label} | {name} | {na} | {nl} | {ta:.3f} | {tl:.3f} | {tl / ta:.2f} | {vertex} | "
+              f"{os.getloadavg()[0]:.1f} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="high,crossover")
+    ap.add_argument("--only", default="high,crossover,linear")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--dims", default="4,5,6,7")
     ap.add_argument("--box-dims", default="8,12,16")
@@ -112,6 +163,8 @@ def main() -> None:
     if "crossover" in a.only:
         crossover_rows([int(v) for v in a.dims.split(",") if v], [int(v) for v in a.box_dims.split(",") if v],
                        a.repeat)
+    if "linear" in a.only:
+        linear_rows(a.repeat)
 
 
 if __name__ == "__main__":

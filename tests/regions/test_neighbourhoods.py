@@ -164,15 +164,16 @@ def test_linear_counts_on_a_20_dimensional_cross_polytope_known_answer():
 
 def test_exact_counts_on_a_high_dimensional_cross_polytope_run_exactly():
     # above 7 dimensions exact activation counts take the H-representation engine with exact
-    # decisions (the ball kept whole); linear counts are refused clearly (their facets would be
-    # float LPs), naming the limit and the alternatives
+    # decisions (the ball kept whole), and so do linear counts (the facets between cells of one
+    # map decided exactly); region sets are refused clearly, naming the limit and the alternatives
     net = random_mlp([20, 8, 1], seed=0)
     cp = CrossPolytope(np.zeros(20), 0.5)
     assert tropnet.count_linear_regions(net, cp, exact=True, kind="activation") == 51
     assert tropnet.count_linear_regions(net, cp, kind="activation") == 51
     assert tropnet.local_complexity(net, np.zeros((1, 20)), 0.5, k=20, exact=True).tolist() == [51]
+    assert tropnet.count_linear_regions(net, cp, exact=True) == tropnet.count_linear_regions(net, cp)
     with pytest.raises(ValueError, match="CrossPolytope at most 7; got 20.*exact=False"):
-        tropnet.count_linear_regions(net, cp, exact=True, kind="linear")
+        tropnet.linear_regions(net, cp, exact=True)
     # at 6 dimensions the exact count equals the float one; the exact linear count there takes the
     # vertex engine on the 64 facets and equals the float one too
 
@@ -299,8 +300,8 @@ def test_degenerate_adjacency_in_blocks_gives_the_same_cells(monkeypatch):
 def test_float_counts_on_cross_polytopes_keep_them_whole_from_5_d(d):
     """From 5 inputs a float count (activation or linear) keeps the cross-polytope whole (the
     lifted H-representation engine), equal to the vertex engine on its 2^d facets; the region set
-    still takes the vertex engine (it needs the facets), and so does the exact linear count; the
-    exact activation count keeps it whole too (every decision exact)."""
+    still takes the vertex engine (it needs the facets); exact counts, activation and linear, keep
+    it whole too (every decision exact)."""
     net = random_mlp([d, 8, 8, 1], seed=3)
     x = np.random.default_rng(3).normal(size=d)
     dom = CrossPolytope(x, 0.8)
@@ -308,7 +309,7 @@ def test_float_counts_on_cross_polytopes_keep_them_whole_from_5_d(d):
     assert make_plan(net, dom, want="count").engine == "hrep"
     assert make_plan(net, dom).engine == "vertex"
     assert make_plan(net, dom, want="count", kind="activation", exact=True).engine == "hrep"
-    assert make_plan(net, dom, want="count", exact=True).engine == "vertex"
+    assert make_plan(net, dom, want="count", exact=True).engine == "hrep"
     st = stages_from_network(net)
     A, b = (np.asarray(v, dtype=np.float64) for v in dom.halfspaces(d))
     ref = len(refine(st, d, x - 3, x + 3, halfspaces=(A, b)))

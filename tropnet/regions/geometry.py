@@ -333,10 +333,12 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
         return np.arange(C, dtype=np.int64)
     if not found.exact and found.thin:  # cells cut below float64 resolution have no float facets
         _warn_thin(found.thin)
+    ca_s = S0 = None  # (an exact run's walk of the candidates, for exact_hrep_edges)
     if found.exact and found.vert_codes is None:
         # the candidates' exact maps (numerators over one common denominator): exact groups
         # (the rational pass: its facets cost more than the maps, so the groups shrink first)
-        N = cell_affine(found.stages, found.patterns[S], d, exact=True).map_numerators().reshape(len(S), -1)
+        ca_s, S0 = cell_affine(found.stages, found.patterns[S], d, exact=True), S
+        N = ca_s.map_numerators().reshape(len(S), -1)
         keys: dict = {}
         rows = zip(gid[S].tolist(), N.tolist())
         sub = np.array([keys.setdefault((g, tuple(row)), len(keys)) for g, row in rows], dtype=np.int64)
@@ -349,7 +351,7 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     tight_of = found.cache.pop("tight_of", None)
     e = None
     if found.exact and "exact_dom" in found.cache:  # an exact H-representation run: exact facets
-        e = exact_hrep_edges(found, S, gid)
+        e = exact_hrep_edges(found, S, gid, ca_s, None if S0 is None else np.searchsorted(S0, S))
     if tight_of is not None:  # a streamed float run kept its tight ids: those of S first
         tight_of(found, S)
         e = tight_edges(found, S)

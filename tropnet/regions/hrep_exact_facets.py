@@ -34,7 +34,6 @@ are decided here, for the pairs of cells with one exact map only, every decision
 
 from __future__ import annotations
 
-from math import gcd
 from typing import Any
 
 import numpy as np
@@ -46,15 +45,31 @@ from .hrep_exact import ExactRows, _dyadic, _ints
 __all__ = ["exact_hrep_edges", "on_facet"]
 
 
-def _key(e: np.ndarray, d: int) -> tuple | None:
-    """The primitive integer vector of a row (``None``: zero linear part)."""
-    v = [int(x) for x in e]
-    if not any(v[:d]):
-        return None
-    g = 0
-    for x in v:
-        g = gcd(g, x)
-    return tuple(x // g for x in v)
+def _keys(ca: Any, at: np.ndarray, d: int) -> list:
+    """Per cell ``at[i]`` of ``ca`` (an exact :class:`~tropnet.regions.affine.CellAffine` of unit
+    stages), per row: the primitive integer vector of ``E = -h`` (the row divided by the gcd of its
+    entries; one vector per hyperplane and side), ``None`` for a zero linear part.  Computed once
+    per class of cells with one map so far (the walk's classes), then oriented by the pattern."""
+    n, R = len(at), ca.nrows
+    K: list = [[None] * R for _ in range(n)]
+    for bi, blk in enumerate(ca.blocks):
+        rs = np.flatnonzero(ca.row_block == bi)
+        if len(rs) == 0:
+            continue
+        Z = _ints(blk.Z)
+        g = np.gcd.reduce(Z, axis=2)
+        live = np.asarray((Z[:, :, :d] != 0).any(axis=2), dtype=bool)
+        Pz = (Z // np.where(live, g, 1)[:, :, None]).tolist()
+        pos = [[tuple(u) if ok else None for u, ok in zip(row, lv)] for row, lv in zip(Pz, live.tolist())]
+        neg = [[None if u is None else tuple(-v for v in u) for u in row] for row in pos]
+        units, cols = ca.row_unit[rs].tolist(), ca.row_col[rs]
+        cls = np.asarray(blk.inv)[at].tolist()
+        act = ca.patterns[at][:, cols].astype(bool).tolist()  # active: E = z, inactive: E = -z
+        for i in range(n):
+            Ki, pc, nc, ai = K[i], pos[cls[i]], neg[cls[i]], act[i]
+            for j, r in enumerate(rs.tolist()):
+                Ki[r] = pc[units[j]] if ai[j] else nc[units[j]]
+    return K
 
 
 def on_facet(ex: ExactRows, h: np.ndarray, F: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -83,12 +98,14 @@ def on_facet(ex: ExactRows, h: np.ndarray, F: np.ndarray, Y: np.ndarray) -> np.n
     return ok
 
 
-def exact_hrep_edges(found: Any, cells: np.ndarray, gid: np.ndarray | None = None) -> np.ndarray:
+def exact_hrep_edges(found: Any, cells: np.ndarray, gid: np.ndarray | None = None, ca: Any = None,
+                     at: np.ndarray | None = None) -> np.ndarray:
     """The facet-adjacent pairs ``(i, j)`` (indices into ``found``, ``i < j``) among the cells
     ``cells`` of an exact H-representation run whose exact maps are equal (``gid``: a label per
     cell of ``found``, equal for equal exact maps; ``None``: computed here), every decision exact
     (see the module's text).  ``found.cache["exact_dom"] = (lo, hi, halfspaces, l1)``: the
-    run's domain, exactly."""
+    run's domain, exactly.  ``ca``: the exact :class:`~tropnet.regions.affine.CellAffine` of
+    cells whose positions ``at`` are ``cells`` (the merge's walk, not done again)."""
     d = found.d
     cells = np.asarray(cells, dtype=np.int64)
     n = len(cells)
@@ -97,14 +114,15 @@ def exact_hrep_edges(found: Any, cells: np.ndarray, gid: np.ndarray | None = Non
     lo, hi, halfspaces, l1 = found.cache["exact_dom"]
     ex = ExactRows(found.stages, d, lo, hi, halfspaces, l1)
     P = found.patterns[cells]
-    ca = cell_affine(found.stages, P, d, exact=True)
+    if ca is None:
+        ca, at = cell_affine(found.stages, P, d, exact=True), np.arange(n)
     R = ca.nrows
     if R == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    h, _ = ca.numerators(np.repeat(np.arange(n), R), np.tile(np.arange(R), n))
+    h, _ = ca.numerators(np.repeat(np.asarray(at), R), np.tile(np.arange(R), n))
     E = _ints(-np.asarray(h).reshape(n, R, d + 1))  # E . (x, 1) >= 0 on the cell
     if gid is None:
-        N = ca.map_numerators().reshape(n, -1)
+        N = ca.map_numerators(at).reshape(n, -1)
         keys: dict = {}
         sub = np.array([keys.setdefault(tuple(row), len(keys)) for row in N.tolist()], dtype=np.int64)
     else:
@@ -113,7 +131,7 @@ def exact_hrep_edges(found: Any, cells: np.ndarray, gid: np.ndarray | None = Non
     # per cell and pattern column: the row's class (its first row with one primitive vector),
     # -1 a unit zero on the cell with constant zero (it may flip across any facet), -2 a nonzero
     # constant (it never flips)
-    K = [[_key(E[i, r], d) for r in range(R)] for i in range(n)]
+    K = _keys(ca, np.asarray(at), d)
     L = np.full((n, P.shape[1]), -2, dtype=np.int64)
     for i in range(n):
         first: dict = {}
