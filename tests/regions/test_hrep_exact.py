@@ -186,6 +186,11 @@ def test_exact_counts_refuse_region_sets_and_linear_counts_above_the_vertex_engi
         tropnet.linear_regions(net, Box(-1, 1), exact=True)
     with pytest.raises(ValueError, match="CrossPolytope at most 7; got 8"):
         tropnet.linear_regions(random_mlp([8, 4, 1]), CrossPolytope(np.zeros(8), 1), exact=True)
+    # the resumable vertex engine itself names where such runs go
+    from tropnet.regions.resume import refine_start
+
+    with pytest.raises(ValueError, match="got 17; above that the H-representation engine runs.*exact runs"):
+        refine_start(stages_from_network(net, exact=True), 17, *_box(17), exact=True)
     with pytest.raises(ValueError, match="max-pooling or maxout"):
         refine_hrep([type(st)("group", groups=np.array([[0, 1]]), idx=np.zeros(0, dtype=np.int64))
                      for st in stages_from_network(random_mlp([3, 2, 1]))][:1], 3, *_box(3), exact=True)
@@ -224,3 +229,28 @@ def test_exact_activation_counts_take_this_engine_from_8_inputs():
     assert make_plan(random_mlp([7, 6, 1]), Box(-1, 1), want="count", kind="activation", exact=True).engine == "vertex"
     assert plan.run() == make_plan(net, Box(-1, 1), want="count", kind="activation", exact=True,
                                    engine="refine").run()
+
+
+@pytest.mark.parametrize("trial", range(6))
+def test_non_dyadic_weights_leaky_and_threshold_units_equal_the_vertex_engine(trial):
+    # weights in thirds and sevenths (float64 cannot hold them), rows duplicated at twice their
+    # scale (exact ties), ReLU / LeakyReLU(1/3) / Threshold(1/3) first layers
+    from tropnet import LeakyReLU
+    from tropnet.networks.layers import Threshold
+
+    rng = np.random.default_rng(trial)
+    d = 3 + trial % 3
+    W1 = rng.integers(-3, 4, size=(6, d))
+    b1 = rng.integers(-2, 3, size=6)
+    W1, b1 = np.vstack([W1, 2 * W1[:2]]), np.r_[b1, 2 * b1[:2]]
+    W2, b2 = rng.integers(-2, 3, size=(5, 8)), rng.integers(-1, 2, size=5)
+
+    def q(a, den):
+        return np.array([Fraction(int(v), den) for v in np.ravel(a)], dtype=object).reshape(np.shape(a))
+
+    act = [ReLU(), LeakyReLU(Fraction(1, 3)), Threshold(Fraction(1, 3))][trial % 3]
+    net = Network([Linear(q(W1, 3), q(b1, 3)), act, Linear(q(W2, 3), q(b2, 7)), ReLU(),
+                   Linear(np.ones((1, 5), dtype=np.int64), np.zeros(1, dtype=np.int64))])
+    st = stages_from_network(net, exact=True)
+    lo, hi = _box(d)
+    assert _patterns(refine_hrep(st, d, lo, hi, exact=True)) == _patterns(refine(st, d, lo, hi, exact=True))

@@ -6,6 +6,7 @@ installed.  Counts are checked against known answers (affinitree / the prototype
 import numpy as np
 import pytest
 from testnets import degenerate_vertices_net as _degenerate
+from testnets import unit_classes_net
 
 from tropnet import Box, Linear, Maxout, Network, ReLU, count_linear_regions, random_mlp
 from tropnet.regions import pool
@@ -39,7 +40,10 @@ def _cells(net, kind, exact=False, R=3.0):
 
 CASES = [(random_mlp([3, 8, 8, 1], seed=1), False), (random_mlp([5, 7, 7, 1], seed=0), False),
          (random_mlp([4, 6, 6, 1], seed=2), True), (_degenerate(0), False), (_degenerate(1), True),
-         (_maxout(0), False), (_maxout(1), True)]
+         (_maxout(0), False), (_maxout(1), True),
+         # many degenerate cells (coincident and concurrent hyperplanes: the adjacency test per cell)
+         (unit_classes_net(0, 3, 8, 2, 3, True), False), (unit_classes_net(1, 3, 9, 2, 3, False), True),
+         (unit_classes_net(2, 4, 8, 2, 2, False), False)]
 
 
 @pytest.mark.parametrize("k", range(len(CASES)))
@@ -51,6 +55,14 @@ def test_numba_kernels_give_the_numpy_cells(kernels, k):
     for f in FIELDS + (("vertex_codes",) if exact else ()):
         x, y = getattr(a, f), getattr(b, f)
         assert (x is None and y is None) or np.array_equal(x, y), f
+
+
+def test_the_compiled_adjacency_test_of_degenerate_cells_runs(kernels):
+    pytest.importorskip("numba")
+    from tropnet.regions import jit
+
+    _cells(unit_classes_net(0, 3, 8, 2, 3, True), "numba")
+    assert jit.edges_degenerate.signatures  # (its cells equal numpy's: the test above)
 
 
 @pytest.mark.parametrize("exact", [False, True])
@@ -138,5 +150,5 @@ print(misses, hits, sum(len(k.signatures) for k in kernels), n)
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=root)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     misses, hits, sigs, n = map(int, out.stdout.split())
-    assert (misses, hits, sigs) == (0, 3, 3)
+    assert (misses, hits, sigs) == (0, 4, 4)  # edges_generic, edges_degenerate, interpolate, children
     assert n == count_linear_regions(random_mlp([4, 8, 8, 1], seed=0), Box(-5, 5), kind="activation")

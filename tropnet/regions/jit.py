@@ -95,6 +95,87 @@ def edges_generic(sg, T, cell, R, ent, vid):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
+def edges_degenerate(sg, T, off, starts):  # pragma: no cover - compiled
+    """The crossing edges of degenerate cells (the body of ``vertex._Engine._edges_degenerate``):
+    cell ``k`` has the rows ``starts[k]:starts[k + 1]`` of the signs ``sg`` and of ``T`` (its
+    vertices' tight ids that are its constraints, ``_PAD`` elsewhere), whose entries are
+    ``off[k] + 0, 1, ...``.  A positive row ``i`` and a negative row ``j`` are adjacent when
+    exactly two rows of the cell (``i`` and ``j``) hold every id the two share (the rows' id
+    sets as bits over the cell's distinct ids, in uint64 words).  Returns ``(entry of i, entry
+    of j, shared ids sorted, _PAD-padded)`` by cell, ``i``, then ``j``.
+
+    >>> T = np.array([[0, 1], [1, 2], [2, 3], [0, 3]], dtype=np.int32)  # a square, cut across
+    >>> sg, two = np.array([1, -1, -1, 1], dtype=np.int8), np.array([0, 4])
+    >>> [a.tolist() for a in edges_degenerate(sg, T, np.array([10]), two)]
+    [[10, 13], [11, 12], [[1], [3]]]
+    """
+    w = T.shape[1]
+    cap = 64
+    o1 = np.empty(cap, np.int64)
+    o2 = np.empty(cap, np.int64)
+    oc = np.full((cap, w), _PAD, np.int32)
+    m = 0
+    width = 0
+    one = np.uint64(1)
+    for k in range(len(starts) - 1):
+        a, b = starts[k], starts[k + 1]
+        hasp = False
+        hasn = False
+        for i in range(a, b):
+            hasp = hasp or sg[i] > 0
+            hasn = hasn or sg[i] < 0
+        if not (hasp and hasn):
+            continue
+        ids = np.unique(T[a:b].ravel())
+        K = len(ids) - (1 if ids[-1] == _PAD else 0)
+        nw = max(1, (K + 63) // 64)
+        M = np.zeros((b - a, nw), np.uint64)
+        for v in range(a, b):
+            for x in range(w):
+                t = T[v, x]
+                if t != _PAD:
+                    q = np.searchsorted(ids[:K], t)
+                    M[v - a, q >> 6] |= one << np.uint64(q & 63)
+        c = np.empty(nw, np.uint64)
+        for i in range(a, b):
+            if sg[i] <= 0:
+                continue
+            for j in range(a, b):
+                if sg[j] >= 0:
+                    continue
+                for x in range(nw):
+                    c[x] = M[i - a, x] & M[j - a, x]
+                holders = 0
+                for v in range(b - a):
+                    held = True
+                    for x in range(nw):
+                        if M[v, x] & c[x] != c[x]:
+                            held = False
+                            break
+                    if held:
+                        holders += 1
+                        if holders > 2:
+                            break
+                if holders != 2:
+                    continue
+                if m == cap:
+                    cap *= 2
+                    o1 = np.concatenate((o1, np.empty(cap - m, np.int64)))
+                    o2 = np.concatenate((o2, np.empty(cap - m, np.int64)))
+                    oc = np.concatenate((oc, np.full((cap - m, w), _PAD, np.int32)))
+                o1[m] = off[k] + i - a
+                o2[m] = off[k] + j - a
+                nc = 0
+                for q in range(K):
+                    if (c[q >> 6] >> np.uint64(q & 63)) & one:
+                        oc[m, nc] = ids[q]
+                        nc += 1
+                width = max(width, nc)
+                m += 1
+    return o1[:m], o2[:m], oc[:m, :width].copy()
+
+
+@numba.njit(cache=True, nogil=True)
 def _cell_run(cr, sgr, a):  # pragma: no cover - compiled
     """The rows ``a:b`` of the cell of row ``a`` (``cr`` non-decreasing) and how many of them
     have a negative sign ``sgr``."""
@@ -294,6 +375,7 @@ def _signatures():
         t.Array(t.int32, 2, "C")
     return [
         (edges_generic, (i8, i32x2, i64, u64, i64, i64)),
+        (edges_degenerate, (i8, i32x2, i64, i64)),
         (interpolate, (f2, f2, t.int64, t.int64, i64, i64, i64, f1, t.int64)),
         (children, (i64, i64, i8, b1, b1, i64, t.int64, t.boolean)),
     ]

@@ -548,6 +548,15 @@ class _Engine:
     def _edges_degenerate(self, sg, bad_cells, ent, Tg, valid, cells):
         """Combinatorial adjacency test in each degenerate cell (Fukuda & Prodon)."""
         p = self.p
+        lo, cnt = p.off[bad_cells], p.off[bad_cells + 1] - p.off[bad_cells]
+        jit = jit_kernels(int(cnt.sum()))
+        if jit is not None:  # every cell's entries at once (their valid ids, then one compiled pass)
+            starts = np.concatenate([[0], np.cumsum(cnt)]).astype(np.int64)
+            entries = np.repeat(lo - starts[:-1], cnt) + np.arange(starts[-1])
+            Tc = p.T[p.ids[entries]]
+            Tm = np.where(self._valid(Tc, np.repeat(bad_cells, cnt)), Tc, _PAD).astype(np.int32)
+            return jit.edges_degenerate(np.ascontiguousarray(sg[entries], dtype=np.int8), Tm,
+                                        lo.astype(np.int64), starts)
         e_pos, e_neg, common = [], [], []
         for c in bad_cells:
             lo, hi = p.off[c], p.off[c + 1]
