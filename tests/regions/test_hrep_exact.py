@@ -186,6 +186,11 @@ def test_exact_counts_refuse_region_sets_and_linear_counts_above_the_vertex_engi
         tropnet.linear_regions(net, Box(-1, 1), exact=True)
     with pytest.raises(ValueError, match="CrossPolytope at most 7; got 8"):
         tropnet.linear_regions(random_mlp([8, 4, 1]), CrossPolytope(np.zeros(8), 1), exact=True)
+    # the resumable vertex engine itself names where such runs go
+    from tropnet.regions.resume import refine_start
+
+    with pytest.raises(ValueError, match="got 17; above that the H-representation engine runs.*exact runs"):
+        refine_start(stages_from_network(net, exact=True), 17, *_box(17), exact=True)
     with pytest.raises(ValueError, match="max-pooling or maxout"):
         refine_hrep([type(st)("group", groups=np.array([[0, 1]]), idx=np.zeros(0, dtype=np.int64))
                      for st in stages_from_network(random_mlp([3, 2, 1]))][:1], 3, *_box(3), exact=True)

@@ -214,7 +214,7 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     s = last["s"] if last.get("s") is not None else z - level
     tolL = RELATIVE_TOLERANCE * np.maximum(last["scale"], abs(level))  # the engine's zero band
     on, pairs, keep = last["on"], last.get("pairs"), None
-    quiet = ~(Wa != 0).any(axis=0)  # units of the last layer reaching no output
+    quiet = None if silent is None else ~Wa.any(axis=0)  # units of the last layer reaching no output
     # left out: their lines split cells of one map (when every unit is silent there is nothing
     # left to certify them by, and the check runs as without ``silent``)
     if silent is not None and quiet.any() and not quiet.all():

@@ -201,8 +201,9 @@ def refine_start(
         raise ValueError(
             f"the vertex engine runs in input dimension <= {_hrep.HREP_DIM} "
             f"(exact: <= {_hrep.EXACT_MAX_DIM}; it "
-            f"starts from the 2^d corners of the box), got {d}; above that, float runs use the "
-            "H-representation engine (exact=False)"
+            f"starts from the 2^d corners of the box), got {d}; above that the H-representation "
+            "engine runs (tropnet.regions.hrep.refine_hrep: float runs, and exact runs with every "
+            "decision exact)"
         )
     if certify and exact:
         try:
