@@ -214,7 +214,7 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
     s = last["s"] if last.get("s") is not None else z - level
     tolL = RELATIVE_TOLERANCE * np.maximum(last["scale"], abs(level))  # the engine's zero band
     on, pairs, keep = last["on"], last.get("pairs"), None
-    quiet = ~(Wa != 0).any(axis=0)  # units of the last layer reaching no output
+    quiet = None if silent is None else ~Wa.any(axis=0)  # units of the last layer reaching no output
     # left out: their lines split cells of one map (when every unit is silent there is nothing
     # left to certify them by, and the check runs as without ``silent``)
     if silent is not None and quiet.any() and not quiet.all():
@@ -325,8 +325,9 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None
     wmax = np.abs(Wa).max(axis=0)  # (nL,)
     jit = _compiled(len(pr) * m) if Ev is None else None
     if jit is not None and (pr[1:] >= pr[:-1]).all():  # the same tests, one pass per pair
-        ok = jit.inside_ok(s, coords, ids, pr.astype(np.int64), pu.astype(np.int64), Ez, wmax, float(jump),
-                           float(need))
+        # (the engine's values may come transposed: C order, the one signature warm loads)
+        ok = jit.inside_ok(np.ascontiguousarray(s), coords, ids, pr.astype(np.int64), pu.astype(np.int64), Ez,
+                           wmax, float(jump), float(need))
         return (ptr, pu) if ok else None
     step = max(1, 4_000_000 // m)
     norm = np.empty((len(pr), m))
@@ -718,8 +719,11 @@ class _Stretches:
         jit = _compiled(4 * k) if self.Ev is None else None
         if jit is not None:  # the same sums in the same order, one pass per edge
             ptr, cu = self.cand
-            ok, ordered = jit.stretches_ok(alpha, ids, H, ev, A, B, ptr, cu.astype(np.int64), s, on, self.Ez,
-                                           Wa, float(self.jump), float(self.need))
+            Wr = np.ascontiguousarray(Wa).view()  # (C order, read-only: the signature warm loads)
+            Wr.flags.writeable = False
+            sc, onc = np.ascontiguousarray(s), np.ascontiguousarray(on)
+            ok, ordered = jit.stretches_ok(alpha, ids, H, ev, A, B, ptr, cu.astype(np.int64), sc, onc,
+                                           self.Ez, Wr, float(self.jump), float(self.need))
             return ok if ordered else None
         pe, qe = ids[:, 3], ids[:, 2]
         eAB, uAB = self._pairs(np.concatenate([A, B]))  # (edges k.. 2k - 1: B's side)
