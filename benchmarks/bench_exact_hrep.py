@@ -18,8 +18,9 @@ Rows (``--only``):
   engine: the linear merge's facets decided exactly, :mod:`tropnet.regions.hrep_exact_facets`) on
   ``random_mlp([8, 8, 8, 1])``, ``[10, 6, 4, 1]``, ``[12, 6, 6, 1]`` (seed 3) on ``[-1, 1]^d``,
   ``[20, 8, 8, 1]`` (seed 0) on ``[-1, 1]^20``, ``[8, 8, 8, 1]`` (seed 3) on
-  ``CrossPolytope(0.05, 1)`` in 8-D, and the first with its output weight 0 zeroed (cells that
-  merge); up to 12 inputs also the exact linear count on the vertex engine (before).
+  ``CrossPolytope(0.05, 1)`` in 8-D, the first with its output weight 0 zeroed (a unit the count
+  drops), and nets with a scaled duplicate unit cancelled (cells of one map that merge: facets
+  decided); up to 12 inputs also the exact linear count on the vertex engine (before).
 
 Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_exact_hrep.py``.
 """
@@ -111,26 +112,35 @@ def linear_count(net, dom, exact=True):
         return tropnet.count_linear_regions(net, dom, kind="linear", exact=exact, progress=False)
 
 
-def zeroed(net):
-    """``net`` with the last layer's weight from its hidden unit 0 set to 0 (cells merge)."""
+def altered(net, how):
+    """``net`` with the last layer's weight from its hidden unit 0 set to 0 (``"zeroed"``: a unit
+    the linear count drops), or its first-layer unit 1 twice unit 0 and read with -1/2 its weights
+    (``"duplicate"``: the two cancel, their common hyperplane splits cells of one map, which the
+    merge joins across exact facets)."""
     W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
     B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
-    W[-1][:, 0] = 0.0
+    if how == "zeroed":
+        W[-1][:, 0] = 0.0
+    else:
+        W[0][1], B[0][1] = 2 * W[0][0], 2 * B[0][0]
+        W[1][:, 1] = -W[1][:, 0] / 2
     return Network.from_arrays(W, B)
 
 
 def linear_rows(repeat: int) -> None:
-    rows = [([8, 8, 8, 1], 3, "box", False), ([10, 6, 4, 1], 3, "box", False),
-            ([12, 6, 6, 1], 3, "box", False), ([20, 8, 8, 1], 0, "box", False),
-            ([8, 8, 8, 1], 3, "cross", False), ([8, 8, 8, 1], 3, "box", True)]
+    rows = [([8, 8, 8, 1], 3, "box", None), ([10, 6, 4, 1], 3, "box", None),
+            ([12, 6, 6, 1], 3, "box", None), ([20, 8, 8, 1], 0, "box", None),
+            ([8, 8, 8, 1], 3, "cross", None), ([8, 8, 8, 1], 3, "box", "zeroed"),
+            ([8, 8, 8, 1], 3, "box", "duplicate"), ([12, 8, 8, 1], 3, "box", "duplicate"),
+            ([20, 8, 8, 1], 0, "box", "duplicate")]
     print("| network | domain | cells | linear regions | exact act. CPU s | exact linear CPU s "
           "| linear / act. | exact linear, vertex engine CPU s | load |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for dims, seed, kind, zero in rows:
+    for dims, seed, kind, how in rows:
         d = dims[0]
         net = random_mlp(dims, seed=seed)
-        if zero:
-            net = zeroed(net)
+        if how:
+            net = altered(net, how)
         dom = CrossPolytope(np.full(d, 0.05), 1.0) if kind == "cross" else Box(-1, 1)
         name = f"CrossPolytope(0.05, 1) in {d}-D" if kind == "cross" else f"[-1, 1]^{d}"
         ta, na = best_cpu(repeat, count, net, dom, True)
@@ -145,7 +155,8 @@ def linear_rows(repeat: int) -> None:
                 hrep.EXACT_COUNT_DIM = keep
             assert nv == nl, (dims, nv, nl)
             vertex = f"{tv:.3f}"
-        label = f"random_mlp {dims} seed {seed}" + (", output weight 0 zeroed" if zero else "")
+        label = f"random_mlp {dims} seed {seed}" + {None: "", "zeroed": ", output weight 0 zeroed",
+                                                     "duplicate": ", unit 1 = 2 x unit 0, cancelled"}[how]
         print(f"| {label} | {name} | {na} | {nl} | {ta:.3f} | {tl:.3f} | {tl / ta:.2f} | {vertex} | "
               f"{os.getloadavg()[0]:.1f} |", flush=True)
 
