@@ -38,36 +38,10 @@ from tropnet import Box
 from tropnet.regions import geometry
 from tropnet.regions.plan import make_plan
 
-
-def classes_of_units(d, w, seed=0, classes=3, per=3, zero_bias=False):
-    """``[d, w, w, 1]``, weights in -3..3, first-layer units ``c * per .. c * per + per - 1`` a
-    unit and its scaled copies (scales 2, -1, 3, -2, ...), copy 1 read as ``-1/2`` its unit."""
-    rng = np.random.default_rng(seed)
-    W1 = rng.integers(-3, 4, size=(w, d)).astype(float)
-    b1 = rng.integers(-3, 4, size=w).astype(float)
-    scales = [2, -1, 3, -2, 4, -3]
-    for c in range(classes):
-        for j in range(1, per):
-            s = scales[(j - 1) % len(scales)]
-            W1[c * per + j], b1[c * per + j] = s * W1[c * per], s * b1[c * per]
-    W2 = rng.integers(-3, 4, size=(w, w)).astype(float)
-    for c in range(classes):
-        W2[:, c * per + 1] = -W2[:, c * per] / scales[0]
-    b2 = rng.integers(-3, 4, size=w).astype(float)
-    W3 = rng.integers(-3, 4, size=(1, w)).astype(float)
-    bs = [b1, b2, np.zeros(1)]
-    if zero_bias:
-        bs = [np.zeros_like(b) for b in bs]
-    return tropnet.Network.from_arrays([W1, W2, W3], bs)
-
-
-def best(fn, repeat):
-    t, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.process_time()
-        out = fn()
-        t = min(t, time.process_time() - t0)
-    return t, out
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from bench_slices import best_cpu  # noqa: E402
+from testnets import unit_classes_net  # noqa: E402
 
 
 def load_ref(ref):
@@ -114,7 +88,7 @@ def main() -> None:
     print(head)
     print(sep)
     for d, w, ncls, per, zb in rows:
-        net = classes_of_units(d, w, 0, ncls, per, zb)
+        net = unit_classes_net(0, d, w, ncls, per, zb)
         name = f"[{d},{w},{w},1] {ncls}x{per}{' bias 0' if zb else ''}"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -123,27 +97,27 @@ def main() -> None:
 
 def row(name, net, dom, repeat, cur, ref):
     counts(net, dom, True, "linear")  # warm (compiled kernels)
-    ta, na = best(lambda: counts(net, dom, True, "activation"), repeat)
-    tl, nl = best(lambda: counts(net, dom, True, "linear"), repeat)
-    tf, nf = best(lambda: counts(net, dom, False, "linear"), repeat)
+    ta, na = best_cpu(repeat, lambda: counts(net, dom, True, "activation"))
+    tl, nl = best_cpu(repeat, lambda: counts(net, dom, True, "linear"))
+    tf, nf = best_cpu(repeat, lambda: counts(net, dom, False, "linear"))
     assert nf == nl, (nf, nl)
     plan = make_plan(net, dom, want="count", kind="linear", exact=True, progress=False)
     plan._prune_stable()
     found = plan.find()
     cells = np.arange(len(found))
-    tc, e = best(lambda: cur.code_edges(found, cells), repeat)
+    tc, e = best_cpu(repeat, lambda: cur.code_edges(found, cells))
     line = (f"| {name} | {na} | {nl} | {_classes(cur, found, cells)} | {ta:.3f} | {tl:.3f} | {tl / ta:.2f} | "
             f"{tf:.3f} | {tc:.3f} |")
     if ref is None:
         return line
-    tr, er = best(lambda: ref.code_edges(found, cells), repeat)
+    tr, er = best_cpu(repeat, lambda: ref.code_edges(found, cells))
     assert pairs(found, e) == pairs(found, er)
     names = ("code_edges", "incidence_facets", "flip_neighbours", "tight_edges")
     saved = [getattr(geometry, k) for k in names]
     for k in names:  # the merge with the ref's neighbours
         setattr(geometry, k, getattr(ref, k))
     try:
-        tlr, nlr = best(lambda: counts(net, dom, True, "linear"), repeat)
+        tlr, nlr = best_cpu(repeat, lambda: counts(net, dom, True, "linear"))
     finally:
         for k, v in zip(names, saved):
             setattr(geometry, k, v)
