@@ -119,3 +119,12 @@ def test_on_facet_is_exact():
     assert on_facet(ex, h, F, np.array([[1 / 3, 0.5], [0.2, 0.999], [0.3, 1.0]])).tolist() == [True, True, False]
     # a point beyond the box's corner along the hyperplane is outside
     assert not on_facet(ex, np.array([1, 1, -2], dtype=object), F, np.array([[1.0, 1.0]]))[0]
+
+
+@pytest.mark.parametrize("kind", ["leaky", "threshold"])
+def test_exact_hrep_linear_counts_with_leaky_and_threshold_units(kind, monkeypatch):
+    from testnets import activated
+
+    for net in (activated(merging_net(3, 9, 3, scale=2), kind), activated(random_mlp([4, 6, 5, 1], seed=7), kind)):
+        dom = Box(-1, 1)
+        assert _hrep_count(net, dom, monkeypatch) == _vertex_count(net, dom)
