@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 import warnings
 
@@ -38,15 +39,8 @@ import tropnet
 from tropnet import Box, CrossPolytope, Linear, Network, ReLU, random_mlp
 from tropnet.regions import hrep
 
-
-def best_cpu(repeat, fn, *args, **kw):
-    """Best CPU seconds of ``repeat`` calls ``fn(*args, **kw)`` and its result."""
-    t, out = float("inf"), None
-    for _ in range(repeat):
-        c = time.process_time()
-        out = fn(*args, **kw)
-        t = min(t, time.process_time() - c)
-    return t, out
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_slices import best_cpu  # noqa: E402
 
 
 def count(net, dom, exact):

@@ -28,6 +28,13 @@ from .vertex import undecided
 
 #: Above this input dimension the H-representation engine (one LP per cell and unit) runs.
 HREP_DIM = 12
+#: ... and float counts (activation or linear, serial) above this many inputs already: the vertex
+#: engine starts from the box's 2^d corners and its cells' vertices multiply with d.  Measured
+#: (2026-12-06, random ``[d, w, w, 1]`` on ``[-5, 5]^d``, CPU time of this engine against the
+#: vertex engine's, numba loaded): 5-11x slower at 6 inputs, 2-5x at 7, 1.6-2x at 8 (up to 406k
+#: cells), 0.56-0.81x at 9, 0.20-0.25x at 10; on all of R^n 2.4-2.8x at 8, 1.1-1.3x at 9,
+#: 0.36-0.45x at 10.
+HREP_COUNT_DIM = 8
 
 
 #: Random points of the domain that start as witnesses of its cells, and the most witnesses a
@@ -65,18 +72,20 @@ JIT_LP_AFTER = 256
 
 def uses_hrep(d: int, exact: bool, count: bool = False) -> bool:
     """Whether a run in input dimension ``d`` takes this engine: float runs above
-    :data:`HREP_DIM`, exact runs above :data:`EXACT_MAX_DIM` (with exact decisions; where they
-    are refused unless they count activation cells), exact activation counts (``count``) above
-    :data:`EXACT_COUNT_DIM`.
+    :data:`HREP_DIM`, float counts (``count``: serial, activation or linear) above
+    :data:`HREP_COUNT_DIM`; exact runs above :data:`EXACT_MAX_DIM` (with exact decisions; region
+    sets are refused there), exact counts (``count``) above :data:`EXACT_COUNT_DIM`.
 
     >>> uses_hrep(13, False), uses_hrep(13, True), uses_hrep(4, False), uses_hrep(17, True)
     (True, False, False, True)
     >>> uses_hrep(8, True, count=True), uses_hrep(7, True, count=True)
     (True, False)
+    >>> uses_hrep(9, False, count=True), uses_hrep(9, False)
+    (True, False)
     """
     if exact:
         return d > (EXACT_COUNT_DIM if count else EXACT_MAX_DIM)
-    return d > HREP_DIM
+    return d > (HREP_COUNT_DIM if count else HREP_DIM)
 
 
 #: Exact region sets and linear counts on a cross-polytope list its ``2^d`` facets for the vertex
@@ -196,13 +205,15 @@ class _Dom:
         M[:-1, :d], M[:-1, d:], M[-1] = A, -A, 1.0
         return M, np.append(b - A.dot(c0), r), np.r_[c, -c], np.zeros(2 * d), np.full(2 * d, r)
 
-    def maximise(self, A: np.ndarray, b: np.ndarray, c: np.ndarray, floor: float = -np.inf
-                 ) -> tuple[np.ndarray | None, float]:
+    def maximise(self, A: np.ndarray, b: np.ndarray, c: np.ndarray, floor: float = -np.inf,
+                 duals: bool = False) -> tuple:
         """A point of ``{A x <= b}`` in the domain where ``c x`` is largest, and that value
         (``(None, -inf)`` when the set is empty, or when a bound below ``floor`` proves the
         value is).  With numba, the compiled dual simplex (:mod:`tropnet.regions.jit_lp`)
         first: its point is used as is (the caller measures it), and an empty side needs its
-        multipliers' weak-duality bound below ``floor``; anything else goes to HiGHS."""
+        multipliers' weak-duality bound below ``floor``; anything else goes to HiGHS.  With
+        ``duals``, no early stop, and also the row multipliers ``y >= 0`` of ``A x <= b`` (an
+        exact run's certificates of empty sides; zeros when the LP did not solve)."""
         from ..kernels.lp import solve_lp
 
         M, rhs, cz, lo, hi = self.lifted(A, b, c)
@@ -214,34 +225,17 @@ class _Dom:
             st, z, lam = self.jit.maximise(M, rhs, cz, lo, hi)
             if st == 0:
                 v = float(cz.dot(z)) + off
+                if duals:
+                    return self.point(z), v, lam[: len(b)]
                 if v >= floor:
                     return self.point(z), v
                 if self.jit.dual_bound(M, rhs, cz, lo, hi, lam) + off < floor:
                     return None, -np.inf
-        st, z = solve_lp(-cz, M, rhs, lo, hi)
+        st, z, *y = solve_lp(-cz, M, rhs, lo, hi, duals=duals)
         if st != "optimal":
-            return None, -np.inf
-        return self.point(z), float(cz.dot(z)) + off
-
-    def maximise_duals(self, A: np.ndarray, b: np.ndarray, c: np.ndarray
-                       ) -> tuple[np.ndarray | None, float, np.ndarray]:
-        """:meth:`maximise` with no early stop, and the row multipliers ``y >= 0`` of ``A x <= b``
-        (an exact run's certificates of empty sides; zeros when the LP did not solve)."""
-        from ..kernels.lp import solve_lp
-
-        M, rhs, cz, lo, hi = self.lifted(A, b, c)
-        off = 0.0 if self.l1 is None else float(c.dot(self.l1[0]))
-        self.lps += 1
-        if self.lps == JIT_LP_AFTER + 1:
-            self.jit = _jit_lp()
-        if self.jit is not None:
-            st, z, lam = self.jit.maximise(M, rhs, cz, lo, hi)
-            if st == 0:
-                return self.point(z), float(cz.dot(z)) + off, lam[: len(b)]
-        st, z, y = solve_lp(-cz, M, rhs, lo, hi, duals=True)
-        if st != "optimal":
-            return None, -np.inf, np.zeros(len(b))
-        return self.point(z), float(cz.dot(z)) + off, y[: len(b)]
+            return (None, -np.inf, np.zeros(len(b))) if duals else (None, -np.inf)
+        out = self.point(z), float(cz.dot(z)) + off
+        return (*out, y[0][: len(b)]) if duals else out
 
     def point(self, z: np.ndarray) -> np.ndarray:
         """The input point of the LP variables ``z``."""
@@ -772,7 +766,7 @@ def _exact_side(ex, A, b, E, Y, rho, row, w, bt, n, s, dom, cut) -> tuple[np.nda
     sg = 1.0 if s == 1 else -1.0
     srow = row if s == 1 else -row
     Es = np.vstack([E, srow])
-    xs, g, y = dom.maximise_duals(A, b, sg * w / n)
+    xs, g, y = dom.maximise(A, b, sg * w / n, duals=True)
     if xs is not None:
         g = g * n + sg * bt
         if g > 0:
