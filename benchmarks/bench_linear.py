@@ -33,6 +33,7 @@ warm), then ``--repeat`` times.
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -44,6 +45,9 @@ import numpy as np
 
 import tropnet
 from tropnet import Box, Plane
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from testnets import merging_mlp as merging  # noqa: E402  (the networks whose cells merge)
 
 
 def best(fn, repeat):
@@ -58,23 +62,6 @@ def best(fn, repeat):
 def plane(widths, seed=0):
     rng = np.random.default_rng(seed)
     return Plane.through(*rng.uniform(0, 1, size=(3, widths[0])))
-
-
-def merging(widths, how, seed=0):
-    """``random_mlp(widths, seed)`` whose cells really merge: ``"zeroed"``, the output weight of
-    the last layer's unit 0 set to 0 (a unit the function does not need); ``"sparse"``, 80% of
-    the middle layers' weights set to 0 (where the units reading a unit are off, its line
-    separates cells of one map: merges that depend on the cell)."""
-    net = tropnet.random_mlp(widths, seed=seed)
-    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
-    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
-    if how == "zeroed":
-        W[-1][:, 0] = 0.0
-    else:
-        rng = np.random.default_rng(seed + 100)
-        for k in range(1, len(W) - 1):
-            W[k] *= rng.random(W[k].shape) < 0.2
-    return tropnet.Network.from_arrays(W, B)
 
 
 def scaled_duplicate(widths, seed=0):

@@ -81,6 +81,21 @@ def sparse_net(widths: list, seed: int, keep: float = 0.2) -> Network:
     return Network.from_arrays(W, B)
 
 
+def merging_mlp(widths: list, how: str, seed: int = 0) -> Network:
+    """``random_mlp(widths, seed)`` whose cells really merge (``benchmarks/bench_linear.py``'s
+    rows): ``"zeroed"``, the output weight of the last layer's unit 0 set to 0 (a unit the
+    function does not need); ``"sparse"``, :func:`sparse_net` (80% of the middle weights 0)."""
+    if how == "sparse":
+        return sparse_net(widths, seed)
+    if how != "zeroed":
+        raise ValueError(f"how must be 'zeroed' or 'sparse', got {how!r}")
+    net = tropnet.random_mlp(widths, seed=seed)
+    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
+    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
+    W[-1][:, 0] = 0.0
+    return Network.from_arrays(W, B)
+
+
 def listed_rows(A, b) -> Polyhedron:
     """The polyhedron ``A x <= b`` with its first row repeated at twice the scale: the same set,
     which a float count does not take for a cross-polytope's ``2^n`` rows (it would keep the

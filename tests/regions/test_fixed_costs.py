@@ -4,7 +4,7 @@ re-checking their float64 arrays."""
 
 import numpy as np
 import pytest
-from testnets import activated, merging_net
+from testnets import activated, merging_mlp, merging_net
 
 import tropnet
 from tropnet import Linear
@@ -52,15 +52,7 @@ def test_pruned_counts_on_planes_equal_the_region_sets():
     rng = np.random.default_rng(0)
     plane = tropnet.Plane.through(*rng.uniform(0, 1, size=(3, widths[0])))
     for how in ("zeroed", "sparse"):
-        net = tropnet.random_mlp(widths, seed=0)
-        W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
-        B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
-        if how == "zeroed":
-            W[-1][:, 0] = 0.0
-        else:
-            r = np.random.default_rng(100)
-            W[1] *= r.random(W[1].shape) < 0.2
-        net = tropnet.Network.from_arrays(W, B)
+        net = merging_mlp(widths, how)
         for exact in (False, True):
             n = tropnet.count_linear_regions(net, plane, exact=exact, progress=False)
             assert n == len(tropnet.linear_regions(net, plane, exact=exact, progress=False))

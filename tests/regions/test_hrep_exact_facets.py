@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from testnets import merging_net, scaled_copies_net, unit_classes_net
+from testnets import merging_mlp, merging_net, scaled_copies_net, unit_classes_net
 
 import tropnet
 from tropnet import Box, CrossPolytope, Network, Polyhedron, random_mlp
@@ -16,20 +16,6 @@ from tropnet.regions import hrep
 from tropnet.regions.hrep_exact import ExactRows
 from tropnet.regions.hrep_exact_facets import on_facet
 from tropnet.regions.plan import make_plan
-
-
-def _merging(widths, how, seed=0):
-    """``benchmarks/bench_linear.merging``: an output weight zeroed, or sparse middle layers."""
-    net = random_mlp(widths, seed=seed)
-    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
-    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
-    if how == "zeroed":
-        W[-1][:, 0] = 0.0
-    else:
-        rng = np.random.default_rng(seed + 100)
-        for k in range(1, len(W) - 1):
-            W[k] *= rng.random(W[k].shape) < 0.2
-    return Network.from_arrays(W, B)
 
 
 def _hrep_count(net, dom, monkeypatch, kind="linear"):
@@ -50,8 +36,8 @@ def _vertex_count(net, dom):
 NETS = [
     (random_mlp([3, 6, 6, 1], seed=0), 3), (random_mlp([4, 8, 6, 1], seed=1), 4),
     (random_mlp([5, 6, 6, 1], seed=2), 5),
-    (_merging([3, 8, 8, 1], "zeroed", 1), 3), (_merging([4, 8, 8, 1], "sparse", 2), 4),
-    (_merging([5, 8, 8, 1], "sparse", 3), 5), (_merging([6, 6, 6, 1], "zeroed", 4), 6),
+    (merging_mlp([3, 8, 8, 1], "zeroed", 1), 3), (merging_mlp([4, 8, 8, 1], "sparse", 2), 4),
+    (merging_mlp([5, 8, 8, 1], "sparse", 3), 5), (merging_mlp([6, 6, 6, 1], "zeroed", 4), 6),
     (merging_net(0, 9, 3, scale=2), 3), (merging_net(1, 9, 4, scale=2), 4),
     (scaled_copies_net(0, 3, 6, [2, -1], cancel=True), 3),
     (scaled_copies_net(1, 4, 6, [2], cancel=True, zero_bias=True), 4),
