@@ -64,6 +64,32 @@ def _dyadic(Y: np.ndarray, grid: int | None = None) -> tuple[np.ndarray, int]:
     return z, int(s)
 
 
+def _lift_ball(rows: list, rhs: list, lo: list, hi: list, c: list, r: Fraction) -> tuple:
+    """An exact LP in ``(x, t)`` (``rows``/``rhs``, bounds ``lo``/``hi``; ``x`` in ``d =
+    len(c)`` dimensions) with ``|x - c|_1 + t <= r`` added, lifted: ``x - c = p - q`` with
+    ``p, q >= 0`` as ``2d`` more variables.
+
+    >>> rows, rhs, lo, hi = _lift_ball([], [], [None, None], [None, Fraction(1)], [Fraction(2)], Fraction(1))
+    >>> rows, rhs, lo, hi  # doctest: +NORMALIZE_WHITESPACE
+    ([[Fraction(1, 1), Fraction(0, 1), Fraction(-1, 1), Fraction(1, 1)],
+      [Fraction(-1, 1), Fraction(0, 1), Fraction(1, 1), Fraction(-1, 1)],
+      [Fraction(0, 1), Fraction(1, 1), Fraction(1, 1), Fraction(1, 1)]],
+     [Fraction(2, 1), Fraction(-2, 1), Fraction(1, 1)],
+     [None, None, Fraction(0, 1), Fraction(0, 1)], [None, Fraction(1, 1), None, None])
+    """
+    d = len(c)
+    rows, rhs = [row + [Fraction(0)] * (2 * d) for row in rows], list(rhs)
+    for i in range(d):
+        for sg in (1, -1):
+            row = [Fraction(0)] * (3 * d + 1)
+            row[i], row[d + 1 + i], row[2 * d + 1 + i] = Fraction(sg), Fraction(-sg), Fraction(sg)
+            rows.append(row)
+            rhs.append(sg * c[i])
+    rows.append([Fraction(0)] * d + [Fraction(1)] + [Fraction(1)] * (2 * d))
+    rhs.append(r)
+    return rows, rhs, lo + [Fraction(0)] * (2 * d), hi + [None] * (2 * d)
+
+
 class ExactRows:
     """The exact data of one exact run of the H-representation engine: the program ``stages``
     (exact numbers: Fractions, or floats as the dyadic rationals they store) in input dimension
@@ -227,19 +253,10 @@ class ExactRows:
                 rows.append(e)
                 rhs.append(Fraction(int(self.hiz[i]), den))
             lo, hi = [None] * d + [None], [None] * d + [Fraction(1)]
-        else:  # |x - c|_1 + t <= r, lifted: x - c = p - q, p, q >= 0
+        else:
             cz, rz = self.l1
-            rows = [r + [Fraction(0)] * (2 * d) for r in rows]
-            for i in range(d):
-                for sg in (1, -1):
-                    e = [Fraction(0)] * (3 * d + 1)
-                    e[i], e[d + 1 + i], e[2 * d + 1 + i] = Fraction(sg), Fraction(-sg), Fraction(sg)
-                    rows.append(e)
-                    rhs.append(Fraction(sg * int(cz[i]), den))
-            rows.append([Fraction(0)] * d + [Fraction(1)] + [Fraction(1)] * (2 * d))
-            rhs.append(Fraction(rz, den))
-            lo = [None] * d + [None] + [Fraction(0)] * (2 * d)
-            hi = [None] * d + [Fraction(1)] + [None] * (2 * d)
+            rows, rhs, lo, hi = _lift_ball(rows, rhs, [None] * (d + 1), [None] * d + [Fraction(1)],
+                                           [Fraction(int(v), den) for v in cz], Fraction(rz, den))
         obj = [Fraction(0)] * d + [Fraction(-1)] + [Fraction(0)] * (len(lo) - d - 1)
         status, x, value = solve_exact_lp(obj, rows, rhs, lo, hi)
         if status != "optimal":  # the cell is empty: it has no point of any side
@@ -336,18 +353,9 @@ class _ExactSides:
                 rows.append([_q_to_fraction(v) for v in a] + [Fraction(1)])
                 rhs.append(_q_to_fraction(c))
         lo, hi = [None] * (d + 1), [None] * d + [Fraction(1)]
-        if self.l1 is not None:  # |x - c|_1 + t <= r, lifted: x - c = p - q, p, q >= 0
+        if self.l1 is not None:
             c0, r0 = [Fraction(float(v)) for v in self.l1[0]], Fraction(float(self.l1[1]))
-            rows = [row + [Fraction(0)] * (2 * d) for row in rows]
-            for i in range(d):
-                for sg in (1, -1):
-                    row = [Fraction(0)] * (3 * d + 1)
-                    row[i], row[d + 1 + i], row[2 * d + 1 + i] = Fraction(sg), Fraction(-sg), Fraction(sg)
-                    rows.append(row)
-                    rhs.append(sg * c0[i])
-            rows.append([Fraction(0)] * d + [Fraction(1)] + [Fraction(1)] * (2 * d))
-            rhs.append(r0)
-            lo, hi = lo + [Fraction(0)] * (2 * d), hi + [None] * (2 * d)
+            rows, rhs, lo, hi = _lift_ball(rows, rhs, lo, hi, c0, r0)
         obj = [Fraction(0)] * d + [Fraction(-1)] + [Fraction(0)] * (len(lo) - d - 1)
         status, _, value = solve_exact_lp(obj, rows, rhs, lo, hi)
         if status != "optimal":
