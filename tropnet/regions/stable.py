@@ -322,8 +322,10 @@ def count_pruned(
 ) -> tuple[int, int]:
     """``(activation cells, stable units)`` of an internal program on a bounded ``domain``:
     the stable units pruned (:func:`prune_stages`), the engine run on the rest (exact: on
-    exact stages, every decision certified or rational).  ``stable``: the program's stable
-    units when already known (:func:`stable_units`).
+    exact stages, every decision certified or rational), the engine a count's plan takes in
+    ``d`` dimensions (the H-representation engine above ``hrep.HREP_COUNT_DIM`` inputs, exact
+    above ``hrep.EXACT_COUNT_DIM``; a cross-polytope kept whole above ``CROSS_*_COUNT_DIM``).
+    ``stable``: the program's stable units when already known (:func:`stable_units`).
 
     >>> from tropnet import Box, random_mlp
     >>> from tropnet.regions.program import stages_from_network
@@ -375,7 +377,9 @@ def count_pruned(
             lo, hi = enclosing_box(("poly", A, b), exact)
         hs = (A, b)
     try:
-        cells = refine(pr, d, lo, hi, halfspaces=hs, max_cells=max_regions, exact=exact, certify=exact)
+        # (the engine a count's plan takes in this dimension: hrep.uses_hrep(d, exact, count=True))
+        cells = refine(pr, d, lo, hi, halfspaces=hs, max_cells=max_regions, exact=exact, certify=exact,
+                       count=True)
     except RegionLimitError as err:
         raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})", err.limit,
                                err.reached) from None
