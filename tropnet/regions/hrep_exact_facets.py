@@ -218,7 +218,31 @@ def exact_hrep_edges(found: Any, cells: np.ndarray, gid: np.ndarray | None = Non
     ``cells`` of an exact H-representation run whose exact maps are equal, every decision exact
     (see the module's text).  ``gid``: a label per cell of ``found`` that equal exact maps share
     (the float map groups; ``None``: one group).  ``found.cache["exact_dom"] = (lo, hi,
-    halfspaces, l1)``: the run's domain, exactly."""
+    halfspaces, l1)``: the run's domain, exactly.
+
+    A hat in ``x`` plus a unit in ``y`` read twice with opposite weights,
+    ``f = relu(x + 1) - 2 relu(x) + relu(x - 1) + relu(y) - relu(y)`` on ``[-2, 2]^2``: eight
+    cells, each joined to its mirror across ``y = 0`` (the patterns differ in the two ``y``
+    units only); the cells ``x < -1`` and ``x > 1`` have one map (zero) but no common facet.
+
+    >>> import numpy as np
+    >>> import tropnet
+    >>> from tropnet.regions.plan import make_plan
+    >>> W1 = np.array([[1.0, 0], [1, 0], [1, 0], [0, 1], [0, 1]])
+    >>> net = tropnet.Network.from_arrays([W1, np.array([[1.0, -2, 1, 1, -1]])],
+    ...                                   [np.array([1.0, 0, -1, 0, 0]), np.zeros(1)])
+    >>> plan = make_plan(net, tropnet.Box([-2, -2], [2, 2]), exact=True, engine="refine")
+    >>> found = plan.find()
+    >>> box = plan.domain.pieces[0]
+    >>> found.cache["exact_dom"] = (box.lo, box.hi, None, None)
+    >>> e = exact_hrep_edges(found, np.arange(len(found)))
+    >>> len(found), sorted(map(tuple, e.tolist()))
+    (8, [(0, 4), (1, 5), (2, 6), (3, 7)])
+    >>> {tuple(np.flatnonzero(found.patterns[a] != found.patterns[b]).tolist()) for a, b in e}
+    {(3, 4)}
+    >>> found.patterns[[0, 3]].tolist()  # x < -1 and x > 1 (y < 0): one map, no edge
+    [[0, 0, 0, 0, 0], [1, 1, 1, 0, 0]]
+    """
     d = found.d
     cells = np.asarray(cells, dtype=np.int64)
     none = np.zeros((0, 2), dtype=np.int64)

@@ -735,7 +735,7 @@ def make_plan(
         check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)
     if exact and chosen == "hrep":  # its exact cells, and their facets for counts on bounded domains
-        counted = cells_only or (want == "count" and not dp.join and mode == "serial")
+        counted = cells_only or (want == "count" and not dp.join)
         _hrep.check_exact_hrep(dp.n, dp.kind == "cross-polytope", counted)
     if chosen == "line" and not sliced:
         chosen = "vertex"  # the 1-D path serves slices (it reports breakpoints on them)
