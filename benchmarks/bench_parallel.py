@@ -41,7 +41,7 @@ Sections:
     .venv/bin/python benchmarks/bench_parallel.py --kept 8,10,10,1 --budgets none,128,0
 
 8. (``--hrep`` alone, issue 21) exact activation and linear counts of 18-20-input networks and
-   float counts of a 16-input one on ``[-1, 1]^d`` (the H-representation engine, run in parts on
+   float counts of a 14-input one on ``[-1, 1]^d`` (the H-representation engine, run in parts on
    Dask: the first layer on the driver, the rest in tasks), serial and 2 persistent workers
    alternating ``--pairs`` times, counts asserted equal.
 
@@ -245,7 +245,7 @@ def paired(client, cases: list, pairs: int) -> None:
                      f"{med(par):.2f}",
                      f"**{med(ratio):.2f}** ({min(ratio):.2f}-{max(ratio):.2f})", f"{med(c_ser):.2f}",
                      f"{med(c_par):.2f}", f"{min(loads):.1f}-{max(loads):.1f}"])
-        print(f"  ... {label} {kind} done ({_load()})", flush=True)
+        print(f"  ... {' | '.join(map(str, rows[-1]))} ({_load()})", flush=True)
     print()
     print(_table(["net", "kind", "regions", "pairs", "serial wall s", "2 workers wall s",
                   "speed-up: median of pairs (range)", "serial CPU s", "2 workers CPU s (driver + workers)",
@@ -261,14 +261,14 @@ def hrep_cases() -> list:
     box = Box(-1, 1)
     out = []
     for widths, seed, how in (([20, 8, 8, 1], 0, None), ([20, 8, 8, 1], 0, "duplicate"),
-                              ([18, 10, 10, 1], 1, None)):
+                              ([18, 8, 8, 1], 1, None)):
         net = tropnet.random_mlp(widths, seed=seed)
         label = f"{widths} seed {seed}"
         if how:
             net, label = altered(net, how), label + ", unit 1 = 2 x unit 0, cancelled"
         out += [(label, net, box, kind, True) for kind in ("activation", "linear")]
-    net = tropnet.random_mlp([16, 10, 10, 1], seed=0)
-    out += [("[16, 10, 10, 1] seed 0", net, box, kind, False) for kind in ("activation", "linear")]
+    net = tropnet.random_mlp([14, 8, 8, 1], seed=0)
+    out += [("[14, 8, 8, 1] seed 0", net, box, kind, False) for kind in ("activation", "linear")]
     return out
 
 
@@ -483,7 +483,7 @@ def main() -> None:
                     help="section 7: kept-parts budgets in MiB (none: no cap)")
     ap.add_argument("--hrep", action="store_true",
                     help="section 8 only: counts on the H-representation engine in parts (exact 18-20-D, "
-                         "float 16-D boxes), serial and 2 persistent workers alternating --pairs times")
+                         "float 14-D boxes), serial and 2 persistent workers alternating --pairs times")
     args = ap.parse_args()
     if args.hrep:
         cluster, client = _cluster(args.workers)

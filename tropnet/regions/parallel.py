@@ -139,14 +139,18 @@ class _Piece:
 
 
 def _full_cells(cells, piece: _Piece):
-    """A task's cells with the pattern columns of the units pruned before the run put back."""
+    """A task's cells with the pattern columns of the units pruned before the run put back (and
+    their tight codes renumbered, as serially)."""
     if piece.full is None or piece.full[1] is None or piece.piece.stages is piece.full[0]:
         return cells
-    from .stable import expand_patterns
+    from .stable import expand_codes, expand_patterns
 
     stages, on = piece.full
     P = expand_patterns(cells.patterns, stages, piece.piece.stages, on)
-    return dataclasses.replace(cells, patterns=P)
+    codes = cells.vertex_codes
+    if codes is not None:
+        codes = expand_codes(codes, stages, piece.piece.stages)
+    return dataclasses.replace(cells, patterns=P, vertex_codes=codes)
 
 
 class _Maps:
@@ -550,8 +554,8 @@ def _count_linear(plan, **kw) -> int:
     near another, the linear regions are the cells (the usual case); otherwise the driver asks
     the tasks for their cells' patterns and, inside the merge, for the cells of the near groups
     only (:func:`_merge`)."""
-    if not plan.exact:
-        plan._prune_stable()  # as the serial count: units of one sign on the domain are not cut
+    # as the serial count: units of one sign on the domain are not cut (exact: those 0 everywhere)
+    plan._prune_stable(zero_only=plan.exact)
 
     def attempt(passes):
         return _enumerate(plan, passes, want="maps", finish=functools.partial(_merge, plan), **kw)
@@ -650,6 +654,8 @@ def _found_parallel(plan, **kw):
         found = _one_task(plan, _whole_found, user_domain=None)
         found.stages = dp.stages
         return found
+
+    plan._prune_stable(zero_only=True)  # the units 0 everywhere (their columns put back by the tasks)
 
     # exact regions: the certified pass with tight codes (the fast exact geometry), as serially;
     # the rational pass when some decision is too close to call anywhere
