@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from typing import Any
 
 import numpy as np
@@ -135,23 +134,6 @@ def _on_boundary(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, h
     return out
 
 
-def _timed(f):
-    """``f`` timed into ``_SPENT`` while numba is not loaded and the kernel choice is the default."""
-
-    @functools.wraps(f)
-    def run(*args, **kwargs):
-        if _KERNELS["choice"] is not None or _KERNELS["jit"]:
-            return f(*args, **kwargs)
-        t = time.perf_counter()
-        try:
-            return f(*args, **kwargs)
-        finally:
-            _SPENT["seconds"] += time.perf_counter() - t
-
-    return run
-
-
-@_timed
 def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces: Any = None,
                    failed: list | None = None, silent: list | None = None) -> bool:
     """True when no two facet-neighbouring cells of a 2-D polygon run can have maps that the float
@@ -279,24 +261,35 @@ def _exact_ok(stages, la, Wa, last, failed: list | None = None) -> bool:
 
 #: a certificate loop of at least this many entries loads numba for its compiled body; smaller
 #: ones use it once numba is loaded (by the vertex engine's cuts, ``use_kernels("numba")``, or
-#: after :data:`JIT_AFTER_SECONDS` of certificates in this process): loading it costs 1-3 s, a
-#: [2, 128, 128, 1] certificate about 10 ms in numpy
+#: after :data:`JIT_AFTER_WORK` of certificates in this process): loading it costs 0.3 s of CPU
+#: and 1-3 s of wall time, a [2, 128, 128, 1] certificate about 12 ms in numpy (6 ms compiled)
 JIT_MIN_CERTIFICATE = 1 << 21
-#: ... as the 1-D engine loads its kernel (:data:`tropnet.regions.line.JIT_AFTER_SECONDS`)
-JIT_AFTER_SECONDS = 1.0
-_SPENT = {"seconds": 0.0}  # the certificates' time until numba is loaded
+#: ... once the certificates of this process have done this much work: each call for a loop
+#: (:func:`_compiled`, three a certificate) counts its entries plus :data:`CALL_WORK`, a model of
+#: their numpy time (about 24 million a second here, 2026-12-06, from 0.26 ms for a [12, 16, 16, 2]
+#: plane to 12 ms for a [2, 128, 128, 1] box: about a second of them).  Work, not time: the
+#: switch comes after the same certificates on every machine and load (session 9 timed them,
+#: so a loaded machine switched sooner, and repeated timings changed state at a different point
+#: each run); a rule by the size of each certificate alone never switches for many mid-sized
+#: ones, which measured 3-6% slower in all (400 [2, 64, 64, 1] / 1500 [2, 32, 32, 1] counts)
+JIT_AFTER_WORK = 24_000_000
+CALL_WORK = 2_000
+_WORK = {"done": 0}  # the certificates' work until numba is loaded
 
 
 def _compiled(size: int):
     """The compiled loops of the float certificate (:mod:`tropnet.regions.planar_jit`) for a
     loop of ``size`` entries, as the vertex engine's kernels are chosen
     (:func:`~tropnet.regions.pool.use_kernels`: numba installed, not ``"numpy"``), but loaded for
-    a small certificate only once numba is loaded or the certificates have taken
-    :data:`JIT_AFTER_SECONDS` (:data:`JIT_MIN_CERTIFICATE`); else ``None``."""
+    a small certificate only once numba is loaded or the certificates have done
+    :data:`JIT_AFTER_WORK` (:data:`JIT_MIN_CERTIFICATE`); else ``None``."""
     choice = _KERNELS["choice"]
-    if choice == "numpy" or (choice is None and not _KERNELS["jit"] and size < JIT_MIN_CERTIFICATE
-                             and _SPENT["seconds"] < JIT_AFTER_SECONDS):
+    if choice == "numpy":
         return None
+    if choice is None and not _KERNELS["jit"] and size < JIT_MIN_CERTIFICATE:
+        _WORK["done"] += size + CALL_WORK
+        if _WORK["done"] < JIT_AFTER_WORK:
+            return None
     if jit_kernels(max(size, JIT_MIN_ENTRIES)) is None:
         return None
     from . import jit, planar_jit
