@@ -240,7 +240,7 @@ def test_compiled_loops_load_numba_only_for_big_certificates(monkeypatch):
     fixed amount a loop: the same certificates on every machine and load, no clock), and loads
     it for big ones; ``use_kernels("numpy")`` never compiles."""
     pytest.importorskip("numba")
-    from tropnet.regions import planar_linear as pl
+    from tropnet.regions import planar_stretches as pl
     from tropnet.regions import pool
 
     monkeypatch.setitem(pool._KERNELS, "choice", None)

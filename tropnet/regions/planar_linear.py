@@ -40,30 +40,21 @@ polygons' neighbours are found exactly (see :func:`_exact_ok`).
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
 import numpy as np
 
-from ..kernels.certify import FLOAT64_ROUNDOFF, gamma
 from .affine import _abs_walk, float_map_error
 from .planar import RELATIVE_TOLERANCE
-from .pool import _KERNELS, JIT_MIN_ENTRIES, jit_kernels
+from .planar_stretches import _U, _compiled, _gamma, _jump, _Stretches
 from .program import Stage
 
 __all__ = ["no_shared_maps", "certifiable"]
 
-_U = FLOAT64_ROUNDOFF
-_XORDER = np.array([0, 2, 1])  # (vertex_check's corrections: a and q over A's units, b over B's)
 #: an exact run decides at most this many edges from the exact maps of their polygons (thin
 #: polygons, whose vertex values are not precise enough); more, and the merge runs
 EXACT_MAP_EDGES = 64
-
-
-# (the certificate computes in float64; a few small n, each checked once: a small count calls it
-# a dozen times)
-_gamma = functools.lru_cache(maxsize=1024)(functools.partial(gamma, u=FLOAT64_ROUNDOFF))
 
 
 def _columns(*cols: np.ndarray) -> np.ndarray:
@@ -106,18 +97,6 @@ def certifiable(stages: list[Stage]) -> bool:
     activation layer of thresholds or leaky units after affine, threshold and leaky stages):
     callers skip the engine's count where it cannot."""
     return _structure(stages) is not None
-
-
-def _slopes(st: Stage, on: np.ndarray) -> np.ndarray:
-    """The slope of each unit's output for the pattern ``on``: 1 on, ``p`` off (a leaky unit) or
-    0 (a threshold: the constant)."""
-    off = float(st.param) if st.kind == "leaky" else 0.0
-    return np.where(on, 1.0, off)
-
-
-def _jump(st: Stage) -> float:
-    """The slope change of a unit when it switches on (``1 - p``; 1 for a threshold)."""
-    return 1.0 - float(st.param) if st.kind == "leaky" else 1.0
 
 
 def _on_boundary(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> np.ndarray:
@@ -259,45 +238,6 @@ def _exact_ok(stages, la, Wa, last, failed: list | None = None) -> bool:
                      np.abs(s).max(axis=0), 0.0, exact=last, failed=None if failed is None else (failed, 0.0))
 
 
-#: a certificate loop of at least this many entries loads numba for its compiled body; smaller
-#: ones use it once numba is loaded (by the vertex engine's cuts, ``use_kernels("numba")``, or
-#: after :data:`JIT_AFTER_WORK` of certificates in this process): loading it costs 0.3 s of CPU
-#: and 1-3 s of wall time, a [2, 128, 128, 1] certificate about 12 ms in numpy (6 ms compiled)
-JIT_MIN_CERTIFICATE = 1 << 21
-#: ... once the certificates of this process have done this much work: each call for a loop
-#: (:func:`_compiled`, three a certificate) counts its entries plus :data:`CALL_WORK`, a model of
-#: their numpy time (about 24 million a second here, 2026-12-06, from 0.26 ms for a [12, 16, 16, 2]
-#: plane to 12 ms for a [2, 128, 128, 1] box: about a second of them).  Work, not time: the
-#: switch comes after the same certificates on every machine and load (session 9 timed them,
-#: so a loaded machine switched sooner, and repeated timings changed state at a different point
-#: each run); a rule by the size of each certificate alone never switches for many mid-sized
-#: ones, which measured 3-6% slower in all (400 [2, 64, 64, 1] / 1500 [2, 32, 32, 1] counts)
-JIT_AFTER_WORK = 24_000_000
-CALL_WORK = 2_000
-_WORK = {"done": 0}  # the certificates' work until numba is loaded
-
-
-def _compiled(size: int):
-    """The compiled loops of the float certificate (:mod:`tropnet.regions.planar_jit`) for a
-    loop of ``size`` entries, as the vertex engine's kernels are chosen
-    (:func:`~tropnet.regions.pool.use_kernels`: numba installed, not ``"numpy"``), but loaded for
-    a small certificate only once numba is loaded or the certificates have done
-    :data:`JIT_AFTER_WORK` (:data:`JIT_MIN_CERTIFICATE`); else ``None``."""
-    choice = _KERNELS["choice"]
-    if choice == "numpy":
-        return None
-    if choice is None and not _KERNELS["jit"] and size < JIT_MIN_CERTIFICATE:
-        _WORK["done"] += size + CALL_WORK
-        if _WORK["done"] < JIT_AFTER_WORK:
-            return None
-    if jit_kernels(max(size, JIT_MIN_ENTRIES)) is None:
-        return None
-    from . import jit, planar_jit
-
-    jit.warm(planar_jit)  # from numba's cache; a compile runs in a child process
-    return planar_jit
-
-
 def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None):
     """The facets inside root polygons, on lines of the last layer (one unit each): ``None`` if
     one is not certified, else the units crossing each polygon (``(ptr (P + 1,), unit)``;
@@ -427,9 +367,7 @@ def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.
     if jit is not None:  # the same operations, edge by edge
         return jit.far_vertex(coords, rows, cnt, poly, j, p, t)
     c_ = cnt[poly]
-    j2, j1 = j + 2, j - 1  # the slots after q and before p (around the row: 0 <= j < c_, c_ >= 3)
-    j2 = np.where(j2 >= c_, j2 - c_, j2)
-    j1 = np.where(j1 < 0, c_ - 1, j1)
+    j2, j1 = (j + 2) % c_, (j - 1) % c_  # the slots after q and before p (around the row: 0 <= j < c_)
     tt = t[:, 0] * t[:, 0] + t[:, 1] * t[:, 1]
     a, score = _best(coords, _columns(rows[poly, j2], rows[poly, j1]), p, t, tt)
     poor = (score < 0.05).nonzero()[0]
@@ -664,161 +602,3 @@ def _map_jumps(stages: list[Stage], la: int, X: np.ndarray):
     if not (np.isfinite(Z).all() and np.isfinite(errZ)):
         return None
     return Z, errZ
-
-
-class _Stretches:
-    """The check of edges' stretches: whether ``|Wa diag(m~) w|_inf`` is above ``need`` on every
-    stretch of each edge (``m`` the last layer's pattern, changing where its lines cross the
-    edge), within ``ev`` of the exact value per edge; ``None`` when two crossings of one edge
-    cannot be ordered."""
-
-    def __init__(self, s, on, cand, Ez, actL, Wa, need, Ev=None):
-        self.s, self.on, self.cand, self.Ez, self.actL, self.Wa, self.need = s, on, cand, Ez, actL, Wa, need
-        self.Ev = Ev  # an exact run's bounds per vertex (else Ez's per unit)
-        self.jump = _jump(actL)
-        self.slope_max = max(1.0, abs(float(actL.param))) if actL.kind == "leaky" else 1.0
-        self.RW = float(np.abs(Wa).sum(axis=1).max())  # |Wa diag(m~) x|_inf <= slope_max RW |x|_inf
-        self.flips = None  # the last vertex_check's crossings (numpy), when it had every edge
-
-    def _masked(self, x, on):
-        if self.actL.kind == "threshold" or float(self.actL.param) == 0.0:  # slopes 1, 0: the same products
-            return x * on
-        return x * _slopes(self.actL, on)
-
-    def outputs(self):
-        """``Wa diag(m~_x) s_x`` at every vertex ``x`` (its own pattern): ``(V, out)``."""
-        out = np.empty((len(self.s), self.Wa.shape[0]))
-        WaT = np.ascontiguousarray(self.Wa.T)
-        for i in range(0, len(self.s), 4096):
-            out[i : i + 4096] = self._masked(self.s[i : i + 4096], self.on[i : i + 4096]).dot(WaT)
-        return out
-
-    def _pairs(self, o):
-        """``(edge, unit)`` for the units crossing the polygons ``o`` of the edges."""
-        ptr, cu = self.cand
-        start = ptr[o]
-        nc = ptr[o + 1] - start
-        ends = nc.cumsum()
-        fe = np.arange(len(o)).repeat(nc)
-        fu = cu[(start - ends + nc).repeat(nc) + np.arange(ends[-1] if len(ends) else 0)]
-        return fe, fu
-
-    def _flips(self, pe, qe, fe, fu):
-        """The crossings of the edges by the last layer's lines (of the pairs ``fe, fu`` of units
-        crossing the edges' polygons, those of other signs at the ends), in order along each edge,
-        and the sign of each change (+1: the unit switches on); ``None`` if two cannot be ordered."""
-        s, on, Ez = self.s, self.on, self.Ez
-        a, b = pe[fe], qe[fe]
-        onb = on[b, fu]
-        flip = (on[a, fu] != onb).nonzero()[0]
-        fe, fu, a, b, onb = fe[flip], fu[flip], a[flip], b[flip], onb[flip]
-        sa = s[a, fu]
-        ds = sa - s[b, fu]
-        tt = sa / ds
-        ez = 2 * Ez[fu] if self.Ev is None else self.Ev[a] + self.Ev[b]
-        et = ez / np.abs(ds) + 8 * _U  # the rounding of the crossing's position
-        # by edge, then position (two positions within the key's rounding come out in either
-        # order, and are refused below as too close to order)
-        order = (fe + tt).argsort()
-        fe, fu, tt, et, onb = fe[order], fu[order], tt[order], et[order], onb[order]
-        if len(fe) > 1 and ((fe[1:] == fe[:-1]) & (tt[1:] - tt[:-1] <= 2 * (et[1:] + et[:-1]) + 1e-9)).any():
-            return None  # two crossings at one point (or too close to order)
-        sign = np.full(len(fe), -1.0)
-        sign[onb] = 1.0
-        return fe, fu, sign
-
-    def vertex_check(self, alpha, ids, H, ev, A, B):
-        """Edges whose ``w = sum_x alpha_x s_x`` (``x`` the four ``ids``: ``a, b, q, p``): the first
-        stretch's ``v = Wa diag(m~_p) w`` is ``sum_x alpha_x H_x`` corrected by the few units whose
-        sign at ``x`` differs from ``p``'s (units crossing ``A``, for ``a`` and ``q``, or ``B``,
-        for ``b``); no ``(edges, units)`` array."""
-        s, on, Wa = self.s, self.on, self.Wa
-        k = len(ids)
-        jit = _compiled(4 * k) if self.Ev is None else None
-        if jit is not None:  # the same sums in the same order, one pass per edge
-            ptr, cu = self.cand
-            Wr = np.ascontiguousarray(Wa).view()  # (C order, read-only: the signature warm loads)
-            Wr.flags.writeable = False
-            sc, onc = np.ascontiguousarray(s), np.ascontiguousarray(on)
-            self.flips = None
-            ok, ordered = jit.stretches_ok(alpha, ids, H, ev, A, B, ptr, cu.astype(np.int64), sc, onc,
-                                           self.Ez, Wr, float(self.jump), float(self.need))
-            return ok if ordered else None
-        pe, qe = ids[:, 3], ids[:, 2]
-        eAB, uAB = self._pairs(np.concatenate([A, B]))  # (edges k.. 2k - 1: B's side)
-        nA = int(eAB.searchsorted(k))
-        eA, uA = eAB[:nA], uAB[:nA]
-        fl = self._flips(pe, qe, eA, uA)
-        if fl is None:
-            return None
-        self.flips = fl
-        # (k, out): sum_x alpha_x H_x, summed in the order a, b, q, p
-        v = (alpha[:, :, None] * H[ids]).sum(axis=1)
-        # Wa diag(m~_p) s_x = H_x + sum over units u of another sign at x: jump (on_p - on_x) s_xu Wa[:, u]
-        # (x = a and q over the units crossing A, then x = b over those crossing B)
-        e_ = np.concatenate([eA, eAB])
-        e_[2 * nA :] -= k
-        u_ = np.concatenate([uA, uAB])
-        x_ = _XORDER.repeat((nA, nA, len(eAB) - nA))
-        onp = on[pe[e_], u_]
-        vx = ids[e_, x_]
-        d = (onp != on[vx, u_]).nonzero()[0]
-        if len(d):  # summed in order per (edge, output)
-            out = Wa.shape[0]
-            ce, cu = e_[d], u_[d]
-            vals = alpha[ce, x_[d]] * self.jump * np.where(onp[d], 1.0, -1.0) * s[vx[d], cu]
-            terms = vals[:, None] * Wa[:, cu].T  # (corrections, out)
-            v += np.bincount((ce[:, None] * out + np.arange(out)).ravel(), weights=terms.ravel(),
-                             minlength=k * out).reshape(k, out)
-        fe, fu, sign = fl
-        x4 = ids[fe]
-        wf = (alpha[fe] * s[x4, fu[:, None]]).sum(axis=1)  # w at the crossing units
-        return self._walk(v, wf, ev, fe, fu, sign)
-
-    def restricted(self, f: np.ndarray, k: int):
-        """:meth:`_flips` of the edges ``f`` (positions among the ``k`` edges of the one
-        :meth:`vertex_check` that had them all), as it gives them for those edges alone (the
-        crossings of each edge in order along it), from that check's; ``None`` when it has none."""
-        fl, self.flips = self.flips, None
-        if fl is None:
-            return None
-        fe, fu, sign = fl
-        pos = np.full(k, -1)
-        pos[f] = np.arange(len(f))
-        ne = pos[fe]
-        keep = (ne >= 0).nonzero()[0]
-        ne = ne[keep]
-        order = ne.argsort(kind="stable")  # (by edge, then as they were: along it)
-        keep = keep[order]
-        return ne[order], fu[keep], sign[keep]
-
-    def dense_check(self, w, ev, pe, qe, o):
-        """Edges with ``w (k, nL)`` given (from maps), ``ev`` the bound per edge."""
-        fl = self._flips(pe, qe, *self._pairs(o))
-        if fl is None:
-            return None
-        fe, fu, sign = fl
-        v = self._masked(w, self.on[pe]).dot(self.Wa.T)  # (k, out): the first stretch, at p
-        return self._walk(v, w[fe, fu], ev, fe, fu, sign)
-
-    def _walk(self, v, wf, ev, fe, fu, sign):
-        """Along each edge: ``v`` of its first stretch, then each crossing's change; every stretch's
-        exact ``v`` is within ``ev`` (and the sums' rounding) of the computed one."""
-        need, Wa = self.need, self.Wa
-        k = len(v)
-        acc = np.abs(v)  # the sums' magnitudes, for their rounding
-        with np.errstate(invalid="ignore"):
-            ok = (acc.max(axis=1) - ev) * (1 - 4 * _U) > need
-            if len(fe) == 0:
-                return ok
-            delta = (sign * self.jump * wf)[:, None] * Wa[:, fu].T  # (flips, out)
-            nflip = np.bincount(fe, minlength=k)
-            starts = nflip.cumsum() - nflip  # (fe is sorted: each edge's first flip)
-            for j in range(int(nflip.max())):
-                ei = (nflip > j).nonzero()[0]
-                dj = delta[starts[ei] + j]
-                v[ei] += dj
-                acc[ei] += np.abs(dj) + np.abs(v[ei]) * _U
-                lower = (np.abs(v[ei]) - _gamma(j + 2) * acc[ei]).max(axis=1) - ev[ei]
-                ok[ei] &= lower * (1 - 4 * _U) > need
-        return ok
