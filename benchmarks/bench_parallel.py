@@ -40,6 +40,13 @@ Sections:
 
     .venv/bin/python benchmarks/bench_parallel.py --kept 8,10,10,1 --budgets none,128,0
 
+8. (``--hrep`` alone, issue 21) exact activation and linear counts of 18-20-input networks and
+   float counts of a 14-input one on ``[-1, 1]^d`` (the H-representation engine, run in parts on
+   Dask: the first layer on the driver, the rest in tasks), serial and 2 persistent workers
+   alternating ``--pairs`` times, counts asserted equal.
+
+    .venv/bin/python benchmarks/bench_parallel.py --hrep --pairs 3
+
 Timings on a machine shared with other jobs are noisy (the load average is printed; CPU times
 are given beside wall times); the counts are exact and deterministic, and so is the task tree
 (the split criterion counts work, not seconds).
@@ -203,18 +210,30 @@ def speedup(client, cases: list, pairs: int) -> None:
     """Serial and persistent 2-worker counts alternating ``pairs`` times (on a loaded machine one
     run's wall time says little; the median of the paired ratios, serial over parallel, says
     more): wall and CPU times, medians, and the range of the ratios."""
+    paired(client, [(str(w), tropnet.random_mlp(w, seed=0), DOMAIN, kind, False) for w, kind in cases], pairs)
+
+
+def paired(client, cases: list, pairs: int) -> None:
+    """:func:`speedup` of ``cases``, each ``(label, net, domain, kind, exact)``."""
     rows = []
-    for widths, kind in cases:
-        net = tropnet.random_mlp(widths, seed=0)
+    for label, net, dom, kind, exact in cases:
         ser, par, ratio, c_ser, c_par, loads = [], [], [], [], [], []
+        kw = dict(kind=kind, exact=exact)
+
+        def one():
+            return tropnet.count_linear_regions(net, dom, progress=False, **kw)  # noqa: B023
+
+        def two():
+            return count_parallel(net, dom, parallel="dask", client=client, **kw)  # noqa: B023
+
         # one untimed pair first: the workers' lazy imports (numba kernels) and caches
-        tropnet.count_linear_regions(net, DOMAIN, kind=kind, progress=False)
-        count_parallel(net, DOMAIN, kind=kind, parallel="dask", client=client)
+        one()
+        two()
         for _ in range(pairs):
-            n1, t1, c1 = _cpu(lambda: tropnet.count_linear_regions(net, DOMAIN, kind=kind, progress=False))  # noqa: B023
+            n1, t1, c1 = _cpu(one)
             w0 = _worker_cpu(client)
-            n2, t2, c2 = _cpu(lambda: count_parallel(net, DOMAIN, kind=kind, parallel="dask", client=client))  # noqa: B023
-            assert n1 == n2, (widths, kind, n1, n2)
+            n2, t2, c2 = _cpu(two)
+            assert n1 == n2, (label, kind, n1, n2)
             ser.append(t1)
             par.append(t2)
             ratio.append(t1 / t2)
@@ -222,14 +241,35 @@ def speedup(client, cases: list, pairs: int) -> None:
             c_par.append(c2 + _worker_cpu(client) - w0)
             loads.append(os.getloadavg()[0])
         med = statistics.median
-        rows.append([str(widths), kind, n1, pairs, f"{med(ser):.2f}", f"{med(par):.2f}",
+        rows.append([label, kind + (" exact" if exact else ""), n1, pairs, f"{med(ser):.2f}",
+                     f"{med(par):.2f}",
                      f"**{med(ratio):.2f}** ({min(ratio):.2f}-{max(ratio):.2f})", f"{med(c_ser):.2f}",
                      f"{med(c_par):.2f}", f"{min(loads):.1f}-{max(loads):.1f}"])
-        print(f"  ... {widths} {kind} done ({_load()})", flush=True)
+        print(f"  ... {' | '.join(map(str, rows[-1]))} ({_load()})", flush=True)
     print()
     print(_table(["net", "kind", "regions", "pairs", "serial wall s", "2 workers wall s",
                   "speed-up: median of pairs (range)", "serial CPU s", "2 workers CPU s (driver + workers)",
                   "load"], rows) + "\n")
+
+
+def hrep_cases() -> list:
+    """Section 8's counts on the H-representation engine in parts (exact above 16 inputs, float
+    above 12, on boxes): a random net, and one whose first-layer unit 1 is twice unit 0 read
+    with -1/2 its weights (the two cancel: about half the cells merge across exact facets)."""
+    from bench_exact_hrep import altered
+
+    box = Box(-1, 1)
+    out = []
+    for widths, seed, how in (([20, 8, 8, 1], 0, None), ([20, 8, 8, 1], 0, "duplicate"),
+                              ([18, 8, 8, 1], 1, None)):
+        net = tropnet.random_mlp(widths, seed=seed)
+        label = f"{widths} seed {seed}"
+        if how:
+            net, label = altered(net, how), label + ", unit 1 = 2 x unit 0, cancelled"
+        out += [(label, net, box, kind, True) for kind in ("activation", "linear")]
+    net = tropnet.random_mlp([14, 8, 8, 1], seed=0)
+    out += [("[14, 8, 8, 1] seed 0", net, box, kind, False) for kind in ("activation", "linear")]
+    return out
 
 
 # --------------------------------------------------------------------------- 4. task tree
@@ -441,7 +481,19 @@ def main() -> None:
                     help="section 7 only: a linear count's worker memory per kept-parts budget")
     ap.add_argument("--budgets", default="none,128,0",
                     help="section 7: kept-parts budgets in MiB (none: no cap)")
+    ap.add_argument("--hrep", action="store_true",
+                    help="section 8 only: counts on the H-representation engine in parts (exact 18-20-D, "
+                         "float 14-D boxes), serial and 2 persistent workers alternating --pairs times")
     args = ap.parse_args()
+    if args.hrep:
+        cluster, client = _cluster(args.workers)
+        print(f"## 8. H-representation counts in parts: serial and {args.workers} persistent workers "
+              f"({_load()} at start)\n")
+        paired(client, hrep_cases(), max(1, args.pairs))
+        client.close()
+        cluster.close()
+        print(f"({_load()} at the end)")
+        return
     if args.kept:
         kept_memory([int(v) for v in args.kept.split(",")], args.workers, args.budgets.split(","))
         return

@@ -307,6 +307,28 @@ def test_stable_units_are_stable_and_pruning_keeps_the_count():
     assert count_pruned(stages_from_network(net, exact=True), dom, 5, exact=True)[0] == n
 
 
+@pytest.mark.parametrize("exact", [False, True])
+def test_count_pruned_takes_the_engine_of_a_counts_plan(exact, monkeypatch):
+    # 9 inputs: above both count cutoffs (HREP_COUNT_DIM 8, EXACT_COUNT_DIM 7), below the
+    # region-set ones: the H-representation engine runs, and counts what the vertex engine does
+    from tropnet.regions import hrep
+    from tropnet.regions import refine as refine_mod
+    from tropnet.regions.refine import stages_from_network
+    from tropnet.regions.stable import count_pruned
+
+    net = tropnet.random_mlp([9, 8, 8, 1], seed=1)
+    x = np.random.default_rng(1).normal(size=9)
+    dom = Box(x - 0.4, x + 0.4)
+    st = stages_from_network(net, exact=exact)
+    assert hrep.uses_hrep(9, exact, count=True) and not hrep.uses_hrep(9, exact)
+    ran = []
+    real = refine_mod.refine_hrep
+    monkeypatch.setattr(refine_mod, "refine_hrep", lambda *a, **kw: ran.append(1) or real(*a, **kw))
+    n, stable = count_pruned(st, dom, 9, exact=exact)
+    assert ran and n > 1
+    assert n == len(tropnet.linear_regions(net, dom, kind="activation"))  # the vertex engine's cells
+
+
 def test_complexity_curve_table_and_bad_checkpoints():
     from tropnet.studies import complexity_curve
 

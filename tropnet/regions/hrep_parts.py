@@ -1,17 +1,51 @@
-"""The H-representation engine in parts (Dask tasks): a cross-polytope kept whole is refined
-by :func:`~tropnet.regions.hrep.refine_hrep` through its first cutting stages on the driver,
-and the cells it holds then are dealt into tasks that refine them through the rest.  Used by
-:mod:`tropnet.regions.parallel` as the serial plan's engine (``Plan.hrep_runner``)."""
+"""The H-representation engine in parts (Dask tasks): a box, a bounded polyhedron or a
+cross-polytope kept whole is refined by :func:`~tropnet.regions.hrep.refine_hrep` through its
+first cutting stages on the driver, and the cells it holds then are dealt into tasks that
+refine them through the rest.  Used by :mod:`tropnet.regions.parallel` as the serial plan's
+engine (``Plan.hrep_runner``, :func:`run_hrep_plan`): float runs above
+:data:`~tropnet.regions.hrep.HREP_DIM` inputs, exact ones above
+:data:`~tropnet.regions.hrep.EXACT_MAX_DIM` (activation and linear counts: the cells of one
+exact map are joined across the exact facets of
+:mod:`~tropnet.regions.hrep_exact_facets`, on the driver), cross-polytopes kept whole."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+from typing import Any
+
 import numpy as np
 
-from ..tasks import map_tasks
+from ..tasks import dask_client, map_tasks
 from .cells import Cells, RegionLimitError
 from .hrep import refine_hrep
 
-__all__ = ["refine_hrep_parts"]
+__all__ = ["refine_hrep_parts", "run_hrep_plan"]
+
+
+def run_hrep_plan(plan: Any, parts: int, stats: dict | None = None) -> Any:
+    """Run a parallel plan on the H-representation engine (a bounded domain: one piece) as the
+    serial plan runs it, its engine in parts (:func:`refine_hrep_parts`) on the plan's client
+    (one local cluster for the whole call with ``parallel="local"``): the same stable units
+    removed, the same cells, the same linear merge and region set, hence the serial answer.
+
+    >>> import tropnet
+    >>> from tropnet.regions.plan import make_plan
+    >>> net = tropnet.random_mlp([18, 6, 6, 1], seed=0)
+    >>> box = tropnet.Box(-1, 1)
+    >>> plan = make_plan(net, box, want="count", kind="activation", exact=True, mode="parallel")
+    >>> stats = {}
+    >>> run_hrep_plan(plan, parts=4, stats=stats) == tropnet.count_linear_regions(net, box, kind="activation",
+    ...                                                                         exact=True)
+    True
+    >>> stats["tasks"]
+    4
+    """
+    o = plan.options
+    with dask_client(o.get("parallel"), o.get("client")) as c:
+        runner = functools.partial(refine_hrep_parts, parallel=None if c is None else "dask", client=c,
+                                   parts=parts, stats=stats)
+        return dataclasses.replace(plan, mode="serial", options={}, hrep_runner=runner).run()
 
 
 def refine_hrep_parts(stages, d, lo, hi, *, parallel, client, parts: int, stats, max_cells=None,
@@ -49,6 +83,9 @@ def refine_hrep_parts(stages, d, lo, hi, *, parallel, client, parts: int, stats,
     else:
         jobs = [((at, cells[i::parts]),) for i in range(max(1, min(parts, len(cells))))]
     out = map_tasks(_part, jobs, parallel=parallel, client=client, shared=(stages, d, lo, hi, args))
+    for c in out:
+        if isinstance(c, RegionLimitError):  # a task passed a limit (returned: Dask does not retry it)
+            raise c
     if stats is not None:
         stats.update(tasks=len(jobs), split_at=at, split_cells=0 if cells is None else len(cells))
     total = sum(len(c) for c in out)
@@ -60,5 +97,9 @@ def refine_hrep_parts(stages, d, lo, hi, *, parallel, client, parts: int, stats,
 
 def _part(stages, d, lo, hi, args, start):
     """One task of :func:`refine_hrep_parts`: its cells refined from their stage on (or, with
-    ``start=None``, the whole run)."""
-    return refine_hrep(stages, d, lo, hi, start=start, **args)
+    ``start=None``, the whole run); a limit it passes is returned, not raised, so that Dask does
+    not retry it."""
+    try:
+        return refine_hrep(stages, d, lo, hi, start=start, **args)
+    except RegionLimitError as err:
+        return err

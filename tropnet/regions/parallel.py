@@ -49,14 +49,15 @@ linear counts, like the serial ones and the activation counts, first remove the 
 sign on a bounded domain (:mod:`tropnet.regions.stable`); the tasks put their pattern columns
 back.
 
-*H-representation runs.*  On a cross-polytope kept whole (counts from 5 inputs, region sets
-from 8) the driver runs the serial plan (stable units, the linear merge, the region set) with
-its engine in parts (:func:`~tropnet.regions.hrep_parts.refine_hrep_parts`): the first
+*H-representation runs.*  On a box or a bounded polyhedron above 12 inputs (exact: above 16,
+activation and linear counts) and on a cross-polytope kept whole (counts from 5 inputs, region
+sets from 8) the driver runs the serial plan (stable units, the linear merge, the region set)
+with its engine in parts (:func:`~tropnet.regions.hrep_parts.run_hrep_plan`): the first
 cutting stages on the driver until it holds ``2 parts`` cells, then those cells dealt into
 tasks that refine them through the remaining stages; every cell of a stage is refined on its
-own, so the tasks' cells are the serial ones.
-Above 12 inputs on a box the engine is one task (a count: the serial count of the plan, an
-integer back; regions: the cells).
+own, so the tasks' cells are the serial ones, and the linear merge (for exact runs over the
+exact facets between cells of one map) runs over all of them on the driver.  On all of R^n the
+engine is one task (a count: the serial count of the plan, an integer back; regions: the cells).
 
 *Exactness.*  Exact activation counts run the certified float pass, and a task that meets a
 decision too close to call retries its cells in halves, down to single cells that are
@@ -104,7 +105,7 @@ from .cells import RegionLimitError
 from .exactness import _Uncertain, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces, pattern_cells, take_cells
 from .geometry import build_region_set, linear_labels
-from .hrep_parts import refine_hrep_parts
+from .hrep_parts import run_hrep_plan
 from .map_groups import float_maps, map_groups
 from .plan import make_plan
 from .refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
@@ -138,14 +139,18 @@ class _Piece:
 
 
 def _full_cells(cells, piece: _Piece):
-    """A task's cells with the pattern columns of the units pruned before the run put back."""
+    """A task's cells with the pattern columns of the units pruned before the run put back (and
+    their tight codes renumbered, as serially)."""
     if piece.full is None or piece.full[1] is None or piece.piece.stages is piece.full[0]:
         return cells
-    from .stable import expand_patterns
+    from .stable import expand_codes, expand_patterns
 
     stages, on = piece.full
     P = expand_patterns(cells.patterns, stages, piece.piece.stages, on)
-    return dataclasses.replace(cells, patterns=P)
+    codes = cells.vertex_codes
+    if codes is not None:
+        codes = expand_codes(codes, stages, piece.piece.stages)
+    return dataclasses.replace(cells, patterns=P, vertex_codes=codes)
 
 
 class _Maps:
@@ -528,13 +533,10 @@ def run_plan(plan) -> Any:
         return int(total)
     if plan.want == "count" and plan.engine != "hrep":
         return _count_linear(plan, **kw)
-    if plan.engine == "hrep" and plan.domain.kind == "cross-polytope":
+    if plan.engine == "hrep" and not plan.domain.join:
         # the serial plan on the driver (stable units, merge, region set), its engine in parts
-        o = plan.options
-        runner = functools.partial(refine_hrep_parts, parallel=o.get("parallel"), client=o.get("client"),
-                                   parts=max(2, 4 * kw["tasks_per_worker"]), stats=kw["stats"])
-        return dataclasses.replace(plan, mode="serial", options={}, hrep_runner=runner).run()
-    if plan.want == "count":  # the H-representation engine above 12 inputs: one task
+        return run_hrep_plan(plan, parts=max(2, 4 * kw["tasks_per_worker"]), stats=kw["stats"])
+    if plan.want == "count":  # the H-representation engine on all of R^n: one task
         return _one_task(plan, _whole_count, user_domain=plan.user_domain)
     found = _found_parallel(plan, **kw)
     warn_ambiguous(found.ambiguous)
@@ -552,8 +554,8 @@ def _count_linear(plan, **kw) -> int:
     near another, the linear regions are the cells (the usual case); otherwise the driver asks
     the tasks for their cells' patterns and, inside the merge, for the cells of the near groups
     only (:func:`_merge`)."""
-    if not plan.exact:
-        plan._prune_stable()  # as the serial count: units of one sign on the domain are not cut
+    # as the serial count: units of one sign on the domain are not cut (exact: those 0 everywhere)
+    plan._prune_stable(zero_only=plan.exact)
 
     def attempt(passes):
         return _enumerate(plan, passes, want="maps", finish=functools.partial(_merge, plan), **kw)
@@ -648,10 +650,12 @@ def _fetch_cells(kept: list, sizes, owner, top: float, client, found, cells: np.
 
 def _found_parallel(plan, **kw):
     dp = plan.domain
-    if plan.engine == "hrep":  # the H-representation engine: one task, not split
+    if plan.engine == "hrep":  # the H-representation engine on all of R^n: one task, not split
         found = _one_task(plan, _whole_found, user_domain=None)
         found.stages = dp.stages
         return found
+
+    plan._prune_stable(zero_only=True)  # the units 0 everywhere (their columns put back by the tasks)
 
     # exact regions: the certified pass with tight codes (the fast exact geometry), as serially;
     # the rational pass when some decision is too close to call anywhere

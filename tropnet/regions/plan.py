@@ -367,24 +367,35 @@ class Plan:
         warn_ambiguous(found.ambiguous, stacklevel=4)
         return found
 
-    def _prune_stable(self) -> None:
+    def _prune_stable(self, zero_only: bool = False) -> None:
         """Before a count on a bounded domain: remove the units that keep one sign on it
-        (:mod:`tropnet.regions.stable`; the count is unchanged, the engine cuts fewer units)."""
+        (:mod:`tropnet.regions.stable`; the count is unchanged, the engine cuts fewer units).
+        Elsewhere (all of R^n, an unbounded polyhedron: every piece) and with ``zero_only``
+        (exact region sets), only the units that are 0 everywhere by exact logic on the weights
+        (:func:`~tropnet.regions.stable.zero_units`): inactive with no boundary, and a source of
+        exact ties on every cell.  The pattern columns are put back after the run."""
         dp = self.domain
-        if dp is None or dp.join or len(dp.pieces) != 1 or self.user_domain is None:
+        if dp is None or self.stable is not None:  # (pruned already)
             return
         from dataclasses import replace
 
-        from .stable import prune_stages, stable_units
+        from .stable import prune_stages, stable_units, zero_units
 
-        piece = dp.pieces[0]
-        if piece.stages is not dp.stages:  # pruned already
-            return
-        s = stable_units(piece.stages, self.user_domain, dp.n)
+        bounded = not dp.join and len(dp.pieces) == 1 and self.user_domain is not None
+        if bounded and not zero_only:
+            s = stable_units(dp.pieces[0].stages, self.user_domain, dp.n)
+            on, off = s.on, s.off
+        else:
+            s = zero_units(dp.stages, dp.n)
+            if not s.num_stable:
+                return
+            # a unit 0 everywhere passes its 0 through as an active unit would (the programs of
+            # R^n's pieces carry t beside the units: no row of theirs to fold a constant into)
+            on, off = s.off, [None if m is None else np.zeros_like(m) for m in s.off]
         self.stable = s
         if s.num_stable:
-            pruned = prune_stages(piece.stages, s.on, s.off)
-            self.domain = replace(dp, pieces=[replace(piece, stages=pruned)])
+            pieces = [replace(p, stages=prune_stages(p.stages, on, off)) for p in dp.pieces]
+            self.domain = replace(dp, pieces=pieces)
 
     def _count_streamed(self) -> int:
         """The vertex engine's count part by part (:func:`~tropnet.regions.stream.refine_count`);
@@ -429,8 +440,9 @@ class Plan:
         facets, maps and points from integer arithmetic; exact vertices on demand), and the
         rational pass when the certified geometry contradicts itself."""
         kind = self.kind
-        if not self.exact:  # float: the units stable on a bounded domain are not cut (their
-            self._prune_stable()  # pattern columns are put back after the run, in find)
+        # float: the units stable on a bounded domain are not cut; exact: the units 0 everywhere
+        # (their pattern columns are put back after the run, in find)
+        self._prune_stable(zero_only=self.exact)
 
         def attempt(passes: Exactness) -> RegionSet:
             found = self.find(passes)
@@ -735,7 +747,7 @@ def make_plan(
         check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)
     if exact and chosen == "hrep":  # its exact cells, and their facets for counts on bounded domains
-        counted = cells_only or (want == "count" and not dp.join and mode == "serial")
+        counted = cells_only or (want == "count" and not dp.join)
         _hrep.check_exact_hrep(dp.n, dp.kind == "cross-polytope", counted)
     if chosen == "line" and not sliced:
         chosen = "vertex"  # the 1-D path serves slices (it reports breakpoints on them)

@@ -165,6 +165,7 @@ def refine(
     limits: Limits | None = None,
     keep_tight: bool = False,
     simple_codes: bool = True,
+    count: bool = False,
     _preset: dict | None = None,
 ) -> Cells:
     """The engine behind :func:`enumerate_cells`, on an internal program (see
@@ -188,9 +189,13 @@ def refine(
     ``limits`` (:class:`tropnet._limits.Limits`: seconds, bytes of the engine's arrays, cells)
     are checked before every unit; the first one passed raises :class:`RegionLimitError`.
 
+    ``count=True``: the caller only counts the cells (their patterns and points), so the
+    H-representation engine takes over where a count's plan takes it
+    (:func:`~tropnet.regions.hrep.uses_hrep` with ``count``), not where region sets do.
+
     This is :func:`refine_start`, :func:`refine_advance` to the end and :func:`refine_finish`
     (the resumable form of the same loop, used by :mod:`tropnet.parallel`)."""
-    if _hrep.uses_hrep(d, exact or certify):
+    if _hrep.uses_hrep(d, exact or certify, count):
         return refine_hrep(stages, d, lo, hi, halfspaces=halfspaces, max_cells=max_cells, rtol=rtol,
                            limits=limits, progress=progress, exact=bool(exact or certify))
     kw = dict(halfspaces=halfspaces, max_cells=max_cells, exact=exact, rtol=rtol, tight_codes=tight_codes,

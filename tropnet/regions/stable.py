@@ -32,7 +32,8 @@ from .domains import enclosing_box
 from .program import Stage
 from .refine import refine
 
-__all__ = ["StableUnits", "stable_units", "prune_stages", "expand_patterns", "expand_codes", "count_pruned"]
+__all__ = ["StableUnits", "stable_units", "zero_units", "prune_stages", "expand_patterns", "expand_codes",
+           "count_pruned"]
 
 
 @dataclass
@@ -134,7 +135,6 @@ def _propagate(stages: list[Stage], mid: np.ndarray, rad: np.ndarray, cross: flo
         if st.kind == "affine":
             W = np.asarray(st.W, dtype=np.float64)
             b = np.asarray(st.b, dtype=np.float64)
-            nz = (np.asarray(st.W) != 0).astype(np.float64)  # (exact weights: tiny ones still read)
             aW = np.abs(W)
             Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
             per = W.ndim == 3  # one map per neighbourhood
@@ -150,7 +150,7 @@ def _propagate(stages: list[Stage], mid: np.ndarray, rad: np.ndarray, cross: flo
             margin = gamma(W.shape[-1] + d + 6) * 2 * (mag + np.abs(b) + np.abs(c_new)) + 1e-300
             c = c_new
             elo, ehi = elo - margin, ehi + margin
-            zero = (mv((~zero).astype(np.float64), nz) == 0) & (np.asarray(st.b) == 0)
+            zero = _zero_affine(st, zero, mv)
             continue
         if st.kind in ("threshold", "leaky"):
             level = float(st.param) if st.kind == "threshold" else 0.0
@@ -159,13 +159,7 @@ def _propagate(stages: list[Stage], mid: np.ndarray, rad: np.ndarray, cross: flo
             lo = c[:, ix] + elo[:, ix] - sp
             hi = c[:, ix] + ehi[:, ix] + sp
             on, off = lo > level, hi < level
-            if st.param == 0:  # exactly 0 = the level: inactive
-                off |= zero[:, ix]
-            zero = zero.copy()
-            if st.kind == "threshold":  # output 0: the input 0 above a level <= 0, or off at level 0
-                zero[:, ix] = (zero[:, ix] & (st.param <= 0)) | (off & (st.param == 0))
-            else:  # leaky: 0 at 0, and off with slope 0
-                zero[:, ix] |= off & (st.param == 0)
+            zero, off = _zero_units_of(st, zero, off)
             on_list.append(on)
             off_list.append(off)
             un = ~(on | off)
@@ -207,6 +201,60 @@ def _propagate(stages: list[Stage], mid: np.ndarray, rad: np.ndarray, cross: flo
         elo, ehi = lo_new, hi_new
         zero = np.zeros((P, w), dtype=bool)
     return on_list, off_list
+
+
+def _zero_affine(st: Stage, zero: np.ndarray, mv: Any) -> np.ndarray:
+    """After an affine stage: which values are exactly 0 everywhere (``zero``: those before it,
+    a batch ``(P, w)``; ``mv(X, M)`` applies the stage's matrix ``M`` to the rows of ``X``): a
+    row whose weights read only such values, with bias exactly 0 (exact logic, no float)."""
+    nz = (np.asarray(st.W) != 0).astype(np.float64)  # (exact weights: tiny ones still read)
+    return (mv((~zero).astype(np.float64), nz) == 0) & (np.asarray(st.b) == 0)
+
+
+def _zero_units_of(st: Stage, zero: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An activation stage on inputs of which ``zero`` are exactly 0 everywhere, ``off`` its
+    units known inactive: the values exactly 0 after it, and ``off`` with the units at exactly
+    0 = their level added (inactive, no boundary, as the engines count them)."""
+    ix = st.idx
+    if st.param == 0:  # exactly 0 = the level: inactive
+        off = off | zero[:, ix]
+    zero = zero.copy()
+    if st.kind == "threshold":  # output 0: the input 0 above a level <= 0, or off at level 0
+        zero[:, ix] = (zero[:, ix] & (st.param <= 0)) | (off & (st.param == 0))
+    else:  # leaky: 0 at 0, and off with slope 0
+        zero[:, ix] |= off & (st.param == 0)
+    return zero, off
+
+
+def zero_units(stages: list[Stage], d: int) -> StableUnits:
+    """The units of an internal program (on ``d`` inputs) that are 0 everywhere, whatever the
+    domain, by exact logic on the weights (no float, no bound): a unit whose weights read only
+    such values and whose bias is exactly 0, at a level 0 -- inactive (``off``) on all of R^d,
+    with no boundary.  Runs that do not look for stable units on their domain (all of R^n,
+    exact region sets) prune these (:meth:`tropnet.regions.plan.Plan._prune_stable`): the
+    cells and counts are unchanged.
+
+    >>> from tropnet import Network
+    >>> from tropnet.regions.program import stages_from_network
+    >>> net = Network.from_arrays([[[1.0, 2.0], [0.0, 0.0]], [[1.0, 1.0]]], [[0.5, 0.0], [0.0]])
+    >>> z = zero_units(stages_from_network(net), 2)
+    >>> [m.tolist() for m in z.off], z.num_stable
+    ([[False, True]], 1)
+    """
+    zero = np.zeros((1, d), dtype=bool)
+    on_list, off_list = [], []
+    for st in stages:
+        if st.kind == "affine":
+            zero = _zero_affine(st, zero, lambda X, M: X.dot(M.T))
+        elif st.kind in ("threshold", "leaky"):
+            zero, off = _zero_units_of(st, zero, np.zeros((1, len(st.idx)), dtype=bool))
+            on_list.append(np.zeros(len(st.idx), dtype=bool))
+            off_list.append(off[0])
+        else:  # a group stage (never pruned): its outputs are maxima, not known 0
+            on_list.append(None)
+            off_list.append(None)
+            zero = np.zeros((1, st.groups.shape[0] + len(st.idx)), dtype=bool)
+    return StableUnits(on_list, off_list)
 
 
 def prune_stages(stages: list[Stage], on: list, off: list) -> list[Stage]:
@@ -256,6 +304,13 @@ def prune_stages(stages: list[Stage], on: list, off: list) -> list[Stage]:
     return out
 
 
+def _activation_pairs(stages: list[Stage], pruned: list[Stage]) -> list[tuple[Stage, Stage]]:
+    """The activation stages of a program and of its pruned form, paired in order (the program
+    of a piece of R^n starts with one more affine stage than the network's own)."""
+    acts = [st for st in stages if st.kind != "affine"]
+    return list(zip(acts, [st for st in pruned if st.kind != "affine"]))
+
+
 def expand_patterns(P: np.ndarray, stages: list[Stage], pruned: list[Stage], on: list) -> np.ndarray:
     """Patterns of the pruned program (``pruned``, from :func:`prune_stages` of ``stages``)
     with the stable units' columns put back: ``1`` for an always-active unit, ``0`` for an
@@ -270,7 +325,7 @@ def expand_patterns(P: np.ndarray, stages: list[Stage], pruned: list[Stage], on:
     """
     P = np.asarray(P, dtype=np.int32)
     cols, c, a = [], 0, 0
-    for st, pst in zip(stages, pruned):
+    for st, pst in _activation_pairs(stages, pruned):
         if st.kind in ("threshold", "leaky"):
             full = np.zeros((len(P), len(st.idx)), dtype=np.int32)
             full[:, np.asarray(on[a], dtype=bool)] = 1
@@ -299,7 +354,7 @@ def expand_codes(codes: np.ndarray, stages: list[Stage], pruned: list[Stage]) ->
     [[-2, 2097152], [2097153, -3]]
     """
     full, c, f = [], 0, 0
-    for st, pst in zip(stages, pruned):
+    for st, pst in _activation_pairs(stages, pruned):
         if st.kind in ("threshold", "leaky"):
             full.append(f + np.flatnonzero(np.isin(st.idx, pst.idx)))
             c += len(pst.idx)
@@ -322,8 +377,10 @@ def count_pruned(
 ) -> tuple[int, int]:
     """``(activation cells, stable units)`` of an internal program on a bounded ``domain``:
     the stable units pruned (:func:`prune_stages`), the engine run on the rest (exact: on
-    exact stages, every decision certified or rational).  ``stable``: the program's stable
-    units when already known (:func:`stable_units`).
+    exact stages, every decision certified or rational), the engine a count's plan takes in
+    ``d`` dimensions (the H-representation engine above ``hrep.HREP_COUNT_DIM`` inputs, exact
+    above ``hrep.EXACT_COUNT_DIM``; a cross-polytope kept whole above ``CROSS_*_COUNT_DIM``).
+    ``stable``: the program's stable units when already known (:func:`stable_units`).
 
     >>> from tropnet import Box, random_mlp
     >>> from tropnet.regions.program import stages_from_network
@@ -375,7 +432,9 @@ def count_pruned(
             lo, hi = enclosing_box(("poly", A, b), exact)
         hs = (A, b)
     try:
-        cells = refine(pr, d, lo, hi, halfspaces=hs, max_cells=max_regions, exact=exact, certify=exact)
+        # (the engine a count's plan takes in this dimension: hrep.uses_hrep(d, exact, count=True))
+        cells = refine(pr, d, lo, hi, halfspaces=hs, max_cells=max_regions, exact=exact, certify=exact,
+                       count=True)
     except RegionLimitError as err:
         raise RegionLimitError(f"more than max_regions={max_regions} regions ({err})", err.limit,
                                err.reached) from None
