@@ -351,7 +351,7 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     e = None
     if hrep_exact:  # an exact H-representation run: facets between cells of one map, exactly
         e = exact_hrep_edges(found, S, gid)
-    if tight_of is not None:  # a streamed float run kept its tight ids: those of S first
+    if tight_of is not None:  # a streamed float run kept its cells' unit facets: those of S first
         tight_of(found, S)
         e = tight_edges(found, S)
     if e is None and fill is not None:  # a streamed run or Dask tasks kept the vertex lists: of S
