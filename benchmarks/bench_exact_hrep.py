@@ -23,6 +23,12 @@ Rows (``--only``):
   decided); up to ``--vertex-dims`` inputs (default 8) also the exact linear count on the vertex
   engine (before).
 
+* **unbounded** : exact linear counts on all of R^n and the unbounded polyhedron
+  ``x1 + x2 <= 1/2`` (cells joined from the cube's facets, their facets decided with no box):
+  central arrangements in 17-18-D with known counts (asserted: ``2^k`` cells, halved by a unit the
+  output ignores or a cancelled pair), random ``[17, 4, 4, 1]`` and 8-D rows (there also the exact
+  vertex engine's linear count, the route before; counts asserted equal).
+
 Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_exact_hrep.py``.
 """
 
@@ -37,7 +43,7 @@ import warnings
 import numpy as np
 
 import tropnet
-from tropnet import Box, CrossPolytope, Linear, Network, ReLU, random_mlp
+from tropnet import Box, CrossPolytope, Linear, Network, Polyhedron, ReLU, random_mlp
 from tropnet.regions import hrep
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -156,9 +162,63 @@ def linear_rows(repeat: int, vertex_dims: int) -> None:
               f"{os.getloadavg()[0]:.1f} |", flush=True)
 
 
+def central_net(d, k, seed, how=None):
+    """``k`` generic hyperplanes through the origin of R^d read by one output (a central
+    arrangement: ``2^k`` cells for ``k <= d``); ``how`` as :func:`altered` (``"zeroed"``,
+    ``"duplicate"``)."""
+    rng = np.random.default_rng(seed)
+    W, w2 = rng.normal(size=(k, d)), rng.normal(size=(1, k))
+    net = Network.from_arrays([W, w2], [np.zeros(k), np.zeros(1)])
+    return altered(net, how) if how else net
+
+
+def unbounded_rows(repeat: int) -> None:
+    """Exact linear counts on all of R^n and an unbounded polyhedron (the cells joined from the
+    cube's facets, their facets decided with no box) against the exact activation count; at 8
+    inputs also the exact vertex engine's linear count (the route before)."""
+    half = lambda d: Polyhedron(np.eye(d)[:1] + np.eye(d)[1:2], np.array([0.5]))  # noqa: E731
+    rows = [("central [18, 5, 1]", lambda: central_net(18, 5, 3), None, "32 / 32"),
+            ("central [18, 5, 1], output weight 0 zeroed", lambda: central_net(18, 5, 3, "zeroed"), None,
+             "32 / 16"),
+            ("central [18, 5, 1], unit 1 = 2 x unit 0, cancelled", lambda: central_net(18, 5, 3, "duplicate"),
+             None, "16 / 8"),
+            ("central [17, 4, 1], output weight 0 zeroed", lambda: central_net(17, 4, 4, "zeroed"), "half",
+             "16 / 8"),
+            ("random_mlp [17, 4, 4, 1] seed 0", lambda: random_mlp([17, 4, 4, 1], seed=0), None, "-"),
+            ("random_mlp [8, 6, 4, 1] seed 0", lambda: random_mlp([8, 6, 4, 1], seed=0), None, "-"),
+            ("random_mlp [8, 6, 4, 1] seed 0, unit 1 = 2 x unit 0, cancelled",
+             lambda: altered(random_mlp([8, 6, 4, 1], seed=0), "duplicate"), None, "-"),
+            ("random_mlp [8, 6, 4, 1] seed 0, unit 1 = 2 x unit 0, cancelled",
+             lambda: altered(random_mlp([8, 6, 4, 1], seed=0), "duplicate"), "half", "-")]
+    print("| network | domain | cells | linear regions | known | exact act. CPU s | exact linear CPU s "
+          "| linear / act. | exact linear, vertex engine CPU s | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for label, build, dom, known in rows:
+        net = build()
+        d = net.input_dim
+        domain = None if dom is None else half(d)
+        ta, na = best_cpu(repeat, count, net, domain, True)
+        tl, nl = best_cpu(repeat, linear_count, net, domain)
+        vertex = "-"
+        if d <= 8:
+            keep = hrep.EXACT_COUNT_DIM
+            hrep.EXACT_COUNT_DIM = hrep.EXACT_MAX_DIM
+            try:
+                tv, nv = best_cpu(1, linear_count, net, domain)
+            finally:
+                hrep.EXACT_COUNT_DIM = keep
+            assert nv == nl, (label, nv, nl)
+            vertex = f"{tv:.3f}"
+        if known != "-":
+            assert known == f"{na} / {nl}", (label, known, na, nl)
+        name = f"R^{d}" if dom is None else f"x1 + x2 <= 1/2 in R^{d}"
+        print(f"| {label} | {name} | {na} | {nl} | {known} | {ta:.3f} | {tl:.3f} | {tl / ta:.2f} | {vertex} "
+              f"| {os.getloadavg()[0]:.1f} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="high,crossover,linear")
+    ap.add_argument("--only", default="high,crossover,linear,unbounded")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--dims", default="4,5,6,7")
     ap.add_argument("--box-dims", default="8,12,16")
@@ -174,6 +234,8 @@ def main() -> None:
                        a.repeat)
     if "linear" in a.only:
         linear_rows(a.repeat, a.vertex_dims)
+    if "unbounded" in a.only:
+        unbounded_rows(a.repeat)
 
 
 if __name__ == "__main__":

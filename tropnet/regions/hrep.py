@@ -139,7 +139,7 @@ def uses_hrep_cross(d: int, exact: bool, count: bool = False) -> bool:
 def check_exact_hrep(d: int, cross: bool, cells_only: bool) -> None:
     """Refuse an exact run that takes this engine (above :data:`EXACT_MAX_DIM` inputs, on a
     cross-polytope above :data:`CROSS_EXACT_MAX_DIM`) for more than it decides exactly: its cells
-    and, for counts on a bounded domain (serial or on Dask), the facets between cells of one map
+    and, for counts (serial; on Dask on a bounded domain), the facets between cells of one map
     (:mod:`tropnet.regions.hrep_exact_facets`; ``cells_only``: such a count), not the facets a
     region set lists.
 
@@ -148,19 +148,19 @@ def check_exact_hrep(d: int, cross: bool, cells_only: bool) -> None:
     >>> check_exact_hrep(8, True, False)
     Traceback (most recent call last):
     ...
-    ValueError: exact region sets (and exact linear counts on all of R^n or an unbounded polyhedron)
-    run in at most 16 input dimensions (on a CrossPolytope at most 7; got 8): ...
+    ValueError: exact region sets (and exact linear counts on Dask on all of R^n or an unbounded
+    polyhedron) run in at most 16 input dimensions (on a CrossPolytope at most 7; got 8): ...
     """
     if cells_only or not (uses_hrep_cross(d, True) if cross else uses_hrep(d, True)):
         return
     raise ValueError(
-        "exact region sets (and exact linear counts on all of R^n or an unbounded polyhedron) run in "
+        "exact region sets (and exact linear counts on Dask on all of R^n or an unbounded polyhedron) run in "
         f"at most {EXACT_MAX_DIM} input dimensions (on a CrossPolytope at most "
         f"{CROSS_EXACT_MAX_DIM}; got {d}): above that the H-representation engine decides the cells "
         "exactly, and for counts the facets between cells of one map, but not every facet (the vertex "
         "engine starts from the 2^d corners of the box or the ball's 2^d facets); exact counts run there "
-        "(count_linear_regions(..., exact=True), serial or on Dask, on a bounded domain; activation counts "
-        "on all of R^n too), region sets with exact=False"
+        "(count_linear_regions(..., exact=True): serial on every domain, on Dask on a bounded one), region "
+        "sets with exact=False"
     )
 
 
