@@ -29,6 +29,11 @@ Rows (``--only``):
   output ignores or a cancelled pair), random ``[17, 4, 4, 1]`` and 8-D rows (there also the exact
   vertex engine's linear count, the route before; counts asserted equal).
 
+* **regionset** : exact region sets (activation; every facet of every cell decided exactly,
+  :mod:`tropnet.regions.hrep_exact_regions`) against the float region sets of the same engine
+  on random nets in 17-20-D (boxes) and 12-20-D (cross-polytopes), the counts of cells and facets
+  asserted equal; at 8-10 inputs against the exact vertex engine (the default there).
+
 Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_exact_hrep.py``.
 """
 
@@ -216,9 +221,54 @@ def unbounded_rows(repeat: int) -> None:
               f"| {os.getloadavg()[0]:.1f} |", flush=True)
 
 
+def regions(net, dom, exact, kind="activation"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rs = tropnet.linear_regions(net, dom, kind=kind, exact=exact, progress=False)
+        rs._g()  # the geometry (facets, neighbours, maps) is lazy: computed here
+        return len(rs), int(np.diff(rs._facet_off).sum())
+
+
+def regionset_rows(repeat: int) -> None:
+    """Exact region sets on the exact H-representation engine (every cell's facets decided
+    exactly: :mod:`tropnet.regions.hrep_exact_regions`) against the float region sets of the same
+    engine above 16 inputs (7 on a cross-polytope), and against the exact vertex engine at 8-10
+    inputs (the H-representation engine forced by lowering the cutoff)."""
+    rows = [([17, 4, 1], 0, "box"), ([18, 6, 1], 0, "box"), ([20, 8, 1], 0, "box"), ([18, 6, 4, 1], 0, "box"),
+            ([12, 8, 1], 0, "cross"), ([20, 8, 8, 1], 0, "cross")]
+    print("| network | domain | cells | facets | float CPU s | exact CPU s | exact / float | load |")
+    print("|---|---|---|---|---|---|---|---|")
+    for dims, seed, kind in rows:
+        d = dims[0]
+        net = random_mlp(dims, seed=seed)
+        dom = CrossPolytope(np.full(d, 0.05), 1.0) if kind == "cross" else Box(-1, 1)
+        name = f"CrossPolytope(0.05, 1) in {d}-D" if kind == "cross" else f"[-1, 1]^{d}"
+        tf, nf = best_cpu(repeat, regions, net, dom, False)
+        te, ne = best_cpu(repeat, regions, net, dom, True)
+        assert nf == ne, (dims, kind, nf, ne)
+        print(f"| random_mlp {dims} seed {seed} | {name} | {ne[0]} | {ne[1]} | {tf:.3f} | {te:.3f} "
+              f"| {te / tf:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
+    print()
+    print("| network | domain | cells | facets | exact vertex CPU s | exact H-rep CPU s | H-rep / vertex "
+          "| load |")
+    print("|---|---|---|---|---|---|---|---|")
+    keep = hrep.EXACT_MAX_DIM
+    for dims, seed in (([8, 6, 4, 1], 0), ([10, 6, 1], 0)):
+        net, dom = random_mlp(dims, seed=seed), Box(-1, 1)
+        tv, nv = best_cpu(1, regions, net, dom, True)
+        hrep.EXACT_MAX_DIM = 0
+        try:
+            th, nh = best_cpu(repeat, regions, net, dom, True)
+        finally:
+            hrep.EXACT_MAX_DIM = keep
+        assert nv == nh, (dims, nv, nh)
+        print(f"| random_mlp {dims} seed {seed} | [-1, 1]^{dims[0]} | {nv[0]} | {nv[1]} | {tv:.3f} "
+              f"| {th:.3f} | {th / tv:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="high,crossover,linear,unbounded")
+    ap.add_argument("--only", default="high,crossover,linear,unbounded,regionset")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--dims", default="4,5,6,7")
     ap.add_argument("--box-dims", default="8,12,16")
@@ -236,6 +286,8 @@ def main() -> None:
         linear_rows(a.repeat, a.vertex_dims)
     if "unbounded" in a.only:
         unbounded_rows(a.repeat)
+    if "regionset" in a.only:
+        regionset_rows(a.repeat)
 
 
 if __name__ == "__main__":

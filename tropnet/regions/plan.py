@@ -748,9 +748,11 @@ def make_plan(
         check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)
     if exact and chosen == "hrep":  # its exact cells, and their facets for counts
-        # (exact counts: serial on every domain, on Dask on bounded ones; not region sets)
+        # (exact counts: serial on every domain, on Dask on bounded ones; region sets: serial on
+        # bounded ones)
         counted = cells_only or (want == "count" and (mode == "serial" or not dp.join))
-        _hrep.check_exact_hrep(dp.n, dp.kind == "cross-polytope", counted)
+        given = counted or (mode == "serial" and not dp.join)
+        _hrep.check_exact_hrep(dp.n, dp.kind == "cross-polytope", given)
     if chosen == "line" and not sliced:
         chosen = "vertex"  # the 1-D path serves slices (it reports breakpoints on them)
     return Plan(want, kind, chosen, passes, dp, mode, net=net, **common, **sliced)
