@@ -26,8 +26,8 @@ Rows (``--only``):
 * **unbounded** : exact linear counts on all of R^n and the unbounded polyhedron
   ``x1 + x2 <= 1/2`` (cells joined from the cube's facets, their facets decided with no box):
   central arrangements in 17-18-D with known counts (asserted: ``2^k`` cells, halved by a unit the
-  output ignores or a cancelled pair), random ``[17, 4, 4, 1]`` and 8-D rows (there also the exact
-  vertex engine's linear count, the route before; counts asserted equal).
+  output ignores or a cancelled pair), random ``[17, 4, 4, 1]``, 8-D and 5-D rows (at 5 inputs also
+  the exact vertex engine's linear count, the route there; counts asserted equal).
 
 * **regionset** : exact region sets (activation; every facet of every cell decided exactly,
   :mod:`tropnet.regions.hrep_exact_regions`) against the float region sets of the same engine
@@ -179,8 +179,9 @@ def central_net(d, k, seed, how=None):
 
 def unbounded_rows(repeat: int) -> None:
     """Exact linear counts on all of R^n and an unbounded polyhedron (the cells joined from the
-    cube's facets, their facets decided with no box) against the exact activation count; at 8
-    inputs also the exact vertex engine's linear count (the route before)."""
+    cube's facets, their facets decided with no box) against the exact activation count; at 5
+    inputs also the exact vertex engine's linear count (the route below 8 inputs, and before
+    this one up to 16), the H-representation engine forced there."""
     half = lambda d: Polyhedron(np.eye(d)[:1] + np.eye(d)[1:2], np.array([0.5]))  # noqa: E731
     rows = [("central [18, 5, 1]", lambda: central_net(18, 5, 3), None, "32 / 32"),
             ("central [18, 5, 1], output weight 0 zeroed", lambda: central_net(18, 5, 3, "zeroed"), None,
@@ -192,9 +193,10 @@ def unbounded_rows(repeat: int) -> None:
             ("random_mlp [17, 4, 4, 1] seed 0", lambda: random_mlp([17, 4, 4, 1], seed=0), None, "-"),
             ("random_mlp [8, 6, 4, 1] seed 0", lambda: random_mlp([8, 6, 4, 1], seed=0), None, "-"),
             ("random_mlp [8, 6, 4, 1] seed 0, unit 1 = 2 x unit 0, cancelled",
-             lambda: altered(random_mlp([8, 6, 4, 1], seed=0), "duplicate"), None, "-"),
-            ("random_mlp [8, 6, 4, 1] seed 0, unit 1 = 2 x unit 0, cancelled",
-             lambda: altered(random_mlp([8, 6, 4, 1], seed=0), "duplicate"), "half", "-")]
+             lambda: altered(random_mlp([8, 6, 4, 1], seed=0), "duplicate"), "half", "-"),
+            ("random_mlp [5, 6, 4, 1] seed 0", lambda: random_mlp([5, 6, 4, 1], seed=0), None, "-"),
+            ("random_mlp [5, 6, 4, 1] seed 0, unit 1 = 2 x unit 0, cancelled",
+             lambda: altered(random_mlp([5, 6, 4, 1], seed=0), "duplicate"), "half", "-")]
     print("| network | domain | cells | linear regions | known | exact act. CPU s | exact linear CPU s "
           "| linear / act. | exact linear, vertex engine CPU s | load |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -202,10 +204,15 @@ def unbounded_rows(repeat: int) -> None:
         net = build()
         d = net.input_dim
         domain = None if dom is None else half(d)
-        ta, na = best_cpu(repeat, count, net, domain, True)
-        tl, nl = best_cpu(repeat, linear_count, net, domain)
+        keep = hrep.EXACT_COUNT_DIM
+        hrep.EXACT_COUNT_DIM = min(keep, d - 1)  # (the H-representation engine)
+        try:
+            ta, na = best_cpu(repeat, count, net, domain, True)
+            tl, nl = best_cpu(repeat, linear_count, net, domain)
+        finally:
+            hrep.EXACT_COUNT_DIM = keep
         vertex = "-"
-        if d <= 8:
+        if d <= 5:  # (at 8 inputs the vertex engine on the cube's 17 facets ran past 20 minutes)
             keep = hrep.EXACT_COUNT_DIM
             hrep.EXACT_COUNT_DIM = hrep.EXACT_MAX_DIM
             try:

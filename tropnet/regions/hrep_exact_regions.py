@@ -14,8 +14,11 @@ engine gives the cells (patterns and float points); here, on a bounded domain:
   point projected onto the row's hyperplane, all rows of all cells at once in integers; else
   the Chebyshev centre of the facet in the hyperplane, one float LP) projected exactly onto
   the hyperplane and checked in integers to lie strictly inside every other row and the
-  domain; a row is redundant only by one exact LP (the largest slack ``t <= 1`` of the other
-  rows on the hyperplane is ``<= 0``: :meth:`~tropnet.regions.hrep_exact.ExactRows.side_lp`).
+  domain; a row is redundant only by the multipliers of a float LP minimising it over the other
+  rows, made rational and checked by weak duality over the domain's box or ball (unit rows:
+  :meth:`~tropnet.regions.hrep_exact.ExactRows.empty_by_duals`), else by one exact LP (the
+  largest slack ``t <= 1`` of the other rows on the hyperplane is ``<= 0``:
+  :meth:`~tropnet.regions.hrep_exact.ExactRows.side_lp`).
 - *Neighbours.*  The facet-adjacent pairs of cells are those of
   :func:`~tropnet.regions.hrep_exact_facets.facet_pairs` (candidates by key, each pair shown
   by a witness or refused exactly), over all cells; the cell across a unit facet is the one
@@ -53,6 +56,7 @@ import numpy as np
 
 from ..kernels.scaled import int_matmul, to_scaled
 from .affine import cell_affine
+from .hrep import _Dom
 from .hrep_adjacency import facet_point
 from .hrep_exact import ExactRows, _dyadic, _ints
 from .hrep_exact_facets import _floats, _project, _UnitRows, facet_pairs, on_facet
@@ -117,6 +121,11 @@ def exact_hrep_geometry(found: Any) -> tuple:
     gives them (``Fraction`` entries; see the module's text)."""
     d, C = found.d, len(found)
     ex, free, H = _domain(found)
+    den = ex.den
+    lo = np.array([v / den for v in ex.loz.tolist()], dtype=np.float64)
+    hi = np.array([v / den for v in ex.hiz.tolist()], dtype=np.float64)
+    l1 = None if ex.l1 is None else (np.array([v / den for v in ex.l1[0].tolist()]), ex.l1[1] / den)
+    dom = _Dom(lo, hi, l1)  # (the float LPs of the redundancy certificates)
     ca = cell_affine(found.stages, found.patterns, d, exact=True)
     W, cmap = ca.maps()
     rows = _UnitRows(ca, d)
@@ -140,7 +149,7 @@ def exact_hrep_geometry(found: Any) -> tuple:
             seen.add(k)
             urow.append(r)
         E = np.vstack([H, rows.rows(np.full(len(urow), c), np.array(urow, dtype=np.int64))]) if urow else H
-        facet = _facets_of_cell(free, E, pts[c])
+        facet = _facets_of_cell(free, E, pts[c], (ex, dom, len(H)))
         for j in np.flatnonzero(facet).tolist():
             fc.append(c)
             if j < len(H):
@@ -163,12 +172,15 @@ def exact_hrep_geometry(found: Any) -> tuple:
     return facet_off, facet_A, facet_b, np.array(nbr, dtype=np.int64), W, cmap, fc
 
 
-def _facets_of_cell(ex: ExactRows, E: np.ndarray, p: np.ndarray) -> np.ndarray:
+def _facets_of_cell(ex: ExactRows, E: np.ndarray, p: np.ndarray, duals: tuple) -> np.ndarray:
     """Which rows ``E`` (integer, ``E . (x, 1) >= 0`` on the cell, one per hyperplane) are
     facets of the cell, exactly: the cell's float point ``p`` projected onto every row's
     hyperplane and checked against every other row in integers at once
     (``e(q) |a|^2 = e(p) |a|^2 - h(p) (e . a)`` for ``q`` the projection of ``p`` onto
-    ``h = (a, .)``), then the facet's Chebyshev centre, then one exact LP."""
+    ``h = (a, .)``), then the facet's Chebyshev centre; a unit row (from ``duals[2]`` on; not
+    a domain row: the box it is certified over holds those) is redundant by the multipliers of
+    a float LP minimising it over the other rows (``duals = (ex, dom, first)``: the domain with
+    its box or ball, and its float LPs) checked by weak duality; else one exact LP."""
     d, R = ex.d, len(E)
     Z, s = _dyadic(ex.snap(p[None, :]), ex.grid)
     L = E[:, :d]
@@ -190,6 +202,29 @@ def _facets_of_cell(ex: ExactRows, E: np.ndarray, p: np.ndarray) -> np.ndarray:
         y = facet_point(-Ef[:, :d], Ef[:, d], r, ball)
         if y is not None and on_facet(ex, E[r], F, y[None, :])[0]:
             facet[r] = True
+        elif r >= duals[2] and _redundant(duals[0], duals[1], E[r], F):
+            facet[r] = False
         else:
             facet[r] = bool(ex.side_lp(F, None, on=E[r])[0])
     return facet
+
+
+def _redundant(ex: ExactRows, dom: _Dom, h: np.ndarray, F: np.ndarray) -> bool:
+    """Whether ``h . (x, 1) >= 0`` on the rows ``F`` and the domain, shown by the float LP's
+    multipliers (maximising ``-h`` there) checked by weak duality in integers
+    (:meth:`~tropnet.regions.hrep_exact.ExactRows.empty_by_duals`): then no point of ``h``'s
+    hyperplane lies strictly inside ``F``, and the row is not a facet."""
+    d = ex.d
+    try:
+        Ff, hf = F.astype(np.float64), h.astype(np.float64)
+    except OverflowError:
+        return False
+    nF = np.linalg.norm(Ff[:, :d], axis=1)
+    nh = float(np.linalg.norm(hf[:d]))
+    if not (np.isfinite(nF).all() and np.isfinite(nh)) or nh == 0 or (nF == 0).any():
+        return False
+    A, b = -Ff[:, :d] / nF[:, None], Ff[:, d] / nF
+    x, v, y = dom.maximise(A, b, -hf[:d] / nh, duals=True)
+    if x is None or v - hf[d] / nh >= 0:
+        return False
+    return ex.empty_by_duals(F, -h, y)
