@@ -351,7 +351,8 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     tight_of = found.cache.pop("tight_of", None)
     e = None
     if found.exact and "exact_dom" in found.cache:  # an exact H-representation run: exact facets
-        e = exact_hrep_edges(found, S, gid, ca_s, None if S0 is None else np.searchsorted(S0, S))
+        edges = found.cache.pop("exact_edges", None) or exact_hrep_edges  # (Dask: in tasks)
+        e = edges(found, S, gid, ca_s, None if S0 is None else np.searchsorted(S0, S))
     if tight_of is not None:  # a streamed float run kept its tight ids: those of S first
         tight_of(found, S)
         e = tight_edges(found, S)
