@@ -20,7 +20,8 @@ Rows (``--only``):
   ``[20, 8, 8, 1]`` (seed 0) on ``[-1, 1]^20``, ``[8, 8, 8, 1]`` (seed 3) on
   ``CrossPolytope(0.05, 1)`` in 8-D, the first with its output weight 0 zeroed (a unit the count
   drops), and nets with a scaled duplicate unit cancelled (cells of one map that merge: facets
-  decided); up to 12 inputs also the exact linear count on the vertex engine (before).
+  decided); up to ``--vertex-dims`` inputs (default 8) also the exact linear count on the vertex
+  engine (before).
 
 Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_exact_hrep.py``.
 """
@@ -121,12 +122,12 @@ def altered(net, how):
     return Network.from_arrays(W, B)
 
 
-def linear_rows(repeat: int) -> None:
+def linear_rows(repeat: int, vertex_dims: int) -> None:
     rows = [([8, 8, 8, 1], 3, "box", None), ([10, 6, 4, 1], 3, "box", None),
             ([12, 6, 6, 1], 3, "box", None), ([20, 8, 8, 1], 0, "box", None),
             ([8, 8, 8, 1], 3, "cross", None), ([8, 8, 8, 1], 3, "box", "zeroed"),
-            ([8, 8, 8, 1], 3, "box", "duplicate"), ([12, 8, 8, 1], 3, "box", "duplicate"),
-            ([20, 8, 8, 1], 0, "box", "duplicate")]
+            ([8, 8, 8, 1], 3, "box", "duplicate"), ([10, 8, 6, 1], 3, "box", "duplicate"),
+            ([12, 8, 8, 1], 3, "box", "duplicate"), ([20, 8, 8, 1], 0, "box", "duplicate")]
     print("| network | domain | cells | linear regions | exact act. CPU s | exact linear CPU s "
           "| linear / act. | exact linear, vertex engine CPU s | load |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -140,7 +141,7 @@ def linear_rows(repeat: int) -> None:
         ta, na = best_cpu(repeat, count, net, dom, True)
         tl, nl = best_cpu(repeat, linear_count, net, dom)
         vertex = "-"
-        if kind == "box" and d <= 12:
+        if kind == "box" and d <= vertex_dims:
             keep = hrep.EXACT_COUNT_DIM
             hrep.EXACT_COUNT_DIM = hrep.EXACT_MAX_DIM
             try:
@@ -161,6 +162,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--dims", default="4,5,6,7")
     ap.add_argument("--box-dims", default="8,12,16")
+    ap.add_argument("--vertex-dims", type=int, default=8,
+                    help="linear rows: the exact vertex engine's linear count up to this many inputs "
+                         "(its [12, 8, 8, 1] duplicate row ran past 12 minutes)")
     a = ap.parse_args()
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()[0]:.1f}")
     if "high" in a.only:
@@ -169,7 +173,7 @@ def main() -> None:
         crossover_rows([int(v) for v in a.dims.split(",") if v], [int(v) for v in a.box_dims.split(",") if v],
                        a.repeat)
     if "linear" in a.only:
-        linear_rows(a.repeat)
+        linear_rows(a.repeat, a.vertex_dims)
 
 
 if __name__ == "__main__":

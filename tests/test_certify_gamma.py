@@ -46,3 +46,14 @@ def test_the_compiled_certificate_uses_the_same_bound():
 
     for n in (2, 6, 8, 4 * 256 + 32):
         assert planar_jit._gamma(n) == gamma(n, FLOAT64_ROUNDOFF) == gamma_bound(n, FLOAT64_ROUNDOFF)
+
+
+@pytest.mark.parametrize("n", [-1, True, np.float64(3.0), [3]])
+def test_gamma_refuses_a_bad_n_every_time(n):
+    """gamma keeps its checked answers (a few small n, called often): a bad n, even one equal to a
+    good one (True == 1, 3.0 == 3) or unhashable, is still refused on every call."""
+    assert gamma(1, FLOAT64_ROUNDOFF) == gamma(1, FLOAT64_ROUNDOFF) == gamma_bound(1, FLOAT64_ROUNDOFF)
+    assert gamma(3, FLOAT64_ROUNDOFF) == gamma_bound(3, FLOAT64_ROUNDOFF)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="whole number of operations"):
+            gamma(n, FLOAT64_ROUNDOFF)

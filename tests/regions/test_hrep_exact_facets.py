@@ -114,3 +114,40 @@ def test_exact_hrep_linear_counts_with_leaky_and_threshold_units(kind, monkeypat
     for net in (activated(merging_net(3, 9, 3, scale=2), kind), activated(random_mlp([4, 6, 5, 1], seed=7), kind)):
         dom = Box(-1, 1)
         assert _hrep_count(net, dom, monkeypatch) == _vertex_count(net, dom)
+
+
+def _duplicated(net):
+    """``net`` with its first-layer unit 1 twice unit 0 and read with -1/2 its weights (the two
+    cancel: cells of one map on both sides of their hyperplane, as benchmarks/bench_exact_hrep.py)."""
+    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
+    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
+    W[0][1], B[0][1] = 2 * W[0][0], 2 * B[0][0]
+    W[1][:, 1] = -W[1][:, 0] / 2
+    return Network.from_arrays(W, B)
+
+
+@pytest.mark.parametrize("net", [
+    _duplicated(random_mlp([4, 6, 6, 1], seed=0)), _duplicated(random_mlp([5, 6, 5, 1], seed=1)),
+    _duplicated(random_mlp([4, 5, 5, 5, 2], seed=2)),  # three hidden layers, two outputs
+    merging_mlp([4, 6, 6, 6, 3], "sparse", 5), merging_mlp([5, 6, 6, 2], "zeroed", 6),
+])
+def test_deeper_and_wider_merging_nets_equal_the_vertex_engine(net, monkeypatch):
+    # candidates met by key (no pair of a group compared otherwise), maps compared at one point
+    # off the facet's hyperplane: the same counts as the exact vertex engine's every facet
+    dom = Box(-1, 1)
+    want = _vertex_count(net, dom)
+    assert _hrep_count(net, dom, monkeypatch) == want
+
+
+def test_maps_equal_on_the_facet_but_not_off_it_are_not_joined(monkeypatch):
+    # relu(x1) + relu(-x1): |x1| (two regions) and relu(x1) - relu(-x1) = x1 (one region); both
+    # maps agree at x1 = 0, where the facet is, and through the origin (the point off the
+    # hyperplane x1 = 0 is a unit vector)
+    e = np.array([1.0, 0, 0, 0])
+    for out, want in (([1.0, 1.0], 2), ([1.0, -1.0], 1)):
+        net = Network.from_arrays([np.array([e, -e]), np.array([out])], [np.zeros(2), np.zeros(1)])
+        assert _hrep_count(net, Box(-1, 1), monkeypatch) == want
+    # with the hyperplane off the origin: x1 = 1/2
+    for out, want in (([1.0, 1.0], 2), ([1.0, -1.0], 1)):
+        net = Network.from_arrays([np.array([e, -e]), np.array([out])], [np.array([-0.5, 0.5]), np.zeros(1)])
+        assert _hrep_count(net, Box(-1, 1), monkeypatch) == want

@@ -236,22 +236,27 @@ def test_compiled_loops_decide_as_numpy(seed, widths, act, degenerate):
 
 def test_compiled_loops_load_numba_only_for_big_certificates(monkeypatch):
     """A process that has not loaded numba keeps small certificates in numpy (loading it costs
-    more than they take) until they have taken a second, and loads it for big ones;
-    ``use_kernels("numpy")`` never compiles."""
+    more than they take) until they have done ``JIT_AFTER_WORK`` (their loops' entries and a
+    fixed amount a loop: the same certificates on every machine and load, no clock), and loads
+    it for big ones; ``use_kernels("numpy")`` never compiles."""
     pytest.importorskip("numba")
-    from tropnet.regions import planar_linear as pl
+    from tropnet.regions import planar_stretches as pl
     from tropnet.regions import pool
 
     monkeypatch.setitem(pool._KERNELS, "choice", None)
     monkeypatch.setitem(pool._KERNELS, "jit", None)  # numba not loaded yet
-    monkeypatch.setitem(pl._SPENT, "seconds", 0.0)
-    assert pl._compiled(10_000) is None
-    assert _certified(tropnet.random_mlp([2, 8, 8, 1], seed=0), [-5, -5], [5, 5])
-    assert 0 < pl._SPENT["seconds"] < pl.JIT_AFTER_SECONDS  # the certificates are timed
-    monkeypatch.setitem(pl._SPENT, "seconds", pl.JIT_AFTER_SECONDS)
-    assert pl._compiled(10_000) is not None  # after a second of them: loads it
+    monkeypatch.setitem(pl._WORK, "done", 0)
+    assert pl._compiled(10_000) is None and pl._WORK["done"] == 10_000 + pl.CALL_WORK
+    net = tropnet.random_mlp([2, 8, 8, 1], seed=0)
+    monkeypatch.setitem(pl._WORK, "done", 0)
+    assert _certified(net, [-5, -5], [5, 5])
+    once = pl._WORK["done"]
+    assert 3 * pl.CALL_WORK < once < pl.JIT_AFTER_WORK  # the certificates' work is counted ...
+    assert _certified(net, [-5, -5], [5, 5]) and pl._WORK["done"] == 2 * once  # ... the same each time
+    monkeypatch.setitem(pl._WORK, "done", pl.JIT_AFTER_WORK)
+    assert pl._compiled(10_000) is not None  # after that much of them: loads it
     monkeypatch.setitem(pool._KERNELS, "jit", None)
-    monkeypatch.setitem(pl._SPENT, "seconds", 0.0)
+    monkeypatch.setitem(pl._WORK, "done", 0)
     assert pl._compiled(pl.JIT_MIN_CERTIFICATE) is not None  # a big one loads it
     assert pl._compiled(10) is not None  # now loaded: every size
     monkeypatch.setitem(pool._KERNELS, "choice", "numpy")

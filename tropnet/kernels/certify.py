@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -50,6 +51,14 @@ def gamma(n: int, u: float = UNIT_ROUNDOFF) -> float:
     >>> gamma(1, FLOAT64_ROUNDOFF) >= 2.0**-53 / (1 - 2.0**-53)
     True
     """
+    try:
+        return _checked(n, u)
+    except TypeError:  # (an unhashable n: the checks name it)
+        return _checked.__wrapped__(n, u)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)  # (checked once per n and u: callers pass a few small n)
+def _checked(n, u):
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
         raise ValueError(f"gamma needs a whole number of operations n >= 0, got {n!r}")
     if n * u >= 1e-9:

@@ -284,8 +284,11 @@ class Network:
             if not out:
                 n = self._input_dim
                 out = [Linear(np.eye(n, dtype=np.int64), np.zeros(n, dtype=np.int64))]
-            self._lowered[key] = Network(out, self._input_dim)
-        return self._lowered[key]
+            same = len(out) == len(self._layers) and all(a is b for a, b in zip(out, self._layers))
+            # (a network of primitives is its own lowering: marked, not a reference to itself)
+            self._lowered[key] = True if same and self._final is None else Network(out, self._input_dim)
+        low = self._lowered[key]
+        return self if low is True else low
 
     # ------------------------------------------------------------------ evaluation
     def __call__(self, x: Any) -> np.ndarray:

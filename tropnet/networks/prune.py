@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 from typing import Any
 
@@ -54,6 +55,8 @@ def _activation(layer: Any) -> Any:
 def _value(kind: str, p: Any, z: Any) -> Any:
     """The activation's output at the pre-activation ``z``."""
     if kind == "threshold":
+        if p == 0:  # (a ReLU: a float compared with 0, not with a rational)
+            return z if z > 0 else p
         return z if z > p else p
     return z if z > 0 else p * z
 
@@ -95,7 +98,7 @@ class _Layers:
         W, b, V = self.W[k], self.b[k], self.W[k + 1]
         keep = np.ones(W.shape[0], dtype=bool)
         c = self.b[k + 1]
-        for u in np.flatnonzero(~(W != 0).any(axis=1)):  # constant units
+        for u in (~(W != 0).any(axis=1)).nonzero()[0]:  # constant units
             value = _value(kind, p, b[u])
             if value == 0:  # (an off unit: nothing to add; float64 sums as _add gives them, -0.0 as 0.0)
                 folded = c if c.dtype == object else c + 0.0
@@ -145,14 +148,23 @@ class _Layers:
         return Network(layers, n)
 
 
+@functools.lru_cache(maxsize=64)
+def _weights(n: int) -> np.ndarray:
+    """:func:`_maybe_equal`'s projection weights for rows of ``n`` entries and a bias (any fixed
+    weights: equal rows meet anyway); read-only."""
+    r = np.sqrt(np.arange(2.0, n + 3.0))
+    r.flags.writeable = False
+    return r
+
+
 def _maybe_equal(W: np.ndarray, b: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """The units of ``keep`` that may equal another of them (same row of ``W``, same bias), in
     order: for float64 layers, those whose rows and biases share one projection (equal units
     always do); every unit of ``keep`` for exact ones."""
-    units = np.flatnonzero(keep)
+    units = keep.nonzero()[0]
     if W.dtype == object or b.dtype == object or len(units) < 2:
         return units
-    r = np.sqrt(np.arange(2.0, W.shape[1] + 3.0))  # (any fixed weights: equal rows meet anyway)
+    r = _weights(W.shape[1])
     h = W.dot(r[:-1])
     h += b * r[-1]
     h = h[units]

@@ -520,7 +520,7 @@ def _abs_walk(stages: list[Stage], d: int,
     """:func:`map_magnitude`'s walk of magnitudes: ``(J (k, d + 1), K)``, a bound on every entry
     of row ``i`` of every cell's map of ``stages`` (all terms taken positive), and the number of
     rounded operations along any path of the float walk; ``start``: the walk of the stages
-    before (``stages`` then goes on from it)."""
+    before (``stages`` then goes on from it; the ``J`` returned may be its own, unchanged)."""
     if start is None:
         J = np.zeros((d, d + 1))
         J[np.arange(d), np.arange(d)] = 1.0
@@ -534,10 +534,14 @@ def _abs_walk(stages: list[Stage], d: int,
             J[:, d] += np.abs(np.asarray(st.b, dtype=np.float64)).ravel()
             K += 2 * W.shape[1] + 4
             continue
-        J = J.copy()
         if st.kind == "threshold":
-            J[st.idx, d] += abs(float(st.param))
-        elif st.kind == "leaky":
+            if float(st.param) != 0.0:  # (adding 0 to the entries, all >= 0, changes none)
+                J = J.copy()
+                J[st.idx, d] += abs(float(st.param))
+            K += 2
+            continue
+        J = J.copy()
+        if st.kind == "leaky":
             J[st.idx] *= max(1.0, abs(float(st.param)))
         else:  # a group passes one member: the largest magnitude bounds it
             top = J[st.groups].max(axis=1)  # (G, d + 1)

@@ -333,12 +333,11 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
         return np.arange(C, dtype=np.int64)
     if not found.exact and found.thin:  # cells cut below float64 resolution have no float facets
         _warn_thin(found.thin)
-    ca_s = S0 = None  # (an exact run's walk of the candidates, for exact_hrep_edges)
-    if found.exact and found.vert_codes is None:
+    hrep_exact = found.exact and "exact_dom" in found.cache  # (exact facets and maps: hrep_exact_facets)
+    if found.exact and found.vert_codes is None and not hrep_exact:
         # the candidates' exact maps (numerators over one common denominator): exact groups
         # (the rational pass: its facets cost more than the maps, so the groups shrink first)
-        ca_s, S0 = cell_affine(found.stages, found.patterns[S], d, exact=True), S
-        N = ca_s.map_numerators().reshape(len(S), -1)
+        N = cell_affine(found.stages, found.patterns[S], d, exact=True).map_numerators().reshape(len(S), -1)
         keys: dict = {}
         rows = zip(gid[S].tolist(), N.tolist())
         sub = np.array([keys.setdefault((g, tuple(row)), len(keys)) for g, row in rows], dtype=np.int64)
@@ -350,9 +349,9 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     fill = found.cache.pop("vertices_of", None)
     tight_of = found.cache.pop("tight_of", None)
     e = None
-    if found.exact and "exact_dom" in found.cache:  # an exact H-representation run: exact facets
+    if hrep_exact:  # an exact H-representation run: facets between cells of one map, exactly
         edges = found.cache.pop("exact_edges", None) or exact_hrep_edges  # (Dask: in tasks)
-        e = edges(found, S, gid, ca_s, None if S0 is None else np.searchsorted(S0, S))
+        e = edges(found, S, gid)
     if tight_of is not None:  # a streamed float run kept its tight ids: those of S first
         tight_of(found, S)
         e = tight_edges(found, S)

@@ -95,9 +95,17 @@ class ExactRows:
     (exact numbers: Fractions, or floats as the dyadic rationals they store) in input dimension
     ``d``, the box ``[lo, hi]``, the clipping rows ``A x <= b`` (``halfspaces``, their rows of
     zeros dropped as the engine drops them) and the cross-polytope ``l1 = (c, r)``.  The box,
-    the ball and every row are Python integers (``den`` the domain's common denominator)."""
+    the ball and every row are Python integers (``den`` the domain's common denominator).
+    ``lo = hi = None``: no box (all of R^n, or an unbounded polyhedron: its rows only; for the
+    facets of :mod:`~tropnet.regions.hrep_exact_facets`, whose LPs cap their slack ``t <= 1``
+    and need no bound), witnesses snapped at the scale ``scale`` of their coordinates.
 
-    def __init__(self, stages, d: int, lo, hi, halfspaces=None, l1=None) -> None:
+    >>> ex = ExactRows([], 2, None, None, (np.array([[1, 0]]), np.array([1])), scale=4.0)
+    >>> ex.inside(ex.E0, np.array([[0.5, 100.0], [1.5, 0.0]])).tolist()  # x < 1 only
+    [True, False]
+    """
+
+    def __init__(self, stages, d: int, lo, hi, halfspaces=None, l1=None, scale: float | None = None) -> None:
         if any(st.kind == "group" for st in stages):
             raise ValueError(
                 "exact runs of the H-representation engine (above the vertex engine's input "
@@ -105,6 +113,9 @@ class ExactRows:
                 "max-pooling or maxout groups (use exact=False)"
             )
         self.stages, self.d = stages, d
+        self.box = lo is not None
+        if not self.box:
+            lo = hi = np.zeros(d, dtype=np.int64)
         parts = [as_exact_array(lo, name="lo").ravel(), as_exact_array(hi, name="hi").ravel()]
         if l1 is not None:
             parts += [as_exact_array(l1[0], name="centre").ravel(), as_exact_array([l1[1]], name="radius")]
@@ -115,6 +126,8 @@ class ExactRows:
         self.l1 = None if l1 is None else (z[2 * d : 3 * d], int(z[3 * d]))
         # witnesses are snapped to the grid 2^-grid (52 bits of the domain's largest coordinate)
         top = max(abs(float(v)) for v in np.concatenate(parts[:2])) if d else 1.0
+        if not self.box:
+            top = 1.0 if scale is None or not np.isfinite(scale) else max(float(scale), 1.0)
         self.grid = max(0, 51 - int(np.ceil(np.log2(max(top, 2.0**-900)))))
         E0 = []
         if halfspaces is not None:
@@ -173,13 +186,17 @@ class ExactRows:
         return P + rows[:, self.d][None, :] * s
 
     def in_domain(self, Y: Any) -> np.ndarray:
-        """Which float points (or their ``(Z, s)``) lie strictly inside the domain (exactly)."""
+        """Which float points (or their ``(Z, s)``; ``s`` one denominator, or one per point) lie
+        strictly inside the domain (exactly)."""
         Z, s = Y if isinstance(Y, tuple) else _dyadic(Y, self.grid)
         Z = _ints(Z) * self.den
+        sc = s[:, None] if isinstance(s, np.ndarray) else s
+        if not self.box:  # (a ball has a box)
+            return np.ones(len(Z), dtype=bool)
         if self.l1 is None:
-            return np.asarray(((Z > self.loz * s) & (Z < self.hiz * s)).all(axis=1), dtype=bool)
+            return np.asarray(((Z > self.loz * sc) & (Z < self.hiz * sc)).all(axis=1), dtype=bool)
         cz, rz = self.l1
-        return np.asarray(np.abs(Z - cz * s).sum(axis=1) < rz * s, dtype=bool)
+        return np.asarray(np.abs(Z - cz * sc).sum(axis=1) < rz * s, dtype=bool)
 
     def inside(self, E: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """Which float points ``Y`` satisfy every row ``E`` and the domain strictly (exactly)."""
@@ -226,7 +243,8 @@ class ExactRows:
     def side_lp(self, E: np.ndarray, row: np.ndarray | None, on: np.ndarray | None = None
                 ) -> tuple[bool, np.ndarray | None]:
         """One exact LP: the largest ``t <= 1`` with every row of ``E``, ``row`` and the
-        domain's constraints at least ``t`` (rows scaled by their largest entry), and
+        domain's constraints at least ``t`` (rows scaled by their largest entry; bounded by the
+        cap on ``t`` even with no box), and
         ``on . (x, 1) = 0`` where given (a facet's hyperplane).  Returns ``(t > 0, a float point
         near the exact maximiser)``: with ``t > 0`` the side (the facet: relatively) has
         interior points; else it is empty (or lower-dimensional)."""
@@ -243,7 +261,7 @@ class ExactRows:
                 rhs.append(Fraction(-sg * int(on[d]), m))
         den = self.den
         if self.l1 is None:
-            for i in range(d):  # x_i - lo_i >= t, hi_i - x_i >= t
+            for i in range(d if self.box else 0):  # x_i - lo_i >= t, hi_i - x_i >= t
                 e = [Fraction(0)] * (d + 1)
                 e[i], e[d] = Fraction(-1), Fraction(1)
                 rows.append(e)

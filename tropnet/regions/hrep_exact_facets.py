@@ -3,20 +3,27 @@
 An exact linear count (:func:`~tropnet.regions.geometry.linear_labels`) joins cells with one
 exact affine map across a common facet.  The cells of an exact run of the H-representation engine
 (:mod:`tropnet.regions.hrep`, every side decided exactly) have no vertex list, so their facets
-are decided here, for the pairs of cells with one exact map only, every decision exact:
+are decided here, every decision exact:
 
-- *Candidates.*  Across a facet of cell ``c`` on the hyperplane ``H`` of its row ``h``, the
-  neighbour's pattern is ``c``'s with some of the units on ``H`` flipped: the units whose rows in
-  ``c`` are positive multiples of ``h`` (``c``'s *twins* of ``h``; exact integer rows, compared
-  as primitive vectors) and units zero on ``c`` with constant zero; every other unit is nonzero at
-  a generic point of the facet and keeps its sign across it.  The earliest unit of the patterns'
-  difference is never one of the latter (its row is the same in both cells), so each pair of a
-  group of one exact map is a candidate across at most one hyperplane of the first cell.
+- *Candidates.*  Across a facet of cell ``a`` on the hyperplane ``H`` of its row ``h``, the
+  neighbour ``b``'s pattern is ``a``'s with some of the units on ``H`` flipped: the units whose
+  rows in ``a`` are positive multiples of ``h`` (``a``'s *twins* of ``h``; exact integer rows,
+  compared as primitive vectors) and units zero on ``a`` with constant zero; every other unit is
+  nonzero at a generic point of the facet and keeps its sign across it.  The network is
+  continuous, so a unit on ``H`` in ``a`` is on ``H`` (or zero) in ``b`` too and the other way
+  round: the two cells' patterns agree outside one set of units, the same from both sides.  So
+  each cell and each class of its rows gives one key (its float map group and its pattern with
+  the units on that hyperplane blanked out), and the candidates are the pairs with equal keys
+  (a hash join: no pair of a group is compared unless their keys meet).
+- *One map.*  Two cells that share a facet on ``H`` have maps that agree on ``H`` (the network
+  is continuous), so their difference is a multiple of ``h``: the maps are equal iff they agree
+  at one point ``p`` off ``H`` (the origin, or a unit vector), compared exactly in integers
+  (the walk's rows, one column each: no cell's full output map is formed).
 - *Present* only with an exact *witness*: a float point (the segment between the two cells'
   interior points where it meets ``H``, else the Chebyshev centre of the facet inside ``H``, one
   float LP) projected onto ``H`` exactly in rationals and checked in integers to satisfy every
   other row of both cells and the domain strictly: a small disc of ``H`` around it then lies in
-  both closures.
+  both closures.  The segment points of all candidates are checked in one batch.
 - *Absent* by exact arithmetic where a row of the second cell is a positive multiple of ``h`` (both
   cells on one side of ``H``), else by one exact LP (:meth:`~tropnet.regions.hrep_exact.ExactRows.
   side_lp` with ``h . (x, 1) = 0``): no point of ``H`` strictly inside the other rows.
@@ -38,38 +45,155 @@ from typing import Any
 
 import numpy as np
 
-from .affine import cell_affine
+from .affine import _affine_parts, cell_affine
 from .hrep_adjacency import facet_point
 from .hrep_exact import ExactRows, _dyadic, _ints
 
 __all__ = ["exact_hrep_edges", "on_facet"]
 
 
-def _keys(ca: Any, at: np.ndarray, d: int) -> list:
-    """Per cell ``at[i]`` of ``ca`` (an exact :class:`~tropnet.regions.affine.CellAffine` of unit
-    stages), per row: the primitive integer vector of ``E = -h`` (the row divided by the gcd of its
-    entries; one vector per hyperplane and side), ``None`` for a zero linear part.  Computed once
-    per class of cells with one map so far (the walk's classes), then oriented by the pattern."""
-    n, R = len(at), ca.nrows
-    K: list = [[None] * R for _ in range(n)]
-    for bi, blk in enumerate(ca.blocks):
-        rs = np.flatnonzero(ca.row_block == bi)
-        if len(rs) == 0:
-            continue
-        Z = _ints(blk.Z)
-        g = np.gcd.reduce(Z, axis=2)
-        live = np.asarray((Z[:, :, :d] != 0).any(axis=2), dtype=bool)
-        Pz = (Z // np.where(live, g, 1)[:, :, None]).tolist()
-        pos = [[tuple(u) if ok else None for u, ok in zip(row, lv)] for row, lv in zip(Pz, live.tolist())]
-        neg = [[None if u is None else tuple(-v for v in u) for u in row] for row in pos]
-        units, cols = ca.row_unit[rs].tolist(), ca.row_col[rs]
-        cls = np.asarray(blk.inv)[at].tolist()
-        act = ca.patterns[at][:, cols].astype(bool).tolist()  # active: E = z, inactive: E = -z
-        for i in range(n):
-            Ki, pc, nc, ai = K[i], pos[cls[i]], neg[cls[i]], act[i]
-            for j, r in enumerate(rs.tolist()):
-                Ki[r] = pc[units[j]] if ai[j] else nc[units[j]]
-    return K
+class _UnitRows:
+    """The exact unit rows of some cells (the walk ``ca`` of their patterns, unit stages only):
+    row ``r`` of cell ``i`` is ``sign[i, r] * T[tid[i, r]]`` (``E . (x, 1) >= 0`` on the cell;
+    ``T`` one integer row per class of the walk and unit, ``sign`` +1 active, -1 inactive), its
+    oriented primitive vector as an id ``kid[i, r]`` (-1: a zero linear part) and the row's
+    class ``cls[i, r]``: the first row of the cell with its id, -1 for a zero row (the unit may
+    flip across any facet), -2 for a nonzero constant (it never flips)."""
+
+    def __init__(self, ca: Any, d: int) -> None:
+        n, R = len(ca.patterns), ca.nrows
+        parts, tid, off = [], np.zeros((n, R), dtype=np.int64), 0
+        for bi, blk in enumerate(ca.blocks):
+            rs = np.flatnonzero(ca.row_block == bi)
+            if len(rs) == 0:
+                continue
+            K, U = blk.Z.shape[:2]
+            parts.append(_ints(blk.Z).reshape(K * U, d + 1))
+            tid[:, rs] = off + np.asarray(blk.inv)[:, None] * U + ca.row_unit[rs][None, :]
+            off += K * U
+        T = np.concatenate(parts) if parts else np.zeros((0, d + 1), dtype=object)
+        live = np.asarray((T[:, :d] != 0).any(axis=1), dtype=bool)
+        g = np.gcd.reduce(T, axis=1) if len(T) else np.zeros(0, dtype=object)
+        prim = (T // np.where(live, g, 1)[:, None]).tolist()
+        ids: dict = {}
+        pos = np.array([ids.setdefault(tuple(u), len(ids)) if ok else -1 for u, ok in zip(prim, live)],
+                       dtype=np.int64).reshape(-1)
+        neg = np.array([ids.setdefault(tuple(-v for v in u), len(ids)) if ok else -1
+                        for u, ok in zip(prim, live)], dtype=np.int64).reshape(-1)
+        self.T, self.tid, self.d = T, tid, d
+        act = ca.patterns[:, ca.row_col].astype(bool)
+        self.sign = np.where(act, 1, -1).astype(np.int64)
+        self.kid = np.where(act, pos[tid], neg[tid])
+        zero_c = np.asarray(T[:, d] == 0, dtype=bool) if len(T) else np.zeros(0, dtype=bool)
+        same = (self.kid[:, :, None] == self.kid[:, None, :]) & (self.kid[:, :, None] >= 0)
+        self.cls = np.where(self.kid >= 0, np.argmax(same, axis=2), np.where(zero_c[tid], -1, -2))
+        self.neg_of = np.full(len(ids), -1, dtype=np.int64)  # the id of the negated vector
+        self.neg_of[pos[live]], self.neg_of[neg[live]] = neg[live], pos[live]
+
+    def rows(self, i: np.ndarray, r: np.ndarray, signed: bool = True) -> np.ndarray:
+        """The oriented rows ``(len(i), d + 1)`` of the pairs ``(i, r)`` (Python ints; not
+        ``signed``: the walk's rows, to be multiplied by ``sign[i, r]``)."""
+        T = self.T[self.tid[i, r]]
+        return T * self.sign[i, r][:, None] if signed else T
+
+
+def _candidates(rows: _UnitRows, P: np.ndarray, sub: np.ndarray) -> np.ndarray:
+    """The candidate triples ``(a, b, r)`` (``a < b`` positions, ``r`` a row of ``a``): cells of
+    one group ``sub`` whose patterns ``P`` (row order) agree outside the units on the hyperplane
+    of ``a``'s row ``r`` (and units zero on ``a``), and differ in one of its twins there; keys
+    ``(group, pattern with those units blanked)`` met by one sort."""
+    n, R = P.shape
+    cls = rows.cls
+    ii, rr = np.nonzero(cls == np.arange(R)[None, :])  # a cell and the first row of each class
+    if len(ii) == 0:
+        return np.zeros((0, 3), dtype=np.int64)
+    C = cls[ii]
+    blank = (C == rr[:, None]) | (C == -1)
+    key = np.where(blank, 2, P[ii]).astype(np.int8)
+    key = np.concatenate([sub[ii].astype(np.int64)[:, None].view(np.int8).reshape(len(ii), 8), key], axis=1)
+    key = np.ascontiguousarray(key).view(np.dtype((np.void, key.shape[1]))).ravel()
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    start = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+    size = np.diff(np.r_[start, len(order)])
+    out = []
+    two = start[size == 2]  # (the usual bucket: a pair)
+    if len(two):
+        out.append(np.stack([order[two], order[two + 1]], axis=1))
+    for s, m in zip(start[size > 2].tolist(), size[size > 2].tolist()):
+        mem = order[s : s + m]
+        x, y = np.triu_indices(m, 1)
+        out.append(np.stack([mem[x], mem[y]], axis=1))
+    if not out:
+        return np.zeros((0, 3), dtype=np.int64)
+    Q = np.concatenate(out)
+    Q = np.sort(Q, axis=1)  # entries of (ii, rr) in order: their cells in order
+    a, b, r = ii[Q[:, 0]], ii[Q[:, 1]], rr[Q[:, 0]]
+    differ = ((P[a] != P[b]) & (cls[a] == r[:, None])).any(axis=1)
+    return np.stack([a, b, r], axis=1)[differ & (a != b)]
+
+
+def _one_map(ca: Any, tail: list, rows: _UnitRows, trip: np.ndarray) -> np.ndarray:
+    """Which candidates ``(a, b, r)`` have maps equal at a point ``p`` off the hyperplane of
+    ``a``'s row ``r`` (the origin, else the unit vector of its first nonzero coefficient):
+    their maps then agree on the facet's hyperplane and at ``p``, so they are equal.  Exactly:
+    the walk's last maps (``ca``, to the last activation stage) at ``p``, then the affine stages
+    ``tail``, in integers over one denominator."""
+    d = rows.d
+    a, b, r = trip[:, 0], trip[:, 1], trip[:, 2]
+    h = rows.rows(a, r)
+    c = np.array([d if v[d] != 0 else next(k for k in range(d) if v[k] != 0) for v in h.tolist()],
+                 dtype=np.int64)
+    J = ca.J  # (classes, U, d + 1) the last stage's outputs per class, over ca.D
+    D = ca.D
+
+    def at(cells):
+        Jc = J[ca.inv[cells]]
+        v = Jc[np.arange(len(cells)), :, c]
+        lin = c < d
+        if lin.any():
+            v[lin] = v[lin] + Jc[lin, :, d]
+        return v
+
+    va, vb = at(a), at(b)
+    for st in tail:
+        W, bias, q = _affine_parts(st, True)
+        va, vb = va.dot(W.T) + bias[None, :] * D, vb.dot(W.T) + bias[None, :] * D
+        D = D * q
+    return np.asarray((va == vb).all(axis=1), dtype=bool)
+
+
+def _project(ex: ExactRows, H: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Float points ``Y (m, d)`` projected exactly onto the hyperplanes ``H (m, d + 1)`` (integer
+    rows, one per point): ``(X, s)`` with the projections ``X / s[:, None]`` (Python ints)."""
+    d = ex.d
+    Z, s = _dyadic(ex.snap(np.asarray(Y, dtype=np.float64).reshape(-1, d)), ex.grid)
+    Z = _ints(Z)
+    A = H[:, :d]
+    aa = (A * A).sum(axis=1)
+    v = (Z * A).sum(axis=1) + H[:, d] * s  # h . (y, 1) times s
+    return Z * aa[:, None] - v[:, None] * A, aa * s  # y - (h . (y, 1) / |a|^2) a, over s |a|^2
+
+
+def _witnessed(ex: ExactRows, H: np.ndarray, Y: np.ndarray, F: np.ndarray, at: np.ndarray,
+               sign: np.ndarray | None = None) -> np.ndarray:
+    """Which points ``Y[k]``, projected exactly onto ``H[k]``, lie strictly inside the domain
+    (its box or ball and its rows ``ex.E0``) and every row ``F[j]`` (times ``sign[j]``) with
+    ``at[j] == k``."""
+    m = len(H)
+    X, s = _project(ex, H, Y)
+    ok = ex.in_domain((X, s))
+    sign = np.ones(len(F), dtype=np.int64) if sign is None else sign
+    if len(ex.E0):
+        F = np.vstack([F, np.tile(ex.E0, (m, 1))]) if len(F) else np.tile(ex.E0, (m, 1))
+        at = np.concatenate([at, np.repeat(np.arange(m), len(ex.E0))])
+        sign = np.concatenate([sign, np.ones(m * len(ex.E0), dtype=np.int64)])
+    if len(F):
+        d = ex.d
+        val = ((F[:, :d] * X[at]).sum(axis=1) + F[:, d] * s[at]) * sign
+        bad = np.asarray(val <= 0, dtype=bool)
+        ok &= np.bincount(at[bad], minlength=m) == 0
+    return ok
 
 
 def on_facet(ex: ExactRows, h: np.ndarray, F: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -83,29 +207,18 @@ def on_facet(ex: ExactRows, h: np.ndarray, F: np.ndarray, Y: np.ndarray) -> np.n
     >>> on_facet(ex, h, F, np.array([[0.3, 0.5], [0.1, -0.2], [0.0, 1.5]])).tolist()
     [True, False, False]
     """
-    d = ex.d
-    Z, s = _dyadic(ex.snap(np.asarray(Y, dtype=np.float64).reshape(-1, d)), ex.grid)
-    Z = _ints(Z)
-    a = _ints(h[:d])
-    aa = int(sum(int(v) * int(v) for v in a))
-    v = Z.dot(a) + int(h[d]) * s  # h . (y, 1) times s
-    X = Z * aa - v[:, None] * a[None, :]  # the projection y - (h . (y, 1) / |a|^2) a, over s |a|^2
-    q = (X, s * aa)
-    ok = ex.in_domain(q)
-    rows = F if len(ex.E0) == 0 else np.vstack([F, ex.E0]) if len(F) else ex.E0
-    if len(rows) and ok.any():
-        ok &= np.asarray((ex.values(rows, q) > 0).all(axis=1), dtype=bool)
-    return ok
+    Y = np.asarray(Y, dtype=np.float64).reshape(-1, ex.d)
+    m, F = len(Y), np.asarray(F, dtype=object).reshape(-1, ex.d + 1)
+    H = np.tile(_ints(np.asarray(h, dtype=object)), (m, 1))
+    return _witnessed(ex, H, Y, np.tile(F, (m, 1)), np.repeat(np.arange(m), len(F)))
 
 
-def exact_hrep_edges(found: Any, cells: np.ndarray, gid: np.ndarray | None = None, ca: Any = None,
-                     at: np.ndarray | None = None) -> np.ndarray:
+def exact_hrep_edges(found: Any, cells: np.ndarray, gid: np.ndarray | None = None) -> np.ndarray:
     """The facet-adjacent pairs ``(i, j)`` (indices into ``found``, ``i < j``) among the cells
-    ``cells`` of an exact H-representation run whose exact maps are equal (``gid``: a label per
-    cell of ``found``, equal for equal exact maps; ``None``: computed here), every decision exact
-    (see the module's text).  ``found.cache["exact_dom"] = (lo, hi, halfspaces, l1)``: the
-    run's domain, exactly.  ``ca``: the exact :class:`~tropnet.regions.affine.CellAffine` of
-    cells whose positions ``at`` are ``cells`` (the merge's walk, not done again).
+    ``cells`` of an exact H-representation run whose exact maps are equal, every decision exact
+    (see the module's text).  ``gid``: a label per cell of ``found`` that equal exact maps share
+    (the float map groups; ``None``: one group).  ``found.cache["exact_dom"] = (lo, hi,
+    halfspaces, l1)``: the run's domain, exactly.
 
     A hat in ``x`` plus a unit in ``y`` read twice with opposite weights,
     ``f = relu(x + 1) - 2 relu(x) + relu(x - 1) + relu(y) - relu(y)`` on ``[-2, 2]^2``: eight
@@ -132,102 +245,109 @@ def exact_hrep_edges(found: Any, cells: np.ndarray, gid: np.ndarray | None = Non
     """
     d = found.d
     cells = np.asarray(cells, dtype=np.int64)
-    n = len(cells)
-    if n < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    lo, hi, halfspaces, l1 = found.cache["exact_dom"]
-    ex = ExactRows(found.stages, d, lo, hi, halfspaces, l1)
+    none = np.zeros((0, 2), dtype=np.int64)
+    if len(cells) < 2:
+        return none
+    lo, hi, halfspaces, l1 = found.cache["exact_dom"]  # (lo = hi = None: all of R^n, or rows only)
+    pts = np.asarray(found.points[cells], dtype=np.float64)
+    scale = float(np.abs(pts).max(initial=1.0)) if lo is None else None
+    ex = ExactRows(found.stages, d, lo, hi, halfspaces, l1, scale=scale)
+    stages = found.stages
+    last = max((i for i, st in enumerate(stages) if st.kind != "affine"), default=-1)
+    if last < 0:
+        return none
     P = found.patterns[cells]
-    if ca is None:
-        ca, at = cell_affine(found.stages, P, d, exact=True), np.arange(n)
-    R = ca.nrows
-    if R == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    h, _ = ca.numerators(np.repeat(np.asarray(at), R), np.tile(np.arange(R), n))
-    E = _ints(-np.asarray(h).reshape(n, R, d + 1))  # E . (x, 1) >= 0 on the cell
-    if gid is None:
-        N = ca.map_numerators(at).reshape(n, -1)
-        keys: dict = {}
-        sub = np.array([keys.setdefault(tuple(row), len(keys)) for row in N.tolist()], dtype=np.int64)
-    else:
-        sub = np.asarray(gid)[cells]
-    cols = ca.row_col
-    # per cell and pattern column: the row's class (its first row with one primitive vector),
-    # -1 a unit zero on the cell with constant zero (it may flip across any facet), -2 a nonzero
-    # constant (it never flips)
-    K = _keys(ca, np.asarray(at), d)
-    L = np.full((n, P.shape[1]), -2, dtype=np.int64)
-    for i in range(n):
-        first: dict = {}
-        for r in range(R):
-            k = K[i][r]
-            if k is None:
-                L[i, cols[r]] = -1 if int(E[i, r, d]) == 0 else -2
-            else:
-                L[i, cols[r]] = first.setdefault(k, r)
-    big = np.iinfo(np.int64).max
-    pairs = []
-    order = np.argsort(sub, kind="stable")
-    bounds = np.flatnonzero(np.diff(sub[order])) + 1
-    for members in np.split(order, bounds):
-        for t, a in enumerate(members[:-1]):
-            rest = members[t + 1 :]
-            D = P[rest] != P[a]
-            La = L[a][None, :]
-            cls = D & (La >= 0)
-            lo_k = np.where(cls, La, big).min(axis=1)
-            hi_k = np.where(cls, La, -1).max(axis=1)
-            ok = (lo_k == hi_k) & (lo_k < big) & ~(D & (La == -2)).any(axis=1)
-            pairs += [(int(a), int(b), int(k)) for b, k in zip(rest[ok], lo_k[ok])]
-    edges = [(int(cells[a]), int(cells[b])) for a, b, r in pairs
-             if _adjacent(ex, found, cells, E, K, a, b, r)]
-    e = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    ca = cell_affine(stages[: last + 1], P, d, exact=True)  # the rows; the maps only at points
+    if ca.nrows == 0:
+        return none
+    rows = _UnitRows(ca, d)
+    sub = np.zeros(len(cells), dtype=np.int64) if gid is None else np.asarray(gid)[cells]
+    trip = _candidates(rows, P[:, ca.row_col], sub)
+    if len(trip):
+        trip = trip[_one_map(ca, stages[last + 1 :], rows, trip)]
+    if len(trip) == 0:
+        return none
+    ok = _facets(ex, pts, rows, trip)
+    e = cells[trip[ok, :2]]
     return np.sort(e, axis=1)
 
 
-def _adjacent(ex: ExactRows, found: Any, cells: np.ndarray, E: np.ndarray, K: list, a: int, b: int,
-              r: int) -> bool:
-    """Whether cells ``a`` and ``b`` (indices into ``cells``) share a facet on the hyperplane of
-    row ``r`` of ``a`` (exactly; see the module's text)."""
+def _facets(ex: ExactRows, pts: np.ndarray, rows: _UnitRows, trip: np.ndarray) -> np.ndarray:
+    """Which candidates ``(a, b, r)`` share a facet on the hyperplane of ``a``'s row ``r``
+    (exactly; see the module's text): the segment witnesses in one batch, then one by one the
+    Chebyshev centre of the facet and the exact LP for the rest."""
+    d, m = ex.d, len(trip)
+    a, b, r = trip[:, 0], trip[:, 1], trip[:, 2]
+    kid, cls = rows.kid, rows.cls
+    kh = kid[a, r]
+    nh = rows.neg_of[kh]
+    R = kid.shape[1]
+    # b on the positive side of H too (a row of b a positive multiple of h): no facet
+    ok = ~(kid[b] == kh[:, None]).any(axis=1)
+    # the other rows: a's and b's first of each class, off H, b's only where a has none alike
+    first = cls == np.arange(R)[None, :]
+    off_a = first[a] & (kid[a] != kh[:, None]) & (kid[a] != nh[:, None])
+    off_b = first[b] & (kid[b] != kh[:, None]) & (kid[b] != nh[:, None])
+    off_b &= ~((kid[b][:, :, None] == kid[a][:, None, :]) & off_a[:, None, :]).any(axis=2)
+    pa, qa = np.nonzero(off_a)
+    pb, qb = np.nonzero(off_b)
+    at = np.concatenate([pa, pb])
+    F = np.concatenate([rows.rows(a[pa], qa, False), rows.rows(b[pb], qb, False)])
+    sg = np.concatenate([rows.sign[a[pa], qa], rows.sign[b[pb], qb]])
+    H = rows.rows(a, r)
+    # the segment between the two cells' points where it meets H (floats: a proposal)
+    Hf = _floats(H, d)
+    p1, p2 = pts[a], pts[b]
+    s1 = (Hf[:, :d] * p1).sum(axis=1) + Hf[:, d]
+    s2 = (Hf[:, :d] * p2).sum(axis=1) + Hf[:, d]
+    cross = ok & (s1 > 0) & (s2 < 0)
+    t = np.divide(s1, s1 - s2, out=np.zeros(m), where=cross)
+    Y = p1 + t[:, None] * (p2 - p1)
+    good = np.zeros(m, dtype=bool)
+    if cross.any():
+        sel = np.flatnonzero(cross)
+        keep = np.isin(at, sel)
+        remap = np.full(m, -1, dtype=np.int64)
+        remap[sel] = np.arange(len(sel))
+        good[sel] = _witnessed(ex, H[sel], Y[sel], F[keep], remap[at[keep]], sg[keep])
+    for k in np.flatnonzero(ok & ~good).tolist():
+        good[k] = _facet_by_lp(ex, H[k], Hf[k], F[at == k] * sg[at == k][:, None])
+    return good
+
+
+def _floats(H: np.ndarray, d: int) -> np.ndarray:
+    """Integer rows ``H`` as floats, each divided by its largest linear coefficient."""
+    try:
+        Hf = H.astype(np.float64)
+        top = np.abs(Hf[:, :d]).max(axis=1)
+        if np.isfinite(Hf).all() and (top > 0).all():
+            return Hf / top[:, None]
+    except OverflowError:  # integers beyond the float range: divided exactly first
+        pass
+    return np.array([[v / (max(abs(int(u)) for u in h[:d]) or 1) for v in h] for h in H.tolist()],
+                    dtype=np.float64).reshape(-1, d + 1)
+
+
+def _facet_by_lp(ex: ExactRows, h: np.ndarray, hfl: np.ndarray, F: np.ndarray) -> bool:
+    """Whether the hyperplane ``h . (x, 1) = 0`` has points strictly inside the rows ``F`` and
+    the domain: a witness at the Chebyshev centre of the facet inside ``H`` (one float LP,
+    checked exactly), else one exact LP."""
     d = ex.d
-    h = E[a, r]
-    kh = K[a][r]
-    neg = tuple(-v for v in kh)
-    F, seen = [], {kh, neg}
-    for i, c in ((a, E[a]), (b, E[b])):
-        for j in range(len(c)):
-            k = K[i][j]
-            if k is None or k in seen:
-                if i == b and k == kh:
-                    return False  # both cells on the positive side of H
-                continue
-            seen.add(k)
-            F.append(c[j])
-    F = np.array(F, dtype=object).reshape(len(F), d + 1)
-    hf = np.array([int(v) for v in h], dtype=object)
-    m = max(abs(int(v)) for v in h[:d])
-    hfl = np.array([v / m for v in hf.tolist()], dtype=np.float64)
-    p1, p2 = found.points[cells[a]], found.points[cells[b]]
-    s1, s2 = hfl[:d].dot(p1) + hfl[d], hfl[:d].dot(p2) + hfl[d]
-    if s1 > 0 > s2:  # the segment between the two cells' points meets H
-        y = p1 + (s1 / (s1 - s2)) * (p2 - p1)
-        if on_facet(ex, hf, F, y[None, :])[0]:
-            return True
-    # the Chebyshev centre of the facet in H (float rows: -F_a x <= F_0, normalised)
     rows = np.vstack([F, ex.E0]) if len(ex.E0) else F
+    rows = np.asarray(rows, dtype=object).reshape(-1, d + 1)
     Af = np.array([[-v / (max(abs(int(u)) for u in e[:d]) or 1) for v in e[:d]] for e in rows.tolist()],
                   dtype=np.float64).reshape(-1, d)
     bf = np.array([e[d] / (max(abs(int(u)) for u in e[:d]) or 1) for e in rows.tolist()], dtype=np.float64)
     den = ex.den
-    lo = np.array([v / den for v in ex.loz.tolist()], dtype=np.float64)
-    hi = np.array([v / den for v in ex.hiz.tolist()], dtype=np.float64)
-    eye = np.eye(d)
-    A = np.vstack([-hfl[None, :d], Af, eye, -eye])
-    b = np.concatenate([[hfl[d]], bf, hi, -lo])
+    A, b = np.vstack([-hfl[None, :d], Af]), np.concatenate([[hfl[d]], bf])
+    if ex.box:  # (no box: all of R^n or an unbounded polyhedron, the LPs bounded by t <= 1)
+        lo = np.array([v / den for v in ex.loz.tolist()], dtype=np.float64)
+        hi = np.array([v / den for v in ex.hiz.tolist()], dtype=np.float64)
+        A, b = np.vstack([A, np.eye(d), -np.eye(d)]), np.concatenate([b, hi, -lo])
     ball = None
     if ex.l1 is not None:
         ball = (np.array([v / den for v in ex.l1[0].tolist()], dtype=np.float64), ex.l1[1] / den)
     y = facet_point(A, b, 0, ball)
-    if y is not None and on_facet(ex, hf, F, y[None, :])[0]:
+    if y is not None and on_facet(ex, h, F, y[None, :])[0]:
         return True
-    return bool(ex.side_lp(rows, None, on=hf)[0])
+    return bool(ex.side_lp(rows, None, on=h)[0])

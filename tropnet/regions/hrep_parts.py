@@ -56,13 +56,13 @@ def run_hrep_plan(plan: Any, parts: int, stats: dict | None = None) -> Any:
 EDGES_IN_TASKS = 256
 
 
-def exact_edges_parts(found: Any, cells: np.ndarray, gid: np.ndarray, ca: Any = None, at: Any = None, *,
-                      parallel: str | None, client: Any, parts: int, stats: dict | None = None) -> np.ndarray:
+def exact_edges_parts(found: Any, cells: np.ndarray, gid: np.ndarray | None = None, *, parallel: str | None,
+                      client: Any, parts: int, stats: dict | None = None) -> np.ndarray:
     """:func:`~tropnet.regions.hrep_exact_facets.exact_hrep_edges` in tasks: the candidate
-    ``cells`` dealt by their groups of one exact map (``gid``; pairs never cross groups) into
-    at most ``parts`` tasks of about equal numbers of pairs, each deciding the facets of its
-    groups exactly, the same edges as one call (the driver's exact walk ``ca`` is not sent: a
-    task walks its own cells).  Fewer than :data:`EDGES_IN_TASKS` cells: one call here.
+    ``cells`` dealt by their groups of near maps (``gid``, as that function takes it: equal
+    exact maps share a label, so no pair crosses groups) into at most ``parts`` tasks of about
+    equal numbers of pairs, each deciding the facets of its groups exactly: the same edges as
+    one call.  Fewer than :data:`EDGES_IN_TASKS` cells, or ``gid=None``: one call here.
 
     >>> import tropnet
     >>> from tropnet.regions.plan import make_plan
@@ -78,8 +78,8 @@ def exact_edges_parts(found: Any, cells: np.ndarray, gid: np.ndarray, ca: Any = 
     from .hrep_exact_facets import exact_hrep_edges
 
     cells = np.asarray(cells, dtype=np.int64)
-    if len(cells) < EDGES_IN_TASKS or parts < 2:
-        return exact_hrep_edges(found, cells, gid, ca, at)
+    if len(cells) < EDGES_IN_TASKS or parts < 2 or gid is None:
+        return exact_hrep_edges(found, cells, gid)
     sub = np.asarray(gid)[cells]
     order = np.argsort(sub, kind="stable")
     groups = np.split(cells[order], np.flatnonzero(np.diff(sub[order])) + 1)

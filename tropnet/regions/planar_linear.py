@@ -40,33 +40,29 @@ polygons' neighbours are found exactly (see :func:`_exact_ok`).
 
 from __future__ import annotations
 
-import functools
-import time
+import math
 from typing import Any
 
 import numpy as np
 
-from ..kernels.certify import FLOAT64_ROUNDOFF, gamma
 from .affine import _abs_walk, float_map_error
 from .planar import RELATIVE_TOLERANCE
+from .planar_stretches import _U, _compiled, _gamma, _jump, _Stretches
 from .program import Stage
 
 __all__ = ["no_shared_maps", "certifiable"]
 
-_U = FLOAT64_ROUNDOFF
 #: an exact run decides at most this many edges from the exact maps of their polygons (thin
 #: polygons, whose vertex values are not precise enough); more, and the merge runs
 EXACT_MAP_EDGES = 64
 
 
-# (the certificate computes in float64; a few small n, each checked once: a small count calls it
-# a dozen times)
-_gamma = functools.lru_cache(maxsize=1024)(functools.partial(gamma, u=FLOAT64_ROUNDOFF))
-
-
 def _columns(*cols: np.ndarray) -> np.ndarray:
     """``np.stack(cols, axis=1)`` for a few 1-D arrays (without its per-call overhead)."""
-    out = np.empty((len(cols[0]), len(cols)), dtype=np.result_type(*cols))
+    dt = cols[0].dtype
+    if any(c.dtype != dt for c in cols):
+        dt = np.result_type(*cols)
+    out = np.empty((len(cols[0]), len(cols)), dtype=dt)
     for i, c in enumerate(cols):
         out[:, i] = c
     return out
@@ -77,14 +73,17 @@ def _structure(stages: list[Stage]):
     unit after affine, threshold and leaky stages only, and the affine stage after it (the
     identity when there is none), else ``None``."""
     kinds = [st.kind for st in stages]
-    acts = [i for i, k in enumerate(kinds) if k != "affine"]
-    if not acts or kinds[0] != "affine" or any(k not in ("affine", "threshold", "leaky") for k in kinds):
+    la = len(kinds) - 1  # the last activation stage
+    while la >= 0 and kinds[la] == "affine":
+        la -= 1
+    if la < 0 or kinds[0] != "affine" or len(stages) > la + 2:
         return None
-    la = acts[-1]
-    if len(stages) > la + 2:
-        return None
+    for k in kinds:
+        if k != "affine" and k != "threshold" and k != "leaky":
+            return None
     width = np.asarray(stages[la - 1].W).shape[0] if kinds[la - 1] == "affine" else None
-    if width is None or not np.array_equal(np.asarray(stages[la].idx), np.arange(width)):
+    idx = np.asarray(stages[la].idx)
+    if width is None or idx.shape != (width,) or not (idx == np.arange(width)).all():
         return None
     if len(stages) > la + 1:
         Wa = np.asarray(stages[-1].W, dtype=np.float64)
@@ -100,22 +99,9 @@ def certifiable(stages: list[Stage]) -> bool:
     return _structure(stages) is not None
 
 
-def _slopes(st: Stage, on: np.ndarray) -> np.ndarray:
-    """The slope of each unit's output for the pattern ``on``: 1 on, ``p`` off (a leaky unit) or
-    0 (a threshold: the constant)."""
-    off = float(st.param) if st.kind == "leaky" else 0.0
-    return np.where(on, 1.0, off)
-
-
-def _jump(st: Stage) -> float:
-    """The slope change of a unit when it switches on (``1 - p``; 1 for a threshold)."""
-    return 1.0 - float(st.param) if st.kind == "leaky" else 1.0
-
-
-def _on_boundary(P: np.ndarray, lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> np.ndarray:
-    """``(k, 2)`` endpoints of edges: both on one side of the box or one halfspace's line."""
-    a, b = P[:, 0], P[:, 1]
-    sides = np.stack([lo, hi])  # (2 sides, 2 coordinates)
+def _on_boundary(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, halfspaces: Any) -> np.ndarray:
+    """Edges ``a b`` (endpoints ``(k, 2)``): both ends on one side of the box or one halfspace's line."""
+    sides = np.array((lo, hi))  # (2 sides, 2 coordinates)
     t = 1e-9 * (np.abs(sides) + (hi - lo))
     out = ((np.abs(a[:, None, :] - sides) <= t) & (np.abs(b[:, None, :] - sides) <= t)).any(axis=(1, 2))
     if halfspaces is not None:
@@ -127,25 +113,6 @@ def _on_boundary(P: np.ndarray, lo: np.ndarray, hi: np.ndarray, halfspaces: Any)
     return out
 
 
-def _timed(f):
-    """``f`` timed into ``_SPENT`` while numba is not loaded and the kernel choice is the default."""
-
-    @functools.wraps(f)
-    def run(*args, **kwargs):
-        from .pool import _KERNELS
-
-        if _KERNELS["choice"] is not None or _KERNELS["jit"]:
-            return f(*args, **kwargs)
-        t = time.perf_counter()
-        try:
-            return f(*args, **kwargs)
-        finally:
-            _SPENT["seconds"] += time.perf_counter() - t
-
-    return run
-
-
-@_timed
 def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces: Any = None,
                    failed: list | None = None, silent: list | None = None) -> bool:
     """True when no two facet-neighbouring cells of a 2-D polygon run can have maps that the float
@@ -187,31 +154,34 @@ def no_shared_maps(stages: list[Stage], last: dict, lo: Any, hi: Any, halfspaces
         return False
     la, Wa = f
     lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    if last["coords"].shape[1] != 2:
+        return False
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # (for every step below)
+        if last.get("exact"):
+            return _exact_ok(stages, la, Wa, last, failed)
+        if last["z"].shape[1] != Wa.shape[1]:
+            return False
+        return _float_ok(stages, last, la, Wa, lo, hi, halfspaces, failed, silent)
+
+
+def _float_ok(stages, last, la, Wa, lo, hi, halfspaces, failed, silent) -> bool:
+    """The float form of :func:`no_shared_maps` (its arguments, and :func:`_structure`'s)."""
     coords, rows, cnt = last["coords"], last["rows"], last["cnt"]
     d = 2
-    if coords.shape[1] != d:
-        return False
     actL = stages[la]
-    if last.get("exact"):
-        return _exact_ok(stages, la, Wa, last, failed)
-    z = last["z"]
-    nL = z.shape[1]
-    if nL != Wa.shape[1]:
-        return False
-    with np.errstate(over="ignore", invalid="ignore"):
-        # the engine's values of the last layer: z_u = W . a + b within Ez[u] at every vertex
-        Jz, Kz = _abs_walk(stages[:la], d)
-        J, K = _abs_walk(stages[la:], d, (Jz, Kz))  # (map_magnitude's walk, on from there)
-        M = float(J.max()) if J.size else 0.0
-        err = float_map_error(stages, d, (M, K))
-        # the merge's tolerance is at most this (max|F| <= M + err), and joins pairs within it
-        need = (max(1e-9 * (M + err), 2 * err) + 2 * err) * (1 + 1e-6)
-        xmax = np.abs(coords).max(axis=0)
-        Ez = _gamma(Kz + 4) * (Jz[:, :d].dot(xmax) + Jz[:, d])
-    if not (np.isfinite(need) and np.isfinite(Ez).all()):
+    # the engine's values of the last layer: z_u = W . a + b within Ez[u] at every vertex
+    Jz, Kz = _abs_walk(stages[:la], d)
+    J, K = _abs_walk(stages[la:], d, (Jz, Kz))  # (map_magnitude's walk, on from there)
+    M = float(J.max()) if J.size else 0.0
+    err = float_map_error(stages, d, (M, K))
+    # the merge's tolerance is at most this (max|F| <= M + err), and joins pairs within it
+    need = (max(1e-9 * (M + err), 2 * err) + 2 * err) * (1 + 1e-6)
+    xmax = np.abs(coords).max(axis=0)
+    Ez = _gamma(Kz + 4) * (Jz[:, :d].dot(xmax) + Jz[:, d])
+    if not (math.isfinite(need) and np.isfinite(Ez).all()):
         return False
     level = float(actL.param) if actL.kind == "threshold" else 0.0
-    s = last["s"] if last.get("s") is not None else z - level
+    s = last["s"] if last.get("s") is not None else last["z"] - level
     tolL = RELATIVE_TOLERANCE * np.maximum(last["scale"], abs(level))  # the engine's zero band
     on, pairs, keep = last["on"], last.get("pairs"), None
     quiet = None if silent is None else ~Wa.any(axis=0)  # units of the last layer reaching no output
@@ -268,35 +238,6 @@ def _exact_ok(stages, la, Wa, last, failed: list | None = None) -> bool:
                      np.abs(s).max(axis=0), 0.0, exact=last, failed=None if failed is None else (failed, 0.0))
 
 
-#: a certificate loop of at least this many entries loads numba for its compiled body; smaller
-#: ones use it once numba is loaded (by the vertex engine's cuts, ``use_kernels("numba")``, or
-#: after :data:`JIT_AFTER_SECONDS` of certificates in this process): loading it costs 1-3 s, a
-#: [2, 128, 128, 1] certificate about 10 ms in numpy
-JIT_MIN_CERTIFICATE = 1 << 21
-#: ... as the 1-D engine loads its kernel (:data:`tropnet.regions.line.JIT_AFTER_SECONDS`)
-JIT_AFTER_SECONDS = 1.0
-_SPENT = {"seconds": 0.0}  # the certificates' time until numba is loaded
-
-
-def _compiled(size: int):
-    """The compiled loops of the float certificate (:mod:`tropnet.regions.planar_jit`) for a
-    loop of ``size`` entries, as the vertex engine's kernels are chosen
-    (:func:`~tropnet.regions.pool.use_kernels`: numba installed, not ``"numpy"``), but loaded for
-    a small certificate only once numba is loaded or the certificates have taken
-    :data:`JIT_AFTER_SECONDS` (:data:`JIT_MIN_CERTIFICATE`); else ``None``."""
-    from .pool import _KERNELS, JIT_MIN_ENTRIES, jit_kernels
-
-    if (_KERNELS["choice"] is None and not _KERNELS["jit"] and size < JIT_MIN_CERTIFICATE
-            and _SPENT["seconds"] < JIT_AFTER_SECONDS):
-        return None
-    if jit_kernels(max(size, JIT_MIN_ENTRIES)) is None:
-        return None
-    from . import jit, planar_jit
-
-    jit.warm(planar_jit)  # from numba's cache; a compile runs in a child process
-    return planar_jit
-
-
 def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None):
     """The facets inside root polygons, on lines of the last layer (one unit each): ``None`` if
     one is not certified, else the units crossing each polygon (``(ptr (P + 1,), unit)``;
@@ -319,7 +260,8 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None
     else:
         pr, pu = pairs
     times = np.bincount(pr, minlength=P)  # (the units crossing each polygon)
-    ptr = np.concatenate([[0], np.cumsum(times)])
+    ptr = np.zeros(P + 1, dtype=np.int64)
+    times.cumsum(out=ptr[1:])
     if len(pr) == 0:
         return ptr, pu
     wmax = np.abs(Wa).max(axis=0)  # (nL,)
@@ -331,13 +273,12 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None
         return (ptr, pu) if ok else None
     step = max(1, 4_000_000 // m)
     norm = np.empty((len(pr), m))
-    rel = np.zeros(len(pr))
+    rel = None if Ev is None else np.empty(len(pr))
     for a in range(0, len(pr), step):
         r, u = pr[a : a + step], pu[a : a + step]
         vals = s[ids[r], u[:, None]]  # (k, m)
         kmax, kmin = vals.argmax(axis=1), vals.argmin(axis=1)
-        ar = np.arange(len(r))
-        smax, smin = vals[ar, kmax], vals[ar, kmin]
+        smax, smin = vals.max(axis=1), vals.min(axis=1)
         dv = np.abs(coords[ids[r, kmax]] - coords[ids[r, kmin]])
         dx = dv[:, 0] + dv[:, 1]
         # |slope|_inf >= (s_max - s_min) / |v_max - v_min|_1, each value within Ez of the exact one
@@ -359,42 +300,46 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None
         key = pr.astype(np.int64) << 32
         for j in range(bits.shape[1]):
             key |= bits[:, j].astype(np.int64) << (8 * (3 - j))
-        order = np.argsort(key, kind="stable")
+        order = key.argsort(kind="stable")
     else:
         key = np.concatenate([pr[:, None], bits.astype(np.int64)], axis=1)
         order = np.lexsort(key.T[::-1])
-    key, norm, rel = key[order], norm[order], rel[order]
+    key, norm = key[order], norm[order]
+    rel = None if rel is None else rel[order]
     for off in range(1, len(key)):
         eq = key[off:] == key[:-off]
-        same = np.flatnonzero(eq if eq.ndim == 1 else eq.all(axis=1))  # sorted: equal between too
+        same = (eq if eq.ndim == 1 else eq.all(axis=1)).nonzero()[0]  # sorted: equal between too
         if len(same) == 0:
             break
-        near = np.maximum(1e-6, (rel[same + off] + rel[same]) * (1 + 1e-6))
+        near = 1e-6 if rel is None else np.maximum(1e-6, (rel[same + off] + rel[same]) * (1 + 1e-6))
         if (np.abs(norm[same + off] - norm[same]).max(axis=1) <= near).any():
             return None
     return ptr, pu
 
 
 def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfspaces, exact=None):
-    """The edges shared by two root polygons: ``(p, q, A, B, jA, jB)`` with ``p -> q``
-    counter-clockwise on ``A`` (so ``A`` lies left of it), at slot ``jA`` of ``A``'s row and
-    ``jB`` of ``B``'s (as ``q -> p``); ``None`` when an edge is on three polygons, or on one
-    polygon off the domain's boundary (a vertex of one polygon inside the edge of another).
-    ``exact`` (the exact run's roots): an edge is on the boundary when both ends are tight at
-    one side of the domain."""
-    poly, slot = np.nonzero(np.arange(rows.shape[1]) < cnt[:, None])
+    """The ``k`` edges shared by two root polygons: ``(p, q, AB, jAB)`` with ``p -> q``
+    counter-clockwise on ``A = AB[:k]`` (so ``A`` lies left of it), at slot ``jA = jAB[:k]`` of
+    ``A``'s row and ``jB = jAB[k:]`` of ``B = AB[k:]``'s (as ``q -> p``); ``None`` when an edge is on
+    three polygons, or on one polygon off the domain's boundary (a vertex of one polygon inside
+    the edge of another).  ``exact`` (the exact run's roots): an edge is on the boundary when
+    both ends are tight at one side of the domain."""
+    poly, slot = (np.arange(rows.shape[1]) < cnt[:, None]).nonzero()
     ea = rows[poly, slot]
     nxt = slot + 1  # the next slot, around each row
     nxt[nxt == cnt[poly]] = 0
     eb = rows[poly, nxt]
     V = len(coords)
     key = np.minimum(ea, eb) * V + np.maximum(ea, eb)
-    order = np.argsort(key)  # either slot of an edge may come first: it is then A's
+    order = key.argsort()  # either slot of an edge may come first: it is then A's
     ks = key[order]
     new = np.ones(len(ks), dtype=bool)
     np.not_equal(ks[1:], ks[:-1], out=new[1:])
-    start = np.flatnonzero(new)
-    times = np.append(start[1:], len(ks)) - start
+    start = new.nonzero()[0]
+    times = np.empty_like(start)
+    times[:-1] = start[1:]
+    times[-1:] = len(ks)
+    times -= start
     if (times > 2).any():
         return None
     one = order[start[times == 1]]
@@ -403,12 +348,12 @@ def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfsp
         side = (Ta[:, :, None] == Tb[:, None, :]) & (Ta[:, :, None] < exact["ndomain"])
         if not side.any(axis=(1, 2)).all():
             return None
-    elif len(one) and not _on_boundary(np.stack([coords[ea[one]], coords[eb[one]]], axis=1), lo, hi,
-                                       halfspaces).all():
+    elif len(one) and not _on_boundary(coords[ea[one]], coords[eb[one]], lo, hi, halfspaces).all():
         return None
     two = start[times == 2]
-    iA, iB = order[two], order[two + 1]
-    return ea[iA], eb[iA], poly[iA], poly[iB], slot[iA], slot[iB]
+    iA = order[two]
+    iAB = np.concatenate([iA, order[two + 1]])
+    return ea[iA], eb[iA], poly[iAB], slot[iAB]
 
 
 def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.ndarray, j: np.ndarray,
@@ -422,15 +367,13 @@ def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.
     if jit is not None:  # the same operations, edge by edge
         return jit.far_vertex(coords, rows, cnt, poly, j, p, t)
     c_ = cnt[poly]
-    j2, j1 = j + 2, j - 1  # the slots after q and before p (around the row: 0 <= j < c_, c_ >= 3)
-    j2 = np.where(j2 >= c_, j2 - c_, j2)
-    j1 = np.where(j1 < 0, c_ - 1, j1)
-    a, score = _best(coords, _columns(rows[poly, j2], rows[poly, j1]), p, t)
-    poor = np.flatnonzero(score < 0.05)
-    if len(poor):
-        a[poor] = _best(coords, rows[poly[poor]], p[poor], t[poor])[0]
-    relk = coords[a] - coords[p]
+    j2, j1 = (j + 2) % c_, (j - 1) % c_  # the slots after q and before p (around the row: 0 <= j < c_)
     tt = t[:, 0] * t[:, 0] + t[:, 1] * t[:, 1]
+    a, score = _best(coords, _columns(rows[poly, j2], rows[poly, j1]), p, t, tt)
+    poor = (score < 0.05).nonzero()[0]
+    if len(poor):
+        a[poor] = _best(coords, rows[poly[poor]], p[poor], t[poor], tt[poor])[0]
+    relk = coords[a] - coords[p]
     along = relk * t  # (rel_x t_x, rel_y t_y)
     across = relk[:, ::-1] * t  # (rel_y t_x, rel_x t_y)
     ck = across[:, 0] - across[:, 1]
@@ -445,9 +388,9 @@ def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.
     return a, lam, e_lam, ck, e_c
 
 
-def _best(coords, R, p, t):
+def _best(coords, R, p, t, tt):
     """The vertex of each row of ``R`` with the largest score (see :func:`_far_vertex`; the first
-    of the largest, or the first NaN), and its score."""
+    of the largest, or the first NaN), and its score (``tt``: ``|t|^2`` as computed there)."""
     px, py = coords[p, 0][:, None], coords[p, 1][:, None]
     rx, ry = coords[:, 0][R], coords[:, 1][R]
     rx -= px
@@ -458,7 +401,7 @@ def _best(coords, R, p, t):
     c = tx * ry
     c -= ty * rx
     np.abs(dot, out=dot)
-    dot += (t[:, 0] * t[:, 0] + t[:, 1] * t[:, 1])[:, None]
+    dot += tt[:, None]
     score = np.abs(c)
     score /= dot
     k = score.argmax(axis=1)
@@ -478,9 +421,11 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
     e = _edges(rows, cnt, coords, lo, hi, halfspaces, exact)
     if e is None:
         return False
-    p, q, A, B, jA, jB = e
-    if len(p) == 0:
+    p, q, AB, jAB = e
+    k = len(p)
+    if k == 0:
         return True
+    A, B = AB[:k], AB[k:]
     t = coords[q] - coords[p]
     if exact is not None:
         # the exact edge t* is within eta (max-norm) of t: <t*, t> >= |t|^2 - |t|_1 eta > 0
@@ -491,9 +436,7 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
     actL = stages[la]
     Ev = None if exact is None else exact["Ev"]
     st = _Stretches(s, on, cand, Ez, actL, Wa, need, Ev)
-    k = len(p)
-    both = _far_vertex(coords, rows, cnt, np.concatenate([A, B]), np.concatenate([jA, jB]),
-                       np.concatenate([p, p]), np.concatenate([t, t]))
+    both = _far_vertex(coords, rows, cnt, AB, jAB, np.concatenate([p, p]), np.concatenate([t, t]))
     ab, lam, el, c, ec = (x.reshape(2, k) for x in both)  # (A's side, B's side)
     # every |s| is below the scale of the terms making it up (the engine's scale, rounded up)
     zmax = float(np.asarray(last_scale).max()) * (1 + 1e-6) + abs(level)
@@ -512,12 +455,15 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
         out = st.vertex_check(alpha[sl], ids[sl], H, ev[sl], A[sl], B[sl])
         if out is None:
             return False
-        retry.append(a0 + np.flatnonzero(~out))
+        retry.append(a0 + (~out).nonzero()[0])
+    if len(p) > step:
+        st.flips = None  # (the crossings of the last part only)
     bad = np.concatenate(retry)
     if len(bad) == 0:
         return True
     if exact is not None and failed is not None:  # the cells' exact maps decide these edges' stretches
-        failed[0].append(dict(p=p[bad], q=q[bad], A=A[bad], B=B[bad], stretches=st, need=need, err=failed[1]))
+        failed[0].append(dict(p=p[bad], q=q[bad], A=A[bad], B=B[bad], stretches=st, need=need, err=failed[1],
+                              flips=st.restricted(bad, k)))
         return False
     if len(bad) > (EXACT_MAP_EDGES if exact is not None else 10_000):  # not a few thin polygons: the merge
         return False
@@ -535,7 +481,8 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
             return False
     if failed is not None and (len(handed) or not out.all()):
         f = np.concatenate([handed, bad[~out]])
-        failed[0].append(dict(p=p[f], q=q[f], A=A[f], B=B[f], stretches=st, need=need, err=failed[1]))
+        failed[0].append(dict(p=p[f], q=q[f], A=A[f], B=B[f], stretches=st, need=need, err=failed[1],
+                              flips=st.restricted(f, k)))
     return len(handed) == 0 and bool(out.all())
 
 
@@ -579,10 +526,10 @@ def _vertex_coefficients(zmax, EzM, t, lam, el, c, ec):
     S = np.maximum(np.abs(t[:, 0]), np.abs(t[:, 1])) * (1 - 2 * _U)
     absc = np.abs(c)
     thin = ~((absc > 64 * ec).all(axis=0) & (S > 0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = S / c  # (r_a, r_b)
-        rel = 2 * ec / absc + _gamma(3)  # the relative error of S / c
-    r[:, thin] = rel[:, thin] = 0.0
+    r = S / c  # (r_a, r_b) (no_shared_maps ignores the divisions by 0 of thin polygons)
+    rel = 2 * ec / absc + _gamma(3)  # the relative error of S / c
+    if thin.any():
+        r[:, thin] = rel[:, thin] = 0.0
     ra, rb = r
     aq = rb * lam[1] - ra * lam[0]
     ap = (rb - ra) - aq
@@ -600,7 +547,8 @@ def _vertex_coefficients(zmax, EzM, t, lam, el, c, ec):
     suma = np.abs(alpha).sum(axis=1)
     wabs = suma * zmax
     ew = (EzM * suma + _gamma(4) * wabs + (Zs + e_q + e_p) * zmax) * (1 + 8 * _U)
-    ew[thin] = np.inf
+    if thin.any():
+        ew[thin] = np.inf
     return alpha, ew, wabs
 
 
@@ -654,133 +602,3 @@ def _map_jumps(stages: list[Stage], la: int, X: np.ndarray):
     if not (np.isfinite(Z).all() and np.isfinite(errZ)):
         return None
     return Z, errZ
-
-
-class _Stretches:
-    """The check of edges' stretches: whether ``|Wa diag(m~) w|_inf`` is above ``need`` on every
-    stretch of each edge (``m`` the last layer's pattern, changing where its lines cross the
-    edge), within ``ev`` of the exact value per edge; ``None`` when two crossings of one edge
-    cannot be ordered."""
-
-    def __init__(self, s, on, cand, Ez, actL, Wa, need, Ev=None):
-        self.s, self.on, self.cand, self.Ez, self.actL, self.Wa, self.need = s, on, cand, Ez, actL, Wa, need
-        self.Ev = Ev  # an exact run's bounds per vertex (else Ez's per unit)
-        self.jump = _jump(actL)
-        self.slope_max = max(1.0, abs(float(actL.param))) if actL.kind == "leaky" else 1.0
-        self.RW = float(np.abs(Wa).sum(axis=1).max())  # |Wa diag(m~) x|_inf <= slope_max RW |x|_inf
-
-    def _masked(self, x, on):
-        if self.actL.kind == "threshold" or float(self.actL.param) == 0.0:  # slopes 1, 0: the same products
-            return x * on
-        return x * _slopes(self.actL, on)
-
-    def outputs(self):
-        """``Wa diag(m~_x) s_x`` at every vertex ``x`` (its own pattern): ``(V, out)``."""
-        out = np.empty((len(self.s), self.Wa.shape[0]))
-        WaT = np.ascontiguousarray(self.Wa.T)
-        for i in range(0, len(self.s), 4096):
-            out[i : i + 4096] = self._masked(self.s[i : i + 4096], self.on[i : i + 4096]).dot(WaT)
-        return out
-
-    def _pairs(self, o):
-        """``(edge, unit)`` for the units crossing the polygons ``o`` of the edges."""
-        ptr, cu = self.cand
-        nc = ptr[o + 1] - ptr[o]
-        fe = np.repeat(np.arange(len(o)), nc)
-        fu = cu[np.repeat(ptr[o] - np.cumsum(nc) + nc, nc) + np.arange(int(nc.sum()))]
-        return fe, fu
-
-    def _flips(self, pe, qe, fe, fu):
-        """The crossings of the edges by the last layer's lines (of the pairs ``fe, fu`` of units
-        crossing the edges' polygons, those of other signs at the ends), in order along each edge,
-        and the sign of each change (+1: the unit switches on); ``None`` if two cannot be ordered."""
-        s, on, Ez = self.s, self.on, self.Ez
-        flip = on[pe[fe], fu] != on[qe[fe], fu]
-        fe, fu = fe[flip], fu[flip]
-        sa, sb = s[pe[fe], fu], s[qe[fe], fu]
-        tt = sa / (sa - sb)
-        ez = 2 * Ez[fu] if self.Ev is None else self.Ev[pe[fe]] + self.Ev[qe[fe]]
-        et = ez / np.abs(sa - sb) + 8 * _U  # the rounding of the crossing's position
-        # by edge, then position (two positions within the key's rounding come out in either
-        # order, and are refused below as too close to order)
-        order = np.argsort(fe + tt)
-        fe, fu, tt, et = fe[order], fu[order], tt[order], et[order]
-        if len(fe) > 1 and ((fe[1:] == fe[:-1]) & (tt[1:] - tt[:-1] <= 2 * (et[1:] + et[:-1]) + 1e-9)).any():
-            return None  # two crossings at one point (or too close to order)
-        return fe, fu, np.where(on[qe[fe], fu], 1.0, -1.0)
-
-    def vertex_check(self, alpha, ids, H, ev, A, B):
-        """Edges whose ``w = sum_x alpha_x s_x`` (``x`` the four ``ids``: ``a, b, q, p``): the first
-        stretch's ``v = Wa diag(m~_p) w`` is ``sum_x alpha_x H_x`` corrected by the few units whose
-        sign at ``x`` differs from ``p``'s (units crossing ``A``, for ``a`` and ``q``, or ``B``,
-        for ``b``); no ``(edges, units)`` array."""
-        s, on, Wa = self.s, self.on, self.Wa
-        k = len(ids)
-        jit = _compiled(4 * k) if self.Ev is None else None
-        if jit is not None:  # the same sums in the same order, one pass per edge
-            ptr, cu = self.cand
-            Wr = np.ascontiguousarray(Wa).view()  # (C order, read-only: the signature warm loads)
-            Wr.flags.writeable = False
-            sc, onc = np.ascontiguousarray(s), np.ascontiguousarray(on)
-            ok, ordered = jit.stretches_ok(alpha, ids, H, ev, A, B, ptr, cu.astype(np.int64), sc, onc,
-                                           self.Ez, Wr, float(self.jump), float(self.need))
-            return ok if ordered else None
-        pe, qe = ids[:, 3], ids[:, 2]
-        eAB, uAB = self._pairs(np.concatenate([A, B]))  # (edges k.. 2k - 1: B's side)
-        nA = np.searchsorted(eAB, k)
-        eA, uA = eAB[:nA], uAB[:nA]
-        fl = self._flips(pe, qe, eA, uA)
-        if fl is None:
-            return None
-        v = alpha[:, 0:1] * H[ids[:, 0]]  # (k, out): sum_x alpha_x H_x, in the order a, b, q, p
-        for x in range(1, 4):
-            v += alpha[:, x : x + 1] * H[ids[:, x]]
-        # Wa diag(m~_p) s_x = H_x + sum over units u of another sign at x: jump (on_p - on_x) s_xu Wa[:, u]
-        # (x = a and q over the units crossing A, then x = b over those crossing B)
-        e_ = np.concatenate([eA, eAB])
-        e_[2 * nA :] -= k
-        u_ = np.concatenate([uA, uAB])
-        x_ = np.repeat(np.array([0, 2, 1]), [nA, nA, len(eAB) - nA])
-        onp = on[pe[e_], u_]
-        vx = ids[e_, x_]
-        d = np.flatnonzero(onp != on[vx, u_])
-        if len(d):  # summed in order per (edge, output)
-            out = Wa.shape[0]
-            ce, cu = e_[d], u_[d]
-            vals = alpha[ce, x_[d]] * self.jump * np.where(onp[d], 1.0, -1.0) * s[vx[d], cu]
-            terms = vals[:, None] * Wa[:, cu].T  # (corrections, out)
-            v += np.bincount((ce[:, None] * out + np.arange(out)).ravel(), weights=terms.ravel(),
-                             minlength=k * out).reshape(k, out)
-        fe, fu, sign = fl
-        x4 = ids[fe]
-        wf = (alpha[fe] * s[x4, fu[:, None]]).sum(axis=1)  # w at the crossing units
-        return self._walk(v, wf, ev, fe, fu, sign)
-
-    def dense_check(self, w, ev, pe, qe, o):
-        """Edges with ``w (k, nL)`` given (from maps), ``ev`` the bound per edge."""
-        fl = self._flips(pe, qe, *self._pairs(o))
-        if fl is None:
-            return None
-        fe, fu, sign = fl
-        v = self._masked(w, self.on[pe]).dot(self.Wa.T)  # (k, out): the first stretch, at p
-        return self._walk(v, w[fe, fu], ev, fe, fu, sign)
-
-    def _walk(self, v, wf, ev, fe, fu, sign):
-        """Along each edge: ``v`` of its first stretch, then each crossing's change; every stretch's
-        exact ``v`` is within ``ev`` (and the sums' rounding) of the computed one."""
-        need, Wa = self.need, self.Wa
-        k = len(v)
-        delta = (sign * self.jump * wf)[:, None] * Wa[:, fu].T  # (flips, out)
-        starts = np.searchsorted(fe, np.arange(k))
-        nflip = np.bincount(fe, minlength=k)
-        acc = np.abs(v)  # the sums' magnitudes, for their rounding
-        with np.errstate(invalid="ignore"):
-            ok = (np.abs(v).max(axis=1) - ev) * (1 - 4 * _U) > need
-            for j in range(int(nflip.max(initial=0))):
-                ei = np.flatnonzero(nflip > j)
-                dj = delta[starts[ei] + j]
-                v[ei] += dj
-                acc[ei] += np.abs(dj) + np.abs(v[ei]) * _U
-                lower = (np.abs(v[ei]) - _gamma(j + 2) * acc[ei]).max(axis=1) - ev[ei]
-                ok[ei] &= lower * (1 - 4 * _U) > need
-        return ok

@@ -112,8 +112,13 @@ def merged_count(stages: list[Stage], last: dict, cells: int, failed: list) -> i
     if len(M) == 0:
         return cells
     # the cells (root polygon, last-layer pattern) joined: each join of two components is a cell less
-    keys = np.concatenate([np.concatenate([A, B])[:, None], np.concatenate([M, M])], axis=1)
-    nodes, node = np.unique(row_keys(keys.astype(np.int32)), return_inverse=True)
+    AB, n = np.concatenate([A, B]), M.shape[1]
+    if n <= 40 and AB.max() < (1 << 20):  # one integer per cell: the polygon, then the 0/1 pattern
+        code = M.dot(1 << np.arange(n, dtype=np.int64))
+        keys = (AB.astype(np.int64) << n) | np.concatenate([code, code])
+    else:
+        keys = row_keys(np.concatenate([AB[:, None], np.concatenate([M, M])], axis=1).astype(np.int32))
+    nodes, node = np.unique(keys, return_inverse=True)
     node = node.ravel()
     return cells - (len(nodes) - component_count(len(nodes), node.reshape(2, -1).T))
 
@@ -198,21 +203,21 @@ def _joins(stages: list[Stage], last: dict, failed: list, silent: np.ndarray | N
     # the edges' polygons differ in one unit (their patterns), the unit between them
     RA, RB = roots[A], roots[B]
     differ = RA != RB
-    if not (differ.sum(axis=1) == 1).all():
+    if not (np.count_nonzero(differ, axis=1) == 1).all():
         return None
-    col = np.argmax(differ, axis=1)
+    col = differ.argmax(axis=1)
     # the stretches of each edge: the last layer's pattern at p, then flipped at each crossing
-    fl = st._flips(p, q, *st._pairs(A))
+    fl = rec.get("flips") or st._flips(p, q, *st._pairs(A))  # (the certificate's, when it kept them)
     if fl is None:
         return None
     fe, fu, _ = fl
     nflip = np.bincount(fe, minlength=k)
-    first = np.concatenate([[0], np.cumsum(nflip + 1)])[:-1]  # each edge's first stretch
-    edge = np.repeat(np.arange(k), nflip + 1)
-    M = on[p][edge].astype(np.int32)
-    rank = np.arange(len(fe)) - np.concatenate([[0], np.cumsum(nflip)])[:-1][fe]
+    first = (nflip + 1).cumsum() - (nflip + 1)  # each edge's first stretch
+    edge = np.arange(k).repeat(nflip + 1)
+    M = on[p[edge]].astype(np.int32)
+    rank = np.arange(len(fe)) - (nflip.cumsum() - nflip)[fe]
     for r in range(int(nflip.max(initial=0))):  # crossings in order along each edge
-        i = np.flatnonzero(rank == r)
+        i = (rank == r).nonzero()[0]
         row = first[fe[i]] + r + 1
         M[row] = M[row - 1]
         M[row, fu[i]] ^= 1
@@ -223,18 +228,20 @@ def _joins(stages: list[Stage], last: dict, failed: list, silent: np.ndarray | N
         full[:, ~silent] = M
         M = full
     PA = np.concatenate([RA[edge], M], axis=1)
-    PB = np.concatenate([RB[edge], M], axis=1)
     if PA.shape[1] != sum(len(s.idx) for s in stages if s.kind != "affine"):
         return None
     joined = silent_units(stages, PA, None, col[edge])
-    rest = np.flatnonzero(~joined)
+    rest = (~joined).nonzero()[0]
+    if len(rest):
+        PB = np.concatenate([RB[edge[rest]], M[rest]], axis=1)
     if len(rest) and exact:  # the exact maps: joined where equal
-        N = cell_affine(stages, np.concatenate([PA[rest], PB[rest]]), 2, exact=True).map_numerators()
+        N = cell_affine(stages, np.concatenate([PA[rest], PB]), 2, exact=True).map_numerators()
         N = N.reshape(2 * len(rest), -1)
         joined[rest] = (N[: len(rest)] == N[len(rest) :]).all(axis=1)
     elif len(rest):  # the maps must be far apart
-        F = float_maps(stages, np.concatenate([PA[rest], PB[rest]]), 2)
+        F = float_maps(stages, np.concatenate([PA[rest], PB]), 2)
         diff = np.abs(F[: len(rest)] - F[len(rest) :]).max(axis=1)
         if not (diff > (rec["need"] + 2 * rec["err"]) * (1 + 1e-6)).all():
             return None
-    return A[edge][joined], B[edge][joined], M[joined]
+    e = edge[joined]
+    return A[e], B[e], M[joined]
