@@ -10,7 +10,7 @@ Sections (``--only``, comma-separated):
   these counts had, at 12 inputs float and 16 exact);
 * ``rn``: float serial counts on all of R^n at 9 and 10 inputs, the vertex engine
   (``engine="refine"``) against the H-representation engine, random ``[d, w, w, 1]``, several
-  seeds (the measurement behind ``hrep.HREP_COUNT_DIMS``);
+  seeds (the measurement behind ``hrep.HREP_COUNT_DIMS["cube facets"]``);
 * ``zero``: exact and float counts on all of R^n of a network with and without a unit that is
   zero everywhere (its weights and bias exactly 0).
 
@@ -56,12 +56,13 @@ class _Cutoffs:
     """The count cutoffs raised to the region-set ones (the engine switch counts had before)."""
 
     def __enter__(self):
-        self.keep = (hrep.HREP_COUNT_DIM, hrep.EXACT_COUNT_DIM)
-        hrep.HREP_COUNT_DIM, hrep.EXACT_COUNT_DIM = hrep.HREP_DIM, hrep.EXACT_MAX_DIM
+        self.keep = (hrep.HREP_COUNT_DIMS, hrep.EXACT_COUNT_DIM)
+        hrep.HREP_COUNT_DIMS = dict.fromkeys(self.keep[0], hrep.HREP_DIM)
+        hrep.EXACT_COUNT_DIM = hrep.EXACT_MAX_DIM
         return self
 
     def __exit__(self, *exc):
-        hrep.HREP_COUNT_DIM, hrep.EXACT_COUNT_DIM = self.keep
+        hrep.HREP_COUNT_DIMS, hrep.EXACT_COUNT_DIM = self.keep
 
 
 def pruned_rows(repeat: int, cap: float) -> None:
@@ -102,20 +103,14 @@ def rn_rows(dims, widths, seeds, kinds, repeat: int) -> None:
             for seed in seeds:
                 net = tropnet.random_mlp([d, w, w, 1], seed=seed)
                 for kind in kinds:
-                    keep = hrep.HREP_COUNT_DIMS.copy() if hasattr(hrep, "HREP_COUNT_DIMS") else None
-                    if keep is not None:
-                        hrep.HREP_COUNT_DIMS["cube facets"] = 1
-                    keep_dim = hrep.HREP_COUNT_DIM
-                    hrep.HREP_COUNT_DIM = 1
+                    keep = hrep.HREP_COUNT_DIMS
+                    hrep.HREP_COUNT_DIMS = dict(keep, **{"cube facets": 1})
                     try:
                         plan_h = make_plan(net, None, want="count", kind=kind, progress=False)
                         assert plan_h.engine == "hrep"
                         th, nh = best_cpu(repeat, lambda p=plan_h: p.run())
                     finally:
-                        hrep.HREP_COUNT_DIM = keep_dim
-                        if keep is not None:
-                            hrep.HREP_COUNT_DIMS.clear()
-                            hrep.HREP_COUNT_DIMS.update(keep)
+                        hrep.HREP_COUNT_DIMS = keep
                     plan_v = make_plan(net, None, want="count", kind=kind, engine="refine", progress=False)
                     assert plan_v.engine == "vertex"
                     tv, nv = best_cpu(repeat, lambda p=plan_v: p.run())
