@@ -12,7 +12,6 @@ from testnets import merging_mlp, scaled_copies_net, unit_classes_net
 import tropnet
 from tropnet import Box, Polyhedron, RegionLimitError, random_mlp
 from tropnet.parallel import count_parallel, regions_parallel
-from tropnet.regions import hrep_parts
 from tropnet.regions import plan as _plan
 from tropnet.regions.plan import make_plan
 
@@ -36,14 +35,11 @@ def test_exact_counts_on_dask_above_the_cutoff_equal_the_serial_vertex_engine(k,
     dom = Box(-1, 1)
     serial = {kind: tropnet.count_linear_regions(net, dom, kind=kind, exact=True) for kind in ("activation", "linear")}
     _low_exact_cutoff(monkeypatch)
-    monkeypatch.setattr(hrep_parts, "EDGES_IN_TASKS", 2)  # the exact facets in tasks too
     for kind in ("activation", "linear"):
         assert make_plan(net, dom, want="count", kind=kind, exact=True, mode="parallel").engine == "hrep"
         stats: dict = {}
         assert count_parallel(net, dom, kind=kind, exact=True, parallel=None, stats=stats) == serial[kind]
         assert stats["tasks"] > 1  # in parts, not one task
-        if kind == "linear" and k in (1, 3):  # cells of one map joined across facets found in tasks
-            assert stats["edge_tasks"] > 1
 
 
 def test_exact_counts_on_dask_on_a_polyhedron_equal_serial(monkeypatch):
@@ -103,7 +99,6 @@ def test_on_two_workers(client, monkeypatch, force_hrep):
     serial = {kind: tropnet.count_linear_regions(net, dom, kind=kind, exact=True) for kind in ("activation", "linear")}
     fl = tropnet.count_linear_regions(net, dom)
     _low_exact_cutoff(monkeypatch)
-    monkeypatch.setattr(hrep_parts, "EDGES_IN_TASKS", 2)
     for kind in ("activation", "linear"):
         assert count_parallel(net, dom, kind=kind, exact=True, client=client) == serial[kind]
     with pytest.raises(RegionLimitError, match="more than"):

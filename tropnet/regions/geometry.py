@@ -350,8 +350,7 @@ def _linear_labels(found: FoundCells, bar: Any) -> np.ndarray:
     tight_of = found.cache.pop("tight_of", None)
     e = None
     if hrep_exact:  # an exact H-representation run: facets between cells of one map, exactly
-        edges = found.cache.pop("exact_edges", None) or exact_hrep_edges  # (Dask: in tasks)
-        e = edges(found, S, gid)
+        e = exact_hrep_edges(found, S, gid)
     if tight_of is not None:  # a streamed float run kept its tight ids: those of S first
         tight_of(found, S)
         e = tight_edges(found, S)

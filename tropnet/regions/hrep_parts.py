@@ -43,81 +43,9 @@ def run_hrep_plan(plan: Any, parts: int, stats: dict | None = None) -> Any:
     """
     o = plan.options
     with dask_client(o.get("parallel"), o.get("client")) as c:
-        where = dict(parallel=None if c is None else "dask", client=c, parts=parts, stats=stats)
-        runner = functools.partial(refine_hrep_parts, **where)
-        linear = plan.exact and plan.kind == "linear"
-        edges = functools.partial(exact_edges_parts, **where) if linear else None
-        serial = dataclasses.replace(plan, mode="serial", options={}, hrep_runner=runner, hrep_edges=edges)
-        return serial.run()
-
-
-#: an exact linear merge decides its facets in tasks from this many candidate cells on (below,
-#: on the driver: a task costs some milliseconds)
-EDGES_IN_TASKS = 256
-
-
-def exact_edges_parts(found: Any, cells: np.ndarray, gid: np.ndarray | None = None, *, parallel: str | None,
-                      client: Any, parts: int, stats: dict | None = None) -> np.ndarray:
-    """:func:`~tropnet.regions.hrep_exact_facets.exact_hrep_edges` in tasks: the candidate
-    ``cells`` dealt by their groups of near maps (``gid``, as that function takes it: equal
-    exact maps share a label, so no pair crosses groups) into at most ``parts`` tasks of about
-    equal numbers of pairs, each deciding the facets of its groups exactly: the same edges as
-    one call.  Fewer than :data:`EDGES_IN_TASKS` cells, or ``gid=None``: one call here.
-
-    >>> import tropnet
-    >>> from tropnet.regions.plan import make_plan
-    >>> from tropnet.regions.hrep_exact_facets import exact_hrep_edges
-    >>> net = tropnet.Network.from_arrays([[[1.0], [1.0]], [[1.0, -1.0]]])  # relu(x) - relu(x) = 0
-    >>> plan = make_plan(net, tropnet.Box(-1, 1), exact=True, engine="refine")
-    >>> found = plan.find()
-    >>> found.cache["exact_dom"] = (plan.domain.pieces[0].lo, plan.domain.pieces[0].hi, None, None)
-    >>> gid = np.zeros(len(found), dtype=np.int64)
-    >>> exact_edges_parts(found, np.arange(2), gid, parallel=None, client=None, parts=2).tolist()
-    [[0, 1]]
-    """
-    from .hrep_exact_facets import exact_hrep_edges
-
-    cells = np.asarray(cells, dtype=np.int64)
-    if len(cells) < EDGES_IN_TASKS or parts < 2 or gid is None:
-        return exact_hrep_edges(found, cells, gid)
-    sub = np.asarray(gid)[cells]
-    order = np.argsort(sub, kind="stable")
-    groups = np.split(cells[order], np.flatnonzero(np.diff(sub[order])) + 1)
-    # largest groups first, each to the task with the fewest pairs so far
-    load = np.zeros(min(parts, len(groups)))
-    chunks: list[list] = [[] for _ in load]
-    for g in sorted(groups, key=len, reverse=True):
-        k = int(np.argmin(load))
-        chunks[k].append(g)
-        load[k] += len(g) * (len(g) - 1) / 2
-    jobs = [(found.patterns[np.concatenate(ch)], found.points[np.concatenate(ch)],
-             gid[np.concatenate(ch)]) for ch in chunks if ch]
-    shared = (found.stages, found.d, found.cache["exact_dom"])
-    out = map_tasks(_edges_part, jobs, parallel=parallel, client=client, shared=shared)
-    if stats is not None:
-        stats.update(edge_tasks=len(jobs), edge_cells=len(cells))
-    e = [np.concatenate(ch)[local] for ch, local in zip([c for c in chunks if c], out)]
-    e = np.concatenate(e) if e else np.zeros((0, 2), dtype=np.int64)
-    return np.sort(e.reshape(-1, 2), axis=1)
-
-
-class _Cells:
-    """What :func:`~tropnet.regions.hrep_exact_facets.exact_hrep_edges` reads of a run's cells."""
-
-    def __init__(self, stages, d, patterns, points, exact_dom):
-        self.stages, self.d, self.patterns, self.points = stages, d, patterns, points
-        self.cache = {"exact_dom": exact_dom}
-
-    def __len__(self) -> int:
-        return len(self.patterns)
-
-
-def _edges_part(stages, d, exact_dom, patterns, points, gid):
-    """One task of :func:`exact_edges_parts`: the exact facets among its cells (local indices)."""
-    from .hrep_exact_facets import exact_hrep_edges
-
-    cells = _Cells(stages, d, patterns, points, exact_dom)
-    return exact_hrep_edges(cells, np.arange(len(patterns)), gid)
+        runner = functools.partial(refine_hrep_parts, parallel=None if c is None else "dask", client=c,
+                                   parts=parts, stats=stats)
+        return dataclasses.replace(plan, mode="serial", options={}, hrep_runner=runner).run()
 
 
 def refine_hrep_parts(stages, d, lo, hi, *, parallel, client, parts: int, stats, max_cells=None,

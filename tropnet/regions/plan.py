@@ -109,9 +109,6 @@ class Plan:
     #: the H-representation engine's run on a cross-polytope kept whole (``refine_hrep``'s
     #: signature): the engine itself, or the Dask driver's run of it in parts
     hrep_runner: Any = field(default=None, repr=False)
-    #: the exact facets between cells of one map of an exact run of that engine
-    #: (``exact_hrep_edges``'s signature): the Dask driver's run of them in tasks
-    hrep_edges: Any = field(default=None, repr=False)
 
     @property
     def streams(self) -> bool:
@@ -480,8 +477,6 @@ class Plan:
                 found.cache["ball"] = piece.l1
             if exact and self.engine == "hrep":  # its exact facets (hrep_exact_facets) need the domain
                 found.cache["exact_dom"] = (piece.lo, piece.hi, piece.halfspaces, piece.l1)
-                if self.hrep_edges is not None:
-                    found.cache["exact_edges"] = self.hrep_edges
             last = self.__dict__.pop("_planar_last", None)
             if last is not None:  # the polygon engine's last layer: for geometry.linear_labels
                 found.cache["planar_last"] = (last, piece.lo, piece.hi, piece.halfspaces)
