@@ -35,8 +35,8 @@ HREP_DIM = 12
 #: vertex engine's, numba loaded; ``benchmarks/RESULTS.md``): on ``[-5, 5]^d`` 5-11x slower at 6
 #: inputs, 2-5x at 7, 1.6-2x at 8 (up to 406k cells), 0.56-0.81x at 9, 0.20-0.25x at 10; on all
 #: of R^n and unbounded polyhedra (the ``2d + 1`` facets of the homogenised cube) 2.4-2.8x at 8,
-#: 1.1-2.1x at 9 (``[9, 6, 6, 1]``, three seeds, activation and linear), 0.47x at 10 (0.36-0.45x
-#: in an earlier run).
+#: 1.1-2.1x at 9 (``[9, 6, 6, 1]``, three seeds, activation and linear), 0.38-0.64x at 10 (two
+#: seeds; 0.36-0.45x in an earlier run).
 HREP_COUNT_DIMS = {"box": 8, "bounded polyhedron": 8, "cube facets": 9}
 
 
