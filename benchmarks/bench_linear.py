@@ -20,7 +20,9 @@ kinds of the ``[784, 512, 512, 512, 10]`` plane, one call each, wall and CPU sec
 ``--merging-only`` / ``--no-merging``: one of the two tables; ``--scaled-only``: only the
 integer networks with a scaled duplicate unit, :func:`scaled_duplicate`; ``--exact-planes``: only
 the exact counts of the ``[784, 128, 128, 10]`` and ``[784, 256, 256, 10]`` planes;
-``--planes-only``: only the rows of the ``[12, 16, 16, 2]`` planes, standard, zeroed and sparse).
+``--planes-only``: only the rows of the ``[12, 16, 16, 2]`` planes, standard, zeroed and sparse;
+``--large``: only the streamed counts of a few hundred thousand cells, ``LARGE_ROWS``, each call
+in a fresh process, with its peak resident memory).
 
 Every row runs with one state of the compiled kernels, chosen once at the start and printed
 with the table (``--kernels``): ``numba`` (the default: numba loaded first, the state every row
@@ -123,7 +125,52 @@ def _planes(repeat: int) -> None:
             row(f"{name}{widths}", "plane", net, plane(widths), exact, repeat)
 
 
+#: --large: streamed float linear counts of a few hundred thousand cells (session 10: the
+#: [7, 12, 12, 1] count ran the engine twice, its parts past the memory guard)
+LARGE_ROWS = [([7, 12, 12, 1], "[-5,5]^7", 5.0), ([6, 14, 14, 1], "[-5,5]^6", 5.0)]
+
+
+def _one(widths: str, half: float, kind: str) -> None:
+    """One count in this (fresh) process: its CPU seconds, answer and peak resident memory."""
+    import resource
+
+    net = tropnet.random_mlp([int(w) for w in widths.split(",")], seed=0)
+    t = time.process_time()
+    n = tropnet.count_linear_regions(net, Box(-half, half), kind=kind, progress=False)
+    t = time.process_time() - t
+    print(f"{n} {t:.3f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}")
+
+
+def _large(repeat: int) -> None:
+    """The large rows: each call in a fresh process (its own peak memory), activation and linear
+    calls alternating, best CPU time of ``repeat`` each."""
+    import subprocess
+
+    print(f"load average {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+          f"best of {repeat} calls in fresh processes (default kernels)\n")
+    print("| network | domain | activation cells | linear regions | count act. CPU s | count lin. CPU s | "
+          "count lin./act. | peak RSS act. MB | peak RSS lin. MB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for widths, dname, half in LARGE_ROWS:
+        best_t, peak, out = {}, {}, {}
+        for _ in range(repeat):
+            for kind in ("activation", "linear"):
+                res = subprocess.run([sys.executable, os.path.abspath(__file__), "--one",
+                                      ",".join(map(str, widths)), str(half), kind],
+                                     capture_output=True, text=True, check=True)
+                n, t, mb = res.stdout.split()[-3:]
+                out[kind] = int(n)
+                best_t[kind] = min(best_t.get(kind, float("inf")), float(t))
+                peak[kind] = max(peak.get(kind, 0), int(mb))
+        ta, tl = best_t["activation"], best_t["linear"]
+        print(f"| {widths} | {dname} | {out['activation']} | {out['linear']} | {ta:.2f} | {tl:.2f} | "
+              f"**{tl / ta:.2f}** | {peak['activation']} | {peak['linear']} |", flush=True)
+
+
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--one":
+        _one(sys.argv[2], float(sys.argv[3]), sys.argv[4])
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--repeat", type=int, default=3)
@@ -134,11 +181,16 @@ def main() -> None:
                     help="only the integer networks with scaled duplicates")
     ap.add_argument("--exact-planes", action="store_true", help="only the exact counts of the MNIST planes")
     ap.add_argument("--planes-only", action="store_true", help="only the [12, 16, 16, 2] plane rows")
+    ap.add_argument("--large", action="store_true",
+                    help="only the large streamed counts (LARGE_ROWS), each call in a fresh process")
     ap.add_argument("--kernels", choices=("numba", "numpy"), default="numba",
                     help="numba loaded before the first row (default), or the pure-numpy kernels")
     args = ap.parse_args()
     if args.scaled_only:
         args.merging_only = args.no_merging = True
+    if args.large:
+        _large(args.repeat)
+        return
     kernels = _kernels(args.kernels)
     print(f"load average {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
           f"best of {args.repeat} (after one untimed call); kernels: {kernels}\n")

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from testnets import merging_net
+from testnets import degenerate_net, degenerate_vertices_net, merging_net, sparse_net
 
 import tropnet
 from tropnet import Box, Network
@@ -75,7 +75,7 @@ def test_cut_last_makes_the_cells_of_the_run():
         problem, state = refine_start(st, d, -5 * np.ones(d), 5 * np.ones(d))
         assert refine_advance(problem, state, count_last=True, keep_last=True)
         n = state.last_count
-        split, up = state.last_split
+        split, up, _ = state.last_split
         assert n == state.ncells + int(split.sum()) and n == ref.ncells
         refine_cut_last(problem, state)
         a, b = state.pool, ref.pool
@@ -115,9 +115,10 @@ def test_streamed_linear_count_cuts_the_last_unit_only_where_asked(monkeypatch):
 
 @pytest.mark.parametrize("case", ["merges", "many merges", "no merge"])
 def test_parts_that_keep_patterns_only_give_the_same_count(monkeypatch, case):
-    """Past its byte budget a streamed run keeps patterns only and runs again for the vertex lists
-    of the cells in near groups (picked by pattern): the count is that of one run.  Budget 0:
-    every part is dropped, so the repeated run serves every cell the merge reads."""
+    """Past its byte budget a streamed run keeps patterns (and facets) only and runs again for the
+    vertex lists of the cells in near groups (picked by pattern) where the facets cannot serve
+    the merge: the count is that of one run.  Budget 0: every part is dropped, so the repeated
+    run serves every cell the merge reads."""
     from tropnet.regions import stream
 
     picked = []
@@ -138,9 +139,84 @@ def test_parts_that_keep_patterns_only_give_the_same_count(monkeypatch, case):
         assert n == _one_run(net, dom)
     # the cells of the network the count runs on (without the units it drops first)
     cells = tropnet.count_linear_regions(drop_unused_units(net), dom, kind="activation")
-    if case == "no merge":
-        assert n == cells and picked == []  # a generic network: no vertex list is read at all
-    else:
+    if case != "many merges":
+        # a generic network: no vertex list is read at all (its cells are simple: the merge reads
+        # their neighbours from the facets each part keeps)
+        assert (n == cells) == (case == "no merge") and picked == []
+    else:  # non-simple vertices on the duplicated units' hyperplane: the vertex lists decide
         assert n < cells and len(picked) == 1 and picked[0] > cells - n  # each merged cell at least
         nbytes, ncells, width = held[0]
-        assert ncells >= cells and nbytes <= ncells * -(-width // 8)  # 1 bit per unit, not 4 bytes
+        # 1 bit per unit, not 4 bytes, and the facets: one word of bits and a flag
+        assert ncells >= cells and nbytes <= ncells * (-(-width // 8) + 9)
+
+
+_GUARD_NETS = {
+    "random": lambda: tropnet.random_mlp([3, 8, 8, 1], seed=1),
+    "sparse": lambda: sparse_net([4, 8, 8, 1], 0),
+    "duplicate": lambda: merging_net(3, 8, scale=2),
+    "degenerate": lambda: degenerate_net(5, 3, 6, 1),
+    "ties": lambda: degenerate_vertices_net(2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_GUARD_NETS))
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize("where", ["box", "R^n"])
+def test_guarded_linear_count_equals_unguarded_and_regions(monkeypatch, name, exact, where):
+    """The memory guard forced (``KEPT_VERTEX_BYTES = 0``: every part past it at once; parts of
+    about 25 cells): the count equals the unguarded count and the number of linear regions listed,
+    float and exact, on a box and on all of R^n, for generic, sparse, duplicated-unit, degenerate
+    and tie networks."""
+    from tropnet.regions import stream
+
+    net, dom = _GUARD_NETS[name](), Box(-3, 3) if where == "box" else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        whole = tropnet.count_linear_regions(net, dom, exact=exact)
+        listed = len(tropnet.linear_regions(net, dom, exact=exact))
+        monkeypatch.setattr(stream, "KEPT_VERTEX_BYTES", 0)
+        monkeypatch.setitem(stream.count_parts.__kwdefaults__, "budget", 50)
+        guarded = tropnet.count_linear_regions(net, dom, exact=exact)
+    assert guarded == whole == listed
+
+
+def _corner_net(seed: int, w: int = 12, d: int = 3, c: float = 7.0) -> Network:
+    """``sparse_net([d, w, w, 1], seed, keep=0.5)`` (cells that merge) whose first two units are
+    ``h = x_1 + ... + x_d - c`` and ``2 h``, read with opposite weights (halved): one function,
+    and non-simple vertices on the plane ``h = 0``, which meets only a corner of ``[-3, 3]^d``."""
+    net = sparse_net([d, w, w, 1], seed, keep=0.5)
+    W = [layer.float_weight.copy() for layer in net.layers if hasattr(layer, "float_weight")]
+    B = [layer.float_bias.copy() for layer in net.layers if hasattr(layer, "float_bias")]
+    W[0][0], B[0][0] = np.ones(d), -c
+    W[0][1], B[0][1] = 2 * W[0][0], 2 * B[0][0]
+    W[1][:, 1] = -W[1][:, 0] / 2
+    return Network.from_arrays(W, B)
+
+
+def test_vertex_lists_from_the_first_part_the_facets_cannot_serve(monkeypatch):
+    """Parts of about 25 cells of a network with non-simple vertices in a corner of the box only:
+    the parts before the first part holding such a vertex keep patterns and facets only, those
+    from it on their vertex lists too; the merge takes the lists kept and picks the others from
+    a second run, which stops once it has them all.  The count is that of one run."""
+    from tropnet.regions import stream
+
+    lists, picked = [], []
+    fill, add = stream.KeptParts.fill, stream._Pick.add
+
+    def fill_spy(self, found, cells):
+        lists.append([p[0] is not None for p in self.parts])
+        return fill(self, found, cells)
+
+    monkeypatch.setattr(stream.KeptParts, "fill", fill_spy)
+    monkeypatch.setattr(stream._Pick, "add", lambda self, *a: (picked.append(len(a[1]) - 1), add(self, *a))[1])
+    monkeypatch.setitem(stream.count_parts.__kwdefaults__, "budget", 50)
+    net = _corner_net(6)  # 842 regions of 886 cells, in 32 parts: the first 4 without lists
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n = tropnet.count_linear_regions(net, Box(-3, 3))
+        assert n == _one_run(net, Box(-3, 3)) < tropnet.count_linear_regions(net, Box(-3, 3), kind="activation")
+    assert len(lists) == 1
+    k = lists[0].index(True)  # the first part with lists: every later one has them too
+    assert 0 < k and all(lists[0][k:])
+    # the second run stopped after the parts without lists (it cuts the last unit: more parts)
+    assert 0 < len(picked) < len(lists[0]) and sum(picked) < n

@@ -10,14 +10,16 @@ import warnings
 
 import numpy as np
 import pytest
-from testnets import activated, degenerate_vertices_net, merging_net, sparse_net
+from testnets import activated, degenerate_net, degenerate_vertices_net, merging_net, sparse_net
 
 import tropnet
 from tropnet import Box, Network, Polyhedron
-from tropnet.regions.geometry import linear_labels
+from tropnet.regions.affine import float_map_error
+from tropnet.regions.geometry import _facets_of, linear_labels
 from tropnet.regions.map_groups import float_maps, map_groups
 from tropnet.regions.neighbours import flip_neighbours, tight_edges
 from tropnet.regions.plan import make_plan
+from tropnet.regions.pool import _PAD
 
 
 def _found(net, dom):
@@ -101,14 +103,11 @@ def test_no_ids_for_maxout():
         assert len(tropnet.linear_regions(mo, dom)) == tropnet.count_linear_regions(mo, dom)
 
 
-def test_kept_parts_hand_out_the_same_ids_twice():
-    """A streamed count's kept parts give the tight ids of the cells the merge asks for without
-    coordinates first (``fill_tight``), then, where the merge needs them, the vertex lists with
-    their ids (``fill``); a part whose last unit is cut on the first request lists its cells in
-    its patterns' order from then on, so both requests describe the same cells."""
-    from tropnet.regions.affine import float_map_error
-    from tropnet.regions.neighbours import tight_edges
-
+def test_kept_parts_hand_out_the_facets_then_the_vertex_lists():
+    """A streamed count's kept parts give the facets of the cells the merge asks for without
+    coordinates first (``fill_tight``), then, where the merge needs them, the vertex lists
+    (``fill``, cutting the last unit of the parts that hold a half of a split cell); the pairs
+    read from the facets are those read from the coordinates."""
     plan = make_plan(sparse_net([4, 10, 10, 1], 0), Box(-4, 4), want="count")
     plan._prune_stable()
     found = plan._find_streamed()
@@ -117,12 +116,95 @@ def test_kept_parts_hand_out_the_same_ids_twice():
     S = np.flatnonzero(np.bincount(gid)[gid] >= 2)
     found.cache.pop("tight_of")(found, S)
     first = tight_edges(found, S)
-    T, off, _ = found.cache.pop("tight")
+    assert found.cache.pop("tight").shape == (len(S), found.patterns.shape[1])
     found.cache.pop("vertices_of")(found, S)
-    again = tight_edges(found, S)
-    assert np.array_equal(off, found.vert_off)
-    assert np.array_equal(T, found.cache["tight"][0][found.vert_ids[: off[-1]]])
-    assert first is not None and np.array_equal(first, again)
+    assert "tight" not in found.cache
+    out = _facets_of(found, S, gid, None)
+    fc, nbr = out[6], out[3]
+
+    def pairs(a, b):  # within a group, as the merge reads them
+        return {tuple(sorted(p)) for p in zip(a.tolist(), b.tolist()) if gid[p[0]] == gid[p[1]]}
+
+    assert first is not None and pairs(first[:, 0], first[:, 1]) == pairs(fc[nbr >= 0], nbr[nbr >= 0])
+
+
+def _reference_facets(T, off, ids, col_of, d):
+    """Per cell: whether every vertex has ``d`` ids, and the set of unit columns met at them
+    (plain Python, from a pool whose last unit was cut)."""
+    simple, met = [], []
+    for c in range(len(off) - 1):
+        rows = [[t for t in T[v].tolist() if t != _PAD] for v in ids[off[c] : off[c + 1]].tolist()]
+        simple.append(all(len(r) == d for r in rows))
+        met.append({int(col_of[t]) for r in rows for t in r if col_of[t] >= 0})
+    return simple, met
+
+
+@pytest.mark.parametrize("case", ["random", "two outputs", "duplicate", "degenerate", "vertices"])
+def test_kept_facets_equal_those_of_the_cut(case):
+    """The unit facets a part keeps with its last unit counted, not cut (the halves of the cells it
+    splits read from the unit's signs: ``neighbours.facet_columns``) are those the tight ids give
+    once the unit is cut, cell by cell (matched by pattern), and so is which cells are simple: on
+    random networks, a duplicated unit read with opposite weights, and networks with coincident
+    hyperplanes and units through box corners (non-simple vertices, ties)."""
+    from tropnet.kernels.merge import row_keys
+    from tropnet.regions.codes import id_columns
+    from tropnet.regions.neighbours import facet_columns
+    from tropnet.regions.program import stages_from_network
+    from tropnet.regions.refine import refine_start
+    from tropnet.regions.resume import refine_advance, refine_cut_last
+    from tropnet.regions.stream import KeptParts, count_parts
+
+    net, d = {"random": (tropnet.random_mlp([3, 8, 8, 1], seed=1), 3),
+              "two outputs": (tropnet.random_mlp([4, 6, 5, 2], seed=4), 4),
+              "duplicate": (merging_net(3, 8, scale=2), 3),
+              "degenerate": (degenerate_net(5, 3, 6, 1), 3),
+              "vertices": (degenerate_vertices_net(2), 3)}[case]
+    st = stages_from_network(net)
+    col_of = id_columns(st, d)
+
+    class Cut:  # the same parts, their last unit cut
+        keeps_states, thin, ambiguous = False, 0, 0
+
+        def __init__(self):
+            self.parts = []
+
+        def add(self, X, off, ids, pat, *T):
+            self.parts.append((off.copy(), ids.copy(), pat.copy()))
+
+    seen = simple_seen = 0
+    for budget in (40, 10**6):
+        problem, state = refine_start(st, d, -3 * np.ones(d), 3 * np.ones(d))
+        kept = KeptParts(problem, rerun=lambda join: None, id_cols=col_of)
+        kept.lists = True  # (every part keeps its state, to compare with)
+        count_parts(problem, [state], budget=budget, join=kept)
+        for part, (words, simple) in zip(kept.parts, kept.facets):
+            pat, counted = part[3], part[4]
+            if counted is None:
+                continue
+            stt = counted[0]
+            refine_cut_last(problem, stt)
+            pool = stt.pool
+            ref_simple, ref_met = _reference_facets(pool.T, pool.off, pool.ids, col_of, d)
+            keys, rkeys = row_keys(pat), row_keys(np.asarray(pool.pat, dtype=np.int32))
+            assert len(keys) == len(rkeys) and set(keys.tolist()) == set(rkeys.tolist())
+            at = {k: i for i, k in enumerate(rkeys.tolist())}
+            for i, k in enumerate(keys.tolist()):
+                r = at[k]
+                seen += 1
+                assert bool(simple[i]) == ref_simple[r]
+                bits = {c for c in range(64 * words.shape[1]) if int(words[i, c >> 6]) >> (c & 63) & 1}
+                assert bits == ref_met[r] or not ref_simple[r]  # (the facets of simple cells)
+                simple_seen += ref_simple[r]
+    assert seen > 20 and (simple_seen > 10 or case == "vertices")  # (its 25 cells: none simple)
+    # and the cells made by a cut pool, whose facets are read without a last unit
+    problem, state = refine_start(st, d, -3 * np.ones(d), 3 * np.ones(d))
+    assert refine_advance(problem, state)
+    pool = state.pool
+    words, simple = facet_columns(pool.T, pool.ids, pool.off, col_of, d)
+    ref_simple, ref_met = _reference_facets(pool.T, pool.off, pool.ids, col_of, d)
+    assert simple.tolist() == ref_simple
+    assert all({c for c in range(64 * words.shape[1]) if int(words[i, c >> 6]) >> (c & 63) & 1} == m
+               for i, m in enumerate(ref_met) if ref_simple[i])
 
 
 def test_thin_cells_keep_the_vertex_facets():

@@ -20,7 +20,8 @@ from ..kernels.merge import key_index, row_keys
 from .found import FoundCells
 from .pool import _PAD
 
-__all__ = ["flip_neighbours", "tight_edges", "unit_edges", "code_edges", "incidence_facets"]
+__all__ = ["flip_neighbours", "tight_edges", "facet_columns", "facet_table", "unit_edges", "code_edges",
+           "incidence_facets"]
 
 
 def pattern_hash(P: np.ndarray, R: np.ndarray) -> np.ndarray:
@@ -73,15 +74,16 @@ def flip_neighbours(pats: np.ndarray, fc: np.ndarray, code: np.ndarray, simple: 
 def tight_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
     """The facet-adjacent pairs ``(c, neighbour)`` within ``cells`` of a float run of the vertex
     engine, from its tight ids (``found.cache["tight"]``: the ids of every vertex and the
-    pattern column of each id, :func:`~tropnet.regions.codes.id_columns`; or the ids of every
-    (cell, vertex) entry, their offsets and the columns, without vertex lists): where every vertex
-    of the cells has exactly ``d`` ids, each cell is simple and its unit facets are the columns
-    met at its vertices (as the tight codes of a certified run name them, :func:`unit_edges`),
-    the cell across each the pattern with that column flipped.  Each pair once, from its cell
-    with the unit off (the merge needs the pairs within ``cells``: the other cell is in it
-    too).  ``None`` (the facets from the vertex coordinates decide) without those ids, at a
-    vertex with more or fewer, where a flipped pattern is no cell, or in a run with thin cells
-    or ambiguous decisions (``found.thin``, ``found.ambiguous``).
+    pattern column of each id, :func:`~tropnet.regions.codes.id_columns`; or, from a streamed
+    run without vertex lists, the unit facets of exactly ``cells``, a bool table of one row per
+    cell and one column per pattern column, :func:`facet_columns` and :func:`facet_table`):
+    where every vertex of the cells has exactly ``d`` ids, each cell is simple and its unit
+    facets are the columns met at its vertices (as the tight codes of a certified run name
+    them, :func:`unit_edges`), the cell across each the pattern with that column flipped.  Each
+    pair once, from its cell with the unit off (the merge needs the pairs within ``cells``: the
+    other cell is in it too).  ``None`` (the facets from the vertex coordinates decide) without
+    those ids, at a vertex with more or fewer, where a flipped pattern is no cell, or in a run
+    with thin cells or ambiguous decisions (``found.thin``, ``found.ambiguous``).
 
     >>> import tropnet
     >>> from tropnet.regions.plan import make_plan
@@ -95,18 +97,34 @@ def tight_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
         # (cells cut below float64 resolution, or decisions left in the tolerance band: the
         # vertex coordinates decide, as before, whatever the ids say)
         return None
-    if len(tight) == 3:  # the ids of the entries themselves, with their offsets (no vertex lists)
-        T, voff, col_of = tight
-    else:  # the ids of the vertex pool
-        (T, col_of), voff = tight, found.vert_off
-    d = found.d
+    ncol = found.patterns.shape[1]
+    if isinstance(tight, np.ndarray):  # the unit facets of these cells (a streamed run's parts)
+        met = tight
+    else:
+        met = _met_columns(found, cells, *tight)
+        if met is None:
+            return None
+    # a pair within a group is met from both of its cells: from the one with the unit off
+    # (where the flipped pattern is no cell, it is so from that side whenever the pair matters)
+    k = np.flatnonzero(met[:, :ncol] & (np.take(found.patterns, cells, axis=0) == 0))
+    lc = k // ncol
+    cell, col = cells[lc], k - lc * ncol
+    nbr = flip_neighbours(found.patterns, cell, (col << 20) | 1)
+    if (nbr < 0).any():
+        return None
+    return np.stack([cell, nbr], axis=1)
+
+
+def _met_columns(found: FoundCells, cells: np.ndarray, T: np.ndarray,
+                 col_of: np.ndarray) -> np.ndarray | None:
+    """The columns met at the vertices of each of ``cells`` (a bool table, the box sides and
+    clipping rows in a last column) from the pool's tight ids ``T``; ``None`` at a vertex with
+    more or fewer than ``d`` ids."""
+    d, voff = found.d, found.vert_off
     counts = np.diff(voff)[cells]
     off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    if len(tight) == 3 and off[-1] == len(T):  # the ids of exactly these cells, in order
-        Te = T
-    else:
-        entry = np.repeat(voff[cells] - off[:-1], counts) + np.arange(off[-1])
-        Te = np.take(T, entry if len(tight) == 3 else found.vert_ids[entry], axis=0)
+    entry = np.repeat(voff[cells] - off[:-1], counts) + np.arange(off[-1])
+    Te = np.take(T, found.vert_ids[entry], axis=0)
     if Te.shape[1] == d:  # (rows padded with _PAD, the largest int32)
         if len(Te) and int(Te.max()) == _PAD:
             return None
@@ -120,19 +138,105 @@ def tight_edges(found: FoundCells, cells: np.ndarray) -> np.ndarray | None:
     lut = np.where(col_of < 0, ncol, col_of)  # box sides, clipping rows: column ncol
     lut = lut.astype(np.int16 if ncol < (1 << 15) - 1 else np.int64)
     colE = np.take(lut, Te if ids is None else ids.reshape(-1, d))  # (entries, d)
-    # each (cell, column) once: marks in a (cells, columns + 1) table, read back in order
+    # each (cell, column) once: marks in a (cells, columns + 1) table
     rows = np.repeat(np.arange(len(cells), dtype=np.int64) * (ncol + 1), counts)
     met = np.zeros((len(cells), ncol + 1), dtype=bool)
     met.ravel()[rows[:, None] + colE] = True
-    # a pair within a group is met from both of its cells: from the one with the unit off
-    # (where the flipped pattern is no cell, it is so from that side whenever the pair matters)
-    k = np.flatnonzero(met[:, :ncol] & (np.take(found.patterns, cells, axis=0) == 0))
-    lc = k // ncol
-    cell, col = cells[lc], k - lc * ncol
-    nbr = flip_neighbours(found.patterns, cell, (col << 20) | 1)
-    if (nbr < 0).any():
-        return None
-    return np.stack([cell, nbr], axis=1)
+    return met
+
+
+def facet_columns(T: np.ndarray, ids: np.ndarray, off: np.ndarray, col_of: np.ndarray, d: int,
+                  last: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The unit facets of the cells of a float vertex-engine pool (tight ids ``T`` per vertex,
+    CSR lists ``off``, ``ids``; ``col_of``: the pattern column of each id, ``-1`` for the box
+    sides and clipping rows), as :func:`tight_edges` reads them: ``(words, simple)``, the
+    columns met at each cell's vertices as bits (``(C, W)`` ``uint64``: column ``c`` is bit
+    ``c % 64`` of word ``c // 64``) and whether every vertex of the cell has exactly ``d`` ids
+    (where one has not, its bits are not its facets).  A streamed linear count keeps these,
+    a few bytes per cell, instead of the cells' vertex lists.
+
+    ``last = (split, up, signs, col)``: the pool's last unit (pattern column ``col``) was
+    counted, not cut (:attr:`~tropnet.regions.resume.RefineState.last_split`: its sign at each
+    entry); the rows are then those of the cells it makes, the cells first (a split cell as its
+    side ``s < 0``) and the sides ``s > 0`` of the split cells after them.  A side of a simple
+    cell keeps the vertices with its sign, each with its ids, and gains the vertices the cut
+    makes on the crossing edges, each with the edge's ``d - 1`` common ids and the unit's: its
+    columns are those of its old vertices and ``col``, and it is simple where its old vertices
+    are.  A vertex where the unit is zero takes the unit's id too (:meth:`~tropnet.regions.
+    vertex._Engine.step`; unless the unit is zero on every vertex of the pool): not simple.
+
+    >>> T = np.array([[0, 4], [1, 4], [1, 5], [0, 5]], dtype=np.int32)   # a square, ids 0, 1 (box), 4, 5
+    >>> col_of = np.array([-1, -1, -1, -1, 0, 1, 2])
+    >>> words, simple = facet_columns(T, np.arange(4), np.array([0, 4]), col_of, 2)
+    >>> words.tolist(), simple.tolist()
+    ([[3]], [True])
+    >>> signs = np.array([1, 1, -1, -1], dtype=np.int8)   # unit 2 cuts it: two cells
+    >>> words, simple = facet_columns(T, np.arange(4), np.array([0, 4]), col_of, 2,
+    ...                               (np.array([True]), np.array([True]), signs, 2))
+    >>> words.tolist(), simple.tolist()
+    ([[6], [5]], [True, True])
+    """
+    C = len(off) - 1
+    K = int(col_of.max()) + 1 if len(col_of) else 0
+    W = max(1, -(-K // 64))
+    if C == 0:
+        return np.zeros((0, W), dtype=np.uint64), np.zeros(0, dtype=bool)
+    # the bit of each id in each word (none for the box sides, clipping rows and the padding)
+    nid = len(col_of)
+    bit = np.zeros((W, nid + 1), dtype=np.uint64)
+    u = np.flatnonzero(col_of >= 0)
+    bit[col_of[u] >> 6, u] = np.left_shift(np.uint64(1), (col_of[u] & 63).astype(np.uint64))
+    # a vertex with exactly d ids: its d first (the rows are sorted, the padding last); only
+    # those vertices' bits are read
+    ok = T[:, d - 1] != _PAD
+    if T.shape[1] > d:
+        ok &= T[:, d] == _PAD
+    starts = off[:-1]
+    two = np.flatnonzero(last[0]) if last is not None else np.zeros(0, dtype=np.int64)
+    if last is not None:
+        _, _, sg, col = last
+        on = sg == 0
+        zero = (np.maximum.reduceat(sg, starts) == 0) & (np.minimum.reduceat(sg, starts) == 0)
+        if on.any() and not zero.all():
+            ok[ids[on]] = False  # the unit is tight there too (unless it is zero on every vertex)
+        cnt = off[two + 1] - off[two]  # the entries of the split cells
+        s2 = np.cumsum(cnt) - cnt
+        ent = np.repeat(off[two] - s2, cnt) + np.arange(int(cnt.sum()))
+        sg2 = sg[ent]
+    oke = ok[ids]
+    simple = np.logical_and.reduceat(oke, starts)
+    words = np.empty((C + len(two), W), dtype=np.uint64)
+    for w in range(W):
+        Mw = np.take(bit[w], T[:, 0], mode="clip")
+        for k in range(1, d):
+            Mw |= np.take(bit[w], T[:, k], mode="clip")
+        Me = np.take(Mw, ids)
+        words[:C, w] = np.bitwise_or.reduceat(Me, starts)
+        if len(two):
+            ubit = np.uint64(1 << (col & 63) if col >> 6 == w else 0)  # the unit's column
+            m2 = Me[ent]
+            zero = np.uint64(0)
+            words[two, w] = np.bitwise_or.reduceat(np.where(sg2 < 0, m2, zero), s2) | ubit
+            words[C:, w] = np.bitwise_or.reduceat(np.where(sg2 > 0, m2, zero), s2) | ubit
+    if len(two):
+        ok2 = oke[ent]
+        simple = np.concatenate([simple, np.logical_and.reduceat(ok2 | (sg2 < 0), s2)])
+        simple[two] = np.logical_and.reduceat(ok2 | (sg2 > 0), s2)
+    return words, simple
+
+
+def facet_table(words: np.ndarray, ncol: int) -> np.ndarray:
+    """The bits of :func:`facet_columns` as a bool table of ``ncol`` pattern columns (what
+    :func:`tight_edges` reads as ``found.cache["tight"]``).
+
+    >>> facet_table(np.array([[5]], dtype=np.uint64), 3).tolist()
+    [[True, False, True]]
+    """
+    bits = np.unpackbits(np.ascontiguousarray(words, dtype="<u8").view(np.uint8), axis=1, bitorder="little")
+    out = np.zeros((len(words), ncol), dtype=bool)
+    m = min(ncol, bits.shape[1])
+    out[:, :m] = bits[:, :m]
+    return out
 
 
 def unit_edges(pats: np.ndarray, cell: np.ndarray, codes: np.ndarray) -> np.ndarray | None:

@@ -322,12 +322,13 @@ class Plan:
     def _find_streamed(self) -> FoundCells:
         """Float cells of one bounded piece on the vertex engine, run part by part as a streamed
         count runs them (:func:`~tropnet.regions.stream.count_parts`), the parts kept and put
-        together (:class:`~tropnet.regions.stream.KeptParts`) without their vertex lists, which
-        the linear merge reads for the few cells whose map another cell shares: parts of a few
+        together (:class:`~tropnet.regions.stream.KeptParts`) with their cells' unit facets,
+        from which the linear merge reads the neighbours of the few cells whose map another
+        cell shares (their vertex lists only where the facets cannot serve): parts of a few
         thousand cells stay in cache ([6, 12, 12, 1] on [-5, 5]^6: 1.5 s against 2.6 s for one
         run); a run of fewer than four parts' worth of cells is one part, the unsplit run.  The
-        last unit is counted, not cut, except in the parts where the merge asks for a half of a
-        cell it splits.  For counts only: the cells have no vertex lists until then."""
+        last unit is counted, not cut, except in the parts where the merge asks for the vertex
+        list of a half of a cell it splits.  For counts only: the cells have no vertex lists."""
         from .stream import KeptParts, count_parts
 
         dp, n = self.domain, self.domain.n
@@ -342,8 +343,9 @@ class Plan:
             again.limits = problem.limits
             count_parts(again, [first], grow=True, join=join)
 
-        kept = KeptParts(problem, rerun)
-        kept.id_cols = self._id_columns(piece)  # the merge reads facets from the parts' tight ids
+        # the parts keep their cells' unit facets, from which the merge reads neighbours, and
+        # vertex lists only where those cannot serve it
+        kept = KeptParts(problem, rerun, id_cols=self._id_columns(piece))
         try:  # (the call's own bar shows the phases; the parts add none)
             _, ambiguous, _ = count_parts(problem, [state], grow=True, join=kept)
         except RegionLimitError as err:
@@ -363,7 +365,7 @@ class Plan:
             cells = replace(cells, patterns=P)
         found = _from_piece(cells, piece, dp.stages, n, False, dp.A, dp.b)
         found.cache["vertices_of"] = kept.fill  # geometry.linear_labels: the few cells it needs
-        found.cache["tight_of"] = kept.fill_tight  # (their tight ids first: often all it needs)
+        found.cache["tight_of"] = kept.fill_tight  # (their facets first: often all it needs)
         warn_ambiguous(found.ambiguous, stacklevel=4)
         return found
 

@@ -126,8 +126,9 @@ class RefineState:
         self.coef: tuple | None = None  # float mode: _magnitude_bounds of the current layer
         self.work = 0  # vertex-list entries cut so far by this state (see refine_advance)
         self.last_count: int | None = None  # cells after the last unit, counted not cut (count_last)
-        # ... and which cells it splits, and which of the others it leaves on (count_last)
-        self.last_split: tuple[np.ndarray, np.ndarray] | None = None
+        # ... and which cells it splits, which of the others it leaves on, and its sign at each
+        # (cell, vertex) entry (count_last)
+        self.last_split: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         # keep_last: (stage, unit, its values at the pool's vertices, the layer's width), for
         # refine_cut_last
         self.last: tuple | None = None
@@ -441,7 +442,8 @@ def refine_advance(
     (count-only runs): the run's last unit, a ReLU-like unit of a float or rational run, is not
     cut but counted (:attr:`RefineState.last_count`: the cells it would make; a cell is split
     in two where the unit takes both signs on its vertices); the pool keeps the cells before
-    it (:attr:`RefineState.last_split`: the cells it splits, and those it leaves on).
+    it (:attr:`RefineState.last_split`: the cells it splits, those it leaves on, and its sign
+    at each entry).
     ``keep_last``: the state also keeps the unit's values at its vertices, so that
     :func:`refine_cut_last` can still cut it.  The
     work of a unit is the length of the vertex lists it cuts (:attr:`RefineState.entries`), a

@@ -19,7 +19,7 @@ import numpy as np
 from .._limits import progress_bar
 from ..kernels.merge import row_keys
 from .cells import Cells, check_passed
-from .pool import _PAD
+from .neighbours import facet_columns, facet_table
 from .refine import (
     RefineProblem,
     RefineState,
@@ -121,6 +121,7 @@ def count_parts(
     """
     stack = list(parts)
     total = ambiguous = work = ran = 0
+    done = getattr(type(join), "done", None) is not None  # a join that may have all it wants
     # a join that takes whole states (add_state: a linear count's kept parts) lets the last
     # unit be counted, not cut, and cuts it later where it must
     keep = join is not None and getattr(join, "keeps_states", False)
@@ -128,6 +129,8 @@ def count_parts(
     try:
         while stack:
             if (max_work is not None and work > max_work) or (max_parts is not None and ran >= max_parts):
+                break
+            if done and join.done:
                 break
             ran += 1
             part = stack.pop()
@@ -156,18 +159,21 @@ def count_parts(
                 stack.extend(reversed(out))
             else:
                 n = out if isinstance(out, int) else len(out)
+                amb = part.counts["ambiguous"] if isinstance(out, int) else out.ambiguous
                 if join is not None:
+                    # cells cut below float64 resolution, decisions left ambiguous (for a linear
+                    # merge: known to the join before it takes the part)
+                    join.thin += part.counts.get("thin", 0) if isinstance(out, int) else out.thin
+                    join.ambiguous += amb
                     if keep and part.last is not None:  # the last unit counted, not cut: the state
                         join.add_state(part)
-                    elif isinstance(out, int):  # (kept parts keep the tight ids too)
+                    elif isinstance(out, int):  # (kept parts read their facets from the tight ids)
                         join.add(part.pool.X, part.pool.off, part.pool.ids, part.pool.pat,
                                  *((part.pool.T,) if keep else ()))
                     else:
                         join.add(out.vertex_coords, out.vertex_offsets, out.vertex_ids, out.patterns)
                 total += n
-                ambiguous += part.counts["ambiguous"] if isinstance(out, int) else out.ambiguous
-                if join is not None:  # cells cut below float64 resolution (for a linear merge)
-                    join.thin += part.counts.get("thin", 0) if isinstance(out, int) else out.thin
+                ambiguous += amb
                 if bar is not None:
                     bar.update(n)
     finally:
@@ -199,6 +205,7 @@ class PatternJoin:
     """
 
     thin = 0  # cells cut below float64 resolution (Cells.thin), counted by count_parts
+    ambiguous = 0  # (float decisions left in their tolerance band, counted by count_parts)
 
     def __init__(self) -> None:
         self.inner = 0  # cells away from every shared side, counted once
@@ -316,12 +323,24 @@ class KeptParts:
     is cut then (:func:`~tropnet.regions.resume.refine_cut_last`: the cells the run would
     have made) and the cell found by its pattern.
 
+    ``id_cols`` (the pattern column of every constraint id, :func:`~tropnet.regions.codes.
+    id_columns`; with ``rerun``): every part also keeps its cells' unit facets, a few bytes
+    per cell (:func:`~tropnet.regions.neighbours.facet_columns`, read from the tight ids, the
+    halves of the split cells from the last unit's signs), from which :meth:`fill_tight` hands
+    the merge the neighbours of the cells it asks for; the parts keep their vertex lists only
+    from the first part on whose facets cannot serve (a cell not simple, a cell cut below
+    float64 resolution, a decision left ambiguous: :func:`~tropnet.regions.neighbours.
+    tight_edges` then refuses).  A generic run keeps no vertex list at all: [7, 12, 12, 1] on
+    [-5, 5]^7 kept 6.4 GB of them for its 449,247 cells, and holding them slowed its engine by
+    half.
+
     Bounded memory: past ``budget`` bytes (:data:`KEPT_VERTEX_BYTES`, at most half of the
     run's ``max_memory``; with ``shared``, a :class:`KeptBytes`, the bytes of every KeptParts
-    that shares it) the parts keep their patterns only (an 8-input network's cells have
-    hundreds of vertices each: [8, 12, 12, 1] on [-5, 5]^8 held 9 GB for 406,175 cells), and
-    should the merge then ask for some cells, ``rerun(join)`` runs the engine again and a join
-    picks their vertex lists by pattern.  Without ``rerun`` every part is kept.
+    that shares it) the parts keep their patterns (and facets) only (an 8-input network's cells
+    have hundreds of vertices each: [8, 12, 12, 1] on [-5, 5]^8 held 9 GB for 406,175 cells),
+    and should the merge then ask for the vertex lists of cells whose part has none,
+    ``rerun(join)`` runs the engine again and a join picks them by pattern (the run stops once
+    it has them all).  Without ``rerun`` every part is kept.
 
     >>> import tropnet
     >>> from tropnet.regions.program import stages_from_network
@@ -337,24 +356,27 @@ class KeptParts:
     keeps_states = True
 
     def __init__(self, problem, rerun: Any = None, budget: int | None = None,
-                 shared: KeptBytes | None = None) -> None:
+                 shared: KeptBytes | None = None, id_cols: np.ndarray | None = None) -> None:
         self.problem = problem
-        self.parts: list = []  # (X, off, ids, patterns, counted) per part; counted: see add_state
+        # (X, off, ids, patterns, counted) per part (counted: see add_state); a part without
+        # vertex lists: (None, None, None, packed patterns, None)
+        self.parts: list = []
         self.width = 0
         self.limits = problem.limits  # max_memory: the kept parts count as the engine's arrays
         self.ncells = self.nbytes = 0
         self.thin = 0  # cells cut below float64 resolution (Cells.thin; set by count_parts)
+        self.ambiguous = 0  # float decisions left in their tolerance band (set by count_parts)
         self.rerun = rerun
         mem = None if self.limits is None else self.limits.max_memory
         budget = KEPT_VERTEX_BYTES if budget is None else budget
         self.budget = budget if mem is None else min(budget, mem // 2)
-        self.dropped = False  # past the budget: patterns only (X, off, ids, counted are None)
-        self.top = 0.0  # the largest |coordinate| of the dropped parts' cells' vertices
+        self.dropped = False  # past the budget: patterns (and facets) only
+        self.top = 0.0  # the largest |coordinate| of the vertices of the cells of parts without lists
         self.shared = shared
-        #: the pattern column of every constraint id (:func:`~tropnet.regions.codes.id_columns`):
-        #: set by the caller, :meth:`fill` then hands the merge the tight ids of the cells too
-        self.id_cols: np.ndarray | None = None
-        self.tights: list = []  # the pool's tight ids of each part (None once dropped)
+        #: the pattern column of every constraint id: the parts keep their cells' facets
+        self.id_cols = id_cols if rerun is not None else None
+        self.facets: list = []  # (bits, simple) of each part's cells (facet_columns), with id_cols
+        self.lists = self.id_cols is None  # whether the parts keep their vertex lists from now on
         self._held = [0]  # the bytes this object adds to ``shared`` (given back when it is freed)
         if shared is not None:
             weakref.finalize(self, shared.release, self._held)
@@ -368,38 +390,48 @@ class KeptParts:
             self.shared.add(nbytes)
             self._held[0] += nbytes
 
-    def _keep(self, part: tuple, nbytes: int, T: np.ndarray | None = None) -> None:
+    def _keep(self, part: tuple, nbytes: int, facets: tuple | None = None) -> None:
         self.ncells += len(part[3])
-        if self.dropped:  # past the budget: the part's patterns only, packed
+        if facets is not None:
+            self.facets.append(facets)
+            if not self.lists and (self.thin or self.ambiguous or not facets[1].all()):
+                self.lists = True  # the facets cannot serve the merge: vertex lists from here on
+        if self.dropped or not self.lists:  # the part's patterns only, packed
             self.top = max(self.top, self._top([part]))
-            part, T = _patterns_only(part), None
+            part = _patterns_only(part)
             nbytes = part[3][2].nbytes
         self.parts.append(part)
-        self.tights.append(T)
-        self._count(nbytes)
+        self._count(nbytes + (0 if facets is None else facets[0].nbytes + facets[1].nbytes))
         held = self.nbytes if self.shared is None else self.shared.nbytes
         if not self.dropped and held > self.budget and self.rerun is not None:
             self.dropped = True
-            self.top = self._top()
-            self.parts = [_patterns_only(p) for p in self.parts]
-            self.tights = [None] * len(self.parts)
-            self._count(sum(p[3][2].nbytes for p in self.parts) - self.nbytes)
+            self.top = max(self.top, self._top())
+            self.parts = [p if p[0] is None else _patterns_only(p) for p in self.parts]
+            facets = sum(f[0].nbytes + f[1].nbytes for f in self.facets)
+            self._count(sum(p[3][2].nbytes for p in self.parts) + facets - self.nbytes)
         check_passed(self.limits, self.ncells, self.nbytes)
 
     def _patterns(self) -> list:
         """The int32 patterns of each part."""
-        return [unpack_patterns(p[3]) if self.dropped else p[3] for p in self.parts]
+        return [unpack_patterns(p[3]) if p[0] is None else p[3] for p in self.parts]
+
+    def _starts(self) -> np.ndarray:
+        """The index of the first cell of each part (and the number of cells)."""
+        return np.cumsum([0] + [p[3][1][0] if p[0] is None else len(p[3]) for p in self.parts])
 
     def add(self, X, off, ids, patterns, T: np.ndarray | None = None) -> None:
         """A finished part's cells (vertex pool ``X``, CSR lists ``off``, ``ids``, ``patterns``;
-        ``T``: the pool's tight ids)."""
+        ``T``: the pool's tight ids, for the facets)."""
         self.width = np.shape(patterns)[1] if np.ndim(patterns) == 2 else 0
         if len(off) <= 1:
             return
         X, off, ids = np.asarray(X, dtype=np.float64), np.asarray(off, dtype=np.int64), np.asarray(ids)
+        facets = None
+        if self.id_cols is not None:
+            facets = facet_columns(T, ids, off, self.id_cols, self.problem.d)
         # a finished part's arrays are its own and dropped after this call: kept without copies
         part = (X, off, ids, np.asarray(patterns, dtype=np.int32), None)
-        self._keep(part, sum(a.nbytes for a in part[:4]) + (0 if T is None else T.nbytes), T)
+        self._keep(part, sum(a.nbytes for a in part[:4]), facets)
 
     def add_state(self, state) -> None:
         """A finished part whose last unit was counted, not cut (``state.last``, ``last_split``):
@@ -410,17 +442,22 @@ class KeptParts:
             return
         si, j = state.last[:2]
         col = self.problem.prog.col_base[si] + j
-        split, up = state.last_split
+        split, up, signs = state.last_split
         two = np.flatnonzero(split)
         pat = np.empty((pool.ncells + len(two), self.width), dtype=np.int32)
         pat[: pool.ncells] = pool.pat
         pat[: pool.ncells, col] = up & ~split  # a cell the unit does not split: on where it is positive
         pat[pool.ncells :] = pool.pat[two]
         pat[pool.ncells :, col] = 1
+        facets = None
+        if self.id_cols is not None:  # (the unit's column of the whole program: stable units put back)
+            ucol = int(self.id_cols[self.problem.prog.unit_base[si] + j])
+            facets = facet_columns(pool.T, pool.ids, pool.off, self.id_cols, self.problem.d,
+                                   (split, up, signs, ucol))
         parent = np.concatenate([np.arange(pool.ncells), two])
         halved = np.concatenate([split, np.ones(len(two), dtype=bool)])
         part = (pool.X, pool.off, pool.ids, pat, (state, parent, halved))
-        self._keep(part, state.nbytes + pat.nbytes + state.last[2].nbytes, pool.T)
+        self._keep(part, state.nbytes + pat.nbytes + state.last[2].nbytes, facets)
 
     def cells(self, ambiguous: int, n: int) -> Cells:
         """Patterns of every cell, no vertex lists and no interior points (NaN until
@@ -435,16 +472,18 @@ class KeptParts:
         """Give ``found`` the vertex lists and interior points (the average of the vertices, as
         the engine's own) of ``cells`` (sorted indices; every other cell keeps an empty list),
         and one unused vertex holding the largest coordinate of all cells' vertices, so the
-        pool's scale (the facets' tolerance) is that of the whole run.  With :attr:`id_cols`
-        and every part's tight ids, also ``found.cache["tight"]`` (the ids of those vertices,
-        :func:`~tropnet.regions.neighbours.tight_edges`)."""
+        pool's scale (the facets' tolerance) is that of the whole run.  The cells of parts
+        without vertex lists are picked from a second run (:meth:`_picked`)."""
         cells = np.asarray(cells, dtype=np.int64)
-        blocks = self._picked(cells) if self.dropped else self._kept(cells)
+        listed = np.array([p[0] is not None for p in self.parts] + [False])
+        has = listed[np.searchsorted(self._starts(), cells, side="right") - 1]
+        blocks = self._kept(cells[has])
+        if not has.all():
+            blocks = _in_order(blocks + self._picked(cells[~has]))
         counts = np.zeros(len(found), dtype=np.int64)
-        Xs, Ts = [], []
-        for mine, cnt, Xc, Tc in blocks:
+        Xs = []
+        for mine, cnt, Xc in blocks:
             Xs.append(Xc)
-            Ts.append(Tc)
             counts[mine] = cnt
             found.points[mine] = np.add.reduceat(Xc, np.cumsum(cnt) - cnt, axis=0) / cnt[:, None]
         n = found.d
@@ -455,34 +494,33 @@ class KeptParts:
         found.vert_ids = np.arange(len(X) - 1, dtype=np.int64)
         found.vert_X = X
         found.vert_t = np.ones(len(X))
-        if self.id_cols is not None and all(T is not None for T in Ts):
-            found.cache["tight"] = (_stack(Ts, len(X)), self.id_cols)
 
     def fill_tight(self, found, cells: np.ndarray) -> None:
-        """Only ``found.cache["tight"]`` of :meth:`fill`: the tight ids of the vertices of
-        ``cells`` (sorted indices), in order, with their own offsets over all cells (no
-        coordinates: :func:`~tropnet.regions.neighbours.tight_edges` needs none); nothing when
-        some part keeps no ids (past the budget) or without :attr:`id_cols`."""
-        if self.dropped or self.id_cols is None or any(T is None for T in self.tights):
+        """The unit facets of ``cells`` (sorted indices), from the parts' facets, as
+        ``found.cache["tight"]`` (a bool table, one row per cell, read by
+        :func:`~tropnet.regions.neighbours.tight_edges`: no coordinates needed); nothing
+        without :attr:`id_cols`, or where a cell is not simple."""
+        if self.id_cols is None:
             return
         cells = np.asarray(cells, dtype=np.int64)
-        counts = np.zeros(len(found), dtype=np.int64)
-        Ts = []
-        for mine, cnt, _, Tc in self._kept(cells, coords=False):
-            Ts.append(Tc)
-            counts[mine] = cnt
-        off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        found.cache["tight"] = (_stack(Ts, int(off[-1])), off, self.id_cols)
+        starts = self._starts()
+        which = np.searchsorted(starts, cells, side="right") - 1
+        words, simple = [], []
+        for k in np.unique(which):
+            loc = cells[which == k] - starts[k]
+            words.append(self.facets[k][0][loc])
+            simple.append(self.facets[k][1][loc])
+        if not words or not np.concatenate(simple).all():
+            return
+        found.cache["tight"] = facet_table(np.concatenate(words), found.patterns.shape[1])
 
-    def _kept(self, cells: np.ndarray, coords: bool = True) -> list:
-        """``(cells, vertex counts, stacked vertex coordinates, their tight ids)`` per part, from
-        the kept parts (``coords=False``: no coordinates)."""
-        starts = np.cumsum([0] + [len(p[3]) for p in self.parts])
+    def _kept(self, cells: np.ndarray) -> list:
+        """``(cells, vertex counts, stacked vertex coordinates)`` per part, from the kept parts."""
+        starts = self._starts()
         which = np.searchsorted(starts, cells, side="right") - 1
         blocks = []
         for k in np.unique(which):
             X, off, ids, pat, counted = self.parts[k]
-            T = self.tights[k]
             mine = cells[which == k]
             loc = mine - starts[k]
             if counted is not None:
@@ -492,7 +530,7 @@ class KeptParts:
 
                     refine_cut_last(self.problem, state)
                     pool = state.pool
-                    X, off, ids, T = pool.X, pool.off, pool.ids, pool.T
+                    X, off, ids = pool.X, pool.off, pool.ids
                     keys = row_keys(np.asarray(pool.pat, dtype=np.int32))
                     _, inv = np.unique(np.concatenate([keys, row_keys(pat)]), return_inverse=True)
                     inv = inv.ravel()
@@ -506,25 +544,19 @@ class KeptParts:
                     ids = ids[np.repeat(off[where] - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))]
                     off = np.concatenate([[0], np.cumsum(cnt)]).astype(np.int64)
                     self.parts[k] = (X, off, ids, pat, None)
-                    self.tights[k] = T
                 else:
                     loc = parent[loc]
-            blocks.append((mine, *_vertex_lists(X if coords else None, off, ids, loc, T)))
+            blocks.append((mine, *_vertex_lists(X, off, ids, loc)))
         return blocks
 
     def _picked(self, cells: np.ndarray) -> list:
-        """The same blocks from a second run of the engine (the parts kept patterns only)."""
+        """The same blocks from a second run of the engine (for parts that kept patterns
+        only), stopped once it has met every cell asked for."""
         pick = _Pick(np.concatenate(self._patterns())[cells], cells)
         self.rerun(pick)
         if pick.found != len(cells):  # pragma: no cover - the second run repeats the first
             raise RuntimeError(f"the repeated run met {pick.found} of the {len(cells)} cells it was to pick")
-        if not pick.blocks:
-            return []
-        # one block in the order of the cells (fill lays the lists out in that order)
-        mine, cnt, X = (np.concatenate(a) for a in list(zip(*pick.blocks))[:3])
-        order = np.argsort(mine, kind="stable")
-        first, c = (np.cumsum(cnt) - cnt)[order], cnt[order]
-        return [(mine[order], c, X[np.repeat(first - np.cumsum(c) + c, c) + np.arange(int(c.sum()))], None)]
+        return pick.blocks
 
     def _top(self, parts: list | None = None) -> float:
         """The largest |coordinate| of a vertex of a cell (the pools may hold unused ones; a cell
@@ -539,40 +571,37 @@ class KeptParts:
         return top
 
 
+def _in_order(blocks: list) -> list:
+    """Blocks ``(cells, vertex counts, stacked coordinates)`` as one block in the order of the cells
+    (:meth:`KeptParts.fill` lays the lists out in that order)."""
+    if not blocks:
+        return []
+    mine, cnt, X = (np.concatenate(a) for a in zip(*blocks))
+    order = np.argsort(mine, kind="stable")
+    first, c = (np.cumsum(cnt) - cnt)[order], cnt[order]
+    return [(mine[order], c, X[np.repeat(first - np.cumsum(c) + c, c) + np.arange(int(c.sum()))])]
+
+
 def _patterns_only(part: tuple) -> tuple:
     """A kept part past the budget: its patterns only (:func:`pack_patterns`)."""
     return (None, None, None, pack_patterns(part[3]), None)
 
 
-def _vertex_lists(X: np.ndarray | None, off: np.ndarray, ids: np.ndarray, loc: np.ndarray,
-                  T: np.ndarray | None = None) -> tuple:
-    """The vertex counts, the stacked vertex coordinates (given ``X``) and their tight ids (given
-    the pool's ``T``) of the cells ``loc`` of one pool."""
+def _vertex_lists(X: np.ndarray, off: np.ndarray, ids: np.ndarray, loc: np.ndarray) -> tuple:
+    """The vertex counts and the stacked vertex coordinates of the cells ``loc`` of one pool."""
     cnt = off[loc + 1] - off[loc]
     ent = np.repeat(off[loc] - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
-    v = ids[ent]
     # (np.take: a row gather 10x faster than fancy indexing of a 2-D array)
-    return cnt, None if X is None else np.take(X, v, axis=0), None if T is None else np.take(T, v, axis=0)
-
-
-def _stack(Ts: list, rows: int) -> np.ndarray:
-    """The tight-id blocks ``Ts`` one under the other, padded to one width (``_PAD``), in a table
-    of ``rows`` rows (rows past them: padding)."""
-    w = max([T.shape[1] for T in Ts] + [1])
-    out = np.full((rows, w), _PAD, dtype=np.int32)
-    at = 0
-    for T in Ts:
-        out[at : at + len(T), : T.shape[1]] = T
-        at += len(T)
-    return out
+    return cnt, np.take(X, ids[ent], axis=0)
 
 
 class _Pick:
     """A ``join`` for :func:`count_parts` that keeps the vertex lists of the cells with the
     patterns ``P`` (one row per cell; ``cells``: their indices), found by pattern (one pattern
-    is one cell: a cell is convex)."""
+    is one cell: a cell is convex); ``done`` once it has them all (the run stops there)."""
 
     keeps_states = False
+    ambiguous = 0
 
     def __init__(self, P: np.ndarray, cells: np.ndarray) -> None:
         keys = row_keys(np.ascontiguousarray(P, dtype=np.int32))
@@ -593,6 +622,10 @@ class _Pick:
             X, off, ids = np.asarray(X, dtype=np.float64), np.asarray(off, dtype=np.int64), np.asarray(ids)
             self.blocks.append((self.cells[self.order[pos[rows]]], *_vertex_lists(X, off, ids, rows)))
             self.found += len(rows)
+
+    @property
+    def done(self) -> bool:
+        return self.found >= len(self.keys)
 
 
 def _count_bar(progress: bool | None):

@@ -389,7 +389,8 @@ class _Engine:
         starts = p.off[:-1]
         up = np.maximum.reduceat(sg, starts) > 0
         split = up & (np.minimum.reduceat(sg, starts) < 0)
-        self.last_split = (split, up)  # the cells split, and those with a vertex on the side s > 0
+        # the cells split, those with a vertex on the side s > 0, and the sign at each entry
+        self.last_split = (split, up, sg)
         n = p.ncells + int(np.count_nonzero(split))
         self._check_limit(n)
         return n
