@@ -28,7 +28,7 @@ import functools
 import numpy as np
 
 from ..kernels.certify import FLOAT64_ROUNDOFF, gamma
-from .pool import _KERNELS, JIT_MIN_ENTRIES, jit_kernels
+from .pool import _KERNELS, JIT_MIN_ENTRIES, jit_kernels, work_switch
 from .program import Stage
 
 _U = FLOAT64_ROUNDOFF
@@ -79,8 +79,7 @@ def _compiled(size: int):
     if choice == "numpy":
         return None
     if choice is None and not _KERNELS["jit"] and size < JIT_MIN_CERTIFICATE:
-        _WORK["done"] += size + CALL_WORK
-        if _WORK["done"] < JIT_AFTER_WORK:
+        if not work_switch(_WORK, size + CALL_WORK, JIT_AFTER_WORK):
             return None
     if jit_kernels(max(size, JIT_MIN_ENTRIES)) is None:
         return None
