@@ -23,6 +23,17 @@ Rows (``--only``):
   decided); up to ``--vertex-dims`` inputs (default 8) also the exact linear count on the vertex
   engine (before).
 
+* **unbounded** : exact linear counts on all of R^n and the unbounded polyhedron
+  ``x1 + x2 <= 1/2`` (cells joined from the cube's facets, their facets decided with no box):
+  central arrangements in 17-18-D with known counts (asserted: ``2^k`` cells, halved by a unit the
+  output ignores or a cancelled pair), random ``[17, 4, 4, 1]``, 8-D and 5-D rows (at 5 inputs also
+  the exact vertex engine's linear count, the route there; counts asserted equal).
+
+* **regionset** : exact region sets (activation; every facet of every cell decided exactly,
+  :mod:`tropnet.regions.hrep_exact_regions`) against the float region sets of the same engine
+  on random nets in 17-20-D (boxes) and 12-20-D (cross-polytopes), the counts of cells and facets
+  asserted equal; at 8-10 inputs against the exact vertex engine (the default there).
+
 Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_exact_hrep.py``.
 """
 
@@ -37,7 +48,7 @@ import warnings
 import numpy as np
 
 import tropnet
-from tropnet import Box, CrossPolytope, Linear, Network, ReLU, random_mlp
+from tropnet import Box, CrossPolytope, Linear, Network, Polyhedron, ReLU, random_mlp
 from tropnet.regions import hrep
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -156,9 +167,115 @@ def linear_rows(repeat: int, vertex_dims: int) -> None:
               f"{os.getloadavg()[0]:.1f} |", flush=True)
 
 
+def central_net(d, k, seed, how=None):
+    """``k`` generic hyperplanes through the origin of R^d read by one output (a central
+    arrangement: ``2^k`` cells for ``k <= d``); ``how`` as :func:`altered` (``"zeroed"``,
+    ``"duplicate"``)."""
+    rng = np.random.default_rng(seed)
+    W, w2 = rng.normal(size=(k, d)), rng.normal(size=(1, k))
+    net = Network.from_arrays([W, w2], [np.zeros(k), np.zeros(1)])
+    return altered(net, how) if how else net
+
+
+def unbounded_rows(repeat: int) -> None:
+    """Exact linear counts on all of R^n and an unbounded polyhedron (the cells joined from the
+    cube's facets, their facets decided with no box) against the exact activation count; at 5
+    inputs also the exact vertex engine's linear count (the route below 8 inputs, and before
+    this one up to 16), the H-representation engine forced there."""
+    half = lambda d: Polyhedron(np.eye(d)[:1] + np.eye(d)[1:2], np.array([0.5]))  # noqa: E731
+    rows = [("central [18, 5, 1]", lambda: central_net(18, 5, 3), None, "32 / 32"),
+            ("central [18, 5, 1], output weight 0 zeroed", lambda: central_net(18, 5, 3, "zeroed"), None,
+             "32 / 16"),
+            ("central [18, 5, 1], unit 1 = 2 x unit 0, cancelled", lambda: central_net(18, 5, 3, "duplicate"),
+             None, "16 / 8"),
+            ("central [17, 4, 1], output weight 0 zeroed", lambda: central_net(17, 4, 4, "zeroed"), "half",
+             "16 / 8"),
+            ("random_mlp [17, 4, 4, 1] seed 0", lambda: random_mlp([17, 4, 4, 1], seed=0), None, "-"),
+            ("random_mlp [8, 6, 4, 1] seed 0", lambda: random_mlp([8, 6, 4, 1], seed=0), None, "-"),
+            ("random_mlp [8, 6, 4, 1] seed 0, unit 1 = 2 x unit 0, cancelled",
+             lambda: altered(random_mlp([8, 6, 4, 1], seed=0), "duplicate"), "half", "-"),
+            ("random_mlp [5, 6, 4, 1] seed 0", lambda: random_mlp([5, 6, 4, 1], seed=0), None, "-"),
+            ("random_mlp [5, 6, 4, 1] seed 0, unit 1 = 2 x unit 0, cancelled",
+             lambda: altered(random_mlp([5, 6, 4, 1], seed=0), "duplicate"), "half", "-")]
+    print("| network | domain | cells | linear regions | known | exact act. CPU s | exact linear CPU s "
+          "| linear / act. | exact linear, vertex engine CPU s | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for label, build, dom, known in rows:
+        net = build()
+        d = net.input_dim
+        domain = None if dom is None else half(d)
+        keep = hrep.EXACT_COUNT_DIM
+        hrep.EXACT_COUNT_DIM = min(keep, d - 1)  # (the H-representation engine)
+        try:
+            ta, na = best_cpu(repeat, count, net, domain, True)
+            tl, nl = best_cpu(repeat, linear_count, net, domain)
+        finally:
+            hrep.EXACT_COUNT_DIM = keep
+        vertex = "-"
+        if d <= 5:  # (at 8 inputs the vertex engine on the cube's 17 facets ran past 20 minutes)
+            keep = hrep.EXACT_COUNT_DIM
+            hrep.EXACT_COUNT_DIM = hrep.EXACT_MAX_DIM
+            try:
+                tv, nv = best_cpu(1, linear_count, net, domain)
+            finally:
+                hrep.EXACT_COUNT_DIM = keep
+            assert nv == nl, (label, nv, nl)
+            vertex = f"{tv:.3f}"
+        if known != "-":
+            assert known == f"{na} / {nl}", (label, known, na, nl)
+        name = f"R^{d}" if dom is None else f"x1 + x2 <= 1/2 in R^{d}"
+        print(f"| {label} | {name} | {na} | {nl} | {known} | {ta:.3f} | {tl:.3f} | {tl / ta:.2f} | {vertex} "
+              f"| {os.getloadavg()[0]:.1f} |", flush=True)
+
+
+def regions(net, dom, exact, kind="activation"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rs = tropnet.linear_regions(net, dom, kind=kind, exact=exact, progress=False)
+        rs._g()  # the geometry (facets, neighbours, maps) is lazy: computed here
+        return len(rs), int(np.diff(rs._facet_off).sum())
+
+
+def regionset_rows(repeat: int) -> None:
+    """Exact region sets on the exact H-representation engine (every cell's facets decided
+    exactly: :mod:`tropnet.regions.hrep_exact_regions`) against the float region sets of the same
+    engine above 16 inputs (7 on a cross-polytope), and against the exact vertex engine at 8-10
+    inputs (the H-representation engine forced by lowering the cutoff)."""
+    rows = [([17, 4, 1], 0, "box"), ([18, 6, 1], 0, "box"), ([20, 8, 1], 0, "box"), ([18, 6, 4, 1], 0, "box"),
+            ([12, 8, 1], 0, "cross"), ([20, 8, 8, 1], 0, "cross")]
+    print("| network | domain | cells | facets | float CPU s | exact CPU s | exact / float | load |")
+    print("|---|---|---|---|---|---|---|---|")
+    for dims, seed, kind in rows:
+        d = dims[0]
+        net = random_mlp(dims, seed=seed)
+        dom = CrossPolytope(np.full(d, 0.05), 1.0) if kind == "cross" else Box(-1, 1)
+        name = f"CrossPolytope(0.05, 1) in {d}-D" if kind == "cross" else f"[-1, 1]^{d}"
+        tf, nf = best_cpu(repeat, regions, net, dom, False)
+        te, ne = best_cpu(repeat, regions, net, dom, True)
+        assert nf == ne, (dims, kind, nf, ne)
+        print(f"| random_mlp {dims} seed {seed} | {name} | {ne[0]} | {ne[1]} | {tf:.3f} | {te:.3f} "
+              f"| {te / tf:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
+    print()
+    print("| network | domain | cells | facets | exact vertex CPU s | exact H-rep CPU s | H-rep / vertex "
+          "| load |")
+    print("|---|---|---|---|---|---|---|---|")
+    keep = hrep.EXACT_MAX_DIM
+    for dims, seed in (([8, 6, 4, 1], 0), ([10, 6, 1], 0)):
+        net, dom = random_mlp(dims, seed=seed), Box(-1, 1)
+        tv, nv = best_cpu(1, regions, net, dom, True)
+        hrep.EXACT_MAX_DIM = 0
+        try:
+            th, nh = best_cpu(repeat, regions, net, dom, True)
+        finally:
+            hrep.EXACT_MAX_DIM = keep
+        assert nv == nh, (dims, nv, nh)
+        print(f"| random_mlp {dims} seed {seed} | [-1, 1]^{dims[0]} | {nv[0]} | {nv[1]} | {tv:.3f} "
+              f"| {th:.3f} | {th / tv:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="high,crossover,linear")
+    ap.add_argument("--only", default="high,crossover,linear,unbounded,regionset")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--dims", default="4,5,6,7")
     ap.add_argument("--box-dims", default="8,12,16")
@@ -174,6 +291,10 @@ def main() -> None:
                        a.repeat)
     if "linear" in a.only:
         linear_rows(a.repeat, a.vertex_dims)
+    if "unbounded" in a.only:
+        unbounded_rows(a.repeat)
+    if "regionset" in a.only:
+        regionset_rows(a.repeat)
 
 
 if __name__ == "__main__":

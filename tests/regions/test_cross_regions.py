@@ -107,9 +107,12 @@ def test_what_needs_every_facet_is_refused_clearly():
         rs[0].to_polytope()
 
 
-def test_exact_region_sets_above_7_d_are_still_refused():
-    with pytest.raises(ValueError, match="CrossPolytope at most 7; got 8.*exact=False"):
-        tropnet.linear_regions(random_mlp([8, 4, 1]), CrossPolytope(np.zeros(8), 1), exact=True)
+def test_exact_region_sets_above_7_d_run_on_the_exact_h_representation_engine():
+    # (the ball kept whole: the cells list their unit facets, as the float region sets do)
+    net, cp = random_mlp([8, 4, 1]), CrossPolytope(np.zeros(8), 1)
+    rs, ref = tropnet.linear_regions(net, cp, exact=True), tropnet.linear_regions(net, cp)
+    assert len(rs) == len(ref) == tropnet.count_linear_regions(net, cp, exact=True)
+    assert rs.ball is not None and rs.adjacency().tolist() == ref.adjacency().tolist()
 
 
 NETS = [(random_mlp([8, 8, 8, 1], seed=0), CrossPolytope(np.zeros(8), 1.0)),

@@ -179,11 +179,12 @@ def test_exact_above_the_hrep_dimension_uses_the_exact_vertex_engine():
 
 def test_very_high_dimension_exact_is_exact_or_refused_not_approximated():
     # above 16 inputs exact counts take the H-representation engine with exact decisions (linear
-    # counts: the facets between cells of one map, exactly); what needs every facet (region sets,
-    # and linear counts on R^n, joined by pattern) is refused
+    # counts: the facets between cells of one map, exactly, on R^n too); what it does not decide
+    # (whether a cell of R^n is bounded: region sets there) is refused
     net = random_mlp([17, 2, 1], seed=0)
     n = count_linear_regions(net, Box(-1, 1), kind="activation", exact=True)
     assert n == count_linear_regions(net, Box(-1, 1), kind="activation")
     assert count_linear_regions(net, Box(-1, 1), exact=True) == count_linear_regions(net, Box(-1, 1))
+    assert count_linear_regions(net, None, exact=True) == count_linear_regions(net, None) == 4
     with pytest.raises(ValueError, match="exact"):
-        count_linear_regions(net, None, kind="linear", exact=True)
+        tropnet.linear_regions(net, None, exact=True)

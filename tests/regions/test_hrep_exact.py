@@ -180,12 +180,11 @@ def test_exact_rows_witnesses_and_certificates():
 
 def test_exact_counts_refuse_region_sets_and_linear_counts_above_the_vertex_engine():
     net = random_mlp([17, 4, 4, 1], seed=0)
-    with pytest.raises(ValueError, match="at most 16 input dimensions.*got 17.*activation counts on all of R\\^n"):
-        tropnet.count_linear_regions(net, None, exact=True)  # linear, on R^n
+    with pytest.raises(ValueError, match="at most 16 input dimensions.*got 17.*counts serially on every domain"):
+        tropnet.linear_regions(net, None, exact=True)  # a region set on R^n
     with pytest.raises(ValueError, match="at most 16 input dimensions.*got 17"):
-        tropnet.linear_regions(net, Box(-1, 1), exact=True)
-    with pytest.raises(ValueError, match="CrossPolytope at most 7; got 8"):
-        tropnet.linear_regions(random_mlp([8, 4, 1]), CrossPolytope(np.zeros(8), 1), exact=True)
+        tropnet.linear_regions(net, None, exact=True, kind="activation")
+    # (region sets on bounded domains run there: tests/regions/test_hrep_exact_regions.py)
     # the resumable vertex engine itself names where such runs go
     from tropnet.regions.resume import refine_start
 
@@ -226,7 +225,7 @@ def test_exact_activation_counts_take_this_engine_from_8_inputs():
     assert plan.engine == "hrep"
     assert make_plan(net, Box(-1, 1), want="count", kind="activation", exact=True, engine="refine").engine == "vertex"
     assert make_plan(net, Box(-1, 1), want="count", exact=True).engine == "hrep"  # linear: exact facets
-    assert make_plan(net, None, want="count", exact=True).engine == "vertex"  # (not on R^n)
+    assert make_plan(net, None, want="count", exact=True).engine == "hrep"  # (on R^n too)
     assert make_plan(random_mlp([7, 6, 1]), Box(-1, 1), want="count", kind="activation", exact=True).engine == "vertex"
     assert plan.run() == make_plan(net, Box(-1, 1), want="count", kind="activation", exact=True,
                                    engine="refine").run()

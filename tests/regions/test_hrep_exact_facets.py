@@ -89,12 +89,11 @@ def test_known_answers(monkeypatch):
     assert _hrep_count(net, Box(-1, 1), monkeypatch) == 2
 
 
-def test_exact_linear_counts_above_16_inputs_run_and_region_sets_stay_refused():
+def test_exact_linear_counts_and_region_sets_above_16_inputs_run():
     net = random_mlp([18, 4, 1], seed=0)
     act = tropnet.count_linear_regions(net, Box(-1, 1), kind="activation", exact=True)
     assert tropnet.count_linear_regions(net, Box(-1, 1), exact=True) == act  # no unit silent
-    with pytest.raises(ValueError, match="exact region sets .* run in at most 16"):
-        tropnet.linear_regions(net, Box(-1, 1), exact=True)
+    assert len(tropnet.linear_regions(net, Box(-1, 1), exact=True)) == act
 
 
 def test_on_facet_is_exact():
@@ -151,3 +150,49 @@ def test_maps_equal_on_the_facet_but_not_off_it_are_not_joined(monkeypatch):
     for out, want in (([1.0, 1.0], 2), ([1.0, -1.0], 1)):
         net = Network.from_arrays([np.array([e, -e]), np.array([out])], [np.array([-0.5, 0.5]), np.zeros(1)])
         assert _hrep_count(net, Box(-1, 1), monkeypatch) == want
+
+
+def _central_net(d, k, seed, how=None):
+    """``k`` generic hyperplanes through the origin in R^d (a central arrangement), read by one
+    output: ``"zeroed"`` the output weight of unit 0 set to 0; ``"dup"`` unit 1 twice unit 0,
+    read with -1/2 its weight (the two cancel)."""
+    rng = np.random.default_rng(seed)
+    W, w2 = rng.normal(size=(k, d)), rng.normal(size=(1, k))
+    if how == "zeroed":
+        w2[0, 0] = 0.0
+    if how == "dup":
+        W[1], w2[0, 1] = 2 * W[0], -w2[0, 0] / 2
+    return Network.from_arrays([W, w2], [np.zeros(k), np.zeros(1)])
+
+
+@pytest.mark.parametrize("how,cells,regions", [(None, 32, 32), ("zeroed", 32, 16), ("dup", 16, 8)])
+def test_exact_linear_counts_on_all_of_r_n_above_16_inputs(how, cells, regions):
+    # 5 generic hyperplanes through the origin of R^18: 2^5 cells (Zaslavsky); a unit the output
+    # ignores halves the linear regions, and so does a cancelled pair on one hyperplane
+    net = _central_net(18, 5, 3, how)
+    assert make_plan(net, None, want="count", kind="linear", exact=True).engine == "hrep"
+    assert tropnet.count_linear_regions(net, None, kind="activation", exact=True) == cells
+    assert tropnet.count_linear_regions(net, None, exact=True) == regions
+
+
+def test_exact_linear_counts_on_an_unbounded_polyhedron_above_16_inputs():
+    # the halfspace x1 + x2 <= 1/2 cuts every one of the 2^4 cells of a central arrangement of 4
+    # generic hyperplanes (each is a cone with all its directions); the unit the output ignores
+    # leaves 2^3 linear regions
+    net = _central_net(17, 4, 4, "zeroed")
+    a = np.zeros(17)
+    a[:2] = 1.0
+    dom = Polyhedron(a[None, :], np.array([0.5]))
+    assert tropnet.count_linear_regions(net, dom, kind="activation", exact=True) == 16
+    assert tropnet.count_linear_regions(net, dom, exact=True) == 8
+
+
+@pytest.mark.parametrize("net", [random_mlp([3, 5, 4, 1], seed=0), _duplicated(random_mlp([3, 6, 6, 1], seed=0)),
+                                 _duplicated(random_mlp([4, 5, 5, 1], seed=1)), merging_mlp([4, 6, 6, 2], "zeroed", 6),
+                                 merging_mlp([3, 6, 6, 6, 3], "sparse", 5)])
+def test_exact_hrep_linear_counts_on_r_n_and_unbounded_polyhedra_equal_the_vertex_engine(net, monkeypatch):
+    d = net.input_dim
+    half = Polyhedron(np.array([[1.0, 1.0] + [0.0] * (d - 2)]), np.array([0.5]))
+    for dom in (None, half):
+        want = _vertex_count(net, dom)
+        assert _hrep_count(net, dom, monkeypatch) == want

@@ -165,15 +165,15 @@ def test_linear_counts_on_a_20_dimensional_cross_polytope_known_answer():
 def test_exact_counts_on_a_high_dimensional_cross_polytope_run_exactly():
     # above 7 dimensions exact activation counts take the H-representation engine with exact
     # decisions (the ball kept whole), and so do linear counts (the facets between cells of one
-    # map decided exactly); region sets are refused clearly, naming the limit and the alternatives
+    # map decided exactly), and region sets (every facet of every cell decided exactly)
     net = random_mlp([20, 8, 1], seed=0)
     cp = CrossPolytope(np.zeros(20), 0.5)
     assert tropnet.count_linear_regions(net, cp, exact=True, kind="activation") == 51
     assert tropnet.count_linear_regions(net, cp, kind="activation") == 51
     assert tropnet.local_complexity(net, np.zeros((1, 20)), 0.5, k=20, exact=True).tolist() == [51]
     assert tropnet.count_linear_regions(net, cp, exact=True) == tropnet.count_linear_regions(net, cp)
-    with pytest.raises(ValueError, match="CrossPolytope at most 7; got 20.*exact=False"):
-        tropnet.linear_regions(net, cp, exact=True)
+    rs = tropnet.linear_regions(net, cp, exact=True, kind="activation")
+    assert len(rs) == 51 and rs.ball is not None
     # at 6 dimensions the exact count equals the float one; the exact linear count there takes the
     # vertex engine on the 64 facets and equals the float one too
 

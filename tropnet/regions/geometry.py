@@ -26,6 +26,7 @@ from .exactness import _Inconsistent
 from .found import FoundCells
 from .hrep_adjacency import certified_neighbours, facet_point
 from .hrep_exact_facets import exact_hrep_edges
+from .hrep_exact_regions import exact_hrep_geometry, exact_hrep_points
 from .map_groups import float_maps, map_groups, near_groups, silent_units
 from .neighbours import code_edges, flip_neighbours, incidence_facets, tight_edges
 from .planar_linear import no_shared_maps
@@ -246,6 +247,8 @@ def build_region_set(found: FoundCells, kind: str) -> RegionSet:
         # vertices on demand); the float vertex pool is kept for plotting only
         cf = _code_facets(found)
         common.update(points=cf["points"], vert_facets=cf["vert_facets"])
+    elif found.exact and "exact_dom" in found.cache:  # an exact H-representation run: exact points
+        common.update(points=exact_hrep_points(found))
     labels = linear_labels(found) if kind == "linear" else None
     return RegionSet(kind=kind, geometry=lambda: _geometry(found)[:6], labels=labels,
                      ball=found.cache.get("ball"), **common)
@@ -587,6 +590,8 @@ def _in_ball(q: np.ndarray, found: FoundCells) -> bool:
 
 def _geometry(found: FoundCells) -> tuple:
     """Irredundant halfspaces (CSR), facet neighbours and affine maps of every cell."""
+    if found.exact and "exact_dom" in found.cache:  # an exact H-representation run
+        return exact_hrep_geometry(found)
     if found.vert_codes is not None:
         cf = _code_facets(found)
         W, cmap = cf["ca"].maps()

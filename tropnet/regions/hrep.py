@@ -74,7 +74,7 @@ def uses_hrep(d: int, exact: bool, count: bool = False) -> bool:
     """Whether a run in input dimension ``d`` takes this engine: float runs above
     :data:`HREP_DIM`, float counts (``count``: serial, activation or linear) above
     :data:`HREP_COUNT_DIM`; exact runs above :data:`EXACT_MAX_DIM` (with exact decisions; region
-    sets are refused there), exact counts (``count``) above :data:`EXACT_COUNT_DIM`.
+    sets on bounded domains only), exact counts (``count``) above :data:`EXACT_COUNT_DIM`.
 
     >>> uses_hrep(13, False), uses_hrep(13, True), uses_hrep(4, False), uses_hrep(17, True)
     (True, False, False, True)
@@ -90,8 +90,8 @@ def uses_hrep(d: int, exact: bool, count: bool = False) -> bool:
 
 #: Exact region sets and linear counts on a cross-polytope list its ``2^d`` facets for the vertex
 #: engine up to this many inputs (at 8 its arrays outgrow memory even for a [8, 6, 1] network),
-#: and are refused above it (:func:`check_exact_hrep`: this engine's exact runs decide cells, not
-#: yet their facets).
+#: and take this engine above it, the ball kept whole (exact region sets: serial, their cells'
+#: facets decided exactly, :mod:`tropnet.regions.hrep_exact_regions`).
 CROSS_EXACT_MAX_DIM = 7
 #: Exact activation counts on a cross-polytope take this engine, the ball kept whole and every
 #: decision exact, above this many inputs.  Measured (``benchmarks/bench_exact_hrep.py --only
@@ -120,8 +120,8 @@ def uses_hrep_cross(d: int, exact: bool, count: bool = False) -> bool:
     """Whether a run on a cross-polytope in dimension ``d`` takes this engine with the 1-norm
     constraint lifted: float runs above :data:`CROSS_HREP_DIM` (region sets too), float counts
     (``count``, activation or linear, serial or on Dask) above :data:`CROSS_HREP_COUNT_DIM`;
-    exact runs (with exact decisions) above :data:`CROSS_EXACT_MAX_DIM` (where they are refused
-    unless they count activation cells), exact activation counts (``count``) above
+    exact runs (with exact decisions) above :data:`CROSS_EXACT_MAX_DIM` (region sets serial only,
+    :func:`check_exact_hrep`), exact activation counts (``count``) above
     :data:`CROSS_EXACT_COUNT_DIM`.
 
     >>> uses_hrep_cross(8, False), uses_hrep_cross(7, False), uses_hrep_cross(8, True)
@@ -138,29 +138,28 @@ def uses_hrep_cross(d: int, exact: bool, count: bool = False) -> bool:
 
 def check_exact_hrep(d: int, cross: bool, cells_only: bool) -> None:
     """Refuse an exact run that takes this engine (above :data:`EXACT_MAX_DIM` inputs, on a
-    cross-polytope above :data:`CROSS_EXACT_MAX_DIM`) for more than it decides exactly: its cells
-    and, for counts on a bounded domain (serial or on Dask), the facets between cells of one map
-    (:mod:`tropnet.regions.hrep_exact_facets`; ``cells_only``: such a count), not the facets a
-    region set lists.
+    cross-polytope above :data:`CROSS_EXACT_MAX_DIM`) for more than it decides exactly: its cells,
+    their facets (counts: serial, on Dask on a bounded domain; region sets: serial on a bounded
+    domain, :mod:`tropnet.regions.hrep_exact_regions`; ``cells_only``: such a run), not whether
+    a cell of an unbounded domain is bounded.
 
     >>> check_exact_hrep(20, False, True)
     >>> check_exact_hrep(7, True, False)
     >>> check_exact_hrep(8, True, False)
     Traceback (most recent call last):
     ...
-    ValueError: exact region sets (and exact linear counts on all of R^n or an unbounded polyhedron)
-    run in at most 16 input dimensions (on a CrossPolytope at most 7; got 8): ...
+    ValueError: exact region sets on all of R^n, an unbounded polyhedron or Dask (and exact linear
+    counts on Dask there) run in at most 16 input dimensions (on a CrossPolytope at most 7; got 8): ...
     """
     if cells_only or not (uses_hrep_cross(d, True) if cross else uses_hrep(d, True)):
         return
     raise ValueError(
-        "exact region sets (and exact linear counts on all of R^n or an unbounded polyhedron) run in "
-        f"at most {EXACT_MAX_DIM} input dimensions (on a CrossPolytope at most "
-        f"{CROSS_EXACT_MAX_DIM}; got {d}): above that the H-representation engine decides the cells "
-        "exactly, and for counts the facets between cells of one map, but not every facet (the vertex "
-        "engine starts from the 2^d corners of the box or the ball's 2^d facets); exact counts run there "
-        "(count_linear_regions(..., exact=True), serial or on Dask, on a bounded domain; activation counts "
-        "on all of R^n too), region sets with exact=False"
+        "exact region sets on all of R^n, an unbounded polyhedron or Dask (and exact linear counts on Dask "
+        f"there) run in at most {EXACT_MAX_DIM} input dimensions (on a CrossPolytope at most "
+        f"{CROSS_EXACT_MAX_DIM}; got {d}): above that the H-representation engine decides cells and facets "
+        "exactly (hrep_exact_regions) but not whether a cell of an unbounded domain is bounded, nor a "
+        "cell's vertices; exact region sets run there serially on a bounded domain, exact counts serially "
+        "on every domain and on Dask on a bounded one; else exact=False"
     )
 
 

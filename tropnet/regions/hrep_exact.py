@@ -240,14 +240,15 @@ class ExactRows:
             g = g * s + _ints(int_matmul(Mz[None, :], _ints(E[keep])))[0]
         return bool(self.sup(g) <= 0)
 
-    def side_lp(self, E: np.ndarray, row: np.ndarray | None, on: np.ndarray | None = None
-                ) -> tuple[bool, np.ndarray | None]:
+    def side_lp(self, E: np.ndarray, row: np.ndarray | None, on: np.ndarray | None = None,
+                exact_point: bool = False) -> tuple[bool, np.ndarray | None]:
         """One exact LP: the largest ``t <= 1`` with every row of ``E``, ``row`` and the
         domain's constraints at least ``t`` (rows scaled by their largest entry; bounded by the
         cap on ``t`` even with no box), and
         ``on . (x, 1) = 0`` where given (a facet's hyperplane).  Returns ``(t > 0, a float point
         near the exact maximiser)``: with ``t > 0`` the side (the facet: relatively) has
-        interior points; else it is empty (or lower-dimensional)."""
+        interior points; else it is empty (or lower-dimensional).  ``exact_point``: the exact
+        maximiser (``Fraction`` entries; with ``t > 0`` strictly inside every row) instead."""
         d = self.d
         rows, rhs = [], []
         for e in list(E) + ([] if row is None else [row]):
@@ -281,6 +282,8 @@ class ExactRows:
             return False, None
         if -value <= 0:
             return False, None
+        if exact_point:
+            return True, np.array(list(x[:d]), dtype=object)
         return True, np.array([float(v) for v in x[:d]])
 
 

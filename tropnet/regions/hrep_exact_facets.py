@@ -49,7 +49,7 @@ from .affine import _affine_parts, cell_affine
 from .hrep_adjacency import facet_point
 from .hrep_exact import ExactRows, _dyadic, _ints
 
-__all__ = ["exact_hrep_edges", "on_facet"]
+__all__ = ["exact_hrep_edges", "facet_pairs", "on_facet"]
 
 
 class _UnitRows:
@@ -262,14 +262,23 @@ def exact_hrep_edges(found: Any, cells: np.ndarray, gid: np.ndarray | None = Non
         return none
     rows = _UnitRows(ca, d)
     sub = np.zeros(len(cells), dtype=np.int64) if gid is None else np.asarray(gid)[cells]
-    trip = _candidates(rows, P[:, ca.row_col], sub)
-    if len(trip):
-        trip = trip[_one_map(ca, stages[last + 1 :], rows, trip)]
+    one_map = lambda t: _one_map(ca, stages[last + 1 :], rows, t)  # noqa: E731
+    trip = facet_pairs(ex, pts, rows, P[:, ca.row_col], sub, one_map)
+    return np.sort(cells[trip[:, :2]], axis=1)
+
+
+def facet_pairs(ex: ExactRows, pts: np.ndarray, rows: _UnitRows, P: np.ndarray, sub: np.ndarray,
+                keep: Any = None) -> np.ndarray:
+    """The facet-adjacent pairs of cells as triples ``(a, b, r)`` (positions, ``a < b``, the
+    facet on the hyperplane of ``a``'s row ``r``) among cells with patterns ``P`` (row order),
+    points ``pts`` and rows ``rows`` whose labels ``sub`` are equal, exactly (see the module's
+    text); ``keep(triples)``: which candidates to decide (the others are dropped)."""
+    trip = _candidates(rows, P, sub)
+    if len(trip) and keep is not None:
+        trip = trip[keep(trip)]
     if len(trip) == 0:
-        return none
-    ok = _facets(ex, pts, rows, trip)
-    e = cells[trip[ok, :2]]
-    return np.sort(e, axis=1)
+        return np.zeros((0, 3), dtype=np.int64)
+    return trip[_facets(ex, pts, rows, trip)]
 
 
 def _facets(ex: ExactRows, pts: np.ndarray, rows: _UnitRows, trip: np.ndarray) -> np.ndarray:

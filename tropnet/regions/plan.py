@@ -567,6 +567,8 @@ class Plan:
             raise ValueError("the domain has no interior")
         parts = [_from_piece(cells, piece, dp.stages, n, exact, dp.A, dp.b) for piece, cells in runs]
         found = join_pieces(parts, dp.stages, n, exact, dp.A, dp.b)
+        if exact and self.engine == "hrep":  # its exact facets (hrep_exact_facets): no box, the rows
+            found.cache["exact_dom"] = (None, None, (dp.A, dp.b) if len(dp.b) else None, None)
         if len(found) and len(found.vert_ids) == 0 and not exact:
             # H-representation cells carry no vertices at t = 0: ask their halfspaces instead
             # (float LPs; exact runs of that engine are counts, which never ask)
@@ -649,9 +651,8 @@ def _engine(net, dp: DomainPieces, want: str, kind: str, exact: bool, mode: str,
         return "line"
     # a serial count from HREP_COUNT_DIM inputs on, exact from EXACT_COUNT_DIM (not when the
     # vertex engine is asked for, nor on Dask, whose tasks split the vertex engine's runs); an
-    # exact linear one on a bounded domain (its exact facets: hrep_exact_facets)
-    count = (want == "count" and mode == "serial" and engine == "auto"
-             and (kind == "activation" or not exact or not dp.join))
+    # exact linear one too (its exact facets: hrep_exact_facets; on R^n between the joined cells)
+    count = want == "count" and mode == "serial" and engine == "auto"
     if _hrep.uses_hrep(n, exact, count) or dp.kind == "cross-polytope":  # (the lifted 1-norm ball)
         return "hrep"
     if mode != "serial" or engine == "refine":
@@ -748,9 +749,12 @@ def make_plan(
     if not exact:
         check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)
-    if exact and chosen == "hrep":  # its exact cells, and their facets for counts on bounded domains
-        counted = cells_only or (want == "count" and not dp.join)
-        _hrep.check_exact_hrep(dp.n, dp.kind == "cross-polytope", counted)
+    if exact and chosen == "hrep":  # its exact cells, and their facets for counts
+        # (exact counts: serial on every domain, on Dask on bounded ones; region sets: serial on
+        # bounded ones)
+        counted = cells_only or (want == "count" and (mode == "serial" or not dp.join))
+        given = counted or (mode == "serial" and not dp.join)
+        _hrep.check_exact_hrep(dp.n, dp.kind == "cross-polytope", given)
     if chosen == "line" and not sliced:
         chosen = "vertex"  # the 1-D path serves slices (it reports breakpoints on them)
     return Plan(want, kind, chosen, passes, dp, mode, net=net, **common, **sliced)
