@@ -4,13 +4,13 @@ from the vertex engine, measured as CPU time in one process, the counts asserted
 Sections (``--only``, comma-separated):
 
 * ``pruned``: activation counts of :func:`tropnet.regions.stable.count_pruned` (the engine of
-  :func:`tropnet.local_complexity` on box neighbourhoods) on ``k``-D box slices, ``k`` 9-16,
+  :func:`tropnet.local_complexity` on box neighbourhoods) on ``k``-D box slices, ``k`` 9-12,
   float and exact, with the count cutoffs of :mod:`tropnet.regions.hrep` (``after``) against the
   same call with the count cutoffs raised to the region-set ones (``before``: the engine switch
   these counts had, at 12 inputs float and 16 exact);
 * ``rn``: float serial counts on all of R^n at 9 and 10 inputs, the vertex engine
   (``engine="refine"``) against the H-representation engine, random ``[d, w, w, 1]``, several
-  seeds (the measurement behind ``hrep.HREP_COUNT_DIMS``);
+  seeds (the measurement behind ``hrep.HREP_COUNT_DIMS["cube facets"]``);
 * ``zero``: exact and float counts on all of R^n of a network with and without a unit that is
   zero everywhere (its weights and bias exactly 0).
 
@@ -56,23 +56,26 @@ class _Cutoffs:
     """The count cutoffs raised to the region-set ones (the engine switch counts had before)."""
 
     def __enter__(self):
-        self.keep = (hrep.HREP_COUNT_DIM, hrep.EXACT_COUNT_DIM)
-        hrep.HREP_COUNT_DIM, hrep.EXACT_COUNT_DIM = hrep.HREP_DIM, hrep.EXACT_MAX_DIM
+        self.keep = (hrep.HREP_COUNT_DIMS, hrep.EXACT_COUNT_DIM)
+        hrep.HREP_COUNT_DIMS = dict.fromkeys(self.keep[0], hrep.HREP_DIM)
+        hrep.EXACT_COUNT_DIM = hrep.EXACT_MAX_DIM
         return self
 
     def __exit__(self, *exc):
-        hrep.HREP_COUNT_DIM, hrep.EXACT_COUNT_DIM = self.keep
+        hrep.HREP_COUNT_DIMS, hrep.EXACT_COUNT_DIM = self.keep
 
 
 def pruned_rows(repeat: int, cap: float) -> None:
     """``local_complexity`` on box neighbourhoods of ``k`` directions (``k`` 9-16)."""
     print(f"## count_pruned / local_complexity on box slices (best of {repeat}, {_now()} UTC)\n")
     rows = []
-    cases = [(16, 12, 9, 0.6), (16, 12, 10, 0.6), (16, 12, 12, 0.5), (16, 12, 14, 0.5), (16, 10, 16, 0.5),
-             (20, 10, 16, 0.5)]
-    for d, w, k, radius in cases:
-        net = tropnet.random_mlp([d, w, w, 1], seed=0)
-        X = np.random.default_rng(0).normal(size=(2, d))
+    # (k = 13-16: float counts took the H-rep engine before too; the exact vertex engine's
+    # "before" takes minutes from 12 on)
+    cases = [(16, 12, 9, 0.6, 0), (16, 12, 9, 0.6, 1), (16, 12, 10, 0.6, 0), (16, 12, 10, 0.6, 1),
+             (16, 12, 11, 0.5, 0), (16, 12, 12, 0.5, 0)]
+    for d, w, k, radius, seed in cases:
+        net = tropnet.random_mlp([d, w, w, 1], seed=seed)
+        X = np.random.default_rng(seed).normal(size=(2, d))
         for exact in (False, True):
             def run():
                 with warnings.catch_warnings():
@@ -84,7 +87,7 @@ def pruned_rows(repeat: int, cap: float) -> None:
                     t0, before = min((t0, before), best_cpu(repeat - 1, run)) if repeat > 1 else (t0, before)
             t1, after = best_cpu(repeat, run)
             assert before.tolist() == after.tolist(), (d, w, k, exact, before, after)
-            rows.append([f"[{d}, {w}, {w}, 1] seed 0", k, radius, "exact" if exact else "float",
+            rows.append([f"[{d}, {w}, {w}, 1] seed {seed}", k, radius, "exact" if exact else "float",
                          after.tolist(), f"{t0:.3f}", f"{t1:.3f}", f"**{t1 / t0:.2f}**", _load()])
             print(f"  ... {rows[-1]}", flush=True)
     _table(["network", "k (box slice)", "radius", "mode", "counts (2 points)", "before CPU s",
@@ -100,21 +103,15 @@ def rn_rows(dims, widths, seeds, kinds, repeat: int) -> None:
             for seed in seeds:
                 net = tropnet.random_mlp([d, w, w, 1], seed=seed)
                 for kind in kinds:
-                    keep = hrep.HREP_COUNT_DIMS.copy() if hasattr(hrep, "HREP_COUNT_DIMS") else None
-                    if keep is not None:
-                        hrep.HREP_COUNT_DIMS["cube facets"] = 1
-                    keep_dim = hrep.HREP_COUNT_DIM
-                    hrep.HREP_COUNT_DIM = 1
+                    keep = hrep.HREP_COUNT_DIMS
+                    hrep.HREP_COUNT_DIMS = dict(keep, **{"cube facets": 1})
                     try:
-                        plan_h = make_plan(net, None, want="count", kind=kind)
+                        plan_h = make_plan(net, None, want="count", kind=kind, progress=False)
                         assert plan_h.engine == "hrep"
                         th, nh = best_cpu(repeat, lambda p=plan_h: p.run())
                     finally:
-                        hrep.HREP_COUNT_DIM = keep_dim
-                        if keep is not None:
-                            hrep.HREP_COUNT_DIMS.clear()
-                            hrep.HREP_COUNT_DIMS.update(keep)
-                    plan_v = make_plan(net, None, want="count", kind=kind, engine="refine")
+                        hrep.HREP_COUNT_DIMS = keep
+                    plan_v = make_plan(net, None, want="count", kind=kind, engine="refine", progress=False)
                     assert plan_v.engine == "vertex"
                     tv, nv = best_cpu(repeat, lambda p=plan_v: p.run())
                     assert nh == nv, (d, w, seed, kind, nh, nv)

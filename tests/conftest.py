@@ -23,7 +23,7 @@ def force_hrep(monkeypatch):
         from tropnet.regions import plan
 
         monkeypatch.setattr(plan._hrep, "HREP_DIM", 1)
-        monkeypatch.setattr(plan._hrep, "HREP_COUNT_DIM", 1)
+        monkeypatch.setattr(plan._hrep, "HREP_COUNT_DIMS", dict.fromkeys(plan._hrep.HREP_COUNT_DIMS, 1))
 
     return force
 

@@ -93,3 +93,14 @@ def test_bad_kind_and_want_are_named():
         make_plan(net, kind="cells")
     with pytest.raises(ValueError, match="want must be"):
         make_plan(net, want="volume")
+
+
+def test_float_count_cutoffs_by_domain():
+    # hrep.HREP_COUNT_DIMS: boxes and bounded polyhedra take the H-rep engine from 9 inputs, all of
+    # R^n and unbounded polyhedra (the cube's facets) from 10; region sets from 13 everywhere
+    for d, dom, engine in ((9, Box(-1, 1), "hrep"), (9, None, "vertex"), (10, None, "hrep"),
+                           (9, Polyhedron([[1.0] + [0.0] * 8], [0.0]), "vertex"), (8, Box(-1, 1), "vertex")):
+        net = tropnet.random_mlp([d, 4, 1], seed=0)
+        assert make_plan(net, dom, want="count", kind="activation").engine == engine, (d, dom)
+        assert make_plan(net, dom, want="count").engine == engine
+        assert make_plan(net, dom).engine == "vertex"

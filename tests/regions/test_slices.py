@@ -309,7 +309,7 @@ def test_stable_units_are_stable_and_pruning_keeps_the_count():
 
 @pytest.mark.parametrize("exact", [False, True])
 def test_count_pruned_takes_the_engine_of_a_counts_plan(exact, monkeypatch):
-    # 9 inputs: above both count cutoffs (HREP_COUNT_DIM 8, EXACT_COUNT_DIM 7), below the
+    # 9 inputs: above both count cutoffs (HREP_COUNT_DIMS 8, EXACT_COUNT_DIM 7), below the
     # region-set ones: the H-representation engine runs, and counts what the vertex engine does
     from tropnet.regions import hrep
     from tropnet.regions import refine as refine_mod

@@ -28,13 +28,16 @@ from .vertex import undecided
 
 #: Above this input dimension the H-representation engine (one LP per cell and unit) runs.
 HREP_DIM = 12
-#: ... and float counts (activation or linear, serial) above this many inputs already: the vertex
-#: engine starts from the box's 2^d corners and its cells' vertices multiply with d.  Measured
-#: (2026-12-06, random ``[d, w, w, 1]`` on ``[-5, 5]^d``, CPU time of this engine against the
-#: vertex engine's, numba loaded): 5-11x slower at 6 inputs, 2-5x at 7, 1.6-2x at 8 (up to 406k
-#: cells), 0.56-0.81x at 9, 0.20-0.25x at 10; on all of R^n 2.4-2.8x at 8, 1.1-1.3x at 9,
-#: 0.36-0.45x at 10.
-HREP_COUNT_DIM = 8
+#: ... and float counts (activation or linear, serial) above these many inputs already, by the
+#: plan's domain (``DomainPieces.kind``; a cross-polytope kept whole: :data:`CROSS_HREP_COUNT_DIM`):
+#: the vertex engine starts from the 2^d corners of its boxes and its cells' vertices multiply
+#: with d.  Measured (2026-12-06, random ``[d, w, w, 1]``, CPU time of this engine against the
+#: vertex engine's, numba loaded; ``benchmarks/RESULTS.md``): on ``[-5, 5]^d`` 5-11x slower at 6
+#: inputs, 2-5x at 7, 1.6-2x at 8 (up to 406k cells), 0.56-0.81x at 9, 0.20-0.25x at 10; on all
+#: of R^n and unbounded polyhedra (the ``2d + 1`` facets of the homogenised cube) 2.4-2.8x at 8,
+#: 1.1-2.1x at 9 (``[9, 6, 6, 1]``, three seeds, activation and linear), 0.38-0.64x at 10 (two
+#: seeds; 0.36-0.45x in an earlier run).
+HREP_COUNT_DIMS = {"box": 8, "bounded polyhedron": 8, "cube facets": 9}
 
 
 #: Random points of the domain that start as witnesses of its cells, and the most witnesses a
@@ -70,22 +73,24 @@ EXACT_COUNT_DIM = 7
 JIT_LP_AFTER = 256
 
 
-def uses_hrep(d: int, exact: bool, count: bool = False) -> bool:
+def uses_hrep(d: int, exact: bool, count: bool = False, domain: str = "box") -> bool:
     """Whether a run in input dimension ``d`` takes this engine: float runs above
     :data:`HREP_DIM`, float counts (``count``: serial, activation or linear) above
-    :data:`HREP_COUNT_DIM`; exact runs above :data:`EXACT_MAX_DIM` (with exact decisions; region
-    sets on bounded domains only), exact counts (``count``) above :data:`EXACT_COUNT_DIM`.
+    :data:`HREP_COUNT_DIMS` of their ``domain`` (a ``DomainPieces.kind``: ``"box"``,
+    ``"bounded polyhedron"``, ``"cube facets"`` for all of R^n or an unbounded polyhedron);
+    exact runs above :data:`EXACT_MAX_DIM` (with exact decisions; region sets on bounded
+    domains only), exact counts (``count``) above :data:`EXACT_COUNT_DIM`.
 
     >>> uses_hrep(13, False), uses_hrep(13, True), uses_hrep(4, False), uses_hrep(17, True)
     (True, False, False, True)
     >>> uses_hrep(8, True, count=True), uses_hrep(7, True, count=True)
     (True, False)
-    >>> uses_hrep(9, False, count=True), uses_hrep(9, False)
-    (True, False)
+    >>> uses_hrep(9, False, count=True), uses_hrep(9, False), uses_hrep(9, False, True, "cube facets")
+    (True, False, False)
     """
     if exact:
         return d > (EXACT_COUNT_DIM if count else EXACT_MAX_DIM)
-    return d > (HREP_COUNT_DIM if count else HREP_DIM)
+    return d > (HREP_COUNT_DIMS.get(domain, HREP_COUNT_DIMS["box"]) if count else HREP_DIM)
 
 
 #: Exact region sets and linear counts on a cross-polytope list its ``2^d`` facets for the vertex

@@ -55,8 +55,8 @@ sets from 8) the driver runs the serial plan (stable units, the linear merge, th
 with its engine in parts (:func:`~tropnet.regions.hrep_parts.run_hrep_plan`): the first
 cutting stages on the driver until it holds ``2 parts`` cells, then those cells dealt into
 tasks that refine them through the remaining stages; every cell of a stage is refined on its
-own, so the tasks' cells are the serial ones, and the linear merge (for exact runs over the
-exact facets between cells of one map) runs over all of them on the driver.  On all of R^n the
+own, so the tasks' cells are the serial ones, and the linear merge runs over all of them on
+the driver (for exact runs over the exact facets between cells of one map).  On all of R^n the
 engine is one task (a count: the serial count of the plan, an integer back; regions: the cells).
 
 *Exactness.*  Exact activation counts run the certified float pass, and a task that meets a

@@ -9,7 +9,8 @@
   to the vertex engine when a decision is uncertain), ``"planar"`` (2-D float on a bounded
   domain: polygon rounds, :mod:`tropnet.regions.planar`), ``"vertex"`` (the n-D vertex engine,
   :mod:`tropnet.regions.refine`) or ``"hrep"`` (float above ``HREP_DIM`` inputs, float
-  serial counts above ``HREP_COUNT_DIM``, exact ones above ``EXACT_COUNT_DIM``: :mod:`tropnet.regions.hrep`);
+  serial counts above ``HREP_COUNT_DIMS`` of their domain, exact ones above ``EXACT_COUNT_DIM``:
+  :mod:`tropnet.regions.hrep`);
 * ``exactness``: the passes (:class:`~tropnet.regions.exactness.Exactness`);
 * ``domain``: the pieces the engines run on (:func:`~tropnet.regions.domains.domain_pieces`);
 * ``mode``: ``"serial"``, ``"parallel"`` (:mod:`tropnet.parallel` runs the pieces as Dask
@@ -649,11 +650,11 @@ def _engine(net, dp: DomainPieces, want: str, kind: str, exact: bool, mode: str,
     n = net.input_dim
     if n == 1 and mode == "serial" and engine == "auto" and dp.kind == "box":
         return "line"
-    # a serial count from HREP_COUNT_DIM inputs on, exact from EXACT_COUNT_DIM (not when the
+    # a serial count above HREP_COUNT_DIMS[domain] inputs, exact above EXACT_COUNT_DIM (not when the
     # vertex engine is asked for, nor on Dask, whose tasks split the vertex engine's runs); an
     # exact linear one too (its exact facets: hrep_exact_facets; on R^n between the joined cells)
     count = want == "count" and mode == "serial" and engine == "auto"
-    if _hrep.uses_hrep(n, exact, count) or dp.kind == "cross-polytope":  # (the lifted 1-norm ball)
+    if _hrep.uses_hrep(n, exact, count, dp.kind) or dp.kind == "cross-polytope":  # (the lifted 1-norm ball)
         return "hrep"
     if mode != "serial" or engine == "refine":
         return "vertex"

@@ -378,7 +378,7 @@ def count_pruned(
     """``(activation cells, stable units)`` of an internal program on a bounded ``domain``:
     the stable units pruned (:func:`prune_stages`), the engine run on the rest (exact: on
     exact stages, every decision certified or rational), the engine a count's plan takes in
-    ``d`` dimensions (the H-representation engine above ``hrep.HREP_COUNT_DIM`` inputs, exact
+    ``d`` dimensions (the H-representation engine above ``hrep.HREP_COUNT_DIMS["box"]`` inputs, exact
     above ``hrep.EXACT_COUNT_DIM``; a cross-polytope kept whole above ``CROSS_*_COUNT_DIM``).
     ``stable``: the program's stable units when already known (:func:`stable_units`).
 
