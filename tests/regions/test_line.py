@@ -172,22 +172,33 @@ def test_the_compiled_kernel_gives_the_numpy_engine_s_cells():
         assert len(tropnet.linear_regions(net, seg, kind="activation", exact=True)) == b[0]
 
 
-def test_the_compiled_kernel_is_loaded_after_some_time(monkeypatch):
+def test_the_compiled_kernel_is_loaded_after_some_work(monkeypatch):
+    """The float runs of ReLU programs count their work (a call and each cell's units), not their
+    time, until the compiled kernel is loaded: the switch comes after the same runs every time."""
     pytest.importorskip("numba")
     from tropnet.regions import pool
 
     monkeypatch.delenv("TROPNET_JIT", raising=False)
-    monkeypatch.setattr(line, "_JIT", {"module": None, "spent": 0.0})
-    monkeypatch.setattr(line, "JIT_AFTER_SECONDS", 0.05)
+    monkeypatch.setattr(line, "_JIT", {"module": None, "done": 0})
     old = pool.use_kernels(None)
     try:
         net = tropnet.random_mlp([2, 5, 1], seed=0)
         prog = line.compile_line(stages_from_network(net), 2)
         assert line._line_kernel(prog) is None
         seg = Segment([0.0, 0.0], [1.0, 1.0])
-        while line._JIT["spent"] < 0.05:  # float runs, timed until the kernel is loaded
+        cells = tropnet.count_linear_regions(net, seg, kind="activation")
+        once = line._JIT["done"]
+        assert once >= line.LINE_CALL_WORK + (cells + 1) * 5  # (one run or more, each its own call's work)
+        assert once % (line.LINE_CALL_WORK + (cells + 1) * 5) == 0
+        tropnet.count_linear_regions(net, seg, kind="activation")
+        assert line._JIT["done"] == 2 * once  # the same work each time, whatever the load
+        monkeypatch.setattr(line, "JIT_AFTER_LINE_WORK", 5 * once)
+        for _ in range(2):
             tropnet.count_linear_regions(net, seg, kind="activation")
-        assert line._line_kernel(prog) is not None
+        assert line._line_kernel(prog) is None  # 4 calls' work: below the switch
+        tropnet.count_linear_regions(net, seg, kind="activation")
+        assert line._line_kernel(prog) is not None  # the fifth reaches it
+        assert tropnet.count_linear_regions(net, seg, kind="activation") == cells
         monkeypatch.setenv("TROPNET_JIT", "0")
         assert line._line_kernel(prog) is None
     finally:

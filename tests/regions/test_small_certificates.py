@@ -4,6 +4,7 @@ per joined cell, the pruned network its own lowering), checked against an exact 
 rationals: the exact linear regions of the same (dyadic) network, whose merge decides every
 pair of neighbours from their exact maps (no certificate, no float tolerance)."""
 
+import importlib.util
 import warnings
 
 import numpy as np
@@ -38,11 +39,18 @@ def _cases():
     return out
 
 
+_KERNEL_CHOICES = ["numpy", pytest.param("numba", marks=pytest.mark.skipif(
+    importlib.util.find_spec("numba") is None, reason="numba is not installed"))]
+
+
+@pytest.mark.parametrize("kernels", _KERNEL_CHOICES)
 @pytest.mark.parametrize("name,net,dom", _cases(), ids=[c[0] for c in _cases()])
-def test_certified_counts_equal_the_exact_linear_regions(name, net, dom, monkeypatch):
+def test_certified_counts_equal_the_exact_linear_regions(name, net, dom, kernels, monkeypatch):
     """The float count (certificate, then the joins across the failed edges) equals the number of
     exact linear regions; where the certificate holds outright, the exact regions are the cells;
-    the crossings the joins reuse are those of the failed edges alone."""
+    the crossings the joins reuse (the numpy loops' or the compiled ones') are those of the failed
+    edges alone, as the numpy code finds them."""
+    monkeypatch.setitem(pool._KERNELS, "choice", kernels)
     seen = []
     real = planar_merge._joins
 
@@ -73,10 +81,11 @@ def test_certified_counts_equal_the_exact_linear_regions(name, net, dom, monkeyp
             assert cells == exact
 
 
-def test_some_joins_reuse_the_certificates_crossings(monkeypatch):
-    """The sparse cases above do join across failed edges, with the numpy certificate's crossings
-    (the compiled loops keep none: the joins then find them again)."""
-    monkeypatch.setitem(pool._KERNELS, "choice", "numpy")
+@pytest.mark.parametrize("kernels", _KERNEL_CHOICES)
+def test_some_joins_reuse_the_certificates_crossings(kernels, monkeypatch):
+    """The sparse cases above do join across failed edges, with the certificate's crossings (the
+    numpy loops' or the compiled ones': the joins do not find them again)."""
+    monkeypatch.setitem(pool._KERNELS, "choice", kernels)
     used = []
     real = planar_merge._joins
     monkeypatch.setattr(planar_merge, "_joins",

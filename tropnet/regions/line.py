@@ -39,7 +39,6 @@ rational points where the pattern changes.
 from __future__ import annotations
 
 import os
-import time
 from fractions import Fraction
 from typing import Any
 
@@ -47,7 +46,7 @@ import numpy as np
 
 from .cells import RegionLimitError
 from .line_exact import exact_line
-from .pool import _KERNELS
+from .pool import _KERNELS, work_switch
 from .program import Stage, _magnitude_bounds
 from .vertex import AMBIGUITY_RTOL
 
@@ -555,22 +554,27 @@ def _first_relu(op: _Op, nxt: _Op | None, V: np.ndarray, s: float, keep: bool):
 
 
 #: the compiled 1-D kernel (:mod:`tropnet.regions.line_jit`, when numba is installed) is loaded
-#: once the float runs of ReLU programs have taken this many seconds in this process: its load
-#: (numba's import and its on-disk cache, about 0.5 s; the first compile of an install about
-#: 10 s) then costs at most about half the time already spent, and a few calls never wait for it
-JIT_AFTER_SECONDS = 1.0
-_JIT: dict = {"module": None, "spent": 0.0}
+#: once the float runs of ReLU programs have done this much work in this process
+#: (:func:`~tropnet.regions.pool.work_switch`: the same runs on every machine and load, where
+#: session 9 timed them): each run counts :data:`LINE_CALL_WORK` plus its cells times the units
+#: of its ReLU layers, a model of its numpy time (about 23 us a call and 4.5 ns a unit here,
+#: 2026-12-06: [2, 5, 1] to [784, 128, 128, 10] segments), so this is about a second of runs.
+#: Its load (numba's import and its on-disk cache, about 0.5 s; the first compile of an install
+#: about 10 s) then costs at most about half the time already spent, and a few calls never wait
+JIT_AFTER_LINE_WORK = 220_000_000
+LINE_CALL_WORK = 5_000
+_JIT: dict = {"module": None, "done": 0}
 
 
 def _line_kernel(prog: LineProgram):
     """The compiled kernel module for a float run of ``prog``, or ``None`` (numpy): for
     programs of affine stages and full-width ReLUs only; the vertex engine's kernel choice
     (:func:`tropnet.regions.pool.use_kernels`: ``"numpy"`` never, ``"numba"`` always, the
-    default after :data:`JIT_AFTER_SECONDS` of float runs unless ``TROPNET_JIT=0``) decides."""
+    default after :data:`JIT_AFTER_LINE_WORK` of float runs unless ``TROPNET_JIT=0``) decides."""
     choice = _KERNELS["choice"]
     if choice == "numpy" or not prog.relu_only:
         return None
-    if choice is None and (_JIT["spent"] < JIT_AFTER_SECONDS or os.environ.get("TROPNET_JIT", "1") == "0"):
+    if choice is None and (_JIT["done"] < JIT_AFTER_LINE_WORK or os.environ.get("TROPNET_JIT", "1") == "0"):
         return None
     if _JIT["module"] is None:
         try:
@@ -612,14 +616,13 @@ def _float_line(prog: LineProgram, t0: float, t1: float, o: np.ndarray, directio
     a bound on ``||x(t)||_inf`` there, computed when not given).  ``count_only``: the cells'
     number only (the run stops after the last activation; no patterns or maps); ``patterns``:
     the patterns will be read (the compiled kernel then gives them with the run).  Until the
-    compiled kernel is loaded the runs of ReLU programs are timed (:data:`JIT_AFTER_SECONDS`)."""
+    compiled kernel is loaded the runs of ReLU programs count their work
+    (:data:`JIT_AFTER_LINE_WORK`)."""
+    out = _float_run(prog, t0, t1, o, direction, max_cells, s, count_only, patterns)
     if _JIT["module"] is None and prog.relu_only and _KERNELS["choice"] is None:
-        t = time.perf_counter()
-        try:
-            return _float_run(prog, t0, t1, o, direction, max_cells, s, count_only, patterns)
-        finally:
-            _JIT["spent"] += time.perf_counter() - t
-    return _float_run(prog, t0, t1, o, direction, max_cells, s, count_only, patterns)
+        units = sum(op.w for op in prog.ops if op.kind == "relu")
+        work_switch(_JIT, LINE_CALL_WORK + (len(out) + 1) * units, JIT_AFTER_LINE_WORK)
+    return out
 
 
 def _float_run(prog: LineProgram, t0: float, t1: float, o: np.ndarray, direction: np.ndarray,

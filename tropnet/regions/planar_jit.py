@@ -92,9 +92,17 @@ def inside_ok(s, coords, ids, pr, pu, Ez, wmax, jump, need):  # pragma: no cover
 def stretches_ok(alpha, ids, H, ev, A, B, ptr, cu, s, on, Ez, Wa, jump, need):  # pragma: no cover
     """Per edge ``(a, b, q, p)``: whether every stretch's ``Wa diag(m~) w`` is above ``need``
     beyond its bounds (``ok``), and ``False`` as the second value when two crossings of one
-    edge cannot be ordered (nothing certified)."""
+    edge cannot be ordered (nothing certified); then the crossings, as
+    :meth:`~tropnet.regions.planar_stretches._Stretches._flips` finds them: the edge and unit
+    of each, by edge, in order along it."""
     k, nout = ids.shape[0], Wa.shape[0]
     ok = np.zeros(k, dtype=np.bool_)
+    total = 0
+    for e in range(k):
+        total += ptr[A[e] + 1] - ptr[A[e]]
+    fe_all = np.empty(total, dtype=np.int64)
+    fu_all = np.empty(total, dtype=np.int64)
+    nall = 0
     v = np.empty(nout)
     corr = np.empty(nout)
     acc = np.empty(nout)
@@ -119,7 +127,11 @@ def stretches_ok(alpha, ids, H, ev, A, B, ptr, cu, s, on, Ez, Wa, jump, need):  
                 nf += 1
         for i in range(1, nf):
             if not (tts[i] - tts[i - 1] > 2 * (ets[i] + ets[i - 1]) + 1e-9):
-                return ok, False
+                return ok, False, fe_all[:0], fu_all[:0]
+        for i in range(nf):
+            fe_all[nall] = e
+            fu_all[nall] = fus[i]
+            nall += 1
         # the first stretch: sum_x alpha_x H_x and the units whose sign at x is not p's
         for o in range(nout):
             v[o] = alpha[e, 0] * H[ids[e, 0], o]
@@ -160,7 +172,7 @@ def stretches_ok(alpha, ids, H, ev, A, B, ptr, cu, s, on, Ez, Wa, jump, need):  
                 lower = max(lower, low)
             good = good and (lower - ev[e]) * (1 - 4 * _U) > need
         ok[e] = good and not nan
-    return ok, True
+    return ok, True, fe_all[:nall], fu_all[:nall]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -28,7 +28,7 @@ import functools
 import numpy as np
 
 from ..kernels.certify import FLOAT64_ROUNDOFF, gamma
-from .pool import _KERNELS, JIT_MIN_ENTRIES, jit_kernels
+from .pool import _KERNELS, JIT_MIN_ENTRIES, jit_kernels, work_switch
 from .program import Stage
 
 _U = FLOAT64_ROUNDOFF
@@ -79,8 +79,7 @@ def _compiled(size: int):
     if choice == "numpy":
         return None
     if choice is None and not _KERNELS["jit"] and size < JIT_MIN_CERTIFICATE:
-        _WORK["done"] += size + CALL_WORK
-        if _WORK["done"] < JIT_AFTER_WORK:
+        if not work_switch(_WORK, size + CALL_WORK, JIT_AFTER_WORK):
             return None
     if jit_kernels(max(size, JIT_MIN_ENTRIES)) is None:
         return None
@@ -102,7 +101,7 @@ class _Stretches:
         self.jump = _jump(actL)
         self.slope_max = max(1.0, abs(float(actL.param))) if actL.kind == "leaky" else 1.0
         self.RW = float(np.abs(Wa).sum(axis=1).max())  # |Wa diag(m~) x|_inf <= slope_max RW |x|_inf
-        self.flips = None  # the last vertex_check's crossings (numpy), when it had every edge
+        self.flips = None  # the last vertex_check's crossings, when it had every edge
 
     def _masked(self, x, on):
         if self.actL.kind == "threshold" or float(self.actL.param) == 0.0:  # slopes 1, 0: the same products
@@ -164,10 +163,16 @@ class _Stretches:
             Wr = np.ascontiguousarray(Wa).view()  # (C order, read-only: the signature warm loads)
             Wr.flags.writeable = False
             sc, onc = np.ascontiguousarray(s), np.ascontiguousarray(on)
+            ok, ordered, fe, fu = jit.stretches_ok(alpha, ids, H, ev, A, B, ptr, cu.astype(np.int64), sc, onc,
+                                                   self.Ez, Wr, float(self.jump), float(self.need))
             self.flips = None
-            ok, ordered = jit.stretches_ok(alpha, ids, H, ev, A, B, ptr, cu.astype(np.int64), sc, onc,
-                                           self.Ez, Wr, float(self.jump), float(self.need))
-            return ok if ordered else None
+            if not ordered:
+                return None
+            if not ok.all():  # (kept for the failed edges' joins, as the numpy loop's)
+                sign = np.full(len(fe), -1.0)
+                sign[onc[ids[fe, 2], fu]] = 1.0
+                self.flips = fe, fu, sign
+            return ok
         pe, qe = ids[:, 3], ids[:, 2]
         eAB, uAB = self._pairs(np.concatenate([A, B]))  # (edges k.. 2k - 1: B's side)
         nA = int(eAB.searchsorted(k))

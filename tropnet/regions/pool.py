@@ -58,6 +58,22 @@ def _load_jit(required: bool = False):
     return _KERNELS["jit"] or None
 
 
+def work_switch(state: dict, work: int, after: int) -> bool:
+    """The switch of small default-choice runs (:func:`use_kernels` ``None``) to compiled loops,
+    by the work their numpy runs have done in this process, not their time: ``state["done"]``
+    counts ``work`` (a model of the run's cost, in the caller's units) and the answer is whether
+    it has reached ``after``, so the switch comes after the same runs on every machine and load.
+    The 1-D engine (:data:`tropnet.regions.line.JIT_AFTER_LINE_WORK`) and the 2-D certificate
+    (:data:`tropnet.regions.planar_stretches.JIT_AFTER_WORK`) use it.
+
+    >>> state = {"done": 0}
+    >>> work_switch(state, 5, 8), work_switch(state, 5, 8), state["done"]
+    (False, True, 10)
+    """
+    state["done"] += work
+    return state["done"] >= after
+
+
 def jit_kernels(entries: int):
     """The compiled kernels module for a cut of ``entries`` entries, or ``None`` (numpy)."""
     choice = _KERNELS["choice"]
