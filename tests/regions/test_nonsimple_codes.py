@@ -250,3 +250,13 @@ def test_tasks_of_a_parallel_count_keep_codes_of_any_width(dom, monkeypatch):
             warnings.simplefilter("ignore")
             assert count_parallel(net, dom, exact=True, parallel=None, split_cells=split) == want
         assert seen == [(True, True)]
+
+
+@pytest.mark.xfail(strict=True, reason="known bug (session 10): code_edges joins cells 56/64 across a facet whose "
+                   "class misses a unit (true neighbours flip units 3, 9 and 10); bisected to 29fca27")
+def test_a_class_facet_on_R3_that_misses_a_unit():
+    """Found by the hypothesis test above (seed 3611, d 3, scales [-3], cancel, R^n): the exact
+    count reads 210 linear regions where the rational pass's merge and ``linear_regions`` give
+    211 (before 29fca27 the count gave 211 too)."""
+    net = scaled_copies_net(3611, 3, 7, [-3], True, zero_bias=False)
+    assert _count(net, None) == _rational_count(net, None) == 211
