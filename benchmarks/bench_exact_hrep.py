@@ -40,6 +40,7 @@ Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_exact_hrep.py
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -153,18 +154,25 @@ def linear_rows(repeat: int, vertex_dims: int) -> None:
         tl, nl = best_cpu(repeat, linear_count, net, dom)
         vertex = "-"
         if kind == "box" and d <= vertex_dims:
-            keep = hrep.EXACT_COUNT_DIM
-            hrep.EXACT_COUNT_DIM = hrep.EXACT_MAX_DIM
-            try:
+            with exact_count_dim(hrep.EXACT_MAX_DIM):  # (the exact vertex engine)
                 tv, nv = best_cpu(1, linear_count, net, dom)
-            finally:
-                hrep.EXACT_COUNT_DIM = keep
             assert nv == nl, (dims, nv, nl)
             vertex = f"{tv:.3f}"
         label = f"random_mlp {dims} seed {seed}" + {None: "", "zeroed": ", output weight 0 zeroed",
                                                      "duplicate": ", unit 1 = 2 x unit 0, cancelled"}[how]
         print(f"| {label} | {name} | {na} | {nl} | {ta:.3f} | {tl:.3f} | {tl / ta:.2f} | {vertex} | "
               f"{os.getloadavg()[0]:.1f} |", flush=True)
+
+
+@contextlib.contextmanager
+def exact_count_dim(d: int):
+    """Exact counts take the exact H-representation engine above ``d`` inputs while inside."""
+    keep = hrep.EXACT_COUNT_DIM
+    hrep.EXACT_COUNT_DIM = d
+    try:
+        yield
+    finally:
+        hrep.EXACT_COUNT_DIM = keep
 
 
 def central_net(d, k, seed, how=None):
@@ -204,21 +212,13 @@ def unbounded_rows(repeat: int) -> None:
         net = build()
         d = net.input_dim
         domain = None if dom is None else half(d)
-        keep = hrep.EXACT_COUNT_DIM
-        hrep.EXACT_COUNT_DIM = min(keep, d - 1)  # (the H-representation engine)
-        try:
+        with exact_count_dim(min(hrep.EXACT_COUNT_DIM, d - 1)):  # (the H-representation engine)
             ta, na = best_cpu(repeat, count, net, domain, True)
             tl, nl = best_cpu(repeat, linear_count, net, domain)
-        finally:
-            hrep.EXACT_COUNT_DIM = keep
         vertex = "-"
         if d <= 5:  # (at 8 inputs the vertex engine on the cube's 17 facets ran past 20 minutes)
-            keep = hrep.EXACT_COUNT_DIM
-            hrep.EXACT_COUNT_DIM = hrep.EXACT_MAX_DIM
-            try:
+            with exact_count_dim(hrep.EXACT_MAX_DIM):  # (the exact vertex engine)
                 tv, nv = best_cpu(1, linear_count, net, domain)
-            finally:
-                hrep.EXACT_COUNT_DIM = keep
             assert nv == nl, (label, nv, nl)
             vertex = f"{tv:.3f}"
         if known != "-":
