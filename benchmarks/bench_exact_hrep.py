@@ -73,6 +73,18 @@ def integer_net(dims, seed):
     return Network(mods)
 
 
+def bounded_domain(kind: str, d: int):
+    """The bench's bounded domain in ``d`` inputs and its name: ``"cross"`` the cross-polytope
+    of radius 1 around ``(0.05, ..., 0.05)``, else the box ``[-1, 1]^d``.
+
+    >>> bounded_domain("cross", 3)[1], bounded_domain("box", 3)[1]
+    ('CrossPolytope(0.05, 1) in 3-D', '[-1, 1]^3')
+    """
+    if kind == "cross":
+        return CrossPolytope(np.full(d, 0.05), 1.0), f"CrossPolytope(0.05, 1) in {d}-D"
+    return Box(-1, 1), f"[-1, 1]^{d}"
+
+
 def high_rows(repeat: int) -> None:
     rows = [([8, 6, 1], "cross"), ([10, 8, 1], "cross"), ([12, 8, 1], "cross"), ([12, 8, 8, 1], "cross"),
             ([20, 8, 8, 1], "cross"), ([20, 8, 1], "box"), ([20, 8, 8, 1], "box")]
@@ -81,8 +93,7 @@ def high_rows(repeat: int) -> None:
     for dims, kind in rows:
         d = dims[0]
         net = random_mlp(dims, seed=0)
-        dom = CrossPolytope(np.full(d, 0.05), 1.0) if kind == "cross" else Box(-1, 1)
-        name = f"CrossPolytope(0.05, 1) in {d}-D" if kind == "cross" else f"[-1, 1]^{d}"
+        dom, name = bounded_domain(kind, d)
         tf, nf = best_cpu(repeat, count, net, dom, False)
         te, ne = best_cpu(repeat, count, net, dom, True)
         assert nf == ne, (dims, kind, nf, ne)
@@ -98,8 +109,7 @@ def crossover_rows(dims, box_dims, repeat: int) -> None:
     for d, kind in cases:
         nets = [(f"random_mlp [{d}, 8, 8, 1] seed {s}", random_mlp([d, 8, 8, 1], seed=s)) for s in (0, 1)]
         nets.append((f"integer zero-bias [{d}, 6, 6, 1]", integer_net([d, 6, 6, 1], d)))
-        dom = CrossPolytope(np.full(d, 0.05), 1.0) if kind == "cross" else Box(-1, 1)
-        name = f"CrossPolytope(0.05, 1) in {d}-D" if kind == "cross" else f"[-1, 1]^{d}"
+        dom, name = bounded_domain(kind, d)
         for label, net in nets:
             tv, nv = best_cpu(repeat, count, net, dom, True)
             hrep.EXACT_MAX_DIM, hrep.CROSS_EXACT_MAX_DIM = 0, 0
@@ -148,8 +158,7 @@ def linear_rows(repeat: int, vertex_dims: int) -> None:
         net = random_mlp(dims, seed=seed)
         if how:
             net = altered(net, how)
-        dom = CrossPolytope(np.full(d, 0.05), 1.0) if kind == "cross" else Box(-1, 1)
-        name = f"CrossPolytope(0.05, 1) in {d}-D" if kind == "cross" else f"[-1, 1]^{d}"
+        dom, name = bounded_domain(kind, d)
         ta, na = best_cpu(repeat, count, net, dom, True)
         tl, nl = best_cpu(repeat, linear_count, net, dom)
         vertex = "-"
@@ -248,8 +257,7 @@ def regionset_rows(repeat: int) -> None:
     for dims, seed, kind in rows:
         d = dims[0]
         net = random_mlp(dims, seed=seed)
-        dom = CrossPolytope(np.full(d, 0.05), 1.0) if kind == "cross" else Box(-1, 1)
-        name = f"CrossPolytope(0.05, 1) in {d}-D" if kind == "cross" else f"[-1, 1]^{d}"
+        dom, name = bounded_domain(kind, d)
         tf, nf = best_cpu(repeat, regions, net, dom, False)
         te, ne = best_cpu(repeat, regions, net, dom, True)
         assert nf == ne, (dims, kind, nf, ne)

@@ -31,12 +31,9 @@ HREP_DIM = 12
 #: ... and float counts (activation or linear, serial) above these many inputs already, by the
 #: plan's domain (``DomainPieces.kind``; a cross-polytope kept whole: :data:`CROSS_HREP_COUNT_DIM`):
 #: the vertex engine starts from the 2^d corners of its boxes and its cells' vertices multiply
-#: with d.  Measured (2026-12-06, random ``[d, w, w, 1]``, CPU time of this engine against the
-#: vertex engine's, numba loaded; ``benchmarks/RESULTS.md``): on ``[-5, 5]^d`` 5-11x slower at 6
-#: inputs, 2-5x at 7, 1.6-2x at 8 (up to 406k cells), 0.56-0.81x at 9, 0.20-0.25x at 10; on all
-#: of R^n and unbounded polyhedra (the ``2d + 1`` facets of the homogenised cube) 2.4-2.8x at 8,
-#: 1.1-2.1x at 9 (``[9, 6, 6, 1]``, three seeds, activation and linear), 0.38-0.64x at 10 (two
-#: seeds; 0.36-0.45x in an earlier run).
+#: with d.  Measured crossovers (``benchmarks/RESULTS.md``, random ``[d, w, w, 1]``): on
+#: ``[-5, 5]^d`` this engine 1.6-2x the vertex engine's time at 8 inputs, 0.56-0.81x at 9; on
+#: all of R^n (the ``2d + 1`` facets of the homogenised cube) 1.1-2.1x at 9, 0.38-0.64x at 10.
 HREP_COUNT_DIMS = {"box": 8, "bounded polyhedron": 8, "cube facets": 9}
 
 
