@@ -229,7 +229,8 @@ def paired(client, cases: list, pairs: int) -> None:
     entry, a context manager (a function of no arguments) that the Dask runs of the case run in."""
     rows = []
     for label, net, dom, kind, exact, *ctx in cases:
-        ser, par, ratio, c_ser, c_par, loads = [], [], [], [], [], []
+        ser, par, ratio, c_ser, c_par, loads, kept = [], [], [], [], [], [], []
+        st: dict = {}
         kw = dict(kind=kind, exact=exact)
         within = ctx[0] if ctx else contextlib.nullcontext
 
@@ -238,7 +239,7 @@ def paired(client, cases: list, pairs: int) -> None:
 
         def two():
             with within():  # noqa: B023
-                return count_parallel(net, dom, parallel="dask", client=client, **kw)  # noqa: B023
+                return count_parallel(net, dom, parallel="dask", client=client, stats=st, **kw)  # noqa: B023
 
         # one untimed pair first: the workers' lazy imports (numba kernels) and caches
         one()
@@ -253,17 +254,18 @@ def paired(client, cases: list, pairs: int) -> None:
             ratio.append(t1 / t2)
             c_ser.append(c1)
             c_par.append(c2 + _worker_cpu(client) - w0)
+            kept.append(st.get("kept", 0))
             loads.append(os.getloadavg()[0])
         med = statistics.median
         rows.append([label, kind + (" exact" if exact else ""), n1, pairs, f"{med(ser):.2f}",
                      f"{med(par):.2f}",
                      f"**{med(ratio):.2f}** ({min(ratio):.2f}-{max(ratio):.2f})", f"{med(c_ser):.2f}",
-                     f"{med(c_par):.2f}", f"{min(loads):.1f}-{max(loads):.1f}"])
+                     f"{med(c_par):.2f}", f"{med(kept) / 2**20:.1f}", f"{min(loads):.1f}-{max(loads):.1f}"])
         print(f"  ... {' | '.join(map(str, rows[-1]))} ({_load()})", flush=True)
     print()
     print(_table(["net", "kind", "regions", "pairs", "serial wall s", "2 workers wall s",
                   "speed-up: median of pairs (range)", "serial CPU s", "2 workers CPU s (driver + workers)",
-                  "load"], rows) + "\n")
+                  "kept on workers MiB", "load"], rows) + "\n")
 
 
 def hrep_cases() -> list:

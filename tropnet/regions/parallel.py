@@ -300,7 +300,8 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag, keep
         cells = _full_cells(kept.cells(ambiguous, problem.d), pieces[index])
         value = KeptCells(_found(cells, pieces[index], False), pieces[index].full[0], problem.d, kept)
     info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, cells=n, ambiguous=ambiguous,
-                piece=index, dropped=bool(kept is not None and kept.dropped))
+                piece=index, dropped=bool(kept is not None and kept.dropped),
+                kept=0 if kept is None else kept.nbytes)
     if not left:
         info.update(split=0, cells_out=n)
         return _Leaf(index, n if kept is None else value, n, info)
@@ -408,7 +409,7 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
         running = [0] * len(pieces)  # cells found so far per piece (disjoint within a piece)
         log = {"master_tasks": len(jobs), "master_cpu": time.process_time() - master, "tasks": 0, "splits": 0,
                "cpu": [], "wall": [], "cells": [], "tags": [], "children": [], "bytes": [], "ambiguous": 0,
-               "dropped": 0}
+               "dropped": 0, "kept": 0}
 
         def on_result(value):
             log["tasks"] += 1
@@ -417,6 +418,7 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
             log["tags"].append(value.info.get("tag"))
             log["ambiguous"] += value.info.get("ambiguous", 0)
             log["dropped"] += value.info.get("dropped", 0)
+            log["kept"] += value.info.get("kept", 0)
             log["children"].append(len(value.jobs) if isinstance(value, Spawn) else 0)
             log["bytes"].append(value.info.get("bytes_out", 0))
             if isinstance(value, _Stopped):  # a task passed a limit: with all counted so far
@@ -573,7 +575,8 @@ def count_parallel(
     another in this process (no dask needed).  ``stats``, a dict, receives the number of tasks
     and splits, the master's CPU time, and per task (in the order they returned) its CPU and
     wall time, cells counted, tasks and bytes handed on, and its tag (a task's tag extends its
-    parent's), and (``"dropped"``) how many tasks of a linear count kept their cells' patterns
+    parent's), the bytes a linear count's tasks kept on their workers (``"kept"``), and
+    (``"dropped"``) how many tasks of a linear count kept their cells' patterns
     only, past the kept-parts budget of their worker.  ``max_regions``, ``max_seconds`` and
     ``max_memory`` raise the serial call's ``RegionLimitError`` with the cells counted so far,
     checked by every task before every unit (memory per task) and by the driver as results
