@@ -18,6 +18,7 @@ import numpy as np
 
 from .._limits import progress_bar
 from ..kernels.merge import row_keys
+from . import resume
 from .cells import Cells, check_passed
 from .neighbours import facet_columns, facet_table
 from .refine import (
@@ -28,7 +29,6 @@ from .refine import (
     refine_split,
     refine_task,
 )
-from .resume import refine_cut_last
 
 __all__ = ["STREAM_CELLS", "STREAM_ENTRIES", "KeptBytes", "KeptParts", "PatternJoin", "count_parts",
            "last_unit_cells", "refine_count"]
@@ -279,7 +279,7 @@ class PatternJoin:
             facets = facet_columns(pool.T, pool.ids, pool.off, self._id_cols, self.problem.d,
                                    (*state.last_split, ucol), skip=self._at_infinity(pool.X))
             if not facets[1].all():  # the halves' facets not read from the signs: the unit cut
-                refine_cut_last(self.problem, state)
+                resume.refine_cut_last(self.problem, state)
                 pool = state.pool
                 self.add(pool.X, pool.off, pool.ids, pool.pat, pool.T)
                 return
@@ -659,7 +659,7 @@ class KeptParts:
             if counted is not None:
                 state, parent, halved = counted
                 if halved[loc].any():  # the last unit cut now, the halves found by pattern
-                    refine_cut_last(self.problem, state)
+                    resume.refine_cut_last(self.problem, state)
                     pool = state.pool
                     X, off, ids = pool.X, pool.off, pool.ids
                     keys = row_keys(np.asarray(pool.pat, dtype=np.int32))
