@@ -15,6 +15,7 @@ from tropnet import Box, Network, count_linear_regions, linear_regions
 from tropnet.networks.prune import drop_unused_units
 from tropnet.parallel import count_parallel, regions_parallel
 from tropnet.regions import parallel as driver
+from tropnet.regions import parallel_merge as merger
 from tropnet.regions.cells import RegionLimitError
 from tropnet.regions.geometry import linear_labels
 from tropnet.regions.plan import make_plan
@@ -71,23 +72,30 @@ def test_merging_counts_in_this_process_equal_serial(seed):
                 assert count_parallel(net, dom, exact=exact, parallel=None, split_cells=split) == serial
 
 
-def test_only_the_near_groups_cells_are_fetched(monkeypatch):
+def test_only_the_near_groups_facets_or_cells_are_fetched(monkeypatch):
     """The tasks' summaries carry every cell's map and pattern; the driver asks the tasks for
-    nothing more when no maps come near, and for the vertex lists of the cells of near groups
-    only (not every cell: no second enumeration)."""
-    asked = {"asks": 0, "cells": 0}
-    cells_of, ask = driver._cells_of, driver.ask_kept
+    nothing more when no maps come near; otherwise float tasks (streamed, their cells' unit
+    facets kept as bits, as the serial streamed count keeps them) are asked for the facets of
+    the cells of near groups only, and no vertex list; exact tasks for the vertex lists of those
+    cells only (not every cell: no second enumeration)."""
+    asked = {"asks": 0, "cells": 0, "facets": 0}
+    cells_of, facets_of, ask = merger.cells_of, merger.facets_of, merger.ask_kept
 
     def counted_cells(leaf, cells):
         asked["cells"] += len(cells)
         return cells_of(leaf, cells)
 
+    def counted_facets(leaf, cells):
+        asked["facets"] += len(cells)
+        return facets_of(leaf, cells)
+
     def counted_ask(*a, **k):
         asked["asks"] += 1
         return ask(*a, **k)
 
-    monkeypatch.setattr(driver, "_cells_of", counted_cells)
-    monkeypatch.setattr(driver, "ask_kept", counted_ask)
+    monkeypatch.setattr(merger, "cells_of", counted_cells)
+    monkeypatch.setattr(merger, "facets_of", counted_facets)
+    monkeypatch.setattr(merger, "ask_kept", counted_ask)
     runs = []
     monkeypatch.setattr(driver, "_enumerate", _counting(driver._enumerate, runs))
     dom = Box(-3, 3)
@@ -95,9 +103,9 @@ def test_only_the_near_groups_cells_are_fetched(monkeypatch):
     plain = tropnet.random_mlp([3, 6, 6, 1], seed=2)
     n = count_parallel(plain, dom, parallel=None, split_cells=20)
     assert n == count_linear_regions(plain, dom, kind="activation") == count_linear_regions(plain, dom)
-    assert asked == {"asks": 0, "cells": 0} and len(runs) == 1
+    assert asked == {"asks": 0, "cells": 0, "facets": 0} and len(runs) == 1
     # merges (two copies of a unit that cancel: 306 cells, 235 regions): still one enumeration,
-    # one request; the cells fetched are those of near groups (138), not all
+    # one request, for the facets of the cells of near groups (138), not all; no vertex list
     rng = np.random.default_rng(1)
     W1, W2, W3, b1 = rng.normal(size=(8, 3)), rng.normal(size=(8, 8)), rng.normal(size=(1, 8)), rng.normal(size=8)
     W1[1], b1[1] = W1[0], b1[0]
@@ -107,12 +115,12 @@ def test_only_the_near_groups_cells_are_fetched(monkeypatch):
     cells = count_linear_regions(net, dom, kind="activation")
     runs.clear()
     assert count_parallel(net, dom, parallel=None, split_cells=20) == serial < cells
-    assert len(runs) == 1 and asked["asks"] == 1 and 0 < asked["cells"] < cells
-    # the same with the unstreamed exact tasks
-    asked.update(asks=0, cells=0)
+    assert len(runs) == 1 and asked["asks"] == 1 and asked["cells"] == 0 and 0 < asked["facets"] < cells
+    # the same with the unstreamed exact tasks: the vertex lists (with their codes) of those cells
+    asked.update(asks=0, cells=0, facets=0)
     exact = count_linear_regions(net.to_exact(), dom, exact=True)
     assert count_parallel(net.to_exact(), dom, exact=True, parallel=None, split_cells=20) == exact
-    assert asked["asks"] == 1 and 0 < asked["cells"] < cells
+    assert asked["asks"] == 1 and asked["facets"] == 0 and 0 < asked["cells"] < cells
 
 
 def test_patterns_travel_packed():

@@ -1,16 +1,20 @@
-"""The cell across a facet, read off the pattern at a point just beyond it.
+"""The cell across a facet, read off the pattern just beyond it.
 
 Where flipping the facet's unit in the pattern finds no cell (several units vanish on the facet:
 coincident hyperplanes, such as a unit and its scaled copy, or a facet on the domain's
-boundary), the geometry (:func:`tropnet.regions.geometry._facets_of`) steps from a point ``p``
-in the facet's relative interior away from the cell's interior point ``x0``,
-``q = p + 2^-k (p - x0)`` for ``k = 10, 20, 30, 40``, until ``q`` leaves the domain (a boundary
-facet) or its activation pattern is another reported cell.  All facets step together: one
-forward pass of the program per step for every facet still open (in exact mode in python-flint
-rationals, one ``fmpq_mat`` product per affine stage where large enough:
-:func:`tropnet.regions.program._rational_affine`), where one pass per facet and step in
-``Fraction`` arithmetic took most of an exact linear count of integer networks with scaled
-duplicate units.
+boundary), the geometry (:func:`tropnet.regions.geometry._facets_of`) reads the pattern beyond
+a point ``p`` in the facet's relative interior, away from the cell's interior point ``x0``.
+
+* Exact mode: the pattern at ``p + eps (p - x0)`` for every small enough ``eps > 0``
+  (:func:`~tropnet.regions.affine.patterns_beyond`: each entry is ``a + b eps`` near the facet,
+  decided by ``(a, b)`` lexicographically), so a cell however thin is not jumped over; a domain
+  row zero at ``p`` that grows along the ray marks a boundary facet.  (Finite steps ``2^-40``
+  jumped over slivers of about ``1e-17`` that a float weight such as ``-1/3`` leaves between
+  cancelled units, and joined the wrong cells.)
+* Float mode (and a cross-polytope kept whole): ``q = p + 2^-k (p - x0)`` for
+  ``k = 10, 20, 30, 40``, until ``q`` leaves the domain (a boundary facet) or its activation
+  pattern is another reported cell.  All facets step together: one forward pass of the program
+  per step for every facet still open.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..kernels.merge import row_index
-from .affine import patterns_at
+from .affine import patterns_at, patterns_beyond
 from .exactness import _fmpq, _stage_to_q, _to_q
 from .found import FoundCells
 
@@ -37,9 +41,9 @@ def cells_across(found: FoundCells, owners: np.ndarray, P: list, in_ball=None) -
     (float mode also where it is no reported cell).  ``in_ball(q)``: whether a float point lies
     in a cross-polytope domain (kept whole, not in ``found.dom_A``).
 
-    In exact mode every point and pattern is exact, and a point inside the domain whose pattern
-    is no reported cell at every step proves a missed cell: :class:`RuntimeError` instead of a
-    wrong answer.
+    In exact mode the pattern is the one at ``P[i] + eps (P[i] - x0)`` for every small ``eps``
+    (no step to jump over a thin cell, see the module docstring), and one inside the domain that
+    is no reported cell proves a missed cell: :class:`RuntimeError` instead of a wrong answer.
 
     >>> import tropnet
     >>> from tropnet import Box
@@ -70,6 +74,8 @@ def cells_across(found: FoundCells, owners: np.ndarray, P: list, in_ball=None) -
         Pn = np.array([np.asarray(p, dtype=np.float64) for p in P]).reshape(m, d)
         X0 = np.asarray(found.points[owners], dtype=np.float64).reshape(m, d)
         A_dom, b_dom = found.dom_A, found.dom_b
+    if exact and in_ball is None:
+        return _cells_beyond(pats, stages, owners, Pn, Pn - X0, A_dom, b_dom)
     unresolved = np.zeros(m, dtype=bool)
     last: list = [None] * m
     open_ = np.arange(m)
@@ -104,4 +110,30 @@ def cells_across(found: FoundCells, owners: np.ndarray, P: list, in_ball=None) -
             f"{[str(v) for v in last[r]]} lies across a facet of cell {int(owners[r])} inside the domain, "
             "but its activation pattern is not among the reported cells (please report this bug)"
         )
+    return out
+
+
+def _cells_beyond(pats, stages, owners, Pn, V, A_dom, b_dom) -> np.ndarray:
+    """:func:`cells_across` in exact mode: the pattern at ``P + eps (P - x0)`` for every small
+    ``eps > 0`` (:func:`~tropnet.regions.affine.patterns_beyond`), which no finite step can
+    promise (a cell thinner than the step lies between).  A facet whose ray leaves the domain
+    (a domain row zero at ``P`` that grows along it) is on the boundary: ``-1``."""
+    out = np.full(len(owners), -1, dtype=np.int64)
+    inside = np.ones(len(owners), dtype=bool)
+    if len(b_dom):
+        va, vb = Pn.dot(A_dom.T) - b_dom[None, :], V.dot(A_dom.T)
+        inside = ~((va > 0) | ((va == 0) & (vb > 0))).any(axis=1)
+    rows = np.flatnonzero(inside)
+    if not len(rows):
+        return out
+    hit = row_index(pats, patterns_beyond(stages, Pn[rows], V[rows]).astype(pats.dtype))
+    if (hit < 0).any():
+        r = int(rows[np.flatnonzero(hit < 0)[0]])
+        raise RuntimeError(
+            "exact enumeration could not certify completeness: just across the point "
+            f"{[str(v) for v in Pn[r]]} of a facet of cell {int(owners[r])}, inside the domain, the "
+            "activation pattern is not among the reported cells (please report this bug)"
+        )
+    there = hit != owners[rows]
+    out[rows[there]] = hit[there]
     return out

@@ -42,6 +42,7 @@ __all__ = [
     "maps_and_rows",
     "map_magnitude",
     "patterns_at",
+    "patterns_beyond",
 ]
 
 
@@ -584,6 +585,68 @@ def _integer_rows(M: np.ndarray) -> np.ndarray:
         D = lcm(*[q for _, q in fr])
         out[i] = [p * (D // q) for p, q in fr]
     return out
+
+
+def patterns_beyond(stages: list[Stage], X: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """Activation patterns at ``X + eps V`` for every small enough ``eps > 0`` (exact: object
+    arrays of rationals), in the convention of :func:`patterns_at`, with no ``eps`` chosen.
+
+    Along a ray the program is piecewise linear in ``eps``, so near ``eps = 0`` every entry is
+    ``a + b eps`` exactly: the value ``a`` at ``X`` and the slope ``b``.  A unit is on where
+    ``(a - level, b)`` is lexicographically positive, a group's winner is the lexicographic
+    maximum; an entry with ``a = b = 0`` is zero all along the start of the ray (off).  This is
+    the cell just across a facet point ``X`` in the direction ``V`` however thin that cell is,
+    where a finite step ``X + 2^-k V`` may jump over it (a sliver narrower than the step).
+
+    >>> from fractions import Fraction
+    >>> from tropnet import Network
+    >>> from tropnet.regions.program import stages_from_network
+    >>> net = Network.from_arrays([[[1.0], [1.0]], [[1.0, 1.0]]], [[0.0, -2.0 ** -60], [0.0]])
+    >>> st = stages_from_network(net, exact=True)      # relu(x) + relu(x - 2^-60)
+    >>> x0 = np.array([[Fraction(0)]], dtype=object)
+    >>> patterns_beyond(st, x0, np.array([[Fraction(1)]], dtype=object)).tolist()  # in the sliver
+    [[1, 0]]
+    >>> patterns_at(st, x0 + Fraction(1, 2 ** 40)).tolist()                         # past it
+    [[1, 1]]
+    """
+    from .program import _apply
+
+    a, b = X, V
+    cols = []
+    for st in stages:
+        if st.kind in ("threshold", "leaky"):
+            level = st.param if st.kind == "threshold" else 0
+            va, vb = a[:, st.idx] - level, b[:, st.idx]
+            on = (va > 0) | ((va == 0) & (vb > 0))
+            cols.append(on.astype(np.int32))
+            # the entry's value and slope: itself where on, the stage's image of it where off
+            if st.kind == "threshold":
+                a, b = a.copy(), b.copy()
+                a[:, st.idx] = np.where(on, a[:, st.idx], st.param)
+                b[:, st.idx] = np.where(on, b[:, st.idx], 0 * b[:, st.idx])
+            else:
+                a, b = a.copy(), b.copy()
+                a[:, st.idx] = np.where(on, a[:, st.idx], st.param * a[:, st.idx])
+                b[:, st.idx] = np.where(on, b[:, st.idx], st.param * b[:, st.idx])
+            continue
+        if st.kind == "group":
+            va, vb = a[:, st.groups], b[:, st.groups]  # (n, G, k)
+            ma = va.max(axis=2)
+            top = va == ma[:, :, None]
+            mb = np.where(top, vb, vb.min(axis=2)[:, :, None]).max(axis=2)
+            win = np.argmax(top & (vb == mb[:, :, None]), axis=2)
+            cols.append(win.astype(np.int32))
+            pick = np.asarray(st.groups)[np.arange(win.shape[1])[None, :], win]  # (n, G) entries
+            ga = np.take_along_axis(a, pick, axis=1)
+            gb = np.take_along_axis(b, pick, axis=1)
+            a = np.concatenate([ga, a[:, st.idx]], axis=1) if len(st.idx) else ga
+            b = np.concatenate([gb, b[:, st.idx]], axis=1) if len(st.idx) else gb
+            continue
+        a = _apply(st, a)  # affine: the value through the map, the slope through its linear part
+        b = _apply(Stage("affine", W=st.W, b=0 * np.asarray(st.b)), b)
+    if not cols:
+        return np.zeros((X.shape[0], 0), dtype=np.int32)
+    return np.concatenate(cols, axis=1)
 
 
 def patterns_at(stages: list[Stage], X: np.ndarray) -> np.ndarray:

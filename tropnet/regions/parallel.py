@@ -37,17 +37,17 @@ form; the driver then runs the linear merge over all cells at once
 (:func:`~tropnet.regions.geometry.linear_labels`: facets only for cells whose map another cell
 shares), so a linear region spanning several tasks is joined exactly as in a serial run.
 A linear count is one enumeration whose tasks *keep* their cells on their workers
-(:func:`~tropnet.tasks.map_tasks` with ``keep``; float tasks stream and keep their parts, as
-the serial linear count does; a task that hands on the rest of its work keeps the parts it
-finished) and send back only the cells' float maps and patterns (as bits).  The driver groups
-all maps (:func:`~tropnet.regions.map_groups.map_groups`); when no map comes near another the
-count is the number of cells.  Otherwise :func:`~tropnet.regions.geometry.linear_labels` (the
-one merge) asks the tasks, through
-``cache["vertices_of"]``, for the vertex lists of only the cells of near groups
-(:func:`~tropnet.tasks.ask_kept`): the driver never holds every cell's vertex list.  Float
-linear counts, like the serial ones and the activation counts, first remove the units of one
-sign on a bounded domain (:mod:`tropnet.regions.stable`); the tasks put their pattern columns
-back.
+(:func:`~tropnet.tasks.map_tasks` with ``keep``; float tasks on a bounded domain stream and keep
+their parts with their cells' unit facets as bits, as the serial streamed linear count does; a
+task that hands on the rest of its work keeps the parts it finished) and send back only the
+cells' float maps and patterns (as bits).  The driver groups all maps; when no map comes near
+another the count is the number of cells.  Otherwise the one merge
+(:func:`~tropnet.regions.geometry.linear_labels`) asks the tasks for the unit facets, and only
+where those cannot serve the vertex lists, of only the cells of near groups
+(:mod:`tropnet.regions.parallel_merge`): the driver never holds every cell's vertex list.
+Float linear counts and float region sets, like the serial ones and the activation counts,
+first remove the units of one sign on a bounded domain (:mod:`tropnet.regions.stable`; exact
+ones those 0 everywhere); the tasks put their pattern columns back.
 
 *H-representation runs.*  On a box or a bounded polyhedron above 12 inputs (exact: above 16,
 activation and linear counts) and on a cross-polytope kept whole (counts from 5 inputs, region
@@ -100,16 +100,15 @@ import numpy as np
 from .._limits import Limits
 from ..kernels.merge import row_keys
 from . import stream
-from .affine import float_map_error
 from .cells import RegionLimitError
 from .exactness import _Uncertain, warn_ambiguous, with_fallback
-from .found import FoundCells, _from_piece, join_pieces, pattern_cells, take_cells
+from .found import _from_piece, join_pieces
 from .geometry import build_region_set, linear_labels
 from .hrep_parts import run_hrep_plan
-from .map_groups import float_maps, map_groups
+from .parallel_merge import KeptCells, merge_kept
 from .plan import make_plan
 from .refine import refine_advance, refine_finish, refine_split, refine_start, refine_task
-from .stream import STREAM_CELLS, KeptBytes, KeptParts, count_parts, pack_patterns, unpack_patterns
+from .stream import STREAM_CELLS, KeptBytes, KeptParts, count_parts
 
 __all__ = ["run_plan", "count_parallel", "regions_parallel"]
 
@@ -136,6 +135,7 @@ class _Piece:
         self.A, self.b = A, b
         self.full = None  # (the plan's program, StableUnits.on) when the piece runs without its stable units
         self.kept_budget = None  # the driver's KEPT_VERTEX_BYTES (a linear count's tasks: see _count_task)
+        self.id_cols = None  # a float linear count: each constraint id's pattern column (Plan._id_columns)
 
 
 def _full_cells(cells, piece: _Piece):
@@ -153,62 +153,11 @@ def _full_cells(cells, piece: _Piece):
     return dataclasses.replace(cells, patterns=P, vertex_codes=codes)
 
 
-class _Maps:
-    """What a linear-count task sends back at once: its number of cells, their float maps
-    (``None`` beyond the float range: the driver's merge computes them), their patterns
-    (:func:`~tropnet.regions.stream.pack_patterns`), its cells cut below float64 resolution and
-    the largest coordinate of its cells' vertices (the scale of the facets' tolerance, as over one run)."""
-
-    def __init__(self, ncells, maps, patterns, thin, top):
-        self.ncells, self.maps, self.patterns, self.thin, self.top = ncells, maps, patterns, thin, top
-
-
-class _KeptCells:
-    """The cells of a linear-count task, kept on its worker (``map_tasks(keep=_summary)``): the
-    driver reads :attr:`back` and asks for whole cells (:func:`_cells_of`) only where maps come
-    near each other.  ``parts``: a streamed task keeps its finished parts
-    (:class:`~tropnet.regions.stream.KeptParts`, as the serial streamed linear count does), and
-    ``found`` has no vertex lists until then."""
-
-    def __init__(self, found, piece: _Piece, parts: KeptParts | None = None):
-        self.found, self.parts = found, parts
-        pats = found.patterns
-        maps = None
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                maps = float_maps(piece.full[0], pats, piece.problem.d)
-        except OverflowError:
-            pass
-        if maps is not None and not np.isfinite(maps).all():
-            maps = None
-        if parts is not None:
-            top = parts._top()
-        elif found.vert_X.dtype != object and len(found.vert_ids):
-            top = float(np.abs(found.vert_X[found.vert_ids]).max())
-        else:
-            top = 0.0
-        self.back = _Maps(len(found), maps, pack_patterns(pats), found.thin, top)
-
-    @classmethod
-    def of_parts(cls, parts: KeptParts, piece: _Piece, ambiguous: int) -> _KeptCells:
-        cells = _full_cells(parts.cells(ambiguous, piece.problem.d), piece)
-        return cls(_found(cells, piece, False), piece, parts)
-
-
 def _summary(value):
     """What comes back of a task's answer whose cells stay on the worker."""
-    if isinstance(value, _Leaf) and isinstance(value.value, _KeptCells):
+    if isinstance(value, _Leaf) and isinstance(value.value, KeptCells):
         return _Leaf(value.piece, value.value.back, value.cells, value.info)
     return value
-
-
-def _cells_of(leaf: _Leaf, cells: np.ndarray):
-    kept = leaf.value
-    found = kept.found
-    if kept.parts is not None:  # a streamed task: the vertex lists of these cells, from its parts
-        found = dataclasses.replace(found, cache={})
-        kept.parts.fill(found, cells)
-    return take_cells(found, cells)
 
 
 def _pieces(plan, certify: bool, codes: bool = False):
@@ -230,6 +179,8 @@ def _pieces(plan, certify: bool, codes: bool = False):
         run = _Piece(problem, piece, dp.A, dp.b)
         run.full = (dp.stages, on)
         run.kept_budget = stream.KEPT_VERTEX_BYTES
+        if plan.want == "count" and plan.kind == "linear" and not plan.exact and not dp.join:
+            run.id_cols = plan._id_columns(piece)  # the tasks keep their cells' unit facets, as serially
         runs.append((run, state))
     return runs
 
@@ -281,8 +232,8 @@ def _engine_task(pieces, index, state, want, exact, split_cells, split_work, par
         value = len(out)
     elif want == "count":  # a facet of R^n: its patterns, for the join
         value = out.patterns[np.unique(row_keys(out.patterns), return_index=True)[1]]
-    elif want == "maps":  # a linear count: the maps come back, the cells stay (_KeptCells)
-        value = _KeptCells(_found(_full_cells(out, piece), piece, exact), piece)
+    elif want == "maps":  # a linear count: the maps come back, the cells stay (KeptCells)
+        value = KeptCells(_found(_full_cells(out, piece), piece, exact), piece.full[0], piece.problem.d)
     else:
         value = _found(_full_cells(out, piece), piece, exact)
     info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, split=0, cells_out=len(out),
@@ -316,14 +267,16 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag, keep
     :class:`_Leaf` with the count, or, once more than ``split_work`` entries are cut (with
     ``split_cells``: after the first part), a :class:`Spawn` of the states left in ``parts``
     new tasks, its ``info["cells"]`` the cells counted so far.  Only integers come back.
-    ``keep`` (a float linear count): the finished parts are kept (:class:`_KeptCells`); a task
+    ``keep`` (a float linear count): the finished parts are kept with their cells' unit facets
+    (:class:`~tropnet.regions.parallel_merge.KeptCells`, as the serial streamed count keeps them); a task
     that hands on its states keeps them as the Spawn's own value (a leaf of no new cells: the
     Spawn counted them), which stays on this worker.  The kept parts of all tasks on a worker
     share one budget, as a serial count's do (:class:`~tropnet.regions.stream.KeptParts`: the
     smaller of the driver's and the worker's
     :data:`~tropnet.regions.stream.KEPT_VERTEX_BYTES`); past it a task keeps its cells'
-    patterns only, and its input states, so that when the driver asks for some of its cells it
-    runs its part again (:class:`_Rerun`) and picks them by pattern."""
+    patterns and facets only, and its input states, so that when the driver asks for the
+    vertex lists of some of its cells it runs its part again (:class:`_Rerun`) and picks them by
+    pattern."""
     cpu, wall = time.process_time(), time.perf_counter()
     problem = _task_problem(pieces[index])
     run = dict(budget=split_cells or STREAM_CELLS, max_work=_work_budget(split_work, problem.exact),
@@ -335,12 +288,15 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag, keep
         if pieces[index].kept_budget is not None:
             budget = min(budget, pieces[index].kept_budget)
         again = _Rerun(pieces[index], pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL), run)
-        kept = KeptParts(problem, again, budget, _WORKER_KEPT)
+        kept = KeptParts(problem, again, budget, _WORKER_KEPT, id_cols=pieces[index].id_cols)
     n, ambiguous, left = count_parts(problem, list(states), join=kept, **run)
-    if kept is not None and not kept.dropped:
+    if kept is not None and all(p[0] is not None for p in kept.parts):
         kept.rerun = None  # (its input states are not needed: every kept part has its vertex lists)
     # a linear count's finished parts stay on this worker, also when the task hands on the rest
-    value = None if kept is None or not n else _KeptCells.of_parts(kept, pieces[index], ambiguous)
+    value = None
+    if kept is not None and n:
+        cells = _full_cells(kept.cells(ambiguous, problem.d), pieces[index])
+        value = KeptCells(_found(cells, pieces[index], False), pieces[index].full[0], problem.d, kept)
     info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, cells=n, ambiguous=ambiguous,
                 piece=index, dropped=bool(kept is not None and kept.dropped))
     if not left:
@@ -552,100 +508,15 @@ def _count_linear(plan, **kw) -> int:
     back their float maps; the driver groups all maps (:func:`~tropnet.regions.map_groups.
     map_groups`, as :func:`~tropnet.regions.geometry.linear_labels` does).  When no map comes
     near another, the linear regions are the cells (the usual case); otherwise the driver asks
-    the tasks for their cells' patterns and, inside the merge, for the cells of the near groups
-    only (:func:`_merge`)."""
+    the tasks, inside the merge, for the unit facets or the vertex lists of the cells of the near
+    groups only (:func:`~tropnet.regions.parallel_merge.merge_kept`)."""
     # as the serial count: units of one sign on the domain are not cut (exact: those 0 everywhere)
     plan._prune_stable(zero_only=plan.exact)
 
     def attempt(passes):
-        return _enumerate(plan, passes, want="maps", finish=functools.partial(_merge, plan), **kw)
+        return _enumerate(plan, passes, want="maps", finish=functools.partial(merge_kept, plan), **kw)
 
     return with_fallback(attempt, plan.exactness)
-
-
-def _merge(plan, client, kept: list, cells: int, ambiguous: int) -> int:
-    """The linear count from the kept cells of the tasks of :func:`_count_linear`: the merge
-    itself is :func:`~tropnet.regions.geometry.linear_labels`, run on the driver over every
-    cell's pattern and map (both came back with the tasks' summaries), with the vertex lists of
-    only the cells it names fetched from the tasks (``cache["vertices_of"]``, as a streamed
-    serial count does)."""
-    dp, n = plan.domain, plan.domain.n
-    backs = [k.value.value for k in kept]
-    sizes = np.array([b.ncells for b in backs], dtype=np.int64)
-    if not sizes.sum():
-        raise ValueError("the domain has no interior")
-    live = [b for b in backs if b.ncells]  # (a task without cells has maps and patterns of no width)
-    owner = P = None  # per kept part, the global index of each of its cells (pieces of R^n: by pattern)
-    if dp.join:  # a cell met by several facets of R^n is one pattern, with one map
-        P = np.vstack([unpack_patterns(b.patterns) for b in live])
-        glob, first = pattern_cells(P)
-        starts = np.concatenate([[0], np.cumsum(sizes)])
-        owner = [glob[starts[i] : starts[i + 1]] for i in range(len(backs))]
-        C = len(first)
-        P = P[first]
-    else:
-        C = int(sizes.sum())
-    _check_limit(C, plan.max_regions)
-    warn_ambiguous(ambiguous)
-    F = groups = None
-    if all(b.maps is not None for b in live):
-        F = np.vstack([b.maps for b in live])
-        if dp.join:
-            F = F[first]
-        with np.errstate(over="ignore", invalid="ignore"):
-            err = float_map_error(dp.stages, n)
-        if np.isfinite(err):
-            groups = map_groups(F, err, plan.exact)
-            if np.bincount(groups[0]).max() < 2:
-                return C  # no map comes near another: every cell is a linear region
-    # near maps: the merge, over every cell's pattern
-    if P is None:
-        P = np.vstack([unpack_patterns(b.patterns) for b in live])
-    top = max(b.top for b in backs)
-    found = FoundCells(dp.stages, n, plan.exact, P, np.zeros((C, n)), np.ones(C, dtype=bool),
-                       np.zeros(C + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, n)),
-                       np.zeros(0), dp.A, dp.b, None, ambiguous=ambiguous, thin=sum(b.thin for b in backs))
-    if groups is not None:
-        found.cache.update(maps=F, groups=groups)
-    found.cache["vertices_of"] = functools.partial(_fetch_cells, kept, sizes, owner, top, client)
-    return int(linear_labels(found).max()) + 1
-
-
-def _fetch_cells(kept: list, sizes, owner, top: float, client, found, cells: np.ndarray) -> None:
-    """Give ``found`` (the driver's cells, without vertex lists) those of ``cells`` (sorted
-    global indices), fetched from the tasks that keep them (on R^n every piece of a cell, joined
-    by pattern as :func:`~tropnet.regions.found.join_pieces` does); float runs get one unused
-    vertex holding the largest coordinate of all cells' vertices, so the facets' tolerance has
-    the scale of the whole run."""
-    want = np.zeros(len(found), dtype=bool)
-    want[cells] = True
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    asks = []
-    for i, k in enumerate(kept):
-        glob = np.arange(starts[i], starts[i + 1]) if owner is None else owner[i]
-        loc = np.flatnonzero(want[glob])
-        if len(loc):
-            asks.append((k, loc))
-    parts = ask_kept(_cells_of, asks, client)
-    sub = join_pieces(parts, found.stages, found.d, found.exact, found.dom_A, found.dom_b)
-    if len(sub) != len(cells) or not np.array_equal(sub.patterns, found.patterns[cells]):
-        raise RuntimeError("the cells fetched from the Dask tasks do not match the driver's "
-                           "(please report this bug)")
-    counts = np.zeros(len(found), dtype=np.int64)
-    counts[cells] = np.diff(sub.vert_off)
-    found.vert_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    found.vert_ids = sub.vert_ids
-    found.vert_X, found.vert_t = sub.vert_X, sub.vert_t
-    if not found.exact:
-        extra = np.zeros((1, found.d))
-        extra[0, 0] = top
-        found.vert_X = np.concatenate([sub.vert_X, extra])
-        found.vert_t = np.concatenate([sub.vert_t, [1.0]])
-    found.vert_codes = sub.vert_codes
-    points = np.zeros((len(found), found.d), dtype=sub.points.dtype)
-    points[cells] = sub.points
-    found.points = points
-    found.bounded[cells] = sub.bounded
 
 
 def _found_parallel(plan, **kw):
@@ -655,7 +526,9 @@ def _found_parallel(plan, **kw):
         found.stages = dp.stages
         return found
 
-    plan._prune_stable(zero_only=True)  # the units 0 everywhere (their columns put back by the tasks)
+    # as the serial region sets: float ones do not cut the units of one sign on a bounded domain,
+    # exact ones those 0 everywhere (their pattern columns put back by the tasks)
+    plan._prune_stable(zero_only=plan.exact)
 
     # exact regions: the certified pass with tight codes (the fast exact geometry), as serially;
     # the rational pass when some decision is too close to call anywhere

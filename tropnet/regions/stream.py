@@ -633,8 +633,17 @@ class KeptParts:
         ``found.cache["tight"]`` (a bool table, one row per cell, read by
         :func:`~tropnet.regions.neighbours.tight_edges`: no coordinates needed); nothing
         without :attr:`id_cols`, or where a cell is not simple."""
-        if self.id_cols is None:
+        got = self.facet_words(cells)
+        if got is None or not len(got[0]) or not got[1].all():
             return
+        found.cache["tight"] = facet_table(got[0], found.patterns.shape[1])
+
+    def facet_words(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """The kept unit facets of ``cells`` (sorted indices): ``(words, simple)`` of
+        :func:`~tropnet.regions.neighbours.facet_columns`, one row per cell (what a Dask task
+        sends its driver's merge); ``None`` without :attr:`id_cols`."""
+        if self.id_cols is None:
+            return None
         cells = np.asarray(cells, dtype=np.int64)
         starts = self._starts()
         which = np.searchsorted(starts, cells, side="right") - 1
@@ -643,9 +652,9 @@ class KeptParts:
             loc = cells[which == k] - starts[k]
             words.append(self.facets[k][0][loc])
             simple.append(self.facets[k][1][loc])
-        if not words or not np.concatenate(simple).all():
-            return
-        found.cache["tight"] = facet_table(np.concatenate(words), found.patterns.shape[1])
+        if not words:
+            return np.zeros((0, 1), dtype=np.uint64), np.zeros(0, dtype=bool)
+        return np.concatenate(words), np.concatenate(simple)
 
     def _kept(self, cells: np.ndarray) -> list:
         """``(cells, vertex counts, stacked vertex coordinates)`` per part, from the kept parts."""
