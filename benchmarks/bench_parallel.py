@@ -40,6 +40,16 @@ Sections:
 
     .venv/bin/python benchmarks/bench_parallel.py --kept 8,10,10,1 --budgets none,128,0
 
+9. (``--linear`` alone, issue 21) float linear counts of [6, 12, 12, 1] and [6, 14, 14, 1] on
+   ``[-5, 5]^6`` (their maps come near: the driver's merge asks the tasks for the unit facets of
+   the near groups' cells), also with the tasks keeping vertex lists as before session 11, and
+   activation and linear counts of [13, 4, 4, 1] on all of R^n (the H-representation engine,
+   the 27 facets of the homogenised cube as tasks), serial and 2 persistent workers
+   alternating ``--pairs`` times, counts asserted equal: wall and CPU (serial; driver +
+   workers) side by side.
+
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_parallel.py --linear --pairs 3
+
 8. (``--hrep`` alone, issue 21) exact activation and linear counts of 18-20-input networks and
    float counts of a 14-input one on ``[-1, 1]^d`` (the H-representation engine, run in parts on
    Dask: the first layer on the driver, the rest in tasks), serial and 2 persistent workers
@@ -55,6 +65,7 @@ are given beside wall times); the counts are exact and deterministic, and so is 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
 import os
 import pickle
@@ -214,17 +225,21 @@ def speedup(client, cases: list, pairs: int) -> None:
 
 
 def paired(client, cases: list, pairs: int) -> None:
-    """:func:`speedup` of ``cases``, each ``(label, net, domain, kind, exact)``."""
+    """:func:`speedup` of ``cases``, each ``(label, net, domain, kind, exact)`` or with a sixth
+    entry, a context manager (a function of no arguments) that the Dask runs of the case run in."""
     rows = []
-    for label, net, dom, kind, exact in cases:
-        ser, par, ratio, c_ser, c_par, loads = [], [], [], [], [], []
+    for label, net, dom, kind, exact, *ctx in cases:
+        ser, par, ratio, c_ser, c_par, loads, kept = [], [], [], [], [], [], []
+        st: dict = {}
         kw = dict(kind=kind, exact=exact)
+        within = ctx[0] if ctx else contextlib.nullcontext
 
         def one():
             return tropnet.count_linear_regions(net, dom, progress=False, **kw)  # noqa: B023
 
         def two():
-            return count_parallel(net, dom, parallel="dask", client=client, **kw)  # noqa: B023
+            with within():  # noqa: B023
+                return count_parallel(net, dom, parallel="dask", client=client, stats=st, **kw)  # noqa: B023
 
         # one untimed pair first: the workers' lazy imports (numba kernels) and caches
         one()
@@ -239,17 +254,18 @@ def paired(client, cases: list, pairs: int) -> None:
             ratio.append(t1 / t2)
             c_ser.append(c1)
             c_par.append(c2 + _worker_cpu(client) - w0)
+            kept.append(st.get("kept", 0))
             loads.append(os.getloadavg()[0])
         med = statistics.median
         rows.append([label, kind + (" exact" if exact else ""), n1, pairs, f"{med(ser):.2f}",
                      f"{med(par):.2f}",
                      f"**{med(ratio):.2f}** ({min(ratio):.2f}-{max(ratio):.2f})", f"{med(c_ser):.2f}",
-                     f"{med(c_par):.2f}", f"{min(loads):.1f}-{max(loads):.1f}"])
+                     f"{med(c_par):.2f}", f"{med(kept) / 2**20:.1f}", f"{min(loads):.1f}-{max(loads):.1f}"])
         print(f"  ... {' | '.join(map(str, rows[-1]))} ({_load()})", flush=True)
     print()
     print(_table(["net", "kind", "regions", "pairs", "serial wall s", "2 workers wall s",
                   "speed-up: median of pairs (range)", "serial CPU s", "2 workers CPU s (driver + workers)",
-                  "load"], rows) + "\n")
+                  "kept on workers MiB", "load"], rows) + "\n")
 
 
 def hrep_cases() -> list:
@@ -269,6 +285,36 @@ def hrep_cases() -> list:
         out += [(label, net, box, kind, True) for kind in ("activation", "linear")]
     net = tropnet.random_mlp([14, 8, 8, 1], seed=0)
     out += [("[14, 8, 8, 1] seed 0", net, box, kind, False) for kind in ("activation", "linear")]
+    return out
+
+
+@contextlib.contextmanager
+def vertex_lists():
+    """The Dask linear counts as before session 11 (s15-dask): their tasks keep their cells'
+    vertex lists, not their unit facets (the driver gives the tasks no ``id_cols``)."""
+    from tropnet.regions.plan import Plan
+
+    own = Plan._id_columns
+    Plan._id_columns = lambda self, piece: None
+    try:
+        yield
+    finally:
+        Plan._id_columns = own
+
+
+def linear_cases() -> list:
+    """Section 9's counts: float linear counts on ``[-5, 5]^6`` whose maps come near each other
+    (the driver's merge runs: [6, 12, 12, 1] has 90,570 cells and 90,427 linear regions), with
+    the tasks keeping their cells' unit facets (now) and their vertex lists (before), beside the
+    activation counts; and counts on all of R^n on the H-representation engine (13 inputs: the
+    27 facets of the homogenised cube as tasks, one task before session 11)."""
+    out = []
+    for widths in ([6, 12, 12, 1], [6, 14, 14, 1]):
+        net = tropnet.random_mlp(widths, seed=0)
+        out += [(str(widths), net, DOMAIN, "activation", False), (str(widths), net, DOMAIN, "linear", False),
+                (f"{widths}, tasks keep vertex lists (before)", net, DOMAIN, "linear", False, vertex_lists)]
+    net = tropnet.random_mlp([13, 4, 4, 1], seed=0)
+    out += [("[13, 4, 4, 1] on R^n (H-rep)", net, None, kind, False) for kind in ("activation", "linear")]
     return out
 
 
@@ -484,7 +530,22 @@ def main() -> None:
     ap.add_argument("--hrep", action="store_true",
                     help="section 8 only: counts on the H-representation engine in parts (exact 18-20-D, "
                          "float 14-D boxes), serial and 2 persistent workers alternating --pairs times")
+    ap.add_argument("--linear", action="store_true",
+                    help="section 9 only: float linear counts whose regions merge (tasks keeping unit facets "
+                         "or vertex lists) and counts on R^n on the H-rep engine, serial and 2 persistent "
+                         "workers alternating --pairs times")
     args = ap.parse_args()
+    if args.linear:
+        cluster, client = _cluster(args.workers)
+        blas = os.environ.get("OPENBLAS_NUM_THREADS")
+        print(f"## 9. Linear counts with kept facets, R^n H-rep counts: serial and {args.workers} persistent "
+              f"workers ({_load()} at start, {time.strftime('%H:%M', time.gmtime())} UTC, "
+              f"OPENBLAS_NUM_THREADS={blas})\n")
+        paired(client, linear_cases(), max(1, args.pairs))
+        client.close()
+        cluster.close()
+        print(f"({_load()} at the end)")
+        return
     if args.hrep:
         cluster, client = _cluster(args.workers)
         print(f"## 8. H-representation counts in parts: serial and {args.workers} persistent workers "

@@ -105,3 +105,41 @@ def test_on_two_workers(client, monkeypatch, force_hrep):
         count_parallel(net, dom, kind="linear", exact=True, client=client, max_regions=serial["activation"] // 3)
     force_hrep()
     assert count_parallel(net, dom, client=client) == fl
+
+
+@pytest.mark.parametrize("k", range(3))
+def test_float_hrep_on_all_of_rn_runs_its_pieces_as_tasks(k, force_hrep):
+    """All of R^n on the H-representation engine: the 2n + 1 facets of the homogenised cube
+    run in one set of tasks (each a task, or in parts when there are fewer pieces than tasks),
+    and the counts and region sets equal the serial vertex engine's."""
+    net = [random_mlp([4, 6, 6, 1], seed=0), merging_mlp([3, 8, 8, 1], "sparse", 1),
+           unit_classes_net(2, 3, 6, 2, 3)][k]
+    ref = {kind: tropnet.count_linear_regions(net, kind=kind) for kind in ("activation", "linear")}
+    rs_ref = tropnet.linear_regions(net)
+    force_hrep()
+    for kind in ("activation", "linear"):
+        assert make_plan(net, None, want="count", kind=kind, mode="parallel").engine == "hrep"
+        for tasks_per_worker, pieces_in_parts in ((1, False), (4, True)):  # 2n + 1 pieces, 2 or 16 tasks
+            stats: dict = {}
+            got = count_parallel(net, None, kind=kind, parallel=None, stats=stats, tasks_per_worker=tasks_per_worker)
+            assert got == ref[kind], (kind, tasks_per_worker)
+            assert stats["pieces"] == 2 * net.input_dim + 1
+            assert (stats["tasks"] > stats["pieces"]) == pieces_in_parts
+    rs = regions_parallel(net, None, parallel=None)
+    assert len(rs) == len(rs_ref) == ref["linear"]
+    assert sorted(map(tuple, rs.patterns.tolist())) == sorted(map(tuple, rs_ref.patterns.tolist()))
+
+
+def test_float_hrep_on_all_of_rn_limits_and_two_workers(client, force_hrep):
+    net = random_mlp([3, 6, 6, 1], seed=2)
+    n = tropnet.count_linear_regions(net, kind="activation")
+    lin = tropnet.count_linear_regions(net)
+    force_hrep()
+    assert count_parallel(net, None, kind="activation", client=client) == n
+    assert count_parallel(net, None, client=client) == lin
+    for limit, value in (("max_regions", n // 3), ("max_seconds", 1e-9)):
+        with pytest.raises(RegionLimitError) as serial:
+            tropnet.count_linear_regions(net, kind="activation", **{limit: value})
+        with pytest.raises(RegionLimitError) as err:
+            count_parallel(net, None, kind="activation", client=client, **{limit: value})
+        assert err.value.limit == serial.value.limit == limit

@@ -20,14 +20,17 @@ from ..tasks import dask_client, map_tasks
 from .cells import Cells, RegionLimitError
 from .hrep import refine_hrep
 
-__all__ = ["refine_hrep_parts", "run_hrep_plan"]
+__all__ = ["refine_hrep_parts", "refine_pieces", "run_hrep_plan"]
 
 
 def run_hrep_plan(plan: Any, parts: int, stats: dict | None = None) -> Any:
-    """Run a parallel plan on the H-representation engine (a bounded domain: one piece) as the
-    serial plan runs it, its engine in parts (:func:`refine_hrep_parts`) on the plan's client
-    (one local cluster for the whole call with ``parallel="local"``): the same stable units
-    removed, the same cells, the same linear merge and region set, hence the serial answer.
+    """Run a parallel plan on the H-representation engine as the serial plan runs it, its engine
+    in parts on the plan's client (one local cluster for the whole call with
+    ``parallel="local"``): the same stable units removed, the same cells, the same linear merge
+    and region set, hence the serial answer.  A bounded domain (one piece) runs in parts
+    (:func:`refine_hrep_parts`); all of R^n and unbounded polyhedra (the ``2n + 1`` facets of the
+    homogenised cube, joined by pattern) run all their pieces' tasks at once
+    (:func:`refine_pieces`) before the serial plan joins them.
 
     >>> import tropnet
     >>> from tropnet.regions.plan import make_plan
@@ -43,9 +46,64 @@ def run_hrep_plan(plan: Any, parts: int, stats: dict | None = None) -> Any:
     """
     o = plan.options
     with dask_client(o.get("parallel"), o.get("client")) as c:
-        runner = functools.partial(refine_hrep_parts, parallel=None if c is None else "dask", client=c,
-                                   parts=parts, stats=stats)
-        return dataclasses.replace(plan, mode="serial", options={}, hrep_runner=runner).run()
+        where = dict(parallel=None if c is None else "dask", client=c)
+        serial = dataclasses.replace(plan, mode="serial", options={})
+        if plan.domain.join:
+            serial._prune_stable()  # (as the serial plan does first: on R^n the units 0 everywhere)
+            serial.hrep_runner = refine_pieces(serial, parts=parts, stats=stats, **where)
+        else:
+            serial.hrep_runner = functools.partial(refine_hrep_parts, parts=parts, stats=stats, **where)
+        return serial.run()
+
+
+def refine_pieces(plan: Any, *, parallel, client, parts: int, stats: dict | None = None):
+    """The cells of every piece of ``plan``'s domain (the facets of the homogenised cube for all
+    of R^n), refined by :func:`~tropnet.regions.hrep.refine_hrep` in one set of Dask tasks: a
+    piece is a task of its own where there are at least ``parts`` pieces, else it is cut into
+    ``ceil(parts / pieces)`` tasks as :func:`refine_hrep_parts` cuts it.  Returns the plan's
+    engine (``Plan.hrep_runner``): called on a piece, it hands back that piece's cells.
+
+    >>> import tropnet
+    >>> from tropnet.regions.plan import make_plan
+    >>> net = tropnet.random_mlp([3, 5, 5, 1], seed=0)
+    >>> plan = make_plan(net, None, want="regions", kind="activation", engine="hrep")
+    >>> stats = {}
+    >>> runner = refine_pieces(plan, parallel=None, client=None, parts=4, stats=stats)
+    >>> stats["tasks"], stats["pieces"]
+    (7, 7)
+    >>> plan.hrep_runner = runner
+    >>> len(plan.run()) == len(tropnet.linear_regions(net, kind="activation"))
+    True
+    """
+    dp = plan.domain
+    per = max(1, -(-parts // len(dp.pieces)))
+    specs, jobs, ambiguous = [], [], []
+    for k, p in enumerate(dp.pieces):
+        args = dict(halfspaces=p.halfspaces, l1=p.l1, max_cells=plan.max_regions, limits=plan.limits,
+                    exact=plan.exact)
+        specs.append((p.stages, dp.n, p.lo, p.hi, args))
+        if per == 1:
+            starts, amb = [None], 0
+        else:
+            starts, amb, _, _ = _first_stages(p.stages, dp.n, p.lo, p.hi, per, args)
+        jobs += [(k, s) for s in starts]
+        ambiguous.append(amb)
+    out = map_tasks(_part, jobs, parallel=parallel, client=client, shared=(specs,))
+    cells = {}
+    for k, p in enumerate(dp.pieces):
+        mine = [c for (j, _), c in zip(jobs, out) if j == k]
+        cells[id(p.stages)] = (p.stages, _gathered(mine, ambiguous[k], plan.max_regions))
+    if stats is not None:
+        stats.update(tasks=len(jobs), pieces=len(dp.pieces))
+
+    def runner(stages, d, lo, hi, **kw):  # (the pieces share their box: a piece is its program)
+        got = cells.pop(id(stages), None)
+        if got is None or got[0] is not stages:  # (a piece not run above: in parts on its own)
+            return refine_hrep_parts(stages, d, lo, hi, parallel=parallel, client=client, parts=parts,
+                                     stats=None, **kw)
+        return got[1]
+
+    return runner
 
 
 def refine_hrep_parts(stages, d, lo, hi, *, parallel, client, parts: int, stats, max_cells=None,
@@ -70,6 +128,19 @@ def refine_hrep_parts(stages, d, lo, hi, *, parallel, client, parts: int, stats,
     True
     """
     args = dict(kw, max_cells=max_cells, limits=limits)
+    starts, ambiguous, at, n = _first_stages(stages, d, lo, hi, parts, args, progress)
+    out = map_tasks(_part, [(0, s) for s in starts], parallel=parallel, client=client,
+                    shared=([(stages, d, lo, hi, args)],))
+    if stats is not None:
+        stats.update(tasks=len(starts), split_at=at, split_cells=n)
+    return _gathered(out, ambiguous, max_cells)
+
+
+def _first_stages(stages, d, lo, hi, parts: int, args: dict, progress=None) -> tuple:
+    """The driver's share of a run in ``parts`` tasks: the cutting stages refined until it holds
+    at least ``2 parts`` cells (or only the last stage is left), then dealt round-robin.  Returns
+    the tasks' ``start`` arguments (``None``: the whole run, when there is one cutting stage),
+    the decisions left ambiguous, the stage the tasks start at and the cells dealt."""
     cut = [i for i, st in enumerate(stages) if st.kind != "affine"]
     cells, ambiguous, at = None, 0, 0
     for s in cut[1:]:
@@ -79,15 +150,15 @@ def refine_hrep_parts(stages, d, lo, hi, *, parallel, client, parts: int, stats,
         if len(cells) >= 2 * parts:
             break
     if cells is None:  # one cutting stage: one task
-        jobs = [(None,)]
-    else:
-        jobs = [((at, cells[i::parts]),) for i in range(max(1, min(parts, len(cells))))]
-    out = map_tasks(_part, jobs, parallel=parallel, client=client, shared=(stages, d, lo, hi, args))
+        return [None], ambiguous, at, 0
+    return [(at, cells[i::parts]) for i in range(max(1, min(parts, len(cells))))], ambiguous, at, len(cells)
+
+
+def _gathered(out: list, ambiguous: int, max_cells: int | None) -> Cells:
+    """The cells of one run's tasks together (a limit passed in a task raised here)."""
     for c in out:
         if isinstance(c, RegionLimitError):  # a task passed a limit (returned: Dask does not retry it)
             raise c
-    if stats is not None:
-        stats.update(tasks=len(jobs), split_at=at, split_cells=0 if cells is None else len(cells))
     total = sum(len(c) for c in out)
     if max_cells is not None and total > max_cells:
         raise RegionLimitError(f"more than {max_cells} cells ({total})", "max_regions", {"cells": total})
@@ -95,10 +166,12 @@ def refine_hrep_parts(stages, d, lo, hi, *, parallel, client, parts: int, stats,
                  ambiguous=ambiguous + sum(c.ambiguous for c in out))
 
 
-def _part(stages, d, lo, hi, args, start):
-    """One task of :func:`refine_hrep_parts`: its cells refined from their stage on (or, with
-    ``start=None``, the whole run); a limit it passes is returned, not raised, so that Dask does
-    not retry it."""
+def _part(specs, k, start):
+    """One task of :func:`refine_hrep_parts` or :func:`refine_pieces`: the cells of piece ``k``
+    (``specs[k]``: its stages, inputs, box and engine arguments) refined from their stage on
+    (``start=None``: the whole run); a limit it passes is returned, not raised, so that Dask
+    does not retry it."""
+    stages, d, lo, hi, args = specs[k]
     try:
         return refine_hrep(stages, d, lo, hi, start=start, **args)
     except RegionLimitError as err:

@@ -56,8 +56,10 @@ with its engine in parts (:func:`~tropnet.regions.hrep_parts.run_hrep_plan`): th
 cutting stages on the driver until it holds ``2 parts`` cells, then those cells dealt into
 tasks that refine them through the remaining stages; every cell of a stage is refined on its
 own, so the tasks' cells are the serial ones, and the linear merge runs over all of them on
-the driver (for exact runs over the exact facets between cells of one map).  On all of R^n the
-engine is one task (a count: the serial count of the plan, an integer back; regions: the cells).
+the driver (for exact runs over the exact facets between cells of one map).  On all of R^n
+(float) the ``2n + 1`` facets of the homogenised cube run in one set of tasks (a piece a task,
+or in parts when there are fewer pieces than tasks: :func:`~tropnet.regions.hrep_parts.
+refine_pieces`), and the serial plan joins their cells by pattern on the driver.
 
 *Exactness.*  Exact activation counts run the certified float pass, and a task that meets a
 decision too close to call retries its cells in halves, down to single cells that are
@@ -298,7 +300,8 @@ def _count_task(pieces, index, states, split_cells, split_work, parts, tag, keep
         cells = _full_cells(kept.cells(ambiguous, problem.d), pieces[index])
         value = KeptCells(_found(cells, pieces[index], False), pieces[index].full[0], problem.d, kept)
     info.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall, cells=n, ambiguous=ambiguous,
-                piece=index, dropped=bool(kept is not None and kept.dropped))
+                piece=index, dropped=bool(kept is not None and kept.dropped),
+                kept=0 if kept is None else kept.nbytes)
     if not left:
         info.update(split=0, cells_out=n)
         return _Leaf(index, n if kept is None else value, n, info)
@@ -406,7 +409,7 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
         running = [0] * len(pieces)  # cells found so far per piece (disjoint within a piece)
         log = {"master_tasks": len(jobs), "master_cpu": time.process_time() - master, "tasks": 0, "splits": 0,
                "cpu": [], "wall": [], "cells": [], "tags": [], "children": [], "bytes": [], "ambiguous": 0,
-               "dropped": 0}
+               "dropped": 0, "kept": 0}
 
         def on_result(value):
             log["tasks"] += 1
@@ -415,6 +418,7 @@ def _enumerate(plan, passes, *, want, tasks_per_worker, split_cells, split_work,
             log["tags"].append(value.info.get("tag"))
             log["ambiguous"] += value.info.get("ambiguous", 0)
             log["dropped"] += value.info.get("dropped", 0)
+            log["kept"] += value.info.get("kept", 0)
             log["children"].append(len(value.jobs) if isinstance(value, Spawn) else 0)
             log["bytes"].append(value.info.get("bytes_out", 0))
             if isinstance(value, _Stopped):  # a task passed a limit: with all counted so far
@@ -489,11 +493,10 @@ def run_plan(plan) -> Any:
         return int(total)
     if plan.want == "count" and plan.engine != "hrep":
         return _count_linear(plan, **kw)
-    if plan.engine == "hrep" and not plan.domain.join:
+    if plan.engine == "hrep":
         # the serial plan on the driver (stable units, merge, region set), its engine in parts
+        # (all of R^n: the pieces' tasks at once)
         return run_hrep_plan(plan, parts=max(2, 4 * kw["tasks_per_worker"]), stats=kw["stats"])
-    if plan.want == "count":  # the H-representation engine on all of R^n: one task
-        return _one_task(plan, _whole_count, user_domain=plan.user_domain)
     found = _found_parallel(plan, **kw)
     warn_ambiguous(found.ambiguous)
     if plan.want == "count" and plan.kind == "activation":
@@ -521,11 +524,6 @@ def _count_linear(plan, **kw) -> int:
 
 def _found_parallel(plan, **kw):
     dp = plan.domain
-    if plan.engine == "hrep":  # the H-representation engine on all of R^n: one task, not split
-        found = _one_task(plan, _whole_found, user_domain=None)
-        found.stages = dp.stages
-        return found
-
     # as the serial region sets: float ones do not cut the units of one sign on a bounded domain,
     # exact ones those 0 everywhere (their pattern columns put back by the tasks)
     plan._prune_stable(zero_only=plan.exact)
@@ -538,25 +536,6 @@ def _found_parallel(plan, **kw):
     leaves = with_fallback(attempt, plan.exactness)[0]
     found = join_pieces([leaf.value for leaf in leaves], dp.stages, dp.n, plan.exact, dp.A, dp.b)
     _check_limit(len(found), plan.max_regions)
-    return found
-
-
-def _one_task(plan, fn, user_domain):
-    """``fn(plan)`` as one task (the H-representation engine is one call, not split): the plan
-    travels without the caller's object and the driver's options."""
-    whole = dataclasses.replace(plan, obj=None, user_domain=user_domain, options={})
-    o = plan.options
-    return map_tasks(fn, [()], parallel=o.get("parallel"), client=o.get("client"), shared=(whole,))[0]
-
-
-def _whole_count(plan) -> int:
-    """The serial count of a parallel plan's copy (its stable units pruned first, as serially)."""
-    return dataclasses.replace(plan, mode="serial").run()
-
-
-def _whole_found(plan):
-    found = plan.find()
-    found.stages = None
     return found
 
 
@@ -596,7 +575,8 @@ def count_parallel(
     another in this process (no dask needed).  ``stats``, a dict, receives the number of tasks
     and splits, the master's CPU time, and per task (in the order they returned) its CPU and
     wall time, cells counted, tasks and bytes handed on, and its tag (a task's tag extends its
-    parent's), and (``"dropped"``) how many tasks of a linear count kept their cells' patterns
+    parent's), the bytes a linear count's tasks kept on their workers (``"kept"``), and
+    (``"dropped"``) how many tasks of a linear count kept their cells' patterns
     only, past the kept-parts budget of their worker.  ``max_regions``, ``max_seconds`` and
     ``max_memory`` raise the serial call's ``RegionLimitError`` with the cells counted so far,
     checked by every task before every unit (memory per task) and by the driver as results

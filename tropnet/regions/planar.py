@@ -425,8 +425,9 @@ def _prune(
     lay.ambiguous += amb
     keep = plus & minus
     gone = ~keep
-    if polys.pat.shape[1]:
-        polys.pat[child[gone], lay.pair_unit[q[gone]]] = plus[gone]
+    if polys.pat.shape[1]:  # (flat: numpy's scatter by (row, column) pairs is slow)
+        g = gone.nonzero()[0]
+        polys.pat.reshape(-1)[child[g] * polys.pat.shape[1] + lay.pair_unit[q[g]]] = plus[g]
     kept = q[keep]
     n_keep = np.bincount(owner[keep], minlength=len(children))
     base = cpool.add(kept)
@@ -509,7 +510,7 @@ def _refine(polys: _Polygons, verts: _Vertices, lay: _Layer, max_cells: int | No
             polys.put_rows(children, rows_c)
             polys.cnt[children] = cnt_c
             if keep_pat:
-                polys.pat[act, unit] = 1
+                polys.pat.reshape(-1)[act * polys.pat.shape[1] + unit] = 1
             if max_cells is not None and polys.n > max_cells:
                 raise RegionLimitError(f"more than {max_cells} cells; raise max_regions or shrink the domain",
                                        "max_regions", {"cells": max_cells + 1})

@@ -47,7 +47,7 @@ import numpy as np
 
 from .affine import _abs_walk, float_map_error
 from .planar import RELATIVE_TOLERANCE
-from .planar_stretches import _U, _compiled, _gamma, _jump, _Stretches
+from .planar_stretches import _U, _compiled, _gamma, _jump, _row_max, _Stretches
 from .program import Stage
 
 __all__ = ["no_shared_maps", "certifiable"]
@@ -176,7 +176,7 @@ def _float_ok(stages, last, la, Wa, lo, hi, halfspaces, failed, silent) -> bool:
     err = float_map_error(stages, d, (M, K))
     # the merge's tolerance is at most this (max|F| <= M + err), and joins pairs within it
     need = (max(1e-9 * (M + err), 2 * err) + 2 * err) * (1 + 1e-6)
-    xmax = np.abs(coords).max(axis=0)
+    xmax = np.array([np.abs(coords[:, 0]).max(), np.abs(coords[:, 1]).max()])  # (np.abs(coords).max(axis=0))
     Ez = _gamma(Kz + 4) * (Jz[:, :d].dot(xmax) + Jz[:, d])
     if not (math.isfinite(need) and np.isfinite(Ez).all()):
         return False
@@ -246,12 +246,12 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None
     then rigorous (two units whose exact values are proportional never differ by more than
     their bounds)."""
     P, m = rows.shape
-    valid = np.arange(m)[None, :] < cnt[:, None]
-    ids = np.where(valid, rows, rows[:, :1])
+    ids = None
     if pairs is None:
+        ids = _padded(rows, cnt)
         packed_on = np.packbits(on, axis=1)
-        anyon = packed_on[ids[:, 0]].copy()
-        allon = packed_on[ids[:, 0]].copy()
+        anyon = packed_on[ids[:, 0]]
+        allon = anyon.copy()
         for k in range(1, m):
             anyon |= packed_on[ids[:, k]]
             allon &= packed_on[ids[:, k]]
@@ -268,53 +268,80 @@ def _inside_ok(s, on, coords, rows, cnt, Ez, Wa, jump, need, pairs=None, Ev=None
     jit = _compiled(len(pr) * m) if Ev is None else None
     if jit is not None and (pr[1:] >= pr[:-1]).all():  # the same tests, one pass per pair
         # (the engine's values may come transposed: C order, the one signature warm loads)
+        ids = _padded(rows, cnt) if ids is None else ids
         ok = jit.inside_ok(np.ascontiguousarray(s), coords, ids, pr.astype(np.int64), pu.astype(np.int64), Ez,
                            wmax, float(jump), float(need))
         return (ptr, pu) if ok else None
+    # every array below is (slot, pair), each polygon's vertices padded with its first: numpy's
+    # reductions and broadcasts over a short last axis cost a call per row
+    idsT = np.ascontiguousarray(_padded(rows, cnt).T if ids is None else ids.T)
+    cx, cy = coords[:, 0], coords[:, 1]
+    # each polygon's bounding box: its l1 size is at least |v_max - v_min|_1 (and so are the
+    # rounded sums), a smaller slope bound first; the pairs it fails get their vertices' own
+    X, Y = cx[idsT], cy[idsT]
+    box = (X.max(axis=0) - X.min(axis=0)) + (Y.max(axis=0) - Y.min(axis=0))
     step = max(1, 4_000_000 // m)
-    norm = np.empty((len(pr), m))
+    norm = np.empty((m, len(pr)))
     rel = None if Ev is None else np.empty(len(pr))
+    sf, nL = np.ascontiguousarray(s).ravel(), s.shape[1]
     for a in range(0, len(pr), step):
         r, u = pr[a : a + step], pu[a : a + step]
-        vals = s[ids[r], u[:, None]]  # (k, m)
-        kmax, kmin = vals.argmax(axis=1), vals.argmin(axis=1)
-        smax, smin = vals.max(axis=1), vals.min(axis=1)
-        dv = np.abs(coords[ids[r, kmax]] - coords[ids[r, kmin]])
-        dx = dv[:, 0] + dv[:, 1]
+        idr = idsT[:, r]
+        at = idr * nL
+        at += u
+        vals = sf.take(at)
+        smax, smin = vals.max(axis=0), vals.min(axis=0)
+        err = Ez[u] if Ev is None else Ev[idr].max(axis=0)
+        rise = (smax - smin - 2 * err) * (1 - 4 * _U)
+        lim = jump * wmax[u]
         # |slope|_inf >= (s_max - s_min) / |v_max - v_min|_1, each value within Ez of the exact one
-        err = Ez[u] if Ev is None else Ev[ids[r]].max(axis=1)
-        slope = (smax - smin - 2 * err) * (1 - 4 * _U) / (dx * (1 + 4 * _U))
-        if not (jump * wmax[u] * slope * (1 - 4 * _U) > need).all():
-            return None
-        sgn = np.where(vals[:, :1] < 0, -1.0, 1.0)
-        top = np.abs(vals).max(axis=1, keepdims=True)
-        norm[a : a + step] = vals / sgn / top
+        ok = lim * (rise / (box[r] * (1 + 4 * _U))) * (1 - 4 * _U) > need
+        redo = (~ok).nonzero()[0]
+        if len(redo):  # (NaN fails both)
+            kmax, kmin = vals[:, redo].argmax(axis=0), vals[:, redo].argmin(axis=0)  # (the first of each)
+            va, vb = idr[kmax, redo], idr[kmin, redo]
+            dx = np.abs(cx[va] - cx[vb]) + np.abs(cy[va] - cy[vb])
+            if not (lim[redo] * (rise[redo] / (dx * (1 + 4 * _U))) * (1 - 4 * _U) > need).all():
+                return None
+        sgn = np.where(vals[0] < 0, -1.0, 1.0)
+        top = np.maximum(smax, -smin)  # (max |vals|: no NaN got here)
+        np.divide(vals, sgn * top, out=norm[:, a : a + step])
         if Ev is not None:  # |normalised - exact normalised| <= 2 err / top, and rounding
-            rel[a : a + step] = 2 * err / top[:, 0] + 8 * _U
+            rel[a : a + step] = 2 * err / top + 8 * _U
     # coincident lines of two units on one polygon cross together (their differences add up):
     # two units of one polygon whose values at its vertices are proportional, up to 1e-6
     if times.max() < 2:  # no polygon crossed twice
         return ptr, pu
-    bits = np.packbits(norm > 0, axis=1)
-    if m <= 32:  # same polygon, same sides: one integer
+    if m <= 32:  # same polygon, same sides: one integer (slot j the bit 31 - j; the sums exact)
         key = pr.astype(np.int64) << 32
-        for j in range(bits.shape[1]):
-            key |= bits[:, j].astype(np.int64) << (8 * (3 - j))
+        key |= np.exp2(np.arange(31, 31 - m, -1)).dot(norm > 0).astype(np.int64)
         order = key.argsort(kind="stable")
     else:
-        key = np.concatenate([pr[:, None], bits.astype(np.int64)], axis=1)
+        bits = np.packbits(norm > 0, axis=0)  # (bytes, pairs): slot 0 the high bit of byte 0
+        key = np.concatenate([pr[:, None], bits.T.astype(np.int64)], axis=1)
         order = np.lexsort(key.T[::-1])
-    key, norm = key[order], norm[order]
-    rel = None if rel is None else rel[order]
+    key = key[order]
     for off in range(1, len(key)):
         eq = key[off:] == key[:-off]
         same = (eq if eq.ndim == 1 else eq.all(axis=1)).nonzero()[0]  # sorted: equal between too
         if len(same) == 0:
             break
-        near = 1e-6 if rel is None else np.maximum(1e-6, (rel[same + off] + rel[same]) * (1 + 1e-6))
-        if (np.abs(norm[same + off] - norm[same]).max(axis=1) <= near).any():
+        i, j = order[same], order[same + off]
+        near = 1e-6 if rel is None else np.maximum(1e-6, (rel[j] + rel[i]) * (1 + 1e-6))
+        for k in range(m):  # the pairs near in every slot (few stay near after the first two)
+            close = (np.abs(norm[k, j] - norm[k, i]) <= near).nonzero()[0]
+            i, j, near = i[close], j[close], (near if rel is None else near[close])
+            if len(i) == 0:
+                break
+        else:
             return None
     return ptr, pu
+
+
+def _padded(rows: np.ndarray, cnt: np.ndarray) -> np.ndarray:
+    """``rows`` with each row's slots past its count holding its first vertex."""
+    m = rows.shape[1]
+    return np.where(np.arange(m)[None, :] < cnt[:, None], rows, rows[:, :1])
 
 
 def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfspaces, exact=None):
@@ -324,11 +351,18 @@ def _edges(rows: np.ndarray, cnt: np.ndarray, coords: np.ndarray, lo, hi, halfsp
     three polygons, or on one polygon off the domain's boundary (a vertex of one polygon inside
     the edge of another).  ``exact`` (the exact run's roots): an edge is on the boundary when
     both ends are tight at one side of the domain."""
-    poly, slot = (np.arange(rows.shape[1]) < cnt[:, None]).nonzero()
-    ea = rows[poly, slot]
+    # the filled slots, row by row (as ``(np.arange(m) < cnt[:, None]).nonzero()``), read flat
+    poly = np.arange(len(cnt)).repeat(cnt)
+    cp = cnt.repeat(cnt)
+    first = np.zeros(len(cnt) + 1, dtype=np.int64)
+    cnt.cumsum(out=first[1:])
+    slot = np.arange(len(poly)) - first[:-1].repeat(cnt)
+    flat = poly * rows.shape[1]
+    rf = np.ascontiguousarray(rows).ravel()
+    ea = rf.take(flat + slot)
     nxt = slot + 1  # the next slot, around each row
-    nxt[nxt == cnt[poly]] = 0
-    eb = rows[poly, nxt]
+    nxt -= cp * (nxt == cp)
+    eb = rf.take(flat + nxt)
     V = len(coords)
     key = np.minimum(ea, eb) * V + np.maximum(ea, eb)
     order = key.argsort()  # either slot of an edge may come first: it is then A's
@@ -366,47 +400,52 @@ def _far_vertex(coords: np.ndarray, rows: np.ndarray, cnt: np.ndarray, poly: np.
     jit = _compiled(4 * len(p))
     if jit is not None:  # the same operations, edge by edge
         return jit.far_vertex(coords, rows, cnt, poly, j, p, t)
+    tx, ty = t[:, 0], t[:, 1]
+    tt = tx * tx + ty * ty
     c_ = cnt[poly]
-    j2, j1 = (j + 2) % c_, (j - 1) % c_  # the slots after q and before p (around the row: 0 <= j < c_)
-    tt = t[:, 0] * t[:, 0] + t[:, 1] * t[:, 1]
-    a, score = _best(coords, _columns(rows[poly, j2], rows[poly, j1]), p, t, tt)
+    # the slots after q and before p, around the row (0 <= j < c_; a polygon has 3 vertices or more)
+    j2, j1 = j + 2, j - 1
+    j2 -= c_ * (j2 >= c_)
+    j1 += c_ * (j1 < 0)
+    flat = poly * rows.shape[1]
+    rf = np.ascontiguousarray(rows).ravel()
+    a, score = _best(coords, np.stack((rf.take(flat + j2), rf.take(flat + j1))), p, t, tt)
     poor = (score < 0.05).nonzero()[0]
     if len(poor):
-        a[poor] = _best(coords, rows[poly[poor]], p[poor], t[poor], tt[poor])[0]
-    relk = coords[a] - coords[p]
-    along = relk * t  # (rel_x t_x, rel_y t_y)
-    across = relk[:, ::-1] * t  # (rel_y t_x, rel_x t_y)
-    ck = across[:, 0] - across[:, 1]
-    lam = (along[:, 0] + along[:, 1]) / tt
+        a[poor] = _best(coords, np.ascontiguousarray(rows[poly[poor]].T), p[poor], t[poor], tt[poor])[0]
+    cx, cy = coords[:, 0], coords[:, 1]
+    rx, ry = cx[a] - cx[p], cy[a] - cy[p]
+    along_x, along_y = rx * tx, ry * ty
+    across_x, across_y = ry * tx, rx * ty
+    ck = across_x - across_y
+    lam = (along_x + along_y) / tt
     # rel = a - p is rounded (relative u per entry), so are t, the products and the sums
-    np.abs(along, out=along)
-    np.abs(across, out=across)
-    mag_dot = along[:, 0] + along[:, 1]
-    mag_c = across[:, 0] + across[:, 1]
+    mag_dot = np.abs(along_x) + np.abs(along_y)
+    mag_c = np.abs(across_x) + np.abs(across_y)
     e_lam = _gamma(8) * mag_dot / tt + np.abs(lam) * _gamma(6)
     e_c = _gamma(6) * mag_c
     return a, lam, e_lam, ck, e_c
 
 
 def _best(coords, R, p, t, tt):
-    """The vertex of each row of ``R`` with the largest score (see :func:`_far_vertex`; the first
-    of the largest, or the first NaN), and its score (``tt``: ``|t|^2`` as computed there)."""
-    px, py = coords[p, 0][:, None], coords[p, 1][:, None]
+    """The vertex of each column of ``R`` (``(candidates, edges)``) with the largest score (see
+    :func:`_far_vertex`; the first of the largest, or the first NaN), and its score (``tt``:
+    ``|t|^2`` as computed there)."""
     rx, ry = coords[:, 0][R], coords[:, 1][R]
-    rx -= px
-    ry -= py
-    tx, ty = t[:, 0:1], t[:, 1:2]
+    rx -= coords[p, 0]
+    ry -= coords[p, 1]
+    tx, ty = t[:, 0], t[:, 1]
     dot = rx * tx
     dot += ry * ty
-    c = tx * ry
-    c -= ty * rx
+    c = ry * tx
+    c -= rx * ty
     np.abs(dot, out=dot)
-    dot += tt[:, None]
+    dot += tt
     score = np.abs(c)
     score /= dot
-    k = score.argmax(axis=1)
-    ar = np.arange(len(p))
-    return R[ar, k], score[ar, k]
+    k = score.argmax(axis=0)
+    at = k * R.shape[1] + np.arange(R.shape[1])
+    return R.ravel().take(at), score.ravel().take(at)
 
 
 def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfspaces, need, last_scale,
@@ -441,7 +480,7 @@ def _edges_ok(coords, rows, cnt, s, on, cand, Ez, stages, la, Wa, lo, hi, halfsp
     # every |s| is below the scale of the terms making it up (the engine's scale, rounded up)
     zmax = float(np.asarray(last_scale).max()) * (1 + 1e-6) + abs(level)
     ids = _columns(ab[0], ab[1], q, p)
-    EzM = float(Ez.max()) if Ev is None else Ev[ids].max(axis=1)
+    EzM = float(Ez.max()) if Ev is None else _row_max(Ev[ids])
     alpha, ew, wabs = _vertex_coefficients(zmax, EzM, t, lam, el, c, ec)
     H = st.outputs()
     nL = Wa.shape[1]
@@ -544,7 +583,7 @@ def _vertex_coefficients(zmax, EzM, t, lam, el, c, ec):
     e_q = X[0] + X[1] + _gamma(3) * (Y[0] + Y[1])
     Zs = Z[0] + Z[1]
     e_p = Zs + e_q + _gamma(2) * (R[0] + R[1] + np.abs(aq))
-    suma = np.abs(alpha).sum(axis=1)
+    suma = np.abs(ra) + np.abs(rb) + np.abs(aq) + np.abs(ap)  # (alpha's row sums, in order)
     wabs = suma * zmax
     ew = (EzM * suma + _gamma(4) * wabs + (Zs + e_q + e_p) * zmax) * (1 + 8 * _U)
     if thin.any():

@@ -39,6 +39,18 @@ _XORDER = np.array([0, 2, 1])  # (vertex_check's corrections: a and q over A's u
 _gamma = functools.lru_cache(maxsize=1024)(functools.partial(gamma, u=FLOAT64_ROUNDOFF))
 
 
+def _row_max(a: np.ndarray) -> np.ndarray:
+    """``a.max(axis=1)`` of a 2-D array with few columns (NaN where a row has one): numpy's
+    reduction over a short last axis costs a call per row, its ``argmax`` does not.
+
+    >>> _row_max(np.array([[1.0, 3.0], [np.nan, 0.0], [2.0, 2.0]]))
+    array([ 3., nan,  2.])
+    """
+    if a.shape[1] == 1:
+        return a[:, 0]
+    return a.ravel().take(np.arange(0, a.size, a.shape[1]) + a.argmax(axis=1))
+
+
 def _slopes(st: Stage, on: np.ndarray) -> np.ndarray:
     """The slope of each unit's output for the pattern ``on``: 1 on, ``p`` off (a leaky unit) or
     0 (a threshold: the constant)."""
@@ -103,9 +115,13 @@ class _Stretches:
         self.RW = float(np.abs(Wa).sum(axis=1).max())  # |Wa diag(m~) x|_inf <= slope_max RW |x|_inf
         self.flips = None  # the last vertex_check's crossings, when it had every edge
 
+    def _flat(self):
+        """``s`` and ``on`` as flat arrays (C order), for gathers by ``row * nL + column``."""
+        return np.ascontiguousarray(self.s).ravel(), np.ascontiguousarray(self.on).ravel()
+
     def _masked(self, x, on):
         if self.actL.kind == "threshold" or float(self.actL.param) == 0.0:  # slopes 1, 0: the same products
-            return x * on
+            return x * on.astype(np.float64)  # (a cast first: numpy's mixed-type loop is 3x slower)
         return x * _slopes(self.actL, on)
 
     def outputs(self):
@@ -130,13 +146,15 @@ class _Stretches:
         """The crossings of the edges by the last layer's lines (of the pairs ``fe, fu`` of units
         crossing the edges' polygons, those of other signs at the ends), in order along each edge,
         and the sign of each change (+1: the unit switches on); ``None`` if two cannot be ordered."""
-        s, on, Ez = self.s, self.on, self.Ez
+        Ez, nL = self.Ez, self.s.shape[1]
+        sf, onf = self._flat()
         a, b = pe[fe], qe[fe]
-        onb = on[b, fu]
-        flip = (on[a, fu] != onb).nonzero()[0]
+        ia, ib = a * nL + fu, b * nL + fu  # (flat: numpy's gathers of (row, column) pairs are slow)
+        onb = onf.take(ib)
+        flip = (onf.take(ia) != onb).nonzero()[0]
         fe, fu, a, b, onb = fe[flip], fu[flip], a[flip], b[flip], onb[flip]
-        sa = s[a, fu]
-        ds = sa - s[b, fu]
+        sa = sf.take(ia[flip])
+        ds = sa - sf.take(ib[flip])
         tt = sa / ds
         ez = 2 * Ez[fu] if self.Ev is None else self.Ev[a] + self.Ev[b]
         et = ez / np.abs(ds) + 8 * _U  # the rounding of the crossing's position
@@ -182,26 +200,36 @@ class _Stretches:
             return None
         self.flips = fl
         # (k, out): sum_x alpha_x H_x, summed in the order a, b, q, p
-        v = (alpha[:, :, None] * H[ids]).sum(axis=1)
+        v = alpha[:, 0, None] * H[ids[:, 0]]
+        for x in range(1, 4):
+            v += alpha[:, x, None] * H[ids[:, x]]
+        # (k, 4) and (V, nL) arrays read flat, by row * width + column
+        sf, onf = self._flat()
+        nL = s.shape[1]
+        alf, idf = np.ascontiguousarray(alpha).ravel(), np.ascontiguousarray(ids).ravel()
         # Wa diag(m~_p) s_x = H_x + sum over units u of another sign at x: jump (on_p - on_x) s_xu Wa[:, u]
         # (x = a and q over the units crossing A, then x = b over those crossing B)
         e_ = np.concatenate([eA, eAB])
         e_[2 * nA :] -= k
         u_ = np.concatenate([uA, uAB])
         x_ = _XORDER.repeat((nA, nA, len(eAB) - nA))
-        onp = on[pe[e_], u_]
-        vx = ids[e_, x_]
-        d = (onp != on[vx, u_]).nonzero()[0]
+        onp = onf.take(pe[e_] * nL + u_)
+        ex = e_ * 4 + x_
+        ix = idf.take(ex) * nL + u_
+        d = (onp != onf.take(ix)).nonzero()[0]
         if len(d):  # summed in order per (edge, output)
             out = Wa.shape[0]
             ce, cu = e_[d], u_[d]
-            vals = alpha[ce, x_[d]] * self.jump * np.where(onp[d], 1.0, -1.0) * s[vx[d], cu]
+            vals = alf.take(ex[d]) * self.jump * np.where(onp[d], 1.0, -1.0) * sf.take(ix[d])
             terms = vals[:, None] * Wa[:, cu].T  # (corrections, out)
             v += np.bincount((ce[:, None] * out + np.arange(out)).ravel(), weights=terms.ravel(),
                              minlength=k * out).reshape(k, out)
         fe, fu, sign = fl
-        x4 = ids[fe]
-        wf = (alpha[fe] * s[x4, fu[:, None]]).sum(axis=1)  # w at the crossing units
+        f4 = fe * 4
+        wf = alf.take(f4) * sf.take(idf.take(f4) * nL + fu)  # w at the crossing units, summed in order
+        for _ in range(3):
+            f4 += 1
+            wf += alf.take(f4) * sf.take(idf.take(f4) * nL + fu)
         return self._walk(v, wf, ev, fe, fu, sign)
 
     def restricted(self, f: np.ndarray, k: int):
@@ -235,22 +263,29 @@ class _Stretches:
         exact ``v`` is within ``ev`` (and the sums' rounding) of the computed one (under
         :func:`no_shared_maps`' errstate: NaN and inf fail the test)."""
         need, Wa = self.need, self.Wa
-        k = len(v)
+        k, out = v.shape
         acc = np.abs(v)  # the sums' magnitudes, for their rounding
-        ok = (acc.max(axis=1) - ev) * (1 - 4 * _U) > need
+        ok = (_row_max(acc) - ev) * (1 - 4 * _U) > need
         if len(fe) == 0:
             return ok
         delta = (sign * self.jump * wf)[:, None] * Wa[:, fu].T  # (flips, out)
         nflip = np.bincount(fe, minlength=k)
-        E = nflip.nonzero()[0]  # the edges with crossings, walked on rows of their own
-        nE, at = nflip[E], (nflip.cumsum() - nflip)[E]  # (fe is sorted: each edge's first flip)
+        # the edges with crossings, most crossings first (stable), walked on rows of their own:
+        # those with more than j crossings are the first rows at crossing j
+        E = nflip.nonzero()[0]
+        E = E[(-nflip[E]).argsort(kind="stable")]
+        nE, at = nflip[E], (nflip.cumsum() - nflip)[E]  # (fe is sorted: each edge's first crossing)
+        live = np.bincount(nE)[::-1].cumsum()[::-1]  # (edges with more than j crossings: live[j + 1])
         v, acc, ev, okE = v[E], acc[E], ev[E], ok[E]
-        for j in range(int(nE.max())):
-            ei = (nE > j).nonzero()[0] if j else slice(None)
-            dj = delta[at[ei] + j]
-            v[ei] += dj
-            acc[ei] += np.abs(dj) + np.abs(v[ei]) * _U
-            lower = (np.abs(v[ei]) - _gamma(j + 2) * acc[ei]).max(axis=1) - ev[ei]
-            okE[ei] &= lower * (1 - 4 * _U) > need
+        for j in range(len(live) - 1):
+            n = live[j + 1]
+            dj = delta[at[:n] + j]
+            vj, aj = v[:n], acc[:n]
+            vj += dj
+            mag = np.abs(vj)
+            aj += np.abs(dj) + mag * _U
+            mag -= _gamma(j + 2) * aj
+            lower = _row_max(mag) - ev[:n]
+            okE[:n] &= lower * (1 - 4 * _U) > need
         ok[E] = okE
         return ok
