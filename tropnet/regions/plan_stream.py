@@ -8,7 +8,8 @@ with the cells.
   unit facets (:class:`~tropnet.regions.stream.KeptParts`), for a linear count;
 * :func:`count_linear_joined`: a float linear count of all of R^n (or an unbounded polyhedron):
   the facets' cells joined by pattern with their unit facets (``PatternJoin(facets=True)``),
-  from which the merge reads its neighbours; no vertex list is kept.
+  from which the merge reads its neighbours; no vertex list is kept (where the facets cannot
+  serve, a second run picks the lists of the cells the merge asks for).
 
 Each takes the plan it serves and reads its domain, limits and options.
 """
@@ -21,11 +22,11 @@ from .._limits import Limits
 from .cells import RegionLimitError
 from .domains import Piece
 from .exactness import warn_ambiguous
-from .found import FoundCells, _from_piece
+from .found import FoundCells, _embed, _from_piece
 from .geometry import linear_labels
 from .neighbours import facet_table
 from .refine import refine_start
-from .stream import KeptParts, PatternJoin, _count_bar, count_parts, refine_count
+from .stream import KeptParts, PatternJoin, _count_bar, _in_order, _Pick, count_parts, refine_count
 
 __all__ = ["count_streamed", "find_streamed", "count_linear_joined", "shared_sides"]
 
@@ -144,14 +145,6 @@ def _expand(plan, piece: Piece, P: np.ndarray) -> np.ndarray:
     return expand_patterns(P, plan.domain.stages, piece.stages, plan.stable.on)
 
 
-class _Unserved(Exception):
-    """The merge asked for vertex lists, which a joined streamed run does not keep."""
-
-
-def _no_lists(found, cells) -> None:
-    raise _Unserved
-
-
 def count_linear_joined(plan) -> int | None:
     """The float linear count of all of R^n (or an unbounded polyhedron) on the vertex engine,
     streamed: every facet of the homogenised cube runs part by part (its last unit counted, not
@@ -159,10 +152,11 @@ def count_linear_joined(plan) -> int | None:
     (``PatternJoin(facets=True)``), so memory holds a few bytes per cell, no vertex list; the
     merge (:func:`~tropnet.regions.geometry.linear_labels`) reads the neighbours of the cells
     whose map another cell shares from those facets (:func:`~tropnet.regions.neighbours.tight_edges`).
-    ``None`` where they cannot serve (a program with group stages, a cell not simple -- a unit
-    and its scaled copy --, a cell thinner than float64 resolves, an ambiguous decision, a
-    flipped pattern that is no cell): the caller runs the unstreamed enumeration, whose
-    vertex lists decide.
+    Where they cannot serve (such a cell not simple -- a unit and its scaled copy, hyperplanes
+    through one point --, a cell thinner than float64 resolves, an ambiguous decision) the
+    facets run again and keep the vertex lists of only those cells (:func:`_fill_joined`), from
+    which the merge decides as in the unstreamed run.  ``None`` for a program with group
+    stages (the caller runs the unstreamed enumeration).
 
     >>> import tropnet
     >>> from tropnet.regions.plan import make_plan
@@ -171,6 +165,7 @@ def count_linear_joined(plan) -> int | None:
     """
     dp, n = plan.domain, plan.domain.n
     join = PatternJoin(facets=True)
+    top = 0.0  # the largest |x| of the cube (the facets' tolerance scale, as in the unstreamed run)
     for piece in dp.pieces:
         id_cols = plan._id_columns(piece)
         if id_cols is None:
@@ -179,25 +174,60 @@ def count_linear_joined(plan) -> int | None:
         _piece_limits(plan, problem)
         X0 = state.pool.X  # the box's corners: all lows first, all highs last
         join.piece(X0[0].copy(), X0[-1].copy(), *shared_sides(piece, n), problem=problem, id_cols=id_cols)
+        top = max(top, float(np.abs(_embed(np.stack([X0[0], X0[-1]]), piece.M, piece.m0)[:, :n]).max()))
         count_parts(problem, [state], grow=True, join=join)
-        if join.done:
-            return None
-    P, words = join.joined()
-    if len(P) == 0:
+    run_P, words, simple = join.joined()
+    if len(run_P) == 0:
         raise ValueError("the domain has no interior")
-    _check_joined(plan, len(P))
+    _check_joined(plan, len(run_P))
+    P = run_P
     if dp.pieces[0].stages is not dp.stages and plan.stable is not None:
         P = _expand(plan, dp.pieces[0], P)
     C, ncol = P.shape
     found = FoundCells(dp.stages, n, False, P, np.full((C, n), np.nan), np.ones(C, dtype=bool),
                        np.zeros(C + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, n)),
-                       np.zeros(0), dp.A, dp.b)
-    found.cache["tight_of"] = lambda f, cells: f.cache.__setitem__("tight", facet_table(words[cells], ncol))
-    found.cache["vertices_of"] = _no_lists
-    try:
-        return int(linear_labels(found).max()) + 1
-    except _Unserved:
-        return None
+                       np.zeros(0), dp.A, dp.b, ambiguous=join.ambiguous, thin=join.thin)
+
+    def tight_of(f, cells):  # the facets of simple cells (else the vertex lists decide)
+        if simple[cells].all():
+            f.cache["tight"] = facet_table(words[cells], ncol)
+
+    found.cache["tight_of"] = tight_of
+    found.cache["vertices_of"] = lambda f, cells: _fill_joined(plan, f, run_P, cells, top)
+    warn_ambiguous(found.ambiguous, stacklevel=5)
+    return int(linear_labels(found).max()) + 1
+
+
+def _fill_joined(plan, found: FoundCells, run_P: np.ndarray, cells: np.ndarray, top: float) -> None:
+    """Give ``found`` the homogeneous vertex lists of ``cells`` (sorted indices; their patterns
+    ``run_P[cells]`` in the runs' columns) from a second run of every facet of the homogenised
+    cube (:class:`~tropnet.regions.stream._Pick`: a cell's lists from every facet it is met on,
+    as :func:`~tropnet.regions.found.join_pieces` joins them), their interior points (the
+    average of those vertices, an interior point of the cell's cone), and one unused vertex of
+    ``|x| = top``, so the pool's scale is that of the whole run."""
+    dp, n = plan.domain, plan.domain.n
+    cells = np.asarray(cells, dtype=np.int64)
+    pick = _Pick(run_P[cells], cells, embed=True)
+    for piece in dp.pieces:
+        problem, state = refine_start(piece.stages, n, piece.lo, piece.hi, halfspaces=piece.halfspaces)
+        _piece_limits(plan, problem)
+        pick.embed = lambda Y, M=piece.M, m0=piece.m0: _embed(Y, M, m0)
+        count_parts(problem, [state], grow=True, join=pick)
+    if not pick.blocks:  # pragma: no cover - the second run repeats the first
+        raise RuntimeError("the repeated run met none of the cells it was to pick")
+    mine, cnt, XH = _in_order(pick.blocks)[0]
+    counts = np.zeros(len(found), dtype=np.int64)
+    np.add.at(counts, mine, cnt)
+    if (counts[cells] == 0).any():  # pragma: no cover - the second run repeats the first
+        raise RuntimeError("the repeated run did not meet every cell it was to pick")
+    sums = np.add.reduceat(XH, np.cumsum(counts[cells]) - counts[cells], axis=0)
+    found.points[cells] = sums[:, :n] / sums[:, n:]
+    found.vert_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    found.vert_ids = np.arange(len(XH), dtype=np.int64)
+    far = np.zeros((1, n))
+    far[0, 0] = top
+    found.vert_X = np.concatenate([XH[:, :n], far])
+    found.vert_t = np.concatenate([XH[:, n], [1.0]])
 
 
 def shared_sides(piece: Piece, n: int) -> tuple[np.ndarray, np.ndarray]:

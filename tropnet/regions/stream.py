@@ -205,9 +205,9 @@ class PatternJoin:
     as bits (:func:`~tropnet.regions.neighbours.facet_columns`, a few bytes per cell), a cell met
     on several facets the union of its pieces' (a unit facet of a cell of R^n is a cone of
     dimension n in the homogenised space, which meets the facets of the cube in a set of
-    dimension n - 1: a facet of the cell's piece there).  They serve the linear merge
-    (:func:`~tropnet.regions.neighbours.tight_edges`) when every cell is simple and no cell is
-    thin nor a decision ambiguous; else :attr:`done` stops the runs (the facets cannot serve).
+    dimension n - 1: a facet of the cell's piece there), and whether it is simple (on every
+    facet it is met on).  They serve the linear merge (:func:`~tropnet.regions.neighbours.
+    tight_edges`) for the simple cells, where no cell is thin nor a decision ambiguous.
 
     >>> j = PatternJoin()
     >>> j.piece(np.zeros(1), np.ones(1), np.array([False]), np.array([True]))
@@ -225,13 +225,12 @@ class PatternJoin:
     def __init__(self, facets: bool = False) -> None:
         self.inner = 0  # cells away from every shared side, counted once
         self.facets = facets
-        self.simple = True  # (facets) every cell so far is simple
         self.keeps_states = False
         self.problem: Any = None
         self.width = 0
         self.nbytes = 0  # (facets) the bytes held
-        # (patterns, facet bits) of the cells on a shared side (patterns as int32 rows, or as
-        # bits with facets) and, with facets, of the others
+        # (patterns, facet bits, simple) of the cells on a shared side (patterns as int32 rows,
+        # or as bits with facets) and, with facets, of the others
         self._side: list = []
         self._inner: list = []
         self._held = self._unique = 0  # side cells held, and after the last drop of repeats
@@ -248,12 +247,6 @@ class PatternJoin:
             raise ValueError("a PatternJoin with facets needs each run's problem and id columns")
         self._box = (lo, hi, np.asarray(lo_shared, dtype=bool), np.asarray(hi_shared, dtype=bool))
         self.problem, self.keeps_states, self._id_cols = problem, problem is not None, id_cols
-
-    @property
-    def done(self) -> bool:
-        """With ``facets``: a cell not simple, a thin cell or an ambiguous decision was met (the
-        facets cannot serve the merge: the runs may stop)."""
-        return self.facets and not (self.simple and not self.thin and not self.ambiguous)
 
     def add(self, X, off, ids, patterns, T: np.ndarray | None = None) -> None:
         """The finished cells (vertex pool ``X``, CSR lists ``off``, ``ids``, ``patterns``; ``T``:
@@ -300,16 +293,15 @@ class PatternJoin:
         self.width = P.shape[1]
         self.inner += int(np.count_nonzero(~on))
         if facets is None:
-            side = (np.ascontiguousarray(P[on], dtype=np.int32), None)
+            side = (np.ascontiguousarray(P[on], dtype=np.int32), None, None)
         else:
             words, simple = facets
-            self.simple = self.simple and bool(simple.all())
             bits = np.packbits(P != 0, axis=1)
             if not on.all():
-                self._inner.append((bits[~on], words[~on]))
-                self.nbytes += self._inner[-1][0].nbytes + self._inner[-1][1].nbytes
-            side = (bits[on], words[on])
-            self.nbytes += side[0].nbytes + side[1].nbytes
+                self._inner.append((bits[~on], words[~on], simple[~on]))
+                self.nbytes += sum(a.nbytes for a in self._inner[-1])
+            side = (bits[on], words[on], simple[on])
+            self.nbytes += sum(a.nbytes for a in side)
             if self.problem.limits is not None:  # the facets kept count as the engine's arrays
                 check_passed(self.problem.limits, 0, self.nbytes)
         if on.any():
@@ -326,14 +318,15 @@ class PatternJoin:
         order = np.argsort(keys, kind="stable")
         k = keys[order]
         first = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]])) if len(k) else np.zeros(0, np.int64)
-        W = None
+        W = S = None
         if self.facets:  # a cell met on several facets: the union of its pieces' facets
             W = np.bitwise_or.reduceat(np.concatenate([s[1] for s in self._side])[order], first, axis=0)
-        before = sum(s[0].nbytes + (0 if s[1] is None else s[1].nbytes) for s in self._side)
-        self._side = [(P[order[first]], W)]
+            S = np.logical_and.reduceat(np.concatenate([s[2] for s in self._side])[order], first)
+        before = sum(a.nbytes for s in self._side for a in s if a is not None)
+        self._side = [(P[order[first]], W, S)]
         self._held = self._unique = len(first)
         if self.facets:
-            self.nbytes += self._side[0][0].nbytes + W.nbytes - before
+            self.nbytes += sum(a.nbytes for a in self._side[0]) - before
 
     @property
     def count(self) -> int:
@@ -341,16 +334,18 @@ class PatternJoin:
         self._drop_repeats()
         return self.inner + self._unique
 
-    def joined(self) -> tuple[np.ndarray, np.ndarray]:
-        """(``facets``) The distinct cells so far: their patterns (int32 rows) and their unit
-        facets as bits (rows of :func:`~tropnet.regions.neighbours.facet_columns`' words)."""
+    def joined(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(``facets``) The distinct cells so far: their patterns (int32 rows), their unit facets
+        as bits (rows of :func:`~tropnet.regions.neighbours.facet_columns`' words) and whether
+        each is simple."""
         self._drop_repeats()
         kept = self._inner + self._side
         if not kept:
-            return np.zeros((0, self.width), dtype=np.int32), np.zeros((0, 1), dtype=np.uint64)
+            return (np.zeros((0, self.width), dtype=np.int32), np.zeros((0, 1), dtype=np.uint64),
+                    np.zeros(0, dtype=bool))
         bits = np.concatenate([s[0] for s in kept])
         P = np.unpackbits(bits, axis=1, count=self.width).astype(np.int32)
-        return P, np.concatenate([s[1] for s in kept])
+        return P, np.concatenate([s[1] for s in kept]), np.concatenate([s[2] for s in kept])
 
 
 def last_unit_cells(problem, state) -> tuple[np.ndarray, np.ndarray]:
@@ -738,12 +733,16 @@ def _vertex_lists(X: np.ndarray, off: np.ndarray, ids: np.ndarray, loc: np.ndarr
 class _Pick:
     """A ``join`` for :func:`count_parts` that keeps the vertex lists of the cells with the
     patterns ``P`` (one row per cell; ``cells``: their indices), found by pattern (one pattern
-    is one cell: a cell is convex); ``done`` once it has them all (the run stops there)."""
+    is one cell: a cell is convex); ``done`` once it has them all (the run stops there).
+    ``embed``: the runs are facets of the homogenised cube, on each of which a cell may be met
+    (never ``done``): its lists are kept from every run, as ``embed(coordinates)``, set before
+    each run."""
 
     keeps_states = False
     ambiguous = 0
 
-    def __init__(self, P: np.ndarray, cells: np.ndarray) -> None:
+    def __init__(self, P: np.ndarray, cells: np.ndarray, embed: Any = None) -> None:
+        self.embed = embed
         keys = row_keys(np.ascontiguousarray(P, dtype=np.int32))
         self.order = np.argsort(keys, kind="stable")
         self.keys = keys[self.order]
@@ -760,12 +759,15 @@ class _Pick:
         rows = np.flatnonzero(self.keys[pos] == keys)
         if len(rows):
             X, off, ids = np.asarray(X, dtype=np.float64), np.asarray(off, dtype=np.int64), np.asarray(ids)
-            self.blocks.append((self.cells[self.order[pos[rows]]], *_vertex_lists(X, off, ids, rows)))
+            cnt, Xc = _vertex_lists(X, off, ids, rows)
+            if self.embed is not None:
+                Xc = self.embed(Xc)
+            self.blocks.append((self.cells[self.order[pos[rows]]], cnt, Xc))
             self.found += len(rows)
 
     @property
     def done(self) -> bool:
-        return self.found >= len(self.keys)
+        return self.embed is None and self.found >= len(self.keys)
 
 
 def _count_bar(progress: bool | None):
