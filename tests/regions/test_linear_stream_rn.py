@@ -17,10 +17,10 @@ from tropnet import Network, Polyhedron
 from tropnet.regions import plan as plan_module
 from tropnet.regions import plan_stream, stream
 from tropnet.regions.cells import RegionLimitError
+from tropnet.regions.domains import _shared_sides
 from tropnet.regions.geometry import _facets_of, linear_labels
 from tropnet.regions.neighbours import facet_table, tight_edges
 from tropnet.regions.plan import make_plan
-from tropnet.regions.plan_stream import shared_sides
 from tropnet.regions.refine import refine_start
 
 NETS = {
@@ -135,7 +135,7 @@ def test_joined_facets_are_the_cells_unit_facets(seed):
     join = stream.PatternJoin(facets=True)
     for piece in dp.pieces:
         problem, state = refine_start(piece.stages, 3, piece.lo, piece.hi)
-        join.piece(state.pool.X[0].copy(), state.pool.X[-1].copy(), *shared_sides(piece, 3), problem=problem,
+        join.piece(state.pool.X[0].copy(), state.pool.X[-1].copy(), *_shared_sides(piece, 3), problem=problem,
                    id_cols=plan._id_columns(piece))
         stream.count_parts(problem, [state], budget=25, join=join)
     P, words, simple = join.joined()

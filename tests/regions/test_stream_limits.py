@@ -10,9 +10,8 @@ import tropnet
 from tropnet import Box, Polyhedron, count_linear_regions, linear_regions, random_mlp
 from tropnet.parallel import count_parallel
 from tropnet.regions.cells import RegionLimitError
-from tropnet.regions.domains import domain_pieces
+from tropnet.regions.domains import _shared_sides, domain_pieces
 from tropnet.regions.plan import find_cells, make_plan
-from tropnet.regions.plan_stream import shared_sides
 from tropnet.regions.program import stages_from_network
 from tropnet.regions.refine import refine, refine_start
 from tropnet.regions.stream import PatternJoin, refine_count
@@ -69,7 +68,7 @@ def test_streamed_count_on_Rn_equals_unstreamed(k, exact):
     join = PatternJoin()
     for piece in dp.pieces:
         problem, state = refine_start(piece.stages, d, piece.lo, piece.hi, exact=exact, certify=exact)
-        join.piece(state.pool.X[0].copy(), state.pool.X[-1].copy(), *shared_sides(piece, d))
+        join.piece(state.pool.X[0].copy(), state.pool.X[-1].copy(), *_shared_sides(piece, d))
         refine_count(problem, state, budget=7, join=join)
     assert join.count == len(find_cells(net, None, exact=exact))
 

@@ -570,12 +570,15 @@ def _line_kernel(prog: LineProgram):
     """The compiled kernel module for a float run of ``prog``, or ``None`` (numpy): for
     programs of affine stages and full-width ReLUs only; the vertex engine's kernel choice
     (:func:`tropnet.regions.pool.use_kernels`: ``"numpy"`` never, ``"numba"`` always, the
-    default after :data:`JIT_AFTER_LINE_WORK` of float runs unless ``TROPNET_JIT=0``) decides."""
+    default once numba is loaded -- by the vertex engine's cuts, say -- or after
+    :data:`JIT_AFTER_LINE_WORK` of float runs, unless ``TROPNET_JIT=0``) decides, as the 2-D
+    certificate's switch does."""
     choice = _KERNELS["choice"]
     if choice == "numpy" or not prog.relu_only:
         return None
-    if choice is None and (_JIT["done"] < JIT_AFTER_LINE_WORK or os.environ.get("TROPNET_JIT", "1") == "0"):
-        return None
+    if choice is None and (os.environ.get("TROPNET_JIT", "1") == "0"
+                           or (not _KERNELS["jit"] and _JIT["done"] < JIT_AFTER_LINE_WORK)):
+        return None  # (numba not loaded yet and little work done: the numpy run)
     if _JIT["module"] is None:
         try:
             from . import jit, line_jit

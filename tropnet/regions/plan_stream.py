@@ -20,7 +20,7 @@ import numpy as np
 
 from .._limits import Limits
 from .cells import RegionLimitError
-from .domains import Piece
+from .domains import Piece, _shared_sides
 from .exactness import warn_ambiguous
 from .found import FoundCells, _embed, _from_piece
 from .geometry import linear_labels
@@ -28,7 +28,7 @@ from .neighbours import facet_table
 from .refine import refine_start
 from .stream import KeptParts, PatternJoin, _count_bar, _in_order, _Pick, count_parts, refine_count
 
-__all__ = ["count_streamed", "find_streamed", "count_linear_joined", "shared_sides"]
+__all__ = ["count_streamed", "find_streamed", "count_linear_joined"]
 
 
 def _piece_limits(plan, problem) -> None:
@@ -64,7 +64,7 @@ def count_streamed(plan) -> int:
             _piece_limits(plan, problem)
             if join is not None:
                 X0 = state.pool.X  # the box's corners: all lows first, all highs last
-                join.piece(X0[0].copy(), X0[-1].copy(), *shared_sides(piece, dp.n), problem=problem)
+                join.piece(X0[0].copy(), X0[-1].copy(), *_shared_sides(piece, dp.n), problem=problem)
             total += refine_count(problem, state, join=join, bar=bar)
             ambiguous += problem.ambiguous
     finally:
@@ -173,7 +173,7 @@ def count_linear_joined(plan) -> int | None:
         problem, state = refine_start(piece.stages, n, piece.lo, piece.hi, halfspaces=piece.halfspaces)
         _piece_limits(plan, problem)
         X0 = state.pool.X  # the box's corners: all lows first, all highs last
-        join.piece(X0[0].copy(), X0[-1].copy(), *shared_sides(piece, n), problem=problem, id_cols=id_cols)
+        join.piece(X0[0].copy(), X0[-1].copy(), *_shared_sides(piece, n), problem=problem, id_cols=id_cols)
         top = max(top, float(np.abs(_embed(np.stack([X0[0], X0[-1]]), piece.M, piece.m0)[:, :n]).max()))
         count_parts(problem, [state], grow=True, join=join)
     run_P, words, simple = join.joined()
@@ -228,23 +228,3 @@ def _fill_joined(plan, found: FoundCells, run_P: np.ndarray, cells: np.ndarray, 
     far[0, 0] = top
     found.vert_X = np.concatenate([XH[:, :n], far])
     found.vert_t = np.concatenate([XH[:, n], [1.0]])
-
-
-def shared_sides(piece: Piece, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Which sides ``y_k = lo_k`` / ``y_k = hi_k`` of a cube facet's box it shares with another
-    facet: all but the one at ``t = 0`` (at infinity), where ``t = M[n] . y + m0[n]`` vanishes.
-
-    >>> import tropnet
-    >>> from tropnet.regions.domains import domain_pieces
-    >>> dp = domain_pieces(tropnet.random_mlp([2, 3, 1]), None, False)
-    >>> [s.tolist() for s in shared_sides(dp.pieces[1], 2)]
-    [[True, False], [True, True]]
-    """
-    M, m0 = piece.M, piece.m0
-    shared = [np.ones(n, dtype=bool), np.ones(n, dtype=bool)]
-    for k in range(n):
-        if all(M[n, j] == 0 for j in range(n) if j != k):
-            for side, bound in enumerate((piece.lo[k], piece.hi[k])):
-                if M[n, k] * bound + m0[n] == 0:
-                    shared[side][k] = False
-    return shared[0], shared[1]
