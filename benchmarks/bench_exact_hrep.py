@@ -24,7 +24,7 @@ Rows (``--only``):
   engine (before).
 
 * **unbounded** : exact linear counts on all of R^n and the unbounded polyhedron
-  ``x1 + x2 <= 1/2`` (cells joined from the cube's facets, their facets decided with no box):
+  ``x1 + x2 <= 1/2`` (one run on the homogenised cube, the cells' facets decided with no box):
   central arrangements in 17-18-D with known counts (asserted: ``2^k`` cells, halved by a unit the
   output ignores or a cancelled pair), random ``[17, 4, 4, 1]``, 8-D and 5-D rows (at 5 inputs also
   the exact vertex engine's linear count, the route there; counts asserted equal).
@@ -202,8 +202,8 @@ def central_net(d, k, seed, how=None):
 
 
 def unbounded_rows(repeat: int) -> None:
-    """Exact linear counts on all of R^n and an unbounded polyhedron (the cells joined from the
-    cube's facets, their facets decided with no box) against the exact activation count; at 5
+    """Exact linear counts on all of R^n and an unbounded polyhedron (one run on the homogenised
+    cube, the cells' facets decided with no box) against the exact activation count; at 5
     inputs also the exact vertex engine's linear count (the route below 8 inputs, and before
     this one up to 16), the H-representation engine forced there."""
     rows = [("central [18, 5, 1]", lambda: central_net(18, 5, 3), None, "32 / 32"),
