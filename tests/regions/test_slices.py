@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -398,3 +399,25 @@ def test_cli_slice_options(tmp_path, capsys):
     assert "3 coordinates, but the network has 5 inputs" in capsys.readouterr().err
     assert main(["regions", str(model), "--around", a]) != 0
     assert "--radius" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seed", [26, 27, 28, 32, 33, 36, 37, 3])
+def test_float_counts_on_planes_through_integer_points_are_the_exact_ones_or_warned(seed):
+    """A plane through three integer points has directions over ``<u, u>`` (non-dyadic: float64
+    only rounds them), and degenerate integer networks have exact ties on it.  The float run
+    computes the rounded plane, which no exact certificate speaks for: its ties are taken by
+    tolerance, as for a non-dyadic network (``Stage.lossy``); before, the certificate proved the
+    rounded plane's slivers real and the float count was the rounded plane's (seed 33: 40 cells
+    where the plane has 25), with no warning."""
+    from testnets import degenerate_net
+
+    rng = np.random.default_rng(seed)
+    plane = tropnet.Plane.through(*rng.integers(-1, 2, size=(3, 4)).astype(float), margin=0.5)
+    net = degenerate_net(seed, 4, 10, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = tropnet.count_linear_regions(net, plane, kind="activation", exact=True, progress=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = tropnet.count_linear_regions(net, plane, kind="activation", progress=False)
+    assert got == want or any(issubclass(w.category, tropnet.AmbiguousGeometryWarning) for w in caught)

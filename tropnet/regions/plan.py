@@ -30,7 +30,7 @@ domain='7 facets of the homogenised cube', mode='serial')
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -46,7 +46,7 @@ from .found import FoundCells, _from_piece, join_pieces
 from .geometry import _hrep_bounded, build_region_set, linear_labels
 from .hrep_exact_regions import exact_hrep_bounded
 from .plan_stream import count_linear_joined, count_streamed, find_streamed
-from .program import FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION  # float mode's numeric range
+from .program import FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION, _lossy  # float mode's numeric range
 from .refine import refine
 from .regionset import RegionSet
 
@@ -339,8 +339,6 @@ class Plan:
         dp = self.domain
         if dp is None or self.stable is not None:  # (pruned already)
             return
-        from dataclasses import replace
-
         from .stable import prune_stages, stable_units, zero_units
 
         bounded = not dp.join and len(dp.pieces) == 1 and self.user_domain is not None
@@ -455,7 +453,6 @@ class Plan:
                 )
             if piece.stages is not self.domain.stages and self.stable is not None:
                 # the program ran without its stable units: their pattern columns put back
-                from dataclasses import replace
 
                 from .stable import expand_codes, expand_patterns
 
@@ -640,6 +637,10 @@ def make_plan(
 
         sliced = dict(slice=domain, source=net)
         net = slice_network(net, domain, exact=exact)
+        # a float run of a slice whose exact embedding float64 only rounds (a plane through
+        # points: directions over <u, u>) computes another network: no exact certificate speaks
+        # for it, as for a non-dyadic network (program.Stage.lossy)
+        sliced["lossy"] = not exact and _lossy(*domain.embedding(exact=True))
         domain = domain.domain
         common["user_domain"] = domain
     if want == "count" and kind == "linear" and net.input_dim > 1:
@@ -654,6 +655,9 @@ def make_plan(
                        and (cells_only or not exact or (mode == "serial" and engine == "auto")))
     if not exact:
         check_float_range(net, dp)
+    if sliced.pop("lossy", False):
+        dp = replace(dp, stages=_as_lossy(dp.stages),
+                     pieces=[replace(p, stages=_as_lossy(p.stages)) for p in dp.pieces])
     chosen = _engine(net, dp, want, kind, exact, mode, engine)
     if chosen == "hrep" and dp.join:  # all of R^n in one run: it needs no vertex (see homogenised_cube)
         dp = homogenised_cube(net, dp)
@@ -697,3 +701,8 @@ def find_cells(
                      max_seconds=max_seconds, max_memory=max_memory)
     return plan.find(Exactness(exact, exact and (certify or codes), exact and codes))
 
+
+def _as_lossy(stages: list) -> list:
+    """``stages`` marked as the float64 rounding of exact ones
+    (:attr:`~tropnet.regions.program.Stage.lossy`)."""
+    return [replace(st, lossy=True) for st in stages]
