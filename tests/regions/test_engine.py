@@ -9,7 +9,7 @@ import pytest
 import tropnet
 from tropnet import Box, Network, Polyhedron, count_linear_regions, random_mlp
 from tropnet.regions.cells import RegionLimitError
-from tropnet.regions.plan import find_cells
+from tropnet.regions.plan import find_cells, make_plan
 from tropnet.regions.refine import enumerate_cells
 
 HAS_PLANAR = importlib.util.find_spec("tropnet.regions.planar") is not None
@@ -179,12 +179,14 @@ def test_exact_above_the_hrep_dimension_uses_the_exact_vertex_engine():
 
 def test_very_high_dimension_exact_is_exact_or_refused_not_approximated():
     # above 16 inputs exact counts take the H-representation engine with exact decisions (linear
-    # counts: the facets between cells of one map, exactly, on R^n too); what it does not decide
-    # (whether a cell of R^n is bounded: region sets there) is refused
+    # counts: the facets between cells of one map, exactly, on R^n too; region sets serially, the
+    # cells' boundedness decided exactly); what it does not decide in parallel is refused
     net = random_mlp([17, 2, 1], seed=0)
     n = count_linear_regions(net, Box(-1, 1), kind="activation", exact=True)
     assert n == count_linear_regions(net, Box(-1, 1), kind="activation")
     assert count_linear_regions(net, Box(-1, 1), exact=True) == count_linear_regions(net, Box(-1, 1))
     assert count_linear_regions(net, None, exact=True) == count_linear_regions(net, None) == 4
-    with pytest.raises(ValueError, match="exact"):
-        tropnet.linear_regions(net, None, exact=True)
+    rs = tropnet.linear_regions(net, None, exact=True)
+    assert len(rs) == 4 and not any(r.bounded for r in rs)
+    with pytest.raises(ValueError, match="exact region sets on Dask"):
+        make_plan(net, None, exact=True, mode="parallel")

@@ -178,13 +178,17 @@ def test_exact_rows_witnesses_and_certificates():
     assert ball.in_domain(np.array([[0.5, 0.25, 0.25], [0.5, 0.25, 0.2], [0, 0, 0]])).tolist() == [False, True, True]
 
 
-def test_exact_counts_refuse_region_sets_and_linear_counts_above_the_vertex_engine():
+def test_exact_runs_above_the_vertex_engine_refuse_region_sets_on_dask():
+    from tropnet.regions.plan import make_plan
+
     net = random_mlp([17, 4, 4, 1], seed=0)
-    with pytest.raises(ValueError, match="at most 16 input dimensions.*got 17.*counts serially on every domain"):
-        tropnet.linear_regions(net, None, exact=True)  # a region set on R^n
+    with pytest.raises(ValueError, match="exact region sets on Dask.*at most 16 input dimensions.*got 17.*serially"):
+        make_plan(net, None, exact=True, mode="parallel")  # a region set on R^n, on Dask
     with pytest.raises(ValueError, match="at most 16 input dimensions.*got 17"):
-        tropnet.linear_regions(net, None, exact=True, kind="activation")
-    # (region sets on bounded domains run there: tests/regions/test_hrep_exact_regions.py)
+        make_plan(net, tropnet.Box(-1, 1), exact=True, kind="activation", mode="parallel")
+    with pytest.raises(ValueError, match="exact linear counts on Dask on all of R.n"):
+        make_plan(net, None, want="count", exact=True, mode="parallel")
+    # (serial region sets run there: tests/regions/test_hrep_exact_regions.py, test_exact_rn.py)
     # the resumable vertex engine itself names where such runs go
     from tropnet.regions.resume import refine_start
 

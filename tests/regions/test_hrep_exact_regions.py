@@ -106,10 +106,8 @@ def test_exact_region_sets_above_16_inputs_known_answers():
     assert len(cp) == 4 and cp.ball is not None and all(len(r.b) == 2 for r in cp)
 
 
-def test_exact_region_sets_on_unbounded_domains_above_16_inputs_stay_refused():
+def test_exact_region_sets_on_dask_above_16_inputs_stay_refused():
     net = random_mlp([17, 3, 1], seed=0)
-    with pytest.raises(ValueError, match="exact region sets on all of R.n, an unbounded polyhedron or Dask"):
-        tropnet.linear_regions(net, None, exact=True)
-    half = Polyhedron(np.eye(17)[:1], np.array([0.0]))
-    with pytest.raises(ValueError, match="not whether a cell of an unbounded domain is bounded"):
-        tropnet.linear_regions(net, half, exact=True, kind="activation")
+    for dom in (None, Box(-1, 1), Polyhedron(np.eye(17)[:1], np.array([0.0]))):
+        with pytest.raises(ValueError, match="exact region sets on Dask"):
+            make_plan(net, dom, exact=True, kind="activation", mode="parallel")

@@ -8,7 +8,9 @@
 * the *pieces* the engines run on (:func:`domain_pieces`): a box is one piece; a bounded
   polyhedron is its padded bounding box (:func:`enclosing_box`) clipped by its rows; all of R^n
   or an unbounded polyhedron is the homogenised network on the ``2n + 1`` upper facets of a cube
-  (:func:`cube_facets`, radius :func:`_radius`), whose cells are joined by pattern afterwards.
+  (:func:`cube_facets`, radius :func:`_radius`), whose cells are joined by pattern afterwards;
+  the H-representation engine, which needs no vertex, takes the whole cube in ``(x, t)``
+  instead, in one run (:func:`homogenised_cube`).
 
 Every piece is a :class:`Piece`: an internal program on the piece's own box coordinates ``y``
 with the input ``(x, t) = M y + m0`` (``M`` the identity for a bounded domain), its box, and
@@ -23,7 +25,7 @@ DomainPieces(kind='cube facets', n=2, pieces=5)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from math import lcm
 from typing import Any
@@ -36,7 +38,8 @@ from ..networks.network import Network
 from .program import Stage, stages_from_network
 
 __all__ = [
-    "as_network", "domain_rows", "enclosing_box", "cube_facets", "domain_pieces", "Piece", "DomainPieces",
+    "as_network", "domain_rows", "enclosing_box", "cube_facets", "homogenised_cube", "domain_pieces", "Piece",
+    "DomainPieces",
 ]
 
 
@@ -338,6 +341,61 @@ def cube_facets(net: Network, dom: tuple, exact: bool) -> list[tuple]:
     return out
 
 
+def homogenised_cube(net: Network, dp: DomainPieces) -> DomainPieces:
+    """All of R^n (or an unbounded polyhedron, ``dp`` its :func:`cube_facets` pieces) as one
+    piece for the H-representation engine: the homogenised network (``t f(x / t)``) on the whole
+    cube ``[-R, R]^n x [0, 1]`` in ``(x, t)`` (``M`` the identity; the polyhedron's rows
+    ``A x - b t <= 0``).  A cell ``C`` of the domain is the cone ``{(s x, s): x in C, s > 0}``
+    of the homogenised network, which meets the cube's interior (``t > 0``, ``s`` small) in one
+    convex set: the cells of this one run are the domain's cells, one each (points
+    ``x = y / t``), where the facets take ``2n + 1`` runs joined by pattern.  The cones meet at
+    the apex ``0`` and the face ``t = 0``, on the box's boundary: the engine, which needs no
+    vertex, never cuts there.
+
+    >>> import tropnet
+    >>> net = tropnet.random_mlp([2, 3, 1])
+    >>> dp = homogenised_cube(net, domain_pieces(net, None, False))
+    >>> dp.describe(), dp.pieces[0].lo.tolist(), dp.pieces[0].hi.tolist()
+    ('the homogenised cube in one run', [-16.0, -16.0, 0.0], [16.0, 16.0, 1.0])
+    """
+    n, exact, dom = dp.n, dp.exact, dp.dom
+    R = _radius(net, dom)
+    dt = object if exact else np.float64
+    num = Fraction if exact else float
+    lo = np.array([num(-R)] * n + [num(0)], dtype=dt)
+    hi = np.array([num(R)] * n + [num(1)], dtype=dt)
+    M = np.zeros((n + 1, n + 1), dtype=dt)
+    M[:] = num(0)
+    for j in range(n + 1):
+        M[j, j] = num(1)
+    m0 = np.array([num(0)] * (n + 1), dtype=dt)
+    halfspaces = None
+    if dom[0] == "poly":
+        zero = np.array([num(0)] * len(dom[2]), dtype=dt)
+        halfspaces = dyadic_rows(np.hstack([dom[1], -dom[2][:, None]]), zero)  # A x - b t <= 0
+    stages = stages_from_network(net, exact=exact, homogeneous=True)
+    return replace(dp, pieces=[Piece(stages, lo, hi, halfspaces, M, m0, box_is_domain=False)])
+
+
+def _shared_sides(piece: Piece, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which sides ``y_k = lo_k`` / ``y_k = hi_k`` of a cube facet's box it shares with another
+    facet: all but the one at ``t = 0`` (at infinity), where ``t = M[n] . y + m0[n]`` vanishes.
+
+    >>> import tropnet
+    >>> dp = domain_pieces(tropnet.random_mlp([2, 3, 1]), None, False)
+    >>> [s.tolist() for s in _shared_sides(dp.pieces[1], 2)]
+    [[True, False], [True, True]]
+    """
+    M, m0 = piece.M, piece.m0
+    shared = [np.ones(n, dtype=bool), np.ones(n, dtype=bool)]
+    for k in range(n):
+        if all(M[n, j] == 0 for j in range(n) if j != k):
+            for side, bound in enumerate((piece.lo[k], piece.hi[k])):
+                if M[n, k] * bound + m0[n] == 0:
+                    shared[side][k] = False
+    return shared[0], shared[1]
+
+
 @dataclass(frozen=True)
 class Piece:
     """One engine run covering (part of) a domain: the program ``stages`` on the box
@@ -359,7 +417,8 @@ class Piece:
 
     @property
     def on_facet(self) -> bool:
-        """Whether the piece is a facet of the homogenised cube (cells may reach infinity)."""
+        """Whether the piece is a facet of the homogenised cube, or the whole cube (cells may
+        reach infinity)."""
         return self.M is not None
 
 
@@ -367,7 +426,8 @@ class Piece:
 class DomainPieces:
     """A validated domain as the pieces the engines run on (see :func:`domain_pieces`):
     ``kind`` is ``"box"``, ``"bounded polyhedron"`` or ``"cube facets"`` (all of R^n or an
-    unbounded polyhedron; ``join``: the pieces' cells are joined by pattern), ``stages`` the
+    unbounded polyhedron; ``join``: the pieces' cells are joined by pattern; for the
+    H-representation engine one piece, the whole cube: :func:`homogenised_cube`), ``stages`` the
     network's own program, ``A x <= b`` the domain's rows, ``dom`` the validated tuple."""
 
     kind: str
@@ -384,6 +444,8 @@ class DomainPieces:
         return self.kind == "cube facets"
 
     def describe(self) -> str:
+        if self.kind == "cube facets" and len(self.pieces[0].lo) > self.n:
+            return "the homogenised cube in one run"
         if self.kind == "cube facets":
             return f"{len(self.pieces)} facets of the homogenised cube"
         if self.kind == "bounded polyhedron":

@@ -189,8 +189,8 @@ def join_pieces(parts: list[FoundCells], stages, n: int, exact: bool, dom_A, dom
 def _from_facet(cells: Cells, stages, n: int, exact: bool, M, m0, A, b) -> FoundCells:
     """The cells of a run on a facet of the homogenised cube (coordinates ``y``, input
     ``(x, t) = M y + m0``) in homogeneous form; a cell with a vertex at ``t = 0`` reaches
-    infinity (unbounded)."""
-    cells = _no_vertices(cells, n)
+    infinity (unbounded).  (``M`` square: the whole cube, ``y = (x, t)``.)"""
+    cells = _no_vertices(cells, M.shape[1])
     XH = _embed(cells.vertex_coords, M, m0)
     pts = _embed(cells.points, M, m0)
     vt = XH[:, n]

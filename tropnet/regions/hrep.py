@@ -140,28 +140,26 @@ def uses_hrep_cross(d: int, exact: bool, count: bool = False) -> bool:
 
 def check_exact_hrep(d: int, cross: bool, cells_only: bool) -> None:
     """Refuse an exact run that takes this engine (above :data:`EXACT_MAX_DIM` inputs, on a
-    cross-polytope above :data:`CROSS_EXACT_MAX_DIM`) for more than it decides exactly: its cells,
-    their facets (counts: serial, on Dask on a bounded domain; region sets: serial on a bounded
-    domain, :mod:`tropnet.regions.hrep_exact_regions`; ``cells_only``: such a run), not whether
-    a cell of an unbounded domain is bounded.
+    cross-polytope above :data:`CROSS_EXACT_MAX_DIM`) for more than it decides exactly there:
+    serial runs on every domain, counts on Dask (``cells_only``: such a run), not exact region
+    sets on Dask nor exact linear counts on Dask on all of R^n or an unbounded polyhedron.
 
     >>> check_exact_hrep(20, False, True)
     >>> check_exact_hrep(7, True, False)
     >>> check_exact_hrep(8, True, False)
     Traceback (most recent call last):
     ...
-    ValueError: exact region sets on all of R^n, an unbounded polyhedron or Dask (and exact linear
-    counts on Dask there) run in at most 16 input dimensions (on a CrossPolytope at most 7; got 8): ...
+    ValueError: exact region sets on Dask (and exact linear counts on Dask on all of R^n or an
+    unbounded polyhedron) run in at most 16 input dimensions (on a CrossPolytope at most 7; got 8): ...
     """
     if cells_only or not (uses_hrep_cross(d, True) if cross else uses_hrep(d, True)):
         return
     raise ValueError(
-        "exact region sets on all of R^n, an unbounded polyhedron or Dask (and exact linear counts on Dask "
-        f"there) run in at most {EXACT_MAX_DIM} input dimensions (on a CrossPolytope at most "
-        f"{CROSS_EXACT_MAX_DIM}; got {d}): above that the H-representation engine decides cells and facets "
-        "exactly (hrep_exact_regions) but not whether a cell of an unbounded domain is bounded, nor a "
-        "cell's vertices; exact region sets run there serially on a bounded domain, exact counts serially "
-        "on every domain and on Dask on a bounded one; else exact=False"
+        "exact region sets on Dask (and exact linear counts on Dask on all of R^n or an unbounded "
+        f"polyhedron) run in at most {EXACT_MAX_DIM} input dimensions (on a CrossPolytope at most "
+        f"{CROSS_EXACT_MAX_DIM}; got {d}): above that the H-representation engine decides cells, facets "
+        "and boundedness exactly (hrep_exact_regions) in one serial run; run them serially "
+        "(parallel=None), or exact=False"
     )
 
 
@@ -782,7 +780,7 @@ def _exact_side(ex, A, b, E, Y, rho, row, w, bt, n, s, dom, cut) -> tuple[np.nda
             x = ex.snap(x)
             if r > 0 and ex.inside(Es, x)[0]:
                 return x, True
-        elif ex.empty_by_duals(E, srow, y):
+        if ex.empty_by_duals(E, srow, y, solve=True):  # (g > 0 and no witness: a maximum 0 within noise)
             return None, False
     nonempty, x = ex.side_lp(E, srow)
     if not nonempty:

@@ -32,8 +32,10 @@ dimensions) decide every side of every cell in rational arithmetic; floats only 
 from __future__ import annotations
 
 from fractions import Fraction
+from math import lcm
 from typing import Any
 
+import flint
 import numpy as np
 
 from .._numbers import as_exact_array
@@ -208,26 +210,32 @@ class ExactRows:
 
     # ------------------------------------------------------------------ empty sides
     def sup(self, g: np.ndarray) -> Any:
-        """The exact supremum of ``g . (x, 1)`` over the domain, times ``den``."""
+        """The exact supremum of ``g . (x, 1)`` over the domain, times ``den`` (``None``:
+        unbounded, with no box and a nonzero linear part)."""
         a, c = g[: self.d], g[self.d] * self.den
+        if not self.box:
+            return None if any(a) else c
         if self.l1 is None:
             return sum(max(ai * lo, ai * hi) for ai, lo, hi in zip(a, self.loz, self.hiz)) + c
         cz, rz = self.l1
         return sum(ai * ci for ai, ci in zip(a, cz)) + c + rz * max(abs(ai) for ai in a)
 
-    def empty_by_duals(self, E: np.ndarray, row: np.ndarray, y: np.ndarray) -> bool:
+    def empty_by_duals(self, E: np.ndarray, row: np.ndarray, y: np.ndarray, solve: bool = False) -> bool:
         """Whether the float multipliers ``y >= 0`` of a float LP maximising ``row`` over the
         cell (one per row of ``E``, for rows scaled to unit norm) prove that ``row . (x, 1) <= 0``
         on the cell: ``row + sum_i mu_i E_i`` (``mu`` the multipliers rescaled to the integer
         rows, made rational) is an upper bound there (each ``E_i . (x, 1) >= 0``); its exact
-        maximum over the domain ``<= 0`` is the certificate."""
+        maximum over the domain ``<= 0`` is the certificate.  With ``solve``, where that fails,
+        multipliers solved exactly on the support of ``y`` (:meth:`exact_multipliers`), to
+        cancel the coordinates whose float residual (the box bounds' multipliers) is 0."""
         d = self.d
         y = np.maximum(np.nan_to_num(np.asarray(y, dtype=np.float64), nan=0.0, posinf=0.0), 0.0)
         try:
-            nrow = float(np.linalg.norm(np.asarray(row[:d], dtype=np.float64)))
-            nE = np.linalg.norm(np.asarray(E[:, :d], dtype=np.float64), axis=1) if len(E) else np.zeros(0)
+            rf = np.asarray(row[:d], dtype=np.float64)
+            Ef = np.asarray(E[:, :d], dtype=np.float64).reshape(len(E), d)
         except OverflowError:  # rows beyond float range: no float multipliers
             return False
+        nrow, nE = float(np.linalg.norm(rf)), np.linalg.norm(Ef, axis=1)
         if not np.isfinite(nrow) or not np.all(np.isfinite(nE)) or len(y) != len(E):
             return False
         mu = np.divide(y * nrow, nE, out=np.zeros(len(y)), where=nE > 0)
@@ -238,7 +246,50 @@ class ExactRows:
         if keep.any():
             Mz, s = _dyadic(mu[keep])
             g = g * s + _ints(int_matmul(Mz[None, :], _ints(E[keep])))[0]
-        return bool(self.sup(g) <= 0)
+        top = self.sup(g)
+        if top is not None and bool(top <= 0):
+            return True
+        if not solve or nrow == 0 or not keep.any():
+            return False
+        lam = (rf + mu.dot(Ef)) / nrow  # the bounds' multipliers (unit-norm objective)
+        return self.exact_multipliers(E, row, np.flatnonzero(keep), np.flatnonzero(np.abs(lam) <= 1e-7))
+
+    def exact_multipliers(self, E: np.ndarray, row: np.ndarray, S: np.ndarray, J: np.ndarray) -> bool:
+        """:meth:`empty_by_duals` with multipliers ``mu >= 0`` on the rows ``S`` of ``E`` solved
+        exactly: ``row + sum_S mu_i E_i`` vanishes exactly in the coordinates ``J`` (the rest and
+        the constant bounded over the domain).  Where the maximum is ``0`` on a face where rows
+        are tight at once (the apex of the cones of a run on the homogenised cube: every row
+        vanishes there), rounded float multipliers never cancel to the last bit; these do, and
+        need no exact LP.
+
+        >>> ex = ExactRows([], 2, [-4, 0], [4, 1])  # (x, t) in the box, the cell x > t
+        >>> E = np.array([[1, -1, 0]], dtype=object)
+        >>> ex.exact_multipliers(E, np.array([-2, 2, 0], dtype=object), [0], [0, 1])  # 2t - 2x > 0: empty
+        True
+        >>> ex.exact_multipliers(E, np.array([-1, 0, 0], dtype=object), [0], [0])  # -x > 0: x > t >= 0
+        True
+        >>> ex.exact_multipliers(E, np.array([1, -2, 0], dtype=object), [0], [0, 1])  # x > 2t: not empty
+        False
+        """
+        S = np.asarray(S, dtype=np.int64)
+        mu = [Fraction(0)] * len(S)
+        if len(J):  # sum_S mu_i E_ij = -row_j for j in J, one solution (free multipliers 0)
+            R, rank = flint.fmpq_mat([[int(E[i, j]) for i in S] + [-int(row[j])] for j in J]).rref()
+            for k in range(rank):
+                p = next(c for c in range(len(S) + 1) if R[k, c] != 0)
+                if p == len(S):
+                    return False  # no exact solution on this support
+                q = R[k, len(S)]
+                mu[p] = Fraction(int(q.p), int(q.q))
+        if any(m < 0 for m in mu):
+            return False
+        den = lcm(*(m.denominator for m in mu))
+        g = _ints(row) * den
+        for i, m in zip(S.tolist(), mu):
+            if m:
+                g = g + _ints(E[i]) * (m.numerator * (den // m.denominator))
+        top = self.sup(g)
+        return top is not None and bool(top <= 0)
 
     def side_lp(self, E: np.ndarray, row: np.ndarray | None, on: np.ndarray | None = None,
                 exact_point: bool = False) -> tuple[bool, np.ndarray | None]:

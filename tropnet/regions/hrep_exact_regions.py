@@ -5,7 +5,7 @@ A region set (:class:`~tropnet.regions.regionset.RegionSet`) lists each cell wit
 irredundant halfspaces, the cell across each unit facet, an interior point and its affine map.
 Above the vertex engine's dimensions (:data:`~tropnet.regions.hrep.EXACT_MAX_DIM` inputs, on a
 cross-polytope :data:`~tropnet.regions.hrep.CROSS_EXACT_MAX_DIM`) the exact H-representation
-engine gives the cells (patterns and float points); here, on a bounded domain:
+engine gives the cells (patterns and float points); here:
 
 - *Facets.*  The candidate rows of a cell are the domain's rows (a box's ``2n``, a
   polyhedron's own; a cross-polytope is kept whole, :attr:`RegionSet.ball`, its facets not
@@ -28,9 +28,18 @@ engine gives the cells (patterns and float points); here, on a bounded domain:
   strictly inside every row of the cell and the domain; else the exact maximiser of one exact
   LP (the largest slack of the cell's rows).
 
+- *Bounded* (all of R^n or an unbounded polyhedron, the cells of one run on the homogenised
+  cube: :func:`~tropnet.regions.domains.homogenised_cube`; no box, the facets' rows alone).  A
+  cell ``{E (x, 1) > 0}`` is bounded iff the cone ``{r : L r >= 0}`` of its rows' linear parts
+  ``L`` is ``{0}``: unbounded with ``d`` rows or fewer, with ``rank L < d`` (a line), or with a
+  *ray*, a float LP's maximiser of ``sum L r`` over the cone in ``[-1, 1]^d`` checked in
+  integers; bounded (``rank L = d``) only when one exact LP finds that maximum ``0`` (then
+  ``L r = 0``, so ``r = 0``).  With no box a redundant row has no weak-duality certificate (an
+  affine bound is unbounded over R^n): one exact LP each.
+
 The vertices of a cell are not computed (a cell of a box in ``n`` inputs can have ``2^n``),
-as for the float region sets of the H-representation engine; nor, on all of R^n or an
-unbounded polyhedron, whether a cell is bounded: region sets there stay refused
+as for the float region sets of the H-representation engine: ``Region.volume()`` says so (of an
+unbounded cell: that it is unbounded).  Region sets on Dask stay refused
 (:func:`~tropnet.regions.hrep.check_exact_hrep`).
 
 >>> import tropnet
@@ -52,8 +61,11 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+import flint
 import numpy as np
 
+from ..kernels.exact_lp import solve_exact_lp
+from ..kernels.lp import solve_lp
 from ..kernels.scaled import int_matmul, to_scaled
 from .affine import cell_affine
 from .hrep import _Dom
@@ -61,7 +73,7 @@ from .hrep_adjacency import facet_point
 from .hrep_exact import ExactRows, _dyadic, _ints
 from .hrep_exact_facets import _floats, _project, _UnitRows, facet_pairs, on_facet
 
-__all__ = ["exact_hrep_geometry", "exact_hrep_points"]
+__all__ = ["exact_hrep_bounded", "exact_hrep_geometry", "exact_hrep_points"]
 
 
 def _domain(found: Any) -> tuple[ExactRows, ExactRows, np.ndarray]:
@@ -92,18 +104,77 @@ def _key(e: np.ndarray, d: int) -> tuple | None:
     return tuple(int(v) // g for v in e)
 
 
+def _cell_rows(found: Any) -> tuple:
+    """``(H, rows, each)``: the domain's rows, the cells' exact unit rows (:class:`_UnitRows`)
+    and ``each(c)``, the rows of cell ``c`` (domain rows, then its unit rows with a nonzero
+    linear part), integer rows ``E . (x, 1) > 0`` on the cell."""
+    d = found.d
+    H = _domain(found)[2]
+    rows = _UnitRows(cell_affine(found.stages, found.patterns, d, exact=True), d)
+
+    def each(c: int) -> np.ndarray:
+        live = np.flatnonzero(rows.kid[c] >= 0)
+        return np.vstack([H, rows.rows(np.full(len(live), c), live)]) if len(live) else H
+
+    return H, rows, each
+
+
+def exact_hrep_bounded(found: Any) -> np.ndarray:
+    """Which cells of an exact H-representation run are bounded, exactly (all of them on a box,
+    a bounded polyhedron or a ball; on all of R^n or an unbounded polyhedron see the module's
+    text).
+
+    >>> import tropnet
+    >>> from tropnet.regions import hrep
+    >>> net = tropnet.Network.from_arrays([[[1.0, 0], [-1.0, 0], [0, 1.0], [0, -1.0]], [[1.0, 1, 1, 1]]],
+    ...                                   [[-1.0, -1, -1, -1], [0.0]])  # |x| >= 1 and |y| >= 1 bend
+    >>> keep = hrep.EXACT_MAX_DIM
+    >>> hrep.EXACT_MAX_DIM = 1  # the exact H-representation engine from 2 inputs
+    >>> rs = tropnet.linear_regions(net, None, kind="activation", exact=True)
+    >>> hrep.EXACT_MAX_DIM = keep
+    >>> len(rs), [r.pattern for r in rs if r.bounded]  # |x| < 1, |y| < 1: the one bounded cell
+    (9, [(0, 0, 0, 0)])
+    """
+    C, d = len(found), found.d
+    if found.cache["exact_dom"][0] is not None:  # a box (or a ball in it)
+        return np.ones(C, dtype=bool)
+    _, _, each = _cell_rows(found)
+    return np.array([_bounded_rows(each(c)[:, :d]) for c in range(C)], dtype=bool)
+
+
+def _bounded_rows(L: np.ndarray) -> bool:
+    """Whether ``{r : L r >= 0} = {0}`` for integer rows ``L`` (see the module's text)."""
+    m, d = L.shape
+    L = L[np.asarray((L != 0).any(axis=1), dtype=bool)]
+    if len(L) <= d or flint.fmpz_mat(L.tolist()).rank() < d:
+        return False
+    try:
+        Lf = L.astype(np.float64)
+        Lf /= np.linalg.norm(Lf, axis=1)[:, None]
+    except (OverflowError, FloatingPointError):
+        Lf = None
+    if Lf is not None and np.isfinite(Lf).all():
+        st, r = solve_lp(-Lf.sum(axis=0), -Lf, np.zeros(len(L)), -np.ones(d), np.ones(d))
+        if st == "optimal" and -Lf.sum(axis=0).dot(r) < -1e-9:  # a ray, checked in integers
+            Z, _ = _dyadic(r[None, :])
+            if np.any(Z) and bool((_ints(int_matmul(_ints(Z), L.T)) >= 0).all()):
+                return False
+    G = [[Fraction(-int(v), max(abs(int(u)) for u in row)) for v in row] for row in L]
+    obj = [sum(col, Fraction(0)) for col in zip(*G)]  # minimise -sum L r (rows scaled)
+    status, _, value = solve_exact_lp(obj, G, [Fraction(0)] * len(G), [Fraction(-1)] * d, [Fraction(1)] * d)
+    return status == "optimal" and value == 0
+
+
 def exact_hrep_points(found: Any) -> np.ndarray:
     """An exact interior point (``Fraction`` entries) of every cell of an exact
-    H-representation run on a bounded domain (see the module's text)."""
+    H-representation run (see the module's text)."""
     d, C = found.d, len(found)
-    ex, free, H = _domain(found)
-    ca = cell_affine(found.stages, found.patterns, d, exact=True)
-    rows = _UnitRows(ca, d)
+    free = _domain(found)[1]
+    each = _cell_rows(found)[2]
     pts = np.asarray(found.points, dtype=np.float64).reshape(C, d)
     out = np.empty((C, d), dtype=object)
     for c in range(C):
-        live = np.flatnonzero(rows.kid[c] >= 0)
-        E = np.vstack([H, rows.rows(np.full(len(live), c), live)]) if len(live) else H
+        E = each(c)
         y = free.snap(pts[c : c + 1])
         if free.inside(E, y)[0]:
             out[c] = [Fraction(v) for v in y[0].tolist()]
@@ -117,7 +188,7 @@ def exact_hrep_points(found: Any) -> np.ndarray:
 
 def exact_hrep_geometry(found: Any) -> tuple:
     """``(facet_off, facet_A, facet_b, nbr, W, c, fc)`` of every cell of an exact
-    H-representation run on a bounded domain, as :func:`~tropnet.regions.geometry._geometry`
+    H-representation run, as :func:`~tropnet.regions.geometry._geometry`
     gives them (``Fraction`` entries; see the module's text)."""
     d, C = found.d, len(found)
     ex, free, H = _domain(found)
@@ -125,7 +196,7 @@ def exact_hrep_geometry(found: Any) -> tuple:
     lo = np.array([v / den for v in ex.loz.tolist()], dtype=np.float64)
     hi = np.array([v / den for v in ex.hiz.tolist()], dtype=np.float64)
     l1 = None if ex.l1 is None else (np.array([v / den for v in ex.l1[0].tolist()]), ex.l1[1] / den)
-    dom = _Dom(lo, hi, l1)  # (the float LPs of the redundancy certificates)
+    dom = _Dom(lo, hi, l1) if ex.box else None  # (the float LPs of the redundancy certificates)
     ca = cell_affine(found.stages, found.patterns, d, exact=True)
     W, cmap = ca.maps()
     rows = _UnitRows(ca, d)
@@ -202,7 +273,7 @@ def _facets_of_cell(ex: ExactRows, E: np.ndarray, p: np.ndarray, duals: tuple) -
         y = facet_point(-Ef[:, :d], Ef[:, d], r, ball)
         if y is not None and on_facet(ex, E[r], F, y[None, :])[0]:
             facet[r] = True
-        elif r >= duals[2] and _redundant(duals[0], duals[1], E[r], F):
+        elif r >= duals[2] and duals[1] is not None and _redundant(duals[0], duals[1], E[r], F):
             facet[r] = False
         else:
             facet[r] = bool(ex.side_lp(F, None, on=E[r])[0])

@@ -28,9 +28,10 @@ def run_hrep_plan(plan: Any, parts: int, stats: dict | None = None) -> Any:
     in parts on the plan's client (one local cluster for the whole call with
     ``parallel="local"``): the same stable units removed, the same cells, the same linear merge
     and region set, hence the serial answer.  A bounded domain (one piece) runs in parts
-    (:func:`refine_hrep_parts`); all of R^n and unbounded polyhedra (the ``2n + 1`` facets of the
-    homogenised cube, joined by pattern) run all their pieces' tasks at once
-    (:func:`refine_pieces`) before the serial plan joins them.
+    (:func:`refine_hrep_parts`); all of R^n and unbounded polyhedra (for this engine one piece,
+    the whole homogenised cube in ``n + 1`` coordinates: :func:`~tropnet.regions.domains.
+    homogenised_cube`) run all their pieces' tasks at once (:func:`refine_pieces`) before the
+    serial plan joins them.
 
     >>> import tropnet
     >>> from tropnet.regions.plan import make_plan
@@ -81,11 +82,11 @@ def refine_pieces(plan: Any, *, parallel, client, parts: int, stats: dict | None
     for k, p in enumerate(dp.pieces):
         args = dict(halfspaces=p.halfspaces, l1=p.l1, max_cells=plan.max_regions, limits=plan.limits,
                     exact=plan.exact)
-        specs.append((p.stages, dp.n, p.lo, p.hi, args))
+        specs.append((p.stages, len(p.lo), p.lo, p.hi, args))
         if per == 1:
             starts, amb = [None], 0
         else:
-            starts, amb, _, _ = _first_stages(p.stages, dp.n, p.lo, p.hi, per, args)
+            starts, amb, _, _ = _first_stages(p.stages, len(p.lo), p.lo, p.hi, per, args)
         jobs += [(k, s) for s in starts]
         ambiguous.append(amb)
     out = map_tasks(_part, jobs, parallel=parallel, client=client, shared=(specs,))

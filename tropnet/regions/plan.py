@@ -40,10 +40,11 @@ from ..geometry.domains import Polyhedron
 from ..geometry.slices import AffineSlice
 from . import hrep as _hrep
 from .cells import Cells, RegionLimitError
-from .domains import DomainPieces, Piece, as_network, domain_pieces
+from .domains import DomainPieces, Piece, _shared_sides, as_network, domain_pieces, homogenised_cube
 from .exactness import Exactness, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces
 from .geometry import _hrep_bounded, build_region_set, linear_labels
+from .hrep_exact_regions import exact_hrep_bounded
 from .program import FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION  # float mode's numeric range
 from .refine import refine, refine_start
 from .regionset import RegionSet
@@ -517,8 +518,8 @@ class Plan:
                     return cells
                 # an ambiguous decision of the polygons: the vertex engine's local tolerance decides
             if self.engine == "hrep":  # (a cross-polytope kept whole by it: piece.l1)
-                cells = (self.hrep_runner or _hrep.refine_hrep)(
-                    piece.stages, self.domain.n, piece.lo, piece.hi, halfspaces=piece.halfspaces, l1=piece.l1,
+                cells = (self.hrep_runner or _hrep.refine_hrep)(  # (R^n: the cube in (x, t), n + 1)
+                    piece.stages, len(piece.lo), piece.lo, piece.hi, halfspaces=piece.halfspaces, l1=piece.l1,
                     max_cells=self.max_regions, progress=self.progress, limits=self.limits, exact=self.exact)
             else:
                 cells = refine(
@@ -548,7 +549,8 @@ class Plan:
 
     def _find_joined(self, passes: Exactness) -> FoundCells:
         """All of R^n (or an unbounded polyhedron): the homogenised network on the 2n + 1 upper
-        facets of the cube [-R, R]^n x [0, 1], the cells joined by pattern."""
+        facets of the cube [-R, R]^n x [0, 1], the cells joined by pattern (the H-representation
+        engine: on the whole cube, one run)."""
         dp, n, exact, codes = self.domain, self.domain.n, self.exact, passes.codes
         runs = []
         certify = passes.certify
@@ -570,35 +572,14 @@ class Plan:
         found = join_pieces(parts, dp.stages, n, exact, dp.A, dp.b)
         if exact and self.engine == "hrep":  # its exact facets (hrep_exact_facets): no box, the rows
             found.cache["exact_dom"] = (None, None, (dp.A, dp.b) if len(dp.b) else None, None)
-        if len(found) and len(found.vert_ids) == 0 and not exact:
+        if len(found) and len(found.vert_ids) == 0 and (not exact or self.want == "regions"):
             # H-representation cells carry no vertices at t = 0: ask their halfspaces instead
-            # (float LPs; exact runs of that engine are counts, which never ask)
-            found.bounded[:] = _hrep_bounded(found)
+            # (float LPs; exact region sets: exact_hrep_bounded; exact counts never ask)
+            found.bounded[:] = exact_hrep_bounded(found) if exact else _hrep_bounded(found)
         if self.max_regions is not None and len(found) > self.max_regions:
             raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({len(found)})",
                                    "max_regions", {"cells": len(found)})
         return found
-
-
-def _shared_sides(piece: Piece, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Which sides ``y_k = lo_k`` / ``y_k = hi_k`` of a cube facet's box it shares with another
-    facet: all but the one at ``t = 0`` (at infinity), where ``t = M[n] . y + m0[n]`` vanishes.
-
-    >>> import tropnet
-    >>> dp = domain_pieces(tropnet.random_mlp([2, 3, 1]), None, False)
-    >>> [s.tolist() for s in _shared_sides(dp.pieces[1], 2)]
-    [[True, False], [True, True]]
-    """
-    M, m0 = piece.M, piece.m0
-    shared = [np.ones(n, dtype=bool), np.ones(n, dtype=bool)]
-    for k in range(n):
-        if all(M[n, j] == 0 for j in range(n) if j != k):
-            for side, bound in enumerate((piece.lo[k], piece.hi[k])):
-                if M[n, k] * bound + m0[n] == 0:
-                    shared[side][k] = False
-    return shared[0], shared[1]
-
-
 
 
 def check_float_range(net, dp: DomainPieces) -> None:
@@ -750,11 +731,11 @@ def make_plan(
     if not exact:
         check_float_range(net, dp)
     chosen = _engine(net, dp, want, kind, exact, mode, engine)
-    if exact and chosen == "hrep":  # its exact cells, and their facets for counts
-        # (exact counts: serial on every domain, on Dask on bounded ones; region sets: serial on
-        # bounded ones)
-        counted = cells_only or (want == "count" and (mode == "serial" or not dp.join))
-        given = counted or (mode == "serial" and not dp.join)
+    if chosen == "hrep" and dp.join:  # all of R^n in one run: it needs no vertex (see homogenised_cube)
+        dp = homogenised_cube(net, dp)
+    if exact and chosen == "hrep":  # its exact cells, and their facets (exact counts and region
+        # sets serially; on Dask, counts on every domain, linear counts on bounded ones)
+        given = cells_only or mode == "serial" or (want == "count" and not dp.join)
         _hrep.check_exact_hrep(dp.n, dp.kind == "cross-polytope", given)
     if chosen == "line" and not sliced:
         chosen = "vertex"  # the 1-D path serves slices (it reports breakpoints on them)
