@@ -21,8 +21,9 @@ kinds of the ``[784, 512, 512, 512, 10]`` plane, one call each, wall and CPU sec
 integer networks with a scaled duplicate unit, :func:`scaled_duplicate`; ``--exact-planes``: only
 the exact counts of the ``[784, 128, 128, 10]`` and ``[784, 256, 256, 10]`` planes;
 ``--planes-only``: only the rows of the ``[12, 16, 16, 2]`` planes, standard, zeroed and sparse;
-``--large``: only the streamed counts of a few hundred thousand cells, ``LARGE_ROWS``, each call
-in a fresh process, with its peak resident memory).
+``--large``: only the streamed counts of a few hundred thousand cells, ``LARGE_ROWS``, on boxes
+and all of R^n, each call in a fresh process, with its peak resident memory; ``--large --rn``:
+only the rows of R^n).
 
 Every row runs with one state of the compiled kernels, chosen once at the start and printed
 with the table (``--kernels``): ``numba`` (the default: numba loaded first, the state every row
@@ -126,24 +127,28 @@ def _planes(repeat: int) -> None:
 
 
 #: --large: streamed float linear counts of a few hundred thousand cells (session 10: the
-#: [7, 12, 12, 1] count ran the engine twice, its parts past the memory guard)
-LARGE_ROWS = [([7, 12, 12, 1], "[-5,5]^7", 5.0), ([6, 14, 14, 1], "[-5,5]^6", 5.0)]
+#: [7, 12, 12, 1] count ran the engine twice, its parts past the memory guard); all of R^n
+#: (half-width None; session 11: the cube facets' cells joined by pattern as they stream)
+LARGE_ROWS = [([7, 12, 12, 1], "[-5,5]^7", 5.0), ([6, 14, 14, 1], "[-5,5]^6", 5.0),
+              ([5, 12, 12, 1], "R^5", None), ([6, 14, 14, 1], "R^6", None)]
 
 
-def _one(widths: str, half: float, kind: str) -> None:
-    """One count in this (fresh) process: its CPU seconds, answer and peak resident memory."""
+def _one(widths: str, half: str, kind: str) -> None:
+    """One count in this (fresh) process: its CPU seconds, answer and peak resident memory
+    (``half``: the box's half-width, ``"None"``: all of R^n)."""
     import resource
 
     net = tropnet.random_mlp([int(w) for w in widths.split(",")], seed=0)
+    dom = None if half == "None" else Box(-float(half), float(half))
     t = time.process_time()
-    n = tropnet.count_linear_regions(net, Box(-half, half), kind=kind, progress=False)
+    n = tropnet.count_linear_regions(net, dom, kind=kind, progress=False)
     t = time.process_time() - t
     print(f"{n} {t:.3f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}")
 
 
-def _large(repeat: int) -> None:
+def _large(repeat: int, rn_only: bool = False) -> None:
     """The large rows: each call in a fresh process (its own peak memory), activation and linear
-    calls alternating, best CPU time of ``repeat`` each."""
+    calls alternating, best CPU time of ``repeat`` each (``rn_only``: the rows of all of R^n)."""
     import subprocess
 
     print(f"load average {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
@@ -152,6 +157,8 @@ def _large(repeat: int) -> None:
           "count lin./act. | peak RSS act. MB | peak RSS lin. MB |")
     print("|---|---|---|---|---|---|---|---|---|")
     for widths, dname, half in LARGE_ROWS:
+        if rn_only and half is not None:
+            continue
         best_t, peak, out = {}, {}, {}
         for _ in range(repeat):
             for kind in ("activation", "linear"):
@@ -169,7 +176,7 @@ def _large(repeat: int) -> None:
 
 def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "--one":
-        _one(sys.argv[2], float(sys.argv[3]), sys.argv[4])
+        _one(sys.argv[2], sys.argv[3], sys.argv[4])
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -183,13 +190,14 @@ def main() -> None:
     ap.add_argument("--planes-only", action="store_true", help="only the [12, 16, 16, 2] plane rows")
     ap.add_argument("--large", action="store_true",
                     help="only the large streamed counts (LARGE_ROWS), each call in a fresh process")
+    ap.add_argument("--rn", action="store_true", help="with --large: only the rows of all of R^n")
     ap.add_argument("--kernels", choices=("numba", "numpy"), default="numba",
                     help="numba loaded before the first row (default), or the pure-numpy kernels")
     args = ap.parse_args()
     if args.scaled_only:
         args.merging_only = args.no_merging = True
     if args.large:
-        _large(args.repeat)
+        _large(args.repeat, args.rn)
         return
     kernels = _kernels(args.kernels)
     print(f"load average {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "

@@ -10,8 +10,8 @@ import tropnet
 from tropnet import Box, Polyhedron, count_linear_regions, linear_regions, random_mlp
 from tropnet.parallel import count_parallel
 from tropnet.regions.cells import RegionLimitError
-from tropnet.regions.domains import domain_pieces
-from tropnet.regions.plan import _shared_sides, find_cells, make_plan
+from tropnet.regions.domains import _shared_sides, domain_pieces
+from tropnet.regions.plan import find_cells, make_plan
 from tropnet.regions.program import stages_from_network
 from tropnet.regions.refine import refine, refine_start
 from tropnet.regions.stream import PatternJoin, refine_count

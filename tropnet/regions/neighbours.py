@@ -146,7 +146,7 @@ def _met_columns(found: FoundCells, cells: np.ndarray, T: np.ndarray,
 
 
 def facet_columns(T: np.ndarray, ids: np.ndarray, off: np.ndarray, col_of: np.ndarray, d: int,
-                  last: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  last: tuple | None = None, skip: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The unit facets of the cells of a float vertex-engine pool (tight ids ``T`` per vertex,
     CSR lists ``off``, ``ids``; ``col_of``: the pattern column of each id, ``-1`` for the box
     sides and clipping rows), as :func:`tight_edges` reads them: ``(words, simple)``, the
@@ -164,6 +164,12 @@ def facet_columns(T: np.ndarray, ids: np.ndarray, off: np.ndarray, col_of: np.nd
     columns are those of its old vertices and ``col``, and it is simple where its old vertices
     are.  A vertex where the unit is zero takes the unit's id too (:meth:`~tropnet.regions.
     vertex._Engine.step`; unless the unit is zero on every vertex of the pool): not simple.
+
+    ``skip`` (a bool per pool vertex): vertices left out where they have more than ``d`` ids,
+    neither their columns read nor the cell made not simple by them (a cube facet's side at
+    infinity, ``t = 0``, where a second layer's units with no input vanish together: every unit
+    facet of a cell of R^n has a vertex with ``t > 0`` on the facets where it is met); a cell
+    the last unit splits is not simple where it has such a vertex.
 
     >>> T = np.array([[0, 4], [1, 4], [1, 5], [0, 5]], dtype=np.int32)   # a square, ids 0, 1 (box), 4, 5
     >>> col_of = np.array([-1, -1, -1, -1, 0, 1, 2])
@@ -192,6 +198,7 @@ def facet_columns(T: np.ndarray, ids: np.ndarray, off: np.ndarray, col_of: np.nd
     if T.shape[1] > d:
         ok &= T[:, d] == _PAD
     starts = off[:-1]
+    drop = None
     two = np.flatnonzero(last[0]) if last is not None else np.zeros(0, dtype=np.int64)
     if last is not None:
         _, _, sg, col = last
@@ -203,6 +210,9 @@ def facet_columns(T: np.ndarray, ids: np.ndarray, off: np.ndarray, col_of: np.nd
         s2 = np.cumsum(cnt) - cnt
         ent = np.repeat(off[two] - s2, cnt) + np.arange(int(cnt.sum()))
         sg2 = sg[ent]
+    if skip is not None and (skip & ~ok).any():
+        drop = skip & ~ok
+        ok = ok | drop
     oke = ok[ids]
     simple = np.logical_and.reduceat(oke, starts)
     words = np.empty((C + len(two), W), dtype=np.uint64)
@@ -210,6 +220,8 @@ def facet_columns(T: np.ndarray, ids: np.ndarray, off: np.ndarray, col_of: np.nd
         Mw = np.take(bit[w], T[:, 0], mode="clip")
         for k in range(1, d):
             Mw |= np.take(bit[w], T[:, k], mode="clip")
+        if drop is not None:
+            Mw[drop] = 0
         Me = np.take(Mw, ids)
         words[:C, w] = np.bitwise_or.reduceat(Me, starts)
         if len(two):
@@ -222,6 +234,10 @@ def facet_columns(T: np.ndarray, ids: np.ndarray, off: np.ndarray, col_of: np.nd
         ok2 = oke[ent]
         simple = np.concatenate([simple, np.logical_and.reduceat(ok2 | (sg2 < 0), s2)])
         simple[two] = np.logical_and.reduceat(ok2 | (sg2 > 0), s2)
+        if drop is not None:
+            halved = ~np.logical_or.reduceat(drop[ids[ent]], s2)
+            simple[two] &= halved
+            simple[C:] &= halved
     return words, simple
 
 

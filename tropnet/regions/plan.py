@@ -40,15 +40,15 @@ from ..geometry.domains import Polyhedron
 from ..geometry.slices import AffineSlice
 from . import hrep as _hrep
 from .cells import Cells, RegionLimitError
-from .domains import DomainPieces, Piece, _shared_sides, as_network, domain_pieces, homogenised_cube
+from .domains import DomainPieces, Piece, as_network, domain_pieces, homogenised_cube
 from .exactness import Exactness, warn_ambiguous, with_fallback
 from .found import FoundCells, _from_piece, join_pieces
 from .geometry import _hrep_bounded, build_region_set, linear_labels
 from .hrep_exact_regions import exact_hrep_bounded
+from .plan_stream import count_linear_joined, count_streamed, find_streamed
 from .program import FLOAT_MAX, FLOAT_MIN, FLOAT_RESOLUTION  # float mode's numeric range
-from .refine import refine, refine_start
+from .refine import refine
 from .regionset import RegionSet
-from .stream import PatternJoin, _count_bar, refine_count
 
 __all__ = ["Plan", "make_plan", "find_cells", "check_kind", "KINDS", "ENGINES", "MODES"]
 
@@ -183,6 +183,10 @@ class Plan:
             if self.engine == "vertex" and not dp.join and len(dp.pieces) == 1 and dp.pieces[0].l1 is None:
                 found = self._find_streamed()
                 return int(linear_labels(found).max()) + 1 if len(found) else 0
+            if self.engine == "vertex" and dp.join:  # all of R^n: streamed where the facets serve the merge
+                n = count_linear_joined(self)
+                if n is not None:
+                    return n
 
         def attempt(passes: Exactness) -> int:
             found = self.find(passes)
@@ -322,54 +326,8 @@ class Plan:
         return len(self.find(self.exactness))
 
     def _find_streamed(self) -> FoundCells:
-        """Float cells of one bounded piece on the vertex engine, run part by part as a streamed
-        count runs them (:func:`~tropnet.regions.stream.count_parts`), the parts kept and put
-        together (:class:`~tropnet.regions.stream.KeptParts`) with their cells' unit facets,
-        from which the linear merge reads the neighbours of the few cells whose map another
-        cell shares (their vertex lists only where the facets cannot serve): parts of a few
-        thousand cells stay in cache ([6, 12, 12, 1] on [-5, 5]^6: 1.5 s against 2.6 s for one
-        run); a run of fewer than four parts' worth of cells is one part, the unsplit run.  The
-        last unit is counted, not cut, except in the parts where the merge asks for the vertex
-        list of a half of a cell it splits.  For counts only: the cells have no vertex lists."""
-        from .stream import KeptParts, count_parts
-
-        dp, n = self.domain, self.domain.n
-        piece = dp.pieces[0]
-        problem, state = refine_start(piece.stages, n, piece.lo, piece.hi, halfspaces=piece.halfspaces)
-        base = self.limits or Limits()
-        problem.limits = Limits(self.max_regions, base.max_seconds, base.max_memory)
-        problem.limits.start = base.start
-
-        def rerun(join):  # the same run again, for KeptParts past its memory budget
-            again, first = refine_start(piece.stages, n, piece.lo, piece.hi, halfspaces=piece.halfspaces)
-            again.limits = problem.limits
-            count_parts(again, [first], grow=True, join=join)
-
-        # the parts keep their cells' unit facets, from which the merge reads neighbours, and
-        # vertex lists only where those cannot serve it
-        kept = KeptParts(problem, rerun, id_cols=self._id_columns(piece))
-        try:  # (the call's own bar shows the phases; the parts add none)
-            _, ambiguous, _ = count_parts(problem, [state], grow=True, join=kept)
-        except RegionLimitError as err:
-            if err.limit != "max_regions":
-                raise
-            raise RegionLimitError(f"more than max_regions={self.max_regions} regions ({err})", err.limit,
-                                   err.reached) from None
-        cells = kept.cells(ambiguous, n)
-        if dp.kind == "bounded polyhedron" and len(cells) == 0:
-            raise ValueError("the domain polyhedron has no interior")
-        if piece.stages is not dp.stages and self.stable is not None:  # stable units' columns put back
-            from dataclasses import replace
-
-            from .stable import expand_patterns
-
-            P = expand_patterns(cells.patterns, dp.stages, piece.stages, self.stable.on)
-            cells = replace(cells, patterns=P)
-        found = _from_piece(cells, piece, dp.stages, n, False, dp.A, dp.b)
-        found.cache["vertices_of"] = kept.fill  # geometry.linear_labels: the few cells it needs
-        found.cache["tight_of"] = kept.fill_tight  # (their facets first: often all it needs)
-        warn_ambiguous(found.ambiguous, stacklevel=4)
-        return found
+        """Float cells of one bounded piece, streamed (:func:`~tropnet.regions.plan_stream.find_streamed`)."""
+        return find_streamed(self)
 
     def _prune_stable(self, zero_only: bool = False) -> None:
         """Before a count on a bounded domain: remove the units that keep one sign on it
@@ -402,42 +360,8 @@ class Plan:
             self.domain = replace(dp, pieces=pieces)
 
     def _count_streamed(self) -> int:
-        """The vertex engine's count part by part (:func:`~tropnet.regions.stream.refine_count`);
-        exact counts run the certified float pass, whose tasks hand uncertain cells to the
-        rational pass themselves.  On all of R^n (the facets of the homogenised cube) the
-        pieces' cells are joined by pattern as they stream (:class:`~tropnet.regions.stream.PatternJoin`);
-        ``max_regions`` applies to each piece and to the joined count, as in the unstreamed run."""
-        dp = self.domain
-        join = PatternJoin() if dp.join else None
-        base = self.limits or Limits()
-        bar = _count_bar(self.progress)
-        total = ambiguous = 0
-        try:
-            for piece in dp.pieces:
-                problem, state = refine_start(piece.stages, dp.n, piece.lo, piece.hi,
-                                              halfspaces=piece.halfspaces, exact=self.exact,
-                                              certify=self.exactness.certify)
-                problem.limits = Limits(self.max_regions, base.max_seconds, base.max_memory)
-                problem.limits.start = base.start
-                if join is not None:
-                    X0 = state.pool.X  # the box's corners: all lows first, all highs last
-                    join.piece(X0[0].copy(), X0[-1].copy(), *_shared_sides(piece, dp.n))
-                total += refine_count(problem, state, join=join, bar=bar)
-                ambiguous += problem.ambiguous
-        finally:
-            if bar is not None:
-                bar.close()
-        if join is not None:
-            total = join.count
-            if total == 0:
-                raise ValueError("the domain has no interior")
-            if self.max_regions is not None and total > self.max_regions:
-                raise RegionLimitError(f"more than max_regions={self.max_regions} cells ({total})",
-                                       "max_regions", {"cells": total})
-        if total == 0 and dp.kind == "bounded polyhedron":
-            raise ValueError("the domain polyhedron has no interior")
-        warn_ambiguous(ambiguous, stacklevel=3)
-        return total
+        """The vertex engine's count part by part (:func:`~tropnet.regions.plan_stream.count_streamed`)."""
+        return count_streamed(self)
 
     def _regions(self) -> RegionSet:
         """Float: one engine run.  Exact: the certified float pass with its tight codes (exact

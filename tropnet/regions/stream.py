@@ -18,6 +18,7 @@ import numpy as np
 
 from .._limits import progress_bar
 from ..kernels.merge import row_keys
+from . import resume
 from .cells import Cells, check_passed
 from .neighbours import facet_columns, facet_table
 from .refine import (
@@ -30,7 +31,7 @@ from .refine import (
 )
 
 __all__ = ["STREAM_CELLS", "STREAM_ENTRIES", "KeptBytes", "KeptParts", "PatternJoin", "count_parts",
-           "refine_count"]
+           "last_unit_cells", "refine_count"]
 
 
 #: cells a streamed count lets one part hold before splitting it (a few KB of arrays per cell;
@@ -184,15 +185,29 @@ def count_parts(
 class PatternJoin:
     """The number of distinct cells over several runs whose cells are joined by pattern (all
     of R^n: the facets of the homogenised cube, :func:`~tropnet.regions.domains.cube_facets`),
-    counted as the runs stream.
+    counted as the runs stream; with ``facets`` (a float linear count of R^n) also the cells'
+    unit facets (:meth:`joined`).
 
     One pattern is one cell (a cell is convex), and its pieces on the facets form one connected
     set, so a cell met on two facets reaches a side the facets share on each: its vertex lists
     there have a vertex on that side (exactly: a vertex on a box side keeps that coordinate
     exactly, in float too, since it is interpolated between two vertices on the side).  Cells
     without such a vertex are counted where they are met; only the patterns of the others are
-    kept (a set that grows with the cells along the facets' shared sides, not with all cells).
-    Call :meth:`piece` before each run with its box and which of its sides are shared.
+    kept (a set that grows with the cells along the facets' shared sides, not with all cells;
+    its repeats dropped whenever it has doubled).  Call :meth:`piece` before each run with its
+    box and which of its sides are shared, and its ``problem``: the run's last unit is then
+    counted, not cut (``keeps_states``, :meth:`add_state`), a cell it splits standing for its
+    two halves, each taken to be on a shared side where the cell is (a half's vertex on a side
+    lies on the cell's face there, which has a vertex of the cell: a half may be kept where it
+    need not be, never missed).
+
+    ``facets``: every cell also keeps its unit facets, the pattern columns met at its vertices
+    as bits (:func:`~tropnet.regions.neighbours.facet_columns`, a few bytes per cell), a cell met
+    on several facets the union of its pieces' (a unit facet of a cell of R^n is a cone of
+    dimension n in the homogenised space, which meets the facets of the cube in a set of
+    dimension n - 1: a facet of the cell's piece there), and whether it is simple (on every
+    facet it is met on).  They serve the linear merge (:func:`~tropnet.regions.neighbours.
+    tight_edges`) for the simple cells, where no cell is thin nor a decision ambiguous.
 
     >>> j = PatternJoin()
     >>> j.piece(np.zeros(1), np.ones(1), np.array([False]), np.array([True]))
@@ -207,40 +222,160 @@ class PatternJoin:
     thin = 0  # cells cut below float64 resolution (Cells.thin), counted by count_parts
     ambiguous = 0  # (float decisions left in their tolerance band, counted by count_parts)
 
-    def __init__(self) -> None:
+    def __init__(self, facets: bool = False) -> None:
         self.inner = 0  # cells away from every shared side, counted once
-        self._keys: list[np.ndarray] = []  # row keys of the patterns of the others
-        self._held = 0
+        self.facets = facets
+        self.keeps_states = False
+        self.problem: Any = None
+        self.width = 0
+        self.nbytes = 0  # (facets) the bytes held
+        # (patterns, facet bits, simple) of the cells on a shared side (patterns as int32 rows,
+        # or as bits with facets) and, with facets, of the others
+        self._side: list = []
+        self._inner: list = []
+        self._held = self._unique = 0  # side cells held, and after the last drop of repeats
         self._box: tuple | None = None
+        self._id_cols: np.ndarray | None = None
 
-    def piece(self, lo, hi, lo_shared: np.ndarray, hi_shared: np.ndarray) -> None:
+    def piece(self, lo, hi, lo_shared: np.ndarray, hi_shared: np.ndarray, problem: Any = None,
+              id_cols: np.ndarray | None = None) -> None:
         """The box ``[lo, hi]`` of the next run (in its number type) and which of its sides
-        ``x_k = lo_k`` / ``x_k = hi_k`` it shares with another run."""
+        ``x_k = lo_k`` / ``x_k = hi_k`` it shares with another run; ``problem``: the run's
+        :class:`~tropnet.regions.refine.RefineProblem` (its last unit counted, not cut);
+        ``id_cols``: the pattern column of each of its constraint ids (with ``facets``)."""
+        if self.facets and (problem is None or id_cols is None):
+            raise ValueError("a PatternJoin with facets needs each run's problem and id columns")
         self._box = (lo, hi, np.asarray(lo_shared, dtype=bool), np.asarray(hi_shared, dtype=bool))
+        self.problem, self.keeps_states, self._id_cols = problem, problem is not None, id_cols
 
-    def add(self, X, off, ids, patterns) -> None:
-        """The finished cells (vertex pool ``X``, CSR lists ``off``, ``ids``, ``patterns``) of a
-        part of the current run."""
+    def add(self, X, off, ids, patterns, T: np.ndarray | None = None) -> None:
+        """The finished cells (vertex pool ``X``, CSR lists ``off``, ``ids``, ``patterns``; ``T``:
+        the pool's tight ids, for the facets) of a part of the current run."""
         if len(off) <= 1:
             return
+        facets = None
+        if self.facets:
+            facets = facet_columns(T, ids, off, self._id_cols, self.problem.d, skip=self._at_infinity(X))
+        self._take(np.asarray(patterns), self._on_side(X, ids, off), facets)
+
+    def add_state(self, state) -> None:
+        """A finished part whose last unit was counted, not cut (``state.last``): its cells,
+        each split one as its two halves (:func:`last_unit_cells`)."""
+        pool = state.pool
+        if pool.ncells == 0:
+            return
+        pat, parent = last_unit_cells(self.problem, state)
+        facets = None
+        if self.facets:
+            si, j = state.last[:2]
+            ucol = int(self._id_cols[self.problem.prog.unit_base[si] + j])
+            facets = facet_columns(pool.T, pool.ids, pool.off, self._id_cols, self.problem.d,
+                                   (*state.last_split, ucol), skip=self._at_infinity(pool.X))
+            if not facets[1].all():  # the halves' facets not read from the signs: the unit cut
+                resume.refine_cut_last(self.problem, state)
+                pool = state.pool
+                self.add(pool.X, pool.off, pool.ids, pool.pat, pool.T)
+                return
+        self._take(pat, self._on_side(pool.X, pool.ids, pool.off)[parent], facets)
+
+    def _on_side(self, X, ids, off) -> np.ndarray:
+        """Whether each cell has a vertex on a shared side."""
         lo, hi, lo_shared, hi_shared = self._box
-        Xc = X[ids]
-        side = ((Xc == lo) & lo_shared) | ((Xc == hi) & hi_shared)
-        on = np.logical_or.reduceat(side.any(axis=1), off[:-1])
+        side = (((X == lo) & lo_shared) | ((X == hi) & hi_shared)).any(axis=1)
+        return np.logical_or.reduceat(side[ids], off[:-1])
+
+    def _at_infinity(self, X) -> np.ndarray:
+        """Whether each vertex is on a side no other run shares (``t = 0``: at infinity)."""
+        lo, hi, lo_shared, hi_shared = self._box
+        return (((X == lo) & ~lo_shared) | ((X == hi) & ~hi_shared)).any(axis=1)
+
+    def _take(self, P: np.ndarray, on: np.ndarray, facets: tuple | None) -> None:
+        self.width = P.shape[1]
         self.inner += int(np.count_nonzero(~on))
+        if facets is None:
+            side = (np.ascontiguousarray(P[on], dtype=np.int32), None, None)
+        else:
+            words, simple = facets
+            bits = np.packbits(P != 0, axis=1)
+            if not on.all():
+                self._inner.append((bits[~on], words[~on], simple[~on]))
+                self.nbytes += sum(a.nbytes for a in self._inner[-1])
+            side = (bits[on], words[on], simple[on])
+            self.nbytes += sum(a.nbytes for a in side)
+            if self.problem.limits is not None:  # the facets kept count as the engine's arrays
+                check_passed(self.problem.limits, 0, self.nbytes)
         if on.any():
-            self._keys.append(row_keys(np.asarray(patterns[on], dtype=np.int32)))
-            self._held += int(np.count_nonzero(on))
-            if self._held > 1 << 16 and len(self._keys) > 1:  # drop repeats now and then
-                self._keys = [np.unique(np.concatenate(self._keys))]
-                self._held = len(self._keys[0])
+            self._side.append(side)
+            self._held += len(side[0])
+            if self._held > max(1 << 16, 2 * self._unique):  # drop repeats now and then
+                self._drop_repeats()
+
+    def _drop_repeats(self) -> None:
+        if len(self._side) <= 1 and self._held == self._unique:
+            return
+        P = np.concatenate([s[0] for s in self._side])
+        keys = row_keys(P)
+        order = np.argsort(keys, kind="stable")
+        k = keys[order]
+        first = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]])) if len(k) else np.zeros(0, np.int64)
+        W = S = None
+        if self.facets:  # a cell met on several facets: the union of its pieces' facets
+            W = np.bitwise_or.reduceat(np.concatenate([s[1] for s in self._side])[order], first, axis=0)
+            S = np.logical_and.reduceat(np.concatenate([s[2] for s in self._side])[order], first)
+        before = sum(a.nbytes for s in self._side for a in s if a is not None)
+        self._side = [(P[order[first]], W, S)]
+        self._held = self._unique = len(first)
+        if self.facets:
+            self.nbytes += sum(a.nbytes for a in self._side[0]) - before
 
     @property
     def count(self) -> int:
         """The distinct cells so far."""
-        if not self._keys:
-            return self.inner
-        return self.inner + len(np.unique(np.concatenate(self._keys)))
+        self._drop_repeats()
+        return self.inner + self._unique
+
+    def joined(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(``facets``) The distinct cells so far: their patterns (int32 rows), their unit facets
+        as bits (rows of :func:`~tropnet.regions.neighbours.facet_columns`' words) and whether
+        each is simple."""
+        self._drop_repeats()
+        kept = self._inner + self._side
+        if not kept:
+            return (np.zeros((0, self.width), dtype=np.int32), np.zeros((0, 1), dtype=np.uint64),
+                    np.zeros(0, dtype=bool))
+        bits = np.concatenate([s[0] for s in kept])
+        P = np.unpackbits(bits, axis=1, count=self.width).astype(np.int32)
+        return P, np.concatenate([s[1] for s in kept]), np.concatenate([s[2] for s in kept])
+
+
+def last_unit_cells(problem, state) -> tuple[np.ndarray, np.ndarray]:
+    """The cells of a finished state whose last unit was counted, not cut (``state.last``,
+    ``state.last_split``): their patterns and the pool cell each comes from.  The pool's cells
+    first (a cell the unit splits as its half with the unit off), then the halves with the unit
+    on of the split cells (the rows of :func:`~tropnet.regions.neighbours.facet_columns` with
+    ``last``).
+
+    >>> import tropnet
+    >>> from tropnet.regions import program, refine, resume
+    >>> st = program.stages_from_network(tropnet.random_mlp([2, 4, 1], seed=1))
+    >>> problem, state = refine.refine_start(st, 2, -np.ones(2), np.ones(2))
+    >>> resume.refine_advance(problem, state, count_last=True, keep_last=True)
+    True
+    >>> P, parent = last_unit_cells(problem, state)
+    >>> bool(len(P) == state.last_count and parent.max() == state.pool.ncells - 1)
+    True
+    """
+    pool = state.pool
+    si, j = state.last[:2]
+    col = problem.prog.col_base[si] + j
+    split, up, _ = state.last_split
+    two = np.flatnonzero(split)
+    pat = np.empty((pool.ncells + len(two), pool.pat.shape[1]), dtype=np.int32)
+    pat[: pool.ncells] = pool.pat
+    pat[: pool.ncells, col] = up & ~split  # a cell the unit does not split: on where it is positive
+    pat[pool.ncells :] = pool.pat[two]
+    pat[pool.ncells :, col] = 1
+    return pat, np.concatenate([np.arange(pool.ncells), two])
 
 
 def _physical_memory() -> int:
@@ -440,22 +575,15 @@ class KeptParts:
         self.width = pool.pat.shape[1]
         if pool.ncells == 0:
             return
-        si, j = state.last[:2]
-        col = self.problem.prog.col_base[si] + j
-        split, up, signs = state.last_split
-        two = np.flatnonzero(split)
-        pat = np.empty((pool.ncells + len(two), self.width), dtype=np.int32)
-        pat[: pool.ncells] = pool.pat
-        pat[: pool.ncells, col] = up & ~split  # a cell the unit does not split: on where it is positive
-        pat[pool.ncells :] = pool.pat[two]
-        pat[pool.ncells :, col] = 1
+        pat, parent = last_unit_cells(self.problem, state)
+        split = state.last_split[0]
         facets = None
         if self.id_cols is not None:  # (the unit's column of the whole program: stable units put back)
+            si, j = state.last[:2]
             ucol = int(self.id_cols[self.problem.prog.unit_base[si] + j])
             facets = facet_columns(pool.T, pool.ids, pool.off, self.id_cols, self.problem.d,
-                                   (split, up, signs, ucol))
-        parent = np.concatenate([np.arange(pool.ncells), two])
-        halved = np.concatenate([split, np.ones(len(two), dtype=bool)])
+                                   (*state.last_split, ucol))
+        halved = np.concatenate([split, np.ones(len(parent) - pool.ncells, dtype=bool)])
         part = (pool.X, pool.off, pool.ids, pat, (state, parent, halved))
         self._keep(part, state.nbytes + pat.nbytes + state.last[2].nbytes, facets)
 
@@ -535,9 +663,7 @@ class KeptParts:
             if counted is not None:
                 state, parent, halved = counted
                 if halved[loc].any():  # the last unit cut now, the halves found by pattern
-                    from .resume import refine_cut_last
-
-                    refine_cut_last(self.problem, state)
+                    resume.refine_cut_last(self.problem, state)
                     pool = state.pool
                     X, off, ids = pool.X, pool.off, pool.ids
                     keys = row_keys(np.asarray(pool.pat, dtype=np.int32))
@@ -607,12 +733,16 @@ def _vertex_lists(X: np.ndarray, off: np.ndarray, ids: np.ndarray, loc: np.ndarr
 class _Pick:
     """A ``join`` for :func:`count_parts` that keeps the vertex lists of the cells with the
     patterns ``P`` (one row per cell; ``cells``: their indices), found by pattern (one pattern
-    is one cell: a cell is convex); ``done`` once it has them all (the run stops there)."""
+    is one cell: a cell is convex); ``done`` once it has them all (the run stops there).
+    ``embed``: the runs are facets of the homogenised cube, on each of which a cell may be met
+    (never ``done``): its lists are kept from every run, as ``embed(coordinates)``, set before
+    each run."""
 
     keeps_states = False
     ambiguous = 0
 
-    def __init__(self, P: np.ndarray, cells: np.ndarray) -> None:
+    def __init__(self, P: np.ndarray, cells: np.ndarray, embed: Any = None) -> None:
+        self.embed = embed
         keys = row_keys(np.ascontiguousarray(P, dtype=np.int32))
         self.order = np.argsort(keys, kind="stable")
         self.keys = keys[self.order]
@@ -629,12 +759,15 @@ class _Pick:
         rows = np.flatnonzero(self.keys[pos] == keys)
         if len(rows):
             X, off, ids = np.asarray(X, dtype=np.float64), np.asarray(off, dtype=np.int64), np.asarray(ids)
-            self.blocks.append((self.cells[self.order[pos[rows]]], *_vertex_lists(X, off, ids, rows)))
+            cnt, Xc = _vertex_lists(X, off, ids, rows)
+            if self.embed is not None:
+                Xc = self.embed(Xc)
+            self.blocks.append((self.cells[self.order[pos[rows]]], cnt, Xc))
             self.found += len(rows)
 
     @property
     def done(self) -> bool:
-        return self.found >= len(self.keys)
+        return self.embed is None and self.found >= len(self.keys)
 
 
 def _count_bar(progress: bool | None):
