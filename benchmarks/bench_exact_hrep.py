@@ -24,10 +24,17 @@ Rows (``--only``):
   engine (before).
 
 * **unbounded** : exact linear counts on all of R^n and the unbounded polyhedron
-  ``x1 + x2 <= 1/2`` (cells joined from the cube's facets, their facets decided with no box):
+  ``x1 + x2 <= 1/2`` (one run on the homogenised cube, the cells' facets decided with no box):
   central arrangements in 17-18-D with known counts (asserted: ``2^k`` cells, halved by a unit the
   output ignores or a cancelled pair), random ``[17, 4, 4, 1]``, 8-D and 5-D rows (at 5 inputs also
   the exact vertex engine's linear count, the route there; counts asserted equal).
+
+* **rn** : exact and float activation counts on all of R^n and an unbounded polyhedron above 16
+  inputs (and one 8-D row): the H-representation engine's one run on the homogenised cube
+  (:func:`~tropnet.regions.domains.homogenised_cube`, the route now) against its ``2n + 1`` runs on
+  the cube's facets joined by pattern (:func:`facet_runs`, the route before), counts asserted
+  equal; then exact region sets there (were refused) against the float region sets of the same
+  engine, cells, facets and bounded cells asserted equal.
 
 * **regionset** : exact region sets (activation; every facet of every cell decided exactly,
   :mod:`tropnet.regions.hrep_exact_regions`) against the float region sets of the same engine
@@ -195,11 +202,10 @@ def central_net(d, k, seed, how=None):
 
 
 def unbounded_rows(repeat: int) -> None:
-    """Exact linear counts on all of R^n and an unbounded polyhedron (the cells joined from the
-    cube's facets, their facets decided with no box) against the exact activation count; at 5
+    """Exact linear counts on all of R^n and an unbounded polyhedron (one run on the homogenised
+    cube, the cells' facets decided with no box) against the exact activation count; at 5
     inputs also the exact vertex engine's linear count (the route below 8 inputs, and before
     this one up to 16), the H-representation engine forced there."""
-    half = lambda d: Polyhedron(np.eye(d)[:1] + np.eye(d)[1:2], np.array([0.5]))  # noqa: E731
     rows = [("central [18, 5, 1]", lambda: central_net(18, 5, 3), None, "32 / 32"),
             ("central [18, 5, 1], output weight 0 zeroed", lambda: central_net(18, 5, 3, "zeroed"), None,
              "32 / 16"),
@@ -220,7 +226,7 @@ def unbounded_rows(repeat: int) -> None:
     for label, build, dom, known in rows:
         net = build()
         d = net.input_dim
-        domain = None if dom is None else half(d)
+        domain = None if dom is None else half_space(d)
         with exact_count_dim(min(hrep.EXACT_COUNT_DIM, d - 1)):  # (the H-representation engine)
             ta, na = best_cpu(repeat, count, net, domain, True)
             tl, nl = best_cpu(repeat, linear_count, net, domain)
@@ -237,12 +243,81 @@ def unbounded_rows(repeat: int) -> None:
               f"| {os.getloadavg()[0]:.1f} |", flush=True)
 
 
-def regions(net, dom, exact, kind="activation"):
+def facet_runs(net, dom, exact):
+    """The activation count on all of R^n or an unbounded polyhedron as the H-representation engine
+    ran it before session 11: one run on each of the ``2n + 1`` facets of the homogenised cube
+    (:func:`~tropnet.regions.domains.cube_facets`), the cells joined by pattern."""
+    from tropnet.regions.domains import domain_pieces
+    from tropnet.regions.hrep import refine_hrep
+
+    dp = domain_pieces(net, dom, exact, count=True)
+    pats = [refine_hrep(p.stages, dp.n, p.lo, p.hi, halfspaces=p.halfspaces, exact=exact).patterns
+            for p in dp.pieces]
+    return len(np.unique(np.vstack(pats), axis=0))
+
+
+def half_space(d):
+    """The unbounded polyhedron ``x1 + x2 <= 1/2`` of R^d."""
+    return Polyhedron(np.eye(d)[:1] + np.eye(d)[1:2], np.array([0.5]))
+
+
+def rn_rows(repeat: int) -> None:
+    """Activation counts on all of R^n above 16 inputs, one run against the ``2n + 1`` facet runs
+    (exact and float), then exact region sets there against the float ones."""
+    rows = [("random_mlp [17, 4, 4, 1] seed 0", lambda: random_mlp([17, 4, 4, 1], seed=0), None),
+            ("random_mlp [17, 4, 4, 1] seed 0", lambda: random_mlp([17, 4, 4, 1], seed=0), "half"),
+            ("central [18, 5, 1]", lambda: central_net(18, 5, 3), None),
+            ("random_mlp [18, 6, 4, 1] seed 0", lambda: random_mlp([18, 6, 4, 1], seed=0), None),
+            ("random_mlp [20, 6, 6, 1] seed 0", lambda: random_mlp([20, 6, 6, 1], seed=0), None),
+            ("random_mlp [8, 6, 4, 1] seed 0", lambda: random_mlp([8, 6, 4, 1], seed=0), None)]
+    print("| network | domain | cells | exact, 2n + 1 runs CPU s | exact, one run CPU s | one / 2n + 1 "
+          "| float, 2n + 1 runs CPU s | float, one run CPU s | one / 2n + 1 | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for label, build, dom in rows:
+        net = build()
+        d = net.input_dim
+        domain = None if dom is None else half_space(d)
+        keep = hrep.HREP_COUNT_DIMS
+        hrep.HREP_COUNT_DIMS = dict(keep, **{"cube facets": min(keep["cube facets"], d - 1)})  # (float: too)
+        try:
+            with exact_count_dim(min(hrep.EXACT_COUNT_DIM, d - 1)):  # (the H-representation engine)
+                te, ne = best_cpu(repeat, count, net, domain, True)
+                tef, nef = best_cpu(1, facet_runs, net, domain, True)
+            tf, nf = best_cpu(repeat, count, net, domain, False)
+            tff, nff = best_cpu(1, facet_runs, net, domain, False)
+        finally:
+            hrep.HREP_COUNT_DIMS = keep
+        assert ne == nef == nf == nff, (label, ne, nef, nf, nff)
+        name = f"R^{d}" if dom is None else f"x1 + x2 <= 1/2 in R^{d}"
+        print(f"| {label} | {name} | {ne} | {tef:.3f} | {te:.3f} | {te / tef:.3f} | {tff:.3f} | {tf:.3f} "
+              f"| {tf / tff:.3f} | {os.getloadavg()[0]:.1f} |", flush=True)
+    print()
+    print("| network | domain | cells | facets | bounded | float CPU s | exact CPU s | exact / float "
+          "| load |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    sets = [("random_mlp [17, 4, 1] seed 0", random_mlp([17, 4, 1], seed=0), None),
+            ("random_mlp [18, 6, 1] seed 0", random_mlp([18, 6, 1], seed=0), None),
+            ("random_mlp [17, 4, 4, 1] seed 0", random_mlp([17, 4, 4, 1], seed=0), None),
+            ("random_mlp [17, 4, 4, 1] seed 0", random_mlp([17, 4, 4, 1], seed=0), "half"),
+            ("random_mlp [18, 6, 4, 1] seed 0", random_mlp([18, 6, 4, 1], seed=0), None)]
+    for label, net, dom in sets:
+        d = net.input_dim
+        domain = None if dom is None else half_space(d)
+        tf, nf = best_cpu(repeat, regions, net, domain, False, bounded=True)
+        te, ne = best_cpu(repeat, regions, net, domain, True, bounded=True)
+        assert nf == ne, (label, nf, ne)
+        name = f"R^{d}" if dom is None else f"x1 + x2 <= 1/2 in R^{d}"
+        print(f"| {label} | {name} | {ne[0]} | {ne[1]} | {ne[2]} | {tf:.3f} | {te:.3f} | {te / tf:.2f} "
+              f"| {os.getloadavg()[0]:.1f} |", flush=True)
+
+
+def regions(net, dom, exact, kind="activation", bounded=False):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rs = tropnet.linear_regions(net, dom, kind=kind, exact=exact, progress=False)
         rs._g()  # the geometry (facets, neighbours, maps) is lazy: computed here
-        return len(rs), int(np.diff(rs._facet_off).sum())
+        out = len(rs), int(np.diff(rs._facet_off).sum())
+        return (*out, sum(r.bounded for r in rs)) if bounded else out
 
 
 def regionset_rows(repeat: int) -> None:
@@ -283,7 +358,7 @@ def regionset_rows(repeat: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="high,crossover,linear,unbounded,regionset")
+    ap.add_argument("--only", default="high,crossover,linear,unbounded,rn,regionset")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--dims", default="4,5,6,7")
     ap.add_argument("--box-dims", default="8,12,16")
@@ -301,6 +376,8 @@ def main() -> None:
         linear_rows(a.repeat, a.vertex_dims)
     if "unbounded" in a.only:
         unbounded_rows(a.repeat)
+    if "rn" in a.only.split(","):
+        rn_rows(a.repeat)
     if "regionset" in a.only:
         regionset_rows(a.repeat)
 

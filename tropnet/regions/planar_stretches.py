@@ -114,10 +114,13 @@ class _Stretches:
         self.slope_max = max(1.0, abs(float(actL.param))) if actL.kind == "leaky" else 1.0
         self.RW = float(np.abs(Wa).sum(axis=1).max())  # |Wa diag(m~) x|_inf <= slope_max RW |x|_inf
         self.flips = None  # the last vertex_check's crossings, when it had every edge
+        self._sf = self._onf = None  # (s and on flat, once asked for)
 
     def _flat(self):
         """``s`` and ``on`` as flat arrays (C order), for gathers by ``row * nL + column``."""
-        return np.ascontiguousarray(self.s).ravel(), np.ascontiguousarray(self.on).ravel()
+        if self._sf is None:
+            self._sf, self._onf = np.ascontiguousarray(self.s).ravel(), np.ascontiguousarray(self.on).ravel()
+        return self._sf, self._onf
 
     def _masked(self, x, on):
         if self.actL.kind == "threshold" or float(self.actL.param) == 0.0:  # slopes 1, 0: the same products
@@ -128,8 +131,9 @@ class _Stretches:
         """``Wa diag(m~_x) s_x`` at every vertex ``x`` (its own pattern): ``(V, out)``."""
         out = np.empty((len(self.s), self.Wa.shape[0]))
         WaT = np.ascontiguousarray(self.Wa.T)
-        for i in range(0, len(self.s), 4096):
-            out[i : i + 4096] = self._masked(self.s[i : i + 4096], self.on[i : i + 4096]).dot(WaT)
+        step = max(1, (1 << 17) // max(1, self.s.shape[1]))  # (rows of about 1 MB: the temporaries in cache)
+        for i in range(0, len(self.s), step):
+            out[i : i + step] = self._masked(self.s[i : i + step], self.on[i : i + step]).dot(WaT)
         return out
 
     def _pairs(self, o):
@@ -206,7 +210,7 @@ class _Stretches:
         # (k, 4) and (V, nL) arrays read flat, by row * width + column
         sf, onf = self._flat()
         nL = s.shape[1]
-        alf, idf = np.ascontiguousarray(alpha).ravel(), np.ascontiguousarray(ids).ravel()
+        alf, idf = alpha.ravel(), ids.ravel()  # (views: rows of C-order arrays)
         # Wa diag(m~_p) s_x = H_x + sum over units u of another sign at x: jump (on_p - on_x) s_xu Wa[:, u]
         # (x = a and q over the units crossing A, then x = b over those crossing B)
         e_ = np.concatenate([eA, eAB])
@@ -218,12 +222,10 @@ class _Stretches:
         ix = idf.take(ex) * nL + u_
         d = (onp != onf.take(ix)).nonzero()[0]
         if len(d):  # summed in order per (edge, output)
-            out = Wa.shape[0]
             ce, cu = e_[d], u_[d]
             vals = alf.take(ex[d]) * self.jump * np.where(onp[d], 1.0, -1.0) * sf.take(ix[d])
-            terms = vals[:, None] * Wa[:, cu].T  # (corrections, out)
-            v += np.bincount((ce[:, None] * out + np.arange(out)).ravel(), weights=terms.ravel(),
-                             minlength=k * out).reshape(k, out)
+            for o in range(Wa.shape[0]):
+                v[:, o] += np.bincount(ce, weights=vals * Wa[o].take(cu), minlength=k)
         fe, fu, sign = fl
         f4 = fe * 4
         wf = alf.take(f4) * sf.take(idf.take(f4) * nL + fu)  # w at the crossing units, summed in order
@@ -268,7 +270,7 @@ class _Stretches:
         ok = (_row_max(acc) - ev) * (1 - 4 * _U) > need
         if len(fe) == 0:
             return ok
-        delta = (sign * self.jump * wf)[:, None] * Wa[:, fu].T  # (flips, out)
+        delta = (sign * self.jump * wf)[:, None] * np.ascontiguousarray(Wa.T)[fu]  # (flips, out)
         nflip = np.bincount(fe, minlength=k)
         # the edges with crossings, most crossings first (stable), walked on rows of their own:
         # those with more than j crossings are the first rows at crossing j

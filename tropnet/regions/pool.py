@@ -272,7 +272,7 @@ def _drop_column(T: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray:
     ar = np.arange(k - 1)
     at = (r * k)[:, None] + ar
     at += ar >= c[:, None]
-    return T.ravel()[at]
+    return T.ravel().take(at)
 
 
 #: the table of :func:`_hash_join` has at least this many slots per stored key

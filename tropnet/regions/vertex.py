@@ -426,7 +426,7 @@ class _Engine:
                 r1, r2, A1 = jit.edges_generic(sg, p.T, ecell, self.prog.R, ent, vids)
                 return ent[r1], ent[r2], A1
         cells = ecell[ent]
-        Tg = p.T[vids]
+        Tg = p.T.take(vids, axis=0)  # (take: numpy's row gathers by [] are several times slower)
         valid = self._valid(Tg, cells)
         bad_cell = np.zeros(p.ncells, dtype=bool)
         if Tg.shape[1] != d or not valid.all():
@@ -493,7 +493,7 @@ class _Engine:
         K ^= (cg.astype(np.uint64) * _MIX)[:, None]
         pos = sgg > 0
         rp, rn = np.flatnonzero(pos), np.flatnonzero(~pos)
-        kp, kn = K[rp].ravel(), K[rn].ravel()
+        kp, kn = K.take(rp, axis=0).ravel(), K.take(rn, axis=0).ravel()
         if len(kp) <= len(kn):
             ia, ib, clean = _hash_join(kp, kn)
             ip, i_n = ia, ib
@@ -628,7 +628,7 @@ class _Engine:
         p.ids, p.off = ids, off
         split_ids = np.flatnonzero(split)
         pat_keep = p.pat[unchanged]
-        pat_neg = p.pat[split_ids].copy()
+        pat_neg = p.pat.take(split_ids, axis=0)
         if clip:
             pat = np.vstack([pat_keep, pat_neg])
         else:
@@ -649,8 +649,8 @@ class _Engine:
         t = sp / (sp - sn)
         if not self.exact and not self.certify:
             t = t.astype(np.float64)
-        Xp = p.X[vp]
-        Xn = p.X[vn]  # becomes Xp + t (Xn - Xp), in place
+        Xp = p.X.take(vp, axis=0)
+        Xn = p.X.take(vn, axis=0)  # becomes Xp + t (Xn - Xp), in place
         Xn -= Xp
         Xn *= t[:, None]
         Xn += Xp
@@ -665,7 +665,7 @@ class _Engine:
                 rows = _rows(zc)
                 if isinstance(rows, slice):  # a block of rows, then a gather of columns
                     Zr = p.Z[rows]
-                    Zp, Zn = Zr[:, vp], Zr[:, vn]
+                    Zp, Zn = Zr.take(vp, axis=1), Zr.take(vn, axis=1)
                 else:
                     Zp, Zn = p.Z[zc[:, None], vp[None, :]], p.Z[zc[:, None], vn[None, :]]
             newZ = Zn - Zp
