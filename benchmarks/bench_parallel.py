@@ -43,8 +43,8 @@ Sections:
 9. (``--linear`` alone, issue 21) float linear counts of [6, 12, 12, 1] and [6, 14, 14, 1] on
    ``[-5, 5]^6`` (their maps come near: the driver's merge asks the tasks for the unit facets of
    the near groups' cells), also with the tasks keeping vertex lists as before session 11, and
-   activation and linear counts of [13, 4, 4, 1] on all of R^n (the H-representation engine,
-   the 27 facets of the homogenised cube as tasks), serial and 2 persistent workers
+   activation and linear counts of [13, 6, 6, 1] on all of R^n (the H-representation engine,
+   the homogenised cube in parts), serial and 2 persistent workers
    alternating ``--pairs`` times, counts asserted equal: wall and CPU (serial; driver +
    workers) side by side.
 
@@ -307,14 +307,14 @@ def linear_cases() -> list:
     (the driver's merge runs: [6, 12, 12, 1] has 90,570 cells and 90,427 linear regions), with
     the tasks keeping their cells' unit facets (now) and their vertex lists (before), beside the
     activation counts; and counts on all of R^n on the H-representation engine (13 inputs: the
-    27 facets of the homogenised cube as tasks, one task before session 11)."""
+    homogenised cube in 16 parts; one task before session 11)."""
     out = []
     for widths in ([6, 12, 12, 1], [6, 14, 14, 1]):
         net = tropnet.random_mlp(widths, seed=0)
         out += [(str(widths), net, DOMAIN, "activation", False), (str(widths), net, DOMAIN, "linear", False),
                 (f"{widths}, tasks keep vertex lists (before)", net, DOMAIN, "linear", False, vertex_lists)]
-    net = tropnet.random_mlp([13, 4, 4, 1], seed=0)
-    out += [("[13, 4, 4, 1] on R^n (H-rep)", net, None, kind, False) for kind in ("activation", "linear")]
+    net = tropnet.random_mlp([13, 6, 6, 1], seed=0)
+    out += [("[13, 6, 6, 1] on R^n (H-rep)", net, None, kind, False) for kind in ("activation", "linear")]
     return out
 
 

@@ -58,22 +58,25 @@ def run_hrep_plan(plan: Any, parts: int, stats: dict | None = None) -> Any:
 
 
 def refine_pieces(plan: Any, *, parallel, client, parts: int, stats: dict | None = None):
-    """The cells of every piece of ``plan``'s domain (the facets of the homogenised cube for all
-    of R^n), refined by :func:`~tropnet.regions.hrep.refine_hrep` in one set of Dask tasks: a
-    piece is a task of its own where there are at least ``parts`` pieces, else it is cut into
-    ``ceil(parts / pieces)`` tasks as :func:`refine_hrep_parts` cuts it.  Returns the plan's
-    engine (``Plan.hrep_runner``): called on a piece, it hands back that piece's cells.
+    """The cells of every piece of ``plan``'s domain (for all of R^n on this engine one piece,
+    the homogenised cube, :func:`~tropnet.regions.domains.homogenised_cube`), refined by
+    :func:`~tropnet.regions.hrep.refine_hrep` in one set of Dask tasks: a piece is a task of its
+    own where there are at least ``parts`` pieces, else it is cut into ``ceil(parts / pieces)``
+    tasks as :func:`refine_hrep_parts` cuts it.  Returns the plan's engine
+    (``Plan.hrep_runner``): called on a piece, it hands back that piece's cells.
 
-    >>> import tropnet
+    >>> import dataclasses, tropnet
     >>> from tropnet.regions.plan import make_plan
-    >>> net = tropnet.random_mlp([3, 5, 5, 1], seed=0)
-    >>> plan = make_plan(net, None, want="regions", kind="activation", engine="hrep")
+    >>> net = tropnet.random_mlp([13, 3, 3, 1], seed=0)
+    >>> plan = make_plan(net, None, want="count", kind="activation", mode="parallel")
+    >>> plan.engine, len(plan.domain.pieces)
+    ('hrep', 1)
     >>> stats = {}
     >>> runner = refine_pieces(plan, parallel=None, client=None, parts=4, stats=stats)
     >>> stats["tasks"], stats["pieces"]
-    (7, 7)
-    >>> plan.hrep_runner = runner
-    >>> len(plan.run()) == len(tropnet.linear_regions(net, kind="activation"))
+    (4, 1)
+    >>> serial = dataclasses.replace(plan, mode="serial", options={}, hrep_runner=runner)
+    >>> serial.run() == tropnet.count_linear_regions(net, kind="activation")
     True
     """
     dp = plan.domain

@@ -57,9 +57,8 @@ cutting stages on the driver until it holds ``2 parts`` cells, then those cells 
 tasks that refine them through the remaining stages; every cell of a stage is refined on its
 own, so the tasks' cells are the serial ones, and the linear merge runs over all of them on
 the driver (for exact runs over the exact facets between cells of one map).  On all of R^n
-(float) the ``2n + 1`` facets of the homogenised cube run in one set of tasks (a piece a task,
-or in parts when there are fewer pieces than tasks: :func:`~tropnet.regions.hrep_parts.
-refine_pieces`), and the serial plan joins their cells by pattern on the driver.
+(float) the engine's one piece, the homogenised cube, runs in parts in the same way
+(:func:`~tropnet.regions.hrep_parts.refine_pieces`).
 
 *Exactness.*  Exact activation counts run the certified float pass, and a task that meets a
 decision too close to call retries its cells in halves, down to single cells that are
