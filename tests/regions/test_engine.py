@@ -190,3 +190,9 @@ def test_very_high_dimension_exact_is_exact_or_refused_not_approximated():
     assert len(rs) == 4 and not any(r.bounded for r in rs)
     with pytest.raises(ValueError, match="exact region sets on Dask"):
         make_plan(net, None, exact=True, mode="parallel")
+
+
+@pytest.mark.parametrize("engine", ["hrep", "nonsense", None])
+def test_an_unknown_engine_is_refused_by_name(engine):
+    with pytest.raises(ValueError, match="engine must be 'auto' or 'refine'"):
+        make_plan(tropnet.random_mlp([2, 3, 1]), None, want="count", engine=engine)

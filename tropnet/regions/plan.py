@@ -609,6 +609,8 @@ def make_plan(
             mode = "symmetric"
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if engine not in ("auto", "refine"):
+        raise ValueError(f"engine must be 'auto' or 'refine' (the vertex engine), got {engine!r}")
     if mode == "parallel":
         options.update(parallel=parallel, client=client)
     elif mode == "symmetric":
