@@ -535,22 +535,16 @@ def main() -> None:
                          "or vertex lists) and counts on R^n on the H-rep engine, serial and 2 persistent "
                          "workers alternating --pairs times")
     args = ap.parse_args()
-    if args.linear:
-        cluster, client = _cluster(args.workers)
+    if args.linear or args.hrep:
         blas = os.environ.get("OPENBLAS_NUM_THREADS")
-        print(f"## 9. Linear counts with kept facets, R^n H-rep counts: serial and {args.workers} persistent "
-              f"workers ({_load()} at start, {time.strftime('%H:%M', time.gmtime())} UTC, "
-              f"OPENBLAS_NUM_THREADS={blas})\n")
-        paired(client, linear_cases(), max(1, args.pairs))
-        client.close()
-        cluster.close()
-        print(f"({_load()} at the end)")
-        return
-    if args.hrep:
+        title = (f"9. Linear counts with kept facets, R^n H-rep counts: serial and {args.workers} persistent "
+                 f"workers ({_load()} at start, {time.strftime('%H:%M', time.gmtime())} UTC, "
+                 f"OPENBLAS_NUM_THREADS={blas})" if args.linear else
+                 f"8. H-representation counts in parts: serial and {args.workers} persistent workers "
+                 f"({_load()} at start)")
         cluster, client = _cluster(args.workers)
-        print(f"## 8. H-representation counts in parts: serial and {args.workers} persistent workers "
-              f"({_load()} at start)\n")
-        paired(client, hrep_cases(), max(1, args.pairs))
+        print(f"## {title}\n")
+        paired(client, linear_cases() if args.linear else hrep_cases(), max(1, args.pairs))
         client.close()
         cluster.close()
         print(f"({_load()} at the end)")
