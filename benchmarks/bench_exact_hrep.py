@@ -92,18 +92,24 @@ def bounded_domain(kind: str, d: int):
     return Box(-1, 1), f"[-1, 1]^{d}"
 
 
+def float_and_exact(repeat: int, run, dims: list, seed: int, kind: str) -> tuple:
+    """``random_mlp(dims, seed)`` on :func:`bounded_domain` ``(kind, dims[0])``: ``run``'s best
+    CPU time float and exact (their answers checked equal): ``(net, dom, name, tf, te, answer)``."""
+    net = random_mlp(dims, seed=seed)
+    dom, name = bounded_domain(kind, dims[0])
+    tf, nf = best_cpu(repeat, run, net, dom, False)
+    te, ne = best_cpu(repeat, run, net, dom, True)
+    assert nf == ne, (dims, kind, nf, ne)
+    return net, dom, name, tf, te, ne
+
+
 def high_rows(repeat: int) -> None:
     rows = [([8, 6, 1], "cross"), ([10, 8, 1], "cross"), ([12, 8, 1], "cross"), ([12, 8, 8, 1], "cross"),
             ([20, 8, 8, 1], "cross"), ([20, 8, 1], "box"), ([20, 8, 8, 1], "box")]
     print("| network | domain | cells | float CPU s | exact CPU s | exact / float | load |")
     print("|---|---|---|---|---|---|---|")
     for dims, kind in rows:
-        d = dims[0]
-        net = random_mlp(dims, seed=0)
-        dom, name = bounded_domain(kind, d)
-        tf, nf = best_cpu(repeat, count, net, dom, False)
-        te, ne = best_cpu(repeat, count, net, dom, True)
-        assert nf == ne, (dims, kind, nf, ne)
+        net, dom, name, tf, te, ne = float_and_exact(repeat, count, dims, 0, kind)
         print(f"| random_mlp {dims} seed 0 | {name} | {ne} | {tf:.3f} | {te:.3f} | {te / tf:.2f} | "
               f"{os.getloadavg()[0]:.1f} |", flush=True)
 
@@ -330,12 +336,7 @@ def regionset_rows(repeat: int) -> None:
     print("| network | domain | cells | facets | float CPU s | exact CPU s | exact / float | load |")
     print("|---|---|---|---|---|---|---|---|")
     for dims, seed, kind in rows:
-        d = dims[0]
-        net = random_mlp(dims, seed=seed)
-        dom, name = bounded_domain(kind, d)
-        tf, nf = best_cpu(repeat, regions, net, dom, False)
-        te, ne = best_cpu(repeat, regions, net, dom, True)
-        assert nf == ne, (dims, kind, nf, ne)
+        net, dom, name, tf, te, ne = float_and_exact(repeat, regions, dims, seed, kind)
         print(f"| random_mlp {dims} seed {seed} | {name} | {ne[0]} | {ne[1]} | {tf:.3f} | {te:.3f} "
               f"| {te / tf:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
     print()
